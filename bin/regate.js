@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI lives in the compiled dist/ (built by `npm install` via `prepare`).
+// When dist/ is missing (a checkout before its first build) we say how to fix it instead of a stack trace.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const entry = join(root, 'dist', 'cli', 'main.js');
+if (!existsSync(entry)) {
+  process.stderr.write('regate: dist/ is missing; run `npm install` (or `npm run build`) first\n');
+  process.exit(2);
+}
+const { main } = await import(pathToFileURL(entry).href);
+process.exitCode = await main(process.argv.slice(2));
