@@ -1,0 +1,93 @@
+/**
+ * Gateway errors: one base class, stable codes, one HTTP mapping (this table).
+ *
+ * A stage rejects a call by throwing a GatewayError. The server turns it into a response in one
+ * place: status from the table, a generic JSON body `{"error": code, "message": …}` (details
+ * never reach the client; they go to `cause` and the logs), and the headers the error carries
+ * (e.g. `WWW-Authenticate`, `Retry-After`). Codes are never reused or renamed: tests and
+ * clients match on them.
+ */
+export const GATEWAY_ERRORS = {
+  GW_ERR_BAD_REQUEST: { status: 400, message: 'bad request' },
+  GW_ERR_NOT_FOUND: { status: 404, message: 'no route matches this request' },
+  GW_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this route' },
+  GW_ERR_BODY_TOO_LARGE: { status: 413, message: 'request body too large' },
+  GW_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'request headers too large' },
+
+  GW_ERR_TOKEN_MISSING: { status: 401, message: 'a bearer token is required' },
+  GW_ERR_TOKEN_MALFORMED: { status: 400, message: 'malformed authorization header' },
+  GW_ERR_TOKEN_INVALID: { status: 401, message: 'the access token is invalid' },
+  GW_ERR_TOKEN_EXPIRED: { status: 401, message: 'the access token has expired' },
+  GW_ERR_TOKEN_INACTIVE: { status: 401, message: 'the access token is not active' },
+  GW_ERR_TOKEN_TOO_LARGE: { status: 431, message: 'the access token is too large' },
+  GW_ERR_TOKEN_SERVER_UNAVAILABLE: { status: 503, message: 'the token server is unavailable' },
+
+  GW_ERR_FORBIDDEN: { status: 403, message: 'forbidden' },
+  GW_ERR_INSUFFICIENT_SCOPE: { status: 403, message: 'insufficient scope' },
+  GW_ERR_POLICY_DENIED_UNAUTHENTICATED: { status: 401, message: 'authentication required' },
+  GW_ERR_POLICY_ERROR: { status: 403, message: 'forbidden' },
+  GW_ERR_POLICY_DECISION: { status: 500, message: 'the policy returned an invalid decision' },
+  GW_ERR_POLICY_UNAVAILABLE: { status: 503, message: 'no policy is loaded' },
+
+  GW_ERR_RATE_LIMITED: { status: 429, message: 'rate limit exceeded' },
+  GW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'rate limiting is unavailable' },
+
+  GW_ERR_UPSTREAM_UNAVAILABLE: { status: 503, message: 'the upstream is unavailable' },
+  GW_ERR_UPSTREAM_CONNECT: { status: 502, message: 'could not connect to the upstream' },
+  GW_ERR_UPSTREAM_PROTOCOL: { status: 502, message: 'the upstream sent an invalid response' },
+  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'the upstream did not answer in time' },
+
+  GW_ERR_SHUTTING_DOWN: { status: 503, message: 'the gateway is shutting down' },
+  GW_ERR_INTERNAL: { status: 500, message: 'internal gateway error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+export interface GatewayErrorOptions {
+  /** Extra response headers (WWW-Authenticate, Retry-After, RateLimit-*, …). */
+  headers?: Record<string, string>;
+  /** Overrides the table's client message (e.g. a policy's `reason`). Never put secrets here. */
+  message?: string;
+  /** Overrides the table's status where the contract allows it (a policy's `status`). */
+  status?: number;
+  /** Internal detail for logs; never sent to the client. */
+  cause?: unknown;
+  /** Extra JSON fields for the client body (e.g. OAuth `error`), already safe to expose. */
+  body?: Record<string, unknown>;
+}
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Record<string, unknown> | undefined;
+
+  constructor(code: GatewayErrorCode, opts: GatewayErrorOptions = {}) {
+    const def = GATEWAY_ERRORS[code];
+    super(opts.message ?? def.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = opts.status ?? def.status;
+    this.headers = opts.headers ?? {};
+    this.body = opts.body;
+  }
+
+  /** The JSON the client sees. */
+  toResponseBody(requestId: string | undefined): string {
+    return JSON.stringify({ error: this.code, message: this.message, ...(this.body ?? {}), ...(requestId ? { request_id: requestId } : {}) });
+  }
+}
+
+/** Configuration mistakes found at start-up: they name the key and, when known, the file line. */
+export class ConfigError extends Error {
+  readonly code = 'GW_ERR_CONFIG' as const;
+  constructor(
+    message: string,
+    readonly key: string,
+    readonly line?: number,
+    readonly file?: string,
+  ) {
+    super(`${file ?? 'config'}${line ? `:${line}` : ''}: ${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The request context every pipeline stage shares, and the stage interface.
+ *
+ * A stage is built once from validated config and run per request (oathkeeper's
+ * authn/authz/mutate split; hono's compose). It reads and writes the context and rejects a call
+ * by throwing a GatewayError. Stages return synchronously when they can (a cached token, a JS
+ * policy) so the hot path allocates no promises; the composer only awaits real promises.
+ */
+import type { GatewayError } from '../errors.js';
+
+/** `input.token` of the policy contract (DESIGN.md): normalised, never the raw token. */
+export interface TokenInfo {
+  active: boolean;
+  sub?: string;
+  client_id?: string;
+  /** always an array (space-separated `scope` strings and `scp` arrays are both normalised) */
+  scope: string[];
+  exp?: number;
+  iss?: string;
+  /** every claim (JWT payload or introspection response), raw token excluded */
+  claims: Record<string, unknown>;
+}
+
+/** How the authenticate stage reached its result, for metrics and the audit event. */
+export interface AuthOutcome {
+  token: TokenInfo;
+  /** served from a stale cache entry while the token server was unreachable */
+  degraded: boolean;
+  cache: 'hit' | 'miss' | 'stale';
+}
+
+/** What the map stage sends upstream (filled from route defaults, then the decision). */
+export interface UpstreamMapping {
+  name: string;
+  path: string; // path + query as sent upstream
+  setHeaders: Record<string, string>;
+  removeHeaders: string[];
+  credentials?: string;
+}
+
+export interface RateLimitBucket {
+  key: string;
+  limit: number;
+  window_s: number;
+}
+
+/** The decision as the gateway understands it after validation (DESIGN.md "Decision"). */
+export interface Decision {
+  allow: boolean;
+  status?: number;
+  reason?: string;
+  insufficientScope?: boolean;
+  upstream?: { name?: string; path?: string; headers?: Record<string, string>; remove_headers?: string[]; credentials?: string };
+  rate_limit?: RateLimitBucket[];
+  response_headers?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** the raw result as the policy returned it, for the audit event */
+  raw: unknown;
+  /** content hash of the policy set that decided */
+  revision: string;
+  evalNs: number;
+}
+
+export interface RouteRef {
+  id: string;
+  upstream: string;
+  auth: 'none' | 'jwt' | 'introspection';
+  policy?: string;
+}
+
+export interface RequestContext {
+  readonly id: string;
+  readonly method: string; // upper-case
+  readonly path: string; // as received, without the query string
+  readonly rawQuery: string; // without '?', '' when absent
+  /** lower-case names; repeated headers joined with ", " (set-cookie/cookie with "; ") */
+  readonly headers: Record<string, string>;
+  readonly host: string;
+  readonly scheme: 'http' | 'https';
+  readonly remoteAddr: string;
+  readonly route: RouteRef;
+  readonly startNs: bigint;
+
+  auth: AuthOutcome | null;
+  decision: Decision | null;
+  mapping: UpstreamMapping | null;
+  /** response headers to add to whatever the upstream returns (policy + rate-limit headers) */
+  responseHeaders: Record<string, string>;
+  rateLimited: boolean;
+  degraded: boolean;
+  /** the error that ended the request, if one did */
+  error: GatewayError | null;
+  /** final status sent to the client (set by the proxy or error writer) */
+  status: number;
+}
+
+/** One pipeline stage. Throw a GatewayError to reject; return a promise only when you must wait. */
+export interface Stage {
+  readonly name: 'authenticate' | 'authorize' | 'ratelimit' | 'map' | (string & {});
+  run(ctx: RequestContext): void | Promise<void>;
+}

@@ -1,0 +1,4 @@
+/** Builtins of this namespace (see registry.ts for the contract). */
+import type { BuiltinDef } from './registry.js';
+
+export const encodingBuiltins: BuiltinDef[] = [];

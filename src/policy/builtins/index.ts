@@ -1,0 +1,70 @@
+/**
+ * All builtins, one module per OPA namespace. The JS back end and the WASM host bridge both use
+ * `defaultRegistry`.
+ */
+import { createRegistry, type BuiltinRegistry } from './registry.js';
+import { comparisonBuiltins } from './comparison.js';
+import { numbersBuiltins } from './numbers.js';
+import { aggregatesBuiltins } from './aggregates.js';
+import { bitsBuiltins } from './bits.js';
+import { setsBuiltins } from './sets.js';
+import { arraysBuiltins } from './arrays.js';
+import { objectsBuiltins } from './objects.js';
+import { stringsBuiltins } from './strings.js';
+import { sprintfBuiltins } from './sprintf.js';
+import { regexBuiltins } from './regex.js';
+import { globBuiltins } from './glob.js';
+import { typesBuiltins } from './types.js';
+import { castsBuiltins } from './casts.js';
+import { encodingBuiltins } from './encoding.js';
+import { jsonBuiltins } from './json.js';
+import { unitsBuiltins } from './units.js';
+import { semverBuiltins } from './semver.js';
+import { walkBuiltins } from './walk.js';
+import { timeBuiltins } from './time.js';
+import { jwtBuiltins } from './jwt.js';
+import { cryptoBuiltins } from './crypto.js';
+import { x509Builtins } from './x509.js';
+import { netBuiltins } from './net.js';
+import { graphqlBuiltins } from './graphql.js';
+import { awsBuiltins } from './aws.js';
+import { randBuiltins } from './rand.js';
+import { uuidBuiltins } from './uuid.js';
+import { runtimeBuiltins } from './runtime.js';
+import { printBuiltins } from './print.js';
+
+export const allBuiltins = [
+  ...comparisonBuiltins,
+  ...numbersBuiltins,
+  ...aggregatesBuiltins,
+  ...bitsBuiltins,
+  ...setsBuiltins,
+  ...arraysBuiltins,
+  ...objectsBuiltins,
+  ...stringsBuiltins,
+  ...sprintfBuiltins,
+  ...regexBuiltins,
+  ...globBuiltins,
+  ...typesBuiltins,
+  ...castsBuiltins,
+  ...encodingBuiltins,
+  ...jsonBuiltins,
+  ...unitsBuiltins,
+  ...semverBuiltins,
+  ...walkBuiltins,
+  ...timeBuiltins,
+  ...jwtBuiltins,
+  ...cryptoBuiltins,
+  ...x509Builtins,
+  ...netBuiltins,
+  ...graphqlBuiltins,
+  ...awsBuiltins,
+  ...randBuiltins,
+  ...uuidBuiltins,
+  ...runtimeBuiltins,
+  ...printBuiltins,
+];
+
+export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
+export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './registry.js';
+export { createRegistry } from './registry.js';
