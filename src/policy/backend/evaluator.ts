@@ -1,0 +1,36 @@
+/**
+ * The one interface both back ends (JS closures, WASM through @open-policy-agent/opa-wasm) offer,
+ * so the conformance harness, the differential test and the gateway treat them alike.
+ */
+import type { BuiltinRegistry } from '../builtins/registry.js';
+import type { Value } from '../value/index.js';
+
+export interface EvalOptions {
+  /** builtin errors raise (eval_builtin_error) instead of making the expression undefined */
+  strictBuiltinErrors?: boolean;
+  /** value of time.now_ns() for this evaluation; defaults to the wall clock at evaluation start */
+  nowNs?: bigint;
+  /** environment for opa.runtime().env */
+  env?: Readonly<Record<string, string>>;
+  /** sink for print(); defaults to stderr */
+  print?: (message: string) => void;
+}
+
+export interface PlanEvaluator {
+  /** names of the plans in the policy (entrypoints, e.g. "eval" or "gateway/decision") */
+  readonly plans: readonly string[];
+  /** Replaces the base document `data`. */
+  setData(data: Value): void;
+  /**
+   * Runs one plan and returns its result set: one Value per ResultSetAddStmt, in order
+   * (for a query plan each row is an object of variable bindings; for an entrypoint plan
+   * `{"result": value}`). An empty array means undefined.
+   * Throws RegoError (with `opaCode`, e.g. eval_conflict_error) when evaluation fails.
+   */
+  evaluate(plan: string, input: Value | undefined, opts?: EvalOptions): Value[];
+}
+
+export interface EvaluatorOptions {
+  data?: Value;
+  builtins?: BuiltinRegistry;
+}
