@@ -1,0 +1,77 @@
+/**
+ * The authorize stage: evaluates the route's Rego entrypoint over the policy input and applies
+ * the decision's allow/deny (the map stage applies the rest).
+ *
+ * Fail closed, always: an undefined decision, a policy runtime error, or a decision that asks
+ * for anything undeclared ends the call — 403 (`GW_ERR_FORBIDDEN`, `GW_ERR_POLICY_ERROR`) or
+ * 500 (`GW_ERR_POLICY_DECISION`) — and the audit event records why.
+ */
+import { GatewayError } from '../errors.js';
+import type { RequestContext, Stage } from '../pipeline/context.js';
+import { parseDecision, type DecisionCatalog } from '../mapping/decision.js';
+import { buildPolicyInput } from './input.js';
+
+/** What the stage needs of a loaded policy set (see policy-holder.ts). */
+export interface LoadedPolicy {
+  readonly revision: string;
+  /** the entrypoint's value, `undefined` when undefined; throws on a policy runtime error */
+  evaluate(entrypoint: string, input: unknown): unknown;
+}
+
+export interface PolicySource {
+  /** the policy set to use for the next request; null while nothing has loaded */
+  current(): LoadedPolicy | null;
+}
+
+export interface AuthorizeStageOptions {
+  readonly policies: PolicySource;
+  readonly catalog: DecisionCatalog;
+  /** called with the error of a failed evaluation (logging, metrics) */
+  onPolicyError?(ctx: RequestContext, err: unknown, revision: string): void;
+}
+
+export function createAuthorizeStage(opts: AuthorizeStageOptions): Stage {
+  const { policies, catalog } = opts;
+  return {
+    name: 'authorize',
+    run(ctx: RequestContext) {
+      const entrypoint = ctx.route.policy;
+      if (entrypoint === undefined) return; // "absent = allow authenticated" (DESIGN.md)
+      // One snapshot per request: a reload in the middle never mixes two revisions.
+      const policy = policies.current();
+      if (policy === null) throw new GatewayError('GW_ERR_POLICY_UNAVAILABLE');
+      const input = buildPolicyInput(ctx);
+      ctx.policyInput = input;
+      const t0 = process.hrtime.bigint();
+      let raw: unknown;
+      try {
+        raw = policy.evaluate(entrypoint, input);
+      } catch (err) {
+        opts.onPolicyError?.(ctx, err, policy.revision);
+        ctx.decision = { allow: false, raw: null, revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0) };
+        throw new GatewayError('GW_ERR_POLICY_ERROR', { cause: err });
+      }
+      const meta = { revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0) };
+      const d = parseDecision(raw, catalog, meta); // throws GW_ERR_POLICY_DECISION
+      ctx.decision = d;
+      if (d.allow) return;
+      throw denial(ctx, d);
+    },
+  } satisfies Stage;
+}
+
+function denial(ctx: RequestContext, d: NonNullable<RequestContext['decision']>): GatewayError {
+  const headers: Record<string, string> = { ...(d.response_headers ?? {}) };
+  const body = d.reason !== undefined ? { reason: d.reason } : undefined;
+  const base = { headers, ...(body ? { body } : {}), ...(d.reason !== undefined ? { message: d.reason } : {}) };
+  if (ctx.auth === null && (d.status === undefined || d.status === 401)) {
+    // No token and a deny: the caller should authenticate (RFC 6750 §3).
+    headers['www-authenticate'] = 'Bearer';
+    return new GatewayError('GW_ERR_POLICY_DENIED_UNAUTHENTICATED', base);
+  }
+  if (d.insufficientScope) {
+    headers['www-authenticate'] = `Bearer error="insufficient_scope"${d.requiredScope ? `, scope="${d.requiredScope}"` : ''}`;
+    return new GatewayError('GW_ERR_INSUFFICIENT_SCOPE', { ...base, ...(d.status !== undefined ? { status: d.status } : {}) });
+  }
+  return new GatewayError('GW_ERR_FORBIDDEN', { ...base, ...(d.status !== undefined ? { status: d.status } : {}) });
+}

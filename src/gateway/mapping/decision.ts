@@ -1,0 +1,130 @@
+/**
+ * Turns what a policy returned into a validated Decision (contract: DESIGN.md "Decision").
+ *
+ * The policy is trusted to decide but not to be well-formed: anything it asks for that the
+ * configuration does not declare (an upstream, a credential), or that would make an unsafe
+ * request (CR/LF in a header, a Host override, a path with `..`), is a policy error and the call
+ * fails closed with GW_ERR_POLICY_DECISION — never a best-effort partial application.
+ *
+ * @example
+ *   const d = parseDecision({ allow: true, upstream: { name: 'car', path: '/car/u1' } },
+ *     { upstreams: new Set(['car']), credentials: new Set() }, { revision: 'abc', evalNs: 900 });
+ */
+import { GatewayError } from '../errors.js';
+import type { Decision, RateLimitBucket } from '../pipeline/context.js';
+import { PROTECTED_REQUEST_HEADERS, PROTECTED_RESPONSE_HEADERS, isValidHeaderName, isValidHeaderValue } from './header-rules.js';
+import { checkUpstreamPath } from './path.js';
+
+export interface DecisionCatalog {
+  readonly upstreams: ReadonlySet<string>;
+  readonly credentials: ReadonlySet<string>;
+}
+
+export interface DecisionMeta {
+  readonly revision: string;
+  readonly evalNs: number;
+}
+
+const TOP_KEYS = new Set(['allow', 'status', 'reason', 'upstream', 'rate_limit', 'response_headers', 'labels', 'insufficient_scope']);
+const UPSTREAM_KEYS = new Set(['name', 'path', 'headers', 'remove_headers', 'credentials']);
+
+function invalid(what: string, meta: DecisionMeta): GatewayError {
+  return new GatewayError('GW_ERR_POLICY_DECISION', { cause: new Error(`invalid decision (policy revision ${meta.revision}): ${what}`) });
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function stringMap(x: unknown, field: string, meta: DecisionMeta, protectedNames?: ReadonlySet<string>): Record<string, string> {
+  if (!isRecord(x)) throw invalid(`${field} must be an object of strings`, meta);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (typeof v !== 'string') throw invalid(`${field}.${k} must be a string`, meta);
+    if (protectedNames) {
+      const name = k.toLowerCase();
+      if (!isValidHeaderName(k)) throw invalid(`${field}: invalid header name ${JSON.stringify(k)}`, meta);
+      if (!isValidHeaderValue(v)) throw invalid(`${field}.${k}: header value has forbidden characters`, meta);
+      if (protectedNames.has(name)) throw invalid(`${field}: header ${name} may not be set by a policy`, meta);
+      out[name] = v;
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+function parseBuckets(x: unknown, meta: DecisionMeta): RateLimitBucket[] {
+  if (!Array.isArray(x)) throw invalid('rate_limit must be an array', meta);
+  if (x.length > 16) throw invalid('rate_limit has more than 16 buckets', meta);
+  return x.map((b, i) => {
+    if (!isRecord(b)) throw invalid(`rate_limit[${i}] must be an object`, meta);
+    const { key, limit, window_s } = b;
+    if (typeof key !== 'string' || key.length === 0 || key.length > 512) throw invalid(`rate_limit[${i}].key must be a non-empty string`, meta);
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) throw invalid(`rate_limit[${i}].limit must be a non-negative integer`, meta);
+    if (typeof window_s !== 'number' || !(window_s > 0) || window_s > 86400 * 31) throw invalid(`rate_limit[${i}].window_s must be a positive number of seconds`, meta);
+    return { key, limit, window_s };
+  });
+}
+
+export function parseDecision(raw: unknown, catalog: DecisionCatalog, meta: DecisionMeta): Decision {
+  if (raw === undefined) return { allow: false, reason: undefined, raw: null, revision: meta.revision, evalNs: meta.evalNs };
+  if (typeof raw === 'boolean') return { allow: raw, raw, revision: meta.revision, evalNs: meta.evalNs };
+  if (!isRecord(raw)) throw invalid('must be a boolean or an object', meta);
+  for (const k of Object.keys(raw)) if (!TOP_KEYS.has(k)) throw invalid(`unknown field ${JSON.stringify(k)}`, meta);
+
+  const d: Decision = { allow: false, raw, revision: meta.revision, evalNs: meta.evalNs };
+  if (typeof raw.allow !== 'boolean') throw invalid('allow must be a boolean', meta);
+  d.allow = raw.allow;
+  if (raw.status !== undefined) {
+    const s = raw.status;
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 400 || s > 599) throw invalid('status must be an HTTP error status (400–599)', meta);
+    d.status = s;
+  }
+  if (raw.reason !== undefined) {
+    if (typeof raw.reason !== 'string' || raw.reason.length > 1024) throw invalid('reason must be a string of at most 1024 characters', meta);
+    d.reason = raw.reason;
+  }
+  if (raw.insufficient_scope !== undefined) {
+    const s = raw.insufficient_scope;
+    if (s !== true && (typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e ]*$/.test(s))) throw invalid('insufficient_scope must be true or a scope string', meta);
+    d.insufficientScope = true;
+    if (typeof s === 'string') d.requiredScope = s;
+  }
+  if (raw.labels !== undefined) d.labels = stringMap(raw.labels, 'labels', meta);
+  if (raw.response_headers !== undefined) d.response_headers = stringMap(raw.response_headers, 'response_headers', meta, PROTECTED_RESPONSE_HEADERS);
+  if (raw.rate_limit !== undefined) d.rate_limit = parseBuckets(raw.rate_limit, meta);
+
+  if (raw.upstream !== undefined) {
+    const u = raw.upstream;
+    if (!isRecord(u)) throw invalid('upstream must be an object', meta);
+    for (const k of Object.keys(u)) if (!UPSTREAM_KEYS.has(k)) throw invalid(`upstream: unknown field ${JSON.stringify(k)}`, meta);
+    const up: NonNullable<Decision['upstream']> = {};
+    if (u.name !== undefined) {
+      if (typeof u.name !== 'string' || !catalog.upstreams.has(u.name)) throw invalid(`upstream.name ${JSON.stringify(u.name)} is not a declared upstream`, meta);
+      up.name = u.name;
+    }
+    if (u.path !== undefined) {
+      if (typeof u.path !== 'string') throw invalid('upstream.path must be a string', meta);
+      const why = checkUpstreamPath(u.path);
+      if (why) throw invalid(`upstream.path ${why}`, meta);
+      up.path = u.path;
+    }
+    if (u.headers !== undefined) up.headers = stringMap(u.headers, 'upstream.headers', meta, PROTECTED_REQUEST_HEADERS);
+    if (u.remove_headers !== undefined) {
+      if (!Array.isArray(u.remove_headers)) throw invalid('upstream.remove_headers must be an array of header names', meta);
+      up.remove_headers = u.remove_headers.map((h) => {
+        if (typeof h !== 'string' || !isValidHeaderName(h)) throw invalid(`upstream.remove_headers: invalid header name ${JSON.stringify(h)}`, meta);
+        const name = h.toLowerCase();
+        if (PROTECTED_REQUEST_HEADERS.has(name)) throw invalid(`upstream.remove_headers: ${name} may not be removed by a policy`, meta);
+        return name;
+      });
+    }
+    if (u.credentials !== undefined) {
+      if (typeof u.credentials !== 'string' || !catalog.credentials.has(u.credentials)) throw invalid(`upstream.credentials ${JSON.stringify(u.credentials)} are not declared`, meta);
+      up.credentials = u.credentials;
+    }
+    d.upstream = up;
+  }
+  return d;
+}

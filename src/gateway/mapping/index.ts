@@ -1,0 +1,72 @@
+/**
+ * The map stage: turns the route's defaults and the policy's decision into the upstream call
+ * (`ctx.mapping`): which declared upstream, which path, which headers to set and remove, and
+ * the backend credential's headers. The decision was validated by the authorize stage
+ * (decision.ts); here it is only applied.
+ *
+ * Runs synchronously unless a credential has to be minted (a gateway JWT on a cache miss).
+ */
+import type { Stage, RequestContext, UpstreamMapping } from '../pipeline/context.js';
+import type { Credential } from './credentials/types.js';
+
+export interface MapStageOptions {
+  /** upstream name → authority (host[:port]) the request will carry */
+  readonly authorities: ReadonlyMap<string, string>;
+  /** route id → length of the path prefix to strip when the decision gives no path */
+  readonly stripPrefix: ReadonlyMap<string, number>;
+  readonly credentials: ReadonlyMap<string, Credential>;
+}
+
+export function createMapStage(opts: MapStageOptions): Stage {
+  const { authorities, stripPrefix, credentials } = opts;
+  return {
+    name: 'map',
+    run(ctx: RequestContext) {
+      const d = ctx.decision;
+      const up = d?.upstream;
+      const name = up?.name ?? ctx.route.upstream;
+      let target = up?.path;
+      if (target === undefined) {
+        const strip = stripPrefix.get(ctx.route.id) ?? 0;
+        const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
+        target = ctx.rawQuery ? `${p}?${ctx.rawQuery}` : p;
+      }
+      const mapping: UpstreamMapping = {
+        name,
+        path: target,
+        setHeaders: up?.headers ? { ...up.headers } : {},
+        removeHeaders: up?.remove_headers ?? [],
+      };
+      if (d?.response_headers) Object.assign(ctx.responseHeaders, d.response_headers);
+      ctx.mapping = mapping;
+      const credName = up?.credentials;
+      if (credName === undefined) return;
+      mapping.credentials = credName;
+      const cred = credentials.get(credName) as Credential; // validated against the catalog
+      const token = ctx.auth?.token;
+      const r = cred.headersFor({
+        method: ctx.method,
+        authority: authorities.get(name) ?? '',
+        target,
+        sub: token?.sub,
+        clientId: token?.client_id,
+        scope: token?.scope,
+        // A body-less request has a known (empty) body; streamed bodies are not digested.
+        contentDigest: hasNoBody(ctx) ? EMPTY_DIGEST : undefined,
+      });
+      if (typeof (r as Promise<unknown>).then === 'function') {
+        return (r as Promise<Record<string, string>>).then((h) => {
+          Object.assign(mapping.setHeaders, h);
+        });
+      }
+      Object.assign(mapping.setHeaders, r as Record<string, string>);
+    },
+  } satisfies Stage;
+}
+
+const EMPTY_DIGEST = 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:';
+
+function hasNoBody(ctx: RequestContext): boolean {
+  const h = ctx.headers;
+  return h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0');
+}

@@ -1,0 +1,65 @@
+import t from 'tap';
+import { parseDecision } from '../../../src/gateway/mapping/decision.js';
+import { checkUpstreamPath } from '../../../src/gateway/mapping/path.js';
+import { GatewayError } from '../../../src/gateway/errors.js';
+
+const catalog = { upstreams: new Set(['car', 'home']), credentials: new Set(['car-basic']) };
+const meta = { revision: 'rev1', evalNs: 1000 };
+
+function rejects(tt: Pick<typeof t, 'throws'>, raw: unknown, what: string) {
+  tt.throws(() => parseDecision(raw, catalog, meta), { code: 'GW_ERR_POLICY_DECISION' }, what);
+}
+
+t.test('booleans and full objects', async (t) => {
+  t.equal(parseDecision(true, catalog, meta).allow, true);
+  t.equal(parseDecision(false, catalog, meta).allow, false);
+  t.equal(parseDecision(undefined, catalog, meta).allow, false, 'undefined decision denies');
+  const d = parseDecision({
+    allow: true,
+    upstream: { name: 'car', path: '/car/u1/get_my_insurance?x=1', headers: { 'X-User-Id': 'u1' }, remove_headers: ['Cookie'], credentials: 'car-basic' },
+    rate_limit: [{ key: 'user:u1', limit: 100, window_s: 60 }],
+    response_headers: { 'cache-control': 'no-store' },
+    labels: { product: 'car' },
+  }, catalog, meta);
+  t.equal(d.upstream?.name, 'car');
+  t.same(d.upstream?.headers, { 'x-user-id': 'u1' }, 'header names are lower-cased');
+  t.same(d.upstream?.remove_headers, ['cookie']);
+  t.equal(d.revision, 'rev1');
+  const deny = parseDecision({ allow: false, status: 403, reason: 'no product', insufficient_scope: 'car:read' }, catalog, meta);
+  t.equal(deny.requiredScope, 'car:read');
+  t.equal(deny.insufficientScope, true);
+});
+
+t.test('attacks and mistakes fail closed with GW_ERR_POLICY_DECISION', async (t) => {
+  rejects(t, { allow: true, upstream: { headers: { 'x-user': 'a\r\nx-admin: 1' } } }, 'CR/LF in a header value');
+  rejects(t, { allow: true, upstream: { headers: { 'x-user': 'a\nb' } } }, 'bare LF');
+  rejects(t, { allow: true, upstream: { headers: { 'bad name': 'a' } } }, 'space in a header name');
+  rejects(t, { allow: true, upstream: { headers: { Host: 'evil.example' } } }, 'Host override');
+  rejects(t, { allow: true, upstream: { headers: { 'content-length': '0' } } }, 'Content-Length override');
+  rejects(t, { allow: true, upstream: { headers: { 'transfer-encoding': 'chunked' } } }, 'Transfer-Encoding');
+  rejects(t, { allow: true, upstream: { remove_headers: ['host'] } }, 'removing Host');
+  rejects(t, { allow: true, upstream: { name: 'http://evil.example' } }, 'undeclared upstream');
+  rejects(t, { allow: true, upstream: { credentials: 'root-password' } }, 'undeclared credentials');
+  rejects(t, { allow: true, upstream: { path: '/car/../admin' } }, 'dot segment');
+  rejects(t, { allow: true, upstream: { path: '/car/%2e%2e/admin' } }, 'encoded dot');
+  rejects(t, { allow: true, upstream: { path: '/car/a%2Fb' } }, 'encoded slash');
+  rejects(t, { allow: true, upstream: { path: '/car/a%5cb' } }, 'encoded backslash');
+  rejects(t, { allow: true, upstream: { path: '//evil.example/x' } }, 'authority form');
+  rejects(t, { allow: true, upstream: { path: 'http://evil.example/x' } }, 'absolute form');
+  rejects(t, { allow: true, upstream: { path: '/a b' } }, 'space');
+  rejects(t, { allow: 'yes' }, 'allow not boolean');
+  rejects(t, { allow: false, status: 200 }, 'non-error status on deny');
+  rejects(t, { allow: true, extra: 1 }, 'unknown field');
+  rejects(t, { allow: true, rate_limit: [{ key: 'k', limit: -1, window_s: 60 }] }, 'negative limit');
+  rejects(t, { allow: true, response_headers: { 'set-cookie': 'a=b' } }, 'set-cookie response header');
+  rejects(t, 42, 'number decision');
+  const err = (() => { try { parseDecision({ allow: true, upstream: { name: 'nope' } }, catalog, meta); } catch (e) { return e; } })();
+  t.ok(err instanceof GatewayError);
+  t.equal((err as GatewayError).status, 500);
+});
+
+t.test('checkUpstreamPath accepts ordinary paths', async (t) => {
+  t.equal(checkUpstreamPath('/car/u123/get_my_insurance'), null);
+  t.equal(checkUpstreamPath('/a/b?x=%2F&y=..'), null, 'the query may hold encoded slashes and dots');
+  t.equal(checkUpstreamPath('/a/b.c/..d'), null, '"..d" is not a dot segment');
+});
