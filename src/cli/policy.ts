@@ -1,5 +1,259 @@
-/** `regate policy` — placeholder until its owner lands it; exits 2 so nothing mistakes it for success. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('regate policy: not available in this build\n');
-  return 2;
+/**
+ * `regate policy build|eval|test` — the Rego toolchain on the command line.
+ *
+ * ```
+ * regate policy build <dir> [-e entrypoint]... [-t plan|js|wasm] [-o out]
+ *     plan: OPA's ir.Policy JSON (default out plan.json); js: an ESM module exporting that plan
+ *     as `plan` (run it with createJsEvaluator); wasm: the WASM back end's compileWasm (policy.wasm)
+ * regate policy eval [-d dir]... [-i input.json|yaml] [--strict] <query>
+ *     prints {"result":[…]} like `opa eval -f json`: a query that is a single non-call term
+ *     (`data.x.y`, `input.a[i]`) gets `expressions: [{value, text}]`; every row carries the
+ *     query's variable `bindings` (when there are any); an undefined query prints {}
+ * regate policy test <dir>
+ *     runs every `test_*` rule like `opa test -v`: PASS/FAIL/ERROR per test, then `PASS: n/m`
+ * ```
+ * Exit codes: 0 success, 1 failing tests / undefined-with --fail, 2 usage or compile errors.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { createEvaluator, loadCompiler, mergeData, optionalImport, readPolicyDir, type ModuleSource, type Policy } from '../policy/index.js';
+import { RegoError } from '../policy/errors.js';
+import { fromJs, isObject, objectEntries, stringifyJson, type Value } from '../policy/value/index.js';
+
+const USAGE = `usage:
+  regate policy build <dir> [-e entrypoint]... [-t plan|js|wasm] [-o out]
+  regate policy eval [-d dir]... [-i input.json] [--strict] <query>
+  regate policy test <dir>
+`;
+
+class UsageError extends Error {}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'build':
+        return await build(rest);
+      case 'eval':
+        return await evalQuery(rest);
+      case 'test':
+        return await test(rest);
+      case '-h':
+      case '--help':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`regate policy: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof RegoError) {
+      process.stderr.write(`regate policy: ${e.render()}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string[]>;
+}
+
+function parseArgs(argv: string[], valued: readonly string[], booleans: readonly string[] = []): Parsed {
+  const out: Parsed = { positional: [], flags: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (valued.includes(a)) {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      out.flags.set(a, [...(out.flags.get(a) ?? []), v]);
+    } else if (booleans.includes(a)) out.flags.set(a, ['true']);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else out.positional.push(a);
+  }
+  return out;
+}
+
+async function loadDirs(dirs: string[], includeTests: boolean): Promise<{ modules: ModuleSource[]; data: Value }> {
+  const modules: ModuleSource[] = [];
+  let data: Value = {};
+  for (const d of dirs) {
+    const r = await readPolicyDir(d, { includeTests });
+    modules.push(...r.modules);
+    data = mergeData(data, r.data, d);
+  }
+  return { modules, data };
+}
+
+async function build(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, ['-e', '--entrypoint', '-t', '--target', '-o', '--output']);
+  const dir = a.positional[0];
+  if (dir === undefined || a.positional.length > 1) throw new UsageError('build needs exactly one <dir>');
+  const entrypoints = [...(a.flags.get('-e') ?? []), ...(a.flags.get('--entrypoint') ?? [])].map((e) => e.replace(/^data[./]/, '').replace(/\./g, '/'));
+  if (entrypoints.length === 0) throw new UsageError('build needs at least one -e entrypoint (e.g. -e gateway/decision)');
+  const target = (a.flags.get('-t') ?? a.flags.get('--target') ?? ['plan'])[0] as string;
+  if (target !== 'plan' && target !== 'js' && target !== 'wasm') throw new UsageError(`-t must be plan, js or wasm, not ${target}`);
+  const out = (a.flags.get('-o') ?? a.flags.get('--output') ?? [target === 'wasm' ? 'policy.wasm' : target === 'js' ? 'policy.mjs' : 'plan.json'])[0] as string;
+
+  const { modules } = await loadDirs([dir], false);
+  const plan = (await loadCompiler())(modules, { entrypoints });
+  if (target === 'plan') await writeFile(out, JSON.stringify(plan) + '\n');
+  else if (target === 'js') {
+    await writeFile(
+      out,
+      `// Generated by \`regate policy build -t js\` from ${dir}; entrypoints: ${entrypoints.join(', ')}.\n` +
+        `// Run it with createJsEvaluator(plan) from regate's policy API.\n` +
+        `export const entrypoints = ${JSON.stringify(entrypoints)};\nexport const plan = ${JSON.stringify(plan)};\n`,
+    );
+  } else {
+    const mod = await optionalImport(new URL('../policy/backend/wasm/index.js', import.meta.url).href);
+    const compileWasm = mod?.compileWasm as ((p: Policy) => Uint8Array | Promise<Uint8Array>) | undefined;
+    if (typeof compileWasm !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
+    await writeFile(out, await compileWasm(plan));
+  }
+  process.stdout.write(`wrote ${out} (${target}; entrypoints ${entrypoints.join(', ')})\n`);
+  return 0;
+}
+
+async function readInput(path: string): Promise<Value> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return fromJs(path.endsWith('.yaml') || path.endsWith('.yml') ? parseYaml(text) : JSON.parse(text));
+  } catch (e) {
+    throw new RegoError('REGO_ERR_INPUT_FILE', `${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Name of the variable that carries a single-term query's value; never a user variable (they cannot contain `__regate`). */
+const VALUE_VAR = 'value__regate';
+
+/** Is the query one plain term (a ref, a var, a value) whose value `opa eval` would print? */
+async function isSingleTerm(query: string): Promise<boolean> {
+  const syn = await optionalImport(new URL('../policy/syntax/index.js', import.meta.url).href);
+  const parseQuery = syn?.parseQuery as ((q: string) => { negated: boolean; with: unknown[]; expr: { kind: string; term?: { kind: string } } }[]) | undefined;
+  if (!parseQuery) return false;
+  try {
+    const lits = parseQuery(query);
+    const l = lits[0];
+    return lits.length === 1 && l !== undefined && !l.negated && l.with.length === 0 && l.expr.kind === 'term' && l.expr.term?.kind !== 'call';
+  } catch {
+    return false; // the compiler reports the parse error with its location
+  }
+}
+
+function toJson(v: Value): unknown {
+  return JSON.parse(stringifyJson(v)) as unknown;
+}
+
+async function evalQuery(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, ['-d', '--data', '-i', '--input'], ['--strict']);
+  const query = a.positional.join(' ').trim();
+  if (query === '') throw new UsageError('eval needs a <query>');
+  const dirs = [...(a.flags.get('-d') ?? []), ...(a.flags.get('--data') ?? [])];
+  const { modules, data } = await loadDirs(dirs, true);
+  const inputPath = (a.flags.get('-i') ?? a.flags.get('--input'))?.[0];
+  const input = inputPath !== undefined ? await readInput(inputPath) : undefined;
+
+  const single = await isSingleTerm(query);
+  const compiled = single ? `${VALUE_VAR} = ${query}` : query;
+  const plan = (await loadCompiler())(modules, { query: compiled });
+  const ev = await createEvaluator(plan, { engine: 'js', data });
+  const rows = ev.evaluate('eval', input, { strictBuiltinErrors: a.flags.has('--strict') });
+  const result = rows.map((row) => {
+    const bindings: Record<string, unknown> = {};
+    let value: unknown = true;
+    if (isObject(row)) {
+      for (const [k, v] of objectEntries(row)) {
+        if (k === VALUE_VAR) value = toJson(v);
+        else if (typeof k === 'string' && !k.startsWith('$') && !k.startsWith('__')) bindings[k] = toJson(v);
+      }
+    }
+    return {
+      expressions: [{ value, text: query }],
+      ...(Object.keys(bindings).length > 0 ? { bindings } : {}),
+    };
+  });
+  process.stdout.write(JSON.stringify(result.length > 0 ? { result } : {}, null, 2) + '\n');
+  return 0;
+}
+
+interface TestRule {
+  file: string;
+  pkg: string[];
+  name: string;
+}
+
+async function findTests(modules: ModuleSource[]): Promise<TestRule[]> {
+  const syn = await optionalImport(new URL('../policy/syntax/index.js', import.meta.url).href);
+  const parseModule = syn?.parseModule as ((text: string, file: string) => { package: string[]; rules: { ref: { kind: string; value?: string; name?: string }[]; args?: unknown[] }[] }) | undefined;
+  if (!parseModule) throw new RegoError('REGO_ERR_FRONTEND_UNAVAILABLE', 'the Rego parser (syntax/index.ts) is not available');
+  const out: TestRule[] = [];
+  const seen = new Set<string>();
+  for (const m of modules) {
+    const mod = parseModule(m.text, m.file);
+    for (const r of mod.rules) {
+      const head = r.ref[0];
+      const name = head?.value ?? head?.name;
+      // OPA runs rules named test_* without arguments and with a plain (one-segment) name.
+      if (typeof name !== 'string' || !name.startsWith('test_') || r.ref.length !== 1 || (r.args && r.args.length > 0)) continue;
+      const key = [...mod.package, name].join('/');
+      if (seen.has(key)) continue; // incremental definitions of one test run once
+      seen.add(key);
+      out.push({ file: m.file, pkg: mod.package, name });
+    }
+  }
+  return out;
+}
+
+async function test(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, []);
+  if (a.positional.length === 0) throw new UsageError('test needs a <dir>');
+  const { modules, data } = await loadDirs(a.positional, true);
+  const tests = await findTests(modules);
+  if (tests.length === 0) {
+    process.stdout.write('no test_ rules found\n');
+    return 0;
+  }
+  const entrypoints = tests.map((t) => [...t.pkg, t.name].join('/'));
+  const plan = (await loadCompiler())(modules, { entrypoints });
+  const ev = await createEvaluator(plan, { engine: 'js', data });
+  let pass = 0;
+  let fail = 0;
+  let errors = 0;
+  let lastFile = '';
+  for (const [i, t] of tests.entries()) {
+    if (t.file !== lastFile) {
+      process.stdout.write(`${lastFile ? '\n' : ''}${t.file}:\n`);
+      lastFile = t.file;
+    }
+    const label = `data.${[...t.pkg, t.name].join('.')}`;
+    const start = performance.now();
+    let status: 'PASS' | 'FAIL' | 'ERROR';
+    let detail = '';
+    try {
+      const rows = ev.evaluate(entrypoints[i] as string, undefined, { print: (m) => (detail += `\n  ${m}`) });
+      const first = rows[0];
+      const v = first !== undefined && isObject(first) ? objectEntries(first).find(([k]) => k === 'result')?.[1] : undefined;
+      // OPA: a test passes when its value is defined and not false.
+      status = v !== undefined && v !== false ? 'PASS' : 'FAIL';
+    } catch (e) {
+      status = 'ERROR';
+      detail = `\n  ${e instanceof RegoError ? e.render() : String(e)}` + detail;
+    }
+    const ms = (performance.now() - start).toFixed(1);
+    process.stdout.write(`${label}: ${status} (${ms}ms)${status === 'PASS' ? '' : detail}\n`);
+    if (status === 'PASS') pass++;
+    else if (status === 'FAIL') fail++;
+    else errors++;
+  }
+  const total = tests.length;
+  process.stdout.write('-'.repeat(80) + '\n');
+  if (pass > 0) process.stdout.write(`PASS: ${pass}/${total}\n`);
+  if (fail > 0) process.stdout.write(`FAIL: ${fail}/${total}\n`);
+  if (errors > 0) process.stdout.write(`ERROR: ${errors}/${total}\n`);
+  return fail + errors > 0 ? 1 : 0;
 }

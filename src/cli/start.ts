@@ -1,5 +1,80 @@
-/** `regate start` — placeholder until its owner lands it; exits 2 so nothing mistakes it for success. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('regate start: not available in this build\n');
-  return 2;
+/**
+ * `regate start [--config regate.yaml]` — validates the config, runs the gateway, drains on
+ * SIGTERM/SIGINT. A bad config exits 1 with the ConfigError text (file:line: key: problem).
+ */
+import pino from 'pino';
+import { loadConfigFile } from '../gateway/config/load.js';
+import { ConfigError } from '../gateway/errors.js';
+import { startRegate } from '../gateway/server/run.js';
+import { UwsLoadError } from '../gateway/server/uws-loader.js';
+
+export function parseStartArgs(argv: string[]): { config: string } | { error: string } {
+  let config = 'regate.yaml';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--config' || a === '-c') {
+      const v = argv[++i];
+      if (v === undefined) return { error: `${a} needs a file name` };
+      config = v;
+    } else if (a.startsWith('--config=')) config = a.slice('--config='.length);
+    else return { error: `unknown option ${JSON.stringify(a)}` };
+  }
+  return { config };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseStartArgs(argv);
+  if ('error' in args) {
+    process.stderr.write(`regate start: ${args.error}\nusage: regate start [--config regate.yaml]\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfigFile(args.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`regate start: invalid config: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.log.level });
+  let running;
+  try {
+    running = await startRegate(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UwsLoadError) {
+      process.stderr.write(`regate start: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  logger.info({ port: running.port, admin_port: running.adminPort, workers: running.workers }, 'regate ready');
+  return waitForSignal(running.close, logger);
+}
+
+/** Resolves with exit code 0 after a graceful drain on the first SIGTERM/SIGINT; a second one exits at once. */
+export function waitForSignal(close: () => Promise<void>, logger: pino.Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      logger.info({ signal: sig }, 'draining');
+      close().then(
+        () => {
+          logger.info('stopped');
+          resolve(0);
+          // idle keep-alive sockets of clients are closed; nothing else should hold the loop
+          setImmediate(() => process.exit(0));
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'drain failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
 }

@@ -50,6 +50,8 @@ export interface Decision {
   status?: number;
   reason?: string;
   insufficientScope?: boolean;
+  /** the scope the policy said was missing (for `WWW-Authenticate: Bearer error="insufficient_scope", scope=…`) */
+  requiredScope?: string;
   upstream?: { name?: string; path?: string; headers?: Record<string, string>; remove_headers?: string[]; credentials?: string };
   rate_limit?: RateLimitBucket[];
   response_headers?: Record<string, string>;
@@ -75,6 +77,12 @@ export interface RequestContext {
   readonly rawQuery: string; // without '?', '' when absent
   /** lower-case names; repeated headers joined with ", " (set-cookie/cookie with "; ") */
   readonly headers: Record<string, string>;
+  /**
+   * The request's header fields as received, flat `[name, value, name, value…]` with lower-case
+   * names and repeats kept (what the proxy forwards). Optional so that stage tests may build a
+   * context without it; the server always sets it.
+   */
+  readonly rawHeaders?: readonly string[];
   readonly host: string;
   readonly scheme: 'http' | 'https';
   readonly remoteAddr: string;
@@ -82,6 +90,8 @@ export interface RequestContext {
   readonly startNs: bigint;
 
   auth: AuthOutcome | null;
+  /** the input the policy saw (set by the authorize stage; the audit event records it, masked) */
+  policyInput?: unknown;
   decision: Decision | null;
   mapping: UpstreamMapping | null;
   /** response headers to add to whatever the upstream returns (policy + rate-limit headers) */

@@ -1,0 +1,75 @@
+/**
+ * The admin listener (node:http; it is not on the hot path): `/healthz` (the process answers),
+ * `/readyz` (listening, not draining, every readiness check passes — details as JSON: uWS build,
+ * per-worker upstream breaker states, check results such as the policy status), `/metrics`
+ * (Prometheus text). Binds 127.0.0.1 by default: it exposes internals and has no auth.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { UwsBuild } from '../server/uws-loader.js';
+import type { GatewayStatus } from '../server/gateway.js';
+import { REGATE_VERSION } from '../server/version.js';
+
+/** A named readiness probe; `ok: false` makes /readyz answer 503. */
+export type ReadinessCheck = () => { ok: boolean; detail?: unknown } | Promise<{ ok: boolean; detail?: unknown }>;
+
+export interface AdminOptions {
+  host: string;
+  port: number;
+  build: UwsBuild;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  workers: () => Promise<GatewayStatus[]>;
+  checks?: ReadonlyMap<string, ReadinessCheck>;
+}
+
+export interface AdminServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * @example const admin = await startAdminServer({ host: '127.0.0.1', port: 9901, build, metrics, workers });
+ */
+export async function startAdminServer(opts: AdminOptions): Promise<AdminServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    };
+    const handle = async () => {
+      if (path === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
+      if (path === '/metrics') {
+        const m = await opts.metrics();
+        return send(200, m.contentType, m.body);
+      }
+      if (path === '/readyz') {
+        const workers = await opts.workers();
+        const checks: Record<string, { ok: boolean; detail?: unknown }> = {};
+        for (const [name, check] of opts.checks ?? []) {
+          try {
+            checks[name] = await check();
+          } catch (err) {
+            checks[name] = { ok: false, detail: String(err) };
+          }
+        }
+        const ready = workers.length > 0 && workers.every((w) => !w.draining) && Object.values(checks).every((c) => c.ok);
+        const body = { status: ready ? 'ready' : 'not_ready', version: REGATE_VERSION, node: process.version, uws: opts.build, workers, checks };
+        return send(ready ? 200 : 503, 'application/json', JSON.stringify(body));
+      }
+      send(404, 'application/json', '{"error":"GW_ERR_NOT_FOUND","message":"admin endpoints: /healthz /readyz /metrics"}');
+    };
+    handle().catch((err: unknown) => send(500, 'application/json', JSON.stringify({ error: 'GW_ERR_INTERNAL', message: String(err) })));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * What the JWT and introspection authenticators share: one method that answers synchronously
+ * from the cache and with a promise otherwise, so a cached token allocates no promise
+ * (context.ts "Stages return synchronously when they can").
+ */
+import type { Logger } from 'pino';
+import type { AuthOutcome } from '../pipeline/context.js';
+import type { AuthnMetrics } from './metrics.js';
+
+export interface TokenAuthenticator {
+  /** `key` is `hashToken(token)`, computed once by the stage. Rejects with a GatewayError. */
+  authenticate(token: string, key: string): AuthOutcome | Promise<AuthOutcome>;
+  close(): Promise<void>;
+}
+
+export interface AuthenticatorDeps {
+  logger: Logger;
+  metrics: AuthnMetrics;
+  realm: string;
+  /** wall clock in ms; tests move it to cross `exp` and cache lifetimes without sleeping */
+  now: () => number;
+}

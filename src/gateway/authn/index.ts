@@ -1,0 +1,103 @@
+/**
+ * The authenticate stage: bearer extraction (RFC 6750), then the route's authenticator —
+ * JWT/JWKS (jwt.ts) or RFC 7662 introspection (introspection.ts). It fills `ctx.auth` with the
+ * normalised `input.token` and marks the request degraded when a stale cache entry answered.
+ *
+ * The raw token lives only in local variables here: caches key on its SHA-256, logs carry a
+ * prefix of that digest, and `ctx.auth` holds claims only.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { GatewayError } from '../errors.js';
+import type { AuthOutcome, RequestContext, Stage } from '../pipeline/context.js';
+import type { TokenAuthenticator } from './authenticator.js';
+import { extractBearerToken, type BearerOptions } from './bearer.js';
+import { resolveTokensConfig } from './config.js';
+import { createIntrospectionAuthenticator } from './introspection.js';
+import { createJwtAuthenticator } from './jwt.js';
+import { createAuthnMetrics } from './metrics.js';
+import { formatTokenHash, hashToken } from './token-cache.js';
+
+export type { TokensConfig } from './schema.js';
+export { tokensSchema } from './schema.js';
+
+export interface AuthenticateStageDeps {
+  logger: Logger;
+  registry: Registry;
+  /** wall clock in ms (default Date.now); tests move it instead of sleeping */
+  now?: () => number;
+}
+
+export type AuthenticateStage = Stage & { close(): Promise<void> };
+
+/**
+ * Builds the stage from the `tokens` section of regate.yaml. Throws TypeError on an invalid
+ * section (misuse at construction); per request it throws GatewayError codes GW_ERR_TOKEN_*.
+ *
+ * @example
+ * const stage = createAuthenticateStage(config.tokens, { logger, registry });
+ * await stage.run(ctx); // ctx.auth = { token: { active: true, sub, scope: [...], claims }, cache: 'miss', degraded: false }
+ * await stage.close();
+ */
+export function createAuthenticateStage(tokensConfig: unknown, deps: AuthenticateStageDeps): AuthenticateStage {
+  const cfg = resolveTokensConfig(tokensConfig);
+  const logger = deps.logger.child({ stage: 'authenticate' });
+  const metrics = createAuthnMetrics(deps.registry);
+  const now = deps.now ?? Date.now;
+  const common = { logger, metrics, realm: cfg.realm, now };
+  const jwt: TokenAuthenticator | null = cfg.jwt ? createJwtAuthenticator(cfg.jwt, common) : null;
+  const introspection: TokenAuthenticator | null = cfg.introspection ? createIntrospectionAuthenticator(cfg.introspection, common) : null;
+  const queryRoutes = new Set(cfg.query_token_routes);
+  const headerOnly: BearerOptions = { realm: cfg.realm, maxTokenBytes: cfg.max_token_bytes, allowQuery: false };
+  const withQuery: BearerOptions = { ...headerOnly, allowQuery: true };
+
+  function refused(ctx: RequestContext, err: unknown, key: string | undefined): never {
+    const ge = err instanceof GatewayError ? err : new GatewayError('GW_ERR_INTERNAL', { cause: err });
+    metrics.rejected(ge.code);
+    const cause = ge.cause instanceof Error ? `${ge.cause.name}: ${ge.cause.message}` : undefined;
+    // Details for operators; a digest prefix (never the token) lets them correlate repeats.
+    logger.debug({ request_id: ctx.id, route: ctx.route.id, code: ge.code, cause, token_sha256: key === undefined ? undefined : formatTokenHash(key) }, 'token refused');
+    throw ge;
+  }
+
+  function accept(ctx: RequestContext, outcome: AuthOutcome): void {
+    ctx.auth = outcome;
+    if (outcome.degraded) ctx.degraded = true;
+  }
+
+  return {
+    name: 'authenticate',
+    run(ctx: RequestContext): void | Promise<void> {
+      const kind = ctx.route.auth;
+      if (kind === 'none') {
+        ctx.auth = null;
+        return;
+      }
+      const authenticator = kind === 'jwt' ? jwt : kind === 'introspection' ? introspection : null;
+      if (authenticator === null) {
+        // The config loader should have refused this route; fail closed if it did not.
+        refused(ctx, new GatewayError('GW_ERR_INTERNAL', { cause: new Error(`route ${ctx.route.id} uses auth ${String(kind)} but tokens.${String(kind)} is not configured`) }), undefined);
+      }
+      let key: string | undefined;
+      try {
+        const token = extractBearerToken(ctx, queryRoutes.has(ctx.route.id) ? withQuery : headerOnly);
+        key = hashToken(token);
+        const r = authenticator.authenticate(token, key);
+        if (r instanceof Promise) {
+          const k = key;
+          return r.then(
+            (o) => accept(ctx, o),
+            (err: unknown) => refused(ctx, err, k),
+          );
+        }
+        accept(ctx, r);
+      } catch (err) {
+        refused(ctx, err, key);
+      }
+    },
+    async close() {
+      await Promise.all([jwt?.close(), introspection?.close()]);
+      metrics.close();
+    },
+  } satisfies AuthenticateStage;
+}

@@ -1,0 +1,166 @@
+/**
+ * The one JSON schema for regate.yaml, with every default in one place (fastify's
+ * initial-config-validation: validate once at start-up, fill defaults, freeze).
+ *
+ * The `tokens`, `redis`/`events` and `ratelimit` sections belong to the stages that use them;
+ * their fragments are imported so each stage keeps its defaults next to its code.
+ */
+import { tokensSchema } from '../authn/schema.js';
+import { eventsSchema, redisSchema } from '../events/schema.js';
+import { rateLimitSchema } from '../ratelimit/schema.js';
+
+const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
+const host = { type: 'string', minLength: 1 } as const;
+
+export const breakerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: { type: 'boolean', default: true },
+    /** percentage of failed calls in the rolling window that opens the breaker */
+    error_threshold_percentage: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 50 },
+    /** fewest calls in the window before the percentage counts (avoids opening on one failure) */
+    volume_threshold: { type: 'integer', minimum: 0, default: 5 },
+    /** how long the breaker stays open before letting one trial call through (half-open) */
+    reset_timeout_ms: { type: 'integer', minimum: 1, default: 10000 },
+    rolling_window_ms: { type: 'integer', minimum: 100, default: 10000 },
+    /** count upstream 5xx answers as failures too (connect errors and timeouts always count) */
+    count_5xx: { type: 'boolean', default: false },
+  },
+} as const;
+
+export const upstreamSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', pattern: '^http://[^/?#]+/?$' },
+    timeout_ms: { type: 'integer', minimum: 1, default: 30000 },
+    connect_timeout_ms: { type: 'integer', minimum: 1, default: 5000 },
+    /** idle time between body chunks of a streamed response before the upstream call is cut */
+    body_timeout_ms: { type: 'integer', minimum: 0, default: 300000 },
+    pool: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        connections: { type: 'integer', minimum: 1, default: 128 },
+        keepalive: { type: 'boolean', default: true },
+        keepalive_timeout_ms: { type: 'integer', minimum: 1, default: 4000 },
+      },
+    },
+    breaker: breakerSchema,
+  },
+} as const;
+
+const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
+
+export const routeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'match', 'upstream'],
+  properties: {
+    id: { type: 'string', pattern: '^[A-Za-z0-9_.:-]+$' },
+    match: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        path: { type: 'string', pattern: '^/' },
+        path_prefix: { type: 'string', pattern: '^/' },
+        host: { type: 'string', minLength: 1 },
+        methods: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: methods } },
+      },
+      oneOf: [{ required: ['path'] }, { required: ['path_prefix'] }],
+    },
+    upstream: { type: 'string', minLength: 1 },
+    auth: { type: 'string', enum: ['none', 'jwt', 'introspection'], default: 'none' },
+    policy: { type: 'string', minLength: 1 },
+    /** remove the matched prefix before forwarding (`/api/x` with prefix `/api` → `/x`) */
+    strip_prefix: { type: 'boolean', default: false },
+    /** per-route overrides of `limits` */
+    limits: { $ref: '#/$defs/limits' },
+  },
+} as const;
+
+export const configSchema = {
+  $id: 'regate.yaml',
+  type: 'object',
+  additionalProperties: false,
+  required: ['upstreams', 'routes'],
+  $defs: {
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        max_body_bytes: { type: 'integer', minimum: 0 },
+        max_header_bytes: { type: 'integer', minimum: 256 },
+      },
+    },
+  },
+  properties: {
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { ...host, default: '0.0.0.0' },
+        port: { ...port, default: 8080 },
+        workers: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 256 }], default: 1 },
+        /** how long SIGTERM waits for in-flight requests before closing them */
+        drain_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
+        /** trust an incoming X-Forwarded-For/Forwarded chain and append to it (behind a trusted LB) */
+        trust_forwarded: { type: 'boolean', default: false },
+      },
+    },
+    admin: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        host: { ...host, default: '127.0.0.1' },
+        port: { ...port, default: 9901 },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        max_body_bytes: { type: 'integer', minimum: 0, default: 10 * 1024 * 1024 },
+        max_header_bytes: { type: 'integer', minimum: 256, default: 16 * 1024 },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        /** one line per request at info level (off: only errors are logged) */
+        access: { type: 'boolean', default: false },
+      },
+    },
+    upstreams: { type: 'object', minProperties: 1, additionalProperties: upstreamSchema, propertyNames: { pattern: '^[A-Za-z0-9_.-]+$' } },
+    credentials: {
+      type: 'object',
+      default: {},
+      // each credential type's own fields are checked by mapping/credentials at start-up
+      additionalProperties: { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } },
+    },
+    tokens: tokensSchema,
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        dir: { type: 'string', minLength: 1 },
+        engine: { type: 'string', enum: ['wasm', 'js'], default: 'wasm' },
+      },
+    },
+    redis: redisSchema,
+    events: eventsSchema,
+    ratelimit: rateLimitSchema,
+    routes: { type: 'array', minItems: 1, items: routeSchema },
+  },
+} as const;

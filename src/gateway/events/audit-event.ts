@@ -1,0 +1,123 @@
+/**
+ * Builds the audit event of one request from its RequestContext: OPA's decision-log fields
+ * (open-policy-agent/opa `plugins/logs/plugin.go` EventV1) plus `gateway{…}` (DESIGN.md).
+ *
+ * `input` is rebuilt here exactly as the policy saw it (DESIGN.md "Policy input"), then masked:
+ * sensitive headers erased (always `authorization`, so the raw bearer token never reaches an
+ * event), then the configured JSON-pointer rules. The token part is the normalised TokenInfo,
+ * which never holds the raw token.
+ *
+ * Example:
+ * ```ts
+ * const build = createAuditEventBuilder({ mask: [], mask_headers: ['cookie'], labels: { env: 'prod' } });
+ * const ev = build(ctx, randomUUID());
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../pipeline/context.js';
+import { createHeaderFilter, createMasker } from './mask.js';
+import type { MaskRule } from './schema.js';
+import type { AuditEvent } from './types.js';
+
+export interface AuditEventOptions {
+  mask?: readonly MaskRule[];
+  mask_headers?: readonly string[];
+  labels?: Record<string, string>;
+  /** instance id for `labels.id` (OPA puts its instance id there) */
+  instanceId?: string;
+}
+
+/** `a=1&a=2&b` → {a: ['1','2'], b: ['']}, as in the policy input. */
+export function parseQuery(raw: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (raw === '') return out;
+  for (const part of raw.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const k = safeDecode(eq < 0 ? part : part.slice(0, eq));
+    const v = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
+    (out[k] ??= []).push(v);
+  }
+  return out;
+}
+
+function safeDecode(s: string): string {
+  const plus = s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  if (!plus.includes('%')) return plus;
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus; // malformed escapes are kept verbatim rather than dropping the event
+  }
+}
+
+/** RFC 3339 with nanosecond precision from a ms epoch + ns remainder, like Go's time.RFC3339Nano. */
+export function rfc3339Nano(ms: number, extraNs = 0): string {
+  const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.123Z
+  const frac = String(Math.floor((ms % 1000) * 1e6) + extraNs).padStart(9, '0');
+  return iso.slice(0, 19) + '.' + frac + 'Z';
+}
+
+export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: RequestContext, decisionId?: string) => AuditEvent {
+  const masker = createMasker(opts.mask ?? []);
+  const isSensitive = createHeaderFilter(opts.mask_headers ?? ['authorization', 'cookie']);
+  const baseLabels = Object.freeze({ id: opts.instanceId ?? randomUUID(), version: 'regate', ...(opts.labels ?? {}) });
+
+  return function buildAuditEvent(ctx: RequestContext, decisionId: string = randomUUID()): AuditEvent {
+    const headers: Record<string, string> = {};
+    let erased: string[] | undefined;
+    for (const name in ctx.headers) {
+      if (isSensitive(name)) (erased ??= []).push('/input/request/headers/' + name.replace(/~/g, '~0').replace(/\//g, '~1'));
+      else headers[name] = ctx.headers[name]!;
+    }
+    const token = ctx.auth?.token ?? null;
+    const d = ctx.decision;
+    const latencyNs = Number(process.hrtime.bigint() - ctx.startNs);
+    const now = Date.now();
+    const ev: AuditEvent = {
+      decision_id: decisionId,
+      timestamp: rfc3339Nano(now),
+      path: ctx.route.policy ?? '',
+      input: {
+        request: {
+          id: ctx.id,
+          method: ctx.method,
+          path: ctx.path,
+          query: parseQuery(ctx.rawQuery),
+          headers,
+          host: ctx.host,
+          scheme: ctx.scheme,
+          remote_addr: ctx.remoteAddr,
+        },
+        token,
+        route: { id: ctx.route.id, upstream: ctx.route.upstream },
+      },
+      result: d ? d.raw : undefined,
+      requested_by: ctx.remoteAddr,
+      labels: d?.labels ? { ...baseLabels, ...d.labels } : baseLabels,
+      bundles: d ? { policies: { revision: d.revision } } : {},
+      metrics: d ? { timer_rego_query_eval_ns: d.evalNs, timer_server_handler_ns: latencyNs } : { timer_server_handler_ns: latencyNs },
+      gateway: {
+        route: ctx.route.id,
+        upstream: ctx.mapping?.name ?? d?.upstream?.name ?? ctx.route.upstream ?? null,
+        status: ctx.status,
+        client_id: token?.client_id ?? null,
+        sub: token?.sub ?? null,
+        remote_addr: ctx.remoteAddr,
+        latency_ns: latencyNs,
+        rate_limited: ctx.rateLimited,
+        degraded: ctx.degraded || ctx.auth?.degraded === true,
+        error: ctx.error ? ctx.error.code : null,
+      },
+    };
+    if (erased) ev.erased = erased;
+    if (masker.size > 0) {
+      // Rules may edit token claims or the result: copy them so the context (shared with other stages) is untouched.
+      if (token) (ev.input as { token: unknown }).token = structuredClone(token);
+      if (ev.result !== undefined && ev.result !== null && typeof ev.result === 'object') ev.result = structuredClone(ev.result);
+      masker.apply(ev);
+    }
+    if (ev.result === undefined) delete ev.result;
+    return ev;
+  };
+}

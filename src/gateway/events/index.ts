@@ -1,0 +1,332 @@
+/**
+ * The event emitter: audit and rate-limit events to BullMQ queues, never blocking a request and
+ * never losing an accepted event while Redis is away.
+ *
+ *   emit*() ──► in-memory batch (per queue) ──sealed by size/age──► BullMQ job (one per batch)
+ *                                                   │ breaker open, Redis down, send failed,
+ *                                                   ▼ too many in flight
+ *                                              disk spool (JSONL) ──Redis back──► replay
+ *
+ * `emit*` is synchronous and O(1) apart from building the event. Sends go through a producer
+ * connection that fails fast (see redis-connection.ts) and an opossum breaker, so a dead or
+ * paused Redis costs a spool append, not a wait. Delivery is at-least-once: every event has a
+ * unique id (`decision_id` / `event_id`) and consumers deduplicate (src/consumer/dedupe.ts).
+ * Only at the spool's size cap are events dropped, counted in `regate_events_dropped_total`.
+ *
+ * Example:
+ * ```ts
+ * const events = createEventEmitter({ redis: { url: 'redis://127.0.0.1:6379' }, events: { spool_dir: './var/spool' } },
+ *                                         { logger, registry });
+ * events.emitAudit(ctx);        // after the response is written
+ * await events.close();         // flushes, replays what it can, closes Redis
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import CircuitBreaker from 'opossum';
+import type { Logger } from 'pino';
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { RequestContext } from '../pipeline/context.js';
+import { createAuditEventBuilder, rfc3339Nano } from './audit-event.js';
+import { decisionIdOf } from './decision-id.js';
+import { createRedisClient, queuePrefix } from './redis-connection.js';
+import type { EventsConfig, RedisConfig } from './schema.js';
+import { openSpool } from './spool.js';
+import type { SpooledBatch } from './spool.js';
+import type { AuditEvent, RateLimitEvent, RateLimitEventInput } from './types.js';
+
+export type { AuditEvent, RateLimitEvent, RateLimitEventInput, EventBatch } from './types.js';
+export type { EventsConfig, RedisConfig } from './schema.js';
+export { decisionIdOf } from './decision-id.js';
+
+export interface EventEmitter {
+  /** Build and enqueue the audit event of a decided request; returns its decision_id. Never throws. */
+  emitAudit(ctx: RequestContext): string;
+  /** Enqueue a rate-limit event; returns its event_id. Never throws. */
+  emitRateLimit(event: RateLimitEventInput): string;
+  /** Seal open batches and wait until every batch sealed so far is in Redis or in the spool. */
+  flush(): Promise<void>;
+  /** Try to replay the spool now (normally automatic). */
+  replay(): Promise<void>;
+  /** Counters for tests and /readyz. */
+  stats(): EmitterStats;
+  close(): Promise<void>;
+}
+
+export interface EmitterStats {
+  emitted: number;
+  sent: number;
+  spooled: number;
+  replayed: number;
+  dropped: number;
+  spoolBytes: number;
+  inflight: number;
+  breaker: 'closed' | 'open' | 'half-open';
+  /** the producer connection's state (ioredis status: 'ready' when connected) */
+  redis: string;
+}
+
+type Kind = 'audit' | 'ratelimit';
+
+interface Buffer {
+  kind: Kind;
+  queue: string;
+  events: unknown[];
+  timer: NodeJS.Timeout | null;
+}
+
+export function createEventEmitter(
+  cfg: { redis: RedisConfig; events: EventsConfig },
+  deps: { logger: Logger; registry: Registry; instanceId?: string },
+): EventEmitter {
+  const ev = cfg.events;
+  if (!cfg.redis?.url) throw new TypeError('createEventEmitter: redis.url is required');
+  const log = deps.logger.child({ component: 'events' });
+  const batchSize = ev.batch_size ?? 500;
+  const flushMs = ev.flush_ms ?? 20;
+  const maxInflight = ev.max_inflight ?? 16;
+  const commandTimeout = cfg.redis.command_timeout_ms ?? 1000;
+  const queueNames: Record<Kind, string> = { audit: ev.queues?.audit ?? 'audit', ratelimit: ev.queues?.ratelimit ?? 'ratelimit' };
+  const prefix = queuePrefix(cfg.redis.url, cfg.redis.prefix);
+  const instanceId = deps.instanceId ?? randomUUID();
+
+  const m = {
+    emitted: new Counter({ name: 'regate_events_emitted_total', help: 'Events accepted by the emitter', labelNames: ['queue'], registers: [deps.registry] }),
+    sent: new Counter({ name: 'regate_events_sent_total', help: 'Events written to their BullMQ queue (replays included)', labelNames: ['queue'], registers: [deps.registry] }),
+    spooled: new Counter({ name: 'regate_events_spooled_total', help: 'Events written to the disk spool', labelNames: ['queue'], registers: [deps.registry] }),
+    replayed: new Counter({ name: 'regate_events_replayed_total', help: 'Events replayed from the spool', registers: [deps.registry] }),
+    dropped: new Counter({ name: 'regate_events_dropped_total', help: 'Events lost (spool full or unwritable)', labelNames: ['queue', 'reason'], registers: [deps.registry] }),
+    spoolBytes: new Gauge({ name: 'regate_events_spool_bytes', help: 'Bytes in the disk spool', registers: [deps.registry] }),
+  };
+  const counts = { emitted: 0, sent: 0, spooled: 0, replayed: 0, dropped: 0 };
+
+  const spool = openSpool({
+    dir: ev.spool_dir ?? './var/spool',
+    maxBytes: ev.spool_max_bytes ?? 1 << 30,
+    fsyncMs: ev.spool_fsync_ms ?? 200,
+    maxPendingEvents: ev.max_buffered ?? 20000,
+    logger: log,
+    onDrop: (q, n, reason) => {
+      counts.dropped += n;
+      m.dropped.inc({ queue: q, reason }, n);
+    },
+  });
+
+  const producer = createRedisClient(cfg.redis.url, {
+    role: 'producer',
+    commandTimeoutMs: commandTimeout,
+    connectTimeoutMs: cfg.redis.connect_timeout_ms,
+    connectionName: `regate-events-${instanceId}`,
+  });
+  // ioredis emits 'error' on every failed reconnect; the breaker and the spool handle the outage.
+  let lastErrLog = 0;
+  producer.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastErrLog > 5000) {
+      lastErrLog = now;
+      log.warn({ err: err.message }, 'events: redis unavailable, spooling');
+    }
+  });
+  // BullMQ's connection init runs INFO at once and, with the offline queue off, a Queue made
+  // while Redis is down stays broken for good. So queues are made on the producer's first
+  // 'ready' and remade on a later 'ready' if their init failed.
+  let queues: Record<Kind, Queue> | null = null;
+  let queuesBroken = false;
+  const oldQueues: Queue[] = [];
+  function makeQueues(): void {
+    if (queues && !queuesBroken) return;
+    if (queues) oldQueues.push(queues.audit, queues.ratelimit);
+    const mk = (name: string) => {
+      const q = new Queue(name, { connection: producer, prefix, skipWaitingForReady: true } as ConstructorParameters<typeof Queue>[1]);
+      q.on('error', () => undefined); // reported via the producer's own 'error'
+      q.waitUntilReady().catch(() => {
+        queuesBroken = true;
+      });
+      return q;
+    };
+    queues = { audit: mk(queueNames.audit), ratelimit: mk(queueNames.ratelimit) };
+    queuesBroken = false;
+  }
+  if (producer.status === 'ready') makeQueues();
+  const jobOpts = {
+    removeOnComplete: (ev.keep_completed_s ?? 0) > 0 ? { age: ev.keep_completed_s! } : true,
+    removeOnFail: ev.keep_failed ?? 1000,
+    attempts: ev.job_attempts ?? 5,
+    backoff: { type: 'exponential', delay: ev.job_backoff_ms ?? 1000 },
+  } as const;
+  const byQueueName = new Map<string, Kind>([[queueNames.audit, 'audit'], [queueNames.ratelimit, 'ratelimit']]);
+
+  const breaker = new CircuitBreaker(
+    async (b: SpooledBatch) => {
+      const kind = byQueueName.get(b.q);
+      if (!kind) throw new Error(`unknown queue ${b.q}`); // a spool written under another config
+      // Fail fast before BullMQ: with no connection it would otherwise wait for one.
+      if (producer.status !== 'ready' || !queues || queuesBroken) throw new Error('redis not ready');
+      await queues[kind].add('batch', { events: b.events }, { ...jobOpts, jobId: b.id });
+    },
+    {
+      timeout: commandTimeout * 2,
+      errorThresholdPercentage: 50,
+      volumeThreshold: 2,
+      resetTimeout: ev.replay_interval_ms ?? 1000,
+      rollingCountTimeout: 10000,
+    },
+  );
+  breaker.on('open', () => log.warn('events: breaker open, spooling'));
+  breaker.on('close', () => {
+    log.info('events: breaker closed');
+    triggerReplay();
+  });
+
+  let inflight = 0;
+  const inflightDone = new Set<Promise<unknown>>();
+  let closing = false;
+
+  function toSpool(b: SpooledBatch): void {
+    if (spool.append(b)) {
+      counts.spooled += b.events.length;
+      m.spooled.inc({ queue: b.q }, b.events.length);
+    }
+  }
+
+  function send(b: SpooledBatch): void {
+    if (inflight >= maxInflight || breaker.opened || producer.status !== 'ready' || !queues) {
+      toSpool(b);
+      return;
+    }
+    inflight++;
+    const p = breaker.fire(b).then(
+      () => {
+        counts.sent += b.events.length;
+        m.sent.inc({ queue: b.q }, b.events.length);
+        if (spool.pending()) triggerReplay();
+      },
+      (err: unknown) => {
+        log.debug({ err }, 'events: send failed');
+        toSpool(b);
+      },
+    );
+    inflightDone.add(p);
+    void p.finally(() => {
+      inflight--;
+      inflightDone.delete(p);
+    });
+  }
+
+  const buffers: Record<Kind, Buffer> = {
+    audit: { kind: 'audit', queue: queueNames.audit, events: [], timer: null },
+    ratelimit: { kind: 'ratelimit', queue: queueNames.ratelimit, events: [], timer: null },
+  };
+
+  function seal(buf: Buffer): void {
+    if (buf.timer) {
+      clearTimeout(buf.timer);
+      buf.timer = null;
+    }
+    if (buf.events.length === 0) return;
+    const events = buf.events;
+    buf.events = [];
+    send({ q: buf.queue, id: randomUUID(), events });
+  }
+
+  function push(buf: Buffer, e: unknown): void {
+    buf.events.push(e);
+    counts.emitted++;
+    m.emitted.inc({ queue: buf.queue });
+    if (buf.events.length >= batchSize) seal(buf);
+    else if (buf.timer === null) {
+      buf.timer = setTimeout(() => seal(buf), flushMs);
+      buf.timer.unref?.();
+    }
+  }
+
+  let replaying: Promise<void> | null = null;
+  function triggerReplay(): Promise<void> {
+    if (replaying || !spool.pending() || producer.status !== 'ready' || breaker.opened) return replaying ?? Promise.resolve();
+    replaying = spool
+      .replay(async (b) => {
+        await breaker.fire(b);
+        counts.sent += b.events.length;
+        m.sent.inc({ queue: b.q }, b.events.length);
+      })
+      .then((r) => {
+        counts.replayed += r.events;
+        m.replayed.inc(r.events);
+        if (r.events > 0) log.info({ events: r.events, batches: r.sent, complete: !r.failed }, 'events: spool replayed');
+      })
+      .catch((err: unknown) => log.error({ err }, 'events: spool replay failed'))
+      .finally(() => {
+        replaying = null;
+      });
+    return replaying;
+  }
+  producer.on('ready', () => {
+    makeQueues();
+    void triggerReplay();
+  });
+  const replayTimer = setInterval(() => {
+    m.spoolBytes.set(spool.bytes());
+    void triggerReplay();
+  }, ev.replay_interval_ms ?? 1000);
+  replayTimer.unref();
+  if (spool.pending()) void triggerReplay(); // a previous run's leftovers
+
+  const buildAudit = createAuditEventBuilder({ mask: ev.mask, mask_headers: ev.mask_headers, labels: ev.labels, instanceId });
+
+  async function flush(): Promise<void> {
+    seal(buffers.audit);
+    seal(buffers.ratelimit);
+    // bounded: each pass waits for the batches in flight at that moment
+    for (let i = 0; i < 100 && inflightDone.size > 0; i++) await Promise.allSettled([...inflightDone]);
+  }
+
+  return {
+    emitAudit(ctx: RequestContext): string {
+      const id = decisionIdOf(ctx);
+      if (closing || ev.enabled === false) return id;
+      try {
+        push(buffers.audit, buildAudit(ctx, id));
+      } catch (err) {
+        // An event that cannot be built (a context broken by a bug) must not fail the request.
+        counts.dropped++;
+        m.dropped.inc({ queue: queueNames.audit, reason: 'build_error' });
+        log.error({ err, code: 'GW_ERR_EVENTS_BUILD' }, 'events: audit event not built');
+      }
+      return id;
+    },
+    emitRateLimit(input: RateLimitEventInput): string {
+      const id = input.event_id ?? randomUUID();
+      if (closing || ev.enabled === false) return id;
+      const e: RateLimitEvent = { ...input, event_id: id, timestamp: input.timestamp ?? rfc3339Nano(Date.now()) };
+      push(buffers.ratelimit, e);
+      return id;
+    },
+    flush,
+    async replay() {
+      await flush();
+      await triggerReplay();
+    },
+    stats: () => ({
+      ...counts,
+      spoolBytes: spool.bytes(),
+      inflight,
+      breaker: breaker.opened ? 'open' : breaker.halfOpen ? 'half-open' : 'closed',
+      redis: producer.status === 'ready' && queues && !queuesBroken ? 'ready' : producer.status === 'ready' ? 'connecting' : producer.status,
+    }),
+    async close() {
+      if (closing) return;
+      closing = true;
+      await flush();
+      // One last replay attempt, so a clean shutdown leaves nothing behind when Redis is up.
+      if (producer.status === 'ready' && !breaker.opened) await triggerReplay();
+      else if (replaying) await replaying;
+      clearInterval(replayTimer);
+      await spool.close();
+      breaker.shutdown();
+      await Promise.allSettled([...(queues ? [queues.audit, queues.ratelimit] : []), ...oldQueues].map((q) => q.close()));
+      producer.disconnect();
+    },
+  };
+}
+

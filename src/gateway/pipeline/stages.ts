@@ -1,0 +1,114 @@
+/**
+ * Builds the stages the config asks for from the stage modules that exist in this build.
+ *
+ * Each stage lives in its own module (authn/, authz/, ratelimit/, mapping/, events/) and is
+ * loaded lazily: a gateway whose routes are all `auth: none` never loads jose, BullMQ or the
+ * policy engine. A route that needs a stage this build cannot provide is a ConfigError naming
+ * the route's key and line, found at start-up rather than on the first request.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ConfigError } from '../errors.js';
+import type { GatewayConfig } from '../config/types.js';
+import { lineOfKey } from '../config/load.js';
+import type { RequestContext, Stage } from './context.js';
+
+export interface StageDeps {
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface BuiltStages {
+  stages: Stage[];
+  onComplete?: (ctx: RequestContext) => void;
+  /** readiness checks the stages contribute to /readyz */
+  checks: Map<string, () => { ok: boolean; detail?: unknown }>;
+  close(): Promise<void>;
+}
+
+/** Imports a sibling stage module; null when this build does not have it. */
+async function importStage<T>(dir: string): Promise<T | null> {
+  try {
+    return (await import(new URL(`../${dir}/index.js`, import.meta.url).href)) as T;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`${dir}/index`)) return null;
+    throw err;
+  }
+}
+
+/**
+ * @example const { stages, onComplete, close } = await buildStages(config, { logger, registry });
+ */
+export async function buildStages(config: GatewayConfig, deps: StageDeps): Promise<BuiltStages> {
+  const stages: Stage[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const checks = new Map<string, () => { ok: boolean; detail?: unknown }>();
+  const fail = (msg: string, path: (string | number)[]) => new ConfigError(msg, path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), lineOfKey(config, path), config.source.file);
+
+  const authIndex = config.routes.findIndex((r) => r.auth !== 'none');
+  if (authIndex >= 0) {
+    type Authn = { createAuthenticateStage(cfg: unknown, deps: StageDeps): Stage & { close?(): Promise<void> } };
+    const mod = await importStage<Authn>('authn');
+    if (!mod) throw fail('token authentication is not available in this build; use auth: none', ['routes', authIndex, 'auth']);
+    const stage = mod.createAuthenticateStage(config.tokens, deps);
+    stages.push(stage);
+    if (stage.close) closers.push(() => stage.close!());
+  }
+
+  const policyIndex = config.routes.findIndex((r) => r.policy !== undefined);
+  if (policyIndex >= 0) {
+    // The authorize stage needs a policy loader (policies.dir → compiled entrypoints), which
+    // has not landed yet; refuse rather than run a route without its policy.
+    throw fail('policy evaluation is not available in this build yet; remove the policy key', ['routes', policyIndex, 'policy']);
+  }
+
+  type Events = {
+    createEventEmitter(cfg: unknown, deps: StageDeps): { emitAudit(ctx: RequestContext): string; emitRateLimit(e: unknown): string; close(): Promise<void> };
+  };
+  let emitter: ReturnType<Events['createEventEmitter']> | null = null;
+  if (config.redis !== undefined && config.events !== undefined) {
+    const mod = await importStage<Events>('events');
+    if (!mod) throw fail('event publishing is not available in this build', ['events']);
+    emitter = mod.createEventEmitter({ redis: config.redis, events: config.events }, deps);
+    const e = emitter;
+    closers.push(() => e.close());
+  }
+
+  if (config.ratelimit !== undefined) {
+    type Rl = { createRateLimitStage(cfg: unknown, deps: StageDeps & { emitter: unknown }): Stage & { close(): Promise<void> } };
+    const mod = await importStage<Rl>('ratelimit');
+    if (!mod) throw fail('rate limiting is not available in this build', ['ratelimit']);
+    if (config.redis === undefined) throw fail('rate limits need a redis section', ['ratelimit']);
+    const stage = mod.createRateLimitStage({ redis: config.redis, ratelimit: config.ratelimit }, { ...deps, emitter });
+    stages.push(stage);
+    closers.push(() => stage.close());
+  }
+
+  // The map stage turns decisions into the upstream call and applies backend credentials. With
+  // no map stage the proxy forwards to the route's upstream with the route's prefix rule.
+  type Mapping = {
+    createMapStage(opts: { authorities: Map<string, string>; stripPrefix: Map<string, number>; credentials: Map<string, unknown> }): Stage;
+  };
+  type Creds = { createCredentials(specs: Record<string, unknown>): Promise<Map<string, unknown>> };
+  if (Object.keys(config.credentials).length > 0) {
+    const mod = await importStage<Mapping>('mapping');
+    const creds = await importStage<Creds>('mapping/credentials');
+    if (!mod || !creds) throw fail('backend credentials are not available in this build', ['credentials']);
+    const authorities = new Map(Object.entries(config.upstreams).map(([n, u]) => [n, new URL(u.url).host]));
+    const stripPrefix = new Map<string, number>();
+    for (const r of config.routes) if (r.strip_prefix && r.match.path_prefix) stripPrefix.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
+    stages.push(mod.createMapStage({ authorities, stripPrefix, credentials: await creds.createCredentials(config.credentials) }));
+  }
+
+  const em = emitter;
+  return {
+    stages,
+    checks,
+    // "one audit event per decided request": every request that matched a route ran the pipeline
+    ...(em ? { onComplete: (ctx: RequestContext) => void (ctx.route.id !== '-' && em.emitAudit(ctx)) } : {}),
+    async close() {
+      await Promise.allSettled(closers.map((c) => c()));
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Header rules for one proxy hop.
+ *
+ * - Hop-by-hop fields (RFC 9110 §7.6.1) are dropped in both directions, including every field
+ *   the `Connection` header names; `Proxy-Connection` and `Keep-Alive` too (RFC 9112 §C.2.2
+ *   legacy), `Proxy-Authorization`/`Proxy-Authenticate` (they belong to the hop, RFC 9110 §11.7).
+ * - `Expect` is dropped: the gateway reads the body itself, and undici refuses the field.
+ * - Upstream `Date`, `Content-Length` and `uWebSockets` are dropped from responses because uWS
+ *   writes its own (checked on uWS v20.30: it always appends `Date` and `uWebSockets: 20`, and
+ *   writes `Content-Length` from tryEnd/endWithoutBody), so the client never sees them twice.
+ */
+
+/** Request-side fields a proxy hop never forwards. */
+const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+
+/** Fields the gateway sets itself on the upstream request. */
+const REPLACED_UPSTREAM = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
+
+/** Fields uWS writes itself on the client response. */
+const UWS_WRITES = new Set(['date', 'content-length', 'uwebsockets']);
+
+/** Lower-case names listed in a Connection header value (`close, X-Foo` → {close, x-foo}). */
+export function connectionTokens(value: string | undefined): Set<string> | null {
+  if (!value) return null;
+  const out = new Set<string>();
+  for (const t of value.split(',')) {
+    const v = t.trim().toLowerCase();
+    if (v) out.add(v);
+  }
+  return out;
+}
+
+/** Does this request field travel upstream? (`named` = tokens of the request's Connection header) */
+export function isForwardedRequestHeader(name: string, named: Set<string> | null): boolean {
+  return !HOP_BY_HOP.has(name) && !REPLACED_UPSTREAM.has(name) && (named === null || !named.has(name));
+}
+
+/** Does this upstream response field travel to the client? */
+export function isForwardedResponseHeader(name: string, named: Set<string> | null): boolean {
+  return !HOP_BY_HOP.has(name) && !UWS_WRITES.has(name) && (named === null || !named.has(name));
+}
+
+export interface ForwardingInfo {
+  remoteAddr: string;
+  host: string;
+  scheme: 'http' | 'https';
+  /** incoming X-Forwarded-For / Forwarded, only when `listen.trust_forwarded` is set */
+  priorXff?: string;
+  priorForwarded?: string;
+}
+
+/**
+ * Appends `X-Forwarded-For/-Proto/-Host` and `Forwarded` (RFC 7239) to a flat header list.
+ * @example pushForwardingHeaders(list, { remoteAddr: '203.0.113.9', host: 'api.example', scheme: 'http' })
+ */
+export function pushForwardingHeaders(list: string[], f: ForwardingInfo): void {
+  list.push('x-forwarded-for', f.priorXff ? `${f.priorXff}, ${f.remoteAddr}` : f.remoteAddr);
+  list.push('x-forwarded-proto', f.scheme);
+  if (f.host) list.push('x-forwarded-host', f.host);
+  const element = `for=${forwardedNode(f.remoteAddr)};proto=${f.scheme}${f.host ? `;host=${quoteIfNeeded(f.host)}` : ''}`;
+  list.push('forwarded', f.priorForwarded ? `${f.priorForwarded}, ${element}` : element);
+}
+
+/** RFC 7239 §6: IPv6 nodes are bracketed and the whole value quoted. */
+function forwardedNode(addr: string): string {
+  return addr.includes(':') ? `"[${addr}]"` : addr;
+}
+
+/** RFC 7239 §4: values outside `token` syntax are quoted strings (a host:port has a colon). */
+function quoteIfNeeded(v: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v) ? v : `"${v.replace(/["\\]/g, '\\$&')}"`;
+}

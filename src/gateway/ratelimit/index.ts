@@ -1,0 +1,261 @@
+/**
+ * The rate-limit stage: buckets from route defaults (config) and the decision's `rate_limit`
+ * list, checked against Redis with one GCRA script call per request (gcra-script.ts), or not at
+ * all while a local lease covers every bucket (leases.ts). 429 with `Retry-After` and the IETF
+ * `RateLimit-Policy`/`RateLimit` fields (headers.ts); allowed responses carry the same fields.
+ *
+ * Redis unavailable (not connected, or no answer within `timeout_ms`) → `on_unavailable`:
+ * `local` (in-process GCRA at `local_share` of each limit, local-limiter.ts), `open` (admit), or
+ * `closed` (GW_ERR_RATE_LIMIT_UNAVAILABLE). Never a hang: the client fails fast and times out.
+ *
+ * Events: one `limit_exceeded` per refused bucket (with the request's decision id) and
+ * per-window summaries (window-summary.ts) through the event emitter.
+ *
+ * Example:
+ * ```ts
+ * const rl = createRateLimitStage({ redis: { url }, ratelimit: { on_unavailable: 'local' } }, { logger, registry, emitter });
+ * await rl.run(ctx);   // throws GatewayError('GW_ERR_RATE_LIMITED') with headers when over
+ * ```
+ */
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { GatewayError } from '../errors.js';
+import { decisionIdOf } from '../events/decision-id.js';
+import { createRedisClient } from '../events/redis-connection.js';
+import type { RedisConfig } from '../events/schema.js';
+import type { RateLimitEventInput } from '../events/types.js';
+import type { RateLimitBucket, RequestContext, Stage } from '../pipeline/context.js';
+import { createGcraRunner } from './gcra-script.js';
+import type { GcraRequest, GcraResult } from './gcra-script.js';
+import { rateLimitHeaders, retryAfterSeconds } from './headers.js';
+import type { BucketState } from './headers.js';
+import { createLeaseTable } from './leases.js';
+import type { Lease } from './leases.js';
+import { createLocalLimiter } from './local-limiter.js';
+import type { BucketConfig, RateLimitConfig } from './schema.js';
+import { createSummaryTracker } from './window-summary.js';
+
+export type { RateLimitConfig } from './schema.js';
+
+export interface RateLimitStats {
+  checks: number;
+  redisCalls: number;
+  refunds: number;
+  leaseHits: number;
+  fallbacks: number;
+  denied: number;
+  /** the limiter's Redis connection state (ioredis status) */
+  redis: string;
+}
+
+export interface RateLimitStage extends Stage {
+  close(): Promise<void>;
+  stats(): RateLimitStats;
+}
+
+type Who = { route: string | null; client_id: string | null; sub: string | null };
+
+const PLACEHOLDER = /\{(sub|client_id|remote_addr|route)\}/g;
+
+export function createRateLimitStage(
+  cfg: { redis: RedisConfig; ratelimit?: RateLimitConfig },
+  deps: { logger: Logger; registry: Registry; emitter: { emitRateLimit(e: RateLimitEventInput): unknown } | null },
+): RateLimitStage {
+  const rc = cfg.ratelimit ?? {};
+  const log = deps.logger.child({ component: 'ratelimit' });
+  const prefix = rc.key_prefix ?? '{regate}:rl:';
+  const mode = rc.on_unavailable ?? 'local';
+  const routes = rc.routes ?? {};
+  for (const [route, list] of Object.entries(routes)) {
+    for (const b of list) if (!(b.limit >= 1 && b.window_s > 0)) throw new TypeError(`ratelimit.routes.${route}: limit must be ≥ 1 and window_s > 0`);
+  }
+  const leaseCfg = rc.leases ?? {};
+  const ttlMs = leaseCfg.ttl_ms ?? 250;
+  const leases = createLeaseTable({
+    enabled: leaseCfg.enabled ?? true,
+    ttlMs,
+    fraction: leaseCfg.fraction ?? 0.05,
+    maxTokens: leaseCfg.max_tokens ?? 100,
+    minLimit: leaseCfg.min_limit ?? 50,
+  });
+  const local = createLocalLimiter({ share: rc.local_share ?? 0.5 });
+  const client = createRedisClient(cfg.redis.url, { role: 'producer', commandTimeoutMs: rc.timeout_ms ?? 100, connectTimeoutMs: cfg.redis.connect_timeout_ms, connectionName: 'regate-ratelimit' });
+  let lastErrLog = 0;
+  client.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastErrLog > 5000) {
+      lastErrLog = now;
+      log.warn({ err: err.message, mode }, 'ratelimit: redis unavailable, using fallback');
+    }
+  });
+  const gcra = createGcraRunner(client);
+  const emit = deps.emitter ? (e: RateLimitEventInput) => void deps.emitter!.emitRateLimit(e) : () => undefined;
+  const summaries = rc.summaries === false ? null : createSummaryTracker({ maxKeys: rc.max_tracked_keys ?? 10000, emit });
+
+  const m = {
+    checks: new Counter({ name: 'regate_ratelimit_checks_total', help: 'Rate-limit checks by result and source', labelNames: ['result', 'source'], registers: [deps.registry] }),
+    redis: new Counter({ name: 'regate_ratelimit_redis_calls_total', help: 'Redis round trips of the rate limiter', labelNames: ['kind'], registers: [deps.registry] }),
+  };
+  const st: Omit<RateLimitStats, 'redis'> = { checks: 0, redisCalls: 0, refunds: 0, leaseHits: 0, fallbacks: 0, denied: 0 };
+
+  const sweepTimer = setInterval(() => {
+    for (const l of leases.sweep(performance.now())) refund(l);
+    summaries?.flushDue();
+  }, Math.max(ttlMs, 50));
+  sweepTimer.unref();
+
+  function refund(l: Lease): Promise<void> {
+    if (client.status !== 'ready') return Promise.resolve(); // lost cells only make the limit stricter
+    st.refunds++;
+    st.redisCalls++;
+    m.redis.inc({ kind: 'refund' });
+    return gcra([{ key: prefix + l.key + ':' + l.limit + ':' + l.window_s, limit: l.limit, window_s: l.window_s, want: -l.tokens }]).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  function bucketsOf(ctx: RequestContext): BucketConfig[] {
+    const defs = [...(routes['*'] ?? []), ...(routes[ctx.route.id] ?? [])];
+    const out: BucketConfig[] = [];
+    if (defs.length > 0) {
+      const tok = ctx.auth?.token;
+      const vals: Record<string, string> = { sub: tok?.sub ?? '-', client_id: tok?.client_id ?? '-', remote_addr: ctx.remoteAddr, route: ctx.route.id };
+      for (const d of defs) out.push({ key: d.key.replace(PLACEHOLDER, (_, k: string) => vals[k] ?? '-'), limit: d.limit, window_s: d.window_s });
+    }
+    const dec: RateLimitBucket[] | undefined = ctx.decision?.rate_limit;
+    if (dec) for (const b of dec) out.push(b);
+    return out;
+  }
+
+  function whoOf(ctx: RequestContext): Who {
+    const t = ctx.auth?.token;
+    return { route: ctx.route.id, client_id: t?.client_id ?? null, sub: t?.sub ?? null };
+  }
+
+  function finish(ctx: RequestContext, buckets: BucketConfig[], states: BucketState[], denied: boolean[], retryMs: number, source: string): void {
+    const h = rateLimitHeaders(states);
+    const who = summaries || denied.includes(true) ? whoOf(ctx) : null;
+    if (summaries) for (let i = 0; i < buckets.length; i++) summaries.record(buckets[i]!, who!, !denied[i], states[i]!.remaining);
+    if (!denied.includes(true)) {
+      ctx.responseHeaders['ratelimit-policy'] = h['ratelimit-policy'];
+      ctx.responseHeaders['ratelimit'] = h.ratelimit;
+      m.checks.inc({ result: 'allowed', source });
+      return;
+    }
+    st.denied++;
+    m.checks.inc({ result: 'denied', source });
+    ctx.rateLimited = true;
+    const decisionId = decisionIdOf(ctx);
+    for (let i = 0; i < buckets.length; i++) {
+      if (!denied[i]) continue;
+      const b = buckets[i]!;
+      emit({ type: 'limit_exceeded', key: b.key, limit: b.limit, window_s: b.window_s, remaining: 0, ...who!, decision_id: decisionId });
+    }
+    throw new GatewayError('GW_ERR_RATE_LIMITED', {
+      headers: { 'retry-after': retryAfterSeconds(retryMs), ...h },
+      cause: { source, buckets: buckets.filter((_, i) => denied[i]).map((b) => b.key) },
+    });
+  }
+
+  function fallback(ctx: RequestContext, buckets: BucketConfig[], reason: unknown): void {
+    st.fallbacks++;
+    ctx.degraded = true;
+    if (mode === 'open') {
+      m.checks.inc({ result: 'allowed', source: 'open' });
+      return;
+    }
+    if (mode === 'closed') throw new GatewayError('GW_ERR_RATE_LIMIT_UNAVAILABLE', { cause: reason });
+    const r = local.check(buckets.map((b) => ({ key: b.key, limit: b.limit, window_s: b.window_s, want: 1 })));
+    const share = rc.local_share ?? 0.5;
+    const states = buckets.map((b, i) => ({ limit: Math.max(1, Math.floor(b.limit * share)), window_s: b.window_s, remaining: r.buckets[i]!.remaining, resetMs: r.buckets[i]!.resetMs }));
+    const denied = r.buckets.map((x) => !r.admitted && (x.retryAfterMs > 0 || x.remaining === 0));
+    if (!r.admitted && !denied.includes(true)) denied[0] = true; // refused by rounding: still refused
+    finish(ctx, buckets, states, denied, Math.max(...r.buckets.map((x) => x.retryAfterMs)), 'local');
+  }
+
+  function onRedis(ctx: RequestContext, buckets: BucketConfig[], ids: string[], asked: number[], reqs: GcraRequest[], r: GcraResult, t0: number): void {
+    const now = performance.now();
+    const states: BucketState[] = [];
+    const denied: boolean[] = [];
+    let retryMs = 0;
+    let j = 0;
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i]!;
+      if (asked[i] === 0) {
+        // served by a lease: spend a cell only if the whole request is admitted
+        const l = leases.peek(ids[i]!, now);
+        if (r.admitted && l) l.tokens--;
+        states.push({ limit: b.limit, window_s: b.window_s, remaining: l ? l.remaining + l.tokens : 0, resetMs: l ? Math.max(0, l.resetAt - now) : 0 });
+        denied.push(false);
+        continue;
+      }
+      const res = r.buckets[j]!;
+      const req = reqs[j++]!;
+      const extra = r.admitted ? res.granted - 1 : 0;
+      if (extra > 0) leases.store(ids[i]!, { tokens: extra, remaining: res.remaining, resetAt: t0 + res.resetMs, expiresAt: t0 + ttlMs, key: b.key, limit: b.limit, window_s: b.window_s });
+      states.push({ limit: b.limit, window_s: b.window_s, remaining: res.remaining + Math.max(0, extra), resetMs: res.resetMs });
+      const no = !r.admitted && res.granted === 0 && (res.retryAfterMs > 0 || res.remaining === 0);
+      denied.push(no);
+      if (no) retryMs = Math.max(retryMs, res.retryAfterMs);
+      void req;
+    }
+    if (!r.admitted && !denied.includes(true)) denied[asked.findIndex((a) => a > 0)] = true;
+    finish(ctx, buckets, states, denied, retryMs, 'redis');
+  }
+
+  const stage: RateLimitStage = {
+    name: 'ratelimit',
+    run(ctx: RequestContext): void | Promise<void> {
+      if (rc.enabled === false) return;
+      const buckets = bucketsOf(ctx);
+      if (buckets.length === 0) return;
+      st.checks++;
+      const now = performance.now();
+      const ids = buckets.map((b) => b.key + ':' + b.limit + ':' + b.window_s);
+      const asked: number[] = [];
+      let allLeased = true;
+      for (const id of ids) {
+        const l = leases.peek(id, now);
+        asked.push(l ? 0 : -1);
+        if (!l) allLeased = false;
+      }
+      if (allLeased) {
+        // Fast path: every bucket has a leased cell; no Redis, no promise.
+        st.leaseHits++;
+        const states: BucketState[] = [];
+        for (let i = 0; i < buckets.length; i++) {
+          const l = leases.peek(ids[i]!, now)!;
+          l.tokens--;
+          states.push({ limit: buckets[i]!.limit, window_s: buckets[i]!.window_s, remaining: l.remaining + l.tokens, resetMs: Math.max(0, l.resetAt - now) });
+        }
+        finish(ctx, buckets, states, buckets.map(() => false), 0, 'lease');
+        return;
+      }
+      if (client.status !== 'ready') return fallback(ctx, buckets, new Error(`redis ${client.status}`));
+      const reqs: GcraRequest[] = [];
+      for (let i = 0; i < buckets.length; i++) {
+        if (asked[i] === 0) continue;
+        const b = buckets[i]!;
+        const want = leases.want(ids[i]!, b.limit, now);
+        asked[i] = want;
+        reqs.push({ key: prefix + ids[i]!, limit: b.limit, window_s: b.window_s, want });
+      }
+      st.redisCalls++;
+      m.redis.inc({ kind: 'check' });
+      return gcra(reqs).then(
+        (r) => onRedis(ctx, buckets, ids, asked, reqs, r, now),
+        (err: unknown) => fallback(ctx, buckets, err),
+      );
+    },
+    stats: () => ({ ...st, redis: client.status }),
+    async close() {
+      clearInterval(sweepTimer);
+      summaries?.flushAll();
+      await Promise.allSettled(leases.drain().map(refund));
+      client.disconnect();
+    },
+  };
+  return stage;
+}

@@ -1,0 +1,116 @@
+/**
+ * The route matcher, compiled once from the validated routes.
+ *
+ * Precedence: an exact `path` beats any prefix; a longer `path_prefix` beats a shorter one;
+ * among equals, the order in the file. Prefixes match on segment boundaries (`/car` matches
+ * `/car` and `/car/x`, never `/cars`). A route with `host` only matches that Host (port ignored;
+ * `*.example.com` matches any subdomain). When the path and host fit but the method does not,
+ * the result is 405 with `Allow` (RFC 9110 §15.5.6) rather than 404 or a broader route.
+ *
+ * Matching costs one Map lookup per path segment, whatever the number of routes.
+ */
+import { GatewayError } from '../errors.js';
+import type { RouteConfig } from '../config/types.js';
+
+export interface CompiledRoute {
+  readonly config: RouteConfig;
+  readonly index: number;
+  /** the matched prefix length to strip when `strip_prefix` is set (0 otherwise) */
+  readonly stripLength: number;
+  readonly methods: ReadonlySet<string> | null;
+  readonly host: string | null;
+  readonly hostSuffix: string | null;
+}
+
+export interface Router {
+  /** Returns the route or throws GW_ERR_NOT_FOUND / GW_ERR_METHOD_NOT_ALLOWED / GW_ERR_BAD_REQUEST. */
+  match(method: string, host: string, path: string): CompiledRoute;
+}
+
+/**
+ * @example
+ * const router = compileRouter(config.routes);
+ * router.match('GET', 'api.example.com', '/car/1').config.id // 'car'
+ */
+export function compileRouter(routes: readonly RouteConfig[]): Router {
+  const exact = new Map<string, CompiledRoute[]>();
+  const prefix = new Map<string, CompiledRoute[]>();
+  routes.forEach((config, index) => {
+    const p = config.match.path ?? config.match.path_prefix;
+    if (p === undefined) throw new TypeError(`route ${config.id} has neither path nor path_prefix`);
+    // A trailing slash on a prefix is the boundary itself: `/api/` and `/api` mean the same subtree.
+    const key = config.match.path !== undefined ? p : trimSlash(p);
+    const host = config.match.host?.toLowerCase() ?? null;
+    const compiled: CompiledRoute = {
+      config,
+      index,
+      stripLength: config.strip_prefix && config.match.path_prefix !== undefined ? key.length : 0,
+      methods: config.match.methods ? new Set(config.match.methods) : null,
+      host: host !== null && !host.startsWith('*.') ? host : null,
+      hostSuffix: host !== null && host.startsWith('*.') ? host.slice(1) : null,
+    };
+    const table = config.match.path !== undefined ? exact : prefix;
+    const list = table.get(key) ?? [];
+    list.push(compiled);
+    table.set(key, list);
+  });
+
+  return {
+    match(method, rawHost, path) {
+      if (path.charCodeAt(0) !== 47 /* / */ || hasDotSegment(path)) {
+        // Dot segments would let `/public/../admin` match `/public` here and reach `/admin`
+        // upstream after the upstream normalises it (RFC 3986 §5.2.4), so they never pass.
+        throw new GatewayError('GW_ERR_BAD_REQUEST', { cause: `path ${path} has dot segments` });
+      }
+      const host = stripPort(rawHost.toLowerCase());
+      let allow: Set<string> | null = null;
+      const consider = (list: CompiledRoute[] | undefined): CompiledRoute | undefined => {
+        if (!list) return undefined;
+        for (const r of list) {
+          if (r.host !== null && r.host !== host) continue;
+          if (r.hostSuffix !== null && !host.endsWith(r.hostSuffix)) continue;
+          if (r.methods === null || r.methods.has(method) || (method === 'HEAD' && r.methods.has('GET'))) return r;
+          allow ??= new Set();
+          for (const m of r.methods) allow.add(m);
+        }
+        return undefined;
+      };
+      const notAllowed = () => new GatewayError('GW_ERR_METHOD_NOT_ALLOWED', { headers: { allow: [...(allow as Set<string>)].join(', ') } });
+      // The most specific path that fits the host decides: a method it does not accept is 405,
+      // never a fall-through to a broader route (which would silently change the upstream).
+      const hit = consider(exact.get(path));
+      if (hit) return hit;
+      if (allow !== null) throw notAllowed();
+      // Walk segment boundaries from the longest prefix down to `/` ('' after trimming).
+      let end = path.length;
+      for (let guard = 0; guard <= path.length; guard++) {
+        const cut = path.slice(0, end);
+        const r = consider(prefix.get(cut === '/' ? '' : trimSlash(cut)));
+        if (r) return r;
+        if (allow !== null) throw notAllowed();
+        if (end === 0) break;
+        end = path.lastIndexOf('/', end - 1);
+        if (end < 0) break;
+      }
+      throw new GatewayError('GW_ERR_NOT_FOUND');
+    },
+  };
+}
+
+function trimSlash(p: string): string {
+  return p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    return close < 0 ? host : host.slice(0, close + 1);
+  }
+  const colon = host.indexOf(':');
+  return colon < 0 ? host : host.slice(0, colon);
+}
+
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+function hasDotSegment(path: string): boolean {
+  return path.includes('.') || path.includes('%') ? DOT_SEGMENT.test(path) : false;
+}

@@ -1,0 +1,253 @@
+/**
+ * The data plane: one uWS app that matches routes, runs the pipeline and proxies.
+ *
+ * `createGateway` takes the validated config and whatever stages exist; the server itself never
+ * changes when stages are added (authn, authz, rate limit, mapping plug in through `stages`, the
+ * audit emitter through `onComplete`). Several gateways may run in one process or one per
+ * worker thread (server/workers.ts), sharing the port through SO_REUSEPORT.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { GatewayError } from '../errors.js';
+import type { GatewayConfig } from '../config/types.js';
+import type { RequestContext, RouteRef, Stage } from '../pipeline/context.js';
+import type { ClientExchange } from '../pipeline/exchange.js';
+import { composePipeline } from '../pipeline/compose.js';
+import { compileRouter, type CompiledRoute } from '../routing/router.js';
+import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstream.js';
+import { createProxy } from '../proxy/forward.js';
+import { createGatewayMetrics } from '../admin/metrics.js';
+import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
+import { UwsExchange } from './uws-exchange.js';
+import { REGATE_VERSION } from './version.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  registry: Registry;
+  /** pipeline stages (authenticate, authorize, ratelimit, map…); the proxy is always last */
+  stages?: readonly Stage[];
+  /** runs once per request after the response (audit events) */
+  onComplete?: (ctx: RequestContext) => void;
+  /** worker index, for logs and metrics labels */
+  worker?: number;
+}
+
+export interface GatewayStatus {
+  worker: number;
+  draining: boolean;
+  inflight: number;
+  upstreams: Record<string, BreakerState>;
+}
+
+export interface Gateway {
+  readonly build: UwsBuild;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  /** Starts listening; `port` overrides `listen.port` (workers join the first worker's port). */
+  listen(port?: number): Promise<number>;
+  status(): GatewayStatus;
+  /** Stops accepting, waits for in-flight requests up to `deadlineMs`, then cuts the rest and closes pools. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+const NO_ROUTE: RouteRef = Object.freeze({ id: '-', upstream: '', auth: 'none' as const });
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * @example
+ * const gw = createGateway({ config, logger: pino(), registry: new Registry() });
+ * const port = await gw.listen();
+ */
+export function createGateway(opts: GatewayOptions): Gateway {
+  const { config, logger, registry } = opts;
+  const stages = opts.stages ?? [];
+  const worker = opts.worker ?? 0;
+  checkStagesCover(config, stages);
+  const { uws, build } = loadUws();
+  const metrics = createGatewayMetrics(registry, build, worker, REGATE_VERSION);
+
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, uc] of Object.entries(config.upstreams)) {
+    const u = createUpstream(name, uc);
+    metrics.setBreaker(name, u.state());
+    u.onStateChange((s) => {
+      metrics.setBreaker(name, s);
+      logger.warn({ upstream: name, breaker: s, worker }, `upstream ${name} breaker ${s}`);
+    });
+    upstreams.set(name, u);
+  }
+  const router = compileRouter(config.routes);
+  const routeRefs = new Map<CompiledRoute, RouteRef>();
+  const trustForwarded = config.listen.trust_forwarded;
+
+  let inflight = 0;
+  let draining = false;
+  let drained: (() => void) | null = null;
+  const accessLog = config.log.access;
+
+  const writeError = (ctx: RequestContext, ex: ClientExchange, err: unknown): void => {
+    const ge = err instanceof GatewayError ? err : new GatewayError('GW_ERR_INTERNAL', { cause: err });
+    ctx.error = ge;
+    if (ex.aborted) return;
+    if (ex.started) {
+      ex.destroy();
+      return;
+    }
+    ctx.status = ge.status;
+    if (ge.status >= 500) logger.warn({ req_id: ctx.id, route: ctx.route.id, code: ge.code, err: ge.cause ?? ge }, ge.message);
+    const headers: string[] = ['content-type', 'application/json', 'x-request-id', ctx.id, 'cache-control', 'no-store'];
+    for (const k in ctx.responseHeaders) headers.push(k, ctx.responseHeaders[k] as string);
+    for (const k in ge.headers) headers.push(k, ge.headers[k] as string);
+    (ex as UwsExchange).respond(ge.status, headers, ge.toResponseBody(ctx.id), ctx.method === 'HEAD', draining);
+  };
+
+  const onComplete = (ctx: RequestContext, ex: ClientExchange): void => {
+    if (ex.aborted && !ex.finished) ctx.status = 499;
+    else if (ex.aborted && ctx.status === 0) ctx.status = 499; // client closed before any answer (nginx's 499)
+    const route = ctx.route.id;
+    metrics.requests.inc({ route, method: ctx.method, status: ctx.status });
+    metrics.duration.observe({ route }, Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
+    if (accessLog) logger.info({ req_id: ctx.id, route, method: ctx.method, path: ctx.path, status: ctx.status, code: ctx.error?.code }, 'request');
+    if (opts.onComplete) {
+      try {
+        opts.onComplete(ctx);
+      } catch (err) {
+        logger.error({ req_id: ctx.id, err }, 'onComplete failed');
+      }
+    }
+    if (--inflight === 0 && drained) drained();
+  };
+
+  const pipeline = composePipeline({ stages, proxy: createProxy(config, upstreams), writeError, onComplete });
+
+  const app: TemplatedApp = uws.App();
+  let listenSocket: us_listen_socket | null = null;
+  let boundPort = 0;
+
+  app.any('/*', (res, req) => {
+    // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
+    const ex = new UwsExchange(res);
+    const method = req.getCaseSensitiveMethod();
+    const path = req.getUrl();
+    const rawQuery = req.getQuery() ?? '';
+    const rawHeaders: string[] = [];
+    const headers: Record<string, string> = {};
+    let headerBytes = method.length + path.length + rawQuery.length + 12;
+    req.forEach((k, v) => {
+      rawHeaders.push(k, v);
+      headerBytes += k.length + v.length + 4;
+      const prev = headers[k];
+      headers[k] = prev === undefined ? v : prev + (k === 'cookie' ? '; ' : ', ') + v;
+    });
+    const sentId = headers['x-request-id'];
+    const ctx: RequestContext = {
+      id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUUID(),
+      method,
+      path,
+      rawQuery,
+      headers,
+      rawHeaders,
+      host: headers['host'] ?? '',
+      scheme: 'http',
+      remoteAddr: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
+      route: NO_ROUTE,
+      startNs: process.hrtime.bigint(),
+      auth: null,
+      decision: null,
+      mapping: null,
+      responseHeaders: {},
+      rateLimited: false,
+      degraded: false,
+      error: null,
+      status: 0,
+    };
+    inflight++;
+    try {
+      if (draining) throw new GatewayError('GW_ERR_SHUTTING_DOWN', { headers: { 'retry-after': '1' } });
+      // An oversized head is refused before routing, whatever it asked for.
+      if (headerBytes > config.limits.max_header_bytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
+      const compiled = router.match(method, ctx.host, path);
+      let ref = routeRefs.get(compiled);
+      if (!ref) {
+        const rc = compiled.config;
+        ref = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
+        routeRefs.set(compiled, ref);
+      }
+      (ctx as { route: RouteRef }).route = ref;
+      const limits = compiled.config.limits;
+      if (limits?.max_header_bytes !== undefined && headerBytes > limits.max_header_bytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
+      const maxBody = limits?.max_body_bytes ?? config.limits.max_body_bytes;
+      const te = headers['transfer-encoding'];
+      const cl = headers['content-length'];
+      if (cl !== undefined) {
+        if (!/^\d+$/.test(cl)) throw new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'bad content-length' });
+        if (Number(cl) > maxBody) throw new GatewayError('GW_ERR_BODY_TOO_LARGE');
+      }
+      if (te !== undefined || (cl !== undefined && cl !== '0')) ex.readBody(maxBody);
+    } catch (err) {
+      writeError(ctx, ex, err);
+      onComplete(ctx, ex);
+      return;
+    }
+    if (trustForwarded) {
+      const xfp = headers['x-forwarded-proto'];
+      if (xfp === 'https') (ctx as { scheme: 'http' | 'https' }).scheme = 'https';
+    }
+    pipeline(ctx, ex);
+  });
+
+  return {
+    build,
+    upstreams,
+    listen(port = config.listen.port) {
+      return new Promise((resolve, reject) => {
+        app.listen(config.listen.host, port, (ls) => {
+          if (!ls) {
+            reject(new Error(`cannot listen on ${config.listen.host}:${port}`));
+            return;
+          }
+          listenSocket = ls;
+          boundPort = uws.us_socket_local_port(ls);
+          logger.info({ worker, host: config.listen.host, port: boundPort, uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
+          resolve(boundPort);
+        });
+      });
+    },
+    status() {
+      const ups: Record<string, BreakerState> = {};
+      for (const [name, u] of upstreams) ups[name] = u.state();
+      return { worker, draining, inflight, upstreams: ups };
+    },
+    async close(deadlineMs = config.listen.drain_timeout_ms) {
+      if (!draining) {
+        draining = true;
+        if (listenSocket) uws.us_listen_socket_close(listenSocket);
+        listenSocket = null;
+        if (inflight > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, deadlineMs);
+            drained = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        // Cuts idle keep-alive connections and whatever missed the deadline (their onAborted runs).
+        // (`close` exists on uWS v20.30 apps; the bundled typings predate it)
+        (app as TemplatedApp & { close(): void }).close();
+        await Promise.all([...upstreams.values()].map((u) => u.close()));
+        logger.info({ worker, boundPort, left: inflight }, 'gateway closed');
+      }
+    },
+  };
+}
+
+/** A route that needs a stage nobody provided is a wiring mistake, refused at construction. */
+function checkStagesCover(config: GatewayConfig, stages: readonly Stage[]): void {
+  const names = new Set(stages.map((s) => s.name));
+  for (const r of config.routes) {
+    if (r.auth !== 'none' && !names.has('authenticate')) throw new TypeError(`route ${r.id} has auth: ${r.auth} but no authenticate stage was given`);
+    if (r.policy !== undefined && !names.has('authorize')) throw new TypeError(`route ${r.id} has a policy but no authorize stage was given`);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Runs regate from a validated config: the data plane (one gateway, or `listen.workers` worker
+ * threads each running its own uWS app on the same port), the admin listener, and graceful
+ * drain. What `regate start` and `regate demo` call.
+ *
+ * Port sharing: uSockets binds with SO_REUSEPORT on Linux (LIBUS_LISTEN_DEFAULT), so N worker
+ * threads listening on one port each get their own accept queue and the kernel spreads
+ * connections. With `port: 0` the first worker picks the port and the others join it.
+ * Metrics: every worker has its own prom-client registry; /metrics merges them on request
+ * (AggregatorRegistry.aggregate), so counters and histograms are totals across workers.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, Registry } from 'prom-client';
+import type { GatewayConfig } from '../config/types.js';
+import { buildStages } from '../pipeline/stages.js';
+import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
+import { createGateway, type GatewayStatus } from './gateway.js';
+import { loadUws } from './uws-loader.js';
+
+export interface RunningRegate {
+  port: number;
+  adminPort: number | null;
+  workers: number;
+  /** graceful: stop accepting, finish in-flight requests up to the drain deadline, close pools */
+  close(): Promise<void>;
+}
+
+export function resolveWorkers(config: GatewayConfig): number {
+  return config.listen.workers === 'auto' ? Math.max(1, availableParallelism()) : config.listen.workers;
+}
+
+/**
+ * @example const running = await startRegate(loadConfigFile('regate.yaml'), pino());
+ */
+export async function startRegate(config: GatewayConfig, logger: Logger): Promise<RunningRegate> {
+  const { build } = loadUws(); // fail fast, before threads, when no uWS build runs here
+  logger.info({ uws: build }, `uWebSockets.js ${build.package}@${build.version} (${build.binary})`);
+  const n = resolveWorkers(config);
+  const plane = n === 1 ? await startInProcess(config, logger) : await startWorkers(config, logger, n);
+  let admin: AdminServer | null = null;
+  if (config.admin.enabled) {
+    admin = await startAdminServer({ host: config.admin.host, port: config.admin.port, build, metrics: plane.metrics, workers: plane.status, checks: plane.checks });
+    logger.info({ host: config.admin.host, port: admin.port }, 'admin listening');
+  }
+  return {
+    port: plane.port,
+    adminPort: admin?.port ?? null,
+    workers: n,
+    async close() {
+      await plane.close();
+      await admin?.close();
+    },
+  };
+}
+
+interface Plane {
+  port: number;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  status(): Promise<GatewayStatus[]>;
+  checks: Map<string, () => { ok: boolean; detail?: unknown }>;
+  close(): Promise<void>;
+}
+
+async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Plane> {
+  const registry = new Registry();
+  const built = await buildStages(config, { logger, registry });
+  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}) });
+  const port = await gw.listen();
+  return {
+    port,
+    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    status: async () => [gw.status()],
+    checks: built.checks,
+    async close() {
+      await gw.close();
+      await built.close();
+    },
+  };
+}
+
+type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
+
+async function startWorkers(config: GatewayConfig, logger: Logger, n: number): Promise<Plane> {
+  const entry = new URL(`./worker-main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+  const workers: Worker[] = [];
+  const pending = new Map<number, (r: Reply) => void>();
+  let nextId = 1;
+  const ask = (w: Worker, msg: object, ms = 30_000) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`worker ${w.threadId} did not answer`));
+      }, ms);
+      pending.set(id, (r) => {
+        clearTimeout(timer);
+        if (r.ok) resolve(r.value);
+        else reject(new Error(r.error));
+      });
+      w.postMessage({ ...msg, id });
+    });
+  const spawn = (index: number) => {
+    const w = new Worker(entry, { workerData: { config, index } });
+    w.on('message', (r: Reply) => pending.get(r.id)?.(r));
+    w.on('error', (err) => logger.error({ worker: index, err }, 'gateway worker failed'));
+    workers.push(w);
+    return w;
+  };
+  // The first worker settles the port (it may be 0 = ephemeral); the others join it.
+  const port = (await ask(spawn(0), { type: 'listen', port: config.listen.port })) as number;
+  await Promise.all(Array.from({ length: n - 1 }, (_, i) => ask(spawn(i + 1), { type: 'listen', port })));
+  logger.info({ port, workers: n }, 'gateway workers listening');
+  const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
+  return {
+    port,
+    async metrics() {
+      const all = (await Promise.all(workers.map((w) => ask(w, { type: 'metrics' })))) as unknown[][];
+      const reg = aggregate.aggregate(all);
+      return { contentType: reg.contentType, body: await reg.metrics() };
+    },
+    status: async () => (await Promise.all(workers.map((w) => ask(w, { type: 'status' })))) as GatewayStatus[],
+    checks: new Map(),
+    async close() {
+      await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * ClientExchange over a uWS HttpResponse.
+ *
+ * uWS rules kept here (and only here): `onAborted` is attached in the constructor, which the
+ * server calls synchronously inside the route handler, before any async work; every write
+ * after the handler has returned is wrapped in `res.cork()`; after abort, `res` is never touched.
+ *
+ * Response backpressure: with a known length we use `tryEnd`, which writes what the socket takes
+ * and leaves the rest to us (the uWS streaming pattern: remember `getWriteOffset()` before the
+ * call and resend from the offset `onWritable` reports). With chunked framing `write` buffers in
+ * uWS and returns false under backpressure; `onWritable` then says when it drained. Either way the
+ * producer is paused until then, so at most one upstream chunk per request is held.
+ *
+ * Request backpressure: `onData` must be attached synchronously too (uWS drops body bytes that
+ * arrive with no handler), so the body is fed into a Readable whose buffer is bounded by
+ * `highWaterMark`; when it is full we `res.pause()` the socket and `resume()` on the next read.
+ */
+import { STATUS_CODES } from 'node:http';
+import { Readable } from 'node:stream';
+import { GatewayError } from '../errors.js';
+import type { BodyFraming, ClientExchange } from '../pipeline/exchange.js';
+import type { HttpResponse } from './uws-loader.js';
+
+const BODY_HIGH_WATER = 64 * 1024;
+
+export class UwsExchange implements ClientExchange {
+  aborted = false;
+  started = false;
+  finished = false;
+  body: Readable | null = null;
+  /** bytes of request body received so far */
+  bodyBytes = 0;
+  /** true once uWS delivered the last body chunk (or there is no body) */
+  bodyDone = true;
+
+  private abortCbs: (() => void)[] | null = null;
+  private drainCb: (() => void) | null = null;
+  private framing: BodyFraming | null = null;
+  private pending: Uint8Array | null = null;
+  private pendingBase = 0;
+  private readPaused = false;
+
+  constructor(private readonly res: HttpResponse) {
+    res.onAborted(() => {
+      this.aborted = true;
+      this.finished = true;
+      this.body?.destroy(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
+      const cbs = this.abortCbs;
+      this.abortCbs = null;
+      if (cbs) for (const cb of cbs) cb();
+    });
+  }
+
+  /**
+   * Starts reading the request body into `this.body`. Must run inside the route handler.
+   * Bytes beyond `limit` end the stream with GW_ERR_BODY_TOO_LARGE.
+   */
+  readBody(limit: number): void {
+    const stream = new Readable({
+      highWaterMark: BODY_HIGH_WATER,
+      read: () => {
+        if (this.readPaused && !this.aborted) {
+          this.readPaused = false;
+          this.res.resume();
+        }
+      },
+    });
+    this.body = stream;
+    this.bodyDone = false;
+    this.res.onData((ab, isLast) => {
+      if (isLast) this.bodyDone = true;
+      if (stream.destroyed) return;
+      this.bodyBytes += ab.byteLength;
+      if (this.bodyBytes > limit) {
+        stream.destroy(new GatewayError('GW_ERR_BODY_TOO_LARGE', { cause: `more than ${limit} bytes` }));
+        return;
+      }
+      // uWS neuters the ArrayBuffer when this callback returns: copy it.
+      if (ab.byteLength > 0 && !stream.push(Buffer.copyBytesFrom(new Uint8Array(ab))) && !isLast) {
+        this.readPaused = true;
+        this.res.pause();
+      }
+      if (isLast) stream.push(null);
+    });
+  }
+
+  onAbort(cb: () => void): void {
+    if (this.aborted) cb();
+    else (this.abortCbs ??= []).push(cb);
+  }
+
+  start(status: number, statusText: string, headers: readonly string[], framing: BodyFraming): void {
+    if (this.aborted || this.started) return;
+    this.started = true;
+    this.framing = framing;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(`${status} ${statusText || STATUS_CODES[status] || ''}`);
+      for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1] as string);
+      if (framing.kind === 'none') {
+        this.finished = true;
+        // Never pass `undefined`: uWS v20.30 turns an explicit undefined into
+        // `Content-Length: 9223372036854775808`; no argument means no Content-Length at all.
+        if (framing.reportedLength === undefined) res.endWithoutBody();
+        else res.endWithoutBody(framing.reportedLength);
+      } else if (framing.kind === 'length' && framing.size === 0) {
+        this.finished = true;
+        res.end();
+      }
+    });
+    if (!this.finished) {
+      res.onWritable((offset) => this.handleWritable(offset));
+    }
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.aborted || this.finished || !this.framing) return true;
+    const res = this.res;
+    let ok = true;
+    res.cork(() => {
+      if (this.framing?.kind === 'length') {
+        const base = res.getWriteOffset();
+        const [written, done] = res.tryEnd(chunk, this.framing.size);
+        if (done) this.finished = true;
+        else if (!written) {
+          this.pending = chunk;
+          this.pendingBase = base;
+          ok = false;
+        }
+      } else {
+        ok = res.write(chunk);
+      }
+    });
+    return ok;
+  }
+
+  private handleWritable(offset: number): boolean {
+    if (this.aborted) return true;
+    if (this.pending && this.framing?.kind === 'length') {
+      const [written, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingBase), this.framing.size);
+      if (done) this.finished = true;
+      if (!written && !done) return false;
+      this.pending = null;
+    }
+    const cb = this.drainCb;
+    this.drainCb = null;
+    cb?.();
+    return true;
+  }
+
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
+
+  end(): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    const res = this.res;
+    // With a known length the last tryEnd already completed the response; a length
+    // shortfall here means the upstream sent less than it announced, so cut the connection.
+    if (this.framing?.kind === 'length') res.close();
+    else res.cork(() => res.end());
+  }
+
+  destroy(): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    this.res.close(); // runs onAborted, which marks us aborted
+  }
+
+  /**
+   * Ends with a complete small response (errors). When the request body has not been read to
+   * its end, the connection is closed after the answer: the unread rest of the body would
+   * otherwise be parsed as the next request, and a paused socket would never be read again.
+   */
+  respond(status: number, headers: readonly string[], body: string, headOnly: boolean, closeConnection = false): void {
+    if (this.aborted || this.started) return;
+    this.started = true;
+    this.finished = true;
+    const res = this.res;
+    const close = closeConnection || !this.bodyDone;
+    this.body?.destroy();
+    res.cork(() => {
+      if (this.readPaused) {
+        this.readPaused = false;
+        res.resume();
+      }
+      res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
+      for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1] as string);
+      // A HEAD answer announces the body's length but carries no body (RFC 9110 §9.3.2).
+      if (headOnly) res.endWithoutBody(Buffer.byteLength(body), close);
+      else res.end(body, close);
+    });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Entry of one gateway worker thread (see run.ts): builds its own stages, registry and uWS
+ * app from the config the main thread validated, and answers the main thread's requests
+ * (listen, metrics, status, close).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { GatewayConfig } from '../config/types.js';
+import { buildStages } from '../pipeline/stages.js';
+import { createGateway } from './gateway.js';
+
+const { config, index } = workerData as { config: GatewayConfig; index: number };
+const logger = pino({ level: config.log.level }).child({ worker: index });
+const registry = new Registry();
+const built = await buildStages(config, { logger, registry });
+const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}) });
+
+parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => {
+  const reply = (p: Promise<unknown>) =>
+    p.then(
+      (value) => parentPort?.postMessage({ id: msg.id, ok: true, value }),
+      (err: unknown) => parentPort?.postMessage({ id: msg.id, ok: false, error: String(err) }),
+    );
+  switch (msg.type) {
+    case 'listen':
+      return reply(gw.listen(msg.port));
+    case 'metrics':
+      return reply(registry.getMetricsAsJSON());
+    case 'status':
+      return reply(Promise.resolve(gw.status()));
+    case 'close':
+      return reply(gw.close().then(() => built.close()));
+  }
+});

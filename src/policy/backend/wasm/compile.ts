@@ -1,0 +1,191 @@
+/**
+ * compileWasm: IR plan → a module implementing OPA's Wasm ABI 1.2.
+ *
+ * The prebuilt runtime (runtime/*.as, compiled once by runtime/build.ts) already exports every
+ * ABI function; it imports three placeholders from module "regate" (plan dispatch, builtins,
+ * entrypoints). Per policy we read the runtime with binaryen, replace the placeholders with
+ * generated functions, add one data segment with the plan's constants right after the
+ * runtime's own data, move the heap start past it, and drop the `rt_*` helper exports.
+ * That keeps policy builds in the millisecond range (no AssemblyScript compile per policy).
+ */
+import binaryen from 'binaryen';
+import type { Policy } from '../../ir/types.js';
+import { RegoError } from '../../errors.js';
+import { FunctionGen, unsupported, type CodegenEnv } from './codegen.js';
+import { StaticData } from './static-data.js';
+import { runtimeWasmBase64 } from './runtime-wasm.generated.js';
+
+let runtimeBytes: Uint8Array | undefined;
+
+/** Builtins that the SDK implements itself and would shadow regate's own (see host-bridge.ts). */
+export const SDK_SHADOWED = new Set(['sprintf', 'json.is_valid', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal']);
+/** The name a regate module uses for a shadowed builtin so the SDK falls through to customBuiltins. */
+export const shadowAlias = (name: string): string => `${name}@regate`;
+
+/** Custom section marking a module built here (the host bridge then speaks tagged JSON). */
+export const REGATE_SECTION = 'regate.tagged-json';
+
+export interface CompileWasmOptions {
+  /** plan names to include (default: all plans) */
+  entrypoints?: string[];
+}
+
+/**
+ * Compiles an IR policy to a Wasm module the unmodified @open-policy-agent/opa-wasm SDK loads.
+ *
+ * @example
+ *   const wasm = await compileWasm(plan, { entrypoints: ['gateway/decision'] });
+ *   const policy = await loadPolicy(wasm);
+ *   policy.evaluate({ method: 'GET' }, 'gateway/decision');
+ */
+export async function compileWasm(policy: Policy, opts: CompileWasmOptions = {}): Promise<Uint8Array> {
+  runtimeBytes ??= Buffer.from(runtimeWasmBase64, 'base64');
+  const mod = binaryen.readBinary(runtimeBytes);
+  try {
+    return build(mod, policy, opts);
+  } finally {
+    mod.dispose();
+  }
+}
+
+function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): Uint8Array {
+  const dbg = (m: string): void => { if (process.env.WASM_DBG) console.error("step", m); };
+  // Exactly what the runtime uses (memory.copy, sign extension); "All" would emit encodings V8 rejects.
+  mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemoryOpt);
+  const i32 = binaryen.i32;
+
+  // External → internal names of the runtime's exports, and the placeholder imports.
+  const internal = new Map<string, string>();
+  for (let i = 0; i < mod.getNumExports(); i++) {
+    const e = binaryen.getExportInfo(mod.getExportByIndex(i));
+    internal.set(e.name, e.value);
+  }
+  const placeholders = new Map<string, string>();
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const f = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (f.module === 'regate') placeholders.set(f.base, f.name);
+  }
+  let heapGlobal: string | undefined;
+  let heapBase = 0;
+  for (let i = 0; i < mod.getNumGlobals(); i++) {
+    const g = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
+    if (g.name.endsWith('heap_ptr')) {
+      heapGlobal = g.name;
+    }
+  }
+  // The runtime's static data ends where its last active segment ends.
+  const segInfo = mod as unknown as {
+    getNumDataSegments(): number;
+    getDataSegmentInfo(ref: number): { offset: number | null; data: ArrayBuffer; passive: boolean };
+  };
+  const runtimeSegments: { offset: number; data: Uint8Array; passive: boolean }[] = [];
+  for (let i = 0; i < segInfo.getNumDataSegments(); i++) {
+    const info = segInfo.getDataSegmentInfo(mod.getDataSegmentByIndex(i));
+    runtimeSegments.push({ offset: info.offset ?? 0, data: new Uint8Array(info.data), passive: info.passive });
+    if (!info.passive) heapBase = Math.max(heapBase, (info.offset ?? 0) + info.data.byteLength);
+  }
+  if (!heapGlobal || placeholders.size !== 3) throw new RegoError('REGO_ERR_WASM_RUNTIME', 'wasm runtime is malformed (rebuild with runtime/build.ts)');
+
+  const data = new StaticData((heapBase + 7) & ~7);
+  const strings = (policy.static.strings ?? []).map((s) => s.value);
+  const funcs = policy.funcs?.funcs ?? [];
+  const allPlans = policy.plans.plans ?? [];
+  const plans = opts.entrypoints ? allPlans.filter((p) => opts.entrypoints?.includes(p.name)) : allPlans;
+  if (opts.entrypoints) {
+    for (const e of opts.entrypoints) if (!plans.some((p) => p.name === e)) throw new RegoError('REGO_ERR_WASM_ENTRYPOINT', `no plan named ${e}`);
+  }
+
+  const funcNames = new Map<string, { wasm: string; arity: number }>();
+  funcs.forEach((f, i) => funcNames.set(f.name, { wasm: `regate_f${i}`, arity: f.params.length }));
+  const builtinIds = new Map<string, number>();
+  for (const b of policy.static.builtin_funcs ?? []) if (!builtinIds.has(b.name)) builtinIds.set(b.name, builtinIds.size);
+
+  const env: CodegenEnv = {
+    mod,
+    data,
+    rt(name) {
+      const n = internal.get(name);
+      if (n === undefined) throw new RegoError('REGO_ERR_WASM_RUNTIME', `wasm runtime lacks ${name}`);
+      return n;
+    },
+    staticString(i) {
+      const s = strings[i];
+      if (s === undefined) unsupported(`static string ${i} out of range`);
+      return s;
+    },
+    func: (name) => funcNames.get(name),
+    dynamicTargets: funcs.flatMap((f, i) => (f.path ? [{ path: f.path, wasm: `regate_f${i}`, arity: f.params.length }] : [])),
+    builtinId(name) {
+      let id = builtinIds.get(name);
+      if (id === undefined) builtinIds.set(name, (id = builtinIds.size));
+      return id;
+    },
+  };
+
+  dbg('// Functions first');
+  // Functions first (plans call them by name; binaryen resolves names at emit time).
+  funcs.forEach((f, i) => {
+    const g = new FunctionGen(env, f.params, 0);
+    const body = f.blocks.map((b) => g.block(b));
+    body.push(mod.return(mod.local.get(g.local(f.return), i32)));
+    mod.addFunction(`regate_f${i}`, binaryen.createType(f.params.map(() => i32)), i32, g.varTypes, mod.block(null, body, binaryen.none));
+  });
+  dbg('plans.forEach((p, i)');
+  plans.forEach((p, i) => {
+    const g = new FunctionGen(env, [0, 1], 1);
+    const body = p.blocks.map((b) => g.block(b));
+    mod.addFunction(`regate_p${i}`, binaryen.createType([i32, i32, i32]), binaryen.none, g.varTypes, mod.block(null, body, binaryen.none));
+  });
+
+  dbg('// Dispatch:');
+  // Dispatch: regate.plan(ep, input, data, rs). An unknown entrypoint id yields an empty set.
+  const planName = placeholders.get('plan') as string;
+  mod.removeFunction(planName);
+  const get = (i: number): binaryen.ExpressionRef => mod.local.get(i, i32);
+  mod.addFunction(
+    planName,
+    binaryen.createType([i32, i32, i32, i32]),
+    binaryen.none,
+    [],
+    mod.block(
+      null,
+      plans.map((_, i) => mod.if(mod.i32.eq(get(0), mod.i32.const(i)), mod.call(`regate_p${i}`, [get(1), get(2), get(3)], binaryen.none))),
+      binaryen.none,
+    ),
+  );
+
+  dbg('const builtinsObj');
+  const builtinsObj = data.object([...builtinIds].map(([name, id]) => [SDK_SHADOWED.has(name) ? shadowAlias(name) : name, data.number(String(id))]));
+  const entrypointsObj = data.object(plans.map((p, i) => [p.name, data.number(String(i))]));
+  for (const [which, addr] of [['builtins', builtinsObj], ['entrypoints', entrypointsObj]] as const) {
+    const name = placeholders.get(which) as string;
+    mod.removeFunction(name);
+    mod.addFunction(name, binaryen.none, i32, [], mod.i32.const(addr));
+  }
+
+  dbg('// The heap starts');
+  // The heap starts after the policy's constants.
+  const heapStart = (data.end + 15) & ~15;
+  mod.removeGlobal(heapGlobal);
+  mod.addGlobal(heapGlobal, i32, true, mod.i32.const(heapStart));
+
+  dbg('// Memory:');
+  // Memory: keep the runtime's segments, add ours, and re-import env.memory.
+  const segments: binaryen.MemorySegment[] = [];
+  for (const r of runtimeSegments) segments.push({ offset: mod.i32.const(r.offset), data: r.data, passive: r.passive });
+  segments.push({ offset: mod.i32.const(data.base), data: data.bytes(), passive: false });
+  const pages = Math.ceil(heapStart / 65536) || 1;
+  // binaryen names an imported memory read from a binary `mimport$0`; the runtime's loads and
+  // stores refer to that name, so the re-created memory must keep it.
+  mod.setMemory(pages, -1, null, segments, false, false, 'mimport$0');
+  mod.addMemoryImport('mimport$0', 'env', 'memory');
+
+  dbg('for (const name of i');
+  for (const name of internal.keys()) if (name.startsWith('rt_')) mod.removeExport(name);
+  mod.addCustomSection(REGATE_SECTION, new Uint8Array([1]));
+
+  dbg('if (!mod.validate())');
+  dbg("validating"); if (process.env.WASM_NOVAL) return mod.emitBinary();
+  if (!mod.validate()) throw new RegoError('REGO_ERR_WASM_INVALID', 'generated module failed validation');
+  return mod.emitBinary();
+}

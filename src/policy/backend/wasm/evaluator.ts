@@ -1,0 +1,85 @@
+/**
+ * createWasmEvaluator: the PlanEvaluator contract on top of the unmodified
+ * @open-policy-agent/opa-wasm SDK, for modules from compileWasm or from a real `opa build`.
+ */
+import opa from '@open-policy-agent/opa-wasm';
+import type { Policy } from '../../ir/types.js';
+import { RegoError } from '../../errors.js';
+import { defaultRegistry } from '../../builtins/index.js';
+import { stringifyJson, fromJs, type Value } from '../../value/index.js';
+import type { EvalOptions, EvaluatorOptions, PlanEvaluator } from '../evaluator.js';
+import { compileWasm, REGATE_SECTION } from './compile.js';
+import { createCustomBuiltins, encodeTagged, makeBuiltinContext, type HostState } from './host-bridge.js';
+
+const encoder = new TextEncoder();
+
+function toBuffer(text: string): ArrayBuffer {
+  const b = encoder.encode(text);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+/**
+ * Maps what escapes the SDK to a RegoError. opa_abort messages from regate's runtime start
+ * with OPA's error kind ("eval_conflict_error: …"); the SDK throws strings and `{message}`
+ * objects; builtin wrappers throw RegoErrors, which pass through unchanged.
+ */
+export function toRegoError(e: unknown): RegoError {
+  if (e instanceof RegoError) return e;
+  const text = typeof e === 'string' ? e : e instanceof Error ? e.message : typeof (e as { message?: unknown })?.message === 'string' ? (e as { message: string }).message : String(e);
+  const m = /^(eval_[a-z_]+):\s*/.exec(text);
+  if (m) return new RegoError('REGO_ERR_WASM_ABORT', text.slice(m[0].length), { opaCode: m[1] as string, cause: e });
+  if (/^not implemented: built-in function/.test(text)) return new RegoError('REGO_ERR_WASM_BUILTIN_MISSING', text, { cause: e });
+  if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) return new RegoError('REGO_ERR_WASM_TRAP', text, { opaCode: 'eval_internal_error', cause: e });
+  return new RegoError('REGO_ERR_WASM_ABORT', text, { cause: e });
+}
+
+/**
+ * Loads a policy (compiling IR first) and evaluates its entrypoints through the SDK.
+ *
+ * @example
+ *   const ev = await createWasmEvaluator(plan, { data: { roles: {} } });
+ *   ev.evaluate('gateway/decision', { method: 'GET', path: ['orders'] }); // [{ result: … }]
+ */
+export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opts: EvaluatorOptions = {}): Promise<PlanEvaluator> {
+  const wasm = policyOrWasm instanceof Uint8Array ? policyOrWasm : await compileWasm(policyOrWasm);
+  const module = await WebAssembly.compile(wasm);
+  // Only our own modules understand tagged JSON in host calls and in the input.
+  const tagged = WebAssembly.Module.customSections(module, REGATE_SECTION).length > 0;
+  const state: HostState = { ctx: makeBuiltinContext({}) };
+  const custom = createCustomBuiltins(opts.builtins ?? defaultRegistry, state, tagged);
+  let loaded: Awaited<ReturnType<typeof opa.loadPolicy>>;
+  try {
+    loaded = await opa.loadPolicy(module, undefined, custom);
+  } catch (e) {
+    throw toRegoError(e);
+  }
+  const entrypoints = loaded.entrypoints as Record<string, number>;
+  const plans = Object.freeze(Object.keys(entrypoints));
+
+  const encode = (v: Value): ArrayBuffer => toBuffer(tagged ? JSON.stringify(encodeTagged(v)) : stringifyJson(v));
+
+  const ev: PlanEvaluator = {
+    plans,
+    setData(data: Value) {
+      try {
+        loaded.setData(toBuffer(stringifyJson(data)));
+      } catch (e) {
+        throw toRegoError(e);
+      }
+    },
+    evaluate(plan: string, input: Value | undefined, evalOpts: EvalOptions = {}): Value[] {
+      if (!Object.hasOwn(entrypoints, plan)) throw new RegoError('REGO_ERR_WASM_ENTRYPOINT', `no entrypoint ${plan}`);
+      state.ctx = makeBuiltinContext(evalOpts);
+      let rows: unknown;
+      try {
+        rows = loaded.evaluate(input === undefined ? undefined : encode(input), plan);
+      } catch (e) {
+        throw toRegoError(e);
+      }
+      if (!Array.isArray(rows)) return [];
+      return rows.map((r) => fromJs(r));
+    },
+  };
+  if (opts.data !== undefined) ev.setData(opts.data);
+  return ev;
+}

@@ -1,0 +1,136 @@
+/**
+ * regate's JS builtins as the SDK's `customBuiltins`.
+ *
+ * The SDK hands a host builtin its operands as `JSON.parse(opa_json_dump(arg))` and loads the
+ * result with `opa_json_parse(JSON.stringify(result))`. Plain JSON would turn sets into arrays,
+ * drop non-string keys and round big integers, so modules built by compile.ts (marked with the
+ * REGATE_SECTION custom section) switch to a tagged encoding while inside a host call (see
+ * runtime/json.as): `{"\u0001S": [...]}` set, `{"\u0001O": [[k, v], ...]}` object with special
+ * keys, `{"\u0001N": "digits"}` big number. Modules from a real `opa build` get plain JSON.
+ *
+ * @example
+ *   const state = { ctx: makeBuiltinContext({}) };
+ *   const custom = createCustomBuiltins(defaultRegistry, state, true);
+ *   await loadPolicy(wasm, undefined, custom);
+ */
+import type { BuiltinContext, BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
+import { BuiltinError } from '../../errors.js';
+import type { EvalOptions } from '../evaluator.js';
+import { RObject, RSet, fromJs, normalizeNumber, toJs, type PlainObject, type Value } from '../../value/index.js';
+import { SDK_SHADOWED, shadowAlias } from './compile.js';
+
+const TAG_SET = '\u0001S';
+const TAG_OBJ = '\u0001O';
+const TAG_NUM = '\u0001N';
+
+/** Host-call JSON (already parsed) → Value, decoding the tags. */
+export function decodeTagged(x: unknown): Value {
+  if (x === null || typeof x !== 'object') return fromJs(x);
+  if (Array.isArray(x)) return x.map(decodeTagged);
+  const o = x as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1) {
+    const k = keys[0] as string;
+    const v = o[k];
+    if (k === TAG_SET && Array.isArray(v)) return RSet.of(v.map(decodeTagged));
+    if (k === TAG_NUM && typeof v === 'string') return /^-?\d+$/.test(v) ? normalizeNumber(BigInt(v)) : Number(v);
+    if (k === TAG_OBJ && Array.isArray(v)) {
+      const r = new RObject();
+      for (const pair of v) if (Array.isArray(pair) && pair.length === 2) r.set(decodeTagged(pair[0]), decodeTagged(pair[1]));
+      // A composite object whose keys are all strings (it only had a \u0001 key) stays plain.
+      return plainIfPossible(r);
+    }
+  }
+  const out: PlainObject = {};
+  for (const k of keys) {
+    const v = decodeTagged(o[k]);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}
+
+function plainIfPossible(r: RObject): Value {
+  const entries = r.entries();
+  if (!entries.every(([k]) => typeof k === 'string')) return r;
+  const out: PlainObject = {};
+  for (const [k, v] of entries) Object.defineProperty(out, k as string, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** Value → JS that JSON.stringify turns into the tagged encoding. */
+export function encodeTagged(v: Value): unknown {
+  switch (typeof v) {
+    case 'bigint':
+      return { [TAG_NUM]: v.toString() };
+    case 'number':
+      // Integers beyond 2^53 held in a double would print in exponent form or lose digits.
+      return Number.isInteger(v) && !Number.isSafeInteger(v) ? { [TAG_NUM]: BigInt(v).toString() } : v;
+    case 'object': {
+      if (v === null) return null;
+      if (Array.isArray(v)) return v.map(encodeTagged);
+      if (v instanceof RSet) return { [TAG_SET]: v.values().map(encodeTagged) };
+      if (v instanceof RObject) return { [TAG_OBJ]: v.entries().map(([k, x]) => [encodeTagged(k), encodeTagged(x)]) };
+      const keys = Object.keys(v);
+      if (keys.length === 1 && (keys[0] as string).startsWith('\u0001')) {
+        return { [TAG_OBJ]: keys.map((k) => [k, encodeTagged((v as PlainObject)[k] as Value)]) };
+      }
+      const out: Record<string, unknown> = {};
+      for (const k of keys) {
+        const x = encodeTagged((v as PlainObject)[k] as Value);
+        if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+        else out[k] = x;
+      }
+      return out;
+    }
+    default:
+      return v;
+  }
+}
+
+/** Mutable per-evaluation state the builtin wrappers read (the SDK gives them no context). */
+export interface HostState {
+  ctx: BuiltinContext;
+}
+
+export function makeBuiltinContext(opts: EvalOptions): BuiltinContext {
+  const nowNs = opts.nowNs ?? BigInt(Date.now()) * 1_000_000n;
+  return {
+    strict: opts.strictBuiltinErrors === true,
+    nowNs,
+    cache: new Map(),
+    print: opts.print ?? ((m: string) => void process.stderr.write(m + '\n')),
+    env: opts.env ?? {},
+    random: Math.random,
+  };
+}
+
+function wrap(def: BuiltinDef, state: HostState, tagged: boolean): (...args: unknown[]) => unknown {
+  return (...args: unknown[]) => {
+    const vals = args.map((a) => (tagged ? decodeTagged(a) : fromJs(a)));
+    let r: Value | undefined;
+    try {
+      r = def.impl(vals, state.ctx);
+    } catch (e) {
+      // Builtin errors make the expression undefined unless strict (OPA's topdown semantics).
+      if (e instanceof BuiltinError && !state.ctx.strict) return undefined;
+      throw e;
+    }
+    if (r === undefined) return undefined;
+    return tagged ? encodeTagged(r) : toJs(r);
+  };
+}
+
+/**
+ * customBuiltins for the SDK: every registry builtin under its own name, and the ones the SDK
+ * shadows also under the alias regate modules use for them.
+ */
+export function createCustomBuiltins(registry: BuiltinRegistry, state: HostState, tagged: boolean): Record<string, (...args: unknown[]) => unknown> {
+  const out: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const def of registry.values()) {
+    const f = wrap(def, state, tagged);
+    out[def.name] = f;
+    if (SDK_SHADOWED.has(def.name)) out[shadowAlias(def.name)] = f;
+  }
+  return out;
+}

@@ -1,0 +1,347 @@
+/**
+ * Go `fmt.Sprintf` for the values OPA hands it (topdown/strings.go builtinSprintf): Go ints
+ * (integral numbers), *big.Int (bigint), float64 (other numbers), strings, and — for
+ * render_template — bool, nil, slices and maps. Bad verb/operand pairs render like Go:
+ * `%!d(string=foo)`, missing operands `%!d(MISSING)`, surplus ones `%!(EXTRA int=1)`.
+ */
+
+type GoVal = unknown;
+
+interface Spec {
+  minus: boolean;
+  plus: boolean;
+  sharp: boolean;
+  space: boolean;
+  zero: boolean;
+  width: number | undefined;
+  prec: number | undefined;
+}
+
+function goType(v: GoVal): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
+  if (typeof v === 'bigint') return '*big.Int';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (v === null || v === undefined) return '<nil>';
+  if (Array.isArray(v)) return '[]interface {}';
+  return 'map[string]interface {}';
+}
+
+function pad(s: string, spec: Spec, zeroOk: boolean): string {
+  const w = spec.width;
+  if (w === undefined) return s;
+  const len = Array.from(s).length;
+  if (len >= w) return s;
+  if (spec.minus) return s + ' '.repeat(w - len);
+  if (spec.zero && zeroOk) {
+    const sign = /^[+\- ]/.test(s) ? (s[0] as string) : '';
+    return sign + '0'.repeat(w - len) + s.slice(sign.length);
+  }
+  return ' '.repeat(w - len) + s;
+}
+
+function intDigits(v: bigint, verb: string, spec: Spec): string {
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  let body: string;
+  switch (verb) {
+    case 'b':
+      body = a.toString(2);
+      if (spec.sharp) body = '0b' + body;
+      break;
+    case 'o':
+      body = a.toString(8);
+      if (spec.sharp && body !== '0') body = '0' + body;
+      break;
+    case 'O':
+      body = '0o' + a.toString(8);
+      break;
+    case 'x':
+      body = a.toString(16);
+      if (spec.sharp) body = '0x' + body;
+      break;
+    case 'X':
+      body = a.toString(16).toUpperCase();
+      if (spec.sharp) body = '0X' + body;
+      break;
+    default:
+      body = a.toString(10);
+  }
+  if (spec.prec !== undefined) {
+    // Precision for integers is the minimum number of digits; %.0d of 0 is empty.
+    if (spec.prec === 0 && a === 0n) body = '';
+    else if (body.length < spec.prec) body = '0'.repeat(spec.prec - body.length) + body;
+  }
+  const sign = neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
+  return pad(sign + body, spec, spec.prec === undefined);
+}
+
+/** Shortest round-trip decimal digits and the decimal exponent (d.ddd × 10^exp). */
+function shortest(f: number): { digits: string; exp: number } {
+  const [m = '0', e = '0'] = Math.abs(f).toExponential().split('e');
+  return { digits: m.replace('.', ''), exp: Number(e) };
+}
+
+function expSuffix(exp: number, upper: boolean): string {
+  const a = Math.abs(exp);
+  return (upper ? 'E' : 'e') + (exp < 0 ? '-' : '+') + (a < 10 ? '0' + a : String(a));
+}
+
+function fmtE(f: number, prec: number | undefined, upper: boolean): string {
+  if (prec === undefined) {
+    const { digits, exp } = shortest(f);
+    const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    return m + expSuffix(exp, upper);
+  }
+  const [m = '0', e = '0'] = Math.abs(f).toExponential(Math.min(prec, 100)).split('e');
+  return m + expSuffix(Number(e), upper);
+}
+
+function fmtF(f: number, prec: number | undefined): string {
+  if (prec === undefined) {
+    // Shortest digits in positional form (Go 'f' with precision -1).
+    const { digits, exp } = shortest(f);
+    if (exp >= digits.length - 1) return digits + '0'.repeat(exp - digits.length + 1);
+    if (exp >= 0) return digits.slice(0, exp + 1) + '.' + digits.slice(exp + 1);
+    return '0.' + '0'.repeat(-exp - 1) + digits;
+  }
+  const a = Math.abs(f);
+  if (a < 1e21) return a.toFixed(Math.min(prec, 100));
+  // toFixed switches to exponent form at 1e21; build the digits from the exact bigint.
+  const int = BigInt(Math.round(a)).toString();
+  return prec > 0 ? int + '.' + '0'.repeat(prec) : int;
+}
+
+function fmtG(f: number, prec: number | undefined, upper: boolean, sharp: boolean): string {
+  if (prec === undefined) {
+    const { digits, exp } = shortest(f);
+    // strconv: with the shortest precision, %e is chosen when exp < -4 || exp >= 6.
+    void digits;
+    if (exp < -4 || exp >= 6) return fmtE(f, undefined, upper);
+    return fmtF(f, undefined);
+  }
+  const p = prec === 0 ? 1 : prec;
+  const [m = '0', e = '0'] = Math.abs(f).toExponential(p - 1).split('e');
+  const exp = Number(e);
+  let out: string;
+  if (exp < -4 || exp >= p) {
+    let mm = m;
+    if (!sharp && mm.includes('.')) mm = mm.replace(/0+$/, '').replace(/\.$/, '');
+    out = mm + expSuffix(exp, upper);
+  } else {
+    out = Math.abs(f).toFixed(Math.max(0, p - 1 - exp));
+    if (!sharp && out.includes('.')) out = out.replace(/0+$/, '').replace(/\.$/, '');
+  }
+  return out;
+}
+
+function floatStr(f: number, verb: string, spec: Spec): string {
+  let body: string;
+  if (!Number.isFinite(f)) body = Number.isNaN(f) ? 'NaN' : 'Inf';
+  else {
+    switch (verb) {
+      case 'e':
+      case 'E':
+        body = fmtE(f, spec.prec ?? 6, verb === 'E');
+        break;
+      case 'f':
+      case 'F':
+        body = fmtF(f, spec.prec ?? 6);
+        break;
+      case 'g':
+      case 'G':
+        body = fmtG(f, spec.prec, verb === 'G', spec.sharp);
+        break;
+      default: // 'v': %g with the shortest representation, exponent from 1e21 like Go's %v
+        body = fmtGShortestV(f);
+    }
+  }
+  const neg = f < 0 || Object.is(f, -0);
+  const sign = neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
+  return pad(sign + body, spec, Number.isFinite(f));
+}
+
+/** Go's %v for float64: %g with the shortest precision (1e+06, 123456, 1e-05). */
+function fmtGShortestV(f: number): string {
+  return fmtG(f, undefined, false, false);
+}
+
+/** Go's strconv.Quote. */
+export function quoteGo(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c === 12) out += '\\f';
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 11) out += '\\v';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c === 0xfffd && ch !== '\ufffd') out += '\\ufffd';
+    else if ((c >= 0x80 && c < 0xa0) || c === 0xad) out += c < 0x100 ? '\\u00' + c.toString(16).padStart(2, '0') : '\\u' + c.toString(16).padStart(4, '0');
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
+function plainV(v: GoVal): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : fmtGShortestV(v);
+  if (Array.isArray(v)) return '[' + v.map(plainV).join(' ') + ']';
+  const o = v as Record<string, unknown>;
+  return 'map[' + Object.keys(o).sort().map((k) => k + ':' + plainV(o[k])).join(' ') + ']';
+}
+
+function badVerb(verb: string, v: GoVal): string {
+  if (v === null || v === undefined) return `%!${verb}(<nil>)`;
+  return `%!${verb}(${goType(v)}=${plainV(v)})`;
+}
+
+function hexString(s: string, upper: boolean, spec: Spec): string {
+  const bytes = new TextEncoder().encode(s);
+  let out = '';
+  for (const b of bytes) {
+    if (spec.space && out !== '') out += ' ';
+    if (spec.sharp && (spec.space || out === '')) out += upper ? '0X' : '0x';
+    const h = b.toString(16).padStart(2, '0');
+    out += upper ? h.toUpperCase() : h;
+  }
+  return out;
+}
+
+function formatOne(verb: string, v: GoVal, spec: Spec): string {
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63) return formatInt(verb, BigInt(v), v, spec);
+  if (typeof v === 'bigint') {
+    if ('dvsbBoOxX'.includes(verb)) return intDigits(v, verb === 'v' || verb === 's' ? 'd' : verb, spec);
+    return badVerb(verb, v);
+  }
+  if (typeof v === 'number') {
+    if ('eEfFgGv'.includes(verb)) return floatStr(v, verb, spec);
+    return badVerb(verb, v);
+  }
+  if (typeof v === 'string') {
+    switch (verb) {
+      case 'v':
+      case 's': {
+        const s = spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v;
+        return pad(s, spec, false);
+      }
+      case 'q':
+        return pad(spec.sharp && !v.includes('`') ? '`' + v + '`' : quoteGo(spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v), spec, false);
+      case 'x':
+      case 'X':
+        return pad(hexString(v, verb === 'X', spec), spec, false);
+      default:
+        return badVerb(verb, v);
+    }
+  }
+  if (typeof v === 'boolean') return verb === 't' || verb === 'v' ? pad(String(v), spec, false) : badVerb(verb, v);
+  if (verb === 'v' || verb === 's') return pad(plainV(v), spec, false);
+  return badVerb(verb, v);
+}
+
+function formatInt(verb: string, b: bigint, n: number, spec: Spec): string {
+  switch (verb) {
+    case 'd':
+    case 'v':
+    case 'b':
+    case 'o':
+    case 'O':
+    case 'x':
+    case 'X':
+      return intDigits(b, verb === 'v' ? 'd' : verb, spec);
+    case 'c':
+      return pad(String.fromCodePoint(n >= 0 && n <= 0x10ffff ? n : 0xfffd), spec, false);
+    case 'q':
+      return pad("'" + (n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : '\ufffd') + "'", spec, false);
+    case 'U':
+      return pad('U+' + n.toString(16).toUpperCase().padStart(4, '0'), spec, false);
+    default:
+      return badVerb(verb, n);
+  }
+}
+
+/**
+ * fmt.Sprintf(format, args...).
+ *
+ * @example formatGo('%s has %d items (%.1f%%)', ['cart', 3, 42.25]) // "cart has 3 items (42.2%)"
+ */
+export function formatGo(format: string, args: readonly GoVal[]): string {
+  let out = '';
+  let argi = 0;
+  let i = 0;
+  const n = format.length;
+  while (i < n) {
+    const pct = format.indexOf('%', i);
+    if (pct === -1) {
+      out += format.slice(i);
+      break;
+    }
+    out += format.slice(i, pct);
+    i = pct + 1;
+    const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined };
+    for (; i < n; i++) {
+      const c = format[i];
+      if (c === '-') spec.minus = true;
+      else if (c === '+') spec.plus = true;
+      else if (c === '#') spec.sharp = true;
+      else if (c === ' ') spec.space = true;
+      else if (c === '0') spec.zero = !spec.minus;
+      else break;
+    }
+    if (format[i] === '*') {
+      i++;
+      const w = args[argi++];
+      if (typeof w === 'number' && Number.isInteger(w)) {
+        spec.width = Math.abs(w);
+        if (w < 0) spec.minus = true;
+      } else out += '%!(BADWIDTH)';
+    } else {
+      const m = /^\d+/.exec(format.slice(i));
+      if (m) {
+        spec.width = Math.min(Number(m[0]), 1_000_000);
+        i += m[0].length;
+      }
+    }
+    if (format[i] === '.') {
+      i++;
+      if (format[i] === '*') {
+        i++;
+        const p = args[argi++];
+        if (typeof p === 'number' && Number.isInteger(p) && p >= 0) spec.prec = p;
+        else out += '%!(BADPREC)';
+      } else {
+        const m = /^\d+/.exec(format.slice(i));
+        spec.prec = m ? Math.min(Number(m[0]), 1_000_000) : 0;
+        if (m) i += m[0].length;
+      }
+    }
+    if (i >= n) {
+      out += '%!(NOVERB)';
+      break;
+    }
+    const verb = String.fromCodePoint(format.codePointAt(i) as number);
+    i += verb.length;
+    if (verb === '%') {
+      out += '%';
+      continue;
+    }
+    if (argi >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    out += formatOne(verb, args[argi++], spec);
+  }
+  if (argi < args.length) {
+    out += '%!(EXTRA ' + args.slice(argi).map((v) => (v === null || v === undefined ? '<nil>' : `${goType(v)}=${plainV(v)}`)).join(', ') + ')';
+  }
+  return out;
+}

@@ -1,0 +1,774 @@
+/**
+ * The parts of Go's `time` package that OPA's time.* builtins expose: civil-time arithmetic on
+ * int64 nanoseconds, reference-time layouts ("2006-01-02T15:04:05Z07:00") for parsing and
+ * formatting, `time.ParseDuration`, and IANA zones (through Intl.DateTimeFormat).
+ *
+ * Instants are bigint nanoseconds since the Unix epoch, as Go's UnixNano; civil fields use
+ * proleptic Gregorian arithmetic (days-from-civil), so the whole int64 range (1677–2262) works.
+ *
+ * @example
+ *   parseGoTime('2006-01-02', '2020-02-29'); // 1582934400000000000n
+ *   formatGoTime(0n, 'UTC', 'Mon Jan _2 15:04:05 2006'); // 'Thu Jan  1 00:00:00 1970'
+ */
+
+export class GoTimeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GoTimeError';
+  }
+}
+
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+const NS_PER_SEC = 1_000_000_000n;
+
+// ------------------------------------------------------------------------ civil arithmetic
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12, any day). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const mp = (m + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+export function civilFromDays(z: number): [number, number, number] {
+  const zz = z + 719468;
+  const era = Math.floor(zz / 146097);
+  const doe = zz - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const y = yoe + era * 400;
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [m <= 2 ? y + 1 : y, m, d];
+}
+
+export function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+export function daysIn(y: number, m: number): number {
+  return m === 2 ? (isLeap(y) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] as number;
+}
+
+/** A Go time.Time: an instant plus the zone it is shown in. */
+export interface GoTime {
+  ns: bigint;
+  zone: Zone;
+}
+
+export interface Zone {
+  /** IANA name ('UTC' for UTC, '' for a fixed offset). */
+  name: string;
+  /** Fixed offset in seconds, for zones without a name. */
+  fixed?: { offset: number; abbr: string };
+}
+
+export const UTC: Zone = { name: 'UTC' };
+
+const dtfCache = new Map<string, Intl.DateTimeFormat>();
+
+function dtf(zone: string, abbr: boolean): Intl.DateTimeFormat {
+  const key = zone + (abbr ? '#a' : '');
+  let f = dtfCache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+      ...(abbr ? { timeZoneName: 'short' } : {}),
+    });
+    dtfCache.set(key, f);
+  }
+  return f;
+}
+
+/** Loads a zone by IANA name as Go's time.LoadLocation ("", "UTC", "Local" included). */
+export function loadZone(name: string): Zone {
+  if (name === '' || name === 'UTC') return UTC;
+  if (name === 'Local') return { name: Intl.DateTimeFormat().resolvedOptions().timeZone };
+  try {
+    dtf(name, false);
+  } catch {
+    throw new GoTimeError(`unknown time zone ${name}`);
+  }
+  return { name };
+}
+
+/** UTC offset (seconds) and abbreviation of `zone` at Unix second `sec`. */
+export function zoneOffset(zone: Zone, sec: number): { offset: number; abbr: string } {
+  if (zone.fixed) return zone.fixed;
+  if (zone.name === 'UTC') return { offset: 0, abbr: 'UTC' };
+  // Intl works on JS Date (±8.64e15 ms): clamp, offsets are stable far from today anyway.
+  const ms = Math.max(-8.64e15, Math.min(8.64e15, sec * 1000));
+  const parts = dtf(zone.name, true).formatToParts(new Date(ms));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  let y = Number(get('year'));
+  if (get('era') === 'BC' || get('era') === 'B') y = 1 - y;
+  const local = daysFromCivil(y, Number(get('month')), Number(get('day'))) * 86400 + Number(get('hour')) * 3600 + Number(get('minute')) * 60 + Number(get('second'));
+  const offset = local - Math.floor(ms / 1000);
+  let abbr = get('timeZoneName');
+  // Intl writes "GMT+5:30" where tzdata has no letters; Go shows "+0530" then.
+  const m = /^GMT([+-])(\d{1,2})(?::(\d{2}))?$/.exec(abbr);
+  if (m) abbr = `${m[1]}${(m[2] as string).padStart(2, '0')}${m[3] ?? ''}`;
+  return { offset, abbr };
+}
+
+/** Civil fields of an instant in its zone. */
+export interface Civil {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  min: number;
+  sec: number;
+  nsec: number;
+  weekday: number; // 0 = Sunday
+  yday: number; // 1-based
+  offset: number;
+  abbr: string;
+}
+
+export function toCivil(t: GoTime): Civil {
+  const sec = t.ns >= 0n ? t.ns / NS_PER_SEC : -((-t.ns + NS_PER_SEC - 1n) / NS_PER_SEC);
+  const nsec = Number(t.ns - sec * NS_PER_SEC);
+  const z = zoneOffset(t.zone, Number(sec));
+  const local = Number(sec) + z.offset;
+  const days = Math.floor(local / 86400);
+  const rem = local - days * 86400;
+  const [year, month, day] = civilFromDays(days);
+  return {
+    year,
+    month,
+    day,
+    hour: Math.floor(rem / 3600),
+    min: Math.floor((rem % 3600) / 60),
+    sec: rem % 60,
+    nsec,
+    weekday: (((days + 4) % 7) + 7) % 7,
+    yday: days - daysFromCivil(year, 1, 1) + 1,
+    offset: z.offset,
+    abbr: z.abbr,
+  };
+}
+
+/**
+ * Go's time.Date: civil fields (any range, normalised like Go) in `zone` → instant. The zone
+ * offset is the one in force at that local time (looked up twice, as Go does around transitions).
+ */
+export function fromCivil(year: number, month: number, day: number, hour: number, min: number, sec: number, nsec: number, zone: Zone): bigint {
+  const m0 = month - 1;
+  const y = year + Math.floor(m0 / 12);
+  const m = (((m0 % 12) + 12) % 12) + 1;
+  const days = daysFromCivil(y, m, 1) + (day - 1);
+  const local = BigInt(days) * 86400n + BigInt(hour) * 3600n + BigInt(min) * 60n + BigInt(sec);
+  let off = zoneOffset(zone, Number(local)).offset;
+  const off2 = zoneOffset(zone, Number(local) - off).offset;
+  if (off2 !== off) off = off2;
+  return (local - BigInt(off)) * NS_PER_SEC + BigInt(nsec);
+}
+
+// ------------------------------------------------------------------------ layouts
+
+const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+export const GO_LAYOUTS: Record<string, string> = {
+  ANSIC: 'Mon Jan _2 15:04:05 2006',
+  UnixDate: 'Mon Jan _2 15:04:05 MST 2006',
+  RubyDate: 'Mon Jan 02 15:04:05 -0700 2006',
+  RFC822: '02 Jan 06 15:04 MST',
+  RFC822Z: '02 Jan 06 15:04 -0700',
+  RFC850: 'Monday, 02-Jan-06 15:04:05 MST',
+  RFC1123: 'Mon, 02 Jan 2006 15:04:05 MST',
+  RFC1123Z: 'Mon, 02 Jan 2006 15:04:05 -0700',
+  RFC3339: '2006-01-02T15:04:05Z07:00',
+  RFC3339Nano: '2006-01-02T15:04:05.999999999Z07:00',
+};
+
+type Std =
+  | 'LongMonth'
+  | 'Month'
+  | 'NumMonth'
+  | 'ZeroMonth'
+  | 'LongWeekDay'
+  | 'WeekDay'
+  | 'Day'
+  | 'UnderDay'
+  | 'ZeroDay'
+  | 'UnderYearDay'
+  | 'ZeroYearDay'
+  | 'Hour'
+  | 'Hour12'
+  | 'ZeroHour12'
+  | 'Minute'
+  | 'ZeroMinute'
+  | 'Second'
+  | 'ZeroSecond'
+  | 'LongYear'
+  | 'Year'
+  | 'PM'
+  | 'pm'
+  | 'TZ'
+  | 'ISO8601TZ'
+  | 'ISO8601SecondsTZ'
+  | 'ISO8601ShortTZ'
+  | 'ISO8601ColonTZ'
+  | 'ISO8601ColonSecondsTZ'
+  | 'NumTZ'
+  | 'NumSecondsTz'
+  | 'NumShortTZ'
+  | 'NumColonTZ'
+  | 'NumColonSecondsTZ'
+  | 'Frac0'
+  | 'Frac9';
+
+interface Chunk {
+  prefix: string;
+  std: Std | undefined;
+  /** the layout text of the element (for error messages) */
+  text: string;
+  /** fractional-second digits */
+  digits: number;
+  /** '.' or ',' for fractional seconds */
+  sep: string;
+}
+
+const isLower = (c: string | undefined) => c !== undefined && c >= 'a' && c <= 'z';
+const isDigitAt = (s: string, i: number) => i < s.length && (s[i] as string) >= '0' && (s[i] as string) <= '9';
+
+/** Go's nextStdChunk, applied to a whole layout. */
+function chunks(layout: string): Chunk[] {
+  const out: Chunk[] = [];
+  let lit = '';
+  let i = 0;
+  const push = (std: Std, len: number, extra: Partial<Chunk> = {}) => {
+    out.push({ prefix: lit, std, text: layout.slice(i, i + len), digits: 0, sep: '', ...extra });
+    lit = '';
+    i += len;
+  };
+  const table: [string, Std][] = [
+    ['Z07:00:00', 'ISO8601ColonSecondsTZ'],
+    ['Z070000', 'ISO8601SecondsTZ'],
+    ['Z07:00', 'ISO8601ColonTZ'],
+    ['Z0700', 'ISO8601TZ'],
+    ['Z07', 'ISO8601ShortTZ'],
+    ['-07:00:00', 'NumColonSecondsTZ'],
+    ['-070000', 'NumSecondsTz'],
+    ['-07:00', 'NumColonTZ'],
+    ['-0700', 'NumTZ'],
+    ['-07', 'NumShortTZ'],
+  ];
+  // Bounded: every iteration consumes at least one character.
+  outer: while (i < layout.length) {
+    const c = layout[i] as string;
+    const rest = layout.slice(i);
+    switch (c) {
+      case 'J':
+        if (rest.startsWith('January')) {
+          push('LongMonth', 7);
+          continue;
+        }
+        if (rest.startsWith('Jan') && !isLower(rest[3])) {
+          push('Month', 3);
+          continue;
+        }
+        break;
+      case 'M':
+        if (rest.startsWith('Monday')) {
+          push('LongWeekDay', 6);
+          continue;
+        }
+        if (rest.startsWith('Mon') && !isLower(rest[3])) {
+          push('WeekDay', 3);
+          continue;
+        }
+        if (rest.startsWith('MST')) {
+          push('TZ', 3);
+          continue;
+        }
+        break;
+      case '0': {
+        const n = rest[1];
+        if (n !== undefined && n >= '1' && n <= '6') {
+          push((['ZeroMonth', 'ZeroDay', 'ZeroHour12', 'ZeroMinute', 'ZeroSecond', 'Year'] as Std[])[Number(n) - 1] as Std, 2);
+          continue;
+        }
+        if (rest.startsWith('002')) {
+          push('ZeroYearDay', 3);
+          continue;
+        }
+        break;
+      }
+      case '1':
+        if (rest.startsWith('15')) push('Hour', 2);
+        else push('NumMonth', 1);
+        continue;
+      case '2':
+        if (rest.startsWith('2006')) push('LongYear', 4);
+        else push('Day', 1);
+        continue;
+      case '_':
+        if (rest.startsWith('_2')) {
+          // "_2006" is a literal underscore followed by a year.
+          if (rest.startsWith('_2006')) {
+            lit += '_';
+            i++;
+            push('LongYear', 4);
+            continue;
+          }
+          push('UnderDay', 2);
+          continue;
+        }
+        if (rest.startsWith('__2')) {
+          push('UnderYearDay', 3);
+          continue;
+        }
+        break;
+      case '3':
+        push('Hour12', 1);
+        continue;
+      case '4':
+        push('Minute', 1);
+        continue;
+      case '5':
+        push('Second', 1);
+        continue;
+      case 'P':
+        if (rest.startsWith('PM')) {
+          push('PM', 2);
+          continue;
+        }
+        break;
+      case 'p':
+        if (rest.startsWith('pm')) {
+          push('pm', 2);
+          continue;
+        }
+        break;
+      case '-':
+      case 'Z':
+        for (const [p, std] of table) {
+          if (p[0] === c && rest.startsWith(p)) {
+            push(std, p.length);
+            continue outer;
+          }
+        }
+        break;
+      case '.':
+      case ',': {
+        const d = rest[1];
+        if (d === '0' || d === '9') {
+          let j = 1;
+          while (rest[j] === d) j++;
+          if (!isDigitAt(rest, j)) {
+            push(d === '0' ? 'Frac0' : 'Frac9', j, { digits: j - 1, sep: c });
+            continue;
+          }
+        }
+        break;
+      }
+    }
+    lit += c;
+    i++;
+  }
+  if (lit !== '') out.push({ prefix: lit, std: undefined, text: '', digits: 0, sep: '' });
+  return out;
+}
+
+const pad = (n: number, w: number) => {
+  const s = String(Math.abs(n)).padStart(w, '0');
+  return n < 0 ? '-' + s : s;
+};
+
+/** Formats an instant with a Go layout (time.Time.Format). */
+export function formatGoTime(t: GoTime, layout: string): string {
+  const c = toCivil(t);
+  let out = '';
+  for (const ch of chunks(layout)) {
+    out += ch.prefix;
+    switch (ch.std) {
+      case undefined:
+        break;
+      case 'LongMonth':
+        out += LONG_MONTHS[c.month - 1];
+        break;
+      case 'Month':
+        out += (LONG_MONTHS[c.month - 1] as string).slice(0, 3);
+        break;
+      case 'NumMonth':
+        out += c.month;
+        break;
+      case 'ZeroMonth':
+        out += pad(c.month, 2);
+        break;
+      case 'LongWeekDay':
+        out += LONG_DAYS[c.weekday];
+        break;
+      case 'WeekDay':
+        out += (LONG_DAYS[c.weekday] as string).slice(0, 3);
+        break;
+      case 'Day':
+        out += c.day;
+        break;
+      case 'UnderDay':
+        out += c.day < 10 ? ' ' + c.day : String(c.day);
+        break;
+      case 'ZeroDay':
+        out += pad(c.day, 2);
+        break;
+      case 'UnderYearDay':
+        out += String(c.yday).padStart(3, ' ');
+        break;
+      case 'ZeroYearDay':
+        out += pad(c.yday, 3);
+        break;
+      case 'Hour':
+        out += pad(c.hour, 2);
+        break;
+      case 'Hour12':
+        out += c.hour % 12 === 0 ? 12 : c.hour % 12;
+        break;
+      case 'ZeroHour12':
+        out += pad(c.hour % 12 === 0 ? 12 : c.hour % 12, 2);
+        break;
+      case 'Minute':
+        out += c.min;
+        break;
+      case 'ZeroMinute':
+        out += pad(c.min, 2);
+        break;
+      case 'Second':
+        out += c.sec;
+        break;
+      case 'ZeroSecond':
+        out += pad(c.sec, 2);
+        break;
+      case 'LongYear':
+        out += pad(c.year, 4);
+        break;
+      case 'Year':
+        out += pad(((c.year % 100) + 100) % 100, 2);
+        break;
+      case 'PM':
+        out += c.hour >= 12 ? 'PM' : 'AM';
+        break;
+      case 'pm':
+        out += c.hour >= 12 ? 'pm' : 'am';
+        break;
+      case 'TZ':
+        out += c.abbr !== '' ? c.abbr : formatOffset(c.offset, 'NumTZ');
+        break;
+      case 'Frac0':
+        out += ch.sep + String(c.nsec).padStart(9, '0').slice(0, ch.digits);
+        break;
+      case 'Frac9': {
+        const f = String(c.nsec).padStart(9, '0').slice(0, ch.digits).replace(/0+$/, '');
+        if (f !== '') out += ch.sep + f;
+        break;
+      }
+      default:
+        if (ch.std.startsWith('ISO8601') && c.offset === 0) out += 'Z';
+        else out += formatOffset(c.offset, ch.std);
+    }
+  }
+  return out;
+}
+
+function formatOffset(offset: number, std: Std): string {
+  const sign = offset < 0 ? '-' : '+';
+  const a = Math.abs(offset);
+  const hh = pad(Math.floor(a / 3600), 2);
+  const mm = pad(Math.floor((a % 3600) / 60), 2);
+  const ss = pad(a % 60, 2);
+  switch (std) {
+    case 'ISO8601ShortTZ':
+    case 'NumShortTZ':
+      return sign + hh;
+    case 'ISO8601ColonTZ':
+    case 'NumColonTZ':
+      return `${sign}${hh}:${mm}`;
+    case 'ISO8601ColonSecondsTZ':
+    case 'NumColonSecondsTZ':
+      return `${sign}${hh}:${mm}:${ss}`;
+    case 'ISO8601SecondsTZ':
+    case 'NumSecondsTz':
+      return sign + hh + mm + ss;
+    default:
+      return sign + hh + mm;
+  }
+}
+
+/** Go's time.Parse (no default location: UTC) → Unix nanoseconds. Throws GoTimeError. */
+export function parseGoTime(layout: string, value: string): bigint {
+  const original = value;
+  const bad = (elem: string, rest: string, extra = ''): never => {
+    throw new GoTimeError(
+      extra !== ''
+        ? `parsing time ${JSON.stringify(original)}${extra}`
+        : `parsing time ${JSON.stringify(original)} as ${JSON.stringify(layout)}: cannot parse ${JSON.stringify(rest)} as ${JSON.stringify(elem)}`,
+    );
+  };
+  let year = 1;
+  let month = -1;
+  let day = -1;
+  let yday = -1;
+  let hour = 0;
+  let min = 0;
+  let sec = 0;
+  let nsec = 0;
+  let pmSet = false;
+  let amSet = false;
+  let zoneOff = -1;
+  let zoneName = '';
+  let utc = false;
+  const cs = chunks(layout);
+  for (let ci = 0; ci < cs.length; ci++) {
+    const ch = cs[ci] as Chunk;
+    // Literal prefix: a run of spaces in the layout matches a (non-empty) run in the value.
+    let p = ch.prefix;
+    while (p.length > 0) {
+      if (p[0] === ' ') {
+        if (value.length > 0 && value[0] !== ' ') bad(ch.prefix, value);
+        p = p.replace(/^ +/, '');
+        value = value.replace(/^ +/, '');
+        continue;
+      }
+      if (value.length === 0 || value[0] !== p[0]) bad(ch.prefix, value);
+      p = p.slice(1);
+      value = value.slice(1);
+    }
+    if (ch.std === undefined) {
+      if (value.length > 0) bad('', value, `: extra text: ${JSON.stringify(value)}`);
+      break;
+    }
+    const hold = value;
+    const num = (fixed: boolean, max = 2): number => {
+      const m = new RegExp(`^\\d{${fixed ? max : 1},${max}}`).exec(value);
+      if (!m || (fixed && m[0].length !== max)) return bad(ch.text, hold);
+      value = value.slice(m[0].length);
+      return Number(m[0]);
+    };
+    const lookup = (names: string[]): number => {
+      for (let k = 0; k < names.length; k++) {
+        const n = names[k] as string;
+        if (value.length >= n.length && value.slice(0, n.length).toLowerCase() === n.toLowerCase()) {
+          value = value.slice(n.length);
+          return k;
+        }
+      }
+      return bad(ch.text, hold);
+    };
+    const range = (v: number, lo: number, hi: number, what: string) => {
+      if (v < lo || v > hi) bad('', '', `: ${what} out of range`);
+      return v;
+    };
+    switch (ch.std) {
+      case 'Year': {
+        const y = num(true);
+        year = y >= 69 ? 1900 + y : 2000 + y;
+        break;
+      }
+      case 'LongYear': {
+        if (!/^\d{4}/.test(value)) bad(ch.text, hold);
+        year = Number(value.slice(0, 4));
+        value = value.slice(4);
+        break;
+      }
+      case 'Month':
+        month = lookup(LONG_MONTHS.map((m) => m.slice(0, 3))) + 1;
+        break;
+      case 'LongMonth':
+        month = lookup(LONG_MONTHS) + 1;
+        break;
+      case 'NumMonth':
+      case 'ZeroMonth':
+        month = num(ch.std === 'ZeroMonth');
+        if (month <= 0 || month > 12) bad('', '', ': month out of range');
+        break;
+      case 'WeekDay':
+        lookup(LONG_DAYS.map((d) => d.slice(0, 3)));
+        break;
+      case 'LongWeekDay':
+        lookup(LONG_DAYS);
+        break;
+      case 'Day':
+      case 'UnderDay':
+      case 'ZeroDay':
+        if (ch.std === 'UnderDay' && value[0] === ' ') value = value.slice(1);
+        day = num(ch.std === 'ZeroDay');
+        break;
+      case 'UnderYearDay':
+      case 'ZeroYearDay':
+        if (ch.std === 'UnderYearDay') value = value.replace(/^ {1,2}/, '');
+        yday = num(ch.std === 'ZeroYearDay', 3);
+        break;
+      case 'Hour':
+        hour = range(num(false), 0, 23, 'hour');
+        break;
+      case 'Hour12':
+      case 'ZeroHour12':
+        hour = range(num(ch.std === 'ZeroHour12'), 0, 12, 'hour');
+        break;
+      case 'Minute':
+      case 'ZeroMinute':
+        min = range(num(ch.std === 'ZeroMinute'), 0, 59, 'minute');
+        break;
+      case 'Second':
+      case 'ZeroSecond': {
+        sec = range(num(ch.std === 'ZeroSecond'), 0, 59, 'second');
+        // A fractional second in the value that the layout does not spell out is accepted.
+        const next = cs[ci + 1];
+        const m = /^[.,]\d+/.exec(value);
+        if (m && !(next && next.prefix === '' && (next.std === 'Frac0' || next.std === 'Frac9'))) {
+          nsec = fracNs(m[0].slice(1));
+          value = value.slice(m[0].length);
+        }
+        break;
+      }
+      case 'PM':
+      case 'pm': {
+        const s = value.slice(0, 2);
+        const up = ch.std === 'PM' ? s : s.toUpperCase();
+        if (up === 'PM') pmSet = true;
+        else if (up === 'AM') amSet = true;
+        else bad(ch.text, hold);
+        if (ch.std === 'pm' && s !== s.toLowerCase()) bad(ch.text, hold);
+        value = value.slice(2);
+        break;
+      }
+      case 'TZ': {
+        if (value.startsWith('UTC')) {
+          utc = true;
+          value = value.slice(3);
+          break;
+        }
+        const m = /^(GMT(?:[+-]\d{1,2})?|[A-Z]{3,5}T?)/.exec(value);
+        if (!m) bad(ch.text, hold);
+        const name = (m as RegExpExecArray)[0];
+        const g = /^GMT([+-]\d{1,2})$/.exec(name);
+        if (g) zoneOff = Number(g[1]) * 3600;
+        zoneName = name;
+        value = value.slice(name.length);
+        break;
+      }
+      case 'Frac0': {
+        const m = new RegExp(`^[.,]\\d{${ch.digits}}`).exec(value);
+        if (!m) bad(ch.text, hold);
+        nsec = fracNs((m as RegExpExecArray)[0].slice(1));
+        value = value.slice((m as RegExpExecArray)[0].length);
+        break;
+      }
+      case 'Frac9': {
+        const m = /^[.,]\d+/.exec(value);
+        if (m) {
+          nsec = fracNs(m[0].slice(1));
+          value = value.slice(m[0].length);
+        }
+        break;
+      }
+      default: {
+        // Numeric / ISO 8601 zone offsets.
+        if (ch.std.startsWith('ISO8601') && value[0] === 'Z') {
+          value = value.slice(1);
+          utc = true;
+          break;
+        }
+        const colon = ch.std.includes('Colon');
+        const secs = ch.std.includes('Seconds') || ch.std === 'NumSecondsTz';
+        const short = ch.std.includes('Short');
+        const re = short ? /^([+-])(\d\d)/ : colon ? (secs ? /^([+-])(\d\d):(\d\d):(\d\d)/ : /^([+-])(\d\d):(\d\d)/) : secs ? /^([+-])(\d\d)(\d\d)(\d\d)/ : /^([+-])(\d\d)(\d\d)/;
+        const m = re.exec(value);
+        if (!m) bad(ch.text, hold);
+        const mm = m as RegExpExecArray;
+        const hh = Number(mm[2]);
+        const mi = Number(mm[3] ?? 0);
+        const ss = Number(mm[4] ?? 0);
+        if (hh > 24 || mi > 60 || ss > 60) bad('', '', ': time zone offset out of range');
+        zoneOff = (hh * 3600 + mi * 60 + ss) * (mm[1] === '-' ? -1 : 1);
+        value = value.slice(mm[0].length);
+      }
+    }
+  }
+  if (pmSet && hour < 12) hour += 12;
+  else if (amSet && hour === 12) hour = 0;
+  if (yday >= 0) {
+    if (yday < 1 || yday > (isLeap(year) ? 366 : 365)) bad('', '', ': day-of-year out of range');
+    let m = 1;
+    let d = yday;
+    while (d > daysIn(year, m)) {
+      d -= daysIn(year, m);
+      m++;
+    }
+    if ((month >= 0 && month !== m) || (day >= 0 && day !== d)) bad('', '', ': day-of-year does not match month');
+    month = m;
+    day = d;
+  } else {
+    if (month < 0) month = 1;
+    if (day < 0) day = 1;
+  }
+  if (day < 1 || day > daysIn(year, month)) bad('', '', ': day out of range');
+  const local = BigInt(daysFromCivil(year, month, day)) * 86400n + BigInt(hour * 3600 + min * 60 + sec);
+  let off = 0;
+  if (!utc && zoneOff !== -1) off = zoneOff;
+  return (local - BigInt(off)) * NS_PER_SEC + BigInt(nsec);
+  // (zoneName is informational: Go records unknown abbreviations with a zero offset.)
+}
+
+function fracNs(digits: string): number {
+  return Number(digits.slice(0, 9).padEnd(9, '0'));
+}
+
+// ------------------------------------------------------------------------ durations
+
+const UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration → nanoseconds. Throws GoTimeError with Go's messages. */
+export function parseGoDuration(s: string): bigint {
+  const orig = s;
+  const q = JSON.stringify(orig);
+  let neg = false;
+  if (s[0] === '-' || s[0] === '+') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return 0n;
+  if (s === '') throw new GoTimeError(`time: invalid duration ${q}`);
+  let total = 0n;
+  // Bounded: every iteration consumes at least one character or throws.
+  while (s !== '') {
+    const m = /^(\d*)(?:\.(\d*))?/.exec(s) as RegExpExecArray;
+    const whole = m[1] as string;
+    const frac = m[2];
+    if (whole === '' && (frac === undefined || frac === '')) throw new GoTimeError(`time: invalid duration ${q}`);
+    s = s.slice(m[0].length);
+    const u = /^[^0-9.]*/.exec(s) as RegExpExecArray;
+    const unitName = u[0];
+    if (unitName === '') throw new GoTimeError(`time: missing unit in duration ${q}`);
+    const unit = UNITS[unitName];
+    if (unit === undefined) throw new GoTimeError(`time: unknown unit ${JSON.stringify(unitName)} in duration ${q}`);
+    s = s.slice(unitName.length);
+    let v = BigInt(whole === '' ? '0' : whole) * BigInt(unit);
+    if (frac) {
+      // Go scales the fraction in float64: v += int64(float64(f) * (float64(unit) / scale)).
+      const f = Number(frac.slice(0, 18));
+      const scale = 10 ** Math.min(frac.length, 18);
+      v += BigInt(Math.trunc(f * (unit / scale)));
+    }
+    total += v;
+    if (total > 2n ** 63n) throw new GoTimeError(`time: invalid duration ${q}`);
+  }
+  if (!neg && total > INT64_MAX) throw new GoTimeError(`time: invalid duration ${q}`);
+  return neg ? -total : total;
+}

@@ -1,0 +1,537 @@
+/**
+ * X.509 certificates, CSRs and private keys rendered as the JSON Go's encoding/json produces for
+ * crypto/x509 structs (what OPA's crypto.x509.* builtins return): PascalCase fields, big
+ * integers as numbers, byte slices as base64, times as RFC 3339, pkix.Name with its `Names`.
+ *
+ * A small DER reader extracts what node:crypto's X509Certificate does not expose in Go's shape
+ * (names per attribute, extensions, key usages). Signatures are still checked by node:crypto.
+ *
+ * @example
+ *   const [c] = parseCertificatesInput(pemText);
+ *   c.goJson.Subject.CommonName; // 'example.com'
+ */
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { normalizeNumber, type PlainObject, type Value } from '../../../value/index.js';
+
+export class X509Error extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'X509Error';
+  }
+}
+
+// ------------------------------------------------------------------------ encodings
+
+/** Go base64.StdEncoding.DecodeString (newlines ignored, padding required). */
+export function decodeStdBase64(s: string): Buffer {
+  const t = s.replace(/[\r\n]/g, '');
+  const bad = /[^A-Za-z0-9+/=]/.exec(t);
+  if (bad) throw new X509Error(`illegal base64 data at input byte ${bad.index}`);
+  const pad = t.indexOf('=');
+  if (t.length % 4 !== 0 || (pad >= 0 && (pad < t.length - 2 || /[^=]/.test(t.slice(pad))))) {
+    throw new X509Error(`illegal base64 data at input byte ${pad >= 0 ? pad : t.length - (t.length % 4)}`);
+  }
+  return Buffer.from(t, 'base64');
+}
+
+export interface PemBlock {
+  type: string;
+  der: Buffer;
+}
+
+/** All PEM blocks in order (Go pem.Decode in a loop; headers are skipped). */
+export function pemBlocks(text: string): PemBlock[] {
+  const out: PemBlock[] = [];
+  const re = /-----BEGIN ([^-\r\n]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const body = (m[2] as string)
+      .split(/\r?\n/)
+      .filter((l) => !/^[A-Za-z-]+:/.test(l))
+      .join('');
+    out.push({ type: m[1] as string, der: Buffer.from(body, 'base64') });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------ DER
+
+interface Node {
+  tag: number; // full identifier byte
+  start: number; // content start
+  end: number; // content end
+  hdr: number; // header start
+  buf: Buffer;
+}
+
+function readNode(buf: Buffer, pos: number, limit = buf.length): Node {
+  if (pos + 2 > limit) throw new X509Error('x509: malformed certificate');
+  const tag = buf[pos] as number;
+  let len = buf[pos + 1] as number;
+  let p = pos + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4 || p + n > limit) throw new X509Error('x509: malformed certificate');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (buf[p + i] as number);
+    p += n;
+  }
+  if (p + len > limit) throw new X509Error('x509: malformed certificate');
+  return { tag, start: p, end: p + len, hdr: pos, buf };
+}
+
+function children(n: Node): Node[] {
+  const out: Node[] = [];
+  // Bounded: every child advances past its own header.
+  for (let p = n.start; p < n.end; ) {
+    const c = readNode(n.buf, p, n.end);
+    out.push(c);
+    p = c.end;
+  }
+  return out;
+}
+
+const raw = (n: Node) => n.buf.subarray(n.hdr, n.end);
+const content = (n: Node) => n.buf.subarray(n.start, n.end);
+
+function oid(n: Node): number[] {
+  const b = content(n);
+  const out: number[] = [];
+  let v = 0;
+  for (let i = 0; i < b.length; i++) {
+    v = v * 128 + ((b[i] as number) & 0x7f);
+    if (!((b[i] as number) & 0x80)) {
+      if (out.length === 0) out.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
+      else out.push(v);
+      v = 0;
+    }
+  }
+  return out;
+}
+
+function bigint(n: Node): Value {
+  const b = content(n);
+  if (b.length === 0) return 0;
+  let v = BigInt('0x' + b.toString('hex'));
+  if ((b[0] as number) & 0x80) v -= 1n << BigInt(b.length * 8);
+  return normalizeNumber(v);
+}
+
+function bigFromBuf(b: Buffer): Value {
+  return normalizeNumber(b.length === 0 ? 0n : BigInt('0x' + b.toString('hex')));
+}
+
+function str(n: Node): string {
+  const b = content(n);
+  if (n.tag === 0x1e) {
+    // BMPString: UTF-16BE.
+    let s = '';
+    for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode(((b[i] as number) << 8) | (b[i + 1] as number));
+    return s;
+  }
+  return n.tag === 0x0c ? b.toString('utf8') : b.toString('latin1');
+}
+
+function time(n: Node): string {
+  const s = content(n).toString('latin1');
+  // UTCTime YYMMDDHHMMSSZ (years 50–99 are 19xx) or GeneralizedTime YYYYMMDDHHMMSSZ.
+  const full = n.tag === 0x17 ? (Number(s.slice(0, 2)) >= 50 ? '19' : '20') + s : s;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(full);
+  if (!m) throw new X509Error('x509: malformed time');
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}Z`;
+}
+
+// ------------------------------------------------------------------------ pkix.Name
+
+const NAME_FIELDS: Record<string, string> = {
+  '2.5.4.6': 'Country',
+  '2.5.4.10': 'Organization',
+  '2.5.4.11': 'OrganizationalUnit',
+  '2.5.4.7': 'Locality',
+  '2.5.4.8': 'Province',
+  '2.5.4.9': 'StreetAddress',
+  '2.5.4.17': 'PostalCode',
+};
+
+function pkixName(n: Node): PlainObject {
+  const out: PlainObject = {
+    Country: null,
+    Organization: null,
+    OrganizationalUnit: null,
+    Locality: null,
+    Province: null,
+    StreetAddress: null,
+    PostalCode: null,
+    SerialNumber: '',
+    CommonName: '',
+    Names: [],
+    ExtraNames: null,
+  };
+  const names: Value[] = [];
+  for (const set of children(n)) {
+    for (const atv of children(set)) {
+      const [t, v] = children(atv);
+      if (!t || !v) continue;
+      const id = oid(t);
+      const value = str(v);
+      names.push({ Type: id, Value: value });
+      const key = id.join('.');
+      if (key === '2.5.4.3') out.CommonName = value;
+      else if (key === '2.5.4.5') out.SerialNumber = value;
+      else {
+        const f = NAME_FIELDS[key];
+        if (f) out[f] = [...((out[f] as Value[] | null) ?? []), value];
+      }
+    }
+  }
+  out.Names = names;
+  return out;
+}
+
+// ------------------------------------------------------------------------ algorithms
+
+const SIG_ALGS: Record<string, number> = {
+  '1.2.840.113549.1.1.2': 1,
+  '1.2.840.113549.1.1.4': 2,
+  '1.2.840.113549.1.1.5': 3,
+  '1.2.840.113549.1.1.11': 4,
+  '1.2.840.113549.1.1.12': 5,
+  '1.2.840.113549.1.1.13': 6,
+  '1.2.840.10040.4.3': 7,
+  '2.16.840.1.101.3.4.3.2': 8,
+  '1.2.840.10045.4.1': 9,
+  '1.2.840.10045.4.3.2': 10,
+  '1.2.840.10045.4.3.3': 11,
+  '1.2.840.10045.4.3.4': 12,
+  '1.2.840.113549.1.1.10': 13,
+  '1.3.101.112': 16,
+};
+const PK_ALGS: Record<string, number> = { '1.2.840.113549.1.1.1': 1, '1.2.840.10040.4.1': 2, '1.2.840.10045.2.1': 3, '1.3.101.112': 4 };
+const EKU: Record<string, number> = {
+  '2.5.29.37.0': 0,
+  '1.3.6.1.5.5.7.3.1': 1,
+  '1.3.6.1.5.5.7.3.2': 2,
+  '1.3.6.1.5.5.7.3.3': 3,
+  '1.3.6.1.5.5.7.3.4': 4,
+  '1.3.6.1.5.5.7.3.5': 5,
+  '1.3.6.1.5.5.7.3.6': 6,
+  '1.3.6.1.5.5.7.3.7': 7,
+  '1.3.6.1.5.5.7.3.8': 8,
+  '1.3.6.1.5.5.7.3.9': 9,
+  '1.3.6.1.4.1.311.10.3.3': 10,
+  '2.16.840.1.113730.4.1': 11,
+  '1.3.6.1.4.1.311.2.1.22': 12,
+  '1.3.6.1.4.1.311.61.1.1': 13,
+};
+
+function b64url(b: string | undefined): Buffer {
+  return Buffer.from(b ?? '', 'base64url');
+}
+
+/** Go's JSON for the parsed public key (rsa.PublicKey {N, E}, ecdsa.PublicKey {Curve, X, Y}, ed25519 bytes). */
+function publicKeyJson(key: KeyObject): Value {
+  const jwk = key.export({ format: 'jwk' }) as Record<string, string>;
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      return { N: bigFromBuf(b64url(jwk.n)), E: bigFromBuf(b64url(jwk.e)) };
+    case 'ec':
+      return { Curve: {}, X: bigFromBuf(b64url(jwk.x)), Y: bigFromBuf(b64url(jwk.y)) };
+    default:
+      return b64url(jwk.x).toString('base64');
+  }
+}
+
+// ------------------------------------------------------------------------ certificates
+
+export interface ParsedCert {
+  cert: X509Certificate;
+  der: Buffer;
+  goJson: PlainObject;
+  extKeyUsage: number[];
+  isCA: boolean;
+  basicConstraintsValid: boolean;
+  dnsNames: string[];
+}
+
+function uriJson(u: string): Value {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(u);
+  return {
+    Scheme: m?.[1] ?? '',
+    Opaque: '',
+    User: null,
+    Host: m?.[2] ?? '',
+    Path: m?.[3] ?? u,
+    RawPath: '',
+    OmitHost: false,
+    ForceQuery: false,
+    RawQuery: m?.[4] ?? '',
+    Fragment: m?.[5] ?? '',
+    RawFragment: '',
+  };
+}
+
+export function parseCertificateDer(der: Buffer): ParsedCert {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(der);
+  } catch (e) {
+    throw new X509Error(`x509: malformed certificate: ${(e as Error).message}`);
+  }
+  const top = readNode(der, 0);
+  const [tbs, sigAlg, sig] = children(top);
+  if (!tbs || !sigAlg || !sig) throw new X509Error('x509: malformed certificate');
+  const t = children(tbs);
+  let i = 0;
+  let version = 1;
+  if (t[0] && t[0].tag === 0xa0) {
+    const v = children(t[0])[0];
+    version = v ? Number(bigint(v)) + 1 : 1;
+    i++;
+  }
+  const serial = t[i++] as Node;
+  i++; // signature algorithm inside TBS (same as outer)
+  const issuer = t[i++] as Node;
+  const validity = children(t[i++] as Node);
+  const subject = t[i++] as Node;
+  const spki = t[i++] as Node;
+  let exts: Node[] = [];
+  for (; i < t.length; i++) {
+    const n = t[i] as Node;
+    if (n.tag === 0xa3) exts = children(children(n)[0] as Node);
+  }
+  const sigOid = oid(children(sigAlg)[0] as Node).join('.');
+  const pkOid = oid(children(children(spki)[0] as Node)[0] as Node).join('.');
+  const out: PlainObject = {
+    Raw: der.toString('base64'),
+    RawTBSCertificate: raw(tbs).toString('base64'),
+    RawSubjectPublicKeyInfo: raw(spki).toString('base64'),
+    RawSubject: raw(subject).toString('base64'),
+    RawIssuer: raw(issuer).toString('base64'),
+    Signature: content(sig).subarray(1).toString('base64'),
+    SignatureAlgorithm: SIG_ALGS[sigOid] ?? 0,
+    PublicKeyAlgorithm: PK_ALGS[pkOid] ?? 0,
+    PublicKey: publicKeyJson(cert.publicKey),
+    Version: version,
+    SerialNumber: bigint(serial),
+    Issuer: pkixName(issuer),
+    Subject: pkixName(subject),
+    NotBefore: time(validity[0] as Node),
+    NotAfter: time(validity[1] as Node),
+    KeyUsage: 0,
+    Extensions: [],
+    ExtraExtensions: null,
+    UnhandledCriticalExtensions: null,
+    ExtKeyUsage: null,
+    UnknownExtKeyUsage: null,
+    BasicConstraintsValid: false,
+    IsCA: false,
+    MaxPathLen: 0,
+    MaxPathLenZero: false,
+    SubjectKeyId: null,
+    AuthorityKeyId: null,
+    OCSPServer: null,
+    IssuingCertificateURL: null,
+    DNSNames: null,
+    EmailAddresses: null,
+    IPAddresses: null,
+    URIs: null,
+    PermittedDNSDomainsCritical: false,
+    PermittedDNSDomains: null,
+    ExcludedDNSDomains: null,
+    PermittedIPRanges: null,
+    ExcludedIPRanges: null,
+    PermittedEmailAddresses: null,
+    ExcludedEmailAddresses: null,
+    PermittedURIDomains: null,
+    ExcludedURIDomains: null,
+    CRLDistributionPoints: null,
+    PolicyIdentifiers: null,
+    Policies: null,
+    URIStrings: null,
+  };
+  const extJson: Value[] = [];
+  const eku: number[] = [];
+  const dns: string[] = [];
+  for (const e of exts) {
+    const parts = children(e);
+    const id = oid(parts[0] as Node);
+    const critical = parts.length === 3 && content(parts[1] as Node)[0] !== 0;
+    const valueNode = parts[parts.length - 1] as Node;
+    const value = content(valueNode);
+    extJson.push({ Id: id, Critical: critical, Value: value.toString('base64') });
+    const inner = () => readNode(value, 0);
+    switch (id.join('.')) {
+      case '2.5.29.17': {
+        const emails: string[] = [];
+        const ips: string[] = [];
+        const uris: string[] = [];
+        for (const gn of children(inner())) {
+          const v = content(gn);
+          if (gn.tag === 0x82) dns.push(v.toString('latin1'));
+          else if (gn.tag === 0x81) emails.push(v.toString('latin1'));
+          else if (gn.tag === 0x86) uris.push(v.toString('latin1'));
+          else if (gn.tag === 0x87) ips.push(v.length === 4 ? [...v].join('.') : (v.toString('hex').match(/.{4}/g) ?? []).map((g) => g.replace(/^0+(?=.)/, '')).join(':'));
+        }
+        if (dns.length) out.DNSNames = [...dns];
+        if (emails.length) out.EmailAddresses = emails;
+        if (ips.length) out.IPAddresses = ips;
+        if (uris.length) {
+          out.URIs = uris.map(uriJson);
+          out.URIStrings = uris;
+        }
+        break;
+      }
+      case '2.5.29.19': {
+        out.BasicConstraintsValid = true;
+        out.MaxPathLen = -1;
+        for (const c of children(inner())) {
+          if (c.tag === 0x01) out.IsCA = content(c)[0] !== 0;
+          else if (c.tag === 0x02) {
+            out.MaxPathLen = bigint(c);
+            out.MaxPathLenZero = out.MaxPathLen === 0;
+          }
+        }
+        break;
+      }
+      case '2.5.29.15': {
+        const b = content(inner());
+        let ku = 0;
+        for (let byte = 1; byte < b.length; byte++) for (let bit = 0; bit < 8; bit++) if (((b[byte] as number) >> (7 - bit)) & 1) ku |= 1 << ((byte - 1) * 8 + bit);
+        out.KeyUsage = ku;
+        break;
+      }
+      case '2.5.29.37':
+        for (const c of children(inner())) {
+          const k = EKU[oid(c).join('.')];
+          if (k !== undefined) eku.push(k);
+        }
+        out.ExtKeyUsage = eku;
+        break;
+      case '2.5.29.14':
+        out.SubjectKeyId = content(inner()).toString('base64');
+        break;
+      case '2.5.29.35':
+        for (const c of children(inner())) if (c.tag === 0x80) out.AuthorityKeyId = content(c).toString('base64');
+        break;
+    }
+  }
+  out.Extensions = extJson.length ? extJson : null;
+  return { cert, der, goJson: out, extKeyUsage: eku, isCA: out.IsCA === true, basicConstraintsValid: out.BasicConstraintsValid === true, dnsNames: dns };
+}
+
+/** Concatenated DER certificates (Go x509.ParseCertificates). */
+export function parseCertificatesDer(der: Buffer): ParsedCert[] {
+  const out: ParsedCert[] = [];
+  // Bounded: each certificate consumes its own length.
+  for (let p = 0; p < der.length; ) {
+    const n = readNode(der, p);
+    out.push(parseCertificateDer(Buffer.from(der.subarray(p, n.end))));
+    p = n.end;
+  }
+  return out;
+}
+
+/** OPA getX509CertsFromString: PEM text, or base64 of PEM, or base64 of DER. */
+export function parseCertificatesInput(s: string): ParsedCert[] {
+  const fromPem = (text: string) => {
+    const ders: Buffer[] = [];
+    for (const b of pemBlocks(text)) {
+      if (b.type !== 'CERTIFICATE') throw new X509Error(`PEM block type is '${b.type}', expected CERTIFICATE`);
+      ders.push(b.der);
+    }
+    return parseCertificatesDer(Buffer.concat(ders));
+  };
+  if (s.startsWith('-----BEGIN')) return fromPem(s);
+  const bytes = decodeStdBase64(s);
+  if (bytes.subarray(0, 10).toString('latin1') === '-----BEGIN') return fromPem(bytes.toString('latin1'));
+  return parseCertificatesDer(bytes);
+}
+
+// ------------------------------------------------------------------------ CSRs
+
+/** x509.CertificateRequest JSON (the fields policies use). */
+export function parseCsrDer(der: Buffer): PlainObject {
+  const top = readNode(der, 0);
+  const [info, sigAlg, sig] = children(top);
+  if (!info || !sigAlg || !sig) throw new X509Error('x509: malformed certificate request');
+  const [ver, subject, spki] = children(info);
+  if (!ver || !subject || !spki) throw new X509Error('x509: malformed certificate request');
+  const sigOid = oid(children(sigAlg)[0] as Node).join('.');
+  const pkOid = oid(children(children(spki)[0] as Node)[0] as Node).join('.');
+  let pk: Value = null;
+  try {
+    pk = publicKeyJson(createPublicKey({ key: raw(spki), format: 'der', type: 'spki' }));
+  } catch {
+    pk = null;
+  }
+  return {
+    Raw: der.toString('base64'),
+    RawTBSCertificateRequest: raw(info).toString('base64'),
+    RawSubjectPublicKeyInfo: raw(spki).toString('base64'),
+    RawSubject: raw(subject).toString('base64'),
+    Version: Number(bigint(ver)),
+    Signature: content(sig).subarray(1).toString('base64'),
+    SignatureAlgorithm: SIG_ALGS[sigOid] ?? 0,
+    PublicKeyAlgorithm: PK_ALGS[pkOid] ?? 0,
+    PublicKey: pk,
+    Subject: pkixName(subject),
+    Attributes: null,
+    Extensions: null,
+    ExtraExtensions: null,
+    DNSNames: null,
+    EmailAddresses: null,
+    IPAddresses: null,
+    URIs: null,
+  };
+}
+
+// ------------------------------------------------------------------------ private keys
+
+export interface ParsedPrivateKey {
+  key: KeyObject;
+  /** Go's JSON of rsa.PrivateKey / ecdsa.PrivateKey / ed25519.PrivateKey */
+  goJson: Value;
+}
+
+function privateKeyJson(key: KeyObject): Value {
+  const j = key.export({ format: 'jwk' }) as Record<string, string>;
+  const n = (x: string | undefined) => bigFromBuf(b64url(x));
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      return {
+        N: n(j.n),
+        E: n(j.e),
+        D: n(j.d),
+        Primes: [n(j.p), n(j.q)],
+        Precomputed: { Dp: n(j.dp), Dq: n(j.dq), Qinv: n(j.qi), CRTValues: [] },
+      };
+    case 'ec':
+      return { Curve: {}, X: n(j.x), Y: n(j.y), D: n(j.d) };
+    default:
+      return Buffer.concat([b64url(j.d), b64url(j.x)]).toString('base64');
+  }
+}
+
+/** OPA getPrivateKeysFromPEMData: RSA (PKCS#1), PKCS#8 and EC blocks; input may be base64 of PEM. */
+export function parsePrivateKeysPem(input: string): ParsedPrivateKey[] {
+  let text = input;
+  try {
+    text = decodeStdBase64(input).toString('latin1');
+  } catch {
+    text = input;
+  }
+  const out: ParsedPrivateKey[] = [];
+  for (const b of pemBlocks(text)) {
+    const type = b.type === 'RSA PRIVATE KEY' ? 'pkcs1' : b.type === 'PRIVATE KEY' ? 'pkcs8' : b.type === 'EC PRIVATE KEY' ? 'sec1' : undefined;
+    if (!type) continue;
+    let key: KeyObject;
+    try {
+      key = createPrivateKey({ key: b.der, format: 'der', type });
+    } catch (e) {
+      throw new X509Error(`x509: failed to parse private key: ${(e as Error).message}`);
+    }
+    out.push({ key, goJson: privateKeyJson(key) });
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * The Rego compiler: modules (+ an optional query / entrypoints) → OPA's IR plan (`ir.Policy`).
+ *
+ * Stages: parse → rule index (grouping, kind conflicts) → per rule: name resolution, safety
+ * reordering, planning (plan-*.ts). Errors are gathered and thrown together as CompileErrors.
+ *
+ * Example:
+ *   const policy = compileToPlan([{ file: 'a.rego', text: 'package a\nallow if input.x == 1' }],
+ *                                { entrypoints: ['a/allow'] });
+ *   // policy.plans.plans[0].name === 'a/allow'
+ */
+import type { RegoError } from '../errors.js';
+import { RegoError as RegoErrorClass } from '../errors.js';
+import type { Policy } from '../ir/types.js';
+import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
+import type { CallTerm, Module, Term } from '../syntax/ast.js';
+import { parseModule, parseQuery } from '../syntax/index.js';
+import { OPA_BUILTIN_ARITIES } from './builtin-arities.js';
+import { CompileErrors, sourceText } from './compile-error.js';
+import { planBody, prepareBody } from './plan-body.js';
+import { planDataRef } from './plan-data.js';
+import { ensureGroupFunc } from './plan-rules.js';
+import { Planner } from './planner.js';
+import { Resolver } from './resolve.js';
+import { buildRuleIndex, pathKey } from './rule-index.js';
+import { isWildcard, literalVars } from './vars.js';
+
+export { CompileErrors } from './compile-error.js';
+
+export interface CompileOptions {
+  /** a query planned as plan `eval`; each result row binds the query's variables */
+  query?: string;
+  /** data paths like `gateway/decision`, each planned as a plan returning `{"result": value}` rows */
+  entrypoints?: string[];
+  /** builtins known to the compiler (arity checks); defaults to the default registry */
+  builtins?: BuiltinRegistry;
+}
+
+export function compileToPlan(modules: { file: string; text: string }[], opts: CompileOptions = {}): Policy {
+  const errors: RegoError[] = [];
+  const mods: Module[] = [];
+  for (const m of modules) {
+    sourceText.set(m.file, m.text);
+    try {
+      mods.push(parseModule(m.text, m.file));
+    } catch (e) {
+      if (e instanceof RegoErrorClass) errors.push(e);
+      else throw e;
+    }
+  }
+  let query;
+  if (opts.query !== undefined) {
+    sourceText.set('<query>', opts.query);
+    try {
+      query = parseQuery(opts.query, '<query>');
+    } catch (e) {
+      if (e instanceof RegoErrorClass) errors.push(e);
+      else throw e;
+    }
+  }
+  if (errors.length > 0) throw new CompileErrors(errors);
+
+  const index = buildRuleIndex(mods, errors);
+  const registry = opts.builtins ?? defaultRegistry;
+  const arityOf = (call: CallTerm): number | undefined => {
+    if (call.fn[0] === 'data') {
+      const g = index.groups.get(pathKey(call.fn.slice(1)));
+      return g?.kind === 'function' ? g.arity : undefined;
+    }
+    const name = call.fn.join('.');
+    return registry.get(name)?.arity ?? OPA_BUILTIN_ARITIES.get(name);
+  };
+  const files = [...modules.map((m) => m.file), '<query>'];
+  const pl = new Planner(index, files, errors, arityOf);
+  for (const m of mods) {
+    const key = JSON.stringify(m.package);
+    let set = pl.ruleNamesByPkg.get(key);
+    if (set === undefined) pl.ruleNamesByPkg.set(key, (set = new Set()));
+    for (const r of m.rules) set.add((r.ref[0] as { value: string }).value);
+  }
+
+  const plans: Policy['plans']['plans'] = [];
+  if (query !== undefined) {
+    const resolver = new Resolver({ pkg: [], imports: new Map(), ruleNames: new Set(), counter: pl.counter });
+    const body = resolver.body(query, new Map()).body;
+    const names: string[] = [];
+    for (const l of body) for (const v of literalVars(l)) if (!isWildcard(v) && !v.includes('$') && !names.includes(v)) names.push(v);
+    pl.withFunction(2, () => {
+      const blocks = [pl.block(() => {
+        const ordered = prepareBody(pl, body, new Map());
+        planBody(pl, ordered, new Map(), (s) => {
+          const row = pl.local();
+          pl.emit('MakeObjectStmt', { target: row });
+          for (const n of names) {
+            const l = s.get(n);
+            if (l !== undefined) pl.emit('ObjectInsertStmt', { object: row, key: pl.str(n), value: { type: 'local', value: l } });
+          }
+          pl.emit('ResultSetAddStmt', { value: row });
+        });
+      })];
+      plans.push({ name: 'eval', blocks });
+    });
+  }
+  for (const ep of opts.entrypoints ?? []) {
+    const path: Term[] = ep.split('/').filter((p) => p !== '').map((value) => ({ kind: 'string', value, span: { file: '<query>', line: 1, col: 1 } }));
+    pl.withFunction(2, () => {
+      const blocks = [pl.block(() => {
+        planDataRef(pl, path, new Map(), (l) => {
+          const row = pl.local();
+          pl.emit('MakeObjectStmt', { target: row });
+          pl.emit('ObjectInsertStmt', { object: row, key: pl.str('result'), value: { type: 'local', value: l } });
+          pl.emit('ResultSetAddStmt', { value: row });
+        });
+      })];
+      plans.push({ name: ep, blocks });
+    });
+  }
+  // plan every rule, so errors in rules the query does not reach are reported too (as OPA does)
+  for (const g of index.groups.values()) ensureGroupFunc(pl, g);
+
+  if (errors.length > 0) {
+    const seen = new Set<string>();
+    throw new CompileErrors(errors.filter((e) => {
+      const key = e.render();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }));
+  }
+  return {
+    static: {
+      strings: pl.strings.map((value) => ({ value })),
+      builtin_funcs: [...pl.builtins].map(([name, arity]) => ({
+        name,
+        decl: { type: 'function', args: Array.from({ length: Math.max(0, arity) }, () => ({ type: 'any' })), result: { type: 'any' } },
+      })),
+      files: files.map((value) => ({ value })),
+    },
+    plans: { plans },
+    funcs: { funcs: [...pl.funcs.values()] },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Calls: user functions (`data.pkg.f(x)` → CallStmt to the rule's func with input and data as
+ * the first two arguments) and builtins (CallStmt by name). `with` mocks replace either.
+ * `print(a, b)` is planned like OPA: each operand becomes a set comprehension, so undefined
+ * operands print as `<undefined>`, and the call goes to `internal.print([…])`.
+ */
+import type { CallTerm, Term } from '../syntax/ast.js';
+import type { Local } from '../ir/types.js';
+import { createCompileError } from './compile-error.js';
+import { ensureGroupFunc } from './plan-rules.js';
+import { planComprehension, planTerms } from './plan-term.js';
+import type { Planner, Scope } from './planner.js';
+import { pathKey } from './rule-index.js';
+import { inputVars } from './vars.js';
+
+export function planCall(pl: Planner, call: CallTerm, s: Scope, k: (l: Local, s: Scope) => void, args: Term[] = call.args): void {
+  pl.span = call.span;
+  let fn = call.fn;
+  const mock = pl.mocks.fns.get(fn.join('.'));
+  if (mock?.kind === 'value') {
+    // the replacement value was stored at data["$mock"][key] by the WithStmt (plan-with.ts)
+    planTerms(pl, args, s, (_ops, s2) => {
+      const m = pl.local();
+      const v = pl.local();
+      pl.emit('DotStmt', { source: { type: 'local', value: 1 }, key: pl.str(MOCK_KEY), target: m });
+      pl.emit('DotStmt', { source: { type: 'local', value: m }, key: pl.str(mock.key), target: v });
+      k(v, s2);
+    });
+    return;
+  }
+  const outerMocks = pl.mocks;
+  if (mock?.kind === 'fn') {
+    fn = mock.name;
+    // inside the replacement, the replaced function is the original again (OPA semantics)
+    const fns = new Map(pl.mocks.fns);
+    fns.delete(call.fn.join('.'));
+    pl.mocks = { data: pl.mocks.data, fns };
+  }
+  try {
+    planCallTo(pl, call, fn, s, k, args, outerMocks);
+  } finally {
+    pl.mocks = outerMocks;
+  }
+}
+
+/** Reserved data key under which `with f as <value>` keeps replacement values. */
+export const MOCK_KEY = '$mock';
+
+function planCallTo(pl: Planner, call: CallTerm, fn: string[], s: Scope, k: (l: Local, s: Scope) => void, args: Term[], outerMocks: Planner['mocks']): void {
+  const name = fn.join('.');
+  if (fn[0] === 'data') {
+    const g = pl.index.groups.get(pathKey(fn.slice(1)));
+    if (g === undefined || g.kind !== 'function') {
+      if (g !== undefined && g.kind !== 'function' && args.length === 0) {
+        pl.errors.push(createCompileError('REGO_ERR_TYPE', `${name} is not a function`, call.span));
+        return;
+      }
+      pl.errors.push(createCompileError('REGO_ERR_UNDEFINED_FUNCTION', `undefined function ${name}`, call.fnSpan));
+      return;
+    }
+    if (args.length !== g.arity) {
+      pl.errors.push(createCompileError('REGO_ERR_ARITY', `function ${name} has arity ${g.arity}, got ${args.length} arguments`, call.span));
+      return;
+    }
+    const func = ensureGroupFunc(pl, g);
+    pl.mocks = outerMocks;
+    planTerms(pl, args, s, (ops, s2) => {
+      const r = pl.local();
+      pl.span = call.span;
+      pl.emit('CallStmt', { func, args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }, ...ops], result: r });
+      k(r, s2);
+    });
+    return;
+  }
+  if (name === 'print') return planPrint(pl, call, s, k);
+  pl.mocks = outerMocks;
+  const arity = pl.arityOf({ ...call, fn });
+  if (arity === undefined) {
+    pl.errors.push(createCompileError('REGO_ERR_UNDEFINED_FUNCTION', `undefined function ${name}`, call.fnSpan));
+    return;
+  }
+  if (arity >= 0 && args.length !== arity) {
+    pl.errors.push(createCompileError('REGO_ERR_ARITY', `${name}: expected ${arity} arguments, got ${args.length}`, call.span));
+    return;
+  }
+  pl.mocks = outerMocks;
+  planTerms(pl, args, s, (ops, s2) => {
+    const r = pl.local();
+    pl.span = call.span;
+    pl.useBuiltin(name, arity);
+    pl.emit('CallStmt', { func: name, args: ops, result: r });
+    k(r, s2);
+  });
+}
+
+function planPrint(pl: Planner, call: CallTerm, s: Scope, k: (l: Local, s: Scope) => void): void {
+  const sets = call.args.map((a) =>
+    planComprehension(pl, {
+      kind: 'setcomp',
+      term: a,
+      body: [{ negated: false, expr: { kind: 'term', term: { kind: 'bool', value: true, span: a.span }, span: a.span }, with: [], span: a.span }],
+      span: a.span,
+      free: [...inputVars(a)],
+    }, s),
+  );
+  const arr = pl.local();
+  pl.emit('MakeArrayStmt', { capacity: sets.length, target: arr });
+  for (const l of sets) pl.emit('ArrayAppendStmt', { array: arr, value: { type: 'local', value: l } });
+  const r = pl.local();
+  pl.useBuiltin('internal.print', 1);
+  pl.emit('CallStmt', { func: 'internal.print', args: [{ type: 'local', value: arr }], result: r });
+  k(r, s);
+}

@@ -1,0 +1,111 @@
+/**
+ * References into `data`: walks the rule tree along the ref's constant keys. At a rule, its func
+ * is called and the rest of the ref applies to the value; where no rule is at or below the path,
+ * plain Dot statements read the base document; where the ref stops above rules (or continues
+ * with a variable key) the virtual document is materialised: an object of the rule values
+ * merged with the base document, like OPA's planner does for `data.a` over mixed documents.
+ */
+import type { Local } from '../ir/types.js';
+import type { Term } from '../syntax/ast.js';
+import { createCompileError } from './compile-error.js';
+import { ensureGroupFunc } from './plan-rules.js';
+import { applyPath } from './plan-term.js';
+import type { Planner, Scope } from './planner.js';
+import type { TreeNode } from './rule-index.js';
+
+const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.length <= b.length && a.every((x, i) => b[i] === x);
+
+/** Is `path` at or below a data path replaced by `with`? */
+const mocked = (pl: Planner, path: readonly string[]): boolean => pl.mocks.data.some((m) => isPrefix(m, path));
+
+export function planDataRef(pl: Planner, path: Term[], s: Scope, k: (l: Local, s: Scope) => void): void {
+  let node: TreeNode = pl.index.root;
+  let i = 0;
+  for (;;) {
+    if (mocked(pl, node.path)) return baseRef(pl, node.path, path, i, s, k);
+    const g = node.group;
+    if (g !== undefined && g.kind !== 'object') {
+      if (g.kind === 'function') {
+        pl.errors.push(createCompileError('REGO_ERR_TYPE', `function data.${g.path.join('.')} referenced without arguments`, path[i - 1]?.span ?? pl.span as never));
+        return;
+      }
+      const r = pl.local();
+      pl.emit('CallStmt', { func: ensureGroupFunc(pl, g), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: r });
+      return applyPath(pl, r, path, i, s, k);
+    }
+    if (i === path.length) return k(materialize(pl, node), s);
+    const key = path[i]!;
+    if (key.kind === 'string') {
+      const child = node.children.get(key.value);
+      if (child === undefined) {
+        if (g !== undefined) return applyPath(pl, materialize(pl, node), path, i, s, k);
+        return baseRef(pl, node.path, path, i, s, k);
+      }
+      node = child;
+      i++;
+      continue;
+    }
+    return applyPath(pl, materialize(pl, node), path, i, s, k);
+  }
+}
+
+/** The base document at `prefix` followed by the rest of the ref. */
+function baseRef(pl: Planner, prefix: string[], path: Term[], i: number, s: Scope, k: (l: Local, s: Scope) => void): void {
+  let src: Local = 1;
+  for (const key of prefix) {
+    const t = pl.local();
+    pl.emit('DotStmt', { source: { type: 'local', value: src }, key: pl.str(key), target: t });
+    src = t;
+  }
+  applyPath(pl, src, path, i, s, k);
+}
+
+/** The whole (virtual + base) document at `node`; always defined (an object). */
+export function materialize(pl: Planner, node: TreeNode): Local {
+  const obj = pl.local();
+  pl.emit('MakeObjectStmt', { target: obj });
+  for (const [name, child] of node.children) {
+    if (mocked(pl, child.path)) continue;
+    if (child.group?.kind === 'function') continue;
+    const v = pl.local();
+    pl.emit('ResetLocalStmt', { target: v });
+    pl.sub(() => {
+      const g = child.group;
+      let val: Local;
+      if (g !== undefined && g.kind !== 'object') {
+        val = pl.local();
+        pl.emit('CallStmt', { func: ensureGroupFunc(pl, g), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: val });
+      } else val = materialize(pl, child);
+      pl.emit('AssignVarStmt', { source: { type: 'local', value: val }, target: v });
+    });
+    pl.sub(() => {
+      pl.emit('IsDefinedStmt', { source: v });
+      pl.emit('ObjectInsertStmt', { object: obj, key: pl.str(name), value: { type: 'local', value: v } });
+    });
+  }
+  let result = obj;
+  if (node.group?.kind === 'object') {
+    const r = pl.local();
+    pl.emit('CallStmt', { func: ensureGroupFunc(pl, node.group), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: r });
+    const m = pl.local();
+    pl.emit('ObjectMergeStmt', { a: obj, b: r, target: m });
+    result = m;
+  }
+  // merge with the base document at this path, if it is an object
+  const out = pl.local();
+  pl.emit('AssignVarStmt', { source: { type: 'local', value: result }, target: out });
+  pl.sub(() => {
+    let src: Local = 1;
+    for (const key of node.path) {
+      const t = pl.local();
+      pl.emit('DotStmt', { source: { type: 'local', value: src }, key: pl.str(key), target: t });
+      src = t;
+    }
+    pl.emit('IsObjectStmt', { source: { type: 'local', value: src } });
+    const m = pl.local();
+    pl.emit('ObjectMergeStmt', { a: result, b: src, target: m });
+    pl.emit('AssignVarStmt', { source: { type: 'local', value: m }, target: out });
+  });
+  return out;
+}
+

@@ -1,0 +1,158 @@
+/**
+ * Rules to funcs, one per document path (`g0.data.pkg.p`), params (input, data[, args…]):
+ * - complete rules: each definition assigns with AssignVarOnceStmt, so two definitions with
+ *   different values raise eval_conflict_error at run time; `else` chains try branches in order
+ *   (a branch runs only while the chain's value is undefined); `default` fills in last;
+ * - partial sets: MakeSetStmt then SetAddStmt per solution;
+ * - object rules (`p[k] := v`, `p[x].y := v`): nested ObjectInsert, the last level "once";
+ * - functions: like complete rules, arguments unify with the parameters.
+ * A func referenced while it is being planned is recursion (rego_recursion_error).
+ */
+import type { Local, Operand } from '../ir/types.js';
+import type { Literal, Term } from '../syntax/ast.js';
+import { createCompileError } from './compile-error.js';
+import { planBody, prepareBody } from './plan-body.js';
+import { planTerm, planTerms } from './plan-term.js';
+import type { Planner, Scope } from './planner.js';
+
+import { Resolver } from './resolve.js';
+import type { RuleGroup, RuleInfo } from './rule-index.js';
+import { patternVars } from './vars.js';
+
+/** Name of the func for `g` under the current mocks, planning it on first use. */
+export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
+  const mockKey = pl.mocks.data.length + pl.mocks.fns.size === 0 ? '' : `#${mockId(pl)}`;
+  const name = `g0.data.${g.path.join('.')}${mockKey}`;
+  if (pl.inProgress.has(name)) {
+    const r = g.rules[0] ?? g.defaults[0];
+    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rego_recursion_error: rule data.${g.path.join('.')} is recursive`, r?.rule.span));
+    return name;
+  }
+  if (pl.funcs.has(name)) return name;
+  pl.inProgress.add(name);
+  try {
+    const nparams = 2 + g.arity;
+    pl.withFunction(nparams, () => {
+      const params = Array.from({ length: nparams }, (_, i) => i);
+      const ret = pl.local();
+      const blocks = planGroup(pl, g, ret, params.slice(2));
+      pl.funcs.set(name, { name, params, return: ret, blocks, path: ['g0', ...g.path] });
+    });
+  } finally {
+    pl.inProgress.delete(name);
+  }
+  return name;
+}
+
+const mockIds = new WeakMap<object, Map<string, number>>();
+function mockId(pl: Planner): number {
+  let m = mockIds.get(pl);
+  if (m === undefined) mockIds.set(pl, (m = new Map()));
+  const key = JSON.stringify([pl.mocks.data, [...pl.mocks.fns].map(([k, v]) => [k, v.kind === 'fn' ? v.name : v.key])]);
+  let id = m.get(key);
+  if (id === undefined) m.set(key, (id = m.size + 1));
+  return id;
+}
+
+function planGroup(pl: Planner, g: RuleGroup, ret: Local, params: Local[]) {
+  const blocks = [];
+  if (g.kind === 'set' || g.kind === 'object') {
+    blocks.push(pl.block(() => pl.emit(g.kind === 'set' ? 'MakeSetStmt' : 'MakeObjectStmt', { target: ret })));
+  }
+  for (const ri of g.rules) {
+    blocks.push(pl.block(() => {
+      pl.span = ri.rule.span;
+      if (g.kind === 'set') {
+        planRuleBody(pl, ri, ri.rule.body, [ri.rule.contains!], params, ([v]) => pl.emit('SetAddStmt', { set: ret, value: v! }));
+      } else if (g.kind === 'object') {
+        const leaf = ri.rule.contains ?? valueOf(ri.rule.value);
+        planRuleBody(pl, ri, ri.rule.body, [...ri.dynamic, leaf], params, (ops) => insertNested(pl, ret, ops, ri.rule.contains !== undefined));
+      } else if (ri.rule.elses.length === 0) {
+        planRuleBody(pl, ri, ri.rule.body, [valueOf(ri.rule.value)], params, ([v]) => pl.emit('AssignVarOnceStmt', { source: v!, target: ret }));
+      } else planElseChain(pl, ri, ret, params);
+    }));
+  }
+  for (const d of g.defaults) {
+    blocks.push(pl.block(() => {
+      pl.span = d.rule.span;
+      pl.emit('IsUndefinedStmt', { source: ret });
+      planRuleBody(pl, d, [], [valueOf(d.rule.value)], [], ([v]) => pl.emit('AssignVarStmt', { source: v!, target: ret }));
+    }));
+  }
+  blocks.push(pl.block(() => pl.emit('ReturnLocalStmt', { source: ret })));
+  return blocks;
+}
+
+const valueOf = (t: Term | undefined): Term => t ?? { kind: 'bool', value: true, span: { file: '', line: 0, col: 0 } };
+
+/** `p := a if b else := c if d …`: the first branch with a solution gives the value. */
+function planElseChain(pl: Planner, ri: RuleInfo, ret: Local, params: Local[]): void {
+  const chain = pl.local();
+  pl.emit('ResetLocalStmt', { target: chain });
+  const branches = [{ body: ri.rule.body, value: ri.rule.value }, ...ri.rule.elses];
+  branches.forEach((b, j) => {
+    pl.sub(() => {
+      if (j > 0) pl.emit('IsUndefinedStmt', { source: chain });
+      planRuleBody(pl, ri, b.body, [valueOf(b.value)], params, ([v]) => {
+        pl.emit('IsUndefinedStmt', { source: chain });
+        pl.emit('AssignVarStmt', { source: v!, target: chain });
+      });
+    });
+  });
+  pl.emit('IsDefinedStmt', { source: chain });
+  pl.emit('AssignVarOnceStmt', { source: { type: 'local', value: chain }, target: ret });
+}
+
+/** Inserts ops[last] at the key path ops[0..last-1] of object `obj`, creating nested objects. */
+function insertNested(pl: Planner, obj: Local, ops: Operand[], setLeaf = false): void {
+  const keys = ops.slice(0, -1);
+  const value = ops[ops.length - 1]!;
+  const chain: Local[] = [obj];
+  const depth = setLeaf ? keys.length : keys.length - 1;
+  for (let i = 0; i < depth; i++) {
+    const t = pl.local();
+    pl.emit('ResetLocalStmt', { target: t });
+    pl.sub(() => pl.emit('DotStmt', { source: { type: 'local', value: chain[i]! }, key: keys[i]!, target: t }));
+    pl.sub(() => {
+      pl.emit('IsUndefinedStmt', { source: t });
+      pl.emit(setLeaf && i === depth - 1 ? 'MakeSetStmt' : 'MakeObjectStmt', { target: t });
+    });
+    chain.push(t);
+  }
+  if (setLeaf) pl.emit('SetAddStmt', { set: chain[chain.length - 1]!, value });
+  else pl.emit('ObjectInsertOnceStmt', { object: chain[chain.length - 1]!, key: keys[keys.length - 1]!, value });
+  for (let i = chain.length - 1; i > 0; i--) {
+    pl.emit('ObjectInsertStmt', { object: chain[i - 1]!, key: keys[i - 1]!, value: { type: 'local', value: chain[i]! } });
+  }
+}
+
+/**
+ * Resolves and plans one rule body: arguments unify with `params`, the body is ordered for
+ * safety, then the head terms are evaluated and handed to `k` once per solution.
+ */
+function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], params: Local[], k: (ops: Operand[], s: Scope) => void): void {
+  const mod = ri.module.mod;
+  const resolver = new Resolver({ pkg: mod.package, imports: ri.module.imports, ruleNames: pl.ruleNames(mod.package), counter: pl.counter });
+  const args = ri.rule.args ?? [];
+  const argNames = args.flatMap((a) => [...patternVars(a)]).filter((n) => n !== '_');
+  const env0 = new Map(argNames.map((n) => [n, n]));
+  const r = resolver.body(body, env0);
+  const rargs = args.map((a) => resolver.term(a, env0));
+  const rhead = head.map((h) => resolver.term(h, r.env));
+  // arguments unify with the parameters as ordinary literals, so reordering can place a
+  // non-pattern argument (e.g. a template string) after the body literals that bind its vars
+  const s0 = new Map(params.map((p, i) => [`$p${i}`, p] as const));
+  const argLits: Literal[] = rargs.map((a, i) => ({
+    negated: false,
+    expr: { kind: 'unify', lhs: a, rhs: { kind: 'var', name: `$p${i}`, span: a.span }, span: a.span },
+    with: [],
+    span: a.span,
+  }));
+  const ordered = prepareBody(pl, [...argLits, ...r.body], s0);
+  planBody(pl, ordered, s0, (s2) => {
+    pl.span = ri.rule.span;
+    planTerms(pl, rhead, s2, (ops, s3) => k(ops, s3));
+  });
+}
+
+export { planTerm };

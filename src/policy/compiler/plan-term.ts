@@ -1,0 +1,277 @@
+/**
+ * Terms to IR: scalars, composites, refs (Dot/Scan), calls and closures. Each function takes a
+ * continuation that receives the operand holding the value and the scope (refs with unbound
+ * key variables iterate, so the continuation runs inside a ScanStmt once per element).
+ */
+import type { ArrayTerm, CallTerm, Term } from '../syntax/ast.js';
+import type { Local, Operand } from '../ir/types.js';
+import { createCompileError } from './compile-error.js';
+import { planBody, prepareBody } from './plan-body.js';
+import { planDataRef } from './plan-data.js';
+import { planCall } from './plan-call.js';
+import { bind, type K, type KOp, type Planner, type Scope } from './planner.js';
+import { inputVars, isWildcard, pairObjects } from './vars.js';
+
+/** Can `t` be evaluated in scope `s` (all vars it reads are bound)? */
+export const evaluable = (t: Term, s: Scope): boolean => [...inputVars(t)].every((v) => s.has(v));
+
+export function planTerm(pl: Planner, t: Term, s: Scope, k: KOp): void {
+  switch (t.kind) {
+    case 'null': {
+      const l = pl.local();
+      pl.emit('MakeNullStmt', { target: l });
+      return k({ type: 'local', value: l }, s);
+    }
+    case 'bool':
+      return k({ type: 'bool', value: t.value }, s);
+    case 'string':
+      return k(pl.str(t.value), s);
+    case 'number':
+      return k({ type: 'local', value: planNumber(pl, t.text) }, s);
+    case 'var': {
+      if (t.name === 'input') return k({ type: 'local', value: 0 }, s);
+      if (t.name === 'data') return planDataRef(pl, [], s, (l, s2) => k({ type: 'local', value: l }, s2));
+      const l = s.get(t.name);
+      if (l === undefined) {
+        pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(t.name) ? '_' : t.name.replace(/\$\d+$/, '')} is unsafe`, t.span));
+        return;
+      }
+      return k({ type: 'local', value: l }, s);
+    }
+    case 'ref':
+      return planRef(pl, t.head, t.path, s, (l, s2) => k({ type: 'local', value: l }, s2));
+    case 'array':
+      return planTerms(pl, t.items, s, (ops, s2) => {
+        const l = pl.local();
+        pl.emit('MakeArrayStmt', { capacity: ops.length, target: l });
+        for (const op of ops) pl.emit('ArrayAppendStmt', { array: l, value: op });
+        k({ type: 'local', value: l }, s2);
+      });
+    case 'set':
+      return planTerms(pl, t.items, s, (ops, s2) => {
+        const l = pl.local();
+        pl.emit('MakeSetStmt', { target: l });
+        for (const op of ops) pl.emit('SetAddStmt', { set: l, value: op });
+        k({ type: 'local', value: l }, s2);
+      });
+    case 'object':
+      return planTerms(pl, t.entries.flat(), s, (ops, s2) => {
+        const l = pl.local();
+        pl.emit('MakeObjectStmt', { target: l });
+        for (let i = 0; i < ops.length; i += 2) pl.emit('ObjectInsertStmt', { object: l, key: ops[i]!, value: ops[i + 1]! });
+        k({ type: 'local', value: l }, s2);
+      });
+    case 'call':
+      return planCall(pl, t, s, (l, s2) => k({ type: 'local', value: l }, s2));
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
+      return k({ type: 'local', value: planComprehension(pl, t, s) }, s);
+    case 'template':
+      return planTemplate(pl, t.parts, s, k);
+  }
+}
+
+/** Integers that fit a double exactly use MakeNumberIntStmt; everything else keeps its text. */
+export function planNumber(pl: Planner, text: string): Local {
+  const l = pl.local();
+  if (/^-?\d+$/.test(text) && Math.abs(Number(text)) <= Number.MAX_SAFE_INTEGER) {
+    pl.emit('MakeNumberIntStmt', { target: l, value: Number(text) });
+  } else {
+    pl.emit('MakeNumberRefStmt', { Index: pl.strIndex(text), target: l });
+  }
+  return l;
+}
+
+/**
+ * Evaluates terms left to right, except that a term reading a variable bound by a later term's
+ * ref iteration (`f(x, xs[x])`) waits for it — OPA counts such vars as outputs of the expression.
+ */
+export function planTerms(pl: Planner, ts: Term[], s: Scope, k: (ops: Operand[], s: Scope) => void, acc: (Operand | undefined)[] = ts.map(() => undefined)): void {
+  const todo = acc.findIndex((op, i) => op === undefined && evaluable(ts[i]!, s));
+  const next = todo >= 0 ? todo : acc.findIndex((op, i) => op === undefined && ts[i]!.kind !== 'var');
+  const pick = next >= 0 ? next : acc.findIndex((op) => op === undefined);
+  if (pick < 0) return k(acc as Operand[], s);
+  planTerm(pl, ts[pick]!, s, (op, s2) => {
+    const acc2 = [...acc];
+    acc2[pick] = op;
+    planTerms(pl, ts, s2, k, acc2);
+  });
+}
+
+/** A ref `head.path…`: rooted at data (virtual documents), input, a local or any term. */
+export function planRef(pl: Planner, head: Term, path: Term[], s: Scope, k: (l: Local, s: Scope) => void): void {
+  if (head.kind === 'var' && head.name === 'data') return planDataRef(pl, path, s, k);
+  planTerm(pl, head, s, (op, s2) => applyPath(pl, pl.toLocal(op), path, 0, s2, k));
+}
+
+/** Dot for keys that can be evaluated, Scan (binding the key pattern) otherwise. */
+export function applyPath(pl: Planner, src: Local, path: Term[], i: number, s: Scope, k: (l: Local, s: Scope) => void): void {
+  if (i === path.length) return k(src, s);
+  const key = path[i]!;
+  if (evaluable(key, s)) {
+    planTerm(pl, key, s, (kop, s2) => {
+      const t = pl.local();
+      pl.emit('DotStmt', { source: { type: 'local', value: src }, key: kop, target: t });
+      applyPath(pl, t, path, i + 1, s2, k);
+    });
+    return;
+  }
+  const kl = pl.local();
+  const vl = pl.local();
+  const block = pl.block(() => unifyLocal(pl, key, kl, s, (s2) => applyPath(pl, vl, path, i + 1, s2, k)));
+  pl.emit('ScanStmt', { source: src, key: kl, value: vl, block });
+}
+
+/** Unifies the pattern `p` with the value in local `v`, binding p's unbound variables. */
+export function unifyLocal(pl: Planner, p: Term, v: Local, s: Scope, k: K): void {
+  if (p.kind === 'var' && p.name !== 'input' && p.name !== 'data') {
+    if (isWildcard(p.name)) return k(s);
+    const b = s.get(p.name);
+    if (b === undefined) {
+      // input/data locals change under `with`; a variable keeps the value it was bound to
+      if (v <= 1) {
+        const c = pl.local();
+        pl.emit('AssignVarStmt', { source: { type: 'local', value: v }, target: c });
+        return k(bind(s, p.name, c));
+      }
+      return k(bind(s, p.name, v));
+    }
+    pl.emit('EqualStmt', { a: { type: 'local', value: b }, b: { type: 'local', value: v } });
+    return k(s);
+  }
+  if (evaluable(p, s)) {
+    planTerm(pl, p, s, (op, s2) => {
+      pl.emit('EqualStmt', { a: op, b: { type: 'local', value: v } });
+      k(s2);
+    });
+    return;
+  }
+  if (p.kind === 'array') {
+    pl.emit('IsArrayStmt', { source: { type: 'local', value: v } });
+    const n = pl.local();
+    pl.emit('LenStmt', { source: { type: 'local', value: v }, target: n });
+    pl.emit('EqualStmt', { a: { type: 'local', value: n }, b: { type: 'local', value: planNumber(pl, String(p.items.length)) } });
+    const step = (i: number, s2: Scope): void => {
+      if (i === p.items.length) return k(s2);
+      const e = pl.local();
+      pl.emit('DotStmt', { source: { type: 'local', value: v }, key: { type: 'local', value: planNumber(pl, String(i)) }, target: e });
+      unifyLocal(pl, p.items[i]!, e, s2, (s3) => step(i + 1, s3));
+    };
+    return step(0, s);
+  }
+  if (p.kind === 'object') {
+    pl.emit('IsObjectStmt', { source: { type: 'local', value: v } });
+    const n = pl.local();
+    pl.emit('LenStmt', { source: { type: 'local', value: v }, target: n });
+    pl.emit('EqualStmt', { a: { type: 'local', value: n }, b: { type: 'local', value: planNumber(pl, String(p.entries.length)) } });
+    const step = (i: number, s2: Scope): void => {
+      if (i === p.entries.length) return k(s2);
+      const [kt, vt] = p.entries[i]!;
+      planTerm(pl, kt, s2, (kop, s3) => {
+        const e = pl.local();
+        pl.emit('DotStmt', { source: { type: 'local', value: v }, key: kop, target: e });
+        unifyLocal(pl, vt, e, s3, (s4) => step(i + 1, s4));
+      });
+    };
+    return step(0, s);
+  }
+  // a ref/call with unbound key vars: evaluate (iterating) and compare
+  planTerm(pl, p, s, (op, s2) => {
+    pl.emit('EqualStmt', { a: op, b: { type: 'local', value: v } });
+    k(s2);
+  });
+}
+
+/** `a = b`: pairwise for array literals, otherwise evaluate one side and match the other. */
+export function planUnify(pl: Planner, a: Term, b: Term, s: Scope, k: K): void {
+  const objPairs = pairObjects(a, b);
+  if ((a.kind === 'array' && b.kind === 'array') || objPairs !== undefined) {
+    if (objPairs === 'mismatch' || (a.kind === 'array' && b.kind === 'array' && a.items.length !== b.items.length)) {
+      pl.fail();
+      return;
+    }
+    const pending = objPairs !== undefined ? [...objPairs] : (a as ArrayTerm).items.map((x, i) => [x, (b as ArrayTerm).items[i]!] as const);
+    const step = (s2: Scope): void => {
+      if (pending.length === 0) return k(s2);
+      let idx = pending.findIndex(([x, y]) => evaluable(x, s2) || evaluable(y, s2));
+      if (idx < 0) idx = 0;
+      const [x, y] = pending.splice(idx, 1)[0]!;
+      planUnify(pl, x, y, s2, step);
+    };
+    return step(s);
+  }
+  const evA = evaluable(a, s);
+  const evB = evaluable(b, s);
+  if (evA && evB) {
+    planTerm(pl, a, s, (opA, s2) =>
+      planTerm(pl, b, s2, (opB, s3) => {
+        pl.emit('EqualStmt', { a: opA, b: opB });
+        k(s3);
+      }),
+    );
+    return;
+  }
+  if (evA || !evB) {
+    if (!evA && !evaluableIgnoringKeys(a, s)) {
+      pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', 'unification of two unbound terms', a.span));
+      return;
+    }
+    planTerm(pl, a, s, (op, s2) => unifyLocal(pl, b, pl.toLocal(op), s2, k));
+    return;
+  }
+  planTerm(pl, b, s, (op, s2) => unifyLocal(pl, a, pl.toLocal(op), s2, k));
+}
+
+const evaluableIgnoringKeys = (t: Term, s: Scope): boolean => t.kind === 'ref' && evaluable(t.head, s);
+
+/** Array/set/object comprehensions: always defined (possibly empty). */
+export function planComprehension(pl: Planner, t: Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }, s: Scope): Local {
+  const l = pl.local();
+  if (t.kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: l });
+  else if (t.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
+  else pl.emit('MakeObjectStmt', { target: l });
+  const body = prepareBody(pl, t.body, s);
+  pl.sub(() =>
+    planBody(pl, body, s, (s2) => {
+      if (t.kind === 'arraycomp') planTerm(pl, t.term, s2, (op) => pl.emit('ArrayAppendStmt', { array: l, value: op }));
+      else if (t.kind === 'setcomp') planTerm(pl, t.term, s2, (op) => pl.emit('SetAddStmt', { set: l, value: op }));
+      else {
+        planTerm(pl, t.key, s2, (kop, s3) =>
+          planTerm(pl, t.value, s3, (vop) => pl.emit('ObjectInsertOnceStmt', { object: l, key: kop, value: vop })),
+        );
+      }
+    }),
+  );
+  return l;
+}
+
+/**
+ * `$"…{e}…"` → internal.template_string([parts]); like OPA, a non-scalar expression is wrapped
+ * in a set comprehension so an undefined one renders as `<undefined>` instead of failing.
+ */
+function planTemplate(pl: Planner, parts: (string | Term)[], s: Scope, k: KOp): void {
+  const ops: Operand[] = [];
+  for (const p of parts) {
+    if (typeof p === 'string') ops.push(pl.str(p));
+    else if (p.kind === 'string') ops.push(pl.str(p.value));
+    else if (p.kind === 'bool') ops.push({ type: 'bool', value: p.value });
+    else if (p.kind === 'number' || p.kind === 'null') planTerm(pl, p, s, (op) => ops.push(op));
+    else ops.push({ type: 'local', value: planComprehension(pl, wrapInSet(p), s) });
+  }
+  const arr = pl.local();
+  pl.emit('MakeArrayStmt', { capacity: ops.length, target: arr });
+  for (const op of ops) pl.emit('ArrayAppendStmt', { array: arr, value: op });
+  const r = pl.local();
+  pl.useBuiltin('internal.template_string', 1);
+  pl.emit('CallStmt', { func: 'internal.template_string', args: [{ type: 'local', value: arr }], result: r });
+  k({ type: 'local', value: r }, s);
+}
+
+export type { CallTerm };
+
+/** `{t | true}`: the set of t's values, empty when t is undefined. */
+export function wrapInSet(t: Term): Term & { kind: 'setcomp' } {
+  const truth: Term = { kind: 'bool', value: true, span: t.span };
+  return { kind: 'setcomp', term: t, body: [{ negated: false, expr: { kind: 'term', term: truth, span: t.span }, with: [], span: t.span }], span: t.span, free: [...inputVars(t)] };
+}

@@ -1,0 +1,87 @@
+/**
+ * `expr with target as value`: targets are `input[.path]`, `data.path` or a function/builtin.
+ * input/data targets plan as WithStmt around the expression; the rest of the body runs inside a
+ * second WithStmt that restores the saved originals (OPA's planner does the same "undo").
+ * Rules under a replaced data path, and mocked functions, are planned into specialised funcs
+ * (named with a `#n` suffix) that read the replacement instead of evaluating the rule.
+ */
+import type { Local, Operand } from '../ir/types.js';
+import type { Literal, Term } from '../syntax/ast.js';
+import { createCompileError } from './compile-error.js';
+import { planLiteral } from './plan-body.js';
+import { planTerms } from './plan-term.js';
+import { refName } from '../syntax/parse-term.js';
+import type { K, MockContext, Planner, Scope } from './planner.js';
+import { MOCK_KEY } from './plan-call.js';
+
+interface DocTarget {
+  local: Local;
+  path: string[];
+  op: Operand;
+}
+
+export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
+  const outer = pl.mocks;
+  const mocks: MockContext = { data: [...outer.data], fns: new Map(outer.fns) };
+  const docValues: Term[] = [];
+  const docTargets: { local: Local; path: string[] }[] = [];
+  for (const w of lit.with) {
+    const name = refName(w.target);
+    if (name === undefined) {
+      pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with target must be a reference to input, data or a function', w.span));
+      return;
+    }
+    const root = name[0];
+    const isFn = root !== 'input' && (root !== 'data' || isFunctionPath(pl, name.slice(1)));
+    if (isFn) {
+      const valueName = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value) : undefined;
+      const fnValue = valueName !== undefined && (valueName[0] === 'data'
+        ? isFunctionPath(pl, valueName.slice(1))
+        : pl.arityOf({ kind: 'call', fn: valueName, args: [], span: w.span, fnSpan: w.span }) !== undefined);
+      if (fnValue) {
+        mocks.fns.set(name.join('.'), { kind: 'fn', name: valueName });
+        continue;
+      }
+      // a value replacement travels in data["$mock"][name] so specialised funcs can read it
+      const key = name.join('.');
+      mocks.fns.set(key, { kind: 'value', key });
+      docTargets.push({ local: 1, path: [MOCK_KEY, key] });
+      docValues.push(w.value);
+      continue;
+    }
+    docTargets.push({ local: root === 'input' ? 0 : 1, path: name.slice(1) });
+    docValues.push(w.value);
+    if (root === 'data') mocks.data.push(name.slice(1));
+  }
+  planTerms(pl, docValues, s, (ops, s2) => {
+    const targets: DocTarget[] = docTargets.map((t, i) => ({ ...t, op: ops[i]! }));
+    const savedIn = pl.local();
+    const savedData = pl.local();
+    pl.emit('AssignVarStmt', { source: { type: 'local', value: 0 }, target: savedIn });
+    pl.emit('AssignVarStmt', { source: { type: 'local', value: 1 }, target: savedData });
+    const inner = (i: number): void => {
+      if (i < targets.length) {
+        const t = targets[i]!;
+        const block = pl.block(() => inner(i + 1));
+        pl.emit('WithStmt', { local: t.local, path: t.path.map((p) => pl.strIndex(p)), value: t.op, block });
+        return;
+      }
+      pl.mocks = mocks;
+      planLiteral(pl, { ...lit, with: [] }, s2, (s3) => {
+        // undo: the rest of the body sees the original input, data and functions
+        const saved = pl.mocks;
+        pl.mocks = outer;
+        const restoreData = pl.block(() => k(s3));
+        const restoreIn = pl.block(() => pl.emit('WithStmt', { local: 1, path: null, value: { type: 'local', value: savedData }, block: restoreData }));
+        pl.emit('WithStmt', { local: 0, path: null, value: { type: 'local', value: savedIn }, block: restoreIn });
+        pl.mocks = saved;
+      });
+      pl.mocks = outer;
+    };
+    inner(0);
+  });
+}
+
+function isFunctionPath(pl: Planner, path: string[]): boolean {
+  return pl.index.groups.get(JSON.stringify(path))?.kind === 'function';
+}

@@ -1,0 +1,133 @@
+/**
+ * Planner state shared by the plan-*.ts passes: the string table, functions emitted so far,
+ * builtins used, locals of the function being planned, the current block and source position.
+ *
+ * Planning is continuation-passing like OPA's planner (internal/planner/planner.go): each
+ * literal emits its statements and calls the continuation *inside* whatever block it opened
+ * (a ScanStmt body for iteration), so the rest of the body runs once per solution.
+ */
+import type { RegoError } from '../errors.js';
+import type { Block, Func, Local, Operand, Stmt } from '../ir/types.js';
+import type { CallTerm, Span } from '../syntax/ast.js';
+import type { RuleIndex } from './rule-index.js';
+
+export type Scope = ReadonlyMap<string, Local>;
+export type K = (s: Scope) => void;
+export type KOp = (op: Operand, s: Scope) => void;
+
+/** Replacements in effect inside `with` (data paths overridden, functions mocked). */
+export interface MockContext {
+  /** data paths (below data) replaced by a `with data.… as` */
+  data: string[][];
+  /** function name (builtin or `data.…` path joined by '.') → replacement */
+  fns: Map<string, { kind: 'fn'; name: string[] } | { kind: 'value'; key: string }>;
+}
+
+interface FuncState {
+  nextLocal: number;
+  block: Stmt[];
+}
+
+export class Planner {
+  readonly strings: string[] = [];
+  private readonly stringIdx = new Map<string, number>();
+  readonly funcs = new Map<string, Func>();
+  readonly builtins = new Map<string, number>();
+  /** functions being planned (recursion detection) */
+  readonly inProgress = new Set<string>();
+  private fs: FuncState = { nextLocal: 2, block: [] };
+  span: Span = { file: '<query>', line: 1, col: 1 };
+  mocks: MockContext = { data: [], fns: new Map() };
+  /** counter for fresh variable names (resolve.ts) */
+  readonly counter = { n: 0 };
+  /** package path key → names of the rules in that package */
+  readonly ruleNamesByPkg = new Map<string, Set<string>>();
+
+  constructor(
+    readonly index: RuleIndex,
+    readonly files: string[],
+    readonly errors: RegoError[],
+    /** operand count of a builtin or user function, undefined if unknown */
+    readonly arityOf: (call: CallTerm) => number | undefined,
+  ) {}
+
+  ruleNames(pkg: readonly string[]): Set<string> {
+    return this.ruleNamesByPkg.get(JSON.stringify(pkg)) ?? new Set();
+  }
+
+  str(s: string): Operand {
+    let i = this.stringIdx.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.stringIdx.set(s, i);
+    }
+    return { type: 'string_index', value: i };
+  }
+
+  strIndex(s: string): number {
+    return (this.str(s) as { value: number }).value;
+  }
+
+  local(): Local {
+    return this.fs.nextLocal++;
+  }
+
+  /** Appends a statement at the current position. */
+  emit<T extends Stmt['type']>(type: T, body: Omit<Extract<Stmt, { type: T }>['stmt'], 'file' | 'row' | 'col'>): void {
+    const file = Math.max(0, this.files.indexOf(this.span.file));
+    this.fs.block.push({ type, stmt: { ...body, file, row: this.span.line, col: this.span.col } } as Stmt);
+  }
+
+  /** Runs `fn` with a fresh current block and returns it. */
+  block(fn: () => void): Block {
+    const saved = this.fs.block;
+    const stmts: Stmt[] = [];
+    this.fs.block = stmts;
+    try {
+      fn();
+    } finally {
+      this.fs.block = saved;
+    }
+    return { stmts };
+  }
+
+  /** Emits `BlockStmt{[block]}`: statements whose failure must not end the enclosing block. */
+  sub(fn: () => void): void {
+    const b = this.block(fn);
+    this.emit('BlockStmt', { blocks: [b] });
+  }
+
+  /** Plans a function body with its own locals (params 0..nparams-1) and returns its blocks. */
+  withFunction<T>(nparams: number, fn: () => T): T {
+    const saved = this.fs;
+    const savedSpan = this.span;
+    const savedMocks = this.mocks;
+    this.fs = { nextLocal: nparams, block: [] };
+    try {
+      return fn();
+    } finally {
+      this.fs = saved;
+      this.span = savedSpan;
+      this.mocks = savedMocks;
+    }
+  }
+
+  toLocal(op: Operand): Local {
+    if (op.type === 'local') return op.value;
+    const l = this.local();
+    this.emit('AssignVarStmt', { source: op, target: l });
+    return l;
+  }
+
+  /** A statement that always fails (e.g. unifying arrays of different lengths). */
+  fail(): void {
+    this.emit('EqualStmt', { a: { type: 'bool', value: true }, b: { type: 'bool', value: false } });
+  }
+
+  useBuiltin(name: string, arity: number): void {
+    this.builtins.set(name, arity);
+  }
+}
+
+export const bind = (s: Scope, name: string, l: Local): Scope => new Map(s).set(name, l);

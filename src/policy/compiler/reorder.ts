@@ -1,0 +1,170 @@
+/**
+ * Safety: every variable must be bound by a positive literal before it is read. Like OPA's
+ * `reorderBodyForSafety`, literals are reordered — repeatedly taking the first literal whose
+ * inputs are bound — and what remains is reported as rego_unsafe_var_error.
+ */
+import type { RegoError } from '../errors.js';
+import type { ArrayTerm, CallTerm, Literal, Term } from '../syntax/ast.js';
+import { createCompileError } from './compile-error.js';
+import { refName } from '../syntax/parse-term.js';
+import { inputVars, isWildcard, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
+
+/** Number of operands of a function, or undefined when unknown. */
+export type ArityOf = (call: CallTerm) => number | undefined;
+
+const subset = (a: Set<string>, b: Set<string>): boolean => [...a].every((v) => b.has(v));
+
+/** Vars a term still needs, given bound vars. */
+const needs = (t: Term, bound: Set<string>): Set<string> => new Set([...inputVars(t)].filter((v) => !bound.has(v)));
+
+/** Can `t` be used as a pattern (vars, arrays/objects of patterns, evaluable parts)? */
+function isPattern(t: Term, bound: Set<string>): boolean {
+  if (t.kind === 'var') return true;
+  if (t.kind === 'array') return t.items.every((i) => isPattern(i, bound));
+  if (t.kind === 'object') return t.entries.every(([k, v]) => needs(k, bound).size === 0 && isPattern(v, bound));
+  return needs(t, bound).size === 0;
+}
+
+/** Vars bound by unifying a with b, or undefined if that cannot be planned yet. */
+export function unifyOutputs(a: Term, b: Term, bound: Set<string>): Set<string> | undefined {
+  const objPairs = pairObjects(a, b);
+  if ((a.kind === 'array' && b.kind === 'array' && a.items.length === b.items.length) || Array.isArray(objPairs)) {
+    const out = new Set<string>();
+    const cur = new Set(bound);
+    const pending = Array.isArray(objPairs) ? [...objPairs] : (a as ArrayTerm).items.map((x, i) => [x, (b as ArrayTerm).items[i]!] as const);
+    while (pending.length > 0) {
+      const idx = pending.findIndex(([x, y]) => unifyOutputs(x, y, cur) !== undefined);
+      if (idx < 0) return undefined;
+      const [x, y] = pending.splice(idx, 1)[0]!;
+      for (const v of unifyOutputs(x, y, cur)!) {
+        out.add(v);
+        cur.add(v);
+      }
+    }
+    return out;
+  }
+  const evA = needs(a, bound).size === 0;
+  const evB = needs(b, bound).size === 0;
+  const out = new Set<string>();
+  const add = (s: Set<string>): void => s.forEach((v) => !bound.has(v) && out.add(v));
+  if (evA && evB) {
+    add(outputVars(a));
+    add(outputVars(b));
+    return out;
+  }
+  if (evA && isPattern(b, bound)) {
+    add(outputVars(a));
+    add(patternVars(b));
+    add(outputVars(b));
+    return out;
+  }
+  if (evB && isPattern(a, bound)) {
+    add(outputVars(b));
+    add(patternVars(a));
+    add(outputVars(a));
+    return out;
+  }
+  return undefined;
+}
+
+/** Vars a literal binds if it can be planned now, else undefined. */
+export function literalOutputs(lit: Literal, bound: Set<string>, arityOf: ArityOf): Set<string> | undefined {
+  for (const w of lit.with) {
+    // `with f as g`: g names a function, not a variable
+    const fn = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value) : undefined;
+    if (fn !== undefined && arityOf({ kind: 'call', fn, args: [], span: w.span, fnSpan: w.span }) !== undefined) continue;
+    if (needs(w.value, bound).size > 0) return undefined;
+  }
+  const e = lit.expr;
+  if (lit.negated) {
+    // vars in a negated expression must be bound outside it, except wildcards
+    const vs = [...literalVars(lit)].filter((v) => !isWildcard(v) && !bound.has(v));
+    return vs.length === 0 ? new Set() : undefined;
+  }
+  switch (e.kind) {
+    case 'some':
+      return new Set();
+    case 'term': {
+      const t = e.term;
+      if (t.kind === 'call') {
+        const n = arityOf(t);
+        if (n !== undefined && t.args.length === n + 1) {
+          const ins = t.args.slice(0, n);
+          if (!ins.every((a) => needs(a, bound).size === 0)) return undefined;
+          const out = new Set<string>();
+          for (const a of ins) outputVars(a).forEach((v) => out.add(v));
+          const res = t.args[n]!;
+          const cur = new Set([...bound, ...out]);
+          if (!isPattern(res, cur)) return undefined;
+          patternVars(res).forEach((v) => !cur.has(v) && out.add(v));
+          return out;
+        }
+      }
+      // vars bound by ref iteration inside the expression count as bound for the whole expression
+      const outs = new Set([...outputVars(t)].filter((v) => !bound.has(v)));
+      if (![...needs(t, bound)].every((v) => outs.has(v))) return undefined;
+      return outs;
+    }
+    case 'assign':
+    case 'unify':
+      return unifyOutputs(e.lhs, e.rhs, bound);
+    case 'somein': {
+      if (needs(e.coll, bound).size > 0) return undefined;
+      const out = new Set([...outputVars(e.coll)].filter((v) => !bound.has(v)));
+      const cur = new Set([...bound, ...out]);
+      for (const p of e.key ? [e.key, e.value] : [e.value]) {
+        if (!isPattern(p, cur)) return undefined;
+        patternVars(p).forEach((v) => !cur.has(v) && out.add(v));
+      }
+      return out;
+    }
+    case 'every': {
+      if (needs(e.coll, bound).size > 0) return undefined;
+      if (!(e.free ?? []).every((v) => bound.has(v))) return undefined;
+      return new Set();
+    }
+  }
+}
+
+/**
+ * Orders `body` so each literal's inputs are bound by earlier ones (stable otherwise).
+ * Unsafe variables are pushed onto `errors`; the returned order then contains only the safe prefix.
+ */
+export function reorderBody(body: Literal[], bound: Set<string>, arityOf: ArityOf, errors: RegoError[]): { body: Literal[]; bound: Set<string> } {
+  const cur = new Set(bound);
+  const pending = [...body];
+  const out: Literal[] = [];
+  while (pending.length > 0) {
+    let picked = -1;
+    let outs: Set<string> | undefined;
+    for (let i = 0; i < pending.length; i++) {
+      outs = literalOutputs(pending[i]!, cur, arityOf);
+      if (outs !== undefined) {
+        picked = i;
+        break;
+      }
+    }
+    if (picked < 0) {
+      reportUnsafe(pending, cur, errors);
+      return { body: out, bound: cur };
+    }
+    out.push(pending.splice(picked, 1)[0]!);
+    outs!.forEach((v) => cur.add(v));
+  }
+  return { body: out, bound: cur };
+}
+
+function reportUnsafe(pending: Literal[], bound: Set<string>, errors: RegoError[]): void {
+  const seen = new Set<string>();
+  for (const l of pending) {
+    for (const v of literalVars(l)) {
+      if (bound.has(v) || seen.has(v)) continue;
+      seen.add(v);
+      const shown = isWildcard(v) ? '_' : v.replace(/\$\d+$/, '');
+      errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${shown} is unsafe`, l.span));
+    }
+  }
+  if (seen.size === 0) errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', 'expression is unsafe', pending[0]?.span));
+}
+
+export { subset };

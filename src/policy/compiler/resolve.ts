@@ -1,0 +1,288 @@
+/**
+ * Name resolution: decides for every variable whether it is a local, a rule of the package, an
+ * import, `input` or `data`, and rewrites global names into full refs (`q` → `data.pkg.q`,
+ * `lib.f(x)` → `data.lib.f(x)`). Locals declared with `some`/`:=` shadow outer ones and get a
+ * fresh internal name; each `_` becomes a distinct wildcard `$_N`. Closures get their `free` list.
+ */
+import type { Expr, Literal, Term, VarTerm } from '../syntax/ast.js';
+import { patternVars } from './vars.js';
+
+export interface ResolveContext {
+  pkg: string[];
+  imports: Map<string, Term>;
+  /** first head-ref names of the rules of this package */
+  ruleNames: Set<string>;
+  counter: { n: number };
+}
+
+type Env = Map<string, string>;
+
+export function isGlobalName(name: string, ctx: ResolveContext): boolean {
+  return name === 'input' || name === 'data' || ctx.imports.has(name) || ctx.ruleNames.has(name);
+}
+
+/** The full ref a global name stands for. */
+function globalTerm(v: VarTerm, ctx: ResolveContext): Term {
+  if (v.name === 'input' || v.name === 'data') return v;
+  const imp = ctx.imports.get(v.name);
+  if (imp !== undefined) return { ...imp, span: v.span };
+  return {
+    kind: 'ref',
+    head: { kind: 'var', name: 'data', span: v.span },
+    path: [...ctx.pkg, v.name].map((s) => ({ kind: 'string' as const, value: s, span: v.span })),
+    span: v.span,
+  };
+}
+
+const fresh = (name: string, ctx: ResolveContext): string => `${name}$${++ctx.counter.n}`;
+
+/** Names a body declares explicitly (`some x`, `x := …`, `some x in xs`). */
+function declaredNames(lits: Literal[]): string[] {
+  const out: string[] = [];
+  for (const l of lits) {
+    const e = l.expr;
+    if (e.kind === 'some') for (const v of e.vars) out.push(v.name);
+    else if (e.kind === 'assign') out.push(...patternVars(e.lhs));
+    else if (e.kind === 'somein') {
+      if (e.key) out.push(...patternVars(e.key));
+      out.push(...patternVars(e.value));
+    }
+  }
+  return out.filter((n) => n !== '_');
+}
+
+/** Names used anywhere in the body outside closures. */
+function usedNames(lits: Literal[], out: Set<string>): void {
+  const visit = (t: Term): void => {
+    switch (t.kind) {
+      case 'var':
+        out.add(t.name);
+        break;
+      case 'ref':
+        visit(t.head);
+        t.path.forEach(visit);
+        break;
+      case 'call':
+        t.args.forEach(visit);
+        break;
+      case 'array':
+      case 'set':
+        t.items.forEach(visit);
+        break;
+      case 'object':
+        for (const [k, v] of t.entries) {
+          visit(k);
+          visit(v);
+        }
+        break;
+      case 'template':
+        for (const p of t.parts) if (typeof p !== 'string') visit(p);
+        break;
+      default:
+        break;
+    }
+  };
+  for (const l of lits) {
+    const e = l.expr;
+    if (e.kind === 'term') visit(e.term);
+    else if (e.kind === 'assign' || e.kind === 'unify') {
+      visit(e.lhs);
+      visit(e.rhs);
+    } else if (e.kind === 'somein') {
+      if (e.key) visit(e.key);
+      visit(e.value);
+      visit(e.coll);
+    } else if (e.kind === 'every') visit(e.coll);
+    for (const w of l.with) {
+      visit(w.value);
+    }
+  }
+}
+
+export class Resolver {
+  constructor(readonly ctx: ResolveContext) {}
+
+  /** Resolves a body in the scope `env` (outer locals); returns the body and its scope. */
+  body(lits: Literal[], env: Env, declared: string[] = []): { body: Literal[]; env: Env } {
+    const inner: Env = new Map(env);
+    const declare = (name: string): void => {
+      inner.set(name, env.has(name) || inner.has(name) || this.ctx.ruleNames.has(name) ? fresh(name, this.ctx) : name);
+    };
+    declared.forEach(declare);
+    const explicit = new Set(declaredNames(lits));
+    const used = new Set<string>();
+    usedNames(lits, used);
+    for (const name of used) {
+      if (name === '_' || inner.has(name) || explicit.has(name) || isGlobalName(name, this.ctx)) continue;
+      inner.set(name, name);
+    }
+    // `some x` / `x := …` declare from their literal on (OPA rewrites locals in order), so a
+    // closure before the declaration has its own x
+    const out: Literal[] = [];
+    const done = new Set<string>();
+    for (const l of lits) {
+      for (const name of declaredNames([l])) {
+        if (done.has(name)) continue;
+        done.add(name);
+        declare(name);
+      }
+      out.push(this.literal(l, inner));
+    }
+    return { body: out, env: inner };
+  }
+
+  literal(l: Literal, env: Env): Literal {
+    return {
+      ...l,
+      expr: this.expr(l.expr, env),
+      with: l.with.map((w) => ({ ...w, target: this.withTarget(w.target), value: this.term(w.value, env) })),
+    };
+  }
+
+  /** `with` targets name input/data paths or functions; rules/imports expand to full refs. */
+  private withTarget(t: Term): Term {
+    if (t.kind === 'var') return isGlobalName(t.name, this.ctx) ? globalTerm(t, this.ctx) : t;
+    if (t.kind === 'ref' && t.head.kind === 'var' && isGlobalName(t.head.name, this.ctx)) {
+      const g = globalTerm(t.head, this.ctx);
+      return g.kind === 'ref' ? { ...t, head: g.head, path: [...g.path, ...t.path] } : t;
+    }
+    return t;
+  }
+
+  private expr(e: Expr, env: Env): Expr {
+    switch (e.kind) {
+      case 'term':
+        return { ...e, term: this.term(e.term, env) };
+      case 'assign':
+      case 'unify':
+        return { ...e, lhs: this.term(e.lhs, env), rhs: this.term(e.rhs, env) };
+      case 'some':
+        return { ...e, vars: e.vars.map((v) => ({ ...v, name: env.get(v.name) ?? v.name })) };
+      case 'somein': {
+        const out: Expr = { ...e, value: this.term(e.value, env), coll: this.term(e.coll, env) };
+        if (e.key) out.key = this.term(e.key, env);
+        return out;
+      }
+      case 'every': {
+        const declared = [...(e.key ? patternVars(e.key) : []), ...patternVars(e.value)].filter((n) => n !== '_');
+        const r = this.body(e.body, env, declared);
+        const out: Expr = { ...e, coll: this.term(e.coll, env), value: this.term(e.value, r.env), body: r.body };
+        if (e.key) out.key = this.term(e.key, r.env);
+        out.free = this.freeOf(r.body, env, [out.value, ...(out.key ? [out.key] : [])]);
+        return out;
+      }
+    }
+  }
+
+  term(t: Term, env: Env): Term {
+    switch (t.kind) {
+      case 'var': {
+        if (t.name === '_') return { ...t, name: `$_${++this.ctx.counter.n}` };
+        const local = env.get(t.name);
+        if (local !== undefined) return { ...t, name: local };
+        return isGlobalName(t.name, this.ctx) ? globalTerm(t, this.ctx) : t;
+      }
+      case 'ref': {
+        const head = this.term(t.head, env);
+        const path = t.path.map((k) => this.term(k, env));
+        if (head.kind === 'ref') return { ...t, head: head.head, path: [...head.path, ...path] };
+        return { ...t, head, path };
+      }
+      case 'call': {
+        const args = t.args.map((a) => this.term(a, env));
+        const first = t.fn[0]!;
+        if (t.fn.length >= 1 && !env.has(first) && isGlobalName(first, this.ctx) && first !== 'input') {
+          const g = globalTerm({ kind: 'var', name: first, span: t.span }, this.ctx);
+          const prefix = g.kind === 'ref' ? ['data', ...g.path.map((k) => (k.kind === 'string' ? k.value : '?'))] : [first];
+          return { ...t, fn: [...prefix, ...t.fn.slice(1)], args };
+        }
+        return { ...t, args };
+      }
+      case 'array':
+      case 'set':
+        return { ...t, items: t.items.map((a) => this.term(a, env)) };
+      case 'object':
+        return { ...t, entries: t.entries.map(([k, v]) => [this.term(k, env), this.term(v, env)] as [Term, Term]) };
+      case 'arraycomp':
+      case 'setcomp': {
+        const r = this.body(t.body, env);
+        const term = this.term(t.term, r.env);
+        return { ...t, term, body: r.body, free: this.freeOf(r.body, env, [term]) };
+      }
+      case 'objectcomp': {
+        const r = this.body(t.body, env);
+        const key = this.term(t.key, r.env);
+        const value = this.term(t.value, r.env);
+        return { ...t, key, value, body: r.body, free: this.freeOf(r.body, env, [key, value]) };
+      }
+      case 'template':
+        return { ...t, parts: t.parts.map((p) => (typeof p === 'string' ? p : this.term(p, env))) };
+      default:
+        return t;
+    }
+  }
+
+  /** Variables of the outer scope `env` that a closure body/head mentions. */
+  private freeOf(body: Literal[], env: Env, head: Term[]): string[] {
+    const outer = new Set(env.values());
+    const used = new Set<string>();
+    usedNames(body, used);
+    const visitFree = (t: Term): void => {
+      if ((t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp') && t.free) t.free.forEach((v) => used.add(v));
+    };
+    const walk = (lits: Literal[]): void => {
+      for (const l of lits) {
+        if (l.expr.kind === 'every') l.expr.free?.forEach((v) => used.add(v));
+        deepTerms(l).forEach(visitFree);
+      }
+    };
+    walk(body);
+    usedNames([{ negated: false, expr: { kind: 'term', term: { kind: 'array', items: head, span: body[0]?.span ?? head[0]!.span }, span: head[0]!.span }, with: [], span: head[0]!.span }], used);
+    head.forEach((h) => deepTerms({ negated: false, expr: { kind: 'term', term: h, span: h.span }, with: [], span: h.span }).forEach(visitFree));
+    return [...used].filter((v) => outer.has(v));
+  }
+}
+
+/** All terms of a literal, recursively (not into closure bodies). */
+function deepTerms(l: Literal): Term[] {
+  const out: Term[] = [];
+  const visit = (t: Term): void => {
+    out.push(t);
+    switch (t.kind) {
+      case 'ref':
+        visit(t.head);
+        t.path.forEach(visit);
+        break;
+      case 'call':
+        t.args.forEach(visit);
+        break;
+      case 'array':
+      case 'set':
+        t.items.forEach(visit);
+        break;
+      case 'object':
+        t.entries.forEach(([k, v]) => {
+          visit(k);
+          visit(v);
+        });
+        break;
+      case 'template':
+        t.parts.forEach((p) => typeof p !== 'string' && visit(p));
+        break;
+      default:
+        break;
+    }
+  };
+  const e = l.expr;
+  if (e.kind === 'term') visit(e.term);
+  else if (e.kind === 'assign' || e.kind === 'unify') {
+    visit(e.lhs);
+    visit(e.rhs);
+  } else if (e.kind === 'somein') {
+    if (e.key) visit(e.key);
+    visit(e.value);
+    visit(e.coll);
+  } else if (e.kind === 'every') visit(e.coll);
+  l.with.forEach((w) => visit(w.value));
+  return out;
+}

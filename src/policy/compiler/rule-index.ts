@@ -1,0 +1,150 @@
+/**
+ * Groups the rules of all modules by the document path they define and builds the rule tree
+ * used to resolve references into `data` (virtual documents mixed with base documents).
+ *
+ * A rule's path is its package plus the ground (string) prefix of its head ref; a head ref with
+ * a variable part (`p[x].y := v`) contributes to an object built at the ground prefix, like OPA's
+ * "partial object" rules. Mixing kinds at one path is a compile-time rego_type_error.
+ */
+import type { RegoError } from '../errors.js';
+import type { Module, Rule, Term } from '../syntax/ast.js';
+import { createCompileError } from './compile-error.js';
+
+export type GroupKind = 'complete' | 'set' | 'object' | 'function';
+
+export interface ModuleInfo {
+  mod: Module;
+  index: number;
+  /** import alias → the imported ref term (`data.a.b`, `input.x`) */
+  imports: Map<string, Term>;
+}
+
+export interface RuleInfo {
+  rule: Rule;
+  module: ModuleInfo;
+  /** object rules: the head ref terms after the ground prefix (`[x, "y"]` for `p[x].y`) */
+  dynamic: Term[];
+}
+
+export interface RuleGroup {
+  /** path below data, e.g. ["pkg", "p"] */
+  path: string[];
+  key: string;
+  kind: GroupKind;
+  rules: RuleInfo[];
+  defaults: RuleInfo[];
+  arity: number;
+}
+
+export interface TreeNode {
+  path: string[];
+  children: Map<string, TreeNode>;
+  group?: RuleGroup;
+}
+
+export interface RuleIndex {
+  groups: Map<string, RuleGroup>;
+  root: TreeNode;
+  modules: ModuleInfo[];
+}
+
+export const pathKey = (path: readonly string[]): string => JSON.stringify(path);
+
+export function buildRuleIndex(mods: Module[], errors: RegoError[]): RuleIndex {
+  const groups = new Map<string, RuleGroup>();
+  const root: TreeNode = { path: [], children: new Map() };
+  const modules: ModuleInfo[] = [];
+  mods.forEach((mod, index) => {
+    const info: ModuleInfo = { mod, index, imports: new Map() };
+    for (const imp of mod.imports) {
+      const t = imp.path;
+      const head = t.kind === 'ref' ? t.head : t;
+      if (head.kind !== 'var' || (head.name !== 'data' && head.name !== 'input')) continue;
+      let alias = imp.alias;
+      if (alias === undefined) {
+        const last = t.kind === 'ref' ? t.path[t.path.length - 1] : head;
+        alias = last?.kind === 'string' ? last.value : last?.kind === 'var' ? last.name : undefined;
+      }
+      if (alias !== undefined) info.imports.set(alias, t);
+    }
+    modules.push(info);
+    // a package is a document even without rules: `data.a.b` of an empty package is {}
+    insertNode(root, mod.package);
+    for (const rule of mod.rules) {
+      rule.module = index;
+      let ground = 0;
+      while (ground < rule.ref.length && rule.ref[ground]!.kind === 'string') ground++;
+      const names = rule.ref.slice(0, ground).map((t) => (t as { value: string }).value);
+      const path = [...mod.package, ...names];
+      const dynamic = rule.ref.slice(ground);
+      let kind: GroupKind;
+      if (rule.args !== undefined) kind = 'function';
+      else if (rule.contains !== undefined) kind = 'set';
+      else if (dynamic.length > 0) kind = 'object';
+      else kind = 'complete';
+      // `p[x] contains y`: an object of sets, built like an object rule with a set leaf
+      if (kind === 'set' && dynamic.length > 0) kind = 'object';
+      if (kind === 'function' && dynamic.length > 0) {
+        errors.push(createCompileError('REGO_ERR_UNSUPPORTED', `variables in the head ref of a ${kind} rule are not supported`, rule.span));
+        continue;
+      }
+      const key = pathKey(path);
+      let g = groups.get(key);
+      const arity = rule.args?.length ?? 0;
+      if (g === undefined) {
+        g = { path, key, kind, rules: [], defaults: [], arity };
+        groups.set(key, g);
+        insertNode(root, path).group = g;
+      } else if (g.kind !== kind) {
+        errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting rules data.${path.join('.')} found`, rule.span));
+        continue;
+      } else if (kind === 'function' && g.arity !== arity) {
+        errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting function arity for data.${path.join('.')}`, rule.span));
+        continue;
+      }
+      const ri: RuleInfo = { rule, module: info, dynamic };
+      if (rule.default) {
+        if (g.defaults.length > 0) {
+          errors.push(createCompileError('REGO_ERR_TYPE', `multiple default rules data.${path.join('.')} found`, rule.span));
+          continue;
+        }
+        g.defaults.push(ri);
+      } else g.rules.push(ri);
+    }
+  });
+  checkPrefixConflicts(root, errors);
+  return { groups, root, modules };
+}
+
+function insertNode(root: TreeNode, path: string[]): TreeNode {
+  let node = root;
+  for (const k of path) {
+    let c = node.children.get(k);
+    if (c === undefined) {
+      c = { path: [...node.path, k], children: new Map() };
+      node.children.set(k, c);
+    }
+    node = c;
+  }
+  return node;
+}
+
+/** `p := 1` together with `p.q := 2`: a value rule cannot have rules below it (OPA: rego_type_error). */
+function checkPrefixConflicts(node: TreeNode, errors: RegoError[]): void {
+  const g = node.group;
+  if (g !== undefined && g.kind !== 'object' && node.children.size > 0) {
+    const r = g.rules[0] ?? g.defaults[0];
+    errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `rule data.${g.path.join('.')} conflicts with rules below it`, r?.rule.span));
+  }
+  for (const c of node.children.values()) checkPrefixConflicts(c, errors);
+}
+
+/** The node at `path`, if any rule is defined at or below it. */
+export function findNode(root: TreeNode, path: readonly string[]): TreeNode | undefined {
+  let node: TreeNode | undefined = root;
+  for (const k of path) {
+    node = node.children.get(k);
+    if (node === undefined) return undefined;
+  }
+  return node;
+}

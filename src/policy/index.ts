@@ -1,0 +1,190 @@
+/**
+ * The Rego toolchain's public API — the only module the gateway imports from src/policy.
+ *
+ * @example
+ * ```ts
+ * import { loadPolicyBundle } from '../policy/index.js';
+ * const bundle = await loadPolicyBundle({ dir: './policies', entrypoints: ['insurance/decision'], engine: 'js' });
+ * const decision = bundle.evaluate('insurance/decision', { request: { method: 'GET', path: '/car/insurance' }, token });
+ * // decision: the rule's value, or undefined (the gateway then denies: fail closed)
+ * console.log(bundle.revision); // sha256 of the sources and data, for audit events
+ * ```
+ */
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { RegoError } from './errors.js';
+import type { Policy } from './ir/types.js';
+import type { BuiltinRegistry } from './builtins/registry.js';
+import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
+import { createJsEvaluator } from './backend/js/index.js';
+import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
+
+export * from './value/index.js';
+export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
+export type { Policy } from './ir/types.js';
+export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
+export { createJsEvaluator } from './backend/js/index.js';
+export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './builtins/registry.js';
+
+export type Engine = 'js' | 'wasm';
+
+export interface ModuleSource {
+  file: string;
+  text: string;
+}
+
+export interface PolicyBundleOptions {
+  /** directory of .rego files (recursively; `*_test.rego` skipped) and data.json/data.yaml files */
+  dir?: string;
+  /** modules in addition to (or instead of) `dir` */
+  modules?: ModuleSource[];
+  /** base document merged over the data files of `dir` */
+  data?: Value;
+  /** a ready plan (e.g. `opa build -t plan` output) instead of compiling modules */
+  plan?: Policy;
+  /** rule paths such as `gateway/decision` */
+  entrypoints: string[];
+  engine: Engine;
+  builtins?: BuiltinRegistry;
+}
+
+export interface PolicyBundle {
+  /** sha256 (hex) of the module sources, the plan and the data */
+  readonly revision: string;
+  readonly entrypoints: readonly string[];
+  /** The entrypoint's value, or undefined. Throws RegoError when evaluation fails (conflicts, strict builtin errors). */
+  evaluate(entrypoint: string, input: Value | undefined, opts?: EvalOptions): Value | undefined;
+}
+
+type CompileToPlan = (modules: ModuleSource[], opts: { query?: string; entrypoints?: string[] }) => Policy;
+
+// Specifiers of parts built by other engines/teams, imported lazily so that a gateway running
+// a ready plan on the JS back end never loads the compiler or the WASM toolchain.
+const FRONT_END = './compiler/index.js';
+const WASM_BACKEND = './backend/wasm/index.js';
+
+/**
+ * Imports a module that may not be built yet: undefined when the module itself is missing;
+ * any other failure (a syntax error in it, a missing dependency of it) propagates.
+ */
+export async function optionalImport(specifier: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await import(specifier)) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const base = specifier.replace(/^.*\//, '').replace(/\.js$/, '');
+    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(base)) return undefined;
+    throw e;
+  }
+}
+
+/** The front end's `compileToPlan`; RegoError REGO_ERR_FRONTEND_UNAVAILABLE when not built. */
+export async function loadCompiler(): Promise<CompileToPlan> {
+  const mod = (await optionalImport(FRONT_END)) as { compileToPlan?: CompileToPlan } | undefined;
+  if (typeof mod?.compileToPlan !== 'function') throw new RegoError('REGO_ERR_FRONTEND_UNAVAILABLE', 'the Rego front end (compiler/index.ts) is not available');
+  return mod.compileToPlan;
+}
+
+/** An evaluator for `plan` on the chosen back end. */
+export async function createEvaluator(plan: Policy, opts: { engine: Engine; data?: Value; builtins?: BuiltinRegistry }): Promise<PlanEvaluator> {
+  const evOpts = { ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.builtins ? { builtins: opts.builtins } : {}) };
+  if (opts.engine === 'js') return createJsEvaluator(plan, evOpts);
+  if (opts.engine !== 'wasm') throw new TypeError(`unknown engine ${String(opts.engine)}`);
+  const mod = (await optionalImport(WASM_BACKEND)) as
+    | { createWasmEvaluator?: (p: Policy, o: typeof evOpts) => Promise<PlanEvaluator> }
+    | undefined;
+  if (typeof mod?.createWasmEvaluator !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
+  return mod.createWasmEvaluator(plan, evOpts);
+}
+
+/**
+ * Reads a policy directory: every `.rego` file (sorted by path) and every `data.json` /
+ * `data.yaml` / `data.yml`, whose content is placed at the path of its directory (as `opa
+ * build` does: `dir/roles/data.json` becomes `data.roles`).
+ */
+export async function readPolicyDir(dir: string, opts: { includeTests?: boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
+  const modules: ModuleSource[] = [];
+  let data: Value = {};
+  const walk = async (d: string): Promise<void> => {
+    const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.')) await walk(p);
+      } else if (e.name.endsWith('.rego')) {
+        if (!opts.includeTests && e.name.endsWith('_test.rego')) continue;
+        modules.push({ file: p, text: await readFile(p, 'utf8') });
+      } else if (e.name === 'data.json' || e.name === 'data.yaml' || e.name === 'data.yml') {
+        const text = await readFile(p, 'utf8');
+        let doc: unknown;
+        try {
+          doc = e.name === 'data.json' ? JSON.parse(text) : parseYaml(text);
+        } catch (err) {
+          throw new RegoError('REGO_ERR_DATA_FILE', `${p}: ${(err as Error).message}`, { cause: err });
+        }
+        const segs = relative(dir, d).split(sep).filter((s) => s !== '');
+        data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), fromJs(doc ?? {})), p);
+      }
+    }
+  };
+  await walk(dir);
+  return { modules, data };
+}
+
+/** Deep merge of two data documents; two different leaves at one path are a REGO_ERR_DATA_CONFLICT. */
+export function mergeData(a: Value, b: Value, where = 'data'): Value {
+  if (!isObject(a) || !isObject(b)) {
+    if (stringifyJson(a) === stringifyJson(b)) return a;
+    throw new RegoError('REGO_ERR_DATA_CONFLICT', `${where}: data conflicts with a value already at the same path`);
+  }
+  const out = new Map<string, [Value, Value]>();
+  for (const [k, v] of objectEntries(a)) out.set(stringifyJson(k), [k, v]);
+  for (const [k, v] of objectEntries(b)) {
+    const prev = objectGet(a, k);
+    out.set(stringifyJson(k), [k, prev === undefined ? v : mergeData(prev, v, where)]);
+  }
+  return makeObject(out.values());
+}
+
+function revisionOf(modules: readonly ModuleSource[], plan: Policy | undefined, data: Value): string {
+  const h = createHash('sha256');
+  for (const m of [...modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0))) h.update(`module ${m.file.length}:${m.file}${m.text.length}:${m.text}`);
+  if (plan) h.update('plan ' + JSON.stringify(plan));
+  h.update('data ' + stringifyJson(data));
+  return h.digest('hex');
+}
+
+/** Compiles (or takes) a plan for the entrypoints and returns a ready-to-evaluate bundle. */
+export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<PolicyBundle> {
+  if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) throw new TypeError('loadPolicyBundle: entrypoints must be a non-empty array');
+  const modules: ModuleSource[] = [];
+  let data: Value = {};
+  if (opts.dir !== undefined) {
+    const d = await readPolicyDir(opts.dir);
+    modules.push(...d.modules);
+    data = d.data;
+  }
+  if (opts.modules) modules.push(...opts.modules);
+  if (opts.data !== undefined) data = mergeData(data, opts.data);
+  let plan = opts.plan;
+  if (!plan) {
+    if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules or plan');
+    plan = (await loadCompiler())(modules, { entrypoints: opts.entrypoints });
+  }
+  const ev = await createEvaluator(plan, { engine: opts.engine, data, ...(opts.builtins ? { builtins: opts.builtins } : {}) });
+  for (const e of opts.entrypoints) {
+    if (!ev.plans.includes(e)) throw new RegoError('REGO_ERR_UNKNOWN_ENTRYPOINT', `entrypoint ${e} is not in the plan (has ${ev.plans.join(', ')})`);
+  }
+  return {
+    revision: revisionOf(modules, opts.plan, data),
+    entrypoints: Object.freeze([...opts.entrypoints]),
+    evaluate(entrypoint, input, evalOpts) {
+      const rows = ev.evaluate(entrypoint, input, evalOpts);
+      const first = rows[0];
+      // Entrypoint plans add at most one row, `{"result": value}`.
+      return first !== undefined && isObject(first) ? objectGet(first, 'result') : undefined;
+    },
+  };
+}

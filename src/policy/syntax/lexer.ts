@@ -1,0 +1,260 @@
+/**
+ * The Rego lexer: turns module text into tokens, tracking line/column spans, whether a newline
+ * precedes each token (Rego separates body literals by newlines), and comments (for METADATA).
+ *
+ * Example: `tokenize('p := 1', 'a.rego')` → ident `p`, punct `:=`, number `1`, eof.
+ */
+import { createParseError } from './parse-error.js';
+import { PUNCTUATION, type Span, type TemplatePart, type Token } from './tokens.js';
+
+const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
+const isIdentPart = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
+const isDigit = (c: string): boolean => c >= '0' && c <= '9';
+
+export interface LexOptions {
+  /** position of the first character (for template-string sub-expressions) */
+  line?: number;
+  col?: number;
+}
+
+export function tokenize(src: string, file: string, opts: LexOptions = {}): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  let line = opts.line ?? 1;
+  let col = opts.col ?? 1;
+  let nl = false;
+  let ws = false;
+  let comments: { text: string; span: Span }[] = [];
+  const here = (): Span => ({ file, line, col });
+  const advance = (n: number): void => {
+    for (let k = 0; k < n; k++) {
+      if (src[i] === '\n') {
+        line++;
+        col = 1;
+      } else col++;
+      i++;
+    }
+  };
+  const fail = (code: 'REGO_ERR_PARSE_TOKEN' | 'REGO_ERR_PARSE_STRING' | 'REGO_ERR_PARSE_NUMBER', msg: string, span: Span): never => {
+    throw createParseError(code, msg, span, src);
+  };
+
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === '\n') {
+      nl = true;
+      ws = true;
+      advance(1);
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      ws = true;
+      advance(1);
+      continue;
+    }
+    if (c === '#') {
+      const span = here();
+      let j = i;
+      while (j < src.length && src[j] !== '\n') j++;
+      comments.push({ text: src.slice(i + 1, j), span });
+      advance(j - i);
+      ws = true;
+      continue;
+    }
+    const span = here();
+    const start = i;
+    const push = (kind: Token['kind'], value: string, extra: Partial<Token> = {}): void => {
+      const tok: Token = { kind, value, span, start, end: i, nlBefore: nl, wsBefore: ws, ...extra };
+      if (comments.length > 0) tok.comments = comments;
+      out.push(tok);
+      nl = false;
+      ws = false;
+      comments = [];
+    };
+    if (isIdentStart(c)) {
+      let j = i + 1;
+      while (j < src.length && isIdentPart(src[j]!)) j++;
+      const name = src.slice(i, j);
+      advance(j - i);
+      push('ident', name);
+      continue;
+    }
+    if (isDigit(c)) {
+      let j = i;
+      while (j < src.length && isDigit(src[j]!)) j++;
+      if (src[j] === '.' && isDigit(src[j + 1] ?? '')) {
+        j++;
+        while (j < src.length && isDigit(src[j]!)) j++;
+      }
+      if (src[j] === 'e' || src[j] === 'E') {
+        let k = j + 1;
+        if (src[k] === '+' || src[k] === '-') k++;
+        if (!isDigit(src[k] ?? '')) fail('REGO_ERR_PARSE_NUMBER', 'malformed number exponent', span);
+        while (k < src.length && isDigit(src[k]!)) k++;
+        j = k;
+      }
+      if (j < src.length && isIdentStart(src[j]!)) fail('REGO_ERR_PARSE_NUMBER', 'malformed number', span);
+      const text = src.slice(i, j);
+      advance(j - i);
+      push('number', text);
+      continue;
+    }
+    if (c === '"') {
+      const { value, length } = readQuoted(src, i, false, span, fail);
+      advance(length);
+      push('string', value);
+      continue;
+    }
+    if (c === '`') {
+      const j = src.indexOf('`', i + 1);
+      if (j < 0) fail('REGO_ERR_PARSE_STRING', 'unterminated raw string', span);
+      const value = src.slice(i + 1, j);
+      advance(j + 1 - i);
+      push('rawstring', value);
+      continue;
+    }
+    if (c === '$' && (src[i + 1] === '"' || src[i + 1] === '`')) {
+      const { parts, length } = readTemplate(src, i, file, span, line, col, fail);
+      advance(length);
+      push('template', '', { parts });
+      continue;
+    }
+    const p = PUNCTUATION.find((q) => src.startsWith(q, i));
+    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', `illegal token ${JSON.stringify(c)}`, span);
+    advance(p!.length);
+    push('punct', p!);
+  }
+  const eof: Token = { kind: 'eof', value: '', span: here(), start: i, end: i, nlBefore: true, wsBefore: true };
+  if (comments.length > 0) eof.comments = comments;
+  out.push(eof);
+  return out;
+}
+
+type Fail = (code: 'REGO_ERR_PARSE_STRING', msg: string, span: Span) => never;
+
+/** Decodes a JSON-style double-quoted string starting at `src[at]`. */
+function readQuoted(src: string, at: number, template: boolean, span: Span, fail: Fail): { value: string; length: number } {
+  let j = at + 1;
+  let value = '';
+  for (;;) {
+    const ch = src[j];
+    if (ch === undefined || ch === '\n') return fail('REGO_ERR_PARSE_STRING', 'non-terminated string', span);
+    if (ch === '"') break;
+    if (template && ch === '{') break;
+    if (ch === '\\') {
+      if (template && src[j + 1] === '{') {
+        value += '{';
+        j += 2;
+        continue;
+      }
+      const esc = decodeEscape(src, j);
+      if (esc === undefined) return fail('REGO_ERR_PARSE_STRING', `illegal escape sequence \\${src[j + 1] ?? ''}`, span);
+      value += esc.value;
+      j += esc.length;
+      continue;
+    }
+    value += ch;
+    j++;
+  }
+  return { value, length: j + 1 - at };
+}
+
+/**
+ * Template strings (OPA v1 string interpolation): `$"a {expr} b"` and `$\`…\``. `\{` is a literal
+ * brace. Embedded expressions are kept as source text and parsed later by the parser.
+ */
+function readTemplate(
+  src: string, at: number, file: string, span: Span, line0: number, col0: number, fail: Fail,
+): { parts: TemplatePart[]; length: number } {
+  const raw = src[at + 1] === '`';
+  const close = raw ? '`' : '"';
+  const parts: TemplatePart[] = [];
+  let j = at + 2;
+  let text = '';
+  let line = line0;
+  let col = col0 + 2;
+  const step = (n: number): void => {
+    for (let k = 0; k < n; k++) {
+      if (src[j] === '\n') {
+        line++;
+        col = 1;
+      } else col++;
+      j++;
+    }
+  };
+  for (;;) {
+    const ch = src[j];
+    if (ch === undefined || (!raw && ch === '\n')) return fail('REGO_ERR_PARSE_STRING', 'non-terminated template string', span);
+    if (ch === close) {
+      step(1);
+      break;
+    }
+    if (ch === '\\') {
+      const e = src[j + 1];
+      if (e === '{') {
+        text += '{';
+        step(2);
+        continue;
+      }
+      if (raw) {
+        text += ch;
+        step(1);
+        continue;
+      }
+      const esc = decodeEscape(src, j);
+      if (esc === undefined) return fail('REGO_ERR_PARSE_STRING', `illegal escape sequence`, span);
+      text += esc.value;
+      const len = esc.length;
+      step(len);
+      continue;
+    }
+    if (ch === '{') {
+      if (text !== '') parts.push({ kind: 'text', value: text });
+      text = '';
+      const exprSpan: Span = { file, line, col: col + 1 };
+      step(1);
+      const s = j;
+      let depth = 0;
+      for (;;) {
+        const d = src[j];
+        if (d === undefined) return fail('REGO_ERR_PARSE_STRING', 'non-terminated template expression', span);
+        if (d === '"' ) {
+          const q = readQuoted(src, j, false, span, fail);
+          step(q.length);
+          continue;
+        }
+        if (d === '`') {
+          const e = src.indexOf('`', j + 1);
+          if (e < 0) return fail('REGO_ERR_PARSE_STRING', 'non-terminated raw string', span);
+          step(e + 1 - j);
+          continue;
+        }
+        if (d === '{') depth++;
+        if (d === '}') {
+          if (depth === 0) break;
+          depth--;
+        }
+        step(1);
+      }
+      parts.push({ kind: 'expr', source: src.slice(s, j), span: exprSpan });
+      step(1);
+      continue;
+    }
+    text += ch;
+    step(1);
+  }
+  if (text !== '' || parts.length === 0) parts.push({ kind: 'text', value: text });
+  return { parts, length: j - at };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** One JSON escape sequence at `src[at]` (a backslash): its value and source length. */
+function decodeEscape(src: string, at: number): { value: string; length: number } | undefined {
+  const e = src[at + 1];
+  if (e !== undefined && SIMPLE_ESCAPES[e] !== undefined) return { value: SIMPLE_ESCAPES[e]!, length: 2 };
+  if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(at + 2, at + 6))) {
+    return { value: String.fromCharCode(parseInt(src.slice(at + 2, at + 6), 16)), length: 6 };
+  }
+  return undefined;
+}

@@ -1,0 +1,110 @@
+/**
+ * Body literals: `[not] expr [with t as v]…` where expr is a term, `a := b`, `a = b`,
+ * `some x, y`, `some [k,] v in xs`, `every [k,] v in xs { … }` or `k, v in xs`.
+ * Literals are separated by `;` or newlines.
+ */
+import type { Expr, Literal, Term, VarTerm, With } from './ast.js';
+import { parseTerm, parseTermIn, parseTermRelation } from './parse-term.js';
+import type { Parser } from './parser.js';
+
+/** Parses literals up to (not including) the punctuation `closer`, or to end of input. */
+export function parseBody(p: Parser, closer: string | undefined): Literal[] {
+  const out: Literal[] = [];
+  const saved = p.nesting;
+  p.nesting = 0;
+  try {
+    for (;;) {
+      while (p.acceptPunct(';'));
+      const t = p.peek();
+      if (t.kind === 'eof' || (closer !== undefined && p.isPunct(closer))) break;
+      out.push(parseLiteral(p));
+      const after = p.peek();
+      if (after.kind === 'eof' || (closer !== undefined && p.isPunct(closer)) || p.isPunct(';') || after.nlBefore) continue;
+      throw p.unexpected('expected end of expression');
+    }
+  } finally {
+    p.nesting = saved;
+  }
+  if (out.length === 0 && closer !== undefined) throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'found empty body');
+  return out;
+}
+
+export function parseLiteral(p: Parser): Literal {
+  const start = p.peek().span;
+  // a keyword directly followed by `.` is a ref to a rule of that name (`not.foo == 1`)
+  const kwRef = p.isPunct('.', 1) && !p.peek(1).wsBefore;
+  if (kwRef) return { negated: false, expr: parseExpr(p), with: parseWiths(p), span: start };
+  if (p.isIdent('some')) return { negated: false, expr: parseSome(p), with: parseWiths(p), span: start };
+  if (p.isIdent('every')) return { negated: false, expr: parseEvery(p), with: parseWiths(p), span: start };
+  let negated = false;
+  if (p.isIdent('not')) {
+    p.next();
+    negated = true;
+  }
+  const expr = parseExpr(p);
+  return { negated, expr, with: parseWiths(p), span: start };
+}
+
+function parseExpr(p: Parser): Expr {
+  const span = p.peek().span;
+  const lhs = parseTermIn(p, { keyValue: true });
+  if (p.isPunct(':=')) {
+    p.next();
+    return { kind: 'assign', lhs, rhs: parseTermIn(p), span };
+  }
+  if (p.isPunct('=')) {
+    p.next();
+    return { kind: 'unify', lhs, rhs: parseTermIn(p), span };
+  }
+  return { kind: 'term', term: lhs, span };
+}
+
+function parseSome(p: Parser): Expr {
+  const span = p.next().span;
+  const first = parseTermRelation(p);
+  if (p.isIdent('in')) {
+    p.next();
+    return { kind: 'somein', value: first, coll: parseTermRelation(p), span };
+  }
+  const vars: Term[] = [first];
+  while (p.acceptPunct(',')) vars.push(parseTermRelation(p));
+  if (p.isIdent('in')) {
+    if (vars.length !== 2) throw p.unexpected('some with in takes at most a key and a value');
+    p.next();
+    return { kind: 'somein', key: vars[0]!, value: vars[1]!, coll: parseTermRelation(p), span };
+  }
+  for (const v of vars) {
+    if (v.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected a variable after some', v.span);
+  }
+  return { kind: 'some', vars: vars as VarTerm[], span };
+}
+
+function parseEvery(p: Parser): Expr {
+  const span = p.next().span;
+  const first = parseTerm(p);
+  let key: Term | undefined;
+  let value = first;
+  if (p.acceptPunct(',')) {
+    key = first;
+    value = parseTerm(p);
+  }
+  if (!p.isIdent('in')) throw p.unexpected('expected in after every variables');
+  p.next();
+  const coll = parseTermRelation(p);
+  p.expectPunct('{');
+  const body = parseBody(p, '}');
+  p.expectPunct('}');
+  return key === undefined ? { kind: 'every', value, coll, body, span } : { kind: 'every', key, value, coll, body, span };
+}
+
+function parseWiths(p: Parser): With[] {
+  const out: With[] = [];
+  while (p.isIdent('with') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+    const span = p.next().span;
+    const target = parseTerm(p);
+    p.expectIdent('as');
+    const value = parseTermIn(p);
+    out.push({ target, value, span });
+  }
+  return out;
+}

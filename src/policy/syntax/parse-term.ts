@@ -1,0 +1,269 @@
+/**
+ * Terms and operator expressions with OPA's precedence, lowest first:
+ * `in`, comparison (`== != < <= > >=`), `|`, `&`, `+ -`, `* / %`, unary minus, then refs/calls.
+ * Operators become calls to their builtins (`plus`, `equal`, …) like OPA's parser does.
+ */
+import type { CallTerm, RefTerm, Span, Term } from './ast.js';
+import { parseBody } from './parse-expr.js';
+import { parseTemplate } from './parse-template.js';
+import type { Parser } from './parser.js';
+
+const RELATION: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
+const ARITH: Record<string, string> = { '+': 'plus', '-': 'minus' };
+const FACTOR: Record<string, string> = { '*': 'mul', '/': 'div', '%': 'rem' };
+
+export interface TermOpts {
+  /** a top-level `|` ends the term (the first element of `[x | body]` / `{x | body}`) */
+  noBar?: boolean;
+  /** `k, v in xs` is allowed here (a literal or parentheses, not a list of terms) */
+  keyValue?: boolean;
+}
+
+function opCall(op: string, fn: string, args: Term[], span: Span): CallTerm {
+  return { kind: 'call', fn: [fn], args, op, span, fnSpan: span };
+}
+
+/** `a in b` (membership); the loosest binding operator. */
+export function parseTermIn(p: Parser, opts: TermOpts = {}): Term {
+  let lhs = parseTermRelation(p, opts);
+  if (opts.keyValue && p.isPunct(',')) {
+    // `k, v in xs`: membership with key (internal.member_3)
+    p.next();
+    const v = parseTermRelation(p, opts);
+    if (!p.isIdent('in')) throw p.unexpected('expected in');
+    p.next();
+    const coll = parseTermRelation(p, opts);
+    lhs = opCall('in', 'internal.member_3', [lhs, v, coll], lhs.span);
+  }
+  while (p.isIdent('in')) {
+    p.next();
+    const rhs = parseTermRelation(p, opts);
+    lhs = opCall('in', 'internal.member_2', [lhs, rhs], lhs.span);
+  }
+  return lhs;
+}
+
+export function parseTermRelation(p: Parser, opts: TermOpts = {}): Term {
+  let lhs = parseTermOr(p, opts);
+  for (;;) {
+    const t = p.peek();
+    const fn = t.kind === 'punct' ? RELATION[t.value] : undefined;
+    if (fn === undefined) return lhs;
+    p.next();
+    lhs = opCall(t.value, fn, [lhs, parseTermOr(p, opts)], lhs.span);
+  }
+}
+
+function parseTermOr(p: Parser, opts: TermOpts): Term {
+  let lhs = parseTermAnd(p);
+  while (!opts.noBar && p.isPunct('|')) {
+    p.next();
+    lhs = opCall('|', 'or', [lhs, parseTermAnd(p)], lhs.span);
+  }
+  return lhs;
+}
+
+function parseTermAnd(p: Parser): Term {
+  let lhs = parseTermArith(p);
+  while (p.isPunct('&')) {
+    p.next();
+    lhs = opCall('&', 'and', [lhs, parseTermArith(p)], lhs.span);
+  }
+  return lhs;
+}
+
+function parseTermArith(p: Parser): Term {
+  let lhs = parseTermFactor(p);
+  for (;;) {
+    const t = p.peek();
+    const fn = t.kind === 'punct' ? ARITH[t.value] : undefined;
+    if (fn === undefined) return lhs;
+    p.next();
+    lhs = opCall(t.value, fn, [lhs, parseTermFactor(p)], lhs.span);
+  }
+}
+
+function parseTermFactor(p: Parser): Term {
+  let lhs = parseUnary(p);
+  for (;;) {
+    const t = p.peek();
+    const fn = t.kind === 'punct' ? FACTOR[t.value] : undefined;
+    if (fn === undefined) return lhs;
+    p.next();
+    lhs = opCall(t.value, fn, [lhs, parseUnary(p)], lhs.span);
+  }
+}
+
+function parseUnary(p: Parser): Term {
+  if (p.isPunct('-')) {
+    const minus = p.next();
+    const operand = parseUnary(p);
+    if (operand.kind === 'number') {
+      const text = operand.text.startsWith('-') ? operand.text.slice(1) : '-' + operand.text;
+      return { kind: 'number', text, span: minus.span };
+    }
+    // OPA rewrites `-x` for non-literals as `0 - x`
+    return opCall('-', 'minus', [{ kind: 'number', text: '0', span: minus.span }, operand], minus.span);
+  }
+  return parseTerm(p);
+}
+
+/** A primary term followed by ref/call suffixes (`x.y[z]`, `f(a)[0]`). */
+export function parseTerm(p: Parser): Term {
+  let term = parsePrimary(p);
+  for (;;) {
+    const t = p.peek();
+    if (t.kind !== 'punct' || t.wsBefore) return term;
+    if (t.value === '.') {
+      p.next();
+      const name = p.peek();
+      if (name.kind !== 'ident' || name.wsBefore) throw p.unexpected('expected a name after "."');
+      p.next();
+      term = appendRef(term, { kind: 'string', value: name.value, span: name.span });
+    } else if (t.value === '[') {
+      p.next();
+      p.nesting++;
+      const key = parseTermIn(p);
+      p.nesting--;
+      p.expectPunct(']');
+      term = appendRef(term, key);
+    } else if (t.value === '(') {
+      const fn = refName(term);
+      if (fn === undefined) throw p.unexpected('call of a non-function');
+      p.next();
+      p.nesting++;
+      const args: Term[] = [];
+      while (!p.isPunct(')')) {
+        args.push(parseTermIn(p));
+        if (!p.acceptPunct(',')) break;
+      }
+      p.nesting--;
+      p.expectPunct(')');
+      term = { kind: 'call', fn, args, span: term.span, fnSpan: term.span };
+    } else return term;
+  }
+}
+
+function appendRef(term: Term, key: Term): RefTerm {
+  if (term.kind === 'ref') return { ...term, path: [...term.path, key] };
+  return { kind: 'ref', head: term, path: [key], span: term.span };
+}
+
+/** The dotted name of a var or a ref of string keys (`a.b.c`), else undefined. */
+export function refName(term: Term): string[] | undefined {
+  if (term.kind === 'var') return [term.name];
+  if (term.kind !== 'ref' || term.head.kind !== 'var') return undefined;
+  const out = [term.head.name];
+  for (const k of term.path) {
+    if (k.kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k.value)) return undefined;
+    out.push(k.value);
+  }
+  return out;
+}
+
+function parsePrimary(p: Parser): Term {
+  const t = p.peek();
+  const span = t.span;
+  switch (t.kind) {
+    case 'number':
+      p.next();
+      return { kind: 'number', text: t.value, span };
+    case 'string':
+    case 'rawstring':
+      p.next();
+      return { kind: 'string', value: t.value, span };
+    case 'template':
+      p.next();
+      return parseTemplate(p, t);
+    case 'ident':
+      p.next();
+      // keywords may name rules in refs (`true.foo`, OPA keywordrefs)
+      if (p.isPunct('.') && !p.peek().wsBefore) return { kind: 'var', name: t.value, span };
+      if (t.value === 'true' || t.value === 'false') return { kind: 'bool', value: t.value === 'true', span };
+      if (t.value === 'null') return { kind: 'null', span };
+      if (t.value === 'set' && p.isPunct('(') && !p.peek().wsBefore && p.isPunct(')', 1)) {
+        p.next();
+        p.next();
+        return { kind: 'set', items: [], span };
+      }
+      return { kind: 'var', name: t.value, span };
+    case 'punct':
+      if (t.value === '(') {
+        p.next();
+        p.nesting++;
+        const inner = parseTermIn(p, { keyValue: true });
+        p.nesting--;
+        p.expectPunct(')');
+        return inner;
+      }
+      if (t.value === '[') return parseArray(p);
+      if (t.value === '{') return parseBrace(p);
+      break;
+    default:
+      break;
+  }
+  throw p.unexpected();
+}
+
+function parseArray(p: Parser): Term {
+  const span = p.next().span;
+  p.nesting++;
+  try {
+    if (p.acceptPunct(']')) return { kind: 'array', items: [], span };
+    const first = parseTermIn(p, { noBar: true });
+    if (p.acceptPunct('|')) {
+      const body = parseBody(p, ']');
+      p.expectPunct(']');
+      return { kind: 'arraycomp', term: first, body, span };
+    }
+    const items = [first];
+    while (p.acceptPunct(',')) {
+      if (p.isPunct(']')) break;
+      items.push(parseTermIn(p));
+    }
+    p.expectPunct(']');
+    return { kind: 'array', items, span };
+  } finally {
+    p.nesting--;
+  }
+}
+
+function parseBrace(p: Parser): Term {
+  const span = p.next().span;
+  p.nesting++;
+  try {
+    if (p.acceptPunct('}')) return { kind: 'object', entries: [], span };
+    const first = parseTermIn(p, { noBar: true });
+    if (p.acceptPunct(':')) {
+      const value = parseTermIn(p, { noBar: true });
+      if (p.acceptPunct('|')) {
+        const body = parseBody(p, '}');
+        p.expectPunct('}');
+        return { kind: 'objectcomp', key: first, value, body, span };
+      }
+      const entries: [Term, Term][] = [[first, value]];
+      while (p.acceptPunct(',')) {
+        if (p.isPunct('}')) break;
+        const k = parseTermIn(p);
+        p.expectPunct(':');
+        entries.push([k, parseTermIn(p)]);
+      }
+      p.expectPunct('}');
+      return { kind: 'object', entries, span };
+    }
+    if (p.acceptPunct('|')) {
+      const body = parseBody(p, '}');
+      p.expectPunct('}');
+      return { kind: 'setcomp', term: first, body, span };
+    }
+    const items = [first];
+    while (p.acceptPunct(',')) {
+      if (p.isPunct('}')) break;
+      items.push(parseTermIn(p));
+    }
+    p.expectPunct('}');
+    return { kind: 'set', items, span };
+  } finally {
+    p.nesting--;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The token cursor shared by the recursive-descent parse functions (parse-term.ts,
+ * parse-expr.ts, parse-rule.ts, parse-module.ts).
+ */
+import type { RegoError } from '../errors.js';
+import { tokenize, type LexOptions } from './lexer.js';
+import { createParseError, type ParseErrorCode } from './parse-error.js';
+import type { Span, Token } from './tokens.js';
+
+export class Parser {
+  readonly tokens: Token[];
+  pos = 0;
+  /** > 0 while parsing call arguments / brackets, where `k, v in xs` is not a literal form */
+  nesting = 0;
+
+  constructor(readonly src: string, readonly file: string, lex: LexOptions = {}) {
+    this.tokens = tokenize(src, file, lex);
+  }
+
+  peek(k = 0): Token {
+    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)]!;
+  }
+
+  next(): Token {
+    const t = this.peek();
+    if (this.pos < this.tokens.length - 1) this.pos++;
+    return t;
+  }
+
+  isPunct(v: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t.kind === 'punct' && t.value === v;
+  }
+
+  isIdent(v: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t.kind === 'ident' && t.value === v;
+  }
+
+  acceptPunct(v: string): Token | undefined {
+    return this.isPunct(v) ? this.next() : undefined;
+  }
+
+  expectPunct(v: string): Token {
+    if (!this.isPunct(v)) throw this.unexpected(`expected ${v}`);
+    return this.next();
+  }
+
+  expectIdent(v: string): Token {
+    if (!this.isIdent(v)) throw this.unexpected(`expected ${v}`);
+    return this.next();
+  }
+
+  error(code: ParseErrorCode, message: string, span: Span = this.peek().span): RegoError {
+    return createParseError(code, message, span, this.src);
+  }
+
+  unexpected(what?: string, tok: Token = this.peek()): RegoError {
+    const found = tok.kind === 'eof' ? 'end of input' : tok.kind === 'string' ? 'string' : `${JSON.stringify(tok.value)}`;
+    return this.error('REGO_ERR_PARSE_UNEXPECTED', `unexpected ${found}${what ? `: ${what}` : ''}`, tok.span);
+  }
+
+  /** True when the current token starts a new line (ends a literal / rule). */
+  atLineStart(): boolean {
+    return this.peek().nlBefore;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The real `regate start` in a child process: bad config exit, proxying, 200 MB each way with
+ * bounded gateway RSS, admin endpoints, worker threads sharing the port, SIGTERM drain.
+ */
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import { Agent, request } from 'undici';
+import { startUpstream } from './helpers.js';
+
+const CLI = new URL('./fixtures/run-cli.ts', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'regate-cli-'));
+
+function writeConfig(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+function runCli(args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UP_URL: process.env.UP_URL } });
+}
+
+/** Resolves with the `regate ready` log line (ports) or rejects when the process exits first. */
+function ready(child: ChildProcess): Promise<{ port: number; admin_port: number }> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let err = '';
+    child.stderr?.on('data', (d) => (err += d));
+    child.stdout?.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n')) {
+        if (line.includes('"regate ready"')) resolve(JSON.parse(line) as { port: number; admin_port: number });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0);
+}
+
+t.test('a malformed config exits 1 with file:line and key', async (t) => {
+  const f = writeConfig('bad.yaml', 'upstreams:\n  a: { url: "http://127.0.0.1:1" }\nroutes:\n  - id: r\n    match: { path: /x }\n    upstream: b\n');
+  const child = runCli(['start', '--config', f]);
+  let err = '';
+  child.stderr?.on('data', (d) => (err += d));
+  t.equal(await exited(child), 1);
+  t.match(err, /bad\.yaml:6: routes\[0\]\.upstream: /);
+});
+
+t.test('regate start proxies, streams 200 MB each way with bounded RSS, serves admin, drains on SIGTERM', async (t) => {
+  const TOTAL = 200 * 1024 * 1024;
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const up = await startUpstream((req, res) => {
+    if (req.url === '/echo/download') {
+      res.setHeader('content-length', TOTAL);
+      let sent = 0;
+      const pump = () => {
+        while (sent < TOTAL) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      return pump();
+    }
+    if (req.url === '/echo/upload') {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.end(String(n)));
+      return;
+    }
+    res.end('hello');
+  });
+  const f = writeConfig(
+    'ok.yaml',
+    `listen: { host: 127.0.0.1, port: 0 }
+admin: { host: 127.0.0.1, port: 0 }
+log: { level: info }
+upstreams:
+  echo: { url: "${up.url}" }
+routes:
+  - id: echo
+    match: { path_prefix: /echo }
+    upstream: echo
+    limits: { max_body_bytes: ${TOTAL} }
+`,
+  );
+  const child = runCli(['start', '--config', f]);
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    await up.close();
+  });
+  const { port, admin_port } = await ready(child);
+  const agent = new Agent();
+  const base = `http://127.0.0.1:${port}`;
+  const g = await request(`${base}/echo/x`, { dispatcher: agent });
+  t.equal(await g.body.text(), 'hello');
+
+  const rss0 = rssKb(child.pid!);
+  let peak = rss0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKb(child.pid!))), 20);
+
+  // download: the client reads as fast as it can; the gateway must not buffer
+  const d = await request(`${base}/echo/download`, { dispatcher: agent });
+  let got = 0;
+  for await (const c of d.body) got += (c as Buffer).length;
+  t.equal(got, TOTAL);
+
+  // upload: generated on the fly, so only the gateway could hold it
+  async function* gen() {
+    for (let sent = 0; sent < TOTAL; sent += chunk.length) yield chunk;
+  }
+  const u = await request(`${base}/echo/upload`, { method: 'POST', body: gen(), headers: { 'content-length': String(TOTAL) }, dispatcher: agent });
+  t.equal(await u.body.text(), String(TOTAL));
+  clearInterval(sampler);
+  const growthMb = (peak - rss0) / 1024;
+  t.ok(growthMb < 100, `gateway RSS grew ${growthMb.toFixed(1)} MB while 400 MB passed (limit 100 MB)`);
+
+  // admin endpoints
+  const admin = `http://127.0.0.1:${admin_port}`;
+  const h = await request(`${admin}/healthz`, { dispatcher: agent });
+  t.equal(h.statusCode, 200);
+  await h.body.dump();
+  const r = await request(`${admin}/readyz`, { dispatcher: agent });
+  t.equal(r.statusCode, 200);
+  const rz = (await r.body.json()) as { status: string; uws: { package: string; binary: string }; workers: { upstreams: Record<string, string> }[] };
+  t.equal(rz.status, 'ready');
+  t.match(rz.uws.binary, /^uws_.*\.node$/);
+  t.same(rz.workers[0]?.upstreams, { echo: 'closed' });
+  const m = await request(`${admin}/metrics`, { dispatcher: agent });
+  const text = await m.body.text();
+  t.match(text, /regate_build_info\{[^}]*uws_package="@[^"]+"/);
+  t.match(text, /regate_requests_total\{route="echo",method="POST",status="200"\} 1/);
+  t.match(text, /regate_request_duration_seconds_bucket/);
+  await agent.close();
+
+  child.kill('SIGTERM');
+  t.equal(await exited(child), 0, 'drained and exited 0 on SIGTERM');
+});
+
+t.test('SIGTERM lets an in-flight request finish before exit', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const arrival = new Promise<void>((r) => (arrived = r));
+  const up = await startUpstream((_req, res) => {
+    arrived();
+    void gate.then(() => res.end('finished'));
+  });
+  const f = writeConfig('drain.yaml', `listen: { host: 127.0.0.1, port: 0 }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - id: echo\n    match: { path_prefix: /echo }\n    upstream: echo\n`);
+  const child = runCli(['start', '--config', f]);
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    await up.close();
+  });
+  const { port } = await ready(child);
+  const body = new Promise<string>((resolve, reject) => {
+    http.get(`http://127.0.0.1:${port}/echo/slow`, (res) => {
+      let s = '';
+      res.on('data', (d) => (s += d));
+      res.on('end', () => resolve(s));
+    }).on('error', reject);
+  });
+  await arrival;
+  child.kill('SIGTERM');
+  release();
+  t.equal(await body, 'finished');
+  t.equal(await exited(child), 0);
+});
+
+t.test('listen.workers: 2 runs two uWS apps on one port (SO_REUSEPORT); metrics are merged', async (t) => {
+  const up = await startUpstream((_req, res) => res.end('w'));
+  const f = writeConfig(
+    'workers.yaml',
+    `listen: { host: 127.0.0.1, port: 0, workers: 2 }\nadmin: { host: 127.0.0.1, port: 0 }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - id: echo\n    match: { path_prefix: /echo }\n    upstream: echo\n`,
+  );
+  const child = runCli(['start', '--config', f]);
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    await up.close();
+  });
+  const { port, admin_port } = await ready(child);
+  // fresh connections so the kernel spreads them over both listeners
+  for (let i = 0; i < 40; i++) {
+    const a = new Agent();
+    const r = await request(`http://127.0.0.1:${port}/echo/${i}`, { dispatcher: a });
+    t.equal(await r.body.text(), 'w');
+    await a.close();
+  }
+  const agent = new Agent();
+  const rz = (await (await request(`http://127.0.0.1:${admin_port}/readyz`, { dispatcher: agent })).body.json()) as { workers: { worker: number }[] };
+  t.same(rz.workers.map((w) => w.worker).sort(), [0, 1]);
+  const text = await (await request(`http://127.0.0.1:${admin_port}/metrics`, { dispatcher: agent })).body.text();
+  t.match(text, /regate_requests_total\{route="echo",method="GET",status="200"\} 40\b/, 'counts of both workers are summed');
+  t.match(text, /regate_build_info\{[^}]*worker="1"/);
+  await agent.close();
+  child.kill('SIGTERM');
+  t.equal(await exited(child), 0);
+});

@@ -1,0 +1,111 @@
+import t from 'tap';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile, loadConfigText } from '../../src/gateway/config/load.js';
+import { substituteEnv } from '../../src/gateway/config/env.js';
+import { ConfigError } from '../../src/gateway/errors.js';
+
+const base = `listen:
+  port: 0
+upstreams:
+  echo:
+    url: http://127.0.0.1:9
+routes:
+  - id: echo
+    match: { path_prefix: /echo }
+    upstream: echo
+`;
+
+function configError(text: string, env: Record<string, string> = {}): ConfigError {
+  try {
+    loadConfigText(text, { file: 'bad.yaml', env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+t.test('defaults are filled from the schema and the result is frozen', async (t) => {
+  const c = loadConfigText(base, { env: {} });
+  t.equal(c.listen.host, '0.0.0.0');
+  t.equal(c.listen.workers, 1);
+  t.equal(c.admin.port, 9901);
+  t.equal(c.admin.host, '127.0.0.1');
+  t.equal(c.upstreams.echo?.timeout_ms, 30000);
+  t.equal(c.upstreams.echo?.pool.connections, 128);
+  t.equal(c.upstreams.echo?.breaker.reset_timeout_ms, 10000);
+  t.equal(c.routes[0]?.auth, 'none');
+  t.equal(c.limits.max_header_bytes, 16384);
+  t.ok(Object.isFrozen(c) && Object.isFrozen(c.upstreams.echo) && Object.isFrozen(c.routes[0]?.match));
+  t.throws(() => {
+    (c.listen as { port: number }).port = 1;
+  });
+});
+
+t.test('${ENV} and ${ENV:-default} are substituted in values', async (t) => {
+  t.equal(substituteEnv('a${X}b', { X: '1' }), 'a1b');
+  t.equal(substituteEnv('${X:-d}', {}), 'd');
+  t.equal(substituteEnv('${X:-d}', { X: '' }), 'd');
+  t.equal(substituteEnv('$${X}', { X: '1' }), '${X}');
+  const c = loadConfigText(base.replace('http://127.0.0.1:9', 'http://127.0.0.1:${UP_PORT:-7}'), { env: {} });
+  t.equal(c.upstreams.echo?.url, 'http://127.0.0.1:7');
+  // a secret containing YAML syntax stays one string value
+  const c2 = loadConfigText(base + 'credentials:\n  c: { type: basic, username: u, password: "${PW}" }\n', { env: { PW: 'x: [y]\n- z' } });
+  t.equal(c2.credentials.c?.password, 'x: [y]\n- z');
+  const e = configError(base.replace('http://127.0.0.1:9', '${MISSING_UPSTREAM}'));
+  t.equal(e.key, 'upstreams.echo.url');
+  t.equal(e.line, 5);
+});
+
+t.test('schema errors name the key path and the line', async (t) => {
+  let e = configError(base.replace('    upstream: echo', '    upstream: echo\n    retries: 3'));
+  t.equal(e.code, 'GW_ERR_CONFIG');
+  t.equal(e.key, 'routes[0].retries');
+  t.equal(e.line, 10);
+  t.match(e.message, /^bad\.yaml:10: routes\[0\]\.retries: /);
+
+  e = configError(base.replace('port: 0', 'port: eighty'));
+  t.equal(e.key, 'listen.port');
+  t.equal(e.line, 2);
+
+  e = configError(base.replace('{ path_prefix: /echo }', '{ path_prefix: /echo, path: /x }'));
+  t.equal(e.key, 'routes[0].match');
+  t.equal(e.line, 8);
+
+  e = configError(base.replace('    match: { path_prefix: /echo }\n', ''));
+  t.equal(e.key, 'routes[0].match');
+  t.equal(e.line, 7);
+
+  e = configError(base.replace('url: http://127.0.0.1:9', 'url: ftp://x'));
+  t.equal(e.key, 'upstreams.echo.url');
+  t.equal(e.line, 5);
+
+  e = configError(base.replace('listen:\n  port: 0', 'listen:\n  port: 0\n  workers: many'));
+  t.equal(e.key, 'listen.workers');
+  t.equal(e.line, 3);
+});
+
+t.test('cross-checks: upstream names, unique ids, auth needs tokens', async (t) => {
+  let e = configError(base.replace('    upstream: echo', '    upstream: nowhere'));
+  t.equal(e.key, 'routes[0].upstream');
+  t.equal(e.line, 9);
+  e = configError(base + '  - id: echo\n    match: { path: /x }\n    upstream: echo\n');
+  t.equal(e.key, 'routes[1].id');
+  t.equal(e.line, 10);
+  e = configError(base.replace('    upstream: echo', '    upstream: echo\n    auth: jwt'));
+  t.equal(e.key, 'routes[0].auth');
+  t.equal(e.line, 10);
+});
+
+t.test('YAML syntax errors carry the line; files that cannot be read are ConfigErrors', async (t) => {
+  const e = configError('listen:\n  port: 0\nupstreams: [\n');
+  t.equal(e.key, '(yaml)');
+  t.ok(e.line !== undefined && e.line >= 3);
+  const dir = mkdtempSync(join(tmpdir(), 'regate-cfg-'));
+  t.throws(() => loadConfigFile(join(dir, 'missing.yaml')), { code: 'GW_ERR_CONFIG' });
+  const f = join(dir, 'ok.yaml');
+  writeFileSync(f, base);
+  t.equal(loadConfigFile(f).source.file, f);
+});

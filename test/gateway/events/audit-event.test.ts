@@ -1,0 +1,73 @@
+import t from 'tap';
+import { GatewayError } from '../../../src/gateway/errors.js';
+import { createAuditEventBuilder, parseQuery, rfc3339Nano } from '../../../src/gateway/events/audit-event.js';
+import { createMasker } from '../../../src/gateway/events/mask.js';
+import { makeCtx, SECRET_TOKEN } from './fixtures.js';
+
+t.test('audit event has the OPA decision-log fields and the gateway block', async (t) => {
+  const build = createAuditEventBuilder({ mask_headers: ['authorization', 'cookie', 'api-key'], labels: { env: 'test' }, instanceId: 'gw-1' });
+  const ctx = makeCtx({ status: 200 });
+  const ev = build(ctx, 'd-1');
+  t.equal(ev.decision_id, 'd-1');
+  t.match(ev.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  t.equal(ev.path, 'gateway/decision');
+  t.same(ev.result, { allow: true, labels: { product: 'car' } });
+  t.same(ev.labels, { id: 'gw-1', version: 'regate', env: 'test', product: 'car' });
+  t.same(ev.bundles, { policies: { revision: 'rev-1' } });
+  t.equal(ev.metrics.timer_rego_query_eval_ns, 12345);
+  t.type(ev.metrics.timer_server_handler_ns, 'number');
+  const input = ev.input as { request: { headers: Record<string, string>; query: unknown; id: string }; token: { sub: string }; route: unknown };
+  t.same(input.request.query, { a: ['1', '2'], b: ['x y'] });
+  t.equal(input.request.id, ctx.id);
+  t.same(input.route, { id: 'car-insurance', upstream: 'car' });
+  t.same(input.request.headers, { 'x-device': 'ios', 'user-agent': 'test' });
+  t.same(ev.erased, ['/input/request/headers/authorization', '/input/request/headers/cookie', '/input/request/headers/x-api-key']);
+  t.match(ev.gateway, { route: 'car-insurance', upstream: 'car', status: 200, client_id: 'mobile-app', sub: 'u123', remote_addr: '203.0.113.9', rate_limited: false, degraded: false, error: null });
+  t.ok(ev.gateway.latency_ns >= 0);
+  t.notOk(JSON.stringify(ev).includes(SECRET_TOKEN), 'the raw token never appears');
+});
+
+t.test('authorization is erased even when the config forgets it', async (t) => {
+  const build = createAuditEventBuilder({ mask_headers: [] });
+  const ev = build(makeCtx(), 'x');
+  t.notOk(JSON.stringify(ev).includes(SECRET_TOKEN));
+  t.same(ev.erased, ['/input/request/headers/authorization']);
+});
+
+t.test('pointer rules: remove → erased, upsert → masked; the context is untouched', async (t) => {
+  const build = createAuditEventBuilder({
+    mask_headers: ['authorization'],
+    mask: ['/input/token/claims/email', { path: '/input/request/headers/x-device', value: '***' }, '/input/nope/deeper', '/result/labels'],
+  });
+  const ctx = makeCtx();
+  const ev = build(ctx, 'x');
+  const input = ev.input as { token: { claims: Record<string, unknown> }; request: { headers: Record<string, string> } };
+  t.notOk('email' in input.token.claims);
+  t.equal(input.request.headers['x-device'], '***');
+  t.same(ev.erased, ['/input/request/headers/authorization', '/input/token/claims/email', '/result/labels']);
+  t.same(ev.masked, ['/input/request/headers/x-device']);
+  t.equal(ctx.auth!.token.claims.email, 'u@example.com', 'shared token object not modified');
+  t.same(ctx.decision!.raw, { allow: true, labels: { product: 'car' } }, 'shared decision not modified');
+});
+
+t.test('error, denied and unauthenticated requests', async (t) => {
+  const build = createAuditEventBuilder({});
+  const ctx = makeCtx({ auth: null, decision: null, error: new GatewayError('GW_ERR_TOKEN_MISSING'), status: 401 });
+  const ev = build(ctx, 'x');
+  t.equal(ev.gateway.error, 'GW_ERR_TOKEN_MISSING');
+  t.equal(ev.gateway.status, 401);
+  t.equal(ev.gateway.sub, null);
+  t.equal((ev.input as { token: unknown }).token, null);
+  t.notOk('result' in ev);
+  t.same(ev.bundles, {});
+  const limited = build(makeCtx({ rateLimited: true, degraded: true, status: 429, error: new GatewayError('GW_ERR_RATE_LIMITED') }), 'y');
+  t.match(limited.gateway, { rate_limited: true, degraded: true, status: 429, error: 'GW_ERR_RATE_LIMITED' });
+});
+
+t.test('helpers', async (t) => {
+  t.same(parseQuery(''), {});
+  t.same(parseQuery('a&b=&c=%ZZ&d=1+2'), { a: [''], b: [''], c: ['%ZZ'], d: ['1 2'] });
+  t.equal(rfc3339Nano(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02T03:04:05.678000000Z');
+  t.throws(() => createMasker(['no-slash']), TypeError);
+  t.throws(() => createMasker(['/other/x']), TypeError);
+});

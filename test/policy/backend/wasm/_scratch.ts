@@ -1,0 +1,10 @@
+import { compileWasm } from '/work/main/src/policy/backend/wasm/compile.ts';
+import opa from '@open-policy-agent/opa-wasm';
+import { readFileSync } from 'node:fs';
+const cases = JSON.parse(readFileSync('/work/shared/conformance/plans/v1/aggregates/test-aggregates-0001.plans.json','utf8'));
+const t0=performance.now();
+const wasm = await compileWasm(cases[0].plan);
+console.log('compiled', wasm.length, performance.now()-t0);
+const p = await opa.loadPolicy(wasm);
+p.setData({a:[1,2,3,4]});
+console.log(JSON.stringify(p.evaluate(undefined, 'eval')));
