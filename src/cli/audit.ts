@@ -65,11 +65,14 @@ export async function tailEvents(opts: TailOptions, write: (line: string) => voi
   };
 
   let qe: QueueEvents | null = null;
+  let qeConn: ReturnType<typeof createRedisClient> | null = null;
   try {
     await queue.waitUntilReady();
     if (opts.follow) {
       // Subscribe before listing, so a batch added in between is seen (dedup by job id).
-      qe = new QueueEvents(opts.queue, { connection: createRedisClient(opts.redis, { role: 'blocking', connectionName: 'regate-audit-tail-events' }), prefix, autorun: true });
+      qeConn = createRedisClient(opts.redis, { role: 'blocking', connectionName: 'regate-audit-tail-events' });
+      qeConn.on('error', () => undefined);
+      qe = new QueueEvents(opts.queue, { connection: qeConn, prefix, autorun: true });
       qe.on('error', () => undefined);
       const pending: Promise<void>[] = [];
       qe.on('added', ({ jobId }) => {
@@ -107,9 +110,11 @@ export async function tailEvents(opts: TailOptions, write: (line: string) => voi
     warn(`regate audit tail: ${(err as Error).message}`);
     return 1;
   } finally {
+    // A blocked XREAD does not end on close(); disconnecting the clients does.
+    qeConn?.disconnect();
+    conn.disconnect();
     await qe?.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
-    conn.disconnect();
   }
 }
 

@@ -35,6 +35,12 @@ async function loadProvider(): Promise<OidcProviderModule['default']> {
 export interface TokenServerOptions {
   /** default 0 (ephemeral) */
   port?: number;
+  /** listen address (default 127.0.0.1; a container demo may need 0.0.0.0) */
+  host?: string;
+  /** public base URL, when clients reach the server under another name (default http://127.0.0.1:port) */
+  issuer?: string;
+  /** fixed client secrets (default: random per start), e.g. from the demo's environment */
+  secrets?: { app?: string; gateway?: string; gatewayPost?: string };
   /** private JWKs (with `kid` and `alg`) to sign with; default: fresh RS256 and ES256 keys */
   keys?: JWK[];
   /** lifetime of access tokens in seconds (default 300) */
@@ -181,14 +187,14 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
   if (!keys.every((k) => typeof k.kid === 'string' && typeof k.alg === 'string' && typeof k.d === 'string')) {
     throw new TypeError('keys must be private JWKs with kid and alg');
   }
-  const { publicKey: _unused, privateKey: gwPrivate } = await generateKeyPair('ES256', { extractable: true });
+  const { privateKey: gwPrivate } = await generateKeyPair('ES256', { extractable: true });
   const gwPrivateJwk: JWK = { ...(await exportJWK(gwPrivate)), alg: 'ES256', kid: 'gateway-1' };
   const { d: _d, ...gwPublicJwk } = gwPrivateJwk;
 
   const clients = {
-    app: { client_id: 'demo-app', client_secret: secret() },
-    gateway: { client_id: 'regate', client_secret: secret() },
-    gatewayPost: { client_id: 'regate-post', client_secret: secret() },
+    app: { client_id: 'demo-app', client_secret: opts.secrets?.app ?? secret() },
+    gateway: { client_id: 'regate', client_secret: opts.secrets?.gateway ?? secret() },
+    gatewayPost: { client_id: 'regate-post', client_secret: opts.secrets?.gatewayPost ?? secret() },
     gatewayJwt: { client_id: 'regate-jwt', private_key: gwPrivateJwk },
   };
   const Adapter = createMemoryAdapterClass();
@@ -206,9 +212,10 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     else res.writeHead(503).end();
   });
   server.keepAliveTimeout = 5000;
-  await listen(server, opts.port ?? 0);
+  const host = opts.host ?? '127.0.0.1';
+  await listen(server, opts.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = (opts.issuer ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
   const Provider = await loadProvider();
 
   function buildProvider(): OidcProvider {
@@ -322,7 +329,7 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     },
     async restart() {
       if (listening) return;
-      await listen(server, port);
+      await listen(server, port, host);
       listening = true;
     },
   };
@@ -334,12 +341,33 @@ function basic(c: DemoClient): string {
   return 'Basic ' + Buffer.from(`${enc(c.client_id)}:${enc(c.client_secret)}`).toString('base64');
 }
 
-function listen(server: Server, port: number): Promise<void> {
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
+}
+
+/**
+ * The `tokens` section of regate.yaml that points a gateway at this token server (JWT routes via
+ * its JWKS, opaque tokens via introspection as `clients.gateway`).
+ *
+ * @example
+ * const yaml = stringify({ tokens: tokensConfigFor(ts), routes: [...] });
+ */
+export function tokensConfigFor(ts: TokenServer): Record<string, unknown> {
+  return {
+    jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, algorithms: ['RS256', 'ES256'], typ: 'at+jwt' },
+    introspection: {
+      endpoint: ts.introspectionEndpoint,
+      client_id: ts.clients.gateway.client_id,
+      client_secret: ts.clients.gateway.client_secret,
+      auth_method: 'client_secret_basic',
+      issuer: ts.issuer,
+      audience: ts.audience,
+    },
+  };
 }

@@ -40,7 +40,7 @@ export interface PolicyBundleOptions {
   dir?: string;
   /** modules in addition to (or instead of) `dir` */
   modules?: ModuleSource[];
-  /** base document merged over the data files of `dir` */
+  /** base document merged over the data files of `dir` (its leaves win) */
   data?: Value;
   /** a ready plan (e.g. `opa build -t plan` output) instead of compiling modules */
   plan?: Policy;
@@ -133,17 +133,20 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean 
   return { modules, data };
 }
 
-/** Deep merge of two data documents; two different leaves at one path are a REGO_ERR_DATA_CONFLICT. */
-export function mergeData(a: Value, b: Value, where = 'data'): Value {
+/**
+ * Deep merge of two data documents. Two different leaves at one path are a
+ * REGO_ERR_DATA_CONFLICT, unless `override` (then `b` wins, as for data passed over a dir's files).
+ */
+export function mergeData(a: Value, b: Value, where = 'data', override = false): Value {
   if (!isObject(a) || !isObject(b)) {
-    if (stringifyJson(a) === stringifyJson(b)) return a;
+    if (override || stringifyJson(a) === stringifyJson(b)) return override ? b : a;
     throw new RegoError('REGO_ERR_DATA_CONFLICT', `${where}: data conflicts with a value already at the same path`);
   }
   const out = new Map<string, [Value, Value]>();
   for (const [k, v] of objectEntries(a)) out.set(stringifyJson(k), [k, v]);
   for (const [k, v] of objectEntries(b)) {
     const prev = objectGet(a, k);
-    out.set(stringifyJson(k), [k, prev === undefined ? v : mergeData(prev, v, where)]);
+    out.set(stringifyJson(k), [k, prev === undefined ? v : mergeData(prev, v, where, override)]);
   }
   return makeObject(out.values());
 }
@@ -167,7 +170,7 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
     data = d.data;
   }
   if (opts.modules) modules.push(...opts.modules);
-  if (opts.data !== undefined) data = mergeData(data, opts.data);
+  if (opts.data !== undefined) data = mergeData(data, opts.data, 'data', true);
   let plan = opts.plan;
   if (!plan) {
     if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules or plan');

@@ -57,7 +57,7 @@ t.test('policy test on the shipped example policies passes', async (t) => {
 
 t.test('policy eval prints opa eval -f json style results', async (t) => {
   const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }) });
-  const input = join(t.testdir(), 'input.json');
+  const input = join(dir, 'input.json');
   writeFileSync(input, JSON.stringify({ user: 'alice' }));
 
   const single = regate(['policy', 'eval', '-d', dir, '-i', input, 'data.authz.greeting']);
@@ -75,7 +75,7 @@ t.test('policy eval prints opa eval -f json style results', async (t) => {
 
 t.test('policy build -t plan writes an ir.Policy the JS back end runs', async (t) => {
   const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }) });
-  const out = join(t.testdir(), 'plan.json');
+  const out = join(dir, 'plan.json');
   const r = regate(['policy', 'build', dir, '-e', 'authz/allow', '-t', 'plan', '-o', out]);
   t.equal(r.code, 0, r.stderr);
   const plan = JSON.parse(readFileSync(out, 'utf8')) as Policy;
@@ -84,7 +84,7 @@ t.test('policy build -t plan writes an ir.Policy the JS back end runs', async (t
   t.same(ev.evaluate('authz/allow', { user: 'alice' }), [{ result: true }]);
   t.same(ev.evaluate('authz/allow', { user: 'bob' }), [{ result: false }]);
 
-  const js = join(t.testdir(), 'policy.mjs');
+  const js = join(dir, 'policy.mjs');
   t.equal(regate(['policy', 'build', dir, '-e', 'data.authz.allow', '-t', 'js', '-o', js]).code, 0);
   const mod = (await import(js)) as { plan: Policy; entrypoints: string[] };
   t.same(mod.entrypoints, ['authz/allow']);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { Agent, request } from 'undici';
 import { startUpstream } from './helpers.js';
+import { loadUws, type us_listen_socket } from '../../src/gateway/server/uws-loader.js';
 
 const CLI = new URL('./fixtures/run-cli.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'regate-cli-'));
@@ -177,7 +178,22 @@ t.test('SIGTERM lets an in-flight request finish before exit', async (t) => {
   t.equal(await exited(child), 0);
 });
 
-t.test('listen.workers: 2 runs two uWS apps on one port (SO_REUSEPORT); metrics are merged', async (t) => {
+/** Can two uWS apps listen on one port with this build (SO_REUSEPORT)? Probed, not assumed. */
+async function uwsSharesPorts(): Promise<boolean> {
+  const { uws } = loadUws();
+  const listen = (app: ReturnType<typeof uws.App>, port: number) =>
+    new Promise<us_listen_socket | false>((r) => app.listen('127.0.0.1', port, (ls) => r(ls)));
+  const a = uws.App();
+  const b = uws.App();
+  const la = await listen(a, 0);
+  if (!la) return false;
+  const lb = await listen(b, uws.us_socket_local_port(la));
+  uws.us_listen_socket_close(la);
+  if (lb) uws.us_listen_socket_close(lb);
+  return lb !== false;
+}
+
+t.test('listen.workers: 2 — one port shared by two uWS threads, or refused with a clear error when the build cannot', async (t) => {
   const up = await startUpstream((_req, res) => res.end('w'));
   const f = writeConfig(
     'workers.yaml',
@@ -188,6 +204,14 @@ t.test('listen.workers: 2 runs two uWS apps on one port (SO_REUSEPORT); metrics 
     child.kill('SIGKILL');
     await up.close();
   });
+  if (!(await uwsSharesPorts())) {
+    // trufflesuite v20.30: no SO_REUSEPORT, so a second thread cannot join the port.
+    let err = '';
+    child.stderr?.on('data', (d) => (err += d));
+    t.equal(await exited(child), 1);
+    t.match(err, /workers\.yaml:1: listen\.workers: 2 workers cannot share port/);
+    return;
+  }
   const { port, admin_port } = await ready(child);
   // fresh connections so the kernel spreads them over both listeners
   for (let i = 0; i < 40; i++) {

@@ -126,3 +126,65 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
   } as RedisServer;
 }
+
+export interface RedisCluster {
+  ports: number[];
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,…` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function portPair(): Promise<number> {
+  // A cluster node also listens on port+10000 (the cluster bus): both must be free.
+  for (let i = 0; i < 50; i++) {
+    const p = await freePort();
+    if (p + 10000 > 65535) continue;
+    const busFree = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(p + 10000, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (busFree) return p;
+  }
+  throw new Error('no free port pair for a cluster node');
+}
+
+/** A 3-master Redis Cluster on 127.0.0.1 (no replicas), ready when every slot is served. */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'regate-rcluster-'));
+  const procs: ChildProcess[] = [];
+  const ports: number[] = [];
+  const run = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const c = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('error', reject);
+      c.on('close', () => resolve(out));
+    });
+  const stop = async () => {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const port = await portPair();
+      const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      procs.push(p);
+      await waitForPort(port, p);
+      ports.push(port);
+    }
+    const out = await run(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    if (!out.includes('All 16384 slots covered')) throw new Error(`cluster create failed: ${out}`);
+    for (let i = 0; i < 200; i++) {
+      const states = await Promise.all(ports.map((p) => run(['-p', String(p), 'cluster', 'info'])));
+      if (states.every((s) => s.includes('cluster_state:ok'))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ports, url: 'redis+cluster://' + ports.map((p) => `127.0.0.1:${p}`).join(','), stop };
+}

@@ -47,8 +47,8 @@ export function resolveTokensConfig(raw: unknown): Readonly<TokensConfig> {
   }
   const intro = cfg.introspection;
   if (intro) {
-    if (intro.auth_method === 'private_key_jwt' && !intro.private_key) {
-      throw new TypeError('tokens.introspection.private_key: required for auth_method private_key_jwt');
+    if (intro.auth_method === 'private_key_jwt' && (!intro.private_key || typeof intro.private_key.d !== 'string')) {
+      throw new TypeError('tokens.introspection.private_key: a private JWK is required for auth_method private_key_jwt');
     }
     if (intro.auth_method !== 'private_key_jwt' && !intro.client_secret) {
       throw new TypeError(`tokens.introspection.client_secret: required for auth_method ${intro.auth_method}`);

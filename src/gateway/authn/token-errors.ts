@@ -33,8 +33,3 @@ export function createTokenError(code: TokenRejectionCode, realm: string, cause?
   }
   return new GatewayError(code, { headers, cause });
 }
-
-/** True when `err` is a rejection that says the token itself is bad (cacheable, never an outage). */
-export function isTokenFault(err: unknown): err is GatewayError {
-  return err instanceof GatewayError && err.status !== 503 && err.code.startsWith('GW_ERR_TOKEN_');
-}

@@ -73,6 +73,9 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('the document must be a mapping', '(root)', 1, file);
   substituteTree(raw, [], env, (msg, path) => new ConfigError(msg, formatKeyPath(path), locate(path), file));
 
+  // Which sections the file itself declares (before defaults fill the rest): optional stages
+  // such as events and rate limits only start when their section was written down.
+  const sections = Object.keys(raw);
   const validate = getValidator();
   if (!validate(raw)) {
     const err = pickError(validate.errors ?? []);
@@ -83,7 +86,7 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   crossCheck(cfg, (msg, path) => new ConfigError(msg, formatKeyPath(path), locate(path), file));
 
   const absFile = resolve(file);
-  const config = deepFreeze({ ...cfg, source: { file: absFile, dir: dirname(absFile) } }) as GatewayConfig;
+  const config = deepFreeze({ ...cfg, source: { file: absFile, dir: dirname(absFile), sections } }) as GatewayConfig;
   locators.set(config, locate);
   return config;
 }
@@ -92,7 +95,8 @@ let validator: ReturnType<InstanceType<typeof Ajv>['compile']> | undefined;
 function getValidator() {
   // useDefaults fills `default`s in place: the schema is the one home of every default.
   // strict: false because the stage fragments may use annotations we do not know.
-  validator ??= new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(configSchema);
+  // coerceTypes: `${PORT}` substitutes a string; "8080" where an integer belongs is meant as one.
+  validator ??= new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }).compile(configSchema);
   return validator;
 }
 

@@ -59,5 +59,5 @@ export interface GatewayConfig {
   readonly ratelimit?: Readonly<Record<string, unknown>>;
   readonly routes: readonly RouteConfig[];
   /** where the config came from (for messages), and its directory (relative paths resolve from it) */
-  readonly source: { readonly file: string; readonly dir: string };
+  readonly source: { readonly file: string; readonly dir: string; readonly sections: readonly string[] };
 }

@@ -74,6 +74,8 @@ interface Buffer {
   queue: string;
   events: unknown[];
   timer: NodeJS.Timeout | null;
+  /** the `emitted` counter child for this queue, bound once (label hashing per event is not free) */
+  emitted: { inc(): void };
 }
 
 export function createEventEmitter(
@@ -85,7 +87,7 @@ export function createEventEmitter(
   const log = deps.logger.child({ component: 'events' });
   const batchSize = ev.batch_size ?? 500;
   const flushMs = ev.flush_ms ?? 20;
-  const maxInflight = ev.max_inflight ?? 16;
+  const maxInflight = ev.max_inflight ?? 32;
   const commandTimeout = cfg.redis.command_timeout_ms ?? 1000;
   const queueNames: Record<Kind, string> = { audit: ev.queues?.audit ?? 'audit', ratelimit: ev.queues?.ratelimit ?? 'ratelimit' };
   const prefix = queuePrefix(cfg.redis.url, cfg.redis.prefix);
@@ -215,8 +217,8 @@ export function createEventEmitter(
   }
 
   const buffers: Record<Kind, Buffer> = {
-    audit: { kind: 'audit', queue: queueNames.audit, events: [], timer: null },
-    ratelimit: { kind: 'ratelimit', queue: queueNames.ratelimit, events: [], timer: null },
+    audit: { kind: 'audit', queue: queueNames.audit, events: [], timer: null, emitted: m.emitted.labels(queueNames.audit) },
+    ratelimit: { kind: 'ratelimit', queue: queueNames.ratelimit, events: [], timer: null, emitted: m.emitted.labels(queueNames.ratelimit) },
   };
 
   function seal(buf: Buffer): void {
@@ -233,7 +235,7 @@ export function createEventEmitter(
   function push(buf: Buffer, e: unknown): void {
     buf.events.push(e);
     counts.emitted++;
-    m.emitted.inc({ queue: buf.queue });
+    buf.emitted.inc();
     if (buf.events.length >= batchSize) seal(buf);
     else if (buf.timer === null) {
       buf.timer = setTimeout(() => seal(buf), flushMs);

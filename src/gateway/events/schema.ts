@@ -64,7 +64,7 @@ export const eventsSchema = {
     /** Events held in memory (sealed batches awaiting Redis included) before overflow goes to the spool. */
     max_buffered: { type: 'integer', minimum: 1, default: 20000 },
     /** Batches sent concurrently; more go to the spool rather than piling up on a slow Redis. */
-    max_inflight: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
+    max_inflight: { type: 'integer', minimum: 1, maximum: 1024, default: 32 },
     /** How often a non-empty spool is retried while Redis is away. */
     replay_interval_ms: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
     job_attempts: { type: 'integer', minimum: 1, maximum: 100, default: 5 },

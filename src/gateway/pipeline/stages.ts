@@ -67,7 +67,8 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     createEventEmitter(cfg: unknown, deps: StageDeps): { emitAudit(ctx: RequestContext): string; emitRateLimit(e: unknown): string; close(): Promise<void> };
   };
   let emitter: ReturnType<Events['createEventEmitter']> | null = null;
-  if (config.redis !== undefined && config.events !== undefined) {
+  const declared = new Set(config.source.sections);
+  if ((declared.has('events') || declared.has('redis')) && config.events?.['enabled'] !== false) {
     const mod = await importStage<Events>('events');
     if (!mod) throw fail('event publishing is not available in this build', ['events']);
     emitter = mod.createEventEmitter({ redis: config.redis, events: config.events }, deps);
@@ -75,7 +76,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     closers.push(() => e.close());
   }
 
-  if (config.ratelimit !== undefined) {
+  if (declared.has('ratelimit') && config.ratelimit !== undefined) {
     type Rl = { createRateLimitStage(cfg: unknown, deps: StageDeps & { emitter: unknown }): Stage & { close(): Promise<void> } };
     const mod = await importStage<Rl>('ratelimit');
     if (!mod) throw fail('rate limiting is not available in this build', ['ratelimit']);

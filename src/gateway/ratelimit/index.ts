@@ -97,6 +97,15 @@ export function createRateLimitStage(
     checks: new Counter({ name: 'regate_ratelimit_checks_total', help: 'Rate-limit checks by result and source', labelNames: ['result', 'source'], registers: [deps.registry] }),
     redis: new Counter({ name: 'regate_ratelimit_redis_calls_total', help: 'Redis round trips of the rate limiter', labelNames: ['kind'], registers: [deps.registry] }),
   };
+  // Label children bound once: `inc({labels})` hashes the label object on every call.
+  const checkCounters = new Map<string, { inc(): void }>();
+  const countCheck = (result: 'allowed' | 'denied', source: string): void => {
+    const k = result + source;
+    let c = checkCounters.get(k);
+    if (!c) checkCounters.set(k, (c = m.checks.labels(result, source)));
+    c.inc();
+  };
+  const redisCheckCounter = m.redis.labels('check');
   const st: Omit<RateLimitStats, 'redis'> = { checks: 0, redisCalls: 0, refunds: 0, leaseHits: 0, fallbacks: 0, denied: 0 };
 
   const sweepTimer = setInterval(() => {
@@ -141,11 +150,11 @@ export function createRateLimitStage(
     if (!denied.includes(true)) {
       ctx.responseHeaders['ratelimit-policy'] = h['ratelimit-policy'];
       ctx.responseHeaders['ratelimit'] = h.ratelimit;
-      m.checks.inc({ result: 'allowed', source });
+      countCheck('allowed', source);
       return;
     }
     st.denied++;
-    m.checks.inc({ result: 'denied', source });
+    countCheck('denied', source);
     ctx.rateLimited = true;
     const decisionId = decisionIdOf(ctx);
     for (let i = 0; i < buckets.length; i++) {
@@ -163,7 +172,7 @@ export function createRateLimitStage(
     st.fallbacks++;
     ctx.degraded = true;
     if (mode === 'open') {
-      m.checks.inc({ result: 'allowed', source: 'open' });
+      countCheck('allowed', 'open');
       return;
     }
     if (mode === 'closed') throw new GatewayError('GW_ERR_RATE_LIMIT_UNAVAILABLE', { cause: reason });
@@ -243,7 +252,7 @@ export function createRateLimitStage(
         reqs.push({ key: prefix + ids[i]!, limit: b.limit, window_s: b.window_s, want });
       }
       st.redisCalls++;
-      m.redis.inc({ kind: 'check' });
+      redisCheckCounter.inc();
       return gcra(reqs).then(
         (r) => onRedis(ctx, buckets, ids, asked, reqs, r, now),
         (err: unknown) => fallback(ctx, buckets, err),

@@ -3,9 +3,11 @@
  * threads each running its own uWS app on the same port), the admin listener, and graceful
  * drain. What `regate start` and `regate demo` call.
  *
- * Port sharing: uSockets binds with SO_REUSEPORT on Linux (LIBUS_LISTEN_DEFAULT), so N worker
- * threads listening on one port each get their own accept queue and the kernel spreads
- * connections. With `port: 0` the first worker picks the port and the others join it.
+ * Port sharing: N worker threads listen on one port, which needs the uWS build to bind with
+ * SO_REUSEPORT (then the kernel spreads connections over the threads' accept queues). Checked on
+ * the trufflesuite v20.30 build: it does NOT — a second listen on the port fails — so with that
+ * build `workers` > 1 is refused at start-up with a ConfigError on `listen.workers` (rather than
+ * silently running one worker). With `port: 0` the first worker picks the port, the others join it.
  * Metrics: every worker has its own prom-client registry; /metrics merges them on request
  * (AggregatorRegistry.aggregate), so counters and histograms are totals across workers.
  */
@@ -18,6 +20,8 @@ import { buildStages } from '../pipeline/stages.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import { createGateway, type GatewayStatus } from './gateway.js';
 import { loadUws } from './uws-loader.js';
+import { ConfigError } from '../errors.js';
+import { lineOfKey } from '../config/load.js';
 
 export interface RunningRegate {
   port: number;
@@ -102,7 +106,11 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
       w.postMessage({ ...msg, id });
     });
   const spawn = (index: number) => {
-    const w = new Worker(entry, { workerData: { config, index } });
+    // From source (tests, `tsx`), a worker does not inherit the parent's TypeScript loader on
+    // Node 20, so it registers tsx itself before importing the entry. Built code runs the .js.
+    const w = entry.pathname.endsWith('.ts')
+      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { config, index } })
+      : new Worker(entry, { workerData: { config, index } });
     w.on('message', (r: Reply) => pending.get(r.id)?.(r));
     w.on('error', (err) => logger.error({ worker: index, err }, 'gateway worker failed'));
     workers.push(w);
@@ -110,7 +118,20 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   };
   // The first worker settles the port (it may be 0 = ephemeral); the others join it.
   const port = (await ask(spawn(0), { type: 'listen', port: config.listen.port })) as number;
-  await Promise.all(Array.from({ length: n - 1 }, (_, i) => ask(spawn(i + 1), { type: 'listen', port })));
+  const joins = await Promise.allSettled(Array.from({ length: n - 1 }, (_, i) => ask(spawn(i + 1), { type: 'listen', port })));
+  if (joins.some((j) => j.status === 'rejected')) {
+    // uWS threads may only exit after their app is closed (else Node aborts on open handles).
+    await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, 5000)));
+    await Promise.all(workers.map((w) => w.terminate()));
+    const { build } = loadUws();
+    throw new ConfigError(
+      `${n} workers cannot share port ${port}: the loaded uWS build (${build.package}@${build.version}) does not listen with SO_REUSEPORT. ` +
+        'Use workers: 1 and run one regate process per core on its own port behind a load balancer, or a build that shares ports',
+      'listen.workers',
+      lineOfKey(config, ['listen', 'workers']),
+      config.source.file,
+    );
+  }
   logger.info({ port, workers: n }, 'gateway workers listening');
   const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
   return {

@@ -5,7 +5,7 @@
  * Parsing and schema validation follow gqlparser (lib/ext/graphql-parser.ts, graphql-schema.ts);
  * executable-document validation uses graphql-js's `validate`, whose rules gqlparser ported.
  */
-import { buildASTSchema, parse as gqlJsParse, validate as gqlJsValidate, type DocumentNode } from 'graphql';
+import { buildASTSchema, parse as gqlJsParse, validate as gqlJsValidate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { BuiltinError, BuiltinTypeError } from '../errors.js';
 import { isObject, toJs, typeName as regoTypeName, type PlainObject, type Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
@@ -86,10 +86,46 @@ function convertSchema(name: string, doc: GqlNode): ValidatedSchema {
   }
 }
 
+// graphql-js schemas by their SDL text: building one costs milliseconds and policies validate
+// every request against the same schema. Bounded so varying schemas cannot grow memory.
+const SCHEMA_CACHE_MAX = 32;
+const jsSchemaCache = new Map<string, GraphQLSchema>();
+
+const jsSchemaBySchema = new WeakMap<ValidatedSchema, GraphQLSchema>();
+
+function jsSchema(name: string, schema: ValidatedSchema): GraphQLSchema {
+  const known = jsSchemaBySchema.get(schema);
+  if (known) return known;
+  const sdl = printSchemaSdl(schema);
+  let js = jsSchemaCache.get(sdl);
+  if (js) {
+    jsSchemaBySchema.set(schema, js);
+    return js;
+  }
+  try {
+    js = buildASTSchema(gqlJsParse(sdl), { assumeValid: true, assumeValidSDL: true });
+  } catch (e) {
+    throw new BuiltinError(name, `Error in gqlparser SchemaDocument to Schema conversion: ${(e as Error).message}`);
+  }
+  if (jsSchemaCache.size >= SCHEMA_CACHE_MAX) jsSchemaCache.delete(jsSchemaCache.keys().next().value as string);
+  jsSchemaCache.set(sdl, js);
+  jsSchemaBySchema.set(schema, js);
+  return js;
+}
+
 /** Validates an executable document against a validated schema; throws BuiltinError on the first violation. */
 function validateQuery(name: string, schema: ValidatedSchema, q: Doc): void {
   // An empty document has nothing to validate (graphql-js cannot even parse it).
   if (arr(q.ast.Operations).length === 0 && arr(q.ast.Fragments).length === 0) return;
+  // gqlparser's KnownRootType rule; graphql-js leaves operations on a missing root unchecked.
+  for (const op of arr(q.ast.Operations)) {
+    const kind = typeof op.Operation === 'string' && op.Operation !== '' ? op.Operation : 'query';
+    if (schema[kind as 'query' | 'mutation' | 'subscription'] === undefined) {
+      const pos = op.Position as { line?: number; col?: number } | null | undefined;
+      const at = pos && typeof pos.line === 'number' ? ` in GraphQL string at location ${pos.line}:${pos.col ?? 1}` : '';
+      throw new BuiltinError(name, `Schema does not support operation type "${kind}"${at}`);
+    }
+  }
   let doc: DocumentNode;
   try {
     doc = gqlJsParse(q.text ?? printQueryDocument(q.ast), { noLocation: false });
@@ -101,12 +137,7 @@ function validateQuery(name: string, schema: ValidatedSchema, q: Doc): void {
       throw new BuiltinError(name, `invalid query: ${(e as Error).message}`);
     }
   }
-  let js;
-  try {
-    js = buildASTSchema(gqlJsParse(printSchemaSdl(schema)), { assumeValid: true, assumeValidSDL: true });
-  } catch (e) {
-    throw new BuiltinError(name, `Error in gqlparser SchemaDocument to Schema conversion: ${(e as Error).message}`);
-  }
+  const js = jsSchema(name, schema);
   const errors = gqlJsValidate(js, doc);
   const first = errors[0];
   if (first) {
@@ -116,11 +147,35 @@ function validateQuery(name: string, schema: ValidatedSchema, q: Doc): void {
   }
 }
 
+// Parsed + validated schemas by source text (same reasoning as jsSchemaCache). The cached
+// documents are never mutated: validation copies what it extends.
+const parsedSchemaCache = new Map<string, { doc: GqlNode; schema: ValidatedSchema }>();
+
+function schemaOf(name: string, v: Value, typeErr: boolean): { doc: GqlNode; schema: ValidatedSchema } {
+  if (typeof v === 'string') {
+    const hit = parsedSchemaCache.get(v);
+    if (hit) return hit;
+  }
+  const doc = schemaDoc(name, v, typeErr);
+  const entry = { doc, schema: convertSchema(name, doc) };
+  if (typeof v === 'string') {
+    if (parsedSchemaCache.size >= SCHEMA_CACHE_MAX) parsedSchemaCache.delete(parsedSchemaCache.keys().next().value as string);
+    parsedSchemaCache.set(v, entry);
+  }
+  return entry;
+}
+
+/** Parses and validates both documents; the pruned ASTs only when the caller returns them. */
 function parseBoth(name: string, args: readonly Value[], typeErr: boolean): [Value, Value] {
   const q = queryDoc(name, args[0] as Value, typeErr);
-  const s = schemaDoc(name, args[1] as Value, typeErr);
-  validateQuery(name, convertSchema(name, s), q);
-  return [prune(q.ast), prune(s)];
+  const { doc, schema } = schemaOf(name, args[1] as Value, typeErr);
+  validateQuery(name, schema, q);
+  return [prune(q.ast), prune(doc)];
+}
+
+function checkBoth(name: string, args: readonly Value[]): void {
+  const q = queryDoc(name, args[0] as Value, false);
+  validateQuery(name, schemaOf(name, args[1] as Value, false).schema, q);
 }
 
 /** Runs `f`, mapping any builtin failure to `fallback` (the *_is_valid / parse_and_verify contract). */
@@ -178,14 +233,14 @@ export const graphqlBuiltins: BuiltinDef[] = [
   {
     name: 'graphql.is_valid',
     arity: 2,
-    impl: (args) => orElse(() => (parseBoth('graphql.is_valid', args, false), true), false),
+    impl: (args) => orElse(() => (checkBoth('graphql.is_valid', args), true), false),
   },
   {
     name: 'graphql.schema_is_valid',
     arity: 1,
     impl: ([s]) =>
       orElse(() => {
-        convertSchema('graphql.schema_is_valid', schemaDoc('graphql.schema_is_valid', s as Value, false));
+        schemaOf('graphql.schema_is_valid', s as Value, false);
         return true;
       }, false),
   },

@@ -4,16 +4,16 @@
  */
 import type { BuiltinDef } from './registry.js';
 import { BuiltinError } from '../errors.js';
-import { fromJs, parseJson, type Value } from '../value/index.js';
-import { argArray, argObject, operandTypeError } from './lib/core/args.js';
+import { fromJs, isObject, parseJson, type Value } from '../value/index.js';
+import { argArray, argObject } from './lib/core/args.js';
 import { filterByTree, pathsOperand, pathsToTree, removeByTree } from './lib/core/json-paths.js';
 import { applyJsonPatch } from './lib/core/json-patch.js';
 import { SchemaError, compileSchema, validateDocument } from './lib/core/json-schema.js';
 
-/** A schema or document given as a value or as JSON text. */
+/** A schema or document given as an object or as JSON text (OPA astValueToJSONSchemaLoader). */
 function jsonOperand(name: string, v: Value, pos: number): Value {
   if (typeof v !== 'string') {
-    if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint') throw operandTypeError(name, pos, v, 'string', 'object');
+    if (!isObject(v)) throw new BuiltinError(name, `operand ${pos}: wrong type, expected string or object`);
     return v;
   }
   try {

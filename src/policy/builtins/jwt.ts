@@ -5,12 +5,12 @@
  *
  * Everything is synchronous on node:crypto (see lib/ext/jose-keys.ts).
  */
-import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { BuiltinError, BuiltinTypeError } from '../errors.js';
 import { isObject, objectEntries, objectGet, parseJson, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../value/index.js';
 import type { BuiltinContext, BuiltinDef } from './registry.js';
 import { goJsonMarshal } from './lib/ext/go-json.js';
-import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyJws, type VerificationKey } from './lib/ext/jose-keys.js';
+import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './lib/ext/jose-keys.js';
 
 type Obj = PlainObject | RObject;
 
@@ -142,7 +142,7 @@ function verifyHmacBuiltin(alg: string): BuiltinDef {
       const s = str(name, secret as Value, 2);
       const t = splitToken(name, jwt as Value);
       const sig = decodeSignature(name, t);
-      return verifyJws(createSecretKey(Buffer.from(s, 'utf8')), alg, Buffer.from(`${t.header}.${t.payload}`), sig);
+      return verifyHmac(Buffer.from(s, 'utf8'), alg, Buffer.from(`${t.header}.${t.payload}`), sig);
     },
   };
 }
@@ -233,7 +233,7 @@ function decodeVerify(name: string, jwt: Value, cv: Value, ctx: BuiltinContext):
     let ok: boolean;
     if (!JWS_ALGORITHMS.has(h.alg)) ok = false;
     else if (c.keys !== undefined) ok = verifyWithKeys(c.keys, h.kid, h.alg, h.alg, data, sig);
-    else ok = verifyJws(createSecretKey(Buffer.from(c.secret, 'utf8')), h.alg, data, sig);
+    else ok = h.alg.startsWith('HS') && verifyHmac(Buffer.from(c.secret, 'utf8'), h.alg, data, sig);
     if (!ok) return unverified;
     payloadText = b64(name, 'payload', token.payload).toString('utf8');
     if (h.cty.toUpperCase() === 'JWT' && depth < 32) {

@@ -8,9 +8,9 @@
  * over an adjacency object `{node: [neighbours]}`.
  */
 import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import { RSet, isObject, objectEntries, objectGet, type Value } from '../value/index.js';
-import { argObject, operandTypeError } from './lib/core/args.js';
+import { BuiltinError, BuiltinTypeError } from '../errors.js';
+import { RSet, isObject, objectEntries, objectGet, typeName, type Value } from '../value/index.js';
+import { argObject } from './lib/core/args.js';
 
 /** Upper bound on emitted pairs, so a pathological document cannot exhaust memory silently. */
 const MAX_PAIRS = 50_000_000;
@@ -58,7 +58,7 @@ function edges(graph: Value, node: Value): readonly Value[] {
 function initialNodes(name: string, v: Value): readonly Value[] {
   if (Array.isArray(v)) return v;
   if (v instanceof RSet) return v.values();
-  throw operandTypeError(name, 2, v, 'set', 'array');
+  throw new BuiltinTypeError(name, `operand 2 must be {array, set} but got ${typeName(v)}`);
 }
 
 function reachable(args: readonly Value[]): RSet {
@@ -76,27 +76,40 @@ function reachable(args: readonly Value[]): RSet {
   return out;
 }
 
-/** All maximal paths from each start node (OPA: a path ends at a leaf or before a cycle). */
+/**
+ * Paths from each start node (OPA pathBuilder): a path ends at a node without edges, before a
+ * node missing from the graph, or before a node already reached in this walk.
+ */
 function reachablePaths(args: readonly Value[]): RSet {
   const graph = argObject('graph.reachable_paths', args, 0);
   const out = new RSet();
   let budget = 1_000_000;
-  const dfs = (node: Value, path: Value[], onPath: RSet): void => {
+  const build = (root: Value, path: Value[], reached: RSet): void => {
     if (--budget < 0) throw new BuiltinError('graph.reachable_paths', 'too many paths');
-    if (objectGet(graph, node) === undefined) {
-      if (path.length > 0) out.add(path);
+    if (objectGet(graph, root) === undefined) {
+      out.add(path);
       return;
     }
-    const next = [...path, node];
-    const seen = RSet.of(onPath.values()).add(node);
-    const es = edges(graph, node).filter((m) => !seen.has(m));
+    const next = [...path, root];
+    const es = edges(graph, root);
     if (es.length === 0) {
       out.add(next);
       return;
     }
-    for (const m of es) dfs(m, next, seen);
+    // One `reached` set is shared by the whole walk below a start node's neighbour (not
+    // copied per branch), which decides where OPA's paths stop.
+    reached.add(root);
+    for (const m of es) {
+      if (reached.has(m)) out.add(next);
+      else build(m, next, reached);
+    }
   };
-  for (const n of initialNodes('graph.reachable_paths', args[1] as Value)) dfs(n, [], new RSet());
+  for (const n of initialNodes('graph.reachable_paths', args[1] as Value)) {
+    if (objectGet(graph, n) === undefined) continue;
+    const es = edges(graph, n);
+    if (es.length === 0) out.add([n]);
+    for (const m of es) build(m, [n], RSet.of([n]));
+  }
   return out;
 }
 

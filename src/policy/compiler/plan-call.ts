@@ -31,10 +31,9 @@ export function planCall(pl: Planner, call: CallTerm, s: Scope, k: (l: Local, s:
   const outerMocks = pl.mocks;
   if (mock?.kind === 'fn') {
     fn = mock.name;
-    // inside the replacement, the replaced function is the original again (OPA semantics)
-    const fns = new Map(pl.mocks.fns);
-    fns.delete(call.fn.join('.'));
-    pl.mocks = { data: pl.mocks.data, fns };
+    // inside a replacement function no function mock applies: it calls the originals (OPA
+    // semantics: a mock neither calls itself nor another mock)
+    pl.mocks = { data: pl.mocks.data, fns: new Map() };
   }
   try {
     planCallTo(pl, call, fn, s, k, args, outerMocks);

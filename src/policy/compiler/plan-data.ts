@@ -9,7 +9,7 @@ import type { Local } from '../ir/types.js';
 import type { Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { ensureGroupFunc } from './plan-rules.js';
-import { applyPath } from './plan-term.js';
+import { applyPath, evaluable, planTerm } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 import type { TreeNode } from './rule-index.js';
 
@@ -19,34 +19,45 @@ const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.leng
 const mocked = (pl: Planner, path: readonly string[]): boolean => pl.mocks.data.some((m) => isPrefix(m, path));
 
 export function planDataRef(pl: Planner, path: Term[], s: Scope, k: (l: Local, s: Scope) => void): void {
-  let node: TreeNode = pl.index.root;
-  let i = 0;
-  for (;;) {
-    if (mocked(pl, node.path)) return baseRef(pl, node.path, path, i, s, k);
-    const g = node.group;
-    if (g !== undefined && g.kind !== 'object') {
-      if (g.kind === 'function') {
-        pl.errors.push(createCompileError('REGO_ERR_TYPE', `function data.${g.path.join('.')} referenced without arguments`, path[i - 1]?.span ?? pl.span as never));
-        return;
-      }
-      const r = pl.local();
-      pl.emit('CallStmt', { func: ensureGroupFunc(pl, g), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: r });
-      return applyPath(pl, r, path, i, s, k);
+  walk(pl, pl.index.root, path, 0, s, k);
+}
+
+function walk(pl: Planner, node: TreeNode, path: Term[], i: number, s: Scope, k: (l: Local, s: Scope) => void): void {
+  if (mocked(pl, node.path)) return baseRef(pl, node.path, path, i, s, k);
+  const g = node.group;
+  // an object rule here may define keys that rules below also define: build the whole node
+  if (g?.kind === 'object') return applyPath(pl, materialize(pl, node), path, i, s, k);
+  if (g !== undefined) {
+    if (g.kind === 'function') {
+      pl.errors.push(createCompileError('REGO_ERR_TYPE', `function data.${g.path.join('.')} referenced without arguments`, path[i - 1]?.span ?? pl.span));
+      return;
     }
-    if (i === path.length) return k(materialize(pl, node), s);
-    const key = path[i]!;
-    if (key.kind === 'string') {
-      const child = node.children.get(key.value);
-      if (child === undefined) {
-        if (g !== undefined) return applyPath(pl, materialize(pl, node), path, i, s, k);
-        return baseRef(pl, node.path, path, i, s, k);
-      }
-      node = child;
-      i++;
-      continue;
-    }
-    return applyPath(pl, materialize(pl, node), path, i, s, k);
+    const r = pl.local();
+    pl.emit('CallStmt', { func: ensureGroupFunc(pl, g), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: r });
+    return applyPath(pl, r, path, i, s, k);
   }
+  if (i === path.length) return k(materialize(pl, node), s);
+  const key = path[i]!;
+  if (key.kind === 'string') {
+    const child = node.children.get(key.value);
+    if (child === undefined) return baseRef(pl, node.path, path, i, s, k);
+    return walk(pl, child, path, i + 1, s, k);
+  }
+  if (!evaluable(key, s)) return applyPath(pl, materialize(pl, node), path, i, s, k);
+  // a key known only at run time: one branch per child document plus one for base data
+  // (OPA plans CallDynamicStmt here); only the branch whose name matches can succeed
+  planTerm(pl, key, s, (kop, s2) => {
+    for (const [name, child] of node.children) {
+      pl.sub(() => {
+        pl.emit('EqualStmt', { a: kop, b: pl.str(name) });
+        walk(pl, child, path, i + 1, s2, k);
+      });
+    }
+    pl.sub(() => {
+      for (const name of node.children.keys()) pl.emit('NotEqualStmt', { a: kop, b: pl.str(name) });
+      baseRef(pl, node.path, path, i, s2, k);
+    });
+  });
 }
 
 /** The base document at `prefix` followed by the rest of the ref. */
@@ -62,6 +73,11 @@ function baseRef(pl: Planner, prefix: string[], path: Term[], i: number, s: Scop
 
 /** The whole (virtual + base) document at `node`; always defined (an object). */
 export function materialize(pl: Planner, node: TreeNode): Local {
+  let rule: Local | undefined;
+  if (node.group?.kind === 'object') {
+    rule = pl.local();
+    pl.emit('CallStmt', { func: ensureGroupFunc(pl, node.group), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: rule });
+  }
   const obj = pl.local();
   pl.emit('MakeObjectStmt', { target: obj });
   for (const [name, child] of node.children) {
@@ -78,17 +94,16 @@ export function materialize(pl: Planner, node: TreeNode): Local {
       } else val = materialize(pl, child);
       pl.emit('AssignVarStmt', { source: { type: 'local', value: val }, target: v });
     });
+    if (rule !== undefined) mergeWithRuleKey(pl, rule, name, v);
     pl.sub(() => {
       pl.emit('IsDefinedStmt', { source: v });
       pl.emit('ObjectInsertStmt', { object: obj, key: pl.str(name), value: { type: 'local', value: v } });
     });
   }
   let result = obj;
-  if (node.group?.kind === 'object') {
-    const r = pl.local();
-    pl.emit('CallStmt', { func: ensureGroupFunc(pl, node.group), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: r });
+  if (rule !== undefined) {
     const m = pl.local();
-    pl.emit('ObjectMergeStmt', { a: obj, b: r, target: m });
+    pl.emit('ObjectMergeStmt', { a: obj, b: rule, target: m });
     result = m;
   }
   // merge with the base document at this path, if it is an object
@@ -109,3 +124,47 @@ export function materialize(pl: Planner, node: TreeNode): Local {
   return out;
 }
 
+
+/**
+ * A key defined both by an object rule (`p[k] contains v`) and by a rule below it (`p.b contains
+ * "x"`): sets are unioned and objects merged, as OPA's virtual document evaluation does.
+ */
+function mergeWithRuleKey(pl: Planner, rule: Local, name: string, v: Local): void {
+  const e = pl.local();
+  pl.emit('ResetLocalStmt', { target: e });
+  pl.sub(() => pl.emit('DotStmt', { source: { type: 'local', value: rule }, key: pl.str(name), target: e }));
+  pl.sub(() => {
+    pl.emit('IsDefinedStmt', { source: v });
+    pl.emit('IsSetStmt', { source: { type: 'local', value: e } });
+    pl.emit('IsSetStmt', { source: { type: 'local', value: v } });
+    const u = pl.local();
+    pl.useBuiltin('or', 2);
+    pl.emit('CallStmt', { func: 'or', args: [{ type: 'local', value: e }, { type: 'local', value: v }], result: u });
+    pl.emit('AssignVarStmt', { source: { type: 'local', value: u }, target: v });
+  });
+  pl.sub(() => {
+    pl.emit('IsDefinedStmt', { source: v });
+    pl.emit('IsObjectStmt', { source: { type: 'local', value: e } });
+    pl.emit('IsObjectStmt', { source: { type: 'local', value: v } });
+    const u = pl.local();
+    pl.emit('ObjectMergeStmt', { a: v, b: e, target: u });
+    pl.emit('AssignVarStmt', { source: { type: 'local', value: u }, target: v });
+  });
+  // any other overlap must agree: inserting both "once" raises eval_conflict_error otherwise
+  pl.sub(() => {
+    pl.emit('IsDefinedStmt', { source: v });
+    pl.emit('IsDefinedStmt', { source: e });
+    pl.emit('NotStmt', { block: pl.block(() => {
+      pl.emit('IsSetStmt', { source: { type: 'local', value: e } });
+      pl.emit('IsSetStmt', { source: { type: 'local', value: v } });
+    }) });
+    pl.emit('NotStmt', { block: pl.block(() => {
+      pl.emit('IsObjectStmt', { source: { type: 'local', value: e } });
+      pl.emit('IsObjectStmt', { source: { type: 'local', value: v } });
+    }) });
+    const o = pl.local();
+    pl.emit('MakeObjectStmt', { target: o });
+    pl.emit('ObjectInsertOnceStmt', { object: o, key: pl.str(name), value: { type: 'local', value: e } });
+    pl.emit('ObjectInsertOnceStmt', { object: o, key: pl.str(name), value: { type: 'local', value: v } });
+  });
+}

@@ -76,7 +76,7 @@ function planGroup(pl: Planner, g: RuleGroup, ret: Local, params: Local[]) {
     blocks.push(pl.block(() => {
       pl.span = d.rule.span;
       pl.emit('IsUndefinedStmt', { source: ret });
-      planRuleBody(pl, d, [], [valueOf(d.rule.value)], [], ([v]) => pl.emit('AssignVarStmt', { source: v!, target: ret }));
+      planRuleBody(pl, d, [], [valueOf(d.rule.value)], params, ([v]) => pl.emit('AssignVarStmt', { source: v!, target: ret }));
     }));
   }
   blocks.push(pl.block(() => pl.emit('ReturnLocalStmt', { source: ret })));
@@ -93,10 +93,8 @@ function planElseChain(pl: Planner, ri: RuleInfo, ret: Local, params: Local[]): 
   branches.forEach((b, j) => {
     pl.sub(() => {
       if (j > 0) pl.emit('IsUndefinedStmt', { source: chain });
-      planRuleBody(pl, ri, b.body, [valueOf(b.value)], params, ([v]) => {
-        pl.emit('IsUndefinedStmt', { source: chain });
-        pl.emit('AssignVarStmt', { source: v!, target: chain });
-      });
+      // within one branch, different values conflict like separate definitions do
+      planRuleBody(pl, ri, b.body, [valueOf(b.value)], params, ([v]) => pl.emit('AssignVarOnceStmt', { source: v!, target: chain }));
     });
   });
   pl.emit('IsDefinedStmt', { source: chain });

@@ -29,7 +29,11 @@ export function planTerm(pl: Planner, t: Term, s: Scope, k: KOp): void {
     case 'number':
       return k({ type: 'local', value: planNumber(pl, t.text) }, s);
     case 'var': {
-      if (t.name === 'input') return k({ type: 'local', value: 0 }, s);
+      if (t.name === 'input') {
+        // input may be absent: a term using it is then undefined
+        pl.emit('IsDefinedStmt', { source: 0 });
+        return k({ type: 'local', value: 0 }, s);
+      }
       if (t.name === 'data') return planDataRef(pl, [], s, (l, s2) => k({ type: 'local', value: l }, s2));
       const l = s.get(t.name);
       if (l === undefined) {

@@ -7,8 +7,8 @@
 import { createParseError } from './parse-error.js';
 import { PUNCTUATION, type Span, type TemplatePart, type Token } from './tokens.js';
 
-const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
-const isIdentPart = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
+const isIdentStart = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
+const isIdentPart = (c: string): boolean => isIdentStart(c) || (c >= '0' && c <= '9');
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 
 export interface LexOptions {
@@ -16,6 +16,9 @@ export interface LexOptions {
   line?: number;
   col?: number;
 }
+
+const TWO_CHAR = new Set<string>(PUNCTUATION.filter((q) => q.length === 2));
+const ONE_CHAR = new Set<string>(PUNCTUATION.filter((q) => q.length === 1));
 
 export function tokenize(src: string, file: string, opts: LexOptions = {}): Token[] {
   const out: Token[] = [];
@@ -27,6 +30,12 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
   let comments: { text: string; span: Span }[] = [];
   const here = (): Span => ({ file, line, col });
   const advance = (n: number): void => {
+    const nl = n > 1 ? src.indexOf('\n', i) : 0;
+    if (n > 1 && (nl < 0 || nl >= i + n)) {
+      i += n;
+      col += n;
+      return;
+    }
     for (let k = 0; k < n; k++) {
       if (src[i] === '\n') {
         line++;
@@ -119,7 +128,8 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
       push('template', '', { parts });
       continue;
     }
-    const p = PUNCTUATION.find((q) => src.startsWith(q, i));
+    const two = src.slice(i, i + 2);
+    const p = TWO_CHAR.has(two) ? two : ONE_CHAR.has(c) ? c : undefined;
     if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', `illegal token ${JSON.stringify(c)}`, span);
     advance(p!.length);
     push('punct', p!);

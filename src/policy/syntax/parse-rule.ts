@@ -69,7 +69,20 @@ export function parseRule(p: Parser): Rule {
 function parseRuleBody(p: Parser): Literal[] | undefined {
   if (p.isIdent('if')) {
     p.next();
-    if (p.isPunct('{')) return parseBraced(p);
+    if (p.isPunct('{')) {
+      // `if {x: 1 | …}` is an object comprehension, not a body: retry as one literal
+      const at = p.pos;
+      try {
+        return parseBraced(p);
+      } catch (e) {
+        p.pos = at;
+        try {
+          return [parseLiteral(p)];
+        } catch {
+          throw e;
+        }
+      }
+    }
     return [parseLiteral(p)];
   }
   if (p.isPunct('{') && !p.peek().nlBefore) return parseBraced(p);

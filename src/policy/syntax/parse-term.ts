@@ -117,7 +117,7 @@ export function parseTerm(p: Parser): Term {
     if (t.value === '.') {
       p.next();
       const name = p.peek();
-      if (name.kind !== 'ident' || name.wsBefore) throw p.unexpected('expected a name after "."');
+      if (name.kind !== 'ident' || name.wsBefore) throw p.unexpected('expected ident');
       p.next();
       term = appendRef(term, { kind: 'string', value: name.value, span: name.span });
     } else if (t.value === '[') {

@@ -56,8 +56,9 @@ export class Parser {
   }
 
   unexpected(what?: string, tok: Token = this.peek()): RegoError {
-    const found = tok.kind === 'eof' ? 'end of input' : tok.kind === 'string' ? 'string' : `${JSON.stringify(tok.value)}`;
-    return this.error('REGO_ERR_PARSE_UNEXPECTED', `unexpected ${found}${what ? `: ${what}` : ''}`, tok.span);
+    // worded like OPA's parser ("unexpected eof token: expected ident")
+    const found = tok.kind === 'eof' ? 'eof' : tok.kind === 'string' || tok.kind === 'rawstring' ? 'string' : tok.kind === 'number' ? 'number' : tok.kind === 'ident' ? 'ident' : JSON.stringify(tok.value);
+    return this.error('REGO_ERR_PARSE_UNEXPECTED', `unexpected ${found} token${what ? `: ${what}` : ''}`, tok.span);
   }
 
   /** True when the current token starts a new line (ends a literal / rule). */

@@ -163,3 +163,15 @@ t.test('audience and issuer checks on the introspection response', async (t) => 
   const r2 = await runStage(stage2, makeContext({ auth: 'introspection', authorization: bearer(await ts.issueOpaque()) }));
   t.notOk(r2.ok);
 });
+
+t.test('tokensConfigFor (the demo wiring) authenticates both token kinds', async (t) => {
+  const { tokensConfigFor } = await import('../../../src/devtools/token-server.js');
+  const { deps, registry } = createDeps();
+  const stage = createAuthenticateStage(tokensConfigFor(ts), deps);
+  t.teardown(() => stage.close());
+  t.ok((await runStage(stage, makeContext({ auth: 'jwt', authorization: bearer(await ts.issueJwt()) }))).ok);
+  t.ok((await runStage(stage, makeContext({ auth: 'introspection', authorization: bearer(await ts.issueOpaque()) }))).ok);
+  const r = await runStage(stage, makeContext({ auth: 'jwt' }));
+  t.notOk(r.ok);
+  t.match(await registry.getSingleMetricAsString('regate_authn_rejections_total'), /code="GW_ERR_TOKEN_MISSING"\} 1/);
+});

@@ -1,20 +1,30 @@
 /**
- * The issue's fault scenario: 20 s of events at a fixed rate through the emitter, with Redis
- * made unavailable from 5 s to 11 s (killed then restarted, or CLIENT PAUSE), then check that
- * every accepted event reached a consumer (ids compared) and count duplicates.
+ * The issue's fault scenario: 20 s of traffic at a fixed rate through the real gateway (uWS,
+ * config loader, buildStages: rate limiter + event emitter, proxy to a real upstream), with its
+ * own Redis made unavailable from 5 s to 11 s (killed then restarted, or CLIENT PAUSE). Then:
+ * every audit event the gateway accepted (ids taken from its onComplete hook) must reach a
+ * consumer; duplicates are counted and reported.
  *
- * Timings are measured and reported (t.comment), never asserted. The traffic is paced from the
- * elapsed time, so a slow tick catches up rather than lowering the rate.
+ * Timings (request latency, emitAudit() latency per phase) are measured and reported with
+ * t.comment, never asserted. Traffic is paced from the elapsed time, so a slow tick catches up
+ * rather than lowering the rate.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
 import type { Test } from 'tap';
 import { createAuditConsumer } from '../../../src/consumer/index.js';
-import { createEventEmitter } from '../../../src/gateway/events/index.js';
+import { loadConfigText } from '../../../src/gateway/config/load.js';
+import { decisionIdOf } from '../../../src/gateway/events/index.js';
+import type { RequestContext } from '../../../src/gateway/pipeline/context.js';
+import { buildStages } from '../../../src/gateway/pipeline/stages.js';
+import { createGateway } from '../../../src/gateway/server/gateway.js';
 import { startRedisServer } from '../../helpers/redis-server.js';
 import type { RedisServer } from '../../helpers/redis-server.js';
-import { makeCtx, quietDeps, waitFor } from './fixtures.js';
+import { startUpstream } from '../helpers.js';
+import { waitFor } from './fixtures.js';
 
 export interface FaultPlan {
   durationMs: number;
@@ -25,88 +35,143 @@ export interface FaultPlan {
   recover: (redis: RedisServer) => Promise<void>;
 }
 
+type Phase = 'before' | 'outage' | 'after';
+
 function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
 }
 
+function summary(samples: { phase: Phase; ns: number }[], unit: 'µs' | 'ms'): string {
+  const div = unit === 'µs' ? 1e3 : 1e6;
+  return (['before', 'outage', 'after'] as const)
+    .map((p) => {
+      const s = samples.filter((x) => x.phase === p).map((x) => x.ns).sort((a, b) => a - b);
+      return `${p}: n=${s.length} p50=${(pct(s, 0.5) / div).toFixed(2)}${unit} p99=${(pct(s, 0.99) / div).toFixed(2)}${unit} max=${(pct(s, 1) / div).toFixed(2)}${unit}`;
+    })
+    .join(' | ');
+}
+
 export async function runFaultScenario(t: Test, plan: FaultPlan): Promise<void> {
   const redis = await startRedisServer();
+  const up = await startUpstream((_req, res) => res.end('ok'));
   const spool = mkdtempSync(join(tmpdir(), 'regate-fault-spool-'));
+  const yaml = `
+listen: { host: 127.0.0.1, port: 0 }
+admin: { enabled: false }
+upstreams:
+  echo: { url: ${up.url}, timeout_ms: 5000, connect_timeout_ms: 1000 }
+routes:
+  - id: echo
+    match: { path_prefix: /echo }
+    upstream: echo
+redis: { url: "${redis.url}", command_timeout_ms: 500, connect_timeout_ms: 500 }
+events: { spool_dir: "${spool}", replay_interval_ms: 250, spool_fsync_ms: 50 }
+ratelimit:
+  timeout_ms: 200
+  routes:
+    echo: [{ key: "ip:{remote_addr}", limit: 1000000, window_s: 3600 }]
+`;
+  const config = loadConfigText(yaml, { file: 'fault.yaml', env: {} });
+  const deps = { logger: pino({ level: process.env.REGATE_TEST_LOG ?? 'silent' }), registry: new Registry() };
+  const built = await buildStages(config, deps);
+  const accepted: string[] = [];
+  const emitLat: { phase: Phase; ns: number }[] = [];
+  let phase: Phase = 'before';
+  const gw = createGateway({
+    config,
+    ...deps,
+    stages: built.stages,
+    onComplete: (ctx: RequestContext) => {
+      const t0 = process.hrtime.bigint();
+      built.onComplete!(ctx);
+      emitLat.push({ phase, ns: Number(process.hrtime.bigint() - t0) });
+      accepted.push(decisionIdOf(ctx));
+    },
+  });
+  const port = await gw.listen(0);
+  const base = `http://127.0.0.1:${port}/echo/x`;
   t.teardown(async () => {
+    await gw.close(1000);
+    await built.close();
+    await up.close();
     await redis.stop();
     rmSync(spool, { recursive: true, force: true });
   });
-  const em = createEventEmitter(
-    { redis: { url: redis.url, command_timeout_ms: 500, connect_timeout_ms: 500 }, events: { spool_dir: spool, replay_interval_ms: 250, spool_fsync_ms: 50 } },
-    quietDeps(),
-  );
+
   const seen = new Map<string, number>();
   const consumer = createAuditConsumer({
     redis: redis.url,
     handler: (e) => void seen.set(e.decision_id, (seen.get(e.decision_id) ?? 0) + 1),
-    // a batch held by a consumer when Redis died comes back quickly instead of after 30 s
+    // a batch held by the consumer when Redis died comes back after ~3 s instead of 30 s
     worker: { lockDuration: 3000, stalledInterval: 1000 },
   });
   await consumer.ready();
-  t.ok(await waitFor(() => em.stats().redis === 'ready', 10000), 'emitter connected');
+  // warm-up request: connects the emitter and limiter before the clock starts
+  t.ok(await waitFor(async () => (await fetch(base)).status === 200 && accepted.length > 0, 10000), 'gateway up');
+  await new Promise((r) => setTimeout(r, 200));
+  accepted.length = 0;
+  emitLat.length = 0;
 
-  const accepted: string[] = [];
-  const lat: { phase: 'before' | 'outage' | 'after'; ns: number }[] = [];
-  let phase: 'before' | 'outage' | 'after' = 'before';
-  const start = performance.now();
-  const faultAt = start + plan.outageAtMs;
-  const recoverAt = start + plan.outageEndMs;
+  const reqLat: { phase: Phase; ns: number }[] = [];
+  const statuses = new Map<number, number>();
+  const inflight = new Set<Promise<void>>();
+  const total = Math.floor((plan.durationMs / 1000) * plan.ratePerS);
+  let sent = 0;
   let faulted = false;
   let recovered = false;
-  const total = Math.floor((plan.durationMs / 1000) * plan.ratePerS);
-  const cpu0 = process.cpuUsage();
+  const start = performance.now();
   // bounded: one iteration per 10 ms tick for the duration, plus slack for slow ticks
-  for (let tick = 0; tick < plan.durationMs / 10 + 1000 && accepted.length < total; tick++) {
+  for (let tick = 0; tick < plan.durationMs / 10 + 2000 && sent < total; tick++) {
     const now = performance.now();
-    if (!faulted && now >= faultAt) {
+    if (!faulted && now - start >= plan.outageAtMs) {
       faulted = true;
       phase = 'outage';
       await plan.fault(redis);
     }
-    if (!recovered && now >= recoverAt) {
+    if (!recovered && now - start >= plan.outageEndMs) {
       recovered = true;
       phase = 'after';
       await plan.recover(redis);
     }
     const due = Math.min(total, Math.floor(((now - start) / 1000) * plan.ratePerS));
-    while (accepted.length < due) {
-      const ctx = makeCtx({ status: 200 });
+    while (sent < due) {
+      sent++;
+      const ph = phase;
       const t0 = process.hrtime.bigint();
-      const id = em.emitAudit(ctx);
-      lat.push({ phase, ns: Number(process.hrtime.bigint() - t0) });
-      accepted.push(id);
+      const p = fetch(base)
+        .then(async (res) => {
+          await res.arrayBuffer();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          reqLat.push({ phase: ph, ns: Number(process.hrtime.bigint() - t0) });
+        })
+        .catch(() => void statuses.set(0, (statuses.get(0) ?? 0) + 1));
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  const cpu = process.cpuUsage(cpu0);
-  await em.flush();
-  const stats0 = em.stats();
+  await Promise.all([...inflight]);
+  const em = await waitFor(() => accepted.length === sent, 10000);
   // Everything accepted is now in Redis or in the spool; wait for replay and consumption.
   const allIn = await waitFor(() => accepted.every((id) => seen.has(id)), 60000, 100);
-  const st = em.stats();
-  await em.close();
   await consumer.close();
 
   const missing = accepted.filter((id) => !seen.has(id));
   let duplicates = 0;
   for (const n of seen.values()) if (n > 1) duplicates += n - 1;
-  t.equal(accepted.length, total, `${total} events accepted`);
+  const spooled = await deps.registry.getSingleMetricAsString('regate_events_spooled_total');
+  const dropped = await deps.registry.getSingleMetricAsString('regate_events_dropped_total');
+  t.ok(em, `every request completed: ${accepted.length}/${sent}`);
+  // The limiter must fall back, never refuse: no 429/503 from it. (Other statuses are the
+  // machine's load showing through the upstream timeouts; they are reported, not asserted.)
+  t.notOk(statuses.has(429) || statuses.has(503), 'no request refused by the rate limiter or for Redis');
+  t.ok((statuses.get(200) ?? 0) > 0);
   t.ok(allIn, 'consumer caught up');
   t.equal(missing.length, 0, 'no accepted event lost');
-  t.equal(st.dropped, 0, 'nothing dropped');
-  t.ok(stats0.spooled > 0, 'the outage was seen: events went through the spool');
-  t.equal(st.replayed, st.spooled, 'everything spooled was replayed');
-  const by = (p: string) => lat.filter((l) => l.phase === p).map((l) => l.ns).sort((a, b) => a - b);
-  const fmt = (p: string) => {
-    const s = by(p);
-    return `${p}: n=${s.length} p50=${(pct(s, 0.5) / 1000).toFixed(1)}µs p99=${(pct(s, 0.99) / 1000).toFixed(1)}µs max=${(pct(s, 1) / 1000).toFixed(1)}µs`;
-  };
-  t.comment(`accepted=${accepted.length} delivered=${seen.size} duplicates=${duplicates} spooled=${st.spooled} replayed=${st.replayed} sent=${st.sent} dropped=${st.dropped}`);
-  t.comment(`emitAudit() latency ${fmt('before')} | ${fmt('outage')} | ${fmt('after')}`);
-  t.comment(`process CPU during traffic: ${((cpu.user + cpu.system) / accepted.length).toFixed(1)} µs/event (emitter + consumer + test, shared machine)`);
+  t.notMatch(dropped, /regate_events_dropped_total\{[^}]*\} [1-9]/, 'nothing dropped');
+  t.match(spooled, /regate_events_spooled_total\{queue="audit"\} [1-9]/, 'the outage was seen: events went through the spool');
+  t.comment(`requests=${sent} audit events accepted=${accepted.length} delivered=${seen.size} duplicates=${duplicates} statuses=${JSON.stringify(Object.fromEntries(statuses))}`);
+  t.comment(`${spooled.split('\n').filter((l) => l.startsWith('regate_')).join(' ')}`);
+  t.comment(`request latency ${summary(reqLat, 'ms')}`);
+  t.comment(`emitAudit() latency ${summary(emitLat, 'µs')}`);
 }

@@ -50,6 +50,17 @@ export function dotS(src: Value | undefined, key: string): Value | undefined {
   return hasOwn(src, key) ? src[key] : undefined;
 }
 
+/**
+ * DotStmt fallback after the generated code's direct read `src[key]` found nothing: only a set
+ * (membership) or a composite-keyed object can still hold `key` (the generated code reads
+ * directly only for keys that no prototype or value-model field defines).
+ */
+export function dotMiss(src: Value | undefined, key: string): Value | undefined {
+  if (src instanceof RSet) return src.has(key) ? key : undefined;
+  if (src instanceof RObject) return src.get(key);
+  return undefined;
+}
+
 /** LenStmt: element count of a collection; a string counts code points (Go counts runes). */
 export function len(v: Value | undefined): number {
   if (typeof v === 'string') {

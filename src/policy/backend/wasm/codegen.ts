@@ -57,6 +57,12 @@ const NATIVE: Record<string, [string, number]> = {
   is_object: ['rt_b_is_object', 1],
   is_set: ['rt_b_is_set', 1],
   is_null: ['rt_b_is_null', 1],
+  sprintf: ['rt_b_sprintf', 2],
+  'object.get': ['rt_b_object_get', 3],
+  concat: ['rt_b_concat', 2],
+  sort: ['rt_b_sort', 1],
+  lower: ['rt_b_lower', 1],
+  upper: ['rt_b_upper', 1],
 };
 
 /** Host calls go through opa_builtin0..4, so a builtin may take at most four operands. */
@@ -81,6 +87,8 @@ export class FunctionGen {
     private readonly env: CodegenEnv,
     params: readonly Local[],
     extraParams: number,
+    /** a Rego function (takes arguments beyond input and data): conflicts are worded for functions */
+    private readonly isUserFunction = false,
   ) {
     params.forEach((p, i) => this.locals.set(p, i));
     this.nparams = params.length + extraParams;
@@ -168,7 +176,7 @@ export class FunctionGen {
         return m.block(null, [
           m.if(
             m.i32.and(m.i32.ne(this.get(t), this.konst(0)), m.i32.ne(this.call('rt_compare', [this.get(t), this.read(s.stmt.source)]), this.konst(0))),
-            this.call('rt_conflict_var', [], binaryen.none),
+            this.call('rt_conflict_var', [this.konst(this.isUserFunction ? 1 : 0)], binaryen.none),
           ),
           this.set(t, this.read(s.stmt.source)),
         ]);

@@ -28,6 +28,8 @@ export const REGATE_SECTION = 'regate.tagged-json';
 export interface CompileWasmOptions {
   /** plan names to include (default: all plans) */
   entrypoints?: string[];
+  /** run binaryen's validator on the result (tests do; a bug in codegen then fails loudly) */
+  validate?: boolean;
 }
 
 /**
@@ -49,7 +51,6 @@ export async function compileWasm(policy: Policy, opts: CompileWasmOptions = {})
 }
 
 function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): Uint8Array {
-  const dbg = (m: string): void => { if (process.env.WASM_DBG) console.error("step", m); };
   // Exactly what the runtime uses (memory.copy, sign extension); "All" would emit encodings V8 rejects.
   mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemoryOpt);
   const i32 = binaryen.i32;
@@ -122,22 +123,19 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     },
   };
 
-  dbg('// Functions first');
   // Functions first (plans call them by name; binaryen resolves names at emit time).
   funcs.forEach((f, i) => {
-    const g = new FunctionGen(env, f.params, 0);
+    const g = new FunctionGen(env, f.params, 0, f.params.length > 2);
     const body = f.blocks.map((b) => g.block(b));
     body.push(mod.return(mod.local.get(g.local(f.return), i32)));
     mod.addFunction(`regate_f${i}`, binaryen.createType(f.params.map(() => i32)), i32, g.varTypes, mod.block(null, body, binaryen.none));
   });
-  dbg('plans.forEach((p, i)');
   plans.forEach((p, i) => {
     const g = new FunctionGen(env, [0, 1], 1);
     const body = p.blocks.map((b) => g.block(b));
     mod.addFunction(`regate_p${i}`, binaryen.createType([i32, i32, i32]), binaryen.none, g.varTypes, mod.block(null, body, binaryen.none));
   });
 
-  dbg('// Dispatch:');
   // Dispatch: regate.plan(ep, input, data, rs). An unknown entrypoint id yields an empty set.
   const planName = placeholders.get('plan') as string;
   mod.removeFunction(planName);
@@ -154,7 +152,6 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     ),
   );
 
-  dbg('const builtinsObj');
   const builtinsObj = data.object([...builtinIds].map(([name, id]) => [SDK_SHADOWED.has(name) ? shadowAlias(name) : name, data.number(String(id))]));
   const entrypointsObj = data.object(plans.map((p, i) => [p.name, data.number(String(i))]));
   for (const [which, addr] of [['builtins', builtinsObj], ['entrypoints', entrypointsObj]] as const) {
@@ -163,13 +160,11 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     mod.addFunction(name, binaryen.none, i32, [], mod.i32.const(addr));
   }
 
-  dbg('// The heap starts');
   // The heap starts after the policy's constants.
   const heapStart = (data.end + 15) & ~15;
   mod.removeGlobal(heapGlobal);
   mod.addGlobal(heapGlobal, i32, true, mod.i32.const(heapStart));
 
-  dbg('// Memory:');
   // Memory: keep the runtime's segments, add ours, and re-import env.memory.
   const segments: binaryen.MemorySegment[] = [];
   for (const r of runtimeSegments) segments.push({ offset: mod.i32.const(r.offset), data: r.data, passive: r.passive });
@@ -180,12 +175,10 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
   mod.setMemory(pages, -1, null, segments, false, false, 'mimport$0');
   mod.addMemoryImport('mimport$0', 'env', 'memory');
 
-  dbg('for (const name of i');
   for (const name of internal.keys()) if (name.startsWith('rt_')) mod.removeExport(name);
   mod.addCustomSection(REGATE_SECTION, new Uint8Array([1]));
 
-  dbg('if (!mod.validate())');
-  dbg("validating"); if (process.env.WASM_NOVAL) return mod.emitBinary();
-  if (!mod.validate()) throw new RegoError('REGO_ERR_WASM_INVALID', 'generated module failed validation');
+  // Validation costs as much as the rest of the build; tests turn it on.
+  if (opts.validate && !mod.validate()) throw new RegoError('REGO_ERR_WASM_INVALID', 'generated module failed validation');
   return mod.emitBinary();
 }

@@ -11,7 +11,7 @@ import {
   T_NULL, T_BOOL, T_INT, T_NUMREF, T_STRING, T_ARRAY, T_OBJECT, T_SET,
   getHeapPtr, setHeapPtr, alloc, tag, vlen, vptr, intVal, mkInt, mkBool, mkColl, arrPush, arrGet, objKey, objVal,
   objInsert, objFind, objGet, setAdd, setFind, compare, length, dot, iterKey, iterVal, iterLen,
-  shallowCopyObj, abortMsg, cmpBytes, isNum,
+  shallowCopyObj, abortMsg, cmpBytes, isNum, writeI64, mkStr,
 } from "./value";
 import { setHostMode, parseJson, dumpJson, dumpRego } from "./json";
 
@@ -200,7 +200,9 @@ export function rt_object_insert_once(o: usize, k: usize, v: usize): void {
   objInsert(o, k, v);
 }
 
-export function rt_conflict_var(): void {
+/** AssignVarOnceStmt conflict; OPA words it differently for functions (kind 1) and rules (0). */
+export function rt_conflict_var(kind: i32): void {
+  if (kind == 1) abortMsg("eval_conflict_error: functions must not produce multiple outputs for same inputs");
   abortMsg("eval_conflict_error: complete rules must not produce multiple outputs");
 }
 
@@ -414,4 +416,150 @@ export function rt_println(p: usize): void {
 // keep the numeric tags referenced so the optimiser doesn't warn about unused imports
 export function rt_tag_numref(): u32 {
   return T_NUMREF + T_INT;
+}
+
+// --- native string/object builtins common in gateway policies. A host call costs tens of
+// microseconds in the SDK (JSON both ways, a TextDecoder per operand), so the everyday shapes
+// of these run here; anything unusual (format flags, non-ASCII case mapping, paths) goes to
+// the host implementation.
+
+/** sprintf with %s/%v/%d and %% only, operands strings/integers/booleans. */
+export function rt_b_sprintf(f: usize, args: usize, id: i32): usize {
+  if (tag(f) != T_STRING || tag(args) != T_ARRAY) return rt_host2(id, f, args);
+  const fp = vptr(f);
+  const fn = vlen(f);
+  // Pass 1: validate and measure.
+  let size: u32 = 0;
+  let ai: u32 = 0;
+  const scratch = alloc(24);
+  for (let i: u32 = 0; i < fn; i++) {
+    const c = load<u8>(fp + i);
+    if (c != 37) {
+      size++;
+      continue;
+    }
+    if (i + 1 >= fn) return rt_host2(id, f, args);
+    const verb = load<u8>(fp + i + 1);
+    i++;
+    if (verb == 37) {
+      size++;
+      continue;
+    }
+    if (ai >= vlen(args)) return rt_host2(id, f, args);
+    const a = arrGet(args, ai++);
+    const t = tag(a);
+    if (verb == 115 || verb == 118) {
+      if (t == T_STRING) size += vlen(a);
+      else if (verb == 118 && t == T_INT) size += writeI64(scratch, intVal(a));
+      else if (verb == 118 && t == T_BOOL) size += vlen(a) ? 4 : 5;
+      else return rt_host2(id, f, args);
+    } else if (verb == 100 && t == T_INT) size += writeI64(scratch, intVal(a));
+    else return rt_host2(id, f, args);
+  }
+  if (ai != vlen(args)) return rt_host2(id, f, args);
+  // Pass 2: write.
+  const out = alloc(<usize>size + 1);
+  let n: usize = 0;
+  ai = 0;
+  for (let i: u32 = 0; i < fn; i++) {
+    const c = load<u8>(fp + i);
+    if (c != 37) {
+      store<u8>(out + n++, c);
+      continue;
+    }
+    const verb = load<u8>(fp + i + 1);
+    i++;
+    if (verb == 37) {
+      store<u8>(out + n++, 37);
+      continue;
+    }
+    const a = arrGet(args, ai++);
+    const t = tag(a);
+    if (t == T_STRING) {
+      memory.copy(out + n, vptr(a), vlen(a));
+      n += vlen(a);
+    } else if (t == T_INT) n += writeI64(out + n, intVal(a));
+    else {
+      const b = vlen(a) != 0;
+      const s = b ? "true" : "false";
+      for (let k = 0; k < s.length; k++) store<u8>(out + n++, <u8>s.charCodeAt(k));
+    }
+  }
+  return mkStr(out, <u32>n);
+}
+
+/** object.get(obj, key, default) for a scalar key (an array key is a path: host). */
+export function rt_b_object_get(o: usize, k: usize, d: usize, id: i32): usize {
+  if (tag(o) != T_OBJECT || tag(k) == T_ARRAY) return rt_host3(id, o, k, d);
+  const v = objGet(o, k);
+  return v == 0 ? d : v;
+}
+
+/** concat(sep, strings) over an array or set of strings. */
+export function rt_b_concat(sep: usize, c: usize, id: i32): usize {
+  const t = tag(c);
+  if (tag(sep) != T_STRING || (t != T_ARRAY && t != T_SET)) return rt_host2(id, sep, c);
+  const n = vlen(c);
+  let size: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const s = arrGet(c, i);
+    if (tag(s) != T_STRING) return rt_host2(id, sep, c);
+    size += vlen(s) + (i > 0 ? vlen(sep) : 0);
+  }
+  const out = alloc(<usize>size + 1);
+  let p: usize = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (i > 0) {
+      memory.copy(out + p, vptr(sep), vlen(sep));
+      p += vlen(sep);
+    }
+    const s = arrGet(c, i);
+    memory.copy(out + p, vptr(s), vlen(s));
+    p += vlen(s);
+  }
+  return mkStr(out, size);
+}
+
+/** sort(array|set): a sorted copy (sets are already in order). Large arrays go to the host. */
+export function rt_b_sort(c: usize, id: i32): usize {
+  const t = tag(c);
+  const n = vlen(c);
+  if ((t != T_ARRAY && t != T_SET) || n > 256) return rt_host1(id, c);
+  const r = mkColl(T_ARRAY, n);
+  for (let i: u32 = 0; i < n; i++) arrPush(r, arrGet(c, i));
+  if (t == T_SET) return r;
+  const e = <usize>load<u32>(r, 12);
+  // Insertion sort: stable, and n is small here.
+  for (let i: u32 = 1; i < n; i++) {
+    const x = <usize>load<u32>(e + (<usize>i << 2));
+    let j = <i32>i - 1;
+    while (j >= 0 && compare(<usize>load<u32>(e + (<usize>j << 2)), x) > 0) {
+      store<u32>(e + ((<usize>j + 1) << 2), load<u32>(e + (<usize>j << 2)));
+      j--;
+    }
+    store<u32>(e + ((<usize>(j + 1)) << 2), <u32>x);
+  }
+  return r;
+}
+
+function caseMap(s: usize, id: i32, upper: bool): usize {
+  if (tag(s) != T_STRING) return rt_host1(id, s);
+  const n = vlen(s);
+  const p = vptr(s);
+  const out = alloc(<usize>n + 1);
+  for (let i: u32 = 0; i < n; i++) {
+    let c = load<u8>(p + i);
+    if (c >= 0x80) return rt_host1(id, s); // non-ASCII: Unicode case mapping on the host
+    if (upper && c >= 97 && c <= 122) c -= 32;
+    else if (!upper && c >= 65 && c <= 90) c += 32;
+    store<u8>(out + i, c);
+  }
+  return mkStr(out, n);
+}
+
+export function rt_b_lower(s: usize, id: i32): usize {
+  return caseMap(s, id, false);
+}
+export function rt_b_upper(s: usize, id: i32): usize {
+  return caseMap(s, id, true);
 }

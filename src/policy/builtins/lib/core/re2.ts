@@ -10,7 +10,9 @@
  * never `m`, so `^`/`$` mean text start/end and multi-line mode is spelled with lookarounds.
  */
 
-export class Re2SyntaxError extends Error {}
+export class Re2SyntaxError extends Error {
+  override readonly name = 'Re2SyntaxError';
+}
 
 interface Flags {
   i: boolean;

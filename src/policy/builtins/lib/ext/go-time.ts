@@ -248,8 +248,22 @@ interface Chunk {
 const isLower = (c: string | undefined) => c !== undefined && c >= 'a' && c <= 'z';
 const isDigitAt = (s: string, i: number) => i < s.length && (s[i] as string) >= '0' && (s[i] as string) <= '9';
 
-/** Go's nextStdChunk, applied to a whole layout. */
+// Layouts are few and reused on every call: keep their chunk lists.
+const CHUNK_CACHE_MAX = 64;
+const chunkCache = new Map<string, Chunk[]>();
+
 function chunks(layout: string): Chunk[] {
+  let c = chunkCache.get(layout);
+  if (!c) {
+    c = splitLayout(layout);
+    if (chunkCache.size >= CHUNK_CACHE_MAX) chunkCache.delete(chunkCache.keys().next().value as string);
+    chunkCache.set(layout, c);
+  }
+  return c;
+}
+
+/** Go's nextStdChunk, applied to a whole layout. */
+function splitLayout(layout: string): Chunk[] {
   const out: Chunk[] = [];
   let lit = '';
   let i = 0;
@@ -549,16 +563,15 @@ export function parseGoTime(layout: string, value: string): bigint {
       p = p.slice(1);
       value = value.slice(1);
     }
-    if (ch.std === undefined) {
-      if (value.length > 0) bad('', value, `: extra text: ${JSON.stringify(value)}`);
-      break;
-    }
+    if (ch.std === undefined) break;
     const hold = value;
     const num = (fixed: boolean, max = 2): number => {
-      const m = new RegExp(`^\\d{${fixed ? max : 1},${max}}`).exec(value);
-      if (!m || (fixed && m[0].length !== max)) return bad(ch.text, hold);
-      value = value.slice(m[0].length);
-      return Number(m[0]);
+      let k = 0;
+      while (k < max && k < value.length && (value[k] as string) >= '0' && (value[k] as string) <= '9') k++;
+      if (k === 0 || (fixed && k !== max)) return bad(ch.text, hold);
+      const n = Number(value.slice(0, k));
+      value = value.slice(k);
+      return n;
     };
     const lookup = (names: string[]): number => {
       for (let k = 0; k < names.length; k++) {
@@ -701,6 +714,7 @@ export function parseGoTime(layout: string, value: string): bigint {
       }
     }
   }
+  if (value.length > 0) bad('', value, `: extra text: ${JSON.stringify(value)}`);
   if (pmSet && hour < 12) hour += 12;
   else if (amSet && hour === 12) hour = 0;
   if (yday >= 0) {

@@ -58,8 +58,22 @@ function pemBlock(text: string): { type: string; der: Buffer; rest: string } | u
   return { type: m[1] as string, der: Buffer.from(body.join(''), 'base64'), rest: text.slice(m.index + m[0].length).trim() };
 }
 
+// Parsed keys by source text. Policies pass the same certificate / JWKS on every request, and
+// parsing (X.509 DER, JWK import) costs far more than verifying; KeyObjects are immutable.
+const KEY_CACHE_MAX = 256;
+const keyCache = new Map<string, VerificationKey[]>();
+
 /** Public key(s) from a PEM certificate / public key, or a JWK / JWK Set (OPA getKeysFromCertOrJWK). */
 export function readVerificationKeys(text: string): VerificationKey[] {
+  const hit = keyCache.get(text);
+  if (hit) return hit;
+  const keys = parseVerificationKeys(text);
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(text, keys);
+  return keys;
+}
+
+function parseVerificationKeys(text: string): VerificationKey[] {
   const block = pemBlock(text);
   if (block) {
     if (block.rest.length > 0) throw new JoseError('extra data after a PEM certificate block');
@@ -119,6 +133,14 @@ export function jwkToKey(j: Record<string, unknown>, wantPrivate: boolean): KeyO
 
 const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
 
+/** HS256/384/512 over a raw secret (no KeyObject: creating one costs more than the MAC). */
+export function verifyHmac(secret: Buffer, alg: string, data: Buffer, sig: Buffer): boolean {
+  const hash = HASH[alg.slice(2)];
+  if (!alg.startsWith('HS') || hash === undefined) return false;
+  const mac = createHmac(hash, secret).update(data).digest();
+  return mac.length === sig.length && timingSafeEqual(mac, sig);
+}
+
 function curveSize(key: KeyObject): number {
   const c = key.asymmetricKeyDetails?.namedCurve;
   return c === 'prime256v1' || c === 'P-256' ? 32 : c === 'secp384r1' || c === 'P-384' ? 48 : c === 'secp521r1' || c === 'P-521' ? 66 : 0;
@@ -149,9 +171,8 @@ export function verifyJws(key: KeyObject, alg: string, data: Buffer, sig: Buffer
         // to the curve size so node's IEEE P1363 decoder sees the same integers.
         const size = curveSize(key);
         const n = sig.length >> 1;
-        if (size === 0 || sig.length === 0 || n > size) return false;
+        if (size === 0 || sig.length === 0 || sig.length - n > size) return false;
         const fixed = Buffer.concat([Buffer.alloc(size - n), sig.subarray(0, n), Buffer.alloc(size - (sig.length - n)), sig.subarray(n)]);
-        if (sig.length - n > size) return false;
         return verify(HASH[bits] as string, data, { key, dsaEncoding: 'ieee-p1363' }, fixed);
       }
       default:

@@ -12,6 +12,7 @@
  */
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { normalizeNumber, type PlainObject, type Value } from '../../../value/index.js';
+import { ipString } from './ip.js';
 
 export class X509Error extends Error {
   constructor(message: string) {
@@ -370,7 +371,7 @@ export function parseCertificateDer(der: Buffer): ParsedCert {
           if (gn.tag === 0x82) dns.push(v.toString('latin1'));
           else if (gn.tag === 0x81) emails.push(v.toString('latin1'));
           else if (gn.tag === 0x86) uris.push(v.toString('latin1'));
-          else if (gn.tag === 0x87) ips.push(v.length === 4 ? [...v].join('.') : (v.toString('hex').match(/.{4}/g) ?? []).map((g) => g.replace(/^0+(?=.)/, '')).join(':'));
+          else if (gn.tag === 0x87) ips.push(ipString(Uint8Array.from(v)));
         }
         if (dns.length) out.DNSNames = [...dns];
         if (emails.length) out.EmailAddresses = emails;
@@ -407,6 +408,41 @@ export function parseCertificateDer(der: Buffer): ParsedCert {
         }
         out.ExtKeyUsage = eku;
         break;
+      case '1.3.6.1.5.5.7.1.1': {
+        // Authority Information Access: OCSP responders and CA issuer URLs (RFC 5280 §4.2.2.1).
+        const ocsp: string[] = [];
+        const issuers: string[] = [];
+        for (const ad of children(inner())) {
+          const [method, loc] = children(ad);
+          if (!method || !loc || loc.tag !== 0x86) continue;
+          const m = oid(method).join('.');
+          if (m === '1.3.6.1.5.5.7.48.1') ocsp.push(content(loc).toString('latin1'));
+          else if (m === '1.3.6.1.5.5.7.48.2') issuers.push(content(loc).toString('latin1'));
+        }
+        if (ocsp.length) out.OCSPServer = ocsp;
+        if (issuers.length) out.IssuingCertificateURL = issuers;
+        break;
+      }
+      case '2.5.29.31': {
+        // CRL distribution points: the URI general names of each fullName.
+        const urls: string[] = [];
+        const walk = (n: Node, depth: number) => {
+          if (n.tag === 0x86) urls.push(content(n).toString('latin1'));
+          else if (depth < 8 && n.tag & 0x20) for (const c of children(n)) walk(c, depth + 1);
+        };
+        walk(inner(), 0);
+        if (urls.length) out.CRLDistributionPoints = urls;
+        break;
+      }
+      case '2.5.29.32': {
+        const ids: Value[] = [];
+        for (const pi of children(inner())) {
+          const first = children(pi)[0];
+          if (first) ids.push(oid(first));
+        }
+        if (ids.length) out.PolicyIdentifiers = ids;
+        break;
+      }
       case '2.5.29.14':
         out.SubjectKeyId = content(inner()).toString('base64');
         break;

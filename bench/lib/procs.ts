@@ -1,0 +1,75 @@
+/**
+ * Process helpers for the benches: spawn pinned to CPUs with `taskset`, wait for a ready line,
+ * read a process tree's CPU time from /proc (to compute CPU µs per request).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Spawns `cmd args` pinned to `cpus` (e.g. "1" or "0,1"); resolves when stdout/stderr matches `ready`. */
+export function spawnPinned(cpus: string | null, cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<Proc & { match: RegExpMatchArray }> {
+  const [c, a] = cpus ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args];
+  const child = spawn(c as string, a as string[], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) {
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        child.stdout?.on('data', (x: Buffer) => (out += x.toString()));
+        child.stderr?.on('data', (x: Buffer) => (out += x.toString()));
+        resolve({ child, output: () => out, stop, match: m });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${cmd} exited ${code} before ready:\n${out}`)));
+  });
+}
+
+const CLK_TCK = 100; // USER_HZ on Linux
+
+/** utime+stime in seconds of `pid` and all its descendants (nginx workers, worker threads). */
+export function cpuSeconds(pid: number): number {
+  let total = 0;
+  const pids = [pid, ...descendants(pid)];
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+    } catch {
+      /* exited */
+    }
+  }
+  return total;
+}
+
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d), ...descendants(Number(d)));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}

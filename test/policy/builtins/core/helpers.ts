@@ -1,0 +1,85 @@
+/**
+ * Shared helpers for the core builtin tests: a registry of just the core namespaces, a fixed
+ * BuiltinContext, `call` (runs a builtin the way a back end does) and error-code assertions.
+ */
+import { createRegistry, type BuiltinContext } from '../../../../src/policy/builtins/registry.js';
+import { comparisonBuiltins } from '../../../../src/policy/builtins/comparison.js';
+import { numbersBuiltins } from '../../../../src/policy/builtins/numbers.js';
+import { aggregatesBuiltins } from '../../../../src/policy/builtins/aggregates.js';
+import { bitsBuiltins } from '../../../../src/policy/builtins/bits.js';
+import { setsBuiltins } from '../../../../src/policy/builtins/sets.js';
+import { arraysBuiltins } from '../../../../src/policy/builtins/arrays.js';
+import { objectsBuiltins } from '../../../../src/policy/builtins/objects.js';
+import { stringsBuiltins } from '../../../../src/policy/builtins/strings.js';
+import { sprintfBuiltins } from '../../../../src/policy/builtins/sprintf.js';
+import { regexBuiltins } from '../../../../src/policy/builtins/regex.js';
+import { globBuiltins } from '../../../../src/policy/builtins/glob.js';
+import { typesBuiltins } from '../../../../src/policy/builtins/types.js';
+import { castsBuiltins } from '../../../../src/policy/builtins/casts.js';
+import { encodingBuiltins } from '../../../../src/policy/builtins/encoding.js';
+import { jsonBuiltins } from '../../../../src/policy/builtins/json.js';
+import { unitsBuiltins } from '../../../../src/policy/builtins/units.js';
+import { semverBuiltins } from '../../../../src/policy/builtins/semver.js';
+import { walkBuiltins } from '../../../../src/policy/builtins/walk.js';
+import { RegoError } from '../../../../src/policy/errors.js';
+import { RSet, fromJs, makeObject, stringifyJson, type Value } from '../../../../src/policy/value/index.js';
+
+type Tap = typeof import('tap').default;
+
+export const coreRegistry = createRegistry([
+  ...comparisonBuiltins,
+  ...numbersBuiltins,
+  ...aggregatesBuiltins,
+  ...bitsBuiltins,
+  ...setsBuiltins,
+  ...arraysBuiltins,
+  ...objectsBuiltins,
+  ...stringsBuiltins,
+  ...sprintfBuiltins,
+  ...regexBuiltins,
+  ...globBuiltins,
+  ...typesBuiltins,
+  ...castsBuiltins,
+  ...encodingBuiltins,
+  ...jsonBuiltins,
+  ...unitsBuiltins,
+  ...semverBuiltins,
+  ...walkBuiltins,
+]);
+
+export function ctx(strict = false): BuiltinContext {
+  return { strict, nowNs: 0n, cache: new Map(), print: () => {}, env: {}, random: () => 0.5 };
+}
+
+/** Runs builtin `name` on JS-ish operands (converted with fromJs unless already Values). */
+export function call(name: string, ...args: unknown[]): Value | undefined {
+  const def = coreRegistry.get(name);
+  if (!def) throw new Error(`no builtin ${name}`);
+  if (def.arity !== args.length) throw new Error(`${name} takes ${def.arity} operands, test passed ${args.length}`);
+  return def.impl(args.map((a) => (a instanceof RSet ? a : fromJs(a))) as Value[], ctx(true));
+}
+
+export function set(...xs: unknown[]): RSet {
+  return RSet.of(xs.map((x) => (x instanceof RSet ? x : fromJs(x))));
+}
+
+export function obj(entries: [unknown, unknown][]): Value {
+  return makeObject(entries.map(([k, v]) => [k instanceof RSet ? k : fromJs(k), v instanceof RSet ? v : fromJs(v)] as const));
+}
+
+/** JSON text of a result (sets as sorted arrays, keys sorted) for deep comparisons. */
+export function j(v: Value | undefined): string | undefined {
+  return v === undefined ? undefined : stringifyJson(v);
+}
+
+/** Asserts that `f` throws a RegoError with this code (and, optionally, a message fragment). */
+export function throwsCode(t: Tap, f: () => unknown, code: 'REGO_ERR_BUILTIN' | 'REGO_ERR_BUILTIN_TYPE', fragment?: string): void {
+  try {
+    f();
+    t.fail(`expected ${code}`);
+  } catch (e) {
+    if (!(e instanceof RegoError)) throw e;
+    t.equal(e.code, code, e.message);
+    if (fragment !== undefined) t.ok(e.message.includes(fragment), `message ${JSON.stringify(e.message)} includes ${JSON.stringify(fragment)}`);
+  }
+}

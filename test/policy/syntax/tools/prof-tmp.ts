@@ -1,0 +1,13 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { parse } from 'yaml';
+import { tokenize, parseModule } from '/work/main/src/policy/syntax/index.js';
+const root = '/work/shared/conformance/cases/v1';
+const mods: string[] = [];
+for (const d of readdirSync(root)) for (const f of readdirSync(`${root}/${d}`)) for (const c of (parse(readFileSync(`${root}/${d}/${f}`, 'utf8')).cases ?? [])) mods.push(...(c.modules ?? []));
+let t0 = performance.now(); for (let r = 0; r < 3; r++) for (const m of mods) { try { tokenize(m, 'x'); } catch {} } console.log('lex', (performance.now() - t0) / 3);
+t0 = performance.now(); for (let r = 0; r < 3; r++) for (const m of mods) { try { parseModule(m, 'x'); } catch {} } console.log('parse', (performance.now() - t0) / 3);
+let big = mods.reduce((a, b) => (b.length > a.length ? b : a)); console.log(big.length);
+t0 = performance.now(); for (let r = 0; r < 20; r++) tokenize(big, 'x'); console.log('big lex', (performance.now() - t0) / 20);
+const times = mods.map((m) => { const t = performance.now(); for (let r = 0; r < 3; r++) { try { tokenize(m, 'x'); } catch {} } return [(performance.now() - t) / 3, m] as const; });
+times.sort((a, b) => b[0] - a[0]);
+for (const [t, m] of times.slice(0, 3)) console.log(t.toFixed(2), m.length, JSON.stringify(m.slice(0, 150)));
