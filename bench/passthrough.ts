@@ -79,6 +79,7 @@ interface Row extends LoadResult {
 }
 
 async function measure(name: string, url: string, proc: Proc | null): Promise<Row> {
+  process.stderr.write(`measuring ${name} (${url})…\n`);
   // short warm-up (JIT, pools), then the measured run
   await runLoad(url, { connections, duration: Math.min(3, duration), cpus: pin(restCpus) });
   const cpu0 = proc ? cpuSeconds(proc.child.pid!) : 0;
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     const cfg = join(dir, 'regate.yaml');
     writeFileSync(
       cfg,
-      `listen: { host: 127.0.0.1, port: 0, workers: 1 }\nadmin: { enabled: false }\nlog: { level: warn }\n` +
+      `listen: { host: 127.0.0.1, port: 0, workers: 1 }\nadmin: { enabled: false }\nlog: { level: info }\n` +
         `upstreams:\n  up: { url: "http://127.0.0.1:${upPort}", pool: { connections: ${Math.max(connections, 16)} } }\n` +
         `routes:\n  - id: bench\n    match: { path_prefix: / }\n    upstream: up\n`,
     );

@@ -19,3 +19,11 @@ console.log('opa_eval us', ((performance.now() - t0) / N * 1000).toFixed(2), 'ho
 t0 = performance.now();
 for (let i = 0; i < N; i++) { x.opa_heap_ptr_set(base + enc.length); x.opa_json_parse(base, enc.length); }
 console.log('parse us', ((performance.now() - t0) / N * 1000).toFixed(2));
+const ab = enc.buffer.slice(0) as ArrayBuffer;
+t0 = performance.now();
+for (let i = 0; i < N; i++) p.evaluate(ab, 'insurance/decision');
+console.log('SDK evaluate(ArrayBuffer) us', ((performance.now() - t0) / N * 1000).toFixed(2));
+const td = new TextDecoder();
+t0 = performance.now();
+for (let i = 0; i < N; i++) { const r = x.opa_eval(0, 0, (p as any).dataAddr, base, enc.length, base + enc.length, 0); const b = new Uint8Array((p as any).mem.buffer); let j = r; while (b[j] !== 0) j++; JSON.parse(td.decode(b.subarray(r, j))); }
+console.log('opa_eval + reused decoder us', ((performance.now() - t0) / N * 1000).toFixed(2));

@@ -44,6 +44,8 @@ export interface PolicyBundleOptions {
   data?: Value;
   /** a ready plan (e.g. `opa build -t plan` output) instead of compiling modules */
   plan?: Policy;
+  /** a ready module (`opa build -t wasm`'s policy.wasm, or compileWasm output); needs engine 'wasm' */
+  wasm?: Uint8Array;
   /** rule paths such as `gateway/decision` */
   entrypoints: string[];
   engine: Engine;
@@ -87,13 +89,16 @@ export async function loadCompiler(): Promise<CompileToPlan> {
   return mod.compileToPlan;
 }
 
-/** An evaluator for `plan` on the chosen back end. */
-export async function createEvaluator(plan: Policy, opts: { engine: Engine; data?: Value; builtins?: BuiltinRegistry }): Promise<PlanEvaluator> {
+/** An evaluator for `plan` (or, on the WASM back end, a ready module) on the chosen back end. */
+export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine: Engine; data?: Value; builtins?: BuiltinRegistry }): Promise<PlanEvaluator> {
   const evOpts = { ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.builtins ? { builtins: opts.builtins } : {}) };
-  if (opts.engine === 'js') return createJsEvaluator(plan, evOpts);
+  if (opts.engine === 'js') {
+    if (plan instanceof Uint8Array) throw new TypeError('the js engine runs plans, not WASM modules');
+    return createJsEvaluator(plan, evOpts);
+  }
   if (opts.engine !== 'wasm') throw new TypeError(`unknown engine ${String(opts.engine)}`);
   const mod = (await optionalImport(WASM_BACKEND)) as
-    | { createWasmEvaluator?: (p: Policy, o: typeof evOpts) => Promise<PlanEvaluator> }
+    | { createWasmEvaluator?: (p: Policy | Uint8Array, o: typeof evOpts) => Promise<PlanEvaluator> }
     | undefined;
   if (typeof mod?.createWasmEvaluator !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
   return mod.createWasmEvaluator(plan, evOpts);
@@ -151,10 +156,11 @@ export function mergeData(a: Value, b: Value, where = 'data', override = false):
   return makeObject(out.values());
 }
 
-function revisionOf(modules: readonly ModuleSource[], plan: Policy | undefined, data: Value): string {
+function revisionOf(modules: readonly ModuleSource[], plan: Policy | Uint8Array | undefined, data: Value): string {
   const h = createHash('sha256');
   for (const m of [...modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0))) h.update(`module ${m.file.length}:${m.file}${m.text.length}:${m.text}`);
-  if (plan) h.update('plan ' + JSON.stringify(plan));
+  if (plan instanceof Uint8Array) h.update('wasm ').update(plan);
+  else if (plan) h.update('plan ' + JSON.stringify(plan));
   h.update('data ' + stringifyJson(data));
   return h.digest('hex');
 }
@@ -171,9 +177,9 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
   }
   if (opts.modules) modules.push(...opts.modules);
   if (opts.data !== undefined) data = mergeData(data, opts.data, 'data', true);
-  let plan = opts.plan;
+  let plan: Policy | Uint8Array | undefined = opts.wasm ?? opts.plan;
   if (!plan) {
-    if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules or plan');
+    if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules, plan or wasm');
     plan = (await loadCompiler())(modules, { entrypoints: opts.entrypoints });
   }
   const ev = await createEvaluator(plan, { engine: opts.engine, data, ...(opts.builtins ? { builtins: opts.builtins } : {}) });
@@ -181,7 +187,7 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
     if (!ev.plans.includes(e)) throw new RegoError('REGO_ERR_UNKNOWN_ENTRYPOINT', `entrypoint ${e} is not in the plan (has ${ev.plans.join(', ')})`);
   }
   return {
-    revision: revisionOf(modules, opts.plan, data),
+    revision: revisionOf(modules, opts.wasm ?? opts.plan, data),
     entrypoints: Object.freeze([...opts.entrypoints]),
     evaluate(entrypoint, input, evalOpts) {
       const rows = ev.evaluate(entrypoint, input, evalOpts);

@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,4 +187,29 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     throw err;
   }
   return { ports, url: 'redis+cluster://' + ports.map((p) => `127.0.0.1:${p}`).join(','), stop };
+}
+
+export interface RedisSentinel {
+  port: number;
+  /** `redis+sentinel://127.0.0.1:<port>/mymaster` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** One Sentinel (quorum 1) watching `master` under the name `mymaster`. */
+export async function startRedisSentinel(master: RedisServer): Promise<RedisSentinel> {
+  const dir = mkdtempSync(join(tmpdir(), 'regate-sentinel-'));
+  const port = await freePort();
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nprotected-mode no\ndir ${dir}\nsentinel monitor mymaster 127.0.0.1 ${master.port} 1\n`);
+  const p = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port, p);
+  return {
+    port,
+    url: `redis+sentinel://127.0.0.1:${port}/mymaster`,
+    async stop() {
+      if (p.exitCode === null) p.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -94,3 +94,27 @@ function readQueryToken(rawQuery: string): string | undefined {
   if (all.length > 1) return '\0'; // fails the b64token check → 400
   return all[0];
 }
+
+/**
+ * The query string without its `access_token` parameters, other parameters byte-for-byte as
+ * sent. For routes that accept query tokens (RFC 6750 §2.3): the token must not travel further
+ * (upstream URL, policy input, audit path) than the authenticate stage.
+ *
+ * @example
+ * stripQueryToken('a=1&access_token=xyz&b=2'); // 'a=1&b=2'
+ */
+export function stripQueryToken(rawQuery: string): string {
+  if (!rawQuery.includes('access_token')) return rawQuery;
+  return rawQuery
+    .split('&')
+    .filter((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      try {
+        return decodeURIComponent(name.replace(/\+/g, ' ')) !== 'access_token';
+      } catch {
+        return true; // not valid percent-encoding: cannot be the parameter URLSearchParams read
+      }
+    })
+    .join('&');
+}

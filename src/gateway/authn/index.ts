@@ -20,6 +20,7 @@ import { formatTokenHash, hashToken } from './token-cache.js';
 
 export type { TokensConfig } from './schema.js';
 export { tokensSchema } from './schema.js';
+export { stripQueryToken } from './bearer.js';
 
 export interface AuthenticateStageDeps {
   logger: Logger;

@@ -158,8 +158,8 @@ export function createIntrospectionAuthenticator(cfg: IntrospectionConfig, deps:
         counts.stale++;
         return staleCandidate.stale;
       }
-      if ((err as { code?: unknown }).code === 'EOPENBREAKER') logger.debug('token server breaker open: request refused');
-      else logger.warn({ err }, 'token introspection failed');
+      // debug: the server logs every 5xx with its cause at warn already; breaker changes are warn
+      logger.debug({ err }, 'token introspection failed');
       throw createTokenError('GW_ERR_TOKEN_SERVER_UNAVAILABLE', realm, err, retryAfterS());
     }
     const t = now();

@@ -11,14 +11,14 @@
  * - An unknown `kid` makes jose refetch the JWKS at most once per cooldown (rotation without a
  *   refetch storm from forged kids).
  */
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplementation, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { AuthOutcome } from '../pipeline/context.js';
 import type { AuthenticatorDeps, TokenAuthenticator } from './authenticator.js';
 import type { JwtConfig } from './schema.js';
-import { isConnectionReset } from './connection-reset.js';
 import { assertB64Token } from './bearer.js';
 import { createTokenCache } from './token-cache.js';
-import { createTokenError, type TokenRejectionCode } from './token-errors.js';
+import { classifyJoseError, createTokenError, type TokenRejectionCode } from './token-errors.js';
+import { createJwtKeySource } from './jwt-keys.js';
 import { createOutcome, normaliseTokenInfo } from './token-info.js';
 
 /** Tokens without `exp` (only possible when `required_claims` drops it) are re-verified this often. */
@@ -41,14 +41,7 @@ interface Negative {
 export function createJwtAuthenticator(cfg: JwtConfig, deps: AuthenticatorDeps): TokenAuthenticator {
   const { metrics, realm, now, logger } = deps;
   const counts = metrics.counts.jwt;
-  const getKey: JWTVerifyGetKey = cfg.jwks_uri
-    ? createRemoteJWKSet(new URL(cfg.jwks_uri), {
-        cooldownDuration: cfg.jwks_cooldown_ms,
-        cacheMaxAge: cfg.jwks_cache_max_age_ms,
-        timeoutDuration: cfg.jwks_timeout_ms,
-        [customFetch]: createTimedFetch(deps),
-      })
-    : createStaticKeyResolver(cfg.keys ?? []);
+  const getKey = createJwtKeySource(cfg, deps);
   const baseOptions: JWTVerifyOptions = {
     issuer: cfg.issuer,
     audience: cfg.audience,
@@ -75,7 +68,8 @@ export function createJwtAuthenticator(cfg: JwtConfig, deps: AuthenticatorDeps):
     } catch (err) {
       const code = classifyJoseError(err);
       if (code === null) {
-        logger.warn({ err }, 'JWT keys unavailable');
+        // debug: the server logs every 5xx with its cause at warn already
+        logger.debug({ err }, 'JWT keys unavailable');
         throw createTokenError('GW_ERR_TOKEN_SERVER_UNAVAILABLE', realm, err, cfg.retry_after_s);
       }
       // An unknown kid may become known after the next JWKS refetch: do not remember it.
@@ -124,58 +118,5 @@ export function createJwtAuthenticator(cfg: JwtConfig, deps: AuthenticatorDeps):
       positive.clear();
       negative.clear();
     },
-  };
-}
-
-/**
- * Maps a jose failure to a token rejection, or null when the failure is the key source's
- * (JWKS unreachable, timed out, not 200, not JSON): that is an outage, never a 401.
- */
-export function classifyJoseError(err: unknown): TokenRejectionCode | null {
-  if (err instanceof errors.JWTExpired) return 'GW_ERR_TOKEN_EXPIRED';
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return null;
-  if (err instanceof errors.JOSEError) {
-    // Plain JOSEError is what jose throws for a non-200 or non-JSON JWKS response.
-    return err.code === 'ERR_JOSE_GENERIC' ? null : 'GW_ERR_TOKEN_INVALID';
-  }
-  return null; // fetch's TypeError (connection refused, DNS) and anything unforeseen
-}
-
-/**
- * Static keys. jose's local JWK Set covers asymmetric keys only (a JWKS is meant to be
- * published), so shared HMAC secrets — allowed by config.ts only when they are the sole keys —
- * get a small kid lookup of their own.
- */
-function createStaticKeyResolver(keys: ReadonlyArray<Record<string, unknown>>): JWTVerifyGetKey {
-  if (!keys.every((k) => k.kty === 'oct')) return createLocalJWKSet({ keys } as unknown as JSONWebKeySet);
-  const secrets = keys.map((k) => ({ kid: k.kid, secret: new Uint8Array(Buffer.from(String(k.k), 'base64url')) }));
-  return (header) => {
-    const matches = header.kid === undefined ? secrets : secrets.filter((s) => s.kid === header.kid);
-    if (matches.length !== 1) throw new errors.JWKSNoMatchingKey();
-    return matches[0]!.secret;
-  };
-}
-
-function createTimedFetch(deps: AuthenticatorDeps): FetchImplementation {
-  const once = async (url: string, options: Parameters<FetchImplementation>[1]) => {
-    const t0 = performance.now();
-    try {
-      const res = await fetch(url, options);
-      deps.metrics.observeTokenServer('jwks', (performance.now() - t0) / 1000, res.status === 200 ? 'ok' : 'error');
-      return res;
-    } catch (err) {
-      deps.metrics.observeTokenServer('jwks', (performance.now() - t0) / 1000, 'error');
-      throw err;
-    }
-  };
-  return async (url, options) => {
-    try {
-      return await once(url, options);
-    } catch (err) {
-      // A pooled keep-alive connection the server closed just as we reused it fails with a
-      // reset; the GET is idempotent, so one retry on a fresh connection is safe.
-      if (!isConnectionReset(err) || options.signal.aborted) throw err;
-      return once(url, options);
-    }
   };
 }

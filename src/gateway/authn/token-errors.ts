@@ -3,6 +3,7 @@
  * Clients get the code and the challenge; the reason (jose's message, the token server's answer)
  * is the `cause`, which only the logs see.
  */
+import { errors } from 'jose';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 
 export type TokenRejectionCode = Extract<GatewayErrorCode, `GW_ERR_TOKEN_${string}`>;
@@ -32,4 +33,18 @@ export function createTokenError(code: TokenRejectionCode, realm: string, cause?
       headers['www-authenticate'] = `Bearer realm="${realm}", error="invalid_token"`;
   }
   return new GatewayError(code, { headers, cause });
+}
+
+/**
+ * Maps a jose failure to a token rejection, or null when the failure is the key source's
+ * (JWKS unreachable, timed out, not 200, not JSON): that is an outage, never a 401.
+ */
+export function classifyJoseError(err: unknown): TokenRejectionCode | null {
+  if (err instanceof errors.JWTExpired) return 'GW_ERR_TOKEN_EXPIRED';
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return null;
+  if (err instanceof errors.JOSEError) {
+    // Plain JOSEError is what jose throws for a non-200 or non-JSON JWKS response.
+    return err.code === 'ERR_JOSE_GENERIC' ? null : 'GW_ERR_TOKEN_INVALID';
+  }
+  return null; // fetch's TypeError (connection refused, DNS) and anything unforeseen
 }

@@ -184,6 +184,7 @@ export function createEventEmitter(
   let inflight = 0;
   const inflightDone = new Set<Promise<unknown>>();
   let closing = false;
+  let closeStarted = false;
 
   function toSpool(b: SpooledBatch): void {
     if (spool.append(b)) {
@@ -286,7 +287,13 @@ export function createEventEmitter(
   return {
     emitAudit(ctx: RequestContext): string {
       const id = decisionIdOf(ctx);
-      if (closing || ev.enabled === false) return id;
+      if (ev.enabled === false) return id;
+      if (closing) {
+        // after close() there is nowhere safe to put it: count it, never lose it silently
+        counts.dropped++;
+        m.dropped.inc({ queue: queueNames.audit, reason: 'closed' });
+        return id;
+      }
       try {
         push(buffers.audit, buildAudit(ctx, id));
       } catch (err) {
@@ -299,7 +306,12 @@ export function createEventEmitter(
     },
     emitRateLimit(input: RateLimitEventInput): string {
       const id = input.event_id ?? randomUUID();
-      if (closing || ev.enabled === false) return id;
+      if (ev.enabled === false) return id;
+      if (closing) {
+        counts.dropped++;
+        m.dropped.inc({ queue: queueNames.ratelimit, reason: 'closed' });
+        return id;
+      }
       const e: RateLimitEvent = { ...input, event_id: id, timestamp: input.timestamp ?? rfc3339Nano(Date.now()) };
       push(buffers.ratelimit, e);
       return id;
@@ -317,7 +329,11 @@ export function createEventEmitter(
       redis: producer.status === 'ready' && queues && !queuesBroken ? 'ready' : producer.status === 'ready' ? 'connecting' : producer.status,
     }),
     async close() {
-      if (closing) return;
+      if (closing || closeStarted) return;
+      closeStarted = true;
+      // Stages closed alongside us (the rate limiter's last window summaries) may still emit in
+      // this turn of the event loop: take those, then refuse further events.
+      await new Promise((r) => setImmediate(r));
       closing = true;
       await flush();
       // One last replay attempt, so a clean shutdown leaves nothing behind when Redis is up.

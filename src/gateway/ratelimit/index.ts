@@ -184,7 +184,7 @@ export function createRateLimitStage(
     finish(ctx, buckets, states, denied, Math.max(...r.buckets.map((x) => x.retryAfterMs)), 'local');
   }
 
-  function onRedis(ctx: RequestContext, buckets: BucketConfig[], ids: string[], asked: number[], reqs: GcraRequest[], r: GcraResult, t0: number): void {
+  function onRedis(ctx: RequestContext, buckets: BucketConfig[], ids: string[], asked: number[], r: GcraResult, t0: number): void {
     const now = performance.now();
     const states: BucketState[] = [];
     const denied: boolean[] = [];
@@ -201,14 +201,13 @@ export function createRateLimitStage(
         continue;
       }
       const res = r.buckets[j]!;
-      const req = reqs[j++]!;
+      j++;
       const extra = r.admitted ? res.granted - 1 : 0;
       if (extra > 0) leases.store(ids[i]!, { tokens: extra, remaining: res.remaining, resetAt: t0 + res.resetMs, expiresAt: t0 + ttlMs, key: b.key, limit: b.limit, window_s: b.window_s });
       states.push({ limit: b.limit, window_s: b.window_s, remaining: res.remaining + Math.max(0, extra), resetMs: res.resetMs });
       const no = !r.admitted && res.granted === 0 && (res.retryAfterMs > 0 || res.remaining === 0);
       denied.push(no);
       if (no) retryMs = Math.max(retryMs, res.retryAfterMs);
-      void req;
     }
     if (!r.admitted && !denied.includes(true)) denied[asked.findIndex((a) => a > 0)] = true;
     finish(ctx, buckets, states, denied, retryMs, 'redis');
@@ -254,7 +253,7 @@ export function createRateLimitStage(
       st.redisCalls++;
       redisCheckCounter.inc();
       return gcra(reqs).then(
-        (r) => onRedis(ctx, buckets, ids, asked, reqs, r, now),
+        (r) => onRedis(ctx, buckets, ids, asked, r, now),
         (err: unknown) => fallback(ctx, buckets, err),
       );
     },

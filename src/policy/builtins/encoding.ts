@@ -180,9 +180,8 @@ function isValidJson(s: string): boolean {
 
 // ---- YAML -----------------------------------------------------------------------------------
 
-/** JSON-compatible value from the yaml package's output (timestamps as RFC 3339 strings). */
+/** JSON-compatible value from the yaml package's output. */
 function yamlToValue(x: unknown): Value {
-  if (x instanceof Date) return x.toISOString().replace('.000Z', 'Z');
   if (typeof x === 'number' && !Number.isFinite(x)) throw new TypeError('non-finite number');
   if (Array.isArray(x)) return x.map(yamlToValue);
   if (x instanceof Map) {
@@ -203,7 +202,13 @@ function yamlToValue(x: unknown): Value {
  * booleans); the yaml package's 1.1 schema matches that.
  */
 function unmarshalYaml(s: string): Value {
-  const doc = parseDocument(s, { version: '1.1', intAsBigInt: true, uniqueKeys: true });
+  // go-yaml v2 keeps timestamp-looking scalars as strings when decoding into interface{}.
+  const doc = parseDocument(s, {
+    version: '1.1',
+    intAsBigInt: true,
+    uniqueKeys: true,
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+  });
   if (doc.errors.length > 0) throw new BuiltinError('yaml.unmarshal', doc.errors[0]?.message ?? 'invalid YAML');
   try {
     return yamlToValue(doc.toJS({ maxAliasCount: 1000 }));

@@ -7,10 +7,11 @@
  */
 import { buildASTSchema, parse as gqlJsParse, validate as gqlJsValidate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { isObject, toJs, typeName as regoTypeName, type PlainObject, type Value } from '../value/index.js';
+import { isObject, toJs, typeName as regoTypeName, type PlainObject, type RObject, type Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
 import { GraphqlSyntaxError } from './lib/ext/graphql-lexer.js';
 import { parseGraphqlQuery, parseGraphqlSchema, type GqlJson, type GqlNode } from './lib/ext/graphql-parser.js';
+import { GqlShapeError, normalizeGqlDocument } from './lib/ext/graphql-shape.js';
 import { arr, GraphqlSchemaError, printQueryDocument, printSchemaSdl, validateGraphqlSchema, type ValidatedSchema } from './lib/ext/graphql-schema.js';
 
 /** OPA's pruneIrrelevantGraphQLASTNodes: drop Position, nulls and (recursively) empty arrays/objects. */
@@ -40,6 +41,16 @@ function prune(x: GqlJson): Value {
   return x;
 }
 
+/** An AST given as an object, read the way OPA's json round-trip into gqlparser structs reads it. */
+function fromObject(name: string, v: PlainObject | RObject, kind: 'query' | 'schema'): GqlNode {
+  try {
+    return normalizeGqlDocument(toJs(v) as GqlNode, kind);
+  } catch (e) {
+    if (e instanceof GqlShapeError) throw new BuiltinError(name, e.message);
+    throw e;
+  }
+}
+
 function syntaxError(name: string, e: unknown): never {
   if (e instanceof GraphqlSyntaxError) throw new BuiltinError(name, `${e.message} in GraphQL string at location ${e.line}:${e.col}`);
   throw e;
@@ -59,7 +70,7 @@ function queryDoc(name: string, v: Value, typeErr: boolean): Doc {
       return syntaxError(name, e);
     }
   }
-  if (isObject(v)) return { ast: toJs(v) as GqlNode, text: undefined };
+  if (isObject(v)) return { ast: fromObject(name, v, 'query'), text: undefined };
   if (typeErr) throw new BuiltinTypeError(name, `operand 1 must be one of {object, string} but got ${regoTypeName(v)}`);
   throw new BuiltinError(name, 'invalid query');
 }
@@ -72,7 +83,7 @@ function schemaDoc(name: string, v: Value, typeErr: boolean): GqlNode {
       return syntaxError(name, e);
     }
   }
-  if (isObject(v)) return toJs(v) as GqlNode;
+  if (isObject(v)) return fromObject(name, v, 'schema');
   if (typeErr) throw new BuiltinTypeError(name, `operand 2 must be one of {object, string} but got ${regoTypeName(v)}`);
   throw new BuiltinError(name, 'invalid schema');
 }

@@ -53,6 +53,16 @@ export const setsBuiltins: BuiltinDef[] = [
   },
   { name: 'union', arity: 1, impl: (args) => unite(setsOf('union', args)) },
   {
+    // Deprecated spelling of `x - y` on sets (kept for v0 policies).
+    name: 'set_diff',
+    arity: 2,
+    impl: (args) => {
+      const a = argSet('set_diff', args, 0);
+      const b = argSet('set_diff', args, 1);
+      return RSet.of(a.values().filter((v) => !b.has(v)));
+    },
+  },
+  {
     // `x in xs`: false (not undefined) when xs is not a collection, as OPA does.
     name: 'internal.member_2',
     arity: 2,

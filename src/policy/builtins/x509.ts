@@ -9,7 +9,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { BuiltinError, BuiltinTypeError } from '../errors.js';
 import { isObject, objectEntries, RSet, typeName, type PlainObject, type RObject, type Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
-import { decodeStdBase64, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from './lib/ext/x509-der.js';
+import { decodeStdBase64, parseCertificateDer, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from './lib/ext/x509-der.js';
 
 function str(name: string, v: Value, pos: number): string {
   if (typeof v !== 'string') throw new BuiltinTypeError(name, `operand ${pos} must be string but got ${typeName(v)}`);
@@ -146,6 +146,11 @@ function parseAndVerify(name: string, input: Value, optsV: Value | undefined): V
   return [true, chain.map((c) => c.goJson)];
 }
 
+function leafJson(der: Buffer): Value {
+  const { URIStrings: _omit, ...cert } = parseCertificateDer(der).goJson;
+  return cert;
+}
+
 function jwkOf(pem: string, name: string): Value {
   if (pem === '') throw new BuiltinError(name, 'input PEM data was empty');
   let text = pem;
@@ -226,7 +231,8 @@ export const x509Builtins: BuiltinDef[] = [
         SupportedSignatureAlgorithms: null,
         OCSPStaple: null,
         SignedCertificateTimestamps: null,
-        Leaf: null,
+        // Go ≥ 1.23 fills Leaf in tls.X509KeyPair (x509keypairleaf=1): the parsed leaf certificate.
+        Leaf: leafJson(certDers[0] as Buffer),
       };
     },
   },

@@ -8,6 +8,7 @@ import type { CallTerm, Term } from '../syntax/ast.js';
 import type { Local } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
 import { ensureGroupFunc } from './plan-rules.js';
+import { metadataChain, metadataRule, planJson } from './metadata.js';
 import { planComprehension, planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 import { pathKey } from './rule-index.js';
@@ -42,6 +43,9 @@ export function planCall(pl: Planner, call: CallTerm, s: Scope, k: (l: Local, s:
   }
 }
 
+/** Builtins that are relations (OPA plans walk as a call returning all [path, value] pairs). */
+const RELATIONS = new Set(['walk']);
+
 /** Reserved data key under which `with f as <value>` keeps replacement values. */
 export const MOCK_KEY = '$mock';
 
@@ -72,6 +76,11 @@ function planCallTo(pl: Planner, call: CallTerm, fn: string[], s: Scope, k: (l: 
     return;
   }
   if (name === 'print') return planPrint(pl, call, s, k);
+  if ((name === 'rego.metadata.chain' || name === 'rego.metadata.rule') && args.length === 0) {
+    const cur = pl.currentRule;
+    const v = cur === undefined ? [] : name === 'rego.metadata.chain' ? metadataChain(pl, cur.ri, cur.g) : metadataRule(pl, cur.ri);
+    return k(planJson(pl, v), s);
+  }
   pl.mocks = outerMocks;
   const arity = pl.arityOf({ ...call, fn });
   if (arity === undefined) {
@@ -88,7 +97,12 @@ function planCallTo(pl: Planner, call: CallTerm, fn: string[], s: Scope, k: (l: 
     pl.span = call.span;
     pl.useBuiltin(name, arity);
     pl.emit('CallStmt', { func: name, args: ops, result: r });
-    k(r, s2);
+    if (!RELATIONS.has(name)) return k(r, s2);
+    // a relation returns all its solutions as an array; the call stands for each of them
+    const kl = pl.local();
+    const vl = pl.local();
+    const block = pl.block(() => k(vl, s2));
+    pl.emit('ScanStmt', { source: r, key: kl, value: vl, block });
   });
 }
 

@@ -30,6 +30,7 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   }
   if (pl.funcs.has(name)) return name;
   pl.inProgress.add(name);
+  const savedRule = pl.currentRule;
   try {
     const nparams = 2 + g.arity;
     pl.withFunction(nparams, () => {
@@ -40,6 +41,7 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
     });
   } finally {
     pl.inProgress.delete(name);
+    pl.currentRule = savedRule;
   }
   return name;
 }
@@ -62,6 +64,7 @@ function planGroup(pl: Planner, g: RuleGroup, ret: Local, params: Local[]) {
   for (const ri of g.rules) {
     blocks.push(pl.block(() => {
       pl.span = ri.rule.span;
+      pl.currentRule = { ri, g };
       if (g.kind === 'set') {
         planRuleBody(pl, ri, ri.rule.body, [ri.rule.contains!], params, ([v]) => pl.emit('SetAddStmt', { set: ret, value: v! }));
       } else if (g.kind === 'object') {

@@ -261,6 +261,7 @@ function planTemplate(pl: Planner, parts: (string | Term)[], s: Scope, k: KOp): 
     else if (p.kind === 'string') ops.push(pl.str(p.value));
     else if (p.kind === 'bool') ops.push({ type: 'bool', value: p.value });
     else if (p.kind === 'number' || p.kind === 'null') planTerm(pl, p, s, (op) => ops.push(op));
+    else if (p.kind === 'setcomp' && p.templateWith) ops.push({ type: 'local', value: planComprehension(pl, p, s) });
     else ops.push({ type: 'local', value: planComprehension(pl, wrapInSet(p), s) });
   }
   const arr = pl.local();

@@ -9,7 +9,7 @@
 import type { RegoError } from '../errors.js';
 import type { Block, Func, Local, Operand, Stmt } from '../ir/types.js';
 import type { CallTerm, Span } from '../syntax/ast.js';
-import type { RuleIndex } from './rule-index.js';
+import type { RuleGroup, RuleIndex, RuleInfo } from './rule-index.js';
 
 export type Scope = ReadonlyMap<string, Local>;
 export type K = (s: Scope) => void;
@@ -38,6 +38,8 @@ export class Planner {
   private fs: FuncState = { nextLocal: 2, block: [] };
   span: Span = { file: '<query>', line: 1, col: 1 };
   mocks: MockContext = { data: [], fns: new Map() };
+  /** the rule whose body is being planned (for rego.metadata.*) */
+  currentRule: { ri: RuleInfo; g: RuleGroup } | undefined;
   /** counter for fresh variable names (resolve.ts) */
   readonly counter = { n: 0 };
   /** package path key → names of the rules in that package */

@@ -13,7 +13,8 @@ interface Node {
 export interface NullTerm extends Node { kind: 'null' }
 export interface BoolTerm extends Node { kind: 'bool'; value: boolean }
 export interface NumberTerm extends Node { kind: 'number'; text: string }
-export interface StringTerm extends Node { kind: 'string'; value: string }
+/** `fromDot`: written as `.name` in a ref (not `["name"]`); v0 partial-set heads need the difference */
+export interface StringTerm extends Node { kind: 'string'; value: string; fromDot?: boolean }
 /** `_` is parsed as a var named `_`; each occurrence is a distinct wildcard. */
 export interface VarTerm extends Node { kind: 'var'; name: string }
 /** `head.a[b]…`; dot access is stored as a string term. */
@@ -27,7 +28,8 @@ export interface ObjectTerm extends Node { kind: 'object'; entries: [Term, Term]
  */
 export interface CallTerm extends Node { kind: 'call'; fn: string[]; args: Term[]; op?: string; fnSpan: Span }
 export interface ArrayCompTerm extends Node { kind: 'arraycomp'; term: Term; body: Literal[]; free?: string[] }
-export interface SetCompTerm extends Node { kind: 'setcomp'; term: Term; body: Literal[]; free?: string[] }
+/** `templateWith`: a template expression with `with` modifiers, already wrapped in its set */
+export interface SetCompTerm extends Node { kind: 'setcomp'; term: Term; body: Literal[]; free?: string[]; templateWith?: boolean }
 /** `free` (set by the compiler): variables of the enclosing scope the closure reads */
 export interface ObjectCompTerm extends Node { kind: 'objectcomp'; key: Term; value: Term; body: Literal[]; free?: string[] }
 /** `$"a {x} b"`: text parts and embedded expressions */

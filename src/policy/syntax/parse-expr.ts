@@ -97,7 +97,7 @@ function parseEvery(p: Parser): Expr {
   return key === undefined ? { kind: 'every', value, coll, body, span } : { kind: 'every', key, value, coll, body, span };
 }
 
-function parseWiths(p: Parser): With[] {
+export function parseWiths(p: Parser): With[] {
   const out: With[] = [];
   while (p.isIdent('with') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
     const span = p.next().span;

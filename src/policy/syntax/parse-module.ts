@@ -6,7 +6,7 @@
  */
 import type { Import, Literal, Module, Rule, Term } from './ast.js';
 import { parseBody } from './parse-expr.js';
-import { parseAnnotations, parseRule } from './parse-rule.js';
+import { parseAnnotations, parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn, refName } from './parse-term.js';
 import { Parser } from './parser.js';
 
@@ -24,10 +24,10 @@ export function parseModule(text: string, file = 'module.rego'): Module {
   while (p.peek().kind !== 'eof') {
     if (p.isIdent('import')) throw p.error('REGO_ERR_PARSE_IMPORT', 'imports must come before rules');
     if (p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'only one package clause per module');
-    const r = parseRule(p);
+    const r = parseRules(p);
     if (!p.peek().nlBefore && p.peek().kind !== 'eof' && !p.isPunct(';')) throw p.unexpected('expected end of rule');
     while (p.acceptPunct(';'));
-    rules.push(r);
+    rules.push(...r);
   }
   mod.rules = rules;
   return mod;

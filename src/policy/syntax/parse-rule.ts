@@ -10,6 +10,18 @@ import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
 import type { Token } from './tokens.js';
 
+/**
+ * A rule, plus the extra definitions of v0's `p { a } { b }` (one rule per body, same head).
+ */
+export function parseRules(p: Parser): Rule[] {
+  const rule = parseRule(p);
+  const out = [rule];
+  while (p.isPunct('{') && !p.peek().nlBefore && rule.elses.length === 0 && !rule.default) {
+    out.push({ ...rule, body: parseBraced(p), annotations: [], span: p.peek().span });
+  }
+  return out;
+}
+
 export function parseRule(p: Parser): Rule {
   const first = p.peek();
   const annotations = parseAnnotations(first);
@@ -47,8 +59,15 @@ export function parseRule(p: Parser): Rule {
     if (rule.value === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'default rules must have a value', head.span);
     return rule;
   }
+  const usesIf = p.isIdent('if');
   const body = parseRuleBody(p);
   if (body !== undefined) rule.body = body;
+  // Rego v0: `p[x] { … }` / `p["a"]` (no `if`, no value) is a partial set rule
+  const last = rule.ref[rule.ref.length - 1]!;
+  if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
+    rule.contains = last;
+    rule.ref = rule.ref.slice(0, 1);
+  }
   else if (rule.value === undefined && rule.contains === undefined && !p.isIdent('else')) {
     throw p.error('REGO_ERR_PARSE_RULE', 'rule must have a value or a body', head.span);
   }

@@ -119,7 +119,7 @@ export function parseTerm(p: Parser): Term {
       const name = p.peek();
       if (name.kind !== 'ident' || name.wsBefore) throw p.unexpected('expected ident');
       p.next();
-      term = appendRef(term, { kind: 'string', value: name.value, span: name.span });
+      term = appendRef(term, { kind: 'string', value: name.value, span: name.span, fromDot: true });
     } else if (t.value === '[') {
       p.next();
       p.nesting++;

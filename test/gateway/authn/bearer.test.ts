@@ -1,5 +1,5 @@
 import t from 'tap';
-import { assertB64Token, extractBearerToken as extractOnly, type BearerOptions } from '../../../src/gateway/authn/bearer.js';
+import { assertB64Token, extractBearerToken as extractOnly, stripQueryToken, type BearerOptions } from '../../../src/gateway/authn/bearer.js';
 import { GatewayError } from '../../../src/gateway/errors.js';
 
 // The stage runs the syntax scan on a cache miss; a first sight is always a miss.
@@ -74,4 +74,12 @@ t.test('query tokens (RFC 6750 §2.3) only where the route opts in', async (t) =
   if (twice !== 'ok') t.equal(twice.code, 'GW_ERR_TOKEN_MALFORMED');
   else t.fail('two query tokens accepted');
   t.equal(extractBearerToken(ctx('Bearer abc', 'x_access_tokens=1'), opts), 'abc', 'a lookalike parameter is not a token');
+});
+
+t.test('stripQueryToken removes every access_token, keeps the rest as sent', async (t) => {
+  t.equal(stripQueryToken('a=1&access_token=xyz&b=%20x'), 'a=1&b=%20x');
+  t.equal(stripQueryToken('access_token=1&access%5Ftoken=2'), '');
+  t.equal(stripQueryToken('x_access_token=1'), 'x_access_token=1');
+  t.equal(stripQueryToken('a=%E0%A4%A&b'), 'a=%E0%A4%A&b');
+  t.equal(stripQueryToken(''), '');
 });

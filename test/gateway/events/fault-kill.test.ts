@@ -5,7 +5,7 @@ import { runFaultScenario } from './fault-driver.js';
 t.test('Redis killed at 5 s, restarted at 11 s: every accepted event arrives', async (t) => {
   await runFaultScenario(t, {
     durationMs: 20000,
-    ratePerS: 100,
+    ratePerS: 50,
     outageAtMs: 5000,
     outageEndMs: 11000,
     fault: (r) => r.kill(),

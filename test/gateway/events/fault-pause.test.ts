@@ -6,7 +6,7 @@ import { runFaultScenario } from './fault-driver.js';
 t.test('Redis paused from 5 s to 11 s: every accepted event arrives', async (t) => {
   await runFaultScenario(t, {
     durationMs: 20000,
-    ratePerS: 100,
+    ratePerS: 50,
     outageAtMs: 5000,
     outageEndMs: 11000,
     fault: (r) => r.pause(6000),

@@ -4,7 +4,7 @@
  * block, so "a statement is undefined → leave the block" is `break <label>`, `BreakStmt{index}`
  * is `break` to the label `index` levels out, and scans are `for` loops whose body is a labelled
  * block (leaving it continues with the next element, as in OPA's WASM compiler, where the scan
- * body sits directly inside the `loop`).
+ * body sits directly inside the `loop`). Statements are emitted by emit-stmt.ts.
  *
  * The generated code is compiled once per policy with `new Function`; an evaluation then runs
  * plain JS with no interpretation overhead, no per-statement closures and no JSON crossing.
@@ -12,14 +12,15 @@
  * Example (one IR block):
  * ```
  * { DotStmt{source: l0, key: "user", target: l2}; EqualStmt{a: l2, b: "alice"}; ResultSetAddStmt{l2} }
- * →  b0: { l2 = dotS(l0, "user"); if (l2 === undefined) break b0;
- *          if (l2 !== "alice" && !equal(l2, "alice")) break b0; rs.push(l2); }
+ * →  b0: { l2 = l0 == null ? undefined : l0["user"];
+ *          if (l2 === undefined && (l2 = dotMiss(l0, "user")) === undefined) break b0;
+ *          if (l2 !== "alice") break b0; rs.push(l2); }
  * ```
  */
-import { RegoError, type SourceLocation } from '../../errors.js';
+import type { SourceLocation } from '../../errors.js';
 import type { BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
 import type { Block, Func, Operand, Policy, Stmt } from '../../ir/types.js';
-import { emitStmt, type Emitter } from './emit-stmt.js';
+import { emitStmt, invalidPlan, type Emitter } from './emit-stmt.js';
 
 export interface GeneratedPolicy {
   /** body of `new Function('rt', 'B', 'LOC', body)`, which returns `run(planIndex, input, data, ctx)` */
@@ -28,12 +29,6 @@ export interface GeneratedPolicy {
   locations: SourceLocation[];
   planNames: string[];
 }
-
-/** Thrown at construction for a plan the back end cannot run (malformed IR, unknown builtin). */
-export function invalidPlan(message: string, code = 'REGO_ERR_IR_INVALID'): RegoError {
-  return new RegoError(code, message);
-}
-
 
 class Generator implements Emitter {
   readonly strings: string[];
@@ -177,8 +172,10 @@ class Generator implements Emitter {
         for (; j < stmts.length; j++) {
           const n = stmts[j] as Stmt;
           if (n.type !== 'ObjectInsertStmt' || n.stmt.object !== t || n.stmt.key.type !== 'string_index') break;
-          // A computed key always defines an own property, even for "__proto__".
-          parts.push(`[${this.str(n.stmt.key.value)}]: ${this.op(n.stmt.value)}`);
+          // `"__proto__": v` in a literal would set the prototype; a computed key defines an own
+          // property. Other keys stay static so that V8 can build the object from a boilerplate.
+          const k = this.str(n.stmt.key.value);
+          parts.push(`${k === '"__proto__"' ? `[${k}]` : k}: ${this.op(n.stmt.value)}`);
         }
         if (parts.length > 0) {
           this.out.push(`${this.local(t)} = { ${parts.join(', ')} };`);

@@ -3,10 +3,9 @@
  * follows the statement's semantics in OPA's WASM compiler (v1/internal/compiler/wasm):
  * "undefined" means `break` out of the innermost block.
  */
-import type { SourceLocation } from '../../errors.js';
+import { RegoError } from '../../errors.js';
 import type { Block, Operand, Stmt } from '../../ir/types.js';
 import { RObject, RSet } from '../../value/index.js';
-import { invalidPlan } from './codegen.js';
 import { parseNumberText } from './runtime.js';
 
 /** What statement emission needs from the function being generated. */
@@ -17,7 +16,6 @@ export interface Emitter {
   readonly hoisted: string[];
   readonly funcIndex: ReadonlyMap<string, number>;
   readonly voidBuiltins: ReadonlySet<string>;
-  readonly locations: SourceLocation[];
   /** the function is a Rego function (more than input, data), not a rule: conflict wording */
   readonly isFunction: boolean;
   /** memo slot of a rule function, else -1 */
@@ -34,208 +32,213 @@ export interface Emitter {
   builtin(name: string): string;
 }
 
+/** Thrown at construction for a plan the back end cannot run (malformed IR, unknown builtin). */
+export function invalidPlan(message: string, code = 'REGO_ERR_IR_INVALID'): RegoError {
+  return new RegoError(code, message);
+}
+
 export function numberLiteral(n: number | bigint): string {
   if (typeof n === 'bigint') return `${n}n`;
   return Object.is(n, -0) ? '-0' : String(n);
 }
 
 export function emitStmt(g: Emitter, st: Stmt): void {
-    const o = g.out;
-    const cur = g.cur();
-    switch (st.type) {
-      case 'ArrayAppendStmt':
-        o.push(`${g.local(st.stmt.array)}.push(${g.op(st.stmt.value)});`);
-        return;
-      case 'AssignIntStmt':
-      case 'MakeNumberIntStmt':
-        o.push(`${g.local(st.stmt.target)} = ${numberLiteral(st.stmt.value)};`);
-        return;
-      case 'AssignVarOnceStmt': {
-        const t = g.local(st.stmt.target);
-        const s = g.op(st.stmt.source);
-        o.push(`if (${t} === undefined) ${t} = ${s}; else if (${t} !== ${s} && !equal(${t}, ${s})) throw conflict(${g.isFunction}, ${g.loc(st.stmt)});`);
-        return;
-      }
-      case 'AssignVarStmt':
-        o.push(`${g.local(st.stmt.target)} = ${g.op(st.stmt.source)};`);
-        return;
-      case 'BlockStmt':
-        for (const b of st.stmt.blocks ?? []) g.genLabelled(b, g.label('b'));
-        return;
-      case 'BreakStmt':
-        o.push(`break ${g.breakTarget(st.stmt.index)};`);
-        return;
-      case 'CallDynamicStmt': {
-        const r = g.local(st.stmt.result);
-        const path = st.stmt.path.map((p) => g.op(p)).join(', ');
-        const args = st.stmt.args.map((a) => g.local(a)).join(', ');
-        // Not found: try the next alternative (base data). Found but undefined: the whole
-        // expression is undefined — OPA's WASM compiler breaks 3 levels out (br 3).
-        const outer = g.labels[g.labels.length - 4] ?? (g.labels[0] as string);
-        o.push(`{ const fn = DYN.get(dynKey([${path}])); if (fn === undefined) break ${cur}; ${r} = fn(${args}); if (${r} === undefined) break ${outer}; }`);
-        return;
-      }
-      case 'CallStmt': {
-        const r = g.local(st.stmt.result);
-        const args = (st.stmt.args ?? []).map((a) => g.op(a));
-        const fi = g.funcIndex.get(st.stmt.func);
-        if (fi !== undefined) {
-          o.push(`${r} = f${fi}(${args.join(', ')}); if (${r} === undefined) break ${cur};`);
-          return;
-        }
-        const b = g.builtin(st.stmt.func);
-        const call = `callBuiltin(${b}, [${args.join(', ')}], ctx, ${g.loc(st.stmt)})`;
-        if (g.voidBuiltins.has(st.stmt.func)) o.push(`${call};`);
-        else o.push(`${r} = ${call}; if (${r} === undefined) break ${cur};`);
-        return;
-      }
-      case 'DotStmt': {
-        const { source, key } = st.stmt;
-        if (source.type !== 'local') {
-          o.push(`break ${cur};`); // scalars have no members
-          return;
-        }
-        const t = g.local(st.stmt.target);
-        const src = g.local(source.value);
-        if (key.type === 'string_index' && isInlineKey(g.strings[key.value] as string)) {
-          // Plain objects answer with their own property (the key names nothing inherited);
-          // anything else (sets, composite-keyed objects) goes through dotMiss.
-          const k = g.str(key.value);
-          o.push(`${t} = ${src} == null ? undefined : ${src}[${k}]; if (${t} === undefined && (${t} = dotMiss(${src}, ${k})) === undefined) break ${cur};`);
-          return;
-        }
-        const call = key.type === 'string_index' ? `dotS(${src}, ${g.str(key.value)})` : `dot(${src}, ${g.op(key)})`;
-        o.push(`${t} = ${call}; if (${t} === undefined) break ${cur};`);
-        return;
-      }
-      case 'EqualStmt': {
-        if (sameOperand(st.stmt.a, st.stmt.b)) return;
-        const a = g.op(st.stmt.a);
-        const b = g.op(st.stmt.b);
-        // A string or boolean constant equals only itself: identity is the whole test.
-        if (st.stmt.a.type !== 'local' || st.stmt.b.type !== 'local') o.push(`if (${a} !== ${b}) break ${cur};`);
-        else o.push(`if (${a} !== ${b} && !equal(${a}, ${b})) break ${cur};`);
-        return;
-      }
-      case 'NotEqualStmt': {
-        const { a: A, b: B } = st.stmt;
-        if (sameOperand(A, B)) {
-          o.push(`break ${cur};`);
-          return;
-        }
-        if (A.type !== 'local' && A.type === B.type) return; // distinct constants of one kind
-        const a = g.op(A);
-        const b = g.op(B);
-        if (A.type !== 'local' || B.type !== 'local') o.push(`if (${a} === ${b}) break ${cur};`);
-        else o.push(`if (${a} === ${b} || equal(${a}, ${b})) break ${cur};`);
-        return;
-      }
-      case 'IsArrayStmt':
-        if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
-        else o.push(`if (!isArray(${g.op(st.stmt.source)})) break ${cur};`);
-        return;
-      case 'IsObjectStmt':
-        if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
-        else o.push(`if (!isObj(${g.op(st.stmt.source)})) break ${cur};`);
-        return;
-      case 'IsSetStmt':
-        if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
-        else o.push(`if (!(${g.op(st.stmt.source)} instanceof RSet)) break ${cur};`);
-        return;
-      case 'IsDefinedStmt':
-        o.push(`if (${g.local(st.stmt.source)} === undefined) break ${cur};`);
-        return;
-      case 'IsUndefinedStmt':
-        o.push(`if (${g.local(st.stmt.source)} !== undefined) break ${cur};`);
-        return;
-      case 'LenStmt':
-        o.push(`${g.local(st.stmt.target)} = len(${g.op(st.stmt.source)});`);
-        return;
-      case 'MakeArrayStmt':
-        o.push(`${g.local(st.stmt.target)} = [];`);
-        return;
-      case 'MakeNullStmt':
-        o.push(`${g.local(st.stmt.target)} = null;`);
-        return;
-      case 'MakeNumberRefStmt': {
-        const text = g.strings[st.stmt.Index];
-        if (text === undefined) throw invalidPlan(`number string index ${st.stmt.Index} out of range`);
-        o.push(`${g.local(st.stmt.target)} = ${numberLiteral(parseNumberText(text))};`);
-        return;
-      }
-      case 'MakeObjectStmt':
-        o.push(`${g.local(st.stmt.target)} = {};`);
-        return;
-      case 'MakeSetStmt':
-        o.push(`${g.local(st.stmt.target)} = new RSet();`);
-        return;
-      case 'NopStmt':
-        return;
-      case 'NotStmt':
-        // Reaching the end of the negated block means the negation fails: leave the outer block.
-        g.genLabelled(st.stmt.block, g.label('n'), `break ${cur};`);
-        return;
-      case 'ObjectInsertOnceStmt': {
-        const obj = g.local(st.stmt.object);
-        o.push(`${obj} = objInsertOnce(${obj}, ${g.op(st.stmt.key)}, ${g.op(st.stmt.value)}, ${g.loc(st.stmt)});`);
-        return;
-      }
-      case 'ObjectInsertStmt': {
-        const obj = g.local(st.stmt.object);
-        o.push(`${obj} = objInsert(${obj}, ${g.op(st.stmt.key)}, ${g.op(st.stmt.value)});`);
-        return;
-      }
-      case 'ObjectMergeStmt':
-        o.push(`${g.local(st.stmt.target)} = merge(${g.local(st.stmt.a)}, ${g.local(st.stmt.b)});`);
-        return;
-      case 'ResetLocalStmt':
-        o.push(`${g.local(st.stmt.target)} = undefined;`);
-        return;
-      case 'ResultSetAddStmt':
-        o.push(`rs.push(${g.local(st.stmt.value)});`);
-        return;
-      case 'ReturnLocalStmt': {
-        const s = g.local(st.stmt.source);
-        if (g.memoSlot >= 0) o.push(`memoG[${g.memoSlot}] = memoGen; return (memoV[${g.memoSlot}] = ${s});`);
-        else o.push(`return ${s};`);
-        return;
-      }
-      case 'ScanStmt': {
-        const u = g.nextId();
-        const src = g.local(st.stmt.source);
-        const k = g.local(st.stmt.key);
-        const v = g.local(st.stmt.value);
-        o.push(`{ const s${u} = ${src}; const kv${u} = isArray(s${u}) ? null : scanPairs(s${u});`);
-        o.push(`for (let i${u} = 0, n${u} = kv${u} === null ? s${u}.length : kv${u}.length; i${u} < n${u}; i${u} += kv${u} === null ? 1 : 2) {`);
-        o.push(`if (kv${u} === null) { ${k} = i${u}; ${v} = s${u}[i${u}]; } else { ${k} = kv${u}[i${u}]; ${v} = kv${u}[i${u} + 1]; }`);
-        g.genLabelled(st.stmt.block, g.label('s'));
-        o.push('} }');
-        return;
-      }
-      case 'SetAddStmt':
-        o.push(`${g.local(st.stmt.set)}.add(${g.op(st.stmt.value)});`);
-        return;
-      case 'WithStmt': {
-        const u = g.nextId();
-        const l = g.local(st.stmt.local);
-        const val = g.op(st.stmt.value);
-        const path = (st.stmt.path ?? []).map((i) => g.strings[i]);
-        if (path.some((p) => p === undefined)) throw invalidPlan('WithStmt path index out of range');
-        let assign: string;
-        if (path.length === 0) assign = `${l} = ${val};`;
-        else {
-          g.hoisted.push(`const P${u} = ${JSON.stringify(path)};`);
-          assign = `${l} = upsert(${l}, P${u}, ${val});`;
-        }
-        // A `with` changes input/data, so memoized rule values of the outer frame do not apply.
-        o.push(`{ const sv${u} = ${l}, mg${u} = memoGen; memoGen = ++memoCounter; ${assign} let u${u} = true;`);
-        g.genLabelled(st.stmt.block, g.label('w'), `u${u} = false;`);
-        o.push(`${l} = sv${u}; memoGen = mg${u}; if (u${u}) break ${cur}; }`);
-        return;
-      }
-      default:
-        throw invalidPlan(`unknown statement ${JSON.stringify((st as { type: unknown }).type)}`);
+  const o = g.out;
+  const cur = g.cur();
+  switch (st.type) {
+    case 'ArrayAppendStmt':
+      o.push(`${g.local(st.stmt.array)}.push(${g.op(st.stmt.value)});`);
+      return;
+    case 'AssignIntStmt':
+    case 'MakeNumberIntStmt':
+      o.push(`${g.local(st.stmt.target)} = ${numberLiteral(st.stmt.value)};`);
+      return;
+    case 'AssignVarOnceStmt': {
+      const t = g.local(st.stmt.target);
+      const s = g.op(st.stmt.source);
+      o.push(`if (${t} === undefined) ${t} = ${s}; else if (${t} !== ${s} && !equal(${t}, ${s})) throw conflict(${g.isFunction}, ${g.loc(st.stmt)});`);
+      return;
     }
+    case 'AssignVarStmt':
+      o.push(`${g.local(st.stmt.target)} = ${g.op(st.stmt.source)};`);
+      return;
+    case 'BlockStmt':
+      for (const b of st.stmt.blocks ?? []) g.genLabelled(b, g.label('b'));
+      return;
+    case 'BreakStmt':
+      o.push(`break ${g.breakTarget(st.stmt.index)};`);
+      return;
+    case 'CallDynamicStmt': {
+      const r = g.local(st.stmt.result);
+      const path = st.stmt.path.map((p) => g.op(p)).join(', ');
+      const args = st.stmt.args.map((a) => g.local(a)).join(', ');
+      // Not found: try the next alternative (base data). Found but undefined: the whole
+      // expression is undefined — OPA's WASM compiler breaks 3 levels out (br 3).
+      const outer = g.labels[g.labels.length - 4] ?? (g.labels[0] as string);
+      o.push(`{ const fn = DYN.get(dynKey([${path}])); if (fn === undefined) break ${cur}; ${r} = fn(${args}); if (${r} === undefined) break ${outer}; }`);
+      return;
+    }
+    case 'CallStmt': {
+      const r = g.local(st.stmt.result);
+      const args = (st.stmt.args ?? []).map((a) => g.op(a));
+      const fi = g.funcIndex.get(st.stmt.func);
+      if (fi !== undefined) {
+        o.push(`${r} = f${fi}(${args.join(', ')}); if (${r} === undefined) break ${cur};`);
+        return;
+      }
+      const b = g.builtin(st.stmt.func);
+      const call = `callBuiltin(${b}, [${args.join(', ')}], ctx, ${g.loc(st.stmt)})`;
+      if (g.voidBuiltins.has(st.stmt.func)) o.push(`${call};`);
+      else o.push(`${r} = ${call}; if (${r} === undefined) break ${cur};`);
+      return;
+    }
+    case 'DotStmt': {
+      const { source, key } = st.stmt;
+      if (source.type !== 'local') {
+        o.push(`break ${cur};`); // scalars have no members
+        return;
+      }
+      const t = g.local(st.stmt.target);
+      const src = g.local(source.value);
+      if (key.type === 'string_index' && isInlineKey(g.strings[key.value] as string)) {
+        // Plain objects answer with their own property (the key names nothing inherited);
+        // anything else (sets, composite-keyed objects) goes through dotMiss.
+        const k = g.str(key.value);
+        o.push(`${t} = ${src} == null ? undefined : ${src}[${k}]; if (${t} === undefined && (${t} = dotMiss(${src}, ${k})) === undefined) break ${cur};`);
+        return;
+      }
+      const call = key.type === 'string_index' ? `dotS(${src}, ${g.str(key.value)})` : `dot(${src}, ${g.op(key)})`;
+      o.push(`${t} = ${call}; if (${t} === undefined) break ${cur};`);
+      return;
+    }
+    case 'EqualStmt': {
+      if (sameOperand(st.stmt.a, st.stmt.b)) return;
+      const a = g.op(st.stmt.a);
+      const b = g.op(st.stmt.b);
+      // A string or boolean constant equals only itself: identity is the whole test.
+      if (st.stmt.a.type !== 'local' || st.stmt.b.type !== 'local') o.push(`if (${a} !== ${b}) break ${cur};`);
+      else o.push(`if (${a} !== ${b} && !equal(${a}, ${b})) break ${cur};`);
+      return;
+    }
+    case 'NotEqualStmt': {
+      const { a: A, b: B } = st.stmt;
+      if (sameOperand(A, B)) {
+        o.push(`break ${cur};`);
+        return;
+      }
+      if (A.type !== 'local' && A.type === B.type) return; // distinct constants of one kind
+      const a = g.op(A);
+      const b = g.op(B);
+      if (A.type !== 'local' || B.type !== 'local') o.push(`if (${a} === ${b}) break ${cur};`);
+      else o.push(`if (${a} === ${b} || equal(${a}, ${b})) break ${cur};`);
+      return;
+    }
+    case 'IsArrayStmt':
+      if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
+      else o.push(`if (!isArray(${g.op(st.stmt.source)})) break ${cur};`);
+      return;
+    case 'IsObjectStmt':
+      if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
+      else o.push(`if (!isObj(${g.op(st.stmt.source)})) break ${cur};`);
+      return;
+    case 'IsSetStmt':
+      if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
+      else o.push(`if (!(${g.op(st.stmt.source)} instanceof RSet)) break ${cur};`);
+      return;
+    case 'IsDefinedStmt':
+      o.push(`if (${g.local(st.stmt.source)} === undefined) break ${cur};`);
+      return;
+    case 'IsUndefinedStmt':
+      o.push(`if (${g.local(st.stmt.source)} !== undefined) break ${cur};`);
+      return;
+    case 'LenStmt':
+      o.push(`${g.local(st.stmt.target)} = len(${g.op(st.stmt.source)});`);
+      return;
+    case 'MakeArrayStmt':
+      o.push(`${g.local(st.stmt.target)} = [];`);
+      return;
+    case 'MakeNullStmt':
+      o.push(`${g.local(st.stmt.target)} = null;`);
+      return;
+    case 'MakeNumberRefStmt': {
+      const text = g.strings[st.stmt.Index];
+      if (text === undefined) throw invalidPlan(`number string index ${st.stmt.Index} out of range`);
+      o.push(`${g.local(st.stmt.target)} = ${numberLiteral(parseNumberText(text))};`);
+      return;
+    }
+    case 'MakeObjectStmt':
+      o.push(`${g.local(st.stmt.target)} = {};`);
+      return;
+    case 'MakeSetStmt':
+      o.push(`${g.local(st.stmt.target)} = new RSet();`);
+      return;
+    case 'NopStmt':
+      return;
+    case 'NotStmt':
+      // Reaching the end of the negated block means the negation fails: leave the outer block.
+      g.genLabelled(st.stmt.block, g.label('n'), `break ${cur};`);
+      return;
+    case 'ObjectInsertOnceStmt': {
+      const obj = g.local(st.stmt.object);
+      o.push(`${obj} = objInsertOnce(${obj}, ${g.op(st.stmt.key)}, ${g.op(st.stmt.value)}, ${g.loc(st.stmt)});`);
+      return;
+    }
+    case 'ObjectInsertStmt': {
+      const obj = g.local(st.stmt.object);
+      o.push(`${obj} = objInsert(${obj}, ${g.op(st.stmt.key)}, ${g.op(st.stmt.value)});`);
+      return;
+    }
+    case 'ObjectMergeStmt':
+      o.push(`${g.local(st.stmt.target)} = merge(${g.local(st.stmt.a)}, ${g.local(st.stmt.b)});`);
+      return;
+    case 'ResetLocalStmt':
+      o.push(`${g.local(st.stmt.target)} = undefined;`);
+      return;
+    case 'ResultSetAddStmt':
+      o.push(`rs.push(${g.local(st.stmt.value)});`);
+      return;
+    case 'ReturnLocalStmt': {
+      const s = g.local(st.stmt.source);
+      if (g.memoSlot >= 0) o.push(`memoG[${g.memoSlot}] = memoGen; return (memoV[${g.memoSlot}] = ${s});`);
+      else o.push(`return ${s};`);
+      return;
+    }
+    case 'ScanStmt': {
+      const u = g.nextId();
+      const src = g.local(st.stmt.source);
+      const k = g.local(st.stmt.key);
+      const v = g.local(st.stmt.value);
+      o.push(`{ const s${u} = ${src}; const kv${u} = isArray(s${u}) ? null : scanPairs(s${u});`);
+      o.push(`for (let i${u} = 0, n${u} = kv${u} === null ? s${u}.length : kv${u}.length; i${u} < n${u}; i${u} += kv${u} === null ? 1 : 2) {`);
+      o.push(`if (kv${u} === null) { ${k} = i${u}; ${v} = s${u}[i${u}]; } else { ${k} = kv${u}[i${u}]; ${v} = kv${u}[i${u} + 1]; }`);
+      g.genLabelled(st.stmt.block, g.label('s'));
+      o.push('} }');
+      return;
+    }
+    case 'SetAddStmt':
+      o.push(`${g.local(st.stmt.set)}.add(${g.op(st.stmt.value)});`);
+      return;
+    case 'WithStmt': {
+      const u = g.nextId();
+      const l = g.local(st.stmt.local);
+      const val = g.op(st.stmt.value);
+      const path = (st.stmt.path ?? []).map((i) => g.strings[i]);
+      if (path.some((p) => p === undefined)) throw invalidPlan('WithStmt path index out of range');
+      let assign: string;
+      if (path.length === 0) assign = `${l} = ${val};`;
+      else {
+        g.hoisted.push(`const P${u} = ${JSON.stringify(path)};`);
+        assign = `${l} = upsert(${l}, P${u}, ${val});`;
+      }
+      // A `with` changes input/data, so memoized rule values of the outer frame do not apply.
+      o.push(`{ const sv${u} = ${l}, mg${u} = memoGen; memoGen = ++memoCounter; ${assign} let u${u} = true;`);
+      g.genLabelled(st.stmt.block, g.label('w'), `u${u} = false;`);
+      o.push(`${l} = sv${u}; memoGen = mg${u}; if (u${u}) break ${cur}; }`);
+      return;
+    }
+    default:
+      throw invalidPlan(`unknown statement ${JSON.stringify((st as { type: unknown }).type)}`);
+  }
   }
 
 /**

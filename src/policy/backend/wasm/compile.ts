@@ -25,6 +25,32 @@ export const shadowAlias = (name: string): string => `${name}@regate`;
 /** Custom section marking a module built here (the host bridge then speaks tagged JSON). */
 export const REGATE_SECTION = 'regate.tagged-json';
 
+/** Does a module binary carry a custom section with this name? (A walk over section headers.) */
+export function hasCustomSection(wasm: Uint8Array, name: string): boolean {
+  const leb = (at: number): [number, number] => {
+    let r = 0;
+    let shift = 0;
+    for (let i = at; i < wasm.length && shift < 35; i++, shift += 7) {
+      const b = wasm[i] as number;
+      r |= (b & 0x7f) << shift;
+      if (b < 0x80) return [r >>> 0, i + 1];
+    }
+    return [-1, wasm.length];
+  };
+  const want = new TextEncoder().encode(name);
+  for (let p = 8; p < wasm.length; ) {
+    const id = wasm[p] as number;
+    const [size, body] = leb(p + 1);
+    if (size < 0) return false;
+    if (id === 0) {
+      const [n, at] = leb(body);
+      if (n === want.length && want.every((b, i) => wasm[at + i] === b)) return true;
+    }
+    p = body + size;
+  }
+  return false;
+}
+
 export interface CompileWasmOptions {
   /** plan names to include (default: all plans) */
   entrypoints?: string[];
@@ -64,7 +90,7 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
   const placeholders = new Map<string, string>();
   for (let i = 0; i < mod.getNumFunctions(); i++) {
     const f = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
-    if (f.module === 'regate') placeholders.set(f.base, f.name);
+    if (f.module === 'regate' && f.base) placeholders.set(f.base, f.name);
   }
   let heapGlobal: string | undefined;
   let heapBase = 0;

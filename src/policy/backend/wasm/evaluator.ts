@@ -2,14 +2,14 @@
  * createWasmEvaluator: the PlanEvaluator contract on top of the unmodified
  * @open-policy-agent/opa-wasm SDK, for modules from compileWasm or from a real `opa build`.
  */
-import opa from '@open-policy-agent/opa-wasm';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { Policy } from '../../ir/types.js';
 import { RegoError } from '../../errors.js';
 import { defaultRegistry } from '../../builtins/index.js';
-import { stringifyJson, fromJs, type Value } from '../../value/index.js';
+import { stringifyJson, type Value } from '../../value/index.js';
 import type { EvalOptions, EvaluatorOptions, PlanEvaluator } from '../evaluator.js';
-import { compileWasm, REGATE_SECTION } from './compile.js';
-import { createCustomBuiltins, encodeTagged, makeBuiltinContext, type HostState } from './host-bridge.js';
+import { compileWasm, hasCustomSection, REGATE_SECTION } from './compile.js';
+import { createCustomBuiltins, encodeTagged, needsTags, type HostState } from './host-bridge.js';
 
 const encoder = new TextEncoder();
 
@@ -29,7 +29,8 @@ export function toRegoError(e: unknown): RegoError {
   const m = /^(eval_[a-z_]+):\s*/.exec(text);
   if (m) return new RegoError('REGO_ERR_WASM_ABORT', text.slice(m[0].length), { opaCode: m[1] as string, cause: e });
   if (/^not implemented: built-in function/.test(text)) return new RegoError('REGO_ERR_WASM_BUILTIN_MISSING', text, { cause: e });
-  if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) return new RegoError('REGO_ERR_WASM_TRAP', text, { opaCode: 'eval_internal_error', cause: e });
+  // A trap (unreachable, out of bounds): WebAssembly.RuntimeError, not in this project's TS lib.
+  if ((e as { constructor?: { name?: string } })?.constructor?.name === 'RuntimeError' || e instanceof RangeError) return new RegoError('REGO_ERR_WASM_TRAP', text, { opaCode: 'eval_internal_error', cause: e });
   return new RegoError('REGO_ERR_WASM_ABORT', text, { cause: e });
 }
 
@@ -42,21 +43,21 @@ export function toRegoError(e: unknown): RegoError {
  */
 export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opts: EvaluatorOptions = {}): Promise<PlanEvaluator> {
   const wasm = policyOrWasm instanceof Uint8Array ? policyOrWasm : await compileWasm(policyOrWasm);
-  const module = await WebAssembly.compile(wasm);
   // Only our own modules understand tagged JSON in host calls and in the input.
-  const tagged = WebAssembly.Module.customSections(module, REGATE_SECTION).length > 0;
-  const state: HostState = { ctx: makeBuiltinContext({}) };
+  const tagged = hasCustomSection(wasm, REGATE_SECTION);
+  const state: HostState = { opts: {}, ctx: undefined };
   const custom = createCustomBuiltins(opts.builtins ?? defaultRegistry, state, tagged);
-  let loaded: Awaited<ReturnType<typeof opa.loadPolicy>>;
+  let loaded: Awaited<ReturnType<typeof loadPolicy>>;
   try {
-    loaded = await opa.loadPolicy(module, undefined, custom);
+    loaded = await loadPolicy(wasm, undefined, custom);
   } catch (e) {
     throw toRegoError(e);
   }
   const entrypoints = loaded.entrypoints as Record<string, number>;
   const plans = Object.freeze(Object.keys(entrypoints));
 
-  const encode = (v: Value): ArrayBuffer => toBuffer(tagged ? JSON.stringify(encodeTagged(v)) : stringifyJson(v));
+  // Plain JSON input (the gateway's case) needs no conversion at all: JSON.stringify is exact.
+  const encode = (v: Value): ArrayBuffer => toBuffer(!needsTags(v) ? JSON.stringify(v) : tagged ? JSON.stringify(encodeTagged(v)) : stringifyJson(v));
 
   const ev: PlanEvaluator = {
     plans,
@@ -69,15 +70,16 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
     },
     evaluate(plan: string, input: Value | undefined, evalOpts: EvalOptions = {}): Value[] {
       if (!Object.hasOwn(entrypoints, plan)) throw new RegoError('REGO_ERR_WASM_ENTRYPOINT', `no entrypoint ${plan}`);
-      state.ctx = makeBuiltinContext(evalOpts);
+      state.opts = evalOpts;
+      state.ctx = undefined;
       let rows: unknown;
       try {
         rows = loaded.evaluate(input === undefined ? undefined : encode(input), plan);
       } catch (e) {
         throw toRegoError(e);
       }
-      if (!Array.isArray(rows)) return [];
-      return rows.map((r) => fromJs(r));
+      // JSON.parse output is already a valid Value (finite numbers, plain objects and arrays).
+      return Array.isArray(rows) ? (rows as Value[]) : [];
     },
   };
   if (opts.data !== undefined) ev.setData(opts.data);

@@ -9,7 +9,7 @@
  * keys, `{"\u0001N": "digits"}` big number. Modules from a real `opa build` get plain JSON.
  *
  * @example
- *   const state = { ctx: makeBuiltinContext({}) };
+ *   const state: HostState = { opts: {}, ctx: undefined };
  *   const custom = createCustomBuiltins(defaultRegistry, state, true);
  *   await loadPolicy(wasm, undefined, custom);
  */
@@ -88,9 +88,46 @@ export function encodeTagged(v: Value): unknown {
   }
 }
 
-/** Mutable per-evaluation state the builtin wrappers read (the SDK gives them no context). */
+/**
+ * Mutable per-evaluation state the builtin wrappers read (the SDK gives them no context). The
+ * context is built on the first host call only: most gateway decisions make none.
+ */
 export interface HostState {
-  ctx: BuiltinContext;
+  opts: EvalOptions;
+  ctx: BuiltinContext | undefined;
+}
+
+function contextOf(state: HostState): BuiltinContext {
+  return (state.ctx ??= makeBuiltinContext(state.opts));
+}
+
+/** Does v hold anything plain JSON.stringify would lose (sets, composite keys, big numbers)? */
+export function needsTags(v: Value): boolean {
+  switch (typeof v) {
+    case 'bigint':
+      return true;
+    case 'number':
+      return Number.isInteger(v) && !Number.isSafeInteger(v);
+    case 'object':
+      if (v === null) return false;
+      if (Array.isArray(v)) {
+        for (const x of v) if (needsTags(x)) return true;
+        return false;
+      }
+      if (v instanceof RSet || v instanceof RObject) return true;
+      {
+        let n = 0;
+        let first = '';
+        for (const k in v) {
+          if (!Object.hasOwn(v, k)) continue;
+          if (n++ === 0) first = k;
+          if (needsTags((v as PlainObject)[k] as Value)) return true;
+        }
+        return n === 1 && first.startsWith('\u0001');
+      }
+    default:
+      return false;
+  }
 }
 
 export function makeBuiltinContext(opts: EvalOptions): BuiltinContext {
@@ -110,10 +147,10 @@ function wrap(def: BuiltinDef, state: HostState, tagged: boolean): (...args: unk
     const vals = args.map((a) => (tagged ? decodeTagged(a) : fromJs(a)));
     let r: Value | undefined;
     try {
-      r = def.impl(vals, state.ctx);
+      r = def.impl(vals, contextOf(state));
     } catch (e) {
       // Builtin errors make the expression undefined unless strict (OPA's topdown semantics).
-      if (e instanceof BuiltinError && !state.ctx.strict) return undefined;
+      if (e instanceof BuiltinError && !contextOf(state).strict) return undefined;
       throw e;
     }
     if (r === undefined) return undefined;

@@ -341,6 +341,27 @@ t.test('ObjectInsertStmt with a non-string key switches to an RObject; sets coll
   t.same(row.x[1].values(), [1, 'z']);
 });
 
+t.test('object and array literals built from consecutive inserts keep insert semantics', async (t) => {
+  const ir = new IR();
+  ir.plan('eval', [
+    st('MakeObjectStmt', { target: 2 }),
+    st('ObjectInsertStmt', { key: ir.s('__proto__'), value: ir.s('own'), object: 2 }),
+    st('ObjectInsertStmt', { key: ir.s('k'), value: ir.s('first'), object: 2 }),
+    st('ObjectInsertStmt', { key: ir.s('k'), value: ir.s('last'), object: 2 }),
+    st('MakeArrayStmt', { capacity: 2, target: 3 }),
+    st('ArrayAppendStmt', { array: 3, value: L(2) }),
+    st('ArrayAppendStmt', { array: 3, value: B(false) }),
+    ...emit(ir, 3),
+  ]);
+  const [row] = run(ir) as [{ x: [Record<string, unknown>, boolean] }];
+  const o = row.x[0];
+  t.equal(Object.getPrototypeOf(o), Object.prototype, 'the prototype is untouched');
+  t.ok(Object.hasOwn(o, '__proto__'));
+  t.same(Object.keys(o).sort(), ['__proto__', 'k']);
+  t.equal(o.k, 'last', 'a later insert of the same key wins');
+  t.equal(row.x[1], false);
+});
+
 t.test('misuse and bad plans have stable codes', async (t) => {
   const ir = new IR();
   ir.plan('eval', [st('BreakStmt', { index: 3 })]);

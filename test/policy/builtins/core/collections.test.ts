@@ -8,6 +8,7 @@ t.test('sets and membership', (t) => {
   t.equal(j(call('intersection', set(set(1, 2), set(2, 3)))), '[2]');
   t.equal(j(call('intersection', set())), '[]');
   t.equal(j(call('union', set(set(1), set(2), set()))), '[1,2]');
+  t.equal(j(call('set_diff', set(1, 2), set(2))), '[1]');
   throwsCode(t, () => call('union', set(1)), 'REGO_ERR_BUILTIN_TYPE', 'set of sets');
   t.equal(call('internal.member_2', 1, [1]), true);
   t.equal(call('internal.member_2', 1, { foo: 1 }), true);

@@ -60,6 +60,8 @@ t.test('yaml', (t) => {
   t.equal(j(call('yaml.unmarshal', 'foo:\n  - qux: bar\n  - baz: 2\n')), '{"foo":[{"qux":"bar"},{"baz":2}]}');
   // YAML 1.1 booleans, as go-yaml (via sigs.k8s.io/yaml) decodes them.
   t.equal(j(call('yaml.unmarshal', 'a: yes\nb: off\nc: "yes"')), '{"a":true,"b":false,"c":"yes"}');
+  // go-yaml v2 keeps timestamp-like scalars as strings; 0x / leading-0 ints are hex / octal (YAML 1.1).
+  t.equal(j(call('yaml.unmarshal', 'c: 2001-12-14\nb: 0x1F\ne: 012\nf: 1e3')), '{"b":31,"c":"2001-12-14","e":10,"f":1000}');
   t.equal(call('yaml.is_valid', 'foo:\n  - baz: {'), false);
   t.equal(call('yaml.is_valid', '{"json": "ok"}'), true);
   t.equal(call('yaml.is_valid', 1), false);

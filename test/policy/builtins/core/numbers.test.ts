@@ -100,3 +100,20 @@ t.test('bits are exact two\'s complement on big integers', (t) => {
   throwsCode(t, () => call('bits.and', 1.5, 1), 'REGO_ERR_BUILTIN_TYPE', 'integer');
   t.end();
 });
+
+t.test('float fast path agrees with exact rational arithmetic', async (t) => {
+  const { exactFloatOp, addRat, subRat, mulRatN, divRat, rationalToDouble, toRational } = await import('../../../../src/policy/builtins/lib/core/num.js');
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let mismatches = 0;
+  for (let i = 0; i < 2000; i++) {
+    const a = Number((rnd() * 10 ** Math.floor(rnd() * 8) * (rnd() < 0.5 ? -1 : 1)).toFixed(Math.floor(rnd() * 7)));
+    const b = Number((rnd() * 10 ** Math.floor(rnd() * 8)).toFixed(Math.floor(rnd() * 7))) || 0.5;
+    for (const op of [addRat, subRat, mulRatN, divRat]) {
+      const slow = rationalToDouble(op(toRational(a), toRational(b)));
+      const fast = exactFloatOp('test', a, b, op);
+      if (!Object.is(fast, slow === 0 ? 0 : slow)) mismatches++;
+    }
+  }
+  t.equal(mismatches, 0);
+});

@@ -90,3 +90,31 @@ t.test('recognised most cases', (t) => {
 t.teardown(() => {
   if (checked < 130) throw new Error(`only ${checked} graphql cases recognised`);
 });
+
+t.test('operations need their root type (gqlparser KnownRootType)', (t) => {
+  const schema = 'type Query { a: Int }';
+  t.equal(call('graphql.is_valid', ['{ a }', schema]), true);
+  t.equal(call('graphql.is_valid', ['mutation { a }', schema]), false);
+  t.throws(() => call('graphql.parse', ['mutation { a }', schema]), { code: 'REGO_ERR_BUILTIN' });
+  t.equal(call('graphql.is_valid', ['{ b }', schema]), false, 'unknown field');
+  t.equal(call('graphql.schema_is_valid', ['type Query { a: Int } extend type Query { b: String }']), true);
+  t.equal(call('graphql.schema_is_valid', ['type Query { a: Int } extend interface Query { b: String }']), false, 'extension kind mismatch');
+  t.end();
+});
+
+t.test('AST objects are read like OPA reads them (JSON into gqlparser structs)', (t) => {
+  // Default-decoded structs match keys case-insensitively …
+  const lower = { definitions: [{ kind: 'OBJECT', name: 'Query', fields: [{ name: 'a', type: { namedtype: 'Int' } }] }] };
+  t.equal(call('graphql.schema_is_valid', [lower]), true);
+  // … wrong JSON types are unmarshalling errors …
+  t.equal(call('graphql.schema_is_valid', [{ Definitions: 5 }]), false);
+  t.throws(() => call('graphql.parse', [{ Operations: 'x' }, 'type Query { a: Int }']), { code: 'REGO_ERR_BUILTIN' });
+  // … and missing fields come back with Go's zero values after the round trip.
+  const [q] = call('graphql.parse', [{ Operations: [{ Operation: 'query', SelectionSet: [{ Name: 'a', Alias: 'a' }] }] }, 'type Query { a: Int }']) as unknown[];
+  t.same(q, { Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'a', Name: 'a' }] }] });
+  // Selections decode as Field first, so an inline fragment object loses its type condition.
+  const parsed = call('graphql.parse_query', ['{ ... on Query { a } }']);
+  t.equal(call('graphql.is_valid', [parsed, 'type Query { a: Int }']), false);
+  t.equal(call('graphql.is_valid', ['{ ... on Query { a } }', 'type Query { a: Int }']), true);
+  t.end();
+});

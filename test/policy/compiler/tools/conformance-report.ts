@@ -1,15 +1,16 @@
 /**
  * Runs OPA's v1 conformance cases through our front end and the JS back end and prints the pass
  * rate per topic plus the most common failure reasons. Not a tap test (it measures, it does not
- * gate): `npx tsx test/policy/compiler/tools/conformance-report.ts [filter] [--fails]`.
+ * gate): `npx tsx test/policy/compiler/tools/conformance-report.ts [filter] [--fails] [--all] [--dir=casesDir]`.
  */
 import { runConformance } from '../../../../src/policy/conformance/run.js';
 
 const args = process.argv.slice(2);
 const showFails = args.includes('--fails');
+const dirArg = args.find((a) => a.startsWith('--dir='));
 const filter = args.find((a) => !a.startsWith('--'));
 const results = await runConformance({
-  casesDir: new URL('../../../../../shared/conformance/cases/v1', import.meta.url).pathname,
+  casesDir: dirArg ? dirArg.slice(6) : new URL('../../../../../shared/conformance/cases/v1', import.meta.url).pathname,
   engine: 'js',
   ...(filter ? { filter } : {}),
 });

@@ -28,12 +28,6 @@ export function argNumber(builtin: string, args: readonly Value[], i: number): n
   return v;
 }
 
-export function argBoolean(builtin: string, args: readonly Value[], i: number): boolean {
-  const v = args[i] as Value;
-  if (typeof v !== 'boolean') throw operandTypeError(builtin, i + 1, v, 'boolean');
-  return v;
-}
-
 export function argArray(builtin: string, args: readonly Value[], i: number): Value[] {
   const v = args[i] as Value;
   if (!Array.isArray(v)) throw operandTypeError(builtin, i + 1, v, 'array');
@@ -78,11 +72,6 @@ export function argSmallInt(builtin: string, args: readonly Value[], i: number):
     throw new BuiltinError(builtin, `operand ${i + 1} out of range`);
   }
   return Number(b);
-}
-
-/** Code points of a string (Rego string indexes count Unicode code points, like Go runes). */
-export function codePoints(s: string): string[] {
-  return Array.from(s);
 }
 
 /** True if every code unit is below the surrogate range (so UTF-16 index == code point index). */

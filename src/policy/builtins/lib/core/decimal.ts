@@ -24,11 +24,10 @@ export function parseDecimal(s: string): Rational | undefined {
   if (ip === '' && fp === '') return undefined;
   if (ex !== undefined && Math.abs(Number(ex)) > 1_000_000) return undefined;
   let num = BigInt((ip || '0') + fp);
-  let scale = fp.length - (ex === undefined ? 0 : Number(ex));
+  const scale = fp.length - (ex === undefined ? 0 : Number(ex));
   let den = 1n;
   if (scale > 0) den = 10n ** BigInt(scale);
   else if (scale < 0) num *= 10n ** BigInt(-scale);
-  scale = 0;
   if (sign === '-') num = -num;
   return reduce({ num, den });
 }
@@ -55,9 +54,8 @@ export function roundToBits(r: Rational, prec: number): Rational {
   let n = neg ? -r.num : r.num;
   let d = r.den;
   // Scale so that 2^(prec-1) <= n/d < 2^prec, tracking the binary exponent.
-  let e = 0;
   const bits = (x: bigint) => x.toString(2).length;
-  e = bits(n) - bits(d) - prec;
+  let e = bits(n) - bits(d) - prec;
   if (e > 0) d <<= BigInt(e);
   else if (e < 0) n <<= BigInt(-e);
   const lo = 1n << BigInt(prec - 1);

@@ -108,7 +108,51 @@ export function rationalToDouble(r: Rational): number {
  * `0.1 + 0.2 == 0.3` hold, as it does in OPA.
  */
 export function exactFloatOp(name: string, a: number | bigint, b: number | bigint, op: (x: Rational, y: Rational) => Rational): number {
+  const fast = typeof a === 'number' && typeof b === 'number' ? scaledOp(a, b, op) : undefined;
+  if (fast !== undefined) return fromDouble(name, fast);
   return fromDouble(name, rationalToDouble(op(toRational(a), toRational(b))));
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/** Digits after the decimal point in a double's shortest text, or -1 if it uses an exponent. */
+function decimals(x: number): number {
+  const s = String(x);
+  if (s.includes('e')) return -1;
+  const dot = s.indexOf('.');
+  return dot === -1 ? 0 : s.length - dot - 1;
+}
+
+/**
+ * The same result without bigints when it is cheap to get exactly: operands with few decimals
+ * become exact integers m·10^-k, the integer op is exact below 2^53, and the one final
+ * division by a power of ten (exact up to 10^22) rounds correctly. Undefined: take the slow path.
+ */
+function scaledOp(a: number, b: number, op: (x: Rational, y: Rational) => Rational): number | undefined {
+  const da = decimals(a);
+  const db = decimals(b);
+  if (da < 0 || db < 0 || da > 15 || db > 15) return undefined;
+  const ia = Math.round(a * (POW10[da] as number));
+  const ib = Math.round(b * (POW10[db] as number));
+  if (!Number.isSafeInteger(ia) || !Number.isSafeInteger(ib)) return undefined;
+  let num: number;
+  let den: number;
+  if (op === addRat || op === subRat) {
+    const k = Math.max(da, db);
+    const x = ia * (POW10[k - da] as number);
+    const y = ib * (POW10[k - db] as number);
+    num = op === addRat ? x + y : x - y;
+    den = POW10[k] as number;
+  } else if (op === mulRatN) {
+    num = ia * ib;
+    den = POW10[da + db] as number;
+  } else if (op === divRat) {
+    num = ia * (POW10[db] as number);
+    den = ib * (POW10[da] as number);
+    if (den === 0) return undefined;
+  } else return undefined;
+  if (!Number.isSafeInteger(num) || !Number.isSafeInteger(den)) return undefined;
+  return num / den;
 }
 
 export function addRat(x: Rational, y: Rational): Rational {
