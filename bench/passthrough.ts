@@ -83,6 +83,7 @@ async function measure(name: string, url: string, proc: Proc | null): Promise<Ro
   // short warm-up (JIT, pools), then the measured run
   await runLoad(url, { connections, duration: Math.min(3, duration), cpus: pin(restCpus) });
   const cpu0 = proc ? cpuSeconds(proc.child.pid!) : 0;
+  process.stderr.write(`  warm-up done\n`);
   const r = await runLoad(url, { connections, duration, cpus: pin(restCpus) });
   const cpu1 = proc ? cpuSeconds(proc.child.pid!) : 0;
   return { name, ...r, cpuUsPerReq: proc ? ((cpu1 - cpu0) * 1e6) / Math.max(1, r.requests) : null };
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     procs.push(gw);
     const gwPort = Number(gw.match[1] ?? gw.match[2]);
     rows.push(await measure('regate', `http://127.0.0.1:${gwPort}/bench`, gw));
+    process.stderr.write('stopping regate…\n');
     await gw.stop();
 
     const nginx = nginxBinary();
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
         .replaceAll('{{PORT}}', String(port))
         .replaceAll('{{UPSTREAM_PORT}}', String(upPort));
       writeFileSync(join(ndir, 'nginx.conf'), conf);
-      const ng = await spawnPinned(pin(proxyCpu), nginx, ['-p', ndir, '-c', join(ndir, 'nginx.conf'), '-e', join(ndir, 'error.log')], /$/);
+      const ng = await spawnPinned(pin(proxyCpu), nginx, ['-p', ndir, '-c', join(ndir, 'nginx.conf'), '-e', join(ndir, 'error.log')], null);
       procs.push(ng);
       // nginx prints nothing when it starts: wait for its port
       for (let i = 0; i < 100; i++) {

@@ -49,10 +49,14 @@ async function scenario(name: string, url: string, rl: RateLimitConfig, keyOf: (
   let next = 0;
   let denied = 0;
   async function worker(): Promise<void> {
-    while (next < N) {
+    for (let k = 0; next < N; k++) {
+      // a synchronous run never yields: give timers and I/O a turn now and then
+      if (k % 1000 === 999) await new Promise((r) => setImmediate(r));
       const c = ctx(keyOf(next++), limit);
       try {
-        await stage.run(c);
+        // like the pipeline composer: await only a real promise (lease hits are synchronous)
+        const p = stage.run(c);
+        if (p) await p;
       } catch {
         denied++;
       }

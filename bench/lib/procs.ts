@@ -11,8 +11,11 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** Spawns `cmd args` pinned to `cpus` (e.g. "1" or "0,1"); resolves when stdout/stderr matches `ready`. */
-export function spawnPinned(cpus: string | null, cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<Proc & { match: RegExpMatchArray }> {
+/**
+ * Spawns `cmd args` pinned to `cpus` (e.g. "1" or "0,1"); resolves when stdout/stderr matches
+ * `ready`, or at once when `ready` is null (programs that print nothing, like nginx).
+ */
+export function spawnPinned(cpus: string | null, cmd: string, args: string[], ready: RegExp | null, env: NodeJS.ProcessEnv = process.env): Promise<Proc & { match: RegExpMatchArray }> {
   const [c, a] = cpus ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args];
   const child = spawn(c as string, a as string[], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
@@ -24,9 +27,15 @@ export function spawnPinned(cpus: string | null, cmd: string, args: string[], re
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     });
   return new Promise((resolve, reject) => {
+    if (ready === null) {
+      child.stdout?.on('data', (x: Buffer) => (out += x.toString()));
+      child.stderr?.on('data', (x: Buffer) => (out += x.toString()));
+      child.once('error', reject);
+      return resolve({ child, output: () => out, stop, match: [''] as unknown as RegExpMatchArray });
+    }
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = out.match(ready);
+      const m = out.match(ready as RegExp);
       if (m) {
         child.stdout?.off('data', onData);
         child.stderr?.off('data', onData);

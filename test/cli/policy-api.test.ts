@@ -98,17 +98,6 @@ t.test('misuse and errors have stable codes', async (t) => {
   }
 });
 
-t.test('a ready WASM module runs on the wasm engine', async (t) => {
-  const { compileWasm } = await import('../../src/policy/backend/wasm/index.js');
-  const modules = [{ file: 'p.rego', text: 'package p\n\nimport rego.v1\n\nallow if input.user in data.p.admins\n' }];
-  const js = await loadPolicyBundle({ modules, data: { p: { admins: ['alice'] } }, entrypoints: ['p/allow'], engine: 'js' });
-  const { compileToPlan } = await import('../../src/policy/compiler/index.js');
-  const wasm = await compileWasm(compileToPlan(modules, { entrypoints: ['p/allow'] }));
-  const w = await loadPolicyBundle({ wasm, data: { p: { admins: ['alice'] } }, entrypoints: ['p/allow'], engine: 'wasm' });
-  for (const user of ['alice', 'bob']) t.same(w.evaluate('p/allow', { user }), js.evaluate('p/allow', { user }), user);
-  await t.rejects(loadPolicyBundle({ wasm, entrypoints: ['p/allow'], engine: 'js' }), TypeError);
-});
-
 t.test('data files merge at their directory path; conflicting leaves are an error', async (t) => {
   const dir = t.testdir();
   writeTree(dir, { 'data.json': JSON.stringify({ a: { x: 1 } }), 'a/data.json': JSON.stringify({ y: 2 }), 'b/c/data.yml': 'z: [1, 2]\n' });

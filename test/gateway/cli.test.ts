@@ -230,3 +230,32 @@ t.test('listen.workers: 2 — one port shared by two uWS threads, or refused wit
   child.kill('SIGTERM');
   t.equal(await exited(child), 0);
 });
+
+t.test('regate demo starts the bundled upstreams and prints curl lines that work', async (t) => {
+  const child = runCli(['demo', '--port', '0', '--admin-port', '0']);
+  t.teardown(() => void child.kill('SIGKILL'));
+  let out = '';
+  const lines = await new Promise<string[]>((resolve, reject) => {
+    child.stdout?.on('data', (d) => {
+      out += d;
+      if (out.includes('Ctrl-C')) resolve(out.split('\n').filter((l) => l.trim().startsWith('curl ')));
+    });
+    child.once('exit', (code) => reject(new Error(`demo exited ${code}`)));
+  });
+  t.ok(lines.length >= 5);
+  const agent = new Agent();
+  const gets = lines.map((l) => /curl -s (http:\/\/\S+)$/.exec(l.trim())?.[1]).filter((u): u is string => u !== undefined);
+  t.ok(gets.length >= 2, 'plain GET lines are printed');
+  for (const url of gets) {
+    const r = await request(url, { dispatcher: agent });
+    t.equal(r.statusCode, 200, url);
+    await r.body.dump();
+  }
+  const post = lines.find((l) => l.includes('-X POST'));
+  const postUrl = /(http:\/\/\S+)/.exec(post ?? '')?.[1];
+  const p = await request(postUrl!, { method: 'POST', body: 'hi there', dispatcher: agent });
+  t.equal(((await p.body.json()) as { body: string }).body, 'hi there');
+  await agent.close();
+  child.kill('SIGTERM');
+  t.equal(await exited(child), 0);
+});

@@ -82,7 +82,7 @@ export function createEventEmitter(
   cfg: { redis: RedisConfig; events: EventsConfig },
   deps: { logger: Logger; registry: Registry; instanceId?: string },
 ): EventEmitter {
-  const ev = cfg.events;
+  const ev: EventsConfig = cfg.events ?? {};
   if (!cfg.redis?.url) throw new TypeError('createEventEmitter: redis.url is required');
   const log = deps.logger.child({ component: 'events' });
   const batchSize = ev.batch_size ?? 500;

@@ -20,12 +20,13 @@
  * await spool.replay(async (b) => { await queue.add('batch', { events: b.events }, { jobId: b.id }); });
  * ```
  */
-import { createReadStream, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 
 export interface SpooledBatch {
@@ -93,7 +94,8 @@ export function openSpool(opts: SpoolOptions): Spool {
 
   // Start-up accounting: files left by earlier runs count against the cap and will be replayed.
   for (const name of readdirSync(opts.dir)) {
-    if (!FILE_RE.test(name)) continue;
+    // Only this host's files: another host's are not ours to replay (see the header comment).
+    if (FILE_RE.exec(name)?.[1] !== host) continue;
     try {
       diskBytes += statSync(join(opts.dir, name)).size;
     } catch {
@@ -221,17 +223,16 @@ export function openSpool(opts: SpoolOptions): Spool {
 
   async function replayFile(path: string, send: (b: SpooledBatch) => Promise<void>): Promise<{ sent: number; events: number; failed: boolean }> {
     const size = (await stat(path)).size;
-    const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const input = createReadStream(path, { encoding: 'utf8' });
+    const rl = createInterface({ input, crlfDelay: Infinity });
     let sent = 0;
     let events = 0;
-    let failed = false;
-    let rest: string[] = [];
+    let failedAt = -1; // byte offset of the first line not sent
+    let offset = 0; // lines are JSON (no raw newlines) + '\n', so offsets add up exactly
     for await (const line of rl) {
+      const lineStart = offset;
+      offset += Buffer.byteLength(line) + 1;
       if (line === '') continue;
-      if (failed) {
-        rest.push(line);
-        continue;
-      }
       let b: SpooledBatch;
       try {
         b = JSON.parse(line) as SpooledBatch;
@@ -245,26 +246,27 @@ export function openSpool(opts: SpoolOptions): Spool {
         sent++;
         events += b.events.length;
       } catch {
-        failed = true;
-        rest.push(line);
+        failedAt = lineStart;
+        break;
       }
     }
-    if (!failed) {
+    rl.close();
+    input.destroy();
+    if (failedAt < 0) {
       await unlink(path);
       diskBytes -= size;
-      return { sent, events, failed };
+      return { sent, events, failed: false };
     }
-    // Keep what was not sent: rewrite the file with the remaining lines (write-then-rename).
-    const text = rest.map((l) => l + '\n').join('');
-    rest = [];
+    // Keep what was not sent: copy the tail to a new file by streaming (the spool may be large),
+    // fsync it, then rename it over the old one.
     const tmp = path + '.tmp';
-    const t = await open(tmp, 'w');
-    await t.write(text);
+    await pipeline(createReadStream(path, { start: failedAt }), createWriteStream(tmp));
+    const t = await open(tmp, 'r+');
     await t.sync();
     await t.close();
     await rename(tmp, path);
-    diskBytes -= size - Buffer.byteLength(text);
-    return { sent, events, failed };
+    diskBytes -= failedAt;
+    return { sent, events, failed: true };
   }
 
   function replay(send: (b: SpooledBatch) => Promise<void>): Promise<{ sent: number; events: number; failed: boolean }> {

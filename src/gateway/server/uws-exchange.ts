@@ -108,9 +108,14 @@ export class UwsExchange implements ClientExchange {
         res.end();
       }
     });
-    if (!this.finished) {
-      res.onWritable((offset) => this.handleWritable(offset));
-    }
+  }
+
+  private writableHooked = false;
+  /** Registered on the first backpressure only: most responses never need it (one native call saved). */
+  private hookWritable(): void {
+    if (this.writableHooked) return;
+    this.writableHooked = true;
+    this.res.onWritable((offset) => this.handleWritable(offset));
   }
 
   write(chunk: Uint8Array): boolean {
@@ -131,6 +136,7 @@ export class UwsExchange implements ClientExchange {
         ok = res.write(chunk);
       }
     });
+    if (!ok) this.hookWritable();
     return ok;
   }
 

@@ -3,7 +3,7 @@
  * size; bigint gives the same two's-complement semantics for negative operands).
  */
 import type { BuiltinDef } from './registry.js';
-import { BuiltinTypeError } from '../errors.js';
+import { BuiltinError, BuiltinTypeError } from '../errors.js';
 import type { Value } from '../value/index.js';
 import { argInt } from './lib/core/args.js';
 import { fromBigInt } from './lib/core/num.js';
@@ -32,7 +32,7 @@ export const bitsBuiltins: BuiltinDef[] = [
     impl: (args) => {
       const x = argInt('bits.lsh', args, 0);
       const s = shiftAmount('bits.lsh', args);
-      if (s > MAX_SHIFT && x !== 0n) throw new BuiltinTypeError('bits.lsh', 'shift amount too large');
+      if (s > MAX_SHIFT && x !== 0n) throw new BuiltinError('bits.lsh', 'shift amount too large');
       return fromBigInt(x << s);
     },
   },

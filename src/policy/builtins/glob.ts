@@ -6,9 +6,9 @@
  * Patterns compile to anchored JS regexes, cached in a bounded LRU.
  */
 import type { BuiltinDef } from './registry.js';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
+import { BuiltinError } from '../errors.js';
 import type { Value } from '../value/index.js';
-import { argString, operandTypeError, valueName } from './lib/core/args.js';
+import { argString, elementTypeError, operandTypeError } from './lib/core/args.js';
 import { LruCache } from './lib/core/regex-cache.js';
 
 const cache = new LruCache<RegExp | BuiltinError>(512);
@@ -117,9 +117,8 @@ function delimiters(v: Value): string[] {
   const out: string[] = [];
   for (const d of v) {
     // OPA's RuneSliceOperand: each element a one-rune string.
-    if (typeof d !== 'string' || Array.from(d).length !== 1) {
-      throw new BuiltinTypeError('glob.match', `operand 2 must be array of single-character strings but got ${typeof d === 'string' ? JSON.stringify(d) : valueName(d)}`);
-    }
+    if (typeof d !== 'string') throw elementTypeError('glob.match', 2, v, d, 'string');
+    if (Array.from(d).length !== 1) throw elementTypeError('glob.match', 2, v, d, 'rune');
     out.push(d);
   }
   return out.length === 0 ? ['.'] : out;

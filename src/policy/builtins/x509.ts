@@ -100,22 +100,35 @@ function timeValid(c: X509Certificate, at: Date): boolean {
   return new Date(c.validFrom) <= at && at <= new Date(c.validTo);
 }
 
-/** Builds leaf → … → root through the pools (depth-bounded), Go x509.Certificate.Verify-style. */
+/** Go VerifyHostname: SAN DNS names (never the subject CN) or, for an address, SAN IPs. */
+function hostMatches(leaf: X509Certificate, host: string): boolean {
+  const ip = /^[0-9.]+$/.test(host) || host.includes(':');
+  if (ip) return leaf.checkIP(host.replace(/^\[|\]$/g, '')) !== undefined;
+  return leaf.checkHost(host, { subject: 'never' }) !== undefined;
+}
+
+/**
+ * Builds leaf → intermediates… → root (Go x509.Certificate.Verify with one root): every
+ * certificate within its validity period, intermediates with CA basic constraints, extended
+ * key usages compatible with the requested ones (default: server auth), the leaf matching
+ * DNSName. Depth-bounded; returns undefined when no chain verifies.
+ */
 function verifyChain(certs: ParsedCert[], o: VerifyOpts): ParsedCert[] | undefined {
   if (certs.length < 2) return undefined;
   const root = certs[0] as ParsedCert;
   const leaf = certs[certs.length - 1] as ParsedCert;
   const intermediates = certs.slice(1, -1);
   const at = o.currentTime ?? new Date();
-  if (o.dnsName !== '' && leaf.cert.checkHost(o.dnsName) === undefined) return undefined;
+  if (o.dnsName !== '' && !hostMatches(leaf.cert, o.dnsName)) return undefined;
   const wanted = o.keyUsages.length ? o.keyUsages : [1];
   const usageOk = (c: ParsedCert) => wanted.includes(0) || c.extKeyUsage.length === 0 || c.extKeyUsage.includes(0) || wanted.some((u) => c.extKeyUsage.includes(u));
+  const fits = (c: ParsedCert) => timeValid(c.cert, at) && usageOk(c);
+  if (!fits(root)) return undefined;
   const walk = (cur: ParsedCert, depth: number, seen: Set<ParsedCert>): ParsedCert[] | undefined => {
-    if (!timeValid(cur.cert, at) || !usageOk(cur)) return undefined;
-    if (depth > 0 && cur.basicConstraintsValid && !cur.isCA) return undefined;
-    if (cur.der.equals(root.der) || (issued(cur, root) && depth < 16 && (cur === root || timeValid(root.cert, at)))) {
-      return cur.der.equals(root.der) ? [cur] : [cur, root];
-    }
+    if (cur.der.equals(root.der)) return [cur];
+    if (!fits(cur)) return undefined;
+    if (depth > 0 && (!cur.basicConstraintsValid || !cur.isCA)) return undefined;
+    if (issued(cur, root)) return [cur, root];
     if (depth >= 16) return undefined;
     for (const im of intermediates) {
       if (seen.has(im) || !issued(cur, im)) continue;

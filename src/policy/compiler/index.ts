@@ -39,6 +39,7 @@ export interface CompileOptions {
 export function compileToPlan(modules: { file: string; text: string }[], opts: CompileOptions = {}): Policy {
   const errors: RegoError[] = [];
   const mods: Module[] = [];
+  sourceText.clear();
   for (const m of modules) {
     sourceText.set(m.file, m.text);
     try {
@@ -81,7 +82,7 @@ export function compileToPlan(modules: { file: string; text: string }[], opts: C
 
   const plans: Policy['plans']['plans'] = [];
   if (query !== undefined) {
-    const resolver = new Resolver({ pkg: [], imports: new Map(), ruleNames: new Set(), counter: pl.counter });
+    const resolver = new Resolver({ pkg: [], imports: new Map(), ruleNames: new Set(), counter: pl.counter, errors });
     const body = resolver.body(query, new Map()).body;
     const names: string[] = [];
     for (const l of body) for (const v of literalVars(l)) if (!isWildcard(v) && !v.includes('$') && !names.includes(v)) names.push(v);

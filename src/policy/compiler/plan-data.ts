@@ -28,7 +28,7 @@ function walk(pl: Planner, node: TreeNode, path: Term[], i: number, s: Scope, k:
   // an object rule here may define keys that rules below also define: build the whole node
   if (g?.kind === 'object') return applyPath(pl, materialize(pl, node), path, i, s, k);
   if (g !== undefined) {
-    if (g.kind === 'function') {
+    if (g.kind === 'function' && g.arity > 0) {
       pl.errors.push(createCompileError('REGO_ERR_TYPE', `function data.${g.path.join('.')} referenced without arguments`, path[i - 1]?.span ?? pl.span));
       return;
     }
@@ -82,7 +82,8 @@ export function materialize(pl: Planner, node: TreeNode): Local {
   pl.emit('MakeObjectStmt', { target: obj });
   for (const [name, child] of node.children) {
     if (mocked(pl, child.path)) continue;
-    if (child.group?.kind === 'function') continue;
+    // functions are not part of the document, except OPA keeps zero-argument ones (`f() := 1`)
+    if (child.group?.kind === 'function' && child.group.arity > 0) continue;
     const v = pl.local();
     pl.emit('ResetLocalStmt', { target: v });
     pl.sub(() => {

@@ -12,7 +12,7 @@ import type { Local, Operand } from '../ir/types.js';
 import type { Literal, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
-import { planTerm, planTerms } from './plan-term.js';
+import { planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 
 import { Resolver } from './resolve.js';
@@ -133,7 +133,7 @@ function insertNested(pl: Planner, obj: Local, ops: Operand[], setLeaf = false):
  */
 function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], params: Local[], k: (ops: Operand[], s: Scope) => void): void {
   const mod = ri.module.mod;
-  const resolver = new Resolver({ pkg: mod.package, imports: ri.module.imports, ruleNames: pl.ruleNames(mod.package), counter: pl.counter });
+  const resolver = new Resolver({ pkg: mod.package, imports: ri.module.imports, ruleNames: pl.ruleNames(mod.package), counter: pl.counter, errors: pl.errors });
   const args = ri.rule.args ?? [];
   const argNames = args.flatMap((a) => [...patternVars(a)]).filter((n) => n !== '_');
   const env0 = new Map(argNames.map((n) => [n, n]));
@@ -156,4 +156,3 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
   });
 }
 
-export { planTerm };

@@ -6,6 +6,8 @@
  */
 import type { Expr, Literal, Term, VarTerm } from '../syntax/ast.js';
 import { patternVars } from './vars.js';
+import type { RegoError } from '../errors.js';
+import { createCompileError } from './compile-error.js';
 
 export interface ResolveContext {
   pkg: string[];
@@ -13,6 +15,8 @@ export interface ResolveContext {
   /** first head-ref names of the rules of this package */
   ruleNames: Set<string>;
   counter: { n: number };
+  /** where rego_compile_errors (e.g. a variable assigned twice) go */
+  errors?: RegoError[];
 }
 
 type Env = Map<string, string>;
@@ -122,7 +126,11 @@ export class Resolver {
     const done = new Set<string>();
     for (const l of lits) {
       for (const name of declaredNames([l])) {
-        if (done.has(name)) continue;
+        if (done.has(name) || (l.expr.kind === 'assign' && declared.includes(name))) {
+          // OPA: `x := …` may not redeclare a variable of the same scope
+          if (l.expr.kind === 'assign') this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} assigned above`, l.span));
+          continue;
+        }
         done.add(name);
         declare(name);
       }

@@ -14,12 +14,12 @@ import type { Policy } from '../ir/types.js';
 import { fromJs, type Value } from '../value/index.js';
 import type { PlanEvaluator } from '../backend/evaluator.js';
 import { createJsEvaluator } from '../backend/js/index.js';
-import { createEvaluator, loadCompiler, optionalImport } from '../index.js';
+import { createEvaluator, loadCompiler, optionalImport, type Engine } from '../index.js';
 import { loadCaseFiles, loadPlanEntries, type ConformanceCase, type PlanEntry } from './cases.js';
 import { judgeCase, type Outcome } from './judge.js';
 import { termToValue, type GroundTerm } from './term-value.js';
 
-export type Engine = 'js' | 'wasm';
+export type { Engine };
 
 export interface ConformanceOptions {
   casesDir: string;

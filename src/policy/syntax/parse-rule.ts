@@ -67,8 +67,7 @@ export function parseRule(p: Parser): Rule {
   if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
     rule.contains = last;
     rule.ref = rule.ref.slice(0, 1);
-  }
-  else if (rule.value === undefined && rule.contains === undefined && !p.isIdent('else')) {
+  } else if (body === undefined && rule.value === undefined && rule.contains === undefined && !p.isIdent('else')) {
     throw p.error('REGO_ERR_PARSE_RULE', 'rule must have a value or a body', head.span);
   }
   while (p.isIdent('else')) {
@@ -88,7 +87,7 @@ export function parseRule(p: Parser): Rule {
 function parseRuleBody(p: Parser): Literal[] | undefined {
   if (p.isIdent('if')) {
     p.next();
-    if (p.isPunct('{')) {
+    if (p.isPunct('{') && !p.isPunct('}', 1)) {
       // `if {x: 1 | …}` is an object comprehension, not a body: retry as one literal
       const at = p.pos;
       try {
@@ -102,6 +101,7 @@ function parseRuleBody(p: Parser): Literal[] | undefined {
         }
       }
     }
+    if (p.isPunct('{')) return parseBraced(p);
     return [parseLiteral(p)];
   }
   if (p.isPunct('{') && !p.peek().nlBefore) return parseBraced(p);

@@ -175,3 +175,15 @@ t.test('a route whose auth kind is not configured fails closed', async (t) => {
   t.notOk(r.ok);
   if (!r.ok) t.equal(r.error.code, 'GW_ERR_INTERNAL');
 });
+
+t.test('the helper keeps keys across servers when given them (the demo persists them)', async (t) => {
+  const twin = await startTokenServer({ keys: [...ts.keys] });
+  t.teardown(() => twin.stop());
+  t.same(twin.keys.map((k) => k.kid), ts.keys.map((k) => k.kid));
+  const { deps } = createDeps();
+  // Verify a token of the twin against the original's JWKS: same keys, different issuer.
+  const stage = createAuthenticateStage({ jwt: { jwks_uri: ts.jwksUri, issuer: twin.issuer, audience: twin.audience } }, deps);
+  t.teardown(() => stage.close());
+  t.ok((await runStage(stage, makeContext({ authorization: bearer(await twin.issueJwt()) }))).ok);
+  await t.rejects(startTokenServer({ keys: [{ kty: 'EC', kid: 'x', alg: 'ES256' }] }), TypeError, 'public keys cannot sign');
+});

@@ -13,7 +13,7 @@ t.test('introspection outage and recovery', async (t) => {
   const ts = await startTokenServer();
   t.teardown(() => ts.stop());
   const clock = createClock();
-  const { deps, registry } = createDeps(clock.now);
+  const { deps, registry, lines } = createDeps(clock.now);
   const stage = createAuthenticateStage(
     {
       introspection: {
@@ -58,7 +58,10 @@ t.test('introspection outage and recovery', async (t) => {
     }
   }
   t.same([...new Set(statuses)], [503], 'only 503s, no 401 caused by the outage');
-  t.equal(await breakerState(), '2', 'breaker open');
+  // The breaker may already be half-open again on a slow machine (reset_timeout_ms), so the
+  // opening is checked through its log line rather than the current gauge value.
+  t.ok(lines.some((l) => l.includes('token server breaker opened')), 'breaker opened');
+  t.not(await breakerState(), '0', 'breaker not closed');
 
   const stale = await run(staleToken);
   t.ok(stale.ok, 'stale_if_error serves a cached result past max_ttl');

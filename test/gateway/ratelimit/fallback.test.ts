@@ -30,7 +30,7 @@ t.test('fallback modes with Redis killed and paused', async (t) => {
   const redis = await startRedisServer();
   t.teardown(() => redis.stop());
   const mk = (rl: RateLimitConfig) => {
-    const s = createRateLimitStage({ redis: { url: redis.url, connect_timeout_ms: 200 }, ratelimit: { timeout_ms: 200, leases: { enabled: false }, ...rl } }, { ...quietDeps(), emitter: null });
+    const s = createRateLimitStage({ redis: { url: redis.url, connect_timeout_ms: 200 }, ratelimit: { timeout_ms: 1000, leases: { enabled: false }, ...rl } }, { ...quietDeps(), emitter: null });
     t.teardown(() => s.close());
     return s;
   };

@@ -34,7 +34,7 @@ redis: { url: "${URL}", prefix: ${prefix} }
 events: { spool_dir: "${spool}", flush_ms: 5 }
 ratelimit:
   key_prefix: "{${prefix}}:rl:"
-  timeout_ms: 2000
+  timeout_ms: 5000
   routes:
     echo: [{ key: "ip:{remote_addr}", limit: 20, window_s: 3600 }]
 `;

@@ -135,3 +135,68 @@ t.test('entrypoints plan {"result": value} rows', async (t) => {
   t.same(ev.evaluate('gateway/decision', fromJs({ ok: true })).map(toJs), [{ result: { allow: true } }]);
   t.same(ev.evaluate('gateway/decision', fromJs({})).map(toJs), []);
 });
+
+t.test('v1 extras: metadata, walk, template with, dynamic data keys', async (t) => {
+  const mod = `# METADATA
+# description: pkg docs
+package m
+
+# METADATA
+# title: the rule
+# authors:
+# - Ann <ann@example.com>
+chain := rego.metadata.chain()
+walked := [p | walk({"a": [1]}, [p, 1])]
+msg := $"v={a with input as {"a": 42}} u={input.missing}"
+a := input.a
+`;
+  t.same(run(mod, 'x = data.m.chain'), [{ x: [
+    { annotations: { title: 'the rule', authors: [{ name: 'Ann', email: 'ann@example.com' }], scope: 'rule' }, path: ['m', 'chain'] },
+    { annotations: { description: 'pkg docs', scope: 'package' }, path: ['m'] },
+  ] }]);
+  t.same(run(mod, 'x = data.m.walked'), [{ x: [['a', 0]] }]);
+  t.same(run(mod, 'x = data.m.msg', {}), [{ x: 'v=42 u=<undefined>' }]);
+  // a data key known only at run time does not make unrelated rules recursive (OPA issue 7399)
+  const dyn = ['package test\np := data[k].allow.x if k := "primary"', 'package primary\nallow.x := 1\nallow[y].z := 2 if y := "q"'];
+  t.same(run(dyn, 'x = data.test.p'), [{ x: 1 }]);
+});
+
+t.test('safety ordering and unification edge cases', async (t) => {
+  const mod = `package u
+fix := foo if { some foo; foo == input.xs[foo] }
+obj if { {"a": [x], "b": y} = {"a": [1], "b": x}; y == 1 }
+comp_before_decl := x if { y := {x | some x in [1, 2]}; x := count(y) }
+tmpl_arg := f("foo bar")
+f($"{x} {input.y}") := 42 if x = "foo"
+`;
+  const input = { xs: [2, 1, 0], y: 'bar' };
+  t.same(run(mod, 'x = data.u.fix', input), [{ x: 1 }]);
+  t.same(run(mod, 'x = data.u.obj', input), [{ x: true }]);
+  t.same(run(mod, 'x = data.u.comp_before_decl', input), [{ x: 2 }]);
+  t.same(run(mod, 'x = data.u.tmpl_arg', input), [{ x: 42 }]);
+  const e = compileErr('package r\np if { x := 1; x := 2 }');
+  t.equal(e.code, 'REGO_ERR_VAR_REDECLARED');
+  t.equal(e.opaCode, 'rego_compile_error');
+});
+
+t.test('with: function mocks call originals; input restored after the literal', async (t) => {
+  const mod = `package w
+mock_count(xs) := count(xs) + 100
+p := x if { x := count([1, 2]) with count as mock_count }
+q := [x, y] if { x = input with input as "a"; y = input }
+`;
+  t.same(run(mod, 'x = data.w.p'), [{ x: 102 }]);
+  t.same(run(mod, 'x = data.w.q', 'b'), [{ x: ['a', 'b'] }]);
+});
+
+t.test('v0 syntax: partial sets without contains, multiple bodies', async (t) => {
+  const mod = `package v0
+s[x] { x := input.xs[_] }
+t["lit"]
+either { input.a } { input.b }
+`;
+  t.same(run(mod, 'x = data.v0.s', { xs: [1, 2] }), [{ x: [1, 2] }]);
+  t.same(run(mod, 'x = data.v0.t'), [{ x: ['lit'] }]);
+  t.same(run(mod, 'x = data.v0.either', { b: true }), [{ x: true }]);
+  t.same(run(mod, 'x = data.v0.either', {}), []);
+});

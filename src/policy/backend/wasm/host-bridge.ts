@@ -14,7 +14,7 @@
  *   await loadPolicy(wasm, undefined, custom);
  */
 import type { BuiltinContext, BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
-import { BuiltinError } from '../../errors.js';
+import { BuiltinError, BuiltinTypeError, RegoError } from '../../errors.js';
 import type { EvalOptions } from '../evaluator.js';
 import { RObject, RSet, fromJs, normalizeNumber, toJs, type PlainObject, type Value } from '../../value/index.js';
 import { SDK_SHADOWED, shadowAlias } from './compile.js';
@@ -149,9 +149,14 @@ function wrap(def: BuiltinDef, state: HostState, tagged: boolean): (...args: unk
     try {
       r = def.impl(vals, contextOf(state));
     } catch (e) {
-      // Builtin errors make the expression undefined unless strict (OPA's topdown semantics).
-      if (e instanceof BuiltinError && !contextOf(state).strict) return undefined;
-      throw e;
+      // OPA's topdown records any error a builtin returns (type errors included) and makes the
+      // call undefined; only strict builtin errors raise it (same rule as the JS back end).
+      if (e instanceof BuiltinError || e instanceof BuiltinTypeError) {
+        if (!contextOf(state).strict) return undefined;
+        throw e;
+      }
+      if (e instanceof RegoError) throw e;
+      throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', `${def.name}: ${e instanceof Error ? e.message : String(e)}`, { opaCode: 'eval_internal_error', cause: e });
     }
     if (r === undefined) return undefined;
     return tagged ? encodeTagged(r) : toJs(r);

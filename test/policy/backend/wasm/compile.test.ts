@@ -213,3 +213,39 @@ t.test('buildBundle writes OPA bundle layout', async (t) => {
   t.same(JSON.parse(files.get('/data.json')!.toString()), { a: 1 });
   t.same(new Uint8Array(files.get('/policy.wasm')!), wasm);
 });
+
+t.test('ABI 1.1 path (eval ctx), value dump, add/remove path', async (t) => {
+  const p = plan(['k'], [st('DotStmt', { source: L(0), key: S(0), target: 2 }), st('MakeSetStmt', { target: 3 }), st('SetAddStmt', { value: L(2), set: 3 })], 3);
+  const loaded = await sdk(p);
+  const x = (loaded as unknown as { wasmInstance: { exports: Record<string, (...a: number[]) => number> } }).wasmInstance.exports;
+  const mem = (loaded as unknown as { mem: { buffer: ArrayBuffer } }).mem;
+  const write = (s: string): [number, number] => {
+    const b = new TextEncoder().encode(s);
+    const at = x.opa_malloc!(b.length);
+    new Uint8Array(mem.buffer).set(b, at);
+    return [at, b.length];
+  };
+  const read = (addr: number): string => {
+    const u = new Uint8Array(mem.buffer);
+    let e = addr;
+    while (u[e] !== 0) e++;
+    return new TextDecoder().decode(u.subarray(addr, e));
+  };
+  const input = x.opa_json_parse!(...write('{"k": "v"}'));
+  const ctx = x.opa_eval_ctx_new!();
+  x.opa_eval_ctx_set_input!(ctx, input);
+  x.opa_eval_ctx_set_data!(ctx, x.opa_json_parse!(...write('{}')));
+  x.opa_eval_ctx_set_entrypoint!(ctx, 0);
+  x.eval!(ctx);
+  const result = x.opa_eval_ctx_get_result!(ctx);
+  t.equal(read(x.opa_json_dump!(result)), '[{"result":["v"]}]');
+  t.equal(read(x.opa_value_dump!(result)), '[{"result": {"v"}}]', 'value dump keeps the set');
+  t.equal(read(x.opa_value_dump!(x.opa_json_parse!(...write('{"s": []}')))), '{"s": []}');
+
+  const base = x.opa_json_parse!(...write('{"a": {"b": 1}}'));
+  t.equal(x.opa_value_add_path!(base, x.opa_json_parse!(...write('["a", "c", "d"]')), x.opa_json_parse!(...write('true'))), 0);
+  t.equal(read(x.opa_json_dump!(base)), '{"a":{"b":1,"c":{"d":true}}}');
+  t.equal(x.opa_value_remove_path!(base, x.opa_json_parse!(...write('["a", "b"]'))), 0);
+  t.equal(read(x.opa_json_dump!(base)), '{"a":{"c":{"d":true}}}');
+  t.equal(x.opa_json_parse!(...write('{"a": ')), 0, 'malformed JSON parses to 0');
+});

@@ -16,7 +16,7 @@ t.test('LruCache evicts the least recently used entry', (t) => {
 });
 
 t.test('regexes and globs stay correct across more patterns than the cache holds', (t) => {
-  for (let i = 0; i < 1500; i++) {
+  for (let i = 0; i < 600; i++) {
     t.equal(call('regex.match', `^x${i}$`, `x${i}`), true);
     if (i % 100 === 0) t.equal(call('glob.match', `g${i}.*`, ['.'], `g${i}.a`), true);
   }

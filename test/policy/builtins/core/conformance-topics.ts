@@ -2,7 +2,7 @@
  * Runs OPA's conformance cases for the core-builtin topics on the JS back end, using OPA's own
  * plans (so only the back end and the builtins are exercised, not our front end).
  *
- *   npx tsx test/policy/builtins/core/conformance-topics.ts [topic …] [--verbose]
+ *   npx tsx test/policy/builtins/core/conformance-topics.ts [topic …] [--verbose] [--v0]
  *
  * Prints pass/fail/skip per topic. `runTopics` is also used by conformance.test.ts.
  */
@@ -140,7 +140,15 @@ function runCase(c: Case, policy: Policy): Outcome {
   }
   let rows: Value[];
   try {
-    rows = ev.evaluate('eval', input, { strictBuiltinErrors: c.strict_error === true, nowNs: 0n, print: () => {} });
+    const v1 = ev.plans.includes('eval');
+    rows = ev.evaluate(v1 ? 'eval' : (ev.plans[0] as string), input, { strictBuiltinErrors: c.strict_error === true, nowNs: 0n, print: () => {} });
+    // v0 plans evaluate the package `data.query`, whose rule `result` is the set of binding
+    // objects: rows are [{result: {result: {…}}}].
+    if (!v1) {
+      const top = rows[0] as { result?: { result?: unknown } } | undefined;
+      const set = top?.result?.result;
+      rows = set instanceof RSet ? [...set.values()] : [];
+    }
   } catch (e) {
     if (c.want_error_code || c.want_error) {
       const code = e instanceof RegoError ? e.opaCode : undefined;
@@ -164,11 +172,13 @@ function fromJsLoose(x: unknown): unknown {
   return x;
 }
 
-export function runTopic(topic: string): Outcome[] {
-  const dir = join(ROOT, 'cases/v1', topic);
+/** `version`: the corpus folder (`v1`, or `v0-opa0.48` for the Rego v0 cases). */
+export function runTopic(topic: string, version = 'v1'): Outcome[] {
+  const dir = join(ROOT, 'cases', version, topic);
+  if (!existsSync(dir)) return [];
   const out: Outcome[] = [];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
-    const planFile = join(ROOT, 'plans/v1', topic, f.replace(/\.yaml$/, '.plans.json'));
+    const planFile = join(ROOT, 'plans', version, topic, f.replace(/\.yaml$/, '.plans.json'));
     const doc = parseYaml(readFileSync(join(dir, f), 'utf8'), { intAsBigInt: false }) as { cases: Case[] };
     const plans = existsSync(planFile) ? (JSON.parse(readFileSync(planFile, 'utf8')) as { note: string; plan: Policy }[]) : [];
     const used = new Set<number>();
@@ -193,12 +203,13 @@ export function runTopic(topic: string): Outcome[] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const verbose = process.argv.includes('--verbose');
+  const version = process.argv.includes('--v0') ? 'v0-opa0.48' : 'v1';
   const topics = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   let pass = 0;
   let fail = 0;
   let skip = 0;
   for (const t of topics.length ? topics : CORE_TOPICS) {
-    const r = runTopic(t);
+    const r = runTopic(t, version);
     const p = r.filter((x) => x.status === 'pass').length;
     const f = r.filter((x) => x.status === 'fail');
     const s = r.filter((x) => x.status === 'skip').length;

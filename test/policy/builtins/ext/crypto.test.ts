@@ -111,5 +111,23 @@ t.test('parse_and_verify_certificates on a generated CA → leaf chain', (t) => 
   t.same(call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { DNSName: 'other.example' }]), [false, []]);
   t.same(call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { CurrentTime: 946684800000000000 }]), [false, []], 'not yet valid in 2000');
   t.throws(() => call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { Bogus: 1 }]), { code: 'REGO_ERR_BUILTIN' });
+
+  // root → intermediate → leaf; an intermediate without CA:TRUE must not sign.
+  const mk = (name: string, ca: boolean) => {
+    ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    execFileSync('sh', ['-c', `printf "basicConstraints=critical,CA:${ca ? 'TRUE' : 'FALSE'}\\n" > ${name}.cnf`], { cwd: dir });
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '365', '-extfile', `${name}.cnf`);
+  };
+  mk('inter', true);
+  mk('notca', false);
+  const leafFrom = (issuer: string) => {
+    ossl('x509', '-req', '-in', 'leaf.csr', '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-out', `leaf-${issuer}.pem`, '-days', '365', '-extfile', 'ext.cnf');
+    return readFileSync(join(dir, `leaf-${issuer}.pem`), 'utf8');
+  };
+  const inter = readFileSync(join(dir, 'inter.pem'), 'utf8');
+  const notca = readFileSync(join(dir, 'notca.pem'), 'utf8');
+  const chain = call('crypto.x509.parse_and_verify_certificates', [ca + inter + leafFrom('inter')]) as [boolean, { Subject: { CommonName: string } }[]];
+  t.same([chain[0], chain[1].map((c) => c.Subject.CommonName)], [true, ['leaf.example', 'inter', 'Test CA']]);
+  t.same(call('crypto.x509.parse_and_verify_certificates', [ca + notca + leafFrom('notca')]), [false, []], 'non-CA intermediate');
   t.end();
 });

@@ -57,3 +57,13 @@ t.test('durations', (t) => {
   t.throws(() => parseGoDuration('.s'), /invalid duration/);
   t.end();
 });
+
+t.test('zone abbreviations follow tzdata', (t) => {
+  const at = (z: string, ns: bigint) => formatGoTime({ ns, zone: loadZone(z) }, 'MST');
+  t.equal(at('Europe/Paris', 1_690_000_000_000_000_000n), 'CEST');
+  t.equal(at('Europe/Paris', 1_700_000_000_000_000_000n), 'CET');
+  t.equal(at('Asia/Tokyo', 1_700_000_000_000_000_000n), 'JST');
+  t.equal(at('Asia/Kolkata', 1_700_000_000_000_000_000n), 'IST');
+  t.equal(at('America/Sao_Paulo', 1_700_000_000_000_000_000n), '-03', 'no letters in tzdata: numeric');
+  t.end();
+});

@@ -429,28 +429,64 @@ export function setAdd(s: usize, x: usize): void {
   store<u32>(s, n + 1, 4);
 }
 
-/** Sorts an object's pairs (or a set's elements) after bulk loading and drops duplicates
- *  (for objects the last value wins, as Go's encoding/json does). Insertion into a fresh
- *  collection keeps this simple; bulk-loaded collections are usually small. */
+/** Key of element i for sorting: the key of a pair (objects) or the element itself (sets). */
+@inline function sortKey(buf: usize, i: u32, width: usize): usize {
+  return <usize>load<u32>(buf + <usize>i * width);
+}
+
+/**
+ * Sorts a bulk-loaded object's pairs (or a set's elements) into Rego order and drops
+ * duplicates; for objects the last value wins, as Go's encoding/json does. A bottom-up merge
+ * sort (stable, O(n log n)): data documents can have thousands of keys.
+ */
 export function normalize(c: usize): usize {
   const t = tag(c);
   const n = vlen(c);
   if (n < 2) return c;
-  if (t == T_OBJECT) {
-    // Already sorted and unique? (JSON written by OPA / JSON.stringify of sorted data often is.)
-    let sorted = true;
-    for (let i: u32 = 1; i < n && sorted; i++) if (compare(objKey(c, i - 1), objKey(c, i)) >= 0) sorted = false;
-    if (sorted) return c;
-    const o = mkColl(T_OBJECT, n);
-    for (let i: u32 = 0; i < n; i++) objInsert(o, objKey(c, i), objVal(c, i));
-    return o;
-  }
+  const width: usize = t == T_OBJECT ? 8 : 4;
+  let src = elems(c);
+  // Already strictly ordered? (Common for machine-written JSON.)
   let sorted = true;
-  for (let i: u32 = 1; i < n && sorted; i++) if (compare(arrGet(c, i - 1), arrGet(c, i)) >= 0) sorted = false;
+  for (let i: u32 = 1; i < n && sorted; i++) if (compare(sortKey(src, i - 1, width), sortKey(src, i, width)) >= 0) sorted = false;
   if (sorted) return c;
-  const s = mkColl(T_SET, n);
-  for (let i: u32 = 0; i < n; i++) setAdd(s, arrGet(c, i));
-  return s;
+  let dst = alloc(<usize>n * width);
+  for (let w: u32 = 1; w < n; w <<= 1) {
+    for (let lo: u32 = 0; lo < n; lo += w << 1) {
+      const mid = lo + w < n ? lo + w : n;
+      const hi = lo + (w << 1) < n ? lo + (w << 1) : n;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        // `<=` keeps equal keys in input order (stability), so the last duplicate stays last.
+        if (compare(sortKey(src, i, width), sortKey(src, j, width)) <= 0) {
+          memory.copy(dst + <usize>k * width, src + <usize>i * width, width);
+          i++;
+        } else {
+          memory.copy(dst + <usize>k * width, src + <usize>j * width, width);
+          j++;
+        }
+        k++;
+      }
+      if (i < mid) memory.copy(dst + <usize>k * width, src + <usize>i * width, <usize>(mid - i) * width);
+      k += mid - i;
+      if (j < hi) memory.copy(dst + <usize>k * width, src + <usize>j * width, <usize>(hi - j) * width);
+    }
+    const tmp = src;
+    src = dst;
+    dst = tmp;
+  }
+  // Drop duplicates, keeping the last of each run of equal keys.
+  let m: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (i + 1 < n && compare(sortKey(src, i, width), sortKey(src, i + 1, width)) == 0) continue;
+    memory.copy(src + <usize>m * width, src + <usize>i * width, width);
+    m++;
+  }
+  store<u32>(c, m, 4);
+  store<u32>(c, n, 8);
+  store<u32>(c, <u32>src, 12);
+  return c;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -227,7 +227,10 @@ class Translator {
     if (rest.startsWith('(?')) {
       const m = /^\(\?([imsU]*)(?:-([imsU]*))?(:|\))/.exec(rest);
       if (!m) this.fail(`invalid or unsupported Perl syntax: \`${rest.slice(0, 3)}\``);
-      if (m[2] === '' && m[0].includes('-')) this.fail(`missing argument to repetition operator`);
+      // `(?)` and `(?-)` name no flag at all: Go rejects them.
+      if ((m[1] === '' && m[2] === undefined && m[3] === ')') || (m[2] === '' && m[0].includes('-'))) {
+        this.fail(`invalid or unsupported Perl syntax: \`${m[0]}\``);
+      }
       this.i += m[0].length;
       const f: Flags = { ...flags };
       for (const x of m[1] ?? '') f[x as keyof Flags] = true;

@@ -73,9 +73,8 @@ export const UTC: Zone = { name: 'UTC' };
 
 const dtfCache = new Map<string, Intl.DateTimeFormat>();
 
-function dtf(zone: string, abbr: boolean): Intl.DateTimeFormat {
-  const key = zone + (abbr ? '#a' : '');
-  let f = dtfCache.get(key);
+function dtf(zone: string): Intl.DateTimeFormat {
+  let f = dtfCache.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
@@ -87,9 +86,8 @@ function dtf(zone: string, abbr: boolean): Intl.DateTimeFormat {
       minute: 'numeric',
       second: 'numeric',
       era: 'short',
-      ...(abbr ? { timeZoneName: 'short' } : {}),
     });
-    dtfCache.set(key, f);
+    dtfCache.set(zone, f);
   }
   return f;
 }
@@ -99,30 +97,48 @@ export function loadZone(name: string): Zone {
   if (name === '' || name === 'UTC') return UTC;
   if (name === 'Local') return { name: Intl.DateTimeFormat().resolvedOptions().timeZone };
   try {
-    dtf(name, false);
+    dtf(name);
   } catch {
     throw new GoTimeError(`unknown time zone ${name}`);
   }
   return { name };
 }
 
-/** UTC offset (seconds) and abbreviation of `zone` at Unix second `sec`. */
-export function zoneOffset(zone: Zone, sec: number): { offset: number; abbr: string } {
+/** UTC offset (seconds) of `zone` at Unix second `sec`; `abbr` is filled only on request (it costs more). */
+export function zoneOffset(zone: Zone, sec: number, withAbbr = false): { offset: number; abbr: string } {
   if (zone.fixed) return zone.fixed;
   if (zone.name === 'UTC') return { offset: 0, abbr: 'UTC' };
   // Intl works on JS Date (±8.64e15 ms): clamp, offsets are stable far from today anyway.
   const ms = Math.max(-8.64e15, Math.min(8.64e15, sec * 1000));
-  const parts = dtf(zone.name, true).formatToParts(new Date(ms));
+  const parts = dtf(zone.name).formatToParts(new Date(ms));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   let y = Number(get('year'));
   if (get('era') === 'BC' || get('era') === 'B') y = 1 - y;
   const local = daysFromCivil(y, Number(get('month')), Number(get('day'))) * 86400 + Number(get('hour')) * 3600 + Number(get('minute')) * 60 + Number(get('second'));
   const offset = local - Math.floor(ms / 1000);
-  let abbr = get('timeZoneName');
-  // Intl writes "GMT+5:30" where tzdata has no letters; Go shows "+0530" then.
-  const m = /^GMT([+-])(\d{1,2})(?::(\d{2}))?$/.exec(abbr);
-  if (m) abbr = `${m[1]}${(m[2] as string).padStart(2, '0')}${m[3] ?? ''}`;
-  return { offset, abbr };
+  return { offset, abbr: withAbbr ? zoneAbbr(zone.name, ms, offset) : '' };
+}
+
+// CLDR has tzdata-style abbreviations per locale ("CET" only in en-GB, "JST" in ja-JP, …): take
+// the first all-letters name among these, else Go's numeric form for zones without letters.
+const ABBR_LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-AU', 'ja-JP', 'en-ZA'];
+const abbrDtfCache = new Map<string, Intl.DateTimeFormat>();
+
+function zoneAbbr(zone: string, ms: number, offset: number): string {
+  for (const locale of ABBR_LOCALES) {
+    const key = `${locale}#${zone}`;
+    let f = abbrDtfCache.get(key);
+    if (!f) {
+      f = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'short' });
+      abbrDtfCache.set(key, f);
+    }
+    const name = f.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    if (/^[A-Z]{2,5}$/.test(name) && (name !== 'GMT' || offset === 0)) return name;
+  }
+  const a = Math.abs(offset);
+  const hh = String(Math.floor(a / 3600)).padStart(2, '0');
+  const mm = Math.floor((a % 3600) / 60);
+  return (offset < 0 ? '-' : '+') + hh + (mm ? String(mm).padStart(2, '0') : '');
 }
 
 /** Civil fields of an instant in its zone. */
@@ -140,10 +156,10 @@ export interface Civil {
   abbr: string;
 }
 
-export function toCivil(t: GoTime): Civil {
+export function toCivil(t: GoTime, withAbbr = false): Civil {
   const sec = t.ns >= 0n ? t.ns / NS_PER_SEC : -((-t.ns + NS_PER_SEC - 1n) / NS_PER_SEC);
   const nsec = Number(t.ns - sec * NS_PER_SEC);
-  const z = zoneOffset(t.zone, Number(sec));
+  const z = zoneOffset(t.zone, Number(sec), withAbbr);
   const local = Number(sec) + z.offset;
   const days = Math.floor(local / 86400);
   const rem = local - days * 86400;
@@ -408,9 +424,10 @@ const pad = (n: number, w: number) => {
 
 /** Formats an instant with a Go layout (time.Time.Format). */
 export function formatGoTime(t: GoTime, layout: string): string {
-  const c = toCivil(t);
+  const cs = chunks(layout);
+  const c = toCivil(t, cs.some((ch) => ch.std === 'TZ'));
   let out = '';
-  for (const ch of chunks(layout)) {
+  for (const ch of cs) {
     out += ch.prefix;
     switch (ch.std) {
       case undefined:
