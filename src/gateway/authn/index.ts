@@ -13,7 +13,7 @@ import type { AuthOutcome, RequestContext, Stage } from '../pipeline/context.js'
 import type { TokenAuthenticator } from './authenticator.js';
 import { extractBearerToken, type BearerOptions } from './bearer.js';
 import { resolveTokensConfig } from './config.js';
-import { createIntrospectionAuthenticator } from './introspection.js';
+import { createIntrospectionAuthenticator, type IntrospectionAuthenticator } from './introspection.js';
 import { createJwtAuthenticator } from './jwt.js';
 import { createAuthnMetrics } from './metrics.js';
 import { formatTokenHash, hashToken } from './token-cache.js';
@@ -29,7 +29,12 @@ export interface AuthenticateStageDeps {
   now?: () => number;
 }
 
-export type AuthenticateStage = Stage & { close(): Promise<void> };
+/** For /readyz and /metrics consumers: the stage still answers for cached tokens while `open`. */
+export interface AuthenticateStatus {
+  introspection: { breaker: 'closed' | 'half_open' | 'open' } | null;
+}
+
+export type AuthenticateStage = Stage & { close(): Promise<void>; status(): AuthenticateStatus };
 
 /**
  * Builds the stage from the `tokens` section of regate.yaml. Throws TypeError on an invalid
@@ -47,7 +52,7 @@ export function createAuthenticateStage(tokensConfig: unknown, deps: Authenticat
   const now = deps.now ?? Date.now;
   const common = { logger, metrics, realm: cfg.realm, now };
   const jwt: TokenAuthenticator | null = cfg.jwt ? createJwtAuthenticator(cfg.jwt, common) : null;
-  const introspection: TokenAuthenticator | null = cfg.introspection ? createIntrospectionAuthenticator(cfg.introspection, common) : null;
+  const introspection: IntrospectionAuthenticator | null = cfg.introspection ? createIntrospectionAuthenticator(cfg.introspection, common) : null;
   const queryRoutes = new Set(cfg.query_token_routes);
   const headerOnly: BearerOptions = { realm: cfg.realm, maxTokenBytes: cfg.max_token_bytes, allowQuery: false };
   const withQuery: BearerOptions = { ...headerOnly, allowQuery: true };
@@ -95,6 +100,11 @@ export function createAuthenticateStage(tokensConfig: unknown, deps: Authenticat
       } catch (err) {
         refused(ctx, err, key);
       }
+    },
+    status() {
+      if (!introspection) return { introspection: null };
+      const b = introspection.breaker;
+      return { introspection: { breaker: b.opened ? 'open' : b.halfOpen ? 'half_open' : 'closed' } };
     },
     async close() {
       await Promise.all([jwt?.close(), introspection?.close()]);

@@ -8,7 +8,7 @@
  * write: the request path must never wait on a disk either), so a host crash can lose at most
  * `fsync_ms` of spooled events — a process crash loses none that reached `write()`.
  *
- * Files: `<dir>/<host>-<pid>-<n>.jsonl` is this process's active file. Replay first rotates it
+ * Files: `<dir>/<host>-<pid>-<instance>-<n>.jsonl` is this emitter's active file. Replay first rotates it
  * (`….jsonl` → `….replay`) so new appends go to a fresh file, then replays every `.replay` file it
  * owns plus files left by processes of this host that are gone (pid no longer alive). A spool
  * directory must therefore not be shared between hosts.
@@ -23,6 +23,7 @@
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -61,7 +62,11 @@ export interface Spool {
   close(): Promise<void>;
 }
 
-const FILE_RE = /^(.+)-(\d+)-(\d+)\.(jsonl|replay)$/;
+/** `<host>-<pid>-<instance>-<seq>.(jsonl|replay)`: several emitters may share a process (worker threads). */
+/** Spools of this process that were closed: their files are orphans, like a dead process's. */
+const closedInstances = new Set<string>();
+
+const FILE_RE = /^(.+)-(\d+)-([a-z0-9]+)-(\d+)\.(jsonl|replay)$/;
 
 function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -80,6 +85,7 @@ export function openSpool(opts: SpoolOptions): Spool {
   const host = hostname().replace(/[^A-Za-z0-9_.]/g, '_');
   const maxPending = opts.maxPendingEvents ?? 100_000;
   let seq = 0;
+  const inst = randomBytes(4).toString('hex');
   let fh: FileHandle | null = null;
   let activePath = '';
   let activeBytes = 0;
@@ -105,7 +111,7 @@ export function openSpool(opts: SpoolOptions): Spool {
 
   async function ensureFile(): Promise<FileHandle> {
     if (fh) return fh;
-    activePath = join(opts.dir, `${host}-${process.pid}-${Date.now()}${String(seq++).padStart(4, '0')}.jsonl`);
+    activePath = join(opts.dir, `${host}-${process.pid}-${inst}-${Date.now()}${String(seq++).padStart(4, '0')}.jsonl`);
     fh = await open(activePath, 'a');
     activeBytes = 0;
     return fh;
@@ -203,14 +209,17 @@ export function openSpool(opts: SpoolOptions): Spool {
       if (!m) continue;
       const full = join(opts.dir, name);
       if (full === activePath) continue; // the active file (possibly still being opened)
-      const mine = m[1] === host && Number(m[2]) === process.pid;
-      if (!mine && (m[1] !== host || pidAlive(Number(m[2])))) continue;
-      if (mine && m[4] === 'replay') {
+      const mine = m[1] === host && Number(m[2]) === process.pid && m[3] === inst;
+      // Another emitter's files: only when it is gone — its process dead, or closed if it ran in
+      // this process (a live one may still be writing its active file).
+      const orphan = m[1] === host && (Number(m[2]) === process.pid ? closedInstances.has(m[3]!) : !pidAlive(Number(m[2])));
+      if (!mine && !orphan) continue;
+      if (mine && m[5] === 'replay') {
         out.push(full);
         continue;
       }
       // A dead process's file: claim it by renaming (atomic; a concurrent claimer loses).
-      const to = join(opts.dir, `${host}-${process.pid}-${m[3]}.replay`);
+      const to = join(opts.dir, `${host}-${process.pid}-${inst}-${m[4]}.replay`);
       try {
         await rename(full, to);
         out.push(to);
@@ -307,6 +316,8 @@ export function openSpool(opts: SpoolOptions): Spool {
         await f.close();
         if (bytes === 0) await unlink(path).catch(() => undefined);
       }
+      // only now, with the active file closed, may another spool of this process take our files
+      closedInstances.add(inst);
     },
   };
 }

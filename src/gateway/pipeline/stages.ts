@@ -6,6 +6,7 @@
  * policy engine. A route that needs a stage this build cannot provide is a ConfigError naming
  * the route's key and line, found at start-up rather than on the first request.
  */
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../errors.js';
@@ -26,13 +27,14 @@ export interface BuiltStages {
   close(): Promise<void>;
 }
 
-/** Imports a sibling stage module; null when this build does not have it. */
-async function importStage<T>(dir: string): Promise<T | null> {
+/** Imports a stage module (`authn` → authn/index.js, `authz/load` → authz/load.js); null when this build lacks it. */
+async function importStage<T>(name: string): Promise<T | null> {
+  const rel = name.includes('/') && !name.endsWith('/credentials') ? `${name}.js` : `${name}/index.js`;
   try {
-    return (await import(new URL(`../${dir}/index.js`, import.meta.url).href)) as T;
+    return (await import(new URL(`../${rel}`, import.meta.url).href)) as T;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`${dir}/index`)) return null;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(rel.replace(/\.js$/, ''))) return null;
     throw err;
   }
 }
@@ -58,9 +60,28 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
 
   const policyIndex = config.routes.findIndex((r) => r.policy !== undefined);
   if (policyIndex >= 0) {
-    // The authorize stage needs a policy loader (policies.dir → compiled entrypoints), which
-    // has not landed yet; refuse rather than run a route without its policy.
-    throw fail('policy evaluation is not available in this build yet; remove the policy key', ['routes', policyIndex, 'policy']);
+    type Authz = {
+      createAuthorizeStage(opts: { policies: unknown; catalog: { upstreams: Set<string>; credentials: Set<string> } }): Stage;
+    };
+    type Holder = { reload(): Promise<boolean>; current(): unknown; status(): { lastError: string | null }; watch(dir: string): void; close(): void };
+    const authz = await importStage<Authz>('authz');
+    const holderMod = await importStage<{ createPolicyHolder(o: { load(): Promise<unknown> }): Holder }>('authz/policy-holder');
+    const loadMod = await importStage<{ createPolicyLoader(c: { dir: string; engine: string; entrypoints: string[] }): () => Promise<unknown> }>('authz/load');
+    if (!authz || !holderMod || !loadMod) throw fail('policy evaluation is not available in this build; remove the policy key', ['routes', policyIndex, 'policy']);
+    const dir = resolve(config.source.dir, config.policies?.dir ?? '.');
+    const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
+    const holder = holderMod.createPolicyHolder({ load: loadMod.createPolicyLoader({ dir, engine: config.policies?.engine ?? 'wasm', entrypoints }) });
+    // The first load must succeed: starting with no policy would answer every policy route 503.
+    if (!(await holder.reload())) throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', 'dir']);
+    holder.watch(dir);
+    closers.push(async () => holder.close());
+    checks.set('policy', () => ({ ok: holder.current() !== null, detail: holder.status() }));
+    stages.push(
+      authz.createAuthorizeStage({
+        policies: holder,
+        catalog: { upstreams: new Set(Object.keys(config.upstreams)), credentials: new Set(Object.keys(config.credentials)) },
+      }),
+    );
   }
 
   type Events = {
@@ -92,7 +113,8 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     createMapStage(opts: { authorities: Map<string, string>; stripPrefix: Map<string, number>; credentials: Map<string, unknown> }): Stage;
   };
   type Creds = { createCredentials(specs: Record<string, unknown>): Promise<Map<string, unknown>> };
-  if (Object.keys(config.credentials).length > 0) {
+  // Decisions may name another upstream, a path or credentials: policy routes need it too.
+  if (Object.keys(config.credentials).length > 0 || policyIndex >= 0) {
     const mod = await importStage<Mapping>('mapping');
     const creds = await importStage<Creds>('mapping/credentials');
     if (!mod || !creds) throw fail('backend credentials are not available in this build', ['credentials']);

@@ -95,6 +95,11 @@ function unitParseBytes(raw: string): number | bigint {
   if (mult === undefined) throw new BuiltinError(name, `byte unit ${unit} not recognized`);
   const amount = parseDecimal(num);
   if (!amount) throw new BuiltinError(name, 'could not parse byte amount to a number');
+  // Integer amounts whose product stays below 2^64 are exact in a 64-bit mantissa.
+  if (amount.den === 1n) {
+    const p = amount.num * mult;
+    if (p < 1n << 64n && p > -(1n << 64n)) return fromBigInt(p);
+  }
   // big.Float at 64 bits: the amount is rounded when parsed and again after the multiplication.
   const r = roundToBits(mulRat(roundToBits(amount, 64), { num: mult, den: 1n }), 64);
   return fromBigInt(truncRat(r));

@@ -72,11 +72,24 @@ function baseRef(pl: Planner, prefix: string[], path: Term[], i: number, s: Scop
 }
 
 /** The whole (virtual + base) document at `node`; always defined (an object). */
-export function materialize(pl: Planner, node: TreeNode): Local {
-  let rule: Local | undefined;
+export function materialize(pl: Planner, node: TreeNode, overlay?: Local): Local {
+  // `overlay`: what an object rule of an ancestor (`p[k].r := …`) defines at this node, at run
+  // time possibly undefined; it is combined with this node's own object rule, if any
+  let rule: Local | undefined = overlay;
   if (node.group?.kind === 'object') {
-    rule = pl.local();
-    pl.emit('CallStmt', { func: ensureGroupFunc(pl, node.group), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: rule });
+    const own = pl.local();
+    pl.emit('CallStmt', { func: ensureGroupFunc(pl, node.group), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: own });
+    if (overlay !== undefined) {
+      const both = pl.local();
+      pl.emit('AssignVarStmt', { source: { type: 'local', value: own }, target: both });
+      pl.sub(() => {
+        pl.emit('IsObjectStmt', { source: { type: 'local', value: overlay } });
+        const m = pl.local();
+        pl.emit('ObjectMergeStmt', { a: own, b: overlay, target: m });
+        pl.emit('AssignVarStmt', { source: { type: 'local', value: m }, target: both });
+      });
+      rule = both;
+    } else rule = own;
   }
   const obj = pl.local();
   pl.emit('MakeObjectStmt', { target: obj });
@@ -84,18 +97,26 @@ export function materialize(pl: Planner, node: TreeNode): Local {
     if (mocked(pl, child.path)) continue;
     // functions are not part of the document, except OPA keeps zero-argument ones (`f() := 1`)
     if (child.group?.kind === 'function' && child.group.arity > 0) continue;
+    const g = child.group;
+    const leafRule = g !== undefined && g.kind !== 'object';
+    let childOverlay: Local | undefined;
+    if (rule !== undefined && !leafRule) {
+      const co = pl.local();
+      pl.emit('ResetLocalStmt', { target: co });
+      pl.sub(() => pl.emit('DotStmt', { source: { type: 'local', value: rule }, key: pl.str(name), target: co }));
+      childOverlay = co;
+    }
     const v = pl.local();
     pl.emit('ResetLocalStmt', { target: v });
     pl.sub(() => {
-      const g = child.group;
       let val: Local;
-      if (g !== undefined && g.kind !== 'object') {
+      if (leafRule) {
         val = pl.local();
         pl.emit('CallStmt', { func: ensureGroupFunc(pl, g), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: val });
-      } else val = materialize(pl, child);
+      } else val = materialize(pl, child, childOverlay);
       pl.emit('AssignVarStmt', { source: { type: 'local', value: val }, target: v });
     });
-    if (rule !== undefined) mergeWithRuleKey(pl, rule, name, v);
+    if (rule !== undefined && leafRule) mergeWithRuleKey(pl, rule, name, v);
     pl.sub(() => {
       pl.emit('IsDefinedStmt', { source: v });
       pl.emit('ObjectInsertStmt', { object: obj, key: pl.str(name), value: { type: 'local', value: v } });
@@ -103,9 +124,15 @@ export function materialize(pl: Planner, node: TreeNode): Local {
   }
   let result = obj;
   if (rule !== undefined) {
-    const m = pl.local();
-    pl.emit('ObjectMergeStmt', { a: obj, b: rule, target: m });
-    result = m;
+    const ruleValue = rule;
+    result = pl.local();
+    pl.emit('AssignVarStmt', { source: { type: 'local', value: obj }, target: result });
+    pl.sub(() => {
+      pl.emit('IsObjectStmt', { source: { type: 'local', value: ruleValue } });
+      const m = pl.local();
+      pl.emit('ObjectMergeStmt', { a: obj, b: ruleValue, target: m });
+      pl.emit('AssignVarStmt', { source: { type: 'local', value: m }, target: result });
+    });
   }
   // merge with the base document at this path, if it is an object
   const out = pl.local();
@@ -119,12 +146,12 @@ export function materialize(pl: Planner, node: TreeNode): Local {
     }
     pl.emit('IsObjectStmt', { source: { type: 'local', value: src } });
     const m = pl.local();
-    pl.emit('ObjectMergeStmt', { a: result, b: src, target: m });
+    // on a key defined by both, the base document wins (OPA: base/virtual conflicts)
+    pl.emit('ObjectMergeStmt', { a: src, b: result, target: m });
     pl.emit('AssignVarStmt', { source: { type: 'local', value: m }, target: out });
   });
   return out;
 }
-
 
 /**
  * A key defined both by an object rule (`p[k] contains v`) and by a rule below it (`p.b contains

@@ -12,8 +12,6 @@ import { inputVars, isWildcard, literalVars, outputVars, pairObjects, patternVar
 /** Number of operands of a function, or undefined when unknown. */
 export type ArityOf = (call: CallTerm) => number | undefined;
 
-const subset = (a: Set<string>, b: Set<string>): boolean => [...a].every((v) => b.has(v));
-
 /** Vars a term still needs, given bound vars. */
 const needs = (t: Term, bound: Set<string>): Set<string> => new Set([...inputVars(t)].filter((v) => !bound.has(v)));
 
@@ -167,4 +165,3 @@ function reportUnsafe(pending: Literal[], bound: Set<string>, errors: RegoError[
   if (seen.size === 0) errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', 'expression is unsafe', pending[0]?.span));
 }
 
-export { subset };

@@ -62,6 +62,7 @@ t.test('introspection outage and recovery', async (t) => {
   // opening is checked through its log line rather than the current gauge value.
   t.ok(lines.some((l) => l.includes('token server breaker opened')), 'breaker opened');
   t.not(await breakerState(), '0', 'breaker not closed');
+  t.not(stage.status().introspection?.breaker, 'closed', 'status() tells readiness checks');
 
   const stale = await run(staleToken);
   t.ok(stale.ok, 'stale_if_error serves a cached result past max_ttl');
@@ -89,6 +90,7 @@ t.test('introspection outage and recovery', async (t) => {
   t.ok(recovered, 'recovers after the restart');
   t.notOk(seen.has(401), 'no 401 while recovering');
   t.equal(await breakerState(), '0', 'breaker closed again');
+  t.same(stage.status(), { introspection: { breaker: 'closed' } });
   const again = await run(fresh[0]!);
   t.ok(again.ok, 'tokens refused during the outage pass now');
 });

@@ -52,19 +52,37 @@ t.test('size cap drops and reports', async (t) => {
   await s.close();
 });
 
+t.test('two spools in one process never take each other\'s files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'regate-spool-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const a = openSpool({ dir, maxBytes: 1 << 20, fsyncMs: 10, logger });
+  const b = openSpool({ dir, maxBytes: 1 << 20, fsyncMs: 10, logger });
+  a.append(batch(1));
+  b.append(batch(2));
+  const seenA: string[] = [];
+  await a.replay(async (x) => void seenA.push(x.id));
+  t.same(seenA, ['b1']);
+  b.append(batch(3));
+  const seenB: string[] = [];
+  await b.replay(async (x) => void seenB.push(x.id));
+  t.same(seenB, ['b2', 'b3'], 'b kept writing to its own file while a replayed');
+  await a.close();
+  await b.close();
+});
+
 t.test('files of dead processes are claimed, torn lines skipped', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'regate-spool-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const host = hostname().replace(/[^A-Za-z0-9_.]/g, '_');
   // pid 2^22+1 is above Linux's pid_max default, so it is not alive
-  writeFileSync(join(dir, `${host}-4194305-1700000000000.jsonl`), JSON.stringify(batch(1)) + '\n' + '{"q":"audit","id":"b2","ev');
-  writeFileSync(join(dir, `otherhost-1-1700000000000.jsonl`), JSON.stringify(batch(9)) + '\n');
+  writeFileSync(join(dir, `${host}-4194305-0a1b2c3d-1700000000000.jsonl`), JSON.stringify(batch(1)) + '\n' + '{"q":"audit","id":"b2","ev');
+  writeFileSync(join(dir, `otherhost-1-0a1b2c3d-1700000000000.jsonl`), JSON.stringify(batch(9)) + '\n');
   const s = openSpool({ dir, maxBytes: 1 << 20, fsyncMs: 10, logger });
   t.ok(s.pending());
   const ids: string[] = [];
   const r = await s.replay(async (b) => void ids.push(b.id));
   t.same(ids, ['b1'], 'only this host\'s dead files; the torn line is skipped');
   t.notOk(r.failed);
-  t.same(readdirSync(dir), ['otherhost-1-1700000000000.jsonl']);
+  t.same(readdirSync(dir), ['otherhost-1-0a1b2c3d-1700000000000.jsonl']);
   await s.close();
 });

@@ -200,3 +200,12 @@ either { input.a } { input.b }
   t.same(run(mod, 'x = data.v0.either', { b: true }), [{ x: true }]);
   t.same(run(mod, 'x = data.v0.either', {}), []);
 });
+
+t.test('print: operands become sets, undefined prints <undefined>', async (t) => {
+  const policy = compileToPlan([{ file: 'p.rego', text: 'package pr\np if { print("hi", input.missing, 1) }' }], { query: 'data.pr.p = x' });
+  const lines: string[] = [];
+  const rows = createJsEvaluator(policy).evaluate('eval', fromJs({}), { print: (m) => lines.push(m) });
+  t.same(rows.map(toJs), [{ x: true }]);
+  t.equal(lines.length, 1);
+  t.match(lines[0], /hi <undefined> 1/);
+});

@@ -153,3 +153,15 @@ t.test('parse errors carry stable codes and positions', async (t) => {
   const e = parseErr(() => parseModule('package a\np := [1, 2', 'x.rego'));
   t.match(e.render(), /^x\.rego:2:11: REGO_ERR_PARSE_UNEXPECTED: .*\n  p := \[1, 2\n {12}\^$/);
 });
+
+t.test('v0 forms: partial set heads, several bodies; template with; `if` + object comprehension', async (t) => {
+  const m = parseModule('package v0\ns[x] { x := 1 }\nt["a"]\nu.v { true }\nboth { 1 } { 2 }', 'v0.rego');
+  t.same(m.rules.map((r) => [r.ref.map(show).join('.'), r.contains ? show(r.contains) : null]), [
+    ['"s"', 'x'], ['"t"', '"a"'], ['"u"."v"', null], ['"both"', null], ['"both"', null],
+  ]);
+  const tpl = parseTerm('$"{a with input as 1}"');
+  t.equal(tpl.kind === 'template' && typeof tpl.parts[0] !== 'string' ? tpl.parts[0]!.kind : '', 'setcomp');
+  const r = parseModule('package p\nf(x) := 1 if {x: i | x := ["a"][i]}', 'p.rego').rules[0]!;
+  t.equal(r.body.length, 1);
+  t.equal(r.body[0]!.expr.kind, 'term');
+});

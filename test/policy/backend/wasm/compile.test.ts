@@ -249,3 +249,19 @@ t.test('ABI 1.1 path (eval ctx), value dump, add/remove path', async (t) => {
   t.equal(read(x.opa_json_dump!(base)), '{"a":{"c":{"d":true}}}');
   t.equal(x.opa_json_parse!(...write('{"a": ')), 0, 'malformed JSON parses to 0');
 });
+
+t.test('large unsorted objects and sets from JSON are ordered and deduplicated', async (t) => {
+  // r := input.big[input.k]
+  const p = plan(['big', 'k'], [st('DotStmt', { source: L(0), key: S(0), target: 2 }), st('DotStmt', { source: L(0), key: S(1), target: 3 }), st('DotStmt', { source: L(2), key: L(3), target: 4 })], 4);
+  const loaded = await sdk(p);
+  const keys = Array.from({ length: 3000 }, (_, i) => `key${(i * 7919) % 3000}`);
+  const text = '{"k":"key1234","big":{' + keys.map((k, i) => `"${k}":${i}`).join(',') + ',"key1234":"last"}}';
+  const buf = new TextEncoder().encode(text);
+  t.same(loaded.evaluate(buf.buffer.slice(0) as ArrayBuffer, 'p'), [{ result: 'last' }], 'duplicate key: the last value wins');
+  const q = plan(['big'], [st('DotStmt', { source: L(0), key: S(0), target: 2 })], 2);
+  const l2 = await sdk(q);
+  const out = l2.evaluate({ big: Object.fromEntries(keys.map((k, i) => [k, i])) }, 'p') as { result: Record<string, number> }[];
+  const got = Object.keys(out[0]!.result);
+  t.equal(got.length, 3000);
+  t.same(got, [...got].sort(), 'keys come out in sorted order');
+});

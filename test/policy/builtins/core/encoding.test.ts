@@ -43,6 +43,7 @@ t.test('urlquery', (t) => {
 t.test('json marshal/unmarshal like encoding/json', (t) => {
   t.equal(call('json.marshal', { b: [1, set('x')], a: '<&>' }), '{"a":"\\u003c\\u0026\\u003e","b":[1,["x"]]}');
   t.equal(call('json.marshal', 12345678901234567890n), '12345678901234567890');
+  t.equal(call('json.marshal', ['plain', 'tab\t', '\u2028', 'é😀']), '["plain","tab\\t","\\u2028","é😀"]');
   t.equal(call('json.marshal_with_options', [1, 2], { indent: '  ' }), '[\n  1,\n  2\n]');
   t.equal(call('json.marshal_with_options', { foo: 'bar', bar: 'baz' }, { prefix: 'JSON => ' }), 'JSON => {\nJSON => \t"bar": "baz",\nJSON => \t"foo": "bar"\nJSON => }');
   t.equal(call('json.marshal_with_options', [], { indent: '    ', prefix: '---' }), '---[]');

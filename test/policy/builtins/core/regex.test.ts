@@ -112,3 +112,9 @@ t.test('glob.match (gobwas semantics)', (t) => {
   t.equal(call('glob.quote_meta', '[a]{b}?'), '\\[a\\]\\{b\\}\\?');
   t.end();
 });
+
+t.test('glob.match delimiters must be one-rune strings', (t) => {
+  throwsCode(t, () => call('glob.match', '*', ['ab'], 'a'), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be array of runes but got array containing string');
+  throwsCode(t, () => call('glob.match', '*', [1], 'a'), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be array of strings but got array containing number');
+  t.end();
+});

@@ -14,6 +14,7 @@ t.test('search and case', (t) => {
   t.equal(call('endswith', 'abc', 'bc'), true);
   t.equal(call('upper', 'straße'), 'STRAßE');
   t.equal(call('lower', 'ÀB'), 'àb');
+  t.equal(call('lower', 'İΣ'), 'iσ');
   t.equal(call('strings.count', 'cheese', 'e'), 3);
   t.equal(call('strings.count', 'five', ''), 5);
   t.equal(call('strings.reverse', 'a😀b'), 'b😀a');

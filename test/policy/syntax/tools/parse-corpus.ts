@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseModule, parseQuery } from '../../../../src/policy/syntax/index.js';
-const root = '/work/shared/conformance/cases/v1';
+// parses every module and query of the v1 corpus: `npx tsx test/policy/syntax/tools/parse-corpus.ts`
+const root = new URL('../../../../../shared/conformance/cases/v1', import.meta.url).pathname;
 let ok = 0, bad = 0; const fails: string[] = [];
 for (const d of readdirSync(root)) for (const f of readdirSync(`${root}/${d}`)) {
   const doc = parse(readFileSync(`${root}/${d}/${f}`, 'utf8'));

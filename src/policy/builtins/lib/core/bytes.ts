@@ -6,6 +6,7 @@
  */
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 export function utf8Bytes(s: string): Uint8Array {
   return encoder.encode(s);
@@ -29,12 +30,12 @@ export function decodeGoString(b: Uint8Array): string {
       i += len;
       continue;
     }
-    if (i > start) out += new TextDecoder().decode(b.subarray(start, i));
+    if (i > start) out += decoder.decode(b.subarray(start, i));
     out += '\ufffd';
     i++;
     start = i;
   }
-  if (n > start) out += new TextDecoder().decode(b.subarray(start, n));
+  if (n > start) out += decoder.decode(b.subarray(start, n));
   return out;
 }
 

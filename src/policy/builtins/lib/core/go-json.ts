@@ -7,8 +7,13 @@ import { RSet, compareStrings, formatNumber, objectEntries, stringifyJson, type 
 
 const HEX = '0123456789abcdef';
 
+// Anything json.Marshal escapes (or must repair: lone surrogates).
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029\ud800-\udfff]/;
+
 /** json.Marshal of a Go string. */
 export function quoteJsonGo(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {

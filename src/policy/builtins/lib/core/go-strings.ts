@@ -71,6 +71,11 @@ export function mapCase(s: string, upper: boolean): string {
   if (/^[\x00-\x7f]*$/.test(s)) return upper ? s.toUpperCase() : s.toLowerCase();
   let out = '';
   for (const c of s) {
+    // U+0130 has the simple lower-case mapping 'i' (JS applies the full "i̇" mapping).
+    if (!upper && c === '\u0130') {
+      out += 'i';
+      continue;
+    }
     const m = upper ? c.toUpperCase() : c.toLowerCase();
     // Multi-character results are full case mappings Go does not apply.
     out += Array.from(m).length === 1 ? m : c;
