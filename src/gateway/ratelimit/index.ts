@@ -66,6 +66,8 @@ export function createRateLimitStage(
   const log = deps.logger.child({ component: 'ratelimit' });
   const prefix = rc.key_prefix ?? '{regate}:rl:';
   const mode = rc.on_unavailable ?? 'local';
+  const backoffMs = rc.backoff_ms ?? 1000;
+  let skipRedisUntil = 0;
   const routes = rc.routes ?? {};
   for (const [route, list] of Object.entries(routes)) {
     for (const b of list) if (!(b.limit >= 1 && b.window_s > 0)) throw new TypeError(`ratelimit.routes.${route}: limit must be ≥ 1 and window_s > 0`);
@@ -242,6 +244,7 @@ export function createRateLimitStage(
         return;
       }
       if (client.status !== 'ready') return fallback(ctx, buckets, new Error(`redis ${client.status}`));
+      if (now < skipRedisUntil) return fallback(ctx, buckets, new Error('redis backoff after a failed check'));
       const reqs: GcraRequest[] = [];
       for (let i = 0; i < buckets.length; i++) {
         if (asked[i] === 0) continue;
@@ -254,7 +257,10 @@ export function createRateLimitStage(
       redisCheckCounter.inc();
       return gcra(reqs).then(
         (r) => onRedis(ctx, buckets, ids, asked, r, now),
-        (err: unknown) => fallback(ctx, buckets, err),
+        (err: unknown) => {
+          skipRedisUntil = performance.now() + backoffMs;
+          return fallback(ctx, buckets, err);
+        },
       );
     },
     stats: () => ({ ...st, redis: client.status }),

@@ -36,6 +36,11 @@ export const rateLimitSchema = {
     /** A check that takes longer fails over to `on_unavailable` (never a hang). */
     timeout_ms: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
     on_unavailable: { enum: ['local', 'open', 'closed'], default: 'local' },
+    /**
+     * After a failed or timed-out check, skip Redis for this long (then one check probes it): a
+     * paused Redis would otherwise cost every request `timeout_ms` before its fallback.
+     */
+    backoff_ms: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
     /** Fraction of each limit one instance admits on its own while Redis is away (≈ 1 / instances). */
     local_share: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5 },
     leases: {
@@ -73,6 +78,7 @@ export interface RateLimitConfig {
   key_prefix?: string;
   timeout_ms?: number;
   on_unavailable?: 'local' | 'open' | 'closed';
+  backoff_ms?: number;
   local_share?: number;
   leases?: { enabled?: boolean; min_limit?: number; fraction?: number; max_tokens?: number; ttl_ms?: number };
   max_tracked_keys?: number;

@@ -72,11 +72,23 @@ function baseRef(pl: Planner, prefix: string[], path: Term[], i: number, s: Scop
 }
 
 /** The whole (virtual + base) document at `node`; always defined (an object). */
-export function materialize(pl: Planner, node: TreeNode, overlay?: Local): Local {
+export function materialize(pl: Planner, node: TreeNode, overlay?: Local, depth?: { d: number; leaf: number }): Local {
   // `overlay`: what an object rule of an ancestor (`p[k].r := …`) defines at this node, at run
   // time possibly undefined; it is combined with this node's own object rule, if any
+  if (overlay !== undefined && depth !== undefined && depth.d >= depth.leaf) {
+    // rules below would inject keys into another rule's value: OPA raises eval_conflict_error
+    pl.sub(() => {
+      pl.emit('IsDefinedStmt', { source: overlay });
+      const o = pl.local();
+      pl.emit('MakeObjectStmt', { target: o });
+      pl.emit('ObjectInsertOnceStmt', { object: o, key: pl.str('conflict'), value: { type: 'bool', value: true } });
+      pl.emit('ObjectInsertOnceStmt', { object: o, key: pl.str('conflict'), value: { type: 'bool', value: false } });
+    });
+  }
+  let childDepth = depth === undefined ? undefined : { d: depth.d + 1, leaf: depth.leaf };
   let rule: Local | undefined = overlay;
   if (node.group?.kind === 'object') {
+    childDepth = { d: 1, leaf: Math.max(...node.group.rules.map((r) => r.dynamic.length + (r.rule.contains !== undefined ? 1 : 0))) };
     const own = pl.local();
     pl.emit('CallStmt', { func: ensureGroupFunc(pl, node.group), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: own });
     if (overlay !== undefined) {
@@ -113,7 +125,7 @@ export function materialize(pl: Planner, node: TreeNode, overlay?: Local): Local
       if (leafRule) {
         val = pl.local();
         pl.emit('CallStmt', { func: ensureGroupFunc(pl, g), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: val });
-      } else val = materialize(pl, child, childOverlay);
+      } else val = materialize(pl, child, childOverlay, childDepth);
       pl.emit('AssignVarStmt', { source: { type: 'local', value: val }, target: v });
     });
     if (rule !== undefined && leafRule) mergeWithRuleKey(pl, rule, name, v);

@@ -85,4 +85,10 @@ t.test('fallback modes with Redis killed and paused', async (t) => {
   t.equal(await check(open, p2), 'ok');
   t.ok(p2.degraded);
   t.ok(closed.stats().fallbacks >= 2);
+  // after a timed-out check the stage skips Redis for backoff_ms: no second wait, no new call
+  const calls = open.stats().redisCalls;
+  const p3 = ctx();
+  t.equal(await check(open, p3), 'ok');
+  t.ok(p3.degraded);
+  t.equal(open.stats().redisCalls, calls, 'no Redis call during the backoff');
 });

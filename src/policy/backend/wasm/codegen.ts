@@ -185,8 +185,14 @@ export class FunctionGen {
         return this.set(s.stmt.target, this.konst(this.env.data.number(String(s.stmt.value))));
       case 'MakeNumberIntStmt':
         return this.set(s.stmt.target, this.konst(this.env.data.number(String(s.stmt.value))));
-      case 'MakeNumberRefStmt':
-        return this.set(s.stmt.target, this.konst(this.env.data.number(this.env.staticString(s.stmt.Index))));
+      case 'MakeNumberRefStmt': {
+        const text = this.env.staticString(s.stmt.Index);
+        // Same rule as the JS back end: a literal no float64 can hold (1e400) is refused up front.
+        if (!/^-?\d+$/.test(text) && !Number.isFinite(Number(text))) {
+          throw new RegoError('REGO_ERR_NUMBER_RANGE', `number ${text} is out of range`, { opaCode: 'eval_internal_error' });
+        }
+        return this.set(s.stmt.target, this.konst(this.env.data.number(text)));
+      }
       case 'MakeNullStmt':
         return this.set(s.stmt.target, this.konst(this.env.data.null()));
       case 'MakeArrayStmt':

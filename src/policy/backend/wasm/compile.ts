@@ -10,6 +10,7 @@
  */
 import binaryen from 'binaryen';
 import type { Policy } from '../../ir/types.js';
+import type { BuiltinRegistry } from '../../builtins/registry.js';
 import { RegoError } from '../../errors.js';
 import { FunctionGen, unsupported, type CodegenEnv } from './codegen.js';
 import { StaticData } from './static-data.js';
@@ -56,6 +57,12 @@ export interface CompileWasmOptions {
   entrypoints?: string[];
   /** run binaryen's validator on the result (tests do; a bug in codegen then fails loudly) */
   validate?: boolean;
+  /**
+   * the builtins the module will be run with: a call to any other builtin is refused at build
+   * time (RegoError REGO_ERR_UNKNOWN_BUILTIN, as the JS back end does). Without it, any name is
+   * accepted and left to the host (a module may target a host with its own builtins).
+   */
+  registry?: BuiltinRegistry;
 }
 
 /**
@@ -143,6 +150,7 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     func: (name) => funcNames.get(name),
     dynamicTargets: funcs.flatMap((f, i) => (f.path ? [{ path: f.path, wasm: `regate_f${i}`, arity: f.params.length }] : [])),
     builtinId(name) {
+      if (opts.registry && !opts.registry.has(name)) throw new RegoError('REGO_ERR_UNKNOWN_BUILTIN', `unknown builtin function ${name}`);
       let id = builtinIds.get(name);
       if (id === undefined) builtinIds.set(name, (id = builtinIds.size));
       return id;

@@ -42,11 +42,12 @@ export function toRegoError(e: unknown): RegoError {
  *   ev.evaluate('gateway/decision', { method: 'GET', path: ['orders'] }); // [{ result: … }]
  */
 export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opts: EvaluatorOptions = {}): Promise<PlanEvaluator> {
-  const wasm = policyOrWasm instanceof Uint8Array ? policyOrWasm : await compileWasm(policyOrWasm);
+  const registry = opts.builtins ?? defaultRegistry;
+  const wasm = policyOrWasm instanceof Uint8Array ? policyOrWasm : await compileWasm(policyOrWasm, { registry });
   // Only our own modules understand tagged JSON in host calls and in the input.
   const tagged = hasCustomSection(wasm, REGATE_SECTION);
   const state: HostState = { opts: {}, ctx: undefined };
-  const custom = createCustomBuiltins(opts.builtins ?? defaultRegistry, state, tagged);
+  const custom = createCustomBuiltins(registry, state, tagged);
   let loaded: Awaited<ReturnType<typeof loadPolicy>>;
   try {
     loaded = await loadPolicy(wasm, undefined, custom);
