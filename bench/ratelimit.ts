@@ -39,7 +39,7 @@ function ctx(key: string, limit: number): RequestContext {
 }
 
 async function scenario(name: string, url: string, rl: RateLimitConfig, keyOf: (i: number) => string, concurrency: number): Promise<Record<string, string | number>> {
-  const stage = createRateLimitStage({ redis: { url, connect_timeout_ms: 300 }, ratelimit: { key_prefix: prefix, summaries: false, ...rl } }, { logger: pino({ level: 'silent' }), registry: new Registry(), emitter: null });
+  const stage = createRateLimitStage({ redis: { url, connect_timeout_ms: 300 }, ratelimit: { key_prefix: prefix, summaries: false, timeout_ms: 2000, ...rl } }, { logger: pino({ level: 'silent' }), registry: new Registry(), emitter: null });
   if (!url.endsWith(':9')) for (let i = 0; i < 500 && stage.stats().redis !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
   const limit = 1_000_000_000; // never refuse: we measure the check, not 429s
   for (let i = 0; i < 2000; i++) await stage.run(ctx(keyOf(i), limit)); // warm-up

@@ -243,8 +243,8 @@ export function createRateLimitStage(
         finish(ctx, buckets, states, buckets.map(() => false), 0, 'lease');
         return;
       }
-      if (client.status !== 'ready') return fallback(ctx, buckets, new Error(`redis ${client.status}`));
-      if (now < skipRedisUntil) return fallback(ctx, buckets, new Error('redis backoff after a failed check'));
+      if (client.status !== 'ready') return fallback(ctx, buckets, 'redis not connected'); // a string: no stack trace per request
+      if (now < skipRedisUntil) return fallback(ctx, buckets, 'redis backoff after a failed check');
       const reqs: GcraRequest[] = [];
       for (let i = 0; i < buckets.length; i++) {
         if (asked[i] === 0) continue;
@@ -255,8 +255,15 @@ export function createRateLimitStage(
       }
       st.redisCalls++;
       redisCheckCounter.inc();
+      // After a backoff, this check is the one probe: the others keep using the fallback until
+      // it answers, instead of all waiting timeout_ms on a Redis that may still be stuck.
+      const probing = skipRedisUntil > 0;
+      if (probing) skipRedisUntil = Infinity;
       return gcra(reqs).then(
-        (r) => onRedis(ctx, buckets, ids, asked, r, now),
+        (r) => {
+          if (probing) skipRedisUntil = 0;
+          return onRedis(ctx, buckets, ids, asked, r, now);
+        },
         (err: unknown) => {
           skipRedisUntil = performance.now() + backoffMs;
           return fallback(ctx, buckets, err);

@@ -53,6 +53,7 @@ export interface Gateway {
 
 const NO_ROUTE: RouteRef = Object.freeze({ id: '-', upstream: '', auth: 'none' as const });
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
 /**
  * @example
@@ -81,6 +82,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const routeRefs = new Map<CompiledRoute, RouteRef>();
   const trustForwarded = config.listen.trust_forwarded;
 
+  const counters = new Map<string, { inc(): void }>();
+  const histograms = new Map<string, { observe(v: number): void }>();
   let inflight = 0;
   let draining = false;
   let drained: (() => void) | null = null;
@@ -106,8 +109,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (ex.aborted && !ex.finished) ctx.status = 499;
     else if (ex.aborted && ctx.status === 0) ctx.status = 499; // client closed before any answer (nginx's 499)
     const route = ctx.route.id;
-    metrics.requests.inc({ route, method: ctx.method, status: ctx.status });
-    metrics.duration.observe({ route }, Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
+    // Label children are cached: prom-client hashes the label set on every labelled call.
+    // Methods are client-chosen tokens: unknown ones share one label so series stay bounded.
+    const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
+    const key = `${route}\u0000${method}\u0000${ctx.status}`;
+    let counter = counters.get(key);
+    if (!counter) counters.set(key, (counter = metrics.requests.labels(route, method, String(ctx.status))));
+    counter.inc();
+    let hist = histograms.get(route);
+    if (!hist) histograms.set(route, (hist = metrics.duration.labels(route)));
+    hist.observe(Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
     if (accessLog) logger.info({ req_id: ctx.id, route, method: ctx.method, path: ctx.path, status: ctx.status, code: ctx.error?.code }, 'request');
     if (opts.onComplete) {
       try {

@@ -94,8 +94,17 @@ export class UwsExchange implements ClientExchange {
     this.started = true;
     this.framing = framing;
     const res = this.res;
+    const statusLine = `${status} ${statusText || STATUS_CODES[status] || ''}`;
+    if (framing.kind === 'length' && framing.size > 0) {
+      // Held until the first body chunk so head and body leave in one corked send (one
+      // syscall for a small answer instead of two). undici delivers the head and a small body
+      // in the same tick, so this delays nothing measurable; chunked answers (which may be
+      // event streams) still send their head at once.
+      this.head = { statusLine, headers };
+      return;
+    }
     res.cork(() => {
-      res.writeStatus(`${status} ${statusText || STATUS_CODES[status] || ''}`);
+      res.writeStatus(statusLine);
       for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1] as string);
       if (framing.kind === 'none') {
         this.finished = true;
@@ -108,6 +117,16 @@ export class UwsExchange implements ClientExchange {
         res.end();
       }
     });
+  }
+
+  private head: { statusLine: string; headers: readonly string[] } | null = null;
+
+  private flushHead(): void {
+    const h = this.head;
+    if (!h) return;
+    this.head = null;
+    this.res.writeStatus(h.statusLine);
+    for (let i = 0; i + 1 < h.headers.length; i += 2) this.res.writeHeader(h.headers[i] as string, h.headers[i + 1] as string);
   }
 
   private writableHooked = false;
@@ -123,6 +142,7 @@ export class UwsExchange implements ClientExchange {
     const res = this.res;
     let ok = true;
     res.cork(() => {
+      this.flushHead();
       if (this.framing?.kind === 'length') {
         const base = res.getWriteOffset();
         const [written, done] = res.tryEnd(chunk, this.framing.size);

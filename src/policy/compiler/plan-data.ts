@@ -88,7 +88,9 @@ export function materialize(pl: Planner, node: TreeNode, overlay?: Local, depth?
   let childDepth = depth === undefined ? undefined : { d: depth.d + 1, leaf: depth.leaf };
   let rule: Local | undefined = overlay;
   if (node.group?.kind === 'object') {
-    childDepth = { d: 1, leaf: Math.max(...node.group.rules.map((r) => r.dynamic.length + (r.rule.contains !== undefined ? 1 : 0))) };
+    // depth below this node at which the object rules' values start (deepest head ref)
+    const depths = node.group.rules.map((r) => r.dynamic.length + (r.rule.contains !== undefined ? 1 : 0));
+    childDepth = { d: 1, leaf: depths.length === 0 ? Number.POSITIVE_INFINITY : Math.max(...depths) };
     const own = pl.local();
     pl.emit('CallStmt', { func: ensureGroupFunc(pl, node.group), args: [{ type: 'local', value: 0 }, { type: 'local', value: 1 }], result: own });
     if (overlay !== undefined) {

@@ -48,6 +48,19 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
     throw createParseError(code, msg, span, src);
   };
 
+  // span/start of the token being lexed; set at the top of each loop iteration
+  let span: Span = here();
+  let start = 0;
+  const push = (kind: Token['kind'], value: string, extra?: Partial<Token>): void => {
+    const tok: Token = { kind, value, span, start, end: i, nlBefore: nl, wsBefore: ws };
+    if (extra !== undefined) Object.assign(tok, extra);
+    if (comments.length > 0) tok.comments = comments;
+    out.push(tok);
+    nl = false;
+    ws = false;
+    comments = [];
+  };
+
   while (i < src.length) {
     const c = src[i]!;
     if (c === '\n') {
@@ -70,16 +83,8 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
       ws = true;
       continue;
     }
-    const span = here();
-    const start = i;
-    const push = (kind: Token['kind'], value: string, extra: Partial<Token> = {}): void => {
-      const tok: Token = { kind, value, span, start, end: i, nlBefore: nl, wsBefore: ws, ...extra };
-      if (comments.length > 0) tok.comments = comments;
-      out.push(tok);
-      nl = false;
-      ws = false;
-      comments = [];
-    };
+    span = here();
+    start = i;
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < src.length && isIdentPart(src[j]!)) j++;
