@@ -3,7 +3,7 @@
  * `opa_eval` (parse input, run the plan, dump JSON) called directly, versus the SDK's
  * `LoadedPolicy.evaluate` around it (input copy, a new TextDecoder per call, JSON.parse).
  *
- *   npx tsx bench/wasm-sdk-overhead.ts [--path /car/insurance] [--n 20000]
+ *   npx tsx bench/wasm-sdk-overhead.ts [--path /car/insurance] [--n 20000] [--big]
  *
  * Only indicative on a busy machine; rerun on a quiet one.
  */
@@ -22,7 +22,17 @@ const p = await loadPolicy(await compileWasm(plan), undefined, {});
 p.setData(data as object);
 const internals = p as unknown as { wasmInstance: { exports: Record<string, (...a: number[]) => number> }; mem: { buffer: ArrayBuffer }; dataAddr: number; dataHeapPtr: number };
 const x = internals.wasmInstance.exports;
-const text = JSON.stringify({ request: { method: 'GET', path: arg('--path', '/car/insurance') }, token: { sub: 'alice', claims: { products: ['car', 'home'] } } });
+// --big: the ~1 KB gateway input of bench/wasm.ts instead of a minimal one.
+const big = process.argv.includes('--big');
+const text = JSON.stringify(
+  big
+    ? {
+        request: { id: '2f6c1a9e-4b7d-4d1e-9a53-6f0f8c2b7e11', method: 'GET', path: arg('--path', '/car/insurance'), query: { lang: ['en'], page: ['1'] }, headers: { 'x-device': 'ios', accept: 'application/json', 'x-forwarded-for': '203.0.113.9' }, host: 'api.example.com', scheme: 'https', remote_addr: '203.0.113.9' },
+        token: { active: true, sub: 'alice', client_id: 'mobile-app', scope: ['car:read', 'home:read', 'profile'], exp: 1767225600, iss: 'https://idp.example.com', claims: { sub: 'alice', aud: 'api', iat: 1767222000, exp: 1767225600, azp: 'mobile-app', email: 'alice@example.com', products: ['car'] } },
+        route: { id: 'car-insurance', upstream: 'car' },
+      }
+    : { request: { method: 'GET', path: arg('--path', '/car/insurance') }, token: { sub: 'alice', claims: { products: ['car', 'home'] } } },
+);
 const bytes = new TextEncoder().encode(text);
 const ab = bytes.buffer.slice(0) as ArrayBuffer;
 const n = Number(arg('--n', '20000'));
@@ -37,4 +47,9 @@ const time = (label: string, f: () => void): void => {
 };
 console.log('decision:', JSON.stringify(p.evaluate(ab, 'insurance/decision')));
 time('opa_eval (module only)', () => void x.opa_eval!(0, 0, internals.dataAddr, base, bytes.length, base + bytes.length, 0));
+time('opa_json_parse (input)', () => {
+  x.opa_heap_ptr_set!(base + bytes.length);
+  x.opa_json_parse!(base, bytes.length);
+});
 time('SDK evaluate(ArrayBuffer)', () => void p.evaluate(ab, 'insurance/decision'));
+console.log(`input ${bytes.length} bytes`);
