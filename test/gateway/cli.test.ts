@@ -5,6 +5,7 @@
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -21,8 +22,8 @@ function writeConfig(name: string, text: string): string {
   return f;
 }
 
-function runCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UP_URL: process.env.UP_URL } });
+function runCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UP_URL: process.env.UP_URL, ...env } });
 }
 
 /** Resolves with the `regate ready` log line (ports) or rejects when the process exits first. */
@@ -231,30 +232,43 @@ t.test('listen.workers: 2 — one port shared by two uWS threads, or refused wit
   t.equal(await exited(child), 0);
 });
 
-t.test('regate demo starts the bundled upstreams and prints curl lines that work', async (t) => {
-  const child = runCli(['demo', '--port', '0', '--admin-port', '0']);
+t.test('regate demo runs the whole stack and every printed curl line gets the status it promises', async (t) => {
+  const child = runCli(['demo', '--port', '0', '--admin-port', '0'], { REGATE_SPOOL_DIR: await mkdtemp(join(tmpdir(), 'regate-demo-spool-')) });
   t.teardown(() => void child.kill('SIGKILL'));
   let out = '';
-  const lines = await new Promise<string[]>((resolve, reject) => {
+  const text = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (d) => {
       out += d;
-      if (out.includes('Ctrl-C')) resolve(out.split('\n').filter((l) => l.trim().startsWith('curl ')));
+      if (out.includes('Ctrl-C')) resolve(out);
     });
-    child.once('exit', (code) => reject(new Error(`demo exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out}`)));
   });
-  t.ok(lines.length >= 5);
+  const vars = new Map<string, string>();
+  for (const m of text.matchAll(/export (\w+)='([^']+)'/g)) vars.set(m[1] as string, m[2] as string);
+  t.ok(vars.has('ALICE') && vars.has('BOB'), 'user tokens are printed');
+  const lines = text.split('\n').filter((l) => /^\s*curl -si .*# \d{3}\s*$/.test(l));
+  t.ok(lines.length >= 7, 'the walk-through has a line per step');
   const agent = new Agent();
-  const gets = lines.map((l) => /curl -s (http:\/\/\S+)$/.exec(l.trim())?.[1]).filter((u): u is string => u !== undefined);
-  t.ok(gets.length >= 2, 'plain GET lines are printed');
-  for (const url of gets) {
-    const r = await request(url, { dispatcher: agent });
-    t.equal(r.statusCode, 200, url);
-    await r.body.dump();
+  const seen: number[] = [];
+  for (const line of lines) {
+    const url = /(http:\/\/\S+)/.exec(line)?.[1] as string;
+    const expect = Number(/# (\d{3})\s*$/.exec(line)?.[1]);
+    const headers: Record<string, string> = {};
+    for (const h of line.matchAll(/-H "([^:]+): ([^"]+)"/g)) headers[(h[1] as string).toLowerCase()] = (h[2] as string).replace(/\$(\w+)/g, (_, v: string) => vars.get(v) ?? '');
+    const r = await request(url, { headers, dispatcher: agent });
+    const body = await r.body.text();
+    t.equal(r.statusCode, expect, `${line.trim().replace(/Bearer \$\w+/, 'Bearer …')} → ${body.slice(0, 200)}`);
+    seen.push(r.statusCode);
+    if (expect === 200 && url.endsWith('/car/insurance')) {
+      const b = JSON.parse(body) as { path: string; basic_auth_user: string; authorization_seen: string };
+      t.equal(b.path, '/car/alice/get_my_insurance', 'the policy rewrote the path with the user id');
+      t.equal(b.basic_auth_user, 'gateway', 'the car API received the gateway\'s basic credentials, not the bearer token');
+    }
+    if (expect === 200 && url.endsWith('/home/insurance')) t.equal((JSON.parse(body) as Record<string, string>)['x-user-id'], 'bob');
+    if (expect === 401) t.match(r.headers['www-authenticate'], /^Bearer/);
+    if (expect === 403 && url.endsWith('/orders')) t.match(r.headers['www-authenticate'], /insufficient_scope/);
   }
-  const post = lines.find((l) => l.includes('-X POST'));
-  const postUrl = /(http:\/\/\S+)/.exec(post ?? '')?.[1];
-  const p = await request(postUrl!, { method: 'POST', body: 'hi there', dispatcher: agent });
-  t.equal(((await p.body.json()) as { body: string }).body, 'hi there');
+  t.ok(seen.includes(401) && seen.includes(403) && seen.includes(200), '401 → 403 → 200');
   await agent.close();
   child.kill('SIGTERM');
   t.equal(await exited(child), 0);

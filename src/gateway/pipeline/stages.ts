@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { ConfigError } from '../errors.js';
 import type { GatewayConfig } from '../config/types.js';
 import { lineOfKey } from '../config/load.js';
@@ -65,16 +65,32 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     };
     type Holder = { reload(): Promise<boolean>; current(): unknown; status(): { lastError: string | null }; watch(dir: string): void; close(): void };
     const authz = await importStage<Authz>('authz');
-    const holderMod = await importStage<{ createPolicyHolder(o: { load(): Promise<unknown> }): Holder }>('authz/policy-holder');
+    const holderMod = await importStage<{ createPolicyHolder(o: { load(): Promise<unknown>; onReload?(s: { revision: string | null; lastError: string | null }, err?: unknown): void }): Holder }>('authz/policy-holder');
     const loadMod = await importStage<{ createPolicyLoader(c: { dir: string; engine: string; entrypoints: string[] }): () => Promise<unknown> }>('authz/load');
     if (!authz || !holderMod || !loadMod) throw fail('policy evaluation is not available in this build; remove the policy key', ['routes', policyIndex, 'policy']);
     const dir = resolve(config.source.dir, config.policies?.dir ?? '.');
     const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
-    const holder = holderMod.createPolicyHolder({ load: loadMod.createPolicyLoader({ dir, engine: config.policies?.engine ?? 'wasm', entrypoints }) });
+    const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
+    const holder = holderMod.createPolicyHolder({
+      load: loadMod.createPolicyLoader({ dir, engine: config.policies?.engine ?? 'wasm', entrypoints }),
+      onReload(status, err) {
+        reloads.inc({ result: err === undefined ? 'ok' : 'error' });
+        // A failed reload keeps serving the previous revision; the error names file:line:col.
+        if (err === undefined) deps.logger.info({ revision: status.revision }, 'policy set loaded');
+        else deps.logger.error({ revision: status.revision, error: status.lastError }, 'policy reload failed; keeping the previous revision');
+      },
+    });
     // The first load must succeed: starting with no policy would answer every policy route 503.
     if (!(await holder.reload())) throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', 'dir']);
     holder.watch(dir);
-    closers.push(async () => holder.close());
+    // SIGHUP reloads too (the file watcher may be off on some file systems); compile runs off the
+    // request path and the swap is atomic (authz/policy-holder.ts).
+    const onHup = () => void holder.reload();
+    process.on('SIGHUP', onHup);
+    closers.push(async () => {
+      process.off('SIGHUP', onHup);
+      holder.close();
+    });
     checks.set('policy', () => ({ ok: holder.current() !== null, detail: holder.status() }));
     stages.push(
       authz.createAuthorizeStage({

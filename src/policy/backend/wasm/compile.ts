@@ -99,13 +99,14 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     const f = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
     if (f.module === 'regate' && f.base) placeholders.set(f.base, f.name);
   }
+  // The heap pointer global is whatever opa_heap_ptr_get reads (the runtime carries no names).
   let heapGlobal: string | undefined;
   let heapBase = 0;
-  for (let i = 0; i < mod.getNumGlobals(); i++) {
-    const g = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
-    if (g.name.endsWith('heap_ptr')) {
-      heapGlobal = g.name;
-    }
+  const getter = internal.get('opa_heap_ptr_get');
+  if (getter !== undefined) {
+    const body = binaryen.getFunctionInfo(mod.getFunction(getter)).body;
+    const info = binaryen.getExpressionInfo(body) as binaryen.GlobalGetInfo;
+    if (info.id === binaryen.GlobalGetId) heapGlobal = info.name;
   }
   // The runtime's static data ends where its last active segment ends.
   const segInfo = mod as unknown as {

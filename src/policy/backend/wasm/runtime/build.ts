@@ -32,8 +32,6 @@ export async function buildRuntime(): Promise<Uint8Array> {
       '--use', 'abort=',
       '-O3',
       '--noExportMemory',
-      // Keep function names: compile.ts finds the rt_* helpers and placeholders by name.
-      '--debug',
     ],
     {
       readFile: (name: string) => {

@@ -434,6 +434,12 @@ export function setAdd(s: usize, x: usize): void {
   return <usize>load<u32>(buf + <usize>i * width);
 }
 
+/** compare() with a fast path for the usual pair of string keys. */
+@inline function cmpKey(a: usize, b: usize): i32 {
+  if (tag(a) == T_STRING && tag(b) == T_STRING) return cmpBytes(vptr(a), vlen(a), vptr(b), vlen(b));
+  return compare(a, b);
+}
+
 /**
  * Sorts a bulk-loaded object's pairs (or a set's elements) into Rego order and drops
  * duplicates; for objects the last value wins, as Go's encoding/json does. A bottom-up merge
@@ -447,8 +453,23 @@ export function normalize(c: usize): usize {
   let src = elems(c);
   // Already strictly ordered? (Common for machine-written JSON.)
   let sorted = true;
-  for (let i: u32 = 1; i < n && sorted; i++) if (compare(sortKey(src, i - 1, width), sortKey(src, i, width)) >= 0) sorted = false;
+  for (let i: u32 = 1; i < n && sorted; i++) if (cmpKey(sortKey(src, i - 1, width), sortKey(src, i, width)) >= 0) sorted = false;
   if (sorted) return c;
+  if (n <= 16) {
+    // Small (the usual JSON object): stable insertion sort in place, no scratch buffer.
+    const tmp = alloc(8);
+    for (let i: u32 = 1; i < n; i++) {
+      memory.copy(tmp, src + <usize>i * width, width);
+      const x = <usize>load<u32>(tmp);
+      let j = <i32>i - 1;
+      while (j >= 0 && cmpKey(sortKey(src, <u32>j, width), x) > 0) {
+        memory.copy(src + <usize>(j + 1) * width, src + <usize>j * width, width);
+        j--;
+      }
+      memory.copy(src + <usize>(j + 1) * width, tmp, width);
+    }
+    return dedupe(c, src, n, width);
+  }
   let dst = alloc(<usize>n * width);
   for (let w: u32 = 1; w < n; w <<= 1) {
     for (let lo: u32 = 0; lo < n; lo += w << 1) {
@@ -459,7 +480,7 @@ export function normalize(c: usize): usize {
       let k = lo;
       while (i < mid && j < hi) {
         // `<=` keeps equal keys in input order (stability), so the last duplicate stays last.
-        if (compare(sortKey(src, i, width), sortKey(src, j, width)) <= 0) {
+        if (cmpKey(sortKey(src, i, width), sortKey(src, j, width)) <= 0) {
           memory.copy(dst + <usize>k * width, src + <usize>i * width, width);
           i++;
         } else {
@@ -476,10 +497,14 @@ export function normalize(c: usize): usize {
     src = dst;
     dst = tmp;
   }
-  // Drop duplicates, keeping the last of each run of equal keys.
+  return dedupe(c, src, n, width);
+}
+
+/** Drops duplicates from sorted elements at src, keeping the last of each run of equal keys. */
+function dedupe(c: usize, src: usize, n: u32, width: usize): usize {
   let m: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    if (i + 1 < n && compare(sortKey(src, i, width), sortKey(src, i + 1, width)) == 0) continue;
+    if (i + 1 < n && cmpKey(sortKey(src, i, width), sortKey(src, i + 1, width)) == 0) continue;
     memory.copy(src + <usize>m * width, src + <usize>i * width, width);
     m++;
   }
