@@ -2,7 +2,9 @@
  * The admin listener (node:http; it is not on the hot path): `/healthz` (the process answers),
  * `/readyz` (listening, not draining, every readiness check passes — details as JSON: uWS build,
  * per-worker upstream breaker states, check results such as the policy status), `/metrics`
- * (Prometheus text). Binds 127.0.0.1 by default: it exposes internals and has no auth.
+ * (Prometheus text), `/.well-known/jwks.json` (the public keys of the gateway-signed JWT
+ * credentials, so upstreams can verify them — RFC 7517 §5 JWK Set). Binds 127.0.0.1 by default:
+ * it exposes internals and has no auth.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,13 +15,24 @@ import { REGATE_VERSION } from '../server/version.js';
 /** A named readiness probe; `ok: false` makes /readyz answer 503. */
 export type ReadinessCheck = () => { ok: boolean; detail?: unknown } | Promise<{ ok: boolean; detail?: unknown }>;
 
+/** Public keys (JWK Set) of the gateway's own signing keys. */
+export type JwksProvider = () => { keys: unknown[] };
+
+/**
+ * Where `buildStages` leaves its JWKS provider on the readiness-check map it returns, for callers
+ * that pass only `checks` through to the admin listener (server/run.ts today). `jwks` wins.
+ */
+export const JWKS_PROVIDER: unique symbol = Symbol.for('regate.admin.jwks');
+
 export interface AdminOptions {
   host: string;
   port: number;
   build: UwsBuild;
   metrics: () => Promise<{ contentType: string; body: string }>;
   workers: () => Promise<GatewayStatus[]>;
-  checks?: ReadonlyMap<string, ReadinessCheck>;
+  checks?: ReadonlyMap<string, ReadinessCheck> & { [JWKS_PROVIDER]?: JwksProvider };
+  /** serves /.well-known/jwks.json; absent = an empty key set */
+  jwks?: JwksProvider;
 }
 
 export interface AdminServer {
@@ -37,6 +50,13 @@ export async function startAdminServer(opts: AdminOptions): Promise<AdminServer>
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
     };
     const handle = async () => {
+      if (path === '/.well-known/jwks.json') {
+        const jwks = opts.jwks ?? opts.checks?.[JWKS_PROVIDER];
+        // Keys live as long as the process (ephemeral ones change on restart): a short cache
+        // lets verifiers skip a fetch per token without missing a restart for long.
+        res.writeHead(200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=60' });
+        return void res.end(JSON.stringify(jwks ? jwks() : { keys: [] }));
+      }
       if (path === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
       if (path === '/metrics') {
         const m = await opts.metrics();
@@ -56,7 +76,7 @@ export async function startAdminServer(opts: AdminOptions): Promise<AdminServer>
         const body = { status: ready ? 'ready' : 'not_ready', version: REGATE_VERSION, node: process.version, uws: opts.build, workers, checks };
         return send(ready ? 200 : 503, 'application/json', JSON.stringify(body));
       }
-      send(404, 'application/json', '{"error":"GW_ERR_NOT_FOUND","message":"admin endpoints: /healthz /readyz /metrics"}');
+      send(404, 'application/json', '{"error":"GW_ERR_NOT_FOUND","message":"admin endpoints: /healthz /readyz /metrics /.well-known/jwks.json"}');
     };
     handle().catch((err: unknown) => send(500, 'application/json', JSON.stringify({ error: 'GW_ERR_INTERNAL', message: String(err) })));
   });

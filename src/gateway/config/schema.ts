@@ -94,7 +94,7 @@ export const configSchema = {
       additionalProperties: false,
       properties: {
         max_body_bytes: { type: 'integer', minimum: 0 },
-        max_header_bytes: { type: 'integer', minimum: 256 },
+        max_header_bytes: { type: 'integer', minimum: 256, maximum: 65536 },
       },
     },
   },
@@ -129,7 +129,7 @@ export const configSchema = {
       default: {},
       properties: {
         max_body_bytes: { type: 'integer', minimum: 0, default: 10 * 1024 * 1024 },
-        max_header_bytes: { type: 'integer', minimum: 256, default: 16 * 1024 },
+        max_header_bytes: { type: 'integer', minimum: 256, maximum: 65536, default: 16 * 1024 },
       },
     },
     log: {

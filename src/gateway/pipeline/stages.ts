@@ -13,6 +13,7 @@ import { ConfigError } from '../errors.js';
 import type { GatewayConfig } from '../config/types.js';
 import { lineOfKey } from '../config/load.js';
 import type { RequestContext, Stage } from './context.js';
+import { JWKS_PROVIDER } from '../admin/admin-server.js';
 
 export interface StageDeps {
   logger: Logger;
@@ -22,6 +23,8 @@ export interface StageDeps {
 export interface BuiltStages {
   stages: Stage[];
   onComplete?: (ctx: RequestContext) => void;
+  /** public keys of the gateway-signed JWT credentials, for the admin /.well-known/jwks.json */
+  jwks?: () => { keys: unknown[] };
   /** readiness checks the stages contribute to /readyz */
   checks: Map<string, () => { ok: boolean; detail?: unknown }>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   const stages: Stage[] = [];
   const closers: (() => Promise<void>)[] = [];
   const checks = new Map<string, () => { ok: boolean; detail?: unknown }>();
+  let jwksProvider: (() => { keys: unknown[] }) | undefined;
   const fail = (msg: string, path: (string | number)[]) => new ConfigError(msg, path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), lineOfKey(config, path), config.source.file);
 
   const authIndex = config.routes.findIndex((r) => r.auth !== 'none');
@@ -128,7 +132,10 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   type Mapping = {
     createMapStage(opts: { authorities: Map<string, string>; stripPrefix: Map<string, number>; credentials: Map<string, unknown> }): Stage;
   };
-  type Creds = { createCredentials(specs: Record<string, unknown>): Promise<Map<string, unknown>> };
+  type Creds = {
+    createCredentials(specs: Record<string, unknown>): Promise<Map<string, unknown>>;
+    gatewayJwks(creds: Map<string, unknown>): { keys: unknown[] };
+  };
   // Decisions may name another upstream, a path or credentials: policy routes need it too.
   if (Object.keys(config.credentials).length > 0 || policyIndex >= 0) {
     const mod = await importStage<Mapping>('mapping');
@@ -137,13 +144,20 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     const authorities = new Map(Object.entries(config.upstreams).map(([n, u]) => [n, new URL(u.url).host]));
     const stripPrefix = new Map<string, number>();
     for (const r of config.routes) if (r.strip_prefix && r.match.path_prefix) stripPrefix.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
-    stages.push(mod.createMapStage({ authorities, stripPrefix, credentials: await creds.createCredentials(config.credentials) }));
+    const credentials = await creds.createCredentials(config.credentials);
+    stages.push(mod.createMapStage({ authorities, stripPrefix, credentials }));
+    // The admin listener serves these keys at /.well-known/jwks.json; run.ts hands the admin
+    // server only `checks`, so the provider rides on that map (admin-server.ts JWKS_PROVIDER).
+    const jwks = () => creds.gatewayJwks(credentials);
+    jwksProvider = jwks;
+    (checks as Map<string, unknown> & { [JWKS_PROVIDER]?: () => { keys: unknown[] } })[JWKS_PROVIDER] = jwks;
   }
 
   const em = emitter;
   return {
     stages,
     checks,
+    ...(jwksProvider ? { jwks: jwksProvider } : {}),
     // "one audit event per decided request": every request that matched a route ran the pipeline
     ...(em ? { onComplete: (ctx: RequestContext) => void (ctx.route.id !== '-' && em.emitAudit(ctx)) } : {}),
     async close() {

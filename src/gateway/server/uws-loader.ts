@@ -41,8 +41,17 @@ export class UwsLoadError extends Error {
 const require = createRequire(import.meta.url);
 let cached: { uws: Uws; build: UwsBuild } | undefined;
 
+/**
+ * uWS refuses request heads larger than its own buffer with a bare HTML 431 before our handler
+ * runs (20.56 defaults to 4 KiB — less than one request with a large JWT). The binding reads
+ * UWS_HTTP_MAX_HEADERS_SIZE once, when it loads; we raise it to the schema's maximum so that
+ * regate's configured `limits.max_header_bytes` decides, with a JSON 431 like every other error.
+ */
+export const UWS_MAX_HEADERS_SIZE = 64 * 1024;
+
 export function loadUws(): { uws: Uws; build: UwsBuild } {
   if (cached) return cached;
+  process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(UWS_MAX_HEADERS_SIZE);
   const attempts: string[] = [];
   const { platform, arch } = process;
   const abi = process.versions.modules;

@@ -1,0 +1,24 @@
+# The policy every authorizing bench scenario evaluates (regate's full pipeline and the Node peer
+# gateway): GET under /api/ with scope `read`; the caller's id goes upstream in a header, the
+# backend credential is injected, and one generous per-user rate-limit bucket is asked for (large
+# enough never to reject during a run, so the bench measures the check, not 429s).
+package bench
+
+import rego.v1
+
+default decision := {"allow": false, "status": 403, "reason": "GET /api/* needs scope read"}
+
+decision := {
+	"allow": true,
+	"upstream": {
+		"name": "up",
+		"credentials": "up-basic",
+		"headers": {"x-user-id": input.token.sub},
+		"remove_headers": ["cookie"],
+	},
+	"rate_limit": [{"key": concat(":", ["user", input.token.sub]), "limit": 1000000000, "window_s": 60}],
+} if {
+	input.request.method == "GET"
+	startswith(input.request.path, "/api/")
+	"read" in input.token.scope
+}
