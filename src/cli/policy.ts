@@ -4,7 +4,8 @@
  * ```
  * regate policy build <dir> [-e entrypoint]... [-t plan|js|wasm] [-o out]
  *     plan: OPA's ir.Policy JSON (default out plan.json); js: an ESM module exporting that plan
- *     as `plan` (run it with createJsEvaluator); wasm: the WASM back end's compileWasm (policy.wasm)
+ *     as `plan` (run it with createJsEvaluator); wasm: the WASM back end's compileWasm (policy.wasm,
+ *     or an OPA bundle when -o ends in .tar.gz)
  * regate policy eval [-d dir]... [-i input.json|yaml] [--strict] <query>
  *     prints {"result":[…]} like `opa eval -f json`: a query that is a single non-call term
  *     (`data.x.y`, `input.a[i]`) gets `expressions: [{value, text}]`; every row carries the
@@ -113,7 +114,15 @@ async function build(argv: string[]): Promise<number> {
     const mod = await optionalImport(new URL('../policy/backend/wasm/index.js', import.meta.url).href);
     const compileWasm = mod?.compileWasm as ((p: Policy) => Uint8Array | Promise<Uint8Array>) | undefined;
     if (typeof compileWasm !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
-    await writeFile(out, await compileWasm(plan));
+    const wasm = await compileWasm(plan);
+    if (out.endsWith('.tar.gz') || out.endsWith('.tgz')) {
+      // An OPA bundle (/policy.wasm, /data.json, /.manifest with the wasm entrypoints), as
+      // `opa build -t wasm` writes it; the directory's data files go into /data.json.
+      const buildBundle = mod?.buildBundle as ((b: { wasm: Uint8Array; entrypoints: readonly string[]; data?: Value }) => Uint8Array) | undefined;
+      if (typeof buildBundle !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm bundles not available');
+      const { data } = await loadDirs([dir], false);
+      await writeFile(out, buildBundle({ wasm, entrypoints, data }));
+    } else await writeFile(out, wasm);
   }
   process.stdout.write(`wrote ${out} (${target}; entrypoints ${entrypoints.join(', ')})\n`);
   return 0;

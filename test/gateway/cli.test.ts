@@ -232,8 +232,10 @@ t.test('listen.workers: 2 — one port shared by two uWS threads, or refused wit
   t.equal(await exited(child), 0);
 });
 
-t.test('regate demo runs the whole stack and every printed curl line gets the status it promises', async (t) => {
-  const child = runCli(['demo', '--port', '0', '--admin-port', '0'], { REGATE_SPOOL_DIR: await mkdtemp(join(tmpdir(), 'regate-demo-spool-')) });
+// Both policy engines run the example policies end to end: the JS back end and regate's WASM
+// modules through @open-policy-agent/opa-wasm.
+for (const engine of ['js', 'wasm']) t.test(`regate demo (engine ${engine}) runs the whole stack and every printed curl line gets the status it promises`, async (t) => {
+  const child = runCli(['demo', '--port', '0', '--admin-port', '0', '--engine', engine], { REGATE_SPOOL_DIR: await mkdtemp(join(tmpdir(), 'regate-demo-spool-')) });
   t.teardown(() => void child.kill('SIGKILL'));
   let out = '';
   const text = await new Promise<string>((resolve, reject) => {
@@ -246,6 +248,7 @@ t.test('regate demo runs the whole stack and every printed curl line gets the st
   const vars = new Map<string, string>();
   for (const m of text.matchAll(/export (\w+)='([^']+)'/g)) vars.set(m[1] as string, m[2] as string);
   t.ok(vars.has('ALICE') && vars.has('BOB'), 'user tokens are printed');
+  t.match(text, `policy engine: ${engine}`);
   const lines = text.split('\n').filter((l) => /^\s*curl -si .*# \d{3}\s*$/.test(l));
   t.ok(lines.length >= 7, 'the walk-through has a line per step');
   const agent = new Agent();

@@ -76,7 +76,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
     const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
     const holder = holderMod.createPolicyHolder({
-      load: loadMod.createPolicyLoader({ dir, engine: config.policies?.engine ?? 'wasm', entrypoints }),
+      load: loadMod.createPolicyLoader({ dir, engine: config.policies?.engine ?? 'js', entrypoints }),
       onReload(status, err) {
         reloads.inc({ result: err === undefined ? 'ok' : 'error' });
         // A failed reload keeps serving the previous revision; the error names file:line:col.
