@@ -5,8 +5,15 @@
  * previous set until the single reference swap, and each request takes one snapshot
  * (`current()`), so no request ever sees a mix of two revisions. A failing compile keeps the
  * previous set, records the error (file:line:col) for /readyz and counts it in a metric.
+ *
+ * Watching: one non-recursive watcher per directory, not `fs.watch(dir, { recursive: true })`.
+ * On Linux, Node 20's recursive mode watches each file's inode, so a file replaced by rename —
+ * what editors, `kubectl cp`/ConfigMap updates and atomic deploys do — is never seen again after
+ * the first replacement (checked on v20.20). A directory watch reports every name that changes in
+ * it, whatever happens to the inodes.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { readdirSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
 import type { LoadedPolicy, PolicySource } from './index.js';
 
 export interface PolicyStatus {
@@ -32,11 +39,32 @@ export interface PolicyHolderOptions {
   onReload?(status: PolicyStatus, err?: unknown): void;
 }
 
+const POLICY_FILE = /\.(rego|json|ya?ml)$/;
+const MAX_DIRS = 1000;
+
+/** `root` and the directories below it (not following symlinks below the root), at most MAX_DIRS. */
+function listDirs(root: string): Set<string> {
+  const out = new Set<string>();
+  const queue = [root];
+  while (queue.length > 0 && out.size < MAX_DIRS) {
+    const d = queue.shift()!;
+    out.add(d);
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) queue.push(join(d, e.name));
+  }
+  return out;
+}
+
 export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
   let live: LoadedPolicy | null = null;
   let inflight: Promise<boolean> | null = null;
   let again = false;
-  let watcher: FSWatcher | null = null;
+  let watchers: Map<string, FSWatcher> | null = null;
   let timer: NodeJS.Timeout | null = null;
   const status: PolicyStatus = { revision: null, loadedAt: null, lastError: null, lastErrorAt: null, reloads: 0, failedReloads: 0 };
 
@@ -82,16 +110,39 @@ export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
     reload,
     status: () => ({ ...status }),
     watch(dir, debounceMs = 150) {
-      if (watcher) return;
-      watcher = watch(dir, { recursive: true, persistent: false }, (_event, file) => {
-        if (file !== null && !/\.(rego|json|ya?ml)$/.test(String(file))) return;
+      if (watchers !== null) return;
+      watchers = new Map();
+      const schedule = () => {
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => void reload(), debounceMs);
-      });
+      };
+      // Adds a watcher for every directory under `dir` not watched yet and drops the ones of
+      // directories that are gone. Bounded: a policy tree is small; a huge one is a mistake.
+      const sync = () => {
+        if (watchers === null) return;
+        const dirs = listDirs(dir);
+        for (const [d, w] of watchers) if (!dirs.has(d)) (w.close(), watchers.delete(d));
+        for (const d of dirs) {
+          if (watchers.has(d)) continue;
+          try {
+            const w = watch(d, { persistent: false }, (event, file) => {
+              const name = file === null ? '' : String(file);
+              // A rename of a name without a policy extension may be a new or removed directory.
+              if (event === 'rename' && !POLICY_FILE.test(name)) sync();
+              if (file === null || POLICY_FILE.test(name)) schedule();
+            });
+            w.on('error', () => sync()); // the directory went away
+            watchers.set(d, w);
+          } catch {
+            /* removed between listing and watching; the parent's event resyncs */
+          }
+        }
+      };
+      sync();
     },
     close() {
-      watcher?.close();
-      watcher = null;
+      for (const w of watchers?.values() ?? []) w.close();
+      watchers = null;
       if (timer) clearTimeout(timer);
     },
   };

@@ -17,7 +17,7 @@ function bin(name: string, op: (a: bigint, b: bigint) => bigint): BuiltinDef {
 
 function shiftAmount(name: string, args: readonly Value[]): bigint {
   const s = argInt(name, args, 1);
-  if (s < 0n) throw new BuiltinTypeError(name, 'operand 2 must be unsigned integer number but got negative integer');
+  if (s < 0n) throw new BuiltinTypeError(name, 'operand 2 must be an unsigned integer number but got a negative integer');
   return s;
 }
 

@@ -1,0 +1,152 @@
+// Static checks of docker/ (these machines have no Docker engine): the compose file parses and its
+// references hold (services, volumes, bind mounts, build targets, healthchecks, ports), every file
+// the Dockerfile COPYs exists, and the gateway config the container would run passes regate's own
+// validation and its policy entrypoints compile.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { parse } from 'yaml';
+import { loadConfigText } from '../../src/gateway/config/load.js';
+import { loadPolicyBundle } from '../../src/policy/index.js';
+import { checkCompose, composeEnv, interpolate, parseDockerfile, type Compose } from './compose-check.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dockerDir = join(root, 'docker');
+const composeText = readFileSync(join(dockerDir, 'compose.yaml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as Compose;
+const dockerfile = parseDockerfile(readFileSync(join(dockerDir, 'Dockerfile'), 'utf8'));
+
+t.test('compose.yaml references hold', async (t) => {
+  t.same(checkCompose(compose, dockerDir, dockerfile), []);
+  for (const s of ['redis', 'regate', 'token-server', 'demo-apis', 'audit-consumer']) t.ok(compose.services[s], `service ${s}`);
+});
+
+t.test('the checker catches broken references (it can fail)', async (t) => {
+  const broken = parse(composeText, { merge: true }) as Compose;
+  broken.services.regate!.depends_on = { redis: { condition: 'service_healthy' }, 'token-server': { condition: 'service_healthy' }, 'no-such-service': { condition: 'service_started' } };
+  broken.services.regate!.volumes = ['./missing.yaml:/etc/regate/regate.yaml:ro', 'undeclared:/data'];
+  broken.services['audit-consumer']!.build = { context: '..', dockerfile: 'docker/Dockerfile', target: 'nope' };
+  delete broken.services['token-server']!.healthcheck;
+  const errors = checkCompose(broken, dockerDir, dockerfile).join('\n');
+  t.match(errors, /no-such-service/);
+  t.match(errors, /missing\.yaml/);
+  t.match(errors, /undeclared/);
+  t.match(errors, /target nope/);
+  t.match(errors, /waits for token-server to be healthy, but token-server has no healthcheck/);
+});
+
+t.test('redis keeps what BullMQ writes: AOF every second, noeviction', async (t) => {
+  const cmd = (compose.services.redis!.command as string[]).join(' ');
+  t.match(cmd, /--appendonly yes/);
+  t.match(cmd, /--appendfsync everysec/);
+  t.match(cmd, /--maxmemory-policy noeviction/);
+  t.ok(compose.services.redis!.volumes?.some((v) => v.endsWith(':/data')), 'AOF on a volume');
+});
+
+t.test('Dockerfile: bookworm Node 20 base, COPY sources exist, non-root runtime with healthcheck, prod deps only', async (t) => {
+  t.match(dockerfile.args.NODE_IMAGE ?? '', /^node:20-bookworm-slim$/);
+  const names = dockerfile.stages.map((s) => s.name);
+  t.same(names, ['prod-deps', 'builder', 'devtools', 'runtime']);
+  for (const stage of dockerfile.stages) {
+    for (const ins of stage.instructions.filter((i) => i.op === 'COPY' && !/--from=/.test(i.args))) {
+      const parts = ins.args.split(/\s+/).filter((p) => !p.startsWith('--'));
+      for (const src of parts.slice(0, -1)) t.ok(existsSync(join(root, src)), `${stage.name}: COPY ${src} exists`);
+    }
+    for (const ins of stage.instructions.filter((i) => i.op === 'COPY' && /--from=/.test(i.args))) {
+      const from = /--from=(\S+)/.exec(ins.args)![1]!;
+      t.ok(names.indexOf(from) >= 0 && names.indexOf(from) < names.indexOf(stage.name), `${stage.name}: COPY --from=${from} is an earlier stage`);
+    }
+  }
+  const runtime = dockerfile.stages.at(-1)!;
+  t.equal(runtime.name, 'runtime', 'the default (last) stage is the runtime image');
+  const user = runtime.instructions.filter((i) => i.op === 'USER').at(-1);
+  t.ok(user && !/^(root|0)(:|$)/.test(user.args), 'runtime runs as a non-root user');
+  const hc = runtime.instructions.find((i) => i.op === 'HEALTHCHECK');
+  t.match(hc?.args ?? '', /\/healthz/);
+  t.notOk(runtime.instructions.some((i) => i.op === 'RUN' && /npm (ci|install)/.test(i.args)), 'runtime installs nothing itself');
+  const prod = dockerfile.stages.find((s) => s.name === 'prod-deps')!;
+  t.ok(prod.instructions.some((i) => i.op === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args)), 'prod-deps: npm ci --omit=dev');
+  t.ok(runtime.instructions.some((i) => i.op === 'COPY' && /--from=prod-deps .*node_modules/.test(i.args)), 'runtime node_modules come from prod-deps');
+  const builder = dockerfile.stages.find((s) => s.name === 'builder')!;
+  t.ok(builder.instructions.some((i) => i.op === 'RUN' && /npm ci\b/.test(i.args)), 'builder: npm ci');
+  t.ok(builder.instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args)), 'builder: npm run build');
+  // what the stages run must be in the image: the entrypoint script and the devtools' sources
+  t.ok(existsSync(join(root, 'bin/regate.js')));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string>; dependencies: Record<string, string> };
+  t.ok(pkg.scripts.build, 'package.json has the build script the builder runs');
+  t.ok(pkg.dependencies['@trufflesuite/uws-js-unofficial'], 'the uWS build the image relies on is a production dependency');
+});
+
+t.test('devtools commands name files that the devtools stage copies', async (t) => {
+  const devtools = dockerfile.stages.find((s) => s.name === 'devtools')!;
+  const copied = devtools.instructions.filter((i) => i.op === 'COPY').map((i) => i.args.split(/\s+/)[0]!);
+  for (const name of ['token-server', 'demo-apis', 'audit-consumer']) {
+    const cmd = compose.services[name]!.command as string[];
+    const file = cmd.find((a) => /\.(ts|mjs|js)$/.test(a))!;
+    t.ok(existsSync(join(root, file)), `${name}: ${file} exists`);
+    t.ok(copied.some((c) => file === c || file.startsWith(c.replace(/\/?$/, '/'))), `${name}: ${file} is copied into devtools`);
+  }
+});
+
+t.test('the gateway config the container runs passes regate validation and points at compose services', async (t) => {
+  const regate = compose.services.regate!;
+  const mount = regate.volumes!.find((v) => v.includes(':/etc/regate/regate.yaml'))!;
+  const file = join(dockerDir, mount.split(':')[0]!);
+  const env = composeEnv(regate.environment ?? {}, {});
+  const config = loadConfigText(readFileSync(file, 'utf8'), { file, env });
+  t.equal(config.listen.host, '0.0.0.0', 'listens on the container network');
+  const ports = (regate.ports ?? []).map((p) => Number(String(p).split(':').at(-1)));
+  t.ok(ports.includes(config.listen.port), `listen port ${config.listen.port} is published`);
+  t.ok(ports.includes(config.admin.port), `admin port ${config.admin.port} is published`);
+  t.match(regate.healthcheck?.test.join(' ') ?? '', new RegExp(`:${config.admin.port}/healthz`));
+  const services = new Set(Object.keys(compose.services));
+  const demoPorts = new Set(readFileSync(join(dockerDir, 'demo-apis.mjs'), 'utf8').match(/\?\? (\d+)\)/g)!.map((m) => Number(/\d+/.exec(m)![0])));
+  for (const [name, up] of Object.entries(config.upstreams)) {
+    const u = new URL(up.url);
+    t.ok(services.has(u.hostname), `upstream ${name} host ${u.hostname} is a service`);
+    t.ok(demoPorts.has(Number(u.port)), `upstream ${name} port ${u.port} is one demo-apis listens on`);
+  }
+  const jwks = new URL((config.tokens as { jwt: { jwks_uri: string } }).jwt.jwks_uri);
+  t.equal(jwks.hostname, 'token-server');
+  t.ok((compose.services['token-server']!.command as string[]).join(' ').includes(`--port ${jwks.port}`), 'token server listens where jwks_uri points');
+  t.equal(new URL(config.redis.url).hostname, 'redis');
+  // the car API's password and the gateway's credential come from the same compose variable
+  t.equal(env.DEMO_CAR_PASSWORD, composeEnv(compose.services['demo-apis']!.environment ?? {}, {}).DEMO_CAR_PASSWORD);
+  t.equal(env.TOKEN_SERVER_GATEWAY_SECRET, composeEnv(compose.services['token-server']!.environment ?? {}, {}).TOKEN_SERVER_GATEWAY_SECRET);
+  // policies.dir is /app/policies in the image, a COPY of the repo's policies/: the routes' entrypoints must compile from it
+  t.equal(config.policies?.dir, '/app/policies');
+  const entrypoints = [...new Set(config.routes.map((r) => r.policy).filter((p): p is string => typeof p === 'string'))];
+  const bundle = await loadPolicyBundle({ dir: join(root, 'policies'), entrypoints, engine: 'js' });
+  t.same([...bundle.entrypoints], entrypoints);
+  t.ok(statSync(join(root, 'policies')).isDirectory());
+});
+
+t.test('the config fails validation when a secret is missing from the compose environment', async (t) => {
+  const file = join(dockerDir, 'regate.compose.yaml');
+  const env = composeEnv(compose.services.regate!.environment ?? {}, {});
+  delete env.DEMO_CAR_PASSWORD;
+  t.throws(() => loadConfigText(readFileSync(file, 'utf8'), { file, env }), { name: 'ConfigError' });
+});
+
+t.test('compose interpolation: defaults and overrides', async (t) => {
+  t.equal(interpolate('${A:-x}', {}), 'x');
+  t.equal(interpolate('${A:-x}', { A: 'y' }), 'y');
+  t.equal(interpolate('${A:-x}', { A: '' }), 'x');
+  t.equal(interpolate('${A-x}', { A: '' }), '');
+  t.equal(interpolate('$$A ${B}', { B: 'b' }), '$A b');
+});
+
+t.test('k8s manifest parses and mounts the same gateway config', { skip: !existsSync(join(dockerDir, 'k8s.yaml')) && 'no docker/k8s.yaml' }, async (t) => {
+  const { parseAllDocuments } = await import('yaml');
+  const docs = parseAllDocuments(readFileSync(join(dockerDir, 'k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: unknown });
+  const kinds = docs.map((d) => d.kind);
+  t.ok(kinds.includes('Deployment') && kinds.includes('ConfigMap') && kinds.includes('Service'));
+  const cm = docs.find((d) => d.kind === 'ConfigMap')!;
+  const text = cm.data!['regate.yaml']!;
+  const config = loadConfigText(text, { file: 'k8s:regate.yaml', env: { DEMO_CAR_PASSWORD: 'x', TOKEN_SERVER_GATEWAY_SECRET: 'y', REDIS_URL: 'redis://redis:6379' } });
+  t.equal(config.listen.host, '0.0.0.0');
+  const dep = JSON.stringify(docs.find((d) => d.kind === 'Deployment'));
+  t.match(dep, /"runAsNonRoot":true/);
+  t.match(dep, new RegExp(`"path":"/healthz","port":${config.admin.port}`));
+});
