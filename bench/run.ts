@@ -21,6 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -140,15 +141,22 @@ async function waitForPort(port: number): Promise<boolean> {
   return false;
 }
 
-/** One request before measuring: a scenario that does not answer 200 is reported failed, not measured. */
-async function probe(url: string, headers: Record<string, string>): Promise<string | null> {
-  try {
-    const res = await fetch(url, { headers });
-    const body = await res.text();
-    return res.status === 200 ? null : `probe answered ${res.status}: ${body.slice(0, 160)}`;
-  } catch (err) {
-    return `probe failed: ${String(err)}`;
-  }
+/**
+ * One request before measuring: a scenario that does not answer 200 is reported failed, not
+ * measured. node:http with a fresh connection (agent: false), not fetch: fetch's global pool may
+ * hold a kept-alive socket to an earlier, stopped server that had the same ephemeral port.
+ */
+function probe(url: string, headers: Record<string, string>): Promise<string | null> {
+  return new Promise((done) => {
+    const req = http.get(url, { headers, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => done(res.statusCode === 200 ? null : `probe answered ${res.statusCode}: ${body.slice(0, 160)}`));
+    });
+    req.on('timeout', () => req.destroy(new Error('probe timed out after 10 s')));
+    req.on('error', (err) => done(`probe failed: ${err.message}`));
+  });
 }
 
 const READY = /"port":(\d+)[^\n]*"regate ready"|"regate ready"[^\n]*"port":(\d+)/;

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import opa from '@open-policy-agent/opa-wasm';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +43,7 @@ interface Decision {
   upstream?: { headers?: Record<string, string>; remove_headers?: string[]; credentials?: string };
 }
 
-const policy = await opa.loadPolicy(readFileSync(values.wasm as string));
+const policy = await loadPolicy(readFileSync(values.wasm as string));
 policy.setData({});
 const entrypoint = values.entrypoint as string;
 // jose caches the key set and refetches only on an unknown kid (with a cooldown).

@@ -26,6 +26,7 @@ export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLo
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
+export { readOpaBundle, readTar, type OpaBundle } from './bundle-reader.js';
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './builtins/registry.js';
 
 export type Engine = 'js' | 'wasm';
