@@ -118,12 +118,14 @@ export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
       };
       // Adds a watcher for every directory under `dir` not watched yet and drops the ones of
       // directories that are gone. Bounded: a policy tree is small; a huge one is a mistake.
-      const sync = () => {
+      const sync = (initial = false) => {
         if (watchers === null) return;
         const dirs = listDirs(dir);
         for (const [d, w] of watchers) if (!dirs.has(d)) (w.close(), watchers.delete(d));
         for (const d of dirs) {
           if (watchers.has(d)) continue;
+          // Files may have landed in a new directory before its watcher existed: reload once.
+          if (!initial) schedule();
           try {
             const w = watch(d, { persistent: false }, (event, file) => {
               const name = file === null ? '' : String(file);
@@ -138,7 +140,7 @@ export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
           }
         }
       };
-      sync();
+      sync(true);
     },
     close() {
       for (const w of watchers?.values() ?? []) w.close();

@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../pipeline/context.js';
+import { buildPolicyInput, type PolicyInput } from '../authz/input.js';
 import { createHeaderFilter, createMasker } from './mask.js';
 import type { MaskRule } from './schema.js';
 import type { AuditEvent } from './types.js';
@@ -27,29 +28,6 @@ export interface AuditEventOptions {
   instanceId?: string;
 }
 
-/** `a=1&a=2&b` → {a: ['1','2'], b: ['']}, as in the policy input. */
-export function parseQuery(raw: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  if (raw === '') return out;
-  for (const part of raw.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const k = safeDecode(eq < 0 ? part : part.slice(0, eq));
-    const v = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
-    (out[k] ??= []).push(v);
-  }
-  return out;
-}
-
-function safeDecode(s: string): string {
-  const plus = s.includes('+') ? s.replace(/\+/g, ' ') : s;
-  if (!plus.includes('%')) return plus;
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus; // malformed escapes are kept verbatim rather than dropping the event
-  }
-}
 
 /**
  * RFC 3339 with nanosecond precision from a ms epoch + ns remainder, like Go's time.RFC3339Nano.
@@ -81,6 +59,7 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
       else headers[name] = ctx.headers[name]!;
     }
     const token = ctx.auth?.token ?? null;
+    const policyInput = (ctx.policyInput as PolicyInput | undefined) ?? buildPolicyInput(ctx);
     const d = ctx.decision;
     const latencyNs = Number(process.hrtime.bigint() - ctx.startNs);
     const now = Date.now();
@@ -88,20 +67,9 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
       decision_id: decisionId,
       timestamp: rfc3339Nano(now),
       path: ctx.route.policy ?? '',
-      input: {
-        request: {
-          id: ctx.id,
-          method: ctx.method,
-          path: ctx.path,
-          query: parseQuery(ctx.rawQuery),
-          headers,
-          host: ctx.host,
-          scheme: ctx.scheme,
-          remote_addr: ctx.remoteAddr,
-        },
-        token,
-        route: { id: ctx.route.id, upstream: ctx.route.upstream },
-      },
+      // What the policy saw (the authorize stage keeps it), or what it would have seen for a
+      // request refused earlier; headers as masked above.
+      input: { ...policyInput, request: { ...policyInput.request, headers } },
       result: d ? d.raw : undefined,
       requested_by: ctx.remoteAddr,
       labels: d?.labels ? { ...baseLabels, ...d.labels } : baseLabels,

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { GatewayError } from '../../../src/gateway/errors.js';
-import { createAuditEventBuilder, parseQuery, rfc3339Nano } from '../../../src/gateway/events/audit-event.js';
+import { createAuditEventBuilder, rfc3339Nano } from '../../../src/gateway/events/audit-event.js';
+import { parseQuery } from '../../../src/gateway/authz/input.js';
 import { createMasker } from '../../../src/gateway/events/mask.js';
 import { makeCtx, SECRET_TOKEN } from './fixtures.js';
 
@@ -67,6 +68,7 @@ t.test('error, denied and unauthenticated requests', async (t) => {
 t.test('helpers', async (t) => {
   t.same(parseQuery(''), {});
   t.same(parseQuery('a&b=&c=%ZZ&d=1+2'), { a: [''], b: [''], c: ['%ZZ'], d: ['1 2'] });
+  t.same(parseQuery('__proto__=x&__proto__=y').__proto__, ['x', 'y'], '__proto__ is an ordinary query key');
   t.equal(rfc3339Nano(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02T03:04:05.678000000Z');
   t.throws(() => createMasker(['no-slash']), TypeError);
   t.throws(() => createMasker(['/other/x']), TypeError);
