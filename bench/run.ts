@@ -18,8 +18,7 @@
  * Needs nginx (installed with apt-get when missing and running as root, else skipped) and
  * redis-server (a private one on a free port; without it the shared 127.0.0.1:6379 with a unique prefix).
  */
-import { execFileSync } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -161,6 +160,14 @@ function probe(url: string, headers: Record<string, string>): Promise<string | n
 
 const READY = /"port":(\d+)[^\n]*"regate ready"|"regate ready"[^\n]*"port":(\d+)/;
 
+/**
+ * Runs the scenarios of `opts.mode` (or `opts.only`), writes the JSON, Markdown and SVG files and
+ * returns the result. A scenario that breaks becomes a `failed` row with the reason; nginx missing
+ * (and not installable) a `skipped` one — the other scenarios still run.
+ * @example
+ * const { result, files } = await runSuite({ mode: 'smoke', outDir: '/tmp/bench' });
+ * result.rows.map((r) => [r.name, r.status, r.rps]);
+ */
 export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResult; files: { json: string; md: string; svg: string } }> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const preset = PRESETS[opts.mode];

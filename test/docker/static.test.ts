@@ -58,6 +58,15 @@ t.test('Dockerfile: bookworm Node 20 base, COPY sources exist, non-root runtime 
       t.ok(names.indexOf(from) >= 0 && names.indexOf(from) < names.indexOf(stage.name), `${stage.name}: COPY --from=${from} is an earlier stage`);
     }
   }
+  // exec-form instructions must be valid JSON arrays, else Docker silently runs them through a shell
+  for (const stage of dockerfile.stages) {
+    for (const ins of stage.instructions) {
+      const json = ins.op === 'HEALTHCHECK' ? /\bCMD\s+(\[.*\])$/.exec(ins.args)?.[1] : ['CMD', 'ENTRYPOINT'].includes(ins.op) ? ins.args : undefined;
+      if (json === undefined) continue;
+      const v = JSON.parse(json) as unknown;
+      t.ok(Array.isArray(v) && v.every((x) => typeof x === 'string'), `${stage.name}: ${ins.op} is a JSON string array`);
+    }
+  }
   const runtime = dockerfile.stages.at(-1)!;
   t.equal(runtime.name, 'runtime', 'the default (last) stage is the runtime image');
   const user = runtime.instructions.filter((i) => i.op === 'USER').at(-1);

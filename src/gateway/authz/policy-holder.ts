@@ -29,7 +29,7 @@ export interface PolicyHolder extends PolicySource {
   /** compiles and swaps in a new set; resolves false (keeping the old set) when it fails */
   reload(): Promise<boolean>;
   status(): PolicyStatus;
-  /** watches `dir` and reloads (debounced) when a .rego/.json/.yaml file changes */
+  /** watches `dir` and reloads (debounced) when a .rego/.json/.yaml file (or a bundle) changes */
   watch(dir: string, debounceMs?: number): void;
   close(): void;
 }
@@ -39,7 +39,7 @@ export interface PolicyHolderOptions {
   onReload?(status: PolicyStatus, err?: unknown): void;
 }
 
-const POLICY_FILE = /\.(rego|json|ya?ml)$/;
+const POLICY_FILE = /\.(rego|json|ya?ml|wasm|tar\.gz|tgz)$/;
 const MAX_DIRS = 1000;
 
 /** `root` and the directories below it (not following symlinks below the root), at most MAX_DIRS. */

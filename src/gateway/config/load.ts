@@ -112,7 +112,7 @@ function crossCheck(cfg: Omit<GatewayConfig, 'source'>, fail: (msg: string, path
     if (route.auth !== 'none' && (cfg.tokens === undefined || !Object.hasOwn(cfg.tokens, route.auth))) {
       throw fail(`auth: ${route.auth} needs a tokens.${route.auth} section`, ['routes', i, 'auth']);
     }
-    if (route.policy !== undefined && cfg.policies?.dir === undefined) throw fail('a policy entrypoint needs policies.dir', ['routes', i, 'policy']);
+    if (route.policy !== undefined && cfg.policies?.dir === undefined && cfg.policies?.bundle === undefined) throw fail('a policy entrypoint needs policies.dir or policies.bundle', ['routes', i, 'policy']);
   });
 }
 

@@ -6,7 +6,7 @@
  * policy engine. A route that needs a stage this build cannot provide is a ConfigError naming
  * the route's key and line, found at start-up rather than on the first request.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { ConfigError } from '../errors.js';
@@ -70,13 +70,14 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     type Holder = { reload(): Promise<boolean>; current(): unknown; status(): { lastError: string | null }; watch(dir: string): void; close(): void };
     const authz = await importStage<Authz>('authz');
     const holderMod = await importStage<{ createPolicyHolder(o: { load(): Promise<unknown>; onReload?(s: { revision: string | null; lastError: string | null }, err?: unknown): void }): Holder }>('authz/policy-holder');
-    const loadMod = await importStage<{ createPolicyLoader(c: { dir: string; engine: string; entrypoints: string[] }): () => Promise<unknown> }>('authz/load');
+    const loadMod = await importStage<{ createPolicyLoader(c: { dir?: string; bundle?: string; engine: string; entrypoints: string[] }): () => Promise<unknown> }>('authz/load');
     if (!authz || !holderMod || !loadMod) throw fail('policy evaluation is not available in this build; remove the policy key', ['routes', policyIndex, 'policy']);
-    const dir = resolve(config.source.dir, config.policies?.dir ?? '.');
+    const bundle = config.policies?.bundle !== undefined ? resolve(config.source.dir, config.policies.bundle) : undefined;
+    const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, config.policies?.dir ?? '.');
     const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
     const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
     const holder = holderMod.createPolicyHolder({
-      load: loadMod.createPolicyLoader({ dir, engine: config.policies?.engine ?? 'js', entrypoints }),
+      load: loadMod.createPolicyLoader({ ...(bundle !== undefined ? { bundle } : { dir }), engine: config.policies?.engine ?? 'js', entrypoints }),
       onReload(status, err) {
         reloads.inc({ result: err === undefined ? 'ok' : 'error' });
         // A failed reload keeps serving the previous revision; the error names file:line:col.
@@ -85,7 +86,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
       },
     });
     // The first load must succeed: starting with no policy would answer every policy route 503.
-    if (!(await holder.reload())) throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', 'dir']);
+    if (!(await holder.reload())) throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : 'dir']);
     holder.watch(dir);
     // SIGHUP reloads too (the file watcher may be off on some file systems); compile runs off the
     // request path and the swap is atomic (authz/policy-holder.ts).

@@ -64,6 +64,9 @@ t.test('file rewrites under load: no failure, never a mix, a broken edit keeps t
     return { http: r.status, ok: checks.policy!.ok, ...checks.policy!.detail };
   };
 
+  // No `type: jwt` credential in this config: the admin JWKS is an empty key set, not an error.
+  t.same((await call(`${gw.admin}/.well-known/jwks.json`)).json, { keys: [] });
+
   const seen: Seen[] = [];
   let expected: string | null = 'A';
   let done = false;
