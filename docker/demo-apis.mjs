@@ -17,7 +17,7 @@ const apis = [
 ];
 const servers = apis.map(([name, port, opts]) => {
   const s = http.createServer(createDemoApi(name, opts));
-  s.listen(port, process.env.DEMO_HOST ?? '0.0.0.0', () => process.stdout.write(`demo api ${name} on :${port}\n`));
+  s.listen(port, process.env.DEMO_HOST ?? '0.0.0.0', () => process.stdout.write(`demo api ${name} on :${s.address().port}\n`));
   return s;
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { for (const s of servers) s.close(); process.exit(0); });

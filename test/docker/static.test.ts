@@ -159,3 +159,26 @@ t.test('k8s manifest parses and mounts the same gateway config', { skip: !exists
   t.match(dep, /"runAsNonRoot":true/);
   t.match(dep, new RegExp(`"path":"/healthz","port":${config.admin.port}`));
 });
+
+t.test('docker/demo-apis.mjs serves the four demo APIs; car requires the gateway credentials', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const env = { ...process.env, DEMO_CAR_PASSWORD: 'pw-' + process.pid, DEMO_HOST: '127.0.0.1', DEMO_CAR_PORT: '0', DEMO_HOME_PORT: '0', DEMO_ORDERS_PORT: '0', DEMO_MOBILE_PORT: '0' };
+  const child = spawn(process.execPath, [join(dockerDir, 'demo-apis.mjs')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void child.kill('SIGTERM'));
+  const ports = await new Promise<Record<string, number>>((done, fail) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const found = Object.fromEntries([...out.matchAll(/demo api (\w+) on :(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+      if (Object.keys(found).length === 4) done(found);
+    });
+    child.once('exit', (code) => fail(new Error(`demo-apis exited ${code}`)));
+  });
+  t.same(Object.keys(ports).sort(), ['car', 'home', 'mobile', 'orders']);
+  const get = (port: number, auth?: string) => fetch(`http://127.0.0.1:${port}/x`, { headers: auth ? { authorization: auth } : {} });
+  t.equal((await get(ports.car!)).status, 401);
+  const ok = await get(ports.car!, 'Basic ' + Buffer.from(`gateway:${env.DEMO_CAR_PASSWORD}`).toString('base64'));
+  t.equal(ok.status, 200);
+  t.equal(((await ok.json()) as { api: string }).api, 'car');
+  t.equal((await get(ports.home!)).status, 200);
+});
