@@ -18,19 +18,13 @@ export type ReadinessCheck = () => { ok: boolean; detail?: unknown } | Promise<{
 /** Public keys (JWK Set) of the gateway's own signing keys. */
 export type JwksProvider = () => { keys: unknown[] };
 
-/**
- * Where `buildStages` leaves its JWKS provider on the readiness-check map it returns, for callers
- * that pass only `checks` through to the admin listener (server/run.ts today). `jwks` wins.
- */
-export const JWKS_PROVIDER: unique symbol = Symbol.for('regate.admin.jwks');
-
 export interface AdminOptions {
   host: string;
   port: number;
   build: UwsBuild;
   metrics: () => Promise<{ contentType: string; body: string }>;
   workers: () => Promise<GatewayStatus[]>;
-  checks?: ReadonlyMap<string, ReadinessCheck> & { [JWKS_PROVIDER]?: JwksProvider };
+  checks?: ReadonlyMap<string, ReadinessCheck>;
   /** serves /.well-known/jwks.json; absent = an empty key set */
   jwks?: JwksProvider;
 }
@@ -51,7 +45,7 @@ export async function startAdminServer(opts: AdminOptions): Promise<AdminServer>
     };
     const handle = async () => {
       if (path === '/.well-known/jwks.json') {
-        const jwks = opts.jwks ?? opts.checks?.[JWKS_PROVIDER];
+        const jwks = opts.jwks;
         // Keys live as long as the process (ephemeral ones change on restart): a short cache
         // lets verifiers skip a fetch per token without missing a restart for long.
         res.writeHead(200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=60' });

@@ -13,7 +13,6 @@ import { ConfigError } from '../errors.js';
 import type { GatewayConfig } from '../config/types.js';
 import { lineOfKey } from '../config/load.js';
 import type { RequestContext, Stage } from './context.js';
-import { JWKS_PROVIDER } from '../admin/admin-server.js';
 
 export interface StageDeps {
   logger: Logger;
@@ -147,11 +146,8 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     for (const r of config.routes) if (r.strip_prefix && r.match.path_prefix) stripPrefix.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
     const credentials = await creds.createCredentials(config.credentials);
     stages.push(mod.createMapStage({ authorities, stripPrefix, credentials }));
-    // The admin listener serves these keys at /.well-known/jwks.json; run.ts hands the admin
-    // server only `checks`, so the provider rides on that map (admin-server.ts JWKS_PROVIDER).
-    const jwks = () => creds.gatewayJwks(credentials);
-    jwksProvider = jwks;
-    (checks as Map<string, unknown> & { [JWKS_PROVIDER]?: () => { keys: unknown[] } })[JWKS_PROVIDER] = jwks;
+    // The admin listener serves these keys at /.well-known/jwks.json (server/run.ts).
+    jwksProvider = () => creds.gatewayJwks(credentials);
   }
 
   const em = emitter;

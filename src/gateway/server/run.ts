@@ -45,7 +45,7 @@ export async function startRegate(config: GatewayConfig, logger: Logger): Promis
   const plane = n === 1 ? await startInProcess(config, logger) : await startWorkers(config, logger, n);
   let admin: AdminServer | null = null;
   if (config.admin.enabled) {
-    admin = await startAdminServer({ host: config.admin.host, port: config.admin.port, build, metrics: plane.metrics, workers: plane.status, checks: plane.checks });
+    admin = await startAdminServer({ host: config.admin.host, port: config.admin.port, build, metrics: plane.metrics, workers: plane.status, checks: plane.checks, ...(plane.jwks ? { jwks: plane.jwks } : {}) });
     logger.info({ host: config.admin.host, port: admin.port }, 'admin listening');
   }
   return {
@@ -64,6 +64,8 @@ interface Plane {
   metrics(): Promise<{ contentType: string; body: string }>;
   status(): Promise<GatewayStatus[]>;
   checks: Map<string, () => { ok: boolean; detail?: unknown }>;
+  /** public keys of gateway-signed JWT credentials (admin /.well-known/jwks.json) */
+  jwks?: () => { keys: unknown[] };
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     status: async () => [gw.status()],
     checks: built.checks,
+    ...(built.jwks ? { jwks: built.jwks } : {}),
     async close() {
       await gw.close();
       await built.close();
