@@ -9,6 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
+import net from 'node:net';
 import { Agent, request } from 'undici';
 import { startUpstream } from './helpers.js';
 import { loadUws, type us_listen_socket } from '../../src/gateway/server/uws-loader.js';
@@ -186,9 +187,16 @@ async function uwsSharesPorts(): Promise<boolean> {
     new Promise<us_listen_socket | false>((r) => app.listen('127.0.0.1', port, (ls) => r(ls)));
   const a = uws.App();
   const b = uws.App();
-  const la = await listen(a, 0);
+  // A fixed free port: uSockets sets SO_REUSEPORT only when binding a given port.
+  const port = await new Promise<number>((r) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => r(p));
+    });
+  });
+  const la = await listen(a, port);
   if (!la) return false;
-  const lb = await listen(b, uws.us_socket_local_port(la));
+  const lb = await listen(b, port);
   uws.us_listen_socket_close(la);
   if (lb) uws.us_listen_socket_close(lb);
   return lb !== false;

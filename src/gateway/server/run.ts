@@ -3,15 +3,16 @@
  * threads each running its own uWS app on the same port), the admin listener, and graceful
  * drain. What `regate start` and `regate demo` call.
  *
- * Port sharing: N worker threads listen on one port, which needs the uWS build to bind with
- * SO_REUSEPORT (then the kernel spreads connections over the threads' accept queues). Checked on
- * the trufflesuite v20.30 build: it does NOT — a second listen on the port fails — so with that
- * build `workers` > 1 is refused at start-up with a ConfigError on `listen.workers` (rather than
- * silently running one worker). With `port: 0` the first worker picks the port, the others join it.
+ * Port sharing: N worker threads listen on one port; uSockets binds with SO_REUSEPORT (both the
+ * trufflesuite v20.30 and the official v20.56 builds), and the kernel spreads connections over
+ * the threads' accept queues. It does so only for a given port — an ephemeral bind cannot be
+ * joined — so `port: 0` first picks a free port for all workers. A build that cannot share a
+ * port makes `workers` > 1 a ConfigError on `listen.workers` rather than silently one worker.
  * Metrics: every worker has its own prom-client registry; /metrics merges them on request
  * (AggregatorRegistry.aggregate), so counters and histograms are totals across workers.
  */
 import { availableParallelism } from 'node:os';
+import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, Registry } from 'prom-client';
@@ -119,8 +120,10 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     workers.push(w);
     return w;
   };
-  // The first worker settles the port (it may be 0 = ephemeral); the others join it.
-  const port = (await ask(spawn(0), { type: 'listen', port: config.listen.port })) as number;
+  // uSockets sets SO_REUSEPORT only when binding a given port: an ephemeral bind (port 0) cannot
+  // be joined. So with `port: 0` we pick a free port first, and every worker binds that one.
+  const wanted = config.listen.port === 0 ? await freePort(config.listen.host) : config.listen.port;
+  const port = (await ask(spawn(0), { type: 'listen', port: wanted })) as number;
   const joins = await Promise.allSettled(Array.from({ length: n - 1 }, (_, i) => ask(spawn(i + 1), { type: 'listen', port })));
   if (joins.some((j) => j.status === 'rejected')) {
     // uWS threads may only exit after their app is closed (else Node aborts on open handles).
@@ -151,4 +154,16 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/** A port that is free right now on `host` (the kernel's choice for an ephemeral bind). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
 }
