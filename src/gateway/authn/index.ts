@@ -21,6 +21,7 @@ import { formatTokenHash, hashToken } from './token-cache.js';
 export type { TokensConfig } from './schema.js';
 export { tokensSchema } from './schema.js';
 export { stripQueryToken } from './bearer.js';
+import { stripQueryToken } from './bearer.js';
 
 export interface AuthenticateStageDeps {
   logger: Logger;
@@ -86,7 +87,9 @@ export function createAuthenticateStage(tokensConfig: unknown, deps: Authenticat
       }
       let key: string | undefined;
       try {
-        const token = extractBearerToken(ctx, queryRoutes.has(ctx.route.id) ? withQuery : headerOnly);
+        const fromQuery = queryRoutes.has(ctx.route.id);
+        const token = extractBearerToken(ctx, fromQuery ? withQuery : headerOnly);
+        if (fromQuery) ctx.rawQuery = stripQueryToken(ctx.rawQuery);
         key = hashToken(token);
         const r = authenticator.authenticate(token, key);
         if (r instanceof Promise) {

@@ -74,7 +74,12 @@ export interface RequestContext {
   readonly id: string;
   readonly method: string; // upper-case
   readonly path: string; // as received, without the query string
-  readonly rawQuery: string; // without '?', '' when absent
+  /**
+   * without '?', '' when absent. Writable for one reason: a route that accepts `access_token`
+   * in the query (RFC 6750 §2.3) has it removed here by the authenticate stage, so the raw token
+   * never reaches the upstream, the policy input, logs or events.
+   */
+  rawQuery: string;
   /** lower-case names; repeated headers joined with ", " (set-cookie/cookie with "; ") */
   readonly headers: Record<string, string>;
   /**

@@ -61,8 +61,9 @@ t.test('valid tokens reach the upstream', async (t) => {
   t.equal((await call('/jwt/x', `Bearer ${jwt}`)).status, 200);
   t.equal((await call('/jwt/x', `Bearer ${jwt}`)).status, 200, 'cached');
   t.equal((await call('/opaque/x', `Bearer ${await ts.issueOpaque()}`)).status, 200);
-  t.equal((await call(`/query/x?access_token=${jwt}`)).status, 200, 'query token on the route that opted in');
+  t.equal((await call(`/query/x?a=1&access_token=${jwt}&b=2`)).status, 200, 'query token on the route that opted in');
   t.equal(upstream.seen.length, seen + 4);
+  t.equal(upstream.seen.at(-1)?.url, '/query/x?a=1&b=2', 'the query token is removed before the call goes upstream');
   t.equal((await call('/echo/x')).status, 200, 'auth: none');
 });
 
