@@ -1,32 +1,9 @@
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createJsEvaluator } from '../../src/policy/backend/js/index.js';
 import type { Policy } from '../../src/policy/ir/types.js';
-
-// Runs the `regate` CLI from source in a child process.
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const runnerDir = mkdtempSync(join(tmpdir(), 'regate-cli-'));
-t.teardown(() => rmSync(runnerDir, { recursive: true, force: true }));
-const runner = join(runnerDir, 'regate.mjs');
-writeFileSync(
-  runner,
-  `const m = await import(${JSON.stringify(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href)});\nprocess.exitCode = await m.main(process.argv.slice(2));\n`,
-);
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function regate(args: string[], cwd = root): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', runner, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { regate, root } from './run-regate.js';
 
 function policyDir(t: Tap.Test, files: Record<string, string>): string {
   const dir = t.testdir();
