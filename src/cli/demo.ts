@@ -110,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
       'Operations:',
       `  curl -s ${admin}/readyz`,
       `  curl -s ${admin}/metrics | grep regate_`,
-      '  npx regate audit tail --follow                    # the audit decision log (Redis)',
+      '  npm run regate -- audit tail --follow             # the audit decision log (Redis)',
       '',
       'Ctrl-C stops it (graceful drain).',
       '',
