@@ -273,11 +273,16 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
 
   async function tokenRequest(resource: string, scope: string | undefined): Promise<string> {
     const body = new URLSearchParams({ grant_type: 'client_credentials', resource, scope: scope ?? scopes.join(' ') });
-    const res = await fetch(`${issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: basic(clients.app), 'content-type': 'application/x-www-form-urlencoded' },
-      body,
-    });
+    const post = () =>
+      fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basic(clients.app), 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    // fetch keeps the connection alive; when a caller waits longer than the server's keep-alive
+    // timeout between two tokens, the server may close it just as fetch reuses it ("fetch
+    // failed"). A token request is idempotent enough to send once more on a fresh connection.
+    const res = await post().catch(() => post());
     const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
     if (res.status !== 200 || !json.access_token) throw new Error(`token endpoint: ${res.status} ${json.error ?? ''} ${json.error_description ?? ''}`);
     return json.access_token;
