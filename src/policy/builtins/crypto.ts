@@ -3,15 +3,12 @@
  * are lower-case hex of the UTF-8 bytes of their string operands.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { typeName, type Value } from '../value/index.js';
+import { BuiltinError } from '../errors.js';
+import type { Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
 import { parsePrivateKeysPem, X509Error } from './lib/ext/x509-der.js';
+import { expectString as str } from './lib/core/args.js';
 
-function str(name: string, v: Value, pos: number): string {
-  if (typeof v !== 'string') throw new BuiltinTypeError(name, `operand ${pos} must be string but got ${typeName(v)}`);
-  return v;
-}
 
 function digest(algo: string): BuiltinDef {
   const name = `crypto.${algo}`;

@@ -11,6 +11,7 @@ import { isObject, objectEntries, objectGet, parseJson, stringifyJson, typeName,
 import type { BuiltinContext, BuiltinDef } from './registry.js';
 import { goJsonMarshal } from './lib/ext/go-json.js';
 import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './lib/ext/jose-keys.js';
+import { expectString as str } from './lib/core/args.js';
 
 type Obj = PlainObject | RObject;
 
@@ -20,10 +21,6 @@ interface Token {
   signature: string;
 }
 
-function str(name: string, v: Value, pos: number): string {
-  if (typeof v !== 'string') throw new BuiltinTypeError(name, `operand ${pos} must be string but got ${typeName(v)}`);
-  return v;
-}
 
 /** RFC 7519 §7.2 steps 1–2: split the compact serialisation. */
 function splitToken(name: string, v: Value): Token {

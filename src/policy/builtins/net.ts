@@ -1,20 +1,17 @@
 /**
  * net.* builtins (OPA topdown/cidr.go, net.go) with Go `net` parsing rules (lib/ext/ip.ts).
  */
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { isObject, objectEntries, RSet, typeName, type Value } from '../value/index.js';
+import { BuiltinError } from '../errors.js';
+import { isObject, objectEntries, RSet, type Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
 import { compareIp, IpError, ipString, ipToBig, lastIp, maskIp, netContains, netString, parseCidr, parseIp, rangeToCidrs, to4, bigToIp, type Ip, type IpNet } from './lib/ext/ip.js';
 import { DnsError, lookupIpSync } from './lib/ext/sync-dns.js';
+import { expectString as str } from './lib/core/args.js';
 
 /** More addresses than this from net.cidr_expand is an error (OPA relies on query cancellation instead). */
 const EXPAND_LIMIT = 1n << 20n;
 const DNS_TIMEOUT_MS = 5000;
 
-function str(name: string, v: Value, pos: number): string {
-  if (typeof v !== 'string') throw new BuiltinTypeError(name, `operand ${pos} must be string but got ${typeName(v)}`);
-  return v;
-}
 
 function cidrOperand(name: string, v: Value, pos: number): IpNet {
   const s = str(name, v, pos);

@@ -6,6 +6,7 @@
 import { BuiltinError, BuiltinTypeError } from '../errors.js';
 import { normalizeNumber, typeName, type Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
+import { expectString as str } from './lib/core/args.js';
 import {
   daysIn,
   formatGoTime,
@@ -27,10 +28,6 @@ const SLEEP_CAP_MS = 10_000;
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-function str(name: string, v: Value, pos: number): string {
-  if (typeof v !== 'string') throw new BuiltinTypeError(name, `operand ${pos} must be string but got ${typeName(v)}`);
-  return v;
-}
 
 function wrap<T>(name: string, f: () => T): T {
   try {

@@ -10,11 +10,8 @@ import { BuiltinError, BuiltinTypeError } from '../errors.js';
 import { isObject, objectEntries, RSet, typeName, type PlainObject, type RObject, type Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
 import { decodeStdBase64, parseCertificateDer, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from './lib/ext/x509-der.js';
+import { expectString as str } from './lib/core/args.js';
 
-function str(name: string, v: Value, pos: number): string {
-  if (typeof v !== 'string') throw new BuiltinTypeError(name, `operand ${pos} must be string but got ${typeName(v)}`);
-  return v;
-}
 
 function wrap<T>(name: string, f: () => T): T {
   try {

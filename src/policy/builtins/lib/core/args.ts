@@ -16,6 +16,12 @@ export function operandTypeError(builtin: string, pos: number, got: Value, ...ex
   return new BuiltinTypeError(builtin, `operand ${pos} must be ${want} but got ${valueName(got)}`);
 }
 
+/** A string operand at 1-based position `pos`, or OPA's operand type error. */
+export function expectString(builtin: string, v: Value, pos: number): string {
+  if (typeof v !== 'string') throw operandTypeError(builtin, pos, v, 'string');
+  return v;
+}
+
 export function argString(builtin: string, args: readonly Value[], i: number): string {
   const v = args[i] as Value;
   if (typeof v !== 'string') throw operandTypeError(builtin, i + 1, v, 'string');
