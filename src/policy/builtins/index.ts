@@ -33,7 +33,8 @@ import { uuidBuiltins } from './uuid.js';
 import { runtimeBuiltins } from './runtime.js';
 import { printBuiltins } from './print.js';
 
-export const allBuiltins = [
+/** OPA's core namespaces: comparison, arithmetic, collections, strings, regex, encodings, … */
+export const coreBuiltins = [
   ...comparisonBuiltins,
   ...numbersBuiltins,
   ...aggregatesBuiltins,
@@ -52,6 +53,10 @@ export const allBuiltins = [
   ...unitsBuiltins,
   ...semverBuiltins,
   ...walkBuiltins,
+];
+
+/** Time, tokens, crypto, network, GraphQL, AWS, randomness, runtime and print. */
+export const extBuiltins = [
   ...timeBuiltins,
   ...jwtBuiltins,
   ...cryptoBuiltins,
@@ -64,6 +69,8 @@ export const allBuiltins = [
   ...runtimeBuiltins,
   ...printBuiltins,
 ];
+
+export const allBuiltins = [...coreBuiltins, ...extBuiltins];
 
 export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './registry.js';

@@ -3,49 +3,13 @@
  * BuiltinContext, `call` (runs a builtin the way a back end does) and error-code assertions.
  */
 import { createRegistry, type BuiltinContext } from '../../../../src/policy/builtins/registry.js';
-import { comparisonBuiltins } from '../../../../src/policy/builtins/comparison.js';
-import { numbersBuiltins } from '../../../../src/policy/builtins/numbers.js';
-import { aggregatesBuiltins } from '../../../../src/policy/builtins/aggregates.js';
-import { bitsBuiltins } from '../../../../src/policy/builtins/bits.js';
-import { setsBuiltins } from '../../../../src/policy/builtins/sets.js';
-import { arraysBuiltins } from '../../../../src/policy/builtins/arrays.js';
-import { objectsBuiltins } from '../../../../src/policy/builtins/objects.js';
-import { stringsBuiltins } from '../../../../src/policy/builtins/strings.js';
-import { sprintfBuiltins } from '../../../../src/policy/builtins/sprintf.js';
-import { regexBuiltins } from '../../../../src/policy/builtins/regex.js';
-import { globBuiltins } from '../../../../src/policy/builtins/glob.js';
-import { typesBuiltins } from '../../../../src/policy/builtins/types.js';
-import { castsBuiltins } from '../../../../src/policy/builtins/casts.js';
-import { encodingBuiltins } from '../../../../src/policy/builtins/encoding.js';
-import { jsonBuiltins } from '../../../../src/policy/builtins/json.js';
-import { unitsBuiltins } from '../../../../src/policy/builtins/units.js';
-import { semverBuiltins } from '../../../../src/policy/builtins/semver.js';
-import { walkBuiltins } from '../../../../src/policy/builtins/walk.js';
+import { coreBuiltins } from '../../../../src/policy/builtins/index.js';
 import { RegoError } from '../../../../src/policy/errors.js';
 import { RSet, fromJs, makeObject, stringifyJson, type Value } from '../../../../src/policy/value/index.js';
 
 type Tap = typeof import('tap').default;
 
-export const coreRegistry = createRegistry([
-  ...comparisonBuiltins,
-  ...numbersBuiltins,
-  ...aggregatesBuiltins,
-  ...bitsBuiltins,
-  ...setsBuiltins,
-  ...arraysBuiltins,
-  ...objectsBuiltins,
-  ...stringsBuiltins,
-  ...sprintfBuiltins,
-  ...regexBuiltins,
-  ...globBuiltins,
-  ...typesBuiltins,
-  ...castsBuiltins,
-  ...encodingBuiltins,
-  ...jsonBuiltins,
-  ...unitsBuiltins,
-  ...semverBuiltins,
-  ...walkBuiltins,
-]);
+export const coreRegistry = createRegistry(coreBuiltins);
 
 export function ctx(strict = false): BuiltinContext {
   return { strict, nowNs: 0n, cache: new Map(), print: () => {}, env: {}, random: () => 0.5 };
