@@ -57,49 +57,10 @@ function declaredNames(lits: Literal[]): string[] {
 
 /** Names used anywhere in the body outside closures. */
 function usedNames(lits: Literal[], out: Set<string>): void {
-  const visit = (t: Term): void => {
-    switch (t.kind) {
-      case 'var':
-        out.add(t.name);
-        break;
-      case 'ref':
-        visit(t.head);
-        t.path.forEach(visit);
-        break;
-      case 'call':
-        t.args.forEach(visit);
-        break;
-      case 'array':
-      case 'set':
-        t.items.forEach(visit);
-        break;
-      case 'object':
-        for (const [k, v] of t.entries) {
-          visit(k);
-          visit(v);
-        }
-        break;
-      case 'template':
-        for (const p of t.parts) if (typeof p !== 'string') visit(p);
-        break;
-      default:
-        break;
-    }
-  };
   for (const l of lits) {
-    const e = l.expr;
-    if (e.kind === 'term') visit(e.term);
-    else if (e.kind === 'assign' || e.kind === 'unify') {
-      visit(e.lhs);
-      visit(e.rhs);
-    } else if (e.kind === 'somein') {
-      if (e.key) visit(e.key);
-      visit(e.value);
-      visit(e.coll);
-    } else if (e.kind === 'every') visit(e.coll);
-    for (const w of l.with) {
-      visit(w.value);
-    }
+    forEachTerm(l, (t) => {
+      if (t.kind === 'var') out.add(t.name);
+    });
   }
 }
 
@@ -254,43 +215,52 @@ export class Resolver {
 /** All terms of a literal, recursively (not into closure bodies). */
 function deepTerms(l: Literal): Term[] {
   const out: Term[] = [];
-  const visit = (t: Term): void => {
-    out.push(t);
+  forEachTerm(l, (t) => out.push(t));
+  return out;
+}
+
+/**
+ * The one term walker of this file: visits every term of a literal (expression operands and
+ * `with` values), parents before children, without entering closure bodies (comprehensions and
+ * `every` have their own scopes, resolved separately).
+ */
+function forEachTerm(l: Literal, visit: (t: Term) => void): void {
+  const walk = (t: Term): void => {
+    visit(t);
     switch (t.kind) {
       case 'ref':
-        visit(t.head);
-        t.path.forEach(visit);
+        walk(t.head);
+        t.path.forEach(walk);
         break;
       case 'call':
-        t.args.forEach(visit);
+        t.args.forEach(walk);
         break;
       case 'array':
       case 'set':
-        t.items.forEach(visit);
+        t.items.forEach(walk);
         break;
       case 'object':
-        t.entries.forEach(([k, v]) => {
-          visit(k);
-          visit(v);
-        });
+        for (const [k, v] of t.entries) {
+          walk(k);
+          walk(v);
+        }
         break;
       case 'template':
-        t.parts.forEach((p) => typeof p !== 'string' && visit(p));
+        for (const p of t.parts) if (typeof p !== 'string') walk(p);
         break;
       default:
         break;
     }
   };
   const e = l.expr;
-  if (e.kind === 'term') visit(e.term);
+  if (e.kind === 'term') walk(e.term);
   else if (e.kind === 'assign' || e.kind === 'unify') {
-    visit(e.lhs);
-    visit(e.rhs);
+    walk(e.lhs);
+    walk(e.rhs);
   } else if (e.kind === 'somein') {
-    if (e.key) visit(e.key);
-    visit(e.value);
-    visit(e.coll);
-  } else if (e.kind === 'every') visit(e.coll);
-  l.with.forEach((w) => visit(w.value));
-  return out;
+    if (e.key) walk(e.key);
+    walk(e.value);
+    walk(e.coll);
+  } else if (e.kind === 'every') walk(e.coll);
+  for (const w of l.with) walk(w.value);
 }
