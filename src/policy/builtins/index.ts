@@ -32,6 +32,7 @@ import { randBuiltins } from './rand.js';
 import { uuidBuiltins } from './uuid.js';
 import { runtimeBuiltins } from './runtime.js';
 import { printBuiltins } from './print.js';
+import { httpBuiltins } from './http-send.js';
 
 /** OPA's core namespaces: comparison, arithmetic, collections, strings, regex, encodings, … */
 export const coreBuiltins = [
@@ -55,13 +56,14 @@ export const coreBuiltins = [
   ...walkBuiltins,
 ];
 
-/** Time, tokens, crypto, network, GraphQL, AWS, randomness, runtime and print. */
+/** Time, tokens, crypto, network, HTTP, GraphQL, AWS, randomness, runtime and print. */
 export const extBuiltins = [
   ...timeBuiltins,
   ...jwtBuiltins,
   ...cryptoBuiltins,
   ...x509Builtins,
   ...netBuiltins,
+  ...httpBuiltins,
   ...graphqlBuiltins,
   ...awsBuiltins,
   ...randBuiltins,
