@@ -1,53 +1,47 @@
 /**
- * The authenticate stage end to end through the real gateway (uWS, pipeline, proxy to a node:http
- * upstream), driven by autocannon over keep-alive connections:
+ * The authenticate stage end to end through the real gateway (`regate start`: uWS, pipeline,
+ * proxy to the bench upstream), driven over keep-alive connections by autocannon or wrk in its
+ * own process:
  *
- *   npx tsx bench/authn-gateway.ts [--duration 10] [--connections 32]
+ *   npx tsx bench/authn-gateway.ts [--duration 10] [--connections 32] [--generator autocannon|wrk]
  *
  * Routes: `none` (no token: the baseline), `jwt` (a cached RS256 JWT), `introspection` (a cached
- * opaque token), `introspection-miss` (a stage with the cache disabled: one token-server POST per
- * request). The difference between a token route and `none` is what authentication costs per
- * request end to end. Everything runs on this machine, so the load generator, the gateway, the
- * upstream and the token server share its cores — compare routes within one run, not across
- * machines.
+ * opaque token), `introspection-miss` (a second gateway with the introspection cache disabled:
+ * one token-server POST per request; 256 tokens rotate per request so concurrent misses rarely
+ * share one call through single-flight). The difference between a token route and `none` is what
+ * authentication costs per request end to end; the gateway's CPU µs per request (from /proc) is
+ * the least noisy measure of it. The gateway is pinned alone on the last CPU; the generator, the
+ * upstream and the token server (in this process) share the others — compare routes within one
+ * run, not across machines.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { createAuthenticateStage } from '../src/gateway/authn/index.js';
-import { loadConfigText } from '../src/gateway/config/load.js';
-import { createGateway } from '../src/gateway/server/gateway.js';
 import { startTokenServer } from '../src/devtools/token-server.js';
+import { planCpus } from './lib/cpu-plan.js';
+import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName, type LoadOptions, type LoadResult } from './lib/load.js';
+import { probe } from './lib/probe.js';
+import type { Proc } from './lib/procs.js';
+import { regateBaseConfig, startRegate, startUpstream } from './lib/servers.js';
 
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-// autocannon ships no types: a non-literal specifier keeps the compiler from asking for them.
-const AUTOCANNON = 'autocannon';
-const autocannon = ((await import(AUTOCANNON)) as { default: (opts: Record<string, unknown>) => Promise<AutocannonResult> }).default;
-
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, generator: { type: 'string', default: 'autocannon' } } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
+if (!GENERATORS.includes(values.generator as GeneratorName)) throw new TypeError(`--generator: one of ${GENERATORS.join(', ')}`);
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const plan = planCpus();
+const generator = resolveGenerator(values.generator as GeneratorName, connections, plan.loadCpuCount, log);
+if ('reason' in generator) throw new Error(generator.reason);
 
 const ts = await startTokenServer({ accessTokenTtlS: 3600 });
-const upstream = createServer((_req, res) => res.end('ok'));
-await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+const dir = mkdtempSync(join(tmpdir(), 'regate-bench-authn-'));
+const procs: Proc[] = [];
 
-const yaml = (introspectionCache: number) => `
-listen: { host: 127.0.0.1, port: 0 }
-admin: { enabled: false }
-log: { level: silent, access: false }
-upstreams:
-  up: { url: "${upstreamUrl}", timeout_ms: 5000, connect_timeout_ms: 1000 }
-routes:
+const config = (upstreamUrl: string, introspectionCache: number) =>
+  regateBaseConfig(upstreamUrl, connections) +
+  `routes:
   - { id: none, match: { path_prefix: /none }, upstream: up, auth: none }
   - { id: jwt, match: { path_prefix: /jwt }, upstream: up, auth: jwt }
   - { id: introspection, match: { path_prefix: /introspection }, upstream: up, auth: introspection }
@@ -64,43 +58,45 @@ tokens:
     breaker: { timeout_ms: 5000, volume_threshold: 1000000 }
 `;
 
-async function startGw(introspectionCache: number) {
-  const config = loadConfigText(yaml(introspectionCache), { file: 'bench.yaml', env: {} });
-  const logger = pino({ level: 'silent' });
-  const stage = createAuthenticateStage(config.tokens, { logger, registry: new Registry() });
-  const gw = createGateway({ config, logger, registry: new Registry(), stages: [stage] });
-  const port = await gw.listen(0);
-  return { url: `http://127.0.0.1:${port}`, close: async () => { await gw.close(1000); await stage.close(); } };
-}
-
-const jwt = await ts.issueJwt();
-const opaque = await ts.issueOpaque();
-const rows: Array<[string, AutocannonResult]> = [];
-const cached = await startGw(10_000);
-const miss = await startGw(0);
+const rows: Array<[string, LoadResult & { cpuUsPerReq: number | null }]> = [];
 try {
-  const run = async (name: string, url: string, token?: string | string[]) => {
-    // Several tokens rotate per request, so concurrent misses rarely share one call (single-flight).
-    let i = 0;
-    const opts = Array.isArray(token)
-      ? { requests: [{ setupRequest: (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${token[i++ % token.length]}` } }) }] }
+  const up = await startUpstream(plan.loadCpus);
+  procs.push(up.proc);
+  const cached = await startRegate({ name: 'cached', dir, cpus: plan.proxyCpu, config: config(up.url, 10_000) });
+  procs.push(cached.proc);
+  const miss = await startRegate({ name: 'miss', dir, cpus: plan.proxyCpu, config: config(up.url, 0) });
+  procs.push(miss.proc);
+
+  const jwt = await ts.issueJwt();
+  const opaque = await ts.issueOpaque();
+  const run = async (name: string, url: string, proc: Proc, token?: string | string[]) => {
+    const load: Pick<LoadOptions, 'headers' | 'headerCycle'> = Array.isArray(token)
+      ? { headers: {}, headerCycle: { name: 'authorization', values: token.map((t) => `Bearer ${t}`) } }
       : { headers: token ? { authorization: `Bearer ${token}` } : {} };
-    await autocannon({ url, connections, duration: 1, ...opts }); // warm-up (and fill the caches)
-    rows.push([name, await autocannon({ url, connections, duration, ...opts })]);
+    const first = Array.isArray(token) ? token[0] : token;
+    const bad = await probe(url, first ? { authorization: `Bearer ${first}` } : {});
+    if (bad) throw new Error(`${name}: ${bad}`);
+    log(`measuring ${name} (${url}) with ${generator.name}`);
+    // 1 s warm-up fills the caches (and the JIT) before the measured run
+    rows.push([name, await measureLoad(url, { generator, connections, duration, amount: null, cpus: plan.loadCpus, ...load, warmup: 1, proc })]);
   };
-  await run('none (baseline)', `${cached.url}/none`);
-  await run('jwt, cached', `${cached.url}/jwt`, jwt);
-  await run('introspection, cached', `${cached.url}/introspection`, opaque);
+  await run('none (baseline)', `${cached.url}/none`, cached.proc);
+  await run('jwt, cached', `${cached.url}/jwt`, cached.proc, jwt);
+  await run('introspection, cached', `${cached.url}/introspection`, cached.proc, opaque);
   const many = await Promise.all(Array.from({ length: 256 }, () => ts.issueOpaque()));
-  await run('introspection, miss', `${miss.url}/introspection`, many);
+  await run('introspection, miss', `${miss.url}/introspection`, miss.proc, many);
 } finally {
-  await cached.close();
-  await miss.close();
-  upstream.close();
+  for (const p of procs.reverse()) await p.stop();
   await ts.stop();
+  rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`authn through the gateway (${cpus()[0]?.model ?? '?'}, ${cpus().length} cpus, load ${loadavg()[0]!.toFixed(2)}; ${connections} connections, ${duration} s each)`);
+const us = (n: number | null) => (n === null ? '–' : n.toFixed(1));
+console.log(
+  `authn through the gateway (${cpus()[0]?.model ?? '?'}, ${cpus().length} cpus, load ${loadavg()[0]!.toFixed(2)}; ${generator.name} ${generator.version}, ${connections} connections, ${duration} s each)`,
+);
 for (const [name, r] of rows) {
-  console.log(`  ${name.padEnd(24)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
+  console.log(
+    `  ${name.padEnd(24)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}  gateway CPU ${us(r.cpuUsPerReq)} µs/req  generator CPU ${us(r.generatorCpuUsPerReq)} µs/req`,
+  );
 }

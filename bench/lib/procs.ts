@@ -1,6 +1,7 @@
 /**
  * Process helpers for the benches: spawn pinned to CPUs with `taskset`, wait for a ready line,
- * read a process tree's CPU time from /proc (to compute CPU µs per request).
+ * run a pinned command to completion, read a process tree's CPU time from /proc (to compute CPU
+ * µs per request).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -50,7 +51,63 @@ export function spawnPinned(cpus: string | null, cmd: string, args: string[], re
   });
 }
 
+/** What a command run to completion left behind. */
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** CPU seconds (user + system) the command used, from this process's reaped-children times; NaN without /proc */
+  cpuS: number;
+}
+
+/**
+ * Runs `cmd args` pinned to `cpus` until it exits, with `stdin` (when given) as its input,
+ * capturing its output and its CPU time. The CPU
+ * time is the growth of this process's cutime+cstime across the run: the kernel adds a child's
+ * times there when it is reaped (libuv does that before 'exit'), which works after the child's
+ * /proc entry is gone. `taskset` execs the command, so there is no extra process in between.
+ * Only one command may run at a time for the number to be the command's own.
+ * @example
+ * const r = await runPinned('0', '/usr/bin/wrk', ['-c', '8', '-d', '2', url]);
+ * r.code === 0 && r.stdout.includes('Requests/sec');
+ */
+export function runPinned(cpus: string | null, cmd: string, args: string[], stdin?: string): Promise<Finished> {
+  const [c, a] = cpus ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const cpu0 = childrenCpuSeconds();
+    const child = spawn(c as string, a as string[], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (stdin !== undefined) child.stdin?.end(stdin);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    // 'close', not 'exit': the output streams are complete then
+    child.once('close', (code) => resolve({ code, stdout, stderr, cpuS: childrenCpuSeconds() - cpu0 }));
+  });
+}
+
+/**
+ * CPU seconds spread over requests, in µs per request; null when either is unknown or zero.
+ * @example
+ * perRequestUs(0.5, 10_000); // 50
+ */
+export function perRequestUs(cpuS: number, requests: number): number | null {
+  return Number.isFinite(cpuS) && requests > 0 ? (cpuS * 1e6) / requests : null;
+}
+
 const CLK_TCK = 100; // USER_HZ on Linux
+
+/** cutime+cstime of this process in seconds: the CPU time of its reaped children (NaN where /proc is missing). */
+export function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLK_TCK; // cutime, cstime
+  } catch {
+    return NaN;
+  }
+}
 
 /** utime+stime in seconds of `pid` and all its descendants (nginx workers, worker threads). */
 export function cpuSeconds(pid: number): number {

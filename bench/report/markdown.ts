@@ -1,7 +1,9 @@
 /**
- * The Markdown report of a suite run: one table row per scenario (rps, p50, p99, ratios against
- * nginx and against the Node peer), then the notes (skips, contention, peer caveats).
+ * The Markdown report of a suite run: which load generator ran, one table row per scenario (rps,
+ * p50, p99, CPU per request of the proxy and of the generator, ratios against nginx and against
+ * the Node peer), then the notes (skips, contention, generator and peer caveats).
  */
+import { describeGenerator, formatMs } from './format.js';
 import type { ScenarioRow, SuiteResult } from './types.js';
 
 const fmt = (n: number | undefined | null, digits = 0) => (n === undefined || n === null || !Number.isFinite(n) ? '–' : n.toFixed(digits));
@@ -20,24 +22,24 @@ export function renderMarkdown(r: SuiteResult): string {
   const nginx = r.rows.find((x) => x.name === 'nginx');
   const peer = r.rows.find((x) => x.name === 'node-peer');
   const s = r.settings;
-  const load = s.amount !== null ? `${s.amount} requests per scenario` : `${s.duration_s} s per scenario after ${s.warmup_s} s warm-up`;
+  const load = (s.amount !== null ? `${s.amount} requests per scenario` : `${s.duration_s} s per scenario`) + (s.warmup_s > 0 ? ` after ${s.warmup_s} s warm-up` : ' without warm-up');
   const lines = [
     `# regate bench — ${r.date} (${r.mode})`,
     '',
     `Machine: ${r.machine.cpu}, ${r.machine.cpus} CPUs, load average ${r.machine.loadavg1.toFixed(2)} at start, Node ${r.machine.node}, ${r.machine.platform}.`,
-    `autocannon, ${s.connections} connections, no pipelining, ${load}; ` +
+    `Load generator: ${describeGenerator(s.generator)}, ${s.connections} connections, no pipelining, ${load}; ` +
       (s.pinned ? `proxy pinned to CPU ${s.proxy_cpu}, upstream + load generator + Redis to CPU ${s.load_cpus}.` : 'no CPU pinning (taskset missing).'),
     '',
-    '| scenario | rps | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | vs nginx | vs Node peer |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | rps | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | generator CPU µs/req | vs nginx | vs Node peer |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of r.rows) {
     if (row.status !== 'ok') {
-      lines.push(`| ${row.label} | ${row.status}: ${(row.reason ?? 'no reason given').replaceAll('|', '\\|').replaceAll('\n', ' ')} | | | | | | | |`);
+      lines.push(`| ${row.label} | ${row.status}: ${(row.reason ?? 'no reason given').replaceAll('|', '\\|').replaceAll('\n', ' ')} | | | | | | | | |`);
       continue;
     }
     lines.push(
-      `| ${row.label} | ${fmt(row.rps)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.errors)} | ${fmt(row.non2xx)} | ${fmt(row.cpuUsPerReq, 1)} | ${ratio(row, nginx)} | ${ratio(row, peer)} |`,
+      `| ${row.label} | ${fmt(row.rps)} | ${formatMs(row.p50)} | ${formatMs(row.p99)} | ${fmt(row.errors)} | ${fmt(row.non2xx)} | ${fmt(row.cpuUsPerReq, 1)} | ${fmt(row.generatorCpuUsPerReq, 1)} | ${ratio(row, nginx)} | ${ratio(row, peer)} |`,
     );
   }
   if (r.notes.length) lines.push('', 'Notes:', '', ...r.notes.map((n) => `- ${n}`));

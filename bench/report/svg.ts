@@ -2,6 +2,7 @@
  * A hand-written SVG chart of a suite run (no chart dependency): per scenario a horizontal bar of
  * rps (left panel) and p50/p99 latency bars (right panel). Skipped rows show their status.
  */
+import { describeGenerator, formatMs } from './format.js';
 import type { SuiteResult } from './types.js';
 
 const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -26,7 +27,7 @@ export function renderSvg(r: SuiteResult): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">${esc(`regate bench ${r.date} (${r.mode}, ${r.settings.connections} connections)`)}</text>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">${esc(`regate bench ${r.date} (${r.mode}, ${describeGenerator(r.settings.generator)}, ${r.settings.connections} connections)`)}</text>`,
     `<text x="${x1}" y="44" font-weight="bold">requests/s (higher is better)</text>`,
     `<text x="${x2}" y="44" font-weight="bold">latency ms: p50 <tspan fill="#2b6cb0">■</tspan> p99 <tspan fill="#e53e3e">■</tspan> (lower is better)</text>`,
   ];
@@ -44,7 +45,7 @@ export function renderSvg(r: SuiteResult): string {
     const w99 = ((row.p99 ?? 0) / maxLat) * panelW;
     out.push(`<rect x="${x2}" y="${y + 4}" width="${w50.toFixed(1)}" height="10" fill="#2b6cb0"/>`);
     out.push(`<rect x="${x2}" y="${y + 15}" width="${w99.toFixed(1)}" height="10" fill="#e53e3e"/>`);
-    out.push(`<text x="${(x2 + Math.max(w50, w99) + 4).toFixed(1)}" y="${y + 18}">${row.p50 ?? 0} / ${row.p99 ?? 0}</text>`);
+    out.push(`<text x="${(x2 + Math.max(w50, w99) + 4).toFixed(1)}" y="${y + 18}">${formatMs(row.p50 ?? 0)} / ${formatMs(row.p99 ?? 0)}</text>`);
   });
   out.push(`<text x="10" y="${height - 12}" fill="#666">${esc(`${r.machine.cpu}, ${r.machine.cpus} CPUs, load ${r.machine.loadavg1.toFixed(2)}, Node ${r.machine.node}`)}</text>`);
   out.push('</svg>');

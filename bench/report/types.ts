@@ -15,13 +15,33 @@ export interface ScenarioRow {
   non2xx?: number;
   /** the proxy process tree's CPU time per request (µs), from /proc — less contention-sensitive than latency */
   cpuUsPerReq?: number | null;
+  /** the load generator's own CPU time per request (µs, its process start-up included) */
+  generatorCpuUsPerReq?: number | null;
+}
+
+/** The load generator of a run: autocannon (default) or wrk (`--generator wrk`). */
+export interface GeneratorInfo {
+  name: 'autocannon' | 'wrk';
+  version: string;
+  /** wrk threads (autocannon: 1, one event loop) */
+  threads: number;
 }
 
 export interface SuiteResult {
   date: string;
   mode: 'quick' | 'full' | 'smoke';
   machine: { cpu: string; cpus: number; loadavg1: number; node: string; platform: string };
-  settings: { connections: number; duration_s: number | null; amount: number | null; warmup_s: number; pinned: boolean; proxy_cpu: string | null; load_cpus: string | null };
+  settings: {
+    /** absent in reports written before wrk was supported: those ran autocannon */
+    generator?: GeneratorInfo;
+    connections: number;
+    duration_s: number | null;
+    amount: number | null;
+    warmup_s: number;
+    pinned: boolean;
+    proxy_cpu: string | null;
+    load_cpus: string | null;
+  };
   notes: string[];
   rows: ScenarioRow[];
 }

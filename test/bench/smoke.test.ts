@@ -34,7 +34,8 @@ t.test('report renders skipped rows with their reason and ratios only between me
   t.equal(ratio(r.rows[1]!, r.rows[0]), '0.90×');
   t.equal(ratio(r.rows[1]!, r.rows[2]), '–');
   const md = renderMarkdown(r);
-  t.match(md, /\| regate passthrough \| 900 \| 1 \| 3 \| 0 \| 0 \| 12\.0 \| 0\.90× \| – \|/);
+  t.match(md, /\| regate passthrough \| 900 \| 1 \| 3 \| 0 \| 0 \| 12\.0 \| – \| 0\.90× \| – \|/);
+  t.match(md, /^Load generator: autocannon,/m, 'a report without a generator ran autocannon');
   t.match(md, /\| Node peer \(fastify\) \| skipped: no wasm \\\| here \|/);
   const svg = renderSvg(r);
   t.match(svg, /^<svg [^>]*>/);
@@ -51,6 +52,7 @@ t.test('--smoke runs every scenario and reports each one', async (t) => {
     SCENARIOS.map((s) => s.name),
     'one row per scenario, in order',
   );
+  t.equal(result.settings.generator?.name, 'autocannon', 'the report records the default generator');
   for (const row of result.rows) {
     if (row.status === 'ok') {
       t.ok(row.requests! > 0, `${row.name}: requests were made`);

@@ -1,0 +1,86 @@
+/**
+ * The servers a bench measures, each started in its own pinned process: the fixed-body upstream
+ * (bench/lib/upstream.ts), regate (`regate start` through the CLI, one uWS worker,
+ * NODE_ENV=production) and nginx (bench/nginx/nginx.conf.template: proxy_pass, 1 worker,
+ * upstream keepalive). Each resolves once the server accepts requests; the caller stops it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitForPort } from './ports.js';
+import { spawnPinned, type Proc } from './procs.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = ['--import', 'tsx'];
+
+/** regate's start-up log line carries the port it bound (port 0 in the config). */
+const REGATE_READY = /"port":(\d+)[^\n]*"regate ready"|"regate ready"[^\n]*"port":(\d+)/;
+
+export interface Server {
+  proc: Proc;
+  /** http://127.0.0.1:<port>, no trailing slash */
+  url: string;
+}
+
+/**
+ * @example
+ * const up = await startUpstream(plan.loadCpus);
+ * // … up.url + '/api/bench'; finally: await up.proc.stop();
+ */
+export async function startUpstream(cpus: string | null): Promise<Server> {
+  const proc = await spawnPinned(cpus, process.execPath, [...TSX, join(root, 'bench/lib/upstream.ts')], /PORT (\d+)/);
+  return { proc, url: `http://127.0.0.1:${Number(proc.match[1])}` };
+}
+
+/**
+ * Writes `config` (YAML) to `<dir>/<name>.yaml` and starts regate on it. `env` is added to this
+ * process's environment (for `${VAR}` references in the config).
+ * @example
+ * const gw = await startRegate({ name: 'pass', dir, cpus: plan.proxyCpu, config: yaml });
+ */
+export async function startRegate(o: { name: string; dir: string; config: string; cpus: string | null; env?: Record<string, string> }): Promise<Server> {
+  const cfg = join(o.dir, `${o.name}.yaml`);
+  writeFileSync(cfg, o.config);
+  const proc = await spawnPinned(o.cpus, process.execPath, [...TSX, join(root, 'test/gateway/fixtures/run-cli.ts'), 'start', '--config', cfg], REGATE_READY, {
+    ...process.env,
+    NODE_ENV: 'production',
+    ...o.env,
+  });
+  return { proc, url: `http://127.0.0.1:${Number(proc.match[1] ?? proc.match[2])}` };
+}
+
+/**
+ * The config head every regate bench shares: one worker, no admin listener, no access log, and
+ * the upstream `up` with a pool at least as large as the load's connections.
+ * @example
+ * startRegate({ …, config: regateBaseConfig(up.url, 32) + 'routes:\n  - …' });
+ */
+export function regateBaseConfig(upstreamUrl: string, connections: number): string {
+  return (
+    `listen: { host: 127.0.0.1, port: 0, workers: 1 }\nadmin: { enabled: false }\nlog: { level: info, access: false }\n` +
+    `upstreams:\n  up: { url: "${upstreamUrl}", pool: { connections: ${Math.max(connections, 16)} } }\n`
+  );
+}
+
+/**
+ * nginx from the template with its own prefix directory under `dir`; nginx prints nothing when
+ * ready, so this waits for its port.
+ * @example
+ * const ng = await startNginx({ bin: '/usr/sbin/nginx', dir, upstreamUrl: up.url, cpus: plan.proxyCpu });
+ */
+export async function startNginx(o: { bin: string; dir: string; upstreamUrl: string; cpus: string | null }): Promise<Server> {
+  const port = await freePort();
+  const ndir = join(o.dir, 'nginx');
+  mkdirSync(ndir, { recursive: true });
+  const conf = readFileSync(join(root, 'bench/nginx/nginx.conf.template'), 'utf8')
+    .replaceAll('{{DIR}}', ndir)
+    .replaceAll('{{PORT}}', String(port))
+    .replaceAll('{{UPSTREAM_PORT}}', new URL(o.upstreamUrl).port);
+  writeFileSync(join(ndir, 'nginx.conf'), conf);
+  const proc = await spawnPinned(o.cpus, o.bin, ['-p', ndir, '-c', join(ndir, 'nginx.conf'), '-e', join(ndir, 'error.log')], null);
+  if (!(await waitForPort(port))) {
+    await proc.stop();
+    throw new Error(`nginx did not listen: ${proc.output().slice(-300)}`);
+  }
+  return { proc, url: `http://127.0.0.1:${port}` };
+}
