@@ -1,15 +1,24 @@
 /**
  * Event emitter benchmark (issue 6).
  *
- *   npx tsx bench/events.ts [--quick] [--redis redis://127.0.0.1:6379] [--json out.json]
+ *   npm run bench:events -- [--quick] [--rounds 3] [--case spool] [--redis redis://127.0.0.1:6379] [--json out.json]
  *
  * Measures against a real Redis (BullMQ queues under a throw-away prefix, deleted afterwards):
  * 1. emitAudit() wall time per call (build the OPA-style event + mask + push into the batch);
  * 2. Node CPU per event end to end: process CPU (user+sys) from the first emit until every
  *    batch is acknowledged by Redis, divided by the events — building, batching, JSON
  *    serialisation, BullMQ's Lua `addJob`, ioredis. Goal: ≤ 10 µs per request.
+ *    - "policy route": contexts as the pipeline leaves them after a policy decision (the
+ *      authorize stage has kept `ctx.policyInput`, which the event records);
+ *    - "no policy input": the emitter rebuilds the input from the request (routes without a
+ *      policy, requests refused before authorization) — the older bench measured only this;
+ *    - "masked": the policy route with two JSON-pointer mask rules (copy-on-write masking).
  * 3. the same with Redis unreachable (every batch goes to the disk spool).
- * Contexts are prepared before the clock starts; consumers are not in the process.
+ * Contexts are prepared before the clock starts, and a full GC runs before it too, so that the
+ * garbage collector copying and promoting 20k freshly made contexts is not billed to the events
+ * (in the gateway a context is young and dies soon after its event is built); consumers are not
+ * in the process. Each row is the median of `--rounds` runs (3 by default), the cases
+ * interleaved round by round; `cpu_us_runs` lists every run.
  *
  * Numbers depend on the machine and on whatever else runs on it: the load average is printed
  * with the results. Run it on an idle machine for numbers worth comparing.
@@ -17,11 +26,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuditEventBuilder } from '../src/gateway/events/audit-event.js';
 import { createEventEmitter } from '../src/gateway/events/index.js';
+import type { EventsConfig } from '../src/gateway/events/index.js';
+import { buildPolicyInput } from '../src/gateway/authz/input.js';
 import type { RequestContext } from '../src/gateway/pipeline/context.js';
 
 const arg = (name: string): string | undefined => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -29,6 +42,8 @@ const quick = process.argv.includes('--quick');
 const redisUrl = arg('--redis') ?? 'redis://127.0.0.1:6379';
 const jsonOut = arg('--json');
 const N = quick ? 20_000 : 200_000;
+const rounds = Math.max(1, Math.min(9, Number(arg('--rounds') ?? 3)));
+const maskHeaders = ['authorization', 'cookie', 'api-key', 'token', 'secret', 'password', 'credential', 'session'];
 
 const base: RequestContext = {
   id: 'req',
@@ -51,22 +66,42 @@ const base: RequestContext = {
   status: 200,
 };
 
-/** Fresh context objects (each gets its own decision id), made before the clock starts. */
-function contexts(n: number): RequestContext[] {
+/**
+ * Fresh context objects (each gets its own decision id), made before the clock starts. With
+ * `policyInput`, as the authorize stage leaves them (it builds the input for the policy).
+ */
+function contexts(n: number, policyInput: boolean): RequestContext[] {
   const out: RequestContext[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = { ...base, id: `req-${i}` };
+  for (let i = 0; i < n; i++) {
+    const c: RequestContext = { ...base, id: `req-${i}` };
+    if (policyInput) c.policyInput = buildPolicyInput(c);
+    out[i] = c;
+  }
   return out;
 }
 
-async function run(url: string, label: string): Promise<Record<string, number | string>> {
+interface Case {
+  target: string;
+  url: string;
+  policyInput: boolean;
+  events?: Partial<EventsConfig>;
+}
+
+async function run(k: Case): Promise<Record<string, number | string>> {
+  const { url, target: label } = k;
   const spool = mkdtempSync(join(tmpdir(), 'regate-bench-spool-'));
   const prefix = `bench${process.pid}`;
-  const em = createEventEmitter({ redis: { url, prefix, connect_timeout_ms: 500 }, events: { spool_dir: spool, spool_max_bytes: 8 * 2 ** 30 } }, { logger: pino({ level: 'silent' }), registry: new Registry() });
-  if (label === 'redis') for (let i = 0; i < 500 && em.stats().redis !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
+  const up = !url.endsWith(':9');
+  const em = createEventEmitter(
+    { redis: { url, prefix, connect_timeout_ms: 500 }, events: { spool_dir: spool, spool_max_bytes: 8 * 2 ** 30, mask_headers: maskHeaders, ...k.events } },
+    { logger: pino({ level: 'silent' }), registry: new Registry() },
+  );
+  if (up) for (let i = 0; i < 500 && em.stats().redis !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
   // warm-up (JIT), not counted
-  for (const c of contexts(5000)) em.emitAudit(c);
+  for (const c of contexts(5000, k.policyInput)) em.emitAudit(c);
   await em.flush();
-  const ctxs = contexts(N);
+  const ctxs = contexts(N, k.policyInput);
+  gc();
   const s0 = { ...em.stats() };
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -89,7 +124,7 @@ async function run(url: string, label: string): Promise<Record<string, number | 
   const s = em.stats();
   await em.close();
   rmSync(spool, { recursive: true, force: true });
-  if (label === 'redis') {
+  if (up) {
     const r = new Redis(url);
     const keys = await r.keys(`${prefix}:*`);
     for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
@@ -107,11 +142,12 @@ async function run(url: string, label: string): Promise<Record<string, number | 
   };
 }
 
-/** The parts alone: building (+ masking) an event, and serialising it (BullMQ does it once per batch). */
+/** The parts alone: building (+ masking) an event, and serialising it (the emitter does it once per batch). */
 function parts(): Record<string, number | string>[] {
-  const build = createAuditEventBuilder({ mask_headers: ['authorization', 'cookie', 'api-key', 'token', 'secret', 'password', 'credential', 'session'] });
-  const ctxs = contexts(N);
+  const build = createAuditEventBuilder({ mask_headers: maskHeaders });
+  const ctxs = contexts(N, true);
   for (let i = 0; i < 5000; i++) build(ctxs[i]!, 'warm');
+  gc();
   let c0 = process.cpuUsage();
   const evs = ctxs.map((c, i) => build(c, String(i)));
   let c = process.cpuUsage(c0);
@@ -126,8 +162,32 @@ function parts(): Record<string, number | string>[] {
   ];
 }
 
-const results = [...parts(), await run(redisUrl, 'redis'), await run('redis://127.0.0.1:9', 'spool (redis down)')];
-const meta = { node: process.version, cpus: cpus().length, loadavg: loadavg().map((x) => +x.toFixed(2)), quick };
+const cases: Case[] = [
+  { target: 'redis, policy route', url: redisUrl, policyInput: true },
+  { target: 'redis, no policy input', url: redisUrl, policyInput: false },
+  { target: 'redis, masked', url: redisUrl, policyInput: true, events: { mask: ['/input/token/claims/sub', { path: '/input/request/headers/x-device', value: '***' }] } },
+  { target: 'spool (redis down)', url: 'redis://127.0.0.1:9', policyInput: true },
+];
+const only = arg('--case'); // run the cases whose target contains this text
+if (only !== undefined) cases.splice(0, cases.length, ...cases.filter((k) => k.target.includes(only)));
+// A full collection before each clock start (see the header); `gc` without --expose-gc on the command line.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** per case and numeric column, the median over the rounds (the rounds interleave the cases) */
+function medians(runs: Record<string, number | string>[][]): Record<string, number | string>[] {
+  return runs[0]!.map((row, i) =>
+    Object.fromEntries(Object.entries(row).map(([key, v]) => [key, typeof v === 'number' ? median(runs.map((r) => r[i]![key] as number)) : v])),
+  );
+}
+const all: Record<string, number | string>[][] = [];
+for (let r = 0; r < rounds; r++) {
+  const row = [...parts()];
+  for (const k of cases) row.push(await run(k));
+  all.push(row);
+}
+const results = medians(all).map((row, i) => ({ ...row, cpu_us_runs: all.map((r) => r[i]!.cpu_us_per_event).join(' ') }));
+const meta = { node: process.version, cpus: cpus().length, loadavg: loadavg().map((x) => +x.toFixed(2)), quick, rounds };
 console.log(`events bench — node ${meta.node}, ${meta.cpus} cpus, load ${meta.loadavg.join(' ')}`);
 console.table(results);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ meta, results }, null, 2));

@@ -36,26 +36,48 @@ export interface AuditEventOptions {
  */
 let cachedSec = -1;
 let cachedPrefix = '';
+let cachedMs = -1; // events come many per millisecond: the whole string of the last ms is kept too
+let cachedMsText = '';
 export function rfc3339Nano(ms: number, extraNs = 0): string {
+  if (ms === cachedMs && extraNs === 0) return cachedMsText;
   const sec = Math.floor(ms / 1000);
   if (sec !== cachedSec) {
     cachedSec = sec;
     cachedPrefix = new Date(sec * 1000).toISOString().slice(0, 19) + '.';
   }
   const frac = Math.floor((ms - sec * 1000) * 1e6) + extraNs;
-  return cachedPrefix + String(frac).padStart(9, '0') + 'Z';
+  const text = cachedPrefix + String(frac).padStart(9, '0') + 'Z';
+  if (extraNs === 0) {
+    cachedMs = ms;
+    cachedMsText = text;
+  }
+  return text;
 }
+
+/** Bounded like the header filter's cache: header names come from clients. */
+const MAX_CACHED_POINTERS = 4096;
 
 export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: RequestContext, decisionId?: string) => AuditEvent {
   const masker = createMasker(opts.mask ?? []);
   const isSensitive = createHeaderFilter(opts.mask_headers ?? ['authorization', 'cookie']);
+  // `/input/request/headers/<name>` per erased header name: every event erases at least
+  // `authorization`, and two regex replaces per event were measurable.
+  const pointers = new Map<string, string>();
+  const erasedPointer = (name: string): string => {
+    let p = pointers.get(name);
+    if (p === undefined) {
+      p = '/input/request/headers/' + name.replace(/~/g, '~0').replace(/\//g, '~1');
+      if (pointers.size < MAX_CACHED_POINTERS) pointers.set(name, p);
+    }
+    return p;
+  };
   const baseLabels = Object.freeze({ id: opts.instanceId ?? randomUUID(), version: 'regate', ...(opts.labels ?? {}) });
 
   return function buildAuditEvent(ctx: RequestContext, decisionId: string = randomUUID()): AuditEvent {
     const headers: Record<string, string> = {};
     let erased: string[] | undefined;
     for (const name in ctx.headers) {
-      if (isSensitive(name)) (erased ??= []).push('/input/request/headers/' + name.replace(/~/g, '~0').replace(/\//g, '~1'));
+      if (isSensitive(name)) (erased ??= []).push(erasedPointer(name));
       else headers[name] = ctx.headers[name]!;
     }
     const token = ctx.auth?.token ?? null;
@@ -89,12 +111,9 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
       },
     };
     if (erased) ev.erased = erased;
-    if (masker.size > 0) {
-      // Rules may edit token claims or the result: copy them so the context (shared with other stages) is untouched.
-      if (token) (ev.input as { token: unknown }).token = structuredClone(token);
-      if (ev.result !== undefined && ev.result !== null && typeof ev.result === 'object') ev.result = structuredClone(ev.result);
-      masker.apply(ev);
-    }
+    // Rules may reach token claims, the result or the policy input, all shared with the context:
+    // copy-on-write copies just the containers on the masked paths.
+    if (masker.size > 0) masker.apply(ev, true);
     if (ev.result === undefined) delete ev.result;
     return ev;
   };

@@ -7,11 +7,14 @@
  *                                                   ▼ too many in flight
  *                                              disk spool (JSONL) ──Redis back──► replay
  *
- * `emit*` is synchronous and O(1) apart from building the event. Sends go through a producer
+ * `emit*` is synchronous and O(1) apart from building the event; serialising is left to the
+ * sealed batch, once, straight to the bytes Redis stores (encoded-queue.ts), or to the spool
+ * line when the batch goes to disk (issue #6: CPU per event). Sends go through a producer
  * connection that fails fast (see redis-connection.ts) and an opossum breaker, so a dead or
  * paused Redis costs a spool append, not a wait. Delivery is at-least-once: every event has a
  * unique id (`decision_id` / `event_id`) and consumers deduplicate (src/consumer/dedupe.ts).
- * Only at the spool's size cap are events dropped, counted in `regate_events_dropped_total`.
+ * Only at the spool's size cap are events dropped, counted in `regate_events_dropped_total`
+ * (besides an event that cannot be built or serialised at all, reason `build_error`).
  *
  * Example:
  * ```ts
@@ -22,7 +25,6 @@
  * ```
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
@@ -30,6 +32,7 @@ import type { Registry } from 'prom-client';
 import type { RequestContext } from '../pipeline/context.js';
 import { createAuditEventBuilder, rfc3339Nano } from './audit-event.js';
 import { decisionIdOf } from './decision-id.js';
+import { EncodedJobData, EncodedQueue } from './encoded-queue.js';
 import { createRedisClient, queuePrefix } from './redis-connection.js';
 import type { EventsConfig, RedisConfig } from './schema.js';
 import { openSpool } from './spool.js';
@@ -69,13 +72,14 @@ export interface EmitterStats {
 
 type Kind = 'audit' | 'ratelimit';
 
-interface Buffer {
+/** The open (not yet sealed) batch of one queue. */
+interface OpenBatch {
   kind: Kind;
   queue: string;
   events: unknown[];
   timer: NodeJS.Timeout | null;
-  /** the `emitted` counter child for this queue, bound once (label hashing per event is not free) */
-  emitted: { inc(): void };
+  /** the `emitted` counter child for this queue, bound once; incremented per batch, not per event */
+  emitted: { inc(n: number): void };
 }
 
 export function createEventEmitter(
@@ -133,14 +137,14 @@ export function createEventEmitter(
   // BullMQ's connection init runs INFO at once and, with the offline queue off, a Queue made
   // while Redis is down stays broken for good. So queues are made on the producer's first
   // 'ready' and remade on a later 'ready' if their init failed.
-  let queues: Record<Kind, Queue> | null = null;
+  let queues: Record<Kind, EncodedQueue> | null = null;
   let queuesBroken = false;
-  const oldQueues: Queue[] = [];
+  const oldQueues: EncodedQueue[] = [];
   function makeQueues(): void {
     if (queues && !queuesBroken) return;
     if (queues) oldQueues.push(queues.audit, queues.ratelimit);
     const mk = (name: string) => {
-      const q = new Queue(name, { connection: producer, prefix, skipWaitingForReady: true } as ConstructorParameters<typeof Queue>[1]);
+      const q = new EncodedQueue(name, { connection: producer, prefix, skipWaitingForReady: true } as ConstructorParameters<typeof EncodedQueue>[1]);
       q.on('error', () => undefined); // reported via the producer's own 'error'
       q.waitUntilReady().catch(() => {
         queuesBroken = true;
@@ -165,7 +169,10 @@ export function createEventEmitter(
       if (!kind) throw new Error(`unknown queue ${b.q}`); // a spool written under another config
       // Fail fast before BullMQ: with no connection it would otherwise wait for one.
       if (producer.status !== 'ready' || !queues || queuesBroken) throw new Error('redis not ready');
-      await queues[kind].add('batch', { events: b.events }, { ...jobOpts, jobId: b.id });
+      // job.data = {"events":[…]} (DESIGN.md "Queues"): serialised here, once, straight to the
+      // bytes Redis stores (encoded-queue.ts says why BullMQ is not left to do it).
+      const data = new EncodedJobData(Buffer.from(stringifyBatch(b)));
+      await queues[kind].add('batch', data, { ...jobOpts, jobId: b.id });
     },
     {
       timeout: commandTimeout * 2,
@@ -186,8 +193,42 @@ export function createEventEmitter(
   let closing = false;
   let closeStarted = false;
 
+  /**
+   * `{"events":[…]}` of a batch. An event JSON cannot hold (a bigint in a policy result) would
+   * fail the whole batch, in Redis and in the spool alike: such events are dropped alone,
+   * counted like an event that could not be built, and the batch goes on without them.
+   */
+  function stringifyBatch(b: SpooledBatch): string {
+    try {
+      return JSON.stringify({ events: b.events });
+    } catch {
+      dropUnserialisable(b);
+      return JSON.stringify({ events: b.events });
+    }
+  }
+  function dropUnserialisable(b: SpooledBatch): void {
+    b.events = b.events.filter((e) => {
+      try {
+        JSON.stringify(e);
+        return true;
+      } catch (err) {
+        counts.dropped++;
+        m.dropped.inc({ queue: b.q, reason: 'build_error' });
+        log.error({ err, code: 'GW_ERR_EVENTS_BUILD' }, 'events: event not serialisable, dropped');
+        return false;
+      }
+    });
+  }
+
   function toSpool(b: SpooledBatch): void {
-    if (spool.append(b)) {
+    let ok: boolean;
+    try {
+      ok = spool.append(b); // serialises the batch as a spool line
+    } catch {
+      dropUnserialisable(b);
+      ok = spool.append(b);
+    }
+    if (ok) {
       counts.spooled += b.events.length;
       m.spooled.inc({ queue: b.q }, b.events.length);
     }
@@ -217,12 +258,12 @@ export function createEventEmitter(
     });
   }
 
-  const buffers: Record<Kind, Buffer> = {
+  const buffers: Record<Kind, OpenBatch> = {
     audit: { kind: 'audit', queue: queueNames.audit, events: [], timer: null, emitted: m.emitted.labels(queueNames.audit) },
     ratelimit: { kind: 'ratelimit', queue: queueNames.ratelimit, events: [], timer: null, emitted: m.emitted.labels(queueNames.ratelimit) },
   };
 
-  function seal(buf: Buffer): void {
+  function seal(buf: OpenBatch): void {
     if (buf.timer) {
       clearTimeout(buf.timer);
       buf.timer = null;
@@ -230,13 +271,13 @@ export function createEventEmitter(
     if (buf.events.length === 0) return;
     const events = buf.events;
     buf.events = [];
+    buf.emitted.inc(events.length);
     send({ q: buf.queue, id: randomUUID(), events });
   }
 
-  function push(buf: Buffer, e: unknown): void {
+  function push(buf: OpenBatch, e: unknown): void {
     buf.events.push(e);
     counts.emitted++;
-    buf.emitted.inc();
     if (buf.events.length >= batchSize) seal(buf);
     else if (buf.timer === null) {
       buf.timer = setTimeout(() => seal(buf), flushMs);

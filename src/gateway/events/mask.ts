@@ -32,7 +32,18 @@ function parsePointer(p: string): string[] {
   return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-export function createMasker(rules: readonly MaskRule[]): { apply(ev: Maskable): void; readonly size: number } {
+export interface Masker {
+  /**
+   * Apply every rule to `ev` in place. With `copyOnWrite`, each object or array on a rule's path
+   * below `ev` is replaced by a shallow copy before it is changed, so values shared with the
+   * request context (token claims, the decision, the policy input) are never modified and only
+   * the few containers on masked paths are copied, not whole subtrees.
+   */
+  apply(ev: Maskable, copyOnWrite?: boolean): void;
+  readonly size: number;
+}
+
+export function createMasker(rules: readonly MaskRule[]): Masker {
   const compiled: CompiledRule[] = rules.map((r) => {
     const pointer = typeof r === 'string' ? r : r.path;
     const segments = parsePointer(pointer);
@@ -40,16 +51,27 @@ export function createMasker(rules: readonly MaskRule[]): { apply(ev: Maskable):
     return { pointer, segments, upsert: typeof r !== 'string', value: typeof r === 'string' ? undefined : r.value };
   });
 
-  function apply(ev: Maskable): void {
+  function apply(ev: Maskable, copyOnWrite = false): void {
+    const owned = copyOnWrite ? new Set<object>() : null; // the copies made by this call
     for (const rule of compiled) {
       // Walk to the parent; OPA's remove ignores missing paths, and upsert creates only the leaf.
+      // Only own properties are followed: `/input/__proto__/x` must not reach Object.prototype.
       let parent: unknown = ev as unknown;
       const last = rule.segments.length - 1;
       let ok = true;
       for (let i = 0; i < last; i++) {
         const seg = rule.segments[i]!;
         if (parent === null || typeof parent !== 'object') { ok = false; break; }
-        parent = Array.isArray(parent) ? parent[Number(seg)] : (parent as Record<string, unknown>)[seg];
+        const container = parent as Record<string | number, unknown>;
+        const key: string | number = Array.isArray(parent) ? Number(seg) : seg;
+        if (!Object.hasOwn(container, key)) { ok = false; break; }
+        let child = container[key];
+        if (owned !== null && child !== null && typeof child === 'object' && !owned.has(child)) {
+          child = Array.isArray(child) ? child.slice() : { ...(child as object) };
+          owned.add(child as object);
+          container[key] = child;
+        }
+        parent = child;
       }
       if (!ok || parent === null || typeof parent !== 'object') continue;
       const leaf = rule.segments[last]!;

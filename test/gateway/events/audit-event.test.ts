@@ -1,7 +1,7 @@
 import t from 'tap';
 import { GatewayError } from '../../../src/gateway/errors.js';
 import { createAuditEventBuilder, rfc3339Nano } from '../../../src/gateway/events/audit-event.js';
-import { parseQuery } from '../../../src/gateway/authz/input.js';
+import { buildPolicyInput, parseQuery } from '../../../src/gateway/authz/input.js';
 import { createMasker } from '../../../src/gateway/events/mask.js';
 import { makeCtx, SECRET_TOKEN } from './fixtures.js';
 
@@ -49,6 +49,26 @@ t.test('pointer rules: remove → erased, upsert → masked; the context is unto
   t.same(ev.masked, ['/input/request/headers/x-device']);
   t.equal(ctx.auth!.token.claims.email, 'u@example.com', 'shared token object not modified');
   t.same(ctx.decision!.raw, { allow: true, labels: { product: 'car' } }, 'shared decision not modified');
+});
+
+t.test('copy-on-write masking: only masked paths are copied, nothing shared is modified', async (t) => {
+  const build = createAuditEventBuilder({
+    mask_headers: ['authorization'],
+    mask: ['/input/request/query/a/0', { path: '/input/route/upstream', value: 'hidden' }, '/input/token/scope/0', '/input/__proto__/x', { path: '/input/__proto__/y', value: 1 }],
+  });
+  const ctx = makeCtx();
+  ctx.policyInput = buildPolicyInput(ctx);
+  const before = JSON.stringify({ input: ctx.policyInput, auth: ctx.auth, decision: ctx.decision });
+  const ev = build(ctx, 'x');
+  const input = ev.input as { request: { query: Record<string, string[]> }; route: { upstream: string }; token: { scope: string[]; claims: unknown } };
+  t.same(input.request.query.a, ['2']);
+  t.equal(input.route.upstream, 'hidden');
+  t.same(input.token.scope, []);
+  t.same(ev.erased, ['/input/request/headers/authorization', '/input/request/query/a/0', '/input/token/scope/0']);
+  t.same(ev.masked, ['/input/route/upstream']);
+  t.equal(JSON.stringify({ input: ctx.policyInput, auth: ctx.auth, decision: ctx.decision }), before, 'policy input, token and decision untouched');
+  t.equal(input.token.claims, ctx.auth!.token.claims, 'unmasked parts are shared, not copied');
+  t.equal(({} as Record<string, unknown>).y, undefined, 'a pointer through __proto__ reaches nothing');
 });
 
 t.test('error, denied and unauthenticated requests', async (t) => {
