@@ -15,6 +15,7 @@ import { compileWasm, createWasmEvaluator } from '../src/policy/backend/wasm/ind
 import { createJsEvaluator } from '../src/policy/backend/js/index.js';
 import { loadCompiler, readPolicyDir, type Value } from '../src/policy/index.js';
 import type { PlanEvaluator } from '../src/policy/backend/evaluator.js';
+import { benchInput } from './wasm-input.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -27,28 +28,7 @@ const batches = Number(arg('--batches', '100'));
 const batch = Number(arg('--batch', '2000'));
 const instances = Number(arg('--instances', '50'));
 
-const input = {
-  request: {
-    id: '2f6c1a9e-4b7d-4d1e-9a53-6f0f8c2b7e11',
-    method: 'GET',
-    path: '/car/insurance',
-    query: { lang: ['en'], page: ['1'] },
-    headers: { 'x-device': 'ios', accept: 'application/json', 'x-forwarded-for': '203.0.113.9' },
-    host: 'api.example.com',
-    scheme: 'https',
-    remote_addr: '203.0.113.9',
-  },
-  token: {
-    active: true,
-    sub: 'alice',
-    client_id: 'mobile-app',
-    scope: ['car:read', 'home:read', 'profile'],
-    exp: 1767225600,
-    iss: 'https://idp.example.com',
-    claims: { sub: 'alice', aud: 'api', iat: 1767222000, exp: 1767225600, azp: 'mobile-app', email: 'alice@example.com' },
-  },
-  route: { id: 'car-insurance', upstream: 'car' },
-} as Value;
+const input = benchInput as Value;
 
 function timeDecisions(ev: PlanEvaluator): { median: number; p10: number; p90: number } {
   const opts = { nowNs: 1767222000000000000n };

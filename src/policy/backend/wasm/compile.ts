@@ -14,6 +14,7 @@ import type { BuiltinRegistry } from '../../builtins/registry.js';
 import { RegoError } from '../../errors.js';
 import { FunctionGen, unsupported, type CodegenEnv } from './codegen.js';
 import { StaticData } from './static-data.js';
+import { projectInputOf, projectionToJson } from './input-projection.js';
 import { runtimeWasmBase64 } from './runtime-wasm.generated.js';
 
 let runtimeBytes: Uint8Array | undefined;
@@ -26,8 +27,13 @@ export const shadowAlias = (name: string): string => `${name}@regate`;
 /** Custom section marking a module built here (the host bridge then speaks tagged JSON). */
 export const REGATE_SECTION = 'regate.tagged-json';
 
-/** Does a module binary carry a custom section with this name? (A walk over section headers.) */
+/** Does a module binary carry a custom section with this name? */
 export function hasCustomSection(wasm: Uint8Array, name: string): boolean {
+  return readCustomSection(wasm, name) !== undefined;
+}
+
+/** The payload of the first custom section with this name (a walk over section headers). */
+export function readCustomSection(wasm: Uint8Array, name: string): Uint8Array | undefined {
   const leb = (at: number): [number, number] => {
     let r = 0;
     let shift = 0;
@@ -42,15 +48,21 @@ export function hasCustomSection(wasm: Uint8Array, name: string): boolean {
   for (let p = 8; p < wasm.length; ) {
     const id = wasm[p] as number;
     const [size, body] = leb(p + 1);
-    if (size < 0) return false;
+    if (size < 0) return undefined;
     if (id === 0) {
       const [n, at] = leb(body);
-      if (n === want.length && want.every((b, i) => wasm[at + i] === b)) return true;
+      if (n === want.length && want.every((b, i) => wasm[at + i] === b)) return wasm.subarray(at + n, body + size);
     }
     p = body + size;
   }
-  return false;
+  return undefined;
 }
+
+/**
+ * Custom section with the input projection (input-projection.ts) as JSON: regate's evaluator
+ * sends the module only the parts of input the plans can observe. Absent = whole input.
+ */
+export const PROJECTION_SECTION = 'regate.input-projection';
 
 export interface CompileWasmOptions {
   /** plan names to include (default: all plans) */
@@ -212,6 +224,8 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
 
   for (const name of internal.keys()) if (name.startsWith('rt_')) mod.removeExport(name);
   mod.addCustomSection(REGATE_SECTION, new Uint8Array([1]));
+  const projection = projectInputOf(policy, plans.map((p) => p.name));
+  if (projection) mod.addCustomSection(PROJECTION_SECTION, new TextEncoder().encode(JSON.stringify(projectionToJson(projection))));
 
   // Validation costs as much as the rest of the build; tests turn it on.
   if (opts.validate && !mod.validate()) throw new RegoError('REGO_ERR_WASM_INVALID', 'generated module failed validation');

@@ -7,6 +7,8 @@
  * `npx tsx src/policy/backend/wasm/runtime/build.ts` after editing a .as file). Per policy,
  * compile.ts links generated code (codegen.ts) and constants (static-data.ts) into a copy of it
  * with binaryen; evaluator.ts runs it through the SDK with regate's builtins (host-bridge.ts).
+ * input-projection.ts finds which parts of input the plans can observe (stored in the module);
+ * the evaluator sends only those (apply-projection.ts).
  *
  * @example
  *   const wasm = await compileWasm(plan);

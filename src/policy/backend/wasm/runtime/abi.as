@@ -11,7 +11,7 @@ import {
   T_NULL, T_BOOL, T_INT, T_NUMREF, T_STRING, T_ARRAY, T_OBJECT, T_SET,
   getHeapPtr, setHeapPtr, alloc, tag, vlen, vptr, intVal, mkInt, mkBool, mkColl, arrPush, arrGet, objKey, objVal,
   objInsert, objFind, objGet, setAdd, setFind, compare, length, dot, iterKey, iterVal, iterLen,
-  shallowCopyObj, abortMsg, cmpBytes, isNum, writeI64, mkStr,
+  shallowCopyObj, abortMsg, cmpBytes, isNum, writeI64, mkStr, copyBytes, moveWords,
 } from "./value";
 import { setHostMode, parseJson, dumpJson, dumpRego } from "./json";
 
@@ -100,7 +100,7 @@ export function opa_value_remove_path(base: usize, path: usize): i32 {
   if (at < 0) return 0;
   const m = vlen(cur);
   const e = <usize>load<u32>(cur, 12);
-  memory.copy(e + (<usize>at << 3), e + ((<usize>at + 1) << 3), <usize>(m - <u32>at - 1) << 3);
+  moveWords(e + (<usize>at << 3), e + ((<usize>at + 1) << 3), <usize>(m - <u32>at - 1) << 3);
   store<u32>(cur, m - 1, 4);
   return 0;
 }
@@ -476,7 +476,7 @@ export function rt_b_sprintf(f: usize, args: usize, id: i32): usize {
     const a = arrGet(args, ai++);
     const t = tag(a);
     if (t == T_STRING) {
-      memory.copy(out + n, vptr(a), vlen(a));
+      copyBytes(out + n, vptr(a), vlen(a));
       n += vlen(a);
     } else if (t == T_INT) n += writeI64(out + n, intVal(a));
     else {
@@ -510,11 +510,11 @@ export function rt_b_concat(sep: usize, c: usize, id: i32): usize {
   let p: usize = 0;
   for (let i: u32 = 0; i < n; i++) {
     if (i > 0) {
-      memory.copy(out + p, vptr(sep), vlen(sep));
+      copyBytes(out + p, vptr(sep), vlen(sep));
       p += vlen(sep);
     }
     const s = arrGet(c, i);
-    memory.copy(out + p, vptr(s), vlen(s));
+    copyBytes(out + p, vptr(s), vlen(s));
     p += vlen(s);
   }
   return mkStr(out, size);

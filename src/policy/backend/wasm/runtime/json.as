@@ -12,7 +12,7 @@
 import {
   T_NULL, T_BOOL, T_INT, T_NUMREF, T_STRING, T_ARRAY, T_OBJECT, T_SET,
   V_NULL, V_TRUE, V_FALSE, alloc, tag, vlen, vptr, intVal, mkInt, mkStr, mkNumRef, mkColl,
-  arrPush, arrGet, objKey, objVal, normalize, writeI64, setAdd, objInsert,
+  arrPush, arrGet, objKey, objVal, normalize, writeI64, setAdd, objInsert, copyBytes, moveWords,
 } from "./value";
 
 export var hostMode: bool = false;
@@ -33,12 +33,33 @@ var failed: bool = false;
   return pos < end ? <u32>load<u8>(pos) : 0;
 }
 
-function ws(): void {
-  while (pos < end) {
-    const c = load<u8>(pos);
-    if (c == 32 || c == 9 || c == 10 || c == 13) pos++;
+// The scanning loops work on a local copy of `pos`: V8 keeps wasm locals in registers but
+// reads and writes a mutable global through memory on every access.
+@inline function ws(): void {
+  // Machine-written JSON (JSON.stringify) has no whitespace: one check, no loop.
+  if (pos < end && load<u8>(pos) > 32) return;
+  wsLoop();
+}
+
+function wsLoop(): void {
+  let p = pos;
+  const e = end;
+  while (p < e) {
+    const c = load<u8>(p);
+    if (c == 32 || c == 9 || c == 10 || c == 13) p++;
     else break;
   }
+  pos = p;
+}
+
+const ONES: u64 = 0x0101010101010101;
+const HIGHS: u64 = 0x8080808080808080;
+
+/** Non-zero when one of the eight bytes of w is a quote or a backslash (SWAR zero-byte test). */
+@inline function quoteOrBackslash(w: u64): u64 {
+  const q = w ^ 0x2222222222222222;
+  const b = w ^ 0x5c5c5c5c5c5c5c5c;
+  return (((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
 }
 
 function lit(s: string): bool {
@@ -87,28 +108,32 @@ function putUtf8(out: usize, n: usize, cp: u32): usize {
 }
 
 function parseString(): usize {
-  pos++; // opening quote
-  const start = pos;
+  const start = pos + 1; // past the opening quote
+  const lim = end;
+  let p = start;
   let escaped = false;
-  while (pos < end) {
-    const c = load<u8>(pos);
+  while (p < lim) {
+    // Skip eight plain bytes at a time (most strings have no escapes at all).
+    while (p + 8 <= lim && quoteOrBackslash(load<u64>(p)) == 0) p += 8;
+    const c = load<u8>(p);
     if (c == 34) break;
     if (c == 92) {
       escaped = true;
-      pos += 2;
-    } else pos++;
+      p += 2;
+    } else p++;
   }
-  if (pos >= end) {
+  if (p >= lim) {
+    pos = p;
     failed = true;
     return 0;
   }
-  const stop = pos;
-  pos++; // closing quote
+  const stop = p;
+  pos = p + 1; // past the closing quote
   if (!escaped) return mkStr(start, <u32>(stop - start));
   // Decoding never makes the text longer.
   const out = alloc(stop - start);
   let n: usize = 0;
-  let p = start;
+  p = start;
   while (p < stop) {
     const c = load<u8>(p);
     if (c != 92) {
@@ -186,7 +211,7 @@ function parseValue(depth: i32): usize {
   const c = peek();
   if (c == 123) {
     pos++;
-    const o = mkColl(T_OBJECT, 4);
+    const o = mkColl(T_OBJECT, 8);
     ws();
     if (peek() == 125) {
       pos++;
@@ -212,7 +237,7 @@ function parseValue(depth: i32): usize {
       const n = vlen(o2);
       if (n >= load<u32>(o2, 8)) {
         const nb = alloc(<usize>n * 16);
-        memory.copy(nb, <usize>load<u32>(o2, 12), <usize>n << 3);
+        moveWords(nb, <usize>load<u32>(o2, 12), <usize>n << 3);
         store<u32>(o2, n * 2, 8);
         store<u32>(o2, <u32>nb, 12);
       }
@@ -315,7 +340,7 @@ function reserve(n: usize): void {
   let nc = ocap * 2;
   if (nc < olen + n) nc = olen + n + 64;
   const nb = alloc(nc);
-  memory.copy(nb, out, olen);
+  copyBytes(nb, out, olen);
   out = nb;
   ocap = nc;
 }
@@ -335,7 +360,7 @@ function puts(s: string): void {
 
 function putBytes(p: usize, n: usize): void {
   reserve(n);
-  memory.copy(out + olen, p, n);
+  copyBytes(out + olen, p, n);
   olen += n;
 }
 
@@ -344,21 +369,62 @@ function hexDigit(d: u32): u32 {
 }
 
 function putQuoted(p: usize, n: u32): void {
-  putc(34);
-  for (let i: u32 = 0; i < n; i++) {
+  // Fast path: room for the string and its quotes up front, then plain bytes are stored
+  // through a local cursor without a bounds check each; only an escape goes through
+  // puts/reserve (which may move the buffer) and re-reserves for the rest.
+  reserve(<usize>n + 2);
+  let q = out + olen;
+  store<u8>(q++, 34);
+  let i: u32 = 0;
+  while (i < n) {
+    // Eight bytes at a time while none needs escaping (the usual case).
+    if (i + 8 <= n) {
+      const w = load<u64>(p + i);
+      if (needsEscape(w) == 0) {
+        store<u64>(q, w);
+        q += 8;
+        i += 8;
+        continue;
+      }
+    }
     const c = <u32>load<u8>(p + i);
-    if (c == 34) puts('\\"');
-    else if (c == 92) puts("\\\\");
-    else if (c == 10) puts("\\n");
-    else if (c == 9) puts("\\t");
-    else if (c == 13) puts("\\r");
-    else if (c < 0x20 || c == 0x7f) {
-      puts("\\u00");
-      putc(hexDigit(c >> 4));
-      putc(hexDigit(c & 15));
-    } else putc(c);
+    i++;
+    if (c >= 0x20 && c != 34 && c != 92 && c != 0x7f) {
+      store<u8>(q++, <u8>c);
+      continue;
+    }
+    olen = q - out;
+    putEscaped(c);
+    reserve(<usize>(n - i) + 2);
+    q = out + olen;
   }
-  putc(34);
+  store<u8>(q++, 34);
+  olen = q - out;
+}
+
+/**
+ * Non-zero when one of the eight bytes of w is written escaped: a control character (< 0x20),
+ * a quote, a backslash or DEL. Bytes >= 0x80 (UTF-8 sequences) never match.
+ */
+@inline function needsEscape(w: u64): u64 {
+  const q = w ^ 0x2222222222222222;
+  const b = w ^ 0x5c5c5c5c5c5c5c5c;
+  const d = w ^ 0x7f7f7f7f7f7f7f7f;
+  const ctl = (w - 0x2020202020202020) & ~w;
+  return (ctl | ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((d - ONES) & ~d)) & HIGHS;
+}
+
+function putEscaped(c: u32): void {
+  if (c == 34) puts('\\"');
+  else if (c == 92) puts("\\\\");
+  else if (c == 10) puts("\\n");
+  else if (c == 9) puts("\\t");
+  else if (c == 13) puts("\\r");
+  else {
+    puts("\\u00");
+    putc(hexDigit(c >> 4));
+    putc(hexDigit(c & 15));
+  }
 }
 
 function putInt(n: i64): void {
@@ -514,9 +580,9 @@ export function dumpJson(v: usize): usize {
   const so = out;
   const sl = olen;
   const sc = ocap;
-  out = alloc(64);
+  out = alloc(512);
   olen = 0;
-  ocap = 64;
+  ocap = 512;
   writeJson(v);
   const r = finish();
   out = so;

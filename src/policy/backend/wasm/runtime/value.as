@@ -45,16 +45,26 @@ export function setHeapPtr(p: usize): void {
   heap_ptr = p;
 }
 
-export function alloc(size: usize): usize {
+// Memory size in bytes as last seen. Memory only ever grows (here or by the SDK when it copies
+// input in), so a stale value is merely conservative; it saves a memory.size per allocation.
+var heap_limit: usize = 0;
+
+// Inlined: it is a handful of instructions on the fast path and runs for every value.
+@inline export function alloc(size: usize): usize {
   const p = (heap_ptr + 7) & ~(<usize>7);
   const end = p + size;
+  if (end > heap_limit) growTo(end);
+  heap_ptr = end;
+  return p;
+}
+
+function growTo(end: usize): void {
   const have = <usize>memory.size() << 16;
   if (end > have) {
     const need = <i32>((end - have + 0xffff) >>> 16);
     if (memory.grow(need) < 0) abortMsg("out of memory");
   }
-  heap_ptr = end;
-  return p;
+  heap_limit = <usize>memory.size() << 16;
 }
 
 // Static values shared by every evaluation (they live in the data segment, below the heap).
@@ -100,14 +110,14 @@ export function mkBool(b: bool): usize {
   return b ? V_TRUE : V_FALSE;
 }
 
-export function mkInt(n: i64): usize {
+@inline export function mkInt(n: i64): usize {
   const v = alloc(16);
   store<u32>(v, T_INT);
   store<i64>(v, n, 8);
   return v;
 }
 
-export function mkStr(ptr: usize, len: u32): usize {
+@inline export function mkStr(ptr: usize, len: u32): usize {
   const v = alloc(12);
   store<u32>(v, T_STRING);
   store<u32>(v, len, 4);
@@ -143,7 +153,7 @@ export function grow(v: usize): void {
   const width: usize = tag(v) == T_OBJECT ? 8 : 4;
   const nc = cap * 2;
   const nb = alloc(<usize>nc * width);
-  memory.copy(nb, elems(v), <usize>n * width);
+  moveWords(nb, elems(v), <usize>n * width);
   store<u32>(v, nc, 8);
   store<u32>(v, <u32>nb, 12);
 }
@@ -296,7 +306,15 @@ function rank(t: u32): u32 {
 
 export function cmpBytes(ap: usize, an: u32, bp: usize, bn: u32): i32 {
   const m = an < bn ? an : bn;
-  for (let i: u32 = 0; i < m; i++) {
+  let i: u32 = 0;
+  // Eight bytes at a time: byte order is big-endian order of the (byte-swapped) words.
+  while (i + 8 <= m) {
+    const x = load<u64>(ap + i);
+    const y = load<u64>(bp + i);
+    if (x != y) return bswap<u64>(x) < bswap<u64>(y) ? -1 : 1;
+    i += 8;
+  }
+  for (; i < m; i++) {
     const x = load<u8>(ap + i);
     const y = load<u8>(bp + i);
     if (x != y) return x < y ? -1 : 1;
@@ -398,7 +416,7 @@ export function objInsert(o: usize, k: usize, v: usize): void {
   const at = <u32>(-i - 1);
   const n = vlen(o);
   const e = elems(o);
-  memory.copy(e + ((<usize>at + 1) << 3), e + (<usize>at << 3), <usize>(n - at) << 3);
+  moveWords(e + ((<usize>at + 1) << 3), e + (<usize>at << 3), <usize>(n - at) << 3);
   store<u32>(e + (<usize>at << 3), <u32>k);
   store<u32>(e + (<usize>at << 3), <u32>v, 4);
   store<u32>(o, n + 1, 4);
@@ -424,7 +442,7 @@ export function setAdd(s: usize, x: usize): void {
   const at = <u32>(-i - 1);
   const n = vlen(s);
   const e = elems(s);
-  memory.copy(e + ((<usize>at + 1) << 2), e + (<usize>at << 2), <usize>(n - at) << 2);
+  moveWords(e + ((<usize>at + 1) << 2), e + (<usize>at << 2), <usize>(n - at) << 2);
   store<u32>(e + (<usize>at << 2), <u32>x);
   store<u32>(s, n + 1, 4);
 }
@@ -456,19 +474,30 @@ export function normalize(c: usize): usize {
   for (let i: u32 = 1; i < n && sorted; i++) if (cmpKey(sortKey(src, i - 1, width), sortKey(src, i, width)) >= 0) sorted = false;
   if (sorted) return c;
   if (n <= 16) {
-    // Small (the usual JSON object): stable insertion sort in place, no scratch buffer.
-    const tmp = alloc(8);
+    // Small (the usual JSON object): stable insertion sort in place, no scratch buffer. An
+    // element equal to the one being inserted can only be its left neighbour once it is placed,
+    // so duplicates are seen here and dedupe() runs only when there are some. Elements move as
+    // whole words: memory.copy of 4 or 8 bytes is a call out of the module in V8.
+    let dup = false;
     for (let i: u32 = 1; i < n; i++) {
-      memory.copy(tmp, src + <usize>i * width, width);
-      const x = <usize>load<u32>(tmp);
+      const at = src + <usize>i * width;
+      const x = width == 8 ? load<u64>(at) : <u64>load<u32>(at);
+      const k = <usize>(<u32>x);
       let j = <i32>i - 1;
-      while (j >= 0 && cmpKey(sortKey(src, <u32>j, width), x) > 0) {
-        memory.copy(src + <usize>(j + 1) * width, src + <usize>j * width, width);
+      while (j >= 0) {
+        const c = cmpKey(sortKey(src, <u32>j, width), k);
+        if (c <= 0) {
+          if (c == 0) dup = true;
+          break;
+        }
+        moveOne(src + <usize>(j + 1) * width, src + <usize>j * width, width);
         j--;
       }
-      memory.copy(src + <usize>(j + 1) * width, tmp, width);
+      const to = src + <usize>(j + 1) * width;
+      if (width == 8) store<u64>(to, x);
+      else store<u32>(to, <u32>x);
     }
-    return dedupe(c, src, n, width);
+    return dup ? dedupe(c, src, n, width) : c;
   }
   let dst = alloc(<usize>n * width);
   for (let w: u32 = 1; w < n; w <<= 1) {
@@ -481,10 +510,10 @@ export function normalize(c: usize): usize {
       while (i < mid && j < hi) {
         // `<=` keeps equal keys in input order (stability), so the last duplicate stays last.
         if (cmpKey(sortKey(src, i, width), sortKey(src, j, width)) <= 0) {
-          memory.copy(dst + <usize>k * width, src + <usize>i * width, width);
+          moveOne(dst + <usize>k * width, src + <usize>i * width, width);
           i++;
         } else {
-          memory.copy(dst + <usize>k * width, src + <usize>j * width, width);
+          moveOne(dst + <usize>k * width, src + <usize>j * width, width);
           j++;
         }
         k++;
@@ -500,12 +529,46 @@ export function normalize(c: usize): usize {
   return dedupe(c, src, n, width);
 }
 
+/**
+ * memory.copy for word-aligned lengths (multiples of 4 bytes), overlapping or not. Short moves
+ * (the usual insert into a small object or set) stay inside the module as plain loads and
+ * stores: V8 runs memory.copy as a call into C++, which costs more than moving a few words.
+ */
+export function moveWords(to: usize, from: usize, bytes: usize): void {
+  if (bytes > 64) {
+    memory.copy(to, from, bytes);
+    return;
+  }
+  if (to <= from) {
+    for (let i: usize = 0; i < bytes; i += 4) store<u32>(to + i, load<u32>(from + i));
+  } else {
+    for (let i = bytes; i > 0; i -= 4) store<u32>(to + i - 4, load<u32>(from + i - 4));
+  }
+}
+
+/** memory.copy for non-overlapping bytes, kept in the module for short runs (see moveWords). */
+export function copyBytes(to: usize, from: usize, n: usize): void {
+  if (n > 64) {
+    memory.copy(to, from, n);
+    return;
+  }
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) store<u64>(to + i, load<u64>(from + i));
+  for (; i < n; i++) store<u8>(to + i, load<u8>(from + i));
+}
+
+/** Copies one element (a u32 value or a u64 key/value pair). */
+@inline function moveOne(to: usize, from: usize, width: usize): void {
+  if (width == 8) store<u64>(to, load<u64>(from));
+  else store<u32>(to, load<u32>(from));
+}
+
 /** Drops duplicates from sorted elements at src, keeping the last of each run of equal keys. */
 function dedupe(c: usize, src: usize, n: u32, width: usize): usize {
   let m: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     if (i + 1 < n && cmpKey(sortKey(src, i, width), sortKey(src, i + 1, width)) == 0) continue;
-    memory.copy(src + <usize>m * width, src + <usize>i * width, width);
+    moveOne(src + <usize>m * width, src + <usize>i * width, width);
     m++;
   }
   store<u32>(c, m, 4);
@@ -573,7 +636,7 @@ export function iterLen(src: usize): u32 {
 export function shallowCopyObj(o: usize): usize {
   const n = vlen(o);
   const c = mkColl(T_OBJECT, n);
-  memory.copy(elems(c), elems(o), <usize>n << 3);
+  moveWords(elems(c), elems(o), <usize>n << 3);
   store<u32>(c, n, 4);
   return c;
 }
