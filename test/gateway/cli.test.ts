@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
 import { Agent, request } from 'undici';
-import { startUpstream } from './helpers.js';
+import { clientYaml, startUpstream } from './helpers.js';
 import { loadUws, type us_listen_socket } from '../../src/gateway/server/uws-loader.js';
 
 const CLI = new URL('./fixtures/run-cli.ts', import.meta.url).pathname;
@@ -89,7 +89,7 @@ t.test('regate start proxies, streams 200 MB each way with bounded RSS, serves a
 admin: { host: 127.0.0.1, port: 0 }
 log: { level: info }
 upstreams:
-  echo: { url: "${up.url}" }
+  echo: { url: "${up.url}"${clientYaml} }
 routes:
   - id: echo
     match: { path_prefix: /echo }
@@ -159,7 +159,7 @@ t.test('SIGTERM lets an in-flight request finish before exit', async (t) => {
     arrived();
     void gate.then(() => res.end('finished'));
   });
-  const f = writeConfig('drain.yaml', `listen: { host: 127.0.0.1, port: 0 }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - id: echo\n    match: { path_prefix: /echo }\n    upstream: echo\n`);
+  const f = writeConfig('drain.yaml', `listen: { host: 127.0.0.1, port: 0 }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}"${clientYaml} }\nroutes:\n  - id: echo\n    match: { path_prefix: /echo }\n    upstream: echo\n`);
   const child = runCli(['start', '--config', f]);
   t.teardown(async () => {
     child.kill('SIGKILL');
@@ -206,7 +206,7 @@ t.test('listen.workers: 2 — one port shared by two uWS threads, or refused wit
   const up = await startUpstream((_req, res) => res.end('w'));
   const f = writeConfig(
     'workers.yaml',
-    `listen: { host: 127.0.0.1, port: 0, workers: 2 }\nadmin: { host: 127.0.0.1, port: 0 }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - id: echo\n    match: { path_prefix: /echo }\n    upstream: echo\n`,
+    `listen: { host: 127.0.0.1, port: 0, workers: 2 }\nadmin: { host: 127.0.0.1, port: 0 }\nupstreams:\n  echo: { url: "${up.url}"${clientYaml} }\nroutes:\n  - id: echo\n    match: { path_prefix: /echo }\n    upstream: echo\n`,
   );
   const child = runCli(['start', '--config', f]);
   t.teardown(async () => {

@@ -61,6 +61,13 @@ export async function startGateway(yaml: string, extra: Partial<GatewayOptions> 
   return { gw, port, url: `http://127.0.0.1:${port}`, registry, close: () => gw.close(1000) };
 }
 
+/**
+ * The upstream client the tests run against (`REGATE_TEST_UPSTREAM_CLIENT=undici|regate`);
+ * unset = the config default. As a YAML fragment for an upstream's flow mapping: `, client: x`.
+ */
+export const testUpstreamClient = process.env['REGATE_TEST_UPSTREAM_CLIENT'] as 'regate' | 'undici' | undefined;
+export const clientYaml = testUpstreamClient ? `, client: ${testUpstreamClient}` : '';
+
 /** A minimal one-route config in front of `upstreamUrl`. */
 export function echoConfig(upstreamUrl: string, more = ''): string {
   return `
@@ -68,7 +75,7 @@ listen: { host: 127.0.0.1, port: 0 }
 admin: { enabled: false }
 upstreams:
   echo:
-    url: ${upstreamUrl}
+    url: ${upstreamUrl}${testUpstreamClient ? `\n    client: ${testUpstreamClient}` : ''}
     timeout_ms: 2000
     connect_timeout_ms: 500
     breaker: { volume_threshold: 3, reset_timeout_ms: 60000 }

@@ -36,6 +36,8 @@ export const upstreamSchema = {
   required: ['url'],
   properties: {
     url: { type: 'string', pattern: '^http://[^/?#]+/?$' },
+    /** HTTP/1.1 client for this upstream: regate's own (proxy/h1-pool.ts) or undici's Pool */
+    client: { type: 'string', enum: ['regate', 'undici'], default: 'regate' },
     timeout_ms: { type: 'integer', minimum: 1, default: 30000 },
     connect_timeout_ms: { type: 'integer', minimum: 1, default: 5000 },
     /** idle time between body chunks of a streamed response before the upstream call is cut */

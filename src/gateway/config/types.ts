@@ -15,6 +15,8 @@ export interface BreakerConfig {
 
 export interface UpstreamConfig {
   readonly url: string;
+  /** which HTTP/1.1 client talks to the upstream */
+  readonly client: 'regate' | 'undici';
   readonly timeout_ms: number;
   readonly connect_timeout_ms: number;
   readonly body_timeout_ms: number;

@@ -12,6 +12,17 @@ export type BodyFraming =
   | { kind: 'chunked' } // unknown length: chunked transfer coding
   | { kind: 'none'; reportedLength?: number }; // HEAD, 204, 304: headers only
 
+/**
+ * A direct consumer of the request body (the regate upstream client): no stream, no per-chunk
+ * allocation. `data` sees every chunk exactly once, in order, synchronously.
+ */
+export interface BodySink {
+  /** `chunk` is valid only during the call (copy what must outlive it); false = stop until `resumeBody()` */
+  data(chunk: Uint8Array, last: boolean): boolean;
+  /** the body cannot complete (too large: GW_ERR_BODY_TOO_LARGE; client aborted) */
+  error(err: Error): void;
+}
+
 export interface ClientExchange {
   /** true once the client went away; nothing may be written after that */
   readonly aborted: boolean;
@@ -21,6 +32,15 @@ export interface ClientExchange {
   readonly finished: boolean;
   /** the request body as a stream with backpressure, or null when the request has none */
   readonly body: Readable | null;
+  /** true when the request has a body (without creating the `body` stream) */
+  readonly hasBody?: boolean;
+  /**
+   * Feeds the request body to `sink` instead of `body` (use one or the other). Chunks that
+   * arrived earlier are replayed first, synchronously.
+   */
+  feedBody?(sink: BodySink): void;
+  /** continues feeding after `sink.data` returned false */
+  resumeBody?(): void;
   /** runs once when the client aborts (immediately if it already has) */
   onAbort(cb: () => void): void;
   /** writes status and headers; `headers` is a flat [name, value, name, value…] list */

@@ -2,11 +2,13 @@
  * The proxy stage's engine: sends the request to its upstream through the pool and streams the
  * answer back, with backpressure both ways.
  *
- * Request body: the exchange's Readable goes to undici as the body (undici pulls, the exchange
- * pauses the client socket when its buffer is full). Response body: each chunk goes to
- * `exchange.write`; when that reports backpressure, undici's controller is paused until the
- * client socket drains. A client abort aborts the undici request, which closes or frees the
- * upstream connection, so an abandoned download stops costing the upstream.
+ * Request body: the regate client takes it straight from the exchange (`feedBody`, pausing the
+ * client socket while the upstream socket is full); undici reads the exchange's Readable.
+ * Response body: each chunk goes to `exchange.write` (with the regate client it is a view of a
+ * reused read buffer: the exchange copies only what the client socket refused); when that
+ * reports backpressure, the controller is paused until the client socket drains. A client abort
+ * aborts the upstream call, which closes the upstream connection, so an abandoned download stops
+ * costing the upstream. Both clients share the undici 7 handler/controller API (upstream.ts).
  */
 import { STATUS_CODES } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -16,6 +18,7 @@ import type { BodyFraming, ClientExchange } from '../pipeline/exchange.js';
 import type { GatewayConfig } from '../config/types.js';
 import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, pushForwardingHeaders } from './headers.js';
 import { NotCounted, type Upstream } from './upstream.js';
+import type { UpstreamRequest } from './h1-call.js';
 
 export type ProxyFn = (ctx: RequestContext, exchange: ClientExchange) => Promise<void>;
 
@@ -59,13 +62,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
     }
 
     const call = new ProxyCall(ctx, exchange, upstream);
-    const opts: Dispatcher.DispatchOptions = {
-      origin: upstream.origin,
-      path,
-      method: ctx.method as Dispatcher.HttpMethod,
-      headers,
-      body: exchange.body,
-    };
+    const opts: UpstreamRequest = { method: ctx.method, path, headers, exchange };
     return upstream
       .guard(() => call.send(opts))
       .then(
@@ -136,7 +133,7 @@ class ProxyCall implements Dispatcher.DispatchHandler {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
-  send(opts: Dispatcher.DispatchOptions): Promise<void> {
+  send(opts: UpstreamRequest): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.resolveHead = resolve;
       this.rejectHead = reject;
@@ -145,7 +142,7 @@ class ProxyCall implements Dispatcher.DispatchHandler {
         return;
       }
       this.exchange.onAbort(() => this.controller?.abort(new ClientAborted()));
-      this.upstream.pool.dispatch(opts, this);
+      this.upstream.dispatch(opts, this);
     });
   }
 
@@ -252,6 +249,14 @@ const CODE_MAP: Record<string, GatewayErrorCode> = {
   UND_ERR_CLOSED: 'GW_ERR_UPSTREAM_CONNECT',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'GW_ERR_UPSTREAM_PROTOCOL',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'GW_ERR_BAD_REQUEST',
+  // the regate client (h1-call.ts); parser failures are HPE_* like undici's llhttp
+  H1_ERR_CONNECT_TIMEOUT: 'GW_ERR_UPSTREAM_TIMEOUT',
+  H1_ERR_HEADERS_TIMEOUT: 'GW_ERR_UPSTREAM_TIMEOUT',
+  H1_ERR_BODY_TIMEOUT: 'GW_ERR_UPSTREAM_TIMEOUT',
+  H1_ERR_SOCKET: 'GW_ERR_UPSTREAM_CONNECT',
+  H1_ERR_CLOSED: 'GW_ERR_UPSTREAM_CONNECT',
+  H1_ERR_TRUNCATED: 'GW_ERR_UPSTREAM_PROTOCOL',
+  H1_ERR_INVALID_REQUEST: 'GW_ERR_INTERNAL',
 };
 
 /** Maps a transport error to the gateway's coded error (the one table lives in errors.ts). */

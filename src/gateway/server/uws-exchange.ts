@@ -18,7 +18,8 @@
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
-import type { BodyFraming, ClientExchange } from '../pipeline/exchange.js';
+import type { BodyFraming, BodySink, ClientExchange } from '../pipeline/exchange.js';
+import { SLAB_SIZE, giveSlab, takeSlab } from '../proxy/h1-slabs.js';
 import type { HttpResponse } from './uws-loader.js';
 
 const BODY_HIGH_WATER = 64 * 1024;
@@ -27,7 +28,7 @@ export class UwsExchange implements ClientExchange {
   aborted = false;
   started = false;
   finished = false;
-  body: Readable | null = null;
+  hasBody = false;
   /** bytes of request body received so far */
   bodyBytes = 0;
   /** true once uWS delivered the last body chunk (or there is no body) */
@@ -37,14 +38,24 @@ export class UwsExchange implements ClientExchange {
   private drainCb: (() => void) | null = null;
   private framing: BodyFraming | null = null;
   private pending: Uint8Array | null = null;
+  private pendingSlab: Buffer | null = null;
   private pendingBase = 0;
   private readPaused = false;
+  private bodyLimit = 0;
+  /** body consumers: at most one of them is ever set */
+  private stream: Readable | null = null;
+  private sink: BodySink | null = null;
+  /** copies of chunks that arrived before a consumer attached (bounded by BODY_HIGH_WATER) */
+  private early: Buffer[] = [];
+  private earlyBytes = 0;
+  private earlyLast = false;
+  private bodyError: Error | null = null;
 
   constructor(private readonly res: HttpResponse) {
     res.onAborted(() => {
       this.aborted = true;
       this.finished = true;
-      this.body?.destroy(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
+      this.failBody(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
       const cbs = this.abortCbs;
       this.abortCbs = null;
       if (cbs) for (const cb of cbs) cb();
@@ -52,36 +63,119 @@ export class UwsExchange implements ClientExchange {
   }
 
   /**
-   * Starts reading the request body into `this.body`. Must run inside the route handler.
-   * Bytes beyond `limit` end the stream with GW_ERR_BODY_TOO_LARGE.
+   * Starts reading the request body. Must run inside the route handler (uWS drops body bytes
+   * that arrive with no handler). Bytes beyond `limit` fail the body with GW_ERR_BODY_TOO_LARGE.
    */
   readBody(limit: number): void {
-    const stream = new Readable({
-      highWaterMark: BODY_HIGH_WATER,
-      read: () => {
-        if (this.readPaused && !this.aborted) {
-          this.readPaused = false;
-          this.res.resume();
-        }
-      },
-    });
-    this.body = stream;
+    this.hasBody = true;
     this.bodyDone = false;
-    this.res.onData((ab, isLast) => {
-      if (isLast) this.bodyDone = true;
-      if (stream.destroyed) return;
-      this.bodyBytes += ab.byteLength;
-      if (this.bodyBytes > limit) {
-        stream.destroy(new GatewayError('GW_ERR_BODY_TOO_LARGE', { cause: `more than ${limit} bytes` }));
-        return;
-      }
-      // uWS neuters the ArrayBuffer when this callback returns: copy it.
-      if (ab.byteLength > 0 && !stream.push(Buffer.copyBytesFrom(new Uint8Array(ab))) && !isLast) {
-        this.readPaused = true;
-        this.res.pause();
-      }
+    this.bodyLimit = limit;
+    this.res.onData((ab, isLast) => this.onData(ab, isLast));
+  }
+
+  private onData(ab: ArrayBuffer, isLast: boolean): void {
+    if (isLast) this.bodyDone = true;
+    if (this.bodyError) return;
+    this.bodyBytes += ab.byteLength;
+    if (this.bodyBytes > this.bodyLimit) {
+      this.failBody(new GatewayError('GW_ERR_BODY_TOO_LARGE', { cause: `more than ${this.bodyLimit} bytes` }));
+      return;
+    }
+    const sink = this.sink;
+    if (sink) {
+      // zero-copy: the sink copies what it must keep before this callback returns
+      if (!sink.data(new Uint8Array(ab), isLast) && !isLast) this.pauseReading();
+      return;
+    }
+    // uWS neuters the ArrayBuffer when this callback returns: copy it.
+    const copy = ab.byteLength > 0 ? Buffer.copyBytesFrom(new Uint8Array(ab)) : null;
+    const stream = this.stream;
+    if (stream) {
+      if (copy && !stream.push(copy) && !isLast) this.pauseReading();
       if (isLast) stream.push(null);
-    });
+      return;
+    }
+    if (copy) this.early.push(copy);
+    this.earlyBytes += ab.byteLength;
+    this.earlyLast = isLast;
+    if (this.earlyBytes >= BODY_HIGH_WATER && !isLast) this.pauseReading();
+  }
+
+  private pauseReading(): void {
+    if (this.readPaused || this.aborted) return;
+    this.readPaused = true;
+    this.res.pause();
+  }
+
+  private resumeReading(): void {
+    if (!this.readPaused || this.aborted) return;
+    this.readPaused = false;
+    this.res.resume();
+  }
+
+  private failBody(err: Error): void {
+    if (this.bodyError || !this.hasBody) return;
+    this.bodyError = err;
+    this.early = [];
+    this.stream?.destroy(err);
+    const sink = this.sink;
+    this.sink = null;
+    sink?.error(err);
+  }
+
+  /** the request body as a stream (created on first use; the undici client reads this) */
+  get body(): Readable | null {
+    if (!this.hasBody) return null;
+    if (this.stream) return this.stream;
+    if (this.sink) throw new TypeError('the request body is already fed to a sink');
+    const stream = new Readable({ highWaterMark: BODY_HIGH_WATER, read: () => this.resumeReading() });
+    this.stream = stream;
+    for (const c of this.early) stream.push(c);
+    this.early = [];
+    if (this.bodyError) stream.destroy(this.bodyError);
+    else if (this.earlyLast) stream.push(null);
+    return stream;
+  }
+
+  feedBody(sink: BodySink): void {
+    if (this.stream || this.sink) throw new TypeError('the request body already has a consumer');
+    if (this.bodyError) {
+      sink.error(this.bodyError);
+      return;
+    }
+    this.sink = sink;
+    if (this.replayEarly()) this.resumeReading();
+  }
+
+  resumeBody(): void {
+    if (this.sink && this.early.length > 0 && !this.replayEarly()) return;
+    this.resumeReading();
+  }
+
+  /** Hands buffered early chunks to the sink; false when it paused before the end. */
+  private replayEarly(): boolean {
+    const sink = this.sink;
+    if (!sink) return true;
+    const early = this.early;
+    if (early.length === 0) {
+      // the whole body had arrived as a zero-length last chunk (or not at all yet)
+      if (this.earlyLast) {
+        this.earlyLast = false;
+        sink.data(new Uint8Array(0), true);
+      }
+      return true;
+    }
+    while (early.length > 0) {
+      const c = early.shift() as Buffer;
+      const last = this.earlyLast && early.length === 0;
+      if (!sink.data(c, last) && !last) {
+        this.pauseReading(); // until resumeBody
+        return false;
+      }
+      if (this.sink !== sink) return false; // the sink failed or was detached meanwhile
+    }
+    this.earlyLast = false;
+    return true;
   }
 
   onAbort(cb: () => void): void {
@@ -148,8 +242,7 @@ export class UwsExchange implements ClientExchange {
         const [written, done] = res.tryEnd(chunk, this.framing.size);
         if (done) this.finished = true;
         else if (!written) {
-          this.pending = chunk;
-          this.pendingBase = base;
+          this.keepPending(chunk, base);
           ok = false;
         }
       } else {
@@ -160,6 +253,21 @@ export class UwsExchange implements ClientExchange {
     return ok;
   }
 
+  /**
+   * Keeps the part of `chunk` the socket did not take. The chunk may be a view of the upstream
+   * client's reused read buffer, so the rest is copied (into a recycled slab when it fits).
+   */
+  private keepPending(chunk: Uint8Array, base: number): void {
+    const sent = Math.min(chunk.length, Math.max(0, this.res.getWriteOffset() - base));
+    const rest = chunk.subarray(sent);
+    if (rest.length <= SLAB_SIZE) {
+      const slab = (this.pendingSlab ??= takeSlab());
+      slab.set(rest);
+      this.pending = slab.subarray(0, rest.length);
+    } else this.pending = Buffer.from(rest);
+    this.pendingBase = base + sent;
+  }
+
   private handleWritable(offset: number): boolean {
     if (this.aborted) return true;
     if (this.pending && this.framing?.kind === 'length') {
@@ -167,6 +275,8 @@ export class UwsExchange implements ClientExchange {
       if (done) this.finished = true;
       if (!written && !done) return false;
       this.pending = null;
+      if (this.pendingSlab) giveSlab(this.pendingSlab);
+      this.pendingSlab = null;
     }
     const cb = this.drainCb;
     this.drainCb = null;
@@ -205,7 +315,9 @@ export class UwsExchange implements ClientExchange {
     this.finished = true;
     const res = this.res;
     const close = closeConnection || !this.bodyDone;
-    this.body?.destroy();
+    this.stream?.destroy();
+    this.sink = null;
+    this.early = [];
     res.cork(() => {
       if (this.readPaused) {
         this.readPaused = false;
