@@ -5,38 +5,69 @@
  * main thread asks each worker for `getMetricsAsJSON()` and merges them with prom-client's
  * AggregatorRegistry (counters and histograms summed; gauges summed too, except the breaker
  * and build gauges, which are per-worker facts and therefore carry a `worker` label).
+ *
+ * The two per-request series (request count, duration) are deferred (deferred-metrics.ts): the
+ * request path adds to plain numbers held per route, published at scrape time.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { UwsBuild } from '../server/uws-loader.js';
 import type { BreakerState } from '../proxy/upstream.js';
+import { createDeferredCounter, createDeferredHistogram, type CounterCell, type HistogramSeries } from './deferred-metrics.js';
+
+/** The request metrics of one route, looked up once per route and kept by the caller. */
+export interface RouteStats {
+  /** counts one answered request (`regate_requests_total`) */
+  count(method: string, status: number): void;
+  /** `regate_request_duration_seconds` of this route */
+  readonly duration: HistogramSeries;
+}
 
 export interface GatewayMetrics {
-  requests: Counter<'route' | 'method' | 'status'>;
-  duration: Histogram<'route'>;
+  /** the stats of a route id ("-" when no route matched); the same id gives the same object */
+  route(id: string): RouteStats;
   inflight: Gauge;
   breaker: Gauge<'upstream' | 'state' | 'worker'>;
   setBreaker(upstream: string, state: BreakerState): void;
 }
 
 const BREAKER_STATES: BreakerState[] = ['closed', 'open', 'half_open', 'disabled'];
+// Methods are client-chosen tokens: unknown ones share one label so series stay bounded.
+const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+const METHOD_INDEX = new Map(KNOWN_METHODS.map((m, i) => [m, i]));
+const OTHER = KNOWN_METHODS.length;
 
 /**
  * @example const metrics = createGatewayMetrics(new Registry(), build, 0);
  */
 export function createGatewayMetrics(registry: Registry, build: UwsBuild, worker: number, version: string): GatewayMetrics {
-  const requests = new Counter({
+  const requests = createDeferredCounter({
     name: 'regate_requests_total',
     help: 'Requests answered, by route id ("-" when no route matched), method and status',
     labelNames: ['route', 'method', 'status'] as const,
     registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = createDeferredHistogram({
     name: 'regate_request_duration_seconds',
     help: 'Time from request head to the end of the response',
-    labelNames: ['route'] as const,
+    labelName: 'route',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [registry],
+    registry,
   });
+  const routes = new Map<string, RouteStats>();
+  const routeStats = (route: string): RouteStats => {
+    // status × 16 + method index: one number key per series, no string built per request
+    const cells = new Map<number, CounterCell>();
+    return {
+      duration: duration.series(route),
+      count(method, status) {
+        const m = METHOD_INDEX.get(method) ?? OTHER;
+        const key = status * 16 + m;
+        let c = cells.get(key);
+        if (!c) cells.set(key, (c = requests.cell({ route, method: KNOWN_METHODS[m] ?? 'OTHER', status: String(status) })));
+        c.n++;
+      },
+    };
+  };
   const inflight = new Gauge({ name: 'regate_requests_in_flight', help: 'Requests being answered now', registers: [registry] });
   const breaker = new Gauge({
     name: 'regate_upstream_breaker_state',
@@ -55,8 +86,11 @@ export function createGatewayMetrics(registry: Registry, build: UwsBuild, worker
   buildInfo.set({ version, node: process.version, uws_package: build.package, uws_version: build.version, uws_binary: build.binary, worker: String(worker) }, 1);
   const w = String(worker);
   return {
-    requests,
-    duration,
+    route(id) {
+      let r = routes.get(id);
+      if (!r) routes.set(id, (r = routeStats(id)));
+      return r;
+    },
     inflight,
     breaker,
     setBreaker(upstream, state) {

@@ -3,10 +3,11 @@
  * entrypoints) through the toolchain's public API, as a LoadedPolicy for the authorize stage.
  *
  * The policy returns Rego values; the decision parser wants plain JSON (sets become arrays), so
- * the result crosses `toJs` once per request — cheap for a decision-sized object.
+ * the result is converted once per request (`decisionToJs`, the same output as the toolchain's
+ * `toJs`, without its per-key entry arrays and sort when keys already come in order).
  */
 import { readFile } from 'node:fs/promises';
-import { loadPolicyBundle, readOpaBundle, toJs, type PolicyBundleOptions, type Value } from '../../policy/index.js';
+import { RObject, RSet, compareStrings, loadPolicyBundle, readOpaBundle, toJs, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
 import type { LoadedPolicy } from './index.js';
 
 export interface PolicyLoadConfig {
@@ -26,10 +27,43 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
       revision: bundle.revision,
       evaluate(entrypoint: string, input: unknown) {
         const v = bundle.evaluate(entrypoint, input as Value);
-        return v === undefined ? undefined : toJs(v);
+        return v === undefined ? undefined : decisionToJs(v);
       },
     };
   };
+}
+
+/**
+ * `toJs` for the values decisions are made of. Plain objects and arrays (nearly every decision)
+ * are copied here: keys in Rego order (code points, what `toJs` emits; a policy's object
+ * literal usually builds them in another order), '__proto__' as an own key. Sets and objects
+ * with non-string keys go to `toJs` itself.
+ *
+ * @example decisionToJs({ upstream: { name: 'up' }, allow: true }); // { allow: true, upstream: { name: 'up' } }
+ */
+export function decisionToJs(v: Value): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = decisionToJs(v[i] as Value);
+    return out;
+  }
+  if (v instanceof RSet || v instanceof RObject) return toJs(v);
+  const o = v as PlainObject;
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) {
+    if (compareStrings(keys[i - 1] as string, keys[i] as string) > 0) {
+      keys.sort(compareStrings);
+      break;
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const x = decisionToJs(o[k] as Value);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    else out[k] = x;
+  }
+  return out;
 }
 
 async function source(cfg: PolicyLoadConfig): Promise<Pick<PolicyBundleOptions, 'dir' | 'wasm' | 'plan' | 'data'>> {

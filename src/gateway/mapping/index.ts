@@ -43,6 +43,11 @@ export function createMapStage(opts: MapStageOptions): Stage {
       if (credName === undefined) return;
       mapping.credentials = credName;
       const cred = credentials.get(credName) as Credential; // validated against the catalog
+      if (cred.staticHeaders !== undefined) {
+        const h = cred.staticHeaders;
+        for (const k in h) mapping.setHeaders[k] = h[k] as string;
+        return;
+      }
       const token = ctx.auth?.token;
       const r = cred.headersFor({
         method: ctx.method,

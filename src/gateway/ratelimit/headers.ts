@@ -25,14 +25,19 @@ function sfNumber(n: number): string {
 }
 
 export function rateLimitHeaders(states: readonly BucketState[]): { 'ratelimit-policy': string; ratelimit: string } {
-  const pol: string[] = [];
-  const cur: string[] = [];
+  // Built by concatenation (no part arrays): this runs on every rate-limited request.
+  let pol = '';
+  let cur = '';
   for (let i = 0; i < states.length; i++) {
     const s = states[i]!;
-    pol.push(`"b${i}";q=${s.limit};w=${sfNumber(s.window_s)}`);
-    cur.push(`"b${i}";r=${Math.max(0, Math.floor(s.remaining))};t=${Math.max(0, Math.ceil(s.resetMs / 1000))}`);
+    if (i > 0) {
+      pol += ', ';
+      cur += ', ';
+    }
+    pol += `"b${i}";q=${s.limit};w=${sfNumber(s.window_s)}`;
+    cur += `"b${i}";r=${Math.max(0, Math.floor(s.remaining))};t=${Math.max(0, Math.ceil(s.resetMs / 1000))}`;
   }
-  return { 'ratelimit-policy': pol.join(', '), ratelimit: cur.join(', ') };
+  return { 'ratelimit-policy': pol, ratelimit: cur };
 }
 
 export function retryAfterSeconds(ms: number): string {

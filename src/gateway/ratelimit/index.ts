@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { createDeferredCounter, type CounterCell } from '../admin/deferred-metrics.js';
 import { GatewayError } from '../errors.js';
 import { decisionIdOf } from '../events/decision-id.js';
 import { createRedisClient } from '../events/redis-connection.js';
@@ -96,16 +97,16 @@ export function createRateLimitStage(
   const summaries = rc.summaries === false ? null : createSummaryTracker({ maxKeys: rc.max_tracked_keys ?? 10000, emit });
 
   const m = {
-    checks: new Counter({ name: 'regate_ratelimit_checks_total', help: 'Rate-limit checks by result and source', labelNames: ['result', 'source'], registers: [deps.registry] }),
+    // Counted per request: deferred cells (admin/deferred-metrics.ts), published at scrape time.
+    checks: createDeferredCounter({ name: 'regate_ratelimit_checks_total', help: 'Rate-limit checks by result and source', labelNames: ['result', 'source'] as const, registers: [deps.registry] }),
     redis: new Counter({ name: 'regate_ratelimit_redis_calls_total', help: 'Redis round trips of the rate limiter', labelNames: ['kind'], registers: [deps.registry] }),
   };
-  // Label children bound once: `inc({labels})` hashes the label object on every call.
-  const checkCounters = new Map<string, { inc(): void }>();
+  const checkCells = new Map<string, CounterCell>();
   const countCheck = (result: 'allowed' | 'denied', source: string): void => {
     const k = result + source;
-    let c = checkCounters.get(k);
-    if (!c) checkCounters.set(k, (c = m.checks.labels(result, source)));
-    c.inc();
+    let c = checkCells.get(k);
+    if (!c) checkCells.set(k, (c = m.checks.cell({ result, source })));
+    c.n++;
   };
   const redisCheckCounter = m.redis.labels('check');
   const st: Omit<RateLimitStats, 'redis'> = { checks: 0, redisCalls: 0, refunds: 0, leaseHits: 0, fallbacks: 0, denied: 0 };
@@ -127,8 +128,20 @@ export function createRateLimitStage(
     );
   }
 
+  // Route defaults ('*' first, then the route's own), resolved once per route id (own keys only:
+  // a route id like `constructor` must not find Object.prototype's).
+  const defaultsByRoute = new Map<string, readonly BucketConfig[]>();
+  function defaultsOf(route: string): readonly BucketConfig[] {
+    let defs = defaultsByRoute.get(route);
+    if (defs === undefined) {
+      defs = [...(routes['*'] ?? []), ...(Object.hasOwn(routes, route) ? (routes[route] ?? []) : [])];
+      if (defaultsByRoute.size < 10_000) defaultsByRoute.set(route, defs);
+    }
+    return defs;
+  }
+
   function bucketsOf(ctx: RequestContext): BucketConfig[] {
-    const defs = [...(routes['*'] ?? []), ...(routes[ctx.route.id] ?? [])];
+    const defs = defaultsOf(ctx.route.id);
     const out: BucketConfig[] = [];
     if (defs.length > 0) {
       const tok = ctx.auth?.token;
@@ -145,11 +158,12 @@ export function createRateLimitStage(
     return { route: ctx.route.id, client_id: t?.client_id ?? null, sub: t?.sub ?? null };
   }
 
-  function finish(ctx: RequestContext, buckets: BucketConfig[], states: BucketState[], denied: boolean[], retryMs: number, source: string): void {
+  function finish(ctx: RequestContext, buckets: BucketConfig[], states: BucketState[], denied: boolean[], retryMs: number, source: string, ids?: readonly string[]): void {
     const h = rateLimitHeaders(states);
-    const who = summaries || denied.includes(true) ? whoOf(ctx) : null;
-    if (summaries) for (let i = 0; i < buckets.length; i++) summaries.record(buckets[i]!, who!, !denied[i], states[i]!.remaining);
-    if (!denied.includes(true)) {
+    const anyDenied = denied.includes(true);
+    const who = summaries || anyDenied ? whoOf(ctx) : null;
+    if (summaries) for (let i = 0; i < buckets.length; i++) summaries.record(buckets[i]!, who!, !denied[i], states[i]!.remaining, ids?.[i]);
+    if (!anyDenied) {
       ctx.responseHeaders['ratelimit-policy'] = h['ratelimit-policy'];
       ctx.responseHeaders['ratelimit'] = h.ratelimit;
       countCheck('allowed', source);
@@ -170,7 +184,7 @@ export function createRateLimitStage(
     });
   }
 
-  function fallback(ctx: RequestContext, buckets: BucketConfig[], reason: unknown): void {
+  function fallback(ctx: RequestContext, buckets: BucketConfig[], reason: unknown, ids: readonly string[]): void {
     st.fallbacks++;
     ctx.degraded = true;
     if (mode === 'open') {
@@ -183,7 +197,7 @@ export function createRateLimitStage(
     const states = buckets.map((b, i) => ({ limit: Math.max(1, Math.floor(b.limit * share)), window_s: b.window_s, remaining: r.buckets[i]!.remaining, resetMs: r.buckets[i]!.resetMs }));
     const denied = r.buckets.map((x) => !r.admitted && (x.retryAfterMs > 0 || x.remaining === 0));
     if (!r.admitted && !denied.includes(true)) denied[0] = true; // refused by rounding: still refused
-    finish(ctx, buckets, states, denied, Math.max(...r.buckets.map((x) => x.retryAfterMs)), 'local');
+    finish(ctx, buckets, states, denied, Math.max(...r.buckets.map((x) => x.retryAfterMs)), 'local', ids);
   }
 
   function onRedis(ctx: RequestContext, buckets: BucketConfig[], ids: string[], asked: number[], r: GcraResult, t0: number): void {
@@ -212,7 +226,7 @@ export function createRateLimitStage(
       if (no) retryMs = Math.max(retryMs, res.retryAfterMs);
     }
     if (!r.admitted && !denied.includes(true)) denied[asked.findIndex((a) => a > 0)] = true;
-    finish(ctx, buckets, states, denied, retryMs, 'redis');
+    finish(ctx, buckets, states, denied, retryMs, 'redis', ids);
   }
 
   const stage: RateLimitStage = {
@@ -223,28 +237,37 @@ export function createRateLimitStage(
       if (buckets.length === 0) return;
       st.checks++;
       const now = performance.now();
-      const ids = buckets.map((b) => b.key + ':' + b.limit + ':' + b.window_s);
-      const asked: number[] = [];
+      const n = buckets.length;
+      const ids: string[] = new Array<string>(n);
+      // asked[i]: 0 = served by a live lease (the fast path when every bucket has one)
+      const asked: number[] = new Array<number>(n);
+      const leased: (Lease | undefined)[] = new Array<Lease | undefined>(n);
       let allLeased = true;
-      for (const id of ids) {
+      for (let i = 0; i < n; i++) {
+        const b = buckets[i]!;
+        const id = b.key + ':' + b.limit + ':' + b.window_s;
+        ids[i] = id;
         const l = leases.peek(id, now);
-        asked.push(l ? 0 : -1);
+        leased[i] = l;
+        asked[i] = l ? 0 : -1;
         if (!l) allLeased = false;
       }
       if (allLeased) {
         // Fast path: every bucket has a leased cell; no Redis, no promise.
         st.leaseHits++;
-        const states: BucketState[] = [];
-        for (let i = 0; i < buckets.length; i++) {
-          const l = leases.peek(ids[i]!, now)!;
+        const states: BucketState[] = new Array<BucketState>(n);
+        const denied: boolean[] = new Array<boolean>(n);
+        for (let i = 0; i < n; i++) {
+          const l = leased[i]!;
           l.tokens--;
-          states.push({ limit: buckets[i]!.limit, window_s: buckets[i]!.window_s, remaining: l.remaining + l.tokens, resetMs: Math.max(0, l.resetAt - now) });
+          states[i] = { limit: buckets[i]!.limit, window_s: buckets[i]!.window_s, remaining: l.remaining + l.tokens, resetMs: Math.max(0, l.resetAt - now) };
+          denied[i] = false;
         }
-        finish(ctx, buckets, states, buckets.map(() => false), 0, 'lease');
+        finish(ctx, buckets, states, denied, 0, 'lease', ids);
         return;
       }
-      if (client.status !== 'ready') return fallback(ctx, buckets, 'redis not connected'); // a string: no stack trace per request
-      if (now < skipRedisUntil) return fallback(ctx, buckets, 'redis backoff after a failed check');
+      if (client.status !== 'ready') return fallback(ctx, buckets, 'redis not connected', ids); // a string: no stack trace per request
+      if (now < skipRedisUntil) return fallback(ctx, buckets, 'redis backoff after a failed check', ids);
       const reqs: GcraRequest[] = [];
       for (let i = 0; i < buckets.length; i++) {
         if (asked[i] === 0) continue;
@@ -266,7 +289,7 @@ export function createRateLimitStage(
         },
         (err: unknown) => {
           skipRedisUntil = performance.now() + backoffMs;
-          return fallback(ctx, buckets, err);
+          return fallback(ctx, buckets, err, ids);
         },
       );
     },

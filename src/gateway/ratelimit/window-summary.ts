@@ -24,7 +24,8 @@ interface Entry {
 }
 
 export interface SummaryTracker {
-  record(b: BucketConfig, who: Entry['who'], allowed: boolean, remaining: number): void;
+  /** `id` identifies the bucket (key, limit, window); the stage passes the one it already built */
+  record(b: BucketConfig, who: Entry['who'], allowed: boolean, remaining: number, id?: string): void;
   flushDue(now?: number): void;
   flushAll(): void;
 }
@@ -50,8 +51,7 @@ export function createSummaryTracker(opts: { maxKeys: number; emit: (e: RateLimi
   }
 
   return {
-    record(b, who, allowed, remaining) {
-      const id = `${b.key}\u0000${b.limit}\u0000${b.window_s}`;
+    record(b, who, allowed, remaining, id = `${b.key}:${b.limit}:${b.window_s}`) {
       const now = Date.now();
       let e = entries.get(id);
       if (e && now >= e.start + e.bucket.window_s * 1000) {

@@ -63,31 +63,21 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
         throw new GatewayError('GW_ERR_BAD_REQUEST', { cause: `path ${path} has dot segments` });
       }
       const host = stripPort(rawHost.toLowerCase());
-      let allow: Set<string> | null = null;
-      const consider = (list: CompiledRoute[] | undefined): CompiledRoute | undefined => {
-        if (!list) return undefined;
-        for (const r of list) {
-          if (r.host !== null && r.host !== host) continue;
-          if (r.hostSuffix !== null && !host.endsWith(r.hostSuffix)) continue;
-          if (r.methods === null || r.methods.has(method) || (method === 'HEAD' && r.methods.has('GET'))) return r;
-          allow ??= new Set();
-          for (const m of r.methods) allow.add(m);
-        }
-        return undefined;
-      };
-      const notAllowed = () => new GatewayError('GW_ERR_METHOD_NOT_ALLOWED', { headers: { allow: [...(allow as Set<string>)].join(', ') } });
+      // No closures per request (`consider` is a module function): the hot path allocates nothing
+      // unless a method does not fit, and tsx's keep-names helper has nothing to rename.
+      const scratch: Scratch = { allow: null };
       // The most specific path that fits the host decides: a method it does not accept is 405,
       // never a fall-through to a broader route (which would silently change the upstream).
-      const hit = consider(exact.get(path));
+      const hit = consider(exact.get(path), method, host, scratch);
       if (hit) return hit;
-      if (allow !== null) throw notAllowed();
+      if (scratch.allow !== null) throw notAllowed(scratch.allow);
       // Walk segment boundaries from the longest prefix down to `/` ('' after trimming).
       let end = path.length;
       for (let guard = 0; guard <= path.length; guard++) {
-        const cut = path.slice(0, end);
-        const r = consider(prefix.get(cut === '/' ? '' : trimSlash(cut)));
+        const cut = end === path.length ? path : path.slice(0, end);
+        const r = consider(prefix.get(cut === '/' ? '' : trimSlash(cut)), method, host, scratch);
         if (r) return r;
-        if (allow !== null) throw notAllowed();
+        if (scratch.allow !== null) throw notAllowed(scratch.allow);
         if (end === 0) break;
         end = path.lastIndexOf('/', end - 1);
         if (end < 0) break;
@@ -95,6 +85,27 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
       throw new GatewayError('GW_ERR_NOT_FOUND');
     },
   };
+}
+
+/** Methods of routes that fit the path and host but not the method (for 405's `Allow`). */
+interface Scratch {
+  allow: Set<string> | null;
+}
+
+function consider(list: CompiledRoute[] | undefined, method: string, host: string, scratch: Scratch): CompiledRoute | undefined {
+  if (!list) return undefined;
+  for (const r of list) {
+    if (r.host !== null && r.host !== host) continue;
+    if (r.hostSuffix !== null && !host.endsWith(r.hostSuffix)) continue;
+    if (r.methods === null || r.methods.has(method) || (method === 'HEAD' && r.methods.has('GET'))) return r;
+    scratch.allow ??= new Set();
+    for (const m of r.methods) scratch.allow.add(m);
+  }
+  return undefined;
+}
+
+function notAllowed(allow: Set<string>): GatewayError {
+  return new GatewayError('GW_ERR_METHOD_NOT_ALLOWED', { headers: { allow: [...allow].join(', ') } });
 }
 
 function trimSlash(p: string): string {

@@ -17,7 +17,7 @@ import { composePipeline } from '../pipeline/compose.js';
 import { compileRouter, type CompiledRoute } from '../routing/router.js';
 import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstream.js';
 import { createProxy } from '../proxy/forward.js';
-import { createGatewayMetrics } from '../admin/metrics.js';
+import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
 import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
 import { UwsExchange } from './uws-exchange.js';
 import { REGATE_VERSION } from './version.js';
@@ -53,7 +53,13 @@ export interface Gateway {
 
 const NO_ROUTE: RouteRef = Object.freeze({ id: '-', upstream: '', auth: 'none' as const });
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** What the request path needs of a matched route, built on its first request. */
+interface RouteEntry {
+  readonly ref: RouteRef;
+  readonly maxHeaderBytes: number | undefined;
+  readonly maxBody: number;
+}
 
 /**
  * @example
@@ -79,11 +85,21 @@ export function createGateway(opts: GatewayOptions): Gateway {
     upstreams.set(name, u);
   }
   const router = compileRouter(config.routes);
-  const routeRefs = new Map<CompiledRoute, RouteRef>();
+  const routeEntries = new Map<CompiledRoute, RouteEntry>();
   const trustForwarded = config.listen.trust_forwarded;
-
-  const counters = new Map<string, { inc(): void }>();
-  const histograms = new Map<string, { observe(v: number): void }>();
+  // Metrics per route object, so a request costs one identity lookup (admin/metrics.ts).
+  const routeStats = new Map<RouteRef, RouteStats>([[NO_ROUTE, metrics.route(NO_ROUTE.id)]]);
+  const entryOf = (compiled: CompiledRoute): RouteEntry => {
+    let e = routeEntries.get(compiled);
+    if (!e) {
+      const rc = compiled.config;
+      const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
+      routeStats.set(ref, metrics.route(rc.id));
+      e = { ref, maxHeaderBytes: rc.limits?.max_header_bytes, maxBody: rc.limits?.max_body_bytes ?? config.limits.max_body_bytes };
+      routeEntries.set(compiled, e);
+    }
+    return e;
+  };
   let inflight = 0;
   let draining = false;
   let drained: (() => void) | null = null;
@@ -109,16 +125,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (ex.aborted && !ex.finished) ctx.status = 499;
     else if (ex.aborted && ctx.status === 0) ctx.status = 499; // client closed before any answer (nginx's 499)
     const route = ctx.route.id;
-    // Label children are cached: prom-client hashes the label set on every labelled call.
-    // Methods are client-chosen tokens: unknown ones share one label so series stay bounded.
-    const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
-    const key = `${route}\u0000${method}\u0000${ctx.status}`;
-    let counter = counters.get(key);
-    if (!counter) counters.set(key, (counter = metrics.requests.labels(route, method, String(ctx.status))));
-    counter.inc();
-    let hist = histograms.get(route);
-    if (!hist) histograms.set(route, (hist = metrics.duration.labels(route)));
-    hist.observe(Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
+    const stats = routeStats.get(ctx.route) ?? metrics.route(route);
+    stats.count(ctx.method, ctx.status);
+    stats.duration.observe(Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
     if (accessLog) logger.info({ req_id: ctx.id, route, method: ctx.method, path: ctx.path, status: ctx.status, code: ctx.error?.code }, 'request');
     if (opts.onComplete) {
       try {
@@ -178,17 +187,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (draining) throw new GatewayError('GW_ERR_SHUTTING_DOWN', { headers: { 'retry-after': '1' } });
       // An oversized head is refused before routing, whatever it asked for.
       if (headerBytes > config.limits.max_header_bytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
-      const compiled = router.match(method, ctx.host, path);
-      let ref = routeRefs.get(compiled);
-      if (!ref) {
-        const rc = compiled.config;
-        ref = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
-        routeRefs.set(compiled, ref);
-      }
-      (ctx as { route: RouteRef }).route = ref;
-      const limits = compiled.config.limits;
-      if (limits?.max_header_bytes !== undefined && headerBytes > limits.max_header_bytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
-      const maxBody = limits?.max_body_bytes ?? config.limits.max_body_bytes;
+      const entry = entryOf(router.match(method, ctx.host, path));
+      (ctx as { route: RouteRef }).route = entry.ref;
+      if (entry.maxHeaderBytes !== undefined && headerBytes > entry.maxHeaderBytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
+      const maxBody = entry.maxBody;
       const te = headers['transfer-encoding'];
       const cl = headers['content-length'];
       if (cl !== undefined) {

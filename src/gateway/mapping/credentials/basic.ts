@@ -12,5 +12,5 @@ export interface BasicCredentialConfig {
 export function createBasicCredential(name: string, cfg: BasicCredentialConfig): Credential {
   if (cfg.username.includes(':')) throw new TypeError(`credential ${name}: a basic-auth username may not contain ":" (RFC 7617 §2)`);
   const headers = Object.freeze({ authorization: 'Basic ' + Buffer.from(`${cfg.username}:${cfg.password}`, 'utf8').toString('base64') });
-  return { name, type: 'basic', headersFor: () => headers };
+  return { name, type: 'basic', headersFor: () => headers, staticHeaders: headers };
 }

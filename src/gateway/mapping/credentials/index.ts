@@ -30,7 +30,7 @@ function str(spec: CredentialSpec, key: string, name: string): string {
 
 function staticCredential(name: string, type: string, header: string, value: string): Credential {
   const headers = Object.freeze({ [header.toLowerCase()]: value });
-  return { name, type, headersFor: () => headers };
+  return { name, type, headersFor: () => headers, staticHeaders: headers };
 }
 
 export async function createCredentials(specs: Readonly<Record<string, CredentialSpec>>): Promise<Map<string, Credential>> {

@@ -22,4 +22,9 @@ export interface Credential {
   readonly type: string;
   /** Headers to set on the upstream request. Sync when the value is cached or static. */
   headersFor(req: OutgoingRequest): Record<string, string> | Promise<Record<string, string>>;
+  /**
+   * Set when the headers never depend on the request (what `headersFor` always returns): the
+   * map stage then skips describing the request to the credential.
+   */
+  readonly staticHeaders?: Readonly<Record<string, string>>;
 }

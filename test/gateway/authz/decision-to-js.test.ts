@@ -1,0 +1,31 @@
+// decisionToJs is the authorize stage's faster toJs: it must give exactly what toJs gives
+// (key order included, since the audit event serialises the decision as converted).
+import t from 'tap';
+import { RObject, RSet, toJs, type Value } from '../../../src/policy/index.js';
+import { decisionToJs } from '../../../src/gateway/authz/load.js';
+
+const proto = JSON.parse('{"__proto__": {"x": 1}, "a": 2}') as Value;
+
+const cases: Record<string, Value> = {
+  scalar: 'x',
+  null: null,
+  big: 12345678901234567890n,
+  'sorted keys': { allow: true, status: 403 },
+  'unsorted keys (object literal order)': { allow: true, upstream: { name: 'up', credentials: 'c', headers: { 'x-user-id': 'u1' }, remove_headers: ['cookie'] }, rate_limit: [{ key: 'user:u1', limit: 1e9, window_s: 60 }] },
+  'non-ASCII keys (code point order)': { 'é': 1, z: 2, '\u{1F600}': 3, '\uFFFF': 4 },
+  'a set inside': { allow: true, tags: RSet.of(['b', 'a', { z: 1, y: 2 }]) },
+  'a composite-key object inside': { m: new RObject().set(1, 'one').set('k', { b: 1, a: 2 }) },
+  '__proto__ key': proto,
+  'nested arrays': [[1, [2, { b: 1, a: 2 }]], []],
+};
+
+for (const [name, v] of Object.entries(cases)) {
+  t.test(name, async (t) => {
+    const want = toJs(v);
+    const got = decisionToJs(v);
+    t.same(got, want);
+    const text = (x: unknown) => JSON.stringify(x, (_k, y: unknown) => (typeof y === 'bigint' ? `${y}n` : y));
+    t.equal(text(got), text(want), 'same key order');
+    if (got !== null && typeof got === 'object') t.not(got, v, 'a copy, not the evaluator value');
+  });
+}
