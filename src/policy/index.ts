@@ -28,6 +28,7 @@ export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/eva
 export { createJsEvaluator } from './backend/js/index.js';
 export { readOpaBundle, readTar, type OpaBundle } from './bundle-reader.js';
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './builtins/registry.js';
+export { registryWithHttpSend, type HttpSendLimits } from './builtins/index.js';
 
 export type Engine = 'js' | 'wasm';
 

@@ -7,7 +7,7 @@
  * `toJs`, without its per-key entry arrays and sort when keys already come in order).
  */
 import { readFile } from 'node:fs/promises';
-import { RObject, RSet, compareStrings, loadPolicyBundle, readOpaBundle, toJs, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
+import { RObject, RSet, RegoError, compareStrings, loadPolicyBundle, readOpaBundle, registryWithHttpSend, toJs, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
 import type { LoadedPolicy } from './index.js';
 
 export interface PolicyLoadConfig {
@@ -17,12 +17,22 @@ export interface PolicyLoadConfig {
   readonly bundle?: string;
   readonly engine: 'js' | 'wasm';
   readonly entrypoints: readonly string[];
+  /** `policies.http_send`: without it a policy that calls http.send does not load */
+  readonly httpSend?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
 }
 
 export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedPolicy> {
+  // http.send would block this worker's event loop (every request on it) for the call's
+  // duration, so it exists for the policy only when the config names the hosts it may reach.
+  const builtins = registryWithHttpSend(cfg.httpSend ? { allowNet: cfg.httpSend.allow_hosts, maxTimeoutMs: cfg.httpSend.max_timeout_ms } : null);
   return async () => {
     const src = await source(cfg);
-    const bundle = await loadPolicyBundle({ ...src, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine });
+    const bundle = await loadPolicyBundle({ ...src, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins }).catch((err: unknown) => {
+      if (!cfg.httpSend && err instanceof Error && /\bhttp\.send\b/.test(err.message)) {
+        throw new RegoError('REGO_ERR_UNKNOWN_BUILTIN', `${err.message} (http.send blocks the gateway while it waits; set policies.http_send.allow_hosts to allow it)`);
+      }
+      throw err;
+    });
     return {
       revision: bundle.revision,
       evaluate(entrypoint: string, input: unknown) {

@@ -161,6 +161,17 @@ export const configSchema = {
         bundle: { type: 'string', minLength: 1 },
         // js is the default: same semantics on OPA's corpus, ~1 µs per decision against ~20 µs through opa-wasm
         engine: { type: 'string', enum: ['wasm', 'js'], default: 'js' },
+        // http.send blocks the evaluating worker for the whole call (Rego evaluation is
+        // synchronous), so a policy may only call it when this is set, and only these hosts
+        http_send: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['allow_hosts'],
+          properties: {
+            allow_hosts: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            max_timeout_ms: { type: 'integer', minimum: 1, default: 1000 },
+          },
+        },
       },
       not: { required: ['dir', 'bundle'] },
     },

@@ -55,7 +55,12 @@ export interface GatewayConfig {
   readonly upstreams: Readonly<Record<string, UpstreamConfig>>;
   readonly credentials: Readonly<Record<string, CredentialConfig>>;
   readonly tokens?: Readonly<Record<string, unknown>>;
-  readonly policies?: { readonly dir?: string; readonly bundle?: string; readonly engine: 'wasm' | 'js' };
+  readonly policies?: {
+    readonly dir?: string;
+    readonly bundle?: string;
+    readonly engine: 'wasm' | 'js';
+    readonly http_send?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
+  };
   readonly redis?: Readonly<Record<string, unknown>>;
   readonly events?: Readonly<Record<string, unknown>>;
   readonly ratelimit?: Readonly<Record<string, unknown>>;

@@ -69,14 +69,19 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     type Holder = { reload(): Promise<boolean>; current(): unknown; status(): { lastError: string | null }; watch(dir: string): void; close(): void };
     const authz = await importStage<Authz>('authz');
     const holderMod = await importStage<{ createPolicyHolder(o: { load(): Promise<unknown>; onReload?(s: { revision: string | null; lastError: string | null }, err?: unknown): void }): Holder }>('authz/policy-holder');
-    const loadMod = await importStage<{ createPolicyLoader(c: { dir?: string; bundle?: string; engine: string; entrypoints: string[] }): () => Promise<unknown> }>('authz/load');
+    const loadMod = await importStage<{ createPolicyLoader(c: { dir?: string; bundle?: string; engine: string; entrypoints: string[]; httpSend?: { allow_hosts: readonly string[]; max_timeout_ms: number } }): () => Promise<unknown> }>('authz/load');
     if (!authz || !holderMod || !loadMod) throw fail('policy evaluation is not available in this build; remove the policy key', ['routes', policyIndex, 'policy']);
     const bundle = config.policies?.bundle !== undefined ? resolve(config.source.dir, config.policies.bundle) : undefined;
     const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, config.policies?.dir ?? '.');
     const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
     const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
     const holder = holderMod.createPolicyHolder({
-      load: loadMod.createPolicyLoader({ ...(bundle !== undefined ? { bundle } : { dir }), engine: config.policies?.engine ?? 'js', entrypoints }),
+      load: loadMod.createPolicyLoader({
+        ...(bundle !== undefined ? { bundle } : { dir }),
+        engine: config.policies?.engine ?? 'js',
+        entrypoints,
+        ...(config.policies?.http_send ? { httpSend: config.policies.http_send } : {}),
+      }),
       onReload(status, err) {
         reloads.inc({ result: err === undefined ? 'ok' : 'error' });
         // A failed reload keeps serving the previous revision; the error names file:line:col.

@@ -32,7 +32,7 @@ import { randBuiltins } from './rand.js';
 import { uuidBuiltins } from './uuid.js';
 import { runtimeBuiltins } from './runtime.js';
 import { printBuiltins } from './print.js';
-import { httpBuiltins } from './http-send.js';
+import { createHttpSendBuiltin, httpBuiltins, type HttpSendLimits } from './http-send.js';
 
 /** OPA's core namespaces: comparison, arithmetic, collections, strings, regex, encodings, … */
 export const coreBuiltins = [
@@ -75,5 +75,16 @@ export const extBuiltins = [
 export const allBuiltins = [...coreBuiltins, ...extBuiltins];
 
 export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
+
+/**
+ * Every builtin, with `http.send` left out (`null`) or bound to `limits`: for an embedding where a
+ * blocking network call inside an evaluation must be opted into (the gateway).
+ * @example registryWithHttpSend({ allowNet: ['authz.internal'], maxTimeoutMs: 500 });
+ */
+export function registryWithHttpSend(limits: HttpSendLimits | null): BuiltinRegistry {
+  const rest = allBuiltins.filter((b) => b.name !== 'http.send');
+  return createRegistry(limits === null ? rest : [...rest, createHttpSendBuiltin(limits)]);
+}
+export type { HttpSendLimits };
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './registry.js';
 export { createRegistry } from './registry.js';
