@@ -45,6 +45,7 @@ export const SCENARIOS = [
   { name: 'direct', label: 'direct upstream' },
   { name: 'nginx', label: 'nginx proxy_pass' },
   { name: 'regate-passthrough', label: 'regate passthrough' },
+  { name: 'regate-passthrough-undici', label: 'regate passthrough (undici client)' },
   { name: 'regate-full', label: 'regate full pipeline' },
   { name: 'regate-introspection', label: 'regate introspection (cached)' },
   { name: 'node-peer', label: 'Node peer (fastify)' },
@@ -171,6 +172,13 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
       await attempt('regate-passthrough', async () => {
         const gw = await regate('passthrough', base + `routes:\n  - { id: bench, match: { path_prefix: / }, upstream: up, auth: none }\n`);
         await measure('regate-passthrough', gw.url + path, {}, gw.proc);
+        await gw.proc.stop();
+      });
+
+      // the same hop through undici's Pool (`client: undici`): what the purpose-built client saves
+      await attempt('regate-passthrough-undici', async () => {
+        const gw = await regate('passthrough-undici', regateBaseConfig(up.url, connections, 'undici') + `routes:\n  - { id: bench, match: { path_prefix: / }, upstream: up, auth: none }\n`);
+        await measure('regate-passthrough-undici', gw.url + path, {}, gw.proc);
         await gw.proc.stop();
       });
 

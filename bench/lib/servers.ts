@@ -82,10 +82,10 @@ function ensureBuilt(): void {
  * @example
  * startRegate({ …, config: regateBaseConfig(up.url, 32) + 'routes:\n  - …' });
  */
-export function regateBaseConfig(upstreamUrl: string, connections: number): string {
+export function regateBaseConfig(upstreamUrl: string, connections: number, client: 'regate' | 'undici' = 'regate'): string {
   return (
     `listen: { host: 127.0.0.1, port: 0, workers: 1 }\nadmin: { enabled: false }\nlog: { level: info, access: false }\n` +
-    `upstreams:\n  up: { url: "${upstreamUrl}", pool: { connections: ${Math.max(connections, 16)} } }\n`
+    `upstreams:\n  up: { url: "${upstreamUrl}", client: ${client}, pool: { connections: ${Math.max(connections, 16)} } }\n`
   );
 }
 
