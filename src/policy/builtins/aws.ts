@@ -11,40 +11,12 @@ import { BuiltinTypeError } from '../errors.js';
 import { isObject, objectEntries, objectGet, formatValue, ObjectBuilder, RSet, typeName, type PlainObject, type RObject, type Value } from '../value/index.js';
 import type { BuiltinDef } from './registry.js';
 import { goJsonMarshal } from './lib/ext/go-json.js';
+import { HTTP_SEND_REQUEST_KEYS } from './lib/ext/http-request.js';
 
 const NAME = 'providers.aws.sign_req';
 const REQUIRED_CONFIG = ['aws_access_key', 'aws_region', 'aws_secret_access_key', 'aws_service'];
-// http.send's accepted request keys: sign_req validates its request operand the same way.
-const ALLOWED_REQUEST_KEYS = new Set([
-  'method',
-  'url',
-  'body',
-  'enable_redirect',
-  'force_json_decode',
-  'force_yaml_decode',
-  'headers',
-  'raw_body',
-  'tls_use_system_certs',
-  'tls_ca_cert',
-  'tls_ca_cert_file',
-  'tls_ca_cert_env_variable',
-  'tls_client_cert',
-  'tls_client_cert_file',
-  'tls_client_cert_env_variable',
-  'tls_client_key',
-  'tls_client_key_file',
-  'tls_client_key_env_variable',
-  'tls_insecure_skip_verify',
-  'tls_server_name',
-  'timeout',
-  'cache',
-  'force_cache',
-  'force_cache_duration_seconds',
-  'raise_error',
-  'caching_mode',
-  'max_retry_attempts',
-  'cache_ignored_headers',
-]);
+// sign_req validates its request operand against http.send's accepted keys.
+const ALLOWED_REQUEST_KEYS = HTTP_SEND_REQUEST_KEYS;
 // Headers a proxy may rewrite are never signed (aws-sdk-go v4 ignoredHeaders).
 const IGNORED = new Set(['authorization', 'user-agent', 'x-amzn-trace-id']);
 

@@ -32,41 +32,12 @@ import { RSet, formatValue, hashKey, isObject, objectEntries, objectGet, parseJs
 import { parse as parseYaml } from 'yaml';
 import type { BuiltinContext, BuiltinDef } from './registry.js';
 import { CACHEABLE_STATUS, canStore, expiryFromHeaders, httpSendCache, type CachedResponse } from './lib/ext/http-cache.js';
-import { HttpSendFailure, buildTransportSpec, builtinFailure, operandFailure, readMaxRetries, termText, verifyUrlHost, type HttpSendLimits, type RequestObject } from './lib/ext/http-request.js';
+import { HTTP_SEND_REQUEST_KEYS as ALLOWED_KEYS, HttpSendFailure, buildTransportSpec, builtinFailure, operandFailure, readMaxRetries, termText, verifyUrlHost, type HttpSendLimits, type RequestObject } from './lib/ext/http-request.js';
 import { sendHttpSync, type TransportResponse, type TransportSpec } from './lib/ext/http-transport.js';
 
 const NAME = 'http.send';
 
-const ALLOWED_KEYS: ReadonlySet<string> = new Set([
-  'method',
-  'url',
-  'body',
-  'enable_redirect',
-  'force_json_decode',
-  'force_yaml_decode',
-  'headers',
-  'raw_body',
-  'tls_use_system_certs',
-  'tls_ca_cert',
-  'tls_ca_cert_file',
-  'tls_ca_cert_env_variable',
-  'tls_client_cert',
-  'tls_client_cert_file',
-  'tls_client_cert_env_variable',
-  'tls_client_key',
-  'tls_client_key_file',
-  'tls_client_key_env_variable',
-  'tls_insecure_skip_verify',
-  'tls_server_name',
-  'timeout',
-  'cache',
-  'force_cache',
-  'force_cache_duration_seconds',
-  'raise_error',
-  'caching_mode',
-  'max_retry_attempts',
-  'cache_ignored_headers',
-]);
+
 
 /** Intra-query memo entry: OPA keeps errors too, so a failed call fails the same way again. */
 type Memo = { value: Value } | { error: HttpSendFailure };
