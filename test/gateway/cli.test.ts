@@ -128,10 +128,10 @@ routes:
   t.equal(await u.body.text(), String(TOTAL));
   clearInterval(sampler);
   const upMb = (Math.max(peak, rssKb(child.pid!)) - rss0) / 1024;
-  // uWS 20.56 (the build Node 24 runs) keeps delivering request-body chunks after a
-  // res.pause() that follows a resume() (≈20 MB/s in a bare uWS app with no regate code;
-  // 20.30 holds the pause), so on that build the upload bound is uWS's to keep, not ours.
-  // Reported as a todo there so the number stays visible; README "Behaviour worth knowing".
+  // uWS 20.56 (the build Node 24 runs) re-reads right after a receive that filled its 512 KiB
+  // buffer without checking for a pause() made in onData (uSockets 833497e), so each resume()
+  // delivers what the kernel queued in one burst; 20.30 holds the pause. No JS call can stop
+  // that loop, so on that build the upload bound is a todo (README "Behaviour worth knowing").
   const leakyPause = /btc-vision/.test(loadUws().build.package);
   t.ok(upMb < 100, `gateway RSS grew ${upMb.toFixed(1)} MB after 200 MB more went up (limit 100 MB)`, leakyPause ? { todo: 'uWS 20.56 does not hold res.pause() after a resume()' } : {});
 

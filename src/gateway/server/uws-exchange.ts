@@ -14,6 +14,12 @@
  * Request backpressure: `onData` must be attached synchronously too (uWS drops body bytes that
  * arrive with no handler), so the body is fed into a Readable whose buffer is bounded by
  * `highWaterMark`; when it is full we `res.pause()` the socket and `resume()` on the next read.
+ * A pause stops the socket's readable events, not the read in progress: since uSockets 833497e
+ * (in the 20.56 build, not in 20.30) the loop calls recv again, without looking at the poll,
+ * whenever a recv filled its whole 512 KiB buffer, until one returns less. So chunks keep
+ * arriving here after `pause()`, within the same native callback, for as long as the kernel
+ * holds ≥ 512 KiB of the body; nothing callable from JS ends that loop short of closing the
+ * socket, so every path below accepts data while paused.
  */
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
