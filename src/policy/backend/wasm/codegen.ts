@@ -29,7 +29,16 @@ export interface CodegenEnv {
   readonly dynamicTargets: readonly { path: readonly string[]; wasm: string; arity: number }[];
   /** builtin name → id in the module's `builtins` map (allocating one) */
   builtinId(name: string): number;
+  /** a statement's source location → its index in the `regate.locations` table (0 = none) */
+  location(s: { file: number; row: number; col: number }): number;
 }
+
+/**
+ * Host-call ids carry the call's location index above this many bits (runtime/abi.as,
+ * LOC_SHIFT); locations past MAX_LOCATION are reported without one.
+ */
+export const LOC_SHIFT = 12;
+export const MAX_LOCATION = (1 << (31 - LOC_SHIFT)) - 1;
 
 /**
  * Builtins with a native fast path in the runtime: [runtime function, arity]. Each takes the
@@ -176,7 +185,7 @@ export class FunctionGen {
         return m.block(null, [
           m.if(
             m.i32.and(m.i32.ne(this.get(t), this.konst(0)), m.i32.ne(this.call('rt_compare', [this.get(t), this.read(s.stmt.source)]), this.konst(0))),
-            this.call('rt_conflict_var', [this.konst(this.isUserFunction ? 1 : 0)], binaryen.none),
+            this.call('rt_conflict_var', [this.konst((this.env.location(s.stmt) << 1) | (this.isUserFunction ? 1 : 0))], binaryen.none),
           ),
           this.set(t, this.read(s.stmt.source)),
         ]);
@@ -208,7 +217,7 @@ export class FunctionGen {
       case 'ObjectInsertStmt':
         return this.call('rt_object_insert', [this.get(s.stmt.object), this.read(s.stmt.key), this.read(s.stmt.value)], binaryen.none);
       case 'ObjectInsertOnceStmt':
-        return this.call('rt_object_insert_once', [this.get(s.stmt.object), this.read(s.stmt.key), this.read(s.stmt.value)], binaryen.none);
+        return this.call('rt_object_insert_once', [this.get(s.stmt.object), this.read(s.stmt.key), this.read(s.stmt.value), this.konst(this.env.location(s.stmt))], binaryen.none);
       case 'ObjectMergeStmt':
         return this.setAndCheck(s.stmt.target, this.call('rt_merge', [this.get(s.stmt.a), this.get(s.stmt.b)]));
       case 'BlockStmt':
@@ -219,7 +228,7 @@ export class FunctionGen {
         return m.br(label);
       }
       case 'CallStmt':
-        return this.callStmt(s.stmt.func, s.stmt.args ?? [], s.stmt.result);
+        return this.callStmt(s.stmt.func, s.stmt.args ?? [], s.stmt.result, s.stmt);
       case 'CallDynamicStmt':
         return this.callDynamic(s.stmt.path, s.stmt.args, s.stmt.result);
       case 'DotStmt':
@@ -271,7 +280,7 @@ export class FunctionGen {
     return 2;
   }
 
-  private callStmt(name: string, args: readonly Operand[], result: Local): binaryen.ExpressionRef {
+  private callStmt(name: string, args: readonly Operand[], result: Local, at: { file: number; row: number; col: number }): binaryen.ExpressionRef {
     const env = this.env;
     const fn = env.func(name);
     const ops = args.map((a) => this.read(a));
@@ -279,7 +288,10 @@ export class FunctionGen {
       if (fn.arity !== ops.length) unsupported(`call of ${name} with ${ops.length} operands, it takes ${fn.arity}`);
       return this.setAndCheck(result, this.mod.call(fn.wasm, ops, i32));
     }
-    const id = env.builtinId(name);
+    // The location rides in the id's high bits (a constant either way; see runtime/abi.as).
+    const builtinId = env.builtinId(name);
+    if (builtinId >= 1 << LOC_SHIFT) unsupported(`more than ${1 << LOC_SHIFT} distinct builtins`);
+    const id = builtinId | (env.location(at) << LOC_SHIFT);
     const native = NATIVE[name];
     if (native && native[1] === ops.length) {
       return this.setAndCheck(result, this.call(native[0], [...ops, this.konst(id)]));

@@ -12,7 +12,7 @@ import binaryen from 'binaryen';
 import type { Policy } from '../../ir/types.js';
 import type { BuiltinRegistry } from '../../builtins/registry.js';
 import { RegoError } from '../../errors.js';
-import { FunctionGen, unsupported, type CodegenEnv } from './codegen.js';
+import { FunctionGen, MAX_LOCATION, unsupported, type CodegenEnv } from './codegen.js';
 import { StaticData } from './static-data.js';
 import { projectInputOf, projectionToJson } from './input-projection.js';
 import { runtimeWasmBase64 } from './runtime-wasm.generated.js';
@@ -63,6 +63,13 @@ export function readCustomSection(wasm: Uint8Array, name: string): Uint8Array | 
  * sends the module only the parts of input the plans can observe. Absent = whole input.
  */
 export const PROJECTION_SECTION = 'regate.input-projection';
+
+/**
+ * Custom section with the source locations generated code refers to (codegen.ts, location):
+ * JSON `{"files": [name…], "locs": [file, row, col, …]}`, location index i ≥ 1 at
+ * locs[3(i-1)…]. The evaluator turns `regate_err_loc()` into `file:row` for errors (OPA's form).
+ */
+export const LOCATIONS_SECTION = 'regate.locations';
 
 export interface CompileWasmOptions {
   /** plan names to include (default: all plans) */
@@ -147,6 +154,10 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
   const builtinIds = new Map<string, number>();
   for (const b of policy.static.builtin_funcs ?? []) if (!builtinIds.has(b.name)) builtinIds.set(b.name, builtinIds.size);
 
+  // Location table (index 0 = none), deduplicated: many statements share a row.
+  const locIndex = new Map<string, number>();
+  const locs: number[] = [];
+
   const env: CodegenEnv = {
     mod,
     data,
@@ -167,6 +178,16 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
       let id = builtinIds.get(name);
       if (id === undefined) builtinIds.set(name, (id = builtinIds.size));
       return id;
+    },
+    location({ file, row, col }) {
+      const key = `${file}:${row}:${col}`;
+      let i = locIndex.get(key);
+      if (i === undefined) {
+        if (locIndex.size >= MAX_LOCATION) return 0;
+        locs.push(file, row, col);
+        locIndex.set(key, (i = locIndex.size + 1));
+      }
+      return i;
     },
   };
 
@@ -224,6 +245,10 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
 
   for (const name of internal.keys()) if (name.startsWith('rt_')) mod.removeExport(name);
   mod.addCustomSection(REGATE_SECTION, new Uint8Array([1]));
+  if (locs.length > 0) {
+    const files = (policy.static.files ?? []).map((f) => f.value);
+    mod.addCustomSection(LOCATIONS_SECTION, new TextEncoder().encode(JSON.stringify({ files, locs })));
+  }
   const projection = projectInputOf(policy, plans.map((p) => p.name));
   if (projection) mod.addCustomSection(PROJECTION_SECTION, new TextEncoder().encode(JSON.stringify(projectionToJson(projection))));
 

@@ -4,13 +4,14 @@
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { Policy } from '../../ir/types.js';
-import { RegoError } from '../../errors.js';
+import { RegoError, type SourceLocation } from '../../errors.js';
 import { defaultRegistry } from '../../builtins/index.js';
 import { stringifyJson, type Value } from '../../value/index.js';
 import type { EvalOptions, EvaluatorOptions, PlanEvaluator } from '../evaluator.js';
 import { compileWasm, hasCustomSection, readCustomSection, PROJECTION_SECTION, REGATE_SECTION } from './compile.js';
 import { projectionFromJson, type Projection } from './input-projection.js';
 import { applyProjection, projectedJson } from './apply-projection.js';
+import { createErrorLocator } from './error-location.js';
 import { createCustomBuiltins, encodeTagged, needsTags, type HostState } from './host-bridge.js';
 
 const encoder = new TextEncoder();
@@ -53,6 +54,12 @@ export function toRegoError(e: unknown): RegoError {
   return new RegoError('REGO_ERR_WASM_ABORT', text, { cause: e });
 }
 
+/** The WebAssembly.Instance behind a LoadedPolicy (the SDK keeps either it or {instance}). */
+function instanceOf(loaded: { wasmInstance: unknown } | undefined): { exports?: unknown } | undefined {
+  const w = loaded?.wasmInstance as { exports?: unknown; instance?: { exports?: unknown } } | undefined;
+  return w?.exports !== undefined ? w : w?.instance;
+}
+
 /**
  * Loads a policy (compiling IR first) and evaluates its entrypoints through the SDK.
  *
@@ -67,13 +74,17 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
   const tagged = hasCustomSection(wasm, REGATE_SECTION);
   const state: HostState = { opts: {}, ctx: undefined };
   const custom = createCustomBuiltins(registry, state, tagged);
-  let loaded: Awaited<ReturnType<typeof loadPolicy>>;
+  let loaded: Awaited<ReturnType<typeof loadPolicy>> | undefined;
+  // Errors get `file:row` like the JS back end's (regate modules only; error-location.ts).
+  const locate = tagged ? createErrorLocator(wasm, () => instanceOf(loaded)) : undefined;
+  state.locate = locate;
   try {
     loaded = await loadPolicy(wasm, undefined, custom);
   } catch (e) {
     throw toRegoError(e);
   }
-  const entrypoints = loaded.entrypoints as Record<string, number>;
+  const policy = loaded;
+  const entrypoints = policy.entrypoints as Record<string, number>;
   const plans = Object.freeze(Object.keys(entrypoints));
 
   // Only the parts of input the plans can observe cross into the module (input-projection.ts).
@@ -92,7 +103,7 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
     plans,
     setData(data: Value) {
       try {
-        loaded.setData(toBuffer(stringifyJson(data)));
+        policy.setData(toBuffer(stringifyJson(data)));
       } catch (e) {
         throw toRegoError(e);
       }
@@ -103,9 +114,15 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
       state.ctx = undefined;
       let rows: unknown;
       try {
-        rows = loaded.evaluate(input === undefined ? undefined : encode(input), plan);
+        rows = policy.evaluate(input === undefined ? undefined : encode(input), plan);
       } catch (e) {
-        throw toRegoError(e);
+        const err = toRegoError(e);
+        // Conflicts abort inside the module; the runtime recorded the statement (abi.as).
+        if (locate && err.opaCode === 'eval_conflict_error' && err.location === undefined) {
+          const loc = locate();
+          if (loc) (err as { location: SourceLocation | undefined }).location = loc;
+        }
+        throw err;
       }
       // JSON.parse output is already a valid Value (finite numbers, plain objects and arrays).
       return Array.isArray(rows) ? (rows as Value[]) : [];

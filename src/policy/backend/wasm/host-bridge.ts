@@ -14,7 +14,7 @@
  *   await loadPolicy(wasm, undefined, custom);
  */
 import type { BuiltinContext, BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
-import { BuiltinError, BuiltinTypeError, RegoError } from '../../errors.js';
+import { BuiltinError, BuiltinTypeError, RegoError, type SourceLocation } from '../../errors.js';
 import type { EvalOptions } from '../evaluator.js';
 import { RObject, RSet, fromJs, normalizeNumber, toJs, type PlainObject, type Value } from '../../value/index.js';
 import { SDK_SHADOWED, shadowAlias } from './compile.js';
@@ -95,6 +95,17 @@ export function encodeTagged(v: Value): unknown {
 export interface HostState {
   opts: EvalOptions;
   ctx: BuiltinContext | undefined;
+  /** the location of the statement behind the current host call (error-location.ts), if known */
+  locate?: (() => SourceLocation | undefined) | undefined;
+}
+
+/** Builtins throw without knowing the call site; fill it in as the JS back end's callBuiltin does. */
+function withLocation(e: RegoError, state: HostState): RegoError {
+  if (e.location === undefined && state.locate) {
+    const loc = state.locate();
+    if (loc) (e as { location: SourceLocation | undefined }).location = loc;
+  }
+  return e;
 }
 
 function contextOf(state: HostState): BuiltinContext {
@@ -144,10 +155,11 @@ function wrap(def: BuiltinDef, state: HostState, tagged: boolean): (...args: unk
       // call undefined; only strict builtin errors raise it (same rule as the JS back end).
       if (e instanceof BuiltinError || e instanceof BuiltinTypeError) {
         if (!contextOf(state).strict) return undefined;
-        throw e;
+        throw withLocation(e, state);
       }
-      if (e instanceof RegoError) throw e;
-      throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', `${def.name}: ${e instanceof Error ? e.message : String(e)}`, { opaCode: 'eval_internal_error', cause: e });
+      if (e instanceof RegoError) throw withLocation(e, state);
+      const internal = new RegoError('REGO_ERR_BUILTIN_INTERNAL', `${def.name}: ${e instanceof Error ? e.message : String(e)}`, { opaCode: 'eval_internal_error', cause: e });
+      throw withLocation(internal, state);
     }
     if (r === undefined) return undefined;
     return tagged ? encodeTagged(r) : toJs(r);

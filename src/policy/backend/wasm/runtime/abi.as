@@ -190,19 +190,40 @@ export function rt_object_insert(o: usize, k: usize, v: usize): void {
   objInsert(o, k, v);
 }
 
+// --- error locations ------------------------------------------------------------------------
+// OPA reports eval errors as `file:row: kind: message`. Generated code passes the statement's
+// location (an index into the module's `regate.locations` table, 0 = unknown) as a constant
+// operand; it is stored here only on paths that may fail (host calls, conflicts), so the host
+// can read it through regate_err_loc while handling the error. Host-call ids carry it in their
+// high bits (LOC_SHIFT), which keeps the native builtin paths free of any extra work.
+
+const LOC_SHIFT: i32 = 12;
+const ID_MASK: i32 = (1 << LOC_SHIFT) - 1;
+let errLoc: i32 = 0;
+
+/** Location index of the statement behind the latest host call or conflict (see compile.ts). */
+export function regate_err_loc(): i32 {
+  return errLoc;
+}
+
 /** ObjectInsertOnceStmt: a different value under an existing key is a conflict (OPA aborts). */
-export function rt_object_insert_once(o: usize, k: usize, v: usize): void {
+export function rt_object_insert_once(o: usize, k: usize, v: usize, loc: i32): void {
   const i = objFind(o, k);
   if (i >= 0) {
+    errLoc = loc;
     if (compare(objVal(o, <u32>i), v) != 0) abortMsg("eval_conflict_error: object keys must be unique");
     return;
   }
   objInsert(o, k, v);
 }
 
-/** AssignVarOnceStmt conflict; OPA words it differently for functions (kind 1) and rules (0). */
+/**
+ * AssignVarOnceStmt conflict; OPA words it differently for functions (bit 0 of kind set) and
+ * rules; the rest of kind is the location index.
+ */
 export function rt_conflict_var(kind: i32): void {
-  if (kind == 1) abortMsg("eval_conflict_error: functions must not produce multiple outputs for same inputs");
+  errLoc = kind >>> 1;
+  if ((kind & 1) == 1) abortMsg("eval_conflict_error: functions must not produce multiple outputs for same inputs");
   abortMsg("eval_conflict_error: complete rules must not produce multiple outputs");
 }
 
@@ -257,34 +278,40 @@ export function rt_upsert(base: usize, path: usize, from: u32, v: usize): usize 
 }
 
 // --- host builtins -------------------------------------------------------------------------
+// id = builtin id (the SDK's key into the `builtins` map) | location index << LOC_SHIFT.
 
 export function rt_host0(id: i32): usize {
+  errLoc = id >>> LOC_SHIFT;
   setHostMode(true);
-  const r = opa_builtin0(id, 0);
+  const r = opa_builtin0(id & ID_MASK, 0);
   setHostMode(false);
   return r;
 }
 export function rt_host1(id: i32, a: usize): usize {
+  errLoc = id >>> LOC_SHIFT;
   setHostMode(true);
-  const r = opa_builtin1(id, 0, a);
+  const r = opa_builtin1(id & ID_MASK, 0, a);
   setHostMode(false);
   return r;
 }
 export function rt_host2(id: i32, a: usize, b: usize): usize {
+  errLoc = id >>> LOC_SHIFT;
   setHostMode(true);
-  const r = opa_builtin2(id, 0, a, b);
+  const r = opa_builtin2(id & ID_MASK, 0, a, b);
   setHostMode(false);
   return r;
 }
 export function rt_host3(id: i32, a: usize, b: usize, c: usize): usize {
+  errLoc = id >>> LOC_SHIFT;
   setHostMode(true);
-  const r = opa_builtin3(id, 0, a, b, c);
+  const r = opa_builtin3(id & ID_MASK, 0, a, b, c);
   setHostMode(false);
   return r;
 }
 export function rt_host4(id: i32, a: usize, b: usize, c: usize, d: usize): usize {
+  errLoc = id >>> LOC_SHIFT;
   setHostMode(true);
-  const r = opa_builtin4(id, 0, a, b, c, d);
+  const r = opa_builtin4(id & ID_MASK, 0, a, b, c, d);
   setHostMode(false);
   return r;
 }
