@@ -1,20 +1,27 @@
 /**
  * The decision id of a request, shared by the stages that emit events about it: the rate limiter
  * puts it in its `limit_exceeded` events before the audit event exists, and the audit event then
- * uses the same id, so a consumer can join the two. A WeakMap keeps RequestContext (a shared
- * contract) unchanged and frees the id with the context.
+ * uses the same id, so a consumer can join the two.
+ *
+ * The id lives on the context under a module-private symbol: RequestContext (a shared contract)
+ * keeps its declared fields, and a symbol key is invisible to JSON.stringify, Object.keys and
+ * for…in. A WeakMap did the same at a WeakMap get + set per request, and its entries are
+ * ephemerons the garbage collector must trace specially.
  *
  * Example: `const id = decisionIdOf(ctx); // same value on every call for this ctx`
  */
 import { randomUUID } from 'node:crypto';
 
-const ids = new WeakMap<object, string>();
+const DECISION_ID = Symbol('regate.decisionId');
+
+type Carrier = { [DECISION_ID]?: string };
 
 export function decisionIdOf(ctx: object): string {
-  let id = ids.get(ctx);
+  const c = ctx as Carrier;
+  let id = c[DECISION_ID];
   if (id === undefined) {
     id = randomUUID();
-    ids.set(ctx, id);
+    c[DECISION_ID] = id;
   }
   return id;
 }
