@@ -234,28 +234,25 @@ function getResponse(req: RequestObject, ctx: BuiltinContext, limits: HttpSendLi
   const remember = (m: Memo): void => {
     memo.set(key, m);
   };
+  /** Runs `step`; a failure OPA would raise is memoised for this evaluation before it propagates. */
+  const failing = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (e) {
+      if (e instanceof HttpSendFailure) remember({ error: e });
+      throw e;
+    }
+  };
   if (use) {
     // OPA reads force_*_decode from the key here, before consulting the caches.
     const fj = boolField(keyValue, 'force_json_decode');
     const fy = boolField(keyValue, 'force_yaml_decode');
-    let cached: Value | undefined;
-    try {
-      cached = checkInterQuery(key, req, forceSeconds, fj, fy, ctx, limits);
-    } catch (e) {
-      if (e instanceof HttpSendFailure) remember({ error: e });
-      throw e;
-    }
+    const cached = failing(() => checkInterQuery(key, req, forceSeconds, fj, fy, ctx, limits));
     if (cached !== undefined) {
       remember({ value: cached });
       return cached;
     }
-    let r: TransportResponse;
-    try {
-      r = execute(req, limits);
-    } catch (e) {
-      if (e instanceof HttpSendFailure) remember({ error: e });
-      throw e;
-    }
+    const r = failing(() => execute(req, limits));
     const value = formatResponse(r, fj, fy);
     remember({ value });
     try {
@@ -265,13 +262,7 @@ function getResponse(req: RequestObject, ctx: BuiltinContext, limits: HttpSendLi
     }
     return value;
   }
-  let r: TransportResponse;
-  try {
-    r = execute(req, limits);
-  } catch (e) {
-    if (e instanceof HttpSendFailure) remember({ error: e });
-    throw e;
-  }
+  const r = failing(() => execute(req, limits));
   const value = formatResponse(r, boolField(keyValue, 'force_json_decode'), boolField(keyValue, 'force_yaml_decode'));
   if (CACHEABLE_STATUS.has(r.statusCode)) remember({ value });
   return value;
