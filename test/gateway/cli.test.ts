@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
 import { Agent, request } from 'undici';
-import { clientYaml, startUpstream } from './helpers.js';
+import { cliReady, clientYaml, startUpstream } from './helpers.js';
 import { loadUws, type us_listen_socket } from '../../src/gateway/server/uws-loader.js';
 
 const CLI = new URL('./fixtures/run-cli.ts', import.meta.url).pathname;
@@ -25,22 +25,6 @@ function writeConfig(name: string, text: string): string {
 
 function runCli(args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UP_URL: process.env.UP_URL, ...env } });
-}
-
-/** Resolves with the `regate ready` log line (ports) or rejects when the process exits first. */
-function ready(child: ChildProcess): Promise<{ port: number; admin_port: number }> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    let err = '';
-    child.stderr?.on('data', (d) => (err += d));
-    child.stdout?.on('data', (d) => {
-      buf += d;
-      for (const line of buf.split('\n')) {
-        if (line.includes('"regate ready"')) resolve(JSON.parse(line) as { port: number; admin_port: number });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
-  });
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
@@ -102,7 +86,7 @@ routes:
     child.kill('SIGKILL');
     await up.close();
   });
-  const { port, admin_port } = await ready(child);
+  const { port, admin_port } = await cliReady(child);
   const agent = new Agent();
   const base = `http://127.0.0.1:${port}`;
   const g = await request(`${base}/echo/x`, { dispatcher: agent });
@@ -172,7 +156,7 @@ t.test('SIGTERM lets an in-flight request finish before exit', async (t) => {
     child.kill('SIGKILL');
     await up.close();
   });
-  const { port } = await ready(child);
+  const { port } = await cliReady(child);
   const body = new Promise<string>((resolve, reject) => {
     http.get(`http://127.0.0.1:${port}/echo/slow`, (res) => {
       let s = '';
@@ -228,7 +212,7 @@ t.test('listen.workers: 2 — one port shared by two uWS threads, or refused wit
     t.match(err, /workers\.yaml:1: listen\.workers: 2 workers cannot share port/);
     return;
   }
-  const { port, admin_port } = await ready(child);
+  const { port, admin_port } = await cliReady(child);
   // fresh connections so the kernel spreads them over both listeners
   for (let i = 0; i < 40; i++) {
     const a = new Agent();

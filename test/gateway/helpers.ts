@@ -2,6 +2,7 @@
  * Real servers for the gateway tests: upstreams on 127.0.0.1 (ephemeral ports) and an
  * in-process gateway built from YAML text through the real config loader.
  */
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -135,4 +136,22 @@ export async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of stream) parts.push(c);
   return Buffer.concat(parts);
+}
+
+/**
+ * Resolves with the `regate ready` log line of a `regate start` child (its ports), or rejects
+ * with its stderr when it exits first.
+ * @example const { port, admin_port } = await cliReady(spawn(process.execPath, [...]));
+ */
+export function cliReady(child: ChildProcess): Promise<{ port: number; admin_port: number }> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let err = '';
+    child.stderr?.on('data', (d) => (err += d));
+    child.stdout?.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n')) if (line.includes('"regate ready"')) resolve(JSON.parse(line) as { port: number; admin_port: number });
+    });
+    child.once('exit', (code) => reject(new Error(`regate exited ${code}: ${err}`)));
+  });
 }

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { startUpstream } from '../helpers.js';
+import { cliReady, startUpstream } from '../helpers.js';
 import { call, makePolicyDir, startGw, until } from './fixtures.js';
 
 const policyFor = (rev: string) => `package rev
@@ -136,19 +136,6 @@ t.test('file rewrites under load: no failure, never a mix, a broken edit keeps t
 // run-cli.ts runs the real `regate` dispatcher from source (as test/gateway/cli.test.ts does).
 const CLI = new URL('../fixtures/run-cli.ts', import.meta.url).pathname;
 
-function ready(child: ChildProcess): Promise<{ port: number; admin_port: number }> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    let err = '';
-    child.stderr?.on('data', (d) => (err += d));
-    child.stdout?.on('data', (d) => {
-      buf += d;
-      for (const line of buf.split('\n')) if (line.includes('"regate ready"')) resolve(JSON.parse(line) as { port: number; admin_port: number });
-    });
-    child.once('exit', (code) => reject(new Error(`regate exited ${code}: ${err}`)));
-  });
-}
-
 t.test('SIGHUP reloads a change the file watcher cannot see (regate start in a child)', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'regate-hup-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
@@ -168,7 +155,7 @@ t.test('SIGHUP reloads a change the file watcher cannot see (regate start in a c
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
   });
-  const { port } = await ready(child);
+  const { port } = await cliReady(child);
   const url = `http://127.0.0.1:${port}/r/hup`;
   const revOf = async () => (await call(url)).headers.get('x-policy-rev');
   t.equal(await revOf(), 'A');
