@@ -3,7 +3,6 @@
  * regate client (h1-pool.ts) or an undici Pool, per `upstreams.<name>.client`; both are driven
  * through the same `dispatch(request, handler)` seam with undici 7's handler/controller API.
  *
- *
  * The breaker wraps "get a response head from the upstream": connect errors and timeouts count
  * as failures (and 5xx when `breaker.count_5xx`), client aborts never do. While it is open,
  * `acquire` fails at once with GW_ERR_UPSTREAM_UNAVAILABLE + `Retry-After` and the upstream is
