@@ -4,7 +4,8 @@
  *   npm run bench:events -- [--quick] [--rounds 3] [--case spool] [--redis redis://127.0.0.1:6379] [--json out.json]
  *
  * Measures against a real Redis (BullMQ queues under a throw-away prefix, deleted afterwards):
- * 1. emitAudit() wall time per call (build the OPA-style event + mask + push into the batch);
+ * 1. emitAudit() wall time per call (encode the OPA-style event + mask + push into the batch, and
+ *    joining the batch when one is sealed);
  * 2. Node CPU per event end to end: process CPU (user+sys) from the first emit until every
  *    batch is acknowledged by Redis, divided by the events — building, batching, JSON
  *    serialisation, BullMQ's Lua `addJob`, ioredis. Goal: ≤ 10 µs per request.
@@ -12,6 +13,9 @@
  *      authorize stage has kept `ctx.policyInput`, which the event records);
  *    - "no policy input": the emitter rebuilds the input from the request (routes without a
  *      policy, requests refused before authorization) — the older bench measured only this;
+ *    - "new token each request": no two requests share a token, so the per-token JSON cache
+ *      (audit-encoder.ts) never hits — the worst case; the others reuse one cached TokenInfo,
+ *      as requests of one user do;
  *    - "masked": the policy route with two JSON-pointer mask rules (copy-on-write masking).
  * 3. the same with Redis unreachable (every batch goes to the disk spool).
  * Contexts are prepared before the clock starts, and a full GC runs before it too, so that the
@@ -32,6 +36,9 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuditEventBuilder } from '../src/gateway/events/audit-event.js';
+import { createAuditEncoder } from '../src/gateway/events/audit-encoder.js';
+import { BatchBuffer } from '../src/gateway/events/batch-buffer.js';
+import { normaliseTokenInfo } from '../src/gateway/authn/token-info.js';
 import { createEventEmitter } from '../src/gateway/events/index.js';
 import type { EventsConfig } from '../src/gateway/events/index.js';
 import { buildPolicyInput } from '../src/gateway/authz/input.js';
@@ -54,9 +61,11 @@ const base: RequestContext = {
   host: 'api.example.com',
   scheme: 'https',
   remoteAddr: '203.0.113.9',
-  route: { id: 'car-insurance', upstream: 'car', auth: 'jwt', policy: 'gateway/decision' },
+  // frozen, one per route, as the gateway builds it (server/gateway.ts)
+  route: Object.freeze({ id: 'car-insurance', upstream: 'car', auth: 'jwt' as const, policy: 'gateway/decision' }),
   startNs: process.hrtime.bigint(),
-  auth: { token: { active: true, sub: 'u123', client_id: 'mobile-app', scope: ['car:read'], exp: 1767225600, iss: 'https://idp', claims: { sub: 'u123', client_id: 'mobile-app', scope: 'car:read' } }, degraded: false, cache: 'hit' },
+  // one TokenInfo per token, deeply frozen, as the authenticate stage's cache hands it out
+  auth: { token: normaliseTokenInfo({ sub: 'u123', client_id: 'mobile-app', scope: 'car:read', exp: 1767225600, iss: 'https://idp', aud: 'car-api', iat: 1767222000, jti: 'b1f0c6a2' }, true), degraded: false, cache: 'hit' },
   decision: { allow: true, labels: { product: 'car' }, raw: { allow: true }, revision: 'r1', evalNs: 1000 },
   mapping: { name: 'car', path: '/car/u123', setHeaders: {}, removeHeaders: [] },
   responseHeaders: {},
@@ -67,13 +76,50 @@ const base: RequestContext = {
 };
 
 /**
+ * A context made the way the gateway makes one (server/gateway.ts): one object literal with the
+ * fields in the same order, the stages' results assigned afterwards. Not `{ ...base }`: a spread
+ * copy gets object shapes the gateway's contexts never have, and adding the decision id to
+ * such copies alone cost microseconds per event here.
+ */
+function contextLike(b: RequestContext, id: string): RequestContext {
+  const c: RequestContext = {
+    id,
+    method: b.method,
+    path: b.path,
+    rawQuery: b.rawQuery,
+    headers: { ...b.headers },
+    rawHeaders: [],
+    host: b.host,
+    scheme: b.scheme,
+    remoteAddr: b.remoteAddr,
+    route: b.route,
+    startNs: process.hrtime.bigint(),
+    auth: null,
+    decision: null,
+    mapping: null,
+    responseHeaders: {},
+    rateLimited: false,
+    degraded: false,
+    error: null,
+    status: 0,
+  };
+  c.auth = b.auth;
+  c.decision = { ...b.decision! };
+  c.mapping = b.mapping;
+  c.status = b.status;
+  return c;
+}
+
+/**
  * Fresh context objects (each gets its own decision id), made before the clock starts. With
  * `policyInput`, as the authorize stage leaves them (it builds the input for the policy).
  */
-function contexts(n: number, policyInput: boolean): RequestContext[] {
+function contexts(n: number, policyInput: boolean, newTokens = false): RequestContext[] {
   const out: RequestContext[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const c: RequestContext = { ...base, id: `req-${i}` };
+    const c = contextLike(base, `req-${i}`);
+    // every request with a token of its own (no two share a cached TokenInfo): the worst case
+    if (newTokens) c.auth = { ...base.auth!, token: normaliseTokenInfo({ ...base.auth!.token.claims, sub: `u${i}`, jti: `j${i}` }, true) };
     if (policyInput) c.policyInput = buildPolicyInput(c);
     out[i] = c;
   }
@@ -84,6 +130,7 @@ interface Case {
   target: string;
   url: string;
   policyInput: boolean;
+  newTokens?: boolean;
   events?: Partial<EventsConfig>;
 }
 
@@ -98,9 +145,9 @@ async function run(k: Case): Promise<Record<string, number | string>> {
   );
   if (up) for (let i = 0; i < 500 && em.stats().redis !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
   // warm-up (JIT), not counted
-  for (const c of contexts(5000, k.policyInput)) em.emitAudit(c);
+  for (const c of contexts(5000, k.policyInput, k.newTokens)) em.emitAudit(c);
   await em.flush();
-  const ctxs = contexts(N, k.policyInput);
+  const ctxs = contexts(N, k.policyInput, k.newTokens);
   gc();
   const s0 = { ...em.stats() };
   const cpu0 = process.cpuUsage();
@@ -142,11 +189,17 @@ async function run(k: Case): Promise<Record<string, number | string>> {
   };
 }
 
-/** The parts alone: building (+ masking) an event, and serialising it (the emitter does it once per batch). */
+/**
+ * The parts alone. The emitter encodes each event straight to JSON (audit-encoder.ts) and writes
+ * it into its batch's buffer (batch-buffer.ts); the rows "object + stringify" measure the way it
+ * was done before — build the event object, then one JSON.stringify per 500-event batch.
+ */
 function parts(): Record<string, number | string>[] {
   const build = createAuditEventBuilder({ mask_headers: maskHeaders });
+  const encode = createAuditEncoder({ mask_headers: maskHeaders });
   const ctxs = contexts(N, true);
   for (let i = 0; i < 5000; i++) build(ctxs[i]!, 'warm');
+  for (let i = 0; i < 5000; i++) encode(ctxs[i]!, 'warm');
   gc();
   let c0 = process.cpuUsage();
   const evs = ctxs.map((c, i) => build(c, String(i)));
@@ -156,15 +209,28 @@ function parts(): Record<string, number | string>[] {
   let bytes = 0;
   for (let i = 0; i < N; i += 500) bytes += JSON.stringify({ events: evs.slice(i, i + 500) }).length;
   c = process.cpuUsage(c0);
+  const stringifyUs = (c.user + c.system) / N;
+  evs.length = 0;
+  gc();
+  c0 = process.cpuUsage();
+  let encBytes = 0;
+  const batch = new BatchBuffer();
+  for (let i = 0; i < N; i += 500) {
+    for (let j = i; j < i + 500 && j < N; j++) batch.append(encode(ctxs[j]!, String(j)));
+    encBytes += batch.seal().length;
+  }
+  c = process.cpuUsage(c0);
   return [
-    { target: 'build event only', events: N, cpu_us_per_event: +buildUs.toFixed(2) },
-    { target: 'JSON.stringify only', events: N, cpu_us_per_event: +((c.user + c.system) / N).toFixed(2), bytes_per_event: Math.round(bytes / N) },
+    { target: 'encode event into batch (emitter)', events: N, cpu_us_per_event: +((c.user + c.system) / N).toFixed(2), bytes_per_event: Math.round(encBytes / N) },
+    { target: 'object + stringify: build', events: N, cpu_us_per_event: +buildUs.toFixed(2) },
+    { target: 'object + stringify: stringify', events: N, cpu_us_per_event: +stringifyUs.toFixed(2), bytes_per_event: Math.round(bytes / N) },
   ];
 }
 
 const cases: Case[] = [
   { target: 'redis, policy route', url: redisUrl, policyInput: true },
   { target: 'redis, no policy input', url: redisUrl, policyInput: false },
+  { target: 'redis, new token each request', url: redisUrl, policyInput: true, newTokens: true },
   { target: 'redis, masked', url: redisUrl, policyInput: true, events: { mask: ['/input/token/claims/sub', { path: '/input/request/headers/x-device', value: '***' }] } },
   { target: 'spool (redis down)', url: 'redis://127.0.0.1:9', policyInput: true },
 ];
@@ -182,7 +248,8 @@ function medians(runs: Record<string, number | string>[][]): Record<string, numb
 }
 const all: Record<string, number | string>[][] = [];
 for (let r = 0; r < rounds; r++) {
-  const row = [...parts()];
+  // with --case, the parts rows only when asked for ("encode", "object")
+  const row = only === undefined || /encode|object/.test(only) ? [...parts()] : [];
   for (const k of cases) row.push(await run(k));
   all.push(row);
 }

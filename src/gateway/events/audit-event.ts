@@ -26,6 +26,9 @@ export interface AuditEventOptions {
   labels?: Record<string, string>;
   /** instance id for `labels.id` (OPA puts its instance id there) */
   instanceId?: string;
+  /** clocks, for tests that compare two encodings of one event (default Date.now, process.hrtime.bigint) */
+  now?: () => number;
+  hrtime?: () => bigint;
 }
 
 
@@ -55,23 +58,43 @@ export function rfc3339Nano(ms: number, extraNs = 0): string {
 }
 
 /** Bounded like the header filter's cache: header names come from clients. */
-const MAX_CACHED_POINTERS = 4096;
+const MAX_CACHED_NAMES = 4096;
 
-export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: RequestContext, decisionId?: string) => AuditEvent {
-  const masker = createMasker(opts.mask ?? []);
-  const isSensitive = createHeaderFilter(opts.mask_headers ?? ['authorization', 'cookie']);
+/** What the object builder and the JSON encoder (audit-encoder.ts) share, built once per emitter. */
+export interface AuditEventBasics {
+  masker: ReturnType<typeof createMasker>;
+  isSensitive: (name: string) => boolean;
+  /** `/input/request/headers/<name>` (RFC 6901-escaped) of an erased header */
+  erasedPointer: (name: string) => string;
+  baseLabels: Readonly<Record<string, string>>;
+  /** ms epoch for `timestamp` and the monotonic clock for latency; replaceable so tests can pin them */
+  now: () => number;
+  hrtime: () => bigint;
+}
+
+export function createAuditEventBasics(opts: AuditEventOptions): AuditEventBasics {
   // `/input/request/headers/<name>` per erased header name: every event erases at least
   // `authorization`, and two regex replaces per event were measurable.
   const pointers = new Map<string, string>();
-  const erasedPointer = (name: string): string => {
-    let p = pointers.get(name);
-    if (p === undefined) {
-      p = '/input/request/headers/' + name.replace(/~/g, '~0').replace(/\//g, '~1');
-      if (pointers.size < MAX_CACHED_POINTERS) pointers.set(name, p);
-    }
-    return p;
+  return {
+    masker: createMasker(opts.mask ?? []),
+    isSensitive: createHeaderFilter(opts.mask_headers ?? ['authorization', 'cookie']),
+    erasedPointer(name) {
+      let p = pointers.get(name);
+      if (p === undefined) {
+        p = '/input/request/headers/' + name.replace(/~/g, '~0').replace(/\//g, '~1');
+        if (pointers.size < MAX_CACHED_NAMES) pointers.set(name, p);
+      }
+      return p;
+    },
+    baseLabels: Object.freeze({ id: opts.instanceId ?? randomUUID(), version: 'regate', ...(opts.labels ?? {}) }),
+    now: opts.now ?? Date.now,
+    hrtime: opts.hrtime ?? process.hrtime.bigint,
   };
-  const baseLabels = Object.freeze({ id: opts.instanceId ?? randomUUID(), version: 'regate', ...(opts.labels ?? {}) });
+}
+
+export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: RequestContext, decisionId?: string) => AuditEvent {
+  const { masker, isSensitive, erasedPointer, baseLabels, now, hrtime } = createAuditEventBasics(opts);
 
   return function buildAuditEvent(ctx: RequestContext, decisionId: string = randomUUID()): AuditEvent {
     const headers: Record<string, string> = {};
@@ -83,11 +106,10 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
     const token = ctx.auth?.token ?? null;
     const policyInput = (ctx.policyInput as PolicyInput | undefined) ?? buildPolicyInput(ctx);
     const d = ctx.decision;
-    const latencyNs = Number(process.hrtime.bigint() - ctx.startNs);
-    const now = Date.now();
+    const latencyNs = Number(hrtime() - ctx.startNs);
     const ev: AuditEvent = {
       decision_id: decisionId,
-      timestamp: rfc3339Nano(now),
+      timestamp: rfc3339Nano(now()),
       path: ctx.route.policy ?? '',
       // What the policy saw (the authorize stage keeps it), or what it would have seen for a
       // request refused earlier; headers as masked above.

@@ -7,9 +7,10 @@
  *                                                   ▼ too many in flight
  *                                              disk spool (JSONL) ──Redis back──► replay
  *
- * `emit*` is synchronous and O(1) apart from building the event; serialising is left to the
- * sealed batch, once, straight to the bytes Redis stores (encoded-queue.ts), or to the spool
- * line when the batch goes to disk (issue #6: CPU per event). Sends go through a producer
+ * `emit*` is synchronous and O(1) apart from encoding the event: each event is written as JSON
+ * straight into its batch's buffer (audit-encoder.ts, batch-buffer.ts say why), so a sealed batch
+ * is already the bytes Redis stores (encoded-queue.ts) and, behind a `{"q":…,"id":…,` prefix,
+ * the spool line when the batch goes to disk (issue #6: CPU per event). Sends go through a producer
  * connection that fails fast (see redis-connection.ts) and an opossum breaker, so a dead or
  * paused Redis costs a spool append, not a wait. Delivery is at-least-once: every event has a
  * unique id (`decision_id` / `event_id`) and consumers deduplicate (src/consumer/dedupe.ts).
@@ -30,13 +31,15 @@ import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { RequestContext } from '../pipeline/context.js';
-import { createAuditEventBuilder, rfc3339Nano } from './audit-event.js';
+import { createAuditEncoder } from './audit-encoder.js';
+import { BatchBuffer } from './batch-buffer.js';
+import { rfc3339Nano } from './audit-event.js';
 import { decisionIdOf } from './decision-id.js';
 import { EncodedJobData, EncodedQueue } from './encoded-queue.js';
 import { createRedisClient, queuePrefix } from './redis-connection.js';
 import type { EventsConfig, RedisConfig } from './schema.js';
 import { openSpool } from './spool.js';
-import type { SpooledBatch } from './spool.js';
+import type { EncodedBatch, SpooledBatch } from './spool.js';
 import type { AuditEvent, RateLimitEvent, RateLimitEventInput } from './types.js';
 
 export type { AuditEvent, RateLimitEvent, RateLimitEventInput, EventBatch } from './types.js';
@@ -72,11 +75,11 @@ export interface EmitterStats {
 
 type Kind = 'audit' | 'ratelimit';
 
-/** The open (not yet sealed) batch of one queue. */
+/** The open (not yet sealed) batch of one queue, as the bytes Redis will store. */
 interface OpenBatch {
   kind: Kind;
   queue: string;
-  events: unknown[];
+  events: BatchBuffer;
   timer: NodeJS.Timeout | null;
   /** the `emitted` counter child for this queue, bound once; incremented per batch, not per event */
   emitted: { inc(n: number): void };
@@ -92,6 +95,7 @@ export function createEventEmitter(
   const batchSize = ev.batch_size ?? 500;
   const flushMs = ev.flush_ms ?? 20;
   const maxInflight = ev.max_inflight ?? 32;
+  const maxBatchBytes = 8 * 1024 * 1024;
   const commandTimeout = cfg.redis.command_timeout_ms ?? 1000;
   const queueNames: Record<Kind, string> = { audit: ev.queues?.audit ?? 'audit', ratelimit: ev.queues?.ratelimit ?? 'ratelimit' };
   const prefix = queuePrefix(cfg.redis.url, cfg.redis.prefix);
@@ -164,14 +168,14 @@ export function createEventEmitter(
   const byQueueName = new Map<string, Kind>([[queueNames.audit, 'audit'], [queueNames.ratelimit, 'ratelimit']]);
 
   const breaker = new CircuitBreaker(
-    async (b: SpooledBatch) => {
+    async (b: EncodedBatch | SpooledBatch) => {
       const kind = byQueueName.get(b.q);
       if (!kind) throw new Error(`unknown queue ${b.q}`); // a spool written under another config
       // Fail fast before BullMQ: with no connection it would otherwise wait for one.
       if (producer.status !== 'ready' || !queues || queuesBroken) throw new Error('redis not ready');
       // job.data = {"events":[…]} (DESIGN.md "Queues"): serialised here, once, straight to the
       // bytes Redis stores (encoded-queue.ts says why BullMQ is not left to do it).
-      const data = new EncodedJobData(Buffer.from(stringifyBatch(b)));
+      const data = new EncodedJobData('data' in b ? b.data : Buffer.from(JSON.stringify({ events: b.events })));
       await queues[kind].add('batch', data, { ...jobOpts, jobId: b.id });
     },
     {
@@ -193,48 +197,14 @@ export function createEventEmitter(
   let closing = false;
   let closeStarted = false;
 
-  /**
-   * `{"events":[…]}` of a batch. An event JSON cannot hold (a bigint in a policy result) would
-   * fail the whole batch, in Redis and in the spool alike: such events are dropped alone,
-   * counted like an event that could not be built, and the batch goes on without them.
-   */
-  function stringifyBatch(b: SpooledBatch): string {
-    try {
-      return JSON.stringify({ events: b.events });
-    } catch {
-      dropUnserialisable(b);
-      return JSON.stringify({ events: b.events });
-    }
-  }
-  function dropUnserialisable(b: SpooledBatch): void {
-    b.events = b.events.filter((e) => {
-      try {
-        JSON.stringify(e);
-        return true;
-      } catch (err) {
-        counts.dropped++;
-        m.dropped.inc({ queue: b.q, reason: 'build_error' });
-        log.error({ err, code: 'GW_ERR_EVENTS_BUILD' }, 'events: event not serialisable, dropped');
-        return false;
-      }
-    });
-  }
-
-  function toSpool(b: SpooledBatch): void {
-    let ok: boolean;
-    try {
-      ok = spool.append(b); // serialises the batch as a spool line
-    } catch {
-      dropUnserialisable(b);
-      ok = spool.append(b);
-    }
-    if (ok) {
-      counts.spooled += b.events.length;
-      m.spooled.inc({ queue: b.q }, b.events.length);
+  function toSpool(b: EncodedBatch): void {
+    if (spool.append(b)) {
+      counts.spooled += b.n;
+      m.spooled.inc({ queue: b.q }, b.n);
     }
   }
 
-  function send(b: SpooledBatch): void {
+  function send(b: EncodedBatch): void {
     if (inflight >= maxInflight || breaker.opened || producer.status !== 'ready' || !queues) {
       toSpool(b);
       return;
@@ -242,8 +212,8 @@ export function createEventEmitter(
     inflight++;
     const p = breaker.fire(b).then(
       () => {
-        counts.sent += b.events.length;
-        m.sent.inc({ queue: b.q }, b.events.length);
+        counts.sent += b.n;
+        m.sent.inc({ queue: b.q }, b.n);
         if (spool.pending()) triggerReplay();
       },
       (err: unknown) => {
@@ -259,8 +229,8 @@ export function createEventEmitter(
   }
 
   const buffers: Record<Kind, OpenBatch> = {
-    audit: { kind: 'audit', queue: queueNames.audit, events: [], timer: null, emitted: m.emitted.labels(queueNames.audit) },
-    ratelimit: { kind: 'ratelimit', queue: queueNames.ratelimit, events: [], timer: null, emitted: m.emitted.labels(queueNames.ratelimit) },
+    audit: { kind: 'audit', queue: queueNames.audit, events: new BatchBuffer(), timer: null, emitted: m.emitted.labels(queueNames.audit) },
+    ratelimit: { kind: 'ratelimit', queue: queueNames.ratelimit, events: new BatchBuffer(), timer: null, emitted: m.emitted.labels(queueNames.ratelimit) },
   };
 
   function seal(buf: OpenBatch): void {
@@ -268,17 +238,18 @@ export function createEventEmitter(
       clearTimeout(buf.timer);
       buf.timer = null;
     }
-    if (buf.events.length === 0) return;
-    const events = buf.events;
-    buf.events = [];
-    buf.emitted.inc(events.length);
-    send({ q: buf.queue, id: randomUUID(), events });
+    const n = buf.events.count;
+    if (n === 0) return;
+    buf.emitted.inc(n);
+    send({ q: buf.queue, id: randomUUID(), n, data: buf.events.seal() });
   }
 
-  function push(buf: OpenBatch, e: unknown): void {
-    buf.events.push(e);
+  function push(buf: OpenBatch, json: string): void {
+    buf.events.append(json);
     counts.emitted++;
-    if (buf.events.length >= batchSize) seal(buf);
+    // sealed by count, or by size: a few huge events (a big policy result) must not make a job
+    // that Redis or a consumer chokes on
+    if (buf.events.count >= batchSize || buf.events.bytes >= maxBatchBytes) seal(buf);
     else if (buf.timer === null) {
       buf.timer = setTimeout(() => seal(buf), flushMs);
       buf.timer.unref?.();
@@ -316,7 +287,7 @@ export function createEventEmitter(
   replayTimer.unref();
   if (spool.pending()) void triggerReplay(); // a previous run's leftovers
 
-  const buildAudit = createAuditEventBuilder({ mask: ev.mask, mask_headers: ev.mask_headers, labels: ev.labels, instanceId });
+  const encodeAudit = createAuditEncoder({ mask: ev.mask, mask_headers: ev.mask_headers, labels: ev.labels, instanceId });
 
   async function flush(): Promise<void> {
     seal(buffers.audit);
@@ -336,9 +307,10 @@ export function createEventEmitter(
         return id;
       }
       try {
-        push(buffers.audit, buildAudit(ctx, id));
+        push(buffers.audit, encodeAudit(ctx, id));
       } catch (err) {
-        // An event that cannot be built (a context broken by a bug) must not fail the request.
+        // An event that cannot be built or serialised (a context broken by a bug, a bigint in a
+        // policy result) must not fail the request, nor the batch it would have joined.
         counts.dropped++;
         m.dropped.inc({ queue: queueNames.audit, reason: 'build_error' });
         log.error({ err, code: 'GW_ERR_EVENTS_BUILD' }, 'events: audit event not built');
@@ -354,7 +326,16 @@ export function createEventEmitter(
         return id;
       }
       const e: RateLimitEvent = { ...input, event_id: id, timestamp: input.timestamp ?? rfc3339Nano(Date.now()) };
-      push(buffers.ratelimit, e);
+      let json: string;
+      try {
+        json = JSON.stringify(e);
+      } catch (err) {
+        counts.dropped++;
+        m.dropped.inc({ queue: queueNames.ratelimit, reason: 'build_error' });
+        log.error({ err, code: 'GW_ERR_EVENTS_BUILD' }, 'events: rate-limit event not serialisable, dropped');
+        return id;
+      }
+      push(buffers.ratelimit, json);
       return id;
     },
     flush,

@@ -16,7 +16,7 @@
  * Example:
  * ```ts
  * const spool = openSpool({ dir: './var/spool', maxBytes: 1 << 30, fsyncMs: 200, logger });
- * spool.append({ q: 'audit', id, events });
+ * spool.append({ q: 'audit', id, n: events.length, data: Buffer.from(JSON.stringify({ events })) });
  * await spool.replay(async (b) => { await queue.add('batch', { events: b.events }, { jobId: b.id }); });
  * ```
  */
@@ -30,10 +30,20 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 
+/** A batch as replay reads it back from a spool line. */
 export interface SpooledBatch {
   q: string;
   id: string;
   events: unknown[];
+}
+
+/** A batch as the emitter seals it: `data` is `{"events":[…]}` as bytes (batch-buffer.ts). */
+export interface EncodedBatch {
+  q: string;
+  id: string;
+  /** events in `data` */
+  n: number;
+  data: Buffer;
 }
 
 export interface SpoolOptions {
@@ -49,7 +59,7 @@ export interface SpoolOptions {
 
 export interface Spool {
   /** Queue a batch for the disk; never throws, never waits. Returns false when it was dropped. */
-  append(batch: SpooledBatch): boolean;
+  append(batch: EncodedBatch): boolean;
   /** Bytes on disk plus bytes waiting to be written. */
   bytes(): number;
   /** True when there is anything to replay. */
@@ -65,6 +75,8 @@ export interface Spool {
 /** `<host>-<pid>-<instance>-<seq>.(jsonl|replay)`: several emitters may share a process (worker threads). */
 /** Spools of this process that were closed: their files are orphans, like a dead process's. */
 const closedInstances = new Set<string>();
+
+const NEWLINE = Buffer.from('\n');
 
 const FILE_RE = /^(.+)-(\d+)-([a-z0-9]+)-(\d+)\.(jsonl|replay)$/;
 
@@ -93,7 +105,7 @@ export function openSpool(opts: SpoolOptions): Spool {
   let diskBytes = 0; // every spool file of ours or of dead processes (active file included)
   let pendingBytes = 0;
   let pendingEvents = 0;
-  let queue: { line: string; q: string; n: number }[] = [];
+  let queue: { line: Buffer; q: string; n: number }[] = [];
   let writing: Promise<void> | null = null;
   let replaying: Promise<{ sent: number; events: number; failed: boolean }> | null = null;
   let closed = false;
@@ -121,8 +133,8 @@ export function openSpool(opts: SpoolOptions): Spool {
     while (queue.length > 0) {
       const chunk = queue;
       queue = [];
-      const text = chunk.map((c) => c.line).join('');
-      const size = Buffer.byteLength(text);
+      const text = chunk.length === 1 ? chunk[0]!.line : Buffer.concat(chunk.map((c) => c.line));
+      const size = text.length;
       try {
         const f = await ensureFile();
         await f.write(text);
@@ -158,14 +170,15 @@ export function openSpool(opts: SpoolOptions): Spool {
   }, opts.fsyncMs);
   fsyncTimer.unref();
 
-  function append(b: SpooledBatch): boolean {
-    const n = b.events.length;
+  function append(b: EncodedBatch): boolean {
+    const n = b.n;
     if (closed) {
       opts.onDrop?.(b.q, n, 'spool_error');
       return false;
     }
-    const line = JSON.stringify(b) + '\n';
-    const size = Buffer.byteLength(line);
+    // The line JSON.stringify({ q, id, events }) would give: the batch's bytes behind its `{`.
+    const line = Buffer.concat([Buffer.from('{"q":' + JSON.stringify(b.q) + ',"id":' + JSON.stringify(b.id) + ','), b.data.subarray(1), NEWLINE]);
+    const size = line.length;
     if (diskBytes + pendingBytes + size > opts.maxBytes) {
       opts.onDrop?.(b.q, n, 'spool_full');
       opts.logger.error({ events: n, queue: b.q, code: 'GW_ERR_EVENTS_DROPPED' }, 'events: spool full, events dropped');

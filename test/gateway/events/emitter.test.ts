@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -67,6 +67,36 @@ t.test('Redis unreachable: events go to the spool, the request path does not wai
   t.ok(s.spoolBytes > 0);
   await em.close();
   t.ok(readdirSync(spool).some((f) => f.endsWith('.jsonl')), 'spool file kept for the next run');
+});
+
+t.test('an event JSON cannot hold is dropped alone; batches are sealed by size too', async (t) => {
+  const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
+  const deps = quietDeps();
+  const em = createEventEmitter({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, flush_ms: 5 } }, deps);
+  t.teardown(() => rmSync(spool, { recursive: true, force: true }));
+  const good: string[] = [];
+  for (let i = 0; i < 5; i++) good.push(em.emitAudit(makeCtx()));
+  const bad = makeCtx();
+  bad.decision = { ...bad.decision!, raw: { n: 10n } }; // a bigint: JSON has no form for it
+  em.emitAudit(bad);
+  // ten 1 MB results: sealed by the 8 MB batch bound long before the 500-event count
+  const big = 'x'.repeat(1 << 20);
+  for (let i = 0; i < 10; i++) {
+    const c = makeCtx();
+    c.decision = { ...c.decision!, raw: { allow: true, big } };
+    good.push(em.emitAudit(c));
+  }
+  await em.flush();
+  t.ok(await waitFor(() => em.stats().spooled === 15, 10000), 'every good event spooled');
+  t.equal(em.stats().dropped, 1, 'the bad one, alone');
+  t.match(await deps.registry.getSingleMetricAsString('regate_events_dropped_total'), /reason="build_error"} 1/);
+  await em.close();
+  const lines = readdirSync(spool)
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(join(spool, f), 'utf8').split('\n').filter((l) => l !== ''))
+    .map((l) => JSON.parse(l) as { q: string; events: AuditEvent[] });
+  t.same(lines.flatMap((l) => l.events.map((e) => e.decision_id)).sort(), [...good].sort());
+  t.ok(lines.length >= 2, `sealed by size: ${lines.length} batches for 15 events`);
 });
 
 t.test('a later run replays an earlier run\'s spool', async (t) => {

@@ -4,13 +4,31 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
 import { openSpool } from '../../../src/gateway/events/spool.js';
-import type { SpooledBatch } from '../../../src/gateway/events/spool.js';
+import type { EncodedBatch, SpooledBatch } from '../../../src/gateway/events/spool.js';
 
 const logger = pino({ level: 'silent' });
 
-function batch(i: number, n = 3): SpooledBatch {
+/** A batch as the emitter seals it (`{"events":[…]}` as bytes), and as replay reads it back. */
+function encoded(q: string, id: string, events: unknown[]): EncodedBatch {
+  return { q, id, n: events.length, data: Buffer.from(JSON.stringify({ events })) };
+}
+function batch(i: number, n = 3): EncodedBatch {
+  return encoded('audit', `b${i}`, Array.from({ length: n }, (_, k) => ({ decision_id: `e${i}-${k}` })));
+}
+function spooled(i: number, n = 3): SpooledBatch {
   return { q: 'audit', id: `b${i}`, events: Array.from({ length: n }, (_, k) => ({ decision_id: `e${i}-${k}` })) };
 }
+
+t.test('a spool line is the JSON of { q, id, events }, read back as objects', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'regate-spool-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const s = openSpool({ dir, maxBytes: 1 << 20, fsyncMs: 10, logger });
+  t.ok(s.append(encoded('a"q', 'b\\1', [{ x: 'é\n' }, { y: [1, 2] }])));
+  const got: SpooledBatch[] = [];
+  await s.replay(async (b) => void got.push(b));
+  t.same(got, [{ q: 'a"q', id: 'b\\1', events: [{ x: 'é\n' }, { y: [1, 2] }] }]);
+  await s.close();
+});
 
 t.test('append, replay with a failure midway, replay the rest', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'regate-spool-'));
@@ -75,8 +93,8 @@ t.test('files of dead processes are claimed, torn lines skipped', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const host = hostname().replace(/[^A-Za-z0-9_.]/g, '_');
   // pid 2^22+1 is above Linux's pid_max default, so it is not alive
-  writeFileSync(join(dir, `${host}-4194305-0a1b2c3d-1700000000000.jsonl`), JSON.stringify(batch(1)) + '\n' + '{"q":"audit","id":"b2","ev');
-  writeFileSync(join(dir, `otherhost-1-0a1b2c3d-1700000000000.jsonl`), JSON.stringify(batch(9)) + '\n');
+  writeFileSync(join(dir, `${host}-4194305-0a1b2c3d-1700000000000.jsonl`), JSON.stringify(spooled(1)) + '\n' + '{"q":"audit","id":"b2","ev');
+  writeFileSync(join(dir, `otherhost-1-0a1b2c3d-1700000000000.jsonl`), JSON.stringify(spooled(9)) + '\n');
   const s = openSpool({ dir, maxBytes: 1 << 20, fsyncMs: 10, logger });
   t.ok(s.pending());
   const ids: string[] = [];
