@@ -306,6 +306,38 @@ t.test('breaker: a dead upstream opens it → 503 + Retry-After without contacti
   t.match(metrics, /regate_requests_total\{route="echo",method="GET",status="503"\} [1-9]/);
 });
 
+t.test('breaker count_5xx: 5xx answers are relayed to the client and open the breaker; without it they never do', async (t) => {
+  const up = await startUpstream((_req, res) => {
+    res.statusCode = 500;
+    res.end('upstream broke');
+  });
+  const counted = await startGateway(echoConfig(up.url).replace('volume_threshold: 3,', 'volume_threshold: 3, count_5xx: true,'));
+  const plain = await startGateway(echoConfig(up.url));
+  const agent = new Agent();
+  t.teardown(async () => {
+    await agent.close();
+    await counted.close();
+    await plain.close();
+    await up.close();
+  });
+  const statuses: number[] = [];
+  for (let i = 0; i < 10 && statuses.at(-1) !== 503; i++) {
+    const r = await request(`${counted.url}/echo/x`, { dispatcher: agent });
+    statuses.push(r.statusCode);
+    const text = await r.body.text();
+    if (r.statusCode === 500) t.equal(text, 'upstream broke', 'the 5xx body reaches the client');
+  }
+  t.equal(statuses.at(-1), 503, `opened after ${statuses.join(',')}`);
+  t.ok(statuses.slice(0, -1).every((s) => s === 500));
+  t.same(counted.gw.status().upstreams, { echo: 'open' });
+  for (let i = 0; i < 6; i++) {
+    const r = await request(`${plain.url}/echo/x`, { dispatcher: agent });
+    t.equal(r.statusCode, 500);
+    await r.body.dump();
+  }
+  t.same(plain.gw.status().upstreams, { echo: 'closed' }, 'without count_5xx a 5xx is an answer, not a failure');
+});
+
 t.test('a client abort mid-stream cancels the upstream call', async (t) => {
   let upstreamClosed!: () => void;
   const closed = new Promise<void>((r) => (upstreamClosed = r));

@@ -12,9 +12,17 @@ import type { ClientExchange } from './exchange.js';
 
 export const STAGE_ORDER = ['authenticate', 'authorize', 'ratelimit', 'map'] as const;
 
+/**
+ * The proxy at the end of the chain. Like a stage it may answer synchronously: it then returns
+ * nothing and calls `done` once the response is complete (with the error when there is none to
+ * relay) — the regate client's path, with no promise per request. A returned promise is awaited
+ * instead, and `done` is left alone.
+ */
+export type PipelineProxy = (ctx: RequestContext, exchange: ClientExchange, done: (err?: unknown) => void) => void | Promise<void>;
+
 export interface PipelineParts {
   stages: readonly Stage[];
-  proxy: (ctx: RequestContext, exchange: ClientExchange) => Promise<void>;
+  proxy: PipelineProxy;
   writeError: (ctx: RequestContext, exchange: ClientExchange, err: unknown) => void;
   onComplete: (ctx: RequestContext, exchange: ClientExchange) => void;
 }
@@ -39,10 +47,27 @@ export function composePipeline(parts: PipelineParts): Pipeline {
     }
   };
   const finish = (ctx: RequestContext, ex: ClientExchange) => {
-    proxy(ctx, ex).then(
-      () => onComplete(ctx, ex),
-      (err: unknown) => fail(ctx, ex, err),
-    );
+    let called = false;
+    // once only: a throw after `done` ran must not end the request a second time
+    const end = (failed: boolean, err: unknown) => {
+      if (called) return;
+      called = true;
+      if (failed) fail(ctx, ex, err);
+      else onComplete(ctx, ex);
+    };
+    const done = (err?: unknown) => end(err !== undefined, err);
+    let r: void | Promise<void>;
+    try {
+      r = proxy(ctx, ex, done);
+    } catch (err) {
+      return end(true, err);
+    }
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+      (r as Promise<void>).then(
+        () => end(false, undefined),
+        (err: unknown) => end(true, err),
+      );
+    }
   };
   // Continues from stage i after a promise settled; stays on the sync path while it can.
   const resume = (ctx: RequestContext, ex: ClientExchange, i: number): void => {

@@ -17,14 +17,18 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { BodyFraming, ClientExchange } from '../pipeline/exchange.js';
 import type { GatewayConfig } from '../config/types.js';
 import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, pushForwardingHeaders } from './headers.js';
-import { NotCounted, type Upstream } from './upstream.js';
-import type { UpstreamRequest } from './h1-call.js';
+import type { Upstream } from './upstream.js';
+import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
 
-export type ProxyFn = (ctx: RequestContext, exchange: ClientExchange) => Promise<void>;
+/**
+ * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
+ * or with the coded error when no answer head came (the caller writes that error).
+ */
+export type ProxyFn = (ctx: RequestContext, exchange: ClientExchange, done: (err?: GatewayError) => void) => void;
 
 /**
  * Builds the proxy function for a set of upstreams.
- * @example const proxy = createProxy(config, upstreams); await proxy(ctx, exchange);
+ * @example const proxy = createProxy(config, upstreams); proxy(ctx, exchange, (err) => (err ? writeError(err) : finished()));
  */
 export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string, Upstream>): ProxyFn {
   const hostOf = new Map<string, string>();
@@ -35,11 +39,11 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
     if (r.strip_prefix && r.match.path_prefix !== undefined) stripFor.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
   });
 
-  return function proxy(ctx, exchange) {
+  return function proxy(ctx, exchange, done) {
     const mapping = ctx.mapping;
     const name = mapping?.name ?? ctx.route.upstream;
     const upstream = upstreams.get(name);
-    if (!upstream) return Promise.reject(new GatewayError('GW_ERR_INTERNAL', { cause: `upstream ${name} is not configured` }));
+    if (!upstream) return done(new GatewayError('GW_ERR_INTERNAL', { cause: `upstream ${name} is not configured` }));
 
     let path: string;
     if (mapping) path = mapping.path;
@@ -61,18 +65,20 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       // Backend credentials arrive as setHeaders: the map stage turns `credentials` into headers.
     }
 
-    const call = new ProxyCall(ctx, exchange, upstream);
-    const opts: UpstreamRequest = { method: ctx.method, path, headers, exchange };
-    return upstream
-      .guard(() => call.send(opts))
-      .then(
-        () => call.done,
-        (err: unknown) => {
-          // a counted 5xx still reaches the client: the breaker only needed to hear about it
-          if (err instanceof UpstreamFailed) return call.done;
-          throw toGatewayError(err, exchange);
-        },
-      );
+    const refused = upstream.admit();
+    if (refused) return done(refused);
+    if (exchange.aborted) {
+      upstream.settle(true); // the client's doing: never a failure of the upstream
+      return done(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
+    }
+    const call = new ProxyCall(ctx, exchange, upstream, done);
+    exchange.onAbort(() => call.clientAborted());
+    try {
+      upstream.dispatch({ method: ctx.method, path, headers, exchange } satisfies UpstreamRequest, call);
+    } catch (err) {
+      // a client that throws instead of reporting: the breaker must still hear about this call
+      call.onResponseError(null, err as Error);
+    }
   };
 }
 
@@ -117,33 +123,32 @@ function filterPairs(list: string[], keep: (name: string) => boolean): void {
   list.length = w;
 }
 
-/** One upstream exchange, as an undici dispatch handler (the controller API of undici 7). */
-class ProxyCall implements Dispatcher.DispatchHandler {
-  done: Promise<void>;
-  private resolveDone!: () => void;
-  private resolveHead: (() => void) | null = null;
-  private rejectHead: ((err: unknown) => void) | null = null;
+/**
+ * One upstream exchange, as an undici dispatch handler (the controller API of undici 7). `done`
+ * runs once: when the response has been relayed (or cut mid-body), or with the coded error when
+ * no answer head came. The breaker hears the outcome once, at the head or at the error before it.
+ */
+class ProxyCall implements RawHeadHandler {
+  /** the breaker has been told (head seen or error before it) */
+  private settled = false;
+  private finished = false;
   private controller: Dispatcher.DispatchController | null = null;
 
   constructor(
     private readonly ctx: RequestContext,
     private readonly exchange: ClientExchange,
     private readonly upstream: Upstream,
-  ) {
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    private readonly done: (err?: GatewayError) => void,
+  ) {}
+
+  private finish(err?: GatewayError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(err);
   }
 
-  send(opts: UpstreamRequest): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.resolveHead = resolve;
-      this.rejectHead = reject;
-      if (this.exchange.aborted) {
-        reject(new NotCounted(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' })));
-        return;
-      }
-      this.exchange.onAbort(() => this.controller?.abort(new ClientAborted()));
-      this.upstream.dispatch(opts, this);
-    });
+  clientAborted(): void {
+    this.controller?.abort(new ClientAborted());
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -153,9 +158,7 @@ class ProxyCall implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     if (statusCode < 200) return; // 1xx interim answers are the hop's business
-    const ex = this.exchange;
-    const ctx = this.ctx;
-    ctx.status = statusCode;
+    this.ctx.status = statusCode;
     const named = connectionTokens(typeof headers['connection'] === 'string' ? headers['connection'] : undefined);
     const out: string[] = [];
     for (const name in headers) {
@@ -165,21 +168,53 @@ class ProxyCall implements Dispatcher.DispatchHandler {
       if (typeof v === 'string') out.push(name, v);
       else for (const one of v) out.push(name, one);
     }
+    const cl = headers['content-length'];
+    this.startResponse(controller, statusCode, statusMessage, out, typeof cl === 'string' ? cl : undefined, headers['transfer-encoding'] !== undefined);
+  }
+
+  /**
+   * The regate client's form of `onResponseStart` (h1-connection.ts): the head as the parser's
+   * flat [name, value, …] list with lower-case names, so no header object is built per response.
+   */
+  onResponseStartRaw(controller: Dispatcher.DispatchController, statusCode: number, headers: readonly string[], statusMessage: string): void {
+    if (statusCode < 200) return;
+    this.ctx.status = statusCode;
+    let connection: string | undefined;
+    let cl: string | undefined;
+    let chunked = false;
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const n = headers[i] as string;
+      if (n === 'connection') connection = connection === undefined ? headers[i + 1] : `${connection}, ${headers[i + 1] as string}`;
+      else if (n === 'content-length') cl = headers[i + 1];
+      else if (n === 'transfer-encoding') chunked = true;
+    }
+    const named = connectionTokens(connection);
+    const out: string[] = [];
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const n = headers[i] as string;
+      if (!isForwardedResponseHeader(n, named) || n === 'x-request-id') continue;
+      out.push(n, headers[i + 1] as string);
+    }
+    this.startResponse(controller, statusCode, statusMessage, out, cl, chunked);
+  }
+
+  private startResponse(controller: Dispatcher.DispatchController, statusCode: number, statusMessage: string | undefined, out: string[], cl: string | undefined, hasTransferEncoding: boolean): void {
+    const ex = this.exchange;
+    const ctx = this.ctx;
     out.push('x-request-id', ctx.id);
     for (const k in ctx.responseHeaders) out.push(k, ctx.responseHeaders[k] as string);
 
-    const cl = headers['content-length'];
     let framing: BodyFraming;
     if (ctx.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
-      framing = { kind: 'none', reportedLength: statusCode !== 204 && typeof cl === 'string' ? Number(cl) : undefined };
-    } else if (typeof cl === 'string' && headers['transfer-encoding'] === undefined) framing = { kind: 'length', size: Number(cl) };
+      framing = { kind: 'none', reportedLength: statusCode !== 204 && cl !== undefined ? Number(cl) : undefined };
+    } else if (cl !== undefined && !hasTransferEncoding) framing = { kind: 'length', size: Number(cl) };
     else framing = { kind: 'chunked' };
 
-    const head = this.resolveHead;
-    const fail = this.rejectHead;
-    this.resolveHead = this.rejectHead = null;
-    if (statusCode >= 500 && this.upstream.config.breaker.count_5xx) fail?.(new UpstreamFailed(statusCode));
-    else head?.();
+    if (!this.settled) {
+      this.settled = true;
+      // a 5xx still reaches the client: with count_5xx the breaker only needs to hear about it
+      this.upstream.settle(!(statusCode >= 500 && this.upstream.config.breaker.count_5xx));
+    }
     if (ex.aborted) {
       controller.abort(new ClientAborted());
       return;
@@ -196,35 +231,28 @@ class ProxyCall implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.exchange.end();
-    this.resolveDone();
+    this.finish();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    const reject = this.rejectHead;
-    this.resolveHead = this.rejectHead = null;
-    if (reject) {
-      // No answer yet: the caller maps the error to a response (and the breaker counts it
-      // unless it was the client's doing).
-      reject(err instanceof ClientAborted || err instanceof GatewayError || isClientFault(err) ? new NotCounted(err) : err);
-    } else {
-      // Mid-body: the status line is out, so the only honest signal left is cutting the connection.
-      if (!(err instanceof ClientAborted)) this.ctx.error = toGatewayError(err, this.exchange);
-      this.exchange.destroy();
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    if (!this.settled) {
+      // No answer yet: the breaker counts it unless it was the client's doing, and the caller
+      // maps the error to a response.
+      this.settled = true;
+      this.upstream.settle(err instanceof ClientAborted || err instanceof GatewayError || isClientFault(err));
+      this.finish(toGatewayError(err, this.exchange));
+      return;
     }
-    this.resolveDone();
+    // Mid-body: the status line is out, so the only honest signal left is cutting the connection.
+    if (!(err instanceof ClientAborted)) this.ctx.error = toGatewayError(err, this.exchange);
+    this.exchange.destroy();
+    this.finish();
   }
 }
 
 class ClientAborted extends Error {
   constructor() {
     super('client aborted');
-  }
-}
-
-/** A 5xx counted as a breaker failure when `count_5xx` is set; the response is still relayed. */
-class UpstreamFailed extends Error {
-  constructor(readonly status: number) {
-    super(`upstream answered ${status}`);
   }
 }
 
@@ -263,7 +291,6 @@ const CODE_MAP: Record<string, GatewayErrorCode> = {
 export function toGatewayError(err: unknown, exchange?: ClientExchange): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof ClientAborted || exchange?.aborted) return new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' });
-  if (err instanceof UpstreamFailed) return new GatewayError('GW_ERR_UPSTREAM_PROTOCOL', { cause: err });
   const code = (err as { code?: string } | null)?.code ?? '';
   const mapped = CODE_MAP[code] ?? (code.startsWith('HPE_') ? 'GW_ERR_UPSTREAM_PROTOCOL' : 'GW_ERR_INTERNAL');
   return new GatewayError(mapped, { cause: err });

@@ -16,6 +16,15 @@ export interface UpstreamRequest {
   readonly exchange: ClientExchange | null;
 }
 
+/**
+ * A handler that also takes the response head as the parser's flat [name, value, …] list
+ * (lower-case names, wire order): the regate client then calls this instead of
+ * `onResponseStart`, and builds no header object per response.
+ */
+export interface RawHeadHandler extends Dispatcher.DispatchHandler {
+  onResponseStartRaw?(controller: Dispatcher.DispatchController, statusCode: number, headers: readonly string[], statusMessage: string): void;
+}
+
 /** The part of a connection a call talks back to. */
 export interface CallHost {
   resumeReading(): void;
@@ -38,7 +47,7 @@ export class H1Call implements Dispatcher.DispatchController {
 
   constructor(
     readonly req: UpstreamRequest,
-    readonly handler: Dispatcher.DispatchHandler,
+    readonly handler: RawHeadHandler,
     readonly removeQueued: (call: H1Call) => void,
   ) {}
 

@@ -40,6 +40,17 @@ const BAD_VALUE = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_TARGET = /[^\u0021-\u00ff]/;
 const NEEDS_LENGTH = new Set(['POST', 'PUT', 'PATCH']);
+/**
+ * Request header names already found to be tokens: the same few names go out with every request,
+ * so most skip the regex; bounded, so ever-new names only stop being cached.
+ */
+const GOOD_NAMES = new Set<string>();
+const MAX_GOOD_NAMES = 512;
+function checkName(n: string): boolean {
+  if (!TOKEN.test(n)) return false;
+  if (GOOD_NAMES.size < MAX_GOOD_NAMES) GOOD_NAMES.add(n);
+  return true;
+}
 
 export class H1Connection {
   readonly socket: net.Socket;
@@ -114,7 +125,7 @@ export class H1Connection {
       for (let i = 0; i + 1 < h.length; i += 2) {
         const n = h[i] as string;
         const v = h[i + 1] as string;
-        if (!TOKEN.test(n) || BAD_VALUE.test(v)) throw new H1ClientError('H1_ERR_INVALID_REQUEST', `invalid request header ${JSON.stringify(n)}`);
+        if ((!GOOD_NAMES.has(n) && !checkName(n)) || BAD_VALUE.test(v)) throw new H1ClientError('H1_ERR_INVALID_REQUEST', `invalid request header ${JSON.stringify(n)}`);
         if (n === 'content-length') hasLength = true;
         head += `${n}: ${v}\r\n`;
       }
@@ -277,8 +288,14 @@ export class H1Connection {
     const call = this.call as H1Call;
     call.headDelivered = true;
     if (head.close) this.keep = false;
-    const rec: Record<string, string | string[]> = {};
     const h = head.headers;
+    const handler = call.handler;
+    if (handler.onResponseStartRaw) {
+      for (let i = 0; i + 1 < h.length; i += 2) if (h[i] === 'keep-alive') this.honourKeepAlive(h[i + 1] as string);
+      handler.onResponseStartRaw(call, head.status, h, head.reason);
+      return;
+    }
+    const rec: Record<string, string | string[]> = {};
     for (let i = 0; i + 1 < h.length; i += 2) {
       const n = h[i] as string;
       const v = h[i + 1] as string;
@@ -288,7 +305,7 @@ export class H1Connection {
       else if (typeof prev === 'string') rec[n] = [prev, v];
       else prev.push(v);
     }
-    call.handler.onResponseStart?.(call, head.status, rec, head.reason);
+    handler.onResponseStart?.(call, head.status, rec, head.reason);
   }
 
   /**

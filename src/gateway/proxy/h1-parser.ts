@@ -65,7 +65,15 @@ const enum S {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // field-value: VCHAR / obs-text / SP / HTAB (RFC 9110 §5.5); no CTLs, so no CR, LF or NUL
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+
+/**
+ * Header names already checked against `token`, as received → lower-cased. An upstream sends
+ * the same few names in every response, so this spares a regex test and a toLowerCase per
+ * field; bounded, so a peer sending ever-new names only stops being cached.
+ */
+const KNOWN_NAMES = new Map<string, string>();
+const MAX_KNOWN_NAMES = 512;
 
 export class H1ResponseParser {
   private state = S.Idle;
@@ -226,7 +234,7 @@ export class H1ResponseParser {
   private readHead(buf: Buffer, i: number, end: number): number {
     let stop = -1;
     if (this.headParts === null) {
-      stop = buf.indexOf('\r\n\r\n', i, 'latin1');
+      stop = buf.indexOf(CRLFCRLF, i);
       // the buffer is reused: bytes past `end` are stale and must not complete a match
       if (stop + 4 > end) stop = -1;
       if (stop >= 0) {
@@ -242,7 +250,7 @@ export class H1ResponseParser {
     const before = this.headLen;
     parts.push(Buffer.from(buf.subarray(i, end)));
     const whole = Buffer.concat(parts);
-    stop = whole.indexOf('\r\n\r\n', Math.max(0, before - 3), 'latin1');
+    stop = whole.indexOf(CRLFCRLF, Math.max(0, before - 3));
     if (stop < 0) {
       if (whole.length > MAX_HEAD_BYTES) throw new H1ParseError('HPE_HEADER_OVERFLOW', 'response head too large');
       this.headParts = [whole];
@@ -259,10 +267,10 @@ export class H1ResponseParser {
   private parseHead(text: string): void {
     let lineEnd = text.indexOf('\r\n');
     const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
-    const m = STATUS_LINE.exec(statusLine);
-    if (!m) throw new H1ParseError('HPE_INVALID_STATUS', 'bad status line');
-    const status = Number(m[2]);
-    const http10 = m[1] === '0';
+    const status = statusOf(statusLine);
+    if (status < 0) throw new H1ParseError('HPE_INVALID_STATUS', 'bad status line');
+    const http10 = statusLine.charCodeAt(7) === 0x30;
+    const reason = statusLine.length > 13 ? statusLine.slice(13) : '';
     const headers: string[] = [];
     let cl: string | undefined;
     let te: string | undefined;
@@ -274,11 +282,15 @@ export class H1ResponseParser {
       const colon = text.indexOf(':', pos);
       if (colon < 0 || colon > lineEnd) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'header line without colon');
       const rawName = text.slice(pos, colon);
-      // obs-fold (a line starting with SP/HTAB) and whitespace before the colon fail here
-      if (!TOKEN.test(rawName)) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'bad header name');
+      let name = KNOWN_NAMES.get(rawName);
+      if (name === undefined) {
+        // obs-fold (a line starting with SP/HTAB) and whitespace before the colon fail here
+        if (!TOKEN.test(rawName)) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'bad header name');
+        name = rawName.toLowerCase();
+        if (KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.set(rawName, name);
+      }
       const value = trimOws(text.slice(colon + 1, lineEnd));
       if (!FIELD_VALUE.test(value)) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'bad header value');
-      const name = rawName.toLowerCase();
       if (name === 'content-length') {
         if (!/^\d{1,15}$/.test(value)) throw new H1ParseError('HPE_INVALID_CONTENT_LENGTH', 'bad content-length');
         if (cl !== undefined && Number(cl) !== Number(value)) throw new H1ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'conflicting content-length');
@@ -299,8 +311,8 @@ export class H1ResponseParser {
       this.state = S.Head;
       return;
     }
-    const close = http10 ? !/(^|,)\s*keep-alive\s*(,|$)/i.test(conn ?? '') : /(^|,)\s*close\s*(,|$)/i.test(conn ?? '');
-    const head: H1Head = { status, reason: m[3] ?? '', headers, close };
+    const close = http10 ? !/(^|,)\s*keep-alive\s*(,|$)/i.test(conn ?? '') : conn !== undefined && /(^|,)\s*close\s*(,|$)/i.test(conn);
+    const head: H1Head = { status, reason, headers, close };
 
     if (this.headOnly || status === 204 || status === 304) {
       this.state = S.Done;
@@ -333,6 +345,22 @@ export class H1ResponseParser {
   reset(): void {
     this.state = S.Idle;
   }
+}
+
+/**
+ * The status of `HTTP/1.x SSS[ reason]` (RFC 9112 §4: HTTP/1.0 or 1.1, three digits, the reason
+ * phrase VCHAR/obs-text/SP/HTAB), or -1. By hand rather than a regex: this runs per response.
+ */
+function statusOf(line: string): number {
+  if (line.length < 12 || !line.startsWith('HTTP/1.') || line.charCodeAt(8) !== 0x20) return -1;
+  const minor = line.charCodeAt(7);
+  if (minor !== 0x30 && minor !== 0x31) return -1;
+  const a = line.charCodeAt(9) - 0x30;
+  const b = line.charCodeAt(10) - 0x30;
+  const c = line.charCodeAt(11) - 0x30;
+  if (a < 1 || a > 9 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
+  if (line.length > 12 && (line.charCodeAt(12) !== 0x20 || !FIELD_VALUE.test(line.slice(13)))) return -1;
+  return a * 100 + b * 10 + c;
 }
 
 function hexValue(c: number): number {

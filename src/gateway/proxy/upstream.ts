@@ -1,29 +1,25 @@
 /**
- * One upstream: a keep-alive HTTP/1.1 connection pool and an opossum breaker. The pool is the
- * regate client (h1-pool.ts) or an undici Pool, per `upstreams.<name>.client`; both are driven
- * through the same `dispatch(request, handler)` seam with undici 7's handler/controller API.
+ * One upstream: a keep-alive HTTP/1.1 connection pool and a circuit breaker (breaker.ts). The
+ * pool is the regate client (h1-pool.ts) or an undici Pool, per `upstreams.<name>.client`; both
+ * are driven through the same `dispatch(request, handler)` seam with undici 7's
+ * handler/controller API.
  *
- * The breaker wraps "get a response head from the upstream": connect errors and timeouts count
- * as failures (and 5xx when `breaker.count_5xx`), client aborts never do. While it is open,
- * `acquire` fails at once with GW_ERR_UPSTREAM_UNAVAILABLE + `Retry-After` and the upstream is
- * not contacted; after `reset_timeout_ms` one trial call goes through (half-open) and its outcome
- * closes or re-opens the breaker.
+ * The breaker judges "get a response head from the upstream": the caller asks `admit()` before
+ * dispatching and reports `settle(ok)` once the head (or the error) is there. Connect errors and
+ * timeouts are failures (and 5xx when `breaker.count_5xx`); client aborts are reported as
+ * successes, never failures (as opossum's errorFilter did). While it is open, `admit` returns
+ * GW_ERR_UPSTREAM_UNAVAILABLE + `Retry-After` and the upstream is not contacted; after
+ * `reset_timeout_ms` one trial call goes through (half-open) and its outcome closes or re-opens
+ * the breaker.
  */
 import { Pool, type Dispatcher } from 'undici';
 import { createH1Pool } from './h1-pool.js';
 import type { UpstreamRequest } from './h1-call.js';
-import CircuitBreaker from 'opossum';
+import { CircuitBreaker } from './breaker.js';
 import { GatewayError } from '../errors.js';
 import type { UpstreamConfig } from '../config/types.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'disabled';
-
-/** Marks outcomes the breaker must not count (client went away, upstream answered 4xx…). */
-export class NotCounted extends Error {
-  constructor(readonly inner: unknown) {
-    super('not counted');
-  }
-}
 
 export interface Upstream {
   readonly name: string;
@@ -32,10 +28,15 @@ export interface Upstream {
   /** sends one request; outcomes arrive on `handler` (undici 7 DispatchHandler) */
   dispatch(req: UpstreamRequest, handler: Dispatcher.DispatchHandler): void;
   /**
-   * Runs `attempt` under the breaker. `attempt` resolves once the upstream answered (any
-   * status) and rejects with the transport error otherwise.
+   * Asks the breaker for one call: null when it may go (then `settle` must follow exactly once),
+   * else the error to answer with (GW_ERR_UPSTREAM_UNAVAILABLE).
+   * @example
+   * const refused = up.admit(); if (refused) throw refused;
+   * up.dispatch(req, handler); // … at the head: up.settle(true); on a transport error: up.settle(false)
    */
-  guard<T>(attempt: () => Promise<T>): Promise<T>;
+  admit(): GatewayError | null;
+  /** The outcome of an admitted call: false counts a failure towards opening the breaker. */
+  settle(ok: boolean): void;
   /** Synchronous check used before reading a request: is the breaker refusing calls now? */
   refusing(): GatewayError | null;
   state(): BreakerState;
@@ -46,7 +47,7 @@ export interface Upstream {
 /**
  * @example
  * const car = createUpstream('car', config.upstreams.car);
- * await car.guard(() => sendRequest(car));
+ * if (!car.admit()) car.dispatch(request, handler);
  */
 export function createUpstream(name: string, config: UpstreamConfig): Upstream {
   const origin = config.url.replace(/\/$/, '');
@@ -55,26 +56,14 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
   const listeners: ((s: BreakerState) => void)[] = [];
   const retryAfter = String(Math.max(1, Math.ceil(bc.reset_timeout_ms / 1000)));
 
-  let breaker: CircuitBreaker<[() => Promise<unknown>], unknown> | null = null;
-  if (bc.enabled) {
-    breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
-      timeout: false, // undici enforces connect/response timeouts; opossum's would race them
-      errorThresholdPercentage: bc.error_threshold_percentage,
-      volumeThreshold: bc.volume_threshold,
-      resetTimeout: bc.reset_timeout_ms,
-      rollingCountTimeout: bc.rolling_window_ms,
-      rollingCountBuckets: 10,
-      errorFilter: (err: unknown) => err instanceof NotCounted,
-      name,
-    });
-    const emit = () => {
-      const s = stateOf(breaker);
-      for (const l of listeners) l(s);
-    };
-    breaker.on('open', emit);
-    breaker.on('halfOpen', emit);
-    breaker.on('close', emit);
-  }
+  const breaker = bc.enabled
+    ? new CircuitBreaker(
+        { errorThresholdPercentage: bc.error_threshold_percentage, volumeThreshold: bc.volume_threshold, resetTimeoutMs: bc.reset_timeout_ms, rollingWindowMs: bc.rolling_window_ms },
+        (s) => {
+          for (const l of listeners) l(s);
+        },
+      )
+    : null;
 
   const openError = () =>
     new GatewayError('GW_ERR_UPSTREAM_UNAVAILABLE', { headers: { 'retry-after': retryAfter }, cause: `breaker for upstream ${name} is open` });
@@ -84,20 +73,19 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
     origin,
     config,
     dispatch,
-    guard<T>(attempt: () => Promise<T>): Promise<T> {
-      if (!breaker) return attempt();
-      return (breaker.fire(attempt) as Promise<T>).catch((err: unknown) => {
-        if ((err as { code?: string }).code === 'EOPENBREAKER') throw openError();
-        throw err instanceof NotCounted ? err.inner : err;
-      });
+    admit() {
+      return breaker === null || breaker.admit() ? null : openError();
+    },
+    settle(ok) {
+      if (breaker === null) return;
+      if (ok) breaker.succeeded();
+      else breaker.failed();
     },
     refusing() {
-      // the same test opossum's fire() makes: half-open lets exactly one trial through
-      // (pendingClose), then refuses until that trial settles
-      if (breaker && !breaker.closed && !breaker.pendingClose) return openError();
-      return null;
+      // half-open lets exactly one trial through, then refuses until that trial settles
+      return breaker?.refusing ? openError() : null;
     },
-    state: () => stateOf(breaker),
+    state: () => breaker?.state ?? 'disabled',
     onStateChange(cb) {
       listeners.push(cb);
     },
@@ -106,12 +94,6 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
       await closePool();
     },
   };
-}
-
-function stateOf(b: CircuitBreaker<never[], unknown> | CircuitBreaker<[() => Promise<unknown>], unknown> | null): BreakerState {
-  if (!b) return 'disabled';
-  if (b.halfOpen) return 'half_open';
-  return b.opened ? 'open' : 'closed';
 }
 
 type PoolSeam = { dispatch: Upstream['dispatch']; closePool: () => Promise<void> };

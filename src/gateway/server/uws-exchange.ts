@@ -7,7 +7,9 @@
  *
  * Response backpressure: with a known length we use `tryEnd`, which writes what the socket takes
  * and leaves the rest to us (the uWS streaming pattern: remember `getWriteOffset()` before the
- * call and resend from the offset `onWritable` reports). With chunked framing `write` buffers in
+ * call and resend from the offset `onWritable` reports); a body that arrives whole in its first
+ * chunk goes out with `end` instead, which buffers what the socket refuses itself (one chunk at
+ * most, as before) and costs fewer native calls. With chunked framing `write` buffers in
  * uWS and returns false under backpressure; `onWritable` then says when it drained. Either way the
  * producer is paused until then, so at most one upstream chunk per request is held.
  *
@@ -242,8 +244,17 @@ export class UwsExchange implements ClientExchange {
     const res = this.res;
     let ok = true;
     res.cork(() => {
+      const first = this.head !== null;
       this.flushHead();
       if (this.framing?.kind === 'length') {
+        if (first && chunk.length === this.framing.size) {
+          // The whole body in one chunk (most small answers): `end` sends it with its
+          // Content-Length and keeps what the socket refuses, which is at most this one chunk,
+          // the same bound as the tryEnd path — and spares the offset bookkeeping.
+          this.finished = true;
+          res.end(chunk);
+          return;
+        }
         const base = res.getWriteOffset();
         const [written, done] = res.tryEnd(chunk, this.framing.size);
         if (done) this.finished = true;

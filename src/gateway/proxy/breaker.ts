@@ -1,0 +1,133 @@
+/**
+ * The circuit breaker of one upstream, synchronous: `admit()` before a call, `succeeded()` or
+ * `failed()` once its outcome is known. No promise, event emitter or timer per call — the
+ * opossum breaker used before cost ~3.5 µs of CPU per proxied request (six promises, two event
+ * emits, a latency array sorted once a second), more than a tenth of regate's passthrough cost.
+ *
+ * The rules are opossum 9's (what the config keys meant until now), minus its unused features
+ * (fallbacks, caches, timeouts, latency percentiles):
+ * - every `admit()` is a "fire", counted in a rolling window of `rollingWindowMs` kept in ten
+ *   buckets, refused ones included (so refusals dilute the failure rate, as in opossum);
+ * - after a failure, when the window holds at least `volumeThreshold` fires and failures/fires
+ *   exceeds `errorThresholdPercentage`, the breaker opens;
+ * - open: every call is refused; `resetTimeoutMs` later it turns half-open and lets exactly one
+ *   trial through; the trial's success closes it, its failure opens it again (a new wait);
+ * - outcomes of calls admitted earlier still count when they land: any success while half-open
+ *   closes, any failure while half-open re-opens (opossum's `success`/`failure` handlers).
+ * The window keeps its counts across state changes, as opossum's does.
+ *
+ * @example
+ * const b = new CircuitBreaker({ errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 10_000, rollingWindowMs: 10_000 }, (s) => log(s));
+ * if (!b.admit()) return refuse();
+ * call().then(() => b.succeeded(), () => b.failed());
+ */
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface CircuitOptions {
+  errorThresholdPercentage: number;
+  volumeThreshold: number;
+  resetTimeoutMs: number;
+  rollingWindowMs: number;
+}
+
+const BUCKETS = 10;
+
+export class CircuitBreaker {
+  private current: CircuitState = 'closed';
+  /** half-open and the one trial call not yet admitted (opossum's `pendingClose`) */
+  private trialOpen = false;
+  private timer: NodeJS.Timeout | null = null;
+  private shut = false;
+  /** ring slot of the current bucket; a timer moves it on every rollingWindowMs / 10 */
+  private head = 0;
+  private readonly rotation: NodeJS.Timeout;
+  private readonly fires = new Float64Array(BUCKETS);
+  private readonly failures = new Float64Array(BUCKETS);
+
+  constructor(
+    private readonly o: CircuitOptions,
+    private readonly onChange: (state: CircuitState) => void = () => {},
+  ) {
+    // One timer per upstream rather than a clock read per call (a Date.now() per request was
+    // visible in the profile); unref'd, like opossum's, so it never keeps the process alive.
+    this.rotation = setInterval(() => {
+      this.head = (this.head + 1) % BUCKETS;
+      this.fires[this.head] = 0;
+      this.failures[this.head] = 0;
+    }, Math.max(1, Math.floor(o.rollingWindowMs / BUCKETS)));
+    this.rotation.unref();
+  }
+
+  get state(): CircuitState {
+    return this.current;
+  }
+
+  /** Would a call be refused now? (`admit` without counting a fire) */
+  get refusing(): boolean {
+    return this.shut || (this.current !== 'closed' && !this.trialOpen);
+  }
+
+  /** Counts a fire; true when the call may go (then report its outcome exactly once). */
+  admit(): boolean {
+    this.fires[this.head]!++;
+    if (this.shut) return false;
+    if (this.current === 'closed') return true;
+    if (!this.trialOpen) return false;
+    this.trialOpen = false; // this call is the half-open trial
+    return true;
+  }
+
+  succeeded(): void {
+    if (this.current === 'half_open') this.close();
+  }
+
+  failed(): void {
+    this.failures[this.head]!++;
+    if (this.shut) return;
+    if (this.current === 'half_open') {
+      this.open();
+      return;
+    }
+    let fires = 0;
+    let failures = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      fires += this.fires[i] as number;
+      failures += this.failures[i] as number;
+    }
+    if (fires < this.o.volumeThreshold) return;
+    if ((failures / fires) * 100 > this.o.errorThresholdPercentage) this.open();
+  }
+
+  /** Stops the timers; later calls are refused. */
+  shutdown(): void {
+    this.shut = true;
+    clearInterval(this.rotation);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private open(): void {
+    if (this.current === 'open') return;
+    this.current = 'open';
+    this.trialOpen = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.shut || this.current !== 'open') return;
+      this.current = 'half_open';
+      this.trialOpen = true;
+      this.onChange('half_open');
+    }, this.o.resetTimeoutMs);
+    this.timer.unref();
+    this.onChange('open');
+  }
+
+  private close(): void {
+    if (this.current === 'closed') return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.current = 'closed';
+    this.trialOpen = false;
+    this.onChange('closed');
+  }
+}
