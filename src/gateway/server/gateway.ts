@@ -147,7 +147,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   app.any('/*', (res, req) => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
-    const ex = new UwsExchange(res);
+    const ex = new UwsExchange(res, build.pausable);
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
     const rawQuery = req.getQuery() ?? '';

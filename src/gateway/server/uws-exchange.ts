@@ -21,7 +21,10 @@
  * whenever a recv filled its whole 512 KiB buffer, until one returns less. So chunks keep
  * arriving here after `pause()`, within the same native callback, for as long as the kernel
  * holds ≥ 512 KiB of the body; nothing callable from JS ends that loop short of closing the
- * socket, so every path below accepts data while paused.
+ * socket, so every path below accepts data while paused. Worse, on that build a response write
+ * that meets backpressure while the socket is paused can leave it without writable
+ * notifications, so there the socket is resumed when the response begins and not paused again
+ * (`pausable`, uws-loader.ts): a full-duplex exchange then holds what the upstream has not taken.
  */
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
@@ -59,7 +62,11 @@ export class UwsExchange implements ClientExchange {
   private earlyLast = false;
   private bodyError: Error | null = null;
 
-  constructor(private readonly res: HttpResponse) {
+  /** `pausable` false: never `res.pause()` the socket (uws-loader.ts `UwsBuild.pausable` says why) */
+  constructor(
+    private readonly res: HttpResponse,
+    private readonly pausable = true,
+  ) {
     res.onAborted(() => {
       this.aborted = true;
       this.finished = true;
@@ -110,7 +117,10 @@ export class UwsExchange implements ClientExchange {
   }
 
   private pauseReading(): void {
-    if (this.readPaused || this.aborted) return;
+    // Where a pause cannot be trusted (uws-loader.ts `pausable`) it is not used once the response
+    // has begun: the rest of the body is then held in the stream, the sink or `early`, bounded
+    // by the route's max_body_bytes — a response stalled until the idle timeout is worse.
+    if (this.readPaused || this.aborted || (this.started && !this.pausable)) return;
     this.readPaused = true;
     this.res.pause();
   }
@@ -194,6 +204,7 @@ export class UwsExchange implements ClientExchange {
   start(status: number, statusText: string, headers: readonly string[], framing: BodyFraming): void {
     if (this.aborted || this.started) return;
     this.started = true;
+    if (!this.pausable) this.resumeReading(); // see pauseReading
     this.framing = framing;
     const res = this.res;
     const statusLine = `${status} ${statusText || STATUS_CODES[status] || ''}`;

@@ -28,6 +28,20 @@ export interface UwsBuild {
   arch: string;
   /** builds tried before this one and why they were passed over */
   skipped: string[];
+  /**
+   * Whether `res.pause()` holds a request body while the response is being written. Not on
+   * 20.56 and later (uSockets 833497e): there the read loop ignores a pause, and a response write
+   * that meets backpressure while the socket is paused can leave it without writable
+   * notifications — the response then stalls until the idle timeout cuts it (seen under load on
+   * Node 24; test/gateway/proxy/backpressure.test.ts). Pausing before the response begins works.
+   */
+  pausable: boolean;
+}
+
+/** uWS builds from 20.56 on carry the uSockets read loop that does not honour a pause. */
+export function pauseHolds(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major < 20 || (major === 20 && minor < 56);
 }
 
 export class UwsLoadError extends Error {
@@ -77,7 +91,7 @@ export function loadUws(): { uws: Uws; build: UwsBuild } {
       // A real binding exposes the native socket helpers; the JS shim does not.
       if (typeof uws.App !== 'function' || typeof uws.us_socket_local_port !== 'function') throw new Error('not a native uWS binding');
       const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-      cached = { uws, build: { package: c.pkg, version, binary: file, abi, platform, arch, skipped: attempts } };
+      cached = { uws, build: { package: c.pkg, version, binary: file, abi, platform, arch, skipped: attempts, pausable: pauseHolds(version) } };
       return cached;
     } catch (err) {
       attempts.push(`${c.pkg}: ${file} does not load: ${explain(err)}`);
