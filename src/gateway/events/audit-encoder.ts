@@ -22,7 +22,7 @@
  * ```
  */
 import type { PolicyInput } from '../authz/input.js';
-import { buildPolicyInput } from '../authz/input.js';
+import { parseQuery } from '../authz/input.js';
 import type { RequestContext, RouteRef, TokenInfo } from '../pipeline/context.js';
 import { createAuditEventBasics, createAuditEventBuilder, rfc3339Nano, type AuditEventOptions } from './audit-event.js';
 
@@ -121,8 +121,11 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
   const build = createAuditEventBuilder(opts);
 
   return function encodeAuditEvent(ctx: RequestContext, decisionId: string): string {
-    const pi = (ctx.policyInput as PolicyInput | undefined) ?? buildPolicyInput(ctx);
-    const rq = pi.request;
+    // What the policy saw; for a request refused before it (or a route without one), what it
+    // would have seen — read from the context directly, as buildPolicyInput would (its header
+    // copy is not needed: headers are encoded from ctx.headers below, in both cases).
+    const pi = ctx.policyInput as PolicyInput | undefined;
+    const rq = pi === undefined ? requestOf(ctx) : pi.request;
     const d = ctx.decision;
     const upstreamName = ctx.mapping?.name ?? d?.upstream?.name;
     // The request's own strings go in raw, between quotes, when none of them needs escaping —
@@ -187,8 +190,8 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
       ',"host":"' + rq.host +
       '","scheme":"' + rq.scheme +
       '","remote_addr":"' + rq.remote_addr +
-      '"},"token":' + (pi.token === token ? (tp === null ? 'null' : tp.json) : val(pi.token)) +
-      ',"route":' + (pi.route.id === ctx.route.id && pi.route.upstream === ctx.route.upstream ? route.inputRoute : val(pi.route)) +
+      '"},"token":' + (pi === undefined || pi.token === token ? (tp === null ? 'null' : tp.json) : val(pi.token)) +
+      ',"route":' + (pi === undefined || (pi.route.id === ctx.route.id && pi.route.upstream === ctx.route.upstream) ? route.inputRoute : val(pi.route)) +
       '}';
     if (d !== null) {
       const result = JSON.stringify(d.raw);
@@ -213,4 +216,9 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
     if (erased !== '') s += ',"erased":[' + erased + ']';
     return s + '}';
   };
+}
+
+/** `input.request` as buildPolicyInput makes it, minus the headers (authz/input.ts). */
+function requestOf(ctx: RequestContext): Omit<PolicyInput['request'], 'headers'> {
+  return { id: ctx.id, method: ctx.method, path: ctx.path, query: parseQuery(ctx.rawQuery), host: ctx.host, scheme: ctx.scheme, remote_addr: ctx.remoteAddr };
 }
