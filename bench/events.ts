@@ -43,8 +43,9 @@ import { createEventEmitter } from '../src/gateway/events/index.js';
 import type { EventsConfig } from '../src/gateway/events/index.js';
 import { buildPolicyInput } from '../src/gateway/authz/input.js';
 import type { RequestContext } from '../src/gateway/pipeline/context.js';
+import { argValue } from './lib/args.js';
 
-const arg = (name: string): string | undefined => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const arg = (name: string): string | undefined => argValue(name);
 const quick = process.argv.includes('--quick');
 const redisUrl = arg('--redis') ?? 'redis://127.0.0.1:6379';
 const jsonOut = arg('--json');

@@ -19,12 +19,10 @@ import { planCpus } from './lib/cpu-plan.js';
 import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName } from './lib/load.js';
 import { spawnPinned, type Proc } from './lib/procs.js';
 import { regateBaseConfig, startRegate, startUpstream, type Server } from './lib/servers.js';
+import { argValue } from './lib/args.js';
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
 const connections = Number(arg('--connections', '50'));
 const duration = Number(arg('--duration', '10'));
 const runs = Number(arg('--runs', '3'));

@@ -20,12 +20,10 @@ import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName, type Loa
 import type { Proc } from './lib/procs.js';
 import { regateBaseConfig, startNginx, startRegate, startUpstream } from './lib/servers.js';
 import { findOrInstallTool, NGINX } from './lib/system-tool.js';
+import { argValue } from './lib/args.js';
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
 const connections = Number(arg('--connections', '50'));
 const duration = Number(arg('--duration', '10'));
 const generatorName = arg('--generator', 'autocannon') as GeneratorName;

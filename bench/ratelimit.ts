@@ -21,8 +21,9 @@ import { Registry } from 'prom-client';
 import type { RequestContext } from '../src/gateway/pipeline/context.js';
 import { createRateLimitStage } from '../src/gateway/ratelimit/index.js';
 import type { RateLimitConfig } from '../src/gateway/ratelimit/schema.js';
+import { argValue } from './lib/args.js';
 
-const arg = (name: string): string | undefined => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const arg = (name: string): string | undefined => argValue(name);
 const quick = process.argv.includes('--quick');
 const redisUrl = arg('--redis') ?? 'redis://127.0.0.1:6379';
 const jsonOut = arg('--json');
