@@ -173,8 +173,9 @@ export function createEventEmitter(
       if (!kind) throw new Error(`unknown queue ${b.q}`); // a spool written under another config
       // Fail fast before BullMQ: with no connection it would otherwise wait for one.
       if (producer.status !== 'ready' || !queues || queuesBroken) throw new Error('redis not ready');
-      // job.data = {"events":[…]} (DESIGN.md "Queues"): serialised here, once, straight to the
-      // bytes Redis stores (encoded-queue.ts says why BullMQ is not left to do it).
+      // job.data = {"events":[…]} (DESIGN.md "Queues"), as bytes: a sealed batch already is
+      // (batch-buffer.ts), a batch read back from the spool is serialised here (encoded-queue.ts
+      // says why BullMQ is not left to do either).
       const data = new EncodedJobData('data' in b ? b.data : Buffer.from(JSON.stringify({ events: b.events })));
       await queues[kind].add('batch', data, { ...jobOpts, jobId: b.id });
     },
