@@ -118,7 +118,8 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
     return k;
   };
 
-  const build = createAuditEventBuilder(opts);
+  // the exact path's builder, with this encoder's instance id (a fresh one would differ when none was given)
+  const build = createAuditEventBuilder({ ...opts, instanceId: baseLabels.id });
 
   return function encodeAuditEvent(ctx: RequestContext, decisionId: string): string {
     // What the policy saw; for a request refused before it (or a route without one), what it

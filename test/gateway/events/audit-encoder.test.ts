@@ -109,6 +109,16 @@ t.test('the encoder writes exactly what JSON.stringify writes of the built event
   t.ok(fast > 600 && exact > 200, `both paths taken (${fast} fast, ${exact} exact)`);
 });
 
+t.test('both paths give one instance id when none is configured', async (t) => {
+  const encode = createAuditEncoder(clocks());
+  const clean = makeCtx();
+  const dirty = makeCtx({ path: '/a"b' }); // a quote: the exact path
+  const a = JSON.parse(encode(clean, 'a')) as { labels: { id: string } };
+  const b = JSON.parse(encode(dirty, 'b')) as { labels: { id: string }; input: { request: { path: string } } };
+  t.equal(b.input.request.path, '/a"b');
+  t.equal(a.labels.id, b.labels.id);
+});
+
 t.test('only frozen tokens are cached: a plain token object changed between events shows the change', async (t) => {
   const encode = createAuditEncoder(clocks());
   const token = { active: true, sub: 'before', scope: [], claims: { n: 1 } };
