@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuthenticateStage, type AuthenticateStage } from '../src/gateway/authn/index.js';
 import { hashToken } from '../src/gateway/authn/token-cache.js';
-import type { RequestContext } from '../src/gateway/pipeline/context.js';
+import { createRequestContext, type RequestContext } from '../src/gateway/pipeline/context.js';
 import { startTokenServer, type TokenServer } from '../src/devtools/token-server.js';
 
 const quick = process.argv.includes('--quick');
@@ -31,11 +31,10 @@ const RPS_MS = quick ? 2000 : 5000;
 const CONCURRENCY = 32;
 
 function ctxFor(token: string, auth: 'jwt' | 'introspection'): RequestContext {
-  return {
+  return createRequestContext({
     id: 'bench', method: 'GET', path: '/x', rawQuery: '', headers: { authorization: `Bearer ${token}`, host: 'bench' },
     host: 'bench', scheme: 'http', remoteAddr: '127.0.0.1', route: { id: 'bench', upstream: 'u', auth }, startNs: 0n,
-    auth: null, decision: null, mapping: null, responseHeaders: {}, rateLimited: false, degraded: false, error: null, status: 0,
-  };
+  });
 }
 
 function stageFor(ts: TokenServer, extra: { jwt?: object; introspection?: object } = {}): AuthenticateStage {

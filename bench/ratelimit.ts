@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { RequestContext } from '../src/gateway/pipeline/context.js';
+import { createRequestContext, type RequestContext } from '../src/gateway/pipeline/context.js';
 import { createRateLimitStage } from '../src/gateway/ratelimit/index.js';
 import type { RateLimitConfig } from '../src/gateway/ratelimit/schema.js';
 import { argValue } from './lib/args.js';
@@ -31,12 +31,12 @@ const N = quick ? 20_000 : 200_000;
 const prefix = `{bench${process.pid}}:rl:`;
 
 function ctx(key: string, limit: number): RequestContext {
-  return {
+  const c = createRequestContext({
     id: 'r', method: 'GET', path: '/x', rawQuery: '', headers: {}, host: 'h', scheme: 'http', remoteAddr: '127.0.0.1',
-    route: { id: 'bench', upstream: 'u', auth: 'none' }, startNs: 0n, auth: null,
-    decision: { allow: true, rate_limit: [{ key, limit, window_s: 60 }], raw: true, revision: 'r', evalNs: 0 },
-    mapping: null, responseHeaders: {}, rateLimited: false, degraded: false, error: null, status: 0,
-  };
+    route: { id: 'bench', upstream: 'u', auth: 'none' }, startNs: 0n,
+  });
+  c.decision = { allow: true, rate_limit: [{ key, limit, window_s: 60 }], raw: true, revision: 'r', evalNs: 0 };
+  return c;
 }
 
 async function scenario(name: string, url: string, rl: RateLimitConfig, keyOf: (i: number) => string, concurrency: number): Promise<Record<string, string | number>> {

@@ -109,6 +109,53 @@ export interface RequestContext {
   status: number;
 }
 
+/** What a request brings with it; everything else in its context starts empty. */
+export interface RequestFields {
+  id: string;
+  method: string;
+  path: string;
+  rawQuery: string;
+  headers: Record<string, string>;
+  rawHeaders?: readonly string[];
+  host: string;
+  scheme: 'http' | 'https';
+  remoteAddr: string;
+  route: RouteRef;
+  /** default: now */
+  startNs?: bigint;
+}
+
+/**
+ * The one place a context is made — by the server per request, and by tests and benches — so
+ * every context has the same fields in the same order, and the same object shape for the engine.
+ *
+ * @example
+ * const ctx = createRequestContext({ id, method: 'GET', path: '/x', rawQuery: '', headers, host, scheme: 'http', remoteAddr, route });
+ */
+export function createRequestContext(f: RequestFields): RequestContext {
+  return {
+    id: f.id,
+    method: f.method,
+    path: f.path,
+    rawQuery: f.rawQuery,
+    headers: f.headers,
+    rawHeaders: f.rawHeaders,
+    host: f.host,
+    scheme: f.scheme,
+    remoteAddr: f.remoteAddr,
+    route: f.route,
+    startNs: f.startNs ?? process.hrtime.bigint(),
+    auth: null,
+    decision: null,
+    mapping: null,
+    responseHeaders: {},
+    rateLimited: false,
+    degraded: false,
+    error: null,
+    status: 0,
+  };
+}
+
 /** One pipeline stage. Throw a GatewayError to reject; return a promise only when you must wait. */
 export interface Stage {
   readonly name: 'authenticate' | 'authorize' | 'ratelimit' | 'map' | (string & {});

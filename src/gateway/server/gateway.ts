@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { GatewayError } from '../errors.js';
 import type { GatewayConfig } from '../config/types.js';
-import type { RequestContext, RouteRef, Stage } from '../pipeline/context.js';
+import { createRequestContext, type RequestContext, type RouteRef, type Stage } from '../pipeline/context.js';
 import type { ClientExchange } from '../pipeline/exchange.js';
 import { composePipeline } from '../pipeline/compose.js';
 import { compileRouter, type CompiledRoute } from '../routing/router.js';
@@ -161,7 +161,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       headers[k] = prev === undefined ? v : prev + (k === 'cookie' ? '; ' : ', ') + v;
     });
     const sentId = headers['x-request-id'];
-    const ctx: RequestContext = {
+    const ctx = createRequestContext({
       id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUUID(),
       method,
       path,
@@ -172,16 +172,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       scheme: 'http',
       remoteAddr: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
       route: NO_ROUTE,
-      startNs: process.hrtime.bigint(),
-      auth: null,
-      decision: null,
-      mapping: null,
-      responseHeaders: {},
-      rateLimited: false,
-      degraded: false,
-      error: null,
-      status: 0,
-    };
+    });
     inflight++;
     try {
       if (draining) throw new GatewayError('GW_ERR_SHUTTING_DOWN', { headers: { 'retry-after': '1' } });

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { GatewayError } from '../../../src/gateway/errors.js';
-import type { RequestContext, RouteRef, Stage } from '../../../src/gateway/pipeline/context.js';
+import { createRequestContext, type RequestContext, type RouteRef, type Stage } from '../../../src/gateway/pipeline/context.js';
 
 export interface ContextOptions {
   auth?: RouteRef['auth'];
@@ -22,7 +22,7 @@ let seq = 0;
 export function makeContext(o: ContextOptions = {}): RequestContext {
   const headers: Record<string, string> = { host: 'api.example.test', ...(o.headers ?? {}) };
   if (o.authorization !== undefined) headers.authorization = o.authorization;
-  return {
+  return createRequestContext({
     id: `req-${++seq}`,
     method: 'GET',
     path: '/car/insurance',
@@ -32,16 +32,7 @@ export function makeContext(o: ContextOptions = {}): RequestContext {
     scheme: 'http',
     remoteAddr: '127.0.0.1',
     route: { id: o.routeId ?? 'car', upstream: 'car', auth: o.auth ?? 'jwt' },
-    startNs: process.hrtime.bigint(),
-    auth: null,
-    decision: null,
-    mapping: null,
-    responseHeaders: {},
-    rateLimited: false,
-    degraded: false,
-    error: null,
-    status: 0,
-  };
+  });
 }
 
 export type RunResult =

@@ -5,14 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { RequestContext } from '../../../src/gateway/pipeline/context.js';
+import { createRequestContext, type RequestContext } from '../../../src/gateway/pipeline/context.js';
 
 export const SECRET_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1MTIzIn0.c2VjcmV0LXNpZ25hdHVyZQ';
 
 export function makeCtx(over: Partial<RequestContext> & { sub?: string; clientId?: string } = {}): RequestContext {
   const sub = over.sub ?? 'u123';
   const clientId = over.clientId ?? 'mobile-app';
-  const ctx: RequestContext = {
+  const ctx = createRequestContext({
     id: randomUUID(),
     method: 'GET',
     path: '/car/insurance',
@@ -28,28 +28,24 @@ export function makeCtx(over: Partial<RequestContext> & { sub?: string; clientId
     scheme: 'https',
     remoteAddr: '203.0.113.9',
     route: { id: 'car-insurance', upstream: 'car', auth: 'jwt', policy: 'gateway/decision' },
-    startNs: process.hrtime.bigint(),
-    auth: {
-      token: { active: true, sub, client_id: clientId, scope: ['car:read'], exp: 1767225600, iss: 'https://idp.example.com', claims: { sub, email: 'u@example.com', client_id: clientId } },
-      degraded: false,
-      cache: 'hit',
-    },
-    decision: {
-      allow: true,
-      upstream: { name: 'car', path: '/car/u123/get_my_insurance', headers: { 'x-user-id': sub } },
-      rate_limit: [],
-      labels: { product: 'car' },
-      raw: { allow: true, labels: { product: 'car' } },
-      revision: 'rev-1',
-      evalNs: 12345,
-    },
-    mapping: { name: 'car', path: '/car/u123/get_my_insurance', setHeaders: {}, removeHeaders: [] },
-    responseHeaders: {},
-    rateLimited: false,
+  });
+  // as the stages leave it after a decided request
+  ctx.auth = {
+    token: { active: true, sub, client_id: clientId, scope: ['car:read'], exp: 1767225600, iss: 'https://idp.example.com', claims: { sub, email: 'u@example.com', client_id: clientId } },
     degraded: false,
-    error: null,
-    status: 200,
+    cache: 'hit',
   };
+  ctx.decision = {
+    allow: true,
+    upstream: { name: 'car', path: '/car/u123/get_my_insurance', headers: { 'x-user-id': sub } },
+    rate_limit: [],
+    labels: { product: 'car' },
+    raw: { allow: true, labels: { product: 'car' } },
+    revision: 'rev-1',
+    evalNs: 12345,
+  };
+  ctx.mapping = { name: 'car', path: '/car/u123/get_my_insurance', setHeaders: {}, removeHeaders: [] };
+  ctx.status = 200;
   const { sub: _s, clientId: _c, ...rest } = over;
   return Object.assign(ctx, rest);
 }
