@@ -4,7 +4,9 @@
  *
  * The policy returns Rego values; the decision parser wants plain JSON (sets become arrays), so
  * the result is converted once per request (`decisionToJs`, the same output as the toolchain's
- * `toJs`, without its per-key entry arrays and sort when keys already come in order).
+ * `toJs`, without its per-key entry arrays and sort when keys already come in order) — and not
+ * even copied when it already is plain JSON in Rego key order, as a decision built from object
+ * literals is (the compiler inserts constant keys in order).
  */
 import { readFile } from 'node:fs/promises';
 import { RObject, RSet, RegoError, compareStrings, loadPolicyBundle, readOpaBundle, registryWithHttpSend, toJs, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
@@ -44,18 +46,42 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
 }
 
 /**
- * `toJs` for the values decisions are made of. Plain objects and arrays (nearly every decision)
- * are copied here: keys in Rego order (code points, what `toJs` emits; a policy's object
- * literal usually builds them in another order), '__proto__' as an own key. Sets and objects
- * with non-string keys go to `toJs` itself.
+ * `toJs` for the values decisions are made of. A decision that already is plain JSON with keys
+ * in Rego order (code points, what `toJs` emits) is returned as it is: nothing downstream writes
+ * to a decision (parseDecision copies what the map stage changes; masking copies on write).
+ * Otherwise plain objects and arrays are copied here, keys put in order, '__proto__' kept as an
+ * own key; sets and objects with non-string keys go to `toJs` itself.
  *
  * @example decisionToJs({ upstream: { name: 'up' }, allow: true }); // { allow: true, upstream: { name: 'up' } }
  */
 export function decisionToJs(v: Value): unknown {
+  return isPlainInOrder(v) ? v : copyToJs(v);
+}
+
+/** Is `v` already what copyToJs would make of it: no sets, no non-string keys, keys in Rego order? */
+function isPlainInOrder(v: Value): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!isPlainInOrder(v[i] as Value)) return false;
+    return true;
+  }
+  if (v instanceof RSet || v instanceof RObject) return false;
+  const o = v as PlainObject;
+  let prev: string | null = null;
+  for (const k in o) {
+    // an enumerable key on a prototype (a polluted Object.prototype) is not the policy's
+    if (!Object.hasOwn(o, k) || (prev !== null && compareStrings(prev, k) > 0)) return false;
+    prev = k;
+    if (!isPlainInOrder(o[k] as Value)) return false;
+  }
+  return true;
+}
+
+function copyToJs(v: Value): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = decisionToJs(v[i] as Value);
+    for (let i = 0; i < v.length; i++) out[i] = copyToJs(v[i] as Value);
     return out;
   }
   if (v instanceof RSet || v instanceof RObject) return toJs(v);
@@ -69,7 +95,7 @@ export function decisionToJs(v: Value): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const k of keys) {
-    const x = decisionToJs(o[k] as Value);
+    const x = copyToJs(o[k] as Value);
     if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     else out[k] = x;
   }

@@ -3,7 +3,8 @@
  * continuation that receives the operand holding the value and the scope (refs with unbound
  * key variables iterate, so the continuation runs inside a ScanStmt once per element).
  */
-import type { ArrayTerm, CallTerm, Term } from '../syntax/ast.js';
+import type { ArrayTerm, CallTerm, StringTerm, Term } from '../syntax/ast.js';
+import { compareStrings } from '../value/types.js';
 import type { Local, Operand } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
@@ -58,13 +59,15 @@ export function planTerm(pl: Planner, t: Term, s: Scope, k: KOp): void {
         for (const op of ops) pl.emit('SetAddStmt', { set: l, value: op });
         k({ type: 'local', value: l }, s2);
       });
-    case 'object':
+    case 'object': {
+      const order = insertionOrder(t.entries);
       return planTerms(pl, t.entries.flat(), s, (ops, s2) => {
         const l = pl.local();
         pl.emit('MakeObjectStmt', { target: l });
-        for (let i = 0; i < ops.length; i += 2) pl.emit('ObjectInsertStmt', { object: l, key: ops[i]!, value: ops[i + 1]! });
+        for (const i of order) pl.emit('ObjectInsertStmt', { object: l, key: ops[2 * i]!, value: ops[2 * i + 1]! });
         k({ type: 'local', value: l }, s2);
       });
+    }
     case 'call':
       return planCall(pl, t, s, (l, s2) => k({ type: 'local', value: l }, s2));
     case 'arraycomp':
@@ -279,4 +282,20 @@ export type { CallTerm };
 export function wrapInSet(t: Term): Term & { kind: 'setcomp' } {
   const truth: Term = { kind: 'bool', value: true, span: t.span };
   return { kind: 'setcomp', term: t, body: [{ negated: false, expr: { kind: 'term', term: truth, span: t.span }, with: [], span: t.span }], span: t.span, free: [...inputVars(t)] };
+}
+
+/**
+ * The order an object literal's entries are inserted in: by key when every key is a string
+ * constant (a stable sort, so a repeated key still ends with its last value), else as written.
+ * Objects are unordered in Rego; this only makes the built object's own key order the order
+ * results are reported in (code points), so that a decision leaves the JS back end already in
+ * the shape the gateway wants and needs no copy (gateway/authz/load.ts). Values are still
+ * evaluated in source order.
+ */
+function insertionOrder(entries: readonly (readonly [Term, Term])[]): number[] {
+  const order = entries.map((_, i) => i);
+  if (entries.every(([key]) => key.kind === 'string')) {
+    order.sort((a, b) => compareStrings((entries[a]![0] as StringTerm).value, (entries[b]![0] as StringTerm).value) || a - b);
+  }
+  return order;
 }

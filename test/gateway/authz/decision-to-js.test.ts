@@ -1,5 +1,6 @@
 // decisionToJs is the authorize stage's faster toJs: it must give exactly what toJs gives
-// (key order included, since the audit event serialises the decision as converted).
+// (key order included, since the audit event serialises the decision as converted), and give
+// back the evaluator's own value when that already is plain JSON in Rego key order.
 import t from 'tap';
 import { RObject, RSet, toJs, type Value } from '../../../src/policy/index.js';
 import { decisionToJs } from '../../../src/gateway/authz/load.js';
@@ -19,6 +20,9 @@ const cases: Record<string, Value> = {
   'nested arrays': [[1, [2, { b: 1, a: 2 }]], []],
 };
 
+/** cases that already are what toJs makes of them (plain objects, keys in code-point order) */
+const asIs = new Set(['sorted keys', '__proto__ key']);
+
 for (const [name, v] of Object.entries(cases)) {
   t.test(name, async (t) => {
     const want = toJs(v);
@@ -26,6 +30,30 @@ for (const [name, v] of Object.entries(cases)) {
     t.same(got, want);
     const text = (x: unknown) => JSON.stringify(x, (_k, y: unknown) => (typeof y === 'bigint' ? `${y}n` : y));
     t.equal(text(got), text(want), 'same key order');
-    if (got !== null && typeof got === 'object') t.not(got, v, 'a copy, not the evaluator value');
+    if (got !== null && typeof got === 'object') {
+      if (asIs.has(name)) t.equal(got, v, 'already plain and in order: the evaluator value itself');
+      else t.not(got, v, 'a copy, not the evaluator value');
+    }
   });
 }
+
+t.test('a decision from object literals leaves the JS back end in order and is not copied', async (t) => {
+  const { loadPolicyBundle } = await import('../../../src/policy/index.js');
+  const bundle = await loadPolicyBundle({
+    modules: [{ file: 'p.rego', text: 'package p\nimport rego.v1\nd := {"upstream": {"name": "up", "headers": {"x-b": "1", "x-a": input.u}}, "allow": true, "rate_limit": [{"window_s": 60, "key": "k", "limit": 5}]}\n' }],
+    entrypoints: ['p/d'],
+    engine: 'js',
+  });
+  const v = bundle.evaluate('p/d', { u: 'me' }) as Value;
+  t.equal(decisionToJs(v), v, 'returned as is');
+  t.equal(JSON.stringify(v), JSON.stringify(toJs(v)), 'keys already in the order toJs gives');
+});
+
+t.test('an enumerable key inherited from a polluted prototype is not taken for the policy’s', async (t) => {
+  const parent = { zzz: 1 };
+  const v = Object.create(parent) as Record<string, Value>;
+  v['a'] = 1;
+  const got = decisionToJs(v as Value);
+  t.not(got, v, 'copied');
+  t.same(Object.keys(got as object), ['a'], 'own keys only');
+});
