@@ -75,6 +75,18 @@ export interface EmitterStats {
 
 type Kind = 'audit' | 'ratelimit';
 
+/** Counts the holders of a sealed batch's buffer; the last one out gives it back. */
+class SendHold {
+  /** set by the breaker's action: opossum called it */
+  started = false;
+  private holders = 2;
+  constructor(private readonly onFree: () => void) {}
+
+  release(): void {
+    if (--this.holders === 0) this.onFree();
+  }
+}
+
 /** The open (not yet sealed) batch of one queue, as the bytes Redis will store. */
 interface OpenBatch {
   kind: Kind;
@@ -168,16 +180,22 @@ export function createEventEmitter(
   const byQueueName = new Map<string, Kind>([[queueNames.audit, 'audit'], [queueNames.ratelimit, 'ratelimit']]);
 
   const breaker = new CircuitBreaker(
-    async (b: EncodedBatch | SpooledBatch) => {
-      const kind = byQueueName.get(b.q);
-      if (!kind) throw new Error(`unknown queue ${b.q}`); // a spool written under another config
-      // Fail fast before BullMQ: with no connection it would otherwise wait for one.
-      if (producer.status !== 'ready' || !queues || queuesBroken) throw new Error('redis not ready');
-      // job.data = {"events":[…]} (DESIGN.md "Queues"), as bytes: a sealed batch already is
-      // (batch-buffer.ts), a batch read back from the spool is serialised here (encoded-queue.ts
-      // says why BullMQ is not left to do either).
-      const data = new EncodedJobData('data' in b ? b.data : Buffer.from(JSON.stringify({ events: b.events })));
-      await queues[kind].add('batch', data, { ...jobOpts, jobId: b.id });
+    async (b: EncodedBatch | SpooledBatch, hold?: SendHold) => {
+      if (hold) hold.started = true;
+      try {
+        const kind = byQueueName.get(b.q);
+        if (!kind) throw new Error(`unknown queue ${b.q}`); // a spool written under another config
+        // Fail fast before BullMQ: with no connection it would otherwise wait for one.
+        if (producer.status !== 'ready' || !queues || queuesBroken) throw new Error('redis not ready');
+        // job.data = {"events":[…]} (DESIGN.md "Queues"), as bytes: a sealed batch already is
+        // (batch-buffer.ts), a batch read back from the spool is serialised here (encoded-queue.ts
+        // says why BullMQ is not left to do either).
+        const data = new EncodedJobData('data' in b ? b.data : Buffer.from(JSON.stringify({ events: b.events })));
+        await queues[kind].add('batch', data, { ...jobOpts, jobId: b.id });
+      } finally {
+        // BullMQ's call has settled: ioredis has written the bytes (or never will)
+        hold?.release();
+      }
     },
     {
       timeout: commandTimeout * 2,
@@ -205,23 +223,31 @@ export function createEventEmitter(
     }
   }
 
-  function send(b: EncodedBatch): void {
+  /** Sends a sealed batch; its buffer goes back to `from` once neither the send nor the spool reads it. */
+  function send(b: EncodedBatch, from: BatchBuffer): void {
     if (inflight >= maxInflight || breaker.opened || producer.status !== 'ready' || !queues) {
-      toSpool(b);
+      toSpool(b); // copies the bytes
+      from.recycle(b.data);
       return;
     }
     inflight++;
-    const p = breaker.fire(b).then(
+    // Two holders: the breaker's call of BullMQ and the outcome below. They finish in either
+    // order: on a timeout opossum rejects (the outcome spools a copy) while the call still runs.
+    const hold = new SendHold(() => from.recycle(b.data));
+    const p = breaker.fire(b, hold).then(
       () => {
         counts.sent += b.n;
         m.sent.inc({ queue: b.q }, b.n);
         if (spool.pending()) triggerReplay();
+        hold.release();
       },
       (err: unknown) => {
         log.debug({ err }, 'events: send failed');
         toSpool(b);
+        hold.release();
       },
     );
+    if (!hold.started) hold.release(); // opossum refused without calling (half-open, say)
     inflightDone.add(p);
     void p.finally(() => {
       inflight--;
@@ -242,7 +268,7 @@ export function createEventEmitter(
     const n = buf.events.count;
     if (n === 0) return;
     buf.emitted.inc(n);
-    send({ q: buf.queue, id: randomUUID(), n, data: buf.events.seal() });
+    send({ q: buf.queue, id: randomUUID(), n, data: buf.events.seal() }, buf.events);
   }
 
   function push(buf: OpenBatch, json: string): void {

@@ -26,3 +26,47 @@ t.test('grows past its first buffer, and sealed batches never share bytes with l
   t.same(JSON.parse(second.toString()).events.length, 20);
   t.ok(b.bytes < 32, 'bytes counts only the open batch');
 });
+
+t.test('a recycled batch buffer carries a later batch; only its own buffers, once each, are taken back', async (t) => {
+  const b = new BatchBuffer();
+  b.append('{"n":1}');
+  const first = b.seal(); // the next batch is already open in a fresh buffer
+  b.recycle(first);
+  b.append('{"n":2}');
+  const second = b.seal(); // opens the third batch in the recycled buffer
+  t.not(second.buffer, first.buffer, 'the batch open when it came back was not moved');
+  b.append('{"n":3}');
+  const third = b.seal();
+  t.equal(third.buffer, first.buffer, 'the third batch reuses the first batch’s memory');
+  t.equal(third.toString(), '{"events":[{"n":3}]}');
+  t.equal(second.toString(), '{"events":[{"n":2}]}', 'a batch still out is untouched');
+
+  // foreign memory (a slice of Node's shared pool) and a second give-back are ignored
+  const foreign = Buffer.from('{"events":[]}');
+  b.recycle(foreign);
+  b.recycle(third);
+  b.recycle(third);
+  b.append('{"n":4}');
+  const fourth = b.seal();
+  b.append('{"n":5}');
+  const fifth = b.seal();
+  t.not(fourth.buffer, foreign.buffer);
+  t.not(fifth.buffer, foreign.buffer);
+  t.equal(foreign.toString(), '{"events":[]}', 'foreign memory is never written');
+  const reused = [fourth, fifth].filter((x) => x.buffer === third.buffer).length;
+  t.ok(reused <= 1, 'memory given back twice is reused once, never by two open batches');
+  t.equal(fourth.toString(), '{"events":[{"n":4}]}');
+  t.equal(fifth.toString(), '{"events":[{"n":5}]}');
+});
+
+t.test('a buffer grown for one huge batch is not kept', async (t) => {
+  const b = new BatchBuffer();
+  b.append(JSON.stringify({ pad: 'x'.repeat(3 * 1024 * 1024) }));
+  const huge = b.seal();
+  t.ok(huge.buffer.byteLength > 2 * 1024 * 1024);
+  b.recycle(huge);
+  for (let i = 0; i < 3; i++) {
+    b.append('{}');
+    t.not(b.seal().buffer, huge.buffer, 'never handed out again');
+  }
+});
