@@ -13,10 +13,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext, UpstreamMapping } from '../pipeline/context.js';
 import type { BodyFraming, ClientExchange } from '../pipeline/exchange.js';
 import type { GatewayConfig } from '../config/types.js';
-import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, pushForwardingHeaders } from './headers.js';
+import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, isGatewaySetRequestHeader, pushForwardingHeaders } from './headers.js';
 import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
 
@@ -53,18 +53,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       path = ctx.rawQuery ? `${p}?${ctx.rawQuery}` : p;
     }
 
-    const headers = buildUpstreamHeaders(ctx, hostOf.get(name) as string, trust);
-    if (mapping) {
-      const remove = mapping.removeHeaders.length ? new Set(mapping.removeHeaders.map((h) => h.toLowerCase())) : null;
-      if (remove) filterPairs(headers, (n) => !remove.has(n));
-      for (const [k, v] of Object.entries(mapping.setHeaders)) {
-        const lk = k.toLowerCase();
-        filterPairs(headers, (n) => n !== lk);
-        headers.push(lk, v);
-      }
-      // Backend credentials arrive as setHeaders: the map stage turns `credentials` into headers.
-    }
-
+    const headers = buildUpstreamHeaders(ctx, hostOf.get(name) as string, trust, mapping);
     const refused = upstream.admit();
     if (refused) return done(refused);
     if (exchange.aborted) {
@@ -82,17 +71,27 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   };
 }
 
-/** The request fields that travel upstream, plus Host, forwarding headers and x-request-id. */
-function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: boolean): string[] {
+/**
+ * The request fields that travel upstream, plus Host, forwarding headers and x-request-id, then
+ * the mapping's: its removals and replacements applied in the same pass (one list, no
+ * re-filtering per header), its headers (decision headers, backend credentials) last.
+ */
+function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: boolean, mapping: UpstreamMapping | null): string[] {
   const raw = ctx.rawHeaders ?? flatten(ctx.headers);
   const named = connectionTokens(ctx.headers['connection']);
   // The bearer token is for the gateway; an authenticated route's upstream gets mapped
   // credentials instead, never the caller's token.
   const dropAuthorization = ctx.route.auth !== 'none';
+  // names the mapping removes or sets (lower-case); a short list, so `includes` beats a Set
+  let skip: string[] | null = null;
+  if (mapping !== null) {
+    for (const h of mapping.removeHeaders) (skip ??= []).push(h.toLowerCase());
+    for (const k in mapping.setHeaders) (skip ??= []).push(k.toLowerCase());
+  }
   const out: string[] = ['host', upstreamHost];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const n = raw[i] as string;
-    if (!isForwardedRequestHeader(n, named) || (dropAuthorization && n === 'authorization')) continue;
+    if (!isForwardedRequestHeader(n, named) || (dropAuthorization && n === 'authorization') || (skip !== null && skip.includes(n))) continue;
     out.push(n, raw[i + 1] as string);
   }
   pushForwardingHeaders(out, {
@@ -103,6 +102,25 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
     priorForwarded: trust ? ctx.headers['forwarded'] : undefined,
   });
   out.push('x-request-id', ctx.id);
+  if (skip !== null) {
+    const names = skip;
+    // Decisions may not touch the gateway's own fields (mapping/header-rules.ts), but configured
+    // credential headers are not policy text: one that names a gateway field replaces it.
+    if (names.some(isGatewaySetRequestHeader)) filterPairs(out, (n) => !names.includes(n));
+    const set = (mapping as UpstreamMapping).setHeaders;
+    const start = out.length;
+    for (const k in set) {
+      const lk = k.toLowerCase();
+      // the same name in another case: the later one replaces the earlier, as before
+      for (let j = start; j < out.length; j += 2) {
+        if (out[j] === lk) {
+          out.splice(j, 2);
+          break;
+        }
+      }
+      out.push(lk, set[k] as string);
+    }
+  }
   return out;
 }
 

@@ -35,6 +35,11 @@ export function isForwardedRequestHeader(name: string, named: Set<string> | null
   return !HOP_BY_HOP.has(name) && !REPLACED_UPSTREAM.has(name) && (named === null || !named.has(name));
 }
 
+/** Is this one of the fields the gateway itself sets on the upstream request (Host, forwarding, x-request-id)? */
+export function isGatewaySetRequestHeader(name: string): boolean {
+  return REPLACED_UPSTREAM.has(name);
+}
+
 /** Does this upstream response field travel to the client? */
 export function isForwardedResponseHeader(name: string, named: Set<string> | null): boolean {
   return !HOP_BY_HOP.has(name) && !UWS_WRITES.has(name) && (named === null || !named.has(name));
