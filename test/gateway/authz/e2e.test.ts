@@ -155,7 +155,8 @@ t.test('scenario 1 (insurance): basic auth and path rewrite reach the car API; h
   t.equal(seen.headers.cookie, undefined, 'remove_headers applied');
 
   const h = home.seen.length;
-  const r2 = await call(`${gw.url}/home/insurance`, { headers: bearer(alice) });
+  // the caller's own x-user-id is replaced, not joined with the decision's ("mallory, alice")
+  const r2 = await call(`${gw.url}/home/insurance`, { headers: { ...bearer(alice), 'x-user-id': 'mallory' } });
   t.equal(r2.status, 200);
   t.equal(home.seen[h]!.headers['x-user-id'], 'alice');
 
