@@ -35,17 +35,20 @@ export async function startUpstream(cpus: string | null): Promise<Server> {
 
 /**
  * Writes `config` (YAML) to `<dir>/<name>.yaml` and starts regate on it. `env` is added to this
- * process's environment (for `${VAR}` references in the config).
+ * process's environment (for `${VAR}` references in the config); `wrap` is a command line to
+ * run it under (`['valgrind', '--tool=callgrind']`).
  * @example
  * const gw = await startRegate({ name: 'pass', dir, cpus: plan.proxyCpu, config: yaml });
  */
-export async function startRegate(o: { name: string; dir: string; config: string; cpus: string | null; env?: Record<string, string> }): Promise<Server> {
+export async function startRegate(o: { name: string; dir: string; config: string; cpus: string | null; env?: Record<string, string>; wrap?: readonly string[] }): Promise<Server> {
   const cfg = join(o.dir, `${o.name}.yaml`);
   writeFileSync(cfg, o.config);
   ensureBuilt();
   // The compiled CLI (bin/regate.js → dist/), as users run it: under tsx every function
   // expression also re-registers its name per call, a few µs per request that ship nowhere.
-  const proc = await spawnPinned(o.cpus, process.execPath, [join(root, 'bin/regate.js'), 'start', '--config', cfg], REGATE_READY, {
+  // `wrap` runs it under another program (valgrind, for bench/instructions.ts).
+  const [cmd, ...pre] = [...(o.wrap ?? []), process.execPath];
+  const proc = await spawnPinned(o.cpus, cmd as string, [...pre, join(root, 'bin/regate.js'), 'start', '--config', cfg], REGATE_READY, {
     ...process.env,
     NODE_ENV: 'production',
     ...o.env,

@@ -1,0 +1,133 @@
+/**
+ * Instructions per request, counted by valgrind's callgrind: a measure of the gateway's own work
+ * that the host's load cannot move. On these shared 2-core machines the CPU time per request of
+ * one configuration varied by ±20 % from one minute to the next (the host's load changes how long
+ * an instruction takes), which hides any change smaller than that; the main thread's instruction
+ * count of the same work varied by about 3 % between identical runs (JIT and collector timing).
+ * Instructions are not time — cache misses and the kernel are not in them — so this is for
+ * comparing builds and locating work, not for the headline numbers.
+ *
+ * For each part (bench/lib/parts.ts) the compiled gateway runs under callgrind; after a warm-up
+ * (JIT, caches, pools) its counters are zeroed, a fixed number of requests is sent (autocannon,
+ * a few connections: valgrind runs the gateway ~50× slower), and the counters are dumped. The
+ * count is user space only (what the kernel does for the sockets is not in it) and is reported
+ * for the main thread — the event loop: JS, native calls, the collector's pauses — apart from
+ * the other threads (the collector's concurrent marking, the optimising compiler), whose share
+ * depends on when V8 happens to schedule them and varied by ±30 % between identical runs.
+ *
+ * Use it to compare two builds (run it in each checkout, the same --requests) or the parts of one.
+ *
+ * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--requests 20000] [--warmup 10000] [--keep DIR] [--json out.json]
+ * `--keep DIR` keeps the callgrind dumps there (callgrind_annotate shows where the instructions went).
+ * Needs valgrind (Debian: apt-get install -y valgrind) and redis-server.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTokenServer } from '../src/devtools/token-server.js';
+import { argValue } from './lib/args.js';
+import { planCpus } from './lib/cpu-plan.js';
+import { runLoad } from './lib/load.js';
+import { PARTS, partConfig, partHeaders, type Part, type PartsEnv } from './lib/parts.js';
+import { freePort } from './lib/ports.js';
+import { probe } from './lib/probe.js';
+import { spawnPinned, type Proc } from './lib/procs.js';
+import { startRegate, startUpstream } from './lib/servers.js';
+import { hasCommand } from './lib/system-tool.js';
+import { autocannonVersion } from './lib/autocannon.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
+const requests = Number(arg('--requests', '20000'));
+const warmup = Number(arg('--warmup', '10000'));
+const keep = argv.includes('--keep') ? arg('--keep', '') : '';
+const connections = 8;
+const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
+const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...PARTS]) as Part[];
+for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const plan = planCpus();
+
+/** The `summary:` (total Ir) line of a callgrind dump. */
+function totalInstructions(file: string): number {
+  const m = /^(?:summary|totals):\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`no instruction total in ${file}`);
+  return Number(m[1]);
+}
+
+/** Dump files of one `--dump` with --separate-threads: `<out>.<pid>.<n>-<thread>`, thread 01 the main one. */
+function threadTotals(dir: string, prefix: string): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const f of readdirSync(dir)) {
+    const m = f.startsWith(prefix) ? /\.1-(\d+)$/.exec(f) : null;
+    if (!m) continue;
+    const n = totalInstructions(join(dir, f));
+    if (Number(m[1]) === 1) main += n;
+    else others += n;
+  }
+  if (main === 0) throw new Error(`no callgrind dump of the main thread in ${dir}`);
+  return { main, others };
+}
+
+async function main(): Promise<void> {
+  for (const tool of ['valgrind', 'callgrind_control', 'redis-server']) {
+    if (!hasCommand(tool, ['--version'])) throw new Error(`${tool} is needed (Debian: apt-get install -y ${tool === 'redis-server' ? 'redis-server' : 'valgrind'})`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'regate-bench-instr-'));
+  const procs: Proc[] = [];
+  const ts = await startTokenServer({ accessTokenTtlS: 3600 });
+  const rows: { part: Part; main: number; others: number }[] = [];
+  try {
+    const up = await startUpstream(plan.loadCpus);
+    procs.push(up.proc);
+    const redisPort = await freePort();
+    procs.push(await spawnPinned(plan.loadCpus, 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /Ready to accept connections/));
+    const env: PartsEnv = { upstreamUrl: up.url, connections, ts, redisUrl: `redis://127.0.0.1:${redisPort}`, dir };
+    const jwt = await ts.issueJwt({ scope: 'read' });
+    const generator = { name: 'autocannon' as const, version: autocannonVersion(), threads: 1 as const };
+    for (const p of parts) {
+      const out = join(keep || dir, `cg-${p}`);
+      // --smc-check=all: V8 writes and patches machine code, which valgrind must notice
+      // not pinned: counts do not depend on the CPU, and two runs (two checkouts) may share the machine
+      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env), wrap: ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', `--callgrind-out-file=${out}.%p`] });
+      procs.push(gw.proc);
+      const pid = gw.proc.child.pid as number;
+      const url = gw.url + '/api/bench';
+      const headers = partHeaders(p, jwt);
+      const bad = await probe(url, headers);
+      if (bad) throw new Error(`${p}: ${url}: ${bad}`);
+      const load = (amount: number) => runLoad(url, { generator, connections, duration: null, amount, headers, cpus: plan.loadCpus });
+      log(`${p}: warm-up, ${warmup} requests under callgrind…`);
+      await load(warmup);
+      execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
+      const r = await load(requests);
+      if (r.errors > 0 || r.non2xx > 0) throw new Error(`${p}: ${r.errors} errors, ${r.non2xx} non-2xx responses under callgrind`);
+      execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
+      const t = threadTotals(keep || dir, `cg-${p}.${pid}.`);
+      rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests });
+      log(`${p}: ${(t.main / r.requests / 1000).toFixed(1)} k instructions per request on the main thread, ${(t.others / r.requests / 1000).toFixed(1)} k on the others (${r.requests} requests)`);
+      await gw.proc.stop();
+    }
+  } finally {
+    for (const p of procs) await p.stop();
+    await ts.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(`\ninstructions per request (callgrind, user space; ${requests} requests after ${warmup} warm-up, ${connections} connections; load ${loadavg()[0]!.toFixed(2)})\n`);
+  process.stdout.write('part          main thread k/req   step     other threads k/req\n');
+  let prev: number | null = null;
+  for (const r of rows) {
+    const step = prev === null ? '' : `${r.main >= prev ? '+' : ''}${((r.main - prev) / 1000).toFixed(1)}`;
+    process.stdout.write(`${r.part.padEnd(12)} ${(r.main / 1000).toFixed(1).padStart(12)}   ${step.padStart(10)}   ${(r.others / 1000).toFixed(1).padStart(10)}\n`);
+    prev = r.main;
+  }
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ requests, warmup, connections, rows }, null, 2));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exitCode = 1;
+});
