@@ -31,6 +31,8 @@ export interface CodegenEnv {
   builtinId(name: string): number;
   /** a statement's source location → its index in the `regate.locations` table (0 = none) */
   location(s: { file: number; row: number; col: number }): number;
+  /** one step of the evaluation budget (compile.ts), or undefined when the module counts none */
+  step(): binaryen.ExpressionRef | undefined;
 }
 
 /**
@@ -330,12 +332,14 @@ export class FunctionGen {
     const stmts = body.stmts.map((s) => this.stmt(s));
     this.labels.pop();
     this.labels.pop();
+    const step = this.env.step();
     return m.block(null, [
       m.local.set(idx, this.konst(-1)),
       m.block(out, [
         m.loop(
           loop,
           m.block(null, [
+            ...(step !== undefined ? [step] : []),
             m.local.set(idx, m.i32.add(m.local.get(idx, i32), this.konst(1))),
             m.br(out, m.i32.ge_u(m.local.get(idx, i32), this.call('rt_iter_len', [this.get(source)]))),
             this.set(key, this.call('rt_iter_key', [this.get(source), m.local.get(idx, i32)])),
