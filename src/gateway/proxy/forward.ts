@@ -57,7 +57,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
     const refused = upstream.admit();
     if (refused) return done(refused);
     if (exchange.aborted) {
-      upstream.settle(true); // the client's doing: never a failure of the upstream
+      upstream.release(); // the client's doing: never a verdict on the upstream
       return done(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
     }
     const call = new ProxyCall(ctx, exchange, upstream, done);
@@ -257,7 +257,8 @@ class ProxyCall implements RawHeadHandler {
       // No answer yet: the breaker counts it unless it was the client's doing, and the caller
       // maps the error to a response.
       this.settled = true;
-      this.upstream.settle(err instanceof ClientAborted || err instanceof GatewayError || isClientFault(err));
+      if (isUpstreamFault(err, this.exchange)) this.upstream.settle(false);
+      else this.upstream.release();
       this.finish(toGatewayError(err, this.exchange));
       return;
     }
@@ -274,9 +275,18 @@ class ClientAborted extends Error {
   }
 }
 
-function isClientFault(err: Error): boolean {
-  return (err as { code?: string }).code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH';
+/**
+ * Only the upstream's own failures feed its breaker (issue #14): connect errors, resets,
+ * timeouts, protocol errors in its answer. A client that aborted or whose body broke off, a
+ * request refused before it was sent (H1_ERR_INVALID_REQUEST, undici's argument errors: a gateway
+ * bug, since the edge validated everything), and the gateway's own coded refusals are not.
+ */
+function isUpstreamFault(err: Error, exchange: ClientExchange): boolean {
+  if (err instanceof ClientAborted || err instanceof GatewayError || exchange.aborted) return false;
+  const code = (err as { code?: string }).code ?? '';
+  return !NOT_UPSTREAM_FAULTS.has(code);
 }
+const NOT_UPSTREAM_FAULTS = new Set(['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INVALID_ARG', 'UND_ERR_ABORTED', 'H1_ERR_INVALID_REQUEST', 'H1_ERR_POOL_BUSY', 'H1_ERR_CLOSED']);
 
 const CODE_MAP: Record<string, GatewayErrorCode> = {
   UND_ERR_CONNECT_TIMEOUT: 'GW_ERR_UPSTREAM_TIMEOUT',
