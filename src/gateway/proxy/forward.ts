@@ -19,6 +19,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, isGatewaySetRequestHeader, pushForwardingHeaders } from './headers.js';
 import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
+import { checkTarget } from '../shared/path-check.js';
 
 /**
  * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
@@ -38,6 +39,9 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   config.routes.forEach((r) => {
     if (r.strip_prefix && r.match.path_prefix !== undefined) stripFor.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
   });
+  // `Server`, `X-Powered-By` and the like tell an attacker what runs behind the gateway
+  const hidden: ReadonlySet<string> = new Set(config.security.remove_response_headers.map((n) => n.toLowerCase()));
+  const pathRules = { allowEncodedSlash: config.security.allow_encoded_slashes };
 
   return function proxy(ctx, exchange, done) {
     const mapping = ctx.mapping;
@@ -46,11 +50,21 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
     if (!upstream) return done(new GatewayError('GW_ERR_INTERNAL', { cause: `upstream ${name} is not configured` }));
 
     let path: string;
+    let changed = true;
     if (mapping) path = mapping.path;
     else {
       const strip = stripFor.get(ctx.route.id) ?? 0;
       const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
+      changed = strip > 0;
       path = ctx.rawQuery ? `${p}?${ctx.rawQuery}` : p;
+    }
+    // One check for every upstream path, passed through, stripped or rewritten
+    // (shared/path-check.ts): stripping `/api` from `/api//evil.example/x` must not hand the
+    // upstream an authority-looking `//evil.example/x`. A path passed through unchanged was
+    // checked at the edge with the same function.
+    if (changed) {
+      const why = checkTarget(path, pathRules);
+      if (why !== null) return done(new GatewayError('GW_ERR_BAD_PATH', { cause: `upstream path ${why}` }));
     }
 
     const headers = buildUpstreamHeaders(ctx, hostOf.get(name) as string, trust, mapping);
@@ -60,7 +74,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       upstream.release(); // the client's doing: never a verdict on the upstream
       return done(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
     }
-    const call = new ProxyCall(ctx, exchange, upstream, done);
+    const call = new ProxyCall(ctx, exchange, upstream, done, hidden);
     exchange.onAbort(() => call.clientAborted());
     try {
       upstream.dispatch({ method: ctx.method, path, headers, exchange } satisfies UpstreamRequest, call);
@@ -157,6 +171,7 @@ class ProxyCall implements RawHeadHandler {
     private readonly exchange: ClientExchange,
     private readonly upstream: Upstream,
     private readonly done: (err?: GatewayError) => void,
+    private readonly hidden: ReadonlySet<string>,
   ) {}
 
   private finish(err?: GatewayError): void {
@@ -180,7 +195,7 @@ class ProxyCall implements RawHeadHandler {
     const named = connectionTokens(typeof headers['connection'] === 'string' ? headers['connection'] : undefined);
     const out: string[] = [];
     for (const name in headers) {
-      if (!isForwardedResponseHeader(name, named) || name === 'x-request-id') continue;
+      if (!isForwardedResponseHeader(name, named) || name === 'x-request-id' || this.hidden.has(name)) continue;
       const v = headers[name];
       if (v === undefined) continue;
       if (typeof v === 'string') out.push(name, v);
@@ -210,7 +225,7 @@ class ProxyCall implements RawHeadHandler {
     const out: string[] = [];
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const n = headers[i] as string;
-      if (!isForwardedResponseHeader(n, named) || n === 'x-request-id') continue;
+      if (!isForwardedResponseHeader(n, named) || n === 'x-request-id' || this.hidden.has(n)) continue;
       out.push(n, headers[i + 1] as string);
     }
     this.startResponse(controller, statusCode, statusMessage, out, cl, chunked);
