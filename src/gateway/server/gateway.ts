@@ -19,7 +19,8 @@ import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstr
 import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
 import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
-import { UwsExchange } from './uws-exchange.js';
+import { UwsExchange, type BodyClock } from './uws-exchange.js';
+import { createBodyClocks } from './body-clock.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
@@ -61,7 +62,15 @@ interface RouteEntry {
   readonly ref: RouteRef;
   readonly maxHeaderBytes: number | undefined;
   readonly maxBody: number;
+  /** the watch over this route's request bodies (body_timeout_ms, body_min_bytes_per_s) */
+  readonly bodyClock: BodyClock;
+  /** `limits.max_concurrent` (0 = none) and the requests of this route in flight now */
+  readonly maxConcurrent: number;
+  active: number;
 }
+
+/** Marks a context counted in its route's `active` (so onComplete gives the slot back once). */
+const COUNTED = Symbol('counted');
 
 /**
  * @example
@@ -89,6 +98,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const router = compileRouter(config.routes);
   const edgeRules = createEdgeRules(config);
   const routeEntries = new Map<CompiledRoute, RouteEntry>();
+  const entryByRef = new Map<RouteRef, RouteEntry>();
+  const bodyClocks = createBodyClocks();
   const trustForwarded = config.listen.trust_forwarded;
   // Metrics per route object, so a request costs one identity lookup (admin/metrics.ts).
   const routeStats = new Map<RouteRef, RouteStats>([[NO_ROUTE, metrics.route(NO_ROUTE.id)]]);
@@ -98,8 +109,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const rc = compiled.config;
       const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
       routeStats.set(ref, metrics.route(rc.id));
-      e = { ref, maxHeaderBytes: rc.limits?.max_header_bytes, maxBody: rc.limits?.max_body_bytes ?? config.limits.max_body_bytes };
+      const lim = rc.limits;
+      e = {
+        ref,
+        maxHeaderBytes: lim?.max_header_bytes,
+        maxBody: lim?.max_body_bytes ?? config.limits.max_body_bytes,
+        bodyClock: bodyClocks.forLimits(lim?.body_timeout_ms ?? config.limits.body_timeout_ms, lim?.body_min_bytes_per_s ?? config.limits.body_min_bytes_per_s),
+        maxConcurrent: lim?.max_concurrent ?? 0,
+        active: 0,
+      };
       routeEntries.set(compiled, e);
+      entryByRef.set(ref, e);
     }
     return e;
   };
@@ -138,6 +158,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       } catch (err) {
         logger.error({ req_id: ctx.id, err }, 'onComplete failed');
       }
+    }
+    if ((ctx as { [COUNTED]?: true })[COUNTED]) {
+      const entry = entryByRef.get(ctx.route);
+      if (entry) entry.active--;
     }
     if (--inflight === 0 && drained) drained();
   };
@@ -178,11 +202,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const entry = entryOf(router.match(method, ctx.host, path));
       (ctx as { route: RouteRef }).route = entry.ref;
       if (entry.maxHeaderBytes !== undefined && headerBytes > entry.maxHeaderBytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
+      if (entry.maxConcurrent > 0) {
+        // a route's share of the gateway: one slow backend cannot take every worker's requests
+        if (entry.active >= entry.maxConcurrent) throw new GatewayError('GW_ERR_ROUTE_BUSY', { headers: { 'retry-after': '1' } });
+        entry.active++;
+        (ctx as { [COUNTED]?: true })[COUNTED] = true;
+      }
       const maxBody = entry.maxBody;
       const te = headers['transfer-encoding'];
       const cl = headers['content-length'];
       if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('GW_ERR_BODY_TOO_LARGE');
-      if (te !== undefined || (cl !== undefined && cl !== '0')) ex.readBody(maxBody);
+      if (te !== undefined || (cl !== undefined && cl !== '0')) ex.readBody(maxBody, entry.bodyClock);
     } catch (err) {
       writeError(ctx, ex, err);
       onComplete(ctx, ex);
@@ -234,6 +264,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         // Cuts idle keep-alive connections and whatever missed the deadline (their onAborted runs).
         // (`close` exists on uWS v20.30 apps; the bundled typings predate it)
         (app as TemplatedApp & { close(): void }).close();
+        bodyClocks.close();
         await Promise.all([...upstreams.values()].map((u) => u.close()));
         logger.info({ worker, boundPort, left: inflight }, 'gateway closed');
       }
