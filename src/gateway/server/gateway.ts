@@ -21,6 +21,7 @@ import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
 import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
 import { UwsExchange, type BodyClock } from './uws-exchange.js';
 import { createBodyClocks } from './body-clock.js';
+import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
@@ -47,8 +48,11 @@ export interface GatewayStatus {
 export interface Gateway {
   readonly build: UwsBuild;
   readonly upstreams: ReadonlyMap<string, Upstream>;
-  /** Starts listening; `port` overrides `listen.port` (workers join the first worker's port). */
-  listen(port?: number): Promise<number>;
+  /**
+   * Starts listening; `port` overrides `listen.port` (workers join the first worker's port).
+   * `exclusive`: bind without SO_REUSEPORT, so no other process can share the port (one worker).
+   */
+  listen(port?: number, opts?: { exclusive?: boolean }): Promise<number>;
   status(): GatewayStatus;
   /** Stops accepting, waits for in-flight requests up to `deadlineMs`, then cuts the rest and closes pools. */
   close(deadlineMs?: number): Promise<void>;
@@ -137,7 +141,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return;
     }
     ctx.status = ge.status;
-    if (ge.status >= 500) logger.warn({ req_id: ctx.id, route: ctx.route.id, code: ge.code, err: ge.cause ?? ge }, ge.message);
+    // One line per refusal and no stack unless regate itself failed (GW_ERR_INTERNAL): a client
+    // that sends garbage, or an upstream that is down, must not fill the log with traces. 501 is
+    // the client's (a method or transfer coding nobody implements), so it is not a warning.
+    if (ge.code === 'GW_ERR_INTERNAL') logger.error({ req_id: ctx.id, route: ctx.route.id, code: ge.code, err: ge.cause ?? ge }, ge.message);
+    else if (ge.status >= 500 && ge.status !== 501) logger.warn({ req_id: ctx.id, route: ctx.route.id, code: ge.code, cause: describeCause(ge.cause) }, ge.message);
+    else logger.debug({ req_id: ctx.id, route: ctx.route.id, code: ge.code, cause: describeCause(ge.cause) }, ge.message);
     const headers: string[] = ['content-type', 'application/json', 'x-request-id', ctx.id, 'cache-control', 'no-store'];
     for (const k in ctx.responseHeaders) headers.push(k, ctx.responseHeaders[k] as string);
     for (const k in ge.headers) headers.push(k, ge.headers[k] as string);
@@ -228,18 +237,23 @@ export function createGateway(opts: GatewayOptions): Gateway {
   return {
     build,
     upstreams,
-    listen(port = config.listen.port) {
+    listen(port = config.listen.port, listenOpts = {}) {
       return new Promise((resolve, reject) => {
-        app.listen(config.listen.host, port, (ls) => {
+        const onListen = (ls: us_listen_socket | false) => {
           if (!ls) {
-            reject(new Error(`cannot listen on ${config.listen.host}:${port}`));
+            reject(new PortInUseError(config.listen.host, port, 'listen.port'));
             return;
           }
           listenSocket = ls;
           boundPort = uws.us_socket_local_port(ls);
           logger.info({ worker, host: config.listen.host, port: boundPort, uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
           resolve(boundPort);
-        });
+        };
+        // (host, port, options, cb) exists on both builds; the bundled typings predate it
+        type ExclusiveListen = { listen(host: string, port: number, options: number, cb: typeof onListen): void };
+        const exclusiveFlag = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+        if (listenOpts.exclusive === true && port !== 0) (app as unknown as ExclusiveListen).listen(config.listen.host, port, exclusiveFlag, onListen);
+        else app.listen(config.listen.host, port, onListen);
       });
     },
     status() {
@@ -279,4 +293,14 @@ function checkStagesCover(config: GatewayConfig, stages: readonly Stage[]): void
     if (r.auth !== 'none' && !names.has('authenticate')) throw new TypeError(`route ${r.id} has auth: ${r.auth} but no authenticate stage was given`);
     if (r.policy !== undefined && !names.has('authorize')) throw new TypeError(`route ${r.id} has a policy but no authorize stage was given`);
   }
+}
+
+/** A cause as one short line (`ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9`), never a stack. */
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined || cause === null) return undefined;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return `${typeof code === 'string' ? `${code}: ` : ''}${cause.message}`.slice(0, 300);
+  }
+  return String(cause).slice(0, 300);
 }
