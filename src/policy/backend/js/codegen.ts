@@ -8,6 +8,8 @@
  *
  * The generated code is compiled once per policy with `new Function`; an evaluation then runs
  * plain JS with no interpretation overhead, no per-statement closures and no JSON crossing.
+ * Every scan iteration and function entry counts one step of the evaluation budget
+ * (`if (--steps === 0) tick();`, eval-budget.ts).
  *
  * Example (one IR block):
  * ```

@@ -6,7 +6,8 @@
  * `BreakStmt{index}` branches out of `index + 1` enclosing levels; a ScanStmt's body is inlined
  * into a `loop` (so "undefined" there means "next element", and break 1 leaves the scan);
  * NotStmt and WithStmt wrap their block in one extra level. IR locals are wasm i32 locals
- * holding value pointers, 0 meaning undefined.
+ * holding value pointers, 0 meaning undefined. With the evaluation budget on (compile.ts), each
+ * scan iteration and function entry decrements a step counter (CodegenEnv.step).
  */
 import binaryen from 'binaryen';
 import type { Block, Local, Operand, Stmt } from '../../ir/types.js';
