@@ -58,7 +58,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       const strip = stripFor.get(ctx.route.id) ?? 0;
       const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
       changed = strip > 0;
-      path = ctx.rawQuery ? `${p}?${ctx.rawQuery}` : p;
+      path = ctx.hasQuery ? `${p}?${ctx.rawQuery}` : p;
     }
     // One check for every upstream path, passed through, stripped or rewritten
     // (shared/path-check.ts): stripping `/api` from `/api//evil.example/x` must not hand the

@@ -194,6 +194,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       method,
       path,
       rawQuery: head.rawQuery,
+      hasQuery: head.hasQuery,
       headers,
       rawHeaders: head.rawHeaders,
       host: head.host,
