@@ -3,11 +3,13 @@
  *
  *   npx tsx bench/policy-eval.ts [--policy-dir policies] [--entrypoint insurance/decision]
  *                                [--plan plan.json] [--engine js|wasm] [--batches 200] [--batch 5000]
+ *                                [--budget-ms 100]
  *
  * The plan comes from our front end (the policy dir) or from a plan file (`opa build -t plan`
  * output works too). The input is the gateway's policy input (DESIGN.md) padded to ~1 KB of
  * JSON. A tight loop of `--batch` decisions is timed with process.hrtime.bigint; the report is
- * the median (and p10/p90) over `--batches` batches, after a warm-up. Run it on a quiet machine:
+ * the median (and p10/p90) over `--batches` batches, after a warm-up. `--budget-ms` evaluates
+ * with that evaluation budget, as the gateway does (`policies.eval_budget_ms`). Run it on a quiet machine:
  * numbers taken while other processes compete for the CPU are only indicative.
  */
 import { readFile } from 'node:fs/promises';
@@ -24,6 +26,7 @@ const planFile = arg('--plan', '');
 const engine = arg('--engine', 'js') as Engine;
 const batches = Number(arg('--batches', '200'));
 const batch = Number(arg('--batch', '5000'));
+const budgetMs = arg('--budget-ms', '') === '' ? undefined : Number(arg('--budget-ms', ''));
 
 function makeInput(sub: string, path: string): Value {
   const input = {
@@ -66,11 +69,11 @@ async function main(): Promise<void> {
   const input = makeInput('alice', '/car/insurance');
   const size = JSON.stringify(input).length;
   const sample = bundle.evaluate(entrypoint, input);
-  console.log(`engine=${engine} entrypoint=${entrypoint} input=${size} B JSON`);
+  console.log(`engine=${engine} entrypoint=${entrypoint} input=${size} B JSON budget=${budgetMs ?? 'none'}`);
   console.log('decision:', JSON.stringify(sample));
 
   const nowNs = 1767222000000000000n; // fixed clock: the loop measures the policy, not the clock
-  const opts = { nowNs };
+  const opts = { nowNs, ...(budgetMs !== undefined ? { budgetMs } : {}) };
   let sink = 0;
   for (let i = 0; i < 20000; i++) if (bundle.evaluate(entrypoint, input, opts) !== undefined) sink++; // warm-up (JIT)
   const perDecision: number[] = [];

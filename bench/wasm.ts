@@ -4,11 +4,12 @@
  * policy.
  *
  *   npx tsx bench/wasm.ts [--policy-dir policies] [--entrypoint insurance/decision]
- *                         [--batches 100] [--batch 2000] [--instances 50]
+ *                         [--batches 100] [--batch 2000] [--instances 50] [--budget-ms 100]
  *
  * Decision time: median (p10/p90) over `--batches` timed batches of `--batch` decisions after
  * a warm-up. Memory: heap + external + wasm memory growth over `--instances` loaded policies,
- * divided by the count. Numbers taken while other processes compete for the CPU are only
+ * divided by the count. `--budget-ms` evaluates with that evaluation budget, the module compiled
+ * to count steps for it, as the gateway does. Numbers taken while other processes compete for the CPU are only
  * indicative; rerun on a quiet machine.
  */
 import { compileWasm, createWasmEvaluator } from '../src/policy/backend/wasm/index.js';
@@ -27,11 +28,12 @@ const entrypoint = arg('--entrypoint', 'insurance/decision');
 const batches = Number(arg('--batches', '100'));
 const batch = Number(arg('--batch', '2000'));
 const instances = Number(arg('--instances', '50'));
+const budgetMs = arg('--budget-ms', '') === '' ? undefined : Number(arg('--budget-ms', ''));
 
 const input = benchInput as Value;
 
 function timeDecisions(ev: PlanEvaluator): { median: number; p10: number; p90: number } {
-  const opts = { nowNs: 1767222000000000000n };
+  const opts = { nowNs: 1767222000000000000n, ...(budgetMs !== undefined ? { budgetMs } : {}) };
   for (let i = 0; i < 5000; i++) ev.evaluate(entrypoint, input, opts); // warm-up (JIT)
   const per: number[] = [];
   for (let b = 0; b < batches; b++) {
@@ -60,8 +62,9 @@ async function main(): Promise<void> {
   const n = 10;
   t0 = performance.now();
   let wasm = new Uint8Array();
-  for (let i = 0; i < n; i++) wasm = await compileWasm(plan, { entrypoints: [entrypoint] });
+  for (let i = 0; i < n; i++) wasm = await compileWasm(plan, { entrypoints: [entrypoint], evalBudget: budgetMs !== undefined });
   const wasmMs = (performance.now() - t0) / n;
+  console.log(`budget: ${budgetMs ?? 'none'}`);
   console.log(`compile: front end ${frontMs.toFixed(1)} ms; IR → wasm ${wasmMs.toFixed(1)} ms (mean of ${n}); module ${wasm.length} bytes`);
 
   const wasmEv = await createWasmEvaluator(wasm, { data });

@@ -36,6 +36,8 @@ export const GATEWAY_ERRORS = {
   GW_ERR_INSUFFICIENT_SCOPE: { status: 403, message: 'insufficient scope' },
   GW_ERR_POLICY_DENIED_UNAUTHENTICATED: { status: 401, message: 'authentication required' },
   GW_ERR_POLICY_ERROR: { status: 403, message: 'forbidden' },
+  /** the decision did not finish within policies.eval_budget_ms (fail closed, like a policy error) */
+  GW_ERR_POLICY_BUDGET: { status: 403, message: 'forbidden' },
   GW_ERR_POLICY_DECISION: { status: 500, message: 'the policy returned an invalid decision' },
   GW_ERR_POLICY_UNAVAILABLE: { status: 503, message: 'no policy is loaded' },
 

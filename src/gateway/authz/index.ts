@@ -2,9 +2,10 @@
  * The authorize stage: evaluates the route's Rego entrypoint over the policy input and applies
  * the decision's allow/deny (the map stage applies the rest).
  *
- * Fail closed, always: an undefined decision, a policy runtime error, or a decision that asks
- * for anything undeclared ends the call — 403 (`GW_ERR_FORBIDDEN`, `GW_ERR_POLICY_ERROR`) or
- * 500 (`GW_ERR_POLICY_DECISION`) — and the audit event records why.
+ * Fail closed, always: an undefined decision, a policy runtime error, an evaluation that runs
+ * past its budget, or a decision that asks for anything undeclared ends the call — 403
+ * (`GW_ERR_FORBIDDEN`, `GW_ERR_POLICY_ERROR`, `GW_ERR_POLICY_BUDGET`) or 500
+ * (`GW_ERR_POLICY_DECISION`) — and the audit event records why.
  */
 import { GatewayError } from '../errors.js';
 import type { RequestContext, Stage } from '../pipeline/context.js';
@@ -14,8 +15,18 @@ import { buildPolicyInput } from './input.js';
 /** What the stage needs of a loaded policy set (see policy-holder.ts). */
 export interface LoadedPolicy {
   readonly revision: string;
-  /** the entrypoint's value, `undefined` when undefined; throws on a policy runtime error */
-  evaluate(entrypoint: string, input: unknown): unknown;
+  /**
+   * the entrypoint's value, `undefined` when undefined; throws on a policy runtime error, and with
+   * code `REGO_ERR_EVAL_BUDGET` when the evaluation ran past `opts.budgetMs`
+   */
+  evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions): unknown;
+}
+
+/** How a request whose evaluation threw fails: over budget, or any other policy error. */
+export type PolicyFailureCode = 'GW_ERR_POLICY_BUDGET' | 'GW_ERR_POLICY_ERROR';
+
+export interface EvaluateOptions {
+  readonly budgetMs?: number;
 }
 
 export interface PolicySource {
@@ -26,12 +37,17 @@ export interface PolicySource {
 export interface AuthorizeStageOptions {
   readonly policies: PolicySource;
   readonly catalog: DecisionCatalog;
-  /** called with the error of a failed evaluation (logging, metrics) */
-  onPolicyError?(ctx: RequestContext, err: unknown, revision: string): void;
+  /** wall-clock budget of one evaluation (`policies.eval_budget_ms`); absent: none */
+  readonly evalBudgetMs?: number;
+  /** called with the error of a failed evaluation and the code the request fails with (logging, metrics) */
+  onPolicyError?(ctx: RequestContext, err: unknown, revision: string, code: PolicyFailureCode): void;
 }
 
 export function createAuthorizeStage(opts: AuthorizeStageOptions): Stage {
   const { policies, catalog } = opts;
+  if (opts.evalBudgetMs !== undefined && !(opts.evalBudgetMs > 0)) throw new TypeError(`evalBudgetMs must be a positive number, got ${opts.evalBudgetMs}`);
+  // One options object for every request: nothing is allocated per evaluation for it.
+  const evalOpts: EvaluateOptions | undefined = opts.evalBudgetMs !== undefined ? Object.freeze({ budgetMs: opts.evalBudgetMs }) : undefined;
   return {
     name: 'authorize',
     run(ctx: RequestContext) {
@@ -45,11 +61,13 @@ export function createAuthorizeStage(opts: AuthorizeStageOptions): Stage {
       const t0 = process.hrtime.bigint();
       let raw: unknown;
       try {
-        raw = policy.evaluate(entrypoint, input);
+        raw = policy.evaluate(entrypoint, input, evalOpts);
       } catch (err) {
-        opts.onPolicyError?.(ctx, err, policy.revision);
+        // The toolchain's code for a stopped evaluation (src/policy/backend/eval-budget.ts).
+        const code: PolicyFailureCode = (err as { code?: unknown } | null)?.code === 'REGO_ERR_EVAL_BUDGET' ? 'GW_ERR_POLICY_BUDGET' : 'GW_ERR_POLICY_ERROR';
+        opts.onPolicyError?.(ctx, err, policy.revision, code);
         ctx.decision = { allow: false, raw: null, revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0) };
-        throw new GatewayError('GW_ERR_POLICY_ERROR', { cause: err });
+        throw new GatewayError(code, { cause: err });
       }
       const meta = { revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0) };
       const d = parseDecision(raw, catalog, meta); // throws GW_ERR_POLICY_DECISION

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { RObject, RSet, RegoError, compareStrings, loadPolicyBundle, readOpaBundle, registryWithHttpSend, toJs, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
-import type { LoadedPolicy } from './index.js';
+import type { EvaluateOptions, LoadedPolicy } from './index.js';
 
 export interface PolicyLoadConfig {
   /** a directory of .rego and data files, compiled by regate… */
@@ -37,8 +37,8 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
     });
     return {
       revision: bundle.revision,
-      evaluate(entrypoint: string, input: unknown) {
-        const v = bundle.evaluate(entrypoint, input as Value);
+      evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions) {
+        const v = bundle.evaluate(entrypoint, input as Value, opts);
         return v === undefined ? undefined : decisionToJs(v);
       },
     };

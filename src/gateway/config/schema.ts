@@ -206,6 +206,11 @@ export const configSchema = {
         bundle: { type: 'string', minLength: 1 },
         // js is the default: same semantics on OPA's corpus, ~1 µs per decision against ~20 µs through opa-wasm
         engine: { type: 'string', enum: ['wasm', 'js'], default: 'js' },
+        // Wall-clock budget of one decision (README "Evaluation budget"): past it the request is
+        // denied (403 GW_ERR_POLICY_BUDGET). Decisions take µs; 100 ms is 10^4–10^5 times that,
+        // far under the route timeouts, and bounds how long one request can hold a worker.
+        // A policy that may call http.send gets http_send.max_timeout_ms on top.
+        eval_budget_ms: { type: 'integer', minimum: 1, maximum: 60000, default: 100 },
         // http.send blocks the evaluating worker for the whole call (Rego evaluation is
         // synchronous), so a policy may only call it when this is set, and only these hosts
         http_send: {

@@ -64,7 +64,12 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   const policyIndex = config.routes.findIndex((r) => r.policy !== undefined);
   if (policyIndex >= 0) {
     type Authz = {
-      createAuthorizeStage(opts: { policies: unknown; catalog: { upstreams: Set<string>; credentials: Set<string> } }): Stage;
+      createAuthorizeStage(opts: {
+        policies: unknown;
+        catalog: { upstreams: Set<string>; credentials: Set<string> };
+        evalBudgetMs?: number;
+        onPolicyError?(ctx: RequestContext, err: unknown, revision: string, code: string): void;
+      }): Stage;
     };
     type Holder = { reload(): Promise<boolean>; current(): unknown; status(): { lastError: string | null }; watch(dir: string): void; close(): void };
     const authz = await importStage<Authz>('authz');
@@ -101,10 +106,27 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
       holder.close();
     });
     checks.set('policy', () => ({ ok: holder.current() !== null, detail: holder.status() }));
+    const policyErrors = new Counter({
+      name: 'regate_policy_errors_total',
+      help: 'decisions that failed closed: the policy raised an error, or ran past policies.eval_budget_ms',
+      labelNames: ['route', 'code'],
+      registers: [deps.registry],
+    });
+    // http.send blocks the evaluation while it waits (Rego is synchronous): a policy allowed
+    // to call it gets the call's longest wait on top of its own budget.
+    const httpSend = config.policies?.http_send;
+    const budgetMs = config.policies?.eval_budget_ms;
+    const evalBudgetMs = budgetMs === undefined ? undefined : budgetMs + (httpSend ? httpSend.max_timeout_ms : 0);
     stages.push(
       authz.createAuthorizeStage({
         policies: holder,
         catalog: { upstreams: new Set(Object.keys(config.upstreams)), credentials: new Set(Object.keys(config.credentials)) },
+        ...(evalBudgetMs !== undefined ? { evalBudgetMs } : {}),
+        onPolicyError(ctx, err, revision, code) {
+          policyErrors.inc({ route: ctx.route.id, code });
+          // One line, no stack: the request's id finds the rest in the audit stream.
+          deps.logger.warn({ req_id: ctx.id, route: ctx.route.id, code, revision, error: err instanceof Error ? err.message : String(err) }, code === 'GW_ERR_POLICY_BUDGET' ? 'policy evaluation exceeded its budget' : 'policy evaluation failed');
+        },
       }),
     );
   }

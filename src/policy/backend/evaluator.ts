@@ -14,6 +14,13 @@ export interface EvalOptions {
   env?: Readonly<Record<string, string>>;
   /** sink for print(); defaults to stderr */
   print?: (message: string) => void;
+  /**
+   * Wall-clock milliseconds the evaluation may run (eval-budget.ts: checked every so many loop
+   * iterations and calls, from the first check on); past it, evaluate() throws RegoError
+   * `REGO_ERR_EVAL_BUDGET` instead of returning a result. Absent: no limit. On the WASM back end
+   * only modules regate compiled itself count their steps.
+   */
+  budgetMs?: number;
 }
 
 export interface PlanEvaluator {

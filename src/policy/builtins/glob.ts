@@ -3,18 +3,22 @@
  * `*` any run of non-delimiter characters, `**` any run, `?` one non-delimiter character,
  * `[abc]` `[a-z]` `[!a-z]` classes, `{a,b*}` alternatives, `\` escapes. Delimiters: `null` →
  * none, `[]` → `["."]` (OPA's default), otherwise the given single-character strings.
- * Patterns compile to anchored JS regexes, cached in a bounded LRU.
+ * Patterns compile to anchored RE2 patterns run on the linear-time engine the regex builtins use
+ * (lib/core/re2.ts): as JS regexes, `*a*a*a*a*a*a*a*a*b` against a run of `a`s backtracked
+ * through every way of splitting it. Compiled globs are cached in a bounded LRU.
  */
 import type { BuiltinDef } from './registry.js';
 import { BuiltinError } from '../errors.js';
 import type { Value } from '../value/index.js';
 import { argString, elementTypeError, operandTypeError } from './lib/core/args.js';
 import { LruCache } from './lib/core/regex-cache.js';
+import { compileGoRegexp, type GoRegexp } from './lib/core/re2.js';
 
-const cache = new LruCache<RegExp | BuiltinError>(512);
+const cache = new LruCache<GoRegexp | BuiltinError>(512);
 
+/** A code point as an RE2 literal (`\x{…}` is literal inside and outside classes). */
 function esc(cp: number): string {
-  return '\\u{' + cp.toString(16) + '}';
+  return '\\x{' + cp.toString(16) + '}';
 }
 
 function notDelims(delims: readonly string[]): string {
@@ -124,12 +128,12 @@ function delimiters(v: Value): string[] {
   return out.length === 0 ? ['.'] : out;
 }
 
-function compileGlob(pattern: string, delims: string[]): RegExp {
+function compileGlob(pattern: string, delims: string[]): GoRegexp {
   const key = pattern + '\u0000' + delims.join('');
   let e = cache.get(key);
   if (e === undefined) {
     try {
-      e = new RegExp('^(?:' + new GlobCompiler(pattern, delims).compile() + ')$', 'u');
+      e = compileGoRegexp('^(?:' + new GlobCompiler(pattern, delims).compile() + ')$');
     } catch (err) {
       if (!(err instanceof BuiltinError)) throw err;
       e = err;
@@ -153,7 +157,7 @@ export const globBuiltins: BuiltinDef[] = [
       const pattern = argString('glob.match', args, 0);
       const delims = delimiters(args[1] as Value);
       const s = argString('glob.match', args, 2);
-      return compileGlob(pattern, delims).test(s);
+      return compileGlob(pattern, delims).matchString(s);
     },
   },
   { name: 'glob.quote_meta', arity: 1, impl: (args) => quoteMeta(argString('glob.quote_meta', args, 0)) },

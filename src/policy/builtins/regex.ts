@@ -1,24 +1,28 @@
 /**
- * Regex builtins (OPA topdown/regex.go, regex_template.go) with Go RE2 semantics: patterns are
- * translated to JS (lib/core/re2.ts), scans follow Go's FindAll/ReplaceAll/Split rules, and
- * compiled patterns live in a bounded LRU.
+ * Regex builtins (OPA topdown/regex.go, regex_template.go) with Go's regexp semantics on a
+ * linear-time engine (lib/core/re2.ts: RE2 syntax, leftmost-first submatches, Go's
+ * FindAll/ReplaceAll/Split rules); compiled patterns live in a bounded LRU (regex-cache.ts).
  */
 import type { BuiltinDef } from './registry.js';
 import { BuiltinError } from '../errors.js';
 import type { Value } from '../value/index.js';
 import { argSmallInt, argString } from './lib/core/args.js';
-import { compileRe2, findAllGo, isValidRe2, replaceAllGo, splitGo } from './lib/core/regex-cache.js';
+import { compileRe2, isValidRe2 } from './lib/core/regex-cache.js';
+import { quoteMeta } from './lib/core/re2.js';
 import { globsIntersect } from './lib/core/glob-intersect.js';
 
 function match(name: string, args: readonly Value[]): boolean {
-  const re = compileRe2(name, argString(name, args, 0));
-  re.lastIndex = 0;
-  return re.test(argString(name, args, 1));
+  return compileRe2(name, argString(name, args, 0)).matchString(argString(name, args, 1));
 }
 
-/** regexp.QuoteMeta */
-export function quoteMeta(s: string): string {
-  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+/** The substrings of `s` a FindAllStringSubmatchIndex row denotes; Go gives "" for a group that did not take part. */
+function substrings(s: string, m: readonly number[], groups: number): string[] {
+  const out: string[] = [];
+  for (let g = 0; g < groups; g++) {
+    const a = m[2 * g] as number;
+    out.push(a < 0 ? '' : s.slice(a, m[2 * g + 1]));
+  }
+  return out;
 }
 
 /**
@@ -57,7 +61,7 @@ export const regexBuiltins: BuiltinDef[] = [
   {
     name: 'regex.split',
     arity: 2,
-    impl: (args) => splitGo(compileRe2('regex.split', argString('regex.split', args, 0)), argString('regex.split', args, 1)),
+    impl: (args) => compileRe2('regex.split', argString('regex.split', args, 0)).split(argString('regex.split', args, 1)),
   },
   {
     name: 'regex.find_n',
@@ -66,7 +70,7 @@ export const regexBuiltins: BuiltinDef[] = [
       const re = compileRe2('regex.find_n', argString('regex.find_n', args, 0));
       const s = argString('regex.find_n', args, 1);
       const n = argSmallInt('regex.find_n', args, 2);
-      return findAllGo(re, s, n).map((m) => m[0]);
+      return re.findAllSubmatchIndex(s, n, false).map((m) => s.slice(m[0], m[1]));
     },
   },
   {
@@ -77,7 +81,7 @@ export const regexBuiltins: BuiltinDef[] = [
       const re = compileRe2(name, argString(name, args, 0));
       const s = argString(name, args, 1);
       const n = argSmallInt(name, args, 2);
-      return findAllGo(re, s, n).map((m) => Array.from(m, (g) => g ?? ''));
+      return re.findAllSubmatchIndex(s, n).map((m) => substrings(s, m, re.numSubexp + 1));
     },
   },
   {
@@ -86,7 +90,7 @@ export const regexBuiltins: BuiltinDef[] = [
     impl: (args) => {
       const s = argString('regex.replace', args, 0);
       const re = compileRe2('regex.replace', argString('regex.replace', args, 1));
-      return replaceAllGo(re, s, argString('regex.replace', args, 2));
+      return re.replaceAllString(s, argString('regex.replace', args, 2));
     },
   },
   {
@@ -100,9 +104,7 @@ export const regexBuiltins: BuiltinDef[] = [
       const close = argString(name, args, 3);
       if (open.length !== 1) throw new BuiltinError(name, `start delimiter has to be exactly one character long but is ${open.length} long`);
       if (close.length !== 1) throw new BuiltinError(name, `end delimiter has to be exactly one character long but is ${close.length} long`);
-      const re = compileRe2(name, templateToRegex(tpl, open, close));
-      re.lastIndex = 0;
-      return re.test(value);
+      return compileRe2(name, templateToRegex(tpl, open, close)).matchString(value);
     },
   },
   {

@@ -8,6 +8,8 @@
  *
  * The generated code is compiled once per policy with `new Function`; an evaluation then runs
  * plain JS with no interpretation overhead, no per-statement closures and no JSON crossing.
+ * Every scan iteration and function entry counts one step of the evaluation budget
+ * (`if (--steps === 0) tick();`, eval-budget.ts).
  *
  * Example (one IR block):
  * ```
@@ -20,7 +22,8 @@
 import type { SourceLocation } from '../../errors.js';
 import type { BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
 import type { Block, Func, Operand, Policy, Stmt } from '../../ir/types.js';
-import { emitStmt, invalidPlan, type Emitter } from './emit-stmt.js';
+import { emitStmt, invalidPlan, STEP, type Emitter } from './emit-stmt.js';
+import { FIRST_CHECK, STEP_INTERVAL } from '../eval-budget.js';
 
 export interface GeneratedPolicy {
   /** body of `new Function('rt', 'B', 'LOC', body)`, which returns `run(planIndex, input, data, ctx)` */
@@ -83,9 +86,13 @@ class Generator implements Emitter {
     });
     const src = [
       '"use strict";',
-      'const { dot, dotS, dotMiss, len, scanPairs, objInsert, objInsertOnce, conflict, merge, upsert, dynKey, callBuiltin, equal, isObj, RSet } = rt;',
+      'const { dot, dotS, dotMiss, len, scanPairs, objInsert, objInsertOnce, conflict, merge, upsert, dynKey, callBuiltin, equal, isObj, RSet, checkBudget } = rt;',
       'const isArray = Array.isArray;',
       'let ctx = null, memoGen = 0, memoCounter = 0;',
+      // The evaluation budget (eval-budget.ts): loops and calls count down `steps`; at zero,
+      // tick() refills it and checks the clock.
+      `let steps = ${FIRST_CHECK};`,
+      `function tick() { steps = ${STEP_INTERVAL}; checkBudget(ctx); }`,
       `const memoG = new Float64Array(${funcs.length}), memoV = new Array(${funcs.length});`,
       ...this.builtins.map((_, i) => `const B${i} = B[${i}];`),
       ...this.hoisted,
@@ -94,7 +101,7 @@ class Generator implements Emitter {
       `const PLANS = [${plans.map((_, i) => `p${i}`).join(', ')}];`,
       'return function run(i, input, data, c) {',
       '  const pc = ctx, pg = memoGen;',
-      '  ctx = c; memoGen = ++memoCounter;',
+      `  ctx = c; memoGen = ++memoCounter; steps = ${FIRST_CHECK};`,
       '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; }',
       '};',
     ].join('\n');
@@ -114,6 +121,7 @@ class Generator implements Emitter {
     this.memoSlot = f.params.length === 2 ? index : -1;
     const params = new Set(f.params);
     if (this.memoSlot >= 0) this.out.push(`if (memoG[${index}] === memoGen) return memoV[${index}];`);
+    this.out.push(STEP);
     for (const b of f.blocks) this.genTopBlock(b);
     this.locals.add(f.return);
     const decl = [...this.locals].filter((l) => !params.has(l)).map((l) => `l${l}`);

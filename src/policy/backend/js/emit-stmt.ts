@@ -37,6 +37,9 @@ export function invalidPlan(message: string, code = 'REGO_ERR_IR_INVALID'): Rego
   return new RegoError(code, message);
 }
 
+/** One step of the evaluation budget (eval-budget.ts), at every loop iteration and call. */
+export const STEP = 'if (--steps === 0) tick();';
+
 export function numberLiteral(n: number | bigint): string {
   if (typeof n === 'bigint') return `${n}n`;
   return Object.is(n, -0) ? '-0' : String(n);
@@ -210,7 +213,7 @@ export function emitStmt(g: Emitter, st: Stmt): void {
       const v = g.local(st.stmt.value);
       o.push(`{ const s${u} = ${src}; const kv${u} = isArray(s${u}) ? null : scanPairs(s${u});`);
       o.push(`for (let i${u} = 0, n${u} = kv${u} === null ? s${u}.length : kv${u}.length; i${u} < n${u}; i${u} += kv${u} === null ? 1 : 2) {`);
-      o.push(`if (kv${u} === null) { ${k} = i${u}; ${v} = s${u}[i${u}]; } else { ${k} = kv${u}[i${u}]; ${v} = kv${u}[i${u} + 1]; }`);
+      o.push(`${STEP} if (kv${u} === null) { ${k} = i${u}; ${v} = s${u}[i${u}]; } else { ${k} = kv${u}[i${u}]; ${v} = kv${u}[i${u} + 1]; }`);
       g.genLabelled(st.stmt.block, g.label('s'));
       o.push('} }');
       return;

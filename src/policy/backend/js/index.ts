@@ -14,6 +14,7 @@ import type { Policy } from '../../ir/types.js';
 import type { Value } from '../../value/index.js';
 import type { EvalOptions, EvaluatorOptions, PlanEvaluator } from '../evaluator.js';
 import { generatePolicy } from './codegen.js';
+import { budgetOf, type BudgetState } from '../eval-budget.js';
 import * as runtime from './runtime.js';
 
 type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext) => Value[];
@@ -34,18 +35,21 @@ function printToStderr(message: string): void {
  * decision that calls no such builtin pays nothing for them; once read, `nowNs` stays fixed for
  * the evaluation (OPA: time.now_ns is constant within one query).
  */
-class EvalContext implements BuiltinContext {
+class EvalContext implements BuiltinContext, BudgetState {
   private now: bigint | undefined;
   private memo: Map<string, unknown> | undefined;
   readonly strict: boolean;
   readonly env: Readonly<Record<string, string>>;
   private readonly sink: (message: string) => void;
+  readonly budgetMs: number;
+  deadline = 0;
 
   constructor(opts: EvalOptions | undefined) {
     this.strict = opts?.strictBuiltinErrors === true;
     this.now = opts?.nowNs;
     this.env = opts?.env ?? NO_ENV;
     this.sink = opts?.print ?? printToStderr;
+    this.budgetMs = budgetOf(opts);
   }
 
   get nowNs(): bigint {

@@ -253,3 +253,4 @@ export function parseNumberText(text: string): number | bigint {
 }
 
 export { RSet, RObject, equal, hashKey };
+export { checkBudget } from '../eval-budget.js';

@@ -6,7 +6,8 @@
  * `BreakStmt{index}` branches out of `index + 1` enclosing levels; a ScanStmt's body is inlined
  * into a `loop` (so "undefined" there means "next element", and break 1 leaves the scan);
  * NotStmt and WithStmt wrap their block in one extra level. IR locals are wasm i32 locals
- * holding value pointers, 0 meaning undefined.
+ * holding value pointers, 0 meaning undefined. With the evaluation budget on (compile.ts), each
+ * scan iteration and function entry decrements a step counter (CodegenEnv.step).
  */
 import binaryen from 'binaryen';
 import type { Block, Local, Operand, Stmt } from '../../ir/types.js';
@@ -31,6 +32,8 @@ export interface CodegenEnv {
   builtinId(name: string): number;
   /** a statement's source location → its index in the `regate.locations` table (0 = none) */
   location(s: { file: number; row: number; col: number }): number;
+  /** one step of the evaluation budget (compile.ts), or undefined when the module counts none */
+  step(): binaryen.ExpressionRef | undefined;
 }
 
 /**
@@ -330,12 +333,14 @@ export class FunctionGen {
     const stmts = body.stmts.map((s) => this.stmt(s));
     this.labels.pop();
     this.labels.pop();
+    const step = this.env.step();
     return m.block(null, [
       m.local.set(idx, this.konst(-1)),
       m.block(out, [
         m.loop(
           loop,
           m.block(null, [
+            ...(step !== undefined ? [step] : []),
             m.local.set(idx, m.i32.add(m.local.get(idx, i32), this.konst(1))),
             m.br(out, m.i32.ge_u(m.local.get(idx, i32), this.call('rt_iter_len', [this.get(source)]))),
             this.set(key, this.call('rt_iter_key', [this.get(source), m.local.get(idx, i32)])),

@@ -12,7 +12,8 @@ import binaryen from 'binaryen';
 import type { Policy } from '../../ir/types.js';
 import type { BuiltinRegistry } from '../../builtins/registry.js';
 import { RegoError } from '../../errors.js';
-import { FunctionGen, MAX_LOCATION, unsupported, type CodegenEnv } from './codegen.js';
+import { FunctionGen, LOC_SHIFT, MAX_LOCATION, unsupported, type CodegenEnv } from './codegen.js';
+import { FIRST_CHECK, STEP_INTERVAL } from '../eval-budget.js';
 import { StaticData } from './static-data.js';
 import { projectInputOf, projectionToJson } from './input-projection.js';
 import { runtimeWasmBase64 } from './runtime-wasm.generated.js';
@@ -71,6 +72,13 @@ export const PROJECTION_SECTION = 'regate.input-projection';
  */
 export const LOCATIONS_SECTION = 'regate.locations';
 
+/**
+ * The host function a module compiled with `evalBudget` calls every so many steps (through
+ * opa_builtin0, the only way out of a module the unmodified SDK offers): listed in the module's
+ * `builtins` map under this name, which no Rego builtin has; createWasmEvaluator provides it.
+ */
+export const EVAL_BUDGET_BUILTIN = 'regate.eval_budget';
+
 export interface CompileWasmOptions {
   /** plan names to include (default: all plans) */
   entrypoints?: string[];
@@ -82,6 +90,12 @@ export interface CompileWasmOptions {
    * accepted and left to the host (a module may target a host with its own builtins).
    */
   registry?: BuiltinRegistry;
+  /**
+   * count steps for the evaluation budget (eval-budget.ts): one per loop iteration and function
+   * call, a host call to EVAL_BUDGET_BUILTIN every STEP_INTERVAL. Off by default: a host that
+   * does not provide that builtin (any other SDK user) could not run the module.
+   */
+  evalBudget?: boolean;
 }
 
 /**
@@ -154,6 +168,23 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
   const builtinIds = new Map<string, number>();
   for (const b of policy.static.builtin_funcs ?? []) if (!builtinIds.has(b.name)) builtinIds.set(b.name, builtinIds.size);
 
+  // The evaluation budget: a step counter in a global; at zero, regate_tick refills it and
+  // calls the host's check (which throws out of the module when the budget is spent).
+  const STEPS = 'regate_steps';
+  let budgetId = -1;
+  if (opts.evalBudget) {
+    budgetId = builtinIds.size;
+    builtinIds.set(EVAL_BUDGET_BUILTIN, budgetId);
+    mod.addGlobal(STEPS, i32, true, mod.i32.const(FIRST_CHECK));
+  }
+  const step = (): binaryen.ExpressionRef | undefined =>
+    budgetId < 0
+      ? undefined
+      : mod.block(null, [
+          mod.global.set(STEPS, mod.i32.sub(mod.global.get(STEPS, i32), mod.i32.const(1))),
+          mod.if(mod.i32.eqz(mod.global.get(STEPS, i32)), mod.call('regate_tick', [], binaryen.none)),
+        ]);
+
   // Location table (index 0 = none), deduplicated: many statements share a row.
   const locIndex = new Map<string, number>();
   const locs: number[] = [];
@@ -189,12 +220,25 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
       }
       return i;
     },
+    step,
   };
+
+  if (budgetId >= 0) {
+    if (budgetId >= 1 << LOC_SHIFT) unsupported(`more than ${1 << LOC_SHIFT} distinct builtins`);
+    mod.addFunction(
+      'regate_tick',
+      binaryen.none,
+      binaryen.none,
+      [],
+      mod.block(null, [mod.global.set(STEPS, mod.i32.const(STEP_INTERVAL)), mod.drop(mod.call(env.rt('rt_host0'), [mod.i32.const(budgetId)], i32))]),
+    );
+  }
 
   // Functions first (plans call them by name; binaryen resolves names at emit time).
   funcs.forEach((f, i) => {
     const g = new FunctionGen(env, f.params, 0, f.params.length > 2);
-    const body = f.blocks.map((b) => g.block(b));
+    const entry = step();
+    const body = [...(entry !== undefined ? [entry] : []), ...f.blocks.map((b) => g.block(b))];
     body.push(mod.return(mod.local.get(g.local(f.return), i32)));
     mod.addFunction(`regate_f${i}`, binaryen.createType(f.params.map(() => i32)), i32, g.varTypes, mod.block(null, body, binaryen.none));
   });
@@ -215,7 +259,10 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     [],
     mod.block(
       null,
-      plans.map((_, i) => mod.if(mod.i32.eq(get(0), mod.i32.const(i)), mod.call(`regate_p${i}`, [get(1), get(2), get(3)], binaryen.none))),
+      [
+        ...(budgetId >= 0 ? [mod.global.set(STEPS, mod.i32.const(FIRST_CHECK))] : []),
+        ...plans.map((_, i) => mod.if(mod.i32.eq(get(0), mod.i32.const(i)), mod.call(`regate_p${i}`, [get(1), get(2), get(3)], binaryen.none))),
+      ],
       binaryen.none,
     ),
   );

@@ -13,6 +13,7 @@ import { projectionFromJson, type Projection } from './input-projection.js';
 import { applyProjection, projectedJson } from './apply-projection.js';
 import { createErrorLocator } from './error-location.js';
 import { createCustomBuiltins, encodeTagged, needsTags, type HostState } from './host-bridge.js';
+import { budgetOf } from '../eval-budget.js';
 
 const encoder = new TextEncoder();
 
@@ -69,10 +70,11 @@ function instanceOf(loaded: { wasmInstance: unknown } | undefined): { exports?: 
  */
 export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opts: EvaluatorOptions = {}): Promise<PlanEvaluator> {
   const registry = opts.builtins ?? defaultRegistry;
-  const wasm = policyOrWasm instanceof Uint8Array ? policyOrWasm : await compileWasm(policyOrWasm, { registry });
+  // Modules compiled here count steps for the evaluation budget; ready modules run as built.
+  const wasm = policyOrWasm instanceof Uint8Array ? policyOrWasm : await compileWasm(policyOrWasm, { registry, evalBudget: true });
   // Only our own modules understand tagged JSON in host calls and in the input.
   const tagged = hasCustomSection(wasm, REGATE_SECTION);
-  const state: HostState = { opts: {}, ctx: undefined };
+  const state: HostState = { opts: {}, ctx: undefined, budget: { budgetMs: Infinity, deadline: 0 } };
   const custom = createCustomBuiltins(registry, state, tagged);
   let loaded: Awaited<ReturnType<typeof loadPolicy>> | undefined;
   // Errors get `file:row` like the JS back end's (regate modules only; error-location.ts).
@@ -112,6 +114,8 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
       if (!Object.hasOwn(entrypoints, plan)) throw new RegoError('REGO_ERR_WASM_ENTRYPOINT', `no entrypoint ${plan}`);
       state.opts = evalOpts;
       state.ctx = undefined;
+      state.budget.budgetMs = budgetOf(evalOpts);
+      state.budget.deadline = 0;
       let rows: unknown;
       try {
         rows = policy.evaluate(input === undefined ? undefined : encode(input), plan);

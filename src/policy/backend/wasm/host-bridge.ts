@@ -9,7 +9,7 @@
  * keys, `{"\u0001N": "digits"}` big number. Modules from a real `opa build` get plain JSON.
  *
  * @example
- *   const state: HostState = { opts: {}, ctx: undefined };
+ *   const state: HostState = { opts: {}, ctx: undefined, budget: { budgetMs: Infinity, deadline: 0 } };
  *   const custom = createCustomBuiltins(defaultRegistry, state, true);
  *   await loadPolicy(wasm, undefined, custom);
  */
@@ -17,7 +17,8 @@ import type { BuiltinContext, BuiltinDef, BuiltinRegistry } from '../../builtins
 import { BuiltinError, BuiltinTypeError, RegoError, type SourceLocation } from '../../errors.js';
 import type { EvalOptions } from '../evaluator.js';
 import { RObject, RSet, fromJs, normalizeNumber, toJs, type PlainObject, type Value } from '../../value/index.js';
-import { SDK_SHADOWED, shadowAlias } from './compile.js';
+import { EVAL_BUDGET_BUILTIN, SDK_SHADOWED, shadowAlias } from './compile.js';
+import { checkBudget, type BudgetState } from '../eval-budget.js';
 
 const TAG_SET = '\u0001S';
 const TAG_OBJ = '\u0001O';
@@ -95,6 +96,8 @@ export function encodeTagged(v: Value): unknown {
 export interface HostState {
   opts: EvalOptions;
   ctx: BuiltinContext | undefined;
+  /** this evaluation's budget (eval-budget.ts), checked by the module's EVAL_BUDGET_BUILTIN calls */
+  budget: BudgetState;
   /** the location of the statement behind the current host call (error-location.ts), if known */
   locate?: (() => SourceLocation | undefined) | undefined;
 }
@@ -171,7 +174,8 @@ function wrap(def: BuiltinDef, state: HostState, tagged: boolean): (...args: unk
  * shadows also under the alias regate modules use for them.
  */
 export function createCustomBuiltins(registry: BuiltinRegistry, state: HostState, tagged: boolean): Record<string, (...args: unknown[]) => unknown> {
-  const out: Record<string, (...args: unknown[]) => unknown> = {};
+  // Returns nothing (the SDK loads 0) or throws RegoError REGO_ERR_EVAL_BUDGET out of the module.
+  const out: Record<string, (...args: unknown[]) => unknown> = { [EVAL_BUDGET_BUILTIN]: () => checkBudget(state.budget) };
   for (const def of registry.values()) {
     const f = wrap(def, state, tagged);
     out[def.name] = f;

@@ -4,16 +4,30 @@
  * rewritten) and shape results like gojsonschema: `{error, type, field, desc}` with its type
  * names (`invalid_type`, `required`, …) and descriptions.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type CodeOptions, type ErrorObject, type ValidateFunction } from 'ajv';
 import { toJs } from '../../../value/index.js';
 import type { Value } from '../../../value/index.js';
 import { LruCache } from './regex-cache.js';
+import { compileGoRegexp } from './re2.js';
 
 export class SchemaError extends Error {}
 
 const PRIMITIVES = ['array', 'boolean', 'integer', 'number', 'null', 'object', 'string'];
 
-const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: false });
+/**
+ * `pattern` and `patternProperties` as gojsonschema has them: Go's regexp (RE2 syntax), and so
+ * linear-time — with ajv's default `new RegExp(pattern, 'u')` a schema's pattern backtracked.
+ * ajv keys compiled patterns by `toString()`, so each object names its own pattern.
+ */
+const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
+  (pattern: string) => {
+    const re = compileGoRegexp(pattern);
+    return { test: (s: string) => re.matchString(s), toString: () => pattern };
+  },
+  { code: 'regate-go-regexp' },
+);
+
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: false, code: { regExp: goRegExp } });
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
 
 /**
