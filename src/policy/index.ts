@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { loadPolicyBundle } from '../policy/index.js';
+ * import { loadPolicyBundle } from './index.js';
  * const bundle = await loadPolicyBundle({ dir: './policies', entrypoints: ['insurance/decision'], engine: 'js' });
  * const decision = bundle.evaluate('insurance/decision', { request: { method: 'GET', path: '/car/insurance' }, token });
  * // decision: the rule's value, or undefined (the gateway then denies: fail closed)

@@ -2,17 +2,17 @@
  * Runs OPA's conformance cases for the core-builtin topics on the JS back end, using OPA's own
  * plans (so only the back end and the builtins are exercised, not our front end).
  *
- *   npx tsx test/policy/builtins/core/conformance-topics.ts [topic …] [--verbose] [--v0]
+ *   npx tsx test/policy/builtins/conformance-topics.ts [topic …] [--verbose] [--v0]
  *
  * Prints pass/fail/skip per topic. `runTopics` is also used by conformance.test.ts.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createJsEvaluator } from '../../../../src/policy/backend/js/index.js';
-import type { Policy } from '../../../../src/policy/ir/types.js';
-import { RegoError } from '../../../../src/policy/errors.js';
-import { ObjectBuilder, RSet, fromJs, parseJson, stringifyJson, toJs, type Value } from '../../../../src/policy/value/index.js';
+import { createJsEvaluator } from '../../../src/policy/backend/js/index.js';
+import type { Policy } from '../../../src/policy/ir/types.js';
+import { RegoError } from '../../../src/policy/errors.js';
+import { ObjectBuilder, RSet, fromJs, parseJson, stringifyJson, toJs, type Value } from '../../../src/policy/value/index.js';
 
 /** Parses the ground-term subset of Rego used by `input_term`: JSON plus sets and trailing commas. */
 function parseTerm(text: string): Value {
@@ -79,7 +79,7 @@ function parseTerm(text: string): Value {
   return v;
 }
 
-const ROOT = new URL('../../../../../shared/conformance/', import.meta.url).pathname;
+const ROOT = new URL('../../../../shared/conformance/', import.meta.url).pathname;
 
 export const CORE_TOPICS = [
   'aggregates', 'arithmetic', 'array', 'base64builtins', 'base64urlbuiltins', 'bitsand', 'bitsnegate', 'bitsor',

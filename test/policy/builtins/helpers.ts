@@ -2,10 +2,10 @@
  * Shared helpers for the core builtin tests: a registry of just the core namespaces, a fixed
  * BuiltinContext, `call` (runs a builtin the way a back end does) and error-code assertions.
  */
-import { createRegistry, type BuiltinContext } from '../../../../src/policy/builtins/registry.js';
-import { coreBuiltins } from '../../../../src/policy/builtins/index.js';
-import { RegoError } from '../../../../src/policy/errors.js';
-import { RSet, fromJs, makeObject, stringifyJson, type Value } from '../../../../src/policy/value/index.js';
+import { createRegistry, type BuiltinContext } from '../../../src/policy/builtins/registry.js';
+import { coreBuiltins } from '../../../src/policy/builtins/index.js';
+import { RegoError } from '../../../src/policy/errors.js';
+import { RSet, fromJs, makeObject, stringifyJson, type Value } from '../../../src/policy/value/index.js';
 
 type Tap = typeof import('tap').default;
 

@@ -3,11 +3,11 @@
  * strings (Go runes), `sum`/`product` stay exact on integers, `max`/`min` use Rego's total
  * order and are undefined on empty collections.
  */
-import type { BuiltinDef } from './registry.js';
-import { RSet, compare, isObject, objectSize, type Value } from '../value/index.js';
-import { argArrayOrSet, operandTypeError } from './lib/core/args.js';
-import { addRat, fromBigInt, fromDouble, mulRatN, rationalToDouble, toRational } from './lib/core/num.js';
-import { reduce, type Rational } from './lib/core/decimal.js';
+import type { BuiltinDef } from '../registry.js';
+import { RSet, compare, isObject, objectSize, type Value } from '../../value/index.js';
+import { argArrayOrSet, operandTypeError } from '../shared/args.js';
+import { addRat, fromBigInt, fromDouble, mulRatN, rationalToDouble, toRational } from '../shared/num.js';
+import { reduce, type Rational } from '../shared/decimal.js';
 
 function countCodePoints(s: string): number {
   let n = 0;

@@ -2,8 +2,8 @@
  * Array builtins (OPA topdown/array.go). `array.slice` clamps its indexes like OPA:
  * negative start → 0, stop beyond the end → length, start ≥ stop → [].
  */
-import type { BuiltinDef } from './registry.js';
-import { argArray, argInt } from './lib/core/args.js';
+import type { BuiltinDef } from '../registry.js';
+import { argArray, argInt } from '../shared/args.js';
 
 function clamp(i: bigint, len: number): number {
   if (i < 0n) return 0;

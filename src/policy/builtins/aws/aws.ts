@@ -7,11 +7,11 @@
  * Refs: https://docs.aws.amazon.com/general/latest/gr/sigv4_signing.html
  */
 import { createHash, createHmac } from 'node:crypto';
-import { BuiltinTypeError } from '../errors.js';
-import { isObject, objectEntries, objectGet, formatValue, ObjectBuilder, RSet, typeName, type PlainObject, type RObject, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
-import { goJsonMarshal } from './lib/ext/go-json.js';
-import { HTTP_SEND_REQUEST_KEYS } from './lib/ext/http-request.js';
+import { BuiltinTypeError } from '../../errors.js';
+import { isObject, objectEntries, objectGet, formatValue, ObjectBuilder, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { goJsonMarshal } from '../lib/ext/go-json.js';
+import { HTTP_SEND_REQUEST_KEYS } from '../http/http-request.js';
 
 const NAME = 'providers.aws.sign_req';
 const REQUIRED_CONFIG = ['aws_access_key', 'aws_region', 'aws_secret_access_key', 'aws_service'];

@@ -2,11 +2,11 @@
  * Bitwise operations on integers (OPA topdown/bits.go uses big.Int, so results are exact at any
  * size; bigint gives the same two's-complement semantics for negative operands).
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import type { Value } from '../value/index.js';
-import { argInt } from './lib/core/args.js';
-import { fromBigInt } from './lib/core/num.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import type { Value } from '../../value/index.js';
+import { argInt } from '../shared/args.js';
+import { fromBigInt } from '../shared/num.js';
 
 /** Refuses shifts that would build absurdly large integers (a single value of > 1M bits). */
 const MAX_SHIFT = 1n << 20n;

@@ -1,11 +1,11 @@
 /**
  * `to_number` and the deprecated `cast_*` builtins (OPA topdown/casts.go).
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import { RSet, isObject, type Value } from '../value/index.js';
-import { operandTypeError } from './lib/core/args.js';
-import { parseNumberText } from './lib/core/num.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError } from '../../errors.js';
+import { RSet, isObject, type Value } from '../../value/index.js';
+import { operandTypeError } from '../shared/args.js';
+import { parseNumberText } from '../shared/num.js';
 
 function castIdentity(name: string, test: (v: Value) => boolean, expected: string): BuiltinDef {
   return {

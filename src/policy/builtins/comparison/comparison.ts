@@ -3,8 +3,8 @@
  * (null < boolean < number < string < array < object < set) so these never raise;
  * numbers compare exactly across double/bigint (OPA compares big.Float/big.Int exactly).
  */
-import type { BuiltinDef } from './registry.js';
-import { compare, equal, type Value } from '../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { compare, equal, type Value } from '../../value/index.js';
 
 function cmp(name: string, test: (c: number) => boolean): BuiltinDef {
   return { name, arity: 2, impl: (args) => test(compare(args[0] as Value, args[1] as Value)) };

@@ -3,11 +3,11 @@
  * are lower-case hex of the UTF-8 bytes of their string operands.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { BuiltinError } from '../errors.js';
-import type { Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
-import { parsePrivateKeysPem, X509Error } from './lib/ext/x509-der.js';
-import { expectString as str } from './lib/core/args.js';
+import { BuiltinError } from '../../errors.js';
+import type { Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { parsePrivateKeysPem, X509Error } from '../shared/x509-der.js';
+import { expectString as str } from '../shared/args.js';
 
 
 function digest(algo: string): BuiltinDef {

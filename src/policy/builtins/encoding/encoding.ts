@@ -4,12 +4,12 @@
  * bytes read as U+FFFD one by one).
  */
 import { parseDocument, stringify as stringifyYaml } from 'yaml';
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, toJs, type Value } from '../value/index.js';
-import { argObject, argString } from './lib/core/args.js';
-import { decodeGoString, utf8Bytes } from './lib/core/bytes.js';
-import { marshalGo } from './lib/core/go-json.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, toJs, type Value } from '../../value/index.js';
+import { argObject, argString } from '../shared/args.js';
+import { decodeGoString, utf8Bytes } from './bytes.js';
+import { marshalGo } from '../shared/go-json.js';
 
 // ---- base64 -----------------------------------------------------------------------------------
 

@@ -5,11 +5,11 @@
  * none, `[]` → `["."]` (OPA's default), otherwise the given single-character strings.
  * Patterns compile to anchored JS regexes, cached in a bounded LRU.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import type { Value } from '../value/index.js';
-import { argString, elementTypeError, operandTypeError } from './lib/core/args.js';
-import { LruCache } from './lib/core/regex-cache.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError } from '../../errors.js';
+import type { Value } from '../../value/index.js';
+import { argString, elementTypeError, operandTypeError } from '../shared/args.js';
+import { LruCache } from '../shared/regex-cache.js';
 
 const cache = new LruCache<RegExp | BuiltinError>(512);
 

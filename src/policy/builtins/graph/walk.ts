@@ -7,10 +7,10 @@
  * Also `graph.reachable` / `graph.reachable_paths` (OPA topdown/reachable.go): graph walks
  * over an adjacency object `{node: [neighbours]}`.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { RSet, isObject, objectEntries, objectGet, typeName, type Value } from '../value/index.js';
-import { argObject } from './lib/core/args.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { RSet, isObject, objectEntries, objectGet, typeName, type Value } from '../../value/index.js';
+import { argObject } from '../shared/args.js';
 
 /** Upper bound on emitted pairs, so a pathological document cannot exhaust memory silently. */
 const MAX_PAIRS = 50_000_000;

@@ -2,17 +2,17 @@
  * graphql.* builtins (OPA topdown/graphql.go). Results are gqlparser's AST as OPA returns it:
  * Go's JSON field names, with `Position`, nulls and empty arrays/objects pruned away.
  *
- * Parsing and schema validation follow gqlparser (lib/ext/graphql-parser.ts, graphql-schema.ts);
+ * Parsing and schema validation follow gqlparser (graphql-parser.ts, graphql-schema.ts);
  * executable-document validation uses graphql-js's `validate`, whose rules gqlparser ported.
  */
 import { buildASTSchema, parse as gqlJsParse, validate as gqlJsValidate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { isObject, toJs, typeName as regoTypeName, type PlainObject, type RObject, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
-import { GraphqlSyntaxError } from './lib/ext/graphql-lexer.js';
-import { parseGraphqlQuery, parseGraphqlSchema, type GqlJson, type GqlNode } from './lib/ext/graphql-parser.js';
-import { GqlShapeError, normalizeGqlDocument } from './lib/ext/graphql-shape.js';
-import { arr, GraphqlSchemaError, printQueryDocument, printSchemaSdl, validateGraphqlSchema, type ValidatedSchema } from './lib/ext/graphql-schema.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { isObject, toJs, typeName as regoTypeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { GraphqlSyntaxError } from './graphql-lexer.js';
+import { parseGraphqlQuery, parseGraphqlSchema, type GqlJson, type GqlNode } from './graphql-parser.js';
+import { GqlShapeError, normalizeGqlDocument } from './graphql-shape.js';
+import { arr, GraphqlSchemaError, printQueryDocument, printSchemaSdl, validateGraphqlSchema, type ValidatedSchema } from './graphql-schema.js';
 
 /** OPA's pruneIrrelevantGraphQLASTNodes: drop Position, nulls and (recursively) empty arrays/objects. */
 function prune(x: GqlJson): Value {

@@ -11,9 +11,9 @@
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { RSet, compare, formatNumber, formatValue, objectEntries, objectGet, typeName, type PlainObject, type RObject, type Value } from '../../../value/index.js';
-import { marshalGo } from '../core/go-json.js';
-import { parseGoDuration } from './go-duration.js';
+import { RSet, compare, formatNumber, formatValue, objectEntries, objectGet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { marshalGo } from '../shared/go-json.js';
+import { parseGoDuration } from '../shared/go-duration.js';
 import type { TransportSpec, TransportTls } from './http-transport.js';
 
 /**

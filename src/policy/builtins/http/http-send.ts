@@ -1,6 +1,6 @@
 /**
  * http.send (OPA topdown/http.go): one HTTP exchange, performed synchronously on a worker
- * thread (lib/ext/http-transport.ts) because builtins return values, not promises. The calling
+ * thread (http-transport.ts) because builtins return values, not promises. The calling
  * thread blocks for the whole exchange (up to `timeout`, 5 s by default): a gateway worker
  * that evaluates such a policy serves nothing else meanwhile, and a policy that calls a server
  * living on the same thread deadlocks until the timeout. The hand-off itself costs ~30 µs per
@@ -19,7 +19,7 @@
  * - within one evaluation identical requests (after removing `cache_ignored_headers`) are sent
  *   once: answers with a cacheable status and errors are memoised in the evaluation's cache;
  * - `cache: true` / `force_cache: true` + `force_cache_duration_seconds` use the inter-query
- *   cache (lib/ext/http-cache.ts) with OPA's freshness rules and revalidation of stale entries.
+ *   cache (http-cache.ts) with OPA's freshness rules and revalidation of stale entries.
  * OPA's capabilities `allow_net` and a cap on `timeout` are limits an application sets with
  * createHttpSendBuiltin (the default registry has none, like OPA without capabilities).
  * Not supported: distributed tracing headers. Deliberate differences: redirects stop after 10
@@ -27,13 +27,13 @@
  * cache is bounded, and a stale entry is revalidated with the request's full headers (OPA
  * sends the cache key's, i.e. without `cache_ignored_headers`).
  */
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { RSet, formatValue, hashKey, isObject, objectEntries, objectGet, parseJson, fromJs, typeName, makeObject, type PlainObject, type Value } from '../value/index.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { RSet, formatValue, hashKey, isObject, objectEntries, objectGet, parseJson, fromJs, typeName, makeObject, type PlainObject, type Value } from '../../value/index.js';
 import { parse as parseYaml } from 'yaml';
-import type { BuiltinContext, BuiltinDef } from './registry.js';
-import { CACHEABLE_STATUS, canStore, expiryFromHeaders, httpSendCache, type CachedResponse } from './lib/ext/http-cache.js';
-import { HTTP_SEND_REQUEST_KEYS as ALLOWED_KEYS, HttpSendFailure, buildTransportSpec, builtinFailure, operandFailure, readMaxRetries, termText, verifyUrlHost, type HttpSendLimits, type RequestObject } from './lib/ext/http-request.js';
-import { sendHttpSync, type TransportResponse, type TransportSpec } from './lib/ext/http-transport.js';
+import type { BuiltinContext, BuiltinDef } from '../registry.js';
+import { CACHEABLE_STATUS, canStore, expiryFromHeaders, httpSendCache, type CachedResponse } from './http-cache.js';
+import { HTTP_SEND_REQUEST_KEYS as ALLOWED_KEYS, HttpSendFailure, buildTransportSpec, builtinFailure, operandFailure, readMaxRetries, termText, verifyUrlHost, type HttpSendLimits, type RequestObject } from './http-request.js';
+import { sendHttpSync, type TransportResponse, type TransportSpec } from './http-transport.js';
 
 const NAME = 'http.send';
 

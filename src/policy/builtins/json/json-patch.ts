@@ -3,7 +3,7 @@
  * arrays (index or `-` to append) and sets (the segment is the member). Any failure makes
  * the whole patch fail, which OPA reports as an undefined result.
  */
-import { ObjectBuilder, RSet, equal, isObject, objectEntries, objectGet, type Value } from '../../../value/index.js';
+import { ObjectBuilder, RSet, equal, isObject, objectEntries, objectGet, type Value } from '../../value/index.js';
 import { parsePath } from './json-paths.js';
 
 class PatchError extends Error {}

@@ -3,9 +3,9 @@
  * paths are JSON-pointer strings (`a/b/0`, `~1` → `/`, `~0` → `~`) or arrays of segments, and
  * a list of paths becomes a tree object whose leaves are `null`.
  */
-import { BuiltinTypeError } from '../../../errors.js';
-import { ObjectBuilder, RSet, isObject, objectEntries, objectGet, typeName, type PlainObject, type RObject, type Value } from '../../../value/index.js';
-import { operandTypeError } from './args.js';
+import { BuiltinTypeError } from '../../errors.js';
+import { ObjectBuilder, RSet, isObject, objectEntries, objectGet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { operandTypeError } from '../shared/args.js';
 
 type Obj = PlainObject | RObject;
 

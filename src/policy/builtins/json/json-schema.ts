@@ -5,9 +5,9 @@
  * names (`invalid_type`, `required`, …) and descriptions.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { toJs } from '../../../value/index.js';
-import type { Value } from '../../../value/index.js';
-import { LruCache } from './regex-cache.js';
+import { toJs } from '../../value/index.js';
+import type { Value } from '../../value/index.js';
+import { LruCache } from '../shared/regex-cache.js';
 
 export class SchemaError extends Error {}
 

@@ -2,13 +2,13 @@
  * JSON document builtins (OPA topdown/json.go, jsonschema.go): json.filter / json.remove by
  * paths, json.patch (RFC 6902), and JSON Schema verification/matching.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import { fromJs, isObject, parseJson, type Value } from '../value/index.js';
-import { argArray, argObject } from './lib/core/args.js';
-import { filterByTree, pathsOperand, pathsToTree, removeByTree } from './lib/core/json-paths.js';
-import { applyJsonPatch } from './lib/core/json-patch.js';
-import { SchemaError, compileSchema, validateDocument } from './lib/core/json-schema.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError } from '../../errors.js';
+import { fromJs, isObject, parseJson, type Value } from '../../value/index.js';
+import { argArray, argObject } from '../shared/args.js';
+import { filterByTree, pathsOperand, pathsToTree, removeByTree } from './json-paths.js';
+import { applyJsonPatch } from './json-patch.js';
+import { SchemaError, compileSchema, validateDocument } from './json-schema.js';
 
 /** A schema or document given as an object or as JSON text (OPA astValueToJSONSchemaLoader). */
 function jsonOperand(name: string, v: Value, pos: number): Value {

@@ -3,15 +3,15 @@
  * verify_* functions (PEM certificate / public key, or JWK / JWKS), decode_verify with its
  * constraints object (`cert`, `secret`, `alg`, `iss`, `aud`, `time`), and encode_sign(_raw).
  *
- * Everything is synchronous on node:crypto (see lib/ext/jose-keys.ts).
+ * Everything is synchronous on node:crypto (see jose-keys.ts).
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { isObject, objectEntries, objectGet, parseJson, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../value/index.js';
-import type { BuiltinContext, BuiltinDef } from './registry.js';
-import { goJsonMarshal } from './lib/ext/go-json.js';
-import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './lib/ext/jose-keys.js';
-import { expectString as str } from './lib/core/args.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { isObject, objectEntries, objectGet, parseJson, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import type { BuiltinContext, BuiltinDef } from '../registry.js';
+import { goJsonMarshal } from '../lib/ext/go-json.js';
+import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './jose-keys.js';
+import { expectString as str } from '../shared/args.js';
 
 type Obj = PlainObject | RObject;
 

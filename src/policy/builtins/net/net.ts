@@ -1,12 +1,12 @@
 /**
- * net.* builtins (OPA topdown/cidr.go, net.go) with Go `net` parsing rules (lib/ext/ip.ts).
+ * net.* builtins (OPA topdown/cidr.go, net.go) with Go `net` parsing rules (../shared/ip.ts).
  */
-import { BuiltinError } from '../errors.js';
-import { isObject, objectEntries, RSet, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
-import { compareIp, IpError, ipString, ipToBig, lastIp, maskIp, netContains, netString, parseCidr, parseIp, rangeToCidrs, to4, bigToIp, type Ip, type IpNet } from './lib/ext/ip.js';
-import { DnsError, lookupIpSync } from './lib/ext/sync-dns.js';
-import { expectString as str } from './lib/core/args.js';
+import { BuiltinError } from '../../errors.js';
+import { isObject, objectEntries, RSet, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { compareIp, IpError, ipString, ipToBig, lastIp, maskIp, netContains, netString, parseCidr, parseIp, rangeToCidrs, to4, bigToIp, type Ip, type IpNet } from '../shared/ip.js';
+import { DnsError, lookupIpSync } from './sync-dns.js';
+import { expectString as str } from '../shared/args.js';
 
 /** More addresses than this from net.cidr_expand is an error (OPA relies on query cancellation instead). */
 const EXPAND_LIMIT = 1n << 20n;

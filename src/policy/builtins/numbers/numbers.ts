@@ -4,11 +4,11 @@
  * `minus` doubles as set difference. Division by zero and `%` on non-integers are builtin
  * errors (undefined unless strict), wrong operand types are type errors.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import { RSet, type Value } from '../value/index.js';
-import { argInt, argNumber, operandTypeError } from './lib/core/args.js';
-import { addRat, bothSafeInts, divRat, exactFloatOp, fromBigInt, fromDouble, mulRatN, subRat, toDouble, toExactInt } from './lib/core/num.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError } from '../../errors.js';
+import { RSet, type Value } from '../../value/index.js';
+import { argInt, argNumber, operandTypeError } from '../shared/args.js';
+import { addRat, bothSafeInts, divRat, exactFloatOp, fromBigInt, fromDouble, mulRatN, subRat, toDouble, toExactInt } from '../shared/num.js';
 
 /** Largest array numbers.range may build; beyond this the call is refused, not attempted. */
 const MAX_RANGE = 10_000_000;

@@ -1,8 +1,8 @@
 /**
  * Object builtins (OPA topdown/object.go, subset.go).
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinTypeError } from '../errors.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinTypeError } from '../../errors.js';
 import {
   ObjectBuilder,
   RSet,
@@ -15,8 +15,8 @@ import {
   type PlainObject,
   type RObject,
   type Value,
-} from '../value/index.js';
-import { argArray, argObject, elementTypeError, operandTypeError } from './lib/core/args.js';
+} from '../../value/index.js';
+import { argArray, argObject, elementTypeError, operandTypeError } from '../shared/args.js';
 
 type Obj = PlainObject | RObject;
 

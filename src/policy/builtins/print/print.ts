@@ -4,9 +4,9 @@
  * argument was undefined). Every combination of values becomes one line: strings verbatim,
  * other values in Rego syntax, "<undefined>" for an empty set, joined by spaces.
  */
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { formatValue, RSet, typeName, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { formatValue, RSet, typeName, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
 
 /** Lines printed at most per call: a cross product of large sets must stay bounded. */
 const MAX_LINES = 10_000;

@@ -2,9 +2,9 @@
  * rand.intn (OPA topdown/rand.go): a random integer in [0, |n|), the same for the same
  * (str, n) within one evaluation — memoised in ctx.cache — and drawn from ctx.random.
  */
-import { BuiltinTypeError } from '../errors.js';
-import { typeName, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
+import { BuiltinTypeError } from '../../errors.js';
+import { typeName, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
 
 export const randBuiltins: BuiltinDef[] = [
   {

@@ -4,7 +4,7 @@
  * OPA delegates to github.com/yashtewari/glob-intersection; this is an independent product-
  * automaton search with the same input language and error wording.
  */
-import { BuiltinError } from '../../../errors.js';
+import { BuiltinError } from '../../errors.js';
 
 type CharSet = { any: true } | { any: false; ranges: [number, number][] };
 interface Token {

@@ -1,14 +1,14 @@
 /**
  * Regex builtins (OPA topdown/regex.go, regex_template.go) with Go RE2 semantics: patterns are
- * translated to JS (lib/core/re2.ts), scans follow Go's FindAll/ReplaceAll/Split rules, and
+ * translated to JS (../shared/re2.ts), scans follow Go's FindAll/ReplaceAll/Split rules, and
  * compiled patterns live in a bounded LRU.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import type { Value } from '../value/index.js';
-import { argSmallInt, argString } from './lib/core/args.js';
-import { compileRe2, findAllGo, isValidRe2, replaceAllGo, splitGo } from './lib/core/regex-cache.js';
-import { globsIntersect } from './lib/core/glob-intersect.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError } from '../../errors.js';
+import type { Value } from '../../value/index.js';
+import { argSmallInt, argString } from '../shared/args.js';
+import { compileRe2, findAllGo, isValidRe2, replaceAllGo, splitGo } from '../shared/regex-cache.js';
+import { globsIntersect } from './glob-intersect.js';
 
 function match(name: string, args: readonly Value[]): boolean {
   const re = compileRe2(name, argString(name, args, 0));

@@ -8,8 +8,8 @@
  *   moduleToOpaJson(parseModule('package a.b\np := 1', 'x.rego')).package
  *   // { path: [{type: 'var', value: 'data'}, {type: 'string', value: 'a'}, {type: 'string', value: 'b'}] }
  */
-import type { Expr, Literal, Module, Rule, RuleBody, Term } from '../../../syntax/index.js';
-import { normalizeNumber, type PlainObject, type Value } from '../../../value/index.js';
+import type { Expr, Literal, Module, Rule, RuleBody, Term } from '../../syntax/index.js';
+import { normalizeNumber, type PlainObject, type Value } from '../../value/index.js';
 
 const t = (type: string, value: Value): PlainObject => ({ type, value });
 const v = (name: string) => t('var', name);

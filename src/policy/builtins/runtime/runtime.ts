@@ -7,16 +7,16 @@
  *   regate's evaluators have none.
  *
  * - rego.parse_module(file, text) parses with regate's front end and returns OPA's JSON AST
- *   (lib/ext/rego-ast-json.ts); a parse error is a builtin error carrying rego_parse_error.
+ *   (rego-ast-json.ts); a parse error is a builtin error carrying rego_parse_error.
  *
  * rego.metadata.chain / rego.metadata.rule are not runtime builtins: OPA's compiler replaces
  * them with the annotation values before planning, so plans never call them.
  */
-import { BuiltinError, BuiltinTypeError, RegoError } from '../errors.js';
-import { parseModule } from '../syntax/index.js';
-import { typeName, type PlainObject, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
-import { moduleToOpaJson } from './lib/ext/rego-ast-json.js';
+import { BuiltinError, BuiltinTypeError, RegoError } from '../../errors.js';
+import { parseModule } from '../../syntax/index.js';
+import { typeName, type PlainObject, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { moduleToOpaJson } from './rego-ast-json.js';
 
 export const runtimeBuiltins: BuiltinDef[] = [
   {

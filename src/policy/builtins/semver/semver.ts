@@ -3,9 +3,9 @@
  * syntax (no leading `v`, no leading zeros in numeric identifiers) and §11 precedence, build
  * metadata ignored.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import { argString } from './lib/core/args.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError } from '../../errors.js';
+import { argString } from '../shared/args.js';
 
 interface SemVer {
   major: bigint;

@@ -2,10 +2,10 @@
  * Set operators and membership (OPA topdown/sets.go, aggregates.go `member`).
  * `and`/`or` are the infix `&`/`|`; `internal.member_2/3` implement `x in xs` / `k, v in xs`.
  */
-import type { BuiltinDef } from './registry.js';
-import { RSet, equal, isObject, objectEntries, objectGet, typeName, type Value } from '../value/index.js';
-import { BuiltinTypeError } from '../errors.js';
-import { argSet } from './lib/core/args.js';
+import type { BuiltinDef } from '../registry.js';
+import { RSet, equal, isObject, objectEntries, objectGet, typeName, type Value } from '../../value/index.js';
+import { BuiltinTypeError } from '../../errors.js';
+import { argSet } from '../shared/args.js';
 
 function setsOf(name: string, args: readonly Value[]): RSet[] {
   const s = argSet(name, args, 0);

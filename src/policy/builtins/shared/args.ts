@@ -2,8 +2,8 @@
  * Operand checks shared by the core builtins. Messages follow OPA's `builtins.NewOperandTypeErr`
  * ("operand 2 must be string but got number") because conformance cases match on them.
  */
-import { BuiltinError, BuiltinTypeError } from '../../../errors.js';
-import { RSet, isObject, typeName, type PlainObject, type RObject, type Value } from '../../../value/index.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { RSet, isObject, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 
 /** OPA's name for a value's type in error messages. */
 export function valueName(v: Value): string {

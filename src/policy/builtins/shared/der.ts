@@ -7,7 +7,7 @@
  *   const top = readNode(der, 0);
  *   children(top).length; // 3 for a certificate: tbs, algorithm, signature
  */
-import { normalizeNumber, type Value } from '../../../value/index.js';
+import { normalizeNumber, type Value } from '../../value/index.js';
 
 export class X509Error extends Error {
   constructor(message: string) {

@@ -3,7 +3,7 @@
  * json.Marshal): sorted keys, sets as arrays, HTML-safe escaping of <, > and &, U+2028/U+2029
  * escaped, and MarshalIndent's layout.
  */
-import { RSet, compareStrings, formatNumber, objectEntries, stringifyJson, type Value } from '../../../value/index.js';
+import { RSet, compareStrings, formatNumber, objectEntries, stringifyJson, type Value } from '../../value/index.js';
 
 const HEX = '0123456789abcdef';
 

@@ -3,8 +3,8 @@
  * beyond ±2^53 (see value/types.ts). OPA computes on integers exactly (big.Int) and on
  * everything else in floating point; these helpers pick the representation the same way.
  */
-import { BuiltinError } from '../../../errors.js';
-import { normalizeNumber } from '../../../value/index.js';
+import { BuiltinError } from '../../errors.js';
+import { normalizeNumber } from '../../value/index.js';
 import { parseDecimal, type Rational } from './decimal.js';
 
 /** The exact integer value of `n`, or undefined when `n` has a fractional part. */

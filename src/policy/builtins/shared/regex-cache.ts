@@ -2,7 +2,7 @@
  * Compiled-regex cache shared by the regex and glob builtins: a bounded LRU (Map insertion
  * order), so policies that build patterns from input cannot grow memory without limit.
  */
-import { BuiltinError } from '../../../errors.js';
+import { BuiltinError } from '../../errors.js';
 import { Re2SyntaxError, translateRe2 } from './re2.js';
 
 const MAX_ENTRIES = 512;

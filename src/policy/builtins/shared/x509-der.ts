@@ -11,7 +11,7 @@
  *   c.goJson.Subject.CommonName; // 'example.com'
  */
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { type PlainObject, type Value } from '../../../value/index.js';
+import { type PlainObject, type Value } from '../../value/index.js';
 import { bigFromBuf, bigint, children, content, decodeStdBase64, oid, pemBlocks, raw, readNode, str, time, X509Error, type Node } from './der.js';
 import { ipString } from './ip.js';
 

@@ -7,8 +7,8 @@
  * parenthesised pipelines, `|`, and the functions and/or/not/len/index/print/printf/println/
  * eq/ne/lt/le/gt/ge. A key missing from a map renders `<undefined>` (what OPA produces).
  */
-import { BuiltinError } from '../../../errors.js';
-import { toJs, type PlainObject, type RObject } from '../../../value/index.js';
+import { BuiltinError } from '../../errors.js';
+import { toJs, type PlainObject, type RObject } from '../../value/index.js';
 import { formatGo } from './go-format.js';
 
 type Node =

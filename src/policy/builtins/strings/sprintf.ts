@@ -4,10 +4,10 @@
  * other numbers float64, strings stay strings, and every other value is passed as its Rego
  * text (so `%v` of a set prints `{1, 2}` and `%d` of `true` prints `%!d(string=true)`).
  */
-import type { BuiltinDef } from './registry.js';
-import { formatValue, type Value } from '../value/index.js';
-import { argArray, argString } from './lib/core/args.js';
-import { formatGo } from './lib/core/go-format.js';
+import type { BuiltinDef } from '../registry.js';
+import { formatValue, type Value } from '../../value/index.js';
+import { argArray, argString } from '../shared/args.js';
+import { formatGo } from './go-format.js';
 
 function toGo(v: Value): unknown {
   if (typeof v === 'string' || typeof v === 'bigint') return v;

@@ -2,13 +2,13 @@
  * String builtins (OPA topdown/strings.go, a thin layer over Go's `strings`). Indexes and
  * lengths count Unicode code points (Go runes), never UTF-16 units.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { RSet, compare, formatValue, objectEntries, typeName, type Value } from '../value/index.js';
-import { argInt, argNumber, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from './lib/core/args.js';
-import { toExactInt } from './lib/core/num.js';
-import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './lib/core/go-strings.js';
-import { renderGoTemplate } from './lib/core/go-template.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { RSet, compare, formatValue, objectEntries, typeName, type Value } from '../../value/index.js';
+import { argInt, argNumber, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
+import { toExactInt } from '../shared/num.js';
+import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
+import { renderGoTemplate } from './go-template.js';
 
 function str2(name: string, f: (a: string, b: string) => Value): BuiltinDef {
   return { name, arity: 2, impl: (args) => f(argString(name, args, 0), argString(name, args, 1)) };

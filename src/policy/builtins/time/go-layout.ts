@@ -6,7 +6,7 @@
  *   parseGoTime('2006-01-02', '2020-02-29'); // 1582934400000000000n
  *   formatGoTime({ ns: 0n, zone: UTC }, 'Mon Jan _2 15:04:05 2006'); // 'Thu Jan  1 00:00:00 1970'
  */
-import { daysFromCivil, daysIn, GoTimeError, isLeap, toCivil, type GoTime } from './go-civil.js';
+import { daysFromCivil, daysIn, GoTimeError, isLeap, toCivil, type GoTime } from '../shared/go-civil.js';
 
 const NS_PER_SEC = 1_000_000_000n;
 

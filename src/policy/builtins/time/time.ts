@@ -1,12 +1,12 @@
 /**
  * time.* builtins (OPA topdown/time.go). Instants are int64 Unix nanoseconds (bigint beyond
  * 2^53); an instant operand may be `ns` or `[ns, tz]` or, for time.format, `[ns, tz, layout]`.
- * Layouts are Go reference-time layouts (lib/ext/go-time.ts); zones are IANA names.
+ * Layouts are Go reference-time layouts (go-time.ts); zones are IANA names.
  */
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { normalizeNumber, typeName, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
-import { expectString as str } from './lib/core/args.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { normalizeNumber, typeName, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { expectString as str } from '../shared/args.js';
 import {
   daysIn,
   formatGoTime,
@@ -21,7 +21,7 @@ import {
   toCivil,
   UTC,
   type GoTime,
-} from './lib/ext/go-time.js';
+} from './go-time.js';
 
 /** Longest test.sleep honoured (ms). */
 const SLEEP_CAP_MS = 10_000;

@@ -6,11 +6,11 @@
  * parse_bytes: case-insensitive, optional trailing `b` (`kb`, `kib`), result truncated to an
  * integer after big.Float (64-bit mantissa) multiplication.
  */
-import type { BuiltinDef } from './registry.js';
-import { BuiltinError } from '../errors.js';
-import { argString } from './lib/core/args.js';
-import { fromBigInt } from './lib/core/num.js';
-import { mulRat, parseDecimal, ratToFixed, roundToBits, truncRat, type Rational } from './lib/core/decimal.js';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError } from '../../errors.js';
+import { argString } from '../shared/args.js';
+import { fromBigInt } from '../shared/num.js';
+import { mulRat, parseDecimal, ratToFixed, roundToBits, truncRat, type Rational } from '../shared/decimal.js';
 
 const MAX_EXPONENT_DIGITS = 6;
 

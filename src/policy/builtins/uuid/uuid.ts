@@ -3,9 +3,9 @@
  * evaluation's random source, memoised per evaluation per key; parse decodes a UUID in any of
  * google/uuid's accepted spellings into {version, variant, …} (time fields for v1/v2).
  */
-import { BuiltinTypeError } from '../errors.js';
-import { hashKey, normalizeNumber, typeName, type PlainObject, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
+import { BuiltinTypeError } from '../../errors.js';
+import { hashKey, normalizeNumber, typeName, type PlainObject, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
 
 /** 100-ns intervals between 1582-10-15 (the UUID epoch) and 1970-01-01. */
 const G1582_NS100 = 122192928000000000n;

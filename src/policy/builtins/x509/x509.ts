@@ -1,16 +1,16 @@
 /**
  * crypto.x509.* builtins (OPA topdown/crypto.go). Certificates come back in Go's
- * x509.Certificate JSON shape (lib/ext/x509-der.ts) plus OPA's `URIStrings`.
+ * x509.Certificate JSON shape (../shared/x509-der.ts) plus OPA's `URIStrings`.
  *
  * Chain verification follows OPA's convention: the first certificate is the root, the last the
  * leaf, the rest intermediates; the verified chain is returned leaf first, as Go's Verify does.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { BuiltinError, BuiltinTypeError } from '../errors.js';
-import { isObject, objectEntries, RSet, typeName, type PlainObject, type RObject, type Value } from '../value/index.js';
-import type { BuiltinDef } from './registry.js';
-import { decodeStdBase64, parseCertificateDer, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from './lib/ext/x509-der.js';
-import { expectString as str } from './lib/core/args.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { isObject, objectEntries, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { decodeStdBase64, parseCertificateDer, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from '../shared/x509-der.js';
+import { expectString as str } from '../shared/args.js';
 
 
 function wrap<T>(name: string, f: () => T): T {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { RegoError } from '../../../../src/policy/errors.js';
 import { equal, stringifyJson } from '../../../../src/policy/value/index.js';
-import { call, loadCases, parseTerm, regoTerm, termValue } from './helpers.js';
+import { call, loadCases, parseTerm, regoTerm, termValue } from '../corpus-helpers.js';
 
 const cases = loadCases('providers-aws');
 t.ok(cases.length >= 18);

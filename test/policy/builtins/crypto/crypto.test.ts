@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { RegoError } from '../../../../src/policy/errors.js';
-import { asJson, call, loadCases, regoTerm, runCallCases } from './helpers.js';
+import { asJson, call, loadCases, regoTerm, runCallCases } from '../corpus-helpers.js';
 
 const n = runCallCases(t, ['cryptomd5', 'cryptosha1', 'cryptosha256', 'cryptox509parsersaprivatekey'], {
   'crypto.md5': 1,

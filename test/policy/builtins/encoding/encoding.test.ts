@@ -1,6 +1,6 @@
 /** base64 / hex / urlquery / json / yaml encodings, as Go's encoders behave in OPA. */
 import t from 'tap';
-import { call, j, set, throwsCode } from './helpers.js';
+import { call, j, set, throwsCode } from '../helpers.js';
 
 t.test('base64 and base64url', (t) => {
   t.equal(call('base64.encode', 'hello'), 'aGVsbG8=');

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { RegoError } from '../../../../src/policy/errors.js';
 import { equal, fromJs, type Value } from '../../../../src/policy/value/index.js';
-import { call, loadCases, regoLiteral, type Case } from './helpers.js';
+import { call, loadCases, regoLiteral, type Case } from '../corpus-helpers.js';
 
 const cases = loadCases('graphql');
 

@@ -11,12 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRegistry } from '../../../src/policy/builtins/index.js';
-import type { BuiltinContext } from '../../../src/policy/builtins/registry.js';
-import { RegoError } from '../../../src/policy/errors.js';
-import { createEvaluator, loadCompiler, fromJs, type Value } from '../../../src/policy/index.js';
-import { httpSendCache } from '../../../src/policy/builtins/lib/ext/http-cache.js';
-import { createHttpSendBuiltin } from '../../../src/policy/builtins/http-send.js';
+import { defaultRegistry } from '../../../../src/policy/builtins/index.js';
+import type { BuiltinContext } from '../../../../src/policy/builtins/registry.js';
+import { RegoError } from '../../../../src/policy/errors.js';
+import { createEvaluator, loadCompiler, fromJs, type Value } from '../../../../src/policy/index.js';
+import { httpSendCache } from '../../../../src/policy/builtins/http/http-cache.js';
+import { createHttpSendBuiltin } from '../../../../src/policy/builtins/http/http-send.js';
 
 const SERVER = String.raw`
 const { parentPort } = require('node:worker_threads');

@@ -1,6 +1,6 @@
 /** json.filter / json.remove / json.patch / JSON Schema. */
 import t from 'tap';
-import { call, j, set, throwsCode } from './helpers.js';
+import { call, j, set, throwsCode } from '../helpers.js';
 
 t.test('json.filter', (t) => {
   t.equal(j(call('json.filter', { a: { b: { c: 7, d: 8 } }, e: 9 }, ['a/b/c', 'e'])), '{"a":{"b":{"c":7}},"e":9}');

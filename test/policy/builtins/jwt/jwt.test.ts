@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
-import { call, makeCtx, runCallCases } from './helpers.js';
+import { call, makeCtx, runCallCases } from '../corpus-helpers.js';
 
 const FNS: Record<string, number> = {
   'io.jwt.decode': 1,

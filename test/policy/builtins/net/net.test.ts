@@ -3,7 +3,7 @@
  */
 import t from 'tap';
 import { RSet } from '../../../../src/policy/value/index.js';
-import { call, runCallCases } from './helpers.js';
+import { call, runCallCases } from '../corpus-helpers.js';
 
 const n = runCallCases(
   t,

@@ -1,6 +1,6 @@
 /** comparison, numbers, aggregates, bits — values from OPA's conformance cases and Go semantics. */
 import t from 'tap';
-import { call, j, set, throwsCode } from './helpers.js';
+import { call, j, set, throwsCode } from '../helpers.js';
 
 t.test('comparison is a total order across types, exact on numbers', (t) => {
   t.equal(call('lt', null, false), true);
@@ -102,7 +102,7 @@ t.test('bits are exact two\'s complement on big integers', (t) => {
 });
 
 t.test('float fast path agrees with exact rational arithmetic', async (t) => {
-  const { exactFloatOp, addRat, subRat, mulRatN, divRat, rationalToDouble, toRational } = await import('../../../../src/policy/builtins/lib/core/num.js');
+  const { exactFloatOp, addRat, subRat, mulRatN, divRat, rationalToDouble, toRational } = await import('../../../../src/policy/builtins/shared/num.js');
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   let mismatches = 0;

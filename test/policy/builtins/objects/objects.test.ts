@@ -1,6 +1,6 @@
 /** sets, arrays, objects, types, casts, walk/graph builtins. */
 import t from 'tap';
-import { call, j, obj, set, throwsCode } from './helpers.js';
+import { call, j, obj, set, throwsCode } from '../helpers.js';
 
 t.test('sets and membership', (t) => {
   t.equal(j(call('and', set(1, 2, 3), set(2, 3, 4))), '[2,3]');

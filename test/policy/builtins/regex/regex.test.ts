@@ -1,7 +1,7 @@
 /** RE2 translation, Go scan semantics (FindAll / ReplaceAll / Split), templates, globs. */
 import t from 'tap';
-import { translateRe2, Re2SyntaxError } from '../../../../src/policy/builtins/lib/core/re2.js';
-import { call, throwsCode } from './helpers.js';
+import { translateRe2, Re2SyntaxError } from '../../../../src/policy/builtins/shared/re2.js';
+import { call, throwsCode } from '../helpers.js';
 
 t.test('RE2 syntax is translated', (t) => {
   t.equal(call('regex.match', '(?P<user>\\w+)@(?P<host>[[:alpha:].]+)\\z', 'bob@example.com'), true);

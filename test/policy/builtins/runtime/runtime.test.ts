@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { RSet } from '../../../../src/policy/value/index.js';
-import { asJson, call, loadCases, makeCtx } from './helpers.js';
+import { asJson, call, loadCases, makeCtx } from '../corpus-helpers.js';
 
 t.test('rand.intn is memoised per (str, n) within an evaluation', (t) => {
   const ctx = makeCtx();

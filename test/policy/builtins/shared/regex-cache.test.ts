@@ -1,7 +1,7 @@
 /** The compiled-pattern caches are bounded and keep serving correct results past their bound. */
 import t from 'tap';
-import { LruCache, compileRe2 } from '../../../../src/policy/builtins/lib/core/regex-cache.js';
-import { call } from './helpers.js';
+import { LruCache, compileRe2 } from '../../../../src/policy/builtins/shared/regex-cache.js';
+import { call } from '../helpers.js';
 
 t.test('LruCache evicts the least recently used entry', (t) => {
   const c = new LruCache<number>(2);

@@ -1,6 +1,6 @@
 /** strings, template strings, render_template and sprintf (Go fmt) behaviour. */
 import t from 'tap';
-import { call, j, set, throwsCode } from './helpers.js';
+import { call, j, set, throwsCode } from '../helpers.js';
 
 t.test('search and case', (t) => {
   t.equal(call('indexof', 'hello', 'l'), 2);

@@ -1,9 +1,9 @@
 /**
- * Go `time` layout engine (lib/ext/go-time.ts): examples from Go's time package documentation
+ * Go `time` layout engine (src/policy/builtins/time/go-time.ts): examples from Go's time package documentation
  * and round-trips over the int64 nanosecond range.
  */
 import t from 'tap';
-import { formatGoTime, GO_LAYOUTS, loadZone, parseGoDuration, parseGoTime, UTC } from '../../../../src/policy/builtins/lib/ext/go-time.js';
+import { formatGoTime, GO_LAYOUTS, loadZone, parseGoDuration, parseGoTime, UTC } from '../../../../src/policy/builtins/time/go-time.js';
 
 // 2006-01-02T15:04:05.123456789-07:00, Go's reference time with nanoseconds.
 const REF = 1136239445123456789n;

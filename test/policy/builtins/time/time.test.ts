@@ -2,7 +2,7 @@
  * time.* with values from OPA's cases (cases/v1/time) and Go's documented layout behaviour.
  */
 import t from 'tap';
-import { call, makeCtx, runCallCases } from './helpers.js';
+import { call, makeCtx, runCallCases } from '../corpus-helpers.js';
 
 const err = (f: () => unknown, code: string, message?: string) => {
   try {

@@ -2,11 +2,11 @@
  * Micro-benchmark of hot core builtins (calls per second through `impl`, as the JS back end
  * calls them). Not a test: run it by hand on a quiet machine.
  *
- *   npx tsx test/policy/builtins/core/bench-core.ts [iterations=200000]
+ *   npx tsx test/policy/builtins/tools/bench-core.ts [iterations=200000]
  */
 import { performance } from 'node:perf_hooks';
 import { RSet, fromJs, type Value } from '../../../../src/policy/value/index.js';
-import { coreRegistry, ctx } from './helpers.js';
+import { coreRegistry, ctx } from '../helpers.js';
 
 const N = Math.max(1000, Math.min(10_000_000, Number(process.argv[2] ?? 200_000)));
 const c = ctx(false);

@@ -2,12 +2,12 @@
  * Micro-benchmark of the part-B builtins a gateway policy is likely to call per request.
  * Not a test (no .test.ts suffix): run it by hand, ideally on an idle machine:
  *
- *   node --import tsx test/policy/builtins/ext/bench-ext.ts [iterations]
+ *   node --import tsx test/policy/builtins/tools/bench-ext.ts [iterations]
  *
  * Prints ns/op and ops/s per builtin. Each loop is bounded by `iterations`.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { call, makeCtx } from './helpers.js';
+import { call, makeCtx } from '../corpus-helpers.js';
 import type { Value } from '../../../../src/policy/value/index.js';
 
 const N = Number(process.argv[2] ?? 2000);

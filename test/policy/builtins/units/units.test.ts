@@ -1,6 +1,6 @@
 /** units.parse / units.parse_bytes and semver. */
 import t from 'tap';
-import { call, throwsCode } from './helpers.js';
+import { call, throwsCode } from '../helpers.js';
 
 t.test('units.parse_bytes', (t) => {
   t.equal(call('units.parse_bytes', '100kb'), 100000);
