@@ -1,6 +1,7 @@
 /**
- * All builtins, one module per OPA namespace. The JS back end and the WASM host bridge both use
- * `defaultRegistry`.
+ * All builtins, one folder per OPA namespace (strings/, regex/, time/, http/, …; helpers used by
+ * several namespaces live in shared/). The JS back end, the WASM host bridge and the compiler's
+ * arity and unknown-function checks all use `defaultRegistry`.
  */
 import { createRegistry, type BuiltinRegistry } from './registry.js';
 import { comparisonBuiltins } from './comparison/comparison.js';
@@ -34,8 +35,7 @@ import { runtimeBuiltins } from './runtime/runtime.js';
 import { printBuiltins } from './print/print.js';
 import { createHttpSendBuiltin, httpBuiltins, type HttpSendLimits } from './http/http-send.js';
 
-/** OPA's core namespaces: comparison, arithmetic, collections, strings, regex, encodings, … */
-export const coreBuiltins = [
+export const allBuiltins = [
   ...comparisonBuiltins,
   ...numbersBuiltins,
   ...aggregatesBuiltins,
@@ -54,10 +54,6 @@ export const coreBuiltins = [
   ...unitsBuiltins,
   ...semverBuiltins,
   ...walkBuiltins,
-];
-
-/** Time, tokens, crypto, network, HTTP, GraphQL, AWS, randomness, runtime and print. */
-export const extBuiltins = [
   ...timeBuiltins,
   ...jwtBuiltins,
   ...cryptoBuiltins,
@@ -71,8 +67,6 @@ export const extBuiltins = [
   ...runtimeBuiltins,
   ...printBuiltins,
 ];
-
-export const allBuiltins = [...coreBuiltins, ...extBuiltins];
 
 export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
 

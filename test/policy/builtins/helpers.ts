@@ -3,13 +3,13 @@
  * BuiltinContext, `call` (runs a builtin the way a back end does) and error-code assertions.
  */
 import { createRegistry, type BuiltinContext } from '../../../src/policy/builtins/registry.js';
-import { coreBuiltins } from '../../../src/policy/builtins/index.js';
+import { allBuiltins } from '../../../src/policy/builtins/index.js';
 import { RegoError } from '../../../src/policy/errors.js';
 import { RSet, fromJs, makeObject, stringifyJson, type Value } from '../../../src/policy/value/index.js';
 
 type Tap = typeof import('tap').default;
 
-export const coreRegistry = createRegistry(coreBuiltins);
+export const coreRegistry = createRegistry(allBuiltins);
 
 export function ctx(strict = false): BuiltinContext {
   return { strict, nowNs: 0n, cache: new Map(), print: () => {}, env: {}, random: () => 0.5 };

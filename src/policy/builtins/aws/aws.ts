@@ -10,8 +10,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { BuiltinTypeError } from '../../errors.js';
 import { isObject, objectEntries, objectGet, formatValue, ObjectBuilder, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
-import { goJsonMarshal } from '../lib/ext/go-json.js';
-import { HTTP_SEND_REQUEST_KEYS } from '../http/http-request.js';
+import { marshalGo } from '../shared/go-json.js';
+import { HTTP_SEND_REQUEST_KEYS } from '../shared/http-request-keys.js';
 
 const NAME = 'providers.aws.sign_req';
 const REQUIRED_CONFIG = ['aws_access_key', 'aws_region', 'aws_secret_access_key', 'aws_service'];
@@ -90,7 +90,7 @@ function signReq(reqV: Value, cfgV: Value, tsV: Value): Value {
   const method = methodV as string;
   const rawBody = objectGet(req, 'raw_body');
   const body = objectGet(req, 'body');
-  const bodyBytes = rawBody !== undefined ? Buffer.from(typeof rawBody === 'string' ? rawBody : '') : body !== undefined ? Buffer.from(goJsonMarshal(body)) : Buffer.alloc(0);
+  const bodyBytes = rawBody !== undefined ? Buffer.from(typeof rawBody === 'string' ? rawBody : '') : body !== undefined ? Buffer.from(marshalGo(body)) : Buffer.alloc(0);
   const disableV = objectGet(cfg, 'disable_payload_signing');
   if (disableV !== undefined && typeof disableV !== 'boolean') fail("operand 2 invalid value for 'disable_payload_signing' in AWS config");
   const disablePayloadSigning = disableV === true;

@@ -32,7 +32,8 @@ import { RSet, formatValue, hashKey, isObject, objectEntries, objectGet, parseJs
 import { parse as parseYaml } from 'yaml';
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
 import { CACHEABLE_STATUS, canStore, expiryFromHeaders, httpSendCache, type CachedResponse } from './http-cache.js';
-import { HTTP_SEND_REQUEST_KEYS as ALLOWED_KEYS, HttpSendFailure, buildTransportSpec, builtinFailure, operandFailure, readMaxRetries, termText, verifyUrlHost, type HttpSendLimits, type RequestObject } from './http-request.js';
+import { HTTP_SEND_REQUEST_KEYS as ALLOWED_KEYS } from '../shared/http-request-keys.js';
+import { HttpSendFailure, buildTransportSpec, builtinFailure, operandFailure, readMaxRetries, termText, verifyUrlHost, type HttpSendLimits, type RequestObject } from './http-request.js';
 import { sendHttpSync, type TransportResponse, type TransportSpec } from './http-transport.js';
 
 const NAME = 'http.send';

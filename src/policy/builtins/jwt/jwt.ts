@@ -9,7 +9,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { isObject, objectEntries, objectGet, parseJson, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
-import { goJsonMarshal } from '../lib/ext/go-json.js';
+import { marshalGo } from '../shared/go-json.js';
 import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './jose-keys.js';
 import { expectString as str } from '../shared/args.js';
 
@@ -321,7 +321,7 @@ export const jwtBuiltins: BuiltinDef[] = [
   {
     name: 'io.jwt.encode_sign',
     arity: 3,
-    impl: ([h, p, k]) => encodeSign('io.jwt.encode_sign', goJsonMarshal(h as Value), goJsonMarshal(p as Value), goJsonMarshal(k as Value)),
+    impl: ([h, p, k]) => encodeSign('io.jwt.encode_sign', marshalGo(h as Value), marshalGo(p as Value), marshalGo(k as Value)),
   },
   {
     name: 'io.jwt.encode_sign_raw',
