@@ -17,7 +17,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { createEvaluator, loadCompiler, mergeData, optionalImport, readPolicyDir, type ModuleSource, type Policy } from '../policy/index.js';
+import { buildBundle, compileToPlan, compileWasm, createEvaluator, mergeData, parseModule, parseQuery, readPolicyDir, type ModuleSource } from '../policy/index.js';
 import { RegoError } from '../policy/errors.js';
 import { fromJs, isObject, objectEntries, stringifyJson, type Value } from '../policy/value/index.js';
 
@@ -101,7 +101,7 @@ async function build(argv: string[]): Promise<number> {
   const out = (a.flags.get('-o') ?? a.flags.get('--output') ?? [target === 'wasm' ? 'policy.wasm' : target === 'js' ? 'policy.mjs' : 'plan.json'])[0] as string;
 
   const { modules } = await loadDirs([dir], false);
-  const plan = (await loadCompiler())(modules, { entrypoints });
+  const plan = compileToPlan(modules, { entrypoints });
   if (target === 'plan') await writeFile(out, JSON.stringify(plan) + '\n');
   else if (target === 'js') {
     await writeFile(
@@ -111,15 +111,10 @@ async function build(argv: string[]): Promise<number> {
         `export const entrypoints = ${JSON.stringify(entrypoints)};\nexport const plan = ${JSON.stringify(plan)};\n`,
     );
   } else {
-    const mod = await optionalImport(new URL('../policy/backend/wasm/index.js', import.meta.url).href);
-    const compileWasm = mod?.compileWasm as ((p: Policy) => Uint8Array | Promise<Uint8Array>) | undefined;
-    if (typeof compileWasm !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
     const wasm = await compileWasm(plan);
     if (out.endsWith('.tar.gz') || out.endsWith('.tgz')) {
       // An OPA bundle (/policy.wasm, /data.json, /.manifest with the wasm entrypoints), as
       // `opa build -t wasm` writes it; the directory's data files go into /data.json.
-      const buildBundle = mod?.buildBundle as ((b: { wasm: Uint8Array; entrypoints: readonly string[]; data?: Value }) => Uint8Array) | undefined;
-      if (typeof buildBundle !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm bundles not available');
       const { data } = await loadDirs([dir], false);
       await writeFile(out, buildBundle({ wasm, entrypoints, data }));
     } else await writeFile(out, wasm);
@@ -142,9 +137,6 @@ const VALUE_VAR = 'value__regate';
 
 /** Is the query one plain term (a ref, a var, a value) whose value `opa eval` would print? */
 async function isSingleTerm(query: string): Promise<boolean> {
-  const syn = await optionalImport(new URL('../policy/syntax/index.js', import.meta.url).href);
-  const parseQuery = syn?.parseQuery as ((q: string) => { negated: boolean; with: unknown[]; expr: { kind: string; term?: { kind: string } } }[]) | undefined;
-  if (!parseQuery) return false;
   try {
     const lits = parseQuery(query);
     const l = lits[0];
@@ -169,7 +161,7 @@ async function evalQuery(argv: string[]): Promise<number> {
 
   const single = await isSingleTerm(query);
   const compiled = single ? `${VALUE_VAR} = ${query}` : query;
-  const plan = (await loadCompiler())(modules, { query: compiled });
+  const plan = compileToPlan(modules, { query: compiled });
   const ev = await createEvaluator(plan, { engine: 'js', data });
   const rows = ev.evaluate('eval', input, { strictBuiltinErrors: a.flags.has('--strict') });
   const result = rows.map((row) => {
@@ -197,16 +189,13 @@ interface TestRule {
 }
 
 async function findTests(modules: ModuleSource[]): Promise<TestRule[]> {
-  const syn = await optionalImport(new URL('../policy/syntax/index.js', import.meta.url).href);
-  const parseModule = syn?.parseModule as ((text: string, file: string) => { package: string[]; rules: { ref: { kind: string; value?: string; name?: string }[]; args?: unknown[] }[] }) | undefined;
-  if (!parseModule) throw new RegoError('REGO_ERR_FRONTEND_UNAVAILABLE', 'the Rego parser (syntax/index.ts) is not available');
   const out: TestRule[] = [];
   const seen = new Set<string>();
   for (const m of modules) {
     const mod = parseModule(m.text, m.file);
     for (const r of mod.rules) {
       const head = r.ref[0];
-      const name = head?.value ?? head?.name;
+      const name = head?.kind === 'string' ? head.value : head?.kind === 'var' ? head.name : undefined;
       // OPA runs rules named test_* without arguments and with a plain (one-segment) name.
       if (typeof name !== 'string' || !name.startsWith('test_') || r.ref.length !== 1 || (r.args && r.args.length > 0)) continue;
       const key = [...mod.package, name].join('/');
@@ -228,7 +217,7 @@ async function test(argv: string[]): Promise<number> {
     return 0;
   }
   const entrypoints = tests.map((t) => [...t.pkg, t.name].join('/'));
-  const plan = (await loadCompiler())(modules, { entrypoints });
+  const plan = compileToPlan(modules, { entrypoints });
   const ev = await createEvaluator(plan, { engine: 'js', data });
   let pass = 0;
   let fail = 0;

@@ -17,12 +17,19 @@ import { parse as parseYaml } from 'yaml';
 import { RegoError } from './errors.js';
 import type { Policy } from './ir/types.js';
 import type { BuiltinRegistry } from './builtins/registry.js';
+import { defaultRegistry } from './builtins/index.js';
 import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
 import { createJsEvaluator } from './backend/js/index.js';
+import { createWasmEvaluator } from './backend/wasm/index.js';
+import { compileToPlan } from './compiler/index.js';
 import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
+export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error-codes.js';
+export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/index.js';
+export { compileWasm, buildBundle } from './backend/wasm/index.js';
+export { parseModule, parseQuery } from './syntax/index.js';
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
@@ -62,35 +69,6 @@ export interface PolicyBundle {
   evaluate(entrypoint: string, input: Value | undefined, opts?: EvalOptions): Value | undefined;
 }
 
-type CompileToPlan = (modules: ModuleSource[], opts: { query?: string; entrypoints?: string[] }) => Policy;
-
-// Specifiers of parts built by other engines/teams, imported lazily so that a gateway running
-// a ready plan on the JS back end never loads the compiler or the WASM toolchain.
-const FRONT_END = './compiler/index.js';
-const WASM_BACKEND = './backend/wasm/index.js';
-
-/**
- * Imports a module that may not be built yet: undefined when the module itself is missing;
- * any other failure (a syntax error in it, a missing dependency of it) propagates.
- */
-export async function optionalImport(specifier: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    const base = specifier.replace(/^.*\//, '').replace(/\.js$/, '');
-    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(base)) return undefined;
-    throw e;
-  }
-}
-
-/** The front end's `compileToPlan`; RegoError REGO_ERR_FRONTEND_UNAVAILABLE when not built. */
-export async function loadCompiler(): Promise<CompileToPlan> {
-  const mod = (await optionalImport(FRONT_END)) as { compileToPlan?: CompileToPlan } | undefined;
-  if (typeof mod?.compileToPlan !== 'function') throw new RegoError('REGO_ERR_FRONTEND_UNAVAILABLE', 'the Rego front end (compiler/index.ts) is not available');
-  return mod.compileToPlan;
-}
-
 /** An evaluator for `plan` (or, on the WASM back end, a ready module) on the chosen back end. */
 export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine: Engine; data?: Value; builtins?: BuiltinRegistry }): Promise<PlanEvaluator> {
   const evOpts = { ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.builtins ? { builtins: opts.builtins } : {}) };
@@ -99,11 +77,7 @@ export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine:
     return createJsEvaluator(plan, evOpts);
   }
   if (opts.engine !== 'wasm') throw new TypeError(`unknown engine ${String(opts.engine)}`);
-  const mod = (await optionalImport(WASM_BACKEND)) as
-    | { createWasmEvaluator?: (p: Policy | Uint8Array, o: typeof evOpts) => Promise<PlanEvaluator> }
-    | undefined;
-  if (typeof mod?.createWasmEvaluator !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
-  return mod.createWasmEvaluator(plan, evOpts);
+  return createWasmEvaluator(plan, evOpts);
 }
 
 /**
@@ -167,6 +141,19 @@ function revisionOf(modules: readonly ModuleSource[], plan: Policy | Uint8Array 
   return h.digest('hex');
 }
 
+/**
+ * A plan that calls a builtin OPA has but `registry` leaves out (the gateway leaves out
+ * `http.send` unless configured) is refused with REGO_ERR_BUILTIN_DISABLED, naming the builtin,
+ * before any back end sees it.
+ */
+function refuseDisabledBuiltins(plan: Policy, registry: BuiltinRegistry): void {
+  for (const f of plan.static?.builtin_funcs ?? []) {
+    if (!registry.has(f.name) && defaultRegistry.has(f.name)) {
+      throw new RegoError('REGO_ERR_BUILTIN_DISABLED', `the policy calls ${f.name}, which this embedding does not enable`);
+    }
+  }
+}
+
 /** Compiles (or takes) a plan for the entrypoints and returns a ready-to-evaluate bundle. */
 export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<PolicyBundle> {
   if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) throw new TypeError('loadPolicyBundle: entrypoints must be a non-empty array');
@@ -182,8 +169,9 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
   let plan: Policy | Uint8Array | undefined = opts.wasm ?? opts.plan;
   if (!plan) {
     if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules, plan or wasm');
-    plan = (await loadCompiler())(modules, { entrypoints: opts.entrypoints });
+    plan = compileToPlan(modules, { entrypoints: opts.entrypoints });
   }
+  if (opts.builtins && !(plan instanceof Uint8Array)) refuseDisabledBuiltins(plan, opts.builtins);
   const ev = await createEvaluator(plan, { engine: opts.engine, data, ...(opts.builtins ? { builtins: opts.builtins } : {}) });
   for (const e of opts.entrypoints) {
     if (!ev.plans.includes(e)) throw new RegoError('REGO_ERR_UNKNOWN_ENTRYPOINT', `entrypoint ${e} is not in the plan (has ${ev.plans.join(', ')})`);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { defaultRegistry } from '../../../../src/policy/builtins/index.js';
 import type { BuiltinContext } from '../../../../src/policy/builtins/registry.js';
 import { RegoError } from '../../../../src/policy/errors.js';
-import { createEvaluator, loadCompiler, fromJs, type Value } from '../../../../src/policy/index.js';
+import { createEvaluator, compileToPlan, fromJs, type Value } from '../../../../src/policy/index.js';
 import { httpSendCache } from '../../../../src/policy/builtins/http/http-cache.js';
 import { createHttpSendBuiltin } from '../../../../src/policy/builtins/http/http-send.js';
 
@@ -263,7 +263,7 @@ t.test('inter-query cache: max-age, no-store, force_cache, expiry and ETag reval
 });
 
 t.test('through compiled policies on both back ends (WASM gets it as a host builtin)', async (t) => {
-  const compile = await loadCompiler();
+  const compile = compileToPlan;
   const plan = compile([{ file: 'p.rego', text: `package p\n\nallow if http.send({"method": "GET", "url": input.url}).body.method == "GET"\n\nstatus := http.send({"method": "GET", "url": input.url, "raise_error": false}).status_code\n` }], { entrypoints: ['p/allow', 'p/status'] });
   for (const engine of ['js', 'wasm'] as const) {
     const ev = await createEvaluator(plan, { engine });
