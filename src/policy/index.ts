@@ -22,6 +22,8 @@ import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
 import { createJsEvaluator } from './backend/js/index.js';
 import { createWasmEvaluator } from './backend/wasm/index.js';
 import { compileToPlan } from './compiler/index.js';
+import { assertEntrypointsDefined } from './entrypoints.js';
+import { parseModule } from './syntax/index.js';
 import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
@@ -30,6 +32,7 @@ export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error
 export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/index.js';
 export { compileWasm, buildBundle } from './backend/wasm/index.js';
 export { parseModule, parseQuery } from './syntax/index.js';
+export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
@@ -170,6 +173,9 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
   if (!plan) {
     if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules, plan or wasm');
     plan = compileToPlan(modules, { entrypoints: opts.entrypoints });
+    // Parsed again here: the plan of an undefined ref is valid (always undefined), so only the
+    // rules say whether an entrypoint exists.
+    assertEntrypointsDefined(modules.map((m) => parseModule(m.text, m.file)), opts.entrypoints, data);
   }
   if (opts.builtins && !(plan instanceof Uint8Array)) refuseDisabledBuiltins(plan, opts.builtins);
   const ev = await createEvaluator(plan, { engine: opts.engine, data, ...(opts.builtins ? { builtins: opts.builtins } : {}) });
