@@ -59,6 +59,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_VAR_REDECLARED: 'rego_compile_error', // `x := …` when x is already declared
   REGO_ERR_UNSUPPORTED: 'rego_compile_error', // a construct this compiler does not plan
   REGO_ERR_COMPILE: 'rego_compile_error', // other compile errors
+  REGO_ERR_STRICT: 'rego_compile_error', // `check --strict`: unused import or assignment, duplicate import, deprecated builtin
   // A plan calls a builtin OPA has but the embedding's registry leaves out (the gateway leaves
   // out `http.send` unless policies.http_send is configured); OPA without the builtin in its
   // capabilities reports an undefined function, a type error.

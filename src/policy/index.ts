@@ -30,7 +30,7 @@ export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
 export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error-codes.js';
 export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/index.js';
-export { compileWasm, buildBundle } from './backend/wasm/index.js';
+export { compileWasm, buildBundle, writeTar } from './backend/wasm/index.js';
 export { parseModule, parseQuery } from './syntax/index.js';
 export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
