@@ -20,7 +20,6 @@ import type { BuiltinRegistry } from './builtins/registry.js';
 import { defaultRegistry } from './builtins/index.js';
 import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
 import { createJsEvaluator } from './backend/js/index.js';
-import { createWasmEvaluator } from './backend/wasm/index.js';
 import { compileToPlan } from './compiler/index.js';
 import { assertEntrypointsDefined } from './entrypoints.js';
 import { parseModule } from './syntax/index.js';
@@ -30,7 +29,7 @@ export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
 export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error-codes.js';
 export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/index.js';
-export { compileWasm, buildBundle, writeTar } from './backend/wasm/index.js';
+export { writeTar } from './backend/wasm/bundle.js';
 export { parseModule, parseQuery } from './syntax/index.js';
 export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
@@ -72,6 +71,17 @@ export interface PolicyBundle {
   evaluate(entrypoint: string, input: Value | undefined, opts?: EvalOptions): Value | undefined;
 }
 
+/**
+ * The WASM back end, imported on first use. It is the one lazy import of the toolchain, and for a
+ * measured reason: it loads binaryen, which adds about 55 MB of RSS to the process (67 → 120-136
+ * MB importing dist/policy/backend/js vs dist/policy/index.js with it, three runs each) and
+ * several times the import time of the rest of the toolchain; a gateway on the JS engine and
+ * most `regate policy` commands never need it.
+ */
+export function loadWasmBackend(): Promise<typeof import('./backend/wasm/index.js')> {
+  return import('./backend/wasm/index.js');
+}
+
 /** An evaluator for `plan` (or, on the WASM back end, a ready module) on the chosen back end. */
 export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine: Engine; data?: Value; builtins?: BuiltinRegistry }): Promise<PlanEvaluator> {
   const evOpts = { ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.builtins ? { builtins: opts.builtins } : {}) };
@@ -80,6 +90,7 @@ export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine:
     return createJsEvaluator(plan, evOpts);
   }
   if (opts.engine !== 'wasm') throw new TypeError(`unknown engine ${String(opts.engine)}`);
+  const { createWasmEvaluator } = await loadWasmBackend();
   return createWasmEvaluator(plan, evOpts);
 }
 

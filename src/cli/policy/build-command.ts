@@ -10,7 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { buildBundle, compileToPlan, compileWasm, findUndefinedEntrypoints, parseModule, stringifyJson, UnknownEntrypointError, writeTar } from '../../policy/index.js';
+import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, parseModule, stringifyJson, UnknownEntrypointError, writeTar } from '../../policy/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, type Subcommand } from './common.js';
 import { loadPaths } from './load-paths.js';
@@ -63,6 +63,7 @@ export const buildCommand: Subcommand = {
           `export const entrypoints = ${JSON.stringify(entrypoints)};\nexport const plan = ${JSON.stringify(plan)};\n`,
       );
     } else {
+      const { buildBundle, compileWasm } = await loadWasmBackend();
       const wasm = await compileWasm(plan);
       // An OPA bundle (/policy.wasm, /data.json, /.manifest with the wasm entrypoints), as
       // `opa build -t wasm` writes it; the data files go into /data.json.

@@ -278,8 +278,9 @@ export class TermFormatter {
   body(body: readonly Literal[]): void {
     let prevEnd = 0;
     for (const l of body) {
-      this.w.flushComments(l.span.line);
-      if (prevEnd > 0 && l.span.line > prevEnd + 1) this.w.blankLine();
+      // Comments bring their own blank lines (the writer keeps those of the source).
+      const comments = this.w.flushComments(l.span.line);
+      if (comments === 0 && prevEnd > 0 && l.span.line > prevEnd + 1) this.w.blankLine();
       this.literal(l);
       this.w.endLine();
       prevEnd = literalLastLine(l);

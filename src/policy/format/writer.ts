@@ -74,10 +74,11 @@ export class FormatWriter {
   /**
    * Writes the own-line comments above source line `line` (and trailing ones whose code is
    * gone), each on its own line at the current indentation. `onlyIndented`: only comments
-   * indented in the source (those inside the block being closed).
+   * indented in the source (those inside the block being closed). Returns how many it wrote.
    */
-  flushComments(line: number, onlyIndented = false): void {
+  flushComments(line: number, onlyIndented = false): number {
     let prev = 0;
+    let n = 0;
     while (this.next < this.comments.length) {
       const c = this.comments[this.next]!;
       if (c.line >= line || (onlyIndented && c.col <= 1 && !c.trailing)) break;
@@ -89,9 +90,11 @@ export class FormatWriter {
       this.cur = '';
       prev = c.line;
       this.next++;
+      n++;
     }
     if (prev > 0 && line > prev + 1) this.blankLine();
     if (prev > 0) this.lastWritten = prev;
+    return n;
   }
 
   /** The text, every remaining comment at the end, and one final newline. */
