@@ -56,8 +56,15 @@ export class RenderedError extends RegoError {
   }
 }
 
-// Under tsx the sources are .ts; built, they are .js.
-const WORKER_URL = new URL(`./test-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+/** The worker thread running test-worker; from the sources (tests, under tsx) via a bootstrap. */
+function startWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./test-worker.js', import.meta.url), { workerData: init });
+  // A worker does not inherit tsx's loader hooks (Node 20): register them in it, then load the .ts.
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./test-worker.ts', import.meta.url).href;
+  const code = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`;
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData: init });
+}
 
 class TestWorker {
   private readonly worker: Worker;
@@ -65,7 +72,7 @@ class TestWorker {
   private readonly queue: (WorkerReply | { type: 'exit' })[] = [];
 
   constructor(init: WorkerInit) {
-    this.worker = new Worker(WORKER_URL, { workerData: init });
+    this.worker = startWorker(init);
     const deliver = (m: WorkerReply | { type: 'exit' }) => {
       const p = this.pending;
       this.pending = undefined;
