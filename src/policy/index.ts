@@ -16,6 +16,7 @@ import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RegoError } from './errors.js';
 import type { Policy } from './ir/types.js';
+import type { Module } from './syntax/ast.js';
 import type { BuiltinRegistry } from './builtins/registry.js';
 import { defaultRegistry } from './builtins/index.js';
 import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
@@ -168,6 +169,14 @@ function refuseDisabledBuiltins(plan: Policy, registry: BuiltinRegistry): void {
   }
 }
 
+function parseAll(modules: readonly ModuleSource[]): Module[] | undefined {
+  try {
+    return modules.map((m) => parseModule(m.text, m.file));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Compiles (or takes) a plan for the entrypoints and returns a ready-to-evaluate bundle. */
 export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<PolicyBundle> {
   if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) throw new TypeError('loadPolicyBundle: entrypoints must be a non-empty array');
@@ -185,8 +194,10 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
     if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules, plan or wasm');
     plan = compileToPlan(modules, { entrypoints: opts.entrypoints });
     // Parsed again here: the plan of an undefined ref is valid (always undefined), so only the
-    // rules say whether an entrypoint exists.
-    assertEntrypointsDefined(modules.map((m) => parseModule(m.text, m.file)), opts.entrypoints, data);
+    // rules say whether an entrypoint exists. A module this default-dialect parse refuses was
+    // compiled in another dialect (Rego v0): the check is skipped rather than failing the load.
+    const parsed = parseAll(modules);
+    if (parsed) assertEntrypointsDefined(parsed, opts.entrypoints, data);
   }
   if (opts.builtins && !(plan instanceof Uint8Array)) refuseDisabledBuiltins(plan, opts.builtins);
   const ev = await createEvaluator(plan, { engine: opts.engine, data, ...(opts.builtins ? { builtins: opts.builtins } : {}) });
