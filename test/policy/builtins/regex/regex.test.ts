@@ -3,48 +3,6 @@ import t from 'tap';
 import { translateRe2, Re2SyntaxError } from '../../../../src/policy/builtins/shared/re2.js';
 import { call, throwsCode } from '../helpers.js';
 
-t.test('RE2 syntax is translated', (t) => {
-  t.equal(call('regex.match', '(?P<user>\\w+)@(?P<host>[[:alpha:].]+)\\z', 'bob@example.com'), true);
-  t.equal(call('regex.match', '(?i)^HELLO$', 'hello'), true);
-  t.equal(call('regex.match', '^a(?i:B)c$', 'abc'), true);
-  t.equal(call('regex.match', '^a(?i:B)c$', 'abC'), false);
-  t.equal(call('regex.match', '(?s)a.b', 'a\nb'), true);
-  t.equal(call('regex.match', 'a.b', 'a\nb'), false);
-  t.equal(call('regex.match', 'a.b', 'a\rb'), true); // RE2's . matches \r, JS's does not
-  t.equal(call('regex.match', '(?m)^b$', 'a\nb\nc'), true);
-  t.equal(call('regex.match', '^b$', 'a\nb\nc'), false);
-  t.equal(call('regex.match', '\\Aab\\z', 'ab'), true);
-  t.equal(call('regex.match', '^\\pL+$', 'héllo'), true);
-  t.equal(call('regex.match', '^\\p{Greek}+$', 'αβγ'), true);
-  t.equal(call('regex.match', '^[[:^digit:]]+$', 'abc'), true);
-  t.equal(call('regex.match', '^\\x{1F600}$', '😀'), true);
-  t.equal(call('regex.match', '^\\Qa.b\\E$', 'a.b'), true);
-  t.equal(call('regex.match', '^\\Qa.b\\E$', 'axb'), false);
-  t.equal(call('regex.match', '^\\s$', '\v'), false); // RE2 \s is [\t\n\f\r ]
-  t.equal(call('regex.match', '^[^a]$', '\n'), true);
-  t.equal(call('regex.match', '^a{2}$', 'aa'), true);
-  t.equal(call('regex.match', '^a{,2}$', 'a{,2}'), true); // not a repeat in RE2: literal
-  t.equal(call('regex.match', '^\\101$', 'A'), true); // octal
-  t.equal(call('regex.match', '^[\\d\\-x]+$', '1-x'), true);
-  t.equal(call('regex.match', '^.$', '😀'), true);
-  t.equal(call('regex.match', '(?U)a+', 'aaa'), true);
-  t.equal(call('regex.find_n', '(?U)a+', 'aaa', 1)?.toString(), 'a');
-  t.end();
-});
-
-t.test('what RE2 refuses is invalid', (t) => {
-  for (const bad of ['(?)', '(a)\\1', '(?=a)', '(?!a)', '(?<=a)b', '(?<!a)b', 'a**', 'a++', 'x{1001}', '[', '(', ')', '\\', '\\e', '[[:foo:]]', '\\p{Nope}', '(?P<n>a)(?P<n>b)', '$^[[[', '++']) {
-    t.equal(call('regex.is_valid', bad), false, bad);
-  }
-  for (const ok of ['', 'a|', '()', '[]a]', '[^]a]', 'x{2,1000}', '\\pN', '(?i)(?-i:a)', '\\.', '\\-', '[a-]']) {
-    t.equal(call('regex.is_valid', ok), true, ok);
-  }
-  t.equal(call('regex.is_valid', 10), false);
-  t.throws(() => translateRe2('(?<=x)'), Re2SyntaxError);
-  throwsCode(t, () => call('regex.match', '$^[[[', 'x'), 'REGO_ERR_BUILTIN', 'error parsing regexp');
-  t.end();
-});
-
 t.test('find_n and find_all_string_submatch_n', (t) => {
   t.same(call('regex.find_n', 'a.', 'paranormal', 2), ['ar', 'an']);
   t.same(call('regex.find_n', 'a.', 'paranormal', -1), ['ar', 'an', 'al']);
@@ -89,32 +47,5 @@ t.test('template_match and globs_match', (t) => {
   t.equal(call('regex.globs_match', 'b.*', 'bar'), true);
   t.equal(call('regex.globs_match', '[a-z]+\\[[0-9]+\\]', 'foo\\[1\\]'), true);
   throwsCode(t, () => call('regex.globs_match', 'pqrs]', '[a-b]+'), 'REGO_ERR_BUILTIN', "input:pqrs], pos:5, set-close ']' with no preceding '[': the input provided is invalid");
-  t.end();
-});
-
-t.test('glob.match (gobwas semantics)', (t) => {
-  t.equal(call('glob.match', '*.github.com', ['.'], 'api.github.com'), true);
-  t.equal(call('glob.match', '*.github.com', ['.'], 'api.cdn.github.com'), false);
-  t.equal(call('glob.match', 'api.**.com', ['.'], 'api.cdn.github.com'), true);
-  t.equal(call('glob.match', '*', [], 'foo.bar'), false); // [] means the default "." delimiter
-  t.equal(call('glob.match', '*', null, 'foo.bar'), true);
-  t.equal(call('glob.match', '[!a-c]at', [], 'fat'), true);
-  t.equal(call('glob.match', '[!a-c]at', [], 'bat'), false);
-  t.equal(call('glob.match', '?at', ['f'], 'fat'), false);
-  t.equal(call('glob.match', '{cat,bat,[fr]at}', [], 'rat'), true);
-  t.equal(call('glob.match', '{cat,bat,[fr]at}', [], 'at'), false);
-  t.equal(call('glob.match', 'a\\*b', null, 'a*b'), true);
-  t.equal(call('glob.match', 'a\\*b', null, 'axb'), false);
-  t.equal(call('glob.match', '*:*', [':'], 'a:b'), true);
-  throwsCode(t, () => call('glob.match', '[abc', null, 'a'), 'REGO_ERR_BUILTIN');
-  throwsCode(t, () => call('glob.match', '*', 'x', 'a'), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be one of {array, null} but got string');
-  t.equal(call('glob.quote_meta', '*.github.com'), '\\*.github.com');
-  t.equal(call('glob.quote_meta', '[a]{b}?'), '\\[a\\]\\{b\\}\\?');
-  t.end();
-});
-
-t.test('glob.match delimiters must be one-rune strings', (t) => {
-  throwsCode(t, () => call('glob.match', '*', ['ab'], 'a'), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be array of runes but got array containing string');
-  throwsCode(t, () => call('glob.match', '*', [1], 'a'), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be array of strings but got array containing number');
   t.end();
 });
