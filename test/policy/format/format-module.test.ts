@@ -9,6 +9,9 @@ import { compileToPlan } from '../../../src/policy/compiler/index.js';
 import { rulePaths } from '../../../src/policy/entrypoints.js';
 import { corpusModules } from './corpus.js';
 
+// Formatting and compiling ~5,000 modules twice takes ~30 s on an idle core.
+t.setTimeout(600_000);
+
 t.test('v1 keywords, :=, contains, if; imports sorted in their group; rules one blank line apart', (t) => {
   const src = `package a.b
 import input.z
