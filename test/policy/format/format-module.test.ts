@@ -12,7 +12,7 @@ import { corpusModules } from './corpus.js';
 // Formatting and compiling ~5,000 modules twice takes ~30 s on an idle core.
 t.setTimeout(600_000);
 
-t.test('v1 keywords, :=, contains, if; imports sorted in their group; rules one blank line apart', (t) => {
+t.test('v1 keywords, :=, contains, if; imports sorted in their group; adjacent one-liners together', (t) => {
   const src = `package a.b
 import input.z
 import data.y
@@ -34,13 +34,9 @@ import input.z
 import rego.v1
 
 default allow := false
-
 allow if input.x == 1
-
 p contains x if x := input.xs[_]
-
 q[k] := v if some k, v in input.m
-
 f(a) := a + 1
 `,
   );
