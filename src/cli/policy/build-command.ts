@@ -10,9 +10,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, parseModule, stringifyJson, UnknownEntrypointError, writeTar } from '../../policy/index.js';
+import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, stringifyJson, UnknownEntrypointError, writeTar } from '../../policy/index.js';
+import { parseModuleIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, type Subcommand } from './common.js';
+import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
 import { loadPaths } from './load-paths.js';
 
 export const buildCommand: Subcommand = {
@@ -39,7 +40,7 @@ export const buildCommand: Subcommand = {
     const { modules, data } = await loadPaths(a.positional, { includeTests: false });
     const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
     const [unknown] = findUndefinedEntrypoints(
-      modules.map((m) => parseModule(m.text, m.file)),
+      modules.map((m) => parseModuleIn(m.text, m.file, dialectOf(a))),
       entrypoints,
       data,
     );

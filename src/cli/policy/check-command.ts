@@ -4,10 +4,11 @@
  * strict-mode checks (policy/lint/strict-checks.ts).
  * Exit code: 0 no error, 1 errors.
  */
-import { RegoError, compileToPlan, parseModule } from '../../policy/index.js';
+import { RegoError, compileToPlan } from '../../policy/index.js';
+import { parseModuleIn } from '../../policy/parse-dialect.js';
 import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, renderError, type Subcommand } from './common.js';
+import { compileOptionsOf, dialectOf, renderError, type Subcommand } from './common.js';
 import { loadPaths } from './load-paths.js';
 
 export const checkCommand: Subcommand = {
@@ -26,7 +27,7 @@ export const checkCommand: Subcommand = {
       errors.push(renderError(e));
     }
     if (errors.length === 0 && a.bool('strict')) {
-      for (const m of modules) for (const x of strictErrors(parseModule(m.text, m.file), m.text)) errors.push(x.render());
+      for (const m of modules) for (const x of strictErrors(parseModuleIn(m.text, m.file, dialectOf(a)), m.text)) errors.push(x.render());
     }
     if (errors.length > 0) {
       process.stderr.write(errors.join('\n') + '\n');

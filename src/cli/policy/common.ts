@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CompileErrors, RegoError, type CompileOptions } from '../../policy/index.js';
+import type { DialectOptions } from '../../policy/parse-dialect.js';
 import { describeFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
 export interface Subcommand {
@@ -30,6 +31,11 @@ export function helpOf(c: Subcommand): string {
  */
 export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
   return a.bool('v0-compatible') ? ({ regoVersion: 'v0' } as Partial<CompileOptions>) : {};
+}
+
+/** The same choice for the commands' own parsing (policy/parse-dialect.ts). */
+export function dialectOf(a: ParsedArgs): DialectOptions {
+  return a.bool('v0-compatible') ? { regoVersion: 'v0' } : {};
 }
 
 /** One error as the user should see it: each compile error once, `file:line:col` first. */

@@ -2,7 +2,8 @@
  * `regate policy fmt [flags] [path...]` — `opa fmt`: prints each .rego file (directories
  * recursively) in OPA's canonical layout (policy/format/format-module.ts); without a path,
  * formats stdin to stdout. `--write` rewrites the files, `--list` names those that change,
- * `--diff` prints a unified diff, `--fail` exits 1 when a file would change.
+ * `--diff` prints a unified diff, `--fail` exits 1 when a file would change. The output is
+ * Rego v1; with `--v0-compatible` the input is read as v0 (so that is `opa fmt --v0-v1`).
  * Exit code: 0; 1 with --fail when a file is not formatted, or on a parse error.
  */
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { RegoError } from '../../policy/index.js';
 import { formatModule } from '../../policy/format/format-module.js';
 import type { ParsedArgs } from './args.js';
-import { renderError, type Subcommand } from './common.js';
+import { dialectOf, renderError, type Subcommand } from './common.js';
 
 async function regoFiles(path: string): Promise<string[]> {
   let s;
@@ -69,7 +70,7 @@ export const fmtCommand: Subcommand = {
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) {
       const text = await readStdin();
-      const out = formatModule(text, '<stdin>');
+      const out = formatModule(text, '<stdin>', dialectOf(a));
       if (a.bool('diff')) process.stdout.write(out === text ? '' : unifiedDiff('<stdin>', text, out));
       else if (a.bool('list')) process.stdout.write(out === text ? '' : '<stdin>\n');
       else process.stdout.write(out);
@@ -83,7 +84,7 @@ export const fmtCommand: Subcommand = {
       const text = await readFile(f, 'utf8');
       let out: string;
       try {
-        out = formatModule(text, f);
+        out = formatModule(text, f, dialectOf(a));
       } catch (e) {
         // One file's parse error does not stop the others; it is reported once, located.
         process.stderr.write(renderError(e) + '\n');

@@ -9,7 +9,7 @@
 import { buildCoverageReport } from '../../policy/testing/coverage-report.js';
 import { runTests, type TestResult } from '../../policy/testing/run-tests.js';
 import { parseDurationMs, UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, type Subcommand } from './common.js';
+import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
 import { loadPaths } from './load-paths.js';
 
 /** Go's time.Duration.String() for a duration in nanoseconds (what OPA prints). */
@@ -111,7 +111,7 @@ export const testCommand: Subcommand = {
     const { modules, data } = await loadPaths(a.positional, { includeTests: true });
     const coverage = a.bool('coverage');
     const result = await runTests({ modules, data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a) });
-    if (coverage && result.coverage) process.stdout.write(JSON.stringify(buildCoverageReport(result.coverage, modules), null, 2) + '\n');
+    if (coverage && result.coverage) process.stdout.write(JSON.stringify(buildCoverageReport(result.coverage, modules, dialectOf(a)), null, 2) + '\n');
     else if (format === 'json') process.stdout.write(formatJson(result.results));
     else if (result.results.length === 0) process.stdout.write('no tests found\n');
     else process.stdout.write(formatPretty(result.results, a.bool('verbose')));

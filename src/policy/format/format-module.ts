@@ -16,7 +16,7 @@
  * @example
  *   formatModule('package a\nallow { input.x == 1 }\n'); // 'package a\n\nallow if input.x == 1\n'
  */
-import { parseModule } from '../syntax/index.js';
+import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
 import { tokenize } from '../syntax/lexer.js';
 import type { Import, Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { FormatWriter, type SourceComment } from './writer.js';
@@ -207,8 +207,11 @@ class ModuleFormatter {
   }
 }
 
-/** The canonical text of a module; throws the parse error of an invalid one. */
-export function formatModule(text: string, file = 'module.rego'): string {
-  const mod = parseModule(text, file);
+/**
+ * The canonical text of a module; throws the parse error of an invalid one. The output is Rego
+ * v1 whatever `dialect` the input is read in (for v0 input that is `opa fmt --v0-v1`).
+ */
+export function formatModule(text: string, file = 'module.rego', dialect: DialectOptions = {}): string {
+  const mod = parseModuleIn(text, file, dialect);
   return new ModuleFormatter(mod, text).format();
 }

@@ -9,7 +9,7 @@
  * @example
  *   buildCoverageReport(run.coverage, modules).files['a.rego'].not_covered; // [{start:{row:4},end:{row:5}}]
  */
-import { parseModule } from '../syntax/index.js';
+import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
 import type { Literal, Rule } from '../syntax/ast.js';
 import type { ModuleSource } from '../index.js';
 
@@ -62,13 +62,13 @@ function ruleLines(r: Rule, into: Set<number>): void {
   }
 }
 
-export function buildCoverageReport(cov: { executable: Map<string, Set<number>>; covered: Map<string, Set<number>> }, modules: readonly ModuleSource[]): CoverageReport {
+export function buildCoverageReport(cov: { executable: Map<string, Set<number>>; covered: Map<string, Set<number>> }, modules: readonly ModuleSource[], dialect: DialectOptions = {}): CoverageReport {
   const files: Record<string, FileCoverage> = {};
   let coveredAll = 0;
   let notCoveredAll = 0;
   for (const m of [...modules].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
     const lines = new Set(cov.executable.get(m.file) ?? []);
-    for (const r of parseModule(m.text, m.file).rules) ruleLines(r, lines);
+    for (const r of parseModuleIn(m.text, m.file, dialect).rules) ruleLines(r, lines);
     const covered = cov.covered.get(m.file) ?? new Set<number>();
     const hit = [...lines].filter((l) => covered.has(l));
     const miss = [...lines].filter((l) => !covered.has(l));

@@ -11,7 +11,7 @@
  *   const { modules, tests } = discoverTests([{ file: 'a_test.rego', text }]);
  *   tests.map((t) => t.name); // ['test_a', 'test_a#01']
  */
-import { parseModule } from '../syntax/index.js';
+import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
 import type { ModuleSource } from '../index.js';
 
 export interface TestCase {
@@ -32,12 +32,12 @@ export interface TestCase {
 
 const DUP_SUFFIX = '__regate_def';
 
-export function discoverTests(modules: readonly ModuleSource[]): { modules: ModuleSource[]; tests: TestCase[] } {
+export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}): { modules: ModuleSource[]; tests: TestCase[] } {
   const tests: TestCase[] = [];
   const seen = new Map<string, number>();
   const out: ModuleSource[] = [];
   for (const m of modules) {
-    const mod = parseModule(m.text, m.file);
+    const mod = parseModuleIn(m.text, m.file, dialect);
     const lines = m.text.split('\n');
     let changed = false;
     for (const r of mod.rules) {

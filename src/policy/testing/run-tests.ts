@@ -119,7 +119,8 @@ function merge(into: NonNullable<TestRun['coverage']>, c: SerializedCoverage): v
 }
 
 export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
-  const { modules, tests } = discoverTests(opts.modules);
+  const dialect = opts.compileOptions?.['regoVersion'] === 'v0' ? { regoVersion: 'v0' as const } : {};
+  const { modules, tests } = discoverTests(opts.modules, dialect);
   const selected = opts.filter ? tests.filter((t) => opts.filter!.test(t.fullName)) : tests;
   const results: TestResult[] = selected.map((test) => ({ test, status: 'skip', durationNs: 0, output: [] }));
   const toRun = selected.map((t, i) => [t, i] as const).filter(([t]) => !t.skip);
