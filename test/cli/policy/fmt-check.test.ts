@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { regate, root } from '../run-regate.js';
 import { policyDir } from './files.js';
 
+// Each check spawns the CLI (a fresh Node process compiling the sources): minutes on a busy machine.
+t.setTimeout(600_000);
+
 const UGLY = 'package x\nimport rego.v1\nallow { input.a == 1 }\np[y] { y := input.ys[_] }\n';
 const PRETTY = 'package x\n\nimport rego.v1\n\nallow if input.a == 1\np contains y if y := input.ys[_]\n';
 
