@@ -6,6 +6,12 @@
  */
 import { RegoError, compileToPlan } from '../../policy/index.js';
 import { parseModuleIn } from '../../policy/parse-dialect.js';
+import { rulePaths } from '../../policy/entrypoints.js';
+import type { Module, Rule } from '../../policy/syntax/ast.js';
+
+function allRules(mods: readonly Module[]): Rule[] {
+  return mods.flatMap((m) => m.rules);
+}
 import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, renderError, type Subcommand } from './common.js';
@@ -22,6 +28,12 @@ export const checkCommand: Subcommand = {
     const errors: string[] = [];
     try {
       compileToPlan(modules, { ...compileOptionsOf(a) });
+      // Type and arity errors surface when a rule is planned: plan every rule (functions are
+      // planned where a rule calls them).
+      const parsed = modules.map((m) => parseModuleIn(m.text, m.file, dialectOf(a)));
+      const rules = allRules(parsed);
+      const entrypoints = [...new Set(rulePaths(parsed).filter((_, i) => !rules[i]?.args).map((p) => p.join('/')))];
+      if (entrypoints.length > 0) compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
     } catch (e) {
       if (!(e instanceof RegoError)) throw e;
       errors.push(renderError(e));

@@ -56,7 +56,7 @@ t.test('check: clean policies exit 0; every compile error is printed once, locat
   const located = r.stderr.split('\n').filter((l) => /e\.rego:\d+:\d+: REGO_ERR_UNSAFE_VAR/.test(l));
   t.equal(located.length, 2, 'x and y');
   t.equal(new Set(located).size, 2, 'each printed once');
-  const arity = regate(['policy', 'check', policyDir(t, { 'a.rego': 'package a\n\ns if count(1, 2)\n' })]);
+  const arity = regate(['policy', 'check', policyDir(t, { 'a.rego': 'package a\n\ns if x := count(1, 2)\n' })]);
   t.match(arity.stderr, /a\.rego:3:\d+: REGO_ERR_ARITY/);
 });
 
