@@ -25,10 +25,13 @@ const entrypoint = 'insurance/decision';
 type Ev = { evaluate(plan: string, input: unknown, opts?: unknown): unknown[] };
 async function load(root: string): Promise<Ev> {
   const imp = (p: string): Promise<Record<string, unknown>> => import(pathToFileURL(resolve(root, p)).href);
-  const policy = (await imp('src/policy/index.ts')) as { loadCompiler(): Promise<(m: unknown, o: unknown) => unknown>; readPolicyDir(d: string): Promise<{ modules: unknown; data: unknown }> };
+  const policy = (await imp('src/policy/index.ts')) as { compileToPlan?: (m: unknown, o: unknown) => unknown; loadCompiler?: () => Promise<(m: unknown, o: unknown) => unknown>; readPolicyDir(d: string): Promise<{ modules: unknown; data: unknown }> };
   const wasmMod = (await imp('src/policy/backend/wasm/index.ts')) as { compileWasm(p: unknown, o?: unknown): Promise<Uint8Array>; createWasmEvaluator(w: Uint8Array, o: unknown): Promise<Ev> };
   const { modules, data } = await policy.readPolicyDir(resolve(root, 'policies'));
-  const plan = (await policy.loadCompiler())(modules, { entrypoints: [entrypoint] });
+  // A base checkout from before compileToPlan was exported has only loadCompiler.
+  const compile = policy.compileToPlan ?? (await policy.loadCompiler?.());
+  if (!compile) throw new Error(`${root}: src/policy/index.ts exports no compiler`);
+  const plan = compile(modules, { entrypoints: [entrypoint] });
   return wasmMod.createWasmEvaluator(await wasmMod.compileWasm(plan, { entrypoints: [entrypoint] }), { data });
 }
 

@@ -11,7 +11,7 @@
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compileWasm, createWasmEvaluator } from '../src/policy/backend/wasm/index.js';
-import { loadCompiler, readPolicyDir, type Value } from '../src/policy/index.js';
+import { compileToPlan, readPolicyDir, type Value } from '../src/policy/index.js';
 import { projectInputOf } from '../src/policy/backend/wasm/input-projection.js';
 import { applyProjection, projectedJson } from '../src/policy/backend/wasm/apply-projection.js';
 import { needsTags } from '../src/policy/backend/wasm/host-bridge.js';
@@ -26,7 +26,7 @@ const rounds = Number(arg('--rounds', '5'));
 const entrypoint = 'insurance/decision';
 
 const { modules, data } = await readPolicyDir('policies');
-const plan = (await loadCompiler())(modules, { entrypoints: [entrypoint] });
+const plan = compileToPlan(modules, { entrypoints: [entrypoint] });
 const wasm = await compileWasm(plan, { entrypoints: [entrypoint] });
 const ev = await createWasmEvaluator(wasm, { data });
 const p = await loadPolicy(wasm, undefined, {});

@@ -10,13 +10,13 @@
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compileWasm, createWasmEvaluator } from '../src/policy/backend/wasm/index.js';
-import { loadCompiler, readPolicyDir, type Value } from '../src/policy/index.js';
+import { compileToPlan, readPolicyDir, type Value } from '../src/policy/index.js';
 import { projectInputOf } from '../src/policy/backend/wasm/input-projection.js';
 import { applyProjection } from '../src/policy/backend/wasm/apply-projection.js';
 import { benchInput } from './wasm-input.js';
 
 const { modules, data } = await readPolicyDir('policies');
-const plan = (await loadCompiler())(modules, { entrypoints: ['insurance/decision'] });
+const plan = compileToPlan(modules, { entrypoints: ['insurance/decision'] });
 const p = await loadPolicy(await compileWasm(plan), undefined, {});
 p.setData(data as object);
 type Fn = (...a: number[]) => number;

@@ -9,7 +9,7 @@
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compileWasm } from '../src/policy/backend/wasm/index.js';
-import { loadCompiler, readPolicyDir } from '../src/policy/index.js';
+import { compileToPlan, readPolicyDir } from '../src/policy/index.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -17,7 +17,7 @@ function arg(name: string, dflt: string): string {
 }
 
 const { modules, data } = await readPolicyDir('policies');
-const plan = (await loadCompiler())(modules, { entrypoints: ['insurance/decision'] });
+const plan = compileToPlan(modules, { entrypoints: ['insurance/decision'] });
 const p = await loadPolicy(await compileWasm(plan), undefined, {});
 p.setData(data as object);
 const internals = p as unknown as { wasmInstance: { exports: Record<string, (...a: number[]) => number> }; mem: { buffer: ArrayBuffer }; dataAddr: number; dataHeapPtr: number };

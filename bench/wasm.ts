@@ -14,7 +14,7 @@
  */
 import { compileWasm, createWasmEvaluator } from '../src/policy/backend/wasm/index.js';
 import { createJsEvaluator } from '../src/policy/backend/js/index.js';
-import { loadCompiler, readPolicyDir, type Value } from '../src/policy/index.js';
+import { compileToPlan, readPolicyDir, type Value } from '../src/policy/index.js';
 import type { PlanEvaluator } from '../src/policy/backend/evaluator.js';
 import { benchInput } from './wasm-input.js';
 
@@ -53,7 +53,7 @@ function mem(): number {
 
 async function main(): Promise<void> {
   const { modules, data } = await readPolicyDir(policyDir);
-  const compile = await loadCompiler();
+  const compile = compileToPlan;
 
   let t0 = performance.now();
   const plan = compile(modules, { entrypoints: [entrypoint] });

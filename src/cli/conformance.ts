@@ -7,7 +7,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { runConformance, summarizeByTopic, type Engine } from '../policy/conformance/run.js';
-import { RegoError } from '../policy/errors.js';
 
 const USAGE = 'usage: regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring]\n';
 
@@ -37,24 +36,15 @@ export async function run(argv: string[]): Promise<number> {
   if (casesDir === undefined) return usage('missing <cases-dir>');
   if (argv.includes('--plans') && plansDir === undefined) return usage('--plans needs a directory');
 
-  let results;
-  try {
-    results = await runConformance({
-      casesDir,
-      engine,
-      ...(plansDir !== undefined ? { plansDir } : {}),
-      ...(filter !== undefined ? { filter } : {}),
-      onResult: (r) => {
-        if (!r.pass) process.stdout.write(`FAIL ${r.file}: ${r.note}: ${r.reason ?? ''}\n`);
-      },
-    });
-  } catch (e) {
-    if (e instanceof RegoError && e.code === 'REGO_ERR_ENGINE_UNAVAILABLE') {
-      process.stderr.write(`regate conformance: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const results = await runConformance({
+    casesDir,
+    engine,
+    ...(plansDir !== undefined ? { plansDir } : {}),
+    ...(filter !== undefined ? { filter } : {}),
+    onResult: (r) => {
+      if (!r.pass) process.stdout.write(`FAIL ${r.file}: ${r.note}: ${r.reason ?? ''}\n`);
+    },
+  });
   const rows = summarizeByTopic(results);
   const w = Math.max(5, ...rows.map((r) => r.topic.length));
   process.stdout.write(`\n${'topic'.padEnd(w)}  passed  failed\n`);

@@ -6,7 +6,7 @@
 const COMMANDS: Record<string, { load: () => Promise<{ run(argv: string[]): Promise<number> }>; help: string }> = {
   start: { load: () => import('./start.js'), help: 'start [--config regate.yaml]            run the gateway' },
   demo: { load: () => import('./demo.js'), help: 'demo                                     run the demo stack (npm start)' },
-  policy: { load: () => import('./policy.js'), help: 'policy build|eval|test …                 the Rego toolchain' },
+  policy: { load: () => import('./policy/index.js'), help: 'policy test|fmt|check|eval|build …       the Rego toolchain (opa-compatible)' },
   conformance: { load: () => import('./conformance.js'), help: 'conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json]' },
   audit: { load: () => import('./audit.js'), help: 'audit tail [--follow] [--json] [--redis url]  print the audit stream' },
 };
@@ -20,6 +20,12 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`regate ${pkg.version}\n`);
+    return 0;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {

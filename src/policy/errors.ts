@@ -1,10 +1,14 @@
 /**
- * Errors of the policy toolchain. Every error carries a stable `code` (REGO_ERR_*), never reused,
- * and, where OPA has one, the OPA error kind (`eval_type_error`, `rego_parse_error`, …) so the
- * conformance harness can compare with `want_error_code`.
+ * Errors of the policy toolchain. Every error carries a stable `code` from the one registry in
+ * error-codes.ts (REGO_ERR_*, never reused) and, where OPA has one, OPA's error code for the same
+ * failure (`eval_type_error`, `rego_parse_error`, …), which the conformance harness compares with
+ * `want_error_code`.
  *
  * Tests assert on `code` / `opaCode`, never on message text.
  */
+import { opaCodeOf, type OpaErrorCode, type RegoErrorCode } from './error-codes.js';
+
+export type { OpaErrorCode, RegoErrorCode } from './error-codes.js';
 export interface SourceLocation {
   file: string;
   line: number; // 1-based
@@ -14,16 +18,17 @@ export interface SourceLocation {
 }
 
 export class RegoError extends Error {
-  readonly code: string;
+  readonly code: RegoErrorCode;
   /** OPA's error code for the same failure (e.g. `eval_conflict_error`), when there is one. */
-  readonly opaCode: string | undefined;
+  readonly opaCode: OpaErrorCode | undefined;
   readonly location: SourceLocation | undefined;
 
-  constructor(code: string, message: string, opts: { opaCode?: string; location?: SourceLocation; cause?: unknown } = {}) {
+  /** `opts.opaCode` overrides the registry's OPA code (an error that carries one from elsewhere, e.g. a WASM abort). */
+  constructor(code: RegoErrorCode, message: string, opts: { opaCode?: OpaErrorCode; location?: SourceLocation; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'RegoError';
     this.code = code;
-    this.opaCode = opts.opaCode;
+    this.opaCode = opts.opaCode ?? opaCodeOf(code);
     this.location = opts.location;
   }
 
@@ -43,7 +48,7 @@ export class RegoError extends Error {
  */
 export class BuiltinTypeError extends RegoError {
   constructor(builtin: string, message: string) {
-    super('REGO_ERR_BUILTIN_TYPE', `${builtin}: ${message}`, { opaCode: 'eval_type_error' });
+    super('REGO_ERR_BUILTIN_TYPE', `${builtin}: ${message}`);
     this.name = 'BuiltinTypeError';
   }
 }
@@ -54,7 +59,7 @@ export class BuiltinTypeError extends RegoError {
  */
 export class BuiltinError extends RegoError {
   constructor(builtin: string, message: string) {
-    super('REGO_ERR_BUILTIN', `${builtin}: ${message}`, { opaCode: 'eval_builtin_error' });
+    super('REGO_ERR_BUILTIN', `${builtin}: ${message}`);
     this.name = 'BuiltinError';
   }
 }
@@ -62,7 +67,7 @@ export class BuiltinError extends RegoError {
 /** Two rule bodies produced different values for one complete document / key (OPA: eval_conflict_error). */
 export class ConflictError extends RegoError {
   constructor(message: string, location?: SourceLocation) {
-    super('REGO_ERR_CONFLICT', message, location ? { opaCode: 'eval_conflict_error', location } : { opaCode: 'eval_conflict_error' });
+    super('REGO_ERR_CONFLICT', message, location ? { location } : {});
     this.name = 'ConflictError';
   }
 }

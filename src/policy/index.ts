@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { loadPolicyBundle } from '../policy/index.js';
+ * import { loadPolicyBundle } from './index.js';
  * const bundle = await loadPolicyBundle({ dir: './policies', entrypoints: ['insurance/decision'], engine: 'js' });
  * const decision = bundle.evaluate('insurance/decision', { request: { method: 'GET', path: '/car/insurance' }, token });
  * // decision: the rule's value, or undefined (the gateway then denies: fail closed)
@@ -16,13 +16,23 @@ import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RegoError } from './errors.js';
 import type { Policy } from './ir/types.js';
+import type { Module } from './syntax/ast.js';
 import type { BuiltinRegistry } from './builtins/registry.js';
+import { defaultRegistry } from './builtins/index.js';
 import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
 import { createJsEvaluator } from './backend/js/index.js';
+import { compileToPlan } from './compiler/index.js';
+import { assertEntrypointsDefined } from './entrypoints.js';
+import { parseModule } from './syntax/index.js';
 import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
+export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error-codes.js';
+export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/index.js';
+export { writeTar } from './backend/wasm/bundle.js';
+export { parseModule, parseQuery } from './syntax/index.js';
+export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
@@ -62,33 +72,15 @@ export interface PolicyBundle {
   evaluate(entrypoint: string, input: Value | undefined, opts?: EvalOptions): Value | undefined;
 }
 
-type CompileToPlan = (modules: ModuleSource[], opts: { query?: string; entrypoints?: string[] }) => Policy;
-
-// Specifiers of parts built by other engines/teams, imported lazily so that a gateway running
-// a ready plan on the JS back end never loads the compiler or the WASM toolchain.
-const FRONT_END = './compiler/index.js';
-const WASM_BACKEND = './backend/wasm/index.js';
-
 /**
- * Imports a module that may not be built yet: undefined when the module itself is missing;
- * any other failure (a syntax error in it, a missing dependency of it) propagates.
+ * The WASM back end, imported on first use. It is the one lazy import of the toolchain, and for a
+ * measured reason: it loads binaryen, which adds about 55 MB of RSS to the process (67 → 120-136
+ * MB importing dist/policy/backend/js vs dist/policy/index.js with it, three runs each) and
+ * several times the import time of the rest of the toolchain; a gateway on the JS engine and
+ * most `regate policy` commands never need it.
  */
-export async function optionalImport(specifier: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    const base = specifier.replace(/^.*\//, '').replace(/\.js$/, '');
-    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(base)) return undefined;
-    throw e;
-  }
-}
-
-/** The front end's `compileToPlan`; RegoError REGO_ERR_FRONTEND_UNAVAILABLE when not built. */
-export async function loadCompiler(): Promise<CompileToPlan> {
-  const mod = (await optionalImport(FRONT_END)) as { compileToPlan?: CompileToPlan } | undefined;
-  if (typeof mod?.compileToPlan !== 'function') throw new RegoError('REGO_ERR_FRONTEND_UNAVAILABLE', 'the Rego front end (compiler/index.ts) is not available');
-  return mod.compileToPlan;
+export function loadWasmBackend(): Promise<typeof import('./backend/wasm/index.js')> {
+  return import('./backend/wasm/index.js');
 }
 
 /** An evaluator for `plan` (or, on the WASM back end, a ready module) on the chosen back end. */
@@ -99,11 +91,8 @@ export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine:
     return createJsEvaluator(plan, evOpts);
   }
   if (opts.engine !== 'wasm') throw new TypeError(`unknown engine ${String(opts.engine)}`);
-  const mod = (await optionalImport(WASM_BACKEND)) as
-    | { createWasmEvaluator?: (p: Policy | Uint8Array, o: typeof evOpts) => Promise<PlanEvaluator> }
-    | undefined;
-  if (typeof mod?.createWasmEvaluator !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
-  return mod.createWasmEvaluator(plan, evOpts);
+  const { createWasmEvaluator } = await loadWasmBackend();
+  return createWasmEvaluator(plan, evOpts);
 }
 
 /**
@@ -167,6 +156,27 @@ function revisionOf(modules: readonly ModuleSource[], plan: Policy | Uint8Array 
   return h.digest('hex');
 }
 
+/**
+ * A plan that calls a builtin OPA has but `registry` leaves out (the gateway leaves out
+ * `http.send` unless configured) is refused with REGO_ERR_BUILTIN_DISABLED, naming the builtin,
+ * before any back end sees it.
+ */
+function refuseDisabledBuiltins(plan: Policy, registry: BuiltinRegistry): void {
+  for (const f of plan.static?.builtin_funcs ?? []) {
+    if (!registry.has(f.name) && defaultRegistry.has(f.name)) {
+      throw new RegoError('REGO_ERR_BUILTIN_DISABLED', `the policy calls ${f.name}, which this embedding does not enable`);
+    }
+  }
+}
+
+function parseAll(modules: readonly ModuleSource[]): Module[] | undefined {
+  try {
+    return modules.map((m) => parseModule(m.text, m.file));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Compiles (or takes) a plan for the entrypoints and returns a ready-to-evaluate bundle. */
 export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<PolicyBundle> {
   if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) throw new TypeError('loadPolicyBundle: entrypoints must be a non-empty array');
@@ -182,8 +192,14 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
   let plan: Policy | Uint8Array | undefined = opts.wasm ?? opts.plan;
   if (!plan) {
     if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules, plan or wasm');
-    plan = (await loadCompiler())(modules, { entrypoints: opts.entrypoints });
+    plan = compileToPlan(modules, { entrypoints: opts.entrypoints });
+    // Parsed again here: the plan of an undefined ref is valid (always undefined), so only the
+    // rules say whether an entrypoint exists. A module this default-dialect parse refuses was
+    // compiled in another dialect (Rego v0): the check is skipped rather than failing the load.
+    const parsed = parseAll(modules);
+    if (parsed) assertEntrypointsDefined(parsed, opts.entrypoints, data);
   }
+  if (opts.builtins && !(plan instanceof Uint8Array)) refuseDisabledBuiltins(plan, opts.builtins);
   const ev = await createEvaluator(plan, { engine: opts.engine, data, ...(opts.builtins ? { builtins: opts.builtins } : {}) });
   for (const e of opts.entrypoints) {
     if (!ev.plans.includes(e)) throw new RegoError('REGO_ERR_UNKNOWN_ENTRYPOINT', `entrypoint ${e} is not in the plan (has ${ev.plans.join(', ')})`);

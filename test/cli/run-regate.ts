@@ -20,7 +20,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function regate(args: string[], cwd = root): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', runner, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+/** `input`: what the process reads on stdin (none: an empty stdin). */
+export function regate(args: string[], cwd = root, input = ''): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', runner, ...args], { cwd, encoding: 'utf8', timeout: 120_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { loadConfigText } from '../../src/gateway/config/load.js';
 import { startRegate } from '../../src/gateway/server/run.js';
-import { loadCompiler } from '../../src/policy/index.js';
+import { compileToPlan } from '../../src/policy/index.js';
 import { buildBundle, compileWasm, writeTar } from '../../src/policy/backend/wasm/index.js';
 import { startUpstream } from './helpers.js';
 
@@ -21,7 +21,7 @@ decision if input.request.path == "${allowed}"
 `;
 
 async function planFor(allowed: string) {
-  return (await loadCompiler())([{ file: 'gw.rego', text: POLICY(allowed) }], { entrypoints: ['gw/decision'] });
+  return compileToPlan([{ file: 'gw.rego', text: POLICY(allowed) }], { entrypoints: ['gw/decision'] });
 }
 
 for (const kind of ['wasm', 'plan'] as const) {

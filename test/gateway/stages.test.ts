@@ -74,3 +74,13 @@ t.test('a policy that does not compile is a ConfigError on policies.dir', async 
   );
   await t.rejects(buildStages(config, { logger: pino({ level: 'silent' }), registry: new Registry() }), { code: 'GW_ERR_CONFIG', key: 'policies.dir', line: 2 });
 });
+
+t.test("a route whose policy entrypoint no rule defines is a ConfigError on that route's policy key", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'regate-pol-'));
+  writeFileSync(join(dir, 'gw.rego'), 'package demo\n\nallow := true\n');
+  const config = loadConfigText(
+    `upstreams: { echo: { url: "http://127.0.0.1:9" } }\npolicies: { dir: ${dir}, engine: js }\nroutes:\n  - id: ok\n    match: { path_prefix: /ok }\n    upstream: echo\n    policy: demo/allow\n  - id: typo\n    match: { path_prefix: /echo }\n    upstream: echo\n    policy: demo/alow\n`,
+    { file: join(dir, 'regate.yaml'), env: {} },
+  );
+  await t.rejects(buildStages(config, { logger: pino({ level: 'silent' }), registry: new Registry() }), { code: 'GW_ERR_CONFIG', key: 'routes[1].policy', line: 11 });
+});

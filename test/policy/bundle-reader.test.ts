@@ -1,14 +1,14 @@
 // regate runs what `opa build` writes: bundle.tar.gz (wasm or plan) or a bare policy.wasm/plan.
 import t from 'tap';
 import { gzipSync } from 'node:zlib';
-import { loadCompiler, loadPolicyBundle, readOpaBundle, readPolicyDir } from '../../src/policy/index.js';
+import { compileToPlan, loadPolicyBundle, readOpaBundle, readPolicyDir } from '../../src/policy/index.js';
 import { buildBundle, compileWasm, writeTar } from '../../src/policy/backend/wasm/index.js';
 
 const input = (sub: string) => ({ request: { method: 'GET', path: '/car/insurance', headers: {} }, token: { sub, scope: [], claims: { sub } }, route: { id: 'r', upstream: 'car' } });
 
 t.test('a wasm bundle (OPA layout) loads with its data and decides', async (t) => {
   const { modules, data } = await readPolicyDir('policies');
-  const plan = (await loadCompiler())(modules, { entrypoints: ['insurance/decision'] });
+  const plan = compileToPlan(modules, { entrypoints: ['insurance/decision'] });
   const archive = buildBundle({ wasm: await compileWasm(plan), entrypoints: ['insurance/decision'], data });
   const b = readOpaBundle(archive);
   t.ok(b.wasm, 'policy.wasm found');

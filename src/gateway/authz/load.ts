@@ -30,8 +30,9 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
   return async () => {
     const src = await source(cfg);
     const bundle = await loadPolicyBundle({ ...src, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins }).catch((err: unknown) => {
-      if (!cfg.httpSend && err instanceof Error && /\bhttp\.send\b/.test(err.message)) {
-        throw new RegoError('REGO_ERR_UNKNOWN_BUILTIN', `${err.message} (http.send blocks the gateway while it waits; set policies.http_send.allow_hosts to allow it)`);
+      // The only builtin this registry leaves out is http.send (registryWithHttpSend(null)).
+      if (err instanceof RegoError && err.code === 'REGO_ERR_BUILTIN_DISABLED') {
+        throw new RegoError('REGO_ERR_BUILTIN_DISABLED', `${err.message} (http.send blocks the gateway while it waits; set policies.http_send.allow_hosts to allow it)`, { cause: err });
       }
       throw err;
     });

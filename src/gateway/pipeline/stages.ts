@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { ConfigError } from '../errors.js';
+import { UnknownEntrypointError } from '../../policy/index.js';
 import type { GatewayConfig } from '../config/types.js';
 import { lineOfKey } from '../config/load.js';
 import type { RequestContext, Stage } from './context.js';
@@ -80,13 +81,15 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, config.policies?.dir ?? '.');
     const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
     const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
+    const load = loadMod.createPolicyLoader({
+      ...(bundle !== undefined ? { bundle } : { dir }),
+      engine: config.policies?.engine ?? 'js',
+      entrypoints,
+      ...(config.policies?.http_send ? { httpSend: config.policies.http_send } : {}),
+    });
+    let firstError: unknown;
     const holder = holderMod.createPolicyHolder({
-      load: loadMod.createPolicyLoader({
-        ...(bundle !== undefined ? { bundle } : { dir }),
-        engine: config.policies?.engine ?? 'js',
-        entrypoints,
-        ...(config.policies?.http_send ? { httpSend: config.policies.http_send } : {}),
-      }),
+      load: () => load().catch((err: unknown) => Promise.reject((firstError ??= err))),
       onReload(status, err) {
         reloads.inc({ result: err === undefined ? 'ok' : 'error' });
         // A failed reload keeps serving the previous revision; the error names file:line:col.
@@ -95,7 +98,15 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
       },
     });
     // The first load must succeed: starting with no policy would answer every policy route 503.
-    if (!(await holder.reload())) throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : 'dir']);
+    if (!(await holder.reload())) {
+      // A route whose entrypoint no rule defines would deny every request: name its policy key.
+      if (firstError instanceof UnknownEntrypointError) {
+        const ep = firstError.entrypoint;
+        const i = config.routes.findIndex((r) => r.policy === ep);
+        throw fail(`no rule defines the policy entrypoint ${ep} (a typo would deny every request on this route)`, i >= 0 ? ['routes', i, 'policy'] : ['policies']);
+      }
+      throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : 'dir']);
+    }
     holder.watch(dir);
     // SIGHUP reloads too (the file watcher may be off on some file systems); compile runs off the
     // request path and the swap is atomic (authz/policy-holder.ts).

@@ -35,9 +35,19 @@ export interface PlanEvaluator {
    * Throws RegoError (with `opaCode`, e.g. eval_conflict_error) when evaluation fails.
    */
   evaluate(plan: string, input: Value | undefined, opts?: EvalOptions): Value[];
+  /** With `coverage: true` (JS back end): the lines the plans hold and those evaluated so far. */
+  coverage?(): LineCoverage;
+}
+
+/** Source lines by file: those with IR statements, and those whose statements ran. */
+export interface LineCoverage {
+  executable: Map<string, Set<number>>;
+  covered: Map<string, Set<number>>;
 }
 
 export interface EvaluatorOptions {
   data?: Value;
   builtins?: BuiltinRegistry;
+  /** track which source lines run (JS back end only; off by default, and then costs nothing) */
+  coverage?: boolean;
 }

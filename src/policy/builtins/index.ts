@@ -1,41 +1,41 @@
 /**
- * All builtins, one module per OPA namespace. The JS back end and the WASM host bridge both use
- * `defaultRegistry`.
+ * All builtins, one folder per OPA namespace (strings/, regex/, time/, http/, …; helpers used by
+ * several namespaces live in shared/). The JS back end, the WASM host bridge and the compiler's
+ * arity and unknown-function checks all use `defaultRegistry`.
  */
 import { createRegistry, type BuiltinRegistry } from './registry.js';
-import { comparisonBuiltins } from './comparison.js';
-import { numbersBuiltins } from './numbers.js';
-import { aggregatesBuiltins } from './aggregates.js';
-import { bitsBuiltins } from './bits.js';
-import { setsBuiltins } from './sets.js';
-import { arraysBuiltins } from './arrays.js';
-import { objectsBuiltins } from './objects.js';
-import { stringsBuiltins } from './strings.js';
-import { sprintfBuiltins } from './sprintf.js';
-import { regexBuiltins } from './regex.js';
-import { globBuiltins } from './glob.js';
-import { typesBuiltins } from './types.js';
-import { castsBuiltins } from './casts.js';
-import { encodingBuiltins } from './encoding.js';
-import { jsonBuiltins } from './json.js';
-import { unitsBuiltins } from './units.js';
-import { semverBuiltins } from './semver.js';
-import { walkBuiltins } from './walk.js';
-import { timeBuiltins } from './time.js';
-import { jwtBuiltins } from './jwt.js';
-import { cryptoBuiltins } from './crypto.js';
-import { x509Builtins } from './x509.js';
-import { netBuiltins } from './net.js';
-import { graphqlBuiltins } from './graphql.js';
-import { awsBuiltins } from './aws.js';
-import { randBuiltins } from './rand.js';
-import { uuidBuiltins } from './uuid.js';
-import { runtimeBuiltins } from './runtime.js';
-import { printBuiltins } from './print.js';
-import { createHttpSendBuiltin, httpBuiltins, type HttpSendLimits } from './http-send.js';
+import { comparisonBuiltins } from './comparison/comparison.js';
+import { numbersBuiltins } from './numbers/numbers.js';
+import { aggregatesBuiltins } from './aggregates/aggregates.js';
+import { bitsBuiltins } from './bits/bits.js';
+import { setsBuiltins } from './sets/sets.js';
+import { arraysBuiltins } from './arrays/arrays.js';
+import { objectsBuiltins } from './objects/objects.js';
+import { stringsBuiltins } from './strings/strings.js';
+import { sprintfBuiltins } from './strings/sprintf.js';
+import { regexBuiltins } from './regex/regex.js';
+import { globBuiltins } from './glob/glob.js';
+import { typesBuiltins } from './types/types.js';
+import { castsBuiltins } from './casts/casts.js';
+import { encodingBuiltins } from './encoding/encoding.js';
+import { jsonBuiltins } from './json/json.js';
+import { unitsBuiltins } from './units/units.js';
+import { semverBuiltins } from './semver/semver.js';
+import { walkBuiltins } from './graph/walk.js';
+import { timeBuiltins } from './time/time.js';
+import { jwtBuiltins } from './jwt/jwt.js';
+import { cryptoBuiltins } from './crypto/crypto.js';
+import { x509Builtins } from './x509/x509.js';
+import { netBuiltins } from './net/net.js';
+import { graphqlBuiltins } from './graphql/graphql.js';
+import { awsBuiltins } from './aws/aws.js';
+import { randBuiltins } from './rand/rand.js';
+import { uuidBuiltins } from './uuid/uuid.js';
+import { runtimeBuiltins } from './runtime/runtime.js';
+import { printBuiltins } from './print/print.js';
+import { createHttpSendBuiltin, httpBuiltins, type HttpSendLimits } from './http/http-send.js';
 
-/** OPA's core namespaces: comparison, arithmetic, collections, strings, regex, encodings, … */
-export const coreBuiltins = [
+export const allBuiltins = [
   ...comparisonBuiltins,
   ...numbersBuiltins,
   ...aggregatesBuiltins,
@@ -54,10 +54,6 @@ export const coreBuiltins = [
   ...unitsBuiltins,
   ...semverBuiltins,
   ...walkBuiltins,
-];
-
-/** Time, tokens, crypto, network, HTTP, GraphQL, AWS, randomness, runtime and print. */
-export const extBuiltins = [
   ...timeBuiltins,
   ...jwtBuiltins,
   ...cryptoBuiltins,
@@ -71,8 +67,6 @@ export const extBuiltins = [
   ...runtimeBuiltins,
   ...printBuiltins,
 ];
-
-export const allBuiltins = [...coreBuiltins, ...extBuiltins];
 
 export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
 

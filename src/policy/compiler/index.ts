@@ -15,7 +15,6 @@ import type { Policy } from '../ir/types.js';
 import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
 import { parseModule, parseQuery } from '../syntax/index.js';
-import { OPA_BUILTIN_ARITIES } from './builtin-arities.js';
 import { CompileErrors, sourceText } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
@@ -35,6 +34,18 @@ export interface CompileOptions {
   /** builtins known to the compiler (arity checks); defaults to the default registry */
   builtins?: BuiltinRegistry;
 }
+
+/**
+ * Calls the compiler plans itself rather than handing to a builtin (plan-call.ts): `print` is
+ * rewritten to `internal.print([…])` (variadic, -1) and the metadata calls are replaced by the
+ * annotations of the enclosing rule, as OPA's compiler does. Every other function's arity comes
+ * from the builtin registry only.
+ */
+const COMPILER_INTRINSICS: ReadonlyMap<string, number> = new Map([
+  ['print', -1],
+  ['rego.metadata.chain', 0],
+  ['rego.metadata.rule', 0],
+]);
 
 export function compileToPlan(modules: { file: string; text: string }[], opts: CompileOptions = {}): Policy {
   const errors: RegoError[] = [];
@@ -69,7 +80,7 @@ export function compileToPlan(modules: { file: string; text: string }[], opts: C
       return g?.kind === 'function' ? g.arity : undefined;
     }
     const name = call.fn.join('.');
-    return registry.get(name)?.arity ?? OPA_BUILTIN_ARITIES.get(name);
+    return registry.get(name)?.arity ?? COMPILER_INTRINSICS.get(name);
   };
   const files = [...modules.map((m) => m.file), '<query>'];
   const pl = new Planner(index, files, errors, arityOf);

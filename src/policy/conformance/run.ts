@@ -14,7 +14,9 @@ import type { Policy } from '../ir/types.js';
 import { fromJs, type Value } from '../value/index.js';
 import type { PlanEvaluator } from '../backend/evaluator.js';
 import { createJsEvaluator } from '../backend/js/index.js';
-import { createEvaluator, loadCompiler, optionalImport, type Engine } from '../index.js';
+import { createEvaluator, type Engine } from '../index.js';
+import { compileToPlan } from '../compiler/index.js';
+import { parseTerm } from '../syntax/index.js';
 import { loadCaseFiles, loadPlanEntries, type ConformanceCase, type PlanEntry } from './cases.js';
 import { judgeCase, type Outcome } from './judge.js';
 import { termToValue, type GroundTerm } from './term-value.js';
@@ -42,16 +44,9 @@ export interface CaseResult {
 
 type EvaluatorFactory = (policy: Policy, data: Value) => Promise<PlanEvaluator>;
 
-// Resolved here: optionalImport lives in ../index.ts and would resolve relative specifiers there.
-const SYNTAX = new URL('../syntax/index.js', import.meta.url).href;
-const WASM_BACKEND = new URL('../backend/wasm/index.js', import.meta.url).href;
-
-/** The evaluator factory for an engine; throws RegoError REGO_ERR_ENGINE_UNAVAILABLE when it is not built. */
+/** The evaluator factory for an engine. */
 export async function evaluatorFactory(engine: Engine): Promise<EvaluatorFactory> {
   if (engine === 'js') return async (policy, data) => createJsEvaluator(policy, { data });
-  // Probe once so that an unavailable engine fails the run, not every case.
-  const mod = await optionalImport(WASM_BACKEND);
-  if (typeof mod?.createWasmEvaluator !== 'function') throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'wasm back end not available');
   return (policy, data) => createEvaluator(policy, { engine, data });
 }
 
@@ -64,13 +59,7 @@ interface Tools {
 }
 
 async function loadTools(needFrontEnd: boolean): Promise<Tools> {
-  const syn = await optionalImport(SYNTAX);
-  let compile: Compile | undefined;
-  if (needFrontEnd) compile = await loadCompiler().catch((e: unknown) => (e instanceof RegoError && e.code === 'REGO_ERR_FRONTEND_UNAVAILABLE' ? undefined : Promise.reject(e)));
-  return {
-    compile,
-    parseTerm: typeof syn?.parseTerm === 'function' ? (syn.parseTerm as ParseTerm) : undefined,
-  };
+  return { compile: needFrontEnd ? compileToPlan : undefined, parseTerm: parseTerm as ParseTerm };
 }
 
 class CaseFailure extends Error {}

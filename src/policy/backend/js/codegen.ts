@@ -26,11 +26,21 @@ import { emitStmt, invalidPlan, STEP, type Emitter } from './emit-stmt.js';
 import { FIRST_CHECK, STEP_INTERVAL } from '../eval-budget.js';
 
 export interface GeneratedPolicy {
-  /** body of `new Function('rt', 'B', 'LOC', body)`, which returns `run(planIndex, input, data, ctx)` */
+  /** body of `new Function('rt', 'B', 'LOC', 'COV', body)`, which returns `run(planIndex, input, data, ctx)` */
   source: string;
   builtins: BuiltinDef[];
   locations: SourceLocation[];
   planNames: string[];
+  /** with coverage on: the source line of each slot of `COV` (a Uint8Array the code sets to 1) */
+  lines: { file: string; row: number }[];
+}
+
+export interface GenerateOptions {
+  /**
+   * Line coverage (`regate policy test --coverage`): before the first statement of each source
+   * line in a block, the code marks that line's slot. Off, nothing is emitted: free.
+   */
+  coverage?: boolean;
 }
 
 class Generator implements Emitter {
@@ -55,9 +65,13 @@ class Generator implements Emitter {
   isFunction = false;
   memoSlot = -1;
 
+  readonly lines: { file: string; row: number }[] = [];
+  private readonly lineSlots = new Map<string, number>();
+
   constructor(
     private readonly policy: Policy,
     private readonly registry: BuiltinRegistry,
+    private readonly coverage = false,
   ) {
     this.strings = (policy.static.strings ?? []).map((s) => s.value);
     this.files = (policy.static.files ?? []).map((s) => s.value);
@@ -105,7 +119,7 @@ class Generator implements Emitter {
       '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; }',
       '};',
     ].join('\n');
-    return { source: src, builtins: this.builtins, locations: this.locations, planNames };
+    return { source: src, builtins: this.builtins, locations: this.locations, planNames, lines: this.lines };
   }
 
   private reset(): void {
@@ -171,8 +185,14 @@ class Generator implements Emitter {
    * from a boilerplate instead of growing the object key by key.
    */
   private genStmts(stmts: readonly Stmt[]): void {
+    let lastSlot = -1;
     for (let i = 0; i < stmts.length; i++) {
       const st = stmts[i] as Stmt;
+      if (this.coverage) {
+        const slot = this.lineSlot(st.stmt);
+        if (slot !== lastSlot && slot >= 0) this.out.push(`COV[${slot}] = 1;`);
+        lastSlot = slot;
+      }
       if (st.type === 'MakeObjectStmt') {
         const t = st.stmt.target;
         const parts: string[] = [];
@@ -248,6 +268,20 @@ class Generator implements Emitter {
     return `LOC[${this.locations.length - 1}]`;
   }
 
+  /** The coverage slot of a statement's line; -1 for a statement without one (row 0). */
+  private lineSlot(p: { file: number; row: number }): number {
+    if (!(p.row > 0)) return -1;
+    const file = this.files[p.file] ?? `file${p.file}`;
+    const key = `${p.row}:${file}`;
+    let slot = this.lineSlots.get(key);
+    if (slot === undefined) {
+      slot = this.lines.length;
+      this.lines.push({ file, row: p.row });
+      this.lineSlots.set(key, slot);
+    }
+    return slot;
+  }
+
   builtin(name: string): string {
     let i = this.builtinIndex.get(name);
     if (i === undefined) {
@@ -266,7 +300,7 @@ class Generator implements Emitter {
 }
 
 /** Generates the evaluator source for a policy; throws RegoError for plans it cannot run. */
-export function generatePolicy(policy: Policy, registry: BuiltinRegistry): GeneratedPolicy {
+export function generatePolicy(policy: Policy, registry: BuiltinRegistry, opts: GenerateOptions = {}): GeneratedPolicy {
   if (!policy || typeof policy !== 'object' || !policy.static || !policy.plans) throw new TypeError('not an ir.Policy');
-  return new Generator(policy, registry).generate();
+  return new Generator(policy, registry, opts.coverage === true).generate();
 }

@@ -33,7 +33,7 @@ export interface Emitter {
 }
 
 /** Thrown at construction for a plan the back end cannot run (malformed IR, unknown builtin). */
-export function invalidPlan(message: string, code = 'REGO_ERR_IR_INVALID'): RegoError {
+export function invalidPlan(message: string, code: 'REGO_ERR_IR_INVALID' | 'REGO_ERR_UNKNOWN_BUILTIN' = 'REGO_ERR_IR_INVALID'): RegoError {
   return new RegoError(code, message);
 }
 

@@ -12,7 +12,7 @@ import type { BuiltinContext, BuiltinDef, BuiltinRegistry } from '../../builtins
 import { defaultRegistry } from '../../builtins/index.js';
 import type { Policy } from '../../ir/types.js';
 import type { Value } from '../../value/index.js';
-import type { EvalOptions, EvaluatorOptions, PlanEvaluator } from '../evaluator.js';
+import type { EvalOptions, EvaluatorOptions, LineCoverage, PlanEvaluator } from '../evaluator.js';
 import { generatePolicy } from './codegen.js';
 import { budgetOf, type BudgetState } from '../eval-budget.js';
 import * as runtime from './runtime.js';
@@ -75,9 +75,10 @@ class EvalContext implements BuiltinContext, BudgetState {
  */
 export function createJsEvaluator(policy: Policy, opts: EvaluatorOptions = {}): PlanEvaluator {
   const registry: BuiltinRegistry = opts.builtins ?? defaultRegistry;
-  const gen = generatePolicy(policy, registry);
-  const factory = new Function('rt', 'B', 'LOC', gen.source) as (rt: typeof runtime, b: BuiltinDef[], loc: SourceLocation[]) => Run;
-  const run = factory(runtime, gen.builtins, gen.locations);
+  const gen = generatePolicy(policy, registry, { coverage: opts.coverage === true });
+  const factory = new Function('rt', 'B', 'LOC', 'COV', gen.source) as (rt: typeof runtime, b: BuiltinDef[], loc: SourceLocation[], cov: Uint8Array) => Run;
+  const hits = new Uint8Array(gen.lines.length);
+  const run = factory(runtime, gen.builtins, gen.locations, hits);
   const planIndex = new Map<string, number>();
   gen.planNames.forEach((n, i) => planIndex.set(n, i));
   let data: Value | undefined = opts.data;
@@ -92,6 +93,20 @@ export function createJsEvaluator(policy: Policy, opts: EvaluatorOptions = {}): 
       if (i === undefined) throw new RegoError('REGO_ERR_UNKNOWN_PLAN', `no plan named ${JSON.stringify(plan)} (have ${gen.planNames.join(', ')})`);
       return run(i, input, data, new EvalContext(evalOpts));
     },
+    ...(opts.coverage === true
+      ? {
+          coverage(): LineCoverage {
+            const executable = new Map<string, Set<number>>();
+            const covered = new Map<string, Set<number>>();
+            gen.lines.forEach(({ file, row }, slot) => {
+              const add = (m: Map<string, Set<number>>) => (m.get(file) ?? m.set(file, new Set()).get(file)!).add(row);
+              add(executable);
+              if (hits[slot] === 1) add(covered);
+            });
+            return { executable, covered };
+          },
+        }
+      : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { Policy } from '../../ir/types.js';
+import { isOpaErrorCode, type OpaErrorCode } from '../../error-codes.js';
 import { RegoError, type SourceLocation } from '../../errors.js';
 import { defaultRegistry } from '../../builtins/index.js';
 import { stringifyJson, type Value } from '../../value/index.js';
@@ -47,8 +48,9 @@ function readProjection(wasm: Uint8Array): Projection | undefined {
 export function toRegoError(e: unknown): RegoError {
   if (e instanceof RegoError) return e;
   const text = typeof e === 'string' ? e : e instanceof Error ? e.message : typeof (e as { message?: unknown })?.message === 'string' ? (e as { message: string }).message : String(e);
+  // The abort protocol of regate's runtime: the kind, a colon, the message.
   const m = /^(eval_[a-z_]+):\s*/.exec(text);
-  if (m) return new RegoError('REGO_ERR_WASM_ABORT', text.slice(m[0].length), { opaCode: m[1] as string, cause: e });
+  if (m && isOpaErrorCode(m[1] as string)) return new RegoError('REGO_ERR_WASM_ABORT', text.slice(m[0].length), { opaCode: m[1] as OpaErrorCode, cause: e });
   if (/^not implemented: built-in function/.test(text)) return new RegoError('REGO_ERR_WASM_BUILTIN_MISSING', text, { cause: e });
   // A trap (unreachable, out of bounds): WebAssembly.RuntimeError, not in this project's TS lib.
   if ((e as { constructor?: { name?: string } })?.constructor?.name === 'RuntimeError' || e instanceof RangeError) return new RegoError('REGO_ERR_WASM_TRAP', text, { opaCode: 'eval_internal_error', cause: e });

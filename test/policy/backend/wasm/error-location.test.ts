@@ -2,7 +2,7 @@
 // JS back end (issue #7): host builtins (including a native fast path falling back to the
 // host), strict builtin errors, and both kinds of conflict.
 import t from 'tap';
-import { loadCompiler, RegoError, type Value } from '../../../../src/policy/index.js';
+import { compileToPlan, RegoError, type Value } from '../../../../src/policy/index.js';
 import { createJsEvaluator } from '../../../../src/policy/backend/js/index.js';
 import { createWasmEvaluator, compileWasm } from '../../../../src/policy/backend/wasm/index.js';
 import { LOCATIONS_SECTION, readCustomSection } from '../../../../src/policy/backend/wasm/compile.js';
@@ -38,7 +38,7 @@ function errorOf(ev: PlanEvaluator, plan: string, input: Value, strict: boolean)
 const where = (e: RegoError | string): string => (typeof e === 'string' ? e : `${e.location ? `${e.location.file}:${e.location.line}:${e.location.col}` : 'nowhere'} ${e.opaCode} ${e.message}`);
 
 t.test('wasm errors carry the same location as the JS back end', async (t) => {
-  const plan = (await loadCompiler())([{ file: 'errs.rego', text: SOURCE }], { entrypoints: ENTRYPOINTS });
+  const plan = compileToPlan([{ file: 'errs.rego', text: SOURCE }], { entrypoints: ENTRYPOINTS });
   const js = createJsEvaluator(plan);
   const wasm = await createWasmEvaluator(plan);
   const cases: [string, Value, boolean, string][] = [
@@ -65,7 +65,7 @@ t.test('wasm errors carry the same location as the JS back end', async (t) => {
 });
 
 t.test('the location table names the policy files and rows', async (t) => {
-  const plan = (await loadCompiler())([{ file: 'h.rego', text: 'package p\nimport rego.v1\n\nr := strings.any_prefix_match(input.a, "x")' }], { entrypoints: ['p/r'] });
+  const plan = compileToPlan([{ file: 'h.rego', text: 'package p\nimport rego.v1\n\nr := strings.any_prefix_match(input.a, "x")' }], { entrypoints: ['p/r'] });
   const table = readCustomSection(await compileWasm(plan), LOCATIONS_SECTION);
   t.ok(table, 'table present');
   const parsed = JSON.parse(new TextDecoder().decode(table)) as { files: string[]; locs: number[] };

@@ -2,7 +2,7 @@
 // applyProjection cuts values, and that decisions through the WASM evaluator with projection on
 // match the JS back end on inputs built to tempt a wrong cut.
 import t from 'tap';
-import { loadCompiler, readPolicyDir, type Value } from '../../../../src/policy/index.js';
+import { compileToPlan, readPolicyDir, type Value } from '../../../../src/policy/index.js';
 import { projectInputOf, projectionFromJson, projectionToJson } from '../../../../src/policy/backend/wasm/input-projection.js';
 import { applyProjection, projectedJson } from '../../../../src/policy/backend/wasm/apply-projection.js';
 import { needsTags } from '../../../../src/policy/backend/wasm/host-bridge.js';
@@ -12,7 +12,7 @@ import { createJsEvaluator } from '../../../../src/policy/backend/js/index.js';
 import { RSet } from '../../../../src/policy/value/index.js';
 
 async function planOf(text: string, entrypoint = 'p/r') {
-  return (await loadCompiler())([{ file: 'p.rego', text: `package p\nimport rego.v1\n${text}` }], { entrypoints: [entrypoint] });
+  return compileToPlan([{ file: 'p.rego', text: `package p\nimport rego.v1\n${text}` }], { entrypoints: [entrypoint] });
 }
 
 async function projectionOf(text: string): Promise<unknown> {
@@ -22,7 +22,7 @@ async function projectionOf(text: string): Promise<unknown> {
 
 t.test('the example gateway policy needs four input paths', async (t) => {
   const { modules } = await readPolicyDir('policies');
-  const plan = (await loadCompiler())(modules, { entrypoints: ['insurance/decision'] });
+  const plan = compileToPlan(modules, { entrypoints: ['insurance/decision'] });
   const p = projectInputOf(plan);
   t.same(p && projectionToJson(p), { request: { method: 1, path: 1 }, token: { sub: 1, claims: { products: 1 } } });
   const wasm = await compileWasm(plan);

@@ -2,11 +2,11 @@
 // fast paths at every offset: escapes, control characters, DEL, quotes, backslashes and UTF-8
 // placed before, on and after 8-byte boundaries, as object keys and values, through the SDK.
 import t from 'tap';
-import { loadCompiler, type Value } from '../../../../src/policy/index.js';
+import { compileToPlan, type Value } from '../../../../src/policy/index.js';
 import { createWasmEvaluator } from '../../../../src/policy/backend/wasm/index.js';
 
 t.test('strings round-trip through parse and dump at every alignment', async (t) => {
-  const plan = (await loadCompiler())([{ file: 'p.rego', text: 'package p\nimport rego.v1\nr := {"v": input.v, "o": input.o, "n": count(input.v)}' }], { entrypoints: ['p/r'] });
+  const plan = compileToPlan([{ file: 'p.rego', text: 'package p\nimport rego.v1\nr := {"v": input.v, "o": input.o, "n": count(input.v)}' }], { entrypoints: ['p/r'] });
   const ev = await createWasmEvaluator(plan);
   const specials = ['"', '\\', '\n', '\t', '\u0001', '\u001f', '\u007f', 'é', '€', '😀', '/', ' ', '\r', '\b', '\f'];
   let checked = 0;

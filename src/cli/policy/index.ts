@@ -1,0 +1,64 @@
+/**
+ * `regate policy <command>` — the Rego toolchain on the command line, a drop-in for the `opa`
+ * commands used daily: test, fmt, check, eval, build. Every command takes `--help`,
+ * `--version` and `--v0-compatible`.
+ *
+ * Errors are printed once, located (`file:line:col: CODE: message` with the source line and a
+ * caret), never with a stack trace. Exit codes: 2 for a usage error (unknown flag, missing
+ * argument); otherwise as the command documents (`opa`'s: `test` 2 on failing tests, 1 when
+ * the policies do not load; the others 1 on an error).
+ */
+import { parseArgs, UsageError } from './args.js';
+import { buildCommand } from './build-command.js';
+import { checkCommand } from './check-command.js';
+import { helpOf, renderError, version, type Subcommand } from './common.js';
+import { evalCommand } from './eval-command.js';
+import { fmtCommand } from './fmt-command.js';
+import { testCommand } from './test-command.js';
+
+const COMMANDS: readonly Subcommand[] = [testCommand, fmtCommand, checkCommand, evalCommand, buildCommand];
+
+function usage(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.synopsis.length));
+  return (
+    'usage: regate policy <command> [flags]\n\ncommands:\n' +
+    COMMANDS.map((c) => `  ${c.synopsis.padEnd(w)}  ${c.description.split('\n')[0]}`).join('\n') +
+    '\n\nEach command takes --help, --version and --v0-compatible.\n'
+  );
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(version());
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`regate policy: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest, cmd.flags);
+    if (args.bool('help')) {
+      process.stdout.write(helpOf(cmd));
+      return 0;
+    }
+    if (args.bool('version')) {
+      process.stdout.write(version());
+      return 0;
+    }
+    return await cmd.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`regate policy ${cmd.name}: ${e.message}\n\n${helpOf(cmd)}`);
+      return 2;
+    }
+    process.stderr.write(`regate policy ${cmd.name}: ${renderError(e)}\n`);
+    return 1;
+  }
+}

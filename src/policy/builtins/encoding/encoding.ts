@@ -1,0 +1,282 @@
+/**
+ * Encoding builtins (OPA topdown/encoding.go): base64 / base64url / hex / URL query, JSON
+ * marshal/unmarshal and YAML. Decoded bytes become strings the way Go's do (invalid UTF-8
+ * bytes read as U+FFFD one by one).
+ */
+import { parseDocument, stringify as stringifyYaml } from 'yaml';
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, toJs, type Value } from '../../value/index.js';
+import { argObject, argString } from '../shared/args.js';
+import { decodeGoString, utf8Bytes } from './bytes.js';
+import { marshalGo } from '../shared/go-json.js';
+
+// ---- base64 -----------------------------------------------------------------------------------
+
+const STD = /^[A-Za-z0-9+/]*$/;
+const URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Go's base64.StdEncoding / URLEncoding DecodeString: padding required, `\r`/`\n` ignored,
+ * anything else outside the alphabet is "illegal base64 data at input byte N".
+ */
+function decodeBase64Strict(name: string, input: string, url: boolean): Uint8Array {
+  const s = input.replace(/[\r\n]/g, '');
+  const alphabet = url ? URL : STD;
+  const firstPad = s.indexOf('=');
+  const body = firstPad === -1 ? s : s.slice(0, firstPad);
+  const pad = firstPad === -1 ? '' : s.slice(firstPad);
+  if (!alphabet.test(body)) {
+    let i = 0;
+    while (i < body.length && alphabet.test(body[i] as string)) i++;
+    throw new BuiltinError(name, `illegal base64 data at input byte ${i}`);
+  }
+  const rem = body.length % 4;
+  const wantPad = rem === 0 ? 0 : 4 - rem;
+  if (rem === 1 || pad.length !== wantPad || /[^=]/.test(pad)) {
+    throw new BuiltinError(name, `illegal base64 data at input byte ${rem === 1 ? body.length - 1 : Math.min(s.length, body.length + wantPad)}`);
+  }
+  return new Uint8Array(Buffer.from(body, url ? 'base64url' : 'base64'));
+}
+
+function encodeBase64(s: string, url: boolean, padding: boolean): string {
+  const out = Buffer.from(utf8Bytes(s)).toString(url ? 'base64url' : 'base64');
+  if (!url) return out;
+  return padding ? out + '='.repeat((4 - (out.length % 4)) % 4) : out;
+}
+
+// ---- hex ------------------------------------------------------------------------------------
+
+function decodeHex(s: string): Uint8Array {
+  const b = new Uint8Array(Math.floor(s.length / 2));
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (!/[0-9a-fA-F]/.test(c)) {
+      const cp = c.codePointAt(0) as number;
+      throw new BuiltinError('hex.decode', `encoding/hex: invalid byte: U+${cp.toString(16).toUpperCase().padStart(4, '0')} ${goQuoteRune(c)}`);
+    }
+  }
+  if (s.length % 2 === 1) throw new BuiltinError('hex.decode', 'encoding/hex: odd length hex string');
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return b;
+}
+
+function goQuoteRune(c: string): string {
+  return c === "'" ? "'\\''" : `'${c}'`;
+}
+
+// ---- URL query ------------------------------------------------------------------------------
+
+/** url.QueryEscape: unreserved bytes stay, space becomes '+', the rest %XX (upper case). */
+export function queryEscape(s: string): string {
+  let out = '';
+  for (const b of utf8Bytes(s)) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
+    else if (b === 0x20) out += '+';
+    else out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+/** url.QueryUnescape: '+' is a space; a bad escape is an error naming it. */
+function queryUnescape(name: string, s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (c === '%') {
+      const h = s.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(h)) {
+        throw new BuiltinError(name, `invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}`);
+      }
+      bytes.push(parseInt(h, 16));
+      i += 2;
+    } else if (c === '+') bytes.push(0x20);
+    else for (const b of utf8Bytes(c)) bytes.push(b);
+  }
+  return decodeGoString(new Uint8Array(bytes));
+}
+
+function encodeObject(args: readonly Value[]): string {
+  const o = argObject('urlquery.encode_object', args, 0);
+  const parts: [string, string][] = [];
+  const bad = () => new BuiltinTypeError('urlquery.encode_object', 'operand 1 values must be string, array[string], or set[string]');
+  for (const [k, v] of objectEntries(o)) {
+    if (typeof k !== 'string') throw bad();
+    if (typeof v === 'string') parts.push([k, v]);
+    else if (Array.isArray(v) || v instanceof RSet) {
+      for (const e of Array.isArray(v) ? v : v.values()) {
+        if (typeof e !== 'string') throw bad();
+        parts.push([k, e]);
+      }
+    } else throw bad();
+  }
+  // url.Values.Encode sorts by key (stable, so a key's values keep their order).
+  parts.sort((a, b) => compareStrings(a[0], b[0]));
+  return parts.map(([k, v]) => queryEscape(k) + '=' + queryEscape(v)).join('&');
+}
+
+function decodeObject(args: readonly Value[]): Value {
+  const s = argString('urlquery.decode_object', args, 0);
+  const m = new Map<string, Value[]>();
+  for (const part of s.split(/&/)) {
+    if (part === '') continue;
+    if (part.includes(';')) throw new BuiltinError('urlquery.decode_object', 'invalid semicolon separator in query');
+    const eq = part.indexOf('=');
+    const k = queryUnescape('urlquery.decode_object', eq === -1 ? part : part.slice(0, eq));
+    const v = queryUnescape('urlquery.decode_object', eq === -1 ? '' : part.slice(eq + 1));
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  }
+  const out = new ObjectBuilder();
+  for (const [k, v] of m) out.set(k, v);
+  return out.build();
+}
+
+// ---- JSON -----------------------------------------------------------------------------------
+
+function marshalWithOptions(args: readonly Value[]): string {
+  const name = 'json.marshal_with_options';
+  const v = args[0] as Value;
+  const opts = argObject(name, args, 1);
+  let indent = '\t';
+  let prefix = '';
+  let implicit = false;
+  let explicit: boolean | undefined;
+  for (const [k, x] of objectEntries(opts)) {
+    if (typeof k !== 'string') throw new BuiltinTypeError(name, `operand 2 failed to stringify key ${JSON.stringify(k)}`);
+    if (k === 'prefix' || k === 'indent') {
+      if (typeof x !== 'string') throw new BuiltinTypeError(name, `operand 2 key ${k} failed cast to string`);
+      if (k === 'prefix') prefix = x;
+      else indent = x;
+      implicit = true;
+    } else if (k === 'pretty') {
+      if (typeof x !== 'boolean') throw new BuiltinTypeError(name, `operand 2 key ${k} failed cast to bool`);
+      explicit = x;
+    } else throw new BuiltinTypeError(name, `operand 2 object contained unknown key ${JSON.stringify(k)}`);
+  }
+  if (!(explicit ?? implicit)) return marshalGo(v);
+  // MarshalIndent does not prefix the first line; OPA adds it.
+  return prefix + marshalGo(v, { prefix, indent });
+}
+
+function unmarshalJson(name: string, s: string): Value {
+  try {
+    return parseJson(s);
+  } catch (e) {
+    throw new BuiltinError(name, (e as Error).message);
+  }
+}
+
+function isValidJson(s: string): boolean {
+  try {
+    parseJson(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- YAML -----------------------------------------------------------------------------------
+
+/** JSON-compatible value from the yaml package's output. */
+function yamlToValue(x: unknown): Value {
+  if (typeof x === 'number' && !Number.isFinite(x)) throw new TypeError('non-finite number');
+  if (Array.isArray(x)) return x.map(yamlToValue);
+  if (x instanceof Map) {
+    const b = new ObjectBuilder();
+    for (const [k, v] of x) b.set(typeof k === 'string' ? k : String(k), yamlToValue(v));
+    return b.build();
+  }
+  if (x !== null && typeof x === 'object') {
+    const b = new ObjectBuilder();
+    for (const [k, v] of Object.entries(x)) b.set(k, yamlToValue(v));
+    return b.build();
+  }
+  return fromJs(x);
+}
+
+/**
+ * sigs.k8s.io/yaml (what OPA uses) decodes with go-yaml's YAML 1.1 rules (`yes`/`on` are
+ * booleans); the yaml package's 1.1 schema matches that.
+ */
+function unmarshalYaml(s: string): Value {
+  // go-yaml v2 keeps timestamp-looking scalars as strings when decoding into interface{}.
+  const doc = parseDocument(s, {
+    version: '1.1',
+    intAsBigInt: true,
+    uniqueKeys: true,
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+  });
+  if (doc.errors.length > 0) throw new BuiltinError('yaml.unmarshal', doc.errors[0]?.message ?? 'invalid YAML');
+  try {
+    return yamlToValue(doc.toJS({ maxAliasCount: 1000 }));
+  } catch (e) {
+    throw new BuiltinError('yaml.unmarshal', (e as Error).message);
+  }
+}
+
+function isValidYaml(s: string): boolean {
+  try {
+    unmarshalYaml(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** go-yaml v2 layout: block style, sequences not indented under their key, sorted keys. */
+function marshalYaml(v: Value): string {
+  const js = toJs(v);
+  return stringifyYaml(js, { indentSeq: false, sortMapEntries: true, lineWidth: 0, version: '1.1' });
+}
+
+function str1(name: string, f: (s: string) => Value): BuiltinDef {
+  return { name, arity: 1, impl: (args) => f(argString(name, args, 0)) };
+}
+
+export const encodingBuiltins: BuiltinDef[] = [
+  str1('base64.encode', (s) => encodeBase64(s, false, true)),
+  str1('base64.decode', (s) => decodeGoString(decodeBase64Strict('base64.decode', s, false))),
+  {
+    name: 'base64.is_valid',
+    arity: 1,
+    impl: (args) => {
+      const s = args[0];
+      if (typeof s !== 'string') return false;
+      try {
+        decodeBase64Strict('base64.is_valid', s, false);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  },
+  str1('base64url.encode', (s) => encodeBase64(s, true, true)),
+  str1('base64url.encode_no_pad', (s) => encodeBase64(s, true, false)),
+  str1('base64url.decode', (s) => {
+    // RFC 7515 Appendix C: restore omitted padding.
+    let t = s;
+    if (!t.endsWith('=')) {
+      const r = t.length % 4;
+      if (r === 2) t += '==';
+      else if (r === 3) t += '=';
+      else if (r === 1) throw new BuiltinError('base64url.decode', `illegal base64url string: ${s}`);
+    }
+    return decodeGoString(decodeBase64Strict('base64url.decode', t, true));
+  }),
+  str1('hex.encode', (s) => Buffer.from(utf8Bytes(s)).toString('hex')),
+  str1('hex.decode', (s) => decodeGoString(decodeHex(s))),
+  str1('urlquery.encode', queryEscape),
+  str1('urlquery.decode', (s) => queryUnescape('urlquery.decode', s)),
+  { name: 'urlquery.encode_object', arity: 1, impl: encodeObject },
+  { name: 'urlquery.decode_object', arity: 1, impl: decodeObject },
+  { name: 'json.marshal', arity: 1, impl: (args) => marshalGo(args[0] as Value) },
+  { name: 'json.marshal_with_options', arity: 2, impl: marshalWithOptions },
+  str1('json.unmarshal', (s) => unmarshalJson('json.unmarshal', s)),
+  { name: 'json.is_valid', arity: 1, impl: (args) => typeof args[0] === 'string' && isValidJson(args[0]) },
+  { name: 'yaml.marshal', arity: 1, impl: (args) => marshalYaml(args[0] as Value) },
+  str1('yaml.unmarshal', unmarshalYaml),
+  { name: 'yaml.is_valid', arity: 1, impl: (args) => typeof args[0] === 'string' && isValidYaml(args[0]) },
+];

@@ -1,0 +1,170 @@
+/**
+ * JSON Schema for json.verify_schema / json.match_schema. OPA uses gojsonschema (drafts 4, 6,
+ * 7); we validate with ajv (draft-07 vocabulary, draft-04 `exclusiveMinimum: true` style
+ * rewritten) and shape results like gojsonschema: `{error, type, field, desc}` with its type
+ * names (`invalid_type`, `required`, …) and descriptions.
+ */
+import { Ajv, type CodeOptions, type ErrorObject, type ValidateFunction } from 'ajv';
+import { toJs } from '../../value/index.js';
+import type { Value } from '../../value/index.js';
+import { LruCache } from '../shared/regex-cache.js';
+import { compileGoRegexp } from '../shared/re2.js';
+
+export class SchemaError extends Error {}
+
+const PRIMITIVES = ['array', 'boolean', 'integer', 'number', 'null', 'object', 'string'];
+
+/**
+ * `pattern` and `patternProperties` as gojsonschema has them: Go's regexp (RE2 syntax), and so
+ * linear-time — with ajv's default `new RegExp(pattern, 'u')` a schema's pattern backtracked.
+ * ajv keys compiled patterns by `toString()`, so each object names its own pattern.
+ */
+const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
+  (pattern: string) => {
+    const re = compileGoRegexp(pattern);
+    return { test: (s: string) => re.matchString(s), toString: () => pattern };
+  },
+  { code: 'regate-go-regexp' },
+);
+
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: false, code: { regExp: goRegExp } });
+const compiled = new LruCache<ValidateFunction | SchemaError>(128);
+
+/**
+ * gojsonschema checks `type` values itself; reproduce its message for unknown ones and rewrite
+ * draft-04 keywords into the draft-07 forms ajv knows.
+ */
+function prepare(s: unknown): unknown {
+  if (Array.isArray(s)) return s.map(prepare);
+  if (s === null || typeof s !== 'object') return s;
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+    if (k === '$schema') continue;
+    o[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : prepare(v);
+  }
+  const t = o.type;
+  for (const x of Array.isArray(t) ? t : t === undefined ? [] : [t]) {
+    if (typeof x !== 'string' || !PRIMITIVES.includes(x)) {
+      throw new SchemaError(`has a primitive type that is NOT VALID -- given: /${String(x)}/ Expected valid values are:[${PRIMITIVES.join(' ')}]`);
+    }
+  }
+  for (const [ex, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (typeof o[ex] === 'boolean') {
+      if (o[ex] === true && typeof o[bound] === 'number') {
+        o[ex] = o[bound];
+        delete o[bound];
+      } else delete o[ex];
+    }
+  }
+  if (typeof o.id === 'string' && o.$id === undefined) {
+    o.$id = o.id;
+    delete o.id;
+  }
+  return o;
+}
+
+export function compileSchema(schema: Value): ValidateFunction {
+  const js = toJs(schema);
+  const key = JSON.stringify(js, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  let f = compiled.get(key);
+  if (f === undefined) {
+    try {
+      f = ajv.compile(prepare(js) as object);
+    } catch (e) {
+      f = e instanceof SchemaError ? e : new SchemaError((e as Error).message);
+    }
+    compiled.set(key, f);
+  }
+  if (f instanceof SchemaError) throw f;
+  return f;
+}
+
+function fieldOf(e: ErrorObject): string {
+  const parts = e.instancePath.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return parts.length === 0 ? '(root)' : parts.join('.');
+}
+
+function typeOfJson(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number' || typeof v === 'bigint') return Number.isInteger(Number(v)) ? 'integer' : 'number';
+  return typeof v;
+}
+
+/** gojsonschema's {type, description} for an ajv error. */
+function describe(e: ErrorObject, data: unknown): { type: string; desc: string; field: string } {
+  const p = e.params as Record<string, unknown>;
+  let field = fieldOf(e);
+  const at = (path: string): unknown => {
+    let cur: unknown = data;
+    for (const seg of path.split('/').slice(1)) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+    return cur;
+  };
+  switch (e.keyword) {
+    case 'type':
+      return { type: 'invalid_type', desc: `Invalid type. Expected: ${String(p.type).split(',').join(', ')}, given: ${typeOfJson(at(e.instancePath))}`, field };
+    case 'required': {
+      const prop = String(p.missingProperty);
+      field = field === '(root)' ? prop : `${field}.${prop}`;
+      return { type: 'required', desc: `${prop} is required`, field };
+    }
+    case 'enum':
+      return { type: 'enum', desc: `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`, field };
+    case 'const':
+      return { type: 'const', desc: `${field} does not match: ${JSON.stringify(p.allowedValue)}`, field };
+    case 'minimum':
+      return { type: 'number_gte', desc: `Must be greater than or equal to ${String(p.limit)}`, field };
+    case 'maximum':
+      return { type: 'number_lte', desc: `Must be less than or equal to ${String(p.limit)}`, field };
+    case 'exclusiveMinimum':
+      return { type: 'number_gt', desc: `Must be greater than ${String(p.limit)}`, field };
+    case 'exclusiveMaximum':
+      return { type: 'number_lt', desc: `Must be less than ${String(p.limit)}`, field };
+    case 'multipleOf':
+      return { type: 'multiple_of', desc: `Must be a multiple of ${String(p.multipleOf)}`, field };
+    case 'minLength':
+      return { type: 'string_gte', desc: `String length must be greater than or equal to ${String(p.limit)}`, field };
+    case 'maxLength':
+      return { type: 'string_lte', desc: `String length must be less than or equal to ${String(p.limit)}`, field };
+    case 'pattern':
+      return { type: 'pattern', desc: `Does not match pattern '${String(p.pattern)}'`, field };
+    case 'format':
+      return { type: 'format', desc: `Does not match format '${String(p.format)}'`, field };
+    case 'minItems':
+      return { type: 'array_min_items', desc: `Array must have at least ${String(p.limit)} items`, field };
+    case 'maxItems':
+      return { type: 'array_max_items', desc: `Array must have at most ${String(p.limit)} items`, field };
+    case 'uniqueItems':
+      return { type: 'unique', desc: `array items[${String(p.j)},${String(p.i)}] must be unique`, field };
+    case 'minProperties':
+      return { type: 'array_min_properties', desc: `Must have at least ${String(p.limit)} properties`, field };
+    case 'maxProperties':
+      return { type: 'array_max_properties', desc: `Must have at most ${String(p.limit)} properties`, field };
+    case 'additionalProperties':
+      return { type: 'additional_property_not_allowed', desc: `Additional property ${String(p.additionalProperty)} is not allowed`, field };
+    case 'oneOf':
+      return { type: 'number_one_of', desc: 'Must validate one and only one schema (oneOf)', field };
+    case 'anyOf':
+      return { type: 'number_any_of', desc: 'Must validate at least one schema (anyOf)', field };
+    case 'allOf':
+      return { type: 'number_all_of', desc: 'Must validate all the schemas (allOf)', field };
+    case 'not':
+      return { type: 'number_not', desc: 'Must not validate the schema (not)', field };
+    case 'dependencies':
+    case 'dependentRequired':
+      return { type: 'missing_dependency', desc: `Has a dependency on ${String(p.deps)}`, field };
+    default:
+      return { type: e.keyword, desc: e.message ?? e.keyword, field };
+  }
+}
+
+/** Validates `doc`; the error list is empty when it matches. */
+export function validateDocument(validate: ValidateFunction, doc: Value): { ok: boolean; errors: { error: string; type: string; field: string; desc: string }[] } {
+  const data = toJs(doc);
+  const ok = validate(data) as boolean;
+  const errors = (validate.errors ?? []).map((e) => {
+    const d = describe(e, data);
+    return { error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc };
+  });
+  return { ok, errors };
+}

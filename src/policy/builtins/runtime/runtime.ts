@@ -1,0 +1,58 @@
+/**
+ * opa.runtime and trace (OPA topdown/runtime.go, trace.go).
+ *
+ * - opa.runtime() returns the runtime document; regate exposes the process environment the
+ *   evaluation was given (`ctx.env`) under `env`, as OPA does, and nothing secret.
+ * - trace(note) always succeeds: OPA records the note only for an attached tracer, and
+ *   regate's evaluators have none.
+ *
+ * - rego.parse_module(file, text) parses with regate's front end and returns OPA's JSON AST
+ *   (rego-ast-json.ts); a parse error is a builtin error carrying rego_parse_error.
+ *
+ * rego.metadata.chain / rego.metadata.rule are not runtime builtins: OPA's compiler replaces
+ * them with the annotation values before planning, so plans never call them.
+ */
+import { BuiltinError, BuiltinTypeError, RegoError } from '../../errors.js';
+import { parseModule } from '../../syntax/index.js';
+import { typeName, type PlainObject, type Value } from '../../value/index.js';
+import type { BuiltinDef } from '../registry.js';
+import { moduleToOpaJson } from './rego-ast-json.js';
+
+export const runtimeBuiltins: BuiltinDef[] = [
+  {
+    name: 'opa.runtime',
+    arity: 0,
+    impl: (_a, ctx): Value => {
+      // OPA returns {} when the evaluation has no runtime information at all; an evaluator
+      // without environment variables is regate's equivalent of that.
+      const keys = Object.keys(ctx.env);
+      if (keys.length === 0) return {};
+      const env: PlainObject = {};
+      for (const k of keys) env[k] = ctx.env[k] as string;
+      return { env };
+    },
+  },
+  {
+    name: 'trace',
+    arity: 1,
+    impl: ([note]) => {
+      if (typeof note !== 'string') throw new BuiltinTypeError('trace', `operand 1 must be string but got ${typeName(note as Value)}`);
+      return true;
+    },
+  },
+  {
+    name: 'rego.parse_module',
+    arity: 2,
+    impl: ([file, text]) => {
+      const name = 'rego.parse_module';
+      if (typeof file !== 'string') throw new BuiltinTypeError(name, `operand 1 must be string but got ${typeName(file as Value)}`);
+      if (typeof text !== 'string') throw new BuiltinTypeError(name, `operand 2 must be string but got ${typeName(text as Value)}`);
+      try {
+        return moduleToOpaJson(parseModule(text, file));
+      } catch (e) {
+        if (e instanceof RegoError) throw new BuiltinError(name, `${e.opaCode ?? e.code}: ${e.message}`);
+        throw e;
+      }
+    },
+  },
+];

@@ -1,0 +1,28 @@
+/**
+ * `sprintf` (OPA topdown/strings.go builtinSprintf): Go's fmt.Sprintf over the operands
+ * converted the way OPA converts them — integral numbers become Go ints (or *big.Int),
+ * other numbers float64, strings stay strings, and every other value is passed as its Rego
+ * text (so `%v` of a set prints `{1, 2}` and `%d` of `true` prints `%!d(string=true)`).
+ */
+import type { BuiltinDef } from '../registry.js';
+import { formatValue, type Value } from '../../value/index.js';
+import { argArray, argString } from '../shared/args.js';
+import { formatGo } from './go-format.js';
+
+function toGo(v: Value): unknown {
+  if (typeof v === 'string' || typeof v === 'bigint') return v;
+  if (typeof v === 'number') {
+    // Integral doubles beyond int64 are big.Ints in OPA (the literal text is integral).
+    if (Number.isInteger(v) && !Number.isSafeInteger(v)) return BigInt(v);
+    return v;
+  }
+  return formatValue(v);
+}
+
+export const sprintfBuiltins: BuiltinDef[] = [
+  {
+    name: 'sprintf',
+    arity: 2,
+    impl: (args) => formatGo(argString('sprintf', args, 0), argArray('sprintf', args, 1).map(toGo)),
+  },
+];

@@ -1,0 +1,183 @@
+/**
+ * String builtins (OPA topdown/strings.go, a thin layer over Go's `strings`). Indexes and
+ * lengths count Unicode code points (Go runes), never UTF-16 units.
+ */
+import type { BuiltinDef } from '../registry.js';
+import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { RSet, compare, formatValue, objectEntries, typeName, type Value } from '../../value/index.js';
+import { argInt, argNumber, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
+import { toExactInt } from '../shared/num.js';
+import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
+import { renderGoTemplate } from './go-template.js';
+
+function str2(name: string, f: (a: string, b: string) => Value): BuiltinDef {
+  return { name, arity: 2, impl: (args) => f(argString(name, args, 0), argString(name, args, 1)) };
+}
+
+/** Strings of a string/array/set operand (OPA's StringSliceOperand for any_prefix_match). */
+function stringList(name: string, v: Value, pos: number): string[] {
+  if (typeof v === 'string') return [v];
+  const xs = Array.isArray(v) ? v : v instanceof RSet ? v.values() : undefined;
+  if (!xs) throw operandTypeError(name, pos, v, 'string', 'set', 'array');
+  return xs.map((x) => {
+    if (typeof x !== 'string') throw elementTypeError(name, pos, v, x, 'string');
+    return x;
+  });
+}
+
+/** Code-point index of the first occurrence of `needle` at or after code point `from`, or -1. */
+function runeIndexes(hay: string, needle: string, all: boolean): number[] {
+  const out: number[] = [];
+  if (isBmpOnly(hay) && isBmpOnly(needle)) {
+    for (let i = hay.indexOf(needle); i !== -1; i = hay.indexOf(needle, i + 1)) {
+      out.push(i);
+      if (!all) break;
+    }
+    return out;
+  }
+  const h = Array.from(hay);
+  const n = Array.from(needle);
+  outer: for (let i = 0; i + n.length <= h.length; i++) {
+    for (let j = 0; j < n.length; j++) if (h[i + j] !== n[j]) continue outer;
+    out.push(i);
+    if (!all) break;
+  }
+  return out;
+}
+
+function formatInt(args: readonly Value[]): string {
+  const n = argNumber('format_int', args, 0);
+  const base = argNumber('format_int', args, 1);
+  const radix = base === 2 || base === 8 || base === 10 || base === 16 ? base : undefined;
+  if (radix === undefined) throw new BuiltinTypeError('format_int', 'operand 2 must be one of {2, 8, 10, 16}');
+  // Floats are truncated toward zero first (big.Float.Int).
+  const i = toExactInt(n) ?? BigInt(Math.trunc(n as number));
+  return i.toString(radix);
+}
+
+function concat(args: readonly Value[]): string {
+  const sep = argString('concat', args, 0);
+  const v = args[1] as Value;
+  const xs = Array.isArray(v) ? v : v instanceof RSet ? v.values() : undefined;
+  if (!xs) throw operandTypeError('concat', 2, v, 'set', 'array');
+  for (const x of xs) {
+    if (typeof x !== 'string') throw elementTypeError('concat', 2, v, x, 'string');
+  }
+  return (xs as string[]).join(sep);
+}
+
+
+function substring(args: readonly Value[]): string {
+  const s = argString('substring', args, 0);
+  const start = argInt('substring', args, 1);
+  const len = argInt('substring', args, 2);
+  if (start < 0n) throw new BuiltinError('substring', 'negative offset');
+  const cps = isBmpOnly(s) ? undefined : Array.from(s);
+  const total = cps ? cps.length : s.length;
+  if (start >= BigInt(total)) return '';
+  const a = Number(start);
+  const b = len < 0n ? total : Number(start + len > BigInt(total) ? BigInt(total) : start + len);
+  return cps ? cps.slice(a, b).join('') : s.slice(a, b);
+}
+
+function replaceN(args: readonly Value[]): string {
+  const patterns = argObject('strings.replace_n', args, 0);
+  const s = argString('strings.replace_n', args, 1);
+  const pairs: [string, string][] = [];
+  const entries = [...objectEntries(patterns)].sort((x, y) => compare(x[0], y[0]));
+  for (const [k, v] of entries) {
+    if (typeof k !== 'string') throw new BuiltinTypeError('strings.replace_n', 'operand 1 non-string key found in pattern object');
+    if (typeof v !== 'string') throw new BuiltinTypeError('strings.replace_n', 'operand 1 non-string value found in pattern object');
+    pairs.push([k, v]);
+  }
+  return pairs.length === 0 ? s : replaceGo(s, pairs);
+}
+
+/** Any string of `strs` starts with any of `prefixes` (OPA builds a trie; a loop is equivalent). */
+function anyStartsWithAny(strs: string[], prefixes: string[]): boolean {
+  for (const p of prefixes) for (const s of strs) if (s.startsWith(p)) return true;
+  return false;
+}
+
+function reverseCodePoints(s: string): string {
+  return Array.from(s).reverse().join('');
+}
+
+/**
+ * `$"…{expr}…"`: the planner passes an array whose literal parts are strings and whose
+ * expression parts are sets of the values the expression produced (empty: undefined).
+ * OPA: topdown/template_string.go, using print's cross product.
+ */
+function templateString(args: readonly Value[]): string {
+  const parts = args[0] as Value;
+  if (!Array.isArray(parts)) throw operandTypeError('internal.template_string', 1, parts, 'array');
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'string') out += p;
+    else if (typeof p === 'number' || typeof p === 'bigint' || typeof p === 'boolean' || p === null) out += formatValue(p);
+    else if (p instanceof RSet) {
+      if (p.size === 0) out += '<undefined>';
+      else if (p.size > 1) throw new BuiltinError('internal.template_string', 'template-strings must not produce multiple outputs');
+      else {
+        const v = p.values()[0] as Value;
+        out += typeof v === 'string' ? v : formatValue(v);
+      }
+    } else throw new BuiltinTypeError('internal.template_string', `illegal argument type: ${typeName(p)}`);
+  }
+  return out;
+}
+
+export const stringsBuiltins: BuiltinDef[] = [
+  { name: 'concat', arity: 2, impl: concat },
+  str2('contains', (a, b) => a.includes(b)),
+  str2('startswith', (a, b) => a.startsWith(b)),
+  str2('endswith', (a, b) => a.endsWith(b)),
+  { name: 'format_int', arity: 2, impl: formatInt },
+  str2('indexof', (a, b) => {
+    if (b === '') throw new BuiltinError('indexof', 'empty search character');
+    return runeIndexes(a, b, false)[0] ?? -1;
+  }),
+  str2('indexof_n', (a, b) => {
+    if (b === '') throw new BuiltinError('indexof_n', 'empty search character');
+    return runeIndexes(a, b, true);
+  }),
+  { name: 'lower', arity: 1, impl: (args) => mapCase(argString('lower', args, 0), false) },
+  { name: 'upper', arity: 1, impl: (args) => mapCase(argString('upper', args, 0), true) },
+  {
+    name: 'replace',
+    arity: 3,
+    impl: (args) => replaceGo(argString('replace', args, 0), [[argString('replace', args, 1), argString('replace', args, 2)]]),
+  },
+  { name: 'strings.replace_n', arity: 2, impl: replaceN },
+  str2('split', splitGo),
+  { name: 'substring', arity: 3, impl: substring },
+  str2('trim', (a, b) => trimCutset(a, b, true, true)),
+  str2('trim_left', (a, b) => trimCutset(a, b, true, false)),
+  str2('trim_right', (a, b) => trimCutset(a, b, false, true)),
+  str2('trim_prefix', (a, b) => (a.startsWith(b) ? a.slice(b.length) : a)),
+  str2('trim_suffix', (a, b) => (b !== '' && a.endsWith(b) ? a.slice(0, a.length - b.length) : a)),
+  { name: 'trim_space', arity: 1, impl: (args) => trimBy(argString('trim_space', args, 0), isGoSpace, true, true) },
+  { name: 'strings.reverse', arity: 1, impl: (args) => reverseCodePoints(argString('strings.reverse', args, 0)) },
+  {
+    name: 'strings.any_prefix_match',
+    arity: 2,
+    impl: (args) => anyStartsWithAny(stringList('strings.any_prefix_match', args[0] as Value, 1), stringList('strings.any_prefix_match', args[1] as Value, 2)),
+  },
+  {
+    name: 'strings.any_suffix_match',
+    arity: 2,
+    impl: (args) => {
+      const strs = stringList('strings.any_suffix_match', args[0] as Value, 1);
+      const sufs = stringList('strings.any_suffix_match', args[1] as Value, 2);
+      for (const p of sufs) for (const s of strs) if (s.endsWith(p)) return true;
+      return false;
+    },
+  },
+  str2('strings.count', countGo),
+  {
+    name: 'strings.render_template',
+    arity: 2,
+    impl: (args) => renderGoTemplate('strings.render_template', argString('strings.render_template', args, 0), argObject('strings.render_template', args, 1)),
+  },
+  { name: 'internal.template_string', arity: 1, impl: templateString },
+];

@@ -1,0 +1,159 @@
+/**
+ * The checks `opa check --strict` adds (OPA docs, "Strict Mode"; ast/compile.go with
+ * Compiler.WithStrict): duplicate imports, unused imports, unused local assignments and calls to
+ * deprecated builtins. Each is an error (OPA: rego_compile_error) located at the construct.
+ *
+ * @example
+ *   strictErrors(parseModule('package p\nimport data.x\nr if { y := 1; true }'));
+ *   // [REGO_ERR_STRICT at 2:8 (import data.x unused), REGO_ERR_STRICT at 3:8 (y assigned, unused)]
+ */
+import { RegoError } from '../errors.js';
+import type { Expr, Literal, Module, Rule, Span, Term } from '../syntax/ast.js';
+
+/** Builtins OPA deprecates (removed from the v1 language; strict mode refuses them in v0). */
+const DEPRECATED = new Set(['any', 'all', 're_match', 'net.cidr_overlap', 'set_diff', 'cast_array', 'cast_set', 'cast_string', 'cast_boolean', 'cast_null', 'cast_object']);
+
+function err(message: string, span: Span, source: string | undefined): RegoError {
+  const text = source?.split('\n')[span.line - 1];
+  return new RegoError('REGO_ERR_STRICT', message, { location: text === undefined ? { ...span } : { ...span, text } });
+}
+
+type Visit = (t: Term) => void;
+
+function walkTerm(t: Term, f: Visit): void {
+  f(t);
+  switch (t.kind) {
+    case 'ref':
+      walkTerm(t.head, f);
+      t.path.forEach((x) => walkTerm(x, f));
+      return;
+    case 'array':
+    case 'set':
+      t.items.forEach((x) => walkTerm(x, f));
+      return;
+    case 'object':
+      t.entries.forEach(([k, v]) => (walkTerm(k, f), walkTerm(v, f)));
+      return;
+    case 'call':
+      t.args.forEach((x) => walkTerm(x, f));
+      return;
+    case 'arraycomp':
+    case 'setcomp':
+      walkTerm(t.term, f);
+      walkBody(t.body, f);
+      return;
+    case 'objectcomp':
+      walkTerm(t.key, f);
+      walkTerm(t.value, f);
+      walkBody(t.body, f);
+      return;
+    case 'template':
+      t.parts.forEach((p) => (typeof p === 'string' ? undefined : walkTerm(p, f)));
+      return;
+    default:
+      return;
+  }
+}
+
+function walkExpr(e: Expr, f: Visit): void {
+  switch (e.kind) {
+    case 'term':
+      return walkTerm(e.term, f);
+    case 'assign':
+    case 'unify':
+      walkTerm(e.lhs, f);
+      return walkTerm(e.rhs, f);
+    case 'some':
+      return e.vars.forEach((v) => walkTerm(v, f));
+    case 'somein':
+      if (e.key) walkTerm(e.key, f);
+      walkTerm(e.value, f);
+      return walkTerm(e.coll, f);
+    case 'every':
+      if (e.key) walkTerm(e.key, f);
+      walkTerm(e.value, f);
+      walkTerm(e.coll, f);
+      return walkBody(e.body, f);
+  }
+}
+
+function walkBody(body: readonly Literal[], f: Visit): void {
+  for (const l of body) {
+    walkExpr(l.expr, f);
+    for (const w of l.with) (walkTerm(w.target, f), walkTerm(w.value, f));
+  }
+}
+
+function walkRule(r: Rule, f: Visit): void {
+  r.ref.forEach((x) => walkTerm(x, f));
+  r.args?.forEach((x) => walkTerm(x, f));
+  if (r.contains) walkTerm(r.contains, f);
+  if (r.value) walkTerm(r.value, f);
+  walkBody(r.body, f);
+  for (const e of r.elses) {
+    if (e.value) walkTerm(e.value, f);
+    walkBody(e.body, f);
+  }
+}
+
+/** `x := …` in a body whose `x` no other term of the rule reads. */
+function unusedAssignments(r: Rule, source: string | undefined, out: RegoError[]): void {
+  const bodies = [r.body, ...r.elses.map((e) => e.body)];
+  const declared: { name: string; span: Span; term: Term }[] = [];
+  const collect = (body: readonly Literal[]) => {
+    for (const l of body) {
+      if (l.expr.kind === 'assign' && l.expr.lhs.kind === 'var' && l.expr.lhs.name !== '_') declared.push({ name: l.expr.lhs.name, span: l.expr.lhs.span, term: l.expr.lhs });
+    }
+  };
+  bodies.forEach(collect);
+  if (declared.length === 0) return;
+  const uses = new Map<string, number>();
+  walkRule(r, (t) => {
+    if (t.kind === 'var') uses.set(t.name, (uses.get(t.name) ?? 0) + 1);
+  });
+  for (const d of declared) {
+    if ((uses.get(d.name) ?? 0) <= 1) out.push(err(`assigned var ${d.name} unused`, d.span, source));
+  }
+}
+
+function importName(path: Term): string[] | undefined {
+  if (path.kind === 'var') return [path.name];
+  if (path.kind !== 'ref' || path.head.kind !== 'var') return undefined;
+  const out = [path.head.name];
+  for (const p of path.path) {
+    if (p.kind !== 'string') return undefined;
+    out.push(p.value);
+  }
+  return out;
+}
+
+/** The strict-mode errors of one module (empty when it passes). */
+export function strictErrors(mod: Module, source?: string): RegoError[] {
+  const out: RegoError[] = [];
+  const seen = new Map<string, Span>();
+  const aliases = new Map<string, Span>();
+  for (const imp of mod.imports) {
+    const name = importName(imp.path);
+    if (!name || name[0] === 'future' || name[0] === 'rego') continue;
+    const key = name.join('.') + (imp.alias ? ` as ${imp.alias}` : '');
+    if (seen.has(key)) out.push(err(`import ${key} is a duplicate`, imp.span, source));
+    seen.set(key, imp.span);
+    // What the import binds: its alias, or its last segment (`import data.a.b` binds `b`).
+    const bound = imp.alias ?? (name.length > 1 ? name.at(-1)! : undefined);
+    if (bound !== undefined) aliases.set(bound, imp.path.span);
+  }
+  const used = new Set<string>();
+  for (const r of mod.rules) {
+    walkRule(r, (t) => {
+      if (t.kind === 'var') used.add(t.name);
+      else if (t.kind === 'ref' && t.head.kind === 'var') used.add(t.head.name);
+      else if (t.kind === 'call') used.add(t.fn[0] ?? '');
+    });
+    walkRule(r, (t) => {
+      if (t.kind === 'call' && DEPRECATED.has(t.fn.join('.'))) out.push(err(`deprecated built-in function ${t.fn.join('.')} used`, t.fnSpan, source));
+    });
+    unusedAssignments(r, source, out);
+  }
+  for (const [name, span] of aliases) if (!used.has(name)) out.push(err(`import ${name} unused`, span, source));
+  return out.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0));
+}

@@ -1,0 +1,70 @@
+/**
+ * Finds the tests of a set of modules as `opa test` does (OPA tester/runner.go): rules named
+ * `test_*` (or `todo_test_*`, reported as skipped) with no arguments and a one-segment head.
+ *
+ * Several definitions of one test name are several tests in OPA, each run on its own and
+ * reported as `name`, `name#01`, `name#02`, …. A rule with several definitions is one document
+ * to the compiler, so every definition after the first is renamed in the source text (on its
+ * head line only, so line numbers and coverage are unchanged) and planned as its own entrypoint.
+ *
+ * @example
+ *   const { modules, tests } = discoverTests([{ file: 'a_test.rego', text }]);
+ *   tests.map((t) => t.name); // ['test_a', 'test_a#01']
+ */
+import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
+import type { ModuleSource } from '../index.js';
+
+export interface TestCase {
+  /** `data.pkg.test_x` (with `#01`… for further definitions), as OPA prints it */
+  readonly fullName: string;
+  /** `data.pkg` */
+  readonly pkg: string;
+  /** `test_x`, `test_x#01` */
+  readonly name: string;
+  /** the plan that runs it (`pkg/test_x`) */
+  readonly entrypoint: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** a `todo_test_` rule: listed, not run */
+  readonly skip: boolean;
+}
+
+const DUP_SUFFIX = '__regate_def';
+
+export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}): { modules: ModuleSource[]; tests: TestCase[] } {
+  const tests: TestCase[] = [];
+  const seen = new Map<string, number>();
+  const out: ModuleSource[] = [];
+  for (const m of modules) {
+    const mod = parseModuleIn(m.text, m.file, dialect);
+    const lines = m.text.split('\n');
+    let changed = false;
+    for (const r of mod.rules) {
+      const head = r.ref[0];
+      const name = head?.kind === 'string' ? head.value : head?.kind === 'var' ? head.name : undefined;
+      if (head === undefined || name === undefined || r.ref.length !== 1 || (r.args !== undefined && r.args.length > 0)) continue;
+      const skip = name.startsWith('todo_test_');
+      if (!skip && !name.startsWith('test_')) continue;
+      const key = [...mod.package, name].join('/');
+      const n = seen.get(key) ?? 0;
+      seen.set(key, n + 1);
+      let ruleName = name;
+      if (n > 0) {
+        // Rename this definition where its name is written: line and column of the head.
+        ruleName = `${name}${DUP_SUFFIX}${n}`;
+        const li = head.span.line - 1;
+        const line = lines[li] ?? '';
+        const at = head.span.col - 1;
+        if (line.slice(at, at + name.length) !== name) continue; // not written plainly: leave it merged
+        lines[li] = line.slice(0, at) + ruleName + line.slice(at + name.length);
+        changed = true;
+      }
+      const pkg = ['data', ...mod.package].join('.');
+      const shown = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
+      tests.push({ fullName: `${pkg}.${shown}`, pkg, name: shown, entrypoint: [...mod.package, ruleName].join('/'), file: m.file, line: r.span.line, col: r.span.col, skip });
+    }
+    out.push(changed ? { file: m.file, text: lines.join('\n') } : m);
+  }
+  return { modules: out, tests };
+}

@@ -1,0 +1,172 @@
+/**
+ * Runs the tests of a set of modules like `opa test`: discovery (discover-tests.ts), one
+ * compilation, then each test on its own in a worker thread with a per-test deadline. A test
+ * that runs past it is an error (eval_cancel_error, as OPA's cancelled context) and its thread
+ * is terminated; the remaining tests go on in a new one.
+ *
+ * @example
+ *   const r = await runTests({ modules, data: {}, timeoutMs: 5000 });
+ *   r.results.filter((x) => x.status === 'fail').map((x) => x.test.fullName);
+ */
+import { Worker } from 'node:worker_threads';
+import { RegoError } from '../errors.js';
+import { REGO_ERROR_CODES, isOpaErrorCode, type RegoErrorCode } from '../error-codes.js';
+import { stringifyJson, type Value } from '../value/index.js';
+import type { ModuleSource } from '../index.js';
+import { discoverTests, type TestCase } from './discover-tests.js';
+import type { SerializedCoverage, WorkerError, WorkerInit, WorkerReply } from './worker-protocol.js';
+
+export interface TestResult {
+  test: TestCase;
+  status: 'pass' | 'fail' | 'error' | 'skip';
+  durationNs: number;
+  /** `print` output, one entry per call */
+  output: string[];
+  error?: WorkerError;
+}
+
+export interface RunTestsOptions {
+  modules: readonly ModuleSource[];
+  data: Value;
+  /** keep only tests whose full name (`data.pkg.test_x`) this matches (`opa test --run`) */
+  filter?: RegExp;
+  /** per test; default 5 s as `opa test` */
+  timeoutMs?: number;
+  coverage?: boolean;
+  compileOptions?: Record<string, unknown>;
+}
+
+export interface TestRun {
+  results: TestResult[];
+  /** with `coverage`: lines with statements and lines evaluated, by file */
+  coverage?: { executable: Map<string, Set<number>>; covered: Map<string, Set<number>> };
+}
+
+/** An error the worker raised and rendered (a compile error: every message, once, located). */
+export class RenderedError extends RegoError {
+  private readonly text: string;
+
+  constructor(e: WorkerError) {
+    super(e.code in REGO_ERROR_CODES ? (e.code as RegoErrorCode) : 'REGO_ERR_COMPILE', e.message, e.opaCode !== undefined && isOpaErrorCode(e.opaCode) ? { opaCode: e.opaCode } : {});
+    this.text = e.message;
+  }
+
+  override render(): string {
+    return this.text;
+  }
+}
+
+/** The worker thread running test-worker; from the sources (tests, under tsx) via a bootstrap. */
+function startWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./test-worker.js', import.meta.url), { workerData: init });
+  // A worker does not inherit tsx's loader hooks (Node 20): register them in it, then load the .ts.
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./test-worker.ts', import.meta.url).href;
+  const code = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`;
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData: init });
+}
+
+class TestWorker {
+  private readonly worker: Worker;
+  private pending: ((r: WorkerReply | { type: 'exit' }) => void) | undefined;
+  private readonly queue: (WorkerReply | { type: 'exit' })[] = [];
+
+  constructor(init: WorkerInit) {
+    this.worker = startWorker(init);
+    const deliver = (m: WorkerReply | { type: 'exit' }) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (p) p(m);
+      else this.queue.push(m);
+    };
+    this.worker.on('message', deliver);
+    this.worker.on('error', (e) => deliver({ type: 'failed', error: { code: 'REGO_ERR_BUILTIN_INTERNAL', message: e instanceof Error ? e.message : String(e) } }));
+    this.worker.on('exit', () => deliver({ type: 'exit' }));
+  }
+
+  /** The next reply, or `undefined` after `timeoutMs`. */
+  next(timeoutMs: number): Promise<WorkerReply | { type: 'exit' } | undefined> {
+    const q = this.queue.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        resolve(undefined);
+      }, timeoutMs);
+      this.pending = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+    });
+  }
+
+  post(index: number, entrypoint: string): void {
+    this.worker.postMessage({ index, entrypoint });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+function merge(into: NonNullable<TestRun['coverage']>, c: SerializedCoverage): void {
+  for (const [key, list] of [['executable', c.executable], ['covered', c.covered]] as const) {
+    for (const [file, rows] of list) {
+      const set = into[key].get(file) ?? into[key].set(file, new Set()).get(file)!;
+      for (const r of rows) set.add(r);
+    }
+  }
+}
+
+export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
+  const dialect = opts.compileOptions?.['regoVersion'] === 'v0' ? { regoVersion: 'v0' as const } : {};
+  const { modules, tests } = discoverTests(opts.modules, dialect);
+  const selected = opts.filter ? tests.filter((t) => opts.filter!.test(t.fullName)) : tests;
+  const results: TestResult[] = selected.map((test) => ({ test, status: 'skip', durationNs: 0, output: [] }));
+  const toRun = selected.map((t, i) => [t, i] as const).filter(([t]) => !t.skip);
+  const coverage = opts.coverage ? { executable: new Map<string, Set<number>>(), covered: new Map<string, Set<number>>() } : undefined;
+  if (toRun.length === 0) return { results, ...(coverage ? { coverage } : {}) };
+
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const init: WorkerInit = {
+    modules,
+    dataJson: stringifyJson(opts.data),
+    entrypoints: toRun.map(([t]) => t.entrypoint),
+    coverage: opts.coverage === true,
+    ...(opts.compileOptions ? { compileOptions: opts.compileOptions } : {}),
+  };
+  let worker: TestWorker | undefined;
+  try {
+    for (const [test, i] of toRun) {
+      if (!worker) {
+        worker = new TestWorker(init);
+        // Compilation has no deadline of its own: a policy that does not compile is reported as such.
+        const r = await worker.next(2 ** 31 - 1);
+        if (r?.type === 'failed') throw new RenderedError(r.error);
+        if (r?.type !== 'ready') throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', 'the test worker stopped before it was ready');
+      }
+      worker.post(i, test.entrypoint);
+      const r = await worker.next(timeoutMs);
+      const slot = results[i]!;
+      if (r?.type === 'result') {
+        slot.status = r.status;
+        slot.durationNs = r.durationNs;
+        slot.output = r.output;
+        if (r.error) slot.error = r.error;
+        if (coverage && r.coverage) merge(coverage, r.coverage);
+        continue;
+      }
+      slot.status = 'error';
+      slot.durationNs = timeoutMs * 1e6;
+      slot.error =
+        r === undefined
+          ? { code: 'REGO_ERR_TIMEOUT', opaCode: 'eval_cancel_error', message: `${test.file}:${test.line}:${test.col}: REGO_ERR_TIMEOUT: test ran longer than ${timeoutMs}ms` }
+          : { code: 'REGO_ERR_BUILTIN_INTERNAL', message: r.type === 'failed' ? r.error.message : 'the test worker stopped' };
+      await worker.stop();
+      worker = undefined;
+    }
+  } finally {
+    await worker?.stop();
+  }
+  return { results, ...(coverage ? { coverage } : {}) };
+}

@@ -1,0 +1,63 @@
+/**
+ * The worker thread `runTests` evaluates tests in. Evaluation is synchronous, so a test that runs
+ * past `--timeout` can only be stopped by terminating its thread; the runner then starts a new
+ * worker for the remaining tests. Messages: `init` (compile once), `run` (one test), replies
+ * `ready` / `result` / `failed` (compile error).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileToPlan } from '../compiler/index.js';
+import { createJsEvaluator } from '../backend/js/index.js';
+import { RegoError } from '../errors.js';
+import { CompileErrors } from '../compiler/compile-error.js';
+import { isObject, objectGet, parseJson } from '../value/index.js';
+import type { WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+
+function errorOf(e: unknown): { code: string; opaCode?: string; message: string } {
+  if (e instanceof CompileErrors) return { code: e.code, ...(e.opaCode ? { opaCode: e.opaCode } : {}), message: e.errors.map((x) => x.render()).join('\n') };
+  if (e instanceof RegoError) return { code: e.code, ...(e.opaCode ? { opaCode: e.opaCode } : {}), message: e.render() };
+  return { code: 'REGO_ERR_BUILTIN_INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+type Evaluator = ReturnType<typeof createJsEvaluator>;
+let ev: Evaluator | undefined;
+try {
+  const plan = compileToPlan(init.modules, { entrypoints: init.entrypoints, ...(init.compileOptions ?? {}) });
+  ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage });
+  port.postMessage({ type: 'ready' } satisfies WorkerReply);
+} catch (e) {
+  // With no listener on the port the thread ends once this message is out.
+  port.postMessage({ type: 'failed', error: errorOf(e) } satisfies WorkerReply);
+}
+
+if (ev !== undefined) port.on('message', (msg: WorkerRun) => runOne(ev!, msg));
+
+function runOne(ev: Evaluator, msg: WorkerRun): void {
+  const output: string[] = [];
+  const start = process.hrtime.bigint();
+  let status: 'pass' | 'fail' | 'error' = 'fail';
+  let error: ReturnType<typeof errorOf> | undefined;
+  try {
+    const rows = ev.evaluate(msg.entrypoint, undefined, { print: (m) => output.push(m) });
+    const first = rows[0];
+    const v = first !== undefined && isObject(first) ? objectGet(first, 'result') : undefined;
+    // OPA: a test passes when it is defined and not false.
+    status = v !== undefined && v !== false ? 'pass' : 'fail';
+  } catch (e) {
+    status = 'error';
+    error = errorOf(e);
+  }
+  const durationNs = Number(process.hrtime.bigint() - start);
+  const cov = init.coverage ? ev.coverage?.() : undefined;
+  port.postMessage({
+    type: 'result',
+    index: msg.index,
+    status,
+    durationNs,
+    output,
+    ...(error ? { error } : {}),
+    ...(cov ? { coverage: { executable: [...cov.executable].map(([f, s]) => [f, [...s]]), covered: [...cov.covered].map(([f, s]) => [f, [...s]]) } } : {}),
+  } satisfies WorkerReply);
+}

@@ -1,0 +1,72 @@
+/**
+ * `regate policy fmt` and `regate policy check` as processes: files in a temp dir, exit codes.
+ */
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { regate, root } from '../run-regate.js';
+import { policyDir } from './files.js';
+
+// Each check spawns the CLI (a fresh Node process compiling the sources): minutes on a busy machine.
+t.setTimeout(600_000);
+
+const UGLY = 'package x\nimport rego.v1\nallow { input.a == 1 }\np[y] { y := input.ys[_] }\n';
+const PRETTY = 'package x\n\nimport rego.v1\n\nallow if input.a == 1\np contains y if y := input.ys[_]\n';
+
+t.test('fmt prints, --list names, --diff shows, --fail exits 1, --write rewrites', async (t) => {
+  const dir = policyDir(t, { 'x.rego': UGLY, 'ok.rego': PRETTY.replace('package x', 'package ok') });
+  const file = join(dir, 'x.rego');
+  const printed = regate(['policy', 'fmt', file]);
+  t.equal(printed.code, 0, printed.stderr);
+  t.equal(printed.stdout, PRETTY);
+
+  const list = regate(['policy', 'fmt', '--list', dir]);
+  t.equal(list.stdout, file + '\n', 'only the file that changes');
+  t.equal(regate(['policy', 'fmt', '--list', '--fail', dir]).code, 1);
+  t.equal(regate(['policy', 'fmt', '--list', '--fail', join(dir, 'ok.rego')]).code, 0);
+
+  const diff = regate(['policy', 'fmt', '--diff', file]);
+  t.match(diff.stdout, /^--- .*x\.rego\n\+\+\+ /);
+  t.match(diff.stdout, /\n-allow \{ input\.a == 1 \}\n/);
+  t.match(diff.stdout, /\n\+allow if input\.a == 1\n/);
+
+  t.equal(regate(['policy', 'fmt', '--write', dir]).code, 0);
+  t.equal(readFileSync(file, 'utf8'), PRETTY);
+  t.equal(regate(['policy', 'fmt', '--fail', '--list', dir]).stdout, '', 'a formatted file is a fixed point');
+});
+
+t.test('fmt without a path formats stdin', async (t) => {
+  const r = regate(['policy', 'fmt'], root, UGLY);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, PRETTY);
+});
+
+t.test('fmt reports a file that does not parse, located, and exits 1', async (t) => {
+  const dir = policyDir(t, { 'bad.rego': 'package bad\n\nallow if {\n' });
+  const r = regate(['policy', 'fmt', dir]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /bad\.rego:\d+:\d+: REGO_ERR_PARSE/);
+});
+
+t.test('check: clean policies exit 0; every compile error is printed once, located, and exits 1', async (t) => {
+  t.equal(regate(['policy', 'check', 'policies']).code, 0);
+  const dir = policyDir(t, { 'e.rego': 'package e\n\nr if {\n\tx := y\n}\n' });
+  const r = regate(['policy', 'check', dir]);
+  t.equal(r.code, 1);
+  const located = r.stderr.split('\n').filter((l) => /e\.rego:\d+:\d+: REGO_ERR_UNSAFE_VAR/.test(l));
+  t.equal(located.length, 2, 'x and y');
+  t.equal(new Set(located).size, 2, 'each printed once');
+  const arity = regate(['policy', 'check', policyDir(t, { 'a.rego': 'package a\n\ns if x := count(1, 2)\n' })]);
+  t.match(arity.stderr, /a\.rego:3:\d+: REGO_ERR_ARITY/);
+});
+
+t.test('check --strict refuses unused imports and assignments and duplicate imports', async (t) => {
+  const dir = policyDir(t, {
+    's.rego': 'package s\n\nimport data.a.b\nimport data.a.b\nimport data.c\n\nr if {\n\tz := 1\n\tc.x\n}\n',
+  });
+  t.equal(regate(['policy', 'check', dir]).code, 0, 'fine without --strict');
+  const r = regate(['policy', 'check', '--strict', dir]);
+  t.equal(r.code, 1);
+  const located = [...r.stderr.matchAll(/s\.rego:(\d+):\d+: REGO_ERR_STRICT/g)].map((m) => Number(m[1]));
+  t.same(located, [4, 4, 8], 'duplicate import, unused import b, unused z');
+});

@@ -1,0 +1,135 @@
+/**
+ * `regate policy test` as a process: the output and exit codes of `opa test`.
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { regate } from '../run-regate.js';
+import { AUTHZ, policyDir } from './files.js';
+
+// Each check spawns the CLI (a fresh Node process compiling the sources): minutes on a busy machine.
+t.setTimeout(600_000);
+
+const TESTS = `package authz_test
+
+import data.authz
+
+test_admin_allowed if authz.allow with input as {"user": "alice"}
+
+test_guest_denied if not authz.allow with input as {"user": "guest"}
+
+test_wrong_expectation if authz.allow with input as {"user": "guest"}
+`;
+
+t.test('-v lists every test; a failure exits 2 with PASS/FAIL counts', async (t) => {
+  const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }), 'authz/authz_test.rego': TESTS });
+  const r = regate(['policy', 'test', '-v', dir]);
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stdout, /authz_test\.rego:\n/);
+  t.match(r.stdout, /data\.authz_test\.test_admin_allowed: PASS \(/);
+  t.match(r.stdout, /data\.authz_test\.test_guest_denied: PASS \(/);
+  t.match(r.stdout, /data\.authz_test\.test_wrong_expectation: FAIL \(/);
+  t.match(r.stdout, /-{80}\nPASS: 2\/3\nFAIL: 1\/3\n$/);
+
+  const quiet = regate(['policy', 'test', dir]);
+  t.equal(quiet.code, 2);
+  t.match(quiet.stdout, /^FAILURES\n/, 'without -v only failures are listed');
+  t.notMatch(quiet.stdout, /test_admin_allowed/);
+});
+
+t.test('all passing exits 0; the shipped example policies pass', async (t) => {
+  const r = regate(['policy', 'test', 'policies']);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /^PASS: (\d+)\/\1\n$/);
+});
+
+t.test('two test rules with one name both run (name, name#01); todo_test_ rules are skipped', async (t) => {
+  const dir = policyDir(t, {
+    'dup_test.rego': `package dup
+
+test_same if true
+
+test_same if false
+
+todo_test_later if false
+`,
+  });
+  const r = regate(['policy', 'test', '--format', 'json', dir]);
+  t.equal(r.code, 2, 'the second definition fails on its own');
+  const rows = JSON.parse(r.stdout) as { name: string; package: string; fail?: boolean; skip?: boolean; location: { row: number } }[];
+  t.same(
+    rows.map((x) => [x.name, x.fail === true, x.skip === true, x.location.row]),
+    [
+      ['test_same', false, false, 3],
+      ['test_same#01', true, false, 5],
+      ['todo_test_later', false, true, 7],
+    ],
+  );
+  t.equal(rows[0]?.package, 'data.dup');
+  const pretty = regate(['policy', 'test', '-v', dir]);
+  t.match(pretty.stdout, /data\.dup\.test_same#01: FAIL/);
+  t.match(pretty.stdout, /data\.dup\.todo_test_later: SKIPPED\n/);
+  t.match(pretty.stdout, /PASS: 1\/3\nFAIL: 1\/3\nSKIPPED: 1\/3\n$/);
+});
+
+t.test('--run keeps the tests whose full name matches', async (t) => {
+  const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }), 'authz/authz_test.rego': TESTS });
+  const r = regate(['policy', 'test', '-v', '--run', 'guest_denied$', dir]);
+  t.equal(r.code, 0, r.stdout);
+  t.match(r.stdout, /test_guest_denied: PASS/);
+  t.notMatch(r.stdout, /test_admin_allowed|test_wrong_expectation/);
+  t.match(r.stdout, /PASS: 1\/1\n$/);
+  t.equal(regate(['policy', 'test', '--run', '(', dir]).code, 2, 'an invalid regex is a usage error');
+});
+
+t.test('--timeout stops a test that runs too long (an error) and goes on with the others', async (t) => {
+  const dir = policyDir(t, {
+    'slow_test.rego': `package slow
+
+test_slow if count([1 | some i in numbers.range(1, 4000); some j in numbers.range(1, 4000)]) > 0
+
+test_fast if true
+`,
+  });
+  const r = regate(['policy', 'test', '--format', 'json', '--timeout', '200ms', dir]);
+  t.equal(r.code, 2);
+  const rows = JSON.parse(r.stdout) as { name: string; error?: { code: string } }[];
+  t.same(rows.map((x) => [x.name, x.error?.code]), [
+    ['test_slow', 'eval_cancel_error'],
+    ['test_fast', undefined],
+  ]);
+});
+
+t.test('--coverage prints per-file covered and not covered lines in OPA’s shape', async (t) => {
+  const dir = policyDir(t, {
+    'p.rego': `package p
+
+a := 1
+
+b := 2 if {
+	input.x == 1
+}
+`,
+    'p_test.rego': `package p_test
+
+test_a if data.p.a == 1
+`,
+  });
+  const r = regate(['policy', 'test', '--coverage', dir]);
+  t.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as { files: Record<string, { covered?: unknown[]; not_covered?: unknown[]; covered_lines: number; not_covered_lines: number; coverage: number }>; coverage: number };
+  const p = rep.files[join(dir, 'p.rego')];
+  t.same(p?.covered, [{ start: { row: 3 }, end: { row: 3 } }]);
+  t.same(p?.not_covered, [{ start: { row: 5 }, end: { row: 6 } }], 'the rule no test reaches');
+  t.same([p?.covered_lines, p?.not_covered_lines, p?.coverage], [1, 2, 33.33]);
+  t.equal(rep.files[join(dir, 'p_test.rego')]?.coverage, 100);
+});
+
+t.test('a policy that does not compile exits 1 with the error once, located', async (t) => {
+  const dir = policyDir(t, { 'bad_test.rego': 'package bad\n\ntest_x if {\n\tx := y\n}\n' });
+  const r = regate(['policy', 'test', dir]);
+  t.equal(r.code, 1);
+  const lines = r.stderr.split('\n').filter((l) => /bad_test\.rego:\d+:\d+/.test(l));
+  t.ok(lines.length >= 1, r.stderr);
+  t.equal(new Set(lines).size, lines.length, 'each error once');
+  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});

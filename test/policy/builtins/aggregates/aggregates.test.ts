@@ -1,0 +1,24 @@
+/** comparison, numbers, aggregates, bits — values from OPA's conformance cases and Go semantics. */
+import t from 'tap';
+import { call, j, set, throwsCode } from '../helpers.js';
+
+t.test('aggregates', (t) => {
+  t.equal(call('count', 'héllo😀'), 6);
+  t.equal(call('count', { a: 1, b: 2 }), 2);
+  t.equal(call('count', set(1, 2, 2)), 2);
+  throwsCode(t, () => call('count', 1), 'REGO_ERR_BUILTIN_TYPE', 'operand 1 must be one of {array, object, set, string} but got number');
+  t.equal(call('sum', [49649733057, 1]), 49649733058);
+  t.equal(call('sum', [9007199254740991, 9007199254740991]), 18014398509481982n);
+  t.equal(call('sum', [0.1, 0.2]), 0.3);
+  t.equal(call('sum', []), 0);
+  t.equal(call('product', [1, 2, 3, 4]), 24);
+  t.equal(call('product', set(2.5, 2)), 5);
+  t.equal(call('max', [1, 'a', null]), 'a');
+  t.equal(call('min', set(3, 1, 2)), 1);
+  t.equal(call('max', []), undefined);
+  t.same(call('sort', [4, 3, 'a', null]), [null, 3, 4, 'a']);
+  t.equal(call('any', [false, true]), true);
+  t.equal(call('all', set()), true);
+  throwsCode(t, () => call('sum', [1, 'a']), 'REGO_ERR_BUILTIN_TYPE');
+  t.end();
+});

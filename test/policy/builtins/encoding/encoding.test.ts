@@ -1,0 +1,72 @@
+/** base64 / hex / urlquery / json / yaml encodings, as Go's encoders behave in OPA. */
+import t from 'tap';
+import { call, j, set, throwsCode } from '../helpers.js';
+
+t.test('base64 and base64url', (t) => {
+  t.equal(call('base64.encode', 'hello'), 'aGVsbG8=');
+  t.equal(call('base64.decode', 'aGVsbG8='), 'hello');
+  t.equal(call('base64.decode', 'c3ViamVjdHM/X2Q='), 'subjects?_d');
+  throwsCode(t, () => call('base64.decode', 'aGVsbG8'), 'REGO_ERR_BUILTIN', 'illegal base64 data at input byte');
+  throwsCode(t, () => call('base64.decode', 'a$=='), 'REGO_ERR_BUILTIN', 'illegal base64 data at input byte 1');
+  t.equal(call('base64.is_valid', 'aGVsbG8='), true);
+  t.equal(call('base64.is_valid', 'aGVsbG8'), false);
+  t.equal(call('base64.is_valid', 1), false);
+  t.equal(call('base64url.encode', 'hello'), 'aGVsbG8=');
+  t.equal(call('base64url.encode', '\u00fb\u00ff'), 'w7vDvw==');
+  t.equal(call('base64url.encode_no_pad', 'there'), 'dGhlcmU');
+  t.equal(call('base64url.decode', 'aGVsbG8'), 'hello');
+  t.equal(call('base64url.decode', 'aGVsbG8='), 'hello');
+  throwsCode(t, () => call('base64url.decode', 'a'), 'REGO_ERR_BUILTIN', 'illegal base64url string');
+  // Invalid UTF-8 bytes each read as one U+FFFD, so count agrees with Go's rune count.
+  t.equal(call('count', call('base64.decode', '2E84ZuPUd7zfvCZSNEchVpDEIj6PL7JfLpIqyxVG16k=')), 30);
+  t.end();
+});
+
+t.test('hex', (t) => {
+  t.equal(call('hex.encode', 'lorem ipsum'), '6c6f72656d20697073756d');
+  t.equal(call('hex.decode', '6c6f72656d'), 'lorem');
+  throwsCode(t, () => call('hex.decode', 'fghijkl'), 'REGO_ERR_BUILTIN', "invalid byte: U+0067 'g'");
+  throwsCode(t, () => call('hex.decode', 'abc'), 'REGO_ERR_BUILTIN', 'odd length');
+  t.end();
+});
+
+t.test('urlquery', (t) => {
+  t.equal(call('urlquery.encode', 'a b&c=d/é~'), 'a+b%26c%3Dd%2F%C3%A9~');
+  t.equal(call('urlquery.decode', 'a+b%26c%3D'), 'a b&c=');
+  throwsCode(t, () => call('urlquery.decode', '%zz'), 'REGO_ERR_BUILTIN', 'invalid URL escape "%zz"');
+  t.equal(call('urlquery.encode_object', { b: ['1', '2'], a: 'x y', c: set('z') }), 'a=x+y&b=1&b=2&c=z');
+  throwsCode(t, () => call('urlquery.encode_object', { a: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'values must be string, array[string], or set[string]');
+  t.equal(j(call('urlquery.decode_object', 'a=1&b=2&a=3&c')), '{"a":["1","3"],"b":["2"],"c":[""]}');
+  t.end();
+});
+
+t.test('json marshal/unmarshal like encoding/json', (t) => {
+  t.equal(call('json.marshal', { b: [1, set('x')], a: '<&>' }), '{"a":"\\u003c\\u0026\\u003e","b":[1,["x"]]}');
+  t.equal(call('json.marshal', 12345678901234567890n), '12345678901234567890');
+  t.equal(call('json.marshal', ['plain', 'tab\t', '\u2028', 'é😀']), '["plain","tab\\t","\\u2028","é😀"]');
+  t.equal(call('json.marshal_with_options', [1, 2], { indent: '  ' }), '[\n  1,\n  2\n]');
+  t.equal(call('json.marshal_with_options', { foo: 'bar', bar: 'baz' }, { prefix: 'JSON => ' }), 'JSON => {\nJSON => \t"bar": "baz",\nJSON => \t"foo": "bar"\nJSON => }');
+  t.equal(call('json.marshal_with_options', [], { indent: '    ', prefix: '---' }), '---[]');
+  t.equal(call('json.marshal_with_options', [1], { pretty: false, prefix: 'NO!' }), '[1]');
+  throwsCode(t, () => call('json.marshal_with_options', [], { include_winning_lottery_numbers: true }), 'REGO_ERR_BUILTIN_TYPE', 'object contained unknown key "include_winning_lottery_numbers"');
+  t.equal(j(call('json.unmarshal', '{"a": [1, 2.5, 123456789012345678901234]}')), '{"a":[1,2.5,123456789012345678901234]}');
+  throwsCode(t, () => call('json.unmarshal', '{'), 'REGO_ERR_BUILTIN');
+  t.equal(call('json.is_valid', '{"json": "ok"}'), true);
+  t.equal(call('json.is_valid', 'plainstring'), false);
+  t.equal(call('json.is_valid', 1), false);
+  t.end();
+});
+
+t.test('yaml', (t) => {
+  t.equal(j(call('yaml.unmarshal', 'foo:\n  - qux: bar\n  - baz: 2\n')), '{"foo":[{"qux":"bar"},{"baz":2}]}');
+  // YAML 1.1 booleans, as go-yaml (via sigs.k8s.io/yaml) decodes them.
+  t.equal(j(call('yaml.unmarshal', 'a: yes\nb: off\nc: "yes"')), '{"a":true,"b":false,"c":"yes"}');
+  // go-yaml v2 keeps timestamp-like scalars as strings; 0x / leading-0 ints are hex / octal (YAML 1.1).
+  t.equal(j(call('yaml.unmarshal', 'c: 2001-12-14\nb: 0x1F\ne: 012\nf: 1e3')), '{"b":31,"c":"2001-12-14","e":10,"f":1000}');
+  t.equal(call('yaml.is_valid', 'foo:\n  - baz: {'), false);
+  t.equal(call('yaml.is_valid', '{"json": "ok"}'), true);
+  t.equal(call('yaml.is_valid', 1), false);
+  throwsCode(t, () => call('yaml.unmarshal', 'a: [1'), 'REGO_ERR_BUILTIN');
+  t.equal(call('yaml.marshal', { b: [1, 2], a: 'x' }), 'a: x\nb:\n- 1\n- 2\n');
+  t.end();
+});

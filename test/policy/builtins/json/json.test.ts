@@ -1,0 +1,63 @@
+/** json.filter / json.remove / json.patch / JSON Schema. */
+import t from 'tap';
+import { call, j, set, throwsCode } from '../helpers.js';
+
+t.test('json.filter', (t) => {
+  t.equal(j(call('json.filter', { a: { b: { c: 7, d: 8 } }, e: 9 }, ['a/b/c', 'e'])), '{"a":{"b":{"c":7}},"e":9}');
+  t.equal(j(call('json.filter', { a: [{ b: 7, c: 8 }, { d: 9 }] }, set('a/0/b', 'a/1'))), '{"a":[{"b":7},{"d":9}]}');
+  t.equal(j(call('json.filter', { a: { b: 7 } }, set('a', 'a/b'))), '{"a":{"b":7}}');
+  t.equal(j(call('json.filter', { a: { b: { c: 7, d: 8, x: 0 } }, e: 9 }, set('a/b/d', ['a', 'b', 'c']))), '{"a":{"b":{"c":7,"d":8}}}');
+  t.equal(j(call('json.filter', { 'a/b': 1, 'x~y': 2 }, ['a~1b', 'x~0y'])), '{"a/b":1,"x~y":2}');
+  t.equal(j(call('json.filter', { a: 7 }, set())), '{}');
+  t.end();
+});
+
+t.test('json.remove', (t) => {
+  t.equal(j(call('json.remove', { a: { b: { c: 7, d: 8 } }, e: 9 }, set('a/b/c', 'e'))), '{"a":{"b":{"d":8}}}');
+  t.equal(j(call('json.remove', { a: [{ b: 7, c: 8 }, { d: 9 }] }, set('a/0/b', 'a/1'))), '{"a":[{"c":8}]}');
+  t.equal(j(call('json.remove', { a: { b: 7 }, c: 1 }, set('a', 'a/b'))), '{"c":1}');
+  t.equal(j(call('json.remove', { a: 7 }, set())), '{"a":7}');
+  throwsCode(t, () => call('json.remove', [], set()), 'REGO_ERR_BUILTIN_TYPE', 'json.remove: operand 1 must be object but got array');
+  throwsCode(t, () => call('json.remove', {}, 1), 'REGO_ERR_BUILTIN_TYPE', 'json.remove: operand 2 must be one of {set, array} but got number');
+  throwsCode(t, () => call('json.remove', {}, [1]), 'REGO_ERR_BUILTIN_TYPE', 'json.remove: operand 2 must be one of {set, array} containing string paths or array of path segments but got number');
+  t.end();
+});
+
+t.test('json.patch (RFC 6902)', (t) => {
+  const doc = { a: { b: [1, 2] }, s: set('x') };
+  t.equal(j(call('json.patch', doc, [{ op: 'add', path: '/a/b/-', value: 3 }])), '{"a":{"b":[1,2,3]},"s":["x"]}');
+  t.equal(j(call('json.patch', doc, [{ op: 'add', path: '/a/b/0', value: 0 }])), '{"a":{"b":[0,1,2]},"s":["x"]}');
+  t.equal(j(call('json.patch', doc, [{ op: 'remove', path: '/a/b/1' }])), '{"a":{"b":[1]},"s":["x"]}');
+  t.equal(j(call('json.patch', doc, [{ op: 'replace', path: '/a', value: 5 }])), '{"a":5,"s":["x"]}');
+  t.equal(j(call('json.patch', doc, [{ op: 'move', from: '/a/b', path: '/c' }])), '{"a":{},"c":[1,2],"s":["x"]}');
+  t.equal(j(call('json.patch', doc, [{ op: 'copy', from: '/a/b/0', path: '/a/z' }])), '{"a":{"b":[1,2],"z":1},"s":["x"]}');
+  t.equal(j(call('json.patch', doc, [{ op: 'add', path: '/s/y', value: 'y' }])), '{"a":{"b":[1,2]},"s":["x","y"]}');
+  t.equal(j(call('json.patch', doc, [{ op: 'test', path: '/a/b/0', value: 1 }])), '{"a":{"b":[1,2]},"s":["x"]}');
+  t.equal(j(call('json.patch', 1, [{ op: 'add', path: '', value: 2 }])), '2');
+  t.equal(call('json.patch', doc, [{ op: 'test', path: '/a/b/0', value: 9 }]), undefined);
+  t.equal(call('json.patch', [1, 2, 3], [{ op: 'add', path: '1.2', value: 'foo' }]), undefined);
+  t.equal(call('json.patch', doc, [{ op: 'remove', path: '/nope' }]), undefined);
+  t.equal(call('json.patch', doc, [{ op: 'frobnicate', path: '/a' }]), undefined);
+  t.end();
+});
+
+t.test('JSON Schema: verify and match like gojsonschema', (t) => {
+  t.equal(j(call('json.verify_schema', '{"type": "boolean"}')), '[true,null]');
+  t.equal(j(call('json.verify_schema', { type: 'unknown_type' })), '[false,"jsonschema: has a primitive type that is NOT VALID -- given: /unknown_type/ Expected valid values are:[array boolean integer number null object string]"]');
+  const schema = { properties: { id: { type: 'integer' } }, required: ['id'] };
+  t.equal(j(call('json.match_schema', { id: 5 }, schema)), '[true,[]]');
+  t.equal(j(call('json.match_schema', '{"id": 5}', JSON.stringify(schema))), '[true,[]]');
+  t.equal(
+    j(call('json.match_schema', { id: 'foo' }, schema)),
+    '[false,[{"desc":"Invalid type. Expected: integer, given: string","error":"id: Invalid type. Expected: integer, given: string","field":"id","type":"invalid_type"}]]',
+  );
+  const missing = call('json.match_schema', {}, schema);
+  t.match(j(missing), /"type":"required"/);
+  // draft-04 boolean exclusiveMinimum is understood
+  const d4 = { $schema: 'http://json-schema.org/draft-04/schema#', properties: { n: { minimum: 5, exclusiveMinimum: true } } };
+  t.match(j(call('json.match_schema', { n: 5 }, d4)), /^\[false,\[\{"desc":"Must be greater than 5"/);
+  t.equal(j(call('json.match_schema', { n: 6 }, d4)), '[true,[]]');
+  throwsCode(t, () => call('json.match_schema', 5, {}), 'REGO_ERR_BUILTIN', 'wrong type, expected string or object');
+  throwsCode(t, () => call('json.match_schema', {}, { properties: { id: { type: 'unknown' } } }), 'REGO_ERR_BUILTIN', 'json.match_schema: has a primitive type that is NOT VALID -- given: /unknown/');
+  t.end();
+});

@@ -1,0 +1,74 @@
+/** comparison, numbers, aggregates, bits — values from OPA's conformance cases and Go semantics. */
+import t from 'tap';
+import { call, j, set, throwsCode } from '../helpers.js';
+
+t.test('arithmetic: exact integers, decimal-exact floats', (t) => {
+  t.equal(call('plus', 1, 2), 3);
+  t.equal(call('plus', 9007199254740991, 2), 9007199254740993n);
+  t.equal(call('mul', 4294967296, 4294967296), 18446744073709551616n);
+  t.equal(call('minus', 10, 20.5), -10.5);
+  // OPA computes on the decimal values: 0.1 + 0.2 == 0.3 holds there.
+  t.equal(call('plus', 0.1, 0.2), 0.3);
+  t.equal(call('mul', 0.1, 3), 0.3);
+  t.equal(call('div', 10, 4), 2.5);
+  t.equal(call('div', 1, 3), 1 / 3);
+  t.equal(call('div', 18446744073709551616n, 2), 9223372036854775808n);
+  t.equal(call('rem', 7, -3), 1);
+  t.equal(call('rem', -7, 3), -1);
+  t.equal(call('rem', 18446744073709551617n, 18446744073709551616n), 1);
+  throwsCode(t, () => call('div', 1, 0), 'REGO_ERR_BUILTIN', 'divide by zero');
+  throwsCode(t, () => call('div', 1, 0.0), 'REGO_ERR_BUILTIN', 'divide by zero');
+  throwsCode(t, () => call('rem', 1, 0), 'REGO_ERR_BUILTIN', 'modulo by zero');
+  throwsCode(t, () => call('rem', 1.5, 1), 'REGO_ERR_BUILTIN', 'modulo on floating-point number');
+  throwsCode(t, () => call('plus', 1, 'a'), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be number but got string');
+  t.end();
+});
+
+t.test('minus is also set difference, with OPA operand errors', (t) => {
+  t.equal(j(call('minus', set(1, 2, 3), set(2))), '[1,3]');
+  throwsCode(t, () => call('minus', set(1), 1), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be set but got number');
+  throwsCode(t, () => call('minus', 1, set(1)), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be number but got set');
+  throwsCode(t, () => call('minus', 'a', 1), 'REGO_ERR_BUILTIN_TYPE', 'operand 1 must be one of {number, set} but got string');
+  t.end();
+});
+
+t.test('rounding family', (t) => {
+  t.equal(call('round', 2.5), 3);
+  t.equal(call('round', -2.5), -3);
+  t.equal(call('round', -2.4), -2);
+  t.equal(call('ceil', 1.1), 2);
+  t.equal(call('ceil', -0.5), 0);
+  t.equal(call('floor', -1.1), -2);
+  t.equal(call('abs', -9223372036854775808n), 9223372036854775808n);
+  t.equal(call('abs', -1.5), 1.5);
+  t.end();
+});
+
+t.test('numbers.range and range_step', (t) => {
+  t.same(call('numbers.range', 0, 3), [0, 1, 2, 3]);
+  t.same(call('numbers.range', 2, -1), [2, 1, 0, -1]);
+  t.same(call('numbers.range_step', 1024, 4096, 1024), [1024, 2048, 3072, 4096]);
+  t.same(call('numbers.range_step', 10, 1, 4), [10, 6, 2]);
+  t.same(call('numbers.range_step', 2, 2, 2), [2]);
+  throwsCode(t, () => call('numbers.range', 1.5, 3), 'REGO_ERR_BUILTIN_TYPE', 'numbers.range: operand 1 must be integer number but got floating-point number');
+  throwsCode(t, () => call('numbers.range_step', 1, 3, 0), 'REGO_ERR_BUILTIN', 'step must be a positive integer');
+  throwsCode(t, () => call('numbers.range', 0, 1e12), 'REGO_ERR_BUILTIN');
+  t.end();
+});
+
+t.test('float fast path agrees with exact rational arithmetic', async (t) => {
+  const { exactFloatOp, addRat, subRat, mulRatN, divRat, rationalToDouble, toRational } = await import('../../../../src/policy/builtins/shared/num.js');
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let mismatches = 0;
+  for (let i = 0; i < 2000; i++) {
+    const a = Number((rnd() * 10 ** Math.floor(rnd() * 8) * (rnd() < 0.5 ? -1 : 1)).toFixed(Math.floor(rnd() * 7)));
+    const b = Number((rnd() * 10 ** Math.floor(rnd() * 8)).toFixed(Math.floor(rnd() * 7))) || 0.5;
+    for (const op of [addRat, subRat, mulRatN, divRat]) {
+      const slow = rationalToDouble(op(toRational(a), toRational(b)));
+      const fast = exactFloatOp('test', a, b, op);
+      if (!Object.is(fast, slow === 0 ? 0 : slow)) mismatches++;
+    }
+  }
+  t.equal(mismatches, 0);
+});

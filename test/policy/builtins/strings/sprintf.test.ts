@@ -1,0 +1,34 @@
+/** strings, template strings, render_template and sprintf (Go fmt) behaviour. */
+import t from 'tap';
+import { call, j, set, throwsCode } from '../helpers.js';
+
+t.test('sprintf follows Go fmt over OPA-converted operands', (t) => {
+  t.equal(call('sprintf', 'hi %s', ['there']), 'hi there');
+  t.equal(call('sprintf', 'hi %02d', [5]), 'hi 05');
+  t.equal(call('sprintf', 'hi %.2f', [3.1415]), 'hi 3.14');
+  t.equal(call('sprintf', 'hi %s', [true]), 'hi true');
+  t.equal(call('sprintf', 'hi %v', [['there', 5, 3.14]]), 'hi ["there", 5, 3.14]');
+  t.equal(call('sprintf', '%v', [set(2, 1)]), '{1, 2}');
+  t.equal(call('sprintf', '%v', [{ a: null }]), '{"a": null}');
+  t.equal(call('sprintf', '%s', [123456789123456789123n]), '123456789123456789123');
+  t.equal(call('sprintf', '%d', ['x']), '%!d(string=x)');
+  t.equal(call('sprintf', '%s', [5]), '%!s(int=5)');
+  t.equal(call('sprintf', '%d', [1.5]), '%!d(float64=1.5)');
+  t.equal(call('sprintf', '%d %d', [1]), '1 %!d(MISSING)');
+  t.equal(call('sprintf', 'x', [1, 'a']), 'x%!(EXTRA int=1, string=a)');
+  t.equal(call('sprintf', '%5s|%-5s|%.2s', ['ab', 'cd', 'xyz']), '   ab|cd   |xy');
+  t.equal(call('sprintf', '%x %X %o %b %#x', [255, 255, 8, 5, 255]), 'ff FF 10 101 0xff');
+  t.equal(call('sprintf', '%+d % d %08.3f', [5, 5, -3.14159]), '+5  5 -003.142');
+  t.equal(call('sprintf', '%e %E %g', [1234.5678, 0.000123, 1e-7]), '1.234568e+03 1.230000E-04 1e-07');
+  t.equal(call('sprintf', '%v %v %v', [1234567.5, 0.00001, 123456.5]), '1.2345675e+06 1e-05 123456.5');
+  t.equal(call('sprintf', '%q %q', ['a"b\n', 65]), '"a\\"b\\n" \'A\'');
+  t.equal(call('sprintf', '%x', ['hi']), '6869');
+  // OPA hands booleans to fmt as their Rego text, so %t sees a string.
+  t.equal(call('sprintf', '%t %t', [true, 1]), '%!t(string=true) %!t(int=1)');
+  t.equal(call('sprintf', '100%%', []), '100%');
+  t.equal(call('sprintf', '%c%c', [72, 0x1f600]), 'H😀');
+  t.equal(call('sprintf', '%*d|%-*d', [4, 7, 3, 8]), '   7|8  ');
+  throwsCode(t, () => call('sprintf', '%s', 'x'), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be array but got string');
+  t.equal(j(call('sprintf', '%v', [null])), '"null"');
+  t.end();
+});

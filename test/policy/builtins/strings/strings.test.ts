@@ -1,0 +1,100 @@
+/** strings, template strings, render_template and sprintf (Go fmt) behaviour. */
+import t from 'tap';
+import { call, j, set, throwsCode } from '../helpers.js';
+
+t.test('search and case', (t) => {
+  t.equal(call('indexof', 'hello', 'l'), 2);
+  t.equal(call('indexof', '😀a😀b', 'b'), 3);
+  t.equal(call('indexof', 'abc', 'z'), -1);
+  t.same(call('indexof_n', 'sad sad sad', 'sad'), [0, 4, 8]);
+  t.same(call('indexof_n', 'aaa', 'aa'), [0, 1]);
+  throwsCode(t, () => call('indexof', 'a', ''), 'REGO_ERR_BUILTIN', 'empty search character');
+  t.equal(call('contains', 'abc', 'b'), true);
+  t.equal(call('startswith', 'abc', 'ab'), true);
+  t.equal(call('endswith', 'abc', 'bc'), true);
+  t.equal(call('upper', 'straße'), 'STRAßE');
+  t.equal(call('lower', 'ÀB'), 'àb');
+  t.equal(call('lower', 'İΣ'), 'iσ');
+  t.equal(call('strings.count', 'cheese', 'e'), 3);
+  t.equal(call('strings.count', 'five', ''), 5);
+  t.equal(call('strings.reverse', 'a😀b'), 'b😀a');
+  throwsCode(t, () => call('strings.reverse', 1), 'REGO_ERR_BUILTIN_TYPE', 'strings.reverse: operand 1 must be string but got number');
+  t.end();
+});
+
+t.test('substring counts code points', (t) => {
+  t.equal(call('substring', 'abcde', 1, 3), 'bcd');
+  t.equal(call('substring', 'abcde', 2, -1), 'cde');
+  t.equal(call('substring', 'abcde', 10, 1), '');
+  t.equal(call('substring', '😀😁😂', 1, 1), '😁');
+  throwsCode(t, () => call('substring', 'abc', -1, 1), 'REGO_ERR_BUILTIN', 'negative offset');
+  t.end();
+});
+
+t.test('split, concat, replace', (t) => {
+  t.same(call('split', 'a.b.c', '.'), ['a', 'b', 'c']);
+  t.same(call('split', 'a😀', ''), ['a', '😀']);
+  t.equal(call('concat', ', ', ['a', 'b']), 'a, b');
+  t.equal(call('concat', '-', set('b', 'a')), 'a-b');
+  throwsCode(t, () => call('concat', '-', ['a', 1]), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be array of strings but got array containing number');
+  t.equal(call('replace', 'aaa', 'a', 'b'), 'bbb');
+  t.equal(call('replace', 'ab', '', '-'), '-a-b-');
+  // Go's Replacer: left to right, first pattern (in sorted key order) wins at a position.
+  t.equal(call('strings.replace_n', { a: 'b', ab: 'X' }, 'abab'), 'bbbb');
+  t.equal(call('strings.replace_n', { '<': '&lt;', '>': '&gt;' }, '<x>'), '&lt;x&gt;');
+  throwsCode(t, () => call('strings.replace_n', { f: 100 }, 'foo'), 'REGO_ERR_BUILTIN_TYPE', 'strings.replace_n: operand 1 non-string value found in pattern object');
+  t.end();
+});
+
+t.test('trim family uses code-point cutsets and unicode.IsSpace', (t) => {
+  t.equal(call('trim', '¡¡¡foo, bar!!!', '!¡'), 'foo, bar');
+  t.equal(call('trim_left', 'xxfooxx', 'x'), 'fooxx');
+  t.equal(call('trim_right', 'xxfooxx', 'x'), 'xxfoo');
+  t.equal(call('trim_prefix', 'foobar', 'foo'), 'bar');
+  t.equal(call('trim_suffix', 'foobar', 'bar'), 'foo');
+  t.equal(call('trim_space', '\t\n\u00a0 foo \u2003'), 'foo');
+  t.equal(call('trim_space', '\ufefffoo'), '\ufefffoo');
+  t.end();
+});
+
+t.test('format_int', (t) => {
+  t.equal(call('format_int', 255, 16), 'ff');
+  t.equal(call('format_int', -5, 2), '-101');
+  t.equal(call('format_int', 12.9, 10), '12');
+  t.equal(call('format_int', 18446744073709551616n, 16), '10000000000000000');
+  throwsCode(t, () => call('format_int', 1, 3), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be one of {2, 8, 10, 16}');
+  t.end();
+});
+
+t.test('any_prefix_match / any_suffix_match', (t) => {
+  t.equal(call('strings.any_prefix_match', ['a/b/c', 'e/f'], ['x/', 'a/']), true);
+  t.equal(call('strings.any_prefix_match', 'a/b', set('b')), false);
+  t.equal(call('strings.any_suffix_match', ['a.com', 'b.org'], '.org'), true);
+  throwsCode(t, () => call('strings.any_prefix_match', 1, ['a']), 'REGO_ERR_BUILTIN_TYPE', 'operand 1 must be one of {string, set, array} but got number');
+  throwsCode(t, () => call('strings.any_prefix_match', [1], ['a']), 'REGO_ERR_BUILTIN_TYPE', 'operand 1 must be array of strings but got array containing number');
+  t.end();
+});
+
+t.test('internal.template_string', (t) => {
+  t.equal(call('internal.template_string', ['n=', set(42), ', s=', set('x'), ', u=', set()]), 'n=42, s=x, u=<undefined>');
+  t.equal(call('internal.template_string', [set([1, 'a']), ' ', set(set())]), '[1, "a"] set()');
+  throwsCode(t, () => call('internal.template_string', [set(1, 2)]), 'REGO_ERR_BUILTIN', 'multiple outputs');
+  t.end();
+});
+
+t.test('strings.render_template (Go text/template subset)', (t) => {
+  t.equal(call('strings.render_template', '{{.test}}', { test: 'hello world' }), 'hello world');
+  t.equal(call('strings.render_template', '{{.n}}', { n: 2023 }), '2023');
+  t.equal(
+    call('strings.render_template', '{{range $i, $name := .hellonames}}{{if $i}},{{end}}hello {{$name}}{{end}}', { hellonames: ['rohan', 'john doe'] }),
+    'hello rohan,hello john doe',
+  );
+  t.equal(call('strings.render_template', 'test {{.foo}} {{.baz}}', { baz: 1 }), 'test <undefined> 1');
+  t.equal(call('strings.render_template', '{{if .a}}A{{else if .b}}B{{else}}C{{end}}', { a: false, b: true }), 'B');
+  t.equal(call('strings.render_template', '{{- .a -}} , {{ .b }}', { a: 'x', b: [1, 2] }), 'x, [1 2]');
+  t.equal(call('strings.render_template', '{{with .o}}{{.k}}{{end}}|{{len .l}}|{{index .l 1}}|{{printf "%03d" .n}}', { o: { k: 'v' }, l: ['p', 'q'], n: 7 }), 'v|2|q|007');
+  t.equal(call('strings.render_template', '{{range .m}}{{.}};{{end}}', { m: { b: 2, a: 1 } }), '1;2;');
+  throwsCode(t, () => call('strings.render_template', '{{.a', {}), 'REGO_ERR_BUILTIN');
+  throwsCode(t, () => call('strings.render_template', '{{nosuchfn 1}}', {}), 'REGO_ERR_BUILTIN', 'not defined');
+  t.end();
+});

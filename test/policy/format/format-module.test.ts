@@ -1,0 +1,116 @@
+/**
+ * The formatter (src/policy/format): OPA's canonical layout on chosen constructs, and on every
+ * module of the conformance corpus and policies/: a fixed point, the same AST, the same plan.
+ */
+import t from 'tap';
+import { formatModule } from '../../../src/policy/format/format-module.js';
+import { parseModule } from '../../../src/policy/syntax/index.js';
+import { compileToPlan } from '../../../src/policy/compiler/index.js';
+import { rulePaths } from '../../../src/policy/entrypoints.js';
+import { corpusModules } from './corpus.js';
+
+// Formatting and compiling ~5,000 modules twice takes ~30 s on an idle core.
+t.setTimeout(600_000);
+
+t.test('v1 keywords, :=, contains, if; imports sorted in their group; adjacent one-liners together', (t) => {
+  const src = `package a.b
+import input.z
+import data.y
+
+import rego.v1
+default allow = false
+allow { input.x == 1 }
+p[x] { x := input.xs[_] }
+q[k] = v { some k, v in input.m }
+f(a) = a + 1
+`;
+  t.equal(
+    formatModule(src),
+    `package a.b
+
+import data.y
+import input.z
+
+import rego.v1
+
+default allow := false
+allow if input.x == 1
+p contains x if x := input.xs[_]
+q[k] := v if some k, v in input.m
+f(a) := a + 1
+`,
+  );
+  t.end();
+});
+
+t.test('adjacent one-line rules stay together; blocks are tab-indented; one blank line kept', (t) => {
+  const src = 'package a\n\nx := 1\ny := 2\nr if {\n    a := 1\n\n\n    b := a\n}\n';
+  t.equal(formatModule(src), 'package a\n\nx := 1\ny := 2\n\nr if {\n\ta := 1\n\n\tb := a\n}\n');
+  t.end();
+});
+
+t.test('collections keep their line breaks, one source line per line with a trailing comma', (t) => {
+  const src = 'package a\n\nobj := {"a": 1,\n  "b": [1,2],\n  "c": set()}\nflat := {"a": 1, "b": 2}\n';
+  t.equal(formatModule(src), 'package a\n\nobj := {\n\t"a": 1,\n\t"b": [1, 2],\n\t"c": set(),\n}\n\nflat := {"a": 1, "b": 2}\n');
+  t.end();
+});
+
+t.test('nested operators get parentheses; the tree does not change', (t) => {
+  t.equal(formatModule('package a\n\nr := 1 + 2 * 3\n'), 'package a\n\nr := 1 + (2 * 3)\n');
+  t.equal(formatModule('package a\n\nr if { (1 + 2) * 3 == 9 }\n'), 'package a\n\nr if (1 + 2) * 3 == 9\n');
+  t.equal(formatModule('package a\n\nr if { x := {(1, 1 in [2])} }\n'), 'package a\n\nr if x := {(1, 1 in [2])}\n');
+  t.end();
+});
+
+t.test('comments stay where they were', (t) => {
+  const src = '# head\npackage a\n\n# about r\nr if { # opening\n  input.x # trailing\n  # inside\n  input.y\n}\n# tail\n';
+  t.equal(formatModule(src), '# head\npackage a\n\n# about r\nr if { # opening\n\tinput.x # trailing\n\t# inside\n\tinput.y\n}\n\n# tail\n');
+  t.end();
+});
+
+t.test('else chains, every, with, raw strings', (t) => {
+  const src = 'package a\n\ng(x) = y { y := x } else = 0\nr if { every v in input.vs { v > 0 }; regex.match(`^a\\d$`, input.s) with input.s as "a1" }\n';
+  t.equal(
+    formatModule(src),
+    'package a\n\ng(x) := y if {\n\ty := x\n} else := 0\n\nr if {\n\tevery v in input.vs { v > 0 }\n\tregex.match(`^a\\d$`, input.s) with input.s as "a1"\n}\n',
+  );
+  t.end();
+});
+
+// The AST without what formatting may change: positions, `.x` vs `["x"]`, `=` vs `:=` on rules.
+const strip = (k: string, v: unknown) => (['span', 'fnSpan', 'packageSpan', 'fromDot', 'file'].includes(k) || (k === 'assign' && typeof v === 'boolean') ? undefined : v);
+const noPositions = (k: string, v: unknown) => (k === 'row' || k === 'col' ? undefined : v);
+
+t.test('every module of the conformance corpus and policies/: fixed point, same AST, same plan', (t) => {
+  const mods = corpusModules();
+  t.ok(mods.length > 4000, `${mods.length} modules`);
+  const bad: string[] = [];
+  let compared = 0;
+  for (const m of mods) {
+    let ast;
+    try {
+      ast = parseModule(m.text, 'x.rego');
+    } catch {
+      continue; // a case about a parse error
+    }
+    const once = formatModule(m.text, 'x.rego');
+    if (formatModule(once, 'x.rego') !== once) bad.push(`${m.name}: not a fixed point`);
+    else if (JSON.stringify(parseModule(once, 'x.rego'), strip) !== JSON.stringify(ast, strip)) bad.push(`${m.name}: AST differs`);
+    else {
+      const entrypoints = [...new Set(rulePaths([ast]).filter((_, i) => !ast.rules[i]?.args).map((p) => p.join('/')))];
+      if (entrypoints.length === 0) continue;
+      let before: string;
+      try {
+        before = JSON.stringify(compileToPlan([{ file: 'x.rego', text: m.text }], { entrypoints }), noPositions);
+      } catch {
+        continue; // a case about a compile error
+      }
+      compared++;
+      const after = JSON.stringify(compileToPlan([{ file: 'x.rego', text: once }], { entrypoints }), noPositions);
+      if (after !== before) bad.push(`${m.name}: plan differs`);
+    }
+  }
+  t.same(bad, []);
+  t.ok(compared > 4000, `${compared} plans compared`);
+  t.end();
+});

@@ -1,0 +1,27 @@
+/** Test discovery as `opa test` does it: test_ rules, todo_test_ skipped, one test per definition. */
+import t from 'tap';
+import { discoverTests } from '../../../src/policy/testing/discover-tests.js';
+
+t.test('test_ rules without arguments; todo_test_ skipped; further definitions renamed on their line', (t) => {
+  const text = 'package a.b\n\ntest_x if true\n\ntest_x if false\n\ntodo_test_y if true\n\ntest_f(x) if x\n\nhelper if true\n\ntest_x if 1 == 1\n';
+  const { modules, tests } = discoverTests([{ file: 'a_test.rego', text }]);
+  t.same(
+    tests.map((x) => [x.fullName, x.entrypoint, x.line, x.skip]),
+    [
+      ['data.a.b.test_x', 'a/b/test_x', 3, false],
+      ['data.a.b.test_x#01', 'a/b/test_x__regate_def1', 5, false],
+      ['data.a.b.todo_test_y', 'a/b/todo_test_y', 7, true],
+      ['data.a.b.test_x#02', 'a/b/test_x__regate_def2', 13, false],
+    ],
+  );
+  const lines = modules[0]!.text.split('\n');
+  t.equal(lines.length, text.split('\n').length, 'no line added or removed');
+  t.equal(lines[4], 'test_x__regate_def1 if false');
+  t.end();
+});
+
+t.test('a module without duplicates is passed through unchanged', (t) => {
+  const m = { file: 'b.rego', text: 'package b\n\ntest_a if true\n' };
+  t.equal(discoverTests([m]).modules[0], m);
+  t.end();
+});

@@ -1,0 +1,34 @@
+/** runTests: each test alone, results and print output, line coverage through the JS back end. */
+import t from 'tap';
+import { runTests } from '../../../src/policy/testing/run-tests.js';
+import { buildCoverageReport } from '../../../src/policy/testing/coverage-report.js';
+
+const POLICY = { file: 'p.rego', text: 'package p\n\nallow if input.x == 1\n\nunused if {\n\tinput.y\n}\n' };
+const TESTS = { file: 'p_test.rego', text: 'package p_test\n\ntest_allow if data.p.allow with input as {"x": 1}\n\ntest_print if {\n\tprint("seen")\n\tfalse\n}\n\ntest_conflict if {\n\tdata.p_test.f(1)\n}\n\nf(x) := 1 if x\nf(x) := 2 if x\n' };
+
+t.test('status, output and errors per test', async (t) => {
+  const run = await runTests({ modules: [POLICY, TESTS], data: {} });
+  t.same(
+    run.results.map((r) => [r.test.name, r.status, r.error?.code]),
+    [
+      ['test_allow', 'pass', undefined],
+      ['test_print', 'fail', undefined],
+      ['test_conflict', 'error', 'REGO_ERR_CONFLICT'],
+    ],
+  );
+  t.same(run.results[1]?.output, ['seen']);
+  t.equal(run.coverage, undefined, 'no coverage unless asked');
+});
+
+t.test('coverage: lines run, lines not run, per file', async (t) => {
+  const run = await runTests({ modules: [POLICY, TESTS], data: {}, coverage: true, filter: /test_allow/ });
+  const rep = buildCoverageReport(run.coverage!, [POLICY]);
+  t.same(rep.files['p.rego'], {
+    covered: [{ start: { row: 3 }, end: { row: 3 } }],
+    not_covered: [{ start: { row: 5 }, end: { row: 6 } }],
+    covered_lines: 1,
+    not_covered_lines: 2,
+    coverage: 33.33,
+  });
+  t.same([rep.covered_lines, rep.not_covered_lines, rep.coverage], [1, 2, 33.33]);
+});
