@@ -72,8 +72,8 @@ for (const engine of ['js', 'wasm'] as Engine[]) {
 }
 
 t.test('wasm modules count steps only when asked to (others stay portable to any SDK host)', async (t) => {
-  const { loadCompiler } = await import('../../../src/policy/index.js');
-  const plan = (await loadCompiler())([{ file: 'loop.rego', text: POLICY }], { entrypoints: ['loop/decision'] });
+  const { compileToPlan } = await import('../../../src/policy/index.js');
+  const plan = compileToPlan([{ file: 'loop.rego', text: POLICY }], { entrypoints: ['loop/decision'] });
   const names = async (evalBudget: boolean) => new TextDecoder('latin1').decode(await compileWasm(plan, { evalBudget, validate: true }));
   t.ok((await names(true)).includes(EVAL_BUDGET_BUILTIN));
   t.notOk((await names(false)).includes(EVAL_BUDGET_BUILTIN));
