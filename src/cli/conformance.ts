@@ -11,6 +11,10 @@ import { RegoError } from '../policy/errors.js';
 
 const USAGE = 'usage: regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring]\n';
 
+export function help(): string {
+  return USAGE;
+}
+
 export async function run(argv: string[]): Promise<number> {
   let casesDir: string | undefined;
   let engine: Engine = 'js';
