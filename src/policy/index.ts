@@ -79,7 +79,14 @@ export async function optionalImport(specifier: string): Promise<Record<string, 
   } catch (e) {
     const err = e as { code?: string; message?: string };
     const base = specifier.replace(/^.*\//, '').replace(/\.js$/, '');
-    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(base)) return undefined;
+    const notFound = err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND';
+    const pkg = notFound ? /Cannot find (?:package|module) '([^']+)'/.exec(String(err.message))?.[1] : undefined;
+    // The WASM back end compiles with binaryen (108 MB), which production installs may leave
+    // out when they run the JS engine only (docker/Dockerfile's default image does).
+    if (pkg === 'binaryen') {
+      throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'the wasm engine needs the binaryen package, which is not installed: use engine: js, the -wasm image (docker/Dockerfile target runtime-wasm), or `npm install binaryen`');
+    }
+    if (notFound && String(err.message).includes(base)) return undefined;
     throw e;
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { checkConfigFile } from '../../src/cli/config.js';
-import { root, spawnRegate } from './spawn-regate.js';
+import { hideBinaryen, root, spawnRegate } from './spawn-regate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regate-config-check-'));
 const write = (name: string, text: string) => {
@@ -79,6 +79,17 @@ t.test('after the schema: the routes\' entrypoints must compile from policies.di
   t.match(problems[0]!.message, /p\.rego:\d+/, 'names the policy file and line');
   const missingDir = write('nodir.yaml', valid.replace(JSON.stringify(join(root, 'policies')), JSON.stringify(join(dir, 'absent'))));
   t.same((await checkConfigFile(missingDir, {})).map((p) => p.key), ['policies.dir']);
+});
+
+t.test('engine: wasm without binaryen is a problem of policies.engine; engine: js does not need it', async (t) => {
+  const nodeArgs = ['--import', hideBinaryen()];
+  const js = await spawnRegate(['config', 'check', '--config', write('js.yaml', valid)], { nodeArgs }).done;
+  t.equal(js.code, 0, js.stderr);
+  const wasmFile = write('wasm.yaml', valid.replace('policies: { dir:', 'policies: { engine: wasm, dir:'));
+  const wasm = await spawnRegate(['config', 'check', '--config', wasmFile], { nodeArgs }).done;
+  t.equal(wasm.code, 1);
+  t.match(wasm.stderr, /wasm\.yaml:4: policies\.engine: .*binaryen/);
+  // (with binaryen installed the wasm engine loads these policies: test/policy/backend/wasm/*)
 });
 
 t.test('usage errors exit 2', async (t) => {

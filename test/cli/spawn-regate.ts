@@ -21,8 +21,8 @@ export interface Spawned {
 }
 
 /** `guardMs` kills a child that never exits (the test then fails on the signal, not a hang). */
-export function spawnRegate(args: string[], opts: { env?: NodeJS.ProcessEnv; guardMs?: number; cwd?: string } = {}): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', runner, ...args], { cwd: opts.cwd ?? root, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnRegate(args: string[], opts: { env?: NodeJS.ProcessEnv; guardMs?: number; cwd?: string; nodeArgs?: string[] } = {}): Spawned {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', runner, ...args], { cwd: opts.cwd ?? root, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,4 +45,22 @@ export async function closedPort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/**
+ * A `--import` file that makes the `binaryen` package unresolvable, as in an install without it
+ * (the default image): Node reports exactly this error for a package that is not installed.
+ */
+export function hideBinaryen(): string {
+  const hooks = `export async function resolve(specifier, context, next) {
+  if (specifier === 'binaryen' || specifier.startsWith('binaryen/')) {
+    const err = new Error("Cannot find package 'binaryen' imported from " + context.parentURL);
+    err.code = 'ERR_MODULE_NOT_FOUND';
+    throw err;
+  }
+  return next(specifier, context);
+}`;
+  const file = join(dir, 'hide-binaryen.mjs');
+  writeFileSync(file, `import { register } from 'node:module';\nregister(${JSON.stringify('data:text/javascript,' + encodeURIComponent(hooks))});\n`);
+  return file;
 }
