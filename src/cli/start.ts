@@ -6,7 +6,8 @@ import pino from 'pino';
 import { loadConfigFile } from '../gateway/config/load.js';
 import { ConfigError } from '../gateway/errors.js';
 import { startRegate } from '../gateway/server/run.js';
-import { UwsLoadError } from '../gateway/server/uws-loader.js';
+import { loadUws, UwsLoadError } from '../gateway/server/uws-loader.js';
+import { checkReceiveBuffer } from './receive-buffer-check.js';
 
 export function help(): string {
   return `usage: regate start [--config regate.yaml]
@@ -67,6 +68,8 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   logger.info({ port: running.port, admin_port: running.adminPort, workers: running.workers }, 'regate ready');
+  const rmem = checkReceiveBuffer(loadUws().build);
+  if (rmem !== undefined) logger.warn(rmem);
   return waitForSignal(running.close, logger);
 }
 
