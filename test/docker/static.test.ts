@@ -178,19 +178,7 @@ t.test('compose interpolation: defaults and overrides', async (t) => {
   t.equal(interpolate('$$A ${B}', { B: 'b' }), '$A b');
 });
 
-t.test('k8s manifest parses and mounts the same gateway config', { skip: !existsSync(join(dockerDir, 'k8s.yaml')) && 'no docker/k8s.yaml' }, async (t) => {
-  const { parseAllDocuments } = await import('yaml');
-  const docs = parseAllDocuments(readFileSync(join(dockerDir, 'k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: unknown });
-  const kinds = docs.map((d) => d.kind);
-  t.ok(kinds.includes('Deployment') && kinds.includes('ConfigMap') && kinds.includes('Service'));
-  const cm = docs.find((d) => d.kind === 'ConfigMap')!;
-  const text = cm.data!['regate.yaml']!;
-  const config = loadConfigText(text, { file: 'k8s:regate.yaml', env: { DEMO_CAR_PASSWORD: 'x', TOKEN_SERVER_GATEWAY_SECRET: 'y', REDIS_URL: 'redis://redis:6379' } });
-  t.equal(config.listen.host, '0.0.0.0');
-  const dep = JSON.stringify(docs.find((d) => d.kind === 'Deployment'));
-  t.match(dep, /"runAsNonRoot":true/);
-  t.match(dep, new RegExp(`"path":"/healthz","port":${config.admin.port}`));
-});
+// docker/k8s/ has its own checks: test/docker/k8s.test.ts
 
 t.test('docker/demo-apis.mjs serves the four demo APIs; car requires the gateway credentials', async (t) => {
   const { spawn } = await import('node:child_process');
