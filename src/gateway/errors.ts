@@ -9,6 +9,15 @@
  */
 export const GATEWAY_ERRORS = {
   GW_ERR_BAD_REQUEST: { status: 400, message: 'bad request' },
+  // the edge's refusals (server/client-head.ts), one code per class of malformed input
+  GW_ERR_BAD_TARGET: { status: 400, message: 'invalid request target' },
+  GW_ERR_BAD_PATH: { status: 400, message: 'this request path is not accepted' },
+  GW_ERR_BAD_HEADER: { status: 400, message: 'invalid request header field' },
+  GW_ERR_BAD_HOST: { status: 400, message: 'invalid Host header' },
+  GW_ERR_BAD_FRAMING: { status: 400, message: 'invalid message framing' },
+  GW_ERR_TRANSFER_CODING: { status: 501, message: 'transfer coding not implemented' },
+  GW_ERR_METHOD_NOT_IMPLEMENTED: { status: 501, message: 'method not implemented' },
+  GW_ERR_BODY_TIMEOUT: { status: 408, message: 'the request body did not arrive in time' },
   GW_ERR_NOT_FOUND: { status: 404, message: 'no route matches this request' },
   GW_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this route' },
   GW_ERR_BODY_TOO_LARGE: { status: 413, message: 'request body too large' },
@@ -36,6 +45,8 @@ export const GATEWAY_ERRORS = {
   GW_ERR_UPSTREAM_CONNECT: { status: 502, message: 'could not connect to the upstream' },
   GW_ERR_UPSTREAM_PROTOCOL: { status: 502, message: 'the upstream sent an invalid response' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'the upstream did not answer in time' },
+  GW_ERR_UPSTREAM_BUSY: { status: 503, message: 'the upstream is busy' },
+  GW_ERR_ROUTE_BUSY: { status: 503, message: 'too many concurrent requests on this route' },
 
   GW_ERR_SHUTTING_DOWN: { status: 503, message: 'the gateway is shutting down' },
   GW_ERR_INTERNAL: { status: 500, message: 'internal gateway error' },

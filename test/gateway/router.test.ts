@@ -56,9 +56,9 @@ t.test('hosts: exact (port ignored, case-insensitive) and wildcard', async (t) =
 t.test('no route is 404; dot segments are refused', async (t) => {
   const only = compileRouter([r('a', { path_prefix: '/a' })]);
   t.throws(() => only.match('GET', 'x', '/b'), { code: 'GW_ERR_NOT_FOUND' });
-  t.equal(code('GET', 'x', '/car/../admin'), 'GW_ERR_BAD_REQUEST');
-  t.equal(code('GET', 'x', '/car/%2E%2e/admin'), 'GW_ERR_BAD_REQUEST');
-  t.equal(code('GET', 'x', '/car/./x'), 'GW_ERR_BAD_REQUEST');
+  t.equal(code('GET', 'x', '/car/../admin'), 'GW_ERR_BAD_PATH');
+  t.equal(code('GET', 'x', '/car/%2E%2e/admin'), 'GW_ERR_BAD_PATH');
+  t.equal(code('GET', 'x', '/car/./x'), 'GW_ERR_BAD_PATH');
   t.equal(code('GET', 'x', '/car/a.b/..x'), 'matched');
-  t.equal(code('GET', 'x', '*'), 'GW_ERR_BAD_REQUEST');
+  t.equal(code('GET', 'x', '*'), 'GW_ERR_BAD_TARGET');
 });

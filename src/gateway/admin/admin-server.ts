@@ -1,7 +1,8 @@
 /**
  * The admin listener (node:http; it is not on the hot path): `/healthz` (the process answers),
  * `/readyz` (listening, not draining, every readiness check passes — details as JSON: uWS build,
- * per-worker upstream breaker states, check results such as the policy status), `/metrics`
+ * per-worker upstream breaker states, `open_breakers` and status "degraded" while any upstream's
+ * breaker is open, check results such as the policy status), `/metrics`
  * (Prometheus text), `/.well-known/jwks.json` (the public keys of the gateway-signed JWT
  * credentials, so upstreams can verify them — RFC 7517 §5 JWK Set). Binds 127.0.0.1 by default:
  * it exposes internals and has no auth.
@@ -67,7 +68,12 @@ export async function startAdminServer(opts: AdminOptions): Promise<AdminServer>
           }
         }
         const ready = workers.length > 0 && workers.every((w) => !w.draining) && Object.values(checks).every((c) => c.ok);
-        const body = { status: ready ? 'ready' : 'not_ready', version: REGATE_VERSION, node: process.version, uws: opts.build, workers, checks };
+        // An open breaker is the upstream's trouble, not this instance's: taking the instance out
+        // of the load balancer would take every other route down with it. So /readyz stays 200
+        // and says "degraded", naming the upstreams whose breaker is open (or half-open).
+        const open = [...new Set(workers.flatMap((w) => Object.entries(w.upstreams).filter(([, s]) => s === 'open' || s === 'half_open').map(([n]) => n)))].sort();
+        const status = !ready ? 'not_ready' : open.length > 0 ? 'degraded' : 'ready';
+        const body = { status, open_breakers: open, version: REGATE_VERSION, node: process.version, uws: opts.build, workers, checks };
         return send(ready ? 200 : 503, 'application/json', JSON.stringify(body));
       }
       send(404, 'application/json', '{"error":"GW_ERR_NOT_FOUND","message":"admin endpoints: /healthz /readyz /metrics /.well-known/jwks.json"}');

@@ -1,11 +1,13 @@
 /**
  * Builds the policy input (DESIGN.md "Policy input") from the request context.
  *
- * The raw Authorization header (and any configured secret-bearing header) is removed: a policy
- * decides on the verified token in `input.token`, never on the credential itself, and the input
- * is what the audit event records.
+ * Credentials are removed wherever the client put them (shared/secrets.ts: the Authorization
+ * header, any header value or query parameter that holds a token): a policy decides on the
+ * verified token in `input.token`, never on the credential itself, and the input is what the
+ * audit event records.
  */
 import type { RequestContext } from '../pipeline/context.js';
+import { isSecretHeader, isSecretQueryParam } from '../shared/secrets.js';
 
 export interface PolicyInput {
   request: {
@@ -22,12 +24,15 @@ export interface PolicyInput {
   route: { id: string; upstream: string };
 }
 
-const HIDDEN_HEADERS = new Set(['authorization', 'proxy-authorization']);
-
+/**
+ * `input.request.query`: the decoded parameters, minus credentials (shared/secrets.ts) — a token
+ * sent as `access_token` never reaches the policy or the audit event, on any route.
+ */
 export function parseQuery(raw: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   if (raw === '') return out;
   for (const [k, v] of new URLSearchParams(raw)) {
+    if (isSecretQueryParam(k, v)) continue;
     const list = Object.hasOwn(out, k) ? out[k] : undefined;
     if (list) list.push(v);
     else Object.defineProperty(out, k, { value: [v], enumerable: true, writable: true, configurable: true });
@@ -38,9 +43,13 @@ export function parseQuery(raw: string): Record<string, string[]> {
 export function buildPolicyInput(ctx: RequestContext): PolicyInput {
   const headers: Record<string, string> = {};
   for (const k in ctx.headers) {
-    if (HIDDEN_HEADERS.has(k)) continue;
-    headers[k] = ctx.headers[k] as string;
+    const v = ctx.headers[k] as string;
+    if (isSecretHeader(k, v)) continue;
+    headers[k] = v;
   }
+  // identity headers the edge removed, shown only when the config says so (never sent upstream)
+  const stripped = ctx.strippedHeaders;
+  if (stripped !== null) for (const k in stripped) if (!isSecretHeader(k, stripped[k] as string)) headers[k] ??= stripped[k] as string;
   return {
     request: {
       id: ctx.id,

@@ -50,13 +50,17 @@ export const upstreamSchema = {
         connections: { type: 'integer', minimum: 1, default: 128 },
         keepalive: { type: 'boolean', default: true },
         keepalive_timeout_ms: { type: 'integer', minimum: 1, default: 4000 },
+        /** calls waiting for a connection beyond `connections`; more are refused with 503 at once */
+        queue_limit: { type: 'integer', minimum: 0, default: 1024 },
+        /** longest wait for a connection before a 503 with Retry-After */
+        queue_timeout_ms: { type: 'integer', minimum: 1, default: 2000 },
       },
     },
     breaker: breakerSchema,
   },
 } as const;
 
-const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
+const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH', 'QUERY'] as const;
 
 export const routeSchema = {
   type: 'object',
@@ -97,6 +101,11 @@ export const configSchema = {
       properties: {
         max_body_bytes: { type: 'integer', minimum: 0 },
         max_header_bytes: { type: 'integer', minimum: 256, maximum: 65536 },
+        body_timeout_ms: { type: 'integer', minimum: 0 },
+        body_min_bytes_per_s: { type: 'integer', minimum: 0 },
+        buffer_body_bytes: { type: 'integer', minimum: 0, maximum: 16 * 1024 * 1024 },
+        /** requests of this route in flight at once, across its upstream calls; beyond it 503 (0 = no limit) */
+        max_concurrent: { type: 'integer', minimum: 0 },
       },
     },
   },
@@ -132,6 +141,36 @@ export const configSchema = {
       properties: {
         max_body_bytes: { type: 'integer', minimum: 0, default: 10 * 1024 * 1024 },
         max_header_bytes: { type: 'integer', minimum: 256, maximum: 65536, default: 16 * 1024 },
+        /** longest wait between two pieces of a request body (nginx's client_body_timeout); 0 = none */
+        body_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
+        /**
+         * slowest accepted request-body rate once `body_timeout_ms` has passed since the body began
+         * (a client trickling a byte a second never trips the idle timeout alone); 0 = none
+         */
+        body_min_bytes_per_s: { type: 'integer', minimum: 0, default: 1024 },
+        /**
+         * bodies up to this size are read whole before an upstream connection is taken
+         * (nginx's proxy_request_buffering): a slow client then holds no pooled connection
+         */
+        buffer_body_bytes: { type: 'integer', minimum: 0, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
+      },
+    },
+    security: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /**
+         * request headers removed from every client request before anything reads it, on top of
+         * the built-in identity list (server/edge-rules.ts) and every header a credential sets
+         */
+        identity_headers: { type: 'array', default: [], items: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+\\*?$' } },
+        /** show the removed identity headers to the policy in input.request.headers (never upstream) */
+        identity_headers_visible_to_policy: { type: 'boolean', default: false },
+        /** upstream response headers never relayed to clients */
+        remove_response_headers: { type: 'array', default: ['server', 'x-powered-by'], items: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' } },
+        /** pass `%2f` in paths through (servers disagree on whether it separates segments) */
+        allow_encoded_slashes: { type: 'boolean', default: false },
       },
     },
     log: {

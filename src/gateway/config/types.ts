@@ -20,15 +20,37 @@ export interface UpstreamConfig {
   readonly timeout_ms: number;
   readonly connect_timeout_ms: number;
   readonly body_timeout_ms: number;
-  readonly pool: { readonly connections: number; readonly keepalive: boolean; readonly keepalive_timeout_ms: number };
+  readonly pool: {
+    readonly connections: number;
+    readonly keepalive: boolean;
+    readonly keepalive_timeout_ms: number;
+    readonly queue_limit: number;
+    readonly queue_timeout_ms: number;
+  };
   readonly breaker: BreakerConfig;
 }
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'TRACE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'TRACE' | 'CONNECT' | 'PROPFIND' | 'PROPPATCH' | 'MKCOL' | 'COPY' | 'MOVE' | 'LOCK' | 'UNLOCK' | 'REPORT' | 'SEARCH' | 'QUERY';
 
 export interface LimitsConfig {
   readonly max_body_bytes: number;
   readonly max_header_bytes: number;
+  readonly body_timeout_ms: number;
+  readonly body_min_bytes_per_s: number;
+  readonly buffer_body_bytes: number;
+}
+
+/** `routes[].limits`: overrides of `limits`, plus the route's own concurrency cap. */
+export interface RouteLimitsConfig extends Partial<LimitsConfig> {
+  readonly max_concurrent?: number;
+}
+
+/** `security`: the trust boundary's settings (README "Security model"). */
+export interface SecurityConfig {
+  readonly identity_headers: readonly string[];
+  readonly identity_headers_visible_to_policy: boolean;
+  readonly remove_response_headers: readonly string[];
+  readonly allow_encoded_slashes: boolean;
 }
 
 export interface RouteConfig {
@@ -38,7 +60,7 @@ export interface RouteConfig {
   readonly auth: 'none' | 'jwt' | 'introspection';
   readonly policy?: string;
   readonly strip_prefix: boolean;
-  readonly limits?: Partial<LimitsConfig>;
+  readonly limits?: RouteLimitsConfig;
 }
 
 /** `credentials.<name>`: `type` plus that type's fields (mapping/credentials validates them). */
@@ -51,6 +73,7 @@ export interface GatewayConfig {
   readonly listen: { readonly host: string; readonly port: number; readonly workers: 'auto' | number; readonly drain_timeout_ms: number; readonly trust_forwarded: boolean };
   readonly admin: { readonly enabled: boolean; readonly host: string; readonly port: number };
   readonly limits: LimitsConfig;
+  readonly security: SecurityConfig;
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; readonly access: boolean };
   readonly upstreams: Readonly<Record<string, UpstreamConfig>>;
   readonly credentials: Readonly<Record<string, CredentialConfig>>;

@@ -23,6 +23,7 @@
  */
 import type { PolicyInput } from '../authz/input.js';
 import { parseQuery } from '../authz/input.js';
+import { looksLikeCredential } from '../shared/secrets.js';
 import type { RequestContext, RouteRef, TokenInfo } from '../pipeline/context.js';
 import { createAuditEventBasics, createAuditEventBuilder, rfc3339Nano, type AuditEventOptions } from './audit-event.js';
 
@@ -140,9 +141,9 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
     let erased = '';
     const h = ctx.headers;
     for (const name in h) {
-      if (isSensitive(name)) erased += (erased === '' ? '' : ',') + erasedItem(name);
+      const v = h[name]!;
+      if (isSensitive(name) || looksLikeCredential(v)) erased += (erased === '' ? '' : ',') + erasedItem(name);
       else {
-        const v = h[name]!;
         probe += v;
         headers += (headers.length === 1 ? '' : ',') + headerKey(name) + '"' + v + '"';
       }

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../pipeline/context.js';
 import { buildPolicyInput, type PolicyInput } from '../authz/input.js';
+import { looksLikeCredential } from '../shared/secrets.js';
 import { createHeaderFilter, createMasker } from './mask.js';
 import type { MaskRule } from './schema.js';
 import type { AuditEvent } from './types.js';
@@ -100,8 +101,10 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
     const headers: Record<string, string> = {};
     let erased: string[] | undefined;
     for (const name in ctx.headers) {
-      if (isSensitive(name)) (erased ??= []).push(erasedPointer(name));
-      else headers[name] = ctx.headers[name]!;
+      const v = ctx.headers[name]!;
+      // by name (mask_headers, always authorization), and any value that holds a credential
+      if (isSensitive(name) || looksLikeCredential(v)) (erased ??= []).push(erasedPointer(name));
+      else headers[name] = v;
     }
     const token = ctx.auth?.token ?? null;
     const policyInput = (ctx.policyInput as PolicyInput | undefined) ?? buildPolicyInput(ctx);

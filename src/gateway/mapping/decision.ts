@@ -13,7 +13,7 @@
 import { GatewayError } from '../errors.js';
 import type { Decision, RateLimitBucket } from '../pipeline/context.js';
 import { PROTECTED_REQUEST_HEADERS, PROTECTED_RESPONSE_HEADERS, isValidHeaderName, isValidHeaderValue } from './header-rules.js';
-import { checkUpstreamPath } from './path.js';
+import { checkTarget } from '../shared/path-check.js';
 
 export interface DecisionCatalog {
   readonly upstreams: ReadonlySet<string>;
@@ -106,7 +106,7 @@ export function parseDecision(raw: unknown, catalog: DecisionCatalog, meta: Deci
     }
     if (u.path !== undefined) {
       if (typeof u.path !== 'string') throw invalid('upstream.path must be a string', meta);
-      const why = checkUpstreamPath(u.path);
+      const why = checkTarget(u.path);
       if (why) throw invalid(`upstream.path ${why}`, meta);
       up.path = u.path;
     }

@@ -91,6 +91,11 @@ export interface RequestContext {
   readonly host: string;
   readonly scheme: 'http' | 'https';
   readonly remoteAddr: string;
+  /**
+   * Identity headers the client sent and the edge removed (server/client-head.ts), kept only when
+   * `security.identity_headers_visible_to_policy` is on: the policy input shows them, nothing else.
+   */
+  readonly strippedHeaders: Readonly<Record<string, string>> | null;
   readonly route: RouteRef;
   readonly startNs: bigint;
 
@@ -120,6 +125,7 @@ export interface RequestFields {
   host: string;
   scheme: 'http' | 'https';
   remoteAddr: string;
+  strippedHeaders?: Readonly<Record<string, string>> | null;
   route: RouteRef;
   /** default: now */
   startNs?: bigint;
@@ -143,6 +149,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     host: f.host,
     scheme: f.scheme,
     remoteAddr: f.remoteAddr,
+    strippedHeaders: f.strippedHeaders ?? null,
     route: f.route,
     startNs: f.startNs ?? process.hrtime.bigint(),
     auth: null,

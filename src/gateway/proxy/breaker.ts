@@ -77,6 +77,15 @@ export class CircuitBreaker {
     return true;
   }
 
+  /**
+   * The admitted call ended without testing the upstream (the client went away, or the request
+   * was refused before it was sent): no verdict, but a half-open breaker's trial slot is free
+   * again, so the next call can be the trial.
+   */
+  released(): void {
+    if (this.current === 'half_open') this.trialOpen = true;
+  }
+
   succeeded(): void {
     if (this.current === 'half_open') this.close();
   }

@@ -19,6 +19,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, isGatewaySetRequestHeader, pushForwardingHeaders } from './headers.js';
 import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
+import { checkTarget } from '../shared/path-check.js';
 
 /**
  * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
@@ -38,6 +39,9 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   config.routes.forEach((r) => {
     if (r.strip_prefix && r.match.path_prefix !== undefined) stripFor.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
   });
+  // `Server`, `X-Powered-By` and the like tell an attacker what runs behind the gateway
+  const hidden: ReadonlySet<string> = new Set(config.security.remove_response_headers.map((n) => n.toLowerCase()));
+  const pathRules = { allowEncodedSlash: config.security.allow_encoded_slashes };
 
   return function proxy(ctx, exchange, done) {
     const mapping = ctx.mapping;
@@ -46,21 +50,31 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
     if (!upstream) return done(new GatewayError('GW_ERR_INTERNAL', { cause: `upstream ${name} is not configured` }));
 
     let path: string;
+    let changed = true;
     if (mapping) path = mapping.path;
     else {
       const strip = stripFor.get(ctx.route.id) ?? 0;
       const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
+      changed = strip > 0;
       path = ctx.rawQuery ? `${p}?${ctx.rawQuery}` : p;
+    }
+    // One check for every upstream path, passed through, stripped or rewritten
+    // (shared/path-check.ts): stripping `/api` from `/api//evil.example/x` must not hand the
+    // upstream an authority-looking `//evil.example/x`. A path passed through unchanged was
+    // checked at the edge with the same function.
+    if (changed) {
+      const why = checkTarget(path, pathRules);
+      if (why !== null) return done(new GatewayError('GW_ERR_BAD_PATH', { cause: `upstream path ${why}` }));
     }
 
     const headers = buildUpstreamHeaders(ctx, hostOf.get(name) as string, trust, mapping);
     const refused = upstream.admit();
     if (refused) return done(refused);
     if (exchange.aborted) {
-      upstream.settle(true); // the client's doing: never a failure of the upstream
+      upstream.release(); // the client's doing: never a verdict on the upstream
       return done(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
     }
-    const call = new ProxyCall(ctx, exchange, upstream, done);
+    const call = new ProxyCall(ctx, exchange, upstream, done, hidden);
     exchange.onAbort(() => call.clientAborted());
     try {
       upstream.dispatch({ method: ctx.method, path, headers, exchange } satisfies UpstreamRequest, call);
@@ -157,6 +171,7 @@ class ProxyCall implements RawHeadHandler {
     private readonly exchange: ClientExchange,
     private readonly upstream: Upstream,
     private readonly done: (err?: GatewayError) => void,
+    private readonly hidden: ReadonlySet<string>,
   ) {}
 
   private finish(err?: GatewayError): void {
@@ -180,7 +195,7 @@ class ProxyCall implements RawHeadHandler {
     const named = connectionTokens(typeof headers['connection'] === 'string' ? headers['connection'] : undefined);
     const out: string[] = [];
     for (const name in headers) {
-      if (!isForwardedResponseHeader(name, named) || name === 'x-request-id') continue;
+      if (!isForwardedResponseHeader(name, named) || name === 'x-request-id' || this.hidden.has(name)) continue;
       const v = headers[name];
       if (v === undefined) continue;
       if (typeof v === 'string') out.push(name, v);
@@ -210,7 +225,7 @@ class ProxyCall implements RawHeadHandler {
     const out: string[] = [];
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const n = headers[i] as string;
-      if (!isForwardedResponseHeader(n, named) || n === 'x-request-id') continue;
+      if (!isForwardedResponseHeader(n, named) || n === 'x-request-id' || this.hidden.has(n)) continue;
       out.push(n, headers[i + 1] as string);
     }
     this.startResponse(controller, statusCode, statusMessage, out, cl, chunked);
@@ -257,7 +272,8 @@ class ProxyCall implements RawHeadHandler {
       // No answer yet: the breaker counts it unless it was the client's doing, and the caller
       // maps the error to a response.
       this.settled = true;
-      this.upstream.settle(err instanceof ClientAborted || err instanceof GatewayError || isClientFault(err));
+      if (isUpstreamFault(err, this.exchange)) this.upstream.settle(false);
+      else this.upstream.release();
       this.finish(toGatewayError(err, this.exchange));
       return;
     }
@@ -274,9 +290,18 @@ class ClientAborted extends Error {
   }
 }
 
-function isClientFault(err: Error): boolean {
-  return (err as { code?: string }).code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH';
+/**
+ * Only the upstream's own failures feed its breaker (issue #14): connect errors, resets,
+ * timeouts, protocol errors in its answer. A client that aborted or whose body broke off, a
+ * request refused before it was sent (H1_ERR_INVALID_REQUEST, undici's argument errors: a gateway
+ * bug, since the edge validated everything), and the gateway's own coded refusals are not.
+ */
+function isUpstreamFault(err: Error, exchange: ClientExchange): boolean {
+  if (err instanceof ClientAborted || err instanceof GatewayError || exchange.aborted) return false;
+  const code = (err as { code?: string }).code ?? '';
+  return !NOT_UPSTREAM_FAULTS.has(code);
 }
+const NOT_UPSTREAM_FAULTS = new Set(['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INVALID_ARG', 'UND_ERR_ABORTED', 'H1_ERR_INVALID_REQUEST', 'H1_ERR_POOL_BUSY', 'H1_ERR_CLOSED']);
 
 const CODE_MAP: Record<string, GatewayErrorCode> = {
   UND_ERR_CONNECT_TIMEOUT: 'GW_ERR_UPSTREAM_TIMEOUT',

@@ -37,6 +37,11 @@ export interface Upstream {
   admit(): GatewayError | null;
   /** The outcome of an admitted call: false counts a failure towards opening the breaker. */
   settle(ok: boolean): void;
+  /**
+   * Ends an admitted call that never tested the upstream — the client aborted, or its request
+   * was refused before a byte was sent. Client faults never count for or against an upstream.
+   */
+  release(): void;
   /** Synchronous check used before reading a request: is the breaker refusing calls now? */
   refusing(): GatewayError | null;
   state(): BreakerState;
@@ -80,6 +85,9 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
       if (breaker === null) return;
       if (ok) breaker.succeeded();
       else breaker.failed();
+    },
+    release() {
+      breaker?.released();
     },
     refusing() {
       // half-open lets exactly one trial through, then refuses until that trial settles
@@ -125,8 +133,26 @@ function undiciDispatch(origin: string, config: UpstreamConfig): PoolSeam {
   });
   return {
     dispatch(req, handler) {
-      pool.dispatch({ origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers as string[], body: req.exchange?.body ?? null }, handler);
+      pool.dispatch({ origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: toUndiciHeaders(req.headers), body: req.exchange?.body ?? null }, handler);
     },
     closePool: () => pool.close(),
   };
+}
+
+/**
+ * undici writes the head as latin1 and refuses code units above U+00FF, while a value from the
+ * edge is the UTF-16 decoding of the client's UTF-8 bytes (shared/http-syntax.ts). Values with
+ * non-ASCII characters are handed over as their UTF-8 bytes, one latin1 char per byte, so undici
+ * writes exactly what the client sent; ASCII-only lists (almost all) are passed as they are.
+ */
+const NON_ASCII = /[^\x00-\x7f]/;
+function toUndiciHeaders(headers: readonly string[]): string[] {
+  let out: string[] | null = null;
+  for (let i = 1; i < headers.length; i += 2) {
+    const v = headers[i] as string;
+    if (!NON_ASCII.test(v)) continue;
+    out ??= headers.slice();
+    out[i] = Buffer.from(v, 'utf8').toString('latin1');
+  }
+  return out ?? (headers as string[]);
 }

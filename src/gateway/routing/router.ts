@@ -11,6 +11,12 @@
  */
 import { GatewayError } from '../errors.js';
 import type { RouteConfig } from '../config/types.js';
+import { checkPath } from '../shared/path-check.js';
+
+/** Methods a route without a `methods` list does not take. */
+const UNLISTED = new Set(['CONNECT', 'TRACE']);
+/** What such a route's 405 names in `Allow`. */
+const DEFAULT_ALLOW = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 export interface CompiledRoute {
   readonly config: RouteConfig;
@@ -57,11 +63,11 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
 
   return {
     match(method, rawHost, path) {
-      if (path.charCodeAt(0) !== 47 /* / */ || hasDotSegment(path)) {
-        // Dot segments would let `/public/../admin` match `/public` here and reach `/admin`
-        // upstream after the upstream normalises it (RFC 3986 §5.2.4), so they never pass.
-        throw new GatewayError('GW_ERR_BAD_REQUEST', { cause: `path ${path} has dot segments` });
-      }
+      // The edge (server/client-head.ts) has checked the path already; the router checks again
+      // because it is usable on its own: dot segments would let `/public/../admin` match
+      // `/public` here and reach `/admin` upstream after the upstream normalises it.
+      const why = checkPath(path);
+      if (why !== null) throw new GatewayError(path.charCodeAt(0) === 47 ? 'GW_ERR_BAD_PATH' : 'GW_ERR_BAD_TARGET', { cause: why });
       const host = stripPort(rawHost.toLowerCase());
       // No closures per request (`consider` is a module function): the hot path allocates nothing
       // unless a method does not fit, and tsx's keep-names helper has nothing to rename.
@@ -97,7 +103,14 @@ function consider(list: CompiledRoute[] | undefined, method: string, host: strin
   for (const r of list) {
     if (r.host !== null && r.host !== host) continue;
     if (r.hostSuffix !== null && !host.endsWith(r.hostSuffix)) continue;
-    if (r.methods === null || r.methods.has(method) || (method === 'HEAD' && r.methods.has('GET'))) return r;
+    // CONNECT and TRACE only where the route names them (RFC 9110 §9.3.6/§9.3.8: a tunnel, and
+    // an echo of the request that would reflect the gateway's own headers back to the client)
+    if (r.methods === null ? !UNLISTED.has(method) : r.methods.has(method) || (method === 'HEAD' && r.methods.has('GET'))) return r;
+    if (r.methods === null) {
+      scratch.allow ??= new Set();
+      for (const m of DEFAULT_ALLOW) scratch.allow.add(m);
+      continue;
+    }
     scratch.allow ??= new Set();
     for (const m of r.methods) scratch.allow.add(m);
   }
@@ -121,7 +134,3 @@ function stripPort(host: string): string {
   return colon < 0 ? host : host.slice(0, colon);
 }
 
-const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
-function hasDotSegment(path: string): boolean {
-  return path.includes('.') || path.includes('%') ? DOT_SEGMENT.test(path) : false;
-}

@@ -20,6 +20,8 @@ import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
 import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
 import { UwsExchange } from './uws-exchange.js';
+import { readClientHead } from './client-head.js';
+import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
 
 export interface GatewayOptions {
@@ -85,6 +87,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     upstreams.set(name, u);
   }
   const router = compileRouter(config.routes);
+  const edgeRules = createEdgeRules(config);
   const routeEntries = new Map<CompiledRoute, RouteEntry>();
   const trustForwarded = config.listen.trust_forwarded;
   // Metrics per route object, so a request costs one identity lookup (admin/metrics.ts).
@@ -148,29 +151,22 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.any('/*', (res, req) => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
     const ex = new UwsExchange(res, build.pausable);
-    const method = req.getCaseSensitiveMethod();
-    const path = req.getUrl();
-    const rawQuery = req.getQuery() ?? '';
-    const rawHeaders: string[] = [];
-    const headers: Record<string, string> = {};
-    let headerBytes = method.length + path.length + rawQuery.length + 12;
-    req.forEach((k, v) => {
-      rawHeaders.push(k, v);
-      headerBytes += k.length + v.length + 4;
-      const prev = headers[k];
-      headers[k] = prev === undefined ? v : prev + (k === 'cookie' ? '; ' : ', ') + v;
-    });
+    // The edge: every field checked against RFC 9110/9112 and identity headers removed, once,
+    // before anything else reads the request (client-head.ts).
+    const head = readClientHead(req, edgeRules);
+    const { method, path, headers, headerBytes } = head;
     const sentId = headers['x-request-id'];
     const ctx = createRequestContext({
       id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUUID(),
       method,
       path,
-      rawQuery,
+      rawQuery: head.rawQuery,
       headers,
-      rawHeaders,
-      host: headers['host'] ?? '',
+      rawHeaders: head.rawHeaders,
+      host: head.host,
       scheme: 'http',
       remoteAddr: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
+      strippedHeaders: head.stripped,
       route: NO_ROUTE,
     });
     inflight++;
@@ -178,16 +174,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (draining) throw new GatewayError('GW_ERR_SHUTTING_DOWN', { headers: { 'retry-after': '1' } });
       // An oversized head is refused before routing, whatever it asked for.
       if (headerBytes > config.limits.max_header_bytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
+      if (head.error !== null) throw head.error;
       const entry = entryOf(router.match(method, ctx.host, path));
       (ctx as { route: RouteRef }).route = entry.ref;
       if (entry.maxHeaderBytes !== undefined && headerBytes > entry.maxHeaderBytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
       const maxBody = entry.maxBody;
       const te = headers['transfer-encoding'];
       const cl = headers['content-length'];
-      if (cl !== undefined) {
-        if (!/^\d+$/.test(cl)) throw new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'bad content-length' });
-        if (Number(cl) > maxBody) throw new GatewayError('GW_ERR_BODY_TOO_LARGE');
-      }
+      if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('GW_ERR_BODY_TOO_LARGE');
       if (te !== undefined || (cl !== undefined && cl !== '0')) ex.readBody(maxBody);
     } catch (err) {
       writeError(ctx, ex, err);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseDecision } from '../../../src/gateway/mapping/decision.js';
-import { checkUpstreamPath } from '../../../src/gateway/mapping/path.js';
+import { checkTarget as checkUpstreamPath } from '../../../src/gateway/shared/path-check.js';
 import { GatewayError } from '../../../src/gateway/errors.js';
 
 const catalog = { upstreams: new Set(['car', 'home']), credentials: new Set(['car-basic']) };

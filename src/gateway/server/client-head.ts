@@ -1,0 +1,138 @@
+/**
+ * The edge: everything a client's request head brings is read from uWS and checked here, once,
+ * before routing, authentication, the policy or the upstream see any of it (DESIGN.md "The trust
+ * boundary"). What leaves this function is either a head whose every part is valid HTTP/1.1 —
+ * and whose UTF-8 encoding is the client's own bytes (shared/http-syntax.ts) — or a coded 400/501.
+ *
+ * It also takes the gateway's identity away from the client: headers that carry identity or
+ * forwarding (`x-user-id`, `x-forwarded-*`, …, and every header a credential sets) are removed
+ * here, so neither the policy, the audit stream nor the upstream ever sees a client's claim to
+ * them. With `listen.trust_forwarded` the forwarding chain of a trusted load balancer is kept.
+ *
+ * Runs on every request: one pass over the fields, cached name checks, one regex per value.
+ */
+import { GatewayError, type GatewayErrorCode } from '../errors.js';
+import type { HttpRequest } from './uws-loader.js';
+import { KNOWN_METHODS, isClientFieldValue, isFieldName, isHost, isQuerySyntax } from '../shared/http-syntax.js';
+import { checkPath, type PathRules } from '../shared/path-check.js';
+
+export interface EdgeRules {
+  /** header names removed from every client request (lower-case) */
+  readonly stripNames: ReadonlySet<string>;
+  /** name prefixes removed the same way (`x-forwarded-`) */
+  readonly stripPrefixes: readonly string[];
+  /** keep the removed fields aside for the policy input (`security.identity_headers_visible_to_policy`) */
+  readonly keepStripped: boolean;
+  /** `listen.trust_forwarded`: X-Forwarded-For/-Proto and Forwarded come from a trusted proxy */
+  readonly trustForwarded: boolean;
+  readonly pathRules: PathRules;
+}
+
+export interface ClientHead {
+  method: string;
+  path: string;
+  rawQuery: string;
+  host: string;
+  /** lower-case names; repeats joined with ", " (cookie with "; "); identity headers removed */
+  headers: Record<string, string>;
+  /** the forwarded fields, flat [name, value…] in wire order; identity headers removed */
+  rawHeaders: string[];
+  /** bytes of the head as counted for `limits.max_header_bytes` */
+  headerBytes: number;
+  /** identity fields the client sent, when the policy may see them (else null) */
+  stripped: Record<string, string> | null;
+  /** the first check that failed, or null: the caller answers it */
+  error: GatewayError | null;
+}
+
+/** Forwarding fields a trusted load balancer sets (`listen.trust_forwarded`). */
+const TRUSTED_FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'forwarded']);
+
+/**
+ * Reads and checks the head of the request uWS is handing to the route handler. Must run
+ * synchronously inside that handler (uWS's `req` is stack-allocated). Never throws.
+ *
+ * @example
+ * const head = readClientHead(req, rules);
+ * if (head.error) return answer(head.error);
+ */
+export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
+  const method = req.getCaseSensitiveMethod();
+  const path = req.getUrl();
+  const rawQuery = req.getQuery() ?? '';
+  const rawHeaders: string[] = [];
+  const headers: Record<string, string> = {};
+  let stripped: Record<string, string> | null = null;
+  let headerBytes = method.length + path.length + rawQuery.length + 12;
+  let error: GatewayError | null = null;
+  let hosts = 0;
+  let lengths = 0;
+  let codings = 0;
+  let firstLength = '';
+  req.forEach((k, v) => {
+    headerBytes += k.length + v.length + 4;
+    if (error !== null) return;
+    if (!isFieldName(k)) {
+      error = refuse('GW_ERR_BAD_HEADER', 'header field name is not a token');
+      return;
+    }
+    if (!isClientFieldValue(v)) {
+      error = refuse('GW_ERR_BAD_HEADER', `header ${k} has a control character or bytes that are not UTF-8`);
+      return;
+    }
+    if (k === 'host') hosts++;
+    else if (k === 'content-length') {
+      if (lengths++ === 0) firstLength = v;
+      else if (v !== firstLength) error = refuse('GW_ERR_BAD_FRAMING', 'conflicting Content-Length fields');
+    } else if (k === 'transfer-encoding') codings++;
+    if (isStripped(k, rules)) {
+      if (rules.keepStripped) (stripped ??= {})[k] = v;
+      return;
+    }
+    rawHeaders.push(k, v);
+    const prev = headers[k];
+    headers[k] = prev === undefined ? v : prev + (k === 'cookie' ? '; ' : ', ') + v;
+  });
+  const host = headers['host'] ?? '';
+  if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(host, hosts, headers, lengths, codings);
+  return { method, path, rawQuery, host, headers, rawHeaders, headerBytes, stripped, error };
+}
+
+function isStripped(name: string, rules: EdgeRules): boolean {
+  if (rules.trustForwarded && TRUSTED_FORWARDING.has(name)) return false;
+  if (rules.stripNames.has(name)) return true;
+  for (const p of rules.stripPrefixes) if (name.startsWith(p)) return true;
+  return false;
+}
+
+function checkLine(method: string, path: string, rawQuery: string, rules: EdgeRules): GatewayError | null {
+  // RFC 9110 §9.1: an unknown method is 501; methods are case-sensitive, and a lower-case "get"
+  // that some backends upper-case would slip past a route's or a policy's method rule.
+  if (!KNOWN_METHODS.has(method)) return refuse('GW_ERR_METHOD_NOT_IMPLEMENTED', `method ${JSON.stringify(method.slice(0, 32))}`);
+  // RFC 9112 §3.2: only origin-form reaches a route (absolute-form, authority-form and `*` never
+  // do: uWS 20.56 answers them itself, 20.30 hands them to us).
+  if (path.charCodeAt(0) !== 47) return refuse('GW_ERR_BAD_TARGET', 'request target is not in origin-form');
+  const why = checkPath(path, rules.pathRules);
+  if (why !== null) return refuse(why.startsWith('contains characters') || why.startsWith('malformed') ? 'GW_ERR_BAD_TARGET' : 'GW_ERR_BAD_PATH', why);
+  if (rawQuery.length > 0 && !isQuerySyntax(rawQuery)) return refuse('GW_ERR_BAD_TARGET', 'query contains characters outside RFC 3986 query syntax');
+  return null;
+}
+
+function checkHostAndFraming(host: string, hosts: number, headers: Record<string, string>, lengths: number, codings: number): GatewayError | null {
+  // RFC 9112 §3.2: more than one Host, or an invalid one, is a 400.
+  if (hosts > 1) return refuse('GW_ERR_BAD_HOST', 'more than one Host field');
+  if (hosts === 1 && !isHost(host)) return refuse('GW_ERR_BAD_HOST', 'Host is not host[:port]');
+  if (codings > 0) {
+    // RFC 9112 §6.1/§6.3: regate decodes exactly one coding, `chunked`, and only as the sole one;
+    // with Content-Length too the framing is ambiguous (the classic smuggling pair).
+    if (lengths > 0) return refuse('GW_ERR_BAD_FRAMING', 'both Transfer-Encoding and Content-Length');
+    const te = headers['transfer-encoding'] ?? '';
+    if (codings > 1 || te.toLowerCase() !== 'chunked') return refuse('GW_ERR_TRANSFER_CODING', `transfer coding ${JSON.stringify(te.slice(0, 64))}`);
+  }
+  if (lengths > 0 && !/^\d{1,15}$/.test(headers['content-length'] ?? '')) return refuse('GW_ERR_BAD_FRAMING', 'Content-Length is not a number');
+  return null;
+}
+
+function refuse(code: GatewayErrorCode, cause: string): GatewayError {
+  return new GatewayError(code, { cause });
+}

@@ -1,0 +1,103 @@
+/**
+ * The one check every upstream path passes — passed through from the client, stripped of a
+ * route prefix, or rewritten by a policy — so that the path the gateway routed and authorized is
+ * the path every common backend resolves. Backends normalise differently (RFC 3986 §5.2.4 dot
+ * removal, Tomcat's `;` path parameters, IIS and Windows treating `\` as `/` and trimming
+ * trailing dots, servers that decode twice); a path any of them would resolve elsewhere is
+ * refused, never "fixed":
+ * - dot segments in any encoding: `.`/`..` raw, percent-encoded (`%2e`), double-encoded
+ *   (`%252e`), overlong UTF-8 (`%c0%ae`), `%u002e`, full-width `．`, or only dots (`...`);
+ * - backslashes (raw or `%5c`), `;` path parameters, `#`, a leading `//` (which some clients and
+ *   frameworks read as an authority: `//evil.example/x`), NUL and control bytes (raw or encoded);
+ * - malformed percent-encoding; encoded slashes `%2f` unless the deployment allows them.
+ *
+ * @example
+ * checkPath('/car/u1/get_my_insurance') // null
+ * checkPath('/public/..;/admin')        // 'contains ";" (path parameters)'
+ */
+import { isOriginPathSyntax, isQuerySyntax } from './http-syntax.js';
+
+export interface PathRules {
+  /** pass `%2f` through (off: refused; servers disagree on whether it separates segments) */
+  allowEncodedSlash: boolean;
+}
+
+export const STRICT_PATH_RULES: PathRules = Object.freeze({ allowEncodedSlash: false });
+
+const MAX_PATH = 8192;
+const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
+const ENCODED_CONTROL = /%(?:[01][0-9A-Fa-f]|7[Ff])/;
+const ENCODED_BACKSLASH = /%5[Cc]/;
+const ENCODED_SLASH = /%2[Ff]/;
+
+/** Returns why `path` (no query) may not go upstream, or null when it may. */
+export function checkPath(path: string, rules: PathRules = STRICT_PATH_RULES): string | null {
+  if (path.length === 0 || path.charCodeAt(0) !== 47) return 'must start with "/"';
+  if (path.length > MAX_PATH) return 'too long';
+  if (path.length > 1 && path.charCodeAt(1) === 47) return 'must not start with "//"';
+  if (!isOriginPathSyntax(path)) return 'contains characters outside RFC 3986 path syntax';
+  if (path.includes(';')) return 'contains ";" (path parameters)';
+  const hasPercent = path.includes('%');
+  if (hasPercent) {
+    if (BAD_PERCENT.test(path)) return 'malformed percent-encoding';
+    if (ENCODED_CONTROL.test(path)) return 'contains an encoded control character';
+    if (ENCODED_BACKSLASH.test(path)) return 'contains an encoded backslash';
+    if (!rules.allowEncodedSlash && ENCODED_SLASH.test(path)) return 'contains an encoded "/"';
+  }
+  if (!hasPercent && !path.includes('.') && !path.includes('\uff0e')) return null;
+  // Segment by segment: the rare paths with dots or escapes get the full decode.
+  let start = 1;
+  for (let guard = 0; guard <= path.length; guard++) {
+    const end = path.indexOf('/', start);
+    const seg = path.slice(start, end < 0 ? path.length : end);
+    if (seg.length > 0 && isDotSegment(seg)) return 'contains a dot segment';
+    if (end < 0) break;
+    start = end + 1;
+  }
+  return null;
+}
+
+/**
+ * Checks a `path?query` target (a policy's rewrite, or a route's result), returning why it may
+ * not go upstream, or null.
+ */
+export function checkTarget(target: string, rules: PathRules = STRICT_PATH_RULES): string | null {
+  const q = target.indexOf('?');
+  const why = checkPath(q < 0 ? target : target.slice(0, q), rules);
+  if (why !== null) return why;
+  if (q >= 0 && !isQuerySyntax(target.slice(q + 1))) return 'the query contains characters outside RFC 3986 query syntax';
+  return null;
+}
+
+/** Does a segment resolve to `.` or `..` (or only dots) under any decoding a backend may apply? */
+function isDotSegment(seg: string): boolean {
+  let s = seg;
+  // three rounds of decoding catch double- and triple-encoding (%25252e); a fourth never helps a
+  // real client, and each round only runs while escapes remain
+  for (let round = 0; round < 4; round++) {
+    if (onlyDots(s)) return true;
+    if (!s.includes('%')) return false;
+    const next = decodeLoosely(s);
+    if (next === s) return false;
+    s = next;
+  }
+  return onlyDots(s);
+}
+
+function onlyDots(s: string): boolean {
+  // trailing spaces and dots are trimmed by Windows file APIs: `.. ` and `...` count too
+  const t = s.replace(/[ \t]+$/, '');
+  return t.length > 0 && /^[.\uff0e]+$/.test(t);
+}
+
+/**
+ * Percent-decoding as the most permissive backends do it: `%XX`, IIS's `%uXXXX`, and overlong
+ * UTF-8 forms of `.` (`%c0%ae`, `%e0%80%ae`) that lax decoders map to `.`.
+ */
+function decodeLoosely(s: string): string {
+  return s
+    .replace(/%c0%ae|%e0%80%ae|%f0%80%80%ae/gi, '.')
+    .replace(/%u([0-9a-f]{4})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/%ef%bc%8e/gi, '\uff0e')
+    .replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
