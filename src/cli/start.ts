@@ -7,6 +7,7 @@ import { loadConfigFile } from '../gateway/config/load.js';
 import { ConfigError } from '../gateway/errors.js';
 import { startRegate } from '../gateway/server/run.js';
 import { loadUws, UwsLoadError } from '../gateway/server/uws-loader.js';
+import { PortInUseError } from '../gateway/server/port-guard.js';
 import { checkReceiveBuffer } from './receive-buffer-check.js';
 
 export function help(): string {
@@ -61,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     running = await startRegate(config, logger);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UwsLoadError) {
+    if (err instanceof ConfigError || err instanceof UwsLoadError || err instanceof PortInUseError) {
       process.stderr.write(`regate start: ${err.message}\n`);
       return 1;
     }

@@ -16,6 +16,7 @@ export const GATEWAY_ERRORS = {
   GW_ERR_BAD_HOST: { status: 400, message: 'invalid Host header' },
   GW_ERR_BAD_FRAMING: { status: 400, message: 'invalid message framing' },
   GW_ERR_TRANSFER_CODING: { status: 501, message: 'transfer coding not implemented' },
+  GW_ERR_LENGTH_REQUIRED: { status: 411, message: 'a request body needs a Content-Length' },
   GW_ERR_METHOD_NOT_IMPLEMENTED: { status: 501, message: 'method not implemented' },
   GW_ERR_BODY_TIMEOUT: { status: 408, message: 'the request body did not arrive in time' },
   GW_ERR_NOT_FOUND: { status: 404, message: 'no route matches this request' },

@@ -93,3 +93,23 @@ for (const [name, raw] of lines) {
     else t.ok(s === 0 || s === 400, `never answered with success (${s})`);
   });
 }
+
+t.test('security.chunked_request_bodies: false answers chunked bodies 411 and forwards nothing', async (t) => {
+  const strict = await startGateway(`
+listen: { host: 127.0.0.1, port: 0 }
+admin: { enabled: false }
+upstreams:
+  app: { url: "${up.url}" }
+security: { chunked_request_bodies: false }
+routes:
+  - { id: any, match: { path_prefix: /any }, upstream: app }
+`);
+  t.teardown(() => strict.close());
+  up.reset();
+  const r = await sendOne(strict.port, post('chunked'));
+  t.equal(statusOf(r), 411);
+  t.equal(codeOf(r), 'GW_ERR_LENGTH_REQUIRED');
+  const ok = await sendOne(strict.port, 'POST /any/x HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 5\r\n\r\nhello');
+  t.equal(statusOf(ok), 200, 'bodies with a length still pass');
+  t.equal(up.requests().length, 1);
+});

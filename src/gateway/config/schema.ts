@@ -171,6 +171,12 @@ export const configSchema = {
         remove_response_headers: { type: 'array', default: ['server', 'x-powered-by'], items: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' } },
         /** pass `%2f` in paths through (servers disagree on whether it separates segments) */
         allow_encoded_slashes: { type: 'boolean', default: false },
+        /**
+         * accept chunked request bodies; false answers them 411 Length Required. uWS decodes
+         * chunked framing leniently (README "Security model"): behind an intermediary that shares
+         * one connection between clients, refusing it removes that parser from the path.
+         */
+        chunked_request_bodies: { type: 'boolean', default: true },
       },
     },
     log: {

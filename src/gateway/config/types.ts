@@ -51,6 +51,7 @@ export interface SecurityConfig {
   readonly identity_headers_visible_to_policy: boolean;
   readonly remove_response_headers: readonly string[];
   readonly allow_encoded_slashes: boolean;
+  readonly chunked_request_bodies: boolean;
 }
 
 export interface RouteConfig {

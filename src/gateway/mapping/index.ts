@@ -29,7 +29,7 @@ export function createMapStage(opts: MapStageOptions): Stage {
       if (target === undefined) {
         const strip = stripPrefix.get(ctx.route.id) ?? 0;
         const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
-        target = ctx.rawQuery ? `${p}?${ctx.rawQuery}` : p;
+        target = ctx.hasQuery ? `${p}?${ctx.rawQuery}` : p;
       }
       // A fresh object filled key by key, not `{ ...up.headers }`: a spread copy that then gets
       // the credential's header added made V8 promote ~200 KB to the old generation at every

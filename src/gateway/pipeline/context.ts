@@ -80,6 +80,11 @@ export interface RequestContext {
    * never reaches the upstream, the policy input, logs or events.
    */
   rawQuery: string;
+  /**
+   * The target had a `?` (with an empty `rawQuery`, `/x?` rather than `/x`): the upstream gets
+   * the target as the client sent it.
+   */
+  readonly hasQuery: boolean;
   /** lower-case names; repeated headers joined with ", " (set-cookie/cookie with "; ") */
   readonly headers: Record<string, string>;
   /**
@@ -120,6 +125,8 @@ export interface RequestFields {
   method: string;
   path: string;
   rawQuery: string;
+  /** default: `rawQuery !== ''` */
+  hasQuery?: boolean;
   headers: Record<string, string>;
   rawHeaders?: readonly string[];
   host: string;
@@ -144,6 +151,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     method: f.method,
     path: f.path,
     rawQuery: f.rawQuery,
+    hasQuery: f.hasQuery ?? f.rawQuery !== '',
     headers: f.headers,
     rawHeaders: f.rawHeaders,
     host: f.host,

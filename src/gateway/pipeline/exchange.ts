@@ -41,6 +41,11 @@ export interface ClientExchange {
   feedBody?(sink: BodySink): void;
   /** continues feeding after `sink.data` returned false */
   resumeBody?(): void;
+  /**
+   * Calls `cb` once the request body is complete or `limit` bytes of it are held, or with the
+   * body's error (request buffering, server/uws-exchange.ts); absent = no buffering.
+   */
+  whenBuffered?(limit: number, cb: (err?: Error) => void): void;
   /** runs once when the client aborts (immediately if it already has) */
   onAbort(cb: () => void): void;
   /** writes status and headers; `headers` is a flat [name, value, name, value…] list */

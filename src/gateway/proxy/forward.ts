@@ -42,6 +42,8 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   // `Server`, `X-Powered-By` and the like tell an attacker what runs behind the gateway
   const hidden: ReadonlySet<string> = new Set(config.security.remove_response_headers.map((n) => n.toLowerCase()));
   const pathRules = { allowEncodedSlash: config.security.allow_encoded_slashes };
+  const bufferFor = new Map<string, number>();
+  for (const r of config.routes) if (r.limits?.buffer_body_bytes !== undefined) bufferFor.set(r.id, r.limits.buffer_body_bytes);
 
   return function proxy(ctx, exchange, done) {
     const mapping = ctx.mapping;
@@ -56,7 +58,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       const strip = stripFor.get(ctx.route.id) ?? 0;
       const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
       changed = strip > 0;
-      path = ctx.rawQuery ? `${p}?${ctx.rawQuery}` : p;
+      path = ctx.hasQuery ? `${p}?${ctx.rawQuery}` : p;
     }
     // One check for every upstream path, passed through, stripped or rewritten
     // (shared/path-check.ts): stripping `/api` from `/api//evil.example/x` must not hand the
@@ -68,6 +70,20 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
     }
 
     const headers = buildUpstreamHeaders(ctx, hostOf.get(name) as string, trust, mapping);
+    const buffer = bufferFor.get(ctx.route.id) ?? config.limits.buffer_body_bytes;
+    // Request buffering (nginx's proxy_request_buffering): a body up to `buffer_body_bytes` is
+    // read whole before an upstream connection is taken, so a slow client never holds one.
+    if (buffer > 0 && exchange.hasBody === true && exchange.whenBuffered) {
+      exchange.whenBuffered(buffer, (err) => {
+        if (err !== undefined) done(toGatewayError(err, exchange));
+        else send(ctx, exchange, done, upstream, path, headers);
+      });
+      return;
+    }
+    send(ctx, exchange, done, upstream, path, headers);
+  };
+
+  function send(ctx: RequestContext, exchange: ClientExchange, done: (err?: GatewayError) => void, upstream: Upstream, path: string, headers: string[]): void {
     const refused = upstream.admit();
     if (refused) return done(refused);
     if (exchange.aborted) {
@@ -82,7 +98,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       // a client that throws instead of reporting: the breaker must still hear about this call
       call.onResponseError(null, err as Error);
     }
-  };
+  }
 }
 
 /**
@@ -328,6 +344,7 @@ const CODE_MAP: Record<string, GatewayErrorCode> = {
   H1_ERR_CLOSED: 'GW_ERR_UPSTREAM_CONNECT',
   H1_ERR_TRUNCATED: 'GW_ERR_UPSTREAM_PROTOCOL',
   H1_ERR_INVALID_REQUEST: 'GW_ERR_INTERNAL',
+  H1_ERR_POOL_BUSY: 'GW_ERR_UPSTREAM_BUSY',
 };
 
 /** Maps a transport error to the gateway's coded error (the one table lives in errors.ts). */
@@ -336,6 +353,7 @@ export function toGatewayError(err: unknown, exchange?: ClientExchange): Gateway
   if (err instanceof ClientAborted || exchange?.aborted) return new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' });
   const code = (err as { code?: string } | null)?.code ?? '';
   const mapped = CODE_MAP[code] ?? (code.startsWith('HPE_') ? 'GW_ERR_UPSTREAM_PROTOCOL' : 'GW_ERR_INTERNAL');
-  return new GatewayError(mapped, { cause: err });
+  // a busy pool frees up quickly: tell the client when to come back (RFC 9110 §10.2.3)
+  return new GatewayError(mapped, { cause: err, ...(mapped === 'GW_ERR_UPSTREAM_BUSY' ? { headers: { 'retry-after': '1' } } : {}) });
 }
 

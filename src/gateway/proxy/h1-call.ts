@@ -40,6 +40,8 @@ export class H1Call implements Dispatcher.DispatchController {
   bodyTaken = false;
   /** a response head has been delivered */
   headDelivered = false;
+  /** the pool's clock when the call joined the wait queue (pool busy) */
+  queuedAt = 0;
   done = false;
   private _paused = false;
   private _aborted = false;
@@ -107,7 +109,7 @@ export class H1Call implements Dispatcher.DispatchController {
 /** Transport failures of the regate client, with stable codes (mapped in forward.ts). */
 export class H1ClientError extends Error {
   constructor(
-    readonly code: 'H1_ERR_CONNECT_TIMEOUT' | 'H1_ERR_HEADERS_TIMEOUT' | 'H1_ERR_BODY_TIMEOUT' | 'H1_ERR_SOCKET' | 'H1_ERR_CLOSED' | 'H1_ERR_TRUNCATED' | 'H1_ERR_INVALID_REQUEST',
+    readonly code: 'H1_ERR_CONNECT_TIMEOUT' | 'H1_ERR_HEADERS_TIMEOUT' | 'H1_ERR_BODY_TIMEOUT' | 'H1_ERR_SOCKET' | 'H1_ERR_CLOSED' | 'H1_ERR_TRUNCATED' | 'H1_ERR_INVALID_REQUEST' | 'H1_ERR_POOL_BUSY',
     message: string,
     options?: { cause?: unknown },
   ) {

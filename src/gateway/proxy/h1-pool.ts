@@ -27,6 +27,10 @@ export interface H1PoolOptions {
   bodyTimeoutMs: number;
   keepAlive: boolean;
   keepAliveTimeoutMs: number;
+  /** calls that may wait for a connection; beyond it a call fails at once with H1_ERR_POOL_BUSY (default: no bound) */
+  queueLimit?: number;
+  /** longest wait for a connection before H1_ERR_POOL_BUSY (default: none) */
+  queueTimeoutMs?: number;
 }
 
 export interface H1Pool {
@@ -40,7 +44,9 @@ export function createH1Pool(opts: H1PoolOptions): H1Pool {
   const all = new Set<H1Connection>();
   const idle: H1Connection[] = [];
   const queue: H1Call[] = [];
-  const shortest = Math.min(opts.connectTimeoutMs, opts.headersTimeoutMs, opts.bodyTimeoutMs > 0 ? opts.bodyTimeoutMs : Infinity, opts.keepAlive ? opts.keepAliveTimeoutMs : Infinity);
+  const queueLimit = opts.queueLimit ?? Infinity;
+  const queueTimeout = opts.queueTimeoutMs ?? Infinity;
+  const shortest = Math.min(opts.connectTimeoutMs, opts.headersTimeoutMs, opts.bodyTimeoutMs > 0 ? opts.bodyTimeoutMs : Infinity, opts.keepAlive ? opts.keepAliveTimeoutMs : Infinity, queueTimeout);
   const tick = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
   const limits = { connect: opts.connectTimeoutMs, headers: opts.headersTimeoutMs, body: opts.bodyTimeoutMs, keepAlive: opts.keepAliveTimeoutMs };
   let timer: NodeJS.Timeout | null = null;
@@ -74,7 +80,10 @@ export function createH1Pool(opts: H1PoolOptions): H1Pool {
     },
     retry(call) {
       if (closing) call.fail(new H1ClientError('H1_ERR_CLOSED', 'upstream client is closing'));
-      else queue.unshift(call); // the slot frees in closed(), which pumps
+      else {
+        call.queuedAt = owner.now; // its wait starts again
+        queue.unshift(call); // the slot frees in closed(), which pumps
+      }
     },
   };
 
@@ -86,6 +95,25 @@ export function createH1Pool(opts: H1PoolOptions): H1Pool {
   function sweep(): void {
     const now = (owner.now = performance.now());
     for (const conn of all) conn.check(now, tick, limits);
+    // The wait queue is FIFO: the oldest calls are at its head. A call that waited too long gets
+    // a 503 instead of an answer later than any client waits for (slow clients or a slow
+    // upstream holding every connection must not make ordinary requests hang).
+    while (queue.length > 0 && now - (queue[0] as H1Call).queuedAt - tick >= queueTimeout) {
+      (queue.shift() as H1Call).fail(busy('waited too long for a connection'));
+    }
+  }
+
+  function busy(why: string): H1ClientError {
+    return new H1ClientError('H1_ERR_POOL_BUSY', `upstream pool busy: ${why}`);
+  }
+
+  function enqueue(call: H1Call): void {
+    if (queue.length >= queueLimit) {
+      call.fail(busy(`${queue.length} calls already waiting`));
+      return;
+    }
+    call.queuedAt = owner.now;
+    queue.push(call);
   }
 
   function assign(call: H1Call): void {
@@ -106,7 +134,7 @@ export function createH1Pool(opts: H1PoolOptions): H1Pool {
       conn.send(call);
       return;
     }
-    queue.push(call);
+    enqueue(call);
   }
 
   function pump(): void {
@@ -123,7 +151,7 @@ export function createH1Pool(opts: H1PoolOptions): H1Pool {
         call.fail(new H1ClientError('H1_ERR_CLOSED', 'upstream client is closing'));
         return;
       }
-      if (queue.length > 0) queue.push(call);
+      if (queue.length > 0) enqueue(call);
       else assign(call);
     },
     stats: () => ({ open: all.size, idle: idle.length, queued: queue.length }),

@@ -14,7 +14,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { createH1Pool } from './h1-pool.js';
-import type { UpstreamRequest } from './h1-call.js';
+import { H1ClientError, type UpstreamRequest } from './h1-call.js';
 import { CircuitBreaker } from './breaker.js';
 import { GatewayError } from '../errors.js';
 import type { UpstreamConfig } from '../config/types.js';
@@ -117,6 +117,8 @@ function regateDispatch(origin: string, config: UpstreamConfig): PoolSeam {
     bodyTimeoutMs: config.body_timeout_ms,
     keepAlive: config.pool.keepalive,
     keepAliveTimeoutMs: config.pool.keepalive_timeout_ms,
+    queueLimit: config.pool.queue_limit,
+    queueTimeoutMs: config.pool.queue_timeout_ms,
   });
   return { dispatch: (req, handler) => pool.dispatch(req, handler), closePool: () => pool.close() };
 }
@@ -133,6 +135,12 @@ function undiciDispatch(origin: string, config: UpstreamConfig): PoolSeam {
   });
   return {
     dispatch(req, handler) {
+      // undici's Pool queues without bound; the same limit as regate's client, refused at once
+      // (its queue has no timeout of its own: regate's client applies `queue_timeout_ms` too)
+      if (pool.stats.queued >= config.pool.queue_limit) {
+        handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, new H1ClientError('H1_ERR_POOL_BUSY', 'upstream pool busy'));
+        return;
+      }
       pool.dispatch({ origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: toUndiciHeaders(req.headers), body: req.exchange?.body ?? null }, handler);
     },
     closePool: () => pool.close(),

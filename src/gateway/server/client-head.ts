@@ -26,12 +26,16 @@ export interface EdgeRules {
   /** `listen.trust_forwarded`: X-Forwarded-For/-Proto and Forwarded come from a trusted proxy */
   readonly trustForwarded: boolean;
   readonly pathRules: PathRules;
+  /** `security.chunked_request_bodies` */
+  readonly allowChunked: boolean;
 }
 
 export interface ClientHead {
   method: string;
   path: string;
   rawQuery: string;
+  /** the target had a '?' (maybe with nothing after it) */
+  hasQuery: boolean;
   host: string;
   /** lower-case names; repeats joined with ", " (cookie with "; "); identity headers removed */
   headers: Record<string, string>;
@@ -59,7 +63,8 @@ const TRUSTED_FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'for
 export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
   const method = req.getCaseSensitiveMethod();
   const path = req.getUrl();
-  const rawQuery = req.getQuery() ?? '';
+  const query = req.getQuery(); // undefined without a '?', '' for `/x?`
+  const rawQuery = query ?? '';
   const rawHeaders: string[] = [];
   const headers: Record<string, string> = {};
   let stripped: Record<string, string> | null = null;
@@ -94,8 +99,8 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
     headers[k] = prev === undefined ? v : prev + (k === 'cookie' ? '; ' : ', ') + v;
   });
   const host = headers['host'] ?? '';
-  if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(host, hosts, headers, lengths, codings);
-  return { method, path, rawQuery, host, headers, rawHeaders, headerBytes, stripped, error };
+  if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(host, hosts, headers, lengths, codings, rules.allowChunked);
+  return { method, path, rawQuery, hasQuery: query !== undefined, host, headers, rawHeaders, headerBytes, stripped, error };
 }
 
 function isStripped(name: string, rules: EdgeRules): boolean {
@@ -118,7 +123,7 @@ function checkLine(method: string, path: string, rawQuery: string, rules: EdgeRu
   return null;
 }
 
-function checkHostAndFraming(host: string, hosts: number, headers: Record<string, string>, lengths: number, codings: number): GatewayError | null {
+function checkHostAndFraming(host: string, hosts: number, headers: Record<string, string>, lengths: number, codings: number, allowChunked: boolean): GatewayError | null {
   // RFC 9112 §3.2: more than one Host, or an invalid one, is a 400.
   if (hosts > 1) return refuse('GW_ERR_BAD_HOST', 'more than one Host field');
   if (hosts === 1 && !isHost(host)) return refuse('GW_ERR_BAD_HOST', 'Host is not host[:port]');
@@ -128,6 +133,7 @@ function checkHostAndFraming(host: string, hosts: number, headers: Record<string
     if (lengths > 0) return refuse('GW_ERR_BAD_FRAMING', 'both Transfer-Encoding and Content-Length');
     const te = headers['transfer-encoding'] ?? '';
     if (codings > 1 || te.toLowerCase() !== 'chunked') return refuse('GW_ERR_TRANSFER_CODING', `transfer coding ${JSON.stringify(te.slice(0, 64))}`);
+    if (!allowChunked) return refuse('GW_ERR_LENGTH_REQUIRED', 'chunked request bodies are refused here (security.chunked_request_bodies)');
   }
   if (lengths > 0 && !/^\d{1,15}$/.test(headers['content-length'] ?? '')) return refuse('GW_ERR_BAD_FRAMING', 'Content-Length is not a number');
   return null;

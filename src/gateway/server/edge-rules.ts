@@ -58,5 +58,6 @@ export function createEdgeRules(config: GatewayConfig): EdgeRules {
     keepStripped: config.security.identity_headers_visible_to_policy,
     trustForwarded: config.listen.trust_forwarded,
     pathRules: Object.freeze({ allowEncodedSlash: config.security.allow_encoded_slashes }),
+    allowChunked: config.security.chunked_request_bodies,
   });
 }

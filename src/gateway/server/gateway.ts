@@ -19,7 +19,9 @@ import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstr
 import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
 import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
-import { UwsExchange } from './uws-exchange.js';
+import { UwsExchange, type BodyClock } from './uws-exchange.js';
+import { createBodyClocks } from './body-clock.js';
+import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
@@ -46,8 +48,11 @@ export interface GatewayStatus {
 export interface Gateway {
   readonly build: UwsBuild;
   readonly upstreams: ReadonlyMap<string, Upstream>;
-  /** Starts listening; `port` overrides `listen.port` (workers join the first worker's port). */
-  listen(port?: number): Promise<number>;
+  /**
+   * Starts listening; `port` overrides `listen.port` (workers join the first worker's port).
+   * `exclusive`: bind without SO_REUSEPORT, so no other process can share the port (one worker).
+   */
+  listen(port?: number, opts?: { exclusive?: boolean }): Promise<number>;
   status(): GatewayStatus;
   /** Stops accepting, waits for in-flight requests up to `deadlineMs`, then cuts the rest and closes pools. */
   close(deadlineMs?: number): Promise<void>;
@@ -61,7 +66,15 @@ interface RouteEntry {
   readonly ref: RouteRef;
   readonly maxHeaderBytes: number | undefined;
   readonly maxBody: number;
+  /** the watch over this route's request bodies (body_timeout_ms, body_min_bytes_per_s) */
+  readonly bodyClock: BodyClock;
+  /** `limits.max_concurrent` (0 = none) and the requests of this route in flight now */
+  readonly maxConcurrent: number;
+  active: number;
 }
+
+/** Marks a context counted in its route's `active` (so onComplete gives the slot back once). */
+const COUNTED = Symbol('counted');
 
 /**
  * @example
@@ -89,6 +102,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const router = compileRouter(config.routes);
   const edgeRules = createEdgeRules(config);
   const routeEntries = new Map<CompiledRoute, RouteEntry>();
+  const entryByRef = new Map<RouteRef, RouteEntry>();
+  const bodyClocks = createBodyClocks();
   const trustForwarded = config.listen.trust_forwarded;
   // Metrics per route object, so a request costs one identity lookup (admin/metrics.ts).
   const routeStats = new Map<RouteRef, RouteStats>([[NO_ROUTE, metrics.route(NO_ROUTE.id)]]);
@@ -98,8 +113,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const rc = compiled.config;
       const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
       routeStats.set(ref, metrics.route(rc.id));
-      e = { ref, maxHeaderBytes: rc.limits?.max_header_bytes, maxBody: rc.limits?.max_body_bytes ?? config.limits.max_body_bytes };
+      const lim = rc.limits;
+      e = {
+        ref,
+        maxHeaderBytes: lim?.max_header_bytes,
+        maxBody: lim?.max_body_bytes ?? config.limits.max_body_bytes,
+        bodyClock: bodyClocks.forLimits(lim?.body_timeout_ms ?? config.limits.body_timeout_ms, lim?.body_min_bytes_per_s ?? config.limits.body_min_bytes_per_s),
+        maxConcurrent: lim?.max_concurrent ?? 0,
+        active: 0,
+      };
       routeEntries.set(compiled, e);
+      entryByRef.set(ref, e);
     }
     return e;
   };
@@ -117,7 +141,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return;
     }
     ctx.status = ge.status;
-    if (ge.status >= 500) logger.warn({ req_id: ctx.id, route: ctx.route.id, code: ge.code, err: ge.cause ?? ge }, ge.message);
+    // One line per refusal and no stack unless regate itself failed (GW_ERR_INTERNAL): a client
+    // that sends garbage, or an upstream that is down, must not fill the log with traces. 501 is
+    // the client's (a method or transfer coding nobody implements), so it is not a warning.
+    if (ge.code === 'GW_ERR_INTERNAL') logger.error({ req_id: ctx.id, route: ctx.route.id, code: ge.code, err: ge.cause ?? ge }, ge.message);
+    else if (ge.status >= 500 && ge.status !== 501) logger.warn({ req_id: ctx.id, route: ctx.route.id, code: ge.code, cause: describeCause(ge.cause) }, ge.message);
+    else logger.debug({ req_id: ctx.id, route: ctx.route.id, code: ge.code, cause: describeCause(ge.cause) }, ge.message);
     const headers: string[] = ['content-type', 'application/json', 'x-request-id', ctx.id, 'cache-control', 'no-store'];
     for (const k in ctx.responseHeaders) headers.push(k, ctx.responseHeaders[k] as string);
     for (const k in ge.headers) headers.push(k, ge.headers[k] as string);
@@ -138,6 +167,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       } catch (err) {
         logger.error({ req_id: ctx.id, err }, 'onComplete failed');
       }
+    }
+    if ((ctx as { [COUNTED]?: true })[COUNTED]) {
+      const entry = entryByRef.get(ctx.route);
+      if (entry) entry.active--;
     }
     if (--inflight === 0 && drained) drained();
   };
@@ -161,6 +194,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       method,
       path,
       rawQuery: head.rawQuery,
+      hasQuery: head.hasQuery,
       headers,
       rawHeaders: head.rawHeaders,
       host: head.host,
@@ -178,11 +212,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const entry = entryOf(router.match(method, ctx.host, path));
       (ctx as { route: RouteRef }).route = entry.ref;
       if (entry.maxHeaderBytes !== undefined && headerBytes > entry.maxHeaderBytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
+      if (entry.maxConcurrent > 0) {
+        // a route's share of the gateway: one slow backend cannot take every worker's requests
+        if (entry.active >= entry.maxConcurrent) throw new GatewayError('GW_ERR_ROUTE_BUSY', { headers: { 'retry-after': '1' } });
+        entry.active++;
+        (ctx as { [COUNTED]?: true })[COUNTED] = true;
+      }
       const maxBody = entry.maxBody;
       const te = headers['transfer-encoding'];
       const cl = headers['content-length'];
       if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('GW_ERR_BODY_TOO_LARGE');
-      if (te !== undefined || (cl !== undefined && cl !== '0')) ex.readBody(maxBody);
+      if (te !== undefined || (cl !== undefined && cl !== '0')) ex.readBody(maxBody, entry.bodyClock);
     } catch (err) {
       writeError(ctx, ex, err);
       onComplete(ctx, ex);
@@ -198,18 +238,23 @@ export function createGateway(opts: GatewayOptions): Gateway {
   return {
     build,
     upstreams,
-    listen(port = config.listen.port) {
+    listen(port = config.listen.port, listenOpts = {}) {
       return new Promise((resolve, reject) => {
-        app.listen(config.listen.host, port, (ls) => {
+        const onListen = (ls: us_listen_socket | false) => {
           if (!ls) {
-            reject(new Error(`cannot listen on ${config.listen.host}:${port}`));
+            reject(new PortInUseError(config.listen.host, port, 'listen.port'));
             return;
           }
           listenSocket = ls;
           boundPort = uws.us_socket_local_port(ls);
           logger.info({ worker, host: config.listen.host, port: boundPort, uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
           resolve(boundPort);
-        });
+        };
+        // (host, port, options, cb) exists on both builds; the bundled typings predate it
+        type ExclusiveListen = { listen(host: string, port: number, options: number, cb: typeof onListen): void };
+        const exclusiveFlag = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+        if (listenOpts.exclusive === true && port !== 0) (app as unknown as ExclusiveListen).listen(config.listen.host, port, exclusiveFlag, onListen);
+        else app.listen(config.listen.host, port, onListen);
       });
     },
     status() {
@@ -234,6 +279,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         // Cuts idle keep-alive connections and whatever missed the deadline (their onAborted runs).
         // (`close` exists on uWS v20.30 apps; the bundled typings predate it)
         (app as TemplatedApp & { close(): void }).close();
+        bodyClocks.close();
         await Promise.all([...upstreams.values()].map((u) => u.close()));
         logger.info({ worker, boundPort, left: inflight }, 'gateway closed');
       }
@@ -248,4 +294,14 @@ function checkStagesCover(config: GatewayConfig, stages: readonly Stage[]): void
     if (r.auth !== 'none' && !names.has('authenticate')) throw new TypeError(`route ${r.id} has auth: ${r.auth} but no authenticate stage was given`);
     if (r.policy !== undefined && !names.has('authorize')) throw new TypeError(`route ${r.id} has a policy but no authorize stage was given`);
   }
+}
+
+/** A cause as one short line (`ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9`), never a stack. */
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined || cause === null) return undefined;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return `${typeof code === 'string' ? `${code}: ` : ''}${cause.message}`.slice(0, 300);
+  }
+  return String(cause).slice(0, 300);
 }

@@ -21,6 +21,7 @@ import { buildStages } from '../pipeline/stages.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import { createGateway, type GatewayStatus } from './gateway.js';
 import { loadUws } from './uws-loader.js';
+import { assertPortFree } from './port-guard.js';
 import { ConfigError } from '../errors.js';
 import { lineOfKey } from '../config/load.js';
 
@@ -43,6 +44,9 @@ export async function startRegate(config: GatewayConfig, logger: Logger): Promis
   const { build } = loadUws(); // fail fast, before threads, when no uWS build runs here
   logger.info({ uws: build }, `uWebSockets.js ${build.package}@${build.version} (${build.binary})`);
   const n = resolveWorkers(config);
+  // another process on our ports would share them (SO_REUSEPORT) or fail us later: refuse now
+  await assertPortFree(config.listen.host, config.listen.port, 'listen.port');
+  if (config.admin.enabled) await assertPortFree(config.admin.host, config.admin.port, 'admin.port');
   const plane = n === 1 ? await startInProcess(config, logger) : await startWorkers(config, logger, n);
   let admin: AdminServer | null = null;
   if (config.admin.enabled) {
@@ -74,7 +78,7 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
   const registry = new Registry();
   const built = await buildStages(config, { logger, registry });
   const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}) });
-  const port = await gw.listen();
+  const port = await gw.listen(config.listen.port, { exclusive: true });
   return {
     port,
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),

@@ -35,6 +35,16 @@ import type { HttpResponse } from './uws-loader.js';
 
 const BODY_HIGH_WATER = 64 * 1024;
 
+/**
+ * The gateway's watch over request bodies in progress (server/body-clock.ts): a coarse clock the
+ * exchanges stamp their chunks with, and the set it sweeps for bodies that stalled.
+ */
+export interface BodyClock {
+  readonly now: number;
+  watch(ex: UwsExchange): void;
+  unwatch(ex: UwsExchange): void;
+}
+
 export class UwsExchange implements ClientExchange {
   aborted = false;
   started = false;
@@ -61,6 +71,13 @@ export class UwsExchange implements ClientExchange {
   private earlyBytes = 0;
   private earlyLast = false;
   private bodyError: Error | null = null;
+  /** bytes `early` may hold before reading pauses (raised while the proxy buffers a small body) */
+  private earlyLimit = BODY_HIGH_WATER;
+  /** runs once the body is complete, `earlyLimit` is reached, or the body failed */
+  private bufferedCb: ((err?: Error) => void) | null = null;
+  /** coarse-clock times (BodyClock) of the body's start and of its last chunk */
+  bodyStartMs = 0;
+  lastDataMs = 0;
 
   /** `pausable` false: never `res.pause()` the socket (uws-loader.ts `UwsBuild.pausable` says why) */
   constructor(
@@ -70,6 +87,7 @@ export class UwsExchange implements ClientExchange {
     res.onAborted(() => {
       this.aborted = true;
       this.finished = true;
+      this.clock?.unwatch(this);
       this.failBody(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
       const cbs = this.abortCbs;
       this.abortCbs = null;
@@ -81,15 +99,25 @@ export class UwsExchange implements ClientExchange {
    * Starts reading the request body. Must run inside the route handler (uWS drops body bytes
    * that arrive with no handler). Bytes beyond `limit` fail the body with GW_ERR_BODY_TOO_LARGE.
    */
-  readBody(limit: number): void {
+  readBody(limit: number, clock?: BodyClock): void {
     this.hasBody = true;
     this.bodyDone = false;
     this.bodyLimit = limit;
+    if (clock) {
+      this.clock = clock;
+      this.bodyStartMs = this.lastDataMs = clock.now;
+      clock.watch(this);
+    }
     this.res.onData((ab, isLast) => this.onData(ab, isLast));
   }
 
+  private clock: BodyClock | null = null;
+
   private onData(ab: ArrayBuffer, isLast: boolean): void {
-    if (isLast) this.bodyDone = true;
+    if (isLast) {
+      this.bodyDone = true;
+      this.clock?.unwatch(this);
+    } else if (this.clock) this.lastDataMs = this.clock.now;
     if (this.bodyError) return;
     this.bodyBytes += ab.byteLength;
     if (this.bodyBytes > this.bodyLimit) {
@@ -113,7 +141,36 @@ export class UwsExchange implements ClientExchange {
     if (copy) this.early.push(copy);
     this.earlyBytes += ab.byteLength;
     this.earlyLast = isLast;
-    if (this.earlyBytes >= BODY_HIGH_WATER && !isLast) this.pauseReading();
+    if (this.earlyBytes >= this.earlyLimit && !isLast) this.pauseReading();
+    if (this.bufferedCb !== null && (isLast || this.earlyBytes >= this.earlyLimit)) this.settleBuffered();
+  }
+
+  /**
+   * Calls `cb` once the body has arrived whole or `limit` bytes of it are held (nginx's
+   * proxy_request_buffering for small bodies): the proxy takes an upstream connection only then,
+   * so a client that trickles its body holds gateway memory, never a pooled connection. `cb`
+   * gets the body's error if it fails first (too large, timed out, aborted).
+   */
+  whenBuffered(limit: number, cb: (err?: Error) => void): void {
+    if (this.bodyError) return cb(this.bodyError);
+    if (!this.hasBody || this.bodyDone || this.sink || this.stream || this.earlyBytes >= limit) return cb();
+    this.earlyLimit = Math.max(BODY_HIGH_WATER, limit);
+    this.bufferedCb = cb;
+    // a pause taken at the old, lower limit must not hold the body back now
+    if (this.earlyBytes < this.earlyLimit) this.resumeReading();
+  }
+
+  private settleBuffered(err?: Error): void {
+    const cb = this.bufferedCb;
+    this.bufferedCb = null;
+    this.earlyLimit = BODY_HIGH_WATER;
+    cb?.(err);
+  }
+
+  /** The body stopped arriving in time (BodyClock's verdict): it fails with GW_ERR_BODY_TIMEOUT. */
+  bodyTimedOut(cause: string): void {
+    this.clock?.unwatch(this);
+    this.failBody(new GatewayError('GW_ERR_BODY_TIMEOUT', { cause }));
   }
 
   private pauseReading(): void {
@@ -134,11 +191,13 @@ export class UwsExchange implements ClientExchange {
   private failBody(err: Error): void {
     if (this.bodyError || !this.hasBody) return;
     this.bodyError = err;
+    this.clock?.unwatch(this);
     this.early = [];
     this.stream?.destroy(err);
     const sink = this.sink;
     this.sink = null;
     sink?.error(err);
+    if (this.bufferedCb !== null) this.settleBuffered(err);
   }
 
   /** the request body as a stream (created on first use; the undici client reads this) */

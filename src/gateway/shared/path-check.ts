@@ -29,6 +29,7 @@ const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 const ENCODED_CONTROL = /%(?:[01][0-9A-Fa-f]|7[Ff])/;
 const ENCODED_BACKSLASH = /%5[Cc]/;
 const ENCODED_SLASH = /%2[Ff]/;
+const MAYBE_DOT_SEGMENT = /\/[.%\uff0e]/;
 
 /** Returns why `path` (no query) may not go upstream, or null when it may. */
 export function checkPath(path: string, rules: PathRules = STRICT_PATH_RULES): string | null {
@@ -44,7 +45,9 @@ export function checkPath(path: string, rules: PathRules = STRICT_PATH_RULES): s
     if (ENCODED_BACKSLASH.test(path)) return 'contains an encoded backslash';
     if (!rules.allowEncodedSlash && ENCODED_SLASH.test(path)) return 'contains an encoded "/"';
   }
-  if (!hasPercent && !path.includes('.') && !path.includes('\uff0e')) return null;
+  // A dot segment starts right after a "/" with a dot, an escape or a full-width dot: most paths
+  // (`/v1.2/x.json` too) have none, and skip the segment walk.
+  if (!MAYBE_DOT_SEGMENT.test(path)) return null;
   // Segment by segment: the rare paths with dots or escapes get the full decode.
   let start = 1;
   for (let guard = 0; guard <= path.length; guard++) {

@@ -34,8 +34,15 @@ export function isSecretHeaderName(name: string): boolean {
 
 /** A value that holds credentials, whatever the field it came in. */
 export function looksLikeCredential(value: string): boolean {
-  return (value.includes('eyJ') && JOSE.test(value)) || SCHEME.test(value);
+  // the shortest credential the scheme test accepts is 17 characters; most values are shorter
+  // or do not start with a scheme's first letter, and skip the regex
+  if (value.length < 17) return false;
+  if (value.includes('eyJ') && JOSE.test(value)) return true;
+  return SCHEME_FIRST.has(value.charCodeAt(0) | 0x20) && SCHEME.test(value);
 }
+
+/** first letters (lower-cased) of the schemes below, and SP/HTAB (| 0x20 keeps them) */
+const SCHEME_FIRST = new Set([...'bdtnghmva'].map((c) => c.charCodeAt(0)).concat([0x20, 0x29]));
 
 /** Is this (header name, value) a credential that must not be recorded? */
 export function isSecretHeader(name: string, value: string): boolean {

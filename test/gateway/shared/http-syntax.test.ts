@@ -1,0 +1,32 @@
+import t from 'tap';
+import { KNOWN_METHODS, isClientFieldValue, isFieldName, isHost, isOwnFieldValue, isQuerySyntax } from '../../../src/gateway/shared/http-syntax.js';
+
+t.test('field names are RFC 9110 tokens', async (t) => {
+  for (const n of ['x-a', 'content-type', "x!#$%&'*+.^_`|~"]) t.ok(isFieldName(n), n);
+  for (const n of ['', 'x a', 'x:a', 'x(a)', 'é', 'x\u010da', 'a'.repeat(257)]) t.notOk(isFieldName(n), JSON.stringify(n));
+});
+
+t.test('client field values: no controls but HTAB, no DEL, no U+FFFD; UTF-8 is fine', async (t) => {
+  for (const v of ['', 'a b\tc', 'Zoë 日本 😀', '\u010d\u010a', '\u0085']) t.ok(isClientFieldValue(v), JSON.stringify(v));
+  for (const v of ['a\rb', 'a\nb', 'a\0b', 'a\x7fb', 'a\x01', 'a\ufffdb']) t.notOk(isClientFieldValue(v), JSON.stringify(v));
+});
+
+t.test("regate's own values may hold U+FFFD but never a lone surrogate", async (t) => {
+  t.ok(isOwnFieldValue('a\ufffdb'));
+  t.ok(isOwnFieldValue('😀'));
+  t.notOk(isOwnFieldValue('a\ud800b'));
+  t.notOk(isOwnFieldValue('a\udc00'));
+  t.notOk(isOwnFieldValue('a\r\nb'));
+});
+
+t.test('queries, hosts and methods', async (t) => {
+  t.ok(isQuerySyntax('a=1&b=[x]|"y"'));
+  t.notOk(isQuerySyntax('a=#'));
+  t.notOk(isQuerySyntax('a= b'));
+  t.notOk(isQuerySyntax('a=é'));
+  for (const h of ['a.test', 'a.test:8080', '127.0.0.1:1', '[::1]:8080', '[fe80::1]', '', 'xn--caf-dma.test']) t.ok(isHost(h), h);
+  for (const h of ['a.test/x', 'a b', 'a.test:80:80', 'a@b', 'é.test', 'a.test:123456', '[::1']) t.notOk(isHost(h), h);
+  t.ok(KNOWN_METHODS.has('PROPFIND'));
+  t.notOk(KNOWN_METHODS.has('get'));
+  t.notOk(KNOWN_METHODS.has('BREW'));
+});
