@@ -4,7 +4,8 @@
 # Node 24 comes from the npm registry (the `node` package). The uWebSockets.js build that supports
 # Node 24 (@btc-vision/uwebsockets.js, official 20.56 binaries) needs glibc >= 2.38, and Debian 12
 # has 2.36. On such a machine — and only for this test run, never in the product — we unpack
-# Debian 13's libc6 into a temp dir and point a copy of the node binary's ELF interpreter and
+# Debian 13's libc6 (from the Debian archive the machine's apt is configured with:
+# .ci/debian-source.sh) into a temp dir and point a copy of the node binary's ELF interpreter and
 # rpath at it with patchelf. Child processes (tap's workers) use process.execPath, so they get
 # the same loader.
 set -euo pipefail
@@ -22,7 +23,8 @@ if [ ! -x "$patched" ]; then
   command -v patchelf >/dev/null || { apt-get update -qq && apt-get install -y -qq patchelf; } >/dev/null 2>&1
   apt_dir="$work/apt"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$work/glibc"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
+  # the archive this machine's apt already uses, with Debian 13's release: no host named here
+  bash "$(dirname "$0")/debian-source.sh" trixie >"$apt_dir/sources.list"
   opts=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
   apt-get "${opts[@]}" update -qq >/dev/null 2>&1
   (cd "$work" && apt-get "${opts[@]}" download libc6 >/dev/null 2>&1)

@@ -271,13 +271,27 @@ const WRK_NOTES = [
   'wrk threads get connections/threads connections each; one thread per load CPU, as autocannon has one event loop.',
 ];
 
+export const USAGE = `usage: npm run bench -- [--quick|--full] [--smoke] [--generator autocannon|wrk] [--only name,…] [--connections N] [--duration S] [--out DIR]
+
+Runs every scenario (${SCENARIOS.map((s) => s.name).join(', ')}) against one upstream on 127.0.0.1
+and writes <out>/<date>.json, .md and .svg (default out: bench/results).
+  --quick       32 connections, 6 s per scenario (the default; under 3 minutes)
+  --full        64 connections, 20 s per scenario after 5 s warm-up
+  --smoke       a few requests per scenario: checks the machinery, the numbers mean nothing
+  --generator   autocannon (default) or wrk (apt package wrk)
+  --only a,b    only these scenarios
+`;
+
+/** Thrown for bad options: the suite prints the message and the usage, not a stack. */
+export class BenchUsageError extends TypeError {}
+
 export function parseSuiteArgs(argv: string[]): SuiteOptions {
   const opts: SuiteOptions = { mode: 'quick' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const next = () => {
       const v = argv[++i];
-      if (v === undefined) throw new TypeError(`${a} needs a value`);
+      if (v === undefined) throw new BenchUsageError(`${a} needs a value`);
       return v;
     };
     if (a === '--quick') opts.mode = 'quick';
@@ -285,23 +299,39 @@ export function parseSuiteArgs(argv: string[]): SuiteOptions {
     else if (a === '--smoke') opts.mode = 'smoke';
     else if (a === '--generator') {
       const g = next();
-      if (!(GENERATORS as readonly string[]).includes(g)) throw new TypeError(`--generator: unknown generator ${g} (known: ${GENERATORS.join(', ')})`);
+      if (!(GENERATORS as readonly string[]).includes(g)) throw new BenchUsageError(`--generator: unknown generator ${g} (known: ${GENERATORS.join(', ')})`);
       opts.generator = g as GeneratorName;
     } else if (a === '--only') opts.only = next().split(',').filter(Boolean);
     else if (a === '--connections') opts.connections = Number(next());
     else if (a === '--duration') opts.duration = Number(next());
     else if (a === '--out') opts.outDir = next();
-    else throw new TypeError(`unknown option ${a} (usage: bench/run.ts [--quick|--full] [--smoke] [--generator autocannon|wrk] [--only name,…] [--connections N] [--duration S] [--out DIR])`);
+    else throw new BenchUsageError(`unknown option ${a}`);
   }
   for (const [k, v] of [['--connections', opts.connections], ['--duration', opts.duration]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new TypeError(`${k}: not a positive integer`);
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new BenchUsageError(`${k}: not a positive integer`);
   }
   return opts;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  let opts: SuiteOptions | undefined;
+  if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(USAGE);
+  else {
+    try {
+      opts = parseSuiteArgs(argv);
+    } catch (err) {
+      if (!(err instanceof BenchUsageError)) throw err;
+      process.stderr.write(`bench: ${err.message}\n${USAGE}`);
+      process.exitCode = 2;
+    }
+  }
+  if (opts) await main(opts);
+}
+
+async function main(opts: SuiteOptions): Promise<void> {
   try {
-    const { result, files } = await runSuite(parseSuiteArgs(process.argv.slice(2)));
+    const { result, files } = await runSuite(opts);
     process.stdout.write(readFileSync(files.md, 'utf8') + `\nwrote ${files.json}, ${files.md}, ${files.svg}\n`);
     // a failed scenario is a broken bench; a skipped one (nginx impossible) is not
     process.exitCode = result.rows.some((r) => r.status === 'failed') ? 1 : 0;

@@ -10,6 +10,10 @@ import { runConformance, summarizeByTopic, type Engine } from '../policy/conform
 
 const USAGE = 'usage: regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring]\n';
 
+export function help(): string {
+  return USAGE;
+}
+
 export async function run(argv: string[]): Promise<number> {
   let casesDir: string | undefined;
   let engine: Engine = 'js';

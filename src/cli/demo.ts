@@ -15,7 +15,7 @@ import pino from 'pino';
 import { loadConfigFile } from '../gateway/config/load.js';
 import { ConfigError } from '../gateway/errors.js';
 import { startRegate } from '../gateway/server/run.js';
-import { waitForSignal } from './start.js';
+import { formatConfigError, waitForSignal } from './start.js';
 
 interface DemoApis {
   createDemoApi(name: string, opts?: { basic?: { username: string; password: string } }): RequestListener;
@@ -25,14 +25,46 @@ interface DemoApis {
 // src/cli/demo.ts and dist/cli/demo.js both sit two levels below the package root.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+const USAGE = 'usage: regate demo [--port N] [--admin-port N] [--engine js|wasm]\n';
+
+export function help(): string {
+  return `${USAGE}
+Starts the demo stack on 127.0.0.1 — a development token server, four demo APIs and the gateway
+(examples/regate.demo.yaml, policies/) — and prints two user tokens and curl lines that walk
+from 401 through 403 to 200. Needs Redis at REDIS_URL (default redis://127.0.0.1:6379) for the
+audit events and rate limits. Ctrl-C stops it.
+
+  --port N           the gateway's port (default $REGATE_PORT, else 8080)
+  --admin-port N     the admin port: /healthz /readyz /metrics (default $REGATE_ADMIN_PORT, else 9901)
+  --engine js|wasm   the policy engine (default $REGATE_ENGINE, else js; wasm needs binaryen)
+`;
+}
+
+/** Options of \`regate demo\`; an unknown option or a bad value is a usage error, never a start. */
+export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): { port: string; adminPort: string; engine: string } | { error: string } {
+  const out = { port: env.REGATE_PORT ?? '8080', adminPort: env.REGATE_ADMIN_PORT ?? '9901', engine: env.REGATE_ENGINE ?? 'js' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const key = a === '--port' ? 'port' : a === '--admin-port' ? 'adminPort' : a === '--engine' ? 'engine' : undefined;
+    if (key === undefined) return { error: `unknown option ${JSON.stringify(a)}` };
+    const v = argv[++i];
+    if (v === undefined) return { error: `${a} needs a value` };
+    out[key] = v;
+  }
+  for (const [name, v] of [['--port', out.port], ['--admin-port', out.adminPort]] as const) {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) return { error: `${name} must be a port number (0-65535)` };
+  }
+  if (out.engine !== 'js' && out.engine !== 'wasm') return { error: '--engine must be js or wasm' };
+  return out;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const opt = (name: string, fallback: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-  };
-  const port = opt('--port', process.env.REGATE_PORT ?? '8080');
-  const adminPort = opt('--admin-port', process.env.REGATE_ADMIN_PORT ?? '9901');
-  const engine = opt('--engine', process.env.REGATE_ENGINE ?? 'js');
+  const args = parseDemoArgs(argv);
+  if ('error' in args) {
+    process.stderr.write(`regate demo: ${args.error}\n${USAGE}`);
+    return 2;
+  }
+  const { port, adminPort, engine } = args;
 
   // The token server is a development tool (oidc-provider is a devDependency): loaded lazily.
   const { startTokenServer } = await import('../devtools/token-server.js');
@@ -71,7 +103,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     await stopAll();
     if (err instanceof ConfigError || (err instanceof Error && /cannot listen/.test(err.message))) {
-      process.stderr.write(`regate demo: ${err.message}\n(try --port / --admin-port if the ports are taken)\n`);
+      const text = err instanceof ConfigError ? formatConfigError(err) : `${err.message}\n`;
+      process.stderr.write(`regate demo: ${text}(try --port / --admin-port if the ports are taken)\n`);
       return 1;
     }
     throw err;

@@ -2,35 +2,91 @@
  * `regate` command dispatcher. Each command lives in its own module exporting
  * `run(argv: string[]): Promise<number>` (the exit code), loaded lazily so that
  * `regate policy eval` never pays for loading uWebSockets.js or BullMQ.
+ *
+ * `--help`/`-h` and `--version` are answered here, before a command runs, so that asking for
+ * help can never start anything (`regate demo --help` used to start the whole stack). A command
+ * module may export `help(argv)` to describe its subcommands (`regate policy build --help` gets
+ * `help(['build', '--help'])`); without it the usage below is printed.
+ *
+ * @example regate config check --config regate.yaml; regate audit tail --help; regate --version
  */
-const COMMANDS: Record<string, { load: () => Promise<{ run(argv: string[]): Promise<number> }>; help: string }> = {
-  start: { load: () => import('./start.js'), help: 'start [--config regate.yaml]            run the gateway' },
-  demo: { load: () => import('./demo.js'), help: 'demo                                     run the demo stack (npm start)' },
-  policy: { load: () => import('./policy/index.js'), help: 'policy test|fmt|check|eval|build …       the Rego toolchain (opa-compatible)' },
-  conformance: { load: () => import('./conformance.js'), help: 'conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json]' },
-  audit: { load: () => import('./audit.js'), help: 'audit tail [--follow] [--json] [--redis url]  print the audit stream' },
+import { REGATE_VERSION } from '../gateway/server/version.js';
+
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+  /** The help text for `argv` (the arguments after the command name, including the help flag). */
+  help?(argv: string[]): string;
+}
+
+interface Command {
+  load: () => Promise<CommandModule>;
+  /** one line in `regate --help` */
+  summary: string;
+  /** `regate <cmd> --help` when the module has no `help` of its own */
+  usage: string;
+}
+
+const COMMANDS: Record<string, Command> = {
+  start: { load: () => import('./start.js'), summary: 'start [--config regate.yaml]            run the gateway', usage: 'usage: regate start [--config regate.yaml]\n' },
+  demo: { load: () => import('./demo.js'), summary: 'demo [--port N] [--admin-port N] [--engine js|wasm]  the demo stack (npm start)', usage: 'usage: regate demo [--port N] [--admin-port N] [--engine js|wasm]\n' },
+  config: { load: () => import('./config.js'), summary: 'config check [--config regate.yaml]     validate a config without starting', usage: 'usage: regate config check [--config regate.yaml]\n' },
+  policy: {
+    load: () => import('./policy/index.js'),
+    summary: 'policy test|fmt|check|eval|build …       the Rego toolchain (opa-compatible)',
+    usage: 'usage: regate policy test|fmt|check|eval|build [flags]\n',
+  },
+  conformance: {
+    load: () => import('./conformance.js'),
+    summary: 'conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json]',
+    usage: 'usage: regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring]\n',
+  },
+  audit: { load: () => import('./audit.js'), summary: 'audit tail [--follow] [--json] [--redis url]  print the audit stream', usage: 'usage: regate audit tail [--follow] [--json] [--redis url]\n' },
 };
 
+const HELP_FLAGS = new Set(['-h', '--help']);
+const VERSION_FLAGS = new Set(['-V', '--version']);
+
 function usage(): string {
-  return 'usage: regate <command> [options]\n\n' + Object.values(COMMANDS).map((c) => '  regate ' + c.help).join('\n') + '\n';
+  return (
+    'usage: regate <command> [options]\n\n' +
+    Object.values(COMMANDS)
+      .map((c) => '  regate ' + c.summary)
+      .join('\n') +
+    '\n  regate --version                         print the version\n\n' +
+    '`regate <command> --help` describes a command. Environment: REDIS_URL (audit tail), REGATE_LOG_LEVEL.\n'
+  );
+}
+
+/** Whether the arguments ask for help (before a `--`, after which arguments are data). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (HELP_FLAGS.has(a)) return true;
+  }
+  return false;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+  if (name === undefined || HELP_FLAGS.has(name)) {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === 'version') {
-    const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`regate ${pkg.version}\n`);
+  if (VERSION_FLAGS.has(name) || name === 'version') {
+    process.stdout.write(`regate ${REGATE_VERSION}\n`);
     return 0;
   }
-  const cmd = COMMANDS[name];
+  // `regate help <command>` is `regate <command> --help`
+  if (name === 'help') return rest[0] === undefined ? main(['--help']) : main([rest[0], '--help', ...rest.slice(1)]);
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!cmd) {
     process.stderr.write(`regate: unknown command ${JSON.stringify(name)}\n\n` + usage());
     return 2;
+  }
+  if (wantsHelp(rest)) {
+    const mod = await cmd.load();
+    process.stdout.write(mod.help?.(rest) ?? cmd.usage);
+    return 0;
   }
   const mod = await cmd.load();
   return mod.run(rest);

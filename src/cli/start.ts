@@ -1,13 +1,31 @@
 /**
  * `regate start [--config regate.yaml]` — validates the config, runs the gateway, drains on
- * SIGTERM/SIGINT. A bad config exits 1 with the ConfigError text (file:line: key: problem).
+ * SIGTERM/SIGINT. A bad config exits 1 listing every problem (file:line: key: problem).
  */
 import pino from 'pino';
 import { loadConfigFile } from '../gateway/config/load.js';
 import { ConfigError } from '../gateway/errors.js';
 import { startRegate } from '../gateway/server/run.js';
-import { UwsLoadError } from '../gateway/server/uws-loader.js';
+import { loadUws, UwsLoadError } from '../gateway/server/uws-loader.js';
 import { PortInUseError } from '../gateway/server/port-guard.js';
+import { checkReceiveBuffer } from './receive-buffer-check.js';
+
+export function help(): string {
+  return `usage: regate start [--config regate.yaml]
+
+Runs the gateway with the given config (default ./regate.yaml; \`regate config check\` validates
+one without starting). SIGTERM/SIGINT drain in-flight requests and flush events; a second signal
+exits at once. Log level: log.level in the config, REGATE_LOG_LEVEL where the config uses it.
+
+Exit status: 0 after a drain, 1 invalid config or no usable uWebSockets.js build, 2 usage.
+`;
+}
+
+/** One problem per line under a heading, for any ConfigError (a list or a single one). */
+export function formatConfigError(err: ConfigError): string {
+  const lines = err.message.split('\n');
+  return lines.length === 1 ? `invalid config: ${lines[0]}\n` : `invalid config, ${lines.length} problems:\n` + lines.map((l) => `  ${l}\n`).join('');
+}
 
 export function parseStartArgs(argv: string[]): { config: string } | { error: string } {
   let config = 'regate.yaml';
@@ -34,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     config = loadConfigFile(args.config);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`regate start: invalid config: ${err.message}\n`);
+      process.stderr.write(`regate start: ${formatConfigError(err)}`);
       return 1;
     }
     throw err;
@@ -51,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   logger.info({ port: running.port, admin_port: running.adminPort, workers: running.workers }, 'regate ready');
+  const rmem = checkReceiveBuffer(loadUws().build);
+  if (rmem !== undefined) logger.warn(rmem);
   return waitForSignal(running.close, logger);
 }
 

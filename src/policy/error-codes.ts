@@ -72,6 +72,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_BUILTIN_INTERNAL: 'eval_internal_error', // a builtin threw something unexpected
   REGO_ERR_NUMBER_RANGE: 'eval_internal_error', // a number literal beyond a double
   REGO_ERR_TIMEOUT: 'eval_cancel_error', // an evaluation ran past its deadline (`policy test --timeout`)
+  REGO_ERR_ENGINE_UNAVAILABLE: null, // engine: wasm without the binaryen package installed
   REGO_ERR_EVAL_BUDGET: 'eval_cancel_error', // an evaluation ran past EvalOptions.budgetMs (the gateway's policies.eval_budget_ms)
 
   // Plans and back ends.

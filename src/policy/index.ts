@@ -79,8 +79,21 @@ export interface PolicyBundle {
  * several times the import time of the rest of the toolchain; a gateway on the JS engine and
  * most `regate policy` commands never need it.
  */
-export function loadWasmBackend(): Promise<typeof import('./backend/wasm/index.js')> {
-  return import('./backend/wasm/index.js');
+export async function loadWasmBackend(): Promise<typeof import('./backend/wasm/index.js')> {
+  try {
+    return await import('./backend/wasm/index.js');
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const notFound = err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND';
+    // The WASM back end compiles with binaryen (108 MB), which production installs may leave
+    // out when they run the JS engine only (docker/Dockerfile's default image does). The
+    // module-resolution error names the missing package: that is Node's structured report,
+    // the one place its text is read.
+    if (notFound && /Cannot find (?:package|module) 'binaryen'/.test(String(err.message))) {
+      throw new RegoError('REGO_ERR_ENGINE_UNAVAILABLE', 'the wasm engine needs the binaryen package, which is not installed: use engine: js, the -wasm image (docker/Dockerfile target runtime-wasm), or `npm install binaryen`');
+    }
+    throw e;
+  }
 }
 
 /** An evaluator for `plan` (or, on the WASM back end, a ready module) on the chosen back end. */

@@ -18,6 +18,19 @@ t.test('argument parsing', async (t) => {
   t.throws(() => parseSuiteArgs(['--only']), TypeError);
 });
 
+t.test('`npm run bench -- --help` prints the usage; a bad option the message and usage, no stack', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const root = new URL('../..', import.meta.url).pathname;
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const help = run(['--help']);
+  t.equal(help.status, 0);
+  t.match(help.stdout, /^usage: npm run bench -- /);
+  const bad = run(['--bogus']);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /^bench: unknown option --bogus\nusage:/);
+  t.notMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+});
+
 t.test('report renders skipped rows with their reason and ratios only between measured rows', async (t) => {
   const r: SuiteResult = {
     date: '2026-01-01T00:00:00.000Z',

@@ -36,6 +36,12 @@ t.test('the checker catches broken references (it can fail)', async (t) => {
   t.match(errors, /waits for token-server to be healthy, but token-server has no healthcheck/);
 });
 
+t.test('compose runs the default runtime image with the Node 24 receive-buffer cap', async (t) => {
+  const regate = compose.services.regate! as { build?: { target?: string }; sysctls?: Record<string, string> };
+  t.equal(regate.build?.target, 'runtime');
+  t.equal(regate.sysctls?.['net.ipv4.tcp_rmem'], '4096 131072 458752', 'below uWS 20.56\'s 512 KiB read buffer');
+});
+
 t.test('redis keeps what BullMQ writes: AOF every second, noeviction', async (t) => {
   const cmd = (compose.services.redis!.command as string[]).join(' ');
   t.match(cmd, /--appendonly yes/);
@@ -44,10 +50,19 @@ t.test('redis keeps what BullMQ writes: AOF every second, noeviction', async (t)
   t.ok(compose.services.redis!.volumes?.some((v) => v.endsWith(':/data')), 'AOF on a volume');
 });
 
-t.test('Dockerfile: bookworm Node 20 base, COPY sources exist, non-root runtime with healthcheck, prod deps only', async (t) => {
-  t.match(dockerfile.args.NODE_IMAGE ?? '', /^node:20-bookworm-slim$/);
+/** A stage's instructions with those of the stages it is built FROM (what the image inherits). */
+function effective(name: string): Array<{ op: string; args: string }> {
+  const stage = dockerfile.stages.find((s) => s.name === name);
+  if (!stage) throw new Error(`no stage ${name}`);
+  const base = dockerfile.stages.some((s) => s.name === stage.from) ? effective(stage.from) : [];
+  return [...base, ...stage.instructions];
+}
+
+t.test('Dockerfile: Node 24 on Debian 13, COPY sources exist, exec forms are JSON', async (t) => {
+  // glibc >= 2.38 for the official uWS binaries: Debian 13 "trixie" has 2.41
+  t.match(dockerfile.args.NODE_IMAGE ?? '', /^node:24-trixie-slim$/);
   const names = dockerfile.stages.map((s) => s.name);
-  t.same(names, ['prod-deps', 'builder', 'devtools', 'runtime']);
+  t.same(names, ['prod-deps-all', 'prod-deps', 'prod-deps-wasm', 'builder', 'devtools', 'app', 'runtime-wasm', 'runtime']);
   for (const stage of dockerfile.stages) {
     for (const ins of stage.instructions.filter((i) => i.op === 'COPY' && !/--from=/.test(i.args))) {
       const parts = ins.args.split(/\s+/).filter((p) => !p.startsWith('--'));
@@ -57,6 +72,7 @@ t.test('Dockerfile: bookworm Node 20 base, COPY sources exist, non-root runtime 
       const from = /--from=(\S+)/.exec(ins.args)![1]!;
       t.ok(names.indexOf(from) >= 0 && names.indexOf(from) < names.indexOf(stage.name), `${stage.name}: COPY --from=${from} is an earlier stage`);
     }
+    if (names.includes(stage.from)) t.ok(names.indexOf(stage.from) < names.indexOf(stage.name), `${stage.name}: FROM ${stage.from} is an earlier stage`);
   }
   // exec-form instructions must be valid JSON arrays, else Docker silently runs them through a shell
   for (const stage of dockerfile.stages) {
@@ -67,26 +83,42 @@ t.test('Dockerfile: bookworm Node 20 base, COPY sources exist, non-root runtime 
       t.ok(Array.isArray(v) && v.every((x) => typeof x === 'string'), `${stage.name}: ${ins.op} is a JSON string array`);
     }
   }
-  const runtime = dockerfile.stages.at(-1)!;
-  t.equal(runtime.name, 'runtime', 'the default (last) stage is the runtime image');
-  const user = runtime.instructions.filter((i) => i.op === 'USER').at(-1);
-  t.ok(user && !/^(root|0)(:|$)/.test(user.args), 'runtime runs as a non-root user');
-  const hc = runtime.instructions.find((i) => i.op === 'HEALTHCHECK');
-  t.match(hc?.args ?? '', /\/healthz/);
-  t.notOk(runtime.instructions.some((i) => i.op === 'RUN' && /npm (ci|install)/.test(i.args)), 'runtime installs nothing itself');
-  const prod = dockerfile.stages.find((s) => s.name === 'prod-deps')!;
-  t.ok(prod.instructions.some((i) => i.op === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args)), 'prod-deps: npm ci --omit=dev');
-  t.ok(runtime.instructions.some((i) => i.op === 'COPY' && /--from=prod-deps .*node_modules/.test(i.args)), 'runtime node_modules come from prod-deps');
-  const builder = dockerfile.stages.find((s) => s.name === 'builder')!;
-  t.ok(builder.instructions.some((i) => i.op === 'RUN' && /npm ci\b/.test(i.args)), 'builder: npm ci');
-  t.ok(builder.instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args)), 'builder: npm run build');
-  // what the stages run must be in the image: the entrypoint script and the devtools' sources
-  t.ok(existsSync(join(root, 'bin/regate.js')));
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string>; dependencies: Record<string, string> };
-  t.ok(pkg.scripts.build, 'package.json has the build script the builder runs');
-  t.ok(pkg.dependencies['@trufflesuite/uws-js-unofficial'], 'the uWS build the image relies on is a production dependency');
 });
 
+t.test('Dockerfile: reproducible installs (npm ci from the lockfile), never npm install', async (t) => {
+  const runs = dockerfile.stages.flatMap((s) => s.instructions.filter((i) => i.op === 'RUN').map((i) => i.args));
+  t.notOk(runs.some((r) => /npm (install|i)\b/.test(r)), 'no npm install');
+  t.ok(effective('prod-deps-all').some((i) => i.op === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args)), 'production deps: npm ci --omit=dev');
+  t.notOk(runs.some((r) => /--omit=optional|--no-optional/.test(r)), 'optional deps (the official uWS build) are installed');
+  t.ok(effective('builder').some((i) => i.op === 'RUN' && /npm ci\b/.test(i.args)), 'builder: npm ci');
+  t.ok(effective('builder').some((i) => i.op === 'RUN' && /npm run build/.test(i.args)), 'builder: npm run build');
+  const copiesBeforeCi = dockerfile.stages.find((s) => s.name === 'prod-deps-all')!.instructions.findIndex((i) => i.op === 'COPY' && /package-lock\.json/.test(i.args));
+  t.ok(copiesBeforeCi >= 0, 'the lockfile is copied in for npm ci');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string>; optionalDependencies?: Record<string, string> };
+  t.ok(pkg.scripts.build, 'package.json has the build script the builder runs');
+});
+
+t.test('Dockerfile: the runtime images are pruned, non-root, with a healthcheck, and load the official uWS build', async (t) => {
+  t.equal(dockerfile.stages.at(-1)!.name, 'runtime', 'the default (last) stage is the runtime image');
+  for (const [name, deps, engine] of [['runtime', 'prod-deps', 'js'], ['runtime-wasm', 'prod-deps-wasm', 'wasm']] as const) {
+    const ins = effective(name);
+    const user = ins.filter((i) => i.op === 'USER').at(-1);
+    t.ok(user && !/^(root|0)(:|$)/.test(user.args), `${name} runs as a non-root user`);
+    t.match(ins.find((i) => i.op === 'HEALTHCHECK')?.args ?? '', /\/healthz/, `${name}: healthcheck on the admin /healthz`);
+    t.notOk(ins.some((i) => i.op === 'RUN' && /npm (ci|install)/.test(i.args)), `${name} installs nothing itself`);
+    t.ok(ins.some((i) => i.op === 'COPY' && new RegExp(`--from=${deps} .*node_modules`).test(i.args)), `${name}: node_modules from ${deps}`);
+    t.ok(effective(deps).some((i) => i.op === 'RUN' && new RegExp(`prune-node-modules\\.mjs --engine ${engine}\\b`).test(i.args)), `${deps}: pruned for engine ${engine}`);
+  }
+  t.ok(effective('runtime-wasm').some((i) => i.op === 'ENV' && /REGATE_ENGINE=wasm/.test(i.args)), 'the wasm image selects the engine its config reads');
+  // the official uWS build (20.56+, Node 24's ABI) is what the Node 24 image loads
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies?: Record<string, string>; engines: { node: string } };
+  t.ok(pkg.optionalDependencies?.['@btc-vision/uwebsockets.js'] ?? pkg.dependencies['@btc-vision/uwebsockets.js'], 'the official uWS build is a dependency');
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+  const locked = lock.packages['node_modules/@btc-vision/uwebsockets.js']?.version ?? '0';
+  const [maj = 0, min = 0] = locked.split('.').map(Number);
+  t.ok(maj > 20 || (maj === 20 && min >= 56), `locked official uWS ${locked} has Node 24 binaries (>= 20.56)`);
+  t.match(pkg.engines.node, /\b24\b/, 'engines names Node 24');
+});
 t.test('devtools commands name files that the devtools stage copies', async (t) => {
   const devtools = dockerfile.stages.find((s) => s.name === 'devtools')!;
   const copied = devtools.instructions.filter((i) => i.op === 'COPY').map((i) => i.args.split(/\s+/)[0]!);
@@ -146,19 +178,7 @@ t.test('compose interpolation: defaults and overrides', async (t) => {
   t.equal(interpolate('$$A ${B}', { B: 'b' }), '$A b');
 });
 
-t.test('k8s manifest parses and mounts the same gateway config', { skip: !existsSync(join(dockerDir, 'k8s.yaml')) && 'no docker/k8s.yaml' }, async (t) => {
-  const { parseAllDocuments } = await import('yaml');
-  const docs = parseAllDocuments(readFileSync(join(dockerDir, 'k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: unknown });
-  const kinds = docs.map((d) => d.kind);
-  t.ok(kinds.includes('Deployment') && kinds.includes('ConfigMap') && kinds.includes('Service'));
-  const cm = docs.find((d) => d.kind === 'ConfigMap')!;
-  const text = cm.data!['regate.yaml']!;
-  const config = loadConfigText(text, { file: 'k8s:regate.yaml', env: { DEMO_CAR_PASSWORD: 'x', TOKEN_SERVER_GATEWAY_SECRET: 'y', REDIS_URL: 'redis://redis:6379' } });
-  t.equal(config.listen.host, '0.0.0.0');
-  const dep = JSON.stringify(docs.find((d) => d.kind === 'Deployment'));
-  t.match(dep, /"runAsNonRoot":true/);
-  t.match(dep, new RegExp(`"path":"/healthz","port":${config.admin.port}`));
-});
+// docker/k8s/ has its own checks: test/docker/k8s.test.ts
 
 t.test('docker/demo-apis.mjs serves the four demo APIs; car requires the gateway credentials', async (t) => {
   const { spawn } = await import('node:child_process');

@@ -2,7 +2,7 @@ import t from 'tap';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigFile, loadConfigText } from '../../src/gateway/config/load.js';
+import { InvalidConfigError, loadConfigFile, loadConfigText } from '../../src/gateway/config/load.js';
 import { substituteEnv } from '../../src/gateway/config/env.js';
 import { ConfigError } from '../../src/gateway/errors.js';
 
@@ -108,4 +108,47 @@ t.test('YAML syntax errors carry the line; files that cannot be read are ConfigE
   const f = join(dir, 'ok.yaml');
   writeFileSync(f, base);
   t.equal(loadConfigFile(f).source.file, f);
+});
+
+t.test('every mistake of a file is reported at once, in file order, each with key and line', async (t) => {
+  const text = `listen:
+  port: eighty
+  colour: blue
+upstreams:
+  echo:
+    url: \${ECHO_URL}
+routes:
+  - id: echo
+    match: { path_prefix: /echo }
+    upstream: nowhere
+  - id: two
+    match: { path: /a, path_prefix: /b }
+    upstream: echo
+    auth: jwt
+`;
+  const e = configError(text);
+  t.equal(e.code, 'GW_ERR_CONFIG');
+  t.ok(e instanceof InvalidConfigError);
+  const problems = (e as InvalidConfigError).problems;
+  t.same(
+    problems.map((p) => [p.key, p.line]),
+    [
+      ['listen.port', 2],
+      ['listen.colour', 3],
+      ['upstreams.echo.url', 6],
+      ['routes[0].upstream', 10],
+      ['routes[1].match', 12],
+      ['routes[1].auth', 14],
+    ],
+  );
+  t.ok(problems.every((p) => p.code === 'GW_ERR_CONFIG' && p.file === 'bad.yaml'));
+  // the first problem is the error's own key/line (callers that show one error keep working)
+  t.equal(e.key, 'listen.port');
+  t.equal(e.line, 2);
+  t.equal(e.message.split('\n').length, problems.length, 'one line per problem');
+});
+
+t.test('a value whose ${VAR} is missing is reported once, not again by the schema', async (t) => {
+  const e = configError(base.replace('port: 0', 'port: ${NO_PORT}'));
+  t.same((e as InvalidConfigError).problems.map((p) => p.key), ['listen.port']);
 });

@@ -27,6 +27,12 @@ function usage(): string {
   );
 }
 
+/** `regate policy [<command>] --help` (the top-level dispatcher asks before running anything). */
+export function help(argv: string[]): string {
+  const cmd = COMMANDS.find((c) => c.name === argv[0]);
+  return cmd === undefined ? usage() : helpOf(cmd);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {

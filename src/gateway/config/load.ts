@@ -1,21 +1,23 @@
 /**
  * Loads regate.yaml: parse (keeping line information), substitute `${ENV}`, validate against
  * the one schema (filling defaults), cross-check names, deep-freeze. Every problem is a
- * ConfigError naming the key path (`routes[1].upstream`) and the file line.
+ * ConfigError naming the key path (`routes[1].upstream`) and the file line; all problems of a
+ * file are reported at once, as one InvalidConfigError (config/problems.ts).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
-import AjvModule, { type ErrorObject } from 'ajv';
+import AjvModule from 'ajv';
 import { ConfigError } from '../errors.js';
 import { configSchema } from './schema.js';
 import { MissingEnvError, substituteEnv } from './env.js';
+import { createProblemList, describeSchemaError, errorPath, formatKeyPath, InvalidConfigError, selectSchemaErrors, type ProblemList, type Segment } from './problems.js';
 import type { GatewayConfig } from './types.js';
+
+export { formatKeyPath, InvalidConfigError };
 
 // ajv ships CJS with `exports.default`; under NodeNext the default import is the module object.
 const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule.default;
-
-type Segment = string | number;
 
 export interface LoadConfigOptions {
   /** environment for `${VAR}` substitution (default process.env) */
@@ -34,13 +36,6 @@ const locators = new WeakMap<object, (path: readonly Segment[]) => number | unde
  */
 export function lineOfKey(config: GatewayConfig, path: readonly Segment[]): number | undefined {
   return locators.get(config)?.(path);
-}
-
-/** `['routes', 0, 'match']` → `routes[0].match` */
-export function formatKeyPath(path: readonly Segment[]): string {
-  let out = '';
-  for (const s of path) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
-  return out === '' ? '(root)' : out;
 }
 
 /**
@@ -66,24 +61,29 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   const lineAt = (offset: number | undefined): number | undefined => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   const locate = (path: readonly Segment[]): number | undefined => lineAt(findRange(doc, path));
 
-  const first = doc.errors[0];
-  if (first) throw new ConfigError(`invalid YAML: ${first.message.split('\n')[0]}`, '(yaml)', lineAt(first.pos[0]), file);
+  const problems = createProblemList(file, locate);
+  // A YAML syntax error leaves no reliable document to check further: report those alone.
+  for (const e of doc.errors) problems.add(`invalid YAML: ${e.message.split('\n')[0]}`, ['(yaml)'], lineAt(e.pos[0]));
+  problems.throwIfAny();
 
   const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('the document must be a mapping', '(root)', 1, file);
-  substituteTree(raw, [], env, (msg, path) => new ConfigError(msg, formatKeyPath(path), locate(path), file));
+  substituteTree(raw, [], env, problems);
 
   // Which sections the file itself declares (before defaults fill the rest): optional stages
   // such as events and rate limits only start when their section was written down.
   const sections = Object.keys(raw);
   const validate = getValidator();
   if (!validate(raw)) {
-    const err = pickError(validate.errors ?? []);
-    const path = [...pointerToPath(err.instancePath), ...extraSegment(err)];
-    throw new ConfigError(describe(err), formatKeyPath(path), locate(path), file);
+    for (const err of selectSchemaErrors(validate.errors ?? [])) {
+      const path = errorPath(err);
+      // a value whose ${VAR} could not be substituted was already reported
+      if (!problems.covers(path)) problems.add(describeSchemaError(err), path);
+    }
   }
   const cfg = raw as Record<string, unknown> & Omit<GatewayConfig, 'source'>;
-  crossCheck(cfg, (msg, path) => new ConfigError(msg, formatKeyPath(path), locate(path), file));
+  crossCheck(cfg, problems);
+  problems.throwIfAny();
 
   const absFile = resolve(file);
   const config = deepFreeze({ ...cfg, source: { file: absFile, dir: dirname(absFile), sections } }) as GatewayConfig;
@@ -100,37 +100,58 @@ function getValidator() {
   return validator;
 }
 
-function crossCheck(cfg: Omit<GatewayConfig, 'source'>, fail: (msg: string, path: Segment[]) => ConfigError): void {
+/**
+ * Checks between sections (names a route uses must be declared). It also runs when the schema
+ * found mistakes, so it reads the unvalidated shape defensively and skips what is already reported.
+ */
+function crossCheck(cfg: Omit<GatewayConfig, 'source'>, problems: ProblemList): void {
+  const fail = (msg: string, path: Segment[]) => {
+    if (!problems.covers(path)) problems.add(msg, path);
+  };
+  const upstreams = isPlainObject(cfg.upstreams) ? cfg.upstreams : undefined;
+  const tokens: unknown = cfg.tokens;
   const seen = new Map<string, number>();
-  cfg.routes.forEach((route, i) => {
-    const prev = seen.get(route.id);
-    if (prev !== undefined) throw fail(`duplicate route id ${JSON.stringify(route.id)} (also routes[${prev}])`, ['routes', i, 'id']);
-    seen.set(route.id, i);
-    if (!Object.hasOwn(cfg.upstreams, route.upstream)) {
-      throw fail(`names upstream ${JSON.stringify(route.upstream)}, which is not declared under upstreams (declared: ${Object.keys(cfg.upstreams).join(', ')})`, ['routes', i, 'upstream']);
+  (Array.isArray(cfg.routes) ? cfg.routes : []).forEach((route: unknown, i) => {
+    if (!isPlainObject(route)) return;
+    const r = route as Record<string, unknown>;
+    if (typeof r.id === 'string') {
+      const prev = seen.get(r.id);
+      if (prev !== undefined) fail(`duplicate route id ${JSON.stringify(r.id)} (also routes[${prev}])`, ['routes', i, 'id']);
+      else seen.set(r.id, i);
     }
-    if (route.auth !== 'none' && (cfg.tokens === undefined || !Object.hasOwn(cfg.tokens, route.auth))) {
-      throw fail(`auth: ${route.auth} needs a tokens.${route.auth} section`, ['routes', i, 'auth']);
+    if (upstreams !== undefined && typeof r.upstream === 'string' && !Object.hasOwn(upstreams, r.upstream)) {
+      fail(`names upstream ${JSON.stringify(r.upstream)}, which is not declared under upstreams (declared: ${Object.keys(upstreams).join(', ')})`, ['routes', i, 'upstream']);
     }
-    if (route.policy !== undefined && cfg.policies?.dir === undefined && cfg.policies?.bundle === undefined) throw fail('a policy entrypoint needs policies.dir or policies.bundle', ['routes', i, 'policy']);
+    if (typeof r.auth === 'string' && r.auth !== 'none' && !(isPlainObject(tokens) && Object.hasOwn(tokens, r.auth))) {
+      fail(`auth: ${r.auth} needs a tokens.${r.auth} section`, ['routes', i, 'auth']);
+    }
+    const policies = isPlainObject(cfg.policies) ? (cfg.policies as Record<string, unknown>) : undefined;
+    if (r.policy !== undefined && policies?.dir === undefined && policies?.bundle === undefined) fail('a policy entrypoint needs policies.dir or policies.bundle', ['routes', i, 'policy']);
   });
 }
 
-/** Replaces `${VAR}` in every string value, in place. */
-function substituteTree(node: unknown, path: Segment[], env: Record<string, string | undefined>, fail: (msg: string, path: Segment[]) => ConfigError): unknown {
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Replaces `${VAR}` in every string value, in place; a variable that is not set is a problem of its key. */
+function substituteTree(node: unknown, path: Segment[], env: Record<string, string | undefined>, problems: ProblemList): unknown {
   if (typeof node === 'string') {
     try {
       return substituteEnv(node, env);
     } catch (err) {
-      if (err instanceof MissingEnvError) throw fail(err.message, path);
+      if (err instanceof MissingEnvError) {
+        problems.add(err.message, path);
+        return node;
+      }
       throw err;
     }
   }
   if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) node[i] = substituteTree(node[i], [...path, i], env, fail);
+    for (let i = 0; i < node.length; i++) node[i] = substituteTree(node[i], [...path, i], env, problems);
   } else if (typeof node === 'object' && node !== null) {
     const obj = node as Record<string, unknown>;
-    for (const k of Object.keys(obj)) obj[k] = substituteTree(obj[k], [...path, k], env, fail);
+    for (const k of Object.keys(obj)) obj[k] = substituteTree(obj[k], [...path, k], env, problems);
   }
   return node;
 }
@@ -151,45 +172,6 @@ function findRange(doc: Document, path: readonly Segment[]): number | undefined 
     } else break;
   }
   return best;
-}
-
-function pointerToPath(pointer: string): Segment[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function extraSegment(err: ErrorObject): Segment[] {
-  if (err.keyword === 'additionalProperties') return [String(err.params.additionalProperty)];
-  if (err.keyword === 'required') return [String(err.params.missingProperty)];
-  return [];
-}
-
-/** The error a person should fix first: the deepest one, preferring concrete keywords over oneOf/anyOf. */
-function pickError(errors: ErrorObject[]): ErrorObject {
-  const score = (e: ErrorObject) => pointerToPath(e.instancePath).length * 10 + (e.keyword === 'oneOf' || e.keyword === 'anyOf' ? 0 : 1);
-  const ours = errors.filter((e) => !(e.keyword === 'required' && errors.some((o) => o.keyword === 'oneOf' && o.instancePath === e.instancePath)));
-  return (ours.length ? ours : errors).reduce((a, b) => (score(b) > score(a) ? b : a));
-}
-
-function describe(err: ErrorObject): string {
-  switch (err.keyword) {
-    case 'additionalProperties':
-      return 'unknown key';
-    case 'required':
-      return 'is required';
-    case 'oneOf':
-      return err.instancePath.endsWith('/match') ? 'needs exactly one of path, path_prefix' : 'must match exactly one allowed form';
-    case 'enum':
-      return `must be one of ${(err.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'anyOf':
-      return err.instancePath.endsWith('/workers') ? 'must be "auto" or a positive integer' : 'has none of the allowed forms';
-    default:
-      return err.message ?? err.keyword;
-  }
 }
 
 function deepFreeze<T>(value: T): T {
