@@ -13,6 +13,7 @@ import { configSchema } from './schema.js';
 import { MissingEnvError, substituteEnv } from './env.js';
 import { createProblemList, describeSchemaError, errorPath, formatKeyPath, InvalidConfigError, selectSchemaErrors, type ProblemList, type Segment } from './problems.js';
 import type { GatewayConfig } from './types.js';
+import { checkTls } from './tls-check.js';
 
 export { formatKeyPath, InvalidConfigError };
 
@@ -83,9 +84,10 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   }
   const cfg = raw as Record<string, unknown> & Omit<GatewayConfig, 'source'>;
   crossCheck(cfg, problems);
+  const absFile = resolve(file);
+  checkTls(cfg, dirname(absFile), problems);
   problems.throwIfAny();
 
-  const absFile = resolve(file);
   const config = deepFreeze({ ...cfg, source: { file: absFile, dir: dirname(absFile), sections } }) as GatewayConfig;
   locators.set(config, locate);
   return config;

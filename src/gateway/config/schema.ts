@@ -8,6 +8,7 @@
 import { tokensSchema } from '../authn/schema.js';
 import { eventsSchema, redisSchema } from '../events/schema.js';
 import { rateLimitSchema } from '../ratelimit/schema.js';
+import { clientTlsSchema, listenTlsSchema } from './tls-schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
@@ -35,7 +36,9 @@ export const upstreamSchema = {
   additionalProperties: false,
   required: ['url'],
   properties: {
-    url: { type: 'string', pattern: '^http://[^/?#]+/?$' },
+    // http(s)://host[:port] only; checked with a readable message by config/tls-check.ts
+    url: { type: 'string', minLength: 1 },
+    tls: clientTlsSchema,
     /** HTTP/1.1 client for this upstream: regate's own (proxy/h1-pool.ts) or undici's Pool */
     client: { type: 'string', enum: ['regate', 'undici'], default: 'regate' },
     timeout_ms: { type: 'integer', minimum: 1, default: 30000 },
@@ -122,6 +125,7 @@ export const configSchema = {
         drain_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
         /** trust an incoming X-Forwarded-For/Forwarded chain and append to it (behind a trusted LB) */
         trust_forwarded: { type: 'boolean', default: false },
+        tls: listenTlsSchema,
       },
     },
     admin: {

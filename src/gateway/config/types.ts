@@ -28,6 +28,32 @@ export interface UpstreamConfig {
     readonly queue_timeout_ms: number;
   };
   readonly breaker: BreakerConfig;
+  /** for https:// urls (config/tls-schema.ts) */
+  readonly tls?: ClientTlsConfig;
+}
+
+/** `tls` of an upstream or token server: how regate connects out over TLS. */
+export interface ClientTlsConfig {
+  readonly ca_file?: string;
+  readonly server_name?: string;
+  readonly cert_file?: string;
+  readonly key_file?: string;
+  readonly passphrase?: string;
+  readonly min_version: 'TLSv1.2' | 'TLSv1.3';
+  readonly verify: boolean;
+}
+
+/** `listen.tls`: the HTTPS data listener. */
+export interface ListenTlsConfig {
+  readonly cert_file: string;
+  readonly key_file: string;
+  readonly passphrase?: string;
+  readonly ca_file?: string;
+  readonly client_auth: 'none' | 'optional' | 'required';
+  readonly min_version: 'TLSv1.2' | 'TLSv1.3';
+  readonly ciphers?: string;
+  readonly sni: Readonly<Record<string, { readonly cert_file: string; readonly key_file: string }>>;
+  readonly hsts?: { readonly max_age_s: number; readonly include_subdomains: boolean; readonly preload: boolean };
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'TRACE' | 'CONNECT' | 'PROPFIND' | 'PROPPATCH' | 'MKCOL' | 'COPY' | 'MOVE' | 'LOCK' | 'UNLOCK' | 'REPORT' | 'SEARCH' | 'QUERY';
@@ -71,7 +97,7 @@ export interface CredentialConfig {
 }
 
 export interface GatewayConfig {
-  readonly listen: { readonly host: string; readonly port: number; readonly workers: 'auto' | number; readonly drain_timeout_ms: number; readonly trust_forwarded: boolean };
+  readonly listen: { readonly host: string; readonly port: number; readonly workers: 'auto' | number; readonly drain_timeout_ms: number; readonly trust_forwarded: boolean; readonly tls?: ListenTlsConfig };
   readonly admin: { readonly enabled: boolean; readonly host: string; readonly port: number };
   readonly limits: LimitsConfig;
   readonly security: SecurityConfig;

@@ -25,6 +25,7 @@ import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
+import { createListenerApp, hstsHeader } from './tls-listener.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -177,11 +178,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   const pipeline = composePipeline({ stages, proxy: createProxy(config, upstreams), writeError, onComplete });
 
-  const app: TemplatedApp = uws.App();
   let listenSocket: us_listen_socket | null = null;
   let boundPort = 0;
+  const scheme = config.listen.tls ? 'https' : 'http';
+  const hsts = hstsHeader(config.listen.tls);
 
-  app.any('/*', (res, req) => {
+  const app: TemplatedApp = createListenerApp(uws, config, (res, req) => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
     const ex = new UwsExchange(res, build.pausable);
     // The edge: every field checked against RFC 9110/9112 and identity headers removed, once,
@@ -198,11 +200,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       headers,
       rawHeaders: head.rawHeaders,
       host: head.host,
-      scheme: 'http',
+      scheme,
       remoteAddr: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
       strippedHeaders: head.stripped,
       route: NO_ROUTE,
     });
+    if (hsts !== null) ctx.responseHeaders['strict-transport-security'] = hsts;
     inflight++;
     try {
       if (draining) throw new GatewayError('GW_ERR_SHUTTING_DOWN', { headers: { 'retry-after': '1' } });
@@ -247,7 +250,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
           }
           listenSocket = ls;
           boundPort = uws.us_socket_local_port(ls);
-          logger.info({ worker, host: config.listen.host, port: boundPort, uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
+          logger.info({ worker, host: config.listen.host, port: boundPort, tls: scheme === 'https', uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
           resolve(boundPort);
         };
         // (host, port, options, cb) exists on both builds; the bundled typings predate it

@@ -1,0 +1,112 @@
+/**
+ * What the TLS schema fragments (config/tls-schema.ts) cannot say, checked once at load with a
+ * located message (`file:line: key: message`):
+ *
+ * - upstream URLs are `http://host[:port]` or `https://host[:port]` (a readable message instead
+ *   of a regex), and a `tls` block belongs to an https URL;
+ * - every certificate, key and CA file is readable, and each key matches its certificate (Node
+ *   builds a secure context from them: a mismatch or a wrong passphrase is caught here, not as
+ *   uWS's bare "App construction failed" later);
+ * - the listener asks only for what uWS's SSLApp can enforce. Its options (uSockets
+ *   `create_ssl_context_from_options`) have no protocol version — the floor is fixed at TLS 1.2
+ *   — and with `ca_file` it sets SSL_VERIFY_PEER without SSL_VERIFY_FAIL_IF_NO_PEER_CERT: a
+ *   presented client certificate must verify, a connection without one is let through, and
+ *   neither build exposes the peer certificate to JavaScript. So `min_version: TLSv1.3` and
+ *   `client_auth: required` are refused rather than silently weakened (README "TLS").
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import type { ProblemList, Segment } from './problems.js';
+
+const UPSTREAM_URL = /^(https?):\/\/([^/?#@\s]+)\/?$/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A path from the config, relative to the config file's directory. */
+export function resolveConfigPath(dir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(dir, p);
+}
+
+/**
+ * @example checkTls(rawConfig, '/etc/regate', problems) // adds "listen.tls.key_file: cannot read ./k.pem (ENOENT)"
+ */
+export function checkTls(cfg: Record<string, unknown>, dir: string, problems: ProblemList): void {
+  const fail = (msg: string, path: Segment[]) => {
+    if (!problems.covers(path)) problems.add(msg, path);
+  };
+  const read = (p: unknown, path: Segment[]): Buffer | undefined => {
+    if (typeof p !== 'string') return undefined;
+    try {
+      return readFileSync(resolveConfigPath(dir, p));
+    } catch (err) {
+      fail(`cannot read ${p} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, path);
+      return undefined;
+    }
+  };
+  /** cert + key (+ passphrase) make a secure context, or the problem is reported at `at` */
+  const pair = (block: Record<string, unknown>, base: Segment[], certKey = 'cert_file', keyKey = 'key_file', passphrase?: unknown) => {
+    const cert = read(block[certKey], [...base, certKey]);
+    const key = read(block[keyKey], [...base, keyKey]);
+    if (cert === undefined || key === undefined) return;
+    try {
+      createSecureContext({ cert, key, ...(typeof passphrase === 'string' ? { passphrase } : {}) });
+    } catch (err) {
+      fail(`${String(block[certKey])} and ${String(block[keyKey])} do not make a certificate and its key (${(err as Error).message})`, [...base, keyKey]);
+    }
+  };
+  const caFile = (block: Record<string, unknown>, base: Segment[]) => {
+    const ca = read(block.ca_file, [...base, 'ca_file']);
+    if (ca === undefined) return;
+    try {
+      createSecureContext({ ca });
+    } catch (err) {
+      fail(`${String(block.ca_file)} holds no usable PEM CA certificate (${(err as Error).message})`, [...base, 'ca_file']);
+    }
+  };
+
+  const listen = isObject(cfg.listen) ? cfg.listen : undefined;
+  const ltls = listen && isObject(listen.tls) ? listen.tls : undefined;
+  if (ltls) {
+    const base: Segment[] = ['listen', 'tls'];
+    pair(ltls, base, 'cert_file', 'key_file', ltls.passphrase);
+    if (isObject(ltls.sni)) for (const [name, entry] of Object.entries(ltls.sni)) if (isObject(entry)) pair(entry, [...base, 'sni', name], 'cert_file', 'key_file', ltls.passphrase);
+    caFile(ltls, base);
+    if (ltls.min_version === 'TLSv1.3') {
+      fail('uWS cannot raise the listener\'s TLS floor above TLSv1.2 (its SSL options carry no protocol version); use TLSv1.2 (TLS 1.3 clients still get TLS 1.3), or terminate TLS 1.3-only in front of regate', [...base, 'min_version']);
+    }
+    if (ltls.client_auth === 'required') {
+      fail('uWS cannot require a client certificate: it verifies one a client presents (client_auth: optional) but lets a connection without one through, and does not expose the certificate; terminate mutual TLS in front of regate to require one', [...base, 'client_auth']);
+    } else if (ltls.client_auth === 'optional' && ltls.ca_file === undefined) {
+      fail('client_auth: optional needs ca_file (the CAs client certificates must chain to)', [...base, 'client_auth']);
+    } else if ((ltls.client_auth ?? 'none') === 'none' && ltls.ca_file !== undefined) {
+      fail('ca_file verifies client certificates: set client_auth: optional, or remove it (intermediates of the server certificate belong in cert_file)', [...base, 'ca_file']);
+    }
+  }
+
+  const upstreams = isObject(cfg.upstreams) ? cfg.upstreams : {};
+  for (const [name, u] of Object.entries(upstreams)) {
+    if (!isObject(u) || typeof u.url !== 'string') continue;
+    const m = UPSTREAM_URL.exec(u.url);
+    if (!m) {
+      fail('must be http://host[:port] or https://host[:port] (no path, query or credentials: a route\'s path is appended as it is)', ['upstreams', name, 'url']);
+      continue;
+    }
+    if (isObject(u.tls)) {
+      if (m[1] !== 'https') fail(`tls settings need an https:// url (this one is ${m[1]}://)`, ['upstreams', name, 'tls']);
+      else checkClientTls(u.tls, ['upstreams', name, 'tls']);
+    }
+  }
+  const tokens = isObject(cfg.tokens) ? cfg.tokens : {};
+  for (const kind of ['jwt', 'introspection']) {
+    const t = tokens[kind];
+    if (isObject(t) && isObject(t.tls)) checkClientTls(t.tls, ['tokens', kind, 'tls']);
+  }
+
+  function checkClientTls(block: Record<string, unknown>, base: Segment[]): void {
+    caFile(block, base);
+    if (block.cert_file !== undefined && block.key_file !== undefined) pair(block, base, 'cert_file', 'key_file', block.passphrase);
+  }
+}
