@@ -46,6 +46,8 @@ export const GATEWAY_ERRORS = {
 
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 503, message: 'the upstream is unavailable' },
   GW_ERR_UPSTREAM_CONNECT: { status: 502, message: 'could not connect to the upstream' },
+  // the upstream's certificate did not verify (CA, expiry, name) or it refused ours (mutual TLS)
+  GW_ERR_UPSTREAM_TLS: { status: 502, message: 'could not establish TLS with the upstream' },
   GW_ERR_UPSTREAM_PROTOCOL: { status: 502, message: 'the upstream sent an invalid response' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'the upstream did not answer in time' },
   GW_ERR_UPSTREAM_BUSY: { status: 503, message: 'the upstream is busy' },

@@ -20,6 +20,7 @@ import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, 
 import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
 import { checkTarget } from '../shared/path-check.js';
+import { isTlsErrorCode } from './upstream-tls.js';
 
 /**
  * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
@@ -352,7 +353,7 @@ export function toGatewayError(err: unknown, exchange?: ClientExchange): Gateway
   if (err instanceof GatewayError) return err;
   if (err instanceof ClientAborted || exchange?.aborted) return new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' });
   const code = (err as { code?: string } | null)?.code ?? '';
-  const mapped = CODE_MAP[code] ?? (code.startsWith('HPE_') ? 'GW_ERR_UPSTREAM_PROTOCOL' : 'GW_ERR_INTERNAL');
+  const mapped = CODE_MAP[code] ?? (isTlsErrorCode(code) ? 'GW_ERR_UPSTREAM_TLS' : code.startsWith('HPE_') ? 'GW_ERR_UPSTREAM_PROTOCOL' : 'GW_ERR_INTERNAL');
   // a busy pool frees up quickly: tell the client when to come back (RFC 9110 §10.2.3)
   return new GatewayError(mapped, { cause: err, ...(mapped === 'GW_ERR_UPSTREAM_BUSY' ? { headers: { 'retry-after': '1' } } : {}) });
 }

@@ -18,6 +18,7 @@
  * (the upstream's idle close racing our request) hands a replayable call back for a retry.
  */
 import net from 'node:net';
+import type { UpstreamTls } from './upstream-tls.js';
 import type { Readable } from 'node:stream';
 import { H1Call, H1ClientError } from './h1-call.js';
 import { H1ResponseParser, type H1Head } from './h1-parser.js';
@@ -74,6 +75,7 @@ export class H1Connection {
     private readonly owner: ConnectionOwner,
     host: string,
     port: number,
+    tls?: UpstreamTls,
   ) {
     this.mark = owner.now;
     this.parser = new H1ResponseParser({
@@ -82,8 +84,11 @@ export class H1Connection {
       onEnd: () => this.onEnd(),
     });
     const buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    this.socket = net.connect({ host, port, noDelay: true, onread: { buffer, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) } });
-    this.socket.on('connect', () => {
+    const onread = { buffer, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) };
+    this.socket = tls ? tls.connect(host, port, onread) : net.connect({ host, port, noDelay: true, onread });
+    // over TLS the connection is usable once the handshake (and the certificate check) is done;
+    // the connect timeout covers both
+    this.socket.on(tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       this.mark = this.owner.now;
       if (this.call) this.writeRequest(this.call);

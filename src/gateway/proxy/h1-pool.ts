@@ -15,6 +15,7 @@ import type { Dispatcher } from 'undici';
 import { performance } from 'node:perf_hooks';
 import { H1Call, H1ClientError, type UpstreamRequest } from './h1-call.js';
 import { H1Connection, type ConnectionOwner } from './h1-connection.js';
+import type { UpstreamTls } from './upstream-tls.js';
 
 export interface H1PoolOptions {
   host: string;
@@ -31,6 +32,8 @@ export interface H1PoolOptions {
   queueLimit?: number;
   /** longest wait for a connection before H1_ERR_POOL_BUSY (default: none) */
   queueTimeoutMs?: number;
+  /** connect over TLS (https:// upstreams) */
+  tls?: UpstreamTls;
 }
 
 export interface H1Pool {
@@ -129,7 +132,7 @@ export function createH1Pool(opts: H1PoolOptions): H1Pool {
         timer = setInterval(sweep, tick);
         timer.unref();
       }
-      const conn = new H1Connection(owner, opts.host, opts.port);
+      const conn = new H1Connection(owner, opts.host, opts.port, opts.tls);
       all.add(conn);
       conn.send(call);
       return;

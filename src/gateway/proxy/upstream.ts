@@ -18,6 +18,7 @@ import { H1ClientError, type UpstreamRequest } from './h1-call.js';
 import { CircuitBreaker } from './breaker.js';
 import { GatewayError } from '../errors.js';
 import type { UpstreamConfig } from '../config/types.js';
+import { createUpstreamTls, type UpstreamTls } from './upstream-tls.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'disabled';
 
@@ -54,9 +55,12 @@ export interface Upstream {
  * const car = createUpstream('car', config.upstreams.car);
  * if (!car.admit()) car.dispatch(request, handler);
  */
-export function createUpstream(name: string, config: UpstreamConfig): Upstream {
+export function createUpstream(name: string, config: UpstreamConfig, opts: { dir?: string } = {}): Upstream {
   const origin = config.url.replace(/\/$/, '');
-  const { dispatch, closePool } = config.client === 'undici' ? undiciDispatch(origin, config) : regateDispatch(origin, config);
+  const url = new URL(origin);
+  // https:// upstreams: one secure context per upstream, built from the files once (upstream-tls.ts)
+  const tls = url.protocol === 'https:' ? createUpstreamTls(config.tls, url.hostname.replace(/^\[|\]$/g, ''), opts.dir ?? process.cwd()) : undefined;
+  const { dispatch, closePool } = config.client === 'undici' ? undiciDispatch(origin, config, tls) : regateDispatch(origin, config, tls);
   const bc = config.breaker;
   const listeners: ((s: BreakerState) => void)[] = [];
   const retryAfter = String(Math.max(1, Math.ceil(bc.reset_timeout_ms / 1000)));
@@ -106,11 +110,12 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
 
 type PoolSeam = { dispatch: Upstream['dispatch']; closePool: () => Promise<void> };
 
-function regateDispatch(origin: string, config: UpstreamConfig): PoolSeam {
+function regateDispatch(origin: string, config: UpstreamConfig, tls: UpstreamTls | undefined): PoolSeam {
   const url = new URL(origin);
   const pool = createH1Pool({
     host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(url.port || 80),
+    port: Number(url.port || (tls ? 443 : 80)),
+    ...(tls ? { tls } : {}),
     connections: config.pool.connections,
     connectTimeoutMs: config.connect_timeout_ms,
     headersTimeoutMs: config.timeout_ms,
@@ -123,11 +128,11 @@ function regateDispatch(origin: string, config: UpstreamConfig): PoolSeam {
   return { dispatch: (req, handler) => pool.dispatch(req, handler), closePool: () => pool.close() };
 }
 
-function undiciDispatch(origin: string, config: UpstreamConfig): PoolSeam {
+function undiciDispatch(origin: string, config: UpstreamConfig, tls: UpstreamTls | undefined): PoolSeam {
   const pool = new Pool(origin, {
     connections: config.pool.connections,
     pipelining: 1, // HTTP/1.1 pipelining is unsafe against arbitrary backends
-    connect: { timeout: config.connect_timeout_ms },
+    connect: { timeout: config.connect_timeout_ms, ...(tls ? tls.undiciConnect() : {}) },
     headersTimeout: config.timeout_ms,
     bodyTimeout: config.body_timeout_ms,
     keepAliveTimeout: config.pool.keepalive ? config.pool.keepalive_timeout_ms : 1,

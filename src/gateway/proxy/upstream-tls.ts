@@ -1,0 +1,102 @@
+/**
+ * TLS towards an upstream (`upstreams.<name>.tls`, https:// urls), for both HTTP/1.1 clients:
+ * regate's own (h1-connection.ts opens its sockets through `connect`) and undici's Pool (its
+ * `connect` options).
+ *
+ * - One secure context per upstream, built once from the files (CA, client certificate for
+ *   mutual TLS): a connection then costs no file reads or PEM parsing.
+ * - Session resumption: the newest session ticket the upstream gave is offered on the next
+ *   connection, so a pool that grows or replaces connections does abbreviated handshakes.
+ * - Certificate problems (unknown CA, expired, wrong host, a refused client certificate) are
+ *   upstream failures: `isTlsErrorCode` lets forward.ts answer them 502 GW_ERR_UPSTREAM_TLS, and
+ *   the breaker counts them like a refused connection.
+ *
+ * @example
+ * const t = createUpstreamTls(cfg.tls, 'car.internal', '/etc/regate');
+ * const socket = t.connect('car.internal', 443, onread);
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { ClientTlsConfig } from '../config/types.js';
+import { resolveConfigPath } from '../config/tls-check.js';
+
+export interface UpstreamTls {
+  /** SNI name and the name the certificate must carry */
+  readonly servername: string | undefined;
+  /** opens one TLS connection (its 'secureConnect' means ready) */
+  connect(host: string, port: number, onread: net.OnReadOpts): tls.TLSSocket;
+  /** the same settings as undici `connect` options */
+  undiciConnect(): tls.ConnectionOptions;
+}
+
+const DEFAULTS: ClientTlsConfig = { min_version: 'TLSv1.2', verify: true };
+
+/**
+ * @param hostname the URL's host (the default SNI name, unless it is an IP address)
+ * @param dir relative file paths resolve from here (the config file's directory)
+ */
+export function createUpstreamTls(config: ClientTlsConfig | undefined, hostname: string, dir: string): UpstreamTls {
+  const c = config ?? DEFAULTS;
+  const read = (p: string | undefined) => (p === undefined ? undefined : readFileSync(resolveConfigPath(dir, p)));
+  const ca = read(c.ca_file);
+  const cert = read(c.cert_file);
+  const key = read(c.key_file);
+  const secureContext = tls.createSecureContext({
+    ...(ca ? { ca } : {}),
+    ...(cert && key ? { cert, key } : {}),
+    ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}),
+    minVersion: c.min_version,
+  });
+  // RFC 6066 §3: SNI carries host names only, never an IP literal
+  const servername = c.server_name ?? (net.isIP(hostname) === 0 ? hostname : undefined);
+  let session: Buffer | undefined;
+  const base = (): tls.ConnectionOptions => ({
+    secureContext,
+    rejectUnauthorized: c.verify,
+    ...(servername !== undefined ? { servername } : {}),
+    // an IP-literal URL without server_name: the certificate must name that IP
+    ...(servername === undefined ? { checkServerIdentity: (_h: string, peer: tls.PeerCertificate) => tls.checkServerIdentity(hostname, peer) } : {}),
+  });
+  return {
+    servername,
+    connect(host, port, onread) {
+      // `onread` (one reused read buffer) is documented for tls.connect; @types/node lacks it
+      const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...base(), host, port, onread, ...(session ? { session } : {}) };
+      const socket = tls.connect(options);
+      socket.setNoDelay(true);
+      socket.on('session', (s: Buffer) => (session = s));
+      return socket;
+    },
+    // undici keeps its own session cache per origin (maxCachedSessions)
+    undiciConnect: base,
+  };
+}
+
+/**
+ * Codes of a failed TLS handshake or certificate check (OpenSSL's X509 verify codes as Node
+ * reports them, Node's own ERR_TLS_*, and ERR_SSL_* for alerts and protocol mismatches).
+ */
+const X509_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_HANDSHAKE_TIMEOUT',
+]);
+
+export function isTlsErrorCode(code: string): boolean {
+  return X509_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
+}
