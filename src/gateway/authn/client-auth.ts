@@ -45,6 +45,11 @@ export function createClientAuthenticator(cfg: IntrospectionConfig): ClientAuthe
       const parts: ClientAuthParts = { headers: {}, fields: { client_id: cfg.client_id, client_secret: cfg.client_secret ?? '' } };
       return () => parts;
     }
+    case 'tls_client_auth': {
+      // RFC 8705 §2: the TLS client certificate authenticates; the body names the client
+      const parts: ClientAuthParts = { headers: {}, fields: { client_id: cfg.client_id } };
+      return () => parts;
+    }
     case 'private_key_jwt': {
       const jwk = cfg.private_key as JWK;
       const alg = defaultAlg(jwk);

@@ -50,7 +50,10 @@ export function resolveTokensConfig(raw: unknown): Readonly<TokensConfig> {
     if (intro.auth_method === 'private_key_jwt' && (!intro.private_key || typeof intro.private_key.d !== 'string')) {
       throw new TypeError('tokens.introspection.private_key: a private JWK is required for auth_method private_key_jwt');
     }
-    if (intro.auth_method !== 'private_key_jwt' && !intro.client_secret) {
+    if (intro.auth_method === 'tls_client_auth' && (intro.tls?.cert_file === undefined || !intro.endpoint.startsWith('https:'))) {
+      throw new TypeError('tokens.introspection.tls: auth_method tls_client_auth needs an https endpoint and tls.cert_file/key_file (RFC 8705 §2)');
+    }
+    if (intro.auth_method !== 'private_key_jwt' && intro.auth_method !== 'tls_client_auth' && !intro.client_secret) {
       throw new TypeError(`tokens.introspection.client_secret: required for auth_method ${intro.auth_method}`);
     }
     const url = new URL(intro.endpoint); // throws TypeError on an invalid URL, naming it

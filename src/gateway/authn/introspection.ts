@@ -20,6 +20,7 @@ import { assertB64Token } from './bearer.js';
 import { createTokenCache } from './token-cache.js';
 import { createTokenError } from './token-errors.js';
 import { createOutcome, normaliseTokenInfo } from './token-info.js';
+import { createClientTlsOptions } from '../shared/client-tls.js';
 
 interface Entry {
   outcome: AuthOutcome; // cache: 'hit'
@@ -52,7 +53,8 @@ export function createIntrospectionAuthenticator(cfg: IntrospectionConfig, deps:
     connections: cfg.connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
-    connect: { timeout: cfg.breaker.timeout_ms },
+    // https endpoints: private CA and/or client certificate (mutual TLS, tls_client_auth)
+    connect: { timeout: cfg.breaker.timeout_ms, ...(cfg.tls && url.protocol === 'https:' ? createClientTlsOptions(cfg.tls, url.hostname) : {}) },
   });
   const clientAuth = createClientAuthenticator(cfg);
   const timeout = cfg.breaker.timeout_ms;

@@ -14,6 +14,8 @@ import type { AuthenticatorDeps } from './authenticator.js';
 import { isConnectionReset } from './connection-reset.js';
 import type { JwtConfig } from './schema.js';
 import { classifyJoseError } from './token-errors.js';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { createClientTlsOptions } from '../shared/client-tls.js';
 
 type KeyResolver = (...args: Parameters<JWTVerifyGetKey>) => Promise<Awaited<ReturnType<JWTVerifyGetKey>>>;
 
@@ -31,7 +33,7 @@ export function createJwtKeySource(cfg: JwtConfig, deps: AuthenticatorDeps): Key
     cooldownDuration: cfg.jwks_cooldown_ms,
     cacheMaxAge: cfg.jwks_cache_max_age_ms,
     timeoutDuration: cfg.jwks_timeout_ms,
-    [customFetch]: createTimedFetch(deps),
+    [customFetch]: createTimedFetch(deps, cfg.tls ? tlsFetch(cfg.jwks_uri, cfg) : fetch),
   });
   const backoffMs = cfg.retry_after_s * 1000;
   let lastKnown: KeyResolver | null = null;
@@ -81,11 +83,20 @@ function createStaticKeyResolver(keys: ReadonlyArray<Record<string, unknown>>): 
   };
 }
 
-function createTimedFetch(deps: AuthenticatorDeps): FetchImplementation {
+/**
+ * fetch with the `tls` block's settings (private CA, client certificate): undici's own fetch
+ * with an Agent whose connections use them (the global fetch takes no TLS options).
+ */
+function tlsFetch(jwksUri: string, cfg: JwtConfig): FetchImplementation {
+  const agent = new Agent({ connect: createClientTlsOptions(cfg.tls, new URL(jwksUri).hostname) });
+  return (url, options) => undiciFetch(url, { ...(options as object), dispatcher: agent }) as unknown as ReturnType<FetchImplementation>;
+}
+
+function createTimedFetch(deps: AuthenticatorDeps, fetchImpl: FetchImplementation): FetchImplementation {
   const once = async (url: string, options: Parameters<FetchImplementation>[1]) => {
     const t0 = performance.now();
     try {
-      const res = await fetch(url, options);
+      const res = await fetchImpl(url, options);
       deps.metrics.observeTokenServer('jwks', (performance.now() - t0) / 1000, res.status === 200 ? 'ok' : 'error');
       return res;
     } catch (err) {

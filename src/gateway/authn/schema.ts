@@ -11,6 +11,8 @@
  *   introspection: { endpoint: "https://idp/introspect", client_id: gw, client_secret: "${GW_SECRET}" }
  * ```
  */
+import { clientTlsSchema } from '../config/tls-schema.js';
+import type { ClientTlsConfig } from '../config/types.js';
 
 /** JWS algorithms a deployment may allow. `none` is not in the list on purpose (RFC 8725 §3.1). */
 export const JWT_ALGORITHMS = [
@@ -76,6 +78,8 @@ export const tokensSchema = {
         negative_ttl_s: { type: 'integer', minimum: 0, default: 10 },
         /** Retry-After when the JWKS cannot be fetched */
         retry_after_s: { type: 'integer', minimum: 1, default: 5 },
+        /** TLS towards an https jwks_uri: private CA, client certificate (config/tls-schema.ts) */
+        tls: clientTlsSchema,
       },
       required: ['issuer', 'audience'],
       oneOf: [{ required: ['jwks_uri'] }, { required: ['keys'] }],
@@ -89,7 +93,8 @@ export const tokensSchema = {
         client_secret: { type: 'string', minLength: 1 },
         /** RFC 7662 §2.1 leaves client authentication to the server; these are oidc-provider's */
         auth_method: {
-          enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+          // tls_client_auth: RFC 8705 §2.1 — the client certificate of `tls` authenticates, no secret
+          enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth'],
           default: 'client_secret_basic',
         },
         /** private JWK for `private_key_jwt` (RFC 7523 §2.2) */
@@ -111,6 +116,8 @@ export const tokensSchema = {
         /** keep-alive connections to the token server */
         connections: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
         breaker: breakerSchema,
+        /** TLS towards an https endpoint: private CA, client certificate (config/tls-schema.ts) */
+        tls: clientTlsSchema,
       },
       required: ['endpoint', 'client_id'],
     },
@@ -135,6 +142,7 @@ export interface JwtConfig {
   cache_max_entries: number;
   negative_ttl_s: number;
   retry_after_s: number;
+  tls?: ClientTlsConfig;
 }
 
 export interface BreakerConfig {
@@ -150,7 +158,7 @@ export interface IntrospectionConfig {
   endpoint: string;
   client_id: string;
   client_secret?: string;
-  auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth';
   private_key?: Record<string, unknown>;
   assertion_audience?: string;
   issuer?: string;
@@ -162,6 +170,7 @@ export interface IntrospectionConfig {
   cache_max_entries: number;
   connections: number;
   breaker: BreakerConfig;
+  tls?: ClientTlsConfig;
 }
 
 /** The `tokens` section after defaults. */

@@ -13,7 +13,7 @@ import { configSchema } from './schema.js';
 import { MissingEnvError, substituteEnv } from './env.js';
 import { createProblemList, describeSchemaError, errorPath, formatKeyPath, InvalidConfigError, selectSchemaErrors, type ProblemList, type Segment } from './problems.js';
 import type { GatewayConfig } from './types.js';
-import { checkTls } from './tls-check.js';
+import { absolutiseTlsPaths, checkTls } from './tls-check.js';
 
 export { formatKeyPath, InvalidConfigError };
 
@@ -87,6 +87,7 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   const absFile = resolve(file);
   checkTls(cfg, dirname(absFile), problems);
   problems.throwIfAny();
+  absolutiseTlsPaths(cfg, dirname(absFile));
 
   const config = deepFreeze({ ...cfg, source: { file: absFile, dir: dirname(absFile), sections } }) as GatewayConfig;
   locators.set(config, locate);

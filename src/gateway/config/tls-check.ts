@@ -100,13 +100,35 @@ export function checkTls(cfg: Record<string, unknown>, dir: string, problems: Pr
     }
   }
   const tokens = isObject(cfg.tokens) ? cfg.tokens : {};
-  for (const kind of ['jwt', 'introspection']) {
+  for (const [kind, urlKey] of [['jwt', 'jwks_uri'], ['introspection', 'endpoint']] as const) {
     const t = tokens[kind];
-    if (isObject(t) && isObject(t.tls)) checkClientTls(t.tls, ['tokens', kind, 'tls']);
+    if (!isObject(t) || !isObject(t.tls)) continue;
+    if (typeof t[urlKey] === 'string' && !(t[urlKey] as string).startsWith('https://')) fail(`tls settings need an https:// ${urlKey}`, ['tokens', kind, 'tls']);
+    else checkClientTls(t.tls, ['tokens', kind, 'tls']);
   }
 
   function checkClientTls(block: Record<string, unknown>, base: Segment[]): void {
     caFile(block, base);
     if (block.cert_file !== undefined && block.key_file !== undefined) pair(block, base, 'cert_file', 'key_file', block.passphrase);
   }
+}
+
+/**
+ * Rewrites every TLS file path of a checked config to an absolute one (relative paths mean
+ * "next to the config file"), so the clients that read them need not know where the config was.
+ * @example absolutiseTlsPaths(raw, '/etc/regate') // listen.tls.cert_file './a.pem' → '/etc/regate/a.pem'
+ */
+export function absolutiseTlsPaths(cfg: Record<string, unknown>, dir: string): void {
+  const fix = (block: unknown) => {
+    if (!isObject(block)) return;
+    for (const k of ['cert_file', 'key_file', 'ca_file']) if (typeof block[k] === 'string') block[k] = resolveConfigPath(dir, block[k] as string);
+  };
+  const listen = isObject(cfg.listen) ? cfg.listen : undefined;
+  if (listen && isObject(listen.tls)) {
+    fix(listen.tls);
+    if (isObject(listen.tls.sni)) for (const e of Object.values(listen.tls.sni)) fix(e);
+  }
+  for (const u of Object.values(isObject(cfg.upstreams) ? cfg.upstreams : {})) if (isObject(u)) fix(u.tls);
+  const tokens = isObject(cfg.tokens) ? cfg.tokens : {};
+  for (const kind of ['jwt', 'introspection']) if (isObject(tokens[kind])) fix((tokens[kind] as Record<string, unknown>).tls);
 }

@@ -15,61 +15,35 @@
  * const t = createUpstreamTls(cfg.tls, 'car.internal', '/etc/regate');
  * const socket = t.connect('car.internal', 443, onread);
  */
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
 import type { ClientTlsConfig } from '../config/types.js';
-import { resolveConfigPath } from '../config/tls-check.js';
+import { createClientTlsOptions } from '../shared/client-tls.js';
 
 export interface UpstreamTls {
-  /** SNI name and the name the certificate must carry */
-  readonly servername: string | undefined;
   /** opens one TLS connection (its 'secureConnect' means ready) */
   connect(host: string, port: number, onread: net.OnReadOpts): tls.TLSSocket;
   /** the same settings as undici `connect` options */
   undiciConnect(): tls.ConnectionOptions;
 }
 
-const DEFAULTS: ClientTlsConfig = { min_version: 'TLSv1.2', verify: true };
-
 /**
  * @param hostname the URL's host (the default SNI name, unless it is an IP address)
- * @param dir relative file paths resolve from here (the config file's directory)
  */
-export function createUpstreamTls(config: ClientTlsConfig | undefined, hostname: string, dir: string): UpstreamTls {
-  const c = config ?? DEFAULTS;
-  const read = (p: string | undefined) => (p === undefined ? undefined : readFileSync(resolveConfigPath(dir, p)));
-  const ca = read(c.ca_file);
-  const cert = read(c.cert_file);
-  const key = read(c.key_file);
-  const secureContext = tls.createSecureContext({
-    ...(ca ? { ca } : {}),
-    ...(cert && key ? { cert, key } : {}),
-    ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}),
-    minVersion: c.min_version,
-  });
-  // RFC 6066 §3: SNI carries host names only, never an IP literal
-  const servername = c.server_name ?? (net.isIP(hostname) === 0 ? hostname : undefined);
+export function createUpstreamTls(config: ClientTlsConfig | undefined, hostname: string): UpstreamTls {
+  const base = createClientTlsOptions(config, hostname);
   let session: Buffer | undefined;
-  const base = (): tls.ConnectionOptions => ({
-    secureContext,
-    rejectUnauthorized: c.verify,
-    ...(servername !== undefined ? { servername } : {}),
-    // an IP-literal URL without server_name: the certificate must name that IP
-    ...(servername === undefined ? { checkServerIdentity: (_h: string, peer: tls.PeerCertificate) => tls.checkServerIdentity(hostname, peer) } : {}),
-  });
   return {
-    servername,
     connect(host, port, onread) {
       // `onread` (one reused read buffer) is documented for tls.connect; @types/node lacks it
-      const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...base(), host, port, onread, ...(session ? { session } : {}) };
+      const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...base, host, port, onread, ...(session ? { session } : {}) };
       const socket = tls.connect(options);
       socket.setNoDelay(true);
       socket.on('session', (s: Buffer) => (session = s));
       return socket;
     },
     // undici keeps its own session cache per origin (maxCachedSessions)
-    undiciConnect: base,
+    undiciConnect: () => base,
   };
 }
 

@@ -55,11 +55,11 @@ export interface Upstream {
  * const car = createUpstream('car', config.upstreams.car);
  * if (!car.admit()) car.dispatch(request, handler);
  */
-export function createUpstream(name: string, config: UpstreamConfig, opts: { dir?: string } = {}): Upstream {
+export function createUpstream(name: string, config: UpstreamConfig): Upstream {
   const origin = config.url.replace(/\/$/, '');
   const url = new URL(origin);
   // https:// upstreams: one secure context per upstream, built from the files once (upstream-tls.ts)
-  const tls = url.protocol === 'https:' ? createUpstreamTls(config.tls, url.hostname.replace(/^\[|\]$/g, ''), opts.dir ?? process.cwd()) : undefined;
+  const tls = url.protocol === 'https:' ? createUpstreamTls(config.tls, url.hostname) : undefined;
   const { dispatch, closePool } = config.client === 'undici' ? undiciDispatch(origin, config, tls) : regateDispatch(origin, config, tls);
   const bc = config.breaker;
   const listeners: ((s: BreakerState) => void)[] = [];

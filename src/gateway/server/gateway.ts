@@ -92,7 +92,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   const upstreams = new Map<string, Upstream>();
   for (const [name, uc] of Object.entries(config.upstreams)) {
-    const u = createUpstream(name, uc, { dir: config.source.dir });
+    const u = createUpstream(name, uc);
     metrics.setBreaker(name, u.state());
     u.onStateChange((s) => {
       metrics.setBreaker(name, s);

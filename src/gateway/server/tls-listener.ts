@@ -15,10 +15,11 @@
  * is matched against routes registered under `app.domain('api.example')`, not the default
  * ones; so the handler is registered on every domain.
  *
+ * Certificate paths are absolute here (the config loader made them so).
+ *
  * @example const app = createListenerApp(uws, config, (res, req) => res.end('ok'));
  */
 import type { GatewayConfig, ListenTlsConfig } from '../config/types.js';
-import { resolveConfigPath } from '../config/tls-check.js';
 import { ConfigError } from '../errors.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from './uws-loader.js';
 
@@ -29,13 +30,12 @@ type DomainApp = TemplatedApp & { domain(serverName: string): TemplatedApp };
 export function createListenerApp(uws: Uws, config: GatewayConfig, handler: Handler): TemplatedApp {
   const tls = config.listen.tls;
   if (tls === undefined) return uws.App().any('/*', handler);
-  const dir = config.source.dir;
   const options = (certFile: string, keyFile: string) => ({
-    cert_file_name: resolveConfigPath(dir, certFile),
-    key_file_name: resolveConfigPath(dir, keyFile),
+    cert_file_name: certFile,
+    key_file_name: keyFile,
     ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
     // uWS verifies a presented client certificate against these CAs (client_auth: optional)
-    ...(tls.client_auth !== 'none' && tls.ca_file !== undefined ? { ca_file_name: resolveConfigPath(dir, tls.ca_file) } : {}),
+    ...(tls.client_auth !== 'none' && tls.ca_file !== undefined ? { ca_file_name: tls.ca_file } : {}),
     ...(tls.ciphers !== undefined ? { ssl_ciphers: tls.ciphers } : {}),
   });
   let app: DomainApp;

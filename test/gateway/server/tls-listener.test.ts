@@ -164,7 +164,7 @@ t.test('config: what uWS cannot enforce, unreadable or mismatched files and bad 
   // relative paths resolve from the config file's directory
   writeFileSync(join(pki.dir, 'rel.yaml'), tlsConfig('http://127.0.0.1:1', '    cert_file: ./server.pem\n    key_file: ./server.key'));
   const { loadConfigFile } = await import('../../../src/gateway/config/load.js');
-  t.equal(loadConfigFile(join(pki.dir, 'rel.yaml')).listen.tls?.cert_file, './server.pem');
+  t.equal(loadConfigFile(join(pki.dir, 'rel.yaml')).listen.tls?.cert_file, join(pki.dir, 'server.pem'));
 
   const upstreamYaml = (url: string, extra = '') => `
 admin: { enabled: false }
