@@ -31,6 +31,8 @@ export const GATEWAY_ERRORS = {
   GW_ERR_TOKEN_INACTIVE: { status: 401, message: 'the access token is not active' },
   GW_ERR_TOKEN_TOO_LARGE: { status: 431, message: 'the access token is too large' },
   GW_ERR_TOKEN_SERVER_UNAVAILABLE: { status: 503, message: 'the token server is unavailable' },
+  // RFC 8705 §3: a certificate-bound token (cnf.x5t#S256) without that client certificate
+  GW_ERR_TOKEN_CERT_MISMATCH: { status: 401, message: 'the access token is bound to a client certificate this request did not present' },
 
   GW_ERR_FORBIDDEN: { status: 403, message: 'forbidden' },
   GW_ERR_INSUFFICIENT_SCOPE: { status: 403, message: 'insufficient scope' },

@@ -17,6 +17,8 @@ import { createIntrospectionAuthenticator, type IntrospectionAuthenticator } fro
 import { createJwtAuthenticator } from './jwt.js';
 import { createAuthnMetrics } from './metrics.js';
 import { formatTokenHash, hashToken } from './token-cache.js';
+import { certificateBindingHolds } from './cert-binding.js';
+import { createTokenError } from './token-errors.js';
 
 export type { TokensConfig } from './schema.js';
 export { tokensSchema } from './schema.js';
@@ -67,7 +69,13 @@ export function createAuthenticateStage(tokensConfig: unknown, deps: Authenticat
     throw ge;
   }
 
+  /** Throws (to the caller's `refused`) when the outcome may not be used on this request. */
   function accept(ctx: RequestContext, outcome: AuthOutcome): void {
+    // RFC 8705 §3 (cert-binding.ts): the listener never has a verified client certificate to
+    // compare with, so a certificate-bound token is refused — also when it comes from the cache
+    if (!certificateBindingHolds(outcome.token.claims, undefined)) {
+      throw createTokenError('GW_ERR_TOKEN_CERT_MISMATCH', cfg.realm, new Error('token is bound to a client certificate (cnf.x5t#S256); none was verified on this connection'));
+    }
     ctx.auth = outcome;
     if (outcome.degraded) ctx.degraded = true;
   }
@@ -94,10 +102,7 @@ export function createAuthenticateStage(tokensConfig: unknown, deps: Authenticat
         const r = authenticator.authenticate(token, key);
         if (r instanceof Promise) {
           const k = key;
-          return r.then(
-            (o) => accept(ctx, o),
-            (err: unknown) => refused(ctx, err, k),
-          );
+          return r.then((o) => accept(ctx, o)).catch((err: unknown) => refused(ctx, err, k));
         }
         accept(ctx, r);
       } catch (err) {

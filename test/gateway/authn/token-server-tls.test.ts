@@ -46,7 +46,9 @@ const server = https.createServer({ cert: readFileSync(idpCert.cert), key: readF
       res.statusCode = 401;
       return res.end(JSON.stringify({ error: 'invalid_client' }));
     }
-    res.end(JSON.stringify({ active: true, sub: 'u1', client_id: 'app', scope: 'car:read', exp: Math.floor(Date.now() / 1000) + 300 }));
+    // RFC 8705 §3.2: an introspection response carries the binding as `cnf`
+    const cnf = form.get('token') === 'bound-token' ? { cnf: { 'x5t#S256': gwClient.x5tS256 } } : {};
+    res.end(JSON.stringify({ active: true, sub: 'u1', client_id: 'app', scope: 'car:read', exp: Math.floor(Date.now() / 1000) + 300, ...cnf }));
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -86,6 +88,15 @@ t.test('introspection with tls_client_auth (RFC 8705 §2): the client certificat
   const form = new URLSearchParams(call?.body ?? '');
   t.equal(form.get('client_id'), 'gw');
   t.equal(form.get('client_secret'), null, 'no secret is sent');
+
+  // a certificate-bound token from introspection is refused like a bound JWT (cert-binding.ts)
+  const bound = await runStage(mtls, makeContext({ auth: 'introspection', authorization: 'Bearer bound-token' }));
+  t.equal(bound.ok, false);
+  if (!bound.ok) {
+    t.equal(bound.error.code, 'GW_ERR_TOKEN_CERT_MISMATCH');
+    t.equal(bound.error.status, 401);
+    t.match(bound.error.headers?.['www-authenticate'], /error="invalid_token"/);
+  }
 
   t.throws(() => introspection({ ca_file: pki.ca }), /tls_client_auth needs an https endpoint and tls\.cert_file/, 'tls_client_auth without a certificate is misuse');
   // a gateway with a secret but no certificate is refused by this server: an outage (503), never 401
