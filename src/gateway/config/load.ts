@@ -14,6 +14,7 @@ import { MissingEnvError, substituteEnv } from './env.js';
 import { createProblemList, describeSchemaError, errorPath, formatKeyPath, InvalidConfigError, selectSchemaErrors, type ProblemList, type Segment } from './problems.js';
 import type { GatewayConfig } from './types.js';
 import { absolutiseTlsPaths, checkTls } from './tls-check.js';
+import { checkCors } from '../cors/schema.js';
 
 export { formatKeyPath, InvalidConfigError };
 
@@ -84,6 +85,7 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   }
   const cfg = raw as Record<string, unknown> & Omit<GatewayConfig, 'source'>;
   crossCheck(cfg, problems);
+  checkCors(cfg.routes, problems);
   const absFile = resolve(file);
   checkTls(cfg, dirname(absFile), problems);
   problems.throwIfAny();

@@ -9,6 +9,7 @@ import { tokensSchema } from '../authn/schema.js';
 import { eventsSchema, redisSchema } from '../events/schema.js';
 import { rateLimitSchema } from '../ratelimit/schema.js';
 import { clientTlsSchema, listenTlsSchema } from './tls-schema.js';
+import { corsSchema } from '../cors/schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
@@ -89,6 +90,8 @@ export const routeSchema = {
     strip_prefix: { type: 'boolean', default: false },
     /** per-route overrides of `limits` */
     limits: { $ref: '#/$defs/limits' },
+    /** browser cross-origin access (cors/cors-rules.ts): preflights answered by the gateway */
+    cors: corsSchema,
   },
 } as const;
 

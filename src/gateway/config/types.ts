@@ -4,6 +4,7 @@
  * (`tokens`, `redis`, `events`, `ratelimit`) stay `unknown`-shaped here; their stage factories
  * read them with their own types.
  */
+import type { CorsConfig } from '../cors/schema.js';
 export interface BreakerConfig {
   readonly enabled: boolean;
   readonly error_threshold_percentage: number;
@@ -88,6 +89,7 @@ export interface RouteConfig {
   readonly policy?: string;
   readonly strip_prefix: boolean;
   readonly limits?: RouteLimitsConfig;
+  readonly cors?: CorsConfig;
 }
 
 /** `credentials.<name>`: `type` plus that type's fields (mapping/credentials validates them). */

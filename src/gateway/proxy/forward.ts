@@ -21,6 +21,7 @@ import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
 import { checkTarget } from '../shared/path-check.js';
 import { isTlsErrorCode } from './upstream-tls.js';
+import { CORS_RESPONSE_HEADERS } from '../cors/cors-rules.js';
 
 /**
  * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
@@ -42,6 +43,9 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   });
   // `Server`, `X-Powered-By` and the like tell an attacker what runs behind the gateway
   const hidden: ReadonlySet<string> = new Set(config.security.remove_response_headers.map((n) => n.toLowerCase()));
+  // on a CORS route the gateway's rule alone speaks CORS (cors/cors-rules.ts): the upstream's own headers would contradict it
+  const corsRoutes = new Set(config.routes.filter((r) => r.cors !== undefined).map((r) => r.id));
+  const hiddenOnCors: ReadonlySet<string> = new Set([...hidden, ...CORS_RESPONSE_HEADERS]);
   const pathRules = { allowEncodedSlash: config.security.allow_encoded_slashes };
   const bufferFor = new Map<string, number>();
   for (const r of config.routes) if (r.limits?.buffer_body_bytes !== undefined) bufferFor.set(r.id, r.limits.buffer_body_bytes);
@@ -91,7 +95,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       upstream.release(); // the client's doing: never a verdict on the upstream
       return done(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
     }
-    const call = new ProxyCall(ctx, exchange, upstream, done, hidden);
+    const call = new ProxyCall(ctx, exchange, upstream, done, corsRoutes.has(ctx.route.id) ? hiddenOnCors : hidden);
     exchange.onAbort(() => call.clientAborted());
     try {
       upstream.dispatch({ method: ctx.method, path, headers, exchange } satisfies UpstreamRequest, call);

@@ -26,6 +26,7 @@ import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
 import { createListenerApp, hstsHeader } from './tls-listener.js';
+import { compileCorsRules, preflightMethod } from '../cors/cors-rules.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -102,6 +103,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   }
   const router = compileRouter(config.routes);
   const edgeRules = createEdgeRules(config);
+  const corsRules = compileCorsRules(config.routes);
   const routeEntries = new Map<CompiledRoute, RouteEntry>();
   const entryByRef = new Map<RouteRef, RouteEntry>();
   const bodyClocks = createBodyClocks();
@@ -212,8 +214,26 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // An oversized head is refused before routing, whatever it asked for.
       if (headerBytes > config.limits.max_header_bytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
       if (head.error !== null) throw head.error;
-      const entry = entryOf(router.match(method, ctx.host, path));
+      // A CORS preflight asks about the method it names: the route that method reaches answers
+      // it when that route has `cors` — with no token and no upstream call (cors/cors-rules.ts).
+      const pf = corsRules.size > 0 ? preflightMethod(method, headers) : undefined;
+      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path)));
+      const pfRule = pfEntry === undefined ? undefined : corsRules.get(pfEntry.ref.id);
+      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path));
       (ctx as { route: RouteRef }).route = entry.ref;
+      if (pfRule !== undefined && pf !== undefined) {
+        const answer = pfRule.preflight(headers['origin'] as string, pf, headers['access-control-request-headers']);
+        if (!answer.ok) throw new GatewayError('GW_ERR_CORS_REJECTED', { cause: answer.reason });
+        // 200, not 204: uWS writes `Content-Length: 0`, which a 204 must not carry (RFC 9110
+        // §8.6); the Fetch standard takes any ok status for a preflight
+        ctx.status = 200;
+        const out = ['x-request-id', ctx.id, ...answer.headers];
+        if (hsts !== null) out.push('strict-transport-security', hsts);
+        (ex as UwsExchange).respond(200, out, '', false, draining);
+        onComplete(ctx, ex);
+        return;
+      }
+      corsRules.get(entry.ref.id)?.decorate(headers['origin'], ctx.responseHeaders);
       if (entry.maxHeaderBytes !== undefined && headerBytes > entry.maxHeaderBytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
       if (entry.maxConcurrent > 0) {
         // a route's share of the gateway: one slow backend cannot take every worker's requests
@@ -288,6 +308,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
       }
     },
   };
+}
+
+/** The route a preflight's method reaches, or undefined when none does (the request is then routed as OPTIONS). */
+function preflightEntry<T>(find: () => T): T | undefined {
+  try {
+    return find();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A route that needs a stage nobody provided is a wiring mistake, refused at construction. */
