@@ -46,6 +46,8 @@ export const GATEWAY_ERRORS = {
   GW_ERR_RATE_LIMITED: { status: 429, message: 'rate limit exceeded' },
   GW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'rate limiting is unavailable' },
 
+  // an oauth2_client_credentials backend credential could not obtain a token (mapping/credentials)
+  GW_ERR_BACKEND_TOKEN_UNAVAILABLE: { status: 503, message: 'the backend credential is unavailable' },
   // a CORS preflight from an origin, or for a method or header, the route's `cors` does not allow
   GW_ERR_CORS_REJECTED: { status: 403, message: 'this cross-origin request is not allowed' },
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 503, message: 'the upstream is unavailable' },

@@ -131,4 +131,5 @@ export function absolutiseTlsPaths(cfg: Record<string, unknown>, dir: string): v
   for (const u of Object.values(isObject(cfg.upstreams) ? cfg.upstreams : {})) if (isObject(u)) fix(u.tls);
   const tokens = isObject(cfg.tokens) ? cfg.tokens : {};
   for (const kind of ['jwt', 'introspection']) if (isObject(tokens[kind])) fix((tokens[kind] as Record<string, unknown>).tls);
+  for (const c of Object.values(isObject(cfg.credentials) ? cfg.credentials : {})) if (isObject(c)) fix(c.tls);
 }

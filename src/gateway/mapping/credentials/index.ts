@@ -8,10 +8,12 @@
  * | header | one static header (`header`, `value`)                                   |
  * | jwt    | a short-lived JWT signed by the gateway for the caller (verify via JWKS) |
  * | hmac   | an RFC 9421 HTTP Message Signature with a shared secret                 |
+ * | oauth2_client_credentials | `Authorization: Bearer` with a token the gateway gets from a token endpoint (client-credentials.ts) |
  */
 import { createBasicCredential } from './basic.js';
 import { createGatewayJwtCredential, type GatewayJwtCredential, type GatewayJwtConfig } from './gateway-jwt.js';
 import { createHmacCredential } from './http-signature.js';
+import { createClientCredentialsCredential, type ClientCredentialsConfig } from './client-credentials.js';
 import type { Credential } from './types.js';
 
 export type { Credential, OutgoingRequest } from './types.js';
@@ -64,8 +66,15 @@ export async function createCredentials(specs: Readonly<Record<string, Credentia
           ...(typeof spec.label === 'string' ? { label: spec.label } : {}),
         }));
         break;
+      case 'oauth2_client_credentials': {
+        const { type: _type, ...rest } = spec;
+        str(spec, 'token_endpoint', name);
+        str(spec, 'client_id', name);
+        out.set(name, createClientCredentialsCredential(name, rest as unknown as ClientCredentialsConfig));
+        break;
+      }
       default:
-        throw new TypeError(`credentials.${name}.type ${JSON.stringify(spec.type)} is not one of basic, bearer, header, jwt, hmac`);
+        throw new TypeError(`credentials.${name}.type ${JSON.stringify(spec.type)} is not one of basic, bearer, header, jwt, hmac, oauth2_client_credentials`);
     }
   }
   return out;
