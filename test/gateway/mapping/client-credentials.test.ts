@@ -87,7 +87,8 @@ t.test('cached, refreshed ahead without blocking, one call per token lifetime un
   t.equal(blocked, 0, 'no request waited for a token');
   // a 2 s token refreshed 1 s before its end: one call per second of load, at most
   t.ok(ts.calls.length >= 9 && ts.calls.length <= 12, `calls to the token endpoint: ${ts.calls.length} for 10 s of 2 s tokens`);
-  t.equal(seen.size, ts.calls.length, 'every token fetched was used');
+  // the last refresh may land after the last request
+  t.ok(seen.size >= ts.calls.length - 1, `tokens fetched were used (${seen.size} of ${ts.calls.length})`);
 });
 
 t.test('no token to be had: 503 GW_ERR_BACKEND_TOKEN_UNAVAILABLE, and the breaker stops calling', async (t) => {
