@@ -68,6 +68,13 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // SIGHUP re-reads the TLS certificates (README "TLS"); in-flight requests finish on the old ones
+  process.on('SIGHUP', () => {
+    running.reload().then(
+      () => logger.info('SIGHUP: TLS certificates reloaded'),
+      (err: unknown) => logger.error({ err }, 'SIGHUP: certificate reload failed; the old certificates stay in use'),
+    );
+  });
   logger.info({ port: running.port, admin_port: running.adminPort, workers: running.workers }, 'regate ready');
   const rmem = checkReceiveBuffer(loadUws().build);
   if (rmem !== undefined) logger.warn(rmem);

@@ -18,14 +18,14 @@ import { compileRouter, type CompiledRoute } from '../routing/router.js';
 import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstream.js';
 import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
-import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
+import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
 import { UwsExchange, type BodyClock } from './uws-exchange.js';
 import { createBodyClocks } from './body-clock.js';
 import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
-import { createListenerApp, hstsHeader } from './tls-listener.js';
+import { createListenerApp, hstsHeader, listenApp, reloadListener } from './tls-listener.js';
 import { compileCorsRules, preflightMethod } from '../cors/cors-rules.js';
 
 export interface GatewayOptions {
@@ -56,6 +56,12 @@ export interface Gateway {
    */
   listen(port?: number, opts?: { exclusive?: boolean }): Promise<number>;
   status(): GatewayStatus;
+  /**
+   * Re-reads `listen.tls`'s certificate files into a new TLS app that takes over the port; the old
+   * one keeps serving the connections it has (in-flight requests finish). Throws (and keeps the
+   * old certificates) when a file is unreadable or a key does not match. No-op without TLS.
+   */
+  reloadTls(): Promise<void>;
   /** Stops accepting, waits for in-flight requests up to `deadlineMs`, then cuts the rest and closes pools. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -185,7 +191,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const scheme = config.listen.tls ? 'https' : 'http';
   const hsts = hstsHeader(config.listen.tls);
 
-  const app: TemplatedApp = createListenerApp(uws, config, (res, req) => {
+  const handle = (res: HttpResponse, req: HttpRequest): void => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
     const ex = new UwsExchange(res, build.pausable);
     // The edge: every field checked against RFC 9110/9112 and identity headers removed, once,
@@ -256,7 +262,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (xfp === 'https') (ctx as { scheme: 'http' | 'https' }).scheme = 'https';
     }
     pipeline(ctx, ex);
-  });
+  };
+  let app: TemplatedApp = createListenerApp(uws, config, handle);
+  /** apps replaced by a certificate reload: they finish their connections, and close with the gateway */
+  const retired: TemplatedApp[] = [];
+  let exclusiveBind = false;
 
   return {
     build,
@@ -273,12 +283,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
           logger.info({ worker, host: config.listen.host, port: boundPort, tls: scheme === 'https', uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
           resolve(boundPort);
         };
-        // (host, port, options, cb) exists on both builds; the bundled typings predate it
-        type ExclusiveListen = { listen(host: string, port: number, options: number, cb: typeof onListen): void };
-        const exclusiveFlag = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
-        if (listenOpts.exclusive === true && port !== 0) (app as unknown as ExclusiveListen).listen(config.listen.host, port, exclusiveFlag, onListen);
-        else app.listen(config.listen.host, port, onListen);
+        exclusiveBind = listenOpts.exclusive === true && port !== 0;
+        listenApp(uws, app, config.listen.host, port, exclusiveBind, onListen);
       });
+    },
+    async reloadTls() {
+      if (config.listen.tls === undefined || draining || listenSocket === null) return;
+      const next = reloadListener({ uws, config, handle, port: boundPort, exclusive: exclusiveBind, listenSocket });
+      retired.push(app);
+      app = next.app;
+      listenSocket = next.listenSocket;
+      logger.info({ worker, port: boundPort, gap: next.gap }, 'TLS certificates reloaded');
     },
     status() {
       const ups: Record<string, BreakerState> = {};
@@ -301,7 +316,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         }
         // Cuts idle keep-alive connections and whatever missed the deadline (their onAborted runs).
         // (`close` exists on uWS v20.30 apps; the bundled typings predate it)
-        (app as TemplatedApp & { close(): void }).close();
+        for (const a of [...retired, app]) (a as TemplatedApp & { close(): void }).close();
         bodyClocks.close();
         await Promise.all([...upstreams.values()].map((u) => u.close()));
         logger.info({ worker, boundPort, left: inflight }, 'gateway closed');

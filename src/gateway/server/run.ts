@@ -31,6 +31,8 @@ export interface RunningRegate {
   workers: number;
   /** graceful: stop accepting, finish in-flight requests up to the drain deadline, close pools */
   close(): Promise<void>;
+  /** re-reads listen.tls's certificate files in every worker (SIGHUP); no-op without TLS */
+  reload(): Promise<void>;
 }
 
 export function resolveWorkers(config: GatewayConfig): number {
@@ -61,6 +63,7 @@ export async function startRegate(config: GatewayConfig, logger: Logger): Promis
       await plane.close();
       await admin?.close();
     },
+    reload: () => plane.reload(),
   };
 }
 
@@ -72,6 +75,7 @@ interface Plane {
   /** public keys of gateway-signed JWT credentials (admin /.well-known/jwks.json) */
   jwks?: () => { keys: unknown[] };
   close(): Promise<void>;
+  reload(): Promise<void>;
 }
 
 async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Plane> {
@@ -89,6 +93,7 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
       await gw.close();
       await built.close();
     },
+    reload: () => gw.reloadTls(),
   };
 }
 
@@ -153,6 +158,9 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     },
     status: async () => (await Promise.all(workers.map((w) => ask(w, { type: 'status' })))) as GatewayStatus[],
     checks: new Map(),
+    async reload() {
+      await Promise.all(workers.map((w) => ask(w, { type: 'reload' })));
+    },
     async close() {
       await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));
       await Promise.all(workers.map((w) => w.terminate()));

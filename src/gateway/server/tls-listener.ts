@@ -21,7 +21,9 @@
  */
 import type { GatewayConfig, ListenTlsConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from './uws-loader.js';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import type { HttpRequest, HttpResponse, TemplatedApp, Uws, us_listen_socket } from './uws-loader.js';
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void;
 /** `domain` exists on both builds; the bundled typings predate it */
@@ -61,4 +63,68 @@ export function hstsHeader(tls: ListenTlsConfig | undefined): string | null {
   const h = tls?.hsts;
   if (h === undefined) return null;
   return `max-age=${h.max_age_s}${h.include_subdomains ? '; includeSubDomains' : ''}${h.preload ? '; preload' : ''}`;
+}
+
+type OnListen = (ls: us_listen_socket | false) => void;
+
+/** `app.listen`, with uWS's exclusive-port flag when asked (no other socket may join the port). */
+export function listenApp(uws: Uws, app: TemplatedApp, host: string, port: number, exclusive: boolean, cb: OnListen): void {
+  // (host, port, options, cb) exists on both builds; the bundled typings predate it
+  type ExclusiveListen = { listen(host: string, port: number, options: number, cb: OnListen): void };
+  const flag = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+  if (exclusive) (app as unknown as ExclusiveListen).listen(host, port, flag, cb);
+  else app.listen(host, port, cb);
+}
+
+/**
+ * Certificate reload (SIGHUP): uWS cannot swap the certificate of a live SSLApp, so a new app is
+ * built from the files and takes over the port, and the old app keeps the connections it has —
+ * in-flight requests and open keep-alive connections finish on the old certificate.
+ *
+ * The files are checked first with Node's TLS (unreadable, not PEM, key not matching): a bad
+ * file throws and the running listener is left as it is.
+ *
+ * Taking over the port: where the port is shared (SO_REUSEPORT: several workers, or a port given
+ * without exclusivity) the new app binds beside the old one and then the old listen socket is
+ * closed — no moment without a listener. An exclusive bind (one worker, `regate start`) or an
+ * ephemeral one cannot be joined, so the old listen socket is closed first and the new one
+ * opened in the same turn of the event loop: connections the kernel had completed but regate
+ * not yet accepted in that instant are reset (`gap: true` in the log).
+ */
+export function reloadListener(o: { uws: Uws; config: GatewayConfig; handle: Handler; port: number; exclusive: boolean; listenSocket: us_listen_socket }): { app: TemplatedApp; listenSocket: us_listen_socket; gap: boolean } {
+  const tls = o.config.listen.tls;
+  if (tls === undefined) throw new TypeError('reloadListener needs listen.tls');
+  assertListenerFiles(tls);
+  const app = createListenerApp(o.uws, o.config, o.handle);
+  const host = o.config.listen.host;
+  let joined: us_listen_socket | false = false;
+  if (!o.exclusive) listenApp(o.uws, app, host, o.port, false, (ls) => (joined = ls));
+  if (joined) {
+    o.uws.us_listen_socket_close(o.listenSocket);
+    return { app, listenSocket: joined, gap: false };
+  }
+  o.uws.us_listen_socket_close(o.listenSocket);
+  let ls: us_listen_socket | false = false;
+  listenApp(o.uws, app, host, o.port, o.exclusive, (s) => (ls = s));
+  if (!ls) throw new Error(`certificate reload: could not listen on port ${o.port} again`);
+  return { app, listenSocket: ls, gap: true };
+}
+
+/** Throws a readable error when a certificate, key or CA file of `listen.tls` is not usable. */
+export function assertListenerFiles(tls: ListenTlsConfig): void {
+  const pairs: [string, string][] = [[tls.cert_file, tls.key_file], ...Object.values(tls.sni).map((e): [string, string] => [e.cert_file, e.key_file])];
+  for (const [cert, key] of pairs) {
+    try {
+      createSecureContext({ cert: readFileSync(cert), key: readFileSync(key), ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}) });
+    } catch (err) {
+      throw new Error(`listen.tls: ${cert} / ${key}: ${(err as Error).message}`);
+    }
+  }
+  if (tls.ca_file !== undefined) {
+    try {
+      createSecureContext({ ca: readFileSync(tls.ca_file) });
+    } catch (err) {
+      throw new Error(`listen.tls.ca_file: ${tls.ca_file}: ${(err as Error).message}`);
+    }
+  }
 }

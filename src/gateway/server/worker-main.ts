@@ -29,6 +29,8 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => 
       return reply(registry.getMetricsAsJSON());
     case 'status':
       return reply(Promise.resolve(gw.status()));
+    case 'reload':
+      return reply(gw.reloadTls());
     case 'close':
       return reply(gw.close().then(() => built.close()));
   }

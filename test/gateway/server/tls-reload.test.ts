@@ -1,0 +1,106 @@
+/**
+ * Certificate reload (Gateway.reloadTls, what SIGHUP calls): the certificate files are re-read
+ * into a new listener that takes over the port, while a request in flight — and a keep-alive
+ * connection opened before — finish on the old one. A bad file leaves the running certificates
+ * in place. Both ways of taking over the port: beside the old socket (a shared port) and after
+ * it (an exclusive bind, one worker). Real certificates, real clients.
+ */
+import t from 'tap';
+import https from 'node:https';
+import type tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { loadConfigText } from '../../../src/gateway/config/load.js';
+import { createGateway } from '../../../src/gateway/server/gateway.js';
+import { startUpstream } from '../helpers.js';
+import { createTestPki } from '../../helpers/tls-certs.js';
+import { createServer } from 'node:net';
+
+const pki = createTestPki();
+t.teardown(() => pki.remove());
+const a = pki.issue('a', { cn: 'localhost', san: ['DNS:localhost'] });
+const b = pki.issue('b', { cn: 'localhost', san: ['DNS:localhost'] });
+const fp = (pem: string) => new X509Certificate(readFileSync(pem)).fingerprint256;
+const ca = readFileSync(pki.ca);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function get(port: number, path: string, agent: https.Agent | false = false): Promise<{ status: number; body: string; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path, ca, servername: 'localhost', agent }, (res) => {
+      const fingerprint = (res.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+for (const exclusive of [false, true]) {
+  t.test(`reload ${exclusive ? 'after an exclusive bind' : 'beside the old socket'}: in-flight and keep-alive requests finish, new connections get the new certificate`, async (t) => {
+    const live = { cert: join(pki.dir, `live-${exclusive}.pem`), key: join(pki.dir, `live-${exclusive}.key`) };
+    copyFileSync(a.cert, live.cert);
+    copyFileSync(a.key, live.key);
+    const up = await startUpstream((req, res) => {
+      if (req.url?.startsWith('/echo/slow')) setTimeout(() => res.end('slow done'), 600);
+      else res.end('fast');
+    });
+    const config = loadConfigText(
+      `
+listen: { host: 127.0.0.1, port: 0, tls: { cert_file: ${live.cert}, key_file: ${live.key} } }
+admin: { enabled: false }
+upstreams:
+  echo: { url: ${up.url} }
+routes:
+  - { id: echo, match: { path_prefix: /echo }, upstream: echo }
+`,
+      { file: 'reload.yaml', env: {} },
+    );
+    const gw = createGateway({ config, logger: pino({ level: 'silent' }), registry: new Registry() });
+    const port = await gw.listen(await freePort(), { exclusive });
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    t.teardown(async () => {
+      agent.destroy();
+      await gw.close(1000);
+      await up.close();
+    });
+
+    const before = await get(port, '/echo/ka', agent); // opens the keep-alive connection
+    t.equal(before.fingerprint, fp(a.cert));
+    const slow = get(port, '/echo/slow'); // in flight across the reload
+    await new Promise((r) => setTimeout(r, 150));
+    copyFileSync(b.cert, live.cert);
+    copyFileSync(b.key, live.key);
+    await gw.reloadTls();
+
+    const fresh = await get(port, '/echo/new');
+    t.equal(fresh.status, 200);
+    t.equal(fresh.fingerprint, fp(b.cert), 'a new connection gets the new certificate');
+    const inflight = await slow;
+    t.equal(inflight.status, 200, 'the in-flight request was not dropped');
+    t.equal(inflight.body, 'slow done');
+    t.equal(inflight.fingerprint, fp(a.cert));
+    const reused = await get(port, '/echo/ka2', agent);
+    t.equal(reused.status, 200, 'the keep-alive connection from before still serves');
+    t.equal(reused.fingerprint, fp(a.cert));
+
+    // a broken file: the reload fails and the listener keeps the certificates it has
+    writeFileSync(live.key, 'not a key');
+    await t.rejects(gw.reloadTls(), /listen\.tls: .*live-.*\.pem/);
+    const still = await get(port, '/echo/after');
+    t.equal(still.status, 200);
+    t.equal(still.fingerprint, fp(b.cert));
+  });
+}
