@@ -64,7 +64,7 @@ export const clientTlsSchema = {
     key_file: file,
     passphrase: { type: 'string' },
     min_version: tlsVersion,
-    /** false turns off certificate verification (tests only; logged as a warning) */
+    /** false turns off certificate verification (tests only; an upstream with it logs a warning at start) */
     verify: { type: 'boolean', default: true },
   },
   dependencies: { cert_file: ['key_file'], key_file: ['cert_file'] },

@@ -100,6 +100,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const upstreams = new Map<string, Upstream>();
   for (const [name, uc] of Object.entries(config.upstreams)) {
     const u = createUpstream(name, uc);
+    if (uc.tls?.verify === false) logger.warn({ upstream: name, worker }, `upstream ${name}: tls.verify is false — its certificate is not checked (tests only)`);
     metrics.setBreaker(name, u.state());
     u.onStateChange((s) => {
       metrics.setBreaker(name, s);

@@ -15,7 +15,8 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { createGateway } from '../../../src/gateway/server/gateway.js';
-import { startUpstream } from '../helpers.js';
+import { cliReady, startUpstream } from '../helpers.js';
+import { spawn } from 'node:child_process';
 import { createTestPki } from '../../helpers/tls-certs.js';
 import { createServer } from 'node:net';
 
@@ -104,3 +105,33 @@ routes:
     t.equal(still.fingerprint, fp(b.cert));
   });
 }
+
+t.test('regate start: SIGHUP reloads the certificates, SIGTERM still drains', async (t) => {
+  const live = { cert: join(pki.dir, 'cli.pem'), key: join(pki.dir, 'cli.key') };
+  copyFileSync(a.cert, live.cert);
+  copyFileSync(a.key, live.key);
+  const up = await startUpstream((_req, res) => res.end('up'));
+  const cfg = join(pki.dir, 'cli.yaml');
+  // relative certificate paths: resolved from the config file's directory
+  writeFileSync(cfg, `listen: { host: 127.0.0.1, port: 0, tls: { cert_file: ./cli.pem, key_file: ./cli.key } }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - { id: echo, match: { path_prefix: /echo }, upstream: echo }\n`);
+  const cli = new URL('../fixtures/run-cli.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    await up.close();
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  const { port } = await cliReady(child);
+  t.equal((await get(port, '/echo/1')).fingerprint, fp(a.cert));
+  copyFileSync(b.cert, live.cert);
+  copyFileSync(b.key, live.key);
+  child.kill('SIGHUP');
+  for (let i = 0; i < 100 && !out.includes('TLS certificates reloaded'); i++) await new Promise((r) => setTimeout(r, 50));
+  t.match(out, /SIGHUP: TLS certificates reloaded/);
+  const after = await get(port, '/echo/2');
+  t.equal(after.status, 200);
+  t.equal(after.fingerprint, fp(b.cert), 'new connections get the renewed certificate');
+  child.kill('SIGTERM');
+  t.equal(await new Promise((r) => child.once('exit', r)), 0);
+});
