@@ -12,6 +12,9 @@ import type { RequestContext, Stage } from '../pipeline/context.js';
 import { parseDecision, type DecisionCatalog } from '../mapping/decision.js';
 import { buildPolicyInput } from './input.js';
 
+export { createPolicyLoader, type PolicyLoadConfig } from './load.js';
+export { createPolicyHolder, type PolicyHolder, type PolicyStatus } from './policy-holder.js';
+
 /** What the stage needs of a loaded policy set (see policy-holder.ts). */
 export interface LoadedPolicy {
   readonly revision: string;

@@ -18,7 +18,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import { buildPolicyInput, type PolicyInput } from '../authz/input.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import { createHeaderFilter, createMasker } from './mask.js';
-import type { MaskRule } from './schema.js';
+import type { MaskRule } from '../config/types.js';
 import type { AuditEvent } from './types.js';
 
 export interface AuditEventOptions {

@@ -12,7 +12,7 @@
  */
 import type { RateLimitEventInput } from '../events/types.js';
 import { rfc3339Nano } from '../events/audit-event.js';
-import type { BucketConfig } from './schema.js';
+import type { BucketConfig } from '../config/types.js';
 
 interface Entry {
   bucket: BucketConfig;
