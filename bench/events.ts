@@ -41,7 +41,7 @@ import { BatchBuffer } from '../src/gateway/events/batch-buffer.js';
 import { normaliseTokenInfo } from '../src/gateway/authn/token-info.js';
 import { createEventEmitter } from '../src/gateway/events/index.js';
 import type { EventsConfig } from '../src/gateway/config/types.js';
-import { buildPolicyInput } from '../src/gateway/authz/input.js';
+import { buildPolicyInput } from '../src/gateway/shared/policy-input.js';
 import { createRequestContext, type RequestContext } from '../src/gateway/pipeline/context.js';
 import { argValue } from './lib/args.js';
 import { configSections } from '../test/helpers/config-sections.js';

@@ -11,7 +11,7 @@
  * straight into its batch's buffer (audit-encoder.ts, batch-buffer.ts say why), so a sealed batch
  * is already the bytes Redis stores (encoded-queue.ts) and, behind a `{"q":…,"id":…,` prefix,
  * the spool line when the batch goes to disk (issue #6: CPU per event). Sends go through a producer
- * connection that fails fast (see redis-connection.ts) and an opossum breaker, so a dead or
+ * connection that fails fast (see shared/redis-connection.ts) and an opossum breaker, so a dead or
  * paused Redis costs a spool append, not a wait. Delivery is at-least-once: every event has a
  * unique id (`decision_id` / `event_id`) and consumers deduplicate (src/consumer/dedupe.ts).
  * Only at the spool's size cap are events dropped, counted in `regate_events_dropped_total`
@@ -33,16 +33,16 @@ import type { EventsConfig, RedisConfig } from '../config/types.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { createAuditEncoder } from './audit-encoder.js';
 import { BatchBuffer } from './batch-buffer.js';
-import { rfc3339Nano } from './audit-event.js';
-import { decisionIdOf } from './decision-id.js';
+import { rfc3339Nano } from '../shared/time-format.js';
+import { decisionIdOf } from '../shared/decision-id.js';
 import { EncodedJobData, EncodedQueue } from './encoded-queue.js';
-import { createRedisClient, queuePrefix } from './redis-connection.js';
+import { createRedisClient, queuePrefix } from '../shared/redis-connection.js';
 import { openSpool } from './spool.js';
 import type { EncodedBatch, SpooledBatch } from './spool.js';
-import type { AuditEvent, RateLimitEvent, RateLimitEventInput } from './types.js';
+import type { AuditEvent, RateLimitEvent, RateLimitEventInput } from '../shared/event-types.js';
 
-export type { AuditEvent, RateLimitEvent, RateLimitEventInput, EventBatch } from './types.js';
-export { decisionIdOf } from './decision-id.js';
+export type { AuditEvent, RateLimitEvent, RateLimitEventInput, EventBatch } from '../shared/event-types.js';
+export { decisionIdOf } from '../shared/decision-id.js';
 
 export interface EventEmitter {
   /** Build and enqueue the audit event of a decided request; returns its decision_id. Never throws. */

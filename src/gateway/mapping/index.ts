@@ -2,7 +2,7 @@
  * The map stage: turns the route's defaults and the policy's decision into the upstream call
  * (`ctx.mapping`): which declared upstream, which path, which headers to set and remove, and
  * the backend credential's headers. The decision was validated by the authorize stage
- * (decision.ts); here it is only applied.
+ * (authz/decision.ts); here it is only applied.
  *
  * Runs synchronously unless a credential has to be minted (a gateway JWT on a cache miss).
  */

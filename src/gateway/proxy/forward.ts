@@ -134,7 +134,7 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
   out.push('x-request-id', ctx.id);
   if (skip !== null) {
     const names = skip;
-    // Decisions may not touch the gateway's own fields (mapping/header-rules.ts), but configured
+    // Decisions may not touch the gateway's own fields (authz/header-rules.ts), but configured
     // credential headers are not policy text: one that names a gateway field replaces it.
     if (names.some(isGatewaySetRequestHeader)) filterPairs(out, (n) => !names.includes(n));
     const set = (mapping as UpstreamMapping).setHeaders;

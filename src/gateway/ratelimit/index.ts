@@ -20,12 +20,12 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { createDeferredCounter, type CounterCell } from '../admin/deferred-metrics.js';
+import { createDeferredCounter, type CounterCell } from '../shared/deferred-metrics.js';
 import type { BucketConfig, RateLimitConfig, RedisConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
-import { decisionIdOf } from '../events/decision-id.js';
-import { createRedisClient } from '../events/redis-connection.js';
-import type { RateLimitEventInput } from '../events/types.js';
+import { decisionIdOf } from '../shared/decision-id.js';
+import { createRedisClient } from '../shared/redis-connection.js';
+import type { RateLimitEventInput } from '../shared/event-types.js';
 import type { RateLimitBucket, RequestContext, Stage } from '../pipeline/context.js';
 import { createGcraRunner } from './gcra-script.js';
 import type { GcraRequest, GcraResult } from './gcra-script.js';
@@ -95,7 +95,7 @@ export function createRateLimitStage(
   const summaries = rc.summaries ? createSummaryTracker({ maxKeys: rc.max_tracked_keys, emit }) : null;
 
   const m = {
-    // Counted per request: deferred cells (admin/deferred-metrics.ts), published at scrape time.
+    // Counted per request: deferred cells (shared/deferred-metrics.ts), published at scrape time.
     checks: createDeferredCounter({ name: 'regate_ratelimit_checks_total', help: 'Rate-limit checks by result and source', labelNames: ['result', 'source'] as const, registers: [deps.registry] }),
     redis: new Counter({ name: 'regate_ratelimit_redis_calls_total', help: 'Redis round trips of the rate limiter', labelNames: ['kind'], registers: [deps.registry] }),
   };

@@ -30,7 +30,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import type { BodyFraming, BodySink, ClientExchange } from '../pipeline/exchange.js';
-import { SLAB_SIZE, giveSlab, takeSlab } from '../proxy/h1-slabs.js';
+import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
 import type { HttpResponse } from './uws-loader.js';
 
 const BODY_HIGH_WATER = 64 * 1024;
