@@ -143,10 +143,8 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     const { createMapStage } = await import('../mapping/index.js');
     const { createCredentials, gatewayJwks } = await import('../mapping/credentials/index.js');
     const authorities = new Map(Object.entries(config.upstreams).map(([n, u]) => [n, new URL(u.url).host]));
-    const stripPrefix = new Map<string, number>();
-    for (const r of config.routes) if (r.strip_prefix && r.match.path_prefix) stripPrefix.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
     const credentials = await createCredentials(config.credentials);
-    stages.push(createMapStage({ authorities, stripPrefix, credentials }));
+    stages.push(createMapStage({ authorities, credentials }));
     // The admin listener serves these keys at /.well-known/jwks.json (server/run.ts).
     jwksProvider = () => gatewayJwks(credentials);
   }

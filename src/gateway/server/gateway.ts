@@ -111,7 +111,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     let e = routeEntries.get(compiled);
     if (!e) {
       const rc = compiled.config;
-      const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
+      const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}), stripLength: compiled.stripLength });
       routeStats.set(ref, metrics.route(rc.id));
       const lim = rc.limits;
       e = {
