@@ -38,9 +38,9 @@ export interface BuiltStages {
 export async function buildStages(config: GatewayConfig, deps: StageDeps): Promise<BuiltStages> {
   const stages: Stage[] = [];
   const closers: (() => Promise<void>)[] = [];
-  const checks = new Map<string, () => { ok: boolean; detail?: unknown }>();
+  const checks: Checks = new Map();
   let jwksProvider: (() => { keys: unknown[] }) | undefined;
-  const fail = (msg: string, path: (string | number)[]) => new ConfigError(msg, path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), lineOfKey(config, path), config.source.file);
+  const fail: Fail = (msg, path) => new ConfigError(msg, path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), lineOfKey(config, path), config.source.file);
 
   // 1. authenticate: only when a route asks for a token.
   if (config.routes.some((r) => r.auth !== 'none')) {
@@ -54,71 +54,10 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   const policyIndex = config.routes.findIndex((r) => r.policy !== undefined);
   const policies = config.policies;
   if (policyIndex >= 0 && policies !== undefined) {
-    const { createAuthorizeStage, createPolicyHolder, createPolicyLoader } = await import('../authz/index.js');
-    const bundle = policies.bundle !== undefined ? resolve(config.source.dir, policies.bundle) : undefined;
-    const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, policies.dir ?? '.');
-    const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
-    const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
-    const load = createPolicyLoader({
-      ...(bundle !== undefined ? { bundle } : { dir }),
-      engine: policies.engine,
-      entrypoints,
-      ...(policies.http_send ? { httpSend: policies.http_send } : {}),
-    });
-    let firstError: unknown;
-    const holder = createPolicyHolder({
-      load: () => load().catch((err: unknown) => Promise.reject((firstError ??= err))),
-      onReload(status, err) {
-        reloads.inc({ result: err === undefined ? 'ok' : 'error' });
-        // A failed reload keeps serving the previous revision; the error names file:line:col.
-        if (err === undefined) deps.logger.info({ revision: status.revision }, 'policy set loaded');
-        else deps.logger.error({ revision: status.revision, error: status.lastError }, 'policy reload failed; keeping the previous revision');
-      },
-    });
-    // The first load must succeed: starting with no policy would answer every policy route 503.
-    if (!(await holder.reload())) {
-      // A route whose entrypoint no rule defines would deny every request: name its policy key.
-      if (firstError instanceof UnknownEntrypointError) {
-        const ep = firstError.entrypoint;
-        const i = config.routes.findIndex((r) => r.policy === ep);
-        throw fail(`no rule defines the policy entrypoint ${ep} (a typo would deny every request on this route)`, i >= 0 ? ['routes', i, 'policy'] : ['policies']);
-      }
-      throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : 'dir']);
-    }
-    holder.watch(dir);
-    // SIGHUP reloads too (the file watcher may be off on some file systems); compile runs off the
-    // request path and the swap is atomic (authz/policy-holder.ts).
-    const onHup = () => void holder.reload();
-    process.on('SIGHUP', onHup);
-    closers.push(async () => {
-      process.off('SIGHUP', onHup);
-      holder.close();
-    });
-    checks.set('policy', () => ({ ok: holder.current() !== null, detail: holder.status() }));
-    const policyErrors = new Counter({
-      name: 'regate_policy_errors_total',
-      help: 'decisions that failed closed: the policy raised an error, or ran past policies.eval_budget_ms',
-      labelNames: ['route', 'code'],
-      registers: [deps.registry],
-    });
-    // http.send blocks the evaluation while it waits (Rego is synchronous): a policy allowed
-    // to call it gets the call's longest wait on top of its own budget.
-    const evalBudgetMs = policies.eval_budget_ms + (policies.http_send ? policies.http_send.max_timeout_ms : 0);
-    stages.push(
-      createAuthorizeStage({
-        policies: holder,
-        catalog: { upstreams: new Set(Object.keys(config.upstreams)), credentials: new Set(Object.keys(config.credentials)) },
-        evalBudgetMs,
-        onPolicyError(ctx, err, revision, code) {
-          policyErrors.inc({ route: ctx.route.id, code });
-          // One line, no stack: the request's id finds the rest in the audit stream.
-          deps.logger.warn({ req_id: ctx.id, route: ctx.route.id, code, revision, error: err instanceof Error ? err.message : String(err) }, code === 'GW_ERR_POLICY_BUDGET' ? 'policy evaluation exceeded its budget' : 'policy evaluation failed');
-        },
-      }),
-    );
+    stages.push(await buildAuthorizeStage(config, policies, deps, { fail, closers, checks }));
   }
 
-  // Events (not a stage: it runs after the response): only when the file declares events or redis.
+  // events (not a stage: it runs after the response): only when the file declares events or redis.
   let emitter: EventEmitter | null = null;
   const declared = new Set(config.source.sections);
   if ((declared.has('events') || declared.has('redis')) && config.events.enabled) {
@@ -160,4 +99,80 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
+}
+
+type Fail = (msg: string, path: (string | number)[]) => ConfigError;
+type Checks = Map<string, () => { ok: boolean; detail?: unknown }>;
+
+/**
+ * The authorize stage and the policy set behind it: loaded once before the gateway listens (a
+ * failure is a ConfigError naming the key), then reloaded on file changes and SIGHUP.
+ */
+async function buildAuthorizeStage(
+  config: GatewayConfig,
+  policies: NonNullable<GatewayConfig['policies']>,
+  deps: StageDeps,
+  parts: { fail: Fail; closers: (() => Promise<void>)[]; checks: Checks },
+): Promise<Stage> {
+  const fail = parts.fail;
+  const { createAuthorizeStage, createPolicyHolder, createPolicyLoader } = await import('../authz/index.js');
+  const bundle = policies.bundle !== undefined ? resolve(config.source.dir, policies.bundle) : undefined;
+  const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, policies.dir ?? '.');
+  const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
+  const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
+  const load = createPolicyLoader({
+    ...(bundle !== undefined ? { bundle } : { dir }),
+    engine: policies.engine,
+    entrypoints,
+    ...(policies.http_send ? { httpSend: policies.http_send } : {}),
+  });
+  let firstError: unknown;
+  const holder = createPolicyHolder({
+    load: () => load().catch((err: unknown) => Promise.reject((firstError ??= err))),
+    onReload(status, err) {
+      reloads.inc({ result: err === undefined ? 'ok' : 'error' });
+      // A failed reload keeps serving the previous revision; the error names file:line:col.
+      if (err === undefined) deps.logger.info({ revision: status.revision }, 'policy set loaded');
+      else deps.logger.error({ revision: status.revision, error: status.lastError }, 'policy reload failed; keeping the previous revision');
+    },
+  });
+  // The first load must succeed: starting with no policy would answer every policy route 503.
+  if (!(await holder.reload())) {
+    // A route whose entrypoint no rule defines would deny every request: name its policy key.
+    if (firstError instanceof UnknownEntrypointError) {
+      const ep = firstError.entrypoint;
+      const i = config.routes.findIndex((r) => r.policy === ep);
+      throw fail(`no rule defines the policy entrypoint ${ep} (a typo would deny every request on this route)`, i >= 0 ? ['routes', i, 'policy'] : ['policies']);
+    }
+    throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : 'dir']);
+  }
+  holder.watch(dir);
+  // SIGHUP reloads too (the file watcher may be off on some file systems); compile runs off the
+  // request path and the swap is atomic (authz/policy-holder.ts).
+  const onHup = () => void holder.reload();
+  process.on('SIGHUP', onHup);
+  parts.closers.push(async () => {
+    process.off('SIGHUP', onHup);
+    holder.close();
+  });
+  parts.checks.set('policy', () => ({ ok: holder.current() !== null, detail: holder.status() }));
+  const policyErrors = new Counter({
+    name: 'regate_policy_errors_total',
+    help: 'decisions that failed closed: the policy raised an error, or ran past policies.eval_budget_ms',
+    labelNames: ['route', 'code'],
+    registers: [deps.registry],
+  });
+  // http.send blocks the evaluation while it waits (Rego is synchronous): a policy allowed
+  // to call it gets the call's longest wait on top of its own budget.
+  const evalBudgetMs = policies.eval_budget_ms + (policies.http_send ? policies.http_send.max_timeout_ms : 0);
+  return createAuthorizeStage({
+    policies: holder,
+    catalog: { upstreams: new Set(Object.keys(config.upstreams)), credentials: new Set(Object.keys(config.credentials)) },
+    evalBudgetMs,
+    onPolicyError(ctx, err, revision, code) {
+      policyErrors.inc({ route: ctx.route.id, code });
+      // One line, no stack: the request's id finds the rest in the audit stream.
+      deps.logger.warn({ req_id: ctx.id, route: ctx.route.id, code, revision, error: err instanceof Error ? err.message : String(err) }, code === 'GW_ERR_POLICY_BUDGET' ? 'policy evaluation exceeded its budget' : 'policy evaluation failed');
+    },
+  });
 }
