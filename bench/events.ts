@@ -59,6 +59,8 @@ const base: RequestContext = {
   method: 'GET',
   path: '/car/insurance',
   rawQuery: 'a=1',
+  hasQuery: true,
+  strippedHeaders: null,
   headers: { authorization: 'Bearer abc.def.ghi', 'x-device': 'ios', 'user-agent': 'bench', accept: '*/*', host: 'api.example.com' },
   host: 'api.example.com',
   scheme: 'https',
