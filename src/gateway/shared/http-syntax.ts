@@ -1,7 +1,7 @@
 /**
  * The HTTP/1.1 grammar regate holds every field to before it is used or sent upstream
  * (RFC 9110 §5 fields, RFC 9112 §3 request line, RFC 3986 §3.2.2 host). One module, so the edge
- * (server/client-head.ts), the policy decision check (mapping/decision.ts) and the upstream head
+ * (server/client-head.ts), the policy decision check (authz/decision.ts) and the upstream head
  * writers (proxy/) agree on what is valid.
  *
  * Encoding: regate writes every request head upstream as UTF-8. uWS hands the client's header
