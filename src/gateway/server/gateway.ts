@@ -26,7 +26,7 @@ import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
 import { createListenerApp, hstsHeader, listenApp, reloadListener } from './tls-listener.js';
-import { compileCorsRules, preflightMethod } from '../cors/cors-rules.js';
+import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -121,7 +121,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     let e = routeEntries.get(compiled);
     if (!e) {
       const rc = compiled.config;
-      const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
+      const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}), stripLength: compiled.stripLength });
       routeStats.set(ref, metrics.route(rc.id));
       const lim = rc.limits;
       e = {
@@ -160,7 +160,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const headers: string[] = ['content-type', 'application/json', 'x-request-id', ctx.id, 'cache-control', 'no-store'];
     for (const k in ctx.responseHeaders) headers.push(k, ctx.responseHeaders[k] as string);
     for (const k in ge.headers) headers.push(k, ge.headers[k] as string);
-    (ex as UwsExchange).respond(ge.status, headers, ge.toResponseBody(ctx.id), ctx.method === 'HEAD', draining);
+    ex.respond(ge.status, headers, ge.toResponseBody(ctx.id), ctx.method === 'HEAD', draining);
   };
 
   const onComplete = (ctx: RequestContext, ex: ClientExchange): void => {
@@ -222,7 +222,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (headerBytes > config.limits.max_header_bytes) throw new GatewayError('GW_ERR_HEADERS_TOO_LARGE');
       if (head.error !== null) throw head.error;
       // A CORS preflight asks about the method it names: the route that method reaches answers
-      // it when that route has `cors` — with no token and no upstream call (cors/cors-rules.ts).
+      // it when that route has `cors` — with no token and no upstream call (shared/cors-rules.ts).
       const pf = corsRules.size > 0 ? preflightMethod(method, headers) : undefined;
       const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path)));
       const pfRule = pfEntry === undefined ? undefined : corsRules.get(pfEntry.ref.id);

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
+import { tokensSection } from '../../helpers/config-sections.js';
 import { boundThumbprint, certificateBindingHolds } from '../../../src/gateway/authn/cert-binding.js';
 import { startGateway, startUpstream } from '../helpers.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
@@ -36,7 +37,7 @@ t.test('over mutual TLS through the gateway: the bound token is refused even wit
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
   const up = await startUpstream();
   const registry = new Registry();
-  const stage = createAuthenticateStage({ jwt: { keys: [jwk], issuer: 'https://idp', audience: 'api', algorithms: ['ES256'] } }, { logger: pino({ level: 'silent' }), registry });
+  const stage = createAuthenticateStage(tokensSection({ jwt: { keys: [jwk], issuer: 'https://idp', audience: 'api', algorithms: ['ES256'] } }), { logger: pino({ level: 'silent' }), registry });
   const gw = await startGateway(
     `
 listen:

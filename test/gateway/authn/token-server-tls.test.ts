@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
+import { tokensSection } from '../../helpers/config-sections.js';
 import { makeContext, runStage } from './stage-harness.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
 
@@ -58,8 +59,8 @@ t.teardown(() => new Promise<void>((r) => server.close(() => r())));
 const deps = () => ({ logger: pino({ level: 'silent' }), registry: new Registry() });
 
 t.test('JWKS over https from a private CA', async (t) => {
-  const stage = createAuthenticateStage({ jwt: { jwks_uri: `${base}/jwks`, issuer: 'https://idp', audience: 'api', algorithms: ['ES256'], tls: { ca_file: pki.ca } } }, deps());
-  const untrusting = createAuthenticateStage({ jwt: { jwks_uri: `${base}/jwks`, issuer: 'https://idp', audience: 'api', algorithms: ['ES256'], tls: { ca_file: pki.otherCa } } }, deps());
+  const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: `${base}/jwks`, issuer: 'https://idp', audience: 'api', algorithms: ['ES256'], tls: { ca_file: pki.ca } } }), deps());
+  const untrusting = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: `${base}/jwks`, issuer: 'https://idp', audience: 'api', algorithms: ['ES256'], tls: { ca_file: pki.otherCa } } }), deps());
   t.teardown(async () => {
     await stage.close();
     await untrusting.close();
@@ -76,7 +77,7 @@ t.test('JWKS over https from a private CA', async (t) => {
 
 t.test('introspection with tls_client_auth (RFC 8705 §2): the client certificate instead of a secret', async (t) => {
   const introspection = (tlsBlock: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    createAuthenticateStage({ introspection: { endpoint: `${base}/introspect`, client_id: 'gw', auth_method: 'tls_client_auth', tls: tlsBlock, breaker: { volume_threshold: 100 }, ...extra } }, deps());
+    createAuthenticateStage(tokensSection({ introspection: { endpoint: `${base}/introspect`, client_id: 'gw', auth_method: 'tls_client_auth', tls: tlsBlock, breaker: { volume_threshold: 100 }, ...extra } }), deps());
   const mtls = introspection({ ca_file: pki.ca, cert_file: gwClient.cert, key_file: gwClient.key });
   t.teardown(() => mtls.close());
   const before = seen.length;
@@ -100,7 +101,7 @@ t.test('introspection with tls_client_auth (RFC 8705 §2): the client certificat
 
   t.throws(() => introspection({ ca_file: pki.ca }), /tls_client_auth needs an https endpoint and tls\.cert_file/, 'tls_client_auth without a certificate is misuse');
   // a gateway with a secret but no certificate is refused by this server: an outage (503), never 401
-  const noCert = createAuthenticateStage({ introspection: { endpoint: `${base}/introspect`, client_id: 'gw', client_secret: 's', tls: { ca_file: pki.ca } } }, deps());
+  const noCert = createAuthenticateStage(tokensSection({ introspection: { endpoint: `${base}/introspect`, client_id: 'gw', client_secret: 's', tls: { ca_file: pki.ca } } }), deps());
   t.teardown(() => noCert.close());
   const refused = await runStage(noCert, makeContext({ auth: 'introspection', authorization: 'Bearer opaque-token-2' }));
   t.equal(refused.ok, false);

@@ -7,7 +7,7 @@
  * - One token at a time, cached until shortly before its `expires_in` ends (`expiry_skew_s`).
  * - Refreshed ahead, in the background (`refresh_ahead_s` before the end): a request never waits
  *   while a usable token is cached, and only one call is in flight at a time (single-flight).
- * - The token endpoint sits behind a circuit breaker (proxy/breaker.ts). A request that finds no
+ * - The token endpoint sits behind a circuit breaker (opossum, as the introspection endpoint). A request that finds no
  *   usable token and cannot get one answers 503 GW_ERR_BACKEND_TOKEN_UNAVAILABLE with
  *   Retry-After — the gateway's own outage, never the caller's 401.
  * - Client authentication: `client_secret` (HTTP Basic, RFC 6749 §2.3.1), `private_key_jwt`
@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { Pool } from 'undici';
-import { CircuitBreaker } from '../../proxy/breaker.js';
+import CircuitBreaker from 'opossum';
 import { GatewayError } from '../../errors.js';
 import type { ClientTlsConfig } from '../../config/types.js';
 import { createClientTlsOptions } from '../../shared/client-tls.js';
@@ -76,11 +76,15 @@ export function createClientCredentialsCredential(name: string, cfg: ClientCrede
   const timeout = cfg.timeout_ms ?? 5000;
   const resetMs = cfg.breaker?.reset_timeout_ms ?? 10_000;
   const retryAfter = String(Math.max(1, Math.ceil(resetMs / 1000)));
-  const breaker = new CircuitBreaker({
+  // one call is ever in flight (single-flight below), so the breaker only counts outcomes; the
+  // call's own timeouts are undici's
+  const breaker = new CircuitBreaker(() => requestToken(), {
+    name: `credential ${name}`,
+    timeout: false,
     errorThresholdPercentage: cfg.breaker?.error_threshold_percentage ?? 50,
     volumeThreshold: cfg.breaker?.volume_threshold ?? 3,
-    resetTimeoutMs: resetMs,
-    rollingWindowMs: 10_000,
+    resetTimeout: resetMs,
+    rollingCountTimeout: 10_000,
   });
   const pool = new Pool(url.origin, {
     connections: 2,
@@ -141,16 +145,14 @@ export function createClientCredentialsCredential(name: string, cfg: ClientCrede
   /** Single-flight: every caller while a call is out shares it. */
   function fetchOnce(): Promise<Held> {
     if (inflight) return inflight;
-    if (!breaker.admit()) return Promise.reject(unavailable(`breaker for the ${name} token endpoint is open`));
-    inflight = requestToken().then(
+    // an open breaker rejects at once (opossum's EOPENBREAKER), without calling the endpoint
+    inflight = breaker.fire().then(
       (h) => {
-        breaker.succeeded();
         held = h;
         inflight = null;
         return h;
       },
       (err: unknown) => {
-        breaker.failed();
         inflight = null;
         throw unavailable(err);
       },
@@ -166,7 +168,7 @@ export function createClientCredentialsCredential(name: string, cfg: ClientCrede
       const h = held;
       if (h !== null && t < h.until) {
         // refresh ahead: the request goes on with the token it has
-        if (t >= h.refreshAt && inflight === null && !breaker.refusing) fetchOnce().catch(() => undefined);
+        if (t >= h.refreshAt && inflight === null && !breaker.opened) fetchOnce().catch(() => undefined);
         return h.headers;
       }
       return fetchOnce().then((x) => x.headers);

@@ -14,7 +14,7 @@
  * const rule = rules.get('app');
  * rule?.preflight('https://app.example', 'POST', 'content-type') // { ok: true, headers: [...] }
  */
-import type { CorsConfig } from './schema.js';
+import type { CorsConfig } from '../config/types.js';
 
 export interface PreflightAnswer {
   ok: boolean;

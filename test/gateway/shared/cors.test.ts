@@ -9,7 +9,8 @@ import { Registry } from 'prom-client';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
-import { buildPolicyInput } from '../../../src/gateway/authz/input.js';
+import { tokensSection } from '../../helpers/config-sections.js';
+import { buildPolicyInput } from '../../../src/gateway/shared/policy-input.js';
 import { InvalidConfigError, loadConfigText } from '../../../src/gateway/config/load.js';
 import { createRequestContext } from '../../../src/gateway/pipeline/context.js';
 import { startGateway, startUpstream } from '../helpers.js';
@@ -47,7 +48,7 @@ t.test('preflight and actual requests', async (t) => {
     res.setHeader('x-total', '3');
     res.end('ok');
   });
-  const stage = createAuthenticateStage({ jwt: { keys: [jwk], issuer: 'https://idp', audience: 'api', algorithms: ['ES256'] } }, { logger: pino({ level: 'silent' }), registry: new Registry() });
+  const stage = createAuthenticateStage(tokensSection({ jwt: { keys: [jwk], issuer: 'https://idp', audience: 'api', algorithms: ['ES256'] } }), { logger: pino({ level: 'silent' }), registry: new Registry() });
   const gw = await startGateway(yaml(up.url), { stages: [stage] });
   t.teardown(async () => {
     await gw.close();

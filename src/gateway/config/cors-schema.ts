@@ -1,9 +1,10 @@
 /**
  * `routes[].cors` (DESIGN.md "TLS" example, issue #17): which browser origins may call a route.
- * Origins are matched exactly or by a configured pattern (cors-rules.ts); the config check here
+ * Origins are matched exactly or by a configured pattern (shared/cors-rules.ts); the config check here
  * refuses what would be unsafe or can never match, with a located message.
  */
-import type { ProblemList, Segment } from '../config/problems.js';
+import type { ProblemList, Segment } from './problems.js';
+import type { CorsConfig } from './types.js';
 
 const token = { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' } as const;
 
@@ -22,15 +23,6 @@ export const corsSchema = {
     max_age_s: { type: 'integer', minimum: 0, maximum: 86400, default: 600 },
   },
 } as const;
-
-export interface CorsConfig {
-  readonly allow_origins: readonly string[];
-  readonly allow_methods: readonly string[];
-  readonly allow_headers: readonly string[];
-  readonly expose_headers: readonly string[];
-  readonly allow_credentials: boolean;
-  readonly max_age_s: number;
-}
 
 /** scheme://host[:port], host possibly starting with `*.` */
 const ORIGIN_PATTERN = /^(https?):\/\/(\*\.)?([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
