@@ -77,6 +77,12 @@ export function checkTls(cfg: Record<string, unknown>, dir: string, problems: Pr
     if (ltls.min_version === 'TLSv1.3') {
       fail('uWS cannot raise the listener\'s TLS floor above TLSv1.2 (its SSL options carry no protocol version); use TLSv1.2 (TLS 1.3 clients still get TLS 1.3), or terminate TLS 1.3-only in front of regate', [...base, 'min_version']);
     }
+    const plain = isObject(ltls.plain) ? ltls.plain : undefined;
+    if (plain !== undefined && plain.port === 0 && listen?.workers !== undefined && listen.workers !== 1) {
+      fail('port 0 (any free port) works with one worker only: each worker would bind its own', [...base, 'plain', 'port']);
+    } else if (plain !== undefined && typeof plain.port === 'number' && plain.port !== 0 && plain.port === listen?.port) {
+      fail('must differ from listen.port', [...base, 'plain', 'port']);
+    }
     if (ltls.client_auth === 'required') {
       fail('uWS cannot require a client certificate: it verifies one a client presents (client_auth: optional) but lets a connection without one through, and does not expose the certificate; terminate mutual TLS in front of regate to require one', [...base, 'client_auth']);
     } else if (ltls.client_auth === 'optional' && ltls.ca_file === undefined) {

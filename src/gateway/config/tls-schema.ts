@@ -37,6 +37,18 @@ export const listenTlsSchema = {
         properties: { cert_file: file, key_file: file },
       },
     },
+    /** a cleartext listener beside the TLS one: redirect to https (308) or serve */
+    plain: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['port'],
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        mode: { type: 'string', enum: ['redirect', 'serve'], default: 'redirect' },
+        /** the https port in the Location (default listen.port; 443 is left out) */
+        redirect_port: { type: 'integer', minimum: 1, maximum: 65535 },
+      },
+    },
     /** Strict-Transport-Security on every response of the TLS listener (RFC 6797) */
     hsts: {
       type: 'object',

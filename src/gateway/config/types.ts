@@ -56,6 +56,7 @@ export interface ListenTlsConfig {
   readonly ciphers?: string;
   readonly sni: Readonly<Record<string, { readonly cert_file: string; readonly key_file: string }>>;
   readonly hsts?: { readonly max_age_s: number; readonly include_subdomains: boolean; readonly preload: boolean };
+  readonly plain?: { readonly port: number; readonly mode: 'redirect' | 'serve'; readonly redirect_port?: number };
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'TRACE' | 'CONNECT' | 'PROPFIND' | 'PROPPATCH' | 'MKCOL' | 'COPY' | 'MOVE' | 'LOCK' | 'UNLOCK' | 'REPORT' | 'SEARCH' | 'QUERY';

@@ -25,7 +25,7 @@ import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
-import { createListenerApp, hstsHeader, listenApp, reloadListener } from './tls-listener.js';
+import { createListenerApp, createPlainApp, hstsHeader, listenApp, reloadListener } from './tls-listener.js';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 
 export interface GatewayOptions {
@@ -56,6 +56,8 @@ export interface Gateway {
    */
   listen(port?: number, opts?: { exclusive?: boolean }): Promise<number>;
   status(): GatewayStatus;
+  /** the bound port of `listen.tls.plain` (null without one, or before listen) */
+  plainPort(): number | null;
   /**
    * Re-reads `listen.tls`'s certificate files into a new TLS app that takes over the port; the old
    * one keeps serving the connections it has (in-flight requests finish). Throws (and keeps the
@@ -189,10 +191,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   let listenSocket: us_listen_socket | null = null;
   let boundPort = 0;
-  const scheme = config.listen.tls ? 'https' : 'http';
-  const hsts = hstsHeader(config.listen.tls);
+  const tlsScheme = config.listen.tls ? 'https' : 'http';
 
-  const handle = (res: HttpResponse, req: HttpRequest): void => {
+  /** A listener's request handler; `scheme` and `hsts` are that listener's (the main one, or the plain one beside TLS). */
+  const handlerFor = (scheme: 'http' | 'https', hsts: string | null) => (res: HttpResponse, req: HttpRequest): void => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
     const ex = new UwsExchange(res, build.pausable);
     // The edge: every field checked against RFC 9110/9112 and identity headers removed, once,
@@ -264,7 +266,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
     pipeline(ctx, ex);
   };
+  const handle = handlerFor(tlsScheme, hstsHeader(config.listen.tls));
   let app: TemplatedApp = createListenerApp(uws, config, handle);
+  // listen.tls.plain: a cleartext listener beside the TLS one, redirecting to it or serving (tls-listener.ts)
+  const plainApp = createPlainApp(uws, config, handlerFor('http', null));
+  let plainSocket: us_listen_socket | null = null;
   /** apps replaced by a certificate reload: they finish their connections, and close with the gateway */
   const retired: TemplatedApp[] = [];
   let exclusiveBind = false;
@@ -281,7 +287,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
           }
           listenSocket = ls;
           boundPort = uws.us_socket_local_port(ls);
-          logger.info({ worker, host: config.listen.host, port: boundPort, tls: scheme === 'https', uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
+          const plain = config.listen.tls?.plain;
+          if (plainApp !== null && plain !== undefined) {
+            listenApp(uws, plainApp, config.listen.host, plain.port, listenOpts.exclusive === true && plain.port !== 0, (pls) => (plainSocket = pls || null));
+            if (plainSocket === null) {
+              reject(new PortInUseError(config.listen.host, plain.port, 'listen.tls.plain.port'));
+              return;
+            }
+          }
+          logger.info({ worker, host: config.listen.host, port: boundPort, tls: tlsScheme === 'https', ...(plainSocket ? { plain_port: uws.us_socket_local_port(plainSocket) } : {}), uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
           resolve(boundPort);
         };
         exclusiveBind = listenOpts.exclusive === true && port !== 0;
@@ -296,6 +310,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       listenSocket = next.listenSocket;
       logger.info({ worker, port: boundPort, gap: next.gap }, 'TLS certificates reloaded');
     },
+    plainPort() {
+      return plainSocket === null ? null : uws.us_socket_local_port(plainSocket);
+    },
     status() {
       const ups: Record<string, BreakerState> = {};
       for (const [name, u] of upstreams) ups[name] = u.state();
@@ -306,6 +323,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
         draining = true;
         if (listenSocket) uws.us_listen_socket_close(listenSocket);
         listenSocket = null;
+        if (plainSocket) uws.us_listen_socket_close(plainSocket);
+        plainSocket = null;
         if (inflight > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, deadlineMs);
@@ -317,7 +336,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         }
         // Cuts idle keep-alive connections and whatever missed the deadline (their onAborted runs).
         // (`close` exists on uWS v20.30 apps; the bundled typings predate it)
-        for (const a of [...retired, app]) (a as TemplatedApp & { close(): void }).close();
+        for (const a of [...retired, app, ...(plainApp ? [plainApp] : [])]) (a as TemplatedApp & { close(): void }).close();
         bodyClocks.close();
         await Promise.all([...upstreams.values()].map((u) => u.close()));
         logger.info({ worker, boundPort, left: inflight }, 'gateway closed');

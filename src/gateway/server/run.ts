@@ -48,6 +48,7 @@ export async function startRegate(config: GatewayConfig, logger: Logger): Promis
   const n = resolveWorkers(config);
   // another process on our ports would share them (SO_REUSEPORT) or fail us later: refuse now
   await assertPortFree(config.listen.host, config.listen.port, 'listen.port');
+  if (config.listen.tls?.plain) await assertPortFree(config.listen.host, config.listen.tls.plain.port, 'listen.tls.plain.port');
   if (config.admin.enabled) await assertPortFree(config.admin.host, config.admin.port, 'admin.port');
   const plane = n === 1 ? await startInProcess(config, logger) : await startWorkers(config, logger, n);
   let admin: AdminServer | null = null;

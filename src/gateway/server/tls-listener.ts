@@ -20,7 +20,7 @@
  * @example const app = createListenerApp(uws, config, (res, req) => res.end('ok'));
  */
 import type { GatewayConfig, ListenTlsConfig } from '../config/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, GatewayError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws, us_listen_socket } from './uws-loader.js';
@@ -127,4 +127,40 @@ export function assertListenerFiles(tls: ListenTlsConfig): void {
       throw new Error(`listen.tls.ca_file: ${tls.ca_file}: ${(err as Error).message}`);
     }
   }
+}
+
+/** A Host value a redirect may carry: a DNS name or an IP literal, an optional port (RFC 9110 §7.2). */
+const REDIRECT_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+/** origin-form path and query as uWS hands them over: visible ASCII only */
+const REDIRECT_TARGET = /^\/[\x21-\x7e]*$/;
+const QUERY = /^[\x21-\x7e]*$/;
+
+/**
+ * `listen.tls.plain`: a cleartext listener beside the TLS one. `mode: redirect` answers every
+ * request 308 to the same host and target on `https` (the TLS port, or `redirect_port` when a
+ * load balancer publishes another one), without routing, tokens or upstreams; a Host or target
+ * that is not well-formed is 400 GW_ERR_BAD_HOST/GW_ERR_BAD_TARGET, never echoed. `mode: serve`
+ * runs the gateway on it as on any cleartext listener (`input.request.scheme` "http").
+ * Null when not configured.
+ */
+export function createPlainApp(uws: Uws, config: GatewayConfig, serve: Handler): TemplatedApp | null {
+  const plain = config.listen.tls?.plain;
+  if (plain === undefined) return null;
+  if (plain.mode === 'serve') return uws.App().any('/*', serve);
+  const port = plain.redirect_port ?? config.listen.port;
+  const portPart = port === 443 ? '' : `:${port}`;
+  const refuse = (res: HttpResponse, code: 'GW_ERR_BAD_HOST' | 'GW_ERR_BAD_TARGET') => {
+    const err = new GatewayError(code);
+    res.cork(() => res.writeStatus(`${err.status} Bad Request`).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store').end(err.toResponseBody(undefined)));
+  };
+  return uws.App().any('/*', (res, req) => {
+    const host = req.getHeader('host');
+    const target = req.getUrl();
+    const query = req.getQuery() ?? '';
+    if (!REDIRECT_HOST.test(host)) return refuse(res, 'GW_ERR_BAD_HOST');
+    if (!REDIRECT_TARGET.test(target) || !QUERY.test(query)) return refuse(res, 'GW_ERR_BAD_TARGET');
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] as string);
+    const location = `https://${name}${portPart}${target}${query === '' ? '' : `?${query}`}`;
+    res.cork(() => res.writeStatus('308 Permanent Redirect').writeHeader('location', location).writeHeader('cache-control', 'no-store').end());
+  });
 }

@@ -139,6 +139,56 @@ t.test('client_auth: optional: a trusted client certificate or none gets in, a s
   t.equal(upstreamSaw, 2, 'only the admitted requests reached the upstream');
 });
 
+t.test('listen.tls.plain: a cleartext listener beside TLS that redirects (308) or serves', async (t) => {
+  const up = await startUpstream();
+  const base = `    cert_file: ${server.cert}\n    key_file: ${server.key}\n    hsts: { max_age_s: 600 }\n`;
+  const redirect = await startGateway(tlsConfig(up.url, `${base}    plain: { port: 0, redirect_port: 8443 }`));
+  const serve = await startGateway(tlsConfig(up.url, `${base}    plain: { port: 0, mode: serve }`));
+  t.teardown(async () => {
+    await redirect.close();
+    await serve.close();
+    await up.close();
+  });
+  const plainGet = (port: number, target: string, host: string) =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+      // raw head: the Host is the client's, as a browser typing http://… would send it
+      import('node:net').then(({ default: net }) => {
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(`GET ${target} HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`));
+        let raw = '';
+        sock.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+        sock.on('error', reject);
+        sock.on('close', () => {
+          const [head = '', body = ''] = raw.split('\r\n\r\n');
+          const [statusLine = '', ...lines] = head.split('\r\n');
+          const headers: Record<string, string> = {};
+          for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+          resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+        });
+      }, reject);
+    });
+  const rPort = redirect.gw.plainPort() as number;
+  t.ok(rPort > 0);
+  const r = await plainGet(rPort, '/echo/x?a=1&b=%20', 'api.example:8080');
+  t.equal(r.status, 308);
+  t.equal(r.headers['location'], 'https://api.example:8443/echo/x?a=1&b=%20');
+  const v6 = await plainGet(rPort, '/p', '[::1]:8080');
+  t.equal(v6.headers['location'], 'https://[::1]:8443/p');
+  const bad = await plainGet(rPort, '/p', 'evil.example/x?');
+  t.equal(bad.status, 400);
+  t.equal((JSON.parse(bad.body) as { error: string }).error, 'GW_ERR_BAD_HOST');
+  t.equal(bad.headers['location'], undefined, 'never echoed into a Location');
+  t.equal(up.seen.length, 0, 'redirects never reach the upstream');
+
+  const sPort = serve.gw.plainPort() as number;
+  const served = await plainGet(sPort, '/echo/plain', 'localhost');
+  t.equal(served.status, 200);
+  t.equal(up.seen.at(-1)?.headers['x-forwarded-proto'], 'http', 'the plain listener speaks for http');
+  t.equal(served.headers['strict-transport-security'], undefined, 'no HSTS over cleartext (RFC 6797 §7.2)');
+  const tlsSide = await get(serve.port, '/echo/tls');
+  t.equal(tlsSide.headers['strict-transport-security'], 'max-age=600');
+  t.equal(up.seen.at(-1)?.headers['x-forwarded-proto'], 'https');
+});
+
 t.test('config: what uWS cannot enforce, unreadable or mismatched files and bad upstream urls are located errors', async (t) => {
   const problemsOf = (yaml: string) => {
     try {
@@ -155,6 +205,8 @@ t.test('config: what uWS cannot enforce, unreadable or mismatched files and bad 
   t.match(required[0], { key: 'listen.tls.client_auth', line: 9, message: /^tls\.yaml:9: listen\.tls\.client_auth: uWS cannot require a client certificate/ });
   const v13 = problemsOf(tlsConfig('http://127.0.0.1:1', `${base}    min_version: TLSv1.3`));
   t.match(v13, [{ key: 'listen.tls.min_version', line: 8 }]);
+  const samePort = problemsOf(tlsConfig('http://127.0.0.1:1', `${base}    plain: { port: 8443 }`).replace('port: 0', 'port: 8443'));
+  t.match(samePort, [{ key: 'listen.tls.plain.port', message: /must differ from listen\.port/ }]);
   const noCa = problemsOf(tlsConfig('http://127.0.0.1:1', `${base}    client_auth: optional`));
   t.match(noCa, [{ key: 'listen.tls.client_auth', message: /needs ca_file/ }]);
   const missing = problemsOf(tlsConfig('http://127.0.0.1:1', `    cert_file: ${join(pki.dir, 'nope.pem')}\n    key_file: ${server.key}`));
