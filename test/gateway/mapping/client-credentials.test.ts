@@ -15,6 +15,16 @@ import { createCredentials } from '../../../src/gateway/mapping/credentials/inde
 import type { ClientCredentialsCredential } from '../../../src/gateway/mapping/credentials/client-credentials.js';
 import { GatewayError } from '../../../src/gateway/errors.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { request } from 'undici';
+import { loadConfigText } from '../../../src/gateway/config/load.js';
+import { buildStages } from '../../../src/gateway/pipeline/stages.js';
+import { createGateway } from '../../../src/gateway/server/gateway.js';
+import { startUpstream } from '../helpers.js';
 
 const req = { method: 'GET', authority: 'car', target: '/x' };
 
@@ -126,4 +136,54 @@ t.test('mutual TLS to the token endpoint (tls_client_auth), no secret', async (t
   t.equal(ts.calls[0]?.auth, undefined, 'no secret was sent');
   t.equal(ts.calls[0]?.form.get('client_id'), 'gw');
   await t.rejects(createCredentials({ x: { type: 'oauth2_client_credentials', token_endpoint: ts.url, client_id: 'gw' } }), TypeError, 'no way to authenticate is misuse');
+});
+
+t.test('through the gateway: a policy names the credential; 50 concurrent requests, one token call; no token is 503', async (t) => {
+  const good = await startTokenServer(60);
+  const down = await startTokenServer(60);
+  down.fail = true;
+  const up = await startUpstream((req, res) => res.end(req.headers.authorization ?? 'none'));
+  const dir = mkdtempSync(join(tmpdir(), 'regate-cc-'));
+  writeFileSync(
+    join(dir, 'gw.rego'),
+    `package gateway
+
+decision := {"allow": true, "upstream": {"credentials": "car-oauth"}} if input.request.path == "/car/x"
+
+decision := {"allow": true, "upstream": {"credentials": "broken-oauth"}} if input.request.path == "/broken/x"
+`,
+  );
+  const config = loadConfigText(
+    `listen: { host: 127.0.0.1, port: 0 }
+upstreams: { car: { url: "${up.url}" } }
+credentials:
+  car-oauth: { type: oauth2_client_credentials, token_endpoint: "${good.url}", client_id: gw, client_secret: s, scope: "car:read" }
+  broken-oauth: { type: oauth2_client_credentials, token_endpoint: "${down.url}", client_id: gw, client_secret: s, breaker: { reset_timeout_ms: 30000 } }
+policies: { dir: ${dir}, engine: js }
+routes:
+  - { id: car, match: { path_prefix: /car }, upstream: car, policy: gateway/decision }
+  - { id: broken, match: { path_prefix: /broken }, upstream: car, policy: gateway/decision }
+`,
+    { file: join(dir, 'regate.yaml'), env: {} },
+  );
+  const logger = pino({ level: 'silent' });
+  const registry = new Registry();
+  const built = await buildStages(config, { logger, registry });
+  const gw = createGateway({ config, logger, registry, stages: built.stages });
+  const port = await gw.listen(0);
+  t.teardown(async () => {
+    await gw.close(1000);
+    await built.close();
+    await up.close();
+    await good.close();
+    await down.close();
+  });
+  const answers = await Promise.all(Array.from({ length: 50 }, () => request(`http://127.0.0.1:${port}/car/x`).then(async (r) => [r.statusCode, await r.body.text()] as const)));
+  t.ok(answers.every(([status, body]) => status === 200 && body === 'Bearer tok-1'), 'every request went up with the one token');
+  t.equal(good.calls.length, 1, 'the token endpoint was called once');
+  const broken = await request(`http://127.0.0.1:${port}/broken/x`);
+  t.equal(broken.statusCode, 503);
+  t.equal(broken.headers['retry-after'], '30');
+  t.equal(((await broken.body.json()) as { error: string }).error, 'GW_ERR_BACKEND_TOKEN_UNAVAILABLE');
+  t.equal(up.seen.filter((s) => s.url === '/broken/x').length, 0, 'no request went up without its credential');
 });
