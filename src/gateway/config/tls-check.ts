@@ -113,6 +113,10 @@ export function checkTls(cfg: Record<string, unknown>, dir: string, problems: Pr
     else checkClientTls(t.tls, ['tokens', kind, 'tls']);
   }
 
+  for (const [name, c] of Object.entries(isObject(cfg.credentials) ? cfg.credentials : {})) {
+    if (isObject(c) && c.type === 'oauth2_client_credentials' && isObject(c.tls)) checkClientTls(c.tls, ['credentials', name, 'tls']);
+  }
+
   function checkClientTls(block: Record<string, unknown>, base: Segment[]): void {
     caFile(block, base);
     if (block.cert_file !== undefined && block.key_file !== undefined) pair(block, base, 'cert_file', 'key_file', block.passphrase);

@@ -233,6 +233,8 @@ routes:
   t.match(withPath, [{ key: 'upstreams.car.url' }]);
   const tlsOnHttp = problemsOf(upstreamYaml('http://car.internal', `, tls: { ca_file: ${pki.ca} }`));
   t.match(tlsOnHttp, [{ key: 'upstreams.car.tls', message: /need an https:\/\/ url/ }]);
+  const credTls = problemsOf(upstreamYaml('http://car.internal').replace('routes:', `credentials:\n  cc: { type: oauth2_client_credentials, token_endpoint: "https://idp/token", client_id: gw, tls: { cert_file: ${client.cert}, key_file: ${join(pki.dir, 'missing.key')} } }\nroutes:`));
+  t.match(credTls, [{ key: 'credentials.cc.tls.key_file', message: /cannot read .*missing\.key \(ENOENT\)/ }]);
   const certNoKey = problemsOf(upstreamYaml('https://car.internal', `, tls: { cert_file: ${client.cert} }`));
   t.match(certNoKey, [{ key: 'upstreams.car.tls', message: /must have property key_file/ }]);
 });
