@@ -238,7 +238,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         ctx.status = 200;
         const out = ['x-request-id', ctx.id, ...answer.headers];
         if (hsts !== null) out.push('strict-transport-security', hsts);
-        (ex as UwsExchange).respond(200, out, '', false, draining);
+        ex.respond(200, out, '', false, draining);
         onComplete(ctx, ex);
         return;
       }
