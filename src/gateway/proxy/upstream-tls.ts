@@ -25,13 +25,18 @@ export interface UpstreamTls {
   connect(host: string, port: number, onread: net.OnReadOpts): tls.TLSSocket;
   /** the same settings as undici `connect` options */
   undiciConnect(): tls.ConnectionOptions;
+  /**
+   * Re-reads the files (SIGHUP): connections opened from now on use them, pooled ones keep theirs.
+   * Throws, keeping the current settings, when a file is not usable.
+   */
+  reload(): void;
 }
 
 /**
  * @param hostname the URL's host (the default SNI name, unless it is an IP address)
  */
 export function createUpstreamTls(config: ClientTlsConfig | undefined, hostname: string): UpstreamTls {
-  const base = createClientTlsOptions(config, hostname);
+  let base = createClientTlsOptions(config, hostname);
   let session: Buffer | undefined;
   return {
     connect(host, port, onread) {
@@ -44,6 +49,10 @@ export function createUpstreamTls(config: ClientTlsConfig | undefined, hostname:
     },
     // undici keeps its own session cache per origin (maxCachedSessions)
     undiciConnect: () => base,
+    reload() {
+      base = createClientTlsOptions(config, hostname);
+      session = undefined; // a session of the old context would resume the old client certificate
+    },
   };
 }
 

@@ -46,6 +46,12 @@ export interface Upstream {
   /** Synchronous check used before reading a request: is the breaker refusing calls now? */
   refusing(): GatewayError | null;
   state(): BreakerState;
+  /**
+   * https upstreams on regate's client: re-reads the `tls` files for new connections (SIGHUP).
+   * undici's Pool fixes its connect options at construction: there a restart is needed.
+   * Returns whether the files were re-read.
+   */
+  reloadTls(): boolean;
   onStateChange(cb: (state: BreakerState) => void): void;
   close(): Promise<void>;
 }
@@ -98,6 +104,11 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
       return breaker?.refusing ? openError() : null;
     },
     state: () => breaker?.state ?? 'disabled',
+    reloadTls() {
+      if (tls === undefined || config.client === 'undici') return false;
+      tls.reload();
+      return true;
+    },
     onStateChange(cb) {
       listeners.push(cb);
     },

@@ -61,7 +61,8 @@ export interface Gateway {
   /**
    * Re-reads `listen.tls`'s certificate files into a new TLS app that takes over the port; the old
    * one keeps serving the connections it has (in-flight requests finish). Throws (and keeps the
-   * old certificates) when a file is unreadable or a key does not match. No-op without TLS.
+   * old certificates) when a file is unreadable or a key does not match. Also re-reads the `tls`
+   * files of https upstreams on regate's client, for their new connections.
    */
   reloadTls(): Promise<void>;
   /** Stops accepting, waits for in-flight requests up to `deadlineMs`, then cuts the rest and closes pools. */
@@ -303,7 +304,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
     },
     async reloadTls() {
-      if (config.listen.tls === undefined || draining || listenSocket === null) return;
+      if (draining) return;
+      // client certificates and CAs towards https upstreams (regate's client): new connections
+      for (const u of upstreams.values()) if (u.reloadTls()) logger.info({ worker, upstream: u.name }, `upstream ${u.name}: TLS files reloaded`);
+      if (config.listen.tls === undefined || listenSocket === null) return;
       const next = reloadListener({ uws, config, handle, port: boundPort, exclusive: exclusiveBind, listenSocket });
       retired.push(app);
       app = next.app;

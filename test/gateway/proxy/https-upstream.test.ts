@@ -9,7 +9,8 @@ import t from 'tap';
 import https from 'node:https';
 import type tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startGateway } from '../helpers.js';
 import { createTestPki, type IssuedCert } from '../../helpers/tls-certs.js';
@@ -156,3 +157,31 @@ for (const client of ['regate', 'undici']) {
     });
   }
 }
+
+t.test('regate: SIGHUP (reloadTls) re-reads the client certificate for new upstream connections; pooled ones keep theirs', async (t) => {
+  const renewed = pki.issue('gw-client-renewed', { cn: 'regate-renewed', client: true });
+  const live = { cert: join(pki.dir, 'live-client.pem'), key: join(pki.dir, 'live-client.key') };
+  copyFileSync(gwClient.cert, live.cert);
+  copyFileSync(gwClient.key, live.key);
+  const up = await startTlsUpstream(good, { requireClientCert: true });
+  const gw = await startGateway(gatewayYaml(`https://localhost:${up.port}`, 'regate', `{ ca_file: ${pki.ca}, cert_file: ${live.cert}, key_file: ${live.key} }`));
+  const agent = new Agent();
+  t.teardown(async () => {
+    await agent.close();
+    await gw.close();
+    await up.close();
+  });
+  const call = async (path: string) => {
+    const r = await request(`${gw.url}${path}`, { dispatcher: agent });
+    await r.body.text();
+    return r.statusCode;
+  };
+  t.equal(await call('/sec/a'), 200);
+  copyFileSync(renewed.cert, live.cert);
+  copyFileSync(renewed.key, live.key);
+  await gw.gw.reloadTls();
+  t.equal(await call('/sec/b'), 200);
+  t.equal(await call('/sec/close-c'), 200); // the upstream ends this (pooled) connection
+  t.equal(await call('/sec/d'), 200);
+  t.same(up.clientCns, ['regate', 'regate', 'regate', 'regate-renewed'], 'the pooled connection kept the old certificate, the next one has the new');
+});
