@@ -20,6 +20,7 @@ const server = pki.issue('server', { cn: 'localhost', san: ['DNS:localhost', 'IP
 const api = pki.issue('api', { cn: 'api.example', san: ['DNS:api.example'] });
 const client = pki.issue('client', { cn: 'client-1', san: ['URI:spiffe://test/client-1'], client: true });
 const stranger = pki.issue('stranger', { cn: 'client-2', client: true, ca: 'other' });
+const expiredClient = pki.issue('expired-client', { cn: 'client-3', client: true, expired: true });
 const ca = readFileSync(pki.ca);
 
 function tlsConfig(upstreamUrl: string, tlsBlock: string): string {
@@ -133,6 +134,7 @@ t.test('client_auth: optional: a trusted client certificate or none gets in, a s
     // TLS 1.3 clients learn of the refusal on their first read, TLS 1.2 ones during the handshake
     await t.rejects(get(gw.port, '/echo/m', { cert: readFileSync(stranger.cert), key: readFileSync(stranger.key), minVersion: v, maxVersion: v }), `${v}: stranger refused`);
   }
+  await t.rejects(get(gw.port, '/echo/m', { cert: readFileSync(expiredClient.cert), key: readFileSync(expiredClient.key), minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }), 'an expired client certificate is refused');
   const curlStranger = await curl(['--cacert', pki.ca, '--cert', stranger.cert, '--key', stranger.key, '-o', '/dev/null', `https://localhost:${gw.port}/echo/m`]);
   t.not(curlStranger.code, 0);
   const upstreamSaw = up.seen.filter((s) => s.url === '/echo/m').length;
