@@ -16,6 +16,7 @@ import { Registry } from 'prom-client';
 import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { createGateway } from '../../../src/gateway/server/gateway.js';
 import { cliReady, startUpstream } from '../helpers.js';
+import { loadUws } from '../../../src/gateway/server/uws-loader.js';
 import { spawn } from 'node:child_process';
 import { createTestPki } from '../../helpers/tls-certs.js';
 import { createServer } from 'node:net';
@@ -127,11 +128,45 @@ t.test('regate start: SIGHUP reloads the certificates, SIGTERM still drains', as
   copyFileSync(b.cert, live.cert);
   copyFileSync(b.key, live.key);
   child.kill('SIGHUP');
-  for (let i = 0; i < 100 && !out.includes('TLS certificates reloaded'); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && !out.includes('SIGHUP: TLS certificates reloaded'); i++) await new Promise((r) => setTimeout(r, 50));
   t.match(out, /SIGHUP: TLS certificates reloaded/);
   const after = await get(port, '/echo/2');
   t.equal(after.status, 200);
   t.equal(after.fingerprint, fp(b.cert), 'new connections get the renewed certificate');
+  child.kill('SIGTERM');
+  t.equal(await new Promise((r) => child.once('exit', r)), 0);
+});
+
+t.test('regate start with workers: 2 over TLS: both workers serve https, SIGHUP reloads every worker', async (t) => {
+  const { build } = loadUws();
+  // the trufflesuite build cannot share a port between threads (cli.test.ts): workers > 1 is refused there
+  if (build.package !== '@btc-vision/uwebsockets.js') {
+    t.pass(`skipped: ${build.package} cannot share a port between workers`);
+    return;
+  }
+  const live = { cert: join(pki.dir, 'w2.pem'), key: join(pki.dir, 'w2.key') };
+  copyFileSync(a.cert, live.cert);
+  copyFileSync(a.key, live.key);
+  const up = await startUpstream((_req, res) => res.end('up'));
+  const cfg = join(pki.dir, 'w2.yaml');
+  writeFileSync(cfg, `listen: { host: 127.0.0.1, port: 0, workers: 2, tls: { cert_file: ./w2.pem, key_file: ./w2.key } }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - { id: echo, match: { path_prefix: /echo }, upstream: echo }\n`);
+  const cli = new URL('../fixtures/run-cli.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    await up.close();
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  const { port } = await cliReady(child);
+  // fresh connections: the kernel spreads them over both workers' listeners
+  for (let i = 0; i < 10; i++) t.equal((await get(port, `/echo/${i}`)).fingerprint, fp(a.cert));
+  copyFileSync(b.cert, live.cert);
+  copyFileSync(b.key, live.key);
+  child.kill('SIGHUP');
+  for (let i = 0; i < 100 && !out.includes('SIGHUP: TLS certificates reloaded'); i++) await new Promise((r) => setTimeout(r, 50));
+  const after = await Promise.all(Array.from({ length: 10 }, (_, i) => get(port, `/echo/after-${i}`)));
+  t.ok(after.every((r) => r.status === 200 && r.fingerprint === fp(b.cert)), 'every worker serves the renewed certificate');
   child.kill('SIGTERM');
   t.equal(await new Promise((r) => child.once('exit', r)), 0);
 });
