@@ -25,7 +25,7 @@ import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
-import { createListenerApp, createPlainApp, hstsHeader, listenApp, reloadListener } from './tls-listener.js';
+import { createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, reloadListener } from './tls-listener.js';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 
 export interface GatewayOptions {
@@ -308,7 +308,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // client certificates and CAs towards https upstreams (regate's client): new connections
       for (const u of upstreams.values()) if (u.reloadTls()) logger.info({ worker, upstream: u.name }, `upstream ${u.name}: TLS files reloaded`);
       if (config.listen.tls === undefined || listenSocket === null) return;
-      const next = reloadListener({ uws, config, handle, port: boundPort, exclusive: exclusiveBind, listenSocket });
+      let next: ReturnType<typeof reloadListener>;
+      try {
+        next = reloadListener({ uws, config, handle, port: boundPort, exclusive: exclusiveBind, app, listenSocket });
+      } catch (err) {
+        if (err instanceof ReloadError) listenSocket = err.listenSocket;
+        throw err;
+      }
       retired.push(app);
       app = next.app;
       listenSocket = next.listenSocket;

@@ -91,7 +91,7 @@ export function listenApp(uws: Uws, app: TemplatedApp, host: string, port: numbe
  * opened in the same turn of the event loop: connections the kernel had completed but regate
  * not yet accepted in that instant are reset (`gap: true` in the log).
  */
-export function reloadListener(o: { uws: Uws; config: GatewayConfig; handle: Handler; port: number; exclusive: boolean; listenSocket: us_listen_socket }): { app: TemplatedApp; listenSocket: us_listen_socket; gap: boolean } {
+export function reloadListener(o: { uws: Uws; config: GatewayConfig; handle: Handler; port: number; exclusive: boolean; app: TemplatedApp; listenSocket: us_listen_socket }): { app: TemplatedApp; listenSocket: us_listen_socket; gap: boolean } {
   const tls = o.config.listen.tls;
   if (tls === undefined) throw new TypeError('reloadListener needs listen.tls');
   assertListenerFiles(tls);
@@ -106,8 +106,12 @@ export function reloadListener(o: { uws: Uws; config: GatewayConfig; handle: Han
   o.uws.us_listen_socket_close(o.listenSocket);
   let ls: us_listen_socket | false = false;
   listenApp(o.uws, app, host, o.port, o.exclusive, (s) => (ls = s));
-  if (!ls) throw new Error(`certificate reload: could not listen on port ${o.port} again`);
-  return { app, listenSocket: ls, gap: true };
+  if (ls) return { app, listenSocket: ls, gap: true };
+  // the port was taken in between: the old app listens again, with the old certificates
+  (app as TemplatedApp & { close(): void }).close();
+  let back: us_listen_socket | false = false;
+  listenApp(o.uws, o.app, host, o.port, o.exclusive, (s) => (back = s));
+  throw new ReloadError(`certificate reload: could not listen on port ${o.port} again`, back || null);
 }
 
 /** Throws a readable error when a certificate, key or CA file of `listen.tls` is not usable. */
@@ -163,4 +167,15 @@ export function createPlainApp(uws: Uws, config: GatewayConfig, serve: Handler):
     const location = `https://${name}${portPart}${target}${query === '' ? '' : `?${query}`}`;
     res.cork(() => res.writeStatus('308 Permanent Redirect').writeHeader('location', location).writeHeader('cache-control', 'no-store').end());
   });
+}
+
+/** A reload that lost the port: `listenSocket` is the old app's socket again (null if that failed too). */
+export class ReloadError extends Error {
+  constructor(
+    message: string,
+    readonly listenSocket: us_listen_socket | null,
+  ) {
+    super(message);
+    this.name = 'ReloadError';
+  }
 }
