@@ -47,9 +47,9 @@ export interface Upstream {
   refusing(): GatewayError | null;
   state(): BreakerState;
   /**
-   * https upstreams on regate's client: re-reads the `tls` files for new connections (SIGHUP).
-   * undici's Pool fixes its connect options at construction: there a restart is needed.
-   * Returns whether the files were re-read.
+   * https upstreams: re-reads the `tls` files for new connections (SIGHUP); pooled connections
+   * keep theirs (undici: a new Pool takes new calls, the old one finishes its own). Returns
+   * whether the files were re-read.
    */
   reloadTls(): boolean;
   onStateChange(cb: (state: BreakerState) => void): void;
@@ -66,7 +66,7 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
   const url = new URL(origin);
   // https:// upstreams: one secure context per upstream, built from the files once (upstream-tls.ts)
   const tls = url.protocol === 'https:' ? createUpstreamTls(config.tls, url.hostname) : undefined;
-  const { dispatch, closePool } = config.client === 'undici' ? undiciDispatch(origin, config, tls) : regateDispatch(origin, config, tls);
+  const { dispatch, closePool, renewPool } = config.client === 'undici' ? undiciDispatch(origin, config, tls) : regateDispatch(origin, config, tls);
   const bc = config.breaker;
   const listeners: ((s: BreakerState) => void)[] = [];
   const retryAfter = String(Math.max(1, Math.ceil(bc.reset_timeout_ms / 1000)));
@@ -105,8 +105,9 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
     },
     state: () => breaker?.state ?? 'disabled',
     reloadTls() {
-      if (tls === undefined || config.client === 'undici') return false;
+      if (tls === undefined) return false;
       tls.reload();
+      renewPool?.();
       return true;
     },
     onStateChange(cb) {
@@ -119,7 +120,7 @@ export function createUpstream(name: string, config: UpstreamConfig): Upstream {
   };
 }
 
-type PoolSeam = { dispatch: Upstream['dispatch']; closePool: () => Promise<void> };
+type PoolSeam = { dispatch: Upstream['dispatch']; closePool: () => Promise<void>; renewPool?: () => void };
 
 function regateDispatch(origin: string, config: UpstreamConfig, tls: UpstreamTls | undefined): PoolSeam {
   const url = new URL(origin);
@@ -140,16 +141,26 @@ function regateDispatch(origin: string, config: UpstreamConfig, tls: UpstreamTls
 }
 
 function undiciDispatch(origin: string, config: UpstreamConfig, tls: UpstreamTls | undefined): PoolSeam {
-  const pool = new Pool(origin, {
-    connections: config.pool.connections,
-    pipelining: 1, // HTTP/1.1 pipelining is unsafe against arbitrary backends
-    connect: { timeout: config.connect_timeout_ms, ...(tls ? tls.undiciConnect() : {}) },
-    headersTimeout: config.timeout_ms,
-    bodyTimeout: config.body_timeout_ms,
-    keepAliveTimeout: config.pool.keepalive ? config.pool.keepalive_timeout_ms : 1,
-    keepAliveMaxTimeout: config.pool.keepalive ? Math.max(config.pool.keepalive_timeout_ms, 600_000) : 1,
-  });
+  const makePool = () =>
+    new Pool(origin, {
+      connections: config.pool.connections,
+      pipelining: 1, // HTTP/1.1 pipelining is unsafe against arbitrary backends
+      connect: { timeout: config.connect_timeout_ms, ...(tls ? tls.undiciConnect() : {}) },
+      headersTimeout: config.timeout_ms,
+      bodyTimeout: config.body_timeout_ms,
+      keepAliveTimeout: config.pool.keepalive ? config.pool.keepalive_timeout_ms : 1,
+      keepAliveMaxTimeout: config.pool.keepalive ? Math.max(config.pool.keepalive_timeout_ms, 600_000) : 1,
+    });
+  let pool = makePool();
+  const retired: Promise<void>[] = [];
   return {
+    // undici fixes a Pool's TLS options when it is built: a reload builds a new Pool for new
+    // calls, and the old one finishes the calls it has, then closes
+    renewPool() {
+      const old = pool;
+      pool = makePool();
+      retired.push(old.close());
+    },
     dispatch(req, handler) {
       // undici's Pool queues without bound; the same limit as regate's client, refused at once
       // (its queue has no timeout of its own: regate's client applies `queue_timeout_ms` too)
@@ -159,7 +170,9 @@ function undiciDispatch(origin: string, config: UpstreamConfig, tls: UpstreamTls
       }
       pool.dispatch({ origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: toUndiciHeaders(req.headers), body: req.exchange?.body ?? null }, handler);
     },
-    closePool: () => pool.close(),
+    closePool: async () => {
+      await Promise.all([pool.close(), ...retired]);
+    },
   };
 }
 
