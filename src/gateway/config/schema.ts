@@ -9,6 +9,7 @@
 import { tokensSchema } from './tokens-schema.js';
 import { eventsSchema, redisSchema } from './events-schema.js';
 import { rateLimitSchema } from './ratelimit-schema.js';
+import { telemetrySchema } from './telemetry-schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
@@ -229,6 +230,7 @@ export const configSchema = {
     redis: redisSchema,
     events: eventsSchema,
     ratelimit: rateLimitSchema,
+    telemetry: telemetrySchema,
     routes: { type: 'array', minItems: 1, items: routeSchema },
   },
 } as const;

@@ -91,6 +91,7 @@ export interface GatewayConfig {
   readonly redis: RedisConfig;
   readonly events: EventsConfig;
   readonly ratelimit: RateLimitConfig;
+  readonly telemetry: TelemetryConfig;
   readonly routes: readonly RouteConfig[];
   /** where the config came from (for messages), and its directory (relative paths resolve from it) */
   readonly source: { readonly file: string; readonly dir: string; readonly sections: readonly string[] };
@@ -205,10 +206,19 @@ export interface RateLimitConfig {
   readonly routes: Readonly<Record<string, readonly BucketConfig[]>>;
 }
 
+/** `telemetry` after defaults (telemetry-schema.ts): tracing is on when `otlp_endpoint` is set. */
+export interface TelemetryConfig {
+  readonly otlp_endpoint?: string;
+  readonly sample_ratio: number;
+  readonly service_name: string;
+  readonly export_timeout_ms: number;
+}
+
 /** The sections a stage factory takes whole, by name (config/load.ts `resolveConfigSection`). */
 export interface ConfigSections {
   readonly tokens: TokensConfig;
   readonly redis: RedisConfig;
   readonly events: EventsConfig;
   readonly ratelimit: RateLimitConfig;
+  readonly telemetry: TelemetryConfig;
 }
