@@ -27,6 +27,7 @@ import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
+import { looksLikeCredential } from '../shared/secrets.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -317,7 +318,7 @@ function accessLogLine(ctx: RequestContext, ex: ClientExchange, seconds: number)
     upstream: ctx.route.id === '-' ? undefined : (ctx.mapping?.name ?? ctx.route.upstream),
     bytes_in: ex.bodyBytes ?? 0,
     bytes_out: ex.bytesOut ?? 0,
-    user_agent: ctx.headers['user-agent'],
+    user_agent: userAgentOf(ctx),
     remote_addr: ctx.remoteAddr,
   };
   if (t !== null && t.traceId !== '') {
@@ -325,6 +326,12 @@ function accessLogLine(ctx: RequestContext, ex: ClientExchange, seconds: number)
     if (t.spanId !== '') line['span_id'] = t.spanId;
   }
   return line;
+}
+
+/** The client's User-Agent for the log, unless it carries a credential (tokens are never logged). */
+function userAgentOf(ctx: RequestContext): string | undefined {
+  const ua = ctx.headers['user-agent'];
+  return ua === undefined || looksLikeCredential(ua) ? undefined : ua;
 }
 
 /** A route that needs a stage nobody provided is a wiring mistake, refused at construction. */

@@ -42,6 +42,7 @@ import type { UpstreamConfig } from '../config/types.js';
 import type { RequestContext, Stage } from '../pipeline/context.js';
 import type { PipelineProxy } from '../pipeline/compose.js';
 import type { RequestTrace } from '../shared/trace-context.js';
+import { looksLikeCredential } from '../shared/secrets.js';
 
 /** The stages that get a span of their own (map is a few property copies: not worth one). */
 const TRACED_STAGES = new Set(['authenticate', 'authorize', 'ratelimit']);
@@ -97,7 +98,8 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
       };
       if (port !== undefined) attributes[ATTR_SERVER_PORT] = port;
       const ua = h['user-agent'];
-      if (ua !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = ua;
+      // spans leave the gateway: a User-Agent that carries a token is left out, as in the logs
+      if (ua !== undefined && !looksLikeCredential(ua)) attributes[ATTR_USER_AGENT_ORIGINAL] = ua;
       const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes }, parentCtx);
       const sc = span.spanContext();
       if (!span.isRecording()) {
