@@ -103,8 +103,9 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
       const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes }, parentCtx);
       const sc = span.spanContext();
       if (!span.isRecording()) {
-        // dropped by the sampler: keep the client's trace id for the logs, nothing else
-        ctx.trace = new SpanTrace(hasParent ? sc.traceId : '', '', null, parentCtx);
+        // dropped by the sampler: keep the client's trace id for the logs, nothing else (and
+        // without one, nothing at all: the context stays as with telemetry off)
+        if (hasParent) ctx.trace = new SpanTrace(sc.traceId, '', null, parentCtx);
         return;
       }
       ctx.trace = new SpanTrace(sc.traceId, sc.spanId, span, trace.setSpan(parentCtx, span));
