@@ -113,3 +113,28 @@ routes:
   // bounded cardinality: no series names a path or a client value
   t.notOk(/\/echo\/|missing|deny"/.test(text.split('\n').filter((l) => l.startsWith('regate_') && !l.startsWith('regate_decisions_total')).join('\n')), 'no request values in labels');
 });
+
+t.test('with worker threads, /metrics sums the workers and has the process metrics once', async (t) => {
+  const up = await startUpstream((_req, res) => res.end('ok'));
+  const config = loadConfigText(
+    `listen: { host: 127.0.0.1, port: 0, workers: 2 }
+admin: { host: 127.0.0.1, port: 0 }
+upstreams: { echo: { url: "${up.url}", timeout_ms: 2000 } }
+routes: [ { id: echo, match: { path_prefix: /echo }, upstream: echo } ]
+`,
+    { file: join(tmpdir(), 'metrics-workers.yaml'), env: {} },
+  );
+  const running = await startRegate(config, pino({ level: 'silent' }));
+  t.teardown(async () => {
+    await running.close();
+    await up.close();
+  });
+  for (let i = 0; i < 6; i++) {
+    const r = await request(`http://127.0.0.1:${running.port}/echo/${i}`, { reset: true });
+    await r.body.dump();
+  }
+  const text = await (await request(`http://127.0.0.1:${running.adminPort}/metrics`)).body.text();
+  t.equal(sample(text, 'regate_upstream_responses_total', { upstream: 'echo', status_class: '2xx' }), 6, 'summed over workers');
+  t.equal(text.split('\n').filter((l) => l.startsWith('regate_process_cpu_user_seconds_total ')).length, 1, 'process CPU once');
+  t.ok((sample(text, 'regate_process_resident_memory_bytes') ?? 0) > 1e6);
+});
