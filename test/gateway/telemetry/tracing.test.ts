@@ -219,6 +219,17 @@ t.test('sample_ratio 0: nothing exported, the client traceparent passes through 
   const a1 = s.logs.find((l) => l['msg'] === 'request' && l['path'] === '/echo/a');
   t.equal(a1?.['trace_id'], CLIENT_TRACE, "an unsampled request logs the client's trace id");
   t.notOk(a1 && 'span_id' in a1);
+
+  // parent-based: a client that sampled its trace is followed whatever the ratio
+  const r3 = await request(`${s.url}/echo/c`, { headers: { authorization: `Bearer ${s.token}`, traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` } });
+  t.equal(r3.statusCode, 200);
+  await r3.body.dump();
+  await s.flush();
+  await until('the sampled client trace', () => otlp.spans.some((x) => x.kind === 2));
+  const tp = traceparentsSeen(s.up, 2);
+  t.equal(tp.length, 1);
+  t.not(tp[0], `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, 'replaced by the gateway span');
+  t.ok(otlp.spans.some((x) => x.kind === 3 && tp[0] === `00-${CLIENT_TRACE}-${x.spanId}-01`), 'names the exported upstream span');
 });
 
 t.test('telemetry off: the client traceparent passes through, no trace fields', async (t) => {
