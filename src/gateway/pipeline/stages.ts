@@ -96,7 +96,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   let telemetry: Telemetry | null = null;
   if (config.telemetry.otlp_endpoint !== undefined) {
     const { createTelemetry } = await import('../telemetry/index.js');
-    const t = createTelemetry(config);
+    const t = createTelemetry(config, deps);
     if (t !== null) {
       telemetry = t;
       // after the gateway closed (run.ts closes it first): every span has ended, export them

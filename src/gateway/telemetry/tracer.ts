@@ -13,7 +13,8 @@
  * ```
  */
 import type { Tracer } from '@opentelemetry/api';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -35,10 +36,27 @@ export function tracesUrlOf(endpoint: string): string {
   return /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/traces`;
 }
 
-export function createTracing(cfg: TelemetryConfig & { readonly otlp_endpoint: string }): Tracing {
+/** Told the outcome of each export batch (after the exporter's own retries), for metrics and logs. */
+export type ExportListener = (ok: boolean, spans: number, error: Error | undefined) => void;
+
+/** The exporter, reporting each batch's outcome: a collector that is away must show on /metrics. */
+function reporting(inner: SpanExporter, listener: ExportListener): SpanExporter {
+  return {
+    export(spans: ReadableSpan[], done: (r: ExportResult) => void) {
+      inner.export(spans, (r) => {
+        listener(r.code === ExportResultCode.SUCCESS, spans.length, r.error);
+        done(r);
+      });
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
+export function createTracing(cfg: TelemetryConfig & { readonly otlp_endpoint: string }, onExport: ExportListener = () => undefined): Tracing {
   const tracesUrl = tracesUrlOf(cfg.otlp_endpoint);
   const timeout = cfg.export_timeout_ms;
-  const exporter = new OTLPTraceExporter({ url: tracesUrl, timeoutMillis: timeout });
+  const exporter = reporting(new OTLPTraceExporter({ url: tracesUrl, timeoutMillis: timeout }), onExport);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: cfg.service_name, [ATTR_SERVICE_VERSION]: REGATE_VERSION }),
     // Parent-based: a client that sampled its trace gets the gateway's spans in it whatever the

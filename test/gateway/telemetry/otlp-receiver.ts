@@ -40,7 +40,8 @@ function flat(attrs: KeyValue[] | undefined): Record<string, string | number | b
   return out;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** `status`: what the receiver answers (a 400 is a failure the exporter does not retry). */
+export async function startOtlpReceiver(status = 200): Promise<OtlpReceiver> {
   const r: OtlpReceiver = { url: '', spans: [], posts: 0, contentTypes: [], close: async () => {} };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -52,6 +53,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       }
       r.posts++;
       r.contentTypes.push(String(req.headers['content-type']));
+      if (status !== 200) {
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{"code":3,"message":"refused"}');
+        return;
+      }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
         resourceSpans: { resource?: { attributes?: KeyValue[] }; scopeSpans: { spans: (Omit<ReceivedSpan, 'attributes' | 'resource' | 'parentSpanId'> & { attributes?: KeyValue[]; parentSpanId?: string })[] }[] }[];
       };

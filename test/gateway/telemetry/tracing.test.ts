@@ -37,6 +37,7 @@ interface Stack {
   up: Upstream;
   token: string;
   logs: Record<string, unknown>[];
+  registry: Registry;
   flush(): Promise<void>;
   prefix: string;
   close(): Promise<void>;
@@ -88,6 +89,7 @@ routes:
     up,
     token,
     logs,
+    registry,
     prefix,
     flush: async () => {
       await built.telemetry?.flush();
@@ -99,6 +101,11 @@ routes:
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function exportedCount(registry: Registry, result: 'success' | 'failure'): Promise<number> {
+  const m = await registry.getSingleMetric('regate_telemetry_spans_exported_total')?.get();
+  return m?.values.find((v) => v.labels['result'] === result)?.value ?? -1;
 }
 
 function traceparentsSeen(up: Upstream, i: number): string[] {
@@ -183,6 +190,9 @@ t.test('a proxied request is traced: server span, stage spans, upstream client s
   t.notOk(spans.some((x) => x.parentSpanId === server3.spanId && x.kind === 3), 'no upstream span');
   t.equal(s.up.seen.length, 2);
 
+  // every exported span is counted
+  t.equal(await exportedCount(s.registry, 'success'), spans.length, 'regate_telemetry_spans_exported_total{result="success"}');
+
   // access log lines name the same ids
   const access = s.logs.filter((l) => l['msg'] === 'request');
   const a1 = access.find((l) => l['path'] === '/echo/a') as Record<string, unknown>;
@@ -244,4 +254,27 @@ t.test('telemetry off: the client traceparent passes through, no trace fields', 
   const a = s.logs.find((l) => l['msg'] === 'request');
   t.ok(a);
   t.notOk(a && 'trace_id' in a);
+});
+
+t.test('a collector that refuses: spans counted as failed, a warning, requests unaffected', async (t) => {
+  const otlp = await startOtlpReceiver(400);
+  const s = await startStack(`telemetry: { otlp_endpoint: "${otlp.url}" }`);
+  t.teardown(async () => {
+    await s.close();
+    await otlp.close();
+  });
+  const r = await request(`${s.url}/echo/a`, { headers: { authorization: `Bearer ${s.token}` } });
+  t.equal(r.statusCode, 200);
+  await r.body.dump();
+  await s.flush();
+  await until('the failed export', () => otlp.posts > 0);
+  // the exporter reports after the response to its post: poll the counter (bounded)
+  let failed = 0;
+  for (let i = 0; i < 200 && failed === 0; i++) {
+    failed = await exportedCount(s.registry, 'failure');
+    if (failed === 0) await new Promise((r) => setTimeout(r, 25));
+  }
+  t.equal(failed, 5, "the request's five spans are counted as lost");
+  t.equal(await exportedCount(s.registry, 'success'), 0);
+  t.ok(s.logs.some((l) => l['level'] === 40 && String(l['msg']).startsWith('telemetry: span export failed')), 'a warning');
 });
