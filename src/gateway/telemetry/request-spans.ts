@@ -44,6 +44,12 @@ import type { PipelineProxy } from '../pipeline/compose.js';
 import type { RequestTrace } from '../shared/trace-context.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 
+/**
+ * Methods the HTTP semantic conventions know by name; any other is `_OTHER` (with the original in
+ * `http.request.method_original`) and the span is named `HTTP`, so a client cannot mint span names.
+ */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
 /** The stages that get a span of their own (map is a few property copies: not worth one). */
 const TRACED_STAGES = new Set(['authenticate', 'authorize', 'ratelimit']);
 
@@ -88,8 +94,9 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
       const parentCtx = h['traceparent'] !== undefined ? propagator.extract(ROOT_CONTEXT, h, defaultTextMapGetter) : ROOT_CONTEXT;
       const hasParent = parentCtx !== ROOT_CONTEXT && trace.getSpanContext(parentCtx) !== undefined;
       const { address, port } = splitHost(ctx.host);
+      const known = KNOWN_METHODS.has(ctx.method);
       const attributes: Record<string, string | number> = {
-        [ATTR_HTTP_REQUEST_METHOD]: ctx.method,
+        [ATTR_HTTP_REQUEST_METHOD]: known ? ctx.method : '_OTHER',
         [ATTR_URL_PATH]: ctx.path,
         [ATTR_URL_SCHEME]: ctx.scheme,
         [ATTR_SERVER_ADDRESS]: address,
@@ -97,10 +104,11 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
         [ATTR_NETWORK_PROTOCOL_VERSION]: '1.1',
       };
       if (port !== undefined) attributes[ATTR_SERVER_PORT] = port;
+      if (!known) attributes['http.request.method_original'] = ctx.method;
       const ua = h['user-agent'];
       // spans leave the gateway: a User-Agent that carries a token is left out, as in the logs
       if (ua !== undefined && !looksLikeCredential(ua)) attributes[ATTR_USER_AGENT_ORIGINAL] = ua;
-      const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes }, parentCtx);
+      const span = tracer.startSpan(known ? ctx.method : 'HTTP', { kind: SpanKind.SERVER, attributes }, parentCtx);
       const sc = span.spanContext();
       if (!span.isRecording()) {
         // dropped by the sampler: keep the client's trace id for the logs, nothing else (and
@@ -117,7 +125,7 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
       const span = t.server as Span;
       if (ctx.route.id !== '-') {
         span.setAttribute(ATTR_HTTP_ROUTE, ctx.route.id);
-        span.updateName(`${ctx.method} ${ctx.route.id}`);
+        span.updateName(`${KNOWN_METHODS.has(ctx.method) ? ctx.method : 'HTTP'} ${ctx.route.id}`);
       }
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, ctx.status);
       // Server spans are errors for 5xx only (HTTP semantic conventions): a 401 is the gateway working.
@@ -138,12 +146,13 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
         if (t === null) return proxy(ctx, exchange, done);
         const name = ctx.mapping?.name ?? ctx.route.upstream;
         const target = targets.get(name);
+        const known = KNOWN_METHODS.has(ctx.method);
         const span = tracer.startSpan(
-          ctx.method,
+          known ? ctx.method : 'HTTP',
           {
             kind: SpanKind.CLIENT,
             attributes: {
-              [ATTR_HTTP_REQUEST_METHOD]: ctx.method,
+              [ATTR_HTTP_REQUEST_METHOD]: known ? ctx.method : '_OTHER',
               ...(target ? { [ATTR_SERVER_ADDRESS]: target.address, [ATTR_SERVER_PORT]: target.port } : {}),
               'regate.upstream': name,
             },
