@@ -25,7 +25,7 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** the URL spans are posted to */
   readonly tracesUrl: string;
-  /** exports what is buffered now (tests, SIGHUP-free flushing on drain) */
+  /** exports what is buffered now (tests; `shutdown` does it when the gateway closes) */
   flush(): Promise<void>;
   /** flushes and stops; never waits longer than `export_timeout_ms` */
   shutdown(): Promise<void>;

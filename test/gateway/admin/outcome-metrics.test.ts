@@ -138,4 +138,5 @@ routes: [ { id: echo, match: { path_prefix: /echo }, upstream: echo } ]
   t.equal(sample(text, 'regate_upstream_responses_total', { upstream: 'echo', status_class: '2xx' }), 6, 'summed over workers');
   t.equal(text.split('\n').filter((l) => l.startsWith('regate_process_cpu_user_seconds_total ')).length, 1, 'process CPU once');
   t.ok((sample(text, 'regate_process_resident_memory_bytes') ?? 0) > 1e6);
+  for (const w of ['0', '1']) t.ok(sample(text, 'regate_worker_eventloop_delay_seconds', { worker: w, quantile: '0.99' }) !== undefined, `worker ${w}'s event-loop delay`);
 });
