@@ -14,7 +14,7 @@ import { RegoError as RegoErrorClass } from '../errors.js';
 import type { Policy } from '../ir/types.js';
 import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
-import { parseModule, parseQuery } from '../syntax/index.js';
+import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
 import { CompileErrors, sourceText } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
@@ -33,6 +33,18 @@ export interface CompileOptions {
   entrypoints?: string[];
   /** builtins known to the compiler (arity checks); defaults to the default registry */
   builtins?: BuiltinRegistry;
+  /**
+   * The Rego dialect of modules that do not name their own (default v1). OPA: `--v0-compatible`,
+   * a bundle manifest's `rego_version`.
+   */
+  regoVersion?: RegoVersion;
+}
+
+/** A module's source; `regoVersion` overrides CompileOptions.regoVersion for this file (a bundle's `file_rego_versions`). */
+export interface ModuleInput {
+  file: string;
+  text: string;
+  regoVersion?: RegoVersion;
 }
 
 /**
@@ -47,14 +59,14 @@ const COMPILER_INTRINSICS: ReadonlyMap<string, number> = new Map([
   ['rego.metadata.rule', 0],
 ]);
 
-export function compileToPlan(modules: { file: string; text: string }[], opts: CompileOptions = {}): Policy {
+export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {}): Policy {
   const errors: RegoError[] = [];
   const mods: Module[] = [];
   sourceText.clear();
   for (const m of modules) {
     sourceText.set(m.file, m.text);
     try {
-      mods.push(parseModule(m.text, m.file));
+      mods.push(parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 'v1' }));
     } catch (e) {
       if (e instanceof RegoErrorClass) errors.push(e);
       else throw e;
@@ -64,7 +76,7 @@ export function compileToPlan(modules: { file: string; text: string }[], opts: C
   if (opts.query !== undefined) {
     sourceText.set('<query>', opts.query);
     try {
-      query = parseQuery(opts.query, '<query>');
+      query = parseQuery(opts.query, '<query>', { regoVersion: opts.regoVersion ?? 'v1' });
     } catch (e) {
       if (e instanceof RegoErrorClass) errors.push(e);
       else throw e;

@@ -112,7 +112,10 @@ export interface Module extends Node {
   imports: Import[];
   rules: Rule[];
   annotations: Annotation[];
+  /** `import rego.v1` is present */
   regoV1: boolean;
+  /** the dialect the module was parsed in (v0 with `import rego.v1` still says v0) */
+  regoVersion: 'v0' | 'v1';
 }
 
 export type Query = Literal[];

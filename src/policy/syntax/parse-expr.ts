@@ -35,7 +35,7 @@ export function parseLiteral(p: Parser): Literal {
   const kwRef = p.isPunct('.', 1) && !p.peek(1).wsBefore;
   if (kwRef) return { negated: false, expr: parseExpr(p), with: parseWiths(p), span: start };
   if (p.isIdent('some')) return { negated: false, expr: parseSome(p), with: parseWiths(p), span: start };
-  if (p.isIdent('every')) return { negated: false, expr: parseEvery(p), with: parseWiths(p), span: start };
+  if (p.isKeyword('every')) return { negated: false, expr: parseEvery(p), with: parseWiths(p), span: start };
   let negated = false;
   if (p.isIdent('not')) {
     p.next();
@@ -50,11 +50,12 @@ function parseExpr(p: Parser): Expr {
   const lhs = parseTermIn(p, { keyValue: true });
   if (p.isPunct(':=')) {
     p.next();
-    return { kind: 'assign', lhs, rhs: parseTermIn(p), span };
+    // the right side is OPA's parseTermInfixCall, where `k, v in xs` is allowed too
+    return { kind: 'assign', lhs, rhs: parseTermIn(p, { keyValue: true }), span };
   }
   if (p.isPunct('=')) {
     p.next();
-    return { kind: 'unify', lhs, rhs: parseTermIn(p), span };
+    return { kind: 'unify', lhs, rhs: parseTermIn(p, { keyValue: true }), span };
   }
   return { kind: 'term', term: lhs, span };
 }
@@ -62,13 +63,13 @@ function parseExpr(p: Parser): Expr {
 function parseSome(p: Parser): Expr {
   const span = p.next().span;
   const first = parseTermRelation(p);
-  if (p.isIdent('in')) {
+  if (p.isKeyword('in')) {
     p.next();
     return { kind: 'somein', value: first, coll: parseTermRelation(p), span };
   }
   const vars: Term[] = [first];
   while (p.acceptPunct(',')) vars.push(parseTermRelation(p));
-  if (p.isIdent('in')) {
+  if (p.isKeyword('in')) {
     if (vars.length !== 2) throw p.unexpected('some with in takes at most a key and a value');
     p.next();
     return { kind: 'somein', key: vars[0]!, value: vars[1]!, coll: parseTermRelation(p), span };
@@ -88,7 +89,7 @@ function parseEvery(p: Parser): Expr {
     key = first;
     value = parseTerm(p);
   }
-  if (!p.isIdent('in')) throw p.unexpected('expected in after every variables');
+  if (!p.isKeyword('in')) throw p.unexpected('expected in after every variables');
   p.next();
   const coll = parseTermRelation(p);
   p.expectPunct('{');

@@ -48,7 +48,14 @@ export function parseRule(p: Parser): Rule {
   if (['input', 'data'].includes(name) && !isDefault) {
     throw p.error('REGO_ERR_PARSE_RULE', `rule name ${name} conflicts with a root document`, head.span);
   }
-  if (p.isIdent('contains')) {
+  const v1 = p.strictV1;
+  if (v1 && rule.ref.length < 2 && V1_KEYWORDS.has(name)) {
+    throw p.error('REGO_ERR_PARSE_KEYWORD', `${name} keyword cannot be used for rule name`, head.span);
+  }
+  if (p.isKeyword('contains')) {
+    if (rule.args !== undefined) {
+      throw p.error('REGO_ERR_PARSE_RULE', `the contains keyword can only be used with multi-value rule definitions (e.g., ${name} contains <VALUE> { ... })`, p.peek().span);
+    }
     p.next();
     rule.contains = parseTermIn(p);
   } else if (p.isPunct(':=') || p.isPunct('=')) {
@@ -56,36 +63,69 @@ export function parseRule(p: Parser): Rule {
     rule.value = parseTermIn(p);
   }
   if (isDefault) {
-    if (rule.value === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'default rules must have a value', head.span);
+    if (rule.value === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'illegal default rule (must have a value)', head.span);
     return rule;
   }
-  const usesIf = p.isIdent('if');
+  const usesIf = p.isKeyword('if');
+  const braced = !usesIf && p.isPunct('{') && !p.peek().nlBefore;
   const body = parseRuleBody(p);
   if (body !== undefined) rule.body = body;
-  // Rego v0: `p[x] { … }` / `p["a"]` (no `if`, no value) is a partial set rule
+  if (braced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, head.span);
   const last = rule.ref[rule.ref.length - 1]!;
-  if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
+  if (body === undefined && rule.value === undefined && rule.contains === undefined) {
+    bodilessHead(p, rule, head.span);
+  } else if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
+    // Rego v0: `p[x] { … }` (no `if`, no value) is a partial set rule (ast/parser.go parseRules)
     rule.contains = last;
     rule.ref = rule.ref.slice(0, 1);
-  } else if (body === undefined && rule.value === undefined && rule.contains === undefined && !p.isIdent('else')) {
-    throw p.error('REGO_ERR_PARSE_RULE', 'rule must have a value or a body', head.span);
   }
-  while (p.isIdent('else')) {
+  while (p.isIdent('else') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
     const span = p.next().span;
     const branch: RuleBody = { body: [], span };
     if (p.isPunct(':=') || p.isPunct('=')) {
       branch.assign = p.next().value === ':=';
       branch.value = parseTermIn(p);
+    } else if (!p.isKeyword('if') && !p.isPunct('{')) {
+      throw p.unexpected('expected else value term or rule body');
     }
-    const b = parseRuleBody(p);
+    const elseBraced = !p.isKeyword('if') && p.isPunct('{');
+    const b = parseRuleBody(p, true);
     if (b !== undefined) branch.body = b;
+    if (elseBraced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, span);
     rule.elses.push(branch);
   }
   return rule;
 }
 
-function parseRuleBody(p: Parser): Literal[] | undefined {
-  if (p.isIdent('if')) {
+/** Words that cannot name a rule in Rego v1 (OPA's IsKeywordInRegoVersion). */
+const V1_KEYWORDS = new Set(['package', 'import', 'as', 'default', 'else', 'if', 'contains', 'in', 'some', 'every', 'not', 'with', 'true', 'false', 'null']);
+
+/**
+ * A head with neither value nor body nor `contains`. OPA's parser reads such a line as an
+ * expression statement and turns it into a rule (ast/parser_ext.go ParseRuleFromExpr):
+ * `f(x)` is a function that is true for those arguments; `p[x]` / `p.q` a partial set
+ * member (v0 only: v1 requires `contains`); `a.b.c` the value true (v0 only: v1 requires a
+ * value or a body); a lone name `p` is not a rule at all.
+ */
+function bodilessHead(p: Parser, rule: Rule, span: Rule['span']): void {
+  if (rule.args !== undefined) {
+    if (rule.args.length === 0) throw p.error('REGO_ERR_PARSE_RULE', 'rule argument list must take at least one argument', span);
+    rule.value = { kind: 'bool', value: true, span };
+    return;
+  }
+  if (rule.ref.length === 1) throw p.error('REGO_ERR_PARSE_RULE', 'var cannot be used for rule name', span);
+  if (rule.ref.length === 2) {
+    if (p.strictV1) throw p.error('REGO_ERR_PARSE_RULE', '`contains` keyword is required for partial set rules', span);
+    rule.contains = rule.ref[1]!;
+    rule.ref = rule.ref.slice(0, 1);
+    return;
+  }
+  if (p.strictV1) throw p.error('REGO_ERR_PARSE_RULE', 'rule must have value assignment and/or body declaration', span);
+  rule.value = { kind: 'bool', value: true, span };
+}
+
+function parseRuleBody(p: Parser, afterElse = false): Literal[] | undefined {
+  if (p.isKeyword('if')) {
     p.next();
     if (p.isPunct('{') && !p.isPunct('}', 1)) {
       // `if {x: 1 | …}` is an object comprehension, not a body: retry as one literal
@@ -104,7 +144,7 @@ function parseRuleBody(p: Parser): Literal[] | undefined {
     if (p.isPunct('{')) return parseBraced(p);
     return [parseLiteral(p)];
   }
-  if (p.isPunct('{') && !p.peek().nlBefore) return parseBraced(p);
+  if (p.isPunct('{') && (afterElse || !p.peek().nlBefore)) return parseBraced(p);
   return undefined;
 }
 
