@@ -18,6 +18,9 @@ export type CompileErrorCode = Extract<
   | 'REGO_ERR_VAR_REDECLARED'
   | 'REGO_ERR_UNSUPPORTED'
   | 'REGO_ERR_COMPILE'
+  | 'REGO_ERR_SHADOW_ROOT'
+  | 'REGO_ERR_DUPLICATE_IMPORT'
+  | 'REGO_ERR_DEPRECATED_BUILTIN'
 >;
 
 /** Module sources by file name, so errors can carry the offending line for the caret. */

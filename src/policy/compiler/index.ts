@@ -15,6 +15,7 @@ import type { Policy } from '../ir/types.js';
 import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
 import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
+import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { CompileErrors, sourceText } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
@@ -82,6 +83,9 @@ export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {})
       else throw e;
     }
   }
+  if (errors.length > 0) throw new CompileErrors(errors);
+  // OPA runs these checks as a stage of their own: later stages do not add to what they find
+  for (const m of mods) if (usesV1Rules(m)) checkRegoV1(m, errors);
   if (errors.length > 0) throw new CompileErrors(errors);
 
   const index = buildRuleIndex(mods, errors);
