@@ -50,4 +50,12 @@ export class CompileErrors extends RegoError {
     this.name = 'CompileErrors';
     this.errors = errors;
   }
+
+  /**
+   * Each error once, located, with its caret. The message already holds those renderings, so
+   * RegoError's `file:line:col: CODE: message` + caret would print the first one twice.
+   */
+  override render(): string {
+    return this.errors.length === 0 ? `${this.code}: ${this.message}` : this.errors.map((e) => e.render()).join('\n');
+  }
 }
