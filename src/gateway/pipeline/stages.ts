@@ -75,7 +75,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     type Holder = { reload(): Promise<boolean>; current(): unknown; status(): { lastError: string | null }; watch(dir: string): void; close(): void };
     const authz = await importStage<Authz>('authz');
     const holderMod = await importStage<{ createPolicyHolder(o: { load(): Promise<unknown>; onReload?(s: { revision: string | null; lastError: string | null }, err?: unknown): void }): Holder }>('authz/policy-holder');
-    const loadMod = await importStage<{ createPolicyLoader(c: { dir?: string; bundle?: string; engine: string; entrypoints: string[]; httpSend?: { allow_hosts: readonly string[]; max_timeout_ms: number } }): () => Promise<unknown> }>('authz/load');
+    const loadMod = await importStage<{ createPolicyLoader(c: { dir?: string; bundle?: string; engine: string; regoVersion?: 'v0' | 'v1'; entrypoints: string[]; httpSend?: { allow_hosts: readonly string[]; max_timeout_ms: number } }): () => Promise<unknown> }>('authz/load');
     if (!authz || !holderMod || !loadMod) throw fail('policy evaluation is not available in this build; remove the policy key', ['routes', policyIndex, 'policy']);
     const bundle = config.policies?.bundle !== undefined ? resolve(config.source.dir, config.policies.bundle) : undefined;
     const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, config.policies?.dir ?? '.');
@@ -84,6 +84,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     const load = loadMod.createPolicyLoader({
       ...(bundle !== undefined ? { bundle } : { dir }),
       engine: config.policies?.engine ?? 'js',
+      regoVersion: config.policies?.rego_version ?? 'v1',
       entrypoints,
       ...(config.policies?.http_send ? { httpSend: config.policies.http_send } : {}),
     });
