@@ -19,3 +19,9 @@ export interface DialectOptions {
 export function parseModuleIn(text: string, file: string, opts: DialectOptions = {}): Module {
   return parseModule(text, file, opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {});
 }
+
+/** A module source in its own dialect (a bundle manifest's) or else the one the command selects. */
+export function parseSourceIn(m: { file: string; text: string; regoVersion?: RegoVersion }, opts: DialectOptions = {}): Module {
+  const v = m.regoVersion ?? opts.regoVersion;
+  return parseModule(m.text, m.file, v !== undefined ? { regoVersion: v } : {});
+}

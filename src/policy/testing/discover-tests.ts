@@ -11,7 +11,7 @@
  *   const { modules, tests } = discoverTests([{ file: 'a_test.rego', text }]);
  *   tests.map((t) => t.name); // ['test_a', 'test_a#01']
  */
-import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
+import { parseSourceIn, type DialectOptions } from '../parse-dialect.js';
 import type { ModuleSource } from '../index.js';
 
 export interface TestCase {
@@ -37,7 +37,7 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
   const seen = new Map<string, number>();
   const out: ModuleSource[] = [];
   for (const m of modules) {
-    const mod = parseModuleIn(m.text, m.file, dialect);
+    const mod = parseSourceIn(m, dialect);
     const lines = m.text.split('\n');
     let changed = false;
     for (const r of mod.rules) {
@@ -64,7 +64,7 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
       const shown = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
       tests.push({ fullName: `${pkg}.${shown}`, pkg, name: shown, entrypoint: [...mod.package, ruleName].join('/'), file: m.file, line: r.span.line, col: r.span.col, skip });
     }
-    out.push(changed ? { file: m.file, text: lines.join('\n') } : m);
+    out.push(changed ? { ...m, text: lines.join('\n') } : m);
   }
   return { modules: out, tests };
 }
