@@ -64,6 +64,7 @@ export function parseRule(p: Parser): Rule {
   }
   if (isDefault) {
     if (rule.value === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'illegal default rule (must have a value)', head.span);
+    checkDefault(p, rule, head.span);
     return rule;
   }
   const usesIf = p.isKeyword('if');
@@ -80,6 +81,10 @@ export function parseRule(p: Parser): Rule {
     rule.ref = rule.ref.slice(0, 1);
   }
   while (p.isIdent('else') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+    // OPA parseRules: an else chain needs one value per rule, so not on multi-value rules nor
+    // on heads with variables (`p[x] := … else := …`)
+    if (rule.contains !== undefined) throw p.error('REGO_ERR_PARSE_RULE', 'else keyword cannot be used on multi-value rules', p.peek().span);
+    if (rule.ref.slice(1).some((t) => !isGround(t))) throw p.error('REGO_ERR_PARSE_RULE', 'else keyword cannot be used on rules with variables in head', p.peek().span);
     const span = p.next().span;
     const branch: RuleBody = { body: [], span };
     if (p.isPunct(':=') || p.isPunct('=')) {
@@ -95,6 +100,57 @@ export function parseRule(p: Parser): Rule {
     rule.elses.push(branch);
   }
   return rule;
+}
+
+/** A term without variables, refs or calls (closures aside, which default values may hold). */
+function isGround(t: Term): boolean {
+  switch (t.kind) {
+    case 'var':
+    case 'ref':
+    case 'call':
+    case 'template':
+      return false;
+    case 'array':
+    case 'set':
+      return t.items.every(isGround);
+    case 'object':
+      return t.entries.every(([k, v]) => isGround(k) && isGround(v));
+    default:
+      return true;
+  }
+}
+
+/**
+ * OPA validateDefaultRuleValue / validateDefaultRuleArgs: a default value is a constant (it
+ * cannot depend on anything: no var, ref or call outside a comprehension), and a default
+ * function's arguments are distinct variables.
+ */
+function checkDefault(p: Parser, rule: Rule, span: Rule['span']): void {
+  const bad = (t: Term): string | undefined => {
+    switch (t.kind) {
+      case 'var':
+        return 'var';
+      case 'ref':
+        return 'ref';
+      case 'call':
+        return t.op !== undefined ? 'call' : 'call';
+      case 'array':
+      case 'set':
+        return t.items.map(bad).find((x) => x !== undefined);
+      case 'object':
+        return t.entries.flatMap(([k, v]) => [bad(k), bad(v)]).find((x) => x !== undefined);
+      default:
+        return undefined;
+    }
+  };
+  const what = bad(rule.value!);
+  if (what !== undefined) throw p.error('REGO_ERR_PARSE_RULE', `illegal default rule (value cannot contain ${what})`, span);
+  const seen = new Set<string>();
+  for (const a of rule.args ?? []) {
+    if (a.kind !== 'var') throw p.error('REGO_ERR_PARSE_RULE', `illegal default rule (arguments cannot contain ${a.kind})`, span);
+    if (a.name !== '_' && seen.has(a.name)) throw p.error('REGO_ERR_PARSE_RULE', `illegal default rule (arguments cannot be repeated ${a.name})`, span);
+    seen.add(a.name);
+  }
 }
 
 /** Words that cannot name a rule in Rego v1 (OPA's IsKeywordInRegoVersion). */

@@ -72,3 +72,23 @@ t.test('v0: future keywords only after their import; `every` brings `in`; v0 nam
   // imports may follow rules (OPA's parser takes statements in any order after the package)
   t.same(run('package h\np if q\nimport data.h.r as q\nr := true\n', 'x = data.h.p'), [{ x: true }]);
 });
+
+t.test('default rules: a constant value; default functions take distinct variables (OPA validateDefaultRule*)', async (t) => {
+  for (const src of ['package h\ndefault p := x', 'package h\ndefault p := input.x', 'package h\ndefault p := count([])', 'package h\ndefault f(x, x) := 1', 'package h\ndefault f(1) := 1']) {
+    t.equal(parseErr(src).code, 'REGO_ERR_PARSE_RULE', src);
+  }
+  t.same(run('package h\ndefault p := {"a": [1, {2}]}\ndefault f(_, _) := 0\nf(x, y) := x + y if x > 0\n', 'x = [data.h.p, data.h.f(0, 1), data.h.f(1, 1)]'), [{ x: [{ a: [1, [2]] }, 0, 2] }]);
+  // a comprehension is a constant too
+  t.same(run('package h\ndefault p := [x | x := 1]\n', 'x = data.h.p'), [{ x: [1] }]);
+});
+
+t.test('else: not on multi-value rules, not on heads with variables; may start a new line', async (t) => {
+  t.equal(parseErr('package h\nq contains 1 if true else := 2').code, 'REGO_ERR_PARSE_RULE');
+  t.equal(parseErr('package h\nq[x] := 1 if { x := "a" } else := 2').code, 'REGO_ERR_PARSE_RULE');
+  t.same(run('package h\nq.r := 1 if false\nelse := 2\n', 'x = data.h.q.r'), [{ x: 2 }]);
+});
+
+t.test('numbers: no leading zeros (OPA parseNumber)', async (t) => {
+  t.equal(parseErr('package h\np := 01').code, 'REGO_ERR_PARSE_NUMBER');
+  t.same(run('package h\np := [0, 0.5, 0e1, 10]\n', 'x = data.h.p'), [{ x: [0, 0.5, 0, 10] }]);
+});
