@@ -35,6 +35,11 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
       pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with keyword target must reference existing input, data, or a function', w.target.span));
       return;
     }
+    if (isFn && root !== 'data' && pl.arityOf({ kind: 'call', fn: name, args: [], span: w.span, fnSpan: w.span }) === undefined) {
+      // neither input, data nor a builtin: OPA's validateWith refuses it (a rego_type_error)
+      pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with keyword target must reference existing input, data, or a function', w.target.span));
+      return;
+    }
     if (isFn) {
       const valueName = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value) : undefined;
       const fnValue = valueName !== undefined && (valueName[0] === 'data'

@@ -90,6 +90,9 @@ export class Resolver {
     // closure before the declaration has its own x
     const out: Literal[] = [];
     const done = new Set<string>();
+    // names earlier literals of this body read or bound (not declared): `x := …` after them is an
+    // error in OPA (rewriteLocalVars: "var x referenced above")
+    const seenBefore = new Set<string>();
     for (const l of lits) {
       for (const name of declaredNames([l])) {
         if (done.has(name) || (l.expr.kind === 'assign' && declared.includes(name))) {
@@ -97,10 +100,15 @@ export class Resolver {
           if (l.expr.kind === 'assign') this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} assigned above`, l.span));
           continue;
         }
+        if (l.expr.kind === 'assign' && seenBefore.has(name) && !env.has(name) && !isGlobalName(name, this.ctx)) {
+          this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} referenced above`, l.span));
+          continue;
+        }
         done.add(name);
         declare(name);
       }
       out.push(this.literal(l, inner));
+      usedNames([l], seenBefore);
     }
     return { body: out, env: inner };
   }

@@ -130,7 +130,13 @@ export async function runConformance(opts: ConformanceOptions): Promise<CaseResu
             { query: c.query, ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}) },
           );
         } catch (e) {
-          r.reason = `compile error: ${e instanceof RegoError ? `${e.code}: ${e.message}` : String(e)}`;
+          // OPA's harness judges compile errors (rego_parse_error, rego_type_error, …) against
+          // want_error_code / want_error like evaluation errors
+          if (e instanceof RegoError && (c.want_error_code !== undefined || c.want_error !== undefined)) {
+            const v = judgeCase(c, { error: e });
+            r.pass = v.pass;
+            if (v.reason !== undefined) r.reason = `compile error: ${v.reason}`;
+          } else r.reason = `compile error: ${e instanceof RegoError ? `${e.code}: ${e.message}` : String(e)}`;
         }
       }
       if (policy) {

@@ -43,3 +43,10 @@ t.test('v1: duplicate import names and deprecated builtins are compile errors', 
   })();
   t.equal(e.opaCode, 'rego_type_error');
 });
+
+t.test('`x := …` after x was used in the same body: var x referenced above (OPA rewriteLocalVars)', async (t) => {
+  t.same(codes('package p\nr if {\n\tx == 1\n\tx := 1\n}'), ['REGO_ERR_VAR_REDECLARED@4:2']);
+  t.same(codes('package p\nr if {\n\tx := 1\n\tx := 2\n}'), ['REGO_ERR_VAR_REDECLARED@4:2']);
+  // a rule of the package read before a local of its name is declared is not that local
+  t.same(codes('package p\nq := 1\nr if { q == 1; q := 2 }'), []);
+});

@@ -38,3 +38,15 @@ t.test('a with target that is not a path is refused, located; CompileErrors rend
   t.equal(text.split('w.rego:2:').length - 1, 1, 'first error once');
   t.equal(text.split('^').length - 1, 2, 'one caret per error');
 });
+
+t.test('a with target that names no input, data or function is a type error (OPA validateWith)', async (t) => {
+  let err: CompileErrors | undefined;
+  try {
+    compileToPlan([{ file: 'w.rego', text: 'package w\np if true with nope as 1' }], {});
+  } catch (e) {
+    err = e as CompileErrors;
+  }
+  t.same(err?.errors.map((e) => [e.code, e.opaCode, e.location?.col]), [['REGO_ERR_TYPE', 'rego_type_error', 20]]);
+  // builtins and user functions are targets
+  t.doesNotThrow(() => compileToPlan([{ file: 'w.rego', text: 'package w\nf(x) := x\np if { f(1) == 2 with f as 2; count([]) == 5 with count as 5 }' }], {}));
+});
