@@ -16,6 +16,7 @@ import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
 import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
+import { checkTypes } from './check-types.js';
 import { CompileErrors, sourceText } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
@@ -87,6 +88,7 @@ export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {})
   // OPA runs these checks as a stage of their own: later stages do not add to what they find
   for (const m of mods) if (usesV1Rules(m)) checkRegoV1(m, errors);
   if (errors.length > 0) throw new CompileErrors(errors);
+  for (const m of mods) checkTypes(m, errors);
 
   const index = buildRuleIndex(mods, errors);
   const registry = opts.builtins ?? defaultRegistry;
