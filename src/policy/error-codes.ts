@@ -48,6 +48,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_PARSE_IMPORT: 'rego_parse_error',
   REGO_ERR_PARSE_RULE: 'rego_parse_error', // malformed rule head
   REGO_ERR_PARSE_KEYWORD: 'rego_parse_error', // a reserved keyword where a name is required
+  REGO_ERR_PARSE_ANNOTATION: 'rego_parse_error', // a METADATA block that is not YAML, or a scope its statement cannot take
 
   // Compilation (compiler/).
   REGO_ERR_UNSAFE_VAR: 'rego_unsafe_var_error',

@@ -19,7 +19,7 @@ export type { ParseOptions, RegoVersion } from './parser.js';
 export function parseModule(text: string, file = 'module.rego', opts: ParseOptions = {}): Module {
   const p = new Parser(text, file, {}, opts);
   const first = p.peek();
-  const annotations = parseAnnotations(first);
+  const annotations = parseAnnotations(first, p, 'package');
   if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'expected package clause', first.span);
   const span = p.next().span;
   const pkgTerm = parseTermAt(p);

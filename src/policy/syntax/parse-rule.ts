@@ -9,6 +9,7 @@ import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
 import type { Token } from './tokens.js';
+import { parseDocument as parseYamlDocument } from 'yaml';
 
 /**
  * A rule, plus the extra definitions of v0's `p { a } { b }` (one rule per body, same head).
@@ -24,7 +25,7 @@ export function parseRules(p: Parser): Rule[] {
 
 export function parseRule(p: Parser): Rule {
   const first = p.peek();
-  const annotations = parseAnnotations(first);
+  const annotations = parseAnnotations(first, p, 'rule');
   let isDefault = false;
   if (p.isIdent('default') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
     p.next();
@@ -211,8 +212,15 @@ function parseBraced(p: Parser): Literal[] {
   return body;
 }
 
-/** METADATA blocks: a `# METADATA` comment line followed by YAML comment lines. */
-export function parseAnnotations(tok: Token): Annotation[] {
+const SCOPES = new Set(['rule', 'document', 'package', 'subpackages']);
+
+/**
+ * METADATA blocks: a `# METADATA` comment line followed by YAML comment lines. As OPA's parser
+ * does (ast/annotations.go), a block that is not YAML or names an unknown scope is a parse error,
+ * and so is a scope the statement below cannot take: `package`/`subpackages` only before the
+ * package clause, `rule`/`document` only before a rule (`target`).
+ */
+export function parseAnnotations(tok: Token, p?: Parser, target: 'rule' | 'package' = 'rule'): Annotation[] {
   const out: Annotation[] = [];
   const cs = tok.comments ?? [];
   for (let i = 0; i < cs.length; i++) {
@@ -224,8 +232,20 @@ export function parseAnnotations(tok: Token): Annotation[] {
       j++;
     }
     const yaml = lines.join('\n');
+    const span = cs[i]!.span;
     const scope = /^scope:\s*(\S+)/m.exec(yaml)?.[1];
-    out.push(scope === undefined ? { yaml, span: cs[i]!.span } : { yaml, scope, span: cs[i]!.span });
+    if (p !== undefined) {
+      const doc = parseYamlDocument(yaml, { prettyErrors: false });
+      if (doc.errors.length > 0) throw p.error('REGO_ERR_PARSE_ANNOTATION', `yaml: ${doc.errors[0]!.message.split('\n')[0]}`, span);
+      const v: unknown = doc.toJS();
+      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw p.error('REGO_ERR_PARSE_ANNOTATION', 'metadata must be a YAML mapping', span);
+      if (scope !== undefined) {
+        if (!SCOPES.has(scope)) throw p.error('REGO_ERR_PARSE_ANNOTATION', `invalid annotation scope '${scope}'`, span);
+        const wants = scope === 'rule' || scope === 'document' ? 'rule' : 'package';
+        if (wants !== target) throw p.error('REGO_ERR_PARSE_ANNOTATION', `annotation scope '${scope}' must be applied to ${wants} (have ${target})`, span);
+      }
+    }
+    out.push(scope === undefined ? { yaml, span } : { yaml, scope, span });
     i = j - 1;
   }
   return out;
