@@ -40,6 +40,9 @@ export function parseLiteral(p: Parser): Literal {
   if (p.isIdent('not')) {
     p.next();
     negated = true;
+    // OPA parseLiteral: `some` and `every` declare; there is nothing to negate
+    if (p.isIdent('some') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'some'");
+    if (p.isKeyword('every') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'every'");
   }
   const expr = parseExpr(p);
   return { negated, expr, with: parseWiths(p), span: start };
@@ -90,6 +93,9 @@ function parseEvery(p: Parser): Expr {
     value = parseTerm(p);
   }
   if (!p.isKeyword('in')) throw p.unexpected('expected in after every variables');
+  // OPA parseEvery: `every` binds variables, not patterns
+  if (key !== undefined && key.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected key to be a variable', key.span);
+  if (value.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected value to be a variable', value.span);
   p.next();
   const coll = parseTermRelation(p);
   p.expectPunct('{');
