@@ -5,7 +5,7 @@
 import t from 'tap';
 import { formatModule } from '../../../src/policy/format/format-module.js';
 import { parseModule } from '../../../src/policy/syntax/index.js';
-import { compileToPlan } from '../../../src/policy/compiler/index.js';
+import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
 import { rulePaths } from '../../../src/policy/entrypoints.js';
 import { corpusModules } from './corpus.js';
 
@@ -113,8 +113,16 @@ t.test('every module of the conformance corpus and policies/: fixed point, same 
       } catch {
         continue; // a case about a compile error
       }
+      let afterPlan;
+      try {
+        afterPlan = compileToPlan([{ file: 'x.rego', text: once }], { entrypoints });
+      } catch (e) {
+        // v1 refuses what some v0 modules do (deprecated builtins, a local named input): no v1 form
+        if (m.regoVersion === 'v0' && e instanceof CompileErrors && e.errors.every((x) => x.code === 'REGO_ERR_DEPRECATED_BUILTIN' || x.code === 'REGO_ERR_SHADOW_ROOT')) continue;
+        throw e;
+      }
       compared++;
-      const after = JSON.stringify(compileToPlan([{ file: 'x.rego', text: once }], { entrypoints }), noPositions);
+      const after = JSON.stringify(afterPlan, noPositions);
       if (after !== before) bad.push(`${m.name}: plan differs`);
     }
   }
