@@ -22,6 +22,7 @@ import { createAuthenticateStage, type AuthenticateStage } from '../src/gateway/
 import { hashToken } from '../src/gateway/authn/token-cache.js';
 import { createRequestContext, type RequestContext } from '../src/gateway/pipeline/context.js';
 import { startTokenServer, type TokenServer } from '../src/devtools/token-server.js';
+import { tokensSection } from '../test/helpers/config-sections.js';
 
 const quick = process.argv.includes('--quick');
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined;
@@ -39,10 +40,10 @@ function ctxFor(token: string, auth: 'jwt' | 'introspection'): RequestContext {
 
 function stageFor(ts: TokenServer, extra: { jwt?: object; introspection?: object } = {}): AuthenticateStage {
   return createAuthenticateStage(
-    {
+    tokensSection({
       jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, ...extra.jwt },
       introspection: { endpoint: ts.introspectionEndpoint, client_id: ts.clients.gateway.client_id, client_secret: ts.clients.gateway.client_secret, connections: 16, max_ttl_s: 3600, ...extra.introspection },
-    },
+    }),
     { logger: pino({ level: 'silent' }), registry: new Registry() },
   );
 }

@@ -40,10 +40,11 @@ import { createAuditEncoder } from '../src/gateway/events/audit-encoder.js';
 import { BatchBuffer } from '../src/gateway/events/batch-buffer.js';
 import { normaliseTokenInfo } from '../src/gateway/authn/token-info.js';
 import { createEventEmitter } from '../src/gateway/events/index.js';
-import type { EventsConfig } from '../src/gateway/events/index.js';
-import { buildPolicyInput } from '../src/gateway/authz/input.js';
+import type { EventsConfig } from '../src/gateway/config/types.js';
+import { buildPolicyInput } from '../src/gateway/shared/policy-input.js';
 import { createRequestContext, type RequestContext } from '../src/gateway/pipeline/context.js';
 import { argValue } from './lib/args.js';
+import { configSections } from '../test/helpers/config-sections.js';
 
 const arg = (name: string): string | undefined => argValue(name);
 const quick = process.argv.includes('--quick');
@@ -58,6 +59,8 @@ const base: RequestContext = {
   method: 'GET',
   path: '/car/insurance',
   rawQuery: 'a=1',
+  hasQuery: true,
+  strippedHeaders: null,
   headers: { authorization: 'Bearer abc.def.ghi', 'x-device': 'ios', 'user-agent': 'bench', accept: '*/*', host: 'api.example.com' },
   host: 'api.example.com',
   scheme: 'https',
@@ -121,7 +124,7 @@ async function run(k: Case): Promise<Record<string, number | string>> {
   const prefix = `bench${process.pid}`;
   const up = !url.endsWith(':9');
   const em = createEventEmitter(
-    { redis: { url, prefix, connect_timeout_ms: 500 }, events: { spool_dir: spool, spool_max_bytes: 8 * 2 ** 30, mask_headers: maskHeaders, ...k.events } },
+    configSections({ redis: { url, prefix, connect_timeout_ms: 500 }, events: { spool_dir: spool, spool_max_bytes: 8 * 2 ** 30, mask_headers: maskHeaders, ...k.events } }),
     { logger: pino({ level: 'silent' }), registry: new Registry() },
   );
   if (up) for (let i = 0; i < 500 && em.stats().redis !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));

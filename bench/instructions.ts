@@ -17,7 +17,7 @@
  *
  * Use it to compare two builds (run it in each checkout, the same --requests) or the parts of one.
  *
- * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--requests 20000] [--warmup 10000] [--keep DIR] [--json out.json]
+ * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--keep DIR] [--json out.json]
  * `--keep DIR` keeps the callgrind dumps there (callgrind_annotate shows where the instructions went).
  * Needs valgrind (Debian: apt-get install -y valgrind) and redis-server.
  */
@@ -42,7 +42,7 @@ const arg = (name: string, fallback: string): string => argValue(name, argv) ?? 
 const requests = Number(arg('--requests', '20000'));
 const warmup = Number(arg('--warmup', '10000'));
 const keep = argv.includes('--keep') ? arg('--keep', '') : '';
-const connections = 8;
+const connections = Number(arg('--connections', '8'));
 const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
 const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...PARTS]) as Part[];
 for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);

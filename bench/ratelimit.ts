@@ -20,8 +20,11 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createRequestContext, type RequestContext } from '../src/gateway/pipeline/context.js';
 import { createRateLimitStage } from '../src/gateway/ratelimit/index.js';
-import type { RateLimitConfig } from '../src/gateway/ratelimit/schema.js';
 import { argValue } from './lib/args.js';
+import { configSections } from '../test/helpers/config-sections.js';
+
+/** a `ratelimit` section as written in a file (the loader fills the rest) */
+type RateLimitInput = Record<string, unknown>;
 
 const arg = (name: string): string | undefined => argValue(name);
 const quick = process.argv.includes('--quick');
@@ -39,8 +42,8 @@ function ctx(key: string, limit: number): RequestContext {
   return c;
 }
 
-async function scenario(name: string, url: string, rl: RateLimitConfig, keyOf: (i: number) => string, concurrency: number): Promise<Record<string, string | number>> {
-  const stage = createRateLimitStage({ redis: { url, connect_timeout_ms: 300 }, ratelimit: { key_prefix: prefix, summaries: false, timeout_ms: 2000, ...rl } }, { logger: pino({ level: 'silent' }), registry: new Registry(), emitter: null });
+async function scenario(name: string, url: string, rl: RateLimitInput, keyOf: (i: number) => string, concurrency: number): Promise<Record<string, string | number>> {
+  const stage = createRateLimitStage(configSections({ redis: { url, connect_timeout_ms: 300 }, ratelimit: { key_prefix: prefix, summaries: false, timeout_ms: 2000, ...rl } }), { logger: pino({ level: 'silent' }), registry: new Registry(), emitter: null });
   if (!url.endsWith(':9')) for (let i = 0; i < 500 && stage.stats().redis !== 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
   const limit = 1_000_000_000; // never refuse: we measure the check, not 429s
   for (let i = 0; i < 2000; i++) await stage.run(ctx(keyOf(i), limit)); // warm-up
@@ -81,8 +84,8 @@ async function scenario(name: string, url: string, rl: RateLimitConfig, keyOf: (
   };
 }
 
-const leasesOn: RateLimitConfig = { leases: { enabled: true, min_limit: 50, fraction: 0.05, max_tokens: 100, ttl_ms: 250 } };
-const leasesOff: RateLimitConfig = { leases: { enabled: false } };
+const leasesOn: RateLimitInput = { leases: { enabled: true, min_limit: 50, fraction: 0.05, max_tokens: 100, ttl_ms: 250 } };
+const leasesOff: RateLimitInput = { leases: { enabled: false } };
 const results = [
   await scenario('hot key, leases', redisUrl, leasesOn, () => 'hot', 1),
   await scenario('hot key, leases', redisUrl, leasesOn, () => 'hot', 32),

@@ -11,7 +11,7 @@
  * machine moves these by tens of percent: compare engines within one run.
  */
 import { createRequire } from 'node:module';
-import { compileGoRegexp } from '../src/policy/builtins/lib/core/re2.js';
+import { compileGoRegexp } from '../src/policy/builtins/shared/re2.js';
 import { argValue } from './lib/args.js';
 
 const rounds = Number(argValue('--rounds') ?? '5');

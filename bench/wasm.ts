@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   await compileWasm(plan); // first call loads binaryen; measure the steady state
   const n = 10;
   t0 = performance.now();
-  let wasm = new Uint8Array();
+  let wasm: Uint8Array = new Uint8Array();
   for (let i = 0; i < n; i++) wasm = await compileWasm(plan, { entrypoints: [entrypoint], evalBudget: budgetMs !== undefined });
   const wasmMs = (performance.now() - t0) / n;
   console.log(`budget: ${budgetMs ?? 'none'}`);

@@ -40,15 +40,17 @@ export async function startUpstream(cpus: string | null): Promise<Server> {
  * @example
  * const gw = await startRegate({ name: 'pass', dir, cpus: plan.proxyCpu, config: yaml });
  */
-export async function startRegate(o: { name: string; dir: string; config: string; cpus: string | null; env?: Record<string, string>; wrap?: readonly string[] }): Promise<Server> {
+export async function startRegate(o: { name: string; dir: string; config: string; cpus: string | null; env?: Record<string, string>; wrap?: readonly string[]; root?: string }): Promise<Server> {
   const cfg = join(o.dir, `${o.name}.yaml`);
   writeFileSync(cfg, o.config);
-  ensureBuilt();
+  // `root`: another checkout's compiled gateway (bench/ab.ts compares two builds); it must be built
+  const checkout = o.root ?? root;
+  if (o.root === undefined) ensureBuilt();
   // The compiled CLI (bin/regate.js → dist/), as users run it: under tsx every function
   // expression also re-registers its name per call, a few µs per request that ship nowhere.
   // `wrap` runs it under another program (valgrind, for bench/instructions.ts).
   const [cmd, ...pre] = [...(o.wrap ?? []), process.execPath];
-  const proc = await spawnPinned(o.cpus, cmd as string, [...pre, join(root, 'bin/regate.js'), 'start', '--config', cfg], REGATE_READY, {
+  const proc = await spawnPinned(o.cpus, cmd as string, [...pre, join(checkout, 'bin/regate.js'), 'start', '--config', cfg], REGATE_READY, {
     ...process.env,
     NODE_ENV: 'production',
     ...o.env,

@@ -16,8 +16,8 @@
  * ```
  */
 import { Queue, QueueEvents } from 'bullmq';
-import { createRedisClient, parseRedisUrl, queuePrefix } from '../gateway/events/redis-connection.js';
-import type { AuditEvent, RateLimitEvent } from '../gateway/events/types.js';
+import { createRedisClient, parseRedisUrl, queuePrefix } from '../gateway/shared/redis-connection.js';
+import type { AuditEvent, RateLimitEvent } from '../gateway/shared/event-types.js';
 import { abortOnSignals, CLI_REDIS_TIMEOUT_MS, InterruptedError, maskRedisUrl, unreachable, watchRedisErrors, withDeadline } from './redis-deadline.js';
 
 export interface TailOptions {

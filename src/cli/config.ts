@@ -12,7 +12,7 @@
  */
 import { resolve } from 'node:path';
 import { InvalidConfigError, lineOfKey, loadConfigFile } from '../gateway/config/load.js';
-import { createPolicyLoader } from '../gateway/authz/load.js';
+import { createPolicyLoader } from '../gateway/authz/index.js';
 import { ConfigError } from '../gateway/errors.js';
 import type { GatewayConfig } from '../gateway/config/types.js';
 import { RegoError } from '../policy/errors.js';

@@ -12,7 +12,7 @@
  *   const watch = watchRedisErrors(conn);
  *   await withDeadline(queue.waitUntilReady(), { ms: 5000, signal, what: () => unreachable(url, 5000, watch.last()) });
  */
-import type { RedisClient } from '../gateway/events/redis-connection.js';
+import type { RedisClient } from '../gateway/shared/redis-connection.js';
 
 /** Default time a CLI command waits for Redis before giving up (the bound is 10 s). */
 export const CLI_REDIS_TIMEOUT_MS = 5000;

@@ -14,8 +14,8 @@
 import { Worker } from 'bullmq';
 import type { Job, WorkerOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { createRedisClient, queuePrefix } from '../gateway/events/redis-connection.js';
-import type { AuditEvent, EventBatch, RateLimitEvent } from '../gateway/events/types.js';
+import { createRedisClient, queuePrefix } from '../gateway/shared/redis-connection.js';
+import type { AuditEvent, EventBatch, RateLimitEvent } from '../gateway/shared/event-types.js';
 
 export interface EventMeta {
   jobId: string | undefined;

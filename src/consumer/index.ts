@@ -14,4 +14,4 @@ export { createAuditConsumer, createEventConsumer, createRateLimitConsumer } fro
 export type { ConsumerOptions, EventConsumer, EventMeta } from './event-consumer.js';
 export { createDeduper } from './dedupe.js';
 export type { Deduper, DeduperOptions } from './dedupe.js';
-export type { AuditEvent, RateLimitEvent, EventBatch } from '../gateway/events/types.js';
+export type { AuditEvent, RateLimitEvent, EventBatch } from '../gateway/shared/event-types.js';

@@ -7,6 +7,7 @@ import t from 'tap';
 import { formatEvent, tailEvents } from '../../src/cli/audit.js';
 import { createEventEmitter } from '../../src/gateway/events/index.js';
 import { makeCtx, quietDeps, uniquePrefix, waitFor } from '../gateway/events/fixtures.js';
+import { configSections } from '../helpers/config-sections.js';
 
 const URL = 'redis://127.0.0.1:6379';
 const ROOT = new globalThis.URL('../..', import.meta.url).pathname;
@@ -21,7 +22,7 @@ async function cleanup(prefix: string): Promise<void> {
 t.test('regate audit tail --follow --json shows waiting and live events of a running emitter', async (t) => {
   const prefix = uniquePrefix('tail');
   const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
-  const em = createEventEmitter({ redis: { url: URL, prefix }, events: { spool_dir: spool, flush_ms: 5 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: URL, prefix }, events: { spool_dir: spool, flush_ms: 5 } }), quietDeps());
   t.teardown(async () => {
     await em.close();
     await cleanup(prefix);
@@ -60,7 +61,7 @@ t.test('regate audit tail --follow --json shows waiting and live events of a run
 t.test('tail without --follow prints the backlog in human form and exits', async (t) => {
   const prefix = uniquePrefix('tail2');
   const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
-  const em = createEventEmitter({ redis: { url: URL, prefix }, events: { spool_dir: spool, flush_ms: 5 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: URL, prefix }, events: { spool_dir: spool, flush_ms: 5 } }), quietDeps());
   t.teardown(async () => {
     await em.close();
     await cleanup(prefix);

@@ -9,6 +9,7 @@ import t from 'tap';
 import { createEventEmitter } from '../../src/gateway/events/index.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { makeCtx, quietDeps, waitFor } from '../gateway/events/fixtures.js';
+import { configSections } from '../helpers/config-sections.js';
 
 const ROOT = new globalThis.URL('../..', import.meta.url).pathname;
 
@@ -27,7 +28,7 @@ t.test('the documented consumer prints each event once', async (t) => {
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   t.teardown(() => void child.kill('SIGKILL'));
 
-  const em = createEventEmitter({ redis: { url: redis.url }, events: { spool_dir: spool, flush_ms: 5 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: redis.url }, events: { spool_dir: spool, flush_ms: 5 } }), quietDeps());
   await waitFor(() => em.stats().redis === 'ready', 10000);
   const ctxs = [makeCtx({ status: 200, sub: 'alice' }), makeCtx({ status: 403, sub: 'bob' }), makeCtx({ status: 200, auth: null })];
   const ids = ctxs.map((c) => em.emitAudit(c));

@@ -6,13 +6,13 @@
  * AggregatorRegistry (counters and histograms summed; gauges summed too, except the breaker
  * and build gauges, which are per-worker facts and therefore carry a `worker` label).
  *
- * The two per-request series (request count, duration) are deferred (deferred-metrics.ts): the
+ * The two per-request series (request count, duration) are deferred (shared/deferred-metrics.ts): the
  * request path adds to plain numbers held per route, published at scrape time.
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { UwsBuild } from '../server/uws-loader.js';
 import type { BreakerState } from '../proxy/upstream.js';
-import { createDeferredCounter, createDeferredHistogram, type CounterCell, type HistogramSeries } from './deferred-metrics.js';
+import { createDeferredCounter, createDeferredHistogram, type CounterCell, type HistogramSeries } from '../shared/deferred-metrics.js';
 
 /** The request metrics of one route, looked up once per route and kept by the caller. */
 export interface RouteStats {

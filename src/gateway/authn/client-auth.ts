@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import type { IntrospectionConfig } from './schema.js';
+import type { IntrospectionConfig } from '../config/types.js';
 
 export interface ClientAuthParts {
   headers: Record<string, string>;

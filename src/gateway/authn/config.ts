@@ -1,32 +1,21 @@
 /**
- * Resolves the `tokens` section: validates it against the schema fragment (schema.ts), applies
- * its defaults, checks the cross-field rules a JSON schema cannot express, and freezes it.
- * The config loader may already have applied the schema; running it twice is harmless because
- * defaults only fill what is absent.
+ * The rules of the `tokens` section that a JSON schema cannot express (between fields). The
+ * section itself arrives validated, completed and frozen from the config loader
+ * (config/tokens-schema.ts has its defaults); this only refuses the unsafe combinations.
  */
-import { Ajv } from 'ajv';
-import { tokensSchema, type TokensConfig } from './schema.js';
-
-const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
-const validateTokens = ajv.compile(tokensSchema);
+import type { TokensConfig } from '../config/types.js';
 
 const HMAC = /^HS/;
 
 /**
- * Validates and completes a `tokens` section. Misuse (an invalid section) is a TypeError that names
- * the key, because it happens at construction (HACKING.md "Errors").
+ * Throws a TypeError naming the key when a `tokens` section combines fields unsafely: misuse,
+ * found at construction (HACKING.md "Errors").
  *
  * @example
- * const cfg = resolveTokensConfig({ jwt: { jwks_uri: 'https://idp/jwks', issuer: 'https://idp', audience: 'api' } });
- * cfg.jwt?.algorithms; // ['RS256', 'ES256']
+ * checkTokensConfig(resolveConfigSection('tokens', { jwt: { jwks_uri: 'https://idp/jwks', issuer: 'https://idp', audience: 'api', algorithms: ['HS256'] } }));
+ * // TypeError: tokens.jwt.algorithms: HMAC algorithms require static `oct` keys only and no asymmetric algorithm
  */
-export function resolveTokensConfig(raw: unknown): Readonly<TokensConfig> {
-  const copy: unknown = structuredClone(raw ?? {});
-  if (!validateTokens(copy)) {
-    const e = validateTokens.errors?.[0];
-    throw new TypeError(`tokens${e?.instancePath.replaceAll('/', '.') ?? ''}: ${e?.message ?? 'invalid'}`);
-  }
-  const cfg = copy as TokensConfig;
+export function checkTokensConfig(cfg: TokensConfig): void {
   const jwt = cfg.jwt;
   if (jwt) {
     const hmac = jwt.algorithms.filter((a) => HMAC.test(a));
@@ -34,20 +23,20 @@ export function resolveTokensConfig(raw: unknown): Readonly<TokensConfig> {
     // "signed" with the public key as the HMAC secret. HMAC is only allowed with static `oct`
     // keys, and then nothing else is.
     if (hmac.length > 0) {
-      const allOct = jwt.keys !== undefined && jwt.keys.every((k) => k.kty === 'oct');
+      const allOct = jwt.keys !== undefined && jwt.keys.every((k) => k['kty'] === 'oct');
       if (!allOct || hmac.length !== jwt.algorithms.length) {
         throw new TypeError('tokens.jwt.algorithms: HMAC algorithms require static `oct` keys only and no asymmetric algorithm');
       }
-    } else if (jwt.keys?.some((k) => k.kty === 'oct')) {
+    } else if (jwt.keys?.some((k) => k['kty'] === 'oct')) {
       throw new TypeError('tokens.jwt.keys: symmetric (oct) keys need HMAC algorithms');
     }
-    if (jwt.keys?.some((k) => 'd' in k || ('k' in k && k.kty !== 'oct'))) {
+    if (jwt.keys?.some((k) => 'd' in k || ('k' in k && k['kty'] !== 'oct'))) {
       throw new TypeError('tokens.jwt.keys: private key material does not belong in the gateway config');
     }
   }
   const intro = cfg.introspection;
   if (intro) {
-    if (intro.auth_method === 'private_key_jwt' && (!intro.private_key || typeof intro.private_key.d !== 'string')) {
+    if (intro.auth_method === 'private_key_jwt' && (!intro.private_key || typeof intro.private_key['d'] !== 'string')) {
       throw new TypeError('tokens.introspection.private_key: a private JWK is required for auth_method private_key_jwt');
     }
     if (intro.auth_method !== 'private_key_jwt' && !intro.client_secret) {
@@ -58,13 +47,4 @@ export function resolveTokensConfig(raw: unknown): Readonly<TokensConfig> {
       throw new TypeError('tokens.introspection.endpoint: must be an http(s) URL');
     }
   }
-  return deepFreeze(cfg);
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
 }

@@ -9,17 +9,16 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { GatewayError } from '../errors.js';
+import type { TokensConfig } from '../config/types.js';
 import type { AuthOutcome, RequestContext, Stage } from '../pipeline/context.js';
 import type { TokenAuthenticator } from './authenticator.js';
 import { extractBearerToken, type BearerOptions } from './bearer.js';
-import { resolveTokensConfig } from './config.js';
+import { checkTokensConfig } from './config.js';
 import { createIntrospectionAuthenticator, type IntrospectionAuthenticator } from './introspection.js';
 import { createJwtAuthenticator } from './jwt.js';
 import { createAuthnMetrics } from './metrics.js';
 import { formatTokenHash, hashToken } from './token-cache.js';
 
-export type { TokensConfig } from './schema.js';
-export { tokensSchema } from './schema.js';
 export { stripQueryToken } from './bearer.js';
 import { stripQueryToken } from './bearer.js';
 
@@ -38,16 +37,17 @@ export interface AuthenticateStatus {
 export type AuthenticateStage = Stage & { close(): Promise<void>; status(): AuthenticateStatus };
 
 /**
- * Builds the stage from the `tokens` section of regate.yaml. Throws TypeError on an invalid
- * section (misuse at construction); per request it throws GatewayError codes GW_ERR_TOKEN_*.
+ * Builds the stage from the `tokens` section of regate.yaml, as the config loader validated and
+ * completed it. Throws TypeError on an unsafe combination of fields (misuse at construction,
+ * config.ts); per request it throws GatewayError codes GW_ERR_TOKEN_*.
  *
  * @example
  * const stage = createAuthenticateStage(config.tokens, { logger, registry });
  * await stage.run(ctx); // ctx.auth = { token: { active: true, sub, scope: [...], claims }, cache: 'miss', degraded: false }
  * await stage.close();
  */
-export function createAuthenticateStage(tokensConfig: unknown, deps: AuthenticateStageDeps): AuthenticateStage {
-  const cfg = resolveTokensConfig(tokensConfig);
+export function createAuthenticateStage(cfg: TokensConfig, deps: AuthenticateStageDeps): AuthenticateStage {
+  checkTokensConfig(cfg);
   const logger = deps.logger.child({ stage: 'authenticate' });
   const metrics = createAuthnMetrics(deps.registry);
   const now = deps.now ?? Date.now;

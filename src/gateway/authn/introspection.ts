@@ -15,7 +15,7 @@ import type { AuthOutcome } from '../pipeline/context.js';
 import type { AuthenticatorDeps, TokenAuthenticator } from './authenticator.js';
 import { createClientAuthenticator } from './client-auth.js';
 import { isConnectionReset } from './connection-reset.js';
-import type { IntrospectionConfig } from './schema.js';
+import type { IntrospectionConfig } from '../config/types.js';
 import { assertB64Token } from './bearer.js';
 import { createTokenCache } from './token-cache.js';
 import { createTokenError } from './token-errors.js';

@@ -12,7 +12,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { AuthenticatorDeps } from './authenticator.js';
 import { isConnectionReset } from './connection-reset.js';
-import type { JwtConfig } from './schema.js';
+import type { JwtConfig } from '../config/types.js';
 import { classifyJoseError } from './token-errors.js';
 
 type KeyResolver = (...args: Parameters<JWTVerifyGetKey>) => Promise<Awaited<ReturnType<JWTVerifyGetKey>>>;

@@ -14,7 +14,7 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { AuthOutcome } from '../pipeline/context.js';
 import type { AuthenticatorDeps, TokenAuthenticator } from './authenticator.js';
-import type { JwtConfig } from './schema.js';
+import type { JwtConfig } from '../config/types.js';
 import { assertB64Token } from './bearer.js';
 import { createTokenCache } from './token-cache.js';
 import { classifyJoseError, createTokenError, type TokenRejectionCode } from './token-errors.js';
@@ -44,7 +44,7 @@ export function createJwtAuthenticator(cfg: JwtConfig, deps: AuthenticatorDeps):
   const getKey = createJwtKeySource(cfg, deps);
   const baseOptions: JWTVerifyOptions = {
     issuer: cfg.issuer,
-    audience: cfg.audience,
+    audience: typeof cfg.audience === 'string' ? cfg.audience : [...cfg.audience],
     algorithms: [...cfg.algorithms],
     clockTolerance: cfg.clock_tolerance_s,
     requiredClaims: [...cfg.required_claims],

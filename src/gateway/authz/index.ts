@@ -9,8 +9,11 @@
  */
 import { GatewayError } from '../errors.js';
 import type { RequestContext, Stage } from '../pipeline/context.js';
-import { parseDecision, type DecisionCatalog } from '../mapping/decision.js';
-import { buildPolicyInput } from './input.js';
+import { parseDecision, type DecisionCatalog } from './decision.js';
+import { buildPolicyInput } from '../shared/policy-input.js';
+
+export { createPolicyLoader, type PolicyLoadConfig } from './load.js';
+export { createPolicyHolder, type PolicyHolder, type PolicyStatus } from './policy-holder.js';
 
 /** What the stage needs of a loaded policy set (see policy-holder.ts). */
 export interface LoadedPolicy {

@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 import { configSchema } from './schema.js';
 import { MissingEnvError, substituteEnv } from './env.js';
 import { createProblemList, describeSchemaError, errorPath, formatKeyPath, InvalidConfigError, selectSchemaErrors, type ProblemList, type Segment } from './problems.js';
-import type { GatewayConfig } from './types.js';
+import type { ConfigSections, GatewayConfig } from './types.js';
 
 export { formatKeyPath, InvalidConfigError };
 
@@ -91,13 +91,34 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   return config;
 }
 
-let validator: ReturnType<InstanceType<typeof Ajv>['compile']> | undefined;
-function getValidator() {
+/**
+ * One section of regate.yaml, validated and completed by the same schema fragment the loader
+ * applies, then deep-frozen: for code that builds one stage without a whole file (tests, benches).
+ * An invalid section is a ConfigError naming the key, as in a file.
+ * @example const rl = resolveConfigSection('ratelimit', { on_unavailable: 'open' }); rl.timeout_ms // 100
+ */
+export function resolveConfigSection<K extends keyof ConfigSections>(name: K, raw: unknown): ConfigSections[K] {
+  const copy: unknown = structuredClone(raw ?? {});
+  const validate = (sectionValidators[name] ??= getAjv().compile(configSchema.properties[name]));
+  if (!validate(copy)) {
+    const err = selectSchemaErrors(validate.errors ?? [])[0];
+    throw new ConfigError(err ? describeSchemaError(err) : 'invalid', formatKeyPath([name, ...(err ? errorPath(err) : [])]));
+  }
+  return deepFreeze(copy as ConfigSections[K]);
+}
+
+type Validator = ReturnType<InstanceType<typeof Ajv>['compile']>;
+let ajv: InstanceType<typeof Ajv> | undefined;
+let validator: Validator | undefined;
+const sectionValidators: { [K in keyof ConfigSections]?: Validator } = {};
+function getAjv() {
   // useDefaults fills `default`s in place: the schema is the one home of every default.
   // strict: false because the stage fragments may use annotations we do not know.
   // coerceTypes: `${PORT}` substitutes a string; "8080" where an integer belongs is meant as one.
-  validator ??= new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }).compile(configSchema);
-  return validator;
+  return (ajv ??= new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }));
+}
+function getValidator() {
+  return (validator ??= getAjv().compile(configSchema));
 }
 
 /**

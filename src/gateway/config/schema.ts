@@ -2,12 +2,13 @@
  * The one JSON schema for regate.yaml, with every default in one place (fastify's
  * initial-config-validation: validate once at start-up, fill defaults, freeze).
  *
- * The `tokens`, `redis`/`events` and `ratelimit` sections belong to the stages that use them;
- * their fragments are imported so each stage keeps its defaults next to its code.
+ * The `tokens`, `redis`/`events` and `ratelimit` sections are used by one or two stages each;
+ * their fragments sit in their own files here (tokens-schema.ts, events-schema.ts,
+ * ratelimit-schema.ts) and their types in types.ts, so that a stage imports config types only.
  */
-import { tokensSchema } from '../authn/schema.js';
-import { eventsSchema, redisSchema } from '../events/schema.js';
-import { rateLimitSchema } from '../ratelimit/schema.js';
+import { tokensSchema } from './tokens-schema.js';
+import { eventsSchema, redisSchema } from './events-schema.js';
+import { rateLimitSchema } from './ratelimit-schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;

@@ -1,9 +1,11 @@
 /**
  * The validated configuration, as the rest of the gateway sees it: every default filled in
- * (config/schema.ts), `${ENV}` substituted, deep-frozen. Sections owned by other stages
- * (`tokens`, `redis`, `events`, `ratelimit`) stay `unknown`-shaped here; their stage factories
- * read them with their own types.
+ * (config/schema.ts and its fragments), `${ENV}` substituted, deep-frozen. Each stage factory
+ * takes its section with the type declared here, so `tsc` checks every key a stage reads; the
+ * key sets are checked against the schema fragments at compile time (schema-types.ts).
  */
+import type { JWT_ALGORITHMS } from './tokens-schema.js';
+
 export interface BreakerConfig {
   readonly enabled: boolean;
   readonly error_threshold_percentage: number;
@@ -78,7 +80,7 @@ export interface GatewayConfig {
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; readonly access: boolean };
   readonly upstreams: Readonly<Record<string, UpstreamConfig>>;
   readonly credentials: Readonly<Record<string, CredentialConfig>>;
-  readonly tokens?: Readonly<Record<string, unknown>>;
+  readonly tokens: TokensConfig;
   readonly policies?: {
     readonly dir?: string;
     readonly bundle?: string;
@@ -87,10 +89,127 @@ export interface GatewayConfig {
     readonly eval_budget_ms: number;
     readonly http_send?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
   };
-  readonly redis?: Readonly<Record<string, unknown>>;
-  readonly events?: Readonly<Record<string, unknown>>;
-  readonly ratelimit?: Readonly<Record<string, unknown>>;
+  readonly redis: RedisConfig;
+  readonly events: EventsConfig;
+  readonly ratelimit: RateLimitConfig;
   readonly routes: readonly RouteConfig[];
   /** where the config came from (for messages), and its directory (relative paths resolve from it) */
   readonly source: { readonly file: string; readonly dir: string; readonly sections: readonly string[] };
+}
+
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** `tokens.jwt` (tokens-schema.ts) after defaults. */
+export interface JwtConfig {
+  readonly jwks_uri?: string;
+  readonly keys?: readonly Readonly<Record<string, unknown>>[];
+  readonly issuer: string;
+  readonly audience: string | readonly string[];
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly typ?: string;
+  readonly required_claims: readonly string[];
+  readonly clock_tolerance_s: number;
+  readonly jwks_cooldown_ms: number;
+  readonly jwks_cache_max_age_ms: number;
+  readonly jwks_timeout_ms: number;
+  readonly cache_max_entries: number;
+  readonly negative_ttl_s: number;
+  readonly retry_after_s: number;
+}
+
+/** `tokens.introspection.breaker`: the token server's circuit breaker. */
+export interface TokenBreakerConfig {
+  readonly timeout_ms: number;
+  readonly error_threshold_percentage: number;
+  readonly volume_threshold: number;
+  readonly reset_timeout_ms: number;
+  readonly rolling_count_timeout_ms: number;
+}
+
+/** `tokens.introspection` after defaults. */
+export interface IntrospectionConfig {
+  readonly endpoint: string;
+  readonly client_id: string;
+  readonly client_secret?: string;
+  readonly auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  readonly private_key?: Readonly<Record<string, unknown>>;
+  readonly assertion_audience?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly token_type_hint: string;
+  readonly max_ttl_s: number;
+  readonly negative_ttl_s: number;
+  readonly stale_if_error_s: number;
+  readonly cache_max_entries: number;
+  readonly connections: number;
+  readonly breaker: TokenBreakerConfig;
+}
+
+/** `tokens` after defaults: the authenticate stage's section (authn/). */
+export interface TokensConfig {
+  readonly realm: string;
+  readonly max_token_bytes: number;
+  readonly query_token_routes: readonly string[];
+  readonly jwt?: JwtConfig;
+  readonly introspection?: IntrospectionConfig;
+}
+
+/** `redis` after defaults (events-schema.ts): the connection events/ and ratelimit/ share. */
+export interface RedisConfig {
+  readonly url: string;
+  readonly prefix: string;
+  readonly connect_timeout_ms: number;
+  readonly command_timeout_ms: number;
+}
+
+export type MaskRule = string | { readonly path: string; readonly value?: unknown };
+
+/** `events` after defaults: the event emitter's section (events/). */
+export interface EventsConfig {
+  readonly enabled: boolean;
+  readonly spool_dir: string;
+  readonly spool_max_bytes: number;
+  readonly spool_fsync_ms: number;
+  readonly queues: { readonly audit: string; readonly ratelimit: string };
+  readonly batch_size: number;
+  readonly flush_ms: number;
+  readonly max_buffered: number;
+  readonly max_inflight: number;
+  readonly replay_interval_ms: number;
+  readonly job_attempts: number;
+  readonly job_backoff_ms: number;
+  readonly keep_completed_s: number;
+  readonly keep_failed: number;
+  readonly mask: readonly MaskRule[];
+  readonly mask_headers: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** One bucket of `ratelimit.routes.<id>`. */
+export interface BucketConfig {
+  readonly key: string;
+  readonly limit: number;
+  readonly window_s: number;
+}
+
+/** `ratelimit` after defaults (ratelimit-schema.ts): the rate-limit stage's section (ratelimit/). */
+export interface RateLimitConfig {
+  readonly enabled: boolean;
+  readonly key_prefix: string;
+  readonly timeout_ms: number;
+  readonly on_unavailable: 'local' | 'open' | 'closed';
+  readonly backoff_ms: number;
+  readonly local_share: number;
+  readonly leases: { readonly enabled: boolean; readonly min_limit: number; readonly fraction: number; readonly max_tokens: number; readonly ttl_ms: number };
+  readonly max_tracked_keys: number;
+  readonly summaries: boolean;
+  readonly routes: Readonly<Record<string, readonly BucketConfig[]>>;
+}
+
+/** The sections a stage factory takes whole, by name (config/load.ts `resolveConfigSection`). */
+export interface ConfigSections {
+  readonly tokens: TokensConfig;
+  readonly redis: RedisConfig;
+  readonly events: EventsConfig;
+  readonly ratelimit: RateLimitConfig;
 }

@@ -21,11 +21,12 @@
  * const json = encode(ctx, decisionId); // '{"decision_id":"…","timestamp":"…",…}'
  * ```
  */
-import type { PolicyInput } from '../authz/input.js';
-import { parseQuery } from '../authz/input.js';
+import type { PolicyInput } from '../shared/policy-input.js';
+import { parseQuery } from '../shared/policy-input.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import type { RequestContext, RouteRef, TokenInfo } from '../pipeline/context.js';
-import { createAuditEventBasics, createAuditEventBuilder, rfc3339Nano, type AuditEventOptions } from './audit-event.js';
+import { createAuditEventBasics, createAuditEventBuilder, type AuditEventOptions } from './audit-event.js';
+import { rfc3339Nano } from '../shared/time-format.js';
 
 /** Header names come from clients: their encoded forms are cached up to a bound. */
 const MAX_CACHED_NAMES = 4096;
@@ -220,7 +221,7 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
   };
 }
 
-/** `input.request` as buildPolicyInput makes it, minus the headers (authz/input.ts). */
+/** `input.request` as buildPolicyInput makes it, minus the headers (shared/policy-input.ts). */
 function requestOf(ctx: RequestContext): Omit<PolicyInput['request'], 'headers'> {
   return { id: ctx.id, method: ctx.method, path: ctx.path, query: parseQuery(ctx.rawQuery), host: ctx.host, scheme: ctx.scheme, remote_addr: ctx.remoteAddr };
 }

@@ -15,11 +15,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../pipeline/context.js';
-import { buildPolicyInput, type PolicyInput } from '../authz/input.js';
+import { buildPolicyInput, type PolicyInput } from '../shared/policy-input.js';
 import { looksLikeCredential } from '../shared/secrets.js';
+import { rfc3339Nano } from '../shared/time-format.js';
 import { createHeaderFilter, createMasker } from './mask.js';
-import type { MaskRule } from './schema.js';
-import type { AuditEvent } from './types.js';
+import type { MaskRule } from '../config/types.js';
+import type { AuditEvent } from '../shared/event-types.js';
 
 export interface AuditEventOptions {
   mask?: readonly MaskRule[];
@@ -32,31 +33,6 @@ export interface AuditEventOptions {
   hrtime?: () => bigint;
 }
 
-
-/**
- * RFC 3339 with nanosecond precision from a ms epoch + ns remainder, like Go's time.RFC3339Nano.
- * The seconds part is cached: at thousands of events per second most share it, and
- * Date#toISOString was a visible share of the emitter's CPU.
- */
-let cachedSec = -1;
-let cachedPrefix = '';
-let cachedMs = -1; // events come many per millisecond: the whole string of the last ms is kept too
-let cachedMsText = '';
-export function rfc3339Nano(ms: number, extraNs = 0): string {
-  if (ms === cachedMs && extraNs === 0) return cachedMsText;
-  const sec = Math.floor(ms / 1000);
-  if (sec !== cachedSec) {
-    cachedSec = sec;
-    cachedPrefix = new Date(sec * 1000).toISOString().slice(0, 19) + '.';
-  }
-  const frac = Math.floor((ms - sec * 1000) * 1e6) + extraNs;
-  const text = cachedPrefix + String(frac).padStart(9, '0') + 'Z';
-  if (extraNs === 0) {
-    cachedMs = ms;
-    cachedMsText = text;
-  }
-  return text;
-}
 
 /** Bounded like the header filter's cache: header names come from clients. */
 const MAX_CACHED_NAMES = 4096;

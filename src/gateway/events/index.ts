@@ -11,7 +11,7 @@
  * straight into its batch's buffer (audit-encoder.ts, batch-buffer.ts say why), so a sealed batch
  * is already the bytes Redis stores (encoded-queue.ts) and, behind a `{"q":…,"id":…,` prefix,
  * the spool line when the batch goes to disk (issue #6: CPU per event). Sends go through a producer
- * connection that fails fast (see redis-connection.ts) and an opossum breaker, so a dead or
+ * connection that fails fast (see shared/redis-connection.ts) and an opossum breaker, so a dead or
  * paused Redis costs a spool append, not a wait. Delivery is at-least-once: every event has a
  * unique id (`decision_id` / `event_id`) and consumers deduplicate (src/consumer/dedupe.ts).
  * Only at the spool's size cap are events dropped, counted in `regate_events_dropped_total`
@@ -19,8 +19,7 @@
  *
  * Example:
  * ```ts
- * const events = createEventEmitter({ redis: { url: 'redis://127.0.0.1:6379' }, events: { spool_dir: './var/spool' } },
- *                                         { logger, registry });
+ * const events = createEventEmitter({ redis: config.redis, events: config.events }, { logger, registry });
  * events.emitAudit(ctx);        // after the response is written
  * await events.close();         // flushes, replays what it can, closes Redis
  * ```
@@ -30,21 +29,20 @@ import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { EventsConfig, RedisConfig } from '../config/types.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { createAuditEncoder } from './audit-encoder.js';
 import { BatchBuffer } from './batch-buffer.js';
-import { rfc3339Nano } from './audit-event.js';
-import { decisionIdOf } from './decision-id.js';
+import { rfc3339Nano } from '../shared/time-format.js';
+import { decisionIdOf } from '../shared/decision-id.js';
 import { EncodedJobData, EncodedQueue } from './encoded-queue.js';
-import { createRedisClient, queuePrefix } from './redis-connection.js';
-import type { EventsConfig, RedisConfig } from './schema.js';
+import { createRedisClient, queuePrefix } from '../shared/redis-connection.js';
 import { openSpool } from './spool.js';
 import type { EncodedBatch, SpooledBatch } from './spool.js';
-import type { AuditEvent, RateLimitEvent, RateLimitEventInput } from './types.js';
+import type { AuditEvent, RateLimitEvent, RateLimitEventInput } from '../shared/event-types.js';
 
-export type { AuditEvent, RateLimitEvent, RateLimitEventInput, EventBatch } from './types.js';
-export type { EventsConfig, RedisConfig } from './schema.js';
-export { decisionIdOf } from './decision-id.js';
+export type { AuditEvent, RateLimitEvent, RateLimitEventInput, EventBatch } from '../shared/event-types.js';
+export { decisionIdOf } from '../shared/decision-id.js';
 
 export interface EventEmitter {
   /** Build and enqueue the audit event of a decided request; returns its decision_id. Never throws. */
@@ -97,19 +95,22 @@ interface OpenBatch {
   emitted: { inc(n: number): void };
 }
 
+/**
+ * Builds the emitter from the `redis` and `events` sections as the config loader completed them
+ * (config/events-schema.ts holds every default).
+ */
 export function createEventEmitter(
-  cfg: { redis: RedisConfig; events: EventsConfig },
+  cfg: { readonly redis: RedisConfig; readonly events: EventsConfig },
   deps: { logger: Logger; registry: Registry; instanceId?: string },
 ): EventEmitter {
-  const ev: EventsConfig = cfg.events ?? {};
-  if (!cfg.redis?.url) throw new TypeError('createEventEmitter: redis.url is required');
+  const ev = cfg.events;
   const log = deps.logger.child({ component: 'events' });
-  const batchSize = ev.batch_size ?? 500;
-  const flushMs = ev.flush_ms ?? 20;
-  const maxInflight = ev.max_inflight ?? 32;
+  const batchSize = ev.batch_size;
+  const flushMs = ev.flush_ms;
+  const maxInflight = ev.max_inflight;
   const maxBatchBytes = 8 * 1024 * 1024;
-  const commandTimeout = cfg.redis.command_timeout_ms ?? 1000;
-  const queueNames: Record<Kind, string> = { audit: ev.queues?.audit ?? 'audit', ratelimit: ev.queues?.ratelimit ?? 'ratelimit' };
+  const commandTimeout = cfg.redis.command_timeout_ms;
+  const queueNames: Record<Kind, string> = { audit: ev.queues.audit, ratelimit: ev.queues.ratelimit };
   const prefix = queuePrefix(cfg.redis.url, cfg.redis.prefix);
   const instanceId = deps.instanceId ?? randomUUID();
 
@@ -124,10 +125,10 @@ export function createEventEmitter(
   const counts = { emitted: 0, sent: 0, spooled: 0, replayed: 0, dropped: 0 };
 
   const spool = openSpool({
-    dir: ev.spool_dir ?? './var/spool',
-    maxBytes: ev.spool_max_bytes ?? 1 << 30,
-    fsyncMs: ev.spool_fsync_ms ?? 200,
-    maxPendingEvents: ev.max_buffered ?? 20000,
+    dir: ev.spool_dir,
+    maxBytes: ev.spool_max_bytes,
+    fsyncMs: ev.spool_fsync_ms,
+    maxPendingEvents: ev.max_buffered,
     logger: log,
     onDrop: (q, n, reason) => {
       counts.dropped += n;
@@ -172,10 +173,10 @@ export function createEventEmitter(
   }
   if (producer.status === 'ready') makeQueues();
   const jobOpts = {
-    removeOnComplete: (ev.keep_completed_s ?? 0) > 0 ? { age: ev.keep_completed_s! } : true,
-    removeOnFail: ev.keep_failed ?? 1000,
-    attempts: ev.job_attempts ?? 5,
-    backoff: { type: 'exponential', delay: ev.job_backoff_ms ?? 1000 },
+    removeOnComplete: ev.keep_completed_s > 0 ? { age: ev.keep_completed_s } : true,
+    removeOnFail: ev.keep_failed,
+    attempts: ev.job_attempts,
+    backoff: { type: 'exponential', delay: ev.job_backoff_ms },
   } as const;
   const byQueueName = new Map<string, Kind>([[queueNames.audit, 'audit'], [queueNames.ratelimit, 'ratelimit']]);
 
@@ -201,7 +202,7 @@ export function createEventEmitter(
       timeout: commandTimeout * 2,
       errorThresholdPercentage: 50,
       volumeThreshold: 2,
-      resetTimeout: ev.replay_interval_ms ?? 1000,
+      resetTimeout: ev.replay_interval_ms,
       rollingCountTimeout: 10000,
     },
   );
@@ -310,7 +311,7 @@ export function createEventEmitter(
   const replayTimer = setInterval(() => {
     m.spoolBytes.set(spool.bytes());
     void triggerReplay();
-  }, ev.replay_interval_ms ?? 1000);
+  }, ev.replay_interval_ms);
   replayTimer.unref();
   if (spool.pending()) void triggerReplay(); // a previous run's leftovers
 
@@ -326,7 +327,7 @@ export function createEventEmitter(
   return {
     emitAudit(ctx: RequestContext): string {
       const id = decisionIdOf(ctx);
-      if (ev.enabled === false) return id;
+      if (!ev.enabled) return id;
       if (closing) {
         // after close() there is nowhere safe to put it: count it, never lose it silently
         counts.dropped++;
@@ -346,7 +347,7 @@ export function createEventEmitter(
     },
     emitRateLimit(input: RateLimitEventInput): string {
       const id = input.event_id ?? randomUUID();
-      if (ev.enabled === false) return id;
+      if (!ev.enabled) return id;
       if (closing) {
         counts.dropped++;
         m.dropped.inc({ queue: queueNames.ratelimit, reason: 'closed' });

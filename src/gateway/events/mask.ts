@@ -10,7 +10,7 @@
  * mask.apply(event); // event.erased = ['/input/token/claims/email'], event.masked = [...]
  * ```
  */
-import type { MaskRule } from './schema.js';
+import type { MaskRule } from '../config/types.js';
 
 interface CompiledRule {
   pointer: string;

@@ -2,23 +2,22 @@
  * The map stage: turns the route's defaults and the policy's decision into the upstream call
  * (`ctx.mapping`): which declared upstream, which path, which headers to set and remove, and
  * the backend credential's headers. The decision was validated by the authorize stage
- * (decision.ts); here it is only applied.
+ * (authz/decision.ts); here it is only applied.
  *
  * Runs synchronously unless a credential has to be minted (a gateway JWT on a cache miss).
  */
 import type { Stage, RequestContext, UpstreamMapping } from '../pipeline/context.js';
+import { upstreamPathOf } from '../shared/route-path.js';
 import type { Credential } from './credentials/types.js';
 
 export interface MapStageOptions {
   /** upstream name → authority (host[:port]) the request will carry */
   readonly authorities: ReadonlyMap<string, string>;
-  /** route id → length of the path prefix to strip when the decision gives no path */
-  readonly stripPrefix: ReadonlyMap<string, number>;
   readonly credentials: ReadonlyMap<string, Credential>;
 }
 
 export function createMapStage(opts: MapStageOptions): Stage {
-  const { authorities, stripPrefix, credentials } = opts;
+  const { authorities, credentials } = opts;
   return {
     name: 'map',
     run(ctx: RequestContext) {
@@ -27,8 +26,8 @@ export function createMapStage(opts: MapStageOptions): Stage {
       const name = up?.name ?? ctx.route.upstream;
       let target = up?.path;
       if (target === undefined) {
-        const strip = stripPrefix.get(ctx.route.id) ?? 0;
-        const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
+        // the route's own path rule, when the decision names no path (shared/route-path.ts)
+        const p = upstreamPathOf(ctx.path, ctx.route.stripLength ?? 0);
         target = ctx.hasQuery ? `${p}?${ctx.rawQuery}` : p;
       }
       // A fresh object filled key by key, not `{ ...up.headers }`: a spread copy that then gets

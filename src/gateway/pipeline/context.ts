@@ -68,6 +68,11 @@ export interface RouteRef {
   upstream: string;
   auth: 'none' | 'jwt' | 'introspection';
   policy?: string;
+  /**
+   * characters of the request path the route removes before the upstream sees it
+   * (`strip_prefix`; shared/route-path.ts computes it once per route); absent = 0
+   */
+  stripLength?: number;
 }
 
 export interface RequestContext {

@@ -56,4 +56,12 @@ export interface ClientExchange {
   end(): void;
   /** cuts the connection (a response that cannot be completed must not look complete) */
   destroy(): void;
+  /**
+   * Ends the request with one complete small response (the error writer's): status, headers as a
+   * flat [name, value…] list, and the whole body; `headOnly` announces the body's length without
+   * sending it (HEAD). Does nothing once the client went away or a response has started. When the
+   * request body was not read to its end, or `closeConnection` is set, the connection is closed
+   * after the answer.
+   */
+  respond(status: number, headers: readonly string[], body: string, headOnly: boolean, closeConnection?: boolean): void;
 }

@@ -20,6 +20,7 @@ import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, 
 import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
 import { checkTarget } from '../shared/path-check.js';
+import { upstreamPathOf } from '../shared/route-path.js';
 
 /**
  * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
@@ -35,10 +36,6 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   const hostOf = new Map<string, string>();
   for (const [name, u] of upstreams) hostOf.set(name, new URL(u.origin).host);
   const trust = config.listen.trust_forwarded;
-  const stripFor = new Map<string, number>();
-  config.routes.forEach((r) => {
-    if (r.strip_prefix && r.match.path_prefix !== undefined) stripFor.set(r.id, r.match.path_prefix.replace(/\/$/, '').length);
-  });
   // `Server`, `X-Powered-By` and the like tell an attacker what runs behind the gateway
   const hidden: ReadonlySet<string> = new Set(config.security.remove_response_headers.map((n) => n.toLowerCase()));
   const pathRules = { allowEncodedSlash: config.security.allow_encoded_slashes };
@@ -55,8 +52,8 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
     let changed = true;
     if (mapping) path = mapping.path;
     else {
-      const strip = stripFor.get(ctx.route.id) ?? 0;
-      const p = strip > 0 ? ctx.path.slice(strip) || '/' : ctx.path;
+      const strip = ctx.route.stripLength ?? 0;
+      const p = upstreamPathOf(ctx.path, strip);
       changed = strip > 0;
       path = ctx.hasQuery ? `${p}?${ctx.rawQuery}` : p;
     }
@@ -134,7 +131,7 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
   out.push('x-request-id', ctx.id);
   if (skip !== null) {
     const names = skip;
-    // Decisions may not touch the gateway's own fields (mapping/header-rules.ts), but configured
+    // Decisions may not touch the gateway's own fields (authz/header-rules.ts), but configured
     // credential headers are not policy text: one that names a gateway field replaces it.
     if (names.some(isGatewaySetRequestHeader)) filterPairs(out, (n) => !names.includes(n));
     const set = (mapping as UpstreamMapping).setHeaders;

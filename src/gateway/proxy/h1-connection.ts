@@ -9,7 +9,7 @@
  * reading until `resume`.
  *
  * Writes: the request head is one UTF-8 string write; body chunks from the exchange are copied
- * into recycled slabs (h1-slabs.ts) and written, chunk-encoded when the client sent no length.
+ * into recycled slabs (shared/buffer-slabs.ts) and written, chunk-encoded when the client sent no length.
  * A full socket pauses the client side; 'drain' resumes it.
  *
  * Lifecycle: after a complete response the connection goes back to the pool unless either side
@@ -21,7 +21,7 @@ import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { H1Call, H1ClientError } from './h1-call.js';
 import { H1ResponseParser, type H1Head } from './h1-parser.js';
-import { SLAB_SIZE, giveSlab, takeSlab } from './h1-slabs.js';
+import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
 import type { BodySink } from '../pipeline/exchange.js';
 import { isFieldName, isOwnFieldValue, isToken } from '../shared/http-syntax.js';
 

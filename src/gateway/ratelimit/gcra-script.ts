@@ -15,7 +15,7 @@
  *
  * Reply: { admitted(0|1), per bucket: granted, remaining, reset_ms, retry_after_ms }.
  */
-import type { RedisClient } from '../events/redis-connection.js';
+import type { RedisClient } from '../shared/redis-connection.js';
 
 export const GCRA_LUA = `
 local t = redis.call('TIME')

@@ -13,19 +13,19 @@
  *
  * Example:
  * ```ts
- * const rl = createRateLimitStage({ redis: { url }, ratelimit: { on_unavailable: 'local' } }, { logger, registry, emitter });
+ * const rl = createRateLimitStage({ redis: config.redis, ratelimit: config.ratelimit }, { logger, registry, emitter });
  * await rl.run(ctx);   // throws GatewayError('GW_ERR_RATE_LIMITED') with headers when over
  * ```
  */
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { createDeferredCounter, type CounterCell } from '../admin/deferred-metrics.js';
+import { createDeferredCounter, type CounterCell } from '../shared/deferred-metrics.js';
+import type { BucketConfig, RateLimitConfig, RedisConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
-import { decisionIdOf } from '../events/decision-id.js';
-import { createRedisClient } from '../events/redis-connection.js';
-import type { RedisConfig } from '../events/schema.js';
-import type { RateLimitEventInput } from '../events/types.js';
+import { decisionIdOf } from '../shared/decision-id.js';
+import { createRedisClient } from '../shared/redis-connection.js';
+import type { RateLimitEventInput } from '../shared/event-types.js';
 import type { RateLimitBucket, RequestContext, Stage } from '../pipeline/context.js';
 import { createGcraRunner } from './gcra-script.js';
 import type { GcraRequest, GcraResult } from './gcra-script.js';
@@ -34,10 +34,8 @@ import type { BucketState } from './headers.js';
 import { createLeaseTable } from './leases.js';
 import type { Lease } from './leases.js';
 import { createLocalLimiter } from './local-limiter.js';
-import type { BucketConfig, RateLimitConfig } from './schema.js';
 import { createSummaryTracker } from './window-summary.js';
 
-export type { RateLimitConfig } from './schema.js';
 
 export interface RateLimitStats {
   checks: number;
@@ -59,31 +57,31 @@ type Who = { route: string | null; client_id: string | null; sub: string | null 
 
 const PLACEHOLDER = /\{(sub|client_id|remote_addr|route)\}/g;
 
+/**
+ * Builds the stage from the `redis` and `ratelimit` sections as the config loader validated and
+ * completed them (config/ratelimit-schema.ts holds every default and the bucket bounds).
+ */
 export function createRateLimitStage(
-  cfg: { redis: RedisConfig; ratelimit?: RateLimitConfig },
+  cfg: { readonly redis: RedisConfig; readonly ratelimit: RateLimitConfig },
   deps: { logger: Logger; registry: Registry; emitter: { emitRateLimit(e: RateLimitEventInput): unknown } | null },
 ): RateLimitStage {
-  const rc = cfg.ratelimit ?? {};
+  const rc = cfg.ratelimit;
   const log = deps.logger.child({ component: 'ratelimit' });
-  const prefix = rc.key_prefix ?? '{regate}:rl:';
-  const mode = rc.on_unavailable ?? 'local';
-  const backoffMs = rc.backoff_ms ?? 1000;
+  const prefix = rc.key_prefix;
+  const mode = rc.on_unavailable;
+  const backoffMs = rc.backoff_ms;
   let skipRedisUntil = 0;
-  const routes = rc.routes ?? {};
-  for (const [route, list] of Object.entries(routes)) {
-    for (const b of list) if (!(b.limit >= 1 && b.window_s > 0)) throw new TypeError(`ratelimit.routes.${route}: limit must be ≥ 1 and window_s > 0`);
-  }
-  const leaseCfg = rc.leases ?? {};
-  const ttlMs = leaseCfg.ttl_ms ?? 250;
+  const routes = rc.routes;
+  const ttlMs = rc.leases.ttl_ms;
   const leases = createLeaseTable({
-    enabled: leaseCfg.enabled ?? true,
+    enabled: rc.leases.enabled,
     ttlMs,
-    fraction: leaseCfg.fraction ?? 0.05,
-    maxTokens: leaseCfg.max_tokens ?? 100,
-    minLimit: leaseCfg.min_limit ?? 50,
+    fraction: rc.leases.fraction,
+    maxTokens: rc.leases.max_tokens,
+    minLimit: rc.leases.min_limit,
   });
-  const local = createLocalLimiter({ share: rc.local_share ?? 0.5 });
-  const client = createRedisClient(cfg.redis.url, { role: 'producer', commandTimeoutMs: rc.timeout_ms ?? 100, connectTimeoutMs: cfg.redis.connect_timeout_ms, connectionName: 'regate-ratelimit' });
+  const local = createLocalLimiter({ share: rc.local_share });
+  const client = createRedisClient(cfg.redis.url, { role: 'producer', commandTimeoutMs: rc.timeout_ms, connectTimeoutMs: cfg.redis.connect_timeout_ms, connectionName: 'regate-ratelimit' });
   let lastErrLog = 0;
   client.on('error', (err: Error) => {
     const now = Date.now();
@@ -94,10 +92,10 @@ export function createRateLimitStage(
   });
   const gcra = createGcraRunner(client);
   const emit = deps.emitter ? (e: RateLimitEventInput) => void deps.emitter!.emitRateLimit(e) : () => undefined;
-  const summaries = rc.summaries === false ? null : createSummaryTracker({ maxKeys: rc.max_tracked_keys ?? 10000, emit });
+  const summaries = rc.summaries ? createSummaryTracker({ maxKeys: rc.max_tracked_keys, emit }) : null;
 
   const m = {
-    // Counted per request: deferred cells (admin/deferred-metrics.ts), published at scrape time.
+    // Counted per request: deferred cells (shared/deferred-metrics.ts), published at scrape time.
     checks: createDeferredCounter({ name: 'regate_ratelimit_checks_total', help: 'Rate-limit checks by result and source', labelNames: ['result', 'source'] as const, registers: [deps.registry] }),
     redis: new Counter({ name: 'regate_ratelimit_redis_calls_total', help: 'Redis round trips of the rate limiter', labelNames: ['kind'], registers: [deps.registry] }),
   };
@@ -193,7 +191,7 @@ export function createRateLimitStage(
     }
     if (mode === 'closed') throw new GatewayError('GW_ERR_RATE_LIMIT_UNAVAILABLE', { cause: reason });
     const r = local.check(buckets.map((b) => ({ key: b.key, limit: b.limit, window_s: b.window_s, want: 1 })));
-    const share = rc.local_share ?? 0.5;
+    const share = rc.local_share;
     const states = buckets.map((b, i) => ({ limit: Math.max(1, Math.floor(b.limit * share)), window_s: b.window_s, remaining: r.buckets[i]!.remaining, resetMs: r.buckets[i]!.resetMs }));
     const denied = r.buckets.map((x) => !r.admitted && (x.retryAfterMs > 0 || x.remaining === 0));
     if (!r.admitted && !denied.includes(true)) denied[0] = true; // refused by rounding: still refused
@@ -232,7 +230,7 @@ export function createRateLimitStage(
   const stage: RateLimitStage = {
     name: 'ratelimit',
     run(ctx: RequestContext): void | Promise<void> {
-      if (rc.enabled === false) return;
+      if (!rc.enabled) return;
       const buckets = bucketsOf(ctx);
       if (buckets.length === 0) return;
       st.checks++;

@@ -10,9 +10,9 @@
  * sums.record(bucket, { route: 'r', client_id: 'c', sub: 'u' }, true, 41);
  * ```
  */
-import type { RateLimitEventInput } from '../events/types.js';
-import { rfc3339Nano } from '../events/audit-event.js';
-import type { BucketConfig } from './schema.js';
+import type { RateLimitEventInput } from '../shared/event-types.js';
+import { rfc3339Nano } from '../shared/time-format.js';
+import type { BucketConfig } from '../config/types.js';
 
 interface Entry {
   bucket: BucketConfig;

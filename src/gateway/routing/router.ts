@@ -12,6 +12,7 @@
 import { GatewayError } from '../errors.js';
 import type { RouteConfig } from '../config/types.js';
 import { checkPath } from '../shared/path-check.js';
+import { stripLengthOf } from '../shared/route-path.js';
 
 /** Methods a route without a `methods` list does not take. */
 const UNLISTED = new Set(['CONNECT', 'TRACE']);
@@ -21,7 +22,7 @@ const DEFAULT_ALLOW = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS
 export interface CompiledRoute {
   readonly config: RouteConfig;
   readonly index: number;
-  /** the matched prefix length to strip when `strip_prefix` is set (0 otherwise) */
+  /** the matched prefix length to strip when `strip_prefix` is set (0 otherwise; shared/route-path.ts) */
   readonly stripLength: number;
   readonly methods: ReadonlySet<string> | null;
   readonly host: string | null;
@@ -50,7 +51,7 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
     const compiled: CompiledRoute = {
       config,
       index,
-      stripLength: config.strip_prefix && config.match.path_prefix !== undefined ? key.length : 0,
+      stripLength: stripLengthOf(config),
       methods: config.match.methods ? new Set(config.match.methods) : null,
       host: host !== null && !host.startsWith('*.') ? host : null,
       hostSuffix: host !== null && host.startsWith('*.') ? host.slice(1) : null,

@@ -111,7 +111,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     let e = routeEntries.get(compiled);
     if (!e) {
       const rc = compiled.config;
-      const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}) });
+      const ref: RouteRef = Object.freeze({ id: rc.id, upstream: rc.upstream, auth: rc.auth, ...(rc.policy !== undefined ? { policy: rc.policy } : {}), stripLength: compiled.stripLength });
       routeStats.set(ref, metrics.route(rc.id));
       const lim = rc.limits;
       e = {
@@ -150,7 +150,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const headers: string[] = ['content-type', 'application/json', 'x-request-id', ctx.id, 'cache-control', 'no-store'];
     for (const k in ctx.responseHeaders) headers.push(k, ctx.responseHeaders[k] as string);
     for (const k in ge.headers) headers.push(k, ge.headers[k] as string);
-    (ex as UwsExchange).respond(ge.status, headers, ge.toResponseBody(ctx.id), ctx.method === 'HEAD', draining);
+    ex.respond(ge.status, headers, ge.toResponseBody(ctx.id), ctx.method === 'HEAD', draining);
   };
 
   const onComplete = (ctx: RequestContext, ex: ClientExchange): void => {

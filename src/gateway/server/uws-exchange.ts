@@ -30,7 +30,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import type { BodyFraming, BodySink, ClientExchange } from '../pipeline/exchange.js';
-import { SLAB_SIZE, giveSlab, takeSlab } from '../proxy/h1-slabs.js';
+import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
 import type { HttpResponse } from './uws-loader.js';
 
 const BODY_HIGH_WATER = 64 * 1024;
@@ -392,9 +392,10 @@ export class UwsExchange implements ClientExchange {
   }
 
   /**
-   * Ends with a complete small response (errors). When the request body has not been read to
-   * its end, the connection is closed after the answer: the unread rest of the body would
-   * otherwise be parsed as the next request, and a paused socket would never be read again.
+   * Ends with a complete small response (errors; ClientExchange.respond). When the request body
+   * has not been read to its end, the connection is closed after the answer: the unread rest of
+   * the body would otherwise be parsed as the next request, and a paused socket would never be
+   * read again.
    */
   respond(status: number, headers: readonly string[], body: string, headOnly: boolean, closeConnection = false): void {
     if (this.aborted || this.started) return;

@@ -1,7 +1,7 @@
 /**
  * The HTTP/1.1 grammar regate holds every field to before it is used or sent upstream
  * (RFC 9110 §5 fields, RFC 9112 §3 request line, RFC 3986 §3.2.2 host). One module, so the edge
- * (server/client-head.ts), the policy decision check (mapping/decision.ts) and the upstream head
+ * (server/client-head.ts), the policy decision check (authz/decision.ts) and the upstream head
  * writers (proxy/) agree on what is valid.
  *
  * Encoding: regate writes every request head upstream as UTF-8. uWS hands the client's header
@@ -32,8 +32,11 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * What a client's field value may not hold: C0 controls other than HTAB, DEL (RFC 9110 §5.5
  * field-vchar/obs-text excludes them) and U+FFFD (uWS's stand-in for bytes that were not valid
  * UTF-8, see above). Code points from U+0080 up are obs-text bytes in UTF-8: allowed.
+ * Written as "only allowed characters, start to end": V8 runs an anchored class loop about twice
+ * as fast as the unanchored search for a bad one (0.56 vs 1.07 µs on an 850-byte bearer
+ * token, bench/validation.ts), and every request's Authorization value passes through it.
  */
-const BAD_CLIENT_VALUE = /[\x00-\x08\x0a-\x1f\x7f\ufffd]/;
+const CLIENT_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f\ufffd]*$/;
 /** The same for values regate itself produces (policy decisions, credentials): U+FFFD is fine there, lone surrogates are not. */
 const BAD_OWN_VALUE = /[\x00-\x08\x0a-\x1f\x7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /**
@@ -73,9 +76,9 @@ export function isFieldName(name: string): name is FieldName {
   return true;
 }
 
-/** A client's field value (see BAD_CLIENT_VALUE). */
+/** A client's field value (see CLIENT_VALUE). */
 export function isClientFieldValue(value: string): value is FieldValue {
-  return !BAD_CLIENT_VALUE.test(value);
+  return CLIENT_VALUE.test(value);
 }
 
 /** A field value regate produced (a policy's header, a credential): same rule, UTF-8 on the wire. */

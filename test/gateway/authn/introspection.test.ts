@@ -5,6 +5,7 @@ import t from 'tap';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
 import { startTokenServer } from '../../helpers/oidc-provider.js';
 import { bearer, createClock, createDeps, makeContext, runStage } from './stage-harness.js';
+import { tokensSection } from '../../helpers/config-sections.js';
 
 const ts = await startTokenServer();
 t.teardown(() => ts.stop());
@@ -24,7 +25,7 @@ function introConfig(extra: Record<string, unknown> = {}) {
 
 t.test('opaque token: introspected, normalised, then cached', async (t) => {
   const { deps, lines, registry } = createDeps();
-  const stage = createAuthenticateStage(introConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig()), deps);
   t.teardown(() => stage.close());
   const token = await ts.issueOpaque({ scope: 'read car:read' });
   const calls = ts.requests.introspection;
@@ -54,7 +55,7 @@ for (const method of ['client_secret_basic', 'client_secret_post', 'private_key_
           ? { client_id: ts.clients.gatewayPost.client_id, client_secret: ts.clients.gatewayPost.client_secret }
           : { client_id: ts.clients.gatewayJwt.client_id, private_key: ts.clients.gatewayJwt.private_key };
     const { deps } = createDeps();
-    const stage = createAuthenticateStage(introConfig({ ...client, client_secret: undefined, ...client, auth_method: method }), deps);
+    const stage = createAuthenticateStage(tokensSection(introConfig({ ...client, client_secret: undefined, ...client, auth_method: method })), deps);
     t.teardown(() => stage.close());
     const token = await ts.issueOpaque();
     // two different tokens: two calls, so private_key_jwt must mint a fresh assertion (jti) each time
@@ -68,7 +69,7 @@ for (const method of ['client_secret_basic', 'client_secret_post', 'private_key_
 
 t.test('wrong gateway credentials are an outage (503), not the caller\'s fault', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(introConfig({ client_secret: 'wrong' }), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig({ client_secret: 'wrong' })), deps);
   t.teardown(() => stage.close());
   const r = await runStage(stage, makeContext({ auth: 'introspection', authorization: bearer(await ts.issueOpaque()) }));
   t.notOk(r.ok);
@@ -81,7 +82,7 @@ t.test('wrong gateway credentials are an outage (503), not the caller\'s fault',
 
 t.test('unknown tokens are inactive (401) and negatively cached', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(introConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig()), deps);
   t.teardown(() => stage.close());
   const calls = ts.requests.introspection;
   for (let i = 0; i < 3; i++) {
@@ -98,7 +99,7 @@ t.test('unknown tokens are inactive (401) and negatively cached', async (t) => {
 
 t.test('a JWT sent to an introspection route is inactive, and does not trip the breaker', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(introConfig({ negative_ttl_s: 0, breaker: { volume_threshold: 1 } }), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig({ negative_ttl_s: 0, breaker: { volume_threshold: 1 } })), deps);
   t.teardown(() => stage.close());
   const jwt = await ts.issueJwt();
   for (let i = 0; i < 4; i++) {
@@ -113,7 +114,7 @@ t.test('a JWT sent to an introspection route is inactive, and does not trip the 
 t.test('a revoked token is refused once its cache entry ends (max_ttl)', async (t) => {
   const clock = createClock();
   const { deps } = createDeps(clock.now);
-  const stage = createAuthenticateStage(introConfig({ max_ttl_s: 30 }), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig({ max_ttl_s: 30 })), deps);
   t.teardown(() => stage.close());
   const token = await ts.issueOpaque();
   t.ok((await runStage(stage, makeContext({ auth: 'introspection', authorization: bearer(token) }))).ok);
@@ -130,7 +131,7 @@ t.test('a revoked token is refused once its cache entry ends (max_ttl)', async (
 t.test('the cache never outlives exp', async (t) => {
   const clock = createClock();
   const { deps } = createDeps(clock.now);
-  const stage = createAuthenticateStage(introConfig({ max_ttl_s: 3600, stale_if_error_s: 3600 }), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig({ max_ttl_s: 3600, stale_if_error_s: 3600 })), deps);
   t.teardown(() => stage.close());
   const token = await ts.issueOpaque(); // expires in 300 s
   t.ok((await runStage(stage, makeContext({ auth: 'introspection', authorization: bearer(token) }))).ok);
@@ -142,7 +143,7 @@ t.test('the cache never outlives exp', async (t) => {
 
 t.test('concurrent lookups of one token share one call (single-flight)', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(introConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig()), deps);
   t.teardown(() => stage.close());
   const token = await ts.issueOpaque();
   const calls = ts.requests.introspection;
@@ -153,12 +154,12 @@ t.test('concurrent lookups of one token share one call (single-flight)', async (
 
 t.test('audience and issuer checks on the introspection response', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(introConfig({ audience: 'urn:some:other:api' }), deps);
+  const stage = createAuthenticateStage(tokensSection(introConfig({ audience: 'urn:some:other:api' })), deps);
   t.teardown(() => stage.close());
   const r = await runStage(stage, makeContext({ auth: 'introspection', authorization: bearer(await ts.issueOpaque()) }));
   t.notOk(r.ok);
   if (!r.ok) t.equal(r.error.code, 'GW_ERR_TOKEN_INACTIVE');
-  const stage2 = createAuthenticateStage(introConfig({ issuer: 'https://elsewhere.example' }), createDeps().deps);
+  const stage2 = createAuthenticateStage(tokensSection(introConfig({ issuer: 'https://elsewhere.example' })), createDeps().deps);
   t.teardown(() => stage2.close());
   const r2 = await runStage(stage2, makeContext({ auth: 'introspection', authorization: bearer(await ts.issueOpaque()) }));
   t.notOk(r2.ok);
@@ -167,7 +168,7 @@ t.test('audience and issuer checks on the introspection response', async (t) => 
 t.test('tokensConfigFor (the demo wiring) authenticates both token kinds', async (t) => {
   const { tokensConfigFor } = await import('../../../src/devtools/token-server.js');
   const { deps, registry } = createDeps();
-  const stage = createAuthenticateStage(tokensConfigFor(ts), deps);
+  const stage = createAuthenticateStage(tokensSection(tokensConfigFor(ts)), deps);
   t.teardown(() => stage.close());
   t.ok((await runStage(stage, makeContext({ auth: 'jwt', authorization: bearer(await ts.issueJwt()) }))).ok);
   t.ok((await runStage(stage, makeContext({ auth: 'introspection', authorization: bearer(await ts.issueOpaque()) }))).ok);

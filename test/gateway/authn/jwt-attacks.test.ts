@@ -10,11 +10,12 @@ import t, { type Test } from 'tap';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
 import { startTokenServer } from '../../helpers/oidc-provider.js';
 import { bearer, createDeps, makeContext, runStage } from './stage-harness.js';
+import { tokensSection } from '../../helpers/config-sections.js';
 
 const ts = await startTokenServer();
 t.teardown(() => ts.stop());
 const { deps } = createDeps();
-const stage = createAuthenticateStage({ jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, typ: 'at+jwt' } }, deps);
+const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, typ: 'at+jwt' } }), deps);
 t.teardown(() => stage.close());
 
 // An attacker-controlled key server on 127.0.0.1: it must never be asked for anything.
@@ -125,7 +126,7 @@ t.test('garbage and oversized tokens never crash the stage', async (t) => {
   await refused(t, 'not-a-jwt', 'GW_ERR_TOKEN_INVALID', 401, 'opaque string');
   await refused(t, `${b64('x')}.${b64('y')}.${b64('z')}`, 'GW_ERR_TOKEN_INVALID', 401, 'JSON strings as segments');
   // A stage that allows 64 KB tokens still refuses a 64 KB JWT as invalid — parsed, not crashed.
-  const big = createAuthenticateStage({ max_token_bytes: 65536, jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience } }, createDeps().deps);
+  const big = createAuthenticateStage(tokensSection({ max_token_bytes: 65536, jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience } }), createDeps().deps);
   t.teardown(() => big.close());
   const huge = await ts.signJwt({ ...good, pad: 'x'.repeat(48 * 1024) });
   const r = await runStage(big, makeContext({ authorization: bearer(huge) }));

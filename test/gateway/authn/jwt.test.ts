@@ -5,6 +5,7 @@ import t from 'tap';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
 import { startTokenServer, type TokenServer } from '../../helpers/oidc-provider.js';
 import { bearer, createClock, createDeps, makeContext, runStage } from './stage-harness.js';
+import { tokensSection } from '../../helpers/config-sections.js';
 
 const ts: TokenServer = await startTokenServer();
 t.teardown(() => ts.stop());
@@ -15,7 +16,7 @@ function jwtConfig(extra: Record<string, unknown> = {}) {
 
 t.test('RS256 token: verified, normalised, then served from the cache synchronously', async (t) => {
   const { deps, lines, registry } = createDeps();
-  const stage = createAuthenticateStage(jwtConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig()), deps);
   t.teardown(() => stage.close());
   const token = await ts.issueJwt({ scope: 'read car:read' });
 
@@ -55,7 +56,7 @@ t.test('RS256 token: verified, normalised, then served from the cache synchronou
 
 t.test('ES256 token verified', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(jwtConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig()), deps);
   t.teardown(() => stage.close());
   const r = await runStage(stage, makeContext({ authorization: bearer(await ts.issueJwt({ alg: 'ES256' })) }));
   t.ok(r.ok);
@@ -64,7 +65,7 @@ t.test('ES256 token verified', async (t) => {
 
 t.test('the algorithm allow-list is enforced: ES256-only config refuses RS256 tokens', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(jwtConfig({ algorithms: ['ES256'] }), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig({ algorithms: ['ES256'] })), deps);
   t.teardown(() => stage.close());
   const rs = await runStage(stage, makeContext({ authorization: bearer(await ts.issueJwt()) }));
   t.notOk(rs.ok);
@@ -75,7 +76,7 @@ t.test('the algorithm allow-list is enforced: ES256-only config refuses RS256 to
 
 t.test('RFC 9068 typ is required when configured', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(jwtConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig()), deps);
   t.teardown(() => stage.close());
   const now = Math.floor(Date.now() / 1000);
   const claims = { iss: ts.issuer, aud: ts.audience, sub: 'u1', client_id: 'c', exp: now + 300, iat: now };
@@ -90,7 +91,7 @@ t.test('RFC 9068 typ is required when configured', async (t) => {
 t.test('key rotation is picked up through the JWKS; old keys keep verifying', async (t) => {
   const { deps } = createDeps();
   // cooldown 0: every unknown kid may refetch — rotation is visible at once.
-  const stage = createAuthenticateStage(jwtConfig({ jwks_cooldown_ms: 0 }), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig({ jwks_cooldown_ms: 0 })), deps);
   t.teardown(() => stage.close());
   const before = await ts.issueJwt();
   t.ok((await runStage(stage, makeContext({ authorization: bearer(before) }))).ok);
@@ -107,7 +108,7 @@ t.test('key rotation is picked up through the JWKS; old keys keep verifying', as
 
 t.test('unknown kids refetch at most once per cooldown', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(jwtConfig({ jwks_cooldown_ms: 600_000 }), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig({ jwks_cooldown_ms: 600_000 })), deps);
   t.teardown(() => stage.close());
   t.ok((await runStage(stage, makeContext({ authorization: bearer(await ts.issueJwt()) }))).ok);
   const fetches = ts.requests.jwks;
@@ -124,7 +125,7 @@ t.test('unknown kids refetch at most once per cooldown', async (t) => {
 t.test('cached claims end at exp: the token is then re-verified and refused as expired', async (t) => {
   const clock = createClock();
   const { deps } = createDeps(clock.now);
-  const stage = createAuthenticateStage(jwtConfig({ clock_tolerance_s: 0 }), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig({ clock_tolerance_s: 0 })), deps);
   t.teardown(() => stage.close());
   const token = await ts.issueJwt();
   t.ok((await runStage(stage, makeContext({ authorization: bearer(token) }))).ok);
@@ -142,7 +143,7 @@ t.test('cached claims end at exp: the token is then re-verified and refused as e
 t.test('JWKS unreachable → 503 with Retry-After, never 401', async (t) => {
   const other = await startTokenServer();
   const { deps } = createDeps();
-  const stage = createAuthenticateStage({ jwt: { jwks_uri: other.jwksUri, issuer: other.issuer, audience: other.audience } }, deps);
+  const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: other.jwksUri, issuer: other.issuer, audience: other.audience } }), deps);
   t.teardown(() => stage.close());
   const token = await other.issueJwt();
   await other.stop();
@@ -160,7 +161,7 @@ t.test('JWKS unreachable → 503 with Retry-After, never 401', async (t) => {
 
 t.test('auth none passes and leaves no token', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(jwtConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig()), deps);
   t.teardown(() => stage.close());
   const r = await runStage(stage, makeContext({ auth: 'none' }));
   t.ok(r.ok);
@@ -169,7 +170,7 @@ t.test('auth none passes and leaves no token', async (t) => {
 
 t.test('a route whose auth kind is not configured fails closed', async (t) => {
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(jwtConfig(), deps);
+  const stage = createAuthenticateStage(tokensSection(jwtConfig()), deps);
   t.teardown(() => stage.close());
   const r = await runStage(stage, makeContext({ auth: 'introspection', authorization: 'Bearer abc' }));
   t.notOk(r.ok);
@@ -182,7 +183,7 @@ t.test('the helper keeps keys across servers when given them (the demo persists 
   t.same(twin.keys.map((k) => k.kid), ts.keys.map((k) => k.kid));
   const { deps } = createDeps();
   // Verify a token of the twin against the original's JWKS: same keys, different issuer.
-  const stage = createAuthenticateStage({ jwt: { jwks_uri: ts.jwksUri, issuer: twin.issuer, audience: twin.audience } }, deps);
+  const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: ts.jwksUri, issuer: twin.issuer, audience: twin.audience } }), deps);
   t.teardown(() => stage.close());
   t.ok((await runStage(stage, makeContext({ authorization: bearer(await twin.issueJwt()) }))).ok);
   await t.rejects(startTokenServer({ keys: [{ kty: 'EC', kid: 'x', alg: 'ES256' }] }), TypeError, 'public keys cannot sign');

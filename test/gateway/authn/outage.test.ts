@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
 import { startTokenServer } from '../../helpers/oidc-provider.js';
 import { bearer, createClock, createDeps, makeContext, runStage } from './stage-harness.js';
+import { tokensSection } from '../../helpers/config-sections.js';
 
 t.test('introspection outage and recovery', async (t) => {
   const ts = await startTokenServer();
@@ -15,7 +16,7 @@ t.test('introspection outage and recovery', async (t) => {
   const clock = createClock();
   const { deps, registry, lines } = createDeps(clock.now);
   const stage = createAuthenticateStage(
-    {
+    tokensSection({
       introspection: {
         endpoint: ts.introspectionEndpoint,
         client_id: ts.clients.gateway.client_id,
@@ -24,7 +25,7 @@ t.test('introspection outage and recovery', async (t) => {
         stale_if_error_s: 60,
         breaker: { volume_threshold: 3, error_threshold_percentage: 50, reset_timeout_ms: 200, timeout_ms: 1000 },
       },
-    },
+    }),
     deps,
   );
   t.teardown(() => stage.close());
@@ -99,7 +100,7 @@ t.test('JWT outage: cached tokens and cached keys keep working; unknown kids get
   const ts = await startTokenServer();
   t.teardown(() => ts.stop());
   const { deps } = createDeps();
-  const stage = createAuthenticateStage({ jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, jwks_cooldown_ms: 0 } }, deps);
+  const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, jwks_cooldown_ms: 0 } }), deps);
   t.teardown(() => stage.close());
   const run = (token: string) => runStage(stage, makeContext({ authorization: bearer(token) }));
   const cachedToken = await ts.issueJwt();
@@ -134,7 +135,7 @@ t.test('JWKS past its max age during an outage: the last fetched keys keep verif
   t.teardown(() => ts.stop());
   const { deps, lines } = createDeps();
   // max age 0: every verification wants a fresh JWKS, so jose alone would fail every new token.
-  const stage = createAuthenticateStage({ jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, jwks_cache_max_age_ms: 0 } }, deps);
+  const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: ts.jwksUri, issuer: ts.issuer, audience: ts.audience, jwks_cache_max_age_ms: 0 } }), deps);
   t.teardown(() => stage.close());
   const run = (token: string) => runStage(stage, makeContext({ authorization: bearer(token) }));
   t.ok((await run(await ts.issueJwt())).ok);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildPolicyInput } from '../../../src/gateway/authz/input.js';
+import { buildPolicyInput } from '../../../src/gateway/shared/policy-input.js';
 import { normaliseTokenInfo } from '../../../src/gateway/authn/token-info.js';
 import { GatewayError } from '../../../src/gateway/errors.js';
 import { createAuditEncoder } from '../../../src/gateway/events/audit-encoder.js';

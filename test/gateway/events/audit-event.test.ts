@@ -1,7 +1,8 @@
 import t from 'tap';
 import { GatewayError } from '../../../src/gateway/errors.js';
-import { createAuditEventBuilder, rfc3339Nano } from '../../../src/gateway/events/audit-event.js';
-import { buildPolicyInput, parseQuery } from '../../../src/gateway/authz/input.js';
+import { createAuditEventBuilder } from '../../../src/gateway/events/audit-event.js';
+import { rfc3339Nano } from '../../../src/gateway/shared/time-format.js';
+import { buildPolicyInput, parseQuery } from '../../../src/gateway/shared/policy-input.js';
 import { createMasker } from '../../../src/gateway/events/mask.js';
 import { makeCtx, SECRET_TOKEN } from './fixtures.js';
 

@@ -10,6 +10,7 @@ import { createEventEmitter } from '../../../src/gateway/events/index.js';
 import { createRateLimitStage } from '../../../src/gateway/ratelimit/index.js';
 import { startRedisCluster } from '../../helpers/redis-server.js';
 import { makeCtx, quietDeps, waitFor } from './fixtures.js';
+import { configSections } from '../../helpers/config-sections.js';
 
 t.test('events and rate limits on a 3-node Redis Cluster', async (t) => {
   const cluster = await startRedisCluster();
@@ -18,10 +19,10 @@ t.test('events and rate limits on a 3-node Redis Cluster', async (t) => {
     await cluster.stop();
     rmSync(spool, { recursive: true, force: true });
   });
-  const em = createEventEmitter({ redis: { url: cluster.url, command_timeout_ms: 10000 }, events: { spool_dir: spool, flush_ms: 5, batch_size: 50 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: cluster.url, command_timeout_ms: 10000 }, events: { spool_dir: spool, flush_ms: 5, batch_size: 50 } }), quietDeps());
   const got = new Set<string>();
   const consumer = createAuditConsumer({ redis: cluster.url, handler: (e) => void got.add(e.decision_id) });
-  const rl = createRateLimitStage({ redis: { url: cluster.url }, ratelimit: { timeout_ms: 2000, leases: { enabled: false } } }, { ...quietDeps(), emitter: em });
+  const rl = createRateLimitStage(configSections({ redis: { url: cluster.url }, ratelimit: { timeout_ms: 2000, leases: { enabled: false } } }), { ...quietDeps(), emitter: em });
   t.teardown(async () => {
     await rl.close();
     await consumer.close();

@@ -7,6 +7,7 @@ import { createEventEmitter } from '../../../src/gateway/events/index.js';
 import type { AuditEvent, RateLimitEvent } from '../../../src/gateway/events/index.js';
 import { createAuditConsumer, createRateLimitConsumer } from '../../../src/consumer/index.js';
 import { makeCtx, quietDeps, uniquePrefix, waitFor } from './fixtures.js';
+import { configSections } from '../../helpers/config-sections.js';
 
 const URL = 'redis://127.0.0.1:6379';
 
@@ -16,7 +17,7 @@ t.test('audit and rate-limit events reach their queues in batches', async (t) =>
   const deps = quietDeps();
   // a generous command timeout: on a loaded machine a slow add would (correctly) spool, and this
   // test is about the direct path
-  const em = createEventEmitter({ redis: { url: URL, prefix, command_timeout_ms: 10000 }, events: { spool_dir: spool, batch_size: 100, flush_ms: 5 } }, deps);
+  const em = createEventEmitter(configSections({ redis: { url: URL, prefix, command_timeout_ms: 10000 }, events: { spool_dir: spool, batch_size: 100, flush_ms: 5 } }), deps);
   const got = new Map<string, AuditEvent>();
   const jobs = new Set<string>();
   const rl: RateLimitEvent[] = [];
@@ -56,7 +57,7 @@ t.test('audit and rate-limit events reach their queues in batches', async (t) =>
 t.test('Redis unreachable: events go to the spool, the request path does not wait', async (t) => {
   const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
   // port 9 (discard) on 127.0.0.1 refuses connections on this machine
-  const em = createEventEmitter({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, batch_size: 10, flush_ms: 5 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, batch_size: 10, flush_ms: 5 } }), quietDeps());
   t.teardown(() => rmSync(spool, { recursive: true, force: true }));
   for (let i = 0; i < 95; i++) em.emitAudit(makeCtx());
   await em.flush();
@@ -72,7 +73,7 @@ t.test('Redis unreachable: events go to the spool, the request path does not wai
 t.test('an event JSON cannot hold is dropped alone; batches are sealed by size too', async (t) => {
   const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
   const deps = quietDeps();
-  const em = createEventEmitter({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, flush_ms: 5 } }, deps);
+  const em = createEventEmitter(configSections({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, flush_ms: 5 } }), deps);
   t.teardown(() => rmSync(spool, { recursive: true, force: true }));
   const good: string[] = [];
   for (let i = 0; i < 5; i++) good.push(em.emitAudit(makeCtx()));
@@ -103,12 +104,12 @@ t.test('a later run replays an earlier run\'s spool', async (t) => {
   const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
   const prefix = uniquePrefix('rp');
   t.teardown(() => rmSync(spool, { recursive: true, force: true }));
-  const dead = createEventEmitter({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, flush_ms: 5 } }, quietDeps());
+  const dead = createEventEmitter(configSections({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, flush_ms: 5 } }), quietDeps());
   const ids = Array.from({ length: 30 }, () => dead.emitAudit(makeCtx()));
   await dead.close();
   const got = new Set<string>();
   const c = createAuditConsumer({ redis: URL, prefix, handler: (e) => void got.add(e.decision_id) });
-  const live = createEventEmitter({ redis: { url: URL, prefix }, events: { spool_dir: spool, flush_ms: 5, replay_interval_ms: 50 } }, quietDeps());
+  const live = createEventEmitter(configSections({ redis: { url: URL, prefix }, events: { spool_dir: spool, flush_ms: 5, replay_interval_ms: 50 } }), quietDeps());
   t.teardown(async () => {
     await c.close();
     await live.close();

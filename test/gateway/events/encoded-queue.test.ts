@@ -9,6 +9,7 @@ import { createEventEmitter } from '../../../src/gateway/events/index.js';
 import type { AuditEvent } from '../../../src/gateway/events/index.js';
 import { createAuditConsumer } from '../../../src/consumer/index.js';
 import { makeCtx, quietDeps, uniquePrefix, waitFor } from './fixtures.js';
+import { configSections } from '../../helpers/config-sections.js';
 
 const URL = 'redis://127.0.0.1:6379';
 
@@ -49,7 +50,7 @@ t.test('a pre-serialised job is stored exactly as BullMQ stores the same data', 
 t.test('the emitter delivers identical events through the encoded path; an unserialisable event is dropped alone', async (t) => {
   const prefix = uniquePrefix('ee');
   const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
-  const em = createEventEmitter({ redis: { url: URL, prefix, command_timeout_ms: 10000 }, events: { spool_dir: spool, batch_size: 50, flush_ms: 5 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: URL, prefix, command_timeout_ms: 10000 }, events: { spool_dir: spool, batch_size: 50, flush_ms: 5 } }), quietDeps());
   const got = new Map<string, AuditEvent>();
   const c = createAuditConsumer({ redis: URL, prefix, handler: (e) => void got.set(e.decision_id, e) });
   t.teardown(async () => {
@@ -77,7 +78,7 @@ t.test('the emitter delivers identical events through the encoded path; an unser
 t.test('spooled batches are the JSON lines replay reads (an unserialisable event dropped alone)', async (t) => {
   const spool = mkdtempSync(join(tmpdir(), 'regate-spool-'));
   t.teardown(() => rmSync(spool, { recursive: true, force: true }));
-  const em = createEventEmitter({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, batch_size: 10, flush_ms: 5 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: 'redis://127.0.0.1:9', connect_timeout_ms: 200 }, events: { spool_dir: spool, batch_size: 10, flush_ms: 5 } }), quietDeps());
   const ids = Array.from({ length: 12 }, () => em.emitAudit(makeCtx()));
   const d = makeCtx().decision!;
   em.emitAudit(makeCtx({ decision: { ...d, raw: 10n } }));

@@ -8,6 +8,7 @@ import { createEventEmitter } from '../../../src/gateway/events/index.js';
 import { createRateLimitStage } from '../../../src/gateway/ratelimit/index.js';
 import { startRedisSentinel, startRedisServer } from '../../helpers/redis-server.js';
 import { makeCtx, quietDeps, waitFor } from './fixtures.js';
+import { configSections } from '../../helpers/config-sections.js';
 
 t.test('events and rate limits through Redis Sentinel', async (t) => {
   const master = await startRedisServer();
@@ -18,10 +19,10 @@ t.test('events and rate limits through Redis Sentinel', async (t) => {
     await master.stop();
     rmSync(spool, { recursive: true, force: true });
   });
-  const em = createEventEmitter({ redis: { url: sentinel.url }, events: { spool_dir: spool, flush_ms: 5 } }, quietDeps());
+  const em = createEventEmitter(configSections({ redis: { url: sentinel.url }, events: { spool_dir: spool, flush_ms: 5 } }), quietDeps());
   const got = new Set<string>();
   const consumer = createAuditConsumer({ redis: sentinel.url, handler: (e) => void got.add(e.decision_id) });
-  const rl = createRateLimitStage({ redis: { url: sentinel.url }, ratelimit: { timeout_ms: 2000, leases: { enabled: false } } }, { ...quietDeps(), emitter: em });
+  const rl = createRateLimitStage(configSections({ redis: { url: sentinel.url }, ratelimit: { timeout_ms: 2000, leases: { enabled: false } } }), { ...quietDeps(), emitter: em });
   t.teardown(async () => {
     await rl.close();
     await consumer.close();

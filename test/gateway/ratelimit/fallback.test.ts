@@ -4,9 +4,12 @@ import t from 'tap';
 import { GatewayError } from '../../../src/gateway/errors.js';
 import type { RequestContext } from '../../../src/gateway/pipeline/context.js';
 import { createRateLimitStage } from '../../../src/gateway/ratelimit/index.js';
-import type { RateLimitConfig } from '../../../src/gateway/ratelimit/schema.js';
 import { startRedisServer } from '../../helpers/redis-server.js';
 import { makeCtx, quietDeps, waitFor } from '../events/fixtures.js';
+import { configSections } from '../../helpers/config-sections.js';
+
+/** a `ratelimit` section as written in a file (the loader fills the rest) */
+type RateLimitInput = Record<string, unknown>;
 
 const bucket = [{ key: 'user:u1', limit: 10, window_s: 3600 }];
 
@@ -29,8 +32,8 @@ async function check(stage: { run(c: RequestContext): void | Promise<void> }, c:
 t.test('fallback modes with Redis killed and paused', async (t) => {
   const redis = await startRedisServer();
   t.teardown(() => redis.stop());
-  const mk = (rl: RateLimitConfig) => {
-    const s = createRateLimitStage({ redis: { url: redis.url, connect_timeout_ms: 200 }, ratelimit: { timeout_ms: 1000, leases: { enabled: false }, ...rl } }, { ...quietDeps(), emitter: null });
+  const mk = (rl: RateLimitInput) => {
+    const s = createRateLimitStage(configSections({ redis: { url: redis.url, connect_timeout_ms: 200 }, ratelimit: { timeout_ms: 1000, leases: { enabled: false }, ...rl } }), { ...quietDeps(), emitter: null });
     t.teardown(() => s.close());
     return s;
   };

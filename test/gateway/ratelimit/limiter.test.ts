@@ -2,12 +2,15 @@ import { Redis } from 'ioredis';
 import t from 'tap';
 import type { Test } from 'tap';
 import { GatewayError } from '../../../src/gateway/errors.js';
-import { decisionIdOf } from '../../../src/gateway/events/decision-id.js';
-import type { RateLimitEventInput } from '../../../src/gateway/events/types.js';
+import { decisionIdOf } from '../../../src/gateway/shared/decision-id.js';
+import type { RateLimitEventInput } from '../../../src/gateway/shared/event-types.js';
 import type { RateLimitBucket, RequestContext } from '../../../src/gateway/pipeline/context.js';
 import { createRateLimitStage } from '../../../src/gateway/ratelimit/index.js';
-import type { RateLimitConfig } from '../../../src/gateway/ratelimit/schema.js';
 import { makeCtx, quietDeps, uniquePrefix, waitFor } from '../events/fixtures.js';
+import { configSections } from '../../helpers/config-sections.js';
+
+/** a `ratelimit` section as written in a file (the loader fills the rest) */
+type RateLimitInput = Record<string, unknown>;
 
 const URL = 'redis://127.0.0.1:6379';
 
@@ -28,10 +31,10 @@ async function check(stage: { run(c: RequestContext): void | Promise<void> }, c:
   }
 }
 
-function mkStage(t: Test, rl: RateLimitConfig, events?: RateLimitEventInput[], url = URL) {
+function mkStage(t: Test, rl: RateLimitInput, events?: RateLimitEventInput[], url = URL) {
   const key_prefix = `{${uniquePrefix('rl')}}:`;
   // a generous timeout: these tests are about Redis semantics, not the fallback (fallback.test.ts)
-  const stage = createRateLimitStage({ redis: { url }, ratelimit: { key_prefix, timeout_ms: 5000, ...rl } }, { ...quietDeps(), emitter: events ? { emitRateLimit: (e) => events.push(e) } : null });
+  const stage = createRateLimitStage(configSections({ redis: { url }, ratelimit: { key_prefix, timeout_ms: 5000, ...rl } }), { ...quietDeps(), emitter: events ? { emitRateLimit: (e) => events.push(e) } : null });
   t.teardown(() => stage.close());
   return { stage, key_prefix };
 }
@@ -102,9 +105,9 @@ t.test('two instances sharing Redis never over-admit, with leases', async (t) =>
   const key_prefix = `{${uniquePrefix('rl2')}}:`;
   // a generous timeout: a check that times out may still take cells in Redis (stricter, never looser),
   // which would make the exact total below depend on machine load
-  const cfg: RateLimitConfig = { key_prefix, timeout_ms: 5000, leases: { enabled: true, min_limit: 10, fraction: 0.1, max_tokens: 10, ttl_ms: 200 } };
-  const a = createRateLimitStage({ redis: { url: URL }, ratelimit: cfg }, { ...quietDeps(), emitter: null });
-  const b = createRateLimitStage({ redis: { url: URL }, ratelimit: cfg }, { ...quietDeps(), emitter: null });
+  const cfg: RateLimitInput = { key_prefix, timeout_ms: 5000, leases: { enabled: true, min_limit: 10, fraction: 0.1, max_tokens: 10, ttl_ms: 200 } };
+  const a = createRateLimitStage(configSections({ redis: { url: URL }, ratelimit: cfg }), { ...quietDeps(), emitter: null });
+  const b = createRateLimitStage(configSections({ redis: { url: URL }, ratelimit: cfg }), { ...quietDeps(), emitter: null });
   t.teardown(async () => {
     await a.close();
     await b.close();
@@ -158,9 +161,9 @@ t.test('small limits are never leased', async (t) => {
   t.equal(stage.stats().leaseHits, 0);
 });
 
-t.test('construction misuse is a TypeError', async (t) => {
-  t.throws(() => createRateLimitStage({ redis: { url: URL }, ratelimit: { routes: { r: [{ key: 'k', limit: 0, window_s: 1 }] } } }, { ...quietDeps(), emitter: null }), TypeError);
-  t.throws(() => createRateLimitStage({ redis: { url: 'http://x' } }, { ...quietDeps(), emitter: null }), TypeError);
+t.test('construction misuse: a bad section is a config error, a bad Redis URL a TypeError', async (t) => {
+  t.throws(() => configSections({ redis: { url: URL }, ratelimit: { routes: { r: [{ key: 'k', limit: 0, window_s: 1 }] } } }), { code: 'GW_ERR_CONFIG', key: 'ratelimit.routes.r[0].limit' });
+  t.throws(() => createRateLimitStage(configSections({ redis: { url: 'http://x' }, ratelimit: {} }), { ...quietDeps(), emitter: null }), TypeError);
 });
 
 t.test('Redis keys expire with the bucket', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseRedisUrl, queuePrefix } from '../../../src/gateway/events/redis-connection.js';
+import { parseRedisUrl, queuePrefix } from '../../../src/gateway/shared/redis-connection.js';
 
 t.test('URL forms', async (t) => {
   t.match(parseRedisUrl('redis://127.0.0.1:6380/2'), { kind: 'standalone', nodes: [{ host: '127.0.0.1', port: 6380 }], db: 2, tls: false });

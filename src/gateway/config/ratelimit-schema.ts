@@ -1,6 +1,7 @@
 /**
- * JSON schema fragment for the `ratelimit` section of regate.yaml. The config loader
- * (src/gateway/config) composes the fragments; defaults live here, next to the code that uses them.
+ * JSON schema fragment for the `ratelimit` section of regate.yaml (the rate-limit stage's, in
+ * ratelimit/). schema.ts composes the fragments; the loader applies them once and the stage
+ * receives `RateLimitConfig` (types.ts): defaults live here and nowhere else.
  *
  * Example:
  * ```yaml
@@ -66,22 +67,3 @@ export const rateLimitSchema = {
     routes: { type: 'object', additionalProperties: { type: 'array', items: bucket }, default: {} },
   },
 } as const;
-
-export interface BucketConfig {
-  key: string;
-  limit: number;
-  window_s: number;
-}
-
-export interface RateLimitConfig {
-  enabled?: boolean;
-  key_prefix?: string;
-  timeout_ms?: number;
-  on_unavailable?: 'local' | 'open' | 'closed';
-  backoff_ms?: number;
-  local_share?: number;
-  leases?: { enabled?: boolean; min_limit?: number; fraction?: number; max_tokens?: number; ttl_ms?: number };
-  max_tracked_keys?: number;
-  summaries?: boolean;
-  routes?: Record<string, BucketConfig[]>;
-}

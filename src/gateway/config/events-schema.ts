@@ -1,6 +1,7 @@
 /**
- * JSON schema fragments for the `redis` and `events` sections of regate.yaml. The config loader
- * (src/gateway/config) composes the fragments; defaults live here, next to the code that uses them.
+ * JSON schema fragments for the `redis` and `events` sections of regate.yaml (used by events/ and
+ * ratelimit/). schema.ts composes the fragments; the loader applies them once and the stages
+ * receive `RedisConfig` / `EventsConfig` (types.ts): defaults live here and nowhere else.
  *
  * Example:
  * ```yaml
@@ -12,7 +13,7 @@
 
 /**
  * `redis.url` accepts `redis://`, `rediss://`, `redis+cluster://h1:p1,h2:p2` (Redis Cluster) and
- * `redis+sentinel://[:pass@]h1:p1,h2:p2/<master-name>[/db]` (Sentinel); see redis-connection.ts.
+ * `redis+sentinel://[:pass@]h1:p1,h2:p2/<master-name>[/db]` (Sentinel); see shared/redis-connection.ts.
  */
 export const redisSchema = {
   type: 'object',
@@ -88,34 +89,3 @@ export const eventsSchema = {
     labels: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
   },
 } as const;
-
-/** The validated `redis` section (defaults applied by the config loader). */
-export interface RedisConfig {
-  url: string;
-  prefix?: string;
-  connect_timeout_ms?: number;
-  command_timeout_ms?: number;
-}
-
-export type MaskRule = string | { path: string; value?: unknown };
-
-/** The validated `events` section (defaults applied by the config loader; every key optional here). */
-export interface EventsConfig {
-  enabled?: boolean;
-  spool_dir?: string;
-  spool_max_bytes?: number;
-  spool_fsync_ms?: number;
-  queues?: { audit?: string; ratelimit?: string };
-  batch_size?: number;
-  flush_ms?: number;
-  max_buffered?: number;
-  max_inflight?: number;
-  replay_interval_ms?: number;
-  job_attempts?: number;
-  job_backoff_ms?: number;
-  keep_completed_s?: number;
-  keep_failed?: number;
-  mask?: MaskRule[];
-  mask_headers?: string[];
-  labels?: Record<string, string>;
-}

@@ -12,7 +12,7 @@
  *   (after a `registry.resetMetrics()` series keep their first-ever order; the gateway never resets);
  * - histograms: a Registry metric of its own that keeps bucket counts, sum and count per series
  *   and renders exactly what prom-client's Histogram renders for the same observations (text
- *   and `getMetricsAsJSON`, checked against prom-client in test/gateway/admin/deferred-metrics.test.ts).
+ *   and `getMetricsAsJSON`, checked against prom-client in test/gateway/shared/deferred-metrics.test.ts).
  *
  * @example
  * const requests = createDeferredCounter({ name: 'x_total', help: 'x', labelNames: ['route'], registers: [registry] });

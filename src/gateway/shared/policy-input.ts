@@ -7,7 +7,7 @@
  * audit event records.
  */
 import type { RequestContext } from '../pipeline/context.js';
-import { isSecretHeader, isSecretQueryParam } from '../shared/secrets.js';
+import { isSecretHeader, isSecretQueryParam } from './secrets.js';
 
 export interface PolicyInput {
   request: {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseDecision } from '../../../src/gateway/mapping/decision.js';
+import { parseDecision } from '../../../src/gateway/authz/decision.js';
 import { checkTarget as checkUpstreamPath } from '../../../src/gateway/shared/path-check.js';
 import { GatewayError } from '../../../src/gateway/errors.js';
 

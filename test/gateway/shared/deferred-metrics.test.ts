@@ -2,7 +2,7 @@
 // Histogram publish for the same updates: text, JSON and the multi-worker aggregation.
 import t from 'tap';
 import { AggregatorRegistry, Counter, Histogram, Registry } from 'prom-client';
-import { createDeferredCounter, createDeferredHistogram } from '../../../src/gateway/admin/deferred-metrics.js';
+import { createDeferredCounter, createDeferredHistogram } from '../../../src/gateway/shared/deferred-metrics.js';
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 // durations below, between and above the bounds, and on a bound

@@ -1,8 +1,7 @@
 /**
- * JSON schema fragment for this stage's section of regate.yaml (`tokens`). The config loader
- * (src/gateway/config) composes the fragments; defaults live here, next to the code that uses them
- * (Ajv `useDefaults`). `resolveTokensConfig` (config.ts) applies this same schema when the stage
- * is built directly, so there is one place for defaults.
+ * JSON schema fragment for the `tokens` section of regate.yaml (the authenticate stage's, in
+ * authn/). schema.ts composes the fragments; the loader applies them once (Ajv `useDefaults`) and
+ * the stage receives the result as `TokensConfig` (types.ts): defaults live here and nowhere else.
  *
  * @example
  * ```yaml
@@ -116,59 +115,3 @@ export const tokensSchema = {
     },
   },
 } as const;
-
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-
-/** The `tokens.jwt` section after defaults. */
-export interface JwtConfig {
-  jwks_uri?: string;
-  keys?: Array<Record<string, unknown>>;
-  issuer: string;
-  audience: string | string[];
-  algorithms: JwtAlgorithm[];
-  typ?: string;
-  required_claims: string[];
-  clock_tolerance_s: number;
-  jwks_cooldown_ms: number;
-  jwks_cache_max_age_ms: number;
-  jwks_timeout_ms: number;
-  cache_max_entries: number;
-  negative_ttl_s: number;
-  retry_after_s: number;
-}
-
-export interface BreakerConfig {
-  timeout_ms: number;
-  error_threshold_percentage: number;
-  volume_threshold: number;
-  reset_timeout_ms: number;
-  rolling_count_timeout_ms: number;
-}
-
-/** The `tokens.introspection` section after defaults. */
-export interface IntrospectionConfig {
-  endpoint: string;
-  client_id: string;
-  client_secret?: string;
-  auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-  private_key?: Record<string, unknown>;
-  assertion_audience?: string;
-  issuer?: string;
-  audience?: string;
-  token_type_hint: string;
-  max_ttl_s: number;
-  negative_ttl_s: number;
-  stale_if_error_s: number;
-  cache_max_entries: number;
-  connections: number;
-  breaker: BreakerConfig;
-}
-
-/** The `tokens` section after defaults. */
-export interface TokensConfig {
-  realm: string;
-  max_token_bytes: number;
-  query_token_routes: string[];
-  jwt?: JwtConfig;
-  introspection?: IntrospectionConfig;
-}

@@ -1,0 +1,26 @@
+/**
+ * Compile-time check that the hand-written section types (types.ts) and the JSON schema
+ * (schema.ts and its fragments) name the same keys: a key added to one and not the other fails
+ * `tsc` here, naming the section. The types are written out rather than inferred from the schema
+ * because they carry documentation and narrower shapes (`readonly`, unions) that inference loses.
+ */
+import type { configSchema } from './schema.js';
+import type { eventsSchema, redisSchema } from './events-schema.js';
+import type { rateLimitSchema } from './ratelimit-schema.js';
+import type { tokensSchema } from './tokens-schema.js';
+import type { EventsConfig, GatewayConfig, IntrospectionConfig, JwtConfig, RateLimitConfig, RedisConfig, TokensConfig } from './types.js';
+
+type Props<S> = S extends { readonly properties: infer P } ? keyof P : never;
+/** `true` when T's keys and the schema's properties are the same set; otherwise the odd keys. */
+type SameKeys<T, S> = [Exclude<keyof T, Props<S>>, Exclude<Props<S>, keyof T>] extends [never, never] ? true : { onlyInType: Exclude<keyof T, Props<S>>; onlyInSchema: Exclude<Props<S>, keyof T> };
+
+export const sectionKeysMatch: {
+  root: SameKeys<Omit<GatewayConfig, 'source'>, typeof configSchema>;
+  tokens: SameKeys<TokensConfig, typeof tokensSchema>;
+  jwt: SameKeys<JwtConfig, (typeof tokensSchema)['properties']['jwt']>;
+  introspection: SameKeys<IntrospectionConfig, (typeof tokensSchema)['properties']['introspection']>;
+  redis: SameKeys<RedisConfig, typeof redisSchema>;
+  events: SameKeys<EventsConfig, typeof eventsSchema>;
+  ratelimit: SameKeys<RateLimitConfig, typeof rateLimitSchema>;
+  leases: SameKeys<RateLimitConfig['leases'], (typeof rateLimitSchema)['properties']['leases']>;
+} = { root: true, tokens: true, jwt: true, introspection: true, redis: true, events: true, ratelimit: true, leases: true };
