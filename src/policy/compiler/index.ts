@@ -18,6 +18,7 @@ import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTypes } from './check-types.js';
 import { CompileErrors, sourceText } from './compile-error.js';
+import { createParseError } from '../syntax/parse-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
 import { ensureGroupFunc } from './plan-rules.js';
@@ -85,13 +86,22 @@ export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {})
     }
   }
   if (errors.length > 0) throw new CompileErrors(errors);
+  const registry = opts.builtins ?? defaultRegistry;
   // OPA runs these checks as a stage of their own: later stages do not add to what they find
-  for (const m of mods) if (usesV1Rules(m)) checkRegoV1(m, errors);
+  for (const m of mods) {
+    if (usesV1Rules(m)) checkRegoV1(m, errors);
+    // `count(x)` alone on a line is a call expression in OPA, not a definition (ParseRuleFromExpr)
+    for (const r of m.rules) {
+      const name = r.ref.map((t) => (t.kind === 'string' ? t.value : '')).join('.');
+      if (r.bodilessCall && (registry.get(name) !== undefined || COMPILER_INTRINSICS.has(name))) {
+        errors.push(createParseError('REGO_ERR_PARSE_RULE', 'rule name conflicts with built-in function', r.span, sourceText.get(r.span.file)));
+      }
+    }
+  }
   if (errors.length > 0) throw new CompileErrors(errors);
   for (const m of mods) checkTypes(m, errors);
 
   const index = buildRuleIndex(mods, errors);
-  const registry = opts.builtins ?? defaultRegistry;
   const arityOf = (call: CallTerm): number | undefined => {
     if (call.fn[0] === 'data') {
       const g = index.groups.get(pathKey(call.fn.slice(1)));

@@ -168,6 +168,7 @@ function bodilessHead(p: Parser, rule: Rule, span: Rule['span']): void {
   if (rule.args !== undefined) {
     if (rule.args.length === 0) throw p.error('REGO_ERR_PARSE_RULE', 'rule argument list must take at least one argument', span);
     rule.value = { kind: 'bool', value: true, span };
+    rule.bodilessCall = true;
     return;
   }
   if (rule.ref.length === 1) throw p.error('REGO_ERR_PARSE_RULE', 'var cannot be used for rule name', span);

@@ -34,6 +34,8 @@ t.test('a function head alone is true for those arguments (both dialects)', asyn
     t.same(run(mod, 'x = data.h.is_empty([1])', v), [], `${v}: undefined for other arguments`);
   }
   t.equal(parseErr('package h\nf()').code, 'REGO_ERR_PARSE_RULE', 'no arguments: not a rule');
+  // a builtin's name alone on a line is a call, not a definition (OPA: rule name conflicts with built-in function)
+  t.throws(() => run('package h\nstartswith(x, "a")\n', 'x = 1'), { code: 'REGO_ERR_PARSE_RULE' });
 });
 
 t.test('a lone name is not a rule; `p[x]` alone needs contains in v1; `a.b.c` alone needs a value in v1', async (t) => {
