@@ -1,7 +1,8 @@
 /**
  * The part of OPA's type checker (ast/check.go) that needs no schemas: a builtin called with an
- * operand whose type is known at compile time — a literal, a collection of literals, or the
- * result of another builtin — and is not one the builtin accepts is a rego_type_error
+ * operand whose type is known at compile time — a literal, a collection of literals, the
+ * result of another builtin, or a variable the rule declares once from one of those — and is
+ * not one the builtin accepts is a rego_type_error
  * ("count: invalid argument(s)"), as `opa check` reports it, instead of an undefined result at
  * run time. Operands of unknown type (variables, refs into input/data, user functions) are
  * never an error here: the check only refuses what OPA refuses too.
@@ -10,8 +11,8 @@
  *   checkTypes(parseModule('package p\nq := count(1)'), errors); // REGO_ERR_TYPE: count: invalid argument(s)
  */
 import type { RegoError } from '../errors.js';
-import type { Module, Term } from '../syntax/ast.js';
-import { walkRule } from '../syntax/walk.js';
+import type { Module, Rule, Term } from '../syntax/ast.js';
+import { walkRule, walkTerm } from '../syntax/walk.js';
 import { createCompileError } from './compile-error.js';
 
 /** A static type: a scalar, a collection with the type of its members (`any` when mixed or unknown), or unknown. */
@@ -111,8 +112,14 @@ const DECLS: Record<string, Decl> = {
   'io.jwt.decode': d([[S]], arr()),
 };
 
-function typeOf(t: Term): Ty {
+/** Types of variables a rule declares once, with `x := <typed term>` (see varTypes). */
+type VarTypes = ReadonlyMap<string, Ty>;
+const NO_VARS: VarTypes = new Map();
+
+function typeOf(t: Term, vars: VarTypes = NO_VARS): Ty {
   switch (t.kind) {
+    case 'var':
+      return vars.get(t.name) ?? ANY;
     case 'null':
       return { k: 'null' };
     case 'bool':
@@ -123,9 +130,9 @@ function typeOf(t: Term): Ty {
     case 'template':
       return S;
     case 'array':
-      return arr(memberType(t.items));
+      return arr(memberType(t.items, vars));
     case 'set':
-      return set(memberType(t.items));
+      return set(memberType(t.items, vars));
     case 'object':
       return OBJ;
     case 'arraycomp':
@@ -144,9 +151,9 @@ function typeOf(t: Term): Ty {
 }
 
 /** The one type of every member, or any (mixed, unknown, or no members). */
-function memberType(items: Term[]): Ty {
+function memberType(items: Term[], vars: VarTypes): Ty {
   if (items.length === 0) return ANY;
-  const types = items.map(typeOf);
+  const types = items.map((i) => typeOf(i, vars));
   const first = JSON.stringify(types[0]);
   return types.every((x) => JSON.stringify(x) === first) ? types[0]! : ANY;
 }
@@ -163,17 +170,49 @@ function show(t: Ty): string {
   return t.k === 'array' || t.k === 'set' ? `${t.k}[${show(t.of)}]` : t.k === 'object' ? 'object[any: any]' : t.k;
 }
 
+/**
+ * `x := <term of known type>` where that is the only way the rule binds `x` (no other `:=`,
+ * `=`, `some`, `every`, function argument or pattern of that name anywhere in the rule): x has
+ * that type wherever the rule mentions it, whatever the scope, since nothing else can bind it.
+ */
+function varTypes(r: Rule): VarTypes {
+  const decls = new Map<string, Term[]>();
+  const other = new Set<string>();
+  const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && other.add(x.name)) });
+  r.args?.forEach(bindAll);
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'assign' && e.lhs.kind === 'var') decls.set(e.lhs.name, [...(decls.get(e.lhs.name) ?? []), e.rhs]);
+      else if (e.kind === 'assign') bindAll(e.lhs);
+      else if (e.kind === 'unify') (bindAll(e.lhs), bindAll(e.rhs));
+      else if (e.kind === 'some') e.vars.forEach(bindAll);
+      else if (e.kind === 'somein' || e.kind === 'every') {
+        if (e.key) bindAll(e.key);
+        bindAll(e.value);
+      }
+    },
+  });
+  const out = new Map<string, Ty>();
+  for (const [name, rhs] of decls) {
+    if (rhs.length !== 1 || other.has(name)) continue;
+    const ty = typeOf(rhs[0]!);
+    if (ty.k !== 'any') out.set(name, ty);
+  }
+  return out;
+}
+
 export function checkTypes(mod: Module, errors: RegoError[]): void {
   // a package's own rule or an import alias of a builtin's name is what a call means there
   const local = new Set([...mod.rules.map((r) => (r.ref[0] as { value: string }).value), ...mod.imports.flatMap((i) => (i.alias ? [i.alias] : []))]);
   for (const r of mod.rules) {
+    const vars = varTypes(r);
     walkRule(r, {
       term: (t) => {
         if (t.kind !== 'call' || t.fn[0] === 'data' || (t.fn.length === 1 && local.has(t.fn[0]!))) return;
         const name = t.fn.join('.');
         const decl = DECLS[name];
         if (decl === undefined || decl.args.length !== t.args.length) return; // arity errors are reported elsewhere
-        const have = t.args.map(typeOf);
+        const have = t.args.map((a) => typeOf(a, vars));
         if (have.every((h, i) => decl.args[i]!.some((w) => fits(h, w)))) return;
         const want = decl.args.map((p) => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`));
         errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${want.join(', ')})`, t.span));

@@ -32,3 +32,13 @@ t.test('operands of unknown or fitting type compile', async (t) => {
   // a package's own function of a builtin's name is not the builtin
   t.same(errs('package p\nupper(x) := x\nq := upper(1)'), []);
 });
+
+t.test('a variable declared once from a typed term has that type; any other binding leaves it unknown', async (t) => {
+  t.same(errs('package p\nq if {\n\tx := 1\n\tupper(x)\n}'), ['rego_type_error@4']);
+  t.same(errs('package p\nq := upper(s) if s := concat("", ["a"])'), []);
+  t.same(errs('package p\nq := upper(s) if s := count([])'), ['rego_type_error@2']);
+  // bound elsewhere too (a comprehension's own x, a some, an argument): not checked
+  t.same(errs('package p\nq if {\n\tx := 1\n\tys := [y | x := "a"; y := upper(x)]\n}'), []);
+  t.same(errs('package p\nq if {\n\tsome x in ["a"]\n\tupper(x)\n}'), []);
+  t.same(errs('package p\nf(x) := upper(x)'), []);
+});
