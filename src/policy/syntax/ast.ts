@@ -94,6 +94,8 @@ export interface Rule extends Node {
   /** `else` branches in order */
   elses: RuleBody[];
   annotations: Annotation[];
+  /** a further body of `p { a } { b }`: its span is that of its `{` */
+  chained?: boolean;
   /** written as a call alone on its line (`f(x)`): OPA reads it as an expression, so a builtin's name is refused */
   bodilessCall?: boolean;
   /** index of the module in the compile input (set by the compiler) */

@@ -18,7 +18,8 @@ export function parseRules(p: Parser): Rule[] {
   const rule = parseRule(p);
   const out = [rule];
   while (p.isPunct('{') && !p.peek().nlBefore && rule.elses.length === 0 && !rule.default) {
-    out.push({ ...rule, body: parseBraced(p), annotations: [], span: p.peek().span });
+    const span = p.peek().span;
+    out.push({ ...rule, body: parseBraced(p), annotations: [], span, chained: true });
   }
   return out;
 }
