@@ -85,6 +85,7 @@ export interface GatewayConfig {
     readonly dir?: string;
     readonly bundle?: string;
     readonly engine: 'wasm' | 'js';
+    readonly rego_version: 'v0' | 'v1';
     readonly eval_budget_ms: number;
     readonly http_send?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
   };

@@ -140,6 +140,7 @@ async function buildAuthorizeStage(
   const load = createPolicyLoader({
     ...(bundle !== undefined ? { bundle } : { dir }),
     engine: policies.engine,
+    regoVersion: policies.rego_version,
     entrypoints,
     ...(policies.http_send ? { httpSend: policies.http_send } : {}),
   });
