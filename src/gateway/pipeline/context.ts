@@ -7,6 +7,7 @@
  * policy) so the hot path allocates no promises; the composer only awaits real promises.
  */
 import type { GatewayError } from '../errors.js';
+import type { RequestTrace } from '../shared/trace-context.js';
 
 /** `input.token` of the policy contract (DESIGN.md): normalised, never the raw token. */
 export interface TokenInfo {
@@ -122,6 +123,11 @@ export interface RequestContext {
   error: GatewayError | null;
   /** final status sent to the client (set by the proxy or error writer) */
   status: number;
+  /**
+   * The request's trace (telemetry/): null when telemetry is off, so a request pays one null
+   * check for it. Set by the server before the pipeline runs.
+   */
+  trace: RequestTrace | null;
 }
 
 /** What a request brings with it; everything else in its context starts empty. */
@@ -173,6 +179,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     degraded: false,
     error: null,
     status: 0,
+    trace: null,
   };
 }
 

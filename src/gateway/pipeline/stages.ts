@@ -16,6 +16,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { lineOfKey } from '../config/load.js';
 import type { EventEmitter } from '../events/index.js';
 import type { RequestContext, Stage } from './context.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export interface StageDeps {
   logger: Logger;
@@ -27,6 +28,8 @@ export interface BuiltStages {
   onComplete?: (ctx: RequestContext) => void;
   /** public keys of the gateway-signed JWT credentials, for the admin /.well-known/jwks.json */
   jwks?: () => { keys: unknown[] };
+  /** OpenTelemetry spans, when `telemetry.otlp_endpoint` is set (the server passes it to createGateway) */
+  telemetry?: Telemetry;
   /** readiness checks the stages contribute to /readyz */
   checks: Map<string, () => { ok: boolean; detail?: unknown }>;
   close(): Promise<void>;
@@ -88,10 +91,24 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     jwksProvider = () => gatewayJwks(credentials);
   }
 
+  // telemetry (not a stage: the server wraps the stages and the proxy in spans): only when the
+  // file names a collector, so a gateway without it never loads the OpenTelemetry packages.
+  let telemetry: Telemetry | null = null;
+  if (config.telemetry.otlp_endpoint !== undefined) {
+    const { createTelemetry } = await import('../telemetry/index.js');
+    const t = createTelemetry(config, deps);
+    if (t !== null) {
+      telemetry = t;
+      // after the gateway closed (run.ts closes it first): every span has ended, export them
+      closers.push(() => t.shutdown());
+    }
+  }
+
   const em = emitter;
   return {
     stages,
     checks,
+    ...(telemetry ? { telemetry } : {}),
     ...(jwksProvider ? { jwks: jwksProvider } : {}),
     // "one audit event per decided request": every request that matched a route ran the pipeline
     ...(em ? { onComplete: (ctx: RequestContext) => void (ctx.route.id !== '-' && em.emitAudit(ctx)) } : {}),
@@ -123,6 +140,7 @@ async function buildAuthorizeStage(
   const load = createPolicyLoader({
     ...(bundle !== undefined ? { bundle } : { dir }),
     engine: policies.engine,
+    regoVersion: policies.rego_version,
     entrypoints,
     ...(policies.http_send ? { httpSend: policies.http_send } : {}),
   });

@@ -18,6 +18,8 @@ import { compileRouter, type CompiledRoute } from '../routing/router.js';
 import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstream.js';
 import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
+import { createOutcomeMetrics } from '../admin/outcome-metrics.js';
+import type { Telemetry } from '../telemetry/index.js';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
 import { UwsExchange, type BodyClock } from './uws-exchange.js';
 import { createBodyClocks } from './body-clock.js';
@@ -27,6 +29,7 @@ import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
 import { createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, reloadListener } from './tls-listener.js';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
+import { looksLikeCredential } from '../shared/secrets.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -38,6 +41,8 @@ export interface GatewayOptions {
   onComplete?: (ctx: RequestContext) => void;
   /** worker index, for logs and metrics labels */
   worker?: number;
+  /** OpenTelemetry spans (telemetry/); absent = telemetry off, and a request pays one null check */
+  telemetry?: Telemetry;
 }
 
 export interface GatewayStatus {
@@ -94,11 +99,14 @@ const COUNTED = Symbol('counted');
  */
 export function createGateway(opts: GatewayOptions): Gateway {
   const { config, logger, registry } = opts;
-  const stages = opts.stages ?? [];
+  const telemetry = opts.telemetry ?? null;
   const worker = opts.worker ?? 0;
-  checkStagesCover(config, stages);
+  checkStagesCover(config, opts.stages ?? []);
+  // With telemetry the authenticate/authorize/ratelimit stages and the proxy run inside spans.
+  const stages = telemetry !== null ? telemetry.traceStages(opts.stages ?? []) : (opts.stages ?? []);
   const { uws, build } = loadUws();
   const metrics = createGatewayMetrics(registry, build, worker, REGATE_VERSION);
+  const outcomes = createOutcomeMetrics(registry);
 
   const upstreams = new Map<string, Upstream>();
   for (const [name, uc] of Object.entries(config.upstreams)) {
@@ -172,8 +180,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const route = ctx.route.id;
     const stats = routeStats.get(ctx.route) ?? metrics.route(route);
     stats.count(ctx.method, ctx.status);
-    stats.duration.observe(Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
-    if (accessLog) logger.info({ req_id: ctx.id, route, method: ctx.method, path: ctx.path, status: ctx.status, code: ctx.error?.code }, 'request');
+    const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
+    stats.duration.observe(seconds);
+    outcomes.record(ctx);
+    if (ctx.trace !== null) (telemetry as Telemetry).endRequest(ctx);
+    if (accessLog) logger.info(accessLogLine(ctx, ex, seconds), 'request');
     if (opts.onComplete) {
       try {
         opts.onComplete(ctx);
@@ -188,7 +199,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (--inflight === 0 && drained) drained();
   };
 
-  const pipeline = composePipeline({ stages, proxy: createProxy(config, upstreams), writeError, onComplete });
+  const proxy = createProxy(config, upstreams);
+  const pipeline = composePipeline({ stages, proxy: outcomes.timeProxy(telemetry !== null ? telemetry.traceProxy(proxy) : proxy), writeError, onComplete });
 
   let listenSocket: us_listen_socket | null = null;
   let boundPort = 0;
@@ -218,6 +230,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
       route: NO_ROUTE,
     });
     if (hsts !== null) ctx.responseHeaders['strict-transport-security'] = hsts;
+    // the server span starts with the request head; its name and http.route come at the end
+    if (telemetry !== null) telemetry.startRequest(ctx);
     inflight++;
     try {
       if (draining) throw new GatewayError('GW_ERR_SHUTTING_DOWN', { headers: { 'retry-after': '1' } });
@@ -362,6 +376,39 @@ function preflightEntry<T>(find: () => T): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The access log line of one request (`log.access`). `trace_id`/`span_id` name the request's
+ * server span when telemetry recorded it (the same ids as in its audit event and the spans).
+ */
+function accessLogLine(ctx: RequestContext, ex: ClientExchange, seconds: number): Record<string, unknown> {
+  const t = ctx.trace;
+  const line: Record<string, unknown> = {
+    req_id: ctx.id,
+    route: ctx.route.id,
+    method: ctx.method,
+    path: ctx.path,
+    status: ctx.status,
+    code: ctx.error?.code,
+    duration_ms: Math.round(seconds * 1e6) / 1e3,
+    upstream: ctx.route.id === '-' ? undefined : (ctx.mapping?.name ?? ctx.route.upstream),
+    bytes_in: ex.bodyBytes ?? 0,
+    bytes_out: ex.bytesOut ?? 0,
+    user_agent: userAgentOf(ctx),
+    remote_addr: ctx.remoteAddr,
+  };
+  if (t !== null && t.traceId !== '') {
+    line['trace_id'] = t.traceId;
+    if (t.spanId !== '') line['span_id'] = t.spanId;
+  }
+  return line;
+}
+
+/** The client's User-Agent for the log, unless it carries a credential (tokens are never logged). */
+function userAgentOf(ctx: RequestContext): string | undefined {
+  const ua = ctx.headers['user-agent'];
+  return ua === undefined || looksLikeCredential(ua) ? undefined : ua;
 }
 
 /** A route that needs a stage nobody provided is a wiring mistake, refused at construction. */

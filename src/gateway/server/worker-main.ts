@@ -9,12 +9,14 @@ import { Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/types.js';
 import { buildStages } from '../pipeline/stages.js';
 import { createGateway } from './gateway.js';
+import { createLoopMetrics } from '../admin/loop-metrics.js';
 
 const { config, index } = workerData as { config: GatewayConfig; index: number };
 const logger = pino({ level: config.log.level }).child({ worker: index });
 const registry = new Registry();
+const stopLoopMetrics = createLoopMetrics(registry, index);
 const built = await buildStages(config, { logger, registry });
-const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}) });
+const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
 
 parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => {
   const reply = (p: Promise<unknown>) =>
@@ -32,6 +34,6 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => 
     case 'reload':
       return reply(gw.reloadTls());
     case 'close':
-      return reply(gw.close().then(() => built.close()));
+      return reply(gw.close().then(() => built.close()).finally(stopLoopMetrics));
   }
 });
