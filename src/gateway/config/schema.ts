@@ -9,6 +9,7 @@
 import { tokensSchema } from './tokens-schema.js';
 import { eventsSchema, redisSchema } from './events-schema.js';
 import { rateLimitSchema } from './ratelimit-schema.js';
+import { payloadEncryptionSchema } from './payload-schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
@@ -87,6 +88,8 @@ export const routeSchema = {
     strip_prefix: { type: 'boolean', default: false },
     /** per-route overrides of `limits` */
     limits: { $ref: '#/$defs/limits' },
+    /** JWE request/response bodies (README "Payload encryption"); needs the payload_encryption section */
+    payload_encryption: { type: 'string', enum: ['required', 'optional', 'off'], default: 'off' },
   },
 } as const;
 
@@ -229,6 +232,7 @@ export const configSchema = {
     redis: redisSchema,
     events: eventsSchema,
     ratelimit: rateLimitSchema,
+    payload_encryption: payloadEncryptionSchema,
     routes: { type: 'array', minItems: 1, items: routeSchema },
   },
 } as const;

@@ -122,6 +122,22 @@ export interface RequestContext {
   error: GatewayError | null;
   /** final status sent to the client (set by the proxy or error writer) */
   status: number;
+  /**
+   * Set by the payload stage when the body arrived as a JWE (README "Payload encryption"): the
+   * key that decrypted it (a gateway key's `kid`, or a session's), its `alg`, and whether the
+   * answer is encrypted too. The policy input and the audit event show it; never the plaintext.
+   */
+  encryption: PayloadEncryption | null;
+}
+
+/** What the policy and the audit event learn of an encrypted request (never a key or the body). */
+export interface PayloadEncryption {
+  readonly kid: string;
+  readonly alg: string;
+  /** a session key (`alg: dir`) rather than a gateway key */
+  readonly session: boolean;
+  /** the answer is encrypted to the client (`rsp` or the session) */
+  readonly response: boolean;
 }
 
 /** What a request brings with it; everything else in its context starts empty. */
@@ -173,6 +189,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     degraded: false,
     error: null,
     status: 0,
+    encryption: null,
   };
 }
 
