@@ -36,6 +36,16 @@ export interface GatewayOptions {
   onComplete?: (ctx: RequestContext) => void;
   /** worker index, for logs and metrics labels */
   worker?: number;
+  /**
+   * payload encryption (payload/index.ts, through pipeline/stages.ts): the JWKS served on this
+   * listener, and the exchange the pipeline uses on a route with encrypted bodies
+   */
+  payload?: {
+    readonly jwksPath: string;
+    readonly jwksJson: string;
+    readonly jwksMaxAgeS: number;
+    wrap(ctx: RequestContext, ex: ClientExchange): ClientExchange;
+  };
 }
 
 export interface GatewayStatus {
@@ -180,6 +190,21 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const app: TemplatedApp = uws.App();
   let listenSocket: us_listen_socket | null = null;
   let boundPort = 0;
+  const payload = opts.payload;
+
+  if (payload !== undefined) {
+    // The encryption keys' JWKS, on the data listener where the app can reach it; public keys
+    // only, cacheable for jwks_max_age_s (a rotation shows within that time).
+    const cacheControl = `public, max-age=${payload.jwksMaxAgeS}`;
+    app.get(payload.jwksPath, (res) => {
+      res.cork(() => {
+        res.writeStatus('200 OK');
+        res.writeHeader('content-type', 'application/jwk-set+json');
+        res.writeHeader('cache-control', cacheControl);
+        res.end(payload.jwksJson);
+      });
+    });
+  }
 
   app.any('/*', (res, req) => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
@@ -232,7 +257,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const xfp = headers['x-forwarded-proto'];
       if (xfp === 'https') (ctx as { scheme: 'http' | 'https' }).scheme = 'https';
     }
-    pipeline(ctx, ex);
+    pipeline(ctx, payload !== undefined ? payload.wrap(ctx, ex) : ex);
   });
 
   return {

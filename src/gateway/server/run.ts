@@ -77,7 +77,7 @@ interface Plane {
 async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Plane> {
   const registry = new Registry();
   const built = await buildStages(config, { logger, registry });
-  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}) });
+  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}) });
   const port = await gw.listen(config.listen.port, { exclusive: true });
   return {
     port,

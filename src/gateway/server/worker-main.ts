@@ -14,7 +14,7 @@ const { config, index } = workerData as { config: GatewayConfig; index: number }
 const logger = pino({ level: config.log.level }).child({ worker: index });
 const registry = new Registry();
 const built = await buildStages(config, { logger, registry });
-const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}) });
+const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}) });
 
 parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => {
   const reply = (p: Promise<unknown>) =>
