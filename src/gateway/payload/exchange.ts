@@ -143,6 +143,8 @@ export class PayloadExchange implements ClientExchange {
   }
 
   destroy(): void {
+    // our own sealed answer is on its way (an error after a cut upstream): that ends the exchange
+    if (this.ownFinished) return;
     this.mode = 'sent';
     this.inner.destroy();
   }
