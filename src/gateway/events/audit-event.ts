@@ -109,7 +109,7 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
         rate_limited: ctx.rateLimited,
         degraded: ctx.degraded || ctx.auth?.degraded === true,
         error: ctx.error ? ctx.error.code : null,
-        ...(ctx.encryption !== null ? { encryption: { ...ctx.encryption } } : {}),
+        ...(ctx.encryption != null ? { encryption: { ...ctx.encryption } } : {}),
       },
     };
     if (erased) ev.erased = erased;

@@ -54,7 +54,8 @@ export function buildPolicyInput(ctx: RequestContext): PolicyInput {
   // identity headers the edge removed, shown only when the config says so (never sent upstream)
   const stripped = ctx.strippedHeaders;
   if (stripped !== null) for (const k in stripped) if (!isSecretHeader(k, stripped[k] as string)) headers[k] ??= stripped[k] as string;
-  const enc = ctx.encryption;
+  // `?? null`: contexts built by hand (tests, benches) may predate the field
+  const enc = ctx.encryption ?? null;
   return {
     request: {
       id: ctx.id,
