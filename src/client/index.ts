@@ -13,7 +13,8 @@
  *    (`req` = the request's `jti`), and returns a plain `Response` with the original type;
  * 4. on the generic refusal (400 GW_ERR_PAYLOAD_DECRYPT: a rotated key, an expired session) it
  *    forgets the session and the JWKS and retries once.
- * Calls without a body go out as they are.
+ * A call without a body (GET, DELETE) sends the same JWE, of an empty plaintext, in the
+ * `Regate-JWE` header: its answer is sealed and it cannot be replayed either.
  *
  * @example
  * const api = createRegateClient({ baseUrl: 'https://api.example.com', token: () => auth.accessToken() });
@@ -86,25 +87,33 @@ export function createRegateClient(opts: RegateClientOptions): RegateClient {
   };
   const tokenOf = async (): Promise<string | undefined> => (typeof opts.token === 'function' ? await opts.token() : opts.token);
 
-  const once = async (path: string, init: RequestInit, bytes: Uint8Array, cty: string, token: string | undefined): Promise<Response> => {
+  /** `bytes` null: a bodyless call, whose JWE (of an empty plaintext) travels in `Regate-JWE` */
+  const once = async (path: string, init: RequestInit, bytes: Uint8Array | null, cty: string | undefined, token: string | undefined): Promise<Response> => {
     const ath = token !== undefined ? base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(token)))) : undefined;
     const jti = base64url.encode(crypto.getRandomValues(new Uint8Array(18)));
     const now = Math.floor(Date.now() / 1000);
-    const common = { enc: 'A256GCM', cty, iat: now, jti, ...(ath !== undefined ? { ath } : {}) };
+    const common = { enc: 'A256GCM', iat: now, jti, ...(cty !== undefined ? { cty } : {}), ...(ath !== undefined ? { ath } : {}) };
+    const sealedBody = bytes ?? new Uint8Array(0);
     let jwe: string;
     const s = session !== null && session.exp > now + 5 && session.ath === ath ? session : null;
     const answer = await (answerKeys ??= makeAnswerKeys());
-    if (s !== null) jwe = await new CompactEncrypt(bytes).setProtectedHeader({ ...common, alg: 'dir', kid: s.kid }).encrypt(s.key);
+    if (s !== null) jwe = await new CompactEncrypt(sealedBody).setProtectedHeader({ ...common, alg: 'dir', kid: s.kid }).encrypt(s.key);
     else {
       const gk = await (gatewayKey ??= loadGatewayKey());
-      jwe = await new CompactEncrypt(bytes)
+      jwe = await new CompactEncrypt(sealedBody)
         .setProtectedHeader({ ...common, alg: gk.alg, kid: gk.kid, rsp: answer.jwk, ...(wantSessions ? { ses: 'new' } : {}) })
         .encrypt(gk.key);
     }
     const headers = new Headers(init.headers);
-    headers.set('content-type', 'application/jose');
     if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
-    const res = await doFetch(base + path, { ...init, headers, body: jwe });
+    let res: Response;
+    if (bytes === null) {
+      headers.set('regate-jwe', jwe);
+      res = await doFetch(base + path, { ...init, headers });
+    } else {
+      headers.set('content-type', 'application/jose');
+      res = await doFetch(base + path, { ...init, headers, body: jwe });
+    }
 
     const grant = res.headers.get('regate-session');
     if (grant !== null) {
@@ -140,14 +149,14 @@ export function createRegateClient(opts: RegateClientOptions): RegateClient {
     async fetch(path, init = {}) {
       const token = await tokenOf();
       const body = init.body;
-      if (body === undefined || body === null) {
-        const headers = new Headers(init.headers);
-        if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
-        return doFetch(base + path, { ...init, headers });
+      let bytes: Uint8Array | null = null;
+      let cty: string | undefined;
+      if (body !== undefined && body !== null) {
+        const b = typeof body === 'string' ? enc.encode(body) : body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : undefined;
+        if (b === undefined) throw new TypeError('regate: the body must be a string, a Uint8Array or an ArrayBuffer');
+        bytes = b;
+        cty = new Headers(init.headers).get('content-type') ?? (typeof body === 'string' ? 'text/plain;charset=UTF-8' : 'application/octet-stream');
       }
-      const bytes = typeof body === 'string' ? enc.encode(body) : body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : undefined;
-      if (bytes === undefined) throw new TypeError('regate: the body must be a string, a Uint8Array or an ArrayBuffer');
-      const cty = new Headers(init.headers).get('content-type') ?? (typeof body === 'string' ? 'text/plain;charset=UTF-8' : 'application/octet-stream');
       const res = await once(path, init, bytes, cty, token);
       if (res.status !== 400) return res;
       // One retry on the generic refusal: the key may have rotated or the session expired.

@@ -51,6 +51,8 @@ export interface PayloadStageOptions {
 }
 
 const byCtx = new WeakMap<RequestContext, PayloadExchange>();
+/** the JWE of a bodyless request (README "Payload encryption") */
+const HEADER_JWE = 'regate-jwe';
 
 /**
  * @example const stage = await createPayloadStage({ config: cfg.payload_encryption, routes: cfg.routes, baseDir, redis: null, redisPrefix: 'regate', logger });
@@ -72,10 +74,11 @@ export async function createPayloadStage(opts: PayloadStageOptions): Promise<Pay
     },
   };
 
-  const accept = async (ctx: RequestContext, ex: PayloadExchange, jwe: string): Promise<void> => {
+  const accept = async (ctx: RequestContext, ex: PayloadExchange, jwe: string, bodyless: boolean): Promise<void> => {
     const now = Date.now();
     const opened: OpenedRequest = await opener.open(jwe, ctx, now);
-    ex.plaintext = opened.plaintext;
+    if (bodyless && opened.plaintext.length > 0) throw new GatewayError('GW_ERR_PAYLOAD_DECRYPT', { cause: 'a Regate-JWE header must seal an empty plaintext' });
+    if (!bodyless) ex.plaintext = opened.plaintext;
     ex.answer = opened.answer;
     if (opened.wantsSession && sessions !== null && opened.answer?.kind === 'rsp') {
       const s = await sessions.issue(opened.binding, Math.floor(now / 1000)).catch((err: unknown) => {
@@ -84,7 +87,7 @@ export async function createPayloadStage(opts: PayloadStageOptions): Promise<Pay
       ex.answerHeaders = ['regate-session', await sealSessionGrant(s, opened.answer)];
     }
     ctx.encryption = { kid: opened.kid, alg: opened.alg, session: opened.session !== null, response: opened.answer !== null };
-    replaceBodyHeaders(ctx, opened.plaintext.length, opened.cty, opened.answer !== null);
+    replaceBodyHeaders(ctx, bodyless ? null : opened.plaintext.length, opened.cty, opened.answer !== null);
   };
 
   return {
@@ -102,15 +105,22 @@ export async function createPayloadStage(opts: PayloadStageOptions): Promise<Pay
       const ex = byCtx.get(ctx);
       if (ex === undefined) return;
       const ct = ctx.headers['content-type'];
+      const sealedHead = ctx.headers[HEADER_JWE];
+      if (ex.inner.hasBody !== true && sealedHead !== undefined) {
+        // a bodyless request (GET, DELETE…) carries its JWE, of an empty plaintext, in a header
+        return accept(ctx, ex, sealedHead, true);
+      }
+      if (sealedHead !== undefined) stripHeader(ctx, HEADER_JWE);
       const jose = ct !== undefined && mediaTypeOf(ct) === 'application/jose';
       if (!jose) {
-        if (modes.get(ctx.route.id) === 'required' && ex.inner.hasBody === true) throw new GatewayError('GW_ERR_PAYLOAD_REQUIRED', { cause: `content-type ${ct ?? '(none)'}` });
+        // OPTIONS stays open: a CORS preflight carries no credentials nor body
+        if (modes.get(ctx.route.id) === 'required' && ctx.method !== 'OPTIONS') throw new GatewayError('GW_ERR_PAYLOAD_REQUIRED', { cause: `content-type ${ct ?? '(none)'}` });
         return;
       }
       const cl = ctx.headers['content-length'];
       if (cl !== undefined && Number(cl) > config.max_request_bytes) throw new GatewayError('GW_ERR_PAYLOAD_TOO_LARGE', { cause: `content-length ${cl}` });
       if (ex.inner.hasBody !== true) throw new GatewayError('GW_ERR_PAYLOAD_DECRYPT', { cause: 'application/jose without a body' });
-      return readWhole(ex.inner, config.max_request_bytes).then((jwe) => accept(ctx, ex, jwe));
+      return readWhole(ex.inner, config.max_request_bytes).then((jwe) => accept(ctx, ex, jwe, false));
     },
     async close() {},
   };
@@ -151,21 +161,35 @@ function readWhole(ex: ClientExchange, max: number): Promise<string> {
 
 /**
  * The upstream gets the plaintext: its length, `cty` as its type (RFC 7516 §4.1.12), no
- * transfer coding; and, when the answer is sealed, no `Accept-Encoding` (a compressed answer
- * would be sealed compressed with nothing outside saying so).
+ * transfer coding, no `Regate-JWE`; and, when the answer is sealed, no `Accept-Encoding` (a
+ * compressed answer would be sealed compressed with nothing outside saying so). `length` null:
+ * a bodyless request, whose framing stays as it was.
  */
-function replaceBodyHeaders(ctx: RequestContext, length: number, cty: string | undefined, sealed: boolean): void {
-  const drop = (n: string) => n === 'content-type' || n === 'content-length' || n === 'transfer-encoding' || (sealed && n === 'accept-encoding');
+function replaceBodyHeaders(ctx: RequestContext, length: number | null, cty: string | undefined, sealed: boolean): void {
+  const body = length !== null;
+  const drop = (n: string) => n === HEADER_JWE || (body && (n === 'content-type' || n === 'content-length' || n === 'transfer-encoding')) || (sealed && n === 'accept-encoding');
   const raw = ctx.rawHeaders ?? [];
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) if (!drop(raw[i] as string)) out.push(raw[i] as string, raw[i + 1] as string);
-  if (cty !== undefined) out.push('content-type', cty);
-  out.push('content-length', String(length));
-  (ctx as { rawHeaders?: readonly string[] }).rawHeaders = out;
   const h = ctx.headers;
-  delete h['transfer-encoding'];
+  delete h[HEADER_JWE];
   if (sealed) delete h['accept-encoding'];
-  if (cty !== undefined) h['content-type'] = cty;
-  else delete h['content-type'];
-  h['content-length'] = String(length);
+  if (body) {
+    if (cty !== undefined) out.push('content-type', cty);
+    out.push('content-length', String(length));
+    delete h['transfer-encoding'];
+    if (cty !== undefined) h['content-type'] = cty;
+    else delete h['content-type'];
+    h['content-length'] = String(length);
+  }
+  (ctx as { rawHeaders?: readonly string[] }).rawHeaders = out;
+}
+
+/** Removes one header from what the upstream and the policy see. */
+function stripHeader(ctx: RequestContext, name: string): void {
+  const raw = ctx.rawHeaders ?? [];
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i] !== name) out.push(raw[i] as string, raw[i + 1] as string);
+  (ctx as { rawHeaders?: readonly string[] }).rawHeaders = out;
+  delete ctx.headers[name];
 }

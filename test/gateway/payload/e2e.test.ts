@@ -237,8 +237,9 @@ t.test('required vs optional vs off', async (t) => {
   const off = await post(`${gw.url}/plain/x`, 'eyJ.x.y.z.w', alice);
   t.equal(off.status, 200, 'off: application/jose passes as is');
   t.equal(up.seen.at(-1)!.body.toString(), 'eyJ.x.y.z.w');
-  const get = await fetch(`${gw.url}/pay/x`, { headers: { authorization: `Bearer ${alice}` } });
-  t.equal(get.status, 403, 'a bodyless request on required reaches the policy (which wants encryption)');
+  await refusedWith(t, await fetch(`${gw.url}/pay/x`, { headers: { authorization: `Bearer ${alice}` } }), 415, 'GW_ERR_PAYLOAD_REQUIRED', 'a bodyless request without Regate-JWE on required');
+  const getOpt = await fetch(`${gw.url}/opt/x`, { headers: { authorization: `Bearer ${alice}` } });
+  t.equal(getOpt.status, 200, 'a bodyless plaintext request on optional passes');
   const openRoute = await post(`${gw.url}/open/x`, await makeJwe(gw.url, undefined, 'anon'));
   t.equal(openRoute.status, 200, 'auth: none route: no ath needed');
 });
@@ -280,4 +281,28 @@ t.test('encrypted error answers and the answer size bound', async (t) => {
   const opened = await compactDecrypt(text, rsp.privateKey);
   t.match(opened.protectedHeader, { alg: 'ECDH-ES+A256KW', enc: 'A256GCM', cty: 'application/json', req: 'request-id-0123456789' });
   t.match(JSON.parse(new TextDecoder().decode(opened.plaintext)), { got: '{"q":1}' });
+});
+
+t.test('bodyless requests: the JWE in Regate-JWE, the answer sealed, no replay', async (t) => {
+  const { f, wire } = wireFetch();
+  const api = createRegateClient({ baseUrl: gw.url, token: alice, fetch: f });
+  const before = up.seen.length;
+  const res = await api.fetch('/pay/items?x=1');
+  t.equal(res.status, 200, 'the policy saw an encrypted request');
+  t.match(await res.json(), { got: '', path: '/pay/items', kid: 'enc-ec' });
+  const rec = up.seen[before]!;
+  t.equal(rec.method, 'GET');
+  t.equal(rec.headers['regate-jwe'], undefined, 'the upstream never sees the JWE header');
+  t.equal(rec.headers['content-length'], undefined, 'nor a made-up body length');
+  t.equal(wire.at(-1)!.res.type, 'application/jose', 'the answer was sealed');
+  t.ok(api.sessionKid, 'a GET can open a session too');
+  const again = await api.fetch('/pay/items');
+  t.equal(again.status, 200);
+  const head = wire.at(-1)!.req.headers.get('regate-jwe')!;
+  t.equal(decodeProtectedHeader(head).alg, 'dir', 'in the session');
+  await refusedWith(t, await fetch(`${gw.url}/pay/items`, { headers: { authorization: `Bearer ${alice}`, 'regate-jwe': head } }), 400, 'GW_ERR_PAYLOAD_DECRYPT', 'the same Regate-JWE again');
+  const withBody = await makeJwe(gw.url, alice, 'not empty');
+  await refusedWith(t, await fetch(`${gw.url}/pay/items`, { headers: { authorization: `Bearer ${alice}`, 'regate-jwe': withBody } }), 400, 'GW_ERR_PAYLOAD_DECRYPT', 'a Regate-JWE must seal nothing');
+  const del = await api.fetch('/pay/items/1', { method: 'DELETE' });
+  t.equal(del.status, 200, 'DELETE too');
 });
