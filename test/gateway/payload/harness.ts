@@ -16,6 +16,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { buildStages } from '../../../src/gateway/pipeline/stages.js';
 import { createGateway } from '../../../src/gateway/server/gateway.js';
+import { clientYaml } from '../helpers.js';
 
 export const dir = mkdtempSync(join(tmpdir(), 'regate-payload-'));
 
@@ -111,7 +112,7 @@ export async function startPayloadGateway(upstream: string, keys: [string, strin
 listen: { host: 127.0.0.1, port: 0 }
 admin: { enabled: false }
 upstreams:
-  rec: { url: "${upstream}", timeout_ms: 3000 }
+  rec: { url: "${upstream}", timeout_ms: 3000${clientYaml} }
 tokens:
   jwt: { keys: [ ${JSON.stringify(tokenJwk)} ], issuer: "${issuer}", audience: api, algorithms: [ES256] }
 policies: { dir: ./policies }
