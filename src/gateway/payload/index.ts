@@ -18,7 +18,7 @@ import type { PayloadEncryptionConfig, RouteConfig } from '../config/types.js';
 import type { RequestContext, Stage } from '../pipeline/context.js';
 import type { ClientExchange } from '../pipeline/exchange.js';
 import type { RedisClient } from '../shared/redis-connection.js';
-import { loadPayloadKeys, PayloadKeyError, type PayloadKeySet } from './keys.js';
+import { loadPayloadKeys, type PayloadKeySet } from './keys.js';
 import { createReplayGuard } from './replay.js';
 import { createSessionStore } from './sessions.js';
 import { createRequestOpener, type OpenedRequest } from './open-request.js';

@@ -11,13 +11,14 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { compactDecrypt, decodeProtectedHeader, importJWK, type CompactJWEHeaderParameters, type JWK } from 'jose';
-/** what jose's importJWK returns (a CryptoKey, or a KeyObject in Node) */
-export type KeyLike = Awaited<ReturnType<typeof importJWK>>;
 import { GatewayError } from '../errors.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { PayloadKeySet } from './keys.js';
 import type { ReplayGuard } from './replay.js';
 import type { PayloadSession, SessionStore } from './sessions.js';
+
+/** what jose's importJWK returns (a CryptoKey, or a KeyObject in Node) */
+export type KeyLike = Awaited<ReturnType<typeof importJWK>>;
 
 /** Where the answer is encrypted to: the client's `rsp` public key, or the session. */
 export type AnswerTarget = { kind: 'rsp'; key: KeyLike; jwk: JWK; jti: string } | { kind: 'session'; session: PayloadSession; jti: string };

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, base64url } from 'jose';
 import type { RedisClient } from '../shared/redis-connection.js';
-import type { PayloadKeySet } from './keys.js';
+import { ECDH_ALGS, RSA_ALGS, type PayloadKeySet } from './keys.js';
 
 export interface PayloadSession {
   readonly kid: string;
@@ -75,7 +75,7 @@ export function createSessionStore(opts: { ttlS: number; entries: number; redis:
           if (k === undefined) throw new Error('session record sealed with a key no longer configured');
           return k.privateKey;
         },
-        { contentEncryptionAlgorithms: ['A256GCM'], maxDecompressedLength: 0 },
+        { keyManagementAlgorithms: [...ECDH_ALGS, ...RSA_ALGS], contentEncryptionAlgorithms: ['A256GCM'], maxDecompressedLength: 0 },
       );
       const r = JSON.parse(dec.decode(plaintext)) as { k: string; exp: number; sub: string | null; tid: string | null };
       const s: PayloadSession = { kid, key: base64url.decode(r.k), exp: r.exp, sub: r.sub, tid: r.tid };
