@@ -107,7 +107,7 @@ export interface GatewayUnderTest {
  * A gateway with routes: /pay (jwt, required, policy), /opt (jwt, optional), /open (none,
  * required), /plain (jwt, off). `keys` are `[kid, file]` pairs, first advertised.
  */
-export async function startPayloadGateway(upstream: string, keys: [string, string][], more: { payload?: string; redis?: string } = {}): Promise<GatewayUnderTest> {
+export async function startPayloadGateway(upstream: string, keys: [string, string][], more: { payload?: string; redis?: string; logLines?: string[] } = {}): Promise<GatewayUnderTest> {
   const yaml = `
 listen: { host: 127.0.0.1, port: 0 }
 admin: { enabled: false }
@@ -127,7 +127,8 @@ routes:
   - { id: plain, match: { path_prefix: /plain }, upstream: rec, auth: jwt }
 `;
   const config = loadConfigText(yaml, { file: join(dir, 'regate.yaml'), env: {} });
-  const logger = pino({ level: process.env['REGATE_TEST_LOG'] ?? 'silent' });
+  const lines = more.logLines;
+  const logger = lines ? pino({ level: 'trace' }, { write: (l: string) => void lines.push(l) }) : pino({ level: process.env['REGATE_TEST_LOG'] ?? 'silent' });
   const registry = new Registry();
   const built = await buildStages(config, { logger, registry });
   const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}) });
