@@ -95,7 +95,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const { config, logger, registry } = opts;
   const stages = opts.stages ?? [];
   const worker = opts.worker ?? 0;
-  checkStagesCover(config, stages);
+  checkStagesCover(config, stages, opts.payload !== undefined);
   const { uws, build } = loadUws();
   const metrics = createGatewayMetrics(registry, build, worker, REGATE_VERSION);
 
@@ -313,11 +313,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
 }
 
 /** A route that needs a stage nobody provided is a wiring mistake, refused at construction. */
-function checkStagesCover(config: GatewayConfig, stages: readonly Stage[]): void {
+function checkStagesCover(config: GatewayConfig, stages: readonly Stage[], hasPayload: boolean): void {
   const names = new Set(stages.map((s) => s.name));
   for (const r of config.routes) {
     if (r.auth !== 'none' && !names.has('authenticate')) throw new TypeError(`route ${r.id} has auth: ${r.auth} but no authenticate stage was given`);
     if (r.policy !== undefined && !names.has('authorize')) throw new TypeError(`route ${r.id} has a policy but no authorize stage was given`);
+    // fail closed: without the stage a `required` route would pass plaintext
+    if (r.payload_encryption !== undefined && r.payload_encryption !== 'off' && (!names.has('payload') || !hasPayload)) throw new TypeError(`route ${r.id} has payload_encryption: ${r.payload_encryption} but no payload stage and hooks were given`);
   }
 }
 

@@ -104,3 +104,18 @@ t.test('policy input and audit event of an encrypted request', async (t) => {
   const encoded = JSON.parse(createAuditEncoder({ instanceId: 'i', now: () => 0, hrtime: () => ctx.startNs })(ctx, 'd1')) as typeof ev;
   t.same(encoded, ev, 'the fast encoder writes the same event');
 });
+
+t.test('a gateway given an encrypted route without the payload stage refuses to start', async (t) => {
+  const { createGateway } = await import('../../../src/gateway/server/gateway.js');
+  const config = loadConfigText(
+    `
+listen: { host: 127.0.0.1, port: 0 }
+admin: { enabled: false }
+upstreams: { u: { url: "http://127.0.0.1:9" } }
+payload_encryption: { keys: [ { kid: a, private_key_env: K } ] }
+routes: [ { id: r, match: { path_prefix: / }, upstream: u, payload_encryption: required } ]
+`,
+    { file: join(dir, 'e.yaml'), env: {} },
+  );
+  t.throws(() => createGateway({ config, logger: pino({ level: 'silent' }), registry: new Registry(), stages: [] }), /payload_encryption: required but no payload stage/);
+});
