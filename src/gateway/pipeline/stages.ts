@@ -68,6 +68,11 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   if (encrypted >= 0) {
     const pe = config.payload_encryption;
     if (pe === undefined) throw fail('payload encryption needs the payload_encryption section (its keys)', ['routes', encrypted, 'payload_encryption']);
+    // Worker threads do not share memory: without Redis a body replayed to another worker, or a
+    // session used on one, would pass or fail by chance. Refused rather than weakened.
+    if (config.listen.workers !== 1 && !(pe.use_redis && declaredSections.has('redis'))) {
+      throw fail('payload encryption with more than one worker needs the redis section (and use_redis): the jti set and the sessions must be shared', ['listen', 'workers']);
+    }
     const { createPayloadStage, PayloadKeyError } = await import('../payload/index.js');
     // the jti set and the sessions are shared through Redis when the file declares it
     const redis: RedisClient | null = pe.use_redis && declaredSections.has('redis') ? createRedisClient(config.redis.url, { role: 'producer', commandTimeoutMs: config.redis.command_timeout_ms, connectTimeoutMs: config.redis.connect_timeout_ms, connectionName: 'regate-payload' }) : null;

@@ -90,6 +90,10 @@ routes:
   t.ok(err instanceof ConfigError);
   t.match((err as Error).message, /b\.yaml:8: payload_encryption\.keys\[1\]\.private_key_file: cannot read \.\/nope\.pem/);
   t.throws(() => loadConfigText(base('payload_encryption: { keys: [ { kid: a } ] }'), { file: 'c.yaml', env: {} }), 'a key without a source is a schema error');
+  const workers = base(`payload_encryption: { keys: [ { kid: a, private_key_env: K } ] }`).replace('port: 0 }', 'port: 0, workers: 2 }');
+  const wErr = await buildStages(loadConfigText(workers, { file: join(dir, 'w.yaml'), env: {} }), deps).catch((e: unknown) => e);
+  t.ok(wErr instanceof ConfigError, 'several workers without Redis');
+  t.match((wErr as Error).message, /w\.yaml:2: listen\.workers: .*redis/);
   t.throws(() => loadConfigText(base('').replace('required', 'sometimes'), { file: 'd.yaml', env: {} }), 'an unknown mode is a schema error');
 });
 
