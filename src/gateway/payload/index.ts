@@ -63,7 +63,9 @@ export async function createPayloadStage(opts: PayloadStageOptions): Promise<Pay
   const modes = new Map<string, 'required' | 'optional'>();
   for (const r of opts.routes) if (r.payload_encryption !== 'off') modes.set(r.id, r.payload_encryption);
   const windowMs = config.replay_window_s * 1000;
-  const replay = createReplayGuard({ windowMs, entries: config.replay_cache_entries, redis: opts.redis, prefix: opts.redisPrefix });
+  // A JWE is accepted while |now - iat| <= window, so one stamped up to a window ahead stays
+  // acceptable for two windows from its first use: its jti is remembered that long.
+  const replay = createReplayGuard({ windowMs: 2 * windowMs, entries: config.replay_cache_entries, redis: opts.redis, prefix: opts.redisPrefix });
   const sessions = config.sessions.enabled ? createSessionStore({ ttlS: config.sessions.ttl_s, entries: config.sessions.cache_entries, redis: opts.redis, prefix: opts.redisPrefix, keys }) : null;
   const opener = createRequestOpener({ keys, replay, sessions, windowMs });
   const answerRules = {

@@ -1,7 +1,8 @@
 /**
- * The `jti` replay guard of encrypted requests: a JWE whose `jti` was seen within
- * `replay_window_s` is refused. (Its `iat` must lie within the same window, so a `jti` older
- * than the window can never come back: the window bounds what must be remembered.)
+ * The `jti` replay guard of encrypted requests: a JWE whose `jti` was seen is refused for as
+ * long as its `iat` could still be accepted (the caller passes that span: twice
+ * `replay_window_s`, since `iat` may lie a window ahead as well as behind). Past it the JWE is
+ * refused for its `iat` anyway, so the window bounds what must be remembered.
  *
  * Two layers: a bounded local LRU, always (it answers a replay on this instance without a round
  * trip, and is all there is without Redis), and Redis `SET key 1 NX PX window` when Redis is
