@@ -97,7 +97,8 @@ async function main(): Promise<void> {
       const pid = gw.proc.child.pid as number;
       const url = gw.url + '/api/bench';
       const headers = partHeaders(p, jwt);
-      const bad = await probe(url, headers);
+      // under valgrind the first request (JIT, the policy's first evaluation) can take tens of seconds
+      const bad = await probe(url, headers, 120_000);
       if (bad) throw new Error(`${p}: ${url}: ${bad}`);
       const load = (amount: number) => runLoad(url, { generator, connections, duration: null, amount, headers, cpus: plan.loadCpus });
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);

@@ -12,15 +12,15 @@ import http from 'node:http';
  * const bad = await probe(url, { authorization: `Bearer ${jwt}` });
  * if (bad) rows.push({ …, status: 'failed', reason: bad });
  */
-export function probe(url: string, headers: Record<string, string>): Promise<string | null> {
+export function probe(url: string, headers: Record<string, string>, timeoutMs = 10_000): Promise<string | null> {
   return new Promise((done) => {
-    const req = http.get(url, { headers, agent: false, timeout: 10_000 }, (res) => {
+    const req = http.get(url, { headers, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
       res.on('end', () => done(res.statusCode === 200 ? null : `probe answered ${res.statusCode}: ${body.slice(0, 160)}`));
     });
-    req.on('timeout', () => req.destroy(new Error('probe timed out after 10 s')));
+    req.on('timeout', () => req.destroy(new Error(`probe timed out after ${timeoutMs / 1000} s`)));
     req.on('error', (err) => done(`probe failed: ${err.message}`));
   });
 }
