@@ -92,9 +92,25 @@ t.test('SDK → gateway → upstream and back (EC key), then a session (dir)', a
   t.match(decodeProtectedHeader(second.req.body!), { alg: 'dir', kid: api.sessionKid }, 'steady state: dir with the session key');
   t.match(decodeProtectedHeader(second.res.body), { alg: 'dir', kid: api.sessionKid }, 'answer sealed with the session key');
 
-  // the session is bound to alice's token: bob presenting it is refused
-  const jwe = await new CompactEncrypt(new TextEncoder().encode('{}')).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: api.sessionKid!, iat: Math.floor(Date.now() / 1000), jti: base64url.encode(randomBytes(18)), ath: accessTokenHash(bob) } as never).encrypt(randomBytes(32));
-  await refusedWith(t, await post(`${gw.url}/pay/x`, jwe, bob), 400, 'GW_ERR_PAYLOAD_DECRYPT', 'a session under another token');
+  // The session is bound to the token it was granted under. A session granted by hand, so the
+  // test holds its key: the refusals below are the binding's, not a wrong key's.
+  const rsp = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+  const { exportJWK } = await import('jose');
+  const pub = await exportJWK(rsp.publicKey);
+  const granted = await post(`${gw.url}/pay/grant`, await makeJwe(gw.url, alice, '{}', { rsp: { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y }, ses: 'new' }), alice);
+  t.equal(granted.status, 200);
+  const grant = JSON.parse(new TextDecoder().decode((await compactDecrypt(granted.headers.get('regate-session')!, rsp.privateKey)).plaintext)) as { kid: string; k: string; exp: number };
+  t.match(grant, { kid: /^s\./, k: /^[A-Za-z0-9_-]{43}$/ }, 'a 256-bit session key');
+  const inSession = (token: string) =>
+    new CompactEncrypt(new TextEncoder().encode('{"s":1}')).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: grant.kid, cty: 'application/json', iat: Math.floor(Date.now() / 1000), jti: base64url.encode(randomBytes(18)), ath: accessTokenHash(token) } as never).encrypt(base64url.decode(grant.k));
+  const own = await post(`${gw.url}/pay/x`, await inSession(alice), alice);
+  t.equal(own.status, 200, 'the session works under its token');
+  t.match(decodeProtectedHeader(await own.text()), { alg: 'dir', kid: grant.kid }, 'and its answer is sealed with it');
+  await refusedWith(t, await post(`${gw.url}/pay/x`, await inSession(bob), bob), 400, 'GW_ERR_PAYLOAD_DECRYPT', 'the session under another user\'s token');
+  const alice2 = await signToken('alice', { jti: 'second-token' });
+  await refusedWith(t, await post(`${gw.url}/pay/x`, await inSession(alice2), alice2), 400, 'GW_ERR_PAYLOAD_DECRYPT', "the session under alice's next token (another jti)");
+  const again = createRegateClient({ baseUrl: gw.url, token: alice2 });
+  t.equal((await again.fetch('/pay/orders', { method: 'POST', body: '{}' })).status, 200, 'the new token gets its own session');
 });
 
 t.test('SDK round trip with an RSA key (RSA-OAEP-256)', async (t) => {
