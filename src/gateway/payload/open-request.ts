@@ -44,6 +44,7 @@ export interface RequestOpener {
 const JTI = /^[A-Za-z0-9_-]{16,128}$/;
 const CTY = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*;[\x20-\x7e]*)?$/;
 const RSP_CURVES = new Set(['P-256', 'P-384', 'X25519']);
+const SESSION_KID = /^s\.[A-Za-z0-9_-]{22}$/;
 
 /** base64url(SHA-256(token)), as DPoP's `ath` (RFC 9449 §4.2) */
 export function accessTokenHash(token: string): string {
@@ -99,6 +100,8 @@ export function createRequestOpener(opts: { keys: PayloadKeySet; replay: ReplayG
       let session: PayloadSession | null = null;
       if (h.alg === 'dir') {
         if (sessions === null) throw refuse('dir without sessions enabled');
+        // the shape sessions.ts issues: anything else is refused without a Redis round trip
+        if (!SESSION_KID.test(h.kid)) throw refuse('dir with a kid that is no session');
         session = await sessions.find(h.kid, Math.floor(now / 1000)).catch((err: unknown) => {
           throw new GatewayError('GW_ERR_PAYLOAD_UNAVAILABLE', { cause: err });
         });
