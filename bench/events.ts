@@ -77,6 +77,7 @@ const base: RequestContext = {
   degraded: false,
   error: null,
   status: 200,
+  trace: null,
   encryption: null,
 };
 

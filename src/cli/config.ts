@@ -76,6 +76,7 @@ async function checkPolicies(config: GatewayConfig, file: string): Promise<Confi
   const load = createPolicyLoader({
     ...(bundle !== undefined ? { bundle } : { dir: resolve(config.source.dir, p?.dir ?? '.') }),
     engine: p?.engine ?? 'js',
+    regoVersion: p?.rego_version ?? 'v1',
     entrypoints,
     ...(p?.http_send ? { httpSend: p.http_send } : {}),
   });

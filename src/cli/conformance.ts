@@ -1,5 +1,6 @@
 /**
- * `regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring]`
+ * `regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring] [--v0-compatible]`
+ * (`--v0-compatible`: the cases are Rego v0, as `cases/v0-opa0.48`)
  *
  * Runs OPA's YAML conformance cases. Prints one line per failing case (`FAIL file: note: reason`),
  * a per-topic table, and last `N passed, M failed`. Exit 0 whenever the run completes: failing
@@ -8,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { runConformance, summarizeByTopic, type Engine } from '../policy/conformance/run.js';
 
-const USAGE = 'usage: regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring]\n';
+const USAGE = 'usage: regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring] [--v0-compatible]\n';
 
 export function help(): string {
   return USAGE;
@@ -20,6 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   let plansDir: string | undefined;
   let jsonOut: string | undefined;
   let filter: string | undefined;
+  let v0 = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const next = (): string | undefined => argv[++i];
@@ -30,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
     } else if (a === '--plans') plansDir = next();
     else if (a === '--json') jsonOut = next();
     else if (a === '--filter') filter = next();
+    else if (a === '--v0-compatible') v0 = true;
     else if (a === '-h' || a === '--help') {
       process.stdout.write(USAGE);
       return 0;
@@ -45,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     engine,
     ...(plansDir !== undefined ? { plansDir } : {}),
     ...(filter !== undefined ? { filter } : {}),
+    ...(v0 ? { regoVersion: 'v0' as const } : {}),
     onResult: (r) => {
       if (!r.pass) process.stdout.write(`FAIL ${r.file}: ${r.note}: ${r.reason ?? ''}\n`);
     },

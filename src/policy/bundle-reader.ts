@@ -11,11 +11,15 @@
 import { gunzipSync } from 'node:zlib';
 import { RegoError } from './errors.js';
 import type { Policy } from './ir/types.js';
+import { manifestRegoVersion } from './bundle-manifest.js';
+import type { RegoVersion } from './syntax/index.js';
 import { parseJson, type Value } from './value/index.js';
 
 export interface OpaBundle {
   wasm?: Uint8Array;
   plan?: Policy;
+  /** the Rego sources of a bundle built without a target (`opa build`), each with its dialect from the .manifest */
+  modules?: { file: string; text: string; regoVersion?: RegoVersion }[];
   data: Value;
   /** `.manifest`, when the bundle has one */
   manifest?: unknown;
@@ -59,6 +63,29 @@ function json(bytes: Uint8Array, what: string): Value {
   }
 }
 
+/** The root data.json plus every `dir/data.json` at the path of its directory (as `opa build` lays data out). */
+function mergeNestedData(files: Map<string, Uint8Array>, root: Value): Value {
+  let data = root as Record<string, unknown>;
+  for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!name.endsWith('/data.json')) continue;
+    const segs = name.split('/').slice(0, -1);
+    const doc = json(bytes, name);
+    let node = data;
+    for (const [i, s] of segs.entries()) {
+      if (i === segs.length - 1) {
+        if (node[s] !== undefined) fail(`${name}: data conflicts with a value already at the same path`);
+        node[s] = doc;
+      } else {
+        const next = node[s];
+        if (next !== undefined && (next === null || typeof next !== 'object' || Array.isArray(next))) fail(`${name}: data conflicts with a value already at the same path`);
+        node = (next ?? (node[s] = {})) as Record<string, unknown>;
+      }
+    }
+  }
+  data = data ?? {};
+  return data as Value;
+}
+
 /**
  * @example
  * const b = readOpaBundle(readFileSync('bundle.tar.gz'));
@@ -77,6 +104,18 @@ export function readOpaBundle(bytes: Uint8Array): OpaBundle {
   if (data) out.data = json(data, 'data.json');
   const manifest = files.get('.manifest');
   if (manifest) out.manifest = json(manifest, '.manifest');
-  if (!out.wasm && !out.plan) fail('the bundle holds neither /policy.wasm nor /plan.json');
+  if (!out.wasm && !out.plan) {
+    // a Rego bundle: its modules are compiled by regate, in the dialect the manifest names
+    const modules = [...files]
+      .filter(([name]) => name.endsWith('.rego') && !name.endsWith('_test.rego'))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, bytes]) => {
+        const regoVersion = manifestRegoVersion(out.manifest, name);
+        return { file: '/' + name, text: Buffer.from(bytes).toString('utf8'), ...(regoVersion ? { regoVersion } : {}) };
+      });
+    if (modules.length === 0) fail('the bundle holds neither /policy.wasm, /plan.json nor .rego files');
+    out.modules = modules;
+    out.data = mergeNestedData(files, out.data);
+  }
   return out;
 }

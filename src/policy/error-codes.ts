@@ -48,6 +48,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_PARSE_IMPORT: 'rego_parse_error',
   REGO_ERR_PARSE_RULE: 'rego_parse_error', // malformed rule head
   REGO_ERR_PARSE_KEYWORD: 'rego_parse_error', // a reserved keyword where a name is required
+  REGO_ERR_PARSE_ANNOTATION: 'rego_parse_error', // a METADATA block that is not YAML, or a scope its statement cannot take
 
   // Compilation (compiler/).
   REGO_ERR_UNSAFE_VAR: 'rego_unsafe_var_error',
@@ -59,6 +60,10 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_VAR_REDECLARED: 'rego_compile_error', // `x := …` when x is already declared
   REGO_ERR_UNSUPPORTED: 'rego_compile_error', // a construct this compiler does not plan
   REGO_ERR_COMPILE: 'rego_compile_error', // other compile errors
+  // Rego v1's compile checks (ast/rego_v1.go), also on v0 modules that import rego.v1
+  REGO_ERR_SHADOW_ROOT: 'rego_compile_error', // `input := …` / `data := …`, or a function argument named input/data
+  REGO_ERR_DUPLICATE_IMPORT: 'rego_compile_error', // two imports bind one name
+  REGO_ERR_DEPRECATED_BUILTIN: 'rego_type_error', // a call to any/all/re_match/set_diff/cast_*/net.cidr_overlap
   REGO_ERR_STRICT: 'rego_compile_error', // `check --strict`: unused import or assignment, duplicate import, deprecated builtin
   // A plan calls a builtin OPA has but the embedding's registry leaves out (the gateway leaves
   // out `http.send` unless policies.http_send is configured); OPA without the builtin in its

@@ -23,7 +23,8 @@ import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
 import { createJsEvaluator } from './backend/js/index.js';
 import { compileToPlan } from './compiler/index.js';
 import { assertEntrypointsDefined } from './entrypoints.js';
-import { parseModule } from './syntax/index.js';
+import { parseModule, type RegoVersion } from './syntax/index.js';
+import { manifestRegoVersion } from './bundle-manifest.js';
 import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
@@ -31,7 +32,8 @@ export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLo
 export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error-codes.js';
 export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/index.js';
 export { writeTar } from './backend/wasm/bundle.js';
-export { parseModule, parseQuery } from './syntax/index.js';
+export { parseModule, parseQuery, type RegoVersion } from './syntax/index.js';
+export { manifestRegoVersion } from './bundle-manifest.js';
 export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
@@ -45,6 +47,8 @@ export type Engine = 'js' | 'wasm';
 export interface ModuleSource {
   file: string;
   text: string;
+  /** this file's dialect when its bundle's .manifest names one (wins over the configured one) */
+  regoVersion?: RegoVersion;
 }
 
 export interface PolicyBundleOptions {
@@ -62,6 +66,8 @@ export interface PolicyBundleOptions {
   entrypoints: string[];
   engine: Engine;
   builtins?: BuiltinRegistry;
+  /** the dialect of modules whose bundle does not name one (`policies.rego_version`; default v1) */
+  regoVersion?: RegoVersion;
 }
 
 export interface PolicyBundle {
@@ -116,6 +122,7 @@ export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine:
 export async function readPolicyDir(dir: string, opts: { includeTests?: boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
   const modules: ModuleSource[] = [];
   let data: Value = {};
+  const manifest = await readManifest(dir);
   const walk = async (d: string): Promise<void> => {
     const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
@@ -124,7 +131,8 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean 
         if (!e.name.startsWith('.')) await walk(p);
       } else if (e.name.endsWith('.rego')) {
         if (!opts.includeTests && e.name.endsWith('_test.rego')) continue;
-        modules.push({ file: p, text: await readFile(p, 'utf8') });
+        const regoVersion = manifestRegoVersion(manifest, relative(dir, p).split(sep).join('/'));
+        modules.push({ file: p, text: await readFile(p, 'utf8'), ...(regoVersion ? { regoVersion } : {}) });
       } else if (e.name === 'data.json' || e.name === 'data.yaml' || e.name === 'data.yml') {
         const text = await readFile(p, 'utf8');
         let doc: unknown;
@@ -140,6 +148,21 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean 
   };
   await walk(dir);
   return { modules, data };
+}
+
+/** `<dir>/.manifest` (a bundle directory's), or undefined when there is none. */
+async function readManifest(dir: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, '.manifest'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RegoError('REGO_ERR_BUNDLE', `${join(dir, '.manifest')}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /**
@@ -182,9 +205,9 @@ function refuseDisabledBuiltins(plan: Policy, registry: BuiltinRegistry): void {
   }
 }
 
-function parseAll(modules: readonly ModuleSource[]): Module[] | undefined {
+function parseAll(modules: readonly ModuleSource[], regoVersion: RegoVersion): Module[] | undefined {
   try {
-    return modules.map((m) => parseModule(m.text, m.file));
+    return modules.map((m) => parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? regoVersion }));
   } catch {
     return undefined;
   }
@@ -205,11 +228,11 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
   let plan: Policy | Uint8Array | undefined = opts.wasm ?? opts.plan;
   if (!plan) {
     if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules, plan or wasm');
-    plan = compileToPlan(modules, { entrypoints: opts.entrypoints });
+    plan = compileToPlan(modules, { entrypoints: opts.entrypoints, ...(opts.regoVersion ? { regoVersion: opts.regoVersion } : {}) });
     // Parsed again here: the plan of an undefined ref is valid (always undefined), so only the
     // rules say whether an entrypoint exists. A module this default-dialect parse refuses was
     // compiled in another dialect (Rego v0): the check is skipped rather than failing the load.
-    const parsed = parseAll(modules);
+    const parsed = parseAll(modules, opts.regoVersion ?? 'v1');
     if (parsed) assertEntrypointsDefined(parsed, opts.entrypoints, data);
   }
   if (opts.builtins && !(plan instanceof Uint8Array)) refuseDisabledBuiltins(plan, opts.builtins);

@@ -3,19 +3,25 @@
  * discovery, coverage, fmt, check --strict, build's entrypoint check) so that they read a file
  * as the compiler does under `--v0-compatible`.
  *
- * The `regoVersion` parse option comes with the v0 dialect work (branch rego-fidelity); until
- * it is on main, parseModule takes two arguments and ignores the third, so everything parses
- * as v1. Nothing else needs to change when it lands.
- *
  * @example parseModuleIn('package p\np { true }', 'p.rego', { regoVersion: 'v0' });
  */
 import { parseModule } from './syntax/index.js';
 import type { Module } from './syntax/ast.js';
 
-export type RegoVersion = 'v0' | 'v1';
+import type { RegoVersion } from './syntax/index.js';
+
+export type { RegoVersion };
 
 export interface DialectOptions {
   regoVersion?: RegoVersion;
 }
 
-export const parseModuleIn = parseModule as (text: string, file: string, opts?: DialectOptions) => Module;
+export function parseModuleIn(text: string, file: string, opts: DialectOptions = {}): Module {
+  return parseModule(text, file, opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {});
+}
+
+/** A module source in its own dialect (a bundle manifest's) or else the one the command selects. */
+export function parseSourceIn(m: { file: string; text: string; regoVersion?: RegoVersion }, opts: DialectOptions = {}): Module {
+  const v = m.regoVersion ?? opts.regoVersion;
+  return parseModule(m.text, m.file, v !== undefined ? { regoVersion: v } : {});
+}

@@ -84,6 +84,7 @@ const tokens = {
   cookie: await ts.issueJwt({ scope: 'read' }),
   openQuery: await ts.issueJwt({ scope: 'read' }),
   form: await ts.issueJwt({ scope: 'read' }),
+  userAgent: await ts.issueJwt({ scope: 'read' }),
   opaque: await ts.issueOpaque({ scope: 'read' }),
   basic: Buffer.from('alice:correct horse battery staple').toString('base64'),
 };
@@ -102,6 +103,8 @@ await send('customHeader', '/open/e', { headers: { 'x-access-token': tokens.cust
 await send('cookie', '/open/f', { headers: { cookie: `theme=dark; session=${tokens.cookie}` } });
 await send('openQuery', `/open/g?access_token=${tokens.openQuery}`);
 await send('form', '/open/h', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${tokens.form}` });
+// the access log and the spans record the User-Agent: one that carries a token is left out
+await send('userAgent', '/open/k', { headers: { 'user-agent': `app/1.0 ${tokens.userAgent}` } });
 await send('opaque', '/opaque/i', { headers: { authorization: `Bearer ${tokens.opaque}` } });
 await send('basic', '/open/j', { headers: { authorization: `Basic ${tokens.basic}` } });
 

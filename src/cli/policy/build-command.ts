@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, stringifyJson, UnknownEntrypointError, writeTar } from '../../policy/index.js';
-import { parseModuleIn } from '../../policy/parse-dialect.js';
+import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
 import { loadPaths } from './load-paths.js';
@@ -40,7 +40,7 @@ export const buildCommand: Subcommand = {
     const { modules, data } = await loadPaths(a.positional, { includeTests: false });
     const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
     const [unknown] = findUndefinedEntrypoints(
-      modules.map((m) => parseModuleIn(m.text, m.file, dialectOf(a))),
+      modules.map((m) => parseSourceIn(m, dialectOf(a))),
       entrypoints,
       data,
     );

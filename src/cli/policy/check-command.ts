@@ -5,7 +5,7 @@
  * Exit code: 0 no error, 1 errors.
  */
 import { RegoError, compileToPlan } from '../../policy/index.js';
-import { parseModuleIn } from '../../policy/parse-dialect.js';
+import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { rulePaths } from '../../policy/entrypoints.js';
 import type { Module, Rule } from '../../policy/syntax/ast.js';
 
@@ -30,7 +30,7 @@ export const checkCommand: Subcommand = {
       compileToPlan(modules, { ...compileOptionsOf(a) });
       // Type and arity errors surface when a rule is planned: plan every rule (functions are
       // planned where a rule calls them).
-      const parsed = modules.map((m) => parseModuleIn(m.text, m.file, dialectOf(a)));
+      const parsed = modules.map((m) => parseSourceIn(m, dialectOf(a)));
       const rules = allRules(parsed);
       const entrypoints = [...new Set(rulePaths(parsed).filter((_, i) => !rules[i]?.args).map((p) => p.join('/')))];
       if (entrypoints.length > 0) compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
@@ -39,7 +39,7 @@ export const checkCommand: Subcommand = {
       errors.push(renderError(e));
     }
     if (errors.length === 0 && a.bool('strict')) {
-      for (const m of modules) for (const x of strictErrors(parseModuleIn(m.text, m.file, dialectOf(a)), m.text)) errors.push(x.render());
+      for (const m of modules) for (const x of strictErrors(parseSourceIn(m, dialectOf(a)), m.text)) errors.push(x.render());
     }
     if (errors.length > 0) {
       process.stderr.write(errors.join('\n') + '\n');

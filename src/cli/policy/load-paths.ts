@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RegoError, fromJs, mergeData, parseJson, readPolicyDir, readTar, type ModuleSource, type Value } from '../../policy/index.js';
+import { RegoError, fromJs, manifestRegoVersion, mergeData, parseJson, readPolicyDir, readTar, type ModuleSource, type Value } from '../../policy/index.js';
 
 export interface LoadedFiles {
   modules: ModuleSource[];
@@ -59,7 +59,7 @@ export async function loadPaths(paths: readonly string[], opts: { includeTests: 
 
 /**
  * A bundle: a directory laid out as `opa build` reads it, or a .tar.gz of one. Data files go to
- * the path of their directory; `.rego` files are modules.
+ * the path of their directory; `.rego` files are modules, in the dialect its `.manifest` names.
  */
 export async function loadBundle(path: string): Promise<LoadedFiles> {
   if ((await kindOf(path)) === 'dir') return readPolicyDir(path, { includeTests: false });
@@ -67,10 +67,20 @@ export async function loadBundle(path: string): Promise<LoadedFiles> {
   const files = readTar(await readFile(path));
   const modules: ModuleSource[] = [];
   let data: Value = {};
+  const manifestBytes = files.get('.manifest');
+  let manifest: unknown;
+  try {
+    manifest = manifestBytes === undefined ? undefined : JSON.parse(Buffer.from(manifestBytes).toString('utf8'));
+  } catch (e) {
+    throw new RegoError('REGO_ERR_BUNDLE', `${path}/.manifest: ${(e as Error).message}`);
+  }
   for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const text = Buffer.from(bytes).toString('utf8');
     const base = name.split('/').at(-1) ?? '';
-    if (name.endsWith('.rego') && !name.endsWith('_test.rego')) modules.push({ file: join(path, name), text });
+    if (name.endsWith('.rego') && !name.endsWith('_test.rego')) {
+      const regoVersion = manifestRegoVersion(manifest, name);
+      modules.push({ file: join(path, name), text, ...(regoVersion ? { regoVersion } : {}) });
+    }
     else if (base === 'data.json' || base === 'data.yaml' || base === 'data.yml') {
       const segs = name.split('/').slice(0, -1);
       data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), parseDataText(text, `${path}/${name}`)), `${path}/${name}`);

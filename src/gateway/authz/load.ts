@@ -18,6 +18,8 @@ export interface PolicyLoadConfig {
   /** …or what `opa build` wrote (bundle.tar.gz with policy.wasm or plan.json, a bare .wasm or plan) */
   readonly bundle?: string;
   readonly engine: 'js' | 'wasm';
+  /** `policies.rego_version`: the dialect of modules whose bundle manifest names none (default v1) */
+  readonly regoVersion?: 'v0' | 'v1';
   readonly entrypoints: readonly string[];
   /** `policies.http_send`: without it a policy that calls http.send does not load */
   readonly httpSend?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
@@ -29,7 +31,7 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
   const builtins = registryWithHttpSend(cfg.httpSend ? { allowNet: cfg.httpSend.allow_hosts, maxTimeoutMs: cfg.httpSend.max_timeout_ms } : null);
   return async () => {
     const src = await source(cfg);
-    const bundle = await loadPolicyBundle({ ...src, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins }).catch((err: unknown) => {
+    const bundle = await loadPolicyBundle({ ...src, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins, ...(cfg.regoVersion ? { regoVersion: cfg.regoVersion } : {}) }).catch((err: unknown) => {
       // The only builtin this registry leaves out is http.send (registryWithHttpSend(null)).
       if (err instanceof RegoError && err.code === 'REGO_ERR_BUILTIN_DISABLED') {
         throw new RegoError('REGO_ERR_BUILTIN_DISABLED', `${err.message} (http.send blocks the gateway while it waits; set policies.http_send.allow_hosts to allow it)`, { cause: err });
@@ -103,9 +105,11 @@ function copyToJs(v: Value): unknown {
   return out;
 }
 
-async function source(cfg: PolicyLoadConfig): Promise<Pick<PolicyBundleOptions, 'dir' | 'wasm' | 'plan' | 'data'>> {
+async function source(cfg: PolicyLoadConfig): Promise<Pick<PolicyBundleOptions, 'dir' | 'wasm' | 'plan' | 'data' | 'modules'>> {
   if (cfg.bundle === undefined) return { dir: cfg.dir as string };
   const b = readOpaBundle(await readFile(cfg.bundle));
+  // a bundle of Rego sources (plain `opa build`) is compiled here, each file in its manifest's dialect
+  if (b.modules) return { modules: b.modules, data: b.data };
   // A WASM module runs through the SDK whatever the configured engine; a plan runs on either.
   return b.wasm ? { wasm: b.wasm, data: b.data } : { plan: b.plan!, data: b.data };
 }

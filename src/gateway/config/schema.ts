@@ -10,6 +10,7 @@ import { tokensSchema } from './tokens-schema.js';
 import { eventsSchema, redisSchema } from './events-schema.js';
 import { rateLimitSchema } from './ratelimit-schema.js';
 import { payloadEncryptionSchema } from './payload-schema.js';
+import { telemetrySchema } from './telemetry-schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
@@ -210,6 +211,9 @@ export const configSchema = {
         bundle: { type: 'string', minLength: 1 },
         // js is the default: same semantics on OPA's corpus, ~1 µs per decision against ~20 µs through opa-wasm
         engine: { type: 'string', enum: ['wasm', 'js'], default: 'js' },
+        // The Rego dialect of the policies (OPA 1.x's default is v1; v0 is `opa run --v0-compatible`).
+        // A bundle's .manifest rego_version / file_rego_versions wins for the files it names.
+        rego_version: { type: 'string', enum: ['v0', 'v1'], default: 'v1' },
         // Wall-clock budget of one decision (README "Evaluation budget"): past it the request is
         // denied (403 GW_ERR_POLICY_BUDGET). Decisions take µs; 100 ms is 10^4–10^5 times that,
         // far under the route timeouts, and bounds how long one request can hold a worker.
@@ -233,6 +237,7 @@ export const configSchema = {
     events: eventsSchema,
     ratelimit: rateLimitSchema,
     payload_encryption: payloadEncryptionSchema,
+    telemetry: telemetrySchema,
     routes: { type: 'array', minItems: 1, items: routeSchema },
   },
 } as const;

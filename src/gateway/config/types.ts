@@ -87,6 +87,7 @@ export interface GatewayConfig {
     readonly dir?: string;
     readonly bundle?: string;
     readonly engine: 'wasm' | 'js';
+    readonly rego_version: 'v0' | 'v1';
     readonly eval_budget_ms: number;
     readonly http_send?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
   };
@@ -94,6 +95,7 @@ export interface GatewayConfig {
   readonly events: EventsConfig;
   readonly ratelimit: RateLimitConfig;
   readonly payload_encryption?: PayloadEncryptionConfig;
+  readonly telemetry: TelemetryConfig;
   readonly routes: readonly RouteConfig[];
   /** where the config came from (for messages), and its directory (relative paths resolve from it) */
   readonly source: { readonly file: string; readonly dir: string; readonly sections: readonly string[] };
@@ -208,12 +210,21 @@ export interface RateLimitConfig {
   readonly routes: Readonly<Record<string, readonly BucketConfig[]>>;
 }
 
+/** `telemetry` after defaults (telemetry-schema.ts): tracing is on when `otlp_endpoint` is set. */
+export interface TelemetryConfig {
+  readonly otlp_endpoint?: string;
+  readonly sample_ratio: number;
+  readonly service_name: string;
+  readonly export_timeout_ms: number;
+}
+
 /** The sections a stage factory takes whole, by name (config/load.ts `resolveConfigSection`). */
 export interface ConfigSections {
   readonly tokens: TokensConfig;
   readonly redis: RedisConfig;
   readonly events: EventsConfig;
   readonly ratelimit: RateLimitConfig;
+  readonly telemetry: TelemetryConfig;
 }
 
 /** One key of `payload_encryption.keys`: a PEM or private JWK, from a file or the environment. */

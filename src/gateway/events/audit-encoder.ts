@@ -25,7 +25,7 @@ import type { PolicyInput } from '../shared/policy-input.js';
 import { parseQuery } from '../shared/policy-input.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import type { RequestContext, RouteRef, TokenInfo } from '../pipeline/context.js';
-import { createAuditEventBasics, createAuditEventBuilder, type AuditEventOptions } from './audit-event.js';
+import { createAuditEventBasics, createAuditEventBuilder, policyErrorOf, type AuditEventOptions } from './audit-event.js';
 import { rfc3339Nano } from '../shared/time-format.js';
 
 /** Header names come from clients: their encoded forms are cached up to a bound. */
@@ -135,7 +135,7 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
     // checked with one regex over their concatenation, since a JSON.stringify call per string
     // cost more than the rest of the event. When one does (rare: a quote or a control character
     // in a header, say), the event takes the exact path: the built object, stringified.
-    let probe = decisionId + rq.id + rq.method + rq.path + rq.host + rq.scheme + rq.remote_addr + ctx.remoteAddr;
+    let probe = decisionId + ctx.id + rq.id + rq.method + rq.path + rq.host + rq.scheme + rq.remote_addr + ctx.remoteAddr;
     if (d !== null) probe += d.revision;
     if (typeof upstreamName === 'string') probe += upstreamName;
     let headers = '{';
@@ -182,8 +182,12 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
     const latency = num(Number(hrtime() - ctx.startNs));
 
     // The key order below is the object builder's (audit-event.ts); the encoder test holds them equal.
-    let s =
-      '{"decision_id":"' + decisionId +
+    // trace ids are hex (telemetry/ writes them): no escaping to check
+    const tr = ctx.trace;
+    let s = '{"decision_id":"' + decisionId + '"';
+    if (tr !== null && tr.traceId !== '') s += ',"trace_id":"' + tr.traceId + (tr.spanId !== '' ? '","span_id":"' + tr.spanId + '"' : '"');
+    s +=
+      ',"req_id":"' + ctx.id +
       '","timestamp":"' + rfc3339Nano(now()) + '"' +
       route.pathAndInputKey +
       '{"request":{"id":"' + rq.id +
@@ -200,6 +204,10 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
     if (d !== null) {
       const result = JSON.stringify(d.raw);
       if (result !== undefined) s += ',"result":' + result;
+    }
+    if (ctx.error !== null) {
+      const pe = policyErrorOf(ctx);
+      if (pe !== null) s += ',"error":' + JSON.stringify(pe);
     }
     s +=
       ',"requested_by":"' + ctx.remoteAddr +

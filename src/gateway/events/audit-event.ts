@@ -21,6 +21,7 @@ import { rfc3339Nano } from '../shared/time-format.js';
 import { createHeaderFilter, createMasker } from './mask.js';
 import type { MaskRule } from '../config/types.js';
 import type { AuditEvent } from '../shared/event-types.js';
+import { REGATE_VERSION } from '../shared/version.js';
 
 export interface AuditEventOptions {
   mask?: readonly MaskRule[];
@@ -64,7 +65,8 @@ export function createAuditEventBasics(opts: AuditEventOptions): AuditEventBasic
       }
       return p;
     },
-    baseLabels: Object.freeze({ id: opts.instanceId ?? randomUUID(), version: 'regate', ...(opts.labels ?? {}) }),
+    // OPA's labels.version is its own version; ours is regate's (a configured label may override it)
+    baseLabels: Object.freeze({ id: opts.instanceId ?? randomUUID(), version: REGATE_VERSION, ...(opts.labels ?? {}) }),
     now: opts.now ?? Date.now,
     hrtime: opts.hrtime ?? process.hrtime.bigint,
   };
@@ -86,14 +88,19 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
     const policyInput = (ctx.policyInput as PolicyInput | undefined) ?? buildPolicyInput(ctx);
     const d = ctx.decision;
     const latencyNs = Number(hrtime() - ctx.startNs);
+    const tr = ctx.trace;
+    const policyError = policyErrorOf(ctx);
     const ev: AuditEvent = {
       decision_id: decisionId,
+      ...(tr !== null && tr.traceId !== '' ? { trace_id: tr.traceId, ...(tr.spanId !== '' ? { span_id: tr.spanId } : {}) } : {}),
+      req_id: ctx.id,
       timestamp: rfc3339Nano(now()),
       path: ctx.route.policy ?? '',
       // What the policy saw (the authorize stage keeps it), or what it would have seen for a
       // request refused earlier; headers as masked above.
       input: { ...policyInput, request: { ...policyInput.request, headers } },
       result: d ? d.raw : undefined,
+      ...(policyError !== null ? { error: policyError } : {}),
       requested_by: ctx.remoteAddr,
       labels: d?.labels ? { ...baseLabels, ...d.labels } : baseLabels,
       bundles: d ? { policies: { revision: d.revision } } : {},
@@ -119,4 +126,19 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
     if (ev.result === undefined) delete ev.result;
     return ev;
   };
+}
+
+/** The codes of a decision that failed (OPA's event then carries `error`); other refusals are decisions. */
+const POLICY_FAILURES: ReadonlySet<string> = new Set(['GW_ERR_POLICY_ERROR', 'GW_ERR_POLICY_BUDGET', 'GW_ERR_POLICY_DECISION', 'GW_ERR_POLICY_UNAVAILABLE']);
+
+/**
+ * `error` of the event when the policy failed: the code and the cause's message (the toolchain's
+ * `file:line:col: …` for an evaluation error; it names policy text, never request values).
+ */
+export function policyErrorOf(ctx: RequestContext): { code: string; message: string } | null {
+  const e = ctx.error;
+  if (e === null || !POLICY_FAILURES.has(e.code)) return null;
+  const c: unknown = e.cause;
+  const message = c instanceof Error ? c.message : c === undefined || c === null ? e.message : String(c);
+  return { code: e.code, message: message.slice(0, 500) };
 }

@@ -120,7 +120,15 @@ export function createEventEmitter(
     spooled: new Counter({ name: 'regate_events_spooled_total', help: 'Events written to the disk spool', labelNames: ['queue'], registers: [deps.registry] }),
     replayed: new Counter({ name: 'regate_events_replayed_total', help: 'Events replayed from the spool', registers: [deps.registry] }),
     dropped: new Counter({ name: 'regate_events_dropped_total', help: 'Events lost (spool full or unwritable)', labelNames: ['queue', 'reason'], registers: [deps.registry] }),
-    spoolBytes: new Gauge({ name: 'regate_events_spool_bytes', help: 'Bytes in the disk spool', registers: [deps.registry] }),
+    spoolBytes: new Gauge({
+      name: 'regate_events_spool_bytes',
+      help: 'Bytes in the disk spool',
+      registers: [deps.registry],
+      // read at scrape time too, not only at each replay tick (the spool is opened just below)
+      collect() {
+        this.set(spool.bytes());
+      },
+    }),
   };
   const counts = { emitted: 0, sent: 0, spooled: 0, replayed: 0, dropped: 0 };
 
@@ -255,6 +263,25 @@ export function createEventEmitter(
       inflightDone.delete(p);
     });
   }
+
+  // Read at scrape time (prom-client `collect`): the request path pays nothing for them.
+  new Gauge({
+    name: 'regate_events_queue_depth',
+    help: 'Events held in memory: in the open batch of each queue, not yet sealed',
+    labelNames: ['queue'],
+    registers: [deps.registry],
+    collect() {
+      for (const k of ['audit', 'ratelimit'] as const) this.set({ queue: queueNames[k] }, buffers[k].events.count);
+    },
+  });
+  new Gauge({
+    name: 'regate_events_inflight_batches',
+    help: 'Sealed batches being written to Redis now (at events.max_inflight more go to the spool)',
+    registers: [deps.registry],
+    collect() {
+      this.set(inflight);
+    },
+  });
 
   const buffers: Record<Kind, OpenBatch> = {
     audit: { kind: 'audit', queue: queueNames.audit, events: new BatchBuffer(), timer: null, emitted: m.emitted.labels(queueNames.audit) },

@@ -7,6 +7,7 @@
  * policy) so the hot path allocates no promises; the composer only awaits real promises.
  */
 import type { GatewayError } from '../errors.js';
+import type { RequestTrace } from '../shared/trace-context.js';
 
 /** `input.token` of the policy contract (DESIGN.md): normalised, never the raw token. */
 export interface TokenInfo {
@@ -123,6 +124,11 @@ export interface RequestContext {
   /** final status sent to the client (set by the proxy or error writer) */
   status: number;
   /**
+   * The request's trace (telemetry/): null when telemetry is off, so a request pays one null
+   * check for it. Set by the server before the pipeline runs.
+   */
+  trace: RequestTrace | null;
+  /**
    * Set by the payload stage when the body arrived as a JWE (README "Payload encryption"): the
    * key that decrypted it (a gateway key's `kid`, or a session's), its `alg`, and whether the
    * answer is encrypted too. The policy input and the audit event show it; never the plaintext.
@@ -189,6 +195,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     degraded: false,
     error: null,
     status: 0,
+    trace: null,
     encryption: null,
   };
 }

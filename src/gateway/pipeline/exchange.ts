@@ -34,6 +34,9 @@ export interface ClientExchange {
   readonly body: Readable | null;
   /** true when the request has a body (without creating the `body` stream) */
   readonly hasBody?: boolean;
+  /** request body bytes received so far, and response body bytes written (access log); absent = not counted */
+  readonly bodyBytes?: number;
+  readonly bytesOut?: number;
   /**
    * Feeds the request body to `sink` instead of `body` (use one or the other). Chunks that
    * arrived earlier are replayed first, synchronously.

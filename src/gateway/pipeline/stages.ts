@@ -18,6 +18,7 @@ import type { EventEmitter } from '../events/index.js';
 import type { RequestContext, Stage } from './context.js';
 import type { ClientExchange } from './exchange.js';
 import { createRedisClient, type RedisClient } from '../shared/redis-connection.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export interface StageDeps {
   logger: Logger;
@@ -31,6 +32,8 @@ export interface BuiltStages {
   jwks?: () => { keys: unknown[] };
   /** payload encryption (payload/index.ts): the JWKS the data listener serves and the exchange wrapper */
   payload?: PayloadHooks;
+  /** OpenTelemetry spans, when `telemetry.otlp_endpoint` is set (the server passes it to createGateway) */
+  telemetry?: Telemetry;
   /** readiness checks the stages contribute to /readyz */
   checks: Map<string, () => { ok: boolean; detail?: unknown }>;
   close(): Promise<void>;
@@ -129,10 +132,24 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     jwksProvider = () => gatewayJwks(credentials);
   }
 
+  // telemetry (not a stage: the server wraps the stages and the proxy in spans): only when the
+  // file names a collector, so a gateway without it never loads the OpenTelemetry packages.
+  let telemetry: Telemetry | null = null;
+  if (config.telemetry.otlp_endpoint !== undefined) {
+    const { createTelemetry } = await import('../telemetry/index.js');
+    const t = createTelemetry(config, deps);
+    if (t !== null) {
+      telemetry = t;
+      // after the gateway closed (run.ts closes it first): every span has ended, export them
+      closers.push(() => t.shutdown());
+    }
+  }
+
   const em = emitter;
   return {
     stages,
     checks,
+    ...(telemetry ? { telemetry } : {}),
     ...(jwksProvider ? { jwks: jwksProvider } : {}),
     ...(payload ? { payload } : {}),
     // "one audit event per decided request": every request that matched a route ran the pipeline
@@ -165,6 +182,7 @@ async function buildAuthorizeStage(
   const load = createPolicyLoader({
     ...(bundle !== undefined ? { bundle } : { dir }),
     engine: policies.engine,
+    regoVersion: policies.rego_version,
     entrypoints,
     ...(policies.http_send ? { httpSend: policies.http_send } : {}),
   });

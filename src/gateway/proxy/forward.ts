@@ -21,6 +21,7 @@ import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
 import { checkTarget } from '../shared/path-check.js';
 import { upstreamPathOf } from '../shared/route-path.js';
+import { isTraceContextHeader } from '../shared/trace-context.js';
 
 /**
  * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
@@ -115,12 +116,16 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
     for (const h of mapping.removeHeaders) (skip ??= []).push(h.toLowerCase());
     for (const k in mapping.setHeaders) (skip ??= []).push(k.toLowerCase());
   }
+  // A recorded request's upstream call is a child of the gateway's span: its traceparent and
+  // tracestate replace the client's (telemetry/); otherwise the client's pass through.
+  const trace = ctx.trace === null ? null : ctx.trace.upstreamHeaders;
   const out: string[] = ['host', upstreamHost];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const n = raw[i] as string;
-    if (!isForwardedRequestHeader(n, named) || (dropAuthorization && n === 'authorization') || (skip !== null && skip.includes(n))) continue;
+    if (!isForwardedRequestHeader(n, named) || (dropAuthorization && n === 'authorization') || (skip !== null && skip.includes(n)) || (trace !== null && isTraceContextHeader(n))) continue;
     out.push(n, raw[i + 1] as string);
   }
+  if (trace !== null) for (let i = 0; i + 1 < trace.length; i += 2) out.push(trace[i] as string, trace[i + 1] as string);
   pushForwardingHeaders(out, {
     remoteAddr: ctx.remoteAddr,
     host: ctx.host,

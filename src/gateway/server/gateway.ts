@@ -18,6 +18,8 @@ import { compileRouter, type CompiledRoute } from '../routing/router.js';
 import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstream.js';
 import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
+import { createOutcomeMetrics } from '../admin/outcome-metrics.js';
+import type { Telemetry } from '../telemetry/index.js';
 import { loadUws, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
 import { UwsExchange, type BodyClock } from './uws-exchange.js';
 import { createBodyClocks } from './body-clock.js';
@@ -25,6 +27,7 @@ import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { REGATE_VERSION } from './version.js';
+import { looksLikeCredential } from '../shared/secrets.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -46,6 +49,8 @@ export interface GatewayOptions {
     readonly jwksMaxAgeS: number;
     wrap(ctx: RequestContext, ex: ClientExchange): ClientExchange;
   };
+  /** OpenTelemetry spans (telemetry/); absent = telemetry off, and a request pays one null check */
+  telemetry?: Telemetry;
 }
 
 export interface GatewayStatus {
@@ -93,11 +98,14 @@ const COUNTED = Symbol('counted');
  */
 export function createGateway(opts: GatewayOptions): Gateway {
   const { config, logger, registry } = opts;
-  const stages = opts.stages ?? [];
+  const telemetry = opts.telemetry ?? null;
   const worker = opts.worker ?? 0;
-  checkStagesCover(config, stages, opts.payload !== undefined);
+  checkStagesCover(config, opts.stages ?? [], opts.payload !== undefined);
+  // With telemetry the authenticate/authorize/ratelimit stages and the proxy run inside spans.
+  const stages = telemetry !== null ? telemetry.traceStages(opts.stages ?? []) : (opts.stages ?? []);
   const { uws, build } = loadUws();
   const metrics = createGatewayMetrics(registry, build, worker, REGATE_VERSION);
+  const outcomes = createOutcomeMetrics(registry);
 
   const upstreams = new Map<string, Upstream>();
   for (const [name, uc] of Object.entries(config.upstreams)) {
@@ -169,8 +177,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const route = ctx.route.id;
     const stats = routeStats.get(ctx.route) ?? metrics.route(route);
     stats.count(ctx.method, ctx.status);
-    stats.duration.observe(Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
-    if (accessLog) logger.info({ req_id: ctx.id, route, method: ctx.method, path: ctx.path, status: ctx.status, code: ctx.error?.code }, 'request');
+    const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
+    stats.duration.observe(seconds);
+    outcomes.record(ctx);
+    if (ctx.trace !== null) (telemetry as Telemetry).endRequest(ctx);
+    if (accessLog) logger.info(accessLogLine(ctx, ex, seconds), 'request');
     if (opts.onComplete) {
       try {
         opts.onComplete(ctx);
@@ -185,7 +196,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (--inflight === 0 && drained) drained();
   };
 
-  const pipeline = composePipeline({ stages, proxy: createProxy(config, upstreams), writeError, onComplete });
+  const proxy = createProxy(config, upstreams);
+  const pipeline = composePipeline({ stages, proxy: outcomes.timeProxy(telemetry !== null ? telemetry.traceProxy(proxy) : proxy), writeError, onComplete });
 
   const app: TemplatedApp = uws.App();
   let listenSocket: us_listen_socket | null = null;
@@ -228,6 +240,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
       strippedHeaders: head.stripped,
       route: NO_ROUTE,
     });
+    // the server span starts with the request head; its name and http.route come at the end
+    if (telemetry !== null) telemetry.startRequest(ctx);
     inflight++;
     try {
       if (draining) throw new GatewayError('GW_ERR_SHUTTING_DOWN', { headers: { 'retry-after': '1' } });
@@ -310,6 +324,39 @@ export function createGateway(opts: GatewayOptions): Gateway {
       }
     },
   };
+}
+
+/**
+ * The access log line of one request (`log.access`). `trace_id`/`span_id` name the request's
+ * server span when telemetry recorded it (the same ids as in its audit event and the spans).
+ */
+function accessLogLine(ctx: RequestContext, ex: ClientExchange, seconds: number): Record<string, unknown> {
+  const t = ctx.trace;
+  const line: Record<string, unknown> = {
+    req_id: ctx.id,
+    route: ctx.route.id,
+    method: ctx.method,
+    path: ctx.path,
+    status: ctx.status,
+    code: ctx.error?.code,
+    duration_ms: Math.round(seconds * 1e6) / 1e3,
+    upstream: ctx.route.id === '-' ? undefined : (ctx.mapping?.name ?? ctx.route.upstream),
+    bytes_in: ex.bodyBytes ?? 0,
+    bytes_out: ex.bytesOut ?? 0,
+    user_agent: userAgentOf(ctx),
+    remote_addr: ctx.remoteAddr,
+  };
+  if (t !== null && t.traceId !== '') {
+    line['trace_id'] = t.traceId;
+    if (t.spanId !== '') line['span_id'] = t.spanId;
+  }
+  return line;
+}
+
+/** The client's User-Agent for the log, unless it carries a credential (tokens are never logged). */
+function userAgentOf(ctx: RequestContext): string | undefined {
+  const ua = ctx.headers['user-agent'];
+  return ua === undefined || looksLikeCredential(ua) ? undefined : ua;
 }
 
 /** A route that needs a stage nobody provided is a wiring mistake, refused at construction. */

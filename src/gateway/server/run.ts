@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { AggregatorRegistry, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/types.js';
 import { buildStages } from '../pipeline/stages.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
@@ -76,8 +76,9 @@ interface Plane {
 
 async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Plane> {
   const registry = new Registry();
+  collectProcessMetrics(registry);
   const built = await buildStages(config, { logger, registry });
-  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}) });
+  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
   const port = await gw.listen(config.listen.port, { exclusive: true });
   return {
     port,
@@ -144,10 +145,13 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   }
   logger.info({ port, workers: n }, 'gateway workers listening');
   const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
+  // process and main-thread metrics come from here, once (a worker's would count the one process N times)
+  const own = new Registry();
+  collectProcessMetrics(own);
   return {
     port,
     async metrics() {
-      const all = (await Promise.all(workers.map((w) => ask(w, { type: 'metrics' })))) as unknown[][];
+      const all = (await Promise.all([...workers.map((w) => ask(w, { type: 'metrics' })), own.getMetricsAsJSON()])) as unknown[][];
       const reg = aggregate.aggregate(all);
       return { contentType: reg.contentType, body: await reg.metrics() };
     },
@@ -158,6 +162,15 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/**
+ * prom-client's process and Node.js metrics (CPU, memory, heap spaces, event-loop lag, GC,
+ * handles), under the `regate_` prefix so they sit with the gateway's own. With worker threads
+ * they describe the process and the main thread's event loop (README "Metrics").
+ */
+function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: 'regate_' });
 }
 
 /** A port that is free right now on `host` (the kernel's choice for an ephemeral bind). */

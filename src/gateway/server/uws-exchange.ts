@@ -52,6 +52,8 @@ export class UwsExchange implements ClientExchange {
   hasBody = false;
   /** bytes of request body received so far */
   bodyBytes = 0;
+  /** response body bytes handed to uWS (the access log's `bytes_out`) */
+  bytesOut = 0;
   /** true once uWS delivered the last body chunk (or there is no body) */
   bodyDone = true;
 
@@ -313,6 +315,7 @@ export class UwsExchange implements ClientExchange {
 
   write(chunk: Uint8Array): boolean {
     if (this.aborted || this.finished || !this.framing) return true;
+    this.bytesOut += chunk.length;
     const res = this.res;
     let ok = true;
     res.cork(() => {
@@ -417,7 +420,10 @@ export class UwsExchange implements ClientExchange {
       for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1] as string);
       // A HEAD answer announces the body's length but carries no body (RFC 9110 §9.3.2).
       if (headOnly) res.endWithoutBody(Buffer.byteLength(body), close);
-      else res.end(body, close);
+      else {
+        this.bytesOut += body.length; // error bodies are ASCII JSON
+        res.end(body, close);
+      }
     });
   }
 }

@@ -9,12 +9,14 @@ import { Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/types.js';
 import { buildStages } from '../pipeline/stages.js';
 import { createGateway } from './gateway.js';
+import { createLoopMetrics } from '../admin/loop-metrics.js';
 
 const { config, index } = workerData as { config: GatewayConfig; index: number };
 const logger = pino({ level: config.log.level }).child({ worker: index });
 const registry = new Registry();
+const stopLoopMetrics = createLoopMetrics(registry, index);
 const built = await buildStages(config, { logger, registry });
-const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}) });
+const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
 
 parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => {
   const reply = (p: Promise<unknown>) =>
@@ -30,6 +32,6 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => 
     case 'status':
       return reply(Promise.resolve(gw.status()));
     case 'close':
-      return reply(gw.close().then(() => built.close()));
+      return reply(gw.close().then(() => built.close()).finally(stopLoopMetrics));
   }
 });

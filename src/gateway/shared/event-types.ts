@@ -6,12 +6,23 @@
 /** OPA decision-log event (docs "Decision Logs") plus the gateway's own `gateway` block. */
 export interface AuditEvent {
   decision_id: string;
+  /** the request's trace (W3C ids, hex), when telemetry recorded it or the client sent one */
+  trace_id?: string;
+  /** the gateway's server span of the request, when recorded */
+  span_id?: string;
+  /**
+   * the request id (`x-request-id` or generated; the access log's `req_id`). OPA's is a number
+   * counting its own HTTP requests; regate's names the request across gateway, upstream and logs.
+   */
+  req_id: string;
   /** RFC 3339 with nanoseconds, like OPA */
   timestamp: string;
   /** the entrypoint that decided, slash form (`gateway/decision`), '' when the route has no policy */
   path: string;
   input: unknown;
   result?: unknown;
+  /** set when the policy failed (raised, ran out of budget, returned an invalid decision, none loaded) */
+  error?: { code: string; message: string };
   requested_by: string;
   labels: Record<string, string>;
   bundles: Record<string, { revision: string }>;

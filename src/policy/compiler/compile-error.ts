@@ -18,6 +18,9 @@ export type CompileErrorCode = Extract<
   | 'REGO_ERR_VAR_REDECLARED'
   | 'REGO_ERR_UNSUPPORTED'
   | 'REGO_ERR_COMPILE'
+  | 'REGO_ERR_SHADOW_ROOT'
+  | 'REGO_ERR_DUPLICATE_IMPORT'
+  | 'REGO_ERR_DEPRECATED_BUILTIN'
 >;
 
 /** Module sources by file name, so errors can carry the offending line for the caret. */
@@ -46,5 +49,13 @@ export class CompileErrors extends RegoError {
     });
     this.name = 'CompileErrors';
     this.errors = errors;
+  }
+
+  /**
+   * Each error once, located, with its caret. The message already holds those renderings, so
+   * RegoError's `file:line:col: CODE: message` + caret would print the first one twice.
+   */
+  override render(): string {
+    return this.errors.length === 0 ? `${this.code}: ${this.message}` : this.errors.map((e) => e.render()).join('\n');
   }
 }

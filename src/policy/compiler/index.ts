@@ -14,8 +14,11 @@ import { RegoError as RegoErrorClass } from '../errors.js';
 import type { Policy } from '../ir/types.js';
 import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
-import { parseModule, parseQuery } from '../syntax/index.js';
+import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
+import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
+import { checkTypes } from './check-types.js';
 import { CompileErrors, sourceText } from './compile-error.js';
+import { createParseError } from '../syntax/parse-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
 import { ensureGroupFunc } from './plan-rules.js';
@@ -33,6 +36,18 @@ export interface CompileOptions {
   entrypoints?: string[];
   /** builtins known to the compiler (arity checks); defaults to the default registry */
   builtins?: BuiltinRegistry;
+  /**
+   * The Rego dialect of modules that do not name their own (default v1). OPA: `--v0-compatible`,
+   * a bundle manifest's `rego_version`.
+   */
+  regoVersion?: RegoVersion;
+}
+
+/** A module's source; `regoVersion` overrides CompileOptions.regoVersion for this file (a bundle's `file_rego_versions`). */
+export interface ModuleInput {
+  file: string;
+  text: string;
+  regoVersion?: RegoVersion;
 }
 
 /**
@@ -47,14 +62,14 @@ const COMPILER_INTRINSICS: ReadonlyMap<string, number> = new Map([
   ['rego.metadata.rule', 0],
 ]);
 
-export function compileToPlan(modules: { file: string; text: string }[], opts: CompileOptions = {}): Policy {
+export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {}): Policy {
   const errors: RegoError[] = [];
   const mods: Module[] = [];
   sourceText.clear();
   for (const m of modules) {
     sourceText.set(m.file, m.text);
     try {
-      mods.push(parseModule(m.text, m.file));
+      mods.push(parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 'v1' }));
     } catch (e) {
       if (e instanceof RegoErrorClass) errors.push(e);
       else throw e;
@@ -64,16 +79,29 @@ export function compileToPlan(modules: { file: string; text: string }[], opts: C
   if (opts.query !== undefined) {
     sourceText.set('<query>', opts.query);
     try {
-      query = parseQuery(opts.query, '<query>');
+      query = parseQuery(opts.query, '<query>', { regoVersion: opts.regoVersion ?? 'v1' });
     } catch (e) {
       if (e instanceof RegoErrorClass) errors.push(e);
       else throw e;
     }
   }
   if (errors.length > 0) throw new CompileErrors(errors);
+  const registry = opts.builtins ?? defaultRegistry;
+  // OPA runs these checks as a stage of their own: later stages do not add to what they find
+  for (const m of mods) {
+    if (usesV1Rules(m)) checkRegoV1(m, errors);
+    // `count(x)` alone on a line is a call expression in OPA, not a definition (ParseRuleFromExpr)
+    for (const r of m.rules) {
+      const name = r.ref.map((t) => (t.kind === 'string' ? t.value : '')).join('.');
+      if (r.bodilessCall && (registry.get(name) !== undefined || COMPILER_INTRINSICS.has(name))) {
+        errors.push(createParseError('REGO_ERR_PARSE_RULE', 'rule name conflicts with built-in function', r.span, sourceText.get(r.span.file)));
+      }
+    }
+  }
+  if (errors.length > 0) throw new CompileErrors(errors);
+  for (const m of mods) checkTypes(m, errors);
 
   const index = buildRuleIndex(mods, errors);
-  const registry = opts.builtins ?? defaultRegistry;
   const arityOf = (call: CallTerm): number | undefined => {
     if (call.fn[0] === 'data') {
       const g = index.groups.get(pathKey(call.fn.slice(1)));

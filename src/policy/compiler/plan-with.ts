@@ -26,13 +26,20 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
   const docValues: Term[] = [];
   const docTargets: { local: Local; path: string[] }[] = [];
   for (const w of lit.with) {
-    const name = refName(w.target);
+    const path = docPath(w.target);
+    const root = path?.[0];
+    const isFn = path !== undefined && root !== 'input' && (root !== 'data' || isFunctionPath(pl, path.slice(1)));
+    // a document path may hold any string key (`input.config["a.b"]`); a function is named by identifiers
+    const name = isFn ? refName(w.target) : path;
     if (name === undefined) {
-      pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with target must be a reference to input, data or a function', w.span));
+      pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with keyword target must reference existing input, data, or a function', w.target.span));
       return;
     }
-    const root = name[0];
-    const isFn = root !== 'input' && (root !== 'data' || isFunctionPath(pl, name.slice(1)));
+    if (isFn && root !== 'data' && pl.arityOf({ kind: 'call', fn: name, args: [], span: w.span, fnSpan: w.span }) === undefined) {
+      // neither input, data nor a builtin: OPA's validateWith refuses it (a rego_type_error)
+      pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with keyword target must reference existing input, data, or a function', w.target.span));
+      return;
+    }
     if (isFn) {
       const valueName = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value) : undefined;
       const fnValue = valueName !== undefined && (valueName[0] === 'data'
@@ -80,6 +87,18 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
     };
     inner(0);
   });
+}
+
+/** `input`, `data` or a ref from a var through string keys: its names (`["input", "config", "a.b"]`). */
+function docPath(t: Term): string[] | undefined {
+  if (t.kind === 'var') return [t.name];
+  if (t.kind !== 'ref' || t.head.kind !== 'var') return undefined;
+  const out = [t.head.name];
+  for (const k of t.path) {
+    if (k.kind !== 'string') return undefined;
+    out.push(k.value);
+  }
+  return out;
 }
 
 function isFunctionPath(pl: Planner, path: string[]): boolean {

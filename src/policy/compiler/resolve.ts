@@ -5,7 +5,7 @@
  * fresh internal name; each `_` becomes a distinct wildcard `$_N`. Closures get their `free` list.
  */
 import type { Expr, Literal, Term, VarTerm } from '../syntax/ast.js';
-import { patternVars } from './vars.js';
+import { isRoot, patternVars } from './vars.js';
 import type { RegoError } from '../errors.js';
 import { createCompileError } from './compile-error.js';
 
@@ -46,7 +46,11 @@ function declaredNames(lits: Literal[]): string[] {
   for (const l of lits) {
     const e = l.expr;
     if (e.kind === 'some') for (const v of e.vars) out.push(v.name);
-    else if (e.kind === 'assign') out.push(...patternVars(e.lhs));
+    else if (e.kind === 'assign') {
+      out.push(...patternVars(e.lhs));
+      // `input := …` (v0 only; v1 refuses it in check-rego-v1.ts) declares a local too
+      if (e.lhs.kind === 'var' && isRoot(e.lhs.name)) out.push(e.lhs.name);
+    }
     else if (e.kind === 'somein') {
       if (e.key) out.push(...patternVars(e.key));
       out.push(...patternVars(e.value));
@@ -71,7 +75,8 @@ export class Resolver {
   body(lits: Literal[], env: Env, declared: string[] = []): { body: Literal[]; env: Env } {
     const inner: Env = new Map(env);
     const declare = (name: string): void => {
-      inner.set(name, env.has(name) || inner.has(name) || this.ctx.ruleNames.has(name) ? fresh(name, this.ctx) : name);
+      // a v0 local named input/data shadows the root document (OPA renames it, rewriteLocalVars)
+      inner.set(name, env.has(name) || inner.has(name) || this.ctx.ruleNames.has(name) || isRoot(name) ? fresh(name, this.ctx) : name);
     };
     declared.forEach(declare);
     const explicit = new Set(declaredNames(lits));
@@ -85,6 +90,9 @@ export class Resolver {
     // closure before the declaration has its own x
     const out: Literal[] = [];
     const done = new Set<string>();
+    // names earlier literals of this body read or bound (not declared): `x := …` after them is an
+    // error in OPA (rewriteLocalVars: "var x referenced above")
+    const seenBefore = new Set<string>();
     for (const l of lits) {
       for (const name of declaredNames([l])) {
         if (done.has(name) || (l.expr.kind === 'assign' && declared.includes(name))) {
@@ -92,10 +100,15 @@ export class Resolver {
           if (l.expr.kind === 'assign') this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} assigned above`, l.span));
           continue;
         }
+        if (l.expr.kind === 'assign' && seenBefore.has(name) && !env.has(name) && !isGlobalName(name, this.ctx)) {
+          this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} referenced above`, l.span));
+          continue;
+        }
         done.add(name);
         declare(name);
       }
       out.push(this.literal(l, inner));
+      usedNames([l], seenBefore);
     }
     return { body: out, env: inner };
   }

@@ -30,6 +30,8 @@ export interface ConformanceOptions {
   engine: Engine;
   /** only cases whose `file` or `note` contains this substring */
   filter?: string;
+  /** compile the cases' modules and queries as Rego v0 (the `cases/v0-opa0.48` corpus) */
+  regoVersion?: 'v0' | 'v1';
   /** called after each case (progress output) */
   onResult?: (r: CaseResult) => void;
 }
@@ -50,7 +52,7 @@ export async function evaluatorFactory(engine: Engine): Promise<EvaluatorFactory
   return (policy, data) => createEvaluator(policy, { engine, data });
 }
 
-type Compile = (modules: { file: string; text: string }[], opts: { query?: string; entrypoints?: string[] }) => Policy;
+type Compile = (modules: { file: string; text: string }[], opts: { query?: string; entrypoints?: string[]; regoVersion?: 'v0' | 'v1' }) => Policy;
 type ParseTerm = (text: string) => GroundTerm;
 
 interface Tools {
@@ -125,10 +127,16 @@ export async function runConformance(opts: ConformanceOptions): Promise<CaseResu
           policy = tools.compile(
             // OPA's harness names the modules test-<i>.rego (its error texts quote them).
             (c.modules ?? []).map((text, i) => ({ file: `test-${i}.rego`, text })),
-            { query: c.query },
+            { query: c.query, ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}) },
           );
         } catch (e) {
-          r.reason = `compile error: ${e instanceof RegoError ? `${e.code}: ${e.message}` : String(e)}`;
+          // OPA's harness judges compile errors (rego_parse_error, rego_type_error, …) against
+          // want_error_code / want_error like evaluation errors
+          if (e instanceof RegoError && (c.want_error_code !== undefined || c.want_error !== undefined)) {
+            const v = judgeCase(c, { error: e });
+            r.pass = v.pass;
+            if (v.reason !== undefined) r.reason = `compile error: ${v.reason}`;
+          } else r.reason = `compile error: ${e instanceof RegoError ? `${e.code}: ${e.message}` : String(e)}`;
         }
       }
       if (policy) {

@@ -14,7 +14,7 @@
  * AST, up to source positions and `=`/`:=` on rule values (the same rule in v1).
  *
  * @example
- *   formatModule('package a\nallow { input.x == 1 }\n'); // 'package a\n\nallow if input.x == 1\n'
+ *   formatModule('package a\nallow { input.x == 1 }\n', 'a.rego', { regoVersion: 'v0' }); // 'package a\n\nallow if input.x == 1\n'
  */
 import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
 import { tokenize } from '../syntax/lexer.js';

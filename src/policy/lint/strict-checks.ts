@@ -8,92 +8,14 @@
  *   // [REGO_ERR_STRICT at 2:8 (import data.x unused), REGO_ERR_STRICT at 3:8 (y assigned, unused)]
  */
 import { RegoError } from '../errors.js';
-import type { Expr, Literal, Module, Rule, Span, Term } from '../syntax/ast.js';
+import type { Literal, Module, Rule, Span, Term } from '../syntax/ast.js';
+import { walkRule } from '../syntax/walk.js';
+import { DEPRECATED_BUILTINS } from '../builtins/deprecated.js';
 
-/** Builtins OPA deprecates (removed from the v1 language; strict mode refuses them in v0). */
-const DEPRECATED = new Set(['any', 'all', 're_match', 'net.cidr_overlap', 'set_diff', 'cast_array', 'cast_set', 'cast_string', 'cast_boolean', 'cast_null', 'cast_object']);
 
 function err(message: string, span: Span, source: string | undefined): RegoError {
   const text = source?.split('\n')[span.line - 1];
   return new RegoError('REGO_ERR_STRICT', message, { location: text === undefined ? { ...span } : { ...span, text } });
-}
-
-type Visit = (t: Term) => void;
-
-function walkTerm(t: Term, f: Visit): void {
-  f(t);
-  switch (t.kind) {
-    case 'ref':
-      walkTerm(t.head, f);
-      t.path.forEach((x) => walkTerm(x, f));
-      return;
-    case 'array':
-    case 'set':
-      t.items.forEach((x) => walkTerm(x, f));
-      return;
-    case 'object':
-      t.entries.forEach(([k, v]) => (walkTerm(k, f), walkTerm(v, f)));
-      return;
-    case 'call':
-      t.args.forEach((x) => walkTerm(x, f));
-      return;
-    case 'arraycomp':
-    case 'setcomp':
-      walkTerm(t.term, f);
-      walkBody(t.body, f);
-      return;
-    case 'objectcomp':
-      walkTerm(t.key, f);
-      walkTerm(t.value, f);
-      walkBody(t.body, f);
-      return;
-    case 'template':
-      t.parts.forEach((p) => (typeof p === 'string' ? undefined : walkTerm(p, f)));
-      return;
-    default:
-      return;
-  }
-}
-
-function walkExpr(e: Expr, f: Visit): void {
-  switch (e.kind) {
-    case 'term':
-      return walkTerm(e.term, f);
-    case 'assign':
-    case 'unify':
-      walkTerm(e.lhs, f);
-      return walkTerm(e.rhs, f);
-    case 'some':
-      return e.vars.forEach((v) => walkTerm(v, f));
-    case 'somein':
-      if (e.key) walkTerm(e.key, f);
-      walkTerm(e.value, f);
-      return walkTerm(e.coll, f);
-    case 'every':
-      if (e.key) walkTerm(e.key, f);
-      walkTerm(e.value, f);
-      walkTerm(e.coll, f);
-      return walkBody(e.body, f);
-  }
-}
-
-function walkBody(body: readonly Literal[], f: Visit): void {
-  for (const l of body) {
-    walkExpr(l.expr, f);
-    for (const w of l.with) (walkTerm(w.target, f), walkTerm(w.value, f));
-  }
-}
-
-function walkRule(r: Rule, f: Visit): void {
-  r.ref.forEach((x) => walkTerm(x, f));
-  r.args?.forEach((x) => walkTerm(x, f));
-  if (r.contains) walkTerm(r.contains, f);
-  if (r.value) walkTerm(r.value, f);
-  walkBody(r.body, f);
-  for (const e of r.elses) {
-    if (e.value) walkTerm(e.value, f);
-    walkBody(e.body, f);
-  }
 }
 
 /** `x := …` in a body whose `x` no other term of the rule reads. */
@@ -108,8 +30,10 @@ function unusedAssignments(r: Rule, source: string | undefined, out: RegoError[]
   bodies.forEach(collect);
   if (declared.length === 0) return;
   const uses = new Map<string, number>();
-  walkRule(r, (t) => {
-    if (t.kind === 'var') uses.set(t.name, (uses.get(t.name) ?? 0) + 1);
+  walkRule(r, {
+    term: (t) => {
+      if (t.kind === 'var') uses.set(t.name, (uses.get(t.name) ?? 0) + 1);
+    },
   });
   for (const d of declared) {
     if ((uses.get(d.name) ?? 0) <= 1) out.push(err(`assigned var ${d.name} unused`, d.span, source));
@@ -144,13 +68,17 @@ export function strictErrors(mod: Module, source?: string): RegoError[] {
   }
   const used = new Set<string>();
   for (const r of mod.rules) {
-    walkRule(r, (t) => {
-      if (t.kind === 'var') used.add(t.name);
-      else if (t.kind === 'ref' && t.head.kind === 'var') used.add(t.head.name);
-      else if (t.kind === 'call') used.add(t.fn[0] ?? '');
+    walkRule(r, {
+      term: (t) => {
+        if (t.kind === 'var') used.add(t.name);
+        else if (t.kind === 'ref' && t.head.kind === 'var') used.add(t.head.name);
+        else if (t.kind === 'call') used.add(t.fn[0] ?? '');
+      },
     });
-    walkRule(r, (t) => {
-      if (t.kind === 'call' && DEPRECATED.has(t.fn.join('.'))) out.push(err(`deprecated built-in function ${t.fn.join('.')} used`, t.fnSpan, source));
+    walkRule(r, {
+      term: (t) => {
+        if (t.kind === 'call' && DEPRECATED_BUILTINS.has(t.fn.join('.'))) out.push(err(`deprecated built-in function ${t.fn.join('.')} used`, t.fnSpan, source));
+      },
     });
     unusedAssignments(r, source, out);
   }

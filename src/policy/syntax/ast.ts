@@ -94,6 +94,10 @@ export interface Rule extends Node {
   /** `else` branches in order */
   elses: RuleBody[];
   annotations: Annotation[];
+  /** a further body of `p { a } { b }`: its span is that of its `{` */
+  chained?: boolean;
+  /** written as a call alone on its line (`f(x)`): OPA reads it as an expression, so a builtin's name is refused */
+  bodilessCall?: boolean;
   /** index of the module in the compile input (set by the compiler) */
   module?: number;
 }
@@ -112,7 +116,10 @@ export interface Module extends Node {
   imports: Import[];
   rules: Rule[];
   annotations: Annotation[];
+  /** `import rego.v1` is present */
   regoV1: boolean;
+  /** the dialect the module was parsed in (v0 with `import rego.v1` still says v0) */
+  regoVersion: 'v0' | 'v1';
 }
 
 export type Query = Literal[];

@@ -109,6 +109,10 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
       }
       if (j < src.length && isIdentStart(src[j]!)) fail('REGO_ERR_PARSE_NUMBER', 'malformed number', span);
       const text = src.slice(i, j);
+      // OPA's parseNumber: `0`, `0.5`, `0e1` but not `01` (an octal-looking literal is an error)
+      if (text.length > 1 && text[0] === '0' && text[1] !== '.' && text[1] !== 'e' && text[1] !== 'E') {
+        fail('REGO_ERR_PARSE_NUMBER', 'expected number without leading zero', span);
+      }
       advance(j - i);
       push('number', text);
       continue;

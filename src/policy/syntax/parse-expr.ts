@@ -35,11 +35,14 @@ export function parseLiteral(p: Parser): Literal {
   const kwRef = p.isPunct('.', 1) && !p.peek(1).wsBefore;
   if (kwRef) return { negated: false, expr: parseExpr(p), with: parseWiths(p), span: start };
   if (p.isIdent('some')) return { negated: false, expr: parseSome(p), with: parseWiths(p), span: start };
-  if (p.isIdent('every')) return { negated: false, expr: parseEvery(p), with: parseWiths(p), span: start };
+  if (p.isKeyword('every')) return { negated: false, expr: parseEvery(p), with: parseWiths(p), span: start };
   let negated = false;
   if (p.isIdent('not')) {
     p.next();
     negated = true;
+    // OPA parseLiteral: `some` and `every` declare; there is nothing to negate
+    if (p.isIdent('some') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'some'");
+    if (p.isKeyword('every') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'every'");
   }
   const expr = parseExpr(p);
   return { negated, expr, with: parseWiths(p), span: start };
@@ -50,11 +53,12 @@ function parseExpr(p: Parser): Expr {
   const lhs = parseTermIn(p, { keyValue: true });
   if (p.isPunct(':=')) {
     p.next();
-    return { kind: 'assign', lhs, rhs: parseTermIn(p), span };
+    // the right side is OPA's parseTermInfixCall, where `k, v in xs` is allowed too
+    return { kind: 'assign', lhs, rhs: parseTermIn(p, { keyValue: true }), span };
   }
   if (p.isPunct('=')) {
     p.next();
-    return { kind: 'unify', lhs, rhs: parseTermIn(p), span };
+    return { kind: 'unify', lhs, rhs: parseTermIn(p, { keyValue: true }), span };
   }
   return { kind: 'term', term: lhs, span };
 }
@@ -62,13 +66,13 @@ function parseExpr(p: Parser): Expr {
 function parseSome(p: Parser): Expr {
   const span = p.next().span;
   const first = parseTermRelation(p);
-  if (p.isIdent('in')) {
+  if (p.isKeyword('in')) {
     p.next();
     return { kind: 'somein', value: first, coll: parseTermRelation(p), span };
   }
   const vars: Term[] = [first];
   while (p.acceptPunct(',')) vars.push(parseTermRelation(p));
-  if (p.isIdent('in')) {
+  if (p.isKeyword('in')) {
     if (vars.length !== 2) throw p.unexpected('some with in takes at most a key and a value');
     p.next();
     return { kind: 'somein', key: vars[0]!, value: vars[1]!, coll: parseTermRelation(p), span };
@@ -88,7 +92,10 @@ function parseEvery(p: Parser): Expr {
     key = first;
     value = parseTerm(p);
   }
-  if (!p.isIdent('in')) throw p.unexpected('expected in after every variables');
+  if (!p.isKeyword('in')) throw p.unexpected('expected in after every variables');
+  // OPA parseEvery: `every` binds variables, not patterns
+  if (key !== undefined && key.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected key to be a variable', key.span);
+  if (value.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected value to be a variable', value.span);
   p.next();
   const coll = parseTermRelation(p);
   p.expectPunct('{');

@@ -8,22 +8,32 @@ import type { Import, Literal, Module, Rule, Term } from './ast.js';
 import { parseBody } from './parse-expr.js';
 import { parseAnnotations, parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn, refName } from './parse-term.js';
-import { Parser } from './parser.js';
+import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
 
-export function parseModule(text: string, file = 'module.rego'): Module {
-  const p = new Parser(text, file);
+export type { ParseOptions, RegoVersion } from './parser.js';
+
+/**
+ * Parses a module in Rego v1 (default) or v0 (`{ regoVersion: 'v0' }`). A v0 module that
+ * imports `rego.v1` is read with v1's rules, as OPA does (ast/parser_ext.go parseModule).
+ */
+export function parseModule(text: string, file = 'module.rego', opts: ParseOptions = {}): Module {
+  const p = new Parser(text, file, {}, opts);
   const first = p.peek();
-  const annotations = parseAnnotations(first);
+  const annotations = parseAnnotations(first, p, 'package');
   if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'expected package clause', first.span);
   const span = p.next().span;
   const pkgTerm = parseTermAt(p);
   const pkg = packagePath(p, pkgTerm);
-  const mod: Module = { file, package: pkg, packageSpan: pkgTerm.span, imports: [], rules: [], annotations, regoV1: false, span };
-  while (p.isIdent('import')) mod.imports.push(parseImport(p, mod));
+  const mod: Module = { file, package: pkg, packageSpan: pkgTerm.span, imports: [], rules: [], annotations, regoV1: false, regoVersion: p.regoVersion, span };
   const rules: Rule[] = [];
   while (p.peek().kind !== 'eof') {
-    if (p.isIdent('import')) throw p.error('REGO_ERR_PARSE_IMPORT', 'imports must come before rules');
-    if (p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'only one package clause per module');
+    // OPA's parser takes an import wherever a statement may start; it applies to the whole module
+    // (and a future-keyword import to the text after it).
+    if (p.isIdent('import') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+      mod.imports.push(parseImport(p, mod));
+      continue;
+    }
+    if (p.isIdent('package') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.error('REGO_ERR_PARSE_PACKAGE', 'only one package clause per module');
     const r = parseRules(p);
     if (!p.peek().nlBefore && p.peek().kind !== 'eof' && !p.isPunct(';')) throw p.unexpected('expected end of rule');
     while (p.acceptPunct(';'));
@@ -57,8 +67,23 @@ function parseImport(p: Parser, mod: Module): Import {
     throw p.error('REGO_ERR_PARSE_IMPORT', 'import path must begin with input, data, future or rego', path.span);
   }
   if (root === 'rego') {
-    if (name!.join('.') !== 'rego.v1') throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import, must be rego.v1', path.span);
+    if (name!.join('.') !== 'rego.v1') throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import `rego.v1`, must be `rego.v1`', path.span);
     mod.regoV1 = true;
+    for (const kw of FUTURE_KEYWORDS) p.keywords.add(kw);
+    p.strictV1 = true;
+  }
+  if (root === 'future') {
+    // `import future.keywords` enables all of them, `import future.keywords.in` one (OPA futureImport)
+    if (name === undefined || name.length < 2 || name[1] !== 'keywords' || name.length > 3) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import, must be `future.keywords`', path.span);
+    }
+    const kw = name[2];
+    if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS].sort().join(' ')}]`, path.span);
+    }
+    for (const k of FUTURE_KEYWORDS) if (kw === undefined || kw === k) p.keywords.add(k);
+    // `every x in xs` is written with `in`, so importing `every` brings `in` along (as in OPA)
+    if (kw === 'every') p.keywords.add('in');
   }
   const imp: Import = { path, span };
   if (p.isIdent('as')) {
@@ -72,8 +97,8 @@ function parseImport(p: Parser, mod: Module): Import {
 }
 
 /** Parses a query: literals separated by `;` or newlines. */
-export function parseQuery(text: string, file = '<query>'): Literal[] {
-  const p = new Parser(text, file);
+export function parseQuery(text: string, file = '<query>', opts: ParseOptions = {}): Literal[] {
+  const p = new Parser(text, file, {}, opts);
   const body = parseBody(p, undefined);
   if (p.peek().kind !== 'eof') throw p.unexpected();
   if (body.length === 0) throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'empty query');

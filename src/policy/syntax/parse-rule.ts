@@ -9,6 +9,7 @@ import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
 import type { Token } from './tokens.js';
+import { parseDocument as parseYamlDocument } from 'yaml';
 
 /**
  * A rule, plus the extra definitions of v0's `p { a } { b }` (one rule per body, same head).
@@ -17,14 +18,15 @@ export function parseRules(p: Parser): Rule[] {
   const rule = parseRule(p);
   const out = [rule];
   while (p.isPunct('{') && !p.peek().nlBefore && rule.elses.length === 0 && !rule.default) {
-    out.push({ ...rule, body: parseBraced(p), annotations: [], span: p.peek().span });
+    const span = p.peek().span;
+    out.push({ ...rule, body: parseBraced(p), annotations: [], span, chained: true });
   }
   return out;
 }
 
 export function parseRule(p: Parser): Rule {
   const first = p.peek();
-  const annotations = parseAnnotations(first);
+  const annotations = parseAnnotations(first, p, 'rule');
   let isDefault = false;
   if (p.isIdent('default') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
     p.next();
@@ -48,7 +50,14 @@ export function parseRule(p: Parser): Rule {
   if (['input', 'data'].includes(name) && !isDefault) {
     throw p.error('REGO_ERR_PARSE_RULE', `rule name ${name} conflicts with a root document`, head.span);
   }
-  if (p.isIdent('contains')) {
+  const v1 = p.strictV1;
+  if (v1 && rule.ref.length < 2 && V1_KEYWORDS.has(name)) {
+    throw p.error('REGO_ERR_PARSE_KEYWORD', `${name} keyword cannot be used for rule name`, head.span);
+  }
+  if (p.isKeyword('contains')) {
+    if (rule.args !== undefined) {
+      throw p.error('REGO_ERR_PARSE_RULE', `the contains keyword can only be used with multi-value rule definitions (e.g., ${name} contains <VALUE> { ... })`, p.peek().span);
+    }
     p.next();
     rule.contains = parseTermIn(p);
   } else if (p.isPunct(':=') || p.isPunct('=')) {
@@ -56,36 +65,126 @@ export function parseRule(p: Parser): Rule {
     rule.value = parseTermIn(p);
   }
   if (isDefault) {
-    if (rule.value === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'default rules must have a value', head.span);
+    if (rule.value === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'illegal default rule (must have a value)', head.span);
+    checkDefault(p, rule, head.span);
     return rule;
   }
-  const usesIf = p.isIdent('if');
+  const usesIf = p.isKeyword('if');
+  const braced = !usesIf && p.isPunct('{') && !p.peek().nlBefore;
   const body = parseRuleBody(p);
   if (body !== undefined) rule.body = body;
-  // Rego v0: `p[x] { … }` / `p["a"]` (no `if`, no value) is a partial set rule
+  if (braced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, head.span);
   const last = rule.ref[rule.ref.length - 1]!;
-  if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
+  if (body === undefined && rule.value === undefined && rule.contains === undefined) {
+    bodilessHead(p, rule, head.span);
+  } else if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
+    // Rego v0: `p[x] { … }` (no `if`, no value) is a partial set rule (ast/parser.go parseRules)
     rule.contains = last;
     rule.ref = rule.ref.slice(0, 1);
-  } else if (body === undefined && rule.value === undefined && rule.contains === undefined && !p.isIdent('else')) {
-    throw p.error('REGO_ERR_PARSE_RULE', 'rule must have a value or a body', head.span);
   }
-  while (p.isIdent('else')) {
+  while (p.isIdent('else') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+    // OPA parseRules: an else chain needs one value per rule, so not on multi-value rules nor
+    // on heads with variables (`p[x] := … else := …`)
+    if (rule.contains !== undefined) throw p.error('REGO_ERR_PARSE_RULE', 'else keyword cannot be used on multi-value rules', p.peek().span);
+    if (rule.ref.slice(1).some((t) => !isGround(t))) throw p.error('REGO_ERR_PARSE_RULE', 'else keyword cannot be used on rules with variables in head', p.peek().span);
     const span = p.next().span;
     const branch: RuleBody = { body: [], span };
     if (p.isPunct(':=') || p.isPunct('=')) {
       branch.assign = p.next().value === ':=';
       branch.value = parseTermIn(p);
+    } else if (!p.isKeyword('if') && !p.isPunct('{')) {
+      throw p.unexpected('expected else value term or rule body');
     }
-    const b = parseRuleBody(p);
+    const elseBraced = !p.isKeyword('if') && p.isPunct('{');
+    const b = parseRuleBody(p, true);
     if (b !== undefined) branch.body = b;
+    if (elseBraced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, span);
     rule.elses.push(branch);
   }
   return rule;
 }
 
-function parseRuleBody(p: Parser): Literal[] | undefined {
-  if (p.isIdent('if')) {
+/** A term without variables, refs or calls (closures aside, which default values may hold). */
+function isGround(t: Term): boolean {
+  switch (t.kind) {
+    case 'var':
+    case 'ref':
+    case 'call':
+    case 'template':
+      return false;
+    case 'array':
+    case 'set':
+      return t.items.every(isGround);
+    case 'object':
+      return t.entries.every(([k, v]) => isGround(k) && isGround(v));
+    default:
+      return true;
+  }
+}
+
+/**
+ * OPA validateDefaultRuleValue / validateDefaultRuleArgs: a default value is a constant (it
+ * cannot depend on anything: no var, ref or call outside a comprehension), and a default
+ * function's arguments are distinct variables.
+ */
+function checkDefault(p: Parser, rule: Rule, span: Rule['span']): void {
+  const bad = (t: Term): string | undefined => {
+    switch (t.kind) {
+      case 'var':
+        return 'var';
+      case 'ref':
+        return 'ref';
+      case 'call':
+        return t.op !== undefined ? 'call' : 'call';
+      case 'array':
+      case 'set':
+        return t.items.map(bad).find((x) => x !== undefined);
+      case 'object':
+        return t.entries.flatMap(([k, v]) => [bad(k), bad(v)]).find((x) => x !== undefined);
+      default:
+        return undefined;
+    }
+  };
+  const what = bad(rule.value!);
+  if (what !== undefined) throw p.error('REGO_ERR_PARSE_RULE', `illegal default rule (value cannot contain ${what})`, span);
+  const seen = new Set<string>();
+  for (const a of rule.args ?? []) {
+    if (a.kind !== 'var') throw p.error('REGO_ERR_PARSE_RULE', `illegal default rule (arguments cannot contain ${a.kind})`, span);
+    if (a.name !== '_' && seen.has(a.name)) throw p.error('REGO_ERR_PARSE_RULE', `illegal default rule (arguments cannot be repeated ${a.name})`, span);
+    seen.add(a.name);
+  }
+}
+
+/** Words that cannot name a rule in Rego v1 (OPA's IsKeywordInRegoVersion). */
+const V1_KEYWORDS = new Set(['package', 'import', 'as', 'default', 'else', 'if', 'contains', 'in', 'some', 'every', 'not', 'with', 'true', 'false', 'null']);
+
+/**
+ * A head with neither value nor body nor `contains`. OPA's parser reads such a line as an
+ * expression statement and turns it into a rule (ast/parser_ext.go ParseRuleFromExpr):
+ * `f(x)` is a function that is true for those arguments; `p[x]` / `p.q` a partial set
+ * member (v0 only: v1 requires `contains`); `a.b.c` the value true (v0 only: v1 requires a
+ * value or a body); a lone name `p` is not a rule at all.
+ */
+function bodilessHead(p: Parser, rule: Rule, span: Rule['span']): void {
+  if (rule.args !== undefined) {
+    if (rule.args.length === 0) throw p.error('REGO_ERR_PARSE_RULE', 'rule argument list must take at least one argument', span);
+    rule.value = { kind: 'bool', value: true, span };
+    rule.bodilessCall = true;
+    return;
+  }
+  if (rule.ref.length === 1) throw p.error('REGO_ERR_PARSE_RULE', 'var cannot be used for rule name', span);
+  if (rule.ref.length === 2) {
+    if (p.strictV1) throw p.error('REGO_ERR_PARSE_RULE', '`contains` keyword is required for partial set rules', span);
+    rule.contains = rule.ref[1]!;
+    rule.ref = rule.ref.slice(0, 1);
+    return;
+  }
+  if (p.strictV1) throw p.error('REGO_ERR_PARSE_RULE', 'rule must have value assignment and/or body declaration', span);
+  rule.value = { kind: 'bool', value: true, span };
+}
+
+function parseRuleBody(p: Parser, afterElse = false): Literal[] | undefined {
+  if (p.isKeyword('if')) {
     p.next();
     if (p.isPunct('{') && !p.isPunct('}', 1)) {
       // `if {x: 1 | …}` is an object comprehension, not a body: retry as one literal
@@ -104,7 +203,7 @@ function parseRuleBody(p: Parser): Literal[] | undefined {
     if (p.isPunct('{')) return parseBraced(p);
     return [parseLiteral(p)];
   }
-  if (p.isPunct('{') && !p.peek().nlBefore) return parseBraced(p);
+  if (p.isPunct('{') && (afterElse || !p.peek().nlBefore)) return parseBraced(p);
   return undefined;
 }
 
@@ -115,8 +214,15 @@ function parseBraced(p: Parser): Literal[] {
   return body;
 }
 
-/** METADATA blocks: a `# METADATA` comment line followed by YAML comment lines. */
-export function parseAnnotations(tok: Token): Annotation[] {
+const SCOPES = new Set(['rule', 'document', 'package', 'subpackages']);
+
+/**
+ * METADATA blocks: a `# METADATA` comment line followed by YAML comment lines. As OPA's parser
+ * does (ast/annotations.go), a block that is not YAML or names an unknown scope is a parse error,
+ * and so is a scope the statement below cannot take: `package`/`subpackages` only before the
+ * package clause, `rule`/`document` only before a rule (`target`).
+ */
+export function parseAnnotations(tok: Token, p?: Parser, target: 'rule' | 'package' = 'rule'): Annotation[] {
   const out: Annotation[] = [];
   const cs = tok.comments ?? [];
   for (let i = 0; i < cs.length; i++) {
@@ -128,8 +234,20 @@ export function parseAnnotations(tok: Token): Annotation[] {
       j++;
     }
     const yaml = lines.join('\n');
+    const span = cs[i]!.span;
     const scope = /^scope:\s*(\S+)/m.exec(yaml)?.[1];
-    out.push(scope === undefined ? { yaml, span: cs[i]!.span } : { yaml, scope, span: cs[i]!.span });
+    if (p !== undefined) {
+      const doc = parseYamlDocument(yaml, { prettyErrors: false });
+      if (doc.errors.length > 0) throw p.error('REGO_ERR_PARSE_ANNOTATION', `yaml: ${doc.errors[0]!.message.split('\n')[0]}`, span);
+      const v: unknown = doc.toJS();
+      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw p.error('REGO_ERR_PARSE_ANNOTATION', 'metadata must be a YAML mapping', span);
+      if (scope !== undefined) {
+        if (!SCOPES.has(scope)) throw p.error('REGO_ERR_PARSE_ANNOTATION', `invalid annotation scope '${scope}'`, span);
+        const wants = scope === 'rule' || scope === 'document' ? 'rule' : 'package';
+        if (wants !== target) throw p.error('REGO_ERR_PARSE_ANNOTATION', `annotation scope '${scope}' must be applied to ${wants} (have ${target})`, span);
+      }
+    }
+    out.push(scope === undefined ? { yaml, span } : { yaml, scope, span });
     i = j - 1;
   }
   return out;

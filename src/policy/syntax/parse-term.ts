@@ -30,12 +30,12 @@ export function parseTermIn(p: Parser, opts: TermOpts = {}): Term {
     // `k, v in xs`: membership with key (internal.member_3)
     p.next();
     const v = parseTermRelation(p, opts);
-    if (!p.isIdent('in')) throw p.unexpected('expected in');
+    if (!p.isKeyword('in')) throw p.unexpected('expected in');
     p.next();
     const coll = parseTermRelation(p, opts);
     lhs = opCall('in', 'internal.member_3', [lhs, v, coll], lhs.span);
   }
-  while (p.isIdent('in')) {
+  while (p.isKeyword('in')) {
     p.next();
     const rhs = parseTermRelation(p, opts);
     lhs = opCall('in', 'internal.member_2', [lhs, rhs], lhs.span);

@@ -7,14 +7,43 @@ import { tokenize, type LexOptions } from './lexer.js';
 import { createParseError, type ParseErrorCode } from './parse-error.js';
 import type { Span, Token } from './tokens.js';
 
+export type RegoVersion = 'v0' | 'v1';
+
+/** The keywords Rego v0 only knows after `import future.keywords[.kw]` (or `import rego.v1`). */
+export const FUTURE_KEYWORDS = ['in', 'every', 'if', 'contains'] as const;
+
+export interface ParseOptions {
+  /** the dialect (default v1). In v0, `in`/`every`/`if`/`contains` are names until imported. */
+  regoVersion?: RegoVersion;
+}
+
 export class Parser {
   readonly tokens: Token[];
   pos = 0;
   /** > 0 while parsing call arguments / brackets, where `k, v in xs` is not a literal form */
   nesting = 0;
+  readonly regoVersion: RegoVersion;
+  /**
+   * The future keywords in force: all of them in v1; in v0 those imported so far (OPA's parser
+   * enables a keyword from its import on, ast/parser.go futureImport).
+   */
+  readonly keywords: Set<string>;
+  /**
+   * Rego v1's parse-time checks apply (`if` before a body, `contains` for multi-value rules, no
+   * keyword rule names): in v1, and in v0 once `import rego.v1` is seen (OPA's RegoV0CompatV1).
+   */
+  strictV1: boolean;
 
-  constructor(readonly src: string, readonly file: string, lex: LexOptions = {}) {
+  constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
     this.tokens = tokenize(src, file, lex);
+    this.regoVersion = opts.regoVersion ?? 'v1';
+    this.keywords = new Set(this.regoVersion === 'v1' ? FUTURE_KEYWORDS : []);
+    this.strictV1 = this.regoVersion === 'v1';
+  }
+
+  /** The identifier `kw` at `k`, when it is a keyword in force (`in`, `every`, `if`, `contains`). */
+  isKeyword(kw: (typeof FUTURE_KEYWORDS)[number], k = 0): boolean {
+    return this.keywords.has(kw) && this.isIdent(kw, k);
   }
 
   peek(k = 0): Token {

@@ -9,7 +9,7 @@
  * @example
  *   buildCoverageReport(run.coverage, modules).files['a.rego'].not_covered; // [{start:{row:4},end:{row:5}}]
  */
-import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
+import { parseSourceIn, type DialectOptions } from '../parse-dialect.js';
 import type { Literal, Rule } from '../syntax/ast.js';
 import type { ModuleSource } from '../index.js';
 
@@ -68,7 +68,7 @@ export function buildCoverageReport(cov: { executable: Map<string, Set<number>>;
   let notCoveredAll = 0;
   for (const m of [...modules].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
     const lines = new Set(cov.executable.get(m.file) ?? []);
-    for (const r of parseModuleIn(m.text, m.file, dialect).rules) ruleLines(r, lines);
+    for (const r of parseSourceIn(m, dialect).rules) ruleLines(r, lines);
     const covered = cov.covered.get(m.file) ?? new Set<number>();
     const hit = [...lines].filter((l) => covered.has(l));
     const miss = [...lines].filter((l) => !covered.has(l));

@@ -52,7 +52,8 @@ t.test('a missing file, and a file where a directory is expected: one located li
 });
 
 t.test('--v0-compatible is accepted by every command and reaches the compiler', async (t) => {
-  const dir = policyDir(t, { 'p.rego': 'package p\n\nr := 1\n', 'p_test.rego': 'package p_test\n\ntest_r if data.p.r == 1\n' });
+  // Rego v0: no `if` (a v1 file fails to parse under --v0-compatible, as with opa)
+  const dir = policyDir(t, { 'p.rego': 'package p\n\nr := 1\n', 'p_test.rego': 'package p_test\n\ntest_r { data.p.r == 1 }\n' });
   t.equal(regate(['policy', 'test', '--v0-compatible', dir]).code, 0);
   t.equal(regate(['policy', 'check', '--v0-compatible', dir]).code, 0);
   t.equal(regate(['policy', 'eval', '--v0-compatible', '-d', dir, 'data.p.r']).code, 0);

@@ -67,6 +67,10 @@ function variedCtx(r: () => number): RequestContext {
     status: pick([200, 403, 429, 504]),
   });
   if (r() < 0.6) ctx.policyInput = buildPolicyInput(ctx);
+  const traced = r();
+  if (traced < 0.3) ctx.trace = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', upstreamHeaders: null };
+  else if (traced < 0.4) ctx.trace = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: '', upstreamHeaders: null };
+  if (ctx.error !== null && ctx.error.code === 'GW_ERR_POLICY_ERROR' && r() < 0.5) ctx.error = new GatewayError('GW_ERR_POLICY_BUDGET', { cause: new Error(pick(['p.rego:1:1: budget', 'quote " and \\ backslash'])) });
   return ctx;
 }
 

@@ -5,6 +5,7 @@ import { rfc3339Nano } from '../../../src/gateway/shared/time-format.js';
 import { buildPolicyInput, parseQuery } from '../../../src/gateway/shared/policy-input.js';
 import { createMasker } from '../../../src/gateway/events/mask.js';
 import { makeCtx, SECRET_TOKEN } from './fixtures.js';
+import { REGATE_VERSION } from '../../../src/gateway/server/version.js';
 
 t.test('audit event has the OPA decision-log fields and the gateway block', async (t) => {
   const build = createAuditEventBuilder({ mask_headers: ['authorization', 'cookie', 'api-key'], labels: { env: 'test' }, instanceId: 'gw-1' });
@@ -14,7 +15,11 @@ t.test('audit event has the OPA decision-log fields and the gateway block', asyn
   t.match(ev.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
   t.equal(ev.path, 'gateway/decision');
   t.same(ev.result, { allow: true, labels: { product: 'car' } });
-  t.same(ev.labels, { id: 'gw-1', version: 'regate', env: 'test', product: 'car' });
+  t.same(ev.labels, { id: 'gw-1', version: REGATE_VERSION, env: 'test', product: 'car' }, 'labels.version is regate\'s version, as OPA puts its own');
+  t.equal(ev.req_id, ctx.id, 'req_id is the request id');
+  t.notOk('trace_id' in ev || 'span_id' in ev, 'no trace ids without telemetry');
+  t.notOk('error' in ev, 'no error when the policy decided');
+  t.notOk('nd_builtin_cache' in ev, 'nd_builtin_cache is omitted: regate does not record it');
   t.same(ev.bundles, { policies: { revision: 'rev-1' } });
   t.equal(ev.metrics.timer_rego_query_eval_ns, 12345);
   t.type(ev.metrics.timer_server_handler_ns, 'number');
@@ -93,4 +98,23 @@ t.test('helpers', async (t) => {
   t.equal(rfc3339Nano(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02T03:04:05.678000000Z');
   t.throws(() => createMasker(['no-slash']), TypeError);
   t.throws(() => createMasker(['/other/x']), TypeError);
+});
+
+t.test('OPA fields: trace ids from the request trace, error when the policy failed', async (t) => {
+  const build = createAuditEventBuilder({ instanceId: 'gw-1' });
+  const ctx = makeCtx({ status: 403, error: new GatewayError('GW_ERR_POLICY_ERROR', { cause: new Error('policy.rego:3:5: eval_conflict_error') }) });
+  ctx.trace = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', upstreamHeaders: null };
+  const ev = build(ctx, 'd-2');
+  t.equal(ev.trace_id, '0af7651916cd43dd8448eb211c80319c');
+  t.equal(ev.span_id, 'b7ad6b7169203331');
+  t.same(ev.error, { code: 'GW_ERR_POLICY_ERROR', message: 'policy.rego:3:5: eval_conflict_error' });
+  t.same(Object.keys(ev).slice(0, 5), ['decision_id', 'trace_id', 'span_id', 'req_id', 'timestamp']);
+
+  // a sampled-out request with a client trace: the trace id only
+  ctx.trace = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: '', upstreamHeaders: null };
+  ctx.error = new GatewayError('GW_ERR_FORBIDDEN');
+  const ev2 = build(ctx, 'd-3');
+  t.equal(ev2.trace_id, '0af7651916cd43dd8448eb211c80319c');
+  t.notOk('span_id' in ev2);
+  t.notOk('error' in ev2, 'a deny is a decision, not an error');
 });

@@ -5,9 +5,9 @@ import { RegoError } from '../../../src/policy/errors.js';
 import { fromJs, toJs, type Value } from '../../../src/policy/value/index.js';
 
 /** Compiles `text` with `query`, evaluates it and returns the result rows as plain JS. */
-function run(text: string | string[], query: string, input?: unknown, data?: unknown): unknown[] {
+function run(text: string | string[], query: string, input?: unknown, data?: unknown, regoVersion: 'v0' | 'v1' = 'v1'): unknown[] {
   const mods = (Array.isArray(text) ? text : [text]).map((m, i) => ({ file: `m${i}.rego`, text: m }));
-  const policy = compileToPlan(mods, { query });
+  const policy = compileToPlan(mods, { query, regoVersion });
   const ev = createJsEvaluator(policy, data === undefined ? {} : { data: fromJs(data) });
   return ev.evaluate('eval', input === undefined ? undefined : fromJs(input)).map((v: Value) => toJs(v));
 }
@@ -195,10 +195,10 @@ s[x] { x := input.xs[_] }
 t["lit"]
 either { input.a } { input.b }
 `;
-  t.same(run(mod, 'x = data.v0.s', { xs: [1, 2] }), [{ x: [1, 2] }]);
-  t.same(run(mod, 'x = data.v0.t'), [{ x: ['lit'] }]);
-  t.same(run(mod, 'x = data.v0.either', { b: true }), [{ x: true }]);
-  t.same(run(mod, 'x = data.v0.either', {}), []);
+  t.same(run(mod, 'x = data.v0.s', { xs: [1, 2] }, undefined, 'v0'), [{ x: [1, 2] }]);
+  t.same(run(mod, 'x = data.v0.t', undefined, undefined, 'v0'), [{ x: ['lit'] }]);
+  t.same(run(mod, 'x = data.v0.either', { b: true }, undefined, 'v0'), [{ x: true }]);
+  t.same(run(mod, 'x = data.v0.either', {}, undefined, 'v0'), []);
 });
 
 t.test('print: operands become sets, undefined prints <undefined>', async (t) => {

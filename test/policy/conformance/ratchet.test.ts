@@ -2,7 +2,8 @@
  * OPA's v1 conformance corpus, whole, against two ratchets: every case listed in
  * `<mode>.passing.txt` (`file: note`, all cases with that file and note) must pass.
  * - plans: OPA's own plans through the JS back end (judges the back end and builtins alone);
- * - frontend: our parser, compiler and planner, then the JS back end (the whole toolchain).
+ * - frontend: our parser, compiler and planner, then the JS back end (the whole toolchain);
+ * - frontend-v0: the same on the Rego v0 corpus (`cases/v0-opa0.48`) read as `--v0-compatible`.
  * The lists may only grow: `UPDATE_RATCHET=1 npx tap test/policy/conformance/ratchet.test.ts`
  * adds newly passing cases and never removes any.
  */
@@ -21,15 +22,21 @@ function keyOf(r: CaseResult): string {
 }
 
 const MODES = [
-  { name: 'plans', title: "OPA's plans through the JS back end", plansDir: join(corpus, 'plans', 'v1') },
-  { name: 'frontend', title: 'our compiler and the JS back end', plansDir: undefined },
+  { name: 'plans', title: "OPA's plans through the JS back end", plansDir: join(corpus, 'plans', 'v1'), cases: 'v1', min: 1668 },
+  { name: 'frontend', title: 'our compiler and the JS back end', plansDir: undefined, cases: 'v1', min: 1668 },
+  { name: 'frontend-v0', title: 'our compiler in v0 mode and the JS back end, on the v0 corpus', plansDir: undefined, cases: 'v0-opa0.48', min: 1397 },
 ] as const;
 
 for (const mode of MODES) t.test(`${mode.title} keep every ratcheted case passing`, async (t) => {
   const ratchetFile = join(here, `${mode.name}.passing.txt`);
-  t.ok(existsSync(join(corpus, 'cases', 'v1')), `conformance corpus at ${corpus}`);
-  const results = await runConformance({ casesDir: join(corpus, 'cases', 'v1'), ...(mode.plansDir ? { plansDir: mode.plansDir } : {}), engine: 'js' });
-  t.ok(results.length >= 1668, `ran ${results.length} cases`);
+  t.ok(existsSync(join(corpus, 'cases', mode.cases)), `conformance corpus at ${corpus}`);
+  const results = await runConformance({
+    casesDir: join(corpus, 'cases', mode.cases),
+    ...(mode.plansDir ? { plansDir: mode.plansDir } : {}),
+    ...(mode.cases === 'v1' ? {} : { regoVersion: 'v0' as const }),
+    engine: 'js',
+  });
+  t.ok(results.length >= mode.min, `ran ${results.length} cases`);
 
   // A key passes when every case under it passes (notes repeat within some files).
   const byKey = new Map<string, boolean>();

@@ -19,14 +19,18 @@ export interface CorpusModule {
   /** `file#case-index.module-index` */
   name: string;
   text: string;
+  /** the dialect the module is written in: v0 for `cases/v0-opa0.48`, else v1 */
+  regoVersion: 'v0' | 'v1';
 }
 
 export function corpusModules(): CorpusModule[] {
   const out: CorpusModule[] = [];
   for (const f of walk(CASES, '.yaml')) {
     const doc = parseYaml(readFileSync(f, 'utf8'), { intAsBigInt: false }) as { cases?: { modules?: string[] }[] };
-    (doc.cases ?? []).forEach((c, i) => (c.modules ?? []).forEach((m, j) => out.push({ name: `${f.slice(CASES.length + 1)}#${i}.${j}`, text: m })));
+    const name = f.slice(CASES.length + 1);
+    const regoVersion = name.startsWith('v0') ? 'v0' : 'v1';
+    (doc.cases ?? []).forEach((c, i) => (c.modules ?? []).forEach((m, j) => out.push({ name: `${name}#${i}.${j}`, text: m, regoVersion })));
   }
-  for (const f of walk(join(ROOT, 'policies'), '.rego')) out.push({ name: f.slice(ROOT.length), text: readFileSync(f, 'utf8') });
+  for (const f of walk(join(ROOT, 'policies'), '.rego')) out.push({ name: f.slice(ROOT.length), text: readFileSync(f, 'utf8'), regoVersion: 'v1' });
   return out;
 }

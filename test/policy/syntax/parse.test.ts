@@ -155,7 +155,7 @@ t.test('parse errors carry stable codes and positions', async (t) => {
 });
 
 t.test('v0 forms: partial set heads, several bodies; template with; `if` + object comprehension', async (t) => {
-  const m = parseModule('package v0\ns[x] { x := 1 }\nt["a"]\nu.v { true }\nboth { 1 } { 2 }', 'v0.rego');
+  const m = parseModule('package v0\ns[x] { x := 1 }\nt["a"]\nu.v { true }\nboth { 1 } { 2 }', 'v0.rego', { regoVersion: 'v0' });
   t.same(m.rules.map((r) => [r.ref.map(show).join('.'), r.contains ? show(r.contains) : null]), [
     ['"s"', 'x'], ['"t"', '"a"'], ['"u"."v"', null], ['"both"', null], ['"both"', null],
   ]);

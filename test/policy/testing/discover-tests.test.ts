@@ -25,3 +25,17 @@ t.test('a module without duplicates is passed through unchanged', (t) => {
   t.equal(discoverTests([m]).modules[0], m);
   t.end();
 });
+
+t.test('chained bodies (`test_a { x } { y }`) are one test each, split on their own line', (t) => {
+  const v0 = 'package c\n\ntest_a { true } { false }\ntest_b { true }\ntest_b { 1 == 1 } { 2 == 2 }\n';
+  const r0 = discoverTests([{ file: 'c_test.rego', text: v0 }], { regoVersion: 'v0' });
+  t.same(r0.tests.map((x) => [x.name, x.line]), [['test_a', 3], ['test_a#01', 3], ['test_b', 4], ['test_b#01', 5], ['test_b#02', 5]]);
+  t.same(r0.modules[0]!.text.split('\n').slice(2, 5), [
+    'test_a { true } ; test_a__regate_def1 { false }',
+    'test_b { true }',
+    'test_b__regate_def1 { 1 == 1 } ; test_b__regate_def2 { 2 == 2 }',
+  ]);
+  const v1 = discoverTests([{ file: 'c_test.rego', text: 'package c\n\ntest_a if { true } { false }\n' }]);
+  t.equal(v1.modules[0]!.text.split('\n')[2], 'test_a if { true } ; test_a__regate_def1 if { false }');
+  t.end();
+});

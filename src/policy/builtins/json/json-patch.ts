@@ -122,7 +122,9 @@ export function applyJsonPatch(doc: Value, ops: readonly Value[]): Value | undef
           break;
         case 'replace':
           if (value === undefined) return undefined;
-          cur = addAt(removeAt(cur, path), path, value);
+          // an empty path names the whole document, which replace swaps out (OPA jsonPatchReplace);
+          // remove has no such case (removing the root is undefined)
+          cur = path.length === 0 ? value : addAt(removeAt(cur, path), path, value);
           break;
         case 'move': {
           if (fromV === undefined) return undefined;

@@ -7,6 +7,15 @@
 
 type GoVal = unknown;
 
+/**
+ * A Go float64 whose value is integral. OPA hands sprintf a float64 for a number whose text is
+ * not an integer (`101.00`, `1e2`), so `%.2f` formats it; a JS number cannot carry that, so the
+ * compiler folds sprintf over such literals with this marker (compiler/fold-sprintf.ts).
+ */
+export class GoFloat64 {
+  constructor(readonly value: number) {}
+}
+
 interface Spec {
   minus: boolean;
   plus: boolean;
@@ -18,6 +27,7 @@ interface Spec {
 }
 
 function goType(v: GoVal): string {
+  if (v instanceof GoFloat64) return 'float64';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
   if (typeof v === 'bigint') return '*big.Int';
   if (typeof v === 'string') return 'string';
@@ -191,6 +201,7 @@ export function quoteGo(s: string): string {
 /** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
 function plainV(v: GoVal): string {
   if (v === null || v === undefined) return '<nil>';
+  if (v instanceof GoFloat64) return fmtGShortestV(v.value);
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
@@ -218,6 +229,7 @@ function hexString(s: string, upper: boolean, spec: Spec): string {
 }
 
 function formatOne(verb: string, v: GoVal, spec: Spec): string {
+  if (v instanceof GoFloat64) return 'eEfFgGv'.includes(verb) ? floatStr(v.value, verb, spec) : badVerb(verb, v);
   if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63) return formatInt(verb, BigInt(v), v, spec);
   if (typeof v === 'bigint') {
     if ('dvsbBoOxX'.includes(verb)) return intDigits(v, verb === 'v' || verb === 's' ? 'd' : verb, spec);

@@ -1,6 +1,6 @@
 /** RE2 translation, Go scan semantics (FindAll / ReplaceAll / Split), templates, globs. */
 import t from 'tap';
-import { translateRe2, Re2SyntaxError } from '../../../../src/policy/builtins/shared/re2.js';
+import { compileGoRegexp, Re2SyntaxError } from '../../../../src/policy/builtins/shared/re2.js';
 import { call, throwsCode } from '../helpers.js';
 
 t.test('glob.match (gobwas semantics)', (t) => {

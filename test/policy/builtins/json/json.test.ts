@@ -38,6 +38,11 @@ t.test('json.patch (RFC 6902)', (t) => {
   t.equal(call('json.patch', [1, 2, 3], [{ op: 'add', path: '1.2', value: 'foo' }]), undefined);
   t.equal(call('json.patch', doc, [{ op: 'remove', path: '/nope' }]), undefined);
   t.equal(call('json.patch', doc, [{ op: 'frobnicate', path: '/a' }]), undefined);
+  // issue #16 (cause 5): an empty path is the whole document; replace swaps it, remove cannot
+  t.equal(j(call('json.patch', doc, [{ op: 'replace', path: '', value: { n: 1 } }])), '{"n":1}');
+  t.equal(j(call('json.patch', doc, [{ op: 'replace', path: [], value: [] }, { op: 'add', path: '/-', value: 1 }])), '[1]');
+  t.equal(j(call('json.patch', doc, [{ op: 'test', path: '', value: doc }])), '{"a":{"b":[1,2]},"s":["x"]}');
+  t.equal(call('json.patch', doc, [{ op: 'remove', path: '' }]), undefined);
   t.end();
 });
 

@@ -1,0 +1,52 @@
+/**
+ * `with` targets whose ref holds a quoted key that is not an identifier (issue #16, cause 2),
+ * on both engines; and a compile error rendered once (the CompileErrors render repeated the
+ * first error's prefix and caret).
+ */
+import t from 'tap';
+import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { createEvaluator } from '../../../src/policy/index.js';
+import { fromJs, toJs } from '../../../src/policy/value/index.js';
+
+const MOD = `package w
+
+limit := input.config["a.b"].limit
+
+p if limit == 3 with input.config["a.b"].limit as 3
+
+q := v if v := data.cfg["x-y"]["1 2"] with data.cfg["x-y"]["1 2"] as "mocked"
+`;
+
+for (const engine of ['js', 'wasm'] as const) {
+  t.test(`${engine}: input and data paths with quoted keys`, async (t) => {
+    const policy = compileToPlan([{ file: 'w.rego', text: MOD }], { query: 'x = [data.w.p, data.w.q, data.w.limit]' });
+    const ev = await createEvaluator(policy, { engine, data: fromJs({ cfg: { 'x-y': { '1 2': 'real' } } }) });
+    t.same(ev.evaluate('eval', fromJs({ config: { 'a.b': { limit: 1 } } })).map(toJs), [{ x: [true, 'mocked', 1] }]);
+  });
+}
+
+t.test('a with target that is not a path is refused, located; CompileErrors render each error once', async (t) => {
+  let err: CompileErrors | undefined;
+  try {
+    compileToPlan([{ file: 'w.rego', text: 'package w\np if true with input[x] as 1\nq if true with data.a[1] as 2' }], {});
+  } catch (e) {
+    err = e as CompileErrors;
+  }
+  t.ok(err instanceof CompileErrors);
+  t.same(err!.errors.map((e) => [e.code, e.location?.line]), [['REGO_ERR_TYPE', 2], ['REGO_ERR_TYPE', 3]]);
+  const text = err!.render();
+  t.equal(text.split('w.rego:2:').length - 1, 1, 'first error once');
+  t.equal(text.split('^').length - 1, 2, 'one caret per error');
+});
+
+t.test('a with target that names no input, data or function is a type error (OPA validateWith)', async (t) => {
+  let err: CompileErrors | undefined;
+  try {
+    compileToPlan([{ file: 'w.rego', text: 'package w\np if true with nope as 1' }], {});
+  } catch (e) {
+    err = e as CompileErrors;
+  }
+  t.same(err?.errors.map((e) => [e.code, e.opaCode, e.location?.col]), [['REGO_ERR_TYPE', 'rego_type_error', 16]]);
+  // builtins and user functions are targets
+  t.doesNotThrow(() => compileToPlan([{ file: 'w.rego', text: 'package w\nf(x) := x\np if { f(1) == 2 with f as 2; count([]) == 5 with count as 5 }' }], {}));
+});

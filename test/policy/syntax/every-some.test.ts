@@ -1,0 +1,25 @@
+/** `every` and `some … in` as OPA's parser reads them (ast/parser.go parseEvery, parseLiteral). */
+import t from 'tap';
+import { RegoError } from '../../../src/policy/errors.js';
+import { parseModule } from '../../../src/policy/syntax/index.js';
+
+function code(text: string): string | undefined {
+  try {
+    parseModule(text, 'm.rego');
+  } catch (e) {
+    if (e instanceof RegoError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+t.test('every binds variables; some and every cannot be negated', async (t) => {
+  t.equal(code('package p\nq if { every 1, x in [1] { x } }'), 'REGO_ERR_PARSE_UNEXPECTED');
+  t.equal(code('package p\nq if { every [a, b] in [[1, 2]] { a < b } }'), 'REGO_ERR_PARSE_UNEXPECTED');
+  t.equal(code('package p\nq if { not every x in [1] { x } }'), 'REGO_ERR_PARSE_UNEXPECTED');
+  t.equal(code('package p\nq if { not some x in [1] }'), 'REGO_ERR_PARSE_UNEXPECTED');
+  t.equal(code('package p\nq if { every k, v in {"a": 1} { k == "a"; v == 1 } }'), undefined);
+  // `some` takes patterns, and a ref named `every`/`some` is still a ref
+  t.equal(code('package p\nq if { some [a, b] in [[1, 2]]; a < b }'), undefined);
+  t.equal(code('package p\nq if { not every.x }\nevery.x := false'), undefined);
+});

@@ -1,0 +1,96 @@
+/**
+ * Rule heads without a body (issue #16, cause 1) and the head forms of both dialects, as OPA's
+ * parser reads them (ast/parser.go parseRules/parseHead; ast/parser_ext.go ParseRuleFromExpr;
+ * ast/rego_v1.go checkRegoV1Rule).
+ */
+import t from 'tap';
+import { createJsEvaluator } from '../../../src/policy/backend/js/index.js';
+import { compileToPlan } from '../../../src/policy/compiler/index.js';
+import { RegoError } from '../../../src/policy/errors.js';
+import { parseModule } from '../../../src/policy/syntax/index.js';
+import { fromJs, toJs } from '../../../src/policy/value/index.js';
+
+function run(text: string, query: string, regoVersion: 'v0' | 'v1' = 'v1', input?: unknown): unknown[] {
+  const policy = compileToPlan([{ file: 'm.rego', text }], { query, regoVersion });
+  return createJsEvaluator(policy).evaluate('eval', input === undefined ? undefined : fromJs(input)).map(toJs);
+}
+
+function parseErr(text: string, regoVersion: 'v0' | 'v1' = 'v1'): RegoError {
+  try {
+    parseModule(text, 'm.rego', { regoVersion });
+  } catch (e) {
+    if (e instanceof RegoError) return e;
+    throw e;
+  }
+  throw new Error(`parsed: ${text}`);
+}
+
+t.test('a function head alone is true for those arguments (both dialects)', async (t) => {
+  const mod = 'package h\nis_empty(null)\nis_empty([])\nis_empty("")\n';
+  for (const v of ['v0', 'v1'] as const) {
+    t.same(run(mod, 'x = data.h.is_empty(null)', v), [{ x: true }], v);
+    t.same(run(mod, 'x = data.h.is_empty([])', v), [{ x: true }], v);
+    t.same(run(mod, 'x = data.h.is_empty("")', v), [{ x: true }], v);
+    t.same(run(mod, 'x = data.h.is_empty([1])', v), [], `${v}: undefined for other arguments`);
+  }
+  t.equal(parseErr('package h\nf()').code, 'REGO_ERR_PARSE_RULE', 'no arguments: not a rule');
+  // a builtin's name alone on a line is a call, not a definition (OPA: rule name conflicts with built-in function)
+  t.throws(() => run('package h\nstartswith(x, "a")\n', 'x = 1'), { code: 'REGO_ERR_PARSE_RULE' });
+});
+
+t.test('a lone name is not a rule; `p[x]` alone needs contains in v1; `a.b.c` alone needs a value in v1', async (t) => {
+  t.equal(parseErr('package h\np').code, 'REGO_ERR_PARSE_RULE');
+  t.equal(parseErr('package h\np', 'v0').code, 'REGO_ERR_PARSE_RULE');
+  t.equal(parseErr('package h\np["a"]').code, 'REGO_ERR_PARSE_RULE');
+  t.equal(parseErr('package h\na.b.c').code, 'REGO_ERR_PARSE_RULE');
+  // v0: `p["a"]` / `p.q` alone are partial set members, `a.b.c` alone is true
+  t.same(run('package h\np["a"]\np.b\n', 'x = data.h.p', 'v0'), [{ x: ['a', 'b'] }]);
+  t.same(run('package h\na.b.c\n', 'x = data.h.a.b.c', 'v0'), [{ x: true }]);
+});
+
+t.test('values without a body; `contains` without a body; default needs a value', async (t) => {
+  t.same(run('package h\np := 1\nq.r = 2\ns contains "x"\n', 'x = [data.h.p, data.h.q.r, data.h.s]'), [{ x: [1, 2, ['x']] }]);
+  t.equal(parseErr('package h\ndefault p').code, 'REGO_ERR_PARSE_RULE');
+});
+
+t.test('v1 requires `if` before a body (rules, functions, else) and `contains` for multi-value rules', async (t) => {
+  for (const src of ['package h\np { true }', 'package h\nf(x) = 1 { x }', 'package h\np[x] { x := 1 }', 'package h\np := 1 if { false } else := 2 { true }']) {
+    t.equal(parseErr(src).code, 'REGO_ERR_PARSE_RULE', src);
+  }
+  // a v0 module that imports rego.v1 is held to the same rules
+  t.equal(parseErr('package h\nimport rego.v1\np { true }', 'v0').code, 'REGO_ERR_PARSE_RULE');
+  // in v1 `p[x] if` is a single-value rule at p[x]; in v0 without `if`, `p[x] { }` is a partial set
+  t.same(run('package h\np[x] if x := "k"\n', 'x = data.h.p'), [{ x: { k: true } }]);
+  t.same(run('package h\np[x] { x := "k" }\n', 'x = data.h.p', 'v0'), [{ x: ['k'] }]);
+});
+
+t.test('v0: future keywords only after their import; `every` brings `in`; v0 names may be keywords of v1', async (t) => {
+  t.same(run('package h\np { in := 1; in == 1 }\ncontains_a { contains("abc", "a") }\n', 'x = [data.h.p, data.h.contains_a]', 'v0'), [{ x: [true, true] }]);
+  t.equal(parseErr('package h\np { 1 in [1] }', 'v0').code, 'REGO_ERR_PARSE_UNEXPECTED');
+  t.same(run('package h\nimport future.keywords.in\np { 1 in [1] }\n', 'x = data.h.p', 'v0'), [{ x: true }]);
+  t.same(run('package h\nimport future.keywords.every\np { every x in [1] { x > 0 } }\n', 'x = data.h.p', 'v0'), [{ x: true }]);
+  t.same(run('package h\nimport future.keywords\np contains x if { some x in [1] }\n', 'x = data.h.p', 'v0'), [{ x: [1] }]);
+  t.equal(parseErr('package h\nimport future.keywords.nope\n', 'v0').code, 'REGO_ERR_PARSE_IMPORT');
+  // imports may follow rules (OPA's parser takes statements in any order after the package)
+  t.same(run('package h\np if q\nimport data.h.r as q\nr := true\n', 'x = data.h.p'), [{ x: true }]);
+});
+
+t.test('default rules: a constant value; default functions take distinct variables (OPA validateDefaultRule*)', async (t) => {
+  for (const src of ['package h\ndefault p := x', 'package h\ndefault p := input.x', 'package h\ndefault p := count([])', 'package h\ndefault f(x, x) := 1', 'package h\ndefault f(1) := 1']) {
+    t.equal(parseErr(src).code, 'REGO_ERR_PARSE_RULE', src);
+  }
+  t.same(run('package h\ndefault p := {"a": [1, {2}]}\ndefault f(_, _) := 0\nf(x, y) := x + y if x > 0\n', 'x = [data.h.p, data.h.f(0, 1), data.h.f(1, 1)]'), [{ x: [{ a: [1, [2]] }, 0, 2] }]);
+  // a comprehension is a constant too
+  t.same(run('package h\ndefault p := [x | x := 1]\n', 'x = data.h.p'), [{ x: [1] }]);
+});
+
+t.test('else: not on multi-value rules, not on heads with variables; may start a new line', async (t) => {
+  t.equal(parseErr('package h\nq contains 1 if true else := 2').code, 'REGO_ERR_PARSE_RULE');
+  t.equal(parseErr('package h\nq[x] := 1 if { x := "a" } else := 2').code, 'REGO_ERR_PARSE_RULE');
+  t.same(run('package h\nq.r := 1 if false\nelse := 2\n', 'x = data.h.q.r'), [{ x: 2 }]);
+});
+
+t.test('numbers: no leading zeros (OPA parseNumber)', async (t) => {
+  t.equal(parseErr('package h\np := 01').code, 'REGO_ERR_PARSE_NUMBER');
+  t.same(run('package h\np := [0, 0.5, 0e1, 10]\n', 'x = data.h.p'), [{ x: [0, 0.5, 0, 10] }]);
+});
