@@ -78,6 +78,7 @@ const base: RequestContext = {
   error: null,
   status: 200,
   trace: null,
+  encryption: null,
 };
 
 /**

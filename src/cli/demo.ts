@@ -7,7 +7,7 @@
  *
  * Options: --port N (default 8080), --admin-port N (default 9901), --engine js|wasm.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { RequestListener, Server } from 'node:http';
@@ -95,6 +95,9 @@ export async function run(argv: string[]): Promise<number> {
     DEMO_ISSUER: ts.issuer,
     DEMO_AUDIENCE: ts.audience,
   };
+  // the payload-encryption key (scenario 4): a fresh EC P-256 key per run. `private_key_env` is
+  // read when the stage is built, from the process environment.
+  process.env.DEMO_ENC_KEY ??= generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const file = join(root, 'examples', 'regate.demo.yaml');
   let running;
   try {
@@ -119,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const gw = `http://127.0.0.1:${running.port}`;
   const admin = `http://127.0.0.1:${running.adminPort}`;
+  const encrypted = await showEncryptedCall(gw, alice);
   const auth = (v: string) => `-H "Authorization: Bearer $${v}"`;
   process.stdout.write(
     [
@@ -140,6 +144,10 @@ export async function run(argv: string[]): Promise<number> {
       `  curl -si ${gw}/mobile/feed ${auth('ALICE')}     # 200`,
       `  curl -si ${gw}/nowhere                             # 404`,
       '',
+      'Payload encryption (README "Payload encryption"; route /secure is payload_encryption: required):',
+      `  curl -si ${gw}/secure/orders ${auth('ALICE')}   # 415`,
+      ...encrypted,
+      '',
       'Operations:',
       `  curl -s ${admin}/readyz`,
       `  curl -s ${admin}/metrics | grep regate_`,
@@ -153,4 +161,45 @@ export async function run(argv: string[]): Promise<number> {
     await running.close();
     await stopAll();
   }, pino({ level: 'info' }));
+}
+
+/**
+ * One call through regate/client, shown as a curl user would see the wire: the JWE that left,
+ * the sealed answer that came back, and what the SDK made of it.
+ */
+async function showEncryptedCall(gw: string, token: string): Promise<string[]> {
+  const { createRegateClient } = await import('../client/index.js');
+  const wire: string[] = [];
+  const api = createRegateClient({
+    baseUrl: gw,
+    token,
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      const path = new URL(String(input)).pathname;
+      if (path.startsWith('/secure')) {
+        const body = typeof init?.body === 'string' ? init.body : '';
+        const head = JSON.parse(Buffer.from(body.split('.')[0] ?? '', 'base64url').toString() || '{}') as Record<string, unknown>;
+        const answer = await res.clone().text();
+        wire.push(
+          `  > POST ${path}  Content-Type: application/jose  (${body.length} bytes: ${body.slice(0, 40)}…)`,
+          `    protected header: alg ${String(head.alg)}, enc ${String(head.enc)}, kid ${String(head.kid)}, cty ${String(head.cty)}, jti, iat, ath${head.rsp ? ', rsp' : ''}${head.ses ? ', ses' : ''}`,
+          `  < ${res.status}  Content-Type: ${res.headers.get('content-type') ?? ''}  (${answer.length} bytes: ${answer.slice(0, 40)}…)${res.headers.has('regate-session') ? '  + Regate-Session' : ''}`,
+        );
+      }
+      return res;
+    },
+  });
+  try {
+    const res = await api.fetch('/secure/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'demo', qty: 1 }) });
+    const raw = await res.text();
+    let text = raw;
+    try {
+      text = JSON.stringify(JSON.parse(raw)); // one line
+    } catch {
+      // not JSON: shown as it is
+    }
+    return ['  The SDK (regate/client) sent {"item":"demo","qty":1} to /secure/orders:', ...wire, `  SDK result: ${res.status} ${res.headers.get('content-type') ?? ''} ${text.slice(0, 160)}`];
+  } catch (err) {
+    return [`  (the encrypted call failed: ${(err as Error).message})`];
+  }
 }

@@ -59,6 +59,14 @@ export const GATEWAY_ERRORS = {
   GW_ERR_UPSTREAM_BUSY: { status: 503, message: 'the upstream is busy' },
   GW_ERR_ROUTE_BUSY: { status: 503, message: 'too many concurrent requests on this route' },
 
+  // payload encryption (README "Payload encryption"): one generic code for every decryption
+  // failure — which check failed is in the log only, so a client learns nothing to probe with
+  GW_ERR_PAYLOAD_DECRYPT: { status: 400, message: 'the encrypted body could not be processed' },
+  GW_ERR_PAYLOAD_REQUIRED: { status: 415, message: 'this route accepts only an encrypted body (application/jose)' },
+  GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'encrypted body too large' },
+  GW_ERR_PAYLOAD_RESPONSE_TOO_LARGE: { status: 502, message: 'the answer is too large to encrypt' },
+  GW_ERR_PAYLOAD_UNAVAILABLE: { status: 503, message: 'payload encryption is unavailable' },
+
   GW_ERR_SHUTTING_DOWN: { status: 503, message: 'the gateway is shutting down' },
   GW_ERR_INTERNAL: { status: 500, message: 'internal gateway error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -40,7 +40,7 @@ export interface Violation {
 }
 
 /** Folders of src/gateway that hold one pipeline stage each (or the proxy and router at its ends). */
-export const STAGE_FOLDERS = ['authn', 'authz', 'mapping', 'ratelimit', 'events', 'proxy', 'routing'] as const;
+export const STAGE_FOLDERS = ['authn', 'authz', 'payload', 'mapping', 'ratelimit', 'events', 'proxy', 'routing'] as const;
 
 const under = (p: string, folder: string) => p.startsWith(folder + '/');
 const folderOf = (p: string) => p.split('/').slice(0, 2).join('/');
@@ -55,7 +55,7 @@ const COMMON = (to: string) => to === 'gateway/errors.ts' || to === 'gateway/con
 export const IMPORT_RULES: readonly ImportRule[] = [
   {
     name: 'stage',
-    text: 'A stage folder (authn, authz, mapping, ratelimit, events, proxy, routing) imports only its own files, the pipeline contract (pipeline/context.ts, exchange.ts, compose.ts), errors.ts, config/types.ts, shared/ and policy/index.ts.',
+    text: 'A stage folder (authn, authz, payload, mapping, ratelimit, events, proxy, routing) imports only its own files, the pipeline contract (pipeline/context.ts, exchange.ts, compose.ts), errors.ts, config/types.ts, shared/ and policy/index.ts.',
     appliesTo: (from) => stageOf(from) !== null,
     allows: (from, to) => to !== null && (folderOf(to) === stageOf(from) || COMMON(to) || to === 'policy/index.ts' || !to.startsWith('gateway/')) && !under(to, 'cli') && !under(to, 'consumer'),
   },

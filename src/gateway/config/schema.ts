@@ -11,6 +11,7 @@ import { eventsSchema, redisSchema } from './events-schema.js';
 import { rateLimitSchema } from './ratelimit-schema.js';
 import { clientTlsSchema, listenTlsSchema } from './tls-schema.js';
 import { corsSchema } from './cors-schema.js';
+import { payloadEncryptionSchema } from './payload-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
@@ -94,6 +95,8 @@ export const routeSchema = {
     limits: { $ref: '#/$defs/limits' },
     /** browser cross-origin access (shared/cors-rules.ts): preflights answered by the gateway */
     cors: corsSchema,
+    /** JWE request/response bodies (README "Payload encryption"); needs the payload_encryption section */
+    payload_encryption: { type: 'string', enum: ['required', 'optional', 'off'], default: 'off' },
   },
 } as const;
 
@@ -240,6 +243,7 @@ export const configSchema = {
     redis: redisSchema,
     events: eventsSchema,
     ratelimit: rateLimitSchema,
+    payload_encryption: payloadEncryptionSchema,
     telemetry: telemetrySchema,
     routes: { type: 'array', minItems: 1, items: routeSchema },
   },

@@ -92,6 +92,8 @@ export interface RouteConfig {
   readonly strip_prefix: boolean;
   readonly limits?: RouteLimitsConfig;
   readonly cors?: CorsConfig;
+  /** JWE bodies on this route (README "Payload encryption") */
+  readonly payload_encryption: 'required' | 'optional' | 'off';
 }
 
 /** `credentials.<name>`: `type` plus that type's fields (mapping/credentials validates them). */
@@ -120,6 +122,7 @@ export interface GatewayConfig {
   readonly redis: RedisConfig;
   readonly events: EventsConfig;
   readonly ratelimit: RateLimitConfig;
+  readonly payload_encryption?: PayloadEncryptionConfig;
   readonly telemetry: TelemetryConfig;
   readonly routes: readonly RouteConfig[];
   /** where the config came from (for messages), and its directory (relative paths resolve from it) */
@@ -264,4 +267,25 @@ export interface CorsConfig {
   readonly expose_headers: readonly string[];
   readonly allow_credentials: boolean;
   readonly max_age_s: number;
+}
+
+/** One key of `payload_encryption.keys`: a PEM or private JWK, from a file or the environment. */
+export interface PayloadKeyConfig {
+  readonly kid: string;
+  readonly private_key_file?: string;
+  readonly private_key_env?: string;
+}
+
+/** `payload_encryption` (payload-schema.ts) after defaults. */
+export interface PayloadEncryptionConfig {
+  readonly keys: readonly PayloadKeyConfig[];
+  readonly jwks_path: string;
+  readonly jwks_max_age_s: number;
+  readonly replay_window_s: number;
+  readonly replay_cache_entries: number;
+  readonly max_request_bytes: number;
+  readonly max_response_bytes: number;
+  readonly oversize: 'refuse' | 'pass';
+  readonly use_redis: boolean;
+  readonly sessions: { readonly enabled: boolean; readonly ttl_s: number; readonly cache_entries: number };
 }

@@ -173,7 +173,8 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
       }
       labels = override ? JSON.stringify({ ...baseLabels, ...d.labels }) : extra === '' ? baseLabelsJson : baseLabelsJson.slice(0, -1) + extra + '}';
     }
-    if (NEEDS_ESCAPE.test(probe)) return JSON.stringify(build(ctx, decisionId));
+    // an encrypted request's event carries `encryption` (audit-event.ts): rare enough for the exact path
+    if (NEEDS_ESCAPE.test(probe) || ctx.encryption != null) return JSON.stringify(build(ctx, decisionId));
 
     const route = routeParts(ctx.route);
     const token = ctx.auth?.token ?? null;

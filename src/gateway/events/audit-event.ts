@@ -116,6 +116,7 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
         rate_limited: ctx.rateLimited,
         degraded: ctx.degraded || ctx.auth?.degraded === true,
         error: ctx.error ? ctx.error.code : null,
+        ...(ctx.encryption != null ? { encryption: { ...ctx.encryption } } : {}),
       },
     };
     if (erased) ev.erased = erased;

@@ -1,5 +1,5 @@
 /**
- * The pipeline, composed in one place: authenticate → authorize → ratelimit → map → proxy.
+ * The pipeline, composed in one place: authenticate → payload → authorize → ratelimit → map → proxy.
  *
  * Stages run in the order given and share the request context. A stage that returns nothing
  * continues synchronously (no promise is allocated for a cached token or a JS policy); only a
@@ -10,7 +10,9 @@
 import type { RequestContext, Stage } from './context.js';
 import type { ClientExchange } from './exchange.js';
 
-export const STAGE_ORDER = ['authenticate', 'authorize', 'ratelimit', 'map'] as const;
+// `payload` (JWE bodies) decrypts after authenticate, so an unauthenticated caller never costs
+// the gateway an ECDH, and before authorize, so the policy sees `request.encrypted`.
+export const STAGE_ORDER = ['authenticate', 'payload', 'authorize', 'ratelimit', 'map'] as const;
 
 /**
  * The proxy at the end of the chain. Like a stage it may answer synchronously: it then returns

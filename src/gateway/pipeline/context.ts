@@ -128,6 +128,22 @@ export interface RequestContext {
    * check for it. Set by the server before the pipeline runs.
    */
   trace: RequestTrace | null;
+  /**
+   * Set by the payload stage when the body arrived as a JWE (README "Payload encryption"): the
+   * key that decrypted it (a gateway key's `kid`, or a session's), its `alg`, and whether the
+   * answer is encrypted too. The policy input and the audit event show it; never the plaintext.
+   */
+  encryption: PayloadEncryption | null;
+}
+
+/** What the policy and the audit event learn of an encrypted request (never a key or the body). */
+export interface PayloadEncryption {
+  readonly kid: string;
+  readonly alg: string;
+  /** a session key (`alg: dir`) rather than a gateway key */
+  readonly session: boolean;
+  /** the answer is encrypted to the client (`rsp` or the session) */
+  readonly response: boolean;
 }
 
 /** What a request brings with it; everything else in its context starts empty. */
@@ -180,6 +196,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     error: null,
     status: 0,
     trace: null,
+    encryption: null,
   };
 }
 

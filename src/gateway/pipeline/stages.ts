@@ -16,6 +16,8 @@ import type { GatewayConfig } from '../config/types.js';
 import { lineOfKey } from '../config/load.js';
 import type { EventEmitter } from '../events/index.js';
 import type { RequestContext, Stage } from './context.js';
+import type { ClientExchange } from './exchange.js';
+import { createRedisClient, type RedisClient } from '../shared/redis-connection.js';
 import type { Telemetry } from '../telemetry/index.js';
 
 export interface StageDeps {
@@ -28,11 +30,20 @@ export interface BuiltStages {
   onComplete?: (ctx: RequestContext) => void;
   /** public keys of the gateway-signed JWT credentials, for the admin /.well-known/jwks.json */
   jwks?: () => { keys: unknown[] };
+  /** payload encryption (payload/index.ts): the JWKS the data listener serves and the exchange wrapper */
+  payload?: PayloadHooks;
   /** OpenTelemetry spans, when `telemetry.otlp_endpoint` is set (the server passes it to createGateway) */
   telemetry?: Telemetry;
   /** readiness checks the stages contribute to /readyz */
   checks: Map<string, () => { ok: boolean; detail?: unknown }>;
   close(): Promise<void>;
+}
+
+export interface PayloadHooks {
+  readonly jwksPath: string;
+  readonly jwksJson: string;
+  readonly jwksMaxAgeS: number;
+  wrap(ctx: RequestContext, ex: ClientExchange): ClientExchange;
 }
 
 /**
@@ -51,6 +62,36 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     const stage = createAuthenticateStage(config.tokens, deps);
     stages.push(stage);
     closers.push(() => stage.close());
+  }
+
+  // 1b. payload: only when a route asks for JWE bodies (README "Payload encryption").
+  let payload: PayloadHooks | undefined;
+  const declaredSections = new Set(config.source.sections);
+  const encrypted = config.routes.findIndex((r) => r.payload_encryption !== 'off');
+  if (encrypted >= 0) {
+    const pe = config.payload_encryption;
+    if (pe === undefined) throw fail('payload encryption needs the payload_encryption section (its keys)', ['routes', encrypted, 'payload_encryption']);
+    // Worker threads do not share memory: without Redis a body replayed to another worker, or a
+    // session used on one, would pass or fail by chance. Refused rather than weakened.
+    if (config.listen.workers !== 1 && !(pe.use_redis && declaredSections.has('redis'))) {
+      throw fail('payload encryption with more than one worker needs the redis section (and use_redis): the jti set and the sessions must be shared', ['listen', 'workers']);
+    }
+    const { createPayloadStage, PayloadKeyError } = await import('../payload/index.js');
+    // the jti set and the sessions are shared through Redis when the file declares it
+    const redis: RedisClient | null = pe.use_redis && declaredSections.has('redis') ? createRedisClient(config.redis.url, { role: 'producer', commandTimeoutMs: config.redis.command_timeout_ms, connectTimeoutMs: config.redis.connect_timeout_ms, connectionName: 'regate-payload' }) : null;
+    try {
+      const stage = await createPayloadStage({ config: pe, routes: config.routes, baseDir: config.source.dir, redis, redisPrefix: config.redis.prefix, logger: deps.logger });
+      stages.push(stage);
+      payload = stage;
+      closers.push(async () => {
+        await stage.close();
+        redis?.disconnect();
+      });
+    } catch (err) {
+      redis?.disconnect();
+      if (err instanceof PayloadKeyError) throw fail(err.message, ['payload_encryption', 'keys', err.index, err.field]);
+      throw err;
+    }
   }
 
   // 2. authorize: only when a route names a policy entrypoint.
@@ -110,6 +151,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     checks,
     ...(telemetry ? { telemetry } : {}),
     ...(jwksProvider ? { jwks: jwksProvider } : {}),
+    ...(payload ? { payload } : {}),
     // "one audit event per decided request": every request that matched a route ran the pipeline
     ...(em ? { onComplete: (ctx: RequestContext) => void (ctx.route.id !== '-' && em.emitAudit(ctx)) } : {}),
     async close() {

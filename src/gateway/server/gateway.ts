@@ -41,6 +41,16 @@ export interface GatewayOptions {
   onComplete?: (ctx: RequestContext) => void;
   /** worker index, for logs and metrics labels */
   worker?: number;
+  /**
+   * payload encryption (payload/index.ts, through pipeline/stages.ts): the JWKS served on this
+   * listener, and the exchange the pipeline uses on a route with encrypted bodies
+   */
+  payload?: {
+    readonly jwksPath: string;
+    readonly jwksJson: string;
+    readonly jwksMaxAgeS: number;
+    wrap(ctx: RequestContext, ex: ClientExchange): ClientExchange;
+  };
   /** OpenTelemetry spans (telemetry/); absent = telemetry off, and a request pays one null check */
   telemetry?: Telemetry;
 }
@@ -101,7 +111,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const { config, logger, registry } = opts;
   const telemetry = opts.telemetry ?? null;
   const worker = opts.worker ?? 0;
-  checkStagesCover(config, opts.stages ?? []);
+  checkStagesCover(config, opts.stages ?? [], opts.payload !== undefined);
   // With telemetry the authenticate/authorize/ratelimit stages and the proxy run inside spans.
   const stages = telemetry !== null ? telemetry.traceStages(opts.stages ?? []) : (opts.stages ?? []);
   const { uws, build } = loadUws();
@@ -205,6 +215,24 @@ export function createGateway(opts: GatewayOptions): Gateway {
   let listenSocket: us_listen_socket | null = null;
   let boundPort = 0;
   const tlsScheme = config.listen.tls ? 'https' : 'http';
+  const payload = opts.payload;
+  // The encryption keys' JWKS, on the data listener where the app can reach it; public keys
+  // only, cacheable for jwks_max_age_s (a rotation shows within that time). Registered on every
+  // app a listener uses (SNI names, certificate reloads, the plain listener): see `routesFor`.
+  const jwksRoute =
+    payload === undefined
+      ? null
+      : (a: TemplatedApp) => {
+          const cacheControl = `public, max-age=${payload.jwksMaxAgeS}`;
+          a.get(payload.jwksPath, (res) => {
+            res.cork(() => {
+              res.writeStatus('200 OK');
+              res.writeHeader('content-type', 'application/jwk-set+json');
+              res.writeHeader('cache-control', cacheControl);
+              res.end(payload.jwksJson);
+            });
+          });
+        };
 
   /** A listener's request handler; `scheme` and `hsts` are that listener's (the main one, or the plain one beside TLS). */
   const handlerFor = (scheme: 'http' | 'https', hsts: string | null) => (res: HttpResponse, req: HttpRequest): void => {
@@ -279,12 +307,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const xfp = headers['x-forwarded-proto'];
       if (xfp === 'https') (ctx as { scheme: 'http' | 'https' }).scheme = 'https';
     }
-    pipeline(ctx, ex);
+    pipeline(ctx, payload !== undefined ? payload.wrap(ctx, ex) : ex);
   };
-  const handle = handlerFor(tlsScheme, hstsHeader(config.listen.tls));
+  /** What every listener app serves: the payload JWKS (when configured), then the gateway. */
+  const routesFor = (h: (res: HttpResponse, req: HttpRequest) => void) => (a: TemplatedApp) => {
+    jwksRoute?.(a);
+    a.any('/*', h);
+  };
+  const handle = routesFor(handlerFor(tlsScheme, hstsHeader(config.listen.tls)));
   let app: TemplatedApp = createListenerApp(uws, config, handle);
   // listen.tls.plain: a cleartext listener beside the TLS one, redirecting to it or serving (tls-listener.ts)
-  const plainApp = createPlainApp(uws, config, handlerFor('http', null));
+  const plainApp = createPlainApp(uws, config, routesFor(handlerFor('http', null)));
   let plainSocket: us_listen_socket | null = null;
   /** apps replaced by a certificate reload: they finish their connections, and close with the gateway */
   const retired: TemplatedApp[] = [];
@@ -412,11 +445,13 @@ function userAgentOf(ctx: RequestContext): string | undefined {
 }
 
 /** A route that needs a stage nobody provided is a wiring mistake, refused at construction. */
-function checkStagesCover(config: GatewayConfig, stages: readonly Stage[]): void {
+function checkStagesCover(config: GatewayConfig, stages: readonly Stage[], hasPayload: boolean): void {
   const names = new Set(stages.map((s) => s.name));
   for (const r of config.routes) {
     if (r.auth !== 'none' && !names.has('authenticate')) throw new TypeError(`route ${r.id} has auth: ${r.auth} but no authenticate stage was given`);
     if (r.policy !== undefined && !names.has('authorize')) throw new TypeError(`route ${r.id} has a policy but no authorize stage was given`);
+    // fail closed: without the stage a `required` route would pass plaintext
+    if (r.payload_encryption !== undefined && r.payload_encryption !== 'off' && (!names.has('payload') || !hasPayload)) throw new TypeError(`route ${r.id} has payload_encryption: ${r.payload_encryption} but no payload stage and hooks were given`);
   }
 }
 

@@ -83,7 +83,7 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
   const registry = new Registry();
   collectProcessMetrics(registry);
   const built = await buildStages(config, { logger, registry });
-  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
+  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
   const port = await gw.listen(config.listen.port, { exclusive: true });
   return {
     port,

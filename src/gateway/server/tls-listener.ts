@@ -25,13 +25,18 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws, us_listen_socket } from './uws-loader.js';
 
-type Handler = (res: HttpResponse, req: HttpRequest) => void;
+/** registers a listener's routes on an app (the gateway's catch-all, and what precedes it) */
+type Register = (app: TemplatedApp) => void;
 /** `domain` exists on both builds; the bundled typings predate it */
 type DomainApp = TemplatedApp & { domain(serverName: string): TemplatedApp };
 
-export function createListenerApp(uws: Uws, config: GatewayConfig, handler: Handler): TemplatedApp {
+export function createListenerApp(uws: Uws, config: GatewayConfig, register: Register): TemplatedApp {
   const tls = config.listen.tls;
-  if (tls === undefined) return uws.App().any('/*', handler);
+  if (tls === undefined) {
+    const plain = uws.App();
+    register(plain);
+    return plain;
+  }
   const options = (certFile: string, keyFile: string) => ({
     cert_file_name: certFile,
     key_file_name: keyFile,
@@ -47,10 +52,10 @@ export function createListenerApp(uws: Uws, config: GatewayConfig, handler: Hand
     // the files were checked at load (tls-check.ts); what is left is e.g. a cipher list BoringSSL refuses
     throw new ConfigError(`uWS could not build the TLS context (${(err as Error).message}); check ciphers`, 'listen.tls', undefined, config.source.file);
   }
-  app.any('/*', handler);
+  register(app);
   for (const [name, sni] of Object.entries(tls.sni)) {
     app.addServerName(name, options(sni.cert_file, sni.key_file));
-    app.domain(name).any('/*', handler);
+    register(app.domain(name));
   }
   return app;
 }
@@ -91,7 +96,7 @@ export function listenApp(uws: Uws, app: TemplatedApp, host: string, port: numbe
  * opened in the same turn of the event loop: connections the kernel had completed but regate
  * not yet accepted in that instant are reset (`gap: true` in the log).
  */
-export function reloadListener(o: { uws: Uws; config: GatewayConfig; handle: Handler; port: number; exclusive: boolean; app: TemplatedApp; listenSocket: us_listen_socket }): { app: TemplatedApp; listenSocket: us_listen_socket; gap: boolean } {
+export function reloadListener(o: { uws: Uws; config: GatewayConfig; handle: Register; port: number; exclusive: boolean; app: TemplatedApp; listenSocket: us_listen_socket }): { app: TemplatedApp; listenSocket: us_listen_socket; gap: boolean } {
   const tls = o.config.listen.tls;
   if (tls === undefined) throw new TypeError('reloadListener needs listen.tls');
   assertListenerFiles(tls);
@@ -147,10 +152,14 @@ const QUERY = /^[\x21-\x7e]*$/;
  * runs the gateway on it as on any cleartext listener (`input.request.scheme` "http").
  * Null when not configured.
  */
-export function createPlainApp(uws: Uws, config: GatewayConfig, serve: Handler): TemplatedApp | null {
+export function createPlainApp(uws: Uws, config: GatewayConfig, serve: Register): TemplatedApp | null {
   const plain = config.listen.tls?.plain;
   if (plain === undefined) return null;
-  if (plain.mode === 'serve') return uws.App().any('/*', serve);
+  if (plain.mode === 'serve') {
+    const app = uws.App();
+    serve(app);
+    return app;
+  }
   const port = plain.redirect_port ?? config.listen.port;
   const portPart = port === 443 ? '' : `:${port}`;
   const refuse = (res: HttpResponse, code: 'GW_ERR_BAD_HOST' | 'GW_ERR_BAD_TARGET') => {

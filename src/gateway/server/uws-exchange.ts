@@ -179,7 +179,9 @@ export class UwsExchange implements ClientExchange {
     // Where a pause cannot be trusted (uws-loader.ts `pausable`) it is not used once the response
     // has begun: the rest of the body is then held in the stream, the sink or `early`, bounded
     // by the route's max_body_bytes — a response stalled until the idle timeout is worse.
-    if (this.readPaused || this.aborted || (this.started && !this.pausable)) return;
+    // Never once the response is complete: uWS forbids touching `res` then, and body bytes keep
+    // arriving after an early answer (an error sent before the body was read) until it closes.
+    if (this.readPaused || this.aborted || this.finished || (this.started && !this.pausable)) return;
     this.readPaused = true;
     this.res.pause();
   }

@@ -16,7 +16,7 @@ const logger = pino({ level: config.log.level }).child({ worker: index });
 const registry = new Registry();
 const stopLoopMetrics = createLoopMetrics(registry, index);
 const built = await buildStages(config, { logger, registry });
-const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
+const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
 
 parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => {
   const reply = (p: Promise<unknown>) =>

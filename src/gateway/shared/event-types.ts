@@ -41,6 +41,8 @@ export interface AuditEvent {
     degraded: boolean;
     /** the GatewayError code that ended the request, null on success */
     error: string | null;
+    /** present when the body arrived as a JWE (README "Payload encryption"): key id, alg, session, encrypted answer */
+    encryption?: { kid: string; alg: string; session: boolean; response: boolean };
   };
 }
 

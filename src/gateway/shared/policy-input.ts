@@ -19,6 +19,10 @@ export interface PolicyInput {
     host: string;
     scheme: string;
     remote_addr: string;
+    /** present (true) only when the body arrived as a JWE (README "Payload encryption") */
+    encrypted?: true;
+    /** the key that decrypted it: a gateway key's kid, or a session's (`session: true`) */
+    encryption?: { kid: string; alg: string; session: boolean };
   };
   token: RequestContext['auth'] extends infer A ? (A extends { token: infer T } ? T : never) | null : never;
   route: { id: string; upstream: string };
@@ -50,6 +54,8 @@ export function buildPolicyInput(ctx: RequestContext): PolicyInput {
   // identity headers the edge removed, shown only when the config says so (never sent upstream)
   const stripped = ctx.strippedHeaders;
   if (stripped !== null) for (const k in stripped) if (!isSecretHeader(k, stripped[k] as string)) headers[k] ??= stripped[k] as string;
+  // `?? null`: contexts built by hand (tests, benches) may predate the field
+  const enc = ctx.encryption ?? null;
   return {
     request: {
       id: ctx.id,
@@ -60,6 +66,7 @@ export function buildPolicyInput(ctx: RequestContext): PolicyInput {
       host: ctx.host,
       scheme: ctx.scheme,
       remote_addr: ctx.remoteAddr,
+      ...(enc !== null ? { encrypted: true as const, encryption: { kid: enc.kid, alg: enc.alg, session: enc.session } } : {}),
     },
     token: ctx.auth ? ctx.auth.token : null,
     route: { id: ctx.route.id, upstream: ctx.route.upstream },
