@@ -93,9 +93,12 @@ routes:
     'BREW /r/x HTTP/1.1\r\nHost: a\r\n\r\n',
     'POST /r/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n',
   ];
+  // start-up lines (the uWS build, telemetry) are not the requests' doing
+  const startup = lines.length;
   for (const h of hostile) await sendOne(port, h);
-  t.ok(lines.length <= hostile.length, `at most one line per refused request (${lines.length})`);
-  for (const l of lines) {
+  const refused = lines.slice(startup);
+  t.ok(refused.length <= hostile.length, `at most one line per refused request (${refused.length})`);
+  for (const l of refused) {
     const rec = JSON.parse(l) as { level: number; stack?: string; err?: unknown };
     t.ok(rec.level < 40, 'logged below warn: the client is at fault, not the gateway');
     t.notOk(l.includes('    at '), 'no stack trace');
