@@ -1,6 +1,5 @@
-/** RE2 translation, Go scan semantics (FindAll / ReplaceAll / Split), templates, globs. */
+/** glob.match and glob.quote_meta (gobwas semantics, as OPA uses). */
 import t from 'tap';
-import { compileGoRegexp, Re2SyntaxError } from '../../../../src/policy/builtins/shared/re2.js';
 import { call, throwsCode } from '../helpers.js';
 
 t.test('glob.match (gobwas semantics)', (t) => {
