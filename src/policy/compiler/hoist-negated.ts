@@ -9,6 +9,10 @@
  *   not input.missing == 1     # true — `==` of two operands is unification, whose sides stay
  *   not input.a[input.missing] # undefined — a ref's dynamic key is lifted, the ref is not
  *
+ * A wildcard in a lifted operand therefore iterates outside: `not input.xs[_] < 0` holds when some
+ * element is not negative. OPA tracks this as open issue #8387; its fix is opt-in
+ * (`import future.keywords.not`), which regate does not read, so this is the default OPA answer.
+ *
  * hoistNegated returns those bindings (to plan before the negation) and the literal that reads
  * them. Comprehensions and scalars are left in place: lifting them cannot change the answer.
  *

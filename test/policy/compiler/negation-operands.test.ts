@@ -25,7 +25,11 @@ wildcard_iterates contains i if {
 	not f(input.xs[i])
 }
 
+# a wildcard in a lifted operand iterates outside: "some element is not < 0"
+lifted_wildcard if not input.mixed[_] < 0
+
 # stay inside the negation: the sides of == and =, a ref alone, a ref's static keys
+eq_wildcard if not input.mixed[_] == -1
 eq_side if not input.missing == 1
 unify_side if not input.missing = 1
 ref_alone if not input.missing
@@ -37,13 +41,13 @@ defined_false if not accepts("other", input.n)
 defined_true if not f(input.n)
 `;
 
-const RULES = ['call_arg', 'builtin_arg', 'nested_call', 'member_coll', 'array_elem', 'wildcard_iterates', 'eq_side', 'unify_side', 'ref_alone', 'dynamic_key', 'static_key', 'defined_false', 'defined_true'];
+const RULES = ['call_arg', 'builtin_arg', 'nested_call', 'member_coll', 'array_elem', 'wildcard_iterates', 'lifted_wildcard', 'eq_wildcard', 'eq_side', 'unify_side', 'ref_alone', 'dynamic_key', 'static_key', 'defined_false', 'defined_true'];
 
 for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: a negated expression with an undefined lifted operand is undefined`, async (t) => {
     const policy = compileToPlan([{ file: 'n.rego', text: MOD }], { query: `x = {${RULES.map((r) => `"${r}": object.get(data.n, "${r}", "undefined")`).join(', ')}}` });
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0] })).map(toJs) as [{ x: Record<string, unknown> }];
+    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0], mixed: [1, -1] })).map(toJs) as [{ x: Record<string, unknown> }];
     t.same(row.x, {
       call_arg: 'undefined',
       builtin_arg: 'undefined',
@@ -52,6 +56,8 @@ for (const engine of ['js', 'wasm'] as const) {
       array_elem: 'undefined',
       // i = 2 has no element: undefined; i = 1 (0) is not > 1; i = 0 (5) is
       wildcard_iterates: [1],
+      lifted_wildcard: true,
+      eq_wildcard: 'undefined',
       eq_side: true,
       unify_side: true,
       ref_alone: true,
