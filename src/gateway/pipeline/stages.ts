@@ -80,7 +80,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     // the jti set and the sessions are shared through Redis when the file declares it
     const redis: RedisClient | null = pe.use_redis && declaredSections.has('redis') ? createRedisClient(config.redis.url, { role: 'producer', commandTimeoutMs: config.redis.command_timeout_ms, connectTimeoutMs: config.redis.connect_timeout_ms, connectionName: 'regate-payload' }) : null;
     try {
-      const stage = await createPayloadStage({ config: pe, routes: config.routes, baseDir: config.source.dir, redis, redisPrefix: config.redis.prefix, logger: deps.logger });
+      const stage = await createPayloadStage({ config: pe, routes: config.routes, baseDir: config.source.dir, redis, redisPrefix: config.redis.prefix, logger: deps.logger, registry: deps.registry });
       stages.push(stage);
       payload = stage;
       closers.push(async () => {
