@@ -111,12 +111,13 @@ export interface GatewayUnderTest {
  * A gateway with routes: /pay (jwt, required, policy), /opt (jwt, optional), /open (none,
  * required), /plain (jwt, off). `keys` are `[kid, file]` pairs, first advertised.
  */
-export async function startPayloadGateway(upstream: string, keys: [string, string][], more: { payload?: string; redis?: string; logLines?: string[]; telemetry?: string } = {}): Promise<GatewayUnderTest> {
+export async function startPayloadGateway(upstream: string, keys: [string, string][], more: { payload?: string; redis?: string; logLines?: string[]; telemetry?: string; upstreams?: string; routes?: string } = {}): Promise<GatewayUnderTest> {
   const yaml = `
 listen: { host: 127.0.0.1, port: 0 }
 admin: { enabled: false }
 upstreams:
   rec: { url: "${upstream}", timeout_ms: 3000${clientYaml} }
+${more.upstreams ?? ''}
 tokens:
   jwt: { keys: [ ${JSON.stringify(tokenJwk)} ], issuer: "${issuer}", audience: api, algorithms: [ES256] }
 policies: { dir: ./policies }
@@ -130,6 +131,7 @@ routes:
   - { id: opt, match: { path_prefix: /opt }, upstream: rec, auth: jwt, payload_encryption: optional }
   - { id: open, match: { path_prefix: /open }, upstream: rec, auth: none, payload_encryption: required }
   - { id: plain, match: { path_prefix: /plain }, upstream: rec, auth: jwt }
+${more.routes ?? ''}
 `;
   const config = loadConfigText(yaml, { file: join(dir, 'regate.yaml'), env: {} });
   const lines = more.logLines;
