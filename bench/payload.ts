@@ -124,7 +124,7 @@ routes:
   // that CPU would land in whichever row is measured first.
   for (const key of only) for (let i = 0; i < 300; i++) await (await all[key]![1]()).text();
   const idleMsPerS = await settle(gatewayCpuMs);
-  console.log(`gateway idle CPU before measuring: ${idleMsPerS.toFixed(1)} ms/s (counted in every row: at R req/s it adds ${idleMsPerS.toFixed(1)}e3/R µs per request)`);
+  console.log(`gateway idle CPU before measuring: ${idleMsPerS.toFixed(1)} ms/s (it is in every row: at R req/s it adds 1000 × ${idleMsPerS.toFixed(1)} / R µs per request)`);
   for (const key of only) {
     const [name, call] = all[key]!;
     const until = Date.now() + seconds * 1000;
