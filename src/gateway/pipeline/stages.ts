@@ -59,9 +59,26 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   // 1. authenticate: only when a route asks for a token.
   if (config.routes.some((r) => r.auth !== 'none')) {
     const { createAuthenticateStage } = await import('../authn/index.js');
-    const stage = createAuthenticateStage(config.tokens, deps);
+    const revocation = config.tokens.revocation;
+    // The feed subscribes through the redis section; a default URL nobody wrote down would make
+    // fail_closed refuse every token on a machine without Redis: it must be declared.
+    if (revocation.enabled && !config.source.sections.includes('redis')) {
+      throw fail('token revocation needs the redis section (its url and prefix carry the revocation channel)', ['tokens', 'revocation', 'enabled']);
+    }
+    const stage = createAuthenticateStage(config.tokens, { ...deps, ...(revocation.enabled ? { redis: config.redis } : {}) });
     stages.push(stage);
     closers.push(() => stage.close());
+    if (revocation.enabled) {
+      // Start with the stored revocations when Redis answers in time; otherwise start anyway and
+      // let on_redis_unavailable decide until the feed connects (README "Token revocation").
+      if (!(await stage.revocationReady(config.redis.connect_timeout_ms + config.redis.command_timeout_ms))) {
+        deps.logger.warn({ mode: revocation.on_redis_unavailable }, 'starting without the revocation list: Redis did not answer');
+      }
+      checks.set('revocation', () => {
+        const r = stage.status().revocation;
+        return { ok: r === null || r.connected || r.mode === 'fail_open', detail: r };
+      });
+    }
   }
 
   // 1b. payload: only when a route asks for JWE bodies (README "Payload encryption").
