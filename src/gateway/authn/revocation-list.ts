@@ -4,7 +4,12 @@
  *
  * Bounded: `maxEntries` across kinds. Every entry is dropped when the token(s) it names can no
  * longer be valid (`until`); when the list is full anyway, expired entries go first and then the
- * oldest insertions, each drop counted (`dropped`) so an operator sees that the bound was hit.
+ * oldest insertion of the fullest kind, each drop counted (`dropped`) so an operator sees that
+ * the bound was hit.
+ *
+ * Cost per request (`check`, a token not on the list; `node --import tsx bench/revocation-check.ts`
+ * on the shared 2-core machine at load average ~38): 0.16–0.28 µs with 10,000 entries, 0.01–0.08 µs
+ * with an empty list — against ≈ 1.2 µs when one map with `kind + value` keys was tried.
  */
 import type { Revocation } from '../shared/revocation-store.js';
 import type { TokenInfo } from '../pipeline/context.js';
@@ -38,28 +43,31 @@ interface Entry {
  */
 export function createRevocationList(maxEntries: number): RevocationList {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
-  // One map, keys `<kind letter>` + value; sha256 values are stored as the latin1 digest the
-  // caches use, so a request's lookup needs no base64 encoding.
-  const map = new Map<string, Entry>();
+  // One map per kind, keyed by the value as the request has it: sha256 entries by the latin1
+  // digest the caches use, jti and sub by the claim. No key is built per request — a
+  // concatenated key would be hashed afresh on every lookup (≈ 1 µs for three on a 10k list,
+  // half the cached-JWT budget); the claim strings and the digest carry their hash already.
+  const maps: Record<Revocation['kind'], Map<string, Entry>> = { sha256: new Map(), jti: new Map(), sub: new Map() };
+  const all = Object.values(maps);
   let dropped = 0;
 
-  function keyOf(r: Revocation): string {
-    if (r.kind === 'sha256') return 'h' + Buffer.from(r.value, 'base64url').toString('latin1');
-    return (r.kind === 'jti' ? 'j' : 's') + r.value;
-  }
+  const size = (): number => maps.sha256.size + maps.jti.size + maps.sub.size;
+  const keyOf = (r: Revocation): string => (r.kind === 'sha256' ? Buffer.from(r.value, 'base64url').toString('latin1') : r.value);
 
   function purge(nowMs: number): number {
     let n = 0;
-    for (const [k, e] of map) {
-      if (e.until <= nowMs) {
-        map.delete(k);
-        n++;
+    for (const map of all) {
+      for (const [k, e] of map) {
+        if (e.until <= nowMs) {
+          map.delete(k);
+          n++;
+        }
       }
     }
     return n;
   }
 
-  function live(k: string, nowMs: number): Entry | undefined {
+  function live(map: Map<string, Entry>, k: string, nowMs: number): Entry | undefined {
     const e = map.get(k);
     if (e === undefined) return undefined;
     if (e.until <= nowMs) {
@@ -71,6 +79,7 @@ export function createRevocationList(maxEntries: number): RevocationList {
 
   return {
     add(r) {
+      const map = maps[r.kind];
       const k = keyOf(r);
       const atS = Math.floor(r.at / 1000);
       const old = map.get(k);
@@ -80,10 +89,12 @@ export function createRevocationList(maxEntries: number): RevocationList {
         old.atS = Math.max(old.atS, atS);
         return true;
       }
-      if (map.size >= maxEntries && purge(Date.now()) === 0) {
-        const first = map.keys().next();
+      if (size() >= maxEntries && purge(Date.now()) === 0) {
+        // full of live entries: the oldest insertion of the fullest kind goes
+        const fullest = all.reduce((a, b) => (b.size > a.size ? b : a));
+        const first = fullest.keys().next();
         if (!first.done) {
-          map.delete(first.value);
+          fullest.delete(first.value);
           dropped++;
         }
       }
@@ -91,12 +102,13 @@ export function createRevocationList(maxEntries: number): RevocationList {
       return true;
     },
     check(key, token, nowMs) {
-      if (map.size === 0) return null; // the common case costs one comparison
-      if (live('h' + key, nowMs) !== undefined) return 'sha256';
-      const jti = token.claims['jti'];
-      if (typeof jti === 'string' && live('j' + jti, nowMs) !== undefined) return 'jti';
-      if (token.sub !== undefined) {
-        const e = live('s' + token.sub, nowMs);
+      if (maps.sha256.size !== 0 && live(maps.sha256, key, nowMs) !== undefined) return 'sha256';
+      if (maps.jti.size !== 0) {
+        const jti = token.claims['jti'];
+        if (typeof jti === 'string' && live(maps.jti, jti, nowMs) !== undefined) return 'jti';
+      }
+      if (maps.sub.size !== 0 && token.sub !== undefined) {
+        const e = live(maps.sub, token.sub, nowMs);
         if (e !== undefined) {
           // "every token of this subject issued before now". `iat` has one-second resolution, so
           // a token issued in the same second as the revocation is revoked too (the safe side);
@@ -109,7 +121,7 @@ export function createRevocationList(maxEntries: number): RevocationList {
     },
     purge,
     get size() {
-      return map.size;
+      return size();
     },
     get dropped() {
       return dropped;
