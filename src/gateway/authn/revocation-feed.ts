@@ -94,9 +94,15 @@ export function createRevocationFeed(opts: RevocationFeedOptions): RevocationFee
   sub.on('ready', () => void sync());
 
   let syncing = false;
+  let again = false; // a 'ready' came while a sync ran: that sync may belong to a lost connection
   async function sync(): Promise<void> {
-    if (syncing || closed) return;
+    if (closed) return;
+    if (syncing) {
+      again = true;
+      return;
+    }
     syncing = true;
+    again = false;
     const gen = generation;
     try {
       await withTimeout(sub.subscribe(keys.channel), opts.redis.connect_timeout_ms + opts.redis.command_timeout_ms);
@@ -111,6 +117,7 @@ export function createRevocationFeed(opts: RevocationFeedOptions): RevocationFee
       if (!closed) setTimeout(() => void (sub.status === 'ready' ? sync() : undefined), 250).unref();
     } finally {
       syncing = false;
+      if (again && !closed && sub.status === 'ready') void sync();
     }
   }
 
