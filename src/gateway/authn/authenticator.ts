@@ -10,6 +10,8 @@ import type { AuthnMetrics } from './metrics.js';
 export interface TokenAuthenticator {
   /** `key` is `hashToken(token)`, computed once by the stage. Rejects with a GatewayError. */
   authenticate(token: string, key: string): AuthOutcome | Promise<AuthOutcome>;
+  /** Forgets what the caches hold for `key` (a revoked token must not be answered from them). */
+  evict(key: string): void;
   close(): Promise<void>;
 }
 

@@ -215,6 +215,9 @@ export function createIntrospectionAuthenticator(cfg: IntrospectionConfig, deps:
       }
       return p;
     },
+    evict(key) {
+      positive.delete(key);
+    },
     async close() {
       breaker.shutdown();
       positive.clear();

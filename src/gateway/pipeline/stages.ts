@@ -68,10 +68,27 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   // 1. authenticate: only when a route asks for a token.
   if (config.routes.some((r) => r.auth !== 'none')) {
     const { createAuthenticateStage } = await import('../authn/index.js');
-    const stage = createAuthenticateStage(config.tokens, deps);
+    const revocation = config.tokens.revocation;
+    // The feed subscribes through the redis section; a default URL nobody wrote down would make
+    // fail_closed refuse every token on a machine without Redis: it must be declared.
+    if (revocation.enabled && !config.source.sections.includes('redis')) {
+      throw fail('token revocation needs the redis section (its url and prefix carry the revocation channel)', ['tokens', 'revocation', 'enabled']);
+    }
+    const stage = createAuthenticateStage(config.tokens, { ...deps, ...(revocation.enabled ? { redis: config.redis } : {}) });
     stages.push(stage);
     tlsReloads.push(() => void stage.reloadTls());
     closers.push(() => stage.close());
+    if (revocation.enabled) {
+      // Start with the stored revocations when Redis answers in time; otherwise start anyway and
+      // let on_redis_unavailable decide until the feed connects (README "Token revocation").
+      if (!(await stage.revocationReady(config.redis.connect_timeout_ms + config.redis.command_timeout_ms))) {
+        deps.logger.warn({ mode: revocation.on_redis_unavailable }, 'starting without the revocation list: Redis did not answer');
+      }
+      // Reported, never "not ready": every instance shares the one Redis, so failing readiness
+      // would take the whole fleet out of the load balancer — routes without tokens too — where
+      // fail_closed answers 503 only for the tokens it cannot check (as with open breakers).
+      checks.set('revocation', () => ({ ok: true, detail: stage.status().revocation }));
+    }
   }
 
   // 1b. payload: only when a route asks for JWE bodies (README "Payload encryption").
