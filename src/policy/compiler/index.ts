@@ -99,7 +99,7 @@ export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {})
     }
   }
   if (errors.length > 0) throw new CompileErrors(errors);
-  for (const m of mods) checkTypes(m, errors);
+  checkTypes(mods, errors);
 
   const index = buildRuleIndex(mods, errors);
   const arityOf = (call: CallTerm): number | undefined => {
