@@ -19,21 +19,8 @@ import type { RegoError } from '../errors.js';
 import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { walkRule, walkTerm } from '../syntax/walk.js';
 import { createCompileError, sourceText } from './compile-error.js';
-
-/** A static type: a scalar, a collection with the type of its members (`any` when mixed or unknown), or unknown. */
-type Ty =
-  | { k: 'any' }
-  | { k: 'null' | 'boolean' | 'number' | 'string' }
-  | { k: 'array' | 'set'; of: Ty }
-  | { k: 'object' };
-
-const ANY: Ty = { k: 'any' };
-const S: Ty = { k: 'string' };
-const N: Ty = { k: 'number' };
-const B: Ty = { k: 'boolean' };
-const arr = (of: Ty = ANY): Ty => ({ k: 'array', of });
-const set = (of: Ty = ANY): Ty => ({ k: 'set', of });
-const OBJ: Ty = { k: 'object' };
+import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
+import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
 type Param = Ty[];
@@ -123,6 +110,8 @@ type VarTypes = ReadonlyMap<string, Ty>;
 /** What a term's type depends on besides literals: the rule's own variables and the rules of all modules. */
 interface Scope {
   vars: VarTypes;
+  /** the type of `input` in this rule: the global schema's, with the rule's and package's schema annotations */
+  input: Ty;
   /** every name the rule binds somewhere (a ref or call with such a head is a local, not a rule) */
   bound: ReadonlySet<string>;
   mod: ModuleScope;
@@ -130,6 +119,9 @@ interface Scope {
 
 interface ModuleScope {
   pkg: string[];
+  /** `input` under the global schema and the package-scoped annotations */
+  input: Ty;
+  schemas: SchemaSet | undefined;
   /** the package's own rule names */
   rules: ReadonlySet<string>;
   /** import alias → imported data path (below `data`) */
@@ -211,7 +203,9 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
   let sc = scopes.get(r);
   if (sc === undefined) {
     // set before the variables are typed: a variable's term may refer back to this rule
-    sc = { vars: new Map(), bound: boundNames(r), mod };
+    let input = mod.input;
+    for (const a of schemaAnnotations(r.annotations, mod.schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
+    sc = { vars: new Map(), input, bound: boundNames(r), mod };
     scopes.set(r, sc);
     (sc as { vars: VarTypes }).vars = varTypes(r, sc);
   }
@@ -244,11 +238,13 @@ function typeOf(t: Term, sc?: Scope): Ty {
     case 'var': {
       const v = vars.get(t.name);
       if (v !== undefined || sc === undefined) return v ?? ANY;
+      if (t.name === 'input' && !sc.bound.has('input')) return sc.input;
       const path = dataPath(t.name, [], sc);
       return path !== undefined && path.length > 0 && sc.mod.env.has(path) ? sc.mod.env.typeAt(path) : ANY;
     }
     case 'ref': {
       if (sc === undefined || t.head.kind !== 'var') return ANY;
+      if (t.head.name === 'input' && !sc.bound.has('input')) return walkInput(sc.input, t.path).ty;
       const path = dataPath(t.head.name, t.path, sc);
       if (path === undefined || t.path.some((x) => x.kind !== 'string')) return ANY;
       // exactly a rule; deeper refs into its value are not tracked
@@ -256,7 +252,7 @@ function typeOf(t: Term, sc?: Scope): Ty {
       return base + t.path.length === path.length && sc.mod.env.has(path) && !(t.head.name === 'data' && path.length === 0) ? sc.mod.env.typeAt(path) : ANY;
     }
     case 'null':
-      return { k: 'null' };
+      return NULL;
     case 'bool':
       return B;
     case 'number':
@@ -300,20 +296,6 @@ function memberType(items: Term[], sc?: Scope): Ty {
   if (items.length === 0) return ANY;
   return union(items.map((i) => typeOf(i, sc)));
 }
-
-/** Does a value of type `have` fit `want`? Unknown (`any`) fits everything. */
-function fits(have: Ty, want: Ty): boolean {
-  if (have.k === 'any' || want.k === 'any') return true;
-  if (have.k !== want.k) return false;
-  if ((have.k === 'array' || have.k === 'set') && (want.k === 'array' || want.k === 'set')) return fits(have.of, want.of);
-  return true;
-}
-
-function show(t: Ty): string {
-  return t.k === 'array' || t.k === 'set' ? `${t.k}[${show(t.of)}]` : t.k === 'object' ? 'object[any: any]' : t.k;
-}
-
-const isScalar = (t: Ty): boolean => t.k === 'null' || t.k === 'boolean' || t.k === 'number' || t.k === 'string';
 
 /** Every name a rule declares anywhere: arguments, `:=` targets, `some`, `every`, in closures too. */
 function boundNames(r: Rule): Set<string> {
@@ -378,8 +360,9 @@ function callText(t: Term): string {
   return line.slice(t.span.col - 1);
 }
 
-export function checkTypes(mods: Module[], errors: RegoError[]): void {
+export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet): void {
   const env = new RuleTypes();
+  const global = schemas?.input === undefined ? ANY : schemaType(schemas.input);
   const scopesOf = new Map<Module, ModuleScope>();
   for (const m of mods) {
     const imports = new Map<string, string[]>();
@@ -390,7 +373,9 @@ export function checkTypes(mods: Module[], errors: RegoError[]): void {
       const alias = i.alias ?? names[names.length - 1];
       if (alias !== undefined) imports.set(alias, names);
     }
-    const ms: ModuleScope = { pkg: m.package, rules: new Set(m.rules.map((r) => (r.ref[0] as { value: string }).value)), imports, env };
+    let input = global;
+    for (const a of schemaAnnotations(m.annotations.filter((x) => x.scope === 'package' || x.scope === 'subpackages'), schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
+    const ms: ModuleScope = { pkg: m.package, input, schemas, rules: new Set(m.rules.map((r) => (r.ref[0] as { value: string }).value)), imports, env };
     scopesOf.set(m, ms);
     for (const r of m.rules) env.add(groundPath(m.package, r), r, ms);
   }
@@ -437,6 +422,20 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
 function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoError[]): void {
   if (t.head.kind !== 'var' || t.path.length === 0) return;
   const head = t.head.name;
+  if (head === 'input' && !sc.bound.has('input')) {
+    const w = walkInput(sc.input, t.path);
+    if (w.missing === undefined) return;
+    const shown = refText('input', t.path);
+    const before = refText('input', t.path.slice(0, w.missing));
+    const pad = ' '.repeat(before.length + 1);
+    const key = t.path[w.missing]!;
+    const keys = w.keys ?? [];
+    const detail = w.scalar !== undefined
+      ? `\t${shown}\n\t${'^'.repeat(before.length)}\n\thave: ${show(w.scalar)}`
+      : `\t${shown}\n\t${pad}^\n\t${pad}have: ${key.kind === 'string' ? JSON.stringify(key.value) : refText('', [key])}\n\t${pad}want (one of): [${keys.sort().map((k) => JSON.stringify(k)).join(' ')}]`;
+    errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n${detail}`, t.span));
+    return;
+  }
   let shown: string;
   let prefix: string;
   let ty: Ty;
@@ -459,6 +458,32 @@ function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoErro
   }
   if (!isScalar(ty)) return;
   errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${'^'.repeat(prefix.length)}\n\thave: ${show(ty)}`, t.span));
+}
+
+/**
+ * The type at `input.<path>`; `missing` is the index of the first key that the type says cannot
+ * exist (a key a closed schema object lacks — `keys` lists those it has — or any key of a scalar).
+ */
+function walkInput(ty: Ty, path: Term[]): { ty: Ty; missing?: number; keys?: string[]; scalar?: Ty } {
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (isScalar(ty)) return { ty: ANY, missing: i, scalar: ty };
+    if (ty.k === 'object' && ty.props !== undefined) {
+      if (p.kind === 'string') {
+        const next = ty.props[p.value];
+        if (next === undefined && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
+        ty = next ?? ANY;
+        continue;
+      }
+      return { ty: ANY };
+    }
+    if (ty.k === 'array' && p.kind !== 'string') {
+      ty = ty.of;
+      continue;
+    }
+    return { ty: ANY };
+  }
+  return { ty };
 }
 
 /** A ref as OPA prints it: identifiers after dots, other keys in brackets. */
