@@ -19,4 +19,9 @@ export interface AuthenticatorDeps {
   realm: string;
   /** wall clock in ms; tests move it to cross `exp` and cache lifetimes without sleeping */
   now: () => number;
+  /**
+   * where an authenticator with an https token server puts the re-read of its `tls` files
+   * (AuthenticateStage.reloadTls, called on SIGHUP); absent: nothing to reload
+   */
+  tlsReloads?: (() => void)[];
 }

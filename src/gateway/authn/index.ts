@@ -23,6 +23,7 @@ import { createTokenError } from './token-errors.js';
 
 export { stripQueryToken } from './bearer.js';
 import { stripQueryToken } from './bearer.js';
+import { runTlsReloads } from '../shared/tls-reloads.js';
 
 export interface AuthenticateStageDeps {
   logger: Logger;
@@ -36,7 +37,16 @@ export interface AuthenticateStatus {
   introspection: { breaker: 'closed' | 'half_open' | 'open' } | null;
 }
 
-export type AuthenticateStage = Stage & { close(): Promise<void>; status(): AuthenticateStatus };
+export type AuthenticateStage = Stage & {
+  close(): Promise<void>;
+  status(): AuthenticateStatus;
+  /**
+   * Re-reads the token servers' `tls` files (SIGHUP): new connections to the JWKS and
+   * introspection endpoints use them. Returns how many clients were reloaded; throws the first
+   * failure after trying every client (a failed one keeps its current files).
+   */
+  reloadTls(): number;
+};
 
 /**
  * Builds the stage from the `tokens` section of regate.yaml, as the config loader validated and
@@ -53,7 +63,8 @@ export function createAuthenticateStage(cfg: TokensConfig, deps: AuthenticateSta
   const logger = deps.logger.child({ stage: 'authenticate' });
   const metrics = createAuthnMetrics(deps.registry);
   const now = deps.now ?? Date.now;
-  const common = { logger, metrics, realm: cfg.realm, now };
+  const tlsReloads: (() => void)[] = [];
+  const common = { logger, metrics, realm: cfg.realm, now, tlsReloads };
   const jwt: TokenAuthenticator | null = cfg.jwt ? createJwtAuthenticator(cfg.jwt, common) : null;
   const introspection: IntrospectionAuthenticator | null = cfg.introspection ? createIntrospectionAuthenticator(cfg.introspection, common) : null;
   const queryRoutes = new Set(cfg.query_token_routes);
@@ -114,6 +125,7 @@ export function createAuthenticateStage(cfg: TokensConfig, deps: AuthenticateSta
       const b = introspection.breaker;
       return { introspection: { breaker: b.opened ? 'open' : b.halfOpen ? 'half_open' : 'closed' } };
     },
+    reloadTls: () => runTlsReloads(tlsReloads),
     async close() {
       await Promise.all([jwt?.close(), introspection?.close()]);
       metrics.close();
