@@ -58,6 +58,9 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_RULE_CONFLICT: 'rego_type_error', // rules of different kinds at one path
   REGO_ERR_TYPE: 'rego_type_error', // other compile-time type errors
   REGO_ERR_VAR_REDECLARED: 'rego_compile_error', // `x := …` when x is already declared
+  REGO_ERR_ASSIGN_TARGET: 'rego_compile_error', // `:=` to something other than vars (`input.x := 1`), or inside `not`
+  REGO_ERR_UNDECLARED_VAR: 'rego_compile_error', // print(x) of a var nothing binds (OPA's rewritePrintCalls)
+  REGO_ERR_VOID_CALL: 'rego_type_error', // print(…) used as a value
   REGO_ERR_UNSUPPORTED: 'rego_compile_error', // a construct this compiler does not plan
   REGO_ERR_COMPILE: 'rego_compile_error', // other compile errors
   // Rego v1's compile checks (ast/rego_v1.go), also on v0 modules that import rego.v1

@@ -30,7 +30,7 @@ import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, 
 export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
 export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error-codes.js';
-export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/index.js';
+export { compileToPlan, CompileErrors, type CompileOptions, type SchemaSet } from './compiler/index.js';
 export { writeTar } from './backend/wasm/bundle.js';
 export { parseModule, parseQuery, type RegoVersion } from './syntax/index.js';
 export { manifestRegoVersion } from './bundle-manifest.js';

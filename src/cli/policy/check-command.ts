@@ -14,14 +14,14 @@ function allRules(mods: readonly Module[]): Rule[] {
 }
 import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, renderError, type Subcommand } from './common.js';
+import { compileOptionsOf, dialectOf, renderError, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadPaths } from './load-paths.js';
 
 export const checkCommand: Subcommand = {
   name: 'check',
   synopsis: 'check [flags] <path>...',
   description: 'Parses and compiles policies and reports every error, like `opa check`.\nExit code: 0 no error, 1 errors.',
-  flags: [{ name: 'strict', short: 'S', help: 'also refuse unused imports and assignments, duplicate imports and deprecated builtins' }],
+  flags: [{ name: 'strict', short: 'S', help: 'also refuse unused imports and assignments, duplicate imports and deprecated builtins' }, SCHEMA_FLAG],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('check needs at least one <path>');
     const { modules } = await loadPaths(a.positional, { includeTests: true });

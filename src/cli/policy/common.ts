@@ -2,8 +2,10 @@
  * What every `regate policy` subcommand shares: `--version`, `--help`, the compile options
  * `--v0-compatible` selects, and printing an error once, located, without a stack trace.
  */
-import { readFileSync } from 'node:fs';
-import { CompileErrors, RegoError, type CompileOptions } from '../../policy/index.js';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CompileErrors, RegoError, type CompileOptions, type SchemaSet } from '../../policy/index.js';
 import type { DialectOptions } from '../../policy/parse-dialect.js';
 import { describeFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
@@ -30,7 +32,47 @@ export function helpOf(c: Subcommand): string {
  * through the `regoVersion` compile option (added on branch rego-fidelity).
  */
 export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
-  return a.bool('v0-compatible') ? ({ regoVersion: 'v0' } as Partial<CompileOptions>) : {};
+  const schema = a.one('schema');
+  return {
+    ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}),
+    ...(schema === undefined ? {} : { schemas: loadSchemas(schema) }),
+  };
+}
+
+/** `--schema` / `-s` of check, eval and test (as opa's). */
+export const SCHEMA_FLAG: FlagSpec = {
+  name: 'schema',
+  short: 's',
+  valued: true,
+  help: 'a JSON Schema file for input, or a directory of schemas (a/b.json is schema.a.b; input.json types input)',
+};
+
+/**
+ * `--schema`: a file is the schema of `input`; in a directory every .json/.yaml file is named
+ * `schema.<path with dots>` for `# METADATA` `schemas:` entries, and `input.json` at its top
+ * also types `input` everywhere.
+ */
+export function loadSchemas(path: string): SchemaSet {
+  const read = (file: string): unknown => {
+    const text = readFileSync(file, 'utf8');
+    try {
+      return file.endsWith('.yaml') || file.endsWith('.yml') ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+    } catch (e) {
+      throw new RegoError('REGO_ERR_FILE', `${file}: not a JSON Schema document: ${(e as Error).message}`);
+    }
+  };
+  if (!statSync(path).isDirectory()) return { input: read(path), named: new Map() };
+  const named = new Map<string, unknown>();
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (/\.(json|ya?ml)$/.test(name)) named.set(`schema.${relative(path, full).replace(/\.(json|ya?ml)$/, '').split(/[\\/]/).join('.')}`, read(full));
+    }
+  };
+  walk(path);
+  const input = named.get('schema.input');
+  return input === undefined ? { named } : { input, named };
 }
 
 /** The same choice for the commands' own parsing (policy/parse-dialect.ts). */

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, parseQuery, stringifyJson, type Value } from '../../policy/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, type Subcommand } from './common.js';
+import { compileOptionsOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadBundle, loadPaths, parseDataText } from './load-paths.js';
 
 /** Name of the variable that carries a single-term query's value; never a user variable (they cannot contain `__regate`). */
@@ -99,6 +99,7 @@ export const evalCommand: Subcommand = {
     { name: 'data', short: 'd', valued: true, help: 'a policy or data file, or a directory of them (repeatable)' },
     { name: 'bundle', short: 'b', valued: true, help: 'a bundle: a directory or a .tar.gz (repeatable)' },
     { name: 'input', short: 'i', valued: true, help: 'the input document, a JSON or YAML file' },
+    SCHEMA_FLAG,
     { name: 'stdin-input', short: 'I', help: 'read the input document from stdin' },
     { name: 'format', short: 'f', valued: true, help: 'json (default), raw or pretty' },
     { name: 'fail', help: 'exit 1 when the result is undefined' },

@@ -9,7 +9,7 @@
 import { buildCoverageReport } from '../../policy/testing/coverage-report.js';
 import { runTests, type TestResult } from '../../policy/testing/run-tests.js';
 import { parseDurationMs, UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
+import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadPaths } from './load-paths.js';
 
 /** Go's time.Duration.String() for a duration in nanoseconds (what OPA prints). */
@@ -89,6 +89,7 @@ export const testCommand: Subcommand = {
   description: 'Runs the test_* rules of the .rego files and directories given (data.json/data.yaml files included), like `opa test`.\nExit code: 0 all tests passed, 2 a test failed or raised an error, 1 the policies did not load.',
   flags: [
     { name: 'verbose', short: 'v', help: 'list every test, with its print() output' },
+    SCHEMA_FLAG,
     { name: 'run', short: 'r', valued: true, help: 'run only tests whose name (data.pkg.test_x) matches this regular expression' },
     { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json' },
     { name: 'coverage', short: 'c', help: 'print the coverage report (OPA JSON) instead of the results' },

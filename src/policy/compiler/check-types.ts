@@ -1,34 +1,26 @@
 /**
- * The part of OPA's type checker (ast/check.go) that needs no schemas: a builtin called with an
- * operand whose type is known at compile time — a literal, a collection of literals, the
- * result of another builtin, or a variable the rule declares once from one of those — and is
- * not one the builtin accepts is a rego_type_error
- * ("count: invalid argument(s)"), as `opa check` reports it, instead of an undefined result at
- * run time. Operands of unknown type (variables, refs into input/data, user functions) are
- * never an error here: the check only refuses what OPA refuses too.
+ * OPA's type checker (ast/check.go) for what can be known without schemas, refusing only what
+ * OPA refuses too:
+ * - a builtin called with an operand whose type is known at compile time and is not one the
+ *   builtin accepts ("count: invalid argument(s)"); an operand's type comes from a literal, a
+ *   collection or comprehension, another builtin's result, a variable the rule declares once
+ *   with `:=`, or another rule: a rule's type is inferred from its values (complete rules,
+ *   `contains` rules as sets, a function's result), through `data.…` refs, the package's own
+ *   rule names and calls of user functions;
+ * - a ref that goes into a scalar (`x := 1` then `x.y`, or `data.p.x.y`): "undefined ref";
+ * - a unification (`=`) of two terms of known, different types: "match error";
+ * - a call used as a value whose function returns nothing (`x := print(1)`).
+ * Operands of unknown type (input, base documents, variables bound by iteration) never fail.
  *
  * @example
- *   checkTypes(parseModule('package p\nq := count(1)'), errors); // REGO_ERR_TYPE: count: invalid argument(s)
+ *   checkTypes([parseModule('package p\nq := count(1)')], errors); // REGO_ERR_TYPE: count: invalid argument(s)
  */
 import type { RegoError } from '../errors.js';
-import type { Module, Rule, Term } from '../syntax/ast.js';
+import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { walkRule, walkTerm } from '../syntax/walk.js';
-import { createCompileError } from './compile-error.js';
-
-/** A static type: a scalar, a collection with the type of its members (`any` when mixed or unknown), or unknown. */
-type Ty =
-  | { k: 'any' }
-  | { k: 'null' | 'boolean' | 'number' | 'string' }
-  | { k: 'array' | 'set'; of: Ty }
-  | { k: 'object' };
-
-const ANY: Ty = { k: 'any' };
-const S: Ty = { k: 'string' };
-const N: Ty = { k: 'number' };
-const B: Ty = { k: 'boolean' };
-const arr = (of: Ty = ANY): Ty => ({ k: 'array', of });
-const set = (of: Ty = ANY): Ty => ({ k: 'set', of });
-const OBJ: Ty = { k: 'object' };
+import { createCompileError, sourceText } from './compile-error.js';
+import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
+import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
 type Param = Ty[];
@@ -114,14 +106,153 @@ const DECLS: Record<string, Decl> = {
 
 /** Types of variables a rule declares once, with `x := <typed term>` (see varTypes). */
 type VarTypes = ReadonlyMap<string, Ty>;
-const NO_VARS: VarTypes = new Map();
 
-function typeOf(t: Term, vars: VarTypes = NO_VARS): Ty {
+/** What a term's type depends on besides literals: the rule's own variables and the rules of all modules. */
+interface Scope {
+  vars: VarTypes;
+  /** the type of `input` in this rule: the global schema's, with the rule's and package's schema annotations */
+  input: Ty;
+  /** every name the rule binds somewhere (a ref or call with such a head is a local, not a rule) */
+  bound: ReadonlySet<string>;
+  mod: ModuleScope;
+}
+
+interface ModuleScope {
+  pkg: string[];
+  /** `input` under the global schema and the package-scoped annotations */
+  input: Ty;
+  schemas: SchemaSet | undefined;
+  /** the package's own rule names */
+  rules: ReadonlySet<string>;
+  /** import alias → imported data path (below `data`) */
+  imports: ReadonlyMap<string, string[]>;
+  env: RuleTypes;
+}
+
+/** A rule's path below `data`, when its head ref is all strings. */
+function groundPath(pkg: string[], r: Rule): string[] | undefined {
+  if (!r.ref.every((t) => t.kind === 'string')) return undefined;
+  return [...pkg, ...r.ref.map((t) => (t as { value: string }).value)];
+}
+
+/**
+ * Types of the rules of all modules by path, inferred on demand (a rule being inferred that
+ * refers back to itself sees `any`). Only a path that exactly one kind of rule defines, with
+ * nothing defined below it or by a head ref with variables over it, gets a type: anything else
+ * (merged documents, partial objects) is `any`, so nothing OPA types differently is refused.
+ */
+class RuleTypes {
+  private readonly defs = new Map<string, { rule: Rule; mod: ModuleScope }[]>();
+  /** path keys of every proper prefix of a rule path, and of ground prefixes of head refs with variables */
+  private readonly shadowed = new Set<string>();
+  private readonly memo = new Map<string, Ty>();
+  private readonly busy = new Set<string>();
+
+  add(path: string[] | undefined, rule: Rule, mod: ModuleScope): void {
+    if (path === undefined) {
+      let n = 0;
+      while (n < rule.ref.length && rule.ref[n]!.kind === 'string') n++;
+      const prefix = [...mod.pkg, ...rule.ref.slice(0, n).map((t) => (t as { value: string }).value)];
+      for (let i = 1; i <= prefix.length; i++) this.shadowed.add(JSON.stringify(prefix.slice(0, i)));
+      return;
+    }
+    for (let i = 1; i < path.length; i++) this.shadowed.add(JSON.stringify(path.slice(0, i)));
+    const key = JSON.stringify(path);
+    this.defs.set(key, [...(this.defs.get(key) ?? []), { rule, mod }]);
+  }
+
+  /** Is `path` exactly a rule (or function)? */
+  has(path: string[]): boolean {
+    return this.defs.has(JSON.stringify(path));
+  }
+
+  /** The type of the document at `path` (a function: its result), or any. */
+  typeAt(path: string[]): Ty {
+    const key = JSON.stringify(path);
+    const defs = this.defs.get(key);
+    if (defs === undefined || this.shadowed.has(key)) return ANY;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    if (this.busy.has(key)) return ANY;
+    this.busy.add(key);
+    let ty: Ty;
+    const kinds = new Set(defs.map((d) => (d.rule.args !== undefined ? `f${d.rule.args.length}` : d.rule.contains !== undefined ? 'set' : 'value')));
+    if (kinds.size !== 1) ty = ANY;
+    else if (defs[0]!.rule.contains !== undefined) ty = set(union(defs.map((d) => typeOf(d.rule.contains!, scopeOf(d.rule, d.mod)))));
+    else ty = union(defs.flatMap((d) => ruleValues(d.rule).map((v) => (v === undefined ? B : typeOf(v, scopeOf(d.rule, d.mod))))));
+    this.busy.delete(key);
+    this.memo.set(key, ty);
+    return ty;
+  }
+}
+
+/** The values a rule can take: its head's and each else branch's (undefined: `true`). */
+function ruleValues(r: Rule): (Term | undefined)[] {
+  return [r.value, ...r.elses.map((e) => e.value)];
+}
+
+/** One type when all are the same, else any. */
+function union(tys: Ty[]): Ty {
+  if (tys.length === 0) return ANY;
+  const first = JSON.stringify(tys[0]);
+  return tys.every((x) => JSON.stringify(x) === first) ? tys[0]! : ANY;
+}
+
+const scopes = new WeakMap<Rule, Scope>();
+function scopeOf(r: Rule, mod: ModuleScope): Scope {
+  let sc = scopes.get(r);
+  if (sc === undefined) {
+    // set before the variables are typed: a variable's term may refer back to this rule
+    let input = mod.input;
+    for (const a of schemaAnnotations(r.annotations, mod.schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
+    sc = { vars: new Map(), input, bound: boundNames(r), mod };
+    scopes.set(r, sc);
+    (sc as { vars: VarTypes }).vars = varTypes(r, sc);
+  }
+  return sc;
+}
+
+/** The data path a ref or call name stands for: `data.a.b`, a rule of the package, an imported name. */
+function dataPath(head: string, rest: Term[], sc: Scope): string[] | undefined {
+  const names: string[] = [];
+  for (const t of rest) {
+    if (t.kind !== 'string') break;
+    names.push(t.value);
+  }
+  if (head === 'data') return names;
+  if (sc.bound.has(head)) return undefined;
+  if (sc.mod.rules.has(head)) return [...sc.mod.pkg, head, ...names];
+  const imp = sc.mod.imports.get(head);
+  return imp === undefined ? undefined : [...imp, ...names];
+}
+
+/** The rule path that a prefix of `path` names, and how many of path's names it takes. */
+function rulePrefix(path: string[], env: RuleTypes): number | undefined {
+  for (let n = 1; n <= path.length; n++) if (env.has(path.slice(0, n))) return n;
+  return undefined;
+}
+
+function typeOf(t: Term, sc?: Scope): Ty {
+  const vars = sc?.vars ?? new Map<string, Ty>();
   switch (t.kind) {
-    case 'var':
-      return vars.get(t.name) ?? ANY;
+    case 'var': {
+      const v = vars.get(t.name);
+      if (v !== undefined || sc === undefined) return v ?? ANY;
+      if (t.name === 'input' && !sc.bound.has('input')) return sc.input;
+      const path = dataPath(t.name, [], sc);
+      return path !== undefined && path.length > 0 && sc.mod.env.has(path) ? sc.mod.env.typeAt(path) : ANY;
+    }
+    case 'ref': {
+      if (sc === undefined || t.head.kind !== 'var') return ANY;
+      if (t.head.name === 'input' && !sc.bound.has('input')) return walkInput(sc.input, t.path).ty;
+      const path = dataPath(t.head.name, t.path, sc);
+      if (path === undefined || t.path.some((x) => x.kind !== 'string')) return ANY;
+      // exactly a rule; deeper refs into its value are not tracked
+      const base = t.head.name === 'data' ? 0 : path.length - t.path.length;
+      return base + t.path.length === path.length && sc.mod.env.has(path) && !(t.head.name === 'data' && path.length === 0) ? sc.mod.env.typeAt(path) : ANY;
+    }
     case 'null':
-      return { k: 'null' };
+      return NULL;
     case 'bool':
       return B;
     case 'number':
@@ -130,44 +261,59 @@ function typeOf(t: Term, vars: VarTypes = NO_VARS): Ty {
     case 'template':
       return S;
     case 'array':
-      return arr(memberType(t.items, vars));
+      return arr(memberType(t.items, sc));
     case 'set':
-      return set(memberType(t.items, vars));
+      return set(memberType(t.items, sc));
     case 'object':
       return OBJ;
     case 'arraycomp':
-      return arr();
+      return arr(typeOf(t.term, sc));
     case 'setcomp':
-      return set();
+      return set(typeOf(t.term, sc));
     case 'objectcomp':
       return OBJ;
     case 'call': {
-      const decl = t.fn.length >= 1 && t.fn[0] !== 'data' ? DECLS[t.fn.join('.')] : undefined;
-      return decl?.result ?? ANY;
+      if (sc !== undefined && !isBuiltinCall(t, sc)) {
+        const path = dataPath(t.fn[0]!, t.fn.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
+        return path !== undefined && sc.mod.env.has(path) ? sc.mod.env.typeAt(path) : ANY;
+      }
+      return DECLS[t.fn.join('.')]?.result ?? ANY;
     }
     default:
       return ANY;
   }
 }
 
+/** A call of a builtin rather than of a rule of the policy (a package's rule of a builtin's name wins). */
+function isBuiltinCall(t: Extract<Term, { kind: 'call' }>, sc: Scope): boolean {
+  if (t.fn[0] === 'data') return false;
+  const head = t.fn[0]!;
+  return !(t.fn.length === 1 && sc.mod.rules.has(head)) && !sc.mod.imports.has(head);
+}
+
 /** The one type of every member, or any (mixed, unknown, or no members). */
-function memberType(items: Term[], vars: VarTypes): Ty {
+function memberType(items: Term[], sc?: Scope): Ty {
   if (items.length === 0) return ANY;
-  const types = items.map((i) => typeOf(i, vars));
-  const first = JSON.stringify(types[0]);
-  return types.every((x) => JSON.stringify(x) === first) ? types[0]! : ANY;
+  return union(items.map((i) => typeOf(i, sc)));
 }
 
-/** Does a value of type `have` fit `want`? Unknown (`any`) fits everything. */
-function fits(have: Ty, want: Ty): boolean {
-  if (have.k === 'any' || want.k === 'any') return true;
-  if (have.k !== want.k) return false;
-  if ((have.k === 'array' || have.k === 'set') && (want.k === 'array' || want.k === 'set')) return fits(have.of, want.of);
-  return true;
-}
-
-function show(t: Ty): string {
-  return t.k === 'array' || t.k === 'set' ? `${t.k}[${show(t.of)}]` : t.k === 'object' ? 'object[any: any]' : t.k;
+/** Every name a rule declares anywhere: arguments, `:=` targets, `some`, `every`, in closures too. */
+function boundNames(r: Rule): Set<string> {
+  const out = new Set<string>();
+  const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && out.add(x.name)) });
+  r.args?.forEach(bindAll);
+  walkRule(r, {
+    expr: (e) => {
+      // `b = 1` with a rule b compares with the rule (OPA resolves rule names before unification binds)
+      if (e.kind === 'assign') bindAll(e.lhs);
+      else if (e.kind === 'some') e.vars.forEach(bindAll);
+      else if (e.kind === 'somein' || e.kind === 'every') {
+        if (e.key) bindAll(e.key);
+        bindAll(e.value);
+      }
+    },
+  });
+  return out;
 }
 
 /**
@@ -175,7 +321,7 @@ function show(t: Ty): string {
  * `=`, `some`, `every`, function argument or pattern of that name anywhere in the rule): x has
  * that type wherever the rule mentions it, whatever the scope, since nothing else can bind it.
  */
-function varTypes(r: Rule): VarTypes {
+function varTypes(r: Rule, sc: Scope): VarTypes {
   const decls = new Map<string, Term[]>();
   const other = new Set<string>();
   const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && other.add(x.name)) });
@@ -195,28 +341,159 @@ function varTypes(r: Rule): VarTypes {
   const out = new Map<string, Ty>();
   for (const [name, rhs] of decls) {
     if (rhs.length !== 1 || other.has(name)) continue;
-    const ty = typeOf(rhs[0]!);
+    // typed in declaration order; a variable declared from a later one is unknown here
+    const ty = typeOf(rhs[0]!, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
   }
   return out;
 }
 
-export function checkTypes(mod: Module, errors: RegoError[]): void {
-  // a package's own rule or an import alias of a builtin's name is what a call means there
-  const local = new Set([...mod.rules.map((r) => (r.ref[0] as { value: string }).value), ...mod.imports.flatMap((i) => (i.alias ? [i.alias] : []))]);
-  for (const r of mod.rules) {
-    const vars = varTypes(r);
-    walkRule(r, {
-      term: (t) => {
-        if (t.kind !== 'call' || t.fn[0] === 'data' || (t.fn.length === 1 && local.has(t.fn[0]!))) return;
-        const name = t.fn.join('.');
-        const decl = DECLS[name];
-        if (decl === undefined || decl.args.length !== t.args.length) return; // arity errors are reported elsewhere
-        const have = t.args.map((a) => typeOf(a, vars));
-        if (have.every((h, i) => decl.args[i]!.some((w) => fits(h, w)))) return;
-        const want = decl.args.map((p) => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`));
-        errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
-      },
-    });
+/** The text of a call as written (for "print(1) used as value"): from its start to its closing parenthesis. */
+function callText(t: Term): string {
+  const line = sourceText.get(t.span.file)?.split('\n')[t.span.line - 1];
+  if (line === undefined) return 'call';
+  let depth = 0;
+  for (let i = t.span.col - 1; i < line.length; i++) {
+    if (line[i] === '(') depth++;
+    else if (line[i] === ')' && --depth === 0) return line.slice(t.span.col - 1, i + 1);
   }
+  return line.slice(t.span.col - 1);
+}
+
+export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet): void {
+  const env = new RuleTypes();
+  const global = schemas?.input === undefined ? ANY : schemaType(schemas.input);
+  const scopesOf = new Map<Module, ModuleScope>();
+  for (const m of mods) {
+    const imports = new Map<string, string[]>();
+    for (const i of m.imports) {
+      const p = i.path;
+      if (p.kind !== 'ref' || p.head.kind !== 'var' || p.head.name !== 'data' || !p.path.every((x) => x.kind === 'string')) continue;
+      const names = p.path.map((x) => (x as { value: string }).value);
+      const alias = i.alias ?? names[names.length - 1];
+      if (alias !== undefined) imports.set(alias, names);
+    }
+    let input = global;
+    for (const a of schemaAnnotations(m.annotations.filter((x) => x.scope === 'package' || x.scope === 'subpackages'), schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
+    const ms: ModuleScope = { pkg: m.package, input, schemas, rules: new Set(m.rules.map((r) => (r.ref[0] as { value: string }).value)), imports, env };
+    scopesOf.set(m, ms);
+    for (const r of m.rules) env.add(groundPath(m.package, r), r, ms);
+  }
+  for (const m of mods) for (const r of m.rules) checkRule(r, scopeOf(r, scopesOf.get(m)!), errors);
+}
+
+function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
+  // calls that stand alone as an expression are statements, not values
+  const statements = new Set<Term>();
+  const bodies: Literal[][] = [r.body, ...r.elses.map((e) => e.body)];
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'term' && e.term.kind === 'call') statements.add(e.term);
+      if (e.kind === 'every') bodies.push(e.body);
+      if (e.kind !== 'unify') return;
+      const a = typeOf(e.lhs, sc);
+      const b = typeOf(e.rhs, sc);
+      if (!fits(a, b) && !fits(b, a)) errors.push(createCompileError('REGO_ERR_TYPE', `match error\n\tleft  : ${show(a)}\n\tright : ${show(b)}`, e.span));
+    },
+    term: (t) => {
+      if (t.kind === 'ref') return checkRef(t, sc, errors);
+      if (t.kind !== 'call') return;
+      if (t.fn.length === 1 && t.fn[0] === 'print' && !statements.has(t) && !sc.mod.rules.has('print')) {
+        errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
+        return;
+      }
+      if (!isBuiltinCall(t, sc)) return;
+      const name = t.fn.join('.');
+      const decl = DECLS[name];
+      if (decl === undefined || decl.args.length !== t.args.length) return; // arity errors are reported elsewhere
+      const have = t.args.map((a) => typeOf(a, sc));
+      if (have.every((h, i) => decl.args[i]!.some((w) => fits(h, w)))) return;
+      const want = decl.args.map((p) => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`));
+      errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
+    },
+  });
+}
+
+/**
+ * A ref that selects inside a scalar: a variable or rule of type number, string, boolean or null
+ * followed by more path (OPA: "undefined ref", its detail the ref, a caret under the part that
+ * is a scalar, and that part's type).
+ */
+function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoError[]): void {
+  if (t.head.kind !== 'var' || t.path.length === 0) return;
+  const head = t.head.name;
+  if (head === 'input' && !sc.bound.has('input')) {
+    const w = walkInput(sc.input, t.path);
+    if (w.missing === undefined) return;
+    const shown = refText('input', t.path);
+    const before = refText('input', t.path.slice(0, w.missing));
+    const pad = ' '.repeat(before.length + 1);
+    const key = t.path[w.missing]!;
+    const keys = w.keys ?? [];
+    const detail = w.scalar !== undefined
+      ? `\t${shown}\n\t${'^'.repeat(before.length)}\n\thave: ${show(w.scalar)}`
+      : `\t${shown}\n\t${pad}^\n\t${pad}have: ${key.kind === 'string' ? JSON.stringify(key.value) : refText('', [key])}\n\t${pad}want (one of): [${keys.sort().map((k) => JSON.stringify(k)).join(' ')}]`;
+    errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n${detail}`, t.span));
+    return;
+  }
+  let shown: string;
+  let prefix: string;
+  let ty: Ty;
+  const v = sc.vars.get(head);
+  if (v !== undefined) {
+    ty = v;
+    shown = refText(head, t.path);
+    prefix = head;
+  } else {
+    const path = dataPath(head, t.path, sc);
+    if (path === undefined) return;
+    const n = rulePrefix(path, sc.mod.env);
+    if (n === undefined || n === path.length) return;
+    ty = sc.mod.env.typeAt(path.slice(0, n));
+    // OPA prints the ref resolved to data (its rule refs are rewritten to full paths)
+    const taken = head === 'data' ? n : n - (path.length - t.path.length);
+    const full = head === 'data' ? [] : path.slice(0, path.length - t.path.length);
+    shown = refText('data', [...full.map((value) => ({ kind: 'string', value, span: t.span }) as Term), ...t.path]);
+    prefix = refText('data', [...full.map((value) => ({ kind: 'string', value, span: t.span }) as Term), ...t.path.slice(0, taken)]);
+  }
+  if (!isScalar(ty)) return;
+  errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${'^'.repeat(prefix.length)}\n\thave: ${show(ty)}`, t.span));
+}
+
+/**
+ * The type at `input.<path>`; `missing` is the index of the first key that the type says cannot
+ * exist (a key a closed schema object lacks — `keys` lists those it has — or any key of a scalar).
+ */
+function walkInput(ty: Ty, path: Term[]): { ty: Ty; missing?: number; keys?: string[]; scalar?: Ty } {
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (isScalar(ty)) return { ty: ANY, missing: i, scalar: ty };
+    if (ty.k === 'object' && ty.props !== undefined) {
+      if (p.kind === 'string') {
+        const next = ty.props[p.value];
+        if (next === undefined && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
+        ty = next ?? ANY;
+        continue;
+      }
+      return { ty: ANY };
+    }
+    if (ty.k === 'array' && p.kind !== 'string') {
+      ty = ty.of;
+      continue;
+    }
+    return { ty: ANY };
+  }
+  return { ty };
+}
+
+/** A ref as OPA prints it: identifiers after dots, other keys in brackets. */
+function refText(head: string, path: Term[]): string {
+  let out = head;
+  for (const p of path) {
+    if (p.kind === 'string') out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.value) ? `.${p.value}` : `[${JSON.stringify(p.value)}]`;
+    else if (p.kind === 'var') out += `[${p.name}]`;
+    else if (p.kind === 'number') out += `[${p.text}]`;
+    else out += '[_]';
+  }
+  return out;
 }

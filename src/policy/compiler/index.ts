@@ -17,6 +17,7 @@ import type { CallTerm, Module, Term } from '../syntax/ast.js';
 import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTypes } from './check-types.js';
+import type { SchemaSet } from './schema-types.js';
 import { CompileErrors, sourceText } from './compile-error.js';
 import { createParseError } from '../syntax/parse-error.js';
 import { planBody, prepareBody } from './plan-body.js';
@@ -28,6 +29,7 @@ import { buildRuleIndex, pathKey } from './rule-index.js';
 import { isWildcard, literalVars } from './vars.js';
 
 export { CompileErrors } from './compile-error.js';
+export type { SchemaSet } from './schema-types.js';
 
 export interface CompileOptions {
   /** a query planned as plan `eval`; each result row binds the query's variables */
@@ -41,6 +43,8 @@ export interface CompileOptions {
    * a bundle manifest's `rego_version`.
    */
   regoVersion?: RegoVersion;
+  /** JSON Schemas for the type checker (`--schema`, `# METADATA` `schemas:`), see schema-types.ts */
+  schemas?: SchemaSet;
 }
 
 /** A module's source; `regoVersion` overrides CompileOptions.regoVersion for this file (a bundle's `file_rego_versions`). */
@@ -99,7 +103,7 @@ export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {})
     }
   }
   if (errors.length > 0) throw new CompileErrors(errors);
-  for (const m of mods) checkTypes(m, errors);
+  checkTypes(mods, errors, opts.schemas);
 
   const index = buildRuleIndex(mods, errors);
   const arityOf = (call: CallTerm): number | undefined => {

@@ -93,7 +93,7 @@ function planCallTo(pl: Planner, call: CallTerm, fn: string[], s: Scope, k: (l: 
     return;
   }
   if (arity >= 0 && args.length !== arity) {
-    pl.errors.push(createCompileError('REGO_ERR_ARITY', `${name}: expected ${arity} arguments, got ${args.length}`, call.span));
+    pl.errors.push(createCompileError('REGO_ERR_ARITY', `${name}: arity mismatch`, call.span));
     return;
   }
   pl.mocks = outerMocks;

@@ -25,7 +25,10 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   const name = `g0.data.${g.path.join('.')}${mockKey}`;
   if (pl.inProgress.has(name)) {
     const r = g.rules[0] ?? g.defaults[0];
-    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rego_recursion_error: rule data.${g.path.join('.')} is recursive`, r?.rule.span));
+    // the cycle as OPA prints it: from this rule through the rules being planned back to it
+    const stack = [...pl.inProgress];
+    const cycle = [...stack.slice(stack.indexOf(name)), name].map((n) => n.replace(/^g0\./, '').replace(/#.*$/, ''));
+    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rule data.${g.path.join('.')} is recursive: ${cycle.join(' -> ')}`, r?.rule.span));
     return name;
   }
   if (pl.funcs.has(name)) return name;

@@ -6,7 +6,7 @@
  * (named with a `#n` suffix) that read the replacement instead of evaluating the rule.
  */
 import type { Local, Operand } from '../ir/types.js';
-import type { Literal, Term } from '../syntax/ast.js';
+import type { Literal, Span, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { planLiteral } from './plan-body.js';
 import { planTerms } from './plan-term.js';
@@ -46,6 +46,13 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
         ? isFunctionPath(pl, valueName.slice(1))
         : pl.arityOf({ kind: 'call', fn: valueName, args: [], span: w.span, fnSpan: w.span }) !== undefined);
       if (fnValue) {
+        // OPA's type checker (checkExprWith): a function replaced by a function of another arity
+        const want = fnArity(pl, name, w.span);
+        const have = fnArity(pl, valueName, w.span);
+        if (want !== undefined && have !== undefined && want >= 0 && have >= 0 && want !== have) {
+          pl.errors.push(createCompileError('REGO_ERR_TYPE', `${name.join('.')}: arity mismatch`, w.span));
+          return;
+        }
         mocks.fns.set(name.join('.'), { kind: 'fn', name: valueName });
         continue;
       }
@@ -99,6 +106,11 @@ function docPath(t: Term): string[] | undefined {
     out.push(k.value);
   }
   return out;
+}
+
+function fnArity(pl: Planner, name: string[], span: Span): number | undefined {
+  if (name[0] === 'data') return pl.index.groups.get(JSON.stringify(name.slice(1)))?.arity;
+  return pl.arityOf({ kind: 'call', fn: name, args: [], span, fnSpan: span });
 }
 
 function isFunctionPath(pl: Planner, path: string[]): boolean {

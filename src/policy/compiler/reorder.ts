@@ -159,7 +159,11 @@ function reportUnsafe(pending: Literal[], bound: Set<string>, errors: RegoError[
       if (bound.has(v) || seen.has(v)) continue;
       seen.add(v);
       const shown = isWildcard(v) ? '_' : v.replace(/\$\d+$/, '');
-      errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${shown} is unsafe`, l.span));
+      // print's operands are captured in comprehensions before the safety check: OPA reports a
+      // var nothing binds there as undeclared, a rego_compile_error (rewritePrintCalls)
+      const t = l.expr.kind === 'term' ? l.expr.term : undefined;
+      if (t?.kind === 'call' && t.fn.length === 1 && t.fn[0] === 'print') errors.push(createCompileError('REGO_ERR_UNDECLARED_VAR', `var ${shown} is undeclared`, t.args.find((a) => inputVars(a).has(v))?.span ?? l.span));
+      else errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${shown} is unsafe`, l.span));
     }
   }
   if (seen.size === 0) errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', 'expression is unsafe', pending[0]?.span));

@@ -68,6 +68,40 @@ function usedNames(lits: Literal[], out: Set<string>): void {
   }
 }
 
+/** OPA's names of term kinds in "cannot assign to …" (ast.ValueName). */
+const VALUE_NAMES: Partial<Record<Term['kind'], string>> = {
+  null: 'null', bool: 'boolean', number: 'number', string: 'string', template: 'templatestring', ref: 'ref', set: 'set', call: 'call',
+  arraycomp: 'arraycomprehension', setcomp: 'setcomprehension', objectcomp: 'objectcomprehension',
+};
+
+/**
+ * `:=` declares vars: its left side may only be a var, or an array/object pattern of them
+ * (object keys are matched, not declared). Anything else is OPA's "cannot assign to <kind>"
+ * (compile.go, rewriteDeclaredAssignment).
+ */
+function assignTargetError(t: Term): string | undefined {
+  switch (t.kind) {
+    case 'var':
+      return undefined;
+    case 'array':
+      for (const i of t.items) {
+        const e = assignTargetError(i);
+        if (e !== undefined) return e;
+      }
+      return undefined;
+    case 'object':
+      for (const [, v] of t.entries) {
+        const e = assignTargetError(v);
+        if (e !== undefined) return e;
+      }
+      return undefined;
+    case 'ref':
+      return `cannot assign to ref`;
+    default:
+      return `cannot assign to ${VALUE_NAMES[t.kind] ?? t.kind}`;
+  }
+}
+
 export class Resolver {
   constructor(readonly ctx: ResolveContext) {}
 
@@ -94,6 +128,13 @@ export class Resolver {
     // error in OPA (rewriteLocalVars: "var x referenced above")
     const seenBefore = new Set<string>();
     for (const l of lits) {
+      if (l.expr.kind === 'assign') {
+        const bad = l.negated ? 'cannot assign vars inside negated expression' : assignTargetError(l.expr.lhs);
+        if (bad !== undefined) {
+          this.ctx.errors?.push(createCompileError('REGO_ERR_ASSIGN_TARGET', bad, l.negated ? l.span : l.expr.lhs.span));
+          continue;
+        }
+      }
       for (const name of declaredNames([l])) {
         if (done.has(name) || (l.expr.kind === 'assign' && declared.includes(name))) {
           // OPA: `x := …` may not redeclare a variable of the same scope

@@ -99,20 +99,24 @@ export function buildRuleIndex(mods: Module[], errors: RegoError[]): RuleIndex {
         errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting rules data.${path.join('.')} found`, rule.span));
         continue;
       } else if (kind === 'function' && g.arity !== arity) {
-        errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting function arity for data.${path.join('.')}`, rule.span));
+        // OPA's checkRuleConflicts treats a second arity like a second kind (compile.go)
+        errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting rules data.${path.join('.')} found`, rule.span));
         continue;
       }
       const ri: RuleInfo = { rule, module: info, dynamic };
-      if (rule.default) {
-        if (g.defaults.length > 0) {
-          errors.push(createCompileError('REGO_ERR_TYPE', `multiple default rules data.${path.join('.')} found`, rule.span));
-          continue;
-        }
-        g.defaults.push(ri);
-      } else g.rules.push(ri);
+      if (rule.default) g.defaults.push(ri);
+      else g.rules.push(ri);
     }
   });
+  for (const g of groups.values()) {
+    if (g.defaults.length < 2) continue;
+    // OPA names every default rule (`file:row`, its Location.String()) and points at the package of the first
+    const at = g.defaults.map((d) => `${d.rule.span.file}:${d.rule.span.line}`).join(', ');
+    errors.push(createCompileError('REGO_ERR_TYPE', `multiple default rules data.${g.path.join('.')} found at ${at}`, g.defaults[0]!.module.mod.packageSpan));
+    g.defaults.splice(1);
+  }
   checkPrefixConflicts(root, errors);
+  checkPackageConflicts(mods, errors);
   return { groups, root, modules };
 }
 
@@ -129,14 +133,42 @@ function insertNode(root: TreeNode, path: string[]): TreeNode {
   return node;
 }
 
-/** `p := 1` together with `p.q := 2`: a value rule cannot have rules below it (OPA: rego_type_error). */
+/**
+ * `p := 1` together with `p.q := 2`: a value rule cannot have rules below it (OPA: rego_type_error,
+ * "rule data.a.p conflicts with [data.a.p.q]", listing the rule paths below it).
+ */
 function checkPrefixConflicts(node: TreeNode, errors: RegoError[]): void {
   const g = node.group;
   if (g !== undefined && g.kind !== 'object' && node.children.size > 0) {
     const r = g.rules[0] ?? g.defaults[0];
-    errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `rule data.${g.path.join('.')} conflicts with rules below it`, r?.rule.span));
+    const below: string[] = [];
+    const collect = (n: TreeNode): void => {
+      if (n.group !== undefined) below.push(`data.${n.group.path.join('.')}`);
+      for (const c of n.children.values()) collect(c);
+    };
+    for (const c of node.children.values()) collect(c);
+    if (below.length > 0) errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `rule data.${g.path.join('.')} conflicts with [${below.join(' ')}]`, r?.rule.span));
   }
   for (const c of node.children.values()) checkPrefixConflicts(c, errors);
+}
+
+/**
+ * A package at the path of a rule of another module (`package a.b` and, in package a, `b := 1`):
+ * OPA's second conflict check, on its module tree, reported at the package of the rule's module.
+ */
+function checkPackageConflicts(mods: Module[], errors: RegoError[]): void {
+  const pkgs = new Map<string, Module>();
+  for (const m of mods) if (!pkgs.has(pathKey(m.package))) pkgs.set(pathKey(m.package), m);
+  for (const m of mods) {
+    for (const r of m.rules) {
+      if (!r.ref.every((t) => t.kind === 'string')) continue;
+      const names = r.ref.map((t) => (t as { value: string }).value);
+      const other = pkgs.get(pathKey([...m.package, ...names]));
+      if (other === undefined || other === m) continue;
+      const head = names.map((n, i) => (i === 0 || /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? (i === 0 ? n : `.${n}`) : `[${JSON.stringify(n)}]`)).join('');
+      errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `package ${other.package.join('.')} conflicts with rule ${head} defined at ${r.span.file}:${r.span.line}`, m.packageSpan));
+    }
+  }
 }
 
 /** The node at `path`, if any rule is defined at or below it. */

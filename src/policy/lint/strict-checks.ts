@@ -1,7 +1,7 @@
 /**
  * The checks `opa check --strict` adds (OPA docs, "Strict Mode"; ast/compile.go with
- * Compiler.WithStrict): duplicate imports, unused imports, unused local assignments and calls to
- * deprecated builtins. Each is an error (OPA: rego_compile_error) located at the construct.
+ * Compiler.WithStrict): duplicate imports, unused imports, unused local assignments, `some`
+ * declarations and function arguments, and calls to deprecated builtins. Each is an error (OPA: rego_compile_error) located at the construct.
  *
  * @example
  *   strictErrors(parseModule('package p\nimport data.x\nr if { y := 1; true }'));
@@ -9,7 +9,7 @@
  */
 import { RegoError } from '../errors.js';
 import type { Literal, Module, Rule, Span, Term } from '../syntax/ast.js';
-import { walkRule } from '../syntax/walk.js';
+import { walkRule, walkTerm } from '../syntax/walk.js';
 import { DEPRECATED_BUILTINS } from '../builtins/deprecated.js';
 
 
@@ -38,6 +38,35 @@ function unusedAssignments(r: Rule, source: string | undefined, out: RegoError[]
   for (const d of declared) {
     if ((uses.get(d.name) ?? 0) <= 1) out.push(err(`assigned var ${d.name} unused`, d.span, source));
   }
+}
+
+/** Occurrences of each variable name anywhere in the rule (head, arguments, bodies, closures). */
+function varUses(r: Rule): Map<string, number> {
+  const uses = new Map<string, number>();
+  walkRule(r, {
+    term: (t) => {
+      if (t.kind === 'var') uses.set(t.name, (uses.get(t.name) ?? 0) + 1);
+    },
+  });
+  return uses;
+}
+
+/**
+ * `some x` whose x nothing else mentions ("declared var x unused"), and a function argument the
+ * rule never reads ("unused argument x. (hint: use _ (wildcard variable) instead)", at the
+ * head): OPA's strict checks in rewriteLocalVars.
+ */
+function unusedDeclarations(r: Rule, source: string | undefined, out: RegoError[]): void {
+  const uses = varUses(r);
+  const once = (name: string): boolean => !name.startsWith('_') && (uses.get(name) ?? 0) <= 1;
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'some') for (const v of e.vars) if (once(v.name)) out.push(err(`declared var ${v.name} unused`, v.span, source));
+    },
+  });
+  const args = new Set<string>();
+  for (const a of r.args ?? []) walkTerm(a, { term: (t) => void (t.kind === 'var' && args.add(t.name)) });
+  for (const a of args) if (once(a)) out.push(err(`unused argument ${a}. (hint: use _ (wildcard variable) instead)`, r.span, source));
 }
 
 function importName(path: Term): string[] | undefined {
@@ -81,6 +110,7 @@ export function strictErrors(mod: Module, source?: string): RegoError[] {
       },
     });
     unusedAssignments(r, source, out);
+    unusedDeclarations(r, source, out);
   }
   for (const [name, span] of aliases) if (!used.has(name)) out.push(err(`import ${name} unused`, span, source));
   return out.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0));

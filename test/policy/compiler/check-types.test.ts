@@ -42,3 +42,61 @@ t.test('a variable declared once from a typed term has that type; any other bind
   t.same(errs('package p\nq if {\n\tsome x in ["a"]\n\tupper(x)\n}'), []);
   t.same(errs('package p\nf(x) := upper(x)'), []);
 });
+
+function messages(files: Record<string, string>): string[] {
+  try {
+    compileToPlan(Object.entries(files).map(([file, text]) => ({ file, text })), {});
+  } catch (e) {
+    if (e instanceof CompileErrors) return e.errors.map((x) => `${x.opaCode}@${x.location?.file}:${x.location?.line}: ${x.message.split('\n')[0]}`);
+    throw e;
+  }
+  return [];
+}
+
+t.test('types flow through rules: values, sets, function results, data refs, imports', async (t) => {
+  t.same(errs('package p\nb := 1\nq := count(b)'), ['rego_type_error@3'], 'a rule of the package');
+  t.same(errs('package p\nb := 1\nq := count(data.p.b)'), ['rego_type_error@3'], 'a data ref');
+  t.same(errs('package p\nb := x if x := "s"\nq := count(b)'), [], 'a string counts');
+  t.same(errs('package p\ns contains 1\nq := upper(s)'), ['rego_type_error@3'], 'a contains rule is a set');
+  t.same(errs('package p\nf(_) := [1]\nq := upper(f(1))'), ['rego_type_error@3'], "a function's result");
+  t.same(errs('package p\nf(_) := "a"\nq := count(f(1))'), []);
+  t.same(errs('package p\nb if input.x\nq := upper(b)'), ['rego_type_error@3'], 'a rule without value is boolean');
+  t.same(messages({ 'a.rego': 'package a\nimport data.b.z\nq := upper(z)', 'b.rego': 'package b\nz := 1' }), ['rego_type_error@a.rego:3: upper: invalid argument(s)'], 'an imported rule of another package');
+  t.same(errs('package p\nq := upper([x | x := 1])'), ['rego_type_error@2'], 'an array comprehension of numbers');
+});
+
+t.test('rules of unknown or mixed type, and locals named like rules, are not refused', async (t) => {
+  const ok = [
+    'package p\nb := 1 if input.a\nb := "s" if input.b\nq := count(b)', // mixed values
+    'package p\nb := 1 if input.a\nelse := "s"\nq := count(b)', // mixed with else
+    'package p\nb := input.x\nq := count(b)', // unknown
+    'package p\nb[k] := 1 if some k in ["a"]\nq := count(b)', // a partial object
+    'package p\nb := 1\nq if { some b in [[1]]; count(b) }', // a local b
+    'package p\nb := 1\nf(b) := count(b)', // an argument b
+    'package p\nb := 1\nq := [n | b := [1]; n := count(b)]', // a comprehension's own b
+    'package p\nb.c := 1\nq := count(b)', // b is an object of rules
+    'package p\na := count(b)\nb := upper(c)\nc := "x"',
+    'package p\nf(x) := f(x - 1) if x > 0\nelse := 1\nq := count(f(1))', // recursion is an error elsewhere; no crash here
+  ];
+  for (const text of ok) t.same(errs(text).filter((e) => e.startsWith('rego_type_error')), [], text);
+});
+
+t.test('unification of terms of different known types is a match error', async (t) => {
+  t.same(messages({ 'm.rego': 'package p\nq if {\n\t1 = "a"\n}' }), ['rego_type_error@m.rego:3: match error']);
+  t.same(messages({ 'm.rego': 'package p\nb := "s"\nq if b = 1' }), ['rego_type_error@m.rego:3: match error']);
+  t.same(messages({ 'm.rego': 'package p\nq if [1, x] = {"a": x}' })[0], 'rego_type_error@m.rego:2: match error');
+  t.same(messages({ 'm.rego': 'package p\nq if {\n\t[x, 1] = [2, y]\n\tx = input.a\n\ty == 1\n}' }), []);
+  t.same(messages({ 'm.rego': 'package p\nq if 1 == "a"' }), [], '== compares any two values');
+});
+
+t.test('a ref into a scalar is an undefined ref', async (t) => {
+  t.same(messages({ 'm.rego': 'package p\nx := 1\ny := x.foo' }), ['rego_type_error@m.rego:3: undefined ref: data.p.x.foo']);
+  t.same(messages({ 'm.rego': 'package p\nx := "a"\ny if data.p.x.foo == 1' }), ['rego_type_error@m.rego:3: undefined ref: data.p.x.foo']);
+  t.same(messages({ 'm.rego': 'package p\ny if {\n\tx := 1\n\tx[0] == 1\n}' }), ['rego_type_error@m.rego:4: undefined ref: x[0]']);
+  try {
+    compileToPlan([{ file: 'm.rego', text: 'package p\nx := 1\ny := x.foo' }]);
+  } catch (e) {
+    t.equal((e as CompileErrors).errors[0]?.message, 'undefined ref: data.p.x.foo\n\tdata.p.x.foo\n\t^^^^^^^^\n\thave: number', "OPA's detail lines");
+  }
+  t.same(messages({ 'm.rego': 'package p\nx := {"a": {"b": 1}}\ny := x.a.b\nz := input.x.y' }), [], 'objects and input are not scalars');
+});

@@ -29,3 +29,11 @@ t.test('deprecated builtins', (t) => {
   ]);
   t.end();
 });
+
+t.test('declared vars and function arguments nothing reads', (t) => {
+  t.same(check('package s\n\nr if {\n\tsome x\n\ttrue\n}\n'), [['REGO_ERR_STRICT', 4, 7]]);
+  t.same(check('package s\n\nr if {\n\tsome x\n\tx := input[_]\n}\n').filter((e) => e[1] === 4), [], 'used');
+  t.same(check('package s\n\nf(x, y) := y\n'), [['REGO_ERR_STRICT', 3, 1]]);
+  t.same(check('package s\n\nf(x, _) := x\ng([a, b]) := a + b\n'), [], 'read, or a wildcard');
+  t.end();
+});

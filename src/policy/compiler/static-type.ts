@@ -1,0 +1,44 @@
+/**
+ * The static types of the compile-time type checker (check-types.ts): scalars, arrays and sets
+ * with the type of their members, objects (open, or closed with the properties a JSON Schema
+ * names), and `any` for what is not known. A simplified form of OPA's `types` package.
+ *
+ * @example
+ *   show(arr(N)); // 'array[number]'
+ */
+export type Ty =
+  | { k: 'any' }
+  | { k: 'null' | 'boolean' | 'number' | 'string' }
+  | { k: 'array' | 'set'; of: Ty }
+  /** `props`: keys known to exist with their types; only these unless `open` (without props: any keys) */
+  | { k: 'object'; props?: Readonly<Record<string, Ty>>; open?: boolean };
+
+export const ANY: Ty = { k: 'any' };
+export const S: Ty = { k: 'string' };
+export const N: Ty = { k: 'number' };
+export const B: Ty = { k: 'boolean' };
+export const NULL: Ty = { k: 'null' };
+export const arr = (of: Ty = ANY): Ty => ({ k: 'array', of });
+export const set = (of: Ty = ANY): Ty => ({ k: 'set', of });
+export const OBJ: Ty = { k: 'object' };
+
+/** Does a value of type `have` fit `want`? Unknown (`any`) fits everything. */
+export function fits(have: Ty, want: Ty): boolean {
+  if (have.k === 'any' || want.k === 'any') return true;
+  if (have.k !== want.k) return false;
+  if ((have.k === 'array' || have.k === 'set') && (want.k === 'array' || want.k === 'set')) return fits(have.of, want.of);
+  return true;
+}
+
+/** As OPA prints types in error details. */
+export function show(t: Ty): string {
+  if (t.k === 'array' || t.k === 'set') return `${t.k}[${show(t.of)}]`;
+  if (t.k === 'object') {
+    if (t.props === undefined) return 'object[any: any]';
+    const props = Object.keys(t.props).sort().map((k) => `${k}: ${show(t.props![k]!)}`).join(', ');
+    return t.open ? `object<${props}>[any: any]` : `object<${props}>`;
+  }
+  return t.k;
+}
+
+export const isScalar = (t: Ty): boolean => t.k === 'null' || t.k === 'boolean' || t.k === 'number' || t.k === 'string';
