@@ -242,6 +242,7 @@ async function buildAuthorizeStage(
     policies: holder,
     catalog: { upstreams: new Set(Object.keys(config.upstreams)), credentials: new Set(Object.keys(config.credentials)) },
     evalBudgetMs,
+    ndBuiltinCache: config.decision_logs.nd_builtin_cache,
     onPolicyError(ctx, err, revision, code) {
       policyErrors.inc({ route: ctx.route.id, code });
       // One line, no stack: the request's id finds the rest in the audit stream.

@@ -11,63 +11,17 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import t, { type Test } from 'tap';
 import { cliReady, startUpstream } from '../helpers.js';
 import { startGw, until } from '../authz/fixtures.js';
+import { startReceiver } from './log-receiver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'declog-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const up = await startUpstream((_req, res) => res.end('ok'));
 t.teardown(() => up.close());
-
-interface Receiver {
-  port: number;
-  url: string;
-  /** events received with a 2xx, in order */
-  events: Record<string, unknown>[];
-  /** compressed body sizes of every POST */
-  sizes: number[];
-  statuses: number[];
-  problems: string[];
-  close(): Promise<void>;
-}
-
-/** An OPA decision-log service: answers `fail` 500s first, then 200s; records what it acknowledged. */
-async function startReceiver(opts: { fail?: number; port?: number; token?: string } = {}): Promise<Receiver> {
-  let failLeft = opts.fail ?? 0;
-  const r: Receiver = { port: 0, url: '', events: [], sizes: [], statuses: [], problems: [], close: async () => {} };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      r.sizes.push(body.length);
-      if (req.method !== 'POST' || req.url !== '/v1/logs') r.problems.push(`${req.method} ${req.url}`);
-      if (req.headers['content-encoding'] !== 'gzip') r.problems.push(`content-encoding ${req.headers['content-encoding']}`);
-      if (req.headers['content-type'] !== 'application/json') r.problems.push(`content-type ${req.headers['content-type']}`);
-      if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) r.problems.push(`authorization ${req.headers.authorization}`);
-      const status = failLeft > 0 ? 500 : 200;
-      if (failLeft > 0) failLeft--;
-      r.statuses.push(status);
-      if (status === 200) {
-        const arr = JSON.parse(gunzipSync(body).toString('utf8')) as unknown;
-        if (!Array.isArray(arr)) r.problems.push('body is not a JSON array');
-        else r.events.push(...(arr as Record<string, unknown>[]));
-      }
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
-  r.port = (server.address() as AddressInfo).port;
-  r.url = `http://127.0.0.1:${r.port}/v1`;
-  r.close = () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); });
-  return r;
-}
 
 function config(serviceUrl: string, spool: string, more = ''): string {
   return `
