@@ -9,8 +9,8 @@
  * file the first certificate (the leaf) is the one that expires the connection.
  *
  * The values are read at start-up and again after a successful SIGHUP reload (run.ts) for what
- * a reload re-reads: the listener, its SNI certificates and the upstreams' client certificates.
- * The token-server and decision-log clients read their files once, at start, and so does this.
+ * a reload re-reads: the listener, its SNI certificates, the upstreams' and the token servers'
+ * client certificates. The decision-log client reads its files once, at start, and so does this.
  *
  * @example
  * const certs = registerCertExpiry(registry, config, logger);
@@ -23,8 +23,9 @@ import { Gauge, type Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/types.js';
 
 type Kind = 'listener' | 'sni' | 'upstream' | 'token_server' | 'decision_logs';
-/** what a SIGHUP reload re-reads */
+/** what a SIGHUP reload re-reads (the token-server clients too, when their reload succeeded) */
 const RELOADED: ReadonlySet<Kind> = new Set(['listener', 'sni', 'upstream']);
+const RELOADED_ALL: ReadonlySet<Kind> = new Set(['listener', 'sni', 'upstream', 'token_server']);
 
 interface CertRef {
   kind: Kind;
@@ -60,7 +61,7 @@ export function notAfterSeconds(file: string): number {
   return Math.floor(Date.parse(cert.validTo) / 1000);
 }
 
-export function registerCertExpiry(registry: Registry, config: GatewayConfig, logger: Logger): { refresh(): void } {
+export function registerCertExpiry(registry: Registry, config: GatewayConfig, logger: Logger): { refresh(tokenServers?: boolean): void } {
   const certs = certificatesOf(config);
   const gauge = new Gauge({
     name: 'regate_tls_certificate_expiry_seconds',
@@ -80,5 +81,5 @@ export function registerCertExpiry(registry: Registry, config: GatewayConfig, lo
     }
   };
   read();
-  return { refresh: () => read(RELOADED) };
+  return { refresh: (tokenServers = false) => read(tokenServers ? RELOADED_ALL : RELOADED) };
 }

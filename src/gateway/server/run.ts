@@ -97,9 +97,19 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
       await gw.close();
       await built.close();
     },
-    async reload() {
+    // SIGHUP: the token servers' TLS files, then the listener's and the upstreams'
+    // (both are tried: a bad token-server file does not hold back a renewed listener certificate)
+    reload: async () => {
+      let failure: { err: unknown } | null = null;
+      try {
+        built.reloadTls();
+      } catch (err) {
+        failure = { err };
+      }
       await gw.reloadTls();
-      certs.refresh(); // only after a reload that took: a failed one keeps serving the old files
+      // expiry values only for the files a reload took: a failed one keeps serving the old ones
+      certs.refresh(failure === null);
+      if (failure !== null) throw failure.err;
     },
   };
 }
@@ -171,7 +181,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     checks: new Map(),
     async reload() {
       await Promise.all(workers.map((w) => ask(w, { type: 'reload' })));
-      certs.refresh();
+      certs.refresh(true);
     },
     async close() {
       await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));
