@@ -39,6 +39,7 @@ export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefi
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
+export { NdBuiltinCache } from './backend/nd-builtin-cache.js';
 export { readOpaBundle, readTar, type OpaBundle } from './bundle-reader.js';
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './builtins/registry.js';
 export { registryWithHttpSend, type HttpSendLimits } from './builtins/index.js';

@@ -11,6 +11,7 @@ import { GatewayError } from '../errors.js';
 import type { RequestContext, Stage } from '../pipeline/context.js';
 import { parseDecision, type DecisionCatalog } from './decision.js';
 import { buildPolicyInput } from '../shared/policy-input.js';
+import { NdBuiltinCache } from '../../policy/index.js';
 
 export { createPolicyLoader, type PolicyLoadConfig } from './load.js';
 export { createPolicyHolder, type PolicyHolder, type PolicyStatus } from './policy-holder.js';
@@ -30,6 +31,8 @@ export type PolicyFailureCode = 'GW_ERR_POLICY_BUDGET' | 'GW_ERR_POLICY_ERROR';
 
 export interface EvaluateOptions {
   readonly budgetMs?: number;
+  /** collects the non-deterministic builtins' results of this evaluation (decision_logs.nd_builtin_cache) */
+  readonly ndBuiltinCache?: NdBuiltinCache;
 }
 
 export interface PolicySource {
@@ -44,6 +47,8 @@ export interface AuthorizeStageOptions {
   readonly evalBudgetMs?: number;
   /** called with the error of a failed evaluation and the code the request fails with (logging, metrics) */
   onPolicyError?(ctx: RequestContext, err: unknown, revision: string, code: PolicyFailureCode): void;
+  /** record non-deterministic builtin results in the decision (`decision_logs.nd_builtin_cache`) */
+  readonly ndBuiltinCache?: boolean;
 }
 
 export function createAuthorizeStage(opts: AuthorizeStageOptions): Stage {
@@ -61,19 +66,22 @@ export function createAuthorizeStage(opts: AuthorizeStageOptions): Stage {
       if (policy === null) throw new GatewayError('GW_ERR_POLICY_UNAVAILABLE');
       const input = buildPolicyInput(ctx);
       ctx.policyInput = input;
+      // a cache per evaluation only when the decision log wants it: otherwise nothing is allocated
+      const nd = opts.ndBuiltinCache === true ? new NdBuiltinCache() : undefined;
       const t0 = process.hrtime.bigint();
       let raw: unknown;
       try {
-        raw = policy.evaluate(entrypoint, input, evalOpts);
+        raw = policy.evaluate(entrypoint, input, nd === undefined ? evalOpts : { ...evalOpts, ndBuiltinCache: nd });
       } catch (err) {
         // The toolchain's code for a stopped evaluation (src/policy/backend/eval-budget.ts).
         const code: PolicyFailureCode = (err as { code?: unknown } | null)?.code === 'REGO_ERR_EVAL_BUDGET' ? 'GW_ERR_POLICY_BUDGET' : 'GW_ERR_POLICY_ERROR';
         opts.onPolicyError?.(ctx, err, policy.revision, code);
-        ctx.decision = { allow: false, raw: null, revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0) };
+        ctx.decision = { allow: false, raw: null, revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0), ...(nd !== undefined ? { ndBuiltinCache: nd.stringify() } : {}) };
         throw new GatewayError(code, { cause: err });
       }
       const meta = { revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0) };
       const d = parseDecision(raw, catalog, meta); // throws GW_ERR_POLICY_DECISION
+      if (nd !== undefined) d.ndBuiltinCache = nd.stringify();
       ctx.decision = d;
       if (d.allow) return;
       throw denial(ctx, d);

@@ -154,6 +154,10 @@ function crossCheck(cfg: Omit<GatewayConfig, 'source'>, problems: ProblemList): 
     const policies = isPlainObject(cfg.policies) ? (cfg.policies as Record<string, unknown>) : undefined;
     if (r.policy !== undefined && policies?.dir === undefined && policies?.bundle === undefined) fail('a policy entrypoint needs policies.dir or policies.bundle', ['routes', i, 'policy']);
   });
+  const reporting = isPlainObject(cfg.decision_logs) && isPlainObject(cfg.decision_logs.reporting) ? cfg.decision_logs.reporting : undefined;
+  if (reporting && typeof reporting.min_delay_seconds === 'number' && typeof reporting.max_delay_seconds === 'number' && reporting.max_delay_seconds < reporting.min_delay_seconds) {
+    fail(`must be at least min_delay_seconds (${reporting.min_delay_seconds})`, ['decision_logs', 'reporting', 'max_delay_seconds']);
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

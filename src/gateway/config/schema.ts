@@ -13,6 +13,7 @@ import { clientTlsSchema, listenTlsSchema } from './tls-schema.js';
 import { corsSchema } from './cors-schema.js';
 import { payloadEncryptionSchema } from './payload-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
+import { decisionLogsSchema } from './decision-logs-schema.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
@@ -245,6 +246,7 @@ export const configSchema = {
     ratelimit: rateLimitSchema,
     payload_encryption: payloadEncryptionSchema,
     telemetry: telemetrySchema,
+    decision_logs: decisionLogsSchema,
     routes: { type: 'array', minItems: 1, items: routeSchema },
   },
 } as const;

@@ -20,7 +20,8 @@ export const telemetrySchema = {
      */
     otlp_endpoint: { type: 'string', pattern: '^https?://[^/?#]+(/[^?#]*)?$' },
     /**
-     * Share of traces the gateway starts that it records (a root sampler by trace id); a request
+     * Share of traces the gateway starts that it records (decided once per request, before any span
+     * is built: telemetry/request-spans.ts); a request
      * whose `traceparent` carries a decision follows it (parent-based), so a sampled client
      * trace stays whole.
      */

@@ -117,6 +117,12 @@ export function checkTls(cfg: Record<string, unknown>, dir: string, problems: Pr
     if (isObject(c) && c.type === 'oauth2_client_credentials' && isObject(c.tls)) checkClientTls(c.tls, ['credentials', name, 'tls']);
   }
 
+  const dl = isObject(cfg.decision_logs) && isObject(cfg.decision_logs.service) ? cfg.decision_logs.service : undefined;
+  if (dl && isObject(dl.tls)) {
+    if (typeof dl.url === 'string' && !dl.url.startsWith('https://')) fail('tls settings need an https:// url', ['decision_logs', 'service', 'tls']);
+    else checkClientTls(dl.tls, ['decision_logs', 'service', 'tls']);
+  }
+
   function checkClientTls(block: Record<string, unknown>, base: Segment[]): void {
     caFile(block, base);
     if (block.cert_file !== undefined && block.key_file !== undefined) pair(block, base, 'cert_file', 'key_file', block.passphrase);
@@ -142,4 +148,11 @@ export function absolutiseTlsPaths(cfg: Record<string, unknown>, dir: string): v
   const tokens = isObject(cfg.tokens) ? cfg.tokens : {};
   for (const kind of ['jwt', 'introspection']) if (isObject(tokens[kind])) fix((tokens[kind] as Record<string, unknown>).tls);
   for (const c of Object.values(isObject(cfg.credentials) ? cfg.credentials : {})) if (isObject(c)) fix(c.tls);
+  const dl = isObject(cfg.decision_logs) && isObject(cfg.decision_logs.service) ? cfg.decision_logs.service : undefined;
+  if (dl) {
+    fix(dl.tls);
+    // the bearer token file, like the TLS files, is next to the config file when relative
+    const bearer = isObject(dl.credentials) && isObject(dl.credentials.bearer) ? dl.credentials.bearer : undefined;
+    if (bearer && typeof bearer.token_path === 'string') bearer.token_path = resolveConfigPath(dir, bearer.token_path);
+  }
 }

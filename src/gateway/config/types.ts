@@ -124,6 +124,7 @@ export interface GatewayConfig {
   readonly ratelimit: RateLimitConfig;
   readonly payload_encryption?: PayloadEncryptionConfig;
   readonly telemetry: TelemetryConfig;
+  readonly decision_logs: DecisionLogsConfig;
   readonly routes: readonly RouteConfig[];
   /** where the config came from (for messages), and its directory (relative paths resolve from it) */
   readonly source: { readonly file: string; readonly dir: string; readonly sections: readonly string[] };
@@ -259,6 +260,27 @@ export interface TelemetryConfig {
   readonly export_timeout_ms: number;
 }
 
+/** `decision_logs` after defaults (decision-logs-schema.ts): the audit events' sinks. */
+export interface DecisionLogsConfig {
+  readonly bullmq: boolean;
+  readonly console: boolean;
+  readonly service?: DecisionLogServiceConfig;
+  readonly resource: string;
+  readonly reporting: { readonly upload_size_limit_bytes: number; readonly min_delay_seconds: number; readonly max_delay_seconds: number };
+  readonly nd_builtin_cache: boolean;
+}
+
+/** `decision_logs.service`: OPA's service entry, inline. */
+export interface DecisionLogServiceConfig {
+  readonly url: string;
+  readonly credentials?: { readonly bearer?: { readonly token?: string; readonly token_path?: string; readonly scheme: string } };
+  readonly tls?: ClientTlsConfig;
+  readonly timeout_ms: number;
+  readonly spool_dir?: string;
+  readonly spool_max_bytes: number;
+  readonly max_buffered: number;
+}
+
 /** The sections a stage factory takes whole, by name (config/load.ts `resolveConfigSection`). */
 export interface ConfigSections {
   readonly tokens: TokensConfig;
@@ -266,6 +288,7 @@ export interface ConfigSections {
   readonly events: EventsConfig;
   readonly ratelimit: RateLimitConfig;
   readonly telemetry: TelemetryConfig;
+  readonly decision_logs: DecisionLogsConfig;
 }
 
 /** `routes[].cors` (config/cors-schema.ts, shared/cors-rules.ts). */

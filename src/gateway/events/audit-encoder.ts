@@ -67,6 +67,17 @@ function num(n: number): string {
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestContext, decisionId: string) => string {
+  const encode = createEncoder(opts);
+  // `nd_builtin_cache` goes last, as the policy back end wrote its JSON: time.now_ns is an integer
+  // beyond 2^53 that a JS object would round. Mask rules reach `/input` only, never this part.
+  return (ctx, id) => {
+    const nd = ctx.decision?.ndBuiltinCache;
+    const s = encode(ctx, id);
+    return nd === undefined ? s : s.slice(0, -1) + ',"nd_builtin_cache":' + nd + '}';
+  };
+}
+
+function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionId: string) => string {
   if ((opts.mask?.length ?? 0) > 0) {
     const build = createAuditEventBuilder(opts);
     return (ctx, id) => JSON.stringify(build(ctx, id));

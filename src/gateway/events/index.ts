@@ -43,10 +43,16 @@ import type { AuditEvent, RateLimitEvent, RateLimitEventInput } from '../shared/
 
 export type { AuditEvent, RateLimitEvent, RateLimitEventInput, EventBatch } from '../shared/event-types.js';
 export { decisionIdOf } from '../shared/decision-id.js';
+export { createDecisionLogs } from './decision-logs.js';
 
 export interface EventEmitter {
   /** Build and enqueue the audit event of a decided request; returns its decision_id. Never throws. */
   emitAudit(ctx: RequestContext): string;
+  /**
+   * Enqueue an audit event already encoded (decision-logs.ts encodes once for every sink). Never
+   * throws.
+   */
+  emitEncodedAudit(json: string): void;
   /** Enqueue a rate-limit event; returns its event_id. Never throws. */
   emitRateLimit(event: RateLimitEventInput): string;
   /** Seal open batches and wait until every batch sealed so far is in Redis or in the spool. */
@@ -371,6 +377,15 @@ export function createEventEmitter(
         log.error({ err, code: 'GW_ERR_EVENTS_BUILD' }, 'events: audit event not built');
       }
       return id;
+    },
+    emitEncodedAudit(json: string): void {
+      if (!ev.enabled) return;
+      if (closing) {
+        counts.dropped++;
+        m.dropped.inc({ queue: queueNames.audit, reason: 'closed' });
+        return;
+      }
+      push(buffers.audit, json);
     },
     emitRateLimit(input: RateLimitEventInput): string {
       const id = input.event_id ?? randomUUID();

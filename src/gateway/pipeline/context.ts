@@ -62,6 +62,11 @@ export interface Decision {
   /** content hash of the policy set that decided */
   revision: string;
   evalNs: number;
+  /**
+   * `nd_builtin_cache` of the decision log as JSON text (exact big integers: time.now_ns is one),
+   * when `decision_logs.nd_builtin_cache` is on
+   */
+  ndBuiltinCache?: string;
 }
 
 export interface RouteRef {

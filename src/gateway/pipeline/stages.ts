@@ -7,6 +7,7 @@
  * engine. A misconfigured stage is a ConfigError naming its key and line, found at start-up rather
  * than on the first request.
  */
+import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -130,10 +131,22 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
 
   // events (not a stage: it runs after the response): only when the file declares events or redis.
   let emitter: EventEmitter | null = null;
+  // labels.id of every audit event of this gateway, whichever sink carries it
+  const instanceId = randomUUID();
   const declared = new Set(config.source.sections);
   if ((declared.has('events') || declared.has('redis')) && config.events.enabled) {
     const { createEventEmitter } = await import('../events/index.js');
-    const e = createEventEmitter({ redis: config.redis, events: config.events }, deps);
+    const e = createEventEmitter({ redis: config.redis, events: config.events }, { ...deps, instanceId });
+    emitter = e;
+    closers.push(() => e.close());
+  }
+  // decision_logs: other sinks (console, OPA's HTTP upload) beside or instead of BullMQ
+  const dl = config.decision_logs;
+  if (dl.console || dl.service !== undefined || !dl.bullmq) {
+    const { createDecisionLogs } = await import('../events/index.js');
+    const e = createDecisionLogs({ config, bullmq: emitter, instanceId }, deps);
+    // the fan-out closes the BullMQ emitter itself
+    if (emitter) closers.pop();
     emitter = e;
     closers.push(() => e.close());
   }
@@ -262,6 +275,7 @@ async function buildAuthorizeStage(
     policies: holder,
     catalog: { upstreams: new Set(Object.keys(config.upstreams)), credentials: new Set(Object.keys(config.credentials)) },
     evalBudgetMs,
+    ndBuiltinCache: config.decision_logs.nd_builtin_cache,
     onPolicyError(ctx, err, revision, code) {
       policyErrors.inc({ route: ctx.route.id, code });
       // One line, no stack: the request's id finds the rest in the audit stream.

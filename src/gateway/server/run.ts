@@ -24,6 +24,7 @@ import { loadUws } from './uws-loader.js';
 import { assertPortFree } from './port-guard.js';
 import { ConfigError } from '../errors.js';
 import { lineOfKey } from '../config/load.js';
+import { registerCertExpiry } from './cert-expiry.js';
 
 export interface RunningRegate {
   port: number;
@@ -82,6 +83,7 @@ interface Plane {
 async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Plane> {
   const registry = new Registry();
   collectProcessMetrics(registry);
+  const certs = registerCertExpiry(registry, config, logger);
   const built = await buildStages(config, { logger, registry });
   const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
   const port = await gw.listen(config.listen.port, { exclusive: true });
@@ -105,6 +107,8 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
         failure = { err };
       }
       await gw.reloadTls();
+      // expiry values only for the files a reload took: a failed one keeps serving the old ones
+      certs.refresh(failure === null);
       if (failure !== null) throw failure.err;
     },
   };
@@ -165,6 +169,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   // process and main-thread metrics come from here, once (a worker's would count the one process N times)
   const own = new Registry();
   collectProcessMetrics(own);
+  const certs = registerCertExpiry(own, config, logger);
   return {
     port,
     async metrics() {
@@ -176,6 +181,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     checks: new Map(),
     async reload() {
       await Promise.all(workers.map((w) => ask(w, { type: 'reload' })));
+      certs.refresh(true);
     },
     async close() {
       await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));

@@ -29,6 +29,11 @@ export interface AuditEvent {
   metrics: Record<string, number>;
   erased?: string[];
   masked?: string[];
+  /**
+   * with `decision_logs.nd_builtin_cache`: builtin name → (operands as JSON array text → result),
+   * OPA's shape. Written by the encoder (audit-encoder.ts), not the object builder.
+   */
+  nd_builtin_cache?: Record<string, Record<string, unknown>>;
   gateway: {
     route: string;
     upstream: string | null;

@@ -52,6 +52,6 @@ export function createTelemetry(config: Pick<GatewayConfig, 'telemetry' | 'upstr
     };
   }
   const tracing = createTracing({ ...t, otlp_endpoint: t.otlp_endpoint }, onExport);
-  const spans = createRequestSpans(tracing.tracer, config.upstreams);
+  const spans = createRequestSpans(tracing.tracer, config.upstreams, t.sample_ratio);
   return { ...spans, tracesUrl: tracing.tracesUrl, flush: tracing.flush, shutdown: tracing.shutdown };
 }

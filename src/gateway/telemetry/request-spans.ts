@@ -22,7 +22,7 @@
  * spans.endRequest(ctx);                 // after the response
  * ```
  */
-import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   ATTR_CLIENT_ADDRESS,
@@ -86,7 +86,16 @@ export interface RequestSpans {
   traceProxy(proxy: PipelineProxy): PipelineProxy;
 }
 
-export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<string, UpstreamConfig>>): RequestSpans {
+/**
+ * @param sampleRatio share of the traces the gateway starts that are recorded (`telemetry.sample_ratio`).
+ *   Sampling is decided here, once, at the edge, before anything is built for a span: a request
+ *   that will not be recorded costs the `traceparent` parse and a random number (issue #21: at
+ *   1 % the unsampled 99 % paid for attributes, a user-agent scan and a non-recording span). The
+ *   tracer's own sampler (tracer.ts) then only follows: parent-based, recording every root this
+ *   function starts. Roots are drawn with Math.random() rather than from the trace id the SDK
+ *   would make next: for a fresh random trace id the two are the same distribution.
+ */
+export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<string, UpstreamConfig>>, sampleRatio = 1): RequestSpans {
   const propagator = new W3CTraceContextPropagator();
   // server.address / server.port of each upstream, parsed once
   const targets = new Map<string, { address: string; port: number }>();
@@ -105,7 +114,17 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
       const h = ctx.headers;
       // the client's trace, when it sent one (a malformed traceparent is ignored, W3C §3.2.2)
       const parentCtx = h['traceparent'] !== undefined ? propagator.extract(ROOT_CONTEXT, h, defaultTextMapGetter) : ROOT_CONTEXT;
-      const hasParent = parentCtx !== ROOT_CONTEXT && trace.getSpanContext(parentCtx) !== undefined;
+      const parent = parentCtx === ROOT_CONTEXT ? undefined : trace.getSpanContext(parentCtx);
+      if (parent !== undefined) {
+        // parent-based: the client's decision stands. Not sampled: keep its trace id for the
+        // logs and audit event, nothing else; its traceparent travels upstream unchanged.
+        if ((parent.traceFlags & TraceFlags.SAMPLED) === 0) {
+          ctx.trace = new SpanTrace(parent.traceId, '', null, parentCtx);
+          return;
+        }
+      } else if (!(sampleRatio >= 1 || (sampleRatio > 0 && Math.random() < sampleRatio))) {
+        return; // a root the ratio drops: the context stays as with telemetry off
+      }
       const { address, port } = splitHost(ctx.host);
       const known = KNOWN_METHODS.has(ctx.method);
       const attributes: Record<string, string | number> = {
@@ -124,9 +143,8 @@ export function createRequestSpans(tracer: Tracer, upstreams: Readonly<Record<st
       const span = tracer.startSpan(known ? ctx.method : 'HTTP', { kind: SpanKind.SERVER, attributes }, parentCtx);
       const sc = span.spanContext();
       if (!span.isRecording()) {
-        // dropped by the sampler: keep the client's trace id for the logs, nothing else (and
-        // without one, nothing at all: the context stays as with telemetry off)
-        if (hasParent) ctx.trace = new SpanTrace(sc.traceId, '', null, parentCtx);
+        // a tracer whose own sampler still refuses (one built without tracer.ts): as above
+        if (parent !== undefined) ctx.trace = new SpanTrace(sc.traceId, '', null, parentCtx);
         return;
       }
       ctx.trace = new SpanTrace(sc.traceId, sc.spanId, span, trace.setSpan(parentCtx, span));

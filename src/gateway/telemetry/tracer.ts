@@ -13,7 +13,7 @@
  * ```
  */
 import type { Tracer } from '@opentelemetry/api';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -60,8 +60,10 @@ export function createTracing(cfg: TelemetryConfig & { readonly otlp_endpoint: s
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: cfg.service_name, [ATTR_SERVICE_VERSION]: REGATE_VERSION }),
     // Parent-based: a client that sampled its trace gets the gateway's spans in it whatever the
-    // ratio (and one that did not, none); the ratio decides only for traces the gateway starts.
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.sample_ratio) }),
+    // ratio (and one that did not, none); the ratio decides only for traces the gateway starts —
+    // at the edge, before a span is started (request-spans.ts), so the root sampler here records
+    // every root it is asked for.
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     // The batch processor exports off the request path; at its queue bound (2048 spans) it
     // drops spans rather than holding memory while a collector is away.
     spanProcessors: [new BatchSpanProcessor(exporter, { exportTimeoutMillis: timeout, scheduledDelayMillis: 1000 })],

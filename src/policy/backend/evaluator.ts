@@ -4,6 +4,7 @@
  */
 import type { BuiltinRegistry } from '../builtins/registry.js';
 import type { Value } from '../value/index.js';
+import type { NdBuiltinCache } from './nd-builtin-cache.js';
 
 export interface EvalOptions {
   /** builtin errors raise (eval_builtin_error) instead of making the expression undefined */
@@ -21,6 +22,8 @@ export interface EvalOptions {
    * only modules regate compiled itself count their steps.
    */
   budgetMs?: number;
+  /** records the results of non-deterministic builtins for the decision log (nd-builtin-cache.ts) */
+  ndBuiltinCache?: NdBuiltinCache;
 }
 
 export interface PlanEvaluator {

@@ -5,6 +5,7 @@
  * @open-policy-agent/opa-wasm as host builtins (so modules built by a real `opa build` get them too).
  */
 import type { Value } from '../value/index.js';
+import type { NdBuiltinCache } from '../backend/nd-builtin-cache.js';
 
 export interface BuiltinContext {
   /** Strict builtin errors: a BuiltinError raises instead of making the expression undefined. */
@@ -19,6 +20,8 @@ export interface BuiltinContext {
   readonly env: Readonly<Record<string, string>>;
   /** Seeded randomness for `rand.intn` / `uuid.rfc4122` (memoised per evaluation per OPA). */
   random(): number;
+  /** when the decision log wants them: where the back end records `nondeterministic` builtins' results */
+  readonly ndb?: NdBuiltinCache | undefined;
 }
 
 export interface BuiltinDef {

@@ -15,6 +15,7 @@ import type { Value } from '../../value/index.js';
 import type { EvalOptions, EvaluatorOptions, LineCoverage, PlanEvaluator } from '../evaluator.js';
 import { generatePolicy } from './codegen.js';
 import { budgetOf, type BudgetState } from '../eval-budget.js';
+import type { NdBuiltinCache } from '../nd-builtin-cache.js';
 import * as runtime from './runtime.js';
 
 type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext) => Value[];
@@ -42,6 +43,7 @@ class EvalContext implements BuiltinContext, BudgetState {
   readonly env: Readonly<Record<string, string>>;
   private readonly sink: (message: string) => void;
   readonly budgetMs: number;
+  readonly ndb: NdBuiltinCache | undefined;
   deadline = 0;
 
   constructor(opts: EvalOptions | undefined) {
@@ -50,6 +52,7 @@ class EvalContext implements BuiltinContext, BudgetState {
     this.env = opts?.env ?? NO_ENV;
     this.sink = opts?.print ?? printToStderr;
     this.budgetMs = budgetOf(opts);
+    this.ndb = opts?.ndBuiltinCache;
   }
 
   get nowNs(): bigint {

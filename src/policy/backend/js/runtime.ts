@@ -218,7 +218,10 @@ export function dynKey(segments: readonly Value[]): string | undefined {
  */
 export function callBuiltin(def: BuiltinDef, args: Value[], ctx: BuiltinContext, loc: SourceLocation): Value | undefined {
   try {
-    return def.impl(args, ctx);
+    const r = def.impl(args, ctx);
+    // the decision log's nd_builtin_cache (backend/nd-builtin-cache.ts); one flag test for the rest
+    if (def.nondeterministic === true && r !== undefined && ctx.ndb !== undefined) ctx.ndb.put(def.name, args, r);
+    return r;
   } catch (e) {
     if (e instanceof BuiltinError || e instanceof BuiltinTypeError) {
       if (!ctx.strict) return undefined;

@@ -144,6 +144,7 @@ export function makeBuiltinContext(opts: EvalOptions): BuiltinContext {
     print: opts.print ?? ((m: string) => void process.stderr.write(m + '\n')),
     env: opts.env ?? {},
     random: Math.random,
+    ndb: opts.ndBuiltinCache,
   };
 }
 
@@ -153,6 +154,7 @@ function wrap(def: BuiltinDef, state: HostState, tagged: boolean): (...args: unk
     let r: Value | undefined;
     try {
       r = def.impl(vals, contextOf(state));
+      if (def.nondeterministic === true && r !== undefined) contextOf(state).ndb?.put(def.name, vals, r);
     } catch (e) {
       // OPA's topdown records any error a builtin returns (type errors included) and makes the
       // call undefined; only strict builtin errors raise it (same rule as the JS back end).
