@@ -212,7 +212,7 @@ export function createAuditEncoder(opts: AuditEventOptions = {}): (ctx: RequestC
     s +=
       ',"requested_by":"' + ctx.remoteAddr +
       '","labels":' + labels +
-      ',"bundles":' + (d ? '{"policies":{"revision":"' + d.revision + '"}}' : '{}') +
+      ',"bundles":' + (d ? (d.bundlesJson ?? '{"policies":{"revision":"' + d.revision + '"}}') : '{}') +
       ',"metrics":' + (d ? '{"timer_rego_query_eval_ns":' + num(d.evalNs) + ',"timer_server_handler_ns":' + latency + '}' : '{"timer_server_handler_ns":' + latency + '}') +
       ',"gateway":{"route":' + route.routeId +
       ',"upstream":' + (typeof upstreamName === 'string' ? '"' + upstreamName + '"' : upstreamName === undefined || upstreamName === null ? route.upstream : val(upstreamName)) +
