@@ -38,13 +38,33 @@ interface BundleServer {
   serve(rev: string, bytes: Buffer): void;
   notModified: number;
   downloads: number;
+  longPolls: number;
   close(): Promise<void>;
 }
 
 async function startBundleServer(port = 0): Promise<BundleServer> {
   let current = { etag: '', bytes: Buffer.alloc(0) };
-  const s: BundleServer = { url: '', notModified: 0, downloads: 0, serve: (rev, bytes) => (current = { etag: `"${rev}"`, bytes }), close: async () => {} };
+  const s: BundleServer = { url: '', notModified: 0, downloads: 0, longPolls: 0, serve: (rev, bytes) => (current = { etag: `"${rev}"`, bytes }), close: async () => {} };
+  const waiting = new Set<() => void>();
+  s.serve = (rev, bytes) => {
+    current = { etag: `"${rev}"`, bytes };
+    for (const w of waiting) w();
+  };
   const server = http.createServer((req, res) => {
+    // long polling (OPA's protocol): with `Prefer: wait=N` an unchanged bundle is held until it changes
+    const wait = /wait=(\d+)/.exec(String(req.headers['prefer'] ?? ''));
+    if (wait && req.headers['if-none-match'] === current.etag) {
+      s.longPolls++;
+      const answer = () => {
+        waiting.delete(answer);
+        clearTimeout(timer);
+        const changed = req.headers['if-none-match'] !== current.etag;
+        res.writeHead(changed ? 200 : 304, { etag: current.etag, 'content-type': 'application/vnd.openpolicyagent.bundles' }).end(changed ? current.bytes : undefined);
+      };
+      const timer = setTimeout(answer, Number(wait[1]) * 1000);
+      waiting.add(answer);
+      return;
+    }
     if (req.headers['if-none-match'] === current.etag) {
       s.notModified++;
       res.writeHead(304, { etag: current.etag }).end();
@@ -61,7 +81,7 @@ async function startBundleServer(port = 0): Promise<BundleServer> {
 
 const MAX_DELAY_S = 0.3;
 
-async function startGateway(t: { teardown(fn: () => Promise<void>): void }, url: string, upstream: string, persist: string, workers = 1): Promise<RunningRegate> {
+async function startGateway(t: { teardown(fn: () => Promise<void>): void }, url: string, upstream: string, persist: string, workers = 1, extra = { polling: `min_delay_s: 0.1, max_delay_s: ${MAX_DELAY_S}`, status: '' }): Promise<RunningRegate> {
   const config = loadConfigText(
     `
 listen: { host: 127.0.0.1, port: 0, workers: ${workers} }
@@ -69,8 +89,9 @@ admin: { host: 127.0.0.1, port: 0 }
 upstreams: { echo: { url: "${upstream}" } }
 policies:
   persist_dir: ${persist}
+  ${extra.status}
   bundles:
-    main: { url: "${url}", polling: { min_delay_s: 0.1, max_delay_s: ${MAX_DELAY_S} }, signing: { keyid: ci, public_key_file: ${join(dir, 'ci.pem')}, algorithm: ES256 } }
+    main: { url: "${url}", polling: { ${extra.polling} }, signing: { keyid: ci, public_key_file: ${join(dir, 'ci.pem')}, algorithm: ES256 } }
 routes:
   - { id: echo, match: { path_prefix: /echo }, upstream: echo, policy: gw/decision }
 `,
@@ -151,4 +172,31 @@ t.test('two instances (one of two worker threads) converge on the same revision'
   const m = await (await request(`http://127.0.0.1:${b.adminPort}/metrics`)).body.text();
   t.match(m, /regate_bundle_info\{name="main",revision="r2"\} 1/);
   t.notMatch(m, /revision="r1"/, 'no worker is left on r1');
+});
+
+t.test('long polling delivers a new revision at once; the status API gets OPA-shaped reports', async (t) => {
+  const up = await startUpstream();
+  t.teardown(() => up.close());
+  const server = await startBundleServer();
+  t.teardown(() => server.close());
+  const reports: { bundles: Record<string, { active_revision: string; last_successful_activation: string }> }[] = [];
+  const statusServer = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => (reports.push(JSON.parse(body)), res.writeHead(200).end()));
+  });
+  await new Promise<void>((r) => statusServer.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => statusServer.close(() => r())));
+  server.serve('l1', await bundleOf('l1'));
+  // polls 30-60 s apart: only the held request can bring l2 in within the bound below
+  const gw = await startGateway(t, server.url, up.url, join(dir, 'persist-c'), 1, {
+    polling: 'min_delay_s: 30, max_delay_s: 60, long_polling_timeout_s: 20',
+    status: `status: { url: "http://127.0.0.1:${(statusServer.address() as AddressInfo).port}/status" }`,
+  });
+  t.equal(await status(gw, '/echo/l1'), 200);
+  t.ok(await until(WITHIN, async () => server.longPolls >= 1), 'the next request is held by the server');
+  server.serve('l2', await bundleOf('l2'));
+  t.ok(await until(WITHIN, async () => (await status(gw, '/echo/l2')) === 200), 'l2 is live long before min_delay_s');
+  t.ok(await until(WITHIN, async () => reports.some((r) => r.bundles['main']?.active_revision === 'l2')), 'the status API got the activation');
+  t.match(reports.at(-1)!.bundles['main'], { name: 'main', active_revision: 'l2', last_successful_activation: String, last_successful_download: String });
 });

@@ -291,7 +291,8 @@ export function createBundleService(opts: BundleServiceOptions): BundleService {
       t.unref();
       timers.add(t);
     };
-    next((min + Math.random() * Math.max(0, max - min)) * 1000);
+    // long polling: the server holds the request until there is something new, so ask at once
+    next(cfg.polling.long_polling_timeout_s > 0 ? 0 : (min + Math.random() * Math.max(0, max - min)) * 1000);
   }
 
   return {
