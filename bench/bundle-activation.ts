@@ -2,7 +2,7 @@
  * Bundle activation: how long a new revision takes to become live, and what it does to request
  * latency meanwhile.
  *
- *   npx tsx bench/bundle-activation.ts [--rules 10000] [--runs 3] [--workers 1] [--seconds 3]
+ *   npx tsx bench/bundle-activation.ts [--rules 10000] [--runs 3] [--workers 1] [--seconds 3] [--latency-rules N]
  *
  * 1. Activation time (read + verify-free parse + compile + evaluator), median of --runs, through
  *    the gateway's own loader (createPolicyLoader) for the example policies (policies/, three
@@ -35,6 +35,8 @@ const RULES = Number(arg('--rules', '10000'));
 const RUNS = Number(arg('--runs', '3'));
 const WORKERS = Number(arg('--workers', '1'));
 const SECONDS = Number(arg('--seconds', '3'));
+// the bundle re-activated under load (default --rules)
+const LATENCY_RULES = Number(arg('--latency-rules', String(RULES)));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => {
@@ -51,9 +53,9 @@ async function examplesBundle(rev: string): Promise<Buffer> {
 }
 
 /** `--rules` bodies of one rule (as a generated route table would be), plus the entrypoint. */
-async function generatedBundle(rev: string): Promise<Buffer> {
+async function generatedBundle(rev: string, rules = RULES): Promise<Buffer> {
   let text = 'package gen\nimport rego.v1\ndefault decision := false\ndecision if input.request.path == "/echo/ok"\n';
-  for (let i = 0; i < RULES; i++) text += `decision if { input.request.path == "/echo/p${i}"; input.request.method == "GET" }\n`;
+  for (let i = 0; i < rules; i++) text += `decision if { input.request.path == "/echo/p${i}"; input.request.method == "GET" }\n`;
   return writeTarGz([
     { name: '/.manifest', data: Buffer.from(JSON.stringify({ revision: rev, roots: ['gen'] })) },
     { name: '/gen/gen.rego', data: Buffer.from(text) },
@@ -70,7 +72,7 @@ async function activationMs(bytes: Buffer, entrypoints: string[]): Promise<numbe
 async function latencyDuringActivation(): Promise<void> {
   const upstream = http.createServer((_q, s) => s.end('ok'));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  let current = { etag: '"g1"', bytes: await generatedBundle('g1') };
+  let current = { etag: '"g1"', bytes: await generatedBundle('g1', LATENCY_RULES) };
   let firstNewDownload = 0;
   const bundles = http.createServer((q, s) => {
     if (q.headers['if-none-match'] === current.etag) return void s.writeHead(304).end();
@@ -108,9 +110,12 @@ routes:
     }
   };
   const clients = Array.from({ length: 8 }, client);
+  // warm-up (JIT, connections) not counted
+  await new Promise((r) => setTimeout(r, 1000));
+  const steadyStart = performance.now();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const steadyEnd = performance.now();
-  current = { etag: '"g2"', bytes: await generatedBundle('g2') };
+  current = { etag: '"g2"', bytes: await generatedBundle('g2', LATENCY_RULES) };
   let active = 0;
   for (let i = 0; i < 600 && active === 0; i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -120,9 +125,9 @@ routes:
   await new Promise((r) => setTimeout(r, 1000));
   stop = true;
   await Promise.all(clients);
-  const steady = samples.filter((s) => s.end <= steadyEnd).map((s) => s.ms);
+  const steady = samples.filter((s) => s.start >= steadyStart && s.end <= steadyEnd).map((s) => s.ms);
   const during = samples.filter((s) => s.end >= firstNewDownload && s.start <= active).map((s) => s.ms);
-  console.log(`latency, ${WORKERS} worker(s), 8 clients, ${RULES}-rule bundle re-activated:`);
+  console.log(`latency, ${WORKERS} worker(s), 8 clients, ${LATENCY_RULES}-rule bundle re-activated:`);
   console.log(`  steady:            n=${steady.length} p50=${pct(steady, 50).toFixed(2)} ms p99=${pct(steady, 99).toFixed(2)} ms`);
   console.log(`  during activation: n=${during.length} p50=${pct(during, 50).toFixed(2)} ms p99=${pct(during, 99).toFixed(2)} ms max=${Math.max(...during).toFixed(1)} ms`);
   console.log(`  activation window (download → live): ${(active - firstNewDownload).toFixed(0)} ms`);
@@ -138,6 +143,10 @@ const exTimes: number[] = [];
 for (let i = 0; i < RUNS; i++) exTimes.push(await activationMs(ex, ['insurance/decision', 'scopes/decision', 'mobile/decision']));
 console.log(`activation, example policies (policies/): median ${median(exTimes).toFixed(1)} ms of ${RUNS} (${exTimes.map((x) => x.toFixed(0)).join(', ')})`);
 const gen = await generatedBundle('g0');
+if (process.argv.includes('--latency-only')) {
+  await latencyDuringActivation();
+  process.exit(0);
+}
 const genTimes: number[] = [];
 for (let i = 0; i < RUNS; i++) genTimes.push(await activationMs(gen, ['gen/decision']));
 console.log(`activation, generated ${RULES}-rule bundle (${(gen.length / 1024).toFixed(0)} KiB gz): median ${median(genTimes).toFixed(0)} ms of ${RUNS} (${genTimes.map((x) => x.toFixed(0)).join(', ')})`);
