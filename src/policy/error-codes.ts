@@ -97,11 +97,13 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_WASM_TRAP: 'eval_internal_error', // unreachable / out of bounds in the module
   REGO_ERR_WASM_ABORT: null, // opa_abort; carries the kind the runtime put in its message
 
-  // Loading files (index.ts, bundle-reader.ts, cli/).
+  // Loading files (index.ts, bundle/, cli/).
   REGO_ERR_DATA_FILE: null, // a data.json / data.yaml that does not parse
   REGO_ERR_DATA_CONFLICT: null, // two data files put different values at one path
   REGO_ERR_INPUT_FILE: null, // an input document that does not parse
   REGO_ERR_BUNDLE: null, // a malformed bundle archive
+  REGO_ERR_BUNDLE_ROOTS: null, // data or a package outside the .manifest roots, or two bundles whose roots overlap
+  REGO_ERR_BUNDLE_SIGNATURE: null, // .signatures.json missing, not verifiable, or a file hash that does not match
   REGO_ERR_FILE: null, // a path that does not exist, or is not of the kind expected
   REGO_ERR_FORMAT: null, // `policy fmt --fail`: a file is not formatted
 } as const satisfies Record<`REGO_ERR_${string}`, OpaErrorCode | null>;

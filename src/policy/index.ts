@@ -24,7 +24,7 @@ import { createJsEvaluator } from './backend/js/index.js';
 import { compileToPlan } from './compiler/index.js';
 import { assertEntrypointsDefined } from './entrypoints.js';
 import { parseModule, type RegoVersion } from './syntax/index.js';
-import { manifestRegoVersion } from './bundle-manifest.js';
+import { manifestRegoVersion } from './bundle/manifest.js';
 import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
@@ -33,14 +33,18 @@ export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error
 export { compileToPlan, CompileErrors, type CompileOptions, type SchemaSet } from './compiler/index.js';
 export { writeTar } from './backend/wasm/bundle.js';
 export { parseModule, parseQuery, type RegoVersion } from './syntax/index.js';
-export { manifestRegoVersion } from './bundle-manifest.js';
+export { manifestRegoVersion, parseManifest, type BundleManifest } from './bundle/manifest.js';
+export { assertDisjointRoots, rootsOverlap } from './bundle/roots.js';
+export { readTarFiles, writeTarGz } from './bundle/tar.js';
+export { hashBundleFile, canonicalJson } from './bundle/hash.js';
+export { SIGNATURES_FILE, importSigningKey, importVerificationKey, signBundleFiles, verifyBundleFiles, type BundleKey, type BundleSignature, type BundleSigningOptions, type BundleVerificationKey, type BundleVerificationOptions } from './bundle/signature.js';
 export { nameGlob } from './name-glob.js';
 export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
 export { NdBuiltinCache } from './backend/nd-builtin-cache.js';
-export { readOpaBundle, readTar, type OpaBundle } from './bundle-reader.js';
+export { readOpaBundle, type OpaBundle, type ReadBundleOptions } from './bundle/read-bundle.js';
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './builtins/registry.js';
 export { registryWithHttpSend, type HttpSendLimits } from './builtins/index.js';
 

@@ -43,3 +43,13 @@ t.test('the README TLS example validates, with its certificate files in place', 
   t.equal(config.listen.tls?.cert_file, join(tlsDir, 'gw.pem'), 'paths resolve from the config file');
   t.equal(config.upstreams.home?.tls?.server_name, 'home.internal');
 });
+
+t.test('the README Policy bundles example validates', async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Policy bundles'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  t.ok(yaml, 'the Policy bundles section has a yaml block');
+  const rest = 'upstreams: { u: { url: "http://127.0.0.1:1" } }\nroutes:\n  - { id: r, match: { path: /x }, upstream: u, policy: gw/allow }\n';
+  const config = loadConfigText((yaml as string) + rest, { file: 'README.md', env: { BUNDLE_TOKEN: 't' } });
+  t.match(config.policies?.bundles?.['main'], { url: 'https://bundles.internal/main.tar.gz', polling: { min_delay_s: 10, max_delay_s: 20 }, signing: { keyid: 'ci', algorithm: 'ES256' } });
+});

@@ -5,12 +5,17 @@
  *            /plan.json, /data.json and a /.manifest with the revision)
  *   -t js    an ESM module exporting that plan as `plan` (run it with createJsEvaluator)
  *   -t wasm  the WASM back end's module (policy.wasm, or an OPA bundle when -o ends in .tar.gz)
+ *   -t rego  what plain `opa build` writes: a bundle.tar.gz of the Rego sources and data files at
+ *            their paths, with a .manifest; no entrypoint needed (the gateway compiles it)
+ *
+ * Every .tar.gz output is an OPA bundle: `.manifest` with `--revision` (and, with -b, the roots,
+ * rego_version and metadata of the input's own .manifest), signed with `--signing-key`.
  *
  * An entrypoint that no rule and no data document defines is an error, as in `opa build`.
  */
-import { writeFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
-import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, stringifyJson, UnknownEntrypointError, writeTar } from '../../policy/index.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, readTarFiles, stringifyJson, UnknownEntrypointError } from '../../policy/index.js';
+import { collectBundleFiles, SIGNING_FLAGS, signingOf, writeBundle } from './bundle-output.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
@@ -22,20 +27,24 @@ export const buildCommand: Subcommand = {
   description: 'Compiles the policies for one or more entrypoints, like `opa build`.\nExit code: 0; 1 on an error (including an entrypoint nothing defines).',
   flags: [
     { name: 'entrypoint', short: 'e', valued: true, help: 'a rule path, e.g. gateway/decision or data.gateway.decision (repeatable, at least one)' },
-    { name: 'target', short: 't', valued: true, help: 'plan (default), js or wasm' },
+    { name: 'target', short: 't', valued: true, help: 'plan (default), js, wasm or rego (a bundle of the sources, as plain `opa build`)' },
+    { name: 'bundle', short: 'b', help: 'the path is a bundle root: its .manifest (roots, rego_version, metadata) goes into the output' },
+    ...SIGNING_FLAGS,
     { name: 'output', short: 'o', valued: true, help: 'output file (plan.json, policy.mjs or policy.wasm by default)' },
     { name: 'revision', short: 'r', valued: true, help: "the bundle's revision (in the .manifest of a .tar.gz output)" },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('build needs at least one <path>');
+    const signing = await signingOf(a);
+    if (a.one('target') === 'rego') return buildRegoBundle(a, signing);
     const entrypoints = a.all('entrypoint').map((e) => e.replace(/^data[./]/, '').replace(/\./g, '/'));
     if (entrypoints.length === 0) throw new UsageError('build needs at least one -e entrypoint (e.g. -e gateway/decision)');
     const target = a.one('target') ?? 'plan';
-    if (target !== 'plan' && target !== 'js' && target !== 'wasm') throw new UsageError(`-t must be plan, js or wasm, not ${target}`);
+    if (target !== 'plan' && target !== 'js' && target !== 'wasm') throw new UsageError(`-t must be plan, js, wasm or rego, not ${target}`);
     const out = a.one('output') ?? (target === 'wasm' ? 'policy.wasm' : target === 'js' ? 'policy.mjs' : 'plan.json');
     const revision = a.one('revision');
     const bundle = out.endsWith('.tar.gz') || out.endsWith('.tgz');
-    if (revision !== undefined && !bundle) throw new UsageError('--revision goes into a bundle: give -o a .tar.gz output');
+    if ((revision !== undefined || signing !== undefined) && !bundle) throw new UsageError('--revision and --signing-key go into a bundle: give -o a .tar.gz output');
 
     const { modules, data } = await loadPaths(a.positional, { includeTests: false });
     const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
@@ -48,13 +57,13 @@ export const buildCommand: Subcommand = {
 
     if (target === 'plan' && bundle) {
       const enc = new TextEncoder();
-      const manifest = { revision: revision ?? '', roots: [''] };
-      const tar = writeTar([
-        { name: '/plan.json', data: enc.encode(JSON.stringify(plan)) },
-        { name: '/data.json', data: enc.encode(stringifyJson(data)) },
-        { name: '/.manifest', data: enc.encode(JSON.stringify(manifest)) },
+      const manifest = await manifestOf(a, revision);
+      const files = new Map<string, Uint8Array>([
+        ['plan.json', enc.encode(JSON.stringify(plan))],
+        ['data.json', enc.encode(stringifyJson(data))],
+        ['.manifest', enc.encode(JSON.stringify(manifest))],
       ]);
-      await writeFile(out, gzipSync(tar));
+      await writeBundle(out, files, signing);
     } else if (target === 'plan') await writeFile(out, JSON.stringify(plan) + '\n');
     else if (target === 'js') {
       await writeFile(
@@ -68,10 +77,32 @@ export const buildCommand: Subcommand = {
       const wasm = await compileWasm(plan);
       // An OPA bundle (/policy.wasm, /data.json, /.manifest with the wasm entrypoints), as
       // `opa build -t wasm` writes it; the data files go into /data.json.
-      if (bundle) await writeFile(out, buildBundle({ wasm, entrypoints, data, ...(revision !== undefined ? { revision } : {}) }));
+      if (bundle) await writeBundle(out, new Map(await readTarFiles(buildBundle({ wasm, entrypoints, data, ...(revision !== undefined ? { revision } : {}) }))), signing);
       else await writeFile(out, wasm);
     }
     process.stdout.write(`wrote ${out} (${target}; entrypoints ${entrypoints.join(', ')})\n`);
     return 0;
   },
 };
+
+/** The .manifest of an output: the input bundle's own (-b) with `--revision` over its revision. */
+async function manifestOf(a: ParsedArgs, revision: string | undefined): Promise<Record<string, unknown>> {
+  let base: Record<string, unknown> = {};
+  if (a.bool('bundle')) {
+    if (a.positional.length !== 1) throw new UsageError('-b takes one bundle root');
+    base = await readFile(`${a.positional[0]}/.manifest`, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}));
+  }
+  return { ...base, revision: revision ?? (typeof base['revision'] === 'string' ? base['revision'] : ''), roots: base['roots'] ?? [''] };
+}
+
+/** `-t rego`: the sources and data files of each path at their bundle paths, as plain `opa build`. */
+async function buildRegoBundle(a: ParsedArgs, signing: Awaited<ReturnType<typeof signingOf>>): Promise<number> {
+  const out = a.one('output') ?? 'bundle.tar.gz';
+  if (!/\.(tar\.gz|tgz)$/.test(out)) throw new UsageError('-t rego writes a bundle: give -o a .tar.gz output');
+  const files = new Map<string, Uint8Array>();
+  for (const p of a.positional) for (const [name, bytes] of await collectBundleFiles(p)) if (name !== '.manifest') files.set(name, bytes);
+  files.set('.manifest', new TextEncoder().encode(JSON.stringify(await manifestOf(a, a.one('revision')))));
+  await writeBundle(out, files, signing);
+  process.stdout.write(`wrote ${out} (rego bundle; ${files.size} files)\n`);
+  return 0;
+}

@@ -10,13 +10,14 @@
  */
 import { parseArgs, UsageError } from './args.js';
 import { buildCommand } from './build-command.js';
+import { signCommand } from './sign-command.js';
 import { checkCommand } from './check-command.js';
 import { helpOf, renderError, version, type Subcommand } from './common.js';
 import { evalCommand } from './eval-command.js';
 import { fmtCommand } from './fmt-command.js';
 import { testCommand } from './test-command.js';
 
-const COMMANDS: readonly Subcommand[] = [testCommand, fmtCommand, checkCommand, evalCommand, buildCommand];
+const COMMANDS: readonly Subcommand[] = [testCommand, fmtCommand, checkCommand, evalCommand, buildCommand, signCommand];
 
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.synopsis.length));

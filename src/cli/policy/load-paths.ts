@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RegoError, fromJs, manifestRegoVersion, mergeData, nameGlob, parseJson, readPolicyDir, readTar, type ModuleSource, type Value } from '../../policy/index.js';
+import { RegoError, fromJs, manifestRegoVersion, mergeData, nameGlob, parseJson, readPolicyDir, readTarFiles, type ModuleSource, type Value } from '../../policy/index.js';
 
 export interface LoadedFiles {
   modules: ModuleSource[];
@@ -70,7 +70,7 @@ export async function loadPaths(paths: readonly string[], opts: { includeTests: 
 export async function loadBundle(path: string): Promise<LoadedFiles> {
   if ((await kindOf(path)) === 'dir') return readPolicyDir(path, { includeTests: false });
   if (!/\.(tar\.gz|tgz)$/.test(path)) throw new RegoError('REGO_ERR_FILE', `${path}: a bundle is a directory or a .tar.gz archive`);
-  const files = readTar(await readFile(path));
+  const files = await readTarFiles(await readFile(path));
   const modules: ModuleSource[] = [];
   let data: Value = {};
   const manifestBytes = files.get('.manifest');

@@ -15,10 +15,15 @@ import { NdBuiltinCache } from '../../policy/index.js';
 
 export { createPolicyLoader, type PolicyLoadConfig } from './load.js';
 export { createPolicyHolder, type PolicyHolder, type PolicyStatus } from './policy-holder.js';
+export { createBundleService, persistedBundleReaders, type BundleService, type BundleStatus } from './bundle-service.js';
 
 /** What the stage needs of a loaded policy set (see policy-holder.ts). */
 export interface LoadedPolicy {
   readonly revision: string;
+  /** the OPA bundles of this set by name, with their manifest revisions (absent: no bundles) */
+  readonly bundles?: Readonly<Record<string, { readonly revision: string }>>;
+  /** `bundles` serialised once, for the audit encoder */
+  readonly bundlesJson?: string;
   /**
    * the entrypoint's value, `undefined` when undefined; throws on a policy runtime error, and with
    * code `REGO_ERR_EVAL_BUDGET` when the evaluation ran past `opts.budgetMs`
@@ -77,11 +82,13 @@ export function createAuthorizeStage(opts: AuthorizeStageOptions): Stage {
         const code: PolicyFailureCode = (err as { code?: unknown } | null)?.code === 'REGO_ERR_EVAL_BUDGET' ? 'GW_ERR_POLICY_BUDGET' : 'GW_ERR_POLICY_ERROR';
         opts.onPolicyError?.(ctx, err, policy.revision, code);
         ctx.decision = { allow: false, raw: null, revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0), ...(nd !== undefined ? { ndBuiltinCache: nd.stringify() } : {}) };
+        if (policy.bundles) (ctx.decision.bundles = policy.bundles), (ctx.decision.bundlesJson = policy.bundlesJson!);
         throw new GatewayError(code, { cause: err });
       }
       const meta = { revision: policy.revision, evalNs: Number(process.hrtime.bigint() - t0) };
       const d = parseDecision(raw, catalog, meta); // throws GW_ERR_POLICY_DECISION
       if (nd !== undefined) d.ndBuiltinCache = nd.stringify();
+      if (policy.bundles) (d.bundles = policy.bundles), (d.bundlesJson = policy.bundlesJson!);
       ctx.decision = d;
       if (d.allow) return;
       throw denial(ctx, d);

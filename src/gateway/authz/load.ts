@@ -9,7 +9,7 @@
  * literals is (the compiler inserts constant keys in order).
  */
 import { readFile } from 'node:fs/promises';
-import { RObject, RSet, RegoError, compareStrings, loadPolicyBundle, readOpaBundle, registryWithHttpSend, toJs, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
+import { RObject, RSet, RegoError, assertDisjointRoots, compareStrings, loadPolicyBundle, mergeData, readOpaBundle, readPolicyDir, registryWithHttpSend, toJs, type BundleVerificationOptions, type ModuleSource, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
 import type { EvaluateOptions, LoadedPolicy } from './index.js';
 
 export interface PolicyLoadConfig {
@@ -21,6 +21,8 @@ export interface PolicyLoadConfig {
   /** `policies.rego_version`: the dialect of modules whose bundle manifest names none (default v1) */
   readonly regoVersion?: 'v0' | 'v1';
   readonly entrypoints: readonly string[];
+  /** `policies.bundles`: the downloaded bundles, read from their persisted files at each load */
+  readonly bundles?: readonly { readonly name: string; read(): Promise<Uint8Array | null>; readonly verify?: () => Promise<BundleVerificationOptions> }[];
   /** `policies.http_send`: without it a policy that calls http.send does not load */
   readonly httpSend?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
 }
@@ -31,7 +33,8 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
   const builtins = registryWithHttpSend(cfg.httpSend ? { allowNet: cfg.httpSend.allow_hosts, maxTimeoutMs: cfg.httpSend.max_timeout_ms } : null);
   return async () => {
     const src = await source(cfg);
-    const bundle = await loadPolicyBundle({ ...src, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins, ...(cfg.regoVersion ? { regoVersion: cfg.regoVersion } : {}) }).catch((err: unknown) => {
+    const { bundles: _revisions, ...opts } = src;
+    const bundle = await loadPolicyBundle({ ...opts, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins, ...(cfg.regoVersion ? { regoVersion: cfg.regoVersion } : {}) }).catch((err: unknown) => {
       // The only builtin this registry leaves out is http.send (registryWithHttpSend(null)).
       if (err instanceof RegoError && err.code === 'REGO_ERR_BUILTIN_DISABLED') {
         throw new RegoError('REGO_ERR_BUILTIN_DISABLED', `${err.message} (http.send blocks the gateway while it waits; set policies.http_send.allow_hosts to allow it)`, { cause: err });
@@ -40,6 +43,7 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
     });
     return {
       revision: bundle.revision,
+      ...(src.bundles ? { bundles: src.bundles, bundlesJson: JSON.stringify(src.bundles) } : {}),
       evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions) {
         const v = bundle.evaluate(entrypoint, input as Value, opts);
         return v === undefined ? undefined : decisionToJs(v);
@@ -105,9 +109,51 @@ function copyToJs(v: Value): unknown {
   return out;
 }
 
-async function source(cfg: PolicyLoadConfig): Promise<Pick<PolicyBundleOptions, 'dir' | 'wasm' | 'plan' | 'data' | 'modules'>> {
+type Source = Pick<PolicyBundleOptions, 'dir' | 'wasm' | 'plan' | 'data' | 'modules'> & { bundles?: Record<string, { revision: string }> };
+
+async function source(cfg: PolicyLoadConfig): Promise<Source> {
+  if (cfg.bundles === undefined || cfg.bundles.length === 0) return localSource(cfg);
+  // Downloaded bundles, with the local dir/bundle if any: Rego sources and data are merged into
+  // one policy set; each bundle owns its manifest roots and no two may overlap (OPA's rule).
+  const parts: { name: string; roots: readonly string[] }[] = [];
+  const modules: ModuleSource[] = [];
+  let data: Value = {};
+  const revisions: Record<string, { revision: string }> = {};
+  let single: Source | undefined;
+  for (const b of cfg.bundles) {
+    const bytes = await b.read();
+    if (bytes === null) throw new RegoError('REGO_ERR_BUNDLE', `bundle ${b.name} has not been downloaded yet (and none is persisted)`);
+    const ob = await readOpaBundle(bytes, { name: b.name, ...(b.verify ? { verify: await b.verify() } : {}) });
+    parts.push({ name: b.name, roots: ob.manifest.roots });
+    revisions[b.name] = { revision: ob.manifest.revision };
+    if (ob.wasm || ob.plan) single = ob.wasm ? { wasm: ob.wasm, data: ob.data } : { plan: ob.plan!, data: ob.data };
+    else modules.push(...(ob.modules ?? []).map((m) => ({ ...m, file: `${b.name}${m.file}` })));
+    data = mergeData(data, ob.data, `bundle ${b.name}`);
+  }
+  if (cfg.dir !== undefined || cfg.bundle !== undefined) {
+    const local = await localSource(cfg);
+    if (local.wasm || local.plan) throw new RegoError('REGO_ERR_BUNDLE', 'policies.bundle holds a compiled policy (wasm or plan); it cannot be combined with policies.bundles');
+    const d = local.dir !== undefined ? await readPolicyDir(local.dir) : { modules: local.modules ?? [], data: local.data ?? {} };
+    // the local files own the top-level names they use; a bundle root over them is an overlap
+    const roots = new Set<string>();
+    for (const m of d.modules) roots.add(/^\s*package\s+([A-Za-z_]\w*)/m.exec(m.text.replace(/#.*$/gm, ''))?.[1] ?? '');
+    if (d.data !== null && typeof d.data === 'object') for (const k of Object.keys(toJs(d.data) as object)) roots.add(k);
+    parts.push({ name: cfg.dir !== undefined ? 'policies.dir' : 'policies.bundle', roots: [...roots] });
+    modules.push(...d.modules);
+    data = mergeData(data, d.data, 'policies.dir');
+  }
+  assertDisjointRoots(parts);
+  if (single !== undefined) {
+    if (modules.length > 0 || parts.length > 1) throw new RegoError('REGO_ERR_BUNDLE', 'a bundle with policy.wasm or plan.json must be the only policy source (regate does not link compiled policies together)');
+    return { ...single, bundles: revisions };
+  }
+  if (modules.length === 0) throw new RegoError('REGO_ERR_BUNDLE', `no policy in the bundles ${Object.keys(revisions).join(', ')} (data only)`);
+  return { modules, data, bundles: revisions };
+}
+
+async function localSource(cfg: PolicyLoadConfig): Promise<Source> {
   if (cfg.bundle === undefined) return { dir: cfg.dir as string };
-  const b = readOpaBundle(await readFile(cfg.bundle));
+  const b = await readOpaBundle(await readFile(cfg.bundle));
   // a bundle of Rego sources (plain `opa build`) is compiled here, each file in its manifest's dialect
   if (b.modules) return { modules: b.modules, data: b.data };
   // A WASM module runs through the SDK whatever the configured engine; a plan runs on either.

@@ -28,6 +28,15 @@ export interface PolicyStatus {
 export interface PolicyHolder extends PolicySource {
   /** compiles and swaps in a new set; resolves false (keeping the old set) when it fails */
   reload(): Promise<boolean>;
+  /**
+   * Two-phase activation for worker threads that must switch together (server/run.ts): `stage`
+   * compiles the next set and keeps it aside (resolves null, or the error text); `commit` swaps
+   * it in — a reference assignment, so every worker switches within one message round trip;
+   * `abort` drops it.
+   */
+  stage(): Promise<string | null>;
+  commit(): boolean;
+  abort(): void;
   status(): PolicyStatus;
   /** watches `dir` and reloads (debounced) when a .rego/.json/.yaml file (or a bundle) changes */
   watch(dir: string, debounceMs?: number): void;
@@ -67,6 +76,25 @@ export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
   let watchers: Map<string, FSWatcher> | null = null;
   let timer: NodeJS.Timeout | null = null;
   const status: PolicyStatus = { revision: null, loadedAt: null, lastError: null, lastErrorAt: null, reloads: 0, failedReloads: 0 };
+
+  let staged: LoadedPolicy | null = null;
+
+  function swapIn(next: LoadedPolicy): void {
+    live = next; // the atomic swap
+    status.revision = next.revision;
+    status.loadedAt = new Date().toISOString();
+    status.lastError = null;
+    status.reloads++;
+    opts.onReload?.({ ...status });
+  }
+
+  function recordFailure(err: unknown): string {
+    status.failedReloads++;
+    status.lastError = err instanceof Error ? ((err as { render?: () => string }).render?.() ?? err.message) : String(err);
+    status.lastErrorAt = new Date().toISOString();
+    opts.onReload?.({ ...status }, err);
+    return status.lastError;
+  }
 
   async function loadOnce(): Promise<boolean> {
     try {
@@ -108,6 +136,24 @@ export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
   return {
     current: () => live,
     reload,
+    async stage() {
+      try {
+        staged = await opts.load();
+        return null;
+      } catch (err) {
+        staged = null;
+        return recordFailure(err);
+      }
+    },
+    commit() {
+      if (staged === null) return false;
+      swapIn(staged);
+      staged = null;
+      return true;
+    },
+    abort() {
+      staged = null;
+    },
     status: () => ({ ...status }),
     watch(dir, debounceMs = 150) {
       if (watchers !== null) return;

@@ -152,7 +152,7 @@ function crossCheck(cfg: Omit<GatewayConfig, 'source'>, problems: ProblemList): 
       fail(`auth: ${r.auth} needs a tokens.${r.auth} section`, ['routes', i, 'auth']);
     }
     const policies = isPlainObject(cfg.policies) ? (cfg.policies as Record<string, unknown>) : undefined;
-    if (r.policy !== undefined && policies?.dir === undefined && policies?.bundle === undefined) fail('a policy entrypoint needs policies.dir or policies.bundle', ['routes', i, 'policy']);
+    if (r.policy !== undefined && policies?.dir === undefined && policies?.bundle === undefined && policies?.bundles === undefined) fail('a policy entrypoint needs policies.dir, policies.bundle or policies.bundles', ['routes', i, 'policy']);
   });
   const reporting = isPlainObject(cfg.decision_logs) && isPlainObject(cfg.decision_logs.reporting) ? cfg.decision_logs.reporting : undefined;
   if (reporting && typeof reporting.min_delay_seconds === 'number' && typeof reporting.max_delay_seconds === 'number' && reporting.max_delay_seconds < reporting.min_delay_seconds) {

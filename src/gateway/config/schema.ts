@@ -18,6 +18,58 @@ import { decisionLogsSchema } from './decision-logs-schema.js';
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
 
+/** One entry of `policies.bundles` (DESIGN "Policy bundles and telemetry"; OPA's bundle plugin config). */
+const bundleServiceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', pattern: '^https?://' },
+    polling: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // OPA's defaults (60/120 s) are for a fleet; these are the DESIGN example's
+        min_delay_s: { type: 'number', minimum: 0, default: 10 },
+        max_delay_s: { type: 'number', minimum: 0, default: 20 },
+        // > 0: ask the server to hold the request until a new revision (`Prefer: wait=N`)
+        long_polling_timeout_s: { type: 'integer', minimum: 0, default: 0 },
+      },
+    },
+    credentials: {
+      type: 'object',
+      additionalProperties: false,
+      maxProperties: 1,
+      properties: {
+        bearer: { type: 'string', minLength: 1 },
+        client_tls: { type: 'object', additionalProperties: false, required: ['cert_file', 'key_file'], properties: { cert_file: { type: 'string' }, key_file: { type: 'string' }, ca_file: { type: 'string' } } },
+        oauth2: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['token_url', 'client_id', 'client_secret'],
+          properties: { token_url: { type: 'string', pattern: '^https?://' }, client_id: { type: 'string' }, client_secret: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
+        },
+      },
+    },
+    // CA of the bundle server when it is not in Node's store
+    tls: { type: 'object', additionalProperties: false, properties: { ca_file: { type: 'string' } } },
+    signing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        keyid: { type: 'string', minLength: 1 },
+        public_key_file: { type: 'string', minLength: 1 },
+        /** HS* bundles: the shared secret (use ${ENV}) */
+        secret: { type: 'string', minLength: 1 },
+        algorithm: { type: 'string', enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'], default: 'RS256' },
+        scope: { type: 'string' },
+        exclude_files: { type: 'array', items: { type: 'string', minLength: 1 } },
+      },
+    },
+  },
+} as const;
+
 export const breakerSchema = {
   type: 'object',
   additionalProperties: false,
@@ -217,6 +269,12 @@ export const configSchema = {
         dir: { type: 'string', minLength: 1 },
         /** a bundle built by `opa build -t wasm|plan` (bundle.tar.gz), or a bare policy.wasm / plan JSON; instead of `dir` */
         bundle: { type: 'string', minLength: 1 },
+        /** OPA bundles downloaded from a bundle service (README "Policy bundles"); with or without dir/bundle */
+        bundles: { type: 'object', additionalProperties: bundleServiceSchema, propertyNames: { pattern: '^[A-Za-z0-9_.-]+$' } },
+        /** where the last good download of each bundle is kept (a restart serves it while the service is down) */
+        persist_dir: { type: 'string', minLength: 1, default: './var/bundles' },
+        /** OPA's status API: a POST of the bundles' state after each activation or failure */
+        status: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', pattern: '^https?://' }, timeout_ms: { type: 'integer', minimum: 1, default: 5000 } } },
         // js is the default: same semantics on OPA's corpus, ~1 µs per decision against ~20 µs through opa-wasm
         engine: { type: 'string', enum: ['wasm', 'js'], default: 'js' },
         // The Rego dialect of the policies (OPA 1.x's default is v1; v0 is `opa run --v0-compatible`).

@@ -102,6 +102,19 @@ export interface CredentialConfig {
   readonly [field: string]: unknown;
 }
 
+/** One `policies.bundles` entry (schema.ts bundleServiceSchema). */
+export interface BundleServiceConfig {
+  readonly url: string;
+  readonly polling: { readonly min_delay_s: number; readonly max_delay_s: number; readonly long_polling_timeout_s: number };
+  readonly credentials?: {
+    readonly bearer?: string;
+    readonly client_tls?: { readonly cert_file: string; readonly key_file: string; readonly ca_file?: string };
+    readonly oauth2?: { readonly token_url: string; readonly client_id: string; readonly client_secret: string; readonly scopes?: readonly string[] };
+  };
+  readonly tls?: { readonly ca_file?: string };
+  readonly signing?: { readonly keyid?: string; readonly public_key_file?: string; readonly secret?: string; readonly algorithm: string; readonly scope?: string; readonly exclude_files?: readonly string[] };
+}
+
 export interface GatewayConfig {
   readonly listen: { readonly host: string; readonly port: number; readonly workers: 'auto' | number; readonly drain_timeout_ms: number; readonly trust_forwarded: boolean; readonly tls?: ListenTlsConfig };
   readonly admin: { readonly enabled: boolean; readonly host: string; readonly port: number };
@@ -114,6 +127,9 @@ export interface GatewayConfig {
   readonly policies?: {
     readonly dir?: string;
     readonly bundle?: string;
+    readonly bundles?: Readonly<Record<string, BundleServiceConfig>>;
+    readonly persist_dir: string;
+    readonly status?: { readonly url: string; readonly timeout_ms: number };
     readonly engine: 'wasm' | 'js';
     readonly rego_version: 'v0' | 'v1';
     readonly eval_budget_ms: number;

@@ -223,7 +223,7 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     s +=
       ',"requested_by":"' + ctx.remoteAddr +
       '","labels":' + labels +
-      ',"bundles":' + (d ? '{"policies":{"revision":"' + d.revision + '"}}' : '{}') +
+      ',"bundles":' + (d ? (d.bundlesJson ?? '{"policies":{"revision":"' + d.revision + '"}}') : '{}') +
       ',"metrics":' + (d ? '{"timer_rego_query_eval_ns":' + num(d.evalNs) + ',"timer_server_handler_ns":' + latency + '}' : '{"timer_server_handler_ns":' + latency + '}') +
       ',"gateway":{"route":' + route.routeId +
       ',"upstream":' + (typeof upstreamName === 'string' ? '"' + upstreamName + '"' : upstreamName === undefined || upstreamName === null ? route.upstream : val(upstreamName)) +

@@ -103,7 +103,7 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
       ...(policyError !== null ? { error: policyError } : {}),
       requested_by: ctx.remoteAddr,
       labels: d?.labels ? { ...baseLabels, ...d.labels } : baseLabels,
-      bundles: d ? { policies: { revision: d.revision } } : {},
+      bundles: d ? (d.bundles ?? { policies: { revision: d.revision } }) : {},
       metrics: d ? { timer_rego_query_eval_ns: d.evalNs, timer_server_handler_ns: latencyNs } : { timer_server_handler_ns: latencyNs },
       gateway: {
         route: ctx.route.id,

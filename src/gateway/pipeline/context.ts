@@ -61,6 +61,10 @@ export interface Decision {
   raw: unknown;
   /** content hash of the policy set that decided */
   revision: string;
+  /** the OPA bundles that decided, by name (`policies.bundles`), as OPA's decision log has them */
+  bundles?: Readonly<Record<string, { readonly revision: string }>>;
+  /** `bundles` as JSON, serialised once per loaded policy set (the audit encoder writes it as is) */
+  bundlesJson?: string;
   evalNs: number;
   /**
    * `nd_builtin_cache` of the decision log as JSON text (exact big integers: time.now_ns is one),

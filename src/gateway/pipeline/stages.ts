@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { ConfigError } from '../errors.js';
 import { UnknownEntrypointError } from '../../policy/index.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -25,6 +25,18 @@ import type { Telemetry } from '../telemetry/index.js';
 export interface StageDeps {
   logger: Logger;
   registry: Registry;
+  /**
+   * who downloads `policies.bundles`: this thread (default), or the main thread of a worker-thread
+   * gateway, which then drives the activation through BuiltStages.policy (server/run.ts)
+   */
+  bundleDriver?: 'self' | 'parent';
+}
+
+/** Two-phase activation of a new policy set (policy-holder.ts), for worker threads. */
+export interface PolicyActivation {
+  stage(): Promise<string | null>;
+  commit(): boolean;
+  abort(): void;
 }
 
 export interface BuiltStages {
@@ -36,6 +48,8 @@ export interface BuiltStages {
   payload?: PayloadHooks;
   /** OpenTelemetry spans, when `telemetry.otlp_endpoint` is set (the server passes it to createGateway) */
   telemetry?: Telemetry;
+  /** the policy set's two-phase activation, when a route has a policy */
+  policy?: PolicyActivation;
   /**
    * Re-reads the token servers' TLS files (tokens.jwt/introspection `tls`, client-credentials
    * token endpoints) for new connections: SIGHUP, beside the listener's and the upstreams'
@@ -63,6 +77,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   const closers: (() => Promise<void>)[] = [];
   const tlsReloads: (() => void)[] = [];
   const checks: Checks = new Map();
+  let policyActivation: PolicyActivation | undefined;
   let jwksProvider: (() => { keys: unknown[] }) | undefined;
   const fail: Fail = (msg, path) => new ConfigError(msg, path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), lineOfKey(config, path), config.source.file);
 
@@ -126,7 +141,9 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   const policyIndex = config.routes.findIndex((r) => r.policy !== undefined);
   const policies = config.policies;
   if (policyIndex >= 0 && policies !== undefined) {
-    stages.push(await buildAuthorizeStage(config, policies, deps, { fail, closers, checks }));
+    const built = await buildAuthorizeStage(config, policies, deps, { fail, closers, checks });
+    stages.push(built.stage);
+    policyActivation = built.activation;
   }
 
   // events (not a stage: it runs after the response): only when the file declares events or redis.
@@ -194,6 +211,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   return {
     stages,
     checks,
+    ...(policyActivation ? { policy: policyActivation } : {}),
     reloadTls: () => runTlsReloads(tlsReloads),
     ...(telemetry ? { telemetry } : {}),
     ...(jwksProvider ? { jwks: jwksProvider } : {}),
@@ -218,15 +236,32 @@ async function buildAuthorizeStage(
   policies: NonNullable<GatewayConfig['policies']>,
   deps: StageDeps,
   parts: { fail: Fail; closers: (() => Promise<void>)[]; checks: Checks },
-): Promise<Stage> {
+): Promise<{ stage: Stage; activation: PolicyActivation }> {
   const fail = parts.fail;
-  const { createAuthorizeStage, createPolicyHolder, createPolicyLoader } = await import('../authz/index.js');
+  const { createAuthorizeStage, createBundleService, createPolicyHolder, createPolicyLoader, persistedBundleReaders } = await import('../authz/index.js');
   const bundle = policies.bundle !== undefined ? resolve(config.source.dir, policies.bundle) : undefined;
   const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, policies.dir ?? '.');
   const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
   const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
+  // policies.bundles: downloaded here, or (worker threads) by the main thread, which persists them
+  const persistDir = resolve(config.source.dir, policies.persist_dir);
+  let holderRef: { reload(): Promise<boolean>; status(): { lastError: string | null } } | null = null;
+  const service =
+    policies.bundles !== undefined && deps.bundleDriver !== 'parent'
+      ? createBundleService({
+          bundles: policies.bundles,
+          persistDir,
+          baseDir: config.source.dir,
+          logger: deps.logger,
+          ...(policies.status ? { status: policies.status } : {}),
+          activate: async () => ((await holderRef!.reload()) ? true : (holderRef!.status().lastError ?? false)),
+        })
+      : undefined;
+  const readers = policies.bundles === undefined ? undefined : (service?.readers() ?? persistedBundleReaders(policies.bundles, persistDir, config.source.dir));
+  const bundleInfo = new Gauge({ name: 'regate_bundle_info', help: 'the active revision of each policy bundle (value 1)', labelNames: ['name', 'revision'], registers: [deps.registry], aggregator: 'max' });
   const load = createPolicyLoader({
-    ...(bundle !== undefined ? { bundle } : { dir }),
+    ...(bundle !== undefined ? { bundle } : policies.dir !== undefined || policies.bundles === undefined ? { dir } : {}),
+    ...(readers ? { bundles: readers } : {}),
     engine: policies.engine,
     regoVersion: policies.rego_version,
     entrypoints,
@@ -238,21 +273,32 @@ async function buildAuthorizeStage(
     onReload(status, err) {
       reloads.inc({ result: err === undefined ? 'ok' : 'error' });
       // A failed reload keeps serving the previous revision; the error names file:line:col.
-      if (err === undefined) deps.logger.info({ revision: status.revision }, 'policy set loaded');
+      if (err === undefined) {
+        deps.logger.info({ revision: status.revision, bundles: holderRef === null ? undefined : (holder.current()?.bundles ?? undefined) }, 'policy set loaded');
+        bundleInfo.reset();
+        for (const [name, b] of Object.entries(holder.current()?.bundles ?? {})) bundleInfo.set({ name, revision: b.revision }, 1);
+      }
       else deps.logger.error({ revision: status.revision, error: status.lastError }, 'policy reload failed; keeping the previous revision');
     },
   });
+  holderRef = holder;
+  await service?.initial();
   // The first load must succeed: starting with no policy would answer every policy route 503.
-  if (!(await holder.reload())) {
+  let firstOk = await holder.reload();
+  // a fresh download that does not load: dropped, and the persisted revision tried instead
+  if (service && (await service.confirmInitial(firstOk)) && !firstOk) firstOk = await holder.reload();
+  if (!firstOk) {
     // A route whose entrypoint no rule defines would deny every request: name its policy key.
     if (firstError instanceof UnknownEntrypointError) {
       const ep = firstError.entrypoint;
       const i = config.routes.findIndex((r) => r.policy === ep);
       throw fail(`no rule defines the policy entrypoint ${ep} (a typo would deny every request on this route)`, i >= 0 ? ['routes', i, 'policy'] : ['policies']);
     }
-    throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : 'dir']);
+    throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : policies.dir === undefined && policies.bundles !== undefined ? 'bundles' : 'dir']);
   }
-  holder.watch(dir);
+  service?.start();
+  if (service) parts.closers.push(() => service.close());
+  if (policies.dir !== undefined || bundle !== undefined || policies.bundles === undefined) holder.watch(dir);
   // SIGHUP reloads too (the file watcher may be off on some file systems); compile runs off the
   // request path and the swap is atomic (authz/policy-holder.ts).
   const onHup = () => void holder.reload();
@@ -261,7 +307,9 @@ async function buildAuthorizeStage(
     process.off('SIGHUP', onHup);
     holder.close();
   });
-  parts.checks.set('policy', () => ({ ok: holder.current() !== null, detail: holder.status() }));
+  parts.checks.set('policy', () => ({ ok: holder.current() !== null, detail: { ...holder.status(), ...(holder.current()?.bundles ? { bundles: holder.current()!.bundles } : {}) } }));
+  // per bundle: the active revision, and why the last download or activation failed (OPA's status fields)
+  if (service) parts.checks.set('bundles', () => ({ ok: holder.current() !== null, detail: service.status() }));
   const policyErrors = new Counter({
     name: 'regate_policy_errors_total',
     help: 'decisions that failed closed: the policy raised an error, or ran past policies.eval_budget_ms',
@@ -271,7 +319,7 @@ async function buildAuthorizeStage(
   // http.send blocks the evaluation while it waits (Rego is synchronous): a policy allowed
   // to call it gets the call's longest wait on top of its own budget.
   const evalBudgetMs = policies.eval_budget_ms + (policies.http_send ? policies.http_send.max_timeout_ms : 0);
-  return createAuthorizeStage({
+  const stage = createAuthorizeStage({
     policies: holder,
     catalog: { upstreams: new Set(Object.keys(config.upstreams)), credentials: new Set(Object.keys(config.credentials)) },
     evalBudgetMs,
@@ -282,4 +330,5 @@ async function buildAuthorizeStage(
       deps.logger.warn({ req_id: ctx.id, route: ctx.route.id, code, revision, error: err instanceof Error ? err.message : String(err) }, code === 'GW_ERR_POLICY_BUDGET' ? 'policy evaluation exceeded its budget' : 'policy evaluation failed');
     },
   });
+  return { stage, activation: holder };
 }

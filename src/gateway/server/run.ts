@@ -25,6 +25,7 @@ import { assertPortFree } from './port-guard.js';
 import { ConfigError } from '../errors.js';
 import { lineOfKey } from '../config/load.js';
 import { registerCertExpiry } from './cert-expiry.js';
+import { resolve } from 'node:path';
 
 export interface RunningRegate {
   port: number;
@@ -117,6 +118,32 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
 type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
 
 async function startWorkers(config: GatewayConfig, logger: Logger, n: number): Promise<Plane> {
+  // policies.bundles: one download per instance, here; the workers load the persisted files and
+  // switch revisions together (two-phase: all compile, then all swap)
+  const policies = config.policies;
+  const bundles = policies?.bundles !== undefined && config.routes.some((r) => r.policy !== undefined) ? policies.bundles : undefined;
+  // loaded only then: a gateway without policies never loads the policy engine (stages.ts)
+  const service =
+    bundles !== undefined && policies !== undefined
+      ? (await import('../authz/index.js')).createBundleService({
+          bundles,
+          persistDir: resolve(config.source.dir, policies.persist_dir),
+          baseDir: config.source.dir,
+          logger,
+          ...(policies.status ? { status: policies.status } : {}),
+          activate: async () => {
+            const staged = (await Promise.all(workers.map((w) => ask(w, { type: 'bundles-stage' }, 120_000)))) as (string | null)[];
+            const error = staged.find((e) => e !== null);
+            if (error !== undefined && error !== null) {
+              await Promise.all(workers.map((w) => ask(w, { type: 'bundles-abort' })));
+              return error;
+            }
+            await Promise.all(workers.map((w) => ask(w, { type: 'bundles-commit' })));
+            return true;
+          },
+        })
+      : undefined;
+  await service?.initial();
   const entry = new URL(`./worker-main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   const workers: Worker[] = [];
   const pending = new Map<number, (r: Reply) => void>();
@@ -139,8 +166,8 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     // From source (tests, `tsx`), a worker does not inherit the parent's TypeScript loader on
     // Node 20, so it registers tsx itself before importing the entry. Built code runs the .js.
     const w = entry.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { config, index } })
-      : new Worker(entry, { workerData: { config, index } });
+      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { config, index, ...(service ? { bundleDriver: 'parent' } : {}) } })
+      : new Worker(entry, { workerData: { config, index, ...(service ? { bundleDriver: 'parent' } : {}) } });
     w.on('message', (r: Reply) => pending.get(r.id)?.(r));
     w.on('error', (err) => logger.error({ worker: index, err }, 'gateway worker failed'));
     workers.push(w);
@@ -165,6 +192,11 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     );
   }
   logger.info({ port, workers: n }, 'gateway workers listening');
+  // every worker loaded the staged downloads (a worker whose first load fails never listens)
+  await service?.confirmInitial(true);
+  service?.start();
+  const checks: Plane['checks'] = new Map();
+  if (service) checks.set('bundles', () => ({ ok: true, detail: service.status() }));
   const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
   // process and main-thread metrics come from here, once (a worker's would count the one process N times)
   const own = new Registry();
@@ -178,12 +210,13 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
       return { contentType: reg.contentType, body: await reg.metrics() };
     },
     status: async () => (await Promise.all(workers.map((w) => ask(w, { type: 'status' })))) as GatewayStatus[],
-    checks: new Map(),
+    checks,
     async reload() {
       await Promise.all(workers.map((w) => ask(w, { type: 'reload' })));
       certs.refresh(true);
     },
     async close() {
+      await service?.close();
       await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));
       await Promise.all(workers.map((w) => w.terminate()));
     },

@@ -11,11 +11,11 @@ import { buildStages } from '../pipeline/stages.js';
 import { createGateway } from './gateway.js';
 import { createLoopMetrics } from '../admin/loop-metrics.js';
 
-const { config, index } = workerData as { config: GatewayConfig; index: number };
+const { config, index, bundleDriver } = workerData as { config: GatewayConfig; index: number; bundleDriver?: 'self' | 'parent' };
 const logger = pino({ level: config.log.level }).child({ worker: index });
 const registry = new Registry();
 const stopLoopMetrics = createLoopMetrics(registry, index);
-const built = await buildStages(config, { logger, registry });
+const built = await buildStages(config, { logger, registry, ...(bundleDriver ? { bundleDriver } : {}) });
 const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
 
 parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => {
@@ -42,6 +42,14 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => 
             (err: unknown) => gw.reloadTls().then(() => Promise.reject(err)),
           ),
       );
+    // policies.bundles: the main thread downloaded a new revision; every worker compiles it
+    // (stage), then all swap on the next message (commit), or drop it (abort) if one failed
+    case 'bundles-stage':
+      return reply(built.policy ? built.policy.stage() : Promise.resolve(null));
+    case 'bundles-commit':
+      return reply(Promise.resolve(built.policy?.commit() ?? false));
+    case 'bundles-abort':
+      return reply(Promise.resolve(built.policy?.abort()));
     case 'close':
       return reply(gw.close().then(() => built.close()).finally(stopLoopMetrics));
   }

@@ -90,7 +90,7 @@ t.test('build: an entrypoint no rule defines is an error; --revision goes into t
   const ok = regate(['policy', 'build', dir, '-e', 'authz/allow', '--revision', 'rev-42', '-o', out]);
   t.equal(ok.code, 0, ok.stderr);
   const { readOpaBundle } = await import('../../../src/policy/index.js');
-  const b = readOpaBundle(readFileSync(out));
-  t.same(b.manifest, { revision: 'rev-42', roots: [''] });
+  const b = await readOpaBundle(readFileSync(out));
+  t.same(b.manifest.raw, { revision: 'rev-42', roots: [''] });
   t.ok(b.plan, 'the bundle holds the plan');
 });

@@ -59,6 +59,8 @@ function variedCtx(r: () => number): RequestContext {
       { allow: false, raw: undefined, revision: 'r', evalNs: 7, upstream: { name: 'from-decision' } },
       { allow: true, raw: null, revision: 'r', evalNs: 0, upstream: {} },
       { allow: true, raw: 'text', revision: 'r', evalNs: NaN },
+      // policies.bundles: OPA's decision-log `bundles`, one entry per bundle, revisions as the manifests say
+      { allow: true, raw: true, revision: 'r', evalNs: 3, bundles: { main: { revision: 'v"1' }, data: { revision: '' } }, bundlesJson: JSON.stringify({ main: { revision: 'v"1' }, data: { revision: '' } }) },
     ]),
     mapping: pick([null, { name: text(), path: '/x', setHeaders: {}, removeHeaders: [] }]),
     rateLimited: r() < 0.3,

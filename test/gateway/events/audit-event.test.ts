@@ -21,6 +21,9 @@ t.test('audit event has the OPA decision-log fields and the gateway block', asyn
   t.notOk('error' in ev, 'no error when the policy decided');
   t.notOk('nd_builtin_cache' in ev, 'nd_builtin_cache is omitted: regate does not record it');
   t.same(ev.bundles, { policies: { revision: 'rev-1' } });
+  const withBundles = makeCtx({ status: 200 });
+  withBundles.decision = { ...withBundles.decision!, bundles: { main: { revision: 'v7' } }, bundlesJson: '{"main":{"revision":"v7"}}' };
+  t.same(build(withBundles, 'd-2').bundles, { main: { revision: 'v7' } }, 'policies.bundles: each bundle with its manifest revision');
   t.equal(ev.metrics.timer_rego_query_eval_ns, 12345);
   t.type(ev.metrics.timer_server_handler_ns, 'number');
   const input = ev.input as { request: { headers: Record<string, string>; query: unknown; id: string }; token: { sub: string }; route: unknown };

@@ -1,0 +1,153 @@
+/**
+ * Bundle activation: how long a new revision takes to become live, and what it does to request
+ * latency meanwhile.
+ *
+ *   npx tsx bench/bundle-activation.ts [--rules 10000] [--runs 3] [--workers 1] [--seconds 3] [--latency-rules N]
+ *
+ * 1. Activation time (read + verify-free parse + compile + evaluator), median of --runs, through
+ *    the gateway's own loader (createPolicyLoader) for the example policies (policies/, three
+ *    entrypoints) and for a generated bundle of --rules rule bodies.
+ * 2. Latency during activation: a gateway (--workers) polls a local bundle server; 8 concurrent
+ *    keep-alive clients send allowed requests; steady state for --seconds, then the bundle server
+ *    serves a new revision of the generated bundle, then again steady. Reported: p50/p99 of
+ *    requests in steady state vs of requests that overlapped the activation window (from the
+ *    first download of the new revision to the moment /readyz shows it), and that window.
+ * Note the machine load (`uptime`) with the numbers: on a shared 2-core machine they are indicative.
+ */
+import http from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { execSync } from 'node:child_process';
+import pino from 'pino';
+import { Pool, request } from 'undici';
+import { createPolicyLoader } from '../src/gateway/authz/index.js';
+import { loadConfigText } from '../src/gateway/config/load.js';
+import { startRegate } from '../src/gateway/server/run.js';
+import { writeTarGz } from '../src/policy/index.js';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : dflt;
+};
+const RULES = Number(arg('--rules', '10000'));
+const RUNS = Number(arg('--runs', '3'));
+const WORKERS = Number(arg('--workers', '1'));
+const SECONDS = Number(arg('--seconds', '3'));
+// the bundle re-activated under load (default --rules)
+const LATENCY_RULES = Number(arg('--latency-rules', String(RULES)));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
+};
+
+async function examplesBundle(rev: string): Promise<Buffer> {
+  const files: { name: string; data: Uint8Array }[] = [{ name: '/.manifest', data: Buffer.from(JSON.stringify({ revision: rev })) }];
+  for (const [dir, names] of [['insurance', ['insurance.rego', 'data.json']], ['mobile', ['mobile.rego']], ['scopes', ['scopes.rego']]] as const) {
+    for (const n of names) files.push({ name: `/${dir}/${n}`, data: readFileSync(join('policies', dir, n)) });
+  }
+  return writeTarGz(files);
+}
+
+/** `--rules` bodies of one rule (as a generated route table would be), plus the entrypoint. */
+async function generatedBundle(rev: string, rules = RULES): Promise<Buffer> {
+  let text = 'package gen\nimport rego.v1\ndefault decision := false\ndecision if input.request.path == "/echo/ok"\n';
+  for (let i = 0; i < rules; i++) text += `decision if { input.request.path == "/echo/p${i}"; input.request.method == "GET" }\n`;
+  return writeTarGz([
+    { name: '/.manifest', data: Buffer.from(JSON.stringify({ revision: rev, roots: ['gen'] })) },
+    { name: '/gen/gen.rego', data: Buffer.from(text) },
+  ]);
+}
+
+async function activationMs(bytes: Buffer, entrypoints: string[]): Promise<number> {
+  const load = createPolicyLoader({ engine: 'js', entrypoints, bundles: [{ name: 'b', read: async () => bytes }] });
+  const t0 = process.hrtime.bigint();
+  await load();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function latencyDuringActivation(): Promise<void> {
+  const upstream = http.createServer((_q, s) => s.end('ok'));
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  let current = { etag: '"g1"', bytes: await generatedBundle('g1', LATENCY_RULES) };
+  let firstNewDownload = 0;
+  const bundles = http.createServer((q, s) => {
+    if (q.headers['if-none-match'] === current.etag) return void s.writeHead(304).end();
+    if (current.etag === '"g2"' && firstNewDownload === 0) firstNewDownload = performance.now();
+    s.writeHead(200, { etag: current.etag }).end(current.bytes);
+  });
+  await new Promise<void>((r) => bundles.listen(0, '127.0.0.1', r));
+  const dir = mkdtempSync(join(tmpdir(), 'regate-bench-bundles-'));
+  const config = loadConfigText(
+    `
+listen: { host: 127.0.0.1, port: 0, workers: ${WORKERS} }
+admin: { host: 127.0.0.1, port: 0 }
+log: { level: silent }
+upstreams: { echo: { url: "http://127.0.0.1:${(upstream.address() as AddressInfo).port}" } }
+policies:
+  persist_dir: ${dir}
+  bundles: { gen: { url: "http://127.0.0.1:${(bundles.address() as AddressInfo).port}/gen.tar.gz", polling: { min_delay_s: 0.2, max_delay_s: 0.4 } } }
+routes:
+  - { id: echo, match: { path_prefix: /echo }, upstream: echo, auth: none, policy: gen/decision }
+`,
+    { file: join(dir, 'bench.yaml'), env: {} },
+  );
+  const gw = await startRegate(config, pino({ level: 'silent' }));
+  const pool = new Pool(`http://127.0.0.1:${gw.port}`, { connections: 8 });
+  const samples: { start: number; end: number; ms: number }[] = [];
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      const start = performance.now();
+      const r = await pool.request({ path: '/echo/ok', method: 'GET' });
+      await r.body.dump();
+      if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`);
+      const end = performance.now();
+      samples.push({ start, end, ms: end - start });
+    }
+  };
+  const clients = Array.from({ length: 8 }, client);
+  // warm-up (JIT, connections) not counted
+  await new Promise((r) => setTimeout(r, 1000));
+  const steadyStart = performance.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const steadyEnd = performance.now();
+  current = { etag: '"g2"', bytes: await generatedBundle('g2', LATENCY_RULES) };
+  let active = 0;
+  for (let i = 0; i < 600 && active === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const rz = (await (await request(`http://127.0.0.1:${gw.adminPort}/readyz`)).body.json()) as { checks: { bundles: { detail: { active_revision: string }[] } } };
+    if (rz.checks.bundles.detail[0]?.active_revision === 'g2') active = performance.now();
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  stop = true;
+  await Promise.all(clients);
+  const steady = samples.filter((s) => s.start >= steadyStart && s.end <= steadyEnd).map((s) => s.ms);
+  const during = samples.filter((s) => s.end >= firstNewDownload && s.start <= active).map((s) => s.ms);
+  console.log(`latency, ${WORKERS} worker(s), 8 clients, ${LATENCY_RULES}-rule bundle re-activated:`);
+  console.log(`  steady:            n=${steady.length} p50=${pct(steady, 50).toFixed(2)} ms p99=${pct(steady, 99).toFixed(2)} ms`);
+  console.log(`  during activation: n=${during.length} p50=${pct(during, 50).toFixed(2)} ms p99=${pct(during, 99).toFixed(2)} ms max=${Math.max(...during).toFixed(1)} ms`);
+  console.log(`  activation window (download → live): ${(active - firstNewDownload).toFixed(0)} ms`);
+  await pool.close();
+  await gw.close();
+  upstream.close();
+  bundles.close();
+}
+
+console.log(`uptime: ${execSync('uptime').toString().trim()}`);
+const ex = await examplesBundle('e1');
+const exTimes: number[] = [];
+for (let i = 0; i < RUNS; i++) exTimes.push(await activationMs(ex, ['insurance/decision', 'scopes/decision', 'mobile/decision']));
+console.log(`activation, example policies (policies/): median ${median(exTimes).toFixed(1)} ms of ${RUNS} (${exTimes.map((x) => x.toFixed(0)).join(', ')})`);
+const gen = await generatedBundle('g0');
+if (process.argv.includes('--latency-only')) {
+  await latencyDuringActivation();
+  process.exit(0);
+}
+const genTimes: number[] = [];
+for (let i = 0; i < RUNS; i++) genTimes.push(await activationMs(gen, ['gen/decision']));
+console.log(`activation, generated ${RULES}-rule bundle (${(gen.length / 1024).toFixed(0)} KiB gz): median ${median(genTimes).toFixed(0)} ms of ${RUNS} (${genTimes.map((x) => x.toFixed(0)).join(', ')})`);
+await latencyDuringActivation();
