@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { RegoError } from './errors.js';
 import type { Policy } from './ir/types.js';
 import type { Module } from './syntax/ast.js';
@@ -125,8 +125,14 @@ export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine:
  * `data.yaml` / `data.yml`, whose content is placed at the path of its directory (as `opa
  * build` does: `dir/roles/data.json` becomes `data.roles`). `ignore` skips the files and
  * directories below `dir` whose base name it matches (`opa test --ignore`).
+ *
+ * `files: true` reads it as OPA's file loader does for `opa test dir/` and `opa eval -d dir/`
+ * (not as a bundle): every `.json`, `.yaml` and `.yml` file is data at the path of its directory
+ * (`dir/mock/x.json` is merged into `data.mock`; a file directly in `dir` must hold an object),
+ * and hidden directories are walked too, since OPA's loader skips nothing unless `--ignore`d.
+ * `regoOnly` reads no data file at all (`opa check` loads only .rego files).
  */
-export async function readPolicyDir(dir: string, opts: { includeTests?: boolean; ignore?: (name: string) => boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
+export async function readPolicyDir(dir: string, opts: { includeTests?: boolean; files?: boolean; regoOnly?: boolean; ignore?: (name: string) => boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
   const modules: ModuleSource[] = [];
   let data: Value = {};
   const manifest = await readManifest(dir);
@@ -136,26 +142,45 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean;
       const p = join(d, e.name);
       if (opts.ignore?.(e.name)) continue;
       if (e.isDirectory()) {
-        if (!e.name.startsWith('.')) await walk(p);
+        if (opts.files || !e.name.startsWith('.')) await walk(p);
       } else if (e.name.endsWith('.rego')) {
         if (!opts.includeTests && e.name.endsWith('_test.rego')) continue;
         const regoVersion = manifestRegoVersion(manifest, relative(dir, p).split(sep).join('/'));
         modules.push({ file: p, text: await readFile(p, 'utf8'), ...(regoVersion ? { regoVersion } : {}) });
-      } else if (e.name === 'data.json' || e.name === 'data.yaml' || e.name === 'data.yml') {
+      } else if (opts.regoOnly) {
+        continue;
+      } else if (opts.files ? /\.(json|ya?ml)$/.test(e.name) : e.name === 'data.json' || e.name === 'data.yaml' || e.name === 'data.yml') {
         const text = await readFile(p, 'utf8');
         let doc: unknown;
         try {
-          doc = e.name === 'data.json' ? JSON.parse(text) : parseYaml(text);
+          doc = e.name.endsWith('.json') ? JSON.parse(text) : parseYamlDocument(text);
         } catch (err) {
           throw new RegoError('REGO_ERR_DATA_FILE', `${p}: ${(err as Error).message}`, { cause: err });
         }
         const segs = relative(dir, d).split(sep).filter((s) => s !== '');
-        data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), fromJs(doc ?? {})), p);
+        // OPA's loader refuses a document it cannot place: only an object can be merged into the root.
+        if (opts.files && segs.length === 0 && (doc === null || typeof doc !== 'object' || Array.isArray(doc))) throw new RegoError('REGO_ERR_DATA_FILE', `${p}: bad document type: the data at the root must be an object`);
+        data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), fromJs(opts.files ? doc : doc ?? {})), p);
       }
     }
   };
   await walk(dir);
   return { modules, data };
+}
+
+/**
+ * A YAML data file's content, read as OPA reads it (sigs.k8s.io/yaml over go-yaml v2, as for
+ * yaml.unmarshal): YAML 1.1 scalars (`yes`/`on` are booleans, `0755` octal), timestamps kept as
+ * strings, and of several documents in one file (`---`) only the first; an empty file is null.
+ */
+export function parseYamlDocument(text: string): unknown {
+  const [first] = parseAllDocuments(text, {
+    version: '1.1',
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+  });
+  if (first === undefined) return null;
+  if (first.errors.length > 0) throw first.errors[0]!;
+  return first.toJS();
 }
 
 /** `<dir>/.manifest` (a bundle directory's), or undefined when there is none. */

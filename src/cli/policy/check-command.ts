@@ -24,7 +24,8 @@ export const checkCommand: Subcommand = {
   flags: [{ name: 'strict', short: 'S', help: 'also refuse unused imports and assignments, duplicate imports and deprecated builtins' }, SCHEMA_FLAG],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('check needs at least one <path>');
-    const { modules } = await loadPaths(a.positional, { includeTests: true });
+    // As `opa check`, which loads only .rego files: data files are neither read nor refused.
+    const { modules } = await loadPaths(a.positional, { includeTests: true, regoOnly: true });
     const errors: string[] = [];
     try {
       compileToPlan(modules, { ...compileOptionsOf(a) });

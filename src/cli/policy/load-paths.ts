@@ -8,8 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { RegoError, fromJs, manifestRegoVersion, mergeData, nameGlob, parseJson, readPolicyDir, readTarFiles, type ModuleSource, type Value } from '../../policy/index.js';
+import { RegoError, fromJs, manifestRegoVersion, mergeData, nameGlob, parseJson, parseYamlDocument, readPolicyDir, readTarFiles, type ModuleSource, type Value } from '../../policy/index.js';
 
 export interface LoadedFiles {
   modules: ModuleSource[];
@@ -26,10 +25,10 @@ async function kindOf(path: string): Promise<'file' | 'dir'> {
   }
 }
 
-/** A JSON or YAML data document (OPA: `-d x.json` puts its content at the root of data). */
+/** A JSON or YAML data document (OPA: `-d x.json` puts its content at the root of data; YAML as OPA reads it). */
 export function parseDataText(text: string, path: string): Value {
   try {
-    return path.endsWith('.json') ? parseJson(text) : fromJs(parseYaml(text) ?? {});
+    return path.endsWith('.json') ? parseJson(text) : fromJs(parseYamlDocument(text) ?? {});
   } catch (e) {
     throw new RegoError('REGO_ERR_DATA_FILE', `${path}: ${(e as Error).message}`, { cause: e });
   }
@@ -38,23 +37,25 @@ export function parseDataText(text: string, path: string): Value {
 const DATA_EXT = new Set(['.json', '.yaml', '.yml']);
 
 /**
- * Reads each path: a directory recursively (as readPolicyDir), a .rego file, or a data file.
- * `ignore` (`--ignore` patterns) skips what lies below a directory given when its base name
- * matches one; a path given by name is always read, as OPA applies the patterns from depth 1.
+ * Reads each path: a directory recursively (as readPolicyDir, with OPA's file loader rules), a
+ * .rego file, or a data file (skipped with `regoOnly`). `ignore` (`--ignore` patterns) skips what
+ * lies below a directory given when its base name matches one; a path given by name is always
+ * read, as OPA applies the patterns from depth 1.
  */
-export async function loadPaths(paths: readonly string[], opts: { includeTests: boolean; ignore?: readonly string[] }): Promise<LoadedFiles> {
+export async function loadPaths(paths: readonly string[], opts: { includeTests: boolean; ignore?: readonly string[]; regoOnly?: boolean }): Promise<LoadedFiles> {
   const modules: ModuleSource[] = [];
   let data: Value = {};
   const globs = (opts.ignore ?? []).map(nameGlob);
   const ignore = globs.length === 0 ? undefined : (name: string) => globs.some((g) => g(name));
   for (const p of paths) {
     if ((await kindOf(p)) === 'dir') {
-      const r = await readPolicyDir(p, { includeTests: opts.includeTests, ...(ignore ? { ignore } : {}) });
+      const r = await readPolicyDir(p, { includeTests: opts.includeTests, files: true, ...(opts.regoOnly ? { regoOnly: true } : {}), ...(ignore ? { ignore } : {}) });
       modules.push(...r.modules);
       data = mergeData(data, r.data, p);
     } else if (p.endsWith('.rego')) {
       modules.push({ file: p, text: await readFile(p, 'utf8') });
     } else if (DATA_EXT.has(extname(p))) {
+      if (opts.regoOnly) continue;
       data = mergeData(data, parseDataText(await readFile(p, 'utf8'), p), p);
     } else {
       throw new RegoError('REGO_ERR_FILE', `${p}: not a .rego file, a data file (.json, .yaml) or a directory`);
