@@ -248,7 +248,9 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
         try {
           execFileSync(node, [...tsx, join(root, 'test/gateway/fixtures/run-cli.ts'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
         } catch (err) {
-          return void skip('node-peer', `regate policy build -t wasm failed, the peer needs the WASM policy: ${String((err as { stderr?: Buffer }).stderr ?? err).slice(0, 200)}`);
+          // on a time-out stderr is empty: then the error's own message says what happened
+          const stderr = (err as { stderr?: Buffer }).stderr;
+          return void skip('node-peer', `regate policy build -t wasm failed, the peer needs the WASM policy: ${(stderr?.length ? stderr.toString() : String(err instanceof Error ? err.message : err)).slice(0, 200)}`);
         }
         const jwt = await ts!.issueJwt({ scope: 'read' });
         const peer = await spawnPinned(
