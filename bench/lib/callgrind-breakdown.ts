@@ -94,9 +94,15 @@ export function nativeRow(ob: string, fn: string): string {
     if (/IC|Load|Store|Keyed|Property|Object|Array|Map|Set|Clone|Create|Allocate|Fast|Has|Delete|Lookup/.test(b)) return 'V8: builtins (property access, objects, arrays)';
     return 'V8: builtins (other)';
   }
-  if (/^v8::internal::(Heap|Scaveng|.*Marking|MarkCompact|Sweep|.*Evacuat|MemoryAllocator|MemoryChunk|Page|.*RememberedSet|SlotSet|.*GC|LocalHeap|Factory::New|.*Allocat|ArrayBufferSweeper|ConcurrentMarking|GlobalHandles|.*Weak)/.test(fn) || /Scavenge|GarbageCollect/.test(fn)) {
+  if (
+    /^v8::internal::(Heap|Scaveng|.*Marking|MarkCompact|Sweep|.*Evacuat|MemoryAllocator|MemoryChunk|Page|.*RememberedSet|SlotSet|.*GC|LocalHeap|Factory::New|.*Allocat|ArrayBufferSweeper|ConcurrentMarking|GlobalHandles|.*Weak)/.test(fn) ||
+    /Scavenge|GarbageCollect|IterateObjectCache|RootVisitor|ObjectVisitor|Evacuat/.test(fn)
+  ) {
     return 'V8: collector and allocation (C++)';
   }
+  // a native addon (uWS) or Node's C++ calling into JS and back: handles, contexts, Function::Call
+  if (/^v8::(?!internal::)|^v8::internal::(\(anonymous namespace\)::Invoke|FunctionCallbackArguments|Builtin_HandleApiCall|.*HandleApiCallHelper|SaveContext|HandleScope)/.test(fn)) return 'V8: API crossings (addon and bindings ↔ JS)';
+  if (/^v8::internal::.*(String|Utf8|StringTable|StringSearch)/.test(fn)) return 'V8: runtime strings (hashing, UTF-8, search)';
   if (/^v8::internal::(compiler|maglev|baseline|Compiler|OptimizingCompile|Turbo|wasm)|^v8::internal::.*Compil/.test(fn)) return 'V8: compilers on the main thread';
   if (/^v8::|^Builtins_|^v8_|^cppgc::/.test(fn)) return 'V8: runtime (C++)';
   if (/^node::crypto|^node::.*Hash|EVP_|SHA/.test(fn)) return 'Node C++: crypto';
@@ -113,8 +119,10 @@ export function nativeRow(ob: string, fn: string): string {
  * @example
  * const { rows, total } = breakdownDump(readFileSync(dump, 'utf8'), parsePerfMap(readFileSync(map, 'utf8')));
  */
-export function breakdownDump(text: string, ranges: CodeRange[]): { rows: Map<string, number>; total: number } {
+export function breakdownDump(text: string, ranges: CodeRange[]): { rows: Map<string, number>; total: number; functions: Map<string, { row: string; ir: number }> } {
   const rows = new Map<string, number>();
+  // the same instructions by function (native symbol or JS function from the perf map), to see inside a row
+  const functions = new Map<string, { row: string; ir: number }>();
   const names = new Map<string, string>(); // "(kind)(id)" → name, per name kind (ob/fn share ids with cob/cfn)
   const nameOf = (kind: string, spec: string): string => {
     const m = /^\((\d+)\)(?:\s(.*))?$/.exec(spec);
@@ -130,7 +138,7 @@ export function breakdownDump(text: string, ranges: CodeRange[]): { rows: Map<st
   let addr = 0;
   let skipNext = false; // the line after calls= is the call's inclusive cost
   let total = 0;
-  const jitCache = new Map<number, string>();
+  const jitCache = new Map<number, [row: string, name: string]>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const c = line.charCodeAt(0);
@@ -153,15 +161,20 @@ export function breakdownDump(text: string, ranges: CodeRange[]): { rows: Map<st
       if (!ir) continue;
       total += ir;
       let row = fnRow;
+      let fname = fn;
       if (row === null) {
-        row = jitCache.get(at) ?? null;
-        if (row === null) {
+        let hit = jitCache.get(at);
+        if (hit === undefined) {
           const r = findRange(ranges, at);
-          row = r ? jsModuleRow(r.name) : 'JIT code not in the perf map';
-          jitCache.set(at, row);
+          hit = r ? [jsModuleRow(r.name), r.name] : ['JIT code not in the perf map', '(unnamed JIT code)'];
+          jitCache.set(at, hit);
         }
+        [row, fname] = hit;
       }
       rows.set(row, (rows.get(row) ?? 0) + ir);
+      const fe = functions.get(fname);
+      if (fe) fe.ir += ir;
+      else functions.set(fname, { row, ir });
       continue;
     }
     const eq = line.indexOf('=');
@@ -182,5 +195,5 @@ export function breakdownDump(text: string, ranges: CodeRange[]): { rows: Map<st
     }
     if (line.startsWith('positions:')) positions = line.slice(10).trim().split(/\s+/).length;
   }
-  return { rows, total };
+  return { rows, total, functions };
 }

@@ -82,6 +82,9 @@ t.test('native rows from object and symbol', async (t) => {
   t.equal(nativeRow('/usr/bin/node', 'v8::internal::MarkCompactCollector::CollectGarbage()'), 'V8: collector and allocation (C++)');
   t.equal(nativeRow('/usr/bin/node', 'node::StreamBase::WriteString<(node::encoding)1>(v8::FunctionCallbackInfo<v8::Value> const&)'), 'Node C++ (bindings, buffers, streams)');
   t.equal(nativeRow('/usr/bin/node', 'uv__io_poll'), 'libuv');
+  t.equal(nativeRow('/usr/bin/node', 'v8::Function::Call(v8::Local<v8::Context>, v8::Local<v8::Value>, int, v8::Local<v8::Value>*)'), 'V8: API crossings (addon and bindings ↔ JS)');
+  t.equal(nativeRow('/usr/bin/node', 'v8::internal::String::ComputeAndSetRawHash(v8::internal::SharedStringAccessGuardIfNeeded const&)'), 'V8: runtime strings (hashing, UTF-8, search)');
+  t.equal(nativeRow('/usr/bin/node', 'v8::internal::(anonymous namespace)::IterateObjectCache(v8::internal::Isolate*)'), 'V8: collector and allocation (C++)');
   t.equal(nativeRow('/w/node_modules/uWebSockets.js/uws_linux_x64_115.node', 'uWS::HttpParser::consumePostPadded'), 'uWebSockets.js (C++)');
   t.equal(nativeRow('/usr/lib/x86_64-linux-gnu/libc.so.6', '_int_malloc'), 'libc: malloc/free');
 });
