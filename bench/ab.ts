@@ -5,7 +5,7 @@
  * order; the report gives each side's median CPU µs and rps per part and the median of the
  * per-round ratios (this / base), whose spread says what the noise allows one to conclude.
  *
- * Run:  node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts passthrough,audit] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json]
+ * Run:  node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts passthrough,audit] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json] [--redis-stats] [--cpu-prof DIR]
  * DIR is another checkout with its dist/ built (`git worktree add /tmp/base <rev> && cd /tmp/base && npm ci && npm run build`).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,13 +17,13 @@ import { planCpus } from './lib/cpu-plan.js';
 import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName } from './lib/load.js';
 import { freePort } from './lib/ports.js';
 import { probe } from './lib/probe.js';
-import { spawnPinned, type Proc } from './lib/procs.js';
+import { cpuSplitSeconds, spawnPinned, type Proc } from './lib/procs.js';
 import { PARTS, partConfig, partHeaders, type Part, type PartsEnv } from './lib/parts.js';
 import { startRegate, startUpstream } from './lib/servers.js';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts a,b] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json]\n');
+  process.stdout.write('usage: node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts a,b] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json] [--redis-stats] [--cpu-prof DIR]\n');
   process.exit(0);
 }
 const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
@@ -45,6 +45,11 @@ if (!GENERATORS.includes(generatorName)) throw new TypeError(`--generator: one o
 const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : ['passthrough', 'audit']) as Part[];
 for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);
 const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
+// `--redis-stats`: also print what each side asked of Redis per request (commands, bytes in,
+// BullMQ jobs added): load-independent, and it tells batching changes from CPU changes.
+const redisStats = argv.includes('--redis-stats');
+// `--cpu-prof DIR`: each gateway writes a V8 CPU profile to DIR/<part>-<side>-<round>/ on exit
+const cpuProfDir = argv.includes('--cpu-prof') ? resolve(arg('--cpu-prof', '')) : '';
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const plan = planCpus();
@@ -58,6 +63,29 @@ type Side = 'base' | 'this';
 interface Sample {
   cpu: number;
   rps: number;
+}
+
+interface RedisCounters {
+  commands: number;
+  bytesIn: number;
+  jobs: number;
+}
+
+/** Redis's own counters: commands processed, bytes received, and the jobs BullMQ numbered in every queue. */
+async function redisCounters(url: string): Promise<RedisCounters> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    const info = await r.info('stats');
+    const num = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+    let jobs = 0;
+    for (const k of await r.keys('*:id')) jobs += Number((await r.get(k)) ?? 0);
+    // this connection's own INFO/KEYS/GETs are counted too: a constant, the same on both sides
+    return { commands: num('total_commands_processed'), bytesIn: num('total_net_input_bytes'), jobs };
+  } finally {
+    r.disconnect();
+  }
 }
 
 async function main(): Promise<void> {
@@ -80,14 +108,30 @@ async function main(): Promise<void> {
         // alternate which side goes first, so a trend over the run does not favour one
         const order: Side[] = r % 2 === 0 ? ['base', 'this'] : ['this', 'base'];
         for (const side of order) {
-          const gw = await startRegate({ name: `${p}-${side}`, dir, cpus: plan.proxyCpu, config: partConfig(p, env), ...(side === 'base' ? { root: base } : other !== undefined ? { root: other } : {}) });
+          const gw = await startRegate({ name: `${p}-${side}`, dir, cpus: plan.proxyCpu, config: partConfig(p, env), ...(cpuProfDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `${p}-${side}-${r + 1}`)}`] } : {}), ...(side === 'base' ? { root: base } : other !== undefined ? { root: other } : {}) });
           procs.push(gw.proc);
           const url = gw.url + '/api/bench';
           const headers = partHeaders(p, jwt);
           const bad = await probe(url, headers);
           if (bad) throw new Error(`${p} (${side}): ${url}: ${bad}`);
-          const m = await measureLoad(url, { generator, connections, duration, amount: null, headers, cpus: plan.loadCpus, warmup: 3, proc: gw.proc });
+          const warmup = 3;
+          const before = redisStats ? await redisCounters(env.redisUrl) : null;
+          const split0 = cpuSplitSeconds(gw.proc.child.pid as number);
+          const m = await measureLoad(url, { generator, connections, duration, amount: null, headers, cpus: plan.loadCpus, warmup, proc: gw.proc });
+          const split1 = cpuSplitSeconds(gw.proc.child.pid as number);
           await gw.proc.stop();
+          {
+            // warm-up included (the generator does not count its requests): estimated at the measured rate
+            const n = m.requests + m.rps * warmup;
+            log(`  user ${((1e6 * (split1.user - split0.user)) / n).toFixed(1)} + sys ${((1e6 * (split1.sys - split0.sys)) / n).toFixed(1)} CPU µs/req (warm-up included)`);
+          }
+          if (before !== null) {
+            const after = await redisCounters(env.redisUrl);
+            // the warm-up's requests are not counted by the generator: estimated at the measured rate
+            const requests = m.requests + m.rps * warmup;
+            const per = (k: keyof RedisCounters) => ((after[k] - before[k]) / requests).toFixed(3);
+            log(`  redis per request: ${per('commands')} commands, ${per('bytesIn')} bytes in, ${per('jobs')} jobs (≈ ${(1 / Number(per('jobs'))).toFixed(1)} requests per job)`);
+          }
           if (m.errors > 0 || m.non2xx > 0) throw new Error(`${p} (${side}): ${m.errors} errors, ${m.non2xx} non-2xx responses`);
           const key = `${p}/${side}`;
           samples.set(key, [...(samples.get(key) ?? []), { cpu: m.cpuUsPerReq ?? NaN, rps: m.rps }]);

@@ -17,7 +17,7 @@
  *
  * Use it to compare two builds (run it in each checkout, the same --requests) or the parts of one.
  *
- * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown] [--keep DIR] [--json out.json]
+ * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown] [--keep DIR] [--json out.json] [--root DIR]
  * `--keep DIR` keeps the callgrind dumps there (callgrind_annotate shows where the instructions went).
  * `--breakdown` also prints, per part, the main thread's instructions per request by part of the
  * process (bench/lib/callgrind-breakdown.ts: regate's folders, each npm package, Node's internals,
@@ -30,7 +30,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startTokenServer } from '../src/devtools/token-server.js';
 import { argValue } from './lib/args.js';
 import { planCpus } from './lib/cpu-plan.js';
@@ -52,6 +52,8 @@ const keep = argv.includes('--keep') ? arg('--keep', '') : '';
 const connections = Number(arg('--connections', '8'));
 const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
 const breakdown = argv.includes('--breakdown');
+// `--root DIR`: count another checkout's compiled gateway (its dist/ built), to compare builds
+const rootDir = argv.includes('--root') ? resolve(arg('--root', '')) : '';
 const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...PARTS]) as Part[];
 for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);
 
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
       // --smc-check=all: V8 writes and patches machine code, which valgrind must notice
       // not pinned: counts do not depend on the CPU, and two runs (two checkouts) may share the machine
       const wrap = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', ...(breakdown ? ['--dump-instr=yes'] : []), `--callgrind-out-file=${out}.%p`];
-      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env), wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {} });
+      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env), ...(rootDir ? { root: rootDir } : {}), wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {} });
       procs.push(gw.proc);
       const pid = gw.proc.child.pid as number;
       const url = gw.url + '/api/bench';

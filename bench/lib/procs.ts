@@ -111,18 +111,26 @@ export function childrenCpuSeconds(): number {
 
 /** utime+stime in seconds of `pid` and all its descendants (nginx workers, worker threads). */
 export function cpuSeconds(pid: number): number {
-  let total = 0;
+  const { user, sys } = cpuSplitSeconds(pid);
+  return user + sys;
+}
+
+/** utime and stime apart, in seconds, of `pid` and its descendants: the kernel's share tells syscalls from JS. */
+export function cpuSplitSeconds(pid: number): { user: number; sys: number } {
+  let user = 0;
+  let sys = 0;
   const pids = [pid, ...descendants(pid)];
   for (const p of pids) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+      user += Number(fields[11]) / CLK_TCK; // utime
+      sys += Number(fields[12]) / CLK_TCK; // stime
     } catch {
       /* exited */
     }
   }
-  return total;
+  return { user, sys };
 }
 
 function descendants(pid: number): number[] {

@@ -36,11 +36,12 @@ export async function startUpstream(cpus: string | null): Promise<Server> {
 /**
  * Writes `config` (YAML) to `<dir>/<name>.yaml` and starts regate on it. `env` is added to this
  * process's environment (for `${VAR}` references in the config); `wrap` is a command line to
- * run it under (`['valgrind', '--tool=callgrind']`).
+ * run it under (`['valgrind', '--tool=callgrind']`); `nodeArgs` go to node itself (`--cpu-prof`,
+ * which NODE_OPTIONS refuses).
  * @example
  * const gw = await startRegate({ name: 'pass', dir, cpus: plan.proxyCpu, config: yaml });
  */
-export async function startRegate(o: { name: string; dir: string; config: string; cpus: string | null; env?: Record<string, string>; wrap?: readonly string[]; root?: string }): Promise<Server> {
+export async function startRegate(o: { name: string; dir: string; config: string; cpus: string | null; env?: Record<string, string>; wrap?: readonly string[]; nodeArgs?: readonly string[]; root?: string }): Promise<Server> {
   const cfg = join(o.dir, `${o.name}.yaml`);
   writeFileSync(cfg, o.config);
   // `root`: another checkout's compiled gateway (bench/ab.ts compares two builds); it must be built
@@ -50,7 +51,7 @@ export async function startRegate(o: { name: string; dir: string; config: string
   // expression also re-registers its name per call, a few µs per request that ship nowhere.
   // `wrap` runs it under another program (valgrind, for bench/instructions.ts).
   const [cmd, ...pre] = [...(o.wrap ?? []), process.execPath];
-  const proc = await spawnPinned(o.cpus, cmd as string, [...pre, join(checkout, 'bin/regate.js'), 'start', '--config', cfg], REGATE_READY, {
+  const proc = await spawnPinned(o.cpus, cmd as string, [...pre, ...(o.nodeArgs ?? []), join(checkout, 'bin/regate.js'), 'start', '--config', cfg], REGATE_READY, {
     ...process.env,
     NODE_ENV: 'production',
     ...o.env,

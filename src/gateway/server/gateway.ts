@@ -20,7 +20,7 @@ import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
 import { createOutcomeMetrics } from '../admin/outcome-metrics.js';
 import type { Telemetry } from '../telemetry/index.js';
-import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
+import { loadUws, UWS_CORE_METHODS, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket, type UwsBuild } from './uws-loader.js';
 import { UwsExchange, type BodyClock } from './uws-exchange.js';
 import { createBodyClocks } from './body-clock.js';
 import { PortInUseError } from './port-guard.js';
@@ -130,6 +130,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
     upstreams.set(name, u);
   }
   const router = compileRouter(config.routes);
+  if (!build.extensionMethods && worker === 0) {
+    // The route is valid, and would work on the official build; on this one such requests never
+    // reach regate, so say so once at start rather than leave an operator to find it in a trace.
+    for (const r of config.routes) {
+      const unroutable = (r.match.methods ?? []).filter((m) => !UWS_CORE_METHODS.has(m));
+      if (unroutable.length > 0) {
+        logger.warn({ route: r.id, methods: unroutable, uws: `${build.package}@${build.version}` }, `route ${r.id}: uWS ${build.version} closes connections that use ${unroutable.join(', ')} without an answer; these requests never reach regate (the official uWS build, Node 22+, routes them)`);
+      }
+    }
+  }
   const edgeRules = createEdgeRules(config);
   const corsRules = compileCorsRules(config.routes);
   const routeEntries = new Map<CompiledRoute, RouteEntry>();

@@ -36,7 +36,23 @@ export interface UwsBuild {
    * Node 24; test/gateway/proxy/backpressure.test.ts). Pausing before the response begins works.
    */
   pausable: boolean;
+  /**
+   * Whether requests with methods other than the nine of RFC 9110 §9 + PATCH (WebDAV's PROPFIND,
+   * QUERY, …) reach the handler. uWS 20.30 (the Node 20 build) closes such a connection at once,
+   * without an answer; 20.56 routes every token method to `any` (both seen with raw sockets,
+   * test/gateway/server/extension-methods.test.ts).
+   */
+  extensionMethods: boolean;
 }
+
+/** uWS 20.56 routes every method to `any`; 20.30 only UWS_CORE_METHODS (no release between was tried). */
+export function routesExtensionMethods(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 20 || (major === 20 && minor >= 56);
+}
+
+/** The methods every uWS build routes; others only from 20.56 on (see UwsBuild.extensionMethods). */
+export const UWS_CORE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 /** uWS builds from 20.56 on carry the uSockets read loop that does not honour a pause. */
 export function pauseHolds(version: string): boolean {
@@ -91,7 +107,7 @@ export function loadUws(): { uws: Uws; build: UwsBuild } {
       // A real binding exposes the native socket helpers; the JS shim does not.
       if (typeof uws.App !== 'function' || typeof uws.us_socket_local_port !== 'function') throw new Error('not a native uWS binding');
       const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-      cached = { uws, build: { package: c.pkg, version, binary: file, abi, platform, arch, skipped: attempts, pausable: pauseHolds(version) } };
+      cached = { uws, build: { package: c.pkg, version, binary: file, abi, platform, arch, skipped: attempts, pausable: pauseHolds(version), extensionMethods: routesExtensionMethods(version) } };
       return cached;
     } catch (err) {
       attempts.push(`${c.pkg}: ${file} does not load: ${explain(err)}`);
