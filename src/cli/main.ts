@@ -41,6 +41,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'usage: regate conformance <cases-dir> [--engine js|wasm] [--plans dir] [--json out.json] [--filter substring]\n',
   },
   audit: { load: () => import('./audit.js'), summary: 'audit tail [--follow] [--json] [--redis url]  print the audit stream', usage: 'usage: regate audit tail [--follow] [--json] [--redis url]\n' },
+  token: {
+    load: () => import('./token.js'),
+    summary: 'token revoke <jti|sha256|sub> [--value V] [--exp unix] [--redis url]  revoke tokens on every instance',
+    usage: 'usage: regate token revoke <jti|sha256|sub> [--value V] [--exp unix] [--redis url]\n',
+  },
 };
 
 const HELP_FLAGS = new Set(['-h', '--help']);
@@ -53,7 +58,7 @@ function usage(): string {
       .map((c) => '  regate ' + c.summary)
       .join('\n') +
     '\n  regate --version                         print the version\n\n' +
-    '`regate <command> --help` describes a command. Environment: REDIS_URL (audit tail), REGATE_LOG_LEVEL.\n'
+    '`regate <command> --help` describes a command. Environment: REDIS_URL (audit tail, token revoke), REGATE_LOG_LEVEL.\n'
   );
 }
 

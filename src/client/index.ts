@@ -53,7 +53,8 @@ interface GatewayKey {
 }
 interface Session {
   kid: string;
-  key: Uint8Array;
+  /** imported once (non-extractable AES-GCM): given raw bytes, jose would import them on every call */
+  key: Awaited<ReturnType<typeof crypto.subtle.importKey>>;
   exp: number;
   ath: string | undefined;
 }
@@ -120,7 +121,8 @@ export function createRegateClient(opts: RegateClientOptions): RegateClient {
       const { plaintext, protectedHeader } = await compactDecrypt(grant, answer.privateKey, { keyManagementAlgorithms: ['ECDH-ES+A256KW'], contentEncryptionAlgorithms: ['A256GCM'] });
       if ((protectedHeader as { req?: unknown }).req !== jti) throw new Error('regate: a session grant for another request');
       const g = JSON.parse(dec.decode(plaintext)) as { kid: string; k: string; exp: number };
-      session = { kid: g.kid, key: base64url.decode(g.k), exp: g.exp, ath };
+      const key = await crypto.subtle.importKey('raw', base64url.decode(g.k), 'AES-GCM', false, ['encrypt', 'decrypt']);
+      session = { kid: g.kid, key, exp: g.exp, ath };
     }
     const type = res.headers.get('content-type') ?? '';
     if (!/^application\/jose\s*(;|$)/i.test(type)) return res;

@@ -33,6 +33,10 @@ export const GATEWAY_ERRORS = {
   GW_ERR_TOKEN_SERVER_UNAVAILABLE: { status: 503, message: 'the token server is unavailable' },
   // RFC 8705 §3: a certificate-bound token (cnf.x5t#S256) without that client certificate
   GW_ERR_TOKEN_CERT_MISMATCH: { status: 401, message: 'the access token is bound to a client certificate this request did not present' },
+  // README "Token revocation": the token (its sha256, jti or subject) is on the revocation list
+  GW_ERR_TOKEN_REVOKED: { status: 401, message: 'the access token has been revoked' },
+  // tokens.revocation.on_redis_unavailable: fail_closed and the revocation feed is not connected
+  GW_ERR_TOKEN_REVOCATION_UNAVAILABLE: { status: 503, message: 'token revocation cannot be checked' },
 
   GW_ERR_FORBIDDEN: { status: 403, message: 'forbidden' },
   GW_ERR_INSUFFICIENT_SCOPE: { status: 403, message: 'insufficient scope' },

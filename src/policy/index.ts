@@ -34,6 +34,7 @@ export { compileToPlan, CompileErrors, type CompileOptions } from './compiler/in
 export { writeTar } from './backend/wasm/bundle.js';
 export { parseModule, parseQuery, type RegoVersion } from './syntax/index.js';
 export { manifestRegoVersion } from './bundle-manifest.js';
+export { nameGlob } from './name-glob.js';
 export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
@@ -117,9 +118,10 @@ export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine:
 /**
  * Reads a policy directory: every `.rego` file (sorted by path) and every `data.json` /
  * `data.yaml` / `data.yml`, whose content is placed at the path of its directory (as `opa
- * build` does: `dir/roles/data.json` becomes `data.roles`).
+ * build` does: `dir/roles/data.json` becomes `data.roles`). `ignore` skips the files and
+ * directories below `dir` whose base name it matches (`opa test --ignore`).
  */
-export async function readPolicyDir(dir: string, opts: { includeTests?: boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
+export async function readPolicyDir(dir: string, opts: { includeTests?: boolean; ignore?: (name: string) => boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
   const modules: ModuleSource[] = [];
   let data: Value = {};
   const manifest = await readManifest(dir);
@@ -127,6 +129,7 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean 
     const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = join(d, e.name);
+      if (opts.ignore?.(e.name)) continue;
       if (e.isDirectory()) {
         if (!e.name.startsWith('.')) await walk(p);
       } else if (e.name.endsWith('.rego')) {

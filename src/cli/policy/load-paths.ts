@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RegoError, fromJs, manifestRegoVersion, mergeData, parseJson, readPolicyDir, readTar, type ModuleSource, type Value } from '../../policy/index.js';
+import { RegoError, fromJs, manifestRegoVersion, mergeData, nameGlob, parseJson, readPolicyDir, readTar, type ModuleSource, type Value } from '../../policy/index.js';
 
 export interface LoadedFiles {
   modules: ModuleSource[];
@@ -37,13 +37,19 @@ export function parseDataText(text: string, path: string): Value {
 
 const DATA_EXT = new Set(['.json', '.yaml', '.yml']);
 
-/** Reads each path: a directory recursively (as readPolicyDir), a .rego file, or a data file. */
-export async function loadPaths(paths: readonly string[], opts: { includeTests: boolean }): Promise<LoadedFiles> {
+/**
+ * Reads each path: a directory recursively (as readPolicyDir), a .rego file, or a data file.
+ * `ignore` (`--ignore` patterns) skips what lies below a directory given when its base name
+ * matches one; a path given by name is always read, as OPA applies the patterns from depth 1.
+ */
+export async function loadPaths(paths: readonly string[], opts: { includeTests: boolean; ignore?: readonly string[] }): Promise<LoadedFiles> {
   const modules: ModuleSource[] = [];
   let data: Value = {};
+  const globs = (opts.ignore ?? []).map(nameGlob);
+  const ignore = globs.length === 0 ? undefined : (name: string) => globs.some((g) => g(name));
   for (const p of paths) {
     if ((await kindOf(p)) === 'dir') {
-      const r = await readPolicyDir(p, { includeTests: opts.includeTests });
+      const r = await readPolicyDir(p, { includeTests: opts.includeTests, ...(ignore ? { ignore } : {}) });
       modules.push(...r.modules);
       data = mergeData(data, r.data, p);
     } else if (p.endsWith('.rego')) {

@@ -93,6 +93,8 @@ export const testCommand: Subcommand = {
     { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json' },
     { name: 'coverage', short: 'c', help: 'print the coverage report (OPA JSON) instead of the results' },
     { name: 'timeout', short: 't', valued: true, help: 'per-test deadline, a Go duration (default 5s)' },
+    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
+    { name: 'explain', valued: true, help: 'fails (default): report the failed tests; regate prints no evaluation trace' },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('test needs at least one <path>');
@@ -108,7 +110,11 @@ export const testCommand: Subcommand = {
       }
     }
     const timeoutMs = parseDurationMs(a.one('timeout') ?? '5s');
-    const { modules, data } = await loadPaths(a.positional, { includeTests: true });
+    // OPA's other --explain modes (full, notes, debug) print an evaluation trace, which regate
+    // does not record: refuse them rather than print something else under their name.
+    const explain = a.one('explain') ?? 'fails';
+    if (explain !== 'fails') throw new UsageError(`--explain ${explain}: only fails is supported (regate records no evaluation trace)`);
+    const { modules, data } = await loadPaths(a.positional, { includeTests: true, ignore: a.all('ignore') });
     const coverage = a.bool('coverage');
     const result = await runTests({ modules, data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a) });
     if (coverage && result.coverage) process.stdout.write(JSON.stringify(buildCoverageReport(result.coverage, modules, dialectOf(a)), null, 2) + '\n');

@@ -10,6 +10,8 @@ import type { AuthnMetrics } from './metrics.js';
 export interface TokenAuthenticator {
   /** `key` is `hashToken(token)`, computed once by the stage. Rejects with a GatewayError. */
   authenticate(token: string, key: string): AuthOutcome | Promise<AuthOutcome>;
+  /** Forgets what the caches hold for `key` (a revoked token must not be answered from them). */
+  evict(key: string): void;
   close(): Promise<void>;
 }
 
@@ -19,4 +21,9 @@ export interface AuthenticatorDeps {
   realm: string;
   /** wall clock in ms; tests move it to cross `exp` and cache lifetimes without sleeping */
   now: () => number;
+  /**
+   * where an authenticator with an https token server puts the re-read of its `tls` files
+   * (AuthenticateStage.reloadTls, called on SIGHUP); absent: nothing to reload
+   */
+  tlsReloads?: (() => void)[];
 }

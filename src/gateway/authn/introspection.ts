@@ -20,7 +20,7 @@ import { assertB64Token } from './bearer.js';
 import { createTokenCache } from './token-cache.js';
 import { createTokenError } from './token-errors.js';
 import { createOutcome, normaliseTokenInfo } from './token-info.js';
-import { createClientTlsOptions } from '../shared/client-tls.js';
+import { createReloadableTlsConnect } from '../shared/client-tls.js';
 
 interface Entry {
   outcome: AuthOutcome; // cache: 'hit'
@@ -49,12 +49,15 @@ export function createIntrospectionAuthenticator(cfg: IntrospectionConfig, deps:
   const counts = metrics.counts.introspection;
   const url = new URL(cfg.endpoint);
   const path = url.pathname + url.search;
+  // https endpoints: private CA and/or client certificate (mutual TLS, tls_client_auth), re-read
+  // on SIGHUP for new connections (deps.tlsReloads)
+  const tlsConnect = cfg.tls && url.protocol === 'https:' ? createReloadableTlsConnect(cfg.tls, url.hostname, cfg.breaker.timeout_ms) : null;
+  if (tlsConnect !== null) deps.tlsReloads?.push(() => tlsConnect.reload());
   const pool = new Pool(url.origin, {
     connections: cfg.connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
-    // https endpoints: private CA and/or client certificate (mutual TLS, tls_client_auth)
-    connect: { timeout: cfg.breaker.timeout_ms, ...(cfg.tls && url.protocol === 'https:' ? createClientTlsOptions(cfg.tls, url.hostname) : {}) },
+    connect: tlsConnect !== null ? tlsConnect.connect : { timeout: cfg.breaker.timeout_ms },
   });
   const clientAuth = createClientAuthenticator(cfg);
   const timeout = cfg.breaker.timeout_ms;
@@ -211,6 +214,9 @@ export function createIntrospectionAuthenticator(cfg: IntrospectionConfig, deps:
         inflight.set(key, p);
       }
       return p;
+    },
+    evict(key) {
+      positive.delete(key);
     },
     async close() {
       breaker.shutdown();

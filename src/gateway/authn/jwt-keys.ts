@@ -15,7 +15,7 @@ import { isConnectionReset } from './connection-reset.js';
 import type { JwtConfig } from '../config/types.js';
 import { classifyJoseError } from './token-errors.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { createClientTlsOptions } from '../shared/client-tls.js';
+import { createReloadableTlsConnect } from '../shared/client-tls.js';
 
 type KeyResolver = (...args: Parameters<JWTVerifyGetKey>) => Promise<Awaited<ReturnType<JWTVerifyGetKey>>>;
 
@@ -33,7 +33,7 @@ export function createJwtKeySource(cfg: JwtConfig, deps: AuthenticatorDeps): Key
     cooldownDuration: cfg.jwks_cooldown_ms,
     cacheMaxAge: cfg.jwks_cache_max_age_ms,
     timeoutDuration: cfg.jwks_timeout_ms,
-    [customFetch]: createTimedFetch(deps, cfg.tls ? tlsFetch(cfg.jwks_uri, cfg) : fetch),
+    [customFetch]: createTimedFetch(deps, cfg.tls ? tlsFetch(cfg.jwks_uri, cfg, deps) : fetch),
   });
   const backoffMs = cfg.retry_after_s * 1000;
   let lastKnown: KeyResolver | null = null;
@@ -85,10 +85,13 @@ function createStaticKeyResolver(keys: ReadonlyArray<Record<string, unknown>>): 
 
 /**
  * fetch with the `tls` block's settings (private CA, client certificate): undici's own fetch
- * with an Agent whose connections use them (the global fetch takes no TLS options).
+ * with an Agent whose connections use them (the global fetch takes no TLS options). The files
+ * are re-read on SIGHUP (deps.tlsReloads) for the connections opened after it.
  */
-function tlsFetch(jwksUri: string, cfg: JwtConfig): FetchImplementation {
-  const agent = new Agent({ connect: createClientTlsOptions(cfg.tls, new URL(jwksUri).hostname) });
+function tlsFetch(jwksUri: string, cfg: JwtConfig, deps: AuthenticatorDeps): FetchImplementation {
+  const tlsConnect = createReloadableTlsConnect(cfg.tls, new URL(jwksUri).hostname);
+  deps.tlsReloads?.push(() => tlsConnect.reload());
+  const agent = new Agent({ connect: tlsConnect.connect });
   return (url, options) => undiciFetch(url, { ...(options as object), dispatcher: agent }) as unknown as ReturnType<FetchImplementation>;
 }
 

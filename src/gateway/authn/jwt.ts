@@ -114,6 +114,9 @@ export function createJwtAuthenticator(cfg: JwtConfig, deps: AuthenticatorDeps):
       }
       return p;
     },
+    evict(key) {
+      positive.delete(key);
+    },
     async close() {
       positive.clear();
       negative.clear();

@@ -26,6 +26,7 @@ export function createTokenError(code: TokenRejectionCode, realm: string, cause?
       headers['www-authenticate'] = `Bearer realm="${realm}", error="invalid_request"`;
       break;
     case 'GW_ERR_TOKEN_SERVER_UNAVAILABLE':
+    case 'GW_ERR_TOKEN_REVOCATION_UNAVAILABLE':
       // An outage is not the caller's fault: no challenge, a retry hint instead (RFC 9110 §10.2.3).
       headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterS)));
       break;

@@ -10,7 +10,7 @@ import type { rateLimitSchema } from './ratelimit-schema.js';
 import type { tokensSchema } from './tokens-schema.js';
 import type { payloadEncryptionSchema } from './payload-schema.js';
 import type { telemetrySchema } from './telemetry-schema.js';
-import type { EventsConfig, GatewayConfig, IntrospectionConfig, JwtConfig, PayloadEncryptionConfig, RateLimitConfig, RedisConfig, TelemetryConfig, TokensConfig } from './types.js';
+import type { EventsConfig, GatewayConfig, IntrospectionConfig, JwtConfig, PayloadEncryptionConfig, RateLimitConfig, RedisConfig, RevocationConfig, TelemetryConfig, TokensConfig } from './types.js';
 
 type Props<S> = S extends { readonly properties: infer P } ? keyof P : never;
 /** `true` when T's keys and the schema's properties are the same set; otherwise the odd keys. */
@@ -21,10 +21,11 @@ export const sectionKeysMatch: {
   tokens: SameKeys<TokensConfig, typeof tokensSchema>;
   jwt: SameKeys<JwtConfig, (typeof tokensSchema)['properties']['jwt']>;
   introspection: SameKeys<IntrospectionConfig, (typeof tokensSchema)['properties']['introspection']>;
+  revocation: SameKeys<RevocationConfig, (typeof tokensSchema)['properties']['revocation']>;
   redis: SameKeys<RedisConfig, typeof redisSchema>;
   events: SameKeys<EventsConfig, typeof eventsSchema>;
   ratelimit: SameKeys<RateLimitConfig, typeof rateLimitSchema>;
   leases: SameKeys<RateLimitConfig['leases'], (typeof rateLimitSchema)['properties']['leases']>;
   payload: SameKeys<PayloadEncryptionConfig, typeof payloadEncryptionSchema>;
   telemetry: SameKeys<TelemetryConfig, typeof telemetrySchema>;
-} = { root: true, tokens: true, jwt: true, introspection: true, redis: true, events: true, ratelimit: true, leases: true, payload: true, telemetry: true };
+} = { root: true, tokens: true, jwt: true, introspection: true, revocation: true, redis: true, events: true, ratelimit: true, leases: true, payload: true, telemetry: true };

@@ -46,6 +46,24 @@ export const tokensSchema = {
     max_token_bytes: { type: 'integer', minimum: 64, maximum: 65536, default: 8192 },
     /** route ids that accept `access_token` in the query string (RFC 6750 §2.3; off by default) */
     query_token_routes: { type: 'array', items: { type: 'string' }, default: [] },
+    /**
+     * Revocation fan-out through Redis (README "Token revocation"): the `redis` section's
+     * connection and prefix; every worker of every instance subscribes.
+     */
+    revocation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        /** fail_open: keep serving with the last known list; fail_closed: 503 GW_ERR_TOKEN_REVOCATION_UNAVAILABLE */
+        on_redis_unavailable: { enum: ['fail_open', 'fail_closed'], default: 'fail_open' },
+        /** entries each worker keeps (they leave when the token they name expires) */
+        max_entries: { type: 'integer', minimum: 1, maximum: 10000000, default: 100000 },
+        /** a PING on the subscriber connection this often; a missed answer counts as Redis away */
+        heartbeat_ms: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
+      },
+    },
     jwt: {
       type: 'object',
       additionalProperties: false,

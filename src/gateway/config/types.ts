@@ -188,6 +188,15 @@ export interface TokensConfig {
   readonly query_token_routes: readonly string[];
   readonly jwt?: JwtConfig;
   readonly introspection?: IntrospectionConfig;
+  readonly revocation: RevocationConfig;
+}
+
+/** `tokens.revocation` after defaults (README "Token revocation"). */
+export interface RevocationConfig {
+  readonly enabled: boolean;
+  readonly on_redis_unavailable: 'fail_open' | 'fail_closed';
+  readonly max_entries: number;
+  readonly heartbeat_ms: number;
 }
 
 /** `redis` after defaults (events-schema.ts): the connection events/ and ratelimit/ share. */

@@ -16,12 +16,15 @@ import { GatewayError } from '../errors.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { BodyFraming, BodySink, ClientExchange } from '../pipeline/exchange.js';
 import type { AnswerTarget } from './open-request.js';
+import type { AnswerResult } from './metrics.js';
 import { sealAnswer } from './seal-answer.js';
 
 export interface AnswerRules {
   maxBytes: number;
   oversize: 'refuse' | 'pass';
   onSealError(ctx: RequestContext, err: unknown): void;
+  /** one call per answer that was to be sealed, with what became of it (metrics.ts) */
+  onAnswer(ctx: RequestContext, to: AnswerTarget['kind'], result: AnswerResult): void;
 }
 
 type Mode = 'pass' | 'hold' | 'sent';
@@ -128,14 +131,17 @@ export class PayloadExchange implements ClientExchange {
     const body = Buffer.concat(this.chunks);
     this.chunks = [];
     const cty = headerOf(held.headers, 'content-type');
-    sealAnswer(body, cty, this.answer as AnswerTarget).then(
+    const to = this.answer as AnswerTarget;
+    sealAnswer(body, cty, to).then(
       (jwe) => {
+        this.rules.onAnswer(this.ctx, to.kind, 'sealed');
         const out = Buffer.from(jwe, 'latin1');
         const headers = [...withoutBodyHeaders(held.headers), 'content-type', 'application/jose', ...this.answerHeaders];
         this.inner.start(held.status, held.statusText, headers, { kind: 'length', size: out.length });
         this.inner.write(out);
       },
       (err: unknown) => {
+        this.rules.onAnswer(this.ctx, to.kind, 'failed');
         this.rules.onSealError(this.ctx, err);
         this.inner.destroy();
       },
@@ -150,6 +156,11 @@ export class PayloadExchange implements ClientExchange {
   }
 
   respond(status: number, headers: readonly string[], body: string, headOnly: boolean, closeConnection?: boolean): void {
+    this.sealAndRespond(status, headers, body, headOnly, closeConnection, true);
+  }
+
+  /** `count` false: the answer that replaces one refused as too large (counted as that refusal) */
+  private sealAndRespond(status: number, headers: readonly string[], body: string, headOnly: boolean, closeConnection: boolean | undefined, count: boolean): void {
     const to = this.answer;
     if (to === null) return this.inner.respond(status, headers, body, headOnly, closeConnection);
     if (this.inner.aborted || this.inner.started || this.ownStarted) return;
@@ -158,8 +169,12 @@ export class PayloadExchange implements ClientExchange {
     this.mode = 'sent';
     const cty = headerOf(headers, 'content-type');
     sealAnswer(Buffer.from(body), cty, to).then(
-      (jwe) => this.inner.respond(status, [...withoutBodyHeaders(headers), 'content-type', 'application/jose'], jwe, headOnly, closeConnection),
+      (jwe) => {
+        if (count) this.rules.onAnswer(this.ctx, to.kind, 'sealed');
+        this.inner.respond(status, [...withoutBodyHeaders(headers), 'content-type', 'application/jose'], jwe, headOnly, closeConnection);
+      },
       (err: unknown) => {
+        if (count) this.rules.onAnswer(this.ctx, to.kind, 'failed');
         this.rules.onSealError(this.ctx, err);
         this.inner.destroy();
       },
@@ -178,15 +193,17 @@ export class PayloadExchange implements ClientExchange {
       this.chunks = [];
       const enc = this.ctx.encryption;
       if (enc !== null) this.ctx.encryption = { ...enc, response: false };
+      this.rules.onAnswer(this.ctx, (this.answer as AnswerTarget).kind, 'passed');
       return;
     }
+    this.rules.onAnswer(this.ctx, (this.answer as AnswerTarget).kind, 'GW_ERR_PAYLOAD_RESPONSE_TOO_LARGE');
     this.mode = 'sent';
     this.chunks = [];
     const err = new GatewayError('GW_ERR_PAYLOAD_RESPONSE_TOO_LARGE', { cause: `the upstream answer exceeds ${this.rules.maxBytes} bytes` });
     this.ctx.error = err;
     this.ctx.status = err.status;
     this.ownStarted = false;
-    this.respond(err.status, ['content-type', 'application/json', 'x-request-id', this.ctx.id, 'cache-control', 'no-store'], err.toResponseBody(this.ctx.id), this.ctx.method === 'HEAD', true);
+    this.sealAndRespond(err.status, ['content-type', 'application/json', 'x-request-id', this.ctx.id, 'cache-control', 'no-store'], err.toResponseBody(this.ctx.id), this.ctx.method === 'HEAD', true, false);
     // stop the upstream: the proxy hears it as the client going away (its abort callbacks)
     this.cut = true;
     this.ownFinished = true;

@@ -13,6 +13,7 @@
  * The plaintext is never logged: refusals log the check that failed, not the body.
  */
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { GatewayError } from '../errors.js';
 import type { PayloadEncryptionConfig, RouteConfig } from '../config/types.js';
 import type { RequestContext, Stage } from '../pipeline/context.js';
@@ -22,8 +23,9 @@ import { loadPayloadKeys, type PayloadKeySet } from './keys.js';
 import { createReplayGuard } from './replay.js';
 import { createSessionStore } from './sessions.js';
 import { createRequestOpener, type OpenedRequest } from './open-request.js';
-import { PayloadExchange } from './exchange.js';
+import { PayloadExchange, type AnswerRules } from './exchange.js';
 import { sealSessionGrant } from './session-grant.js';
+import { createPayloadMetrics } from './metrics.js';
 
 export { PayloadKeyError } from './keys.js';
 
@@ -47,6 +49,8 @@ export interface PayloadStageOptions {
   redis: RedisClient | null;
   redisPrefix: string;
   logger: Logger;
+  /** where the payload metrics go (metrics.ts) */
+  registry: Registry;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -68,11 +72,15 @@ export async function createPayloadStage(opts: PayloadStageOptions): Promise<Pay
   const replay = createReplayGuard({ windowMs: 2 * windowMs, entries: config.replay_cache_entries, redis: opts.redis, prefix: opts.redisPrefix });
   const sessions = config.sessions.enabled ? createSessionStore({ ttlS: config.sessions.ttl_s, entries: config.sessions.cache_entries, redis: opts.redis, prefix: opts.redisPrefix, keys }) : null;
   const opener = createRequestOpener({ keys, replay, sessions, windowMs });
-  const answerRules = {
+  const metrics = createPayloadMetrics(opts.registry);
+  const answerRules: AnswerRules = {
     maxBytes: config.max_response_bytes,
     oversize: config.oversize,
     onSealError(ctx: RequestContext, err: unknown) {
       logger.error({ req_id: ctx.id, route: ctx.route.id, err }, 'sealing the answer failed');
+    },
+    onAnswer(ctx, to, result) {
+      metrics.answer(ctx.route.id, to, result);
     },
   };
 
@@ -87,8 +95,10 @@ export async function createPayloadStage(opts: PayloadStageOptions): Promise<Pay
         throw new GatewayError('GW_ERR_PAYLOAD_UNAVAILABLE', { cause: err });
       });
       ex.answerHeaders = ['regate-session', await sealSessionGrant(s, opened.answer)];
+      metrics.sessionIssued();
     }
     ctx.encryption = { kid: opened.kid, alg: opened.alg, session: opened.session !== null, response: opened.answer !== null };
+    metrics.opened(ctx.route.id, opened.alg);
     replaceBodyHeaders(ctx, bodyless ? null : opened.plaintext.length, opened.cty, opened.answer !== null);
   };
 
@@ -106,26 +116,45 @@ export async function createPayloadStage(opts: PayloadStageOptions): Promise<Pay
     run(ctx) {
       const ex = byCtx.get(ctx);
       if (ex === undefined) return;
-      const ct = ctx.headers['content-type'];
-      const sealedHead = ctx.headers[HEADER_JWE];
-      if (ex.inner.hasBody !== true && sealedHead !== undefined) {
-        // a bodyless request (GET, DELETE…) carries its JWE, of an empty plaintext, in a header
-        return accept(ctx, ex, sealedHead, true);
+      // every outcome counted once (metrics.ts): decrypted in accept, plaintext here, refusals by code
+      let r: void | Promise<void>;
+      try {
+        r = runOn(ctx, ex);
+      } catch (err) {
+        metrics.refused(ctx.route.id, err);
+        throw err;
       }
-      if (sealedHead !== undefined) stripHeader(ctx, HEADER_JWE);
-      const jose = ct !== undefined && mediaTypeOf(ct) === 'application/jose';
-      if (!jose) {
-        // OPTIONS stays open: a CORS preflight carries no credentials nor body
-        if (modes.get(ctx.route.id) === 'required' && ctx.method !== 'OPTIONS') throw new GatewayError('GW_ERR_PAYLOAD_REQUIRED', { cause: `content-type ${ct ?? '(none)'}` });
+      if (r === undefined) {
+        metrics.plaintext(ctx.route.id);
         return;
       }
-      const cl = ctx.headers['content-length'];
-      if (cl !== undefined && Number(cl) > config.max_request_bytes) throw new GatewayError('GW_ERR_PAYLOAD_TOO_LARGE', { cause: `content-length ${cl}` });
-      if (ex.inner.hasBody !== true) throw new GatewayError('GW_ERR_PAYLOAD_DECRYPT', { cause: 'application/jose without a body' });
-      return readWhole(ex.inner, config.max_request_bytes).then((jwe) => accept(ctx, ex, jwe, false));
+      return r.catch((err: unknown) => {
+        metrics.refused(ctx.route.id, err);
+        throw err;
+      });
     },
     async close() {},
   };
+
+  function runOn(ctx: RequestContext, ex: PayloadExchange): void | Promise<void> {
+    const ct = ctx.headers['content-type'];
+    const sealedHead = ctx.headers[HEADER_JWE];
+    if (ex.inner.hasBody !== true && sealedHead !== undefined) {
+      // a bodyless request (GET, DELETE…) carries its JWE, of an empty plaintext, in a header
+      return accept(ctx, ex, sealedHead, true);
+    }
+    if (sealedHead !== undefined) stripHeader(ctx, HEADER_JWE);
+    const jose = ct !== undefined && mediaTypeOf(ct) === 'application/jose';
+    if (!jose) {
+      // OPTIONS stays open: a CORS preflight carries no credentials nor body
+      if (modes.get(ctx.route.id) === 'required' && ctx.method !== 'OPTIONS') throw new GatewayError('GW_ERR_PAYLOAD_REQUIRED', { cause: `content-type ${ct ?? '(none)'}` });
+      return;
+    }
+    const cl = ctx.headers['content-length'];
+    if (cl !== undefined && Number(cl) > config.max_request_bytes) throw new GatewayError('GW_ERR_PAYLOAD_TOO_LARGE', { cause: `content-length ${cl}` });
+    if (ex.inner.hasBody !== true) throw new GatewayError('GW_ERR_PAYLOAD_DECRYPT', { cause: 'application/jose without a body' });
+    return readWhole(ex.inner, config.max_request_bytes).then((jwe) => accept(ctx, ex, jwe, false));
+  }
 }
 
 /** `Application/JOSE; charset=x` → `application/jose` */

@@ -10,15 +10,16 @@
  * captured from one caller costs nothing when replayed under another token.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { compactDecrypt, decodeProtectedHeader, importJWK, type CompactJWEHeaderParameters, type JWK } from 'jose';
+import { compactDecrypt, decodeProtectedHeader, type CompactJWEHeaderParameters, type JWK } from 'jose';
 import { GatewayError } from '../errors.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { PayloadKeySet } from './keys.js';
 import type { ReplayGuard } from './replay.js';
 import type { PayloadSession, SessionStore } from './sessions.js';
 
-/** what jose's importJWK returns (a CryptoKey, or a KeyObject in Node) */
-export type KeyLike = Awaited<ReturnType<typeof importJWK>>;
+import { createAnswerKeyCache, type KeyLike } from './answer-keys.js';
+
+export type { KeyLike } from './answer-keys.js';
 
 /** Where the answer is encrypted to: the client's `rsp` public key, or the session. */
 export type AnswerTarget = { kind: 'rsp'; key: KeyLike; jwk: JWK; jti: string } | { kind: 'session'; session: PayloadSession; jti: string };
@@ -45,6 +46,8 @@ const JTI = /^[A-Za-z0-9_-]{16,128}$/;
 const CTY = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*;[\x20-\x7e]*)?$/;
 const RSP_CURVES = new Set(['P-256', 'P-384', 'X25519']);
 const SESSION_KID = /^s\.[A-Za-z0-9_-]{22}$/;
+/** clients' answer keys kept imported (answer-keys.ts): one per live SDK instance is the common case */
+const ANSWER_KEY_CACHE_ENTRIES = 4096;
 
 /** base64url(SHA-256(token)), as DPoP's `ath` (RFC 9449 §4.2) */
 export function accessTokenHash(token: string): string {
@@ -65,6 +68,7 @@ const refuse = (cause: string | Error): GatewayError => new GatewayError('GW_ERR
  */
 export function createRequestOpener(opts: { keys: PayloadKeySet; replay: ReplayGuard; sessions: SessionStore | null; windowMs: number }): RequestOpener {
   const { keys, replay, sessions, windowMs } = opts;
+  const answerKeys = createAnswerKeyCache(ANSWER_KEY_CACHE_ENTRIES);
   return {
     async open(jwe, ctx, now) {
       let h: CompactJWEHeaderParameters;
@@ -107,7 +111,7 @@ export function createRequestOpener(opts: { keys: PayloadKeySet; replay: ReplayG
         });
         if (session === null) throw refuse(`no live session ${h.kid}`);
         if (session.sub !== binding.sub || session.tid !== binding.tid) throw refuse('the session belongs to another token');
-        key = session.key;
+        key = session.aead;
       } else {
         const k = keys.byKid(h.kid);
         if (k === undefined) throw refuse(`unknown kid ${h.kid}`);
@@ -120,7 +124,7 @@ export function createRequestOpener(opts: { keys: PayloadKeySet; replay: ReplayG
       if (rsp !== undefined) {
         if (typeof rsp !== 'object' || rsp === null || 'd' in rsp || (rsp.kty !== 'EC' && rsp.kty !== 'OKP') || !RSP_CURVES.has(String(rsp.crv))) throw refuse('rsp is not a public EC P-256/P-384 or X25519 JWK');
         try {
-          const pub = await importJWK({ kty: rsp.kty, crv: rsp.crv, x: rsp.x, ...(rsp.y !== undefined ? { y: rsp.y } : {}) } as JWK, 'ECDH-ES+A256KW');
+          const pub = await answerKeys.import(rsp);
           answer = { kind: 'rsp', key: pub, jwk: rsp, jti };
         } catch (err) {
           throw refuse(err as Error);

@@ -10,6 +10,6 @@ import type { AnswerTarget } from './open-request.js';
 /** @example const jwe = await sealAnswer(bytes, 'application/json', opened.answer); */
 export async function sealAnswer(body: Uint8Array, cty: string | undefined, to: AnswerTarget): Promise<string> {
   const base = { enc: 'A256GCM', req: to.jti, iat: Math.floor(Date.now() / 1000), ...(cty !== undefined ? { cty } : {}) };
-  if (to.kind === 'session') return new CompactEncrypt(body).setProtectedHeader({ ...base, alg: 'dir', kid: to.session.kid }).encrypt(to.session.key);
+  if (to.kind === 'session') return new CompactEncrypt(body).setProtectedHeader({ ...base, alg: 'dir', kid: to.session.kid }).encrypt(to.session.aead);
   return new CompactEncrypt(body).setProtectedHeader({ ...base, alg: 'ECDH-ES+A256KW' }).encrypt(to.key);
 }

@@ -13,14 +13,21 @@
  * gateway's first encryption key (so a Redis dump does not reveal session keys), and cached
  * decoded in a bounded local map; without Redis, sessions are per instance.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, base64url } from 'jose';
 import type { RedisClient } from '../shared/redis-connection.js';
 import { ECDH_ALGS, RSA_ALGS, type PayloadKeySet } from './keys.js';
 
 export interface PayloadSession {
   readonly kid: string;
+  /** the raw key: only for the grant to the client and the sealed Redis record */
   readonly key: Uint8Array;
+  /**
+   * the same key imported once as a non-extractable AES-GCM CryptoKey, which is what every
+   * `dir` decrypt and encrypt uses: given the raw bytes, jose imports them again on each call
+   * (one more WebCrypto round trip per direction per request; issue #18's cost item)
+   */
+  readonly aead: webcrypto.CryptoKey;
   /** unix seconds */
   readonly exp: number;
   /** what it is bound to: the token's sub, and its jti (or hash) */
@@ -35,6 +42,11 @@ export interface SessionStore {
 }
 
 const enc = new TextEncoder();
+
+/** @example const aead = await importSessionKey(bytes); // A256GCM, encrypt + decrypt, not extractable */
+export function importSessionKey(raw: Uint8Array): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
 const dec = new TextDecoder();
 
 /**
@@ -53,7 +65,8 @@ export function createSessionStore(opts: { ttlS: number; entries: number; redis:
   const redisKey = (kid: string) => `${opts.prefix}:payload:session:${kid}`;
   return {
     async issue(binding, now) {
-      const s: PayloadSession = { kid: `s.${base64url.encode(randomBytes(16))}`, key: new Uint8Array(randomBytes(32)), exp: now + opts.ttlS, sub: binding.sub, tid: binding.tid };
+      const key = new Uint8Array(randomBytes(32));
+      const s: PayloadSession = { kid: `s.${base64url.encode(randomBytes(16))}`, key, aead: await importSessionKey(key), exp: now + opts.ttlS, sub: binding.sub, tid: binding.tid };
       keep(s, now);
       if (opts.redis !== null && sealer !== undefined) {
         const record = enc.encode(JSON.stringify({ k: base64url.encode(s.key), exp: s.exp, sub: s.sub, tid: s.tid }));
@@ -78,8 +91,9 @@ export function createSessionStore(opts: { ttlS: number; entries: number; redis:
         { keyManagementAlgorithms: [...ECDH_ALGS, ...RSA_ALGS], contentEncryptionAlgorithms: ['A256GCM'], maxDecompressedLength: 0 },
       );
       const r = JSON.parse(dec.decode(plaintext)) as { k: string; exp: number; sub: string | null; tid: string | null };
-      const s: PayloadSession = { kid, key: base64url.decode(r.k), exp: r.exp, sub: r.sub, tid: r.tid };
-      if (s.exp <= now) return null;
+      if (r.exp <= now) return null;
+      const key = base64url.decode(r.k);
+      const s: PayloadSession = { kid, key, aead: await importSessionKey(key), exp: r.exp, sub: r.sub, tid: r.tid };
       keep(s, now);
       return s;
     },

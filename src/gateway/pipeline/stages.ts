@@ -18,6 +18,7 @@ import type { EventEmitter } from '../events/index.js';
 import type { RequestContext, Stage } from './context.js';
 import type { ClientExchange } from './exchange.js';
 import { createRedisClient, type RedisClient } from '../shared/redis-connection.js';
+import { runTlsReloads } from '../shared/tls-reloads.js';
 import type { Telemetry } from '../telemetry/index.js';
 
 export interface StageDeps {
@@ -34,6 +35,13 @@ export interface BuiltStages {
   payload?: PayloadHooks;
   /** OpenTelemetry spans, when `telemetry.otlp_endpoint` is set (the server passes it to createGateway) */
   telemetry?: Telemetry;
+  /**
+   * Re-reads the token servers' TLS files (tokens.jwt/introspection `tls`, client-credentials
+   * token endpoints) for new connections: SIGHUP, beside the listener's and the upstreams'
+   * certificates. Returns how many clients were reloaded; throws the first failure after
+   * trying them all (a failed one keeps its files).
+   */
+  reloadTls(): number;
   /** readiness checks the stages contribute to /readyz */
   checks: Map<string, () => { ok: boolean; detail?: unknown }>;
   close(): Promise<void>;
@@ -52,6 +60,7 @@ export interface PayloadHooks {
 export async function buildStages(config: GatewayConfig, deps: StageDeps): Promise<BuiltStages> {
   const stages: Stage[] = [];
   const closers: (() => Promise<void>)[] = [];
+  const tlsReloads: (() => void)[] = [];
   const checks: Checks = new Map();
   let jwksProvider: (() => { keys: unknown[] }) | undefined;
   const fail: Fail = (msg, path) => new ConfigError(msg, path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), lineOfKey(config, path), config.source.file);
@@ -59,9 +68,27 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   // 1. authenticate: only when a route asks for a token.
   if (config.routes.some((r) => r.auth !== 'none')) {
     const { createAuthenticateStage } = await import('../authn/index.js');
-    const stage = createAuthenticateStage(config.tokens, deps);
+    const revocation = config.tokens.revocation;
+    // The feed subscribes through the redis section; a default URL nobody wrote down would make
+    // fail_closed refuse every token on a machine without Redis: it must be declared.
+    if (revocation.enabled && !config.source.sections.includes('redis')) {
+      throw fail('token revocation needs the redis section (its url and prefix carry the revocation channel)', ['tokens', 'revocation', 'enabled']);
+    }
+    const stage = createAuthenticateStage(config.tokens, { ...deps, ...(revocation.enabled ? { redis: config.redis } : {}) });
     stages.push(stage);
+    tlsReloads.push(() => void stage.reloadTls());
     closers.push(() => stage.close());
+    if (revocation.enabled) {
+      // Start with the stored revocations when Redis answers in time; otherwise start anyway and
+      // let on_redis_unavailable decide until the feed connects (README "Token revocation").
+      if (!(await stage.revocationReady(config.redis.connect_timeout_ms + config.redis.command_timeout_ms))) {
+        deps.logger.warn({ mode: revocation.on_redis_unavailable }, 'starting without the revocation list: Redis did not answer');
+      }
+      // Reported, never "not ready": every instance shares the one Redis, so failing readiness
+      // would take the whole fleet out of the load balancer — routes without tokens too — where
+      // fail_closed answers 503 only for the tokens it cannot check (as with open breakers).
+      checks.set('revocation', () => ({ ok: true, detail: stage.status().revocation }));
+    }
   }
 
   // 1b. payload: only when a route asks for JWE bodies (README "Payload encryption").
@@ -80,7 +107,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     // the jti set and the sessions are shared through Redis when the file declares it
     const redis: RedisClient | null = pe.use_redis && declaredSections.has('redis') ? createRedisClient(config.redis.url, { role: 'producer', commandTimeoutMs: config.redis.command_timeout_ms, connectTimeoutMs: config.redis.connect_timeout_ms, connectionName: 'regate-payload' }) : null;
     try {
-      const stage = await createPayloadStage({ config: pe, routes: config.routes, baseDir: config.source.dir, redis, redisPrefix: config.redis.prefix, logger: deps.logger });
+      const stage = await createPayloadStage({ config: pe, routes: config.routes, baseDir: config.source.dir, redis, redisPrefix: config.redis.prefix, logger: deps.logger, registry: deps.registry });
       stages.push(stage);
       payload = stage;
       closers.push(async () => {
@@ -127,6 +154,11 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
     const { createCredentials, gatewayJwks } = await import('../mapping/credentials/index.js');
     const authorities = new Map(Object.entries(config.upstreams).map(([n, u]) => [n, new URL(u.url).host]));
     const credentials = await createCredentials(config.credentials);
+    // client-credentials token endpoints (https, tls_client_auth): their TLS files reload on SIGHUP
+    for (const c of credentials.values()) {
+      const r = (c as { reloadTls?: unknown }).reloadTls;
+      if (typeof r === 'function') tlsReloads.push(() => void (r as () => void).call(c));
+    }
     stages.push(createMapStage({ authorities, credentials }));
     // The admin listener serves these keys at /.well-known/jwks.json (server/run.ts).
     jwksProvider = () => gatewayJwks(credentials);
@@ -149,6 +181,7 @@ export async function buildStages(config: GatewayConfig, deps: StageDeps): Promi
   return {
     stages,
     checks,
+    reloadTls: () => runTlsReloads(tlsReloads),
     ...(telemetry ? { telemetry } : {}),
     ...(jwksProvider ? { jwks: jwksProvider } : {}),
     ...(payload ? { payload } : {}),

@@ -95,7 +95,18 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
       await gw.close();
       await built.close();
     },
-    reload: () => gw.reloadTls(),
+    // SIGHUP: the token servers' TLS files, then the listener's and the upstreams'
+    // (both are tried: a bad token-server file does not hold back a renewed listener certificate)
+    reload: async () => {
+      let failure: { err: unknown } | null = null;
+      try {
+        built.reloadTls();
+      } catch (err) {
+        failure = { err };
+      }
+      await gw.reloadTls();
+      if (failure !== null) throw failure.err;
+    },
   };
 }
 

@@ -32,7 +32,16 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => 
     case 'status':
       return reply(Promise.resolve(gw.status()));
     case 'reload':
-      return reply(gw.reloadTls());
+      // the token servers' TLS files (stages.ts), then the listener's and the upstreams'
+      // (both are tried: a bad token-server file does not hold back a renewed listener certificate)
+      return reply(
+        Promise.resolve()
+          .then(() => built.reloadTls())
+          .then(
+            () => gw.reloadTls(),
+            (err: unknown) => gw.reloadTls().then(() => Promise.reject(err)),
+          ),
+      );
     case 'close':
       return reply(gw.close().then(() => built.close()).finally(stopLoopMetrics));
   }

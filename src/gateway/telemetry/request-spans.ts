@@ -1,6 +1,6 @@
 /**
  * The spans of one request: a server span from the request head to the end of the response,
- * with children for the authenticate, authorize and rate-limit stages and a client span for the
+ * with children for the authenticate, payload, authorize and rate-limit stages and a client span for the
  * upstream call, whose context the upstream receives as its `traceparent`.
  *
  * Nothing here runs when telemetry is off: the server calls `startRequest`/`endRequest` only
@@ -51,7 +51,20 @@ import { looksLikeCredential } from '../shared/secrets.js';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 
 /** The stages that get a span of their own (map is a few property copies: not worth one). */
-const TRACED_STAGES = new Set(['authenticate', 'authorize', 'ratelimit']);
+const TRACED_STAGES = new Set(['authenticate', 'payload', 'authorize', 'ratelimit']);
+
+/**
+ * What a stage's span says once the stage succeeded. The payload span (README "Payload
+ * encryption") names the key management and whether a session and a sealed answer are in play —
+ * never the key id (a session's kid would link a client's requests in the tracing backend) nor
+ * anything from the body.
+ */
+const STAGE_ATTRIBUTES: Readonly<Record<string, (ctx: RequestContext) => Record<string, string | boolean>>> = {
+  payload(ctx): Record<string, string | boolean> {
+    const e = ctx.encryption;
+    return e === null ? { 'regate.payload.encrypted': false } : { 'regate.payload.encrypted': true, 'regate.payload.alg': e.alg, 'regate.payload.session': e.session, 'regate.payload.sealed_answer': e.response };
+  },
+};
 
 /** ctx.trace as telemetry fills it: the ids the pipeline sees, and the spans behind them. */
 class SpanTrace implements RequestTrace {
@@ -203,6 +216,11 @@ function traceStage(tracer: Tracer, stage: Stage, recorded: (ctx: RequestContext
     if (ge === null || ge.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   };
+  const attributes = STAGE_ATTRIBUTES[name];
+  const succeed = attributes === undefined ? (span: Span) => span.end() : (span: Span, ctx: RequestContext) => {
+    span.setAttributes(attributes(ctx));
+    span.end();
+  };
   return {
     name,
     run(ctx) {
@@ -218,14 +236,14 @@ function traceStage(tracer: Tracer, stage: Stage, recorded: (ctx: RequestContext
       }
       if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
         return (r as Promise<void>).then(
-          () => span.end(),
+          () => succeed(span, ctx),
           (err: unknown) => {
             fail(span, err);
             throw err;
           },
         );
       }
-      span.end();
+      succeed(span, ctx);
       return undefined;
     },
   };

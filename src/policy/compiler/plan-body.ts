@@ -5,6 +5,7 @@
  */
 import type { Literal, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
+import { hoistNegated } from './hoist-negated.js';
 import { planCall } from './plan-call.js';
 import { planTerm, planTerms, planUnify, unifyLocal } from './plan-term.js';
 import { planWith } from './plan-with.js';
@@ -51,14 +52,25 @@ export function planLiteral(pl: Planner, lit: Literal, s: Scope, k: K): void {
   }
 }
 
-/** `not expr`: true when expr has no solution. */
+// generated names start with `$`, which no Rego variable can
+let hoisted = 0;
+const freshVar = (): string => `$not${hoisted++}`;
+
+/**
+ * `not expr`: true when expr has no solution. The operands OPA evaluates before the negation
+ * (hoist-negated.ts) are planned first, outside it: when one is undefined, so is the `not`.
+ */
 function planNot(pl: Planner, lit: Literal, s: Scope, k: K): void {
-  const flag = pl.local();
-  pl.emit('ResetLocalStmt', { target: flag });
-  pl.sub(() => planLiteral(pl, { ...lit, negated: false }, s, () => pl.emit('AssignVarStmt', { source: { type: 'bool', value: true }, target: flag })));
-  pl.span = lit.span;
-  pl.emit('IsUndefinedStmt', { source: flag });
-  k(s);
+  const { pre, lit: inner } = hoistNegated(lit, freshVar);
+  planBody(pl, pre, s, (s2) => {
+    const flag = pl.local();
+    pl.span = lit.span;
+    pl.emit('ResetLocalStmt', { target: flag });
+    pl.sub(() => planLiteral(pl, { ...inner, negated: false }, s2, () => pl.emit('AssignVarStmt', { source: { type: 'bool', value: true }, target: flag })));
+    pl.span = lit.span;
+    pl.emit('IsUndefinedStmt', { source: flag });
+    k(s);
+  });
 }
 
 /** `every k, v in xs { body }`: no element of xs for which body has no solution. */

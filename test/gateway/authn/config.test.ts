@@ -22,7 +22,7 @@ t.test('defaults come from the schema', async (t) => {
   t.equal(cfg.introspection?.max_ttl_s, 60);
   t.equal(cfg.introspection?.breaker.reset_timeout_ms, 10000);
   t.ok(Object.isFrozen(cfg.introspection?.breaker));
-  t.same(tokensSection(undefined), { realm: 'regate', max_token_bytes: 8192, query_token_routes: [] });
+  t.same(tokensSection(undefined), { realm: 'regate', max_token_bytes: 8192, query_token_routes: [], revocation: { enabled: false, on_redis_unavailable: 'fail_open', max_entries: 100000, heartbeat_ms: 1000 } });
 });
 
 t.test('unsafe or incomplete sections are refused at construction', async (t) => {

@@ -8,7 +8,9 @@ import t from 'tap';
 import https from 'node:https';
 import type tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -28,6 +30,8 @@ const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'si
 interface Seen {
   path: string;
   clientCn: string | undefined;
+  /** the client certificate's SHA-256 fingerprint */
+  clientFp: string | undefined;
   body: string;
 }
 const seen: Seen[] = [];
@@ -38,7 +42,7 @@ const server = https.createServer({ cert: readFileSync(idpCert.cert), key: readF
   req.on('end', () => {
     const sock = req.socket as tls.TLSSocket;
     const clientCn = sock.authorized ? sock.getPeerCertificate().subject?.CN : undefined;
-    seen.push({ path: req.url ?? '', clientCn, body });
+    seen.push({ path: req.url ?? '', clientCn, clientFp: sock.authorized ? sock.getPeerCertificate().fingerprint256 : undefined, body });
     res.setHeader('content-type', 'application/json');
     if (req.url === '/jwks') return res.end(JSON.stringify({ keys: [jwk] }));
     // RFC 8705 §2.1.1: the client is the one whose certificate was presented, named by client_id
@@ -106,4 +110,34 @@ t.test('introspection with tls_client_auth (RFC 8705 §2): the client certificat
   const refused = await runStage(noCert, makeContext({ auth: 'introspection', authorization: 'Bearer opaque-token-2' }));
   t.equal(refused.ok, false);
   if (!refused.ok) t.equal(refused.error.code, 'GW_ERR_TOKEN_SERVER_UNAVAILABLE');
+});
+
+t.test('SIGHUP (reloadTls) re-reads the token server client certificate for new connections; a bad file keeps the current one', async (t) => {
+  const renewed = pki.issue('gw-renewed', { cn: 'regate-gw', client: true });
+  const fp = (pem: string) => new X509Certificate(readFileSync(pem)).fingerprint256;
+  const live = { cert: join(pki.dir, 'gw-live.pem'), key: join(pki.dir, 'gw-live.key') };
+  copyFileSync(gwClient.cert, live.cert);
+  copyFileSync(gwClient.key, live.key);
+  const stage = createAuthenticateStage(
+    tokensSection({ introspection: { endpoint: `${base}/introspect`, client_id: 'gw', auth_method: 'tls_client_auth', tls: { ca_file: pki.ca, cert_file: live.cert, key_file: live.key }, breaker: { volume_threshold: 100 } } }),
+    deps(),
+  );
+  t.teardown(() => stage.close());
+  // each call on a new connection: the server drops its idle keep-alive sockets first
+  const call = async (token: string) => {
+    server.closeIdleConnections();
+    const before = seen.length;
+    const r = await runStage(stage, makeContext({ auth: 'introspection', authorization: `Bearer ${token}` }));
+    t.ok(r.ok, `${token} accepted`);
+    return seen.slice(before).find((s) => s.path === '/introspect')?.clientFp;
+  };
+  t.equal(await call('reload-1'), fp(gwClient.cert), 'the configured certificate');
+  copyFileSync(renewed.cert, live.cert);
+  copyFileSync(renewed.key, live.key);
+  t.equal(await call('reload-2'), fp(gwClient.cert), 'files renewed on disk, no reload yet: still the loaded one');
+  t.equal(stage.reloadTls(), 1, 'one token-server client reloaded');
+  t.equal(await call('reload-3'), fp(renewed.cert), 'after the reload a new connection presents the renewed certificate');
+  writeFileSync(live.cert, 'not a certificate');
+  t.throws(() => stage.reloadTls(), 'a bad file fails the reload');
+  t.equal(await call('reload-4'), fp(renewed.cert), 'and the working certificate stays in use');
 });

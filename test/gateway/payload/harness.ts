@@ -100,6 +100,10 @@ decision := {"allow": true, "upstream": {"headers": {"x-enc-kid": input.request.
 export interface GatewayUnderTest {
   url: string;
   port: number;
+  /** the gateway's metrics */
+  registry: Registry;
+  /** exports the spans ended so far (with `telemetry`) */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,16 +111,18 @@ export interface GatewayUnderTest {
  * A gateway with routes: /pay (jwt, required, policy), /opt (jwt, optional), /open (none,
  * required), /plain (jwt, off). `keys` are `[kid, file]` pairs, first advertised.
  */
-export async function startPayloadGateway(upstream: string, keys: [string, string][], more: { payload?: string; redis?: string; logLines?: string[] } = {}): Promise<GatewayUnderTest> {
+export async function startPayloadGateway(upstream: string, keys: [string, string][], more: { payload?: string; redis?: string; logLines?: string[]; telemetry?: string; upstreams?: string; routes?: string } = {}): Promise<GatewayUnderTest> {
   const yaml = `
 listen: { host: 127.0.0.1, port: 0 }
 admin: { enabled: false }
 upstreams:
   rec: { url: "${upstream}", timeout_ms: 3000${clientYaml} }
+${more.upstreams ?? ''}
 tokens:
   jwt: { keys: [ ${JSON.stringify(tokenJwk)} ], issuer: "${issuer}", audience: api, algorithms: [ES256] }
 policies: { dir: ./policies }
 ${more.redis ?? ''}
+${more.telemetry ?? ''}
 payload_encryption:
   keys: [ ${keys.map(([kid, file]) => `{ kid: ${kid}, private_key_file: ./${file} }`).join(', ')} ]
   ${more.payload ?? ''}
@@ -125,17 +131,22 @@ routes:
   - { id: opt, match: { path_prefix: /opt }, upstream: rec, auth: jwt, payload_encryption: optional }
   - { id: open, match: { path_prefix: /open }, upstream: rec, auth: none, payload_encryption: required }
   - { id: plain, match: { path_prefix: /plain }, upstream: rec, auth: jwt }
+${more.routes ?? ''}
 `;
   const config = loadConfigText(yaml, { file: join(dir, 'regate.yaml'), env: {} });
   const lines = more.logLines;
   const logger = lines ? pino({ level: 'trace' }, { write: (l: string) => void lines.push(l) }) : pino({ level: process.env['REGATE_TEST_LOG'] ?? 'silent' });
   const registry = new Registry();
   const built = await buildStages(config, { logger, registry });
-  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}) });
+  const gw = createGateway({ config, logger, registry, stages: built.stages, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
   const port = await gw.listen(0);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    registry,
+    flush: async () => {
+      await built.telemetry?.flush();
+    },
     async close() {
       await gw.close(1000);
       await built.close();

@@ -24,7 +24,7 @@ import { Pool } from 'undici';
 import CircuitBreaker from 'opossum';
 import { GatewayError } from '../../errors.js';
 import type { ClientTlsConfig } from '../../config/types.js';
-import { createClientTlsOptions } from '../../shared/client-tls.js';
+import { createReloadableTlsConnect } from '../../shared/client-tls.js';
 import type { Credential } from './types.js';
 
 export interface ClientCredentialsConfig {
@@ -58,6 +58,8 @@ interface Held {
 export type ClientCredentialsCredential = Credential & {
   /** calls made to the token endpoint so far (metrics and tests) */
   readonly calls: () => number;
+  /** re-reads the token endpoint's `tls` files (SIGHUP) for new connections; throws, keeping them, on a bad file */
+  reloadTls(): void;
   close(): Promise<void>;
 };
 
@@ -86,9 +88,11 @@ export function createClientCredentialsCredential(name: string, cfg: ClientCrede
     resetTimeout: resetMs,
     rollingCountTimeout: 10_000,
   });
+  // https: the private CA and the client certificate (tls_client_auth), re-read on SIGHUP
+  const tlsConnect = url.protocol === 'https:' ? createReloadableTlsConnect(cfg.tls, url.hostname, timeout) : null;
   const pool = new Pool(url.origin, {
     connections: 2,
-    connect: { timeout, ...(url.protocol === 'https:' ? createClientTlsOptions(cfg.tls, url.hostname) : {}) },
+    connect: tlsConnect !== null ? tlsConnect.connect : { timeout },
   });
   const path = url.pathname + url.search;
   const assertionKey = method === 'private_key_jwt' ? importJWK(cfg.private_key as JWK, typeof cfg.private_key?.alg === 'string' ? cfg.private_key.alg : 'ES256') : null;
@@ -174,6 +178,9 @@ export function createClientCredentialsCredential(name: string, cfg: ClientCrede
       return fetchOnce().then((x) => x.headers);
     },
     calls: () => calls,
+    reloadTls() {
+      tlsConnect?.reload();
+    },
     async close() {
       breaker.shutdown();
       await pool.close();

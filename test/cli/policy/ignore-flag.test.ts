@@ -1,0 +1,59 @@
+/**
+ * `regate policy test --ignore PATTERN` (as `opa test --ignore`): Go filepath.Match patterns on
+ * the base names of files and directories below the paths given; `--explain fails` is accepted
+ * (OPA's default), the trace modes are refused.
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { loadPaths } from '../../../src/cli/policy/load-paths.js';
+import { parseArgs } from '../../../src/cli/policy/args.js';
+import { testCommand } from '../../../src/cli/policy/test-command.js';
+import { nameGlob } from '../../../src/policy/index.js';
+import { policyDir } from './files.js';
+
+t.test('nameGlob follows filepath.Match: *, ?, classes, escapes; a bad pattern is an error', async (t) => {
+  t.ok(nameGlob('*.yaml')('case.yaml'));
+  t.notOk(nameGlob('*.yaml')('case.yaml.rego'));
+  t.ok(nameGlob('.*')('.github'));
+  t.ok(nameGlob('te?t_[a-c]*')('test_b.rego'));
+  t.notOk(nameGlob('te?t_[^a-c]*')('test_b.rego'));
+  t.ok(nameGlob('a\\*b')('a*b'));
+  t.notOk(nameGlob('a\\*b')('axb'));
+  t.ok(nameGlob('[]a]')(']'), 'a ] first in a class is literal');
+  t.throws(() => nameGlob('[ab'), { code: 'REGO_ERR_FILE' });
+  t.throws(() => nameGlob('ab\\'), { code: 'REGO_ERR_FILE' });
+});
+
+t.test('ignored files and directories below a given directory are not read', async (t) => {
+  const dir = policyDir(t, {
+    'p/p.rego': 'package p\n\nx := 1\n',
+    'p/broken.yaml': '{ not: [valid',
+    'p/data.yaml': 'y: 2\n',
+    'skip/q.rego': 'package q\n\nthis is not rego\n',
+  });
+  const all = await loadPaths([dir], { includeTests: true });
+  t.same(all.modules.map((m) => m.file), [join(dir, 'p/p.rego'), join(dir, 'skip/q.rego')], 'without --ignore every module is read');
+  t.same(all.data, { p: { y: 2 } });
+  const r = await loadPaths([dir], { includeTests: true, ignore: ['*.yaml', 'sk?p'] });
+  t.same(r.modules.map((m) => m.file), [join(dir, 'p/p.rego')]);
+  t.same(r.data, {}, 'data.yaml matched *.yaml too');
+  const named = await loadPaths([join(dir, 'p/p.rego')], { includeTests: true, ignore: ['*.rego'] });
+  t.equal(named.modules.length, 1, 'a path given by name is read whatever the patterns');
+});
+
+t.test('--explain: fails is accepted, the trace modes are a usage error', async (t) => {
+  const dir = policyDir(t, { 'p.rego': 'package p\n\ntest_ok if true\n' });
+  const flags = [...testCommand.flags];
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => out.push(s)) as typeof process.stdout.write;
+  let code: number;
+  try {
+    code = await testCommand.run(parseArgs(['--explain=fails', '--ignore', '*.yaml', dir], flags));
+  } finally {
+    process.stdout.write = write;
+  }
+  t.equal(code, 0);
+  t.match(out.join(''), /PASS: 1\/1/);
+  await t.rejects(testCommand.run(parseArgs(['--explain', 'full', dir], flags)), { name: 'UsageError' });
+});

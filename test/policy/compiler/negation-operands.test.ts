@@ -1,0 +1,70 @@
+/**
+ * `not expr` evaluates the operands OPA lifts out of the expression (calls nested in it, refs
+ * given to a call, a ref's dynamic keys) before the negation: when one is undefined the `not`
+ * does not hold. The sides of `==` / `=` and a ref used alone stay inside. On both engines.
+ */
+import t from 'tap';
+import { compileToPlan } from '../../../src/policy/compiler/index.js';
+import { createEvaluator } from '../../../src/policy/index.js';
+import { fromJs, toJs } from '../../../src/policy/value/index.js';
+
+const MOD = `package n
+
+accepts("any", _)
+
+f(x) := x > 1
+
+# operands of a call: lifted
+call_arg if not accepts("any", input.missing)
+builtin_arg if not startswith(input.missing, "a")
+nested_call if not count(input.missing) > 0
+member_coll if not "a" in input.missing
+array_elem if not f([input.missing][0])
+wildcard_iterates contains i if {
+	some i in [0, 1, 2]
+	not f(input.xs[i])
+}
+
+# a wildcard in a lifted operand iterates outside: "some element is not < 0"
+lifted_wildcard if not input.mixed[_] < 0
+
+# stay inside the negation: the sides of == and =, a ref alone, a ref's static keys
+eq_wildcard if not input.mixed[_] == -1
+eq_side if not input.missing == 1
+unify_side if not input.missing = 1
+ref_alone if not input.missing
+dynamic_key if not input.obj[input.missing]
+static_key if not input.obj.missing
+
+# defined operands: the negation decides
+defined_false if not accepts("other", input.n)
+defined_true if not f(input.n)
+`;
+
+const RULES = ['call_arg', 'builtin_arg', 'nested_call', 'member_coll', 'array_elem', 'wildcard_iterates', 'lifted_wildcard', 'eq_wildcard', 'eq_side', 'unify_side', 'ref_alone', 'dynamic_key', 'static_key', 'defined_false', 'defined_true'];
+
+for (const engine of ['js', 'wasm'] as const) {
+  t.test(`${engine}: a negated expression with an undefined lifted operand is undefined`, async (t) => {
+    const policy = compileToPlan([{ file: 'n.rego', text: MOD }], { query: `x = {${RULES.map((r) => `"${r}": object.get(data.n, "${r}", "undefined")`).join(', ')}}` });
+    const ev = await createEvaluator(policy, { engine });
+    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0], mixed: [1, -1] })).map(toJs) as [{ x: Record<string, unknown> }];
+    t.same(row.x, {
+      call_arg: 'undefined',
+      builtin_arg: 'undefined',
+      nested_call: 'undefined',
+      member_coll: 'undefined',
+      array_elem: 'undefined',
+      // i = 2 has no element: undefined; i = 1 (0) is not > 1; i = 0 (5) is
+      wildcard_iterates: [1],
+      lifted_wildcard: true,
+      eq_wildcard: 'undefined',
+      eq_side: true,
+      unify_side: true,
+      ref_alone: true,
+      dynamic_key: 'undefined',
+      static_key: true,
+      defined_false: true,
+      defined_true: true,
+    });
+  });
+}
