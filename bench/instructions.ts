@@ -17,12 +17,18 @@
  *
  * Use it to compare two builds (run it in each checkout, the same --requests) or the parts of one.
  *
- * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--keep DIR] [--json out.json] [--root DIR]
+ * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown] [--keep DIR] [--json out.json] [--root DIR]
  * `--keep DIR` keeps the callgrind dumps there (callgrind_annotate shows where the instructions went).
+ * `--breakdown` also prints, per part, the main thread's instructions per request by part of the
+ * process (bench/lib/callgrind-breakdown.ts: regate's folders, each npm package, Node's internals,
+ * V8's promise machinery, builtins, interpreter, collector, uWS, libc, …) with the step from the
+ * first part to each other one; the gateway then runs with `--perf-basic-prof` (V8 writes
+ * /tmp/perf-<pid>.map, removed afterwards) so that JIT code can be named, and callgrind with
+ * `--dump-instr=yes`.
  * Needs valgrind (Debian: apt-get install -y valgrind) and redis-server.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startTokenServer } from '../src/devtools/token-server.js';
@@ -36,6 +42,7 @@ import { spawnPinned, type Proc } from './lib/procs.js';
 import { startRegate, startUpstream } from './lib/servers.js';
 import { hasCommand } from './lib/system-tool.js';
 import { autocannonVersion } from './lib/autocannon.js';
+import { breakdownDump, parsePerfMap } from './lib/callgrind-breakdown.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
@@ -44,6 +51,7 @@ const warmup = Number(arg('--warmup', '10000'));
 const keep = argv.includes('--keep') ? arg('--keep', '') : '';
 const connections = Number(arg('--connections', '8'));
 const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
+const breakdown = argv.includes('--breakdown');
 // `--root DIR`: count another checkout's compiled gateway (its dist/ built), to compare builds
 const rootDir = argv.includes('--root') ? resolve(arg('--root', '')) : '';
 const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...PARTS]) as Part[];
@@ -60,18 +68,21 @@ function totalInstructions(file: string): number {
 }
 
 /** Dump files of one `--dump` with --separate-threads: `<out>.<pid>.<n>-<thread>`, thread 01 the main one. */
-function threadTotals(dir: string, prefix: string): { main: number; others: number } {
+function threadTotals(dir: string, prefix: string): { main: number; others: number; mainFile: string } {
   let main = 0;
   let others = 0;
+  let mainFile = '';
   for (const f of readdirSync(dir)) {
     const m = f.startsWith(prefix) ? /\.1-(\d+)$/.exec(f) : null;
     if (!m) continue;
     const n = totalInstructions(join(dir, f));
-    if (Number(m[1]) === 1) main += n;
-    else others += n;
+    if (Number(m[1]) === 1) {
+      main += n;
+      mainFile = join(dir, f);
+    } else others += n;
   }
   if (main === 0) throw new Error(`no callgrind dump of the main thread in ${dir}`);
-  return { main, others };
+  return { main, others, mainFile };
 }
 
 async function main(): Promise<void> {
@@ -81,7 +92,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'regate-bench-instr-'));
   const procs: Proc[] = [];
   const ts = await startTokenServer({ accessTokenTtlS: 3600 });
-  const rows: { part: Part; main: number; others: number }[] = [];
+  const rows: { part: Part; main: number; others: number; byRow?: Record<string, number> }[] = [];
   try {
     const up = await startUpstream(plan.loadCpus);
     procs.push(up.proc);
@@ -94,7 +105,8 @@ async function main(): Promise<void> {
       const out = join(keep || dir, `cg-${p}`);
       // --smc-check=all: V8 writes and patches machine code, which valgrind must notice
       // not pinned: counts do not depend on the CPU, and two runs (two checkouts) may share the machine
-      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env), ...(rootDir ? { root: rootDir } : {}), wrap: ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', `--callgrind-out-file=${out}.%p`] });
+      const wrap = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', ...(breakdown ? ['--dump-instr=yes'] : []), `--callgrind-out-file=${out}.%p`];
+      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env), ...(rootDir ? { root: rootDir } : {}), wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {} });
       procs.push(gw.proc);
       const pid = gw.proc.child.pid as number;
       const url = gw.url + '/api/bench';
@@ -110,9 +122,23 @@ async function main(): Promise<void> {
       if (r.errors > 0 || r.non2xx > 0) throw new Error(`${p}: ${r.errors} errors, ${r.non2xx} non-2xx responses under callgrind`);
       execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
       const t = threadTotals(keep || dir, `cg-${p}.${pid}.`);
-      rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests });
+      let byRow: Record<string, number> | undefined;
+      if (breakdown) {
+        // valgrind runs node in its own process: the pid is the one V8 names its perf map after
+        const map = `/tmp/perf-${pid}.map`;
+        const ranges = existsSync(map) ? parsePerfMap(readFileSync(map, 'utf8')) : [];
+        if (ranges.length === 0) log(`${p}: no perf map at ${map}: JIT code stays unnamed`);
+        const b = breakdownDump(readFileSync(t.mainFile, 'utf8'), ranges);
+        byRow = Object.fromEntries([...b.rows].map(([k, v]) => [k, v / r.requests]));
+      }
+      rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests, byRow });
       log(`${p}: ${(t.main / r.requests / 1000).toFixed(1)} k instructions per request on the main thread, ${(t.others / r.requests / 1000).toFixed(1)} k on the others (${r.requests} requests)`);
       await gw.proc.stop();
+      if (breakdown) {
+        // kept beside the dumps with --keep (the dump's JIT addresses mean nothing without it)
+        if (keep && existsSync(`/tmp/perf-${pid}.map`)) copyFileSync(`/tmp/perf-${pid}.map`, join(keep, `perf-${p}.${pid}.map`));
+        rmSync(`/tmp/perf-${pid}.map`, { force: true });
+      }
     }
   } finally {
     for (const p of procs) await p.stop();
@@ -127,7 +153,32 @@ async function main(): Promise<void> {
     process.stdout.write(`${r.part.padEnd(12)} ${(r.main / 1000).toFixed(1).padStart(12)}   ${step.padStart(10)}   ${(r.others / 1000).toFixed(1).padStart(10)}\n`);
     prev = r.main;
   }
+  if (breakdown) printBreakdown(rows);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ requests, warmup, connections, rows }, null, 2));
+}
+
+/**
+ * The main thread's instructions per request by part of the process, one column per part and the
+ * step from the first part to the last; rows sorted by that step, rows under 0.1 k everywhere
+ * left out (their sum is the "rest" line), so the table accounts for the whole difference.
+ */
+function printBreakdown(rows: { part: Part; main: number; byRow?: Record<string, number> }[]): void {
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (!first?.byRow || !last?.byRow) return;
+  const names = new Set(rows.flatMap((r) => Object.keys(r.byRow ?? {})));
+  const k = (n: number | undefined) => ((n ?? 0) / 1000).toFixed(1);
+  const step = (name: string) => (last.byRow![name] ?? 0) - (first.byRow![name] ?? 0);
+  const shown = [...names].filter((n) => rows.some((r) => (r.byRow?.[n] ?? 0) >= 100) || Math.abs(step(n)) >= 100).sort((a, b) => step(b) - step(a));
+  const w = Math.max(...shown.map((n) => n.length), 10);
+  process.stdout.write(`\nmain-thread instructions per request by part of the process (k; self cost; step = ${last.part} − ${first.part})\n`);
+  process.stdout.write(`${'where'.padEnd(w)} ${rows.map((r) => r.part.padStart(12)).join('')} ${'step'.padStart(9)}\n`);
+  for (const n of shown) process.stdout.write(`${n.padEnd(w)} ${rows.map((r) => k(r.byRow?.[n]).padStart(12)).join('')} ${((step(n) >= 0 ? '+' : '') + k(step(n))).padStart(9)}\n`);
+  const rest = (r: { byRow?: Record<string, number> }) => Object.entries(r.byRow ?? {}).reduce((s, [n, v]) => (shown.includes(n) ? s : s + v), 0);
+  process.stdout.write(`${'rest (rows under 0.1 k)'.padEnd(w)} ${rows.map((r) => k(rest(r)).padStart(12)).join('')} ${k(rest(last) - rest(first)).padStart(9)}\n`);
+  // the rows add up to the dump's `totals:` line, which after a --zero runs a few % above its `summary:` (the count above)
+  const sum = (r: { byRow?: Record<string, number> }) => Object.values(r.byRow ?? {}).reduce((a, b) => a + b, 0);
+  process.stdout.write(`${'total of the rows'.padEnd(w)} ${rows.map((r) => k(sum(r)).padStart(12)).join('')} ${k(sum(last) - sum(first)).padStart(9)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -5,9 +5,13 @@
  *
  *   direct                generator → upstream (the generator + upstream ceiling)
  *   nginx                 nginx proxy_pass, 1 worker, upstream keepalive (the limit of a proxy hop)
+ *   haproxy               HAProxy as a plain hop, 1 thread, upstream keep-alive (bench/peers/haproxy/)
  *   regate-passthrough    regate, route without auth or policy
  *   regate-full           regate: JWT (cached) + Rego policy + rate limit + audit events to Redis + basic credentials
  *   regate-introspection  the same with an opaque token (introspection cache hit)
+ *   haproxy-full          HAProxy doing the full pipeline's job natively (bench/peers/haproxy.ts): jwt_verify RS256 +
+ *                         iss/aud/exp + the policy's rule as ACLs + per-caller stick-table rate limit + path rewrite +
+ *                         headers + basic credential + a JSON log line per request to a UDP sink
  *   node-peer             bench/peers/fastify-gateway.ts: fastify + @fastify/http-proxy + jose + opa-wasm, same policy
  *
  *   npm run bench -- [--quick|--full] [--smoke] [--generator autocannon|wrk] [--only name,…] [--connections N] [--duration S] [--out DIR]
@@ -19,7 +23,7 @@
  * --generator wrk drives every scenario with wrk (Debian package wrk; installed with apt-get when
  * missing and running as root, else every scenario is skipped with the reason), for rates
  * autocannon cannot produce on the load CPU.
- * Needs nginx (installed with apt-get when missing and running as root, else skipped) and
+ * Needs nginx and haproxy (each installed with apt-get when missing and running as root, else its rows are skipped) and
  * redis-server (a private one on a free port; without it the shared 127.0.0.1:6379 with a unique prefix).
  */
 import { execFileSync } from 'node:child_process';
@@ -33,7 +37,8 @@ import { freePort } from './lib/ports.js';
 import { probe } from './lib/probe.js';
 import { spawnPinned, type Proc } from './lib/procs.js';
 import { regateBaseConfig, startNginx, startRegate, startUpstream } from './lib/servers.js';
-import { findOrInstallTool, hasCommand, NGINX } from './lib/system-tool.js';
+import { findOrInstallTool, HAPROXY, hasCommand, NGINX } from './lib/system-tool.js';
+import { rs256PublicPem, startHaproxy } from './peers/haproxy.js';
 import { startTokenServer, type TokenServer } from '../src/devtools/token-server.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderSvg } from './report/svg.js';
@@ -44,10 +49,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const SCENARIOS = [
   { name: 'direct', label: 'direct upstream' },
   { name: 'nginx', label: 'nginx proxy_pass' },
+  { name: 'haproxy', label: 'HAProxy passthrough' },
   { name: 'regate-passthrough', label: 'regate passthrough' },
   { name: 'regate-passthrough-undici', label: 'regate passthrough (undici client)' },
   { name: 'regate-full', label: 'regate full pipeline' },
   { name: 'regate-introspection', label: 'regate introspection (cached)' },
+  { name: 'haproxy-full', label: 'HAProxy full job (JWT, ACL rule, rate limit, log)' },
   { name: 'node-peer', label: 'Node peer (fastify)' },
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number]['name'];
@@ -149,7 +156,18 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
         await ng.proc.stop();
       });
 
-      const needTokens = ['regate-full', 'regate-introspection', 'node-peer'].some((n) => want(n as ScenarioName));
+      let haproxyBin: { bin: string; version: string } | { reason: string } | undefined;
+      const haproxy = () => (haproxyBin ??= findOrInstallTool(HAPROXY, log));
+      await attempt('haproxy', async () => {
+        const found = haproxy();
+        if ('reason' in found) return void skip('haproxy', found.reason);
+        const hp = await startHaproxy({ bin: found.bin, kind: 'passthrough', dir, upstreamUrl: up.url, cpus: proxyCpu });
+        procs.push(hp.proc);
+        await measure('haproxy', hp.url + path, {}, hp.proc);
+        await hp.proc.stop();
+      });
+
+      const needTokens = ['regate-full', 'regate-introspection', 'haproxy-full', 'node-peer'].some((n) => want(n as ScenarioName));
       let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
       if (needTokens) {
         ts = await startTokenServer({ accessTokenTtlS: 3600 });
@@ -208,6 +226,21 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
         await gw.proc.stop();
       });
 
+      await attempt('haproxy-full', async () => {
+        const found = haproxy();
+        if ('reason' in found) return void skip('haproxy-full', found.reason);
+        // the log sink shares the load CPUs with the upstream, as Redis does for regate's audit events
+        const sink = await spawnPinned(loadCpus, process.execPath, ['--import', 'tsx', join(root, 'bench/peers/log-sink.ts')], /PORT (\d+)/);
+        procs.push(sink);
+        const job = { publicKeyPem: rs256PublicPem(ts!.keys), issuer: ts!.issuer, audience: ts!.audience, basic: { username: 'gateway', password: 'bench-secret' }, rateLimit: 1_000_000_000, logPort: Number(sink.match[1]) };
+        const hp = await startHaproxy({ bin: found.bin, kind: 'full', dir, upstreamUrl: up.url, cpus: proxyCpu, job });
+        procs.push(hp.proc);
+        const jwt = await ts!.issueJwt({ scope: 'read' });
+        await measure('haproxy-full', hp.url + path, { authorization: `Bearer ${jwt}` }, hp.proc);
+        await hp.proc.stop();
+        await sink.stop();
+      });
+
       await attempt('node-peer', async () => {
         const node = process.execPath;
         const tsx = ['--import', 'tsx'];
@@ -215,7 +248,9 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
         try {
           execFileSync(node, [...tsx, join(root, 'test/gateway/fixtures/run-cli.ts'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
         } catch (err) {
-          return void skip('node-peer', `regate policy build -t wasm failed, the peer needs the WASM policy: ${String((err as { stderr?: Buffer }).stderr ?? err).slice(0, 200)}`);
+          // on a time-out stderr is empty: then the error's own message says what happened
+          const stderr = (err as { stderr?: Buffer }).stderr;
+          return void skip('node-peer', `regate policy build -t wasm failed, the peer needs the WASM policy: ${(stderr?.length ? stderr.toString() : String(err instanceof Error ? err.message : err)).slice(0, 200)}`);
         }
         const jwt = await ts!.issueJwt({ scope: 'read' });
         const peer = await spawnPinned(
@@ -241,6 +276,7 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
   if (opts.mode === 'smoke') notes.push(`smoke run: ${amount !== null ? `${amount} requests` : `${duration} s`} per scenario without warm-up; the numbers only show the machinery works.`);
   if (generatorInfo.name === 'wrk') notes.push(...WRK_NOTES);
   notes.push('Generator CPU µs/req is the load generator\'s own CPU time per request (autocannon: process.cpuUsage around the run, start-up left out; wrk: its whole process, start-up negligible): how much of the load CPUs the generator takes from the upstream.');
+  if (want('haproxy-full')) notes.push(HAPROXY_NOTE);
   notes.push('Node peer: JWT verified per request (jose, cached JWKS) + opa-wasm policy + basic credentials; no rate limit and no audit events, which regate-full does.');
   const load1 = loadavg()[0] ?? 0;
   if (load1 > plan.ncpu * 0.5) notes.push(`load average was ${load1.toFixed(2)} on ${plan.ncpu} CPUs: other processes competed with the bench; compare rows within this run only.`);
@@ -263,6 +299,11 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
   writeFileSync(files.svg, renderSvg(result));
   return { result, files };
 }
+
+/** What the HAProxy row does and what it cannot do of regate's job. */
+const HAPROXY_NOTE =
+  'HAProxy full job (bench/peers/haproxy/full.cfg.template): RS256 JWT verified per request (jwt_verify, no cache), alg/typ/iss/aud/exp checked, the bench policy\'s rule (GET, /api/, scope read) as ACLs, a per-caller rate limit in a stick table, the path rewrite, x-user-id and the basic credential, one JSON log line per request over UDP to a local sink. ' +
+  'What HAProxy cannot express: the Rego decision (a policy language, its hot reload, a decision that picks upstream, path, headers and rate-limit buckets: here they are fixed in the config), a JWKS fetched and chosen by kid (one PEM key read at start), and a no-loss audit stream (its log is fire-and-forget UDP; regate\'s events go to Redis with a disk spool).';
 
 /** What a reader of a wrk report must know before comparing it with an autocannon one. */
 const WRK_NOTES = [

@@ -81,3 +81,11 @@ export const WRK: SystemTool = {
   versionArgs: ['-v'],
   version: (out) => /^wrk (\S+)/m.exec(out)?.[1] ?? null,
 };
+
+/** HAProxy: `haproxy -v` prints "HAProxy version 2.6.12-1+deb12u4 2026/10/17 - https://haproxy.org/". */
+export const HAPROXY: SystemTool = {
+  pkg: 'haproxy',
+  paths: ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'],
+  versionArgs: ['-v'],
+  version: (out) => /HAProxy version (\S+)/.exec(out)?.[1] ?? null,
+};

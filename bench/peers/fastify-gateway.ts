@@ -3,7 +3,7 @@
  * libraries for the same job as regate's full pipeline — fastify + @fastify/http-proxy (undici
  * pool to the upstream), a bearer JWT verified with jose against a cached remote JWKS, the same
  * Rego policy compiled to WASM (`regate policy build -t wasm`) evaluated with
- * @open-policy-agent/opa-wasm, and the same backend basic credential + identity header injection.
+ * @open-policy-agent/opa-wasm, and the same path rewrite, backend basic credential and identity header.
  * It has no rate limiting and no audit events (regate's full-pipeline row does both), so the
  * comparison flatters the peer, not regate.
  *
@@ -40,7 +40,7 @@ interface Decision {
   allow?: boolean;
   status?: number;
   reason?: string;
-  upstream?: { headers?: Record<string, string>; remove_headers?: string[]; credentials?: string };
+  upstream?: { path?: string; headers?: Record<string, string>; remove_headers?: string[]; credentials?: string };
 }
 
 const policy = await loadPolicy(readFileSync(values.wasm as string));
@@ -83,6 +83,10 @@ app.addHook('onRequest', async (req, reply) => {
   const decision: Decision = typeof raw === 'boolean' ? { allow: raw } : raw ?? { allow: false };
   if (!decision.allow) return reply.code(decision.status ?? 403).send({ error: decision.reason ?? 'forbidden' });
   req.decision = decision;
+  // the decision's path rewrite: @fastify/http-proxy builds the upstream URL from the request URL
+  // after the hooks (the route is already matched), so the rewrite is a new URL here
+  const to = decision.upstream?.path;
+  if (to !== undefined) req.raw.url = query ? `${to}?${query}` : to;
 });
 
 await app.register(httpProxy, {

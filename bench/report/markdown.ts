@@ -1,7 +1,8 @@
 /**
  * The Markdown report of a suite run: which load generator ran, one table row per scenario (rps,
- * p50, p99, CPU per request of the proxy and of the generator, ratios against nginx and against
- * the Node peer), then the notes (skips, contention, generator and peer caveats).
+ * p50, p99, CPU per request of the proxy and of the generator, ratios against nginx, against
+ * the HAProxy row doing the same job and against the Node peer), then the notes (skips,
+ * contention, generator and peer caveats).
  */
 import { describeGenerator, formatMs } from './format.js';
 import type { ScenarioRow, SuiteResult } from './types.js';
@@ -15,12 +16,26 @@ export function ratio(row: ScenarioRow, ref: ScenarioRow | undefined): string {
 }
 
 /**
+ * The HAProxy row that does the same job as `name`: a plain hop for the hop rows, the full job
+ * for the rows that authenticate and authorize; undefined for HAProxy's own rows and the rest.
+ */
+export function haproxyPeerOf(name: string): string | undefined {
+  if (name === 'nginx' || name.startsWith('regate-passthrough')) return 'haproxy';
+  if (name === 'regate-full' || name === 'regate-introspection' || name === 'node-peer') return 'haproxy-full';
+  return undefined;
+}
+
+/**
  * @example
  * writeFileSync('bench/results/x.md', renderMarkdown(result));
  */
 export function renderMarkdown(r: SuiteResult): string {
   const nginx = r.rows.find((x) => x.name === 'nginx');
   const peer = r.rows.find((x) => x.name === 'node-peer');
+  const haproxyRow = (name: string) => {
+    const ref = haproxyPeerOf(name);
+    return ref === undefined ? undefined : r.rows.find((x) => x.name === ref);
+  };
   const s = r.settings;
   const load = (s.amount !== null ? `${s.amount} requests per scenario` : `${s.duration_s} s per scenario`) + (s.warmup_s > 0 ? ` after ${s.warmup_s} s warm-up` : ' without warm-up');
   const lines = [
@@ -30,16 +45,16 @@ export function renderMarkdown(r: SuiteResult): string {
     `Load generator: ${describeGenerator(s.generator)}, ${s.connections} connections, no pipelining, ${load}; ` +
       (s.pinned ? `proxy pinned to CPU ${s.proxy_cpu}, upstream + load generator + Redis to CPU ${s.load_cpus}.` : 'no CPU pinning (taskset missing).'),
     '',
-    '| scenario | rps | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | generator CPU µs/req | vs nginx | vs Node peer |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | rps | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | generator CPU µs/req | vs nginx | vs HAProxy (same job) | vs Node peer |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of r.rows) {
     if (row.status !== 'ok') {
-      lines.push(`| ${row.label} | ${row.status}: ${(row.reason ?? 'no reason given').replaceAll('|', '\\|').replaceAll('\n', ' ')} | | | | | | | | |`);
+      lines.push(`| ${row.label} | ${row.status}: ${(row.reason ?? 'no reason given').replaceAll('|', '\\|').replaceAll('\n', ' ')} | | | | | | | | | |`);
       continue;
     }
     lines.push(
-      `| ${row.label} | ${fmt(row.rps)} | ${formatMs(row.p50)} | ${formatMs(row.p99)} | ${fmt(row.errors)} | ${fmt(row.non2xx)} | ${fmt(row.cpuUsPerReq, 1)} | ${fmt(row.generatorCpuUsPerReq, 1)} | ${ratio(row, nginx)} | ${ratio(row, peer)} |`,
+      `| ${row.label} | ${fmt(row.rps)} | ${formatMs(row.p50)} | ${formatMs(row.p99)} | ${fmt(row.errors)} | ${fmt(row.non2xx)} | ${fmt(row.cpuUsPerReq, 1)} | ${fmt(row.generatorCpuUsPerReq, 1)} | ${ratio(row, nginx)} | ${ratio(row, haproxyRow(row.name))} | ${ratio(row, peer)} |`,
     );
   }
   if (r.notes.length) lines.push('', 'Notes:', '', ...r.notes.map((n) => `- ${n}`));

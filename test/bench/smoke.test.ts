@@ -42,12 +42,14 @@ t.test('report renders skipped rows with their reason and ratios only between me
       { name: 'nginx', label: 'nginx proxy_pass', status: 'ok', rps: 1000, p50: 1, p99: 2, requests: 1000, errors: 0, non2xx: 0, cpuUsPerReq: 10 },
       { name: 'regate-passthrough', label: 'regate passthrough', status: 'ok', rps: 900, p50: 1, p99: 3, requests: 900, errors: 0, non2xx: 0, cpuUsPerReq: 12 },
       { name: 'node-peer', label: 'Node peer (fastify)', status: 'skipped', reason: 'no wasm | here' },
+      { name: 'haproxy', label: 'HAProxy passthrough', status: 'ok', rps: 1200, p50: 1, p99: 2, requests: 1200, errors: 0, non2xx: 0, cpuUsPerReq: 9 },
     ],
   };
   t.equal(ratio(r.rows[1]!, r.rows[0]), '0.90×');
   t.equal(ratio(r.rows[1]!, r.rows[2]), '–');
   const md = renderMarkdown(r);
-  t.match(md, /\| regate passthrough \| 900 \| 1 \| 3 \| 0 \| 0 \| 12\.0 \| – \| 0\.90× \| – \|/);
+  t.match(md, /\| regate passthrough \| 900 \| 1 \| 3 \| 0 \| 0 \| 12\.0 \| – \| 0\.90× \| 0\.75× \| – \|/, 'the passthrough row is compared with HAProxy\'s plain hop');
+  t.match(md, /\| HAProxy passthrough \| 1200 \| 1 \| 2 \| 0 \| 0 \| 9\.0 \| – \| 1\.20× \| – \| – \|/, 'HAProxy\'s own row has no HAProxy ratio');
   t.match(md, /^Load generator: autocannon,/m, 'a report without a generator ran autocannon');
   t.match(md, /\| Node peer \(fastify\) \| skipped: no wasm \\\| here \|/);
   const svg = renderSvg(r);

@@ -1,7 +1,8 @@
 # The policy every authorizing bench scenario evaluates (regate's full pipeline and the Node peer
-# gateway): GET under /api/ with scope `read`; the caller's id goes upstream in a header, the
-# backend credential is injected, and one generous per-user rate-limit bucket is asked for (large
-# enough never to reject during a run, so the bench measures the check, not 429s).
+# gateway; the HAProxy peer writes the same rule as ACLs): GET under /api/ with scope `read`; it goes
+# upstream as /users/<caller>/orders with the caller's id in a header, the backend credential is
+# injected, and one generous per-user rate-limit bucket is asked for (large enough never to reject
+# during a run, so the bench measures the check, not 429s).
 package bench
 
 import rego.v1
@@ -16,6 +17,7 @@ decision := {
 	"allow": true,
 	"upstream": {
 		"name": "up",
+		"path": sprintf("/users/%s/orders", [caller]),
 		"credentials": "up-basic",
 		"headers": {"x-user-id": caller},
 		"remove_headers": ["cookie"],
