@@ -5,7 +5,7 @@
  * order; the report gives each side's median CPU µs and rps per part and the median of the
  * per-round ratios (this / base), whose spread says what the noise allows one to conclude.
  *
- * Run:  node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts passthrough,audit] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json] [--redis-stats] [--cpu-prof DIR]
+ * Run:  node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts passthrough,audit] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json] [--redis-stats] [--cpu-prof DIR] [--node-args "FLAGS"] [--base-node-args "FLAGS"]
  * DIR is another checkout with its dist/ built (`git worktree add /tmp/base <rev> && cd /tmp/base && npm ci && npm run build`).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { startRegate, startUpstream } from './lib/servers.js';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts a,b] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json] [--redis-stats] [--cpu-prof DIR]\n');
+  process.stdout.write('usage: node --import tsx bench/ab.ts --base DIR [--this DIR] [--parts a,b] [--rounds 6] [--duration 6] [--connections 64] [--generator wrk|autocannon] [--json out.json] [--redis-stats] [--cpu-prof DIR] [--node-args "FLAGS"] [--base-node-args "FLAGS"]\n');
   process.exit(0);
 }
 const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
@@ -50,6 +50,9 @@ const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
 const redisStats = argv.includes('--redis-stats');
 // `--cpu-prof DIR`: each gateway writes a V8 CPU profile to DIR/<part>-<side>-<round>/ on exit
 const cpuProfDir = argv.includes('--cpu-prof') ? resolve(arg('--cpu-prof', '')) : '';
+// `--node-args "A B"` / `--base-node-args "A B"`: node flags for this side's / the base side's gateway (V8 tuning A/B)
+const sideNodeArgs = (flag: string): string[] => (argv.includes(flag) ? arg(flag, '').split(' ').filter(Boolean) : []);
+const nodeArgsOf = { base: sideNodeArgs('--base-node-args'), this: sideNodeArgs('--node-args') };
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const plan = planCpus();
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
         // alternate which side goes first, so a trend over the run does not favour one
         const order: Side[] = r % 2 === 0 ? ['base', 'this'] : ['this', 'base'];
         for (const side of order) {
-          const gw = await startRegate({ name: `${p}-${side}`, dir, cpus: plan.proxyCpu, config: partConfig(p, env), ...(cpuProfDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `${p}-${side}-${r + 1}`)}`] } : {}), ...(side === 'base' ? { root: base } : other !== undefined ? { root: other } : {}) });
+          const gw = await startRegate({ name: `${p}-${side}`, dir, cpus: plan.proxyCpu, config: partConfig(p, env), nodeArgs: [...nodeArgsOf[side], ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `${p}-${side}-${r + 1}`)}`] : [])], ...(side === 'base' ? { root: base } : other !== undefined ? { root: other } : {}) });
           procs.push(gw.proc);
           const url = gw.url + '/api/bench';
           const headers = partHeaders(p, jwt);
@@ -154,6 +157,11 @@ async function main(): Promise<void> {
       thisCpu: median(t.map((s) => s.cpu)),
       baseRps: median(b.map((s) => s.rps)),
       thisRps: median(t.map((s) => s.rps)),
+      // the cheapest round of each side: V8's young generation lands in a cheap or a costly GC
+      // regime per process start (5 % vs 15 % of busy time seen in the same build), which a
+      // median of few rounds does not separate from a change in the code
+      baseMin: Math.min(...b.map((s) => s.cpu)),
+      thisMin: Math.min(...t.map((s) => s.cpu)),
       cpuRatio: median(ratios),
       ratioMin: ratios[0] ?? NaN,
       ratioMax: ratios[ratios.length - 1] ?? NaN,
@@ -163,10 +171,10 @@ async function main(): Promise<void> {
     `A/B, ${rounds} rounds × ${duration} s per side and part, ${generator.name}, ${connections} connections, load ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`,
     `base: ${base}`,
     `this: ${other ?? 'this checkout'}`,
-    'part          base CPU µs   this CPU µs   Δ µs     ratio (min–max)        base rps   this rps',
+    'part          base CPU µs   this CPU µs   Δ µs     ratio (min–max)        base rps   this rps   min-of-rounds base/this µs',
     ...rows.map(
       (r) =>
-        `${r.part.padEnd(12)} ${r.baseCpu.toFixed(1).padStart(11)} ${r.thisCpu.toFixed(1).padStart(13)} ${(r.thisCpu - r.baseCpu).toFixed(1).padStart(7)}   ${r.cpuRatio.toFixed(3)} (${r.ratioMin.toFixed(3)}–${r.ratioMax.toFixed(3)})   ${r.baseRps.toFixed(0).padStart(8)} ${r.thisRps.toFixed(0).padStart(10)}`,
+        `${r.part.padEnd(12)} ${r.baseCpu.toFixed(1).padStart(11)} ${r.thisCpu.toFixed(1).padStart(13)} ${(r.thisCpu - r.baseCpu).toFixed(1).padStart(7)}   ${r.cpuRatio.toFixed(3)} (${r.ratioMin.toFixed(3)}–${r.ratioMax.toFixed(3)})   ${r.baseRps.toFixed(0).padStart(8)} ${r.thisRps.toFixed(0).padStart(10)}   ${r.baseMin.toFixed(1)}/${r.thisMin.toFixed(1)} (${(r.thisMin - r.baseMin >= 0 ? '+' : '') + (r.thisMin - r.baseMin).toFixed(1)})`,
     ),
   ];
   process.stdout.write(out.join('\n') + '\n');
