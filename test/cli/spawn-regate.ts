@@ -1,18 +1,16 @@
 /**
- * Runs the `regate` CLI from source in a child process the way bin/regate.js runs dist/: main()
- * then process.exit with its status. Asynchronous, so a test can signal the child while it runs.
+ * Runs the `regate` CLI in a child process the way bin/regate.js runs it: main() then
+ * process.exit with its status (dist/ when fresh, else the sources: test/helpers/regate-cli.ts). Asynchronous, so a test can signal the child while it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { regateCliArgs, root } from '../helpers/regate-cli.js';
 
-export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { root };
 const dir = mkdtempSync(join(tmpdir(), 'regate-spawn-'));
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-const runner = join(dir, 'regate.mjs');
-writeFileSync(runner, `const m = await import(${JSON.stringify(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href)});\nprocess.exit(await m.main(process.argv.slice(2)));\n`);
 
 export interface Spawned {
   child: ChildProcess;
@@ -22,7 +20,7 @@ export interface Spawned {
 
 /** `guardMs` kills a child that never exits (the test then fails on the signal, not a hang). */
 export function spawnRegate(args: string[], opts: { env?: NodeJS.ProcessEnv; guardMs?: number; cwd?: string; nodeArgs?: string[] } = {}): Spawned {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', runner, ...args], { cwd: opts.cwd ?? root, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...regateCliArgs(), ...args], { cwd: opts.cwd ?? root, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -13,8 +13,8 @@ import net from 'node:net';
 import { Agent, request } from 'undici';
 import { cliReady, clientYaml, startUpstream } from './helpers.js';
 import { loadUws, type us_listen_socket } from '../../src/gateway/server/uws-loader.js';
+import { regateCliArgs } from '../helpers/regate-cli.js';
 
-const CLI = new URL('./fixtures/run-cli.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'regate-cli-'));
 
 function writeConfig(name: string, text: string): string {
@@ -24,7 +24,7 @@ function writeConfig(name: string, text: string): string {
 }
 
 function runCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UP_URL: process.env.UP_URL, ...env } });
+  return spawn(process.execPath, [...regateCliArgs(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UP_URL: process.env.UP_URL, ...env } });
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { cliReady, startUpstream } from '../helpers.js';
 import { call, makePolicyDir, startGw, until } from './fixtures.js';
+import { regateCliArgs } from '../../helpers/regate-cli.js';
 
 const policyFor = (rev: string) => `package rev
 
@@ -133,8 +134,7 @@ t.test('file rewrites under load: no failure, never a mix, a broken edit keeps t
   t.ok(seen.some((s) => s.path === 'A') && seen.some((s) => s.path === 'B'), 'both revisions served');
 });
 
-// run-cli.ts runs the real `regate` dispatcher from source (as test/gateway/cli.test.ts does).
-const CLI = new URL('../fixtures/run-cli.ts', import.meta.url).pathname;
+// The real `regate` dispatcher in a child process (test/helpers/regate-cli.ts), as test/gateway/cli.test.ts runs it.
 
 t.test('SIGHUP reloads a change the file watcher cannot see (regate start in a child)', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'regate-hup-'));
@@ -149,7 +149,7 @@ t.test('SIGHUP reloads a change the file watcher cannot see (regate start in a c
   symlinkSync(join(root, 'A'), link);
   const cfg = join(root, 'regate.yaml');
   writeFileSync(cfg, gwYaml(link, 'info'));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...regateCliArgs(), 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   t.teardown(async () => {
     if (child.exitCode === null) child.kill('SIGTERM');

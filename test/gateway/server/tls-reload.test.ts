@@ -20,6 +20,7 @@ import { loadUws } from '../../../src/gateway/server/uws-loader.js';
 import { spawn } from 'node:child_process';
 import { createTestPki } from '../../helpers/tls-certs.js';
 import { createServer } from 'node:net';
+import { regateCliArgs } from '../../helpers/regate-cli.js';
 
 const pki = createTestPki();
 t.teardown(() => pki.remove());
@@ -115,8 +116,7 @@ t.test('regate start: SIGHUP reloads the certificates, SIGTERM still drains', as
   const cfg = join(pki.dir, 'cli.yaml');
   // relative certificate paths: resolved from the config file's directory
   writeFileSync(cfg, `listen: { host: 127.0.0.1, port: 0, tls: { cert_file: ./cli.pem, key_file: ./cli.key } }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - { id: echo, match: { path_prefix: /echo }, upstream: echo }\n`);
-  const cli = new URL('../fixtures/run-cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...regateCliArgs(), 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(async () => {
     child.kill('SIGKILL');
     await up.close();
@@ -150,8 +150,7 @@ t.test('regate start with workers: 2 over TLS: both workers serve https, SIGHUP 
   const up = await startUpstream((_req, res) => res.end('up'));
   const cfg = join(pki.dir, 'w2.yaml');
   writeFileSync(cfg, `listen: { host: 127.0.0.1, port: 0, workers: 2, tls: { cert_file: ./w2.pem, key_file: ./w2.key } }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - { id: echo, match: { path_prefix: /echo }, upstream: echo }\n`);
-  const cli = new URL('../fixtures/run-cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...regateCliArgs(), 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(async () => {
     child.kill('SIGKILL');
     await up.close();
