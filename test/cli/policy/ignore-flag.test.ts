@@ -28,12 +28,14 @@ t.test('ignored files and directories below a given directory are not read', asy
   const dir = policyDir(t, {
     'p/p.rego': 'package p\n\nx := 1\n',
     'p/broken.yaml': '{ not: [valid',
-    'p/data.yaml': 'y: 2\n',
+    'p/data.yaml': 'count: 2\n',
     'skip/q.rego': 'package q\n\nthis is not rego\n',
   });
-  const all = await loadPaths([dir], { includeTests: true });
-  t.same(all.modules.map((m) => m.file), [join(dir, 'p/p.rego'), join(dir, 'skip/q.rego')], 'without --ignore every module is read');
-  t.same(all.data, { p: { y: 2 } });
+  // OPA's file loader reads every .yaml below a directory, so without --ignore the broken one fails the load
+  await t.rejects(loadPaths([dir], { includeTests: true }), { code: 'REGO_ERR_DATA_FILE' }, 'without --ignore every data file is read');
+  const all = await loadPaths([dir], { includeTests: true, ignore: ['broken.yaml'] });
+  t.same(all.modules.map((m) => m.file), [join(dir, 'p/p.rego'), join(dir, 'skip/q.rego')], 'every module is read');
+  t.same(all.data, { p: { count: 2 } });
   const r = await loadPaths([dir], { includeTests: true, ignore: ['*.yaml', 'sk?p'] });
   t.same(r.modules.map((m) => m.file), [join(dir, 'p/p.rego')]);
   t.same(r.data, {}, 'data.yaml matched *.yaml too');
