@@ -91,7 +91,7 @@ t.test('introspection outage and recovery', async (t) => {
   t.ok(recovered, 'recovers after the restart');
   t.notOk(seen.has(401), 'no 401 while recovering');
   t.equal(await breakerState(), '0', 'breaker closed again');
-  t.same(stage.status(), { introspection: { breaker: 'closed' } });
+  t.same(stage.status(), { introspection: { breaker: 'closed' }, revocation: null }, 'breaker closed; revocation is off here');
   const again = await run(fresh[0]!);
   t.ok(again.ok, 'tokens refused during the outage pass now');
 });
