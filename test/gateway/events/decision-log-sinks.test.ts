@@ -17,6 +17,7 @@ import t, { type Test } from 'tap';
 import { cliReady, startUpstream } from '../helpers.js';
 import { startGw, until } from '../authz/fixtures.js';
 import { startReceiver } from './log-receiver.js';
+import { regateCliArgs } from '../../helpers/regate-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'declog-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,8 +107,7 @@ t.test('service: receiver down, gateway restarted, events delivered from the spo
 t.test('console: each decision is one JSON line on stdout, never mixed with log lines', async (t) => {
   const cfg = join(dir, 'console.yaml');
   writeFileSync(cfg, `listen: { host: 127.0.0.1, port: 0 }\nadmin: { enabled: false }\nlog: { access: true }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - { id: echo, match: { path_prefix: /echo }, upstream: echo }\ndecision_logs: { bullmq: false, console: true }\n`);
-  const cli = new URL('../fixtures/run-cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...regateCliArgs(), 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => void child.kill('SIGKILL'));
   let out = '';
   child.stdout?.on('data', (d) => (out += d));

@@ -105,15 +105,21 @@ await fetch('/page/report', { method: 'POST', body: JSON.stringify(out) });
     await up.close();
     site.closeAllConnections();
     await new Promise<void>((r) => site.close(() => r()));
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helpers may still be writing to the profile for a moment after the group is killed
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   t.test('Chromium: encrypt the request, open the sealed answer, a session, a bodyless call', async (t) => {
     // root in a container needs --no-sandbox; the profile dir keeps the run from touching $HOME
-    const browser = spawn(chromium, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', `--user-data-dir=${profile}`, `${gw.url}/page/index.html`], { stdio: 'ignore' });
+    const browser = spawn(chromium, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', `--user-data-dir=${profile}`, `${gw.url}/page/index.html`], { stdio: 'ignore', detached: true });
     const exited = new Promise<void>((r) => browser.once('exit', () => r()));
     t.teardown(async () => {
-      browser.kill('SIGKILL');
+      // the whole process group: Chromium's zygote and renderers outlive a SIGKILL of the first process
+      try {
+        process.kill(-(browser.pid as number), 'SIGKILL');
+      } catch {
+        browser.kill('SIGKILL');
+      }
       await exited;
     });
     let timer: NodeJS.Timeout | undefined;
