@@ -98,19 +98,10 @@ export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
 
   async function loadOnce(): Promise<boolean> {
     try {
-      const next = await opts.load();
-      live = next; // the atomic swap
-      status.revision = next.revision;
-      status.loadedAt = new Date().toISOString();
-      status.lastError = null;
-      status.reloads++;
-      opts.onReload?.({ ...status });
+      swapIn(await opts.load());
       return true;
     } catch (err) {
-      status.failedReloads++;
-      status.lastError = err instanceof Error ? ((err as { render?: () => string }).render?.() ?? err.message) : String(err);
-      status.lastErrorAt = new Date().toISOString();
-      opts.onReload?.({ ...status }, err);
+      recordFailure(err);
       return false;
     }
   }
