@@ -8,14 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import t from 'tap';
 import { loadConfigText } from '../../src/gateway/config/load.js';
 import { createGateway } from '../../src/gateway/server/gateway.js';
 import { cliReady } from '../gateway/helpers.js';
-import { rawGet, sendOne, startRecordingUpstream, utf8Bytes } from './wire.js';
+import { captureLines, rawGet, sendOne, startRecordingUpstream, utf8Bytes } from './wire.js';
 
 const BIN = new URL('../../bin/regate.js', import.meta.url).pathname;
 
@@ -65,13 +64,7 @@ routes:
 t.test('client-caused errors log one line each, without a stack', async (t) => {
   const up = await startRecordingUpstream();
   t.teardown(() => up.close());
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      cb();
-    },
-  });
+  const { lines, stream } = captureLines();
   const config = loadConfigText(
     `
 listen: { host: 127.0.0.1, port: 0 }

@@ -5,6 +5,7 @@
  * friendly client library that would hide what crossed the wire.
  */
 import net from 'node:net';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createStreamParser, type ParsedMessage } from '../helpers/llhttp.js';
 
@@ -187,4 +188,16 @@ export function codeOf(r: RawReply): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A log destination that keeps every line written to it (give it to pino as the stream). */
+export function captureLines(): { lines: string[]; stream: Writable } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, stream };
 }

@@ -5,14 +5,13 @@
  * an answer before regate sees the request, so regate says so once at start for every route that
  * lists one.
  */
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import t from 'tap';
 import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { createGateway } from '../../../src/gateway/server/gateway.js';
 import { loadUws, routesExtensionMethods } from '../../../src/gateway/server/uws-loader.js';
-import { sendRaw, startRecordingUpstream, statusOf } from '../../security/wire.js';
+import { captureLines, sendRaw, startRecordingUpstream, statusOf } from '../../security/wire.js';
 
 t.test('the version rule: 20.56 on routes every method, 20.30 only the core ones', async (t) => {
   t.equal(routesExtensionMethods('20.56.0'), true);
@@ -23,13 +22,7 @@ t.test('the version rule: 20.56 on routes every method, 20.30 only the core ones
 t.test('PROPFIND on a route that lists it', async (t) => {
   const up = await startRecordingUpstream();
   t.teardown(() => up.close());
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      cb();
-    },
-  });
+  const { lines, stream } = captureLines();
   const config = loadConfigText(
     `
 listen: { host: 127.0.0.1, port: 0 }
