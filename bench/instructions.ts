@@ -17,7 +17,7 @@
  *
  * Use it to compare two builds (run it in each checkout, the same --requests) or the parts of one.
  *
- * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown] [--keep DIR] [--json out.json] [--root DIR]
+ * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown [--functions 40]] [--keep DIR] [--json out.json] [--root DIR]
  * `--keep DIR` keeps the callgrind dumps there (callgrind_annotate shows where the instructions went).
  * `--breakdown` also prints, per part, the main thread's instructions per request by part of the
  * process (bench/lib/callgrind-breakdown.ts: regate's folders, each npm package, Node's internals,
@@ -25,12 +25,16 @@
  * first part to each other one; the gateway then runs with `--perf-basic-prof` (V8 writes
  * /tmp/perf-<pid>.map, removed afterwards) so that JIT code can be named, and callgrind with
  * `--dump-instr=yes`.
+ * `--from-json a.json,b.json` measures nothing: it prints the tables of earlier `--json` runs
+ * side by side (the parts run in two processes at once, or two checkouts' runs: a part that
+ * appears twice gets the file's name as its column, `audit@after`), the step from the first
+ * column to the last.
  * Needs valgrind (Debian: apt-get install -y valgrind) and redis-server.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { startTokenServer } from '../src/devtools/token-server.js';
 import { argValue } from './lib/args.js';
 import { planCpus } from './lib/cpu-plan.js';
@@ -52,6 +56,8 @@ const keep = argv.includes('--keep') ? arg('--keep', '') : '';
 const connections = Number(arg('--connections', '8'));
 const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
 const breakdown = argv.includes('--breakdown');
+const fromJson = argv.includes('--from-json') ? arg('--from-json', '') : '';
+const topFunctions = Number(arg('--functions', '0'));
 // `--root DIR`: count another checkout's compiled gateway (its dist/ built), to compare builds
 const rootDir = argv.includes('--root') ? resolve(arg('--root', '')) : '';
 const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...PARTS]) as Part[];
@@ -85,14 +91,42 @@ function threadTotals(dir: string, prefix: string): { main: number; others: numb
   return { main, others, mainFile };
 }
 
+type Row = { part: string; main: number; others: number; byRow?: Record<string, number>; byFunction?: Record<string, number> };
+
+/** The rows of earlier `--json` runs, labelled `part@file` where a part comes twice. */
+function rowsFromJson(files: string[]): { rows: Row[]; requests: number; warmup: number; connections: number } {
+  const runs = files.map((f) => ({ name: basename(f).replace(/\.json$/, ''), ...(JSON.parse(readFileSync(f, 'utf8')) as { requests: number; warmup: number; connections: number; rows: Row[] }) }));
+  const all = runs.flatMap((r) => r.rows.map((row) => ({ ...row, file: r.name })));
+  const rows = all.map((r) => ({ ...r, part: all.filter((o) => o.part === r.part).length > 1 ? `${r.part}@${r.file}` : r.part }));
+  return { rows, requests: runs[0]!.requests, warmup: runs[0]!.warmup, connections: runs[0]!.connections };
+}
+
+function printTotals(rows: Row[], head: string): void {
+  process.stdout.write(`\n${head}\n`);
+  process.stdout.write('part          main thread k/req   step     other threads k/req\n');
+  let prev: number | null = null;
+  for (const r of rows) {
+    const step = prev === null ? '' : `${r.main >= prev ? '+' : ''}${((r.main - prev) / 1000).toFixed(1)}`;
+    process.stdout.write(`${r.part.padEnd(12)} ${(r.main / 1000).toFixed(1).padStart(12)}   ${step.padStart(10)}   ${(r.others / 1000).toFixed(1).padStart(10)}\n`);
+    prev = r.main;
+  }
+}
+
 async function main(): Promise<void> {
+  if (fromJson !== '') {
+    const r = rowsFromJson(fromJson.split(','));
+    printTotals(r.rows, `instructions per request (callgrind, user space; ${r.requests} requests after ${r.warmup} warm-up, ${r.connections} connections; from ${fromJson})`);
+    printBreakdown(r.rows);
+    printFunctions(r.rows, topFunctions);
+    return;
+  }
   for (const tool of ['valgrind', 'callgrind_control', 'redis-server']) {
     if (!hasCommand(tool, ['--version'])) throw new Error(`${tool} is needed (Debian: apt-get install -y ${tool === 'redis-server' ? 'redis-server' : 'valgrind'})`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'regate-bench-instr-'));
   const procs: Proc[] = [];
   const ts = await startTokenServer({ accessTokenTtlS: 3600 });
-  const rows: { part: Part; main: number; others: number; byRow?: Record<string, number> }[] = [];
+  const rows: (Row & { part: Part })[] = [];
   try {
     const up = await startUpstream(plan.loadCpus);
     procs.push(up.proc);
@@ -106,13 +140,20 @@ async function main(): Promise<void> {
       // --smc-check=all: V8 writes and patches machine code, which valgrind must notice
       // not pinned: counts do not depend on the CPU, and two runs (two checkouts) may share the machine
       const wrap = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', ...(breakdown ? ['--dump-instr=yes'] : []), `--callgrind-out-file=${out}.%p`];
-      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env), ...(rootDir ? { root: rootDir } : {}), wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {} });
+      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env, { slow: true }), ...(rootDir ? { root: rootDir } : {}), wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {} });
       procs.push(gw.proc);
       const pid = gw.proc.child.pid as number;
       const url = gw.url + '/api/bench';
       const headers = partHeaders(p, jwt);
-      // under valgrind the first request (JIT, the policy's first evaluation) can take tens of seconds
-      const bad = await probe(url, headers, 120_000);
+      // Under valgrind the first request (JIT, the JWKS fetch, the policy's first evaluation) can
+      // take minutes on a loaded machine. It also fills the verified-token cache, so every
+      // measured request is a cached-JWT one. A 503 (the token server or Redis answered too late
+      // for the gateway even with partConfig's `slow` timeouts) is tried again, a few times.
+      let bad = await probe(url, headers, 360_000);
+      for (let i = 0; bad !== null && /answered 503|timed out/.test(bad) && i < 3; i++) {
+        log(`${p}: first request: ${bad}; again`);
+        bad = await probe(url, headers, 360_000);
+      }
       if (bad) throw new Error(`${p}: ${url}: ${bad}`);
       const load = (amount: number) => runLoad(url, { generator, connections, duration: null, amount, headers, cpus: plan.loadCpus });
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);
@@ -122,7 +163,11 @@ async function main(): Promise<void> {
       if (r.errors > 0 || r.non2xx > 0) throw new Error(`${p}: ${r.errors} errors, ${r.non2xx} non-2xx responses under callgrind`);
       execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
       const t = threadTotals(keep || dir, `cg-${p}.${pid}.`);
+      // events that went to the spool instead of Redis took another path than the one measured here
+      const spooled = existsSync(join(dir, 'spool')) ? readdirSync(join(dir, 'spool')).filter((f) => statSync(join(dir, 'spool', f)).size > 0) : [];
+      if (spooled.length > 0) log(`${p}: WARNING: the event spool holds ${spooled.join(', ')}: some events were spooled, not sent to Redis`);
       let byRow: Record<string, number> | undefined;
+      let byFunction: Record<string, number> | undefined;
       if (breakdown) {
         // valgrind runs node in its own process: the pid is the one V8 names its perf map after
         const map = `/tmp/perf-${pid}.map`;
@@ -130,8 +175,16 @@ async function main(): Promise<void> {
         if (ranges.length === 0) log(`${p}: no perf map at ${map}: JIT code stays unnamed`);
         const b = breakdownDump(readFileSync(t.mainFile, 'utf8'), ranges);
         byRow = Object.fromEntries([...b.rows].map(([k, v]) => [k, v / r.requests]));
+        // the functions behind the rows (JS functions by perf-map name, native ones by symbol), the
+        // largest 400: where a row's instructions went, and which regexps run per request
+        byFunction = Object.fromEntries(
+          [...b.functions]
+            .sort((x, y) => y[1].ir - x[1].ir)
+            .slice(0, 400)
+            .map(([k, v]) => [`${v.row} | ${k}`, v.ir / r.requests]),
+        );
       }
-      rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests, byRow });
+      rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests, byRow, byFunction });
       log(`${p}: ${(t.main / r.requests / 1000).toFixed(1)} k instructions per request on the main thread, ${(t.others / r.requests / 1000).toFixed(1)} k on the others (${r.requests} requests)`);
       await gw.proc.stop();
       if (breakdown) {
@@ -145,15 +198,11 @@ async function main(): Promise<void> {
     await ts.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`\ninstructions per request (callgrind, user space; ${requests} requests after ${warmup} warm-up, ${connections} connections; load ${loadavg()[0]!.toFixed(2)})\n`);
-  process.stdout.write('part          main thread k/req   step     other threads k/req\n');
-  let prev: number | null = null;
-  for (const r of rows) {
-    const step = prev === null ? '' : `${r.main >= prev ? '+' : ''}${((r.main - prev) / 1000).toFixed(1)}`;
-    process.stdout.write(`${r.part.padEnd(12)} ${(r.main / 1000).toFixed(1).padStart(12)}   ${step.padStart(10)}   ${(r.others / 1000).toFixed(1).padStart(10)}\n`);
-    prev = r.main;
+  printTotals(rows, `instructions per request (callgrind, user space; ${requests} requests after ${warmup} warm-up, ${connections} connections; load ${loadavg()[0]!.toFixed(2)})`);
+  if (breakdown) {
+    printBreakdown(rows);
+    printFunctions(rows, topFunctions);
   }
-  if (breakdown) printBreakdown(rows);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ requests, warmup, connections, rows }, null, 2));
 }
 
@@ -162,7 +211,7 @@ async function main(): Promise<void> {
  * step from the first part to the last; rows sorted by that step, rows under 0.1 k everywhere
  * left out (their sum is the "rest" line), so the table accounts for the whole difference.
  */
-function printBreakdown(rows: { part: Part; main: number; byRow?: Record<string, number> }[]): void {
+function printBreakdown(rows: { part: string; main: number; byRow?: Record<string, number> }[]): void {
   const first = rows[0];
   const last = rows[rows.length - 1];
   if (!first?.byRow || !last?.byRow) return;
@@ -179,6 +228,27 @@ function printBreakdown(rows: { part: Part; main: number; byRow?: Record<string,
   // the rows add up to the dump's `totals:` line, which after a --zero runs a few % above its `summary:` (the count above)
   const sum = (r: { byRow?: Record<string, number> }) => Object.values(r.byRow ?? {}).reduce((a, b) => a + b, 0);
   process.stdout.write(`${'total of the rows'.padEnd(w)} ${rows.map((r) => k(sum(r)).padStart(12)).join('')} ${k(sum(last) - sum(first)).padStart(9)}\n`);
+}
+
+/**
+ * `--functions N`: the N functions (of each part's 400 largest) that grew the most from the first
+ * part to the last, and every compiled regexp above 0.05 k: what is inside the rows.
+ */
+function printFunctions(rows: Row[], n: number): void {
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (n <= 0 || !first?.byFunction || !last?.byFunction) return;
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.byFunction ?? {})))];
+  const k = (v: number | undefined) => ((v ?? 0) / 1000).toFixed(2);
+  const step = (name: string) => (last.byFunction![name] ?? 0) - (first.byFunction![name] ?? 0);
+  const line = (name: string) => `${rows.map((r) => k(r.byFunction?.[name]).padStart(12)).join('')} ${((step(name) >= 0 ? '+' : '') + k(step(name))).padStart(9)}  ${name.slice(0, 160)}\n`;
+  process.stdout.write(`\nfunctions by step (k instructions/req, self cost; ${rows.map((r) => r.part).join(' | ')} | step)\n`);
+  for (const name of names.sort((a, b) => step(b) - step(a)).slice(0, n)) process.stdout.write(line(name));
+  process.stdout.write(`\nfunctions of the last part, largest first\n`);
+  for (const name of names.sort((a, b) => (last.byFunction![b] ?? 0) - (last.byFunction![a] ?? 0)).slice(0, n)) process.stdout.write(line(name));
+  const rx = names.filter((name) => name.startsWith('V8: regular expressions') && rows.some((r) => (r.byFunction?.[name] ?? 0) >= 50));
+  process.stdout.write(`\ncompiled regexps (k instructions/req)\n`);
+  for (const name of rx.sort((a, b) => (last.byFunction![b] ?? 0) - (last.byFunction![a] ?? 0))) process.stdout.write(line(name));
 }
 
 main().catch((err: unknown) => {
