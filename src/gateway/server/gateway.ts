@@ -26,6 +26,7 @@ import { createBodyClocks } from './body-clock.js';
 import { PortInUseError } from './port-guard.js';
 import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
+import { createRemoteAddressReader } from './remote-address.js';
 import { REGATE_VERSION } from './version.js';
 import { createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, reloadListener } from './tls-listener.js';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
@@ -244,6 +245,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
           });
         };
 
+  // the last client's address, kept as text while the next requests come from it (remote-address.ts)
+  const remoteAddressOf = createRemoteAddressReader();
   /** A listener's request handler; `scheme` and `hsts` are that listener's (the main one, or the plain one beside TLS). */
   const handlerFor = (scheme: 'http' | 'https', hsts: string | null) => (res: HttpResponse, req: HttpRequest): void => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
@@ -263,7 +266,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       rawHeaders: head.rawHeaders,
       host: head.host,
       scheme,
-      remoteAddr: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
+      remoteAddr: remoteAddressOf(res),
       strippedHeaders: head.stripped,
       route: NO_ROUTE,
     });
