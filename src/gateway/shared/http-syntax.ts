@@ -40,6 +40,13 @@ const CLIENT_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f\ufffd]*$/;
 /** The same for values regate itself produces (policy decisions, credentials): U+FFFD is fine there, lone surrogates are not. */
 const BAD_OWN_VALUE = /[\x00-\x08\x0a-\x1f\x7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /**
+ * Values that are visible ASCII, SP and HTAB only: nothing BAD_OWN_VALUE looks for can be in them.
+ * Every field of every upstream request head passes `isOwnFieldValue` (h1-connection.ts), and
+ * almost all are plain ASCII; an anchored class loop answers those without the search above,
+ * which tries three alternatives (two with lookaround) at every position.
+ */
+const PLAIN_ASCII_VALUE = /^[\t\x20-\x7e]*$/;
+/**
  * RFC 3986 path characters (pchar and "/"), plus `|`, `^`, `[`, `]`, which browsers send
  * unencoded in paths (the WHATWG path percent-encode set leaves them) and strict parsers such as
  * llhttp accept. Never: space, `"`, `<`, `>`, `\`, `` ` ``, `{`, `}`, `#`, controls, non-ASCII.
@@ -83,7 +90,7 @@ export function isClientFieldValue(value: string): value is FieldValue {
 
 /** A field value regate produced (a policy's header, a credential): same rule, UTF-8 on the wire. */
 export function isOwnFieldValue(value: string): value is FieldValue {
-  return !BAD_OWN_VALUE.test(value);
+  return PLAIN_ASCII_VALUE.test(value) || !BAD_OWN_VALUE.test(value);
 }
 
 export function isToken(s: string): boolean {

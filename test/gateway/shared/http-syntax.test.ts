@@ -19,6 +19,18 @@ t.test("regate's own values may hold U+FFFD but never a lone surrogate", async (
   t.notOk(isOwnFieldValue('a\r\nb'));
 });
 
+t.test("regate's own values: the plain-ASCII shortcut changes no verdict (every code unit alone, and inside ASCII)", async (t) => {
+  // the rule as it was before the shortcut: controls but HTAB, DEL, lone surrogates
+  const bad = /[\x00-\x08\x0a-\x1f\x7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  let differ = 0;
+  for (let c = 0; c <= 0xffff; c++) {
+    const ch = String.fromCharCode(c);
+    for (const v of [ch, `Basic ${ch}x`, `x${ch}`]) if (isOwnFieldValue(v) === bad.test(v)) differ++;
+  }
+  t.equal(differ, 0, 'same verdict as the full rule for all 65536 code units');
+  for (const v of ['', 'for=127.0.0.1;proto=http', 'Basic Z2F0ZXdheTpiZW5jaC1zZWNyZXQ=', 'a\tb', '~ !']) t.ok(isOwnFieldValue(v), v);
+});
+
 t.test('queries, hosts and methods', async (t) => {
   t.ok(isQuerySyntax('a=1&b=[x]|"y"'));
   t.notOk(isQuerySyntax('a=#'));
