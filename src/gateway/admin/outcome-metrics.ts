@@ -69,11 +69,14 @@ export function createOutcomeMetrics(registry: Registry): OutcomeMetrics {
     }
     return u;
   };
-  const decisionCells = new Map<string, CounterCell>();
+  // route id → reason → cell: two lookups with strings whose hashes V8 already keeps, where a
+  // joined `route\0reason` key was a new string to build and hash on every request
+  const decisionCells = new Map<string, Map<string, CounterCell>>();
   const decisionCell = (route: string, result: 'allow' | 'deny', reason: string) => {
-    const key = `${route}\u0000${reason}`;
-    let c = decisionCells.get(key);
-    if (c === undefined) decisionCells.set(key, (c = decisions.cell({ route, result, reason })));
+    let byReason = decisionCells.get(route);
+    if (byReason === undefined) decisionCells.set(route, (byReason = new Map()));
+    let c = byReason.get(reason);
+    if (c === undefined) byReason.set(reason, (c = decisions.cell({ route, result, reason })));
     return c;
   };
   const policySeries = new Map<string, HistogramSeries>();
