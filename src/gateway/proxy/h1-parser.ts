@@ -28,8 +28,8 @@ export class H1ParseError extends Error {
 export interface H1Head {
   status: number;
   reason: string;
-  /** flat [name, value, …] with names lower-cased, in wire order */
-  headers: string[];
+  /** flat [name, value, …] with names lower-cased, in wire order (shared by the responses of one head text: read-only) */
+  headers: readonly string[];
   /** the upstream wants this connection closed after the response */
   close: boolean;
 }
@@ -264,55 +264,32 @@ export class H1ResponseParser {
     return i + (stop + 4 - before);
   }
 
-  private parseHead(text: string): void {
-    let lineEnd = text.indexOf('\r\n');
-    const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
-    const status = statusOf(statusLine);
-    if (status < 0) throw new H1ParseError('HPE_INVALID_STATUS', 'bad status line');
-    const http10 = statusLine.charCodeAt(7) === 0x30;
-    const reason = statusLine.length > 13 ? statusLine.slice(13) : '';
-    const headers: string[] = [];
-    let cl: string | undefined;
-    let te: string | undefined;
-    let conn: string | undefined;
-    let pos = lineEnd < 0 ? text.length : lineEnd + 2;
-    while (pos < text.length) {
-      lineEnd = text.indexOf('\r\n', pos);
-      if (lineEnd < 0) lineEnd = text.length;
-      const colon = text.indexOf(':', pos);
-      if (colon < 0 || colon > lineEnd) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'header line without colon');
-      const rawName = text.slice(pos, colon);
-      let name = KNOWN_NAMES.get(rawName);
-      if (name === undefined) {
-        // obs-fold (a line starting with SP/HTAB) and whitespace before the colon fail here
-        if (!TOKEN.test(rawName)) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'bad header name');
-        name = rawName.toLowerCase();
-        if (KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.set(rawName, name);
-      }
-      const value = trimOws(text.slice(colon + 1, lineEnd));
-      if (!FIELD_VALUE.test(value)) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'bad header value');
-      if (name === 'content-length') {
-        if (!/^\d{1,15}$/.test(value)) throw new H1ParseError('HPE_INVALID_CONTENT_LENGTH', 'bad content-length');
-        if (cl !== undefined && Number(cl) !== Number(value)) throw new H1ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'conflicting content-length');
-        if (cl !== undefined) {
-          pos = lineEnd + 2;
-          continue; // one copy is enough
-        }
-        cl = value;
-      } else if (name === 'transfer-encoding') te = te === undefined ? value : `${te}, ${value}`;
-      else if (name === 'connection') conn = conn === undefined ? value : `${conn}, ${value}`;
-      headers.push(name, value);
-      pos = lineEnd + 2;
-    }
+  /**
+   * The last head parsed on this connection and what it said. An upstream answers one route's
+   * requests with the same head over and over (only `Date` moves, once a second), so a head
+   * whose bytes equal the last one's takes its parse — fields, checks and all — from here: one
+   * string comparison instead of a split, a name lookup and a value regex per field. A head that
+   * failed a check never gets here (the parse threw).
+   */
+  private lastHeadText = '';
+  private lastHead: ParsedHead | null = null;
 
+  private parseHead(text: string): void {
+    let p = this.lastHead;
+    if (p === null || text !== this.lastHeadText) {
+      p = parseHeadText(text);
+      this.lastHeadText = text;
+      this.lastHead = p;
+    }
+    const { status, cl, te } = p;
     if (status < 200) {
       // 1xx: interim, skipped (RFC 9110 §15.2); 101 would switch protocols, which we never ask for
       if (status === 101) throw new H1ParseError('HPE_UNEXPECTED_UPGRADE', 'unrequested protocol switch');
       this.state = S.Head;
       return;
     }
-    const close = http10 ? !/(^|,)\s*keep-alive\s*(,|$)/i.test(conn ?? '') : conn !== undefined && /(^|,)\s*close\s*(,|$)/i.test(conn);
-    const head: H1Head = { status, reason, headers, close };
+    // a fresh head per response (`close` may change below); its fields list is shared, read-only
+    const head: H1Head = { status, reason: p.reason, headers: p.headers, close: p.close };
 
     if (this.headOnly || status === 204 || status === 304) {
       this.state = S.Done;
@@ -345,6 +322,62 @@ export class H1ResponseParser {
   reset(): void {
     this.state = S.Idle;
   }
+}
+
+/** What a response head says, checked: a pure function of its text (H1ResponseParser caches it). */
+interface ParsedHead {
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: readonly string[];
+  /** the Connection fields (HTTP/1.0: the absence of keep-alive) ask for the connection to close */
+  readonly close: boolean;
+  readonly cl: string | undefined;
+  readonly te: string | undefined;
+}
+
+/** Parses and checks a response head (status line and fields, without the final CRLFCRLF); throws H1ParseError. */
+function parseHeadText(text: string): ParsedHead {
+  let lineEnd = text.indexOf('\r\n');
+  const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  const status = statusOf(statusLine);
+  if (status < 0) throw new H1ParseError('HPE_INVALID_STATUS', 'bad status line');
+  const http10 = statusLine.charCodeAt(7) === 0x30;
+  const reason = statusLine.length > 13 ? statusLine.slice(13) : '';
+  const headers: string[] = [];
+  let cl: string | undefined;
+  let te: string | undefined;
+  let conn: string | undefined;
+  let pos = lineEnd < 0 ? text.length : lineEnd + 2;
+  while (pos < text.length) {
+    lineEnd = text.indexOf('\r\n', pos);
+    if (lineEnd < 0) lineEnd = text.length;
+    const colon = text.indexOf(':', pos);
+    if (colon < 0 || colon > lineEnd) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'header line without colon');
+    const rawName = text.slice(pos, colon);
+    let name = KNOWN_NAMES.get(rawName);
+    if (name === undefined) {
+      // obs-fold (a line starting with SP/HTAB) and whitespace before the colon fail here
+      if (!TOKEN.test(rawName)) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'bad header name');
+      name = rawName.toLowerCase();
+      if (KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.set(rawName, name);
+    }
+    const value = trimOws(text.slice(colon + 1, lineEnd));
+    if (!FIELD_VALUE.test(value)) throw new H1ParseError('HPE_INVALID_HEADER_TOKEN', 'bad header value');
+    if (name === 'content-length') {
+      if (!/^\d{1,15}$/.test(value)) throw new H1ParseError('HPE_INVALID_CONTENT_LENGTH', 'bad content-length');
+      if (cl !== undefined && Number(cl) !== Number(value)) throw new H1ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'conflicting content-length');
+      if (cl !== undefined) {
+        pos = lineEnd + 2;
+        continue; // one copy is enough
+      }
+      cl = value;
+    } else if (name === 'transfer-encoding') te = te === undefined ? value : `${te}, ${value}`;
+    else if (name === 'connection') conn = conn === undefined ? value : `${conn}, ${value}`;
+    headers.push(name, value);
+    pos = lineEnd + 2;
+  }
+  const close = http10 ? !/(^|,)\s*keep-alive\s*(,|$)/i.test(conn ?? '') : conn !== undefined && /(^|,)\s*close\s*(,|$)/i.test(conn);
+  return { status, reason, headers, close, cl, te };
 }
 
 /**

@@ -120,3 +120,48 @@ t.test('a truncated answer is reported as truncated; backpressure stops at the s
   t.equal(slices, 2, 'one slice per call while the consumer pauses');
   t.equal(at, w.length);
 });
+
+t.test('a head repeated on one connection is served from the last parse, with the same fields and framing', async (t) => {
+  const heads: H1Head[] = [];
+  let body = '';
+  let ended = 0;
+  const p = new H1ResponseParser({
+    onHead: (h) => heads.push(h),
+    onBody: (b, s, e) => {
+      body += b.toString('latin1', s, e);
+      return true;
+    },
+    onEnd: () => ended++,
+  });
+  const feed = (wire: string, headOnly = false) => {
+    p.start(headOnly);
+    const buf = Buffer.from(wire, 'latin1');
+    return p.execute(buf, 0, buf.length);
+  };
+  const a = 'HTTP/1.1 200 OK\r\nDate: Sun, 06 Dec 2026 23:00:00 GMT\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n';
+  const b = a.replace('23:00:00', '23:00:01');
+  feed(a + 'hi');
+  p.reset();
+  feed(a + 'yo');
+  p.reset();
+  t.equal(heads[1]!.headers, heads[0]!.headers, 'the same bytes: the fields list of the last parse');
+  t.not(heads[1], heads[0], 'a head object of its own per response');
+  feed(b + 'ok');
+  p.reset();
+  t.same(heads[2]!.headers, ['date', 'Sun, 06 Dec 2026 23:00:01 GMT', 'content-length', '2', 'connection', 'keep-alive'], 'other bytes (Date moved): parsed afresh');
+  feed(b, true); // a HEAD request answered with the same head: no body follows
+  p.reset();
+  t.same([body, ended, heads.length], ['hiyook', 4, 4]);
+  // a cached head that asks to close still does; an invalid one is refused every time, never cached
+  const c = 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+  feed(c);
+  p.reset();
+  feed(c);
+  p.reset();
+  t.same([heads[4]!.close, heads[5]!.close], [true, true]);
+  const bad = 'HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 0\r\n\r\n';
+  for (let i = 0; i < 2; i++) {
+    p.start(false);
+    t.throws(() => p.execute(Buffer.from(bad, 'latin1'), 0, bad.length), { code: 'HPE_INVALID_HEADER_TOKEN' }, `invalid head, try ${i + 1}`);
+  }
+});
