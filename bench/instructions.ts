@@ -155,7 +155,9 @@ async function main(): Promise<void> {
         bad = await probe(url, headers, 360_000);
       }
       if (bad) throw new Error(`${p}: ${url}: ${bad}`);
-      const load = (amount: number) => runLoad(url, { generator, connections, duration: null, amount, headers, cpus: plan.loadCpus });
+      // a request under valgrind on a loaded machine can wait more than autocannon's default 10 s
+      // (a collection, a batch sent to Redis): a timeout would reconnect and muddle the count
+      const load = (amount: number) => runLoad(url, { generator, connections, duration: null, amount, headers, cpus: plan.loadCpus, timeoutS: 600 });
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);
       await load(warmup);
       execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });

@@ -10,10 +10,13 @@ import autocannon from 'autocannon';
 
 let text = '';
 for await (const chunk of process.stdin) text += String(chunk);
-/** @type {{ url: string; connections: number; duration: number | null; amount: number | null; headers: Record<string, string>; headerCycle?: { name: string; values: string[] } }} */
+/** @type {{ url: string; connections: number; duration: number | null; amount: number | null; headers: Record<string, string>; headerCycle?: { name: string; values: string[] }; timeoutS?: number }} */
 const input = JSON.parse(text);
 /** @type {Record<string, unknown>} */
 const opts = { url: input.url, connections: input.connections, pipelining: 1, headers: input.headers };
+// seconds before autocannon gives up on a request (its default is 10); bench/instructions.ts
+// raises it for a gateway under valgrind on a loaded machine
+if (input.timeoutS !== undefined) opts.timeout = input.timeoutS;
 if (input.amount !== null) opts.amount = input.amount;
 else opts.duration = input.duration;
 const cycle = input.headerCycle;

@@ -30,6 +30,8 @@ export interface LoadOptions {
   headerCycle?: { name: string; values: string[] };
   /** taskset CPU list for the generator; null: not pinned */
   cpus: string | null;
+  /** autocannon only: seconds before a request counts as an error (autocannon's default: 10) */
+  timeoutS?: number;
 }
 
 export interface LoadResult {
