@@ -73,7 +73,7 @@ export function renderMarkdown(r: SuiteResult): string {
  * "1234 (1100–1300)": a spread's median and range, each number through `format`; "–" when
  * nothing was measured, the median alone when one round was.
  * @example
- * formatSpread({ median: 0.52, min: 0.5, max: 0.6, n: 3 }, times); // '0.52× (0.50–0.60×)'
+ * formatSpread({ median: 0.52, min: 0.5, max: 0.6, n: 3 }, times); // '0.52× (0.50×–0.60×)'
  */
 export function formatSpread(x: Spread | null, format: (n: number) => string = (n) => n.toFixed(0)): string {
   if (!x) return '–';

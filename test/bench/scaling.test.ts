@@ -77,7 +77,7 @@ t.test('the 2/1 ratios are taken within each round; the table says what shared w
   const md = renderScalingMarkdown(result);
   t.match(md, /^- 2 workers: CPUs 0,1 \/ CPU 0 \(shared\)$/m, 'the plan says what shares which CPU');
   t.match(md, /^\| nginx \| 1 \| CPU 1 \/ CPU 0 \| 1000 \(1000–2000\) \| 2 \(2–2\) \| 20\.0 \(20\.0–20\.0\) \| 10\.0 \| 5\.0 \| – \| 35\.0 \| – \| – \| 0 \| 0 \|$/m);
-  t.match(md, /^\| nginx \| 2 \| CPUs 0,1 \/ CPU 0 \(shared\) \| 1950 \(1500–2400\) \| .* \| 1\.35× \(1\.20–1\.50×\) \| 1\.30× \(1\.10–1\.50×\) \| 0 \| 0 \|$/m);
+  t.match(md, /^\| nginx \| 2 \| CPUs 0,1 \/ CPU 0 \(shared\) \| 1950 \(1500–2400\) \| .* \| 1\.35× \(1\.20×–1\.50×\) \| 1\.30× \(1\.10×–1\.50×\) \| 0 \| 0 \|$/m);
   t.match(md, /^- nginx, 2 worker\(s\): failed: probe failed$/m);
 });
 
