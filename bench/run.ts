@@ -246,7 +246,8 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
         const tsx = ['--import', 'tsx'];
         const wasm = join(dir, 'bench-policy.wasm');
         try {
-          execFileSync(node, [...tsx, join(root, 'test/gateway/fixtures/run-cli.ts'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+          // the shipped CLI (dist/), as the gateway rows run
+          execFileSync(node, [join(root, 'bin/regate.js'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
         } catch (err) {
           // on a time-out stderr is empty: then the error's own message says what happened
           const stderr = (err as { stderr?: Buffer }).stderr;
