@@ -227,7 +227,8 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
     notes.push(
       `Fewer CPUs (${ncpu}) than proxy workers + 1: rows marked "(shared)" give the proxy every CPU while the upstream, generator and Redis stay on CPU ${plan1.loadCpus}, as in the 1-worker rows. ` +
         'One worker then competes with the load side for that CPU, the total CPU did not grow with the workers, and the direct row (the load side alone on its CPU) is the ceiling no proxy row can pass. ' +
-        'Read the rps ratio as what a second worker gains on such a machine, and CPU µs/req as what each request cost.',
+        'Read the rps ratio as what a second worker gains on such a machine, and CPU µs/req as what each request cost. ' +
+        'Where CPU 0 is saturated, the scheduler shares it evenly between the processes that are always runnable there (equal CPU µs/req for generator and upstream, or generator and Redis, is that share, not their need).',
     );
   }
   if (!plan1.pinned) notes.push('No CPU pinning (taskset missing or one CPU): every process could run anywhere.');

@@ -34,6 +34,19 @@ t.test('arguments', async (t) => {
   t.throws(() => parseScalingArgs(['--generator', 'ab']), TypeError);
 });
 
+t.test('`npm run bench:scaling -- --help` prints the usage; a bad option the message and usage, no stack', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const root = new URL('../..', import.meta.url).pathname;
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bench/scaling.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const help = run(['--help']);
+  t.equal(help.status, 0);
+  t.match(help.stdout, /^usage: npm run bench:scaling -- /);
+  const bad = run(['--workers', 'two']);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /^bench:scaling: --workers: two is not a positive integer\nusage:/);
+  t.notMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+});
+
 t.test('the 2/1 ratios are taken within each round; the table says what shared which CPU', async (t) => {
   const ok = (proxy: string, workers: number, rps: number, cpu: number): ScalingRow => ({
     key: `${proxy}@${workers}`,
