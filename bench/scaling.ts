@@ -8,6 +8,7 @@
  *   haproxy             plain hop, `nbthread` 1 / 2
  *   regate-passthrough  `listen.workers` 1 / 2, route without auth or policy
  *   regate-full         `listen.workers` 1 / 2, cached JWT + Rego + rate limit + audit events to Redis + basic credential
+ *   haproxy-full        `nbthread` 1 / 2, the suite's HAProxy full job (jwt_verify, ACLs, stick-table rate limit, UDP log line)
  *
  *   npm run bench:scaling -- [--generator wrk|autocannon] [--only nginx,haproxy,…] [--workers 1,2] [--repeat N]
  *                            [--connections N] [--duration S] [--warmup S] [--out DIR]
@@ -15,7 +16,8 @@
  * Writes <out>/<date>-scaling[-wrk|-autocannon].json and .md (default out: bench/results).
  *
  * The CPU plan (bench/lib/cpu-plan.ts, planCpus(workers)) on a machine of N CPUs:
- * - 1 worker: the proxy alone on CPU N-1; upstream, generator and Redis on CPUs 0…N-2 (the suite's plan).
+ * - 1 worker: the proxy alone on CPU N-1; upstream, generator and Redis (or HAProxy's log sink)
+ *   on CPUs 0…N-2 (the suite's plan).
  * - w workers with N ≥ w + 1: the proxy alone on the last w CPUs, the load side on the rest.
  * - w workers with N < w + 1 — 2 workers on this project's 2-CPU machines: they cannot be kept
  *   apart. The proxy gets every CPU, the load side stays on CPU 0 as in the 1-worker row. So one
@@ -26,7 +28,7 @@
  *   now also shared with a proxy worker. The report marks these rows "(shared)". CPU µs/req per
  *   process group (the proxy's workers together, the upstream, the generator, Redis) says what
  *   each request cost, which the CPU split does not change the way it changes rps.
- * The same upstream (and Redis) serve every row; when a plan moves the load side's CPUs they are
+ * The same upstream (and Redis, and log sink) serve every row; when a plan moves the load side's CPUs they are
  * re-pinned (taskset -a -p). Rows run round-robin: in each round every proxy's 1-worker row and
  * then its 2-worker row, so the two rows a ratio compares ran back to back; `--repeat N` runs N
  * rounds and the report gives median and min–max, the N/1 ratios taken within each round.
@@ -39,11 +41,11 @@ import { fileURLToPath } from 'node:url';
 import { planCpus, type CpuPlan } from './lib/cpu-plan.js';
 import { GENERATORS, measureLoad, resolveGenerator, type Generator, type GeneratorName } from './lib/load.js';
 import { probe } from './lib/probe.js';
-import { repin, type Proc } from './lib/procs.js';
+import { repin, spawnPinned, type Proc } from './lib/procs.js';
 import { regateBaseConfig, regateFullConfig, startNginx, startRedis, startRegate, startUpstream, type Server } from './lib/servers.js';
-import { findOrInstallTool, HAPROXY, NGINX, type SystemTool } from './lib/system-tool.js';
+import { findOrInstallTool, HAPROXY, NGINX } from './lib/system-tool.js';
 import { wrkThreads } from './lib/wrk.js';
-import { startHaproxy } from './peers/haproxy.js';
+import { rs256PublicPem, startHaproxy } from './peers/haproxy.js';
 import { startTokenServer, type TokenServer } from '../src/devtools/token-server.js';
 import { renderScalingMarkdown, summarizeScaling, type ScalingPlan, type ScalingResult, type ScalingRow } from './report/scaling.js';
 
@@ -55,6 +57,7 @@ export const SCALING_PROXIES = [
   { name: 'haproxy', label: 'HAProxy passthrough' },
   { name: 'regate-passthrough', label: 'regate passthrough' },
   { name: 'regate-full', label: 'regate full pipeline' },
+  { name: 'haproxy-full', label: 'HAProxy full job' },
 ] as const;
 export type ScalingProxy = (typeof SCALING_PROXIES)[number]['name'];
 
@@ -130,24 +133,32 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
       const path = '/api/bench';
       let redis: Server | null = null;
       let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-      if (wanted.some((p) => p.name === 'regate-full')) {
-        ts = await startTokenServer({ accessTokenTtlS: 3600 });
+      const wants = (name: ScalingProxy) => wanted.some((p) => p.name === name);
+      if (wants('regate-full') || wants('haproxy-full')) ts = await startTokenServer({ accessTokenTtlS: 3600 });
+      if (wants('regate-full')) {
         redis = await startRedis(plan1.loadCpus);
         if (redis) {
           procs.push(redis.proc);
           redisUrl = redis.url;
         } else notes.push(`redis-server not found: used ${redisUrl} with key prefix ${runId} (keys are left behind); its CPU is not counted`);
       }
-      const nginx = findOrInstall(NGINX, wanted, 'nginx', log);
-      const haproxy = findOrInstall(HAPROXY, wanted, 'haproxy', log);
+      const nginx = wants('nginx') ? findOrInstallTool(NGINX, log) : { reason: 'not selected' };
+      const haproxy = wants('haproxy') || wants('haproxy-full') ? findOrInstallTool(HAPROXY, log) : { reason: 'not selected' };
+      // HAProxy's full job logs one line per request over UDP to this sink, on the load CPUs as Redis is for regate
+      const sink = wants('haproxy-full') && !('reason' in haproxy) ? await spawnPinned(plan1.loadCpus, process.execPath, ['--import', 'tsx', join(root, 'bench/peers/log-sink.ts')], /PORT (\d+)/) : null;
+      if (sink) procs.push(sink);
       let loadCpus = plan1.loadCpus;
 
-      /** Starts the server for `w` workers on `plan`, measures it with every process group's CPU, stops it. */
-      const measure = async (proxy: ScalingProxy, w: number, plan: CpuPlan, round: number, start: (() => Promise<Server>) | null, headers: Record<string, string> = {}, withRedis = false): Promise<ScalingRow> => {
+      /**
+       * Starts the server for `w` workers on `plan`, measures it with every process group's CPU, stops it.
+       * `sidecar`: where the job's events go (Redis, the log sink); null when it is not ours to measure.
+       */
+      const measure = async (proxy: ScalingProxy, w: number, plan: CpuPlan, round: number, start: (() => Promise<Server>) | null, headers: Record<string, string> = {}, sidecar?: Proc | null): Promise<ScalingRow> => {
         if (plan.loadCpus !== loadCpus) {
-          // the upstream and Redis follow the load side to this plan's CPUs
+          // the upstream, Redis and the log sink follow the load side to this plan's CPUs
           repin(up.proc, plan.loadCpus);
           if (redis) repin(redis.proc, plan.loadCpus);
+          if (sink) repin(sink, plan.loadCpus);
           loadCpus = plan.loadCpus;
         }
         const srv = start ? await start() : null;
@@ -157,7 +168,7 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
           const bad = await probe(url, headers);
           if (bad) return row(proxy, w, { status: 'failed', reason: bad + (srv ? ` — process output: ${srv.proc.output().slice(-300)}` : '') });
           log(`measuring ${proxy} with ${w} worker(s), round ${round}/${repeat} (${url}, ${generatorInfo.name})`);
-          const groups: Record<string, Proc> = { upstream: up.proc, ...(withRedis && redis ? { redis: redis.proc } : {}) };
+          const groups: Record<string, Proc> = { upstream: up.proc, ...(sidecar ? { sidecar } : {}) };
           const r = await measureLoad(url, { generator: generatorFor(plan), connections, duration, amount: null, headers, cpus: plan.loadCpus, warmup, proc: srv?.proc ?? null, groups });
           const g = r.groupCpuUsPerReq ?? {};
           return row(proxy, w, {
@@ -168,7 +179,7 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
             requests: r.requests,
             errors: r.errors,
             non2xx: r.non2xx,
-            cpu: { proxy: r.cpuUsPerReq, upstream: g.upstream ?? null, generator: r.generatorCpuUsPerReq, ...(withRedis ? { redis: g.redis ?? null } : {}) },
+            cpu: { proxy: r.cpuUsPerReq, upstream: g.upstream ?? null, generator: r.generatorCpuUsPerReq, ...(sidecar !== undefined ? { sidecar: g.sidecar ?? null } : {}) },
           });
         } finally {
           await srv?.proc.stop();
@@ -192,7 +203,13 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
             return measure(proxy, w, plan, round, regate('passthrough', w, plan, regateBaseConfig(up.url, connections, 'regate', w) + `routes:\n  - { id: bench, match: { path_prefix: / }, upstream: up, auth: none }\n`));
           case 'regate-full': {
             const config = regateFullConfig({ base: regateBaseConfig(up.url, connections, 'regate', w), auth: 'jwt', tokens: ts!, redisUrl, prefix: runId, spoolDir: join(dir, `spool-w${w}`) });
-            return measure(proxy, w, plan, round, regate('full', w, plan, config), { authorization: `Bearer ${await ts!.issueJwt({ scope: 'read' })}` }, true);
+            return measure(proxy, w, plan, round, regate('full', w, plan, config), { authorization: `Bearer ${await ts!.issueJwt({ scope: 'read' })}` }, redis?.proc ?? null);
+          }
+          case 'haproxy-full': {
+            if ('reason' in haproxy) return row(proxy, w, { status: 'skipped', reason: haproxy.reason });
+            const job = { publicKeyPem: rs256PublicPem(ts!.keys), issuer: ts!.issuer, audience: ts!.audience, basic: { username: 'gateway', password: 'bench-secret' }, rateLimit: 1_000_000_000, logPort: Number(sink!.match[1]) };
+            const start = () => startHaproxy({ bin: haproxy.bin, kind: 'full', dir, upstreamUrl: up.url, cpus: plan.proxyCpu, threads: w, job });
+            return measure(proxy, w, plan, round, start, { authorization: `Bearer ${await ts!.issueJwt({ scope: 'read' })}` }, sink);
           }
         }
       };
@@ -232,7 +249,7 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
     );
   }
   if (!plan1.pinned) notes.push('No CPU pinning (taskset missing or one CPU): every process could run anywhere.');
-  notes.push('CPU µs/req per process group: the proxy (every worker process or thread, from /proc), the upstream, the generator (wrk: its whole process; autocannon: during the run) and Redis (regate full pipeline only); "all groups" is their sum.');
+  notes.push('CPU µs/req per process group: the proxy (every worker process or thread, from /proc), the upstream, the generator (wrk: its whole process; autocannon: during the run) and where each job\'s events go (regate full pipeline: Redis; HAProxy full job: its UDP log sink); "all groups" is their sum.');
   notes.push('nginx with several workers listens with `reuseport` (each worker its own accept queue, as regate\'s uWS workers have through SO_REUSEPORT); HAProxy\'s threads share one listener.');
   if (generatorInfo.name === 'wrk') notes.push('wrk latency percentiles include its coordinated-omission correction; compare latencies only between rows of one generator.');
   const load1 = loadavg()[0] ?? 0;
@@ -254,11 +271,6 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
   writeFileSync(files.json, JSON.stringify(result, null, 2) + '\n');
   writeFileSync(files.md, renderScalingMarkdown(result));
   return { result, files };
-}
-
-/** The tool for `name`'s rows when they are wanted (found or installed once for all rounds). */
-function findOrInstall(tool: SystemTool, wanted: readonly { name: string }[], name: string, log: (l: string) => void): { bin: string; version: string } | { reason: string } {
-  return wanted.some((p) => p.name === name) ? findOrInstallTool(tool, log) : { reason: 'not selected' };
 }
 
 export const SCALING_USAGE = `usage: npm run bench:scaling -- [--generator wrk|autocannon] [--only name,…] [--workers 1,2] [--repeat N] [--connections N] [--duration S] [--warmup S] [--out DIR]

@@ -23,8 +23,8 @@ export interface GroupCpu {
   proxy: number | null;
   upstream: number | null;
   generator: number | null;
-  /** regate-full's private Redis; absent for the other rows */
-  redis?: number | null;
+  /** where the job's events go: regate full pipeline's private Redis, HAProxy full job's UDP log sink; absent for the other rows */
+  sidecar?: number | null;
 }
 
 /** One measured row of one round. */
@@ -55,7 +55,7 @@ export interface ScalingSummary {
   rounds: number;
   rps: Spread | null;
   p99: Spread | null;
-  cpu: { proxy: Spread | null; upstream: Spread | null; generator: Spread | null; redis: Spread | null; total: Spread | null };
+  cpu: { proxy: Spread | null; upstream: Spread | null; generator: Spread | null; sidecar: Spread | null; total: Spread | null };
   /** rps ÷ the same proxy's 1-worker rps of the same round (null for 1-worker rows and direct) */
   rpsVsOne: Spread | null;
   /** proxy CPU µs/req ÷ the same proxy's 1-worker CPU µs/req of the same round */
@@ -112,8 +112,8 @@ export function summarizeScaling(rounds: readonly ScalingRow[][]): ScalingSummar
         proxy: spreadOf(ok.map((r) => r.cpu?.proxy)),
         upstream: spreadOf(ok.map((r) => r.cpu?.upstream)),
         generator: spreadOf(ok.map((r) => r.cpu?.generator)),
-        redis: spreadOf(ok.map((r) => r.cpu?.redis)),
-        total: spreadOf(ok.map((r) => (r.cpu ? sum([r.cpu.proxy, r.cpu.upstream, r.cpu.generator, ...(r.cpu.redis === undefined ? [] : [r.cpu.redis])]) : null))),
+        sidecar: spreadOf(ok.map((r) => r.cpu?.sidecar)),
+        total: spreadOf(ok.map((r) => (r.cpu ? sum([r.cpu.proxy, r.cpu.upstream, r.cpu.generator, ...(r.cpu.sidecar === undefined ? [] : [r.cpu.sidecar])]) : null))),
       },
       rpsVsOne: vsOne((r) => r.rps),
       cpuVsOne: vsOne((r) => r.cpu?.proxy),
@@ -148,11 +148,11 @@ export function renderScalingMarkdown(r: ScalingResult): string {
       (s.warmup_s > 0 ? ` after ${s.warmup_s} s warm-up` : ' without warm-up') +
       `, ${s.repeat} round${s.repeat === 1 ? '' : 's'} (round-robin; median (min–max) over rounds, ratios taken within each round).`,
     '',
-    'CPU plan (proxy / load = upstream + generator + Redis):',
+    'CPU plan (proxy / load = upstream + generator + Redis or log sink):',
     '',
     ...r.plans.map((p) => `- ${p.workers} worker${p.workers === 1 ? '' : 's'}: ${describePlan(p)}`),
     '',
-    '| proxy | workers | CPUs proxy / load | rps | p99 ms | proxy CPU µs/req | upstream | generator | Redis | all groups | rps vs 1 worker | proxy CPU/req vs 1 worker | errors | non-2xx |',
+    '| proxy | workers | CPUs proxy / load | rps | p99 ms | proxy CPU µs/req | upstream | generator | Redis / log sink | all groups | rps vs 1 worker | proxy CPU/req vs 1 worker | errors | non-2xx |',
     '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const problems: string[] = [];
@@ -168,7 +168,7 @@ export function renderScalingMarkdown(r: ScalingResult): string {
     }
     const c = row.cpu;
     lines.push(
-      `| ${row.label} | ${workers} | ${plan} | ${formatSpread(row.rps)} | ${formatSpread(row.p99, formatMs)} | ${formatSpread(c.proxy, us)} | ${med(c.upstream)} | ${med(c.generator)} | ${med(c.redis)} | ${med(c.total)} | ${formatSpread(row.rpsVsOne, times)} | ${formatSpread(row.cpuVsOne, times)} | ${row.errors} | ${row.non2xx} |`,
+      `| ${row.label} | ${workers} | ${plan} | ${formatSpread(row.rps)} | ${formatSpread(row.p99, formatMs)} | ${formatSpread(c.proxy, us)} | ${med(c.upstream)} | ${med(c.generator)} | ${med(c.sidecar)} | ${med(c.total)} | ${formatSpread(row.rpsVsOne, times)} | ${formatSpread(row.cpuVsOne, times)} | ${row.errors} | ${row.non2xx} |`,
     );
   }
   if (problems.length) lines.push('', 'Rounds that did not run:', '', ...problems);
