@@ -46,7 +46,8 @@ export const buildCommand: Subcommand = {
     const bundle = out.endsWith('.tar.gz') || out.endsWith('.tgz');
     if ((revision !== undefined || signing !== undefined) && !bundle) throw new UsageError('--revision and --signing-key go into a bundle: give -o a .tar.gz output');
 
-    const { modules, data } = await loadPaths(a.positional, { includeTests: false });
+    // As `opa build` without -b: a .tar.gz found in a directory is not read.
+    const { modules, data } = await loadPaths(a.positional, { includeTests: false, skipArchives: true });
     const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
     const [unknown] = findUndefinedEntrypoints(
       modules.map((m) => parseSourceIn(m, dialectOf(a))),

@@ -19,3 +19,25 @@ allow if input.user in data.authz.admins
 
 greeting := sprintf("hello %s", [input.user])
 `;
+
+/**
+ * Runs `regate policy <argv>` in this process (no child Node to start and compile), with what
+ * it writes to stdout and stderr captured. The commands write with process.stdout/stderr.write
+ * only; tap writes its own report after the test's assertions, outside this window.
+ */
+export async function policyInProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { run } = await import('../../../src/cli/policy/index.js');
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array) => ((stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => ((stderr += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true)) as typeof process.stderr.write;
+  try {
+    const code = await run(argv);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
