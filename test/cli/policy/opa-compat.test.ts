@@ -11,6 +11,9 @@ import { loadPaths } from '../../../src/cli/policy/load-paths.js';
 import { toJs } from '../../../src/policy/value/index.js';
 import { policyDir, policyInProcess as opa } from './files.js';
 
+// `policy test` runs its tests in worker threads; from the sources each compiles them under tsx.
+t.setTimeout(600_000);
+
 const P = `package p
 
 f(x) := x + 1
@@ -145,6 +148,10 @@ t.test('loader: prefix.path:file places data, archives in directories are bundle
   await t.rejects(loadPaths([join(dir, 'one.json'), join(dir, 'two.json')], { includeTests: true }), { code: 'REGO_ERR_DATA_CONFLICT', message: /two\.json: merge error/ }, 'as opa: even the same value twice');
   const named = await loadPaths([join(dir, 'notes.txt')], { includeTests: true });
   t.same(named.modules.map((m) => m.file), [join(dir, 'notes.txt')], 'a file given by name is tried as Rego');
+  const ev = await opa(['eval', '-f', 'raw', '-d', `lim:${join(dir, 'limits.json')}`, 'data.lim.max']);
+  t.equal(ev.stdout, '3\n', ev.stderr);
+
+  // (a second policyDir in one test replaces the first one's files)
 
   const withTar = policyDir(t, { 'p.rego': 'package p\n\nr := data.sub.q.v\n' });
   writeFileSync(join(withTar, 'sub.tar.gz'), await writeTarGz([{ name: 'q/data.json', data: Buffer.from('{"v": 7}') }, { name: 'q/q.rego', data: Buffer.from('package q\n\ns := 1\n') }]));
@@ -153,8 +160,6 @@ t.test('loader: prefix.path:file places data, archives in directories are bundle
   t.equal(l.modules.length, 2);
   const skipped = await loadPaths([withTar], { includeTests: false, skipArchives: true });
   t.equal(skipped.modules.length, 1, 'build (no -b) skips archives, as opa build');
-  const ev = await opa(['eval', '-f', 'raw', '-d', `lim:${join(dir, 'limits.json')}`, 'data.lim.max']);
-  t.equal(ev.stdout, '3\n', ev.stderr);
 });
 
 t.test('check --format json: every error in OPA shape on stderr, exit 1', async (t) => {
