@@ -12,7 +12,7 @@ import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadBundle, loadPaths } from './load-paths.js';
-import { formatErrorsJson, formatErrorsText, toOutputErrors, type OutputError } from './opa-errors.js';
+import { formatErrorsJson, formatErrorsText, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors, type OutputError } from './opa-errors.js';
 
 async function load(a: ParsedArgs): Promise<ModuleSource[]> {
   // As `opa check`, which loads only .rego files: data files are neither read nor refused.
@@ -48,12 +48,14 @@ export const checkCommand: Subcommand = {
     { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json: how errors are printed' },
     { name: 'bundle', short: 'b', help: 'read each path as a bundle (a directory or a .tar.gz)' },
     { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable)' },
+    MAX_ERRORS_FLAG,
     SCHEMA_FLAG,
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('check needs at least one <path>');
     const format = a.one('format') ?? 'pretty';
     if (format !== 'pretty' && format !== 'json') throw new UsageError(`--format must be pretty or json, not ${format}`);
+    const max = maxErrorsOf(a.one('max-errors'));
     let errors: OutputError[];
     try {
       errors = check(a, await load(a));
@@ -62,6 +64,7 @@ export const checkCommand: Subcommand = {
       errors = toOutputErrors(e);
     }
     if (errors.length === 0) return 0;
+    errors = limitErrors(errors, max);
     process.stderr.write(format === 'json' ? formatErrorsJson(errors) : formatErrorsText(errors) + '\n');
     return 1;
   },

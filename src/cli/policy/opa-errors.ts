@@ -72,6 +72,26 @@ export class LoadErrors extends RegoError {
   }
 }
 
+/**
+ * OPA's compiler stops at its error limit (`--max-errors`, 10 by default) and says so with one
+ * more error, `rego_compile_error: error limit reached`. Errors of reading files are not counted.
+ */
+export function limitErrors<T extends OutputError & { regoCode?: string }>(errs: readonly T[], max: number): (T | (OutputError & { regoCode: string }))[] {
+  const compile = errs.filter((x) => x.regoCode === undefined || !isLoadCode(x.regoCode));
+  if (max <= 0 || compile.length <= max || compile.length !== errs.length) return [...errs];
+  return [...errs.slice(0, max), { message: 'error limit reached', code: 'rego_compile_error', regoCode: 'REGO_ERR_COMPILE' }];
+}
+
+/** The `--max-errors` / `-m` flag of check and test (OPA's addMaxErrorsFlag). */
+export const MAX_ERRORS_FLAG = { name: 'max-errors', short: 'm', valued: true, help: 'report at most this many compile errors (default 10; 0: all)' } as const;
+
+/** The value of MAX_ERRORS_FLAG. */
+export function maxErrorsOf(value: string | undefined): number {
+  const n = Number(value ?? '10');
+  if (!Number.isInteger(n)) throw new UsageError(`--max-errors must be a whole number, not ${value}`);
+  return n;
+}
+
 /** One error's line: `file:row:col: code: message`, then OPA's detail lines of a parse error. */
 export function formatErrorLine(x: OutputError): string {
   const loc = x.location;

@@ -18,7 +18,7 @@ import { mergeData } from '../../policy/index.js';
 import { parseDurationMs, UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadBundle, loadPaths } from './load-paths.js';
-import { formatErrorLine, formatErrorsText, goJson, toOutputErrors } from './opa-errors.js';
+import { formatErrorLine, formatErrorsText, goJson, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors } from './opa-errors.js';
 
 /** Go's time.Duration.String() for a duration in nanoseconds (what OPA prints). */
 export function formatGoDuration(ns: number): string {
@@ -159,6 +159,7 @@ export const testCommand: Subcommand = {
     { name: 'fail-on-empty', help: 'exit 1 when no test ran' },
     { name: 'timeout', short: 't', valued: true, help: 'per-test deadline, a Go duration (default 5s)' },
     { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
+    MAX_ERRORS_FLAG,
     { name: 'explain', valued: true, help: 'fails (default): report the failed tests; regate prints no evaluation trace' },
   ],
   async run(a: ParsedArgs): Promise<number> {
@@ -185,6 +186,7 @@ export const testCommand: Subcommand = {
     const explain = a.one('explain') ?? 'fails';
     if (explain !== 'fails') throw new UsageError(`--explain ${explain}: only fails is supported (regate records no evaluation trace)`);
     const coverage = a.bool('coverage') || threshold > 0;
+    const max = maxErrorsOf(a.one('max-errors'));
 
     let result: Awaited<ReturnType<typeof runTests>>;
     let modules: ModuleSource[];
@@ -195,7 +197,7 @@ export const testCommand: Subcommand = {
       result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a) });
     } catch (e) {
       if (e instanceof UsageError) throw e;
-      process.stderr.write(formatErrorsText(toOutputErrors(e)) + '\n');
+      process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');
       return 1;
     }
     const results = result.results;

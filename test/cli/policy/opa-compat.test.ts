@@ -174,3 +174,20 @@ t.test('check --format json: every error in OPA shape on stderr, exit 1', async 
   const text = await opa(['check', dir]);
   t.match(text.stderr, /^2 errors occurred:\n.*e\.rego:4:\d+: rego_unsafe_var_error: var x is unsafe\n.*e\.rego:8:\d+: rego_unsafe_var_error: var y is unsafe\n$/);
 });
+
+t.test('check -m: at most N compile errors, then OPA\'s "error limit reached"; build -t rego honours prefix:dir', async (t) => {
+  const dir = policyDir(t, { 'e/e.rego': 'package e\n\na if {\n\tx == 1\n}\n\nb if {\n\ty == 1\n}\n', 'd/data.json': '{"k": 1}' });
+  const r = await opa(['check', '-m', '1', '--format', 'json', join(dir, 'e')]);
+  t.same(
+    (JSON.parse(r.stderr).errors as { code: string; message: string }[]).map((e) => [e.code, e.message]),
+    [
+      ['rego_unsafe_var_error', 'var x is unsafe'],
+      ['rego_compile_error', 'error limit reached'],
+    ],
+  );
+  const out = join(dir, 'b.tar.gz');
+  const b = await opa(['build', '-t', 'rego', '-o', out, `x.y:${join(dir, 'd')}`]);
+  t.equal(b.code, 0, b.stderr);
+  const { readTarFiles } = await import('../../../src/policy/index.js');
+  t.ok((await readTarFiles(readFileSync(out))).has('x/y/data.json'), 'the data file lands below the prefix');
+});
