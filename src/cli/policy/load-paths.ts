@@ -140,7 +140,7 @@ class Loader {
       if (/\.(json|ya?ml)$/.test(p)) return this.addDocument(p, path, parseDataText(await readFile(p, 'utf8'), p));
       if (p.endsWith('.tar.gz')) {
         if (o.skipArchives) return;
-        const b = await readArchive(p, o.includeTests);
+        const b = await readArchive(p, o.includeTests, true);
         this.modules.push(...b.modules);
         return this.addDocument(p, path, b.data);
       }
@@ -188,8 +188,13 @@ export async function loadPaths(paths: readonly string[], opts: LoadOptions): Pr
   return { modules: l.modules, data: l.data };
 }
 
-/** A `.tar.gz` bundle: its modules (named `<archive>/<path>`, in the dialect its `.manifest` names) and data.json/data.yaml files at their directories. */
-async function readArchive(path: string, includeTests: boolean): Promise<LoadedFiles> {
+/**
+ * A `.tar.gz` bundle: its modules (named `<archive>/<path>`, in the dialect its `.manifest` names)
+ * and data.json/data.yaml files at their directories. `includeManifest`: the file loader's way
+ * (OPA's IncludeManifestInData), the manifest with its defaults is data too, at
+ * `system.bundle.manifest` (so two archives in one load conflict there, as in opa).
+ */
+async function readArchive(path: string, includeTests: boolean, includeManifest = false): Promise<LoadedFiles> {
   let files: Map<string, Uint8Array>;
   try {
     files = await readTarFiles(await readFile(path));
@@ -217,6 +222,11 @@ async function readArchive(path: string, includeTests: boolean): Promise<LoadedF
       const segs = name.split('/').slice(0, -1).filter((s) => s !== '');
       data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), parseDataText(text, `${path}/${name}`)), `${path}/${name}`);
     }
+  }
+  if (includeManifest) {
+    const raw = manifest !== null && typeof manifest === 'object' && !Array.isArray(manifest) ? (manifest as Record<string, unknown>) : {};
+    const withDefaults = { ...raw, revision: typeof raw['revision'] === 'string' ? raw['revision'] : '', roots: Array.isArray(raw['roots']) ? raw['roots'] : [''] };
+    data = mergeData(data, fromJs({ system: { bundle: { manifest: withDefaults } } }), `${path}/.manifest`);
   }
   return { modules, data };
 }

@@ -156,7 +156,7 @@ t.test('loader: prefix.path:file places data, archives in directories are bundle
   const withTar = policyDir(t, { 'p.rego': 'package p\n\nr := data.sub.q.v\n' });
   writeFileSync(join(withTar, 'sub.tar.gz'), await writeTarGz([{ name: 'q/data.json', data: Buffer.from('{"v": 7}') }, { name: 'q/q.rego', data: Buffer.from('package q\n\ns := 1\n') }]));
   const l = await loadPaths([withTar], { includeTests: true });
-  t.same(toJs(l.data), { q: { v: 7 } }, 'an archive in a directory is read as a bundle, as opa eval -d / opa test do');
+  t.same(toJs(l.data), { q: { v: 7 }, system: { bundle: { manifest: { revision: '', roots: [''] } } } }, 'an archive in a directory is read as a bundle, its manifest in data, as opa eval -d / opa test do');
   t.equal(l.modules.length, 2);
   const skipped = await loadPaths([withTar], { includeTests: false, skipArchives: true });
   t.equal(skipped.modules.length, 1, 'build (no -b) skips archives, as opa build');
