@@ -44,7 +44,14 @@ const bundleServiceSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['token_url', 'client_id', 'client_secret'],
-          properties: { token_url: { type: 'string', pattern: '^https?://' }, client_id: { type: 'string' }, client_secret: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
+          properties: {
+            token_url: { type: 'string', pattern: '^https?://' },
+            client_id: { type: 'string', minLength: 1 },
+            client_secret: { type: 'string', minLength: 1 },
+            scopes: { type: 'array', items: { type: 'string', minLength: 1 } },
+            // OPA's key, so its configs load; its other grant (jwt_bearer) is not implemented
+            grant_type: { type: 'string', enum: ['client_credentials'], default: 'client_credentials' },
+          },
         },
       },
     },

@@ -176,7 +176,11 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   // uSockets sets SO_REUSEPORT only when binding a given port: an ephemeral bind (port 0) cannot
   // be joined. So with `port: 0` we pick a free port first, and every worker binds that one.
   const wanted = config.listen.port === 0 ? await freePort(config.listen.host) : config.listen.port;
-  const port = (await ask(spawn(0), { type: 'listen', port: wanted })) as number;
+  const port = (await ask(spawn(0), { type: 'listen', port: wanted }).catch(async (err: unknown) => {
+    // the first worker's load failed: with nothing persisted, say why the download failed too
+    if (service && err instanceof Error) err.message += (await import('../authz/index.js')).downloadFailures(service.status());
+    throw err;
+  })) as number;
   const joins = await Promise.allSettled(Array.from({ length: n - 1 }, (_, i) => ask(spawn(i + 1), { type: 'listen', port })));
   if (joins.some((j) => j.status === 'rejected')) {
     // uWS threads may only exit after their app is closed (else Node aborts on open handles).
