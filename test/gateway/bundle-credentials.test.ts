@@ -123,9 +123,14 @@ t.test('oauth2: a revoked token is replaced after the 401; a wrong client secret
   t.ok(await until(WITHIN, async () => new Set(used).size === 2 && (await bundleMessage(gw)) === ''), 'the next poll gets and uses a new token; /readyz is clear again');
   t.equal(server.refused, 1, 'the revoked token was sent once');
 
-  await t.rejects(startBundleGateway(t, { url: server.url, upstream: up.url, persist: join(dir, 'persist-wrong'), bundle: oauth2('wrong') }), {
-    message: /main: OAuth2 token endpoint \S+: answered 401: invalid_client/,
-  });
+  // one process, and worker threads (the main thread downloads, the first worker's load fails)
+  for (const workers of [1, 2]) {
+    const err = await startBundleGateway(t, { url: server.url, upstream: up.url, persist: join(dir, `persist-wrong-${workers}`), workers, bundle: oauth2('wrong') }).then(
+      () => new Error('started'),
+      (e: Error) => e,
+    );
+    t.match(err.message, /policies\.bundles: the policies do not load: .*\(main: OAuth2 token endpoint \S+: answered 401: invalid_client/, `workers: ${workers}: ${err.message}`);
+  }
 });
 
 t.test('token endpoint answers OPA refuses too; a token without expires_in is used once', async (t) => {
