@@ -20,7 +20,7 @@ import type { TLSSocket } from 'node:tls';
 import pino from 'pino';
 import { request } from 'undici';
 import { createBundleService } from '../../src/gateway/authz/bundle-service.js';
-import { startTokenServer } from '../helpers/oidc-provider.js';
+import { startTokenServer, type TokenServer } from '../helpers/oidc-provider.js';
 import { createTestPki } from '../helpers/tls-certs.js';
 import { startUpstream } from './helpers.js';
 import { bundleMessage, echoBundle, readyz, startBundleGateway, startBundleServer, status, until, WITHIN } from './bundle-fixtures.js';
@@ -28,6 +28,16 @@ import { bundleMessage, echoBundle, readyz, startBundleGateway, startBundleServe
 const dir = mkdtempSync(join(tmpdir(), 'regate-bundle-creds-'));
 const basic = (id: string, secret: string) => 'Basic ' + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
 const bearerOf = (req: http.IncomingMessage) => /^Bearer (\S+)$/.exec(String(req.headers['authorization'] ?? ''))?.[1];
+
+/** What the token server's introspection (RFC 7662, asked as the `gateway` client) says of `token`. */
+async function introspect(ts: TokenServer, token: string): Promise<{ active?: boolean; client_id?: string; scope?: string }> {
+  const res = await request(ts.introspectionEndpoint, {
+    method: 'POST',
+    headers: { authorization: basic(ts.clients.gateway.client_id, ts.clients.gateway.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  return (await res.body.json()) as { active?: boolean; client_id?: string; scope?: string };
+}
 
 t.test('oauth2 client credentials: token fetched, reused, renewed, dropped after a 401; token endpoint down keeps the old revision', async (t) => {
   // 12 s tokens: renewed when less than 10 s remain (OPA's margin), so about every 2 s
@@ -44,12 +54,7 @@ t.test('oauth2 client credentials: token fetched, reused, renewed, dropped after
     async authorize(req) {
       const token = bearerOf(req);
       if (token === undefined) return 'Bearer';
-      const res = await request(ts.introspectionEndpoint, {
-        method: 'POST',
-        headers: { authorization: basic(ts.clients.gateway.client_id, ts.clients.gateway.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token }).toString(),
-      });
-      const info = (await res.body.json()) as { active?: boolean; client_id?: string; scope?: string };
+      const info = await introspect(ts, token);
       if (info.active !== true || info.client_id !== 'demo-app') return 'Bearer error="invalid_token"';
       scopes.push(info.scope ?? '');
       if (info.scope !== 'read') return 'Bearer error="insufficient_scope"';
@@ -100,12 +105,7 @@ t.test('oauth2: a revoked token is replaced after the 401; a wrong client secret
     async authorize(req) {
       const token = bearerOf(req);
       if (token === undefined) return 'Bearer';
-      const res = await request(ts.introspectionEndpoint, {
-        method: 'POST',
-        headers: { authorization: basic(ts.clients.gateway.client_id, ts.clients.gateway.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token }).toString(),
-      });
-      if (((await res.body.json()) as { active?: boolean }).active !== true) return 'Bearer error="invalid_token"';
+      if ((await introspect(ts, token)).active !== true) return 'Bearer error="invalid_token"';
       used.push(token);
       return null;
     },
