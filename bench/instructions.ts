@@ -25,46 +25,36 @@
  * first part to each other one; the gateway then runs with `--perf-basic-prof` (V8 writes
  * /tmp/perf-<pid>.map, removed afterwards) so that JIT code can be named, and callgrind with
  * `--dump-instr=yes`.
+ * `--functions N` (with `--breakdown`) lists the functions behind the rows (JS functions by their
+ * perf-map name, native ones by symbol) that grew the most from the first part to the last, the
+ * last part's largest, and every compiled regexp: what is inside a row.
  * `--from-json a.json,b.json` measures nothing: it prints the tables of earlier `--json` runs
  * side by side (the parts run in two processes at once, or two checkouts' runs: a part that
  * appears twice gets the file's name as its column, `audit@after`), the step from the first
  * column to the last.
+ * The gateway runs with bench/lib/parts.ts's `slow` settings (long token-server and Redis
+ * timeouts; batches and leases shared by as many requests as at full speed: parts.ts says why).
  * Needs valgrind (Debian: apt-get install -y valgrind) and redis-server.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { startTokenServer } from '../src/devtools/token-server.js';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { basename, join } from 'node:path';
 import { argValue } from './lib/args.js';
-import { planCpus } from './lib/cpu-plan.js';
-import { runLoad } from './lib/load.js';
-import { PARTS, partConfig, partHeaders, type Part, type PartsEnv } from './lib/parts.js';
-import { freePort } from './lib/ports.js';
-import { probe } from './lib/probe.js';
-import { spawnPinned, type Proc } from './lib/procs.js';
-import { startRegate, startUpstream } from './lib/servers.js';
+import { PARTS, type Part } from './lib/parts.js';
+import { partsBenchArgs, withPartsStand } from './lib/parts-stand.js';
 import { hasCommand } from './lib/system-tool.js';
-import { autocannonVersion } from './lib/autocannon.js';
 import { breakdownDump, parsePerfMap } from './lib/callgrind-breakdown.js';
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
-const requests = Number(arg('--requests', '20000'));
-const warmup = Number(arg('--warmup', '10000'));
-const keep = argv.includes('--keep') ? arg('--keep', '') : '';
-const connections = Number(arg('--connections', '8'));
-const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
+const { requests, warmup, connections, rootDir, parts } = partsBenchArgs(argv, { connections: 8, parts: PARTS });
+const keep = argv.includes('--keep') ? (argValue('--keep', argv) ?? '') : '';
+const jsonOut = argv.includes('--json') ? (argValue('--json', argv) ?? '') : '';
 const breakdown = argv.includes('--breakdown');
-const fromJson = argv.includes('--from-json') ? arg('--from-json', '') : '';
-const topFunctions = Number(arg('--functions', '0'));
-// `--root DIR`: count another checkout's compiled gateway (its dist/ built), to compare builds
-const rootDir = argv.includes('--root') ? resolve(arg('--root', '')) : '';
-const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...PARTS]) as Part[];
-for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);
+const fromJson = argv.includes('--from-json') ? (argValue('--from-json', argv) ?? '') : '';
+const topFunctions = Number(argValue('--functions', argv) ?? '0');
 
 const log = (line: string) => process.stderr.write(line + '\n');
-const plan = planCpus();
 
 /** The `summary:` (total Ir) line of a callgrind dump. */
 function totalInstructions(file: string): number {
@@ -123,50 +113,27 @@ async function main(): Promise<void> {
   for (const tool of ['valgrind', 'callgrind_control', 'redis-server']) {
     if (!hasCommand(tool, ['--version'])) throw new Error(`${tool} is needed (Debian: apt-get install -y ${tool === 'redis-server' ? 'redis-server' : 'valgrind'})`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'regate-bench-instr-'));
-  const procs: Proc[] = [];
-  const ts = await startTokenServer({ accessTokenTtlS: 3600 });
   const rows: (Row & { part: Part })[] = [];
-  try {
-    const up = await startUpstream(plan.loadCpus);
-    procs.push(up.proc);
-    const redisPort = await freePort();
-    procs.push(await spawnPinned(plan.loadCpus, 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /Ready to accept connections/));
-    const env: PartsEnv = { upstreamUrl: up.url, connections, ts, redisUrl: `redis://127.0.0.1:${redisPort}`, dir };
-    const jwt = await ts.issueJwt({ scope: 'read' });
-    const generator = { name: 'autocannon' as const, version: autocannonVersion(), threads: 1 as const };
+  await withPartsStand({ name: 'instr', connections, rootDir }, async (stand) => {
     for (const p of parts) {
-      const out = join(keep || dir, `cg-${p}`);
+      const out = join(keep || stand.dir, `cg-${p}`);
       // --smc-check=all: V8 writes and patches machine code, which valgrind must notice
       // not pinned: counts do not depend on the CPU, and two runs (two checkouts) may share the machine
       const wrap = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', ...(breakdown ? ['--dump-instr=yes'] : []), `--callgrind-out-file=${out}.%p`];
-      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env, { slow: true }), ...(rootDir ? { root: rootDir } : {}), wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {} });
-      procs.push(gw.proc);
-      const pid = gw.proc.child.pid as number;
-      const url = gw.url + '/api/bench';
-      const headers = partHeaders(p, jwt);
-      // Under valgrind the first request (JIT, the JWKS fetch, the policy's first evaluation) can
-      // take minutes on a loaded machine. It also fills the verified-token cache, so every
-      // measured request is a cached-JWT one. A 503 (the token server or Redis answered too late
-      // for the gateway even with partConfig's `slow` timeouts) is tried again, a few times.
-      let bad = await probe(url, headers, 360_000);
-      for (let i = 0; bad !== null && /answered 503|timed out/.test(bad) && i < 3; i++) {
-        log(`${p}: first request: ${bad}; again`);
-        bad = await probe(url, headers, 360_000);
-      }
-      if (bad) throw new Error(`${p}: ${url}: ${bad}`);
-      // a request under valgrind on a loaded machine can wait more than autocannon's default 10 s
-      // (a collection, a batch sent to Redis): a timeout would reconnect and muddle the count
-      const load = (amount: number) => runLoad(url, { generator, connections, duration: null, amount, headers, cpus: plan.loadCpus, timeoutS: 600 });
+      // under valgrind the first request (JIT, the JWKS fetch, the policy's first evaluation) can
+      // take minutes on a loaded machine: `slow` (parts-stand.ts) waits for it
+      const run = await stand.startPart(p, { cpus: null, wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {}, slow: true });
+      const pid = run.gw.proc.child.pid as number;
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);
-      await load(warmup);
+      await run.load(warmup);
       execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
-      const r = await load(requests);
+      const r = await run.load(requests);
       if (r.errors > 0 || r.non2xx > 0) throw new Error(`${p}: ${r.errors} errors, ${r.non2xx} non-2xx responses under callgrind`);
       execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
-      const t = threadTotals(keep || dir, `cg-${p}.${pid}.`);
+      const t = threadTotals(keep || stand.dir, `cg-${p}.${pid}.`);
       // events that went to the spool instead of Redis took another path than the one measured here
-      const spooled = existsSync(join(dir, 'spool')) ? readdirSync(join(dir, 'spool')).filter((f) => statSync(join(dir, 'spool', f)).size > 0) : [];
+      const spoolDir = join(stand.dir, 'spool');
+      const spooled = existsSync(spoolDir) ? readdirSync(spoolDir).filter((f) => statSync(join(spoolDir, f)).size > 0) : [];
       if (spooled.length > 0) log(`${p}: WARNING: the event spool holds ${spooled.join(', ')}: some events were spooled, not sent to Redis`);
       let byRow: Record<string, number> | undefined;
       let byFunction: Record<string, number> | undefined;
@@ -188,18 +155,14 @@ async function main(): Promise<void> {
       }
       rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests, byRow, byFunction });
       log(`${p}: ${(t.main / r.requests / 1000).toFixed(1)} k instructions per request on the main thread, ${(t.others / r.requests / 1000).toFixed(1)} k on the others (${r.requests} requests)`);
-      await gw.proc.stop();
+      await run.gw.proc.stop();
       if (breakdown) {
         // kept beside the dumps with --keep (the dump's JIT addresses mean nothing without it)
         if (keep && existsSync(`/tmp/perf-${pid}.map`)) copyFileSync(`/tmp/perf-${pid}.map`, join(keep, `perf-${p}.${pid}.map`));
         rmSync(`/tmp/perf-${pid}.map`, { force: true });
       }
     }
-  } finally {
-    for (const p of procs) await p.stop();
-    await ts.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
   printTotals(rows, `instructions per request (callgrind, user space; ${requests} requests after ${warmup} warm-up, ${connections} connections; load ${loadavg()[0]!.toFixed(2)})`);
   if (breakdown) {
     printBreakdown(rows);
@@ -234,7 +197,7 @@ function printBreakdown(rows: { part: string; main: number; byRow?: Record<strin
 
 /**
  * `--functions N`: the N functions (of each part's 400 largest) that grew the most from the first
- * part to the last, and every compiled regexp above 0.05 k: what is inside the rows.
+ * part to the last, the last part's N largest, and every compiled regexp above 0.05 k.
  */
 function printFunctions(rows: Row[], n: number): void {
   const first = rows[0];
