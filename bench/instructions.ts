@@ -83,10 +83,22 @@ function threadTotals(dir: string, prefix: string): { main: number; others: numb
 
 type Row = { part: string; main: number; others: number; byRow?: Record<string, number>; byFunction?: Record<string, number> };
 
+/** A JS function's perf-map name without the checkout's path (`…/dist/x.js` → `dist/x.js`), so two builds' functions match. */
+function sameInEveryCheckout(name: string): string {
+  return name.replace(/file:\/\/\/\S*?\/dist\//, 'dist/');
+}
+
 /** The rows of earlier `--json` runs, labelled `part@file` where a part comes twice. */
 function rowsFromJson(files: string[]): { rows: Row[]; requests: number; warmup: number; connections: number } {
   const runs = files.map((f) => ({ name: basename(f).replace(/\.json$/, ''), ...(JSON.parse(readFileSync(f, 'utf8')) as { requests: number; warmup: number; connections: number; rows: Row[] }) }));
-  const all = runs.flatMap((r) => r.rows.map((row) => ({ ...row, file: r.name })));
+  const all = runs.flatMap((r) =>
+    r.rows.map((row) => {
+      // summed: two code objects of one function (say, re-optimised) are one line
+      const byFunction: Record<string, number> = {};
+      for (const [k, v] of Object.entries(row.byFunction ?? {})) byFunction[sameInEveryCheckout(k)] = (byFunction[sameInEveryCheckout(k)] ?? 0) + v;
+      return { ...row, ...(row.byFunction ? { byFunction } : {}), file: r.name };
+    }),
+  );
   const rows = all.map((r) => ({ ...r, part: all.filter((o) => o.part === r.part).length > 1 ? `${r.part}@${r.file}` : r.part }));
   return { rows, requests: runs[0]!.requests, warmup: runs[0]!.warmup, connections: runs[0]!.connections };
 }
@@ -150,7 +162,7 @@ async function main(): Promise<void> {
           [...b.functions]
             .sort((x, y) => y[1].ir - x[1].ir)
             .slice(0, 400)
-            .map(([k, v]) => [`${v.row} | ${k}`, v.ir / r.requests]),
+            .map(([k, v]) => [`${v.row} | ${sameInEveryCheckout(k)}`, v.ir / r.requests]),
         );
       }
       rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests, byRow, byFunction });
