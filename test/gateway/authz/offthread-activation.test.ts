@@ -1,9 +1,9 @@
 /**
  * Issue #19: a reload compiles in the compile thread (authz/compile-thread.ts) and the serving
  * loop only instantiates and swaps. Shown by order, not by time: while a large policy compiles,
- * a request sent after the compile started is answered — by the old revision — before the new
- * revision goes live. (Compiled on the serving loop, as before, that request waited for the
- * swap and was answered by the new revision.) Then what happens when the thread fails: a crash
+ * requests sent after the compile started are answered — by the old revision — before the new
+ * revision goes live. (Compiled on the serving loop, as before, they waited for the swap and
+ * were answered by the new revision: checked by forcing the in-place compile.) Then what happens when the thread fails: a crash
  * or a time-out rejects with REGO_ERR_COMPILE_ABORTED, the holder keeps its revision, and the
  * next compile starts a fresh thread.
  */
@@ -27,6 +27,8 @@ function policy(rules: number, extra: string[]): string {
 }
 // large enough that its compile takes well over a second on this machine (bench/compile-scaling.ts)
 const LARGE = 6000;
+// requests sent one after the other during the compile
+const CHAIN = 10;
 
 const up = await startUpstream((_req, res) => res.writeHead(200).end('ok'));
 t.teardown(() => up.close());
@@ -67,11 +69,12 @@ routes:
 
   pd.write('gen/gen.rego', policy(LARGE, ['/r/ok', '/r/new']));
   t.ok(await until(() => events.includes('compile started (thread)'), 400, 5), 'the watcher started a reload in the compile thread');
-  // sent after the compile started: answered while it runs, by the old revision
-  const during = await call(`${url}/r/new`);
-  events.push(`response ${during.status}`);
+  // Sent after the compile started, one after the other: all answered while it runs, by the old
+  // revision. (A chain, not one request: the first steps of a compile — reading the files —
+  // yield to the loop even on the serving thread; the compile itself did not.)
+  for (let i = 0; i < CHAIN; i++) events.push(`response ${(await call(`${url}/r/new`)).status}`);
   t.ok(await until(() => events.filter((e) => e === 'loaded').length === 2, 2400, 25), 'the new revision went live');
-  t.same(events.slice(2), ['compile started (thread)', 'response 401', 'loaded'], 'the request finished before the swap, served by the old revision');
+  t.same(events.slice(2), ['compile started (thread)', ...Array<string>(CHAIN).fill('response 401'), 'loaded'], 'the requests finished before the swap, served by the old revision');
   t.equal((await call(`${url}/r/new`)).status, 200, 'after the swap the new revision allows /r/new');
   t.equal((await call(`${url}/r/p${LARGE - 1}`)).status, 200, 'and its generated rules');
 });
