@@ -265,7 +265,8 @@ async function buildAuthorizeStage(
   const spec = policyCompileSpec(config);
   const builtins = policyBuiltins(spec.httpSend);
   const compileHere = createPolicyCompiler(policyLoadConfig(spec));
-  const thread = createCompileThread(spec);
+  // a gateway that activates downloaded bundles keeps its compile thread warm (compile-thread.ts)
+  const thread = createCompileThread(spec, service ? { idleMs: Number.POSITIVE_INFINITY } : {});
   parts.closers.push(() => thread.close());
   let firstError: unknown;
   const holder = createPolicyHolder({
@@ -308,6 +309,7 @@ async function buildAuthorizeStage(
     }
     throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : policies.dir === undefined && policies.bundles !== undefined ? 'bundles' : 'dir']);
   }
+  if (service) thread.warm();
   service?.start();
   if (service) parts.closers.push(() => service.close());
   if (policies.dir !== undefined || bundle !== undefined || policies.bundles === undefined) holder.watch(dir);

@@ -125,7 +125,8 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   const bundles = policies?.bundles !== undefined && config.routes.some((r) => r.policy !== undefined) ? policies.bundles : undefined;
   // loaded only then: a gateway without policies never loads the policy engine (stages.ts)
   const authz = bundles !== undefined ? await import('../authz/index.js') : undefined;
-  const compiler = authz !== undefined ? authz.createCompileThread(authz.policyCompileSpec(config)) : undefined;
+  // kept warm: every downloaded revision compiles there (authz/compile-thread.ts)
+  const compiler = authz !== undefined ? authz.createCompileThread(authz.policyCompileSpec(config), { idleMs: Number.POSITIVE_INFINITY }) : undefined;
   const service =
     authz !== undefined && compiler !== undefined && bundles !== undefined && policies !== undefined
       ? authz.createBundleService({
@@ -202,6 +203,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   logger.info({ port, workers: n }, 'gateway workers listening');
   // every worker loaded the staged downloads (a worker whose first load fails never listens)
   await service?.confirmInitial(true);
+  compiler?.warm();
   service?.start();
   const checks: Plane['checks'] = new Map();
   if (service) checks.set('bundles', () => ({ ok: true, detail: service.status() }));
