@@ -16,7 +16,7 @@ import { NdBuiltinCache } from '../../policy/index.js';
 export { createPolicyCompiler, createPolicyLoader, instantiatePolicySet, policyBuiltins, type CompiledPolicySet, type PolicyLoadConfig } from './load.js';
 export { createCompileThread, deserializeCompileError, policyCompileSpec, policyLoadConfig, serializeCompileError, type CompileThread, type PolicyCompileSpec, type SerializedCompileError } from './compile-thread.js';
 export { createPolicyHolder, type PolicyHolder, type PolicyStatus } from './policy-holder.js';
-export { createBundleService, persistedBundleReaders, type BundleService, type BundleStatus } from './bundle-service.js';
+export { createBundleService, downloadFailures, persistedBundleReaders, type BundleService, type BundleStatus } from './bundle-service.js';
 
 /** What the stage needs of a loaded policy set (see policy-holder.ts). */
 export interface LoadedPolicy {

@@ -242,7 +242,7 @@ async function buildAuthorizeStage(
   parts: { fail: Fail; closers: (() => Promise<void>)[]; checks: Checks },
 ): Promise<{ stage: Stage; activation: PolicyActivation }> {
   const fail = parts.fail;
-  const { createAuthorizeStage, createBundleService, createCompileThread, createPolicyCompiler, createPolicyHolder, deserializeCompileError, instantiatePolicySet, policyBuiltins, policyCompileSpec, policyLoadConfig } = await import('../authz/index.js');
+  const { createAuthorizeStage, createBundleService, createCompileThread, createPolicyCompiler, createPolicyHolder, deserializeCompileError, downloadFailures, instantiatePolicySet, policyBuiltins, policyCompileSpec, policyLoadConfig } = await import('../authz/index.js');
   const bundle = policies.bundle !== undefined ? resolve(config.source.dir, policies.bundle) : undefined;
   const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, policies.dir ?? '.');
   const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
@@ -307,7 +307,7 @@ async function buildAuthorizeStage(
       const i = config.routes.findIndex((r) => r.policy === ep);
       throw fail(`no rule defines the policy entrypoint ${ep} (a typo would deny every request on this route)`, i >= 0 ? ['routes', i, 'policy'] : ['policies']);
     }
-    throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : policies.dir === undefined && policies.bundles !== undefined ? 'bundles' : 'dir']);
+    throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}${downloadFailures(service?.status() ?? [])}`, ['policies', bundle !== undefined ? 'bundle' : policies.dir === undefined && policies.bundles !== undefined ? 'bundles' : 'dir']);
   }
   if (service) thread.warm();
   service?.start();
