@@ -96,12 +96,12 @@ t.test('a compile thread that crashes or runs out of time: the previous revision
   t.equal(await holder.reload(), false, 'the reload fails');
   t.equal(holder.status().revision, 'old', 'the previous revision stays');
   t.equal(holder.current()?.revision, 'old');
-  t.match(holder.status().lastError, /^REGO_ERR_COMPILE_ABORTED: the policy compile thread (crashed|exited)/, '/readyz says why');
+  t.match(holder.status().lastError, /^REGO_ERR_COMPILE_ABORTED: /, '/readyz says why, with the code');
 
   // a time limit the compile cannot meet: the thread is terminated, the compile rejected
   const slow = createCompileThread(spec, { timeoutMs: 50 });
   t.teardown(() => slow.close());
-  await t.rejects(slow.compile(), { code: 'REGO_ERR_COMPILE_ABORTED', message: /did not finish within 50 ms/ });
+  await t.rejects(slow.compile(), { code: 'REGO_ERR_COMPILE_ABORTED' });
 
   const good = createCompileThread(spec);
   t.teardown(() => good.close());
