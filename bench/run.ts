@@ -36,7 +36,7 @@ import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName, type Loa
 import { freePort } from './lib/ports.js';
 import { probe } from './lib/probe.js';
 import { spawnPinned, type Proc } from './lib/procs.js';
-import { regateBaseConfig, startNginx, startRegate, startUpstream } from './lib/servers.js';
+import { ensureBuilt, regateBaseConfig, startNginx, startRegate, startUpstream } from './lib/servers.js';
 import { findOrInstallTool, HAPROXY, hasCommand, NGINX } from './lib/system-tool.js';
 import { rs256PublicPem, startHaproxy } from './peers/haproxy.js';
 import { startTokenServer, type TokenServer } from '../src/devtools/token-server.js';
@@ -246,7 +246,9 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
         const tsx = ['--import', 'tsx'];
         const wasm = join(dir, 'bench-policy.wasm');
         try {
-          execFileSync(node, [...tsx, join(root, 'test/gateway/fixtures/run-cli.ts'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+          // the compiled CLI, as startRegate runs the gateway (a fixture under test/ named here once went away unnoticed: the scenario was skipped)
+          ensureBuilt();
+          execFileSync(node, [join(root, 'bin/regate.js'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
         } catch (err) {
           // on a time-out stderr is empty: then the error's own message says what happened
           const stderr = (err as { stderr?: Buffer }).stderr;

@@ -61,7 +61,7 @@ export async function startRegate(o: { name: string; dir: string; config: string
 
 let built = false;
 /** Rebuilds dist/ once per bench process when a source file is newer than the newest output. */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   if (built) return;
   const newest = (dir: string, ext: string): number => {
     let m = 0;
