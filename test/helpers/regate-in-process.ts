@@ -80,11 +80,17 @@ interface Runner {
 
 let runner: Runner | undefined;
 
+/**
+ * `execArgv: []`: not the test process's preloads (tsx, tap's mock and processinfo hooks, source
+ * maps), which every worker would load again — and so would every worker the CLI starts in turn
+ * (`regate policy test` evaluates in one): as `node bin/regate.js` runs. The sources, when dist/
+ * is stale, get tsx's hooks registered by the worker itself.
+ */
 function start(): Runner {
   const entry = distIsFresh() ? join(root, 'dist', 'cli', 'main.js') : join(root, 'src', 'cli', 'main.ts');
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER, { eval: true, workerData: { port: port2, flag, entry: pathToFileURL(entry).href }, transferList: [port2], stdout: false, stderr: false });
+  const worker = new Worker(WORKER, { eval: true, workerData: { port: port2, flag, entry: pathToFileURL(entry).href }, transferList: [port2], stdout: false, stderr: false, execArgv: [] });
   const r: Runner = { worker, port: port1, flag, exited: null };
   worker.on('exit', (code) => {
     r.exited = { code };
