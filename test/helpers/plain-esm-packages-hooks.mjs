@@ -1,7 +1,9 @@
 /**
- * The load hook of plain-esm-packages.mjs (it runs on Node's loader thread). Hooks registered
- * later run first: this one answers for ES modules under node_modules and never reaches tsx's.
- * Everything else (TypeScript, CommonJS, JSON, builtins) goes down the chain unchanged.
+ * The load hook of plain-esm-packages.mjs: it answers for ES modules under node_modules with the
+ * file as it is, so they never reach tsx's hook; everything else (TypeScript, CommonJS, JSON,
+ * builtins) goes down the chain unchanged. Hooks registered later run first. `load` is the
+ * asynchronous form (module.register, Node 20, loader thread), `loadSync` the synchronous one
+ * (module.registerHooks, Node 24, which tsx uses there).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,14 +26,20 @@ function packageType(dir) {
   return type;
 }
 
+/** The plain answer for an installed package's ES module, or undefined to pass it on. */
+function plain(url, context) {
+  if (!url.startsWith('file:') || !url.includes('/node_modules/') || url.includes('?')) return undefined;
+  const path = fileURLToPath(url);
+  const esm = path.endsWith('.mjs') || (path.endsWith('.js') && packageType(dirname(path)) === 'module');
+  // import attributes (JSON) and require() of ESM keep the normal path
+  if (!esm || Object.keys(context.importAttributes ?? {}).length > 0 || context.conditions?.includes('require')) return undefined;
+  return { format: 'module', source: readFileSync(path), shortCircuit: true };
+}
+
 export async function load(url, context, nextLoad) {
-  if (url.startsWith('file:') && url.includes('/node_modules/') && !url.includes('?')) {
-    const path = fileURLToPath(url);
-    const esm = path.endsWith('.mjs') || (path.endsWith('.js') && packageType(dirname(path)) === 'module');
-    // import attributes (JSON) and require() of ESM keep the normal path
-    if (esm && Object.keys(context.importAttributes ?? {}).length === 0 && !context.conditions?.includes('require')) {
-      return { format: 'module', source: readFileSync(path), shortCircuit: true };
-    }
-  }
-  return nextLoad(url, context);
+  return plain(url, context) ?? nextLoad(url, context);
+}
+
+export function loadSync(url, context, nextLoad) {
+  return plain(url, context) ?? nextLoad(url, context);
 }

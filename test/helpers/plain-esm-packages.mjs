@@ -4,10 +4,13 @@
  *
  * Why: tsx rewrites every dynamic import() in every ES module it loads and appends a full source
  * map, packages included. binaryen's index.js (14.8 MB, the WASM back end's dependency) has one:
- * importing it under tsx cost 7–8 s of CPU against 0.3 s under plain Node, in every test process
+ * importing it under tsx cost 6-8 s of CPU against 0.3 s under plain Node, in every test process
  * that touches the WASM engine. Packages ship JavaScript, not TypeScript, and the gateway runs
  * them on plain Node (dist/), so this is also closer to what ships.
  */
-import { register } from 'node:module';
+import module from 'node:module';
+import { loadSync } from './plain-esm-packages-hooks.mjs';
 
-register('./plain-esm-packages-hooks.mjs', import.meta.url);
+// the same kind of hooks tsx registers on this Node (in-thread where registerHooks exists)
+if (typeof module.registerHooks === 'function') module.registerHooks({ load: loadSync });
+else module.register('./plain-esm-packages-hooks.mjs', import.meta.url);
