@@ -54,8 +54,11 @@ const capture = (key) => (s, enc, cb) => {
 };
 process.stdout.write = capture('stdout');
 process.stderr.write = capture('stderr');
-port.on('message', async ({ args, input }) => {
+port.on('message', async ({ args, input, env }) => {
   current = { stdout: '', stderr: '', answered: false };
+  // the environment the test process has now, as a child spawned now would get it
+  for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
+  Object.assign(process.env, env);
   Object.defineProperty(process, 'stdin', { configurable: true, enumerable: true, value: Readable.from(input === '' ? [] : [Buffer.from(input)]) });
   let code;
   try {
@@ -109,7 +112,7 @@ export function regateInProcess(args: string[], input = '', timeoutMs = 120_000)
   if (runner === undefined || runner.exited !== null) runner = start();
   const r = runner;
   Atomics.store(r.flag, 0, 0);
-  r.port.postMessage({ args, input });
+  r.port.postMessage({ args, input, env: { ...process.env } });
   // the worker runs on its own event loop while this thread waits for its flag
   const waited = Atomics.wait(r.flag, 0, 0, timeoutMs);
   const msg = receiveMessageOnPort(r.port);
