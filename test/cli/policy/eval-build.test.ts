@@ -6,8 +6,6 @@ import type { Policy } from '../../../src/policy/ir/types.js';
 import { regate, root } from '../run-regate.js';
 import { AUTHZ, policyDir } from './files.js';
 
-// Each check spawns the CLI (a fresh Node process compiling the sources): minutes on a busy machine.
-t.setTimeout(600_000);
 
 t.test('policy eval prints opa eval -f json style results', async (t) => {
   const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }) });
