@@ -9,7 +9,7 @@
  * Exit code: 0; 1 on an error, or with `--fail` when undefined, `--fail-defined` when defined.
  */
 import { readFile } from 'node:fs/promises';
-import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, parseQuery, stringifyJson, type Value } from '../../policy/index.js';
+import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, parseQuery, toJs, writeJson, type Value } from '../../policy/index.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadBundle, loadPaths, parseDataText } from './load-paths.js';
@@ -28,8 +28,9 @@ function isSingleTerm(query: string): boolean {
   }
 }
 
+/** JSON data for the output, numbers kept as OPA prints them (`1.0`, big integers exactly: writeJson). */
 function toJson(v: Value): unknown {
-  return JSON.parse(stringifyJson(v)) as unknown;
+  return toJs(v, true);
 }
 
 async function readStdin(): Promise<string> {
@@ -74,10 +75,10 @@ interface Row {
 
 function formatPretty(rows: readonly Row[], single: boolean): string {
   if (rows.length === 0) return 'undefined\n';
-  if (single && rows.every((r) => r.bindings === undefined)) return rows.map((r) => JSON.stringify(r.expressions[0]?.value, null, 2) + '\n').join('');
+  if (single && rows.every((r) => r.bindings === undefined)) return rows.map((r) => writeJson(r.expressions[0]?.value, '  ') + '\n').join('');
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.bindings ?? {})))];
-  if (names.length === 0) return rows.map((r) => JSON.stringify(r.expressions[0]?.value, null, 2) + '\n').join('');
-  const cells = rows.map((r) => names.map((n) => JSON.stringify(r.bindings?.[n] ?? null)));
+  if (names.length === 0) return rows.map((r) => writeJson(r.expressions[0]?.value, '  ') + '\n').join('');
+  const cells = rows.map((r) => names.map((n) => writeJson(r.bindings?.[n] ?? null)));
   const w = names.map((n, i) => Math.max(n.length, ...cells.map((c) => (c[i] ?? '').length)));
   const sep = '+' + w.map((x) => '-'.repeat(x + 2)).join('+') + '+\n';
   const tr = (xs: string[]) => '|' + xs.map((x, i) => ` ${x.padEnd(w[i] ?? 0)} `).join('|') + '|\n';
@@ -87,7 +88,7 @@ function formatPretty(rows: readonly Row[], single: boolean): string {
 function formatRaw(rows: readonly Row[]): string {
   return rows
     .flatMap((r) => (r.bindings && r.expressions[0]?.value === true ? [r.bindings] : [r.expressions[0]?.value]))
-    .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)) + '\n')
+    .map((v) => (typeof v === 'string' ? v : writeJson(v)) + '\n')
     .join('');
 }
 
@@ -138,7 +139,7 @@ export const evalCommand: Subcommand = {
       }
       return { expressions: [{ value, text: query }], ...(Object.keys(bindings).length > 0 ? { bindings } : {}) };
     });
-    if (format === 'json') process.stdout.write(JSON.stringify(rows.length > 0 ? { result: rows } : {}, null, 2) + '\n');
+    if (format === 'json') process.stdout.write(writeJson(rows.length > 0 ? { result: rows } : {}, '  ') + '\n');
     else if (format === 'raw') process.stdout.write(formatRaw(rows));
     else process.stdout.write(formatPretty(rows, single));
     if (a.bool('fail') && rows.length === 0) return 1;
