@@ -30,7 +30,7 @@ function isSingleTerm(query: string): boolean {
 
 /** JSON data for the output, numbers kept as OPA prints them (`1.0`, big integers exactly: writeJson). */
 function toJson(v: Value): unknown {
-  return toJs(v, true);
+  return toJs(v, { keepText: true });
 }
 
 async function readStdin(): Promise<string> {

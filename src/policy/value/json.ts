@@ -52,19 +52,19 @@ export function fromJs(x: unknown): Value {
 
 /**
  * Value → JSON-compatible JS value (bigints stay bigints; an RNumber becomes its double, or its
- * integer when integral, unless `keepText`, when it stays as it is for {@link writeJson}; use
+ * integer when integral, unless `opts.keepText`, when it stays as it is for {@link writeJson}; use
  * `stringifyJson` for text that keeps every number's form).
  */
-export function toJs(v: Value, keepText = false): unknown {
+export function toJs(v: Value, opts?: { keepText?: boolean }): unknown {
   if (v === null || typeof v !== 'object') return v;
-  if (v instanceof RNumber) return keepText ? v : rnumberToNative(v);
-  if (Array.isArray(v)) return v.map((x) => toJs(x, keepText));
-  if (v instanceof RSet) return v.values().map((x) => toJs(x, keepText));
+  if (v instanceof RNumber) return opts?.keepText === true ? v : rnumberToNative(v);
+  if (Array.isArray(v)) return v.map((x) => toJs(x, opts));
+  if (v instanceof RSet) return v.values().map((x) => toJs(x, opts));
   const out: Record<string, unknown> = {};
   for (const [k, x] of objectEntries(v)) {
     const key = typeof k === 'string' ? k : stringifyJson(k);
-    if (key === '__proto__') Object.defineProperty(out, key, { value: toJs(x, keepText), enumerable: true, writable: true, configurable: true });
-    else out[key] = toJs(x, keepText);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: toJs(x, opts), enumerable: true, writable: true, configurable: true });
+    else out[key] = toJs(x, opts);
   }
   return out;
 }

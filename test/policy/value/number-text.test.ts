@@ -86,7 +86,7 @@ t.test('JSON input keeps each number as written', async (t) => {
 t.test('toJs gives the value (or the RNumber with keepText), writeJson prints the text', async (t) => {
   const v = parseJson('{"a": [1.0, 1e400, 2.50], "b": 12345678901234567890123}');
   t.same(toJs(v), { a: [1, 10n ** 400n, 2.5], b: 12345678901234567890123n });
-  const kept = toJs(v, true);
+  const kept = toJs(v, { keepText: true });
   t.equal(writeJson(kept), '{"a":[1.0,1e400,2.50],"b":12345678901234567890123}');
   t.equal(writeJson({ x: [new RNumber('1.0')], y: {} }, '  '), '{\n  "x": [\n    1.0\n  ],\n  "y": {}\n}');
   t.equal(writeJson({ x: [1, 'a'], y: [] }, '  '), JSON.stringify({ x: [1, 'a'], y: [] }, null, 2), 'same layout as JSON.stringify');
