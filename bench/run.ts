@@ -36,7 +36,7 @@ import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName, type Loa
 import { freePort } from './lib/ports.js';
 import { probe } from './lib/probe.js';
 import { spawnPinned, type Proc } from './lib/procs.js';
-import { regateBaseConfig, startNginx, startRegate, startUpstream } from './lib/servers.js';
+import { regateBaseConfig, SHIPPED_NODE_OPTIONS, shippedNodeOptions, startNginx, startRegate, startUpstream } from './lib/servers.js';
 import { findOrInstallTool, HAPROXY, hasCommand, NGINX } from './lib/system-tool.js';
 import { rs256PublicPem, startHaproxy } from './peers/haproxy.js';
 import { startTokenServer, type TokenServer } from '../src/devtools/token-server.js';
@@ -246,7 +246,8 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
         const tsx = ['--import', 'tsx'];
         const wasm = join(dir, 'bench-policy.wasm');
         try {
-          execFileSync(node, [...tsx, join(root, 'test/gateway/fixtures/run-cli.ts'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+          // the shipped CLI (dist/), as the gateway rows run
+          execFileSync(node, [join(root, 'bin/regate.js'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
         } catch (err) {
           // on a time-out stderr is empty: then the error's own message says what happened
           const stderr = (err as { stderr?: Buffer }).stderr;
@@ -258,7 +259,8 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
           node,
           [...tsx, join(root, 'bench/peers/fastify-gateway.ts'), '--upstream', up.url, '--wasm', wasm, '--jwks-uri', ts!.jwksUri, '--issuer', ts!.issuer, '--audience', ts!.audience, '--connections', String(Math.max(connections, 16))],
           /PORT (\d+)/,
-          { ...process.env, NODE_ENV: 'production', PEER_UPSTREAM_USER: 'gateway', PEER_UPSTREAM_PASSWORD: 'bench-secret' },
+          // the same V8 young generation as regate's rows, so the comparison is of the code
+          { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), PEER_UPSTREAM_USER: 'gateway', PEER_UPSTREAM_PASSWORD: 'bench-secret' },
         );
         procs.push(peer);
         await measure('node-peer', `http://127.0.0.1:${Number(peer.match[1])}${path}`, { authorization: `Bearer ${jwt}` }, peer);
@@ -277,6 +279,7 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
   if (generatorInfo.name === 'wrk') notes.push(...WRK_NOTES);
   notes.push('Generator CPU µs/req is the load generator\'s own CPU time per request (autocannon: process.cpuUsage around the run, start-up left out; wrk: its whole process, start-up negligible): how much of the load CPUs the generator takes from the upstream.');
   if (want('haproxy-full')) notes.push(HAPROXY_NOTE);
+  notes.push(`regate and the Node peer run with NODE_OPTIONS=${SHIPPED_NODE_OPTIONS}, as docker/Dockerfile runs regate (V8 otherwise picks a cheap or a costly young-generation regime per process start).`);
   notes.push('Node peer: JWT verified per request (jose, cached JWKS) + opa-wasm policy + basic credentials; no rate limit and no audit events, which regate-full does.');
   const load1 = loadavg()[0] ?? 0;
   if (load1 > plan.ncpu * 0.5) notes.push(`load average was ${load1.toFixed(2)} on ${plan.ncpu} CPUs: other processes competed with the bench; compare rows within this run only.`);
