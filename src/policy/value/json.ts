@@ -14,17 +14,40 @@ import { RNumber, formatNumber, numberFromText, rnumberToNative } from './number
 export { formatNumber };
 
 /**
- * Text that may hold a number JSON.parse cannot keep: a long digit run (big integer, or a
- * fraction beyond a double's precision), or, where a value starts (after `:`, `,`, `[` or at the
- * top), a number with an exponent, a fraction ending in 0 or one starting with six zeros (a
- * double prints those in exponent form). Hex digits in ids (`3e4f…`) inside strings do not match;
- * a match inside a string only costs the slower exact parse, never a wrong value.
+ * A number where a value starts (after `:`, `,`, `[` or at the top) with an exponent, a fraction
+ * ending in 0 or one starting with six zeros (a double prints those in exponent form): its text
+ * is not its double's. Hex digits in ids (`3e4f…`) inside strings do not match.
  */
-const NEEDS_EXACT = /\d{16,}|(?:^|[:,[])\s*-?\d+(?:\.\d*0(?!\d)|(?:\.\d+)?[eE]|\.0{6})/;
+const FLOAT_FORM = /(?:^|[:,[])\s*-?\d+(?:\.\d*0(?!\d)|(?:\.\d+)?[eE]|\.0{6})/;
+
+/**
+ * May the text hold a number JSON.parse cannot keep: a run of 16+ digits (a big integer, or a
+ * fraction beyond a double's precision) or a FLOAT_FORM? A match inside a string only costs the
+ * slower exact parse, never a wrong value. One pass over the characters, with the regex only once
+ * a digit is followed by `.`/`e`: cheaper than a `\d{16,}` regex alone on JWT-sized payloads.
+ */
+function needsExact(s: string): boolean {
+  let run = 0;
+  let formChecked = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run >= 16) return true;
+      continue;
+    }
+    if (run > 0 && !formChecked && (c === 46 || c === 101 || c === 69)) {
+      if (FLOAT_FORM.test(s)) return true;
+      formChecked = true;
+    }
+    // a fraction's digits count with the integer part's: 17+ significant digits may not round-trip
+    if (c !== 46) run = 0;
+  }
+  return false;
+}
 
 /** Parses JSON text into a Value, exact for big integers and number forms. Throws SyntaxError on bad JSON. */
 export function parseJson(text: string): Value {
-  if (!NEEDS_EXACT.test(text)) return JSON.parse(text) as Value;
+  if (!needsExact(text)) return JSON.parse(text) as Value;
   return new ExactParser(text).parseTop();
 }
 

@@ -81,6 +81,9 @@ t.test('JSON input keeps each number as written', async (t) => {
   t.equal(parseJson('1.0') instanceof RNumber, true, 'a number document');
   t.equal(parseJson('[1.5, 2]').toString(), '1.5,2', 'plain JSON still takes the fast path');
   t.same(parseJson('{"v": "1.0 and 1e3 inside a string"}'), { v: '1.0 and 1e3 inside a string' }, 'strings are untouched');
+  t.equal(stringifyJson(parseJson('{"a": "1.5x", "b": 12345678901234567890}')), '{"a":"1.5x","b":12345678901234567890}', 'a big integer after a dotted string');
+  t.equal(stringifyJson(parseJson('[12345678.123456789012]')), '[12345678.123456789012]', '20 significant digits across the point');
+  t.equal(stringifyJson(parseJson('{"jti": "3e4f-10.0.0.10", "n": 2.5}')), '{"jti":"3e4f-10.0.0.10","n":2.5}');
 });
 
 t.test('toJs gives the value (or the RNumber with keepText), writeJson prints the text', async (t) => {
