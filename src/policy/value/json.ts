@@ -117,7 +117,8 @@ export function writeJson(x: unknown, indent?: string): string {
       if (y.length === 0) return '[]';
       return '[' + nl + y.map((e) => inner + walk(e, inner)).join(',' + nl) + nl + pad + ']';
     }
-    const keys = Object.keys(y as object);
+    // as JSON.stringify: members whose value is undefined are left out
+    const keys = Object.keys(y as object).filter((k) => (y as Record<string, unknown>)[k] !== undefined);
     if (keys.length === 0) return '{}';
     return '{' + nl + keys.map((k) => inner + JSON.stringify(k) + colon + walk((y as Record<string, unknown>)[k], inner)).join(',' + nl) + nl + pad + '}';
   };
