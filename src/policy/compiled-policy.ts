@@ -17,7 +17,7 @@
  */
 import type { JsArtifact } from './backend/js/index.js';
 import type { Engine } from './index.js';
-import { RObject, RSet, makeObject, type PlainObject, type Value } from './value/index.js';
+import { RNumber, RObject, RSet, makeObject, type PlainObject, type Value } from './value/index.js';
 
 export interface CompiledPolicy {
   /** sha256 (hex) of the module sources, the plan and the data (as loadPolicyBundle's) */
@@ -31,19 +31,23 @@ export interface CompiledPolicy {
 /** A Value as structured clone carries it: as it is when plain JSON, else tagged. */
 export type ClonedValue = { readonly plain: true; readonly value: Value } | { readonly plain: false; readonly tagged: unknown };
 
-/** Does `v` hold a set or an object with non-string keys anywhere (which a clone would flatten)? */
+/**
+ * Does `v` hold a set, an object with non-string keys or a number kept as its text (`1.0`, `1e400`)
+ * anywhere (which a clone would flatten or turn into a plain object)?
+ */
 function hasRegoOnly(v: Value): boolean {
   if (v === null || typeof v !== 'object') return false;
-  if (v instanceof RSet || v instanceof RObject) return true;
+  if (v instanceof RSet || v instanceof RObject || v instanceof RNumber) return true;
   if (Array.isArray(v)) return v.some(hasRegoOnly);
   for (const k in v) if (Object.hasOwn(v, k) && hasRegoOnly(v[k] as Value)) return true;
   return false;
 }
 
-/** Tagged form: every composite value is a two-element array `[kind, items]`, scalars stay. */
+/** Tagged form: every composite value (and a text-kept number) is a two-element array `[kind, items]`, scalars stay. */
 function tag(v: Value): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return ['a', v.map(tag)];
+  if (v instanceof RNumber) return ['n', v.text];
   if (v instanceof RSet) return ['s', v.values().map(tag)];
   if (v instanceof RObject) return ['o', v.entries().map(([k, x]) => [tag(k), tag(x)])];
   return ['o', Object.keys(v).map((k) => [k, tag((v as PlainObject)[k] as Value)])];
@@ -52,6 +56,7 @@ function tag(v: Value): unknown {
 function untag(x: unknown): Value {
   if (x === null || typeof x !== 'object') return x as Value;
   const [kind, items] = x as [string, unknown[]];
+  if (kind === 'n') return new RNumber(items as unknown as string);
   if (kind === 'a') return items.map(untag);
   if (kind === 's') return RSet.of(items.map(untag));
   return makeObject((items as [unknown, unknown][]).map(([k, v]) => [untag(k), untag(v)] as const));

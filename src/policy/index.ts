@@ -25,7 +25,7 @@ import { compileModules } from './compiler/index.js';
 import { assertEntrypointsDefined } from './entrypoints.js';
 import type { RegoVersion } from './syntax/index.js';
 import { manifestRegoVersion } from './bundle/manifest.js';
-import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
+import { fromJs, isObject, objectEntries, objectGet, makeObject, parseJson, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
@@ -146,7 +146,8 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean 
         const text = await readFile(p, 'utf8');
         let doc: unknown;
         try {
-          doc = e.name.endsWith('.json') ? JSON.parse(text) : parseYamlDocument(text);
+          // parseJson, not JSON.parse: numbers keep their text (1.0, 1e400, long integers) as OPA's do
+          doc = e.name.endsWith('.json') ? parseJson(text) : parseYamlDocument(text);
         } catch (err) {
           throw new RegoError('REGO_ERR_DATA_FILE', `${p}: ${(err as Error).message}`, { cause: err });
         }

@@ -9,7 +9,7 @@
  * literals is (the compiler inserts constant keys in order).
  */
 import { readFile } from 'node:fs/promises';
-import { RObject, RSet, RegoError, assertDisjointRoots, compareStrings, compilePolicyBundle, instantiatePolicyBundle, mergeData, readOpaBundle, readPolicyDir, registryWithHttpSend, toJs, type BuiltinRegistry, type BundleVerificationOptions, type CompiledPolicy, type ModuleSource, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
+import { RNumber, RObject, RSet, RegoError, assertDisjointRoots, compareStrings, compilePolicyBundle, instantiatePolicyBundle, mergeData, readOpaBundle, readPolicyDir, registryWithHttpSend, toJs, type BuiltinRegistry, type BundleVerificationOptions, type CompiledPolicy, type ModuleSource, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
 import type { EvaluateOptions, LoadedPolicy } from './index.js';
 
 export interface PolicyLoadConfig {
@@ -100,7 +100,7 @@ function isPlainInOrder(v: Value): boolean {
     for (let i = 0; i < v.length; i++) if (!isPlainInOrder(v[i] as Value)) return false;
     return true;
   }
-  if (v instanceof RSet || v instanceof RObject) return false;
+  if (v instanceof RSet || v instanceof RObject || v instanceof RNumber) return false;
   const o = v as PlainObject;
   let prev: string | null = null;
   for (const k in o) {
@@ -119,7 +119,7 @@ function copyToJs(v: Value): unknown {
     for (let i = 0; i < v.length; i++) out[i] = copyToJs(v[i] as Value);
     return out;
   }
-  if (v instanceof RSet || v instanceof RObject) return toJs(v);
+  if (v instanceof RSet || v instanceof RObject || v instanceof RNumber) return toJs(v);
   const o = v as PlainObject;
   const keys = Object.keys(o);
   for (let i = 1; i < keys.length; i++) {
