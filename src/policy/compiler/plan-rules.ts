@@ -140,7 +140,7 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
   const args = ri.rule.args ?? [];
   const argNames = args.flatMap((a) => [...patternVars(a)]).filter((n) => n !== '_');
   const env0 = new Map(argNames.map((n) => [n, n]));
-  const r = resolver.body(body, env0);
+  const r = resolver.body(body, env0, [], new Set(argNames));
   const rargs = args.map((a) => resolver.term(a, env0));
   const rhead = head.map((h) => resolver.term(h, r.env));
   // arguments unify with the parameters as ordinary literals, so reordering can place a
