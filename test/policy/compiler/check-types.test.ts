@@ -142,3 +142,12 @@ t.test('what OPA leaves open stays open: empty literals, variable keys, past the
   ];
   for (const text of ok) t.same(errs(text), [], text);
 });
+
+t.test('operand types of more builtins are checked where they are known', async (t) => {
+  for (const body of ['json.remove("s", {"a"})', 'json.filter({"a": 1}, "a")', 'time.add_date("now", 0, 0, 1)', 'bits.and(1, "2")', 'union({1, 2})', 'to_number([1])', 'strings.count(1, "a")', 'regex.replace(1, "a", "b")', 'net.cidr_contains("10.0.0.0/8", 1)']) {
+    t.same(errs(`package p\nq := ${body}`), ['rego_type_error@2'], body);
+  }
+  for (const body of ['json.remove({"a": 1}, ["a"])', 'json.filter({"a": 1}, {["a"]})', 'time.date([0, "UTC"])', 'union({{1}, {2}})', 'to_number(null)', 'strings.any_prefix_match({"ab"}, "a")', 'object.subset([1, 2], [1])', 'graph.reachable({"a": ["b"]}, {"a"})', 'json.remove(input.x, input.y)']) {
+    t.same(errs(`package p\nq := ${body}`), [], body);
+  }
+});
