@@ -28,37 +28,22 @@
  * Needs valgrind (Debian: apt-get install -y valgrind) and redis-server.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { startTokenServer } from '../src/devtools/token-server.js';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { argValue } from './lib/args.js';
-import { planCpus } from './lib/cpu-plan.js';
-import { runLoad } from './lib/load.js';
-import { PARTS, partConfig, partHeaders, type Part, type PartsEnv } from './lib/parts.js';
-import { freePort } from './lib/ports.js';
-import { probe } from './lib/probe.js';
-import { spawnPinned, type Proc } from './lib/procs.js';
-import { startRegate, startUpstream } from './lib/servers.js';
+import { PARTS, type Part } from './lib/parts.js';
+import { partsBenchArgs, withPartsStand } from './lib/parts-stand.js';
 import { hasCommand } from './lib/system-tool.js';
-import { autocannonVersion } from './lib/autocannon.js';
 import { breakdownDump, parsePerfMap } from './lib/callgrind-breakdown.js';
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
-const requests = Number(arg('--requests', '20000'));
-const warmup = Number(arg('--warmup', '10000'));
-const keep = argv.includes('--keep') ? arg('--keep', '') : '';
-const connections = Number(arg('--connections', '8'));
-const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
+const { requests, warmup, connections, rootDir, parts } = partsBenchArgs(argv, { connections: 8, parts: PARTS });
+const keep = argv.includes('--keep') ? (argValue('--keep', argv) ?? '') : '';
+const jsonOut = argv.includes('--json') ? (argValue('--json', argv) ?? '') : '';
 const breakdown = argv.includes('--breakdown');
-// `--root DIR`: count another checkout's compiled gateway (its dist/ built), to compare builds
-const rootDir = argv.includes('--root') ? resolve(arg('--root', '')) : '';
-const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...PARTS]) as Part[];
-for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);
 
 const log = (line: string) => process.stderr.write(line + '\n');
-const plan = planCpus();
 
 /** The `summary:` (total Ir) line of a callgrind dump. */
 function totalInstructions(file: string): number {
@@ -89,39 +74,23 @@ async function main(): Promise<void> {
   for (const tool of ['valgrind', 'callgrind_control', 'redis-server']) {
     if (!hasCommand(tool, ['--version'])) throw new Error(`${tool} is needed (Debian: apt-get install -y ${tool === 'redis-server' ? 'redis-server' : 'valgrind'})`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'regate-bench-instr-'));
-  const procs: Proc[] = [];
-  const ts = await startTokenServer({ accessTokenTtlS: 3600 });
   const rows: { part: Part; main: number; others: number; byRow?: Record<string, number> }[] = [];
-  try {
-    const up = await startUpstream(plan.loadCpus);
-    procs.push(up.proc);
-    const redisPort = await freePort();
-    procs.push(await spawnPinned(plan.loadCpus, 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /Ready to accept connections/));
-    const env: PartsEnv = { upstreamUrl: up.url, connections, ts, redisUrl: `redis://127.0.0.1:${redisPort}`, dir };
-    const jwt = await ts.issueJwt({ scope: 'read' });
-    const generator = { name: 'autocannon' as const, version: autocannonVersion(), threads: 1 as const };
+  await withPartsStand({ name: 'instr', connections, rootDir }, async (stand) => {
     for (const p of parts) {
-      const out = join(keep || dir, `cg-${p}`);
+      const out = join(keep || stand.dir, `cg-${p}`);
       // --smc-check=all: V8 writes and patches machine code, which valgrind must notice
       // not pinned: counts do not depend on the CPU, and two runs (two checkouts) may share the machine
       const wrap = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', ...(breakdown ? ['--dump-instr=yes'] : []), `--callgrind-out-file=${out}.%p`];
-      const gw = await startRegate({ name: p, dir, cpus: null, config: partConfig(p, env), ...(rootDir ? { root: rootDir } : {}), wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {} });
-      procs.push(gw.proc);
-      const pid = gw.proc.child.pid as number;
-      const url = gw.url + '/api/bench';
-      const headers = partHeaders(p, jwt);
       // under valgrind the first request (JIT, the policy's first evaluation) can take tens of seconds
-      const bad = await probe(url, headers, 120_000);
-      if (bad) throw new Error(`${p}: ${url}: ${bad}`);
-      const load = (amount: number) => runLoad(url, { generator, connections, duration: null, amount, headers, cpus: plan.loadCpus });
+      const run = await stand.startPart(p, { cpus: null, wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {}, probeMs: 120_000 });
+      const pid = run.gw.proc.child.pid as number;
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);
-      await load(warmup);
+      await run.load(warmup);
       execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
-      const r = await load(requests);
+      const r = await run.load(requests);
       if (r.errors > 0 || r.non2xx > 0) throw new Error(`${p}: ${r.errors} errors, ${r.non2xx} non-2xx responses under callgrind`);
       execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
-      const t = threadTotals(keep || dir, `cg-${p}.${pid}.`);
+      const t = threadTotals(keep || stand.dir, `cg-${p}.${pid}.`);
       let byRow: Record<string, number> | undefined;
       if (breakdown) {
         // valgrind runs node in its own process: the pid is the one V8 names its perf map after
@@ -133,18 +102,14 @@ async function main(): Promise<void> {
       }
       rows.push({ part: p, main: t.main / r.requests, others: t.others / r.requests, byRow });
       log(`${p}: ${(t.main / r.requests / 1000).toFixed(1)} k instructions per request on the main thread, ${(t.others / r.requests / 1000).toFixed(1)} k on the others (${r.requests} requests)`);
-      await gw.proc.stop();
+      await run.gw.proc.stop();
       if (breakdown) {
         // kept beside the dumps with --keep (the dump's JIT addresses mean nothing without it)
         if (keep && existsSync(`/tmp/perf-${pid}.map`)) copyFileSync(`/tmp/perf-${pid}.map`, join(keep, `perf-${p}.${pid}.map`));
         rmSync(`/tmp/perf-${pid}.map`, { force: true });
       }
     }
-  } finally {
-    for (const p of procs) await p.stop();
-    await ts.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
   process.stdout.write(`\ninstructions per request (callgrind, user space; ${requests} requests after ${warmup} warm-up, ${connections} connections; load ${loadavg()[0]!.toFixed(2)})\n`);
   process.stdout.write('part          main thread k/req   step     other threads k/req\n');
   let prev: number | null = null;

@@ -14,9 +14,14 @@
  *                         headers + basic credential + a JSON log line per request to a UDP sink
  *   node-peer             bench/peers/fastify-gateway.ts: fastify + @fastify/http-proxy + jose + opa-wasm, same policy
  *
- *   npm run bench -- [--quick|--full] [--smoke] [--generator autocannon|wrk] [--only name,…] [--connections N] [--duration S] [--out DIR]
+ *   npm run bench -- [--quick|--full] [--smoke] [--generator autocannon|wrk] [--only name,…] [--repeat N] [--connections N] [--duration S] [--out DIR]
  *
  * Writes <out>/<date>.json, .md (table) and .svg (chart); <out> defaults to bench/results.
+ * --repeat N runs the selected scenarios N times round-robin (round 1: every scenario in the
+ * table's order, then round 2, …; each server started afresh per round), so a change of the
+ * machine's load hits every row alike; the table then gives per row the median and min–max of
+ * rps, p99 and CPU µs/req over the rounds, and the ratios vs nginx and vs HAProxy (same job)
+ * taken within each round, as median and range (bench/report/repeat.ts).
  * --smoke runs a fixed small number of requests per scenario (wrk: 1 s, it has no request count)
  * without warm-up: a check that the machinery works, for CI; its numbers mean nothing. It exits 0
  * when every scenario ran or was skipped with a reason.
@@ -33,14 +38,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planCpus } from './lib/cpu-plan.js';
 import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName, type LoadOptions } from './lib/load.js';
-import { freePort } from './lib/ports.js';
 import { probe } from './lib/probe.js';
 import { spawnPinned, type Proc } from './lib/procs.js';
-import { regateBaseConfig, SHIPPED_NODE_OPTIONS, shippedNodeOptions, startNginx, startRegate, startUpstream } from './lib/servers.js';
-import { findOrInstallTool, HAPROXY, hasCommand, NGINX } from './lib/system-tool.js';
+import { regateBaseConfig, regateFullConfig, SHIPPED_NODE_OPTIONS, shippedNodeOptions, startNginx, startRedis, startRegate, startUpstream } from './lib/servers.js';
+import { findOrInstallTool, HAPROXY, NGINX } from './lib/system-tool.js';
 import { rs256PublicPem, startHaproxy } from './peers/haproxy.js';
 import { startTokenServer, type TokenServer } from '../src/devtools/token-server.js';
 import { renderMarkdown } from './report/markdown.js';
+import { medianRows, summarizeRounds } from './report/repeat.js';
 import { renderSvg } from './report/svg.js';
 import type { GeneratorInfo, ScenarioRow, SuiteResult } from './report/types.js';
 
@@ -66,6 +71,8 @@ export interface SuiteOptions {
   only?: string[];
   connections?: number;
   duration?: number;
+  /** rounds of the selected scenarios, run round-robin (default 1); >1 adds `repeat` to the result */
+  repeat?: number;
   outDir?: string;
   /** progress lines (default: stderr) */
   log?: (line: string) => void;
@@ -98,13 +105,16 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
   const amount = wrkSmoke ? null : preset.amount;
   const duration = wrkSmoke ? SMOKE_WRK_S : amount !== null ? null : (opts.duration ?? preset.duration);
   const warmup = preset.warmup;
+  const repeat = opts.repeat ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1) throw new TypeError(`--repeat: ${repeat} is not a positive integer`);
   const only = opts.only?.length ? new Set(opts.only) : null;
   if (only) for (const n of only) if (!SCENARIOS.some((s) => s.name === n)) throw new TypeError(`--only: unknown scenario ${n} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
 
   const plan = planCpus();
   const { proxyCpu, loadCpus } = plan;
   const notes: string[] = [];
-  const rows: ScenarioRow[] = [];
+  /** one list of rows per round, each in the declared scenario order */
+  const rounds: ScenarioRow[][] = [];
   const procs: Proc[] = [];
   const runId = `bench${process.pid}x${Date.now().toString(36)}`;
   let ts: TokenServer | undefined;
@@ -112,160 +122,147 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
 
   const label = (name: ScenarioName) => SCENARIOS.find((s) => s.name === name)!.label;
   const want = (n: ScenarioName) => !only || only.has(n);
-  const skip = (name: ScenarioName, reason: string) => rows.push({ name, label: label(name), status: 'skipped', reason });
+  const wanted = SCENARIOS.filter((s) => want(s.name)).map((s) => s.name);
+  const skipped = (name: ScenarioName, reason: string): ScenarioRow => ({ name, label: label(name), status: 'skipped', reason });
 
   const generator = resolveGenerator(generatorName, connections, plan.loadCpuCount, log);
   let generatorInfo: GeneratorInfo = { name: generatorName, version: 'unavailable', threads: 0 };
   if ('reason' in generator) {
     notes.push(`${generator.reason}: no scenario ran.`);
-    for (const s of SCENARIOS) if (want(s.name)) skip(s.name, generator.reason);
+    for (let i = 0; i < repeat; i++) rounds.push(wanted.map((n) => skipped(n, generator.reason)));
   } else {
     generatorInfo = { name: generator.name, version: generator.version, threads: generator.threads };
     const dir = mkdtempSync(join(tmpdir(), 'regate-bench-'));
     const load = (headers: Record<string, string>): LoadOptions => ({ generator, connections, duration, amount, headers, cpus: loadCpus });
-    const measure = async (name: ScenarioName, url: string, headers: Record<string, string>, proc: Proc | null) => {
+    let round = 0;
+    const measure = async (name: ScenarioName, url: string, headers: Record<string, string>, proc: Proc | null): Promise<ScenarioRow> => {
       const bad = await probe(url, headers);
-      if (bad) return void rows.push({ name, label: label(name), status: 'failed', reason: bad + (proc ? ` — process output: ${proc.output().slice(-300)}` : '') });
-      log(`measuring ${name} (${url}) with ${generator.name}`);
+      if (bad) return { name, label: label(name), status: 'failed', reason: bad + (proc ? ` — process output: ${proc.output().slice(-300)}` : '') };
+      log(`measuring ${name} (${url}) with ${generator.name}${repeat > 1 ? `, round ${round}/${repeat}` : ''}`);
       const r = await measureLoad(url, { ...load(headers), warmup, proc });
-      rows.push({ name, label: label(name), status: 'ok', ...r });
+      return { name, label: label(name), status: 'ok', ...r };
     };
     /** Runs one scenario; an exception becomes a failed row (with its message) rather than ending the suite. */
-    const attempt = async (name: ScenarioName, fn: () => Promise<void>) => {
-      if (!want(name)) return;
+    const attempt = async (name: ScenarioName, fn: () => Promise<ScenarioRow>): Promise<ScenarioRow> => {
       try {
-        await fn();
+        return await fn();
       } catch (err) {
-        rows.push({ name, label: label(name), status: 'failed', reason: String(err instanceof Error ? err.message : err).slice(0, 300) });
+        return { name, label: label(name), status: 'failed', reason: String(err instanceof Error ? err.message : err).slice(0, 300) };
       }
     };
+    /** Starts `start()`, measures it and stops it: each round starts the server afresh (its warm-up run comes first). */
+    const measureServer = async (name: ScenarioName, start: () => Promise<{ proc: Proc; url: string }>, headers: Record<string, string> = {}) => {
+      const srv = await start();
+      procs.push(srv.proc);
+      try {
+        return await measure(name, srv.url + path, headers, srv.proc);
+      } finally {
+        await srv.proc.stop();
+      }
+    };
+    const path = '/api/bench';
 
     try {
       const up = await startUpstream(loadCpus);
       procs.push(up.proc);
-      const path = '/api/bench';
 
-      await attempt('direct', () => measure('direct', up.url + path, {}, null));
-
-      await attempt('nginx', async () => {
-        const found = findOrInstallTool(NGINX, log);
-        if ('reason' in found) return void skip('nginx', found.reason);
-        const ng = await startNginx({ bin: found.bin, dir, upstreamUrl: up.url, cpus: proxyCpu });
-        procs.push(ng.proc);
-        await measure('nginx', ng.url + path, {}, ng.proc);
-        await ng.proc.stop();
-      });
-
+      // what every round shares, found or made once: the programs, the tokens, Redis, the peer's WASM policy
+      let nginxBin: { bin: string; version: string } | { reason: string } | undefined;
+      const nginx = () => (nginxBin ??= findOrInstallTool(NGINX, log));
       let haproxyBin: { bin: string; version: string } | { reason: string } | undefined;
       const haproxy = () => (haproxyBin ??= findOrInstallTool(HAPROXY, log));
-      await attempt('haproxy', async () => {
-        const found = haproxy();
-        if ('reason' in found) return void skip('haproxy', found.reason);
-        const hp = await startHaproxy({ bin: found.bin, kind: 'passthrough', dir, upstreamUrl: up.url, cpus: proxyCpu });
-        procs.push(hp.proc);
-        await measure('haproxy', hp.url + path, {}, hp.proc);
-        await hp.proc.stop();
-      });
+      let wasmBuilt: { wasm: string } | { reason: string } | undefined;
 
       const needTokens = ['regate-full', 'regate-introspection', 'haproxy-full', 'node-peer'].some((n) => want(n as ScenarioName));
       let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
       if (needTokens) {
         ts = await startTokenServer({ accessTokenTtlS: 3600 });
-        if (hasCommand('redis-server', ['--version'])) {
-          // A private Redis: audit jobs pile up during a bench (no consumer), and must not land in a shared instance.
-          const port = await freePort();
-          const rs = await spawnPinned(loadCpus, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /Ready to accept connections/);
-          procs.push(rs);
-          redisUrl = `redis://127.0.0.1:${port}`;
+        const rs = await startRedis(loadCpus);
+        if (rs) {
+          procs.push(rs.proc);
+          redisUrl = rs.url;
         } else notes.push(`redis-server not found: used ${redisUrl} with key prefix ${runId} (keys are left behind)`);
       }
 
-      const regate = async (name: string, config: string) => {
-        const gw = await startRegate({ name, dir, config, cpus: proxyCpu, env: { BENCH_UP_PASSWORD: 'bench-secret' } });
-        procs.push(gw.proc);
-        return gw;
-      };
+      const regate = (name: string, config: string) => () => startRegate({ name, dir, config, cpus: proxyCpu, env: { BENCH_UP_PASSWORD: 'bench-secret' } });
       const base = regateBaseConfig(up.url, connections);
+      const full = (auth: 'jwt' | 'introspection') => regateFullConfig({ base, auth, tokens: ts!, redisUrl, prefix: runId, spoolDir: join(dir, `spool-${auth}`) });
 
-      await attempt('regate-passthrough', async () => {
-        const gw = await regate('passthrough', base + `routes:\n  - { id: bench, match: { path_prefix: / }, upstream: up, auth: none }\n`);
-        await measure('regate-passthrough', gw.url + path, {}, gw.proc);
-        await gw.proc.stop();
-      });
+      const runners: Record<ScenarioName, () => Promise<ScenarioRow>> = {
+        direct: () => measure('direct', up.url + path, {}, null),
+        nginx: async () => {
+          const found = nginx();
+          if ('reason' in found) return skipped('nginx', found.reason);
+          return measureServer('nginx', () => startNginx({ bin: found.bin, dir, upstreamUrl: up.url, cpus: proxyCpu }));
+        },
+        haproxy: async () => {
+          const found = haproxy();
+          if ('reason' in found) return skipped('haproxy', found.reason);
+          return measureServer('haproxy', () => startHaproxy({ bin: found.bin, kind: 'passthrough', dir, upstreamUrl: up.url, cpus: proxyCpu }));
+        },
+        'regate-passthrough': () => measureServer('regate-passthrough', regate('passthrough', base + `routes:\n  - { id: bench, match: { path_prefix: / }, upstream: up, auth: none }\n`)),
+        // the same hop through undici's Pool (`client: undici`): what the purpose-built client saves
+        'regate-passthrough-undici': () =>
+          measureServer('regate-passthrough-undici', regate('passthrough-undici', regateBaseConfig(up.url, connections, 'undici') + `routes:\n  - { id: bench, match: { path_prefix: / }, upstream: up, auth: none }\n`)),
+        'regate-full': async () => measureServer('regate-full', regate('full', full('jwt')), { authorization: `Bearer ${await ts!.issueJwt({ scope: 'read' })}` }),
+        'regate-introspection': async () => measureServer('regate-introspection', regate('introspection', full('introspection')), { authorization: `Bearer ${await ts!.issueOpaque({ scope: 'read' })}` }),
+        'haproxy-full': async () => {
+          const found = haproxy();
+          if ('reason' in found) return skipped('haproxy-full', found.reason);
+          // the log sink shares the load CPUs with the upstream, as Redis does for regate's audit events
+          const sink = await spawnPinned(loadCpus, process.execPath, ['--import', 'tsx', join(root, 'bench/peers/log-sink.ts')], /PORT (\d+)/);
+          procs.push(sink);
+          try {
+            const job = { publicKeyPem: rs256PublicPem(ts!.keys), issuer: ts!.issuer, audience: ts!.audience, basic: { username: 'gateway', password: 'bench-secret' }, rateLimit: 1_000_000_000, logPort: Number(sink.match[1]) };
+            const jwt = await ts!.issueJwt({ scope: 'read' });
+            return await measureServer('haproxy-full', () => startHaproxy({ bin: found.bin, kind: 'full', dir, upstreamUrl: up.url, cpus: proxyCpu, job }), { authorization: `Bearer ${jwt}` });
+          } finally {
+            await sink.stop();
+          }
+        },
+        'node-peer': async () => {
+          const node = process.execPath;
+          const tsx = ['--import', 'tsx'];
+          if (!wasmBuilt) {
+            const wasm = join(dir, 'bench-policy.wasm');
+            try {
+              // the shipped CLI (dist/), as the gateway rows run
+              execFileSync(node, [join(root, 'bin/regate.js'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+              wasmBuilt = { wasm };
+            } catch (err) {
+              // on a time-out stderr is empty: then the error's own message says what happened
+              const stderr = (err as { stderr?: Buffer }).stderr;
+              wasmBuilt = { reason: `regate policy build -t wasm failed, the peer needs the WASM policy: ${(stderr?.length ? stderr.toString() : String(err instanceof Error ? err.message : err)).slice(0, 200)}` };
+            }
+          }
+          if ('reason' in wasmBuilt) return skipped('node-peer', wasmBuilt.reason);
+          const wasm = wasmBuilt.wasm;
+          const jwt = await ts!.issueJwt({ scope: 'read' });
+          return measureServer(
+            'node-peer',
+            async () => {
+              const peer = await spawnPinned(
+                proxyCpu,
+                node,
+                [...tsx, join(root, 'bench/peers/fastify-gateway.ts'), '--upstream', up.url, '--wasm', wasm, '--jwks-uri', ts!.jwksUri, '--issuer', ts!.issuer, '--audience', ts!.audience, '--connections', String(Math.max(connections, 16))],
+                /PORT (\d+)/,
+                // the same V8 young generation as regate's rows, so the comparison is of the code
+                { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), PEER_UPSTREAM_USER: 'gateway', PEER_UPSTREAM_PASSWORD: 'bench-secret' },
+              );
+              return { proc: peer, url: `http://127.0.0.1:${Number(peer.match[1])}` };
+            },
+            { authorization: `Bearer ${jwt}` },
+          );
+        },
+      };
 
-      // the same hop through undici's Pool (`client: undici`): what the purpose-built client saves
-      await attempt('regate-passthrough-undici', async () => {
-        const gw = await regate('passthrough-undici', regateBaseConfig(up.url, connections, 'undici') + `routes:\n  - { id: bench, match: { path_prefix: / }, upstream: up, auth: none }\n`);
-        await measure('regate-passthrough-undici', gw.url + path, {}, gw.proc);
-        await gw.proc.stop();
-      });
-
-      const full = (auth: 'jwt' | 'introspection') =>
-        base +
-        `credentials:\n  up-basic: { type: basic, username: gateway, password: "\${BENCH_UP_PASSWORD}" }\n` +
-        `tokens:\n` +
-        `  jwt: { jwks_uri: "${ts!.jwksUri}", issuer: "${ts!.issuer}", audience: "${ts!.audience}", algorithms: [RS256, ES256], typ: at+jwt }\n` +
-        `  introspection: { endpoint: "${ts!.introspectionEndpoint}", client_id: "${ts!.clients.gateway.client_id}", client_secret: "${ts!.clients.gateway.client_secret}", max_ttl_s: 3600 }\n` +
-        `policies: { dir: "${join(root, 'bench/peers/policy')}", engine: js }\n` +
-        `redis: { url: "${redisUrl}", prefix: ${runId} }\n` +
-        `events: { spool_dir: "${join(dir, `spool-${auth}`)}" }\n` +
-        `ratelimit: { on_unavailable: local, key_prefix: "{${runId}}:rl:" }\n` +
-        `routes:\n  - { id: api, match: { path_prefix: /api/ }, upstream: up, auth: ${auth}, policy: bench/decision }\n`;
-
-      await attempt('regate-full', async () => {
-        const jwt = await ts!.issueJwt({ scope: 'read' });
-        const gw = await regate('full', full('jwt'));
-        await measure('regate-full', gw.url + path, { authorization: `Bearer ${jwt}` }, gw.proc);
-        await gw.proc.stop();
-      });
-
-      await attempt('regate-introspection', async () => {
-        const opaque = await ts!.issueOpaque({ scope: 'read' });
-        const gw = await regate('introspection', full('introspection'));
-        await measure('regate-introspection', gw.url + path, { authorization: `Bearer ${opaque}` }, gw.proc);
-        await gw.proc.stop();
-      });
-
-      await attempt('haproxy-full', async () => {
-        const found = haproxy();
-        if ('reason' in found) return void skip('haproxy-full', found.reason);
-        // the log sink shares the load CPUs with the upstream, as Redis does for regate's audit events
-        const sink = await spawnPinned(loadCpus, process.execPath, ['--import', 'tsx', join(root, 'bench/peers/log-sink.ts')], /PORT (\d+)/);
-        procs.push(sink);
-        const job = { publicKeyPem: rs256PublicPem(ts!.keys), issuer: ts!.issuer, audience: ts!.audience, basic: { username: 'gateway', password: 'bench-secret' }, rateLimit: 1_000_000_000, logPort: Number(sink.match[1]) };
-        const hp = await startHaproxy({ bin: found.bin, kind: 'full', dir, upstreamUrl: up.url, cpus: proxyCpu, job });
-        procs.push(hp.proc);
-        const jwt = await ts!.issueJwt({ scope: 'read' });
-        await measure('haproxy-full', hp.url + path, { authorization: `Bearer ${jwt}` }, hp.proc);
-        await hp.proc.stop();
-        await sink.stop();
-      });
-
-      await attempt('node-peer', async () => {
-        const node = process.execPath;
-        const tsx = ['--import', 'tsx'];
-        const wasm = join(dir, 'bench-policy.wasm');
-        try {
-          // the shipped CLI (dist/), as the gateway rows run
-          execFileSync(node, [join(root, 'bin/regate.js'), 'policy', 'build', join(root, 'bench/peers/policy'), '-e', 'bench/decision', '-t', 'wasm', '-o', wasm], { cwd: root, stdio: 'pipe', timeout: 120_000 });
-        } catch (err) {
-          // on a time-out stderr is empty: then the error's own message says what happened
-          const stderr = (err as { stderr?: Buffer }).stderr;
-          return void skip('node-peer', `regate policy build -t wasm failed, the peer needs the WASM policy: ${(stderr?.length ? stderr.toString() : String(err instanceof Error ? err.message : err)).slice(0, 200)}`);
-        }
-        const jwt = await ts!.issueJwt({ scope: 'read' });
-        const peer = await spawnPinned(
-          proxyCpu,
-          node,
-          [...tsx, join(root, 'bench/peers/fastify-gateway.ts'), '--upstream', up.url, '--wasm', wasm, '--jwks-uri', ts!.jwksUri, '--issuer', ts!.issuer, '--audience', ts!.audience, '--connections', String(Math.max(connections, 16))],
-          /PORT (\d+)/,
-          // the same V8 young generation as regate's rows, so the comparison is of the code
-          { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), PEER_UPSTREAM_USER: 'gateway', PEER_UPSTREAM_PASSWORD: 'bench-secret' },
-        );
-        procs.push(peer);
-        await measure('node-peer', `http://127.0.0.1:${Number(peer.match[1])}${path}`, { authorization: `Bearer ${jwt}` }, peer);
-        await peer.stop();
-      });
+      // Round-robin: every round runs each wanted scenario once, in the declared order, so a
+      // change of the machine's load during the run hits every row alike rather than one.
+      for (round = 1; round <= repeat; round++) {
+        const rows: ScenarioRow[] = [];
+        for (const name of wanted) rows.push(await attempt(name, runners[name]));
+        rounds.push(rows);
+      }
     } finally {
       for (const p of procs.reverse()) await p.stop();
       await ts?.stop();
@@ -273,9 +270,8 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
     }
   }
 
-  // Rows in the declared order; a scenario left out by --only is not listed.
-  rows.sort((a, b) => SCENARIOS.findIndex((s) => s.name === a.name) - SCENARIOS.findIndex((s) => s.name === b.name));
   if (opts.mode === 'smoke') notes.push(`smoke run: ${amount !== null ? `${amount} requests` : `${duration} s`} per scenario without warm-up; the numbers only show the machinery works.`);
+  if (repeat > 1) notes.push(REPEAT_NOTE(repeat));
   if (generatorInfo.name === 'wrk') notes.push(...WRK_NOTES);
   notes.push('Generator CPU µs/req is the load generator\'s own CPU time per request (autocannon: process.cpuUsage around the run, start-up left out; wrk: its whole process, start-up negligible): how much of the load CPUs the generator takes from the upstream.');
   if (want('haproxy-full')) notes.push(HAPROXY_NOTE);
@@ -290,11 +286,12 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cpus: plan.ncpu, loadavg1: load1, node: process.version, platform: `${process.platform}-${process.arch}` },
     settings: { generator: generatorInfo, connections, duration_s: duration, amount, warmup_s: warmup, pinned: plan.pinned, proxy_cpu: proxyCpu, load_cpus: loadCpus },
     notes,
-    rows,
+    rows: repeat === 1 ? (rounds[0] ?? []) : medianRows(rounds),
+    ...(repeat > 1 ? { repeat: { n: repeat, order: 'round-robin' as const, rounds, spread: summarizeRounds(rounds) } } : {}),
   };
   const outDir = resolve(opts.outDir ?? join(root, 'bench/results'));
   mkdirSync(outDir, { recursive: true });
-  const suffix = (generatorInfo.name === 'wrk' ? '-wrk' : '') + (opts.mode === 'smoke' ? '-smoke' : '');
+  const suffix = (generatorInfo.name === 'wrk' ? '-wrk' : '') + (opts.mode === 'smoke' ? '-smoke' : '') + (repeat > 1 ? `-x${repeat}` : '');
   const stem = join(outDir, startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z') + suffix);
   const files = { json: `${stem}.json`, md: `${stem}.md`, svg: `${stem}.svg` };
   writeFileSync(files.json, JSON.stringify(result, null, 2) + '\n');
@@ -302,6 +299,12 @@ export async function runSuite(opts: SuiteOptions): Promise<{ result: SuiteResul
   writeFileSync(files.svg, renderSvg(result));
   return { result, files };
 }
+
+/** What the rows of a repeated run are. */
+const REPEAT_NOTE = (n: number) =>
+  `Repeated run: ${n} rounds, each running every scenario once in the table's order (round-robin, so a change of the machine's load hits every row alike). ` +
+  'The table gives the median and the min–max range over the rounds; a ratio is taken within each round (row ÷ nginx of the same round), then its median and range. ' +
+  'The JSON holds every round (repeat.rounds); its `rows` are per-field medians over the rounds that ran (errors and non-2xx summed).';
 
 /** What the HAProxy row does and what it cannot do of regate's job. */
 const HAPROXY_NOTE =
@@ -315,7 +318,7 @@ const WRK_NOTES = [
   'wrk threads get connections/threads connections each; one thread per load CPU, as autocannon has one event loop.',
 ];
 
-export const USAGE = `usage: npm run bench -- [--quick|--full] [--smoke] [--generator autocannon|wrk] [--only name,…] [--connections N] [--duration S] [--out DIR]
+export const USAGE = `usage: npm run bench -- [--quick|--full] [--smoke] [--generator autocannon|wrk] [--only name,…] [--repeat N] [--connections N] [--duration S] [--out DIR]
 
 Runs every scenario (${SCENARIOS.map((s) => s.name).join(', ')}) against one upstream on 127.0.0.1
 and writes <out>/<date>.json, .md and .svg (default out: bench/results).
@@ -324,6 +327,7 @@ and writes <out>/<date>.json, .md and .svg (default out: bench/results).
   --smoke       a few requests per scenario: checks the machinery, the numbers mean nothing
   --generator   autocannon (default) or wrk (apt package wrk)
   --only a,b    only these scenarios
+  --repeat N    run them N times round-robin; the report gives median and min–max per row
 `;
 
 /** Thrown for bad options: the suite prints the message and the usage, not a stack. */
@@ -348,10 +352,11 @@ export function parseSuiteArgs(argv: string[]): SuiteOptions {
     } else if (a === '--only') opts.only = next().split(',').filter(Boolean);
     else if (a === '--connections') opts.connections = Number(next());
     else if (a === '--duration') opts.duration = Number(next());
+    else if (a === '--repeat') opts.repeat = Number(next());
     else if (a === '--out') opts.outDir = next();
     else throw new BenchUsageError(`unknown option ${a}`);
   }
-  for (const [k, v] of [['--connections', opts.connections], ['--duration', opts.duration]] as const) {
+  for (const [k, v] of [['--connections', opts.connections], ['--duration', opts.duration], ['--repeat', opts.repeat]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new BenchUsageError(`${k}: not a positive integer`);
   }
   return opts;

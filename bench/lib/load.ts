@@ -71,15 +71,28 @@ export function runLoad(url: string, o: LoadOptions): Promise<LoadResult> {
  * A warm-up run of `warmup` seconds (JIT, pools, token caches; skipped when 0), then the measured
  * run, with `proc`'s process-tree CPU time (from /proc, so load from other processes on the
  * machine does not inflate it the way it inflates latency) spread over the measured requests.
+ * `groups` (the upstream, Redis, …) are measured the same way, each into `groupCpuUsPerReq`
+ * under its name; without `groups` the result has no such field.
  * @example
  * const row = await measureLoad(url, { …load, warmup: 1, proc: gw.proc });
  * row.cpuUsPerReq; // the proxy's CPU µs per request
+ * const s = await measureLoad(url, { …load, warmup: 1, proc: gw.proc, groups: { upstream: up.proc } });
+ * s.groupCpuUsPerReq?.upstream; // the upstream's CPU µs per request
  */
-export async function measureLoad(url: string, o: LoadOptions & { warmup: number; proc: Proc | null }): Promise<LoadResult & { cpuUsPerReq: number | null }> {
+export async function measureLoad(
+  url: string,
+  o: LoadOptions & { warmup: number; proc: Proc | null; groups?: Record<string, Proc> },
+): Promise<LoadResult & { cpuUsPerReq: number | null; groupCpuUsPerReq?: Record<string, number | null> }> {
   if (o.warmup > 0) await runLoad(url, { ...o, duration: o.warmup, amount: null });
   const pid = o.proc?.child.pid;
+  const groups = Object.entries(o.groups ?? {});
+  const read = () => groups.map(([, p]) => (p.child.pid ? cpuSeconds(p.child.pid) : NaN));
+  const g0 = read();
   const cpu0 = pid ? cpuSeconds(pid) : NaN;
   const r = await runLoad(url, o);
   const cpu1 = pid ? cpuSeconds(pid) : NaN;
-  return { ...r, cpuUsPerReq: perRequestUs(cpu1 - cpu0, r.requests) };
+  const g1 = read();
+  const out = { ...r, cpuUsPerReq: perRequestUs(cpu1 - cpu0, r.requests) };
+  if (!o.groups) return out;
+  return { ...out, groupCpuUsPerReq: Object.fromEntries(groups.map(([name], i) => [name, perRequestUs(g1[i]! - g0[i]!, r.requests)])) };
 }

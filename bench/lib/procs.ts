@@ -3,7 +3,7 @@
  * run a pinned command to completion, read a process tree's CPU time from /proc (to compute CPU
  * µs per request).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
 export interface Proc {
@@ -49,6 +49,18 @@ export function spawnPinned(cpus: string | null, cmd: string, args: string[], re
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${cmd} exited ${code} before ready:\n${out}`)));
   });
+}
+
+/**
+ * Moves a running process and all its threads to `cpus` (`taskset -a -p -c`): the scaling bench
+ * keeps one upstream and one Redis for every CPU plan. A no-op when `cpus` is null (not pinned).
+ * @example
+ * repin(up.proc, plan.loadCpus);
+ */
+export function repin(proc: Proc, cpus: string | null): void {
+  const pid = proc.child.pid;
+  if (cpus === null || pid === undefined) return;
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 /** What a command run to completion left behind. */

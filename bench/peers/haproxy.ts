@@ -57,15 +57,20 @@ function quoted(name: string, v: string): string {
 }
 
 /**
- * Writes the config of `kind` under `<dir>/haproxy-<kind>/` and starts HAProxy pinned to `cpus`.
+ * Writes the config of `kind` under `<dir>/haproxy-<kind>/` and starts HAProxy pinned to `cpus`
+ * with `threads` threads (`nbthread`, default 1: the suite's one-CPU proxy; bench/scaling.ts runs 2).
  * @example
  * const hp = await startHaproxy({ bin: '/usr/sbin/haproxy', kind: 'passthrough', dir, upstreamUrl: up.url, cpus: plan.proxyCpu });
  */
-export async function startHaproxy(o: { bin: string; kind: 'passthrough' | 'full'; dir: string; upstreamUrl: string; cpus: string | null; job?: HaproxyFullJob }): Promise<Server> {
+export async function startHaproxy(o: { bin: string; kind: 'passthrough' | 'full'; dir: string; upstreamUrl: string; cpus: string | null; job?: HaproxyFullJob; threads?: number }): Promise<Server> {
+  const threads = o.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new TypeError(`haproxy peer: threads ${threads} is not a positive integer`);
   const port = await freePort();
-  const hdir = join(o.dir, `haproxy-${o.kind}`);
+  // one directory per thread count: two configurations may be written in one bench directory
+  const hdir = join(o.dir, `haproxy-${o.kind}${threads === 1 ? '' : `-t${threads}`}`);
   mkdirSync(hdir, { recursive: true });
   let conf = readFileSync(join(here, 'haproxy', `${o.kind}.cfg.template`), 'utf8')
+    .replaceAll('{{THREADS}}', String(threads))
     .replaceAll('{{PORT}}', String(port))
     .replaceAll('{{UPSTREAM_PORT}}', new URL(o.upstreamUrl).port);
   if (o.kind === 'full') {

@@ -27,7 +27,7 @@ export function renderSvg(r: SuiteResult): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">${esc(`regate bench ${r.date} (${r.mode}, ${describeGenerator(r.settings.generator)}, ${r.settings.connections} connections)`)}</text>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">${esc(`regate bench ${r.date} (${r.mode}, ${describeGenerator(r.settings.generator)}, ${r.settings.connections} connections${r.repeat ? `, medians of ${r.repeat.n} rounds` : ''})`)}</text>`,
     `<text x="${x1}" y="44" font-weight="bold">requests/s (higher is better)</text>`,
     `<text x="${x2}" y="44" font-weight="bold">latency ms: p50 <tspan fill="#2b6cb0">■</tspan> p99 <tspan fill="#e53e3e">■</tspan> (lower is better)</text>`,
   ];

@@ -43,5 +43,47 @@ export interface SuiteResult {
     load_cpus: string | null;
   };
   notes: string[];
+  /** one run: the rows measured; a repeated run (`repeat`): per-field medians over its rounds */
   rows: ScenarioRow[];
+  /** only when the scenarios ran more than once (`--repeat N`, N > 1) */
+  repeat?: RepeatInfo;
+}
+
+/** The median and the range of one quantity over the rounds where it was measured. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** how many rounds gave a value */
+  n: number;
+}
+
+/** One scenario over the rounds of a repeated run. */
+export interface RowSpread {
+  name: string;
+  label: string;
+  /** rounds in which the scenario ran (status ok), of `rounds` */
+  ok: number;
+  rounds: number;
+  rps: Spread | null;
+  p99: Spread | null;
+  cpuUsPerReq: Spread | null;
+  /** rps ÷ the nginx row's rps of the same round */
+  vsNginx: Spread | null;
+  /** rps ÷ the rps of the HAProxy row doing the same job, same round */
+  vsHaproxy: Spread | null;
+  /** summed over the rounds */
+  errors: number;
+  non2xx: number;
+  /** the reasons of rounds that did not run (skipped or failed), distinct */
+  problems: string[];
+}
+
+export interface RepeatInfo {
+  n: number;
+  /** every round ran each selected scenario once, in the declared order */
+  order: 'round-robin';
+  /** the rows of each round, as measured */
+  rounds: ScenarioRow[][];
+  spread: RowSpread[];
 }

@@ -121,18 +121,13 @@ export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine:
 }
 
 /**
- * Reads a policy directory: every `.rego` file (sorted by path) and every `data.json` /
- * `data.yaml` / `data.yml`, whose content is placed at the path of its directory (as `opa
- * build` does: `dir/roles/data.json` becomes `data.roles`). `ignore` skips the files and
- * directories below `dir` whose base name it matches (`opa test --ignore`).
- *
- * `files: true` reads it as OPA's file loader does for `opa test dir/` and `opa eval -d dir/`
- * (not as a bundle): every `.json`, `.yaml` and `.yml` file is data at the path of its directory
- * (`dir/mock/x.json` is merged into `data.mock`; a file directly in `dir` must hold an object),
- * and hidden directories are walked too, since OPA's loader skips nothing unless `--ignore`d.
- * `regoOnly` reads no data file at all (`opa check` loads only .rego files).
+ * Reads a policy directory as a bundle: every `.rego` file (sorted by path) and every
+ * `data.json` / `data.yaml` / `data.yml`, whose content is placed at the path of its directory
+ * (as `opa build` does: `dir/roles/data.json` becomes `data.roles`); hidden directories are
+ * skipped. (`regate policy` reads paths given without `-b` as OPA's file loader does instead:
+ * cli/policy/load-paths.ts.)
  */
-export async function readPolicyDir(dir: string, opts: { includeTests?: boolean; files?: boolean; regoOnly?: boolean; ignore?: (name: string) => boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
+export async function readPolicyDir(dir: string, opts: { includeTests?: boolean } = {}): Promise<{ modules: ModuleSource[]; data: Value }> {
   const modules: ModuleSource[] = [];
   let data: Value = {};
   const manifest = await readManifest(dir);
@@ -140,16 +135,13 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean;
     const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = join(d, e.name);
-      if (opts.ignore?.(e.name)) continue;
       if (e.isDirectory()) {
-        if (opts.files || !e.name.startsWith('.')) await walk(p);
+        if (!e.name.startsWith('.')) await walk(p);
       } else if (e.name.endsWith('.rego')) {
         if (!opts.includeTests && e.name.endsWith('_test.rego')) continue;
         const regoVersion = manifestRegoVersion(manifest, relative(dir, p).split(sep).join('/'));
         modules.push({ file: p, text: await readFile(p, 'utf8'), ...(regoVersion ? { regoVersion } : {}) });
-      } else if (opts.regoOnly) {
-        continue;
-      } else if (opts.files ? /\.(json|ya?ml)$/.test(e.name) : e.name === 'data.json' || e.name === 'data.yaml' || e.name === 'data.yml') {
+      } else if (e.name === 'data.json' || e.name === 'data.yaml' || e.name === 'data.yml') {
         const text = await readFile(p, 'utf8');
         let doc: unknown;
         try {
@@ -158,9 +150,7 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean;
           throw new RegoError('REGO_ERR_DATA_FILE', `${p}: ${(err as Error).message}`, { cause: err });
         }
         const segs = relative(dir, d).split(sep).filter((s) => s !== '');
-        // OPA's loader refuses a document it cannot place: only an object can be merged into the root.
-        if (opts.files && segs.length === 0 && (doc === null || typeof doc !== 'object' || Array.isArray(doc))) throw new RegoError('REGO_ERR_DATA_FILE', `${p}: bad document type: the data at the root must be an object`);
-        data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), fromJs(opts.files ? doc : doc ?? {})), p);
+        data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), fromJs(doc ?? {})), p);
       }
     }
   };

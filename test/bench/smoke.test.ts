@@ -16,6 +16,9 @@ t.test('argument parsing', async (t) => {
   t.throws(() => parseSuiteArgs(['--bogus']), TypeError);
   t.throws(() => parseSuiteArgs(['--duration', '0']), TypeError);
   t.throws(() => parseSuiteArgs(['--only']), TypeError);
+  t.equal(parseSuiteArgs(['--repeat', '3']).repeat, 3);
+  t.throws(() => parseSuiteArgs(['--repeat', '0']), TypeError);
+  t.throws(() => parseSuiteArgs(['--repeat', '1.5']), TypeError);
 });
 
 t.test('`npm run bench -- --help` prints the usage; a bad option the message and usage, no stack', async (t) => {

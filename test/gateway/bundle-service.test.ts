@@ -9,12 +9,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { request } from 'undici';
-import { loadConfigText } from '../../src/gateway/config/load.js';
-import { startRegate, type RunningRegate } from '../../src/gateway/server/run.js';
-import { importSigningKey, readTarFiles, signBundleFiles, writeTarGz } from '../../src/policy/index.js';
+import type { RunningRegate } from '../../src/gateway/server/run.js';
+import { importSigningKey } from '../../src/policy/index.js';
 import { startUpstream } from './helpers.js';
+import { echoBundle, readyz, startBundleGateway, startBundleServer, status, until, WITHIN } from './bundle-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regate-bundles-'));
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -23,104 +22,14 @@ const signingKey = importSigningKey(keys.privateKey.export({ format: 'pem', type
 
 /** A signed bundle whose policy allows exactly /echo/<rev> (the path is in its data). */
 async function bundleOf(rev: string, tamper = false): Promise<Buffer> {
-  const files = new Map<string, Uint8Array>([
-    ['.manifest', Buffer.from(JSON.stringify({ revision: rev, roots: ['gw'] }))],
-    ['gw/policy.rego', Buffer.from('package gw\nimport rego.v1\ndefault decision := false\ndecision if input.request.path == data.gw.allowed\n')],
-    ['gw/data.json', Buffer.from(JSON.stringify({ allowed: `/echo/${rev}` }))],
-  ]);
-  files.set('.signatures.json', await signBundleFiles(files, { key: await signingKey, algorithm: 'ES256', keyid: 'ci' }));
-  if (tamper) files.set('gw/data.json', Buffer.from(JSON.stringify({ allowed: '/echo/evil' })));
-  return writeTarGz([...files].map(([name, data]) => ({ name: '/' + name, data })));
+  return echoBundle(rev, { sign: { key: await signingKey, algorithm: 'ES256', keyid: 'ci' }, tamper });
 }
 
-interface BundleServer {
-  url: string;
-  serve(rev: string, bytes: Buffer): void;
-  notModified: number;
-  downloads: number;
-  longPolls: number;
-  close(): Promise<void>;
-}
+const signing = `signing: { keyid: ci, public_key_file: ${join(dir, 'ci.pem')}, algorithm: ES256 }`;
 
-async function startBundleServer(port = 0): Promise<BundleServer> {
-  let current = { etag: '', bytes: Buffer.alloc(0) };
-  const s: BundleServer = { url: '', notModified: 0, downloads: 0, longPolls: 0, serve: (rev, bytes) => (current = { etag: `"${rev}"`, bytes }), close: async () => {} };
-  const waiting = new Set<() => void>();
-  s.serve = (rev, bytes) => {
-    current = { etag: `"${rev}"`, bytes };
-    for (const w of waiting) w();
-  };
-  const server = http.createServer((req, res) => {
-    // long polling (OPA's protocol): with `Prefer: wait=N` an unchanged bundle is held until it changes
-    const wait = /wait=(\d+)/.exec(String(req.headers['prefer'] ?? ''));
-    if (wait && req.headers['if-none-match'] === current.etag) {
-      s.longPolls++;
-      const answer = () => {
-        waiting.delete(answer);
-        clearTimeout(timer);
-        const changed = req.headers['if-none-match'] !== current.etag;
-        res.writeHead(changed ? 200 : 304, { etag: current.etag, 'content-type': 'application/vnd.openpolicyagent.bundles' }).end(changed ? current.bytes : undefined);
-      };
-      const timer = setTimeout(answer, Number(wait[1]) * 1000);
-      waiting.add(answer);
-      return;
-    }
-    if (req.headers['if-none-match'] === current.etag) {
-      s.notModified++;
-      res.writeHead(304, { etag: current.etag }).end();
-      return;
-    }
-    s.downloads++;
-    res.writeHead(200, { etag: current.etag, 'content-type': 'application/gzip' }).end(current.bytes);
-  });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bundles/main.tar.gz`;
-  s.close = () => new Promise((r) => (server.closeAllConnections(), server.close(() => r())));
-  return s;
+function startGateway(t: { teardown(fn: () => Promise<void>): void }, url: string, upstream: string, persist: string, workers = 1, extra?: { polling: string; status: string }): Promise<RunningRegate> {
+  return startBundleGateway(t, { url, upstream, persist, workers, bundle: signing, ...(extra ? { polling: extra.polling, policies: extra.status } : {}) });
 }
-
-const MAX_DELAY_S = 0.3;
-
-async function startGateway(t: { teardown(fn: () => Promise<void>): void }, url: string, upstream: string, persist: string, workers = 1, extra = { polling: `min_delay_s: 0.1, max_delay_s: ${MAX_DELAY_S}`, status: '' }): Promise<RunningRegate> {
-  const config = loadConfigText(
-    `
-listen: { host: 127.0.0.1, port: 0, workers: ${workers} }
-admin: { host: 127.0.0.1, port: 0 }
-upstreams: { echo: { url: "${upstream}" } }
-policies:
-  persist_dir: ${persist}
-  ${extra.status}
-  bundles:
-    main: { url: "${url}", polling: { ${extra.polling} }, signing: { keyid: ci, public_key_file: ${join(dir, 'ci.pem')}, algorithm: ES256 } }
-routes:
-  - { id: echo, match: { path_prefix: /echo }, upstream: echo, policy: gw/decision }
-`,
-    { file: join(dir, 'regate.yaml'), env: {} },
-  );
-  const gw = await startRegate(config, pino({ level: 'silent' }));
-  t.teardown(() => gw.close());
-  return gw;
-}
-
-const status = async (gw: RunningRegate, path: string) => {
-  const r = await request(`http://127.0.0.1:${gw.port}${path}`, { reset: true }); // a new connection each time
-  await r.body.dump();
-  return r.statusCode;
-};
-const readyz = async (gw: RunningRegate) => {
-  const r = await request(`http://127.0.0.1:${gw.adminPort}/readyz`);
-  return (await r.body.json()) as { checks: { policy: { detail: { bundles?: Record<string, { revision: string }> } }; bundles: { detail: { active_revision: string; message?: string }[] } } };
-};
-/** polls `cond` every 50 ms, at most `ms` */
-async function until(ms: number, cond: () => Promise<boolean>): Promise<boolean> {
-  for (let waited = 0; waited <= ms; waited += 50) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
-// max_delay_s plus the slack of a loaded 2-core CI machine (compile and request time)
-const WITHIN = MAX_DELAY_S * 1000 + 4000;
 
 t.test('bundle service: 304s, new revision, tampered bundle refused, restart from the persisted bundle', async (t) => {
   const up = await startUpstream();

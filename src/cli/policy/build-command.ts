@@ -19,7 +19,7 @@ import { collectBundleFiles, SIGNING_FLAGS, signingOf, writeBundle } from './bun
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
-import { loadPaths } from './load-paths.js';
+import { loadPaths, splitPrefix } from './load-paths.js';
 
 export const buildCommand: Subcommand = {
   name: 'build',
@@ -46,7 +46,8 @@ export const buildCommand: Subcommand = {
     const bundle = out.endsWith('.tar.gz') || out.endsWith('.tgz');
     if ((revision !== undefined || signing !== undefined) && !bundle) throw new UsageError('--revision and --signing-key go into a bundle: give -o a .tar.gz output');
 
-    const { modules, data } = await loadPaths(a.positional, { includeTests: false });
+    // As `opa build` without -b: a .tar.gz found in a directory is not read.
+    const { modules, data } = await loadPaths(a.positional, { includeTests: false, skipArchives: true });
     const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
     const [unknown] = findUndefinedEntrypoints(
       modules.map((m) => parseSourceIn(m, dialectOf(a))),
@@ -100,7 +101,11 @@ async function buildRegoBundle(a: ParsedArgs, signing: Awaited<ReturnType<typeof
   const out = a.one('output') ?? 'bundle.tar.gz';
   if (!/\.(tar\.gz|tgz)$/.test(out)) throw new UsageError('-t rego writes a bundle: give -o a .tar.gz output');
   const files = new Map<string, Uint8Array>();
-  for (const p of a.positional) for (const [name, bytes] of await collectBundleFiles(p)) if (name !== '.manifest') files.set(name, bytes);
+  for (const arg of a.positional) {
+    // `prefix.path:dir` (OPA's loader syntax) puts the directory's files, and so its data, below prefix/path/.
+    const { prefix, path } = splitPrefix(arg);
+    for (const [name, bytes] of await collectBundleFiles(path)) if (name !== '.manifest') files.set([...prefix, name].join('/'), bytes);
+  }
   files.set('.manifest', new TextEncoder().encode(JSON.stringify(await manifestOf(a, a.one('revision')))));
   await writeBundle(out, files, signing);
   process.stdout.write(`wrote ${out} (rego bundle; ${files.size} files)\n`);

@@ -1,51 +1,71 @@
 /**
  * `regate policy check [--strict] <path>...` — `opa check`: parses and compiles the policies
- * (test files included) and prints every error, `file:line:col` first. `--strict` adds OPA's
- * strict-mode checks (policy/lint/strict-checks.ts).
+ * (test files included; `-b` reads each path as a bundle) and prints every error as OPA does,
+ * on stderr: `N error(s) occurred: …` (`--format pretty`, the default) or `{"errors": […]}`
+ * (`--format json`). `--strict` adds OPA's strict-mode checks (policy/lint/strict-checks.ts).
  * Exit code: 0 no error, 1 errors.
  */
-import { RegoError, compileToPlan } from '../../policy/index.js';
+import { compileToPlan, type ModuleSource } from '../../policy/index.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { rulePaths } from '../../policy/entrypoints.js';
-import type { Module, Rule } from '../../policy/syntax/ast.js';
-
-function allRules(mods: readonly Module[]): Rule[] {
-  return mods.flatMap((m) => m.rules);
-}
 import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, renderError, SCHEMA_FLAG, type Subcommand } from './common.js';
-import { loadPaths } from './load-paths.js';
+import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
+import { loadBundle, loadPaths } from './load-paths.js';
+import { formatErrorsJson, formatErrorsText, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors, type OutputError } from './opa-errors.js';
+
+async function load(a: ParsedArgs): Promise<ModuleSource[]> {
+  // As `opa check`, which loads only .rego files: data files are neither read nor refused.
+  if (!a.bool('bundle')) return (await loadPaths(a.positional, { includeTests: true, regoOnly: true, ignore: a.all('ignore'), ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}) })).modules;
+  const modules: ModuleSource[] = [];
+  for (const p of a.positional) modules.push(...(await loadBundle(p, { includeTests: true })).modules);
+  return modules;
+}
+
+/** Every error of the policies: compile errors, then (only when they compile) strict-mode ones. */
+function check(a: ParsedArgs, modules: ModuleSource[]): OutputError[] {
+  try {
+    compileToPlan(modules, { ...compileOptionsOf(a) });
+    // Type and arity errors surface when a rule is planned: plan every rule (functions are
+    // planned where a rule calls them).
+    const parsed = modules.map((m) => parseSourceIn(m, dialectOf(a)));
+    const rules = parsed.flatMap((m) => m.rules);
+    const entrypoints = [...new Set(rulePaths(parsed).filter((_, i) => !rules[i]?.args).map((p) => p.join('/')))];
+    if (entrypoints.length > 0) compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
+  } catch (e) {
+    return toOutputErrors(e);
+  }
+  if (!a.bool('strict')) return [];
+  return modules.flatMap((m) => strictErrors(parseSourceIn(m, dialectOf(a)), m.text)).flatMap((x) => toOutputErrors(x));
+}
 
 export const checkCommand: Subcommand = {
   name: 'check',
   synopsis: 'check [flags] <path>...',
   description: 'Parses and compiles policies and reports every error, like `opa check`.\nExit code: 0 no error, 1 errors.',
-  flags: [{ name: 'strict', short: 'S', help: 'also refuse unused imports and assignments, duplicate imports and deprecated builtins' }, SCHEMA_FLAG],
+  flags: [
+    { name: 'strict', short: 'S', help: 'also refuse unused imports and assignments, duplicate imports and deprecated builtins' },
+    { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json: how errors are printed' },
+    { name: 'bundle', short: 'b', help: 'read each path as a bundle (a directory or a .tar.gz)' },
+    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable)' },
+    MAX_ERRORS_FLAG,
+    SCHEMA_FLAG,
+  ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('check needs at least one <path>');
-    // As `opa check`, which loads only .rego files: data files are neither read nor refused.
-    const { modules } = await loadPaths(a.positional, { includeTests: true, regoOnly: true });
-    const errors: string[] = [];
+    const format = a.one('format') ?? 'pretty';
+    if (format !== 'pretty' && format !== 'json') throw new UsageError(`--format must be pretty or json, not ${format}`);
+    const max = maxErrorsOf(a.one('max-errors'));
+    let errors: OutputError[];
     try {
-      compileToPlan(modules, { ...compileOptionsOf(a) });
-      // Type and arity errors surface when a rule is planned: plan every rule (functions are
-      // planned where a rule calls them).
-      const parsed = modules.map((m) => parseSourceIn(m, dialectOf(a)));
-      const rules = allRules(parsed);
-      const entrypoints = [...new Set(rulePaths(parsed).filter((_, i) => !rules[i]?.args).map((p) => p.join('/')))];
-      if (entrypoints.length > 0) compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
+      errors = check(a, await load(a));
     } catch (e) {
-      if (!(e instanceof RegoError)) throw e;
-      errors.push(renderError(e));
+      if (e instanceof UsageError) throw e;
+      errors = toOutputErrors(e);
     }
-    if (errors.length === 0 && a.bool('strict')) {
-      for (const m of modules) for (const x of strictErrors(parseSourceIn(m, dialectOf(a)), m.text)) errors.push(x.render());
-    }
-    if (errors.length > 0) {
-      process.stderr.write(errors.join('\n') + '\n');
-      return 1;
-    }
-    return 0;
+    if (errors.length === 0) return 0;
+    errors = limitErrors(errors, max);
+    process.stderr.write(format === 'json' ? formatErrorsJson(errors) : formatErrorsText(errors) + '\n');
+    return 1;
   },
 };

@@ -1,32 +1,25 @@
 /**
  * `regate policy eval [flags] <query>` — `opa eval`: evaluates a query against the policies and
- * data given (`-d` files and directories, `-b` bundles) and an input (`-i file` or `-I` stdin).
+ * data given (`-d` files and directories, `prefix:path` to place data, `-b` bundles) and an input
+ * (`-i file` or `-I` stdin).
  *
- * `--format json` (default) prints `{"result":[…]}` like `opa eval -f json`: a query that is a
- * single non-call term (`data.x.y`, `input.a[i]`) gets `expressions: [{value, text}]`; every row
- * carries the query's variable `bindings` (when there are any); an undefined query prints {}.
- * `raw` prints each value (strings unquoted), `pretty` indented JSON or a bindings table.
+ * Every expression of the query is a result expression, its value captured as OPA captures it
+ * (eval-query.ts: `f(1)` prints the call's value, `x := 1` is true and binds x); the rows are
+ * printed in the `--format` asked (eval-output.ts). An error is printed as OPA prints it
+ * (opa-errors.ts): `{"errors": […]}` on stdout with `--format json`, `N error(s) occurred: …` on
+ * stderr otherwise.
  * Exit code: 0; 1 on an error, or with `--fail` when undefined, `--fail-defined` when defined.
  */
 import { readFile } from 'node:fs/promises';
-import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, parseQuery, stringifyJson, type Value } from '../../policy/index.js';
+import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, stringifyJson, type Value } from '../../policy/index.js';
+import { parseSourceIn } from '../../policy/parse-dialect.js';
+import type { Module } from '../../policy/syntax/ast.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, SCHEMA_FLAG, type Subcommand } from './common.js';
+import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
+import { CAPTURE_PREFIX, captureQuery, unshiftErrors } from './eval-query.js';
+import { EVAL_FORMATS, formatResults, type EvalFormat, type ResultRow } from './eval-output.js';
 import { loadBundle, loadPaths, parseDataText } from './load-paths.js';
-
-/** Name of the variable that carries a single-term query's value; never a user variable (they cannot contain `__regate`). */
-const VALUE_VAR = 'value__regate';
-
-/** Is the query one plain term (a ref, a var, a value) whose value `opa eval` would print? */
-function isSingleTerm(query: string): boolean {
-  try {
-    const lits = parseQuery(query);
-    const l = lits[0];
-    return lits.length === 1 && l !== undefined && !l.negated && l.with.length === 0 && l.expr.kind === 'term' && l.expr.term?.kind !== 'call';
-  } catch {
-    return false; // the compiler reports the parse error with its location
-  }
-}
+import { formatErrorsJson, formatErrorsText, toOutputErrors } from './opa-errors.js';
 
 function toJson(v: Value): unknown {
   return JSON.parse(stringifyJson(v)) as unknown;
@@ -67,28 +60,9 @@ function parseInputText(text: string, where: string): Value {
   }
 }
 
-interface Row {
-  expressions: { value: unknown; text: string }[];
-  bindings?: Record<string, unknown>;
-}
-
-function formatPretty(rows: readonly Row[], single: boolean): string {
-  if (rows.length === 0) return 'undefined\n';
-  if (single && rows.every((r) => r.bindings === undefined)) return rows.map((r) => JSON.stringify(r.expressions[0]?.value, null, 2) + '\n').join('');
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r.bindings ?? {})))];
-  if (names.length === 0) return rows.map((r) => JSON.stringify(r.expressions[0]?.value, null, 2) + '\n').join('');
-  const cells = rows.map((r) => names.map((n) => JSON.stringify(r.bindings?.[n] ?? null)));
-  const w = names.map((n, i) => Math.max(n.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const sep = '+' + w.map((x) => '-'.repeat(x + 2)).join('+') + '+\n';
-  const tr = (xs: string[]) => '|' + xs.map((x, i) => ` ${x.padEnd(w[i] ?? 0)} `).join('|') + '|\n';
-  return sep + tr(names) + sep + cells.map(tr).join('') + sep;
-}
-
-function formatRaw(rows: readonly Row[]): string {
-  return rows
-    .flatMap((r) => (r.bindings && r.expressions[0]?.value === true ? [r.bindings] : [r.expressions[0]?.value]))
-    .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)) + '\n')
-    .join('');
+/** Is a row key one of the query's own variables (not a capture, a wildcard or a compiler temporary)? */
+function isUserVar(k: string): boolean {
+  return !k.startsWith(CAPTURE_PREFIX) && !k.includes('$') && !k.startsWith('__');
 }
 
 export const evalCommand: Subcommand = {
@@ -96,12 +70,12 @@ export const evalCommand: Subcommand = {
   synopsis: 'eval [flags] <query>',
   description: 'Evaluates a Rego query, like `opa eval`.\nExit code: 0; 1 on an error, with --fail when the result is undefined, with --fail-defined when it is defined.',
   flags: [
-    { name: 'data', short: 'd', valued: true, help: 'a policy or data file, or a directory of them (repeatable)' },
+    { name: 'data', short: 'd', valued: true, help: 'a policy or data file, or a directory of them; prefix.path:file puts its data under data.prefix.path (repeatable)' },
     { name: 'bundle', short: 'b', valued: true, help: 'a bundle: a directory or a .tar.gz (repeatable)' },
     { name: 'input', short: 'i', valued: true, help: 'the input document, a JSON or YAML file' },
     SCHEMA_FLAG,
     { name: 'stdin-input', short: 'I', help: 'read the input document from stdin' },
-    { name: 'format', short: 'f', valued: true, help: 'json (default), raw or pretty' },
+    { name: 'format', short: 'f', valued: true, help: 'json (default), values, bindings, pretty, raw or discard' },
     { name: 'fail', help: 'exit 1 when the result is undefined' },
     { name: 'fail-defined', help: 'exit 1 when the result is defined' },
     { name: 'strict-builtin-errors', help: 'a builtin error fails the query instead of making it undefined' },
@@ -110,39 +84,69 @@ export const evalCommand: Subcommand = {
   async run(a: ParsedArgs): Promise<number> {
     const query = a.positional.join(' ').trim();
     if (query === '') throw new UsageError('eval needs a <query>');
-    const format = a.one('format') ?? 'json';
-    if (!['json', 'raw', 'pretty'].includes(format)) throw new UsageError(`--format must be json, raw or pretty, not ${format}`);
+    const format = (a.one('format') ?? 'json') as EvalFormat;
+    if (!EVAL_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EVAL_FORMATS.join(', ')}, not ${format}`);
     if (a.bool('fail') && a.bool('fail-defined')) throw new UsageError('--fail and --fail-defined exclude each other');
-    const loaded = await loadPaths(a.all('data'), { includeTests: true });
-    const modules = [...loaded.modules];
-    let data = loaded.data;
-    for (const b of a.all('bundle')) {
-      const r = await loadBundle(b);
-      modules.push(...r.modules);
-      data = mergeData(data, r.data, b);
-    }
+    // As opa: an unreadable input is an error of the command line, printed as text whatever the format.
     const input = await readInput(a);
 
-    const single = isSingleTerm(query);
-    const plan = compileToPlan(modules, { query: single ? `${VALUE_VAR} = ${query}` : query, ...compileOptionsOf(a) });
-    const ev = await createEvaluator(plan, { engine: 'js', data });
-    const values = ev.evaluate('eval', input, { strictBuiltinErrors: a.bool('strict-builtin-errors') || a.bool('strict') });
-    const rows: Row[] = values.map((row) => {
-      const bindings: Record<string, unknown> = {};
-      let value: unknown = true;
-      if (isObject(row)) {
-        for (const [k, v] of objectEntries(row)) {
-          if (k === VALUE_VAR) value = toJson(v);
-          else if (typeof k === 'string' && !k.startsWith('$') && !k.startsWith('__')) bindings[k] = toJson(v);
-        }
-      }
-      return { expressions: [{ value, text: query }], ...(Object.keys(bindings).length > 0 ? { bindings } : {}) };
-    });
-    if (format === 'json') process.stdout.write(JSON.stringify(rows.length > 0 ? { result: rows } : {}, null, 2) + '\n');
-    else if (format === 'raw') process.stdout.write(formatRaw(rows));
-    else process.stdout.write(formatPretty(rows, single));
+    let rows: ResultRow[];
+    try {
+      rows = await evaluate(a, query, input);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const errs = toOutputErrors(e);
+      if (format === 'json') process.stdout.write(formatErrorsJson(errs));
+      else process.stderr.write(formatErrorsText(errs) + '\n');
+      return 1;
+    }
+    process.stdout.write(formatResults(rows, format));
     if (a.bool('fail') && rows.length === 0) return 1;
     if (a.bool('fail-defined') && rows.length > 0) return 1;
     return 0;
   },
 };
+
+/** Loads, compiles and evaluates; the rows of OPA's result set. */
+async function evaluate(a: ParsedArgs, query: string, input: Value | undefined): Promise<ResultRow[]> {
+  const loaded = await loadPaths(a.all('data'), { includeTests: true, ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}) });
+  const modules = [...loaded.modules];
+  let data = loaded.data;
+  for (const b of a.all('bundle')) {
+    const r = await loadBundle(b, { includeTests: true });
+    modules.push(...r.modules);
+    data = mergeData(data, r.data, b);
+  }
+  let parsed: Module[] | undefined;
+  const parsedModules = (): readonly Module[] => {
+    if (parsed === undefined) {
+      parsed = [];
+      for (const m of modules) {
+        try {
+          parsed.push(parseSourceIn(m, dialectOf(a)));
+        } catch {
+          // the compiler reports it
+        }
+      }
+    }
+    return parsed;
+  };
+  const q = captureQuery(query, parsedModules, a.bool('v0-compatible') ? 'v0' : 'v1');
+  let values: Value[];
+  try {
+    const plan = compileToPlan(modules, { query: q.text, ...compileOptionsOf(a) });
+    const ev = await createEvaluator(plan, { engine: 'js', data });
+    values = ev.evaluate('eval', input, { strictBuiltinErrors: a.bool('strict-builtin-errors') || a.bool('strict') });
+  } catch (e) {
+    throw unshiftErrors(e, q, query);
+  }
+  return values.map((row) => {
+    const got = new Map<string, unknown>();
+    if (isObject(row)) for (const [k, v] of objectEntries(row)) if (typeof k === 'string') got.set(k, toJson(v));
+    const names = [...got.keys()].filter(isUserVar).sort();
+    return {
+      expressions: q.exprs.map((x) => ({ value: x.capture === undefined ? true : got.get(x.capture), text: x.text, location: { row: x.row, col: x.col } })),
+      ...(names.length > 0 ? { bindings: Object.fromEntries(names.map((n) => [n, got.get(n)])) } : {}),
+    };
+  });
+}

@@ -3,8 +3,8 @@
  * commands used daily: test, fmt, check, eval, build. Every command takes `--help`,
  * `--version` and `--v0-compatible`.
  *
- * Errors are printed once, located (`file:line:col: CODE: message` with the source line and a
- * caret), never with a stack trace. Exit codes: 2 for a usage error (unknown flag, missing
+ * Errors are printed once, located, as opa prints them (`1 error occurred: file:line:col:
+ * rego_type_error: message`, opa-errors.ts), never with a stack trace. Exit codes: 2 for a usage error (unknown flag, missing
  * argument); otherwise as the command documents (`opa`'s: `test` 2 on failing tests, 1 when
  * the policies do not load; the others 1 on an error).
  */
@@ -12,7 +12,8 @@ import { parseArgs, UsageError } from './args.js';
 import { buildCommand } from './build-command.js';
 import { signCommand } from './sign-command.js';
 import { checkCommand } from './check-command.js';
-import { helpOf, renderError, version, type Subcommand } from './common.js';
+import { helpOf, version, type Subcommand } from './common.js';
+import { formatErrorsText, toOutputErrors } from './opa-errors.js';
 import { evalCommand } from './eval-command.js';
 import { fmtCommand } from './fmt-command.js';
 import { testCommand } from './test-command.js';
@@ -65,7 +66,8 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`regate policy ${cmd.name}: ${e.message}\n\n${helpOf(cmd)}`);
       return 2;
     }
-    process.stderr.write(`regate policy ${cmd.name}: ${renderError(e)}\n`);
+    // As opa: `N error(s) occurred: …`, and `opa build` puts `error: ` before it.
+    process.stderr.write(`${cmd.name === 'build' ? 'error: ' : ''}${formatErrorsText(toOutputErrors(e))}\n`);
     return 1;
   }
 }

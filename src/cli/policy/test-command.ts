@@ -1,16 +1,24 @@
 /**
  * `regate policy test <path>...` — `opa test`: runs every `test_*` rule of the .rego files and
- * directories given (data files included), one evaluation per test definition.
+ * directories given (data files included; `-b` reads each path as a bundle), one evaluation per
+ * test definition, in the order of the files' names.
  *
- * Output as `opa test`: pretty (failures, then a summary; `-v` lists every test) or `--format
- * json` (OPA's tester.Result array); `--coverage` prints OPA's coverage report instead.
- * Exit code: 0 all passed, 2 a test failed or raised an error, 1 the policies did not load.
+ * Output as `opa test` (tester/reporter.go): pretty (the tests that did not pass, by file, then
+ * the counts; `-v` lists every test with its print() output, after a FAILURES section) or
+ * `--format json` (OPA's tester.Result array); `--coverage` prints OPA's coverage report instead,
+ * and `--threshold` fails it below a percentage.
+ * Exit code: 0 all passed; 2 a test failed, raised an error or was skipped (`todo_`; 0 with
+ * `--exit-zero-on-skipped`), or coverage is below `--threshold`; 1 the policies did not load or
+ * compile, a test did not pass under `--coverage`, or `--fail-on-empty` found no test.
  */
-import { buildCoverageReport } from '../../policy/testing/coverage-report.js';
-import { runTests, type TestResult } from '../../policy/testing/run-tests.js';
+import { buildCoverageReport, type CoverageReport } from '../../policy/testing/coverage-report.js';
+import { regoErrorOf, runTests, type TestResult } from '../../policy/testing/run-tests.js';
+import type { ModuleSource, Value } from '../../policy/index.js';
+import { mergeData } from '../../policy/index.js';
 import { parseDurationMs, UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
-import { loadPaths } from './load-paths.js';
+import { loadBundle, loadPaths } from './load-paths.js';
+import { formatErrorLine, formatErrorsText, goJson, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors } from './opa-errors.js';
 
 /** Go's time.Duration.String() for a duration in nanoseconds (what OPA prints). */
 export function formatGoDuration(ns: number): string {
@@ -28,36 +36,51 @@ function label(r: TestResult): string {
   return r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : r.status === 'skip' ? 'SKIPPED' : 'ERROR';
 }
 
+/** OPA's Result.String(): `data.p.test_x: PASS (1.2ms)`, a skipped test without its duration. */
 function line(r: TestResult): string {
-  let s = `${r.test.fullName}: ${label(r)}${r.status === 'skip' ? '' : ` (${formatGoDuration(r.durationNs)})`}\n`;
-  if (r.error) s += r.error.message.split('\n').map((l) => `  ${l}\n`).join('');
-  return s;
+  return `${r.test.fullName}: ${label(r)}${r.status === 'skip' ? '' : ` (${formatGoDuration(r.durationNs)})`}`;
 }
 
+/** A test's error as OPA's topdown.Error prints: `file:row:col: code: message`. */
+function errorLine(r: TestResult): string | undefined {
+  if (!r.error) return undefined;
+  const items = r.error.items;
+  if (items === undefined || items.length === 0) return r.error.message;
+  return items.map((i) => toOutputErrors(regoErrorOf(i)).map(formatErrorLine).join('\n')).join('\n');
+}
+
+/** print() output, trimmed and indented by two, between blank lines. */
 function output(r: TestResult): string {
-  return r.output.length === 0 ? '' : r.output.map((l) => `  ${l}\n`).join('') + '\n';
+  if (r.output.length === 0) return '';
+  const text = r.output.join('\n').trim();
+  return '\n' + text.split('\n').map((l) => `  ${l}`).join('\n') + '\n\n';
 }
 
 /** The pretty report, as OPA's PrettyReporter lays it out. */
 export function formatPretty(results: readonly TestResult[], verbose: boolean): string {
   let out = '';
-  const bad = results.filter((r) => r.status === 'fail' || r.status === 'error');
-  if (!verbose && bad.length > 0) {
+  const fails = results.filter((r) => r.status === 'fail');
+  if (verbose && fails.length > 0) {
+    // OPA prints each failure's evaluation trace here; regate records none.
     out += `FAILURES\n${RULE}\n`;
-    for (const r of bad) out += line(r) + '\n' + output(r);
+    for (const r of fails) out += `${line(r)}\n\n\n`;
     out += `SUMMARY\n${RULE}\n`;
   }
-  const listed = verbose ? results : results.filter((r) => r.status !== 'pass');
   let file: string | undefined;
-  for (const r of listed) {
-    if (r.test.file !== file) {
-      out += `${file === undefined ? '' : '\n'}${r.test.file}:\n`;
-      file = r.test.file;
+  let dirty = false;
+  for (const r of results) {
+    if (verbose || r.status !== 'pass') {
+      if (r.test.file !== file) {
+        out += `${file === undefined ? '' : '\n'}${r.test.file}:\n`;
+        file = r.test.file;
+      }
+      dirty = true;
+      out += line(r) + '\n' + output(r);
     }
-    out += line(r);
-    if (verbose) out += output(r);
+    const err = errorLine(r);
+    if (err !== undefined) out += `  ${err}\n`;
   }
-  if (out !== '') out += `${RULE}\n`;
+  if (dirty) out += `${RULE}\n`;
   const total = results.length;
   const count = (s: TestResult['status']) => results.filter((r) => r.status === s).length;
   for (const [s, name] of [['pass', 'PASS'], ['fail', 'FAIL'], ['skip', 'SKIPPED'], ['error', 'ERROR']] as const) {
@@ -67,34 +90,76 @@ export function formatPretty(results: readonly TestResult[], verbose: boolean): 
   return out;
 }
 
-/** OPA's `opa test --format json`: an array of tester.Result. */
+/** A test's error as OPA marshals a topdown.Error: code, message, location. */
+function errorJson(r: TestResult): Record<string, unknown> | undefined {
+  if (!r.error) return undefined;
+  const item = r.error.items?.[0];
+  if (item === undefined) return { code: r.error.opaCode ?? r.error.code, message: r.error.message };
+  const [x] = toOutputErrors(regoErrorOf(item));
+  return { code: x?.code, message: x?.message, ...(x?.location ? { location: x.location } : {}) };
+}
+
+/** OPA's `opa test --format json`: an array of tester.Result, fields in its order. */
 export function formatJson(results: readonly TestResult[]): string {
-  const rows = results.map((r) => ({
-    location: { file: r.test.file, row: r.test.line, col: r.test.col },
-    package: r.test.pkg,
-    name: r.test.name,
-    ...(r.status === 'fail' ? { fail: true } : {}),
-    ...(r.status === 'skip' ? { skip: true } : {}),
-    ...(r.error ? { error: { code: r.error.opaCode ?? r.error.code, message: r.error.message } } : {}),
-    duration: Math.round(r.durationNs),
-    // Go marshals []byte as base64, and OPA's Output is the print() bytes.
-    ...(r.output.length > 0 ? { output: Buffer.from(r.output.map((l) => l + '\n').join('')).toString('base64') } : {}),
-  }));
-  return JSON.stringify(rows, null, 2) + '\n';
+  const rows = results.map((r) => {
+    const error = errorJson(r);
+    return {
+      location: { file: r.test.file, row: r.test.line, col: r.test.col },
+      package: r.test.pkg,
+      name: r.test.name,
+      ...(r.status === 'fail' ? { fail: true } : {}),
+      ...(error ? { error } : {}),
+      ...(r.status === 'skip' ? { skip: true } : {}),
+      duration: Math.round(r.durationNs),
+      // Go marshals []byte as base64, and OPA's Output is the print() bytes.
+      ...(r.output.length > 0 ? { output: Buffer.from(r.output.map((l) => l + '\n').join('')).toString('base64') } : {}),
+    };
+  });
+  return goJson(rows, 2) + '\n';
+}
+
+/** OPA's CoverageThresholdError text; with -v the lines no test reached. */
+function thresholdError(report: CoverageReport, threshold: number, verbose: boolean): string {
+  let s = `Code coverage threshold not met: got ${report.coverage.toFixed(2)} instead of ${threshold.toFixed(2)}`;
+  if (verbose) {
+    const files = Object.keys(report.files).sort();
+    const lines = files.flatMap((f) => (report.files[f]?.not_covered ?? []).map((x) => (x.start.row === x.end.row ? `\n\t${f}:${x.start.row}` : `\n\t${f}:${x.start.row}-${x.end.row}`)));
+    if (lines.length > 0) s += '\nLines not covered:' + lines.join('');
+  }
+  return s;
+}
+
+async function load(a: ParsedArgs): Promise<{ modules: ModuleSource[]; data: Value }> {
+  if (!a.bool('bundle')) return loadPaths(a.positional, { includeTests: true, ignore: a.all('ignore'), ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}) });
+  const modules: ModuleSource[] = [];
+  let data: Value = {};
+  for (const p of a.positional) {
+    const b = await loadBundle(p, { includeTests: true });
+    modules.push(...b.modules);
+    data = mergeData(data, b.data, p);
+  }
+  return { modules, data };
 }
 
 export const testCommand: Subcommand = {
   name: 'test',
   synopsis: 'test [flags] <path>...',
-  description: 'Runs the test_* rules of the .rego files and directories given (data.json/data.yaml files included), like `opa test`.\nExit code: 0 all tests passed, 2 a test failed or raised an error, 1 the policies did not load.',
+  description:
+    'Runs the test_* rules of the .rego files and directories given (data files included), like `opa test`.\n' +
+    'Exit code: 0 all tests passed; 2 a test failed, raised an error or was skipped, or coverage is below --threshold; 1 the policies did not load.',
   flags: [
     { name: 'verbose', short: 'v', help: 'list every test, with its print() output' },
+    { name: 'bundle', short: 'b', help: 'read each path as a bundle (a directory or a .tar.gz), as opa test -b' },
     SCHEMA_FLAG,
     { name: 'run', short: 'r', valued: true, help: 'run only tests whose name (data.pkg.test_x) matches this regular expression' },
     { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json' },
     { name: 'coverage', short: 'c', help: 'print the coverage report (OPA JSON) instead of the results' },
+    { name: 'threshold', valued: true, help: 'with coverage: exit 2 when it is below this percentage' },
+    { name: 'exit-zero-on-skipped', short: 'z', help: 'skipped (todo_) tests do not make the exit code 2' },
+    { name: 'fail-on-empty', help: 'exit 1 when no test ran' },
     { name: 'timeout', short: 't', valued: true, help: 'per-test deadline, a Go duration (default 5s)' },
     { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
+    MAX_ERRORS_FLAG,
     { name: 'explain', valued: true, help: 'fails (default): report the failed tests; regate prints no evaluation trace' },
   ],
   async run(a: ParsedArgs): Promise<number> {
@@ -110,18 +175,54 @@ export const testCommand: Subcommand = {
         throw new UsageError(`--run: ${(e as Error).message}`);
       }
     }
+    const threshold = Number(a.one('threshold') ?? '0');
+    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
+      process.stderr.write('Code coverage threshold must be between 0 and 100\n');
+      return 1;
+    }
     const timeoutMs = parseDurationMs(a.one('timeout') ?? '5s');
     // OPA's other --explain modes (full, notes, debug) print an evaluation trace, which regate
     // does not record: refuse them rather than print something else under their name.
     const explain = a.one('explain') ?? 'fails';
     if (explain !== 'fails') throw new UsageError(`--explain ${explain}: only fails is supported (regate records no evaluation trace)`);
-    const { modules, data } = await loadPaths(a.positional, { includeTests: true, ignore: a.all('ignore') });
-    const coverage = a.bool('coverage');
-    const result = await runTests({ modules, data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a) });
-    if (coverage && result.coverage) process.stdout.write(JSON.stringify(buildCoverageReport(result.coverage, modules, dialectOf(a)), null, 2) + '\n');
-    else if (format === 'json') process.stdout.write(formatJson(result.results));
-    else if (result.results.length === 0) process.stdout.write('no tests found\n');
-    else process.stdout.write(formatPretty(result.results, a.bool('verbose')));
-    return result.results.some((r) => r.status === 'fail' || r.status === 'error') ? 2 : 0;
+    const coverage = a.bool('coverage') || threshold > 0;
+    const max = maxErrorsOf(a.one('max-errors'));
+
+    let result: Awaited<ReturnType<typeof runTests>>;
+    let modules: ModuleSource[];
+    try {
+      const loaded = await load(a);
+      // OPA runs the tests of its modules in the order of their names.
+      modules = [...loaded.modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
+      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a) });
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');
+      return 1;
+    }
+    const results = result.results;
+    if (results.length === 0 && a.bool('fail-on-empty')) {
+      if (format === 'json' && !coverage) process.stdout.write('[]\n');
+      process.stderr.write('no tests were run\n');
+      return 1;
+    }
+    if (coverage) {
+      // OPA's JSONCoverageReporter: the first test that did not pass is the error, exit 1.
+      const bad = results.find((r) => r.status !== 'pass');
+      if (bad) {
+        process.stderr.write((errorLine(bad) ?? line(bad)) + '\n');
+        return 1;
+      }
+      const report = buildCoverageReport(result.coverage ?? { executable: new Map(), covered: new Map() }, modules, dialectOf(a));
+      if (report.coverage < threshold) {
+        process.stderr.write(thresholdError(report, threshold, a.bool('verbose')) + '\n');
+        return 2;
+      }
+      process.stdout.write(goJson(report, 2) + '\n');
+      return 0;
+    }
+    process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results, a.bool('verbose')));
+    const skipOk = a.bool('exit-zero-on-skipped');
+    return results.some((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && !skipOk)) ? 2 : 0;
   },
 };

@@ -7,6 +7,7 @@
  *   `Content-Type: application/vnd.openpolicyagent.bundles` holds the request until a new
  *   revision, so the next request goes out at once; otherwise polls are `min_delay_s` to
  *   `max_delay_s` apart (uniformly random, so a fleet does not poll in step).
+ * - Credentials (bearer, client TLS, OAuth2 client credentials) and the server's CA: bundle-credentials.ts.
  * - Errors back off exponentially from min_delay_s to max_delay_s, with full jitter.
  * - A download is verified (signature, manifest, roots) before anything else; it is written as
  *   `<persist_dir>/<name>/candidate.tar.gz` and activated (compiled off the request path, then
@@ -20,11 +21,12 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request } from 'undici';
 import type { Logger } from 'pino';
 import { importVerificationKey, readOpaBundle, type BundleVerificationOptions } from '../../policy/index.js';
 import type { BundleServiceConfig } from '../config/types.js';
 import { REGATE_VERSION } from '../shared/version.js';
+import { createBundleCredentials, type BundleCredentials } from './bundle-credentials.js';
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.openpolicyagent.bundles';
 
@@ -77,6 +79,16 @@ export interface BundleService {
 
 const now = () => new Date().toISOString();
 
+/**
+ * The bundles' last download failures as ` (name: message; …)`, '' when none: appended to a
+ * start-up error, because with nothing persisted why the download failed (token endpoint, TLS,
+ * a 401) is what the operator needs, not only that no bundle is there.
+ */
+export function downloadFailures(statuses: readonly BundleStatus[]): string {
+  const failed = statuses.flatMap((b) => (b.message !== undefined ? [`${b.name}: ${b.message}`] : []));
+  return failed.length > 0 ? ` (${failed.join('; ')})` : '';
+}
+
 /** Verification options of a bundle's `signing` section, keys read once. */
 export function bundleVerifier(cfg: BundleServiceConfig, baseDir: string): (() => Promise<BundleVerificationOptions>) | undefined {
   const s = cfg.signing;
@@ -122,50 +134,19 @@ export function createBundleService(opts: BundleServiceOptions): BundleService {
   const readers = persistedBundleReaders(opts.bundles, opts.persistDir, opts.baseDir);
   const states = new Map<string, BundleStatus>(entries.map(([name]) => [name, { name, active_revision: null, last_request: null, last_successful_request: null, last_successful_download: null, last_successful_activation: null }]));
   const etags = new Map<string, string>();
+  // the ETag of a download that was refused (bad signature, does not compile): a 304 for it is no recovery
+  const refusedTags = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
   const aborts = new Set<AbortController>();
   let closed = false;
   // activations of several bundles never overlap: the set is compiled as a whole
   let chain: Promise<unknown> = Promise.resolve();
-  const agents = new Map<string, Dispatcher>();
-  const tokens = new Map<string, { token: string; exp: number }>();
+  // per bundle: the Authorization header (bearer, OAuth2 token) and the TLS agent
+  const credentials = new Map<string, BundleCredentials>(entries.map(([name, cfg]) => [name, createBundleCredentials(cfg, opts.baseDir)]));
 
   // initial(): downloads staged as candidates until the first load says whether they compile
   const staged = new Map<string, { etag: string | undefined; revision: string }>();
   const dirOf = (name: string) => join(opts.persistDir, name);
-
-  async function dispatcherOf(name: string, cfg: BundleServiceConfig): Promise<Dispatcher | undefined> {
-    const tls = cfg.credentials?.client_tls;
-    const ca = tls?.ca_file ?? cfg.tls?.ca_file;
-    if (tls === undefined && ca === undefined) return undefined;
-    if (!agents.has(name)) {
-      const connect = {
-        ...(tls ? { cert: await readFile(resolve(opts.baseDir, tls.cert_file)), key: await readFile(resolve(opts.baseDir, tls.key_file)) } : {}),
-        ...(ca ? { ca: await readFile(resolve(opts.baseDir, ca)) } : {}),
-      };
-      agents.set(name, new Agent({ connect }));
-    }
-    return agents.get(name);
-  }
-
-  /** OAuth 2.0 client credentials (RFC 6749 §4.4): a token, cached until a minute before expiry. */
-  async function oauthToken(name: string, o: NonNullable<NonNullable<BundleServiceConfig['credentials']>['oauth2']>): Promise<string> {
-    const c = tokens.get(name);
-    if (c && c.exp > Date.now()) return c.token;
-    const body = new URLSearchParams({ grant_type: 'client_credentials', ...(o.scopes ? { scope: o.scopes.join(' ') } : {}) }).toString();
-    const res = await request(o.token_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic ' + Buffer.from(`${encodeURIComponent(o.client_id)}:${encodeURIComponent(o.client_secret)}`).toString('base64') },
-      body,
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
-    });
-    const json = (await res.body.json()) as { access_token?: unknown; expires_in?: unknown };
-    if (res.statusCode !== 200 || typeof json.access_token !== 'string') throw new Error(`token endpoint answered ${res.statusCode}`);
-    const ttl = typeof json.expires_in === 'number' ? json.expires_in : 300;
-    tokens.set(name, { token: json.access_token, exp: Date.now() + Math.max(0, ttl - 60) * 1000 });
-    return json.access_token;
-  }
 
   function postStatus(): void {
     if (!opts.status) return;
@@ -186,23 +167,33 @@ export function createBundleService(opts: BundleServiceOptions): BundleService {
     if (etag !== undefined) headers['if-none-match'] = etag;
     const wait = cfg.polling.long_polling_timeout_s;
     if (wait > 0) headers['prefer'] = `wait=${wait}`;
-    const cred = cfg.credentials;
-    if (cred?.bearer !== undefined) headers['authorization'] = `Bearer ${cred.bearer}`;
-    if (cred?.oauth2 !== undefined) headers['authorization'] = `Bearer ${await oauthToken(name, cred.oauth2)}`;
+    const creds = credentials.get(name)!;
     const ac = new AbortController();
     aborts.add(ac);
     try {
-      const dispatcher = await dispatcherOf(name, cfg);
-      const res = await request(cfg.url, { method: 'GET', headers, signal: ac.signal, headersTimeout: (wait + 30) * 1000, bodyTimeout: 60_000, ...(dispatcher ? { dispatcher } : {}) });
+      Object.assign(headers, await creds.headers(ac.signal));
+      const dispatcher = await creds.dispatcher();
+      const res = await request(cfg.url, { method: 'GET', headers, signal: ac.signal, headersTimeout: (wait + 30) * 1000, bodyTimeout: 60_000, ...(dispatcher ? { dispatcher } : {}) }).catch((err: unknown) => {
+        throw new Error(`bundle download failed: ${creds.describe(err)}`);
+      });
       const longPoll = String(res.headers['content-type'] ?? '').startsWith(BUNDLE_MEDIA_TYPE);
       if (res.statusCode === 304) {
         await res.body.dump();
         st.last_successful_request = now();
+        // the server and the credentials work again: an earlier failure is over, unless it was this revision's
+        if (st.code !== undefined && (etag === undefined || refusedTags.get(name) !== etag)) {
+          clearFailure(st);
+          opts.logger.info({ bundle: name, active_revision: st.active_revision }, 'bundle server reachable again; the active revision is current');
+          postStatus();
+        }
         return longPoll;
       }
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw Object.assign(new Error(`bundle server answered ${res.statusCode}`), { code: 'bundle_error' });
+        // RFC 6750 §3: a refused token says why in WWW-Authenticate; the next request gets a new one
+        const challenge = res.statusCode === 401 ? String(res.headers['www-authenticate'] ?? '').slice(0, 200) : '';
+        if (res.statusCode === 401) creds.refused();
+        throw Object.assign(new Error(`bundle server answered ${res.statusCode}${challenge ? ` (${challenge})` : ''}`), { code: 'bundle_error' });
       }
       const bytes = new Uint8Array(await res.body.arrayBuffer());
       st.last_successful_request = st.last_successful_download = now();
@@ -220,7 +211,7 @@ export function createBundleService(opts: BundleServiceOptions): BundleService {
     const verify = bundleVerifier(cfg, opts.baseDir);
     // verified here, before anything is written: a tampered download never reaches the disk
     const b = await readOpaBundle(bytes, { name, ...(verify ? { verify: await verify() } : {}) }).catch((err: unknown) => {
-      if (etag !== undefined) etags.set(name, etag); // no re-download of the same bad bytes
+      if (etag !== undefined) refuse(name, etag); // no re-download of the same bad bytes
       throw Object.assign(err as Error, { bundleCode: 'bundle_error' });
     });
     const dir = dirOf(name);
@@ -247,15 +238,25 @@ export function createBundleService(opts: BundleServiceOptions): BundleService {
       } else etags.delete(name);
       st.active_revision = b.manifest.revision;
       st.last_successful_activation = now();
-      delete st.code;
-      delete st.message;
+      refusedTags.delete(name);
+      clearFailure(st);
       opts.logger.info({ bundle: name, revision: b.manifest.revision }, 'bundle activated');
       postStatus();
       return;
     }
     await rm(join(dir, 'candidate.tar.gz'), { force: true });
-    if (etag !== undefined) etags.set(name, etag);
+    if (etag !== undefined) refuse(name, etag);
     throw Object.assign(new Error(`activation failed: ${typeof result === 'string' ? result : 'the policy set does not load'}`), { bundleCode: 'bundle_error' });
+  }
+
+  function refuse(name: string, etag: string): void {
+    etags.set(name, etag);
+    refusedTags.set(name, etag);
+  }
+
+  function clearFailure(st: BundleStatus): void {
+    delete st.code;
+    delete st.message;
   }
 
   function fail(name: string, err: unknown): void {
@@ -326,9 +327,11 @@ export function createBundleService(opts: BundleServiceOptions): BundleService {
           if (s.etag !== undefined) (etags.set(name, s.etag), await writeFile(join(dir, 'etag'), s.etag));
           st.active_revision = s.revision;
           st.last_successful_activation = now();
+          refusedTags.delete(name);
+          clearFailure(st);
         } else {
           await rm(join(dir, 'candidate.tar.gz'), { force: true });
-          if (s.etag !== undefined) etags.set(name, s.etag);
+          if (s.etag !== undefined) refuse(name, s.etag);
           fail(name, new Error(`revision ${s.revision} does not load; the persisted bundle is used`));
         }
       }
@@ -345,7 +348,7 @@ export function createBundleService(opts: BundleServiceOptions): BundleService {
       closed = true;
       for (const t of timers) clearTimeout(t);
       for (const a of aborts) a.abort();
-      await Promise.allSettled([...agents.values()].map((a) => a.close()));
+      await Promise.allSettled([...credentials.values()].map((c) => c.close()));
     },
   };
 }

@@ -15,7 +15,7 @@ import { NdBuiltinCache } from '../../policy/index.js';
 
 export { createPolicyLoader, type PolicyLoadConfig } from './load.js';
 export { createPolicyHolder, type PolicyHolder, type PolicyStatus } from './policy-holder.js';
-export { createBundleService, persistedBundleReaders, type BundleService, type BundleStatus } from './bundle-service.js';
+export { createBundleService, downloadFailures, persistedBundleReaders, type BundleService, type BundleStatus } from './bundle-service.js';
 
 /** What the stage needs of a loaded policy set (see policy-holder.ts). */
 export interface LoadedPolicy {

@@ -12,6 +12,8 @@
  *   replay_window_s: 300
  * ```
  */
+import { section } from './schema-section.js';
+
 export const payloadKeySchema = {
   type: 'object',
   additionalProperties: false,
@@ -49,17 +51,12 @@ export const payloadEncryptionSchema = {
     oversize: { type: 'string', enum: ['refuse', 'pass'], default: 'refuse' },
     /** use Redis (the `redis` section) for the jti set and the sessions, so instances share them */
     use_redis: { type: 'boolean', default: true },
-    sessions: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        enabled: { type: 'boolean', default: true },
-        /** a session key's lifetime; it also ends when the token it is bound to changes */
-        ttl_s: { type: 'integer', minimum: 10, maximum: 86400, default: 3600 },
-        /** session keys kept decoded in memory per instance */
-        cache_entries: { type: 'integer', minimum: 10, maximum: 1_000_000, default: 10_000 },
-      },
-    },
+    sessions: section({
+      enabled: { type: 'boolean', default: true },
+      /** a session key's lifetime; it also ends when the token it is bound to changes */
+      ttl_s: { type: 'integer', minimum: 10, maximum: 86400, default: 3600 },
+      /** session keys kept decoded in memory per instance */
+      cache_entries: { type: 'integer', minimum: 10, maximum: 1_000_000, default: 10_000 },
+    }),
   },
 } as const;

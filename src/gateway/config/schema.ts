@@ -14,6 +14,7 @@ import { corsSchema } from './cors-schema.js';
 import { payloadEncryptionSchema } from './payload-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 import { decisionLogsSchema } from './decision-logs-schema.js';
+import { section } from './schema-section.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const host = { type: 'string', minLength: 1 } as const;
@@ -25,18 +26,13 @@ const bundleServiceSchema = {
   required: ['url'],
   properties: {
     url: { type: 'string', pattern: '^https?://' },
-    polling: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        // OPA's defaults (60/120 s) are for a fleet; these are the DESIGN example's
-        min_delay_s: { type: 'number', minimum: 0, default: 10 },
-        max_delay_s: { type: 'number', minimum: 0, default: 20 },
-        // > 0: ask the server to hold the request until a new revision (`Prefer: wait=N`)
-        long_polling_timeout_s: { type: 'integer', minimum: 0, default: 0 },
-      },
-    },
+    polling: section({
+      // OPA's defaults (60/120 s) are for a fleet; these are the DESIGN example's
+      min_delay_s: { type: 'number', minimum: 0, default: 10 },
+      max_delay_s: { type: 'number', minimum: 0, default: 20 },
+      // > 0: ask the server to hold the request until a new revision (`Prefer: wait=N`)
+      long_polling_timeout_s: { type: 'integer', minimum: 0, default: 0 },
+    }),
     credentials: {
       type: 'object',
       additionalProperties: false,
@@ -48,7 +44,14 @@ const bundleServiceSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['token_url', 'client_id', 'client_secret'],
-          properties: { token_url: { type: 'string', pattern: '^https?://' }, client_id: { type: 'string' }, client_secret: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
+          properties: {
+            token_url: { type: 'string', pattern: '^https?://' },
+            client_id: { type: 'string', minLength: 1 },
+            client_secret: { type: 'string', minLength: 1 },
+            scopes: { type: 'array', items: { type: 'string', minLength: 1 } },
+            // OPA's key, so its configs load; its other grant (jwt_bearer) is not implemented
+            grant_type: { type: 'string', enum: ['client_credentials'], default: 'client_credentials' },
+          },
         },
       },
     },
@@ -70,23 +73,18 @@ const bundleServiceSchema = {
   },
 } as const;
 
-export const breakerSchema = {
-  type: 'object',
-  additionalProperties: false,
-  default: {},
-  properties: {
-    enabled: { type: 'boolean', default: true },
-    /** percentage of failed calls in the rolling window that opens the breaker */
-    error_threshold_percentage: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 50 },
-    /** fewest calls in the window before the percentage counts (avoids opening on one failure) */
-    volume_threshold: { type: 'integer', minimum: 0, default: 5 },
-    /** how long the breaker stays open before letting one trial call through (half-open) */
-    reset_timeout_ms: { type: 'integer', minimum: 1, default: 10000 },
-    rolling_window_ms: { type: 'integer', minimum: 100, default: 10000 },
-    /** count upstream 5xx answers as failures too (connect errors and timeouts always count) */
-    count_5xx: { type: 'boolean', default: false },
-  },
-} as const;
+export const breakerSchema = section({
+  enabled: { type: 'boolean', default: true },
+  /** percentage of failed calls in the rolling window that opens the breaker */
+  error_threshold_percentage: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 50 },
+  /** fewest calls in the window before the percentage counts (avoids opening on one failure) */
+  volume_threshold: { type: 'integer', minimum: 0, default: 5 },
+  /** how long the breaker stays open before letting one trial call through (half-open) */
+  reset_timeout_ms: { type: 'integer', minimum: 1, default: 10000 },
+  rolling_window_ms: { type: 'integer', minimum: 100, default: 10000 },
+  /** count upstream 5xx answers as failures too (connect errors and timeouts always count) */
+  count_5xx: { type: 'boolean', default: false },
+});
 
 export const upstreamSchema = {
   type: 'object',
@@ -102,20 +100,15 @@ export const upstreamSchema = {
     connect_timeout_ms: { type: 'integer', minimum: 1, default: 5000 },
     /** idle time between body chunks of a streamed response before the upstream call is cut */
     body_timeout_ms: { type: 'integer', minimum: 0, default: 300000 },
-    pool: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        connections: { type: 'integer', minimum: 1, default: 128 },
-        keepalive: { type: 'boolean', default: true },
-        keepalive_timeout_ms: { type: 'integer', minimum: 1, default: 4000 },
-        /** calls waiting for a connection beyond `connections`; more are refused with 503 at once */
-        queue_limit: { type: 'integer', minimum: 0, default: 1024 },
-        /** longest wait for a connection before a 503 with Retry-After */
-        queue_timeout_ms: { type: 'integer', minimum: 1, default: 2000 },
-      },
-    },
+    pool: section({
+      connections: { type: 'integer', minimum: 1, default: 128 },
+      keepalive: { type: 'boolean', default: true },
+      keepalive_timeout_ms: { type: 'integer', minimum: 1, default: 4000 },
+      /** calls waiting for a connection beyond `connections`; more are refused with 503 at once */
+      queue_limit: { type: 'integer', minimum: 0, default: 1024 },
+      /** longest wait for a connection before a 503 with Retry-After */
+      queue_timeout_ms: { type: 'integer', minimum: 1, default: 2000 },
+    }),
     breaker: breakerSchema,
   },
 } as const;
@@ -174,86 +167,61 @@ export const configSchema = {
     },
   },
   properties: {
-    listen: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        host: { ...host, default: '0.0.0.0' },
-        port: { ...port, default: 8080 },
-        workers: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 256 }], default: 1 },
-        /** how long SIGTERM waits for in-flight requests before closing them */
-        drain_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
-        /** trust an incoming X-Forwarded-For/Forwarded chain and append to it (behind a trusted LB) */
-        trust_forwarded: { type: 'boolean', default: false },
-        tls: listenTlsSchema,
-      },
-    },
-    admin: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        enabled: { type: 'boolean', default: true },
-        host: { ...host, default: '127.0.0.1' },
-        port: { ...port, default: 9901 },
-      },
-    },
-    limits: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        max_body_bytes: { type: 'integer', minimum: 0, default: 10 * 1024 * 1024 },
-        max_header_bytes: { type: 'integer', minimum: 256, maximum: 65536, default: 16 * 1024 },
-        /** longest wait between two pieces of a request body (nginx's client_body_timeout); 0 = none */
-        body_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
-        /**
-         * slowest accepted request-body rate once `body_timeout_ms` has passed since the body began
-         * (a client trickling a byte a second never trips the idle timeout alone); 0 = none
-         */
-        body_min_bytes_per_s: { type: 'integer', minimum: 0, default: 1024 },
-        /**
-         * bodies up to this size are read whole before an upstream connection is taken
-         * (nginx's proxy_request_buffering): a slow client then holds no pooled connection
-         */
-        buffer_body_bytes: { type: 'integer', minimum: 0, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
-      },
-    },
-    security: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        /**
-         * request headers removed from every client request before anything reads it, on top of
-         * the built-in identity list (server/edge-rules.ts) and every header a credential sets
-         */
-        identity_headers: { type: 'array', default: [], items: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+\\*?$' } },
-        /** show the removed identity headers to the policy in input.request.headers (never upstream) */
-        identity_headers_visible_to_policy: { type: 'boolean', default: false },
-        /** upstream response headers never relayed to clients */
-        remove_response_headers: { type: 'array', default: ['server', 'x-powered-by'], items: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' } },
-        /** pass `%2f` in paths through (servers disagree on whether it separates segments) */
-        allow_encoded_slashes: { type: 'boolean', default: false },
-        /**
-         * accept chunked request bodies; false answers them 411 Length Required. uWS decodes
-         * chunked framing leniently (README "Security model"): behind an intermediary that shares
-         * one connection between clients, refusing it removes that parser from the path.
-         */
-        chunked_request_bodies: { type: 'boolean', default: true },
-      },
-    },
-    log: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-        /** one line per request at info level (off: only errors are logged) */
-        access: { type: 'boolean', default: false },
-      },
-    },
+    listen: section({
+      host: { ...host, default: '0.0.0.0' },
+      port: { ...port, default: 8080 },
+      workers: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 256 }], default: 1 },
+      /** how long SIGTERM waits for in-flight requests before closing them */
+      drain_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
+      /** trust an incoming X-Forwarded-For/Forwarded chain and append to it (behind a trusted LB) */
+      trust_forwarded: { type: 'boolean', default: false },
+      tls: listenTlsSchema,
+    }),
+    admin: section({
+      enabled: { type: 'boolean', default: true },
+      host: { ...host, default: '127.0.0.1' },
+      port: { ...port, default: 9901 },
+    }),
+    limits: section({
+      max_body_bytes: { type: 'integer', minimum: 0, default: 10 * 1024 * 1024 },
+      max_header_bytes: { type: 'integer', minimum: 256, maximum: 65536, default: 16 * 1024 },
+      /** longest wait between two pieces of a request body (nginx's client_body_timeout); 0 = none */
+      body_timeout_ms: { type: 'integer', minimum: 0, default: 10000 },
+      /**
+       * slowest accepted request-body rate once `body_timeout_ms` has passed since the body began
+       * (a client trickling a byte a second never trips the idle timeout alone); 0 = none
+       */
+      body_min_bytes_per_s: { type: 'integer', minimum: 0, default: 1024 },
+      /**
+       * bodies up to this size are read whole before an upstream connection is taken
+       * (nginx's proxy_request_buffering): a slow client then holds no pooled connection
+       */
+      buffer_body_bytes: { type: 'integer', minimum: 0, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
+    }),
+    security: section({
+      /**
+       * request headers removed from every client request before anything reads it, on top of
+       * the built-in identity list (server/edge-rules.ts) and every header a credential sets
+       */
+      identity_headers: { type: 'array', default: [], items: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+\\*?$' } },
+      /** show the removed identity headers to the policy in input.request.headers (never upstream) */
+      identity_headers_visible_to_policy: { type: 'boolean', default: false },
+      /** upstream response headers never relayed to clients */
+      remove_response_headers: { type: 'array', default: ['server', 'x-powered-by'], items: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' } },
+      /** pass `%2f` in paths through (servers disagree on whether it separates segments) */
+      allow_encoded_slashes: { type: 'boolean', default: false },
+      /**
+       * accept chunked request bodies; false answers them 411 Length Required. uWS decodes
+       * chunked framing leniently (README "Security model"): behind an intermediary that shares
+       * one connection between clients, refusing it removes that parser from the path.
+       */
+      chunked_request_bodies: { type: 'boolean', default: true },
+    }),
+    log: section({
+      level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      /** one line per request at info level (off: only errors are logged) */
+      access: { type: 'boolean', default: false },
+    }),
     upstreams: { type: 'object', minProperties: 1, additionalProperties: upstreamSchema, propertyNames: { pattern: '^[A-Za-z0-9_.-]+$' } },
     credentials: {
       type: 'object',

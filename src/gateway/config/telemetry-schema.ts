@@ -9,26 +9,23 @@
  * telemetry: { otlp_endpoint: "http://otel-collector:4318", sample_ratio: 0.01, service_name: regate }
  * ```
  */
-export const telemetrySchema = {
-  type: 'object',
-  additionalProperties: false,
-  default: {},
-  properties: {
-    /**
-     * The collector's OTLP/HTTP base URL; spans go to `<base>/v1/traces` (as
-     * OTEL_EXPORTER_OTLP_ENDPOINT), or to the URL as given when it already ends in `/v1/traces`.
-     */
-    otlp_endpoint: { type: 'string', pattern: '^https?://[^/?#]+(/[^?#]*)?$' },
-    /**
-     * Share of traces the gateway starts that it records (decided once per request, before any span
-     * is built: telemetry/request-spans.ts); a request
-     * whose `traceparent` carries a decision follows it (parent-based), so a sampled client
-     * trace stays whole.
-     */
-    sample_ratio: { type: 'number', minimum: 0, maximum: 1, default: 1 },
-    /** `service.name` of the resource */
-    service_name: { type: 'string', minLength: 1, default: 'regate' },
-    /** longest wait for the exporter on shutdown, so a dead collector cannot hold a drain */
-    export_timeout_ms: { type: 'integer', minimum: 1, maximum: 60000, default: 5000 },
-  },
-} as const;
+import { section } from './schema-section.js';
+
+export const telemetrySchema = section({
+  /**
+   * The collector's OTLP/HTTP base URL; spans go to `<base>/v1/traces` (as
+   * OTEL_EXPORTER_OTLP_ENDPOINT), or to the URL as given when it already ends in `/v1/traces`.
+   */
+  otlp_endpoint: { type: 'string', pattern: '^https?://[^/?#]+(/[^?#]*)?$' },
+  /**
+   * Share of traces the gateway starts that it records (decided once per request, before any span
+   * is built: telemetry/request-spans.ts); a request
+   * whose `traceparent` carries a decision follows it (parent-based), so a sampled client
+   * trace stays whole.
+   */
+  sample_ratio: { type: 'number', minimum: 0, maximum: 1, default: 1 },
+  /** `service.name` of the resource */
+  service_name: { type: 'string', minLength: 1, default: 'regate' },
+  /** longest wait for the exporter on shutdown, so a dead collector cannot hold a drain */
+  export_timeout_ms: { type: 'integer', minimum: 1, maximum: 60000, default: 5000 },
+});

@@ -109,7 +109,8 @@ export interface BundleServiceConfig {
   readonly credentials?: {
     readonly bearer?: string;
     readonly client_tls?: { readonly cert_file: string; readonly key_file: string; readonly ca_file?: string };
-    readonly oauth2?: { readonly token_url: string; readonly client_id: string; readonly client_secret: string; readonly scopes?: readonly string[] };
+    /** OAuth 2.0 client credentials (authz/bundle-credentials.ts) */
+    readonly oauth2?: { readonly token_url: string; readonly client_id: string; readonly client_secret: string; readonly scopes?: readonly string[]; readonly grant_type: 'client_credentials' };
   };
   readonly tls?: { readonly ca_file?: string };
   readonly signing?: { readonly keyid?: string; readonly public_key_file?: string; readonly secret?: string; readonly algorithm: string; readonly scope?: string; readonly exclude_files?: readonly string[] };

@@ -238,7 +238,7 @@ async function buildAuthorizeStage(
   parts: { fail: Fail; closers: (() => Promise<void>)[]; checks: Checks },
 ): Promise<{ stage: Stage; activation: PolicyActivation }> {
   const fail = parts.fail;
-  const { createAuthorizeStage, createBundleService, createPolicyHolder, createPolicyLoader, persistedBundleReaders } = await import('../authz/index.js');
+  const { createAuthorizeStage, createBundleService, createPolicyHolder, createPolicyLoader, downloadFailures, persistedBundleReaders } = await import('../authz/index.js');
   const bundle = policies.bundle !== undefined ? resolve(config.source.dir, policies.bundle) : undefined;
   const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, policies.dir ?? '.');
   const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
@@ -294,7 +294,7 @@ async function buildAuthorizeStage(
       const i = config.routes.findIndex((r) => r.policy === ep);
       throw fail(`no rule defines the policy entrypoint ${ep} (a typo would deny every request on this route)`, i >= 0 ? ['routes', i, 'policy'] : ['policies']);
     }
-    throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}`, ['policies', bundle !== undefined ? 'bundle' : policies.dir === undefined && policies.bundles !== undefined ? 'bundles' : 'dir']);
+    throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}${downloadFailures(service?.status() ?? [])}`, ['policies', bundle !== undefined ? 'bundle' : policies.dir === undefined && policies.bundles !== undefined ? 'bundles' : 'dir']);
   }
   service?.start();
   if (service) parts.closers.push(() => service.close());

@@ -146,7 +146,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   await service?.initial();
   const entry = new URL(`./worker-main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   const workers: Worker[] = [];
-  const pending = new Map<number, (r: Reply) => void>();
+  const pending = new Map<number, { w: Worker; done: (r: Reply) => void }>();
   let nextId = 1;
   const ask = (w: Worker, msg: object, ms = 30_000) =>
     new Promise<unknown>((resolve, reject) => {
@@ -155,10 +155,14 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
         pending.delete(id);
         reject(new Error(`worker ${w.threadId} did not answer`));
       }, ms);
-      pending.set(id, (r) => {
-        clearTimeout(timer);
-        if (r.ok) resolve(r.value);
-        else reject(new Error(r.error));
+      pending.set(id, {
+        w,
+        done: (r) => {
+          pending.delete(id);
+          clearTimeout(timer);
+          if (r.ok) resolve(r.value);
+          else reject(new Error(r.error));
+        },
       });
       w.postMessage({ ...msg, id });
     });
@@ -168,15 +172,28 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     const w = entry.pathname.endsWith('.ts')
       ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { config, index, ...(service ? { bundleDriver: 'parent' } : {}) } })
       : new Worker(entry, { workerData: { config, index, ...(service ? { bundleDriver: 'parent' } : {}) } });
-    w.on('message', (r: Reply) => pending.get(r.id)?.(r));
-    w.on('error', (err) => logger.error({ worker: index, err }, 'gateway worker failed'));
+    w.on('message', (r: Reply) => pending.get(r.id)?.done(r));
+    // a worker that fails (its first policy load, say) never answers: its questions fail with
+    // its error at once, rather than 30 s later as "did not answer"
+    const failPending = (error: string) => {
+      for (const [id, p] of pending) if (p.w === w) p.done({ id, ok: false, error });
+    };
+    w.on('error', (err) => {
+      logger.error({ worker: index, err }, 'gateway worker failed');
+      failPending(err instanceof Error ? err.message : String(err));
+    });
+    w.on('exit', (code) => failPending(`worker ${index} exited (code ${code})`));
     workers.push(w);
     return w;
   };
   // uSockets sets SO_REUSEPORT only when binding a given port: an ephemeral bind (port 0) cannot
   // be joined. So with `port: 0` we pick a free port first, and every worker binds that one.
   const wanted = config.listen.port === 0 ? await freePort(config.listen.host) : config.listen.port;
-  const port = (await ask(spawn(0), { type: 'listen', port: wanted })) as number;
+  const port = (await ask(spawn(0), { type: 'listen', port: wanted }).catch(async (err: unknown) => {
+    // the first worker's load failed: with nothing persisted, say why the download failed too
+    if (service && err instanceof Error) err.message += (await import('../authz/index.js')).downloadFailures(service.status());
+    throw err;
+  })) as number;
   const joins = await Promise.allSettled(Array.from({ length: n - 1 }, (_, i) => ask(spawn(i + 1), { type: 'listen', port })));
   if (joins.some((j) => j.status === 'rejected')) {
     // uWS threads may only exit after their app is closed (else Node aborts on open handles).

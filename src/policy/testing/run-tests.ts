@@ -10,11 +10,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { RegoError } from '../errors.js';
+import { CompileErrors } from '../compiler/compile-error.js';
 import { REGO_ERROR_CODES, isOpaErrorCode, type RegoErrorCode } from '../error-codes.js';
 import { stringifyJson, type Value } from '../value/index.js';
 import type { ModuleSource } from '../index.js';
 import { discoverTests, type TestCase } from './discover-tests.js';
-import type { SerializedCoverage, WorkerError, WorkerInit, WorkerReply } from './worker-protocol.js';
+import type { SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply } from './worker-protocol.js';
 
 export interface TestResult {
   test: TestCase;
@@ -54,6 +55,12 @@ export class RenderedError extends RegoError {
   override render(): string {
     return this.text;
   }
+}
+
+/** A worker's error as a RegoError again, with its location (a code the registry lacks is a compile error). */
+export function regoErrorOf(x: WorkerErrorItem): RegoError {
+  const code = x.code in REGO_ERROR_CODES ? (x.code as RegoErrorCode) : 'REGO_ERR_COMPILE';
+  return new RegoError(code, x.message, { ...(x.opaCode !== undefined && isOpaErrorCode(x.opaCode) ? { opaCode: x.opaCode } : {}), ...(x.location ? { location: x.location } : {}) });
 }
 
 /** The worker thread running test-worker; from the sources (tests, under tsx) via a bootstrap. */
@@ -142,7 +149,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         worker = new TestWorker(init);
         // Compilation has no deadline of its own: a policy that does not compile is reported as such.
         const r = await worker.next(2 ** 31 - 1);
-        if (r?.type === 'failed') throw new RenderedError(r.error);
+        if (r?.type === 'failed') throw r.error.items !== undefined && r.error.items.length > 0 ? new CompileErrors(r.error.items.map(regoErrorOf)) : new RenderedError(r.error);
         if (r?.type !== 'ready') throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', 'the test worker stopped before it was ready');
       }
       worker.post(i, test.entrypoint);
@@ -160,7 +167,12 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
       slot.durationNs = timeoutMs * 1e6;
       slot.error =
         r === undefined
-          ? { code: 'REGO_ERR_TIMEOUT', opaCode: 'eval_cancel_error', message: `${test.file}:${test.line}:${test.col}: REGO_ERR_TIMEOUT: test ran longer than ${timeoutMs}ms` }
+          ? {
+              code: 'REGO_ERR_TIMEOUT',
+              opaCode: 'eval_cancel_error',
+              message: `${test.file}:${test.line}:${test.col}: REGO_ERR_TIMEOUT: test ran longer than ${timeoutMs}ms`,
+              items: [{ code: 'REGO_ERR_TIMEOUT', opaCode: 'eval_cancel_error', message: `test ran longer than ${timeoutMs}ms`, location: { file: test.file, line: test.line, col: test.col } }],
+            }
           : { code: 'REGO_ERR_BUILTIN_INTERNAL', message: r.type === 'failed' ? r.error.message : 'the test worker stopped' };
       await worker.stop();
       worker = undefined;

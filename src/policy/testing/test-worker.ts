@@ -10,14 +10,18 @@ import { createJsEvaluator } from '../backend/js/index.js';
 import { RegoError } from '../errors.js';
 import { CompileErrors } from '../compiler/compile-error.js';
 import { isObject, objectGet, parseJson } from '../value/index.js';
-import type { WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
+import type { WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 
-function errorOf(e: unknown): { code: string; opaCode?: string; message: string } {
-  if (e instanceof CompileErrors) return { code: e.code, ...(e.opaCode ? { opaCode: e.opaCode } : {}), message: e.errors.map((x) => x.render()).join('\n') };
-  if (e instanceof RegoError) return { code: e.code, ...(e.opaCode ? { opaCode: e.opaCode } : {}), message: e.render() };
+function itemOf(e: RegoError): WorkerErrorItem {
+  return { code: e.code, ...(e.opaCode ? { opaCode: e.opaCode } : {}), message: e.message, ...(e.location ? { location: { ...e.location } } : {}) };
+}
+
+function errorOf(e: unknown): WorkerError {
+  if (e instanceof CompileErrors) return { code: e.code, ...(e.opaCode ? { opaCode: e.opaCode } : {}), message: e.errors.map((x) => x.render()).join('\n'), items: e.errors.map(itemOf) };
+  if (e instanceof RegoError) return { code: e.code, ...(e.opaCode ? { opaCode: e.opaCode } : {}), message: e.render(), items: [itemOf(e)] };
   return { code: 'REGO_ERR_BUILTIN_INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 

@@ -16,11 +16,22 @@ export interface WorkerRun {
   entrypoint: string;
 }
 
+/** One error as the worker raised it, for the caller to print in its own format (OPA's). */
+export interface WorkerErrorItem {
+  code: string;
+  opaCode?: string;
+  /** the message alone */
+  message: string;
+  location?: { file: string; line: number; col: number; text?: string };
+}
+
 export interface WorkerError {
   code: string;
   opaCode?: string;
   /** rendered `file:line:col: CODE: message` */
   message: string;
+  /** each error on its own (a compilation's several), unrendered */
+  items?: WorkerErrorItem[];
 }
 
 export type SerializedCoverage = { executable: [string, number[]][]; covered: [string, number[]][] };

@@ -38,9 +38,9 @@ t.test('a missing file, and a file where a directory is expected: one located li
     ['test', missing],
     ['check', missing],
     ['fmt', missing],
-    ['eval', '-d', missing, 'data.p.r'],
+    ['eval', '-f', 'pretty', '-d', missing, 'data.p.r'],
     ['eval', '-i', dir, '-d', dir, 'data.p.r'],
-    ['eval', '-b', join(dir, 'p.rego'), 'data.p.r'],
+    ['eval', '-f', 'raw', '-b', join(dir, 'p.rego'), 'data.p.r'],
     ['build', '-e', 'p/r', missing],
   ]) {
     const r = regate(['policy', ...args]);

@@ -16,7 +16,7 @@ t.test('policy eval prints opa eval -f json style results', async (t) => {
 
   const single = regate(['policy', 'eval', '-d', dir, '-i', input, 'data.authz.greeting']);
   t.equal(single.code, 0, single.stderr);
-  t.same(JSON.parse(single.stdout), { result: [{ expressions: [{ value: 'hello alice', text: 'data.authz.greeting' }] }] });
+  t.same(JSON.parse(single.stdout), { result: [{ expressions: [{ value: 'hello alice', text: 'data.authz.greeting', location: { row: 1, col: 1 } }] }] });
 
   const vars = regate(['policy', 'eval', '-d', dir, '-i', input, 'x := data.authz.admins[i]']);
   t.equal(vars.code, 0, vars.stderr);
@@ -50,7 +50,7 @@ t.test('usage errors exit 2, compile errors 1', async (t) => {
   t.equal(regate(['policy', 'frobnicate']).code, 2);
   t.equal(regate(['policy', 'build', join(root, 'policies')]).code, 2, 'build needs -e');
   const dir = policyDir(t, { 'bad.rego': 'package bad\n\nallow if {' });
-  const r = regate(['policy', 'eval', '-d', dir, 'data.bad.allow']);
+  const r = regate(['policy', 'eval', '-f', 'pretty', '-d', dir, 'data.bad.allow']);
   t.equal(r.code, 1);
   t.match(r.stderr, /bad\.rego:\d+:\d+/, 'the error names file:line:col');
 });

@@ -37,9 +37,9 @@ t.test('YAML data is read with YAML 1.1 scalars, as OPA (and yaml.unmarshal) rea
 
 t.test('a file at the root of the directory must hold an object; clashing leaves are a conflict', async (t) => {
   const arr = policyDir(t, { 'list.json': '[1]' });
-  await t.rejects(loadPaths([arr], { includeTests: true }), { code: 'REGO_ERR_DATA_FILE', message: /list\.json: bad document type/ });
+  await t.rejects(loadPaths([arr], { includeTests: true }), { code: 'REGO_ERR_DATA_FILE', message: /list\.json: document must be of type object/ });
   const clash = policyDir(t, { 'a.json': '{"k": 1}', 'b.json': '{"k": 2}' });
-  await t.rejects(loadPaths([clash], { includeTests: true }), { code: 'REGO_ERR_DATA_CONFLICT', message: /b\.json/ });
+  await t.rejects(loadPaths([clash], { includeTests: true }), { code: 'REGO_ERR_DATA_CONFLICT', message: /b\.json: merge error/ });
   const bad = policyDir(t, { 'sub/bad.yaml': 'a: [1\n' });
   await t.rejects(loadPaths([bad], { includeTests: true }), { code: 'REGO_ERR_DATA_FILE', message: /bad\.yaml/ });
 });
