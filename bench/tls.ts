@@ -9,7 +9,8 @@
  * sides, no pipelining, autocannon (or wrk) with fixed connections and duration; processes pinned
  * as in bench/passthrough.ts, whose structure this follows.
  *
- * Run:  node --import tsx bench/tls.ts [--connections 50] [--duration 10] [--generator autocannon|wrk] [--json out.json]
+ * Run:  node --import tsx bench/tls.ts [--connections 50] [--duration 10] [--warmup S] [--generator autocannon|wrk] [--json out.json]
+ * (--warmup: seconds of load before each measurement, default min(3, duration); 0 for a start/stop check)
  * Needs nginx and openssl (Debian: apt-get install -y nginx openssl).
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +31,7 @@ const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
 const connections = Number(arg('--connections', '50'));
 const duration = Number(arg('--duration', '10'));
+const warmup = Number(arg('--warmup', String(Math.min(3, duration))));
 const generatorName = arg('--generator', 'autocannon') as GeneratorName;
 const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
 if (!GENERATORS.includes(generatorName)) throw new TypeError(`--generator: one of ${GENERATORS.join(', ')}`);
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
   if ('reason' in generator) throw new Error(generator.reason);
   const measure = async (name: string, url: string, proc: Proc | null): Promise<Row> => {
     log(`measuring ${name} (${url}) with ${generator.name}…`);
-    const r = await measureLoad(url, { generator, connections, duration, amount: null, headers: {}, cpus: plan.loadCpus, warmup: Math.min(3, duration), proc });
+    const r = await measureLoad(url, { generator, connections, duration, amount: null, headers: {}, cpus: plan.loadCpus, warmup, proc });
     return { name, ...r };
   };
   const route = 'routes:\n  - id: bench\n    match: { path_prefix: / }\n    upstream: up\n';

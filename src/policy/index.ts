@@ -16,16 +16,16 @@ import { join, relative, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { RegoError } from './errors.js';
 import type { Policy } from './ir/types.js';
-import type { Module } from './syntax/ast.js';
 import type { BuiltinRegistry } from './builtins/registry.js';
 import { defaultRegistry } from './builtins/index.js';
 import type { EvalOptions, PlanEvaluator } from './backend/evaluator.js';
-import { createJsEvaluator } from './backend/js/index.js';
-import { compileToPlan } from './compiler/index.js';
+import { createJsEvaluator, compileJsArtifact, createJsEvaluatorFromArtifact } from './backend/js/index.js';
+import { cloneValue, valueOfClone, type CompiledPolicy } from './compiled-policy.js';
+import { compileModules } from './compiler/index.js';
 import { assertEntrypointsDefined } from './entrypoints.js';
-import { parseModule, type RegoVersion } from './syntax/index.js';
+import type { RegoVersion } from './syntax/index.js';
 import { manifestRegoVersion } from './bundle/manifest.js';
-import { fromJs, isObject, objectEntries, objectGet, makeObject, stringifyJson, type Value } from './value/index.js';
+import { fromJs, isObject, objectEntries, objectGet, makeObject, parseJson, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
@@ -43,6 +43,7 @@ export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefi
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
+export { cloneValue, valueOfClone, type ClonedValue, type CompiledPolicy } from './compiled-policy.js';
 export { NdBuiltinCache } from './backend/nd-builtin-cache.js';
 export { readOpaBundle, type OpaBundle, type ReadBundleOptions } from './bundle/read-bundle.js';
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './builtins/registry.js';
@@ -145,7 +146,8 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean 
         const text = await readFile(p, 'utf8');
         let doc: unknown;
         try {
-          doc = e.name.endsWith('.json') ? JSON.parse(text) : parseYamlDocument(text);
+          // parseJson, not JSON.parse: numbers keep their text (1.0, 1e400, long integers) as OPA's do
+          doc = e.name.endsWith('.json') ? parseJson(text) : parseYamlDocument(text);
         } catch (err) {
           throw new RegoError('REGO_ERR_DATA_FILE', `${p}: ${(err as Error).message}`, { cause: err });
         }
@@ -228,17 +230,19 @@ function refuseDisabledBuiltins(plan: Policy, registry: BuiltinRegistry): void {
   }
 }
 
-function parseAll(modules: readonly ModuleSource[], regoVersion: RegoVersion): Module[] | undefined {
-  try {
-    return modules.map((m) => parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? regoVersion }));
-  } catch {
-    return undefined;
-  }
-}
-
 /** Compiles (or takes) a plan for the entrypoints and returns a ready-to-evaluate bundle. */
 export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<PolicyBundle> {
+  return instantiatePolicyBundle(await compilePolicyBundle(opts), opts.builtins ? { builtins: opts.builtins } : {});
+}
+
+/**
+ * The expensive half of loadPolicyBundle — read, parse, compile, generate the back end's code —
+ * as a CompiledPolicy that can be posted to another thread (compiled-policy.ts). Throws what
+ * loadPolicyBundle throws for the same options, except what only instantiation finds.
+ */
+export async function compilePolicyBundle(opts: PolicyBundleOptions): Promise<CompiledPolicy> {
   if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) throw new TypeError('loadPolicyBundle: entrypoints must be a non-empty array');
+  if (opts.engine !== 'js' && opts.engine !== 'wasm') throw new TypeError(`unknown engine ${String(opts.engine)}`);
   const modules: ModuleSource[] = [];
   let data: Value = {};
   if (opts.dir !== undefined) {
@@ -251,21 +255,43 @@ export async function loadPolicyBundle(opts: PolicyBundleOptions): Promise<Polic
   let plan: Policy | Uint8Array | undefined = opts.wasm ?? opts.plan;
   if (!plan) {
     if (modules.length === 0) throw new TypeError('loadPolicyBundle: needs dir, modules, plan or wasm');
-    plan = compileToPlan(modules, { entrypoints: opts.entrypoints, ...(opts.regoVersion ? { regoVersion: opts.regoVersion } : {}) });
-    // Parsed again here: the plan of an undefined ref is valid (always undefined), so only the
-    // rules say whether an entrypoint exists. A module this default-dialect parse refuses was
-    // compiled in another dialect (Rego v0): the check is skipped rather than failing the load.
-    const parsed = parseAll(modules, opts.regoVersion ?? 'v1');
-    if (parsed) assertEntrypointsDefined(parsed, opts.entrypoints, data);
+    const compiled = compileModules(modules, { entrypoints: opts.entrypoints, ...(opts.regoVersion ? { regoVersion: opts.regoVersion } : {}) });
+    plan = compiled.plan;
+    // The plan of an undefined ref is valid (always undefined), so only the rules say whether an
+    // entrypoint exists: checked on the modules as the compiler parsed them.
+    assertEntrypointsDefined(compiled.parsed, opts.entrypoints, data);
   }
+  const registry = opts.builtins ?? defaultRegistry;
   if (opts.builtins && !(plan instanceof Uint8Array)) refuseDisabledBuiltins(plan, opts.builtins);
-  const ev = await createEvaluator(plan, { engine: opts.engine, data, ...(opts.builtins ? { builtins: opts.builtins } : {}) });
-  for (const e of opts.entrypoints) {
+  let code: CompiledPolicy['code'];
+  if (opts.engine === 'js') {
+    if (plan instanceof Uint8Array) throw new TypeError('the js engine runs plans, not WASM modules');
+    code = compileJsArtifact(plan, registry);
+  } else if (plan instanceof Uint8Array) {
+    code = { kind: 'wasm', wasm: plan };
+  } else {
+    // Modules compiled here count steps for the evaluation budget (as createWasmEvaluator's own).
+    const { compileWasm } = await loadWasmBackend();
+    code = { kind: 'wasm', wasm: await compileWasm(plan, { registry, evalBudget: true }) };
+  }
+  return { revision: revisionOf(modules, opts.wasm ?? opts.plan, data), entrypoints: [...opts.entrypoints], engine: opts.engine, code, data: cloneValue(data) };
+}
+
+/**
+ * The cheap half: an evaluator over a CompiledPolicy (perhaps compiled in another thread), with
+ * the builtins of this thread's registry. Throws REGO_ERR_UNKNOWN_ENTRYPOINT when the code lacks
+ * an entrypoint, REGO_ERR_UNKNOWN_BUILTIN when the registry lacks a builtin the code calls.
+ */
+export async function instantiatePolicyBundle(c: CompiledPolicy, opts: { builtins?: BuiltinRegistry }): Promise<PolicyBundle> {
+  const data = valueOfClone(c.data);
+  const evOpts = { data, ...(opts.builtins ? { builtins: opts.builtins } : {}) };
+  const ev: PlanEvaluator = c.code.kind === 'js' ? createJsEvaluatorFromArtifact(c.code, evOpts) : await (await loadWasmBackend()).createWasmEvaluator(c.code.wasm, evOpts);
+  for (const e of c.entrypoints) {
     if (!ev.plans.includes(e)) throw new RegoError('REGO_ERR_UNKNOWN_ENTRYPOINT', `entrypoint ${e} is not in the plan (has ${ev.plans.join(', ')})`);
   }
   return {
-    revision: revisionOf(modules, opts.wasm ?? opts.plan, data),
-    entrypoints: Object.freeze([...opts.entrypoints]),
+    revision: c.revision,
+    entrypoints: Object.freeze([...c.entrypoints]),
     evaluate(entrypoint, input, evalOpts) {
       const rows = ev.evaluate(entrypoint, input, evalOpts);
       const first = rows[0];

@@ -1,7 +1,7 @@
 /**
  * bench/tls.ts starts every server it measures (regate with listen.tls, nginx with `listen ssl`,
  * regate to an http and an https upstream), reports each row and stops them all — run for one
- * second with two connections: a start/stop check, not a measurement.
+ * second with two connections and no warm-up: a start/stop check, not a measurement.
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 t.test('bench/tls.ts --duration 1 runs every row and exits 0', async (t) => {
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'bench/tls.ts', '--duration', '1', '--connections', '2'], { cwd: root, timeout: 240_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['--import', 'tsx', 'bench/tls.ts', '--duration', '1', '--warmup', '0', '--connections', '2'], { cwd: root, timeout: 240_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { checkConfigFile } from '../../src/cli/config.js';
+import { regate } from './run-regate.js';
 import { hideBinaryen, root, spawnRegate } from './spawn-regate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regate-config-check-'));
@@ -25,7 +26,7 @@ routes:
 `;
 
 t.test('a valid file: exit 0, nothing started', async (t) => {
-  const r = await spawnRegate(['config', 'check', '--config', write('ok.yaml', valid)]).done;
+  const r = regate(['config', 'check', '--config', write('ok.yaml', valid)]);
   t.equal(r.code, 0);
   t.match(r.stdout, /ok\.yaml: valid/);
   t.equal(r.stderr, '');
@@ -61,7 +62,7 @@ routes:
       ['GW_ERR_CONFIG', 'routes[1].auth', 13],
     ],
   );
-  const r = await spawnRegate(['config', 'check', '--config', f]).done;
+  const r = regate(['config', 'check', '--config', f]);
   t.equal(r.code, 1);
   const lines = r.stderr.split('\n').filter((l) => /bad\.yaml:\d+: /.test(l));
   t.equal(lines.length, 6, 'the command prints all six');

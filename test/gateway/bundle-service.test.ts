@@ -105,7 +105,9 @@ t.test('long polling delivers a new revision at once; the status API gets OPA-sh
   t.equal(await status(gw, '/echo/l1'), 200);
   t.ok(await until(WITHIN, async () => server.longPolls >= 1), 'the next request is held by the server');
   server.serve('l2', await bundleOf('l2'));
-  t.ok(await until(WITHIN, async () => (await status(gw, '/echo/l2')) === 200), 'l2 is live long before min_delay_s');
+  // half of min_delay_s: a poll could not have brought l2 in; the bound leaves room for the
+  // compile thread's start (a fresh isolate loading the toolchain: seconds through tsx under load)
+  t.ok(await until(15_000, async () => (await status(gw, '/echo/l2')) === 200), 'l2 is live long before min_delay_s');
   t.ok(await until(WITHIN, async () => reports.some((r) => r.bundles['main']?.active_revision === 'l2')), 'the status API got the activation');
   t.match(reports.at(-1)!.bundles['main'], { name: 'main', active_revision: 'l2', last_successful_activation: String, last_successful_download: String });
 });

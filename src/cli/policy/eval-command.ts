@@ -11,7 +11,7 @@
  * Exit code: 0; 1 on an error, or with `--fail` when undefined, `--fail-defined` when defined.
  */
 import { readFile } from 'node:fs/promises';
-import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, stringifyJson, type Value } from '../../policy/index.js';
+import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, toJs, type Value } from '../../policy/index.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import type { Module } from '../../policy/syntax/ast.js';
 import { UsageError, type ParsedArgs } from './args.js';
@@ -21,8 +21,9 @@ import { EVAL_FORMATS, formatResults, type EvalFormat, type ResultRow } from './
 import { loadBundle, loadPaths, parseDataText } from './load-paths.js';
 import { formatErrorsJson, formatErrorsText, toOutputErrors } from './opa-errors.js';
 
+/** JSON data for the output, numbers kept as OPA prints them (`1.0`, big integers exactly: goJson → writeJson). */
 function toJson(v: Value): unknown {
-  return JSON.parse(stringifyJson(v)) as unknown;
+  return toJs(v, { keepText: true });
 }
 
 async function readStdin(): Promise<string> {

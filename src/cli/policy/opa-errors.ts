@@ -14,7 +14,7 @@
  *   const errs = toOutputErrors(e);
  *   process.stderr.write(formatErrorsText(errs) + '\n');
  */
-import { CompileErrors, RegoError } from '../../policy/index.js';
+import { CompileErrors, RegoError, writeJson } from '../../policy/index.js';
 import { UsageError } from './args.js';
 
 export interface OutputError {
@@ -125,5 +125,6 @@ export function formatErrorsJson(errs: readonly OutputError[]): string {
  * strings in JSON text, so replacing them in the whole text is exact.
  */
 export function goJson(v: unknown, indent?: number): string {
-  return JSON.stringify(v, null, indent).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // writeJson: JSON.stringify's layout, with numbers as their text (RNumbers, bigints) as OPA prints them
+  return writeJson(v, indent === undefined ? undefined : ' '.repeat(indent)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

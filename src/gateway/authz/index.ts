@@ -13,7 +13,8 @@ import { parseDecision, type DecisionCatalog } from './decision.js';
 import { buildPolicyInput } from '../shared/policy-input.js';
 import { NdBuiltinCache } from '../../policy/index.js';
 
-export { createPolicyLoader, type PolicyLoadConfig } from './load.js';
+export { createPolicyCompiler, createPolicyLoader, instantiatePolicySet, policyBuiltins, type CompiledPolicySet, type PolicyLoadConfig } from './load.js';
+export { createCompileThread, deserializeCompileError, policyCompileSpec, policyLoadConfig, serializeCompileError, type CompileThread, type PolicyCompileSpec, type SerializedCompileError } from './compile-thread.js';
 export { createPolicyHolder, type PolicyHolder, type PolicyStatus } from './policy-holder.js';
 export { createBundleService, downloadFailures, persistedBundleReaders, type BundleService, type BundleStatus } from './bundle-service.js';
 

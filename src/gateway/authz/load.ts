@@ -9,7 +9,7 @@
  * literals is (the compiler inserts constant keys in order).
  */
 import { readFile } from 'node:fs/promises';
-import { RObject, RSet, RegoError, assertDisjointRoots, compareStrings, loadPolicyBundle, mergeData, readOpaBundle, readPolicyDir, registryWithHttpSend, toJs, type BundleVerificationOptions, type ModuleSource, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
+import { RNumber, RObject, RSet, RegoError, assertDisjointRoots, compareStrings, compilePolicyBundle, instantiatePolicyBundle, mergeData, readOpaBundle, readPolicyDir, registryWithHttpSend, toJs, type BuiltinRegistry, type BundleVerificationOptions, type CompiledPolicy, type ModuleSource, type PlainObject, type PolicyBundleOptions, type Value } from '../../policy/index.js';
 import type { EvaluateOptions, LoadedPolicy } from './index.js';
 
 export interface PolicyLoadConfig {
@@ -27,29 +27,57 @@ export interface PolicyLoadConfig {
   readonly httpSend?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
 }
 
-export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedPolicy> {
+/**
+ * A policy set compiled but not instantiated (authz/compile-thread.ts posts it from the compile
+ * thread to the serving one): the toolchain's CompiledPolicy and the set's bundle revisions.
+ */
+export interface CompiledPolicySet {
+  readonly policy: CompiledPolicy;
+  readonly bundles?: Record<string, { revision: string }>;
+}
+
+/** The builtins a policy of this config may call: the defaults, http.send only when configured. */
+export function policyBuiltins(httpSend: PolicyLoadConfig['httpSend']): BuiltinRegistry {
   // http.send would block this worker's event loop (every request on it) for the call's
   // duration, so it exists for the policy only when the config names the hosts it may reach.
-  const builtins = registryWithHttpSend(cfg.httpSend ? { allowNet: cfg.httpSend.allow_hosts, maxTimeoutMs: cfg.httpSend.max_timeout_ms } : null);
+  return registryWithHttpSend(httpSend ? { allowNet: httpSend.allow_hosts, maxTimeoutMs: httpSend.max_timeout_ms } : null);
+}
+
+/** The expensive half of a load: read, verify, parse, compile, generate code (any thread). */
+export function createPolicyCompiler(cfg: PolicyLoadConfig): () => Promise<CompiledPolicySet> {
+  const builtins = policyBuiltins(cfg.httpSend);
   return async () => {
     const src = await source(cfg);
-    const { bundles: _revisions, ...opts } = src;
-    const bundle = await loadPolicyBundle({ ...opts, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins, ...(cfg.regoVersion ? { regoVersion: cfg.regoVersion } : {}) }).catch((err: unknown) => {
+    const { bundles, ...opts } = src;
+    const policy = await compilePolicyBundle({ ...opts, entrypoints: [...cfg.entrypoints], engine: src.wasm ? 'wasm' : cfg.engine, builtins, ...(cfg.regoVersion ? { regoVersion: cfg.regoVersion } : {}) }).catch((err: unknown) => {
       // The only builtin this registry leaves out is http.send (registryWithHttpSend(null)).
       if (err instanceof RegoError && err.code === 'REGO_ERR_BUILTIN_DISABLED') {
         throw new RegoError('REGO_ERR_BUILTIN_DISABLED', `${err.message} (http.send blocks the gateway while it waits; set policies.http_send.allow_hosts to allow it)`, { cause: err });
       }
       throw err;
     });
-    return {
-      revision: bundle.revision,
-      ...(src.bundles ? { bundles: src.bundles, bundlesJson: JSON.stringify(src.bundles) } : {}),
-      evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions) {
-        const v = bundle.evaluate(entrypoint, input as Value, opts);
-        return v === undefined ? undefined : decisionToJs(v);
-      },
-    };
+    return { policy, ...(bundles ? { bundles } : {}) };
   };
+}
+
+/** The cheap half, on the thread that serves requests: an evaluator and the reference to swap in. */
+export async function instantiatePolicySet(c: CompiledPolicySet, builtins: BuiltinRegistry): Promise<LoadedPolicy> {
+  const bundle = await instantiatePolicyBundle(c.policy, { builtins });
+  return {
+    revision: bundle.revision,
+    ...(c.bundles ? { bundles: c.bundles, bundlesJson: JSON.stringify(c.bundles) } : {}),
+    evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions) {
+      const v = bundle.evaluate(entrypoint, input as Value, opts);
+      return v === undefined ? undefined : decisionToJs(v);
+    },
+  };
+}
+
+/** Both halves on this thread (start-up, tests, benches): compile, then instantiate. */
+export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedPolicy> {
+  const compile = createPolicyCompiler(cfg);
+  const builtins = policyBuiltins(cfg.httpSend);
+  return async () => instantiatePolicySet(await compile(), builtins);
 }
 
 /**
@@ -72,7 +100,7 @@ function isPlainInOrder(v: Value): boolean {
     for (let i = 0; i < v.length; i++) if (!isPlainInOrder(v[i] as Value)) return false;
     return true;
   }
-  if (v instanceof RSet || v instanceof RObject) return false;
+  if (v instanceof RSet || v instanceof RObject || v instanceof RNumber) return false;
   const o = v as PlainObject;
   let prev: string | null = null;
   for (const k in o) {
@@ -91,7 +119,7 @@ function copyToJs(v: Value): unknown {
     for (let i = 0; i < v.length; i++) out[i] = copyToJs(v[i] as Value);
     return out;
   }
-  if (v instanceof RSet || v instanceof RObject) return toJs(v);
+  if (v instanceof RSet || v instanceof RObject || v instanceof RNumber) return toJs(v);
   const o = v as PlainObject;
   const keys = Object.keys(o);
   for (let i = 1; i < keys.length; i++) {

@@ -1,9 +1,10 @@
 /**
  * Holds the live policy set and replaces it atomically on reload (file change or SIGHUP).
  *
- * A reload compiles the new set completely before it becomes visible; requests keep using the
- * previous set until the single reference swap, and each request takes one snapshot
- * (`current()`), so no request ever sees a mix of two revisions. A failing compile keeps the
+ * A reload compiles the new set completely before it becomes visible (in the gateway, in a
+ * compile thread: compile-thread.ts, so this thread's event loop only instantiates the result);
+ * requests keep using the previous set until the single reference swap, and each request takes
+ * one snapshot (`current()`), so no request ever sees a mix of two revisions. A failing compile keeps the
  * previous set, records the error (file:line:col) for /readyz and counts it in a metric.
  *
  * Watching: one non-recursive watcher per directory, not `fs.watch(dir, { recursive: true })`.
@@ -32,9 +33,10 @@ export interface PolicyHolder extends PolicySource {
    * Two-phase activation for worker threads that must switch together (server/run.ts): `stage`
    * compiles the next set and keeps it aside (resolves null, or the error text); `commit` swaps
    * it in — a reference assignment, so every worker switches within one message round trip;
-   * `abort` drops it.
+   * `abort` drops it. `load` (default: the holder's own) is how to get the set: the main thread
+   * of a worker-thread gateway compiles once for all workers and each only instantiates it.
    */
-  stage(): Promise<string | null>;
+  stage(load?: () => Promise<LoadedPolicy>): Promise<string | null>;
   commit(): boolean;
   abort(): void;
   status(): PolicyStatus;
@@ -127,9 +129,9 @@ export function createPolicyHolder(opts: PolicyHolderOptions): PolicyHolder {
   return {
     current: () => live,
     reload,
-    async stage() {
+    async stage(load = opts.load) {
       try {
-        staged = await opts.load();
+        staged = await load();
         return null;
       } catch (err) {
         staged = null;

@@ -21,6 +21,7 @@ import type { ClientExchange } from './exchange.js';
 import { createRedisClient, type RedisClient } from '../shared/redis-connection.js';
 import { runTlsReloads } from '../shared/tls-reloads.js';
 import type { Telemetry } from '../telemetry/index.js';
+import type { CompiledPolicySet, SerializedCompileError } from '../authz/index.js';
 
 export interface StageDeps {
   logger: Logger;
@@ -32,9 +33,12 @@ export interface StageDeps {
   bundleDriver?: 'self' | 'parent';
 }
 
-/** Two-phase activation of a new policy set (policy-holder.ts), for worker threads. */
+/**
+ * Two-phase activation of a new policy set (policy-holder.ts), for worker threads: `stage` with
+ * the set the main thread compiled (or its compile error), or without, to compile it here.
+ */
 export interface PolicyActivation {
-  stage(): Promise<string | null>;
+  stage(from?: { compiled: CompiledPolicySet } | { error: SerializedCompileError }): Promise<string | null>;
   commit(): boolean;
   abort(): void;
 }
@@ -238,14 +242,13 @@ async function buildAuthorizeStage(
   parts: { fail: Fail; closers: (() => Promise<void>)[]; checks: Checks },
 ): Promise<{ stage: Stage; activation: PolicyActivation }> {
   const fail = parts.fail;
-  const { createAuthorizeStage, createBundleService, createPolicyHolder, createPolicyLoader, downloadFailures, persistedBundleReaders } = await import('../authz/index.js');
+  const { createAuthorizeStage, createBundleService, createCompileThread, createPolicyCompiler, createPolicyHolder, deserializeCompileError, downloadFailures, instantiatePolicySet, policyBuiltins, policyCompileSpec, policyLoadConfig } = await import('../authz/index.js');
   const bundle = policies.bundle !== undefined ? resolve(config.source.dir, policies.bundle) : undefined;
   const dir = bundle !== undefined ? dirname(bundle) : resolve(config.source.dir, policies.dir ?? '.');
-  const entrypoints = [...new Set(config.routes.flatMap((r) => (r.policy !== undefined ? [r.policy] : [])))];
   const reloads = new Counter({ name: 'regate_policy_reloads_total', help: 'policy set (re)loads by result', labelNames: ['result'], registers: [deps.registry] });
   // policies.bundles: downloaded here, or (worker threads) by the main thread, which persists them
   const persistDir = resolve(config.source.dir, policies.persist_dir);
-  let holderRef: { reload(): Promise<boolean>; status(): { lastError: string | null } } | null = null;
+  let holderRef: { reload(): Promise<boolean>; status(): { lastError: string | null }; current(): unknown } | null = null;
   const service =
     policies.bundles !== undefined && deps.bundleDriver !== 'parent'
       ? createBundleService({
@@ -257,19 +260,29 @@ async function buildAuthorizeStage(
           activate: async () => ((await holderRef!.reload()) ? true : (holderRef!.status().lastError ?? false)),
         })
       : undefined;
-  const readers = policies.bundles === undefined ? undefined : (service?.readers() ?? persistedBundleReaders(policies.bundles, persistDir, config.source.dir));
   const bundleInfo = new Gauge({ name: 'regate_bundle_info', help: 'the active revision of each policy bundle (value 1)', labelNames: ['name', 'revision'], registers: [deps.registry], aggregator: 'max' });
-  const load = createPolicyLoader({
-    ...(bundle !== undefined ? { bundle } : policies.dir !== undefined || policies.bundles === undefined ? { dir } : {}),
-    ...(readers ? { bundles: readers } : {}),
-    engine: policies.engine,
-    regoVersion: policies.rego_version,
-    entrypoints,
-    ...(policies.http_send ? { httpSend: policies.http_send } : {}),
-  });
+  // The sources (dir, bundle file, the persisted downloads) as a spec a compile thread can take.
+  const spec = policyCompileSpec(config);
+  const builtins = policyBuiltins(spec.httpSend);
+  const compileHere = createPolicyCompiler(policyLoadConfig(spec));
+  // a gateway that activates downloaded bundles keeps its compile thread warm (compile-thread.ts)
+  const thread = createCompileThread(spec, service ? { idleMs: Number.POSITIVE_INFINITY } : {});
+  parts.closers.push(() => thread.close());
   let firstError: unknown;
   const holder = createPolicyHolder({
-    load: () => load().catch((err: unknown) => Promise.reject((firstError ??= err))),
+    async load() {
+      // Until a first revision is live this gateway does not listen, so nothing waits on this
+      // loop: that load compiles here (no thread to start). Every later one compiles in the
+      // compile thread, and this loop only instantiates the result (issue #19).
+      const offThread = holderRef?.current() != null;
+      deps.logger.debug({ offThread }, 'compiling the policy set');
+      try {
+        return await instantiatePolicySet(offThread ? await thread.compile() : await compileHere(), builtins);
+      } catch (err) {
+        firstError ??= err;
+        throw err;
+      }
+    },
     onReload(status, err) {
       reloads.inc({ result: err === undefined ? 'ok' : 'error' });
       // A failed reload keeps serving the previous revision; the error names file:line:col.
@@ -296,6 +309,7 @@ async function buildAuthorizeStage(
     }
     throw fail(`the policies do not load: ${holder.status().lastError ?? 'unknown error'}${downloadFailures(service?.status() ?? [])}`, ['policies', bundle !== undefined ? 'bundle' : policies.dir === undefined && policies.bundles !== undefined ? 'bundles' : 'dir']);
   }
+  if (service) thread.warm();
   service?.start();
   if (service) parts.closers.push(() => service.close());
   if (policies.dir !== undefined || bundle !== undefined || policies.bundles === undefined) holder.watch(dir);
@@ -330,5 +344,12 @@ async function buildAuthorizeStage(
       deps.logger.warn({ req_id: ctx.id, route: ctx.route.id, code, revision, error: err instanceof Error ? err.message : String(err) }, code === 'GW_ERR_POLICY_BUDGET' ? 'policy evaluation exceeded its budget' : 'policy evaluation failed');
     },
   });
-  return { stage, activation: holder };
+  // Worker threads driven by the main thread (server/run.ts): it compiles once for the instance
+  // and sends each worker the result (or the compile error, recorded here like a local one).
+  const activation: PolicyActivation = {
+    stage: (from) => holder.stage(from === undefined ? undefined : 'error' in from ? () => Promise.reject(deserializeCompileError(from.error)) : () => instantiatePolicySet(from.compiled, builtins)),
+    commit: () => holder.commit(),
+    abort: () => holder.abort(),
+  };
+  return { stage, activation };
 }

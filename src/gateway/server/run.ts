@@ -118,21 +118,30 @@ async function startInProcess(config: GatewayConfig, logger: Logger): Promise<Pl
 type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
 
 async function startWorkers(config: GatewayConfig, logger: Logger, n: number): Promise<Plane> {
-  // policies.bundles: one download per instance, here; the workers load the persisted files and
-  // switch revisions together (two-phase: all compile, then all swap)
+  // policies.bundles: one download per instance, here, and one compile per instance, in this
+  // thread's compile thread (authz/compile-thread.ts); the workers get the compiled set and
+  // switch revisions together (two-phase: all instantiate, then all swap)
   const policies = config.policies;
   const bundles = policies?.bundles !== undefined && config.routes.some((r) => r.policy !== undefined) ? policies.bundles : undefined;
   // loaded only then: a gateway without policies never loads the policy engine (stages.ts)
+  const authz = bundles !== undefined ? await import('../authz/index.js') : undefined;
+  // kept warm: every downloaded revision compiles there (authz/compile-thread.ts)
+  const compiler = authz !== undefined ? authz.createCompileThread(authz.policyCompileSpec(config), { idleMs: Number.POSITIVE_INFINITY }) : undefined;
   const service =
-    bundles !== undefined && policies !== undefined
-      ? (await import('../authz/index.js')).createBundleService({
+    authz !== undefined && compiler !== undefined && bundles !== undefined && policies !== undefined
+      ? authz.createBundleService({
           bundles,
           persistDir: resolve(config.source.dir, policies.persist_dir),
           baseDir: config.source.dir,
           logger,
           ...(policies.status ? { status: policies.status } : {}),
           activate: async () => {
-            const staged = (await Promise.all(workers.map((w) => ask(w, { type: 'bundles-stage' }, 120_000)))) as (string | null)[];
+            // a compile error goes to the workers too: each records it (/readyz, metrics, log)
+            const from = await compiler.compile().then(
+              (compiled) => ({ compiled }),
+              (err: unknown) => ({ error: authz.serializeCompileError(err) }),
+            );
+            const staged = (await Promise.all(workers.map((w) => ask(w, { type: 'bundles-stage', ...from }, 120_000)))) as (string | null)[];
             const error = staged.find((e) => e !== null);
             if (error !== undefined && error !== null) {
               await Promise.all(workers.map((w) => ask(w, { type: 'bundles-abort' })));
@@ -211,6 +220,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   logger.info({ port, workers: n }, 'gateway workers listening');
   // every worker loaded the staged downloads (a worker whose first load fails never listens)
   await service?.confirmInitial(true);
+  compiler?.warm();
   service?.start();
   const checks: Plane['checks'] = new Map();
   if (service) checks.set('bundles', () => ({ ok: true, detail: service.status() }));
@@ -234,6 +244,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     },
     async close() {
       await service?.close();
+      await compiler?.close();
       await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));
       await Promise.all(workers.map((w) => w.terminate()));
     },

@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { buildStages } from '../pipeline/stages.js';
 import { createGateway } from './gateway.js';
 import { createLoopMetrics } from '../admin/loop-metrics.js';
+import type { CompiledPolicySet, SerializedCompileError } from '../authz/index.js';
 
 const { config, index, bundleDriver } = workerData as { config: GatewayConfig; index: number; bundleDriver?: 'self' | 'parent' };
 const logger = pino({ level: config.log.level }).child({ worker: index });
@@ -18,7 +19,7 @@ const stopLoopMetrics = createLoopMetrics(registry, index);
 const built = await buildStages(config, { logger, registry, ...(bundleDriver ? { bundleDriver } : {}) });
 const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
 
-parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => {
+parentPort?.on('message', (msg: { id: number; type: string; port?: number; compiled?: CompiledPolicySet; error?: SerializedCompileError }) => {
   const reply = (p: Promise<unknown>) =>
     p.then(
       (value) => parentPort?.postMessage({ id: msg.id, ok: true, value }),
@@ -42,10 +43,12 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number }) => 
             (err: unknown) => gw.reloadTls().then(() => Promise.reject(err)),
           ),
       );
-    // policies.bundles: the main thread downloaded a new revision; every worker compiles it
-    // (stage), then all swap on the next message (commit), or drop it (abort) if one failed
+    // policies.bundles: the main thread downloaded a new revision and compiled it once (its
+    // compile thread); every worker instantiates it (stage), then all swap on the next message
+    // (commit), or drop it (abort) if one failed. A compile error comes as `error`: recorded
+    // here as a failed reload, like one of this worker's own.
     case 'bundles-stage':
-      return reply(built.policy ? built.policy.stage() : Promise.resolve(null));
+      return reply(built.policy ? built.policy.stage(msg.compiled ? { compiled: msg.compiled } : msg.error ? { error: msg.error } : undefined) : Promise.resolve(null));
     case 'bundles-commit':
       return reply(Promise.resolve(built.policy?.commit() ?? false));
     case 'bundles-abort':

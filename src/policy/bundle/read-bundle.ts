@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { RegoError } from '../errors.js';
 import type { Policy } from '../ir/types.js';
 import type { RegoVersion } from '../syntax/index.js';
-import { fromJs, parseJson, toJs, type Value } from '../value/index.js';
+import { RNumber, fromJs, parseJson, toJs, type Value } from '../value/index.js';
 import { manifestRegoVersion, parseManifest, type BundleManifest } from './manifest.js';
 import { assertDataInRoots, assertPackageInRoots } from './roots.js';
 import { SIGNATURES_FILE, verifyBundleFiles, type BundleSignature, type BundleVerificationOptions } from './signature.js';
@@ -64,14 +64,17 @@ function packageOf(text: string, file: string): string[] {
 }
 
 /** Places `doc` at `segs` inside `root` (a plain JSON tree); two documents at one path conflict. */
+/** A JSON object as mounting sees it (an RNumber is an object in JS but a scalar here). */
+const isDoc = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof RNumber);
+
 function mount(root: Record<string, unknown>, segs: readonly string[], doc: unknown, file: string): Record<string, unknown> {
   if (segs.length === 0) {
     if (Object.keys(root).length > 0) {
-      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) fail(`${file}: data conflicts with a value already at /`);
+      if (!isDoc(doc)) fail(`${file}: data conflicts with a value already at /`);
       for (const [k, v] of Object.entries(doc as Record<string, unknown>)) mount(root, [k], v, file);
       return root;
     }
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) fail(`${file}: the root data document must be an object`);
+    if (!isDoc(doc)) fail(`${file}: the root data document must be an object`);
     return Object.assign(root, doc);
   }
   let node = root;
@@ -80,11 +83,11 @@ function mount(root: Record<string, unknown>, segs: readonly string[], doc: unkn
     const next = node[s];
     if (last) {
       if (next === undefined) node[s] = doc;
-      else if (next !== null && typeof next === 'object' && !Array.isArray(next) && doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
+      else if (isDoc(next) && isDoc(doc)) {
         for (const [k, v] of Object.entries(doc as Record<string, unknown>)) mount(next as Record<string, unknown>, [k], v, file);
       } else fail(`${file}: data conflicts with a value already at /${segs.join('/')}`);
     } else {
-      if (next !== undefined && (next === null || typeof next !== 'object' || Array.isArray(next))) fail(`${file}: data conflicts with a value already at /${segs.slice(0, i + 1).join('/')}`);
+      if (next !== undefined && !isDoc(next)) fail(`${file}: data conflicts with a value already at /${segs.slice(0, i + 1).join('/')}`);
       node = (next ?? (node[s] = {})) as Record<string, unknown>;
     }
   }
@@ -114,8 +117,9 @@ export async function readOpaBundle(bytes: Uint8Array, opts: ReadBundleOptions =
       let doc: unknown;
       const text = Buffer.from(b).toString('utf8');
       try {
-        // JSON through regate's parser (big numbers kept), back to plain JSON for mounting
-        doc = base === 'data.json' ? toJs(parseJson(text)) : (parseYaml(text) ?? {});
+        // JSON through regate's parser, back to plain JSON for mounting; numbers a double cannot
+        // say as written (1.0, 1e400, long integers) stay RNumbers/bigints, which fromJs keeps
+        doc = base === 'data.json' ? toJs(parseJson(text), { keepText: true }) : (parseYaml(text) ?? {});
       } catch (e) {
         throw new RegoError('REGO_ERR_DATA_FILE', `${where}/${name}: ${(e as Error).message}`, { cause: e });
       }

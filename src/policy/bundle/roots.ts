@@ -10,6 +10,7 @@
  *   rootsOverlap('gateway', 'gatewayx');      // false
  */
 import { RegoError } from '../errors.js';
+import { RNumber } from '../value/index.js';
 
 const segs = (p: string): string[] => (p === '' ? [] : p.split('/'));
 
@@ -41,7 +42,7 @@ export function assertPackageInRoots(pkgPath: readonly string[], roots: readonly
 export function assertDataInRoots(data: unknown, base: readonly string[], roots: readonly string[], where: string): void {
   if (roots.some((r) => under(base, r))) return;
   const onTheWay = roots.some((r) => rootsOverlap(base.join('/'), r));
-  if (onTheWay && data !== null && typeof data === 'object' && !Array.isArray(data)) {
+  if (onTheWay && data !== null && typeof data === 'object' && !Array.isArray(data) && !(data instanceof RNumber)) {
     for (const [k, v] of Object.entries(data as Record<string, unknown>)) assertDataInRoots(v, [...base, k], roots, where);
     return;
   }

@@ -209,7 +209,11 @@ class RuleTypes {
     }
     for (let i = 1; i < path.length; i++) this.shadowed.add(JSON.stringify(path.slice(0, i)));
     const key = JSON.stringify(path);
-    this.defs.set(key, [...(this.defs.get(key) ?? []), { rule, mod }]);
+    // appended in place: copying the list for each rule made a path of n rules cost n²/2
+    // element copies (a 20 000-rule generated bundle spent 3.4 s here, and most of 3.8 s of GC)
+    const defs = this.defs.get(key);
+    if (defs === undefined) this.defs.set(key, [{ rule, mod }]);
+    else defs.push({ rule, mod });
   }
 
   /** Is `path` exactly a rule (or function)? */

@@ -68,6 +68,16 @@ const COMPILER_INTRINSICS: ReadonlyMap<string, number> = new Map([
 ]);
 
 export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {}): Policy {
+  return compileModules(modules, opts).plan;
+}
+
+/**
+ * compileToPlan, also returning the modules as parsed: a caller that looks at the rules too
+ * (loadPolicyBundle's entrypoint check) need not parse every module a second time — for a
+ * 10 000-rule module that second parse was a tenth of the load. The compiler does not change
+ * the parsed modules' packages or rule heads.
+ */
+export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}): { plan: Policy; parsed: readonly Module[] } {
   const errors: RegoError[] = [];
   const mods: Module[] = [];
   sourceText.clear();
@@ -173,7 +183,7 @@ export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {})
       return true;
     }));
   }
-  return {
+  const plan: Policy = {
     static: {
       strings: pl.strings.map((value) => ({ value })),
       builtin_funcs: [...pl.builtins].map(([name, arity]) => ({
@@ -185,4 +195,5 @@ export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {})
     plans: { plans },
     funcs: { funcs: [...pl.funcs.values()] },
   };
+  return { plan, parsed: mods };
 }

@@ -9,8 +9,7 @@ import type { Local } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
 import { ensureGroupFunc } from './plan-rules.js';
 import { metadataChain, metadataRule, planJson } from './metadata.js';
-import { foldSprintf } from './fold-sprintf.js';
-import { planComprehension, planTerm, planTerms } from './plan-term.js';
+import { planComprehension, planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 import { pathKey } from './rule-index.js';
 import { inputVars } from './vars.js';
@@ -19,10 +18,6 @@ export function planCall(pl: Planner, call: CallTerm, s: Scope, k: (l: Local, s:
   pl.span = call.span;
   let fn = call.fn;
   const mock = pl.mocks.fns.get(fn.join('.'));
-  if (mock === undefined && fn.length === 1 && fn[0] === 'sprintf') {
-    const folded = foldSprintf({ ...call, args });
-    if (folded !== undefined) return planTerm(pl, folded, s, (op, s2) => k(pl.toLocal(op), s2));
-  }
   if (mock?.kind === 'value') {
     // the replacement value was stored at data["$mock"][key] by the WithStmt (plan-with.ts)
     planTerms(pl, args, s, (_ops, s2) => {

@@ -51,7 +51,12 @@ export class Planner {
     readonly errors: RegoError[],
     /** operand count of a builtin or user function, undefined if unknown */
     readonly arityOf: (call: CallTerm) => number | undefined,
-  ) {}
+  ) {
+    // the first occurrence of a name wins, as indexOf found it
+    for (let i = files.length - 1; i >= 0; i--) this.fileIndex.set(files[i]!, i);
+  }
+
+  private readonly fileIndex = new Map<string, number>();
 
   ruleNames(pkg: readonly string[]): Set<string> {
     return this.ruleNamesByPkg.get(JSON.stringify(pkg)) ?? new Set();
@@ -77,7 +82,8 @@ export class Planner {
 
   /** Appends a statement at the current position. */
   emit<T extends Stmt['type']>(type: T, body: Omit<Extract<Stmt, { type: T }>['stmt'], 'file' | 'row' | 'col'>): void {
-    const file = Math.max(0, this.files.indexOf(this.span.file));
+    // a map, not files.indexOf: a bundle of many files would scan them for every statement
+    const file = this.fileIndex.get(this.span.file) ?? 0;
     this.fs.block.push({ type, stmt: { ...body, file, row: this.span.line, col: this.span.col } } as Stmt);
   }
 

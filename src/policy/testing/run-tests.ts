@@ -70,7 +70,9 @@ function startWorker(init: WorkerInit): Worker {
   const api = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./test-worker.ts', import.meta.url).href;
   const code = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData: init });
+  // execArgv: []: the bootstrap brings what the worker needs; the parent's preloads (under tap:
+  // tsx again, tap's mock and processinfo hooks, source maps) tripled the CPU of every start.
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData: init, execArgv: [] });
 }
 
 class TestWorker {

@@ -1,18 +1,53 @@
 /**
  * JSON ⇄ Rego value conversion.
  *
- * Numbers: JSON integers beyond ±2^53 would silently lose digits in JSON.parse, so text that
- * contains a long digit run goes through a small exact parser that yields bigints for them.
+ * Numbers: JSON.parse would silently lose digits of integers beyond ±2^53 and the form of a
+ * number whose text is not its double's (`1.0`, `1e3`, `1e400`: OPA keeps json.Number text),
+ * so text where such a number may occur goes through a small exact parser instead (bigints,
+ * RNumbers; see number-text.ts).
  * Output follows OPA's encoding: sets become sorted arrays, object keys are sorted, and
  * non-string keys are rendered as their JSON text (OPA: `{1: "a"}` marshals as `{"1":"a"}`).
  */
 import { RObject, RSet, compareStrings, normalizeNumber, objectEntries, type PlainObject, type Value } from './types.js';
+import { RNumber, formatNumber, numberFromText, rnumberToNative } from './number-text.js';
 
-const LONG_DIGITS = /\d{16,}/;
+export { formatNumber };
 
-/** Parses JSON text into a Value, exact for big integers. Throws SyntaxError on bad JSON. */
+/**
+ * A number where a value starts (after `:`, `,`, `[` or at the top) with an exponent, a fraction
+ * ending in 0 or one starting with six zeros (a double prints those in exponent form): its text
+ * is not its double's. Hex digits in ids (`3e4f…`) inside strings do not match.
+ */
+const FLOAT_FORM = /(?:^|[:,[])\s*-?\d+(?:\.\d*0(?!\d)|(?:\.\d+)?[eE]|\.0{6})/;
+
+/**
+ * May the text hold a number JSON.parse cannot keep: a run of 16+ digits (a big integer, or a
+ * fraction beyond a double's precision) or a FLOAT_FORM? A match inside a string only costs the
+ * slower exact parse, never a wrong value. One pass over the characters, with the regex only once
+ * a digit is followed by `.`/`e`: cheaper than a `\d{16,}` regex alone on JWT-sized payloads.
+ */
+function needsExact(s: string): boolean {
+  let run = 0;
+  let formChecked = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run >= 16) return true;
+      continue;
+    }
+    if (run > 0 && !formChecked && (c === 46 || c === 101 || c === 69)) {
+      if (FLOAT_FORM.test(s)) return true;
+      formChecked = true;
+    }
+    // a fraction's digits count with the integer part's: 17+ significant digits may not round-trip
+    if (c !== 46) run = 0;
+  }
+  return false;
+}
+
+/** Parses JSON text into a Value, exact for big integers and number forms. Throws SyntaxError on bad JSON. */
 export function parseJson(text: string): Value {
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text) as Value;
+  if (!needsExact(text)) return JSON.parse(text) as Value;
   return new ExactParser(text).parseTop();
 }
 
@@ -25,7 +60,7 @@ export function fromJs(x: unknown): Value {
   }
   if (typeof x === 'bigint') return normalizeNumber(x);
   if (Array.isArray(x)) return x.map(fromJs);
-  if (x instanceof RSet || x instanceof RObject) return x;
+  if (x instanceof RSet || x instanceof RObject || x instanceof RNumber) return x;
   if (typeof x === 'object') {
     const out: PlainObject = {};
     for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
@@ -38,18 +73,56 @@ export function fromJs(x: unknown): Value {
   throw new TypeError(`cannot convert ${typeof x} to a Rego value`);
 }
 
-/** Value → JSON-compatible JS value (bigints stay bigints; use `stringifyJson` for text). */
-export function toJs(v: Value): unknown {
+/**
+ * Value → JSON-compatible JS value (bigints stay bigints; an RNumber becomes its double, or its
+ * integer when integral, unless `opts.keepText`, when it stays as it is for {@link writeJson}; use
+ * `stringifyJson` for text that keeps every number's form).
+ */
+export function toJs(v: Value, opts?: { keepText?: boolean }): unknown {
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(toJs);
-  if (v instanceof RSet) return v.values().map(toJs);
+  if (v instanceof RNumber) return opts?.keepText === true ? v : rnumberToNative(v);
+  if (Array.isArray(v)) return v.map((x) => toJs(x, opts));
+  if (v instanceof RSet) return v.values().map((x) => toJs(x, opts));
   const out: Record<string, unknown> = {};
   for (const [k, x] of objectEntries(v)) {
     const key = typeof k === 'string' ? k : stringifyJson(k);
-    if (key === '__proto__') Object.defineProperty(out, key, { value: toJs(x), enumerable: true, writable: true, configurable: true });
-    else out[key] = toJs(x);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: toJs(x, opts), enumerable: true, writable: true, configurable: true });
+    else out[key] = toJs(x, opts);
   }
   return out;
+}
+
+/**
+ * JSON.stringify(x, null, indent) for JS data that may hold bigints and RNumbers (from
+ * `toJs(v, true)`), which are written as their exact text. Object keys keep their order.
+ */
+export function writeJson(x: unknown, indent?: string): string {
+  const walk = (y: unknown, pad: string): string => {
+    if (y === null || y === undefined) return 'null';
+    if (y instanceof RNumber) return y.text;
+    switch (typeof y) {
+      case 'string':
+        return JSON.stringify(y);
+      case 'number':
+        return formatNumber(y);
+      case 'bigint':
+        return y.toString();
+      case 'boolean':
+        return y ? 'true' : 'false';
+    }
+    const inner = indent === undefined ? '' : pad + indent;
+    const nl = indent === undefined ? '' : '\n';
+    const colon = indent === undefined ? ':' : ': ';
+    if (Array.isArray(y)) {
+      if (y.length === 0) return '[]';
+      return '[' + nl + y.map((e) => inner + walk(e, inner)).join(',' + nl) + nl + pad + ']';
+    }
+    // as JSON.stringify: members whose value is undefined are left out
+    const keys = Object.keys(y as object).filter((k) => (y as Record<string, unknown>)[k] !== undefined);
+    if (keys.length === 0) return '{}';
+    return '{' + nl + keys.map((k) => inner + JSON.stringify(k) + colon + walk((y as Record<string, unknown>)[k], inner)).join(',' + nl) + nl + pad + '}';
+  };
+  return walk(x, '');
 }
 
 /** Serialises a Value as compact JSON with sorted keys, the way OPA marshals values. */
@@ -65,6 +138,7 @@ export function stringifyJson(v: Value): string {
       return v ? 'true' : 'false';
     default: {
       if (v === null) return 'null';
+      if (v instanceof RNumber) return v.text;
       if (Array.isArray(v)) return '[' + v.map(stringifyJson).join(',') + ']';
       if (v instanceof RSet) return '[' + v.values().map(stringifyJson).join(',') + ']';
       const parts: string[] = [];
@@ -77,22 +151,7 @@ export function stringifyJson(v: Value): string {
   }
 }
 
-/**
- * Formats a double the way Go's encoding/json does for float64 (OPA's json.Number output for
- * computed values): integers without exponent up to 1e21, otherwise shortest round-trip form
- * with Go's exponent style (e.g. 1e+21, 1e-07).
- */
-export function formatNumber(n: number): string {
-  if (Object.is(n, -0)) return '0';
-  const abs = Math.abs(n);
-  if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {
-    // JS: 1e-7 / 1e+21; Go: 1e-07 / 1e+21 — exponents get at least two digits.
-    return n.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
-  }
-  return String(n);
-}
-
-/** Minimal exact JSON parser, used only when the text has integers that doubles cannot hold. */
+/** Minimal exact JSON parser, used only when the text may have numbers that doubles cannot hold. */
 class ExactParser {
   private i = 0;
   constructor(private readonly s: string) {}
@@ -181,14 +240,12 @@ class ExactParser {
     return this.fail();
   }
 
-  private number(): number | bigint {
+  private number(): number | bigint | RNumber {
     const m = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
     m.lastIndex = this.i;
     const r = m.exec(this.s);
     if (!r) this.fail();
     this.i = m.lastIndex;
-    const text = r[0];
-    if (r[1] === undefined && r[2] === undefined) return normalizeNumber(BigInt(text));
-    return Number(text);
+    return numberFromText(r[0]);
   }
 }

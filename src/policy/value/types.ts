@@ -8,7 +8,8 @@
  * |-----------|--------------------------------------------------------------------|
  * | null      | `null`                                                             |
  * | boolean   | `boolean`                                                          |
- * | number    | `number` (finite double) or `bigint` for integers beyond ±2^53     |
+ * | number    | `number` (finite double) or `bigint` for integers beyond ±2^53, or  |
+ * |           | an {@link RNumber} when the literal text matters (`1.0`, `1e1000`)   |
  * | string    | `string`                                                           |
  * | array     | `Value[]` (a plain JS array; treat as immutable once shared)        |
  * | object    | a plain JS object when every key is a string (what JSON.parse makes),|
@@ -18,7 +19,14 @@
  * Values are immutable once they escape the statement that built them. Plain objects may have
  * Object.prototype (JSON.parse output), so lookups must use `Object.hasOwn` — see `objectGet`.
  */
-export type Value = null | boolean | number | bigint | string | Value[] | PlainObject | RObject | RSet;
+import { RNumber, compareDec, decimalOf, rnumberKey } from './number-text.js';
+
+export { RNumber };
+
+export type Value = null | boolean | number | bigint | RNumber | string | Value[] | PlainObject | RObject | RSet;
+
+/** Any Rego number. */
+export type Num = number | bigint | RNumber;
 
 /** A string-keyed object as JSON.parse produces it. */
 export interface PlainObject {
@@ -45,6 +53,7 @@ export function hashKey(v: Value): string {
       return v ? '\u0001t' : '\u0001f';
     case 'object':
       if (v === null) return '\u0001z';
+      if (v instanceof RNumber) return '\u0001n' + rnumberKey(v);
       if (Array.isArray(v)) {
         let s = '\u0001a[';
         for (const e of v) s += hashKey(e) + '\u0002';
@@ -73,15 +82,15 @@ function numberKey(n: number): string {
 
 /** Does `v` hold a Rego object (plain or composite-keyed)? */
 export function isObject(v: Value): v is PlainObject | RObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RSet);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RSet) && !(v instanceof RNumber);
 }
 
 export function isPlainObject(v: Value): v is PlainObject {
   return isObject(v) && !(v instanceof RObject);
 }
 
-export function isNumber(v: Value): v is number | bigint {
-  return typeof v === 'number' || typeof v === 'bigint';
+export function isNumber(v: Value): v is Num {
+  return typeof v === 'number' || typeof v === 'bigint' || v instanceof RNumber;
 }
 
 export function typeName(v: Value): TypeName {
@@ -97,6 +106,7 @@ export function typeName(v: Value): TypeName {
       if (v === null) return 'null';
       if (Array.isArray(v)) return 'array';
       if (v instanceof RSet) return 'set';
+      if (v instanceof RNumber) return 'number';
       return 'object';
   }
 }
@@ -280,8 +290,15 @@ export function compareStrings(a: string, b: string): number {
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
-export function compareNumbers(a: number | bigint, b: number | bigint): number {
+export function compareNumbers(a: Num, b: Num): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (a instanceof RNumber || b instanceof RNumber) {
+    // Rounding to a double is monotonic: different doubles order their exact values the same way.
+    const x = a instanceof RNumber ? a.approx : Number(a);
+    const y = b instanceof RNumber ? b.approx : Number(b);
+    if (x !== y) return x < y ? -1 : 1;
+    return compareDec(decimalOf(a), decimalOf(b));
+  }
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   // Mixed: compare exactly. A double that is an integer converts to bigint losslessly.
   const [x, y, flip] = typeof a === 'bigint' ? [a, b as number, 1] : [b as bigint, a as number, -1];
@@ -307,7 +324,7 @@ export function compare(a: Value, b: Value): number {
     case 'boolean':
       return a === b ? 0 : a === false ? -1 : 1;
     case 'number':
-      return compareNumbers(a as number | bigint, b as number | bigint);
+      return compareNumbers(a as Num, b as Num);
     case 'string':
       return compareStrings(a as string, b as string);
     case 'array': {

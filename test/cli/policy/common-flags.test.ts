@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { regate } from '../run-regate.js';
 import { policyDir } from './files.js';
 
-// Each check spawns the CLI (a fresh Node process compiling the sources): minutes on a busy machine.
-t.setTimeout(600_000);
 
 const COMMANDS = ['test', 'fmt', 'check', 'eval', 'build'];
 

@@ -6,8 +6,6 @@ import type { Policy } from '../../../src/policy/ir/types.js';
 import { regate, root } from '../run-regate.js';
 import { AUTHZ, policyDir } from './files.js';
 
-// Each check spawns the CLI (a fresh Node process compiling the sources): minutes on a busy machine.
-t.setTimeout(600_000);
 
 t.test('policy eval prints opa eval -f json style results', async (t) => {
   const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }) });
@@ -25,6 +23,18 @@ t.test('policy eval prints opa eval -f json style results', async (t) => {
   const undef = regate(['policy', 'eval', '-d', dir, 'data.authz.nothing_here']);
   t.equal(undef.code, 0, undef.stderr);
   t.same(JSON.parse(undef.stdout), {});
+});
+
+t.test('policy eval prints numbers as opa eval does: the text of literals and input, big integers exactly', async (t) => {
+  const dir = policyDir(t, { 'n/n.rego': 'package n\n\nlit := [1.0, 1e3, 12345678901234567890123, 2e308]\n\nsum := 12345678901234567890123 + 1\n' });
+  const input = join(dir, 'input.json');
+  writeFileSync(input, '{"x": 1.50}');
+  const raw = regate(['policy', 'eval', '-d', dir, '-i', input, '--format', 'raw', '[data.n.lit, input.x, data.n.sum]']);
+  t.equal(raw.code, 0, raw.stderr);
+  t.equal(raw.stdout, '[[1.0,1e3,12345678901234567890123,2e308],1.50,12345678901234567890124]\n');
+  const json = regate(['policy', 'eval', '-d', dir, '-i', input, 'input.x']);
+  t.equal(json.code, 0, json.stderr);
+  t.match(json.stdout, /"value": 1\.50,/);
 });
 
 t.test('policy build -t plan writes an ir.Policy the JS back end runs', async (t) => {

@@ -1,4 +1,4 @@
-/** Real files in a tap test's own directory, for the `regate policy` process tests. */
+/** Real files in a tap test's own directory, for the `regate policy` command tests. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,5 +1,5 @@
 /**
- * `regate policy fmt` and `regate policy check` as processes: files in a temp dir, exit codes.
+ * `regate policy fmt` and `regate policy check` through the CLI (test/cli/run-regate.ts): files in a temp dir, exit codes.
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { regate, root } from '../run-regate.js';
 import { policyDir } from './files.js';
 
-// Each check spawns the CLI (a fresh Node process compiling the sources): minutes on a busy machine.
-t.setTimeout(600_000);
 
 const UGLY = 'package x\nimport rego.v1\nallow if { input.a == 1 }\np contains y if { y := input.ys[_] }\n';
 const PRETTY = 'package x\n\nimport rego.v1\n\nallow if input.a == 1\np contains y if y := input.ys[_]\n';

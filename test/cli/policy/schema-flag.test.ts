@@ -8,8 +8,6 @@ import { loadSchemas } from '../../../src/cli/policy/common.js';
 import { regate } from '../run-regate.js';
 import { policyDir } from './files.js';
 
-t.setTimeout(600_000);
-
 const INPUT = JSON.stringify({ type: 'object', properties: { user: { type: 'string' } } });
 
 t.test('a file is the input schema; a directory names every schema', async (t) => {

@@ -100,7 +100,7 @@ class Generator implements Emitter {
     });
     const src = [
       '"use strict";',
-      'const { dot, dotS, dotMiss, len, scanPairs, objInsert, objInsertOnce, conflict, merge, upsert, dynKey, callBuiltin, equal, isObj, RSet, checkBudget } = rt;',
+      'const { dot, dotS, dotMiss, len, scanPairs, objInsert, objInsertOnce, conflict, merge, upsert, dynKey, callBuiltin, equal, isObj, RSet, RNumber, checkBudget } = rt;',
       'const isArray = Array.isArray;',
       'let ctx = null, memoGen = 0, memoCounter = 0;',
       // The evaluation budget (eval-budget.ts): loops and calls count down `steps`; at zero,

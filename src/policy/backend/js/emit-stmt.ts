@@ -5,7 +5,7 @@
  */
 import { RegoError } from '../../errors.js';
 import type { Block, Operand, Stmt } from '../../ir/types.js';
-import { RObject, RSet } from '../../value/index.js';
+import { RNumber, RObject, RSet } from '../../value/index.js';
 import { parseNumberText } from './runtime.js';
 
 /** What statement emission needs from the function being generated. */
@@ -40,7 +40,8 @@ export function invalidPlan(message: string, code: 'REGO_ERR_IR_INVALID' | 'REGO
 /** One step of the evaluation budget (eval-budget.ts), at every loop iteration and call. */
 export const STEP = 'if (--steps === 0) tick();';
 
-export function numberLiteral(n: number | bigint): string {
+export function numberLiteral(n: number | bigint | RNumber): string {
+  if (n instanceof RNumber) return `new RNumber(${JSON.stringify(n.text)})`;
   if (typeof n === 'bigint') return `${n}n`;
   return Object.is(n, -0) ? '-0' : String(n);
 }
@@ -166,7 +167,13 @@ export function emitStmt(g: Emitter, st: Stmt): void {
     case 'MakeNumberRefStmt': {
       const text = g.strings[st.stmt.Index];
       if (text === undefined) throw invalidPlan(`number string index ${st.stmt.Index} out of range`);
-      o.push(`${g.local(st.stmt.target)} = ${numberLiteral(parseNumberText(text))};`);
+      const n = parseNumberText(text);
+      if (n instanceof RNumber) {
+        // One instance per literal: the text is kept, and building it per evaluation would cost.
+        const u = g.nextId();
+        g.hoisted.push(`const N${u} = ${numberLiteral(n)};`);
+        o.push(`${g.local(st.stmt.target)} = N${u};`);
+      } else o.push(`${g.local(st.stmt.target)} = ${numberLiteral(n)};`);
       return;
     }
     case 'MakeObjectStmt':
@@ -250,10 +257,10 @@ export function emitStmt(g: Emitter, st: Stmt): void {
  * the value model's classes (incl. their instance fields), plus index-like keys.
  */
 const UNSAFE_KEYS = new Set<string>();
-for (const proto of [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, BigInt.prototype, RSet.prototype, RObject.prototype, Function.prototype]) {
+for (const proto of [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, BigInt.prototype, RSet.prototype, RObject.prototype, RNumber.prototype, Function.prototype]) {
   for (let p: object | null = proto; p !== null; p = Object.getPrototypeOf(p) as object | null) for (const k of Object.getOwnPropertyNames(p)) UNSAFE_KEYS.add(k);
 }
-for (const k of [...Object.getOwnPropertyNames(new RSet()), ...Object.getOwnPropertyNames(new RObject()), '__proto__']) UNSAFE_KEYS.add(k);
+for (const k of [...Object.getOwnPropertyNames(new RSet()), ...Object.getOwnPropertyNames(new RObject()), ...Object.getOwnPropertyNames(new RNumber('1.0')), '__proto__']) UNSAFE_KEYS.add(k);
 
 function isInlineKey(k: string): boolean {
   return !UNSAFE_KEYS.has(k) && !/^\d/.test(k);

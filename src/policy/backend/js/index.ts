@@ -13,7 +13,7 @@ import { defaultRegistry } from '../../builtins/index.js';
 import type { Policy } from '../../ir/types.js';
 import type { Value } from '../../value/index.js';
 import type { EvalOptions, EvaluatorOptions, LineCoverage, PlanEvaluator } from '../evaluator.js';
-import { generatePolicy } from './codegen.js';
+import { generatePolicy, type GeneratedPolicy } from './codegen.js';
 import { budgetOf, type BudgetState } from '../eval-budget.js';
 import type { NdBuiltinCache } from '../nd-builtin-cache.js';
 import * as runtime from './runtime.js';
@@ -73,12 +73,50 @@ class EvalContext implements BuiltinContext, BudgetState {
 }
 
 /**
+ * What the JS back end makes of a plan, in a form that crosses a thread boundary (structured
+ * clone): the generated source, the builtins it calls by name (functions do not cross; the
+ * receiving side takes them from its own registry) and the source locations of its errors.
+ * Generating it is the expensive part for a large policy; `createJsEvaluatorFromArtifact` then
+ * only hands the source to V8.
+ */
+export interface JsArtifact {
+  readonly kind: 'js';
+  readonly source: string;
+  readonly builtins: readonly string[];
+  readonly locations: readonly SourceLocation[];
+  readonly planNames: readonly string[];
+}
+
+/** Generates the JS of `policy` (throws like createJsEvaluator for plans it cannot run). */
+export function compileJsArtifact(policy: Policy, registry: BuiltinRegistry = defaultRegistry): JsArtifact {
+  const gen = generatePolicy(policy, registry);
+  return { kind: 'js', source: gen.source, builtins: gen.builtins.map((b) => b.name), locations: gen.locations, planNames: gen.planNames };
+}
+
+/**
+ * An evaluator for an artefact of compileJsArtifact (perhaps made in another thread). Throws
+ * `REGO_ERR_UNKNOWN_BUILTIN` when `opts.builtins` lacks a builtin the code calls.
+ */
+export function createJsEvaluatorFromArtifact(a: JsArtifact, opts: EvaluatorOptions = {}): PlanEvaluator {
+  const registry: BuiltinRegistry = opts.builtins ?? defaultRegistry;
+  const builtins = a.builtins.map((name) => {
+    const def = registry.get(name);
+    if (def === undefined) throw new RegoError('REGO_ERR_UNKNOWN_BUILTIN', `unknown builtin function ${name}`);
+    return def;
+  });
+  return instantiate({ source: a.source, builtins, locations: [...a.locations], planNames: [...a.planNames], lines: [] }, opts);
+}
+
+/**
  * Compiles `policy` to JS once. Throws RegoError `REGO_ERR_UNKNOWN_BUILTIN` when a plan calls a
  * builtin the registry lacks, `REGO_ERR_IR_INVALID` for malformed IR, TypeError on misuse.
  */
 export function createJsEvaluator(policy: Policy, opts: EvaluatorOptions = {}): PlanEvaluator {
   const registry: BuiltinRegistry = opts.builtins ?? defaultRegistry;
-  const gen = generatePolicy(policy, registry, { coverage: opts.coverage === true });
+  return instantiate(generatePolicy(policy, registry, { coverage: opts.coverage === true }), opts);
+}
+
+function instantiate(gen: GeneratedPolicy, opts: EvaluatorOptions): PlanEvaluator {
   const factory = new Function('rt', 'B', 'LOC', 'COV', gen.source) as (rt: typeof runtime, b: BuiltinDef[], loc: SourceLocation[], cov: Uint8Array) => Run;
   const hits = new Uint8Array(gen.lines.length);
   const run = factory(runtime, gen.builtins, gen.locations, hits);

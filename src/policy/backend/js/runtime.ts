@@ -11,14 +11,14 @@
  */
 import { BuiltinError, BuiltinTypeError, ConflictError, RegoError, type SourceLocation } from '../../errors.js';
 import type { BuiltinContext, BuiltinDef } from '../../builtins/registry.js';
-import { RObject, RSet, equal, hashKey, normalizeNumber, objectEntries, objectGet, type PlainObject, type Value } from '../../value/index.js';
+import { RNumber, RObject, RSet, equal, exceedsExponentLimit, hashKey, numberFromText, objectEntries, objectGet, rnumberToNative, type PlainObject, type Value } from '../../value/index.js';
 
 const hasOwn = Object.hasOwn;
 const isArray = Array.isArray;
 
 /** Is `v` a Rego object (plain or composite-keyed)? `undefined` (an unset local) is not. */
 export function isObj(v: Value | undefined): v is PlainObject | RObject {
-  return typeof v === 'object' && v !== null && !isArray(v) && !(v instanceof RSet);
+  return typeof v === 'object' && v !== null && !isArray(v) && !(v instanceof RSet) && !(v instanceof RNumber);
 }
 
 /**
@@ -31,20 +31,25 @@ export function dot(src: Value | undefined, key: Value): Value | undefined {
   if (isArray(src)) {
     let i: number;
     if (typeof key === 'number') i = key;
-    else if (typeof key === 'bigint') return undefined; // beyond 2^53: never a valid index
-    else return undefined;
+    else if (key instanceof RNumber) {
+      // `1.0` indexes like 1 (numbers compare by value); anything beyond 2^53 is no index.
+      const n = rnumberToNative(key);
+      if (typeof n !== 'number') return undefined;
+      i = n;
+    } else return undefined; // a bigint is beyond 2^53: never a valid index
+
     if (!Number.isInteger(i) || i < 0 || i >= src.length) return undefined;
     return src[i];
   }
   if (src instanceof RSet) return src.has(key) ? key : undefined;
   if (src instanceof RObject) return src.get(key);
-  if (typeof key !== 'string') return undefined;
+  if (typeof key !== 'string' || src instanceof RNumber) return undefined;
   return hasOwn(src, key) ? src[key] : undefined;
 }
 
 /** DotStmt with a constant string key: the common `input.request.path` shape. */
 export function dotS(src: Value | undefined, key: string): Value | undefined {
-  if (typeof src !== 'object' || src === null || isArray(src)) return undefined;
+  if (typeof src !== 'object' || src === null || isArray(src) || src instanceof RNumber) return undefined;
   if (src instanceof RSet) return src.has(key) ? key : undefined;
   if (src instanceof RObject) return src.get(key);
   return hasOwn(src, key) ? src[key] : undefined;
@@ -71,7 +76,7 @@ export function len(v: Value | undefined): number {
     }
     return n;
   }
-  if (typeof v !== 'object' || v === null) return 0;
+  if (typeof v !== 'object' || v === null || v instanceof RNumber) return 0;
   if (isArray(v)) return v.length;
   if (v instanceof RSet || v instanceof RObject) return v.size;
   return Object.keys(v).length;
@@ -84,7 +89,7 @@ const EMPTY: Value[] = [];
  * each element as both key and value, as OPA's opa_value_iter does). Scalars scan nothing.
  */
 export function scanPairs(v: Value | undefined): Value[] {
-  if (typeof v !== 'object' || v === null) return EMPTY;
+  if (typeof v !== 'object' || v === null || v instanceof RNumber) return EMPTY;
   if (v instanceof RSet) {
     const xs = v.values();
     const out: Value[] = new Array(xs.length * 2);
@@ -243,17 +248,14 @@ function withLocation(e: RegoError, loc: SourceLocation): RegoError {
 }
 
 /**
- * MakeNumberRefStmt: the number's source text, exactly. Integers beyond 2^53 become bigints;
- * everything else a double (as OPA's json.Number → float64 for arithmetic).
+ * MakeNumberRefStmt: the number's source text, exactly, as OPA's json.Number keeps it: a double
+ * when that is the same text, a bigint for a long integer, else an RNumber (`1.0`, `1e1000`).
+ * Only an exponent beyond what OPA's parser accepts ("number too big") is refused.
  */
-export function parseNumberText(text: string): number | bigint {
-  if (/^-?\d+$/.test(text)) return normalizeNumber(BigInt(text));
-  const n = Number(text);
-  if (!Number.isFinite(n)) throw new RegoError('REGO_ERR_NUMBER_RANGE', `number ${text} is out of range`, { opaCode: 'eval_internal_error' });
-  // "1.0e30" and the like may still denote an integer beyond 2^53 exactly.
-  if (Number.isInteger(n) && !Number.isSafeInteger(n) && /^-?\d+(\.0*)?$/.test(text)) return BigInt(text.replace(/\..*$/, ''));
-  return n;
+export function parseNumberText(text: string): number | bigint | RNumber {
+  if (exceedsExponentLimit(text)) throw new RegoError('REGO_ERR_NUMBER_RANGE', `number ${text} is out of range`, { opaCode: 'eval_internal_error' });
+  return numberFromText(text);
 }
 
-export { RSet, RObject, equal, hashKey };
+export { RSet, RObject, RNumber, equal, hashKey };
 export { checkBudget } from '../eval-budget.js';

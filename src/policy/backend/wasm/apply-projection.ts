@@ -8,7 +8,7 @@
  *   applyProjection({ request: { path: '/x', id: 7 } }, p); // { request: { path: '/x' } }
  *   projectedJson({ request: { path: '/x', id: 7 } }, p);   // '{"request":{"path":"/x"}}'
  */
-import { RObject, RSet, type PlainObject, type Value } from '../../value/index.js';
+import { RNumber, RObject, RSet, type PlainObject, type Value } from '../../value/index.js';
 import { needsTags } from './host-bridge.js';
 import type { Projection } from './input-projection.js';
 
@@ -18,7 +18,7 @@ import type { Projection } from './input-projection.js';
  * since constant-key lookups on it already fail the same way.
  */
 export function applyProjection(v: Value, p: Projection): Value {
-  if (p.full || v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof RSet || v instanceof RObject) return v;
+  if (p.full || v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof RSet || v instanceof RObject || v instanceof RNumber) return v;
   const out: PlainObject = {};
   const keys = p.keys ?? [...p.kids.keys()];
   const nodes = p.nodes ?? [...p.kids.values()];
@@ -38,7 +38,7 @@ export function applyProjection(v: Value, p: Projection): Value {
  * encoding (needsTags: sets, big numbers, …); the caller then takes the general path.
  */
 export function projectedJson(v: Value, p: Projection): string | undefined | null {
-  if (p.full || v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof RSet || v instanceof RObject) {
+  if (p.full || v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof RSet || v instanceof RObject || v instanceof RNumber) {
     return needsTags(v) ? null : JSON.stringify(v);
   }
   const keys = p.keys ?? [...p.kids.keys()];

@@ -12,6 +12,7 @@
 import binaryen from 'binaryen';
 import type { Block, Local, Operand, Stmt } from '../../ir/types.js';
 import { RegoError } from '../../errors.js';
+import { exceedsExponentLimit } from '../../value/index.js';
 import { T_ARRAY, T_OBJECT, T_SET, type StaticData } from './static-data.js';
 
 const i32 = binaryen.i32;
@@ -199,8 +200,9 @@ export class FunctionGen {
         return this.set(s.stmt.target, this.konst(this.env.data.number(String(s.stmt.value))));
       case 'MakeNumberRefStmt': {
         const text = this.env.staticString(s.stmt.Index);
-        // Same rule as the JS back end: a literal no float64 can hold (1e400) is refused up front.
-        if (!/^-?\d+$/.test(text) && !Number.isFinite(Number(text))) {
+        // Same rule as the JS back end: only an exponent beyond OPA's parser limit is refused;
+        // the module keeps any other literal as its text (1.0, 1e400) and compares it exactly.
+        if (exceedsExponentLimit(text)) {
           throw new RegoError('REGO_ERR_NUMBER_RANGE', `number ${text} is out of range`, { opaCode: 'eval_internal_error' });
         }
         return this.set(s.stmt.target, this.konst(this.env.data.number(text)));

@@ -6,7 +6,9 @@
  * drop non-string keys and round big integers, so modules built by compile.ts (marked with the
  * REGATE_SECTION custom section) switch to a tagged encoding while inside a host call (see
  * runtime/json.as): `{"\u0001S": [...]}` set, `{"\u0001O": [[k, v], ...]}` object with special
- * keys, `{"\u0001N": "digits"}` big number. Modules from a real `opa build` get plain JSON.
+ * keys, `{"\u0001N": "text"}` a number kept as its text (big integers, and every number the
+ * module holds as text: `1.0`, `2e308`, so a builtin sees the form OPA's json.Number keeps).
+ * Modules from a real `opa build` get plain JSON.
  *
  * @example
  *   const state: HostState = { opts: {}, ctx: undefined, budget: { budgetMs: Infinity, deadline: 0 } };
@@ -16,7 +18,7 @@
 import type { BuiltinContext, BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
 import { BuiltinError, BuiltinTypeError, RegoError, type SourceLocation } from '../../errors.js';
 import type { EvalOptions } from '../evaluator.js';
-import { RObject, RSet, fromJs, normalizeNumber, toJs, type PlainObject, type Value } from '../../value/index.js';
+import { RNumber, RObject, RSet, fromJs, numberFromText, toJs, type PlainObject, type Value } from '../../value/index.js';
 import { EVAL_BUDGET_BUILTIN, SDK_SHADOWED, shadowAlias } from './compile.js';
 import { checkBudget, type BudgetState } from '../eval-budget.js';
 
@@ -34,7 +36,7 @@ export function decodeTagged(x: unknown): Value {
     const k = keys[0] as string;
     const v = o[k];
     if (k === TAG_SET && Array.isArray(v)) return RSet.of(v.map(decodeTagged));
-    if (k === TAG_NUM && typeof v === 'string') return /^-?\d+$/.test(v) ? normalizeNumber(BigInt(v)) : Number(v);
+    if (k === TAG_NUM && typeof v === 'string') return numberFromText(v);
     if (k === TAG_OBJ && Array.isArray(v)) {
       const r = new RObject();
       for (const pair of v) if (Array.isArray(pair) && pair.length === 2) r.set(decodeTagged(pair[0]), decodeTagged(pair[1]));
@@ -69,6 +71,7 @@ export function encodeTagged(v: Value): unknown {
       return Number.isInteger(v) && !Number.isSafeInteger(v) ? { [TAG_NUM]: BigInt(v).toString() } : v;
     case 'object': {
       if (v === null) return null;
+      if (v instanceof RNumber) return { [TAG_NUM]: v.text };
       if (Array.isArray(v)) return v.map(encodeTagged);
       if (v instanceof RSet) return { [TAG_SET]: v.values().map(encodeTagged) };
       if (v instanceof RObject) return { [TAG_OBJ]: v.entries().map(([k, x]) => [encodeTagged(k), encodeTagged(x)]) };
@@ -129,7 +132,7 @@ export function needsTags(v: Value): boolean {
     for (let i = 0; i < v.length; i++) if (needsTags(v[i] as Value)) return true;
     return false;
   }
-  if (v instanceof RSet || v instanceof RObject) return true;
+  if (v instanceof RSet || v instanceof RObject || v instanceof RNumber) return true;
   const keys = Object.keys(v);
   for (let i = 0; i < keys.length; i++) if (needsTags((v as PlainObject)[keys[i] as string] as Value)) return true;
   return keys.length === 1 && (keys[0] as string).startsWith('\u0001');

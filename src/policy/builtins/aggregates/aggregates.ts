@@ -4,9 +4,9 @@
  * order and are undefined on empty collections.
  */
 import type { BuiltinDef } from '../registry.js';
-import { RSet, compare, isObject, objectSize, type Value } from '../../value/index.js';
+import { RSet, compare, isNumber, isObject, objectSize, type Num, type Value } from '../../value/index.js';
 import { argArrayOrSet, operandTypeError } from '../shared/args.js';
-import { addRat, fromBigInt, fromDouble, mulRatN, rationalToDouble, toRational } from '../shared/num.js';
+import { addRat, fromBigInt, fromRational, mulRatN, toExactInt, toRational } from '../shared/num.js';
 import { reduce, type Rational } from '../shared/decimal.js';
 
 function countCodePoints(s: string): number {
@@ -23,11 +23,11 @@ function countCodePoints(s: string): number {
   return n;
 }
 
-function numbersOf(name: string, args: readonly Value[]): (number | bigint)[] {
+function numbersOf(name: string, args: readonly Value[]): Num[] {
   const xs = argArrayOrSet(name, args, 0);
-  const out: (number | bigint)[] = [];
+  const out: Num[] = [];
   for (const x of xs) {
-    if (typeof x !== 'number' && typeof x !== 'bigint') {
+    if (!isNumber(x)) {
       throw operandTypeError(name, 1, args[0] as Value, Array.isArray(args[0]) ? 'array of numbers' : 'set of numbers');
     }
     out.push(x);
@@ -39,7 +39,7 @@ function numbersOf(name: string, args: readonly Value[]): (number | bigint)[] {
  * Folds exactly: on integers as bigints (OPA: big.Int), otherwise on the operands' exact decimal
  * values, rounded to a double once at the end (see exactFloatOp).
  */
-function fold(name: string, xs: (number | bigint)[], start: bigint, op: (a: Rational, b: Rational) => Rational): number | bigint {
+function fold(xs: Num[], start: bigint, op: (a: Rational, b: Rational) => Rational): Num {
   // Fast path: small integers whose running result stays exact as a double.
   let fast = Number(start);
   let i = 0;
@@ -55,11 +55,11 @@ function fold(name: string, xs: (number | bigint)[], start: bigint, op: (a: Rati
   let acc: Rational = { num: start, den: 1n };
   let allInts = true;
   for (const x of xs) {
-    if (typeof x === 'number' && !Number.isInteger(x)) allInts = false;
+    if (typeof x !== 'bigint' && toExactInt(x) === undefined) allInts = false;
     acc = reduce(op(acc, toRational(x)));
   }
   if (allInts) return fromBigInt(acc.num / acc.den);
-  return fromDouble(name, rationalToDouble(acc));
+  return fromRational(acc);
 }
 
 function extreme(name: string, sign: number): BuiltinDef {
@@ -92,12 +92,12 @@ export const aggregatesBuiltins: BuiltinDef[] = [
   {
     name: 'sum',
     arity: 1,
-    impl: (args) => fold('sum', numbersOf('sum', args), 0n, addRat),
+    impl: (args) => fold(numbersOf('sum', args), 0n, addRat),
   },
   {
     name: 'product',
     arity: 1,
-    impl: (args) => fold('product', numbersOf('product', args), 1n, mulRatN),
+    impl: (args) => fold(numbersOf('product', args), 1n, mulRatN),
   },
   extreme('max', 1),
   extreme('min', -1),

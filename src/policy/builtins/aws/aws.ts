@@ -8,7 +8,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { BuiltinTypeError } from '../../errors.js';
-import { isObject, objectEntries, objectGet, formatValue, ObjectBuilder, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { isObject, objectEntries, objectGet, formatValue, ObjectBuilder, RNumber, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
 import { marshalGo } from '../shared/go-json.js';
 import { HTTP_SEND_REQUEST_KEYS } from '../shared/http-request-keys.js';
@@ -69,6 +69,8 @@ function signReq(reqV: Value, cfgV: Value, tsV: Value): Value {
     return typeof v === 'string' ? v : '';
   };
   const service = get('aws_service');
+  // A number written as a float (`-1e9`, `1.0`) is no int64 to OPA's json.Number.Int64.
+  if (tsV instanceof RNumber) fail('operand 3 could not convert time_ns value into a unix timestamp');
   if (typeof tsV !== 'number' && typeof tsV !== 'bigint') return fail(`operand 1 must be number but got ${typeName(tsV)}`);
   // OPA needs an exact int64 (json.Number.Int64).
   if (typeof tsV === 'number' && !Number.isSafeInteger(tsV)) fail('operand 3 could not convert time_ns value into a unix timestamp');

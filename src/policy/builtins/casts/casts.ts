@@ -3,7 +3,7 @@
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
-import { RSet, isObject, type Value } from '../../value/index.js';
+import { RSet, isNumber, isNumberText, isObject, numberFromText, type Value } from '../../value/index.js';
 import { operandTypeError } from '../shared/args.js';
 import { parseNumberText } from '../shared/num.js';
 
@@ -27,14 +27,15 @@ export const castsBuiltins: BuiltinDef[] = [
       const v = args[0] as Value;
       if (v === null) return 0;
       if (typeof v === 'boolean') return v ? 1 : 0;
-      if (typeof v === 'number' || typeof v === 'bigint') return v;
+      if (isNumber(v)) return v;
       if (typeof v === 'string') {
         // Go's ParseFloat accepts "inf"/"nan"; OPA refuses them as a type error.
         const lower = v.replace(/^[+-]+/, '').toLowerCase();
         if (lower === 'inf' || lower === 'infinity' || lower === 'nan') throw operandTypeError('to_number', 1, v, 'valid number string');
         const n = parseNumberText(v);
         if (n === undefined) throw new BuiltinError('to_number', `strconv.ParseFloat: parsing ${JSON.stringify(v)}: invalid syntax`);
-        return n;
+        // OPA keeps the string as the number's text (json.Number), so "1.0" stays a float.
+        return isNumberText(v) ? numberFromText(v) : n;
       }
       throw operandTypeError('to_number', 1, v, 'null', 'boolean', 'number', 'string');
     },

@@ -11,7 +11,7 @@
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { RSet, compare, formatNumber, formatValue, objectEntries, objectGet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { RNumber, RSet, compare, formatNumber, formatValue, objectEntries, objectGet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import { marshalGo } from '../shared/go-json.js';
 import { parseGoDuration } from '../shared/go-duration.js';
 import type { TransportSpec, TransportTls } from './http-transport.js';
@@ -376,7 +376,7 @@ export function buildTransportSpec(req: RequestObject, limits: HttpSendLimits = 
 function marshalBody(v: Value): string {
   // ast.JSON refuses objects with non-string keys; json.Marshal then writes Go's JSON.
   const check = (x: Value): void => {
-    if (typeof x !== 'object' || x === null) return;
+    if (typeof x !== 'object' || x === null || x instanceof RNumber) return;
     if (Array.isArray(x)) return x.forEach(check);
     if (x instanceof RSet) return x.values().forEach(check);
     for (const [k, e] of objectEntries(x)) {

@@ -11,7 +11,7 @@ import { isObject, objectEntries, objectGet, parseJson, stringifyJson, typeName,
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
 import { marshalGo } from '../shared/go-json.js';
 import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './jose-keys.js';
-import { expectString as str } from '../shared/args.js';
+import { expectString as str, nativeNumber } from '../shared/args.js';
 
 type Obj = PlainObject | RObject;
 
@@ -197,7 +197,8 @@ function parseConstraints(name: string, o: Obj, ctx: BuiltinContext): Constraint
   return c;
 }
 
-function timeConstraint(name: string, v: Value): number {
+function timeConstraint(name: string, v0: Value): number {
+  const v = nativeNumber(v0);
   if (typeof v !== 'number' && typeof v !== 'bigint') throw new BuiltinError(name, 'token time constraint: must be a number');
   const f = Number(v);
   if (f < 0) throw new BuiltinError(name, 'token time constraint: must not be negative');
@@ -249,12 +250,12 @@ function decodeVerify(name: string, jwt: Value, cv: Value, ctx: BuiltinContext):
     if (!validAudience(c, aud)) return unverified;
   } else if (c.aud !== '') return unverified;
   const nowSec = c.time / 1e9;
-  const exp = objectGet(payload, 'exp');
+  const exp = nativeNumber(objectGet(payload, 'exp') as Value) as Value | undefined;
   if (exp !== undefined) {
     if (typeof exp !== 'number' && typeof exp !== 'bigint') throw new BuiltinError(name, 'exp value must be a number');
     if (nowSec >= Number(exp)) return unverified;
   }
-  const nbf = objectGet(payload, 'nbf');
+  const nbf = nativeNumber(objectGet(payload, 'nbf') as Value) as Value | undefined;
   if (nbf !== undefined) {
     if (typeof nbf !== 'number' && typeof nbf !== 'bigint') throw new BuiltinError(name, 'nbf value must be a number');
     if (nowSec < Number(nbf)) return unverified;

@@ -1,19 +1,20 @@
 /**
  * Arithmetic (OPA topdown/arithmetic.go, numbers.go). Integers are exact at any size (bigint
- * beyond 2^53, like OPA's big.Int path); anything with a fractional part is a double.
+ * beyond 2^53, like OPA's big.Int path), whatever their form (`1.0`, `1e3`, `1e400` are
+ * integers); anything with a fractional part is computed on exact decimals and becomes a
+ * double, or an RNumber when no double holds it (see fromRational).
  * `minus` doubles as set difference. Division by zero and `%` on non-integers are builtin
  * errors (undefined unless strict), wrong operand types are type errors.
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
-import { RSet, type Value } from '../../value/index.js';
-import { argInt, argNumber, operandTypeError } from '../shared/args.js';
-import { addRat, bothSafeInts, divRat, exactFloatOp, fromBigInt, fromDouble, mulRatN, subRat, toDouble, toExactInt } from '../shared/num.js';
+import { RNumber, RSet, isNumber, type Num, type Value } from '../../value/index.js';
+import { argInt, argNum, operandTypeError } from '../shared/args.js';
+import { addRat, bothSafeInts, divRat, exactFloatOp, fromBigInt, fromDouble, fromRational, mulRatN, subRat, toExactInt, toRational } from '../shared/num.js';
+import type { Rational } from '../shared/decimal.js';
 
 /** Largest array numbers.range may build; beyond this the call is refused, not attempted. */
 const MAX_RANGE = 10_000_000;
-
-type Num = number | bigint;
 
 function plus(a: Num, b: Num): Num {
   if (bothSafeInts(a, b)) {
@@ -51,7 +52,7 @@ function mul(a: Num, b: Num): Num {
 function div(a: Num, b: Num): Num {
   const x = toExactInt(a);
   const y = toExactInt(b);
-  if (y === 0n || toDouble(b) === 0) throw new BuiltinError('div', 'divide by zero');
+  if (y === 0n) throw new BuiltinError('div', 'divide by zero');
   // Exact when the divisor divides the dividend (OPA's int path); otherwise a float quotient.
   if (x !== undefined && y !== undefined && x % y === 0n) return fromBigInt(x / y);
   return exactFloatOp('div', a, b, divRat);
@@ -67,21 +68,36 @@ function rem(a: Num, b: Num): Num {
 }
 
 function binary(name: string, op: (a: Num, b: Num) => Num): BuiltinDef {
-  return { name, arity: 2, impl: (args) => op(argNumber(name, args, 0), argNumber(name, args, 1)) };
+  return { name, arity: 2, impl: (args) => op(argNum(name, args, 0), argNum(name, args, 1)) };
 }
 
-function unary(name: string, onInt: (b: bigint) => bigint, onFloat: (d: number) => number): BuiltinDef {
+function unary(name: string, onInt: (b: bigint) => bigint, onFloat: (d: number) => number, onRational: (r: Rational) => Rational): BuiltinDef {
   return {
     name,
     arity: 1,
     impl: (args) => {
-      const n = argNumber(name, args, 0);
+      const n = argNum(name, args, 0);
       const i = toExactInt(n);
       if (i !== undefined) return fromBigInt(onInt(i));
+      // A non-integral RNumber may be beyond a double's precision: compute on its exact value.
+      if (n instanceof RNumber) return fromRational(onRational(toRational(n)));
       return fromDouble(name, onFloat(n as number));
     },
   };
 }
+
+/** Floor division of bigints (bigint `/` truncates toward zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return (a % b !== 0n) && ((a < 0n) !== (b < 0n)) ? q - 1n : q;
+}
+
+const ratFloor = (r: Rational): Rational => ({ num: floorDiv(r.num, r.den), den: 1n });
+const ratCeil = (r: Rational): Rational => ({ num: -floorDiv(-r.num, r.den), den: 1n });
+const ratAbs = (r: Rational): Rational => ({ num: r.num < 0n ? -r.num : r.num, den: r.den });
+// Half away from zero, as OPA's arithRound.
+const ratRound = (r: Rational): Rational =>
+  r.num < 0n ? { num: -floorDiv(-r.num * 2n + r.den, 2n * r.den), den: 1n } : { num: floorDiv(r.num * 2n + r.den, 2n * r.den), den: 1n };
 
 /** Half away from zero (OPA arithRound), unlike Math.round which rounds -2.5 to -2. */
 function roundHalfAway(d: number): number {
@@ -104,8 +120,8 @@ export const numbersBuiltins: BuiltinDef[] = [
     arity: 2,
     impl: (args) => {
       const [a, b] = args as [Value, Value];
-      const an = typeof a === 'number' || typeof a === 'bigint';
-      const bn = typeof b === 'number' || typeof b === 'bigint';
+      const an = isNumber(a);
+      const bn = isNumber(b);
       if (an && bn) return minus(a, b);
       if (a instanceof RSet && b instanceof RSet) {
         const out = new RSet();
@@ -119,10 +135,10 @@ export const numbersBuiltins: BuiltinDef[] = [
   binary('mul', mul),
   binary('div', div),
   binary('rem', rem),
-  unary('abs', (b) => (b < 0n ? -b : b), Math.abs),
-  unary('round', (b) => b, roundHalfAway),
-  unary('ceil', (b) => b, Math.ceil),
-  unary('floor', (b) => b, Math.floor),
+  unary('abs', (b) => (b < 0n ? -b : b), Math.abs, ratAbs),
+  unary('round', (b) => b, roundHalfAway, ratRound),
+  unary('ceil', (b) => b, Math.ceil, ratCeil),
+  unary('floor', (b) => b, Math.floor, ratFloor),
   {
     name: 'numbers.range',
     arity: 2,

@@ -5,7 +5,7 @@
  * other values in Rego syntax, "<undefined>" for an empty set, joined by spaces.
  */
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { formatValue, RSet, typeName, type Value } from '../../value/index.js';
+import { formatValue, isNumber, RSet, typeName, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
 
 /** Lines printed at most per call: a cross product of large sets must stay bounded. */
@@ -23,7 +23,7 @@ export const printBuiltins: BuiltinDef[] = [
       let lines: string[][] = [[]];
       for (const x of arr) {
         let opts: string[];
-        if (typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint' || typeof x === 'boolean' || x === null) opts = [show(x)];
+        if (typeof x === 'string' || isNumber(x) || typeof x === 'boolean' || x === null) opts = [show(x)];
         else if (x instanceof RSet) opts = x.size === 0 ? ['<undefined>'] : x.values().map(show);
         else throw new BuiltinError(name, `illegal argument type: ${typeName(x)}`);
         const next: string[][] = [];

@@ -3,7 +3,7 @@
  * (str, n) within one evaluation — memoised in ctx.cache — and drawn from ctx.random.
  */
 import { BuiltinTypeError } from '../../errors.js';
-import { typeName, type Value } from '../../value/index.js';
+import { rnumberToNative, RNumber, typeName, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
 
 export const randBuiltins: BuiltinDef[] = [
@@ -11,8 +11,9 @@ export const randBuiltins: BuiltinDef[] = [
     name: 'rand.intn',
     arity: 2,
     nondeterministic: true,
-    impl: ([s, n], ctx) => {
+    impl: ([s, n0], ctx) => {
       const name = 'rand.intn';
+      const n = n0 instanceof RNumber ? rnumberToNative(n0) : n0;
       if (typeof s !== 'string') throw new BuiltinTypeError(name, `operand 1 must be string but got ${typeName(s as Value)}`);
       if (typeof n !== 'number' && typeof n !== 'bigint') throw new BuiltinTypeError(name, `operand 2 must be number but got ${typeName(n as Value)}`);
       if (typeof n === 'number' && !Number.isInteger(n)) throw new BuiltinTypeError(name, 'operand 2 must be integer number but got floating-point number');

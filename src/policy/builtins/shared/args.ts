@@ -3,7 +3,7 @@
  * ("operand 2 must be string but got number") because conformance cases match on them.
  */
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { RSet, isObject, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { RNumber, RSet, isObject, rnumberToNative, typeName, type Num, type PlainObject, type RObject, type Value } from '../../value/index.js';
 
 /** OPA's name for a value's type in error messages. */
 export function valueName(v: Value): string {
@@ -28,10 +28,28 @@ export function argString(builtin: string, args: readonly Value[], i: number): s
   return v;
 }
 
+/**
+ * A number operand as a double, or a bigint when integral beyond 2^53. A number kept as its
+ * literal text (RNumber) gives its value: `1.0` is 1, as OPA's builtins read a json.Number
+ * through big.Float/big.Int; builtins that keep the text (arithmetic, formatting) use argNum.
+ */
 export function argNumber(builtin: string, args: readonly Value[], i: number): number | bigint {
   const v = args[i] as Value;
-  if (typeof v !== 'number' && typeof v !== 'bigint') throw operandTypeError(builtin, i + 1, v, 'number');
-  return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  if (v instanceof RNumber) return rnumberToNative(v);
+  throw operandTypeError(builtin, i + 1, v, 'number');
+}
+
+/** A number operand in any representation (RNumbers stay as they are). */
+export function argNum(builtin: string, args: readonly Value[], i: number): Num {
+  const v = args[i] as Value;
+  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof RNumber) return v;
+  throw operandTypeError(builtin, i + 1, v, 'number');
+}
+
+/** A value with any RNumber at its top replaced by its double or integer (see argNumber). */
+export function nativeNumber(v: Value): Value {
+  return v instanceof RNumber ? rnumberToNative(v) : v;
 }
 
 export function argArray(builtin: string, args: readonly Value[], i: number): Value[] {

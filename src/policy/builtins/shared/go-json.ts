@@ -3,7 +3,7 @@
  * json.Marshal): sorted keys, sets as arrays, HTML-safe escaping of <, > and &, U+2028/U+2029
  * escaped, and MarshalIndent's layout.
  */
-import { RSet, compareStrings, formatNumber, objectEntries, stringifyJson, type Value } from '../../value/index.js';
+import { RNumber, RSet, compareStrings, formatNumber, objectEntries, stringifyJson, type Value } from '../../value/index.js';
 
 const HEX = '0123456789abcdef';
 
@@ -73,6 +73,7 @@ function keyText(k: Value): string {
 export function marshalGo(v: Value, indent?: { prefix: string; indent: string }): string {
   const walk = (x: Value, depth: number): string => {
     if (x === null) return 'null';
+    if (x instanceof RNumber) return x.text; // json.Number: its text, as written
     switch (typeof x) {
       case 'string':
         return quoteJsonGo(x);

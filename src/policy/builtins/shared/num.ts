@@ -1,19 +1,25 @@
 /**
- * Number helpers for the core builtins. Rego numbers are doubles, or bigints for integers
- * beyond ±2^53 (see value/types.ts). OPA computes on integers exactly (big.Int) and on
- * everything else in floating point; these helpers pick the representation the same way.
+ * Number helpers for the core builtins. Rego numbers are doubles, bigints for integers beyond
+ * ±2^53, or RNumbers that keep their literal text (see value/types.ts, value/number-text.ts).
+ * OPA computes on integers exactly (big.Int) and on everything else in floating point; these
+ * helpers pick the representation the same way.
  */
 import { BuiltinError } from '../../errors.js';
-import { normalizeNumber } from '../../value/index.js';
-import { parseDecimal, type Rational } from './decimal.js';
+import { RNumber, decToBigInt, isIntegralDec, normalizeNumber, parseDec, type Num } from '../../value/index.js';
+import { parseDecimal, reduce, type Rational } from './decimal.js';
 
 /** The exact integer value of `n`, or undefined when `n` has a fractional part. */
-export function toExactInt(n: number | bigint): bigint | undefined {
+export function toExactInt(n: Num): bigint | undefined {
   if (typeof n === 'bigint') return n;
+  if (n instanceof RNumber) {
+    const d = parseDec(n.text);
+    return isIntegralDec(d) ? decToBigInt(d) : undefined;
+  }
   return Number.isInteger(n) ? BigInt(n) : undefined;
 }
 
-export function toDouble(n: number | bigint): number {
+export function toDouble(n: Num): number {
+  if (n instanceof RNumber) return n.approx;
   return typeof n === 'bigint' ? Number(n) : n;
 }
 
@@ -32,7 +38,7 @@ export function fromDouble(builtin: string, d: number): number {
 }
 
 /** Both operands integral and small enough that a double op is exact. */
-export function bothSafeInts(a: number | bigint, b: number | bigint): boolean {
+export function bothSafeInts(a: Num, b: Num): boolean {
   return typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a) && Number.isSafeInteger(b);
 }
 
@@ -79,9 +85,51 @@ export function parseNumberText(s: string): number | bigint | undefined {
 
 
 /** The exact rational value of a number's shortest decimal text (what OPA's ast.Number holds). */
-export function toRational(n: number | bigint): Rational {
+export function toRational(n: Num): Rational {
   if (typeof n === 'bigint') return { num: n, den: 1n };
+  if (n instanceof RNumber) return parseDecimal(n.text) as Rational;
   return parseDecimal(String(n)) as Rational;
+}
+
+/** Significant decimal digits kept of a result no double can hold: OPA's big.Float has a 64-bit mantissa (≈ 19.3 digits). */
+const BIG_FLOAT_DIGITS = 19;
+
+/**
+ * The number for an exact rational result, as OPA's FloatToNumber gives it: an integer exactly
+ * (printed as digits, Go's 'f' format), else a double when one holds the value, else (beyond a
+ * double's range, or a nonzero value below it) an RNumber rounded to big.Float's precision in Go's
+ * 'g' text (`1.5e+400`).
+ */
+export function fromRational(r0: Rational): Num {
+  const r = reduce(r0);
+  if (r.den === 1n) return fromBigInt(r.num);
+  const d = rationalToDouble(r);
+  if (Number.isFinite(d) && d !== 0) return d;
+  return new RNumber(bigFloatText(r));
+}
+
+function bigFloatText(r: Rational): string {
+  const neg = r.num < 0n;
+  const n = neg ? -r.num : r.num;
+  // q = round(n/den × 10^k) with exactly BIG_FLOAT_DIGITS digits; value ≈ q × 10^-k.
+  const digits = (x: bigint) => x.toString().length;
+  let k = BIG_FLOAT_DIGITS - (digits(n) - digits(r.den));
+  const scaled = (kk: number) => (kk >= 0 ? [n * 10n ** BigInt(kk), r.den] : [n, r.den * 10n ** BigInt(-kk)]) as [bigint, bigint];
+  let [a, b] = scaled(k);
+  while (digits(a / b) > BIG_FLOAT_DIGITS) [a, b] = scaled(--k);
+  while (digits(a / b) < BIG_FLOAT_DIGITS) [a, b] = scaled(++k);
+  let q = a / b;
+  const rem2 = (a % b) * 2n;
+  if (rem2 > b || (rem2 === b && (q & 1n) === 1n)) q += 1n;
+  if (digits(q) > BIG_FLOAT_DIGITS) {
+    q /= 10n;
+    k--;
+  }
+  const s = q.toString().replace(/0+$/, '');
+  const exp = s.length === 0 ? 0 : q.toString().length - 1 - k;
+  const mant = s.length > 1 ? `${s[0]}.${s.slice(1)}` : s;
+  const e = Math.abs(exp);
+  return `${neg ? '-' : ''}${mant}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' + e : e}`;
 }
 
 /** Nearest double to a rational (25 significant digits, then the JS parser rounds once more). */
@@ -107,10 +155,16 @@ export function rationalToDouble(r: Rational): number {
  * closer to the decimal than a double is), rounded to a double once at the end. This makes
  * `0.1 + 0.2 == 0.3` hold, as it does in OPA.
  */
-export function exactFloatOp(name: string, a: number | bigint, b: number | bigint, op: (x: Rational, y: Rational) => Rational): number {
+export function exactFloatOp(_name: string, a: Num, b: Num, op: (x: Rational, y: Rational) => Rational): Num {
   const fast = typeof a === 'number' && typeof b === 'number' ? scaledOp(a, b, op) : undefined;
-  if (fast !== undefined) return fromDouble(name, fast);
-  return fromDouble(name, rationalToDouble(op(toRational(a), toRational(b))));
+  if (fast !== undefined && Number.isFinite(fast) && fast !== 0) return Object.is(fast, -0) ? 0 : fast;
+  const r = op(toRational(a), toRational(b));
+  if (r.num === 0n) return 0;
+  if (a instanceof RNumber || b instanceof RNumber) return fromRational(r);
+  // Doubles in, a double out, as before; only a result beyond a double's range is kept exactly.
+  const d = rationalToDouble(r);
+  if (Number.isFinite(d) && d !== 0) return d;
+  return fromRational(r);
 }
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];

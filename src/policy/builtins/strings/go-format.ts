@@ -9,8 +9,8 @@ type GoVal = unknown;
 
 /**
  * A Go float64 whose value is integral. OPA hands sprintf a float64 for a number whose text is
- * not an integer (`101.00`, `1e2`), so `%.2f` formats it; a JS number cannot carry that, so the
- * compiler folds sprintf over such literals with this marker (compiler/fold-sprintf.ts).
+ * not an integer (`101.00`, `1e2`), so `%.2f` formats it; a JS number cannot carry that, so
+ * sprintf passes such a number (an RNumber, value/number-text.ts) with this marker.
  */
 export class GoFloat64 {
   constructor(readonly value: number) {}

@@ -3,14 +3,21 @@
  * converted the way OPA converts them — integral numbers become Go ints (or *big.Int),
  * other numbers float64, strings stay strings, and every other value is passed as its Rego
  * text (so `%v` of a set prints `{1, 2}` and `%d` of `true` prints `%!d(string=true)`).
+ * A number written as a float (`1.0`, `1e2`: an RNumber) is a float64 even when integral, and
+ * one no float64 holds (`2e308`) is passed as its text, as OPA's json.Number.Float64 fails.
  */
 import type { BuiltinDef } from '../registry.js';
-import { formatValue, type Value } from '../../value/index.js';
+import { RNumber, formatValue, type Value } from '../../value/index.js';
 import { argArray, argString } from '../shared/args.js';
-import { formatGo } from './go-format.js';
+import { GoFloat64, formatGo } from './go-format.js';
 
 function toGo(v: Value): unknown {
   if (typeof v === 'string' || typeof v === 'bigint') return v;
+  if (v instanceof RNumber) {
+    if (!Number.isFinite(v.approx)) return v.text;
+    const d = Object.is(v.approx, -0) ? 0 : v.approx;
+    return Number.isInteger(d) ? new GoFloat64(d) : d;
+  }
   if (typeof v === 'number') {
     // Integral doubles beyond int64 are big.Ints in OPA (the literal text is integral).
     if (Number.isInteger(v) && !Number.isSafeInteger(v)) return BigInt(v);

@@ -4,7 +4,7 @@
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { RSet, compare, formatValue, objectEntries, typeName, type Value } from '../../value/index.js';
+import { RSet, compare, formatValue, isNumber, objectEntries, typeName, type Value } from '../../value/index.js';
 import { argInt, argNumber, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
 import { toExactInt } from '../shared/num.js';
 import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
@@ -114,7 +114,7 @@ function templateString(args: readonly Value[]): string {
   let out = '';
   for (const p of parts) {
     if (typeof p === 'string') out += p;
-    else if (typeof p === 'number' || typeof p === 'bigint' || typeof p === 'boolean' || p === null) out += formatValue(p);
+    else if (isNumber(p) || typeof p === 'boolean' || p === null) out += formatValue(p);
     else if (p instanceof RSet) {
       if (p.size === 0) out += '<undefined>';
       else if (p.size > 1) throw new BuiltinError('internal.template_string', 'template-strings must not produce multiple outputs');

@@ -6,7 +6,7 @@
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { normalizeNumber, typeName, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
-import { expectString as str } from '../shared/args.js';
+import { expectString as str, nativeNumber } from '../shared/args.js';
 import {
   daysIn,
   formatGoTime,
@@ -45,13 +45,14 @@ function safeNs(name: string, ns: bigint): Value {
 }
 
 /** OPA tzTime: `ns` or `[ns, tz?, layout?]`. Non-integral or out-of-int64 ns: "timestamp too big". */
-function tzTime(name: string, a: Value): { t: GoTime; layout: string } {
+function tzTime(name: string, a0: Value): { t: GoTime; layout: string } {
+  const a = nativeNumber(a0);
   let n: Value;
   let zone = UTC;
   let layout = '';
   if (Array.isArray(a)) {
     if (a.length === 0) throw new BuiltinTypeError(name, `operand 1 must be either number (ns) or [number (ns), string (tz)] but got array`);
-    n = a[0] as Value;
+    n = nativeNumber(a[0] as Value);
     if (typeof n !== 'number' && typeof n !== 'bigint') throw new BuiltinTypeError(name, `operand 1 must be number but got ${typeName(n)}`);
     if (a.length > 1) {
       const tz = a[1] as Value;
@@ -76,7 +77,8 @@ function tzTime(name: string, a: Value): { t: GoTime; layout: string } {
   return { t: { ns, zone }, layout };
 }
 
-function intOperand(name: string, v: Value, pos: number): number {
+function intOperand(name: string, v0: Value, pos: number): number {
+  const v = nativeNumber(v0);
   if (typeof v === 'bigint') throw new BuiltinError(name, `operand ${pos} must be integer number but got floating-point number`);
   if (typeof v !== 'number') throw new BuiltinTypeError(name, `operand ${pos} must be number but got ${typeName(v)}`);
   if (!Number.isInteger(v)) throw new BuiltinError(name, `operand ${pos} must be integer number but got floating-point number`);

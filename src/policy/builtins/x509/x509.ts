@@ -10,7 +10,7 @@ import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { isObject, objectEntries, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
 import { decodeStdBase64, parseCertificateDer, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from '../shared/x509-der.js';
-import { expectString as str } from '../shared/args.js';
+import { expectString as str, nativeNumber } from '../shared/args.js';
 
 
 function wrap<T>(name: string, f: () => T): T {
@@ -47,8 +47,9 @@ interface VerifyOpts {
 
 function extractVerifyOpts(name: string, o: PlainObject | RObject): VerifyOpts {
   const opts: VerifyOpts = { dnsName: '', currentTime: undefined, keyUsages: [] };
-  for (const [k, v] of objectEntries(o)) {
+  for (const [k, v0] of objectEntries(o)) {
     if (typeof k !== 'string') continue;
+    const v = nativeNumber(v0);
     switch (k) {
       case 'DNSName':
         if (typeof v !== 'string') throw new BuiltinError(name, "'DNSName' should be a string");

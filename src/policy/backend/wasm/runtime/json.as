@@ -435,16 +435,6 @@ function putInt(n: i64): void {
 /** 2^53: integers beyond it lose digits in JSON.parse on the host side. */
 const SAFE: i64 = 9007199254740991;
 
-function isBigText(p: usize, n: u32): bool {
-  let digits: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const c = load<u8>(p + i);
-    if (c == 46 || c == 101 || c == 69) return false;
-    if (c >= 48 && c <= 57) digits++;
-  }
-  return digits > 15;
-}
-
 function writeJson(v: usize): void {
   switch (tag(v)) {
     case T_NULL:
@@ -463,7 +453,9 @@ function writeJson(v: usize): void {
       return;
     }
     case T_NUMREF:
-      if (hostMode && isBigText(vptr(v), vlen(v))) {
+      // Every NUMREF is tagged for the host: plain JSON would round big integers and lose the
+      // form OPA keeps (`1.0`, `1e3`) or overflow (`2e308` parses as Infinity in JS).
+      if (hostMode) {
         puts('{"\\u0001N":"');
         putBytes(vptr(v), vlen(v));
         puts('"}');

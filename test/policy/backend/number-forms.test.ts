@@ -1,0 +1,56 @@
+/**
+ * Number literals and input numbers as OPA keeps them, through the compiler and both back ends:
+ * `1.0` stays a float in what builtins see (json.marshal, sprintf), input parsed from JSON
+ * keeps its text, and literals beyond float64 (`2e308`, `1e1000`, 23-digit integers) are
+ * values — compared and computed exactly — instead of a compile or range error.
+ *
+ * The policy turns numbers into strings itself (json.marshal, sprintf), because the WASM back
+ * end's results cross the opa-wasm SDK through JSON.parse, which keeps no number text.
+ */
+import t from 'tap';
+import { loadPolicyBundle, parseJson, RNumber, stringifyJson, type Engine } from '../../../src/policy/index.js';
+
+const POLICY = `package nums
+
+literals := json.marshal([1.0, 1e3, 1.50, 2e308, 1.5])
+
+from_input := json.marshal([input.a, input.b, input.c])
+
+equalities := [input.a == 1, input.a == 1.0, 1e3 == 1000, {1, 1.0} == {1}, 0.1000000000000000000001 == 0.1]
+
+float_verbs := sprintf("%.2f|%v|%d|%v", [101.00, 1.0, 1.0, input.c])
+
+big := sprintf("%v|%v|%v", [12345678901234567890123 + 1, 1e1000 > 1e999, 2e308 > 1.7976931348623157e308])
+
+huge_sum := sprintf("%v", [(1e1000 + 1) - 1e1000])
+
+beyond := sprintf("%v", [2e308])
+
+value := input.a
+`;
+
+const INPUT = parseJson('{"a": 1.0, "b": 1e3, "c": 2.50}');
+
+for (const engine of ['js', 'wasm'] as Engine[]) {
+  t.test(`${engine} back end`, async (t) => {
+    const b = await loadPolicyBundle({
+      modules: [{ file: 'nums.rego', text: POLICY }],
+      entrypoints: ['nums/literals', 'nums/from_input', 'nums/equalities', 'nums/float_verbs', 'nums/big', 'nums/huge_sum', 'nums/beyond', 'nums/value'],
+      engine,
+    });
+    t.equal(b.evaluate('nums/literals', INPUT), '[1.0,1e3,1.50,2e308,1.5]', 'literals keep their text');
+    t.equal(b.evaluate('nums/from_input', INPUT), '[1.0,1e3,2.50]', 'input keeps its text');
+    t.same(b.evaluate('nums/equalities', INPUT), [true, true, true, true, false], 'values compare by value');
+    t.equal(b.evaluate('nums/float_verbs', INPUT), '101.00|1|%!d(float64=1)|2.5', 'sprintf sees floats');
+    t.equal(b.evaluate('nums/big', INPUT), '12345678901234567890124|true|true');
+    t.equal(b.evaluate('nums/huge_sum', INPUT), '1', 'integers beyond float64 are exact');
+    t.equal(b.evaluate('nums/beyond', INPUT), '2e308');
+  });
+}
+
+t.test('js back end: a result keeps its number text', async (t) => {
+  const b = await loadPolicyBundle({ modules: [{ file: 'nums.rego', text: POLICY }], entrypoints: ['nums/value'], engine: 'js' });
+  const v = b.evaluate('nums/value', INPUT);
+  t.ok(v instanceof RNumber);
+  t.equal(stringifyJson(v!), '1.0');
+});

@@ -1,0 +1,87 @@
+/**
+ * Builtins on numbers that keep their literal text (RNumber: `1.0`, `1e3`, `2e308`, …), from
+ * OPA's rules: arithmetic reads a json.Number as an exact integer when it is one (big.Int, any
+ * size, any form) and otherwise as a float; a float result no double holds keeps big.Float's
+ * 64-bit mantissa; sprintf passes a non-integer text as float64 (or, beyond float64, as its
+ * text); json.marshal and to_number keep the text.
+ */
+import t from 'tap';
+import { RNumber, type Value } from '../../../../src/policy/value/index.js';
+import { call, j, throwsCode } from '../helpers.js';
+
+const n = (text: string) => new RNumber(text);
+
+t.test('arithmetic: a number written as a float is still an integer when it is one', (t) => {
+  t.equal(call('plus', n('1.0'), 1), 2);
+  t.equal(call('minus', n('1e3'), 1), 999);
+  t.equal(call('mul', n('2.50'), 2), 5);
+  t.equal(call('div', n('1.0'), 4), 0.25);
+  t.equal(call('rem', n('4.0'), 3), 1);
+  throwsCode(t, () => call('rem', n('4.50'), 3), 'REGO_ERR_BUILTIN', 'modulo on floating-point number');
+  throwsCode(t, () => call('div', 1, n('0.0')), 'REGO_ERR_BUILTIN', 'divide by zero');
+  t.same(call('numbers.range', n('1.0'), 3), [1, 2, 3]);
+  t.end();
+});
+
+t.test('arithmetic beyond float64 stays exact on integers', (t) => {
+  t.equal(call('plus', n('1e1000'), 1), 10n ** 1000n + 1n);
+  t.equal(call('mul', n('1e1000'), 1.5), 15n * 10n ** 999n);
+  t.equal(call('minus', n('2e308'), n('1e308')), 10n ** 308n);
+  t.equal(call('div', n('1e400'), 10), 10n ** 399n);
+  t.equal(call('plus', 12345678901234567890123n, 1), 12345678901234567890124n);
+  t.equal(call('abs', n('-1e400')), 10n ** 400n);
+  t.equal(call('sum', [n('1.0'), n('1e400')]), 10n ** 400n + 1n);
+  t.end();
+});
+
+t.test('a non-integral result no double holds keeps a 64-bit mantissa, printed like Go', (t) => {
+  const third = call('div', n('1e400'), 3) as Value;
+  t.ok(third instanceof RNumber);
+  t.equal(j(third), '3.333333333333333333e+399');
+  t.equal(j(call('div', 1, n('1e400'))), '1e-400');
+  t.equal(j(call('mul', n('-1.5e-400'), 1)), '-1.5e-400');
+  // Within a double's range the result is a double, rounded once from the exact value.
+  t.equal(call('plus', 0.1, n('0.2000000000000000000001')), 0.3);
+  t.equal(call('sum', [0.5, n('1e-400')]), 0.5);
+  t.end();
+});
+
+t.test('rounding reads the exact value', (t) => {
+  t.equal(call('floor', n('-0.1000000000000000000001')), -1);
+  t.equal(call('ceil', n('0.1000000000000000000001')), 1);
+  t.equal(call('round', n('0.5000000000000000000001')), 1);
+  t.equal(call('round', n('-2.50')), -3);
+  t.equal(call('round', n('2.0')), 2);
+  t.equal(call('abs', n('-1.0')), 1);
+  t.end();
+});
+
+t.test('comparison builtins compare values, not texts', (t) => {
+  t.equal(call('equal', n('1.0'), 1), true);
+  t.equal(call('lt', n('1e400'), n('1.0000000000000000000001e400')), true);
+  t.equal(call('gt', n('0.1000000000000000000001'), 0.1), true);
+  t.end();
+});
+
+t.test('sprintf: float text is a float64, beyond float64 it is the text', (t) => {
+  t.equal(call('sprintf', '%v', [n('1.0')]), '1');
+  t.equal(call('sprintf', '%.2f', [n('101.00')]), '101.00');
+  t.equal(call('sprintf', '%d', [n('1.0')]), '%!d(float64=1)');
+  t.equal(call('sprintf', '%v', [n('1.50')]), '1.5');
+  t.equal(call('sprintf', 'hi %v', [n('2e308')]), 'hi 2e308');
+  t.equal(call('sprintf', '%d', [12345678901234567890123n]), '12345678901234567890123');
+  t.end();
+});
+
+t.test('json.marshal, to_number, print forms keep the text', (t) => {
+  t.equal(call('json.marshal', [n('1.0'), n('1e3'), 2, n('2e308')]), '[1.0,1e3,2,2e308]');
+  t.equal(call('json.marshal', call('json.unmarshal', '{"a":1.0,"b":1.5e400}') as Value), '{"a":1.0,"b":1.5e400}');
+  t.equal(j(call('to_number', '1.0')), '1.0');
+  t.equal(j(call('to_number', '1e3')), '1e3');
+  t.equal(call('to_number', n('1.0')) instanceof RNumber, true);
+  t.equal(call('type_name', n('1e400')), 'number');
+  t.equal(call('is_number', n('1.0')), true);
+  t.equal(call('format_int', n('1e30'), 10), '1' + '0'.repeat(30));
+  t.equal(call('format_int', n('1.0'), 2), '1');
+  t.end();
+});
