@@ -102,6 +102,57 @@ const DECLS: Record<string, Decl> = {
   'crypto.md5': d([[S]], S),
   'crypto.sha1': d([[S]], S),
   'io.jwt.decode': d([[S]], arr()),
+  'json.filter': d([[OBJ], coll()], ANY),
+  'json.remove': d([[OBJ], coll()], ANY),
+  'json.marshal': d([[ANY]], S),
+  'json.marshal_with_options': d([[ANY], [OBJ]], S),
+  'yaml.marshal': d([[ANY]], S),
+  'yaml.unmarshal': d([[S]], ANY),
+  'yaml.is_valid': d([[S]], B),
+  'object.subset': d([[OBJ, arr(), set()], [OBJ, arr(), set()]], B),
+  'object.union_n': d([[arr()]], OBJ),
+  'strings.replace_n': d([[OBJ], [S]], S),
+  'strings.any_prefix_match': d([[S, arr(S), set(S)], [S, arr(S), set(S)]], B),
+  'strings.any_suffix_match': d([[S, arr(S), set(S)], [S, arr(S), set(S)]], B),
+  'strings.count': d([[S], [S]], N),
+  'strings.render_template': d([[S], [OBJ]], S),
+  indexof_n: d([[S], [S]], arr(N)),
+  'regex.replace': d([[S], [S], [S]], S),
+  'regex.find_n': d([[S], [S], [N]], arr(S)),
+  'regex.find_all_string_submatch_n': d([[S], [S], [N]], arr(arr(S))),
+  'regex.template_match': d([[S], [S], [S], [S]], B),
+  'regex.globs_match': d([[S], [S]], B),
+  'glob.quote_meta': d([[S]], S),
+  'time.parse_ns': d([[S], [S]], N),
+  'time.add_date': d([[N], [N], [N], [N]], N),
+  'time.date': d([[N, arr()]], arr(N)),
+  'time.clock': d([[N, arr()]], arr(N)),
+  'time.weekday': d([[N, arr()]], S),
+  'time.diff': d([[N, arr()], [N, arr()]], arr(N)),
+  'net.cidr_contains': d([[S], [S]], B),
+  'net.cidr_intersects': d([[S], [S]], B),
+  'net.cidr_expand': d([[S]], set(S)),
+  'semver.compare': d([[S], [S]], N),
+  'crypto.hmac.sha256': d([[S], [S]], S),
+  'crypto.hmac.sha512': d([[S], [S]], S),
+  'hex.encode': d([[S]], S),
+  'hex.decode': d([[S]], S),
+  'base64.is_valid': d([[S]], B),
+  'base64url.encode_no_pad': d([[S]], S),
+  'urlquery.encode_object': d([[OBJ]], S),
+  'numbers.range_step': d([[N], [N], [N]], arr(N)),
+  'bits.and': d([[N], [N]], N),
+  'bits.or': d([[N], [N]], N),
+  'bits.xor': d([[N], [N]], N),
+  'bits.lsh': d([[N], [N]], N),
+  'bits.rsh': d([[N], [N]], N),
+  'bits.negate': d([[N]], N),
+  to_number: d([[N, S, B, NULL]], N),
+  type_name: d([[ANY]], S),
+  intersection: d([[set(set())]], set()),
+  union: d([[set(set())]], set()),
+  'graph.reachable': d([[OBJ], coll()], set()),
+  'io.jwt.verify_hs256': d([[S], [S]], B),
 };
 
 /** Types of variables a rule declares once, with `x := <typed term>` (see varTypes). */
@@ -249,6 +300,8 @@ function typeOf(t: Term, sc?: Scope): Ty {
     case 'ref': {
       if (sc === undefined || t.head.kind !== 'var') return ANY;
       if (t.head.name === 'input' && !sc.bound.has('input')) return walkInput(sc.input, t.path).ty;
+      const local = vars.get(t.head.name);
+      if (local !== undefined) return walkInput(local, t.path).ty;
       const path = dataPath(t.head.name, t.path, sc);
       if (path === undefined || t.path.some((x) => x.kind !== 'string')) return ANY;
       // exactly a rule; deeper refs into its value are not tracked
@@ -264,12 +317,21 @@ function typeOf(t: Term, sc?: Scope): Ty {
     case 'string':
     case 'template':
       return S;
-    case 'array':
-      return arr(memberType(t.items, sc));
+    case 'array': {
+      // `[]` is OPA's dynamic array[any]; a literal with members has their types one by one
+      if (t.items.length === 0) return arr();
+      return { k: 'array', of: memberType(t.items, sc), items: t.items.map((i) => typeOf(i, sc)) };
+    }
     case 'set':
       return set(memberType(t.items, sc));
-    case 'object':
-      return OBJ;
+    case 'object': {
+      // an object literal whose keys are all constant strings has exactly those keys (OPA's static
+      // properties); `{}` and variable or non-string keys leave it open, as OPA's dynamic property does
+      if (t.entries.length === 0 || !t.entries.every(([k]) => k.kind === 'string')) return OBJ;
+      const props: Record<string, Ty> = {};
+      for (const [k, v] of t.entries) props[(k as { value: string }).value] = typeOf(v, sc);
+      return { k: 'object', props };
+    }
     case 'arraycomp':
       return arr(typeOf(t.term, sc));
     case 'setcomp':
@@ -342,9 +404,32 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       }
     },
   });
+  // `x = <term>` types x as well, but only where nothing else can bind x: its one mention besides
+  // that is as the head of refs (`x[0]`, `x.a`) or as an input operand of a typed builtin
+  const mentions = new Map<string, number>();
+  const bump = (name: string, by: number): void => void mentions.set(name, (mentions.get(name) ?? 0) + by);
+  walkRule(r, {
+    term: (x) => {
+      if (x.kind === 'var') bump(x.name, 1);
+      else if (x.kind === 'ref' && x.head.kind === 'var') bump(x.head.name, -1);
+      else if (x.kind === 'call' && isBuiltinCall(x, sc) && DECLS[x.fn.join('.')]?.args.length === x.args.length) for (const a of x.args) if (a.kind === 'var') bump(a.name, -1);
+    },
+  });
+  const unified = new Map<string, Term>();
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind !== 'unify') return;
+      for (const [v, term] of [[e.lhs, e.rhs], [e.rhs, e.lhs]] as const) {
+        if (v.kind !== 'var' || term.kind === 'var' || v.name === '_' || v.name.startsWith('$')) continue;
+        if (v.name === 'input' || v.name === 'data' || (sc.mod.rules.has(v.name) && !sc.bound.has(v.name))) continue;
+        if (mentions.get(v.name) === 1 && !decls.has(v.name)) unified.set(v.name, term);
+      }
+    },
+  });
+  for (const [name, term] of unified) decls.set(name, [term]);
   const out = new Map<string, Ty>();
   for (const [name, rhs] of decls) {
-    if (rhs.length !== 1 || other.has(name)) continue;
+    if (rhs.length !== 1 || (other.has(name) && !unified.has(name))) continue;
     // typed in declaration order; a variable declared from a later one is unknown here
     const ty = typeOf(rhs[0]!, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
@@ -428,50 +513,68 @@ function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoErro
   const head = t.head.name;
   if (head === 'input' && !sc.bound.has('input')) {
     const w = walkInput(sc.input, t.path);
-    if (w.missing === undefined) return;
-    const shown = refText('input', t.path);
-    const before = refText('input', t.path.slice(0, w.missing));
-    const pad = ' '.repeat(before.length + 1);
-    const key = t.path[w.missing]!;
-    const keys = w.keys ?? [];
-    const detail = w.scalar !== undefined
-      ? `\t${shown}\n\t${'^'.repeat(before.length)}\n\thave: ${show(w.scalar)}`
-      : `\t${shown}\n\t${pad}^\n\t${pad}have: ${key.kind === 'string' ? JSON.stringify(key.value) : refText('', [key])}\n\t${pad}want (one of): [${keys.sort().map((k) => JSON.stringify(k)).join(' ')}]`;
-    errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n${detail}`, t.span));
+    if (w.missing !== undefined) reportMissing('input', t.path, w.missing, w, t, errors);
     return;
   }
-  let shown: string;
-  let prefix: string;
+  // the ref as OPA prints it (rule refs rewritten to full data paths), and where its typed prefix ends
+  let headText: string;
+  let terms: Term[];
+  let start: number;
   let ty: Ty;
   const v = sc.vars.get(head);
   if (v !== undefined) {
     ty = v;
-    shown = refText(head, t.path);
-    prefix = head;
+    headText = head;
+    terms = t.path;
+    start = 0;
   } else {
     const path = dataPath(head, t.path, sc);
     if (path === undefined) return;
     const n = rulePrefix(path, sc.mod.env);
-    if (n === undefined || n === path.length) return;
+    // path holds the ref's leading string keys only; base: how much of it the head stands for
+    let strings = 0;
+    while (strings < t.path.length && t.path[strings]!.kind === 'string') strings++;
+    const base = path.length - strings;
+    if (n === undefined || n < base || n - base >= t.path.length) return;
     ty = sc.mod.env.typeAt(path.slice(0, n));
-    // OPA prints the ref resolved to data (its rule refs are rewritten to full paths)
-    const taken = head === 'data' ? n : n - (path.length - t.path.length);
-    const full = head === 'data' ? [] : path.slice(0, path.length - t.path.length);
-    shown = refText('data', [...full.map((value) => ({ kind: 'string', value, span: t.span }) as Term), ...t.path]);
-    prefix = refText('data', [...full.map((value) => ({ kind: 'string', value, span: t.span }) as Term), ...t.path.slice(0, taken)]);
+    const taken = n - base;
+    const full = path.slice(0, base);
+    headText = 'data';
+    terms = [...full.map((value) => ({ kind: 'string', value, span: t.span }) as Term), ...t.path];
+    start = terms.length - t.path.length + taken;
   }
-  if (!isScalar(ty)) return;
-  errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${'^'.repeat(prefix.length)}\n\thave: ${show(ty)}`, t.span));
+  const w = walkInput(ty, terms.slice(start), (k) => typeOf(k, sc));
+  if (w.missing === undefined) return;
+  reportMissing(headText, terms, start + w.missing, w, t, errors, (k) => typeOf(k, sc));
+}
+
+/** OPA's "undefined ref" with its detail: a caret under the scalar part, or under the key that cannot exist. */
+function reportMissing(head: string, terms: Term[], at: number, w: { keys?: string[]; scalar?: Ty; want?: Ty }, t: Term, errors: RegoError[], keyType?: (k: Term) => Ty): void {
+  const shown = refText(head, terms);
+  const before = refText(head, terms.slice(0, at));
+  if (w.scalar !== undefined) {
+    errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${'^'.repeat(before.length)}\n\thave: ${show(w.scalar)}`, t.span));
+    return;
+  }
+  const pad = ' '.repeat(before.length + 1);
+  const key = terms[at]!;
+  const literal = key.kind === 'string' || key.kind === 'number' || key.kind === 'bool' || key.kind === 'null';
+  const have = key.kind === 'string' ? JSON.stringify(key.value) : literal || keyType === undefined ? refText('', [key]).slice(1, -1) : show(keyType(key));
+  const want = w.want !== undefined ? `want (type): ${show(w.want)}` : `want (one of): [${(w.keys ?? []).sort().map((k) => JSON.stringify(k)).join(' ')}]`;
+  errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${pad}^\n\t${pad}have: ${have}\n\t${pad}${want}`, t.span));
 }
 
 /**
  * The type at `input.<path>`; `missing` is the index of the first key that the type says cannot
  * exist (a key a closed schema object lacks — `keys` lists those it has — or any key of a scalar).
  */
-function walkInput(ty: Ty, path: Term[]): { ty: Ty; missing?: number; keys?: string[]; scalar?: Ty } {
+function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): { ty: Ty; missing?: number; keys?: string[]; scalar?: Ty; want?: Ty } {
   for (let i = 0; i < path.length; i++) {
     const p = path[i]!;
     if (isScalar(ty)) return { ty: ANY, missing: i, scalar: ty };
+    const constant = p.kind === 'string' || p.kind === 'number' || p.kind === 'bool' || p.kind === 'null';
+    // a variable or ref key of a known type that no key of the collection can have
+    const kt = constant ? ANY : keyType(p);
     if (ty.k === 'object' && ty.props !== undefined) {
       if (p.kind === 'string') {
         const next = ty.props[p.value];
@@ -479,9 +582,19 @@ function walkInput(ty: Ty, path: Term[]): { ty: Ty; missing?: number; keys?: str
         ty = next ?? ANY;
         continue;
       }
+      // a constant key of another type can never be one of a closed object's string keys
+      if ((constant || (kt.k !== 'any' && kt.k !== 'string')) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
       return { ty: ANY };
     }
-    if (ty.k === 'array' && p.kind !== 'string') {
+    if (ty.k === 'array') {
+      // an array is indexed by numbers only (OPA: have "x", want number)
+      if (p.kind === 'string' || p.kind === 'bool' || p.kind === 'null' || (kt.k !== 'any' && kt.k !== 'number')) return { ty: ANY, missing: i, want: N };
+      if (p.kind === 'number' && ty.items !== undefined) {
+        const idx = Number(p.text);
+        // past the end of a literal: not followed (OPA's undefined index is not a type error here)
+        ty = Number.isInteger(idx) && idx >= 0 && idx < ty.items.length ? ty.items[idx]! : ANY;
+        continue;
+      }
       ty = ty.of;
       continue;
     }

@@ -17,6 +17,7 @@ import type { CallTerm, Module, Term } from '../syntax/ast.js';
 import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTypes } from './check-types.js';
+import { checkUnusedSome } from './check-unused-some.js';
 import type { SchemaSet } from './schema-types.js';
 import { CompileErrors, sourceText } from './compile-error.js';
 import { createParseError } from '../syntax/parse-error.js';
@@ -104,6 +105,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   // OPA runs these checks as a stage of their own: later stages do not add to what they find
   for (const m of mods) {
     if (usesV1Rules(m)) checkRegoV1(m, errors);
+    checkUnusedSome(m, errors);
     // `count(x)` alone on a line is a call expression in OPA, not a definition (ParseRuleFromExpr)
     for (const r of m.rules) {
       const name = r.ref.map((t) => (t.kind === 'string' ? t.value : '')).join('.');

@@ -23,11 +23,16 @@ import { patternVars } from './vars.js';
 export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   const mockKey = pl.mocks.data.length + pl.mocks.fns.size === 0 ? '' : `#${mockId(pl)}`;
   const name = `g0.data.${g.path.join('.')}${mockKey}`;
-  if (pl.inProgress.has(name)) {
+  // OPA's recursion check reads the rule graph whatever `with` replaces: a rule met again while
+  // it is being planned is recursive under any mocks (a `with` on the package that holds the
+  // rule would otherwise plan it again under ever new mocks, without end)
+  const base = `g0.data.${g.path.join('.')}`;
+  const stack = [...pl.inProgress];
+  const again = stack.findIndex((n) => n.replace(/#.*$/, '') === base);
+  if (again >= 0) {
     const r = g.rules[0] ?? g.defaults[0];
     // the cycle as OPA prints it: from this rule through the rules being planned back to it
-    const stack = [...pl.inProgress];
-    const cycle = [...stack.slice(stack.indexOf(name)), name].map((n) => n.replace(/^g0\./, '').replace(/#.*$/, ''));
+    const cycle = [...stack.slice(again), name].map((n) => n.replace(/^g0\./, '').replace(/#.*$/, ''));
     pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rule data.${g.path.join('.')} is recursive: ${cycle.join(' -> ')}`, r?.rule.span));
     return name;
   }
@@ -140,7 +145,7 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
   const args = ri.rule.args ?? [];
   const argNames = args.flatMap((a) => [...patternVars(a)]).filter((n) => n !== '_');
   const env0 = new Map(argNames.map((n) => [n, n]));
-  const r = resolver.body(body, env0);
+  const r = resolver.body(body, env0, [], new Set(argNames));
   const rargs = args.map((a) => resolver.term(a, env0));
   const rhead = head.map((h) => resolver.term(h, r.env));
   // arguments unify with the parameters as ordinary literals, so reordering can place a

@@ -63,6 +63,17 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
       docValues.push(w.value);
       continue;
     }
+    if (root === 'data') {
+      // a path through a rule would replace part of a document the rule computes, which OPA
+      // refuses (validateWithModifierTarget) rather than silently not applying
+      const below = name.slice(1);
+      for (let i = 1; i < below.length; i++) {
+        if (pl.index.groups.has(JSON.stringify(below.slice(0, i)))) {
+          pl.errors.push(createCompileError('REGO_ERR_WITH_TARGET', 'with keyword cannot partially replace virtual document(s)', w.target.span));
+          return;
+        }
+      }
+    }
     docTargets.push({ local: root === 'input' ? 0 : 1, path: name.slice(1) });
     docValues.push(w.value);
     if (root === 'data') mocks.data.push(name.slice(1));

@@ -129,6 +129,7 @@ export function literalOutputs(lit: Literal, bound: Set<string>, arityOf: ArityO
  * Unsafe variables are pushed onto `errors`; the returned order then contains only the safe prefix.
  */
 export function reorderBody(body: Literal[], bound: Set<string>, arityOf: ArityOf, errors: RegoError[]): { body: Literal[]; bound: Set<string> } {
+  printBeforeBinding(body, bound, arityOf, errors);
   const cur = new Set(bound);
   const pending = [...body];
   const out: Literal[] = [];
@@ -150,6 +151,37 @@ export function reorderBody(body: Literal[], bound: Set<string>, arityOf: ArityO
     outs!.forEach((v) => cur.add(v));
   }
   return { body: out, bound: cur };
+}
+
+/**
+ * OPA captures print's operands where the call is written, before ordering for safety
+ * (rewritePrintCalls): an operand variable only a later literal binds is "undeclared" there,
+ * even though reordering could have made it safe. Variables nothing binds at all are left to
+ * reportUnsafe, which names them the same way, so no variable is reported twice.
+ */
+function printBeforeBinding(body: Literal[], bound: Set<string>, arityOf: ArityOf, errors: RegoError[]): void {
+  if (!body.some(isPrint)) return;
+  const cur = new Set(bound);
+  for (const l of body) {
+    if (isPrint(l)) {
+      const t = (l.expr as { term: CallTerm }).term;
+      for (const a of t.args) {
+        for (const v of inputVars(a)) {
+          if (cur.has(v) || isWildcard(v) || !boundLater(body, l, v)) continue;
+          errors.push(createCompileError('REGO_ERR_UNDECLARED_VAR', `var ${v.replace(/\$\d+$/, '')} is undeclared`, a.span));
+        }
+      }
+      continue;
+    }
+    literalOutputs(l, cur, arityOf)?.forEach((v) => cur.add(v));
+  }
+}
+
+const isPrint = (l: Literal): boolean => l.expr.kind === 'term' && l.expr.term.kind === 'call' && l.expr.term.fn.length === 1 && l.expr.term.fn[0] === 'print';
+
+/** Does a literal after `at` (one that is not a print) mention v, so that it may bind it? */
+function boundLater(body: Literal[], at: Literal, v: string): boolean {
+  return body.slice(body.indexOf(at) + 1).some((l) => !l.negated && !isPrint(l) && literalVars(l).has(v));
 }
 
 function reportUnsafe(pending: Literal[], bound: Set<string>, errors: RegoError[]): void {

@@ -106,7 +106,7 @@ export class Resolver {
   constructor(readonly ctx: ResolveContext) {}
 
   /** Resolves a body in the scope `env` (outer locals); returns the body and its scope. */
-  body(lits: Literal[], env: Env, declared: string[] = []): { body: Literal[]; env: Env } {
+  body(lits: Literal[], env: Env, declared: string[] = [], args: ReadonlySet<string> = new Set()): { body: Literal[]; env: Env } {
     const inner: Env = new Map(env);
     const declare = (name: string): void => {
       // a v0 local named input/data shadows the root document (OPA renames it, rewriteLocalVars)
@@ -127,6 +127,8 @@ export class Resolver {
     // names earlier literals of this body read or bound (not declared): `x := …` after them is an
     // error in OPA (rewriteLocalVars: "var x referenced above")
     const seenBefore = new Set<string>();
+    // how each name of this scope was declared, for OPA's wording of a second declaration
+    const how = new Map<string, 'assigned' | 'declared'>();
     for (const l of lits) {
       if (l.expr.kind === 'assign') {
         const bad = l.negated ? 'cannot assign vars inside negated expression' : assignTargetError(l.expr.lhs);
@@ -136,16 +138,23 @@ export class Resolver {
         }
       }
       for (const name of declaredNames([l])) {
-        if (done.has(name) || (l.expr.kind === 'assign' && declared.includes(name))) {
-          // OPA: `x := …` may not redeclare a variable of the same scope
-          if (l.expr.kind === 'assign') this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} assigned above`, l.span));
+        // OPA (rewriteDeclaredVar): `:=`, `some x` and `some x in …` may not declare again a
+        // variable of the same scope, whether a function's argument, declared, assigned or
+        // already used there; a closure's body is a scope of its own and may shadow
+        if (args.has(name)) {
+          this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `arg ${name} redeclared`, l.span));
           continue;
         }
-        if (l.expr.kind === 'assign' && seenBefore.has(name) && !env.has(name) && !isGlobalName(name, this.ctx)) {
+        if (done.has(name) || (l.expr.kind === 'assign' && declared.includes(name))) {
+          this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} ${how.get(name) ?? 'declared'} above`, l.span));
+          continue;
+        }
+        if (seenBefore.has(name) && !env.has(name) && !isGlobalName(name, this.ctx)) {
           this.ctx.errors?.push(createCompileError('REGO_ERR_VAR_REDECLARED', `var ${name} referenced above`, l.span));
           continue;
         }
         done.add(name);
+        how.set(name, l.expr.kind === 'assign' ? 'assigned' : 'declared');
         declare(name);
       }
       out.push(this.literal(l, inner));

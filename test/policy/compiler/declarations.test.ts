@@ -1,6 +1,58 @@
+/**
+ * How OPA's compiler treats declarations (ast/compile.go, rewriteLocalVars and rewritePrintCalls),
+ * checked here with snippets of our own: a second declaration of a name in one scope, a function
+ * argument declared again, a `some` nothing uses, a print operand that only a later literal
+ * binds, and a `with` that would replace part of a rule's document. Each is a rego_compile_error;
+ * what OPA accepts next to each one compiles.
+ */
+import t from 'tap';
+import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
 
-t.test('a rule that reads its own package under a with is still recursive', async (t) => {
-  // planned under the mock, the rule would meet itself again under ever new mocks
-  t.same(errs('package p\nn := 1\nq := v if {\n\tv := data.p with data.p.z as 2\n}'), ['rego_recursion_error@3: rule data.p.q is recursive: data.p.q -> data.p.q']);
-  t.same(errs('package p\nn := 1\nq := v if {\n\tv := data.p.n with data.p.z as 2\n}'), [], 'a sibling rule under the same with is not');
+function errs(text: string): string[] {
+  try {
+    compileToPlan([{ file: 'm.rego', text }], {});
+  } catch (e) {
+    if (e instanceof CompileErrors) return e.errors.map((x) => `${x.opaCode}@${x.location?.line}: ${x.message.split('\n')[0]}`);
+    throw e;
+  }
+  return [];
+}
+
+t.test('a name is declared once per scope, by :=, some or some … in', async (t) => {
+  t.same(errs('package p\nq if {\n\tn := 1\n\tsome n in [1]\n}'), ['rego_compile_error@4: var n assigned above']);
+  t.same(errs('package p\nq if {\n\tsome n\n\tsome n in [1]\n}'), ['rego_compile_error@4: var n declared above']);
+  t.same(errs('package p\nq if {\n\tn = 1\n\tsome n in [1]\n}'), ['rego_compile_error@4: var n referenced above']);
+  t.same(errs('package p\nq if {\n\tk := "a"\n\tsome k, v in {"a": 1}\n\tv > 0\n}'), ['rego_compile_error@4: var k assigned above']);
+  // a closure is a scope of its own, and so is every's body
+  t.same(errs('package p\nq if {\n\tn := 1\n\tm := [n | some n in [2]]\n\tm == [2]\n}'), []);
+  t.same(errs('package p\nq if {\n\tn := 1\n\tevery n in [2] { n > 1 }\n}'), []);
+});
+
+t.test("a function's argument is not declared again in its body", async (t) => {
+  t.same(errs('package p\nf(a) := b if {\n\ta := 2\n\tb := a\n}'), ['rego_compile_error@3: arg a redeclared']);
+  t.same(errs('package p\nf([a, b]) := b if {\n\tsome a in [1]\n}'), ['rego_compile_error@3: arg a redeclared']);
+  t.same(errs('package p\nf(a) := b if {\n\tb := [a | some a in [1]]\n}'), [], 'a comprehension may shadow it');
+  t.same(errs('package p\nf(a) := b if {\n\ta = 1\n\tb := a\n}'), [], '= compares, it does not declare');
+});
+
+t.test('some x that nothing uses is an error even when not strict', async (t) => {
+  t.same(errs('package p\nq if {\n\tsome x\n\tinput.y\n}'), ['rego_compile_error@3: declared var x unused']);
+  t.same(errs('package p\nq if {\n\tsome x\n\tinput.y[x]\n}'), []);
+  t.same(errs('package p\nq contains x if {\n\tsome x\n\tinput.y[x]\n}'), []);
+  t.same(errs('package p\nq if {\n\tsome x in input.y\n}'), [], 'some … in uses its collection');
+});
+
+t.test('print sees only what the literals written before it bind', async (t) => {
+  t.same(errs('package p\nq if {\n\tprint(n)\n\tn = 7\n}'), ['rego_compile_error@3: var n is undeclared']);
+  t.same(errs('package p\nq if {\n\tn := 7\n\tprint(n)\n}'), []);
+  t.same(errs('package p\nf(a) if print(a)'), []);
+  t.same(errs('package p\nr := 1\nq if print(r, input.x)'), [], 'rules and input are always there');
+  t.same(errs('package p\nq if {\n\tprint(n)\n}'), ['rego_compile_error@3: var n is undeclared'], 'bound nowhere: reported once');
+});
+
+t.test('with may replace a whole rule or a document, not a part of what a rule computes', async (t) => {
+  t.same(errs('package p\nlimits := {"cpu": 1}\nq := v if {\n\tv := limits with limits.cpu as 2\n}'), ['rego_compile_error@4: with keyword cannot partially replace virtual document(s)']);
+  t.same(errs('package p\nlimits := input.l\nq := v if {\n\tv := limits.cpu with data.p.limits.cpu as 2\n}'), ['rego_compile_error@4: with keyword cannot partially replace virtual document(s)']);
+  t.same(errs('package p\nlimits := {"cpu": 1}\nq := v if {\n\tv := limits with limits as {"cpu": 2}\n}'), []);
+  t.same(errs('package p\nq := v if {\n\tv := data.base.x with data.base.x.y as 2\n}'), [], 'base documents may be patched at any depth');
 });
