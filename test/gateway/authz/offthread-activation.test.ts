@@ -85,8 +85,10 @@ t.test('a compile thread that crashes or runs out of time: the previous revision
   const spec = { dir: pd.dir, engine: 'js' as const, entrypoints: ['gen/decision'] };
   const builtins = policyBuiltins(undefined);
 
-  // a heap far too small: V8 ends the thread (ERR_WORKER_OUT_OF_MEMORY)
-  const starved = createCompileThread(spec, { resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
+  // a heap too small for the toolchain: V8 ends the thread (ERR_WORKER_OUT_OF_MEMORY). Not
+  // smaller than 8 MB: below ~4 MB Node 24 cannot even deserialize the isolate's snapshot, and
+  // that is a fatal error of the whole process, not the thread's
+  const starved = createCompileThread(spec, { resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 } });
   t.teardown(() => starved.close());
   let n = 0;
   const holder = createPolicyHolder({
