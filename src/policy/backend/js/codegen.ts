@@ -41,6 +41,12 @@ export interface GenerateOptions {
    * line in a block, the code marks that line's slot. Off, nothing is emitted: free.
    */
   coverage?: boolean;
+  /**
+   * Evaluation tracing (`policy eval --explain`, backend/trace.ts): each rule body reports its
+   * Enter and Exit, each statement that makes its expression fail a Fail, each trace() a Note,
+   * to `ctx.tracer`. Off (the default, and always for the gateway), none of it is emitted.
+   */
+  trace?: boolean;
 }
 
 class Generator implements Emitter {
@@ -64,6 +70,7 @@ class Generator implements Emitter {
   private locals = new Set<number>();
   isFunction = false;
   memoSlot = -1;
+  negated = 0;
 
   readonly lines: { file: string; row: number }[] = [];
   private readonly lineSlots = new Map<string, number>();
@@ -72,6 +79,7 @@ class Generator implements Emitter {
     private readonly policy: Policy,
     private readonly registry: BuiltinRegistry,
     private readonly coverage = false,
+    readonly trace = false,
   ) {
     this.strings = (policy.static.strings ?? []).map((s) => s.value);
     this.files = (policy.static.files ?? []).map((s) => s.value);
@@ -136,7 +144,19 @@ class Generator implements Emitter {
     const params = new Set(f.params);
     if (this.memoSlot >= 0) this.out.push(`if (memoG[${index}] === memoGen) return memoV[${index}];`);
     this.out.push(STEP);
-    for (const b of f.blocks) this.genTopBlock(b);
+    const path = this.trace && f.path !== undefined && f.path.length > 0 ? rulePath(f.path) : undefined;
+    for (const b of f.blocks) {
+      const head = path === undefined ? undefined : ruleHead(b);
+      if (head === undefined) this.genTopBlock(b);
+      else {
+        // A rule body (one definition of the rule): a query under the caller's, as OPA's evalRule.
+        const loc = this.loc(head);
+        const p = JSON.stringify(path);
+        this.out.push(`ctx.tracer.enter(${loc}, ${p});`);
+        this.genLabelled(b, this.label('b'), `ctx.tracer.exit(${loc}, ${p});`);
+        this.out.push('ctx.tracer.leave();');
+      }
+    }
     this.locals.add(f.return);
     const decl = [...this.locals].filter((l) => !params.has(l)).map((l) => `l${l}`);
     return (
@@ -225,7 +245,12 @@ class Generator implements Emitter {
           continue;
         }
       }
+      // `not x` is planned as a block that sets a local when x holds, then IsUndefinedStmt on it:
+      // a failure inside that block is x failing, which the negation needs (traced as such)
+      const negation = this.trace && st.type === 'BlockStmt' && stmts[i + 1]?.type === 'IsUndefinedStmt';
+      if (negation) this.negated++;
       this.genStmt(st);
+      if (negation) this.negated--;
     }
   }
 
@@ -282,6 +307,11 @@ class Generator implements Emitter {
     return slot;
   }
 
+  fail(at: { file: number; row: number; col: number }, label = this.cur()): string {
+    if (!this.trace) return `break ${label};`;
+    return `{ ctx.tracer.fail(${this.loc(at)}${this.negated > 0 ? ', true' : ''}); break ${label}; }`;
+  }
+
   builtin(name: string): string {
     let i = this.builtinIndex.get(name);
     if (i === undefined) {
@@ -302,5 +332,23 @@ class Generator implements Emitter {
 /** Generates the evaluator source for a policy; throws RegoError for plans it cannot run. */
 export function generatePolicy(policy: Policy, registry: BuiltinRegistry, opts: GenerateOptions = {}): GeneratedPolicy {
   if (!policy || typeof policy !== 'object' || !policy.static || !policy.plans) throw new TypeError('not an ir.Policy');
-  return new Generator(policy, registry, opts.coverage === true).generate();
+  return new Generator(policy, registry, opts.coverage === true, opts.trace === true).generate();
 }
+
+/** A rule's path as OPA prints it: `data.p.allow`, `data.p["a-b"]` (the func path starts with the group, g0). */
+function rulePath(path: readonly string[]): string {
+  return ['data', ...path.slice(1)].map((k, i) => (i === 0 ? k : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('');
+}
+
+/**
+ * The head statement of a block that is one definition of a rule: the block's last statement,
+ * which writes the rule's value at the head's location. A block of only bookkeeping (making the
+ * empty set of a partial rule, returning the value) is no rule body.
+ */
+function ruleHead(b: Block): Stmt['stmt'] | undefined {
+  const last = b.stmts[b.stmts.length - 1];
+  if (last === undefined || b.stmts.every((s) => BOOKKEEPING.has(s.type))) return undefined;
+  return last.stmt;
+}
+
+const BOOKKEEPING = new Set<Stmt['type']>(['MakeSetStmt', 'MakeObjectStmt', 'MakeArrayStmt', 'ReturnLocalStmt', 'AssignVarStmt', 'ResetLocalStmt', 'NopStmt']);

@@ -17,6 +17,7 @@ import { generatePolicy, type GeneratedPolicy } from './codegen.js';
 import { budgetOf, type BudgetState } from '../eval-budget.js';
 import type { NdBuiltinCache } from '../nd-builtin-cache.js';
 import * as runtime from './runtime.js';
+import { NO_TRACER, type PlanTracer } from '../trace.js';
 
 type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext) => Value[];
 
@@ -44,6 +45,8 @@ class EvalContext implements BuiltinContext, BudgetState {
   private readonly sink: (message: string) => void;
   readonly budgetMs: number;
   readonly ndb: NdBuiltinCache | undefined;
+  /** read only by code generated with `trace: true` */
+  readonly tracer: PlanTracer;
   deadline = 0;
 
   constructor(opts: EvalOptions | undefined) {
@@ -53,6 +56,7 @@ class EvalContext implements BuiltinContext, BudgetState {
     this.sink = opts?.print ?? printToStderr;
     this.budgetMs = budgetOf(opts);
     this.ndb = opts?.ndBuiltinCache;
+    this.tracer = opts?.tracer ?? NO_TRACER;
   }
 
   get nowNs(): bigint {
@@ -113,7 +117,7 @@ export function createJsEvaluatorFromArtifact(a: JsArtifact, opts: EvaluatorOpti
  */
 export function createJsEvaluator(policy: Policy, opts: EvaluatorOptions = {}): PlanEvaluator {
   const registry: BuiltinRegistry = opts.builtins ?? defaultRegistry;
-  return instantiate(generatePolicy(policy, registry, { coverage: opts.coverage === true }), opts);
+  return instantiate(generatePolicy(policy, registry, { coverage: opts.coverage === true, trace: opts.trace === true }), opts);
 }
 
 function instantiate(gen: GeneratedPolicy, opts: EvaluatorOptions): PlanEvaluator {
