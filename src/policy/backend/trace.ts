@@ -63,6 +63,8 @@ export interface TraceRecorder extends PlanTracer {
 export function createTraceRecorder(): TraceRecorder {
   const events: TraceEvent[] = [];
   const stack: number[] = [0];
+  // rule bodies are left down to the query that was open when they were entered
+  let base = 1;
   let next = 1;
   const current = (): number => stack[stack.length - 1]!;
   const parent = (): number => stack[stack.length - 2] ?? 0;
@@ -73,6 +75,7 @@ export function createTraceRecorder(): TraceRecorder {
     events,
     enterQuery(loc, text) {
       stack.push(next++);
+      base = stack.length;
       push('Enter', loc, text, '', false);
     },
     exitQuery(loc, text) {
@@ -86,7 +89,7 @@ export function createTraceRecorder(): TraceRecorder {
       push('Exit', loc, path, '', true);
     },
     leave() {
-      if (stack.length > 2) stack.pop();
+      if (stack.length > base) stack.pop();
     },
     fail(loc, negated) {
       push('Fail', loc, '', '', false, negated === true);

@@ -165,6 +165,10 @@ t.test('the trace hooks are generated only for a traced evaluator (the gateway n
     rec.events.map((e) => `${e.op}:${e.location.line}`),
     ['Enter:3', 'Note:4', 'Exit:3'],
   );
+  const two = createTraceRecorder();
+  traced.evaluate('p/allow', input, { tracer: two });
+  traced.evaluate('p/allow', input, { tracer: two });
+  t.same(two.events.map((e) => e.parentId), [0, 0, 0, 0, 0, 0], 'each evaluation\'s rule is entered from the top, not inside the last one');
   const quiet = createTraceRecorder();
   plain.evaluate('p/allow', input, { tracer: quiet });
   t.equal(quiet.events.length, 0, 'a tracer given to an untraced evaluator hears nothing');
