@@ -341,14 +341,19 @@ function rulePath(path: readonly string[]): string {
 }
 
 /**
- * The head statement of a block that is one definition of a rule: the block's last statement,
- * which writes the rule's value at the head's location. A block of only bookkeeping (making the
- * empty set of a partial rule, returning the value) is no rule body.
+ * Where a block that is one definition of a rule starts, OPA's rule location: the first source
+ * position among its statements in the file of its last one (the head writes the value last,
+ * and a head always comes before its body). A block of only bookkeeping (making the empty set
+ * of a partial rule, returning the value) is no rule body.
  */
 function ruleHead(b: Block): Stmt['stmt'] | undefined {
   const last = b.stmts[b.stmts.length - 1];
   if (last === undefined || b.stmts.every((s) => BOOKKEEPING.has(s.type))) return undefined;
-  return last.stmt;
+  let first = last.stmt;
+  for (const { stmt } of b.stmts) {
+    if (stmt.file === first.file && stmt.row > 0 && (stmt.row < first.row || (stmt.row === first.row && stmt.col < first.col))) first = stmt;
+  }
+  return first;
 }
 
 const BOOKKEEPING = new Set<Stmt['type']>(['MakeSetStmt', 'MakeObjectStmt', 'MakeArrayStmt', 'ReturnLocalStmt', 'AssignVarStmt', 'ResetLocalStmt', 'NopStmt']);
