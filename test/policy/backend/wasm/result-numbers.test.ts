@@ -14,12 +14,13 @@ float_form := 1.0
 exp_form := 1e3
 big := 12345678901234567890
 beyond_float64 := 2e308
+precise := [0.1000000000000000000001, 12345678.123456789]
 plain := {"n": 2, "f": 1.5, "s": "1.0 in a string"}
 from_input := input.x
 `;
 
 t.test('WASM results keep number text as the JS back end does', async (t) => {
-  const names = ['float_form', 'exp_form', 'big', 'beyond_float64', 'plain', 'from_input'];
+  const names = ['float_form', 'exp_form', 'big', 'beyond_float64', 'precise', 'plain', 'from_input'];
   const plan = compileToPlan([{ file: 'p.rego', text: P }], { entrypoints: names.map((n) => `p/${n}`) });
   const wasm = await createWasmEvaluator(plan);
   const js = createJsEvaluator(plan);
