@@ -33,6 +33,8 @@ export interface GeneratedPolicy {
   planNames: string[];
   /** with coverage on: the source line of each slot of `COV` (a Uint8Array the code sets to 1) */
   lines: { file: string; row: number }[];
+  /** generated with GenerateOptions.trace: `run` takes the tracer as a fifth argument */
+  traced?: boolean;
 }
 
 export interface GenerateOptions {
@@ -44,7 +46,8 @@ export interface GenerateOptions {
   /**
    * Evaluation tracing (`policy eval --explain`, backend/trace.ts): each rule body reports its
    * Enter and Exit, each statement that makes its expression fail a Fail, each trace() a Note,
-   * to `ctx.tracer`. Off (the default, and always for the gateway), none of it is emitted.
+   * to the tracer `run` gets as its fifth argument. Off (the default, and always for the
+   * gateway), none of it is emitted and `run` is the untraced one.
    */
   trace?: boolean;
 }
@@ -121,13 +124,24 @@ class Generator implements Emitter {
       ...bodies,
       `const DYN = new Map([${dyn.join(', ')}]);`,
       `const PLANS = [${plans.map((_, i) => `p${i}`).join(', ')}];`,
-      'return function run(i, input, data, c) {',
-      '  const pc = ctx, pg = memoGen;',
-      `  ctx = c; memoGen = ++memoCounter; steps = ${FIRST_CHECK};`,
-      '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; }',
-      '};',
+      ...(this.trace
+        ? [
+            'let TR = null;',
+            'return function run(i, input, data, c, t) {',
+            '  const pc = ctx, pg = memoGen, pt = TR;',
+            `  ctx = c; TR = t; memoGen = ++memoCounter; steps = ${FIRST_CHECK};`,
+            '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; TR = pt; }',
+            '};',
+          ]
+        : [
+            'return function run(i, input, data, c) {',
+            '  const pc = ctx, pg = memoGen;',
+            `  ctx = c; memoGen = ++memoCounter; steps = ${FIRST_CHECK};`,
+            '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; }',
+            '};',
+          ]),
     ].join('\n');
-    return { source: src, builtins: this.builtins, locations: this.locations, planNames, lines: this.lines };
+    return { source: src, builtins: this.builtins, locations: this.locations, planNames, lines: this.lines, traced: this.trace };
   }
 
   private reset(): void {
@@ -152,9 +166,9 @@ class Generator implements Emitter {
         // A rule body (one definition of the rule): a query under the caller's, as OPA's evalRule.
         const loc = this.loc(head);
         const p = JSON.stringify(path);
-        this.out.push(`ctx.tracer.enter(${loc}, ${p});`);
-        this.genLabelled(b, this.label('b'), `ctx.tracer.exit(${loc}, ${p});`);
-        this.out.push('ctx.tracer.leave();');
+        this.out.push(`TR.enter(${loc}, ${p});`);
+        this.genLabelled(b, this.label('b'), `TR.exit(${loc}, ${p});`);
+        this.out.push('TR.leave();');
       }
     }
     this.locals.add(f.return);
@@ -309,7 +323,7 @@ class Generator implements Emitter {
 
   fail(at: { file: number; row: number; col: number }, label = this.cur()): string {
     if (!this.trace) return `break ${label};`;
-    return `{ ctx.tracer.fail(${this.loc(at)}${this.negated > 0 ? ', true' : ''}); break ${label}; }`;
+    return `{ TR.fail(${this.loc(at)}${this.negated > 0 ? ', true' : ''}); break ${label}; }`;
   }
 
   builtin(name: string): string {

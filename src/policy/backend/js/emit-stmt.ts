@@ -104,7 +104,7 @@ export function emitStmt(g: Emitter, st: Stmt): void {
       if (g.voidBuiltins.has(st.stmt.func)) o.push(`${call};`);
       else o.push(`${r} = ${call}; if (${r} === undefined) ${g.fail(st.stmt)}`);
       // trace(msg) is a Note in a traced evaluation (OPA's builtinTrace), after its operand passed the check
-      if (g.trace && st.stmt.func === 'trace' && args[0] !== undefined) o.push(`ctx.tracer.note(${args[0]}, ${g.loc(st.stmt)});`);
+      if (g.trace && st.stmt.func === 'trace' && args[0] !== undefined) o.push(`TR.note(${args[0]}, ${g.loc(st.stmt)});`);
       return;
     }
     case 'DotStmt': {

@@ -19,7 +19,7 @@ import type { NdBuiltinCache } from '../nd-builtin-cache.js';
 import * as runtime from './runtime.js';
 import { NO_TRACER, type PlanTracer } from '../trace.js';
 
-type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext) => Value[];
+type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext, tracer?: PlanTracer) => Value[];
 
 const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -45,8 +45,6 @@ class EvalContext implements BuiltinContext, BudgetState {
   private readonly sink: (message: string) => void;
   readonly budgetMs: number;
   readonly ndb: NdBuiltinCache | undefined;
-  /** read only by code generated with `trace: true` */
-  readonly tracer: PlanTracer;
   deadline = 0;
 
   constructor(opts: EvalOptions | undefined) {
@@ -56,7 +54,6 @@ class EvalContext implements BuiltinContext, BudgetState {
     this.sink = opts?.print ?? printToStderr;
     this.budgetMs = budgetOf(opts);
     this.ndb = opts?.ndBuiltinCache;
-    this.tracer = opts?.tracer ?? NO_TRACER;
   }
 
   get nowNs(): bigint {
@@ -127,17 +124,26 @@ function instantiate(gen: GeneratedPolicy, opts: EvaluatorOptions): PlanEvaluato
   const planIndex = new Map<string, number>();
   gen.planNames.forEach((n, i) => planIndex.set(n, i));
   let data: Value | undefined = opts.data;
+  const indexOf = (plan: string): number => {
+    const i = planIndex.get(plan);
+    if (i === undefined) throw new RegoError('REGO_ERR_UNKNOWN_PLAN', `no plan named ${JSON.stringify(plan)} (have ${gen.planNames.join(', ')})`);
+    return i;
+  };
 
   return {
     plans: Object.freeze([...gen.planNames]),
     setData(d: Value): void {
       data = d;
     },
-    evaluate(plan: string, input: Value | undefined, evalOpts?: EvalOptions): Value[] {
-      const i = planIndex.get(plan);
-      if (i === undefined) throw new RegoError('REGO_ERR_UNKNOWN_PLAN', `no plan named ${JSON.stringify(plan)} (have ${gen.planNames.join(', ')})`);
-      return run(i, input, data, new EvalContext(evalOpts));
-    },
+    // Only code generated for tracing gets the tracer; the untraced evaluate() is as before it existed.
+    evaluate:
+      gen.traced === true
+        ? (plan: string, input: Value | undefined, evalOpts?: EvalOptions): Value[] => run(indexOf(plan), input, data, new EvalContext(evalOpts), evalOpts?.tracer ?? NO_TRACER)
+        : function evaluate(plan: string, input: Value | undefined, evalOpts?: EvalOptions): Value[] {
+            const i = planIndex.get(plan);
+            if (i === undefined) throw new RegoError('REGO_ERR_UNKNOWN_PLAN', `no plan named ${JSON.stringify(plan)} (have ${gen.planNames.join(', ')})`);
+            return run(i, input, data, new EvalContext(evalOpts));
+          },
     ...(opts.coverage === true
       ? {
           coverage(): LineCoverage {
