@@ -3,7 +3,7 @@
  * continuation that receives the operand holding the value and the scope (refs with unbound
  * key variables iterate, so the continuation runs inside a ScanStmt once per element).
  */
-import type { ArrayTerm, CallTerm, StringTerm, Term } from '../syntax/ast.js';
+import type { ArrayCompTerm, ArrayTerm, CallTerm, Literal, SetCompTerm, StringTerm, Term } from '../syntax/ast.js';
 import { compareStrings } from '../value/types.js';
 import type { Local, Operand } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
@@ -233,11 +233,12 @@ export function planUnify(pl: Planner, a: Term, b: Term, s: Scope, k: K): void {
 const evaluableIgnoringKeys = (t: Term, s: Scope): boolean => t.kind === 'ref' && evaluable(t.head, s);
 
 /** Array/set/object comprehensions: always defined (possibly empty). */
-export function planComprehension(pl: Planner, t: Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }, s: Scope): Local {
+export function planComprehension(pl: Planner, comp: Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }, s: Scope): Local {
   const l = pl.local();
-  if (t.kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: l });
-  else if (t.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
+  if (comp.kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: l });
+  else if (comp.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
   else pl.emit('MakeObjectStmt', { target: l });
+  const t = headIntoBody(pl, comp);
   const body = prepareBody(pl, t.body, s);
   pl.sub(() =>
     planBody(pl, body, s, (s2) => {
@@ -251,6 +252,45 @@ export function planComprehension(pl: Planner, t: Term & { kind: 'arraycomp' | '
     }),
   );
   return l;
+}
+
+/**
+ * OPA's rewriteComprehensionTerms: a head (or object key/value) that needs evaluation — it holds
+ * a ref, a call or a closure — becomes a fresh variable bound by `$t = head` appended to the
+ * body. The head is then part of the body for safety: `[a[i] | startswith(i, "x")]` is safe
+ * because `a[i]` binds i, and reordering runs that binding first (ast/compile.go). A head that
+ * is undefined still drops the element, as the failed literal ends that branch of the body.
+ */
+function headIntoBody<T extends Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }>(pl: Planner, t: T): T {
+  const extra: Literal[] = [];
+  const bindFresh = (head: Term): Term => {
+    if (!requiresEval(head)) return head;
+    const v: Term = { kind: 'var', name: `$comp${++pl.counter.n}`, span: head.span };
+    extra.push({ negated: false, expr: { kind: 'unify', lhs: v, rhs: head, span: head.span }, with: [], span: head.span });
+    return v;
+  };
+  const out: T = t.kind === 'objectcomp' ? { ...t, key: bindFresh(t.key), value: bindFresh(t.value) } : { ...t, term: bindFresh((t as ArrayCompTerm | SetCompTerm).term) };
+  return extra.length === 0 ? t : { ...out, body: [...t.body, ...extra] };
+}
+
+/** ast.requiresEval: does evaluating `t` need more than reading variables? */
+function requiresEval(t: Term): boolean {
+  switch (t.kind) {
+    case 'var':
+      return t.name === 'input' || t.name === 'data';
+    case 'array':
+    case 'set':
+      return t.items.some(requiresEval);
+    case 'object':
+      return t.entries.some(([k, v]) => requiresEval(k) || requiresEval(v));
+    case 'null':
+    case 'bool':
+    case 'number':
+    case 'string':
+      return false;
+    default:
+      return true;
+  }
 }
 
 /**
