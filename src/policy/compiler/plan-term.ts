@@ -38,6 +38,9 @@ export function planTerm(pl: Planner, t: Term, s: Scope, k: KOp): void {
       if (t.name === 'data') return planDataRef(pl, [], s, (l, s2) => k({ type: 'local', value: l }, s2));
       const l = s.get(t.name);
       if (l === undefined) {
+        // a comprehension head's generated variable is unbound only when the literal binding it
+        // was unsafe, and that literal's own variables were reported (headIntoBody)
+        if (t.name.startsWith('$comp')) return;
         pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(t.name) ? '_' : t.name.replace(/\$\d+$/, '')} is unsafe`, t.span));
         return;
       }
@@ -255,21 +258,48 @@ export function planComprehension(pl: Planner, comp: Term & { kind: 'arraycomp' 
 }
 
 /**
- * OPA's rewriteComprehensionTerms: a head (or object key/value) that needs evaluation — it holds
- * a ref, a call or a closure — becomes a fresh variable bound by `$t = head` appended to the
- * body. The head is then part of the body for safety: `[a[i] | startswith(i, "x")]` is safe
- * because `a[i]` binds i, and reordering runs that binding first (ast/compile.go). A head that
- * is undefined still drops the element, as the failed literal ends that branch of the body.
+ * A comprehension's head is evaluated as part of its body, as OPA rewrites it before checking
+ * safety (ast/compile.go): first expandExprTerm moves each call in the head (innermost first)
+ * into a literal `f(args…, $t)` appended to the body; then rewriteComprehensionTerms binds a
+ * head that still holds a ref or a closure with `$t = head`. So the head can bind what the body
+ * reads — `[a[i] | startswith(i, "x")]` and `[sprintf("%s", w[i]) | not f(w[i])]` are safe,
+ * a ref's key variable being bound by iterating it — and reordering runs that binding first.
+ * A head that is undefined still drops the element: its literal fails.
  */
 function headIntoBody<T extends Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }>(pl: Planner, t: T): T {
   const extra: Literal[] = [];
+  const fresh = (at: Term): Term => ({ kind: 'var', name: `$comp${++pl.counter.n}`, span: at.span });
+  const literal = (expr: Literal['expr'], at: Term): Literal => ({ negated: false, expr, with: [], span: at.span });
+  const expandCalls = (x: Term): Term => {
+    switch (x.kind) {
+      case 'call': {
+        // a call OPA would not accept as written keeps its place, so its error stays the same
+        if (pl.arityOf(x) !== x.args.length) return x;
+        const out = fresh(x);
+        extra.push(literal({ kind: 'term', term: { ...x, args: [...x.args.map(expandCalls), out] }, span: x.span }, x));
+        return out;
+      }
+      case 'array':
+      case 'set':
+        return { ...x, items: x.items.map(expandCalls) };
+      case 'object':
+        return { ...x, entries: x.entries.map(([k, v]) => [expandCalls(k), expandCalls(v)] as [Term, Term]) };
+      default:
+        return x;
+    }
+  };
   const bindFresh = (head: Term): Term => {
-    if (!requiresEval(head)) return head;
-    const v: Term = { kind: 'var', name: `$comp${++pl.counter.n}`, span: head.span };
-    extra.push({ negated: false, expr: { kind: 'unify', lhs: v, rhs: head, span: head.span }, with: [], span: head.span });
+    const expanded = expandCalls(head);
+    if (!requiresEval(expanded)) return expanded;
+    const v = fresh(head);
+    extra.push(literal({ kind: 'unify', lhs: v, rhs: expanded, span: head.span }, head));
     return v;
   };
-  const out: T = t.kind === 'objectcomp' ? { ...t, key: bindFresh(t.key), value: bindFresh(t.value) } : { ...t, term: bindFresh((t as ArrayCompTerm | SetCompTerm).term) };
+  let out: T;
+  if (t.kind === 'objectcomp') {
+    const key = bindFresh(t.key);
+    out = { ...t, key, value: bindFresh(t.value) };
+  } else out = { ...t, term: bindFresh((t as ArrayCompTerm | SetCompTerm).term) };
   return extra.length === 0 ? t : { ...out, body: [...t.body, ...extra] };
 }
 
