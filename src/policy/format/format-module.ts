@@ -73,19 +73,34 @@ class ModuleFormatter {
     w.at(this.mod.span.line);
     w.write('package ' + this.path(this.mod.package));
     w.blankLine();
-    this.imports();
-    const rules = this.mod.rules;
+    // Imports and rules in source order, each run of imports grouped and sorted where it stands:
+    // an import written below a rule stays there (OPA's writeModule: gatherImports/gatherRules).
+    const imports = [...this.mod.imports];
+    const rules = [...this.mod.rules];
+    while (imports.length > 0 || rules.length > 0) {
+      const firstRule = rules[0]?.span.line ?? Number.MAX_SAFE_INTEGER;
+      const run = imports.filter((imp) => imp.span.line < firstRule);
+      imports.splice(0, run.length);
+      this.imports(run);
+      const nextImport = imports[0]?.span.line ?? Number.MAX_SAFE_INTEGER;
+      const count = rules.findIndex((r) => r.span.line > nextImport);
+      this.rules(rules.splice(0, count < 0 ? rules.length : count), nextImport);
+    }
+    return w.finish();
+  }
+
+  private rules(rules: readonly Rule[], after: number): void {
+    const w = this.w;
     rules.forEach((r, i) => {
       const next = rules[i + 1];
       w.flushComments(r.span.line);
       const before = w.length;
-      this.rule(r, next?.span.line ?? Number.MAX_SAFE_INTEGER);
+      this.rule(r, next?.span.line ?? after);
       const oneLine = w.length === before + 1;
       // Adjacent one-line rules stay together (OPA: groupableOneLiner).
       if (next && oneLine && next.span.line === ruleLastLine(r) + 1 && this.isOneLiner(r) && this.isOneLiner(next)) return;
       w.blankLine();
     });
-    return w.finish();
   }
 
   /** Written on one line in the source, and formatted on one line too (OPA: groupableOneLiner). */
@@ -99,8 +114,7 @@ class ModuleFormatter {
     return segs.map((s, i) => (isIdentifier(s) ? (i === 0 ? s : '.' + s) : i === 0 ? s : `[${JSON.stringify(s)}]`)).join('');
   }
 
-  private imports(): void {
-    const imps = this.mod.imports;
+  private imports(imps: readonly Import[]): void {
     if (imps.length === 0) return;
     const groups: Import[][] = [];
     for (const imp of imps) {

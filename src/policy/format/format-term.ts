@@ -139,7 +139,9 @@ export class TermFormatter {
           },
           t.body,
           t.span.line,
-          t.key.span.line,
+          // OPA writes the key on the bracket's line and measures the body from there
+          // (writeObjectComprehension moves the value's location to the bracket's row)
+          t.span.line,
         );
       case 'template': {
         // Its text parts and embedded expressions have their own escaping rules: keep it as written.
@@ -171,12 +173,10 @@ export class TermFormatter {
     // `k, v in xs` inside anything (an element, an argument, an operand) reads as a list.
     if (t.op === 'in' && t.args.length === 3) parens = true;
     if (!isInfix(t)) {
-      this.w.write(t.fn.join('.') + '(');
-      t.args.forEach((a, i) => {
-        if (i > 0) this.w.write(', ');
-        this.term(a);
-      });
-      this.w.write(')');
+      this.w.write(t.fn.join('.'));
+      // OPA measures the first line break from the function name, whose text holds no argument:
+      // a break before the first argument alone does not spread the call (writeFunctionCallPlain)
+      this.collection('(', ')', t.args.map((a) => [a]), t.args[0]?.span.line ?? t.span.line);
       return;
     }
     if (parens) this.w.write('(');
@@ -251,12 +251,10 @@ export class TermFormatter {
   private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number): void {
     this.w.write(open);
     const multi = body.some((l) => l.span.line > headLine) || headLine > openLine;
-    if (headLine > openLine) {
-      this.w.endLine();
-      this.w.up();
-      head();
-      this.w.down();
-    } else head();
+    // OPA's writeComprehension ends the line before a head written below the bracket but does
+    // not indent it: the head starts at the bracket line's indentation, the body one level in
+    if (headLine > openLine) this.w.endLine();
+    head();
     this.w.write(' |');
     if (!multi) {
       this.w.write(' ');
@@ -283,7 +281,47 @@ export class TermFormatter {
       if (comments === 0 && prevEnd > 0 && l.span.line > prevEnd + 1) this.w.blankLine();
       this.literal(l);
       this.w.endLine();
-      prevEnd = literalLastLine(l);
+      prevEnd = this.literalEndLine(l);
+    }
+  }
+
+  /**
+   * The source line a literal's text ends on, closing brackets included: OPA's writeBody keeps a
+   * blank line only where the next expression starts more than one line below the end of the
+   * previous one's text, so `]` alone on the line before it is no gap.
+   */
+  private literalEndLine(l: Literal): number {
+    let max = this.exprEndLine(l);
+    for (const w of l.with) max = Math.max(max, w.span.line, this.termEndLine(w.target), this.termEndLine(w.value));
+    return max;
+  }
+
+  /** The source line the expression's own terms end on, its `with` modifiers left out. */
+  private exprEndLine(l: Literal): number {
+    const e = l.expr;
+    const terms: (Term | undefined)[] = e.kind === 'term' ? [e.term] : e.kind === 'assign' || e.kind === 'unify' ? [e.lhs, e.rhs] : e.kind === 'somein' ? [e.coll] : [];
+    let max = literalLastLine({ ...l, with: [] });
+    for (const t of terms) if (t) max = Math.max(max, this.termEndLine(t));
+    return max;
+  }
+
+  private termEndLine(t: Term): number {
+    switch (t.kind) {
+      case 'array':
+      case 'arraycomp':
+        return closingLine(this.source, t.span, '[', ']') ?? lastLine(t);
+      case 'set':
+      case 'object':
+      case 'setcomp':
+      case 'objectcomp':
+        return (t.kind === 'set' && t.items.length === 0 ? closingLine(this.source, t.span, '(', ')') : closingLine(this.source, t.span, '{', '}')) ?? lastLine(t);
+      case 'call':
+        if (isInfix(t)) return Math.max(...t.args.map((a) => this.termEndLine(a)));
+        return closingLine(this.source, t.span, '(', ')') ?? lastLine(t);
+      case 'ref':
+        return Math.max(this.termEndLine(t.head), ...t.path.map((k) => this.termEndLine(k)));
+      default:
+        return lastLine(t);
     }
   }
 
@@ -291,11 +329,26 @@ export class TermFormatter {
     this.w.at(l.span.line);
     if (l.negated) this.w.write('not ');
     this.expr(l.expr);
-    for (const w of l.with) this.with(w);
+    // OPA's writeExpr: a `with` written on the line where the expression's terms end stays
+    // there; one on a later line than the previous starts an output line of its own, one level in
+    let lastLine = this.exprEndLine(l);
+    let indented = false;
+    l.with.forEach((w) => {
+      const own = w.span.line > lastLine;
+      if (own) {
+        if (!indented) this.w.up();
+        indented = true;
+        this.w.endLine();
+      }
+      lastLine = Math.max(lastLine, w.span.line);
+      this.with(w, own);
+    });
+    if (indented) this.w.down();
   }
 
-  private with(w: With): void {
-    this.w.write(' with ');
+  private with(w: With, ownLine: boolean): void {
+    this.w.at(w.span.line);
+    this.w.write(ownLine ? 'with ' : ' with ');
     this.term(w.target);
     this.w.write(' as ');
     this.term(w.value);
@@ -357,4 +410,38 @@ export class TermFormatter {
       }
     }
   }
+}
+
+/**
+ * The line of the bracket that closes the first `open` at or after `at` (OPA's closingLoc),
+ * skipping strings, raw strings (which may span lines) and comments; undefined when the
+ * source does not have it there.
+ */
+function closingLine(source: readonly string[], at: { line: number; col: number }, open: string, close: string): number | undefined {
+  let line = at.line - 1;
+  let i = at.col - 1;
+  let depth = 0;
+  while (line < source.length) {
+    const text = source[line]!;
+    const c = text[i];
+    if (c === undefined || c === '#') {
+      line++;
+      i = 0;
+    } else if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i += text[i] === '\\' ? 2 : 1);
+      i++;
+    } else if (c === '`') {
+      let j = text.indexOf('`', i + 1);
+      while (j < 0) {
+        if (++line >= source.length) return undefined;
+        j = source[line]!.indexOf('`');
+      }
+      i = j + 1;
+    } else {
+      if (c === open) depth++;
+      else if (c === close && depth > 0 && --depth === 0) return line + 1;
+      i++;
+    }
+  }
+  return undefined;
 }

@@ -1,0 +1,70 @@
+/**
+ * Where `opa fmt` keeps the source's line breaks (format/format.go), as seen in policies that
+ * upstream CI keeps OPA-formatted (aquasecurity/trivy-checks runs `opa fmt -w`):
+ * - a call's arguments go through writeIterable like a collection's elements: arguments on
+ *   several source lines are written one source line per output line with a trailing comma;
+ *   unlike a collection, a line break before the first argument alone does not count (the
+ *   location it is measured from is the function name's);
+ * - a comprehension whose head starts below its bracket has the head on the next line at the
+ *   bracket line's indentation (writeComprehension ends the line without indenting), its body
+ *   one level in; an object comprehension's key stays on the bracket's line.
+ * - a `with` on a later line than the end of the expression's terms (or the previous `with`)
+ *   starts a line of its own, one level in; one on the closing bracket's line stays there
+ *   (writeExpr);
+ * - no blank line is added after a literal whose closing bracket sits alone on the line above
+ *   the next one: OPA measures the gap from the end of the previous expression's text.
+ * - an import written below a rule stays there, grouped and sorted with its neighbours
+ *   (writeModule writes imports and rules in source order).
+ * Each expected text is also a fixed point.
+ */
+import t from 'tap';
+import { formatModule } from '../../../src/policy/format/format-module.js';
+
+const same = (t: { equal(found: unknown, wanted: unknown, message?: string): void }, src: string, want: string): void => {
+  t.equal(formatModule(src), want);
+  t.equal(formatModule(want), want, 'fixed point');
+};
+
+t.test('call arguments on several lines stay one source line per line', (t) => {
+  same(
+    t,
+    'package a\n\ndeny contains res if {\n\tres := result(\n\t\tsprintf("%s", [input.x]),\n\t\tinput, 1,\n\t)\n}\n\nresult(a, b, c) := [a, b, c]\n',
+    'package a\n\ndeny contains res if {\n\tres := result(\n\t\tsprintf("%s", [input.x]),\n\t\tinput, 1,\n\t)\n}\n\nresult(a, b, c) := [a, b, c]\n',
+  );
+  // no trailing comma in the source: one is added
+  same(t, 'package a\n\nr := concat(",",\n\t["a", "b"])\n', 'package a\n\nr := concat(\n\t",",\n\t["a", "b"],\n)\n');
+  // a break before the only argument line does not spread the call
+  same(t, 'package a\n\nr := count(\n\t[1, 2]\n)\n', 'package a\n\nr := count([1, 2])\n');
+  t.end();
+});
+
+t.test('a comprehension head below its bracket stays at the bracket line\'s indentation', (t) => {
+  same(
+    t,
+    'package a\n\nxs := [\n\tx |\n\tsome x in input.xs\n\tx > 1\n]\n\nr if {\n\tys := {\n\t\ty |\n\t\tsome y in input.ys\n\t}\n\tcount(ys) > 0\n}\n',
+    'package a\n\nxs := [\nx |\n\tsome x in input.xs\n\tx > 1\n]\n\nr if {\n\tys := {\n\ty |\n\t\tsome y in input.ys\n\t}\n\tcount(ys) > 0\n}\n',
+  );
+  same(t, 'package a\n\nm := {\n\tk: v |\n\tsome k, v in input.m\n}\n', 'package a\n\nm := {k: v |\n\tsome k, v in input.m\n}\n');
+  t.end();
+});
+
+t.test('a literal ending in a bracket on its own line is followed directly by the next one', (t) => {
+  const src = 'package a\n\nr if {\n\tys := [y |\n\t\tsome y in input.xs\n\t]\n\tzs := {\n\t\t"a": `x\n}`,\n\t}\n\tcount(ys) > count(zs)\n\n\tf(\n\t\t1,\n\t\t"}",\n\t)\n\ttrue\n}\n\nf(a, b) := [a, b]\n';
+  same(t, src, src);
+  t.end();
+});
+
+t.test('with modifiers keep their own lines', (t) => {
+  same(
+    t,
+    'package a\n\ntest_x if {\n\tr := deny with input as {"a": 1}\n\t\twith data.b as 2\n\tcount(r) == 0\n\tf(\n\t\t1,\n\t\t2,\n\t)\n\t\twith input as {}\n\tg({\n\t\t"a": 1,\n\t\t"b": 2,\n\t}) with input as {\n\t\t"c": 3,\n\t}\n\ttrue\n}\n\ndeny contains 1 if input.a\n\nf(a, b) := a\n\ng(x) := x\n',
+    'package a\n\ntest_x if {\n\tr := deny with input as {"a": 1}\n\t\twith data.b as 2\n\tcount(r) == 0\n\tf(\n\t\t1,\n\t\t2,\n\t)\n\t\twith input as {}\n\tg({\n\t\t"a": 1,\n\t\t"b": 2,\n\t}) with input as {\n\t\t"c": 3,\n\t}\n\ttrue\n}\n\ndeny contains 1 if input.a\n\nf(a, b) := a\n\ng(x) := x\n',
+  );
+  t.end();
+});
+
+t.test('an import below a rule stays where it is', (t) => {
+  const src = 'package a\n\nimport rego.v1\n\nx := 1\n\nimport data.lib.b\nimport data.lib.a\n\ny := a.v + b.v\n';
+  same(t, src, 'package a\n\nimport rego.v1\n\nx := 1\n\nimport data.lib.a\nimport data.lib.b\n\ny := a.v + b.v\n');
+  t.end();
+});
