@@ -9,6 +9,9 @@ import type { Expr, Literal, Term, With } from '../syntax/ast.js';
 import { KEYWORDS } from '../syntax/tokens.js';
 import type { FormatWriter } from './writer.js';
 
+/** Terms written between brackets of their own, which may close on a later line. */
+const BRACKETED = new Set<Term['kind']>(['array', 'set', 'object', 'arraycomp', 'setcomp', 'objectcomp', 'call']);
+
 /** Binding strength of the infix operators, loosest first (syntax/parse-term.ts). */
 const PRECEDENCE: Record<string, number> = { in: 1, '==': 2, '!=': 2, '<': 2, '<=': 2, '>': 2, '>=': 2, '|': 3, '&': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
 
@@ -95,6 +98,12 @@ export class TermFormatter {
 
   /** `parens`: the term is an operand of an infix call and is one itself (OPA parenthesises those). */
   term(t: Term, parens = false): void {
+    this.termText(t, parens);
+    // a bracket closing below the term's first line: comments after it follow it directly
+    if (BRACKETED.has(t.kind) && !(t.kind === 'call' && isInfix(t))) this.w.reached(this.termEndLine(t));
+  }
+
+  private termText(t: Term, parens: boolean): void {
     this.w.at(t.span.line);
     switch (t.kind) {
       case 'null':
@@ -118,12 +127,12 @@ export class TermFormatter {
       case 'call':
         return this.call(t, parens);
       case 'array':
-        return this.collection('[', ']', t.items.map((x) => [x]), t.span.line);
+        return this.collection('[', ']', t.items.map((x) => [x]), t.span.line, undefined, closingLine(this.source, t.span, '[', ']'));
       case 'set':
         if (t.items.length === 0) return this.w.write('set()');
-        return this.collection('{', '}', t.items.map((x) => [x]), t.span.line);
+        return this.collection('{', '}', t.items.map((x) => [x]), t.span.line, undefined, closingLine(this.source, t.span, '{', '}'));
       case 'object':
-        return this.collection('{', '}', t.entries, t.span.line);
+        return this.collection('{', '}', t.entries, t.span.line, undefined, closingLine(this.source, t.span, '{', '}'));
       case 'arraycomp':
         return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
       case 'setcomp':
@@ -176,7 +185,14 @@ export class TermFormatter {
       this.w.write(t.fn.join('.'));
       // OPA measures the first line break from the function name, whose text holds no argument:
       // a break before the first argument alone does not spread the call (writeFunctionCallPlain)
-      this.collection('(', ')', t.args.map((a) => [a]), t.args[0]?.span.line ?? t.span.line);
+      // a union argument keeps parentheses only where the source had them (OPA's listWriter)
+      const arg = (a: Term): void => {
+        const p = isInfix(a) && a.op === '|' && this.sourceParens(a, a === t.args[0]);
+        if (p) this.w.write('(');
+        this.term(a);
+        if (p) this.w.write(')');
+      };
+      this.collection('(', ')', t.args.map((a) => [a]), t.args[0]?.span.line ?? t.span.line, arg, closingLine(this.source, t.span, '(', ')'));
       return;
     }
     if (parens) this.w.write('(');
@@ -184,17 +200,40 @@ export class TermFormatter {
     if (parens) this.w.write(')');
   }
 
+  /**
+   * Was `t`, an argument, written in parentheses? Its span starts inside them, so look back:
+   * the argument's own `(` — behind the call's, for the first argument.
+   */
+  private sourceParens(t: Term, first: boolean): boolean {
+    let line = t.span.line - 1;
+    let col = t.span.col - 1;
+    const prev = (): string | undefined => {
+      for (;;) {
+        col--;
+        while (col < 0) {
+          if (--line < 0) return undefined;
+          col = (this.source[line] ?? '').length - 1;
+        }
+        const c = this.source[line]![col]!;
+        if (c !== ' ' && c !== '\t') return c;
+      }
+    };
+    if (prev() !== '(') return false;
+    return !first || prev() === '(';
+  }
+
   /** An infix call; `nested`: its infix operands get parentheses (OPA's writeCall). */
   infix(t: Term & { kind: 'call'; op: string }, nested: boolean): void {
     const prec = PRECEDENCE[t.op] ?? 0;
     // At the top of an expression OPA writes operands bare; where that would parse back
     // differently (an operand binding as loosely as the operator), parentheses keep the tree.
+    // `in` writes an infix operand in parentheses wherever it stands (OPA's writeInOperator)
     const operand = (a: Term, right: boolean) => {
-      const need = nested ? isInfix(a) : isInfix(a) && (right ? (PRECEDENCE[a.op] ?? 0) <= prec : (PRECEDENCE[a.op] ?? 0) < prec);
+      const need = nested || t.op === 'in' ? isInfix(a) : isInfix(a) && (right ? (PRECEDENCE[a.op] ?? 0) <= prec : (PRECEDENCE[a.op] ?? 0) < prec);
       this.term(a, need);
     };
     if (t.op === 'in' && t.args.length === 3) {
-      const keyed = (a: Term) => this.term(a, nested ? isInfix(a) : isInfix(a) && (PRECEDENCE[a.op] ?? 0) <= prec);
+      const keyed = (a: Term) => this.term(a, isInfix(a));
       keyed(t.args[0]!);
       this.w.write(', ');
       keyed(t.args[1]!);
@@ -208,7 +247,11 @@ export class TermFormatter {
   }
 
   /** Elements grouped by source line; several lines → one line each, trailing commas. */
-  private collection(open: string, close: string, items: Term[][], openLine: number): void {
+  /**
+   * `element`: how one item is written — by default a `|` union in parentheses, as in a
+   * collection it would read as a comprehension; a call's arguments are written as they are.
+   */
+  private collection(open: string, close: string, items: Term[][], openLine: number, element: (t: Term) => void = (t) => this.element(t), closeLine?: number): void {
     this.w.write(open);
     const groups: Term[][][] = [];
     for (const it of items) {
@@ -219,10 +262,10 @@ export class TermFormatter {
     }
     const multi = groups.length > 1 || (groups.length === 1 && groups[0]![0]![0]!.span.line > openLine);
     const writeItem = (it: Term[]) => {
-      this.element(it[0]!);
+      element(it[0]!);
       if (it.length === 2) {
         this.w.write(': ');
-        this.element(it[1]!);
+        element(it[1]!);
       }
     };
     if (!multi) {
@@ -244,6 +287,9 @@ export class TermFormatter {
       this.w.write(',');
       this.w.endLine();
     }
+    // comments after the last element stay inside, above the bracket (OPA inserts the
+    // comments before the closing location)
+    if (closeLine !== undefined) this.w.flushComments(closeLine);
     this.w.down();
     this.w.write(close);
   }
@@ -320,6 +366,15 @@ export class TermFormatter {
         return closingLine(this.source, t.span, '(', ')') ?? lastLine(t);
       case 'ref':
         return Math.max(this.termEndLine(t.head), ...t.path.map((k) => this.termEndLine(k)));
+      case 'string': {
+        // a raw string keeps its line breaks in the source
+        const raw = this.source[t.span.line - 1]?.[t.span.col - 1] === '`';
+        return raw ? t.span.line + (t.value.match(/\n/g)?.length ?? 0) : t.span.line;
+      }
+      case 'template': {
+        const text = this.templates.get(`${t.span.line}:${t.span.col}`);
+        return t.span.line + (text?.match(/\n/g)?.length ?? 0);
+      }
       default:
         return lastLine(t);
     }
@@ -364,8 +419,9 @@ export class TermFormatter {
       case 'unify':
         this.term(e.lhs);
         this.w.write(e.kind === 'assign' ? ' := ' : ' = ');
-        if (isInfix(e.rhs) && !(e.rhs.op === 'in' && e.rhs.args.length === 3)) this.infix(e.rhs, false);
-        else this.term(e.rhs);
+        // the right side is written as a term: an infix call bare, its infix operands in
+        // parentheses (OPA's writeCall), so `x := (a | b) | c` keeps them
+        this.term(e.rhs);
         return;
       case 'some':
         this.w.write('some ');
@@ -382,7 +438,7 @@ export class TermFormatter {
         }
         this.term(e.value, isInfix(e.value));
         this.w.write(' in ');
-        this.term(e.coll, isInfix(e.coll) && e.coll.op === 'in');
+        this.term(e.coll, isInfix(e.coll));
         return;
       case 'every': {
         this.w.write('every ');

@@ -1,6 +1,7 @@
 /**
- * Where `opa fmt` keeps the source's line breaks (format/format.go), as seen in policies that
- * upstream CI keeps OPA-formatted (aquasecurity/trivy-checks runs `opa fmt -w`):
+ * Where `opa fmt` keeps the source's line breaks, parentheses and brackets (format/format.go),
+ * as seen in policies that upstream CI keeps OPA-formatted (aquasecurity/trivy-checks runs
+ * `opa fmt -w`; StyraInc/regal's bundle):
  * - a call's arguments go through writeIterable like a collection's elements: arguments on
  *   several source lines are written one source line per output line with a trailing comma;
  *   unlike a collection, a line break before the first argument alone does not count (the
@@ -11,10 +12,16 @@
  * - a `with` on a later line than the end of the expression's terms (or the previous `with`)
  *   starts a line of its own, one level in; one on the closing bracket's line stays there
  *   (writeExpr);
- * - no blank line is added after a literal whose closing bracket sits alone on the line above
- *   the next one: OPA measures the gap from the end of the previous expression's text.
+ * - no blank line is added after a literal, or before a comment, whose closing bracket sits
+ *   alone on the line above: OPA measures the gap from the end of the previous text.
  * - an import written below a rule stays there, grouped and sorted with its neighbours
  *   (writeModule writes imports and rules in source order).
+ * - an infix operand of `in` is parenthesized (writeInOperator), as is an infix operand of
+ *   an assignment's right side (writeCall); a union given to a function only where the source
+ *   had them; imports sort by their path's segments;
+ * - a two-part rule head is written `p["q"]` unless a rule of the module needs ref heads
+ *   (writeHead), a keyword import segment written in brackets keeps them, and `f(x)` alone on
+ *   its line gets no `:= true` (the parser made that value up).
  * Each expected text is also a fixed point.
  */
 import t from 'tap';
@@ -49,6 +56,7 @@ t.test('a comprehension head below its bracket stays at the bracket line\'s inde
 });
 
 t.test('a literal ending in a bracket on its own line is followed directly by the next one', (t) => {
+  same(t, 'package a\n\nr if {\n\tp := `package p\n\nx := 1\n`\n\tcount(p) > 0\n}\n', 'package a\n\nr if {\n\tp := `package p\n\nx := 1\n`\n\tcount(p) > 0\n}\n');
   const src = 'package a\n\nr if {\n\tys := [y |\n\t\tsome y in input.xs\n\t]\n\tzs := {\n\t\t"a": `x\n}`,\n\t}\n\tcount(ys) > count(zs)\n\n\tf(\n\t\t1,\n\t\t"}",\n\t)\n\ttrue\n}\n\nf(a, b) := [a, b]\n';
   same(t, src, src);
   t.end();
@@ -66,5 +74,41 @@ t.test('with modifiers keep their own lines', (t) => {
 t.test('an import below a rule stays where it is', (t) => {
   const src = 'package a\n\nimport rego.v1\n\nx := 1\n\nimport data.lib.b\nimport data.lib.a\n\ny := a.v + b.v\n';
   same(t, src, 'package a\n\nimport rego.v1\n\nx := 1\n\nimport data.lib.a\nimport data.lib.b\n\ny := a.v + b.v\n');
+  t.end();
+});
+
+t.test('an infix operand of `in` keeps its parentheses', (t) => {
+  same(t, 'package a\n\nr if not input.x in (input.a | input.b)\n\ns if {\n\tsome x in (input.a | input.b)\n\t(x + 1) in input.c\n}\n', 'package a\n\nr if not input.x in (input.a | input.b)\n\ns if {\n\tsome x in (input.a | input.b)\n\t(x + 1) in input.c\n}\n');
+  t.end();
+});
+
+t.test('rule heads, imports and bodiless functions as OPA writes them', (t) => {
+  same(
+    t,
+    'package a\n\nimport data.lib["default"] as d\n\ndocs.base_url := "https://x"\n\ndocs["resolve"](u) := u\n\nis_name("var")\n\nis_name(x) if startswith(x, "_")\n',
+    'package a\n\nimport data.lib["default"] as d\n\ndocs["base_url"] := "https://x"\n\ndocs["resolve"](u) := u\n\nis_name("var")\n\nis_name(x) if startswith(x, "_")\n',
+  );
+  // a three-part head needs ref heads: two-part heads keep their dots then
+  same(t, 'package a\n\na.b.c := 1\n\nd.e := 2\n', 'package a\n\na.b.c := 1\n\nd.e := 2\n');
+  t.end();
+});
+
+t.test('parentheses: operands of an assigned infix call, not a union argument', (t) => {
+  same(
+    t,
+    'package a\n\nr if {\n\tnames := (input.a | input.b) | input.c\n\tn := (count(names) + 1) - 2\n\tcount(input.d | input.e) > n\n\tnot f(n, (input.f | input.g))\n\tnot f((input.f | input.g), n)\n}\n\nf(_, _) := false\n',
+    'package a\n\nr if {\n\tnames := (input.a | input.b) | input.c\n\tn := (count(names) + 1) - 2\n\tcount(input.d | input.e) > n\n\tnot f(n, (input.f | input.g))\n\tnot f((input.f | input.g), n)\n}\n\nf(_, _) := false\n',
+  );
+  t.end();
+});
+
+t.test('imports sort by path segments, not by their text', (t) => {
+  same(t, 'package a\n\nimport data.p.test_utils as u\nimport data.p["default"] as d\n\nx := [d, u]\n', 'package a\n\nimport data.p["default"] as d\nimport data.p.test_utils as u\n\nx := [d, u]\n');
+  t.end();
+});
+
+t.test('comments: none gets a blank line it did not have; one after the last element stays inside', (t) => {
+  const src = 'package a\n\nx := {\n\t"a": [\n\t\t1,\n\t],\n\t# about b\n\t"b": 2,\n\t# no c\n}\n\nf(x) if {\n\tx == 1\n} else if {\n\t# two\n\tx == 2\n}\n\nr if {\n\tys := [\n\t\t1,\n\t]\n\t# about the count\n\tcount(ys) > 0\n}\n';
+  same(t, src, src);
   t.end();
 });
