@@ -179,7 +179,9 @@ class ModuleFormatter {
     w.write(name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '');
     // OPA's writeHead: unless some rule of the module needs ref heads (a longer ref, or
     // `p.q contains x`), a two-part head is written `p["q"]`, however the source wrote it
-    const brackets = rest.length === 1 && !this.refHeads;
+    // (`default["q"]` would read as a default rule: a keyword name keeps the dot)
+    const headName = name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '';
+    const brackets = rest.length === 1 && !this.refHeads && !KEYWORDS.has(headName);
     for (const k of rest) {
       if (!brackets && k.kind === 'string' && isIdentifier(k.value) && (!KEYWORDS.has(k.value) || k.fromDot)) w.write('.' + k.value);
       else {

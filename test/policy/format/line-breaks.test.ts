@@ -88,6 +88,8 @@ t.test('rule heads, imports and bodiless functions as OPA writes them', (t) => {
     'package a\n\nimport data.lib["default"] as d\n\ndocs.base_url := "https://x"\n\ndocs["resolve"](u) := u\n\nis_name("var")\n\nis_name(x) if startswith(x, "_")\n',
     'package a\n\nimport data.lib["default"] as d\n\ndocs["base_url"] := "https://x"\n\ndocs["resolve"](u) := u\n\nis_name("var")\n\nis_name(x) if startswith(x, "_")\n',
   );
+  // a head named by a keyword keeps its dot: `default["foo"]` would read as a default rule
+  same(t, 'package a\n\ndefault.foo := 1\n\nfoo.default := 2\n', 'package a\n\ndefault.foo := 1\n\nfoo["default"] := 2\n');
   // a three-part head needs ref heads: two-part heads keep their dots then
   same(t, 'package a\n\na.b.c := 1\n\nd.e := 2\n', 'package a\n\na.b.c := 1\n\nd.e := 2\n');
   t.end();
