@@ -20,7 +20,7 @@ import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { walkRule, walkTerm } from '../syntax/walk.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
-import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, type Ty } from './static-type.js';
+import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
 type Param = Ty[];
@@ -246,11 +246,13 @@ function ruleValues(r: Rule): (Term | undefined)[] {
   return [r.value, ...r.elses.map((e) => e.value)];
 }
 
-/** One type when all are the same, else any. */
+/**
+ * The type of a path several definitions give values to, or of a collection's members: OPA joins
+ * them with types.Or (TypeEnv's mergeTypes on Insert; an array literal's `Values`, a set
+ * literal's element type), so `["a", 1]` has members of type any<number, string>.
+ */
 function union(tys: Ty[]): Ty {
-  if (tys.length === 0) return ANY;
-  const first = JSON.stringify(tys[0]);
-  return tys.every((x) => JSON.stringify(x) === first) ? tys[0]! : ANY;
+  return unionOf(tys);
 }
 
 const scopes = new WeakMap<Rule, Scope>();
@@ -357,7 +359,7 @@ function isBuiltinCall(t: Extract<Term, { kind: 'call' }>, sc: Scope): boolean {
   return !(t.fn.length === 1 && sc.mod.rules.has(head)) && !sc.mod.imports.has(head);
 }
 
-/** The one type of every member, or any (mixed, unknown, or no members). */
+/** The union of the members' types; any when a member's type is unknown or there are none. */
 function memberType(items: Term[], sc?: Scope): Ty {
   if (items.length === 0) return ANY;
   return union(items.map((i) => typeOf(i, sc)));
@@ -391,12 +393,18 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   const decls = new Map<string, Term[]>();
   const other = new Set<string>();
   const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && other.add(x.name)) });
+  // a ref's head is read, never bound: `x[_] = null` may bind the `_`, not x
+  const bindOperand = (t: Term): void => {
+    const heads = new Set<Term>();
+    walkTerm(t, { term: (x) => void (x.kind === 'ref' && heads.add(x.head)) });
+    walkTerm(t, { term: (x) => void (x.kind === 'var' && !heads.has(x) && other.add(x.name)) });
+  };
   r.args?.forEach(bindAll);
   walkRule(r, {
     expr: (e) => {
       if (e.kind === 'assign' && e.lhs.kind === 'var') decls.set(e.lhs.name, [...(decls.get(e.lhs.name) ?? []), e.rhs]);
       else if (e.kind === 'assign') bindAll(e.lhs);
-      else if (e.kind === 'unify') (bindAll(e.lhs), bindAll(e.rhs));
+      else if (e.kind === 'unify') (bindOperand(e.lhs), bindOperand(e.rhs));
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
         if (e.key) bindAll(e.key);
@@ -584,7 +592,16 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       }
       // a constant key of another type can never be one of a closed object's string keys
       if ((constant || (kt.k !== 'any' && kt.k !== 'string')) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
-      return { ty: ANY };
+      // a variable key selects any of a closed object's values (OPA: types.Values of the object)
+      if (ty.open) return { ty: ANY };
+      ty = unionOf(Object.values(ty.props));
+      continue;
+    }
+    if (ty.k === 'set') {
+      // a variable key is one of the members (OPA: types.Values of the set); a constant key is not followed
+      if (constant) return { ty: ANY };
+      ty = ty.of;
+      continue;
     }
     if (ty.k === 'array') {
       // an array is indexed by numbers only (OPA: have "x", want number)
