@@ -17,7 +17,7 @@
  */
 import type { RegoError } from '../errors.js';
 import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
-import { walkRule, walkTerm } from '../syntax/walk.js';
+import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
 import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
@@ -216,6 +216,26 @@ class RuleTypes {
     else defs.push({ rule, mod });
   }
 
+  /**
+   * The argument types of the function at `path`, inferred from its body as OPA's checker does
+   * (checkRule: an argument takes the type its first use in the body gives it; one the body does
+   * not type is any). Only a function of one definition without else is inferred — several
+   * definitions join their argument types (Function.Union), and one of them leaving an argument
+   * untyped makes it any — and only an argument every mention of which is an operand of a typed
+   * builtin, all of the same one type, so that no order of the body's literals could type it
+   * otherwise. Anything else: undefined (not checked).
+   */
+  argsAt(path: string[]): Ty[] | undefined {
+    const key = JSON.stringify(path);
+    const defs = this.defs.get(key);
+    if (defs === undefined || defs.length !== 1 || this.shadowed.has(key)) return undefined;
+    const { rule, mod } = defs[0]!;
+    if (rule.args === undefined || rule.elses.length > 0) return undefined;
+    const sc = scopeOf(rule, mod);
+    const tys = rule.args.map((a) => (a.kind === 'var' && a.name !== '_' ? argType(rule, a.name, sc) : ANY));
+    return tys.some((t) => t.k !== 'any') ? tys : undefined;
+  }
+
   /** Is `path` exactly a rule (or function)? */
   has(path: string[]): boolean {
     return this.defs.has(JSON.stringify(path));
@@ -385,6 +405,43 @@ function boundNames(r: Rule): Set<string> {
 }
 
 /**
+ * The one type every mention of `name` in the rule asks for as a builtin's operand, or any.
+ * A mention inside a comprehension or `every` leaves it any: OPA checks a closure's body in an
+ * environment of its own (checkClosures), so what the closure learns never types the argument.
+ */
+function argType(r: Rule, name: string, sc: Scope): Ty {
+  let want: Ty | undefined;
+  let mentions = 0;
+  let typed = 0;
+  let enclosed = false;
+  const shown = new Set<string>();
+  const inClosure = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && x.name === name && (enclosed = true)) });
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'every') e.body.forEach((l) => walkExpr(l.expr, { term: (x) => void (x.kind === 'var' && x.name === name && (enclosed = true)) }));
+    },
+    term: (x) => {
+      if (x.kind === 'arraycomp' || x.kind === 'setcomp' || x.kind === 'objectcomp') inClosure(x);
+      if (x.kind === 'var' && x.name === name) mentions++;
+      if (x.kind !== 'call' || !isBuiltinCall(x, sc)) return;
+      const decl = DECLS[x.fn.join('.')];
+      if (decl === undefined || decl.args.length !== x.args.length) return;
+      x.args.forEach((a, i) => {
+        if (a.kind !== 'var' || a.name !== name) return;
+        typed++;
+        // a parameter of several types is their union (count: any<array, object, set, string>)
+        want = unionOf(decl.args[i]!);
+        shown.add(show(want));
+      });
+    },
+  });
+  // the head's own mention of the argument is counted too
+  const inHead = r.args?.filter((a) => a.kind === 'var' && a.name === name).length ?? 0;
+  if (enclosed || want === undefined || shown.size !== 1 || typed === 0 || typed !== mentions - inHead) return ANY;
+  return want;
+}
+
+/**
  * `x := <term of known type>` where that is the only way the rule binds `x` (no other `:=`,
  * `=`, `some`, `every`, function argument or pattern of that name anywhere in the rule): x has
  * that type wherever the rule mentions it, whatever the scope, since nothing else can bind it.
@@ -499,7 +556,7 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }
-      if (!isBuiltinCall(t, sc)) return;
+      if (!isBuiltinCall(t, sc)) return checkFunctionCall(t, sc, errors);
       const name = t.fn.join('.');
       const decl = DECLS[name];
       if (decl === undefined || decl.args.length !== t.args.length) return; // arity errors are reported elsewhere
@@ -509,6 +566,23 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
       errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
     },
   });
+}
+
+/**
+ * A call of a user function whose argument types are inferred (RuleTypes.argsAt): an operand of
+ * known type that fits none is OPA's "invalid argument(s)" (checkExprBuiltin, which checks
+ * calls of rules' functions as it checks builtins). The detail lists the result as the last
+ * wanted type, as OPA's rewritten call `f(x, __local0__)` shows it.
+ */
+function checkFunctionCall(t: Extract<Term, { kind: 'call' }>, sc: Scope, errors: RegoError[]): void {
+  const path = dataPath(t.fn[0]!, t.fn.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
+  if (path === undefined || !sc.mod.env.has(path)) return;
+  const want = sc.mod.env.argsAt(path);
+  if (want === undefined || want.length !== t.args.length) return; // arity errors are reported elsewhere
+  const have = t.args.map((a) => typeOf(a, sc));
+  if (have.every((h, i) => fits(h, want[i]!))) return;
+  const result = sc.mod.env.typeAt(path);
+  errors.push(createCompileError('REGO_ERR_TYPE', `data.${path.join('.')}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${[...want, result].map(show).join(', ')})`, t.span));
 }
 
 /**

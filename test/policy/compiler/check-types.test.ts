@@ -182,3 +182,26 @@ t.test("union types (OPA's any<…>): a member of mixed type must be one of them
   ];
   for (const text of ok) t.same(errs(text), [], text);
 });
+
+t.test("a user function's argument types come from its body, and calls are checked against them", async (t) => {
+  // issue #16 gap 2: x is plus's operand, so f takes a number
+  t.same(messages({ 'm.rego': 'package p\nf(x) = y if { y := x + 1 }\nq := f("a")' }), ['rego_type_error@m.rego:3: data.p.f: invalid argument(s)']);
+  t.same(errs('package p\nf(x) := upper(x)\nq := f(1)'), ['rego_type_error@3'], 'a use in the head');
+  t.same(errs('package p\nf(x) := count(x)\nq := f(1)'), ['rego_type_error@3'], "a builtin's union parameter");
+  t.same(errs('package p\nf(x, b) := upper(x) if b\nq if f(1, true)'), ['rego_type_error@3'], 'a call as a condition');
+  t.same(messages({ 'a.rego': 'package a\nf(x) := x * 2', 'b.rego': 'package b\nimport data.a\nq := a.f("s")' }), ['rego_type_error@b.rego:3: data.a.f: invalid argument(s)'], 'through an import');
+  const ok = [
+    'package p\nf(x) = y if { y := x + 1 }\nq := f(1)',
+    'package p\nf(x) = y if { y := x + 1 }\nq := f(input.a)', // unknown operand
+    'package p\nf(x) := count(x)\nq := f("abc")',
+    'package p\nf(x) = y if { y := x + 1; x == 2 }\nq := f("a")', // == types x as any when it comes first
+    'package p\nf(x) if { x > 0; upper(x) }\nq := f(1)', // two uses: the first one is OPA's, not guessed here
+    'package p\nf(x) := [y | y := x + 1]\nq := f("a")', // a closure types its own copy of x
+    'package p\nf(x) if { every y in [1] { x + y > 0 } }\nq := f("a")',
+    'package p\nf(x) := upper(x)\nf(x) := lower(x) if false\nq := f(1)', // several definitions: not inferred
+    'package p\nf(x) := upper(x) if false\nelse := 1\nq := f(1)',
+    'package p\nf(_) := 1\nq := f("a")',
+    'package p\nupper(x) := x + 1\nq := upper(1)', // a package function named like a builtin
+  ];
+  for (const text of ok) t.same(errs(text), [], text);
+});
