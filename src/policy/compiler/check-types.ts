@@ -499,6 +499,66 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     const ty = typeOf(rhs[0]!, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
   }
+  for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
+  return out;
+}
+
+/** The type of a collection's keys (OPA's types.Keys): an array's are numbers, a set's its members, a closed object's strings. */
+function keysOf(t: Ty): Ty {
+  if (t.k === 'array') return N;
+  if (t.k === 'set') return t.of;
+  if (t.k === 'object' && t.props !== undefined && !t.open) return S;
+  return ANY;
+}
+
+/** The type of a collection's values (OPA's types.Values). */
+function valuesOf(t: Ty): Ty {
+  if (t.k === 'array' || t.k === 'set') return t.of;
+  if (t.k === 'object' && t.props !== undefined && !t.open) return unionOf(Object.values(t.props));
+  return ANY;
+}
+
+/**
+ * Variables bound only as the key of a ref into a collection of known type (`xs[i]`), or by
+ * `some k, v in xs`: OPA's refChecker gives an untyped key variable the collection's key type
+ * (checkRefLeaf: PutOne(v, types.Keys(tpe))), and `some k, v in xs` is rewritten to `xs[k] = v`,
+ * whose v takes the type of the values. Typed here only when that one place is the only one
+ * that can bind the name — its other mentions (see varTypes' `mentions`) are ref heads and
+ * typed builtin operands, which only read it, and at most one `some k` declaring it — so the
+ * order OPA checks the literals in cannot matter.
+ */
+function keyAndMemberTypes(r: Rule, sc: Scope, mentions: ReadonlyMap<string, number>): Map<string, Ty> {
+  const found = new Map<string, Ty[]>();
+  const declared = new Map<string, number>();
+  const note = (t: Term | undefined, ty: Ty): void => {
+    if (t?.kind !== 'var' || t.name === '_' || t.name.startsWith('$')) return;
+    found.set(t.name, [...(found.get(t.name) ?? []), ty]);
+  };
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'some') for (const v of e.vars) if (v.kind === 'var') declared.set(v.name, (declared.get(v.name) ?? 0) + 1);
+      if (e.kind !== 'somein') return;
+      const coll = typeOf(e.coll, sc);
+      if (e.key !== undefined) note(e.key, keysOf(coll));
+      note(e.value, valuesOf(coll));
+    },
+    term: (t) => {
+      if (t.kind !== 'ref') return;
+      t.path.forEach((p, i) => {
+        if (p.kind !== 'var') return;
+        const base = i === 0 ? typeOf(t.head, sc) : typeOf({ ...t, path: t.path.slice(0, i) }, sc);
+        note(p, keysOf(base));
+      });
+    },
+  });
+  const out = new Map<string, Ty>();
+  for (const [name, tys] of found) {
+    if (tys.length !== 1 || tys[0]!.k === 'any' || (declared.get(name) ?? 0) > 1) continue;
+    // a rule or import of that name, not declared locally, is read, not bound
+    if (name === 'input' || name === 'data' || ((sc.mod.rules.has(name) || sc.mod.imports.has(name)) && !sc.bound.has(name))) continue;
+    if (mentions.get(name) !== 1 + (declared.get(name) ?? 0)) continue;
+    out.set(name, tys[0]!);
+  }
   return out;
 }
 

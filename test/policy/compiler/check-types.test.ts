@@ -205,3 +205,27 @@ t.test("a user function's argument types come from its body, and calls are check
   ];
   for (const text of ok) t.same(errs(text), [], text);
 });
+
+t.test('a variable bound as the key of a ref, or by some … in, has the key or member type', async (t) => {
+  // issue #16 gap 3: OPA's refChecker types a key variable with the collection's keys, and
+  // `some k, v in xs` is `xs[k] = v`, whose v takes the type of the values
+  t.same(errs('package p\nq if {\n\tx := ["a"]\n\tx[i]\n\tupper(i)\n}'), ['rego_type_error@5'], "an array's keys are numbers");
+  t.same(errs('package p\nq if {\n\tsome i\n\tx := [1]\n\tx[i]\n\tupper(i)\n}'), ['rego_type_error@6'], 'declared with some first');
+  t.same(errs('package p\nq if {\n\tx := {1, 2}\n\tx[m]\n\tupper(m)\n}'), ['rego_type_error@5'], "a set's keys are its members");
+  t.same(errs('package p\nq if {\n\tsome k, v in ["a"]\n\tupper(k)\n}'), ['rego_type_error@4']);
+  t.same(errs('package p\nq if {\n\tsome v in [1]\n\tupper(v)\n}'), ['rego_type_error@4']);
+  t.same(errs('package p\nq if {\n\tsome v in {"a": 1}\n\tupper(v)\n}'), ['rego_type_error@4'], "an object's values");
+  t.same(errs('package p\nq if {\n\tsome k, _ in {"a": 1}\n\tk + 1\n}'), ['rego_type_error@4'], "a closed object's keys are strings");
+  t.same(errs('package p\narr := [1, 2]\nq if {\n\tsome v in arr\n\tupper(v)\n}'), ['rego_type_error@5'], 'a rule of known type');
+  const ok = [
+    'package p\nq if { some k, v in ["a"]; upper(v) }',
+    'package p\nq if { some v in input.a; upper(v) }', // unknown collection
+    'package p\nq if { some i; [1][i]; i == "a" }', // == takes any two values
+    'package p\nq if { x := ["a"]; x[i]; y := {"k": 1}; y[i] }', // bound in two places: OPA\'s first is not guessed
+    'package p\nq contains k if { some k in ["a"]; upper(k) }',
+    'package p\nf(i) if { x := [1]; x[i]; upper(i) }', // an argument is not bound by the ref
+    'package p\ni := "a"\nq if { x := {"a": 1}; x[i] == 1; upper(i) }', // a rule of that name is read, not bound
+    'package p\nq if { xs := [[1]]; some v in xs; v[0] == 1 }',
+  ];
+  for (const text of ok) t.same(errs(text), [], text);
+});
