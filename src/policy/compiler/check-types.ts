@@ -217,22 +217,25 @@ class RuleTypes {
   }
 
   /**
-   * The argument types of the function at `path`, inferred from its body as OPA's checker does
+   * The argument types of the function at `path`, inferred from its bodies as OPA's checker does
    * (checkRule: an argument takes the type its first use in the body gives it; one the body does
-   * not type is any). Only a function of one definition without else is inferred — several
-   * definitions join their argument types (Function.Union), and one of them leaving an argument
-   * untyped makes it any — and only an argument every mention of which is an operand of a typed
-   * builtin, all of the same one type, so that no order of the body's literals could type it
-   * otherwise. Anything else: undefined (not checked).
+   * not type is any; several definitions join their types, Function.Union → types.Or, so one
+   * definition leaving an argument untyped makes it any). Inferred only for definitions without
+   * else, and only for an argument every mention of which is an operand of a typed builtin, all
+   * of the same one type, so that no order of a body's literals could type it otherwise.
+   * Anything else: undefined (not checked).
    */
   argsAt(path: string[]): Ty[] | undefined {
     const key = JSON.stringify(path);
     const defs = this.defs.get(key);
-    if (defs === undefined || defs.length !== 1 || this.shadowed.has(key)) return undefined;
-    const { rule, mod } = defs[0]!;
-    if (rule.args === undefined || rule.elses.length > 0) return undefined;
-    const sc = scopeOf(rule, mod);
-    const tys = rule.args.map((a) => (a.kind === 'var' && a.name !== '_' ? argType(rule, a.name, sc) : ANY));
+    if (defs === undefined || this.shadowed.has(key)) return undefined;
+    const arity = defs[0]!.rule.args?.length;
+    if (arity === undefined || defs.some((d) => d.rule.args?.length !== arity || d.rule.elses.length > 0)) return undefined;
+    const perDef = defs.map(({ rule, mod }) => {
+      const sc = scopeOf(rule, mod);
+      return rule.args!.map((a) => (a.kind === 'var' && a.name !== '_' ? argType(rule, a.name, sc) : ANY));
+    });
+    const tys = Array.from({ length: arity }, (_, i) => unionOf(perDef.map((d) => d[i]!)));
     return tys.some((t) => t.k !== 'any') ? tys : undefined;
   }
 

@@ -189,6 +189,7 @@ t.test("a user function's argument types come from its body, and calls are check
   t.same(errs('package p\nf(x) := upper(x)\nq := f(1)'), ['rego_type_error@3'], 'a use in the head');
   t.same(errs('package p\nf(x) := count(x)\nq := f(1)'), ['rego_type_error@3'], "a builtin's union parameter");
   t.same(errs('package p\nf(x, b) := upper(x) if b\nq if f(1, true)'), ['rego_type_error@3'], 'a call as a condition');
+  t.same(errs('package p\nf(x) := upper(x)\nf(x) := lower(x) if false\nq := f(1)'), ['rego_type_error@4'], 'several definitions join their argument types');
   t.same(messages({ 'a.rego': 'package a\nf(x) := x * 2', 'b.rego': 'package b\nimport data.a\nq := a.f("s")' }), ['rego_type_error@b.rego:3: data.a.f: invalid argument(s)'], 'through an import');
   const ok = [
     'package p\nf(x) = y if { y := x + 1 }\nq := f(1)',
@@ -198,7 +199,8 @@ t.test("a user function's argument types come from its body, and calls are check
     'package p\nf(x) if { x > 0; upper(x) }\nq := f(1)', // two uses: the first one is OPA's, not guessed here
     'package p\nf(x) := [y | y := x + 1]\nq := f("a")', // a closure types its own copy of x
     'package p\nf(x) if { every y in [1] { x + y > 0 } }\nq := f("a")',
-    'package p\nf(x) := upper(x)\nf(x) := lower(x) if false\nq := f(1)', // several definitions: not inferred
+    'package p\nf(x) := upper(x)\nf(x) := 1 if x == "a"\nq := f(1)', // one definition leaves x untyped: any
+    'package p\nf(x) := upper(x)\nf(x) := x + 1 if false\nq := f(1)', // any<number, string>
     'package p\nf(x) := upper(x) if false\nelse := 1\nq := f(1)',
     'package p\nf(_) := 1\nq := f("a")',
     'package p\nupper(x) := x + 1\nq := upper(1)', // a package function named like a builtin
