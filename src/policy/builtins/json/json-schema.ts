@@ -79,9 +79,44 @@ export function compileSchema(schema: Value): ValidateFunction {
   return f;
 }
 
+/**
+ * gojsonschema's Field(): the instance path joined with dots, the document itself "(Root)" (the
+ * root context name of OPA's copy, internal/gojsonschema, e.g. "(Root): Array must have at
+ * least 1 items").
+ */
 function fieldOf(e: ErrorObject): string {
   const parts = e.instancePath.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  return parts.length === 0 ? '(root)' : parts.join('.');
+  return parts.length === 0 ? ROOT_FIELD : parts.join('.');
+}
+
+const ROOT_FIELD = '(Root)';
+
+/** JSON text with sorted keys and numbers as float64: gojsonschema's marshalWithoutNumber, which decides equal items. */
+function canonicalJson(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return String(Number(v));
+  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Every repeated item of an array as gojsonschema reports them (validateArray): one error per
+ * item equal to an earlier one, naming the index of its latest earlier occurrence and its own —
+ * ajv stops at the first pair and counts from the end.
+ */
+function duplicatePairs(items: readonly unknown[]): [number, number][] {
+  const seen = new Map<string, number>();
+  const pairs: [number, number][] = [];
+  items.forEach((item, j) => {
+    const key = canonicalJson(item);
+    const i = seen.get(key);
+    if (i !== undefined) pairs.push([i, j]);
+    seen.set(key, j);
+  });
+  return pairs;
 }
 
 function typeOfJson(v: unknown): string {
@@ -91,23 +126,27 @@ function typeOfJson(v: unknown): string {
   return typeof v;
 }
 
+/** The value at an ajv instancePath (a JSON pointer). */
+function valueAt(data: unknown, path: string): unknown {
+  let cur: unknown = data;
+  for (const raw of path.split('/').slice(1)) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+  }
+  return cur;
+}
+
 /** gojsonschema's {type, description} for an ajv error. */
 function describe(e: ErrorObject, data: unknown): { type: string; desc: string; field: string } {
   const p = e.params as Record<string, unknown>;
-  let field = fieldOf(e);
-  const at = (path: string): unknown => {
-    let cur: unknown = data;
-    for (const seg of path.split('/').slice(1)) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-    return cur;
-  };
+  const field = fieldOf(e);
+  const at = (path: string): unknown => valueAt(data, path);
   switch (e.keyword) {
     case 'type':
       return { type: 'invalid_type', desc: `Invalid type. Expected: ${String(p.type).split(',').join(', ')}, given: ${typeOfJson(at(e.instancePath))}`, field };
-    case 'required': {
-      const prop = String(p.missingProperty);
-      field = field === '(root)' ? prop : `${field}.${prop}`;
-      return { type: 'required', desc: `${prop} is required`, field };
-    }
+    case 'required':
+      // reported on the object that lacks the property (gojsonschema validateObject's context)
+      return { type: 'required', desc: `${String(p.missingProperty)} is required`, field };
     case 'enum':
       return { type: 'enum', desc: `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`, field };
     case 'const':
@@ -134,8 +173,6 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
       return { type: 'array_min_items', desc: `Array must have at least ${String(p.limit)} items`, field };
     case 'maxItems':
       return { type: 'array_max_items', desc: `Array must have at most ${String(p.limit)} items`, field };
-    case 'uniqueItems':
-      return { type: 'unique', desc: `array items[${String(p.j)},${String(p.i)}] must be unique`, field };
     case 'minProperties':
       return { type: 'array_min_properties', desc: `Must have at least ${String(p.limit)} properties`, field };
     case 'maxProperties':
@@ -162,9 +199,19 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
 export function validateDocument(validate: ValidateFunction, doc: Value): { ok: boolean; errors: { error: string; type: string; field: string; desc: string }[] } {
   const data = toJs(doc);
   const ok = validate(data) as boolean;
-  const errors = (validate.errors ?? []).map((e) => {
+  const errors: { error: string; type: string; field: string; desc: string }[] = [];
+  for (const e of validate.errors ?? []) {
+    if (e.keyword === 'uniqueItems') {
+      const items = valueAt(data, e.instancePath);
+      const field = fieldOf(e);
+      for (const [i, j] of Array.isArray(items) ? duplicatePairs(items) : []) {
+        const desc = `array items[${i},${j}] must be unique`;
+        errors.push({ error: `${field}: ${desc}`, type: 'unique', field, desc });
+      }
+      continue;
+    }
     const d = describe(e, data);
-    return { error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc };
-  });
+    errors.push({ error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc });
+  }
   return { ok, errors };
 }

@@ -63,6 +63,23 @@ t.test('JSON Schema: verify and match like gojsonschema', (t) => {
   t.match(j(call('json.match_schema', { n: 5 }, d4)), /^\[false,\[\{"desc":"Must be greater than 5"/);
   t.equal(j(call('json.match_schema', { n: 6 }, d4)), '[true,[]]');
   throwsCode(t, () => call('json.match_schema', 5, {}), 'REGO_ERR_BUILTIN', 'wrong type, expected string or object');
+  t.end();
+});
+
+t.test('JSON Schema errors name fields and duplicates as gojsonschema (OPA) does', (t) => {
+  const errs = (doc: unknown, schema: unknown): unknown => JSON.parse(j(call('json.match_schema', doc, schema)) as string)[1];
+  // the document itself is the field "(Root)"; a missing property is reported on the object holding it
+  t.same(errs({}, { required: ['id'] }), [{ desc: 'id is required', error: '(Root): id is required', field: '(Root)', type: 'required' }]);
+  t.same(errs({ a: {} }, { properties: { a: { required: ['id'] } } }), [{ desc: 'id is required', error: 'a: id is required', field: 'a', type: 'required' }]);
+  t.same(errs('[]', { type: 'array', minItems: 1 }), [{ desc: 'Array must have at least 1 items', error: '(Root): Array must have at least 1 items', field: '(Root)', type: 'array_min_items' }]);
+  // every repeated item, as (index of its previous occurrence, its index), in document order
+  t.same(
+    (errs('[1, "a", "a", {"k": [2, 1.0]}, "a", {"k": [2, 1]}]', { uniqueItems: true }) as { error: string }[]).map((e) => e.error),
+    ['(Root): array items[1,2] must be unique', '(Root): array items[2,4] must be unique', '(Root): array items[3,5] must be unique'],
+  );
+  // verify_schema answers [false, reason] for an operand that is no schema at all
+  t.equal(j(call('json.verify_schema', ['something'])), '[false,"jsonschema: wrong type, expected string or object"]');
+  t.equal(j(call('json.verify_schema', '{"a": ')), '[false,"jsonschema: invalid JSON string"]');
   throwsCode(t, () => call('json.match_schema', {}, { properties: { id: { type: 'unknown' } } }), 'REGO_ERR_BUILTIN', 'json.match_schema: has a primitive type that is NOT VALID -- given: /unknown/');
   t.end();
 });
