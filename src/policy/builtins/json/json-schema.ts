@@ -9,6 +9,7 @@ import { toJs } from '../../value/index.js';
 import type { Value } from '../../value/index.js';
 import { LruCache } from '../shared/regex-cache.js';
 import { compileGoRegexp } from '../shared/re2.js';
+import { keepClosestBranches } from './schema-branches.js';
 
 export class SchemaError extends Error {}
 
@@ -200,7 +201,7 @@ export function validateDocument(validate: ValidateFunction, doc: Value): { ok: 
   const data = toJs(doc);
   const ok = validate(data) as boolean;
   const errors: { error: string; type: string; field: string; desc: string }[] = [];
-  for (const e of validate.errors ?? []) {
+  for (const e of keepClosestBranches(validate.errors ?? [])) {
     if (e.keyword === 'uniqueItems') {
       const items = valueAt(data, e.instancePath);
       const field = fieldOf(e);

@@ -77,6 +77,33 @@ t.test('JSON Schema errors name fields and duplicates as gojsonschema (OPA) does
     (errs('[1, "a", "a", {"k": [2, 1.0]}, "a", {"k": [2, 1]}]', { uniqueItems: true }) as { error: string }[]).map((e) => e.error),
     ['(Root): array items[1,2] must be unique', '(Root): array items[2,4] must be unique', '(Root): array items[3,5] must be unique'],
   );
+  // a failed anyOf/oneOf: its own error, then only the errors of the branch that came closest
+  // (gojsonschema's score: a branch whose type does not fit ranks last; ties go to the first)
+  const messages = (doc: string, schema: unknown): string[] => (errs(doc, schema) as { error: string }[]).map((e) => e.error);
+  const branches = {
+    items: {
+      anyOf: [
+        { type: 'object', properties: { value: { type: 'string' }, expires_on: { type: 'string' } }, required: ['value'] },
+        { type: 'string' },
+      ],
+    },
+  };
+  // (sorted: gojsonschema walks a schema's properties in Go map order, so siblings come in any order)
+  t.same(messages('[["spam"], {"expires_on": "x"}, {"value": 0, "expires_on": 1}, "ok"]', branches).sort(), [
+    '0: Must validate at least one schema (anyOf)',
+    '0: Invalid type. Expected: object, given: array',
+    '1: Must validate at least one schema (anyOf)',
+    '1: value is required',
+    '2: Must validate at least one schema (anyOf)',
+    '2.value: Invalid type. Expected: string, given: integer',
+    '2.expires_on: Invalid type. Expected: string, given: integer',
+  ].sort());
+  t.same(messages('[3, [], "x"]', { items: { oneOf: [{ type: 'string' }, { type: 'array', minItems: 1 }] } }), [
+    '0: Must validate one and only one schema (oneOf)',
+    '0: Invalid type. Expected: string, given: integer',
+    '1: Must validate one and only one schema (oneOf)',
+    '1: Array must have at least 1 items',
+  ]);
   // verify_schema answers [false, reason] for an operand that is no schema at all
   t.equal(j(call('json.verify_schema', ['something'])), '[false,"jsonschema: wrong type, expected string or object"]');
   t.equal(j(call('json.verify_schema', '{"a": ')), '[false,"jsonschema: invalid JSON string"]');
