@@ -31,6 +31,21 @@ const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
 const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: false, code: { regExp: goRegExp } });
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
 
+/** Keywords whose value is data, not a schema. */
+const VALUE_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
+
+/**
+ * Keywords whose value maps names to schemas: a name there ("type", "$schema", "enum") is a
+ * property or definition, not a keyword.
+ */
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependencies']);
+
+function prepareSchemaMap(m: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(m)) o[name] = prepare(schema);
+  return o;
+}
+
 /**
  * gojsonschema checks `type` values itself; reproduce its message for unknown ones and rewrite
  * draft-04 keywords into the draft-07 forms ajv knows.
@@ -41,7 +56,9 @@ function prepare(s: unknown): unknown {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
     if (k === '$schema') continue;
-    o[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : prepare(v);
+    if (VALUE_KEYWORDS.has(k)) o[k] = v;
+    else if (SCHEMA_MAP_KEYWORDS.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v)) o[k] = prepareSchemaMap(v as Record<string, unknown>);
+    else o[k] = prepare(v);
   }
   const t = o.type;
   for (const x of Array.isArray(t) ? t : t === undefined ? [] : [t]) {

@@ -104,6 +104,10 @@ t.test('JSON Schema errors name fields and duplicates as gojsonschema (OPA) does
     '1: Must validate one and only one schema (oneOf)',
     '1: Array must have at least 1 items',
   ]);
+  // a property named like a keyword ("type", "enum") is a name in properties/definitions, not a keyword
+  const named = { properties: { type: { type: 'string' }, enum: { type: 'integer' } }, definitions: { type: { type: 'boolean' } } };
+  t.equal(j(call('json.verify_schema', named)), '[true,null]');
+  t.same(messages('{"type": 5, "enum": 1}', named), ['type: Invalid type. Expected: string, given: integer']);
   // verify_schema answers [false, reason] for an operand that is no schema at all
   t.equal(j(call('json.verify_schema', ['something'])), '[false,"jsonschema: wrong type, expected string or object"]');
   t.equal(j(call('json.verify_schema', '{"a": ')), '[false,"jsonschema: invalid JSON string"]');
