@@ -10,6 +10,7 @@ import type { Value } from '../../value/index.js';
 import { LruCache } from '../shared/regex-cache.js';
 import { compileGoRegexp } from '../shared/re2.js';
 import { keepClosestBranches } from './schema-branches.js';
+import { GOJSONSCHEMA_FORMATS } from './schema-formats.js';
 
 export class SchemaError extends Error {}
 
@@ -28,7 +29,8 @@ const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
   { code: 'regate-go-regexp' },
 );
 
-const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: false, code: { regExp: goRegExp } });
+// Formats are checked as gojsonschema checks them (schema-formats.ts); an unknown one passes.
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: true, formats: GOJSONSCHEMA_FORMATS, code: { regExp: goRegExp } });
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
 
 /** Keywords whose value is data, not a schema. */

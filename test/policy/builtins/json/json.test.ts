@@ -108,6 +108,29 @@ t.test('JSON Schema errors name fields and duplicates as gojsonschema (OPA) does
   const named = { properties: { type: { type: 'string' }, enum: { type: 'integer' } }, definitions: { type: { type: 'boolean' } } };
   t.equal(j(call('json.verify_schema', named)), '[true,null]');
   t.same(messages('{"type": 5, "enum": 1}', named), ['type: Invalid type. Expected: string, given: integer']);
+  // formats are checked as gojsonschema does (Go's time.Parse layouts, net.ParseIP, …); unknown ones pass
+  const fmt = (format: string, value: string): unknown => (call('json.match_schema', { v: value }, { properties: { v: { format } } }) as unknown[])[0];
+  t.equal(fmt('date-time', '2024-01-02T03:04:05Z'), true);
+  t.equal(fmt('date-time', '2024-01-02T03:04:05.123+01:00'), true);
+  t.equal(fmt('date-time', '2024-01-02'), true); // gojsonschema also takes a bare date or time
+  t.equal(fmt('date-time', 'not-a-date'), false);
+  t.equal(fmt('date-time', '2024-02-30T00:00:00Z'), false);
+  t.equal(fmt('date', '2024-01-02T03:04:05Z'), false);
+  t.equal(fmt('time', '03:04:05'), true);
+  t.equal(fmt('ipv4', '10.0.0.1'), true);
+  t.equal(fmt('ipv4', '::1'), false);
+  t.equal(fmt('ipv6', '::1'), true);
+  t.equal(fmt('hostname', 'a-b.example.com'), true);
+  t.equal(fmt('hostname', '-a.example.com'), false);
+  t.equal(fmt('uuid', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'), true);
+  t.equal(fmt('uri', 'https://example.com/x?y#z'), true);
+  t.equal(fmt('uri', '/relative/path'), false);
+  t.equal(fmt('uri-reference', '/relative/path'), true);
+  t.equal(fmt('regex', '(unclosed'), false);
+  t.equal(fmt('json-pointer', '/a/~1b'), true);
+  t.equal(fmt('json-pointer', 'a'), false);
+  t.equal(fmt('no-such-format', 'anything'), true);
+  t.same(messages('{"v": "not-a-date"}', { properties: { v: { format: 'date-time' } } }), ["v: Does not match format 'date-time'"]);
   // verify_schema answers [false, reason] for an operand that is no schema at all
   t.equal(j(call('json.verify_schema', ['something'])), '[false,"jsonschema: wrong type, expected string or object"]');
   t.equal(j(call('json.verify_schema', '{"a": ')), '[false,"jsonschema: invalid JSON string"]');
