@@ -3,7 +3,7 @@
  * operators infix with one space around them, an operator call nested in another's operand in
  * parentheses; `.name` for identifier keys, `["key"]` otherwise; a collection or comprehension
  * whose elements the source spread over several lines is written one source line per output
- * line with a trailing comma, otherwise on one line; the empty set is `set()`.
+ * line with a trailing comma, otherwise on one line (a call's arguments too); the empty set is `set()`.
  */
 import type { Expr, Literal, Term, With } from '../syntax/ast.js';
 import { KEYWORDS } from '../syntax/tokens.js';
@@ -20,9 +20,9 @@ function isInfix(t: Term): t is Term & { kind: 'call'; op: string } {
   return t.kind === 'call' && t.op !== undefined && PRECEDENCE[t.op] !== undefined;
 }
 
-/** The last source line a term reaches (as far as its sub-terms tell). */
+/** The last source line a term reaches: its closing bracket's, or as far as its sub-terms tell. */
 export function lastLine(t: Term): number {
-  let max = t.span.line;
+  let max = Math.max(t.span.line, t.span.endLine ?? 0);
   const see = (x: Term | undefined) => {
     if (x) max = Math.max(max, lastLine(x));
   };
@@ -171,12 +171,9 @@ export class TermFormatter {
     // `k, v in xs` inside anything (an element, an argument, an operand) reads as a list.
     if (t.op === 'in' && t.args.length === 3) parens = true;
     if (!isInfix(t)) {
-      this.w.write(t.fn.join('.') + '(');
-      t.args.forEach((a, i) => {
-        if (i > 0) this.w.write(', ');
-        this.term(a);
-      });
-      this.w.write(')');
+      // OPA groups the arguments by the line each starts on (groupIterable, which never breaks
+      // before the first one): several lines → one group per line, as a collection's elements.
+      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, (a) => this.term(a[0]!));
       return;
     }
     if (parens) this.w.write('(');
@@ -209,6 +206,23 @@ export class TermFormatter {
 
   /** Elements grouped by source line; several lines → one line each, trailing commas. */
   private collection(open: string, close: string, items: Term[][], openLine: number): void {
+    const writeItem = (it: Term[]) => {
+      this.element(it[0]!);
+      if (it.length === 2) {
+        this.w.write(': ');
+        this.element(it[1]!);
+      }
+    };
+    const first = items[0]?.[0];
+    this.sequence(open, close, items, first !== undefined && first.span.line > openLine, writeItem);
+  }
+
+  /**
+   * `open`, the items, `close`: on one line when the items start on one source line, else one
+   * line per group of items that started on the same source line, each group with a trailing
+   * comma. `breakFirst`: also spread when the items all start on a line after the opening one.
+   */
+  private sequence(open: string, close: string, items: Term[][], breakFirst: boolean, writeItem: (it: Term[]) => void): void {
     this.w.write(open);
     const groups: Term[][][] = [];
     for (const it of items) {
@@ -217,14 +231,7 @@ export class TermFormatter {
       if (g && g[0]![0]!.span.line === line) g.push(it);
       else groups.push([it]);
     }
-    const multi = groups.length > 1 || (groups.length === 1 && groups[0]![0]![0]!.span.line > openLine);
-    const writeItem = (it: Term[]) => {
-      this.element(it[0]!);
-      if (it.length === 2) {
-        this.w.write(': ');
-        this.element(it[1]!);
-      }
-    };
+    const multi = groups.length > 1 || (groups.length === 1 && breakFirst);
     if (!multi) {
       items.forEach((it, i) => {
         if (i > 0) this.w.write(', ');

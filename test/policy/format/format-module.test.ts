@@ -42,6 +42,17 @@ f(a) := a + 1
   t.end();
 });
 
+t.test('call arguments the source spread over lines: one source line per output line, trailing comma (OPA writeIterable)', (t) => {
+  const src = 'package a\n\nr := f(\n    1,\n    {"a": 2},\n)\n\ns := f(1,\n  2, 3)\n\nu := f(1, 2)\n\ng := f(\n  1)\n\nh := x.y(1,\n\tf(2,\n\t\t3))\n';
+  const want = 'package a\n\nr := f(\n\t1,\n\t{"a": 2},\n)\n\ns := f(\n\t1,\n\t2, 3,\n)\n\nu := f(1, 2)\n\ng := f(1)\n\nh := x.y(\n\t1,\n\tf(\n\t\t2,\n\t\t3,\n\t),\n)\n';
+  t.equal(formatModule(src), want);
+  t.equal(formatModule(want), want, 'a fixed point');
+  // a literal ends at its closing bracket: no blank line appears after a spread call or collection
+  const body = 'package a\n\nr if {\n\tx := [\n\t\t1,\n\t\t2,\n\t]\n\ty := f(\n\t\t1,\n\t\t2,\n\t)\n\tz := {\n\t\t"a": 1,\n\t\t"b": 2,\n\t}\n\n\tw := 1\n}\n';
+  t.equal(formatModule(body), body);
+  t.end();
+});
+
 t.test('adjacent one-line rules stay together; blocks are tab-indented; one blank line kept', (t) => {
   const src = 'package a\n\nx := 1\ny := 2\nr if {\n    a := 1\n\n\n    b := a\n}\n';
   t.equal(formatModule(src), 'package a\n\nx := 1\ny := 2\n\nr if {\n\ta := 1\n\n\tb := a\n}\n');
