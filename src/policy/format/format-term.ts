@@ -96,6 +96,12 @@ export class TermFormatter {
   /** `parens`: the term is an operand of an infix call and is one itself (OPA parenthesises those). */
   term(t: Term, parens = false): void {
     this.w.at(t.span.line);
+    this.termBody(t, parens);
+    // what follows comes after the closing bracket: comments and blank lines are placed from there
+    if (t.span.endLine !== undefined) this.w.at(t.span.endLine);
+  }
+
+  private termBody(t: Term, parens: boolean): void {
     switch (t.kind) {
       case 'null':
         return this.w.write('null');

@@ -50,6 +50,8 @@ t.test('call arguments the source spread over lines: one source line per output 
   // a literal ends at its closing bracket: no blank line appears after a spread call or collection
   const body = 'package a\n\nr if {\n\tx := [\n\t\t1,\n\t\t2,\n\t]\n\ty := f(\n\t\t1,\n\t\t2,\n\t)\n\tz := {\n\t\t"a": 1,\n\t\t"b": 2,\n\t}\n\n\tw := 1\n}\n';
   t.equal(formatModule(body), body);
+  const commented = 'package a\n\nxs := [\n\t# first\n\tf("a", [\n\t\t1,\n\t\t2,\n\t]),\n\t# second\n\tf("b", [\n\t\t3,\n\t\t4,\n\t]), # trailing\n]\n';
+  t.equal(formatModule(commented), commented);
   t.end();
 });
 
