@@ -21,6 +21,7 @@ import { tokenize } from '../syntax/lexer.js';
 import type { Import, Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { FormatWriter, type SourceComment } from './writer.js';
 import { TermFormatter, isIdentifier, lastLine, literalLastLine } from './format-term.js';
+import { KEYWORDS } from '../syntax/tokens.js';
 
 function scan(text: string, file: string): { comments: SourceComment[]; templates: Map<string, string> } {
   const lines = text.split('\n');
@@ -66,6 +67,14 @@ class ModuleFormatter {
     this.w = new FormatWriter(comments);
     this.t = new TermFormatter(this.w, text.split('\n'), templates);
   }
+
+  /** Some rule's head is a ref OPA cannot write in the `p[k]` form (OPA fmtOpts.refHeads). */
+  private get refHeads(): boolean {
+    this.refHeadsMemo ??= this.mod.rules.some((r) => r.ref.length > 2 || (r.ref.length === 2 && r.contains !== undefined));
+    return this.refHeadsMemo;
+  }
+
+  private refHeadsMemo: boolean | undefined;
 
   format(): string {
     const w = this.w;
@@ -131,7 +140,8 @@ class ModuleFormatter {
       if (t.kind === 'var') parts.push(t.name);
       else if (t.kind === 'ref') {
         walk(t.head);
-        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
+        // a keyword written as `["package"]` keeps its brackets (OPA shouldBracketRefTerm)
+        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) && (!KEYWORDS.has(p.value) || p.fromDot === true) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
       }
     };
     walk(imp.path);
@@ -143,8 +153,13 @@ class ModuleFormatter {
     if (r.default) w.write('default ');
     const [name, ...rest] = r.ref;
     w.write(name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '');
+    // Unless some rule of the module needs a ref head, OPA writes `p["q"]` for a two-part head
+    // (writeHead: `foo["bar"] := 1`, not `foo.bar := 1`), so older OPAs read it the same way.
+    // (a keyword as the name, `default.foo`, `null.x`, only parses back in the dotted form)
+    const headName = name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '';
+    const bracketAll = !this.refHeads && rest.length === 1 && !KEYWORDS.has(headName);
     for (const k of rest) {
-      if (k.kind === 'string' && isIdentifier(k.value)) w.write('.' + k.value);
+      if (!bracketAll && k.kind === 'string' && isIdentifier(k.value)) w.write('.' + k.value);
       else {
         w.write('[');
         this.t.term(k);
@@ -163,7 +178,8 @@ class ModuleFormatter {
       w.write(' contains ');
       this.t.term(r.contains);
     }
-    if (r.value) {
+    // `f(x)` alone: its `true` is implied (OPA writeHead leaves out a value the parser made up)
+    if (r.value && !r.bodilessCall) {
       w.write(' := ');
       this.t.term(r.value);
     }

@@ -5,7 +5,7 @@
  * whose elements the source spread over several lines is written one source line per output
  * line with a trailing comma, otherwise on one line (a call's arguments too); the empty set is `set()`.
  */
-import type { Expr, Literal, Term, With } from '../syntax/ast.js';
+import type { Expr, Literal, Span, Term, With } from '../syntax/ast.js';
 import { KEYWORDS } from '../syntax/tokens.js';
 import type { FormatWriter } from './writer.js';
 
@@ -124,12 +124,12 @@ export class TermFormatter {
       case 'call':
         return this.call(t, parens);
       case 'array':
-        return this.collection('[', ']', t.items.map((x) => [x]), t.span.line);
+        return this.collection('[', ']', t.items.map((x) => [x]), t.span);
       case 'set':
         if (t.items.length === 0) return this.w.write('set()');
-        return this.collection('{', '}', t.items.map((x) => [x]), t.span.line);
+        return this.collection('{', '}', t.items.map((x) => [x]), t.span);
       case 'object':
-        return this.collection('{', '}', t.entries, t.span.line);
+        return this.collection('{', '}', t.entries, t.span);
       case 'arraycomp':
         return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
       case 'setcomp':
@@ -179,7 +179,7 @@ export class TermFormatter {
     if (!isInfix(t)) {
       // OPA groups the arguments by the line each starts on (groupIterable, which never breaks
       // before the first one): several lines → one group per line, as a collection's elements.
-      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, (a) => this.term(a[0]!));
+      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, (a) => this.term(a[0]!), t.span.endLine);
       return;
     }
     if (parens) this.w.write('(');
@@ -196,13 +196,16 @@ export class TermFormatter {
       const need = nested ? isInfix(a) : isInfix(a) && (right ? (PRECEDENCE[a.op] ?? 0) <= prec : (PRECEDENCE[a.op] ?? 0) < prec);
       this.term(a, need);
     };
-    if (t.op === 'in' && t.args.length === 3) {
-      const keyed = (a: Term) => this.term(a, nested ? isInfix(a) : isInfix(a) && (PRECEDENCE[a.op] ?? 0) <= prec);
-      keyed(t.args[0]!);
-      this.w.write(', ');
-      keyed(t.args[1]!);
+    if (t.op === 'in') {
+      // OPA writeInOperator: every operand that is an operator call is parenthesised, at the top too
+      const operandOfIn = (a: Term) => this.term(a, isInfix(a));
+      if (t.args.length === 3) {
+        operandOfIn(t.args[0]!);
+        this.w.write(', ');
+      }
+      operandOfIn(t.args[t.args.length - 2]!);
       this.w.write(' in ');
-      keyed(t.args[2]!);
+      operandOfIn(t.args[t.args.length - 1]!);
       return;
     }
     operand(t.args[0]!, false);
@@ -211,24 +214,30 @@ export class TermFormatter {
   }
 
   /** Elements grouped by source line; several lines → one line each, trailing commas. */
-  private collection(open: string, close: string, items: Term[][], openLine: number): void {
+  private collection(open: string, close: string, items: Term[][], span: Span): void {
+    // Only the first element can be read as a comprehension's head (`[a | b]`); later ones are
+    // written bare, as OPA writes them.
+    const first = items[0]?.[0];
     const writeItem = (it: Term[]) => {
-      this.element(it[0]!);
+      const lead = it[0] === first;
+      if (lead) this.element(it[0]!);
+      else this.term(it[0]!);
       if (it.length === 2) {
         this.w.write(': ');
-        this.element(it[1]!);
+        if (lead) this.element(it[1]!);
+        else this.term(it[1]!);
       }
     };
-    const first = items[0]?.[0];
-    this.sequence(open, close, items, first !== undefined && first.span.line > openLine, writeItem);
+    this.sequence(open, close, items, first !== undefined && first.span.line > span.line, writeItem, span.endLine);
   }
 
   /**
    * `open`, the items, `close`: on one line when the items start on one source line, else one
    * line per group of items that started on the same source line, each group with a trailing
    * comma. `breakFirst`: also spread when the items all start on a line after the opening one.
+   * Comments above the closing bracket (`closeLine`) stay inside, after the last item.
    */
-  private sequence(open: string, close: string, items: Term[][], breakFirst: boolean, writeItem: (it: Term[]) => void): void {
+  private sequence(open: string, close: string, items: Term[][], breakFirst: boolean, writeItem: (it: Term[]) => void, closeLine?: number): void {
     this.w.write(open);
     const groups: Term[][][] = [];
     for (const it of items) {
@@ -257,6 +266,7 @@ export class TermFormatter {
       this.w.write(',');
       this.w.endLine();
     }
+    if (closeLine !== undefined) this.w.flushComments(closeLine);
     this.w.down();
     this.w.write(close);
   }
@@ -304,11 +314,33 @@ export class TermFormatter {
     this.w.at(l.span.line);
     if (l.negated) this.w.write('not ');
     this.expr(l.expr);
-    for (const w of l.with) this.with(w);
+    this.withs(l);
+  }
+
+  /**
+   * OPA writeExpr: a `with` on the line where the expression ends stays on it; one the source
+   * put on a later line goes on its own line, one indent deeper, and later ones on that same
+   * source line follow it.
+   */
+  private withs(l: Literal): void {
+    let lastRow = literalLastLine({ ...l, with: [] });
+    let indented = false;
+    for (const w of l.with) {
+      if (w.span.line > lastRow) {
+        if (!indented) this.w.up();
+        indented = true;
+        this.w.endLine();
+        this.w.flushComments(w.span.line);
+        lastRow = w.span.line;
+      } else this.w.write(' ');
+      this.with(w);
+    }
+    if (indented) this.w.down();
   }
 
   private with(w: With): void {
-    this.w.write(' with ');
+    this.w.at(w.span.line);
+    this.w.write('with ');
     this.term(w.target);
     this.w.write(' as ');
     this.term(w.value);
@@ -324,7 +356,8 @@ export class TermFormatter {
       case 'unify':
         this.term(e.lhs);
         this.w.write(e.kind === 'assign' ? ' := ' : ' = ');
-        if (isInfix(e.rhs) && !(e.rhs.op === 'in' && e.rhs.args.length === 3)) this.infix(e.rhs, false);
+        // the value is a term (OPA writeCall): its own infix operands get parentheses, `x := (a - b) - 1`
+        if (isInfix(e.rhs) && !(e.rhs.op === 'in' && e.rhs.args.length === 3)) this.infix(e.rhs, true);
         else this.term(e.rhs);
         return;
       case 'some':
@@ -342,7 +375,7 @@ export class TermFormatter {
         }
         this.term(e.value, isInfix(e.value));
         this.w.write(' in ');
-        this.term(e.coll, isInfix(e.coll) && e.coll.op === 'in');
+        this.term(e.coll, isInfix(e.coll)); // OPA writeInOperator: an operator-call operand in parentheses
         return;
       case 'every': {
         this.w.write('every ');

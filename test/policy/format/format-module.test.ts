@@ -55,6 +55,25 @@ t.test('call arguments the source spread over lines: one source line per output 
   t.end();
 });
 
+t.test('OPA writeHead/writeCall details: p["q"] heads without ref rules, parenthesised operands of a value, comments before a closing bracket', (t) => {
+  t.equal(formatModule('package a\n\nfoo.bar := "baz" if input\n'), 'package a\n\nfoo["bar"] := "baz" if input\n');
+  t.equal(formatModule('package a\n\nfoo["bar"] := "baz" if input\n\na.deep.ref := true\n'), 'package a\n\nfoo.bar := "baz" if input\n\na.deep.ref := true\n');
+  t.equal(formatModule('package a\n\nr if {\n\tn := count(s) - i - 1\n\tm = a + b * c\n\tk := a + b\n}\n'), 'package a\n\nr if {\n\tn := (count(s) - i) - 1\n\tm = a + (b * c)\n\tk := a + b\n}\n');
+  const inside = 'package a\n\nxs := [\n\t1,\n\t2,\n\t# three is missing\n]\n\nys := f(\n\t1,\n\t2,\n\t# and here\n)\n';
+  t.equal(formatModule(inside), inside);
+  // with modifiers the source put on later lines stay there, one indent deeper
+  const withs = 'package a\n\nr if {\n\tx := f(1) with input as 1\n\t\twith data.a as 2 with data.b as 3\n\ty := f(2) with input as 2 with data.c as 4\n}\n';
+  t.equal(formatModule(withs), withs);
+  // a call alone on its line keeps its implied value implicit
+  t.equal(formatModule('package a\n\nf(1)\n\nf(x) if x > 1\n'), 'package a\n\nf(1)\n\nf(x) if x > 1\n');
+  // operands of `in` that are operator calls keep parentheses; a union after the first element needs none
+  t.equal(formatModule('package a\n\nr if not x in (a | b)\n\ns if x in a | b\n'), 'package a\n\nr if not x in (a | b)\n\ns if x in (a | b)\n');
+  t.equal(formatModule('package a\n\no := {"a": 1, "b": x | y}\n\nxs := [(x | y), z | w]\n'), 'package a\n\no := {"a": 1, "b": x | y}\n\nxs := [(x | y), z | w]\n');
+  // a keyword written in brackets in an import stays bracketed
+  t.equal(formatModule('package a\n\nimport data.p["package"] as q\n'), 'package a\n\nimport data.p["package"] as q\n');
+  t.end();
+});
+
 t.test('adjacent one-line rules stay together; blocks are tab-indented; one blank line kept', (t) => {
   const src = 'package a\n\nx := 1\ny := 2\nr if {\n    a := 1\n\n\n    b := a\n}\n';
   t.equal(formatModule(src), 'package a\n\nx := 1\ny := 2\n\nr if {\n\ta := 1\n\n\tb := a\n}\n');
