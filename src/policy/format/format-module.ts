@@ -37,6 +37,33 @@ function scan(text: string, file: string): { comments: SourceComment[]; template
   return { comments: out.sort((a, b) => a.line - b.line || a.col - b.col), templates };
 }
 
+/** An import's path as its segments: the root name, then each key. */
+function importSegments(imp: Import): string[] {
+  const out: string[] = [];
+  const walk = (t: Term): void => {
+    if (t.kind === 'var') out.push(t.name);
+    else if (t.kind === 'ref') {
+      walk(t.head);
+      for (const p of t.path) out.push(p.kind === 'string' ? p.value : '');
+    }
+  };
+  walk(imp.path);
+  return out;
+}
+
+/** OPA Import.Compare: the paths segment by segment (a prefix first), then the aliases. */
+function compareImports(a: Import, b: Import): number {
+  const x = importSegments(a);
+  const y = importSegments(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+  }
+  if (x.length !== y.length) return x.length - y.length;
+  const p = a.alias ?? '';
+  const q = b.alias ?? '';
+  return p < q ? -1 : p > q ? 1 : 0;
+}
+
 /** Rule end line, as far as the AST tells (its last term or literal). */
 function ruleLastLine(r: Rule): number {
   let max = r.span.line;
@@ -120,11 +147,7 @@ class ModuleFormatter {
     }
     for (const g of groups) {
       this.w.flushComments(g[0]!.span.line);
-      const sorted = [...g].sort((a, b) => {
-        const x = this.importText(a);
-        const y = this.importText(b);
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
+      const sorted = [...g].sort(compareImports);
       for (const imp of sorted) {
         this.w.at(imp.span.line);
         this.w.write(this.importText(imp));
@@ -212,6 +235,7 @@ class ModuleFormatter {
     const hasElse = r.elses.length > 0;
     if (r.body.length > 0) this.ruleBody(r.body, headLine, hasElse, r.elses[0]?.span.line ?? next);
     for (const [i, e] of r.elses.entries()) {
+      w.at(e.span.line); // a comment opening the else body is placed from the `else` line
       w.write(' else');
       if (e.value) {
         w.write(' := ');

@@ -179,7 +179,13 @@ export class TermFormatter {
     if (!isInfix(t)) {
       // OPA groups the arguments by the line each starts on (groupIterable, which never breaks
       // before the first one): several lines → one group per line, as a collection's elements.
-      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, (a) => this.term(a[0]!), t.span.endLine);
+      // an argument that is a union keeps the parentheses it was written in (OPA listWriter)
+      const arg = (a: Term[]) => {
+        const x = a[0]!;
+        if (x.span.parenthesized === true && isInfix(x) && x.op === '|') this.element(x);
+        else this.term(x);
+      };
+      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, arg, t.span.endLine);
       return;
     }
     if (parens) this.w.write('(');
@@ -215,19 +221,14 @@ export class TermFormatter {
 
   /** Elements grouped by source line; several lines → one line each, trailing commas. */
   private collection(open: string, close: string, items: Term[][], span: Span): void {
-    // Only the first element can be read as a comprehension's head (`[a | b]`); later ones are
-    // written bare, as OPA writes them.
-    const first = items[0]?.[0];
     const writeItem = (it: Term[]) => {
-      const lead = it[0] === first;
-      if (lead) this.element(it[0]!);
-      else this.term(it[0]!);
+      this.element(it[0]!);
       if (it.length === 2) {
         this.w.write(': ');
-        if (lead) this.element(it[1]!);
-        else this.term(it[1]!);
+        this.element(it[1]!);
       }
     };
+    const first = items[0]?.[0];
     this.sequence(open, close, items, first !== undefined && first.span.line > span.line, writeItem, span.endLine);
   }
 

@@ -92,7 +92,8 @@ export class FormatWriter {
       this.next++;
       n++;
     }
-    if (prev > 0 && line > prev + 1) this.blankLine();
+    // (closing a block, the next thing is its `}`: no blank line before it)
+    if (prev > 0 && line > prev + 1 && !onlyIndented) this.blankLine();
     if (prev > 0) this.lastWritten = prev;
     return n;
   }

@@ -175,9 +175,12 @@ function parsePrimary(p: Parser): Term {
       p.next();
       return { kind: 'number', text: t.value, span };
     case 'string':
-    case 'rawstring':
+    case 'rawstring': {
       p.next();
-      return { kind: 'string', value: t.value, span };
+      // a raw string may span lines: where it ends matters to the formatter's blank lines
+      const lines = t.kind === 'rawstring' ? t.value.split('\n').length - 1 : 0;
+      return { kind: 'string', value: t.value, span: lines > 0 ? { ...span, endLine: span.line + lines } : span };
+    }
     case 'template':
       p.next();
       return parseTemplate(p, t);
@@ -200,7 +203,7 @@ function parsePrimary(p: Parser): Term {
         const inner = parseTermIn(p, { keyValue: true });
         p.nesting--;
         p.expectPunct(')');
-        return inner;
+        return { ...inner, span: { ...inner.span, parenthesized: true } };
       }
       if (t.value === '[') return parseArray(p);
       if (t.value === '{') return parseBrace(p);

@@ -68,7 +68,17 @@ t.test('OPA writeHead/writeCall details: p["q"] heads without ref rules, parenth
   t.equal(formatModule('package a\n\nf(1)\n\nf(x) if x > 1\n'), 'package a\n\nf(1)\n\nf(x) if x > 1\n');
   // operands of `in` that are operator calls keep parentheses; a union after the first element needs none
   t.equal(formatModule('package a\n\nr if not x in (a | b)\n\ns if x in a | b\n'), 'package a\n\nr if not x in (a | b)\n\ns if x in (a | b)\n');
-  t.equal(formatModule('package a\n\no := {"a": 1, "b": x | y}\n\nxs := [(x | y), z | w]\n'), 'package a\n\no := {"a": 1, "b": x | y}\n\nxs := [(x | y), z | w]\n');
+  // unions: in a collection always parenthesised; as an argument only where the source had them (OPA listWriter)
+  t.equal(formatModule('package a\n\no := {"a": 1, "b": x | y}\n\nxs := [(x | y), z | w]\n'), 'package a\n\no := {"a": 1, "b": (x | y)}\n\nxs := [(x | y), (z | w)]\n');
+  t.equal(formatModule('package a\n\nr := f(p, (a | b), c | d)\n'), 'package a\n\nr := f(p, (a | b), c | d)\n');
+  // imports sort by their path's segments (OPA Import.Compare), not by text
+  t.equal(formatModule('package a\n\nimport data.p.test_utils\nimport data.p["default"] as q\n'), 'package a\n\nimport data.p["default"] as q\nimport data.p.test_utils\n');
+  // a raw string over several lines ends on its last line; a comment opening an else body stays put
+  const rawAndElse = 'package a\n\nr if {\n\tp := `package p\n\nf(x) := x\n`\n\tm := p\n}\n\nf(x) := 1 if {\n\tx == 1\n} else := 2 if {\n\t# two\n\tx == 2\n}\n';
+  t.equal(formatModule(rawAndElse), rawAndElse);
+  // comments closing a body stay right above its `}`
+  const closing = 'package a\n\nr if {\n\tx := 1\n\t# last words\n}\n\ns := 1\n';
+  t.equal(formatModule(closing), closing);
   // a keyword written in brackets in an import stays bracketed
   t.equal(formatModule('package a\n\nimport data.p["package"] as q\n'), 'package a\n\nimport data.p["package"] as q\n');
   t.end();
