@@ -76,7 +76,8 @@ export const jsonBuiltins: BuiltinDef[] = [
     name: 'json.match_schema',
     arity: 2,
     impl: (args) => {
-      const doc = jsonOperand('json.match_schema', args[0] as Value, 1);
+      // OPA 1.x (astValueToJSONSchemaLoader) also takes an array document as it is
+      const doc = Array.isArray(args[0]) ? (args[0] as Value) : jsonOperand('json.match_schema', args[0] as Value, 1);
       const schema = jsonOperand('json.match_schema', args[1] as Value, 2);
       let validate;
       try {

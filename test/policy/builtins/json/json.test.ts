@@ -131,6 +131,8 @@ t.test('JSON Schema errors name fields and duplicates as gojsonschema (OPA) does
   t.equal(fmt('json-pointer', 'a'), false);
   t.equal(fmt('no-such-format', 'anything'), true);
   t.same(messages('{"v": "not-a-date"}', { properties: { v: { format: 'date-time' } } }), ["v: Does not match format 'date-time'"]);
+  // an array document is validated as it is (OPA 1.x's loader takes arrays)
+  t.same(j(call('json.match_schema', [1, 'a'], { type: 'array', items: { type: 'integer' } })), '[false,[{"desc":"Invalid type. Expected: integer, given: string","error":"1: Invalid type. Expected: integer, given: string","field":"1","type":"invalid_type"}]]');
   // verify_schema answers [false, reason] for an operand that is no schema at all
   t.equal(j(call('json.verify_schema', ['something'])), '[false,"jsonschema: wrong type, expected string or object"]');
   t.equal(j(call('json.verify_schema', '{"a": ')), '[false,"jsonschema: invalid JSON string"]');
