@@ -83,6 +83,7 @@ function braceLead(l: Literal): boolean {
 }
 
 class ModuleFormatter {
+  private readonly lines: readonly string[];
   private readonly w: FormatWriter;
   private readonly t: TermFormatter;
 
@@ -91,8 +92,9 @@ class ModuleFormatter {
     text: string,
   ) {
     const { comments, templates } = scan(text, mod.file);
+    this.lines = text.split('\n');
     this.w = new FormatWriter(comments);
-    this.t = new TermFormatter(this.w, text.split('\n'), templates);
+    this.t = new TermFormatter(this.w, this.lines, templates);
   }
 
   /** Some rule's head is a ref OPA cannot write in the `p[k]` form (OPA fmtOpts.refHeads). */
@@ -109,19 +111,37 @@ class ModuleFormatter {
     w.at(this.mod.span.line);
     w.write('package ' + this.path(this.mod.package));
     w.blankLine();
-    this.imports();
-    const rules = this.mod.rules;
+    // Imports and rules stay in source order, runs of each in turn (OPA writeModule: an import
+    // after rules is written there, not hoisted).
+    type Item = { imp: Import; rule?: undefined } | { rule: Rule; imp?: undefined };
+    const items: Item[] = [...this.mod.imports.map((imp) => ({ imp })), ...this.mod.rules.map((rule) => ({ rule }))];
+    const at = (x: Item) => (x.imp ?? x.rule).span;
+    items.sort((a, b) => at(a).line - at(b).line || at(a).col - at(b).col);
+    let k = 0;
+    while (k < items.length) {
+      const imps: Import[] = [];
+      while (items[k]?.imp) imps.push(items[k++]!.imp!);
+      this.imports(imps);
+      const rules: Rule[] = [];
+      while (items[k]?.rule) rules.push(items[k++]!.rule!);
+      const after = items[k];
+      this.rules(rules, after === undefined ? Number.MAX_SAFE_INTEGER : at(after).line);
+    }
+    return w.finish();
+  }
+
+  private rules(rules: readonly Rule[], end: number): void {
+    const w = this.w;
     rules.forEach((r, i) => {
       const next = rules[i + 1];
       w.flushComments(r.span.line);
       const before = w.length;
-      this.rule(r, next?.span.line ?? Number.MAX_SAFE_INTEGER);
+      this.rule(r, next?.span.line ?? end);
       const oneLine = w.length === before + 1;
       // Adjacent one-line rules stay together (OPA: groupableOneLiner).
       if (next && oneLine && next.span.line === ruleLastLine(r) + 1 && this.isOneLiner(r) && this.isOneLiner(next)) return;
       w.blankLine();
     });
-    return w.finish();
   }
 
   /** Written on one line in the source, and formatted on one line too (OPA: groupableOneLiner). */
@@ -135,8 +155,7 @@ class ModuleFormatter {
     return segs.map((s, i) => (isIdentifier(s) ? (i === 0 ? s : '.' + s) : i === 0 ? s : `[${JSON.stringify(s)}]`)).join('');
   }
 
-  private imports(): void {
-    const imps = this.mod.imports;
+  private imports(imps: readonly Import[]): void {
     if (imps.length === 0) return;
     const groups: Import[][] = [];
     for (const imp of imps) {
@@ -189,14 +208,7 @@ class ModuleFormatter {
         w.write(']');
       }
     }
-    if (r.args) {
-      w.write('(');
-      r.args.forEach((a, i) => {
-        if (i > 0) w.write(', ');
-        this.t.term(a);
-      });
-      w.write(')');
-    }
+    if (r.args) this.t.params(r.args);
     if (r.contains) {
       w.write(' contains ');
       this.t.term(r.contains);
@@ -208,11 +220,14 @@ class ModuleFormatter {
     }
   }
 
-  /** ` if …` for a body: inline when it is one literal on the head's line, else a block. */
-  private ruleBody(body: Rule['body'], headLine: number, forceBlock: boolean, next: number): void {
+  /**
+   * ` if …` for a body: inline when it is one literal on the head's line, else a block (OPA
+   * writeRule; an `else` after it does not change that).
+   */
+  private ruleBody(body: Rule['body'], headLine: number, next: number): void {
     const w = this.w;
     const only = body[0];
-    if (!forceBlock && body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
+    if (body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
       w.write(' if ');
       this.t.literal(only);
       return;
@@ -221,9 +236,12 @@ class ModuleFormatter {
     w.endLine();
     w.up();
     this.t.body(body);
-    w.flushComments(next, true);
+    w.flushComments(next, true, true);
     w.down();
     w.write('}');
+    // a comment after the closing brace stays on its line
+    const trailing = w.trailingBefore(next);
+    if (trailing !== undefined) w.at(trailing);
   }
 
   private rule(r: Rule, next: number): void {
@@ -232,16 +250,27 @@ class ModuleFormatter {
     w.at(r.span.line);
     this.head(r);
     const headLine = r.value ? lastLine(r.value) : r.contains ? lastLine(r.contains) : r.span.line;
-    const hasElse = r.elses.length > 0;
-    if (r.body.length > 0) this.ruleBody(r.body, headLine, hasElse, r.elses[0]?.span.line ?? next);
+    if (r.body.length > 0) this.ruleBody(r.body, headLine, r.elses[0]?.span.line ?? next);
     for (const [i, e] of r.elses.entries()) {
-      w.at(e.span.line); // a comment opening the else body is placed from the `else` line
-      w.write(' else');
+      // OPA writeElse: `} else` when the source had the else after the previous part, on a later
+      // line than its start, and no comment above it; else a blank line, the comments, `else` on
+      // its own line
+      const row = e.span.line - (i === 0 ? r.span.line : r.elses[i - 1]!.span.line);
+      const inline = row > 0 && !(this.lines[e.span.line - 1] ?? '').trim().startsWith('else');
+      if (inline && !w.hasCommentsBefore(e.span.line)) {
+        w.at(e.span.line); // a comment opening the else body is placed from the `else` line
+        w.write(' else');
+      } else {
+        w.blankLine();
+        w.flushComments(e.span.line);
+        w.at(e.span.line);
+        w.write('else');
+      }
       if (e.value) {
         w.write(' := ');
         this.t.term(e.value);
       }
-      if (e.body.length > 0) this.ruleBody(e.body, e.span.line, i < r.elses.length - 1, r.elses[i + 1]?.span.line ?? next);
+      if (e.body.length > 0) this.ruleBody(e.body, e.value ? lastLine(e.value) : e.span.line, r.elses[i + 1]?.span.line ?? next);
     }
     w.endLine();
   }

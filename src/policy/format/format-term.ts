@@ -131,9 +131,9 @@ export class TermFormatter {
       case 'object':
         return this.collection('{', '}', t.entries, t.span);
       case 'arraycomp':
-        return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
+        return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line, t.span.endLine);
       case 'setcomp':
-        return this.comprehension('{', '}', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
+        return this.comprehension('{', '}', () => this.element(t.term), t.body, t.span.line, t.term.span.line, t.span.endLine);
       case 'objectcomp':
         return this.comprehension(
           '{',
@@ -146,6 +146,7 @@ export class TermFormatter {
           t.body,
           t.span.line,
           t.key.span.line,
+          t.span.endLine,
         );
       case 'template': {
         // Its text parts and embedded expressions have their own escaping rules: keep it as written.
@@ -191,6 +192,11 @@ export class TermFormatter {
     if (parens) this.w.write('(');
     this.infix(t, true);
     if (parens) this.w.write(')');
+  }
+
+  /** A function head's parameters, laid out as a call's arguments (OPA writeHead: writeIterable). */
+  params(args: readonly Term[]): void {
+    this.sequence('(', ')', args.map((x) => [x]), false, (a) => this.term(a[0]!));
   }
 
   /** An infix call; `nested`: its infix operands get parentheses (OPA's writeCall). */
@@ -272,7 +278,7 @@ export class TermFormatter {
     this.w.write(close);
   }
 
-  private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number): void {
+  private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number, closeLine?: number): void {
     this.w.write(open);
     const multi = body.some((l) => l.span.line > headLine) || headLine > openLine;
     if (headLine > openLine) {
@@ -294,6 +300,8 @@ export class TermFormatter {
     this.w.endLine();
     this.w.up();
     this.body(body);
+    // comments under the last literal belong to the body (OPA writeComprehensionBody)
+    if (closeLine !== undefined) this.w.flushComments(closeLine, false, true);
     this.w.down();
     this.w.write(close);
   }
@@ -361,13 +369,21 @@ export class TermFormatter {
         if (isInfix(e.rhs) && !(e.rhs.op === 'in' && e.rhs.args.length === 3)) this.infix(e.rhs, true);
         else this.term(e.rhs);
         return;
-      case 'some':
+      case 'some': {
+        // OPA writeSomeDecl: a variable the source put on a later line starts a line, one indent deeper
         this.w.write('some ');
+        let row = e.span.line;
         e.vars.forEach((v, i) => {
-          if (i > 0) this.w.write(', ');
+          if (v.span.line > row) {
+            this.w.endLine();
+            this.w.write('\t');
+            row = v.span.line;
+          } else if (i > 0) this.w.write(' ');
           this.term(v);
+          if (i < e.vars.length - 1) this.w.write(',');
         });
         return;
+      }
       case 'somein':
         this.w.write('some ');
         if (e.key) {

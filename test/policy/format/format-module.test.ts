@@ -84,6 +84,19 @@ t.test('OPA writeHead/writeCall details: p["q"] heads without ref rules, parenth
   t.end();
 });
 
+t.test('OPA writeModule/writeElse/writeSomeDecl: source order of imports and rules, else placement, comments at closing braces', (t) => {
+  const fixed = (src: string) => t.equal(formatModule(src), src);
+  // an import after rules stays there, and the comments above it with it
+  fixed('package a\n\nimport data.x\n\nr := 1\n\n# about y\nimport data.y\n\ns := 2\n');
+  // else written on its own line (or below a comment) stays there; `} else` stays joined
+  fixed('package a\n\nf(x) := 1 if {\n\tx\n} # one\n\n# the other case\nelse := 2 if {\n\t# body comment\n\n\ttrue\n} else := 3\n');
+  // comments closing a comprehension body stay inside it; one after a rule's brace stays after it
+  fixed('package a\n\nr if {\n\txs := [x |\n\t\tsome x in input\n\t\t# keep\n\t]\n} # end of r\n');
+  // function parameters the source spread over lines, and some-declarations the same
+  fixed('package a\n\nf(\n\tx,\n\t{"a": y},\n) := x if {\n\tsome a, b, # first\n\t\tc # second\n\ta := [b, c]\n}\n');
+  t.end();
+});
+
 t.test('adjacent one-line rules stay together; blocks are tab-indented; one blank line kept', (t) => {
   const src = 'package a\n\nx := 1\ny := 2\nr if {\n    a := 1\n\n\n    b := a\n}\n';
   t.equal(formatModule(src), 'package a\n\nx := 1\ny := 2\n\nr if {\n\ta := 1\n\n\tb := a\n}\n');
@@ -110,11 +123,15 @@ t.test('comments stay where they were', (t) => {
 });
 
 t.test('else chains, every, with, raw strings', (t) => {
+  // OPA writeRule/writeElse: a one-literal body on the head's line stays inline before an else;
+  // an else that started on the rule's first line goes on its own line after a blank one
   const src = 'package a\n\ng(x) = y if { y := x } else = 0\nr if { every v in input.vs { v > 0 }; regex.match(`^a\\d$`, input.s) with input.s as "a1" }\n';
   t.equal(
     formatModule(src),
-    'package a\n\ng(x) := y if {\n\ty := x\n} else := 0\n\nr if {\n\tevery v in input.vs { v > 0 }\n\tregex.match(`^a\\d$`, input.s) with input.s as "a1"\n}\n',
+    'package a\n\ng(x) := y if y := x\n\nelse := 0\n\nr if {\n\tevery v in input.vs { v > 0 }\n\tregex.match(`^a\\d$`, input.s) with input.s as "a1"\n}\n',
   );
+  const chain = 'package test\n\np := 1 if { 1 > 0 }\nelse := 2\n\nq := 1 if {\n  1 > 0\n  2 > 1\n} else := 2 if { 2 > 1 }\n';
+  t.equal(formatModule(chain), 'package test\n\np := 1 if 1 > 0\n\nelse := 2\n\nq := 1 if {\n\t1 > 0\n\t2 > 1\n} else := 2 if 2 > 1\n');
   t.end();
 });
 
