@@ -414,8 +414,11 @@ export class TermFormatter {
         this.w.endLine();
         this.w.up();
         this.body(e.body);
+        const close = e.span.endLine;
+        if (close !== undefined) this.w.flushComments(close, false, true);
         this.w.down();
         this.w.write('}');
+        if (close !== undefined) this.w.at(close); // a comment after the brace stays on its line
         return;
       }
     }

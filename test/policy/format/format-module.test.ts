@@ -92,6 +92,8 @@ t.test('OPA writeModule/writeElse/writeSomeDecl: source order of imports and rul
   fixed('package a\n\nf(x) := 1 if {\n\tx\n} # one\n\n# the other case\nelse := 2 if {\n\t# body comment\n\n\ttrue\n} else := 3\n');
   // comments closing a comprehension body stay inside it; one after a rule's brace stays after it
   fixed('package a\n\nr if {\n\txs := [x |\n\t\tsome x in input\n\t\t# keep\n\t]\n} # end of r\n');
+  // the same for an every block: comments closing it stay inside, one after its brace stays there
+  fixed('package a\n\nr if {\n\tevery x in input.xs { # why\n\t\tx > 0\n\t\t# last\n\t} # after\n\t# closing r\n}\n');
   // function parameters the source spread over lines, and some-declarations the same
   fixed('package a\n\nf(\n\tx,\n\t{"a": y},\n) := x if {\n\tsome a, b, # first\n\t\tc # second\n\ta := [b, c]\n}\n');
   t.end();
