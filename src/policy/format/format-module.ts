@@ -151,8 +151,14 @@ class ModuleFormatter {
     return r.span.line === ruleLastLine(r) && r.elses.length === 0 && inlineBody;
   }
 
+  /**
+   * The package path: `.name`, or `["name"]` for a name that is no identifier — or a keyword the
+   * source wrote in brackets, `package test["if"]` (OPA keeps the written form of keywords).
+   */
   private path(segs: readonly string[]): string {
-    return segs.map((s, i) => (isIdentifier(s) ? (i === 0 ? s : '.' + s) : i === 0 ? s : `[${JSON.stringify(s)}]`)).join('');
+    const written = (this.lines[this.mod.packageSpan.line - 1] ?? '').slice(this.mod.packageSpan.col - 1);
+    const bracketed = (s: string) => !isIdentifier(s) || (KEYWORDS.has(s) && written.includes(`[${JSON.stringify(s)}]`));
+    return segs.map((s, i) => (i === 0 ? s : bracketed(s) ? `[${JSON.stringify(s)}]` : '.' + s)).join('');
   }
 
   private imports(imps: readonly Import[]): void {

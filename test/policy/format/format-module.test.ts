@@ -79,6 +79,9 @@ t.test('OPA writeHead/writeCall details: p["q"] heads without ref rules, parenth
   // comments closing a body stay right above its `}`
   const closing = 'package a\n\nr if {\n\tx := 1\n\t# last words\n}\n\ns := 1\n';
   t.equal(formatModule(closing), closing);
+  // a keyword written in brackets in the package stays bracketed, a dotted one dotted
+  t.equal(formatModule('package test["if"]\n\np := 1\n'), 'package test["if"]\n\np := 1\n');
+  t.equal(formatModule('package test.not.in\n\np := 1\n'), 'package test.not.in\n\np := 1\n');
   // a keyword written in brackets in an import stays bracketed
   t.equal(formatModule('package a\n\nimport data.p["package"] as q\n'), 'package a\n\nimport data.p["package"] as q\n');
   t.end();
