@@ -145,7 +145,9 @@ export class TermFormatter {
           },
           t.body,
           t.span.line,
-          t.key.span.line,
+          // OPA writes the key on the bracket's line and measures the body from there
+          // (writeObjectComprehension moves the value's location to the bracket's row)
+          t.span.line,
           t.span.endLine,
         );
       case 'template': {
@@ -281,12 +283,10 @@ export class TermFormatter {
   private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number, closeLine?: number): void {
     this.w.write(open);
     const multi = body.some((l) => l.span.line > headLine) || headLine > openLine;
-    if (headLine > openLine) {
-      this.w.endLine();
-      this.w.up();
-      head();
-      this.w.down();
-    } else head();
+    // OPA's writeComprehension ends the line before a head written below the bracket but does
+    // not indent it: the head starts at the bracket line's indentation, the body one level in
+    if (headLine > openLine) this.w.endLine();
+    head();
     this.w.write(' |');
     if (!multi) {
       this.w.write(' ');
