@@ -3,9 +3,8 @@
  * `1.0` stays a float in what builtins see (json.marshal, sprintf), input parsed from JSON
  * keeps its text, and literals beyond float64 (`2e308`, `1e1000`, 23-digit integers) are
  * values — compared and computed exactly — instead of a compile or range error.
- *
- * The policy turns numbers into strings itself (json.marshal, sprintf), because the WASM back
- * end's results cross the opa-wasm SDK through JSON.parse, which keeps no number text.
+ * Results keep their number text on both back ends (the WASM one reads the module's result
+ * text with regate's parser, wasm/result-reader.ts, not the SDK's JSON.parse).
  */
 import t from 'tap';
 import { loadPolicyBundle, parseJson, RNumber, stringifyJson, type Engine } from '../../../src/policy/index.js';
@@ -48,9 +47,11 @@ for (const engine of ['js', 'wasm'] as Engine[]) {
   });
 }
 
-t.test('js back end: a result keeps its number text', async (t) => {
-  const b = await loadPolicyBundle({ modules: [{ file: 'nums.rego', text: POLICY }], entrypoints: ['nums/value'], engine: 'js' });
-  const v = b.evaluate('nums/value', INPUT);
-  t.ok(v instanceof RNumber);
-  t.equal(stringifyJson(v!), '1.0');
-});
+for (const engine of ['js', 'wasm'] as Engine[]) {
+  t.test(`${engine} back end: a result keeps its number text`, async (t) => {
+    const b = await loadPolicyBundle({ modules: [{ file: 'nums.rego', text: POLICY }], entrypoints: ['nums/value'], engine });
+    const v = b.evaluate('nums/value', INPUT);
+    t.ok(v instanceof RNumber);
+    t.equal(stringifyJson(v!), '1.0');
+  });
+}
