@@ -3,7 +3,7 @@
  * continuation that receives the operand holding the value and the scope (refs with unbound
  * key variables iterate, so the continuation runs inside a ScanStmt once per element).
  */
-import type { ArrayTerm, CallTerm, StringTerm, Term } from '../syntax/ast.js';
+import type { ArrayCompTerm, ArrayTerm, CallTerm, Literal, SetCompTerm, StringTerm, Term } from '../syntax/ast.js';
 import { compareStrings } from '../value/types.js';
 import type { Local, Operand } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
@@ -38,6 +38,9 @@ export function planTerm(pl: Planner, t: Term, s: Scope, k: KOp): void {
       if (t.name === 'data') return planDataRef(pl, [], s, (l, s2) => k({ type: 'local', value: l }, s2));
       const l = s.get(t.name);
       if (l === undefined) {
+        // a comprehension head's generated variable is unbound only when the literal binding it
+        // was unsafe, and that literal's own variables were reported (headIntoBody)
+        if (t.name.startsWith('$comp')) return;
         pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(t.name) ? '_' : t.name.replace(/\$\d+$/, '')} is unsafe`, t.span));
         return;
       }
@@ -93,17 +96,57 @@ export function planNumber(pl: Planner, text: string): Local {
 /**
  * Evaluates terms left to right, except that a term reading a variable bound by a later term's
  * ref iteration (`f(x, xs[x])`) waits for it — OPA counts such vars as outputs of the expression.
+ * A run of constant terms is planned in a loop, not through continuations: a policy holding a
+ * large literal (a 4,000-line JSON Schema as one object) otherwise took a few stack frames per
+ * term and overflowed the stack.
  */
 export function planTerms(pl: Planner, ts: Term[], s: Scope, k: (ops: Operand[], s: Scope) => void, acc: (Operand | undefined)[] = ts.map(() => undefined)): void {
-  const todo = acc.findIndex((op, i) => op === undefined && evaluable(ts[i]!, s));
-  const next = todo >= 0 ? todo : acc.findIndex((op, i) => op === undefined && ts[i]!.kind !== 'var');
-  const pick = next >= 0 ? next : acc.findIndex((op) => op === undefined);
-  if (pick < 0) return k(acc as Operand[], s);
-  planTerm(pl, ts[pick]!, s, (op, s2) => {
-    const acc2 = [...acc];
-    acc2[pick] = op;
-    planTerms(pl, ts, s2, k, acc2);
+  let own = acc;
+  for (;;) {
+    const todo = own.findIndex((op, i) => op === undefined && evaluable(ts[i]!, s));
+    const next = todo >= 0 ? todo : own.findIndex((op, i) => op === undefined && ts[i]!.kind !== 'var');
+    const pick = next >= 0 ? next : own.findIndex((op) => op === undefined);
+    if (pick < 0) return k(own as Operand[], s);
+    const t = ts[pick]!;
+    if (own === acc) own = [...acc];
+    if (isConstant(t)) {
+      own[pick] = planConstant(pl, t, s);
+      continue;
+    }
+    const before = own;
+    return planTerm(pl, t, s, (op, s2) => {
+      const acc2 = [...before];
+      acc2[pick] = op;
+      planTerms(pl, ts, s2, k, acc2);
+    });
+  }
+}
+
+/** A literal built of scalars only: planning it binds nothing and continues exactly once. */
+function isConstant(t: Term): boolean {
+  switch (t.kind) {
+    case 'null':
+    case 'bool':
+    case 'string':
+    case 'number':
+      return true;
+    case 'array':
+    case 'set':
+      return t.items.every(isConstant);
+    case 'object':
+      return t.entries.every(([key, value]) => isConstant(key) && isConstant(value));
+    default:
+      return false;
+  }
+}
+
+function planConstant(pl: Planner, t: Term, s: Scope): Operand {
+  let out: Operand | undefined;
+  planTerm(pl, t, s, (op) => {
+    out = op;
   });
+  if (out === undefined) throw new Error('a constant term did not plan to an operand');
+  return out;
 }
 
 /** A ref `head.path…`: rooted at data (virtual documents), input, a local or any term. */
@@ -233,11 +276,12 @@ export function planUnify(pl: Planner, a: Term, b: Term, s: Scope, k: K): void {
 const evaluableIgnoringKeys = (t: Term, s: Scope): boolean => t.kind === 'ref' && evaluable(t.head, s);
 
 /** Array/set/object comprehensions: always defined (possibly empty). */
-export function planComprehension(pl: Planner, t: Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }, s: Scope): Local {
+export function planComprehension(pl: Planner, comp: Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }, s: Scope): Local {
   const l = pl.local();
-  if (t.kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: l });
-  else if (t.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
+  if (comp.kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: l });
+  else if (comp.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
   else pl.emit('MakeObjectStmt', { target: l });
+  const t = headIntoBody(pl, comp);
   const body = prepareBody(pl, t.body, s);
   pl.sub(() =>
     planBody(pl, body, s, (s2) => {
@@ -251,6 +295,72 @@ export function planComprehension(pl: Planner, t: Term & { kind: 'arraycomp' | '
     }),
   );
   return l;
+}
+
+/**
+ * A comprehension's head is evaluated as part of its body, as OPA rewrites it before checking
+ * safety (ast/compile.go): first expandExprTerm moves each call in the head (innermost first)
+ * into a literal `f(args…, $t)` appended to the body; then rewriteComprehensionTerms binds a
+ * head that still holds a ref or a closure with `$t = head`. So the head can bind what the body
+ * reads — `[a[i] | startswith(i, "x")]` and `[sprintf("%s", w[i]) | not f(w[i])]` are safe,
+ * a ref's key variable being bound by iterating it — and reordering runs that binding first.
+ * A head that is undefined still drops the element: its literal fails.
+ */
+function headIntoBody<T extends Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }>(pl: Planner, t: T): T {
+  const extra: Literal[] = [];
+  const fresh = (at: Term): Term => ({ kind: 'var', name: `$comp${++pl.counter.n}`, span: at.span });
+  const literal = (expr: Literal['expr'], at: Term): Literal => ({ negated: false, expr, with: [], span: at.span });
+  const expandCalls = (x: Term): Term => {
+    switch (x.kind) {
+      case 'call': {
+        // a call OPA would not accept as written keeps its place, so its error stays the same
+        if (pl.arityOf(x) !== x.args.length) return x;
+        const out = fresh(x);
+        extra.push(literal({ kind: 'term', term: { ...x, args: [...x.args.map(expandCalls), out] }, span: x.span }, x));
+        return out;
+      }
+      case 'array':
+      case 'set':
+        return { ...x, items: x.items.map(expandCalls) };
+      case 'object':
+        return { ...x, entries: x.entries.map(([k, v]) => [expandCalls(k), expandCalls(v)] as [Term, Term]) };
+      default:
+        return x;
+    }
+  };
+  const bindFresh = (head: Term): Term => {
+    const expanded = expandCalls(head);
+    if (!requiresEval(expanded)) return expanded;
+    const v = fresh(head);
+    extra.push(literal({ kind: 'unify', lhs: v, rhs: expanded, span: head.span }, head));
+    return v;
+  };
+  let out: T;
+  if (t.kind === 'objectcomp') {
+    const key = bindFresh(t.key);
+    out = { ...t, key, value: bindFresh(t.value) };
+  } else out = { ...t, term: bindFresh((t as ArrayCompTerm | SetCompTerm).term) };
+  return extra.length === 0 ? t : { ...out, body: [...t.body, ...extra] };
+}
+
+/** ast.requiresEval: does evaluating `t` need more than reading variables? */
+function requiresEval(t: Term): boolean {
+  switch (t.kind) {
+    case 'var':
+      return t.name === 'input' || t.name === 'data';
+    case 'array':
+    case 'set':
+      return t.items.some(requiresEval);
+    case 'object':
+      return t.entries.some(([k, v]) => requiresEval(k) || requiresEval(v));
+    case 'null':
+    case 'bool':
+    case 'number':
+    case 'string':
+      return false;
+    default:
+      return true;
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ import { tokenize } from '../syntax/lexer.js';
 import type { Import, Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { FormatWriter, type SourceComment } from './writer.js';
 import { TermFormatter, isIdentifier, lastLine, literalLastLine } from './format-term.js';
+import { KEYWORDS } from '../syntax/tokens.js';
 
 function scan(text: string, file: string): { comments: SourceComment[]; templates: Map<string, string> } {
   const lines = text.split('\n');
@@ -34,6 +35,33 @@ function scan(text: string, file: string): { comments: SourceComment[]; template
     }
   }
   return { comments: out.sort((a, b) => a.line - b.line || a.col - b.col), templates };
+}
+
+/** An import's path as its segments: the root name, then each key. */
+function importSegments(imp: Import): string[] {
+  const out: string[] = [];
+  const walk = (t: Term): void => {
+    if (t.kind === 'var') out.push(t.name);
+    else if (t.kind === 'ref') {
+      walk(t.head);
+      for (const p of t.path) out.push(p.kind === 'string' ? p.value : '');
+    }
+  };
+  walk(imp.path);
+  return out;
+}
+
+/** OPA Import.Compare: the paths segment by segment (a prefix first), then the aliases. */
+function compareImports(a: Import, b: Import): number {
+  const x = importSegments(a);
+  const y = importSegments(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+  }
+  if (x.length !== y.length) return x.length - y.length;
+  const p = a.alias ?? '';
+  const q = b.alias ?? '';
+  return p < q ? -1 : p > q ? 1 : 0;
 }
 
 /** Rule end line, as far as the AST tells (its last term or literal). */
@@ -55,6 +83,7 @@ function braceLead(l: Literal): boolean {
 }
 
 class ModuleFormatter {
+  private readonly lines: readonly string[];
   private readonly w: FormatWriter;
   private readonly t: TermFormatter;
 
@@ -63,9 +92,18 @@ class ModuleFormatter {
     text: string,
   ) {
     const { comments, templates } = scan(text, mod.file);
+    this.lines = text.split('\n');
     this.w = new FormatWriter(comments);
-    this.t = new TermFormatter(this.w, text.split('\n'), templates);
+    this.t = new TermFormatter(this.w, this.lines, templates);
   }
+
+  /** Some rule's head is a ref OPA cannot write in the `p[k]` form (OPA fmtOpts.refHeads). */
+  private get refHeads(): boolean {
+    this.refHeadsMemo ??= this.mod.rules.some((r) => r.ref.length > 2 || (r.ref.length === 2 && r.contains !== undefined));
+    return this.refHeadsMemo;
+  }
+
+  private refHeadsMemo: boolean | undefined;
 
   format(): string {
     const w = this.w;
@@ -73,19 +111,37 @@ class ModuleFormatter {
     w.at(this.mod.span.line);
     w.write('package ' + this.path(this.mod.package));
     w.blankLine();
-    this.imports();
-    const rules = this.mod.rules;
+    // Imports and rules stay in source order, runs of each in turn (OPA writeModule: an import
+    // after rules is written there, not hoisted).
+    type Item = { imp: Import; rule?: undefined } | { rule: Rule; imp?: undefined };
+    const items: Item[] = [...this.mod.imports.map((imp) => ({ imp })), ...this.mod.rules.map((rule) => ({ rule }))];
+    const at = (x: Item) => (x.imp ?? x.rule).span;
+    items.sort((a, b) => at(a).line - at(b).line || at(a).col - at(b).col);
+    let k = 0;
+    while (k < items.length) {
+      const imps: Import[] = [];
+      while (items[k]?.imp) imps.push(items[k++]!.imp!);
+      this.imports(imps);
+      const rules: Rule[] = [];
+      while (items[k]?.rule) rules.push(items[k++]!.rule!);
+      const after = items[k];
+      this.rules(rules, after === undefined ? Number.MAX_SAFE_INTEGER : at(after).line);
+    }
+    return w.finish();
+  }
+
+  private rules(rules: readonly Rule[], end: number): void {
+    const w = this.w;
     rules.forEach((r, i) => {
       const next = rules[i + 1];
       w.flushComments(r.span.line);
       const before = w.length;
-      this.rule(r, next?.span.line ?? Number.MAX_SAFE_INTEGER);
+      this.rule(r, next?.span.line ?? end);
       const oneLine = w.length === before + 1;
       // Adjacent one-line rules stay together (OPA: groupableOneLiner).
       if (next && oneLine && next.span.line === ruleLastLine(r) + 1 && this.isOneLiner(r) && this.isOneLiner(next)) return;
       w.blankLine();
     });
-    return w.finish();
   }
 
   /** Written on one line in the source, and formatted on one line too (OPA: groupableOneLiner). */
@@ -95,12 +151,17 @@ class ModuleFormatter {
     return r.span.line === ruleLastLine(r) && r.elses.length === 0 && inlineBody;
   }
 
+  /**
+   * The package path: `.name`, or `["name"]` for a name that is no identifier — or a keyword the
+   * source wrote in brackets, `package test["if"]` (OPA keeps the written form of keywords).
+   */
   private path(segs: readonly string[]): string {
-    return segs.map((s, i) => (isIdentifier(s) ? (i === 0 ? s : '.' + s) : i === 0 ? s : `[${JSON.stringify(s)}]`)).join('');
+    const written = (this.lines[this.mod.packageSpan.line - 1] ?? '').slice(this.mod.packageSpan.col - 1);
+    const bracketed = (s: string) => !isIdentifier(s) || (KEYWORDS.has(s) && written.includes(`[${JSON.stringify(s)}]`));
+    return segs.map((s, i) => (i === 0 ? s : bracketed(s) ? `[${JSON.stringify(s)}]` : '.' + s)).join('');
   }
 
-  private imports(): void {
-    const imps = this.mod.imports;
+  private imports(imps: readonly Import[]): void {
     if (imps.length === 0) return;
     const groups: Import[][] = [];
     for (const imp of imps) {
@@ -111,11 +172,7 @@ class ModuleFormatter {
     }
     for (const g of groups) {
       this.w.flushComments(g[0]!.span.line);
-      const sorted = [...g].sort((a, b) => {
-        const x = this.importText(a);
-        const y = this.importText(b);
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
+      const sorted = [...g].sort(compareImports);
       for (const imp of sorted) {
         this.w.at(imp.span.line);
         this.w.write(this.importText(imp));
@@ -131,7 +188,8 @@ class ModuleFormatter {
       if (t.kind === 'var') parts.push(t.name);
       else if (t.kind === 'ref') {
         walk(t.head);
-        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
+        // a keyword written as `["package"]` keeps its brackets (OPA shouldBracketRefTerm)
+        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) && (!KEYWORDS.has(p.value) || p.fromDot === true) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
       }
     };
     walk(imp.path);
@@ -143,37 +201,39 @@ class ModuleFormatter {
     if (r.default) w.write('default ');
     const [name, ...rest] = r.ref;
     w.write(name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '');
+    // Unless some rule of the module needs a ref head, OPA writes `p["q"]` for a two-part head
+    // (writeHead: `foo["bar"] := 1`, not `foo.bar := 1`), so older OPAs read it the same way.
+    // (a keyword as the name, `default.foo`, `null.x`, only parses back in the dotted form)
+    const headName = name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '';
+    const bracketAll = !this.refHeads && rest.length === 1 && !KEYWORDS.has(headName);
     for (const k of rest) {
-      if (k.kind === 'string' && isIdentifier(k.value)) w.write('.' + k.value);
+      if (!bracketAll && k.kind === 'string' && isIdentifier(k.value)) w.write('.' + k.value);
       else {
         w.write('[');
         this.t.term(k);
         w.write(']');
       }
     }
-    if (r.args) {
-      w.write('(');
-      r.args.forEach((a, i) => {
-        if (i > 0) w.write(', ');
-        this.t.term(a);
-      });
-      w.write(')');
-    }
+    if (r.args) this.t.params(r.args);
     if (r.contains) {
       w.write(' contains ');
       this.t.term(r.contains);
     }
-    if (r.value) {
+    // `f(x)` alone: its `true` is implied (OPA writeHead leaves out a value the parser made up)
+    if (r.value && !r.bodilessCall) {
       w.write(' := ');
       this.t.term(r.value);
     }
   }
 
-  /** ` if …` for a body: inline when it is one literal on the head's line, else a block. */
-  private ruleBody(body: Rule['body'], headLine: number, forceBlock: boolean, next: number): void {
+  /**
+   * ` if …` for a body: inline when it is one literal on the head's line, else a block (OPA
+   * writeRule; an `else` after it does not change that).
+   */
+  private ruleBody(body: Rule['body'], headLine: number, next: number): void {
     const w = this.w;
     const only = body[0];
-    if (!forceBlock && body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
+    if (body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
       w.write(' if ');
       this.t.literal(only);
       return;
@@ -182,9 +242,12 @@ class ModuleFormatter {
     w.endLine();
     w.up();
     this.t.body(body);
-    w.flushComments(next, true);
+    w.flushComments(next, true, true);
     w.down();
     w.write('}');
+    // a comment after the closing brace stays on its line
+    const trailing = w.trailingBefore(next);
+    if (trailing !== undefined) w.at(trailing);
   }
 
   private rule(r: Rule, next: number): void {
@@ -193,15 +256,27 @@ class ModuleFormatter {
     w.at(r.span.line);
     this.head(r);
     const headLine = r.value ? lastLine(r.value) : r.contains ? lastLine(r.contains) : r.span.line;
-    const hasElse = r.elses.length > 0;
-    if (r.body.length > 0) this.ruleBody(r.body, headLine, hasElse, r.elses[0]?.span.line ?? next);
+    if (r.body.length > 0) this.ruleBody(r.body, headLine, r.elses[0]?.span.line ?? next);
     for (const [i, e] of r.elses.entries()) {
-      w.write(' else');
+      // OPA writeElse: `} else` when the source had the else after the previous part, on a later
+      // line than its start, and no comment above it; else a blank line, the comments, `else` on
+      // its own line
+      const row = e.span.line - (i === 0 ? r.span.line : r.elses[i - 1]!.span.line);
+      const inline = row > 0 && !(this.lines[e.span.line - 1] ?? '').trim().startsWith('else');
+      if (inline && !w.hasCommentsBefore(e.span.line)) {
+        w.at(e.span.line); // a comment opening the else body is placed from the `else` line
+        w.write(' else');
+      } else {
+        w.blankLine();
+        w.flushComments(e.span.line);
+        w.at(e.span.line);
+        w.write('else');
+      }
       if (e.value) {
         w.write(' := ');
         this.t.term(e.value);
       }
-      if (e.body.length > 0) this.ruleBody(e.body, e.span.line, i < r.elses.length - 1, r.elses[i + 1]?.span.line ?? next);
+      if (e.body.length > 0) this.ruleBody(e.body, e.value ? lastLine(e.value) : e.span.line, r.elses[i + 1]?.span.line ?? next);
     }
     w.endLine();
   }

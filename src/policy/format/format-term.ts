@@ -3,9 +3,9 @@
  * operators infix with one space around them, an operator call nested in another's operand in
  * parentheses; `.name` for identifier keys, `["key"]` otherwise; a collection or comprehension
  * whose elements the source spread over several lines is written one source line per output
- * line with a trailing comma, otherwise on one line; the empty set is `set()`.
+ * line with a trailing comma, otherwise on one line (a call's arguments too); the empty set is `set()`.
  */
-import type { Expr, Literal, Term, With } from '../syntax/ast.js';
+import type { Expr, Literal, Span, Term, With } from '../syntax/ast.js';
 import { KEYWORDS } from '../syntax/tokens.js';
 import type { FormatWriter } from './writer.js';
 
@@ -20,9 +20,9 @@ function isInfix(t: Term): t is Term & { kind: 'call'; op: string } {
   return t.kind === 'call' && t.op !== undefined && PRECEDENCE[t.op] !== undefined;
 }
 
-/** The last source line a term reaches (as far as its sub-terms tell). */
+/** The last source line a term reaches: its closing bracket's, or as far as its sub-terms tell. */
 export function lastLine(t: Term): number {
-  let max = t.span.line;
+  let max = Math.max(t.span.line, t.span.endLine ?? 0);
   const see = (x: Term | undefined) => {
     if (x) max = Math.max(max, lastLine(x));
   };
@@ -96,6 +96,12 @@ export class TermFormatter {
   /** `parens`: the term is an operand of an infix call and is one itself (OPA parenthesises those). */
   term(t: Term, parens = false): void {
     this.w.at(t.span.line);
+    this.termBody(t, parens);
+    // what follows comes after the closing bracket: comments and blank lines are placed from there
+    if (t.span.endLine !== undefined) this.w.at(t.span.endLine);
+  }
+
+  private termBody(t: Term, parens: boolean): void {
     switch (t.kind) {
       case 'null':
         return this.w.write('null');
@@ -118,16 +124,16 @@ export class TermFormatter {
       case 'call':
         return this.call(t, parens);
       case 'array':
-        return this.collection('[', ']', t.items.map((x) => [x]), t.span.line);
+        return this.collection('[', ']', t.items.map((x) => [x]), t.span);
       case 'set':
         if (t.items.length === 0) return this.w.write('set()');
-        return this.collection('{', '}', t.items.map((x) => [x]), t.span.line);
+        return this.collection('{', '}', t.items.map((x) => [x]), t.span);
       case 'object':
-        return this.collection('{', '}', t.entries, t.span.line);
+        return this.collection('{', '}', t.entries, t.span);
       case 'arraycomp':
-        return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
+        return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line, t.span.endLine);
       case 'setcomp':
-        return this.comprehension('{', '}', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
+        return this.comprehension('{', '}', () => this.element(t.term), t.body, t.span.line, t.term.span.line, t.span.endLine);
       case 'objectcomp':
         return this.comprehension(
           '{',
@@ -139,7 +145,10 @@ export class TermFormatter {
           },
           t.body,
           t.span.line,
-          t.key.span.line,
+          // OPA writes the key on the bracket's line and measures the body from there
+          // (writeObjectComprehension moves the value's location to the bracket's row)
+          t.span.line,
+          t.span.endLine,
         );
       case 'template': {
         // Its text parts and embedded expressions have their own escaping rules: keep it as written.
@@ -171,17 +180,25 @@ export class TermFormatter {
     // `k, v in xs` inside anything (an element, an argument, an operand) reads as a list.
     if (t.op === 'in' && t.args.length === 3) parens = true;
     if (!isInfix(t)) {
-      this.w.write(t.fn.join('.') + '(');
-      t.args.forEach((a, i) => {
-        if (i > 0) this.w.write(', ');
-        this.term(a);
-      });
-      this.w.write(')');
+      // OPA groups the arguments by the line each starts on (groupIterable, which never breaks
+      // before the first one): several lines → one group per line, as a collection's elements.
+      // an argument that is a union keeps the parentheses it was written in (OPA listWriter)
+      const arg = (a: Term[]) => {
+        const x = a[0]!;
+        if (x.span.parenthesized === true && isInfix(x) && x.op === '|') this.element(x);
+        else this.term(x);
+      };
+      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, arg, t.span.endLine);
       return;
     }
     if (parens) this.w.write('(');
     this.infix(t, true);
     if (parens) this.w.write(')');
+  }
+
+  /** A function head's parameters, laid out as a call's arguments (OPA writeHead: writeIterable). */
+  params(args: readonly Term[]): void {
+    this.sequence('(', ')', args.map((x) => [x]), false, (a) => this.term(a[0]!));
   }
 
   /** An infix call; `nested`: its infix operands get parentheses (OPA's writeCall). */
@@ -193,13 +210,16 @@ export class TermFormatter {
       const need = nested ? isInfix(a) : isInfix(a) && (right ? (PRECEDENCE[a.op] ?? 0) <= prec : (PRECEDENCE[a.op] ?? 0) < prec);
       this.term(a, need);
     };
-    if (t.op === 'in' && t.args.length === 3) {
-      const keyed = (a: Term) => this.term(a, nested ? isInfix(a) : isInfix(a) && (PRECEDENCE[a.op] ?? 0) <= prec);
-      keyed(t.args[0]!);
-      this.w.write(', ');
-      keyed(t.args[1]!);
+    if (t.op === 'in') {
+      // OPA writeInOperator: every operand that is an operator call is parenthesised, at the top too
+      const operandOfIn = (a: Term) => this.term(a, isInfix(a));
+      if (t.args.length === 3) {
+        operandOfIn(t.args[0]!);
+        this.w.write(', ');
+      }
+      operandOfIn(t.args[t.args.length - 2]!);
       this.w.write(' in ');
-      keyed(t.args[2]!);
+      operandOfIn(t.args[t.args.length - 1]!);
       return;
     }
     operand(t.args[0]!, false);
@@ -208,7 +228,25 @@ export class TermFormatter {
   }
 
   /** Elements grouped by source line; several lines → one line each, trailing commas. */
-  private collection(open: string, close: string, items: Term[][], openLine: number): void {
+  private collection(open: string, close: string, items: Term[][], span: Span): void {
+    const writeItem = (it: Term[]) => {
+      this.element(it[0]!);
+      if (it.length === 2) {
+        this.w.write(': ');
+        this.element(it[1]!);
+      }
+    };
+    const first = items[0]?.[0];
+    this.sequence(open, close, items, first !== undefined && first.span.line > span.line, writeItem, span.endLine);
+  }
+
+  /**
+   * `open`, the items, `close`: on one line when the items start on one source line, else one
+   * line per group of items that started on the same source line, each group with a trailing
+   * comma. `breakFirst`: also spread when the items all start on a line after the opening one.
+   * Comments above the closing bracket (`closeLine`) stay inside, after the last item.
+   */
+  private sequence(open: string, close: string, items: Term[][], breakFirst: boolean, writeItem: (it: Term[]) => void, closeLine?: number): void {
     this.w.write(open);
     const groups: Term[][][] = [];
     for (const it of items) {
@@ -217,14 +255,7 @@ export class TermFormatter {
       if (g && g[0]![0]!.span.line === line) g.push(it);
       else groups.push([it]);
     }
-    const multi = groups.length > 1 || (groups.length === 1 && groups[0]![0]![0]!.span.line > openLine);
-    const writeItem = (it: Term[]) => {
-      this.element(it[0]!);
-      if (it.length === 2) {
-        this.w.write(': ');
-        this.element(it[1]!);
-      }
-    };
+    const multi = groups.length > 1 || (groups.length === 1 && breakFirst);
     if (!multi) {
       items.forEach((it, i) => {
         if (i > 0) this.w.write(', ');
@@ -244,19 +275,18 @@ export class TermFormatter {
       this.w.write(',');
       this.w.endLine();
     }
+    if (closeLine !== undefined) this.w.flushComments(closeLine);
     this.w.down();
     this.w.write(close);
   }
 
-  private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number): void {
+  private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number, closeLine?: number): void {
     this.w.write(open);
     const multi = body.some((l) => l.span.line > headLine) || headLine > openLine;
-    if (headLine > openLine) {
-      this.w.endLine();
-      this.w.up();
-      head();
-      this.w.down();
-    } else head();
+    // OPA's writeComprehension ends the line before a head written below the bracket but does
+    // not indent it: the head starts at the bracket line's indentation, the body one level in
+    if (headLine > openLine) this.w.endLine();
+    head();
     this.w.write(' |');
     if (!multi) {
       this.w.write(' ');
@@ -270,6 +300,8 @@ export class TermFormatter {
     this.w.endLine();
     this.w.up();
     this.body(body);
+    // comments under the last literal belong to the body (OPA writeComprehensionBody)
+    if (closeLine !== undefined) this.w.flushComments(closeLine, false, true);
     this.w.down();
     this.w.write(close);
   }
@@ -291,11 +323,33 @@ export class TermFormatter {
     this.w.at(l.span.line);
     if (l.negated) this.w.write('not ');
     this.expr(l.expr);
-    for (const w of l.with) this.with(w);
+    this.withs(l);
+  }
+
+  /**
+   * OPA writeExpr: a `with` on the line where the expression ends stays on it; one the source
+   * put on a later line goes on its own line, one indent deeper, and later ones on that same
+   * source line follow it.
+   */
+  private withs(l: Literal): void {
+    let lastRow = literalLastLine({ ...l, with: [] });
+    let indented = false;
+    for (const w of l.with) {
+      if (w.span.line > lastRow) {
+        if (!indented) this.w.up();
+        indented = true;
+        this.w.endLine();
+        this.w.flushComments(w.span.line);
+        lastRow = w.span.line;
+      } else this.w.write(' ');
+      this.with(w);
+    }
+    if (indented) this.w.down();
   }
 
   private with(w: With): void {
-    this.w.write(' with ');
+    this.w.at(w.span.line);
+    this.w.write('with ');
     this.term(w.target);
     this.w.write(' as ');
     this.term(w.value);
@@ -311,16 +365,25 @@ export class TermFormatter {
       case 'unify':
         this.term(e.lhs);
         this.w.write(e.kind === 'assign' ? ' := ' : ' = ');
-        if (isInfix(e.rhs) && !(e.rhs.op === 'in' && e.rhs.args.length === 3)) this.infix(e.rhs, false);
+        // the value is a term (OPA writeCall): its own infix operands get parentheses, `x := (a - b) - 1`
+        if (isInfix(e.rhs) && !(e.rhs.op === 'in' && e.rhs.args.length === 3)) this.infix(e.rhs, true);
         else this.term(e.rhs);
         return;
-      case 'some':
+      case 'some': {
+        // OPA writeSomeDecl: a variable the source put on a later line starts a line, one indent deeper
         this.w.write('some ');
+        let row = e.span.line;
         e.vars.forEach((v, i) => {
-          if (i > 0) this.w.write(', ');
+          if (v.span.line > row) {
+            this.w.endLine();
+            this.w.write('\t');
+            row = v.span.line;
+          } else if (i > 0) this.w.write(' ');
           this.term(v);
+          if (i < e.vars.length - 1) this.w.write(',');
         });
         return;
+      }
       case 'somein':
         this.w.write('some ');
         if (e.key) {
@@ -329,7 +392,7 @@ export class TermFormatter {
         }
         this.term(e.value, isInfix(e.value));
         this.w.write(' in ');
-        this.term(e.coll, isInfix(e.coll) && e.coll.op === 'in');
+        this.term(e.coll, isInfix(e.coll)); // OPA writeInOperator: an operator-call operand in parentheses
         return;
       case 'every': {
         this.w.write('every ');
@@ -351,8 +414,11 @@ export class TermFormatter {
         this.w.endLine();
         this.w.up();
         this.body(e.body);
+        const close = e.span.endLine;
+        if (close !== undefined) this.w.flushComments(close, false, true);
         this.w.down();
         this.w.write('}');
+        if (close !== undefined) this.w.at(close); // a comment after the brace stays on its line
         return;
       }
     }
