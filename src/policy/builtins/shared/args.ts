@@ -89,6 +89,17 @@ export function argInt(builtin: string, args: readonly Value[], i: number): bigi
   return BigInt(v);
 }
 
+/**
+ * An integer operand read as OPA's `builtins.BigIntOperand` does (numbers.range, bits.*): the same
+ * as argInt, except that a non-number is "operand N must be integer but got string" — that helper
+ * names the wanted type "integer" where IntOperand says "number".
+ */
+export function argBigInt(builtin: string, args: readonly Value[], i: number): bigint {
+  const v = args[i] as Value;
+  if (typeof v !== 'number' && typeof v !== 'bigint' && !(v instanceof RNumber)) throw operandTypeError(builtin, i + 1, v, 'integer');
+  return argInt(builtin, args, i);
+}
+
 /** A small integer operand as a JS number (string indexes, counts). */
 export function argSmallInt(builtin: string, args: readonly Value[], i: number): number {
   const b = argInt(builtin, args, i);

@@ -22,3 +22,15 @@ t.test('aggregates', (t) => {
   throwsCode(t, () => call('sum', [1, 'a']), 'REGO_ERR_BUILTIN_TYPE');
   t.end();
 });
+
+// OPA aggregates.go: sum/product/max/min/sort name "set, array" (any/all "array, set"), and a
+// non-number element is NewOperandElementErr, which names the element's type.
+t.test('aggregates: operand errors worded as OPA', (t) => {
+  throwsCode(t, () => call('sum', set(1, 'a')), 'REGO_ERR_BUILTIN_TYPE', 'sum: operand 1 must be set of numbers but got set containing string');
+  throwsCode(t, () => call('product', [1, null]), 'REGO_ERR_BUILTIN_TYPE', 'product: operand 1 must be array of numbers but got array containing null');
+  for (const name of ['sum', 'product', 'max', 'min', 'sort']) {
+    throwsCode(t, () => call(name, 'x'), 'REGO_ERR_BUILTIN_TYPE', `${name}: operand 1 must be one of {set, array} but got string`);
+  }
+  throwsCode(t, () => call('any', 1), 'REGO_ERR_BUILTIN_TYPE', 'any: operand 1 must be one of {array, set} but got number');
+  t.end();
+});
