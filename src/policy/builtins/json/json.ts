@@ -10,16 +10,20 @@ import { filterByTree, pathsOperand, pathsToTree, removeByTree } from './json-pa
 import { applyJsonPatch } from './json-patch.js';
 import { SchemaError, compileSchema, validateDocument } from './json-schema.js';
 
-/** A schema or document given as an object or as JSON text (OPA astValueToJSONSchemaLoader). */
-function jsonOperand(name: string, v: Value, pos: number): Value {
+/**
+ * A schema or document given as an object, an array or JSON text (OPA astValueToJSONSchemaLoader).
+ * Its failures are SchemaErrors worded as OPA's ("invalid JSON string", "wrong type, expected
+ * string or object"): json.verify_schema reports them in its result, json.match_schema raises them.
+ */
+function jsonOperand(v: Value): Value {
   if (typeof v !== 'string') {
-    if (!isObject(v)) throw new BuiltinError(name, `operand ${pos}: wrong type, expected string or object`);
+    if (!isObject(v) && !Array.isArray(v)) throw new SchemaError('wrong type, expected string or object');
     return v;
   }
   try {
     return parseJson(v);
-  } catch (e) {
-    throw new BuiltinError(name, `operand ${pos}: ${(e as Error).message}`);
+  } catch {
+    throw new SchemaError('invalid JSON string');
   }
 }
 
@@ -52,8 +56,10 @@ export const jsonBuiltins: BuiltinDef[] = [
     name: 'json.verify_schema',
     arity: 1,
     impl: (args) => {
+      // OPA answers [false, "jsonschema: <why>"] for anything that is not a valid schema,
+      // an operand of the wrong type included: the builtin itself never fails.
       try {
-        compileSchema(jsonOperand('json.verify_schema', args[0] as Value, 1));
+        compileSchema(jsonOperand(args[0] as Value));
         return [true, null];
       } catch (e) {
         if (e instanceof SchemaError) return [false, `jsonschema: ${e.message}`];
@@ -65,17 +71,14 @@ export const jsonBuiltins: BuiltinDef[] = [
     name: 'json.match_schema',
     arity: 2,
     impl: (args) => {
-      const doc = jsonOperand('json.match_schema', args[0] as Value, 1);
-      const schema = jsonOperand('json.match_schema', args[1] as Value, 2);
-      let validate;
       try {
-        validate = compileSchema(schema);
+        const doc = jsonOperand(args[0] as Value);
+        const r = validateDocument(compileSchema(jsonOperand(args[1] as Value)), doc);
+        return [r.ok, fromJs(r.errors)];
       } catch (e) {
         if (e instanceof SchemaError) throw new BuiltinError('json.match_schema', e.message);
         throw e;
       }
-      const r = validateDocument(validate, doc);
-      return [r.ok, fromJs(r.errors)];
     },
   },
 ];

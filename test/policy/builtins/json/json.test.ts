@@ -66,3 +66,14 @@ t.test('JSON Schema: verify and match like gojsonschema', (t) => {
   throwsCode(t, () => call('json.match_schema', {}, { properties: { id: { type: 'unknown' } } }), 'REGO_ERR_BUILTIN', 'json.match_schema: has a primitive type that is NOT VALID -- given: /unknown/');
   t.end();
 });
+
+// OPA astValueToJSONSchemaLoader: a string must be valid JSON ("invalid JSON string"), objects and
+// arrays are loaded, anything else is "wrong type…". verify_schema reports these in its result.
+t.test('JSON Schema: operand failures worded as OPA', (t) => {
+  t.equal(j(call('json.verify_schema', 5)), '[false,"jsonschema: wrong type, expected string or object"]');
+  t.equal(j(call('json.verify_schema', '{"type": ')), '[false,"jsonschema: invalid JSON string"]');
+  throwsCode(t, () => call('json.match_schema', {}, '{'), 'REGO_ERR_BUILTIN', 'json.match_schema: invalid JSON string');
+  throwsCode(t, () => call('json.match_schema', null, {}), 'REGO_ERR_BUILTIN', 'json.match_schema: wrong type, expected string or object');
+  t.equal(j(call('json.match_schema', [1, 2], { type: 'array' })), '[true,[]]');
+  t.end();
+});
