@@ -162,8 +162,8 @@ function floatStr(f: number, verb: string, spec: Spec): string {
       case 'G':
         body = fmtG(f, spec.prec, verb === 'G', spec.sharp);
         break;
-      default: // 'v': %g with the shortest representation, exponent from 1e21 like Go's %v
-        body = fmtGShortestV(f);
+      default: // 'v' is %g: the shortest digits, or as many as a precision asks (%.2v)
+        body = spec.prec === undefined ? fmtGShortestV(f) : fmtG(f, spec.prec, false, spec.sharp);
     }
   }
   const neg = f < 0 || Object.is(f, -0);
@@ -282,14 +282,31 @@ function formatInt(verb: string, b: bigint, n: number, spec: Spec): string {
 }
 
 /**
- * fmt.Sprintf(format, args...).
+ * Go's parseArgNumber for an explicit argument index `[n]` at format[i]: the zero-based index,
+ * the bytes taken (through `]`, or just `[` when there is none) and whether `n` parsed.
+ */
+function parseArgNumber(format: string, i: number): { index: number; width: number; ok: boolean } {
+  if (format.length - i < 3) return { index: 0, width: 1, ok: false };
+  const close = format.indexOf(']', i + 1);
+  if (close === -1) return { index: 0, width: 1, ok: false };
+  const digits = format.slice(i + 1, close);
+  if (!/^\d+$/.test(digits)) return { index: 0, width: close - i + 1, ok: false };
+  return { index: Math.min(Number(digits), 1_000_000) - 1, width: close - i + 1, ok: true };
+}
+
+/**
+ * fmt.Sprintf(format, args...), following Go's doPrintf: flags, width and precision (`*` takes
+ * an operand), explicit operand indexes (`%[2]d`, `%[1]*d`; after one, surplus operands are not
+ * reported), `%!v(BADINDEX)`, `%!d(MISSING)`, `%!(EXTRA …)`, `%!(NOVERB)`.
  *
  * @example formatGo('%s has %d items (%.1f%%)', ['cart', 3, 42.25]) // "cart has 3 items (42.2%)"
+ * @example formatGo('%[2]s %[1]s', ['a', 'b']) // "b a"
  */
 export function formatGo(format: string, args: readonly GoVal[]): string {
   let out = '';
   let argi = 0;
   let i = 0;
+  let reordered = false;
   const n = format.length;
   while (i < n) {
     const pct = format.indexOf('%', i);
@@ -299,6 +316,28 @@ export function formatGo(format: string, args: readonly GoVal[]): string {
     }
     out += format.slice(i, pct);
     i = pct + 1;
+    let goodArgNum = true;
+    let afterIndex = false;
+    // An explicit index `[n]` moves the operand cursor (Go: argNumber).
+    const argNumber = (): void => {
+      afterIndex = false;
+      if (format[i] !== '[') return;
+      reordered = true;
+      const r = parseArgNumber(format, i);
+      i += r.width;
+      if (r.ok && r.index >= 0 && r.index < args.length) {
+        argi = r.index;
+        afterIndex = true;
+        return;
+      }
+      goodArgNum = false;
+      afterIndex = r.ok;
+    };
+    const intArg = (): number | undefined => {
+      if (argi >= args.length) return undefined;
+      const v = args[argi++];
+      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 1_000_000 ? v : undefined;
+    };
     const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined };
     for (; i < n; i++) {
       const c = format[i];
@@ -309,50 +348,54 @@ export function formatGo(format: string, args: readonly GoVal[]): string {
       else if (c === '0') spec.zero = !spec.minus;
       else break;
     }
+    argNumber();
     if (format[i] === '*') {
       i++;
-      const w = args[argi++];
-      if (typeof w === 'number' && Number.isInteger(w)) {
+      const w = intArg();
+      if (w === undefined) out += '%!(BADWIDTH)';
+      else {
         spec.width = Math.abs(w);
         if (w < 0) spec.minus = true;
-      } else out += '%!(BADWIDTH)';
+      }
+      afterIndex = false;
     } else {
       const m = /^\d+/.exec(format.slice(i));
       if (m) {
         spec.width = Math.min(Number(m[0]), 1_000_000);
         i += m[0].length;
+        if (afterIndex) goodArgNum = false; // "%[3]2d"
       }
     }
-    if (format[i] === '.') {
+    if (i + 1 < n && format[i] === '.') {
       i++;
+      if (afterIndex) goodArgNum = false; // "%[3].2d"
+      argNumber();
       if (format[i] === '*') {
         i++;
-        const p = args[argi++];
-        if (typeof p === 'number' && Number.isInteger(p) && p >= 0) spec.prec = p;
-        else out += '%!(BADPREC)';
+        const p = intArg();
+        if (p === undefined || p < 0) {
+          if (p === undefined) out += '%!(BADPREC)';
+        } else spec.prec = p;
+        afterIndex = false;
       } else {
         const m = /^\d+/.exec(format.slice(i));
         spec.prec = m ? Math.min(Number(m[0]), 1_000_000) : 0;
         if (m) i += m[0].length;
       }
     }
+    if (!afterIndex) argNumber();
     if (i >= n) {
       out += '%!(NOVERB)';
       break;
     }
     const verb = String.fromCodePoint(format.codePointAt(i) as number);
     i += verb.length;
-    if (verb === '%') {
-      out += '%';
-      continue;
-    }
-    if (argi >= args.length) {
-      out += `%!${verb}(MISSING)`;
-      continue;
-    }
-    out += formatOne(verb, args[argi++], spec);
+    if (verb === '%') out += '%';
+    else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
+    else if (argi >= args.length) out += `%!${verb}(MISSING)`;
+    else out += formatOne(verb, args[argi++], spec);
   }
-  if (argi < args.length) {
+  if (!reordered && argi < args.length) {
     out += '%!(EXTRA ' + args.slice(argi).map((v) => (v === null || v === undefined ? '<nil>' : `${goType(v)}=${plainV(v)}`)).join(', ') + ')';
   }
   return out;
