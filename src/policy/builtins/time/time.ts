@@ -79,9 +79,14 @@ function tzTime(name: string, a0: Value): { t: GoTime; layout: string } {
 
 function intOperand(name: string, v0: Value, pos: number): number {
   const v = nativeNumber(v0);
-  if (typeof v === 'bigint') throw new BuiltinError(name, `operand ${pos} must be integer number but got floating-point number`);
+  // OPA builtins.IntOperand: both failures are operand (type) errors, raised even when not strict.
+  // An integer beyond int64 fails Go's n.Int() as a fraction does.
+  if (typeof v === 'bigint') {
+    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new BuiltinTypeError(name, `operand ${pos} must be integer number but got floating-point number`);
+    return Number(v);
+  }
   if (typeof v !== 'number') throw new BuiltinTypeError(name, `operand ${pos} must be number but got ${typeName(v)}`);
-  if (!Number.isInteger(v)) throw new BuiltinError(name, `operand ${pos} must be integer number but got floating-point number`);
+  if (!Number.isInteger(v)) throw new BuiltinTypeError(name, `operand ${pos} must be integer number but got floating-point number`);
   return v;
 }
 
