@@ -3,13 +3,14 @@
  * marshal/unmarshal and YAML. Decoded bytes become strings the way Go's do (invalid UTF-8
  * bytes read as U+FFFD one by one).
  */
-import { parseDocument, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, toJs, type Value } from '../../value/index.js';
 import { argObject, argString } from '../shared/args.js';
 import { decodeGoString, utf8Bytes } from './bytes.js';
 import { marshalGo } from '../shared/go-json.js';
+import { goYamlSyntaxError, goYamlUnknownAnchor } from './go-yaml-error.js';
 
 // ---- base64 -----------------------------------------------------------------------------------
 
@@ -199,21 +200,28 @@ function yamlToValue(x: unknown): Value {
 
 /**
  * sigs.k8s.io/yaml (what OPA uses) decodes with go-yaml's YAML 1.1 rules (`yes`/`on` are
- * booleans); the yaml package's 1.1 schema matches that.
+ * booleans); the yaml package's 1.1 schema matches that. Like go-yaml v2's (non-strict)
+ * Unmarshal, a repeated key keeps its last value; failures are worded as go-yaml's.
  */
 function unmarshalYaml(s: string): Value {
   // go-yaml v2 keeps timestamp-looking scalars as strings when decoding into interface{}.
-  const doc = parseDocument(s, {
+  const docs = parseAllDocuments(s, {
     version: '1.1',
     intAsBigInt: true,
-    uniqueKeys: true,
+    uniqueKeys: false,
     customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
   });
-  if (doc.errors.length > 0) throw new BuiltinError('yaml.unmarshal', doc.errors[0]?.message ?? 'invalid YAML');
+  // go-yaml v2's Unmarshal decodes the first document of a stream and never reads the rest
+  // (`a: 1\n---\nb: 2` is {"a": 1}); an empty stream is null.
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (doc === undefined) return null;
+  const bad = doc.errors[0];
+  if (bad !== undefined) throw new BuiltinError('yaml.unmarshal', goYamlSyntaxError(s, bad));
   try {
     return yamlToValue(doc.toJS({ maxAliasCount: 1000 }));
   } catch (e) {
-    throw new BuiltinError('yaml.unmarshal', (e as Error).message);
+    const msg = (e as Error).message;
+    throw new BuiltinError('yaml.unmarshal', goYamlUnknownAnchor(msg) ?? msg);
   }
 }
 

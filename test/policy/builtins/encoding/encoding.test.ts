@@ -70,3 +70,21 @@ t.test('yaml', (t) => {
   t.equal(call('yaml.marshal', { b: [1, 2], a: 'x' }), 'a: x\nb:\n- 1\n- 2\n');
   t.end();
 });
+
+// OPA decodes YAML with sigs.k8s.io/yaml over go-yaml v2 (libyaml): its failures read
+// `yaml: line N: <problem>`, only the first document of a stream is decoded, and a repeated
+// key keeps its last value (non-strict Unmarshal).
+t.test('yaml.unmarshal: go-yaml v2 documents and messages', (t) => {
+  throwsCode(t, () => call('yaml.unmarshal', '[1,2,3'), 'REGO_ERR_BUILTIN', "yaml.unmarshal: yaml: line 1: did not find expected ',' or ']'");
+  throwsCode(t, () => call('yaml.unmarshal', '{a: 1'), 'REGO_ERR_BUILTIN', "yaml: line 1: did not find expected ',' or '}'");
+  throwsCode(t, () => call('yaml.unmarshal', 'a: b: c'), 'REGO_ERR_BUILTIN', 'yaml: line 1: mapping values are not allowed in this context');
+  throwsCode(t, () => call('yaml.unmarshal', 'a:\n\t- 1'), 'REGO_ERR_BUILTIN', 'yaml: line 2: found character that cannot start any token');
+  throwsCode(t, () => call('yaml.unmarshal', 'x: "ab\n'), 'REGO_ERR_BUILTIN', 'yaml: line 2: found unexpected end of stream');
+  throwsCode(t, () => call('yaml.unmarshal', 'key\nother: 1'), 'REGO_ERR_BUILTIN', "yaml: line 2: could not find expected ':'");
+  throwsCode(t, () => call('yaml.unmarshal', 'a: &x 1\nb: *y'), 'REGO_ERR_BUILTIN', "yaml: unknown anchor 'y' referenced");
+  t.equal(j(call('yaml.unmarshal', 'a: 1\n---\nb: [')), '{"a":1}');
+  t.equal(j(call('yaml.unmarshal', 'a: 1\na: 2')), '{"a":2}');
+  t.equal(call('yaml.unmarshal', ''), null);
+  t.equal(call('yaml.is_valid', 'a: 1\n---\nb: 2'), true);
+  t.end();
+});
