@@ -88,3 +88,32 @@ t.test('yaml.unmarshal: go-yaml v2 documents and messages', (t) => {
   t.equal(call('yaml.is_valid', 'a: 1\n---\nb: 2'), true);
   t.end();
 });
+
+// OPA util.UnmarshalJSON: a Go json.Decoder reads the first value, then Token() must find no
+// more; failures are Go's scanner messages.
+t.test('json.unmarshal: Go decoder acceptance and messages', (t) => {
+  const bad: [string, string][] = [
+    ['', 'json.unmarshal: EOF'],
+    ['{"a":', 'json.unmarshal: unexpected EOF'],
+    ['{a: 1}', "invalid character 'a' looking for beginning of object key string"],
+    ['{"a" 1}', "invalid character '1' after object key"],
+    ['{"a": 1,}', "invalid character '}' looking for beginning of object key string"],
+    ['[1,]', "invalid character ']' looking for beginning of value"],
+    ['[1 2]', "invalid character '2' after array element"],
+    ['{"a":1 "b":2}', `invalid character '"' after object key:value pair`],
+    ['trux', "invalid character 'x' in literal true (expecting 'e')"],
+    ['-x', "invalid character 'x' in numeric literal"],
+    ['1.x', "invalid character 'x' after decimal point in numeric literal"],
+    ['"a\\x"', "invalid character 'x' in string escape code"],
+    ['"a\nb"', "invalid character '\\n' in string literal"],
+    ["'a'", "invalid character '\\'' looking for beginning of value"],
+    ['1 2', "error: invalid character '2' after top-level value"],
+    ['{} {}', "error: invalid character '{' after top-level value"],
+    ['[1] x', "invalid character 'x' looking for beginning of value"],
+  ];
+  for (const [text, msg] of bad) throwsCode(t, () => call('json.unmarshal', text), 'REGO_ERR_BUILTIN', msg);
+  // Go's Token() returns nil for a trailing null, so nothing is reported.
+  t.equal(call('json.unmarshal', '1 null'), 1);
+  t.equal(j(call('json.unmarshal', ' [1, {"b": null}] ')), '[1,{"b":null}]');
+  t.end();
+});
