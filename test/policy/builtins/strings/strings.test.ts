@@ -98,3 +98,18 @@ t.test('strings.render_template (Go text/template subset)', (t) => {
   throwsCode(t, () => call('strings.render_template', '{{nosuchfn 1}}', {}), 'REGO_ERR_BUILTIN', 'not defined');
   t.end();
 });
+
+// OPA parses with text/template.New("template"): parse errors carry `template:LINE:`, a call of
+// an undefined function fails at parse time (even in a branch never taken), and text/template's
+// html/js/urlquery functions exist.
+t.test('strings.render_template: text/template parse errors and escaping functions', (t) => {
+  throwsCode(t, () => call('strings.render_template', '{{foo}}', {}), 'REGO_ERR_BUILTIN', 'template: template:1: function "foo" not defined');
+  throwsCode(t, () => call('strings.render_template', '{{if false}}{{foo 1}}{{end}}', {}), 'REGO_ERR_BUILTIN', 'function "foo" not defined');
+  throwsCode(t, () => call('strings.render_template', 'a\n{{.a', {}), 'REGO_ERR_BUILTIN', 'template: template:2: unclosed action');
+  throwsCode(t, () => call('strings.render_template', 'x\n\n{{end}}', {}), 'REGO_ERR_BUILTIN', 'template: template:3: unexpected {{end}}');
+  throwsCode(t, () => call('strings.render_template', '{{if .a}}\nx', { a: 1 }), 'REGO_ERR_BUILTIN', 'template: template:2: unexpected EOF');
+  t.equal(call('strings.render_template', '{{html .a}}', { a: `<b>&'"` }), '&lt;b&gt;&amp;&#39;&#34;');
+  t.equal(call('strings.render_template', '{{js .a}}', { a: "a'b<c>\n" }), "a\\'b\\u003Cc\\u003E\\u000A");
+  t.equal(call('strings.render_template', '{{urlquery .a}}', { a: 'a b&c/é' }), 'a+b%26c%2F%C3%A9');
+  t.end();
+});
