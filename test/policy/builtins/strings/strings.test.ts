@@ -1,6 +1,7 @@
 /** strings, template strings, render_template and sprintf (Go fmt) behaviour. */
 import t from 'tap';
 import { call, j, set, throwsCode } from '../helpers.js';
+import { parseJson } from '../../../../src/policy/value/index.js';
 
 t.test('search and case', (t) => {
   t.equal(call('indexof', 'hello', 'l'), 2);
@@ -111,5 +112,13 @@ t.test('strings.render_template: text/template parse errors and escaping functio
   t.equal(call('strings.render_template', '{{html .a}}', { a: `<b>&'"` }), '&lt;b&gt;&amp;&#39;&#34;');
   t.equal(call('strings.render_template', '{{js .a}}', { a: "a'b<c>\n" }), "a\\'b\\u003Cc\\u003E\\u000A");
   t.equal(call('strings.render_template', '{{urlquery .a}}', { a: 'a b&c/é' }), 'a+b%26c%2F%C3%A9');
+  t.end();
+});
+
+// OPA compares format_int's base as number text (`case ast.Number("10")`): 10.0 is no base.
+t.test('format_int: the base is matched on its number text', (t) => {
+  t.equal(call('format_int', 255, 16), 'ff');
+  throwsCode(t, () => call('format_int', 10, parseJson('10.0')), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be one of {2, 8, 10, 16}');
+  throwsCode(t, () => call('format_int', 10, parseJson('1e1')), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be one of {2, 8, 10, 16}');
   t.end();
 });
