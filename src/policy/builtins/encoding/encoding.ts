@@ -10,7 +10,7 @@ import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, 
 import { argObject, argString } from '../shared/args.js';
 import { decodeGoString, utf8Bytes } from './bytes.js';
 import { marshalGo } from '../shared/go-json.js';
-import { scanGoJsonDocument } from '../shared/go-json-decode.js';
+import { decodeGoJson } from '../shared/go-json-decode.js';
 import { goYamlSyntaxError, goYamlUnknownAnchor } from './go-yaml-error.js';
 
 // ---- base64 -----------------------------------------------------------------------------------
@@ -165,10 +165,8 @@ function marshalWithOptions(args: readonly Value[]): string {
 
 /** OPA util.UnmarshalJSON: the first value of the text, failures worded as Go's decoder's. */
 function unmarshalJson(name: string, s: string): Value {
-  const r = scanGoJsonDocument(s);
-  if ('error' in r) throw new BuiltinError(name, r.error);
   try {
-    return parseJson(s.slice(r.start, r.end));
+    return decodeGoJson(s);
   } catch (e) {
     throw new BuiltinError(name, (e as Error).message);
   }

@@ -7,8 +7,8 @@
  * - text after the value is refused as `error: invalid character '2' after top-level value`,
  *   naming the next token as Go's %s prints it, except that a trailing `null` token is nil and
  *   passes unnoticed (`1 null` decodes to 1).
- * This file only finds where the value is or why it fails; the caller parses the value.
  */
+import { parseJson, type Value } from '../../value/index.js';
 
 /** The first value's extent in the text, or OPA's failure message. */
 export type GoJsonScan = { start: number; end: number } | { error: string };
@@ -207,4 +207,18 @@ export function scanGoJsonDocument(s: string): GoJsonScan {
     if (e instanceof ScanError) return { error: e.message };
     throw e;
   }
+}
+
+/** A failure of OPA's JSON decoding, worded as Go's (see scanGoJsonDocument). */
+export class GoJsonError extends Error {}
+
+/**
+ * The value OPA's util.UnmarshalJSON decodes from `s` (json.unmarshal, JWT headers and payloads).
+ *
+ * @example decodeGoJson('{"a": 1} null') // {a: 1}
+ */
+export function decodeGoJson(s: string): Value {
+  const r = scanGoJsonDocument(s);
+  if ('error' in r) throw new GoJsonError(r.error);
+  return parseJson(s.slice(r.start, r.end));
 }
