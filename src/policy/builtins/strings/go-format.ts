@@ -5,6 +5,8 @@
  * `%!d(string=foo)`, missing operands `%!d(MISSING)`, surplus ones `%!(EXTRA int=1)`.
  */
 
+import { quoteGoString } from '../../value/index.js';
+
 type GoVal = unknown;
 
 /**
@@ -176,28 +178,6 @@ function fmtGShortestV(f: number): string {
   return fmtG(f, undefined, false, false);
 }
 
-/** Go's strconv.Quote. */
-export function quoteGo(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c === 0xfffd && ch !== '\ufffd') out += '\\ufffd';
-    else if ((c >= 0x80 && c < 0xa0) || c === 0xad) out += c < 0x100 ? '\\u00' + c.toString(16).padStart(2, '0') : '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
 function plainV(v: GoVal): string {
   if (v === null || v === undefined) return '<nil>';
@@ -247,7 +227,7 @@ function formatOne(verb: string, v: GoVal, spec: Spec): string {
         return pad(s, spec, false);
       }
       case 'q':
-        return pad(spec.sharp && !v.includes('`') ? '`' + v + '`' : quoteGo(spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v), spec, false);
+        return pad(spec.sharp && !v.includes('`') ? '`' + v + '`' : quoteGoString(spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v), spec, false);
       case 'x':
       case 'X':
         return pad(hexString(v, verb === 'X', spec), spec, false);

@@ -52,3 +52,11 @@ t.test('sprintf: %v with a precision on a float', (t) => {
   t.equal(call('sprintf', '%6.2v|%.3v', [3.14159, 1234.5]), '   3.1|1.23e+03');
   t.end();
 });
+
+// OPA hands sprintf a composite operand as its Term.String(), whose strings are quoted with Go's
+// strconv.Quote: \x01 for an ASCII control, \u2028 for a non-printable code point.
+t.test('sprintf: strings inside composites are quoted as Go strconv.Quote', (t) => {
+  t.equal(call('sprintf', '%v', [['é\u2028\u0001\t"']]), '["é\\u2028\\x01\\t\\""]');
+  t.equal(call('sprintf', '%v', [{ 'k\u007f': 1 }]), '{"k\\x7f": 1}');
+  t.end();
+});
