@@ -80,7 +80,9 @@ function extreme(name: string, sign: number): BuiltinDef {
       const xs = collection(name, args[0] as Value, 'set', 'array');
       if (xs.length === 0) return undefined;
       let best = xs[0] as Value;
-      for (const x of xs) if (compare(x, best) * sign > 0) best = x;
+      // Among equal array elements (1 and 1.0) OPA keeps the last one it sees (`<= 0` / `>= 0`);
+      // set members are never equal.
+      for (const x of xs) if (compare(x, best) * sign >= 0) best = x;
       return best;
     },
   };

@@ -1,6 +1,7 @@
 /** comparison, numbers, aggregates, bits — values from OPA's conformance cases and Go semantics. */
 import t from 'tap';
 import { call, j, set, throwsCode } from '../helpers.js';
+import { parseJson } from '../../../../src/policy/value/index.js';
 
 t.test('aggregates', (t) => {
   t.equal(call('count', 'héllo😀'), 6);
@@ -32,5 +33,14 @@ t.test('aggregates: operand errors worded as OPA', (t) => {
     throwsCode(t, () => call(name, 'x'), 'REGO_ERR_BUILTIN_TYPE', `${name}: operand 1 must be one of {set, array} but got string`);
   }
   throwsCode(t, () => call('any', 1), 'REGO_ERR_BUILTIN_TYPE', 'any: operand 1 must be one of {array, set} but got number');
+  t.end();
+});
+
+// OPA's max/min over an array replace the running result on ties (`<= 0` / `>= 0`), so of
+// equal numbers written differently (1 and 1.0) the last one is returned, text included.
+t.test('max/min: the last of equal array elements wins', (t) => {
+  const one = parseJson('1.0');
+  t.equal(call('max', [1, one]), one);
+  t.equal(call('min', [one, 1]), 1);
   t.end();
 });
