@@ -36,6 +36,9 @@ const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '
 
 const SPACE = new Set([' ', '\t', '\r', '\n']);
 
+/** encoding/json's maxNestingDepth. */
+const MAX_NESTING = 10000;
+
 class Scanner {
   i = 0;
   constructor(readonly s: string) {}
@@ -54,58 +57,58 @@ class Scanner {
     throw new ScanError(`invalid character ${quoteChar(c)} ${context}`);
   }
 
+  /**
+   * One JSON value, with an explicit stack rather than recursion (a policy may hand over
+   * deeply nested input); like Go's scanner it refuses nesting beyond 10000 levels.
+   */
   value(): void {
-    this.skipSpace();
-    const c = this.peek();
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
-    if (c === '"') return this.string();
-    if (c === '-' || (c >= '0' && c <= '9')) return this.number();
-    if (c === 't') return this.literal('true');
-    if (c === 'f') return this.literal('false');
-    if (c === 'n') return this.literal('null');
-    this.fail(c, 'looking for beginning of value');
-  }
-
-  object(): void {
-    this.i++;
-    this.skipSpace();
-    if (this.peek() === '}') {
-      this.i++;
-      return;
-    }
+    const stack: ('[' | '{')[] = [];
+    let state: 'value' | 'key' | 'after' = 'value';
     for (;;) {
-      const k = this.peek();
-      if (k !== '"') this.fail(k, 'looking for beginning of object key string');
-      this.string();
-      this.skipSpace();
-      const colon = this.peek();
-      if (colon !== ':') this.fail(colon, 'after object key');
-      this.i++;
-      this.value();
-      this.skipSpace();
-      const c = this.peek();
-      this.i++;
-      if (c === '}') return;
-      if (c !== ',') this.fail(c, 'after object key:value pair');
-      this.skipSpace();
-    }
-  }
-
-  array(): void {
-    this.i++;
-    this.skipSpace();
-    if (this.peek() === ']') {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this.value();
-      this.skipSpace();
-      const c = this.peek();
-      this.i++;
-      if (c === ']') return;
-      if (c !== ',') this.fail(c, 'after array element');
+      if (state === 'value') {
+        this.skipSpace();
+        const c = this.peek();
+        if (c === '{' || c === '[') {
+          stack.push(c);
+          if (stack.length > MAX_NESTING) this.fail(c, 'exceeded max depth');
+          this.i++;
+          this.skipSpace();
+          if (this.peek() === (c === '{' ? '}' : ']')) {
+            this.i++;
+            stack.pop();
+            state = 'after';
+          } else state = c === '{' ? 'key' : 'value';
+          continue;
+        }
+        if (c === '"') this.string();
+        else if (c === '-' || (c >= '0' && c <= '9')) this.number();
+        else if (c === 't') this.literal('true');
+        else if (c === 'f') this.literal('false');
+        else if (c === 'n') this.literal('null');
+        else this.fail(c, 'looking for beginning of value');
+        state = 'after';
+      } else if (state === 'key') {
+        const k = this.peek();
+        if (k !== '"') this.fail(k, 'looking for beginning of object key string');
+        this.string();
+        this.skipSpace();
+        const colon = this.peek();
+        if (colon !== ':') this.fail(colon, 'after object key');
+        this.i++;
+        state = 'value';
+      } else {
+        const top = stack[stack.length - 1];
+        if (top === undefined) return;
+        this.skipSpace();
+        const c = this.peek();
+        this.i++;
+        if (c === (top === '{' ? '}' : ']')) stack.pop();
+        else if (c !== ',') this.fail(c, top === '{' ? 'after object key:value pair' : 'after array element');
+        else if (top === '{') {
+          this.skipSpace();
+          state = 'key';
+        } else state = 'value';
+      }
     }
   }
 

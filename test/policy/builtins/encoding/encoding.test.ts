@@ -117,3 +117,17 @@ t.test('json.unmarshal: Go decoder acceptance and messages', (t) => {
   t.equal(j(call('json.unmarshal', ' [1, {"b": null}] ')), '[1,{"b":null}]');
   t.end();
 });
+
+// Go's scanner refuses nesting beyond 10000 levels (maxNestingDepth); below that a deep document
+// decodes (the scanner keeps its own stack rather than recursing).
+t.test('json.unmarshal: nesting depth as Go', (t) => {
+  let v = call('json.unmarshal', '['.repeat(9000) + ']'.repeat(9000));
+  let depth = 0;
+  while (Array.isArray(v)) {
+    depth++;
+    v = v[0];
+  }
+  t.equal(depth, 9000);
+  throwsCode(t, () => call('json.unmarshal', '['.repeat(10001) + ']'.repeat(10001)), 'REGO_ERR_BUILTIN', "invalid character '[' exceeded max depth");
+  t.end();
+});
