@@ -33,23 +33,55 @@ function where(line: number): string {
 }
 
 /**
- * The go-yaml message for a syntax error the `yaml` package found in `src`.
+ * What is still open at the end of `src`: a quoted scalar, or the innermost flow collection.
+ * The yaml package reports all three as MISSING_CHAR; libyaml words them differently.
+ */
+function unclosedAtEnd(src: string): 'quote' | '[' | '{' | undefined {
+  const flows: ('[' | '{')[] = [];
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i] as string;
+    if (quote === '"') {
+      if (c === '\\') i++;
+      else if (c === '"') quote = undefined;
+    } else if (quote === "'") {
+      if (c === "'" && src[i + 1] === "'") i++;
+      else if (c === "'") quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(src[i - 1] as string))) {
+      while (i < src.length && src[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') flows.push(c);
+    else if ((c === ']' || c === '}') && flows.length > 0) flows.pop();
+  }
+  return quote !== undefined ? 'quote' : flows[flows.length - 1];
+}
+
+/**
+ * The go-yaml message for a syntax error the `yaml` package found in `src` (chosen by its error
+ * code and the source around the error, never by its message text).
  *
- * @example goYamlSyntaxError('[1,2,3', { code: 'MISSING_CHAR', message: 'Flow sequence must end with a ]…', pos: [6, 7] })
+ * @example goYamlSyntaxError('[1,2,3', { code: 'MISSING_CHAR', message: '…', pos: [6, 7] })
  * // "yaml: line 1: did not find expected ',' or ']'"
  */
 export function goYamlSyntaxError(src: string, e: YamlLibError): string {
   const at = e.pos[0];
+  const atEnd = at >= src.trimEnd().length;
   switch (e.code) {
     case 'MISSING_CHAR':
-      if (e.message.startsWith('Flow sequence')) return `yaml: ${where(streamEndLine(src))}did not find expected ',' or ']'`;
-      if (e.message.startsWith('Flow map')) return `yaml: ${where(streamEndLine(src))}did not find expected ',' or '}'`;
+    case 'BAD_INDENT': {
+      // (A flow collection under a block one that never closes is BAD_INDENT to the yaml package.)
+      const open = atEnd ? unclosedAtEnd(src) : undefined;
+      if (open === '[') return `yaml: ${where(streamEndLine(src))}did not find expected ',' or ']'`;
+      if (open === '{') return `yaml: ${where(streamEndLine(src))}did not find expected ',' or '}'`;
       // An unterminated quoted scalar: the scanner runs into the end of the input.
-      if (e.message.startsWith('Missing closing')) return `yaml: ${where(lineAt(src, src.length) + 1)}found unexpected end of stream`;
+      if (open === 'quote') return `yaml: ${where(lineAt(src, src.length) + 1)}found unexpected end of stream`;
+      // A block mapping item out of column: libyaml's parser wanted the next key (0-based line).
+      if (e.code === 'BAD_INDENT') return `yaml: ${where(lineAt(src, at))}did not find expected key`;
       break;
+    }
     case 'BLOCK_AS_IMPLICIT_KEY':
-      if (e.message.startsWith('Nested mappings')) {
-        // libyaml stops at the second `:` (a value indicator where a simple key cannot start).
+      if (src[at] !== '-') {
+        // `a: b: c`: libyaml stops at the second `:` (a value indicator where no simple key may start).
         const m = /:(?=[ \t\r\n]|$)/.exec(src.slice(at));
         return `yaml: ${where(lineAt(src, m === null ? at : at + m.index) + 1)}mapping values are not allowed in this context`;
       }
@@ -58,9 +90,10 @@ export function goYamlSyntaxError(src: string, e: YamlLibError): string {
     case 'BAD_SCALAR_START':
       return `yaml: ${where(lineAt(src, at) + 1)}found character that cannot start any token`;
     case 'MULTILINE_IMPLICIT_KEY':
+      // `- b` under a block mapping: the parser wanted a key (a parser error: 0-based line).
+      if (src[at] === '-') return `yaml: ${where(lineAt(src, at))}did not find expected key`;
       // A plain scalar continued onto a line that then has a `:`: libyaml's simple key expired.
-      if (e.message.startsWith('Implicit keys need to be on a single line')) return `yaml: ${where(lineAt(src, e.pos[1]) + 1)}could not find expected ':'`;
-      break;
+      return `yaml: ${where(lineAt(src, e.pos[1]) + 1)}could not find expected ':'`;
   }
   return `yaml: ${where(lineAt(src, at) + 1)}${e.message.split(' at line ')[0] ?? e.message}`;
 }

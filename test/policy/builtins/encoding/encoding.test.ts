@@ -131,3 +131,13 @@ t.test('json.unmarshal: nesting depth as Go', (t) => {
   throwsCode(t, () => call('json.unmarshal', '['.repeat(10001) + ']'.repeat(10001)), 'REGO_ERR_BUILTIN', "invalid character '[' exceeded max depth");
   t.end();
 });
+
+// The yaml package calls an unclosed flow collection under a block one BAD_INDENT and a stray
+// `- x` under a mapping MULTILINE_IMPLICIT_KEY; libyaml's words for them are chosen from the source.
+t.test('yaml.unmarshal: more libyaml messages', (t) => {
+  throwsCode(t, () => call('yaml.unmarshal', 'a: [1, "x]"'), 'REGO_ERR_BUILTIN', "yaml: line 1: did not find expected ',' or ']'");
+  throwsCode(t, () => call('yaml.unmarshal', '[a, {b: 1'), 'REGO_ERR_BUILTIN', "yaml: line 1: did not find expected ',' or '}'");
+  throwsCode(t, () => call('yaml.unmarshal', 'a: 1\n- b'), 'REGO_ERR_BUILTIN', 'yaml: line 1: did not find expected key');
+  throwsCode(t, () => call('yaml.unmarshal', 'a:\n  b: 1\n c: 2'), 'REGO_ERR_BUILTIN', 'yaml: line 2: did not find expected key');
+  t.end();
+});
