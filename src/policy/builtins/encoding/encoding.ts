@@ -219,11 +219,12 @@ function unmarshalYaml(s: string): Value {
   if (doc === undefined) return null;
   const bad = doc.errors[0];
   if (bad !== undefined) throw new BuiltinError('yaml.unmarshal', goYamlSyntaxError(s, bad));
+  const unknownAnchor = goYamlUnknownAnchor(doc);
+  if (unknownAnchor !== undefined) throw new BuiltinError('yaml.unmarshal', unknownAnchor);
   try {
     return yamlToValue(doc.toJS({ maxAliasCount: 1000 }));
   } catch (e) {
-    const msg = (e as Error).message;
-    throw new BuiltinError('yaml.unmarshal', goYamlUnknownAnchor(msg) ?? msg);
+    throw new BuiltinError('yaml.unmarshal', (e as Error).message);
   }
 }
 

@@ -8,6 +8,8 @@
  * forces a final line break), which makes `[1,2,3` "line 1" as well.
  */
 
+import { isAlias, isCollection, isScalar, visit, type Document } from 'yaml';
+
 /** What the `yaml` package reports: its error code, message and offsets. */
 export interface YamlLibError {
   code: string;
@@ -98,8 +100,21 @@ export function goYamlSyntaxError(src: string, e: YamlLibError): string {
   return `yaml: ${where(lineAt(src, at) + 1)}${e.message.split(' at line ')[0] ?? e.message}`;
 }
 
-/** go-yaml's composer message for an alias to an anchor that was never defined. */
-export function goYamlUnknownAnchor(message: string): string | undefined {
-  const m = /^Unresolved alias \(the anchor must be set before the alias\): (.*)$/.exec(message);
-  return m === null ? undefined : `yaml: unknown anchor '${m[1]}' referenced`;
+/**
+ * The first alias in `doc` whose anchor is not defined before it (document order), as go-yaml's
+ * composer reports it: `yaml: unknown anchor 'x' referenced`; undefined when every alias resolves.
+ */
+export function goYamlUnknownAnchor(doc: Document): string | undefined {
+  const anchors = new Set<string>();
+  let missing: string | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      if (!anchors.has(node.source)) {
+        missing = node.source;
+        return visit.BREAK;
+      }
+    } else if ((isScalar(node) || isCollection(node)) && node.anchor !== undefined) anchors.add(node.anchor);
+    return undefined;
+  });
+  return missing === undefined ? undefined : `yaml: unknown anchor '${missing}' referenced`;
 }
