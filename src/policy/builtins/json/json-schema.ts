@@ -9,6 +9,7 @@ import { toJs } from '../../value/index.js';
 import type { Value } from '../../value/index.js';
 import { LruCache } from '../shared/regex-cache.js';
 import { compileGoRegexp } from '../shared/re2.js';
+import { GO_SCHEMA_FORMATS } from './schema-formats.js';
 
 export class SchemaError extends Error {}
 
@@ -27,7 +28,15 @@ const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
   { code: 'regate-go-regexp' },
 );
 
-const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: false, code: { regExp: goRegExp } });
+// gojsonschema checks `format` with its own checkers (schema-formats.ts); unknown formats pass.
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  logger: false,
+  validateFormats: true,
+  formats: Object.fromEntries(Object.entries(GO_SCHEMA_FORMATS).map(([name, validate]) => [name, { type: 'string' as const, validate }])),
+  code: { regExp: goRegExp },
+});
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
 
 /**

@@ -77,3 +77,30 @@ t.test('JSON Schema: operand failures worded as OPA', (t) => {
   t.equal(j(call('json.match_schema', [1, 2], { type: 'array' })), '[true,[]]');
   t.end();
 });
+
+// gojsonschema checks `format` (format_checkers.go): a string that fails is a `format` error;
+// non-strings and unknown formats pass.
+t.test('json.match_schema: gojsonschema format checks', (t) => {
+  const check = (format: string, x: unknown): boolean => (call('json.match_schema', { x }, { properties: { x: { format } } }) as [boolean, unknown])[0];
+  t.equal(check('email', 'a@b.co'), true);
+  t.equal(check('email', 'John <a@b.co>'), true);
+  t.equal(check('email', 'not-an-email'), false);
+  t.equal(check('ipv4', '10.0.0.1'), true);
+  t.equal(check('ipv4', '::1'), false);
+  t.equal(check('ipv6', '::1'), true);
+  t.equal(check('date-time', '2024-02-05T12:00:00Z'), true);
+  t.equal(check('date-time', '2024-02-30T12:00:00Z'), false);
+  t.equal(check('date', '2023-02-29'), false);
+  t.equal(check('uri', '/relative'), false);
+  t.equal(check('uri-reference', '/relative'), true);
+  t.equal(check('hostname', '-bad.com'), false);
+  t.equal(check('uuid', '6BA7B810-9DAD-11D1-80B4-00C04FD430C8'), true);
+  t.equal(check('regex', 'a(b'), false);
+  t.equal(check('unknown-format', 'anything'), true);
+  t.equal(check('email', 5), true);
+  t.equal(
+    j(call('json.match_schema', { x: 'nope' }, { properties: { x: { format: 'uuid' } } })),
+    '[false,[{"desc":"Does not match format \'uuid\'","error":"x: Does not match format \'uuid\'","field":"x","type":"format"}]]',
+  );
+  t.end();
+});
