@@ -162,16 +162,62 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
     case 'dependencies':
     case 'dependentRequired':
       return { type: 'missing_dependency', desc: `Has a dependency on ${String(p.deps)}`, field };
+    case 'contains':
+      return { type: 'contains', desc: 'At least one of the items must match', field };
+    case 'additionalItems':
+      return { type: 'array_no_additional_items', desc: 'No additional items allowed on array', field };
+    case 'propertyNames':
+      return { type: 'invalid_property_name', desc: `Property name of "${String(p.propertyName)}" does not match`, field };
+    case 'false schema':
+      return { type: 'false', desc: 'False always fails validation', field };
+    case 'if':
+      return p.failingKeyword === 'else'
+        ? { type: 'condition_else', desc: 'Must validate "else" as "if" was not valid', field }
+        : { type: 'condition_then', desc: 'Must validate "then" as "if" was valid', field };
     default:
       return { type: e.keyword, desc: e.message ?? e.keyword, field };
   }
+}
+
+/** Keywords whose failure gojsonschema reports before the errors of the subschema it ran. */
+const PARENT_KEYWORDS = new Set(['contains', 'propertyNames', 'if']);
+
+/**
+ * ajv lists a keyword's own error after the errors of its subschema; gojsonschema adds the
+ * keyword's error first and then merges the subschema's (`contains`, `propertyNames`,
+ * `if`/`then`/`else`), so such an error moves in front of the run of errors it caused.
+ */
+function parentsFirst(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out = [...errors];
+  for (let k = 0; k < out.length; k++) {
+    const e = out[k] as ErrorObject;
+    if (!PARENT_KEYWORDS.has(e.keyword)) continue;
+    const base = e.keyword === 'if' ? e.schemaPath.slice(0, -'/if'.length) : e.schemaPath;
+    const prefixes = e.keyword === 'if' ? [`${base}/then/`, `${base}/else/`] : [`${base}/`];
+    let j = k;
+    while (j > 0 && prefixes.some((pre) => (out[j - 1] as ErrorObject).schemaPath.startsWith(pre))) j--;
+    if (j < k) {
+      out.splice(k, 1);
+      out.splice(j, 0, e);
+      if (e.keyword === 'contains') {
+        // gojsonschema merges the errors of one item only: the best-scoring, on ties the first.
+        const first = (out[j + 1] as ErrorObject).instancePath.slice(e.instancePath.length).split('/')[1];
+        const item = `${e.instancePath}/${first}`;
+        const run = out.slice(j + 1, k + 1);
+        const kept = run.filter((c) => c.instancePath === item || c.instancePath.startsWith(`${item}/`));
+        out.splice(j + 1, run.length, ...kept);
+        k = j + kept.length;
+      }
+    }
+  }
+  return out;
 }
 
 /** Validates `doc`; the error list is empty when it matches. */
 export function validateDocument(validate: ValidateFunction, doc: Value): { ok: boolean; errors: { error: string; type: string; field: string; desc: string }[] } {
   const data = toJs(doc);
   const ok = validate(data) as boolean;
-  const errors = (validate.errors ?? []).map((e) => {
+  const errors = parentsFirst(validate.errors ?? []).map((e) => {
     const d = describe(e, data);
     return { error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc };
   });

@@ -104,3 +104,20 @@ t.test('json.match_schema: gojsonschema format checks', (t) => {
   );
   t.end();
 });
+
+// gojsonschema's own words for contains / additionalItems / propertyNames / false schemas /
+// if-then-else, and its order: the keyword's error first, then the errors it merges (for
+// `contains`, those of the first best item only).
+t.test('json.match_schema: gojsonschema wording and order for subschema keywords', (t) => {
+  const types = (doc: unknown, schema: unknown): string[] =>
+    ((call('json.match_schema', doc, schema) as [boolean, { type: string }[]])[1]).map((e) => e.type);
+  t.same(types([1, 2], { contains: { type: 'string' } }), ['contains', 'invalid_type']);
+  t.same(types([1, 2, 3], { items: [{ type: 'integer' }], additionalItems: false }), ['array_no_additional_items']);
+  t.same(types({ ab: 1 }, { propertyNames: { maxLength: 1 } }), ['invalid_property_name', 'string_lte']);
+  t.same(types({ a: 1 }, { properties: { a: false } }), ['false']);
+  t.same(types({ a: 1 }, { if: { properties: { a: { const: 1 } } }, then: { required: ['b'] } }), ['condition_then', 'required']);
+  t.same(types({ a: 2 }, { if: { properties: { a: { const: 1 } } }, then: { required: ['b'] }, else: { required: ['c'] } }), ['condition_else', 'required']);
+  const [, errs] = call('json.match_schema', { ab: 1 }, { propertyNames: { maxLength: 1 } }) as [boolean, { desc: string }[]];
+  t.equal(errs[0]?.desc, 'Property name of "ab" does not match');
+  t.end();
+});
