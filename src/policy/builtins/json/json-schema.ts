@@ -180,12 +180,37 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
 }
 
 /** Keywords whose failure gojsonschema reports before the errors of the subschema it ran. */
-const PARENT_KEYWORDS = new Set(['contains', 'propertyNames', 'if']);
+const PARENT_KEYWORDS = new Set(['contains', 'propertyNames', 'if', 'anyOf', 'oneOf']);
+
+/** The segment of `path` right after `prefix` (a branch index, an item index). */
+function nextSegment(path: string, prefix: string): string {
+  return path.slice(prefix.length).split('/')[0] ?? '';
+}
+
+/**
+ * Of the errors `run`, those of one branch (or item): gojsonschema merges only the best-scoring
+ * one, ties going to the first. Its score counts the checks that passed, and a type mismatch
+ * stops a branch before any other check; so a branch failing its own `type` ranks last, and
+ * otherwise fewer errors stand in for a higher score.
+ */
+function bestBranch(run: ErrorObject[], key: (e: ErrorObject) => string, typeFailed: (e: ErrorObject) => boolean): ErrorObject[] {
+  const groups = new Map<string, ErrorObject[]>();
+  for (const e of run) {
+    const g = key(e);
+    groups.set(g, [...(groups.get(g) ?? []), e]);
+  }
+  const rank = (g: ErrorObject[]): number => (g.some(typeFailed) ? 1_000_000 : 0) + g.length;
+  let best: ErrorObject[] = [];
+  for (const g of groups.values()) if (best.length === 0 || rank(g) < rank(best)) best = g;
+  return best;
+}
 
 /**
  * ajv lists a keyword's own error after the errors of its subschema; gojsonschema adds the
  * keyword's error first and then merges the subschema's (`contains`, `propertyNames`,
- * `if`/`then`/`else`), so such an error moves in front of the run of errors it caused.
+ * `if`/`then`/`else`, `anyOf`/`oneOf` with their best branch only), so such an error moves in
+ * front of the run of errors it caused. `allOf`, which ajv never reports itself, gets
+ * gojsonschema's number_all_of error after its branches' errors.
  */
 function parentsFirst(errors: readonly ErrorObject[]): ErrorObject[] {
   const out = [...errors];
@@ -196,19 +221,41 @@ function parentsFirst(errors: readonly ErrorObject[]): ErrorObject[] {
     const prefixes = e.keyword === 'if' ? [`${base}/then/`, `${base}/else/`] : [`${base}/`];
     let j = k;
     while (j > 0 && prefixes.some((pre) => (out[j - 1] as ErrorObject).schemaPath.startsWith(pre))) j--;
-    if (j < k) {
-      out.splice(k, 1);
-      out.splice(j, 0, e);
-      if (e.keyword === 'contains') {
-        // gojsonschema merges the errors of one item only: the best-scoring, on ties the first.
-        const first = (out[j + 1] as ErrorObject).instancePath.slice(e.instancePath.length).split('/')[1];
-        const item = `${e.instancePath}/${first}`;
-        const run = out.slice(j + 1, k + 1);
-        const kept = run.filter((c) => c.instancePath === item || c.instancePath.startsWith(`${item}/`));
-        out.splice(j + 1, run.length, ...kept);
-        k = j + kept.length;
-      }
+    if (j === k) continue;
+    out.splice(k, 1);
+    out.splice(j, 0, e);
+    const run = out.slice(j + 1, k + 1);
+    let kept = run;
+    if (e.keyword === 'contains') kept = bestBranch(run, (c) => nextSegment(c.instancePath, `${e.instancePath}/`), (c) => c.schemaPath === `${base}/type`);
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') kept = bestBranch(
+        run,
+        (c) => nextSegment(c.schemaPath, `${base}/`),
+        (c) => c.schemaPath === `${base}/${nextSegment(c.schemaPath, `${base}/`)}/type`,
+      );
+    out.splice(j + 1, run.length, ...kept);
+    k = j + kept.length;
+  }
+  return withAllOfErrors(out);
+}
+
+/** gojsonschema's `allOf` error after the last error of each failed allOf's branches. */
+function withAllOfErrors(errors: ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  for (let i = 0; i < errors.length; i++) {
+    const e = errors[i] as ErrorObject;
+    out.push(e);
+    const m = /^(.*)\/allOf\/\d+\//.exec(e.schemaPath);
+    if (m === null) continue;
+    const allOfPath = `${m[1]}/allOf`;
+    const next = errors[i + 1];
+    if (next !== undefined && next.schemaPath.startsWith(`${allOfPath}/`)) continue;
+    // The allOf applies where its shallowest branch error points (a `required` error: exactly).
+    let at = e.instancePath;
+    for (let j = i; j >= 0 && (errors[j] as ErrorObject).schemaPath.startsWith(`${allOfPath}/`); j--) {
+      const p = (errors[j] as ErrorObject).instancePath;
+      if (p.length < at.length) at = p;
     }
+    out.push({ keyword: 'allOf', instancePath: at, schemaPath: allOfPath, params: {} });
   }
   return out;
 }

@@ -121,3 +121,14 @@ t.test('json.match_schema: gojsonschema wording and order for subschema keywords
   t.equal(errs[0]?.desc, 'Property name of "ab" does not match');
   t.end();
 });
+
+// anyOf/oneOf: gojsonschema reports the keyword first, then only its best branch's errors
+// (ties: the first branch); allOf: the branches' errors, then number_all_of.
+t.test('json.match_schema: anyOf / oneOf / allOf as gojsonschema', (t) => {
+  const types = (doc: unknown, schema: unknown): string[] =>
+    ((call('json.match_schema', doc, schema) as [boolean, { type: string }[]])[1]).map((e) => e.type);
+  t.same(types({ a: 1 }, { oneOf: [{ required: ['b'] }, { required: ['c', 'd'] }] }), ['number_one_of', 'required']);
+  t.same(types({ x: 'ab' }, { properties: { x: { anyOf: [{ type: 'integer' }, { type: 'string', minLength: 3 }] } } }), ['number_any_of', 'string_gte']);
+  t.same(types({ a: 1 }, { allOf: [{ required: ['b'] }, { properties: { a: { type: 'string' } } }] }), ['required', 'invalid_type', 'number_all_of']);
+  t.end();
+});
