@@ -110,8 +110,12 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
     return cur;
   };
   switch (e.keyword) {
-    case 'type':
-      return { type: 'invalid_type', desc: `Invalid type. Expected: ${String(p.type).split(',').join(', ')}, given: ${typeOfJson(at(e.instancePath))}`, field };
+    case 'type': {
+      // gojsonschema's jsonSchemaType.String(): one type by name, several as `[string,integer]`.
+      const types = String(p.type).split(',');
+      const expected = types.length > 1 ? `[${types.join(',')}]` : types[0];
+      return { type: 'invalid_type', desc: `Invalid type. Expected: ${expected}, given: ${typeOfJson(at(e.instancePath))}`, field };
+    }
     case 'required': {
       const prop = String(p.missingProperty);
       field = field === '(root)' ? prop : `${field}.${prop}`;

@@ -132,3 +132,10 @@ t.test('json.match_schema: anyOf / oneOf / allOf as gojsonschema', (t) => {
   t.same(types({ a: 1 }, { allOf: [{ required: ['b'] }, { properties: { a: { type: 'string' } } }] }), ['required', 'invalid_type', 'number_all_of']);
   t.end();
 });
+
+// gojsonschema names several allowed types as a list: "Expected: [string,integer]".
+t.test('json.match_schema: several expected types are listed as gojsonschema does', (t) => {
+  const [, errs] = call('json.match_schema', { x: true }, { properties: { x: { type: ['string', 'integer'] } } }) as [boolean, { desc: string }[]];
+  t.equal(errs[0]?.desc, 'Invalid type. Expected: [string,integer], given: boolean');
+  t.end();
+});
