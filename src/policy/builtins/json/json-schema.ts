@@ -103,7 +103,7 @@ function typeOfJson(v: unknown): string {
 /** gojsonschema's {type, description} for an ajv error. */
 function describe(e: ErrorObject, data: unknown): { type: string; desc: string; field: string } {
   const p = e.params as Record<string, unknown>;
-  let field = fieldOf(e);
+  const field = fieldOf(e);
   const at = (path: string): unknown => {
     let cur: unknown = data;
     for (const seg of path.split('/').slice(1)) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
@@ -116,11 +116,10 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
       const expected = types.length > 1 ? `[${types.join(',')}]` : types[0];
       return { type: 'invalid_type', desc: `Invalid type. Expected: ${expected}, given: ${typeOfJson(at(e.instancePath))}`, field };
     }
-    case 'required': {
-      const prop = String(p.missingProperty);
-      field = field === '(root)' ? prop : `${field}.${prop}`;
-      return { type: 'required', desc: `${prop} is required`, field };
-    }
+    case 'required':
+      // gojsonschema reports a missing property in the context of the object that lacks it:
+      // field "(root)" (or "a" for input.a), error "(root): b is required".
+      return { type: 'required', desc: `${String(p.missingProperty)} is required`, field };
     case 'enum':
       return { type: 'enum', desc: `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`, field };
     case 'const':

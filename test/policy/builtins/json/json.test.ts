@@ -139,3 +139,17 @@ t.test('json.match_schema: several expected types are listed as gojsonschema doe
   t.equal(errs[0]?.desc, 'Invalid type. Expected: [string,integer], given: boolean');
   t.end();
 });
+
+// gojsonschema adds a required error in the context of the object that lacks the property
+// (errors.go newError keeps the context): field "(root)", not the missing property's name.
+t.test('json.match_schema: a missing property is reported on its object', (t) => {
+  t.equal(
+    j(call('json.match_schema', {}, { required: ['b'] })),
+    '[false,[{"desc":"b is required","error":"(root): b is required","field":"(root)","type":"required"}]]',
+  );
+  t.equal(
+    j(call('json.match_schema', { a: {} }, { properties: { a: { required: ['b'] } } })),
+    '[false,[{"desc":"b is required","error":"a: b is required","field":"a","type":"required"}]]',
+  );
+  t.end();
+});
