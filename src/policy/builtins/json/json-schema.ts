@@ -9,6 +9,7 @@ import { toJs } from '../../value/index.js';
 import type { Value } from '../../value/index.js';
 import { LruCache } from '../shared/regex-cache.js';
 import { compileGoRegexp } from '../shared/re2.js';
+import { parseDecimal } from '../shared/decimal.js';
 import { GO_SCHEMA_FORMATS } from './schema-formats.js';
 
 export class SchemaError extends Error {}
@@ -38,6 +39,30 @@ const ajv = new Ajv({
   code: { regExp: goRegExp },
 });
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
+
+/**
+ * gojsonschema tests multipleOf on exact rationals (big.Rat of the numbers' decimal text), so
+ * 0.3 is a multiple of 0.1; ajv divides doubles (0.3 / 0.1 = 2.9999999999999996) and refuses it.
+ */
+function isMultipleOf(x: number, m: number): boolean {
+  const a = parseDecimal(String(x));
+  const b = parseDecimal(String(m));
+  if (a === undefined || b === undefined || b.num === 0n) return true;
+  return (a.num * b.den) % (a.den * b.num) === 0n;
+}
+
+ajv.removeKeyword('multipleOf');
+ajv.addKeyword({
+  keyword: 'multipleOf',
+  type: 'number',
+  schemaType: 'number',
+  validate: function multipleOf(schema: number, data: number): boolean {
+    const ok = isMultipleOf(data, schema);
+    // Reported like ajv's own keyword, so describe() words it as gojsonschema does.
+    (multipleOf as { errors?: Partial<ErrorObject>[] }).errors = ok ? [] : [{ keyword: 'multipleOf', params: { multipleOf: schema } }];
+    return ok;
+  },
+});
 
 /**
  * gojsonschema checks `type` values itself; reproduce its message for unknown ones and rewrite

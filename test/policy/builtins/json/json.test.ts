@@ -153,3 +153,13 @@ t.test('json.match_schema: a missing property is reported on its object', (t) =>
   );
   t.end();
 });
+
+// gojsonschema divides big.Rat values of the numbers' decimal text: 0.3 is a multiple of 0.1.
+t.test('json.match_schema: multipleOf on exact decimals', (t) => {
+  const ok = (x: number, m: number): boolean => (call('json.match_schema', { x }, { properties: { x: { multipleOf: m } } }) as [boolean, unknown])[0];
+  t.equal(ok(0.3, 0.1), true);
+  t.equal(ok(1.15, 0.05), true);
+  t.equal(ok(1.16, 0.05), false);
+  t.equal(ok(10, 3), false);
+  t.end();
+});
