@@ -43,6 +43,7 @@ export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefi
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';
+export { createTraceRecorder, filterTrace, type PlanTracer, type TraceEvent, type TraceRecorder } from './backend/trace.js';
 export { cloneValue, valueOfClone, type ClonedValue, type CompiledPolicy } from './compiled-policy.js';
 export { NdBuiltinCache } from './backend/nd-builtin-cache.js';
 export { readOpaBundle, type OpaBundle, type ReadBundleOptions } from './bundle/read-bundle.js';
@@ -110,8 +111,8 @@ export async function loadWasmBackend(): Promise<typeof import('./backend/wasm/i
 }
 
 /** An evaluator for `plan` (or, on the WASM back end, a ready module) on the chosen back end. */
-export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine: Engine; data?: Value; builtins?: BuiltinRegistry }): Promise<PlanEvaluator> {
-  const evOpts = { ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.builtins ? { builtins: opts.builtins } : {}) };
+export async function createEvaluator(plan: Policy | Uint8Array, opts: { engine: Engine; data?: Value; builtins?: BuiltinRegistry; trace?: boolean }): Promise<PlanEvaluator> {
+  const evOpts = { ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.builtins ? { builtins: opts.builtins } : {}), ...(opts.trace === true ? { trace: true } : {}) };
   if (opts.engine === 'js') {
     if (plan instanceof Uint8Array) throw new TypeError('the js engine runs plans, not WASM modules');
     return createJsEvaluator(plan, evOpts);

@@ -11,12 +11,13 @@
  * Exit code: 0; 1 on an error, or with `--fail` when undefined, `--fail-defined` when defined.
  */
 import { readFile } from 'node:fs/promises';
-import { RegoError, compileToPlan, createEvaluator, isObject, mergeData, objectEntries, toJs, type Value } from '../../policy/index.js';
+import { RegoError, compileToPlan, createEvaluator, createTraceRecorder, filterTrace, isObject, mergeData, objectEntries, toJs, type SourceLocation, type TraceRecorder, type Value } from '../../policy/index.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import type { Module } from '../../policy/syntax/ast.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
-import { CAPTURE_PREFIX, captureQuery, unshiftErrors } from './eval-query.js';
+import { CAPTURE_PREFIX, captureQuery, unshiftErrors, type CapturedQuery } from './eval-query.js';
+import { EXPLAIN_MODES, expressionAt, formatTracePretty, traceJson, type ExplainMode } from './eval-explain.js';
 import { EVAL_FORMATS, formatResults, type EvalFormat, type ResultRow } from './eval-output.js';
 import { loadBundle, loadPaths, parseDataText } from './load-paths.js';
 import { formatErrorsJson, formatErrorsText, toOutputErrors } from './opa-errors.js';
@@ -81,6 +82,7 @@ export const evalCommand: Subcommand = {
     { name: 'fail-defined', help: 'exit 1 when the result is defined' },
     { name: 'strict-builtin-errors', help: 'a builtin error fails the query instead of making it undefined' },
     { name: 'strict', help: 'same as --strict-builtin-errors (kept for earlier regate scripts)' },
+    { name: 'explain', valued: true, help: 'off (default), notes, fails, full or debug: the evaluation trace, in json and pretty output (a subset of OPA\'s events: Enter, Exit, Fail, Note)' },
   ],
   async run(a: ParsedArgs): Promise<number> {
     const query = a.positional.join(' ').trim();
@@ -88,28 +90,82 @@ export const evalCommand: Subcommand = {
     const format = (a.one('format') ?? 'json') as EvalFormat;
     if (!EVAL_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EVAL_FORMATS.join(', ')}, not ${format}`);
     if (a.bool('fail') && a.bool('fail-defined')) throw new UsageError('--fail and --fail-defined exclude each other');
+    const explain = (a.one('explain') ?? 'off') as ExplainMode;
+    if (!EXPLAIN_MODES.includes(explain)) throw new UsageError(`--explain must be one of ${EXPLAIN_MODES.join(', ')}, not ${explain}`);
+    const trace: Trace | undefined = explain === 'off' ? undefined : { recorder: createTraceRecorder(), sources: new Map() };
     // As opa: an unreadable input is an error of the command line, printed as text whatever the format.
     const input = await readInput(a);
 
     let rows: ResultRow[];
+    // OPA prints the trace with the result (json, discard) or before it (pretty), errors included
+    const explanation = (): { json?: unknown[]; pretty: string } => {
+      if (trace === undefined || explain === 'off') return { pretty: '' };
+      const events = filterTrace(trace.recorder.events, explain);
+      if (events.length === 0) return { pretty: '' };
+      return { json: traceJson(events), pretty: formatTracePretty(events, (loc) => describe(trace, loc)) };
+    };
     try {
-      rows = await evaluate(a, query, input);
+      rows = await evaluate(a, query, input, trace);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       const errs = toOutputErrors(e);
-      if (format === 'json') process.stdout.write(formatErrorsJson(errs));
-      else process.stderr.write(formatErrorsText(errs) + '\n');
+      const x = explanation();
+      if (format === 'json') process.stdout.write(formatErrorsJson(errs, x.json));
+      else {
+        if (format === 'pretty') process.stdout.write(x.pretty);
+        process.stderr.write(formatErrorsText(errs) + '\n');
+      }
       return 1;
     }
-    process.stdout.write(formatResults(rows, format));
+    const x = explanation();
+    if (format === 'pretty') process.stdout.write(x.pretty);
+    process.stdout.write(formatResults(rows, format, x.json));
     if (a.bool('fail') && rows.length === 0) return 1;
     if (a.bool('fail-defined') && rows.length > 0) return 1;
     return 0;
   },
 };
 
+/** An evaluation's trace: its events, and what names their expressions. */
+interface Trace {
+  recorder: TraceRecorder;
+  /** module sources by file name */
+  sources: Map<string, string>;
+  query?: CapturedQuery;
+}
+
+/**
+ * The query as OPA's trace prints it: a captured term as `term = _` (OPA's capture variable is a
+ * wildcard), a captured call with `_` as its output argument.
+ */
+function queryTraceText(q: CapturedQuery): string {
+  return q.exprs.map(traceTextOf).join('; ');
+}
+
+function traceTextOf(x: CapturedQuery['exprs'][number]): string {
+  if (x.capture === undefined) return x.text;
+  if (/^[\w.]+\(.*\)$/s.test(x.text)) return `${x.text.slice(0, -1)}, _)`;
+  // a ref or a scalar is unified with the capture; an infix call keeps its text
+  return /^[\w.[\]"]+$/.test(x.text) ? `${x.text} = _` : x.text;
+}
+
+/** The expression text a Fail at `loc` shows: a module's source, or the query expression it belongs to. */
+function describe(t: Trace, loc: SourceLocation): string {
+  if (loc.file !== '<query>') return expressionAt(t.sources, loc);
+  const q = t.query;
+  if (q === undefined) return '';
+  // a capture check appended to the query (`__regate_c0` on a line of its own) stands for its expression
+  const line = q.text.split('\n')[loc.line - 1] ?? '';
+  const check = q.exprs.find((x) => x.capture !== undefined && line.trim() === x.capture);
+  if (check !== undefined) return traceTextOf(check);
+  const col = q.unshift(loc.line, loc.col);
+  let best: CapturedQuery['exprs'][number] | undefined;
+  for (const x of q.exprs) if (x.row === loc.line && x.col <= col) best = x;
+  return best === undefined ? queryTraceText(q) : traceTextOf(best);
+}
+
 /** Loads, compiles and evaluates; the rows of OPA's result set. */
-async function evaluate(a: ParsedArgs, query: string, input: Value | undefined): Promise<ResultRow[]> {
+async function evaluate(a: ParsedArgs, query: string, input: Value | undefined, trace?: Trace): Promise<ResultRow[]> {
   const loaded = await loadPaths(a.all('data'), { includeTests: true, ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}) });
   const modules = [...loaded.modules];
   let data = loaded.data;
@@ -136,8 +192,18 @@ async function evaluate(a: ParsedArgs, query: string, input: Value | undefined):
   let values: Value[];
   try {
     const plan = compileToPlan(modules, { query: q.text, ...compileOptionsOf(a) });
-    const ev = await createEvaluator(plan, { engine: 'js', data });
-    values = ev.evaluate('eval', input, { strictBuiltinErrors: a.bool('strict-builtin-errors') || a.bool('strict') });
+    const ev = await createEvaluator(plan, { engine: 'js', data, ...(trace === undefined ? {} : { trace: true }) });
+    const strictBuiltinErrors = a.bool('strict-builtin-errors') || a.bool('strict');
+    if (trace === undefined) values = ev.evaluate('eval', input, { strictBuiltinErrors });
+    else {
+      for (const m of modules) trace.sources.set(m.file, m.text);
+      trace.query = q;
+      const at: SourceLocation = { file: '<query>', line: 1, col: 1 };
+      const text = queryTraceText(q);
+      trace.recorder.enterQuery(at, text);
+      values = ev.evaluate('eval', input, { strictBuiltinErrors, tracer: trace.recorder });
+      for (let i = 0; i < values.length; i++) trace.recorder.exitQuery(at, text);
+    }
   } catch (e) {
     throw unshiftErrors(e, q, query);
   }

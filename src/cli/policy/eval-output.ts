@@ -55,12 +55,14 @@ function pretty(rows: readonly ResultRow[]): string {
   return renderTable(header, cells);
 }
 
-export function formatResults(rows: readonly ResultRow[], format: EvalFormat): string {
+/** `explanation`: the trace (eval-explain.ts), which json and discard print after the result as OPA's Output does. */
+export function formatResults(rows: readonly ResultRow[], format: EvalFormat, explanation?: unknown[]): string {
+  const x = explanation === undefined ? {} : { explanation };
   switch (format) {
     case 'json':
-      return goJson(rows.length > 0 ? { result: rows } : {}, 2) + '\n';
+      return goJson(rows.length > 0 ? { result: rows, ...x } : x, 2) + '\n';
     case 'discard':
-      return goJson(rows.length > 0 ? { result: 'discarded' } : {}, 2) + '\n';
+      return goJson(rows.length > 0 ? { result: 'discarded', ...x } : x, 2) + '\n';
     case 'values':
       return rows.map((r) => goJson(r.expressions.map((x) => x.value), 2) + '\n').join('');
     case 'bindings':

@@ -66,8 +66,11 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`regate policy ${cmd.name}: ${e.message}\n\n${helpOf(cmd)}`);
       return 2;
     }
-    // As opa: `N error(s) occurred: …`, and `opa build` puts `error: ` before it.
-    process.stderr.write(`${cmd.name === 'build' ? 'error: ' : ''}${formatErrorsText(toOutputErrors(e))}\n`);
+    // As opa: `N error(s) occurred: …` on stderr, except that `opa build` prints `error: ` and
+    // the errors on stdout (cmd/build.go: fmt.Println("error:", err)).
+    const text = formatErrorsText(toOutputErrors(e));
+    if (cmd.name === 'build') process.stdout.write(`error: ${text}\n`);
+    else process.stderr.write(`${text}\n`);
     return 1;
   }
 }

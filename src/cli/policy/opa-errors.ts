@@ -115,8 +115,9 @@ export function formatErrorsText(errs: readonly (OutputError & { regoCode?: stri
 }
 
 /** `{"errors": […]}` as OPA's presentation.JSON writes it (two-space indent, Go's HTML escaping). */
-export function formatErrorsJson(errs: readonly OutputError[]): string {
-  return goJson({ errors: errs.map(({ message, code, location, details }) => ({ message, ...(code === undefined ? {} : { code }), ...(location ? { location } : {}), ...(details ? { details } : {}) })) }, 2) + '\n';
+export function formatErrorsJson(errs: readonly OutputError[], explanation?: unknown[]): string {
+  const errors = errs.map(({ message, code, location, details }) => ({ message, ...(code === undefined ? {} : { code }), ...(location ? { location } : {}), ...(details ? { details } : {}) }));
+  return goJson({ errors, ...(explanation === undefined ? {} : { explanation }) }, 2) + '\n';
 }
 
 /**

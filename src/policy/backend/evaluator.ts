@@ -5,6 +5,7 @@
 import type { BuiltinRegistry } from '../builtins/registry.js';
 import type { Value } from '../value/index.js';
 import type { NdBuiltinCache } from './nd-builtin-cache.js';
+import type { PlanTracer } from './trace.js';
 
 export interface EvalOptions {
   /** builtin errors raise (eval_builtin_error) instead of making the expression undefined */
@@ -24,6 +25,8 @@ export interface EvalOptions {
   budgetMs?: number;
   /** records the results of non-deterministic builtins for the decision log (nd-builtin-cache.ts) */
   ndBuiltinCache?: NdBuiltinCache;
+  /** receives the trace events of an evaluator made with `trace: true` (backend/trace.ts) */
+  tracer?: PlanTracer;
 }
 
 export interface PlanEvaluator {
@@ -53,4 +56,9 @@ export interface EvaluatorOptions {
   builtins?: BuiltinRegistry;
   /** track which source lines run (JS back end only; off by default, and then costs nothing) */
   coverage?: boolean;
+  /**
+   * generate the trace hooks (JS back end only; `policy eval --explain`): off by default, and
+   * then not a statement of them is in the code
+   */
+  trace?: boolean;
 }

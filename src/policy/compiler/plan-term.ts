@@ -3,7 +3,7 @@
  * continuation that receives the operand holding the value and the scope (refs with unbound
  * key variables iterate, so the continuation runs inside a ScanStmt once per element).
  */
-import type { ArrayTerm, CallTerm, StringTerm, Term } from '../syntax/ast.js';
+import type { ArrayCompTerm, ArrayTerm, CallTerm, Literal, SetCompTerm, StringTerm, Term } from '../syntax/ast.js';
 import { compareStrings } from '../value/types.js';
 import type { Local, Operand } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
@@ -38,6 +38,9 @@ export function planTerm(pl: Planner, t: Term, s: Scope, k: KOp): void {
       if (t.name === 'data') return planDataRef(pl, [], s, (l, s2) => k({ type: 'local', value: l }, s2));
       const l = s.get(t.name);
       if (l === undefined) {
+        // a comprehension head's generated variable is unbound only when the literal binding it
+        // was unsafe, and that literal's own variables were reported (headIntoBody)
+        if (t.name.startsWith('$comp')) return;
         pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(t.name) ? '_' : t.name.replace(/\$\d+$/, '')} is unsafe`, t.span));
         return;
       }
@@ -233,11 +236,12 @@ export function planUnify(pl: Planner, a: Term, b: Term, s: Scope, k: K): void {
 const evaluableIgnoringKeys = (t: Term, s: Scope): boolean => t.kind === 'ref' && evaluable(t.head, s);
 
 /** Array/set/object comprehensions: always defined (possibly empty). */
-export function planComprehension(pl: Planner, t: Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }, s: Scope): Local {
+export function planComprehension(pl: Planner, comp: Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }, s: Scope): Local {
   const l = pl.local();
-  if (t.kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: l });
-  else if (t.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
+  if (comp.kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: l });
+  else if (comp.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
   else pl.emit('MakeObjectStmt', { target: l });
+  const t = headIntoBody(pl, comp);
   const body = prepareBody(pl, t.body, s);
   pl.sub(() =>
     planBody(pl, body, s, (s2) => {
@@ -251,6 +255,72 @@ export function planComprehension(pl: Planner, t: Term & { kind: 'arraycomp' | '
     }),
   );
   return l;
+}
+
+/**
+ * A comprehension's head is evaluated as part of its body, as OPA rewrites it before checking
+ * safety (ast/compile.go): first expandExprTerm moves each call in the head (innermost first)
+ * into a literal `f(args…, $t)` appended to the body; then rewriteComprehensionTerms binds a
+ * head that still holds a ref or a closure with `$t = head`. So the head can bind what the body
+ * reads — `[a[i] | startswith(i, "x")]` and `[sprintf("%s", w[i]) | not f(w[i])]` are safe,
+ * a ref's key variable being bound by iterating it — and reordering runs that binding first.
+ * A head that is undefined still drops the element: its literal fails.
+ */
+function headIntoBody<T extends Term & { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }>(pl: Planner, t: T): T {
+  const extra: Literal[] = [];
+  const fresh = (at: Term): Term => ({ kind: 'var', name: `$comp${++pl.counter.n}`, span: at.span });
+  const literal = (expr: Literal['expr'], at: Term): Literal => ({ negated: false, expr, with: [], span: at.span });
+  const expandCalls = (x: Term): Term => {
+    switch (x.kind) {
+      case 'call': {
+        // a call OPA would not accept as written keeps its place, so its error stays the same
+        if (pl.arityOf(x) !== x.args.length) return x;
+        const out = fresh(x);
+        extra.push(literal({ kind: 'term', term: { ...x, args: [...x.args.map(expandCalls), out] }, span: x.span }, x));
+        return out;
+      }
+      case 'array':
+      case 'set':
+        return { ...x, items: x.items.map(expandCalls) };
+      case 'object':
+        return { ...x, entries: x.entries.map(([k, v]) => [expandCalls(k), expandCalls(v)] as [Term, Term]) };
+      default:
+        return x;
+    }
+  };
+  const bindFresh = (head: Term): Term => {
+    const expanded = expandCalls(head);
+    if (!requiresEval(expanded)) return expanded;
+    const v = fresh(head);
+    extra.push(literal({ kind: 'unify', lhs: v, rhs: expanded, span: head.span }, head));
+    return v;
+  };
+  let out: T;
+  if (t.kind === 'objectcomp') {
+    const key = bindFresh(t.key);
+    out = { ...t, key, value: bindFresh(t.value) };
+  } else out = { ...t, term: bindFresh((t as ArrayCompTerm | SetCompTerm).term) };
+  return extra.length === 0 ? t : { ...out, body: [...t.body, ...extra] };
+}
+
+/** ast.requiresEval: does evaluating `t` need more than reading variables? */
+function requiresEval(t: Term): boolean {
+  switch (t.kind) {
+    case 'var':
+      return t.name === 'input' || t.name === 'data';
+    case 'array':
+    case 'set':
+      return t.items.some(requiresEval);
+    case 'object':
+      return t.entries.some(([k, v]) => requiresEval(k) || requiresEval(v));
+    case 'null':
+    case 'bool':
+    case 'number':
+    case 'string':
+      return false;
+    default:
+      return true;
+  }
 }
 
 /**

@@ -188,7 +188,9 @@ function reportUnsafe(pending: Literal[], bound: Set<string>, errors: RegoError[
   const seen = new Set<string>();
   for (const l of pending) {
     for (const v of literalVars(l)) {
-      if (bound.has(v) || seen.has(v)) continue;
+      // a variable the compiler made (a comprehension head's value) is unsafe only because one
+      // the policy wrote is: that one is reported, as OPA reports no generated variable
+      if (bound.has(v) || seen.has(v) || v.startsWith('$comp')) continue;
       seen.add(v);
       const shown = isWildcard(v) ? '_' : v.replace(/\$\d+$/, '');
       // print's operands are captured in comprehensions before the safety check: OPA reports a

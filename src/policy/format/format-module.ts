@@ -21,6 +21,7 @@ import { tokenize } from '../syntax/lexer.js';
 import type { Import, Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { FormatWriter, type SourceComment } from './writer.js';
 import { TermFormatter, isIdentifier, lastLine, literalLastLine } from './format-term.js';
+import { KEYWORDS } from '../syntax/tokens.js';
 
 function scan(text: string, file: string): { comments: SourceComment[]; templates: Map<string, string> } {
   const lines = text.split('\n');
@@ -49,6 +50,24 @@ function ruleLastLine(r: Rule): number {
   return max;
 }
 
+/**
+ * OPA sorts a group of imports by their paths as terms (ast Import.Compare): segment by segment,
+ * whatever notation wrote them (`x["default"]` before `x.test_utils`), a prefix first, then
+ * by alias.
+ */
+function compareImports(a: Import, b: Import): number {
+  const segs = (t: Term): string[] => (t.kind === 'var' ? [t.name] : t.kind === 'ref' ? [...segs(t.head), ...t.path.map((p) => (p.kind === 'string' ? p.value : ''))] : []);
+  const x = segs(a.path);
+  const y = segs(b.path);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  }
+  if (x.length !== y.length) return x.length - y.length;
+  const p = a.alias ?? '';
+  const q = b.alias ?? '';
+  return p < q ? -1 : p > q ? 1 : 0;
+}
+
 /** A literal that starts with `{`: after `if` it would read as a block, so it stays in one. */
 function braceLead(l: Literal): boolean {
   return l.expr.kind === 'term' && ['set', 'object', 'setcomp', 'objectcomp'].includes(l.expr.term.kind);
@@ -58,10 +77,14 @@ class ModuleFormatter {
   private readonly w: FormatWriter;
   private readonly t: TermFormatter;
 
+  /** some rule needs ref heads (OPA fmtOpts.refHeads): a head ref longer than two, or `p.q contains x` */
+  private readonly refHeads: boolean;
+
   constructor(
     private readonly mod: Module,
     text: string,
   ) {
+    this.refHeads = mod.rules.some((r) => r.ref.length > 2 || (r.ref.length === 2 && r.contains !== undefined && r.value === undefined));
     const { comments, templates } = scan(text, mod.file);
     this.w = new FormatWriter(comments);
     this.t = new TermFormatter(this.w, text.split('\n'), templates);
@@ -73,19 +96,34 @@ class ModuleFormatter {
     w.at(this.mod.span.line);
     w.write('package ' + this.path(this.mod.package));
     w.blankLine();
-    this.imports();
-    const rules = this.mod.rules;
+    // Imports and rules in source order, each run of imports grouped and sorted where it stands:
+    // an import written below a rule stays there (OPA's writeModule: gatherImports/gatherRules).
+    const imports = [...this.mod.imports];
+    const rules = [...this.mod.rules];
+    while (imports.length > 0 || rules.length > 0) {
+      const firstRule = rules[0]?.span.line ?? Number.MAX_SAFE_INTEGER;
+      const run = imports.filter((imp) => imp.span.line < firstRule);
+      imports.splice(0, run.length);
+      this.imports(run);
+      const nextImport = imports[0]?.span.line ?? Number.MAX_SAFE_INTEGER;
+      const count = rules.findIndex((r) => r.span.line > nextImport);
+      this.rules(rules.splice(0, count < 0 ? rules.length : count), nextImport);
+    }
+    return w.finish();
+  }
+
+  private rules(rules: readonly Rule[], after: number): void {
+    const w = this.w;
     rules.forEach((r, i) => {
       const next = rules[i + 1];
       w.flushComments(r.span.line);
       const before = w.length;
-      this.rule(r, next?.span.line ?? Number.MAX_SAFE_INTEGER);
+      this.rule(r, next?.span.line ?? after);
       const oneLine = w.length === before + 1;
       // Adjacent one-line rules stay together (OPA: groupableOneLiner).
       if (next && oneLine && next.span.line === ruleLastLine(r) + 1 && this.isOneLiner(r) && this.isOneLiner(next)) return;
       w.blankLine();
     });
-    return w.finish();
   }
 
   /** Written on one line in the source, and formatted on one line too (OPA: groupableOneLiner). */
@@ -99,8 +137,7 @@ class ModuleFormatter {
     return segs.map((s, i) => (isIdentifier(s) ? (i === 0 ? s : '.' + s) : i === 0 ? s : `[${JSON.stringify(s)}]`)).join('');
   }
 
-  private imports(): void {
-    const imps = this.mod.imports;
+  private imports(imps: readonly Import[]): void {
     if (imps.length === 0) return;
     const groups: Import[][] = [];
     for (const imp of imps) {
@@ -111,11 +148,7 @@ class ModuleFormatter {
     }
     for (const g of groups) {
       this.w.flushComments(g[0]!.span.line);
-      const sorted = [...g].sort((a, b) => {
-        const x = this.importText(a);
-        const y = this.importText(b);
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
+      const sorted = [...g].sort(compareImports);
       for (const imp of sorted) {
         this.w.at(imp.span.line);
         this.w.write(this.importText(imp));
@@ -131,7 +164,8 @@ class ModuleFormatter {
       if (t.kind === 'var') parts.push(t.name);
       else if (t.kind === 'ref') {
         walk(t.head);
-        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
+        // a keyword segment written `["default"]` keeps its brackets (OPA's shouldBracketRefTerm)
+        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) && (!KEYWORDS.has(p.value) || p.fromDot) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
       }
     };
     walk(imp.path);
@@ -143,8 +177,13 @@ class ModuleFormatter {
     if (r.default) w.write('default ');
     const [name, ...rest] = r.ref;
     w.write(name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '');
+    // OPA's writeHead: unless some rule of the module needs ref heads (a longer ref, or
+    // `p.q contains x`), a two-part head is written `p["q"]`, however the source wrote it
+    // (`default["q"]` would read as a default rule: a keyword name keeps the dot)
+    const headName = name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '';
+    const brackets = rest.length === 1 && !this.refHeads && !KEYWORDS.has(headName);
     for (const k of rest) {
-      if (k.kind === 'string' && isIdentifier(k.value)) w.write('.' + k.value);
+      if (!brackets && k.kind === 'string' && isIdentifier(k.value) && (!KEYWORDS.has(k.value) || k.fromDot)) w.write('.' + k.value);
       else {
         w.write('[');
         this.t.term(k);
@@ -163,7 +202,8 @@ class ModuleFormatter {
       w.write(' contains ');
       this.t.term(r.contains);
     }
-    if (r.value) {
+    // `f(x)` alone on its line is true for those arguments: OPA writes no value it made up
+    if (r.value && !r.bodilessCall) {
       w.write(' := ');
       this.t.term(r.value);
     }
@@ -197,6 +237,7 @@ class ModuleFormatter {
     if (r.body.length > 0) this.ruleBody(r.body, headLine, hasElse, r.elses[0]?.span.line ?? next);
     for (const [i, e] of r.elses.entries()) {
       w.write(' else');
+      w.reached(e.span.line);
       if (e.value) {
         w.write(' := ');
         this.t.term(e.value);

@@ -53,6 +53,15 @@ export class FormatWriter {
     if (line > this.lastWritten) this.lastWritten = line;
   }
 
+  /**
+   * Records that the source has been written up to `line` (a closing bracket's), so that a
+   * comment right below it gets no blank line above it, without attaching that line's trailing
+   * comments to the output line.
+   */
+  reached(line: number): void {
+    if (line > this.lastWritten) this.lastWritten = line;
+  }
+
   /** Ends the current line, with the trailing comments of the source lines it holds. */
   endLine(): void {
     if (this.cur === '') return;

@@ -95,7 +95,9 @@ t.test('build: an entrypoint no rule defines is an error; --revision goes into t
   const dir = policyDir(t, { 'authz/authz.rego': AUTHZ });
   const bad = regate(['policy', 'build', dir, '-e', 'authz/alow']);
   t.equal(bad.code, 1);
-  t.match(bad.stderr, /REGO_ERR_UNKNOWN_ENTRYPOINT/);
+  // as `opa build` (cmd/build.go: fmt.Println("error:", err)): the error goes to stdout after `error: `
+  t.match(bad.stdout, /^error: 1 error occurred: .*REGO_ERR_UNKNOWN_ENTRYPOINT/);
+  t.equal(bad.stderr, '');
   const out = join(dir, 'b.tar.gz');
   const ok = regate(['policy', 'build', dir, '-e', 'authz/allow', '--revision', 'rev-42', '-o', out]);
   t.equal(ok.code, 0, ok.stderr);
@@ -103,4 +105,13 @@ t.test('build: an entrypoint no rule defines is an error; --revision goes into t
   const b = await readOpaBundle(readFileSync(out));
   t.same(b.manifest.raw, { revision: 'rev-42', roots: [''] });
   t.ok(b.plan, 'the bundle holds the plan');
+});
+
+t.test('build: a policy that does not parse is `error: 1 error occurred during loading: …` on stdout, as opa build', async (t) => {
+  const broken = policyDir(t, { 'bad.rego': 'package bad\n\nallow if {' });
+  const parse = regate(['policy', 'build', broken, '-e', 'bad/allow']);
+  t.equal(parse.code, 1);
+  t.match(parse.stdout, /^error: 1 error occurred during loading: .*bad\.rego:3:\d+: rego_parse_error: /);
+  t.equal(parse.stderr, '');
+  t.equal(regate(['policy', 'build', broken]).stdout, '', 'a usage error (no -e) stays on stderr, exit 2');
 });

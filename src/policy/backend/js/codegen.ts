@@ -33,6 +33,8 @@ export interface GeneratedPolicy {
   planNames: string[];
   /** with coverage on: the source line of each slot of `COV` (a Uint8Array the code sets to 1) */
   lines: { file: string; row: number }[];
+  /** generated with GenerateOptions.trace: `run` takes the tracer as a fifth argument */
+  traced?: boolean;
 }
 
 export interface GenerateOptions {
@@ -41,6 +43,13 @@ export interface GenerateOptions {
    * line in a block, the code marks that line's slot. Off, nothing is emitted: free.
    */
   coverage?: boolean;
+  /**
+   * Evaluation tracing (`policy eval --explain`, backend/trace.ts): each rule body reports its
+   * Enter and Exit, each statement that makes its expression fail a Fail, each trace() a Note,
+   * to the tracer `run` gets as its fifth argument. Off (the default, and always for the
+   * gateway), none of it is emitted and `run` is the untraced one.
+   */
+  trace?: boolean;
 }
 
 class Generator implements Emitter {
@@ -64,6 +73,7 @@ class Generator implements Emitter {
   private locals = new Set<number>();
   isFunction = false;
   memoSlot = -1;
+  negated = 0;
 
   readonly lines: { file: string; row: number }[] = [];
   private readonly lineSlots = new Map<string, number>();
@@ -72,6 +82,7 @@ class Generator implements Emitter {
     private readonly policy: Policy,
     private readonly registry: BuiltinRegistry,
     private readonly coverage = false,
+    readonly trace = false,
   ) {
     this.strings = (policy.static.strings ?? []).map((s) => s.value);
     this.files = (policy.static.files ?? []).map((s) => s.value);
@@ -113,13 +124,24 @@ class Generator implements Emitter {
       ...bodies,
       `const DYN = new Map([${dyn.join(', ')}]);`,
       `const PLANS = [${plans.map((_, i) => `p${i}`).join(', ')}];`,
-      'return function run(i, input, data, c) {',
-      '  const pc = ctx, pg = memoGen;',
-      `  ctx = c; memoGen = ++memoCounter; steps = ${FIRST_CHECK};`,
-      '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; }',
-      '};',
+      ...(this.trace
+        ? [
+            'let TR = null;',
+            'return function run(i, input, data, c, t) {',
+            '  const pc = ctx, pg = memoGen, pt = TR;',
+            `  ctx = c; TR = t; memoGen = ++memoCounter; steps = ${FIRST_CHECK};`,
+            '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; TR = pt; }',
+            '};',
+          ]
+        : [
+            'return function run(i, input, data, c) {',
+            '  const pc = ctx, pg = memoGen;',
+            `  ctx = c; memoGen = ++memoCounter; steps = ${FIRST_CHECK};`,
+            '  try { return PLANS[i](input, data); } finally { ctx = pc; memoGen = pg; }',
+            '};',
+          ]),
     ].join('\n');
-    return { source: src, builtins: this.builtins, locations: this.locations, planNames, lines: this.lines };
+    return { source: src, builtins: this.builtins, locations: this.locations, planNames, lines: this.lines, traced: this.trace };
   }
 
   private reset(): void {
@@ -136,7 +158,19 @@ class Generator implements Emitter {
     const params = new Set(f.params);
     if (this.memoSlot >= 0) this.out.push(`if (memoG[${index}] === memoGen) return memoV[${index}];`);
     this.out.push(STEP);
-    for (const b of f.blocks) this.genTopBlock(b);
+    const path = this.trace && f.path !== undefined && f.path.length > 0 ? rulePath(f.path) : undefined;
+    for (const b of f.blocks) {
+      const head = path === undefined ? undefined : ruleHead(b);
+      if (head === undefined) this.genTopBlock(b);
+      else {
+        // A rule body (one definition of the rule): a query under the caller's, as OPA's evalRule.
+        const loc = this.loc(head);
+        const p = JSON.stringify(path);
+        this.out.push(`TR.enter(${loc}, ${p});`);
+        this.genLabelled(b, this.label('b'), `TR.exit(${loc}, ${p});`);
+        this.out.push('TR.leave();');
+      }
+    }
     this.locals.add(f.return);
     const decl = [...this.locals].filter((l) => !params.has(l)).map((l) => `l${l}`);
     return (
@@ -225,7 +259,12 @@ class Generator implements Emitter {
           continue;
         }
       }
+      // `not x` is planned as a block that sets a local when x holds, then IsUndefinedStmt on it:
+      // a failure inside that block is x failing, which the negation needs (traced as such)
+      const negation = this.trace && st.type === 'BlockStmt' && stmts[i + 1]?.type === 'IsUndefinedStmt';
+      if (negation) this.negated++;
       this.genStmt(st);
+      if (negation) this.negated--;
     }
   }
 
@@ -282,6 +321,11 @@ class Generator implements Emitter {
     return slot;
   }
 
+  fail(at: { file: number; row: number; col: number }, label = this.cur()): string {
+    if (!this.trace) return `break ${label};`;
+    return `{ TR.fail(${this.loc(at)}${this.negated > 0 ? ', true' : ''}); break ${label}; }`;
+  }
+
   builtin(name: string): string {
     let i = this.builtinIndex.get(name);
     if (i === undefined) {
@@ -302,5 +346,28 @@ class Generator implements Emitter {
 /** Generates the evaluator source for a policy; throws RegoError for plans it cannot run. */
 export function generatePolicy(policy: Policy, registry: BuiltinRegistry, opts: GenerateOptions = {}): GeneratedPolicy {
   if (!policy || typeof policy !== 'object' || !policy.static || !policy.plans) throw new TypeError('not an ir.Policy');
-  return new Generator(policy, registry, opts.coverage === true).generate();
+  return new Generator(policy, registry, opts.coverage === true, opts.trace === true).generate();
 }
+
+/** A rule's path as OPA prints it: `data.p.allow`, `data.p["a-b"]` (the func path starts with the group, g0). */
+function rulePath(path: readonly string[]): string {
+  return ['data', ...path.slice(1)].map((k, i) => (i === 0 ? k : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('');
+}
+
+/**
+ * Where a block that is one definition of a rule starts, OPA's rule location: the first source
+ * position among its statements in the file of its last one (the head writes the value last,
+ * and a head always comes before its body). A block of only bookkeeping (making the empty set
+ * of a partial rule, returning the value) is no rule body.
+ */
+function ruleHead(b: Block): Stmt['stmt'] | undefined {
+  const last = b.stmts[b.stmts.length - 1];
+  if (last === undefined || b.stmts.every((s) => BOOKKEEPING.has(s.type))) return undefined;
+  let first = last.stmt;
+  for (const { stmt } of b.stmts) {
+    if (stmt.file === first.file && stmt.row > 0 && (stmt.row < first.row || (stmt.row === first.row && stmt.col < first.col))) first = stmt;
+  }
+  return first;
+}
+
+const BOOKKEEPING = new Set<Stmt['type']>(['MakeSetStmt', 'MakeObjectStmt', 'MakeArrayStmt', 'ReturnLocalStmt', 'AssignVarStmt', 'ResetLocalStmt', 'NopStmt']);

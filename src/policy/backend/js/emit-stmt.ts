@@ -30,6 +30,15 @@ export interface Emitter {
   op(o: Operand): string;
   loc(s: { file: number; row: number; col: number }): string;
   builtin(name: string): string;
+  /**
+   * Leaving the block because the statement at `at` is undefined or false: `break <label>;`,
+   * which code generated for tracing precedes with the Fail event (backend/trace.ts).
+   */
+  fail(at: { file: number; row: number; col: number }, label?: string): string;
+  /** code generated for tracing (GenerateOptions.trace) */
+  readonly trace: boolean;
+  /** how many NotStmt blocks enclose the statement being emitted (a failure there is the negation's success) */
+  negated: number;
 }
 
 /** Thrown at construction for a plan the back end cannot run (malformed IR, unknown builtin). */
@@ -87,19 +96,21 @@ export function emitStmt(g: Emitter, st: Stmt): void {
       const args = (st.stmt.args ?? []).map((a) => g.op(a));
       const fi = g.funcIndex.get(st.stmt.func);
       if (fi !== undefined) {
-        o.push(`${r} = f${fi}(${args.join(', ')}); if (${r} === undefined) break ${cur};`);
+        o.push(`${r} = f${fi}(${args.join(', ')}); if (${r} === undefined) ${g.fail(st.stmt)}`);
         return;
       }
       const b = g.builtin(st.stmt.func);
       const call = `callBuiltin(${b}, [${args.join(', ')}], ctx, ${g.loc(st.stmt)})`;
       if (g.voidBuiltins.has(st.stmt.func)) o.push(`${call};`);
-      else o.push(`${r} = ${call}; if (${r} === undefined) break ${cur};`);
+      else o.push(`${r} = ${call}; if (${r} === undefined) ${g.fail(st.stmt)}`);
+      // trace(msg) is a Note in a traced evaluation (OPA's builtinTrace), after its operand passed the check
+      if (g.trace && st.stmt.func === 'trace' && args[0] !== undefined) o.push(`TR.note(${args[0]}, ${g.loc(st.stmt)});`);
       return;
     }
     case 'DotStmt': {
       const { source, key } = st.stmt;
       if (source.type !== 'local') {
-        o.push(`break ${cur};`); // scalars have no members
+        o.push(g.fail(st.stmt)); // scalars have no members
         return;
       }
       const t = g.local(st.stmt.target);
@@ -108,11 +119,11 @@ export function emitStmt(g: Emitter, st: Stmt): void {
         // Plain objects answer with their own property (the key names nothing inherited);
         // anything else (sets, composite-keyed objects) goes through dotMiss.
         const k = g.str(key.value);
-        o.push(`${t} = ${src} == null ? undefined : ${src}[${k}]; if (${t} === undefined && (${t} = dotMiss(${src}, ${k})) === undefined) break ${cur};`);
+        o.push(`${t} = ${src} == null ? undefined : ${src}[${k}]; if (${t} === undefined && (${t} = dotMiss(${src}, ${k})) === undefined) ${g.fail(st.stmt)}`);
         return;
       }
       const call = key.type === 'string_index' ? `dotS(${src}, ${g.str(key.value)})` : `dot(${src}, ${g.op(key)})`;
-      o.push(`${t} = ${call}; if (${t} === undefined) break ${cur};`);
+      o.push(`${t} = ${call}; if (${t} === undefined) ${g.fail(st.stmt)}`);
       return;
     }
     case 'EqualStmt': {
@@ -120,40 +131,40 @@ export function emitStmt(g: Emitter, st: Stmt): void {
       const a = g.op(st.stmt.a);
       const b = g.op(st.stmt.b);
       // A string or boolean constant equals only itself: identity is the whole test.
-      if (st.stmt.a.type !== 'local' || st.stmt.b.type !== 'local') o.push(`if (${a} !== ${b}) break ${cur};`);
-      else o.push(`if (${a} !== ${b} && !equal(${a}, ${b})) break ${cur};`);
+      if (st.stmt.a.type !== 'local' || st.stmt.b.type !== 'local') o.push(`if (${a} !== ${b}) ${g.fail(st.stmt)}`);
+      else o.push(`if (${a} !== ${b} && !equal(${a}, ${b})) ${g.fail(st.stmt)}`);
       return;
     }
     case 'NotEqualStmt': {
       const { a: A, b: B } = st.stmt;
       if (sameOperand(A, B)) {
-        o.push(`break ${cur};`);
+        o.push(g.fail(st.stmt));
         return;
       }
       if (A.type !== 'local' && A.type === B.type) return; // distinct constants of one kind
       const a = g.op(A);
       const b = g.op(B);
-      if (A.type !== 'local' || B.type !== 'local') o.push(`if (${a} === ${b}) break ${cur};`);
-      else o.push(`if (${a} === ${b} || equal(${a}, ${b})) break ${cur};`);
+      if (A.type !== 'local' || B.type !== 'local') o.push(`if (${a} === ${b}) ${g.fail(st.stmt)}`);
+      else o.push(`if (${a} === ${b} || equal(${a}, ${b})) ${g.fail(st.stmt)}`);
       return;
     }
     case 'IsArrayStmt':
-      if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
-      else o.push(`if (!isArray(${g.op(st.stmt.source)})) break ${cur};`);
+      if (st.stmt.source.type !== 'local') o.push(g.fail(st.stmt));
+      else o.push(`if (!isArray(${g.op(st.stmt.source)})) ${g.fail(st.stmt)}`);
       return;
     case 'IsObjectStmt':
-      if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
-      else o.push(`if (!isObj(${g.op(st.stmt.source)})) break ${cur};`);
+      if (st.stmt.source.type !== 'local') o.push(g.fail(st.stmt));
+      else o.push(`if (!isObj(${g.op(st.stmt.source)})) ${g.fail(st.stmt)}`);
       return;
     case 'IsSetStmt':
-      if (st.stmt.source.type !== 'local') o.push(`break ${cur};`);
-      else o.push(`if (!(${g.op(st.stmt.source)} instanceof RSet)) break ${cur};`);
+      if (st.stmt.source.type !== 'local') o.push(g.fail(st.stmt));
+      else o.push(`if (!(${g.op(st.stmt.source)} instanceof RSet)) ${g.fail(st.stmt)}`);
       return;
     case 'IsDefinedStmt':
-      o.push(`if (${g.local(st.stmt.source)} === undefined) break ${cur};`);
+      o.push(`if (${g.local(st.stmt.source)} === undefined) ${g.fail(st.stmt)}`);
       return;
     case 'IsUndefinedStmt':
-      o.push(`if (${g.local(st.stmt.source)} !== undefined) break ${cur};`);
+      o.push(`if (${g.local(st.stmt.source)} !== undefined) ${g.fail(st.stmt)}`);
       return;
     case 'LenStmt':
       o.push(`${g.local(st.stmt.target)} = len(${g.op(st.stmt.source)});`);
@@ -186,7 +197,12 @@ export function emitStmt(g: Emitter, st: Stmt): void {
       return;
     case 'NotStmt':
       // Reaching the end of the negated block means the negation fails: leave the outer block.
-      g.genLabelled(st.stmt.block, g.label('n'), `break ${cur};`);
+      {
+        const trailer = g.fail(st.stmt, cur);
+        g.negated++;
+        g.genLabelled(st.stmt.block, g.label('n'), trailer);
+        g.negated--;
+      }
       return;
     case 'ObjectInsertOnceStmt': {
       const obj = g.local(st.stmt.object);

@@ -17,8 +17,9 @@ import { generatePolicy, type GeneratedPolicy } from './codegen.js';
 import { budgetOf, type BudgetState } from '../eval-budget.js';
 import type { NdBuiltinCache } from '../nd-builtin-cache.js';
 import * as runtime from './runtime.js';
+import { NO_TRACER, type PlanTracer } from '../trace.js';
 
-type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext) => Value[];
+type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext, tracer?: PlanTracer) => Value[];
 
 const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -113,7 +114,7 @@ export function createJsEvaluatorFromArtifact(a: JsArtifact, opts: EvaluatorOpti
  */
 export function createJsEvaluator(policy: Policy, opts: EvaluatorOptions = {}): PlanEvaluator {
   const registry: BuiltinRegistry = opts.builtins ?? defaultRegistry;
-  return instantiate(generatePolicy(policy, registry, { coverage: opts.coverage === true }), opts);
+  return instantiate(generatePolicy(policy, registry, { coverage: opts.coverage === true, trace: opts.trace === true }), opts);
 }
 
 function instantiate(gen: GeneratedPolicy, opts: EvaluatorOptions): PlanEvaluator {
@@ -123,17 +124,26 @@ function instantiate(gen: GeneratedPolicy, opts: EvaluatorOptions): PlanEvaluato
   const planIndex = new Map<string, number>();
   gen.planNames.forEach((n, i) => planIndex.set(n, i));
   let data: Value | undefined = opts.data;
+  const indexOf = (plan: string): number => {
+    const i = planIndex.get(plan);
+    if (i === undefined) throw new RegoError('REGO_ERR_UNKNOWN_PLAN', `no plan named ${JSON.stringify(plan)} (have ${gen.planNames.join(', ')})`);
+    return i;
+  };
 
   return {
     plans: Object.freeze([...gen.planNames]),
     setData(d: Value): void {
       data = d;
     },
-    evaluate(plan: string, input: Value | undefined, evalOpts?: EvalOptions): Value[] {
-      const i = planIndex.get(plan);
-      if (i === undefined) throw new RegoError('REGO_ERR_UNKNOWN_PLAN', `no plan named ${JSON.stringify(plan)} (have ${gen.planNames.join(', ')})`);
-      return run(i, input, data, new EvalContext(evalOpts));
-    },
+    // Only code generated for tracing gets the tracer; the untraced evaluate() is as before it existed.
+    evaluate:
+      gen.traced === true
+        ? (plan: string, input: Value | undefined, evalOpts?: EvalOptions): Value[] => run(indexOf(plan), input, data, new EvalContext(evalOpts), evalOpts?.tracer ?? NO_TRACER)
+        : function evaluate(plan: string, input: Value | undefined, evalOpts?: EvalOptions): Value[] {
+            const i = planIndex.get(plan);
+            if (i === undefined) throw new RegoError('REGO_ERR_UNKNOWN_PLAN', `no plan named ${JSON.stringify(plan)} (have ${gen.planNames.join(', ')})`);
+            return run(i, input, data, new EvalContext(evalOpts));
+          },
     ...(opts.coverage === true
       ? {
           coverage(): LineCoverage {

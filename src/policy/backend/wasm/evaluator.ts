@@ -15,6 +15,7 @@ import { applyProjection, projectedJson } from './apply-projection.js';
 import { createErrorLocator } from './error-location.js';
 import { createCustomBuiltins, encodeTagged, needsTags, type HostState } from './host-bridge.js';
 import { budgetOf } from '../eval-budget.js';
+import { createResultReader } from './result-reader.js';
 
 const encoder = new TextEncoder();
 
@@ -103,6 +104,9 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
     return toBuffer(!needsTags(v) ? JSON.stringify(v) : tagged ? JSON.stringify(encodeTagged(v)) : stringifyJson(v));
   };
 
+  // Results read as regate's Values (numbers keep their text: result-reader.ts), else through the SDK.
+  const read = createResultReader(policy);
+
   const ev: PlanEvaluator = {
     plans,
     setData(data: Value) {
@@ -120,7 +124,8 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
       state.budget.deadline = 0;
       let rows: unknown;
       try {
-        rows = policy.evaluate(input === undefined ? undefined : encode(input), plan);
+        const buf = input === undefined ? undefined : encode(input);
+        rows = read !== undefined ? read(buf, entrypoints[plan]!) : policy.evaluate(buf, plan);
       } catch (e) {
         const err = toRegoError(e);
         // Conflicts abort inside the module; the runtime recorded the statement (abi.as).
@@ -130,7 +135,7 @@ export async function createWasmEvaluator(policyOrWasm: Policy | Uint8Array, opt
         }
         throw err;
       }
-      // JSON.parse output is already a valid Value (finite numbers, plain objects and arrays).
+      // parseJson's (and the SDK's JSON.parse) output is already a valid Value.
       return Array.isArray(rows) ? (rows as Value[]) : [];
     },
   };

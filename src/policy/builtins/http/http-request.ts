@@ -96,6 +96,9 @@ export function canonicalHeaderKey(k: string): string {
 
 /** OPA's parseTimeout: numbers and digit strings are nanoseconds, else a Go duration. */
 function parseTimeoutMs(v: Value): number {
+  // A number kept as its text (`5.0`, `1e9`) is a number whose text is no int64, which is how
+  // OPA reads it (ast.Number.Int64 parses the text): a builtin error, not an operand type error.
+  if (v instanceof RNumber) throw builtinFailure(`invalid timeout number value ${v.text}, must be int64`);
   if (typeof v === 'number' || typeof v === 'bigint') {
     if (typeof v === 'number' && !Number.isInteger(v)) throw builtinFailure(`invalid timeout number value ${termText(v)}, must be int64`);
     return Number(BigInt(v) / 1_000_000n);
@@ -147,7 +150,7 @@ function keyPair(cert: string, key: string): void {
 /** Go's `%q` of a decoded JSON value (how OPA reports a bad header value). */
 function goQuoteAny(v: Value): string {
   if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'bigint') return JSON.stringify(termText(v));
+  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof RNumber) return JSON.stringify(termText(v));
   if (typeof v === 'boolean') return `%!q(bool=${v})`;
   if (v === null) return '%!q(<nil>)';
   return `%!q(${termText(v)})`;
@@ -392,6 +395,7 @@ function marshalBody(v: Value): string {
 export function readMaxRetries(req: RequestObject): number {
   const v = objectGet(req, 'max_retry_attempts');
   if (v === undefined) return 0;
+  // an RNumber (`1.0`) is no int to OPA's ast.Number.Int (it parses the text): refused below with its text
   if ((typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'bigint' && v >= 0n)) {
     // Bounded: more than a thousand attempts is a mistake, not a policy.
     return Math.min(Number(v), 1000);

@@ -116,7 +116,8 @@ t.test('big integers and floats keep their exact text', async (t) => {
   const loaded = await sdk(p);
   const wasm = await compileWasm(p);
   const ev = await createWasmEvaluator(wasm, {});
-  t.same(ev.evaluate('p', { n: 12345678901234567890n }), [{ result: 12345678901234567000 }], 'SDK JSON.parse rounds, but the module kept the digits');
+  t.equal((ev.evaluate('p', { n: 12345678901234567890n })[0] as { result: unknown }).result, 12345678901234567890n, 'the module kept the digits, and regate reads them (result-reader.ts)');
+  t.same(loaded.evaluate(new TextEncoder().encode('{"n": 12345678901234567890}').buffer, 'p'), [{ result: 12345678901234567000 }], "the SDK's own evaluate() rounds in JSON.parse");
   t.same(loaded.evaluate({ n: 0.1 }, 'p'), [{ result: 0.1 }]);
 });
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { defaultRegistry } from '../../../../src/policy/builtins/index.js';
 import type { BuiltinContext } from '../../../../src/policy/builtins/registry.js';
 import { RegoError } from '../../../../src/policy/errors.js';
-import { createEvaluator, compileToPlan, fromJs, type Value } from '../../../../src/policy/index.js';
+import { createEvaluator, compileToPlan, fromJs, RNumber, type Value } from '../../../../src/policy/index.js';
 import { httpSendCache } from '../../../../src/policy/builtins/http/http-cache.js';
 import { createHttpSendBuiltin } from '../../../../src/policy/builtins/http/http-send.js';
 
@@ -182,6 +182,23 @@ t.test('timeout: duration strings and nanosecond numbers', (t) => {
   t.equal(e.code, 'REGO_ERR_BUILTIN');
   const r = send({ method: 'get', url: `${base}/slow?n=slow2`, timeout: 100_000_000, raise_error: false });
   t.equal((r.error as { code: string }).code, 'eval_http_send_network_error');
+  t.end();
+});
+
+t.test('numbers kept as their literal text (RNumber: `5.0`, `1e9`) are numbers to every option, read as OPA reads the text', (t) => {
+  // OPA's parseTimeout: an ast.Number must be an int64 by its text (json.Number.Int64), else
+  // "invalid timeout number value 5.0, must be int64", a builtin error, never an operand type error
+  for (const text of ['5.0', '1e9']) {
+    const e = sendError({ method: 'get', url: `${base}/json`, timeout: new RNumber(text) });
+    t.equal(e.code, 'REGO_ERR_BUILTIN', `timeout ${text}`);
+    t.equal(e.opaCode, 'eval_builtin_error', `timeout ${text}`);
+  }
+  const retries = send({ method: 'get', url: `${base}/json?n=rn-retries`, max_retry_attempts: new RNumber('1.0'), raise_error: false });
+  t.equal((retries.error as { code: string }).code, 'eval_http_send_internal_error', 'max_retry_attempts 1.0 is no int (getNumberValFromReqObj)');
+  const force = sendError({ method: 'get', url: `${base}/json`, force_cache: true, force_cache_duration_seconds: new RNumber('5.0') });
+  t.equal(force.code, 'REGO_ERR_BUILTIN', 'force_cache_duration_seconds: strconv.ParseInt of the text');
+  const header = sendError({ method: 'get', url: `${base}/json`, headers: { a: new RNumber('1.0') } });
+  t.equal(header.code, sendError({ method: 'get', url: `${base}/json`, headers: { a: 1 } }).code, 'a header value 1.0 fails as 1 does');
   t.end();
 });
 
