@@ -27,6 +27,8 @@ export function formatValue(v: Value): string {
 
 const SHORT_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
 
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
@@ -37,6 +39,8 @@ const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
  * @example quoteGoString('a"b\u0001\u2028é') // "\"a\\\"b\\x01\\u2028é\""
  */
 export function quoteGoString(s: string): string {
+  // Fast path: printable ASCII without quotes or backslashes needs no escape.
+  if (PLAIN_ASCII.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const short = SHORT_ESCAPES[ch];
