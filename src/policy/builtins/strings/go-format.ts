@@ -18,6 +18,17 @@ export class GoFloat64 {
   constructor(readonly value: number) {}
 }
 
+/**
+ * A value of a Go named string type, e.g. json.Number: fmt prints it as a string for %v %s %q
+ * %x %X and names the type in a bad-verb report (`%!d(json.Number=42)`).
+ */
+export class GoNamedString {
+  constructor(
+    readonly type: string,
+    readonly value: string,
+  ) {}
+}
+
 interface Spec {
   minus: boolean;
   plus: boolean;
@@ -29,6 +40,7 @@ interface Spec {
 }
 
 function goType(v: GoVal): string {
+  if (v instanceof GoNamedString) return v.type;
   if (v instanceof GoFloat64) return 'float64';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
   if (typeof v === 'bigint') return '*big.Int';
@@ -181,6 +193,7 @@ function fmtGShortestV(f: number): string {
 /** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
 function plainV(v: GoVal): string {
   if (v === null || v === undefined) return '<nil>';
+  if (v instanceof GoNamedString) return v.value;
   if (v instanceof GoFloat64) return fmtGShortestV(v.value);
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
@@ -209,6 +222,7 @@ function hexString(s: string, upper: boolean, spec: Spec): string {
 }
 
 function formatOne(verb: string, v: GoVal, spec: Spec): string {
+  if (v instanceof GoNamedString) return 'vsqxX'.includes(verb) ? formatOne(verb, v.value, spec) : badVerb(verb, v);
   if (v instanceof GoFloat64) return 'eEfFgGv'.includes(verb) ? floatStr(v.value, verb, spec) : badVerb(verb, v);
   if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63) return formatInt(verb, BigInt(v), v, spec);
   if (typeof v === 'bigint') {

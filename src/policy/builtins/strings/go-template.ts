@@ -10,8 +10,9 @@
  * (`template: template:3: unexpected {{end}}`), undefined functions included.
  */
 import { BuiltinError } from '../../errors.js';
-import { toJs, type PlainObject, type RObject } from '../../value/index.js';
-import { formatGo } from './go-format.js';
+import { RNumber, RSet, formatValue, objectEntries, stringifyJson, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { scanGoJsonDocument } from '../shared/go-json-decode.js';
+import { GoNamedString, formatGo } from './go-format.js';
 
 type Node =
   | { k: 'text'; s: string }
@@ -256,13 +257,17 @@ function field(v: unknown, names: string[]): unknown {
 }
 
 function truth(v: unknown): boolean {
+  if (v instanceof GoNamedString) return v.value !== '';
   if (v === null || v === undefined || v === MISSING || v === false || v === 0 || v === 0n || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
 }
 
-function cmpVals(a: unknown, b: unknown): number {
+function cmpVals(a0: unknown, b0: unknown): number {
+  // A json.Number compares as the string kind it is: equal to "42", incomparable with 42.
+  const a = a0 instanceof GoNamedString ? a0.value : a0;
+  const b = b0 instanceof GoNamedString ? b0.value : b0;
   if (typeof a === 'bigint' || typeof b === 'bigint') {
     const x = BigInt(a as number);
     const y = BigInt(b as number);
@@ -279,6 +284,7 @@ const FUNCS: Record<string, (args: unknown[]) => unknown> = {
   len: (a) => {
     const x = a[0];
     if (typeof x === 'string') return new TextEncoder().encode(x).length;
+    if (x instanceof GoNamedString) return new TextEncoder().encode(x.value).length;
     if (Array.isArray(x)) return x.length;
     if (x !== null && typeof x === 'object') return Object.keys(x).length;
     throw new TemplateError('len of invalid value');
@@ -293,7 +299,8 @@ const FUNCS: Record<string, (args: unknown[]) => unknown> = {
     }
     return cur;
   },
-  print: (a) => a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + show(x)).join(''),
+  // fmt.Sprint spaces operands when neither is of a string kind (json.Number is one).
+  print: (a) => a.map((x, i) => (i > 0 && !isStringKind(x) && !isStringKind(a[i - 1]) ? ' ' : '') + show(x)).join(''),
   println: (a) => a.map(show).join(' ') + '\n',
   printf: (a) => formatGo(String(a[0]), a.slice(1)),
   html: (a) => escapeHtml(evalArgsText(a)),
@@ -306,6 +313,25 @@ const FUNCS: Record<string, (args: unknown[]) => unknown> = {
   gt: (a) => cmpVals(a[0], a[1]) > 0,
   ge: (a) => cmpVals(a[0], a[1]) >= 0,
 };
+
+function isStringKind(x: unknown): boolean {
+  return typeof x === 'string' || x instanceof GoNamedString;
+}
+
+/**
+ * The variables as OPA hands them to text/template: ast.As decodes their JSON with UseNumber,
+ * so every number is a json.Number (a string type: `{{printf "%d" .n}}` is `%!d(json.Number=42)`,
+ * `{{if gt .n 1}}` compares incompatible kinds); sets become arrays.
+ */
+function templateData(v: Value): unknown {
+  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof RNumber) return new GoNamedString('json.Number', stringifyJson(v));
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(templateData);
+  if (v instanceof RSet) return v.values().map(templateData);
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of objectEntries(v)) o[typeof k === 'string' ? k : stringifyJson(k)] = templateData(x);
+  return o;
+}
 
 /** text/template's evalArgs: one string operand as is, else fmt.Sprint of the operands. */
 function evalArgsText(a: unknown[]): string {
@@ -448,7 +474,11 @@ function exec(nodes: Node[], dot: unknown, scope: Scope, out: string[], budget: 
 export function renderGoTemplate(builtin: string, template: string, vars: PlainObject | RObject): string {
   try {
     const nodes = parse(template);
-    const data = toJs(vars);
+    // OPA's ast.As decodes the variables' Rego text as JSON: a set or a non-string key fails
+    // there, with Go's decoder message.
+    const decoded = scanGoJsonDocument(formatValue(vars));
+    if ('error' in decoded) throw new BuiltinError(builtin, decoded.error);
+    const data = templateData(vars);
     const out: string[] = [];
     exec(nodes, data, [new Map<string, unknown>([['$', data]])], out, { n: 1_000_000 });
     return out.join('');
