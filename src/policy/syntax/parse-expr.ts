@@ -104,8 +104,9 @@ function parseEvery(p: Parser): Expr {
   const coll = parseTermRelation(p);
   p.expectPunct('{');
   const body = parseBody(p, '}');
-  p.expectPunct('}');
-  return key === undefined ? { kind: 'every', value, coll, body, span } : { kind: 'every', key, value, coll, body, span };
+  // where the block closes, for the formatter's comments
+  const closed = { ...span, endLine: p.expectPunct('}').span.line };
+  return key === undefined ? { kind: 'every', value, coll, body, span: closed } : { kind: 'every', key, value, coll, body, span: closed };
 }
 
 export function parseWiths(p: Parser): With[] {

@@ -10,7 +10,8 @@ import type { Value } from '../../value/index.js';
 import { LruCache } from '../shared/regex-cache.js';
 import { compileGoRegexp } from '../shared/re2.js';
 import { parseDecimal } from '../shared/decimal.js';
-import { GO_SCHEMA_FORMATS } from './schema-formats.js';
+import { keepClosestBranches } from './schema-branches.js';
+import { GOJSONSCHEMA_FORMATS } from './schema-formats.js';
 
 export class SchemaError extends Error {}
 
@@ -29,15 +30,8 @@ const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
   { code: 'regate-go-regexp' },
 );
 
-// gojsonschema checks `format` with its own checkers (schema-formats.ts); unknown formats pass.
-const ajv = new Ajv({
-  allErrors: true,
-  strict: false,
-  logger: false,
-  validateFormats: true,
-  formats: Object.fromEntries(Object.entries(GO_SCHEMA_FORMATS).map(([name, validate]) => [name, { type: 'string' as const, validate }])),
-  code: { regExp: goRegExp },
-});
+// Formats are checked as gojsonschema checks them (schema-formats.ts); an unknown one passes.
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: true, formats: GOJSONSCHEMA_FORMATS, code: { regExp: goRegExp } });
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
 
 /**
@@ -64,6 +58,21 @@ ajv.addKeyword({
   },
 });
 
+/** Keywords whose value is data, not a schema. */
+const VALUE_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
+
+/**
+ * Keywords whose value maps names to schemas: a name there ("type", "$schema", "enum") is a
+ * property or definition, not a keyword.
+ */
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependencies']);
+
+function prepareSchemaMap(m: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(m)) o[name] = prepare(schema);
+  return o;
+}
+
 /**
  * gojsonschema checks `type` values itself; reproduce its message for unknown ones and rewrite
  * draft-04 keywords into the draft-07 forms ajv knows.
@@ -74,7 +83,9 @@ function prepare(s: unknown): unknown {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
     if (k === '$schema') continue;
-    o[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : prepare(v);
+    if (VALUE_KEYWORDS.has(k)) o[k] = v;
+    else if (SCHEMA_MAP_KEYWORDS.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v)) o[k] = prepareSchemaMap(v as Record<string, unknown>);
+    else o[k] = prepare(v);
   }
   const t = o.type;
   for (const x of Array.isArray(t) ? t : t === undefined ? [] : [t]) {
@@ -113,9 +124,44 @@ export function compileSchema(schema: Value): ValidateFunction {
   return f;
 }
 
+/**
+ * gojsonschema's Field(): the instance path joined with dots, the document itself "(Root)" (the
+ * root context name of OPA's copy, internal/gojsonschema, e.g. "(Root): Array must have at
+ * least 1 items").
+ */
 function fieldOf(e: ErrorObject): string {
   const parts = e.instancePath.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  return parts.length === 0 ? '(root)' : parts.join('.');
+  return parts.length === 0 ? ROOT_FIELD : parts.join('.');
+}
+
+const ROOT_FIELD = '(Root)';
+
+/** JSON text with sorted keys and numbers as float64: gojsonschema's marshalWithoutNumber, which decides equal items. */
+function canonicalJson(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return String(Number(v));
+  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Every repeated item of an array as gojsonschema reports them (validateArray): one error per
+ * item equal to an earlier one, naming the index of its latest earlier occurrence and its own —
+ * ajv stops at the first pair and counts from the end.
+ */
+function duplicatePairs(items: readonly unknown[]): [number, number][] {
+  const seen = new Map<string, number>();
+  const pairs: [number, number][] = [];
+  items.forEach((item, j) => {
+    const key = canonicalJson(item);
+    const i = seen.get(key);
+    if (i !== undefined) pairs.push([i, j]);
+    seen.set(key, j);
+  });
+  return pairs;
 }
 
 function typeOfJson(v: unknown): string {
@@ -125,15 +171,21 @@ function typeOfJson(v: unknown): string {
   return typeof v;
 }
 
+/** The value at an ajv instancePath (a JSON pointer). */
+function valueAt(data: unknown, path: string): unknown {
+  let cur: unknown = data;
+  for (const raw of path.split('/').slice(1)) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+  }
+  return cur;
+}
+
 /** gojsonschema's {type, description} for an ajv error. */
 function describe(e: ErrorObject, data: unknown): { type: string; desc: string; field: string } {
   const p = e.params as Record<string, unknown>;
   const field = fieldOf(e);
-  const at = (path: string): unknown => {
-    let cur: unknown = data;
-    for (const seg of path.split('/').slice(1)) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-    return cur;
-  };
+  const at = (path: string): unknown => valueAt(data, path);
   switch (e.keyword) {
     case 'type': {
       // gojsonschema's jsonSchemaType.String(): one type by name, several as `[string,integer]`.
@@ -142,8 +194,7 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
       return { type: 'invalid_type', desc: `Invalid type. Expected: ${expected}, given: ${typeOfJson(at(e.instancePath))}`, field };
     }
     case 'required':
-      // gojsonschema reports a missing property in the context of the object that lacks it:
-      // field "(root)" (or "a" for input.a), error "(root): b is required".
+      // reported on the object that lacks the property (gojsonschema validateObject's context)
       return { type: 'required', desc: `${String(p.missingProperty)} is required`, field };
     case 'enum':
       return { type: 'enum', desc: `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`, field };
@@ -171,8 +222,6 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
       return { type: 'array_min_items', desc: `Array must have at least ${String(p.limit)} items`, field };
     case 'maxItems':
       return { type: 'array_max_items', desc: `Array must have at most ${String(p.limit)} items`, field };
-    case 'uniqueItems':
-      return { type: 'unique', desc: `array items[${String(p.j)},${String(p.i)}] must be unique`, field };
     case 'minProperties':
       return { type: 'array_min_properties', desc: `Must have at least ${String(p.limit)} properties`, field };
     case 'maxProperties':
@@ -208,37 +257,13 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
 }
 
 /** Keywords whose failure gojsonschema reports before the errors of the subschema it ran. */
-const PARENT_KEYWORDS = new Set(['contains', 'propertyNames', 'if', 'anyOf', 'oneOf']);
-
-/** The segment of `path` right after `prefix` (a branch index, an item index). */
-function nextSegment(path: string, prefix: string): string {
-  return path.slice(prefix.length).split('/')[0] ?? '';
-}
-
-/**
- * Of the errors `run`, those of one branch (or item): gojsonschema merges only the best-scoring
- * one, ties going to the first. Its score counts the checks that passed, and a type mismatch
- * stops a branch before any other check; so a branch failing its own `type` ranks last, and
- * otherwise fewer errors stand in for a higher score.
- */
-function bestBranch(run: ErrorObject[], key: (e: ErrorObject) => string, typeFailed: (e: ErrorObject) => boolean): ErrorObject[] {
-  const groups = new Map<string, ErrorObject[]>();
-  for (const e of run) {
-    const g = key(e);
-    groups.set(g, [...(groups.get(g) ?? []), e]);
-  }
-  const rank = (g: ErrorObject[]): number => (g.some(typeFailed) ? 1_000_000 : 0) + g.length;
-  let best: ErrorObject[] = [];
-  for (const g of groups.values()) if (best.length === 0 || rank(g) < rank(best)) best = g;
-  return best;
-}
+const PARENT_KEYWORDS = new Set(['contains', 'propertyNames', 'if']);
 
 /**
  * ajv lists a keyword's own error after the errors of its subschema; gojsonschema adds the
- * keyword's error first and then merges the subschema's (`contains`, `propertyNames`,
- * `if`/`then`/`else`, `anyOf`/`oneOf` with their best branch only), so such an error moves in
- * front of the run of errors it caused. `allOf`, which ajv never reports itself, gets
- * gojsonschema's number_all_of error after its branches' errors.
+ * keyword's error first and then merges the subschema's (`contains` — of its first item only —,
+ * `propertyNames`, `if`/`then`/`else`), so such an error moves in front of the run it caused.
+ * (`anyOf`/`oneOf` are settled by keepClosestBranches.)
  */
 function parentsFirst(errors: readonly ErrorObject[]): ErrorObject[] {
   const out = [...errors];
@@ -252,21 +277,20 @@ function parentsFirst(errors: readonly ErrorObject[]): ErrorObject[] {
     if (j === k) continue;
     out.splice(k, 1);
     out.splice(j, 0, e);
-    const run = out.slice(j + 1, k + 1);
-    let kept = run;
-    if (e.keyword === 'contains') kept = bestBranch(run, (c) => nextSegment(c.instancePath, `${e.instancePath}/`), (c) => c.schemaPath === `${base}/type`);
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') kept = bestBranch(
-        run,
-        (c) => nextSegment(c.schemaPath, `${base}/`),
-        (c) => c.schemaPath === `${base}/${nextSegment(c.schemaPath, `${base}/`)}/type`,
-      );
-    out.splice(j + 1, run.length, ...kept);
-    k = j + kept.length;
+    if (e.keyword === 'contains') {
+      // gojsonschema merges the errors of one item only: the best-scoring, on ties the first.
+      const first = (out[j + 1] as ErrorObject).instancePath.slice(e.instancePath.length).split('/')[1];
+      const item = `${e.instancePath}/${first}`;
+      const run = out.slice(j + 1, k + 1);
+      const kept = run.filter((c) => c.instancePath === item || c.instancePath.startsWith(`${item}/`));
+      out.splice(j + 1, run.length, ...kept);
+      k = j + kept.length;
+    }
   }
-  return withAllOfErrors(out);
+  return out;
 }
 
-/** gojsonschema's `allOf` error after the last error of each failed allOf's branches. */
+/** gojsonschema's `allOf` error after the last error of each failed allOf's branches (ajv reports none). */
 function withAllOfErrors(errors: ErrorObject[]): ErrorObject[] {
   const out: ErrorObject[] = [];
   for (let i = 0; i < errors.length; i++) {
@@ -292,9 +316,19 @@ function withAllOfErrors(errors: ErrorObject[]): ErrorObject[] {
 export function validateDocument(validate: ValidateFunction, doc: Value): { ok: boolean; errors: { error: string; type: string; field: string; desc: string }[] } {
   const data = toJs(doc);
   const ok = validate(data) as boolean;
-  const errors = parentsFirst(validate.errors ?? []).map((e) => {
+  const errors: { error: string; type: string; field: string; desc: string }[] = [];
+  for (const e of withAllOfErrors(parentsFirst(keepClosestBranches(validate.errors ?? [])))) {
+    if (e.keyword === 'uniqueItems') {
+      const items = valueAt(data, e.instancePath);
+      const field = fieldOf(e);
+      for (const [i, j] of Array.isArray(items) ? duplicatePairs(items) : []) {
+        const desc = `array items[${i},${j}] must be unique`;
+        errors.push({ error: `${field}: ${desc}`, type: 'unique', field, desc });
+      }
+      continue;
+    }
     const d = describe(e, data);
-    return { error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc };
-  });
+    errors.push({ error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc });
+  }
   return { ok, errors };
 }

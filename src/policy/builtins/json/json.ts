@@ -10,21 +10,27 @@ import { filterByTree, pathsOperand, pathsToTree, removeByTree } from './json-pa
 import { applyJsonPatch } from './json-patch.js';
 import { SchemaError, compileSchema, validateDocument } from './json-schema.js';
 
-/**
- * A schema or document given as an object, an array or JSON text (OPA astValueToJSONSchemaLoader).
- * Its failures are SchemaErrors worded as OPA's ("invalid JSON string", "wrong type, expected
- * string or object"): json.verify_schema reports them in its result, json.match_schema raises them.
- */
-function jsonOperand(v: Value): Value {
-  if (typeof v !== 'string') {
-    if (!isObject(v) && !Array.isArray(v)) throw new SchemaError('wrong type, expected string or object');
-    return v;
-  }
+/** Why an operand is no JSON document: OPA's loader error text. */
+class LoadFailure {
+  constructor(readonly reason: string) {}
+}
+
+/** A schema or document given as an object or as JSON text (OPA astValueToJSONSchemaLoader). */
+function loadJsonOperand(v: Value): Value | LoadFailure {
+  if (typeof v !== 'string') return isObject(v) ? v : new LoadFailure('wrong type, expected string or object');
   try {
     return parseJson(v);
   } catch {
-    throw new SchemaError('invalid JSON string');
+    return new LoadFailure('invalid JSON string');
   }
+}
+
+function jsonOperand(name: string, v: Value, pos: number): Value {
+  const x = loadJsonOperand(v);
+  // OPA returns the loader's error as it is ("invalid JSON string"), naming no operand.
+  void pos;
+  if (x instanceof LoadFailure) throw new BuiltinError(name, x.reason);
+  return x;
 }
 
 export const jsonBuiltins: BuiltinDef[] = [
@@ -56,10 +62,11 @@ export const jsonBuiltins: BuiltinDef[] = [
     name: 'json.verify_schema',
     arity: 1,
     impl: (args) => {
-      // OPA answers [false, "jsonschema: <why>"] for anything that is not a valid schema,
-      // an operand of the wrong type included: the builtin itself never fails.
+      // OPA answers [false, "jsonschema: <reason>"] for an operand it cannot load, too
+      const schema = loadJsonOperand(args[0] as Value);
+      if (schema instanceof LoadFailure) return [false, `jsonschema: ${schema.reason}`];
       try {
-        compileSchema(jsonOperand(args[0] as Value));
+        compileSchema(schema);
         return [true, null];
       } catch (e) {
         if (e instanceof SchemaError) return [false, `jsonschema: ${e.message}`];
@@ -71,14 +78,18 @@ export const jsonBuiltins: BuiltinDef[] = [
     name: 'json.match_schema',
     arity: 2,
     impl: (args) => {
+      // OPA 1.x (astValueToJSONSchemaLoader) also takes an array document as it is
+      const doc = Array.isArray(args[0]) ? (args[0] as Value) : jsonOperand('json.match_schema', args[0] as Value, 1);
+      const schema = jsonOperand('json.match_schema', args[1] as Value, 2);
+      let validate;
       try {
-        const doc = jsonOperand(args[0] as Value);
-        const r = validateDocument(compileSchema(jsonOperand(args[1] as Value)), doc);
-        return [r.ok, fromJs(r.errors)];
+        validate = compileSchema(schema);
       } catch (e) {
         if (e instanceof SchemaError) throw new BuiltinError('json.match_schema', e.message);
         throw e;
       }
+      const r = validateDocument(validate, doc);
+      return [r.ok, fromJs(r.errors)];
     },
   },
 ];
