@@ -26,6 +26,7 @@ submatch_n := regex.find_all_string_submatch_n("a", "aaaa", input.n)
 intn := rand.intn("k", input.n)
 add_date := time.add_date(0, 0, input.n, 0)
 format_base := format_int(255, input.n)
+patch_index := json.patch([10, 20, 30], [{"op": "remove", "path": [input.n]}])
 
 range_ := numbers.range(input.n, 3)
 range_step := numbers.range_step(0, 6, input.n)
@@ -65,6 +66,10 @@ for (const engine of ['js', 'wasm'] as const) {
     t.same(await outcomes(engine, 'add_date', texts), [{ value: 2678400000000000 }, TYPE, TYPE, TYPE]);
     // the largest int64 still is an integer operand
     t.same(await outcomes(engine, 'find_n', ['9223372036854775807']), [{ value: ['a', 'a', 'a', 'a'] }]);
+  });
+
+  t.test(`${engine}: json.patch's array index is Number.Int() too (edit tree toIndex): 1.0 fails the patch`, async (t) => {
+    t.same(await outcomes(engine, 'patch_index', ['1', '1.0', '1e0']), [{ value: [10, 30] }, { value: undefined }, { value: undefined }]);
   });
 
   t.test(`${engine}: format_int's base is compared as text (OPA switches on ast.Number("16"))`, async (t) => {
