@@ -6,7 +6,7 @@
 import { describeGenerator, formatMs } from './format.js';
 import { formatSpread, times } from './markdown.js';
 import { spreadOf } from './repeat.js';
-import type { GeneratorInfo, Spread } from './types.js';
+import type { GeneratorInfo, LoadRunRow, Spread } from './types.js';
 
 /** The CPU split of one worker count (bench/lib/cpu-plan.ts). */
 export interface ScalingPlan {
@@ -28,20 +28,12 @@ export interface GroupCpu {
 }
 
 /** One measured row of one round. */
-export interface ScalingRow {
+export interface ScalingRow extends LoadRunRow {
   /** `<proxy>@<workers>`, e.g. nginx@2 */
   key: string;
   proxy: string;
   label: string;
   workers: number;
-  status: 'ok' | 'skipped' | 'failed';
-  reason?: string;
-  rps?: number;
-  p50?: number;
-  p99?: number;
-  requests?: number;
-  errors?: number;
-  non2xx?: number;
   cpu?: GroupCpu;
 }
 

@@ -1,8 +1,6 @@
 /** The shape of `bench/results/<date>.json`, shared by the suite runner and the report writers. */
-export interface ScenarioRow {
-  /** stable scenario id: direct, nginx, regate-passthrough, regate-full, regate-introspection, node-peer */
-  name: string;
-  label: string;
+/** What one load run of one row measured: shared by the suite's rows and the scaling bench's (report/scaling.ts). */
+export interface LoadRunRow {
   status: 'ok' | 'skipped' | 'failed';
   /** why a row was skipped or failed (always set for those) */
   reason?: string;
@@ -13,6 +11,12 @@ export interface ScenarioRow {
   requests?: number;
   errors?: number;
   non2xx?: number;
+}
+
+export interface ScenarioRow extends LoadRunRow {
+  /** stable scenario id: direct, nginx, regate-passthrough, regate-full, regate-introspection, node-peer */
+  name: string;
+  label: string;
   /** the proxy process tree's CPU time per request (µs), from /proc — less contention-sensitive than latency */
   cpuUsPerReq?: number | null;
   /** the load generator's own CPU time per request (µs, its process start-up included) */

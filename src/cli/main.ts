@@ -71,7 +71,24 @@ export function wantsHelp(argv: readonly string[]): boolean {
   return false;
 }
 
+let pipeGuard = false;
+
+/**
+ * `regate policy fmt --list … | head`: when the reader of stdout goes away, the command ends
+ * quietly with 141 (what a shell reports for `opa`, which dies of SIGPIPE) — not with Node's
+ * unhandled EPIPE and its stack trace.
+ */
+function endQuietlyWhenStdoutCloses(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenStdoutCloses();
   const [name, ...rest] = argv;
   if (name === undefined || HELP_FLAGS.has(name)) {
     process.stdout.write(usage());

@@ -80,6 +80,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_BUILTIN_TYPE: 'eval_type_error', // an operand of the wrong type (always raised)
   REGO_ERR_BUILTIN: 'eval_builtin_error', // a builtin failed on well-typed input (strict mode)
   REGO_ERR_BUILTIN_INTERNAL: 'eval_internal_error', // a builtin threw something unexpected
+  REGO_ERR_UNSUPPORTED_BUILTIN: 'eval_internal_error', // a call of a builtin a capabilities file declares but nothing implements (OPA: unsupported built-in)
   REGO_ERR_NUMBER_RANGE: 'eval_internal_error', // a number literal beyond a double
   REGO_ERR_TIMEOUT: 'eval_cancel_error', // an evaluation ran past its deadline (`policy test --timeout`)
   REGO_ERR_ENGINE_UNAVAILABLE: null, // engine: wasm without the binaryen package installed

@@ -1,6 +1,7 @@
 // The dispatcher: --version, --help on every command (answered before a command runs, so asking
 // for help never starts anything), unknown commands and options.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { main, wantsHelp } from '../../src/cli/main.js';
@@ -70,4 +71,16 @@ t.test('help flags after -- are arguments, not a request for help', async (t) =>
   t.ok(wantsHelp(['build', '-h']));
   t.notOk(wantsHelp(['eval', '--', '--help']));
   t.notOk(wantsHelp([]));
+});
+
+t.test('a reader that closes stdout early ends the command quietly (141, no stack trace)', async (t) => {
+  // `regate policy fmt --list dir | head`: more names than a pipe holds, written one by one
+  const dir = mkdtempSync(join(tmpdir(), 'regate-epipe-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (let i = 0; i < 1500; i++) writeFileSync(join(dir, `a_file_name_long_enough_to_fill_a_pipe_quickly_${i}.rego`), `package p${i}\nx:=1\n`);
+  const { child, done } = spawnRegate(['policy', 'fmt', '--list', dir]);
+  child.stdout!.once('data', () => child.stdout!.destroy());
+  const r = await done;
+  t.equal(r.code, 141);
+  t.notMatch(r.stderr, /EPIPE|\n\s+at /);
 });

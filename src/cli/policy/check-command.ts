@@ -5,12 +5,12 @@
  * (`--format json`). `--strict` adds OPA's strict-mode checks (policy/lint/strict-checks.ts).
  * Exit code: 0 no error, 1 errors.
  */
-import { compileToPlan, type ModuleSource } from '../../policy/index.js';
+import { compileToPlan, type BuiltinRegistry, type ModuleSource } from '../../policy/index.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { rulePaths } from '../../policy/entrypoints.js';
 import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
+import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadBundle, loadPaths } from './load-paths.js';
 import { formatErrorsJson, formatErrorsText, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors, type OutputError } from './opa-errors.js';
 
@@ -23,15 +23,15 @@ async function load(a: ParsedArgs): Promise<ModuleSource[]> {
 }
 
 /** Every error of the policies: compile errors, then (only when they compile) strict-mode ones. */
-function check(a: ParsedArgs, modules: ModuleSource[]): OutputError[] {
+function check(a: ParsedArgs, modules: ModuleSource[], builtins: BuiltinRegistry): OutputError[] {
   try {
-    compileToPlan(modules, { ...compileOptionsOf(a) });
+    compileToPlan(modules, { ...compileOptionsOf(a), builtins });
     // Type and arity errors surface when a rule is planned: plan every rule (functions are
     // planned where a rule calls them).
     const parsed = modules.map((m) => parseSourceIn(m, dialectOf(a)));
     const rules = parsed.flatMap((m) => m.rules);
     const entrypoints = [...new Set(rulePaths(parsed).filter((_, i) => !rules[i]?.args).map((p) => p.join('/')))];
-    if (entrypoints.length > 0) compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
+    if (entrypoints.length > 0) compileToPlan(modules, { entrypoints, ...compileOptionsOf(a), builtins });
   } catch (e) {
     return toOutputErrors(e);
   }
@@ -50,15 +50,17 @@ export const checkCommand: Subcommand = {
     { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable)' },
     MAX_ERRORS_FLAG,
     SCHEMA_FLAG,
+    CAPABILITIES_FLAG,
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('check needs at least one <path>');
     const format = a.one('format') ?? 'pretty';
     if (format !== 'pretty' && format !== 'json') throw new UsageError(`--format must be pretty or json, not ${format}`);
     const max = maxErrorsOf(a.one('max-errors'));
+    const builtins = builtinsOf(a);
     let errors: OutputError[];
     try {
-      errors = check(a, await load(a));
+      errors = check(a, await load(a), builtins);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       errors = toOutputErrors(e);

@@ -5,7 +5,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CompileErrors, RegoError, type CompileOptions, type SchemaSet } from '../../policy/index.js';
+import { CompileErrors, RegoError, type BuiltinRegistry, type CompileOptions, type SchemaSet } from '../../policy/index.js';
+import { defaultRegistry } from '../../policy/builtins/index.js';
+import { CapabilitiesError, registryWithCapabilities } from '../../policy/builtins/capabilities.js';
 import type { DialectOptions } from '../../policy/parse-dialect.js';
 import { describeFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
@@ -37,6 +39,38 @@ export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
     ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}),
     ...(schema === undefined ? {} : { schemas: loadSchemas(schema) }),
   };
+}
+
+/** `--capabilities` of check, eval and test (as opa's; a file, not a version name). */
+export const CAPABILITIES_FLAG: FlagSpec = {
+  name: 'capabilities',
+  valued: true,
+  help: 'an OPA capabilities JSON file: the builtins it declares beyond regate\'s compile, and raise "unsupported built-in" when called (mock them with `with`)',
+};
+
+/** The `--capabilities` file's text, checked to be a capabilities document; undefined without the flag. */
+export function capabilitiesOf(a: ParsedArgs): string | undefined {
+  const path = a.one('capabilities');
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--capabilities ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (capabilities by OPA version name are not supported)' : (e as Error).message}`);
+  }
+  try {
+    registryWithCapabilities(text, defaultRegistry);
+  } catch (e) {
+    if (e instanceof CapabilitiesError) throw new UsageError(`--capabilities ${path}: ${e.message}`);
+    throw e;
+  }
+  return text;
+}
+
+/** The builtins a command compiles and evaluates with: regate's, plus those `--capabilities` declares. */
+export function builtinsOf(a: ParsedArgs): BuiltinRegistry {
+  const caps = capabilitiesOf(a);
+  return caps === undefined ? defaultRegistry : registryWithCapabilities(caps, defaultRegistry);
 }
 
 /** `--schema` / `-s` of check, eval and test (as opa's). */

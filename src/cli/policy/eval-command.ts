@@ -15,7 +15,7 @@ import { RegoError, compileToPlan, createEvaluator, createTraceRecorder, filterT
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import type { Module } from '../../policy/syntax/ast.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
+import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { CAPTURE_PREFIX, captureQuery, unshiftErrors, type CapturedQuery } from './eval-query.js';
 import { EXPLAIN_MODES, expressionAt, formatTracePretty, traceJson, type ExplainMode } from './eval-explain.js';
 import { EVAL_FORMATS, formatResults, type EvalFormat, type ResultRow } from './eval-output.js';
@@ -76,6 +76,7 @@ export const evalCommand: Subcommand = {
     { name: 'bundle', short: 'b', valued: true, help: 'a bundle: a directory or a .tar.gz (repeatable)' },
     { name: 'input', short: 'i', valued: true, help: 'the input document, a JSON or YAML file' },
     SCHEMA_FLAG,
+    CAPABILITIES_FLAG,
     { name: 'stdin-input', short: 'I', help: 'read the input document from stdin' },
     { name: 'format', short: 'f', valued: true, help: 'json (default), values, bindings, pretty, raw or discard' },
     { name: 'fail', help: 'exit 1 when the result is undefined' },
@@ -189,10 +190,11 @@ async function evaluate(a: ParsedArgs, query: string, input: Value | undefined, 
     return parsed;
   };
   const q = captureQuery(query, parsedModules, a.bool('v0-compatible') ? 'v0' : 'v1');
+  const builtins = builtinsOf(a);
   let values: Value[];
   try {
-    const plan = compileToPlan(modules, { query: q.text, ...compileOptionsOf(a) });
-    const ev = await createEvaluator(plan, { engine: 'js', data, ...(trace === undefined ? {} : { trace: true }) });
+    const plan = compileToPlan(modules, { query: q.text, ...compileOptionsOf(a), builtins });
+    const ev = await createEvaluator(plan, { engine: 'js', data, builtins, ...(trace === undefined ? {} : { trace: true }) });
     const strictBuiltinErrors = a.bool('strict-builtin-errors') || a.bool('strict');
     if (trace === undefined) values = ev.evaluate('eval', input, { strictBuiltinErrors });
     else {

@@ -16,7 +16,7 @@ import { regoErrorOf, runTests, type TestResult } from '../../policy/testing/run
 import type { ModuleSource, Value } from '../../policy/index.js';
 import { mergeData } from '../../policy/index.js';
 import { parseDurationMs, UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
+import { CAPABILITIES_FLAG, capabilitiesOf, compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadBundle, loadPaths } from './load-paths.js';
 import { formatErrorLine, formatErrorsText, goJson, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors } from './opa-errors.js';
 
@@ -151,6 +151,7 @@ export const testCommand: Subcommand = {
     { name: 'verbose', short: 'v', help: 'list every test, with its print() output' },
     { name: 'bundle', short: 'b', help: 'read each path as a bundle (a directory or a .tar.gz), as opa test -b' },
     SCHEMA_FLAG,
+    CAPABILITIES_FLAG,
     { name: 'run', short: 'r', valued: true, help: 'run only tests whose name (data.pkg.test_x) matches this regular expression' },
     { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json' },
     { name: 'coverage', short: 'c', help: 'print the coverage report (OPA JSON) instead of the results' },
@@ -187,6 +188,7 @@ export const testCommand: Subcommand = {
     if (explain !== 'fails') throw new UsageError(`--explain ${explain}: only fails is supported (regate records no evaluation trace)`);
     const coverage = a.bool('coverage') || threshold > 0;
     const max = maxErrorsOf(a.one('max-errors'));
+    const capabilities = capabilitiesOf(a);
 
     let result: Awaited<ReturnType<typeof runTests>>;
     let modules: ModuleSource[];
@@ -194,7 +196,7 @@ export const testCommand: Subcommand = {
       const loaded = await load(a);
       // OPA runs the tests of its modules in the order of their names.
       modules = [...loaded.modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
-      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a) });
+      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}) });
     } catch (e) {
       if (e instanceof UsageError) throw e;
       process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');

@@ -26,6 +26,7 @@ import { createRevocationFeed, type RevocationFeed } from './revocation-feed.js'
 export { stripQueryToken } from './bearer.js';
 import { stripQueryToken } from './bearer.js';
 import { runTlsReloads } from '../shared/tls-reloads.js';
+import { isClientFieldValue } from '../shared/http-syntax.js';
 
 export interface AuthenticateStageDeps {
   logger: Logger;
@@ -106,6 +107,12 @@ export function createAuthenticateStage(cfg: TokensConfig, deps: AuthenticateSta
   const failClosed = rc.on_redis_unavailable === 'fail_closed';
 
   function refused(ctx: RequestContext, err: unknown, key: string | undefined): never {
+    // The edge left the Authorization value's field-value check to this stage (server/client-head.ts):
+    // an accepted value is `Bearer` + a b64token (checked on the token's first sight, bearer.ts),
+    // which that check could not refuse; a refused one is checked here, so that bytes no header
+    // may hold get the edge's answer, whatever else is wrong with the credentials.
+    const h = ctx.headers.authorization;
+    if (h !== undefined && !isClientFieldValue(h)) err = new GatewayError('GW_ERR_BAD_HEADER', { cause: 'header authorization has a control character or bytes that are not UTF-8' });
     const ge = err instanceof GatewayError ? err : new GatewayError('GW_ERR_INTERNAL', { cause: err });
     metrics.rejected(ge.code);
     const cause = ge.cause instanceof Error ? `${ge.cause.name}: ${ge.cause.message}` : undefined;

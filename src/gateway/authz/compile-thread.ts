@@ -35,17 +35,15 @@ import type { BundleServiceConfig, GatewayConfig } from '../config/types.js';
 import { persistedBundleReaders } from './bundle-service.js';
 import type { CompiledPolicySet, PolicyLoadConfig } from './load.js';
 
-/** Everything a compile thread needs to load the policy set a config names; structured-cloneable. */
-export interface PolicyCompileSpec {
-  readonly dir?: string;
-  readonly bundle?: string;
-  readonly engine: 'js' | 'wasm';
-  readonly regoVersion?: 'v0' | 'v1';
-  readonly entrypoints: readonly string[];
-  readonly httpSend?: { readonly allow_hosts: readonly string[]; readonly max_timeout_ms: number };
+/**
+ * Everything a compile thread needs to load the policy set a config names; structured-cloneable:
+ * the load config, but `bundles` as their configs (functions cannot cross to the thread, which
+ * rebuilds the readers from these: policyLoadConfig below).
+ */
+export type PolicyCompileSpec = Omit<PolicyLoadConfig, 'bundles'> & {
   /** `policies.bundles`: read from their persisted files (the candidate being activated first) */
   readonly bundles?: { readonly configs: Readonly<Record<string, BundleServiceConfig>>; readonly persistDir: string; readonly baseDir: string };
-}
+};
 
 /** The policy sources of `config` (`policies.dir | bundle | bundles`, the routes' entrypoints). */
 export function policyCompileSpec(config: GatewayConfig): PolicyCompileSpec {

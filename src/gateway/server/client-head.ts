@@ -9,7 +9,8 @@
  * here, so neither the policy, the audit stream nor the upstream ever sees a client's claim to
  * them. With `listen.trust_forwarded` the forwarding chain of a trusted load balancer is kept.
  *
- * Runs on every request: one pass over the fields, cached name checks, one regex per value.
+ * Runs on every request: one pass over the fields, cached name checks, one regex per value —
+ * but for `Authorization`, whose check is deferred (see `authorizationUnchecked`).
  */
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import type { HttpRequest } from './uws-loader.js';
@@ -45,6 +46,15 @@ export interface ClientHead {
   headerBytes: number;
   /** identity fields the client sent, when the policy may see them (else null) */
   stripped: Record<string, string> | null;
+  /**
+   * `headers.authorization` is present and its field-value check was deferred: the caller runs
+   * `isClientFieldValue` on it before any use, unless the route authenticates — the authenticate
+   * stage accepts only `Bearer` + an RFC 6750 b64token, a stricter grammar checked once per
+   * distinct token (on its cache miss), and checks the value on every refusal (authn/index.ts).
+   * Why: a bearer JWT is ~750 characters, and the check over it was ~7.6 k instructions per
+   * request (10 a character), the edge's largest cost; a cached token's repeat costs nothing.
+   */
+  authorizationUnchecked: boolean;
   /** the first check that failed, or null: the caller answers it */
   error: GatewayError | null;
 }
@@ -74,6 +84,7 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
   let lengths = 0;
   let codings = 0;
   let firstLength = '';
+  let authorizationUnchecked = false;
   req.forEach((k, v) => {
     headerBytes += k.length + v.length + 4;
     if (error !== null) return;
@@ -81,7 +92,11 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
       error = refuse('GW_ERR_BAD_HEADER', 'header field name is not a token');
       return;
     }
-    if (!isClientFieldValue(v)) {
+    const strip = isStripped(k, rules);
+    // Authorization's check is deferred (ClientHead.authorizationUnchecked) unless the value is
+    // put aside for the policy below: every other value is checked here.
+    if (k === 'authorization' && !strip) authorizationUnchecked = true;
+    else if (!isClientFieldValue(v)) {
       error = refuse('GW_ERR_BAD_HEADER', `header ${k} has a control character or bytes that are not UTF-8`);
       return;
     }
@@ -90,7 +105,7 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
       if (lengths++ === 0) firstLength = v;
       else if (v !== firstLength) error = refuse('GW_ERR_BAD_FRAMING', 'conflicting Content-Length fields');
     } else if (k === 'transfer-encoding') codings++;
-    if (isStripped(k, rules)) {
+    if (strip) {
       if (rules.keepStripped) (stripped ??= {})[k] = v;
       return;
     }
@@ -100,7 +115,7 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
   });
   const host = headers['host'] ?? '';
   if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(host, hosts, headers, lengths, codings, rules.allowChunked);
-  return { method, path, rawQuery, hasQuery: query !== undefined, host, headers, rawHeaders, headerBytes, stripped, error };
+  return { method, path, rawQuery, hasQuery: query !== undefined, host, headers, rawHeaders, headerBytes, stripped, authorizationUnchecked, error };
 }
 
 function isStripped(name: string, rules: EdgeRules): boolean {

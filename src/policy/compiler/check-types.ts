@@ -17,10 +17,10 @@
  */
 import type { RegoError } from '../errors.js';
 import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
-import { walkRule, walkTerm } from '../syntax/walk.js';
+import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
-import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, type Ty } from './static-type.js';
+import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
 type Param = Ty[];
@@ -216,6 +216,29 @@ class RuleTypes {
     else defs.push({ rule, mod });
   }
 
+  /**
+   * The argument types of the function at `path`, inferred from its bodies as OPA's checker does
+   * (checkRule: an argument takes the type its first use in the body gives it; one the body does
+   * not type is any; several definitions join their types, Function.Union → types.Or, so one
+   * definition leaving an argument untyped makes it any). Inferred only for definitions without
+   * else, and only for an argument every mention of which is an operand of a typed builtin, all
+   * of the same one type, so that no order of a body's literals could type it otherwise.
+   * Anything else: undefined (not checked).
+   */
+  argsAt(path: string[]): Ty[] | undefined {
+    const key = JSON.stringify(path);
+    const defs = this.defs.get(key);
+    if (defs === undefined || this.shadowed.has(key)) return undefined;
+    const arity = defs[0]!.rule.args?.length;
+    if (arity === undefined || defs.some((d) => d.rule.args?.length !== arity || d.rule.elses.length > 0)) return undefined;
+    const perDef = defs.map(({ rule, mod }) => {
+      const sc = scopeOf(rule, mod);
+      return rule.args!.map((a) => (a.kind === 'var' && a.name !== '_' ? argType(rule, a.name, sc) : ANY));
+    });
+    const tys = Array.from({ length: arity }, (_, i) => unionOf(perDef.map((d) => d[i]!)));
+    return tys.some((t) => t.k !== 'any') ? tys : undefined;
+  }
+
   /** Is `path` exactly a rule (or function)? */
   has(path: string[]): boolean {
     return this.defs.has(JSON.stringify(path));
@@ -246,11 +269,13 @@ function ruleValues(r: Rule): (Term | undefined)[] {
   return [r.value, ...r.elses.map((e) => e.value)];
 }
 
-/** One type when all are the same, else any. */
+/**
+ * The type of a path several definitions give values to, or of a collection's members: OPA joins
+ * them with types.Or (TypeEnv's mergeTypes on Insert; an array literal's `Values`, a set
+ * literal's element type), so `["a", 1]` has members of type any<number, string>.
+ */
 function union(tys: Ty[]): Ty {
-  if (tys.length === 0) return ANY;
-  const first = JSON.stringify(tys[0]);
-  return tys.every((x) => JSON.stringify(x) === first) ? tys[0]! : ANY;
+  return unionOf(tys);
 }
 
 const scopes = new WeakMap<Rule, Scope>();
@@ -357,7 +382,7 @@ function isBuiltinCall(t: Extract<Term, { kind: 'call' }>, sc: Scope): boolean {
   return !(t.fn.length === 1 && sc.mod.rules.has(head)) && !sc.mod.imports.has(head);
 }
 
-/** The one type of every member, or any (mixed, unknown, or no members). */
+/** The union of the members' types; any when a member's type is unknown or there are none. */
 function memberType(items: Term[], sc?: Scope): Ty {
   if (items.length === 0) return ANY;
   return union(items.map((i) => typeOf(i, sc)));
@@ -383,6 +408,43 @@ function boundNames(r: Rule): Set<string> {
 }
 
 /**
+ * The one type every mention of `name` in the rule asks for as a builtin's operand, or any.
+ * A mention inside a comprehension or `every` leaves it any: OPA checks a closure's body in an
+ * environment of its own (checkClosures), so what the closure learns never types the argument.
+ */
+function argType(r: Rule, name: string, sc: Scope): Ty {
+  let want: Ty | undefined;
+  let mentions = 0;
+  let typed = 0;
+  let enclosed = false;
+  const shown = new Set<string>();
+  const inClosure = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && x.name === name && (enclosed = true)) });
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'every') e.body.forEach((l) => walkExpr(l.expr, { term: (x) => void (x.kind === 'var' && x.name === name && (enclosed = true)) }));
+    },
+    term: (x) => {
+      if (x.kind === 'arraycomp' || x.kind === 'setcomp' || x.kind === 'objectcomp') inClosure(x);
+      if (x.kind === 'var' && x.name === name) mentions++;
+      if (x.kind !== 'call' || !isBuiltinCall(x, sc)) return;
+      const decl = DECLS[x.fn.join('.')];
+      if (decl === undefined || decl.args.length !== x.args.length) return;
+      x.args.forEach((a, i) => {
+        if (a.kind !== 'var' || a.name !== name) return;
+        typed++;
+        // a parameter of several types is their union (count: any<array, object, set, string>)
+        want = unionOf(decl.args[i]!);
+        shown.add(show(want));
+      });
+    },
+  });
+  // the head's own mention of the argument is counted too
+  const inHead = r.args?.filter((a) => a.kind === 'var' && a.name === name).length ?? 0;
+  if (enclosed || want === undefined || shown.size !== 1 || typed === 0 || typed !== mentions - inHead) return ANY;
+  return want;
+}
+
+/**
  * `x := <term of known type>` where that is the only way the rule binds `x` (no other `:=`,
  * `=`, `some`, `every`, function argument or pattern of that name anywhere in the rule): x has
  * that type wherever the rule mentions it, whatever the scope, since nothing else can bind it.
@@ -391,12 +453,18 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   const decls = new Map<string, Term[]>();
   const other = new Set<string>();
   const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && other.add(x.name)) });
+  // a ref's head is read, never bound: `x[_] = null` may bind the `_`, not x
+  const bindOperand = (t: Term): void => {
+    const heads = new Set<Term>();
+    walkTerm(t, { term: (x) => void (x.kind === 'ref' && heads.add(x.head)) });
+    walkTerm(t, { term: (x) => void (x.kind === 'var' && !heads.has(x) && other.add(x.name)) });
+  };
   r.args?.forEach(bindAll);
   walkRule(r, {
     expr: (e) => {
       if (e.kind === 'assign' && e.lhs.kind === 'var') decls.set(e.lhs.name, [...(decls.get(e.lhs.name) ?? []), e.rhs]);
       else if (e.kind === 'assign') bindAll(e.lhs);
-      else if (e.kind === 'unify') (bindAll(e.lhs), bindAll(e.rhs));
+      else if (e.kind === 'unify') (bindOperand(e.lhs), bindOperand(e.rhs));
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
         if (e.key) bindAll(e.key);
@@ -433,6 +501,66 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     // typed in declaration order; a variable declared from a later one is unknown here
     const ty = typeOf(rhs[0]!, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
+  }
+  for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
+  return out;
+}
+
+/** The type of a collection's keys (OPA's types.Keys): an array's are numbers, a set's its members, a closed object's strings. */
+function keysOf(t: Ty): Ty {
+  if (t.k === 'array') return N;
+  if (t.k === 'set') return t.of;
+  if (t.k === 'object' && t.props !== undefined && !t.open) return S;
+  return ANY;
+}
+
+/** The type of a collection's values (OPA's types.Values). */
+function valuesOf(t: Ty): Ty {
+  if (t.k === 'array' || t.k === 'set') return t.of;
+  if (t.k === 'object' && t.props !== undefined && !t.open) return unionOf(Object.values(t.props));
+  return ANY;
+}
+
+/**
+ * Variables bound only as the key of a ref into a collection of known type (`xs[i]`), or by
+ * `some k, v in xs`: OPA's refChecker gives an untyped key variable the collection's key type
+ * (checkRefLeaf: PutOne(v, types.Keys(tpe))), and `some k, v in xs` is rewritten to `xs[k] = v`,
+ * whose v takes the type of the values. Typed here only when that one place is the only one
+ * that can bind the name — its other mentions (see varTypes' `mentions`) are ref heads and
+ * typed builtin operands, which only read it, and at most one `some k` declaring it — so the
+ * order OPA checks the literals in cannot matter.
+ */
+function keyAndMemberTypes(r: Rule, sc: Scope, mentions: ReadonlyMap<string, number>): Map<string, Ty> {
+  const found = new Map<string, Ty[]>();
+  const declared = new Map<string, number>();
+  const note = (t: Term | undefined, ty: Ty): void => {
+    if (t?.kind !== 'var' || t.name === '_' || t.name.startsWith('$')) return;
+    found.set(t.name, [...(found.get(t.name) ?? []), ty]);
+  };
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'some') for (const v of e.vars) if (v.kind === 'var') declared.set(v.name, (declared.get(v.name) ?? 0) + 1);
+      if (e.kind !== 'somein') return;
+      const coll = typeOf(e.coll, sc);
+      if (e.key !== undefined) note(e.key, keysOf(coll));
+      note(e.value, valuesOf(coll));
+    },
+    term: (t) => {
+      if (t.kind !== 'ref') return;
+      t.path.forEach((p, i) => {
+        if (p.kind !== 'var') return;
+        const base = i === 0 ? typeOf(t.head, sc) : typeOf({ ...t, path: t.path.slice(0, i) }, sc);
+        note(p, keysOf(base));
+      });
+    },
+  });
+  const out = new Map<string, Ty>();
+  for (const [name, tys] of found) {
+    if (tys.length !== 1 || tys[0]!.k === 'any' || (declared.get(name) ?? 0) > 1) continue;
+    // a rule or import of that name, not declared locally, is read, not bound
+    if (name === 'input' || name === 'data' || ((sc.mod.rules.has(name) || sc.mod.imports.has(name)) && !sc.bound.has(name))) continue;
+    if (mentions.get(name) !== 1 + (declared.get(name) ?? 0)) continue;
+    out.set(name, tys[0]!);
   }
   return out;
 }
@@ -491,7 +619,7 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }
-      if (!isBuiltinCall(t, sc)) return;
+      if (!isBuiltinCall(t, sc)) return checkFunctionCall(t, sc, errors);
       const name = t.fn.join('.');
       const decl = DECLS[name];
       if (decl === undefined || decl.args.length !== t.args.length) return; // arity errors are reported elsewhere
@@ -501,6 +629,23 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
       errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
     },
   });
+}
+
+/**
+ * A call of a user function whose argument types are inferred (RuleTypes.argsAt): an operand of
+ * known type that fits none is OPA's "invalid argument(s)" (checkExprBuiltin, which checks
+ * calls of rules' functions as it checks builtins). The detail lists the result as the last
+ * wanted type, as OPA's rewritten call `f(x, __local0__)` shows it.
+ */
+function checkFunctionCall(t: Extract<Term, { kind: 'call' }>, sc: Scope, errors: RegoError[]): void {
+  const path = dataPath(t.fn[0]!, t.fn.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
+  if (path === undefined || !sc.mod.env.has(path)) return;
+  const want = sc.mod.env.argsAt(path);
+  if (want === undefined || want.length !== t.args.length) return; // arity errors are reported elsewhere
+  const have = t.args.map((a) => typeOf(a, sc));
+  if (have.every((h, i) => fits(h, want[i]!))) return;
+  const result = sc.mod.env.typeAt(path);
+  errors.push(createCompileError('REGO_ERR_TYPE', `data.${path.join('.')}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${[...want, result].map(show).join(', ')})`, t.span));
 }
 
 /**
@@ -584,7 +729,16 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       }
       // a constant key of another type can never be one of a closed object's string keys
       if ((constant || (kt.k !== 'any' && kt.k !== 'string')) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
-      return { ty: ANY };
+      // a variable key selects any of a closed object's values (OPA: types.Values of the object)
+      if (ty.open) return { ty: ANY };
+      ty = unionOf(Object.values(ty.props));
+      continue;
+    }
+    if (ty.k === 'set') {
+      // a variable key is one of the members (OPA: types.Values of the set); a constant key is not followed
+      if (constant) return { ty: ANY };
+      ty = ty.of;
+      continue;
     }
     if (ty.k === 'array') {
       // an array is indexed by numbers only (OPA: have "x", want number)

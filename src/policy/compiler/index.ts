@@ -18,6 +18,7 @@ import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTypes } from './check-types.js';
 import { checkUnusedSome } from './check-unused-some.js';
+import { keepFirstStage } from './compile-stages.js';
 import type { SchemaSet } from './schema-types.js';
 import { CompileErrors, sourceText } from './compile-error.js';
 import { createParseError } from '../syntax/parse-error.js';
@@ -115,7 +116,9 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
     }
   }
   if (errors.length > 0) throw new CompileErrors(errors);
+  const before = errors.length;
   checkTypes(mods, errors, opts.schemas);
+  const fromTypeCheck = new Set(errors.slice(before));
 
   const index = buildRuleIndex(mods, errors);
   const arityOf = (call: CallTerm): number | undefined => {
@@ -176,7 +179,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
 
   if (errors.length > 0) {
     const seen = new Set<string>();
-    throw new CompileErrors(errors.filter((e) => {
+    throw new CompileErrors(keepFirstStage(errors, fromTypeCheck).filter((e) => {
       const key = e.render();
       if (seen.has(key)) return false;
       seen.add(key);

@@ -96,17 +96,57 @@ export function planNumber(pl: Planner, text: string): Local {
 /**
  * Evaluates terms left to right, except that a term reading a variable bound by a later term's
  * ref iteration (`f(x, xs[x])`) waits for it — OPA counts such vars as outputs of the expression.
+ * A run of constant terms is planned in a loop, not through continuations: a policy holding a
+ * large literal (a 4,000-line JSON Schema as one object) otherwise took a few stack frames per
+ * term and overflowed the stack.
  */
 export function planTerms(pl: Planner, ts: Term[], s: Scope, k: (ops: Operand[], s: Scope) => void, acc: (Operand | undefined)[] = ts.map(() => undefined)): void {
-  const todo = acc.findIndex((op, i) => op === undefined && evaluable(ts[i]!, s));
-  const next = todo >= 0 ? todo : acc.findIndex((op, i) => op === undefined && ts[i]!.kind !== 'var');
-  const pick = next >= 0 ? next : acc.findIndex((op) => op === undefined);
-  if (pick < 0) return k(acc as Operand[], s);
-  planTerm(pl, ts[pick]!, s, (op, s2) => {
-    const acc2 = [...acc];
-    acc2[pick] = op;
-    planTerms(pl, ts, s2, k, acc2);
+  let own = acc;
+  for (;;) {
+    const todo = own.findIndex((op, i) => op === undefined && evaluable(ts[i]!, s));
+    const next = todo >= 0 ? todo : own.findIndex((op, i) => op === undefined && ts[i]!.kind !== 'var');
+    const pick = next >= 0 ? next : own.findIndex((op) => op === undefined);
+    if (pick < 0) return k(own as Operand[], s);
+    const t = ts[pick]!;
+    if (own === acc) own = [...acc];
+    if (isConstant(t)) {
+      own[pick] = planConstant(pl, t, s);
+      continue;
+    }
+    const before = own;
+    return planTerm(pl, t, s, (op, s2) => {
+      const acc2 = [...before];
+      acc2[pick] = op;
+      planTerms(pl, ts, s2, k, acc2);
+    });
+  }
+}
+
+/** A literal built of scalars only: planning it binds nothing and continues exactly once. */
+function isConstant(t: Term): boolean {
+  switch (t.kind) {
+    case 'null':
+    case 'bool':
+    case 'string':
+    case 'number':
+      return true;
+    case 'array':
+    case 'set':
+      return t.items.every(isConstant);
+    case 'object':
+      return t.entries.every(([key, value]) => isConstant(key) && isConstant(value));
+    default:
+      return false;
+  }
+}
+
+function planConstant(pl: Planner, t: Term, s: Scope): Operand {
+  let out: Operand | undefined;
+  planTerm(pl, t, s, (op) => {
+    out = op;
   });
+  if (out === undefined) throw new Error('a constant term did not plan to an operand');
+  return out;
 }
 
 /** A ref `head.path…`: rooted at data (virtual documents), input, a local or any term. */

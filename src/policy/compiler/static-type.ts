@@ -1,7 +1,8 @@
 /**
  * The static types of the compile-time type checker (check-types.ts): scalars, arrays and sets
  * with the type of their members, objects (open, or closed with the properties a JSON Schema
- * names), and `any` for what is not known. A simplified form of OPA's `types` package.
+ * names), unions (OPA's `any<…>` with members), and `any` for what is not known. A simplified
+ * form of OPA's `types` package.
  *
  * @example
  *   show(arr(N)); // 'array[number]'
@@ -13,7 +14,9 @@ export type Ty =
   | { k: 'array'; of: Ty; items?: readonly Ty[] }
   | { k: 'set'; of: Ty }
   /** `props`: keys known to exist with their types; only these unless `open` (without props: any keys) */
-  | { k: 'object'; props?: Readonly<Record<string, Ty>>; open?: boolean };
+  | { k: 'object'; props?: Readonly<Record<string, Ty>>; open?: boolean }
+  /** one of several known types (OPA's types.Any with members: `any<number, string>`); at least two */
+  | { k: 'union'; of: readonly Ty[] };
 
 export const ANY: Ty = { k: 'any' };
 export const S: Ty = { k: 'string' };
@@ -24,9 +27,37 @@ export const arr = (of: Ty = ANY): Ty => ({ k: 'array', of });
 export const set = (of: Ty = ANY): Ty => ({ k: 'set', of });
 export const OBJ: Ty = { k: 'object' };
 
-/** Does a value of type `have` fit `want`? Unknown (`any`) fits everything. */
+/** OPA's order of type kinds (types.Compare's typeOrder), for printing union members as OPA does. */
+const ORDER: Record<Ty['k'], number> = { null: 0, boolean: 1, number: 2, string: 3, array: 4, object: 5, set: 6, any: 7, union: 7 };
+
+/**
+ * The union of types as OPA's types.Or joins them: equal types are one type, a union's members
+ * are taken in, and an unknown member (`any`) makes the whole unknown (Any.Add on the empty
+ * Any returns it unchanged).
+ *
+ * @example
+ *   show(unionOf([S, N, S])); // 'any<number, string>'
+ */
+export function unionOf(tys: readonly Ty[]): Ty {
+  const members = new Map<string, Ty>();
+  for (const t of tys) {
+    if (t.k === 'any') return ANY;
+    for (const m of t.k === 'union' ? t.of : [t]) members.set(show(m), m);
+  }
+  if (members.size === 0) return ANY;
+  if (members.size === 1) return members.values().next().value!;
+  const of = [...members.entries()].sort(([a, x], [b, y]) => ORDER[x.k] - ORDER[y.k] || (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+  return { k: 'union', of };
+}
+
+/**
+ * Does a value of type `have` fit `want`? Unknown (`any`) fits everything; a union fits when one
+ * of its members does, on either side (OPA's unifies → unifiesAny).
+ */
 export function fits(have: Ty, want: Ty): boolean {
   if (have.k === 'any' || want.k === 'any') return true;
+  if (have.k === 'union') return have.of.some((h) => fits(h, want));
+  if (want.k === 'union') return want.of.some((w) => fits(have, w));
   if (have.k !== want.k) return false;
   if (have.k === 'array' && want.k === 'array') {
     // two array literals unify only member by member (OPA's unify2Array), so lengths must agree
@@ -46,6 +77,7 @@ export function fits(have: Ty, want: Ty): boolean {
 
 /** As OPA prints types in error details. */
 export function show(t: Ty): string {
+  if (t.k === 'union') return `any<${t.of.map(show).join(', ')}>`;
   if (t.k === 'array' && t.items !== undefined) return `array<${t.items.map(show).join(', ')}>`;
   if (t.k === 'array' || t.k === 'set') return `${t.k}[${show(t.of)}]`;
   if (t.k === 'object') {

@@ -37,6 +37,33 @@ function scan(text: string, file: string): { comments: SourceComment[]; template
   return { comments: out.sort((a, b) => a.line - b.line || a.col - b.col), templates };
 }
 
+/** An import's path as its segments: the root name, then each key. */
+function importSegments(imp: Import): string[] {
+  const out: string[] = [];
+  const walk = (t: Term): void => {
+    if (t.kind === 'var') out.push(t.name);
+    else if (t.kind === 'ref') {
+      walk(t.head);
+      for (const p of t.path) out.push(p.kind === 'string' ? p.value : '');
+    }
+  };
+  walk(imp.path);
+  return out;
+}
+
+/** OPA Import.Compare: the paths segment by segment (a prefix first), then the aliases. */
+function compareImports(a: Import, b: Import): number {
+  const x = importSegments(a);
+  const y = importSegments(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+  }
+  if (x.length !== y.length) return x.length - y.length;
+  const p = a.alias ?? '';
+  const q = b.alias ?? '';
+  return p < q ? -1 : p > q ? 1 : 0;
+}
+
 /** Rule end line, as far as the AST tells (its last term or literal). */
 function ruleLastLine(r: Rule): number {
   let max = r.span.line;
@@ -50,45 +77,33 @@ function ruleLastLine(r: Rule): number {
   return max;
 }
 
-/**
- * OPA sorts a group of imports by their paths as terms (ast Import.Compare): segment by segment,
- * whatever notation wrote them (`x["default"]` before `x.test_utils`), a prefix first, then
- * by alias.
- */
-function compareImports(a: Import, b: Import): number {
-  const segs = (t: Term): string[] => (t.kind === 'var' ? [t.name] : t.kind === 'ref' ? [...segs(t.head), ...t.path.map((p) => (p.kind === 'string' ? p.value : ''))] : []);
-  const x = segs(a.path);
-  const y = segs(b.path);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-  }
-  if (x.length !== y.length) return x.length - y.length;
-  const p = a.alias ?? '';
-  const q = b.alias ?? '';
-  return p < q ? -1 : p > q ? 1 : 0;
-}
-
 /** A literal that starts with `{`: after `if` it would read as a block, so it stays in one. */
 function braceLead(l: Literal): boolean {
   return l.expr.kind === 'term' && ['set', 'object', 'setcomp', 'objectcomp'].includes(l.expr.term.kind);
 }
 
 class ModuleFormatter {
+  private readonly lines: readonly string[];
   private readonly w: FormatWriter;
   private readonly t: TermFormatter;
-
-  /** some rule needs ref heads (OPA fmtOpts.refHeads): a head ref longer than two, or `p.q contains x` */
-  private readonly refHeads: boolean;
 
   constructor(
     private readonly mod: Module,
     text: string,
   ) {
-    this.refHeads = mod.rules.some((r) => r.ref.length > 2 || (r.ref.length === 2 && r.contains !== undefined && r.value === undefined));
     const { comments, templates } = scan(text, mod.file);
+    this.lines = text.split('\n');
     this.w = new FormatWriter(comments);
-    this.t = new TermFormatter(this.w, text.split('\n'), templates);
+    this.t = new TermFormatter(this.w, this.lines, templates);
   }
+
+  /** Some rule's head is a ref OPA cannot write in the `p[k]` form (OPA fmtOpts.refHeads). */
+  private get refHeads(): boolean {
+    this.refHeadsMemo ??= this.mod.rules.some((r) => r.ref.length > 2 || (r.ref.length === 2 && r.contains !== undefined));
+    return this.refHeadsMemo;
+  }
+
+  private refHeadsMemo: boolean | undefined;
 
   format(): string {
     const w = this.w;
@@ -96,29 +111,32 @@ class ModuleFormatter {
     w.at(this.mod.span.line);
     w.write('package ' + this.path(this.mod.package));
     w.blankLine();
-    // Imports and rules in source order, each run of imports grouped and sorted where it stands:
-    // an import written below a rule stays there (OPA's writeModule: gatherImports/gatherRules).
-    const imports = [...this.mod.imports];
-    const rules = [...this.mod.rules];
-    while (imports.length > 0 || rules.length > 0) {
-      const firstRule = rules[0]?.span.line ?? Number.MAX_SAFE_INTEGER;
-      const run = imports.filter((imp) => imp.span.line < firstRule);
-      imports.splice(0, run.length);
-      this.imports(run);
-      const nextImport = imports[0]?.span.line ?? Number.MAX_SAFE_INTEGER;
-      const count = rules.findIndex((r) => r.span.line > nextImport);
-      this.rules(rules.splice(0, count < 0 ? rules.length : count), nextImport);
+    // Imports and rules stay in source order, runs of each in turn (OPA writeModule: an import
+    // after rules is written there, not hoisted).
+    type Item = { imp: Import; rule?: undefined } | { rule: Rule; imp?: undefined };
+    const items: Item[] = [...this.mod.imports.map((imp) => ({ imp })), ...this.mod.rules.map((rule) => ({ rule }))];
+    const at = (x: Item) => (x.imp ?? x.rule).span;
+    items.sort((a, b) => at(a).line - at(b).line || at(a).col - at(b).col);
+    let k = 0;
+    while (k < items.length) {
+      const imps: Import[] = [];
+      while (items[k]?.imp) imps.push(items[k++]!.imp!);
+      this.imports(imps);
+      const rules: Rule[] = [];
+      while (items[k]?.rule) rules.push(items[k++]!.rule!);
+      const after = items[k];
+      this.rules(rules, after === undefined ? Number.MAX_SAFE_INTEGER : at(after).line);
     }
     return w.finish();
   }
 
-  private rules(rules: readonly Rule[], after: number): void {
+  private rules(rules: readonly Rule[], end: number): void {
     const w = this.w;
     rules.forEach((r, i) => {
       const next = rules[i + 1];
       w.flushComments(r.span.line);
       const before = w.length;
-      this.rule(r, next?.span.line ?? after);
+      this.rule(r, next?.span.line ?? end);
       const oneLine = w.length === before + 1;
       // Adjacent one-line rules stay together (OPA: groupableOneLiner).
       if (next && oneLine && next.span.line === ruleLastLine(r) + 1 && this.isOneLiner(r) && this.isOneLiner(next)) return;
@@ -133,8 +151,14 @@ class ModuleFormatter {
     return r.span.line === ruleLastLine(r) && r.elses.length === 0 && inlineBody;
   }
 
+  /**
+   * The package path: `.name`, or `["name"]` for a name that is no identifier — or a keyword the
+   * source wrote in brackets, `package test["if"]` (OPA keeps the written form of keywords).
+   */
   private path(segs: readonly string[]): string {
-    return segs.map((s, i) => (isIdentifier(s) ? (i === 0 ? s : '.' + s) : i === 0 ? s : `[${JSON.stringify(s)}]`)).join('');
+    const written = (this.lines[this.mod.packageSpan.line - 1] ?? '').slice(this.mod.packageSpan.col - 1);
+    const bracketed = (s: string) => !isIdentifier(s) || (KEYWORDS.has(s) && written.includes(`[${JSON.stringify(s)}]`));
+    return segs.map((s, i) => (i === 0 ? s : bracketed(s) ? `[${JSON.stringify(s)}]` : '.' + s)).join('');
   }
 
   private imports(imps: readonly Import[]): void {
@@ -164,8 +188,8 @@ class ModuleFormatter {
       if (t.kind === 'var') parts.push(t.name);
       else if (t.kind === 'ref') {
         walk(t.head);
-        // a keyword segment written `["default"]` keeps its brackets (OPA's shouldBracketRefTerm)
-        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) && (!KEYWORDS.has(p.value) || p.fromDot) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
+        // a keyword written as `["package"]` keeps its brackets (OPA shouldBracketRefTerm)
+        for (const p of t.path) parts.push(p.kind === 'string' && isIdentifier(p.value) && (!KEYWORDS.has(p.value) || p.fromDot === true) ? '.' + p.value : `[${p.kind === 'string' ? JSON.stringify(p.value) : '?'}]`);
       }
     };
     walk(imp.path);
@@ -177,43 +201,39 @@ class ModuleFormatter {
     if (r.default) w.write('default ');
     const [name, ...rest] = r.ref;
     w.write(name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '');
-    // OPA's writeHead: unless some rule of the module needs ref heads (a longer ref, or
-    // `p.q contains x`), a two-part head is written `p["q"]`, however the source wrote it
-    // (`default["q"]` would read as a default rule: a keyword name keeps the dot)
+    // Unless some rule of the module needs a ref head, OPA writes `p["q"]` for a two-part head
+    // (writeHead: `foo["bar"] := 1`, not `foo.bar := 1`), so older OPAs read it the same way.
+    // (a keyword as the name, `default.foo`, `null.x`, only parses back in the dotted form)
     const headName = name?.kind === 'string' ? name.value : name?.kind === 'var' ? name.name : '';
-    const brackets = rest.length === 1 && !this.refHeads && !KEYWORDS.has(headName);
+    const bracketAll = !this.refHeads && rest.length === 1 && !KEYWORDS.has(headName);
     for (const k of rest) {
-      if (!brackets && k.kind === 'string' && isIdentifier(k.value) && (!KEYWORDS.has(k.value) || k.fromDot)) w.write('.' + k.value);
+      if (!bracketAll && k.kind === 'string' && isIdentifier(k.value)) w.write('.' + k.value);
       else {
         w.write('[');
         this.t.term(k);
         w.write(']');
       }
     }
-    if (r.args) {
-      w.write('(');
-      r.args.forEach((a, i) => {
-        if (i > 0) w.write(', ');
-        this.t.term(a);
-      });
-      w.write(')');
-    }
+    if (r.args) this.t.params(r.args);
     if (r.contains) {
       w.write(' contains ');
       this.t.term(r.contains);
     }
-    // `f(x)` alone on its line is true for those arguments: OPA writes no value it made up
+    // `f(x)` alone: its `true` is implied (OPA writeHead leaves out a value the parser made up)
     if (r.value && !r.bodilessCall) {
       w.write(' := ');
       this.t.term(r.value);
     }
   }
 
-  /** ` if …` for a body: inline when it is one literal on the head's line, else a block. */
-  private ruleBody(body: Rule['body'], headLine: number, forceBlock: boolean, next: number): void {
+  /**
+   * ` if …` for a body: inline when it is one literal on the head's line, else a block (OPA
+   * writeRule; an `else` after it does not change that).
+   */
+  private ruleBody(body: Rule['body'], headLine: number, next: number): void {
     const w = this.w;
     const only = body[0];
-    if (!forceBlock && body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
+    if (body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
       w.write(' if ');
       this.t.literal(only);
       return;
@@ -222,9 +242,12 @@ class ModuleFormatter {
     w.endLine();
     w.up();
     this.t.body(body);
-    w.flushComments(next, true);
+    w.flushComments(next, true, true);
     w.down();
     w.write('}');
+    // a comment after the closing brace stays on its line
+    const trailing = w.trailingBefore(next);
+    if (trailing !== undefined) w.at(trailing);
   }
 
   private rule(r: Rule, next: number): void {
@@ -233,16 +256,27 @@ class ModuleFormatter {
     w.at(r.span.line);
     this.head(r);
     const headLine = r.value ? lastLine(r.value) : r.contains ? lastLine(r.contains) : r.span.line;
-    const hasElse = r.elses.length > 0;
-    if (r.body.length > 0) this.ruleBody(r.body, headLine, hasElse, r.elses[0]?.span.line ?? next);
+    if (r.body.length > 0) this.ruleBody(r.body, headLine, r.elses[0]?.span.line ?? next);
     for (const [i, e] of r.elses.entries()) {
-      w.write(' else');
-      w.reached(e.span.line);
+      // OPA writeElse: `} else` when the source had the else after the previous part, on a later
+      // line than its start, and no comment above it; else a blank line, the comments, `else` on
+      // its own line
+      const row = e.span.line - (i === 0 ? r.span.line : r.elses[i - 1]!.span.line);
+      const inline = row > 0 && !(this.lines[e.span.line - 1] ?? '').trim().startsWith('else');
+      if (inline && !w.hasCommentsBefore(e.span.line)) {
+        w.at(e.span.line); // a comment opening the else body is placed from the `else` line
+        w.write(' else');
+      } else {
+        w.blankLine();
+        w.flushComments(e.span.line);
+        w.at(e.span.line);
+        w.write('else');
+      }
       if (e.value) {
         w.write(' := ');
         this.t.term(e.value);
       }
-      if (e.body.length > 0) this.ruleBody(e.body, e.span.line, i < r.elses.length - 1, r.elses[i + 1]?.span.line ?? next);
+      if (e.body.length > 0) this.ruleBody(e.body, e.value ? lastLine(e.value) : e.span.line, r.elses[i + 1]?.span.line ?? next);
     }
     w.endLine();
   }

@@ -3,14 +3,11 @@
  * operators infix with one space around them, an operator call nested in another's operand in
  * parentheses; `.name` for identifier keys, `["key"]` otherwise; a collection or comprehension
  * whose elements the source spread over several lines is written one source line per output
- * line with a trailing comma, otherwise on one line; the empty set is `set()`.
+ * line with a trailing comma, otherwise on one line (a call's arguments too); the empty set is `set()`.
  */
-import type { Expr, Literal, Term, With } from '../syntax/ast.js';
+import type { Expr, Literal, Span, Term, With } from '../syntax/ast.js';
 import { KEYWORDS } from '../syntax/tokens.js';
 import type { FormatWriter } from './writer.js';
-
-/** Terms written between brackets of their own, which may close on a later line. */
-const BRACKETED = new Set<Term['kind']>(['array', 'set', 'object', 'arraycomp', 'setcomp', 'objectcomp', 'call']);
 
 /** Binding strength of the infix operators, loosest first (syntax/parse-term.ts). */
 const PRECEDENCE: Record<string, number> = { in: 1, '==': 2, '!=': 2, '<': 2, '<=': 2, '>': 2, '>=': 2, '|': 3, '&': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
@@ -23,9 +20,9 @@ function isInfix(t: Term): t is Term & { kind: 'call'; op: string } {
   return t.kind === 'call' && t.op !== undefined && PRECEDENCE[t.op] !== undefined;
 }
 
-/** The last source line a term reaches (as far as its sub-terms tell). */
+/** The last source line a term reaches: its closing bracket's, or as far as its sub-terms tell. */
 export function lastLine(t: Term): number {
-  let max = t.span.line;
+  let max = Math.max(t.span.line, t.span.endLine ?? 0);
   const see = (x: Term | undefined) => {
     if (x) max = Math.max(max, lastLine(x));
   };
@@ -98,13 +95,13 @@ export class TermFormatter {
 
   /** `parens`: the term is an operand of an infix call and is one itself (OPA parenthesises those). */
   term(t: Term, parens = false): void {
-    this.termText(t, parens);
-    // a bracket closing below the term's first line: comments after it follow it directly
-    if (BRACKETED.has(t.kind) && !(t.kind === 'call' && isInfix(t))) this.w.reached(this.termEndLine(t));
+    this.w.at(t.span.line);
+    this.termBody(t, parens);
+    // what follows comes after the closing bracket: comments and blank lines are placed from there
+    if (t.span.endLine !== undefined) this.w.at(t.span.endLine);
   }
 
-  private termText(t: Term, parens: boolean): void {
-    this.w.at(t.span.line);
+  private termBody(t: Term, parens: boolean): void {
     switch (t.kind) {
       case 'null':
         return this.w.write('null');
@@ -127,16 +124,16 @@ export class TermFormatter {
       case 'call':
         return this.call(t, parens);
       case 'array':
-        return this.collection('[', ']', t.items.map((x) => [x]), t.span.line, undefined, closingLine(this.source, t.span, '[', ']'));
+        return this.collection('[', ']', t.items.map((x) => [x]), t.span);
       case 'set':
         if (t.items.length === 0) return this.w.write('set()');
-        return this.collection('{', '}', t.items.map((x) => [x]), t.span.line, undefined, closingLine(this.source, t.span, '{', '}'));
+        return this.collection('{', '}', t.items.map((x) => [x]), t.span);
       case 'object':
-        return this.collection('{', '}', t.entries, t.span.line, undefined, closingLine(this.source, t.span, '{', '}'));
+        return this.collection('{', '}', t.entries, t.span);
       case 'arraycomp':
-        return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
+        return this.comprehension('[', ']', () => this.element(t.term), t.body, t.span.line, t.term.span.line, t.span.endLine);
       case 'setcomp':
-        return this.comprehension('{', '}', () => this.element(t.term), t.body, t.span.line, t.term.span.line);
+        return this.comprehension('{', '}', () => this.element(t.term), t.body, t.span.line, t.term.span.line, t.span.endLine);
       case 'objectcomp':
         return this.comprehension(
           '{',
@@ -151,6 +148,7 @@ export class TermFormatter {
           // OPA writes the key on the bracket's line and measures the body from there
           // (writeObjectComprehension moves the value's location to the bracket's row)
           t.span.line,
+          t.span.endLine,
         );
       case 'template': {
         // Its text parts and embedded expressions have their own escaping rules: keep it as written.
@@ -182,17 +180,15 @@ export class TermFormatter {
     // `k, v in xs` inside anything (an element, an argument, an operand) reads as a list.
     if (t.op === 'in' && t.args.length === 3) parens = true;
     if (!isInfix(t)) {
-      this.w.write(t.fn.join('.'));
-      // OPA measures the first line break from the function name, whose text holds no argument:
-      // a break before the first argument alone does not spread the call (writeFunctionCallPlain)
-      // a union argument keeps parentheses only where the source had them (OPA's listWriter)
-      const arg = (a: Term): void => {
-        const p = isInfix(a) && a.op === '|' && this.sourceParens(a, a === t.args[0]);
-        if (p) this.w.write('(');
-        this.term(a);
-        if (p) this.w.write(')');
+      // OPA groups the arguments by the line each starts on (groupIterable, which never breaks
+      // before the first one): several lines → one group per line, as a collection's elements.
+      // an argument that is a union keeps the parentheses it was written in (OPA listWriter)
+      const arg = (a: Term[]) => {
+        const x = a[0]!;
+        if (x.span.parenthesized === true && isInfix(x) && x.op === '|') this.element(x);
+        else this.term(x);
       };
-      this.collection('(', ')', t.args.map((a) => [a]), t.args[0]?.span.line ?? t.span.line, arg, closingLine(this.source, t.span, '(', ')'));
+      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, arg, t.span.endLine);
       return;
     }
     if (parens) this.w.write('(');
@@ -200,26 +196,9 @@ export class TermFormatter {
     if (parens) this.w.write(')');
   }
 
-  /**
-   * Was `t`, an argument, written in parentheses? Its span starts inside them, so look back:
-   * the argument's own `(` — behind the call's, for the first argument.
-   */
-  private sourceParens(t: Term, first: boolean): boolean {
-    let line = t.span.line - 1;
-    let col = t.span.col - 1;
-    const prev = (): string | undefined => {
-      for (;;) {
-        col--;
-        while (col < 0) {
-          if (--line < 0) return undefined;
-          col = (this.source[line] ?? '').length - 1;
-        }
-        const c = this.source[line]![col]!;
-        if (c !== ' ' && c !== '\t') return c;
-      }
-    };
-    if (prev() !== '(') return false;
-    return !first || prev() === '(';
+  /** A function head's parameters, laid out as a call's arguments (OPA writeHead: writeIterable). */
+  params(args: readonly Term[]): void {
+    this.sequence('(', ')', args.map((x) => [x]), false, (a) => this.term(a[0]!));
   }
 
   /** An infix call; `nested`: its infix operands get parentheses (OPA's writeCall). */
@@ -227,18 +206,20 @@ export class TermFormatter {
     const prec = PRECEDENCE[t.op] ?? 0;
     // At the top of an expression OPA writes operands bare; where that would parse back
     // differently (an operand binding as loosely as the operator), parentheses keep the tree.
-    // `in` writes an infix operand in parentheses wherever it stands (OPA's writeInOperator)
     const operand = (a: Term, right: boolean) => {
-      const need = nested || t.op === 'in' ? isInfix(a) : isInfix(a) && (right ? (PRECEDENCE[a.op] ?? 0) <= prec : (PRECEDENCE[a.op] ?? 0) < prec);
+      const need = nested ? isInfix(a) : isInfix(a) && (right ? (PRECEDENCE[a.op] ?? 0) <= prec : (PRECEDENCE[a.op] ?? 0) < prec);
       this.term(a, need);
     };
-    if (t.op === 'in' && t.args.length === 3) {
-      const keyed = (a: Term) => this.term(a, isInfix(a));
-      keyed(t.args[0]!);
-      this.w.write(', ');
-      keyed(t.args[1]!);
+    if (t.op === 'in') {
+      // OPA writeInOperator: every operand that is an operator call is parenthesised, at the top too
+      const operandOfIn = (a: Term) => this.term(a, isInfix(a));
+      if (t.args.length === 3) {
+        operandOfIn(t.args[0]!);
+        this.w.write(', ');
+      }
+      operandOfIn(t.args[t.args.length - 2]!);
       this.w.write(' in ');
-      keyed(t.args[2]!);
+      operandOfIn(t.args[t.args.length - 1]!);
       return;
     }
     operand(t.args[0]!, false);
@@ -247,11 +228,25 @@ export class TermFormatter {
   }
 
   /** Elements grouped by source line; several lines → one line each, trailing commas. */
+  private collection(open: string, close: string, items: Term[][], span: Span): void {
+    const writeItem = (it: Term[]) => {
+      this.element(it[0]!);
+      if (it.length === 2) {
+        this.w.write(': ');
+        this.element(it[1]!);
+      }
+    };
+    const first = items[0]?.[0];
+    this.sequence(open, close, items, first !== undefined && first.span.line > span.line, writeItem, span.endLine);
+  }
+
   /**
-   * `element`: how one item is written — by default a `|` union in parentheses, as in a
-   * collection it would read as a comprehension; a call's arguments are written as they are.
+   * `open`, the items, `close`: on one line when the items start on one source line, else one
+   * line per group of items that started on the same source line, each group with a trailing
+   * comma. `breakFirst`: also spread when the items all start on a line after the opening one.
+   * Comments above the closing bracket (`closeLine`) stay inside, after the last item.
    */
-  private collection(open: string, close: string, items: Term[][], openLine: number, element: (t: Term) => void = (t) => this.element(t), closeLine?: number): void {
+  private sequence(open: string, close: string, items: Term[][], breakFirst: boolean, writeItem: (it: Term[]) => void, closeLine?: number): void {
     this.w.write(open);
     const groups: Term[][][] = [];
     for (const it of items) {
@@ -260,14 +255,7 @@ export class TermFormatter {
       if (g && g[0]![0]!.span.line === line) g.push(it);
       else groups.push([it]);
     }
-    const multi = groups.length > 1 || (groups.length === 1 && groups[0]![0]![0]!.span.line > openLine);
-    const writeItem = (it: Term[]) => {
-      element(it[0]!);
-      if (it.length === 2) {
-        this.w.write(': ');
-        element(it[1]!);
-      }
-    };
+    const multi = groups.length > 1 || (groups.length === 1 && breakFirst);
     if (!multi) {
       items.forEach((it, i) => {
         if (i > 0) this.w.write(', ');
@@ -287,14 +275,12 @@ export class TermFormatter {
       this.w.write(',');
       this.w.endLine();
     }
-    // comments after the last element stay inside, above the bracket (OPA inserts the
-    // comments before the closing location)
     if (closeLine !== undefined) this.w.flushComments(closeLine);
     this.w.down();
     this.w.write(close);
   }
 
-  private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number): void {
+  private comprehension(open: string, close: string, head: () => void, body: readonly Literal[], openLine: number, headLine: number, closeLine?: number): void {
     this.w.write(open);
     const multi = body.some((l) => l.span.line > headLine) || headLine > openLine;
     // OPA's writeComprehension ends the line before a head written below the bracket but does
@@ -314,6 +300,8 @@ export class TermFormatter {
     this.w.endLine();
     this.w.up();
     this.body(body);
+    // comments under the last literal belong to the body (OPA writeComprehensionBody)
+    if (closeLine !== undefined) this.w.flushComments(closeLine, false, true);
     this.w.down();
     this.w.write(close);
   }
@@ -327,56 +315,7 @@ export class TermFormatter {
       if (comments === 0 && prevEnd > 0 && l.span.line > prevEnd + 1) this.w.blankLine();
       this.literal(l);
       this.w.endLine();
-      prevEnd = this.literalEndLine(l);
-    }
-  }
-
-  /**
-   * The source line a literal's text ends on, closing brackets included: OPA's writeBody keeps a
-   * blank line only where the next expression starts more than one line below the end of the
-   * previous one's text, so `]` alone on the line before it is no gap.
-   */
-  private literalEndLine(l: Literal): number {
-    let max = this.exprEndLine(l);
-    for (const w of l.with) max = Math.max(max, w.span.line, this.termEndLine(w.target), this.termEndLine(w.value));
-    return max;
-  }
-
-  /** The source line the expression's own terms end on, its `with` modifiers left out. */
-  private exprEndLine(l: Literal): number {
-    const e = l.expr;
-    const terms: (Term | undefined)[] = e.kind === 'term' ? [e.term] : e.kind === 'assign' || e.kind === 'unify' ? [e.lhs, e.rhs] : e.kind === 'somein' ? [e.coll] : [];
-    let max = literalLastLine({ ...l, with: [] });
-    for (const t of terms) if (t) max = Math.max(max, this.termEndLine(t));
-    return max;
-  }
-
-  private termEndLine(t: Term): number {
-    switch (t.kind) {
-      case 'array':
-      case 'arraycomp':
-        return closingLine(this.source, t.span, '[', ']') ?? lastLine(t);
-      case 'set':
-      case 'object':
-      case 'setcomp':
-      case 'objectcomp':
-        return (t.kind === 'set' && t.items.length === 0 ? closingLine(this.source, t.span, '(', ')') : closingLine(this.source, t.span, '{', '}')) ?? lastLine(t);
-      case 'call':
-        if (isInfix(t)) return Math.max(...t.args.map((a) => this.termEndLine(a)));
-        return closingLine(this.source, t.span, '(', ')') ?? lastLine(t);
-      case 'ref':
-        return Math.max(this.termEndLine(t.head), ...t.path.map((k) => this.termEndLine(k)));
-      case 'string': {
-        // a raw string keeps its line breaks in the source
-        const raw = this.source[t.span.line - 1]?.[t.span.col - 1] === '`';
-        return raw ? t.span.line + (t.value.match(/\n/g)?.length ?? 0) : t.span.line;
-      }
-      case 'template': {
-        const text = this.templates.get(`${t.span.line}:${t.span.col}`);
-        return t.span.line + (text?.match(/\n/g)?.length ?? 0);
-      }
-      default:
-        return lastLine(t);
+      prevEnd = literalLastLine(l);
     }
   }
 
@@ -384,26 +323,33 @@ export class TermFormatter {
     this.w.at(l.span.line);
     if (l.negated) this.w.write('not ');
     this.expr(l.expr);
-    // OPA's writeExpr: a `with` written on the line where the expression's terms end stays
-    // there; one on a later line than the previous starts an output line of its own, one level in
-    let lastLine = this.exprEndLine(l);
+    this.withs(l);
+  }
+
+  /**
+   * OPA writeExpr: a `with` on the line where the expression ends stays on it; one the source
+   * put on a later line goes on its own line, one indent deeper, and later ones on that same
+   * source line follow it.
+   */
+  private withs(l: Literal): void {
+    let lastRow = literalLastLine({ ...l, with: [] });
     let indented = false;
-    l.with.forEach((w) => {
-      const own = w.span.line > lastLine;
-      if (own) {
+    for (const w of l.with) {
+      if (w.span.line > lastRow) {
         if (!indented) this.w.up();
         indented = true;
         this.w.endLine();
-      }
-      lastLine = Math.max(lastLine, w.span.line);
-      this.with(w, own);
-    });
+        this.w.flushComments(w.span.line);
+        lastRow = w.span.line;
+      } else this.w.write(' ');
+      this.with(w);
+    }
     if (indented) this.w.down();
   }
 
-  private with(w: With, ownLine: boolean): void {
+  private with(w: With): void {
     this.w.at(w.span.line);
-    this.w.write(ownLine ? 'with ' : ' with ');
+    this.w.write('with ');
     this.term(w.target);
     this.w.write(' as ');
     this.term(w.value);
@@ -419,17 +365,25 @@ export class TermFormatter {
       case 'unify':
         this.term(e.lhs);
         this.w.write(e.kind === 'assign' ? ' := ' : ' = ');
-        // the right side is written as a term: an infix call bare, its infix operands in
-        // parentheses (OPA's writeCall), so `x := (a | b) | c` keeps them
-        this.term(e.rhs);
+        // the value is a term (OPA writeCall): its own infix operands get parentheses, `x := (a - b) - 1`
+        if (isInfix(e.rhs) && !(e.rhs.op === 'in' && e.rhs.args.length === 3)) this.infix(e.rhs, true);
+        else this.term(e.rhs);
         return;
-      case 'some':
+      case 'some': {
+        // OPA writeSomeDecl: a variable the source put on a later line starts a line, one indent deeper
         this.w.write('some ');
+        let row = e.span.line;
         e.vars.forEach((v, i) => {
-          if (i > 0) this.w.write(', ');
+          if (v.span.line > row) {
+            this.w.endLine();
+            this.w.write('\t');
+            row = v.span.line;
+          } else if (i > 0) this.w.write(' ');
           this.term(v);
+          if (i < e.vars.length - 1) this.w.write(',');
         });
         return;
+      }
       case 'somein':
         this.w.write('some ');
         if (e.key) {
@@ -438,7 +392,7 @@ export class TermFormatter {
         }
         this.term(e.value, isInfix(e.value));
         this.w.write(' in ');
-        this.term(e.coll, isInfix(e.coll));
+        this.term(e.coll, isInfix(e.coll)); // OPA writeInOperator: an operator-call operand in parentheses
         return;
       case 'every': {
         this.w.write('every ');
@@ -460,44 +414,13 @@ export class TermFormatter {
         this.w.endLine();
         this.w.up();
         this.body(e.body);
+        const close = e.span.endLine;
+        if (close !== undefined) this.w.flushComments(close, false, true);
         this.w.down();
         this.w.write('}');
+        if (close !== undefined) this.w.at(close); // a comment after the brace stays on its line
         return;
       }
     }
   }
-}
-
-/**
- * The line of the bracket that closes the first `open` at or after `at` (OPA's closingLoc),
- * skipping strings, raw strings (which may span lines) and comments; undefined when the
- * source does not have it there.
- */
-function closingLine(source: readonly string[], at: { line: number; col: number }, open: string, close: string): number | undefined {
-  let line = at.line - 1;
-  let i = at.col - 1;
-  let depth = 0;
-  while (line < source.length) {
-    const text = source[line]!;
-    const c = text[i];
-    if (c === undefined || c === '#') {
-      line++;
-      i = 0;
-    } else if (c === '"') {
-      for (i++; i < text.length && text[i] !== '"'; i += text[i] === '\\' ? 2 : 1);
-      i++;
-    } else if (c === '`') {
-      let j = text.indexOf('`', i + 1);
-      while (j < 0) {
-        if (++line >= source.length) return undefined;
-        j = source[line]!.indexOf('`');
-      }
-      i = j + 1;
-    } else {
-      if (c === open) depth++;
-      else if (c === close && depth > 0 && --depth === 0) return line + 1;
-      i++;
-    }
-  }
-  return undefined;
 }

@@ -53,15 +53,6 @@ export class FormatWriter {
     if (line > this.lastWritten) this.lastWritten = line;
   }
 
-  /**
-   * Records that the source has been written up to `line` (a closing bracket's), so that a
-   * comment right below it gets no blank line above it, without attaching that line's trailing
-   * comments to the output line.
-   */
-  reached(line: number): void {
-    if (line > this.lastWritten) this.lastWritten = line;
-  }
-
   /** Ends the current line, with the trailing comments of the source lines it holds. */
   endLine(): void {
     if (this.cur === '') return;
@@ -85,12 +76,13 @@ export class FormatWriter {
    * gone), each on its own line at the current indentation. `onlyIndented`: only comments
    * indented in the source (those inside the block being closed). Returns how many it wrote.
    */
-  flushComments(line: number, onlyIndented = false): number {
+  flushComments(line: number, onlyIndented = false, keepTrailing = false): number {
     let prev = 0;
     let n = 0;
     while (this.next < this.comments.length) {
       const c = this.comments[this.next]!;
       if (c.line >= line || (onlyIndented && c.col <= 1 && !c.trailing)) break;
+      if (keepTrailing && c.trailing) break; // it follows the closing bracket, on its line
       if (c.trailing && c.line <= this.sourceLine && this.cur !== '') break; // stays on the current line
       this.endLine();
       if (prev > 0 ? c.line > prev + 1 : this.lastWritten > 0 && c.line > this.lastWritten + 1) this.blankLine();
@@ -101,9 +93,22 @@ export class FormatWriter {
       this.next++;
       n++;
     }
-    if (prev > 0 && line > prev + 1) this.blankLine();
+    // (closing a block, the next thing is its `}`: no blank line before it)
+    if (prev > 0 && line > prev + 1 && !onlyIndented) this.blankLine();
     if (prev > 0) this.lastWritten = prev;
     return n;
+  }
+
+  /** The line of the next comment when it is a trailing one before `line` (after a closing bracket). */
+  trailingBefore(line: number): number | undefined {
+    const c = this.comments[this.next];
+    return c !== undefined && c.trailing && c.line < line ? c.line : undefined;
+  }
+
+  /** Comments not yet written that stand above `line`. */
+  hasCommentsBefore(line: number): boolean {
+    const c = this.comments[this.next];
+    return c !== undefined && c.line < line;
   }
 
   /** The text, every remaining comment at the end, and one final newline. */

@@ -79,6 +79,10 @@ function parseSome(p: Parser): Expr {
   }
   for (const v of vars) {
     if (v.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected a variable after some', v.span);
+    // OPA's parseSome takes only identifier tokens here, and a keyword in force (`contains`,
+    // `if`, `in`, `every` in v1 or after their future import) is not one: "expected var". A
+    // keyword that is a term elsewhere (`some contains in xs`, `x := contains`) stays a name.
+    if (p.keywords.has(v.name)) throw p.error('REGO_ERR_PARSE_KEYWORD', `unexpected ${v.name} keyword: expected var`, v.span);
   }
   return { kind: 'some', vars: vars as VarTerm[], span };
 }
@@ -100,8 +104,9 @@ function parseEvery(p: Parser): Expr {
   const coll = parseTermRelation(p);
   p.expectPunct('{');
   const body = parseBody(p, '}');
-  p.expectPunct('}');
-  return key === undefined ? { kind: 'every', value, coll, body, span } : { kind: 'every', key, value, coll, body, span };
+  // where the block closes, for the formatter's comments
+  const closed = { ...span, endLine: p.expectPunct('}').span.line };
+  return key === undefined ? { kind: 'every', value, coll, body, span: closed } : { kind: 'every', key, value, coll, body, span: closed };
 }
 
 export function parseWiths(p: Parser): With[] {

@@ -7,6 +7,7 @@ import type { CallTerm, RefTerm, Span, Term } from './ast.js';
 import { parseBody } from './parse-expr.js';
 import { parseTemplate } from './parse-template.js';
 import type { Parser } from './parser.js';
+import type { Token } from './tokens.js';
 
 const RELATION: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
 const ARITH: Record<string, string> = { '+': 'plus', '-': 'minus' };
@@ -138,10 +139,15 @@ export function parseTerm(p: Parser): Term {
         if (!p.acceptPunct(',')) break;
       }
       p.nesting--;
-      p.expectPunct(')');
-      term = { kind: 'call', fn, args, span: term.span, fnSpan: term.span };
+      const close = p.expectPunct(')');
+      term = { kind: 'call', fn, args, span: closedAt(term.span, close), fnSpan: term.span };
     } else return term;
   }
+}
+
+/** A bracketed term's span: where it starts, and the line its closing bracket is on. */
+function closedAt(span: Span, close: Token): Span {
+  return { ...span, endLine: close.span.line };
 }
 
 function appendRef(term: Term, key: Term): RefTerm {
@@ -169,9 +175,12 @@ function parsePrimary(p: Parser): Term {
       p.next();
       return { kind: 'number', text: t.value, span };
     case 'string':
-    case 'rawstring':
+    case 'rawstring': {
       p.next();
-      return { kind: 'string', value: t.value, span };
+      // a raw string may span lines: where it ends matters to the formatter's blank lines
+      const lines = t.kind === 'rawstring' ? t.value.split('\n').length - 1 : 0;
+      return { kind: 'string', value: t.value, span: lines > 0 ? { ...span, endLine: span.line + lines } : span };
+    }
     case 'template':
       p.next();
       return parseTemplate(p, t);
@@ -194,7 +203,7 @@ function parsePrimary(p: Parser): Term {
         const inner = parseTermIn(p, { keyValue: true });
         p.nesting--;
         p.expectPunct(')');
-        return inner;
+        return { ...inner, span: { ...inner.span, parenthesized: true } };
       }
       if (t.value === '[') return parseArray(p);
       if (t.value === '{') return parseBrace(p);
@@ -213,16 +222,14 @@ function parseArray(p: Parser): Term {
     const first = parseTermIn(p, { noBar: true });
     if (p.acceptPunct('|')) {
       const body = parseBody(p, ']');
-      p.expectPunct(']');
-      return { kind: 'arraycomp', term: first, body, span };
+      return { kind: 'arraycomp', term: first, body, span: closedAt(span, p.expectPunct(']')) };
     }
     const items = [first];
     while (p.acceptPunct(',')) {
       if (p.isPunct(']')) break;
       items.push(parseTermIn(p));
     }
-    p.expectPunct(']');
-    return { kind: 'array', items, span };
+    return { kind: 'array', items, span: closedAt(span, p.expectPunct(']')) };
   } finally {
     p.nesting--;
   }
@@ -238,8 +245,7 @@ function parseBrace(p: Parser): Term {
       const value = parseTermIn(p, { noBar: true });
       if (p.acceptPunct('|')) {
         const body = parseBody(p, '}');
-        p.expectPunct('}');
-        return { kind: 'objectcomp', key: first, value, body, span };
+        return { kind: 'objectcomp', key: first, value, body, span: closedAt(span, p.expectPunct('}')) };
       }
       const entries: [Term, Term][] = [[first, value]];
       while (p.acceptPunct(',')) {
@@ -248,21 +254,18 @@ function parseBrace(p: Parser): Term {
         p.expectPunct(':');
         entries.push([k, parseTermIn(p)]);
       }
-      p.expectPunct('}');
-      return { kind: 'object', entries, span };
+      return { kind: 'object', entries, span: closedAt(span, p.expectPunct('}')) };
     }
     if (p.acceptPunct('|')) {
       const body = parseBody(p, '}');
-      p.expectPunct('}');
-      return { kind: 'setcomp', term: first, body, span };
+      return { kind: 'setcomp', term: first, body, span: closedAt(span, p.expectPunct('}')) };
     }
     const items = [first];
     while (p.acceptPunct(',')) {
       if (p.isPunct('}')) break;
       items.push(parseTermIn(p));
     }
-    p.expectPunct('}');
-    return { kind: 'set', items, span };
+    return { kind: 'set', items, span: closedAt(span, p.expectPunct('}')) };
   } finally {
     p.nesting--;
   }

@@ -6,6 +6,10 @@ export interface Span {
   file: string;
   line: number; // 1-based
   col: number; // 1-based
+  /** a bracketed term (call, collection, comprehension): the line of its closing bracket, where the formatter sees it end */
+  endLine?: number;
+  /** the term was written in parentheses, `f((a | b))` (the formatter keeps some of those) */
+  parenthesized?: boolean;
 }
 
 export type TokenKind =

@@ -35,6 +35,8 @@ export interface RunTestsOptions {
   timeoutMs?: number;
   coverage?: boolean;
   compileOptions?: Record<string, unknown>;
+  /** an OPA capabilities document (JSON text): the builtins it declares beyond regate's (builtins/capabilities.ts) */
+  capabilities?: string;
 }
 
 export interface TestRun {
@@ -143,6 +145,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
     entrypoints: toRun.map(([t]) => t.entrypoint),
     coverage: opts.coverage === true,
     ...(opts.compileOptions ? { compileOptions: opts.compileOptions } : {}),
+    ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
   };
   let worker: TestWorker | undefined;
   try {

@@ -7,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileToPlan } from '../compiler/index.js';
 import { createJsEvaluator } from '../backend/js/index.js';
+import { defaultRegistry } from '../builtins/index.js';
+import { registryWithCapabilities } from '../builtins/capabilities.js';
 import { RegoError } from '../errors.js';
 import { CompileErrors } from '../compiler/compile-error.js';
 import { isObject, objectGet, parseJson } from '../value/index.js';
@@ -28,8 +30,9 @@ function errorOf(e: unknown): WorkerError {
 type Evaluator = ReturnType<typeof createJsEvaluator>;
 let ev: Evaluator | undefined;
 try {
-  const plan = compileToPlan(init.modules, { entrypoints: init.entrypoints, ...(init.compileOptions ?? {}) });
-  ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage });
+  const builtins = init.capabilities !== undefined ? registryWithCapabilities(init.capabilities, defaultRegistry) : defaultRegistry;
+  const plan = compileToPlan(init.modules, { entrypoints: init.entrypoints, ...(init.compileOptions ?? {}), builtins });
+  ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage, builtins });
   port.postMessage({ type: 'ready' } satisfies WorkerReply);
 } catch (e) {
   // With no listener on the port the thread ends once this message is out.

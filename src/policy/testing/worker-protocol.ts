@@ -9,6 +9,8 @@ export interface WorkerInit {
   coverage: boolean;
   /** passed to compileToPlan as is (e.g. `{ regoVersion: 'v0' }`) */
   compileOptions?: Record<string, unknown>;
+  /** OPA capabilities JSON: the worker adds the builtins it declares (functions do not cross threads) */
+  capabilities?: string;
 }
 
 export interface WorkerRun {

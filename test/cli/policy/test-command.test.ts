@@ -132,3 +132,27 @@ t.test('a policy that does not compile exits 1 with the error once, located', as
   t.equal(new Set(lines).size, lines.length, 'each error once');
   t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
+
+t.test('--capabilities: a host builtin it declares compiles; mocked with `with` it runs, called it is an error (as opa test)', (t) => {
+  const dir = policyDir(t, {
+    'caps.json': JSON.stringify({ builtins: [{ name: 'ext.fetch', decl: { type: 'function', args: [{ type: 'string' }], result: { type: 'any' } } }] }),
+    'p/p.rego': 'package p\n\nsize := count(ext.fetch("x"))\n',
+    'p/p_test.rego': 'package p_test\n\nimport data.p\n\nmock(_) := [1, 2]\n\ntest_mocked if p.size == 2 with ext.fetch as mock\n\ntest_unmocked if p.size == 2\n',
+  });
+  const without = regate(['policy', 'test', join(dir, 'p')]);
+  t.equal(without.code, 1, 'without the file the function is undefined');
+  const r = regate(['policy', 'test', '--format', 'json', '--capabilities', join(dir, 'caps.json'), join(dir, 'p')]);
+  t.equal(r.code, 2);
+  const rows = JSON.parse(r.stdout) as { name: string; fail?: boolean; error?: { code: string } }[];
+  t.same(
+    rows.map((x) => [x.name, x.fail === true, x.error?.code]),
+    [
+      ['test_mocked', false, undefined],
+      ['test_unmocked', false, 'eval_internal_error'],
+    ],
+  );
+  const check = regate(['policy', 'check', '--capabilities', join(dir, 'caps.json'), join(dir, 'p')]);
+  t.equal(check.code, 0, 'check compiles it too');
+  t.equal(regate(['policy', 'test', '--capabilities', join(dir, 'missing.json'), join(dir, 'p')]).code, 2, 'an unreadable file is a usage error');
+  t.end();
+});

@@ -55,3 +55,32 @@ for (const engine of ['js', 'wasm'] as Engine[]) {
     t.equal(stringifyJson(v!), '1.0');
   });
 }
+
+// OPA's Array.Get takes Number.Int(), strconv.ParseInt of the text: an index written as a float
+// selects nothing although 1.0 == 1 (issue #16 gap 6); objects and sets still match by value
+const INDEX = `package idx
+
+arr := [10, 20, 30]
+
+int := arr[1]
+
+float := arr[1.0]
+
+exp := arr[1e0]
+
+input_int := input.arr[input.one]
+
+input_float := input.arr[input.onef]
+
+by_value := [{1: "x"}[1.0], {1} & {1.0}]
+`;
+const RULES = ['int', 'float', 'exp', 'input_int', 'input_float', 'by_value'];
+
+for (const engine of ['js', 'wasm'] as Engine[]) {
+  t.test(`${engine} back end: an array index written as a float is undefined`, async (t) => {
+    const b = await loadPolicyBundle({ modules: [{ file: 'idx.rego', text: INDEX }], entrypoints: RULES.map((r) => `idx/${r}`), engine });
+    const input = parseJson('{"arr": [10, 20, 30], "one": 1, "onef": 1.0}');
+    const got = Object.fromEntries(RULES.map((r) => [r, b.evaluate(`idx/${r}`, input)]));
+    t.same(got, { int: 20, float: undefined, exp: undefined, input_int: 20, input_float: undefined, by_value: ['x', [1]] });
+  });
+}

@@ -50,6 +50,15 @@ t.test('print sees only what the literals written before it bind', async (t) => 
   t.same(errs('package p\nq if {\n\tprint(n)\n}'), ['rego_compile_error@3: var n is undeclared'], 'bound nowhere: reported once');
 });
 
+t.test('OPA stops after the first stage that fails: later stages report nothing', async (t) => {
+  // RewriteLocalVars fails on `n := 7`, so RewritePrintCalls never looks at print(n)
+  t.same(errs('package p\nq if {\n\tprint(n)\n\tn := 7\n}'), ['rego_compile_error@4: var n referenced above']);
+  // nor does the safety check or the type checker, in this rule or another
+  t.same(errs('package p\nq if {\n\tx := 1\n\tx := 2\n}\nr if y\ns := count(1)'), ['rego_compile_error@4: var x assigned above']);
+  // errors of one stage are all reported
+  t.same(errs('package p\nq if {\n\tprint(n)\n}\nr if print(m)'), ['rego_compile_error@3: var n is undeclared', 'rego_compile_error@5: var m is undeclared']);
+});
+
 t.test('with may replace a whole rule or a document, not a part of what a rule computes', async (t) => {
   t.same(errs('package p\nlimits := {"cpu": 1}\nq := v if {\n\tv := limits with limits.cpu as 2\n}'), ['rego_compile_error@4: with keyword cannot partially replace virtual document(s)']);
   t.same(errs('package p\nlimits := input.l\nq := v if {\n\tv := limits.cpu with data.p.limits.cpu as 2\n}'), ['rego_compile_error@4: with keyword cannot partially replace virtual document(s)']);

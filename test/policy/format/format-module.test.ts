@@ -42,6 +42,66 @@ f(a) := a + 1
   t.end();
 });
 
+t.test('call arguments the source spread over lines: one source line per output line, trailing comma (OPA writeIterable)', (t) => {
+  const src = 'package a\n\nr := f(\n    1,\n    {"a": 2},\n)\n\ns := f(1,\n  2, 3)\n\nu := f(1, 2)\n\ng := f(\n  1)\n\nh := x.y(1,\n\tf(2,\n\t\t3))\n';
+  const want = 'package a\n\nr := f(\n\t1,\n\t{"a": 2},\n)\n\ns := f(\n\t1,\n\t2, 3,\n)\n\nu := f(1, 2)\n\ng := f(1)\n\nh := x.y(\n\t1,\n\tf(\n\t\t2,\n\t\t3,\n\t),\n)\n';
+  t.equal(formatModule(src), want);
+  t.equal(formatModule(want), want, 'a fixed point');
+  // a literal ends at its closing bracket: no blank line appears after a spread call or collection
+  const body = 'package a\n\nr if {\n\tx := [\n\t\t1,\n\t\t2,\n\t]\n\ty := f(\n\t\t1,\n\t\t2,\n\t)\n\tz := {\n\t\t"a": 1,\n\t\t"b": 2,\n\t}\n\n\tw := 1\n}\n';
+  t.equal(formatModule(body), body);
+  const commented = 'package a\n\nxs := [\n\t# first\n\tf("a", [\n\t\t1,\n\t\t2,\n\t]),\n\t# second\n\tf("b", [\n\t\t3,\n\t\t4,\n\t]), # trailing\n]\n';
+  t.equal(formatModule(commented), commented);
+  t.end();
+});
+
+t.test('OPA writeHead/writeCall details: p["q"] heads without ref rules, parenthesised operands of a value, comments before a closing bracket', (t) => {
+  t.equal(formatModule('package a\n\nfoo.bar := "baz" if input\n'), 'package a\n\nfoo["bar"] := "baz" if input\n');
+  t.equal(formatModule('package a\n\nfoo["bar"] := "baz" if input\n\na.deep.ref := true\n'), 'package a\n\nfoo.bar := "baz" if input\n\na.deep.ref := true\n');
+  t.equal(formatModule('package a\n\nr if {\n\tn := count(s) - i - 1\n\tm = a + b * c\n\tk := a + b\n}\n'), 'package a\n\nr if {\n\tn := (count(s) - i) - 1\n\tm = a + (b * c)\n\tk := a + b\n}\n');
+  const inside = 'package a\n\nxs := [\n\t1,\n\t2,\n\t# three is missing\n]\n\nys := f(\n\t1,\n\t2,\n\t# and here\n)\n';
+  t.equal(formatModule(inside), inside);
+  // with modifiers the source put on later lines stay there, one indent deeper
+  const withs = 'package a\n\nr if {\n\tx := f(1) with input as 1\n\t\twith data.a as 2 with data.b as 3\n\ty := f(2) with input as 2 with data.c as 4\n}\n';
+  t.equal(formatModule(withs), withs);
+  // a call alone on its line keeps its implied value implicit
+  t.equal(formatModule('package a\n\nf(1)\n\nf(x) if x > 1\n'), 'package a\n\nf(1)\n\nf(x) if x > 1\n');
+  // operands of `in` that are operator calls keep parentheses; a union after the first element needs none
+  t.equal(formatModule('package a\n\nr if not x in (a | b)\n\ns if x in a | b\n'), 'package a\n\nr if not x in (a | b)\n\ns if x in (a | b)\n');
+  // unions: in a collection always parenthesised; as an argument only where the source had them (OPA listWriter)
+  t.equal(formatModule('package a\n\no := {"a": 1, "b": x | y}\n\nxs := [(x | y), z | w]\n'), 'package a\n\no := {"a": 1, "b": (x | y)}\n\nxs := [(x | y), (z | w)]\n');
+  t.equal(formatModule('package a\n\nr := f(p, (a | b), c | d)\n'), 'package a\n\nr := f(p, (a | b), c | d)\n');
+  // imports sort by their path's segments (OPA Import.Compare), not by text
+  t.equal(formatModule('package a\n\nimport data.p.test_utils\nimport data.p["default"] as q\n'), 'package a\n\nimport data.p["default"] as q\nimport data.p.test_utils\n');
+  // a raw string over several lines ends on its last line; a comment opening an else body stays put
+  const rawAndElse = 'package a\n\nr if {\n\tp := `package p\n\nf(x) := x\n`\n\tm := p\n}\n\nf(x) := 1 if {\n\tx == 1\n} else := 2 if {\n\t# two\n\tx == 2\n}\n';
+  t.equal(formatModule(rawAndElse), rawAndElse);
+  // comments closing a body stay right above its `}`
+  const closing = 'package a\n\nr if {\n\tx := 1\n\t# last words\n}\n\ns := 1\n';
+  t.equal(formatModule(closing), closing);
+  // a keyword written in brackets in the package stays bracketed, a dotted one dotted
+  t.equal(formatModule('package test["if"]\n\np := 1\n'), 'package test["if"]\n\np := 1\n');
+  t.equal(formatModule('package test.not.in\n\np := 1\n'), 'package test.not.in\n\np := 1\n');
+  // a keyword written in brackets in an import stays bracketed
+  t.equal(formatModule('package a\n\nimport data.p["package"] as q\n'), 'package a\n\nimport data.p["package"] as q\n');
+  t.end();
+});
+
+t.test('OPA writeModule/writeElse/writeSomeDecl: source order of imports and rules, else placement, comments at closing braces', (t) => {
+  const fixed = (src: string) => t.equal(formatModule(src), src);
+  // an import after rules stays there, and the comments above it with it
+  fixed('package a\n\nimport data.x\n\nr := 1\n\n# about y\nimport data.y\n\ns := 2\n');
+  // else written on its own line (or below a comment) stays there; `} else` stays joined
+  fixed('package a\n\nf(x) := 1 if {\n\tx\n} # one\n\n# the other case\nelse := 2 if {\n\t# body comment\n\n\ttrue\n} else := 3\n');
+  // comments closing a comprehension body stay inside it; one after a rule's brace stays after it
+  fixed('package a\n\nr if {\n\txs := [x |\n\t\tsome x in input\n\t\t# keep\n\t]\n} # end of r\n');
+  // the same for an every block: comments closing it stay inside, one after its brace stays there
+  fixed('package a\n\nr if {\n\tevery x in input.xs { # why\n\t\tx > 0\n\t\t# last\n\t} # after\n\t# closing r\n}\n');
+  // function parameters the source spread over lines, and some-declarations the same
+  fixed('package a\n\nf(\n\tx,\n\t{"a": y},\n) := x if {\n\tsome a, b, # first\n\t\tc # second\n\ta := [b, c]\n}\n');
+  t.end();
+});
+
 t.test('adjacent one-line rules stay together; blocks are tab-indented; one blank line kept', (t) => {
   const src = 'package a\n\nx := 1\ny := 2\nr if {\n    a := 1\n\n\n    b := a\n}\n';
   t.equal(formatModule(src), 'package a\n\nx := 1\ny := 2\n\nr if {\n\ta := 1\n\n\tb := a\n}\n');
@@ -68,11 +128,15 @@ t.test('comments stay where they were', (t) => {
 });
 
 t.test('else chains, every, with, raw strings', (t) => {
+  // OPA writeRule/writeElse: a one-literal body on the head's line stays inline before an else;
+  // an else that started on the rule's first line goes on its own line after a blank one
   const src = 'package a\n\ng(x) = y if { y := x } else = 0\nr if { every v in input.vs { v > 0 }; regex.match(`^a\\d$`, input.s) with input.s as "a1" }\n';
   t.equal(
     formatModule(src),
-    'package a\n\ng(x) := y if {\n\ty := x\n} else := 0\n\nr if {\n\tevery v in input.vs { v > 0 }\n\tregex.match(`^a\\d$`, input.s) with input.s as "a1"\n}\n',
+    'package a\n\ng(x) := y if y := x\n\nelse := 0\n\nr if {\n\tevery v in input.vs { v > 0 }\n\tregex.match(`^a\\d$`, input.s) with input.s as "a1"\n}\n',
   );
+  const chain = 'package test\n\np := 1 if { 1 > 0 }\nelse := 2\n\nq := 1 if {\n  1 > 0\n  2 > 1\n} else := 2 if { 2 > 1 }\n';
+  t.equal(formatModule(chain), 'package test\n\np := 1 if 1 > 0\n\nelse := 2\n\nq := 1 if {\n\t1 > 0\n\t2 > 1\n} else := 2 if 2 > 1\n');
   t.end();
 });
 

@@ -75,6 +75,22 @@ t.test('v0: future keywords only after their import; `every` brings `in`; v0 nam
   t.same(run('package h\np if q\nimport data.h.r as q\nr := true\n', 'x = data.h.p'), [{ x: true }]);
 });
 
+t.test('`contains` is a keyword after a rule head and in `some x, y` declarations; elsewhere a name (OPA parseTerm: tokens.Ident, tokens.Contains → parseVar)', async (t) => {
+  // v1 (issue #16 gap 4): a variable, a function argument, an iteration variable, a ref head
+  const body = 'q contains x if {\n\tcontains := [3]\n\tx := contains[0]\n}\nf(contains) := contains + 1\nr if { some contains in [1]; contains == 1 }\ns := contains("ab", "b")\n';
+  t.same(run(`package h\n${body}`, 'x = [data.h.q, data.h.f(1), data.h.r, data.h.s]'), [{ x: [[3], 2, true, true] }]);
+  // …but not the name of a rule (rego_v1.go: NoKeywordsAsRuleNames), nor a variable `some`
+  // declares without `in` (parseSome takes identifier tokens only: "expected var")
+  t.equal(parseErr('package h\ncontains := 1').code, 'REGO_ERR_PARSE_KEYWORD');
+  t.equal(parseErr('package h\nq if {\n\tsome contains\n\t[1][contains]\n}').code, 'REGO_ERR_PARSE_KEYWORD');
+  t.equal(parseErr('package h\nq if {\n\tsome x, contains\n\t[1][x]\n}').code, 'REGO_ERR_PARSE_KEYWORD');
+  t.equal(parseErr('package h\nimport future.keywords.contains\nq { some contains; [1][contains] }', 'v0').code, 'REGO_ERR_PARSE_KEYWORD');
+  t.same(run('package h\nq { some contains; x := [1][contains] }\n', 'x = data.h.q', 'v0'), [{ x: true }], 'v0 without the import: a name');
+  // v0 with the future import reads it as v1 does; without the import it is a name everywhere
+  t.same(run(`package h\nimport future.keywords.contains\nimport future.keywords.if\nimport future.keywords.in\n${body}`, 'x = [data.h.q, data.h.f(1), data.h.r, data.h.s]', 'v0'), [{ x: [[3], 2, true, true] }]);
+  t.same(run('package h\ncontains := 1\nq[x] { x := contains + 1 }\n', 'x = [data.h.contains, data.h.q]', 'v0'), [{ x: [1, [2]] }]);
+});
+
 t.test('default rules: a constant value; default functions take distinct variables (OPA validateDefaultRule*)', async (t) => {
   for (const src of ['package h\ndefault p := x', 'package h\ndefault p := input.x', 'package h\ndefault p := count([])', 'package h\ndefault f(x, x) := 1', 'package h\ndefault f(1) := 1']) {
     t.equal(parseErr(src).code, 'REGO_ERR_PARSE_RULE', src);

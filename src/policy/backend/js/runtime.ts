@@ -22,9 +22,14 @@ export function isObj(v: Value | undefined): v is PlainObject | RObject {
 }
 
 /**
- * DotStmt: `source[key]`. Arrays take integral numbers (1.0 is index 1, as OPA compares numbers
- * by value); objects any key; a set "contains" its key and yields it (OPA: `s[x]` is membership).
- * Scalars and missing keys are undefined.
+ * DotStmt: `source[key]`. Arrays take numbers written as integers only; objects any key; a set
+ * "contains" its key and yields it (OPA: `s[x]` is membership). Scalars and missing keys are
+ * undefined.
+ *
+ * An array index is not compared by value: OPA's Array.Get takes `Number.Int()`, which is
+ * `json.Number(text).Int64()` — strconv.ParseInt of the number's text — so `arr[1.0]` and
+ * `arr[1e0]` are undefined although 1.0 == 1 (ast/term.go). An RNumber is a number whose text
+ * is not a plain integer (number-text.ts), except for integer texts a builtin computed.
  */
 export function dot(src: Value | undefined, key: Value): Value | undefined {
   if (typeof src !== 'object' || src === null) return undefined;
@@ -32,9 +37,9 @@ export function dot(src: Value | undefined, key: Value): Value | undefined {
     let i: number;
     if (typeof key === 'number') i = key;
     else if (key instanceof RNumber) {
-      // `1.0` indexes like 1 (numbers compare by value); anything beyond 2^53 is no index.
+      if (!/^-?\d+$/.test(key.text)) return undefined;
       const n = rnumberToNative(key);
-      if (typeof n !== 'number') return undefined;
+      if (typeof n !== 'number') return undefined; // beyond 2^53: never a valid index
       i = n;
     } else return undefined; // a bigint is beyond 2^53: never a valid index
 

@@ -9,6 +9,8 @@ import { toJs } from '../../value/index.js';
 import type { Value } from '../../value/index.js';
 import { LruCache } from '../shared/regex-cache.js';
 import { compileGoRegexp } from '../shared/re2.js';
+import { keepClosestBranches } from './schema-branches.js';
+import { GOJSONSCHEMA_FORMATS } from './schema-formats.js';
 
 export class SchemaError extends Error {}
 
@@ -27,8 +29,24 @@ const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
   { code: 'regate-go-regexp' },
 );
 
-const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: false, code: { regExp: goRegExp } });
+// Formats are checked as gojsonschema checks them (schema-formats.ts); an unknown one passes.
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: true, formats: GOJSONSCHEMA_FORMATS, code: { regExp: goRegExp } });
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
+
+/** Keywords whose value is data, not a schema. */
+const VALUE_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
+
+/**
+ * Keywords whose value maps names to schemas: a name there ("type", "$schema", "enum") is a
+ * property or definition, not a keyword.
+ */
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependencies']);
+
+function prepareSchemaMap(m: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(m)) o[name] = prepare(schema);
+  return o;
+}
 
 /**
  * gojsonschema checks `type` values itself; reproduce its message for unknown ones and rewrite
@@ -40,7 +58,9 @@ function prepare(s: unknown): unknown {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
     if (k === '$schema') continue;
-    o[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : prepare(v);
+    if (VALUE_KEYWORDS.has(k)) o[k] = v;
+    else if (SCHEMA_MAP_KEYWORDS.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v)) o[k] = prepareSchemaMap(v as Record<string, unknown>);
+    else o[k] = prepare(v);
   }
   const t = o.type;
   for (const x of Array.isArray(t) ? t : t === undefined ? [] : [t]) {
@@ -79,9 +99,44 @@ export function compileSchema(schema: Value): ValidateFunction {
   return f;
 }
 
+/**
+ * gojsonschema's Field(): the instance path joined with dots, the document itself "(Root)" (the
+ * root context name of OPA's copy, internal/gojsonschema, e.g. "(Root): Array must have at
+ * least 1 items").
+ */
 function fieldOf(e: ErrorObject): string {
   const parts = e.instancePath.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  return parts.length === 0 ? '(root)' : parts.join('.');
+  return parts.length === 0 ? ROOT_FIELD : parts.join('.');
+}
+
+const ROOT_FIELD = '(Root)';
+
+/** JSON text with sorted keys and numbers as float64: gojsonschema's marshalWithoutNumber, which decides equal items. */
+function canonicalJson(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return String(Number(v));
+  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Every repeated item of an array as gojsonschema reports them (validateArray): one error per
+ * item equal to an earlier one, naming the index of its latest earlier occurrence and its own —
+ * ajv stops at the first pair and counts from the end.
+ */
+function duplicatePairs(items: readonly unknown[]): [number, number][] {
+  const seen = new Map<string, number>();
+  const pairs: [number, number][] = [];
+  items.forEach((item, j) => {
+    const key = canonicalJson(item);
+    const i = seen.get(key);
+    if (i !== undefined) pairs.push([i, j]);
+    seen.set(key, j);
+  });
+  return pairs;
 }
 
 function typeOfJson(v: unknown): string {
@@ -91,23 +146,27 @@ function typeOfJson(v: unknown): string {
   return typeof v;
 }
 
+/** The value at an ajv instancePath (a JSON pointer). */
+function valueAt(data: unknown, path: string): unknown {
+  let cur: unknown = data;
+  for (const raw of path.split('/').slice(1)) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+  }
+  return cur;
+}
+
 /** gojsonschema's {type, description} for an ajv error. */
 function describe(e: ErrorObject, data: unknown): { type: string; desc: string; field: string } {
   const p = e.params as Record<string, unknown>;
-  let field = fieldOf(e);
-  const at = (path: string): unknown => {
-    let cur: unknown = data;
-    for (const seg of path.split('/').slice(1)) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-    return cur;
-  };
+  const field = fieldOf(e);
+  const at = (path: string): unknown => valueAt(data, path);
   switch (e.keyword) {
     case 'type':
       return { type: 'invalid_type', desc: `Invalid type. Expected: ${String(p.type).split(',').join(', ')}, given: ${typeOfJson(at(e.instancePath))}`, field };
-    case 'required': {
-      const prop = String(p.missingProperty);
-      field = field === '(root)' ? prop : `${field}.${prop}`;
-      return { type: 'required', desc: `${prop} is required`, field };
-    }
+    case 'required':
+      // reported on the object that lacks the property (gojsonschema validateObject's context)
+      return { type: 'required', desc: `${String(p.missingProperty)} is required`, field };
     case 'enum':
       return { type: 'enum', desc: `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`, field };
     case 'const':
@@ -134,8 +193,6 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
       return { type: 'array_min_items', desc: `Array must have at least ${String(p.limit)} items`, field };
     case 'maxItems':
       return { type: 'array_max_items', desc: `Array must have at most ${String(p.limit)} items`, field };
-    case 'uniqueItems':
-      return { type: 'unique', desc: `array items[${String(p.j)},${String(p.i)}] must be unique`, field };
     case 'minProperties':
       return { type: 'array_min_properties', desc: `Must have at least ${String(p.limit)} properties`, field };
     case 'maxProperties':
@@ -162,9 +219,19 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
 export function validateDocument(validate: ValidateFunction, doc: Value): { ok: boolean; errors: { error: string; type: string; field: string; desc: string }[] } {
   const data = toJs(doc);
   const ok = validate(data) as boolean;
-  const errors = (validate.errors ?? []).map((e) => {
+  const errors: { error: string; type: string; field: string; desc: string }[] = [];
+  for (const e of keepClosestBranches(validate.errors ?? [])) {
+    if (e.keyword === 'uniqueItems') {
+      const items = valueAt(data, e.instancePath);
+      const field = fieldOf(e);
+      for (const [i, j] of Array.isArray(items) ? duplicatePairs(items) : []) {
+        const desc = `array items[${i},${j}] must be unique`;
+        errors.push({ error: `${field}: ${desc}`, type: 'unique', field, desc });
+      }
+      continue;
+    }
     const d = describe(e, data);
-    return { error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc };
-  });
+    errors.push({ error: `${d.field}: ${d.desc}`, type: d.type, field: d.field, desc: d.desc });
+  }
   return { ok, errors };
 }

@@ -10,17 +10,25 @@ import { filterByTree, pathsOperand, pathsToTree, removeByTree } from './json-pa
 import { applyJsonPatch } from './json-patch.js';
 import { SchemaError, compileSchema, validateDocument } from './json-schema.js';
 
+/** Why an operand is no JSON document: OPA's loader error text. */
+class LoadFailure {
+  constructor(readonly reason: string) {}
+}
+
 /** A schema or document given as an object or as JSON text (OPA astValueToJSONSchemaLoader). */
-function jsonOperand(name: string, v: Value, pos: number): Value {
-  if (typeof v !== 'string') {
-    if (!isObject(v)) throw new BuiltinError(name, `operand ${pos}: wrong type, expected string or object`);
-    return v;
-  }
+function loadJsonOperand(v: Value): Value | LoadFailure {
+  if (typeof v !== 'string') return isObject(v) ? v : new LoadFailure('wrong type, expected string or object');
   try {
     return parseJson(v);
-  } catch (e) {
-    throw new BuiltinError(name, `operand ${pos}: ${(e as Error).message}`);
+  } catch {
+    return new LoadFailure('invalid JSON string');
   }
+}
+
+function jsonOperand(name: string, v: Value, pos: number): Value {
+  const x = loadJsonOperand(v);
+  if (x instanceof LoadFailure) throw new BuiltinError(name, `operand ${pos}: ${x.reason}`);
+  return x;
 }
 
 export const jsonBuiltins: BuiltinDef[] = [
@@ -52,8 +60,11 @@ export const jsonBuiltins: BuiltinDef[] = [
     name: 'json.verify_schema',
     arity: 1,
     impl: (args) => {
+      // OPA answers [false, "jsonschema: <reason>"] for an operand it cannot load, too
+      const schema = loadJsonOperand(args[0] as Value);
+      if (schema instanceof LoadFailure) return [false, `jsonschema: ${schema.reason}`];
       try {
-        compileSchema(jsonOperand('json.verify_schema', args[0] as Value, 1));
+        compileSchema(schema);
         return [true, null];
       } catch (e) {
         if (e instanceof SchemaError) return [false, `jsonschema: ${e.message}`];
@@ -65,7 +76,8 @@ export const jsonBuiltins: BuiltinDef[] = [
     name: 'json.match_schema',
     arity: 2,
     impl: (args) => {
-      const doc = jsonOperand('json.match_schema', args[0] as Value, 1);
+      // OPA 1.x (astValueToJSONSchemaLoader) also takes an array document as it is
+      const doc = Array.isArray(args[0]) ? (args[0] as Value) : jsonOperand('json.match_schema', args[0] as Value, 1);
       const schema = jsonOperand('json.match_schema', args[1] as Value, 2);
       let validate;
       try {

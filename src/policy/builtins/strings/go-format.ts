@@ -176,26 +176,40 @@ function fmtGShortestV(f: number): string {
   return fmtG(f, undefined, false, false);
 }
 
+/**
+ * One rune as Go's strconv appendEscapedRune writes it inside `quote`: the quote and backslash
+ * escaped, control and unprintable runes as \a…\v, \xNN, \uNNNN (printability approximated
+ * by the C0/C1 controls and U+00AD).
+ */
+function escapeRuneGo(ch: string, quote: string): string {
+  const c = ch.codePointAt(0) as number;
+  if (ch === quote || ch === '\\') return '\\' + ch;
+  if (c === 7) return '\\a';
+  if (c === 8) return '\\b';
+  if (c === 12) return '\\f';
+  if (c === 10) return '\\n';
+  if (c === 13) return '\\r';
+  if (c === 9) return '\\t';
+  if (c === 11) return '\\v';
+  if (c < 0x20 || c === 0x7f) return '\\x' + c.toString(16).padStart(2, '0');
+  if ((c >= 0x80 && c < 0xa0) || c === 0xad) return '\\u' + c.toString(16).padStart(4, '0');
+  return ch;
+}
+
 /** Go's strconv.Quote. */
 export function quoteGo(s: string): string {
   let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c === 0xfffd && ch !== '\ufffd') out += '\\ufffd';
-    else if ((c >= 0x80 && c < 0xa0) || c === 0xad) out += c < 0x100 ? '\\u00' + c.toString(16).padStart(2, '0') : '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
-  }
+  for (const ch of s) out += escapeRuneGo(ch, '"');
   return out + '"';
+}
+
+/**
+ * Go's strconv.QuoteRune, what %q does with an integer (fmt fmtQc): a value that is no valid
+ * rune (negative, past U+10FFFF, a surrogate) becomes U+FFFD first.
+ */
+function quoteRuneGo(n: number): string {
+  const valid = n >= 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff);
+  return "'" + escapeRuneGo(String.fromCodePoint(valid ? n : 0xfffd), "'") + "'";
 }
 
 /** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
@@ -273,7 +287,7 @@ function formatInt(verb: string, b: bigint, n: number, spec: Spec): string {
     case 'c':
       return pad(String.fromCodePoint(n >= 0 && n <= 0x10ffff ? n : 0xfffd), spec, false);
     case 'q':
-      return pad("'" + (n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : '\ufffd') + "'", spec, false);
+      return pad(quoteRuneGo(n), spec, false);
     case 'U':
       return pad('U+' + n.toString(16).toUpperCase().padStart(4, '0'), spec, false);
     default:

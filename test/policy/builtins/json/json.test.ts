@@ -63,6 +63,79 @@ t.test('JSON Schema: verify and match like gojsonschema', (t) => {
   t.match(j(call('json.match_schema', { n: 5 }, d4)), /^\[false,\[\{"desc":"Must be greater than 5"/);
   t.equal(j(call('json.match_schema', { n: 6 }, d4)), '[true,[]]');
   throwsCode(t, () => call('json.match_schema', 5, {}), 'REGO_ERR_BUILTIN', 'wrong type, expected string or object');
+  t.end();
+});
+
+t.test('JSON Schema errors name fields and duplicates as gojsonschema (OPA) does', (t) => {
+  const errs = (doc: unknown, schema: unknown): unknown => JSON.parse(j(call('json.match_schema', doc, schema)) as string)[1];
+  // the document itself is the field "(Root)"; a missing property is reported on the object holding it
+  t.same(errs({}, { required: ['id'] }), [{ desc: 'id is required', error: '(Root): id is required', field: '(Root)', type: 'required' }]);
+  t.same(errs({ a: {} }, { properties: { a: { required: ['id'] } } }), [{ desc: 'id is required', error: 'a: id is required', field: 'a', type: 'required' }]);
+  t.same(errs('[]', { type: 'array', minItems: 1 }), [{ desc: 'Array must have at least 1 items', error: '(Root): Array must have at least 1 items', field: '(Root)', type: 'array_min_items' }]);
+  // every repeated item, as (index of its previous occurrence, its index), in document order
+  t.same(
+    (errs('[1, "a", "a", {"k": [2, 1.0]}, "a", {"k": [2, 1]}]', { uniqueItems: true }) as { error: string }[]).map((e) => e.error),
+    ['(Root): array items[1,2] must be unique', '(Root): array items[2,4] must be unique', '(Root): array items[3,5] must be unique'],
+  );
+  // a failed anyOf/oneOf: its own error, then only the errors of the branch that came closest
+  // (gojsonschema's score: a branch whose type does not fit ranks last; ties go to the first)
+  const messages = (doc: string, schema: unknown): string[] => (errs(doc, schema) as { error: string }[]).map((e) => e.error);
+  const branches = {
+    items: {
+      anyOf: [
+        { type: 'object', properties: { value: { type: 'string' }, expires_on: { type: 'string' } }, required: ['value'] },
+        { type: 'string' },
+      ],
+    },
+  };
+  // (sorted: gojsonschema walks a schema's properties in Go map order, so siblings come in any order)
+  t.same(messages('[["spam"], {"expires_on": "x"}, {"value": 0, "expires_on": 1}, "ok"]', branches).sort(), [
+    '0: Must validate at least one schema (anyOf)',
+    '0: Invalid type. Expected: object, given: array',
+    '1: Must validate at least one schema (anyOf)',
+    '1: value is required',
+    '2: Must validate at least one schema (anyOf)',
+    '2.value: Invalid type. Expected: string, given: integer',
+    '2.expires_on: Invalid type. Expected: string, given: integer',
+  ].sort());
+  t.same(messages('[3, [], "x"]', { items: { oneOf: [{ type: 'string' }, { type: 'array', minItems: 1 }] } }), [
+    '0: Must validate one and only one schema (oneOf)',
+    '0: Invalid type. Expected: string, given: integer',
+    '1: Must validate one and only one schema (oneOf)',
+    '1: Array must have at least 1 items',
+  ]);
+  // a property named like a keyword ("type", "enum") is a name in properties/definitions, not a keyword
+  const named = { properties: { type: { type: 'string' }, enum: { type: 'integer' } }, definitions: { type: { type: 'boolean' } } };
+  t.equal(j(call('json.verify_schema', named)), '[true,null]');
+  t.same(messages('{"type": 5, "enum": 1}', named), ['type: Invalid type. Expected: string, given: integer']);
+  // formats are checked as gojsonschema does (Go's time.Parse layouts, net.ParseIP, …); unknown ones pass
+  const fmt = (format: string, value: string): unknown => (call('json.match_schema', { v: value }, { properties: { v: { format } } }) as unknown[])[0];
+  t.equal(fmt('date-time', '2024-01-02T03:04:05Z'), true);
+  t.equal(fmt('date-time', '2024-01-02T03:04:05.123+01:00'), true);
+  t.equal(fmt('date-time', '2024-01-02'), true); // gojsonschema also takes a bare date or time
+  t.equal(fmt('date-time', 'not-a-date'), false);
+  t.equal(fmt('date-time', '2024-02-30T00:00:00Z'), false);
+  t.equal(fmt('date', '2024-01-02T03:04:05Z'), false);
+  t.equal(fmt('time', '03:04:05'), true);
+  t.equal(fmt('ipv4', '10.0.0.1'), true);
+  t.equal(fmt('ipv4', '::1'), false);
+  t.equal(fmt('ipv6', '::1'), true);
+  t.equal(fmt('hostname', 'a-b.example.com'), true);
+  t.equal(fmt('hostname', '-a.example.com'), false);
+  t.equal(fmt('uuid', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'), true);
+  t.equal(fmt('uri', 'https://example.com/x?y#z'), true);
+  t.equal(fmt('uri', '/relative/path'), false);
+  t.equal(fmt('uri-reference', '/relative/path'), true);
+  t.equal(fmt('regex', '(unclosed'), false);
+  t.equal(fmt('json-pointer', '/a/~1b'), true);
+  t.equal(fmt('json-pointer', 'a'), false);
+  t.equal(fmt('no-such-format', 'anything'), true);
+  t.same(messages('{"v": "not-a-date"}', { properties: { v: { format: 'date-time' } } }), ["v: Does not match format 'date-time'"]);
+  // an array document is validated as it is (OPA 1.x's loader takes arrays)
+  t.same(j(call('json.match_schema', [1, 'a'], { type: 'array', items: { type: 'integer' } })), '[false,[{"desc":"Invalid type. Expected: integer, given: string","error":"1: Invalid type. Expected: integer, given: string","field":"1","type":"invalid_type"}]]');
+  // verify_schema answers [false, reason] for an operand that is no schema at all
+  t.equal(j(call('json.verify_schema', ['something'])), '[false,"jsonschema: wrong type, expected string or object"]');
+  t.equal(j(call('json.verify_schema', '{"a": ')), '[false,"jsonschema: invalid JSON string"]');
   throwsCode(t, () => call('json.match_schema', {}, { properties: { id: { type: 'unknown' } } }), 'REGO_ERR_BUILTIN', 'json.match_schema: has a primitive type that is NOT VALID -- given: /unknown/');
   t.end();
 });

@@ -23,6 +23,9 @@ t.test('sprintf follows Go fmt over OPA-converted operands', (t) => {
   t.equal(call('sprintf', '%v %v %v', [1234567.5, 0.00001, 123456.5]), '1.2345675e+06 1e-05 123456.5');
   t.equal(call('sprintf', '%q %q', ['a"b\n', 65]), '"a\\"b\\n" \'A\'');
   t.equal(call('sprintf', '%x', ['hi']), '6869');
+  // %q of an integer is Go's strconv.QuoteRune: control and unprintable runes escaped, the quote and backslash too
+  t.equal(call('sprintf', '%q|%q|%q|%q|%q', [1, 10, 39, 92, 34]), "'\\x01'|'\\n'|'\\''|'\\\\'|'\"'");
+  t.equal(call('sprintf', '%q|%q|%q', [0x7f, 0x85, 0xd800]), "'\\x7f'|'\\u0085'|'\ufffd'"); // a surrogate is not a rune: RuneError, printable
   // OPA hands booleans to fmt as their Rego text, so %t sees a string.
   t.equal(call('sprintf', '%t %t', [true, 1]), '%!t(string=true) %!t(int=1)');
   t.equal(call('sprintf', '100%%', []), '100%');

@@ -594,13 +594,31 @@ export function length(v: usize): i32 {
   return -1;
 }
 
-/** source[key] for arrays (integer index), objects (key) and sets (membership); 0 if absent. */
+/** Is a number's text a plain integer (`-?[0-9]+`)? Ints always are; a NUMREF when it has no `.` or exponent. */
+function isIntText(v: usize): bool {
+  if (tag(v) == T_INT) return true;
+  const p = vptr(v);
+  const n = vlen(v);
+  let i: u32 = n > 0 && load<u8>(p) == 45 ? 1 : 0;
+  if (i == n) return false;
+  for (; i < n; i++) {
+    const c = load<u8>(p + i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * source[key] for arrays (integer index), objects (key) and sets (membership); 0 if absent.
+ * An array index must be written as an integer: OPA's Array.Get takes Number.Int(), which
+ * parses the number's text with strconv.ParseInt, so `arr[1.0]` is undefined (ast/term.go).
+ */
 export function dot(src: usize, key: usize): usize {
   if (src == 0 || key == 0) return 0;
   const t = tag(src);
   if (t == T_OBJECT) return objGet(src, key);
   if (t == T_ARRAY) {
-    if (!isNum(key)) return 0;
+    if (!isNum(key) || !isIntText(key)) return 0;
     const i = toI64(key);
     if (!numOk || i < 0 || i >= <i64>vlen(src)) return 0;
     return arrGet(src, <u32>i);
