@@ -1,5 +1,5 @@
 /** Public surface of the Rego value model. See ./types.ts for the representation. */
 export * from './types.js';
 export { parseJson, fromJs, toJs, stringifyJson, writeJson, formatNumber } from './json.js';
-export { formatValue } from './format.js';
+export { formatValue, quoteGoString } from './format.js';
 export { numberFromText, rnumberToNative, decimalOf, parseDec, compareDec, isIntegralDec, decToBigInt, exceedsExponentLimit, isNumberText, type Dec } from './number-text.js';

@@ -5,7 +5,7 @@
  */
 import type { BuiltinDef } from '../registry.js';
 import { RSet, compare, isNumber, isObject, objectSize, type Num, type Value } from '../../value/index.js';
-import { argArrayOrSet, operandTypeError } from '../shared/args.js';
+import { argArrayOrSet, elementTypeError, operandTypeError } from '../shared/args.js';
 import { addRat, fromBigInt, fromRational, mulRatN, toExactInt, toRational } from '../shared/num.js';
 import { reduce, type Rational } from '../shared/decimal.js';
 
@@ -23,13 +23,23 @@ function countCodePoints(s: string): number {
   return n;
 }
 
+/**
+ * The elements of a set or array operand. OPA's aggregates.go names the wanted types
+ * "set, array" (sum, product, max, min, sort) where `any`/`all` and most other builtins say
+ * "array, set": the order shows in the message, so each builtin passes its own.
+ */
+function collection(name: string, v: Value, ...order: ['set', 'array'] | ['array', 'set']): readonly Value[] {
+  if (Array.isArray(v)) return v;
+  if (v instanceof RSet) return v.values();
+  throw operandTypeError(name, 1, v, ...order);
+}
+
 function numbersOf(name: string, args: readonly Value[]): Num[] {
-  const xs = argArrayOrSet(name, args, 0);
+  const v = args[0] as Value;
   const out: Num[] = [];
-  for (const x of xs) {
-    if (!isNumber(x)) {
-      throw operandTypeError(name, 1, args[0] as Value, Array.isArray(args[0]) ? 'array of numbers' : 'set of numbers');
-    }
+  for (const x of collection(name, v, 'set', 'array')) {
+    // NewOperandElementErr: "operand 1 must be set of numbers but got set containing string".
+    if (!isNumber(x)) throw elementTypeError(name, 1, v, x, 'number');
     out.push(x);
   }
   return out;
@@ -67,10 +77,12 @@ function extreme(name: string, sign: number): BuiltinDef {
     name,
     arity: 1,
     impl: (args) => {
-      const xs = argArrayOrSet(name, args, 0);
+      const xs = collection(name, args[0] as Value, 'set', 'array');
       if (xs.length === 0) return undefined;
       let best = xs[0] as Value;
-      for (const x of xs) if (compare(x, best) * sign > 0) best = x;
+      // Among equal array elements (1 and 1.0) OPA keeps the last one it sees (`<= 0` / `>= 0`);
+      // set members are never equal.
+      for (const x of xs) if (compare(x, best) * sign >= 0) best = x;
       return best;
     },
   };
@@ -108,7 +120,7 @@ export const aggregatesBuiltins: BuiltinDef[] = [
       const v = args[0] as Value;
       if (v instanceof RSet) return [...v.values()];
       if (Array.isArray(v)) return [...v].sort(compare);
-      throw operandTypeError('sort', 1, v, 'array', 'set');
+      throw operandTypeError('sort', 1, v, 'set', 'array');
     },
   },
   {

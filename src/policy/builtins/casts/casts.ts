@@ -5,7 +5,7 @@ import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
 import { RSet, isNumber, isNumberText, isObject, numberFromText, type Value } from '../../value/index.js';
 import { operandTypeError } from '../shared/args.js';
-import { parseNumberText } from '../shared/num.js';
+import { isGoFloatSyntax, parseNumberText } from '../shared/num.js';
 
 function castIdentity(name: string, test: (v: Value) => boolean, expected: string): BuiltinDef {
   return {
@@ -33,7 +33,12 @@ export const castsBuiltins: BuiltinDef[] = [
         const lower = v.replace(/^[+-]+/, '').toLowerCase();
         if (lower === 'inf' || lower === 'infinity' || lower === 'nan') throw operandTypeError('to_number', 1, v, 'valid number string');
         const n = parseNumberText(v);
-        if (n === undefined) throw new BuiltinError('to_number', `strconv.ParseFloat: parsing ${JSON.stringify(v)}: invalid syntax`);
+        // OPA runs strconv.ParseFloat(s, 64) on every string: beyond a double's range (an integer
+        // of 400 digits too) it fails with ErrRange, a builtin error, not with a syntax error.
+        if (n === undefined || (typeof n === 'bigint' && !Number.isFinite(Number(n)))) {
+          const why = isGoFloatSyntax(v) ? 'value out of range' : 'invalid syntax';
+          throw new BuiltinError('to_number', `strconv.ParseFloat: parsing ${JSON.stringify(v)}: ${why}`);
+        }
         // OPA keeps the string as the number's text (json.Number), so "1.0" stays a float.
         return isNumberText(v) ? numberFromText(v) : n;
       }

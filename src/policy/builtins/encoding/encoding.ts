@@ -3,13 +3,15 @@
  * marshal/unmarshal and YAML. Decoded bytes become strings the way Go's do (invalid UTF-8
  * bytes read as U+FFFD one by one).
  */
-import { parseDocument, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, toJs, type Value } from '../../value/index.js';
 import { argObject, argString } from '../shared/args.js';
 import { decodeGoString, utf8Bytes } from './bytes.js';
 import { marshalGo } from '../shared/go-json.js';
+import { decodeGoJson } from '../shared/go-json-decode.js';
+import { goYamlSyntaxError, goYamlUnknownAnchor } from './go-yaml-error.js';
 
 // ---- base64 -----------------------------------------------------------------------------------
 
@@ -161,9 +163,10 @@ function marshalWithOptions(args: readonly Value[]): string {
   return prefix + marshalGo(v, { prefix, indent });
 }
 
+/** OPA util.UnmarshalJSON: the first value of the text, failures worded as Go's decoder's. */
 function unmarshalJson(name: string, s: string): Value {
   try {
-    return parseJson(s);
+    return decodeGoJson(s);
   } catch (e) {
     throw new BuiltinError(name, (e as Error).message);
   }
@@ -199,17 +202,25 @@ function yamlToValue(x: unknown): Value {
 
 /**
  * sigs.k8s.io/yaml (what OPA uses) decodes with go-yaml's YAML 1.1 rules (`yes`/`on` are
- * booleans); the yaml package's 1.1 schema matches that.
+ * booleans); the yaml package's 1.1 schema matches that. Like go-yaml v2's (non-strict)
+ * Unmarshal, a repeated key keeps its last value; failures are worded as go-yaml's.
  */
 function unmarshalYaml(s: string): Value {
   // go-yaml v2 keeps timestamp-looking scalars as strings when decoding into interface{}.
-  const doc = parseDocument(s, {
+  const docs = parseAllDocuments(s, {
     version: '1.1',
     intAsBigInt: true,
-    uniqueKeys: true,
+    uniqueKeys: false,
     customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
   });
-  if (doc.errors.length > 0) throw new BuiltinError('yaml.unmarshal', doc.errors[0]?.message ?? 'invalid YAML');
+  // go-yaml v2's Unmarshal decodes the first document of a stream and never reads the rest
+  // (`a: 1\n---\nb: 2` is {"a": 1}); an empty stream is null.
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (doc === undefined) return null;
+  const bad = doc.errors[0];
+  if (bad !== undefined) throw new BuiltinError('yaml.unmarshal', goYamlSyntaxError(s, bad));
+  const unknownAnchor = goYamlUnknownAnchor(doc);
+  if (unknownAnchor !== undefined) throw new BuiltinError('yaml.unmarshal', unknownAnchor);
   try {
     return yamlToValue(doc.toJS({ maxAliasCount: 1000 }));
   } catch (e) {

@@ -5,7 +5,7 @@
  * Parsing and schema validation follow gqlparser (graphql-parser.ts, graphql-schema.ts);
  * executable-document validation uses graphql-js's `validate`, whose rules gqlparser ported.
  */
-import { buildASTSchema, parse as gqlJsParse, validate as gqlJsValidate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLSchema, buildASTSchema, parse as gqlJsParse, specifiedScalarTypes, validate as gqlJsValidate, type DocumentNode } from 'graphql';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { isObject, toJs, typeName as regoTypeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
@@ -114,7 +114,7 @@ function jsSchema(name: string, schema: ValidatedSchema): GraphQLSchema {
     return js;
   }
   try {
-    js = buildASTSchema(gqlJsParse(sdl), { assumeValid: true, assumeValidSDL: true });
+    js = withBuiltinScalars(buildASTSchema(gqlJsParse(sdl), { assumeValid: true, assumeValidSDL: true }));
   } catch (e) {
     throw new BuiltinError(name, `Error in gqlparser SchemaDocument to Schema conversion: ${(e as Error).message}`);
   }
@@ -122,6 +122,17 @@ function jsSchema(name: string, schema: ValidatedSchema): GraphQLSchema {
   jsSchemaCache.set(sdl, js);
   jsSchemaBySchema.set(schema, js);
   return js;
+}
+
+/**
+ * gqlparser loads every schema after its prelude, so Int, Float, String, Boolean and ID exist
+ * even when no field uses them (`query Q($n: Int)` against a schema without Int fields); a
+ * graphql-js schema only holds the types its SDL reaches, so the unused ones are added.
+ */
+function withBuiltinScalars(js: GraphQLSchema): GraphQLSchema {
+  const cfg = js.toConfig();
+  const missing = specifiedScalarTypes.filter((t) => js.getType(t.name) === undefined);
+  return missing.length === 0 ? js : new GraphQLSchema({ ...cfg, types: [...cfg.types, ...missing], assumeValid: true });
 }
 
 /** Validates an executable document against a validated schema; throws BuiltinError on the first violation. */

@@ -3,14 +3,15 @@
  * arrays (index or `-` to append) and sets (the segment is the member). Any failure makes
  * the whole patch fail, which OPA reports as an undefined result.
  */
-import { ObjectBuilder, RNumber, RSet, equal, isObject, objectEntries, objectGet, rnumberToNative, type Value } from '../../value/index.js';
+import { ObjectBuilder, RSet, equal, isObject, objectEntries, objectGet, type Value } from '../../value/index.js';
 import { parsePath } from './json-paths.js';
 
 class PatchError extends Error {}
 
-function arrayIndex(seg0: Value, len: number, forInsert: boolean): number {
-  if (forInsert && seg0 === '-') return len;
-  const seg = seg0 instanceof RNumber ? rnumberToNative(seg0) : seg0;
+function arrayIndex(seg: Value, len: number, forInsert: boolean): number {
+  if (forInsert && seg === '-') return len;
+  // OPA's edit tree (toIndex) takes ast.Number.Int(), strconv.ParseInt of the text: an
+  // RNumber (1.0, 1e0) is no index even when integral.
   let n: number;
   if (typeof seg === 'number' && Number.isInteger(seg)) n = seg;
   else if (typeof seg === 'string' && /^(0|[1-9]\d*)$/.test(seg)) n = Number(seg);

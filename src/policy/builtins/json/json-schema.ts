@@ -9,6 +9,7 @@ import { toJs } from '../../value/index.js';
 import type { Value } from '../../value/index.js';
 import { LruCache } from '../shared/regex-cache.js';
 import { compileGoRegexp } from '../shared/re2.js';
+import { parseDecimal } from '../shared/decimal.js';
 import { keepClosestBranches } from './schema-branches.js';
 import { GOJSONSCHEMA_FORMATS } from './schema-formats.js';
 
@@ -32,6 +33,30 @@ const goRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
 // Formats are checked as gojsonschema checks them (schema-formats.ts); an unknown one passes.
 const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: true, formats: GOJSONSCHEMA_FORMATS, code: { regExp: goRegExp } });
 const compiled = new LruCache<ValidateFunction | SchemaError>(128);
+
+/**
+ * gojsonschema tests multipleOf on exact rationals (big.Rat of the numbers' decimal text), so
+ * 0.3 is a multiple of 0.1; ajv divides doubles (0.3 / 0.1 = 2.9999999999999996) and refuses it.
+ */
+function isMultipleOf(x: number, m: number): boolean {
+  const a = parseDecimal(String(x));
+  const b = parseDecimal(String(m));
+  if (a === undefined || b === undefined || b.num === 0n) return true;
+  return (a.num * b.den) % (a.den * b.num) === 0n;
+}
+
+ajv.removeKeyword('multipleOf');
+ajv.addKeyword({
+  keyword: 'multipleOf',
+  type: 'number',
+  schemaType: 'number',
+  validate: function multipleOf(schema: number, data: number): boolean {
+    const ok = isMultipleOf(data, schema);
+    // Reported like ajv's own keyword, so describe() words it as gojsonschema does.
+    (multipleOf as { errors?: Partial<ErrorObject>[] }).errors = ok ? [] : [{ keyword: 'multipleOf', params: { multipleOf: schema } }];
+    return ok;
+  },
+});
 
 /** Keywords whose value is data, not a schema. */
 const VALUE_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
@@ -162,8 +187,12 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
   const field = fieldOf(e);
   const at = (path: string): unknown => valueAt(data, path);
   switch (e.keyword) {
-    case 'type':
-      return { type: 'invalid_type', desc: `Invalid type. Expected: ${String(p.type).split(',').join(', ')}, given: ${typeOfJson(at(e.instancePath))}`, field };
+    case 'type': {
+      // gojsonschema's jsonSchemaType.String(): one type by name, several as `[string,integer]`.
+      const types = String(p.type).split(',');
+      const expected = types.length > 1 ? `[${types.join(',')}]` : types[0];
+      return { type: 'invalid_type', desc: `Invalid type. Expected: ${expected}, given: ${typeOfJson(at(e.instancePath))}`, field };
+    }
     case 'required':
       // reported on the object that lacks the property (gojsonschema validateObject's context)
       return { type: 'required', desc: `${String(p.missingProperty)} is required`, field };
@@ -210,9 +239,77 @@ function describe(e: ErrorObject, data: unknown): { type: string; desc: string; 
     case 'dependencies':
     case 'dependentRequired':
       return { type: 'missing_dependency', desc: `Has a dependency on ${String(p.deps)}`, field };
+    case 'contains':
+      return { type: 'contains', desc: 'At least one of the items must match', field };
+    case 'additionalItems':
+      return { type: 'array_no_additional_items', desc: 'No additional items allowed on array', field };
+    case 'propertyNames':
+      return { type: 'invalid_property_name', desc: `Property name of "${String(p.propertyName)}" does not match`, field };
+    case 'false schema':
+      return { type: 'false', desc: 'False always fails validation', field };
+    case 'if':
+      return p.failingKeyword === 'else'
+        ? { type: 'condition_else', desc: 'Must validate "else" as "if" was not valid', field }
+        : { type: 'condition_then', desc: 'Must validate "then" as "if" was valid', field };
     default:
       return { type: e.keyword, desc: e.message ?? e.keyword, field };
   }
+}
+
+/** Keywords whose failure gojsonschema reports before the errors of the subschema it ran. */
+const PARENT_KEYWORDS = new Set(['contains', 'propertyNames', 'if']);
+
+/**
+ * ajv lists a keyword's own error after the errors of its subschema; gojsonschema adds the
+ * keyword's error first and then merges the subschema's (`contains` — of its first item only —,
+ * `propertyNames`, `if`/`then`/`else`), so such an error moves in front of the run it caused.
+ * (`anyOf`/`oneOf` are settled by keepClosestBranches.)
+ */
+function parentsFirst(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out = [...errors];
+  for (let k = 0; k < out.length; k++) {
+    const e = out[k] as ErrorObject;
+    if (!PARENT_KEYWORDS.has(e.keyword)) continue;
+    const base = e.keyword === 'if' ? e.schemaPath.slice(0, -'/if'.length) : e.schemaPath;
+    const prefixes = e.keyword === 'if' ? [`${base}/then/`, `${base}/else/`] : [`${base}/`];
+    let j = k;
+    while (j > 0 && prefixes.some((pre) => (out[j - 1] as ErrorObject).schemaPath.startsWith(pre))) j--;
+    if (j === k) continue;
+    out.splice(k, 1);
+    out.splice(j, 0, e);
+    if (e.keyword === 'contains') {
+      // gojsonschema merges the errors of one item only: the best-scoring, on ties the first.
+      const first = (out[j + 1] as ErrorObject).instancePath.slice(e.instancePath.length).split('/')[1];
+      const item = `${e.instancePath}/${first}`;
+      const run = out.slice(j + 1, k + 1);
+      const kept = run.filter((c) => c.instancePath === item || c.instancePath.startsWith(`${item}/`));
+      out.splice(j + 1, run.length, ...kept);
+      k = j + kept.length;
+    }
+  }
+  return out;
+}
+
+/** gojsonschema's `allOf` error after the last error of each failed allOf's branches (ajv reports none). */
+function withAllOfErrors(errors: ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  for (let i = 0; i < errors.length; i++) {
+    const e = errors[i] as ErrorObject;
+    out.push(e);
+    const m = /^(.*)\/allOf\/\d+\//.exec(e.schemaPath);
+    if (m === null) continue;
+    const allOfPath = `${m[1]}/allOf`;
+    const next = errors[i + 1];
+    if (next !== undefined && next.schemaPath.startsWith(`${allOfPath}/`)) continue;
+    // The allOf applies where its shallowest branch error points (a `required` error: exactly).
+    let at = e.instancePath;
+    for (let j = i; j >= 0 && (errors[j] as ErrorObject).schemaPath.startsWith(`${allOfPath}/`); j--) {
+      const p = (errors[j] as ErrorObject).instancePath;
+      if (p.length < at.length) at = p;
+    }
+    out.push({ keyword: 'allOf', instancePath: at, schemaPath: allOfPath, params: {} });
+  }
+  return out;
 }
 
 /** Validates `doc`; the error list is empty when it matches. */
@@ -220,7 +317,7 @@ export function validateDocument(validate: ValidateFunction, doc: Value): { ok: 
   const data = toJs(doc);
   const ok = validate(data) as boolean;
   const errors: { error: string; type: string; field: string; desc: string }[] = [];
-  for (const e of keepClosestBranches(validate.errors ?? [])) {
+  for (const e of withAllOfErrors(parentsFirst(keepClosestBranches(validate.errors ?? [])))) {
     if (e.keyword === 'uniqueItems') {
       const items = valueAt(data, e.instancePath);
       const field = fieldOf(e);

@@ -27,7 +27,9 @@ function loadJsonOperand(v: Value): Value | LoadFailure {
 
 function jsonOperand(name: string, v: Value, pos: number): Value {
   const x = loadJsonOperand(v);
-  if (x instanceof LoadFailure) throw new BuiltinError(name, `operand ${pos}: ${x.reason}`);
+  // OPA returns the loader's error as it is ("invalid JSON string"), naming no operand.
+  void pos;
+  if (x instanceof LoadFailure) throw new BuiltinError(name, x.reason);
   return x;
 }
 

@@ -7,9 +7,10 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { isObject, objectEntries, objectGet, parseJson, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { isObject, objectEntries, objectGet, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
 import { marshalGo } from '../shared/go-json.js';
+import { decodeGoJson } from '../shared/go-json-decode.js';
 import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './jose-keys.js';
 import { expectString as str, nativeNumber } from '../shared/args.js';
 
@@ -43,7 +44,8 @@ function b64(name: string, what: string, s: string): Buffer {
 function jsonObject(name: string, text: string, prefix = ''): Obj {
   let v: Value;
   try {
-    v = parseJson(text);
+    // OPA extractJSONObject decodes with util.UnmarshalJSON: Go's acceptance and messages.
+    v = decodeGoJson(text);
   } catch (e) {
     throw new BuiltinError(name, `${prefix}invalid JSON: ${(e as Error).message}`);
   }

@@ -9,7 +9,7 @@
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
 import { RNumber, RSet, isNumber, type Num, type Value } from '../../value/index.js';
-import { argInt, argNum, operandTypeError } from '../shared/args.js';
+import { argBigInt, argNum, operandTypeError } from '../shared/args.js';
 import { addRat, bothSafeInts, divRat, exactFloatOp, fromBigInt, fromDouble, fromRational, mulRatN, subRat, toExactInt, toRational } from '../shared/num.js';
 import type { Rational } from '../shared/decimal.js';
 
@@ -142,16 +142,16 @@ export const numbersBuiltins: BuiltinDef[] = [
   {
     name: 'numbers.range',
     arity: 2,
-    impl: (args) => range('numbers.range', argInt('numbers.range', args, 0), argInt('numbers.range', args, 1), 1n),
+    impl: (args) => range('numbers.range', argBigInt('numbers.range', args, 0), argBigInt('numbers.range', args, 1), 1n),
   },
   {
     name: 'numbers.range_step',
     arity: 3,
     impl: (args) => {
       const name = 'numbers.range_step';
-      const from = argInt(name, args, 0);
-      const to = argInt(name, args, 1);
-      const step = argInt(name, args, 2);
+      const from = argBigInt(name, args, 0);
+      const to = argBigInt(name, args, 1);
+      const step = argBigInt(name, args, 2);
       if (step <= 0n) throw new BuiltinError(name, 'step must be a positive integer');
       return range(name, from, to, step);
     },

@@ -3,7 +3,8 @@
  * (str, n) within one evaluation — memoised in ctx.cache — and drawn from ctx.random.
  */
 import { BuiltinTypeError } from '../../errors.js';
-import { rnumberToNative, RNumber, typeName, type Value } from '../../value/index.js';
+import { typeName, type Value } from '../../value/index.js';
+import { argInt } from '../shared/args.js';
 import type { BuiltinDef } from '../registry.js';
 
 export const randBuiltins: BuiltinDef[] = [
@@ -11,13 +12,12 @@ export const randBuiltins: BuiltinDef[] = [
     name: 'rand.intn',
     arity: 2,
     nondeterministic: true,
-    impl: ([s, n0], ctx) => {
+    impl: (args, ctx) => {
       const name = 'rand.intn';
-      const n = n0 instanceof RNumber ? rnumberToNative(n0) : n0;
-      if (typeof s !== 'string') throw new BuiltinTypeError(name, `operand 1 must be string but got ${typeName(s as Value)}`);
-      if (typeof n !== 'number' && typeof n !== 'bigint') throw new BuiltinTypeError(name, `operand 2 must be number but got ${typeName(n as Value)}`);
-      if (typeof n === 'number' && !Number.isInteger(n)) throw new BuiltinTypeError(name, 'operand 2 must be integer number but got floating-point number');
-      let max = typeof n === 'bigint' ? n : BigInt(n);
+      const s = args[0] as Value;
+      if (typeof s !== 'string') throw new BuiltinTypeError(name, `operand 1 must be string but got ${typeName(s)}`);
+      // IntOperand: the text must be an int64 (rand.intn("k", 1.0) is a type error in OPA)
+      let max = argInt(name, args, 1);
       if (max === 0n) return 0;
       if (max < 0n) max = -max;
       // OPA's cache key is fmt.Sprintf("%s-%d", str, n) after taking |n|.

@@ -3,15 +3,15 @@
  * `and`/`or` are the infix `&`/`|`; `internal.member_2/3` implement `x in xs` / `k, v in xs`.
  */
 import type { BuiltinDef } from '../registry.js';
-import { RSet, equal, isObject, objectEntries, objectGet, typeName, type Value } from '../../value/index.js';
-import { BuiltinTypeError } from '../../errors.js';
-import { argSet } from '../shared/args.js';
+import { RSet, equal, isObject, objectEntries, objectGet, type Value } from '../../value/index.js';
+import { argSet, operandTypeError } from '../shared/args.js';
 
 function setsOf(name: string, args: readonly Value[]): RSet[] {
   const s = argSet(name, args, 0);
   const out: RSet[] = [];
   for (const x of s.values()) {
-    if (!(x instanceof RSet)) throw new BuiltinTypeError(name, `operand 1 must be set of sets but got set containing ${typeName(x)}`);
+    // OPA sets.go reads each member with builtins.SetOperand(x, 1): the message names the member.
+    if (!(x instanceof RSet)) throw operandTypeError(name, 1, x, 'set');
     out.push(x);
   }
   return out;

@@ -2,7 +2,8 @@
  * Operand checks shared by the core builtins. Messages follow OPA's `builtins.NewOperandTypeErr`
  * ("operand 2 must be string but got number") because conformance cases match on them.
  */
-import { BuiltinError, BuiltinTypeError } from '../../errors.js';
+import { BuiltinTypeError } from '../../errors.js';
+import { toExactInt } from './num.js';
 import { RNumber, RSet, isObject, rnumberToNative, typeName, type Num, type PlainObject, type RObject, type Value } from '../../value/index.js';
 
 /** OPA's name for a value's type in error messages. */
@@ -78,24 +79,70 @@ export function argArrayOrSet(builtin: string, args: readonly Value[], i: number
   throw operandTypeError(builtin, i + 1, v, 'array', 'set');
 }
 
-/**
- * An integer operand (OPA `builtins.IntOperand`): a number whose value is integral.
- * Non-integers are a type error in OPA ("operand 2 must be integer number but got floating-point number").
- */
-export function argInt(builtin: string, args: readonly Value[], i: number): bigint {
-  const v = argNumber(builtin, args, i);
-  if (typeof v === 'bigint') return v;
-  if (!Number.isInteger(v)) throw new BuiltinTypeError(builtin, `operand ${i + 1} must be integer number but got floating-point number`);
-  return BigInt(v);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INTEGER_TEXT = /^-?\d+$/;
+
+function notIntegerError(builtin: string, i: number): BuiltinTypeError {
+  return new BuiltinTypeError(builtin, `operand ${i + 1} must be integer number but got floating-point number`);
 }
 
-/** A small integer operand as a JS number (string indexes, counts). */
+/**
+ * An integer operand as OPA's `builtins.IntOperand` reads it: `ast.Number.Int()`, which is
+ * strconv.ParseInt of the number's TEXT. So the value is not enough: `1.0`, `1e0` (RNumbers)
+ * and integers beyond int64 are refused with "must be integer number but got floating-point
+ * number" (an ErrOperand: eval_type_error). OPA reads substring, array.slice, regex.find_n,
+ * rand.intn and time.add_date this way; {@link argBigInt} is the by-value reader.
+ *
+ * @example argInt('substring', ['abc', 1, 2], 1) // 1n; with RNumber('1.0') a type error
+ */
+export function argInt(builtin: string, args: readonly Value[], i: number): bigint {
+  const v = args[i] as Value;
+  let b: bigint;
+  if (typeof v === 'number') {
+    // A double's text is its shortest form: integer digits when integral below 1e21, and
+    // every double beyond that is outside int64 anyway.
+    if (!Number.isInteger(v)) throw notIntegerError(builtin, i);
+    b = BigInt(v);
+  } else if (typeof v === 'bigint') {
+    b = v;
+  } else if (v instanceof RNumber) {
+    // numberFromText makes integer texts doubles or bigints, but a text is a text.
+    if (!INTEGER_TEXT.test(v.text)) throw notIntegerError(builtin, i);
+    b = BigInt(v.text);
+  } else {
+    throw operandTypeError(builtin, i + 1, v, 'number');
+  }
+  if (b < INT64_MIN || b > INT64_MAX) throw notIntegerError(builtin, i);
+  return b;
+}
+
+/**
+ * A count operand read as {@link argInt} (IntOperand), as a JS number. Beyond ±2^53 it is
+ * clamped: its callers (regex.find_n's match limit) behave the same for any count larger than
+ * a string can have matches.
+ */
 export function argSmallInt(builtin: string, args: readonly Value[], i: number): number {
   const b = argInt(builtin, args, i);
-  if (b > BigInt(Number.MAX_SAFE_INTEGER) || b < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new BuiltinError(builtin, `operand ${i + 1} out of range`);
-  }
+  if (b > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  if (b < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
   return Number(b);
+}
+
+/**
+ * An integer operand as OPA's `builtins.BigIntOperand` reads it: the exact VALUE through
+ * big.Float (NumberToInt), so `1.0` and `1e0` are 1 and there is no size limit; a fractional
+ * value is "must be integer number but got floating-point number", a non-number "must be
+ * integer but got …". OPA reads bits.* and numbers.range/range_step this way.
+ *
+ * @example argBigInt('bits.and', [RNumber('1.0'), 3], 0) // 1n
+ */
+export function argBigInt(builtin: string, args: readonly Value[], i: number): bigint {
+  const v = args[i] as Value;
+  if (typeof v !== 'number' && typeof v !== 'bigint' && !(v instanceof RNumber)) throw operandTypeError(builtin, i + 1, v, 'integer');
+  const b = toExactInt(v);
+  if (b === undefined) throw notIntegerError(builtin, i);
+  return b;
 }
 
 /** True if every code unit is below the surrogate range (so UTF-16 index == code point index). */

@@ -45,6 +45,11 @@ export function bothSafeInts(a: Num, b: Num): boolean {
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const HEX_FLOAT = /^[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+$/;
 
+/** True when `s` has Go strconv.ParseFloat's syntax (decimal or hex float), whatever its range. */
+export function isGoFloatSyntax(s: string): boolean {
+  return DECIMAL.test(s) || HEX_FLOAT.test(s);
+}
+
 /**
  * Parses number text the way OPA's `to_number` accepts it (Go strconv.ParseFloat syntax,
  * minus inf/nan). Integers stay exact (bigint beyond 2^53). Returns undefined on bad syntax

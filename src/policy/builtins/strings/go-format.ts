@@ -5,6 +5,8 @@
  * `%!d(string=foo)`, missing operands `%!d(MISSING)`, surplus ones `%!(EXTRA int=1)`.
  */
 
+import { quoteGoString } from '../../value/index.js';
+
 type GoVal = unknown;
 
 /**
@@ -14,6 +16,17 @@ type GoVal = unknown;
  */
 export class GoFloat64 {
   constructor(readonly value: number) {}
+}
+
+/**
+ * A value of a Go named string type, e.g. json.Number: fmt prints it as a string for %v %s %q
+ * %x %X and names the type in a bad-verb report (`%!d(json.Number=42)`).
+ */
+export class GoNamedString {
+  constructor(
+    readonly type: string,
+    readonly value: string,
+  ) {}
 }
 
 interface Spec {
@@ -27,6 +40,7 @@ interface Spec {
 }
 
 function goType(v: GoVal): string {
+  if (v instanceof GoNamedString) return v.type;
   if (v instanceof GoFloat64) return 'float64';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
   if (typeof v === 'bigint') return '*big.Int';
@@ -162,8 +176,8 @@ function floatStr(f: number, verb: string, spec: Spec): string {
       case 'G':
         body = fmtG(f, spec.prec, verb === 'G', spec.sharp);
         break;
-      default: // 'v': %g with the shortest representation, exponent from 1e21 like Go's %v
-        body = fmtGShortestV(f);
+      default: // 'v' is %g: the shortest digits, or as many as a precision asks (%.2v)
+        body = spec.prec === undefined ? fmtGShortestV(f) : fmtG(f, spec.prec, false, spec.sharp);
     }
   }
   const neg = f < 0 || Object.is(f, -0);
@@ -196,13 +210,6 @@ function escapeRuneGo(ch: string, quote: string): string {
   return ch;
 }
 
-/** Go's strconv.Quote. */
-export function quoteGo(s: string): string {
-  let out = '"';
-  for (const ch of s) out += escapeRuneGo(ch, '"');
-  return out + '"';
-}
-
 /**
  * Go's strconv.QuoteRune, what %q does with an integer (fmt fmtQc): a value that is no valid
  * rune (negative, past U+10FFFF, a surrogate) becomes U+FFFD first.
@@ -215,6 +222,7 @@ function quoteRuneGo(n: number): string {
 /** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
 function plainV(v: GoVal): string {
   if (v === null || v === undefined) return '<nil>';
+  if (v instanceof GoNamedString) return v.value;
   if (v instanceof GoFloat64) return fmtGShortestV(v.value);
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
@@ -243,6 +251,7 @@ function hexString(s: string, upper: boolean, spec: Spec): string {
 }
 
 function formatOne(verb: string, v: GoVal, spec: Spec): string {
+  if (v instanceof GoNamedString) return 'vsqxX'.includes(verb) ? formatOne(verb, v.value, spec) : badVerb(verb, v);
   if (v instanceof GoFloat64) return 'eEfFgGv'.includes(verb) ? floatStr(v.value, verb, spec) : badVerb(verb, v);
   if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63) return formatInt(verb, BigInt(v), v, spec);
   if (typeof v === 'bigint') {
@@ -261,7 +270,7 @@ function formatOne(verb: string, v: GoVal, spec: Spec): string {
         return pad(s, spec, false);
       }
       case 'q':
-        return pad(spec.sharp && !v.includes('`') ? '`' + v + '`' : quoteGo(spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v), spec, false);
+        return pad(spec.sharp && !v.includes('`') ? '`' + v + '`' : quoteGoString(spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v), spec, false);
       case 'x':
       case 'X':
         return pad(hexString(v, verb === 'X', spec), spec, false);
@@ -296,14 +305,31 @@ function formatInt(verb: string, b: bigint, n: number, spec: Spec): string {
 }
 
 /**
- * fmt.Sprintf(format, args...).
+ * Go's parseArgNumber for an explicit argument index `[n]` at format[i]: the zero-based index,
+ * the bytes taken (through `]`, or just `[` when there is none) and whether `n` parsed.
+ */
+function parseArgNumber(format: string, i: number): { index: number; width: number; ok: boolean } {
+  if (format.length - i < 3) return { index: 0, width: 1, ok: false };
+  const close = format.indexOf(']', i + 1);
+  if (close === -1) return { index: 0, width: 1, ok: false };
+  const digits = format.slice(i + 1, close);
+  if (!/^\d+$/.test(digits)) return { index: 0, width: close - i + 1, ok: false };
+  return { index: Math.min(Number(digits), 1_000_000) - 1, width: close - i + 1, ok: true };
+}
+
+/**
+ * fmt.Sprintf(format, args...), following Go's doPrintf: flags, width and precision (`*` takes
+ * an operand), explicit operand indexes (`%[2]d`, `%[1]*d`; after one, surplus operands are not
+ * reported), `%!v(BADINDEX)`, `%!d(MISSING)`, `%!(EXTRA …)`, `%!(NOVERB)`.
  *
  * @example formatGo('%s has %d items (%.1f%%)', ['cart', 3, 42.25]) // "cart has 3 items (42.2%)"
+ * @example formatGo('%[2]s %[1]s', ['a', 'b']) // "b a"
  */
 export function formatGo(format: string, args: readonly GoVal[]): string {
   let out = '';
   let argi = 0;
   let i = 0;
+  let reordered = false;
   const n = format.length;
   while (i < n) {
     const pct = format.indexOf('%', i);
@@ -313,6 +339,28 @@ export function formatGo(format: string, args: readonly GoVal[]): string {
     }
     out += format.slice(i, pct);
     i = pct + 1;
+    let goodArgNum = true;
+    let afterIndex = false;
+    // An explicit index `[n]` moves the operand cursor (Go: argNumber).
+    const argNumber = (): void => {
+      afterIndex = false;
+      if (format[i] !== '[') return;
+      reordered = true;
+      const r = parseArgNumber(format, i);
+      i += r.width;
+      if (r.ok && r.index >= 0 && r.index < args.length) {
+        argi = r.index;
+        afterIndex = true;
+        return;
+      }
+      goodArgNum = false;
+      afterIndex = r.ok;
+    };
+    const intArg = (): number | undefined => {
+      if (argi >= args.length) return undefined;
+      const v = args[argi++];
+      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 1_000_000 ? v : undefined;
+    };
     const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined };
     for (; i < n; i++) {
       const c = format[i];
@@ -323,50 +371,54 @@ export function formatGo(format: string, args: readonly GoVal[]): string {
       else if (c === '0') spec.zero = !spec.minus;
       else break;
     }
+    argNumber();
     if (format[i] === '*') {
       i++;
-      const w = args[argi++];
-      if (typeof w === 'number' && Number.isInteger(w)) {
+      const w = intArg();
+      if (w === undefined) out += '%!(BADWIDTH)';
+      else {
         spec.width = Math.abs(w);
         if (w < 0) spec.minus = true;
-      } else out += '%!(BADWIDTH)';
+      }
+      afterIndex = false;
     } else {
       const m = /^\d+/.exec(format.slice(i));
       if (m) {
         spec.width = Math.min(Number(m[0]), 1_000_000);
         i += m[0].length;
+        if (afterIndex) goodArgNum = false; // "%[3]2d"
       }
     }
-    if (format[i] === '.') {
+    if (i + 1 < n && format[i] === '.') {
       i++;
+      if (afterIndex) goodArgNum = false; // "%[3].2d"
+      argNumber();
       if (format[i] === '*') {
         i++;
-        const p = args[argi++];
-        if (typeof p === 'number' && Number.isInteger(p) && p >= 0) spec.prec = p;
-        else out += '%!(BADPREC)';
+        const p = intArg();
+        if (p === undefined || p < 0) {
+          if (p === undefined) out += '%!(BADPREC)';
+        } else spec.prec = p;
+        afterIndex = false;
       } else {
         const m = /^\d+/.exec(format.slice(i));
         spec.prec = m ? Math.min(Number(m[0]), 1_000_000) : 0;
         if (m) i += m[0].length;
       }
     }
+    if (!afterIndex) argNumber();
     if (i >= n) {
       out += '%!(NOVERB)';
       break;
     }
     const verb = String.fromCodePoint(format.codePointAt(i) as number);
     i += verb.length;
-    if (verb === '%') {
-      out += '%';
-      continue;
-    }
-    if (argi >= args.length) {
-      out += `%!${verb}(MISSING)`;
-      continue;
-    }
-    out += formatOne(verb, args[argi++], spec);
+    if (verb === '%') out += '%';
+    else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
+    else if (argi >= args.length) out += `%!${verb}(MISSING)`;
+    else out += formatOne(verb, args[argi++], spec);
   }
-  if (argi < args.length) {
+  if (!reordered && argi < args.length) {
     out += '%!(EXTRA ' + args.slice(argi).map((v) => (v === null || v === undefined ? '<nil>' : `${goType(v)}=${plainV(v)}`)).join(', ') + ')';
   }
   return out;

@@ -5,11 +5,14 @@
  * Supported: text, `{{pipeline}}`, trim markers `{{-`/`-}}`, comments, `if`/`else if`/`else`,
  * `range` (with `$i, $v :=`), `with`, variables, field chains (`.a.b`, `$v.a`), literals,
  * parenthesised pipelines, `|`, and the functions and/or/not/len/index/print/printf/println/
- * eq/ne/lt/le/gt/ge. A key missing from a map renders `<undefined>` (what OPA produces).
+ * html/js/urlquery/eq/ne/lt/le/gt/ge. A key missing from a map renders `<undefined>` (what OPA
+ * produces). Parse errors read as text/template's for a template named "template"
+ * (`template: template:3: unexpected {{end}}`), undefined functions included.
  */
 import { BuiltinError } from '../../errors.js';
-import { toJs, type PlainObject, type RObject } from '../../value/index.js';
-import { formatGo } from './go-format.js';
+import { RNumber, RSet, formatValue, objectEntries, stringifyJson, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { scanGoJsonDocument } from '../shared/go-json-decode.js';
+import { GoNamedString, formatGo } from './go-format.js';
 
 type Node =
   | { k: 'text'; s: string }
@@ -28,14 +31,32 @@ type Arg =
   | { k: 'sub'; p: Pipe; fields: string[] };
 
 /** Thrown for template syntax / execution errors; the builtin turns it into a BuiltinError. */
-class TemplateError extends Error {}
+class TemplateError extends Error {
+  /** 1-based line of the action a parse error is in (text/template's `template:LINE:` prefix). */
+  line: number | undefined;
+}
 
 const MISSING = Symbol('missing');
 
 // ---- lexing: split into text and action bodies ----------------------------------------------
 
-function lex(src: string): ({ t: 'text'; s: string } | { t: 'act'; s: string })[] {
-  const out: ({ t: 'text'; s: string } | { t: 'act'; s: string })[] = [];
+type Item = { t: 'text'; s: string; line: number } | { t: 'act'; s: string; line: number };
+
+/** 1-based line of offset `at` in `src`. */
+function lineOf(src: string, at: number): number {
+  let n = 1;
+  for (let i = 0; i < at && i < src.length; i++) if (src.charCodeAt(i) === 10) n++;
+  return n;
+}
+
+function parseError(msg: string, line: number): TemplateError {
+  const e = new TemplateError(msg);
+  e.line = line;
+  return e;
+}
+
+function lex(src: string): Item[] {
+  const out: Item[] = [];
   let i = 0;
   let trimNext = false;
   while (i <= src.length) {
@@ -43,18 +64,19 @@ function lex(src: string): ({ t: 'text'; s: string } | { t: 'act'; s: string })[
     let text = open === -1 ? src.slice(i) : src.slice(i, open);
     if (trimNext) text = text.replace(/^\s+/, '');
     if (open === -1) {
-      if (text) out.push({ t: 'text', s: text });
+      if (text) out.push({ t: 'text', s: text, line: lineOf(src, i) });
       break;
     }
+    const line = lineOf(src, open);
     let body = src.slice(open + 2);
     if (/^- /.test(body) || /^-\t|^-\n|^-\r/.test(body)) {
       text = text.replace(/\s+$/, '');
       body = body.slice(2);
     }
-    if (text) out.push({ t: 'text', s: text });
+    if (text) out.push({ t: 'text', s: text, line });
     const start = src.length - body.length;
     const close = findClose(src, start);
-    if (close === -1) throw new TemplateError('unclosed action');
+    if (close === -1) throw parseError('unclosed action', line);
     let inner = src.slice(start, close);
     trimNext = false;
     if (/[ \t\r\n]-$/.test(inner)) {
@@ -62,7 +84,7 @@ function lex(src: string): ({ t: 'text'; s: string } | { t: 'act'; s: string })[
       trimNext = true;
     }
     inner = inner.trim();
-    if (!(inner.startsWith('/*') && inner.endsWith('*/'))) out.push({ t: 'act', s: inner });
+    if (!(inner.startsWith('/*') && inner.endsWith('*/'))) out.push({ t: 'act', s: inner, line });
     i = close + 2;
   }
   return out;
@@ -147,6 +169,27 @@ function parseArg(t: string): Arg {
   throw new TemplateError(`unexpected ${t}`);
 }
 
+/** text/template checks at parse time that every function a pipeline calls exists. */
+function checkFns(p: Pipe): Pipe {
+  for (const cmd of p.cmds) {
+    for (const a of cmd) {
+      if (a.k === 'fn' && !Object.hasOwn(FUNCS, a.name)) throw new TemplateError(`function "${a.name}" not defined`);
+      if (a.k === 'sub') checkFns(a.p);
+    }
+  }
+  return p;
+}
+
+/** Parses one action's pipeline; its errors carry the action's line. */
+function pipeAt(text: string, line: number): Pipe {
+  try {
+    return checkFns(parsePipe(tokenize(text)));
+  } catch (e) {
+    if (e instanceof TemplateError && e.line === undefined) e.line = line;
+    throw e;
+  }
+}
+
 function parse(src: string): Node[] {
   const items = lex(src);
   let i = 0;
@@ -154,23 +197,23 @@ function parse(src: string): Node[] {
     const nodes: Node[] = [];
     while (i < items.length) {
       if (single && nodes.length === 1) return { nodes, stop: 'end' };
-      const it = items[i++] as { t: 'text' | 'act'; s: string };
+      const it = items[i++] as Item;
       if (it.t === 'text') {
         nodes.push({ k: 'text', s: it.s });
         continue;
       }
       const kw = /^(if|range|with|else|end)\b/.exec(it.s)?.[1];
       if (kw === 'end' || kw === 'else') {
-        if (!stopAt.has(kw)) throw new TemplateError(`unexpected {{${kw}}}`);
+        if (!stopAt.has(kw)) throw parseError(`unexpected {{${kw}}}`, it.line);
         if (kw === 'else' && /^else\s+if\b/.test(it.s)) {
           // `{{else if x}}` is an `if` nested in the else branch, sharing the outer `{{end}}`.
-          items[--i] = { t: 'act', s: it.s.replace(/^else\s+/, '') };
+          items[--i] = { t: 'act', s: it.s.replace(/^else\s+/, ''), line: it.line };
           return { nodes, stop: 'elseif' };
         }
         return { nodes, stop: kw };
       }
       if (kw) {
-        const p = parsePipe(tokenize(it.s.slice(kw.length)));
+        const p = pipeAt(it.s.slice(kw.length), it.line);
         const body = list(new Set(['else', 'end']));
         let els: Node[] = [];
         if (body.stop === 'else') els = list(new Set(['end'])).nodes;
@@ -180,10 +223,11 @@ function parse(src: string): Node[] {
         else nodes.push({ k: kw as 'if' | 'with', p, then: body.nodes, else: els });
         continue;
       }
-      nodes.push({ k: 'action', p: parsePipe(tokenize(it.s)) });
+      nodes.push({ k: 'action', p: pipeAt(it.s, it.line) });
     }
     if (single && nodes.length === 1) return { nodes, stop: 'end' };
-    if (stopAt.size) throw new TemplateError('unexpected EOF');
+    // text/template reports the end of input on the template's last line.
+    if (stopAt.size) throw parseError('unexpected EOF', lineOf(src, src.length));
     return { nodes, stop: '' };
   }
   return list(new Set()).nodes;
@@ -213,13 +257,17 @@ function field(v: unknown, names: string[]): unknown {
 }
 
 function truth(v: unknown): boolean {
+  if (v instanceof GoNamedString) return v.value !== '';
   if (v === null || v === undefined || v === MISSING || v === false || v === 0 || v === 0n || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
 }
 
-function cmpVals(a: unknown, b: unknown): number {
+function cmpVals(a0: unknown, b0: unknown): number {
+  // A json.Number compares as the string kind it is: equal to "42", incomparable with 42.
+  const a = a0 instanceof GoNamedString ? a0.value : a0;
+  const b = b0 instanceof GoNamedString ? b0.value : b0;
   if (typeof a === 'bigint' || typeof b === 'bigint') {
     const x = BigInt(a as number);
     const y = BigInt(b as number);
@@ -236,6 +284,7 @@ const FUNCS: Record<string, (args: unknown[]) => unknown> = {
   len: (a) => {
     const x = a[0];
     if (typeof x === 'string') return new TextEncoder().encode(x).length;
+    if (x instanceof GoNamedString) return new TextEncoder().encode(x.value).length;
     if (Array.isArray(x)) return x.length;
     if (x !== null && typeof x === 'object') return Object.keys(x).length;
     throw new TemplateError('len of invalid value');
@@ -250,9 +299,13 @@ const FUNCS: Record<string, (args: unknown[]) => unknown> = {
     }
     return cur;
   },
-  print: (a) => a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + show(x)).join(''),
+  // fmt.Sprint spaces operands when neither is of a string kind (json.Number is one).
+  print: (a) => a.map((x, i) => (i > 0 && !isStringKind(x) && !isStringKind(a[i - 1]) ? ' ' : '') + show(x)).join(''),
   println: (a) => a.map(show).join(' ') + '\n',
   printf: (a) => formatGo(String(a[0]), a.slice(1)),
+  html: (a) => escapeHtml(evalArgsText(a)),
+  js: (a) => escapeJs(evalArgsText(a)),
+  urlquery: (a) => encodeURIComponent(evalArgsText(a)).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()),
   eq: (a) => a.slice(1).some((b) => cmpVals(a[0], b) === 0),
   ne: (a) => cmpVals(a[0], a[1]) !== 0,
   lt: (a) => cmpVals(a[0], a[1]) < 0,
@@ -260,6 +313,55 @@ const FUNCS: Record<string, (args: unknown[]) => unknown> = {
   gt: (a) => cmpVals(a[0], a[1]) > 0,
   ge: (a) => cmpVals(a[0], a[1]) >= 0,
 };
+
+function isStringKind(x: unknown): boolean {
+  return typeof x === 'string' || x instanceof GoNamedString;
+}
+
+/**
+ * The variables as OPA hands them to text/template: ast.As decodes their JSON with UseNumber,
+ * so every number is a json.Number (a string type: `{{printf "%d" .n}}` is `%!d(json.Number=42)`,
+ * `{{if gt .n 1}}` compares incompatible kinds); sets become arrays.
+ */
+function templateData(v: Value): unknown {
+  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof RNumber) return new GoNamedString('json.Number', stringifyJson(v));
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(templateData);
+  if (v instanceof RSet) return v.values().map(templateData);
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of objectEntries(v)) o[typeof k === 'string' ? k : stringifyJson(k)] = templateData(x);
+  return o;
+}
+
+/** text/template's evalArgs: one string operand as is, else fmt.Sprint of the operands. */
+function evalArgsText(a: unknown[]): string {
+  if (a.length === 1 && typeof a[0] === 'string') return a[0];
+  return FUNCS.print?.(a) as string;
+}
+
+/** text/template HTMLEscapeString. */
+function escapeHtml(s: string): string {
+  return s.replace(/[\0"'&<>]/g, (c) => ({ '\0': '\uFFFD', '"': '&#34;', "'": '&#39;', '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
+}
+
+/** text/template JSEscapeString. */
+function escapeJs(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === "'") out += "\\'";
+    else if (ch === '"') out += '\\"';
+    else if (ch === '<') out += '\\u003C';
+    else if (ch === '>') out += '\\u003E';
+    else if (ch === '&') out += '\\u0026';
+    else if (ch === '=') out += '\\u003D';
+    else if (c < 0x20) out += '\\u00' + c.toString(16).toUpperCase().padStart(2, '0');
+    else if (c >= 0x80 && !/^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]$/u.test(ch)) out += '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
+    else out += ch;
+  }
+  return out;
+}
 
 /** How Go's fmt prints the JSON-decoded value (`%v`). */
 function show(v: unknown): string {
@@ -372,12 +474,17 @@ function exec(nodes: Node[], dot: unknown, scope: Scope, out: string[], budget: 
 export function renderGoTemplate(builtin: string, template: string, vars: PlainObject | RObject): string {
   try {
     const nodes = parse(template);
-    const data = toJs(vars);
+    // OPA's ast.As decodes the variables' Rego text as JSON: a set or a non-string key fails
+    // there, with Go's decoder message.
+    const decoded = scanGoJsonDocument(formatValue(vars));
+    if ('error' in decoded) throw new BuiltinError(builtin, decoded.error);
+    const data = templateData(vars);
     const out: string[] = [];
     exec(nodes, data, [new Map<string, unknown>([['$', data]])], out, { n: 1_000_000 });
     return out.join('');
   } catch (e) {
-    if (e instanceof TemplateError) throw new BuiltinError(builtin, `template: ${e.message}`);
+    // OPA names its template "template": parse errors read `template: template:LINE: …`.
+    if (e instanceof TemplateError) throw new BuiltinError(builtin, e.line === undefined ? `template: ${e.message}` : `template: template:${e.line}: ${e.message}`);
     throw e;
   }
 }

@@ -5,7 +5,7 @@
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { RSet, compare, formatValue, isNumber, objectEntries, typeName, type Value } from '../../value/index.js';
-import { argInt, argNumber, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
+import { argInt, argNum, argNumber, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
 import { toExactInt } from '../shared/num.js';
 import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
 import { renderGoTemplate } from './go-template.js';
@@ -47,7 +47,9 @@ function runeIndexes(hay: string, needle: string, all: boolean): number[] {
 
 function formatInt(args: readonly Value[]): string {
   const n = argNumber('format_int', args, 0);
-  const base = argNumber('format_int', args, 1);
+  // OPA switches on the base's text (case ast.Number("16")), so 16.0 or 1.6e1 (RNumbers, never
+  // equal to a double here) are not a base; the input is read by value (NumberToFloat).
+  const base = argNum('format_int', args, 1);
   const radix = base === 2 || base === 8 || base === 10 || base === 16 ? base : undefined;
   if (radix === undefined) throw new BuiltinTypeError('format_int', 'operand 2 must be one of {2, 8, 10, 16}');
   // Floats are truncated toward zero first (big.Float.Int).

@@ -6,7 +6,7 @@
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { normalizeNumber, typeName, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
-import { expectString as str, nativeNumber } from '../shared/args.js';
+import { argInt, expectString as str, nativeNumber } from '../shared/args.js';
 import {
   daysIn,
   formatGoTime,
@@ -75,14 +75,6 @@ function tzTime(name: string, a0: Value): { t: GoTime; layout: string } {
   else throw new BuiltinError(name, 'timestamp too big');
   if (ns < INT64_MIN || ns > INT64_MAX) throw new BuiltinError(name, 'timestamp too big');
   return { t: { ns, zone }, layout };
-}
-
-function intOperand(name: string, v0: Value, pos: number): number {
-  const v = nativeNumber(v0);
-  if (typeof v === 'bigint') throw new BuiltinError(name, `operand ${pos} must be integer number but got floating-point number`);
-  if (typeof v !== 'number') throw new BuiltinTypeError(name, `operand ${pos} must be number but got ${typeName(v)}`);
-  if (!Number.isInteger(v)) throw new BuiltinError(name, `operand ${pos} must be integer number but got floating-point number`);
-  return v;
 }
 
 /** Calendar difference [y, m, d, h, min, s] between two instants (OPA time.diff, via icza/gox). */
@@ -189,9 +181,11 @@ export const timeBuiltins: BuiltinDef[] = [
     impl: ([x, y, m, d]) => {
       const name = 'time.add_date';
       const { t } = tzTime(name, x as Value);
-      const years = intOperand(name, y as Value, 2);
-      const months = intOperand(name, m as Value, 3);
-      const days = intOperand(name, d as Value, 4);
+      // OPA reads these with builtins.IntOperand: int64 text, `1.0` is a type error
+      const ops = [x, y, m, d] as Value[];
+      const years = Number(argInt(name, ops, 1));
+      const months = Number(argInt(name, ops, 2));
+      const days = Number(argInt(name, ops, 3));
       const c = toCivil(t);
       // Go's AddDate normalises through time.Date (Jan 31 + 1 month = Mar 3 / Mar 2).
       return safeNs(name, fromCivil(c.year + years, c.month + months, c.day + days, c.hour, c.min, c.sec, c.nsec, t.zone));

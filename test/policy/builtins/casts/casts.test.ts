@@ -21,3 +21,11 @@ t.test('types and casts', (t) => {
   t.same(call('cast_array', set(2, 1)), [1, 2]);
   t.end();
 });
+
+// OPA runs strconv.ParseFloat on the string: out of a double's range is ErrRange, not a syntax error.
+t.test('to_number: beyond a double is "value out of range"', (t) => {
+  throwsCode(t, () => call('to_number', '1e400'), 'REGO_ERR_BUILTIN', 'parsing "1e400": value out of range');
+  throwsCode(t, () => call('to_number', `1${'0'.repeat(400)}`), 'REGO_ERR_BUILTIN', 'value out of range');
+  throwsCode(t, () => call('to_number', '1e4x'), 'REGO_ERR_BUILTIN', 'invalid syntax');
+  t.end();
+});

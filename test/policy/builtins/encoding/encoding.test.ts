@@ -70,3 +70,74 @@ t.test('yaml', (t) => {
   t.equal(call('yaml.marshal', { b: [1, 2], a: 'x' }), 'a: x\nb:\n- 1\n- 2\n');
   t.end();
 });
+
+// OPA decodes YAML with sigs.k8s.io/yaml over go-yaml v2 (libyaml): its failures read
+// `yaml: line N: <problem>`, only the first document of a stream is decoded, and a repeated
+// key keeps its last value (non-strict Unmarshal).
+t.test('yaml.unmarshal: go-yaml v2 documents and messages', (t) => {
+  throwsCode(t, () => call('yaml.unmarshal', '[1,2,3'), 'REGO_ERR_BUILTIN', "yaml.unmarshal: yaml: line 1: did not find expected ',' or ']'");
+  throwsCode(t, () => call('yaml.unmarshal', '{a: 1'), 'REGO_ERR_BUILTIN', "yaml: line 1: did not find expected ',' or '}'");
+  throwsCode(t, () => call('yaml.unmarshal', 'a: b: c'), 'REGO_ERR_BUILTIN', 'yaml: line 1: mapping values are not allowed in this context');
+  throwsCode(t, () => call('yaml.unmarshal', 'a:\n\t- 1'), 'REGO_ERR_BUILTIN', 'yaml: line 2: found character that cannot start any token');
+  throwsCode(t, () => call('yaml.unmarshal', 'x: "ab\n'), 'REGO_ERR_BUILTIN', 'yaml: line 2: found unexpected end of stream');
+  throwsCode(t, () => call('yaml.unmarshal', 'key\nother: 1'), 'REGO_ERR_BUILTIN', "yaml: line 2: could not find expected ':'");
+  throwsCode(t, () => call('yaml.unmarshal', 'a: &x 1\nb: *y'), 'REGO_ERR_BUILTIN', "yaml: unknown anchor 'y' referenced");
+  t.equal(j(call('yaml.unmarshal', 'a: 1\n---\nb: [')), '{"a":1}');
+  t.equal(j(call('yaml.unmarshal', 'a: 1\na: 2')), '{"a":2}');
+  t.equal(call('yaml.unmarshal', ''), null);
+  t.equal(call('yaml.is_valid', 'a: 1\n---\nb: 2'), true);
+  t.end();
+});
+
+// OPA util.UnmarshalJSON: a Go json.Decoder reads the first value, then Token() must find no
+// more; failures are Go's scanner messages.
+t.test('json.unmarshal: Go decoder acceptance and messages', (t) => {
+  const bad: [string, string][] = [
+    ['', 'json.unmarshal: EOF'],
+    ['{"a":', 'json.unmarshal: unexpected EOF'],
+    ['{a: 1}', "invalid character 'a' looking for beginning of object key string"],
+    ['{"a" 1}', "invalid character '1' after object key"],
+    ['{"a": 1,}', "invalid character '}' looking for beginning of object key string"],
+    ['[1,]', "invalid character ']' looking for beginning of value"],
+    ['[1 2]', "invalid character '2' after array element"],
+    ['{"a":1 "b":2}', `invalid character '"' after object key:value pair`],
+    ['trux', "invalid character 'x' in literal true (expecting 'e')"],
+    ['-x', "invalid character 'x' in numeric literal"],
+    ['1.x', "invalid character 'x' after decimal point in numeric literal"],
+    ['"a\\x"', "invalid character 'x' in string escape code"],
+    ['"a\nb"', "invalid character '\\n' in string literal"],
+    ["'a'", "invalid character '\\'' looking for beginning of value"],
+    ['1 2', "error: invalid character '2' after top-level value"],
+    ['{} {}', "error: invalid character '{' after top-level value"],
+    ['[1] x', "invalid character 'x' looking for beginning of value"],
+  ];
+  for (const [text, msg] of bad) throwsCode(t, () => call('json.unmarshal', text), 'REGO_ERR_BUILTIN', msg);
+  // Go's Token() returns nil for a trailing null, so nothing is reported.
+  t.equal(call('json.unmarshal', '1 null'), 1);
+  t.equal(j(call('json.unmarshal', ' [1, {"b": null}] ')), '[1,{"b":null}]');
+  t.end();
+});
+
+// Go's scanner refuses nesting beyond 10000 levels (maxNestingDepth); below that a deep document
+// decodes (the scanner keeps its own stack rather than recursing).
+t.test('json.unmarshal: nesting depth as Go', (t) => {
+  let v = call('json.unmarshal', '['.repeat(9000) + ']'.repeat(9000));
+  let depth = 0;
+  while (Array.isArray(v)) {
+    depth++;
+    v = v[0];
+  }
+  t.equal(depth, 9000);
+  throwsCode(t, () => call('json.unmarshal', '['.repeat(10001) + ']'.repeat(10001)), 'REGO_ERR_BUILTIN', "invalid character '[' exceeded max depth");
+  t.end();
+});
+
+// The yaml package calls an unclosed flow collection under a block one BAD_INDENT and a stray
+// `- x` under a mapping MULTILINE_IMPLICIT_KEY; libyaml's words for them are chosen from the source.
+t.test('yaml.unmarshal: more libyaml messages', (t) => {
+  throwsCode(t, () => call('yaml.unmarshal', 'a: [1, "x]"'), 'REGO_ERR_BUILTIN', "yaml: line 1: did not find expected ',' or ']'");
+  throwsCode(t, () => call('yaml.unmarshal', '[a, {b: 1'), 'REGO_ERR_BUILTIN', "yaml: line 1: did not find expected ',' or '}'");
+  throwsCode(t, () => call('yaml.unmarshal', 'a: 1\n- b'), 'REGO_ERR_BUILTIN', 'yaml: line 1: did not find expected key');
+  throwsCode(t, () => call('yaml.unmarshal', 'a:\n  b: 1\n c: 2'), 'REGO_ERR_BUILTIN', 'yaml: line 2: did not find expected key');
+  t.end();
+});

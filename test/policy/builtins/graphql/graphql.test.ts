@@ -118,3 +118,14 @@ t.test('AST objects are read like OPA reads them (JSON into gqlparser structs)',
   t.equal(call('graphql.is_valid', ['{ ... on Query { a } }', 'type Query { a: Int }']), true);
   t.end();
 });
+
+// gqlparser loads every schema after its prelude: Int/Float/… are known types even when the
+// schema's own fields never use them, so a variable of such a type is judged by where it is used.
+t.test('graphql: the built-in scalars exist in every schema', (t) => {
+  const schema = 'type Query { user(id: ID!): User } type User { id: ID!, name: String }';
+  t.throws(() => call('graphql.parse', ['query Q($x: Int) { user(id: $x) { name } }', schema]), {
+    code: 'REGO_ERR_BUILTIN',
+    message: /Variable "\$x" of type "Int" used in position expecting type "ID!"/,
+  });
+  t.end();
+});

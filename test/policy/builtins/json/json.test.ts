@@ -139,3 +139,101 @@ t.test('JSON Schema errors name fields and duplicates as gojsonschema (OPA) does
   throwsCode(t, () => call('json.match_schema', {}, { properties: { id: { type: 'unknown' } } }), 'REGO_ERR_BUILTIN', 'json.match_schema: has a primitive type that is NOT VALID -- given: /unknown/');
   t.end();
 });
+
+// OPA astValueToJSONSchemaLoader: a string must be valid JSON ("invalid JSON string"), objects and
+// arrays are loaded, anything else is "wrong type…". verify_schema reports these in its result.
+t.test('JSON Schema: operand failures worded as OPA', (t) => {
+  t.equal(j(call('json.verify_schema', 5)), '[false,"jsonschema: wrong type, expected string or object"]');
+  t.equal(j(call('json.verify_schema', '{"type": ')), '[false,"jsonschema: invalid JSON string"]');
+  throwsCode(t, () => call('json.match_schema', {}, '{'), 'REGO_ERR_BUILTIN', 'json.match_schema: invalid JSON string');
+  throwsCode(t, () => call('json.match_schema', null, {}), 'REGO_ERR_BUILTIN', 'json.match_schema: wrong type, expected string or object');
+  t.equal(j(call('json.match_schema', [1, 2], { type: 'array' })), '[true,[]]');
+  t.end();
+});
+
+// gojsonschema checks `format` (format_checkers.go): a string that fails is a `format` error;
+// non-strings and unknown formats pass.
+t.test('json.match_schema: gojsonschema format checks', (t) => {
+  const check = (format: string, x: unknown): boolean => (call('json.match_schema', { x }, { properties: { x: { format } } }) as [boolean, unknown])[0];
+  t.equal(check('email', 'a@b.co'), true);
+  t.equal(check('email', 'John <a@b.co>'), true);
+  t.equal(check('email', 'not-an-email'), false);
+  t.equal(check('ipv4', '10.0.0.1'), true);
+  t.equal(check('ipv4', '::1'), false);
+  t.equal(check('ipv6', '::1'), true);
+  t.equal(check('date-time', '2024-02-05T12:00:00Z'), true);
+  t.equal(check('date-time', '2024-02-30T12:00:00Z'), false);
+  t.equal(check('date', '2023-02-29'), false);
+  t.equal(check('uri', '/relative'), false);
+  t.equal(check('uri-reference', '/relative'), true);
+  t.equal(check('hostname', '-bad.com'), false);
+  t.equal(check('uuid', '6BA7B810-9DAD-11D1-80B4-00C04FD430C8'), true);
+  t.equal(check('regex', 'a(b'), false);
+  t.equal(check('unknown-format', 'anything'), true);
+  t.equal(check('email', 5), true);
+  t.equal(
+    j(call('json.match_schema', { x: 'nope' }, { properties: { x: { format: 'uuid' } } })),
+    '[false,[{"desc":"Does not match format \'uuid\'","error":"x: Does not match format \'uuid\'","field":"x","type":"format"}]]',
+  );
+  t.end();
+});
+
+// gojsonschema's own words for contains / additionalItems / propertyNames / false schemas /
+// if-then-else, and its order: the keyword's error first, then the errors it merges (for
+// `contains`, those of the first best item only).
+t.test('json.match_schema: gojsonschema wording and order for subschema keywords', (t) => {
+  const types = (doc: unknown, schema: unknown): string[] =>
+    ((call('json.match_schema', doc, schema) as [boolean, { type: string }[]])[1]).map((e) => e.type);
+  t.same(types([1, 2], { contains: { type: 'string' } }), ['contains', 'invalid_type']);
+  t.same(types([1, 2, 3], { items: [{ type: 'integer' }], additionalItems: false }), ['array_no_additional_items']);
+  t.same(types({ ab: 1 }, { propertyNames: { maxLength: 1 } }), ['invalid_property_name', 'string_lte']);
+  t.same(types({ a: 1 }, { properties: { a: false } }), ['false']);
+  t.same(types({ a: 1 }, { if: { properties: { a: { const: 1 } } }, then: { required: ['b'] } }), ['condition_then', 'required']);
+  t.same(types({ a: 2 }, { if: { properties: { a: { const: 1 } } }, then: { required: ['b'] }, else: { required: ['c'] } }), ['condition_else', 'required']);
+  const [, errs] = call('json.match_schema', { ab: 1 }, { propertyNames: { maxLength: 1 } }) as [boolean, { desc: string }[]];
+  t.equal(errs[0]?.desc, 'Property name of "ab" does not match');
+  t.end();
+});
+
+// anyOf/oneOf: gojsonschema reports the keyword first, then only its best branch's errors
+// (ties: the first branch); allOf: the branches' errors, then number_all_of.
+t.test('json.match_schema: anyOf / oneOf / allOf as gojsonschema', (t) => {
+  const types = (doc: unknown, schema: unknown): string[] =>
+    ((call('json.match_schema', doc, schema) as [boolean, { type: string }[]])[1]).map((e) => e.type);
+  t.same(types({ a: 1 }, { oneOf: [{ required: ['b'] }, { required: ['c', 'd'] }] }), ['number_one_of', 'required']);
+  t.same(types({ x: 'ab' }, { properties: { x: { anyOf: [{ type: 'integer' }, { type: 'string', minLength: 3 }] } } }), ['number_any_of', 'string_gte']);
+  t.same(types({ a: 1 }, { allOf: [{ required: ['b'] }, { properties: { a: { type: 'string' } } }] }), ['required', 'invalid_type', 'number_all_of']);
+  t.end();
+});
+
+// gojsonschema names several allowed types as a list: "Expected: [string,integer]".
+t.test('json.match_schema: several expected types are listed as gojsonschema does', (t) => {
+  const [, errs] = call('json.match_schema', { x: true }, { properties: { x: { type: ['string', 'integer'] } } }) as [boolean, { desc: string }[]];
+  t.equal(errs[0]?.desc, 'Invalid type. Expected: [string,integer], given: boolean');
+  t.end();
+});
+
+// gojsonschema adds a required error in the context of the object that lacks the property
+// (errors.go newError keeps the context; OPA's copy names the document "(Root)"), not under
+// the missing property's own name.
+t.test('json.match_schema: a missing property is reported on its object', (t) => {
+  t.equal(
+    j(call('json.match_schema', {}, { required: ['b'] })),
+    '[false,[{"desc":"b is required","error":"(Root): b is required","field":"(Root)","type":"required"}]]',
+  );
+  t.equal(
+    j(call('json.match_schema', { a: {} }, { properties: { a: { required: ['b'] } } })),
+    '[false,[{"desc":"b is required","error":"a: b is required","field":"a","type":"required"}]]',
+  );
+  t.end();
+});
+
+// gojsonschema divides big.Rat values of the numbers' decimal text: 0.3 is a multiple of 0.1.
+t.test('json.match_schema: multipleOf on exact decimals', (t) => {
+  const ok = (x: number, m: number): boolean => (call('json.match_schema', { x }, { properties: { x: { multipleOf: m } } }) as [boolean, unknown])[0];
+  t.equal(ok(0.3, 0.1), true);
+  t.equal(ok(1.15, 0.05), true);
+  t.equal(ok(1.16, 0.05), false);
+  t.equal(ok(10, 3), false);
+  t.end();
+});

@@ -65,3 +65,18 @@ t.test('decode_verify rejects bad constraints with builtin errors', (t) => {
   t.same(call('io.jwt.decode_verify', [tok, { secret: 'wrong' }]), [false, {}, {}]);
   t.end();
 });
+
+// OPA's extractJSONObject decodes a JWT header or payload with util.UnmarshalJSON, so a bad one
+// fails with Go's decoder message after "invalid JSON: ".
+t.test('io.jwt.decode: bad JSON in a header or payload is worded as Go', (t) => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64url');
+  t.throws(() => call('io.jwt.decode', [`${b64('{"alg":"HS256",}')}.${b64('{"a":1}')}.c2ln`]), {
+    code: 'REGO_ERR_BUILTIN',
+    message: /bad JWT header: invalid JSON: invalid character '}' looking for beginning of object key string/,
+  });
+  t.throws(() => call('io.jwt.decode', [`${b64('{"alg":"HS256"}')}.${b64('{"a":1')}.c2ln`]), {
+    code: 'REGO_ERR_BUILTIN',
+    message: /invalid JSON: unexpected EOF/,
+  });
+  t.end();
+});

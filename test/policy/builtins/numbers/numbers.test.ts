@@ -72,3 +72,11 @@ t.test('float fast path agrees with exact rational arithmetic', async (t) => {
   }
   t.equal(mismatches, 0);
 });
+
+// OPA builtins.BigIntOperand (numbers.range, bits.*) calls a non-number's wanted type "integer".
+t.test('numbers.range and bits: a non-number operand is "must be integer"', (t) => {
+  throwsCode(t, () => call('numbers.range', 'a', 1), 'REGO_ERR_BUILTIN_TYPE', 'numbers.range: operand 1 must be integer but got string');
+  throwsCode(t, () => call('numbers.range_step', 1, 2, null), 'REGO_ERR_BUILTIN_TYPE', 'numbers.range_step: operand 3 must be integer but got null');
+  throwsCode(t, () => call('bits.or', 1, 'x'), 'REGO_ERR_BUILTIN_TYPE', 'bits.or: operand 2 must be integer but got string');
+  t.end();
+});

@@ -35,3 +35,31 @@ t.test('sprintf follows Go fmt over OPA-converted operands', (t) => {
   t.equal(j(call('sprintf', '%v', [null])), '"null"');
   t.end();
 });
+
+// Go's doPrintf: `[n]` picks the operand (one-based) for the verb, a `*` width or precision; a
+// bad index is %!v(BADINDEX); once the format reorders, surplus operands are not reported.
+t.test('sprintf: explicit operand indexes as Go fmt', (t) => {
+  t.equal(call('sprintf', '%[2]d %[1]d', [1, 2]), '2 1');
+  t.equal(call('sprintf', '%[1]s-%[1]s', ['a', 'b']), 'a-a');
+  t.equal(call('sprintf', '%[2]*[1]d|', [12, 5]), '   12|');
+  t.equal(call('sprintf', '%[1]d %d', [1, 2]), '1 2');
+  t.equal(call('sprintf', '%[3]d', [1, 2]), '%!d(BADINDEX)');
+  t.equal(call('sprintf', '%[0]s', ['a']), '%!s(BADINDEX)');
+  t.equal(call('sprintf', '%[1]5d', [1]), '%!d(BADINDEX)');
+  t.equal(call('sprintf', '%d', [1, 2]), '1%!(EXTRA int=2)');
+  t.end();
+});
+
+// %v of a float64 is %g, so a precision applies to it as to %g.
+t.test('sprintf: %v with a precision on a float', (t) => {
+  t.equal(call('sprintf', '%6.2v|%.3v', [3.14159, 1234.5]), '   3.1|1.23e+03');
+  t.end();
+});
+
+// OPA hands sprintf a composite operand as its Term.String(), whose strings are quoted with Go's
+// strconv.Quote: \x01 for an ASCII control, \u2028 for a non-printable code point.
+t.test('sprintf: strings inside composites are quoted as Go strconv.Quote', (t) => {
+  t.equal(call('sprintf', '%v', [['é\u2028\u0001\t"']]), '["é\\u2028\\x01\\t\\""]');
+  t.equal(call('sprintf', '%v', [{ 'k\u007f': 1 }]), '{"k\\x7f": 1}');
+  t.end();
+});

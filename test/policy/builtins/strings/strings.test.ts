@@ -1,6 +1,7 @@
 /** strings, template strings, render_template and sprintf (Go fmt) behaviour. */
 import t from 'tap';
 import { call, j, set, throwsCode } from '../helpers.js';
+import { parseJson } from '../../../../src/policy/value/index.js';
 
 t.test('search and case', (t) => {
   t.equal(call('indexof', 'hello', 'l'), 2);
@@ -92,9 +93,48 @@ t.test('strings.render_template (Go text/template subset)', (t) => {
   t.equal(call('strings.render_template', 'test {{.foo}} {{.baz}}', { baz: 1 }), 'test <undefined> 1');
   t.equal(call('strings.render_template', '{{if .a}}A{{else if .b}}B{{else}}C{{end}}', { a: false, b: true }), 'B');
   t.equal(call('strings.render_template', '{{- .a -}} , {{ .b }}', { a: 'x', b: [1, 2] }), 'x, [1 2]');
-  t.equal(call('strings.render_template', '{{with .o}}{{.k}}{{end}}|{{len .l}}|{{index .l 1}}|{{printf "%03d" .n}}', { o: { k: 'v' }, l: ['p', 'q'], n: 7 }), 'v|2|q|007');
+  t.equal(call('strings.render_template', '{{with .o}}{{.k}}{{end}}|{{len .l}}|{{index .l 1}}|{{printf "%03d" .n}}', { o: { k: 'v' }, l: ['p', 'q'], n: 7 }), 'v|2|q|%!d(json.Number=7)');
   t.equal(call('strings.render_template', '{{range .m}}{{.}};{{end}}', { m: { b: 2, a: 1 } }), '1;2;');
   throwsCode(t, () => call('strings.render_template', '{{.a', {}), 'REGO_ERR_BUILTIN');
   throwsCode(t, () => call('strings.render_template', '{{nosuchfn 1}}', {}), 'REGO_ERR_BUILTIN', 'not defined');
+  t.end();
+});
+
+// OPA parses with text/template.New("template"): parse errors carry `template:LINE:`, a call of
+// an undefined function fails at parse time (even in a branch never taken), and text/template's
+// html/js/urlquery functions exist.
+t.test('strings.render_template: text/template parse errors and escaping functions', (t) => {
+  throwsCode(t, () => call('strings.render_template', '{{foo}}', {}), 'REGO_ERR_BUILTIN', 'template: template:1: function "foo" not defined');
+  throwsCode(t, () => call('strings.render_template', '{{if false}}{{foo 1}}{{end}}', {}), 'REGO_ERR_BUILTIN', 'function "foo" not defined');
+  throwsCode(t, () => call('strings.render_template', 'a\n{{.a', {}), 'REGO_ERR_BUILTIN', 'template: template:2: unclosed action');
+  throwsCode(t, () => call('strings.render_template', 'x\n\n{{end}}', {}), 'REGO_ERR_BUILTIN', 'template: template:3: unexpected {{end}}');
+  throwsCode(t, () => call('strings.render_template', '{{if .a}}\nx', { a: 1 }), 'REGO_ERR_BUILTIN', 'template: template:2: unexpected EOF');
+  t.equal(call('strings.render_template', '{{html .a}}', { a: `<b>&'"` }), '&lt;b&gt;&amp;&#39;&#34;');
+  t.equal(call('strings.render_template', '{{js .a}}', { a: "a'b<c>\n" }), "a\\'b\\u003Cc\\u003E\\u000A");
+  t.equal(call('strings.render_template', '{{urlquery .a}}', { a: 'a b&c/é' }), 'a+b%26c%2F%C3%A9');
+  t.end();
+});
+
+// OPA compares format_int's base as number text (`case ast.Number("10")`): 10.0 is no base.
+t.test('format_int: the base is matched on its number text', (t) => {
+  t.equal(call('format_int', 255, 16), 'ff');
+  throwsCode(t, () => call('format_int', 10, parseJson('10.0')), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be one of {2, 8, 10, 16}');
+  throwsCode(t, () => call('format_int', 10, parseJson('1e1')), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be one of {2, 8, 10, 16}');
+  t.end();
+});
+
+// OPA converts the variables with ast.As (JSON decoded with UseNumber): numbers reach
+// text/template as json.Number, a string type — printed as their text, %d is a bad verb,
+// comparing with an int is an error, with "5" a match, and "0" is truthy.
+t.test('strings.render_template: numbers are json.Number values', (t) => {
+  t.equal(call('strings.render_template', '{{.a}}', { a: 2023 }), '2023');
+  t.equal(call('strings.render_template', '{{printf "%d" .a}}', { a: 42 }), '%!d(json.Number=42)');
+  t.equal(call('strings.render_template', '{{printf "%s|%q" .a .a}}', { a: 42 }), '42|"42"');
+  throwsCode(t, () => call('strings.render_template', '{{if gt .a 1}}y{{end}}', { a: 5 }), 'REGO_ERR_BUILTIN', 'incompatible types for comparison');
+  t.equal(call('strings.render_template', '{{if eq .a "5"}}y{{end}}', { a: 5 }), 'y');
+  t.equal(call('strings.render_template', '{{if .a}}t{{else}}f{{end}}', { a: 0 }), 't');
+  t.equal(call('strings.render_template', '{{print .a .b}}', { a: 1, b: 2 }), '12');
+  // ast.As decodes the variables' Rego text as JSON, which a set is not.
+  throwsCode(t, () => call('strings.render_template', '{{.a}}', { a: set(1, 2) }), 'REGO_ERR_BUILTIN', "invalid character '1' looking for beginning of object key string");
   t.end();
 });

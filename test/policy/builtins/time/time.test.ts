@@ -120,3 +120,11 @@ t.test('time.now_ns is the evaluation clock', (t) => {
   t.equal(call('time.now_ns', [], ctx), 1234);
   t.end();
 });
+
+// OPA reads the counts with builtins.IntOperand: a fraction is an operand (type) error, which
+// is raised even without strict-builtin-errors.
+t.test('time.add_date: a fractional count is a type error', (t) => {
+  t.ok(err(() => call('time.add_date', [0, 0, 0, 0.5]), 'REGO_ERR_BUILTIN_TYPE', 'operand 4 must be integer number but got floating-point number'));
+  t.ok(err(() => call('time.add_date', [0, 1.5, 0, 0]), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be integer number'));
+  t.end();
+});
