@@ -36,14 +36,34 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/**
+ * Header names a decision used before, valid, with their lower-case form: a policy writes the
+ * same few names in every decision (most often the same string constants of its compiled code),
+ * so the name check and the lower-casing run once per name. Bounded: a policy that makes up
+ * names per request only stops being cached.
+ */
+const VALID_NAMES = new Map<string, string>();
+const MAX_VALID_NAMES = 1024;
+
+/** `name` lower-cased when it is a valid header name, else null. */
+function lowerValidName(name: string): string | null {
+  const known = VALID_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (!isValidHeaderName(name)) return null;
+  const lower = name.toLowerCase();
+  if (VALID_NAMES.size < MAX_VALID_NAMES) VALID_NAMES.set(name, lower);
+  return lower;
+}
+
 function stringMap(x: unknown, field: string, meta: DecisionMeta, protectedNames?: ReadonlySet<string>): Record<string, string> {
   if (!isRecord(x)) throw invalid(`${field} must be an object of strings`, meta);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(x)) {
+  for (const k of Object.keys(x)) {
+    const v = x[k];
     if (typeof v !== 'string') throw invalid(`${field}.${k} must be a string`, meta);
     if (protectedNames) {
-      const name = k.toLowerCase();
-      if (!isValidHeaderName(k)) throw invalid(`${field}: invalid header name ${JSON.stringify(k)}`, meta);
+      const name = lowerValidName(k);
+      if (name === null) throw invalid(`${field}: invalid header name ${JSON.stringify(k)}`, meta);
       if (!isValidHeaderValue(v)) throw invalid(`${field}.${k}: header value has forbidden characters`, meta);
       if (protectedNames.has(name)) throw invalid(`${field}: header ${name} may not be set by a policy`, meta);
       out[name] = v;
@@ -114,8 +134,8 @@ export function parseDecision(raw: unknown, catalog: DecisionCatalog, meta: Deci
     if (u.remove_headers !== undefined) {
       if (!Array.isArray(u.remove_headers)) throw invalid('upstream.remove_headers must be an array of header names', meta);
       up.remove_headers = u.remove_headers.map((h) => {
-        if (typeof h !== 'string' || !isValidHeaderName(h)) throw invalid(`upstream.remove_headers: invalid header name ${JSON.stringify(h)}`, meta);
-        const name = h.toLowerCase();
+        const name = typeof h === 'string' ? lowerValidName(h) : null;
+        if (name === null) throw invalid(`upstream.remove_headers: invalid header name ${JSON.stringify(h)}`, meta);
         if (PROTECTED_REQUEST_HEADERS.has(name)) throw invalid(`upstream.remove_headers: ${name} may not be removed by a policy`, meta);
         return name;
       });

@@ -146,7 +146,11 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     // checked with one regex over their concatenation, since a JSON.stringify call per string
     // cost more than the rest of the event. When one does (rare: a quote or a control character
     // in a header, say), the event takes the exact path: the built object, stringified.
-    let probe = decisionId + ctx.id + rq.id + rq.method + rq.path + rq.host + rq.scheme + rq.remote_addr + ctx.remoteAddr;
+    // `rq.id` and `rq.remote_addr` are the context's own strings (buildPolicyInput), and the Host
+    // field's value is `rq.host`: each string goes into the probe once (a test may make them differ)
+    let probe = decisionId + ctx.id + rq.method + rq.path + rq.host + rq.scheme + ctx.remoteAddr;
+    if (rq.id !== ctx.id) probe += rq.id;
+    if (rq.remote_addr !== ctx.remoteAddr) probe += rq.remote_addr;
     if (d !== null) probe += d.revision;
     if (typeof upstreamName === 'string') probe += upstreamName;
     let headers = '{';
@@ -156,7 +160,7 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
       const v = h[name]!;
       if (isSensitive(name) || looksLikeCredential(v)) erased += (erased === '' ? '' : ',') + erasedItem(name);
       else {
-        probe += v;
+        if (v !== rq.host) probe += v;
         headers += (headers.length === 1 ? '' : ',') + headerKey(name) + '"' + v + '"';
       }
     }

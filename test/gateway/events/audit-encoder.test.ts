@@ -21,6 +21,10 @@ function rng(seed: number): () => number {
 
 // Strings that JSON escapes differently: quotes, backslashes, controls, non-ASCII, lone surrogates.
 const NASTY = ['plain', 'a"b', 'back\\slash', 'tab\tnew\nline', '\u0000\u001f', 'é✓', '😀', '\ud800', 'x\udc00y', '', '</script>', '1'];
+// Beyond ASCII but nothing to escape (the fast path, written as UTF-8): Latin-1, and code units
+// whose low byte is `"` or `\` (U+0122, U+015C) — what a latin1 copy of a non-ASCII text would
+// turn into JSON syntax.
+const WIDE = ['é', 'ÿ', '\u0122', 'a\u015cb', 'Ā', '✓'];
 
 function clocks(): Pick<AuditEventOptions, 'now' | 'hrtime'> {
   return { now: () => 1767225600123, hrtime: () => 5_000_000_000n };
@@ -31,10 +35,10 @@ const CLEAN = ['ios', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)', 'api.example.c
 function variedCtx(r: () => number): RequestContext {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   // mostly strings that need no escaping (the encoder's fast path), sometimes one that does
-  const text = (): string => (r() < 0.08 ? pick(NASTY) : pick(CLEAN));
+  const text = (): string => (r() < 0.08 ? pick(NASTY) : r() < 0.1 ? pick(WIDE) : pick(CLEAN));
   const headers: Record<string, string> = {};
-  const names = ['x-device', 'user-agent', 'authorization', 'cookie', 'x-api-key', 'x-"odd"', '123', 'accept', 'x-token-hint', 'h\\n'];
-  for (const n of names) if (r() < 0.6) headers[n] = text();
+  const names = ['x-device', 'user-agent', 'authorization', 'cookie', 'x-api-key', 'x-"odd"', '123', 'accept', 'x-token-hint', 'h\\n', 'x-\u0122', 'x-é'];
+  for (const n of names) if (r() < (n.startsWith('x-\u0122') || n === 'x-é' ? 0.05 : 0.6)) headers[n] = text();
   const frozenToken = normaliseTokenInfo({ sub: text(), client_id: text(), scope: 'a b', exp: 1767225600, iss: 'https://idp', nested: { deep: [1, 'two', null, { x: text() }] } }, true);
   const plainToken = { active: true, sub: text(), scope: ['s'], claims: { sub: 'x', n: 1.5 } };
   const route: RouteRef = pick([
@@ -61,6 +65,7 @@ function variedCtx(r: () => number): RequestContext {
       { allow: true, raw: 'text', revision: 'r', evalNs: NaN },
       // policies.bundles: OPA's decision-log `bundles`, one entry per bundle, revisions as the manifests say
       { allow: true, raw: true, revision: 'r', evalNs: 3, bundles: { main: { revision: 'v"1' }, data: { revision: '' } }, bundlesJson: JSON.stringify({ main: { revision: 'v"1' }, data: { revision: '' } }) },
+      { allow: true, raw: { reason: pick(WIDE) }, revision: 'r', evalNs: 3, bundles: { main: { revision: 'v\u0122' } }, bundlesJson: JSON.stringify({ main: { revision: 'v\u0122' } }) },
     ]),
     mapping: pick([null, { name: text(), path: '/x', setHeaders: {}, removeHeaders: [] }]),
     rateLimited: r() < 0.3,
@@ -155,3 +160,4 @@ t.test('a result JSON cannot hold throws, so the emitter can count the event as 
   ctx.decision = { ...ctx.decision!, raw: { n: 10n } };
   t.throws(() => encode(ctx, 'x'), TypeError);
 });
+
