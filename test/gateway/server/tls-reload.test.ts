@@ -29,13 +29,26 @@ const b = pki.issue('b', { cn: 'localhost', san: ['DNS:localhost'] });
 const fp = (pem: string) => new X509Certificate(readFileSync(pem)).fingerprint256;
 const ca = readFileSync(pki.ca);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+/**
+ * A free port below Linux's ephemeral range (net.ipv4.ip_local_port_range, 32768–60999 here).
+ * An exclusive bind is reloaded by closing the listen socket and binding the port again (README
+ * "TLS"): a port from the ephemeral range can, in that instant, become the source port of another
+ * process's outgoing connection (CI runs test files in parallel), and then neither the new nor
+ * the old app can bind it. Operators configure fixed ports outside that range (8443); so do these
+ * tests, where the reload must find its port free.
+ */
+async function freePort(): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await tryPort(port)) return port;
+  }
+  throw new Error('no free port in 20000–31999');
 }
 
 function get(port: number, path: string, agent: https.Agent | false = false): Promise<{ status: number; body: string; fingerprint: string }> {
@@ -115,7 +128,7 @@ t.test('regate start: SIGHUP reloads the certificates, SIGTERM still drains', as
   const up = await startUpstream((_req, res) => res.end('up'));
   const cfg = join(pki.dir, 'cli.yaml');
   // relative certificate paths: resolved from the config file's directory
-  writeFileSync(cfg, `listen: { host: 127.0.0.1, port: 0, tls: { cert_file: ./cli.pem, key_file: ./cli.key } }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - { id: echo, match: { path_prefix: /echo }, upstream: echo }\n`);
+  writeFileSync(cfg, `listen: { host: 127.0.0.1, port: ${await freePort()}, tls: { cert_file: ./cli.pem, key_file: ./cli.key } }\nadmin: { enabled: false }\nupstreams:\n  echo: { url: "${up.url}" }\nroutes:\n  - { id: echo, match: { path_prefix: /echo }, upstream: echo }\n`);
   const child = spawn(process.execPath, [...regateCliArgs(), 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(async () => {
     child.kill('SIGKILL');
