@@ -4,8 +4,8 @@
  *
  * Supported: text, `{{pipeline}}`, trim markers `{{-`/`-}}`, comments, `if`/`else if`/`else`,
  * `range` (with `$i, $v :=`), `with`, variables, field chains (`.a.b`, `$v.a`), literals,
- * parenthesised pipelines, `|`, and the functions and/or/not/len/index/print/printf/println/
- * html/js/urlquery/eq/ne/lt/le/gt/ge. A key missing from a map renders `<undefined>` (what OPA
+ * parenthesised pipelines, `|`, and the functions and/or/not/len/index/slice/call/print/
+ * printf/println/html/js/urlquery/eq/ne/lt/le/gt/ge. A key missing from a map renders `<undefined>` (what OPA
  * produces). Parse errors read as text/template's for a template named "template"
  * (`template: template:3: unexpected {{end}}`), undefined functions included.
  */
@@ -437,7 +437,44 @@ function goIndex(a: unknown[]): unknown {
   return cur;
 }
 
-const FUNCS: Record<string, (args: unknown[]) => unknown> = {
+/** text/template's slice builtin: item[i:j(:k)] of a string or a slice (funcs.go slice). */
+function goSlice(a: unknown[]): unknown {
+  const [item, ...idx] = a;
+  if (isNilish(item)) throw new TemplateError('slice of untyped nil');
+  if (idx.length > 3) throw new TemplateError(`too many slice indexes: ${idx.length}`);
+  let len: number;
+  if (typeof item === 'string' || item instanceof GoNamedString) {
+    if (idx.length === 3) throw new TemplateError('cannot 3-index slice a string');
+    len = Buffer.byteLength(plain(item) as string);
+  } else if (Array.isArray(item)) len = item.length;
+  else throw new TemplateError(`can't slice item of type ${goType(item)}`);
+  const at = [0, len, len];
+  idx.forEach((i, n) => {
+    if (isNilish(i)) throw new TemplateError('cannot index slice/array with nil');
+    if (basicKind(i) !== 'int') throw new TemplateError(`cannot index slice/array with type ${goType(i)}`);
+    const x = Number(i);
+    // Slicing may reach the end (x == len), unlike indexing.
+    if (x < 0 || x > len) throw new TemplateError(`index out of range: ${x}`);
+    at[n] = x;
+  });
+  const [i, j, k] = at as [number, number, number];
+  if (i > j) throw new TemplateError(`invalid slice index: ${i} > ${j}`);
+  if (idx.length === 3 && j > k) throw new TemplateError(`invalid slice index: ${j} > ${k}`);
+  if (Array.isArray(item)) return item.slice(i, j);
+  const bytes = Buffer.from(plain(item) as string).subarray(i, j).toString();
+  return item instanceof GoNamedString ? new GoNamedString(item.type, bytes) : bytes;
+}
+
+/** text/template's call builtin: the variables hold no functions, so it always fails. */
+function goCall(a: unknown[], src: string[]): never {
+  const fn = a[0];
+  if (isNilish(fn)) throw new TemplateError('call of nil');
+  throw new TemplateError(`non-function ${src[0] ?? ''} of type ${goType(fn)}`);
+}
+
+const FUNCS: Record<string, (args: unknown[], src: string[]) => unknown> = {
+  slice: goSlice,
+  call: goCall,
   and: (a) => a.find((x) => !truth(x)) ?? a[a.length - 1],
   or: (a) => a.find((x) => truth(x)) ?? a[a.length - 1],
   not: (a) => !truth(a[0]),
@@ -488,7 +525,7 @@ function templateData(v: Value): unknown {
 /** text/template's evalArgs: one string operand as is, else fmt.Sprint of the operands. */
 function evalArgsText(a: unknown[]): string {
   if (a.length === 1 && typeof a[0] === 'string') return a[0];
-  return FUNCS.print?.(a) as string;
+  return FUNCS.print?.(a, []) as string;
 }
 
 /** text/template HTMLEscapeString. */
@@ -528,7 +565,7 @@ function printed(v: unknown): string {
 
 function evalArg(a: Arg, dot: Slot, scope: Scope): Slot {
   if (a.k === 'lit') return { v: a.v, w: false };
-  if (a.k === 'fn') return { v: callFn(a.name, [], { pos: a.pos, ctx: a.src }), w: false };
+  if (a.k === 'fn') return { v: callFn(a.name, [], [], { pos: a.pos, ctx: a.src }), w: false };
   const recv = a.k === 'dot' ? dot : a.k === 'var' ? lookup(scope, a.name, a.pos) : { v: evalPipe(a.p, dot, scope), w: false };
   try {
     return field(recv, a.fields);
@@ -537,11 +574,11 @@ function evalArg(a: Arg, dot: Slot, scope: Scope): Slot {
   }
 }
 
-function callFn(name: string, args: unknown[], node: ErrNode): unknown {
+function callFn(name: string, args: unknown[], src: string[], node: ErrNode): unknown {
   const f = FUNCS[name];
   if (!f) throw new TemplateError(`function "${name}" not defined`);
   try {
-    return f(args);
+    return f(args, src);
   } catch (e) {
     throw atNode(e, node, `error calling ${name}: `);
   }
@@ -556,7 +593,12 @@ function evalPipe(p: Pipe, dot: Slot, scope: Scope): unknown {
     if (head.k === 'fn') {
       const args = cmd.args.slice(1).map((a) => evalArg(a, dot, scope).v);
       if (!first) args.push(prev);
-      prev = callFn(head.name, args, { pos: cmd.pos, ctx: cmd.args.map((a) => a.src).join(' ') });
+      prev = callFn(
+        head.name,
+        args,
+        cmd.args.slice(1).map((a) => a.src),
+        { pos: cmd.pos, ctx: cmd.args.map((a) => a.src).join(' ') },
+      );
     } else {
       if (cmd.args.length > 1 || !first) throw atNode(new TemplateError(`can't give argument to non-function ${head.src}`), { pos: head.pos, ctx: head.src });
       prev = evalArg(head, dot, scope).v;

@@ -144,6 +144,17 @@ t.test('strings.render_template: execution errors read as text/template\'s', (t)
   t.end();
 });
 
+// text/template's slice and call builtins exist (a call of them is no parse error): slice cuts
+// strings and lists (a string's bytes), call has no function in JSON data to call.
+t.test('strings.render_template: slice and call', (t) => {
+  t.equal(call('strings.render_template', '{{slice .s 1 3}}|{{slice .a 1}}|{{slice .n 0 1}}', { s: 'abcd', a: [1, 2, 3], n: 42 }), 'bc|[2 3]|4');
+  throwsCode(t, () => call('strings.render_template', '{{slice .a 2 1}}', { a: [1, 2, 3] }), 'REGO_ERR_BUILTIN', 'error calling slice: invalid slice index: 2 > 1');
+  throwsCode(t, () => call('strings.render_template', '{{slice .a 1 4}}', { a: [1, 2, 3] }), 'REGO_ERR_BUILTIN', 'error calling slice: index out of range: 4');
+  throwsCode(t, () => call('strings.render_template', '{{slice .s 0 1 2}}', { s: 'ab' }), 'REGO_ERR_BUILTIN', 'error calling slice: cannot 3-index slice a string');
+  throwsCode(t, () => call('strings.render_template', '{{call .f 1}}', { f: 'x' }), 'REGO_ERR_BUILTIN', 'at <call .f 1>: error calling call: non-function .f of type string');
+  t.end();
+});
+
 // OPA compares format_int's base as number text (`case ast.Number("10")`): 10.0 is no base.
 t.test('format_int: the base is matched on its number text', (t) => {
   t.equal(call('format_int', 255, 16), 'ff');
