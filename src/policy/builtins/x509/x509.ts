@@ -7,7 +7,7 @@
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { isObject, objectEntries, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { isObject, objectEntries, RNumber, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
 import { decodeStdBase64, parseCertificateDer, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from '../shared/x509-der.js';
 import type { PemBlock } from '../shared/der.js';
@@ -58,11 +58,15 @@ function extractVerifyOpts(name: string, o: PlainObject | RObject): VerifyOpts {
         break;
       case 'CurrentTime':
         if (typeof v !== 'number' && typeof v !== 'bigint') throw new BuiltinError(name, "'CurrentTime' should be a number");
-        if (typeof v === 'number' && !Number.isInteger(v)) throw new BuiltinError(name, "'CurrentTime' should be a valid int64 number");
+        // json.Number.Int64 parses the number's text: 1e9 or 1.0 is no int64.
+        if (v0 instanceof RNumber || (typeof v === 'number' && (!Number.isInteger(v) || Math.abs(v) >= 2 ** 63)) || (typeof v === 'bigint' && (v < -(2n ** 63n) || v >= 2n ** 63n))) {
+          throw new BuiltinError(name, "'CurrentTime' should be a valid int64 number");
+        }
         opts.currentTime = new Date(Number(BigInt(v) / 1_000_000n));
         break;
       case 'MaxConstraintComparisons':
         if (typeof v !== 'number' && typeof v !== 'bigint') throw new BuiltinError(name, "'MaxConstraintComparisons' should be a number");
+        if (v0 instanceof RNumber || (typeof v === 'bigint' ? v < -(2n ** 63n) || v >= 2n ** 63n : !Number.isInteger(v) || Math.abs(v) >= 2 ** 63)) throw new BuiltinError(name, "'MaxConstraintComparisons' should be a valid number");
         break;
       case 'KeyUsages': {
         let items: readonly Value[];
@@ -155,6 +159,9 @@ function parseAndVerify(name: string, input: Value, optsV: Value | undefined): V
   if (optsV !== undefined && isObject(optsV)) opts = extractVerifyOpts(name, optsV);
   const chain = verifyChain(certs, opts);
   if (!chain) return [false, []];
+  // OPA extends the certificates with URIStrings only without options (with them it converts
+  // the []*x509.Certificate as is).
+  if (optsV !== undefined) return [true, chain.map((c) => withoutUriStrings(c.goJson))];
   return [true, chain.map((c) => c.goJson)];
 }
 
@@ -195,9 +202,13 @@ function parseTlsPrivateKey(der: Buffer): KeyObject | undefined {
   return undefined;
 }
 
-function leafJson(der: Buffer): Value {
-  const { URIStrings: _omit, ...cert } = parseCertificateDer(der).goJson;
+function withoutUriStrings(goJson: PlainObject): PlainObject {
+  const { URIStrings: _omit, ...cert } = goJson;
   return cert;
+}
+
+function leafJson(der: Buffer): Value {
+  return withoutUriStrings(parseCertificateDer(der).goJson);
 }
 
 function jwkOf(pem: string, name: string): Value {
