@@ -565,7 +565,10 @@ function printed(v: unknown): string {
 
 function evalArg(a: Arg, dot: Slot, scope: Scope): Slot {
   if (a.k === 'lit') return { v: a.v, w: false };
-  if (a.k === 'fn') return { v: callFn(a.name, [], [], { pos: a.pos, ctx: a.src }), w: false };
+  if (a.k === 'fn') {
+    checkArity(a, 0);
+    return { v: callFn(a.name, [], [], { pos: a.pos, ctx: a.src }), w: false };
+  }
   const recv = a.k === 'dot' ? dot : a.k === 'var' ? lookup(scope, a.name, a.pos) : { v: evalPipe(a.p, dot, scope), w: false };
   try {
     return field(recv, a.fields);
@@ -584,13 +587,55 @@ function callFn(name: string, args: unknown[], src: string[], node: ErrNode): un
   }
 }
 
+/** Operand counts of text/template's functions: exact, or [at least] for variadic ones. */
+const ARITY: Record<string, number | [number]> = {
+  not: 1,
+  len: 1,
+  ne: 2,
+  lt: 2,
+  le: 2,
+  gt: 2,
+  ge: 2,
+  and: [1],
+  or: [1],
+  index: [1],
+  slice: [1],
+  eq: [1],
+  call: [1],
+  printf: [1],
+};
+
+/** exec.go evalCall's count check, made before any operand is evaluated (at the function's name). */
+function checkArity(fn: Arg & { k: 'fn' }, n: number, written = n): void {
+  const want = ARITY[fn.name];
+  let msg: string | undefined;
+  if (typeof want === 'number' && n !== want) msg = `wrong number of args for ${fn.name}: want ${want} got ${n}`;
+  // Go reports the written operands there, without a piped one.
+  else if (Array.isArray(want) && n < want[0]) msg = `wrong number of args for ${fn.name}: want at least ${want[0]} got ${written}`;
+  if (msg !== undefined) throw atNode(new TemplateError(msg), { pos: fn.pos, ctx: fn.src });
+}
+
 /** Evaluates a pipeline; its value comes out unboxed (exec.go evalPipeline's "lovely!"). */
 function evalPipe(p: Pipe, dot: Slot, scope: Scope): unknown {
   let prev: unknown = undefined;
   let first = true;
   for (const cmd of p.cmds) {
     const head = cmd.args[0] as Arg;
-    if (head.k === 'fn') {
+    if (head.k === 'fn') checkArity(head, cmd.args.length - 1 + (first ? 0 : 1), cmd.args.length - 1);
+    if (head.k === 'fn' && (head.name === 'and' || head.name === 'or')) {
+      // Go ≥ 1.18 short-circuits and/or: operands after the deciding one are never evaluated.
+      const stopOn = head.name === 'or';
+      let v: unknown = undefined;
+      let decided = false;
+      for (const a of cmd.args.slice(1)) {
+        v = evalArg(a, dot, scope).v;
+        if (truth(v) === stopOn) {
+          decided = true;
+          break;
+        }
+      }
+      prev = decided || first ? v : prev;
+    } else if (head.k === 'fn') {
       const args = cmd.args.slice(1).map((a) => evalArg(a, dot, scope).v);
       if (!first) args.push(prev);
       prev = callFn(

@@ -155,6 +155,19 @@ t.test('strings.render_template: slice and call', (t) => {
   t.end();
 });
 
+// Go ≥ 1.18 short-circuits and/or (operands after the deciding one are not evaluated), and every
+// call's operand count is checked before its operands are, at the function's name.
+t.test('strings.render_template: and/or short-circuit, operand counts', (t) => {
+  const rt = (tpl: string, vars: unknown = {}) => call('strings.render_template', tpl, vars);
+  t.equal(rt('{{and .a (index .x 5)}}|{{or .b (index .x 5)}}', { a: false, b: 1, x: [] }), 'false|1');
+  t.equal(rt('{{and 1 2 3}}|{{or 0 "" 3}}|{{.a | and 1}}|{{.a | and 0}}', { a: 'z' }), '3|3|z|0');
+  throwsCode(t, () => rt('{{len 1 2}}'), 'REGO_ERR_BUILTIN', 'template: template:1:2: executing "template" at <len>: wrong number of args for len: want 1 got 2');
+  throwsCode(t, () => rt('{{if and}}{{end}}'), 'REGO_ERR_BUILTIN', 'at <and>: wrong number of args for and: want at least 1 got 0');
+  throwsCode(t, () => rt('{{print (lt 1)}}'), 'REGO_ERR_BUILTIN', 'template:1:9: executing "template" at <lt>: wrong number of args for lt: want 2 got 1');
+  throwsCode(t, () => rt('{{eq 1}}'), 'REGO_ERR_BUILTIN', 'error calling eq: missing argument for comparison');
+  t.end();
+});
+
 // OPA compares format_int's base as number text (`case ast.Number("10")`): 10.0 is no base.
 t.test('format_int: the base is matched on its number text', (t) => {
   t.equal(call('format_int', 255, 16), 'ff');
