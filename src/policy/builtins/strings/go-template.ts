@@ -2,7 +2,7 @@
  * A subset of Go's text/template, enough for `strings.render_template` (OPA topdown/template.go
  * parses the template with text/template and executes it on the variables converted to JSON).
  *
- * Supported: text, `{{pipeline}}`, trim markers `{{-`/`-}}`, comments, `if`/`else if`/`else`,
+ * Supported: text, `{{pipeline}}`, trim markers `{{-`/`-}}`, comments, `if`/`else if`/`else`, `break`/`continue`,
  * `range` (with `$i, $v :=`), `with`, variables, field chains (`.a.b`, `$v.a`), literals,
  * parenthesised pipelines, `|`, and the functions and/or/not/len/index/slice/call/print/
  * printf/println/html/js/urlquery/eq/ne/lt/le/gt/ge. A key missing from a map renders `<undefined>` (what OPA
@@ -18,7 +18,8 @@ type Node =
   | { k: 'text'; s: string }
   | { k: 'action'; p: Pipe }
   | { k: 'if' | 'with'; p: Pipe; then: Node[]; else: Node[] }
-  | { k: 'range'; p: Pipe; body: Node[]; else: Node[] };
+  | { k: 'range'; p: Pipe; body: Node[]; else: Node[] }
+  | { k: 'break' | 'continue' };
 interface Pipe {
   decl: string[];
   cmds: Cmd[];
@@ -254,6 +255,8 @@ function pipeAt(text: string, line: number, at: number): Pipe {
 function parse(src: string): Node[] {
   const items = lex(src);
   let i = 0;
+  // Go ≥ 1.18 allows {{break}} / {{continue}} only within a range's body (parse.Tree.rangeDepth).
+  let rangeDepth = 0;
   function list(stopAt: Set<string>, single = false): { nodes: Node[]; stop: string } {
     const nodes: Node[] = [];
     while (i < items.length) {
@@ -261,6 +264,12 @@ function parse(src: string): Node[] {
       const it = items[i++] as Item;
       if (it.t === 'text') {
         nodes.push({ k: 'text', s: it.s });
+        continue;
+      }
+      const loopKw = /^(break|continue)$/.exec(it.s)?.[1] as 'break' | 'continue' | undefined;
+      if (loopKw) {
+        if (rangeDepth === 0) throw parseError(`{{${loopKw}}} outside {{range}}`, it.line);
+        nodes.push({ k: loopKw });
         continue;
       }
       const kw = /^(if|range|with|else|end)\b/.exec(it.s)?.[1];
@@ -276,7 +285,9 @@ function parse(src: string): Node[] {
       }
       if (kw) {
         const p = pipeAt(it.s.slice(kw.length), it.line, it.at + kw.length);
+        if (kw === 'range') rangeDepth++;
         const body = list(new Set(['else', 'end']));
+        if (kw === 'range') rangeDepth--;
         let els: Node[] = [];
         if (body.stop === 'else') els = list(new Set(['end'])).nodes;
         // The nested `if` of an `else if` consumes the shared `{{end}}` itself.
@@ -662,6 +673,10 @@ function lastNode(p: Pipe): ErrNode {
   return head.k === 'fn' ? { pos: cmd.pos, ctx: cmd.args.map((a) => a.src).join(' ') } : { pos: head.pos, ctx: head.src };
 }
 
+/** What {{break}} / {{continue}} unwind to the innermost range with (exec.go walkBreak / walkContinue). */
+const BREAK = Symbol('break');
+const CONTINUE = Symbol('continue');
+
 function exec(nodes: Node[], dot: Slot, scope: Scope, out: string[], budget: { n: number }): void {
   for (const n of nodes) {
     if (--budget.n < 0) throw new TemplateError('template too large');
@@ -674,14 +689,20 @@ function exec(nodes: Node[], dot: Slot, scope: Scope, out: string[], budget: { n
         if (n.p.decl.length === 0) out.push(printed(v));
         break;
       }
+      case 'break':
+      case 'continue':
+        throw n.k === 'break' ? BREAK : CONTINUE;
       case 'if':
       case 'with': {
         const v = evalPipe({ decl: [], cmds: n.p.cmds }, dot, scope);
         scope.push(new Map());
         if (n.p.decl.length === 1) (scope[scope.length - 1] as Map<string, Slot>).set(n.p.decl[0] as string, { v, w: false });
-        if (truth(v)) exec(n.then, n.k === 'with' ? { v, w: false } : dot, scope, out, budget);
-        else exec(n.else, dot, scope, out, budget);
-        scope.pop();
+        try {
+          if (truth(v)) exec(n.then, n.k === 'with' ? { v, w: false } : dot, scope, out, budget);
+          else exec(n.else, dot, scope, out, budget);
+        } finally {
+          scope.pop();
+        }
         break;
       }
       case 'range': {
@@ -710,8 +731,14 @@ function exec(nodes: Node[], dot: Slot, scope: Scope, out: string[], budget: { n
             m.set(n.p.decl[1] as string, x);
           }
           scope.push(m);
-          exec(n.body, x, scope, out, budget);
-          scope.pop();
+          try {
+            exec(n.body, x, scope, out, budget);
+          } catch (e) {
+            if (e === BREAK) break;
+            if (e !== CONTINUE) throw e;
+          } finally {
+            scope.pop();
+          }
         }
         break;
       }

@@ -168,6 +168,18 @@ t.test('strings.render_template: and/or short-circuit, operand counts', (t) => {
   t.end();
 });
 
+// text/template (Go >= 1.18) has {{break}} and {{continue}} in a range's body; elsewhere they
+// are a parse error.
+t.test('strings.render_template: break and continue', (t) => {
+  const rt = (tpl: string, vars: unknown = {}) => () => call('strings.render_template', tpl, vars);
+  t.equal(rt('{{range .a}}{{if eq . "b"}}{{break}}{{end}}{{.}}{{end}}', { a: ['a', 'b', 'c'] })(), 'a');
+  t.equal(rt('{{range .a}}{{with .}}{{if eq . "b"}}{{continue}}{{end}}{{end}}{{.}}{{end}}', { a: ['a', 'b', 'c'] })(), 'ac');
+  t.equal(rt('{{range $x := .a}}{{range .}}{{break}}{{end}}{{$x}}{{end}}', { a: [[1], [2]] })(), '[1][2]');
+  throwsCode(t, rt('x\n{{break}}'), 'REGO_ERR_BUILTIN', 'template: template:2: {{break}} outside {{range}}');
+  throwsCode(t, rt('{{range .a}}{{else}}{{continue}}{{end}}', { a: [] }), 'REGO_ERR_BUILTIN', '{{continue}} outside {{range}}');
+  t.end();
+});
+
 // OPA compares format_int's base as number text (`case ast.Number("10")`): 10.0 is no base.
 t.test('format_int: the base is matched on its number text', (t) => {
   t.equal(call('format_int', 255, 16), 'ff');
