@@ -14,7 +14,7 @@
  * An entrypoint that no rule and no data document defines is an error, as in `opa build`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, readTarFiles, stringifyJson, UnknownEntrypointError } from '../../policy/index.js';
+import { compileToPlan, entrypointPath, findUndefinedEntrypoints, loadWasmBackend, readTarFiles, stringifyJson, UnknownEntrypointError } from '../../policy/index.js';
 import { collectBundleFiles, SIGNING_FLAGS, signingOf, writeBundle } from './bundle-output.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
@@ -26,7 +26,7 @@ export const buildCommand: Subcommand = {
   synopsis: 'build [flags] <path>...',
   description: 'Compiles the policies for one or more entrypoints, like `opa build`.\nExit code: 0; 1 on an error (including an entrypoint nothing defines).',
   flags: [
-    { name: 'entrypoint', short: 'e', valued: true, help: 'a rule path, e.g. gateway/decision or data.gateway.decision (repeatable, at least one)' },
+    { name: 'entrypoint', short: 'e', valued: true, help: 'a slash-separated path below data, e.g. gateway/decision (as opa; also data.gateway.decision) (repeatable, at least one)' },
     { name: 'target', short: 't', valued: true, help: 'plan (default), js, wasm or rego (a bundle of the sources, as plain `opa build`)' },
     { name: 'bundle', short: 'b', help: 'the path is a bundle root: its .manifest (roots, rego_version, metadata) goes into the output' },
     ...SIGNING_FLAGS,
@@ -37,7 +37,8 @@ export const buildCommand: Subcommand = {
     if (a.positional.length === 0) throw new UsageError('build needs at least one <path>');
     const signing = await signingOf(a);
     if (a.one('target') === 'rego') return buildRegoBundle(a, signing);
-    const entrypoints = a.all('entrypoint').map((e) => e.replace(/^data[./]/, '').replace(/\./g, '/'));
+    // As `opa build -e`: a `/`-separated path below data (policy/entrypoints.ts entrypointPath).
+    const entrypoints = a.all('entrypoint').map((e) => entrypointPath(e).join('/'));
     if (entrypoints.length === 0) throw new UsageError('build needs at least one -e entrypoint (e.g. -e gateway/decision)');
     const target = a.one('target') ?? 'plan';
     if (target !== 'plan' && target !== 'js' && target !== 'wasm') throw new UsageError(`-t must be plan, js, wasm or rego, not ${target}`);

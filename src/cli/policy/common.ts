@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { CompileErrors, RegoError, type BuiltinRegistry, type CompileOptions, type SchemaSet } from '../../policy/index.js';
 import { defaultRegistry } from '../../policy/builtins/index.js';
 import { CapabilitiesError, registryWithCapabilities } from '../../policy/builtins/capabilities.js';
-import type { DialectOptions } from '../../policy/parse-dialect.js';
+import type { DialectOptions, RegoVersion } from '../../policy/parse-dialect.js';
 import { describeFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
 export interface Subcommand {
@@ -35,8 +35,9 @@ export function helpOf(c: Subcommand): string {
  */
 export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
   const schema = a.one('schema');
+  const regoVersion = regoVersionOf(a);
   return {
-    ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}),
+    ...(regoVersion !== undefined ? { regoVersion } : {}),
     ...(schema === undefined ? {} : { schemas: loadSchemas(schema) }),
   };
 }
@@ -109,9 +110,26 @@ export function loadSchemas(path: string): SchemaSet {
   return input === undefined ? { named } : { input, named };
 }
 
+/**
+ * The dialect the flags select, as opa's commands choose it (cmd/check.go regoVersion):
+ * `--v0-v1` (OPA's RegoV0CompatV1: v0 syntax under v1's checks) over `--v0-compatible` (v0)
+ * over the default, v1. Undefined for v1.
+ */
+export function regoVersionOf(a: ParsedArgs): RegoVersion | undefined {
+  if (a.bool('v0-v1')) return 'v0v1';
+  return a.bool('v0-compatible') ? 'v0' : undefined;
+}
+
+/** `--v0-v1` of check (opa check --v0-v1). */
+export const V0_V1_FLAG: FlagSpec = {
+  name: 'v0-v1',
+  help: 'check for Rego v0 and v1 compatibility: the policies must read the same as v0 and v1 (import rego.v1 or future.keywords; if, contains)',
+};
+
 /** The same choice for the commands' own parsing (policy/parse-dialect.ts). */
 export function dialectOf(a: ParsedArgs): DialectOptions {
-  return a.bool('v0-compatible') ? { regoVersion: 'v0' } : {};
+  const regoVersion = regoVersionOf(a);
+  return regoVersion !== undefined ? { regoVersion } : {};
 }
 
 /** One error as the user should see it: each compile error once, `file:line:col` first. */

@@ -1,0 +1,53 @@
+/**
+ * Flags of the `opa` commands that real libraries' CI use: `check --v0-v1`, `build -e` paths,
+ * `--capabilities` as the complete set of builtins (a file or a version name), and
+ * `test --explain`.
+ */
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Policy } from '../../../src/policy/ir/types.js';
+import { regate } from '../run-regate.js';
+import { policyDir } from './files.js';
+
+t.test('check --v0-v1: v0 syntax under v1 checks (OPA RegoV0CompatV1)', async (t) => {
+  const dir = policyDir(t, {
+    'old.rego': 'package a\n\nallow {\n\tinput.x == 1\n}\n',
+    'both.rego': 'package b\n\nimport rego.v1\n\nallow if {\n\tinput.x == 1\n}\n\ndeny contains "x" if true\n',
+    'v1only.rego': 'package c\n\nallow if {\n\tinput.x == 1\n}\n',
+    'future.rego': 'package d\n\nimport future.keywords.contains\nimport future.keywords.if\n\ndeny contains x if x := 1\n',
+    'shadow.rego': 'package e\n\nimport rego.v1\n\nf(input) := 1\n',
+  });
+  const f = (name: string): string => join(dir, name);
+  t.equal(regate(['policy', 'check', '--v0-v1', f('both.rego')]).code, 0, 'imports rego.v1 and uses if/contains: both versions read it');
+  t.equal(regate(['policy', 'check', '--v0-v1', f('future.rego')]).code, 0, 'the future keywords it uses are imported');
+  t.equal(regate(['policy', 'check', f('v1only.rego')]).code, 0, 'v1 alone reads it');
+  const old = regate(['policy', 'check', '--v0-v1', f('old.rego')]);
+  t.equal(old.code, 1);
+  t.match(old.stderr, /old\.rego:3:1: rego_parse_error: `if` keyword is required before rule body/);
+  const v1only = regate(['policy', 'check', '--v0-v1', f('v1only.rego')]);
+  t.equal(v1only.code, 1, 'without the import, v0 reads `if` as a name');
+  t.match(v1only.stderr, /rego_parse_error/);
+  t.equal(regate(['policy', 'check', '--v0-compatible', f('old.rego')]).code, 0, '--v0-compatible alone reads v0');
+  t.equal(regate(['policy', 'check', '--v0-v1', '--v0-compatible', f('old.rego')]).code, 1, '--v0-v1 takes precedence, as opa');
+  const json = regate(['policy', 'check', '--v0-v1', '-f', 'json', f('shadow.rego')]);
+  t.equal(json.code, 1);
+  t.equal(JSON.parse(json.stderr).errors[0].code, 'rego_compile_error', "v1's compile checks apply too");
+});
+
+t.test('build -e: a slash-separated path below data, as opa build (ParseDataPath)', async (t) => {
+  const dir = policyDir(t, { 'c.rego': 'package bundle.compliance\n\nallow := true\n\nreport := {"ok": allow}\n', 'k.rego': 'package x\n\ny["a.b"] := 1\n' });
+  const build = (e: string): { code: number | null; plan?: Policy; stdout: string } => {
+    const out = join(dir, 'plan.json');
+    const r = regate(['policy', 'build', dir, '-e', e, '-o', out]);
+    return r.code === 0 ? { code: 0, plan: JSON.parse(readFileSync(out, 'utf8')) as Policy, stdout: r.stdout } : { code: r.code, stdout: r.stdout };
+  };
+  t.same(build('bundle/compliance').plan?.plans.plans.map((p) => p.name), ['bundle/compliance']);
+  t.same(build('/bundle/compliance/allow').plan?.plans.plans.map((p) => p.name), ['bundle/compliance/allow'], 'a leading slash is optional');
+  t.same(build('data.bundle.compliance.report').plan?.plans.plans.map((p) => p.name), ['bundle/compliance/report'], "regate's dotted data ref");
+  t.same(build('x/y/a.b').plan?.plans.plans.map((p) => p.name), ['x/y/a.b'], 'a dot inside a segment is part of the key');
+  const dotted = build('bundle.compliance');
+  t.equal(dotted.code, 1, 'without data. a dotted name is one key, as opa');
+  t.match(dotted.stdout, /REGO_ERR_UNKNOWN_ENTRYPOINT/);
+  t.equal(build('./bundle/compliance').code, 1, '`.` is a key as opa reads it');
+});
