@@ -18,7 +18,7 @@ import { compileToPlan, entrypointPath, findUndefinedEntrypoints, loadWasmBacken
 import { collectBundleFiles, SIGNING_FLAGS, signingOf, writeBundle } from './bundle-output.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
+import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, type Subcommand } from './common.js';
 import { loadPaths, splitPrefix } from './load-paths.js';
 
 export const buildCommand: Subcommand = {
@@ -32,6 +32,7 @@ export const buildCommand: Subcommand = {
     ...SIGNING_FLAGS,
     { name: 'output', short: 'o', valued: true, help: 'output file (plan.json, policy.mjs or policy.wasm by default)' },
     { name: 'revision', short: 'r', valued: true, help: "the bundle's revision (in the .manifest of a .tar.gz output)" },
+    CAPABILITIES_FLAG,
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('build needs at least one <path>');
@@ -49,7 +50,7 @@ export const buildCommand: Subcommand = {
 
     // As `opa build` without -b: a .tar.gz found in a directory is not read.
     const { modules, data } = await loadPaths(a.positional, { includeTests: false, skipArchives: true });
-    const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
+    const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a), builtins: builtinsOf(a) });
     const [unknown] = findUndefinedEntrypoints(
       modules.map((m) => parseSourceIn(m, dialectOf(a))),
       entrypoints,

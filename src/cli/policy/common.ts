@@ -42,12 +42,23 @@ export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
   };
 }
 
-/** `--capabilities` of check, eval and test (as opa's; a file, not a version name). */
+/** `--capabilities` of check, eval, test and build (as opa's; a file, not a version name). */
 export const CAPABILITIES_FLAG: FlagSpec = {
   name: 'capabilities',
   valued: true,
-  help: 'an OPA capabilities JSON file: the builtins it declares beyond regate\'s compile, and raise "unsupported built-in" when called (mock them with `with`)',
+  help: 'an OPA capabilities JSON file: the complete set of builtins the policies may call (others are `undefined function`); those regate lacks compile and raise "unsupported built-in" when called (mock them with `with`)',
 };
+
+/**
+ * Why a version name is refused: OPA embeds capabilities/vX.Y.Z.json of every release and
+ * `--capabilities v0.50.0` reads that; regate ships no OPA release's list, and treating one it
+ * does not have as its own set would pass policies that OPA version refuses.
+ */
+function versionNameRefused(name: string): UsageError {
+  return new UsageError(
+    `--capabilities ${name}: capabilities by OPA version name are not built into regate; give the file: \`opa capabilities --version ${name} > caps.json\`, or capabilities/${name}.json of OPA's repository (\`regate policy capabilities\` prints regate's own set)`,
+  );
+}
 
 /** The `--capabilities` file's text, checked to be a capabilities document; undefined without the flag. */
 export function capabilitiesOf(a: ParsedArgs): string | undefined {
@@ -57,7 +68,10 @@ export function capabilitiesOf(a: ParsedArgs): string | undefined {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`--capabilities ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (capabilities by OPA version name are not supported)' : (e as Error).message}`);
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    // As opa: a value that names no file is read as a version name (cmd/capabilities.go).
+    if (missing && /^v?\d+\.\d+\.\d+/.test(path)) throw versionNameRefused(path);
+    throw new UsageError(`--capabilities ${path}: ${missing ? 'no such file' : (e as Error).message}`);
   }
   try {
     registryWithCapabilities(text, defaultRegistry);
@@ -68,7 +82,7 @@ export function capabilitiesOf(a: ParsedArgs): string | undefined {
   return text;
 }
 
-/** The builtins a command compiles and evaluates with: regate's, plus those `--capabilities` declares. */
+/** The builtins a command compiles and evaluates with: regate's, or exactly those `--capabilities` declares. */
 export function builtinsOf(a: ParsedArgs): BuiltinRegistry {
   const caps = capabilitiesOf(a);
   return caps === undefined ? defaultRegistry : registryWithCapabilities(caps, defaultRegistry);

@@ -4,7 +4,7 @@
  * `test --explain`.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Policy } from '../../../src/policy/ir/types.js';
 import { regate } from '../run-regate.js';
@@ -50,4 +50,40 @@ t.test('build -e: a slash-separated path below data, as opa build (ParseDataPath
   t.equal(dotted.code, 1, 'without data. a dotted name is one key, as opa');
   t.match(dotted.stdout, /REGO_ERR_UNKNOWN_ENTRYPOINT/);
   t.equal(build('./bundle/compliance').code, 1, '`.` is a key as opa reads it');
+});
+
+t.test('--capabilities is the complete set of builtins: one it does not declare is `undefined function`, as opa', async (t) => {
+  const decl = (name: string, n: number): unknown => ({ name, decl: { type: 'function', args: Array.from({ length: n }, () => ({ type: 'any' })), result: { type: 'any' } } });
+  const dir = policyDir(t, {
+    'caps.json': JSON.stringify({ builtins: [decl('count', 1), decl('equal', 2), decl('gt', 2), decl('internal.member_2', 2)] }),
+    'p/p.rego': 'package p\n\nxs := [1, 2, 3]\n\nn := count(xs)\n\nok if every x in xs { x > 0 }\n\nhas2 if 2 in xs\n',
+    'q/q.rego': 'package q\n\ns := concat(",", ["a"])\n\nt := upper("a")\n',
+  });
+  const caps = join(dir, 'caps.json');
+  t.equal(regate(['policy', 'check', '--capabilities', caps, join(dir, 'p')]).code, 0, 'uses only declared builtins');
+  const ev = regate(['policy', 'eval', '--capabilities', caps, '-d', join(dir, 'p'), '-f', 'raw', '[data.p.n, data.p.ok, data.p.has2]']);
+  t.equal(ev.stdout, '[3,true,true]\n', ev.stderr);
+  const q = regate(['policy', 'check', '-f', 'json', '--capabilities', caps, join(dir, 'q')]);
+  t.equal(q.code, 1);
+  const errs = (JSON.parse(q.stderr) as { errors: { code: string; message: string; location: { row: number } }[] }).errors;
+  t.same(errs.map((e) => [e.code, e.message, e.location.row]), [
+    ['rego_type_error', 'undefined function concat', 3],
+    ['rego_type_error', 'undefined function upper', 5],
+  ]);
+  t.equal(regate(['policy', 'check', join(dir, 'q')]).code, 0, "without the file, regate's builtins");
+  const build = regate(['policy', 'build', '--capabilities', caps, '-e', 'q/s', join(dir, 'q'), '-o', join(dir, 'plan.json')]);
+  t.equal(build.code, 1, 'build takes it too');
+  t.match(build.stdout, /^error: 2 errors occurred:\n.*undefined function concat/);
+
+  const own = regate(['policy', 'capabilities']);
+  t.equal(own.code, 0);
+  const file = join(dir, 'own.json');
+  writeFileSync(file, own.stdout);
+  t.equal(regate(['policy', 'check', '--capabilities', file, join(dir, 'q')]).code, 0, "`policy capabilities` prints regate's own set, read back as it");
+  t.equal(regate(['policy', 'capabilities', '--file', file]).stdout, own.stdout);
+  t.equal(regate(['policy', 'capabilities', '--file', join(dir, 'p', 'p.rego')]).code, 1, 'a file that is no capabilities document');
+
+  const version = regate(['policy', 'check', '--capabilities', 'v0.50.0', join(dir, 'q')]);
+  t.equal(version.code, 2, 'a version name: a usage error naming what to give instead');
+  t.match(version.stderr, /--capabilities v0\.50\.0: capabilities by OPA version name are not built into regate; give the file/);
 });
