@@ -87,3 +87,44 @@ t.test('--capabilities is the complete set of builtins: one it does not declare 
   t.equal(version.code, 2, 'a version name: a usage error naming what to give instead');
   t.match(version.stderr, /--capabilities v0\.50\.0: capabilities by OPA version name are not built into regate; give the file/);
 });
+
+t.test('test -v / --explain: the trace of each failure under FAILURES, as opa test', async (t) => {
+  const dir = policyDir(t, {
+    'p.rego': 'package p\n\nallow if {\n\tinput.user == "alice"\n\ttrace("checked user")\n}\n',
+    'p_test.rego':
+      'package p_test\n\nimport data.p\n\ntest_allow if {\n\tp.allow with input as {"user": "alice"}\n}\n\ntest_bad if {\n\ttrace("about to fail")\n\tp.allow with input as {"user": "bob"}\n}\n',
+  });
+  const rows = (out: string): string[] => out.split('\n').filter((l) => /^ {2}\S+:\d+ +/.test(l)).map((l) => l.trim().replace(/^\S+:(\d+) +/, '$1 '));
+  const v = regate(['policy', 'test', '-v', dir]);
+  t.equal(v.code, 2);
+  const failures = v.stdout.slice(0, v.stdout.indexOf('SUMMARY'));
+  t.match(failures, /^FAILURES\n-{80}\ndata\.p_test\.test_bad: FAIL \([^)]+\)\n\n {2}query:1 +Enter data\.p_test\.test_bad = _\n/);
+  // -v alone: Notes and Fails with the Enter events that led to them (cmd/test.go filterTrace)
+  t.same(rows(failures), [
+    '1 Enter data.p_test.test_bad = _',
+    '9 | Enter data.p_test.test_bad',
+    '10 | | Note "about to fail"',
+    '3 | | Enter data.p.allow',
+    '4 | | | Fail input.user == "alice"',
+    '11 | | Fail p.allow with input as {"user": "bob"}',
+    '1 | Fail data.p_test.test_bad = _',
+  ]);
+  t.match(v.stdout, /SUMMARY\n-{80}\n.*p_test\.rego:\ndata\.p_test\.test_allow: PASS/s, 'the passing test is listed without a trace');
+  t.notMatch(v.stdout.slice(v.stdout.indexOf('SUMMARY')), /Enter/);
+
+  const notes = regate(['policy', 'test', '--explain', 'notes', dir]);
+  t.same(rows(notes.stdout), ['1 Enter data.p_test.test_bad = _', '9 | Enter data.p_test.test_bad', '10 | | Note "about to fail"'], 'notes: the Note and its lineage');
+  const fails = regate(['policy', 'test', '--explain', 'fails', dir]);
+  t.same(rows(fails.stdout).filter((r) => r.includes('Note')), [], 'fails: no Note');
+  t.ok(rows(fails.stdout).includes('4 | | | Fail input.user == "alice"'));
+  const full = regate(['policy', 'test', '--explain=full', dir]);
+  t.ok(rows(full.stdout).some((r) => r.startsWith('3 | | Enter data.p.allow')) && rows(full.stdout).length >= rows(v.stdout).length);
+
+  const json = regate(['policy', 'test', '-v', '-f', 'json', dir]);
+  const results = JSON.parse(json.stdout) as { name: string; trace?: { Op: string; Message: string; QueryID: number; ParentID: number }[] }[];
+  const bad = results.find((r) => r.name === 'test_bad');
+  t.same(bad?.trace?.map((e) => e.Op), ['Enter', 'Enter', 'Note', 'Enter', 'Fail', 'Fail', 'Fail'], "tester.Result's trace");
+  t.equal(bad?.trace?.[2]?.Message, 'about to fail');
+  const plain = JSON.parse(regate(['policy', 'test', '-f', 'json', dir]).stdout) as { trace?: unknown }[];
+  t.ok(plain.every((r) => r.trace === undefined), 'no trace without -v or --explain');
+});
