@@ -14,7 +14,7 @@
  * An entrypoint that no rule and no data document defines is an error, as in `opa build`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { compileToPlan, entrypointPath, findUndefinedEntrypoints, loadWasmBackend, readTarFiles, stringifyJson, UnknownEntrypointError } from '../../policy/index.js';
+import { compileToPlan, entrypointPath, findUndefinedEntrypoints, loadWasmBackend, nameGlob, readTarFiles, stringifyJson, UnknownEntrypointError } from '../../policy/index.js';
 import { collectBundleFiles, SIGNING_FLAGS, signingOf, writeBundle } from './bundle-output.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
@@ -33,6 +33,7 @@ export const buildCommand: Subcommand = {
     { name: 'output', short: 'o', valued: true, help: 'output file (plan.json, policy.mjs or policy.wasm by default)' },
     { name: 'revision', short: 'r', valued: true, help: "the bundle's revision (in the .manifest of a .tar.gz output)" },
     CAPABILITIES_FLAG,
+    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, as opa build --ignore)' },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('build needs at least one <path>');
@@ -49,7 +50,7 @@ export const buildCommand: Subcommand = {
     if ((revision !== undefined || signing !== undefined) && !bundle) throw new UsageError('--revision and --signing-key go into a bundle: give -o a .tar.gz output');
 
     // As `opa build` without -b: a .tar.gz found in a directory is not read.
-    const { modules, data } = await loadPaths(a.positional, { includeTests: false, skipArchives: true });
+    const { modules, data } = await loadPaths(a.positional, { includeTests: false, skipArchives: true, ignore: a.all('ignore') });
     const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a), builtins: builtinsOf(a) });
     const [unknown] = findUndefinedEntrypoints(
       modules.map((m) => parseSourceIn(m, dialectOf(a))),
@@ -106,7 +107,8 @@ async function buildRegoBundle(a: ParsedArgs, signing: Awaited<ReturnType<typeof
   for (const arg of a.positional) {
     // `prefix.path:dir` (OPA's loader syntax) puts the directory's files, and so its data, below prefix/path/.
     const { prefix, path } = splitPrefix(arg);
-    for (const [name, bytes] of await collectBundleFiles(path)) if (name !== '.manifest') files.set([...prefix, name].join('/'), bytes);
+    const ignore = a.all('ignore').map(nameGlob);
+    for (const [name, bytes] of await collectBundleFiles(path, (n) => ignore.some((m) => m(n)))) if (name !== '.manifest') files.set([...prefix, name].join('/'), bytes);
   }
   files.set('.manifest', new TextEncoder().encode(JSON.stringify(await manifestOf(a, a.one('revision')))));
   await writeBundle(out, files, signing);

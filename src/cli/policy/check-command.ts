@@ -11,7 +11,7 @@ import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { rulePaths } from '../../policy/entrypoints.js';
 import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, regoVersionOf, SCHEMA_FLAG, V0_V1_FLAG, type Subcommand } from './common.js';
+import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, regoVersionOf, SCHEMA_FLAG, V0_V1_FLAGS, type Subcommand } from './common.js';
 import { loadBundle, loadPaths } from './load-paths.js';
 import { formatErrorsJson, formatErrorsText, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors, type OutputError } from './opa-errors.js';
 
@@ -53,7 +53,7 @@ export const checkCommand: Subcommand = {
     MAX_ERRORS_FLAG,
     SCHEMA_FLAG,
     CAPABILITIES_FLAG,
-    V0_V1_FLAG,
+    ...V0_V1_FLAGS,
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('check needs at least one <path>');

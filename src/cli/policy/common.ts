@@ -130,15 +130,15 @@ export function loadSchemas(path: string): SchemaSet {
  * over the default, v1. Undefined for v1.
  */
 export function regoVersionOf(a: ParsedArgs): RegoVersion | undefined {
-  if (a.bool('v0-v1')) return 'v0v1';
+  if (a.bool('v0-v1') || a.bool('rego-v1')) return 'v0v1';
   return a.bool('v0-compatible') ? 'v0' : undefined;
 }
 
-/** `--v0-v1` of check (opa check --v0-v1). */
-export const V0_V1_FLAG: FlagSpec = {
-  name: 'v0-v1',
-  help: 'check for Rego v0 and v1 compatibility: the policies must read the same as v0 and v1 (import rego.v1 or future.keywords; if, contains)',
-};
+/** `--v0-v1` of check (opa check --v0-v1), and `--rego-v1`, its name before OPA 1.0 that opa still takes. */
+export const V0_V1_FLAGS: readonly FlagSpec[] = [
+  { name: 'v0-v1', help: 'check for Rego v0 and v1 compatibility: the policies must read the same as v0 and v1 (import rego.v1 or future.keywords; if, contains)' },
+  { name: 'rego-v1', help: 'the same as --v0-v1 (its name before OPA 1.0)' },
+];
 
 /** The same choice for the commands' own parsing (policy/parse-dialect.ts). */
 export function dialectOf(a: ParsedArgs): DialectOptions {

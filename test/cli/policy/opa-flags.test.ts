@@ -128,3 +128,20 @@ t.test('test -v / --explain: the trace of each failure under FAILURES, as opa te
   const plain = JSON.parse(regate(['policy', 'test', '-f', 'json', dir]).stdout) as { trace?: unknown }[];
   t.ok(plain.every((r) => r.trace === undefined), 'no trace without -v or --explain');
 });
+
+t.test('--v1-compatible is accepted (the default), --rego-v1 is --v0-v1, build --ignore skips files', async (t) => {
+  const dir = policyDir(t, {
+    'p/a.rego': 'package a\n\nallow if input.x == 1\n',
+    'p/old.rego': 'package old\n\nallow { true }\n',
+    'p/scratch/tmp.rego': 'package tmp\n\nnot valid rego\n',
+  });
+  t.equal(regate(['policy', 'check', '--v1-compatible', join(dir, 'p', 'a.rego')]).code, 0);
+  t.equal(regate(['policy', 'check', '--v1-compatible', '--v0-compatible', join(dir, 'p', 'old.rego')]).code, 0, '--v0-compatible takes precedence, as opa');
+  t.equal(regate(['policy', 'check', '--rego-v1', join(dir, 'p', 'old.rego')]).code, 1, '--rego-v1: the v0-v1 check');
+  const out = join(dir, 'plan.json');
+  t.equal(regate(['policy', 'build', join(dir, 'p'), '-e', 'a/allow', '-o', out]).code, 1, 'the broken file is read');
+  const built = regate(['policy', 'build', '--ignore', 'scratch', '--ignore', 'old.rego', join(dir, 'p'), '-e', 'a/allow', '-o', out]);
+  t.equal(built.code, 0, built.stdout);
+  const rego = regate(['policy', 'build', '-t', 'rego', '--ignore', 'scratch', join(dir, 'p'), '-o', join(dir, 'b.tar.gz')]);
+  t.match(rego.stdout, /\(rego bundle; 3 files\)/, 'a.rego, old.rego and the .manifest');
+});
