@@ -12,8 +12,9 @@
  * implementation, "unsupported built-in" (eval_internal_error).
  *
  * Not applied (regate has no such switch): the file's `future_keywords` and `features`, and
- * the argument types of `decl` (only their number). `print` and `rego.metadata.*` are planned
- * by the compiler itself and stay available.
+ * the argument types of `decl` (only their number). `print`, `rego.metadata.*` and the
+ * iteration `some x in xs` are planned by the compiler itself and stay available (OPA checks
+ * that iteration as `internal.member_2`/`_3`).
  */
 import { RegoError } from '../errors.js';
 import { createRegistry, type BuiltinDef, type BuiltinRegistry } from './registry.js';
