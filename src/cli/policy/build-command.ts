@@ -6,7 +6,8 @@
  *   -t js    an ESM module exporting that plan as `plan` (run it with createJsEvaluator)
  *   -t wasm  the WASM back end's module (policy.wasm, or an OPA bundle when -o ends in .tar.gz)
  *   -t rego  what plain `opa build` writes: a bundle.tar.gz of the Rego sources and data files at
- *            their paths, with a .manifest; no entrypoint needed (the gateway compiles it)
+ *            their paths, with a .manifest; no entrypoint needed (the gateway compiles it), but
+ *            the sources must compile, as for opa
  *
  * Every .tar.gz output is an OPA bundle: `.manifest` with `--revision` (and, with -b, the roots,
  * rego_version and metadata of the input's own .manifest), signed with `--signing-key`.
@@ -14,7 +15,8 @@
  * An entrypoint that no rule and no data document defines is an error, as in `opa build`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { compileToPlan, entrypointPath, findUndefinedEntrypoints, loadWasmBackend, nameGlob, readTarFiles, stringifyJson, UnknownEntrypointError } from '../../policy/index.js';
+import { join } from 'node:path';
+import { compileToPlan, entrypointPath, findUndefinedEntrypoints, loadWasmBackend, nameGlob, readTarFiles, stringifyJson, UnknownEntrypointError, type ModuleSource } from '../../policy/index.js';
 import { collectBundleFiles, SIGNING_FLAGS, signingOf, writeBundle } from './bundle-output.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
@@ -104,12 +106,20 @@ async function buildRegoBundle(a: ParsedArgs, signing: Awaited<ReturnType<typeof
   const out = a.one('output') ?? 'bundle.tar.gz';
   if (!/\.(tar\.gz|tgz)$/.test(out)) throw new UsageError('-t rego writes a bundle: give -o a .tar.gz output');
   const files = new Map<string, Uint8Array>();
+  const sources: ModuleSource[] = [];
+  const ignore = a.all('ignore').map(nameGlob);
   for (const arg of a.positional) {
     // `prefix.path:dir` (OPA's loader syntax) puts the directory's files, and so its data, below prefix/path/.
     const { prefix, path } = splitPrefix(arg);
-    const ignore = a.all('ignore').map(nameGlob);
-    for (const [name, bytes] of await collectBundleFiles(path, (n) => ignore.some((m) => m(n)))) if (name !== '.manifest') files.set([...prefix, name].join('/'), bytes);
+    for (const [name, bytes] of await collectBundleFiles(path, (n) => ignore.some((m) => m(n)))) {
+      if (name === '.manifest') continue;
+      files.set([...prefix, name].join('/'), bytes);
+      if (name.endsWith('.rego')) sources.push({ file: join(path, name), text: new TextDecoder().decode(bytes) });
+    }
   }
+  // As `opa build` (compile.Compiler.Build compiles whatever the target): a bundle of policies
+  // that do not compile, or call a builtin --capabilities leaves out, is not written.
+  compileToPlan(sources, { ...compileOptionsOf(a), builtins: builtinsOf(a) });
   files.set('.manifest', new TextEncoder().encode(JSON.stringify(await manifestOf(a, a.one('revision')))));
   await writeBundle(out, files, signing);
   process.stdout.write(`wrote ${out} (rego bundle; ${files.size} files)\n`);

@@ -142,6 +142,19 @@ t.test('--v1-compatible is accepted (the default), --rego-v1 is --v0-v1, build -
   t.equal(regate(['policy', 'build', join(dir, 'p'), '-e', 'a/allow', '-o', out]).code, 1, 'the broken file is read');
   const built = regate(['policy', 'build', '--ignore', 'scratch', '--ignore', 'old.rego', join(dir, 'p'), '-e', 'a/allow', '-o', out]);
   t.equal(built.code, 0, built.stdout);
-  const rego = regate(['policy', 'build', '-t', 'rego', '--ignore', 'scratch', join(dir, 'p'), '-o', join(dir, 'b.tar.gz')]);
-  t.match(rego.stdout, /\(rego bundle; 3 files\)/, 'a.rego, old.rego and the .manifest');
+  const rego = regate(['policy', 'build', '-t', 'rego', '--ignore', 'scratch', '--ignore', 'old.rego', join(dir, 'p'), '-o', join(dir, 'b.tar.gz')]);
+  t.match(rego.stdout, /\(rego bundle; 2 files\)/, 'a.rego and the .manifest');
+});
+
+t.test('build -t rego compiles the sources it bundles, as opa build (with --capabilities too)', async (t) => {
+  const dir = policyDir(t, { 'p/a.rego': 'package a\n\nallow if upper(input.x) == "A"\n', 'bad/b.rego': 'package b\n\nallow if nothing_here(1)\n' });
+  const out = join(dir, 'b.tar.gz');
+  t.equal(regate(['policy', 'build', '-t', 'rego', join(dir, 'p'), '-o', out]).code, 0);
+  const bad = regate(['policy', 'build', '-t', 'rego', join(dir, 'bad'), '-o', out]);
+  t.equal(bad.code, 1);
+  t.match(bad.stdout, /^error: 1 error occurred: .*b\.rego:3:\d+: rego_type_error: undefined function nothing_here/);
+  writeFileSync(join(dir, 'caps.json'), JSON.stringify({ builtins: [{ name: 'equal', decl: { type: 'function', args: [{ type: 'any' }, { type: 'any' }], result: { type: 'boolean' } } }] }));
+  const caps = regate(['policy', 'build', '-t', 'rego', '--capabilities', join(dir, 'caps.json'), join(dir, 'p'), '-o', out]);
+  t.equal(caps.code, 1);
+  t.match(caps.stdout, /undefined function upper/);
 });
