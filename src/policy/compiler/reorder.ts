@@ -7,7 +7,7 @@ import type { RegoError } from '../errors.js';
 import type { CallTerm, Literal, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { refName } from '../syntax/parse-term.js';
-import { groundKey, inputVars, isWildcard, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
+import { inputVars, isWildcard, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
 
 /** Number of operands of a function, or undefined when unknown. */
 export type ArityOf = (call: CallTerm) => number | undefined;
@@ -34,7 +34,7 @@ function isPattern(t: Term, bound: Set<string>): boolean {
  */
 export function unifyOutputs(a: Term, b: Term, bound: Set<string>): Set<string> | undefined {
   const objPairs = pairObjects(a, b);
-  if ((a.kind === 'array' && b.kind === 'array') || objPairs !== undefined) {
+  if ((a.kind === 'array' && b.kind === 'array') || (a.kind === 'object' && b.kind === 'object')) {
     const pairs = literalPairs(a, b, objPairs);
     const out = new Set<string>();
     const cur = new Set(bound);
@@ -84,7 +84,7 @@ function partialUnifyOutputs(a: Term, b: Term, bound: Set<string>): Set<string> 
   const whole = unifyOutputs(a, b, bound);
   if (whole !== undefined) return whole;
   const objPairs = pairObjects(a, b);
-  if (!((a.kind === 'array' && b.kind === 'array') || objPairs !== undefined)) return new Set();
+  if (!((a.kind === 'array' && b.kind === 'array') || (a.kind === 'object' && b.kind === 'object'))) return new Set();
   const out = new Set<string>();
   const cur = new Set(bound);
   for (const [x, y] of literalPairs(a, b, objPairs)) {
@@ -101,14 +101,18 @@ function literalPairs(a: Term, b: Term, objPairs: ReturnType<typeof pairObjects>
   if (a.kind === 'array' && b.kind === 'array') return a.items.length === b.items.length ? a.items.map((x, i) => [x, b.items[i]!]) : [];
   if (Array.isArray(objPairs)) return [...objPairs];
   if (a.kind !== 'object' || b.kind !== 'object' || a.entries.length !== b.entries.length) return [];
-  const valueOf = new Map(b.entries.map(([k, v]) => [groundKey(k), v] as const));
+  // keys match as terms (Object.Get): `{k: [x]} = {k: [v]}` pairs the values of the same variable k
+  const valueOf = new Map(b.entries.map(([k, v]) => [termKey(k), v] as const));
   const pairs: [Term, Term][] = [];
   for (const [k, v] of a.entries) {
-    const other = valueOf.get(groundKey(k));
+    const other = valueOf.get(termKey(k));
     if (other !== undefined) pairs.push([v, other]);
   }
   return pairs;
 }
+
+/** A term's identity, spans aside. */
+const termKey = (t: Term): string => JSON.stringify(t, (k, v) => (k === 'span' || k === 'fnSpan' ? undefined : v));
 
 /**
  * Does OPA's unifier bind the variables of composite pattern `pat` from the evaluated `src`?

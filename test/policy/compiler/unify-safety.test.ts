@@ -29,6 +29,7 @@ t.test('a variable no pair binds is unsafe', async (t) => {
   t.same(errs('{"a": y} = {"a": 1, "b": 2}'), unsafe('y'), 'objects of different sizes');
   t.same(errs('{"a": x, "b": y} = {"a": 1, "c": 2}'), unsafe('y'), 'the key both objects have binds x');
   t.same(errs('{"a": y} = {k: v | k := "a"; v := 1}'), unsafe('y'), 'object pattern left of an object comprehension');
+  t.same(errs('k := "a"; j := "a"; {k: 1} = {j: y}'), unsafe('y'), 'keys are matched as terms: k is not j');
 });
 
 t.test('what the unifier does bind stays safe', async (t) => {
@@ -38,6 +39,7 @@ t.test('what the unifier does bind stays safe', async (t) => {
   t.same(errs('[v | v := 1] = [y]'), [], 'array comprehension left of an array pattern');
   t.same(errs('[y, 2] = input.a'), [], 'a ref feeds a pattern');
   t.same(errs('x := [1, 2]; [y, 2] = x'), [], 'a bound variable feeds a pattern');
+  t.same(errs('k := "a"; {k: [1]} = {k: [y]}'), [], 'the same variable key pairs the values');
 });
 
 for (const engine of ['js', 'wasm'] as const) {
@@ -46,9 +48,10 @@ for (const engine of ['js', 'wasm'] as const) {
 a := y if { {k: v | k := "a"; v := 1} = {"a": y} }
 b := y if { [v | v := 2] = [y] }
 d := y if { {"a": 1, "b": y} = {"b": 3, "a": 1} }
+e[k] := v if { some k; {"p": 1}[k]; {k: [1]} = {k: [v]} }
 `;
-    const policy = compileToPlan([{ file: 't.rego', text }], { query: 'x = [data.t.a, data.t.b, data.t.d]' });
+    const policy = compileToPlan([{ file: 't.rego', text }], { query: 'x = [data.t.a, data.t.b, data.t.d, data.t.e]' });
     const ev = await createEvaluator(policy, { engine });
-    t.same(ev.evaluate('eval').map(toJs), [{ x: [1, 2, 3] }]);
+    t.same(ev.evaluate('eval').map(toJs), [{ x: [1, 2, 3, { p: 1 }] }]);
   });
 }
