@@ -7,7 +7,7 @@ import type { RegoError } from '../errors.js';
 import type { CallTerm, Literal, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { refName } from '../syntax/parse-term.js';
-import { inputVars, isWildcard, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
+import { inputVars, isWildcard, literalTerms, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
 
 /** Number of operands of a function, or undefined when unknown. */
 export type ArityOf = (call: CallTerm) => number | undefined;
@@ -247,13 +247,49 @@ function boundLater(body: Literal[], at: Literal, v: string): boolean {
   return body.slice(body.indexOf(at) + 1).some((l) => !l.negated && !isPrint(l) && literalVars(l).has(v));
 }
 
+/** The variables a literal's closures (comprehensions, `every`) read from the enclosing body. */
+function closureFree(l: Literal): string[] {
+  const out: string[] = [];
+  const visit = (t: Term): void => {
+    if (t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp') {
+      out.push(...(t.free ?? []));
+      return;
+    }
+    if (t.kind === 'ref') [t.head, ...t.path].forEach(visit);
+    else if (t.kind === 'call') t.args.forEach(visit);
+    else if (t.kind === 'array' || t.kind === 'set') t.items.forEach(visit);
+    else if (t.kind === 'object') t.entries.forEach(([k, v]) => (visit(k), visit(v)));
+    else if (t.kind === 'template') t.parts.forEach((p) => typeof p !== 'string' && visit(p));
+  };
+  literalTerms(l).forEach(visit);
+  if (l.expr.kind === 'every') out.push(...(l.expr.free ?? []));
+  return out;
+}
+
 function reportUnsafe(pending: Literal[], safe: Set<string>, errors: RegoError[]): void {
   const seen = new Set<string>();
   const bound = new Set(safe);
+  // OPA checks closures first (reorderBodyForClosures): a literal whose closure reads a
+  // variable nothing outside binds is unsafe for those variables only, so
+  // `[v | v = [x | x = 1]; x > 1]` reports x, not v as well
+  const closureOnly = new Set<Literal>();
   for (const l of pending) {
-    if (!l.negated && (l.expr.kind === 'unify' || l.expr.kind === 'assign')) partialUnifyOutputs(l.expr.lhs, l.expr.rhs, bound).forEach((v) => bound.add(v));
+    const free = closureFree(l).filter((v) => !bound.has(v) && !v.startsWith('$comp'));
+    if (free.length === 0) continue;
+    closureOnly.add(l);
+    for (const v of free) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+      errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(v) ? '_' : v.replace(/\$\d+$/, '')} is unsafe`, l.span));
+    }
   }
   for (const l of pending) {
+    // OPA's outputVarsForExpr: a negated literal, or one whose `with` values are unsafe, binds nothing
+    if (l.negated || l.with.some((w) => needs(w.value, safe).size > 0)) continue;
+    if (l.expr.kind === 'unify' || l.expr.kind === 'assign') partialUnifyOutputs(l.expr.lhs, l.expr.rhs, bound).forEach((v) => bound.add(v));
+  }
+  for (const l of pending) {
+    if (closureOnly.has(l)) continue;
     for (const v of literalVars(l)) {
       // a variable the compiler made (a comprehension head's value) is unsafe only because one
       // the policy wrote is: that one is reported, as OPA reports no generated variable
