@@ -20,6 +20,8 @@ import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
+import { inputVars as inputVarsOf, literalVars } from './vars.js';
+import { literalOutputs } from './reorder.js';
 import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
@@ -516,12 +518,68 @@ function argUse(r: Rule, name: string, sc: Scope): { ty: Ty; enclosedBefore: boo
     if (ty === undefined && l.with.some((w) => mentions(w.value))) return ANY;
     return ty;
   };
-  for (const l of r.body) {
-    const ty = inLiteral(l);
+  for (const { lit, nestedOnly } of safetyOrder(r, sc)) {
+    // a literal the safety order defers still has its nested calls checked where it was
+    // written, when their operands are bound: OPA made them literals of their own
+    const ty = nestedOnly ? nestedCalls(lit).reduce<Ty | undefined>((acc, c) => acc ?? inTerm(c), undefined) : inLiteral(lit);
     if (ty !== undefined) return { ty, enclosedBefore };
   }
   // the head's value is checked after the body (OPA moves its calls into the body's end)
   return { ty: (r.value !== undefined ? inTerm(r.value) : undefined) ?? ANY, enclosedBefore };
+}
+
+/**
+ * The body in the order OPA type-checks it: as its safety check reordered it (a literal reading
+ * a variable only a later literal binds moves after that one). Names that are not the rule's
+ * locals (rules, imports, input, data) and the arguments count as bound; a literal the order
+ * cannot place keeps its written place after the others.
+ */
+function safetyOrder(r: Rule, sc: Scope): { lit: Literal; nestedOnly: boolean }[] {
+  const args = new Set<string>();
+  r.args?.forEach((a) => walkTerm(a, { term: (x) => void (x.kind === 'var' && args.add(x.name)) }));
+  const bound = new Set<string>(['_', ...args]);
+  for (const l of r.body) {
+    for (const v of literalVars(l)) {
+      const local = sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
+      if (!local) bound.add(v);
+    }
+  }
+  // OPA's reorderBodyForSafety works in passes: each pass appends, in written order, every
+  // literal that has become safe, so a deferred literal lands after the whole pass
+  const arityOf = (c: Extract<Term, { kind: 'call' }>): number | undefined => (isBuiltinCall(c, sc) ? DECLS[c.fn.join('.')]?.args.length : undefined);
+  const ordered: { lit: Literal; nestedOnly: boolean }[] = [];
+  const placed = new Set<Literal>();
+  const nestedSeen = new Set<Literal>();
+  let pending = [...r.body];
+  for (let pass = 0; pass <= r.body.length && pending.length > 0; pass++) {
+    const next: Literal[] = [];
+    for (const l of pending) {
+      const outs = literalOutputs(l, bound, arityOf);
+      if (outs === undefined) {
+        next.push(l);
+        if (!nestedSeen.has(l) && nestedCalls(l).length > 0 && nestedCalls(l).every((c) => c.args.every((a) => [...inputVarsOf(a)].every((v) => bound.has(v))))) {
+          nestedSeen.add(l);
+          ordered.push({ lit: l, nestedOnly: true });
+        }
+      } else {
+        ordered.push({ lit: l, nestedOnly: false });
+        placed.add(l);
+        outs.forEach((v) => bound.add(v));
+      }
+    }
+    if (next.length === pending.length) break;
+    pending = next;
+  }
+  return [...ordered, ...r.body.filter((l) => !placed.has(l)).map((lit) => ({ lit, nestedOnly: false }))];
+}
+
+/** The calls nested as operands of a literal's top-level calls (OPA rewrites them out first). */
+function nestedCalls(l: Literal): Extract<Term, { kind: 'call' }>[] {
+  const e = l.expr;
+  const tops = e.kind === 'term' ? [e.term] : e.kind === 'assign' || e.kind === 'unify' ? [e.lhs, e.rhs] : [];
+  const out: Extract<Term, { kind: 'call' }>[] = [];
+  for (const t of tops) if (t.kind === 'call') for (const a of t.args) if (a.kind === 'call') out.push(a);
+  return out;
 }
 
 /** The terms of a literal of an `every` body, closures included (only to find mentions). */

@@ -194,6 +194,10 @@ t.test("a user function's argument types come from its body, and calls are check
   t.same(errs('package p\nf(x) = y if { y := x + 1; x == 2 }\nq := f("a")'), ['rego_type_error@3'], 'plus before ==');
   t.same(errs('package p\nf(x) if { startswith(x, "a"); count(x) > 0 }\nq := f([1])'), ['rego_type_error@3'], 'startswith before count');
   t.same(errs('package p\nf(x) if { x > 0; upper(x) }\nq := f(1)'), [], 'gt takes any: x stays any');
+  // OPA checks the body as its safety check ordered it, in passes, nested calls being literals of their own
+  t.same(errs('package p\nf(x) if { count(x) > n; n = 0; startswith(x, "a") }\nq := f([1])'), [], "count(x) is checked first: only gt waits for n");
+  t.same(errs('package p\nf(x) if { startswith(x, p); p = "a"; count(x, n) }\nq := f([1])'), [], 'startswith waits for p, after count in the same pass');
+  t.same(errs('package p\nf(x) if { startswith(x, p); p = "a"; upper(x) }\nq := f([1])'), ['rego_type_error@3'], 'upper is checked before startswith');
   t.same(errs('package p\nf(x) if { count(split(x, ",")) > 1 }\nq := f(1)'), ['rego_type_error@3'], 'a nested call types it before the outer one');
   t.same(errs('package p\nf(x) if { x = "a" }\nq := f(1)'), ['rego_type_error@3'], 'unified with a string');
   t.same(errs('package p\nf(x) := n if { count(x, n) }\nq := f(1)'), ['rego_type_error@3'], 'an input operand');
@@ -211,6 +215,7 @@ t.test("a user function's argument types come from its body, and calls are check
     'package p\nf(x) if { count(x) > 0; startswith(x, "a") }\nq := f([1])', // count's union parameter first
     'package p\nf(x) if { [y | y := upper(x)]; x + 1 > 0 }\nq := f(1)', // a closure types its own copy: + comes first
     'package p\nf(x) := upper(x) if { x == "a" }\nq := f(1)', // the head's value is checked after the body
+    'package p\nf(x) if { startswith(x, p); p = "a"; count(x) > 0 }\nq := f([1])', // safety order: startswith waits for p, count types x
     'package p\nf(x) if { x > 0; upper(x) }\nq := f(1)', // two uses: the first one is OPA's, not guessed here
     'package p\nf(x) := [y | y := x + 1]\nq := f("a")', // a closure types its own copy of x
     'package p\nf(x) if { every y in [1] { x + y > 0 } }\nq := f("a")',
