@@ -19,7 +19,19 @@ export function prepareBody(pl: Planner, body: Literal[], s: Scope, extraBound: 
 
 export function planBody(pl: Planner, body: Literal[], s: Scope, k: K, i = 0): void {
   if (i === body.length) return k(s);
-  planLiteral(pl, body[i]!, s, (s2) => planBody(pl, body, s2, k, i + 1));
+  const lit = body[i]!;
+  const block = pl.currentStmts;
+  const before = block.length;
+  planLiteral(pl, lit, s, (s2) => {
+    // A literal that needs no statement (`output := value` only names a value) was still
+    // evaluated: a NopStmt at its line lets coverage count it, as OPA's Eval event does. Not for
+    // `some x` (OPA leaves declarations out of coverage) nor a head's arguments.
+    if (pl.currentStmts === block && block.length === before && lit.expr.kind !== 'some' && !pl.headArgs.has(lit)) {
+      pl.span = lit.span;
+      pl.emit('NopStmt', {});
+    }
+    planBody(pl, body, s2, k, i + 1);
+  });
 }
 
 export function planLiteral(pl: Planner, lit: Literal, s: Scope, k: K): void {

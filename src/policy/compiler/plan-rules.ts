@@ -172,6 +172,7 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
     with: [],
     span: a.span,
   }));
+  for (const l of argLits) pl.headArgs.add(l);
   const ordered = prepareBody(pl, [...argLits, ...r.body], s0);
   planBody(pl, ordered, s0, (s2) => {
     pl.span = headSpan;

@@ -80,6 +80,17 @@ export class Planner {
     return this.fs.nextLocal++;
   }
 
+  /**
+   * The arguments of a rule head, unified with its parameters as literals of its body: no
+   * expression OPA evaluates (its coverage marks a head only when the body succeeds).
+   */
+  readonly headArgs = new WeakSet<object>();
+
+  /** The statements of the block being planned (to see whether a literal added any). */
+  get currentStmts(): readonly Stmt[] {
+    return this.fs.block;
+  }
+
   /** Appends a statement at the current position. */
   emit<T extends Stmt['type']>(type: T, body: Omit<Extract<Stmt, { type: T }>['stmt'], 'file' | 'row' | 'col'>): void {
     // a map, not files.indexOf: a bundle of many files would scan them for every statement
