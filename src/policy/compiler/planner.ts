@@ -86,8 +86,8 @@ export class Planner {
    */
   readonly headArgs = new WeakSet<object>();
 
-  /** The statements of the block being planned (to see whether a literal added any). */
-  get currentStmts(): readonly Stmt[] {
+  /** The statements of the block being planned (planBody drops a NopStmt it did not need). */
+  get currentStmts(): Stmt[] {
     return this.fs.block;
   }
 

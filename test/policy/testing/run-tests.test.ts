@@ -43,3 +43,17 @@ t.test('coverage: an assignment that plans to no statement is covered; `some x` 
   t.same(rep.files['u.rego']?.not_covered, undefined, 'lines 6 and 8 ran though no statement computes them');
   t.same(rep.files['u.rego']?.covered, [{ start: { row: 3 }, end: { row: 3 } }, { start: { row: 5 }, end: { row: 8 } }], 'line 4 (`some i`) is in neither list');
 });
+
+// cover.go lists as not covered only rule heads and expressions as written (comprehension
+// bodies included); a line inside a multi-line expression is none of those.
+t.test('coverage: the lines that can be not covered are heads and expressions as written', async (t) => {
+  const policy = {
+    file: 'm.rego',
+    text: 'package m\n\nr := [x |\n\tsome y in input.ys\n\tx := {\n\t\t"v": sprintf("%d", [y]),\n\t}\n]\n\ns := concat(",", [\n\tsprintf("%d", [input.n]),\n])\n',
+  };
+  const tests = { file: 'm_test.rego', text: 'package m_test\n\ntest_r if data.m.r == [{"v": "1"}] with input as {"ys": [1]}\n' };
+  const run = await runTests({ modules: [policy, tests], data: {}, coverage: true });
+  const rep = buildCoverageReport(run.coverage!, [policy, tests]);
+  t.same(rep.files['m.rego']?.not_covered, [{ start: { row: 10 }, end: { row: 10 } }], 's never ran: its head only, not the sprintf line inside it');
+  t.ok(rep.files['m.rego']?.covered?.some((r) => r.start.row <= 5 && r.end.row >= 5), 'x := { on line 5 ran, though its work is on line 6');
+});
