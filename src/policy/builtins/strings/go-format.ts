@@ -39,7 +39,8 @@ interface Spec {
   prec: number | undefined;
 }
 
-function goType(v: GoVal): string {
+/** The Go type fmt names for a value (`%T`), e.g. `json.Number`, `[]interface {}`. */
+export function goType(v: GoVal): string {
   if (v instanceof GoNamedString) return v.type;
   if (v instanceof GoFloat64) return 'float64';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
