@@ -25,8 +25,37 @@ export interface DecisionMeta {
   readonly evalNs: number;
 }
 
-const TOP_KEYS = new Set(['allow', 'status', 'reason', 'upstream', 'rate_limit', 'response_headers', 'labels', 'insufficient_scope']);
-const UPSTREAM_KEYS = new Set(['name', 'path', 'headers', 'remove_headers', 'credentials']);
+// The fields a decision may have (DESIGN.md "Decision"). A `switch`, not a Set: the keys of a
+// policy's object are internalised strings, so each case is a pointer comparison where `Set#has`
+// hashed and probed a table for every key of every decision.
+function isTopKey(k: string): boolean {
+  switch (k) {
+    case 'allow':
+    case 'status':
+    case 'reason':
+    case 'upstream':
+    case 'rate_limit':
+    case 'response_headers':
+    case 'labels':
+    case 'insufficient_scope':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isUpstreamKey(k: string): boolean {
+  switch (k) {
+    case 'name':
+    case 'path':
+    case 'headers':
+    case 'remove_headers':
+    case 'credentials':
+      return true;
+    default:
+      return false;
+  }
+}
 
 function invalid(what: string, meta: DecisionMeta): GatewayError {
   return new GatewayError('GW_ERR_POLICY_DECISION', { cause: new Error(`invalid decision (policy revision ${meta.revision}): ${what}`) });
@@ -55,9 +84,15 @@ function lowerValidName(name: string): string | null {
   return lower;
 }
 
+/**
+ * A decision's object of strings, validated. Returned as it is when it already is what the copy
+ * would be (every value a string; with `protectedNames`, every name valid, lower-case and allowed),
+ * as a policy's decision normally is: nothing downstream writes to a decision's maps (the map stage
+ * and the denial copy them), so the copy was one allocation and a store per header for nothing.
+ */
 function stringMap(x: unknown, field: string, meta: DecisionMeta, protectedNames?: ReadonlySet<string>): Record<string, string> {
   if (!isRecord(x)) throw invalid(`${field} must be an object of strings`, meta);
-  const out: Record<string, string> = {};
+  let out: Record<string, string> | null = null; // a copy, from the first name that needs lower-casing
   for (const k of Object.keys(x)) {
     const v = x[k];
     if (typeof v !== 'string') throw invalid(`${field}.${k} must be a string`, meta);
@@ -66,10 +101,19 @@ function stringMap(x: unknown, field: string, meta: DecisionMeta, protectedNames
       if (name === null) throw invalid(`${field}: invalid header name ${JSON.stringify(k)}`, meta);
       if (!isValidHeaderValue(v)) throw invalid(`${field}.${k}: header value has forbidden characters`, meta);
       if (protectedNames.has(name)) throw invalid(`${field}: header ${name} may not be set by a policy`, meta);
-      out[name] = v;
-    } else {
-      out[k] = v;
+      if (out === null && name !== k) out = copyUntil(x, k);
+      if (out !== null) out[name] = v;
     }
+  }
+  return out ?? (x as Record<string, string>);
+}
+
+/** The entries of `x` before `stop` (names already checked and lower-case), in a fresh object. */
+function copyUntil(x: Record<string, unknown>, stop: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(x)) {
+    if (k === stop) break;
+    out[k] = x[k] as string;
   }
   return out;
 }
@@ -77,21 +121,27 @@ function stringMap(x: unknown, field: string, meta: DecisionMeta, protectedNames
 function parseBuckets(x: unknown, meta: DecisionMeta): RateLimitBucket[] {
   if (!Array.isArray(x)) throw invalid('rate_limit must be an array', meta);
   if (x.length > 16) throw invalid('rate_limit has more than 16 buckets', meta);
-  return x.map((b, i) => {
+  // a loop, not `map` with a destructuring closure: one allocation per bucket and the array
+  const out = new Array<RateLimitBucket>(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const b: unknown = x[i];
     if (!isRecord(b)) throw invalid(`rate_limit[${i}] must be an object`, meta);
-    const { key, limit, window_s } = b;
+    const key = b.key;
+    const limit = b.limit;
+    const window_s = b.window_s;
     if (typeof key !== 'string' || key.length === 0 || key.length > 512) throw invalid(`rate_limit[${i}].key must be a non-empty string`, meta);
     if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) throw invalid(`rate_limit[${i}].limit must be a non-negative integer`, meta);
     if (typeof window_s !== 'number' || !(window_s > 0) || window_s > 86400 * 31) throw invalid(`rate_limit[${i}].window_s must be a positive number of seconds`, meta);
-    return { key, limit, window_s };
-  });
+    out[i] = { key, limit, window_s };
+  }
+  return out;
 }
 
 export function parseDecision(raw: unknown, catalog: DecisionCatalog, meta: DecisionMeta): Decision {
   if (raw === undefined) return { allow: false, reason: undefined, raw: null, revision: meta.revision, evalNs: meta.evalNs };
   if (typeof raw === 'boolean') return { allow: raw, raw, revision: meta.revision, evalNs: meta.evalNs };
   if (!isRecord(raw)) throw invalid('must be a boolean or an object', meta);
-  for (const k of Object.keys(raw)) if (!TOP_KEYS.has(k)) throw invalid(`unknown field ${JSON.stringify(k)}`, meta);
+  for (const k of Object.keys(raw)) if (!isTopKey(k)) throw invalid(`unknown field ${JSON.stringify(k)}`, meta);
 
   const d: Decision = { allow: false, raw, revision: meta.revision, evalNs: meta.evalNs };
   if (typeof raw.allow !== 'boolean') throw invalid('allow must be a boolean', meta);
@@ -118,7 +168,7 @@ export function parseDecision(raw: unknown, catalog: DecisionCatalog, meta: Deci
   if (raw.upstream !== undefined) {
     const u = raw.upstream;
     if (!isRecord(u)) throw invalid('upstream must be an object', meta);
-    for (const k of Object.keys(u)) if (!UPSTREAM_KEYS.has(k)) throw invalid(`upstream: unknown field ${JSON.stringify(k)}`, meta);
+    for (const k of Object.keys(u)) if (!isUpstreamKey(k)) throw invalid(`upstream: unknown field ${JSON.stringify(k)}`, meta);
     const up: NonNullable<Decision['upstream']> = {};
     if (u.name !== undefined) {
       if (typeof u.name !== 'string' || !catalog.upstreams.has(u.name)) throw invalid(`upstream.name ${JSON.stringify(u.name)} is not a declared upstream`, meta);
@@ -133,12 +183,16 @@ export function parseDecision(raw: unknown, catalog: DecisionCatalog, meta: Deci
     if (u.headers !== undefined) up.headers = stringMap(u.headers, 'upstream.headers', meta, PROTECTED_REQUEST_HEADERS);
     if (u.remove_headers !== undefined) {
       if (!Array.isArray(u.remove_headers)) throw invalid('upstream.remove_headers must be an array of header names', meta);
-      up.remove_headers = u.remove_headers.map((h) => {
+      const list: unknown[] = u.remove_headers;
+      const names = new Array<string>(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const h = list[i];
         const name = typeof h === 'string' ? lowerValidName(h) : null;
         if (name === null) throw invalid(`upstream.remove_headers: invalid header name ${JSON.stringify(h)}`, meta);
         if (PROTECTED_REQUEST_HEADERS.has(name)) throw invalid(`upstream.remove_headers: ${name} may not be removed by a policy`, meta);
-        return name;
-      });
+        names[i] = name;
+      }
+      up.remove_headers = names;
     }
     if (u.credentials !== undefined) {
       if (typeof u.credentials !== 'string' || !catalog.credentials.has(u.credentials)) throw invalid(`upstream.credentials ${JSON.stringify(u.credentials)} are not declared`, meta);

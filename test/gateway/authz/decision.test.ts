@@ -30,6 +30,26 @@ t.test('booleans and full objects', async (t) => {
   t.equal(deny.insufficientScope, true);
 });
 
+t.test('header maps: lower-cased names wherever the mixed case starts, valid maps as the policy wrote them', async (t) => {
+  // the first upper-case name after valid lower-case ones: the copy keeps those before it, in order
+  const mixed = { 'x-a': '1', 'X-B': '2', 'x-c': '3' };
+  const d = parseDecision({ allow: true, upstream: { headers: mixed }, response_headers: { 'Cache-Control': 'no-store', vary: 'accept' } }, catalog, meta);
+  t.strictSame(Object.entries(d.upstream?.headers ?? {}), [['x-a', '1'], ['x-b', '2'], ['x-c', '3']]);
+  t.strictSame(Object.entries(d.response_headers ?? {}), [['cache-control', 'no-store'], ['vary', 'accept']]);
+  t.strictSame(mixed, { 'x-a': '1', 'X-B': '2', 'x-c': '3' }, "the policy's object is not changed");
+  // already valid and lower-case: nothing to copy (nothing downstream writes to a decision's maps)
+  const lower = { 'x-user-id': 'u1' };
+  const labels = { product: 'car' };
+  const same = parseDecision({ allow: true, upstream: { headers: lower }, labels }, catalog, meta);
+  t.equal(same.upstream?.headers, lower);
+  t.equal(same.labels, labels);
+  // a bad value after good ones still fails the whole decision
+  rejects(t, { allow: true, upstream: { headers: { 'x-a': '1', 'X-B': 'a\r\nb' } } }, 'CR/LF after a copied name');
+  rejects(t, { allow: true, labels: { a: 'x', b: 1 } }, 'a label that is not a string');
+  rejects(t, { allow: true, rate_limit: [{ key: 'k', limit: 1, window_s: 60 }, { key: '', limit: 1, window_s: 60 }] }, 'the second bucket is checked too');
+  rejects(t, { allow: true, upstream: { remove_headers: ['x-a', 'Host'] } }, 'a protected name after an ordinary one');
+});
+
 t.test('attacks and mistakes fail closed with GW_ERR_POLICY_DECISION', async (t) => {
   rejects(t, { allow: true, upstream: { headers: { 'x-user': 'a\r\nx-admin: 1' } } }, 'CR/LF in a header value');
   rejects(t, { allow: true, upstream: { headers: { 'x-user': 'a\nb' } } }, 'bare LF');
