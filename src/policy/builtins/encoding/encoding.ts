@@ -6,7 +6,7 @@
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, toJs, type Value } from '../../value/index.js';
+import { ObjectBuilder, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, toJs, typeName, type Value } from '../../value/index.js';
 import { argObject, argString } from '../shared/args.js';
 import { decodeGoString, utf8Bytes } from './bytes.js';
 import { marshalGo } from '../shared/go-json.js';
@@ -146,17 +146,25 @@ function marshalWithOptions(args: readonly Value[]): string {
   let prefix = '';
   let implicit = false;
   let explicit: boolean | undefined;
-  for (const [k, x] of objectEntries(opts)) {
-    if (typeof k !== 'string') throw new BuiltinTypeError(name, `operand 2 failed to stringify key ${JSON.stringify(k)}`);
+  // OPA walks the keys in their sorted order and reads each value with StringOperand(val, idx),
+  // the key's index standing as the operand position; keys print as ast.String.String()
+  // (strconv.Quote), so the wording is `key "indent" failed cast to string: operand 0 must be …`.
+  const entries = [...objectEntries(opts)].sort((a, b) => compare(a[0], b[0]));
+  for (const [idx, [k, x]] of entries.entries()) {
+    if (typeof k !== 'string') {
+      throw new BuiltinTypeError(name, `operand 2 failed to stringify key ${formatValue(k)} at index ${idx}: operand ${idx} must be string but got ${typeName(k)}`);
+    }
     if (k === 'prefix' || k === 'indent') {
-      if (typeof x !== 'string') throw new BuiltinTypeError(name, `operand 2 key ${k} failed cast to string`);
+      if (typeof x !== 'string') {
+        throw new BuiltinTypeError(name, `operand 2 key ${formatValue(k)} failed cast to string: operand ${idx} must be string but got ${typeName(x)}`);
+      }
       if (k === 'prefix') prefix = x;
       else indent = x;
       implicit = true;
     } else if (k === 'pretty') {
-      if (typeof x !== 'boolean') throw new BuiltinTypeError(name, `operand 2 key ${k} failed cast to bool`);
+      if (typeof x !== 'boolean') throw new BuiltinTypeError(name, `operand 2 key ${formatValue(k)} failed cast to bool`);
       explicit = x;
-    } else throw new BuiltinTypeError(name, `operand 2 object contained unknown key ${JSON.stringify(k)}`);
+    } else throw new BuiltinTypeError(name, `operand 2 object contained unknown key ${formatValue(k)}`);
   }
   if (!(explicit ?? implicit)) return marshalGo(v);
   // MarshalIndent does not prefix the first line; OPA adds it.

@@ -49,6 +49,14 @@ t.test('json marshal/unmarshal like encoding/json', (t) => {
   t.equal(call('json.marshal_with_options', [], { indent: '    ', prefix: '---' }), '---[]');
   t.equal(call('json.marshal_with_options', [1], { pretty: false, prefix: 'NO!' }), '[1]');
   throwsCode(t, () => call('json.marshal_with_options', [], { include_winning_lottery_numbers: true }), 'REGO_ERR_BUILTIN_TYPE', 'object contained unknown key "include_winning_lottery_numbers"');
+  // OPA's wording: the key quoted (ast.String.String()), then StringOperand's error with the
+  // key's index in sorted order as its operand position
+  throwsCode(t, () => call('json.marshal_with_options', [], { indent: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'json.marshal_with_options: operand 2 key "indent" failed cast to string: operand 0 must be string but got number');
+  throwsCode(t, () => call('json.marshal_with_options', [], { prefix: 'x', indent: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 key "indent" failed cast to string: operand 0 must be string but got number');
+  throwsCode(t, () => call('json.marshal_with_options', [], { indent: '', prefix: [] }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 key "prefix" failed cast to string: operand 1 must be string but got array');
+  throwsCode(t, () => call('json.marshal_with_options', [], { pretty: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 key "pretty" failed cast to bool');
+  // keys are checked in sorted order: the unknown "a" is found before the bad indent
+  throwsCode(t, () => call('json.marshal_with_options', [], { indent: 1, a: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 object contained unknown key "a"');
   t.equal(j(call('json.unmarshal', '{"a": [1, 2.5, 123456789012345678901234]}')), '{"a":[1,2.5,123456789012345678901234]}');
   throwsCode(t, () => call('json.unmarshal', '{'), 'REGO_ERR_BUILTIN');
   t.equal(call('json.is_valid', '{"json": "ok"}'), true);
