@@ -191,13 +191,67 @@ function isValidJson(s: string): boolean {
 
 // ---- YAML -----------------------------------------------------------------------------------
 
-/** JSON-compatible value from the yaml package's output. */
+/** Go's strconv.FormatFloat(x, 'g', -1, 32): the shortest float32 digits, %e past 1e-4..1e6. */
+function goFloat32Text(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const f = Math.fround(x);
+  let digits = '';
+  let exp = 0;
+  for (let p = 1; p <= 9; p++) {
+    const t = f.toExponential(p - 1);
+    if (Math.fround(Number(t)) === f || p === 9) {
+      const [m = '', e = '0'] = t.split('e');
+      digits = m.replace('-', '').replace('.', '').replace(/0+$/, '') || '0';
+      exp = Number(e);
+      break;
+    }
+  }
+  const sign = f < 0 ? '-' : '';
+  // 'g' with the shortest precision uses %e when exp < -4 || exp >= 6 (eprec is 6 then)
+  if (exp < -4 || exp >= Math.max(digits.length, 6)) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const ee = Math.abs(exp) < 10 ? `0${Math.abs(exp)}` : String(Math.abs(exp));
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${ee}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return sign + digits + '0'.repeat(exp + 1 - digits.length);
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+/** A Go %+#v-like rendering of a YAML scalar for sigs.k8s.io/yaml's key error. */
+function goSyntax(x: unknown): string {
+  if (x === null || x === undefined) return '<nil>';
+  if (typeof x === 'string') return JSON.stringify(x);
+  return String(x);
+}
+
+/**
+ * A map key as sigs.k8s.io/yaml's YAMLToJSON turns it into a JSON key: strings stay, integers in
+ * decimal, floats as FormatFloat(k, 'g', -1, 32) (".inf" for +Inf), booleans as true/false; any
+ * other key (null, a sequence, a mapping) fails the conversion.
+ */
+function yamlKey(k: unknown, v: unknown): string {
+  if (typeof k === 'string') return k;
+  if (typeof k === 'bigint') return k.toString();
+  if (typeof k === 'boolean') return String(k);
+  if (typeof k === 'number') {
+    const t = goFloat32Text(k);
+    return t === '+Inf' ? '.inf' : t === '-Inf' ? '-.inf' : t === 'NaN' ? '.nan' : t;
+  }
+  const type = k === null ? '%!s(<nil>)' : Array.isArray(k) ? '[]interface {}' : 'map[interface {}]interface {}';
+  throw new TypeError(`unsupported map key of type: ${type}, key: ${goSyntax(k)}, value: ${goSyntax(v)}`);
+}
+
+/** JSON-compatible value from the yaml package's output (sigs.k8s.io/yaml, then json.Marshal). */
 function yamlToValue(x: unknown): Value {
-  if (typeof x === 'number' && !Number.isFinite(x)) throw new TypeError('non-finite number');
+  // json.Marshal refuses what YAML's .inf/.nan decode to
+  if (typeof x === 'number' && !Number.isFinite(x)) throw new TypeError(`json: unsupported value: ${Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf'}`);
   if (Array.isArray(x)) return x.map(yamlToValue);
   if (x instanceof Map) {
     const b = new ObjectBuilder();
-    for (const [k, v] of x) b.set(typeof k === 'string' ? k : String(k), yamlToValue(v));
+    for (const [k, v] of x) b.set(yamlKey(k, v), yamlToValue(v));
     return b.build();
   }
   if (x !== null && typeof x === 'object') {
@@ -209,11 +263,14 @@ function yamlToValue(x: unknown): Value {
 }
 
 /**
+ * go-yaml v2's Unmarshal into interface{} (what yaml.is_valid runs): the first document as JS
+ * (maps as Maps, keys as they were typed), or go-yaml's error text.
+ *
  * sigs.k8s.io/yaml (what OPA uses) decodes with go-yaml's YAML 1.1 rules (`yes`/`on` are
  * booleans); the yaml package's 1.1 schema matches that. Like go-yaml v2's (non-strict)
  * Unmarshal, a repeated key keeps its last value; failures are worded as go-yaml's.
  */
-function unmarshalYaml(s: string): Value {
+function decodeYaml(s: string): unknown {
   // go-yaml v2 keeps timestamp-looking scalars as strings when decoding into interface{}.
   const docs = parseAllDocuments(s, {
     version: '1.1',
@@ -230,15 +287,26 @@ function unmarshalYaml(s: string): Value {
   const unknownAnchor = goYamlUnknownAnchor(doc);
   if (unknownAnchor !== undefined) throw new BuiltinError('yaml.unmarshal', unknownAnchor);
   try {
-    return yamlToValue(doc.toJS({ maxAliasCount: 1000 }));
+    return doc.toJS({ maxAliasCount: 1000, mapAsMap: true });
   } catch (e) {
     throw new BuiltinError('yaml.unmarshal', (e as Error).message);
   }
 }
 
+/** yaml.unmarshal: go-yaml's decode, then YAMLToJSON's key conversion and json.Marshal. */
+function unmarshalYaml(s: string): Value {
+  const js = decodeYaml(s);
+  try {
+    return yamlToValue(js);
+  } catch (e) {
+    throw new BuiltinError('yaml.unmarshal', (e as Error).message);
+  }
+}
+
+/** OPA's yaml.is_valid runs yaml.Unmarshal alone: `.inf` or a null key is valid YAML. */
 function isValidYaml(s: string): boolean {
   try {
-    unmarshalYaml(s);
+    decodeYaml(s);
     return true;
   } catch {
     return false;

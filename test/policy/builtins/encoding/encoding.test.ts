@@ -149,3 +149,18 @@ t.test('yaml.unmarshal: more libyaml messages', (t) => {
   throwsCode(t, () => call('yaml.unmarshal', 'a:\n  b: 1\n c: 2'), 'REGO_ERR_BUILTIN', 'yaml: line 2: did not find expected key');
   t.end();
 });
+
+// sigs.k8s.io/yaml's YAMLToJSON: map keys become JSON keys (ints in decimal, floats through
+// FormatFloat(k, 'g', -1, 32), booleans), other keys and .inf/.nan values fail the conversion —
+// which yaml.is_valid (go-yaml's Unmarshal alone) never runs
+t.test('yaml.unmarshal: YAMLToJSON key conversion and json.Marshal failures', (t) => {
+  t.equal(j(call('yaml.unmarshal', '1: a\ntrue: b\n1.5: d\n1000000.0: e\n0.1: f\n1e-5: g\n123456.0: h\n.inf: i')), '{".inf":"i","0.1":"f","1":"a","1.5":"d","123456":"h","1e+06":"e","1e-05":"g","true":"b"}');
+  throwsCode(t, () => call('yaml.unmarshal', '~: c'), 'REGO_ERR_BUILTIN', 'unsupported map key of type');
+  throwsCode(t, () => call('yaml.unmarshal', '[a, b]: c'), 'REGO_ERR_BUILTIN', 'unsupported map key of type');
+  throwsCode(t, () => call('yaml.unmarshal', 'f: .inf'), 'REGO_ERR_BUILTIN', 'yaml.unmarshal: json: unsupported value: +Inf');
+  throwsCode(t, () => call('yaml.unmarshal', 'f: .nan'), 'REGO_ERR_BUILTIN', 'json: unsupported value: NaN');
+  t.equal(call('yaml.is_valid', 'f: .inf'), true);
+  t.equal(call('yaml.is_valid', '~: c'), true);
+  t.equal(call('yaml.is_valid', 'a: [1'), false);
+  t.end();
+});
