@@ -3,7 +3,7 @@
  * marshal/unmarshal and YAML. Decoded bytes become strings the way Go's do (invalid UTF-8
  * bytes read as U+FFFD one by one).
  */
-import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments, stringify as stringifyYaml, type ScalarTag } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { ObjectBuilder, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, toJs, typeName, type Value } from '../../value/index.js';
@@ -244,11 +244,32 @@ function yamlKey(k: unknown, v: unknown): string {
   throw new TypeError(`unsupported map key of type: ${type}, key: ${goSyntax(k)}, value: ${goSyntax(v)}`);
 }
 
+/** `0o17` / `0O17` (with a sign, '_' between digits), an int as Go's ParseInt(s, 0, 64) reads it. */
+const GO_OCTAL_INT: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  test: /^[-+]?0[oO][0-7_]+$/,
+  resolve: (s: string) => {
+    const neg = s.startsWith('-');
+    const digits = s.replace(/^[-+]?0[oO]/, '').replaceAll('_', '');
+    const n = BigInt('0o' + digits);
+    return neg ? -n : n;
+  },
+};
+
 /** JSON-compatible value from the yaml package's output (sigs.k8s.io/yaml, then json.Marshal). */
 function yamlToValue(x: unknown): Value {
   // json.Marshal refuses what YAML's .inf/.nan decode to
   if (typeof x === 'number' && !Number.isFinite(x)) throw new TypeError(`json: unsupported value: ${Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf'}`);
   if (Array.isArray(x)) return x.map(yamlToValue);
+  // !!binary: go-yaml v2 decodes the base64 into a Go string of those bytes
+  if (x instanceof Uint8Array) return decodeGoString(x);
+  // !!set: go-yaml v2 has no sets, it is the mapping it is written as (members → null)
+  if (x instanceof Set) {
+    const b = new ObjectBuilder();
+    for (const k of x) b.set(yamlKey(k, null), null);
+    return b.build();
+  }
   if (x instanceof Map) {
     const b = new ObjectBuilder();
     for (const [k, v] of x) b.set(yamlKey(k, v), yamlToValue(v));
@@ -276,7 +297,12 @@ function decodeYaml(s: string): unknown {
     version: '1.1',
     intAsBigInt: true,
     uniqueKeys: false,
-    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+    customTags: (tags) => [
+      // go-yaml v2 resolves a plain scalar with strconv.ParseInt(s, 0, 64) after dropping '_':
+      // Go's base prefixes, so 0o17 is 15; it has no sexagesimal (190:20:30 stays a string)
+      GO_OCTAL_INT,
+      ...tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
+    ],
   });
   // go-yaml v2's Unmarshal decodes the first document of a stream and never reads the rest
   // (`a: 1\n---\nb: 2` is {"a": 1}); an empty stream is null.

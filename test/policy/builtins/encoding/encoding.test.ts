@@ -164,3 +164,12 @@ t.test('yaml.unmarshal: YAMLToJSON key conversion and json.Marshal failures', (t
   t.equal(call('yaml.is_valid', 'a: [1'), false);
   t.end();
 });
+
+// go-yaml v2's resolve: strconv.ParseInt(s, 0, 64) without '_' (Go's 0o/0x/0b prefixes and a
+// leading-0 octal), no sexagesimal numbers; !!binary is the decoded bytes as a string
+t.test('yaml.unmarshal: plain scalars resolved as go-yaml v2 does', (t) => {
+  t.equal(j(call('yaml.unmarshal', 'a: 0o17\nb: 0O17\nc: +0o7\nd: -0o1_0\ne: 012\nf: 0x_FF\ng: 190:20:30\nh: 1:30.5')), '{"a":15,"b":15,"c":7,"d":-8,"e":10,"f":255,"g":"190:20:30","h":"1:30.5"}');
+  t.equal(j(call('yaml.unmarshal', "a: '0o17'\nb: 0o8")), '{"a":"0o17","b":"0o8"}');
+  t.equal(j(call('yaml.unmarshal', 'a: !!binary aGk=')), '{"a":"hi"}');
+  t.end();
+});
