@@ -322,7 +322,14 @@ function floatStr(f: number, verb: string, spec: Spec): string {
   return pad(sign + body, spec, Number.isFinite(f));
 }
 
-/** Go's %v for float64: %g with the shortest precision (1e+06, 123456, 1e-05). */
+/** %v of a float64 with its sign (-1.5, -0), as a bad-verb report or a slice element shows it. */
+function signedV(f: number): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
+  return (f < 0 || Object.is(f, -0) ? '-' : '') + fmtGShortestV(f);
+}
+
+/** Go's %v for float64: %g with the shortest precision (1e+06, 123456, 1e-05), without the sign. */
 function fmtGShortestV(f: number): string {
   return fmtG(f, undefined, false, false);
 }
@@ -360,11 +367,11 @@ function quoteRuneGo(n: number): string {
 function plainV(v: GoVal): string {
   if (v === null || v === undefined) return '<nil>';
   if (v instanceof GoNamedString) return v.value;
-  if (v instanceof GoFloat64) return fmtGShortestV(v.value);
+  if (v instanceof GoFloat64) return signedV(v.value);
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : fmtGShortestV(v);
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : signedV(v);
   if (Array.isArray(v)) return '[' + v.map(plainV).join(' ') + ']';
   const o = v as Record<string, unknown>;
   return 'map[' + Object.keys(o).sort().map((k) => k + ':' + plainV(o[k])).join(' ') + ']';

@@ -1,6 +1,7 @@
 /** strings, template strings, render_template and sprintf (Go fmt) behaviour. */
 import t from 'tap';
 import { call, j, set, throwsCode } from '../helpers.js';
+import { parseJson } from '../../../../src/policy/value/index.js';
 
 t.test('sprintf follows Go fmt over OPA-converted operands', (t) => {
   t.equal(call('sprintf', 'hi %s', ['there']), 'hi there');
@@ -91,5 +92,13 @@ t.test('sprintf: bad verbs on a *big.Int', (t) => {
   t.equal(call('sprintf', '%f %e %q %c %B', [100000000000000000000n, 100000000000000000000n, 100000000000000000000n, 100000000000000000000n, 100000000000000000000n]), '%!f(big.Int=100000000000000000000) %!e(big.Int=100000000000000000000) %!q(big.Int=100000000000000000000) %!c(big.Int=100000000000000000000) %!B(big.Int=100000000000000000000)');
   t.equal(call('sprintf', '%x %O %#x', [100000000000000000000n, 100000000000000000000n, 100000000000000000000n]), '56bc75e2d63100000 0o12657072742654304000000 0x56bc75e2d63100000');
   t.equal(call('sprintf', 'x', [100000000000000000000n]), 'x%!(EXTRA *big.Int=100000000000000000000)');
+  t.end();
+});
+
+// a bad-verb report prints the float64 with its sign; json.Number("-0.0") is a negative zero
+t.test('sprintf: negative floats keep their sign everywhere', (t) => {
+  t.equal(call('sprintf', '%d %t', [-1.5, parseJson('-2.0')]), '%!d(float64=-1.5) %!t(float64=-2)');
+  t.equal(call('sprintf', '%v %f %d', [parseJson('-0.0'), parseJson('-0.0'), parseJson('-0.0')]), '-0 -0.000000 %!d(float64=-0)');
+  t.equal(call('sprintf', '%v %d', [parseJson('-0'), parseJson('-0')]), '0 0');
   t.end();
 });
