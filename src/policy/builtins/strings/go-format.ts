@@ -363,6 +363,36 @@ function quoteRuneGo(n: number): string {
   return "'" + escapeRuneGo(String.fromCodePoint(valid ? n : 0xfffd), "'") + "'";
 }
 
+/** A Unicode scalar value (utf8.ValidRune): in range and no surrogate. */
+function validRune(n: number): boolean {
+  return n >= 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff);
+}
+
+/** strconv.IsPrint, approximated as quoteGoString approximates it. */
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+/** strconv.CanBackquote: no control character but tab, no backquote, no invalid UTF-8 / U+FEFF. */
+function canBackquote(s: string): boolean {
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '`' || c === 0xfeff || (c >= 0xd800 && c <= 0xdfff)) return false;
+    if ((c < 0x20 && c !== 9) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** QuoteToASCII from a Quote result: every non-ASCII rune left as itself becomes \uXXXX / \UXXXXXXXX. */
+function toAsciiQuoted(q: string): string {
+  let out = '';
+  for (const ch of q) {
+    const c = ch.codePointAt(0) as number;
+    if (c < 0x80) out += ch;
+    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += '\\U' + c.toString(16).padStart(8, '0');
+  }
+  return out;
+}
+
 /** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
 function plainV(v: GoVal): string {
   if (v === null || v === undefined) return '<nil>';
@@ -383,7 +413,9 @@ function badVerb(verb: string, v: GoVal): string {
 }
 
 function hexString(s: string, upper: boolean, spec: Spec): string {
-  const bytes = new TextEncoder().encode(s);
+  const all = new TextEncoder().encode(s);
+  // fmtSbx: a precision limits how many bytes are encoded
+  const bytes = spec.prec !== undefined && spec.prec < all.length ? all.subarray(0, spec.prec) : all;
   let out = '';
   for (const b of bytes) {
     if (spec.space && out !== '') out += ' ';
@@ -411,11 +443,17 @@ function formatOne(verb: string, v: GoVal, spec: Spec): string {
     switch (verb) {
       case 'v':
       case 's': {
+        // %#v is Go syntax: the string quoted (fmtQ without backquotes)
+        if (verb === 'v' && spec.sharp) return pad(quoteGoString(v), spec, false);
         const s = spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v;
         return pad(s, spec, false);
       }
-      case 'q':
-        return pad(spec.sharp && !v.includes('`') ? '`' + v + '`' : quoteGoString(spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v), spec, false);
+      case 'q': {
+        const s = spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v;
+        // %#q backquotes when it can (strconv.CanBackquote); %+q is QuoteToASCII
+        if (spec.sharp && canBackquote(s)) return pad('`' + s + '`', spec, false);
+        return pad(spec.plus ? toAsciiQuoted(quoteGoString(s)) : quoteGoString(s), spec, false);
+      }
       case 'x':
       case 'X':
         return pad(hexString(v, verb === 'X', spec), spec, false);
@@ -439,11 +477,19 @@ function formatInt(verb: string, b: bigint, n: number, spec: Spec): string {
     case 'X':
       return intDigits(b, verb === 'v' ? 'd' : verb, spec);
     case 'c':
-      return pad(String.fromCodePoint(n >= 0 && n <= 0x10ffff ? n : 0xfffd), spec, false);
-    case 'q':
-      return pad(quoteRuneGo(n), spec, false);
-    case 'U':
-      return pad('U+' + n.toString(16).toUpperCase().padStart(4, '0'), spec, false);
+      // fmtC: past U+10FFFF (a negative int is a huge uint64) or a surrogate encodes as U+FFFD
+      return pad(String.fromCodePoint(validRune(n) ? n : 0xfffd), spec, false);
+    case 'q': {
+      const q = quoteRuneGo(n);
+      return pad(spec.plus ? toAsciiQuoted(q) : q, spec, false);
+    }
+    case 'U': {
+      // fmtUnicode formats uint64(n): -1 is U+FFFFFFFFFFFFFFFF; '#' adds the printable rune
+      const u = BigInt.asUintN(64, b);
+      let out = 'U+' + u.toString(16).toUpperCase().padStart(spec.prec !== undefined && spec.prec > 4 ? spec.prec : 4, '0');
+      if (spec.sharp && u <= 0x10ffffn && validRune(n) && GO_PRINTABLE.test(String.fromCodePoint(n))) out += " '" + String.fromCodePoint(n) + "'";
+      return pad(out, spec, false);
+    }
     default:
       return badVerb(verb, n);
   }

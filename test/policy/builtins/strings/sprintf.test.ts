@@ -102,3 +102,15 @@ t.test('sprintf: negative floats keep their sign everywhere', (t) => {
   t.equal(call('sprintf', '%v %d', [parseJson('-0'), parseJson('-0')]), '0 0');
   t.end();
 });
+
+// fmt's rune and quoting verbs: %U formats uint64(n) ('#' adds the rune), %c of a surrogate is
+// U+FFFD, %+q is QuoteToASCII, %#v of a string is Go syntax, a precision on %x limits the bytes
+t.test('sprintf: rune, quoting and byte-precision verbs as fmt', (t) => {
+  t.equal(call('sprintf', '%U %U %#U %.6U', [-1, 1114112, 128512, 65]), "U+FFFFFFFFFFFFFFFF U+110000 U+1F600 '😀' U+000041");
+  t.equal(call('sprintf', '%c|%c|%c', [-1, 1114112, 55296]), '\ufffd|\ufffd|\ufffd');
+  t.equal(call('sprintf', '%+q %+q', ['é😀', 233]), '"\\u00e9\\U0001f600" \'\\u00e9\'');
+  t.equal(call('sprintf', '%#q %#q', ['a`b', 'ab']), '"a`b" `ab`');
+  t.equal(call('sprintf', '%#v %#s %#d', ['a', 'b', 5]), '"a" b 5');
+  t.equal(call('sprintf', '%.1x|%.2X|% .2x', ['abc', 'abc', 'abc']), '61|6162|61 62');
+  t.end();
+});
