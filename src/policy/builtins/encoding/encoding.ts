@@ -180,7 +180,26 @@ function unmarshalJson(name: string, s: string): Value {
   }
 }
 
+/** Deepest nesting of arrays/objects outside strings (for Go's scanner limit). */
+function jsonNestingDepth(s: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** Go's json.Valid: one JSON value, whitespace around it, nesting at most maxNestingDepth (10000). */
 function isValidJson(s: string): boolean {
+  if (s.length > 20000 && jsonNestingDepth(s) > 10000) return false;
   try {
     parseJson(s);
     return true;

@@ -173,3 +173,12 @@ t.test('yaml.unmarshal: plain scalars resolved as go-yaml v2 does', (t) => {
   t.equal(j(call('yaml.unmarshal', 'a: !!binary aGk=')), '{"a":"hi"}');
   t.end();
 });
+
+// Go's json.Valid runs the scanner, which refuses nesting beyond maxNestingDepth (10000)
+t.test('json.is_valid: nesting limit as Go scanner', (t) => {
+  t.equal(call('json.is_valid', '['.repeat(10000) + ']'.repeat(10000)), true);
+  t.equal(call('json.is_valid', '['.repeat(10001) + ']'.repeat(10001)), false);
+  t.equal(call('json.is_valid', '{"a":'.repeat(10001) + '1' + '}'.repeat(10001)), false);
+  t.equal(call('json.is_valid', JSON.stringify('['.repeat(20001))), true);
+  t.end();
+});
