@@ -112,6 +112,15 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * A header field value the edge refuses (a control character, or bytes uWS could not decode as
+ * UTF-8): one text wherever the check runs — the edge itself, or later for the Authorization
+ * value whose check the edge defers (server/client-head.ts says why).
+ */
+export function badHeaderValueError(name: string): GatewayError {
+  return new GatewayError('GW_ERR_BAD_HEADER', { cause: `header ${name} has a control character or bytes that are not UTF-8` });
+}
+
 /** Configuration mistakes found at start-up: they name the key and, when known, the file line. */
 export class ConfigError extends Error {
   readonly code = 'GW_ERR_CONFIG' as const;

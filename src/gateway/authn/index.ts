@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { GatewayError } from '../errors.js';
+import { badHeaderValueError, GatewayError } from '../errors.js';
 import type { RedisConfig, TokensConfig } from '../config/types.js';
 import type { AuthOutcome, RequestContext, Stage } from '../pipeline/context.js';
 import type { TokenAuthenticator } from './authenticator.js';
@@ -112,7 +112,7 @@ export function createAuthenticateStage(cfg: TokensConfig, deps: AuthenticateSta
     // which that check could not refuse; a refused one is checked here, so that bytes no header
     // may hold get the edge's answer, whatever else is wrong with the credentials.
     const h = ctx.headers.authorization;
-    if (h !== undefined && !isClientFieldValue(h)) err = new GatewayError('GW_ERR_BAD_HEADER', { cause: 'header authorization has a control character or bytes that are not UTF-8' });
+    if (h !== undefined && !isClientFieldValue(h)) err = badHeaderValueError('authorization');
     const ge = err instanceof GatewayError ? err : new GatewayError('GW_ERR_INTERNAL', { cause: err });
     metrics.rejected(ge.code);
     const cause = ge.cause instanceof Error ? `${ge.cause.name}: ${ge.cause.message}` : undefined;

@@ -12,7 +12,7 @@
  * Runs on every request: one pass over the fields, cached name checks, one regex per value —
  * but for `Authorization`, whose check is deferred (see `authorizationUnchecked`).
  */
-import { GatewayError, type GatewayErrorCode } from '../errors.js';
+import { badHeaderValueError, GatewayError, type GatewayErrorCode } from '../errors.js';
 import type { HttpRequest } from './uws-loader.js';
 import { KNOWN_METHODS, isClientFieldValue, isFieldName, isHost, isQuerySyntax } from '../shared/http-syntax.js';
 import { checkPath, type PathRules } from '../shared/path-check.js';
@@ -97,7 +97,7 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
     // put aside for the policy below: every other value is checked here.
     if (k === 'authorization' && !strip) authorizationUnchecked = true;
     else if (!isClientFieldValue(v)) {
-      error = refuse('GW_ERR_BAD_HEADER', `header ${k} has a control character or bytes that are not UTF-8`);
+      error = badHeaderValueError(k);
       return;
     }
     if (k === 'host') hosts++;

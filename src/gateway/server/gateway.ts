@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { GatewayError } from '../errors.js';
+import { badHeaderValueError, GatewayError } from '../errors.js';
 import type { GatewayConfig } from '../config/types.js';
 import { createRequestContext, type RequestContext, type RouteRef, type Stage } from '../pipeline/context.js';
 import type { ClientExchange } from '../pipeline/exchange.js';
@@ -28,7 +28,7 @@ import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { createRemoteAddressReader } from './remote-address.js';
 import { REGATE_VERSION } from './version.js';
-import { createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, reloadListener } from './tls-listener.js';
+import { createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, relistenUntilBound, reloadListener } from './tls-listener.js';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import { isClientFieldValue } from '../shared/http-syntax.js';
@@ -290,7 +290,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // The edge left the Authorization value to check (client-head.ts says why): a route that
       // authenticates has it checked by its authenticate stage, any other route before anything reads it.
       if (head.authorizationUnchecked && entry.ref.auth === 'none' && !isClientFieldValue(headers['authorization'] ?? '')) {
-        throw new GatewayError('GW_ERR_BAD_HEADER', { cause: 'header authorization has a control character or bytes that are not UTF-8' });
+        throw badHeaderValueError('authorization');
       }
       if (pfRule !== undefined && pf !== undefined) {
         const answer = pfRule.preflight(headers['origin'] as string, pf, headers['access-control-request-headers']);
@@ -341,6 +341,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   /** apps replaced by a certificate reload: they finish their connections, and close with the gateway */
   const retired: TemplatedApp[] = [];
   let exclusiveBind = false;
+  /** retrying to bind after a reload lost the port (relistenUntilBound); null when not */
+  let relisten: { cancel(): void } | null = null;
 
   return {
     build,
@@ -378,7 +380,29 @@ export function createGateway(opts: GatewayOptions): Gateway {
       try {
         next = reloadListener({ uws, config, handle, port: boundPort, exclusive: exclusiveBind, app, listenSocket });
       } catch (err) {
-        if (err instanceof ReloadError) listenSocket = err.listenSocket;
+        if (err instanceof ReloadError) {
+          listenSocket = err.listenSocket;
+          // neither app could bind the port again: keep trying with the old app (tls-listener.ts)
+          if (listenSocket === null) {
+            relisten?.cancel();
+            relisten = relistenUntilBound({
+              uws,
+              app,
+              host: config.listen.host,
+              port: boundPort,
+              exclusive: exclusiveBind,
+              stopped: () => draining,
+              onBound: (ls) => {
+                relisten = null;
+                listenSocket = ls;
+                logger.warn({ worker, port: boundPort }, 'listening again after a failed certificate reload (old certificates)');
+              },
+              onRetry: (attempt, nextDelayMs) => {
+                if (attempt === 1 || attempt % 10 === 0) logger.error({ worker, port: boundPort, attempt, next_delay_ms: nextDelayMs }, 'not listening: port taken after a certificate reload, retrying');
+              },
+            });
+          }
+        }
         throw err;
       }
       retired.push(app);
@@ -397,6 +421,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     async close(deadlineMs = config.listen.drain_timeout_ms) {
       if (!draining) {
         draining = true;
+        relisten?.cancel();
         if (listenSocket) uws.us_listen_socket_close(listenSocket);
         listenSocket = null;
         if (plainSocket) uws.us_listen_socket_close(plainSocket);

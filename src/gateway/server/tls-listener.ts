@@ -179,6 +179,51 @@ export function createPlainApp(uws: Uws, config: GatewayConfig, serve: Register)
 }
 
 /** A reload that lost the port: `listenSocket` is the old app's socket again (null if that failed too). */
+/**
+ * After a reload that could bind neither the new app nor, again, the old one (an exclusive port
+ * taken by another socket in the instant between close and bind — a port in the ephemeral range
+ * can become some connection's source port), the worker would otherwise stop listening for good.
+ * This keeps trying to bind `app` on the port: after 50 ms, doubling to a 2 s cap, until it binds
+ * or `stopped()` says the gateway is closing. Each failed attempt is reported to `onRetry` (the
+ * caller logs it); the bound socket goes to `onBound`.
+ *
+ * @example relistenUntilBound({ uws, app, host, port, exclusive: true, stopped: () => draining, onBound: (ls) => (listenSocket = ls), onRetry: (n, ms) => log.error(…) });
+ */
+export function relistenUntilBound(o: {
+  uws: Uws;
+  app: TemplatedApp;
+  host: string;
+  port: number;
+  exclusive: boolean;
+  stopped(): boolean;
+  onBound(ls: us_listen_socket): void;
+  onRetry(attempt: number, nextDelayMs: number): void;
+}): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let attempt = 0;
+  const tryBind = (): void => {
+    timer = undefined;
+    if (o.stopped()) return;
+    let ls: us_listen_socket | false = false;
+    listenApp(o.uws, o.app, o.host, o.port, o.exclusive, (s) => (ls = s));
+    if (ls) {
+      o.onBound(ls);
+      return;
+    }
+    attempt++;
+    const delay = Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 6));
+    o.onRetry(attempt, delay);
+    timer = setTimeout(tryBind, delay);
+  };
+  timer = setTimeout(tryBind, 50);
+  return {
+    cancel() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
 export class ReloadError extends Error {
   constructor(
     message: string,
