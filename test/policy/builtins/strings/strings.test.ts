@@ -146,3 +146,9 @@ t.test('strings.render_template: numbers are json.Number values', (t) => {
   throwsCode(t, () => call('strings.render_template', '{{.a}}', { a: set(1, 2) }), 'REGO_ERR_BUILTIN', "invalid character '1' looking for beginning of object key string");
   t.end();
 });
+
+// text/template's and returns its first falsy argument even when that is nil
+t.test('strings.render_template: and stops at a nil argument', (t) => {
+  t.equal(call('strings.render_template', '{{and .a .b}}|{{or .a .b}}|{{and .b .a}}|{{and .b .c}}', { a: null, b: 1, c: 'x' }), '<nil>|1|<nil>|x');
+  t.end();
+});
