@@ -6,7 +6,7 @@
 import { parseAllDocuments, stringify as stringifyYaml, type ScalarTag } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { ObjectBuilder, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, toJs, typeName, type Value } from '../../value/index.js';
+import { ObjectBuilder, RNumber, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, typeName, type Value } from '../../value/index.js';
 import { argObject, argString } from '../shared/args.js';
 import { decodeGoString, utf8Bytes } from './bytes.js';
 import { marshalGo } from '../shared/go-json.js';
@@ -229,7 +229,7 @@ function goFloat32Text(x: number): string {
   }
   const sign = f < 0 ? '-' : '';
   // 'g' with the shortest precision uses %e when exp < -4 || exp >= 6 (eprec is 6 then)
-  if (exp < -4 || exp >= Math.max(digits.length, 6)) {
+  if (exp < -4 || exp >= 6) {
     const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     const ee = Math.abs(exp) < 10 ? `0${Math.abs(exp)}` : String(Math.abs(exp));
     return `${sign}${mant}e${exp < 0 ? '-' : '+'}${ee}`;
@@ -359,9 +359,66 @@ function isValidYaml(s: string): boolean {
 }
 
 /** go-yaml v2 layout: block style, sequences not indented under their key, sorted keys. */
+/** A number on its way to go-yaml's encoder, with the text json.Marshal gave it. */
+class YamlNumber {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * What go-yaml v2 writes for a JSON number text: JSONToYAML decodes the JSON with go-yaml, which
+ * resolves an int64/uint64 text as an integer and any other number as a float64, and its encoder
+ * prints a float with strconv.FormatFloat(f, 'g', -1, 64) — 1.0 is 1, 1e30 is 1e+30, 0.000001
+ * is 1e-06, 100000000000000000000 (no int64) is 1e+20.
+ */
+function goYamlNumberText(text: string): string {
+  if (/^[-+]?[0-9]+$/.test(text)) {
+    const b = BigInt(text);
+    if (b >= -(2n ** 63n) && b < 2n ** 64n) return b.toString();
+  }
+  const f = Number(text);
+  // beyond a float64 ParseFloat fails, go-yaml keeps the scalar as the string it reads
+  if (!Number.isFinite(f)) return text;
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+  const [m = '0', e = '0'] = Math.abs(f).toExponential().split('e');
+  const digits = m.replace('.', '');
+  const exp = Number(e);
+  const sign = f < 0 ? '-' : '';
+  // strconv 'g' with the shortest precision: %e when exp < -4 || exp >= 6 (eprec is 6)
+  if (exp < -4 || exp >= 6) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${Math.abs(exp) < 10 ? '0' : ''}${Math.abs(exp)}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return sign + digits + '0'.repeat(exp + 1 - digits.length);
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+/** Value → JS for the yaml package, numbers wrapped with their JSON text (see goYamlNumberText). */
+function toYamlJs(v: Value): unknown {
+  if (typeof v === 'number') return new YamlNumber(String(v));
+  if (typeof v === 'bigint') return new YamlNumber(v.toString());
+  if (v instanceof RNumber) return new YamlNumber(v.text);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(toYamlJs);
+  if (v instanceof RSet) return v.values().map(toYamlJs);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of objectEntries(v)) {
+    const key = typeof k === 'string' ? k : formatValue(k);
+    Object.defineProperty(out, key, { value: toYamlJs(x), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+const YAML_NUMBER_TAG: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  default: true,
+  identify: (x: unknown) => x instanceof YamlNumber,
+  resolve: (str: string) => str,
+  stringify: (item) => goYamlNumberText((item.value as YamlNumber).text),
+};
+
 function marshalYaml(v: Value): string {
-  const js = toJs(v);
-  return stringifyYaml(js, { indentSeq: false, sortMapEntries: true, lineWidth: 0, version: '1.1' });
+  return stringifyYaml(toYamlJs(v), { indentSeq: false, sortMapEntries: true, lineWidth: 0, version: '1.1', customTags: [YAML_NUMBER_TAG] });
 }
 
 function str1(name: string, f: (s: string) => Value): BuiltinDef {

@@ -1,6 +1,7 @@
 /** base64 / hex / urlquery / json / yaml encodings, as Go's encoders behave in OPA. */
 import t from 'tap';
 import { call, j, set, throwsCode } from '../helpers.js';
+import { parseJson } from '../../../../src/policy/value/index.js';
 
 t.test('base64 and base64url', (t) => {
   t.equal(call('base64.encode', 'hello'), 'aGVsbG8=');
@@ -180,5 +181,14 @@ t.test('json.is_valid: nesting limit as Go scanner', (t) => {
   t.equal(call('json.is_valid', '['.repeat(10001) + ']'.repeat(10001)), false);
   t.equal(call('json.is_valid', '{"a":'.repeat(10001) + '1' + '}'.repeat(10001)), false);
   t.equal(call('json.is_valid', JSON.stringify('['.repeat(20001))), true);
+  t.end();
+});
+
+// yaml.marshal goes JSON → go-yaml (JSONToYAML): an int64/uint64 text stays an integer, any other
+// number is a float64 that go-yaml prints with FormatFloat(f, 'g', -1, 64)
+t.test('yaml.marshal: numbers as go-yaml prints them', (t) => {
+  const v = parseJson('[1.0, 1e2, 1e30, 0.000001, 100000000000000000000, 5, -3, 1.5, 123456789.0, 1000000, 0.0001, 18446744073709551615, 100000.0]');
+  t.equal(call('yaml.marshal', v), '- 1\n- 100\n- 1e+30\n- 1e-06\n- 1e+20\n- 5\n- -3\n- 1.5\n- 1.23456789e+08\n- 1000000\n- 0.0001\n- 18446744073709551615\n- 100000\n');
+  t.equal(call('yaml.marshal', { a: { b: 0.5 } }), 'a:\n  b: 0.5\n');
   t.end();
 });
