@@ -56,11 +56,27 @@ function inData(data: Value, segs: readonly string[]): boolean {
   return cur !== undefined;
 }
 
-/** The entrypoints (`a/b` or `data.a.b` form) that neither a rule nor `data` defines. */
+/**
+ * The path below `data` an entrypoint names, read as `opa build -e` reads it (OPA's
+ * internal/ref ParseDataPath: one leading `/` optional, then `/`-separated keys taken verbatim,
+ * so `a/b` is data.a.b, `/a/b` too, and `a.b/c` is data["a.b"].c; `./x/y` is data["."].x.y,
+ * which no rule defines). One form is regate's own: a string without `/` that starts with
+ * `data.` is a dotted ref (`data.a.b` is data.a.b; OPA would read it as the single key
+ * "data.a.b", which names nothing).
+ *
+ * @example entrypointPath('/bundle/compliance') // ['bundle', 'compliance']
+ */
+export function entrypointPath(e: string): string[] {
+  if (!e.includes('/') && e.startsWith('data.')) return e.slice('data.'.length).split('.');
+  const rest = e.startsWith('/') ? e.slice(1) : e;
+  return rest === '' ? [] : rest.split('/');
+}
+
+/** The entrypoints (`a/b` or `data.a.b` form, entrypointPath) that neither a rule nor `data` defines. */
 export function findUndefinedEntrypoints(modules: readonly Module[], entrypoints: readonly string[], data: Value): string[] {
   const paths = rulePaths(modules);
   return entrypoints.filter((e) => {
-    const segs = e.replace(/^data[./]/, '').split(/[./]/).filter((s) => s !== '');
+    const segs = entrypointPath(e);
     return !paths.some((p) => startsWith(p, segs) || startsWith(segs, p)) && !inData(data, segs);
   });
 }

@@ -39,7 +39,7 @@ export { readTarFiles, writeTarGz } from './bundle/tar.js';
 export { hashBundleFile, canonicalJson } from './bundle/hash.js';
 export { SIGNATURES_FILE, importSigningKey, importVerificationKey, signBundleFiles, verifyBundleFiles, type BundleKey, type BundleSignature, type BundleSigningOptions, type BundleVerificationKey, type BundleVerificationOptions } from './bundle/signature.js';
 export { nameGlob } from './name-glob.js';
-export { UnknownEntrypointError, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
+export { UnknownEntrypointError, entrypointPath, findUndefinedEntrypoints, assertEntrypointsDefined } from './entrypoints.js';
 export type { Policy } from './ir/types.js';
 export type { EvalOptions, EvaluatorOptions, PlanEvaluator } from './backend/evaluator.js';
 export { createJsEvaluator } from './backend/js/index.js';

@@ -36,6 +36,9 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'help', short: 'h', help: 'print this help' },
   { name: 'version', help: 'print the version' },
   { name: 'v0-compatible', help: 'read the policies as Rego v0 (as opa --v0-compatible)' },
+  // OPA 1.x keeps --v1-compatible (the default dialect; --v0-compatible takes precedence), and
+  // CI scripts written during the v1 migration still pass it.
+  { name: 'v1-compatible', help: 'read the policies as Rego v1, the default (as opa --v1-compatible)' },
 ];
 
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {

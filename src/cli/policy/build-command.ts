@@ -6,7 +6,8 @@
  *   -t js    an ESM module exporting that plan as `plan` (run it with createJsEvaluator)
  *   -t wasm  the WASM back end's module (policy.wasm, or an OPA bundle when -o ends in .tar.gz)
  *   -t rego  what plain `opa build` writes: a bundle.tar.gz of the Rego sources and data files at
- *            their paths, with a .manifest; no entrypoint needed (the gateway compiles it)
+ *            their paths, with a .manifest; no entrypoint needed (the gateway compiles it), but
+ *            the sources must compile, as for opa
  *
  * Every .tar.gz output is an OPA bundle: `.manifest` with `--revision` (and, with -b, the roots,
  * rego_version and metadata of the input's own .manifest), signed with `--signing-key`.
@@ -14,11 +15,12 @@
  * An entrypoint that no rule and no data document defines is an error, as in `opa build`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { compileToPlan, findUndefinedEntrypoints, loadWasmBackend, readTarFiles, stringifyJson, UnknownEntrypointError } from '../../policy/index.js';
+import { join } from 'node:path';
+import { compileToPlan, entrypointPath, findUndefinedEntrypoints, loadWasmBackend, nameGlob, readTarFiles, stringifyJson, UnknownEntrypointError, type ModuleSource } from '../../policy/index.js';
 import { collectBundleFiles, SIGNING_FLAGS, signingOf, writeBundle } from './bundle-output.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { compileOptionsOf, dialectOf, type Subcommand } from './common.js';
+import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, type Subcommand } from './common.js';
 import { loadPaths, splitPrefix } from './load-paths.js';
 
 export const buildCommand: Subcommand = {
@@ -26,18 +28,21 @@ export const buildCommand: Subcommand = {
   synopsis: 'build [flags] <path>...',
   description: 'Compiles the policies for one or more entrypoints, like `opa build`.\nExit code: 0; 1 on an error (including an entrypoint nothing defines).',
   flags: [
-    { name: 'entrypoint', short: 'e', valued: true, help: 'a rule path, e.g. gateway/decision or data.gateway.decision (repeatable, at least one)' },
+    { name: 'entrypoint', short: 'e', valued: true, help: 'a slash-separated path below data, e.g. gateway/decision (as opa; also data.gateway.decision) (repeatable, at least one)' },
     { name: 'target', short: 't', valued: true, help: 'plan (default), js, wasm or rego (a bundle of the sources, as plain `opa build`)' },
     { name: 'bundle', short: 'b', help: 'the path is a bundle root: its .manifest (roots, rego_version, metadata) goes into the output' },
     ...SIGNING_FLAGS,
     { name: 'output', short: 'o', valued: true, help: 'output file (plan.json, policy.mjs or policy.wasm by default)' },
     { name: 'revision', short: 'r', valued: true, help: "the bundle's revision (in the .manifest of a .tar.gz output)" },
+    CAPABILITIES_FLAG,
+    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, as opa build --ignore)' },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('build needs at least one <path>');
     const signing = await signingOf(a);
     if (a.one('target') === 'rego') return buildRegoBundle(a, signing);
-    const entrypoints = a.all('entrypoint').map((e) => e.replace(/^data[./]/, '').replace(/\./g, '/'));
+    // As `opa build -e`: a `/`-separated path below data (policy/entrypoints.ts entrypointPath).
+    const entrypoints = a.all('entrypoint').map((e) => entrypointPath(e).join('/'));
     if (entrypoints.length === 0) throw new UsageError('build needs at least one -e entrypoint (e.g. -e gateway/decision)');
     const target = a.one('target') ?? 'plan';
     if (target !== 'plan' && target !== 'js' && target !== 'wasm') throw new UsageError(`-t must be plan, js, wasm or rego, not ${target}`);
@@ -47,8 +52,8 @@ export const buildCommand: Subcommand = {
     if ((revision !== undefined || signing !== undefined) && !bundle) throw new UsageError('--revision and --signing-key go into a bundle: give -o a .tar.gz output');
 
     // As `opa build` without -b: a .tar.gz found in a directory is not read.
-    const { modules, data } = await loadPaths(a.positional, { includeTests: false, skipArchives: true });
-    const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a) });
+    const { modules, data } = await loadPaths(a.positional, { includeTests: false, skipArchives: true, ignore: a.all('ignore') });
+    const plan = compileToPlan(modules, { entrypoints, ...compileOptionsOf(a), builtins: builtinsOf(a) });
     const [unknown] = findUndefinedEntrypoints(
       modules.map((m) => parseSourceIn(m, dialectOf(a))),
       entrypoints,
@@ -101,11 +106,20 @@ async function buildRegoBundle(a: ParsedArgs, signing: Awaited<ReturnType<typeof
   const out = a.one('output') ?? 'bundle.tar.gz';
   if (!/\.(tar\.gz|tgz)$/.test(out)) throw new UsageError('-t rego writes a bundle: give -o a .tar.gz output');
   const files = new Map<string, Uint8Array>();
+  const sources: ModuleSource[] = [];
+  const ignore = a.all('ignore').map(nameGlob);
   for (const arg of a.positional) {
     // `prefix.path:dir` (OPA's loader syntax) puts the directory's files, and so its data, below prefix/path/.
     const { prefix, path } = splitPrefix(arg);
-    for (const [name, bytes] of await collectBundleFiles(path)) if (name !== '.manifest') files.set([...prefix, name].join('/'), bytes);
+    for (const [name, bytes] of await collectBundleFiles(path, (n) => ignore.some((m) => m(n)))) {
+      if (name === '.manifest') continue;
+      files.set([...prefix, name].join('/'), bytes);
+      if (name.endsWith('.rego')) sources.push({ file: join(path, name), text: new TextDecoder().decode(bytes) });
+    }
   }
+  // As `opa build` (compile.Compiler.Build compiles whatever the target): a bundle of policies
+  // that do not compile, or call a builtin --capabilities leaves out, is not written.
+  compileToPlan(sources, { ...compileOptionsOf(a), builtins: builtinsOf(a) });
   files.set('.manifest', new TextEncoder().encode(JSON.stringify(await manifestOf(a, a.one('revision')))));
   await writeBundle(out, files, signing);
   process.stdout.write(`wrote ${out} (rego bundle; ${files.size} files)\n`);

@@ -41,13 +41,15 @@ export async function signingOf(a: ParsedArgs): Promise<BundleSigningOptions | u
 
 /**
  * The bundle files of a directory: Rego sources (tests left out), data.json / data.yaml at any
- * depth, and its `.manifest` when there is one; hidden directories are skipped.
+ * depth, and its `.manifest` when there is one; hidden directories are skipped, and so is
+ * whatever below `root` has a base name `skip` accepts (`build --ignore`).
  */
-export async function collectBundleFiles(root: string): Promise<Map<string, Uint8Array>> {
+export async function collectBundleFiles(root: string, skip: (name: string) => boolean = () => false): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const walk = async (d: string): Promise<void> => {
     for (const e of (await readdir(d, { withFileTypes: true })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
       const p = join(d, e.name);
+      if (skip(e.name)) continue;
       if (e.isDirectory()) {
         if (!e.name.startsWith('.')) await walk(p);
         continue;

@@ -2,7 +2,8 @@
  * `regate policy check [--strict] <path>...` — `opa check`: parses and compiles the policies
  * (test files included; `-b` reads each path as a bundle) and prints every error as OPA does,
  * on stderr: `N error(s) occurred: …` (`--format pretty`, the default) or `{"errors": […]}`
- * (`--format json`). `--strict` adds OPA's strict-mode checks (policy/lint/strict-checks.ts).
+ * (`--format json`). `--strict` adds OPA's strict-mode checks (policy/lint/strict-checks.ts);
+ * `--v0-v1` reads the files as v0 under v1's checks (OPA's RegoV0CompatV1).
  * Exit code: 0 no error, 1 errors.
  */
 import { compileToPlan, type BuiltinRegistry, type ModuleSource } from '../../policy/index.js';
@@ -10,13 +11,14 @@ import { parseSourceIn } from '../../policy/parse-dialect.js';
 import { rulePaths } from '../../policy/entrypoints.js';
 import { strictErrors } from '../../policy/lint/strict-checks.js';
 import { UsageError, type ParsedArgs } from './args.js';
-import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
+import { builtinsOf, CAPABILITIES_FLAG, compileOptionsOf, dialectOf, regoVersionOf, SCHEMA_FLAG, V0_V1_FLAGS, type Subcommand } from './common.js';
 import { loadBundle, loadPaths } from './load-paths.js';
 import { formatErrorsJson, formatErrorsText, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors, type OutputError } from './opa-errors.js';
 
 async function load(a: ParsedArgs): Promise<ModuleSource[]> {
   // As `opa check`, which loads only .rego files: data files are neither read nor refused.
-  if (!a.bool('bundle')) return (await loadPaths(a.positional, { includeTests: true, regoOnly: true, ignore: a.all('ignore'), ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}) })).modules;
+  const regoVersion = regoVersionOf(a);
+  if (!a.bool('bundle')) return (await loadPaths(a.positional, { includeTests: true, regoOnly: true, ignore: a.all('ignore'), ...(regoVersion !== undefined ? { regoVersion } : {}) })).modules;
   const modules: ModuleSource[] = [];
   for (const p of a.positional) modules.push(...(await loadBundle(p, { includeTests: true })).modules);
   return modules;
@@ -51,6 +53,7 @@ export const checkCommand: Subcommand = {
     MAX_ERRORS_FLAG,
     SCHEMA_FLAG,
     CAPABILITIES_FLAG,
+    ...V0_V1_FLAGS,
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('check needs at least one <path>');

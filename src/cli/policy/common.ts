@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { CompileErrors, RegoError, type BuiltinRegistry, type CompileOptions, type SchemaSet } from '../../policy/index.js';
 import { defaultRegistry } from '../../policy/builtins/index.js';
 import { CapabilitiesError, registryWithCapabilities } from '../../policy/builtins/capabilities.js';
-import type { DialectOptions } from '../../policy/parse-dialect.js';
+import type { DialectOptions, RegoVersion } from '../../policy/parse-dialect.js';
 import { describeFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
 export interface Subcommand {
@@ -35,18 +35,30 @@ export function helpOf(c: Subcommand): string {
  */
 export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
   const schema = a.one('schema');
+  const regoVersion = regoVersionOf(a);
   return {
-    ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}),
+    ...(regoVersion !== undefined ? { regoVersion } : {}),
     ...(schema === undefined ? {} : { schemas: loadSchemas(schema) }),
   };
 }
 
-/** `--capabilities` of check, eval and test (as opa's; a file, not a version name). */
+/** `--capabilities` of check, eval, test and build (as opa's; a file, not a version name). */
 export const CAPABILITIES_FLAG: FlagSpec = {
   name: 'capabilities',
   valued: true,
-  help: 'an OPA capabilities JSON file: the builtins it declares beyond regate\'s compile, and raise "unsupported built-in" when called (mock them with `with`)',
+  help: 'an OPA capabilities JSON file: the complete set of builtins the policies may call (others are `undefined function`); those regate lacks compile and raise "unsupported built-in" when called (mock them with `with`)',
 };
+
+/**
+ * Why a version name is refused: OPA embeds capabilities/vX.Y.Z.json of every release and
+ * `--capabilities v0.50.0` reads that; regate ships no OPA release's list, and treating one it
+ * does not have as its own set would pass policies that OPA version refuses.
+ */
+function versionNameRefused(name: string): UsageError {
+  return new UsageError(
+    `--capabilities ${name}: capabilities by OPA version name are not built into regate; give the file: \`opa capabilities --version ${name} > caps.json\`, or capabilities/${name}.json of OPA's repository (\`regate policy capabilities\` prints regate's own set)`,
+  );
+}
 
 /** The `--capabilities` file's text, checked to be a capabilities document; undefined without the flag. */
 export function capabilitiesOf(a: ParsedArgs): string | undefined {
@@ -56,7 +68,10 @@ export function capabilitiesOf(a: ParsedArgs): string | undefined {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`--capabilities ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (capabilities by OPA version name are not supported)' : (e as Error).message}`);
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    // As opa: a value that names no file is read as a version name (cmd/capabilities.go).
+    if (missing && /^v?\d+\.\d+\.\d+/.test(path)) throw versionNameRefused(path);
+    throw new UsageError(`--capabilities ${path}: ${missing ? 'no such file' : (e as Error).message}`);
   }
   try {
     registryWithCapabilities(text, defaultRegistry);
@@ -67,7 +82,7 @@ export function capabilitiesOf(a: ParsedArgs): string | undefined {
   return text;
 }
 
-/** The builtins a command compiles and evaluates with: regate's, plus those `--capabilities` declares. */
+/** The builtins a command compiles and evaluates with: regate's, or exactly those `--capabilities` declares. */
 export function builtinsOf(a: ParsedArgs): BuiltinRegistry {
   const caps = capabilitiesOf(a);
   return caps === undefined ? defaultRegistry : registryWithCapabilities(caps, defaultRegistry);
@@ -109,9 +124,26 @@ export function loadSchemas(path: string): SchemaSet {
   return input === undefined ? { named } : { input, named };
 }
 
+/**
+ * The dialect the flags select, as opa's commands choose it (cmd/check.go regoVersion):
+ * `--v0-v1` (OPA's RegoV0CompatV1: v0 syntax under v1's checks) over `--v0-compatible` (v0)
+ * over the default, v1. Undefined for v1.
+ */
+export function regoVersionOf(a: ParsedArgs): RegoVersion | undefined {
+  if (a.bool('v0-v1') || a.bool('rego-v1')) return 'v0v1';
+  return a.bool('v0-compatible') ? 'v0' : undefined;
+}
+
+/** `--v0-v1` of check (opa check --v0-v1), and `--rego-v1`, its name before OPA 1.0 that opa still takes. */
+export const V0_V1_FLAGS: readonly FlagSpec[] = [
+  { name: 'v0-v1', help: 'check for Rego v0 and v1 compatibility: the policies must read the same as v0 and v1 (import rego.v1 or future.keywords; if, contains)' },
+  { name: 'rego-v1', help: 'the same as --v0-v1 (its name before OPA 1.0)' },
+];
+
 /** The same choice for the commands' own parsing (policy/parse-dialect.ts). */
 export function dialectOf(a: ParsedArgs): DialectOptions {
-  return a.bool('v0-compatible') ? { regoVersion: 'v0' } : {};
+  const regoVersion = regoVersionOf(a);
+  return regoVersion !== undefined ? { regoVersion } : {};
 }
 
 /** One error as the user should see it: each compile error once, `file:line:col` first. */

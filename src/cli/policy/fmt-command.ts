@@ -3,7 +3,8 @@
  * recursively) in OPA's canonical layout (policy/format/format-module.ts); without a path,
  * formats stdin to stdout. `--write` rewrites the files, `--list` names those that change,
  * `--diff` prints a unified diff, `--fail` exits 1 when a file would change. The output is
- * Rego v1; with `--v0-compatible` the input is read as v0 (so that is `opa fmt --v0-v1`).
+ * Rego v1; with `--v0-compatible` the input is read as v0 (and still written as v1: neither
+ * `opa fmt --v0-compatible`, which keeps v0 syntax, nor `--v0-v1`, which adds `import rego.v1`).
  * Exit code: 0; 1 with --fail when a file is not formatted, or on a parse error.
  */
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';

@@ -10,6 +10,7 @@
  */
 import { parseArgs, UsageError } from './args.js';
 import { buildCommand } from './build-command.js';
+import { capabilitiesCommand } from './capabilities-command.js';
 import { signCommand } from './sign-command.js';
 import { checkCommand } from './check-command.js';
 import { helpOf, version, type Subcommand } from './common.js';
@@ -18,7 +19,7 @@ import { evalCommand } from './eval-command.js';
 import { fmtCommand } from './fmt-command.js';
 import { testCommand } from './test-command.js';
 
-const COMMANDS: readonly Subcommand[] = [testCommand, fmtCommand, checkCommand, evalCommand, buildCommand, signCommand];
+const COMMANDS: readonly Subcommand[] = [testCommand, fmtCommand, checkCommand, evalCommand, buildCommand, signCommand, capabilitiesCommand];
 
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.synopsis.length));

@@ -18,6 +18,8 @@ import { mergeData } from '../../policy/index.js';
 import { parseDurationMs, UsageError, type ParsedArgs } from './args.js';
 import { CAPABILITIES_FLAG, capabilitiesOf, compileOptionsOf, dialectOf, SCHEMA_FLAG, type Subcommand } from './common.js';
 import { loadBundle, loadPaths } from './load-paths.js';
+import { expressionAt, formatTracePretty, traceJson } from './eval-explain.js';
+import { filterLineage, filterTrace, type TraceEvent } from '../../policy/backend/trace.js';
 import { formatErrorLine, formatErrorsText, goJson, limitErrors, MAX_ERRORS_FLAG, maxErrorsOf, toOutputErrors } from './opa-errors.js';
 
 /** Go's time.Duration.String() for a duration in nanoseconds (what OPA prints). */
@@ -56,14 +58,41 @@ function output(r: TestResult): string {
   return '\n' + text.split('\n').map((l) => `  ${l}`).join('\n') + '\n\n';
 }
 
-/** The pretty report, as OPA's PrettyReporter lays it out. */
-export function formatPretty(results: readonly TestResult[], verbose: boolean): string {
+/** The explain modes of `opa test --explain` (cmd/test.go). */
+const TEST_EXPLAIN_MODES = ['fails', 'full', 'notes', 'debug'] as const;
+type TestExplainMode = (typeof TEST_EXPLAIN_MODES)[number];
+
+/**
+ * A test's trace as `opa test` keeps it (cmd/test.go filterTrace): with `-v` alone the Notes
+ * and Fails with the Enter events that led to them, with `--explain` that mode's lineage filter.
+ */
+export function testTrace(events: readonly TraceEvent[], explain: TestExplainMode | undefined): TraceEvent[] {
+  if (explain === undefined) return filterLineage(events, (e) => e.op === 'Note' || e.op === 'Fail');
+  return filterTrace(events, explain);
+}
+
+/** The query OPA's runner evaluates for a test, as its trace shows it. */
+function testQuery(r: TestResult): string {
+  return `${r.test.fullName.replace(/#\d+$/, '')} = _`;
+}
+
+/** Every line of `text` indented by two spaces (OPA's indentingWriter). */
+function indent(text: string): string {
+  return text.replace(/^(?=.)/gm, '  ');
+}
+
+/** The pretty report, as OPA's PrettyReporter lays it out; `-v` prints each failure's trace under FAILURES. */
+export function formatPretty(results: readonly TestResult[], verbose: boolean, sources: ReadonlyMap<string, string> = new Map()): string {
   let out = '';
   const fails = results.filter((r) => r.status === 'fail');
   if (verbose && fails.length > 0) {
-    // OPA prints each failure's evaluation trace here; regate records none.
     out += `FAILURES\n${RULE}\n`;
-    for (const r of fails) out += `${line(r)}\n\n\n`;
+    // printFailure: a blank line, then the trace table (PrettyTraceWithLocation) indented by two
+    for (const r of fails) {
+      // a Fail in the test's own query (the test was undefined) shows that query
+      const describe = (loc: TraceEvent['location']): string => (loc.file === '<query>' ? testQuery(r) : expressionAt(sources, loc));
+      out += `${line(r)}\n\n${r.trace !== undefined ? indent(formatTracePretty(r.trace, describe)) : ''}\n`;
+    }
     out += `SUMMARY\n${RULE}\n`;
   }
   let file: string | undefined;
@@ -111,6 +140,8 @@ export function formatJson(results: readonly TestResult[]): string {
       ...(error ? { error } : {}),
       ...(r.status === 'skip' ? { skip: true } : {}),
       duration: Math.round(r.durationNs),
+      // tester.Result's Trace (omitempty): with -v or --explain, the filtered events
+      ...(r.trace !== undefined && r.trace.length > 0 ? { trace: traceJson(r.trace) } : {}),
       // Go marshals []byte as base64, and OPA's Output is the print() bytes.
       ...(r.output.length > 0 ? { output: Buffer.from(r.output.map((l) => l + '\n').join('')).toString('base64') } : {}),
     };
@@ -161,7 +192,7 @@ export const testCommand: Subcommand = {
     { name: 'timeout', short: 't', valued: true, help: 'per-test deadline, a Go duration (default 5s)' },
     { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
     MAX_ERRORS_FLAG,
-    { name: 'explain', valued: true, help: 'fails (default): report the failed tests; regate prints no evaluation trace' },
+    { name: 'explain', valued: true, help: "fails, full, notes or debug: the tests' evaluation trace (implies -v; a subset of OPA's events: Enter, Exit, Fail, Note)" },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('test needs at least one <path>');
@@ -182,11 +213,13 @@ export const testCommand: Subcommand = {
       return 1;
     }
     const timeoutMs = parseDurationMs(a.one('timeout') ?? '5s');
-    // OPA's other --explain modes (full, notes, debug) print an evaluation trace, which regate
-    // does not record: refuse them rather than print something else under their name.
-    const explain = a.one('explain') ?? 'fails';
-    if (explain !== 'fails') throw new UsageError(`--explain ${explain}: only fails is supported (regate records no evaluation trace)`);
+    const explainFlag = a.one('explain');
+    if (explainFlag !== undefined && !(TEST_EXPLAIN_MODES as readonly string[]).includes(explainFlag)) throw new UsageError(`--explain must be one of ${TEST_EXPLAIN_MODES.join(', ')}, not ${explainFlag}`);
+    const explain = explainFlag as TestExplainMode | undefined;
+    // As opa (cmd/test.go): --explain turns on verbose reporting, and verbose records the traces.
+    const verbose = a.bool('verbose') || explain !== undefined;
     const coverage = a.bool('coverage') || threshold > 0;
+    const trace = verbose && !coverage;
     const max = maxErrorsOf(a.one('max-errors'));
     const capabilities = capabilitiesOf(a);
 
@@ -196,7 +229,7 @@ export const testCommand: Subcommand = {
       const loaded = await load(a);
       // OPA runs the tests of its modules in the order of their names.
       modules = [...loaded.modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
-      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}) });
+      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}), ...(trace ? { trace: true } : {}) });
     } catch (e) {
       if (e instanceof UsageError) throw e;
       process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');
@@ -217,13 +250,14 @@ export const testCommand: Subcommand = {
       }
       const report = buildCoverageReport(result.coverage ?? { executable: new Map(), covered: new Map() }, modules, dialectOf(a));
       if (report.coverage < threshold) {
-        process.stderr.write(thresholdError(report, threshold, a.bool('verbose')) + '\n');
+        process.stderr.write(thresholdError(report, threshold, verbose) + '\n');
         return 2;
       }
       process.stdout.write(goJson(report, 2) + '\n');
       return 0;
     }
-    process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results, a.bool('verbose')));
+    for (const r of results) if (r.trace !== undefined) r.trace = testTrace(r.trace, explain);
+    process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results, verbose, new Map(modules.map((m) => [m.file, m.text]))));
     const skipOk = a.bool('exit-zero-on-skipped');
     return results.some((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && !skipOk)) ? 2 : 0;
   },

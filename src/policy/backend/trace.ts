@@ -118,10 +118,18 @@ export const NO_TRACER: PlanTracer = Object.freeze({
 export function filterTrace(events: readonly TraceEvent[], mode: 'full' | 'debug' | 'notes' | 'fails'): TraceEvent[] {
   if (mode === 'full' || mode === 'debug') return [...events];
   const want: TraceOp = mode === 'notes' ? 'Note' : 'Fail';
+  return filterLineage(events, (e) => e.op === want);
+}
+
+/**
+ * OPA's lineage.Filter: each event `keep` accepts, after the chain of Enter (and Redo) events
+ * of the queries that led to it not yet printed (`opa test -v` keeps Notes and Fails so).
+ */
+export function filterLineage(events: readonly TraceEvent[], keep: (e: TraceEvent) => boolean): TraceEvent[] {
   const out: TraceEvent[] = [];
   let opened = new Map<number, TraceEvent>();
   for (const e of events) {
-    if (e.op === want) {
+    if (keep(e)) {
       const path = [e];
       let cur = opened.get(e.queryId);
       let prev: TraceEvent | undefined;

@@ -116,7 +116,7 @@ export interface Module extends Node {
   imports: Import[];
   rules: Rule[];
   annotations: Annotation[];
-  /** `import rego.v1` is present */
+  /** v1's checks apply to this v0 module: `import rego.v1` is present, or it was read as `v0v1` (OPA's RegoV0CompatV1) */
   regoV1: boolean;
   /** the dialect the module was parsed in (v0 with `import rego.v1` still says v0) */
   regoVersion: 'v0' | 'v1';

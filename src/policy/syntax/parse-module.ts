@@ -24,7 +24,7 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
   const span = p.next().span;
   const pkgTerm = parseTermAt(p);
   const pkg = packagePath(p, pkgTerm);
-  const mod: Module = { file, package: pkg, packageSpan: pkgTerm.span, imports: [], rules: [], annotations, regoV1: false, regoVersion: p.regoVersion, span };
+  const mod: Module = { file, package: pkg, packageSpan: pkgTerm.span, imports: [], rules: [], annotations, regoV1: p.compatV1, regoVersion: p.regoVersion, span };
   const rules: Rule[] = [];
   while (p.peek().kind !== 'eof') {
     // OPA's parser takes an import wherever a statement may start; it applies to the whole module

@@ -7,13 +7,19 @@ import { tokenize, type LexOptions } from './lexer.js';
 import { createParseError, type ParseErrorCode } from './parse-error.js';
 import type { Span, Token } from './tokens.js';
 
-export type RegoVersion = 'v0' | 'v1';
+/**
+ * The dialect a module is read in: `v1` (OPA 1.x), `v0`, or `v0v1`, OPA's RegoV0CompatV1
+ * (`opa check --v0-v1`): v0's syntax (the future keywords only once imported) under v1's
+ * checks, as if every module imported `rego.v1` — a module passes only if both OPA 0.x and
+ * 1.x read it the same.
+ */
+export type RegoVersion = 'v0' | 'v1' | 'v0v1';
 
 /** The keywords Rego v0 only knows after `import future.keywords[.kw]` (or `import rego.v1`). */
 export const FUTURE_KEYWORDS = ['in', 'every', 'if', 'contains'] as const;
 
 export interface ParseOptions {
-  /** the dialect (default v1). In v0, `in`/`every`/`if`/`contains` are names until imported. */
+  /** the dialect (default v1). In v0 and v0v1, `in`/`every`/`if`/`contains` are names until imported. */
   regoVersion?: RegoVersion;
 }
 
@@ -22,7 +28,10 @@ export class Parser {
   pos = 0;
   /** > 0 while parsing call arguments / brackets, where `k, v in xs` is not a literal form */
   nesting = 0;
-  readonly regoVersion: RegoVersion;
+  /** the syntax: v0 for `v0` and `v0v1` */
+  readonly regoVersion: 'v0' | 'v1';
+  /** read as OPA's RegoV0CompatV1: v1's checks from the first line (`v0v1`) */
+  readonly compatV1: boolean;
   /**
    * The future keywords in force: all of them in v1; in v0 those imported so far (OPA's parser
    * enables a keyword from its import on, ast/parser.go futureImport).
@@ -36,9 +45,11 @@ export class Parser {
 
   constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
     this.tokens = tokenize(src, file, lex);
-    this.regoVersion = opts.regoVersion ?? 'v1';
+    this.regoVersion = opts.regoVersion === 'v0' || opts.regoVersion === 'v0v1' ? 'v0' : 'v1';
+    this.compatV1 = opts.regoVersion === 'v0v1';
     this.keywords = new Set(this.regoVersion === 'v1' ? FUTURE_KEYWORDS : []);
-    this.strictV1 = this.regoVersion === 'v1';
+    // ast/parser_ext.go parseModule: CheckRegoV1 runs on RegoV0CompatV1 and RegoV1 modules.
+    this.strictV1 = this.regoVersion === 'v1' || this.compatV1;
   }
 
   /** The identifier `kw` at `k`, when it is a keyword in force (`in`, `every`, `if`, `contains`). */

@@ -15,7 +15,8 @@ import { REGO_ERROR_CODES, isOpaErrorCode, type RegoErrorCode } from '../error-c
 import { stringifyJson, type Value } from '../value/index.js';
 import type { ModuleSource } from '../index.js';
 import { discoverTests, type TestCase } from './discover-tests.js';
-import type { SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply } from './worker-protocol.js';
+import type { TraceEvent } from '../backend/trace.js';
+import type { SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
 export interface TestResult {
   test: TestCase;
@@ -24,6 +25,8 @@ export interface TestResult {
   /** `print` output, one entry per call */
   output: string[];
   error?: WorkerError;
+  /** with `trace`: the evaluation's events (backend/trace.ts), unfiltered */
+  trace?: TraceEvent[];
 }
 
 export interface RunTestsOptions {
@@ -35,8 +38,10 @@ export interface RunTestsOptions {
   timeoutMs?: number;
   coverage?: boolean;
   compileOptions?: Record<string, unknown>;
-  /** an OPA capabilities document (JSON text): the builtins it declares beyond regate's (builtins/capabilities.ts) */
+  /** an OPA capabilities document (JSON text): exactly the builtins the tests may call (builtins/capabilities.ts) */
   capabilities?: string;
+  /** record each test's evaluation trace (`opa test -v`, `--explain`) */
+  trace?: boolean;
 }
 
 export interface TestRun {
@@ -111,8 +116,8 @@ class TestWorker {
     });
   }
 
-  post(index: number, entrypoint: string): void {
-    this.worker.postMessage({ index, entrypoint });
+  post(index: number, entrypoint: string, query?: string): void {
+    this.worker.postMessage({ index, entrypoint, ...(query !== undefined ? { query } : {}) } satisfies WorkerRun);
   }
 
   async stop(): Promise<void> {
@@ -146,6 +151,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
     coverage: opts.coverage === true,
     ...(opts.compileOptions ? { compileOptions: opts.compileOptions } : {}),
     ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
+    ...(opts.trace === true ? { trace: true } : {}),
   };
   let worker: TestWorker | undefined;
   try {
@@ -157,7 +163,8 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         if (r?.type === 'failed') throw r.error.items !== undefined && r.error.items.length > 0 ? new CompileErrors(r.error.items.map(regoErrorOf)) : new RenderedError(r.error);
         if (r?.type !== 'ready') throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', 'the test worker stopped before it was ready');
       }
-      worker.post(i, test.entrypoint);
+      // OPA's runner queries the test's rule, `data.p.test_x`, captured as `= _` in its trace
+      worker.post(i, test.entrypoint, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
       const r = await worker.next(timeoutMs);
       const slot = results[i]!;
       if (r?.type === 'result') {
@@ -165,6 +172,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         slot.durationNs = r.durationNs;
         slot.output = r.output;
         if (r.error) slot.error = r.error;
+        if (r.trace) slot.trace = r.trace;
         if (coverage && r.coverage) merge(coverage, r.coverage);
         continue;
       }

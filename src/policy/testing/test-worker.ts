@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileToPlan } from '../compiler/index.js';
 import { createJsEvaluator } from '../backend/js/index.js';
+import { createTraceRecorder, type TraceRecorder } from '../backend/trace.js';
 import { defaultRegistry } from '../builtins/index.js';
 import { registryWithCapabilities } from '../builtins/capabilities.js';
 import { RegoError } from '../errors.js';
@@ -32,7 +33,8 @@ let ev: Evaluator | undefined;
 try {
   const builtins = init.capabilities !== undefined ? registryWithCapabilities(init.capabilities, defaultRegistry) : defaultRegistry;
   const plan = compileToPlan(init.modules, { entrypoints: init.entrypoints, ...(init.compileOptions ?? {}), builtins });
-  ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage, builtins });
+  // Only a traced run gets the generated trace hooks (backend/trace.ts): the others run as before.
+  ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage, builtins, ...(init.trace === true ? { trace: true } : {}) });
   port.postMessage({ type: 'ready' } satisfies WorkerReply);
 } catch (e) {
   // With no listener on the port the thread ends once this message is out.
@@ -46,12 +48,18 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
   const start = process.hrtime.bigint();
   let status: 'pass' | 'fail' | 'error' = 'fail';
   let error: ReturnType<typeof errorOf> | undefined;
+  const recorder: TraceRecorder | undefined = init.trace === true ? createTraceRecorder() : undefined;
+  const at = { file: '<query>', line: 1, col: 1 };
   try {
-    const rows = ev.evaluate(msg.entrypoint, undefined, { print: (m) => output.push(m) });
+    recorder?.enterQuery(at, msg.query ?? msg.entrypoint);
+    const rows = ev.evaluate(msg.entrypoint, undefined, { print: (m) => output.push(m), ...(recorder !== undefined ? { tracer: recorder } : {}) });
     const first = rows[0];
     const v = first !== undefined && isObject(first) ? objectGet(first, 'result') : undefined;
     // OPA: a test passes when it is defined and not false.
     status = v !== undefined && v !== false ? 'pass' : 'fail';
+    // OPA's query `data.p.test_x = _` succeeds for a defined value, false included (the plan's
+    // own hooks record its Fail when the test is undefined)
+    if (v !== undefined) recorder?.exitQuery(at, msg.query ?? msg.entrypoint);
   } catch (e) {
     status = 'error';
     error = errorOf(e);
@@ -65,6 +73,7 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
     durationNs,
     output,
     ...(error ? { error } : {}),
+    ...(recorder !== undefined ? { trace: recorder.events } : {}),
     ...(cov ? { coverage: { executable: [...cov.executable].map(([f, s]) => [f, [...s]]), covered: [...cov.covered].map(([f, s]) => [f, [...s]]) } } : {}),
   } satisfies WorkerReply);
 }

@@ -1,5 +1,6 @@
 /** Messages between `runTests` and its worker thread (test-worker.ts). */
 import type { ModuleSource } from '../index.js';
+import type { TraceEvent } from '../backend/trace.js';
 
 export interface WorkerInit {
   modules: ModuleSource[];
@@ -9,13 +10,17 @@ export interface WorkerInit {
   coverage: boolean;
   /** passed to compileToPlan as is (e.g. `{ regoVersion: 'v0' }`) */
   compileOptions?: Record<string, unknown>;
-  /** OPA capabilities JSON: the worker adds the builtins it declares (functions do not cross threads) */
+  /** OPA capabilities JSON: the worker compiles with exactly the builtins it declares (functions do not cross threads) */
   capabilities?: string;
+  /** record each test's evaluation trace (`opa test -v` / `--explain`) */
+  trace?: boolean;
 }
 
 export interface WorkerRun {
   index: number;
   entrypoint: string;
+  /** with `trace`: the query the trace opens with (`data.p.test_x = _`, as OPA's runner queries the rule) */
+  query?: string;
 }
 
 /** One error as the worker raised it, for the caller to print in its own format (OPA's). */
@@ -41,4 +46,4 @@ export type SerializedCoverage = { executable: [string, number[]][]; covered: [s
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: WorkerError }
-  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage };
+  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage; trace?: TraceEvent[] };

@@ -93,7 +93,9 @@ t.test('test: exit codes and the pretty reporter as opa test', async (t) => {
   t.equal(quiet.code, 2);
   t.match(quiet.stdout, new RegExp(`^${join(dir, 'a_test.rego').replace(/[.\\/]/g, '\\$&')}:\\ndata\\.a\\.test_bad: FAIL \\([^)]+\\)\\n\\n.*b_test\\.rego:\\ndata\\.b\\.todo_test_later: SKIPPED\\n-{80}\\nPASS: 1/3\\nFAIL: 1/3\\nSKIPPED: 1/3\\n$`), 'no FAILURES section without -v');
   const verbose = await opa(['test', '-v', dir]);
-  t.match(verbose.stdout, /^FAILURES\n-{80}\ndata\.a\.test_bad: FAIL \([^)]+\)\n\n\nSUMMARY\n-{80}\n/);
+  // each failure with its trace (Notes and Fails with their lineage), indented, then a blank line
+  t.match(verbose.stdout, /^FAILURES\n-{80}\ndata\.a\.test_bad: FAIL \([^)]+\)\n\n {2}query:1 +Enter data\.a\.test_bad = _\n(?: {2}\S+ +\|.*\n)+\nSUMMARY\n-{80}\n/);
+  t.match(verbose.stdout, /a_test\.rego:5 +\| \| Fail false\n/);
   t.match(verbose.stdout, /data\.a\.test_ok: PASS/);
 
   const skipOnly = policyDir(t, { 's_test.rego': 'package s\n\ntest_ok if true\n\ntodo_test_x if true\n' });

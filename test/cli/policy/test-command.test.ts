@@ -135,7 +135,14 @@ t.test('a policy that does not compile exits 1 with the error once, located', as
 
 t.test('--capabilities: a host builtin it declares compiles; mocked with `with` it runs, called it is an error (as opa test)', (t) => {
   const dir = policyDir(t, {
-    'caps.json': JSON.stringify({ builtins: [{ name: 'ext.fetch', decl: { type: 'function', args: [{ type: 'string' }], result: { type: 'any' } } }] }),
+    // as a host program's file: OPA's builtins the policies use, and its own
+    'caps.json': JSON.stringify({
+      builtins: [
+        { name: 'ext.fetch', decl: { type: 'function', args: [{ type: 'string' }], result: { type: 'any' } } },
+        { name: 'count', decl: { type: 'function', args: [{ type: 'any' }], result: { type: 'number' } } },
+        { name: 'equal', decl: { type: 'function', args: [{ type: 'any' }, { type: 'any' }], result: { type: 'boolean' } } },
+      ],
+    }),
     'p/p.rego': 'package p\n\nsize := count(ext.fetch("x"))\n',
     'p/p_test.rego': 'package p_test\n\nimport data.p\n\nmock(_) := [1, 2]\n\ntest_mocked if p.size == 2 with ext.fetch as mock\n\ntest_unmocked if p.size == 2\n',
   });

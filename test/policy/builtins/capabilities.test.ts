@@ -1,6 +1,6 @@
-/** OPA capabilities files: builtins a host program adds, declared so policies using them compile. */
+/** OPA capabilities files: the complete set of builtins, those a host program adds declared so policies using them compile. */
 import t from 'tap';
-import { CapabilitiesError, registryWithCapabilities } from '../../../src/policy/builtins/capabilities.js';
+import { CapabilitiesError, capabilitiesDocument, registryWithCapabilities } from '../../../src/policy/builtins/capabilities.js';
 import { defaultRegistry } from '../../../src/policy/builtins/index.js';
 import { RegoError } from '../../../src/policy/errors.js';
 import { ctx } from './helpers.js';
@@ -27,10 +27,21 @@ t.test('a declared builtin regate lacks is known with its arity and raises "unsu
   t.equal(r.get('ec.oci.blob')?.arity, 1);
   t.equal(r.get('regal.parse_module')?.arity, 2);
   t.equal(r.get('count'), defaultRegistry.get('count'), 'a builtin regate has keeps its implementation');
-  t.ok(r.get('sprintf'), 'regate builtins the file does not list stay available');
+  t.equal(r.get('sprintf'), undefined, 'a regate builtin the file does not declare is unknown, as in OPA');
+  t.same([...r.keys()], ['count', 'ec.oci.blob', 'regal.parse_module']);
   const e = thrown(() => r.get('ec.oci.blob')!.impl(['x'], ctx()));
   t.ok(e instanceof RegoError && e.code === 'REGO_ERR_UNSUPPORTED_BUILTIN' && e.opaCode === 'eval_internal_error', 'unsupported built-in');
-  t.equal(registryWithCapabilities('{"builtins": []}', defaultRegistry), defaultRegistry);
+  t.equal(registryWithCapabilities('{"builtins": []}', defaultRegistry).size, 0, 'an empty list declares none');
+  t.equal(registryWithCapabilities('{}', defaultRegistry).size, 0, 'no list declares none (as OPA unmarshals it)');
+  t.end();
+});
+
+t.test("regate's own capabilities document reads back as the same set", (t) => {
+  const doc = capabilitiesDocument(defaultRegistry);
+  t.equal(registryWithCapabilities(doc, defaultRegistry), defaultRegistry);
+  const parsed = JSON.parse(doc) as { builtins: { name: string; decl: { args?: unknown[] } }[] };
+  const count = parsed.builtins.find((b) => b.name === 'count');
+  t.equal(count?.decl.args?.length, 1);
   t.end();
 });
 

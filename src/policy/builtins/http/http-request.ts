@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { RNumber, RSet, compare, formatNumber, formatValue, objectEntries, objectGet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import { marshalGo } from '../shared/go-json.js';
 import { parseGoDuration } from '../shared/go-duration.js';
+import { pemBlocks } from '../shared/der.js';
 import type { TransportSpec, TransportTls } from './http-transport.js';
 
 /**
@@ -125,15 +126,16 @@ function readPemFile(path: string): string {
 
 /** Certificates of a PEM bundle; like Go's AppendCertsFromPEM, a bundle without one is an error. */
 function caCerts(pem: string, from: string): string[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  const good = blocks.filter((b) => {
+  // Go's AppendCertsFromPEM: CERTIFICATE blocks without headers, unparsable ones skipped.
+  const good: string[] = [];
+  for (const b of pemBlocks(pem)) {
+    if (b.type !== 'CERTIFICATE' || b.headers !== 0) continue;
     try {
-      new X509Certificate(b);
-      return true;
+      good.push(new X509Certificate(b.der).toString());
     } catch {
-      return false;
+      // skipped, as Go does
     }
-  });
+  }
   if (good.length === 0) throw builtinFailure(`could not append CA certificates from ${from}`);
   return good;
 }

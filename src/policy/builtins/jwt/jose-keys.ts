@@ -12,6 +12,7 @@
  *   verifyJws(k.key, 'RS256', Buffer.from('h.p'), sig); // true / false
  */
 import { createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, timingSafeEqual, verify, X509Certificate, constants, type KeyObject } from 'node:crypto';
+import { pemDecode } from '../shared/der.js';
 
 export const JWS_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512', 'EdDSA']);
 
@@ -50,12 +51,10 @@ export function encodeBase64Url(b: Buffer | string): string {
   return Buffer.from(b).toString('base64url');
 }
 
-/** The first PEM block of `text`: its type, DER bytes and whether anything but whitespace follows. */
+/** The first PEM block of `text` (Go's pem.Decode) and the text after it. */
 function pemBlock(text: string): { type: string; der: Buffer; rest: string } | undefined {
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(text);
-  if (!m) return undefined;
-  const body = (m[2] as string).split(/\r?\n/).filter((l) => !l.includes(':'));
-  return { type: m[1] as string, der: Buffer.from(body.join(''), 'base64'), rest: text.slice(m.index + m[0].length).trim() };
+  const r = pemDecode(text);
+  return r && { type: r.block.type, der: r.block.der, rest: r.rest };
 }
 
 // Parsed keys by source text. Policies pass the same certificate / JWKS on every request, and
@@ -76,6 +75,7 @@ export function readVerificationKeys(text: string): VerificationKey[] {
 function parseVerificationKeys(text: string): VerificationKey[] {
   const block = pemBlock(text);
   if (block) {
+    // OPA: `len(rest) > 0` — anything after the END line, even a blank line.
     if (block.rest.length > 0) throw new JoseError('extra data after a PEM certificate block');
     if (block.type === 'CERTIFICATE') {
       try {

@@ -78,7 +78,11 @@ function parseHeader(name: string, h: Obj): Header {
       if (key !== 'typ') out[key] = v;
     } else if (key === 'crit') {
       if (!Array.isArray(v)) throw new BuiltinError(name, 'crit: must be a list');
-      for (const e of v) if (typeof e === 'string') out.crit.add(e);
+      // OPA ignores the error its Iter callback returns for a non-string: the walk just stops there.
+      for (const e of v) {
+        if (typeof e !== 'string') break;
+        out.crit.add(e);
+      }
       if (out.crit.size === 0) throw new BuiltinError(name, 'crit: must be a nonempty list');
     } else out.unknown.push(key);
   }

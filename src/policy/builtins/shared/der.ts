@@ -33,19 +33,90 @@ export function decodeStdBase64(s: string): Buffer {
 export interface PemBlock {
   type: string;
   der: Buffer;
+  /** How many `Key: value` header lines the block had (Go's len(Block.Headers)). */
+  headers: number;
 }
 
-/** All PEM blocks in order (Go pem.Decode in a loop; headers are skipped). */
+/** Go's getLine: the line up to `\n` (a `\r` before it dropped), trailing spaces and tabs trimmed. */
+function getLine(data: string): [string, string] {
+  let i = data.indexOf('\n');
+  let j: number;
+  if (i < 0) {
+    i = data.length;
+    j = i;
+  } else {
+    j = i + 1;
+    if (i > 0 && data[i - 1] === '\r') i--;
+  }
+  return [data.slice(0, i).replace(/[ \t]+$/, ''), data.slice(j)];
+}
+
+/** Go's base64.StdEncoding.Decode of PEM content (CR and LF ignored); undefined when invalid. */
+function decodePemBase64(s: string): Buffer | undefined {
+  const t = s.replace(/[\r\n]/g, '');
+  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t)) return undefined;
+  return Buffer.from(t, 'base64');
+}
+
+const PEM_START = '\n-----BEGIN ';
+const PEM_END = '\n-----END ';
+
+/**
+ * Go's pem.Decode: the first well-formed block of `data` and the text after its END line, or
+ * undefined. A block that is not well formed (no END line of the same type, bad base64, text
+ * after the END marker on its line) is skipped: the search goes on from the next BEGIN line —
+ * so a bad block between good ones disappears, as in every Go caller's loop.
+ *
+ * @example pemDecode('-----BEGIN X-----\nAQI=\n-----END X-----\n') // { block: { type: 'X', der: <01 02>, headers: 0 }, rest: '' }
+ */
+export function pemDecode(data: string): { block: PemBlock; rest: string } | undefined {
+  let rest = data;
+  // Bounded: every round consumes at least one BEGIN marker.
+  for (;;) {
+    if (rest.startsWith(PEM_START.slice(1))) rest = rest.slice(PEM_START.length - 1);
+    else {
+      const at = rest.indexOf(PEM_START);
+      if (at < 0) return undefined;
+      rest = rest.slice(at + PEM_START.length);
+    }
+    let typeLine: string;
+    [typeLine, rest] = getLine(rest);
+    if (!typeLine.endsWith('-----')) continue;
+    typeLine = typeLine.slice(0, -5);
+    let headers = 0;
+    for (;;) {
+      // Go gives up entirely (not just on this block) when the input ends inside the headers.
+      if (rest.length === 0) return undefined;
+      const [line, next] = getLine(rest);
+      if (!line.includes(':')) break;
+      headers++;
+      rest = next;
+    }
+    let endIndex: number;
+    let endTrailerIndex: number;
+    if (headers === 0 && rest.startsWith(PEM_END.slice(1))) {
+      endIndex = 0;
+      endTrailerIndex = PEM_END.length - 1;
+    } else {
+      endIndex = rest.indexOf(PEM_END);
+      endTrailerIndex = endIndex + PEM_END.length;
+    }
+    if (endIndex < 0) continue;
+    const trailerLen = typeLine.length + 5;
+    const endTrailer = rest.slice(endTrailerIndex, endTrailerIndex + trailerLen);
+    if (endTrailer.length < trailerLen || !endTrailer.startsWith(typeLine) || !endTrailer.endsWith('-----')) continue;
+    if (getLine(rest.slice(endTrailerIndex + trailerLen))[0].length !== 0) continue;
+    const der = decodePemBase64(rest.slice(0, endIndex).replace(/[ \t]/g, ''));
+    if (der === undefined) continue;
+    return { block: { type: typeLine, der, headers }, rest: getLine(rest.slice(endIndex + PEM_END.length - 1))[1] };
+  }
+}
+
+/** All blocks pem.Decode finds, in order (the loop every OPA caller runs until Decode gives nil). */
 export function pemBlocks(text: string): PemBlock[] {
   const out: PemBlock[] = [];
-  const re = /-----BEGIN ([^-\r\n]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const body = (m[2] as string)
-      .split(/\r?\n/)
-      .filter((l) => !/^[A-Za-z-]+:/.test(l))
-      .join('');
-    out.push({ type: m[1] as string, der: Buffer.from(body, 'base64') });
-  }
+  // Bounded: each decoded block consumes its own text.
+  for (let r = pemDecode(text); r; r = pemDecode(r.rest)) out.push(r.block);
   return out;
 }
 

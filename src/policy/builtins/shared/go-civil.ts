@@ -93,11 +93,17 @@ function dtf(zone: string): Intl.DateTimeFormat {
 export function loadZone(name: string): Zone {
   if (name === '' || name === 'UTC') return UTC;
   if (name === 'Local') return { name: Intl.DateTimeFormat().resolvedOptions().timeZone };
+  // Go refuses these before looking anything up (no IANA name has a dot dot or a leading slash).
+  if (name.includes('..') || name[0] === '/' || name[0] === '\\') throw new GoTimeError('time: invalid location name');
+  let resolved: string;
   try {
-    dtf(name);
+    resolved = dtf(name).resolvedOptions().timeZone;
   } catch {
     throw new GoTimeError(`unknown time zone ${name}`);
   }
+  // Intl also takes what no zoneinfo file is named: UTC offsets ("+01:00") and names in another
+  // case ("america/new_york"); Go's lookup is a file name, exact.
+  if (/^[+-]/.test(name) || (resolved !== name && resolved.toLowerCase() === name.toLowerCase())) throw new GoTimeError(`unknown time zone ${name}`);
   return { name };
 }
 
@@ -121,7 +127,11 @@ export function zoneOffset(zone: Zone, sec: number, withAbbr = false): { offset:
 const ABBR_LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-AU', 'ja-JP', 'en-ZA'];
 const abbrDtfCache = new Map<string, Intl.DateTimeFormat>();
 
+/** tzdata's GMT links keep the abbreviation GMT, which Intl renders as UTC. */
+const GMT_ZONES = new Set(['GMT', 'Etc/GMT', 'GMT0', 'GMT+0', 'GMT-0', 'Etc/GMT0', 'Etc/GMT+0', 'Etc/GMT-0', 'Greenwich', 'Etc/Greenwich']);
+
 function zoneAbbr(zone: string, ms: number, offset: number): string {
+  if (GMT_ZONES.has(zone)) return 'GMT';
   for (const locale of ABBR_LOCALES) {
     const key = `${locale}#${zone}`;
     let f = abbrDtfCache.get(key);

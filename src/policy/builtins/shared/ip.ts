@@ -116,7 +116,8 @@ export function parseCidr(s: string): IpNet {
   let ip = parseV4(addr);
   if (!ip && addr.includes(':')) ip = parseV6(addr);
   if (!ip) throw bad();
-  if (!/^\d+$/.test(mask) || mask.length > 3) throw bad();
+  // Go's dtoi: decimal digits, leading zeros allowed ("/008"), given up at 0xFFFFFF.
+  if (!/^\d{1,8}$/.test(mask)) throw bad();
   const prefix = Number(mask);
   if (prefix > ip.length * 8) throw bad();
   return { ip: maskIp(ip, prefix), prefix };
@@ -197,7 +198,9 @@ export function ipString(ip: Ip): string {
 }
 
 export function netString(n: IpNet): string {
-  return `${ipString(n.shown ?? n.ip)}/${n.prefix}`;
+  // Go's IPNet.String: an IPv4-mapped network prints as IPv4, its mask cut to the last 32 bits.
+  const prefix = n.ip.length === 16 && to4(n.ip) ? Math.max(0, n.prefix - 96) : n.prefix;
+  return `${ipString(n.shown ?? n.ip)}/${prefix}`;
 }
 
 /** Go bytes.Compare on the raw forms. */

@@ -425,6 +425,42 @@ function privateKeyJson(key: KeyObject): Value {
   }
 }
 
+const KEY_PARSERS = { pkcs1: 'ParsePKCS1PrivateKey', pkcs8: 'ParsePKCS8PrivateKey', sec1: 'ParseECPrivateKey' } as const;
+
+/**
+ * Go's hint when a key block holds another encoding than its type says (x509.ParsePKCS1PrivateKey
+ * and friends try the others, in their order): `x509: failed to parse private key (use
+ * ParsePKCS8PrivateKey instead for this key format)`.
+ */
+function wrongKeyFormat(der: Buffer, tried: keyof typeof KEY_PARSERS): string | undefined {
+  const order = { pkcs1: ['sec1', 'pkcs8'], pkcs8: ['sec1', 'pkcs1'], sec1: ['pkcs8', 'pkcs1'] } as const;
+  const shape = keyShape(der);
+  for (const other of order[tried]) {
+    if (shape === other) return `x509: failed to parse private key (use ${KEY_PARSERS[other]} instead for this key format)`;
+  }
+  return undefined;
+}
+
+/**
+ * Which private-key structure `der` has, by its ASN.1 outline (what Go's asn1.Unmarshal into
+ * each struct accepts): PKCS #1 is SEQUENCE { INTEGER, INTEGER, … }, PKCS #8 SEQUENCE { INTEGER,
+ * SEQUENCE, OCTET STRING, … }, SEC 1 SEQUENCE { INTEGER, OCTET STRING, … }.
+ */
+function keyShape(der: Buffer): keyof typeof KEY_PARSERS | undefined {
+  try {
+    const top = readNode(der, 0);
+    if (top.tag !== 0x30 || top.end !== der.length) return undefined;
+    const [v, second, third] = children(top);
+    if (v?.tag !== 0x02) return undefined;
+    if (second?.tag === 0x02) return 'pkcs1';
+    if (second?.tag === 0x30 && third?.tag === 0x04) return 'pkcs8';
+    if (second?.tag === 0x04) return 'sec1';
+  } catch {
+    // not DER at all
+  }
+  return undefined;
+}
+
 /** OPA getPrivateKeysFromPEMData: RSA (PKCS#1), PKCS#8 and EC blocks; input may be base64 of PEM. */
 export function parsePrivateKeysPem(input: string): ParsedPrivateKey[] {
   let text = input;
@@ -437,11 +473,14 @@ export function parsePrivateKeysPem(input: string): ParsedPrivateKey[] {
   for (const b of pemBlocks(text)) {
     const type = b.type === 'RSA PRIVATE KEY' ? 'pkcs1' : b.type === 'PRIVATE KEY' ? 'pkcs8' : b.type === 'EC PRIVATE KEY' ? 'sec1' : undefined;
     if (!type) continue;
+    // OpenSSL reads a PKCS #8 key as PKCS #1 when asked; Go's ASN.1 decoder does not.
+    const shape = keyShape(b.der);
+    if (shape !== undefined && shape !== type) throw new X509Error(wrongKeyFormat(b.der, type) as string);
     let key: KeyObject;
     try {
       key = createPrivateKey({ key: b.der, format: 'der', type });
     } catch (e) {
-      throw new X509Error(`x509: failed to parse private key: ${(e as Error).message}`);
+      throw new X509Error(wrongKeyFormat(b.der, type) ?? `x509: failed to parse private key: ${(e as Error).message}`);
     }
     out.push({ key, goJson: privateKeyJson(key) });
   }

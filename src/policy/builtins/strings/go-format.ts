@@ -42,7 +42,8 @@ interface Spec {
 /** The verbs fmt accepts for a float64 (printValue fmtFloat): others are a bad verb. */
 const FLOAT_VERBS = 'beEfFgGxXv';
 
-function goType(v: GoVal): string {
+/** The Go type fmt names for a value (`%T`), e.g. `json.Number`, `[]interface {}`. */
+export function goType(v: GoVal): string {
   if (v instanceof GoNamedString) return v.type;
   if (v instanceof GoFloat64) return 'float64';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';

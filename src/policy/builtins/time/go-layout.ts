@@ -538,7 +538,9 @@ export function parseGoTime(layout: string, value: string): bigint {
         const hh = Number(mm[2]);
         const mi = Number(mm[3] ?? 0);
         const ss = Number(mm[4] ?? 0);
-        if (hh > 24 || mi > 60 || ss > 60) bad('', '', ': time zone offset out of range');
+        // Go tests each part with > (offsets of 24 hours or 60 minutes occur); the last failing one is named.
+        const over = ss > 60 ? 'second' : mi > 60 ? 'minute' : hh > 24 ? 'hour' : '';
+        if (over) bad('', '', `: time zone offset ${over} out of range`);
         zoneOff = (hh * 3600 + mi * 60 + ss) * (mm[1] === '-' ? -1 : 1);
         value = value.slice(mm[0].length);
       }

@@ -5,11 +5,12 @@
  * Chain verification follows OPA's convention: the first certificate is the root, the last the
  * leaf, the rest intermediates; the verified chain is returned leaf first, as Go's Verify does.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { isObject, objectEntries, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { isObject, objectEntries, RNumber, RSet, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
 import { decodeStdBase64, parseCertificateDer, parseCertificatesInput, parseCsrDer, parsePrivateKeysPem, pemBlocks, X509Error, type ParsedCert } from '../shared/x509-der.js';
+import type { PemBlock } from '../shared/der.js';
 import { expectString as str, nativeNumber } from '../shared/args.js';
 
 
@@ -57,11 +58,15 @@ function extractVerifyOpts(name: string, o: PlainObject | RObject): VerifyOpts {
         break;
       case 'CurrentTime':
         if (typeof v !== 'number' && typeof v !== 'bigint') throw new BuiltinError(name, "'CurrentTime' should be a number");
-        if (typeof v === 'number' && !Number.isInteger(v)) throw new BuiltinError(name, "'CurrentTime' should be a valid int64 number");
+        // json.Number.Int64 parses the number's text: 1e9 or 1.0 is no int64.
+        if (v0 instanceof RNumber || (typeof v === 'number' && (!Number.isInteger(v) || Math.abs(v) >= 2 ** 63)) || (typeof v === 'bigint' && (v < -(2n ** 63n) || v >= 2n ** 63n))) {
+          throw new BuiltinError(name, "'CurrentTime' should be a valid int64 number");
+        }
         opts.currentTime = new Date(Number(BigInt(v) / 1_000_000n));
         break;
       case 'MaxConstraintComparisons':
         if (typeof v !== 'number' && typeof v !== 'bigint') throw new BuiltinError(name, "'MaxConstraintComparisons' should be a number");
+        if (v0 instanceof RNumber || (typeof v === 'bigint' ? v < -(2n ** 63n) || v >= 2n ** 63n : !Number.isInteger(v) || Math.abs(v) >= 2 ** 63)) throw new BuiltinError(name, "'MaxConstraintComparisons' should be a valid number");
         break;
       case 'KeyUsages': {
         let items: readonly Value[];
@@ -154,12 +159,56 @@ function parseAndVerify(name: string, input: Value, optsV: Value | undefined): V
   if (optsV !== undefined && isObject(optsV)) opts = extractVerifyOpts(name, optsV);
   const chain = verifyChain(certs, opts);
   if (!chain) return [false, []];
+  // OPA extends the certificates with URIStrings only without options (with them it converts
+  // the []*x509.Certificate as is).
+  if (optsV !== undefined) return [true, chain.map((c) => withoutUriStrings(c.goJson))];
   return [true, chain.map((c) => c.goJson)];
 }
 
-function leafJson(der: Buffer): Value {
-  const { URIStrings: _omit, ...cert } = parseCertificateDer(der).goJson;
+/**
+ * Go's tls.X509KeyPair block selection: every CERTIFICATE block of the certificate input, the
+ * first `PRIVATE KEY` / `… PRIVATE KEY` block of the key input, with its errors naming the
+ * block types it skipped.
+ */
+function keyPairBlocks(certBlocks: PemBlock[], keyBlocks: PemBlock[]): { certDers: Buffer[]; keyDer: Buffer } {
+  const certDers = certBlocks.filter((b) => b.type === 'CERTIFICATE').map((b) => b.der);
+  if (certDers.length === 0) {
+    const skipped = certBlocks.map((b) => b.type);
+    if (skipped.length === 0) throw new X509Error('tls: failed to find any PEM data in certificate input');
+    if (skipped.length === 1 && (skipped[0] as string).endsWith('PRIVATE KEY')) {
+      throw new X509Error('tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched');
+    }
+    throw new X509Error(`tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`);
+  }
+  const skipped: string[] = [];
+  for (const b of keyBlocks) {
+    if (b.type === 'PRIVATE KEY' || b.type.endsWith(' PRIVATE KEY')) return { certDers, keyDer: b.der };
+    skipped.push(b.type);
+  }
+  if (skipped.length === 0) throw new X509Error('tls: failed to find any PEM data in key input');
+  if (skipped.length === 1 && skipped[0] === 'CERTIFICATE') throw new X509Error('tls: found a certificate rather than a key in the PEM for the private key');
+  throw new X509Error(`tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`);
+}
+
+/** Go's tls parsePrivateKey: PKCS #1, then PKCS #8, then SEC 1 — whatever the block's type says. */
+function parseTlsPrivateKey(der: Buffer): KeyObject | undefined {
+  for (const type of ['pkcs1', 'pkcs8', 'sec1'] as const) {
+    try {
+      return createPrivateKey({ key: der, format: 'der', type });
+    } catch {
+      // try the next encoding
+    }
+  }
+  return undefined;
+}
+
+function withoutUriStrings(goJson: PlainObject): PlainObject {
+  const { URIStrings: _omit, ...cert } = goJson;
   return cert;
+}
+
+function leafJson(der: Buffer): Value {
+  return withoutUriStrings(parseCertificateDer(der).goJson);
 }
 
 function jwkOf(pem: string, name: string): Value {
@@ -219,21 +268,15 @@ export const x509Builtins: BuiltinDef[] = [
       const certText = cs.startsWith('-----BEGIN ') ? cs : wrap(name, () => decodeStdBase64(cs)).toString('latin1');
       const keyText = ks.startsWith('-----BEGIN ') ? ks : wrap(name, () => decodeStdBase64(ks)).toString('latin1');
       // DER input (no PEM armour after base64 decoding) is wrapped as PEM, as OPA does.
-      const certDers = certText.startsWith('-----BEGIN ') ? pemBlocks(certText).filter((b) => b.type === 'CERTIFICATE').map((b) => b.der) : [Buffer.from(certText, 'latin1')];
-      if (certDers.length === 0) throw new BuiltinError(name, 'tls: failed to find any PEM data in certificate input');
-      const keyDer = keyText.startsWith('-----BEGIN') ? undefined : Buffer.from(keyText, 'latin1');
-      let key;
-      try {
-        key = keyDer ? createPrivateKey({ key: keyDer, format: 'der', type: 'pkcs8' }) : createPrivateKey(keyText);
-      } catch (e) {
-        throw new BuiltinError(name, `tls: failed to parse private key: ${(e as Error).message}`);
-      }
-      let leaf: X509Certificate;
-      try {
-        leaf = new X509Certificate(certDers[0] as Buffer);
-      } catch (e) {
-        throw new BuiltinError(name, `tls: failed to parse certificate: ${(e as Error).message}`);
-      }
+      const certBlocks = certText.startsWith('-----BEGIN ') ? pemBlocks(certText) : [{ type: 'CERTIFICATE', der: Buffer.from(certText, 'latin1'), headers: 0 }];
+      const keyBlocks = keyText.startsWith('-----BEGIN') ? pemBlocks(keyText) : [{ type: 'PRIVATE KEY', der: Buffer.from(keyText, 'latin1'), headers: 0 }];
+      const { certDers, keyDer } = wrap(name, () => keyPairBlocks(certBlocks, keyBlocks));
+      const leaf = wrap(name, () => parseCertificateDer(certDers[0] as Buffer)).cert;
+      const key = parseTlsPrivateKey(keyDer);
+      if (!key) throw new BuiltinError(name, 'tls: failed to parse private key');
+      const pubType = leaf.publicKey.asymmetricKeyType;
+      if (pubType !== 'rsa' && pubType !== 'ec' && pubType !== 'ed25519') throw new BuiltinError(name, 'tls: unknown public key algorithm');
+      if (key.asymmetricKeyType !== pubType) throw new BuiltinError(name, 'tls: private key type does not match public key type');
       if (!leaf.checkPrivateKey(key)) throw new BuiltinError(name, 'tls: private key does not match public key');
       const priv = parsePrivateKeysPem(key.export({ format: 'pem', type: 'pkcs8' }) as string)[0];
       return {

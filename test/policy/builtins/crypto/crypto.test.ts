@@ -106,8 +106,13 @@ t.test('parse_and_verify_certificates on a generated CA → leaf chain', (t) => 
   t.same(ok[1].map((c) => c.Subject.CommonName), ['leaf.example', 'Test CA']);
   t.same(call('crypto.x509.parse_and_verify_certificates', [leaf + ca]), [false, []], 'wrong order fails');
   t.same(call('crypto.x509.parse_and_verify_certificates', [leaf]), [false, []], 'one cert fails');
-  const withOpts = call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { DNSName: 'leaf.example', KeyUsages: ['KeyUsageServerAuth'] }]) as [boolean];
+  const withOpts = call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { DNSName: 'leaf.example', KeyUsages: ['KeyUsageServerAuth'] }]) as [boolean, Record<string, unknown>[]];
   t.equal(withOpts[0], true);
+  // OPA adds URIStrings (extendCertificates) only in the variant without options.
+  t.ok('URIStrings' in (ok[1][0] as object) && !('URIStrings' in (withOpts[1][0] as object)), 'URIStrings only without options');
+  // CurrentTime and MaxConstraintComparisons are read with json.Number's Int64/Int: 1.5 or 1e18 is none.
+  t.throws(() => call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { CurrentTime: 1.5 }]), { message: /'CurrentTime' should be a valid int64 number/ });
+  t.throws(() => call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { MaxConstraintComparisons: 1.5 }]), { message: /'MaxConstraintComparisons' should be a valid number/ });
   t.same(call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { DNSName: 'other.example' }]), [false, []]);
   t.same(call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { CurrentTime: 946684800000000000 }]), [false, []], 'not yet valid in 2000');
   t.throws(() => call('crypto.x509.parse_and_verify_certificates_with_options', [ca + leaf, { Bogus: 1 }]), { code: 'REGO_ERR_BUILTIN' });

@@ -2,7 +2,7 @@
  * io.jwt.* against OPA's conformance cases (single-call cases are run directly), plus
  * round-trips that the corpus cannot express (sign with a fresh key, then verify).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import { call, makeCtx, runCallCases } from '../corpus-helpers.js';
 
@@ -78,5 +78,20 @@ t.test('io.jwt.decode: bad JSON in a header or payload is worded as Go', (t) => 
     code: 'REGO_ERR_BUILTIN',
     message: /invalid JSON: unexpected EOF/,
   });
+  t.end();
+});
+
+// OPA's tokenHeaderCrit walks `crit` with Iter and ignores the error a non-string returns: the
+// walk stops there, so the names before it count and an unknown critical one after it does not.
+t.test('decode_verify: crit stops at its first non-string', (t) => {
+  const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signed = (h: unknown) => {
+    const input = `${b64(h)}.${b64({ a: 1 })}`;
+    const sig = createHmac('sha256', 'k').update(input).digest('base64url');
+    return `${input}.${sig}`;
+  };
+  t.same(call('io.jwt.decode_verify', [signed({ alg: 'HS256', crit: ['x', 1, 'y'], y: 1 }), { secret: 'k' }]), [true, { alg: 'HS256', crit: ['x', 1, 'y'], y: 1 }, { a: 1 }]);
+  t.same(call('io.jwt.decode_verify', [signed({ alg: 'HS256', crit: ['x', 1, 'y'], x: 1 }), { secret: 'k' }]), [false, {}, {}]);
+  t.throws(() => call('io.jwt.decode_verify', [signed({ alg: 'HS256', crit: [1, 'x'] }), { secret: 'k' }]), { code: 'REGO_ERR_BUILTIN', message: /crit: must be a nonempty list/ });
   t.end();
 });

@@ -41,3 +41,14 @@ t.test('net.lookup_ip_addr resolves localhost synchronously', (t) => {
   t.same(call('net.lookup_ip_addr', ['10.0.0.0']), RSet.of(['10.0.0.0']));
   t.end();
 });
+
+// Go's net.ParseCIDR reads the prefix with dtoi (leading zeros allowed), and IPNet.String prints
+// an IPv4-mapped network as IPv4 with the mask's last 32 bits.
+t.test('CIDR prefix digits and IPv4-mapped networks as Go prints them', (t) => {
+  t.equal(call('net.cidr_is_valid', ['10.0.0.0/008']), true);
+  t.equal(call('net.cidr_is_valid', ['10.0.0.0/033']), false);
+  t.equal(call('net.cidr_contains', ['10.0.0.0/0008', '10.1.2.3']), true);
+  t.same((call('net.cidr_merge', [['1.2.3.4/32', '::ffff:1.2.3.5/128']]) as RSet).values(), ['1.2.3.4/32', '1.2.3.5/32']);
+  t.same((call('net.cidr_merge', [['::ffff:1.2.3.0/120']]) as RSet).values(), ['1.2.3.0/24']);
+  t.end();
+});

@@ -123,6 +123,71 @@ t.test('strings.render_template: text/template parse errors and escaping functio
   t.end();
 });
 
+// text/template's execution errors (exec.go state.errorf, parse.Tree.ErrorContext): the node's
+// line and 0-based byte column, its text cut at 20 bytes, "error calling F:" for a function's
+// error; a field chain's node sits at its second field; a map value is boxed in interface {}.
+t.test('strings.render_template: execution errors read as text/template\'s', (t) => {
+  const rt = (tpl: string, vars: unknown) => () => call('strings.render_template', tpl, vars);
+  const at = 'strings.render_template: template: template:';
+  throwsCode(t, rt('{{index .x 5}}', { x: [1] }), 'REGO_ERR_BUILTIN', `${at}1:2: executing "template" at <index .x 5>: error calling index: index out of range: 5`);
+  throwsCode(t, rt('{{index .x 1}}', { x: [1] }), 'REGO_ERR_BUILTIN', 'error calling index: reflect: slice index out of range');
+  throwsCode(t, rt('{{index .x .i}}', { x: [1], i: 0 }), 'REGO_ERR_BUILTIN', 'error calling index: cannot index slice/array with type json.Number');
+  throwsCode(t, rt('{{index .b 0}}', { b: true }), 'REGO_ERR_BUILTIN', "error calling index: can't index item of type bool");
+  throwsCode(t, rt('{{index .m 1}}', { m: {} }), 'REGO_ERR_BUILTIN', 'error calling index: value has type int; should be string');
+  t.equal(call('strings.render_template', '{{index .m "a"}}|{{index .m "b"}}|{{index .s 1}}', { m: { a: 1 }, s: 'abc' }), '1|<no value>|98');
+  throwsCode(t, rt('{{.x.y}}', { x: 1 }), 'REGO_ERR_BUILTIN', `${at}1:4: executing "template" at <.x.y>: can't evaluate field y in type interface {}`);
+  throwsCode(t, rt('{{.x.y}}', { x: null }), 'REGO_ERR_BUILTIN', 'nil pointer evaluating interface {}.y');
+  throwsCode(t, rt('a\n  {{ .x.y.z }}', { x: 's' }), 'REGO_ERR_BUILTIN', `${at}2:7: executing "template" at <.x.y.z>:`);
+  throwsCode(t, rt('{{with .x}}{{.y}}{{end}}', { x: 's' }), 'REGO_ERR_BUILTIN', `${at}1:13: executing "template" at <.y>: can't evaluate field y in type string`);
+  throwsCode(t, rt('{{(index .x 0).y}}', { x: ['s'] }), 'REGO_ERR_BUILTIN', `${at}1:14: executing "template" at <(index .x 0).y>: can't evaluate field y in type string`);
+  throwsCode(t, rt('{{range .x}}{{end}}', { x: true }), 'REGO_ERR_BUILTIN', `${at}1:8: executing "template" at <.x>: range can't iterate over true`);
+  throwsCode(t, rt('{{if eq .n 1}}{{end}}', { n: 1 }), 'REGO_ERR_BUILTIN', `${at}1:5: executing "template" at <eq .n 1>: error calling eq: incompatible types for comparison`);
+  throwsCode(t, rt('{{if lt .b .b}}{{end}}', { b: true }), 'REGO_ERR_BUILTIN', 'error calling lt: invalid type for comparison');
+  throwsCode(t, rt('{{len .b}}', { b: true }), 'REGO_ERR_BUILTIN', 'error calling len: len of type bool');
+  throwsCode(t, rt('{{printf "%v" (index .averyveryverylongname 3)}}', { averyveryverylongname: [1] }), 'REGO_ERR_BUILTIN', `${at}1:15: executing "template" at <index .averyveryvery...>:`);
+  // An undeclared variable is a parse error in text/template: the line only.
+  throwsCode(t, rt('\n{{$y}}', {}), 'REGO_ERR_BUILTIN', `${at}2: undefined variable "$y"`);
+  // eq compares bools; a nil operand is unequal, not an error; a nil pipeline prints <no value>.
+  t.equal(call('strings.render_template', '{{if eq .b true}}y{{end}}|{{eq .z 1}}|{{.z}}', { b: true, z: null }), 'y|false|<no value>');
+  t.end();
+});
+
+// text/template's slice and call builtins exist (a call of them is no parse error): slice cuts
+// strings and lists (a string's bytes), call has no function in JSON data to call.
+t.test('strings.render_template: slice and call', (t) => {
+  t.equal(call('strings.render_template', '{{slice .s 1 3}}|{{slice .a 1}}|{{slice .n 0 1}}', { s: 'abcd', a: [1, 2, 3], n: 42 }), 'bc|[2 3]|4');
+  throwsCode(t, () => call('strings.render_template', '{{slice .a 2 1}}', { a: [1, 2, 3] }), 'REGO_ERR_BUILTIN', 'error calling slice: invalid slice index: 2 > 1');
+  throwsCode(t, () => call('strings.render_template', '{{slice .a 1 4}}', { a: [1, 2, 3] }), 'REGO_ERR_BUILTIN', 'error calling slice: index out of range: 4');
+  throwsCode(t, () => call('strings.render_template', '{{slice .s 0 1 2}}', { s: 'ab' }), 'REGO_ERR_BUILTIN', 'error calling slice: cannot 3-index slice a string');
+  throwsCode(t, () => call('strings.render_template', '{{call .f 1}}', { f: 'x' }), 'REGO_ERR_BUILTIN', 'at <call .f 1>: error calling call: non-function .f of type string');
+  t.end();
+});
+
+// Go ≥ 1.18 short-circuits and/or (operands after the deciding one are not evaluated), and every
+// call's operand count is checked before its operands are, at the function's name.
+t.test('strings.render_template: and/or short-circuit, operand counts', (t) => {
+  const rt = (tpl: string, vars: unknown = {}) => call('strings.render_template', tpl, vars);
+  t.equal(rt('{{and .a (index .x 5)}}|{{or .b (index .x 5)}}', { a: false, b: 1, x: [] }), 'false|1');
+  t.equal(rt('{{and 1 2 3}}|{{or 0 "" 3}}|{{.a | and 1}}|{{.a | and 0}}', { a: 'z' }), '3|3|z|0');
+  throwsCode(t, () => rt('{{len 1 2}}'), 'REGO_ERR_BUILTIN', 'template: template:1:2: executing "template" at <len>: wrong number of args for len: want 1 got 2');
+  throwsCode(t, () => rt('{{if and}}{{end}}'), 'REGO_ERR_BUILTIN', 'at <and>: wrong number of args for and: want at least 1 got 0');
+  throwsCode(t, () => rt('{{print (lt 1)}}'), 'REGO_ERR_BUILTIN', 'template:1:9: executing "template" at <lt>: wrong number of args for lt: want 2 got 1');
+  throwsCode(t, () => rt('{{eq 1}}'), 'REGO_ERR_BUILTIN', 'error calling eq: missing argument for comparison');
+  t.end();
+});
+
+// text/template (Go >= 1.18) has {{break}} and {{continue}} in a range's body; elsewhere they
+// are a parse error.
+t.test('strings.render_template: break and continue', (t) => {
+  const rt = (tpl: string, vars: unknown = {}) => () => call('strings.render_template', tpl, vars);
+  t.equal(rt('{{range .a}}{{if eq . "b"}}{{break}}{{end}}{{.}}{{end}}', { a: ['a', 'b', 'c'] })(), 'a');
+  t.equal(rt('{{range .a}}{{with .}}{{if eq . "b"}}{{continue}}{{end}}{{end}}{{.}}{{end}}', { a: ['a', 'b', 'c'] })(), 'ac');
+  t.equal(rt('{{range $x := .a}}{{range .}}{{break}}{{end}}{{$x}}{{end}}', { a: [[1], [2]] })(), '[1][2]');
+  throwsCode(t, rt('x\n{{break}}'), 'REGO_ERR_BUILTIN', 'template: template:2: {{break}} outside {{range}}');
+  throwsCode(t, rt('{{range .a}}{{else}}{{continue}}{{end}}', { a: [] }), 'REGO_ERR_BUILTIN', '{{continue}} outside {{range}}');
+  t.end();
+});
+
 // OPA compares format_int's base as number text (`case ast.Number("10")`): 10.0 is no base.
 t.test('format_int: the base is matched on its number text', (t) => {
   t.equal(call('format_int', 255, 16), 'ff');
@@ -149,6 +214,7 @@ t.test('strings.render_template: numbers are json.Number values', (t) => {
 
 // text/template's and returns its first falsy argument even when that is nil
 t.test('strings.render_template: and stops at a nil argument', (t) => {
-  t.equal(call('strings.render_template', '{{and .a .b}}|{{or .a .b}}|{{and .b .a}}|{{and .b .c}}', { a: null, b: 1, c: 'x' }), '<nil>|1|<nil>|x');
+  const nil = call('strings.render_template', '{{.a}}', { a: null }) as string;
+  t.equal(call('strings.render_template', '{{and .a .b}}|{{or .a .b}}|{{and .b .a}}|{{and .b .c}}', { a: null, b: 1, c: 'x' }), `${nil}|1|${nil}|x`);
   t.end();
 });

@@ -128,3 +128,23 @@ t.test('time.add_date: a fractional count is a type error', (t) => {
   t.ok(err(() => call('time.add_date', [0, 1.5, 0, 0]), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be integer number'));
   t.end();
 });
+
+// Go's time.LoadLocation looks a name up as a zoneinfo file: names with `..` or a leading slash
+// are refused outright, and what Intl also accepts (offsets, another letter case) is unknown.
+t.test('time zones are looked up as Go does', (t) => {
+  t.ok(err(() => call('time.format', [[0, '../etc/passwd']]), 'REGO_ERR_BUILTIN', 'time.format: time: invalid location name'));
+  t.ok(err(() => call('time.date', [[0, '/etc/localtime']]), 'REGO_ERR_BUILTIN', 'time: invalid location name'));
+  t.ok(err(() => call('time.format', [[0, 'america/new_york']]), 'REGO_ERR_BUILTIN', 'unknown time zone america/new_york'));
+  t.ok(err(() => call('time.format', [[0, '+01:00']]), 'REGO_ERR_BUILTIN', 'unknown time zone +01:00'));
+  t.equal(call('time.format', [[0, 'US/Eastern', 'MST -07:00']]), 'EST -05:00');
+  t.equal(call('time.format', [[0, 'GMT', 'MST']]), 'GMT');
+  t.end();
+});
+
+// time.Parse names the part of a zone offset that is out of range (each tested with >).
+t.test('zone offsets out of range', (t) => {
+  t.ok(err(() => call('time.parse_rfc3339_ns', ['2020-01-01T00:00:00+25:00']), 'REGO_ERR_BUILTIN', 'parsing time "2020-01-01T00:00:00+25:00": time zone offset hour out of range'));
+  t.ok(err(() => call('time.parse_rfc3339_ns', ['2020-01-01T00:00:00+01:61']), 'REGO_ERR_BUILTIN', 'time zone offset minute out of range'));
+  t.equal(String(call('time.parse_rfc3339_ns', ['2020-01-01T00:00:00+24:00'])), '1577750400000000000');
+  t.end();
+});
