@@ -20,6 +20,8 @@ import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
+import { inputVars as inputVarsOf, literalVars } from './vars.js';
+import { literalOutputs } from './reorder.js';
 import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
@@ -198,6 +200,7 @@ class RuleTypes {
   private readonly shadowed = new Set<string>();
   private readonly memo = new Map<string, Ty>();
   private readonly busy = new Set<string>();
+  private readonly argsMemo = new Map<string, Ty[] | undefined>();
 
   add(path: string[] | undefined, rule: Rule, mod: ModuleScope): void {
     if (path === undefined) {
@@ -231,12 +234,22 @@ class RuleTypes {
     if (defs === undefined || this.shadowed.has(key)) return undefined;
     const arity = defs[0]!.rule.args?.length;
     if (arity === undefined || defs.some((d) => d.rule.args?.length !== arity || d.rule.elses.length > 0)) return undefined;
+    if (this.argsMemo.has(key)) return this.argsMemo.get(key);
+    if (this.busy.has(key)) return undefined;
+    this.busy.add(key);
+    // a definition whose body has a type error makes the function any (checkRule puts types.A
+    // at its path): its calls are not checked
+    const bodyErrors: RegoError[] = [];
     const perDef = defs.map(({ rule, mod }) => {
       const sc = scopeOf(rule, mod);
+      checkRule(rule, sc, bodyErrors);
       return rule.args!.map((a) => (a.kind === 'var' && a.name !== '_' ? argType(rule, a.name, sc) : ANY));
     });
+    this.busy.delete(key);
     const tys = Array.from({ length: arity }, (_, i) => unionOf(perDef.map((d) => d[i]!)));
-    return tys.some((t) => t.k !== 'any') ? tys : undefined;
+    const result = bodyErrors.length === 0 && tys.some((t) => t.k !== 'any') ? tys : undefined;
+    this.argsMemo.set(key, result);
+    return result;
   }
 
   /** Is `path` exactly a rule (or function)? */
@@ -287,7 +300,20 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
     for (const a of schemaAnnotations(r.annotations, mod.schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
     sc = { vars: new Map(), input, bound: boundNames(r), mod };
     scopes.set(r, sc);
-    (sc as { vars: VarTypes }).vars = varTypes(r, sc);
+    const vars = varTypes(r, sc);
+    (sc as { vars: VarTypes }).vars = vars;
+    // a function's argument has, after its first use, the type that use gave it (checkRule's
+    // body check then sees later uses against it, as OPA's does); not where a closure or
+    // `every` mentions it first (OPA leaves it untyped there), nor with else branches
+    if (r.args !== undefined && r.elses.length === 0) {
+      const typed = new Map(vars);
+      for (const a of r.args) {
+        if (a.kind !== 'var' || a.name === '_' || typed.has(a.name)) continue;
+        const u = argUse(r, a.name, sc);
+        if (u.ty.k !== 'any' && !u.enclosedBefore) typed.set(a.name, u.ty);
+      }
+      (sc as { vars: VarTypes }).vars = typed;
+    }
   }
   return sc;
 }
@@ -408,40 +434,163 @@ function boundNames(r: Rule): Set<string> {
 }
 
 /**
- * The one type every mention of `name` in the rule asks for as a builtin's operand, or any.
- * A mention inside a comprehension or `every` leaves it any: OPA checks a closure's body in an
- * environment of its own (checkClosures), so what the closure learns never types the argument.
+ * The type OPA's checker gives argument `name` of function rule `r`: the one its first typing
+ * use gives it (checkExprBuiltin unifies an untyped variable with the parameter's type and
+ * later uses only check against it, unify1 with union=false), in the order OPA checks the
+ * rewritten body: the body's literals in order, a call's nested calls before it (they become
+ * literals of their own, rewriteExprTermsInBody), the head's value last. So `count(x) > 0;
+ * startswith(x, "a")` gives x any<array, object, set, string> and the other order string.
+ * A comprehension's or `every`'s body types a copy of x (checkClosures), never x: skipped.
+ * A first use whose type is not known here (a builtin not in DECLS, a user function, a ref, a
+ * composite operand, `some … in`, `with`) gives any: that may miss an error OPA reports, never
+ * report one it does not. Literals are taken in written order, where OPA takes them as the
+ * safety check reordered them (a literal with a variable bound only later moves after it).
  */
 function argType(r: Rule, name: string, sc: Scope): Ty {
-  let want: Ty | undefined;
-  let mentions = 0;
-  let typed = 0;
-  let enclosed = false;
-  const shown = new Set<string>();
-  const inClosure = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && x.name === name && (enclosed = true)) });
-  walkRule(r, {
-    expr: (e) => {
-      if (e.kind === 'every') e.body.forEach((l) => walkExpr(l.expr, { term: (x) => void (x.kind === 'var' && x.name === name && (enclosed = true)) }));
-    },
-    term: (x) => {
-      if (x.kind === 'arraycomp' || x.kind === 'setcomp' || x.kind === 'objectcomp') inClosure(x);
-      if (x.kind === 'var' && x.name === name) mentions++;
-      if (x.kind !== 'call' || !isBuiltinCall(x, sc)) return;
-      const decl = DECLS[x.fn.join('.')];
-      if (decl === undefined || decl.args.length !== x.args.length) return;
-      x.args.forEach((a, i) => {
-        if (a.kind !== 'var' || a.name !== name) return;
-        typed++;
-        // a parameter of several types is their union (count: any<array, object, set, string>)
-        want = unionOf(decl.args[i]!);
-        shown.add(show(want));
-      });
-    },
-  });
-  // the head's own mention of the argument is counted too
-  const inHead = r.args?.filter((a) => a.kind === 'var' && a.name === name).length ?? 0;
-  if (enclosed || want === undefined || shown.size !== 1 || typed === 0 || typed !== mentions - inHead) return ANY;
-  return want;
+  return argUse(r, name, sc).ty;
+}
+
+/** argType, and whether a closure mentions the argument before that first use (OPA: untyped there). */
+function argUse(r: Rule, name: string, sc: Scope): { ty: Ty; enclosedBefore: boolean } {
+  let enclosedBefore = false;
+  const closure = (t: Term): void => {
+    if (mentions(t)) enclosedBefore = true;
+  };
+  const mentions = (t: Term | undefined): boolean => {
+    let found = false;
+    if (t !== undefined) walkTerm(t, { term: (x) => void (x.kind === 'var' && x.name === name && (found = true)) });
+    return found;
+  };
+  /** The type the first use inside `t` gives, ANY when unknown, undefined when `t` does not use it. */
+  const inTerm = (t: Term): Ty | undefined => {
+    if (t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp') return void closure(t);
+    if (t.kind === 'call') {
+      for (const a of t.args) {
+        if (a.kind !== 'call') continue;
+        const nested = inTerm(a);
+        if (nested !== undefined) return nested;
+      }
+      const direct = t.args.findIndex((a) => a.kind === 'var' && a.name === name);
+      // a ref, composite or closure operand mentioning it: the ref checker or a union types it
+      if (t.args.some((a) => a.kind !== 'call' && a.kind !== 'var' && a.kind !== 'arraycomp' && a.kind !== 'setcomp' && a.kind !== 'objectcomp' && mentions(a))) return ANY;
+      t.args.forEach((a) => (a.kind === 'arraycomp' || a.kind === 'setcomp' || a.kind === 'objectcomp') && closure(a));
+      if (direct < 0) return undefined;
+      const decl = isBuiltinCall(t, sc) ? DECLS[t.fn.join('.')] : undefined;
+      if (decl === undefined) return ANY;
+      if (direct < decl.args.length && t.args.length >= decl.args.length && t.args.length <= decl.args.length + 1) return unionOf(decl.args[direct]!);
+      if (direct === decl.args.length && t.args.length === decl.args.length + 1) return decl.result;
+      return ANY;
+    }
+    return mentions(t) ? ANY : undefined;
+  };
+  const inLiteral = (l: Literal): Ty | undefined => {
+    const e = l.expr;
+    let ty: Ty | undefined;
+    switch (e.kind) {
+      case 'term':
+        ty = inTerm(e.term);
+        break;
+      case 'assign':
+      case 'unify': {
+        for (const side of [e.lhs, e.rhs]) {
+          if (side.kind !== 'call') continue;
+          ty = inTerm(side);
+          if (ty !== undefined) return ty;
+        }
+        // `x = "a"`: the untyped side takes the other's type (unify2); composites: not followed
+        const other = e.lhs.kind === 'var' && e.lhs.name === name ? e.rhs : e.rhs.kind === 'var' && e.rhs.name === name ? e.lhs : undefined;
+        if (other !== undefined) return ['string', 'number', 'bool', 'null'].includes(other.kind) ? typeOf(other, sc) : ANY;
+        const rest = [e.lhs, e.rhs].filter((x) => x.kind !== 'call' && x.kind !== 'arraycomp' && x.kind !== 'setcomp' && x.kind !== 'objectcomp');
+        [e.lhs, e.rhs].forEach((x) => (x.kind === 'arraycomp' || x.kind === 'setcomp' || x.kind === 'objectcomp') && closure(x));
+        ty = rest.some(mentions) ? ANY : undefined;
+        break;
+      }
+      case 'somein':
+        ty = [e.key, e.value, e.coll].some(mentions) ? ANY : undefined;
+        break;
+      case 'every':
+        ty = mentions(e.coll) ? ANY : undefined;
+        for (const b of e.body) for (const x of literalTermsOf(b)) closure(x);
+        break;
+      case 'some':
+        break;
+    }
+    if (ty === undefined && l.with.some((w) => mentions(w.value))) return ANY;
+    return ty;
+  };
+  for (const { lit, nestedOnly } of safetyOrder(r, sc)) {
+    // a literal the safety order defers still has its nested calls checked where it was
+    // written, when their operands are bound: OPA made them literals of their own
+    const ty = nestedOnly ? nestedCalls(lit).reduce<Ty | undefined>((acc, c) => acc ?? inTerm(c), undefined) : inLiteral(lit);
+    if (ty !== undefined) return { ty, enclosedBefore };
+  }
+  // the head's value is checked after the body (OPA moves its calls into the body's end)
+  return { ty: (r.value !== undefined ? inTerm(r.value) : undefined) ?? ANY, enclosedBefore };
+}
+
+/**
+ * The body in the order OPA type-checks it: as its safety check reordered it (a literal reading
+ * a variable only a later literal binds moves after that one). Names that are not the rule's
+ * locals (rules, imports, input, data) and the arguments count as bound; a literal the order
+ * cannot place keeps its written place after the others.
+ */
+function safetyOrder(r: Rule, sc: Scope): { lit: Literal; nestedOnly: boolean }[] {
+  const args = new Set<string>();
+  r.args?.forEach((a) => walkTerm(a, { term: (x) => void (x.kind === 'var' && args.add(x.name)) }));
+  const bound = new Set<string>(['_', ...args]);
+  for (const l of r.body) {
+    for (const v of literalVars(l)) {
+      const local = sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
+      if (!local) bound.add(v);
+    }
+  }
+  // OPA's reorderBodyForSafety works in passes: each pass appends, in written order, every
+  // literal that has become safe, so a deferred literal lands after the whole pass
+  const arityOf = (c: Extract<Term, { kind: 'call' }>): number | undefined => (isBuiltinCall(c, sc) ? DECLS[c.fn.join('.')]?.args.length : undefined);
+  const ordered: { lit: Literal; nestedOnly: boolean }[] = [];
+  const placed = new Set<Literal>();
+  const nestedSeen = new Set<Literal>();
+  let pending = [...r.body];
+  for (let pass = 0; pass <= r.body.length && pending.length > 0; pass++) {
+    const next: Literal[] = [];
+    for (const l of pending) {
+      const outs = literalOutputs(l, bound, arityOf);
+      if (outs === undefined) {
+        next.push(l);
+        if (!nestedSeen.has(l) && nestedCalls(l).length > 0 && nestedCalls(l).every((c) => c.args.every((a) => [...inputVarsOf(a)].every((v) => bound.has(v))))) {
+          nestedSeen.add(l);
+          ordered.push({ lit: l, nestedOnly: true });
+        }
+      } else {
+        ordered.push({ lit: l, nestedOnly: false });
+        placed.add(l);
+        outs.forEach((v) => bound.add(v));
+      }
+    }
+    if (next.length === pending.length) break;
+    pending = next;
+  }
+  return [...ordered, ...r.body.filter((l) => !placed.has(l)).map((lit) => ({ lit, nestedOnly: false }))];
+}
+
+/** The calls nested as operands of a literal's top-level calls (OPA rewrites them out first). */
+function nestedCalls(l: Literal): Extract<Term, { kind: 'call' }>[] {
+  const e = l.expr;
+  const tops = e.kind === 'term' ? [e.term] : e.kind === 'assign' || e.kind === 'unify' ? [e.lhs, e.rhs] : [];
+  const out: Extract<Term, { kind: 'call' }>[] = [];
+  for (const t of tops) if (t.kind === 'call') for (const a of t.args) if (a.kind === 'call') out.push(a);
+  return out;
+}
+
+/** The terms of a literal of an `every` body, closures included (only to find mentions). */
+function literalTermsOf(l: Literal): Term[] {
+  const e = l.expr;
+  const ts: Term[] = l.with.map((w) => w.value);
+  if (e.kind === 'term') ts.push(e.term);
+  else if (e.kind === 'assign' || e.kind === 'unify') ts.push(e.lhs, e.rhs);
+  else if (e.kind === 'somein') ts.push(...(e.key ? [e.key] : []), e.value, e.coll);
+  else if (e.kind === 'every') ts.push(e.coll, ...e.body.flatMap(literalTermsOf));
+  return ts;
 }
 
 /**

@@ -19,7 +19,22 @@ export function prepareBody(pl: Planner, body: Literal[], s: Scope, extraBound: 
 
 export function planBody(pl: Planner, body: Literal[], s: Scope, k: K, i = 0): void {
   if (i === body.length) return k(s);
-  planLiteral(pl, body[i]!, s, (s2) => planBody(pl, body, s2, k, i + 1));
+  const lit = body[i]!;
+  // OPA's coverage counts an expression when it is evaluated (its Eval event), whether or not
+  // any work happens at its line: `out := value` only names a value, `r := {` builds from the
+  // lines below. A NopStmt at its line stands for that event; it is dropped again when the
+  // literal's first statement is at that line anyway. Not for `some x` (OPA leaves declarations
+  // out of coverage) nor a head's arguments (a head counts only when its body succeeds).
+  const mark = lit.expr.kind !== 'some' && !pl.headArgs.has(lit);
+  const block = pl.currentStmts;
+  const at = block.length;
+  if (mark) {
+    pl.span = lit.span;
+    pl.emit('NopStmt', {});
+  }
+  planLiteral(pl, lit, s, (s2) => planBody(pl, body, s2, k, i + 1));
+  const next = block[at + 1];
+  if (mark && next !== undefined && next.stmt.row === lit.span.line && next.stmt.file === block[at]!.stmt.file) block.splice(at, 1);
 }
 
 export function planLiteral(pl: Planner, lit: Literal, s: Scope, k: K): void {

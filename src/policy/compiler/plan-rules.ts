@@ -9,7 +9,7 @@
  * A func referenced while it is being planned is recursion (rego_recursion_error).
  */
 import type { Local, Operand } from '../ir/types.js';
-import type { Literal, Term } from '../syntax/ast.js';
+import type { Literal, Span, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planTerms } from './plan-term.js';
@@ -66,8 +66,13 @@ function mockId(pl: Planner): number {
 
 function planGroup(pl: Planner, g: RuleGroup, ret: Local, params: Local[]) {
   const blocks = [];
+  // Statements that are no expression of the rule carry no line: OPA's coverage marks a head
+  // only when its body succeeds (the rule's Exit), and these run whether it does or not.
   if (g.kind === 'set' || g.kind === 'object') {
-    blocks.push(pl.block(() => pl.emit(g.kind === 'set' ? 'MakeSetStmt' : 'MakeObjectStmt', { target: ret })));
+    blocks.push(pl.block(() => {
+      pl.span = pl.noLocation();
+      pl.emit(g.kind === 'set' ? 'MakeSetStmt' : 'MakeObjectStmt', { target: ret });
+    }));
   }
   for (const ri of g.rules) {
     blocks.push(pl.block(() => {
@@ -85,12 +90,15 @@ function planGroup(pl: Planner, g: RuleGroup, ret: Local, params: Local[]) {
   }
   for (const d of g.defaults) {
     blocks.push(pl.block(() => {
-      pl.span = d.rule.span;
+      pl.span = pl.noLocation();
       pl.emit('IsUndefinedStmt', { source: ret });
       planRuleBody(pl, d, [], [valueOf(d.rule.value)], params, ([v]) => pl.emit('AssignVarStmt', { source: v!, target: ret }));
     }));
   }
-  blocks.push(pl.block(() => pl.emit('ReturnLocalStmt', { source: ret })));
+  blocks.push(pl.block(() => {
+    pl.span = pl.noLocation();
+    pl.emit('ReturnLocalStmt', { source: ret });
+  }));
   return blocks;
 }
 
@@ -99,17 +107,24 @@ const valueOf = (t: Term | undefined): Term => t ?? { kind: 'bool', value: true,
 /** `p := a if b else := c if d …`: the first branch with a solution gives the value. */
 function planElseChain(pl: Planner, ri: RuleInfo, ret: Local, params: Local[]): void {
   const chain = pl.local();
+  pl.span = pl.noLocation();
   pl.emit('ResetLocalStmt', { target: chain });
-  const branches = [{ body: ri.rule.body, value: ri.rule.value }, ...ri.rule.elses];
+  const branches = [{ body: ri.rule.body, value: ri.rule.value, span: ri.rule.span }, ...ri.rule.elses];
   branches.forEach((b, j) => {
     pl.sub(() => {
+      pl.span = pl.noLocation();
       if (j > 0) pl.emit('IsUndefinedStmt', { source: chain });
       // within one branch, different values conflict like separate definitions do
-      planRuleBody(pl, ri, b.body, [valueOf(b.value)], params, ([v]) => pl.emit('AssignVarOnceStmt', { source: v!, target: chain }));
+      // an else branch's value is located at its `else` (OPA's else rule has that location): a
+      // conflict is reported there, and coverage marks that line when the branch gives the value
+      // and it is the rule's value there too (a conflict with another definition of the rule is
+      // reported at the branch that gave it, as OPA reports it at its else rule)
+      planRuleBody(pl, ri, b.body, [valueOf(b.value)], params, ([v]) => {
+        pl.emit('AssignVarOnceStmt', { source: v!, target: chain });
+        pl.emit('AssignVarOnceStmt', { source: { type: 'local', value: chain }, target: ret });
+      }, b.span);
     });
   });
-  pl.emit('IsDefinedStmt', { source: chain });
-  pl.emit('AssignVarOnceStmt', { source: { type: 'local', value: chain }, target: ret });
 }
 
 /** Inserts ops[last] at the key path ops[0..last-1] of object `obj`, creating nested objects. */
@@ -139,7 +154,7 @@ function insertNested(pl: Planner, obj: Local, ops: Operand[], setLeaf = false):
  * Resolves and plans one rule body: arguments unify with `params`, the body is ordered for
  * safety, then the head terms are evaluated and handed to `k` once per solution.
  */
-function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], params: Local[], k: (ops: Operand[], s: Scope) => void): void {
+function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], params: Local[], k: (ops: Operand[], s: Scope) => void, headSpan: Span = ri.rule.span): void {
   const mod = ri.module.mod;
   const resolver = new Resolver({ pkg: mod.package, imports: ri.module.imports, ruleNames: pl.ruleNames(mod.package), counter: pl.counter, errors: pl.errors });
   const args = ri.rule.args ?? [];
@@ -157,9 +172,10 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
     with: [],
     span: a.span,
   }));
+  for (const l of argLits) pl.headArgs.add(l);
   const ordered = prepareBody(pl, [...argLits, ...r.body], s0);
   planBody(pl, ordered, s0, (s2) => {
-    pl.span = ri.rule.span;
+    pl.span = headSpan;
     planTerms(pl, rhead, s2, (ops, s3) => k(ops, s3));
   });
 }

@@ -11,7 +11,7 @@ import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
 import { planCall } from './plan-call.js';
 import { bind, type K, type KOp, type Planner, type Scope } from './planner.js';
-import { inputVars, isWildcard, pairObjects } from './vars.js';
+import { allVars, inputVars, isRoot, isWildcard, literalVars, pairObjects } from './vars.js';
 
 /** Can `t` be evaluated in scope `s` (all vars it reads are bound)? */
 export const evaluable = (t: Term, s: Scope): boolean => [...inputVars(t)].every((v) => s.has(v));
@@ -47,6 +47,16 @@ export function planTerm(pl: Planner, t: Term, s: Scope, k: KOp): void {
       return k({ type: 'local', value: l }, s);
     }
     case 'ref':
+      if (t.head.kind === 'var' && !isRoot(t.head.name) && !t.head.name.startsWith('$comp') && s.get(t.head.name) === undefined) {
+        // a ref on an unbound variable (only a rule head's terms get here unsafe: bodies are
+        // ordered first): OPA's head safety check names every unbound variable of the head,
+        // the ref's keys too (`p contains dead[i]`: dead and i)
+        for (const v of allVars(t)) {
+          if (s.get(v) !== undefined || v.startsWith('$comp')) continue;
+          pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(v) ? '_' : v.replace(/\$\d+$/, '')} is unsafe`, t.span));
+        }
+        return;
+      }
       return planRef(pl, t.head, t.path, s, (l, s2) => k({ type: 'local', value: l }, s2));
     case 'array':
       return planTerms(pl, t.items, s, (ops, s2) => {
@@ -282,7 +292,23 @@ export function planComprehension(pl: Planner, comp: Term & { kind: 'arraycomp' 
   else if (comp.kind === 'setcomp') pl.emit('MakeSetStmt', { target: l });
   else pl.emit('MakeObjectStmt', { target: l });
   const t = headIntoBody(pl, comp);
+  const before = pl.errors.length;
   const body = prepareBody(pl, t.body, s);
+  if (pl.errors.length > before) {
+    // the body is unsafe, and its variables were reported: OPA checks a comprehension's head
+    // only for variables the body does not mention at all (checkComprehensionSafety), so
+    // `[v | v = [x | …]; x > 1]` is "var x is unsafe", not v as well
+    const inBody = new Set<string>();
+    for (const lit of t.body) for (const v of literalVars(lit)) inBody.add(v);
+    const head = t.kind === 'objectcomp' ? [t.key, t.value] : [t.term];
+    for (const h of head) {
+      for (const v of allVars(h)) {
+        if (inBody.has(v) || s.get(v) !== undefined || isRoot(v) || v.startsWith('$comp')) continue;
+        pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(v) ? '_' : v.replace(/\$\d+$/, '')} is unsafe`, h.span));
+      }
+    }
+    return l;
+  }
   pl.sub(() =>
     planBody(pl, body, s, (s2) => {
       if (t.kind === 'arraycomp') planTerm(pl, t.term, s2, (op) => pl.emit('ArrayAppendStmt', { array: l, value: op }));

@@ -80,6 +80,17 @@ export class Planner {
     return this.fs.nextLocal++;
   }
 
+  /**
+   * The arguments of a rule head, unified with its parameters as literals of its body: no
+   * expression OPA evaluates (its coverage marks a head only when the body succeeds).
+   */
+  readonly headArgs = new WeakSet<object>();
+
+  /** The statements of the block being planned (planBody drops a NopStmt it did not need). */
+  get currentStmts(): Stmt[] {
+    return this.fs.block;
+  }
+
   /** Appends a statement at the current position. */
   emit<T extends Stmt['type']>(type: T, body: Omit<Extract<Stmt, { type: T }>['stmt'], 'file' | 'row' | 'col'>): void {
     // a map, not files.indexOf: a bundle of many files would scan them for every statement
@@ -87,17 +98,30 @@ export class Planner {
     this.fs.block.push({ type, stmt: { ...body, file, row: this.span.line, col: this.span.col } } as Stmt);
   }
 
-  /** Runs `fn` with a fresh current block and returns it. */
+  /**
+   * Runs `fn` with a fresh current block and returns it. The statement that holds the block
+   * (ScanStmt, BlockStmt, NotStmt, WithStmt) is emitted after `fn` has planned the rest of the
+   * body into it, so the location is put back: that statement belongs to the expression that
+   * opened the block, not to the rule head the continuation ended at (coverage would otherwise
+   * mark the head line whenever a scan starts, and a `some x in xs` line never).
+   */
   block(fn: () => void): Block {
     const saved = this.fs.block;
+    const savedSpan = this.span;
     const stmts: Stmt[] = [];
     this.fs.block = stmts;
     try {
       fn();
     } finally {
       this.fs.block = saved;
+      this.span = savedSpan;
     }
     return { stmts };
+  }
+
+  /** A location no line of the source has: bookkeeping statements (coverage marks no line for them). */
+  noLocation(): Span {
+    return { file: this.span.file, line: 0, col: 0 };
   }
 
   /** Emits `BlockStmt{[block]}`: statements whose failure must not end the enclosing block. */

@@ -4,10 +4,10 @@
  * inputs are bound — and what remains is reported as rego_unsafe_var_error.
  */
 import type { RegoError } from '../errors.js';
-import type { ArrayTerm, CallTerm, Literal, Term } from '../syntax/ast.js';
+import type { CallTerm, Literal, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { refName } from '../syntax/parse-term.js';
-import { inputVars, isWildcard, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
+import { inputVars, isWildcard, literalTerms, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
 
 /** Number of operands of a function, or undefined when unknown. */
 export type ArityOf = (call: CallTerm) => number | undefined;
@@ -23,22 +23,32 @@ function isPattern(t: Term, bound: Set<string>): boolean {
   return needs(t, bound).size === 0;
 }
 
-/** Vars bound by unifying a with b, or undefined if that cannot be planned yet. */
+/**
+ * Vars bound by unifying a with b, or undefined if that cannot be planned yet.
+ *
+ * Follows OPA's unifier (ast/unify.go), which the safety check runs on `a = b` with a the left
+ * operand: equal-length array literals pair item by item; object literals with as many keys
+ * pair the values of the keys both have; a variable in a position nothing pairs it with stays
+ * unbound, so `[1, y] = {"a": 1}` or `[1, y] = [1, 2, 3]` leave y unsafe (a compile error,
+ * not a type error or an undefined body).
+ */
 export function unifyOutputs(a: Term, b: Term, bound: Set<string>): Set<string> | undefined {
   const objPairs = pairObjects(a, b);
-  if ((a.kind === 'array' && b.kind === 'array' && a.items.length === b.items.length) || Array.isArray(objPairs)) {
+  if ((a.kind === 'array' && b.kind === 'array') || (a.kind === 'object' && b.kind === 'object')) {
+    const pairs = literalPairs(a, b, objPairs);
     const out = new Set<string>();
     const cur = new Set(bound);
-    const pending = Array.isArray(objPairs) ? [...objPairs] : (a as ArrayTerm).items.map((x, i) => [x, (b as ArrayTerm).items[i]!] as const);
-    while (pending.length > 0) {
-      const idx = pending.findIndex(([x, y]) => unifyOutputs(x, y, cur) !== undefined);
+    while (pairs.length > 0) {
+      const idx = pairs.findIndex(([x, y]) => unifyOutputs(x, y, cur) !== undefined);
       if (idx < 0) return undefined;
-      const [x, y] = pending.splice(idx, 1)[0]!;
+      const [x, y] = pairs.splice(idx, 1)[0]!;
       for (const v of unifyOutputs(x, y, cur)!) {
         out.add(v);
         cur.add(v);
       }
     }
+    // what no pair bound must have been bound before (the unification then simply fails)
+    if (needs(a, cur).size > 0 || needs(b, cur).size > 0) return undefined;
     return out;
   }
   const evA = needs(a, bound).size === 0;
@@ -50,19 +60,72 @@ export function unifyOutputs(a: Term, b: Term, bound: Set<string>): Set<string> 
     add(outputVars(b));
     return out;
   }
-  if (evA && isPattern(b, bound)) {
+  if (evA && isPattern(b, bound) && patternFedBy(b, a, 'right')) {
     add(outputVars(a));
     add(patternVars(b));
     add(outputVars(b));
     return out;
   }
-  if (evB && isPattern(a, bound)) {
+  if (evB && isPattern(a, bound) && patternFedBy(a, b, 'left')) {
     add(outputVars(b));
     add(patternVars(a));
     add(outputVars(a));
     return out;
   }
   return undefined;
+}
+
+/**
+ * What unifying a with b binds even when it cannot be planned: OPA's safety check adds those
+ * variables to the safe set anyway (reorderBodyForSafety), so only the others are reported —
+ * `{"a": x, "b": y} = {"a": 1, "c": 2}` reports y, not x.
+ */
+function partialUnifyOutputs(a: Term, b: Term, bound: Set<string>): Set<string> {
+  const whole = unifyOutputs(a, b, bound);
+  if (whole !== undefined) return whole;
+  const objPairs = pairObjects(a, b);
+  if (!((a.kind === 'array' && b.kind === 'array') || (a.kind === 'object' && b.kind === 'object'))) return new Set();
+  const out = new Set<string>();
+  const cur = new Set(bound);
+  for (const [x, y] of literalPairs(a, b, objPairs)) {
+    for (const v of partialUnifyOutputs(x, y, cur)) {
+      out.add(v);
+      cur.add(v);
+    }
+  }
+  return out;
+}
+
+/** The operand pairs OPA's unifier visits for two array or two object literals. */
+function literalPairs(a: Term, b: Term, objPairs: ReturnType<typeof pairObjects>): [Term, Term][] {
+  if (a.kind === 'array' && b.kind === 'array') return a.items.length === b.items.length ? a.items.map((x, i) => [x, b.items[i]!]) : [];
+  if (Array.isArray(objPairs)) return [...objPairs];
+  if (a.kind !== 'object' || b.kind !== 'object' || a.entries.length !== b.entries.length) return [];
+  // keys match as terms (Object.Get): `{k: [x]} = {k: [v]}` pairs the values of the same variable k
+  const valueOf = new Map(b.entries.map(([k, v]) => [termKey(k), v] as const));
+  const pairs: [Term, Term][] = [];
+  for (const [k, v] of a.entries) {
+    const other = valueOf.get(termKey(k));
+    if (other !== undefined) pairs.push([v, other]);
+  }
+  return pairs;
+}
+
+/** A term's identity, spans aside. */
+const termKey = (t: Term): string => JSON.stringify(t, (k, v) => (k === 'span' || k === 'fnSpan' ? undefined : v));
+
+/**
+ * Does OPA's unifier bind the variables of composite pattern `pat` from the evaluated `src`?
+ * Only from a variable, a ref or a call, or from a comprehension of a kind its case lists:
+ * with the pattern on the right, an array comprehension feeds an array and an object
+ * comprehension an object; with the pattern on the left, any comprehension feeds an array and
+ * none an object. A literal of another kind (or a scalar) feeds nothing.
+ */
+function patternFedBy(pat: Term, src: Term, side: 'left' | 'right'): boolean {
+  if (pat.kind !== 'array' && pat.kind !== 'object') return true;
+  if (src.kind === 'var' || src.kind === 'ref' || src.kind === 'call') return true;
+  if (side === 'right') return (src.kind === 'arraycomp' && pat.kind === 'array') || (src.kind === 'objectcomp' && pat.kind === 'object');
+  return pat.kind === 'array' && (src.kind === 'arraycomp' || src.kind === 'setcomp' || src.kind === 'objectcomp');
 }
 
 /** Vars a literal binds if it can be planned now, else undefined. */
@@ -184,9 +247,49 @@ function boundLater(body: Literal[], at: Literal, v: string): boolean {
   return body.slice(body.indexOf(at) + 1).some((l) => !l.negated && !isPrint(l) && literalVars(l).has(v));
 }
 
-function reportUnsafe(pending: Literal[], bound: Set<string>, errors: RegoError[]): void {
+/** The variables a literal's closures (comprehensions, `every`) read from the enclosing body. */
+function closureFree(l: Literal): string[] {
+  const out: string[] = [];
+  const visit = (t: Term): void => {
+    if (t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp') {
+      out.push(...(t.free ?? []));
+      return;
+    }
+    if (t.kind === 'ref') [t.head, ...t.path].forEach(visit);
+    else if (t.kind === 'call') t.args.forEach(visit);
+    else if (t.kind === 'array' || t.kind === 'set') t.items.forEach(visit);
+    else if (t.kind === 'object') t.entries.forEach(([k, v]) => (visit(k), visit(v)));
+    else if (t.kind === 'template') t.parts.forEach((p) => typeof p !== 'string' && visit(p));
+  };
+  literalTerms(l).forEach(visit);
+  if (l.expr.kind === 'every') out.push(...(l.expr.free ?? []));
+  return out;
+}
+
+function reportUnsafe(pending: Literal[], safe: Set<string>, errors: RegoError[]): void {
   const seen = new Set<string>();
+  const bound = new Set(safe);
+  // OPA checks closures first (reorderBodyForClosures): a literal whose closure reads a
+  // variable nothing outside binds is unsafe for those variables only, so
+  // `[v | v = [x | x = 1]; x > 1]` reports x, not v as well
+  const closureOnly = new Set<Literal>();
   for (const l of pending) {
+    const free = closureFree(l).filter((v) => !bound.has(v) && !v.startsWith('$comp'));
+    if (free.length === 0) continue;
+    closureOnly.add(l);
+    for (const v of free) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+      errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(v) ? '_' : v.replace(/\$\d+$/, '')} is unsafe`, l.span));
+    }
+  }
+  for (const l of pending) {
+    // OPA's outputVarsForExpr: a negated literal, or one whose `with` values are unsafe, binds nothing
+    if (l.negated || l.with.some((w) => needs(w.value, safe).size > 0)) continue;
+    if (l.expr.kind === 'unify' || l.expr.kind === 'assign') partialUnifyOutputs(l.expr.lhs, l.expr.rhs, bound).forEach((v) => bound.add(v));
+  }
+  for (const l of pending) {
+    if (closureOnly.has(l)) continue;
     for (const v of literalVars(l)) {
       // a variable the compiler made (a comprehension head's value) is unsafe only because one
       // the policy wrote is: that one is reported, as OPA reports no generated variable

@@ -54,6 +54,7 @@ export function buildRuleIndex(mods: Module[], errors: RegoError[]): RuleIndex {
   const groups = new Map<string, RuleGroup>();
   const root: TreeNode = { path: [], children: new Map() };
   const modules: ModuleInfo[] = [];
+  const conflicts = new Map<string, { first: Rule; last: Rule; pkg: string[] }>();
   mods.forEach((mod, index) => {
     const info: ModuleInfo = { mod, index, imports: new Map() };
     for (const imp of mod.imports) {
@@ -95,19 +96,22 @@ export function buildRuleIndex(mods: Module[], errors: RegoError[]): RuleIndex {
         g = { path, key, kind, rules: [], defaults: [], arity };
         groups.set(key, g);
         insertNode(root, path).group = g;
-      } else if (g.kind !== kind) {
-        errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting rules data.${path.join('.')} found`, rule.span));
-        continue;
-      } else if (kind === 'function' && g.arity !== arity) {
-        // OPA's checkRuleConflicts treats a second arity like a second kind (compile.go)
-        errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting rules data.${path.join('.')} found`, rule.span));
+      } else if (g.kind !== kind || (kind === 'function' && g.arity !== arity)) {
+        // OPA's checkRuleConflicts treats a second arity like a second kind (compile.go); it
+        // reports a node once, named by the ref of the node's last rule (`p[x]` after
+        // `p contains x`), located at its first
+        conflicts.set(key, { first: conflicts.get(key)?.first ?? (g.rules[0] ?? g.defaults[0])?.rule ?? rule, last: rule, pkg: mod.package });
         continue;
       }
+      if (conflicts.has(key)) conflicts.get(key)!.last = rule;
       const ri: RuleInfo = { rule, module: info, dynamic };
       if (rule.default) g.defaults.push(ri);
       else g.rules.push(ri);
     }
   });
+  for (const { first, last, pkg } of conflicts.values()) {
+    errors.push(createCompileError('REGO_ERR_RULE_CONFLICT', `conflicting rules ${refText(['data', ...pkg], last.ref)} found`, first.span));
+  }
   for (const g of groups.values()) {
     if (g.defaults.length < 2) continue;
     // OPA names every default rule (`file:row`, its Location.String()) and points at the package of the first
@@ -179,4 +183,18 @@ export function findNode(root: TreeNode, path: readonly string[]): TreeNode | un
     if (node === undefined) return undefined;
   }
   return node;
+}
+
+/** A rule's ref as OPA prints a Ref: `data.pkg.p[x].q`, a key that is no identifier quoted. */
+function refText(prefix: string[], ref: Term[]): string {
+  let out = prefix.join('.');
+  for (const t of ref) {
+    if (t.kind === 'string') out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.value) ? `.${t.value}` : `[${JSON.stringify(t.value)}]`;
+    else if (t.kind === 'var') out += `[${t.name}]`;
+    else if (t.kind === 'number') out += `[${t.text}]`;
+    else if (t.kind === 'bool') out += `[${String(t.value)}]`;
+    else if (t.kind === 'null') out += '[null]';
+    else out += '[…]';
+  }
+  return out;
 }

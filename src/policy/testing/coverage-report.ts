@@ -2,15 +2,16 @@
  * `opa test --coverage` report (OPA cover/cover.go, its JSON shape): per file the covered and
  * not-covered line ranges, their line counts and the percentage; the same totals for all files.
  *
- * Lines that can be covered are those with IR statements (what the back end can observe) plus
- * every rule's head and body literals (a rule no test reaches is not planned, yet OPA reports
- * its lines as not covered).
+ * Covered lines are those a statement ran at; the lines that can be reported not covered are
+ * every rule's head and expression as written (a rule no test reaches is not planned, yet OPA
+ * reports its lines as not covered).
  *
  * @example
  *   buildCoverageReport(run.coverage, modules).files['a.rego'].not_covered; // [{start:{row:4},end:{row:5}}]
  */
 import { parseSourceIn, type DialectOptions } from '../parse-dialect.js';
-import type { Literal, Rule } from '../syntax/ast.js';
+import type { Rule } from '../syntax/ast.js';
+import { walkRule } from '../syntax/walk.js';
 import type { ModuleSource } from '../index.js';
 
 export interface LineRange {
@@ -49,17 +50,21 @@ function percent(covered: number, notCovered: number): number {
   return total === 0 ? 0 : Math.round((10000 * covered) / total) / 100;
 }
 
-function literalLines(body: readonly Literal[], into: Set<number>): void {
-  for (const l of body) into.add(l.span.line);
-}
-
+/**
+ * The lines OPA's report can list as not covered (cover.go Report): every rule's head (else
+ * branches and defaults included) and every expression's first line, those in comprehension and
+ * `every` bodies too, but no `some x` declaration (includeExprInCoverage). Lines are counted from
+ * the source as written, not from the plan's statements: a call nested in a multi-line
+ * expression is no line of its own unless it ran.
+ */
 function ruleLines(r: Rule, into: Set<number>): void {
   into.add(r.span.line);
-  literalLines(r.body, into);
-  for (const e of r.elses) {
-    into.add(e.span.line);
-    literalLines(e.body, into);
-  }
+  for (const e of r.elses) into.add(e.span.line);
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind !== 'some') into.add(e.span.line);
+    },
+  });
 }
 
 export function buildCoverageReport(cov: { executable: Map<string, Set<number>>; covered: Map<string, Set<number>> }, modules: readonly ModuleSource[], dialect: DialectOptions = {}): CoverageReport {
@@ -67,10 +72,12 @@ export function buildCoverageReport(cov: { executable: Map<string, Set<number>>;
   let coveredAll = 0;
   let notCoveredAll = 0;
   for (const m of [...modules].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
-    const lines = new Set(cov.executable.get(m.file) ?? []);
+    const lines = new Set<number>();
     for (const r of parseSourceIn(m, dialect).rules) ruleLines(r, lines);
+    // covered: every line a statement ran at (OPA: every expression evaluated, also those its
+    // compiler split out of a nested call); not covered: the lines above that none ran at
     const covered = cov.covered.get(m.file) ?? new Set<number>();
-    const hit = [...lines].filter((l) => covered.has(l));
+    const hit = [...covered];
     const miss = [...lines].filter((l) => !covered.has(l));
     files[m.file] = {
       ...(hit.length > 0 ? { covered: ranges(hit) } : {}),

@@ -190,12 +190,32 @@ t.test("a user function's argument types come from its body, and calls are check
   t.same(errs('package p\nf(x) := count(x)\nq := f(1)'), ['rego_type_error@3'], "a builtin's union parameter");
   t.same(errs('package p\nf(x, b) := upper(x) if b\nq if f(1, true)'), ['rego_type_error@3'], 'a call as a condition');
   t.same(errs('package p\nf(x) := upper(x)\nf(x) := lower(x) if false\nq := f(1)'), ['rego_type_error@4'], 'several definitions join their argument types');
+  // the first use in literal order types the argument; later uses only check against it
+  t.same(errs('package p\nf(x) = y if { y := x + 1; x == 2 }\nq := f("a")'), ['rego_type_error@3'], 'plus before ==');
+  t.same(errs('package p\nf(x) if { startswith(x, "a"); count(x) > 0 }\nq := f([1])'), ['rego_type_error@3'], 'startswith before count');
+  t.same(errs('package p\nf(x) if { x > 0; upper(x) }\nq := f(1)'), [], 'gt takes any: x stays any');
+  // OPA checks the body as its safety check ordered it, in passes, nested calls being literals of their own
+  t.same(errs('package p\nf(x) if { count(x) > n; n = 0; startswith(x, "a") }\nq := f([1])'), [], "count(x) is checked first: only gt waits for n");
+  t.same(errs('package p\nf(x) if { startswith(x, p); p = "a"; count(x, n) }\nq := f([1])'), [], 'startswith waits for p, after count in the same pass');
+  t.same(errs('package p\nf(x) if { startswith(x, p); p = "a"; upper(x) }\nq := f([1])'), ['rego_type_error@3'], 'upper is checked before startswith');
+  t.same(errs('package p\nf(x) if { count(split(x, ",")) > 1 }\nq := f(1)'), ['rego_type_error@3'], 'a nested call types it before the outer one');
+  t.same(errs('package p\nf(x) if { x = "a" }\nq := f(1)'), ['rego_type_error@3'], 'unified with a string');
+  t.same(errs('package p\nf(x) := n if { count(x, n) }\nq := f(1)'), ['rego_type_error@3'], 'an input operand');
+  t.same(errs('package p\nf(n) if { count([1], n); n > 0 }\nq := f("a")'), ['rego_type_error@3'], "the result operand takes the builtin's result type");
+  // a later use that does not fit the first one's type is an error in the body, and the
+  // function is then any: its calls are not checked (checkRule puts types.A at its path)
+  t.same(messages({ 'm.rego': 'package p\nf(x) if { upper(x); x + 1 > 0 }\nq := f(1)' }), ['rego_type_error@m.rego:2: plus: invalid argument(s)']);
+  t.same(errs('package p\nf(x) := y if { y := upper(x); x = [1] }\nq := f(1)'), ['rego_type_error@2'], 'a match error with the typed argument');
   t.same(messages({ 'a.rego': 'package a\nf(x) := x * 2', 'b.rego': 'package b\nimport data.a\nq := a.f("s")' }), ['rego_type_error@b.rego:3: data.a.f: invalid argument(s)'], 'through an import');
   const ok = [
     'package p\nf(x) = y if { y := x + 1 }\nq := f(1)',
     'package p\nf(x) = y if { y := x + 1 }\nq := f(input.a)', // unknown operand
     'package p\nf(x) := count(x)\nq := f("abc")',
-    'package p\nf(x) = y if { y := x + 1; x == 2 }\nq := f("a")', // == types x as any when it comes first
+    'package p\nf(x) = y if { x == 2; y := x + 1 }\nq := f("a")', // == types x as any when it comes first
+    'package p\nf(x) if { count(x) > 0; startswith(x, "a") }\nq := f([1])', // count's union parameter first
+    'package p\nf(x) if { [y | y := upper(x)]; x + 1 > 0 }\nq := f(1)', // a closure types its own copy: + comes first
+    'package p\nf(x) := upper(x) if { x == "a" }\nq := f(1)', // the head's value is checked after the body
+    'package p\nf(x) if { startswith(x, p); p = "a"; count(x) > 0 }\nq := f([1])', // safety order: startswith waits for p, count types x
     'package p\nf(x) if { x > 0; upper(x) }\nq := f(1)', // two uses: the first one is OPA's, not guessed here
     'package p\nf(x) := [y | y := x + 1]\nq := f("a")', // a closure types its own copy of x
     'package p\nf(x) if { every y in [1] { x + y > 0 } }\nq := f("a")',

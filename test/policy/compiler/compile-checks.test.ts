@@ -26,9 +26,13 @@ function errs(files: Record<string, string>): Seen[] {
 const one = (text: string): Seen[] => errs({ 'm.rego': text });
 
 t.test('rule conflicts: kinds and arities', async (t) => {
-  t.same(one('package p\nf(a) := 1\nf(a, b) := 2'), [{ opa: 'rego_type_error', line: 3, message: 'conflicting rules data.p.f found' }]);
-  t.same(one('package p\nx := 1\nx contains 2'), [{ opa: 'rego_type_error', line: 3, message: 'conflicting rules data.p.x found' }]);
-  t.same(one('package p\nf(a) := 1\nf := 2'), [{ opa: 'rego_type_error', line: 3, message: 'conflicting rules data.p.f found' }]);
+  // one error per path, at its first rule, named by its last rule's ref (checkRuleConflicts)
+  t.same(one('package p\nf(a) := 1\nf(a, b) := 2'), [{ opa: 'rego_type_error', line: 2, message: 'conflicting rules data.p.f found' }]);
+  t.same(one('package p\nx := 1\nx contains 2'), [{ opa: 'rego_type_error', line: 2, message: 'conflicting rules data.p.x found' }]);
+  t.same(one('package p\nf(a) := 1\nf := 2'), [{ opa: 'rego_type_error', line: 2, message: 'conflicting rules data.p.f found' }]);
+  t.same(one('package p\np contains x if { x = 1 }\np[x] = y if { x = y; x = "a" }'), [{ opa: 'rego_type_error', line: 2, message: 'conflicting rules data.p.p[x] found' }]);
+  t.same(one('package p\nq := 1\nq[r] := 2 if { r := "foo" }\nq[s] := 3 if { s := "bar" }'), [{ opa: 'rego_type_error', line: 2, message: 'conflicting rules data.p.q[s] found' }]);
+  t.same(one('package p\nq contains 1\nq = {1, 2, 3}'), [{ opa: 'rego_type_error', line: 2, message: 'conflicting rules data.p.q found' }]);
   // same kind and arity, several definitions: no conflict at compile time
   t.same(one('package p\nf(a) := 1 if a > 0\nf(a) := 2 if a < 0\nx := 1 if input.a\nx := 2 if input.b'), []);
 });

@@ -115,10 +115,11 @@ t.test('compile errors: codes and positions', async (t) => {
   e = compileErr('package e\np if no_such_fn(1)');
   t.equal(e.code, 'REGO_ERR_UNDEFINED_FUNCTION');
 
+  // at the path's first rule (checkRuleConflicts: node.Values[0].Loc())
   e = compileErr('package e\np := 1\np contains 2');
   t.equal(e.code, 'REGO_ERR_RULE_CONFLICT');
   t.equal(e.opaCode, 'rego_type_error');
-  t.same([e.location?.line, e.location?.col], [3, 1]);
+  t.same([e.location?.line, e.location?.col], [2, 1]);
 
   e = compileErr('package e\nf(x) := 1\nf(x, y) := 2');
   t.equal(e.code, 'REGO_ERR_RULE_CONFLICT');

@@ -32,3 +32,28 @@ t.test('coverage: lines run, lines not run, per file', async (t) => {
   });
   t.same([rep.covered_lines, rep.not_covered_lines, rep.coverage], [1, 2, 33.33]);
 });
+
+// OPA's cover.go: every expression it evaluates is covered, also one that only names a value
+// (`out := v`), and a `some x` declaration is no line of the report at all.
+t.test('coverage: an assignment that plans to no statement is covered; `some x` is left out', async (t) => {
+  const policy = { file: 'u.rego', text: 'package u\n\nindex_of(arr, v) := out if {\n\tsome i\n\tarr[i] == v\n\tout := i\n} else := out if {\n\tout := -1\n}\n' };
+  const tests = { file: 'u_test.rego', text: 'package u_test\n\ntest_found if data.u.index_of([1, 2], 2) == 1\n\ntest_missing if data.u.index_of([1], 2) == -1\n' };
+  const run = await runTests({ modules: [policy, tests], data: {}, coverage: true });
+  const rep = buildCoverageReport(run.coverage!, [policy, tests]);
+  t.same(rep.files['u.rego']?.not_covered, undefined, 'lines 6 and 8 ran though no statement computes them');
+  t.same(rep.files['u.rego']?.covered, [{ start: { row: 3 }, end: { row: 3 } }, { start: { row: 5 }, end: { row: 8 } }], 'line 4 (`some i`) is in neither list');
+});
+
+// cover.go lists as not covered only rule heads and expressions as written (comprehension
+// bodies included); a line inside a multi-line expression is none of those.
+t.test('coverage: the lines that can be not covered are heads and expressions as written', async (t) => {
+  const policy = {
+    file: 'm.rego',
+    text: 'package m\n\nr := [x |\n\tsome y in input.ys\n\tx := {\n\t\t"v": sprintf("%d", [y]),\n\t}\n]\n\ns := concat(",", [\n\tsprintf("%d", [input.n]),\n])\n',
+  };
+  const tests = { file: 'm_test.rego', text: 'package m_test\n\ntest_r if data.m.r == [{"v": "1"}] with input as {"ys": [1]}\n' };
+  const run = await runTests({ modules: [policy, tests], data: {}, coverage: true });
+  const rep = buildCoverageReport(run.coverage!, [policy, tests]);
+  t.same(rep.files['m.rego']?.not_covered, [{ start: { row: 10 }, end: { row: 10 } }], 's never ran: its head only, not the sprintf line inside it');
+  t.ok(rep.files['m.rego']?.covered?.some((r) => r.start.row <= 5 && r.end.row >= 5), 'x := { on line 5 ran, though its work is on line 6');
+});

@@ -322,7 +322,8 @@ class Generator implements Emitter {
   }
 
   fail(at: { file: number; row: number; col: number }, label = this.cur()): string {
-    if (!this.trace) return `break ${label};`;
+    // a statement without a line is bookkeeping (an else branch's guard), no expression OPA traces
+    if (!this.trace || !(at.row > 0)) return `break ${label};`;
     return `{ TR.fail(${this.loc(at)}${this.negated > 0 ? ', true' : ''}); break ${label}; }`;
   }
 
@@ -363,11 +364,18 @@ function rulePath(path: readonly string[]): string {
 function ruleHead(b: Block): Stmt['stmt'] | undefined {
   const last = b.stmts[b.stmts.length - 1];
   if (last === undefined || b.stmts.every((s) => BOOKKEEPING.has(s.type))) return undefined;
-  let first = last.stmt;
-  for (const { stmt } of b.stmts) {
-    if (stmt.file === first.file && stmt.row > 0 && (stmt.row < first.row || (stmt.row === first.row && stmt.col < first.col))) first = stmt;
-  }
-  return first;
+  // the earliest located statement, also inside BlockStmts: an else chain's top level is
+  // bookkeeping without a line, its branches are nested
+  let first: Stmt['stmt'] | undefined;
+  const scan = (stmts: readonly Stmt[]): void => {
+    for (const st of stmts) {
+      const stmt = st.stmt;
+      if (stmt.row > 0 && (first === undefined || (stmt.file === first.file && (stmt.row < first.row || (stmt.row === first.row && stmt.col < first.col))))) first = stmt;
+      if (st.type === 'BlockStmt') for (const nb of st.stmt.blocks ?? []) scan(nb.stmts);
+    }
+  };
+  scan(b.stmts);
+  return first ?? last.stmt;
 }
 
 const BOOKKEEPING = new Set<Stmt['type']>(['MakeSetStmt', 'MakeObjectStmt', 'MakeArrayStmt', 'ReturnLocalStmt', 'AssignVarStmt', 'ResetLocalStmt', 'NopStmt']);
