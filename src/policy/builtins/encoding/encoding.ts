@@ -3,10 +3,10 @@
  * marshal/unmarshal and YAML. Decoded bytes become strings the way Go's do (invalid UTF-8
  * bytes read as U+FFFD one by one).
  */
-import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments, stringify as stringifyYaml, type ScalarTag } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { ObjectBuilder, RSet, compareStrings, fromJs, objectEntries, parseJson, toJs, type Value } from '../../value/index.js';
+import { ObjectBuilder, RNumber, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, typeName, type Value } from '../../value/index.js';
 import { argObject, argString } from '../shared/args.js';
 import { decodeGoString, utf8Bytes } from './bytes.js';
 import { marshalGo } from '../shared/go-json.js';
@@ -146,17 +146,25 @@ function marshalWithOptions(args: readonly Value[]): string {
   let prefix = '';
   let implicit = false;
   let explicit: boolean | undefined;
-  for (const [k, x] of objectEntries(opts)) {
-    if (typeof k !== 'string') throw new BuiltinTypeError(name, `operand 2 failed to stringify key ${JSON.stringify(k)}`);
+  // OPA walks the keys in their sorted order and reads each value with StringOperand(val, idx),
+  // the key's index standing as the operand position; keys print as ast.String.String()
+  // (strconv.Quote), so the wording is `key "indent" failed cast to string: operand 0 must be …`.
+  const entries = [...objectEntries(opts)].sort((a, b) => compare(a[0], b[0]));
+  for (const [idx, [k, x]] of entries.entries()) {
+    if (typeof k !== 'string') {
+      throw new BuiltinTypeError(name, `operand 2 failed to stringify key ${formatValue(k)} at index ${idx}: operand ${idx} must be string but got ${typeName(k)}`);
+    }
     if (k === 'prefix' || k === 'indent') {
-      if (typeof x !== 'string') throw new BuiltinTypeError(name, `operand 2 key ${k} failed cast to string`);
+      if (typeof x !== 'string') {
+        throw new BuiltinTypeError(name, `operand 2 key ${formatValue(k)} failed cast to string: operand ${idx} must be string but got ${typeName(x)}`);
+      }
       if (k === 'prefix') prefix = x;
       else indent = x;
       implicit = true;
     } else if (k === 'pretty') {
-      if (typeof x !== 'boolean') throw new BuiltinTypeError(name, `operand 2 key ${k} failed cast to bool`);
+      if (typeof x !== 'boolean') throw new BuiltinTypeError(name, `operand 2 key ${formatValue(k)} failed cast to bool`);
       explicit = x;
-    } else throw new BuiltinTypeError(name, `operand 2 object contained unknown key ${JSON.stringify(k)}`);
+    } else throw new BuiltinTypeError(name, `operand 2 object contained unknown key ${formatValue(k)}`);
   }
   if (!(explicit ?? implicit)) return marshalGo(v);
   // MarshalIndent does not prefix the first line; OPA adds it.
@@ -172,7 +180,26 @@ function unmarshalJson(name: string, s: string): Value {
   }
 }
 
+/** Deepest nesting of arrays/objects outside strings (for Go's scanner limit). */
+function jsonNestingDepth(s: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** Go's json.Valid: one JSON value, whitespace around it, nesting at most maxNestingDepth (10000). */
 function isValidJson(s: string): boolean {
+  if (s.length > 20000 && jsonNestingDepth(s) > 10000) return false;
   try {
     parseJson(s);
     return true;
@@ -183,13 +210,88 @@ function isValidJson(s: string): boolean {
 
 // ---- YAML -----------------------------------------------------------------------------------
 
-/** JSON-compatible value from the yaml package's output. */
+/** Go's strconv.FormatFloat(x, 'g', -1, 32): the shortest float32 digits, %e past 1e-4..1e6. */
+function goFloat32Text(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const f = Math.fround(x);
+  let digits = '';
+  let exp = 0;
+  for (let p = 1; p <= 9; p++) {
+    const t = f.toExponential(p - 1);
+    if (Math.fround(Number(t)) === f || p === 9) {
+      const [m = '', e = '0'] = t.split('e');
+      digits = m.replace('-', '').replace('.', '').replace(/0+$/, '') || '0';
+      exp = Number(e);
+      break;
+    }
+  }
+  const sign = f < 0 ? '-' : '';
+  // 'g' with the shortest precision uses %e when exp < -4 || exp >= 6 (eprec is 6 then)
+  if (exp < -4 || exp >= 6) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const ee = Math.abs(exp) < 10 ? `0${Math.abs(exp)}` : String(Math.abs(exp));
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${ee}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return sign + digits + '0'.repeat(exp + 1 - digits.length);
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+/** A Go %+#v-like rendering of a YAML scalar for sigs.k8s.io/yaml's key error. */
+function goSyntax(x: unknown): string {
+  if (x === null || x === undefined) return '<nil>';
+  if (typeof x === 'string') return JSON.stringify(x);
+  return String(x);
+}
+
+/**
+ * A map key as sigs.k8s.io/yaml's YAMLToJSON turns it into a JSON key: strings stay, integers in
+ * decimal, floats as FormatFloat(k, 'g', -1, 32) (".inf" for +Inf), booleans as true/false; any
+ * other key (null, a sequence, a mapping) fails the conversion.
+ */
+function yamlKey(k: unknown, v: unknown): string {
+  if (typeof k === 'string') return k;
+  if (typeof k === 'bigint') return k.toString();
+  if (typeof k === 'boolean') return String(k);
+  if (typeof k === 'number') {
+    const t = goFloat32Text(k);
+    return t === '+Inf' ? '.inf' : t === '-Inf' ? '-.inf' : t === 'NaN' ? '.nan' : t;
+  }
+  const type = k === null ? '%!s(<nil>)' : Array.isArray(k) ? '[]interface {}' : 'map[interface {}]interface {}';
+  throw new TypeError(`unsupported map key of type: ${type}, key: ${goSyntax(k)}, value: ${goSyntax(v)}`);
+}
+
+/** `0o17` / `0O17` (with a sign, '_' between digits), an int as Go's ParseInt(s, 0, 64) reads it. */
+const GO_OCTAL_INT: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  test: /^[-+]?0[oO][0-7_]+$/,
+  resolve: (s: string) => {
+    const neg = s.startsWith('-');
+    const digits = s.replace(/^[-+]?0[oO]/, '').replaceAll('_', '');
+    const n = BigInt('0o' + digits);
+    return neg ? -n : n;
+  },
+};
+
+/** JSON-compatible value from the yaml package's output (sigs.k8s.io/yaml, then json.Marshal). */
 function yamlToValue(x: unknown): Value {
-  if (typeof x === 'number' && !Number.isFinite(x)) throw new TypeError('non-finite number');
+  // json.Marshal refuses what YAML's .inf/.nan decode to
+  if (typeof x === 'number' && !Number.isFinite(x)) throw new TypeError(`json: unsupported value: ${Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf'}`);
   if (Array.isArray(x)) return x.map(yamlToValue);
+  // !!binary: go-yaml v2 decodes the base64 into a Go string of those bytes
+  if (x instanceof Uint8Array) return decodeGoString(x);
+  // !!set: go-yaml v2 has no sets, it is the mapping it is written as (members → null)
+  if (x instanceof Set) {
+    const b = new ObjectBuilder();
+    for (const k of x) b.set(yamlKey(k, null), null);
+    return b.build();
+  }
   if (x instanceof Map) {
     const b = new ObjectBuilder();
-    for (const [k, v] of x) b.set(typeof k === 'string' ? k : String(k), yamlToValue(v));
+    for (const [k, v] of x) b.set(yamlKey(k, v), yamlToValue(v));
     return b.build();
   }
   if (x !== null && typeof x === 'object') {
@@ -201,17 +303,25 @@ function yamlToValue(x: unknown): Value {
 }
 
 /**
+ * go-yaml v2's Unmarshal into interface{} (what yaml.is_valid runs): the first document as JS
+ * (maps as Maps, keys as they were typed), or go-yaml's error text.
+ *
  * sigs.k8s.io/yaml (what OPA uses) decodes with go-yaml's YAML 1.1 rules (`yes`/`on` are
  * booleans); the yaml package's 1.1 schema matches that. Like go-yaml v2's (non-strict)
  * Unmarshal, a repeated key keeps its last value; failures are worded as go-yaml's.
  */
-function unmarshalYaml(s: string): Value {
+function decodeYaml(s: string): unknown {
   // go-yaml v2 keeps timestamp-looking scalars as strings when decoding into interface{}.
   const docs = parseAllDocuments(s, {
     version: '1.1',
     intAsBigInt: true,
     uniqueKeys: false,
-    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+    customTags: (tags) => [
+      // go-yaml v2 resolves a plain scalar with strconv.ParseInt(s, 0, 64) after dropping '_':
+      // Go's base prefixes, so 0o17 is 15; it has no sexagesimal (190:20:30 stays a string)
+      GO_OCTAL_INT,
+      ...tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
+    ],
   });
   // go-yaml v2's Unmarshal decodes the first document of a stream and never reads the rest
   // (`a: 1\n---\nb: 2` is {"a": 1}); an empty stream is null.
@@ -222,15 +332,26 @@ function unmarshalYaml(s: string): Value {
   const unknownAnchor = goYamlUnknownAnchor(doc);
   if (unknownAnchor !== undefined) throw new BuiltinError('yaml.unmarshal', unknownAnchor);
   try {
-    return yamlToValue(doc.toJS({ maxAliasCount: 1000 }));
+    return doc.toJS({ maxAliasCount: 1000, mapAsMap: true });
   } catch (e) {
     throw new BuiltinError('yaml.unmarshal', (e as Error).message);
   }
 }
 
+/** yaml.unmarshal: go-yaml's decode, then YAMLToJSON's key conversion and json.Marshal. */
+function unmarshalYaml(s: string): Value {
+  const js = decodeYaml(s);
+  try {
+    return yamlToValue(js);
+  } catch (e) {
+    throw new BuiltinError('yaml.unmarshal', (e as Error).message);
+  }
+}
+
+/** OPA's yaml.is_valid runs yaml.Unmarshal alone: `.inf` or a null key is valid YAML. */
 function isValidYaml(s: string): boolean {
   try {
-    unmarshalYaml(s);
+    decodeYaml(s);
     return true;
   } catch {
     return false;
@@ -238,9 +359,66 @@ function isValidYaml(s: string): boolean {
 }
 
 /** go-yaml v2 layout: block style, sequences not indented under their key, sorted keys. */
+/** A number on its way to go-yaml's encoder, with the text json.Marshal gave it. */
+class YamlNumber {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * What go-yaml v2 writes for a JSON number text: JSONToYAML decodes the JSON with go-yaml, which
+ * resolves an int64/uint64 text as an integer and any other number as a float64, and its encoder
+ * prints a float with strconv.FormatFloat(f, 'g', -1, 64) — 1.0 is 1, 1e30 is 1e+30, 0.000001
+ * is 1e-06, 100000000000000000000 (no int64) is 1e+20.
+ */
+function goYamlNumberText(text: string): string {
+  if (/^[-+]?[0-9]+$/.test(text)) {
+    const b = BigInt(text);
+    if (b >= -(2n ** 63n) && b < 2n ** 64n) return b.toString();
+  }
+  const f = Number(text);
+  // beyond a float64 ParseFloat fails, go-yaml keeps the scalar as the string it reads
+  if (!Number.isFinite(f)) return text;
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+  const [m = '0', e = '0'] = Math.abs(f).toExponential().split('e');
+  const digits = m.replace('.', '');
+  const exp = Number(e);
+  const sign = f < 0 ? '-' : '';
+  // strconv 'g' with the shortest precision: %e when exp < -4 || exp >= 6 (eprec is 6)
+  if (exp < -4 || exp >= 6) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${Math.abs(exp) < 10 ? '0' : ''}${Math.abs(exp)}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return sign + digits + '0'.repeat(exp + 1 - digits.length);
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+/** Value → JS for the yaml package, numbers wrapped with their JSON text (see goYamlNumberText). */
+function toYamlJs(v: Value): unknown {
+  if (typeof v === 'number') return new YamlNumber(String(v));
+  if (typeof v === 'bigint') return new YamlNumber(v.toString());
+  if (v instanceof RNumber) return new YamlNumber(v.text);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(toYamlJs);
+  if (v instanceof RSet) return v.values().map(toYamlJs);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of objectEntries(v)) {
+    const key = typeof k === 'string' ? k : formatValue(k);
+    Object.defineProperty(out, key, { value: toYamlJs(x), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+const YAML_NUMBER_TAG: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  default: true,
+  identify: (x: unknown) => x instanceof YamlNumber,
+  resolve: (str: string) => str,
+  stringify: (item) => goYamlNumberText((item.value as YamlNumber).text),
+};
+
 function marshalYaml(v: Value): string {
-  const js = toJs(v);
-  return stringifyYaml(js, { indentSeq: false, sortMapEntries: true, lineWidth: 0, version: '1.1' });
+  return stringifyYaml(toYamlJs(v), { indentSeq: false, sortMapEntries: true, lineWidth: 0, version: '1.1', customTags: [YAML_NUMBER_TAG] });
 }
 
 function str1(name: string, f: (s: string) => Value): BuiltinDef {

@@ -8,16 +8,30 @@ import { parsePath } from './json-paths.js';
 
 class PatchError extends Error {}
 
+/** int64 bounds of strconv.ParseInt(s, 10, 64), which ast.Number.Int() is. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 function arrayIndex(seg: Value, len: number, forInsert: boolean): number {
-  if (forInsert && seg === '-') return len;
-  // OPA's edit tree (toIndex) takes ast.Number.Int(), strconv.ParseInt of the text: an
-  // RNumber (1.0, 1e0) is no index even when integral.
-  let n: number;
-  if (typeof seg === 'number' && Number.isInteger(seg)) n = seg;
-  else if (typeof seg === 'string' && /^(0|[1-9]\d*)$/.test(seg)) n = Number(seg);
-  else throw new PatchError(`invalid array index ${String(seg)}`);
-  if (n < 0 || n > (forInsert ? len : len - 1)) throw new PatchError('index out of range');
-  return n;
+  // OPA's edit tree (internal/edittree toIndex): "-" is the length (only an insert can use it);
+  // a string is read as ast.Number(s).Int(), strconv.ParseInt base 10 — so "+1" is 1 and "-0"
+  // is 0, "-1" parses but is out of bounds — and then any other string starting with "0" is
+  // refused ("leading zeros"); a number must be an integer by its text (an RNumber 1.0 or 1e0
+  // is no index even when integral).
+  if (seg === '-') {
+    if (forInsert) return len;
+    throw new PatchError('index out of range');
+  }
+  let n: bigint;
+  if (typeof seg === 'number' && Number.isInteger(seg)) n = BigInt(seg);
+  else if (typeof seg === 'bigint') n = seg;
+  else if (typeof seg === 'string' && /^[+-]?[0-9]+$/.test(seg)) {
+    if (seg !== '0' && seg.startsWith('0')) throw new PatchError('leading zeros are not allowed in JSON paths');
+    n = BigInt(seg);
+  } else throw new PatchError(`invalid array index ${String(seg)}`);
+  if (n < INT64_MIN || n > INT64_MAX) throw new PatchError('invalid array index');
+  if (n < 0n || n > BigInt(forInsert ? len : len - 1)) throw new PatchError('index out of range');
+  return Number(n);
 }
 
 function getAt(doc: Value, path: Value[]): Value {
@@ -70,7 +84,12 @@ function addAt(doc: Value, path: Value[], value: Value): Value {
       const i = arrayIndex(last, parent.length, true);
       return [...parent.slice(0, i), value, ...parent.slice(i)];
     }
-    if (parent instanceof RSet) return RSet.of(parent.values()).add(value);
+    // a set member is its own key: the path must name the value added (edittree Insert:
+    // 'set key … does not equal value to be inserted')
+    if (parent instanceof RSet) {
+      if (!equal(last, value)) throw new PatchError('set key does not equal the value');
+      return RSet.of(parent.values()).add(value);
+    }
     if (isObject(parent)) {
       const b = new ObjectBuilder();
       for (const [k, v] of objectEntries(parent)) b.set(k, v);

@@ -152,7 +152,8 @@ export const numbersBuiltins: BuiltinDef[] = [
       const from = argBigInt(name, args, 0);
       const to = argBigInt(name, args, 1);
       const step = argBigInt(name, args, 2);
-      if (step <= 0n) throw new BuiltinError(name, 'step must be a positive integer');
+      // OPA's own text names the builtin, and handleBuiltinErr prefixes it again
+      if (step <= 0n) throw new BuiltinError(name, `${name}: step must be a positive integer`);
       return range(name, from, to, step);
     },
   },

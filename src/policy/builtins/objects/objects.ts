@@ -113,9 +113,9 @@ export const objectsBuiltins: BuiltinDef[] = [
       const o = argObject('object.get', args, 0);
       const key = args[1] as Value;
       const dflt = args[2] as Value;
-      if (!Array.isArray(key)) return objectGet(o, key) ?? dflt;
-      if (key.length === 0) return o;
-      return find(o, key) ?? dflt;
+      // a present null is a value (OPA: the term is non-nil), so no `??` here
+      const found = Array.isArray(key) ? (key.length === 0 ? o : find(o, key)) : objectGet(o, key);
+      return found === undefined ? dflt : found;
     },
   },
   {

@@ -39,6 +39,9 @@ interface Spec {
   prec: number | undefined;
 }
 
+/** The verbs fmt accepts for a float64 (printValue fmtFloat): others are a bad verb. */
+const FLOAT_VERBS = 'beEfFgGxXv';
+
 /** The Go type fmt names for a value (`%T`), e.g. `json.Number`, `[]interface {}`. */
 export function goType(v: GoVal): string {
   if (v instanceof GoNamedString) return v.type;
@@ -112,14 +115,81 @@ function expSuffix(exp: number, upper: boolean): string {
   return (upper ? 'E' : 'e') + (exp < 0 ? '-' : '+') + (a < 10 ? '0' + a : String(a));
 }
 
+/**
+ * The exact decimal expansion of a finite |f| (a double is m·2^e, so it ends): all its digits
+ * and where the decimal point sits. Go's strconv rounds from these, ties to even.
+ */
+function exactDecimal(f: number): { digits: string; point: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(f));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let exp = biased - 1075;
+  if (biased === 0) exp = -1074;
+  else mant |= 1n << 52n;
+  if (mant === 0n) return { digits: '0', point: 1 };
+  if (exp >= 0) {
+    const d = (mant << BigInt(exp)).toString();
+    return { digits: d, point: d.length };
+  }
+  const k = -exp;
+  const d = (mant * 5n ** BigInt(k)).toString();
+  return { digits: d, point: d.length - k };
+}
+
+/**
+ * Rounds an exact decimal to `keep` digits after its start (keep may be ≤ 0), half to even as
+ * strconv does; returns the kept digits (at least one) and the possibly moved point.
+ */
+function roundDecimal(digits: string, point: number, keep: number): { digits: string; point: number } {
+  if (keep >= digits.length) return { digits: digits + '0'.repeat(keep - digits.length), point };
+  const kept = keep > 0 ? digits.slice(0, keep) : '';
+  const rest = keep > 0 ? digits.slice(keep) : '0'.repeat(-keep) + digits;
+  const first = rest[0] ?? '0';
+  const lastKept = kept === '' ? 0 : Number(kept[kept.length - 1]);
+  const up = first > '5' || (first === '5' && (/[1-9]/.test(rest.slice(1)) || lastKept % 2 === 1));
+  if (keep <= 0) return up ? { digits: '1', point: point - keep + 1 } : { digits: '', point: point - keep };
+  const out = (BigInt(kept) + (up ? 1n : 0n)).toString().padStart(keep, '0');
+  // a carry into a new leading digit (99 → 100) moves the point one place
+  return { digits: out, point: out.length > keep ? point + 1 : point };
+}
+
+/** %.Nf of |f| with strconv's exact, half-even rounding (JS toFixed rounds ties up). */
+function fixedExact(f: number, prec: number): string {
+  const { digits, point } = exactDecimal(f);
+  const r = roundDecimal(digits, point, point + prec);
+  let ds = r.digits;
+  let pt = r.point;
+  if (pt <= 0) {
+    ds = '0'.repeat(1 - pt) + ds;
+    pt = 1;
+  }
+  ds = ds.padEnd(pt + prec, '0');
+  const int = ds.slice(0, pt).replace(/^0+(?=\d)/, '') || '0';
+  return prec > 0 ? int + '.' + ds.slice(pt, pt + prec) : int;
+}
+
+/** |f| with `sig` significant digits, half-even: the digits and the decimal exponent (d.ddd·10^exp). */
+function sigExact(f: number, sig: number): { digits: string; exp: number } {
+  if (f === 0) return { digits: '0'.repeat(sig), exp: 0 };
+  const { digits, point } = exactDecimal(f);
+  const lead = digits.search(/[1-9]/);
+  const r = roundDecimal(digits.slice(lead), point - lead, sig);
+  // a carry (9.9 → 10) lengthens the digits by one: drop the extra trailing zero
+  const ds = r.digits.length > sig ? r.digits.slice(0, sig) : r.digits;
+  return { digits: ds, exp: r.point - 1 };
+}
+
 function fmtE(f: number, prec: number | undefined, upper: boolean): string {
   if (prec === undefined) {
     const { digits, exp } = shortest(f);
     const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
     return m + expSuffix(exp, upper);
   }
-  const [m = '0', e = '0'] = Math.abs(f).toExponential(Math.min(prec, 100)).split('e');
-  return m + expSuffix(Number(e), upper);
+  const { digits, exp } = sigExact(f, Math.min(prec, 100) + 1);
+  const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+  return m + expSuffix(exp, upper);
 }
 
 function fmtF(f: number, prec: number | undefined): string {
@@ -130,11 +200,7 @@ function fmtF(f: number, prec: number | undefined): string {
     if (exp >= 0) return digits.slice(0, exp + 1) + '.' + digits.slice(exp + 1);
     return '0.' + '0'.repeat(-exp - 1) + digits;
   }
-  const a = Math.abs(f);
-  if (a < 1e21) return a.toFixed(Math.min(prec, 100));
-  // toFixed switches to exponent form at 1e21; build the digits from the exact bigint.
-  const int = BigInt(Math.round(a)).toString();
-  return prec > 0 ? int + '.' + '0'.repeat(prec) : int;
+  return fixedExact(f, Math.min(prec, 100));
 }
 
 function fmtG(f: number, prec: number | undefined, upper: boolean, sharp: boolean): string {
@@ -146,18 +212,82 @@ function fmtG(f: number, prec: number | undefined, upper: boolean, sharp: boolea
     return fmtF(f, undefined);
   }
   const p = prec === 0 ? 1 : prec;
-  const [m = '0', e = '0'] = Math.abs(f).toExponential(p - 1).split('e');
-  const exp = Number(e);
+  const sig = sigExact(f, p);
+  const m = sig.digits.length > 1 ? sig.digits[0] + '.' + sig.digits.slice(1) : sig.digits;
+  const exp = sig.exp;
   let out: string;
   if (exp < -4 || exp >= p) {
     let mm = m;
     if (!sharp && mm.includes('.')) mm = mm.replace(/0+$/, '').replace(/\.$/, '');
     out = mm + expSuffix(exp, upper);
   } else {
-    out = Math.abs(f).toFixed(Math.max(0, p - 1 - exp));
+    const ds = sig.digits;
+    out = exp < 0 ? '0.' + '0'.repeat(-exp - 1) + ds : exp + 1 < ds.length ? ds.slice(0, exp + 1) + '.' + ds.slice(exp + 1) : ds;
     if (!sharp && out.includes('.')) out = out.replace(/0+$/, '').replace(/\.$/, '');
   }
   return out;
+}
+
+/** A finite double's sign-free mantissa and binary exponent as strconv's genericFtoa reads them. */
+function floatBits(f: number): { mant: bigint; exp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(f));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let exp = biased;
+  if (biased === 0) exp++;
+  else mant |= 1n << 52n;
+  return { mant, exp: exp - 1023 };
+}
+
+/** strconv 'b' (%b of a float64): decimal mantissa, 'p', binary exponent (6755399441055744p-52). */
+function fmtBinaryFloat(f: number): string {
+  const { mant, exp } = floatBits(f);
+  const e = exp - 52;
+  return `${mant}p${e >= 0 ? '+' : ''}${e}`;
+}
+
+/** strconv 'x'/'X' (%x of a float64): 0x1.8p+00, the fraction rounded to `prec` hex digits (half even). */
+function fmtHexFloat(f: number, prec: number | undefined, upper: boolean): string {
+  let { mant, exp } = floatBits(f);
+  if (mant === 0n) exp = 0;
+  const ONE = 1n << 60n;
+  const MASK = ONE - 1n;
+  mant <<= 8n; // leading bit from 1<<52 to 1<<60
+  while (mant !== 0n && (mant & ONE) === 0n) {
+    mant <<= 1n;
+    exp--;
+  }
+  if (prec !== undefined && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & MASK;
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const hex = (n: bigint) => (upper ? n.toString(16).toUpperCase() : n.toString(16));
+  let out = '0' + (upper ? 'X' : 'x') + String((mant >> 60n) & 1n);
+  mant = (mant << 4n) & ((1n << 64n) - 1n);
+  if (prec === undefined && mant !== 0n) {
+    out += '.';
+    while (mant !== 0n) {
+      out += hex((mant >> 60n) & 15n);
+      mant = (mant << 4n) & ((1n << 64n) - 1n);
+    }
+  } else if (prec !== undefined && prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) {
+      out += hex((mant >> 60n) & 15n);
+      mant = (mant << 4n) & ((1n << 64n) - 1n);
+    }
+  }
+  const a = Math.abs(exp);
+  return out + (upper ? 'P' : 'p') + (exp < 0 ? '-' : '+') + (a < 10 ? '0' + a : String(a));
 }
 
 function floatStr(f: number, verb: string, spec: Spec): string {
@@ -177,6 +307,13 @@ function floatStr(f: number, verb: string, spec: Spec): string {
       case 'G':
         body = fmtG(f, spec.prec, verb === 'G', spec.sharp);
         break;
+      case 'b':
+        body = fmtBinaryFloat(f);
+        break;
+      case 'x':
+      case 'X':
+        body = fmtHexFloat(f, spec.prec, verb === 'X');
+        break;
       default: // 'v' is %g: the shortest digits, or as many as a precision asks (%.2v)
         body = spec.prec === undefined ? fmtGShortestV(f) : fmtG(f, spec.prec, false, spec.sharp);
     }
@@ -186,7 +323,14 @@ function floatStr(f: number, verb: string, spec: Spec): string {
   return pad(sign + body, spec, Number.isFinite(f));
 }
 
-/** Go's %v for float64: %g with the shortest precision (1e+06, 123456, 1e-05). */
+/** %v of a float64 with its sign (-1.5, -0), as a bad-verb report or a slice element shows it. */
+function signedV(f: number): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
+  return (f < 0 || Object.is(f, -0) ? '-' : '') + fmtGShortestV(f);
+}
+
+/** Go's %v for float64: %g with the shortest precision (1e+06, 123456, 1e-05), without the sign. */
 function fmtGShortestV(f: number): string {
   return fmtG(f, undefined, false, false);
 }
@@ -220,15 +364,45 @@ function quoteRuneGo(n: number): string {
   return "'" + escapeRuneGo(String.fromCodePoint(valid ? n : 0xfffd), "'") + "'";
 }
 
+/** A Unicode scalar value (utf8.ValidRune): in range and no surrogate. */
+function validRune(n: number): boolean {
+  return n >= 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff);
+}
+
+/** strconv.IsPrint, approximated as quoteGoString approximates it. */
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+/** strconv.CanBackquote: no control character but tab, no backquote, no invalid UTF-8 / U+FEFF. */
+function canBackquote(s: string): boolean {
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '`' || c === 0xfeff || (c >= 0xd800 && c <= 0xdfff)) return false;
+    if ((c < 0x20 && c !== 9) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** QuoteToASCII from a Quote result: every non-ASCII rune left as itself becomes \uXXXX / \UXXXXXXXX. */
+function toAsciiQuoted(q: string): string {
+  let out = '';
+  for (const ch of q) {
+    const c = ch.codePointAt(0) as number;
+    if (c < 0x80) out += ch;
+    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += '\\U' + c.toString(16).padStart(8, '0');
+  }
+  return out;
+}
+
 /** %v of any Go value (slices `[a b]`, maps `map[k:v]` with sorted keys, nil `<nil>`). */
 function plainV(v: GoVal): string {
   if (v === null || v === undefined) return '<nil>';
   if (v instanceof GoNamedString) return v.value;
-  if (v instanceof GoFloat64) return fmtGShortestV(v.value);
+  if (v instanceof GoFloat64) return signedV(v.value);
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : fmtGShortestV(v);
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : signedV(v);
   if (Array.isArray(v)) return '[' + v.map(plainV).join(' ') + ']';
   const o = v as Record<string, unknown>;
   return 'map[' + Object.keys(o).sort().map((k) => k + ':' + plainV(o[k])).join(' ') + ']';
@@ -240,7 +414,9 @@ function badVerb(verb: string, v: GoVal): string {
 }
 
 function hexString(s: string, upper: boolean, spec: Spec): string {
-  const bytes = new TextEncoder().encode(s);
+  const all = new TextEncoder().encode(s);
+  // fmtSbx: a precision limits how many bytes are encoded
+  const bytes = spec.prec !== undefined && spec.prec < all.length ? all.subarray(0, spec.prec) : all;
   let out = '';
   for (const b of bytes) {
     if (spec.space && out !== '') out += ' ';
@@ -253,25 +429,32 @@ function hexString(s: string, upper: boolean, spec: Spec): string {
 
 function formatOne(verb: string, v: GoVal, spec: Spec): string {
   if (v instanceof GoNamedString) return 'vsqxX'.includes(verb) ? formatOne(verb, v.value, spec) : badVerb(verb, v);
-  if (v instanceof GoFloat64) return 'eEfFgGv'.includes(verb) ? floatStr(v.value, verb, spec) : badVerb(verb, v);
+  if (v instanceof GoFloat64) return FLOAT_VERBS.includes(verb) ? floatStr(v.value, verb, spec) : badVerb(verb, v);
   if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63) return formatInt(verb, BigInt(v), v, spec);
   if (typeof v === 'bigint') {
-    if ('dvsbBoOxX'.includes(verb)) return intDigits(v, verb === 'v' || verb === 's' ? 'd' : verb, spec);
-    return badVerb(verb, v);
+    if ('dvsboOxX'.includes(verb)) return intDigits(v, verb === 'v' || verb === 's' ? 'd' : verb, spec);
+    // *big.Int formats itself (big.Int.Format): an unknown verb reads %!f(big.Int=…), no '*'
+    return `%!${verb}(big.Int=${v})`;
   }
   if (typeof v === 'number') {
-    if ('eEfFgGv'.includes(verb)) return floatStr(v, verb, spec);
+    if (FLOAT_VERBS.includes(verb)) return floatStr(v, verb, spec);
     return badVerb(verb, v);
   }
   if (typeof v === 'string') {
     switch (verb) {
       case 'v':
       case 's': {
+        // %#v is Go syntax: the string quoted (fmtQ without backquotes)
+        if (verb === 'v' && spec.sharp) return pad(quoteGoString(v), spec, false);
         const s = spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v;
         return pad(s, spec, false);
       }
-      case 'q':
-        return pad(spec.sharp && !v.includes('`') ? '`' + v + '`' : quoteGoString(spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v), spec, false);
+      case 'q': {
+        const s = spec.prec !== undefined ? Array.from(v).slice(0, spec.prec).join('') : v;
+        // %#q backquotes when it can (strconv.CanBackquote); %+q is QuoteToASCII
+        if (spec.sharp && canBackquote(s)) return pad('`' + s + '`', spec, false);
+        return pad(spec.plus ? toAsciiQuoted(quoteGoString(s)) : quoteGoString(s), spec, false);
+      }
       case 'x':
       case 'X':
         return pad(hexString(v, verb === 'X', spec), spec, false);
@@ -295,11 +478,19 @@ function formatInt(verb: string, b: bigint, n: number, spec: Spec): string {
     case 'X':
       return intDigits(b, verb === 'v' ? 'd' : verb, spec);
     case 'c':
-      return pad(String.fromCodePoint(n >= 0 && n <= 0x10ffff ? n : 0xfffd), spec, false);
-    case 'q':
-      return pad(quoteRuneGo(n), spec, false);
-    case 'U':
-      return pad('U+' + n.toString(16).toUpperCase().padStart(4, '0'), spec, false);
+      // fmtC: past U+10FFFF (a negative int is a huge uint64) or a surrogate encodes as U+FFFD
+      return pad(String.fromCodePoint(validRune(n) ? n : 0xfffd), spec, false);
+    case 'q': {
+      const q = quoteRuneGo(n);
+      return pad(spec.plus ? toAsciiQuoted(q) : q, spec, false);
+    }
+    case 'U': {
+      // fmtUnicode formats uint64(n): -1 is U+FFFFFFFFFFFFFFFF; '#' adds the printable rune
+      const u = BigInt.asUintN(64, b);
+      let out = 'U+' + u.toString(16).toUpperCase().padStart(spec.prec !== undefined && spec.prec > 4 ? spec.prec : 4, '0');
+      if (spec.sharp && u <= 0x10ffffn && validRune(n) && GO_PRINTABLE.test(String.fromCodePoint(n))) out += " '" + String.fromCodePoint(n) + "'";
+      return pad(out, spec, false);
+    }
     default:
       return badVerb(verb, n);
   }

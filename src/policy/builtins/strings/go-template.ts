@@ -486,7 +486,11 @@ function goCall(a: unknown[], src: string[]): never {
 const FUNCS: Record<string, (args: unknown[], src: string[]) => unknown> = {
   slice: goSlice,
   call: goCall,
-  and: (a) => a.find((x) => !truth(x)) ?? a[a.length - 1],
+  // the first falsy argument, which may itself be nil (so no `??`), else the last
+  and: (a) => {
+    const i = a.findIndex((x) => !truth(x));
+    return a[i === -1 ? a.length - 1 : i];
+  },
   or: (a) => a.find((x) => truth(x)) ?? a[a.length - 1],
   not: (a) => !truth(a[0]),
   len: (a) => {

@@ -15,7 +15,8 @@ function toGo(v: Value): unknown {
   if (typeof v === 'string' || typeof v === 'bigint') return v;
   if (v instanceof RNumber) {
     if (!Number.isFinite(v.approx)) return v.text;
-    const d = Object.is(v.approx, -0) ? 0 : v.approx;
+    // json.Number("-0.0").Float64() is a negative zero, which fmt prints as -0
+    const d = v.approx;
     return Number.isInteger(d) ? new GoFloat64(d) : d;
   }
   if (typeof v === 'number') {

@@ -4,9 +4,10 @@
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { RSet, compare, formatValue, isNumber, objectEntries, typeName, type Value } from '../../value/index.js';
-import { argInt, argNum, argNumber, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
-import { toExactInt } from '../shared/num.js';
+import { RNumber, RSet, compare, formatValue, isNumber, objectEntries, typeName, type Value } from '../../value/index.js';
+import { argInt, argNum, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
+import { toRational } from '../shared/num.js';
+import { roundToBits, truncRat } from '../shared/decimal.js';
 import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
 import { renderGoTemplate } from './go-template.js';
 
@@ -46,15 +47,18 @@ function runeIndexes(hay: string, needle: string, all: boolean): number[] {
 }
 
 function formatInt(args: readonly Value[]): string {
-  const n = argNumber('format_int', args, 0);
+  const n = argNum('format_int', args, 0);
   // OPA switches on the base's text (case ast.Number("16")), so 16.0 or 1.6e1 (RNumbers, never
-  // equal to a double here) are not a base; the input is read by value (NumberToFloat).
+  // equal to a double here) are not a base.
   const base = argNum('format_int', args, 1);
   const radix = base === 2 || base === 8 || base === 10 || base === 16 ? base : undefined;
   if (radix === undefined) throw new BuiltinTypeError('format_int', 'operand 2 must be one of {2, 8, 10, 16}');
-  // Floats are truncated toward zero first (big.Float.Int).
-  const i = toExactInt(n) ?? BigInt(Math.trunc(n as number));
-  return i.toString(radix);
+  // Base 10 of an int64 (by its text) is printed as it is; everything else goes through
+  // NumberToFloat — big.Float.SetString at 64-bit precision, rounded to nearest even — and
+  // big.Float.Int, which truncates toward zero: beyond 2^64 the low bits are lost, as in OPA.
+  if (radix === 10 && typeof n !== 'number' && !(n instanceof RNumber) && n >= -(2n ** 63n) && n < 2n ** 63n) return n.toString();
+  if (radix === 10 && typeof n === 'number' && Number.isSafeInteger(n)) return String(n);
+  return truncRat(roundToBits(toRational(n), 64)).toString(radix);
 }
 
 function concat(args: readonly Value[]): string {

@@ -48,18 +48,20 @@ const K = 1000n;
 const SI: Record<string, bigint> = { k: K, m: K ** 2n, g: K ** 3n, t: K ** 4n, p: K ** 5n, e: K ** 6n };
 const BIN: Record<string, bigint> = { ki: 1n << 10n, mi: 1n << 20n, gi: 1n << 30n, ti: 1n << 40n, pi: 1n << 50n, ei: 1n << 60n };
 
+// OPA's errors here already start with the builtin's name (parseUnitsError, parseNumBytesError)
+// and handleBuiltinErr prefixes it once more: "units.parse: units.parse: no amount provided".
 function unitParse(raw: string): number | bigint {
   const name = 'units.parse';
   const s = raw.replaceAll('"', '');
-  if (s.includes(' ')) throw new BuiltinError(name, 'spaces not allowed in resource strings');
+  if (s.includes(' ')) throw new BuiltinError(name, `${name}: spaces not allowed in resource strings`);
   let num: string;
   let unit: string;
   try {
     [num, unit] = splitNumUnit(s);
   } catch {
-    throw new BuiltinError(name, 'exponent too large');
+    throw new BuiltinError(name, `${name}: exponent too large`);
   }
-  if (num === '') throw new BuiltinError(name, 'no amount provided');
+  if (num === '') throw new BuiltinError(name, `${name}: no amount provided`);
   if (unit.length > 1) unit = unit[0] + unit.slice(1).toLowerCase();
   let mult: Rational;
   if (unit === 'm') mult = { num: 1n, den: 1000n };
@@ -67,9 +69,9 @@ function unitParse(raw: string): number | bigint {
   else if (unit === 'M') mult = { num: SI.m as bigint, den: 1n };
   else if (unit.length === 1 && unit !== 'm' && SI[unit.toLowerCase()] !== undefined) mult = { num: SI[unit.toLowerCase()] as bigint, den: 1n };
   else if (unit.length === 2 && BIN[unit.toLowerCase()] !== undefined && (unit[1] === 'i')) mult = { num: BIN[unit.toLowerCase()] as bigint, den: 1n };
-  else throw new BuiltinError(name, `unit ${unit} not recognized`);
+  else throw new BuiltinError(name, `${name}: unit ${unit} not recognized`);
   const amount = parseDecimal(num);
-  if (!amount) throw new BuiltinError(name, 'could not parse amount to a number');
+  if (!amount) throw new BuiltinError(name, `${name}: could not parse amount to a number`);
   const r = mulRat(amount, mult);
   if (r.den === 1n) return fromBigInt(r.num);
   return Number(ratToFixed(r, 10));
@@ -78,23 +80,23 @@ function unitParse(raw: string): number | bigint {
 function unitParseBytes(raw: string): number | bigint {
   const name = 'units.parse_bytes';
   const s = raw.toLowerCase().replaceAll('"', '');
-  if (s.includes(' ')) throw new BuiltinError(name, 'spaces not allowed in resource strings');
+  if (s.includes(' ')) throw new BuiltinError(name, `${name}: spaces not allowed in resource strings`);
   let num: string;
   let unit: string;
   try {
     [num, unit] = splitNumUnit(s);
   } catch {
-    throw new BuiltinError(name, 'exponent too large');
+    throw new BuiltinError(name, `${name}: exponent too large`);
   }
-  if (num === '') throw new BuiltinError(name, 'no byte amount provided');
+  if (num === '') throw new BuiltinError(name, `${name}: no byte amount provided`);
   const u = unit.endsWith('b') ? unit.slice(0, -1) : unit;
   let mult: bigint | undefined;
   if (unit === '') mult = 1n;
   else if (u.length === 1 && unit.length <= 2) mult = SI[u];
   else if (u.length === 2 && u[1] === 'i') mult = BIN[u];
-  if (mult === undefined) throw new BuiltinError(name, `byte unit ${unit} not recognized`);
+  if (mult === undefined) throw new BuiltinError(name, `${name}: byte unit ${unit} not recognized`);
   const amount = parseDecimal(num);
-  if (!amount) throw new BuiltinError(name, 'could not parse byte amount to a number');
+  if (!amount) throw new BuiltinError(name, `${name}: could not parse byte amount to a number`);
   // Integer amounts whose product stays below 2^64 are exact in a 64-bit mantissa.
   if (amount.den === 1n) {
     const p = amount.num * mult;

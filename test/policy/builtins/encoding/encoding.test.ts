@@ -1,6 +1,7 @@
 /** base64 / hex / urlquery / json / yaml encodings, as Go's encoders behave in OPA. */
 import t from 'tap';
 import { call, j, set, throwsCode } from '../helpers.js';
+import { parseJson } from '../../../../src/policy/value/index.js';
 
 t.test('base64 and base64url', (t) => {
   t.equal(call('base64.encode', 'hello'), 'aGVsbG8=');
@@ -49,6 +50,14 @@ t.test('json marshal/unmarshal like encoding/json', (t) => {
   t.equal(call('json.marshal_with_options', [], { indent: '    ', prefix: '---' }), '---[]');
   t.equal(call('json.marshal_with_options', [1], { pretty: false, prefix: 'NO!' }), '[1]');
   throwsCode(t, () => call('json.marshal_with_options', [], { include_winning_lottery_numbers: true }), 'REGO_ERR_BUILTIN_TYPE', 'object contained unknown key "include_winning_lottery_numbers"');
+  // OPA's wording: the key quoted (ast.String.String()), then StringOperand's error with the
+  // key's index in sorted order as its operand position
+  throwsCode(t, () => call('json.marshal_with_options', [], { indent: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'json.marshal_with_options: operand 2 key "indent" failed cast to string: operand 0 must be string but got number');
+  throwsCode(t, () => call('json.marshal_with_options', [], { prefix: 'x', indent: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 key "indent" failed cast to string: operand 0 must be string but got number');
+  throwsCode(t, () => call('json.marshal_with_options', [], { indent: '', prefix: [] }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 key "prefix" failed cast to string: operand 1 must be string but got array');
+  throwsCode(t, () => call('json.marshal_with_options', [], { pretty: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 key "pretty" failed cast to bool');
+  // keys are checked in sorted order: the unknown "a" is found before the bad indent
+  throwsCode(t, () => call('json.marshal_with_options', [], { indent: 1, a: 1 }), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 object contained unknown key "a"');
   t.equal(j(call('json.unmarshal', '{"a": [1, 2.5, 123456789012345678901234]}')), '{"a":[1,2.5,123456789012345678901234]}');
   throwsCode(t, () => call('json.unmarshal', '{'), 'REGO_ERR_BUILTIN');
   t.equal(call('json.is_valid', '{"json": "ok"}'), true);
@@ -139,5 +148,47 @@ t.test('yaml.unmarshal: more libyaml messages', (t) => {
   throwsCode(t, () => call('yaml.unmarshal', '[a, {b: 1'), 'REGO_ERR_BUILTIN', "yaml: line 1: did not find expected ',' or '}'");
   throwsCode(t, () => call('yaml.unmarshal', 'a: 1\n- b'), 'REGO_ERR_BUILTIN', 'yaml: line 1: did not find expected key');
   throwsCode(t, () => call('yaml.unmarshal', 'a:\n  b: 1\n c: 2'), 'REGO_ERR_BUILTIN', 'yaml: line 2: did not find expected key');
+  t.end();
+});
+
+// sigs.k8s.io/yaml's YAMLToJSON: map keys become JSON keys (ints in decimal, floats through
+// FormatFloat(k, 'g', -1, 32), booleans), other keys and .inf/.nan values fail the conversion —
+// which yaml.is_valid (go-yaml's Unmarshal alone) never runs
+t.test('yaml.unmarshal: YAMLToJSON key conversion and json.Marshal failures', (t) => {
+  t.equal(j(call('yaml.unmarshal', '1: a\ntrue: b\n1.5: d\n1000000.0: e\n0.1: f\n1e-5: g\n123456.0: h\n.inf: i')), '{".inf":"i","0.1":"f","1":"a","1.5":"d","123456":"h","1e+06":"e","1e-05":"g","true":"b"}');
+  throwsCode(t, () => call('yaml.unmarshal', '~: c'), 'REGO_ERR_BUILTIN', 'unsupported map key of type');
+  throwsCode(t, () => call('yaml.unmarshal', '[a, b]: c'), 'REGO_ERR_BUILTIN', 'unsupported map key of type');
+  throwsCode(t, () => call('yaml.unmarshal', 'f: .inf'), 'REGO_ERR_BUILTIN', 'yaml.unmarshal: json: unsupported value: +Inf');
+  throwsCode(t, () => call('yaml.unmarshal', 'f: .nan'), 'REGO_ERR_BUILTIN', 'json: unsupported value: NaN');
+  t.equal(call('yaml.is_valid', 'f: .inf'), true);
+  t.equal(call('yaml.is_valid', '~: c'), true);
+  t.equal(call('yaml.is_valid', 'a: [1'), false);
+  t.end();
+});
+
+// go-yaml v2's resolve: strconv.ParseInt(s, 0, 64) without '_' (Go's 0o/0x/0b prefixes and a
+// leading-0 octal), no sexagesimal numbers; !!binary is the decoded bytes as a string
+t.test('yaml.unmarshal: plain scalars resolved as go-yaml v2 does', (t) => {
+  t.equal(j(call('yaml.unmarshal', 'a: 0o17\nb: 0O17\nc: +0o7\nd: -0o1_0\ne: 012\nf: 0x_FF\ng: 190:20:30\nh: 1:30.5')), '{"a":15,"b":15,"c":7,"d":-8,"e":10,"f":255,"g":"190:20:30","h":"1:30.5"}');
+  t.equal(j(call('yaml.unmarshal', "a: '0o17'\nb: 0o8")), '{"a":"0o17","b":"0o8"}');
+  t.equal(j(call('yaml.unmarshal', 'a: !!binary aGk=')), '{"a":"hi"}');
+  t.end();
+});
+
+// Go's json.Valid runs the scanner, which refuses nesting beyond maxNestingDepth (10000)
+t.test('json.is_valid: nesting limit as Go scanner', (t) => {
+  t.equal(call('json.is_valid', '['.repeat(10000) + ']'.repeat(10000)), true);
+  t.equal(call('json.is_valid', '['.repeat(10001) + ']'.repeat(10001)), false);
+  t.equal(call('json.is_valid', '{"a":'.repeat(10001) + '1' + '}'.repeat(10001)), false);
+  t.equal(call('json.is_valid', JSON.stringify('['.repeat(20001))), true);
+  t.end();
+});
+
+// yaml.marshal goes JSON → go-yaml (JSONToYAML): an int64/uint64 text stays an integer, any other
+// number is a float64 that go-yaml prints with FormatFloat(f, 'g', -1, 64)
+t.test('yaml.marshal: numbers as go-yaml prints them', (t) => {
+  const v = parseJson('[1.0, 1e2, 1e30, 0.000001, 100000000000000000000, 5, -3, 1.5, 123456789.0, 1000000, 0.0001, 18446744073709551615, 100000.0]');
+  t.equal(call('yaml.marshal', v), '- 1\n- 100\n- 1e+30\n- 1e-06\n- 1e+20\n- 5\n- -3\n- 1.5\n- 1.23456789e+08\n- 1000000\n- 0.0001\n- 18446744073709551615\n- 100000\n');
+  t.equal(call('yaml.marshal', { a: { b: 0.5 } }), 'a:\n  b: 0.5\n');
   t.end();
 });

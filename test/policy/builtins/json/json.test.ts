@@ -43,6 +43,23 @@ t.test('json.patch (RFC 6902)', (t) => {
   t.equal(j(call('json.patch', doc, [{ op: 'replace', path: [], value: [] }, { op: 'add', path: '/-', value: 1 }])), '[1]');
   t.equal(j(call('json.patch', doc, [{ op: 'test', path: '', value: doc }])), '{"a":{"b":[1,2]},"s":["x"]}');
   t.equal(call('json.patch', doc, [{ op: 'remove', path: '' }]), undefined);
+  // array indexes as OPA's edittree toIndex reads them: strconv.ParseInt ("+1" is 1, "-0" is 0),
+  // then no leading zero; "-" only appends
+  t.equal(j(call('json.patch', [1, 2, 3], [{ op: 'add', path: '/+1', value: 9 }])), '[1,9,2,3]');
+  t.equal(j(call('json.patch', [1, 2, 3], [{ op: 'remove', path: '/-0' }])), '[2,3]');
+  t.equal(j(call('json.patch', [1, 2, 3], [{ op: 'replace', path: '/+2', value: 0 }])), '[1,2,0]');
+  t.equal(j(call('json.patch', [1, 2, 3], [{ op: 'test', path: '/+0', value: 1 }])), '[1,2,3]');
+  t.equal(j(call('json.patch', [1, 2, 3], [{ op: 'add', path: '/+01', value: 9 }])), '[1,9,2,3]');
+  t.equal(call('json.patch', [1, 2, 3], [{ op: 'add', path: '/01', value: 9 }]), undefined);
+  t.equal(call('json.patch', [1, 2, 3], [{ op: 'add', path: '/00', value: 9 }]), undefined);
+  t.equal(call('json.patch', [1, 2, 3], [{ op: 'add', path: '/-1', value: 9 }]), undefined);
+  t.equal(call('json.patch', [1, 2, 3], [{ op: 'remove', path: '/-' }]), undefined);
+  t.equal(call('json.patch', [1, 2, 3], [{ op: 'add', path: '/ 1', value: 9 }]), undefined);
+  t.equal(call('json.patch', [1, 2, 3], [{ op: 'add', path: '/99999999999999999999', value: 9 }]), undefined);
+  t.equal(j(call('json.patch', [1, 2, 3], [{ op: 'add', path: [3], value: 9 }])), '[1,2,3,9]');
+  // a set member is its own key: adding under another key fails (edittree Insert)
+  t.equal(call('json.patch', doc, [{ op: 'add', path: '/s/y', value: 'z' }]), undefined);
+  t.equal(j(call('json.patch', set(1), [{ op: 'add', path: [2], value: 2 }])), '[1,2]');
   t.end();
 });
 

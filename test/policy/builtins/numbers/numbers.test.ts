@@ -52,6 +52,7 @@ t.test('numbers.range and range_step', (t) => {
   t.same(call('numbers.range_step', 2, 2, 2), [2]);
   throwsCode(t, () => call('numbers.range', 1.5, 3), 'REGO_ERR_BUILTIN_TYPE', 'numbers.range: operand 1 must be integer number but got floating-point number');
   throwsCode(t, () => call('numbers.range_step', 1, 3, 0), 'REGO_ERR_BUILTIN', 'step must be a positive integer');
+  throwsCode(t, () => call('numbers.range_step', 1, 3, -1), 'REGO_ERR_BUILTIN', 'numbers.range_step: numbers.range_step: step must be a positive integer');
   throwsCode(t, () => call('numbers.range', 0, 1e12), 'REGO_ERR_BUILTIN');
   t.end();
 });

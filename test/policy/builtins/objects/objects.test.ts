@@ -7,6 +7,11 @@ t.test('objects', (t) => {
   t.equal(call('object.get', { a: [10, 20] }, ['a', 1], 0), 20);
   t.equal(call('object.get', { a: 1 }, 'x', 'dflt'), 'dflt');
   t.equal(j(call('object.get', { a: 1 }, [], 0)), '{"a":1}');
+  // a key holding null is found (OPA's Get/Find return the null term), not the default
+  t.equal(call('object.get', { a: null }, 'a', 'dflt'), null);
+  t.equal(call('object.get', { a: null }, ['a'], 'dflt'), null);
+  t.equal(call('object.get', { a: [null] }, ['a', 0], 'dflt'), null);
+  t.equal(call('object.get', { a: null }, ['a', 'b'], 'dflt'), 'dflt');
   t.equal(j(call('object.keys', { b: 1, a: 2 })), '["a","b"]');
   t.equal(j(call('object.remove', { a: 1, b: 2, c: 3 }, ['a', 'x'])), '{"b":2,"c":3}');
   t.equal(j(call('object.remove', { a: 1, b: 2 }, { b: 0 })), '{"a":1}');

@@ -64,6 +64,14 @@ t.test('format_int', (t) => {
   t.equal(call('format_int', 12.9, 10), '12');
   t.equal(call('format_int', 18446744073709551616n, 16), '10000000000000000');
   throwsCode(t, () => call('format_int', 1, 3), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be one of {2, 8, 10, 16}');
+  // beyond int64 (and for every base but 10) OPA reads the number through big.Float at 64-bit
+  // precision (NumberToFloat) before big.Float.Int truncates: the low bits are rounded away
+  t.equal(call('format_int', 123456789012345678901234567890n, 10), '123456789012345678899921813504');
+  t.equal(call('format_int', 123456789012345678901234567890n, 16), '18ee90ff6c373e0ee00000000');
+  t.equal(call('format_int', 9223372036854775807n, 10), '9223372036854775807');
+  t.equal(call('format_int', 18446744073709551615n, 2), '1'.repeat(64));
+  t.equal(call('format_int', 1e30, 16), 'c9f2c9cd04674edf000000000');
+  t.equal(call('format_int', -0.5, 10), '0');
   t.end();
 });
 
@@ -201,5 +209,12 @@ t.test('strings.render_template: numbers are json.Number values', (t) => {
   t.equal(call('strings.render_template', '{{print .a .b}}', { a: 1, b: 2 }), '12');
   // ast.As decodes the variables' Rego text as JSON, which a set is not.
   throwsCode(t, () => call('strings.render_template', '{{.a}}', { a: set(1, 2) }), 'REGO_ERR_BUILTIN', "invalid character '1' looking for beginning of object key string");
+  t.end();
+});
+
+// text/template's and returns its first falsy argument even when that is nil
+t.test('strings.render_template: and stops at a nil argument', (t) => {
+  const nil = call('strings.render_template', '{{.a}}', { a: null }) as string;
+  t.equal(call('strings.render_template', '{{and .a .b}}|{{or .a .b}}|{{and .b .a}}|{{and .b .c}}', { a: null, b: 1, c: 'x' }), `${nil}|1|${nil}|x`);
   t.end();
 });

@@ -30,6 +30,10 @@ t.test('units.parse', (t) => {
   t.equal(call('units.parse', '1M'), 1000000);
   t.equal(call('units.parse', '10E'), 10000000000000000000n);
   throwsCode(t, () => call('units.parse', 'G'), 'REGO_ERR_BUILTIN', 'units.parse: no amount provided');
+  // OPA's texts carry the name and handleBuiltinErr adds it again
+  throwsCode(t, () => call('units.parse', 'G'), 'REGO_ERR_BUILTIN', 'units.parse: units.parse: no amount provided');
+  throwsCode(t, () => call('units.parse_bytes', 'kb'), 'REGO_ERR_BUILTIN', 'units.parse_bytes: units.parse_bytes: no byte amount provided');
+  throwsCode(t, () => call('units.parse_bytes', '1zb'), 'REGO_ERR_BUILTIN', 'units.parse_bytes: units.parse_bytes: byte unit zb not recognized');
   throwsCode(t, () => call('units.parse', '1X'), 'REGO_ERR_BUILTIN', 'unit X not recognized');
   t.end();
 });
