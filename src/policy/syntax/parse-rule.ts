@@ -34,7 +34,7 @@ export function parseRule(p: Parser): Rule {
   }
   const headTok = p.peek();
   if (headTok.kind !== 'ident') throw p.error('REGO_ERR_PARSE_RULE', 'expected a rule head', headTok.span);
-  const head = parseTerm(p);
+  const head = parseTerm(p, true);
   const rule: Rule = { default: isDefault, ref: [], assign: false, body: [], elses: [], annotations, span: headTok.span };
   if (head.kind === 'call') {
     rule.ref = head.fn.map((name, i) => ({ kind: 'string' as const, value: name, span: i === 0 ? head.span : head.fnSpan }));

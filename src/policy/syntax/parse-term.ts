@@ -109,12 +109,16 @@ function parseUnary(p: Parser): Term {
   return parseTerm(p);
 }
 
-/** A primary term followed by ref/call suffixes (`x.y[z]`, `f(a)[0]`). */
-export function parseTerm(p: Parser): Term {
+/**
+ * A primary term followed by ref/call suffixes (`x.y[z]`, `f(a)[0]`). `ruleHead`: the term names
+ * a rule, where OPA's parseHeadFinish skips whitespace before the first `(`, `.` or `[` (so
+ * `f (x) { … }` is the function f and `p [x] { … }` the ref p[x]); anywhere else a space ends the term.
+ */
+export function parseTerm(p: Parser, ruleHead = false): Term {
   let term = parsePrimary(p);
-  for (;;) {
+  for (let first = true; ; first = false) {
     const t = p.peek();
-    if (t.kind !== 'punct' || t.wsBefore) return term;
+    if (t.kind !== 'punct' || (t.wsBefore && !(first && ruleHead && (t.value === '(' || t.value === '.' || t.value === '[')))) return term;
     if (t.value === '.') {
       p.next();
       const name = p.peek();

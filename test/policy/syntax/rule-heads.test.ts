@@ -110,3 +110,15 @@ t.test('numbers: no leading zeros (OPA parseNumber)', async (t) => {
   t.equal(parseErr('package h\np := 01').code, 'REGO_ERR_PARSE_NUMBER');
   t.same(run('package h\np := [0, 0.5, 0e1, 10]\n', 'x = data.h.p'), [{ x: [0, 0.5, 0, 10] }]);
 });
+
+t.test('a rule head may have whitespace before its first `(`, `.` or `[` (OPA parseHeadFinish); a body term may not', async (t) => {
+  const fn = 'package h\nis_x (r) if {\n  r == 1\n}\n';
+  t.same(run(fn, 'x = data.h.is_x(1)'), [{ x: true }], 'v1 function');
+  t.same(run('package h\nis_x (r) {\n  r == 1\n}\n', 'x = data.h.is_x(1)', 'v0'), [{ x: true }], 'v0 function');
+  t.same(run('package h\np [x] if { some x in [1, 2] }\nq .r := 3\n', 'x = data.h'), [{ x: { p: { 1: true, 2: true }, q: { r: 3 } } }], 'ref heads');
+  t.same(run('package h\np [x] { x := 1 }\n', 'x = data.h.p', 'v0'), [{ x: [1] }], 'v0 partial set');
+  // only the first suffix: OPA's parseRef after it stops at whitespace
+  t.ok(parseErr('package h\nf (x) (y) if { true }\n').code.startsWith('REGO_ERR_PARSE'));
+  // in a body, a space still ends the term: `f (1)` is two terms
+  t.throws(() => run('package h\nf(x) := x\np if { f (1) }\n', 'x = data.h.p'));
+});
