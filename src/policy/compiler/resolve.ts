@@ -108,11 +108,11 @@ export class Resolver {
   /** Resolves a body in the scope `env` (outer locals); returns the body and its scope. */
   body(lits: Literal[], env: Env, declared: string[] = [], args: ReadonlySet<string> = new Set()): { body: Literal[]; env: Env } {
     const inner: Env = new Map(env);
-    const declare = (name: string): void => {
+    const declare = (name: string, clash = false): void => {
       // a v0 local named input/data shadows the root document (OPA renames it, rewriteLocalVars)
-      inner.set(name, env.has(name) || inner.has(name) || this.ctx.ruleNames.has(name) || isRoot(name) ? fresh(name, this.ctx) : name);
+      inner.set(name, clash || env.has(name) || inner.has(name) || this.ctx.ruleNames.has(name) || isRoot(name) ? fresh(name, this.ctx) : name);
     };
-    declared.forEach(declare);
+    declared.forEach((n) => declare(n));
     const explicit = new Set(declaredNames(lits));
     const used = new Set<string>();
     usedNames(lits, used);
@@ -130,6 +130,10 @@ export class Resolver {
     // how each name of this scope was declared, for OPA's wording of a second declaration
     const how = new Map<string, 'assigned' | 'declared'>();
     for (const l of lits) {
+      // OPA (rewriteDeclaredAssignment) rewrites the right side and the `with` values of
+      // `x := …` before it declares x: there x is still the outer x, or else unbound — a
+      // comprehension's own x (`xs := [xs | xs = …]`, StatCan/gatekeeper-policies) stays its own
+      const before = l.expr.kind === 'assign' ? new Map(inner) : undefined;
       if (l.expr.kind === 'assign') {
         const bad = l.negated ? 'cannot assign vars inside negated expression' : assignTargetError(l.expr.lhs);
         if (bad !== undefined) {
@@ -155,9 +159,16 @@ export class Resolver {
         }
         done.add(name);
         how.set(name, l.expr.kind === 'assign' ? 'assigned' : 'declared');
-        declare(name);
+        // a right side that mentions the name means another variable: the declared one is renamed
+        declare(name, l.expr.kind === 'assign' && (mentionsVar(l.expr.rhs, name) || l.with.some((w) => mentionsVar(w.value, name))));
       }
-      out.push(this.literal(l, inner));
+      if (before !== undefined && l.expr.kind === 'assign') {
+        out.push({
+          ...l,
+          expr: { ...l.expr, lhs: this.term(l.expr.lhs, inner), rhs: this.term(l.expr.rhs, before) },
+          with: l.with.map((w) => ({ ...w, target: this.withTarget(w.target), value: this.term(w.value, before) })),
+        });
+      } else out.push(this.literal(l, inner));
       usedNames([l], seenBefore);
     }
     return { body: out, env: inner };
@@ -326,4 +337,13 @@ function forEachTerm(l: Literal, visit: (t: Term) => void): void {
     walk(e.coll);
   } else if (e.kind === 'every') walk(e.coll);
   for (const w of l.with) walk(w.value);
+}
+
+/** Whether the variable `name` occurs anywhere in `t`, closure bodies included. */
+function mentionsVar(t: unknown, name: string): boolean {
+  if (Array.isArray(t)) return t.some((x) => mentionsVar(x, name));
+  if (t === null || typeof t !== 'object') return false;
+  const o = t as Record<string, unknown>;
+  if (o['kind'] === 'var' && o['name'] === name) return true;
+  return Object.entries(o).some(([k, v]) => k !== 'span' && typeof v === 'object' && mentionsVar(v, name));
 }
