@@ -9,7 +9,7 @@ import type { Local } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
 import { ensureGroupFunc } from './plan-rules.js';
 import { metadataChain, metadataRule, planJson } from './metadata.js';
-import { planComprehension, planTerms } from './plan-term.js';
+import { planComprehension, planRef, planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 import { pathKey } from './rule-index.js';
 import { inputVars } from './vars.js';
@@ -54,8 +54,20 @@ function planCallTo(pl: Planner, call: CallTerm, fn: string[], s: Scope, k: (l: 
   if (fn[0] === 'data') {
     const g = pl.index.groups.get(pathKey(fn.slice(1)));
     if (g === undefined || g.kind !== 'function') {
+      if (g !== undefined && g.kind === 'complete' && args.length === 0) {
+        // OPA: a complete rule called without arguments, `r()` or `r()[_]`, passes
+        // checkUndefinedFuncs (its arity is 0) and, when the type checker finds no precise type
+        // for it (a union such as set|array, or any), evaluates like a function whose result is
+        // the rule's value (topdown evalFunc) — StatCan/gatekeeper-policies' restrict-hostnames
+        // has `host := get_hosts()[_]`
+        const span = call.span;
+        const path: Term[] = fn.slice(1).map((value) => ({ kind: 'string', value, span }));
+        planRef(pl, { kind: 'var', name: 'data', span }, path, s, k);
+        return;
+      }
       if (g !== undefined && g.kind !== 'function' && args.length === 0) {
-        pl.errors.push(createCompileError('REGO_ERR_TYPE', `${name} is not a function`, call.span));
+        // OPA's type checker: a partial rule's type is a set or an object, not a function
+        pl.errors.push(createCompileError('REGO_ERR_TYPE', `undefined function ${name}`, call.span));
         return;
       }
       pl.errors.push(createCompileError('REGO_ERR_UNDEFINED_FUNCTION', `undefined function ${name}`, call.fnSpan));
