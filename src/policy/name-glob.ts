@@ -16,7 +16,10 @@ function bad(pattern: string): RegoError {
   return new RegoError('REGO_ERR_FILE', `--ignore ${JSON.stringify(pattern)}: malformed pattern`);
 }
 
-const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+// with the u flag `\-` is an escape only inside a class (outside one it is a SyntaxError, and
+// `artifacthub-repo.yaml` made --ignore fail): `-` is escaped there only
+const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeInClass = (c: string): string => (c === '-' ? '\\-' : escape(c));
 
 export function nameGlob(pattern: string): (name: string) => boolean {
   let re = '';
@@ -48,9 +51,9 @@ export function nameGlob(pattern: string): (name: string) => boolean {
         if (d === '\\') {
           const next = cps[++j];
           if (next === undefined) throw bad(pattern);
-          cls += escape(next);
+          cls += escapeInClass(next);
         } else if (d === '-') cls += '-';
-        else cls += escape(d);
+        else cls += escapeInClass(d);
       }
       if (!closed) throw bad(pattern);
       re += `[${cls}]`;

@@ -15,6 +15,10 @@ t.test('nameGlob follows filepath.Match: *, ?, classes, escapes; a bad pattern i
   t.ok(nameGlob('*.yaml')('case.yaml'));
   t.notOk(nameGlob('*.yaml')('case.yaml.rego'));
   t.ok(nameGlob('.*')('.github'));
+  // a '-' outside a class is a plain character (it was an invalid escape under the u flag)
+  t.ok(nameGlob('artifacthub-repo.yaml')('artifacthub-repo.yaml'));
+  t.ok(nameGlob('a\\-b')('a-b'));
+  t.notOk(nameGlob('[a-c]x')('-x'));
   t.ok(nameGlob('te?t_[a-c]*')('test_b.rego'));
   t.notOk(nameGlob('te?t_[^a-c]*')('test_b.rego'));
   t.ok(nameGlob('a\\*b')('a*b'));
