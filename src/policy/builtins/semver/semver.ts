@@ -1,7 +1,11 @@
 /**
- * `semver.is_valid` / `semver.compare` (OPA topdown/semver.go): Semantic Versioning 2.0.0
- * syntax (no leading `v`, no leading zeros in numeric identifiers) and §11 precedence, build
- * metadata ignored.
+ * `semver.is_valid` / `semver.compare` (OPA topdown/semver.go over internal/semver's Parse).
+ * OPA's parser is laxer than the SemVer 2.0.0 grammar, and policies depend on that: one leading
+ * `v` is dropped, `+metadata` then `-pre-release` are cut off (each, when not empty, dot-separated
+ * `[0-9A-Za-z-]+` identifiers, leading zeros allowed), and what is left must be three
+ * dot-separated decimal int64s read by strconv.ParseInt — so `3.01.0` is 3.1.0 (AWS Aurora
+ * versions are written so), `1.2.3-` is valid and `1.2.99999999999999999999` is not.
+ * Precedence is §11's, build metadata ignored.
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
@@ -14,15 +18,33 @@ interface SemVer {
   pre: string[];
 }
 
-const NUM = '(0|[1-9]\\d*)';
-const PRE_ID = '(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)';
-const SEMVER = new RegExp(`^${NUM}\\.${NUM}\\.${NUM}(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$`);
+const IDENTIFIERS = /^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/;
+const INT64_MAX = (1n << 63n) - 1n;
 
-/** @example parseSemVer("1.2.3-rc.1+build") // { major: 1n, minor: 2n, patch: 3n, pre: ["rc", "1"] } */
+/** Go's strings.Cut at the first `sep`: [before, after] ('' after when absent). */
+function cut(s: string, sep: string): [string, string] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** strconv.ParseInt(s, 10, 64) on a part that can hold no sign (`+` and `-` were cut off before). */
+function parseInt64(s: string): bigint | undefined {
+  if (!/^\d+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return n > INT64_MAX ? undefined : n;
+}
+
+/** @example parseSemVer("v1.02.3-rc.1+build") // { major: 1n, minor: 2n, patch: 3n, pre: ["rc", "1"] } */
 export function parseSemVer(s: string): SemVer | undefined {
-  const m = SEMVER.exec(s);
-  if (!m) return undefined;
-  return { major: BigInt(m[1] as string), minor: BigInt(m[2] as string), patch: BigInt(m[3] as string), pre: m[4] ? m[4].split('.') : [] };
+  const [rest, meta] = cut(s.startsWith('v') ? s.slice(1) : s, '+');
+  if (meta !== '' && !IDENTIFIERS.test(meta)) return undefined;
+  const [core, pre] = cut(rest, '-');
+  if (pre !== '' && !IDENTIFIERS.test(pre)) return undefined;
+  const parts = core.split('.');
+  if (parts.length !== 3) return undefined;
+  const [major, minor, patch] = parts.map(parseInt64);
+  if (major === undefined || minor === undefined || patch === undefined) return undefined;
+  return { major, minor, patch, pre: pre === '' ? [] : pre.split('.') };
 }
 
 function cmpBig(a: bigint, b: bigint): number {
