@@ -364,14 +364,17 @@ function rulePath(path: readonly string[]): string {
 function ruleHead(b: Block): Stmt['stmt'] | undefined {
   const last = b.stmts[b.stmts.length - 1];
   if (last === undefined || b.stmts.every((s) => BOOKKEEPING.has(s.type))) return undefined;
-  // the earliest located statement, also inside BlockStmts: an else chain's top level is
-  // bookkeeping without a line, its branches are nested
+  // the earliest located statement, also inside nested blocks: an else chain's top level is
+  // bookkeeping without a line, its branches are nested; a body whose last literal has a `with`
+  // (or is a scan or `not`) holds the head's statement inside that literal's block
   let first: Stmt['stmt'] | undefined;
   const scan = (stmts: readonly Stmt[]): void => {
     for (const st of stmts) {
       const stmt = st.stmt;
       if (stmt.row > 0 && (first === undefined || (stmt.file === first.file && (stmt.row < first.row || (stmt.row === first.row && stmt.col < first.col))))) first = stmt;
-      if (st.type === 'BlockStmt') for (const nb of st.stmt.blocks ?? []) scan(nb.stmts);
+      const nested = stmt as { block?: Block; blocks?: Block[] };
+      if (nested.block !== undefined) scan(nested.block.stmts);
+      for (const nb of nested.blocks ?? []) scan(nb.stmts);
     }
   };
   scan(b.stmts);
