@@ -178,7 +178,6 @@ export function createPlainApp(uws: Uws, config: GatewayConfig, serve: Register)
   });
 }
 
-/** A reload that lost the port: `listenSocket` is the old app's socket again (null if that failed too). */
 /**
  * After a reload that could bind neither the new app nor, again, the old one (an exclusive port
  * taken by another socket in the instant between close and bind — a port in the ephemeral range
@@ -224,6 +223,7 @@ export function relistenUntilBound(o: {
   };
 }
 
+/** A reload that lost the port: `listenSocket` is the old app's socket again (null if that failed too). */
 export class ReloadError extends Error {
   constructor(
     message: string,

@@ -120,14 +120,10 @@ function expSuffix(exp: number, upper: boolean): string {
  * and where the decimal point sits. Go's strconv rounds from these, ties to even.
  */
 function exactDecimal(f: number): { digits: string; point: number } {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(f));
-  const bits = view.getBigUint64(0);
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  let mant = bits & ((1n << 52n) - 1n);
-  let exp = biased - 1075;
-  if (biased === 0) exp = -1074;
-  else mant |= 1n << 52n;
+  const bits = floatBits(f);
+  const mant = bits.mant;
+  // f = mant · 2^exp with mant an integer (floatBits' exponent is for 1.m)
+  const exp = bits.exp - 52;
   if (mant === 0n) return { digits: '0', point: 1 };
   if (exp >= 0) {
     const d = (mant << BigInt(exp)).toString();
