@@ -68,3 +68,46 @@ for (const engine of ['js', 'wasm'] as const) {
     });
   });
 }
+
+// OPA 1.17's opt-in fix for issue #8387: with `import future.keywords.not` every lifted operand is
+// evaluated inside the negation, so an undefined one makes the `not` hold. The import covers the
+// whole module (rules above it too); another module without it keeps the default answers.
+const SCOPED = MOD.replace('package n\n', 'package n\n\nimport future.keywords.not\n');
+
+for (const engine of ['js', 'wasm'] as const) {
+  t.test(`${engine}: import future.keywords.not puts the lifted operands inside the negation`, async (t) => {
+    const policy = compileToPlan(
+      [
+        { file: 'n.rego', text: SCOPED.replace('package n', 'package scoped') },
+        { file: 'm.rego', text: MOD },
+      ],
+      { query: `x = [${['scoped', 'n'].map((p) => `{${RULES.map((r) => `"${r}": object.get(data.${p}, "${r}", "undefined")`).join(', ')}}`).join(', ')}]` },
+    );
+    const ev = await createEvaluator(policy, { engine });
+    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0], mixed: [1, -1] })).map(toJs) as [{ x: Record<string, unknown>[] }];
+    t.same(row.x[0], {
+      call_arg: true,
+      builtin_arg: true,
+      nested_call: true,
+      member_coll: true,
+      array_elem: true,
+      // i = 2 has no element: the negated body has no solution, so it holds too
+      wildcard_iterates: [1, 2],
+      // no element is < 0 … is false: -1 is
+      lifted_wildcard: 'undefined',
+      eq_wildcard: 'undefined',
+      eq_side: true,
+      unify_side: true,
+      ref_alone: true,
+      dynamic_key: true,
+      static_key: true,
+      defined_false: true,
+      defined_true: true,
+    });
+    t.equal(row.x[1]!.call_arg, 'undefined', 'the module without the import keeps the default');
+  });
+}
+
+t.test('future.keywords.not is the only new future keyword; others are refused with the list', async (t) => {
+  t.throws(() => compileToPlan([{ file: 'k.rego', text: 'package k\nimport future.keywords.nope\np := 1\n' }], { query: 'x = 1' }), { message: /must be one of \[contains every if in not\]/ });
+});
