@@ -64,6 +64,11 @@ export interface Literal extends Node {
    * operand makes the `not` true instead of the rule undefined (compiler/hoist-negated.ts).
    */
   scopedNot?: boolean;
+  /**
+   * `not { body }` (with `import future.keywords.not`): the body as written, for the formatter;
+   * `expr` holds what is planned, `[true | body][0]` — defined exactly when body has a solution.
+   */
+  notBody?: Literal[];
   expr: Expr;
   with: With[];
 }

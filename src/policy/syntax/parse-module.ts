@@ -85,6 +85,7 @@ function parseImport(p: Parser, mod: Module): Import {
     // part of the `import future.keywords` wildcard, which would change old modules' answers
     if (kw === 'not') {
       mod.scopedNot = true;
+      p.notBodies = true;
     } else if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
       throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS, 'not'].sort().join(' ')}]`, path.span);
     }
