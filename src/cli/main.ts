@@ -129,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
 export async function exitWhenFlushed(code: number): Promise<never> {
   const flushed = (s: NodeJS.WriteStream): Promise<void> =>
     new Promise((resolve) => {
-      if (s.destroyed || !s.writable) return resolve();
+      // nothing queued: no write at all (an empty one to a reader that has gone would be EPIPE)
+      if (s.destroyed || !s.writable || s.writableLength === 0) return resolve();
       s.write('', () => resolve());
     });
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
