@@ -784,7 +784,7 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
       // OPA's checker sees a call with its output as the last operand: written out
       // (`plus(1, 2, x)`), or the fresh local rewriteExprTerms gives a call used as a value
       // (`x := count(1)`, `count(1) > 0`); the result's type is then the last wanted type
-      const explicit = t.args.length === decl.args.length + 1;
+      const explicit = statements.has(t) && t.args.length === decl.args.length + 1;
       if (t.args.length !== decl.args.length && !explicit) return; // arity errors are reported elsewhere
       const valued = !explicit && !statements.has(t);
       const params: Param[] = explicit || valued ? [...decl.args, [decl.result]] : decl.args;
@@ -835,8 +835,10 @@ function checkFunctionCall(t: Extract<Term, { kind: 'call' }>, sc: Scope, valued
   if (t.args.length === 0 && !sc.mod.env.isFunction(path)) return checkZeroArgCall(t, path, sc, errors);
   const want = sc.mod.env.argsAt(path);
   if (want === undefined) return;
-  const explicit = t.args.length === want.length + 1;
-  if (want.length !== t.args.length && !explicit) return; // arity errors are reported elsewhere
+  // an output written out is an operand only in a call that is a statement; in a call used as
+  // a value it is one argument too many (reported elsewhere)
+  const explicit = !valued && t.args.length === want.length + 1;
+  if (want.length !== t.args.length && !explicit) return;
   const result = sc.mod.env.typeAt(path);
   const wanted = [...want, result];
   if (t.args.every((a, i) => termFits(a, wanted[i]!, sc))) return;
