@@ -252,6 +252,11 @@ class RuleTypes {
     return result;
   }
 
+  /** Is `path` a function (its definitions take arguments)? */
+  isFunction(path: string[]): boolean {
+    return this.defs.get(JSON.stringify(path))?.some((d) => d.rule.args !== undefined) ?? false;
+  }
+
   /** Is `path` exactly a rule (or function)? */
   has(path: string[]): boolean {
     return this.defs.has(JSON.stringify(path));
@@ -629,7 +634,11 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     term: (x) => {
       if (x.kind === 'var') bump(x.name, 1);
       else if (x.kind === 'ref' && x.head.kind === 'var') bump(x.head.name, -1);
-      else if (x.kind === 'call' && isBuiltinCall(x, sc) && DECLS[x.fn.join('.')]?.args.length === x.args.length) for (const a of x.args) if (a.kind === 'var') bump(a.name, -1);
+      else if (x.kind === 'call' && isBuiltinCall(x, sc)) {
+        // an input operand of a typed builtin only reads the variable (an output operand binds it)
+        const n = DECLS[x.fn.join('.')]?.args.length;
+        if (n !== undefined && (x.args.length === n || x.args.length === n + 1)) for (const a of x.args.slice(0, n)) if (a.kind === 'var') bump(a.name, -1);
+      }
     },
   });
   const unified = new Map<string, Term>();
@@ -768,16 +777,50 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }
-      if (!isBuiltinCall(t, sc)) return checkFunctionCall(t, sc, errors);
+      if (!isBuiltinCall(t, sc)) return checkFunctionCall(t, sc, !statements.has(t), errors);
       const name = t.fn.join('.');
       const decl = DECLS[name];
-      if (decl === undefined || decl.args.length !== t.args.length) return; // arity errors are reported elsewhere
-      const have = t.args.map((a) => typeOf(a, sc));
-      if (have.every((h, i) => decl.args[i]!.some((w) => fits(h, w)))) return;
-      const want = decl.args.map((p) => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`));
-      errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
+      if (decl === undefined) return;
+      // OPA's checker sees a call with its output as the last operand: written out
+      // (`plus(1, 2, x)`), or the fresh local rewriteExprTerms gives a call used as a value
+      // (`x := count(1)`, `count(1) > 0`); the result's type is then the last wanted type
+      const explicit = statements.has(t) && t.args.length === decl.args.length + 1;
+      if (t.args.length !== decl.args.length && !explicit) return; // arity errors are reported elsewhere
+      const valued = !explicit && !statements.has(t);
+      const params: Param[] = explicit || valued ? [...decl.args, [decl.result]] : decl.args;
+      if (t.args.every((a, i) => params[i]!.some((w) => termFits(a, w, sc)))) return;
+      const want = params.map((p) => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`));
+      errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
     },
   });
+}
+
+/**
+ * The operand types OPA's ArgErrDetail lists: an output variable the checker has not typed yet
+ * prints as `???` (types.Sprint of nil) — a written-out one that no `:=` typed, and the fresh
+ * local of a call used as a value.
+ */
+function haveTypes(args: Term[], explicit: boolean, valued: boolean, sc: Scope): string[] {
+  const out = args.map((a, i) => (explicit && i === args.length - 1 && a.kind === 'var' && !sc.vars.has(a.name) ? '???' : show(typeOf(a, sc))));
+  if (valued) out.push('???');
+  return out;
+}
+
+/**
+ * Does operand `t` fit the wanted type `want`? As OPA's unify1: a set or array literal is
+ * checked member by member (`sum({1, "3"})` fails although the set's member type, any<number,
+ * string>, has a number in it), a union wanted type takes the operand if any of its members
+ * does; any other operand by its type.
+ */
+function termFits(t: Term, want: Ty, sc: Scope): boolean {
+  if (want.k === 'any') return true;
+  if (want.k === 'union') return want.of.some((w) => termFits(t, w, sc));
+  if (t.kind === 'set' && want.k === 'set') return t.items.every((i) => termFits(i, want.of, sc));
+  if (t.kind === 'array' && want.k === 'array') {
+    if (want.items !== undefined) return want.items.length === t.items.length && t.items.every((i, n) => termFits(i, want.items![n]!, sc));
+    return t.items.every((i) => termFits(i, want.of, sc));
+  }
+  return fits(typeOf(t, sc), want);
 }
 
 /**
@@ -786,15 +829,32 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
  * calls of rules' functions as it checks builtins). The detail lists the result as the last
  * wanted type, as OPA's rewritten call `f(x, __local0__)` shows it.
  */
-function checkFunctionCall(t: Extract<Term, { kind: 'call' }>, sc: Scope, errors: RegoError[]): void {
+function checkFunctionCall(t: Extract<Term, { kind: 'call' }>, sc: Scope, valued: boolean, errors: RegoError[]): void {
   const path = dataPath(t.fn[0]!, t.fn.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
   if (path === undefined || !sc.mod.env.has(path)) return;
+  if (t.args.length === 0 && !sc.mod.env.isFunction(path)) return checkZeroArgCall(t, path, sc, errors);
   const want = sc.mod.env.argsAt(path);
-  if (want === undefined || want.length !== t.args.length) return; // arity errors are reported elsewhere
-  const have = t.args.map((a) => typeOf(a, sc));
-  if (have.every((h, i) => fits(h, want[i]!))) return;
+  if (want === undefined) return;
+  // an output written out is an operand only in a call that is a statement; in a call used as
+  // a value it is one argument too many (reported elsewhere)
+  const explicit = !valued && t.args.length === want.length + 1;
+  if (want.length !== t.args.length && !explicit) return;
   const result = sc.mod.env.typeAt(path);
-  errors.push(createCompileError('REGO_ERR_TYPE', `data.${path.join('.')}: invalid argument(s)\n\thave: (${have.map(show).join(', ')})\n\twant: (${[...want, result].map(show).join(', ')})`, t.span));
+  const wanted = [...want, result];
+  if (t.args.every((a, i) => termFits(a, wanted[i]!, sc))) return;
+  errors.push(createCompileError('REGO_ERR_TYPE', `data.${path.join('.')}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued && !explicit, sc).join(', ')})\n\twant: (${wanted.map(show).join(', ')})`, t.span));
+}
+
+/**
+ * `r()` of a complete rule r: OPA's checkExprBuiltin takes the rule's type as the function's
+ * and accepts it only when that is any or a union (types.Any) — the type of a rule with values
+ * of several types, or one it cannot infer; a rule whose type it knows exactly (`r := 1`,
+ * `r if …`) is no function: "undefined function data.p.r".
+ */
+function checkZeroArgCall(t: Extract<Term, { kind: 'call' }>, path: string[], sc: Scope, errors: RegoError[]): void {
+  const ty = sc.mod.env.typeAt(path);
+  if (ty.k === 'any' || ty.k === 'union') return;
+  errors.push(createCompileError('REGO_ERR_TYPE', `undefined function data.${path.join('.')}`, t.span));
 }
 
 /**

@@ -22,6 +22,8 @@ import type { RegoErrorCode } from '../error-codes.js';
 const STAGE_OF: Partial<Record<RegoErrorCode, number>> = {
   REGO_ERR_VAR_REDECLARED: 1, // RewriteLocalVars
   REGO_ERR_ASSIGN_TARGET: 1, // RewriteLocalVars
+  REGO_ERR_SHADOWED_CALL: 1, // RewriteLocalVars
+  REGO_ERR_ARG_CALL: 1, // RewriteLocalVars
   REGO_ERR_VOID_CALL: 2, // CheckVoidCalls
   REGO_ERR_UNDECLARED_VAR: 3, // RewritePrintCalls
   REGO_ERR_WITH_TARGET: 4, // RewriteWithValues

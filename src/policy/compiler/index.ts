@@ -20,7 +20,7 @@ import { checkTypes } from './check-types.js';
 import { checkUnusedSome } from './check-unused-some.js';
 import { keepFirstStage } from './compile-stages.js';
 import type { SchemaSet } from './schema-types.js';
-import { CompileErrors, sourceText } from './compile-error.js';
+import { CompileErrors, createCompileError, sourceText } from './compile-error.js';
 import { createParseError } from '../syntax/parse-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
@@ -68,6 +68,18 @@ const COMPILER_INTRINSICS: ReadonlyMap<string, number> = new Map([
   ['rego.metadata.rule', 0],
 ]);
 
+/**
+ * A function argument is a pattern: OPA's rewriteLocalVars (its argument visitor) refuses a
+ * call in it, looking into arrays, refs and object values, not into sets or comprehensions:
+ * `f(1 + 1) = 7` is "rule arguments cannot contain calls".
+ */
+function checkArgCalls(t: Term, errors: RegoError[]): void {
+  if (t.kind === 'call') errors.push(createCompileError('REGO_ERR_ARG_CALL', 'rule arguments cannot contain calls', t.span));
+  else if (t.kind === 'array') t.items.forEach((x) => checkArgCalls(x, errors));
+  else if (t.kind === 'ref') [t.head, ...t.path].forEach((x) => checkArgCalls(x, errors));
+  else if (t.kind === 'object') t.entries.forEach(([, v]) => checkArgCalls(v, errors));
+}
+
 export function compileToPlan(modules: ModuleInput[], opts: CompileOptions = {}): Policy {
   return compileModules(modules, opts).plan;
 }
@@ -109,6 +121,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
     checkUnusedSome(m, errors);
     // `count(x)` alone on a line is a call expression in OPA, not a definition (ParseRuleFromExpr)
     for (const r of m.rules) {
+      for (const a of r.args ?? []) checkArgCalls(a, errors);
       const name = r.ref.map((t) => (t.kind === 'string' ? t.value : '')).join('.');
       if (r.bodilessCall && (registry.get(name) !== undefined || COMPILER_INTRINSICS.has(name))) {
         errors.push(createParseError('REGO_ERR_PARSE_RULE', 'rule name conflicts with built-in function', r.span, sourceText.get(r.span.file)));

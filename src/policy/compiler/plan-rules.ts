@@ -17,7 +17,7 @@ import type { Planner, Scope } from './planner.js';
 
 import { Resolver } from './resolve.js';
 import type { RuleGroup, RuleInfo } from './rule-index.js';
-import { patternVars } from './vars.js';
+import { allVars, isRoot, isWildcard, literalVars, patternVars } from './vars.js';
 
 /** Name of the func for `g` under the current mocks, planning it on first use. */
 export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
@@ -173,7 +173,22 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
     span: a.span,
   }));
   for (const l of argLits) pl.headArgs.add(l);
+  const before = pl.errors.length;
   const ordered = prepareBody(pl, [...argLits, ...r.body], s0);
+  if (pl.errors.length > before) {
+    // the body is unsafe and its variables were reported: OPA's checkSafetyRuleHeads counts
+    // every variable the body mentions as safe for the head, so `f(x) = [y, z] if { split(x,
+    // y, z) }` is "var y is unsafe" and "var z is unsafe" at the body only
+    const inBody = new Set<string>(argNames);
+    for (const l of r.body) for (const v of literalVars(l)) inBody.add(v);
+    for (const h of rhead) {
+      for (const v of allVars(h)) {
+        if (inBody.has(v) || isRoot(v) || v.startsWith('$')) continue;
+        pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(v) ? '_' : v.replace(/\$\d+$/, '')} is unsafe`, h.span));
+      }
+    }
+    return;
+  }
   planBody(pl, ordered, s0, (s2) => {
     pl.span = headSpan;
     planTerms(pl, rhead, s2, (ops, s3) => k(ops, s3));

@@ -198,7 +198,7 @@ export class Resolver {
   private expr(e: Expr, env: Env): Expr {
     switch (e.kind) {
       case 'term':
-        return { ...e, term: this.term(e.term, env) };
+        return { ...e, term: this.term(e.term, env, true) };
       case 'assign':
       case 'unify':
         return { ...e, lhs: this.term(e.lhs, env), rhs: this.term(e.rhs, env) };
@@ -220,7 +220,8 @@ export class Resolver {
     }
   }
 
-  term(t: Term, env: Env): Term {
+  /** `statement`: t is a whole expression (a call there is an expression, not a call term). */
+  term(t: Term, env: Env, statement = false): Term {
     switch (t.kind) {
       case 'var': {
         if (t.name === '_') return { ...t, name: `$_${++this.ctx.counter.n}` };
@@ -237,6 +238,13 @@ export class Resolver {
       case 'call': {
         const args = t.args.map((a) => this.term(a, env));
         const first = t.fn[0]!;
+        if (!statement && env.has(first)) {
+          // OPA's rewriteLocalVars (rewriteDeclaredVarsInTerm, case Call): a call term whose
+          // function name is a declared local would be rewritten to it — no first-class
+          // functions. A call that is a whole expression is left to checkUndefinedFuncs.
+          this.ctx.errors?.push(createCompileError('REGO_ERR_SHADOWED_CALL', `called function ${t.fn.join('.')} shadowed`, t.span));
+          return { ...t, args };
+        }
         if (t.fn.length >= 1 && !env.has(first) && isGlobalName(first, this.ctx) && first !== 'input') {
           const g = globalTerm({ kind: 'var', name: first, span: t.span }, this.ctx);
           const prefix = g.kind === 'ref' ? ['data', ...g.path.map((k) => (k.kind === 'string' ? k.value : '?'))] : [first];

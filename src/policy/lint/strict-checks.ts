@@ -13,9 +13,9 @@ import { walkRule, walkTerm } from '../syntax/walk.js';
 import { DEPRECATED_BUILTINS } from '../builtins/deprecated.js';
 
 
-function err(message: string, span: Span, source: string | undefined): RegoError {
+function err(message: string, span: Span, source: string | undefined, code: 'REGO_ERR_STRICT' | 'REGO_ERR_DEPRECATED_BUILTIN' = 'REGO_ERR_STRICT'): RegoError {
   const text = source?.split('\n')[span.line - 1];
-  return new RegoError('REGO_ERR_STRICT', message, { location: text === undefined ? { ...span } : { ...span, text } });
+  return new RegoError(code, message, { location: text === undefined ? { ...span } : { ...span, text } });
 }
 
 /** `x := …` in a body whose `x` no other term of the rule reads. */
@@ -69,6 +69,24 @@ function unusedDeclarations(r: Rule, source: string | undefined, out: RegoError[
   for (const a of args) if (once(a)) out.push(err(`unused argument ${a}. (hint: use _ (wildcard variable) instead)`, r.span, source));
 }
 
+/** Names a rule declares anywhere: argument patterns, `:=` targets, `some`, `some … in` and `every` variables. */
+function declaredNames(r: Rule): Set<string> {
+  const out = new Set<string>();
+  const bind = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && out.add(x.name)) });
+  r.args?.forEach(bind);
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'assign') bind(e.lhs);
+      else if (e.kind === 'some') e.vars.forEach(bind);
+      else if (e.kind === 'somein' || e.kind === 'every') {
+        if (e.key) bind(e.key);
+        bind(e.value);
+      }
+    },
+  });
+  return out;
+}
+
 function importName(path: Term): string[] | undefined {
   if (path.kind === 'var') return [path.name];
   if (path.kind !== 'ref' || path.head.kind !== 'var') return undefined;
@@ -84,34 +102,41 @@ function importName(path: Term): string[] | undefined {
 export function strictErrors(mod: Module, source?: string): RegoError[] {
   const out: RegoError[] = [];
   const seen = new Map<string, Span>();
-  const aliases = new Map<string, Span>();
+  // what each import binds: its alias, or its last segment (`import data.a.b` binds `b`), with
+  // the import as OPA prints it ("import data.foo.bar as bar unused", at the import keyword)
+  const aliases = new Map<string, { span: Span; text: string }>();
   for (const imp of mod.imports) {
     const name = importName(imp.path);
     if (!name || name[0] === 'future' || name[0] === 'rego') continue;
     const key = name.join('.') + (imp.alias ? ` as ${imp.alias}` : '');
     if (seen.has(key)) out.push(err(`import ${key} is a duplicate`, imp.span, source));
     seen.set(key, imp.span);
-    // What the import binds: its alias, or its last segment (`import data.a.b` binds `b`).
     const bound = imp.alias ?? (name.length > 1 ? name.at(-1)! : undefined);
-    if (bound !== undefined) aliases.set(bound, imp.path.span);
+    if (bound !== undefined) aliases.set(bound, { span: imp.span, text: key });
   }
+  const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
   const used = new Set<string>();
   for (const r of mod.rules) {
+    // a name the rule declares (an argument, `x :=`, `some x`, `some … in`, `every`) is a local
+    // there, never the import: OPA's resolveRefs does not resolve it, so it does not use it
+    const locals = declaredNames(r);
     walkRule(r, {
       term: (t) => {
-        if (t.kind === 'var') used.add(t.name);
-        else if (t.kind === 'ref' && t.head.kind === 'var') used.add(t.head.name);
-        else if (t.kind === 'call') used.add(t.fn[0] ?? '');
+        const name = t.kind === 'var' ? t.name : t.kind === 'ref' && t.head.kind === 'var' ? t.head.name : t.kind === 'call' ? t.fn[0] : undefined;
+        if (name !== undefined && !locals.has(name)) used.add(name);
       },
     });
     walkRule(r, {
       term: (t) => {
-        if (t.kind === 'call' && DEPRECATED_BUILTINS.has(t.fn.join('.'))) out.push(err(`deprecated built-in function ${t.fn.join('.')} used`, t.fnSpan, source));
+        // OPA's checkDeprecatedBuiltins; a package's own rule of that name is what the call means
+        if (t.kind === 'call' && DEPRECATED_BUILTINS.has(t.fn.join('.')) && !(t.fn.length === 1 && ruleNames.has(t.fn[0]!))) {
+          out.push(err(`deprecated built-in function calls in expression: ${t.fn.join('.')}`, t.fnSpan, source, 'REGO_ERR_DEPRECATED_BUILTIN')); // a TypeErr in OPA
+        }
       },
     });
     unusedAssignments(r, source, out);
     unusedDeclarations(r, source, out);
   }
-  for (const [name, span] of aliases) if (!used.has(name)) out.push(err(`import ${name} unused`, span, source));
+  for (const [name, { span, text }] of aliases) if (!used.has(name)) out.push(err(`import ${text} unused`, span, source));
   return out.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0));
 }

@@ -8,6 +8,7 @@ import type { Annotation, Literal, Rule, RuleBody, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
+import { RegoError } from '../errors.js';
 import type { Token } from './tokens.js';
 import { parseDocument as parseYamlDocument } from 'yaml';
 
@@ -48,7 +49,10 @@ export function parseRule(p: Parser): Rule {
   }
   const name = (rule.ref[0] as { value: string }).value;
   if (['input', 'data'].includes(name) && !isDefault) {
-    throw p.error('REGO_ERR_PARSE_RULE', `rule name ${name} conflicts with a root document`, head.span);
+    // OPA 1.x's checkRootDocumentOverrides (ast/rego_v1.go): a CompileErr with this wording, at
+    // the rule (`input := 1`, `input.a.b := 1`, `data contains "a"`)
+    const text = p.src.split('\n')[head.span.line - 1];
+    throw new RegoError('REGO_ERR_SHADOW_ROOT', `rules must not shadow ${name} (use a different rule name)`, { location: text === undefined ? { ...head.span } : { ...head.span, text } });
   }
   const v1 = p.strictV1;
   if (v1 && rule.ref.length < 2 && V1_KEYWORDS.has(name)) {

@@ -6,6 +6,7 @@ import t from 'tap';
 import { createJsEvaluator } from '../../../src/policy/backend/js/index.js';
 import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
 import { fromJs, toJs } from '../../../src/policy/value/index.js';
+import { RegoError } from '../../../src/policy/errors.js';
 
 function codes(text: string, regoVersion: 'v0' | 'v1' = 'v1'): string[] {
   try {
@@ -49,4 +50,17 @@ t.test('`x := …` after x was used in the same body: var x referenced above (OP
   t.same(codes('package p\nr if {\n\tx := 1\n\tx := 2\n}'), ['REGO_ERR_VAR_REDECLARED@4:2']);
   // a rule of the package read before a local of its name is declared is not that local
   t.same(codes('package p\nq := 1\nr if { q == 1; q := 2 }'), []);
+});
+
+t.test('a rule named input or data is OPA\'s "rules must not shadow input (use a different rule name)", a compile error', async (t) => {
+  for (const [text, root] of [['input := 1', 'input'], ['input.a.b.c := 1', 'input'], ['data contains "a"', 'data']] as const) {
+    try {
+      compileToPlan([{ file: 'm.rego', text: `package p\n\n${text}\n` }], {});
+      t.fail(text);
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      const errs = e instanceof CompileErrors ? e.errors : [e];
+      t.same(errs.map((x) => [x.code, x.opaCode, x.message, x.location?.line]), [['REGO_ERR_SHADOW_ROOT', 'rego_compile_error', `rules must not shadow ${root} (use a different rule name)`, 3]], text);
+    }
+  }
 });

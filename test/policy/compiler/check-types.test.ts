@@ -251,3 +251,37 @@ t.test('a variable bound as the key of a ref, or by some … in, has the key or 
   ];
   for (const text of ok) t.same(errs(text), [], text);
 });
+
+function details(text: string): string[] {
+  try {
+    compileToPlan([{ file: 'm.rego', text }], {});
+  } catch (e) {
+    if (e instanceof CompileErrors) return e.errors.map((x) => x.message);
+    throw e;
+  }
+  return [];
+}
+
+t.test('a call with its output written out is checked too, the output against the result type (OPA checkExprBuiltin)', async (t) => {
+  for (const body of ['plus(true, 1, x)', 'x = [null]; plus(x[0], 1, y)', 'sum([null | true], x)', 'sum([1, 2, "3", 4], x)', 'sum({"a": 1, "b": 2}, x)', 'count([1], "a")', 'q2 = "foo"; plus(q2, input.y, 0)']) {
+    t.same(errs(`package p\nq if {\n\t${body}\n}`), ['rego_type_error@3'], body);
+  }
+  t.same(errs('package p\nq if { plus(1, 2, x); count([1], n) }'), [], 'fitting operands and fresh outputs');
+});
+
+t.test('a set literal operand is checked member by member (OPA unify1Set)', async (t) => {
+  t.same(errs('package p\nq if { sum({1, 2, "3", 4}, x) }'), ['rego_type_error@2']);
+  t.same(errs('package p\nq := sum({1, 2, "3"})'), ['rego_type_error@2']);
+  t.same(errs('package p\nq := sum({1, 2, 3})'), []);
+  t.same(errs('package p\nq := concat(",", {"a", input.b})'), []);
+});
+
+t.test('the detail lists an output the checker has not typed as ???, and the result as the last wanted type', async (t) => {
+  // OPA's own server test: "plus: invalid argument(s)\n\thave: (string, any, ???)\n\twant: (number, number, number)"
+  t.same(details('package p\nq if { x := "a" + input.y }'), ['plus: invalid argument(s)\n\thave: (string, any, ???)\n\twant: (number, number, number)']);
+  t.same(details('package p\nq if { plus(true, 1, x) }'), ['plus: invalid argument(s)\n\thave: (boolean, number, ???)\n\twant: (number, number, number)']);
+  t.same(details('package p\nq if { count([1], "a") }'), ['count: invalid argument(s)\n\thave: (array<number>, string)\n\twant: (any<array[any], set[any], object[any: any], string>, number)']);
+  // a call that is a statement has no output
+  t.same(details('package p\nq if { upper(1) }'), ['upper: invalid argument(s)\n\thave: (number)\n\twant: (string)']);
+  t.same(details('package p\nf(x) = y if { y := x + 1 }\nq := f("a")'), ['data.p.f: invalid argument(s)\n\thave: (string, ???)\n\twant: (number, number)']);
+});

@@ -89,3 +89,23 @@ t.test('print: operands nothing binds are undeclared; print is no value', async 
   t.same(one('package p\nq if {\n\tx := 1\n\tprint("x", x, input.y)\n}'), []);
   t.same(one('package p\nq := print(1)'), [{ opa: 'rego_type_error', line: 2, message: 'print(1) used as value' }]);
 });
+
+t.test('a call term naming a declared local is "called function … shadowed" (rewriteLocalVars)', async (t) => {
+  const e = (line: number, name: string): Seen => ({ opa: 'rego_compile_error', line, message: `called function ${name} shadowed` });
+  t.same(one('package p\nq := [foo(bar) | foo := 1; bar := 2]'), [e(2, 'foo')]);
+  t.same(one('package p\nq := {foo(bar): bar(foo) | foo := 1; bar := 2}'), [e(2, 'foo'), e(2, 'bar')]);
+  t.same(one('package p\nq := [baz(foo(bar)) | foo := 1; bar := 2]'), [e(2, 'foo')], 'a nested call');
+  t.same(one('package p\nf(g) := x if { x := g(1) }'), [e(2, 'g')], 'a function argument is declared too');
+  // a call that is a whole expression is no call term: undefined (checkUndefinedFuncs)
+  t.same(one('package p\nq if { foo := 1; foo(2) }').map((x) => x.message), ['undefined function foo']);
+  t.same(one('package p\nq := [upper(x) | x := "a"]'), []);
+});
+
+t.test('a call inside a function argument is "rule arguments cannot contain calls"', async (t) => {
+  const e = (line: number): Seen => ({ opa: 'rego_compile_error', line, message: 'rule arguments cannot contain calls' });
+  t.same(one('package p\nf(1 + 1) = 7'), [e(2)]);
+  t.same(one('package p\nf(object.get(x)) if { object := {"a": 1}; object.a == x }'), [e(2)]);
+  t.same(one('package p\nf([x, count(x)]) := x'), [e(2)], 'inside an array pattern');
+  t.same(one('package p\nf({"a": upper(x)}) := x'), [e(2)], 'an object value');
+  t.same(one('package p\nf([1][0]) if { true }'), [], 'an indirect ref is rewritten, not refused');
+});

@@ -57,3 +57,18 @@ for (const [note, content, want] of cases) {
     t.same(unsafeVars(content), want, content);
   });
 }
+
+t.test('a head variable the unsafe body mentions is reported at the body only (checkSafetyRuleHeads counts it safe)', async (t) => {
+  const located = (text: string): string[] => {
+    try {
+      compileToPlan([{ file: 'm.rego', text }], {});
+    } catch (e) {
+      if (!(e instanceof CompileErrors)) throw e;
+      return e.errors.map((x) => `${x.code}@${x.location?.line}:${x.location?.col}:${x.message}`);
+    }
+    return [];
+  };
+  t.same(located('package p\nfoo(x) = [y, z] if { split(x, y, z) }'), ['REGO_ERR_UNSAFE_VAR@2:22:var y is unsafe', 'REGO_ERR_UNSAFE_VAR@2:22:var z is unsafe']);
+  // a head variable the body never mentions is still the head's
+  t.same(located('package p\nq contains [x, y] if { z := x }').filter((e) => e.endsWith('var y is unsafe')), ['REGO_ERR_UNSAFE_VAR@2:12:var y is unsafe']);
+});

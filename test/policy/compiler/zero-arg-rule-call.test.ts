@@ -19,9 +19,12 @@ hosts := h if {
 
 hosts := [""] if count(input.hosts) == 0
 
-yes := true
+# a union type (boolean or string): OPA's checker lets r() through only for any or a union
+yes := true if input.hosts
+yes := "no hosts" if not input.hosts
 
-no := false
+no := false if input.hosts
+no := "no hosts" if not input.hosts
 
 each := [h | h := hosts()[_]]
 value := hosts()
@@ -50,5 +53,25 @@ t.test('a partial set rule is still no function', async (t) => {
   } catch (e) {
     if (!(e instanceof CompileErrors)) throw e;
     t.same(e.errors.map((x) => x.code), ['REGO_ERR_TYPE']);
+  }
+});
+
+t.test('r() of a rule whose type is known exactly is an undefined function, as OPA\'s checkExprBuiltin', async (t) => {
+  for (const [text, refused] of [
+    ['package c\n\nr := 1\n\nbad := r()\n', true],
+    ['package c\n\nr if input.x\n\nbad if r()\n', true],
+    ['package c\n\nr := [1]\n\nbad := r()[0]\n', true],
+    ['package c\n\nr := input.x\n\nok := r()\n', false],
+    ['package c\n\nr := 1 if input.x\nr := "a" if input.y\n\nok := r()\n', false],
+  ] as const) {
+    try {
+      compileToPlan([{ file: 'c.rego', text }], { query: 'x = data.c' });
+      t.notOk(refused, text);
+    } catch (e) {
+      if (!(e instanceof CompileErrors)) throw e;
+      t.ok(refused, text);
+      t.same(e.errors.map((x) => [x.code, x.opaCode]), [['REGO_ERR_TYPE', 'rego_type_error']], text);
+      t.match(e.errors[0]!.message, /^undefined function data\.c\.r$/m, text);
+    }
   }
 });
