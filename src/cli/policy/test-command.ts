@@ -190,7 +190,7 @@ export const testCommand: Subcommand = {
     { name: 'exit-zero-on-skipped', short: 'z', help: 'skipped (todo_) tests do not make the exit code 2' },
     { name: 'fail-on-empty', help: 'exit 1 when no test ran' },
     { name: 'timeout', short: 't', valued: true, help: 'per-test deadline, a Go duration (default 5s)' },
-    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
+    { name: 'ignore', valued: true, csv: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
     MAX_ERRORS_FLAG,
     { name: 'explain', valued: true, help: "fails, full, notes or debug: the tests' evaluation trace (implies -v; a subset of OPA's events: Enter, Exit, Fail, Note)" },
   ],
