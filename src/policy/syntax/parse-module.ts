@@ -9,6 +9,7 @@ import { parseBody } from './parse-expr.js';
 import { parseAnnotations, parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn, refName } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
+import { walkRule } from './walk.js';
 
 export type { ParseOptions, RegoVersion } from './parser.js';
 
@@ -40,6 +41,8 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
     rules.push(...r);
   }
   mod.rules = rules;
+  // the import applies to the whole module, also to rules written before it
+  if (mod.scopedNot) for (const r of rules) walkRule(r, { literal: (l) => { if (l.negated) l.scopedNot = true; } });
   return mod;
 }
 
@@ -78,8 +81,13 @@ function parseImport(p: Parser, mod: Module): Import {
       throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import, must be `future.keywords`', path.span);
     }
     const kw = name[2];
-    if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
-      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS].sort().join(' ')}]`, path.span);
+    // `not` (OPA 1.17) is no new syntax here but opts the module into scoped negation; it is not
+    // part of the `import future.keywords` wildcard, which would change old modules' answers
+    if (kw === 'not') {
+      mod.scopedNot = true;
+      p.notBodies = true;
+    } else if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS, 'not'].sort().join(' ')}]`, path.span);
     }
     for (const k of FUTURE_KEYWORDS) if (kw === undefined || kw === k) p.keywords.add(k);
     // `every x in xs` is written with `in`, so importing `every` brings `in` along (as in OPA)
