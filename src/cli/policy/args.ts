@@ -19,6 +19,11 @@ export interface FlagSpec {
   readonly short?: string;
   /** takes a value (else boolean) */
   readonly valued?: boolean;
+  /**
+   * a list flag (pflag's StringSlice, as `opa … --ignore`): each value is a comma-separated CSV
+   * record, so `--ignore '*.yml','*.yaml'` (one shell word) gives two patterns
+   */
+  readonly csv?: boolean;
   readonly help: string;
 }
 
@@ -69,7 +74,7 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
       if (eq > 0 && !['true', 'false'].includes(arg.slice(eq + 1))) throw new UsageError(`${key} takes no value`);
       value = eq > 0 ? arg.slice(eq + 1) : 'true';
     }
-    values.set(spec.name, [...(values.get(spec.name) ?? []), value]);
+    values.set(spec.name, [...(values.get(spec.name) ?? []), ...(spec.csv === true ? splitCsvRecord(value, key) : [value])]);
   }
   return {
     positional,
@@ -77,6 +82,47 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     one: (name) => values.get(name)?.at(-1),
     all: (name) => values.get(name) ?? [],
   };
+}
+
+/**
+ * One value of a pflag StringSlice flag: pflag's readAsCSV reads it with Go's encoding/csv
+ * (one record, fields split at commas, a field that starts with `"` is quoted and `""` in it is a
+ * quote; a `"` inside an unquoted field is an error). An empty value is no element.
+ *
+ * @example
+ *   splitCsvRecord("*.yml,*.yaml,.md", '--ignore'); // ['*.yml', '*.yaml', '.md']
+ */
+export function splitCsvRecord(value: string, key: string): string[] {
+  if (value === '') return [];
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (value[i] === '"') {
+      i++;
+      for (;;) {
+        const q = value.indexOf('"', i);
+        if (q < 0) throw new UsageError(`invalid argument ${JSON.stringify(value)} for ${key}: extraneous or missing " in quoted-field`);
+        field += value.slice(i, q);
+        i = q + 1;
+        if (value[i] === '"') {
+          field += '"';
+          i++;
+          continue;
+        }
+        break;
+      }
+      if (i < value.length && value[i] !== ',') throw new UsageError(`invalid argument ${JSON.stringify(value)} for ${key}: extraneous or missing " in quoted-field`);
+    } else {
+      const c = value.indexOf(',', i);
+      field = value.slice(i, c < 0 ? value.length : c);
+      if (field.includes('"')) throw new UsageError(`invalid argument ${JSON.stringify(value)} for ${key}: bare " in non-quoted-field`);
+      i = c < 0 ? value.length : c;
+    }
+    fields.push(field);
+    if (i >= value.length) return fields;
+    i++; // the comma
+  }
 }
 
 /** The flag table of a help text. */

@@ -35,7 +35,7 @@ export const buildCommand: Subcommand = {
     { name: 'output', short: 'o', valued: true, help: 'output file (plan.json, policy.mjs or policy.wasm by default)' },
     { name: 'revision', short: 'r', valued: true, help: "the bundle's revision (in the .manifest of a .tar.gz output)" },
     CAPABILITIES_FLAG,
-    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, as opa build --ignore)' },
+    { name: 'ignore', valued: true, csv: true, help: 'skip files and directories whose name matches this pattern (repeatable, as opa build --ignore)' },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('build needs at least one <path>');

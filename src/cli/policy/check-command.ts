@@ -49,7 +49,7 @@ export const checkCommand: Subcommand = {
     { name: 'strict', short: 'S', help: 'also refuse unused imports and assignments, duplicate imports and deprecated builtins' },
     { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json: how errors are printed' },
     { name: 'bundle', short: 'b', help: 'read each path as a bundle (a directory or a .tar.gz)' },
-    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable)' },
+    { name: 'ignore', valued: true, csv: true, help: 'skip files and directories whose name matches this pattern (repeatable)' },
     MAX_ERRORS_FLAG,
     SCHEMA_FLAG,
     CAPABILITIES_FLAG,

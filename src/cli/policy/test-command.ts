@@ -189,8 +189,11 @@ export const testCommand: Subcommand = {
     { name: 'threshold', valued: true, help: 'with coverage: exit 2 when it is below this percentage' },
     { name: 'exit-zero-on-skipped', short: 'z', help: 'skipped (todo_) tests do not make the exit code 2' },
     { name: 'fail-on-empty', help: 'exit 1 when no test ran' },
-    { name: 'timeout', short: 't', valued: true, help: 'per-test deadline, a Go duration (default 5s)' },
-    { name: 'ignore', valued: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
+    // as opa (cmd/test.go, cmd/flags.go addTargetFlag): -t is --target; --timeout has no short form
+    { name: 'timeout', valued: true, help: 'per-test deadline, a Go duration (default 5s)' },
+    { name: 'target', short: 't', valued: true, help: 'rego (default: the JS back end) or wasm (the tests compiled to WebAssembly)' },
+    { name: 'parallel', short: 'p', valued: true, help: 'accepted as opa\'s (a number of tests run at once); regate runs them one after another in a worker, with the same results' },
+    { name: 'ignore', valued: true, csv: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
     MAX_ERRORS_FLAG,
     { name: 'explain', valued: true, help: "fails, full, notes or debug: the tests' evaluation trace (implies -v; a subset of OPA's events: Enter, Exit, Fail, Note)" },
   ],
@@ -213,13 +216,19 @@ export const testCommand: Subcommand = {
       return 1;
     }
     const timeoutMs = parseDurationMs(a.one('timeout') ?? '5s');
+    const target = a.one('target') ?? 'rego';
+    if (target !== 'rego' && target !== 'wasm') throw new UsageError(`invalid argument ${JSON.stringify(target)} for -t, --target: must be one of {rego,wasm}`);
+    const parallel = a.one('parallel');
+    if (parallel !== undefined && !/^\d+$/.test(parallel)) throw new UsageError(`invalid argument ${JSON.stringify(parallel)} for -p, --parallel: not a number`);
     const explainFlag = a.one('explain');
     if (explainFlag !== undefined && !(TEST_EXPLAIN_MODES as readonly string[]).includes(explainFlag)) throw new UsageError(`--explain must be one of ${TEST_EXPLAIN_MODES.join(', ')}, not ${explainFlag}`);
     const explain = explainFlag as TestExplainMode | undefined;
     // As opa (cmd/test.go): --explain turns on verbose reporting, and verbose records the traces.
     const verbose = a.bool('verbose') || explain !== undefined;
     const coverage = a.bool('coverage') || threshold > 0;
-    const trace = verbose && !coverage;
+    if (coverage && target === 'wasm') throw new UsageError('--coverage needs --target rego: the WASM back end does not record lines');
+    // the WASM back end has no trace hooks: -v lists the tests and their output, without traces
+    const trace = verbose && !coverage && target === 'rego';
     const max = maxErrorsOf(a.one('max-errors'));
     const capabilities = capabilitiesOf(a);
 
@@ -229,7 +238,7 @@ export const testCommand: Subcommand = {
       const loaded = await load(a);
       // OPA runs the tests of its modules in the order of their names.
       modules = [...loaded.modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
-      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}), ...(trace ? { trace: true } : {}) });
+      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}), ...(trace ? { trace: true } : {}), ...(target === 'wasm' ? { target } : {}) });
     } catch (e) {
       if (e instanceof UsageError) throw e;
       process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');

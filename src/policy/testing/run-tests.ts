@@ -42,6 +42,11 @@ export interface RunTestsOptions {
   capabilities?: string;
   /** record each test's evaluation trace (`opa test -v`, `--explain`) */
   trace?: boolean;
+  /**
+   * `opa test --target`: `rego` (default) runs the tests on the JS back end, `wasm` compiles the
+   * tests to WebAssembly and runs them there (no traces or coverage on that back end)
+   */
+  target?: 'rego' | 'wasm';
 }
 
 export interface TestRun {
@@ -152,6 +157,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
     ...(opts.compileOptions ? { compileOptions: opts.compileOptions } : {}),
     ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
     ...(opts.trace === true ? { trace: true } : {}),
+    ...(opts.target === 'wasm' ? { target: 'wasm' as const } : {}),
   };
   let worker: TestWorker | undefined;
   try {

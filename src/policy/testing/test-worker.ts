@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileToPlan } from '../compiler/index.js';
 import { createJsEvaluator } from '../backend/js/index.js';
+import type { PlanEvaluator } from '../backend/evaluator.js';
 import { createTraceRecorder, type TraceRecorder } from '../backend/trace.js';
 import { defaultRegistry } from '../builtins/index.js';
 import { registryWithCapabilities } from '../builtins/capabilities.js';
@@ -28,13 +29,20 @@ function errorOf(e: unknown): WorkerError {
   return { code: 'REGO_ERR_BUILTIN_INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 
-type Evaluator = ReturnType<typeof createJsEvaluator>;
+type Evaluator = PlanEvaluator;
 let ev: Evaluator | undefined;
 try {
   const builtins = init.capabilities !== undefined ? registryWithCapabilities(init.capabilities, defaultRegistry) : defaultRegistry;
   const plan = compileToPlan(init.modules, { entrypoints: init.entrypoints, ...(init.compileOptions ?? {}), builtins });
-  // Only a traced run gets the generated trace hooks (backend/trace.ts): the others run as before.
-  ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage, builtins, ...(init.trace === true ? { trace: true } : {}) });
+  if (init.target === 'wasm') {
+    // `opa test --target wasm` (OPA's runner passes rego.Target to each test's evaluation): the
+    // same plans, compiled to WebAssembly; loaded lazily, as binaryen is large.
+    const { createWasmEvaluator } = await import('../backend/wasm/index.js');
+    ev = await createWasmEvaluator(plan, { data: parseJson(init.dataJson), builtins });
+  } else {
+    // Only a traced run gets the generated trace hooks (backend/trace.ts): the others run as before.
+    ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage, builtins, ...(init.trace === true ? { trace: true } : {}) });
+  }
   port.postMessage({ type: 'ready' } satisfies WorkerReply);
 } catch (e) {
   // With no listener on the port the thread ends once this message is out.

@@ -14,6 +14,8 @@ export interface WorkerInit {
   capabilities?: string;
   /** record each test's evaluation trace (`opa test -v` / `--explain`) */
   trace?: boolean;
+  /** the back end the tests run on (`opa test --target`); default the JS one */
+  target?: 'rego' | 'wasm';
 }
 
 export interface WorkerRun {

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { loadPaths } from '../../../src/cli/policy/load-paths.js';
-import { parseArgs } from '../../../src/cli/policy/args.js';
+import { parseArgs, splitCsvRecord } from '../../../src/cli/policy/args.js';
 import { testCommand } from '../../../src/cli/policy/test-command.js';
 import { nameGlob } from '../../../src/policy/index.js';
 import { policyDir } from './files.js';
@@ -45,6 +45,33 @@ t.test('ignored files and directories below a given directory are not read', asy
   t.same(r.data, {}, 'data.yaml matched *.yaml too');
   const named = await loadPaths([join(dir, 'p/p.rego')], { includeTests: true, ignore: ['*.rego'] });
   t.equal(named.modules.length, 1, 'a path given by name is read whatever the patterns');
+});
+
+t.test('--ignore is a list flag as pflag StringSlice reads it: one value may hold several comma-separated patterns', async (t) => {
+  // weaveworks/policy-library's CI: opa test … --ignore '*.yml','*.yaml','.md','.csv' (the shell makes it one word)
+  const a = parseArgs(['--ignore', '*.yml,*.yaml,.md,.csv', '--ignore=x', '--ignore', ''], testCommand.flags);
+  t.same(a.all('ignore'), ['*.yml', '*.yaml', '.md', '.csv', 'x'], 'split at commas; an empty value adds nothing');
+  t.same(splitCsvRecord('"a,b",c,"d""e"', '--ignore'), ['a,b', 'c', 'd"e'], 'a quoted field keeps its commas, "" is a quote');
+  t.same(splitCsvRecord('a,,b,', '--ignore'), ['a', '', 'b', '']);
+  t.throws(() => splitCsvRecord('a"b', '--ignore'), { name: 'UsageError' }, 'a bare quote is a usage error, as encoding/csv');
+  t.throws(() => splitCsvRecord('"ab', '--ignore'), { name: 'UsageError' });
+  t.throws(() => splitCsvRecord('"a"b', '--ignore'), { name: 'UsageError' });
+  const dir = policyDir(t, {
+    'p/p.rego': 'package p\n\ntest_ok if true\n',
+    'p/tests/broken.yaml': '{ not: [valid',
+    'p/tests/other.yml': '{ not: [valid',
+  });
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => out.push(s)) as typeof process.stdout.write;
+  let code: number;
+  try {
+    code = await testCommand.run(parseArgs([dir, '--ignore', '*.yml,*.yaml,.md'], testCommand.flags));
+  } finally {
+    process.stdout.write = write;
+  }
+  t.equal(code, 0, 'neither broken file is read');
+  t.match(out.join(''), /PASS: 1\/1/);
 });
 
 t.test('--explain: a mode opa knows is accepted (verbose, as opa), another is a usage error', async (t) => {

@@ -163,3 +163,18 @@ t.test('--capabilities: a host builtin it declares compiles; mocked with `with` 
   t.equal(regate(['policy', 'test', '--capabilities', join(dir, 'missing.json'), join(dir, 'p')]).code, 2, 'an unreadable file is a usage error');
   t.end();
 });
+
+t.test('-t is --target as in opa test: wasm runs the tests on the WASM back end; --timeout has no short form', async (t) => {
+  const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }), 'authz/authz_test.rego': TESTS });
+  for (const args of [['-t', 'wasm'], ['--target=wasm'], ['--target', 'rego'], ['-p', '2']]) {
+    const r = regate(['policy', 'test', '-v', ...args, dir]);
+    t.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.match(r.stdout, /data\.authz_test\.test_guest_denied: PASS \(/, args.join(' '));
+    t.match(r.stdout, /PASS: 2\/3\nFAIL: 1\/3\n$/, args.join(' '));
+  }
+  // `opa test -t 5s` is an invalid --target, not a timeout
+  t.equal(regate(['policy', 'test', '-t', '5s', dir]).code, 2);
+  t.match(regate(['policy', 'test', '-t', '5s', dir]).stderr, /--target/);
+  t.equal(regate(['policy', 'test', '-p', 'many', dir]).code, 2);
+  t.equal(regate(['policy', 'test', '-t', 'wasm', '--coverage', dir]).code, 2, 'the WASM back end records no coverage');
+});
