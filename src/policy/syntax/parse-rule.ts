@@ -28,13 +28,19 @@ export function parseRule(p: Parser): Rule {
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'rule');
   let isDefault = false;
-  if (p.isIdent('default') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+  if (p.isIdent('default') && !p.startsKeywordRef()) {
     p.next();
     isDefault = true;
   }
   const headTok = p.peek();
   if (headTok.kind !== 'ident') throw p.error('REGO_ERR_PARSE_RULE', 'expected a rule head', headTok.span);
+  // `true.x := 1`, `null["y"] := 2`: a keyword heading a ref names a rule (OPA scanAheadRef);
+  // a keyword alone is read as a name too, for the rule-name check below to refuse it
+  if (p.startsKeywordRef() || p.isReservedWord(headTok.value)) p.kwRefAt = p.pos;
   const head = parseTerm(p, true);
+  // OPA parseHeadFinish: an operator glued to the rule name (`foo+bar := 1`) is refused there
+  const after = p.peek();
+  if (head.kind === 'var' && after.kind === 'punct' && !after.wsBefore && HEAD_OPERATORS.has(after.value)) throw p.unexpected();
   const rule: Rule = { default: isDefault, ref: [], assign: false, body: [], elses: [], annotations, span: headTok.span };
   if (head.kind === 'call') {
     rule.ref = head.fn.map((name, i) => ({ kind: 'string' as const, value: name, span: i === 0 ? head.span : head.fnSpan }));
@@ -82,7 +88,7 @@ export function parseRule(p: Parser): Rule {
     rule.contains = last;
     rule.ref = rule.ref.slice(0, 1);
   }
-  while (p.isIdent('else') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+  while (p.isIdent('else') && !p.startsKeywordRef()) {
     // OPA parseRules: an else chain needs one value per rule, so not on multi-value rules nor
     // on heads with variables (`p[x] := … else := …`)
     if (rule.contains !== undefined) throw p.error('REGO_ERR_PARSE_RULE', 'else keyword cannot be used on multi-value rules', p.peek().span);
@@ -103,6 +109,8 @@ export function parseRule(p: Parser): Rule {
   }
   return rule;
 }
+
+const HEAD_OPERATORS = new Set(['+', '-', '*', '/', '%', '&', '|', '==', '!=', '<', '<=', '>', '>=']);
 
 /** A term without variables, refs or calls (closures aside, which default values may hold). */
 function isGround(t: Term): boolean {
