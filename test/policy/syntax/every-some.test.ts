@@ -23,3 +23,22 @@ t.test('every binds variables; some and every cannot be negated', async (t) => {
   t.equal(code('package p\nq if { some [a, b] in [[1, 2]]; a < b }'), undefined);
   t.equal(code('package p\nq if { not every.x }\nevery.x := false'), undefined);
 });
+
+t.test('OPA\'s messages for malformed some, every and with', async (t) => {
+  const message = (text: string): string | undefined => {
+    try {
+      parseModule(text, 'm.rego');
+    } catch (e) {
+      if (e instanceof RegoError) return e.message;
+      throw e;
+    }
+    return undefined;
+  };
+  t.equal(message('package p\nq if { every x in [1] }'), 'unexpected } token: missing body');
+  t.equal(message('package p\nq if { some x, 1 }'), 'unexpected number token: expected var');
+  t.equal(message('package p\nq if { some if }'), 'unexpected if keyword: expected var');
+  // parseWith: a target is a name or a ref, then `as`
+  t.equal(message('package p\nq if { 1 with 2 as 3 }'), 'unexpected number token: expected ident');
+  t.equal(message('package p\nq if { 1 with input }'), 'unexpected } token: expected as keyword');
+  t.equal(message('package p\nq if { 1 with input.x as 1 with data.y as 2 }'), undefined);
+});

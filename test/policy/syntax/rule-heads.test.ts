@@ -122,3 +122,14 @@ t.test('a rule head may have whitespace before its first `(`, `.` or `[` (OPA pa
   // in a body, a space still ends the term: `f (1)` is two terms
   t.throws(() => run('package h\nf(x) := x\np if { f (1) }\n', 'x = data.h.p'));
 });
+
+t.test('an operator glued to a rule name is refused where OPA refuses it (parseHeadFinish)', async (t) => {
+  for (const [text, name] of [['foo+bar := 1', 'plus'], ['foobar- := 1', 'minus'], ['a==b := 1', 'equal'], ['a&&b := 1', 'and'], ['a||b := 1', 'or'], ['a%b := 9%2', 'rem']]) {
+    const e = parseErr(`package h\n${text}`);
+    t.equal(e.code, 'REGO_ERR_PARSE_UNEXPECTED', text);
+    t.equal(e.message, `unexpected ${name} token`, text);
+  }
+  // keywords name rules inside ref heads, in both dialects
+  t.same(parseModule('package h\nnull.foo if { true }\nfoo.if.bar contains 1 if { true }\n', 'm.rego').rules.map((r) => r.ref.length), [2, 3]);
+  t.same(parseModule('package h\nnot.foo.bar { true }\n', 'm.rego', { regoVersion: 'v0' }).rules[0]!.ref.length, 3);
+});
