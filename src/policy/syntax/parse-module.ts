@@ -5,8 +5,9 @@
  * Example: `parseModule('package a\np := 1', 'a.rego').rules[0].value` → number term `1`.
  */
 import type { Import, Literal, Module, Rule, Term } from './ast.js';
-import { parseBody } from './parse-expr.js';
-import { parseAnnotations, parseRules } from './parse-rule.js';
+import { parseBody, parseLiteral } from './parse-expr.js';
+import { parseAnnotations } from './parse-annotations.js';
+import { parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
 
@@ -20,7 +21,9 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
   const p = new Parser(text, file, {}, opts);
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'package');
-  if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'expected package clause', first.span);
+  // ast/parser_ext.go parseModule: "empty module" without statements, else the first one must be the package
+  if (first.kind === 'eof') throw p.error('REGO_ERR_PARSE_PACKAGE', 'empty module', { file, line: 1, col: 1 });
+  if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'package expected', first.span);
   const span = p.next().span;
   // `package not.x`, `package if`: OPA's parsePackage takes a keyword as the first name
   if (p.peek().kind === 'ident') p.kwRefAt = p.pos;
@@ -32,17 +35,46 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
     // OPA's parser takes an import wherever a statement may start; it applies to the whole module
     // (and a future-keyword import to the text after it).
     if (p.isIdent('import') && !p.startsKeywordRef()) {
+      // a METADATA block cannot document an import (attachAnnotationsNodes)
+      parseAnnotations(p.peek(), p, 'import');
       mod.imports.push(parseImport(p, mod));
       continue;
     }
-    if (p.isIdent('package') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_PACKAGE', 'only one package clause per module');
+    if (p.isIdent('package') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_PACKAGE', 'unexpected package');
+    refuseStatement(p);
     const r = parseRules(p);
     if (!p.peek().nlBefore && p.peek().kind !== 'eof' && !p.isPunct(';')) throw p.unexpected('expected end of rule');
     while (p.acceptPunct(';'));
     rules.push(...r);
   }
+  // nor be the last thing in the file
+  parseAnnotations(p.peek(), p, 'none');
   mod.rules = rules;
   return mod;
+}
+
+/**
+ * A statement that is no rule. OPA's parser reads it as a query and then fails to make a rule of
+ * it (ast/parser_ext.go ParseRuleFromExpr), with these messages.
+ */
+function refuseStatement(p: Parser): void {
+  const t = p.peek();
+  if (t.kind === 'ident' && !p.startsKeywordRef()) {
+    if (t.value === 'not') throw p.error('REGO_ERR_PARSE_RULE', 'negated expressions cannot be used for rule head');
+    if (t.value === 'some') throw p.error('REGO_ERR_PARSE_RULE', "'some' declarations cannot be used for rule head");
+    return;
+  }
+  if (t.kind === 'ident') return;
+  // a literal that does not start with a name: its (left-hand) term names what it is
+  const lit = parseLiteral(p);
+  const lhs = lit.expr.kind === 'term' ? lit.expr.term : lit.expr.kind === 'assign' || lit.expr.kind === 'unify' ? lit.expr.lhs : undefined;
+  const what = lhs === undefined ? 'expression' : lhs.kind === 'call' && lhs.op === undefined ? 'call' : termValueName(lhs);
+  throw p.error('REGO_ERR_PARSE_RULE', `${what} cannot be used for rule name`, t.span);
+}
+
+/** OPA's ValueName of a term: an operator expression is the call it stands for. */
+function termValueName(t: Term): string {
+  return t.kind === 'call' ? 'call' : valueName(t);
 }
 
 function packagePath(p: Parser, t: Term): string[] {
@@ -109,7 +141,9 @@ function parseImport(p: Parser, mod: Module): Import {
     // OPA: the alias is a var; a keyword in force is not one ("unexpected if keyword: expected var")
     if (a.kind !== 'ident' || isKeywordIn(p, a.value) || p.keywords.has(a.value)) throw p.unexpected('expected var', a);
     p.next();
-    if (p.startsKeywordRef() || (p.peek().kind === 'punct' && !p.peek().wsBefore && p.peek().value === '(')) throw p.unexpected('expected var');
+    // `as x.y`, `as f(x)`: the alias is a plain name
+    const glued = p.peek();
+    if (glued.kind === 'punct' && !glued.wsBefore && ['.', '[', '('].includes(glued.value)) throw p.unexpected('expected var', a);
     imp.alias = a.value;
   }
   if (root === 'rego') {

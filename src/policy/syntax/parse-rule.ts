@@ -4,12 +4,11 @@
  * where ref is `p`, `a.b[x].c` or a function head `f(x, y)`; a body is `{ literals }` or one
  * literal after `if`. A `{ … }` body without `if` (v0 style) is accepted too.
  */
-import type { Annotation, Literal, Rule, RuleBody, Term } from './ast.js';
+import type { Literal, Rule, RuleBody, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
-import type { Token } from './tokens.js';
-import { parseDocument as parseYamlDocument } from 'yaml';
+import { parseAnnotations } from './parse-annotations.js';
 
 /**
  * A rule, plus the extra definitions of v0's `p { a } { b }` (one rule per body, same head).
@@ -81,6 +80,11 @@ export function parseRule(p: Parser): Rule {
   if (body !== undefined) rule.body = body;
   if (braced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, head.span);
   const last = rule.ref[rule.ref.length - 1]!;
+  if (body === undefined && !isDefault) {
+    // a head without a body is one of OPA's expression statements (ParseRuleFromExpr)
+    if (p.isIdent('with') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_RULE', 'expressions using with keyword cannot be used for rule head', headTok.span);
+    if (p.isPunct(';') && rule.contains === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'multiple expressions cannot be used for rule head', headTok.span);
+  }
   if (body === undefined && rule.value === undefined && rule.contains === undefined) {
     bodilessHead(p, rule, head.span);
   } else if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
@@ -220,45 +224,6 @@ function parseBraced(p: Parser): Literal[] {
   const body = parseBody(p, '}');
   p.expectPunct('}');
   return body;
-}
-
-const SCOPES = new Set(['rule', 'document', 'package', 'subpackages']);
-
-/**
- * METADATA blocks: a `# METADATA` comment line followed by YAML comment lines. As OPA's parser
- * does (ast/annotations.go), a block that is not YAML or names an unknown scope is a parse error,
- * and so is a scope the statement below cannot take: `package`/`subpackages` only before the
- * package clause, `rule`/`document` only before a rule (`target`).
- */
-export function parseAnnotations(tok: Token, p?: Parser, target: 'rule' | 'package' = 'rule'): Annotation[] {
-  const out: Annotation[] = [];
-  const cs = tok.comments ?? [];
-  for (let i = 0; i < cs.length; i++) {
-    if (cs[i]!.text.trim() !== 'METADATA') continue;
-    const lines: string[] = [];
-    let j = i + 1;
-    while (j < cs.length && cs[j]!.span.line === cs[j - 1]!.span.line + 1) {
-      lines.push(cs[j]!.text.startsWith(' ') ? cs[j]!.text.slice(1) : cs[j]!.text);
-      j++;
-    }
-    const yaml = lines.join('\n');
-    const span = cs[i]!.span;
-    const scope = /^scope:\s*(\S+)/m.exec(yaml)?.[1];
-    if (p !== undefined) {
-      const doc = parseYamlDocument(yaml, { prettyErrors: false });
-      if (doc.errors.length > 0) throw p.error('REGO_ERR_PARSE_ANNOTATION', `yaml: ${doc.errors[0]!.message.split('\n')[0]}`, span);
-      const v: unknown = doc.toJS();
-      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw p.error('REGO_ERR_PARSE_ANNOTATION', 'metadata must be a YAML mapping', span);
-      if (scope !== undefined) {
-        if (!SCOPES.has(scope)) throw p.error('REGO_ERR_PARSE_ANNOTATION', `invalid annotation scope '${scope}'`, span);
-        const wants = scope === 'rule' || scope === 'document' ? 'rule' : 'package';
-        if (wants !== target) throw p.error('REGO_ERR_PARSE_ANNOTATION', `annotation scope '${scope}' must be applied to ${wants} (have ${target})`, span);
-      }
-    }
-    out.push(scope === undefined ? { yaml, span } : { yaml, scope, span });
-    i = j - 1;
-  }
-  return out;
 }
 
 /** Term helper for callers that need the head name. */

@@ -133,3 +133,27 @@ t.test('an operator glued to a rule name is refused where OPA refuses it (parseH
   t.same(parseModule('package h\nnull.foo if { true }\nfoo.if.bar contains 1 if { true }\n', 'm.rego').rules.map((r) => r.ref.length), [2, 3]);
   t.same(parseModule('package h\nnot.foo.bar { true }\n', 'm.rego', { regoVersion: 'v0' }).rules[0]!.ref.length, 3);
 });
+
+t.test('statements that are no rule, with the messages of OPA\'s ParseRuleFromExpr', async (t) => {
+  const cases: [string, string][] = [
+    ['not p', 'negated expressions cannot be used for rule head'],
+    ['some x', "'some' declarations cannot be used for rule head"],
+    ['p with input as 1', 'expressions using with keyword cannot be used for rule head'],
+    ['f(1) with input as 1', 'expressions using with keyword cannot be used for rule head'],
+    ['p := 1; q := 2', 'multiple expressions cannot be used for rule head'],
+    ['1', 'number cannot be used for rule name'],
+    ['"s" = 1', 'string cannot be used for rule name'],
+    ['[1]', 'array cannot be used for rule name'],
+  ];
+  for (const v of ['v0', 'v1'] as const) {
+    for (const [text, message] of cases) {
+      const e = parseErr(`package h\n${text}`, v);
+      t.equal(e.code, 'REGO_ERR_PARSE_RULE', `${v}: ${text}`);
+      t.equal(e.message, message, `${v}: ${text}`);
+      t.equal(e.location?.line, 2);
+    }
+  }
+  t.equal(parseErr('package h\np := 1\npackage i').message, 'unexpected package');
+  t.equal(parseErr('p := 1').message, 'package expected');
+  t.equal(parseErr('# only a comment\n').message, 'empty module');
+});
