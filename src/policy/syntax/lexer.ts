@@ -146,7 +146,8 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
     }
     const two = src.slice(i, i + 2);
     const p = TWO_CHAR.has(two) ? two : ONE_CHAR.has(c) ? c : undefined;
-    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', `illegal token ${JSON.stringify(c)}`, span);
+    // OPA's scanner names a lone `!` and `$`; any other stray character is an "illegal token"
+    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', c === '!' || c === '$' ? `illegal ${c} character` : `illegal token ${JSON.stringify(c)}`, span);
     advance(p!.length);
     push('punct', p!);
   }

@@ -79,6 +79,8 @@ function parseSome(p: Parser): Expr {
     p.next();
     return { kind: 'somein', value: first, coll: parseTermRelation(p), span };
   }
+  // OPA parseSome: a call other than `in` is neither form
+  if (first.kind === 'call' && !p.isPunct(',')) throw p.unexpected('expected `x in xs` or `x, y in xs` expression');
   const vars: Term[] = [first];
   while (p.acceptPunct(',')) vars.push(parseTermRelation(p));
   if (p.isKeyword('in')) {

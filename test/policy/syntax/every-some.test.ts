@@ -37,6 +37,8 @@ t.test('OPA\'s messages for malformed some, every and with', async (t) => {
   t.equal(message('package p\nq if { every x in [1] }'), 'unexpected } token: missing body');
   t.equal(message('package p\nq if { some x, 1 }'), 'unexpected number token: expected var');
   t.equal(message('package p\nq if { some if }'), 'unexpected if keyword: expected var');
+  t.equal(message('package p\nq if { some f(x) }'), 'unexpected } token: expected `x in xs` or `x, y in xs` expression');
+  t.equal(message('package p\nq if { some x, y,\n  z; x = 1; y = 2; z = 3 }'), undefined, 'declared names may span lines');
   // parseWith: a target is a name or a ref, then `as`
   t.equal(message('package p\nq if { 1 with 2 as 3 }'), 'unexpected number token: expected ident');
   t.equal(message('package p\nq if { 1 with input }'), 'unexpected } token: expected as keyword');

@@ -131,5 +131,6 @@ t.test('tokens are named as OPA names them in errors', async (t) => {
   t.equal(parseQuery('x := if', '<q>', { regoVersion: 'v0' }).length, 1, 'v0: `if` is a name until imported');
   t.equal(parseQuery('x := contains').length, 1, '`contains` is a name outside rule heads');
   t.equal(err(() => parseQuery('x := (1')).message, 'non-terminated expression');
+  t.same(err(() => parseQuery('x ! y')), { code: 'REGO_ERR_PARSE_TOKEN', message: 'illegal ! character', at: '1:3' });
   t.equal(err(() => parseModule('package p\nq if { x := 1 y := 2 }', 'm.rego')).message, 'unexpected identifier token: expected \\n or ; or }');
 });
