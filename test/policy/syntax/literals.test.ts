@@ -134,3 +134,20 @@ t.test('tokens are named as OPA names them in errors', async (t) => {
   t.same(err(() => parseQuery('x ! y')), { code: 'REGO_ERR_PARSE_TOKEN', message: 'illegal ! character', at: '1:3' });
   t.equal(err(() => parseModule('package p\nq if { x := 1 y := 2 }', 'm.rego')).message, 'unexpected identifier token: expected \\n or ; or }');
 });
+
+t.test('a template-string expression is a term, as OPA\'s parseTemplateString requires', async (t) => {
+  const cases: [string, string][] = [
+    ['$"a{not y}"', "unexpected negation ('not') in template-string expression"],
+    ['$"a{y = 1}"', "unexpected unification ('=') in template-string expression"],
+    ['$"a{y := 1}"', "unexpected assignment (':=') in template-string expression"],
+    ['$"a{some y in [1]}"', "unexpected 'some' in template-string expression"],
+    ['$"a{every y in [1] { true }}"', "unexpected 'every' in template-string expression"],
+    ['$"a{1 2}"', 'expected } to end template string expression'],
+  ];
+  for (const [text, message] of cases) {
+    const e = err(() => parseQuery(`x := ${text}`));
+    t.equal(e.code, 'REGO_ERR_PARSE_UNEXPECTED', text);
+    t.equal(e.message, message, text);
+  }
+  t.equal(parseQuery('x := $"{y with input as 1} {k, v in {1: 2}}"').length, 1);
+});
