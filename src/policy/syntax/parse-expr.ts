@@ -20,8 +20,16 @@ export function parseBody(p: Parser, closer: string | undefined): Literal[] {
       out.push(parseLiteral(p));
       const after = p.peek();
       if (after.kind === 'eof' || (closer !== undefined && p.isPunct(closer)) || p.isPunct(';') || after.nlBefore) continue;
-      // OPA's parseQuery: literals end at a newline, `;` or the closing token
-      throw p.unexpected(`expected \\n or ; or ${closer ?? 'eof'}`);
+      // OPA's parseQuery: literals end at a newline, `;` or the closing token; in v0 a `some …
+      // in` or `every` that would parse with its future keyword gets a hint (parseSome,
+      // parseLiteralExpr)
+      const last = out[out.length - 1]!.expr;
+      let hint = '';
+      if (last.kind === 'some' && p.isIdent('in') && !p.keywords.has('in')) hint = ' (hint: `import future.keywords.in` for `some x in xs` expressions)';
+      if (last.kind === 'term' && last.term.kind === 'var' && last.term.name === 'every' && !p.keywords.has('every')) {
+        hint = ' (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)';
+      }
+      throw p.unexpected(`expected \\n or ; or ${closer ?? 'eof'}${hint}`);
     }
   } finally {
     p.nesting = saved;

@@ -44,3 +44,19 @@ t.test('OPA\'s messages for malformed some, every and with', async (t) => {
   t.equal(message('package p\nq if { 1 with input }'), 'unexpected } token: expected as keyword');
   t.equal(message('package p\nq if { 1 with input.x as 1 with data.y as 2 }'), undefined);
 });
+
+t.test('v0 without the future keyword: OPA\'s hints on `some x in xs` and `every`', async (t) => {
+  const v0 = (text: string): string | undefined => {
+    try {
+      parseModule(text, 'm.rego', { regoVersion: 'v0' });
+    } catch (e) {
+      if (e instanceof RegoError) return e.message;
+      throw e;
+    }
+    return undefined;
+  };
+  t.equal(v0('package p\nq { some x in [1] }'), 'unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs` expressions)');
+  t.equal(v0('package p\nq { every x in [1] { x } }'), 'unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)');
+  t.equal(v0('package p\nimport future.keywords.in\nq { some x in [1] }'), undefined);
+  t.equal(v0('package p\nimport future.keywords.every\nq { every x in [1] { x } }'), undefined);
+});
