@@ -198,19 +198,19 @@ function bodilessHead(p: Parser, rule: Rule, span: Rule['span']): void {
 function parseRuleBody(p: Parser, afterElse = false): Literal[] | undefined {
   if (p.isKeyword('if')) {
     p.next();
-    if (p.isPunct('{') && !p.isPunct('}', 1)) {
-      // `if {x: 1 | …}` is an object comprehension, not a body: retry as one literal
+    if (p.isPunct('{') && !afterElse) {
+      // OPA's parseRules reads what follows `if` as one literal first and takes `{ … }` as a
+      // body only when that fails or gives a set literal: `p if {}` is an (always true) empty
+      // object, `p if {x: 1 | …}` an object comprehension, `p if { x }` a body
       const at = p.pos;
       try {
-        return parseBraced(p);
-      } catch (e) {
-        p.pos = at;
-        try {
-          return [parseLiteral(p)];
-        } catch {
-          throw e;
-        }
+        const lit = parseLiteral(p);
+        if (!(lit.expr.kind === 'term' && lit.expr.term.kind === 'set')) return [lit];
+      } catch {
+        // not a literal: a body
       }
+      p.pos = at;
+      return parseBraced(p);
     }
     if (p.isPunct('{')) return parseBraced(p);
     return [parseLiteral(p)];

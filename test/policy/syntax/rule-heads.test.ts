@@ -157,3 +157,11 @@ t.test('statements that are no rule, with the messages of OPA\'s ParseRuleFromEx
   t.equal(parseErr('p := 1').message, 'package expected');
   t.equal(parseErr('# only a comment\n').message, 'empty module');
 });
+
+t.test('what follows `if` is one literal unless it is a set: then it is a body (OPA parseRules)', async (t) => {
+  t.same(run('package h\np if {}\n', 'x = data.h.p'), [{ x: true }], 'an empty object is true');
+  t.same(run('package h\np if {"a": 1}\n', 'x = data.h.p'), [{ x: true }]);
+  t.same(run('package h\np if { false }\n', 'x = data.h.p'), [], 'a one-element set is a body');
+  t.same(run('package h\np if { x: 1 | x := 2 }\n', 'x = data.h.p'), [{ x: true }], 'an object comprehension');
+  t.equal(parseErr('package h\np if { false } else if {}').code, 'REGO_ERR_PARSE_UNEXPECTED', 'an else body is always braced');
+});
