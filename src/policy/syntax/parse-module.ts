@@ -10,6 +10,7 @@ import { parseAnnotations } from './parse-annotations.js';
 import { parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
+import { walkRule } from './walk.js';
 
 export type { ParseOptions, RegoVersion } from './parser.js';
 
@@ -50,6 +51,8 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
   // nor be the last thing in the file
   parseAnnotations(p.peek(), p, 'none');
   mod.rules = rules;
+  // the import applies to the whole module, also to rules written before it
+  if (mod.scopedNot) for (const r of rules) walkRule(r, { literal: (l) => { if (l.negated) l.scopedNot = true; } });
   return mod;
 }
 
@@ -164,11 +167,16 @@ function parseImport(p: Parser, mod: Module): Import {
     }
     if (imp.alias !== undefined) throw p.error('REGO_ERR_PARSE_IMPORT', '`future` imports cannot be aliased', path.span);
     if (name.length > 3) {
-      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS].sort().join(' ')}]`, path.span);
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS, 'not'].sort().join(' ')}]`, path.span);
     }
     const kw = name[2];
-    if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
-      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS].sort().join(' ')}]`, path.span);
+    // `not` (OPA 1.17) is no new syntax here but opts the module into scoped negation; it is not
+    // part of the `import future.keywords` wildcard, which would change old modules' answers
+    if (kw === 'not') {
+      mod.scopedNot = true;
+      p.notBodies = true;
+    } else if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS, 'not'].sort().join(' ')}]`, path.span);
     }
     for (const k of FUTURE_KEYWORDS) if (kw === undefined || kw === k) p.keywords.add(k);
     // `every x in xs` is written with `in`, so importing `every` brings `in` along (as in OPA)

@@ -57,6 +57,8 @@ export class Parser {
    * keyword rule names): in v1, and in v0 once `import rego.v1` is seen (OPA's RegoV0CompatV1).
    */
   strictV1: boolean;
+  /** `import future.keywords.not` was read: from here on `not { … }` is a negated body */
+  notBodies = false;
 
   constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
     this.tokens = tokenize(src, file, lex);
