@@ -6,6 +6,25 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
+/**
+ * Every server a bench started and has not seen exit. When the bench process exits for any reason
+ * (a test file killed by tap's timeout, an exception, Ctrl-C turned into process.exit), these are
+ * killed with it: otherwise nginx, HAProxy, regate and upstreams outlive it, reparented to init,
+ * and eat the CPUs of whatever runs next (CI's remaining test files).
+ */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' listeners run synchronously; kill() is a synchronous syscall, so this is safe there
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
 export interface Proc {
   child: ChildProcess;
   output: () => string;
@@ -19,6 +38,7 @@ export interface Proc {
 export function spawnPinned(cpus: string | null, cmd: string, args: string[], ready: RegExp | null, env: NodeJS.ProcessEnv = process.env): Promise<Proc & { match: RegExpMatchArray }> {
   const [c, a] = cpus ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args];
   const child = spawn(c as string, a as string[], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  track(child);
   let out = '';
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -88,6 +108,7 @@ export function runPinned(cpus: string | null, cmd: string, args: string[], stdi
   return new Promise((resolve, reject) => {
     const cpu0 = childrenCpuSeconds();
     const child = spawn(c as string, a as string[], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    track(child);
     if (stdin !== undefined) child.stdin?.end(stdin);
     let stdout = '';
     let stderr = '';

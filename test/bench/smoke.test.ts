@@ -9,6 +9,10 @@ import { ratio, renderMarkdown } from '../../bench/report/markdown.js';
 import { renderSvg } from '../../bench/report/svg.js';
 import type { SuiteResult } from '../../bench/report/types.js';
 
+// --smoke starts every scenario's servers in turn: on a loaded 2-core machine that outlasts tap's
+// 120 s default (bench/lib/procs.ts kills what is still running if the file is stopped anyway)
+t.setTimeout(300_000);
+
 t.test('argument parsing', async (t) => {
   t.same(parseSuiteArgs([]), { mode: 'quick' });
   t.same(parseSuiteArgs(['--full', '--only', 'direct,nginx']), { mode: 'full', only: ['direct', 'nginx'] });

@@ -90,24 +90,42 @@ export function createPolicyLoader(cfg: PolicyLoadConfig): () => Promise<LoadedP
  * @example decisionToJs({ upstream: { name: 'up' }, allow: true }); // { allow: true, upstream: { name: 'up' } }
  */
 export function decisionToJs(v: Value): unknown {
-  return isPlainInOrder(v) ? v : copyToJs(v);
+  if (v === null || typeof v !== 'object') return v;
+  // With an enumerable key on Object.prototype (a polluted prototype), for…in would list it for
+  // every object: then copyToJs's Object.keys, which lists own keys only. Asked once per decision
+  // here instead of an Object.hasOwn per key in the walk.
+  return !objectPrototypeEnumerates() && isPlainInOrder(v) ? v : copyToJs(v);
 }
 
-/** Is `v` already what copyToJs would make of it: no sets, no non-string keys, keys in Rego order? */
-function isPlainInOrder(v: Value): boolean {
-  if (v === null || typeof v !== 'object') return true;
+const EMPTY = {};
+function objectPrototypeEnumerates(): boolean {
+  for (const _ in EMPTY) return true;
+  return false;
+}
+
+/**
+ * Is `v` already what copyToJs would make of it: no sets, no non-string keys, keys in Rego order?
+ * Only called while Object.prototype has no enumerable key, so for…in lists an object's own keys
+ * when its prototype is Object.prototype; anything else (a set, an RObject, an RNumber, a
+ * null-prototype object) is left to copyToJs, which tells them apart. One prototype test instead
+ * of three `instanceof`, and no call for the primitive values that most of a decision is.
+ */
+function isPlainInOrder(v: object): boolean {
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!isPlainInOrder(v[i] as Value)) return false;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null && !isPlainInOrder(x)) return false;
+    }
     return true;
   }
-  if (v instanceof RSet || v instanceof RObject || v instanceof RNumber) return false;
-  const o = v as PlainObject;
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  const o = v as Record<string, unknown>;
   let prev: string | null = null;
   for (const k in o) {
-    // an enumerable key on a prototype (a polluted Object.prototype) is not the policy's
-    if (!Object.hasOwn(o, k) || (prev !== null && compareStrings(prev, k) > 0)) return false;
+    if (prev !== null && compareStrings(prev, k) > 0) return false;
     prev = k;
-    if (!isPlainInOrder(o[k] as Value)) return false;
+    const x = o[k];
+    if (typeof x === 'object' && x !== null && !isPlainInOrder(x)) return false;
   }
   return true;
 }

@@ -57,3 +57,25 @@ t.test('an enumerable key inherited from a polluted prototype is not taken for t
   t.not(got, v, 'copied');
   t.same(Object.keys(got as object), ['a'], 'own keys only');
 });
+
+t.test('an enumerable key on Object.prototype itself is not taken for the policy’s', async (t) => {
+  const v = { a: 1, b: { c: 2 } } as Value;
+  const P = Object.prototype as Record<string, unknown>;
+  P['zzz'] = 1; // for…in now lists zzz on every object
+  let got: unknown;
+  try {
+    got = decisionToJs(v);
+  } finally {
+    delete P['zzz'];
+  }
+  t.not(got, v, 'copied');
+  t.equal(JSON.stringify(got), '{"a":1,"b":{"c":2}}', 'own keys only');
+  t.equal(decisionToJs(v), v, 'not copied once the prototype is clean again');
+});
+
+t.test('a null-prototype object is copied to a plain one', async (t) => {
+  const v = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 }) as Value;
+  const got = decisionToJs(v);
+  t.equal(Object.getPrototypeOf(got), Object.prototype);
+  t.equal(JSON.stringify(got), '{"a":1}');
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { KNOWN_METHODS, isClientFieldValue, isFieldName, isHost, isOwnFieldValue, isQuerySyntax } from '../../../src/gateway/shared/http-syntax.js';
+import { KNOWN_METHODS, PATH_CHAR_CLASS, isClientFieldValue, isFieldName, isHost, isOriginPathSyntax, isOwnFieldValue, isQuerySyntax } from '../../../src/gateway/shared/http-syntax.js';
 
 t.test('field names are RFC 9110 tokens', async (t) => {
   for (const n of ['x-a', 'content-type', "x!#$%&'*+.^_`|~"]) t.ok(isFieldName(n), n);
@@ -41,4 +41,15 @@ t.test('queries, hosts and methods', async (t) => {
   t.ok(KNOWN_METHODS.has('PROPFIND'));
   t.notOk(KNOWN_METHODS.has('get'));
   t.notOk(KNOWN_METHODS.has('BREW'));
+});
+
+t.test('PATH_CHAR_CLASS and the path regex agree on every code unit', async (t) => {
+  // isOriginPathSyntax('/' + c) is the regex's answer for c; the table answers for the scanners
+  let disagree = 0;
+  for (let c = 0; c <= 0xffff; c++) {
+    const byTable = c < 128 && (PATH_CHAR_CLASS[c] as number) !== 0;
+    if (byTable !== isOriginPathSyntax('/' + String.fromCharCode(c))) disagree++;
+  }
+  t.equal(disagree, 0);
+  for (const c of '/.%;') t.equal(PATH_CHAR_CLASS[c.charCodeAt(0)], 2, `${c} is marked`);
 });
