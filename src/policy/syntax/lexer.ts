@@ -94,25 +94,32 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
       continue;
     }
     if (isDigit(c)) {
+      // OPA's scanner (ast/internal/scanner scanNumber): digits, an optional fraction that must
+      // have digits ("expected fraction"), an optional exponent that must have digits ("expected
+      // exponent"); a letter glued to the number makes it an "illegal number format".
       let j = i;
       while (j < src.length && isDigit(src[j]!)) j++;
-      if (src[j] === '.' && isDigit(src[j + 1] ?? '')) {
+      if (src[j] === '.') {
+        if (!isDigit(src[j + 1] ?? '')) fail('REGO_ERR_PARSE_NUMBER', 'expected fraction', span);
         j++;
         while (j < src.length && isDigit(src[j]!)) j++;
       }
       if (src[j] === 'e' || src[j] === 'E') {
         let k = j + 1;
         if (src[k] === '+' || src[k] === '-') k++;
-        if (!isDigit(src[k] ?? '')) fail('REGO_ERR_PARSE_NUMBER', 'malformed number exponent', span);
+        if (!isDigit(src[k] ?? '')) fail('REGO_ERR_PARSE_NUMBER', 'expected exponent', span);
         while (k < src.length && isDigit(src[k]!)) k++;
         j = k;
       }
-      if (j < src.length && isIdentStart(src[j]!)) fail('REGO_ERR_PARSE_NUMBER', 'malformed number', span);
+      if (j < src.length && isIdentStart(src[j]!)) fail('REGO_ERR_PARSE_NUMBER', 'illegal number format', span);
       const text = src.slice(i, j);
-      // OPA's parseNumber: `0`, `0.5`, `0e1` but not `01` (an octal-looking literal is an error)
-      if (text.length > 1 && text[0] === '0' && text[1] !== '.' && text[1] !== 'e' && text[1] !== 'E') {
+      // OPA's parseNumber: `0`, `0.5`, `0e1` but not `01` (an octal-looking literal is an error);
+      // after a `.` (`.01`, the fraction of a number written without its leading 0) zeros are fine
+      if (src[i - 1] !== '.' && text.length > 1 && text[0] === '0' && text[1] !== '.' && !((text[1] === 'e' || text[1] === 'E') && text.length > 2)) {
         fail('REGO_ERR_PARSE_NUMBER', 'expected number without leading zero', span);
       }
+      const bad = checkNumberSize(text);
+      if (bad !== undefined) fail('REGO_ERR_PARSE_NUMBER', bad, span);
       advance(j - i);
       push('number', text);
       continue;
@@ -139,7 +146,8 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
     }
     const two = src.slice(i, i + 2);
     const p = TWO_CHAR.has(two) ? two : ONE_CHAR.has(c) ? c : undefined;
-    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', `illegal token ${JSON.stringify(c)}`, span);
+    // OPA's scanner names a lone `!` and `$`; any other stray character is an "illegal token"
+    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', c === '!' || c === '$' ? `illegal ${c} character` : `illegal token ${JSON.stringify(c)}`, span);
     advance(p!.length);
     push('punct', p!);
   }
@@ -147,6 +155,25 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
   if (comments.length > 0) eof.comments = comments;
   out.push(eof);
   return out;
+}
+
+/**
+ * OPA's parseNumber reads the literal into a big.Float: an exponent Go cannot hold is an
+ * "invalid float", and a binary exponent beyond ±1e5 (about 30103 decimal digits) is refused
+ * as "number too big" (the cost of printing such numbers grows non-linearly). Zero is fine
+ * whatever its exponent.
+ */
+function checkNumberSize(text: string): string | undefined {
+  const m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (m === null) return undefined;
+  const exp = m[3] === undefined ? 0 : Number(m[3]);
+  if (Math.abs(exp) > 2147483647) return 'invalid float';
+  const digits = (m[1] ?? '') + (m[2] ?? '');
+  const first = digits.search(/[1-9]/);
+  if (first < 0) return undefined;
+  // the decimal exponent of the leading significant digit
+  const e10 = exp + (m[1] ?? '').length - first - 1;
+  return Math.abs(e10 * Math.log2(10)) > 1e5 ? 'number too big' : undefined;
 }
 
 type Fail = (code: 'REGO_ERR_PARSE_STRING', msg: string, span: Span) => never;
@@ -167,7 +194,11 @@ function readQuoted(src: string, at: number, template: boolean, span: Span, fail
         continue;
       }
       const esc = decodeEscape(src, j);
-      if (esc === undefined) return fail('REGO_ERR_PARSE_STRING', `illegal escape sequence \\${src[j + 1] ?? ''}`, span);
+      if (esc === undefined) {
+        // OPA's scanner lets `\u` take any 4 characters; encoding/json then refuses the literal
+        if (src[j + 1] === 'u') return fail('REGO_ERR_PARSE_STRING', `illegal string literal: ${src.slice(at, src.indexOf('"', j + 2) + 1 || undefined)}`, span);
+        return fail('REGO_ERR_PARSE_STRING', 'illegal escape sequence', span);
+      }
       value += esc.value;
       j += esc.length;
       continue;
@@ -273,7 +304,15 @@ function decodeEscape(src: string, at: number): { value: string; length: number 
   const e = src[at + 1];
   if (e !== undefined && SIMPLE_ESCAPES[e] !== undefined) return { value: SIMPLE_ESCAPES[e]!, length: 2 };
   if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(at + 2, at + 6))) {
-    return { value: String.fromCharCode(parseInt(src.slice(at + 2, at + 6), 16)), length: 6 };
+    const unit = parseInt(src.slice(at + 2, at + 6), 16);
+    if (unit < 0xd800 || unit > 0xdfff) return { value: String.fromCharCode(unit), length: 6 };
+    // OPA decodes the literal with Go's encoding/json: a surrogate pair written as two escapes
+    // is one character, and a surrogate without its partner becomes U+FFFD
+    if (unit <= 0xdbff && src[at + 6] === '\\' && src[at + 7] === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(at + 8, at + 12))) {
+      const low = parseInt(src.slice(at + 8, at + 12), 16);
+      if (low >= 0xdc00 && low <= 0xdfff) return { value: String.fromCharCode(unit, low), length: 12 };
+    }
+    return { value: '\ufffd', length: 6 };
   }
   return undefined;
 }

@@ -20,7 +20,16 @@ export function parseBody(p: Parser, closer: string | undefined): Literal[] {
       out.push(parseLiteral(p));
       const after = p.peek();
       if (after.kind === 'eof' || (closer !== undefined && p.isPunct(closer)) || p.isPunct(';') || after.nlBefore) continue;
-      throw p.unexpected('expected end of expression');
+      // OPA's parseQuery: literals end at a newline, `;` or the closing token; in v0 a `some …
+      // in` or `every` that would parse with its future keyword gets a hint (parseSome,
+      // parseLiteralExpr)
+      const last = out[out.length - 1]!.expr;
+      let hint = '';
+      if (last.kind === 'some' && p.isIdent('in') && !p.keywords.has('in')) hint = ' (hint: `import future.keywords.in` for `some x in xs` expressions)';
+      if (last.kind === 'term' && last.term.kind === 'var' && last.term.name === 'every' && !p.keywords.has('every')) {
+        hint = ' (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)';
+      }
+      throw p.unexpected(`expected \\n or ; or ${closer ?? 'eof'}${hint}`);
     }
   } finally {
     p.nesting = saved;
@@ -32,8 +41,11 @@ export function parseBody(p: Parser, closer: string | undefined): Literal[] {
 export function parseLiteral(p: Parser): Literal {
   const start = p.peek().span;
   // a keyword directly followed by `.` is a ref to a rule of that name (`not.foo == 1`)
-  const kwRef = p.isPunct('.', 1) && !p.peek(1).wsBefore;
-  if (kwRef) return { negated: false, expr: parseExpr(p), with: parseWiths(p), span: start };
+  // a keyword directly followed by `.` or `[` is a name (OPA parseLiteral's isAllowedRefKeyword)
+  if (p.startsKeywordRef()) {
+    p.kwRefAt = p.pos;
+    return { negated: false, expr: parseExpr(p), with: parseWiths(p), span: start };
+  }
   if (p.isIdent('some')) return { negated: false, expr: parseSome(p), with: parseWiths(p), span: start };
   if (p.isKeyword('every')) return { negated: false, expr: parseEvery(p), with: parseWiths(p), span: start };
   let negated = false;
@@ -41,8 +53,9 @@ export function parseLiteral(p: Parser): Literal {
     p.next();
     negated = true;
     // OPA parseLiteral: `some` and `every` declare; there is nothing to negate
-    if (p.isIdent('some') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'some'");
-    if (p.isKeyword('every') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'every'");
+    if (p.isIdent('some') && !p.startsKeywordRef()) throw p.unexpected("illegal negation of 'some'");
+    if (p.isKeyword('every') && !p.startsKeywordRef()) throw p.unexpected("illegal negation of 'every'");
+    if (p.startsKeywordRef()) p.kwRefAt = p.pos;
     // OPA 1.17 `not { … }`: a negated conjunction, its `:=` locals its own. Planned as the negation
     // of `[true | body][0]`, a comprehension having the same scoping and no solution exactly when
     // the body has none (scoped, so nothing of it is lifted out: Literal.scopedNot).
@@ -76,11 +89,17 @@ function parseExpr(p: Parser): Expr {
 
 function parseSome(p: Parser): Expr {
   const span = p.next().span;
+  // OPA parseSome: a keyword in force is no variable ("unexpected if keyword: expected var")
+  if (p.peek().kind === 'ident' && p.isReservedWord(p.peek().value) && !p.startsKeywordRef()) {
+    throw p.error('REGO_ERR_PARSE_KEYWORD', `unexpected ${p.peek().value} keyword: expected var`);
+  }
   const first = parseTermRelation(p);
   if (p.isKeyword('in')) {
     p.next();
     return { kind: 'somein', value: first, coll: parseTermRelation(p), span };
   }
+  // OPA parseSome: a call other than `in` is neither form
+  if (first.kind === 'call' && !p.isPunct(',')) throw p.unexpected('expected `x in xs` or `x, y in xs` expression');
   const vars: Term[] = [first];
   while (p.acceptPunct(',')) vars.push(parseTermRelation(p));
   if (p.isKeyword('in')) {
@@ -89,7 +108,11 @@ function parseSome(p: Parser): Expr {
     return { kind: 'somein', key: vars[0]!, value: vars[1]!, coll: parseTermRelation(p), span };
   }
   for (const v of vars) {
-    if (v.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected a variable after some', v.span);
+    // OPA parseSome: "unexpected number token: expected var", "unexpected true keyword: …"
+    if (v.kind !== 'var') {
+      const found = v.kind === 'bool' ? `${String(v.value)} keyword` : v.kind === 'null' ? 'null keyword' : `${v.kind} token`;
+      throw p.error('REGO_ERR_PARSE_UNEXPECTED', `unexpected ${found}: expected var`, v.span);
+    }
     // OPA's parseSome takes only identifier tokens here, and a keyword in force (`contains`,
     // `if`, `in`, `every` in v1 or after their future import) is not one: "expected var". A
     // keyword that is a term elsewhere (`some contains in xs`, `x := contains`) stays a name.
@@ -113,7 +136,8 @@ function parseEvery(p: Parser): Expr {
   if (value.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected value to be a variable', value.span);
   p.next();
   const coll = parseTermRelation(p);
-  p.expectPunct('{');
+  if (!p.isPunct('{')) throw p.unexpected('missing body');
+  p.next();
   const body = parseBody(p, '}');
   // where the block closes, for the formatter's comments
   const closed = { ...span, endLine: p.expectPunct('}').span.line };
@@ -122,10 +146,15 @@ function parseEvery(p: Parser): Expr {
 
 export function parseWiths(p: Parser): With[] {
   const out: With[] = [];
-  while (p.isIdent('with') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+  while (p.isIdent('with') && !p.startsKeywordRef()) {
     const span = p.next().span;
+    // OPA parseWith: the target is a name or a ref ("expected ident", "expected with target path")
+    if (p.peek().kind !== 'ident') throw p.unexpected('expected ident');
+    if (p.startsKeywordRef()) p.kwRefAt = p.pos;
     const target = parseTerm(p);
-    p.expectIdent('as');
+    if (target.kind !== 'var' && target.kind !== 'ref') throw p.unexpected('expected with target path');
+    if (!p.isIdent('as')) throw p.unexpected('expected as keyword');
+    p.next();
     const value = parseTermIn(p);
     out.push({ target, value, span });
   }

@@ -5,9 +5,10 @@
  * Example: `parseModule('package a\np := 1', 'a.rego').rules[0].value` → number term `1`.
  */
 import type { Import, Literal, Module, Rule, Term } from './ast.js';
-import { parseBody } from './parse-expr.js';
-import { parseAnnotations, parseRules } from './parse-rule.js';
-import { parseTerm as parseTermAt, parseTermIn, refName } from './parse-term.js';
+import { parseBody, parseLiteral } from './parse-expr.js';
+import { parseAnnotations } from './parse-annotations.js';
+import { parseRules } from './parse-rule.js';
+import { parseTerm as parseTermAt, parseTermIn } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
 import { walkRule } from './walk.js';
 
@@ -21,8 +22,12 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
   const p = new Parser(text, file, {}, opts);
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'package');
-  if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'expected package clause', first.span);
+  // ast/parser_ext.go parseModule: "empty module" without statements, else the first one must be the package
+  if (first.kind === 'eof') throw p.error('REGO_ERR_PARSE_PACKAGE', 'empty module', { file, line: 1, col: 1 });
+  if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'package expected', first.span);
   const span = p.next().span;
+  // `package not.x`, `package if`: OPA's parsePackage takes a keyword as the first name
+  if (p.peek().kind === 'ident') p.kwRefAt = p.pos;
   const pkgTerm = parseTermAt(p);
   const pkg = packagePath(p, pkgTerm);
   const mod: Module = { file, package: pkg, packageSpan: pkgTerm.span, imports: [], rules: [], annotations, regoV1: p.compatV1, regoVersion: p.regoVersion, span };
@@ -30,20 +35,49 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
   while (p.peek().kind !== 'eof') {
     // OPA's parser takes an import wherever a statement may start; it applies to the whole module
     // (and a future-keyword import to the text after it).
-    if (p.isIdent('import') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+    if (p.isIdent('import') && !p.startsKeywordRef()) {
+      // a METADATA block cannot document an import (attachAnnotationsNodes)
+      parseAnnotations(p.peek(), p, 'import');
       mod.imports.push(parseImport(p, mod));
       continue;
     }
-    if (p.isIdent('package') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.error('REGO_ERR_PARSE_PACKAGE', 'only one package clause per module');
+    if (p.isIdent('package') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_PACKAGE', 'unexpected package');
+    refuseStatement(p);
     const r = parseRules(p);
     if (!p.peek().nlBefore && p.peek().kind !== 'eof' && !p.isPunct(';')) throw p.unexpected('expected end of rule');
     while (p.acceptPunct(';'));
     rules.push(...r);
   }
+  // nor be the last thing in the file
+  parseAnnotations(p.peek(), p, 'none');
   mod.rules = rules;
   // the import applies to the whole module, also to rules written before it
   if (mod.scopedNot) for (const r of rules) walkRule(r, { literal: (l) => { if (l.negated) l.scopedNot = true; } });
   return mod;
+}
+
+/**
+ * A statement that is no rule. OPA's parser reads it as a query and then fails to make a rule of
+ * it (ast/parser_ext.go ParseRuleFromExpr), with these messages.
+ */
+function refuseStatement(p: Parser): void {
+  const t = p.peek();
+  if (t.kind === 'ident' && !p.startsKeywordRef()) {
+    if (t.value === 'not') throw p.error('REGO_ERR_PARSE_RULE', 'negated expressions cannot be used for rule head');
+    if (t.value === 'some') throw p.error('REGO_ERR_PARSE_RULE', "'some' declarations cannot be used for rule head");
+    return;
+  }
+  if (t.kind === 'ident') return;
+  // a literal that does not start with a name: its (left-hand) term names what it is
+  const lit = parseLiteral(p);
+  const lhs = lit.expr.kind === 'term' ? lit.expr.term : lit.expr.kind === 'assign' || lit.expr.kind === 'unify' ? lit.expr.lhs : undefined;
+  const what = lhs === undefined ? 'expression' : lhs.kind === 'call' && lhs.op === undefined ? 'call' : termValueName(lhs);
+  throw p.error('REGO_ERR_PARSE_RULE', `${what} cannot be used for rule name`, t.span);
+}
+
+/** OPA's ValueName of a term: an operator expression is the call it stands for. */
+function termValueName(t: Term): string {
+  return t.kind === 'call' ? 'call' : valueName(t);
 }
 
 function packagePath(p: Parser, t: Term): string[] {
@@ -52,7 +86,8 @@ function packagePath(p: Parser, t: Term): string[] {
   if (t.kind === 'ref' && t.head.kind === 'var') {
     out.push(t.head.name);
     for (const k of t.path) {
-      if (k.kind !== 'string') throw p.error('REGO_ERR_PARSE_PACKAGE', 'package path must be strings', k.span);
+      // OPA parsePackage: "unexpected var token: expecting string"
+      if (k.kind !== 'string') throw p.error('REGO_ERR_PARSE_PACKAGE', `unexpected ${valueName(k)} token: expecting string`, k.span);
       out.push(k.value);
     }
     if (out[0] === 'data') out.shift();
@@ -61,24 +96,78 @@ function packagePath(p: Parser, t: Term): string[] {
   throw p.error('REGO_ERR_PARSE_PACKAGE', 'malformed package path', t.span);
 }
 
+/** OPA's ValueName of a term, as its parse errors name it. */
+function valueName(t: Term): string {
+  switch (t.kind) {
+    case 'bool':
+      return 'boolean';
+    case 'arraycomp':
+      return 'arraycomprehension';
+    case 'setcomp':
+      return 'setcomprehension';
+    case 'objectcomp':
+      return 'objectcomprehension';
+    case 'template':
+      return 'templatestring';
+    default:
+      return t.kind;
+  }
+}
+
+/** Keywords of a Rego version (OPA's IsKeywordInRegoVersion): v1 adds the future keywords. */
+const V0_KEYWORDS = ['package', 'import', 'as', 'default', 'else', 'not', 'some', 'with', 'null', 'true', 'false'];
+
+function isKeywordIn(p: Parser, name: string): boolean {
+  return V0_KEYWORDS.includes(name) || (p.regoVersion === 'v1' && (FUTURE_KEYWORDS as readonly string[]).includes(name));
+}
+
 function parseImport(p: Parser, mod: Module): Import {
   const span = p.next().span;
+  // OPA's parseImport reads the path without the future keywords (its presentParser), and a
+  // keyword directly followed by `.`/`[` is a name
+  if (p.peek().kind === 'ident') p.kwRefAt = p.pos;
   const path = parseTermAt(p);
-  const name = refName(path) ?? (path.kind === 'ref' && path.head.kind === 'var' ? [path.head.name] : undefined);
-  const root = name?.[0];
+  const head = path.kind === 'var' ? path : path.kind === 'ref' && path.head.kind === 'var' ? path.head : undefined;
+  const root = head?.kind === 'var' ? head.name : undefined;
   if (root === undefined || !['data', 'input', 'future', 'rego'].includes(root)) {
-    throw p.error('REGO_ERR_PARSE_IMPORT', 'import path must begin with input, data, future or rego', path.span);
+    throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected import path, must begin with one of: {data, future, input, rego}, got: ${root ?? valueName(path)} (hint: if this is unexpected, try updating OPA)`, path.span);
+  }
+  const tail = path.kind === 'ref' ? path.path : [];
+  for (const k of tail) {
+    if (k.kind !== 'string') throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected ${valueName(k)} token: expecting string`, k.span);
+  }
+  const name = [root, ...tail.map((k) => (k as { value: string }).value)];
+  const imp: Import = { path, span };
+  if (p.isIdent('as')) {
+    p.next();
+    const a = p.peek();
+    // OPA: the alias is a var; a keyword in force is not one ("unexpected if keyword: expected var")
+    if (a.kind !== 'ident' || isKeywordIn(p, a.value) || p.keywords.has(a.value)) throw p.unexpected('expected var', a);
+    p.next();
+    // `as x.y`, `as f(x)`: the alias is a plain name
+    const glued = p.peek();
+    if (glued.kind === 'punct' && !glued.wsBefore && ['.', '[', '('].includes(glued.value)) throw p.unexpected('expected var', a);
+    imp.alias = a.value;
   }
   if (root === 'rego') {
-    if (name!.join('.') !== 'rego.v1') throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import `rego.v1`, must be `rego.v1`', path.span);
+    // ast/parser.go regoV1Import: only `rego.v1`; in v1 it changes nothing, in v0 it switches
+    // on v1's syntax and checks and cannot be aliased
+    if (name.join('.') !== 'rego.v1') throw p.error('REGO_ERR_PARSE_IMPORT', `invalid import \`${showRef(path)}\`, must be \`rego.v1\``, path.span);
     mod.regoV1 = true;
-    for (const kw of FUTURE_KEYWORDS) p.keywords.add(kw);
-    p.strictV1 = true;
+    if (p.regoVersion === 'v0') {
+      if (imp.alias !== undefined) throw p.error('REGO_ERR_PARSE_IMPORT', '`rego` imports cannot be aliased', path.span);
+      for (const kw of FUTURE_KEYWORDS) p.keywords.add(kw);
+      p.strictV1 = true;
+    }
   }
   if (root === 'future') {
     // `import future.keywords` enables all of them, `import future.keywords.in` one (OPA futureImport)
-    if (name === undefined || name.length < 2 || name[1] !== 'keywords' || name.length > 3) {
+    if (name.length < 2 || name[1] !== 'keywords') {
       throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import, must be `future.keywords`', path.span);
+    }
+    if (imp.alias !== undefined) throw p.error('REGO_ERR_PARSE_IMPORT', '`future` imports cannot be aliased', path.span);
+    if (name.length > 3) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS, 'not'].sort().join(' ')}]`, path.span);
     }
     const kw = name[2];
     // `not` (OPA 1.17) is no new syntax here but opts the module into scoped negation; it is not
@@ -92,16 +181,24 @@ function parseImport(p: Parser, mod: Module): Import {
     for (const k of FUTURE_KEYWORDS) if (kw === undefined || kw === k) p.keywords.add(k);
     // `every x in xs` is written with `in`, so importing `every` brings `in` along (as in OPA)
     if (kw === 'every') p.keywords.add('in');
-  }
-  const imp: Import = { path, span };
-  if (p.isIdent('as')) {
-    p.next();
-    const a = p.next();
-    if (a.kind !== 'ident') throw p.unexpected('expected an alias', a);
-    imp.alias = a.value;
+  } else if (imp.alias === undefined) {
+    // OPA parseImport: without an alias the last segment names the import, so it cannot be a
+    // keyword ("import a different path or use an alias")
+    const last = tail.length === 0 ? head! : tail[tail.length - 1]!;
+    const lastName = name[name.length - 1]!;
+    if (isKeywordIn(p, lastName)) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected import path, must not end with a keyword, got: ${lastName} (hint: import a different path or use an alias)`, last.span);
+    }
   }
   if (!p.peek().nlBefore && p.peek().kind !== 'eof' && !p.isPunct(';')) throw p.unexpected('expected end of import');
   return imp;
+}
+
+/** A ref as OPA prints it in messages: `rego.v2`, `data.x["a b"]`. */
+function showRef(t: Term): string {
+  if (t.kind === 'var') return t.name;
+  if (t.kind !== 'ref' || t.head.kind !== 'var') return '';
+  return t.head.name + t.path.map((k) => (k.kind === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k.value) ? `.${k.value}` : k.kind === 'string' ? `[${JSON.stringify(k.value)}]` : '')).join('');
 }
 
 /** Parses a query: literals separated by `;` or newlines. */

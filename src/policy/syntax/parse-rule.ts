@@ -4,13 +4,12 @@
  * where ref is `p`, `a.b[x].c` or a function head `f(x, y)`; a body is `{ literals }` or one
  * literal after `if`. A `{ … }` body without `if` (v0 style) is accepted too.
  */
-import type { Annotation, Literal, Rule, RuleBody, Term } from './ast.js';
+import type { Literal, Rule, RuleBody, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
 import { RegoError } from '../errors.js';
-import type { Token } from './tokens.js';
-import { parseDocument as parseYamlDocument } from 'yaml';
+import { parseAnnotations } from './parse-annotations.js';
 
 /**
  * A rule, plus the extra definitions of v0's `p { a } { b }` (one rule per body, same head).
@@ -29,13 +28,19 @@ export function parseRule(p: Parser): Rule {
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'rule');
   let isDefault = false;
-  if (p.isIdent('default') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+  if (p.isIdent('default') && !p.startsKeywordRef()) {
     p.next();
     isDefault = true;
   }
   const headTok = p.peek();
   if (headTok.kind !== 'ident') throw p.error('REGO_ERR_PARSE_RULE', 'expected a rule head', headTok.span);
+  // `true.x := 1`, `null["y"] := 2`: a keyword heading a ref names a rule (OPA scanAheadRef);
+  // a keyword alone is read as a name too, for the rule-name check below to refuse it
+  if (p.startsKeywordRef() || p.isReservedWord(headTok.value)) p.kwRefAt = p.pos;
   const head = parseTerm(p, true);
+  // OPA parseHeadFinish: an operator glued to the rule name (`foo+bar := 1`) is refused there
+  const after = p.peek();
+  if (head.kind === 'var' && after.kind === 'punct' && !after.wsBefore && HEAD_OPERATORS.has(after.value)) throw p.unexpected();
   const rule: Rule = { default: isDefault, ref: [], assign: false, body: [], elses: [], annotations, span: headTok.span };
   if (head.kind === 'call') {
     rule.ref = head.fn.map((name, i) => ({ kind: 'string' as const, value: name, span: i === 0 ? head.span : head.fnSpan }));
@@ -79,6 +84,11 @@ export function parseRule(p: Parser): Rule {
   if (body !== undefined) rule.body = body;
   if (braced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, head.span);
   const last = rule.ref[rule.ref.length - 1]!;
+  if (body === undefined && !isDefault) {
+    // a head without a body is one of OPA's expression statements (ParseRuleFromExpr)
+    if (p.isIdent('with') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_RULE', 'expressions using with keyword cannot be used for rule head', headTok.span);
+    if (p.isPunct(';') && rule.contains === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'multiple expressions cannot be used for rule head', headTok.span);
+  }
   if (body === undefined && rule.value === undefined && rule.contains === undefined) {
     bodilessHead(p, rule, head.span);
   } else if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
@@ -86,7 +96,7 @@ export function parseRule(p: Parser): Rule {
     rule.contains = last;
     rule.ref = rule.ref.slice(0, 1);
   }
-  while (p.isIdent('else') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) {
+  while (p.isIdent('else') && !p.startsKeywordRef()) {
     // OPA parseRules: an else chain needs one value per rule, so not on multi-value rules nor
     // on heads with variables (`p[x] := … else := …`)
     if (rule.contains !== undefined) throw p.error('REGO_ERR_PARSE_RULE', 'else keyword cannot be used on multi-value rules', p.peek().span);
@@ -107,6 +117,8 @@ export function parseRule(p: Parser): Rule {
   }
   return rule;
 }
+
+const HEAD_OPERATORS = new Set(['+', '-', '*', '/', '%', '&', '|', '==', '!=', '<', '<=', '>', '>=']);
 
 /** A term without variables, refs or calls (closures aside, which default values may hold). */
 function isGround(t: Term): boolean {
@@ -190,19 +202,19 @@ function bodilessHead(p: Parser, rule: Rule, span: Rule['span']): void {
 function parseRuleBody(p: Parser, afterElse = false): Literal[] | undefined {
   if (p.isKeyword('if')) {
     p.next();
-    if (p.isPunct('{') && !p.isPunct('}', 1)) {
-      // `if {x: 1 | …}` is an object comprehension, not a body: retry as one literal
+    if (p.isPunct('{') && !afterElse) {
+      // OPA's parseRules reads what follows `if` as one literal first and takes `{ … }` as a
+      // body only when that fails or gives a set literal: `p if {}` is an (always true) empty
+      // object, `p if {x: 1 | …}` an object comprehension, `p if { x }` a body
       const at = p.pos;
       try {
-        return parseBraced(p);
-      } catch (e) {
-        p.pos = at;
-        try {
-          return [parseLiteral(p)];
-        } catch {
-          throw e;
-        }
+        const lit = parseLiteral(p);
+        if (!(lit.expr.kind === 'term' && lit.expr.term.kind === 'set')) return [lit];
+      } catch {
+        // not a literal: a body
       }
+      p.pos = at;
+      return parseBraced(p);
     }
     if (p.isPunct('{')) return parseBraced(p);
     return [parseLiteral(p)];
@@ -216,45 +228,6 @@ function parseBraced(p: Parser): Literal[] {
   const body = parseBody(p, '}');
   p.expectPunct('}');
   return body;
-}
-
-const SCOPES = new Set(['rule', 'document', 'package', 'subpackages']);
-
-/**
- * METADATA blocks: a `# METADATA` comment line followed by YAML comment lines. As OPA's parser
- * does (ast/annotations.go), a block that is not YAML or names an unknown scope is a parse error,
- * and so is a scope the statement below cannot take: `package`/`subpackages` only before the
- * package clause, `rule`/`document` only before a rule (`target`).
- */
-export function parseAnnotations(tok: Token, p?: Parser, target: 'rule' | 'package' = 'rule'): Annotation[] {
-  const out: Annotation[] = [];
-  const cs = tok.comments ?? [];
-  for (let i = 0; i < cs.length; i++) {
-    if (cs[i]!.text.trim() !== 'METADATA') continue;
-    const lines: string[] = [];
-    let j = i + 1;
-    while (j < cs.length && cs[j]!.span.line === cs[j - 1]!.span.line + 1) {
-      lines.push(cs[j]!.text.startsWith(' ') ? cs[j]!.text.slice(1) : cs[j]!.text);
-      j++;
-    }
-    const yaml = lines.join('\n');
-    const span = cs[i]!.span;
-    const scope = /^scope:\s*(\S+)/m.exec(yaml)?.[1];
-    if (p !== undefined) {
-      const doc = parseYamlDocument(yaml, { prettyErrors: false });
-      if (doc.errors.length > 0) throw p.error('REGO_ERR_PARSE_ANNOTATION', `yaml: ${doc.errors[0]!.message.split('\n')[0]}`, span);
-      const v: unknown = doc.toJS();
-      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw p.error('REGO_ERR_PARSE_ANNOTATION', 'metadata must be a YAML mapping', span);
-      if (scope !== undefined) {
-        if (!SCOPES.has(scope)) throw p.error('REGO_ERR_PARSE_ANNOTATION', `invalid annotation scope '${scope}'`, span);
-        const wants = scope === 'rule' || scope === 'document' ? 'rule' : 'package';
-        if (wants !== target) throw p.error('REGO_ERR_PARSE_ANNOTATION', `annotation scope '${scope}' must be applied to ${wants} (have ${target})`, span);
-      }
-    }
-    out.push(scope === undefined ? { yaml, span } : { yaml, scope, span });
-    i = j - 1;
-  }
-  return out;
 }
 
 /** Term helper for callers that need the head name. */

@@ -97,17 +97,20 @@ function parseTermFactor(p: Parser): Term {
 
 function parseUnary(p: Parser): Term {
   if (p.isPunct('-')) {
+    // OPA's parseTerm reads `-` only as the sign of a number literal (ast/parser.go parseNumber:
+    // whitespace may follow it, anything but a number is "expected number"); `a - b` is the
+    // binary minus of parseTermArith.
     const minus = p.next();
-    const operand = parseUnary(p);
-    if (operand.kind === 'number') {
-      const text = operand.text.startsWith('-') ? operand.text.slice(1) : '-' + operand.text;
-      return { kind: 'number', text, span: minus.span };
-    }
-    // OPA rewrites `-x` for non-literals as `0 - x`
-    return opCall('-', 'minus', [{ kind: 'number', text: '0', span: minus.span }, operand], minus.span);
+    if (p.peek().kind !== 'number' && !(p.isPunct('.') && p.peek(1).kind === 'number' && !p.peek(1).wsBefore)) throw p.unexpected('expected number');
+    const operand = parsePrimary(p);
+    if (operand.kind !== 'number') throw p.unexpected('expected number');
+    return parseSuffixes(p, { kind: 'number', text: '-' + operand.text, span: minus.span }, false);
   }
   return parseTerm(p);
 }
+
+/** OPA's ValueName of a scalar that cannot head a ref (ast/parser.go parseRef). */
+const SCALAR_NAMES: Partial<Record<Term['kind'], string>> = { number: 'number', string: 'string', bool: 'boolean', null: 'null', template: 'templatestring' };
 
 /**
  * A primary term followed by ref/call suffixes (`x.y[z]`, `f(a)[0]`). `ruleHead`: the term names
@@ -115,10 +118,16 @@ function parseUnary(p: Parser): Term {
  * `f (x) { … }` is the function f and `p [x] { … }` the ref p[x]); anywhere else a space ends the term.
  */
 export function parseTerm(p: Parser, ruleHead = false): Term {
-  let term = parsePrimary(p);
+  return parseSuffixes(p, parsePrimary(p), ruleHead);
+}
+
+function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
+  let term = head;
   for (let first = true; ; first = false) {
     const t = p.peek();
     if (t.kind !== 'punct' || (t.wsBefore && !(first && ruleHead && (t.value === '(' || t.value === '.' || t.value === '[')))) return term;
+    const scalar = first && (t.value === '.' || t.value === '[' || t.value === '(') ? SCALAR_NAMES[term.kind] : undefined;
+    if (scalar !== undefined) throw p.error('REGO_ERR_PARSE_UNEXPECTED', `illegal ref (head cannot be ${scalar})`, term.span);
     if (t.value === '.') {
       p.next();
       const name = p.peek();
@@ -130,7 +139,9 @@ export function parseTerm(p: Parser, ruleHead = false): Term {
       p.nesting++;
       const key = parseTermIn(p);
       p.nesting--;
-      p.expectPunct(']');
+      // sic: OPA's parseRef names the opening bracket here ("expected [")
+      if (!p.isPunct(']')) throw p.unexpected('expected [');
+      p.next();
       term = appendRef(term, key);
     } else if (t.value === '(') {
       const fn = refName(term);
@@ -143,10 +154,16 @@ export function parseTerm(p: Parser, ruleHead = false): Term {
         if (!p.acceptPunct(',')) break;
       }
       p.nesting--;
-      const close = p.expectPunct(')');
+      const close = expectListEnd(p, ')');
       term = { kind: 'call', fn, args, span: closedAt(term.span, close), fnSpan: term.span };
     } else return term;
   }
+}
+
+/** The end of a term list; anything else is OPA's parseTermList error (`expected "," or "]"`). */
+function expectListEnd(p: Parser, end: string): Token {
+  if (!p.isPunct(end)) throw p.unexpected(`expected "," or "${end}"`);
+  return p.next();
 }
 
 /** A bracketed term's span: where it starts, and the line its closing bracket is on. */
@@ -188,11 +205,15 @@ function parsePrimary(p: Parser): Term {
     case 'template':
       p.next();
       return parseTemplate(p, t);
-    case 'ident':
+    case 'ident': {
+      // keywords may name rules in refs where a literal or rule starts (`true.foo`, `null["x"]`)
+      const kwRef = p.kwRefAt === p.pos;
       p.next();
-      // keywords may name rules in refs (`true.foo`, OPA keywordrefs)
-      if (p.isPunct('.') && !p.peek().wsBefore) return { kind: 'var', name: t.value, span };
+      if (kwRef) return { kind: 'var', name: t.value, span };
       if (t.value === 'true' || t.value === 'false') return { kind: 'bool', value: t.value === 'true', span };
+      // OPA's parseTerm takes identifiers (and `contains`, a name anywhere but in rule heads);
+      // any other keyword in force is no term: `x := not` is "unexpected not keyword"
+      if (p.isReservedWord(t.value)) throw p.error('REGO_ERR_PARSE_KEYWORD', `unexpected ${t.value} keyword`, span);
       if (t.value === 'null') return { kind: 'null', span };
       if (t.value === 'set' && p.isPunct('(') && !p.peek().wsBefore && p.isPunct(')', 1)) {
         p.next();
@@ -200,14 +221,23 @@ function parsePrimary(p: Parser): Term {
         return { kind: 'set', items: [], span };
       }
       return { kind: 'var', name: t.value, span };
+    }
     case 'punct':
       if (t.value === '(') {
         p.next();
         p.nesting++;
         const inner = parseTermIn(p, { keyValue: true });
         p.nesting--;
-        p.expectPunct(')');
+        if (!p.isPunct(')')) throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'non-terminated expression');
+        p.next();
         return { ...inner, span: { ...inner.span, parenthesized: true } };
+      }
+      if (t.value === '.' && p.peek(1).kind === 'number' && !p.peek(1).wsBefore) {
+        // `.5` is 0.5 (OPA's parseNumber takes a leading `.` as the start of a fraction)
+        p.next();
+        const digits = p.next();
+        if (digits.value.includes('.')) throw p.error('REGO_ERR_PARSE_NUMBER', 'invalid float', span);
+        return { kind: 'number', text: '0.' + digits.value, span };
       }
       if (t.value === '[') return parseArray(p);
       if (t.value === '{') return parseBrace(p);
@@ -223,17 +253,20 @@ function parseArray(p: Parser): Term {
   p.nesting++;
   try {
     if (p.acceptPunct(']')) return { kind: 'array', items: [], span };
-    const first = parseTermIn(p, { noBar: true });
-    if (p.acceptPunct('|')) {
+    // OPA's parseArray skips one leading comma (`[, x]`, kept for backwards compatibility);
+    // such a list is never a comprehension
+    const leadingComma = p.acceptPunct(',') !== undefined;
+    const first = parseTermIn(p, { noBar: !leadingComma });
+    if (!leadingComma && p.acceptPunct('|')) {
       const body = parseBody(p, ']');
-      return { kind: 'arraycomp', term: first, body, span: closedAt(span, p.expectPunct(']')) };
+      return { kind: 'arraycomp', term: first, body, span: closedAt(span, expectListEnd(p, ']')) };
     }
     const items = [first];
     while (p.acceptPunct(',')) {
       if (p.isPunct(']')) break;
       items.push(parseTermIn(p));
     }
-    return { kind: 'array', items, span: closedAt(span, p.expectPunct(']')) };
+    return { kind: 'array', items, span: closedAt(span, expectListEnd(p, ']')) };
   } finally {
     p.nesting--;
   }
@@ -244,10 +277,12 @@ function parseBrace(p: Parser): Term {
   p.nesting++;
   try {
     if (p.acceptPunct('}')) return { kind: 'object', entries: [], span };
-    const first = parseTermIn(p, { noBar: true });
+    // as in arrays, one leading comma is skipped and rules out a comprehension (parseSetOrObject)
+    const leadingComma = p.acceptPunct(',') !== undefined;
+    const first = parseTermIn(p, { noBar: !leadingComma });
     if (p.acceptPunct(':')) {
-      const value = parseTermIn(p, { noBar: true });
-      if (p.acceptPunct('|')) {
+      const value = parseTermIn(p, { noBar: !leadingComma });
+      if (!leadingComma && p.acceptPunct('|')) {
         const body = parseBody(p, '}');
         return { kind: 'objectcomp', key: first, value, body, span: closedAt(span, p.expectPunct('}')) };
       }
@@ -255,12 +290,13 @@ function parseBrace(p: Parser): Term {
       while (p.acceptPunct(',')) {
         if (p.isPunct('}')) break;
         const k = parseTermIn(p);
-        p.expectPunct(':');
+        if (!p.isPunct(':')) throw p.unexpected('expected ":"');
+        p.next();
         entries.push([k, parseTermIn(p)]);
       }
-      return { kind: 'object', entries, span: closedAt(span, p.expectPunct('}')) };
+      return { kind: 'object', entries, span: closedAt(span, expectListEnd(p, '}')) };
     }
-    if (p.acceptPunct('|')) {
+    if (!leadingComma && p.acceptPunct('|')) {
       const body = parseBody(p, '}');
       return { kind: 'setcomp', term: first, body, span: closedAt(span, p.expectPunct('}')) };
     }
@@ -269,7 +305,7 @@ function parseBrace(p: Parser): Term {
       if (p.isPunct('}')) break;
       items.push(parseTermIn(p));
     }
-    return { kind: 'set', items, span: closedAt(span, p.expectPunct('}')) };
+    return { kind: 'set', items, span: closedAt(span, expectListEnd(p, '}')) };
   } finally {
     p.nesting--;
   }

@@ -23,11 +23,26 @@ export interface ParseOptions {
   regoVersion?: RegoVersion;
 }
 
+/** The keywords of every Rego version (OPA's tokens.keywords). */
+const BASE_KEYWORDS = new Set(['package', 'import', 'as', 'default', 'else', 'not', 'some', 'with', 'null', 'true', 'false']);
+
+/** Operator tokens as OPA's tokens.Token.String() names them (the builtin they stand for). */
+const TOKEN_NAMES: Record<string, string> = {
+  '+': 'plus', '-': 'minus', '*': 'mul', '/': 'div', '%': 'rem', '&': 'and', '|': 'or', '=': 'eq', '==': 'equal',
+  ':=': 'assign', '!=': 'neq', '>': 'gt', '<': 'lt', '>=': 'gte', '<=': 'lte',
+};
+
 export class Parser {
   readonly tokens: Token[];
   pos = 0;
   /** > 0 while parsing call arguments / brackets, where `k, v in xs` is not a literal form */
   nesting = 0;
+  /**
+   * The token index of a keyword that starts a ref (`null.x`, `true["y"]`, `not.foo`): OPA reads
+   * a keyword directly followed by `.` or `[` as a name where a literal or a rule starts
+   * (ast/parser.go parseLiteral, scanAheadRef); elsewhere `true.x` is a ref on a boolean.
+   */
+  kwRefAt = -1;
   /** the syntax: v0 for `v0` and `v0v1` */
   readonly regoVersion: 'v0' | 'v1';
   /** read as OPA's RegoV0CompatV1: v1's checks from the first line (`v0v1`) */
@@ -98,9 +113,39 @@ export class Parser {
   }
 
   unexpected(what?: string, tok: Token = this.peek()): RegoError {
-    // worded like OPA's parser ("unexpected eof token: expected ident")
-    const found = tok.kind === 'eof' ? 'eof' : tok.kind === 'string' || tok.kind === 'rawstring' ? 'string' : tok.kind === 'number' ? 'number' : tok.kind === 'ident' ? 'ident' : JSON.stringify(tok.value);
-    return this.error('REGO_ERR_PARSE_UNEXPECTED', `unexpected ${found} token${what ? `: ${what}` : ''}`, tok.span);
+    // worded like OPA's parser (ast/parser.go illegal): "unexpected eof token: expected ident",
+    // "unexpected assign token", "unexpected if keyword"
+    return this.error('REGO_ERR_PARSE_UNEXPECTED', `unexpected ${this.describe(tok)}${what ? `: ${what}` : ''}`, tok.span);
+  }
+
+  /** A token as OPA's parser names it in errors: `identifier token`, `assign token`, `not keyword`. */
+  describe(tok: Token): string {
+    switch (tok.kind) {
+      case 'eof':
+        return 'eof token';
+      case 'string':
+      case 'rawstring':
+        return 'string token';
+      case 'template':
+        return 'template-string-end token';
+      case 'number':
+        return 'number token';
+      case 'ident':
+        return BASE_KEYWORDS.has(tok.value) || this.keywords.has(tok.value) ? `${tok.value} keyword` : 'identifier token';
+      default:
+        return `${TOKEN_NAMES[tok.value] ?? tok.value} token`;
+    }
+  }
+
+  /** A keyword that cannot be a term here: the base ones and the future ones in force, but `contains`. */
+  isReservedWord(name: string): boolean {
+    return name !== 'contains' && name !== 'true' && name !== 'false' && name !== 'null' && (BASE_KEYWORDS.has(name) || this.keywords.has(name));
+  }
+
+  /** The keyword at `k` starts a ref: `.` or `[` follows it directly. */
+  startsKeywordRef(k = 0): boolean {
+    const next = this.peek(k + 1);
+    return this.peek(k).kind === 'ident' && next.kind === 'punct' && (next.value === '.' || next.value === '[') && !next.wsBefore;
   }
 
   /** True when the current token starts a new line (ends a literal / rule). */

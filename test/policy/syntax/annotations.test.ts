@@ -28,3 +28,44 @@ t.test('well-formed METADATA parses, each scope in its place', async (t) => {
   const m = parseModule('# METADATA\n# title: pkg\npackage p\n# METADATA\n# title: r\nr := 1', 'm.rego');
   t.same([m.annotations.length, m.rules[0]!.annotations.length], [1, 1]);
 });
+
+function message(text: string): string | undefined {
+  try {
+    parseModule(text, 'm.rego');
+  } catch (e) {
+    if (e instanceof RegoError) return e.message;
+    throw e;
+  }
+  return undefined;
+}
+
+t.test('METADATA blocks as OPA delimits and decodes them (ast/parser.go metadataParser)', async (t) => {
+  t.equal(message('package p\n# METADATA\nq := 1'), 'expected METADATA block, found whitespace');
+  // a block goes on while the next comment line starts in column 1
+  const m = parseModule('package p\n# METADATA\n# title: t\n  # description: not part of it\nq := 1', 'm.rego');
+  t.equal(m.rules[0]!.annotations[0]!.yaml, 'title: t');
+  // any comment starting with METADATA opens a block
+  t.equal(parseModule('package p\n# METADATA (q)\n# title: t\nq := 1', 'm.rego').rules[0]!.annotations.length, 1);
+  // fields decode into OPA's rawAnnotation types
+  t.equal(message('package p\n# METADATA\n# scope: rule\n# title: [1, 2]\nq := 1'), 'yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into string');
+  t.equal(message('package p\n# METADATA\n# entrypoint: yes\nq := 1'), 'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `yes` into bool');
+  t.equal(message('package p\n# METADATA\n# authors: 5\nq := 1'), 'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!int `5` into []interface {}');
+  t.equal(message('package p\n# METADATA\n# title:x\nq := 1'), 'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `title:x` into ast.rawAnnotation');
+  t.equal(message('package p\n# METADATA\n# related_resources: [""]\nq := 1'), 'invalid related-resource definition : ref URL may not be empty string');
+  t.equal(message('package p\n# METADATA\n# authors: [{url: x}]\nq := 1'), `invalid author definition {"url":"x"}: 'name' and/or 'email' values required in object`);
+  t.equal(message('package p\n# METADATA\n# schemas:\n#   - foo: schema.x\nq := 1'), 'invalid document reference');
+  t.equal(message('package p\n# METADATA\n# schemas:\n#   - input.x: other.x\nq := 1'), 'invalid schema reference');
+  t.equal(message('package p\n# METADATA\n# schemas:\n#   - input: schema.x\n#   - input.y: {type: string}\nq := 1'), undefined);
+});
+
+t.test('what a METADATA block may document (attachAnnotationsNodes)', async (t) => {
+  const scopes = "Use one of 'rule', 'document', 'package', or 'subpackages'";
+  t.equal(message('package p\n# METADATA\n# scope: nonsense\nq := 1'), `invalid annotation scope 'nonsense'. ${scopes}`);
+  t.equal(message('package p\n# METADATA\n# title: t\nimport data.x\nq := 1'), `invalid annotation scope 'import'. ${scopes}`);
+  t.equal(message('package p\n# METADATA\n# scope: rule\nimport data.x\nq := 1'), "annotation scope 'rule' must be applied to rule (have import)");
+  t.equal(message('package p\nq := 1\n# METADATA\n# title: t\n'), `invalid annotation scope ''. ${scopes}`);
+  t.equal(message('# METADATA\n# scope: rule\npackage p\n'), "annotation scope 'rule' must be applied to rule (have package)");
+  // an entrypoint documents the rule set; it cannot be a single rule's
+  t.equal(parseModule('package p\n# METADATA\n# entrypoint: true\nq := 1', 'm.rego').rules[0]!.annotations[0]!.scope, 'document');
+  t.equal(message('package p\n# METADATA\n# entrypoint: true\n# scope: rule\nq := 1'), "annotation entrypoint applied to non-document or package scope 'rule'");
+});

@@ -46,7 +46,9 @@ t.test('operator precedence follows OPA', async (t) => {
   t.equal(show(parseTerm('a | b & c')), 'or(a, and(b, c))');
   t.equal(show(parseTerm('a + b == c - d')), 'equal(plus(a, b), minus(c, d))');
   t.equal(show(parseTerm('x in {1, 2} == true')), 'internal.member_2(x, equal({1, 2}s, true))');
-  t.equal(show(parseTerm('-x * 2')), 'mul(minus(0, x), 2)');
+  // OPA reads `-` only as a number's sign (parseNumber); `0 - x` is how to negate a variable
+  t.equal(parseErr(() => parseTerm('-x * 2')).code, 'REGO_ERR_PARSE_UNEXPECTED');
+  t.equal(show(parseTerm('- 2 * 2')), 'mul(-2, 2)');
   t.equal(show(parseTerm('-3')), '-3');
   t.equal(show(parseTerm('(1, 2 in [2])')), 'internal.member_3(1, 2, [2])');
 });
@@ -139,7 +141,8 @@ t.test('parse errors carry stable codes and positions', async (t) => {
     ['package a\np := "abc', 'REGO_ERR_PARSE_STRING', 2, 6],
     ['package a\np := 1 ^ 2', 'REGO_ERR_PARSE_TOKEN', 2, 8],
     ['package a\nimport foo.bar', 'REGO_ERR_PARSE_IMPORT', 2, 8],
-    ['package a\np if {\n}', 'REGO_ERR_PARSE_UNEXPECTED', 3, 1],
+    // (`p if {}` is a rule whose body is an empty object, as in OPA; an `else` body cannot be)
+    ['package a\np if { false } else if {\n}', 'REGO_ERR_PARSE_UNEXPECTED', 3, 1],
     ['package a\np := 1 q := 2', 'REGO_ERR_PARSE_UNEXPECTED', 2, 8],
     ['package a\ndefault p', 'REGO_ERR_PARSE_RULE', 2, 9],
     ['package a\np := 1e', 'REGO_ERR_PARSE_NUMBER', 2, 6],

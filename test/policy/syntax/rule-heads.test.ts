@@ -122,3 +122,46 @@ t.test('a rule head may have whitespace before its first `(`, `.` or `[` (OPA pa
   // in a body, a space still ends the term: `f (1)` is two terms
   t.throws(() => run('package h\nf(x) := x\np if { f (1) }\n', 'x = data.h.p'));
 });
+
+t.test('an operator glued to a rule name is refused where OPA refuses it (parseHeadFinish)', async (t) => {
+  for (const [text, name] of [['foo+bar := 1', 'plus'], ['foobar- := 1', 'minus'], ['a==b := 1', 'equal'], ['a&&b := 1', 'and'], ['a||b := 1', 'or'], ['a%b := 9%2', 'rem']]) {
+    const e = parseErr(`package h\n${text}`);
+    t.equal(e.code, 'REGO_ERR_PARSE_UNEXPECTED', text);
+    t.equal(e.message, `unexpected ${name} token`, text);
+  }
+  // keywords name rules inside ref heads, in both dialects
+  t.same(parseModule('package h\nnull.foo if { true }\nfoo.if.bar contains 1 if { true }\n', 'm.rego').rules.map((r) => r.ref.length), [2, 3]);
+  t.same(parseModule('package h\nnot.foo.bar { true }\n', 'm.rego', { regoVersion: 'v0' }).rules[0]!.ref.length, 3);
+});
+
+t.test('statements that are no rule, with the messages of OPA\'s ParseRuleFromExpr', async (t) => {
+  const cases: [string, string][] = [
+    ['not p', 'negated expressions cannot be used for rule head'],
+    ['some x', "'some' declarations cannot be used for rule head"],
+    ['p with input as 1', 'expressions using with keyword cannot be used for rule head'],
+    ['f(1) with input as 1', 'expressions using with keyword cannot be used for rule head'],
+    ['p := 1; q := 2', 'multiple expressions cannot be used for rule head'],
+    ['1', 'number cannot be used for rule name'],
+    ['"s" = 1', 'string cannot be used for rule name'],
+    ['[1]', 'array cannot be used for rule name'],
+  ];
+  for (const v of ['v0', 'v1'] as const) {
+    for (const [text, message] of cases) {
+      const e = parseErr(`package h\n${text}`, v);
+      t.equal(e.code, 'REGO_ERR_PARSE_RULE', `${v}: ${text}`);
+      t.equal(e.message, message, `${v}: ${text}`);
+      t.equal(e.location?.line, 2);
+    }
+  }
+  t.equal(parseErr('package h\np := 1\npackage i').message, 'unexpected package');
+  t.equal(parseErr('p := 1').message, 'package expected');
+  t.equal(parseErr('# only a comment\n').message, 'empty module');
+});
+
+t.test('what follows `if` is one literal unless it is a set: then it is a body (OPA parseRules)', async (t) => {
+  t.same(run('package h\np if {}\n', 'x = data.h.p'), [{ x: true }], 'an empty object is true');
+  t.same(run('package h\np if {"a": 1}\n', 'x = data.h.p'), [{ x: true }]);
+  t.same(run('package h\np if { false }\n', 'x = data.h.p'), [], 'a one-element set is a body');
+  t.same(run('package h\np if { x: 1 | x := 2 }\n', 'x = data.h.p'), [{ x: true }], 'an object comprehension');
+  t.equal(parseErr('package h\np if { false } else if {}').code, 'REGO_ERR_PARSE_UNEXPECTED', 'an else body is always braced');
+});

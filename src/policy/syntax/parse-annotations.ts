@@ -1,0 +1,172 @@
+/**
+ * METADATA blocks: a comment starting with `METADATA`, then the comment lines right below it
+ * that start in column 1, read as YAML. As OPA's parser does (ast/parser.go parseAnnotations,
+ * metadataParser.Parse; ast/parser_ext.go attachAnnotationsNodes), a block that is empty, is not
+ * YAML, has a field of the wrong type, names an unknown scope, or sits above a statement its
+ * scope cannot take is a parse error, with OPA's message.
+ *
+ * Example: `# METADATA\n# title: t\np := 1` → [{ yaml: 'title: t', span }] for rule p.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { Annotation } from './ast.js';
+import type { Parser } from './parser.js';
+import type { Token } from './tokens.js';
+
+const SCOPES = ['rule', 'document', 'package', 'subpackages'];
+
+/** What follows the block: OPA's TypeName of the statement it attaches to. */
+export type AnnotationTarget = 'rule' | 'package' | 'import' | 'none';
+
+/** The METADATA blocks among the comments before `tok`, checked against `target` when `p` is given. */
+export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarget = 'rule'): Annotation[] {
+  const out: Annotation[] = [];
+  const cs = tok.comments ?? [];
+  for (let i = 0; i < cs.length; i++) {
+    if (!cs[i]!.text.trim().startsWith('METADATA')) continue;
+    const lines: string[] = [];
+    let j = i + 1;
+    while (j < cs.length && cs[j]!.span.line === cs[j - 1]!.span.line + 1 && cs[j]!.span.col === 1) {
+      lines.push(cs[j]!.text.startsWith(' ') ? cs[j]!.text.slice(1) : cs[j]!.text);
+      j++;
+    }
+    const yaml = lines.join('\n');
+    const span = cs[i]!.span;
+    let scope = /^scope:\s*(\S+)/m.exec(yaml)?.[1];
+    if (p !== undefined) {
+      const fail = (message: string): never => {
+        throw p.error('REGO_ERR_PARSE_ANNOTATION', message, span);
+      };
+      if (yaml.trim() === '') fail('expected METADATA block, found whitespace');
+      const lc = new LineCounter();
+      const doc = parseDocument(yaml, { prettyErrors: false, lineCounter: lc });
+      if (doc.errors.length > 0) fail(`yaml: ${doc.errors[0]!.message.split('\n')[0]}`);
+      const typeError = checkFieldTypes(doc.contents, lc);
+      if (typeError !== undefined) fail(`yaml: unmarshal errors:\n  ${typeError}`);
+      const v = doc.toJS() as Record<string, unknown> | null;
+      const semantic = v === null ? undefined : checkFieldValues(v);
+      if (semantic !== undefined) fail(semantic);
+      // an entrypoint without a scope documents the whole rule set (attachAnnotationsNodes)
+      if (scope === undefined && target === 'rule' && v?.entrypoint === true) scope = 'document';
+      const effective = scope ?? (target === 'none' ? '' : target);
+      if (!SCOPES.includes(effective)) {
+        fail(`invalid annotation scope '${effective}'. Use one of 'rule', 'document', 'package', or 'subpackages'`);
+      }
+      const wants = effective === 'rule' || effective === 'document' ? 'rule' : 'package';
+      if (wants !== target) fail(`annotation scope '${effective}' must be applied to ${wants}${target === 'none' ? '' : ` (have ${target})`}`);
+      if (v?.entrypoint === true && effective !== 'document' && effective !== 'package') {
+        fail(`annotation entrypoint applied to non-document or package scope '${effective}'`);
+      }
+    }
+    out.push(scope === undefined ? { yaml, span } : { yaml, scope, span });
+    i = j - 1;
+  }
+  return out;
+}
+
+/** Go's yaml.v3 names of a node's tag (`!!seq`, `!!str`, …). */
+function tagOf(n: YamlNode): string {
+  if (isSeq(n)) return '!!seq';
+  if (isMap(n)) return '!!map';
+  if (!isScalar(n)) return '!!str';
+  const v = n.value;
+  if (v === null) return '!!null';
+  if (typeof v === 'boolean') return '!!bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? '!!int' : '!!float';
+  return '!!str';
+}
+
+/** The fields of OPA's rawAnnotation and the Go type yaml.v3 decodes each into. */
+const FIELD_TYPES: Record<string, 'string' | 'bool' | '[]string' | '[]interface {}' | 'map[string]interface {}' | '[]map[string]interface {}'> = {
+  scope: 'string',
+  title: 'string',
+  description: 'string',
+  entrypoint: 'bool',
+  organizations: '[]string',
+  related_resources: '[]interface {}',
+  authors: '[]interface {}',
+  schemas: '[]map[string]interface {}',
+  custom: 'map[string]interface {}',
+  compile: 'map[string]interface {}',
+};
+
+/**
+ * yaml.v3 decoding into rawAnnotation: a value of the wrong kind is an "unmarshal error" naming
+ * its line (`line 2: cannot unmarshal !!seq into string`); null leaves the field empty.
+ */
+function checkFieldTypes(root: YamlNode | null, lc: LineCounter): string | undefined {
+  if (root === null) return undefined;
+  const line = (n: YamlNode): number => lc.linePos(n.range?.[0] ?? 0).line;
+  const bad = (n: YamlNode, into: string): string => {
+    const tag = tagOf(n);
+    const shown = isScalar(n) ? ` \`${String(n.source ?? n.value)}\`` : '';
+    return `line ${line(n)}: cannot unmarshal ${tag}${shown} into ${into}`;
+  };
+  if (!isMap(root)) return bad(root, 'ast.rawAnnotation');
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const want = key === undefined ? undefined : FIELD_TYPES[key];
+    const value = pair.value as YamlNode | null;
+    if (want === undefined || value === null || (isScalar(value) && value.value === null)) continue;
+    const tag = tagOf(value);
+    switch (want) {
+      case 'string':
+        if (tag === '!!seq' || tag === '!!map') return bad(value, 'string');
+        break;
+      case 'bool':
+        if (tag !== '!!bool') return bad(value, 'bool');
+        break;
+      case '[]string':
+        if (!isSeq(value)) return bad(value, want);
+        for (const item of value.items as YamlNode[]) if (isSeq(item) || isMap(item)) return bad(item, 'string');
+        break;
+      case '[]interface {}':
+        if (!isSeq(value)) return bad(value, want);
+        break;
+      case 'map[string]interface {}':
+        if (!isMap(value)) return bad(value, want);
+        break;
+      case '[]map[string]interface {}':
+        if (!isSeq(value)) return bad(value, want);
+        for (const item of value.items as YamlNode[]) if (!isMap(item)) return bad(item, 'map[string]interface {}');
+        break;
+    }
+  }
+  return undefined;
+}
+
+const IDENT_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]+\])*$/;
+
+/** metadataParser.Parse's checks of related_resources, authors and schemas, with its messages. */
+function checkFieldValues(v: Record<string, unknown>): string | undefined {
+  const str = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
+  for (const rr of (v.related_resources as unknown[] | undefined) ?? []) {
+    let reason: string | undefined;
+    if (typeof rr === 'string') reason = rr.length === 0 ? 'ref URL may not be empty string' : undefined;
+    else if (rr !== null && typeof rr === 'object' && !Array.isArray(rr)) {
+      const ref = (rr as Record<string, unknown>).ref;
+      reason = typeof ref === 'string' && ref.trim().length > 0 ? undefined : "'ref' value required in object";
+    } else reason = 'invalid value type, must be string or map';
+    if (reason !== undefined) return `invalid related-resource definition ${str(rr)}: ${reason}`;
+  }
+  for (const a of (v.authors as unknown[] | undefined) ?? []) {
+    let reason: string | undefined;
+    if (typeof a === 'string') reason = a.trim().length === 0 ? 'author is an empty string' : undefined;
+    else if (a !== null && typeof a === 'object' && !Array.isArray(a)) {
+      const o = a as Record<string, unknown>;
+      const has = (k: string): boolean => typeof o[k] === 'string' && (o[k] as string).trim().length > 0;
+      reason = has('name') || has('email') ? undefined : "'name' and/or 'email' values required in object";
+    } else reason = 'invalid value type, must be string or map';
+    if (reason !== undefined) return `invalid author definition ${str(a)}: ${reason}`;
+  }
+  for (const entry of (v.schemas as Record<string, unknown>[] | undefined) ?? []) {
+    const [path, schema] = Object.entries(entry)[0] ?? ['', undefined];
+    // the key is a ref (ParseRef: a bare name is no ref), the value a schema ref or a definition
+    if (!IDENT_PATH.test(path) || !(/[.[]/.test(path) || path === 'input' || path === 'data')) return 'invalid document reference';
+    if (typeof schema === 'string') {
+      if (!/^schema(\.|\[|$)/.test(schema) || !IDENT_PATH.test(schema)) return 'invalid schema reference';
+    } else if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+      return `invalid schema declaration for path "${path}"`;
+    }
+  }
+  return undefined;
+}
