@@ -13,6 +13,7 @@
  */
 import { buildCoverageReport, type CoverageReport } from '../../policy/testing/coverage-report.js';
 import { regoErrorOf, runTests, type TestResult } from '../../policy/testing/run-tests.js';
+import type { CaseResult } from '../../policy/testing/worker-protocol.js';
 import type { ModuleSource, Value } from '../../policy/index.js';
 import { mergeData } from '../../policy/index.js';
 import { parseDurationMs, UsageError, type ParsedArgs } from './args.js';
@@ -81,6 +82,19 @@ function indent(text: string): string {
   return text.replace(/^(?=.)/gm, '  ');
 }
 
+/** Each case and its depth, depth first in name order (OPA's SubResultMap.Iter). */
+function walkCases(cases: readonly CaseResult[], depth = 0, path: string[] = []): { c: CaseResult; depth: number; path: string[] }[] {
+  return cases.flatMap((c) => [{ c, depth, path: [...path, c.name] }, ...walkCases(c.cases ?? [], depth + 1, [...path, c.name])]);
+}
+
+/** A parameterized test's cases under its line (reporter.go): the failed ones, or all with -v. */
+function caseLines(r: TestResult, verbose: boolean): string {
+  return walkCases(r.cases ?? [])
+    .filter(({ c }) => c.fail || verbose)
+    .map(({ c, depth }) => `  ${'  '.repeat(depth)}${c.name}: ${c.fail ? 'FAIL' : 'PASS'}\n`)
+    .join('');
+}
+
 /** The pretty report, as OPA's PrettyReporter lays it out; `-v` prints each failure's trace under FAILURES. */
 export function formatPretty(results: readonly TestResult[], verbose: boolean, sources: ReadonlyMap<string, string> = new Map()): string {
   let out = '';
@@ -91,7 +105,13 @@ export function formatPretty(results: readonly TestResult[], verbose: boolean, s
     for (const r of fails) {
       // a Fail in the test's own query (the test was undefined) shows that query
       const describe = (loc: TraceEvent['location']): string => (loc.file === '<query>' ? testQuery(r) : expressionAt(sources, loc));
-      out += `${line(r)}\n\n${r.trace !== undefined ? indent(formatTracePretty(r.trace, describe)) : ''}\n`;
+      out += `${line(r)}\n\n${r.trace !== undefined ? indent(formatTracePretty(r.trace, describe)) : ''}`;
+      // reporter.go: after the test's trace, every failed case with the names that lead to it
+      if (r.cases !== undefined) {
+        out += '\n';
+        for (const { c, path } of walkCases(r.cases)) if (c.fail && (c.cases ?? []).length === 0) out += path.map((n, d) => `${'  '.repeat(d + 1)}${n}: FAIL\n`).join('');
+      }
+      out += '\n';
     }
     out += `SUMMARY\n${RULE}\n`;
   }
@@ -104,17 +124,22 @@ export function formatPretty(results: readonly TestResult[], verbose: boolean, s
         file = r.test.file;
       }
       dirty = true;
-      out += line(r) + '\n' + output(r);
+      out += line(r) + '\n' + caseLines(r, verbose) + output(r);
     }
     const err = errorLine(r);
     if (err !== undefined) out += `  ${err}\n`;
   }
   if (dirty) out += `${RULE}\n`;
-  const total = results.length;
-  const count = (s: TestResult['status']) => results.filter((r) => r.status === s).length;
+  // reporter.go: a parameterized test counts its leaf cases, each a pass or a fail
+  const counts = { pass: 0, fail: 0, skip: 0, error: 0 };
+  for (const r of results) {
+    const leaves = walkCases(r.cases ?? []).filter(({ c }) => (c.cases ?? []).length === 0);
+    if ((r.status === 'pass' || r.status === 'fail') && leaves.length > 0) for (const { c } of leaves) counts[c.fail ? 'fail' : 'pass']++;
+    else counts[r.status]++;
+  }
+  const total = counts.pass + counts.fail + counts.skip + counts.error;
   for (const [s, name] of [['pass', 'PASS'], ['fail', 'FAIL'], ['skip', 'SKIPPED'], ['error', 'ERROR']] as const) {
-    const n = count(s);
-    if (n > 0) out += `${name}: ${n}/${total}\n`;
+    if (counts[s] > 0) out += `${name}: ${counts[s]}/${total}\n`;
   }
   return out;
 }
@@ -128,12 +153,20 @@ function errorJson(r: TestResult): Record<string, unknown> | undefined {
   return { code: x?.code, message: x?.message, ...(x?.location ? { location: x.location } : {}) };
 }
 
+/** tester.SubResultMap as Go marshals it: keys sorted, `sub_results` and `fail` omitted when empty. */
+function subResultsJson(cases: readonly CaseResult[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of cases) out[c.name] = { ...(c.cases !== undefined && c.cases.length > 0 ? { sub_results: subResultsJson(c.cases) } : {}), name: c.name, ...(c.fail ? { fail: true } : {}) };
+  return out;
+}
+
 /** OPA's `opa test --format json`: an array of tester.Result, fields in its order. */
 export function formatJson(results: readonly TestResult[]): string {
   const rows = results.map((r) => {
     const error = errorJson(r);
     return {
       location: { file: r.test.file, row: r.test.line, col: r.test.col },
+      ...(r.cases !== undefined && r.cases.length > 0 ? { sub_results: subResultsJson(r.cases) } : {}),
       package: r.test.pkg,
       name: r.test.name,
       ...(r.status === 'fail' ? { fail: true } : {}),

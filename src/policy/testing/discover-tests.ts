@@ -14,6 +14,8 @@
  */
 import { parseSourceIn, type DialectOptions } from '../parse-dialect.js';
 import type { ModuleSource } from '../index.js';
+import type { Rule, Term } from '../syntax/ast.js';
+import { walkBody, walkTerm, type Visitor } from '../syntax/walk.js';
 
 export interface TestCase {
   /** `data.pkg.test_x` (with `#01`… for further definitions), as OPA prints it */
@@ -29,9 +31,79 @@ export interface TestCase {
   readonly col: number;
   /** a `todo_test_` rule: listed, not run */
   readonly skip: boolean;
+  /**
+   * OPA ≥ 1.2's parameterized test, a head with variables after the name (`test_x[note] if …`):
+   * each key of its object is a case (tester/runner.go subResults)
+   */
+  readonly parameterized?: boolean;
+  /**
+   * the plan of a helper rule (added to the module's text) that lists the keys the test's body
+   * binds before anything can fail: OPA injects `internal.test_case` there (runner.go
+   * injectTestCaseFunc), so a case whose remaining body fails is still reported, as FAIL
+   */
+  readonly casesEntrypoint?: string;
 }
 
 const DUP_SUFFIX = '__regate_def';
+const CASES_PREFIX = '__regate_cases_';
+
+/** A ground-free head key written back as Rego (vars, strings, numbers, refs of those), or undefined. */
+function termText(t: Term): string | undefined {
+  switch (t.kind) {
+    case 'var':
+      return t.name;
+    case 'string':
+      return JSON.stringify(t.value);
+    case 'number':
+      return t.text;
+    case 'ref': {
+      const head = termText(t.head);
+      if (head === undefined || t.head.kind !== 'var') return undefined;
+      const path = t.path.map((x) => termText(x));
+      return path.every((x) => x !== undefined) ? head + path.map((x) => `[${x}]`).join('') : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function varsOf(visit: (v: Visitor) => void): Set<string> {
+  const names = new Set<string>();
+  visit({ term: (t) => void (t.kind === 'var' && t.name !== '_' ? names.add(t.name) : undefined) });
+  return names;
+}
+
+/**
+ * The helper rule listing a parameterized test's cases: the body up to the literal that binds
+ * the last variable of the key, as `name contains [key, …] if { prefix }`. OPA's injectTestCaseFunc
+ * puts `internal.test_case([key])` right below the first occurrence of each key variable; a
+ * case the rest of the body rejects is then reported failed. Undefined when the key is bound
+ * by the last literal only (no case can fail after it) or cannot be written back.
+ */
+function casesRule(r: Rule, name: string, lines: readonly string[], v1: boolean): string | undefined {
+  const keys = r.ref.slice(1);
+  if (r.elses.length > 0) return undefined;
+  const texts = keys.map(termText);
+  if (!texts.every((x) => x !== undefined)) return undefined;
+  // the case's path, as the array OPA passes internal.test_case
+  const keyText = `[${texts.join(', ')}]`;
+  const wanted = varsOf((v) => keys.forEach((k) => walkTerm(k, v)));
+  let last = -1;
+  const seen = new Set<string>();
+  for (let i = 0; i < r.body.length && seen.size < wanted.size; i++) {
+    for (const n of varsOf((v) => walkBody([r.body[i]!], v))) if (wanted.has(n)) seen.add(n);
+    last = i;
+  }
+  const first = r.body[0];
+  const next = r.body[last + 1];
+  if (seen.size < wanted.size || first === undefined || next === undefined) return undefined;
+  // the source text from the first literal to the one after `last` (a comment may end it: `\n}`)
+  const from = { line: first.span.line - 1, col: first.span.col - 1 };
+  const to = { line: next.span.line - 1, col: next.span.col - 1 };
+  const text = from.line === to.line ? (lines[from.line] ?? '').slice(from.col, to.col) : [(lines[from.line] ?? '').slice(from.col), ...lines.slice(from.line + 1, to.line), (lines[to.line] ?? '').slice(0, to.col)].join('\n');
+  const prefix = text.replace(/[\s;]+$/, '');
+  return v1 ? `${name} contains ${keyText} if {\n${prefix}\n}` : `${name}[${keyText}] {\n${prefix}\n}`;
+}
 
 export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}): { modules: ModuleSource[]; tests: TestCase[] } {
   const tests: TestCase[] = [];
@@ -43,10 +115,15 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
     // characters inserted so far on a line (several definitions may share one)
     const shift = new Map<number, number>();
     let changed = false;
+    const helpers: string[] = [];
+    const v1 = mod.regoVersion === 'v1' || mod.regoV1 === true;
     for (const r of mod.rules) {
       const head = r.ref[0];
       const name = head?.kind === 'string' ? head.value : head?.kind === 'var' ? head.name : undefined;
-      if (head === undefined || name === undefined || r.ref.length !== 1 || (r.args !== undefined && r.args.length > 0)) continue;
+      // OPA ≥ 1.2 (runner.go ruleName, shouldRun): a head `test_x[note]` whose tail has
+      // variables is one test of several cases; a ground tail (`test_x.a`) stays left out
+      const parameterized = r.ref.length > 1 && r.ref.slice(1).some((t) => t.kind === 'var' || t.kind === 'ref');
+      if (head === undefined || name === undefined || (r.ref.length !== 1 && !parameterized) || (r.args !== undefined && r.args.length > 0)) continue;
       const skip = name.startsWith('todo_test_');
       if (!skip && !name.startsWith('test_')) continue;
       const key = [...mod.package, name].join('/');
@@ -78,7 +155,26 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
       }
       const pkg = ['data', ...mod.package].join('.');
       const shown = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
-      tests.push({ fullName: `${pkg}.${shown}`, pkg, name: shown, entrypoint: [...mod.package, ruleName].join('/'), file: m.file, line: r.span.line, col: r.span.col, skip });
+      const helperName = `${CASES_PREFIX}${ruleName}`;
+      const helper = parameterized && !skip ? casesRule(r, helperName, m.text.split('\n'), v1) : undefined;
+      if (helper !== undefined) helpers.push(helper);
+      tests.push({
+        fullName: `${pkg}.${shown}`,
+        pkg,
+        name: shown,
+        entrypoint: [...mod.package, ruleName].join('/'),
+        file: m.file,
+        line: r.span.line,
+        col: r.span.col,
+        skip,
+        ...(parameterized ? { parameterized: true } : {}),
+        ...(helper !== undefined ? { casesEntrypoint: [...mod.package, helperName].join('/') } : {}),
+      });
+    }
+    // helpers go after the module's last line, so its own lines keep their numbers
+    if (helpers.length > 0) {
+      lines.push('', ...helpers);
+      changed = true;
     }
     out.push(changed ? { ...m, text: lines.join('\n') } : m);
   }

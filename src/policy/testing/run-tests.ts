@@ -16,7 +16,7 @@ import { stringifyJson, type Value } from '../value/index.js';
 import type { ModuleSource } from '../index.js';
 import { discoverTests, type TestCase } from './discover-tests.js';
 import type { TraceEvent } from '../backend/trace.js';
-import type { SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
+import type { CaseResult, SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
 export interface TestResult {
   test: TestCase;
@@ -27,6 +27,8 @@ export interface TestResult {
   error?: WorkerError;
   /** with `trace`: the evaluation's events (backend/trace.ts), unfiltered */
   trace?: TraceEvent[];
+  /** a parameterized test's cases (OPA's sub_results), sorted by name */
+  cases?: CaseResult[];
 }
 
 export interface RunTestsOptions {
@@ -121,8 +123,9 @@ class TestWorker {
     });
   }
 
-  post(index: number, entrypoint: string, query?: string): void {
-    this.worker.postMessage({ index, entrypoint, ...(query !== undefined ? { query } : {}) } satisfies WorkerRun);
+  post(index: number, test: TestCase, query?: string): void {
+    const { entrypoint, parameterized, casesEntrypoint } = test;
+    this.worker.postMessage({ index, entrypoint, ...(query !== undefined ? { query } : {}), ...(parameterized === true ? { parameterized } : {}), ...(casesEntrypoint !== undefined ? { casesEntrypoint } : {}) } satisfies WorkerRun);
   }
 
   async stop(): Promise<void> {
@@ -130,11 +133,13 @@ class TestWorker {
   }
 }
 
-function merge(into: NonNullable<TestRun['coverage']>, c: SerializedCoverage): void {
+function merge(into: NonNullable<TestRun['coverage']>, c: SerializedCoverage, lineCounts: ReadonlyMap<string, number>): void {
   for (const [key, list] of [['executable', c.executable], ['covered', c.covered]] as const) {
     for (const [file, rows] of list) {
       const set = into[key].get(file) ?? into[key].set(file, new Set()).get(file)!;
-      for (const r of rows) set.add(r);
+      // lines past the file's own are the case-listing helpers discovery appended: not the user's
+      const max = lineCounts.get(file) ?? Infinity;
+      for (const r of rows) if (r <= max) set.add(r);
     }
   }
 }
@@ -152,13 +157,14 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   const init: WorkerInit = {
     modules,
     dataJson: stringifyJson(opts.data),
-    entrypoints: toRun.map(([t]) => t.entrypoint),
+    entrypoints: toRun.flatMap(([t]) => (t.casesEntrypoint !== undefined ? [t.entrypoint, t.casesEntrypoint] : [t.entrypoint])),
     coverage: opts.coverage === true,
     ...(opts.compileOptions ? { compileOptions: opts.compileOptions } : {}),
     ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
     ...(opts.trace === true ? { trace: true } : {}),
     ...(opts.target === 'wasm' ? { target: 'wasm' as const } : {}),
   };
+  const lineCounts = new Map(opts.modules.map((m) => [m.file, m.text.split('\n').length]));
   let worker: TestWorker | undefined;
   try {
     for (const [test, i] of toRun) {
@@ -170,7 +176,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         if (r?.type !== 'ready') throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', 'the test worker stopped before it was ready');
       }
       // OPA's runner queries the test's rule, `data.p.test_x`, captured as `= _` in its trace
-      worker.post(i, test.entrypoint, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
+      worker.post(i, test, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
       const r = await worker.next(timeoutMs);
       const slot = results[i]!;
       if (r?.type === 'result') {
@@ -179,7 +185,8 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         slot.output = r.output;
         if (r.error) slot.error = r.error;
         if (r.trace) slot.trace = r.trace;
-        if (coverage && r.coverage) merge(coverage, r.coverage);
+        if (r.cases) slot.cases = r.cases;
+        if (coverage && r.coverage) merge(coverage, r.coverage, lineCounts);
         continue;
       }
       slot.status = 'error';

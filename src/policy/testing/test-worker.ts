@@ -13,8 +13,8 @@ import { defaultRegistry } from '../builtins/index.js';
 import { registryWithCapabilities } from '../builtins/capabilities.js';
 import { RegoError } from '../errors.js';
 import { CompileErrors } from '../compiler/compile-error.js';
-import { isObject, objectGet, parseJson } from '../value/index.js';
-import type { WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
+import { isObject, objectEntries, objectGet, parseJson, RSet, stringifyJson, type Value } from '../value/index.js';
+import type { CaseResult, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -51,20 +51,70 @@ try {
 
 if (ev !== undefined) port.on('message', (msg: WorkerRun) => runOne(ev!, msg));
 
+/** A case's name as OPA's termToString: a string as it is, anything else as JSON. */
+function caseName(k: Value): string {
+  return typeof k === 'string' ? k : stringifyJson(k);
+}
+
+const byName = (a: CaseResult, b: CaseResult) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * The cases of a parameterized test's object, sorted by name (runner.go subResult): `true` passes,
+ * an object holds further cases (a head `test_x[a][b]`), any other value fails.
+ */
+function casesOf(o: Value): CaseResult[] {
+  if (!isObject(o)) return [];
+  return objectEntries(o)
+    .map(([k, v]): CaseResult => (isObject(v) ? { name: caseName(k), fail: casesOf(v).some(failed), cases: casesOf(v) } : { name: caseName(k), fail: v !== true }))
+    .sort(byName);
+}
+
+function failed(c: CaseResult): boolean {
+  return c.fail || (c.cases ?? []).some(failed);
+}
+
+/** runner.go SubResultMap.Update: a bound case the object lacks is failed, and so is each key on its path. */
+function addFailed(cases: CaseResult[], path: readonly string[]): CaseResult[] {
+  const [name, ...rest] = path;
+  if (name === undefined) return cases;
+  const at = cases.find((c) => c.name === name);
+  if (rest.length === 0) return at !== undefined ? cases : [...cases, { name, fail: true }].sort(byName);
+  const sub = addFailed(at?.cases ?? [], rest);
+  const node: CaseResult = { name, fail: at?.fail === true || sub.some(failed), cases: sub };
+  return [...cases.filter((c) => c !== at), node].sort(byName);
+}
+
+function evaluateOne(ev: Evaluator, entrypoint: string, print: (m: string) => void, tracer?: TraceRecorder): Value | undefined {
+  const rows = ev.evaluate(entrypoint, undefined, { print, ...(tracer !== undefined ? { tracer } : {}) });
+  const first = rows[0];
+  return first !== undefined && isObject(first) ? objectGet(first, 'result') : undefined;
+}
+
 function runOne(ev: Evaluator, msg: WorkerRun): void {
   const output: string[] = [];
   const start = process.hrtime.bigint();
   let status: 'pass' | 'fail' | 'error' = 'fail';
   let error: ReturnType<typeof errorOf> | undefined;
+  let cases: CaseResult[] | undefined;
   const recorder: TraceRecorder | undefined = init.trace === true ? createTraceRecorder() : undefined;
   const at = { file: '<query>', line: 1, col: 1 };
   try {
     recorder?.enterQuery(at, msg.query ?? msg.entrypoint);
-    const rows = ev.evaluate(msg.entrypoint, undefined, { print: (m) => output.push(m), ...(recorder !== undefined ? { tracer: recorder } : {}) });
-    const first = rows[0];
-    const v = first !== undefined && isObject(first) ? objectGet(first, 'result') : undefined;
-    // OPA: a test passes when it is defined and not false.
-    status = v !== undefined && v !== false ? 'pass' : 'fail';
+    // the cases bound before the body could fail (OPA records them with internal.test_case)
+    const bound = msg.casesEntrypoint !== undefined ? evaluateOne(ev, msg.casesEntrypoint, () => {}) : undefined;
+    const v = evaluateOne(ev, msg.entrypoint, (m) => output.push(m), recorder);
+    if (msg.parameterized === true && v !== undefined && isObject(v)) {
+      // runner.go runTest: a partial object's keys are its cases; one bound but missing failed
+      cases = casesOf(v);
+      // the WASM back end returns a set as its JSON, an array
+      const paths = bound instanceof RSet ? [...bound] : Array.isArray(bound) ? bound : [];
+      for (const path of paths) if (Array.isArray(path)) cases = addFailed(cases, path.map(caseName));
+      status = cases.some(failed) ? 'fail' : 'pass';
+    } else {
+      // runner.go runTest: a test passes when its value is the boolean true; undefined, false or
+      // anything else (a v0 partial set `test_x[y] { … }`) fails
+      status = v === true ? 'pass' : 'fail';
+    }
     // OPA's query `data.p.test_x = _` succeeds for a defined value, false included (the plan's
     // own hooks record its Fail when the test is undefined)
     if (v !== undefined) recorder?.exitQuery(at, msg.query ?? msg.entrypoint);
@@ -81,6 +131,7 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
     durationNs,
     output,
     ...(error ? { error } : {}),
+    ...(cases !== undefined && cases.length > 0 ? { cases } : {}),
     ...(recorder !== undefined ? { trace: recorder.events } : {}),
     ...(cov ? { coverage: { executable: [...cov.executable].map(([f, s]) => [f, [...s]]), covered: [...cov.covered].map(([f, s]) => [f, [...s]]) } } : {}),
   } satisfies WorkerReply);

@@ -23,6 +23,17 @@ export interface WorkerRun {
   entrypoint: string;
   /** with `trace`: the query the trace opens with (`data.p.test_x = _`, as OPA's runner queries the rule) */
   query?: string;
+  /** a parameterized test: its object's keys are its cases */
+  parameterized?: boolean;
+  /** the helper plan listing the cases bound before the body can fail (discover-tests.ts) */
+  casesEntrypoint?: string;
+}
+
+/** One case of a parameterized test (OPA's tester.SubResult): a leaf, or the cases under a key. */
+export interface CaseResult {
+  name: string;
+  fail: boolean;
+  cases?: CaseResult[];
 }
 
 /** One error as the worker raised it, for the caller to print in its own format (OPA's). */
@@ -48,4 +59,4 @@ export type SerializedCoverage = { executable: [string, number[]][]; covered: [s
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: WorkerError }
-  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage; trace?: TraceEvent[] };
+  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage; trace?: TraceEvent[]; cases?: CaseResult[] };

@@ -39,3 +39,20 @@ t.test('chained bodies (`test_a { x } { y }`) are one test each, split on their 
   t.equal(v1.modules[0]!.text.split('\n')[2], 'test_a if { true } ; test_a__regate_def1 if { false }');
   t.end();
 });
+
+t.test('a head with variables after test_ is one parameterized test; a helper lists its bound cases after the last line', (t) => {
+  const text = 'package p\n\ntest_c[tc.note] if {\n\tsome tc in [{"note": "a"}]; tc.note == "b"\n}\n\ntest_last[k] if {\n\tsome k in ["a"]\n}\n\ntest_ground.a if true\n';
+  const { modules, tests } = discoverTests([{ file: 'p_test.rego', text }]);
+  t.same(
+    tests.map((x) => [x.fullName, x.entrypoint, x.parameterized === true, x.casesEntrypoint]),
+    [
+      ['data.p.test_c', 'p/test_c', true, 'p/__regate_cases_test_c'],
+      // bound by its last expression: no case can fail after that, so no helper
+      ['data.p.test_last', 'p/test_last', true, undefined],
+    ],
+  );
+  const out = modules[0]!.text;
+  t.equal(out.slice(0, text.length), text, "the module's own lines are unchanged");
+  t.match(out.slice(text.length), /__regate_cases_test_c contains \[tc\["note"\]\] if \{\nsome tc in \[\{"note": "a"\}\]\n\}/);
+  t.end();
+});

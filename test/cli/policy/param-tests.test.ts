@@ -1,0 +1,105 @@
+/**
+ * `regate policy test` on OPA ≥ 1.2's parameterized tests (a head `test_x[note]`, one result per
+ * case, tester/runner.go subResults and reporter.go) and on partial-set tests, which OPA fails.
+ */
+import t from 'tap';
+import { regate } from '../run-regate.js';
+import { policyDir } from './files.js';
+
+const CASES = `package cases_test
+
+cases := [{"note": "one", "x": 1}, {"note": "two", "x": 2}, {"note": "three", "x": 3}]
+
+test_small[tc.note] if {
+	some tc in cases
+	# the case "three" is bound here, then fails below
+	tc.x < 3
+}
+
+test_all[name] if {
+	some name, _ in {"a": 1, "b": 2}
+}
+
+test_grid[a][b] if {
+	some a in ["x", "y"]
+	some b in [1, 2]
+	b == 1
+}
+
+test_plain if true
+`;
+
+interface Sub { name?: string; fail?: boolean; sub_results?: Record<string, Sub> }
+interface Row { name: string; fail?: boolean; sub_results?: Record<string, Sub> }
+
+for (const target of ['rego', 'wasm']) {
+  t.test(`each case is one result, a case whose body fails is FAIL (--target ${target})`, async (t) => {
+    const dir = policyDir(t, { 'cases_test.rego': CASES });
+    const quiet = regate(['policy', 'test', '-t', target, dir]);
+    t.equal(quiet.code, 2, quiet.stderr);
+    // only what failed is listed, with the failed cases under it, indented by depth
+    t.match(quiet.stdout, /data\.cases_test\.test_small: FAIL \([^)]*\)\n {2}three: FAIL\n/);
+    t.match(quiet.stdout, /data\.cases_test\.test_grid: FAIL \([^)]*\)\n {2}x: FAIL\n {4}2: FAIL\n {2}y: FAIL\n {4}2: FAIL\n/);
+    t.notMatch(quiet.stdout, /test_all|one: |two: /);
+    // counted per leaf case: small 2+1, all 2, grid 2+2, plain 1
+    t.match(quiet.stdout, /-{80}\nPASS: 7\/10\nFAIL: 3\/10\n$/);
+
+    const verbose = regate(['policy', 'test', '-v', '-t', target, dir]);
+    t.match(verbose.stdout, /data\.cases_test\.test_small: FAIL \([^)]*\)\n {2}one: PASS\n {2}three: FAIL\n {2}two: PASS\n/, 'cases sorted by name');
+    t.match(verbose.stdout, /data\.cases_test\.test_all: PASS \([^)]*\)\n {2}a: PASS\n {2}b: PASS\n/);
+  });
+}
+
+t.test('--format json carries sub_results as tester.SubResult', async (t) => {
+  const dir = policyDir(t, { 'cases_test.rego': CASES });
+  const r = regate(['policy', 'test', '--format', 'json', dir]);
+  t.equal(r.code, 2);
+  const rows = JSON.parse(r.stdout) as Row[];
+  const by = new Map(rows.map((x) => [x.name, x]));
+  t.same([...by.keys()], ['test_small', 'test_all', 'test_grid', 'test_plain']);
+  t.match(by.get('test_small'), { name: 'test_small', fail: true });
+  t.same(by.get('test_small')?.sub_results, { one: { name: 'one' }, three: { name: 'three', fail: true }, two: { name: 'two' } });
+  t.notOk(by.get('test_all')?.fail);
+  t.same(by.get('test_all')?.sub_results, { a: { name: 'a' }, b: { name: 'b' } });
+  t.same(by.get('test_grid')?.sub_results?.['x'], { name: 'x', fail: true, sub_results: { '1': { name: '1' }, '2': { name: '2', fail: true } } });
+  t.equal(by.get('test_plain')?.sub_results, undefined);
+});
+
+t.test('--run matches the test name (data.pkg.test_x), not a case name', async (t) => {
+  const dir = policyDir(t, { 'cases_test.rego': CASES });
+  const byTest = regate(['policy', 'test', '-v', '--run', 'test_all$', dir]);
+  t.equal(byTest.code, 0);
+  t.match(byTest.stdout, /PASS: 2\/2\n$/);
+  const byCase = regate(['policy', 'test', '--format', 'json', '--run', 'three', dir]);
+  t.same(JSON.parse(byCase.stdout), []);
+});
+
+t.test('-v prints each failed case under FAILURES, after the trace', async (t) => {
+  const dir = policyDir(t, { 'cases_test.rego': CASES });
+  const r = regate(['policy', 'test', '-v', '--run', 'test_small', dir]);
+  t.match(r.stdout, /^FAILURES\n-{80}\ndata\.cases_test\.test_small: FAIL \([^)]*\)\n\n[\s\S]*\n\n {2}three: FAIL\n\nSUMMARY\n/);
+});
+
+t.test('a partial-set test (v0 `test_x[y] { … }`, v1 `contains`) runs and fails: its value is not true', async (t) => {
+  const dir = policyDir(t, {
+    'v0/sets_test.rego': 'package sets\n\ntest_members[y] { y := 1 }\n\ntest_ok { true }\n',
+    'v1/sets_test.rego': 'package sets1\n\ntest_contains contains 1 if true\n\ntest_number := 1\n',
+  });
+  const v0 = regate(['policy', 'test', '--v0-compatible', '--format', 'json', `${dir}/v0`]);
+  t.equal(v0.code, 2);
+  t.same((JSON.parse(v0.stdout) as Row[]).map((x) => [x.name, x.fail === true]), [['test_members', true], ['test_ok', false]]);
+  const v1 = regate(['policy', 'test', `${dir}/v1`]);
+  t.equal(v1.code, 2);
+  t.match(v1.stdout, /data\.sets1\.test_contains: FAIL/);
+  t.match(v1.stdout, /data\.sets1\.test_number: FAIL/, 'OPA: a value other than true fails');
+  t.match(v1.stdout, /FAIL: 2\/2\n$/);
+});
+
+t.test('--coverage counts only the policy lines (not the case-listing helper)', async (t) => {
+  const dir = policyDir(t, { 'all_test.rego': 'package all_test\n\ntest_all[name] if {\n\tsome name, v in {"a": 1}\n\tv == 1\n}\n' });
+  const r = regate(['policy', 'test', '--coverage', dir]);
+  t.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { files: Record<string, { covered?: { start: { row: number }; end: { row: number } }[] }> };
+  const rows = Object.values(report.files).flatMap((f) => (f.covered ?? []).map((x) => x.end.row));
+  t.ok(rows.length > 0 && Math.max(...rows) <= 6, `covered rows ${rows.join(',')}`);
+});
