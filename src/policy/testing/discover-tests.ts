@@ -91,7 +91,9 @@ function casesRule(r: Rule, name: string, lines: readonly string[], v1: boolean)
   let last = -1;
   const seen = new Set<string>();
   for (let i = 0; i < r.body.length && seen.size < wanted.size; i++) {
-    for (const n of varsOf((v) => walkBody([r.body[i]!], v))) if (wanted.has(n)) seen.add(n);
+    const lit = r.body[i]!;
+    // `some x` declares and `not …` never binds: OPA's rewritten body has neither as the binding
+    if (lit.expr.kind !== 'some' && !lit.negated) for (const n of varsOf((v) => walkBody([lit], v))) if (wanted.has(n)) seen.add(n);
     last = i;
   }
   const first = r.body[0];
@@ -105,7 +107,7 @@ function casesRule(r: Rule, name: string, lines: readonly string[], v1: boolean)
   return v1 ? `${name} contains ${keyText} if {\n${prefix}\n}` : `${name}[${keyText}] {\n${prefix}\n}`;
 }
 
-export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}): { modules: ModuleSource[]; tests: TestCase[] } {
+export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}, caseHelpers = true): { modules: ModuleSource[]; tests: TestCase[] } {
   const tests: TestCase[] = [];
   const seen = new Map<string, number>();
   const out: ModuleSource[] = [];
@@ -156,7 +158,7 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
       const pkg = ['data', ...mod.package].join('.');
       const shown = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
       const helperName = `${CASES_PREFIX}${ruleName}`;
-      const helper = parameterized && !skip ? casesRule(r, helperName, m.text.split('\n'), v1) : undefined;
+      const helper = parameterized && !skip && caseHelpers ? casesRule(r, helperName, m.text.split('\n'), v1) : undefined;
       if (helper !== undefined) helpers.push(helper);
       tests.push({
         fullName: `${pkg}.${shown}`,

@@ -147,6 +147,11 @@ function merge(into: NonNullable<TestRun['coverage']>, c: SerializedCoverage, li
 export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   const dialect = opts.compileOptions?.['regoVersion'] === 'v0' ? { regoVersion: 'v0' as const } : {};
   const { modules, tests } = discoverTests(opts.modules, dialect);
+  // The case-listing helpers are text cut from test bodies: should one not compile (a body
+  // whose binding order the compiler reorders), the tests run without them, reporting only the
+  // cases that passed or failed on their value, rather than the policy's compile failing.
+  const plain = tests.some((t) => t.casesEntrypoint !== undefined) ? discoverTests(opts.modules, dialect, false).modules : undefined;
+  let helpers = plain !== undefined;
   const selected = opts.filter ? tests.filter((t) => opts.filter!.test(t.fullName)) : tests;
   const results: TestResult[] = selected.map((test) => ({ test, status: 'skip', durationNs: 0, output: [] }));
   const toRun = selected.map((t, i) => [t, i] as const).filter(([t]) => !t.skip);
@@ -171,12 +176,20 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
       if (!worker) {
         worker = new TestWorker(init);
         // Compilation has no deadline of its own: a policy that does not compile is reported as such.
-        const r = await worker.next(2 ** 31 - 1);
+        let r = await worker.next(2 ** 31 - 1);
+        if (r?.type === 'failed' && helpers && plain !== undefined) {
+          await worker.stop();
+          helpers = false;
+          init.modules = plain;
+          init.entrypoints = toRun.map(([t]) => t.entrypoint);
+          worker = new TestWorker(init);
+          r = await worker.next(2 ** 31 - 1);
+        }
         if (r?.type === 'failed') throw r.error.items !== undefined && r.error.items.length > 0 ? new CompileErrors(r.error.items.map(regoErrorOf)) : new RenderedError(r.error);
         if (r?.type !== 'ready') throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', 'the test worker stopped before it was ready');
       }
       // OPA's runner queries the test's rule, `data.p.test_x`, captured as `= _` in its trace
-      worker.post(i, test, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
+      worker.post(i, helpers ? test : { ...test, casesEntrypoint: undefined }, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
       const r = await worker.next(timeoutMs);
       const slot = results[i]!;
       if (r?.type === 'result') {

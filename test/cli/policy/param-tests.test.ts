@@ -103,3 +103,16 @@ t.test('--coverage counts only the policy lines (not the case-listing helper)', 
   const rows = Object.values(report.files).flatMap((f) => (f.covered ?? []).map((x) => x.end.row));
   t.ok(rows.length > 0 && Math.max(...rows) <= 6, `covered rows ${rows.join(',')}`);
 });
+
+t.test('`some x` does not bind a case; a helper that does not compile falls back to the value alone', async (t) => {
+  const dir = policyDir(t, {
+    'decl_test.rego': 'package decl\n\ntest_decl[x] if {\n\tsome x\n\t["p", "q"][_] = x\n\tx == "p"\n}\n',
+    // `x = y` comes first and is safe only once the compiler reorders: cut there, it is not
+    'order_test.rego': 'package order\n\ntest_order[x] if {\n\tx = y\n\ty = "p"\n\tx != "q"\n}\n',
+  });
+  const r = regate(['policy', 'test', '-v', dir]);
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stdout, /data\.decl\.test_decl: FAIL \([^)]*\)\n {2}p: PASS\n {2}q: FAIL\n/);
+  t.match(r.stdout, /data\.order\.test_order: PASS \([^)]*\)\n {2}p: PASS\n/);
+  t.match(r.stdout, /PASS: 2\/3\nFAIL: 1\/3\n$/);
+});
