@@ -107,7 +107,7 @@ function casesRule(r: Rule, name: string, lines: readonly string[], v1: boolean)
   return v1 ? `${name} contains ${keyText} if {\n${prefix}\n}` : `${name}[${keyText}] {\n${prefix}\n}`;
 }
 
-export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}, caseHelpers = true): { modules: ModuleSource[]; tests: TestCase[] } {
+export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}, caseHelpers: (file: string) => boolean = () => true): { modules: ModuleSource[]; tests: TestCase[] } {
   const tests: TestCase[] = [];
   const seen = new Map<string, number>();
   const out: ModuleSource[] = [];
@@ -158,7 +158,7 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
       const pkg = ['data', ...mod.package].join('.');
       const shown = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
       const helperName = `${CASES_PREFIX}${ruleName}`;
-      const helper = parameterized && !skip && caseHelpers ? casesRule(r, helperName, m.text.split('\n'), v1) : undefined;
+      const helper = parameterized && !skip && caseHelpers(m.file) ? casesRule(r, helperName, m.text.split('\n'), v1) : undefined;
       if (helper !== undefined) helpers.push(helper);
       tests.push({
         fullName: `${pkg}.${shown}`,

@@ -147,11 +147,13 @@ function merge(into: NonNullable<TestRun['coverage']>, c: SerializedCoverage, li
 export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   const dialect = opts.compileOptions?.['regoVersion'] === 'v0' ? { regoVersion: 'v0' as const } : {};
   const { modules, tests } = discoverTests(opts.modules, dialect);
+  const lineCounts = new Map(opts.modules.map((m) => [m.file, m.text.split('\n').length]));
   // The case-listing helpers are text cut from test bodies: should one not compile (a body
-  // whose binding order the compiler reorders), the tests run without them, reporting only the
-  // cases that passed or failed on their value, rather than the policy's compile failing.
-  const plain = tests.some((t) => t.casesEntrypoint !== undefined) ? discoverTests(opts.modules, dialect, false).modules : undefined;
-  let helpers = plain !== undefined;
+  // whose binding order the compiler reorders), that file's tests run without them, reporting
+  // the cases that passed or failed on their value, rather than the policy failing to compile.
+  let current = { modules, tests };
+  const dropped = new Set<string>();
+  let noHelpers = false;
   const selected = opts.filter ? tests.filter((t) => opts.filter!.test(t.fullName)) : tests;
   const results: TestResult[] = selected.map((test) => ({ test, status: 'skip', durationNs: 0, output: [] }));
   const toRun = selected.map((t, i) => [t, i] as const).filter(([t]) => !t.skip);
@@ -159,17 +161,18 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   if (toRun.length === 0) return { results, ...(coverage ? { coverage } : {}) };
 
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const wanted = new Set(toRun.map(([t]) => t.fullName));
+  const entrypointsOf = (list: readonly TestCase[]) => list.filter((t) => wanted.has(t.fullName)).flatMap((t) => (t.casesEntrypoint !== undefined ? [t.entrypoint, t.casesEntrypoint] : [t.entrypoint]));
   const init: WorkerInit = {
     modules,
     dataJson: stringifyJson(opts.data),
-    entrypoints: toRun.flatMap(([t]) => (t.casesEntrypoint !== undefined ? [t.entrypoint, t.casesEntrypoint] : [t.entrypoint])),
+    entrypoints: entrypointsOf(tests),
     coverage: opts.coverage === true,
     ...(opts.compileOptions ? { compileOptions: opts.compileOptions } : {}),
     ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
     ...(opts.trace === true ? { trace: true } : {}),
     ...(opts.target === 'wasm' ? { target: 'wasm' as const } : {}),
   };
-  const lineCounts = new Map(opts.modules.map((m) => [m.file, m.text.split('\n').length]));
   let worker: TestWorker | undefined;
   try {
     for (const [test, i] of toRun) {
@@ -177,11 +180,15 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         worker = new TestWorker(init);
         // Compilation has no deadline of its own: a policy that does not compile is reported as such.
         let r = await worker.next(2 ** 31 - 1);
-        if (r?.type === 'failed' && helpers && plain !== undefined) {
+        while (r?.type === 'failed' && !noHelpers && current.tests.some((t) => t.casesEntrypoint !== undefined)) {
+          // errors past a file's own lines are in its helpers: drop those, or all when none is
+          const files = (r.error.items ?? []).flatMap((x) => (x.location !== undefined && x.location.line > (lineCounts.get(x.location.file) ?? Infinity) ? [x.location.file] : []));
+          if (files.length === 0 || files.every((f) => dropped.has(f))) noHelpers = true;
+          for (const f of files) dropped.add(f);
+          current = discoverTests(opts.modules, dialect, (f) => !noHelpers && !dropped.has(f));
           await worker.stop();
-          helpers = false;
-          init.modules = plain;
-          init.entrypoints = toRun.map(([t]) => t.entrypoint);
+          init.modules = current.modules;
+          init.entrypoints = entrypointsOf(current.tests);
           worker = new TestWorker(init);
           r = await worker.next(2 ** 31 - 1);
         }
@@ -189,7 +196,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         if (r?.type !== 'ready') throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', 'the test worker stopped before it was ready');
       }
       // OPA's runner queries the test's rule, `data.p.test_x`, captured as `= _` in its trace
-      worker.post(i, helpers ? test : { ...test, casesEntrypoint: undefined }, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
+      worker.post(i, current.tests.find((x) => x.fullName === test.fullName) ?? test, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
       const r = await worker.next(timeoutMs);
       const slot = results[i]!;
       if (r?.type === 'result') {
