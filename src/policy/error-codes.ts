@@ -109,6 +109,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_BUNDLE_SIGNATURE: null, // .signatures.json missing, not verifiable, or a file hash that does not match
   REGO_ERR_FILE: null, // a path that does not exist, or is not of the kind expected
   REGO_ERR_FORMAT: null, // `policy fmt --fail`: a file is not formatted
+  REGO_ERR_FORMAT_RESULT: null, // `policy fmt --check-result`: the formatted module does not parse in its dialect
   REGO_ERR_COMPILE_ABORTED: null, // the thread compiling a policy set crashed, ran past its time limit or was closed
 } as const satisfies Record<`REGO_ERR_${string}`, OpaErrorCode | null>;
 
