@@ -67,6 +67,11 @@ function parseImport(p: Parser, mod: Module): Import {
     throw p.error('REGO_ERR_PARSE_IMPORT', 'import path must begin with input, data, future or rego', path.span);
   }
   if (root === 'rego') {
+    // OPA regoV1Import: an OPA older than 0.59 cannot read it (capabilities without the feature)
+    const caps = p.capabilities;
+    if (caps !== undefined && !caps.features.includes('rego_v1_import') && !caps.features.includes('rego_v1')) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import, `rego.v1` is not supported by current capabilities', path.span);
+    }
     if (name!.join('.') !== 'rego.v1') throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import `rego.v1`, must be `rego.v1`', path.span);
     mod.regoV1 = true;
     for (const kw of FUTURE_KEYWORDS) p.keywords.add(kw);
@@ -78,10 +83,11 @@ function parseImport(p: Parser, mod: Module): Import {
       throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import, must be `future.keywords`', path.span);
     }
     const kw = name[2];
-    if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
-      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS].sort().join(' ')}]`, path.span);
+    // only those the capabilities allow (OPA futureImport: allowedFutureKeywords)
+    if (kw !== undefined && !p.importable.includes(kw)) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...p.importable].sort().join(' ')}]`, path.span);
     }
-    for (const k of FUTURE_KEYWORDS) if (kw === undefined || kw === k) p.keywords.add(k);
+    for (const k of p.importable) if (kw === undefined || kw === k) p.keywords.add(k);
     // `every x in xs` is written with `in`, so importing `every` brings `in` along (as in OPA)
     if (kw === 'every') p.keywords.add('in');
   }

@@ -142,6 +142,7 @@ t.test('--capabilities: a host builtin it declares compiles; mocked with `with` 
         { name: 'count', decl: { type: 'function', args: [{ type: 'any' }], result: { type: 'number' } } },
         { name: 'equal', decl: { type: 'function', args: [{ type: 'any' }, { type: 'any' }], result: { type: 'boolean' } } },
       ],
+      features: ['rego_v1'],
     }),
     'p/p.rego': 'package p\n\nsize := count(ext.fetch("x"))\n',
     'p/p_test.rego': 'package p_test\n\nimport data.p\n\nmock(_) := [1, 2]\n\ntest_mocked if p.size == 2 with ext.fetch as mock\n\ntest_unmocked if p.size == 2\n',
