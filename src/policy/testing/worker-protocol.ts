@@ -14,6 +14,9 @@ export interface WorkerInit {
   capabilities?: string;
   /** record each test's evaluation trace (`opa test -v` / `--explain`) */
   trace?: boolean;
+  /** benchmark each passing test (`opa test --bench`): run it again until `benchTimeMs` is spent */
+  bench?: boolean;
+  benchTimeMs?: number;
 }
 
 export interface WorkerRun {
@@ -46,4 +49,10 @@ export type SerializedCoverage = { executable: [string, number[]][]; covered: [s
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: WorkerError }
-  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage; trace?: TraceEvent[] };
+  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage; trace?: TraceEvent[]; bench?: BenchResult };
+
+/** Go's testing.BenchmarkResult, the part regate measures: iterations and their total time. */
+export interface BenchResult {
+  n: number;
+  totalNs: number;
+}
