@@ -11,8 +11,7 @@ if (!existsSync(entry)) {
   process.stderr.write('regate: dist/ is missing; run `npm install` (or `npm run build`) first\n');
   process.exit(2);
 }
-const { main } = await import(pathToFileURL(entry).href);
-// A command is over when main() returns: exit then, so that a library's stray timer (ioredis
-// keeps its connect timer after a refused connection) cannot hold the terminal. stdout and
-// stderr are synchronous for files and pipes on Linux, so nothing written is lost.
-process.exit(await main(process.argv.slice(2)));
+const { main, exitWhenFlushed } = await import(pathToFileURL(entry).href);
+// A command is over when main() returns: exit then (once stdout and stderr are flushed — a pipe
+// is asynchronous past its 64 KiB buffer), so that a library's stray timer cannot hold the terminal.
+await exitWhenFlushed(await main(process.argv.slice(2)));

@@ -113,3 +113,26 @@ export async function main(argv: string[]): Promise<number> {
   const mod = await cmd.load();
   return mod.run(rest);
 }
+
+/**
+ * Ends the process with `code` once everything written to stdout and stderr has reached the
+ * other end. A pipe is not synchronous in Node here: a write beyond the pipe's buffer (64 KiB)
+ * is queued in libuv, and an immediate process.exit dropped the rest — `regate policy test
+ * --format json | jq` got the first 65,536 bytes of a 74 KB report. An empty write's callback
+ * runs after every earlier write of that stream has been handed to the kernel (or failed: EPIPE
+ * is then handled by endQuietlyWhenStdoutCloses). We still exit explicitly, so that a library's
+ * stray timer (ioredis keeps its connect timer after a refused connection) cannot hold the
+ * terminal.
+ *
+ * @example await exitWhenFlushed(await main(process.argv.slice(2)));
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  const flushed = (s: NodeJS.WriteStream): Promise<void> =>
+    new Promise((resolve) => {
+      // nothing queued: no write at all (an empty one to a reader that has gone would be EPIPE)
+      if (s.destroyed || !s.writable || s.writableLength === 0) return resolve();
+      s.write('', () => resolve());
+    });
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}

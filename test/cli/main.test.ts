@@ -84,3 +84,18 @@ t.test('a reader that closes stdout early ends the command quietly (141, no stac
   t.equal(r.code, 141);
   t.notMatch(r.stderr, /EPIPE|\n\s+at /);
 });
+
+t.test('output larger than a pipe holds reaches the reader whole before the process exits', async (t) => {
+  // `regate policy test --format json | jq` on fugue/regula's suite got 65,536 of 73,852 bytes:
+  // past the pipe's buffer a write is queued in libuv, and exiting at once dropped the rest.
+  // (The test's pipe is a socket pair with a larger buffer, hence 2 MB.)
+  const dir = mkdtempSync(join(tmpdir(), 'regate-pipe-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const text = `package big\n\nx := "${'abcdefgh'.repeat(250_000)}"\n`;
+  const file = join(dir, 'big.rego');
+  writeFileSync(file, text);
+  const r = await spawnRegate(['policy', 'fmt', file]).done;
+  t.equal(r.code, 0);
+  t.equal(r.stdout.length, text.length, 'every byte of the formatted file');
+  t.ok(r.stdout === text, 'formatted file printed whole');
+});

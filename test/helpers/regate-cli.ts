@@ -33,13 +33,13 @@ export function distIsFresh(): boolean {
 
 let cached: string[] | null = null;
 
-/** Node arguments that run the CLI as bin/regate.js does (main(), then exit with its status). */
+/** Node arguments that run the CLI as bin/regate.js does (main(), then exit with its status once output is flushed). */
 export function regateCliArgs(): string[] {
   if (cached !== null) return cached;
   if (distIsFresh()) return (cached = [join(root, 'bin', 'regate.js')]);
   const dir = mkdtempSync(join(tmpdir(), 'regate-cli-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const runner = join(dir, 'regate.mjs');
-  writeFileSync(runner, `const m = await import(${JSON.stringify(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href)});\nprocess.exit(await m.main(process.argv.slice(2)));\n`);
+  writeFileSync(runner, `const m = await import(${JSON.stringify(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href)});\nawait m.exitWhenFlushed(await m.main(process.argv.slice(2)));\n`);
   return (cached = ['--import', 'tsx', runner]);
 }

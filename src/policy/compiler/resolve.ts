@@ -52,8 +52,11 @@ function declaredNames(lits: Literal[]): string[] {
       if (e.lhs.kind === 'var' && isRoot(e.lhs.name)) out.push(e.lhs.name);
     }
     else if (e.kind === 'somein') {
-      if (e.key) out.push(...patternVars(e.key));
-      out.push(...patternVars(e.value));
+      // OPA (rewriteSomeDeclStatement) declares only the output vars of `value = coll[key]` that
+      // do not occur in the collection: in `some b in b.children`, b is the b already in scope
+      // (a function's argument, say), compared with each element — not a new b
+      const vars = [...(e.key ? patternVars(e.key) : []), ...patternVars(e.value)];
+      out.push(...vars.filter((n) => !mentionsVar(e.coll, n)));
     }
   }
   return out.filter((n) => n !== '_');

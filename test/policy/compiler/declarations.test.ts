@@ -7,6 +7,8 @@
  */
 import t from 'tap';
 import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { createEvaluator } from '../../../src/policy/index.js';
+import { fromJs, toJs } from '../../../src/policy/value/index.js';
 
 function errs(text: string): string[] {
   try {
@@ -34,6 +36,43 @@ t.test("a function's argument is not declared again in its body", async (t) => {
   t.same(errs('package p\nf(a) := b if {\n\tb := [a | some a in [1]]\n}'), [], 'a comprehension may shadow it');
   t.same(errs('package p\nf(a) := b if {\n\ta = 1\n\tb := a\n}'), [], '= compares, it does not declare');
 });
+
+// OPA's rewriteSomeDeclStatement declares the output vars of `value = coll[key]` less the vars of
+// coll: in `some b in b.children` the b is the one already in scope. carbonetes/brainiac writes
+// `has_none_logging(block) if { some block in block.Blocks.Blocks … }`; it was "arg block redeclared".
+t.test('some … in declares none of the names its collection mentions', async (t) => {
+  t.same(errs('package p\nf(b) if {\n\tsome b in b.children\n}'), []);
+  t.same(errs('package p\nf(k) if {\n\tsome k, v in k\n\tv > 0\n}'), []);
+  t.same(errs('package p\nf(x) if {\n\tsome k, x in {"a": x}\n\tk == "a"\n}'), []);
+  t.same(errs('package p\nf(x) if {\n\tsome x in [1]\n}'), ['rego_compile_error@3: arg x redeclared'], 'not in the collection: declared again');
+  t.same(errs('package p\nq if {\n\tsome x in x\n}'), ['rego_unsafe_var_error@3: var x is unsafe'], 'x = x[_] binds nothing');
+});
+
+const SELF = `package s
+
+# n is the argument, compared with each element of 0..n
+upto_self(n) if some n in numbers.range(0, n)
+
+below_self(n) if some n in numbers.range(0, n - 1)
+
+# k is compared with each index
+index_self(k) if some k, _ in numbers.range(0, k)
+
+# the local n, compared with the elements of the array that mentions it
+local if {
+	n := 2
+	some n in [1, n]
+}
+`;
+
+for (const engine of ['js', 'wasm'] as const) {
+  t.test(`${engine}: a name some … in shares with its collection is compared, not bound`, async (t) => {
+    const q = 'x = [data.s.upto_self(3), data.s.index_self(2), data.s.local]; y = {r | r := data.s.below_self(3)}';
+    const ev = await createEvaluator(compileToPlan([{ file: 's.rego', text: SELF }], { query: q }), { engine });
+    const rows = ev.evaluate('eval', fromJs({})).map(toJs) as { x: unknown; y: unknown }[];
+    t.same(rows, [{ x: [true, true, true], y: [] }]);
+  });
+}
 
 t.test('some x that nothing uses is an error even when not strict', async (t) => {
   t.same(errs('package p\nq if {\n\tsome x\n\tinput.y\n}'), ['rego_compile_error@3: declared var x unused']);
