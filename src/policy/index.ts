@@ -13,7 +13,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { RegoError } from './errors.js';
 import type { Policy } from './ir/types.js';
 import type { BuiltinRegistry } from './builtins/registry.js';
@@ -25,7 +24,7 @@ import { compileModules } from './compiler/index.js';
 import { assertEntrypointsDefined } from './entrypoints.js';
 import type { RegoVersion } from './syntax/index.js';
 import { manifestRegoVersion } from './bundle/manifest.js';
-import { fromJs, isObject, objectEntries, objectGet, makeObject, parseJson, stringifyJson, type Value } from './value/index.js';
+import { fromJs, isObject, objectEntries, objectGet, makeObject, parseGoYaml, parseJson, stringifyJson, type Value } from './value/index.js';
 
 export * from './value/index.js';
 export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLocation } from './errors.js';
@@ -163,17 +162,12 @@ export async function readPolicyDir(dir: string, opts: { includeTests?: boolean 
 
 /**
  * A YAML data file's content, read as OPA reads it (sigs.k8s.io/yaml over go-yaml v2, as for
- * yaml.unmarshal): YAML 1.1 scalars (`yes`/`on` are booleans, `0755` octal), timestamps kept as
- * strings, and of several documents in one file (`---`) only the first; an empty file is null.
+ * yaml.unmarshal; value/go-yaml.ts): go-yaml's scalars (`yes`/`on` are booleans, `0755` octal,
+ * `.` and `22:22` strings), timestamps kept as strings, and of several documents in one file
+ * (`---`) only the first; an empty file is null.
  */
 export function parseYamlDocument(text: string): unknown {
-  const [first] = parseAllDocuments(text, {
-    version: '1.1',
-    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
-  });
-  if (first === undefined) return null;
-  if (first.errors.length > 0) throw first.errors[0]!;
-  return first.toJS();
+  return parseGoYaml(text);
 }
 
 /** `<dir>/.manifest` (a bundle directory's), or undefined when there is none. */

@@ -4,8 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { CompileErrors, RegoError, type BuiltinRegistry, type CompileOptions, type SchemaSet } from '../../policy/index.js';
+import { CompileErrors, RegoError, parseGoYaml, type BuiltinRegistry, type CompileOptions, type SchemaSet } from '../../policy/index.js';
 import { defaultRegistry } from '../../policy/builtins/index.js';
 import { CapabilitiesError, languageCapabilities, registryWithCapabilities } from '../../policy/builtins/capabilities.js';
 import type { DialectOptions, RegoVersion } from '../../policy/parse-dialect.js';
@@ -108,7 +107,7 @@ export function loadSchemas(path: string): SchemaSet {
   const read = (file: string): unknown => {
     const text = readFileSync(file, 'utf8');
     try {
-      return file.endsWith('.yaml') || file.endsWith('.yml') ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+      return file.endsWith('.yaml') || file.endsWith('.yml') ? parseGoYaml(text) : (JSON.parse(text) as unknown);
     } catch (e) {
       throw new RegoError('REGO_ERR_FILE', `${file}: not a JSON Schema document: ${(e as Error).message}`);
     }

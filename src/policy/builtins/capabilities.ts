@@ -131,5 +131,5 @@ export function capabilitiesDocument(builtins: BuiltinRegistry): string {
     .map((b) => ({ name: b.name, decl: b.arity < 0 ? { type: 'function', variadic: any, result: any } : { type: 'function', args: Array.from({ length: b.arity }, () => any), result: any } }));
   // OPA 1.x's features for v1 (CapabilitiesForThisVersion): without `rego_v1` the file would
   // not read back for a v1 policy
-  return JSON.stringify({ builtins: list, future_keywords: ['contains', 'every', 'if', 'in'], features: ['keywords_in_refs', 'rego_v1'] }, null, 2) + '\n';
+  return JSON.stringify({ builtins: list, future_keywords: ['contains', 'every', 'if', 'in', 'not'], features: ['keywords_in_refs', 'rego_v1'] }, null, 2) + '\n';
 }

@@ -11,8 +11,8 @@
  * @example hashBundleFile('data.json', Buffer.from('{"b": 1, "a": [true]}'), 'SHA-256'); // sha256 of {"a":[true],"b":1}
  */
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import { RegoError } from '../errors.js';
+import { parseGoYaml } from '../value/go-yaml.js';
 
 const ALGORITHMS: Record<string, string> = {
   MD5: 'md5',
@@ -132,7 +132,7 @@ export function hashBundleFile(name: string, bytes: Uint8Array, algorithm: strin
   if (name.endsWith('.json') || name.endsWith('.manifest')) return h.update(canonicalJson(text, name)).digest('hex');
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseGoYaml(text);
   } catch (e) {
     throw new RegoError('REGO_ERR_DATA_FILE', `${name}: ${(e as Error).message}`, { cause: e });
   }

@@ -11,11 +11,10 @@
  *   const b = await readOpaBundle(readFileSync('bundle.tar.gz'), { name: 'main' });
  *   b.manifest.revision; b.modules; b.data;
  */
-import { parse as parseYaml } from 'yaml';
 import { RegoError } from '../errors.js';
 import type { Policy } from '../ir/types.js';
 import type { RegoVersion } from '../syntax/index.js';
-import { RNumber, fromJs, parseJson, toJs, type Value } from '../value/index.js';
+import { RNumber, fromJs, parseGoYaml, parseJson, toJs, type Value } from '../value/index.js';
 import { manifestRegoVersion, parseManifest, type BundleManifest } from './manifest.js';
 import { assertDataInRoots, assertPackageInRoots } from './roots.js';
 import { SIGNATURES_FILE, verifyBundleFiles, type BundleSignature, type BundleVerificationOptions } from './signature.js';
@@ -119,7 +118,7 @@ export async function readOpaBundle(bytes: Uint8Array, opts: ReadBundleOptions =
       try {
         // JSON through regate's parser, back to plain JSON for mounting; numbers a double cannot
         // say as written (1.0, 1e400, long integers) stay RNumbers/bigints, which fromJs keeps
-        doc = base === 'data.json' ? toJs(parseJson(text), { keepText: true }) : (parseYaml(text) ?? {});
+        doc = base === 'data.json' ? toJs(parseJson(text), { keepText: true }) : (parseGoYaml(text) ?? {});
       } catch (e) {
         throw new RegoError('REGO_ERR_DATA_FILE', `${where}/${name}: ${(e as Error).message}`, { cause: e });
       }

@@ -11,7 +11,7 @@
  *
  * A wildcard in a lifted operand therefore iterates outside: `not input.xs[_] < 0` holds when some
  * element is not negative. OPA tracks this as open issue #8387; its fix is opt-in
- * (`import future.keywords.not`), which regate does not read, so this is the default OPA answer.
+ * (`import future.keywords.not`, OPA 1.17), under which plan-body.ts's planNot skips this.
  *
  * hoistNegated returns those bindings (to plan before the negation) and the literal that reads
  * them. Comprehensions and scalars are left in place: lifting them cannot change the answer.

@@ -3,7 +3,7 @@
  * replaced at compile time by constants built from the METADATA annotations of the rule being
  * planned, its document, its package and the `subpackages` scopes of enclosing packages.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseGoYaml } from '../value/index.js';
 import type { Local } from '../ir/types.js';
 import type { Annotation } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
@@ -16,7 +16,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function normalize(pl: Planner, a: Annotation, defaultScope: string): { [k: string]: Json } {
   let doc: unknown;
   try {
-    doc = parseYaml(a.yaml) ?? {};
+    doc = parseGoYaml(a.yaml) ?? {};
   } catch {
     pl.errors.push(createCompileError('REGO_ERR_COMPILE', 'invalid METADATA YAML', a.span));
     doc = {};

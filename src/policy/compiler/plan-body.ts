@@ -74,9 +74,11 @@ const freshVar = (): string => `$not${hoisted++}`;
 /**
  * `not expr`: true when expr has no solution. The operands OPA evaluates before the negation
  * (hoist-negated.ts) are planned first, outside it: when one is undefined, so is the `not`.
+ * Under `import future.keywords.not` (OPA 1.17, lit.scopedNot) nothing is lifted: the whole
+ * expression is the negated body, so `not f(input.missing)` is true.
  */
 function planNot(pl: Planner, lit: Literal, s: Scope, k: K): void {
-  const { pre, lit: inner } = hoistNegated(lit, freshVar);
+  const { pre, lit: inner } = lit.scopedNot ? { pre: [], lit } : hoistNegated(lit, freshVar);
   planBody(pl, pre, s, (s2) => {
     const flag = pl.local();
     pl.span = lit.span;

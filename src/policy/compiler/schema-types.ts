@@ -13,7 +13,7 @@
  *   schemaType({ type: 'object', properties: { user: { type: 'string' } } });
  *   // { k: 'object', props: { user: { k: 'string' } } }
  */
-import { parse as parseYaml } from 'yaml';
+import { parseGoYaml } from '../value/index.js';
 import type { Annotation } from '../syntax/ast.js';
 import { ANY, arr, B, N, OBJ, S, type Ty } from './static-type.js';
 
@@ -106,7 +106,7 @@ export function schemaAnnotations(annotations: readonly Annotation[], set: Schem
   for (const a of annotations) {
     let doc: unknown;
     try {
-      doc = parseYaml(a.yaml);
+      doc = parseGoYaml(a.yaml);
     } catch {
       continue; // reported by the metadata stage
     }

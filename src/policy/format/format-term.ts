@@ -322,8 +322,27 @@ export class TermFormatter {
   literal(l: Literal): void {
     this.w.at(l.span.line);
     if (l.negated) this.w.write('not ');
-    this.expr(l.expr);
+    if (l.notBody !== undefined) this.block(l.notBody, l.span.line, l.expr.span.endLine);
+    else this.expr(l.expr);
     this.withs(l);
+  }
+
+  /** `{ body }` after `every … in xs` or `not`: on one line when the source had it so. */
+  private block(body: readonly Literal[], line: number, close: number | undefined): void {
+    this.w.write('{');
+    if (body.length === 1 && body[0]!.span.line === line) {
+      this.w.write(' ');
+      this.literal(body[0]!);
+      this.w.write(' }');
+      return;
+    }
+    this.w.endLine();
+    this.w.up();
+    this.body(body);
+    if (close !== undefined) this.w.flushComments(close, false, true);
+    this.w.down();
+    this.w.write('}');
+    if (close !== undefined) this.w.at(close); // a comment after the brace stays on its line
   }
 
   /**

@@ -58,6 +58,17 @@ export type Expr =
 
 export interface Literal extends Node {
   negated: boolean;
+  /**
+   * `not expr` in a module with `import future.keywords.not` (OPA 1.17): the negation covers the
+   * operands the compiler lifts out of expr (nested calls, dynamic ref keys), so an undefined
+   * operand makes the `not` true instead of the rule undefined (compiler/hoist-negated.ts).
+   */
+  scopedNot?: boolean;
+  /**
+   * `not { body }` (with `import future.keywords.not`): the body as written, for the formatter;
+   * `expr` holds what is planned, `[true | body][0]` — defined exactly when body has a solution.
+   */
+  notBody?: Literal[];
   expr: Expr;
   with: With[];
 }
@@ -120,6 +131,8 @@ export interface Module extends Node {
   regoV1: boolean;
   /** the dialect the module was parsed in (v0 with `import rego.v1` still says v0) */
   regoVersion: 'v0' | 'v1';
+  /** `import future.keywords.not` is present: every negation is scoped (Literal.scopedNot) */
+  scopedNot?: boolean;
 }
 
 export type Query = Literal[];

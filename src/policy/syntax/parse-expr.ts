@@ -43,6 +43,17 @@ export function parseLiteral(p: Parser): Literal {
     // OPA parseLiteral: `some` and `every` declare; there is nothing to negate
     if (p.isIdent('some') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'some'");
     if (p.isKeyword('every') && !(p.isPunct('.', 1) && !p.peek(1).wsBefore)) throw p.unexpected("illegal negation of 'every'");
+    // OPA 1.17 `not { … }`: a negated conjunction, its `:=` locals its own. Planned as the negation
+    // of `[true | body][0]`, a comprehension having the same scoping and no solution exactly when
+    // the body has none (scoped, so nothing of it is lifted out: Literal.scopedNot).
+    if (p.notBodies && p.isPunct('{')) {
+      const open = p.next().span;
+      const body = parseBody(p, '}');
+      const span = { ...open, endLine: p.expectPunct('}').span.line };
+      const comp: Term = { kind: 'arraycomp', term: { kind: 'bool', value: true, span: open }, body, span };
+      const expr: Expr = { kind: 'term', term: { kind: 'ref', head: comp, path: [{ kind: 'number', text: '0', span: open }], span }, span };
+      return { negated, scopedNot: true, notBody: body, expr, with: parseWiths(p), span: start };
+    }
   }
   const expr = parseExpr(p);
   return { negated, expr, with: parseWiths(p), span: start };

@@ -9,6 +9,7 @@ import { parseBody } from './parse-expr.js';
 import { parseAnnotations, parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn, refName } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
+import { walkRule } from './walk.js';
 
 export type { ParseOptions, RegoVersion } from './parser.js';
 
@@ -40,6 +41,8 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
     rules.push(...r);
   }
   mod.rules = rules;
+  // the import applies to the whole module, also to rules written before it
+  if (mod.scopedNot) for (const r of rules) walkRule(r, { literal: (l) => { if (l.negated) l.scopedNot = true; } });
   return mod;
 }
 
@@ -87,7 +90,13 @@ function parseImport(p: Parser, mod: Module): Import {
     if (kw !== undefined && !p.importable.includes(kw)) {
       throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...p.importable].sort().join(' ')}]`, path.span);
     }
-    for (const k of p.importable) if (kw === undefined || kw === k) p.keywords.add(k);
+    // `not` (OPA 1.17) is no new syntax here but opts the module into scoped negation; it is not
+    // part of the `import future.keywords` wildcard, which would change old modules' answers
+    if (kw === 'not') {
+      mod.scopedNot = true;
+      p.notBodies = true;
+    }
+    for (const k of FUTURE_KEYWORDS) if (p.importable.includes(k) && (kw === undefined || kw === k)) p.keywords.add(k);
     // `every x in xs` is written with `in`, so importing `every` brings `in` along (as in OPA)
     if (kw === 'every') p.keywords.add('in');
   }

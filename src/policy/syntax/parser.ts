@@ -40,8 +40,11 @@ export interface ParseOptions {
  * future_keywords, and all of v0's when the `rego_v1` feature is there).
  */
 export function allowedFutureKeywords(caps: LanguageCapabilities | undefined): readonly string[] {
-  if (caps === undefined || caps.features.includes('rego_v1')) return FUTURE_KEYWORDS;
-  return FUTURE_KEYWORDS.filter((k) => caps.futureKeywords.includes(k));
+  // `not` (OPA 1.17) only where the capabilities list it (OPA: futureKeywords, not futureKeywordsV0)
+  if (caps === undefined) return [...FUTURE_KEYWORDS, 'not'];
+  const not = caps.futureKeywords.includes('not') ? ['not'] : [];
+  if (caps.features.includes('rego_v1')) return [...FUTURE_KEYWORDS, ...not];
+  return [...FUTURE_KEYWORDS.filter((k) => caps.futureKeywords.includes(k)), ...not];
 }
 
 export class Parser {
@@ -66,6 +69,8 @@ export class Parser {
   /** the future keywords `import future.keywords…` may enable (allowedFutureKeywords) */
   readonly importable: readonly string[];
   readonly capabilities: LanguageCapabilities | undefined;
+  /** `import future.keywords.not` was read: from here on `not { … }` is a negated body */
+  notBodies = false;
 
   constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
     this.tokens = tokenize(src, file, lex);

@@ -10,6 +10,7 @@ import type { Expr, Literal, Rule, Term } from './ast.js';
 export interface Visitor {
   term?: (t: Term) => void;
   expr?: (e: Expr) => void;
+  literal?: (l: Literal) => void;
 }
 
 export function walkTerm(t: Term, v: Visitor): void {
@@ -72,6 +73,7 @@ export function walkExpr(e: Expr, v: Visitor): void {
 
 export function walkBody(body: readonly Literal[], v: Visitor): void {
   for (const l of body) {
+    v.literal?.(l);
     walkExpr(l.expr, v);
     for (const w of l.with) (walkTerm(w.target, v), walkTerm(w.value, v));
   }

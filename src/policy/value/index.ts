@@ -2,4 +2,5 @@
 export * from './types.js';
 export { parseJson, fromJs, toJs, stringifyJson, writeJson, formatNumber } from './json.js';
 export { formatValue, quoteGoString } from './format.js';
+export { parseGoYaml, resolveGoYamlScalar, goYamlTags, GO_YAML_OPTIONS } from './go-yaml.js';
 export { numberFromText, rnumberToNative, decimalOf, parseDec, compareDec, isIntegralDec, decToBigInt, exceedsExponentLimit, isNumberText, type Dec } from './number-text.js';

@@ -35,6 +35,14 @@ t.test('YAML data is read with YAML 1.1 scalars, as OPA (and yaml.unmarshal) rea
   t.same(toJs((await loadPaths([join(dir, 'c.yaml')], { includeTests: true })).data), { enabled: true, mode: true, perm: 493, day: '2024-01-02' });
 });
 
+// A GitHub workflow beside the policies (day0ops/opa-ext-authz runs `opa test policies/`, but
+// `opa test .` reads .github too): go-yaml v2 reads `context: .` as a string and has no base-60
+// numbers; the YAML 1.1 schema's patterns made `.` NaN, which failed the whole load.
+t.test('YAML data scalars as go-yaml v2 resolves them: ".", "22:22", 0o17', async (t) => {
+  const dir = policyDir(t, { 'wf.yml': 'steps:\n  - with:\n      context: .\n      ports: 22:22\n      mode: 0o17\n' });
+  t.same(toJs((await loadPaths([dir], { includeTests: true })).data), { steps: [{ with: { context: '.', ports: '22:22', mode: 15 } }] });
+});
+
 t.test('a file at the root of the directory must hold an object; clashing leaves are a conflict', async (t) => {
   const arr = policyDir(t, { 'list.json': '[1]' });
   await t.rejects(loadPaths([arr], { includeTests: true }), { code: 'REGO_ERR_DATA_FILE', message: /list\.json: document must be of type object/ });

@@ -33,6 +33,13 @@ t.test("OPA's documented layout: sources, nested data, manifest", async (t) => {
   t.equal(p.evaluate('http/example/authz/role', { user: 'bob' }), 'viewer');
 });
 
+// OPA's bundle reader decodes data.yaml with util.Unmarshal (sigs.k8s.io/yaml, go-yaml v2), as
+// its file loader does: `yes` is true and `0o17` 15 there too, not YAML 1.2's strings.
+t.test('a bundle data.yaml is read with go-yaml v2 scalars', async (t) => {
+  const b = await readOpaBundle(await tgz({ '/cfg/data.yaml': 'enabled: yes\nmode: 0o17\nat: 12:30\ndir: .\n' }), { name: 'main' });
+  t.same(toJs(b.data), { cfg: { enabled: true, mode: 15, at: '12:30', dir: '.' } });
+});
+
 t.test('long names: PAX (tar-stream) and GNU (GNU tar) archives', async (t) => {
   const deep = 'a'.repeat(60) + '/' + 'b'.repeat(60) + '/' + 'c'.repeat(40);
   const pax = await readOpaBundle(await tgz({ [`/${deep}/data.json`]: '{"x":1}', '/p.rego': 'package p\nx := data' }));

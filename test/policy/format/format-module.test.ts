@@ -228,3 +228,11 @@ t.test('every module of the conformance corpus and policies/: fixed point, same 
   t.ok(compared > 4000, `${compared} plans compared`);
   t.end();
 });
+
+// OPA 1.17: with `import future.keywords.not`, `not { … }` is a negated body; it formats like an
+// `every` body (one line when written on one with a single expression) and is a fixed point.
+t.test('not { body } under import future.keywords.not keeps its block', (t) => {
+  const src = 'package a\n\nimport future.keywords.not\n\np if {\n\tnot {\n\t\tx := input.x\n\t\tx == 42 # the answer\n\t}\n}\n\nq if not { input.a == 1 }\n';
+  t.equal(formatModule(src), src);
+  t.end();
+});

@@ -6,7 +6,7 @@
 import { isPair, isScalar, parseAllDocuments, stringify as stringifyYaml, visit, type ScalarTag } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { ObjectBuilder, RNumber, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, typeName, type Value } from '../../value/index.js';
+import { GO_YAML_OPTIONS, ObjectBuilder, RNumber, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, typeName, type Value } from '../../value/index.js';
 import { argObject, argString } from '../shared/args.js';
 import { decodeGoString, utf8Bytes } from './bytes.js';
 import { marshalGo } from '../shared/go-json.js';
@@ -276,19 +276,6 @@ function yamlKey(k: unknown, v: unknown): string {
   throw new TypeError(`unsupported map key of type: ${type}, key: ${goSyntax(k)}, value: ${goSyntax(v)}`);
 }
 
-/** `0o17` / `0O17` (with a sign, '_' between digits), an int as Go's ParseInt(s, 0, 64) reads it. */
-const GO_OCTAL_INT: ScalarTag = {
-  tag: 'tag:yaml.org,2002:int',
-  default: true,
-  test: /^[-+]?0[oO][0-7_]+$/,
-  resolve: (s: string) => {
-    const neg = s.startsWith('-');
-    const digits = s.replace(/^[-+]?0[oO]/, '').replaceAll('_', '');
-    const n = BigInt('0o' + digits);
-    return neg ? -n : n;
-  },
-};
-
 /** JSON-compatible value from the yaml package's output (sigs.k8s.io/yaml, then json.Marshal). */
 function yamlToValue(x: unknown): Value {
   // json.Marshal refuses what YAML's .inf/.nan decode to
@@ -324,23 +311,14 @@ function yamlToValue(x: unknown): Value {
  * go-yaml v2's Unmarshal into interface{} (what yaml.is_valid runs): the first document as JS
  * (maps as Maps, keys as they were typed), or go-yaml's error text.
  *
- * sigs.k8s.io/yaml (what OPA uses) decodes with go-yaml's YAML 1.1 rules (`yes`/`on` are
- * booleans); the yaml package's 1.1 schema matches that. Like go-yaml v2's (non-strict)
+ * sigs.k8s.io/yaml (what OPA uses) decodes with go-yaml v2, whose scalars GO_YAML_OPTIONS
+ * resolve (`yes`/`on` are booleans, `.` and `1:20` strings). Like go-yaml v2's (non-strict)
  * Unmarshal, a repeated key keeps its last value; failures are worded as go-yaml's.
  */
 function decodeYaml(s: string): unknown {
-  // go-yaml v2 keeps timestamp-looking scalars as strings when decoding into interface{}.
-  const docs = parseAllDocuments(s, {
-    version: '1.1',
-    intAsBigInt: true,
-    uniqueKeys: false,
-    customTags: (tags) => [
-      // go-yaml v2 resolves a plain scalar with strconv.ParseInt(s, 0, 64) after dropping '_':
-      // Go's base prefixes, so 0o17 is 15; it has no sexagesimal (190:20:30 stays a string)
-      GO_OCTAL_INT,
-      ...tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
-    ],
-  });
+  // go-yaml v2's scalar resolution (value/go-yaml.ts); ints as bigints so that a map key
+  // written 16777217 stays an int, not a float32-formatted float
+  const docs = parseAllDocuments(s, { ...GO_YAML_OPTIONS, intAsBigInt: true });
   // go-yaml v2's Unmarshal decodes the first document of a stream and never reads the rest
   // (`a: 1\n---\nb: 2` is {"a": 1}); an empty stream is null.
   const doc = Array.isArray(docs) ? docs[0] : undefined;

@@ -28,8 +28,7 @@
  * sends the cache key's, i.e. without `cache_ignored_headers`).
  */
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { RSet, formatValue, hashKey, isObject, objectEntries, objectGet, parseJson, fromJs, typeName, makeObject, type PlainObject, type Value } from '../../value/index.js';
-import { parse as parseYaml } from 'yaml';
+import { RSet, formatValue, hashKey, isObject, objectEntries, objectGet, parseJson, parseGoYaml, fromJs, typeName, makeObject, type PlainObject, type Value } from '../../value/index.js';
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
 import { CACHEABLE_STATUS, canStore, expiryFromHeaders, httpSendCache, type CachedResponse } from './http-cache.js';
 import { HTTP_SEND_REQUEST_KEYS as ALLOWED_KEYS } from '../shared/http-request-keys.js';
@@ -126,7 +125,7 @@ function formatResponse(r: TransportResponse | CachedResponse, forceJson: boolea
   // An undecodable body is not an error: `body` is then null (OPA).
   try {
     if (forceJson || isJsonType(ct)) body = parseJson(text);
-    else if (forceYaml || ct.includes('application/yaml') || ct.includes('application/x-yaml')) body = fromJs(parseYaml(text, { version: '1.1' }) ?? null);
+    else if (forceYaml || ct.includes('application/yaml') || ct.includes('application/x-yaml')) body = fromJs(parseGoYaml(text));
   } catch {
     body = null;
   }

@@ -72,6 +72,8 @@ t.test('yaml', (t) => {
   t.equal(j(call('yaml.unmarshal', 'a: yes\nb: off\nc: "yes"')), '{"a":true,"b":false,"c":"yes"}');
   // go-yaml v2 keeps timestamp-like scalars as strings; 0x / leading-0 ints are hex / octal (YAML 1.1).
   t.equal(j(call('yaml.unmarshal', 'c: 2001-12-14\nb: 0x1F\ne: 012\nf: 1e3')), '{"b":31,"c":"2001-12-14","e":10,"f":1000}');
+  // go-yaml v2's resolve: '.'-led text is a float only as strconv.ParseFloat reads it, no base 60
+  t.equal(j(call('yaml.unmarshal', 'a: .\nb: ._5\nc: 22:22\nd: 0_\ne: .5e1\n16777217: x')), '{"16777217":"x","a":".","b":"._5","c":"22:22","d":0,"e":5}');
   t.equal(call('yaml.is_valid', 'foo:\n  - baz: {'), false);
   t.equal(call('yaml.is_valid', '{"json": "ok"}'), true);
   t.equal(call('yaml.is_valid', 1), false);
