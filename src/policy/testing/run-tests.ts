@@ -16,7 +16,7 @@ import { stringifyJson, type Value } from '../value/index.js';
 import type { ModuleSource } from '../index.js';
 import { discoverTests, type TestCase } from './discover-tests.js';
 import type { TraceEvent } from '../backend/trace.js';
-import type { SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
+import type { BenchResult, SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
 export interface TestResult {
   test: TestCase;
@@ -27,6 +27,8 @@ export interface TestResult {
   error?: WorkerError;
   /** with `trace`: the evaluation's events (backend/trace.ts), unfiltered */
   trace?: TraceEvent[];
+  /** with `bench`, a passing test's benchmark */
+  bench?: BenchResult;
 }
 
 export interface RunTestsOptions {
@@ -47,6 +49,9 @@ export interface RunTestsOptions {
    * tests to WebAssembly and runs them there (no traces or coverage on that back end)
    */
   target?: 'rego' | 'wasm';
+  /** benchmark each passing test for about `benchTimeMs` (default 1 s, Go's -benchtime) */
+  bench?: boolean;
+  benchTimeMs?: number;
 }
 
 export interface TestRun {
@@ -158,6 +163,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
     ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
     ...(opts.trace === true ? { trace: true } : {}),
     ...(opts.target === 'wasm' ? { target: 'wasm' as const } : {}),
+    ...(opts.bench === true ? { bench: true, benchTimeMs: opts.benchTimeMs ?? 1000 } : {}),
   };
   let worker: TestWorker | undefined;
   try {
@@ -179,6 +185,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         slot.output = r.output;
         if (r.error) slot.error = r.error;
         if (r.trace) slot.trace = r.trace;
+        if (r.bench) slot.bench = r.bench;
         if (coverage && r.coverage) merge(coverage, r.coverage);
         continue;
       }
