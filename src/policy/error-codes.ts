@@ -46,6 +46,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_PARSE_UNEXPECTED: 'rego_parse_error', // a token the grammar does not allow here
   REGO_ERR_PARSE_PACKAGE: 'rego_parse_error', // missing or malformed package clause
   REGO_ERR_PARSE_IMPORT: 'rego_parse_error',
+  REGO_ERR_PARSE_CAPABILITIES: 'rego_parse_error', // --capabilities of an OPA that cannot read this dialect (no rego_v1 feature), or naming an unknown keyword
   REGO_ERR_PARSE_RULE: 'rego_parse_error', // malformed rule head
   REGO_ERR_PARSE_KEYWORD: 'rego_parse_error', // a reserved keyword where a name is required
   REGO_ERR_PARSE_ANNOTATION: 'rego_parse_error', // a METADATA block that is not YAML, or a scope its statement cannot take
@@ -111,6 +112,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_BUNDLE_SIGNATURE: null, // .signatures.json missing, not verifiable, or a file hash that does not match
   REGO_ERR_FILE: null, // a path that does not exist, or is not of the kind expected
   REGO_ERR_FORMAT: null, // `policy fmt --fail`: a file is not formatted
+  REGO_ERR_FORMAT_RESULT: null, // `policy fmt --check-result`: the formatted module does not parse in its dialect
   REGO_ERR_COMPILE_ABORTED: null, // the thread compiling a policy set crashed, ran past its time limit or was closed
 } as const satisfies Record<`REGO_ERR_${string}`, OpaErrorCode | null>;
 

@@ -36,9 +36,11 @@ export const buildCommand: Subcommand = {
     { name: 'revision', short: 'r', valued: true, help: "the bundle's revision (in the .manifest of a .tar.gz output)" },
     CAPABILITIES_FLAG,
     { name: 'ignore', valued: true, csv: true, help: 'skip files and directories whose name matches this pattern (repeatable, as opa build --ignore)' },
+    { name: 'optimize', short: 'O', valued: true, help: "opa's optimization level (0 default; 1 and 2 ask opa to partially evaluate the entrypoints): accepted, and regate's output is that of level 0 (see README)" },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('build needs at least one <path>');
+    optimizationLevelOf(a);
     const signing = await signingOf(a);
     if (a.one('target') === 'rego') return buildRegoBundle(a, signing);
     // As `opa build -e`: a `/`-separated path below data (policy/entrypoints.ts entrypointPath).
@@ -90,6 +92,23 @@ export const buildCommand: Subcommand = {
     return 0;
   },
 };
+
+/**
+ * `-O`/`--optimize`: OPA's levels (compile/compile.go): 0 bundles the policies as written, 1
+ * and 2 partially evaluate the entrypoints into an `optimized/` module (2 also inlines the
+ * rules they depend on, keeping fewer of the originals). regate has no partial evaluator: every
+ * level writes level 0's output — the policies as written for `-t rego`; for plan, js and wasm
+ * the plan regate always makes (the same decisions: OPA's optimizations keep the semantics).
+ * As OPA, a level above 0 needs an entrypoint ("bundle optimizations require at least one
+ * entrypoint").
+ */
+function optimizationLevelOf(a: ParsedArgs): number {
+  const text = a.one('optimize') ?? '0';
+  const level = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(level)) throw new UsageError(`-O must be an optimization level (0, 1 or 2), not ${text}`);
+  if (level > 0 && a.all('entrypoint').length === 0) throw new UsageError('bundle optimizations require at least one entrypoint');
+  return level;
+}
 
 /** The .manifest of an output: the input bundle's own (-b) with `--revision` over its revision. */
 async function manifestOf(a: ParsedArgs, revision: string | undefined): Promise<Record<string, unknown>> {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CompileErrors, RegoError, parseGoYaml, type BuiltinRegistry, type CompileOptions, type SchemaSet } from '../../policy/index.js';
 import { defaultRegistry } from '../../policy/builtins/index.js';
-import { CapabilitiesError, registryWithCapabilities } from '../../policy/builtins/capabilities.js';
+import { CapabilitiesError, languageCapabilities, registryWithCapabilities } from '../../policy/builtins/capabilities.js';
 import type { DialectOptions, RegoVersion } from '../../policy/parse-dialect.js';
 import { describeFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
@@ -35,9 +35,11 @@ export function helpOf(c: Subcommand): string {
 export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
   const schema = a.one('schema');
   const regoVersion = regoVersionOf(a);
+  const caps = capabilitiesOf(a);
   return {
     ...(regoVersion !== undefined ? { regoVersion } : {}),
     ...(schema === undefined ? {} : { schemas: loadSchemas(schema) }),
+    ...(caps === undefined ? {} : { capabilities: languageCapabilities(caps) }),
   };
 }
 
@@ -45,7 +47,7 @@ export function compileOptionsOf(a: ParsedArgs): Partial<CompileOptions> {
 export const CAPABILITIES_FLAG: FlagSpec = {
   name: 'capabilities',
   valued: true,
-  help: 'an OPA capabilities JSON file: the complete set of builtins the policies may call (others are `undefined function`); those regate lacks compile and raise "unsupported built-in" when called (mock them with `with`)',
+  help: 'an OPA capabilities JSON file: the complete set of builtins the policies may call (others are `undefined function`); those regate lacks compile and raise "unsupported built-in" when called (mock them with `with`); its future_keywords and features (rego_v1, rego_v1_import) limit what the parser reads, as opa',
 };
 
 /**
@@ -74,6 +76,7 @@ export function capabilitiesOf(a: ParsedArgs): string | undefined {
   }
   try {
     registryWithCapabilities(text, defaultRegistry);
+    languageCapabilities(text);
   } catch (e) {
     if (e instanceof CapabilitiesError) throw new UsageError(`--capabilities ${path}: ${e.message}`);
     throw e;

@@ -2,17 +2,49 @@
  * `regate policy fmt [flags] [path...]` — `opa fmt`: prints each .rego file (directories
  * recursively) in OPA's canonical layout (policy/format/format-module.ts); without a path,
  * formats stdin to stdout. `--write` rewrites the files, `--list` names those that change,
- * `--diff` prints a unified diff, `--fail` exits 1 when a file would change. The output is
- * Rego v1; with `--v0-compatible` the input is read as v0 (and still written as v1: neither
- * `opa fmt --v0-compatible`, which keeps v0 syntax, nor `--v0-v1`, which adds `import rego.v1`).
+ * `--diff` prints a unified diff, `--fail` exits 1 when a file would change.
+ * The dialects are chosen as OPA's cmd/fmt.go chooses them (fmtCommandParams.regoVersion and
+ * formatFile's parser options): by default v1 in, v1 out; `--v0-compatible` v0 in, v0 out;
+ * `--v0-v1` (or `--rego-v1`) v0 in — v1 with `--v1-compatible` — and out a module both read
+ * the same (v1 syntax plus `import rego.v1`). `--drop-v0-imports` drops `rego.v1` and
+ * `future.keywords` imports from v1 output; `--check-result` (on by default, as opa) parses the
+ * output again in its dialect before writing it.
  * Exit code: 0; 1 with --fail when a file is not formatted, or on a parse error.
  */
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegoError } from '../../policy/index.js';
-import { formatModule } from '../../policy/format/format-module.js';
+import { formatModule, type FormatOptions } from '../../policy/format/format-module.js';
+import { parseModuleIn } from '../../policy/parse-dialect.js';
 import type { ParsedArgs } from './args.js';
-import { dialectOf, renderError, type Subcommand } from './common.js';
+import { renderError, type Subcommand } from './common.js';
+
+/**
+ * Input and output dialects of the flags, as opa fmt: `--v0-v1` writes v0v1 (read as v0, or v1
+ * with --v1-compatible), else `--v0-compatible` v0, else v1. The v0v1 input is parsed as v0:
+ * OPA's SourceWithOpts lifts v1's `if`/`contains`/body requirements for it, as adding them is
+ * the formatter's job.
+ */
+function fmtOptionsOf(a: ParsedArgs): FormatOptions {
+  const dropV0Imports = a.bool('drop-v0-imports');
+  if (a.bool('v0-v1') || a.bool('rego-v1')) return { target: 'v0v1', regoVersion: a.bool('v1-compatible') && !a.bool('v0-compatible') ? 'v1' : 'v0', dropV0Imports };
+  if (a.bool('v0-compatible')) return { target: 'v0', regoVersion: 'v0', dropV0Imports };
+  return { target: 'v1', dropV0Imports };
+}
+
+/** opa fmt --check-result: the output parses in the dialect it was written for. */
+function formatChecked(text: string, file: string, a: ParsedArgs): string {
+  const opts = fmtOptionsOf(a);
+  const out = formatModule(text, file, opts);
+  if (a.one('check-result') !== 'false') {
+    try {
+      parseModuleIn(out, file, { regoVersion: opts.target ?? 'v1' });
+    } catch (e) {
+      throw new RegoError('REGO_ERR_FORMAT_RESULT', `${file} was formatted, but the result does not parse (--check-result=false prints it): ${renderError(e)}`);
+    }
+  }
+  return out;
+}
 
 async function regoFiles(path: string): Promise<string[]> {
   let s;
@@ -61,17 +93,21 @@ async function readStdin(): Promise<string> {
 export const fmtCommand: Subcommand = {
   name: 'fmt',
   synopsis: 'fmt [flags] [path...]',
-  description: "Formats Rego files in OPA's canonical layout, like `opa fmt` (stdin to stdout without a path).\nExit code: 0; 1 with --fail when a file is not formatted, or when a file does not parse.",
+  description: "Formats Rego files in OPA's canonical layout, like `opa fmt` (stdin to stdout without a path).\nDialects: v1 in and out; --v0-compatible: v0 in and out; --v0-v1: v0 in (v1 with --v1-compatible), out both read the same.\nExit code: 0; 1 with --fail when a file is not formatted, or when a file does not parse.",
   flags: [
     { name: 'write', short: 'w', help: 'rewrite the files in place' },
     { name: 'list', short: 'l', help: 'print the names of the files that are not formatted' },
     { name: 'diff', short: 'd', help: 'print what would change as a diff' },
     { name: 'fail', help: 'exit 1 when a file is not formatted' },
+    { name: 'v0-v1', help: 'write modules Rego v0 and v1 read the same (v1 syntax and `import rego.v1`); the input is v0, or v1 with --v1-compatible' },
+    { name: 'rego-v1', help: 'the same as --v0-v1 (its name before OPA 1.0)' },
+    { name: 'drop-v0-imports', help: 'leave out `import rego.v1` and `future.keywords` imports (redundant in v1)' },
+    { name: 'check-result', help: 'parse the formatted module again before writing it (on by default; --check-result=false turns it off)' },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) {
       const text = await readStdin();
-      const out = formatModule(text, '<stdin>', dialectOf(a));
+      const out = formatChecked(text, '<stdin>', a);
       if (a.bool('diff')) process.stdout.write(out === text ? '' : unifiedDiff('<stdin>', text, out));
       else if (a.bool('list')) process.stdout.write(out === text ? '' : '<stdin>\n');
       else process.stdout.write(out);
@@ -85,7 +121,7 @@ export const fmtCommand: Subcommand = {
       const text = await readFile(f, 'utf8');
       let out: string;
       try {
-        out = formatModule(text, f, dialectOf(a));
+        out = formatChecked(text, f, a);
       } catch (e) {
         // One file's parse error does not stop the others; it is reported once, located.
         process.stderr.write(renderError(e) + '\n');

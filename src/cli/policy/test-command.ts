@@ -95,17 +95,60 @@ function caseLines(r: TestResult, verbose: boolean): string {
     .join('');
 }
 
+/** Go's testing prettyPrint of a benchmark metric: ten places before the point, small numbers to four figures. */
+export function goMetric(x: number, unit: string): string {
+  const y = Math.abs(x);
+  const [w, d] = y === 0 || y >= 999.95 ? [10, 0] : y >= 99.995 ? [12, 1] : y >= 9.9995 ? [13, 2] : y >= 0.99995 ? [14, 3] : y >= 0.099995 ? [15, 4] : y >= 0.0099995 ? [16, 5] : y >= 0.00099995 ? [17, 6] : [18, 7];
+  return `${x.toFixed(d).padStart(w)} ${unit}`;
+}
+
+/**
+ * A benchmarked test as OPA's PrettyReporter.fmtBenchmark prints it: the name, a tab, Go's
+ * BenchmarkResult.String() (`%8d` iterations, ns/op). `gobench` names it in Go's benchmark
+ * format: data.p.test_x → BenchmarkDataPTestX.
+ */
+export function formatBenchLine(r: TestResult, gobench: boolean): string {
+  const b = r.bench;
+  if (b === undefined) return '';
+  let name = r.test.fullName;
+  if (gobench) name = 'Benchmark' + name.replaceAll('_', '.').split('.').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+  const ns = b.totalNs / b.n;
+  return `${name}\t${String(b.n).padStart(8)}${ns !== 0 ? `\t${goMetric(ns, 'ns/op')}` : ''}`;
+}
+
+/**
+ * `opa test --var-values` (PrettyReporter.FailureLine, printFailure): under FAILURES, where the
+ * test failed — the last Fail outside the test's own query — as `file:row:` and the expression.
+ * (OPA draws the values of the expression's variables below it; regate's trace has no locals.)
+ */
+function failureLine(r: TestResult, sources: ReadonlyMap<string, string>): string {
+  const e = [...(r.trace ?? [])].reverse().find((x) => x.op === 'Fail' && x.location.file !== '<query>');
+  return e === undefined ? '\n' : `\n  ${e.location.file}:${e.location.line}:\n    ${expressionAt(sources, e.location)}\n\n`;
+}
+
+export interface PrettyOptions {
+  /** `--bench`: a passing test shows its benchmark line */
+  bench?: boolean;
+  gobench?: boolean;
+  /** `--var-values`: FAILURES shows where each failure happened */
+  failureLine?: boolean;
+  /** the raw traces of --var-values (the line is found before -v's filter) */
+  rawTraces?: ReadonlyMap<TestResult, readonly TraceEvent[]>;
+}
+
 /** The pretty report, as OPA's PrettyReporter lays it out; `-v` prints each failure's trace under FAILURES. */
-export function formatPretty(results: readonly TestResult[], verbose: boolean, sources: ReadonlyMap<string, string> = new Map()): string {
+export function formatPretty(results: readonly TestResult[], verbose: boolean, sources: ReadonlyMap<string, string> = new Map(), opts: PrettyOptions = {}): string {
   let out = '';
   const fails = results.filter((r) => r.status === 'fail');
-  if (verbose && fails.length > 0) {
+  if ((verbose || opts.failureLine === true) && fails.length > 0) {
     out += `FAILURES\n${RULE}\n`;
     // printFailure: a blank line, then the trace table (PrettyTraceWithLocation) indented by two
     for (const r of fails) {
       // a Fail in the test's own query (the test was undefined) shows that query
       const describe = (loc: TraceEvent['location']): string => (loc.file === '<query>' ? testQuery(r) : expressionAt(sources, loc));
-      out += `${line(r)}\n\n${r.trace !== undefined ? indent(formatTracePretty(r.trace, describe)) : ''}`;
+      out += `${line(r)}\n`;
+      if (verbose) out += `\n${r.trace !== undefined ? indent(formatTracePretty(r.trace, describe)) : ''}`;
+      if (opts.failureLine === true) out += failureLine({ ...r, trace: [...(opts.rawTraces?.get(r) ?? r.trace ?? [])] }, sources);
       // reporter.go: after the test's trace, every failed case with the names that lead to it
       if (r.cases !== undefined) {
         out += '\n';
@@ -118,7 +161,10 @@ export function formatPretty(results: readonly TestResult[], verbose: boolean, s
   let file: string | undefined;
   let dirty = false;
   for (const r of results) {
-    if (verbose || r.status !== 'pass') {
+    if (r.status === 'pass' && opts.bench === true) {
+      dirty = true;
+      out += formatBenchLine(r, opts.gobench === true) + '\n';
+    } else if (verbose || r.status !== 'pass') {
       if (r.test.file !== file) {
         out += `${file === undefined ? '' : '\n'}${r.test.file}:\n`;
         file = r.test.file;
@@ -229,11 +275,25 @@ export const testCommand: Subcommand = {
     { name: 'ignore', valued: true, csv: true, help: 'skip files and directories whose name matches this pattern (repeatable, e.g. \'*.yaml\')' },
     MAX_ERRORS_FLAG,
     { name: 'explain', valued: true, help: "fails, full, notes or debug: the tests' evaluation trace (implies -v; a subset of OPA's events: Enter, Exit, Fail, Note)" },
+    { name: 'count', valued: true, help: 'run the tests this many times (default 1), stopping after a run that does not pass' },
+    { name: 'bench', help: 'benchmark the passing tests: iterations and ns/op, as opa test --bench (-f gobench: Go benchmark format)' },
+    { name: 'benchmem', help: 'accepted for opa (its default); regate does not measure allocations per op' },
+    { name: 'var-values', help: 'under FAILURES, the file:row and expression where each failing test failed' },
   ],
   async run(a: ParsedArgs): Promise<number> {
     if (a.positional.length === 0) throw new UsageError('test needs at least one <path>');
     const format = a.one('format') ?? 'pretty';
-    if (format !== 'pretty' && format !== 'json') throw new UsageError(`--format must be pretty or json, not ${format}`);
+    if (format !== 'pretty' && format !== 'json' && format !== 'gobench') throw new UsageError(`--format must be pretty, json or gobench, not ${format}`);
+    const bench = a.bool('bench');
+    // cmd/test.go opaTest: gobench without --bench is a message, and exit 0
+    if (format === 'gobench' && !bench) {
+      process.stderr.write('cannot use output format gobench without running benchmarks (--bench)\n');
+      return 0;
+    }
+    const countText = a.one('count') ?? '1';
+    const count = Number(countText);
+    if (!Number.isInteger(count) || count < 0) throw new UsageError(`--count must be a whole number, not ${countText}`);
+    const varValues = a.bool('var-values');
     let filter: RegExp | undefined;
     const run = a.one('run');
     if (run !== undefined) {
@@ -248,7 +308,8 @@ export const testCommand: Subcommand = {
       process.stderr.write('Code coverage threshold must be between 0 and 100\n');
       return 1;
     }
-    const timeoutMs = parseDurationMs(a.one('timeout') ?? '5s');
+    // OPA's default deadline is 30 s when benchmarking (compileAndSetupTests)
+    const timeoutMs = parseDurationMs(a.one('timeout') ?? (bench ? '30s' : '5s'));
     const target = a.one('target') ?? 'rego';
     if (target !== 'rego' && target !== 'wasm') throw new UsageError(`invalid argument ${JSON.stringify(target)} for -t, --target: must be one of {rego,wasm}`);
     const parallel = a.one('parallel');
@@ -260,47 +321,86 @@ export const testCommand: Subcommand = {
     const verbose = a.bool('verbose') || explain !== undefined;
     const coverage = a.bool('coverage') || threshold > 0;
     if (coverage && target === 'wasm') throw new UsageError('--coverage needs --target rego: the WASM back end does not record lines');
-    // the WASM back end has no trace hooks: -v lists the tests and their output, without traces
-    const trace = verbose && !coverage && target === 'rego';
+    if (coverage && bench) {
+      process.stderr.write('coverage reporting is not supported when benchmarking tests\n');
+      return 1;
+    }
+    // OPA: EnableTracing(verbose || varValues); the WASM back end has no trace hooks: -v lists the
+    // tests and their output, without traces
+    const trace = (verbose || varValues) && !coverage && target === 'rego';
     const max = maxErrorsOf(a.one('max-errors'));
     const capabilities = capabilitiesOf(a);
 
-    let result: Awaited<ReturnType<typeof runTests>>;
-    let modules: ModuleSource[];
-    try {
-      const loaded = await load(a);
-      // OPA runs the tests of its modules in the order of their names.
-      modules = [...loaded.modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
-      result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}), ...(trace ? { trace: true } : {}), ...(target === 'wasm' ? { target } : {}) });
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');
-      return 1;
+    // cmd/test.go: each run reports on its own; a run that does not pass ends them (its exit code)
+    for (let i = 0; i < count; i++) {
+      const code = await runOnce(a, { format, bench, varValues, verbose, explain, coverage, trace, threshold, timeoutMs, max, capabilities, filter, target });
+      if (code !== 0) return code;
     }
-    const results = result.results;
-    if (results.length === 0 && a.bool('fail-on-empty')) {
-      if (format === 'json' && !coverage) process.stdout.write('[]\n');
-      process.stderr.write('no tests were run\n');
-      return 1;
-    }
-    if (coverage) {
-      // OPA's JSONCoverageReporter: the first test that did not pass is the error, exit 1.
-      const bad = results.find((r) => r.status !== 'pass');
-      if (bad) {
-        process.stderr.write((errorLine(bad) ?? line(bad)) + '\n');
-        return 1;
-      }
-      const report = buildCoverageReport(result.coverage ?? { executable: new Map(), covered: new Map() }, modules, dialectOf(a));
-      if (report.coverage < threshold) {
-        process.stderr.write(thresholdError(report, threshold, verbose) + '\n');
-        return 2;
-      }
-      process.stdout.write(goJson(report, 2) + '\n');
-      return 0;
-    }
-    for (const r of results) if (r.trace !== undefined) r.trace = testTrace(r.trace, explain);
-    process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results, verbose, new Map(modules.map((m) => [m.file, m.text]))));
-    const skipOk = a.bool('exit-zero-on-skipped');
-    return results.some((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && !skipOk)) ? 2 : 0;
+    return 0;
   },
 };
+
+interface RunSettings {
+  format: string;
+  bench: boolean;
+  varValues: boolean;
+  verbose: boolean;
+  explain: TestExplainMode | undefined;
+  coverage: boolean;
+  trace: boolean;
+  threshold: number;
+  timeoutMs: number;
+  max: number;
+  capabilities: string | undefined;
+  filter: RegExp | undefined;
+  target: 'rego' | 'wasm';
+}
+
+/** One `opa test` run: load, compile, run, report; its exit code. */
+async function runOnce(a: ParsedArgs, o: RunSettings): Promise<number> {
+  const { format, bench, varValues, verbose, explain, coverage, trace, threshold, timeoutMs, max, capabilities, filter, target } = o;
+  let result: Awaited<ReturnType<typeof runTests>>;
+  let modules: ModuleSource[];
+  try {
+    const loaded = await load(a);
+    // OPA runs the tests of its modules in the order of their names.
+    modules = [...loaded.modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
+    result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}), ...(trace ? { trace: true } : {}), ...(bench ? { bench: true } : {}), ...(target === 'wasm' ? { target } : {}) });
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');
+    return 1;
+  }
+  const results = result.results;
+  if (results.length === 0 && a.bool('fail-on-empty')) {
+    if (format === 'json' && !coverage) process.stdout.write('[]\n');
+    process.stderr.write('no tests were run\n');
+    return 1;
+  }
+  if (coverage) {
+    // OPA's JSONCoverageReporter: the first test that did not pass is the error, exit 1.
+    const bad = results.find((r) => r.status !== 'pass');
+    if (bad) {
+      process.stderr.write((errorLine(bad) ?? line(bad)) + '\n');
+      return 1;
+    }
+    const report = buildCoverageReport(result.coverage ?? { executable: new Map(), covered: new Map() }, modules, dialectOf(a));
+    if (report.coverage < threshold) {
+      process.stderr.write(thresholdError(report, threshold, verbose) + '\n');
+      return 2;
+    }
+    process.stdout.write(goJson(report, 2) + '\n');
+    return 0;
+  }
+  const rawTraces = new Map<TestResult, readonly TraceEvent[]>();
+  for (const r of results) {
+    if (r.trace === undefined) continue;
+    rawTraces.set(r, r.trace);
+    // --var-values without -v: the trace serves the failure line only (OPA filters it to nothing)
+    r.trace = verbose ? testTrace(r.trace, explain) : [];
+  }
+  const sources = new Map(modules.map((m) => [m.file, m.text]));
+  process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results, verbose, sources, { bench, gobench: format === 'gobench', failureLine: varValues, rawTraces }));
+  const skipOk = a.bool('exit-zero-on-skipped');
+  return results.some((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && !skipOk)) ? 2 : 0;
+}

@@ -11,12 +11,21 @@
  * (`with ec.oci.blob as mock`) runs; calling it raises what OPA raises for a builtin without an
  * implementation, "unsupported built-in" (eval_internal_error).
  *
- * Not applied (regate has no such switch): the file's `future_keywords` and `features`, and
- * the argument types of `decl` (only their number). `print`, `rego.metadata.*` and the
- * iteration `some x in xs` are planned by the compiler itself and stay available (OPA checks
- * that iteration as `internal.member_2`/`_3`).
+ * The language side (languageCapabilities) is applied by the parser as OPA's Parser.Parse
+ * applies it: without the `rego_v1` feature (an OPA before 1.0) v1 modules are refused
+ * ("illegal capabilities: rego_v1 feature required for parsing v1 Rego"); a v0 module may
+ * import only the `future_keywords` listed (all four with `rego_v1`), and `import rego.v1`
+ * needs `rego_v1_import` or `rego_v1`.
+ *
+ * Not applied: the argument types of `decl` (only their number: regate's type checker has its
+ * own signatures for the builtins it implements, the same as OPA declares them), and the
+ * features the compiler checks (`rule_head_refs`, `rule_head_ref_string_prefixes`: an old OPA's
+ * refusal of ref heads). `print`, `rego.metadata.*` and the iteration `some x in xs` are planned
+ * by the compiler itself and stay available (OPA checks that iteration as
+ * `internal.member_2`/`_3`).
  */
 import { RegoError } from '../errors.js';
+import type { LanguageCapabilities } from '../syntax/index.js';
 import { createRegistry, type BuiltinDef, type BuiltinRegistry } from './registry.js';
 
 /** A capabilities file that is not one: what is wrong with it. */
@@ -45,6 +54,36 @@ function declaredBuiltins(json: string): DeclaredBuiltin[] {
     const arity = decl?.variadic !== undefined ? -1 : Array.isArray(decl?.args) ? decl.args.length : 0;
     return { name, arity };
   });
+}
+
+/** Every future keyword an OPA release has listed (ast/parser.go futureKeywords, futureKeywordsV0). */
+const KNOWN_KEYWORDS = new Set(['in', 'every', 'contains', 'if', 'not', 'and', 'or']);
+
+function stringList(doc: unknown, key: string): string[] {
+  const v = doc !== null && typeof doc === 'object' ? (doc as Record<string, unknown>)[key] : undefined;
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new CapabilitiesError(`"${key}" must be an array of strings`);
+  return v as string[];
+}
+
+/**
+ * The `future_keywords` and `features` of a capabilities document, for the parser. A missing
+ * list is empty, as OPA decodes it — so a file of builtins alone reads no v1 module (no
+ * `rego_v1` feature). A keyword no OPA has is refused (OPA Parser.Parse: "illegal
+ * capabilities: unknown keyword").
+ *
+ * @example languageCapabilities('{"future_keywords":["in"],"features":[]}') // { futureKeywords: ['in'], features: [] }
+ */
+export function languageCapabilities(capabilitiesJson: string): LanguageCapabilities {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(capabilitiesJson);
+  } catch (e) {
+    throw new CapabilitiesError(`not JSON: ${(e as Error).message}`);
+  }
+  const futureKeywords = stringList(doc, 'future_keywords');
+  for (const kw of futureKeywords) if (!KNOWN_KEYWORDS.has(kw)) throw new CapabilitiesError(`illegal capabilities: unknown keyword: ${kw}`);
+  return { futureKeywords, features: stringList(doc, 'features') };
 }
 
 /**
@@ -80,7 +119,7 @@ export function registryWithCapabilities(capabilitiesJson: string, base: Builtin
  * A capabilities document for `builtins` (`regate policy capabilities`, as `opa capabilities
  * --current`): each builtin by name with as many operands as it takes, typed `any` (regate's
  * registry knows arities, not OPA's type declarations; a variadic one would get `variadic`);
- * and Rego v1's keywords. Read back by registryWithCapabilities it gives the same
+ * Rego v1's keywords, and OPA 1.x's features. Read back by registryWithCapabilities it gives the same
  * set, so a CI can pin a policy to the builtins of the regate it was written for.
  *
  * @example JSON.parse(capabilitiesDocument(defaultRegistry)).builtins[0] // { name: 'abs', decl: { type: 'function', args: [{ type: 'any' }], result: { type: 'any' } } }
@@ -90,5 +129,7 @@ export function capabilitiesDocument(builtins: BuiltinRegistry): string {
   const list = [...builtins.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((b) => ({ name: b.name, decl: b.arity < 0 ? { type: 'function', variadic: any, result: any } : { type: 'function', args: Array.from({ length: b.arity }, () => any), result: any } }));
-  return JSON.stringify({ builtins: list, future_keywords: ['contains', 'every', 'if', 'in'] }, null, 2) + '\n';
+  // OPA 1.x's features for v1 (CapabilitiesForThisVersion): without `rego_v1` the file would
+  // not read back for a v1 policy
+  return JSON.stringify({ builtins: list, future_keywords: ['contains', 'every', 'if', 'in', 'not'], features: ['keywords_in_refs', 'rego_v1'] }, null, 2) + '\n';
 }

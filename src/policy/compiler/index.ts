@@ -14,7 +14,7 @@ import { RegoError as RegoErrorClass } from '../errors.js';
 import type { Policy } from '../ir/types.js';
 import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
-import { parseModule, parseQuery, type RegoVersion } from '../syntax/index.js';
+import { parseModule, parseQuery, type LanguageCapabilities, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTypes } from './check-types.js';
 import { checkUnusedSome } from './check-unused-some.js';
@@ -47,6 +47,11 @@ export interface CompileOptions {
   regoVersion?: RegoVersion;
   /** JSON Schemas for the type checker (`--schema`, `# METADATA` `schemas:`), see schema-types.ts */
   schemas?: SchemaSet;
+  /**
+   * The language side of `--capabilities` (builtins/capabilities.ts languageCapabilities): the
+   * future keywords v0 modules may import, and the features; v1 modules need `rego_v1`.
+   */
+  capabilities?: LanguageCapabilities;
 }
 
 /** A module's source; `regoVersion` overrides CompileOptions.regoVersion for this file (a bundle's `file_rego_versions`). */
@@ -94,10 +99,16 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   const errors: RegoError[] = [];
   const mods: Module[] = [];
   sourceText.clear();
+  const caps = opts.capabilities;
+  // OPA Parser.Parse refuses to read v1 with capabilities of an OPA before 1.0 (no `rego_v1`
+  // feature): one error, without a location, however many modules (it is the file's fault, not a line's)
+  if (caps !== undefined && !caps.features.includes('rego_v1') && modules.some((m) => (m.regoVersion ?? opts.regoVersion ?? 'v1') === 'v1')) {
+    throw new CompileErrors([new RegoErrorClass('REGO_ERR_PARSE_CAPABILITIES', 'illegal capabilities: rego_v1 feature required for parsing v1 Rego')]);
+  }
   for (const m of modules) {
     sourceText.set(m.file, m.text);
     try {
-      mods.push(parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 'v1' }));
+      mods.push(parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 'v1', ...(caps !== undefined ? { capabilities: caps } : {}) }));
     } catch (e) {
       if (e instanceof RegoErrorClass) errors.push(e);
       else throw e;

@@ -108,10 +108,21 @@ function assignTargetError(t: Term): string | undefined {
 export class Resolver {
   constructor(readonly ctx: ResolveContext) {}
 
+  /**
+   * The names of a scope that are only used (bound by unification or a ref), not declared with
+   * `some`/`:=`: OPA's declared-var stack (rewriteLocalVars) holds only declared ones, so a call
+   * named after a merely used var is no shadowing — `regex.match(xs[regex], v)` compiles in OPA
+   * (StatCan/gatekeeper-policies' metadata-restrictions).
+   */
+  private readonly usedOnly = new WeakMap<Env, Set<string>>();
+
   /** Resolves a body in the scope `env` (outer locals); returns the body and its scope. */
   body(lits: Literal[], env: Env, declared: string[] = [], args: ReadonlySet<string> = new Set()): { body: Literal[]; env: Env } {
     const inner: Env = new Map(env);
+    const usedOnly = new Set(this.usedOnly.get(env));
+    this.usedOnly.set(inner, usedOnly);
     const declare = (name: string, clash = false): void => {
+      usedOnly.delete(name);
       // a v0 local named input/data shadows the root document (OPA renames it, rewriteLocalVars)
       inner.set(name, clash || env.has(name) || inner.has(name) || this.ctx.ruleNames.has(name) || isRoot(name) ? fresh(name, this.ctx) : name);
     };
@@ -122,6 +133,7 @@ export class Resolver {
     for (const name of used) {
       if (name === '_' || inner.has(name) || explicit.has(name) || isGlobalName(name, this.ctx)) continue;
       inner.set(name, name);
+      usedOnly.add(name);
     }
     // `some x` / `x := …` declare from their literal on (OPA rewrites locals in order), so a
     // closure before the declaration has its own x
@@ -137,6 +149,7 @@ export class Resolver {
       // `x := …` before it declares x: there x is still the outer x, or else unbound — a
       // comprehension's own x (`xs := [xs | xs = …]`, StatCan/gatekeeper-policies) stays its own
       const before = l.expr.kind === 'assign' ? new Map(inner) : undefined;
+      if (before !== undefined) this.usedOnly.set(before, new Set(usedOnly));
       if (l.expr.kind === 'assign') {
         const bad = l.negated ? 'cannot assign vars inside negated expression' : assignTargetError(l.expr.lhs);
         if (bad !== undefined) {
@@ -238,7 +251,7 @@ export class Resolver {
       case 'call': {
         const args = t.args.map((a) => this.term(a, env));
         const first = t.fn[0]!;
-        if (!statement && env.has(first)) {
+        if (!statement && env.has(first) && !this.usedOnly.get(env)?.has(first)) {
           // OPA's rewriteLocalVars (rewriteDeclaredVarsInTerm, case Call): a call term whose
           // function name is a declared local would be rewritten to it — no first-class
           // functions. A call that is a whole expression is left to checkUndefinedFuncs.

@@ -1,5 +1,6 @@
 /**
- * `regate policy fmt`: a module in OPA's canonical Rego v1 layout (OPA format/format.go):
+ * `regate policy fmt`: a module in OPA's canonical layout (OPA format/format.go), Rego v1 unless
+ * `target` asks for v0 (`opa fmt --v0-compatible`) or v0-and-v1 (`opa fmt --v0-v1`):
  *
  * - `package`, a blank line, the imports — sorted within each group the source separated by
  *   blank lines, a blank line after each group — then the rules;
@@ -13,10 +14,20 @@
  * The output is a fixed point (formatting it again changes nothing) and parses to the same
  * AST, up to source positions and `=`/`:=` on rule values (the same rule in v1).
  *
+ * Target v0 (OPA AstWithOpts with RegoV0): `if` only where `future.keywords.if` (or all future
+ * keywords, or `rego.v1`) is imported, and never on a partial set written `p[x]` unless
+ * `contains` is imported too; without `if` every body is a `{ … }` block and no rules are
+ * grouped as one-liners (OPA groupableOneLiner); rule values keep the operator they were
+ * written with (`=` stays `=`, OPA writeHead: `head.Assign || regoV1`).
+ * Target v0v1 (RegoV0CompatV1): the v1 layout plus `import rego.v1` (OPA ensureRegoV1Import:
+ * placed after the last `future.keywords` import, else first), which makes every
+ * `future.keywords` import redundant, so they go (OPA future.FilterFutureImports).
+ *
  * @example
  *   formatModule('package a\nallow { input.x == 1 }\n', 'a.rego', { regoVersion: 'v0' }); // 'package a\n\nallow if input.x == 1\n'
  */
 import { parseModuleIn, type DialectOptions } from '../parse-dialect.js';
+import { parseModule } from '../syntax/index.js';
 import { tokenize } from '../syntax/lexer.js';
 import type { Import, Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { FormatWriter, type SourceComment } from './writer.js';
@@ -87,14 +98,38 @@ class ModuleFormatter {
   private readonly w: FormatWriter;
   private readonly t: TermFormatter;
 
+  /** the imports as written out (OPA AstWithOpts adds `rego.v1` and drops redundant ones) */
+  private readonly imps: readonly Import[];
+  /** `if` before bodies (OPA fmtOpts.ifs) */
+  private readonly ifs: boolean;
+  /** `contains` for partial sets (OPA fmtOpts.contains) */
+  private readonly contains: boolean;
+  /** v1 syntax: `:=` for every value (OPA fmtOpts.regoV1) */
+  private readonly v1: boolean;
+
   constructor(
     private readonly mod: Module,
     text: string,
+    opts: FormatOptions,
   ) {
     const { comments, templates } = scan(text, mod.file);
     this.lines = text.split('\n');
     this.w = new FormatWriter(comments);
     this.t = new TermFormatter(this.w, this.lines, templates);
+    const target = opts.target ?? 'v1';
+    this.v1 = target !== 'v0';
+    const future = mod.imports.map(futureKeywordOf);
+    const regoV1Written = mod.imports.some(isRegoV1Import);
+    this.ifs = this.v1 || regoV1Written || future.some((k) => k === '*' || k === 'if');
+    this.contains = this.v1 || regoV1Written || future.some((k) => k === '*' || k === 'contains');
+    let imps = mod.imports;
+    if (target === 'v1' && opts.dropV0Imports === true) imps = imps.filter((i) => !isRegoV1Import(i));
+    else if (target === 'v0v1' && !regoV1Written) imps = [...imps, regoV1ImportAt(imps)];
+    const regoV1 = imps.some(isRegoV1Import);
+    // With rego.v1 imported every future keyword is on: OPA drops the future imports then, and
+    // when asked to drop v0 imports (opa fmt --drop-v0-imports).
+    if (regoV1 || (target === 'v1' && opts.dropV0Imports === true)) imps = imps.filter((i) => futureKeywordOf(i) === undefined);
+    this.imps = imps;
   }
 
   /** Some rule's head is a ref OPA cannot write in the `p[k]` form (OPA fmtOpts.refHeads). */
@@ -114,7 +149,7 @@ class ModuleFormatter {
     // Imports and rules stay in source order, runs of each in turn (OPA writeModule: an import
     // after rules is written there, not hoisted).
     type Item = { imp: Import; rule?: undefined } | { rule: Rule; imp?: undefined };
-    const items: Item[] = [...this.mod.imports.map((imp) => ({ imp })), ...this.mod.rules.map((rule) => ({ rule }))];
+    const items: Item[] = [...this.imps.map((imp) => ({ imp })), ...this.mod.rules.map((rule) => ({ rule }))];
     const at = (x: Item) => (x.imp ?? x.rule).span;
     items.sort((a, b) => at(a).line - at(b).line || at(a).col - at(b).col);
     let k = 0;
@@ -148,7 +183,15 @@ class ModuleFormatter {
   private isOneLiner(r: Rule): boolean {
     const only = r.body[0];
     const inlineBody = r.body.length === 0 || (r.body.length === 1 && only !== undefined && !braceLead(only));
+    // without `if` a body is always a block (OPA groupableOneLiner needs regoV1 or ifs); a
+    // default rule is never grouped with the next (groupableOneLiner: rule.Default)
+    if (!this.usesIf(r) || r.default) return false;
     return r.span.line === ruleLastLine(r) && r.elses.length === 0 && inlineBody;
+  }
+
+  /** Bodies get `if`: not in v0 without the keyword imported, nor on a `p[x]` partial set (OPA writeRule: partialSetException). */
+  private usesIf(r: Rule): boolean {
+    return this.ifs && (this.contains || r.contains === undefined);
   }
 
   /**
@@ -215,13 +258,17 @@ class ModuleFormatter {
       }
     }
     if (r.args) this.t.params(r.args);
-    if (r.contains) {
+    if (r.contains && this.contains) {
       w.write(' contains ');
       this.t.term(r.contains);
+    } else if (r.contains) {
+      w.write('[');
+      this.t.term(r.contains);
+      w.write(']');
     }
     // `f(x)` alone: its `true` is implied (OPA writeHead leaves out a value the parser made up)
     if (r.value && !r.bodilessCall) {
-      w.write(' := ');
+      w.write(r.assign || this.v1 ? ' := ' : ' = ');
       this.t.term(r.value);
     }
   }
@@ -230,15 +277,15 @@ class ModuleFormatter {
    * ` if …` for a body: inline when it is one literal on the head's line, else a block (OPA
    * writeRule; an `else` after it does not change that).
    */
-  private ruleBody(body: Rule['body'], headLine: number, next: number): void {
+  private ruleBody(body: Rule['body'], headLine: number, next: number, useIf: boolean): void {
     const w = this.w;
     const only = body[0];
-    if (body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
+    if (useIf && body.length === 1 && only && only.span.line === headLine && !braceLead(only)) {
       w.write(' if ');
       this.t.literal(only);
       return;
     }
-    w.write(' if {');
+    w.write(useIf ? ' if {' : ' {');
     w.endLine();
     w.up();
     this.t.body(body);
@@ -256,7 +303,7 @@ class ModuleFormatter {
     w.at(r.span.line);
     this.head(r);
     const headLine = r.value ? lastLine(r.value) : r.contains ? lastLine(r.contains) : r.span.line;
-    if (r.body.length > 0) this.ruleBody(r.body, headLine, r.elses[0]?.span.line ?? next);
+    if (r.body.length > 0) this.ruleBody(r.body, headLine, r.elses[0]?.span.line ?? next, this.usesIf(r));
     for (const [i, e] of r.elses.entries()) {
       // OPA writeElse: `} else` when the source had the else after the previous part, on a later
       // line than its start, and no comment above it; else a blank line, the comments, `else` on
@@ -273,20 +320,54 @@ class ModuleFormatter {
         w.write('else');
       }
       if (e.value) {
-        w.write(' := ');
+        w.write(e.assign === true || this.v1 ? ' := ' : ' = ');
         this.t.term(e.value);
       }
-      if (e.body.length > 0) this.ruleBody(e.body, e.value ? lastLine(e.value) : e.span.line, r.elses[i + 1]?.span.line ?? next);
+      if (e.body.length > 0) this.ruleBody(e.body, e.value ? lastLine(e.value) : e.span.line, r.elses[i + 1]?.span.line ?? next, this.ifs);
     }
     w.endLine();
   }
 }
 
+/** The Rego the formatter writes (OPA format.Opts.RegoVersion). */
+export type FormatTarget = 'v1' | 'v0' | 'v0v1';
+
+export interface FormatOptions extends DialectOptions {
+  /** the output's dialect: v1 (default), v0 (`opa fmt --v0-compatible`), v0v1 (`opa fmt --v0-v1`) */
+  target?: FormatTarget;
+  /** v1: leave out `import rego.v1` and `future.keywords` imports (`opa fmt --drop-v0-imports`) */
+  dropV0Imports?: boolean;
+}
+
+/** `future.keywords.X` → X, `future.keywords` → `*`, any other import → undefined. */
+function futureKeywordOf(imp: Import): string | undefined {
+  const s = importSegments(imp);
+  if (s[0] !== 'future' || s[1] !== 'keywords' || s.length > 3) return undefined;
+  return s[2] ?? '*';
+}
+
+function isRegoV1Import(imp: Import): boolean {
+  const s = importSegments(imp);
+  return s.length === 2 && s[0] === 'rego' && s[1] === 'v1';
+}
+
 /**
- * The canonical text of a module; throws the parse error of an invalid one. The output is Rego
- * v1 whatever `dialect` the input is read in (for v0 input that is `opa fmt --v0-v1`).
+ * `import rego.v1` where OPA's ensureRegoV1Import puts it (nextImportLoc): the line after the
+ * last future.keywords/rego.v1 import, else line 1 — before every other import, in their group
+ * when the first one is on line 2.
  */
-export function formatModule(text: string, file = 'module.rego', dialect: DialectOptions = {}): string {
-  const mod = parseModuleIn(text, file, dialect);
-  return new ModuleFormatter(mod, text).format();
+function regoV1ImportAt(imps: readonly Import[]): Import {
+  const imp = parseModule('package p\nimport rego.v1\n', 'format', { regoVersion: 'v1' }).imports[0]!;
+  const last = Math.max(0, ...imps.filter((i) => futureKeywordOf(i) !== undefined || isRegoV1Import(i)).map((i) => i.span.line));
+  return { ...imp, span: { ...imp.span, line: last === 0 ? 1 : last + 1, col: 1 } };
+}
+
+/**
+ * The canonical text of a module; throws the parse error of an invalid one. The input is read
+ * in the `regoVersion` dialect, the output written in `target` (v1 by default: for v0 input
+ * that is a migration to v1).
+ */
+export function formatModule(text: string, file = 'module.rego', opts: FormatOptions = {}): string {
+  const mod = parseModuleIn(text, file, opts);
+  return new ModuleFormatter(mod, text, opts).format();
 }

@@ -1,5 +1,6 @@
 /** Public surface of the Rego front end: lexer, parser, AST. */
 export { parseModule, parseQuery, parseTerm, type ParseOptions, type RegoVersion } from './parse-module.js';
 export { tokenize } from './lexer.js';
+export type { LanguageCapabilities } from './parser.js';
 export type * from './ast.js';
 export type { Token, TokenKind } from './tokens.js';

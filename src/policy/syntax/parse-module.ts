@@ -150,8 +150,13 @@ function parseImport(p: Parser, mod: Module): Import {
     imp.alias = a.value;
   }
   if (root === 'rego') {
-    // ast/parser.go regoV1Import: only `rego.v1`; in v1 it changes nothing, in v0 it switches
-    // on v1's syntax and checks and cannot be aliased
+    // ast/parser.go regoV1Import: an OPA older than 0.59 cannot read it (capabilities without the
+    // feature); only `rego.v1`; in v1 it changes nothing, in v0 it switches on v1's syntax and
+    // checks and cannot be aliased
+    const caps = p.capabilities;
+    if (caps !== undefined && !caps.features.includes('rego_v1_import') && !caps.features.includes('rego_v1')) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', 'invalid import, `rego.v1` is not supported by current capabilities', path.span);
+    }
     if (name.join('.') !== 'rego.v1') throw p.error('REGO_ERR_PARSE_IMPORT', `invalid import \`${showRef(path)}\`, must be \`rego.v1\``, path.span);
     mod.regoV1 = true;
     if (p.regoVersion === 'v0') {
@@ -170,15 +175,17 @@ function parseImport(p: Parser, mod: Module): Import {
       throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS, 'not'].sort().join(' ')}]`, path.span);
     }
     const kw = name[2];
+    // only those the capabilities allow (OPA futureImport: allowedFutureKeywords)
+    if (kw !== undefined && !p.importable.includes(kw)) {
+      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...p.importable].sort().join(' ')}]`, path.span);
+    }
     // `not` (OPA 1.17) is no new syntax here but opts the module into scoped negation; it is not
     // part of the `import future.keywords` wildcard, which would change old modules' answers
     if (kw === 'not') {
       mod.scopedNot = true;
       p.notBodies = true;
-    } else if (kw !== undefined && !(FUTURE_KEYWORDS as readonly string[]).includes(kw)) {
-      throw p.error('REGO_ERR_PARSE_IMPORT', `unexpected keyword, must be one of [${[...FUTURE_KEYWORDS, 'not'].sort().join(' ')}]`, path.span);
     }
-    for (const k of FUTURE_KEYWORDS) if (kw === undefined || kw === k) p.keywords.add(k);
+    for (const k of FUTURE_KEYWORDS) if (p.importable.includes(k) && (kw === undefined || kw === k)) p.keywords.add(k);
     // `every x in xs` is written with `in`, so importing `every` brings `in` along (as in OPA)
     if (kw === 'every') p.keywords.add('in');
   } else if (imp.alias === undefined) {

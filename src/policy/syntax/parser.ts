@@ -18,9 +18,33 @@ export type RegoVersion = 'v0' | 'v1' | 'v0v1';
 /** The keywords Rego v0 only knows after `import future.keywords[.kw]` (or `import rego.v1`). */
 export const FUTURE_KEYWORDS = ['in', 'every', 'if', 'contains'] as const;
 
+/**
+ * The language part of an OPA capabilities document (ast/capabilities.go): the future keywords
+ * a v0 module may import and the features (`rego_v1`, `rego_v1_import`, …) the OPA it pins
+ * has. Without it the parser allows what OPA 1.x allows.
+ */
+export interface LanguageCapabilities {
+  futureKeywords: readonly string[];
+  features: readonly string[];
+}
+
 export interface ParseOptions {
   /** the dialect (default v1). In v0 and v0v1, `in`/`every`/`if`/`contains` are names until imported. */
   regoVersion?: RegoVersion;
+  /** `--capabilities`: which future keywords `import future.keywords…` may enable, and `import rego.v1` needs its feature */
+  capabilities?: LanguageCapabilities;
+}
+
+/**
+ * The future keywords a v0 module may import under `caps` (OPA Parser.Parse: the capabilities'
+ * future_keywords, and all of v0's when the `rego_v1` feature is there).
+ */
+export function allowedFutureKeywords(caps: LanguageCapabilities | undefined): readonly string[] {
+  // `not` (OPA 1.17) only where the capabilities list it (OPA: futureKeywords, not futureKeywordsV0)
+  if (caps === undefined) return [...FUTURE_KEYWORDS, 'not'];
+  const not = caps.futureKeywords.includes('not') ? ['not'] : [];
+  if (caps.features.includes('rego_v1')) return [...FUTURE_KEYWORDS, ...not];
+  return [...FUTURE_KEYWORDS.filter((k) => caps.futureKeywords.includes(k)), ...not];
 }
 
 /** The keywords of every Rego version (OPA's tokens.keywords). */
@@ -57,6 +81,9 @@ export class Parser {
    * keyword rule names): in v1, and in v0 once `import rego.v1` is seen (OPA's RegoV0CompatV1).
    */
   strictV1: boolean;
+  /** the future keywords `import future.keywords…` may enable (allowedFutureKeywords) */
+  readonly importable: readonly string[];
+  readonly capabilities: LanguageCapabilities | undefined;
   /** `import future.keywords.not` was read: from here on `not { … }` is a negated body */
   notBodies = false;
 
@@ -67,6 +94,8 @@ export class Parser {
     this.keywords = new Set(this.regoVersion === 'v1' ? FUTURE_KEYWORDS : []);
     // ast/parser_ext.go parseModule: CheckRegoV1 runs on RegoV0CompatV1 and RegoV1 modules.
     this.strictV1 = this.regoVersion === 'v1' || this.compatV1;
+    this.capabilities = opts.capabilities;
+    this.importable = allowedFutureKeywords(opts.capabilities);
   }
 
   /** The identifier `kw` at `k`, when it is a keyword in force (`in`, `every`, `if`, `contains`). */

@@ -16,7 +16,7 @@ import { stringifyJson, type Value } from '../value/index.js';
 import type { ModuleSource } from '../index.js';
 import { discoverTests, type TestCase } from './discover-tests.js';
 import type { TraceEvent } from '../backend/trace.js';
-import type { CaseResult, SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
+import type { BenchResult, CaseResult, SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
 export interface TestResult {
   test: TestCase;
@@ -29,6 +29,8 @@ export interface TestResult {
   trace?: TraceEvent[];
   /** a parameterized test's cases (OPA's sub_results), sorted by name */
   cases?: CaseResult[];
+  /** with `bench`, a passing test's benchmark */
+  bench?: BenchResult;
 }
 
 export interface RunTestsOptions {
@@ -49,6 +51,9 @@ export interface RunTestsOptions {
    * tests to WebAssembly and runs them there (no traces or coverage on that back end)
    */
   target?: 'rego' | 'wasm';
+  /** benchmark each passing test for about `benchTimeMs` (default 1 s, Go's -benchtime) */
+  bench?: boolean;
+  benchTimeMs?: number;
 }
 
 export interface TestRun {
@@ -172,6 +177,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
     ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
     ...(opts.trace === true ? { trace: true } : {}),
     ...(opts.target === 'wasm' ? { target: 'wasm' as const } : {}),
+    ...(opts.bench === true ? { bench: true, benchTimeMs: opts.benchTimeMs ?? 1000 } : {}),
   };
   let worker: TestWorker | undefined;
   try {
@@ -206,6 +212,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         if (r.error) slot.error = r.error;
         if (r.trace) slot.trace = r.trace;
         if (r.cases) slot.cases = r.cases;
+        if (r.bench) slot.bench = r.bench;
         if (coverage && r.coverage) merge(coverage, r.coverage, lineCounts);
         continue;
       }

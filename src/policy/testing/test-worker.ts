@@ -14,7 +14,7 @@ import { registryWithCapabilities } from '../builtins/capabilities.js';
 import { RegoError } from '../errors.js';
 import { CompileErrors } from '../compiler/compile-error.js';
 import { isObject, objectEntries, objectGet, parseJson, RSet, stringifyJson, type Value } from '../value/index.js';
-import type { CaseResult, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
+import type { BenchResult, CaseResult, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -123,6 +123,7 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
     error = errorOf(e);
   }
   const durationNs = Number(process.hrtime.bigint() - start);
+  const bench = init.bench === true && status === 'pass' ? benchmark(ev, msg.entrypoint, init.benchTimeMs ?? 1000) : undefined;
   const cov = init.coverage ? ev.coverage?.() : undefined;
   port.postMessage({
     type: 'result',
@@ -133,6 +134,37 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
     ...(error ? { error } : {}),
     ...(cases !== undefined && cases.length > 0 ? { cases } : {}),
     ...(recorder !== undefined ? { trace: recorder.events } : {}),
+    ...(bench !== undefined ? { bench } : {}),
     ...(cov ? { coverage: { executable: [...cov.executable].map(([f, s]) => [f, [...s]]), covered: [...cov.covered].map(([f, s]) => [f, [...s]]) } } : {}),
   } satisfies WorkerReply);
+}
+
+/** Go's testing roundUp: the next 1, 2, 3, 5 × 10^k at or above n. */
+function roundUp(n: number): number {
+  let base = 1;
+  while (base * 10 <= n) base *= 10;
+  for (const m of [1, 2, 3, 5]) if (n <= m * base) return m * base;
+  return 10 * base;
+}
+
+/**
+ * `opa test --bench` (tester.Runner.RunBenchmarks → testing.Benchmark): the test's query run
+ * b.N times, N grown as Go's B.launch grows it (predicted from the last round, at most 100×,
+ * rounded up to 1-2-3-5) until a round takes `benchTimeMs`. print() is off, as OPA compiles
+ * benchmarks without print statements.
+ */
+function benchmark(ev: Evaluator, entrypoint: string, benchTimeMs: number): BenchResult {
+  const goalNs = benchTimeMs * 1e6;
+  const quiet = { print: () => {} };
+  let n = 1;
+  let totalNs = 0;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) ev.evaluate(entrypoint, undefined, quiet);
+    totalNs = Number(process.hrtime.bigint() - t0);
+    if (totalNs >= goalNs || n >= 1e9) return { n, totalNs };
+    const prev = n;
+    const predicted = totalNs > 0 ? Math.ceil((goalNs * 1.2 * prev) / totalNs) : prev * 100;
+    n = roundUp(Math.max(Math.min(predicted, prev * 100), prev + 1));
+  }
 }

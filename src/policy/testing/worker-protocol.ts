@@ -16,6 +16,9 @@ export interface WorkerInit {
   trace?: boolean;
   /** the back end the tests run on (`opa test --target`); default the JS one */
   target?: 'rego' | 'wasm';
+  /** benchmark each passing test (`opa test --bench`): run it again until `benchTimeMs` is spent */
+  bench?: boolean;
+  benchTimeMs?: number;
 }
 
 export interface WorkerRun {
@@ -59,4 +62,10 @@ export type SerializedCoverage = { executable: [string, number[]][]; covered: [s
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: WorkerError }
-  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage; trace?: TraceEvent[]; cases?: CaseResult[] };
+  | { type: 'result'; index: number; status: 'pass' | 'fail' | 'error'; durationNs: number; output: string[]; error?: WorkerError; coverage?: SerializedCoverage; trace?: TraceEvent[]; bench?: BenchResult; cases?: CaseResult[] };
+
+/** Go's testing.BenchmarkResult, the part regate measures: iterations and their total time. */
+export interface BenchResult {
+  n: number;
+  totalNs: number;
+}

@@ -8,7 +8,7 @@ import { regate } from '../run-regate.js';
 import { policyDir } from './files.js';
 
 
-const COMMANDS = ['test', 'fmt', 'check', 'eval', 'build'];
+const COMMANDS = ['test', 'fmt', 'check', 'eval', 'build', 'sign', 'capabilities'];
 
 t.test('--help and --version on every subcommand', async (t) => {
   for (const c of COMMANDS) {

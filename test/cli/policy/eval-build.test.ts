@@ -115,3 +115,17 @@ t.test('build: a policy that does not parse is `error: 1 error occurred during l
   t.equal(parse.stderr, '');
   t.equal(regate(['policy', 'build', broken]).stdout, '', 'a usage error (no -e) stays on stderr, exit 2');
 });
+
+t.test('build -O: levels accepted (output as level 0, no partial evaluation); above 0 needs an entrypoint, as opa', async (t) => {
+  const dir = policyDir(t, { 'authz/authz.rego': AUTHZ });
+  const plain = join(dir, 'plain.json');
+  const opt = join(dir, 'opt.json');
+  t.equal(regate(['policy', 'build', dir, '-e', 'authz/allow', '-o', plain]).code, 0);
+  const o2 = regate(['policy', 'build', dir, '-e', 'authz/allow', '-O', '2', '-o', opt]);
+  t.equal(o2.code, 0, o2.stderr);
+  t.equal(readFileSync(opt, 'utf8'), readFileSync(plain, 'utf8'), 'the same plan');
+  const noEntry = regate(['policy', 'build', '-t', 'rego', '--optimize=1', dir, '-o', join(dir, 'b.tar.gz')]);
+  t.equal(noEntry.code, 2);
+  t.match(noEntry.stderr, /bundle optimizations require at least one entrypoint/);
+  t.equal(regate(['policy', 'build', dir, '-e', 'authz/allow', '-O', 'fast']).code, 2, 'not a level');
+});

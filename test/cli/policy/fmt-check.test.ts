@@ -39,6 +39,23 @@ t.test('fmt without a path formats stdin', async (t) => {
   t.equal(r.stdout, PRETTY);
 });
 
+t.test('fmt --v0-compatible writes v0, --v0-v1 writes v1 with import rego.v1, as opa fmt', async (t) => {
+  const v0 = 'package x\nallow { input.a == 1 }\np[y] { y := input.ys[_] }\n';
+  const dir = policyDir(t, { 'v0.rego': v0 });
+  const file = join(dir, 'v0.rego');
+  const kept = regate(['policy', 'fmt', '--v0-compatible', file]);
+  t.equal(kept.code, 0, kept.stderr);
+  t.equal(kept.stdout, 'package x\n\nallow {\n\tinput.a == 1\n}\n\np[y] {\n\ty := input.ys[_]\n}\n');
+  const both = regate(['policy', 'fmt', '--v0-v1', file]);
+  t.equal(both.code, 0, both.stderr);
+  t.equal(both.stdout, 'package x\n\nimport rego.v1\n\nallow if input.a == 1\np contains y if y := input.ys[_]\n');
+  t.equal(regate(['policy', 'fmt', '--rego-v1', file]).stdout, both.stdout, '--rego-v1 is --v0-v1');
+  const fromV1 = regate(['policy', 'fmt', '--v0-v1', '--v1-compatible'], root, 'package x\n\nallow if input.a == 1\n');
+  t.equal(fromV1.stdout, 'package x\n\nimport rego.v1\n\nallow if input.a == 1\n', '--v1-compatible reads v1');
+  t.equal(regate(['policy', 'fmt', '--drop-v0-imports'], root, both.stdout).stdout, 'package x\n\nallow if input.a == 1\np contains y if y := input.ys[_]\n');
+  t.equal(regate(['policy', 'fmt', '--v0-v1'], root, 'package x\n\nallow if input.a == 1\n').code, 1, 'v1 input is refused by --v0-v1 (read as v0)');
+});
+
 t.test('fmt reports a file that does not parse, located, and exits 1', async (t) => {
   const dir = policyDir(t, { 'bad.rego': 'package bad\n\nallow if {\n' });
   const r = regate(['policy', 'fmt', dir]);

@@ -55,7 +55,8 @@ t.test('build -e: a slash-separated path below data, as opa build (ParseDataPath
 t.test('--capabilities is the complete set of builtins: one it does not declare is `undefined function`, as opa', async (t) => {
   const decl = (name: string, n: number): unknown => ({ name, decl: { type: 'function', args: Array.from({ length: n }, () => ({ type: 'any' })), result: { type: 'any' } } });
   const dir = policyDir(t, {
-    'caps.json': JSON.stringify({ builtins: [decl('count', 1), decl('equal', 2), decl('gt', 2), decl('internal.member_2', 2)] }),
+    // OPA 1.x reads v1 only with the rego_v1 feature (ast/parser.go Parse)
+    'caps.json': JSON.stringify({ builtins: [decl('count', 1), decl('equal', 2), decl('gt', 2), decl('internal.member_2', 2)], features: ['rego_v1'] }),
     'p/p.rego': 'package p\n\nxs := [1, 2, 3]\n\nn := count(xs)\n\nok if every x in xs { x > 0 }\n\nhas2 if 2 in xs\n',
     'q/q.rego': 'package q\n\ns := concat(",", ["a"])\n\nt := upper("a")\n',
   });
@@ -86,6 +87,38 @@ t.test('--capabilities is the complete set of builtins: one it does not declare 
   const version = regate(['policy', 'check', '--capabilities', 'v0.50.0', join(dir, 'q')]);
   t.equal(version.code, 2, 'a version name: a usage error naming what to give instead');
   t.match(version.stderr, /--capabilities v0\.50\.0: capabilities by OPA version name are not built into regate; give the file/);
+});
+
+t.test('--capabilities future_keywords and features, as OPA Parser.Parse applies them', async (t) => {
+  const eq = { name: 'equal', decl: { type: 'function', args: [{ type: 'any' }, { type: 'any' }], result: { type: 'boolean' } } };
+  const dir = policyDir(t, {
+    // an OPA 0.4x file: no features, the keywords of its time
+    'old.json': JSON.stringify({ builtins: [eq], future_keywords: ['in'] }),
+    'v059.json': JSON.stringify({ builtins: [eq], future_keywords: ['contains', 'every', 'if', 'in'], features: ['rego_v1_import'] }),
+    'bad.json': JSON.stringify({ builtins: [eq], future_keywords: ['maybe'] }),
+    'v1/p.rego': 'package p\n\nallow if input.x == 1\n',
+    'in/p.rego': 'package p\n\nimport future.keywords.in\n\nallow {\n\tinput.x == 1\n}\n',
+    'if/p.rego': 'package p\n\nimport future.keywords.if\n\nallow if input.x == 1\n',
+    'all/p.rego': 'package p\n\nimport future.keywords\n\nallow if input.x == 1\n',
+    'regov1/p.rego': 'package p\n\nimport rego.v1\n\nallow if input.x == 1\n',
+  });
+  const f = (name: string): string => join(dir, name);
+  const v1 = regate(['policy', 'check', '--capabilities', f('old.json'), f('v1')]);
+  t.equal(v1.code, 1, 'no rego_v1 feature: v1 is not read');
+  t.match(v1.stderr, /rego_parse_error: illegal capabilities: rego_v1 feature required for parsing v1 Rego/);
+  t.equal(regate(['policy', 'check', '--v0-compatible', '--capabilities', f('old.json'), f('in')]).code, 0, 'v0 importing a listed keyword');
+  const ifImport = regate(['policy', 'check', '--v0-compatible', '--capabilities', f('old.json'), f('if')]);
+  t.equal(ifImport.code, 1, 'a keyword the file does not list');
+  t.match(ifImport.stderr, /p\.rego:3:8: rego_parse_error: unexpected keyword, must be one of \[in\]/);
+  t.equal(regate(['policy', 'check', '--v0-compatible', '--capabilities', f('old.json'), f('all')]).code, 1, '`import future.keywords` brings only the listed ones: `if` is no keyword');
+  const regoV1 = regate(['policy', 'check', '--v0-compatible', '--capabilities', f('old.json'), f('regov1')]);
+  t.equal(regoV1.code, 1);
+  t.match(regoV1.stderr, /rego_parse_error: invalid import, `rego\.v1` is not supported by current capabilities/);
+  t.equal(regate(['policy', 'check', '--v0-compatible', '--capabilities', f('v059.json'), f('regov1')]).code, 0, 'rego_v1_import (OPA 0.59+)');
+  t.equal(regate(['policy', 'check', '--v0-compatible', '--capabilities', f('v059.json'), f('if')]).code, 0);
+  const bad = regate(['policy', 'check', '--capabilities', f('bad.json'), f('v1')]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /illegal capabilities: unknown keyword: maybe/);
 });
 
 t.test('test -v / --explain: the trace of each failure under FAILURES, as opa test', async (t) => {
@@ -153,7 +186,7 @@ t.test('build -t rego compiles the sources it bundles, as opa build (with --capa
   const bad = regate(['policy', 'build', '-t', 'rego', join(dir, 'bad'), '-o', out]);
   t.equal(bad.code, 1);
   t.match(bad.stdout, /^error: 1 error occurred: .*b\.rego:3:\d+: rego_type_error: undefined function nothing_here/);
-  writeFileSync(join(dir, 'caps.json'), JSON.stringify({ builtins: [{ name: 'equal', decl: { type: 'function', args: [{ type: 'any' }, { type: 'any' }], result: { type: 'boolean' } } }] }));
+  writeFileSync(join(dir, 'caps.json'), JSON.stringify({ builtins: [{ name: 'equal', decl: { type: 'function', args: [{ type: 'any' }, { type: 'any' }], result: { type: 'boolean' } } }], features: ['rego_v1'] }));
   const caps = regate(['policy', 'build', '-t', 'rego', '--capabilities', join(dir, 'caps.json'), join(dir, 'p'), '-o', out]);
   t.equal(caps.code, 1);
   t.match(caps.stdout, /undefined function upper/);

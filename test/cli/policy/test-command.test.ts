@@ -142,6 +142,7 @@ t.test('--capabilities: a host builtin it declares compiles; mocked with `with` 
         { name: 'count', decl: { type: 'function', args: [{ type: 'any' }], result: { type: 'number' } } },
         { name: 'equal', decl: { type: 'function', args: [{ type: 'any' }, { type: 'any' }], result: { type: 'boolean' } } },
       ],
+      features: ['rego_v1'],
     }),
     'p/p.rego': 'package p\n\nsize := count(ext.fetch("x"))\n',
     'p/p_test.rego': 'package p_test\n\nimport data.p\n\nmock(_) := [1, 2]\n\ntest_mocked if p.size == 2 with ext.fetch as mock\n\ntest_unmocked if p.size == 2\n',
@@ -177,4 +178,27 @@ t.test('-t is --target as in opa test: wasm runs the tests on the WASM back end;
   t.match(regate(['policy', 'test', '-t', '5s', dir]).stderr, /--target/);
   t.equal(regate(['policy', 'test', '-p', 'many', dir]).code, 2);
   t.equal(regate(['policy', 'test', '-t', 'wasm', '--coverage', dir]).code, 2, 'the WASM back end records no coverage');
+});
+
+t.test('--bench (OPA fmtBenchmark: name, %8d iterations, ns/op; -f gobench), --count N, --var-values (FailureLine)', async (t) => {
+  const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }), 'authz/authz_test.rego': TESTS });
+  const bench = regate(['policy', 'test', '--bench', '--run', 'admin', dir]);
+  t.equal(bench.code, 0, bench.stderr);
+  t.match(bench.stdout, /^data\.authz_test\.test_admin_allowed\t {0,7}\d{1,8}\t +[\d.]+ ns\/op\n-{80}\nPASS: 1\/1\n$/);
+  const gobench = regate(['policy', 'test', '--bench', '-f', 'gobench', '--run', 'admin', dir]);
+  t.match(gobench.stdout, /^BenchmarkDataAuthzTestTestAdminAllowed\t/);
+  const noBench = regate(['policy', 'test', '-f', 'gobench', dir]);
+  t.same([noBench.code, noBench.stdout, noBench.stderr], [0, '', 'cannot use output format gobench without running benchmarks (--bench)\n'], 'as opa: a message, exit 0');
+
+  const twice = regate(['policy', 'test', '--count', '2', '--run', 'admin', dir]);
+  t.equal(twice.stdout, 'PASS: 1/1\nPASS: 1/1\n', 'each run reports');
+  const stops = regate(['policy', 'test', '--count', '3', dir]);
+  t.equal(stops.code, 2);
+  t.equal(stops.stdout.match(/FAIL: 1\/3/g)?.length, 1, 'a run that does not pass ends them');
+  t.equal(regate(['policy', 'test', '--count', 'x', dir]).code, 2, 'a usage error');
+
+  const vv = regate(['policy', 'test', '--var-values', dir]);
+  t.equal(vv.code, 2);
+  // the last Fail outside the test's query (OPA printFailure: QueryID != 0): the test's own expression
+  t.match(vv.stdout, /^FAILURES\n-{80}\ndata\.authz_test\.test_wrong_expectation: FAIL \([^)]+\)\n\n {2}\S+authz_test\.rego:9:\n {4}authz\.allow with input as \{"user": "guest"\}\n\n\nSUMMARY\n/);
 });

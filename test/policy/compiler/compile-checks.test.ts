@@ -99,6 +99,11 @@ t.test('a call term naming a declared local is "called function … shadowed" (r
   // a call that is a whole expression is no call term: undefined (checkUndefinedFuncs)
   t.same(one('package p\nq if { foo := 1; foo(2) }').map((x) => x.message), ['undefined function foo']);
   t.same(one('package p\nq := [upper(x) | x := "a"]'), []);
+  // only `some`/`:=` (and arguments) declare: a var merely bound by a ref is not on OPA's
+  // declared-var stack (StatCan/gatekeeper-policies: `regex.match(xs[regex], val)`)
+  t.same(one('package p\nf(xs, v) := r if { r := [m | m = regex.match(xs[regex], v)] }'), []);
+  t.same(one('package p\nq if { upper := input.x; y := [lower(upper)] }'), []);
+  t.same(one('package p\nq if { x := input.xs[regex]; regex.match(x, "a") == true }'), []);
 });
 
 t.test('a call inside a function argument is "rule arguments cannot contain calls"', async (t) => {

@@ -12,7 +12,7 @@ import { corpusModules } from './corpus.js';
 // Formatting and compiling ~5,000 modules twice takes ~30 s on an idle core.
 t.setTimeout(600_000);
 
-t.test('v1 keywords, :=, contains, if; imports sorted in their group; adjacent one-liners together', (t) => {
+t.test('v1 keywords, :=, contains, if; imports sorted in their group; adjacent one-liners together, a default rule apart (OPA groupableOneLiner: rule.Default)', (t) => {
   const src = `package a.b
 import input.z
 import data.y
@@ -33,12 +33,46 @@ import future.keywords.in
 import input.z
 
 default allow := false
+
 allow if input.x == 1
 p contains x if x := input.xs[_]
 q[k] := v if some k, v in input.m
 f(a) := a + 1
 `,
   );
+  t.end();
+});
+
+t.test('target v0 (opa fmt --v0-compatible): v0 stays v0; `if`/`contains` only where imported; values keep `=` (OPA writeHead, writeRule, groupableOneLiner)', (t) => {
+  const src = 'package a\nimport future.keywords.in\ndefault allow = false\nallow { input.x == 1 }\np[x] { x := input.xs[_] }\nq[k] = v { some k, v in input.m }\nf(a) = a + 1\nd := 2\n';
+  const want = 'package a\n\nimport future.keywords.in\n\ndefault allow = false\n\nallow {\n\tinput.x == 1\n}\n\np[x] {\n\tx := input.xs[_]\n}\n\nq[k] = v {\n\tsome k, v in input.m\n}\n\nf(a) = a + 1\n\nd := 2\n';
+  const out = formatModule(src, 'a.rego', { regoVersion: 'v0', target: 'v0' });
+  t.equal(out, want);
+  t.equal(formatModule(out, 'a.rego', { regoVersion: 'v0', target: 'v0' }), out, 'a fixed point');
+  // `if` imported, `contains` not: a partial set keeps `p[x] {` (OPA partialSetException)
+  const withIf = 'package a\n\nimport future.keywords.if\n\np if input.x\nq := 1 if input.y\n\ns[x] {\n\tx := 1\n}\n';
+  t.equal(formatModule(withIf, 'a.rego', { regoVersion: 'v0', target: 'v0' }), withIf);
+  const all = 'package a\nimport future.keywords\ns[x] { x := 1 }\n';
+  t.equal(formatModule(all, 'a.rego', { regoVersion: 'v0', target: 'v0' }), 'package a\n\nimport future.keywords\n\ns contains x if x := 1\n');
+  t.end();
+});
+
+t.test('target v0v1 (opa fmt --v0-v1): v1 syntax, `import rego.v1` added where OPA ensureRegoV1Import puts it, future.keywords imports dropped', (t) => {
+  const src = 'package a\n\nimport data.x\nimport future.keywords.if\n\np if { input.x }\ns[x] { x := 1 }\ndefault d = 1\n';
+  const out = formatModule(src, 'a.rego', { regoVersion: 'v0', target: 'v0v1' });
+  // rego.v1 takes the line after the future import, which then goes: a group of its own
+  t.equal(out, 'package a\n\nimport data.x\n\nimport rego.v1\n\np if input.x\ns contains x if x := 1\n\ndefault d := 1\n');
+  t.equal(formatModule(out, 'a.rego', { regoVersion: 'v0v1', target: 'v0v1' }), out, 'a fixed point, read as v0v1');
+  // no future import: rego.v1 goes first (its default location is line 1)
+  t.equal(formatModule('package a\n\nimport data.x\n\np { true }\n', 'a.rego', { regoVersion: 'v0', target: 'v0v1' }), 'package a\n\nimport rego.v1\n\nimport data.x\n\np if true\n');
+  t.end();
+});
+
+t.test('target v1 keeps v0 imports unless dropV0Imports (opa fmt --drop-v0-imports); with rego.v1 the future imports go', (t) => {
+  const src = 'package a\n\nimport future.keywords.if\nimport rego.v1\n\np if input.x\n';
+  t.equal(formatModule(src), 'package a\n\nimport rego.v1\n\np if input.x\n');
+  t.equal(formatModule(src, 'a.rego', { dropV0Imports: true }), 'package a\n\np if input.x\n');
+  t.equal(formatModule('package a\n\nimport future.keywords.in\n\np if 1 in input\n'), 'package a\n\nimport future.keywords.in\n\np if 1 in input\n');
   t.end();
 });
 

@@ -3,7 +3,7 @@
  * marshal/unmarshal and YAML. Decoded bytes become strings the way Go's do (invalid UTF-8
  * bytes read as U+FFFD one by one).
  */
-import { parseAllDocuments, stringify as stringifyYaml, type ScalarTag } from 'yaml';
+import { isPair, isScalar, parseAllDocuments, stringify as stringifyYaml, visit, type ScalarTag } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { GO_YAML_OPTIONS, ObjectBuilder, RNumber, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, typeName, type Value } from '../../value/index.js';
@@ -239,6 +239,19 @@ function goFloat32Text(x: number): string {
   return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
 }
 
+/**
+ * A float map key equal to zero, kept apart from the JS Map: a Map stores -0 as 0 (SameValueZero),
+ * so `-0.0: a` would lose its sign, where go-yaml keeps the float64 -0 and YAMLToJSON writes
+ * the key "-0". Go's map holds one key for 0.0 and -0.0 (they are ==) and, a float key being
+ * updated on assignment (runtime needkeyupdate), the later one's form and value.
+ */
+class FloatZeroKey {
+  constructor(
+    readonly negative: boolean,
+    readonly offset: number,
+  ) {}
+}
+
 /** A Go %+#v-like rendering of a YAML scalar for sigs.k8s.io/yaml's key error. */
 function goSyntax(x: unknown): string {
   if (x === null || x === undefined) return '<nil>';
@@ -278,7 +291,12 @@ function yamlToValue(x: unknown): Value {
   }
   if (x instanceof Map) {
     const b = new ObjectBuilder();
-    for (const [k, v] of x) b.set(yamlKey(k, v), yamlToValue(v));
+    let zero: [FloatZeroKey, unknown] | undefined;
+    for (const [k, v] of x) {
+      if (!(k instanceof FloatZeroKey)) b.set(yamlKey(k, v), yamlToValue(v));
+      else if (zero === undefined || k.offset > zero[0].offset) zero = [k, v];
+    }
+    if (zero !== undefined) b.set(zero[0].negative ? '-0' : '0', yamlToValue(zero[1]));
     return b.build();
   }
   if (x !== null && typeof x === 'object') {
@@ -309,6 +327,13 @@ function decodeYaml(s: string): unknown {
   if (bad !== undefined) throw new BuiltinError('yaml.unmarshal', goYamlSyntaxError(s, bad));
   const unknownAnchor = goYamlUnknownAnchor(doc);
   if (unknownAnchor !== undefined) throw new BuiltinError('yaml.unmarshal', unknownAnchor);
+  visit(doc, {
+    Pair(_, pair) {
+      if (isPair(pair) && isScalar(pair.key) && pair.key.value === 0 && typeof pair.key.value === 'number') {
+        pair.key.value = new FloatZeroKey(Object.is(pair.key.value, -0), pair.key.range?.[0] ?? 0);
+      }
+    },
+  });
   try {
     return doc.toJS({ maxAliasCount: 1000, mapAsMap: true });
   } catch (e) {

@@ -301,7 +301,7 @@ function floatStr(f: number, verb: string, spec: Spec): string {
         break;
       case 'g':
       case 'G':
-        body = fmtG(f, spec.prec, verb === 'G', spec.sharp);
+        body = fmtG(f, spec.prec, verb === 'G', false);
         break;
       case 'b':
         body = fmtBinaryFloat(f);
@@ -311,12 +311,46 @@ function floatStr(f: number, verb: string, spec: Spec): string {
         body = fmtHexFloat(f, spec.prec, verb === 'X');
         break;
       default: // 'v' is %g: the shortest digits, or as many as a precision asks (%.2v)
-        body = spec.prec === undefined ? fmtGShortestV(f) : fmtG(f, spec.prec, false, spec.sharp);
+        body = spec.prec === undefined ? fmtGShortestV(f) : fmtG(f, spec.prec, false, false);
     }
+    // %b ignores the flag
+    if (spec.sharp && verb !== 'b') body = sharpFloat(body, verb, spec.prec);
   }
   const neg = f < 0 || Object.is(f, -0);
   const sign = neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
   return pad(sign + body, spec, Number.isFinite(f));
+}
+
+/**
+ * Go's fmtFloat under `#` (fmt/format.go): a decimal point always, and for %v, %g, %G and
+ * lowercase %x the zeros up to the precision's (default 6) significant characters — counted
+ * from the first non-zero one, for %x the `x` of `0x`: `%#x` of 1.5 is "0x1.8000p+00", `%#g`
+ * of 1.1 "1.10000". `%#X` gets the point only (Go counts digits for 'x', not 'X':
+ * "0X1.P+00"); `%#.0e`/`%#.0f` of 1 are "1.e+00" and "1.".
+ */
+function sharpFloat(num: string, verb: string, prec: number | undefined): string {
+  let digits = 'vgGx'.includes(verb) ? (prec ?? 6) : 0;
+  let body = num;
+  let tail = '';
+  let point = false;
+  let nonzero = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === '.') point = true;
+    else if (c === 'p' || c === 'P' || ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X')) {
+      tail = body.slice(i);
+      body = body.slice(0, i);
+    } else {
+      if (c !== '0') nonzero = true;
+      if (nonzero) digits--;
+    }
+  }
+  if (!point) {
+    if (body === '0') digits--;
+    body += '.';
+  }
+  while (digits-- > 0) body += '0';
+  return body + tail;
 }
 
 /** %v of a float64 with its sign (-1.5, -0), as a bad-verb report or a slice element shows it. */

@@ -3,6 +3,7 @@
  * parses the template with text/template and executes it on the variables converted to JSON).
  *
  * Supported: text, `{{pipeline}}`, trim markers `{{-`/`-}}`, comments, `if`/`else if`/`else`, `break`/`continue`,
+ * `define`/`template`/`block` (named templates, at the top level as text/template allows them),
  * `range` (with `$i, $v :=`), `with`, variables, field chains (`.a.b`, `$v.a`), literals,
  * parenthesised pipelines, `|`, and the functions and/or/not/len/index/slice/call/print/
  * printf/println/html/js/urlquery/eq/ne/lt/le/gt/ge. A key missing from a map renders `<undefined>` (what OPA
@@ -19,7 +20,9 @@ type Node =
   | { k: 'action'; p: Pipe }
   | { k: 'if' | 'with'; p: Pipe; then: Node[]; else: Node[] }
   | { k: 'range'; p: Pipe; body: Node[]; else: Node[] }
-  | { k: 'break' | 'continue' };
+  | { k: 'break' | 'continue' }
+  /** `{{template "name" pipeline}}` (and the call half of `{{block}}`); pos/src: the node in errors */
+  | { k: 'template'; name: string; p: Pipe | undefined; pos: number; src: string };
 interface Pipe {
   decl: string[];
   cmds: Cmd[];
@@ -56,6 +59,8 @@ class TemplateError extends Error {
   node: ErrNode | undefined;
   /** The offset of an error text/template reports while parsing (`template:LINE:` only). */
   parsePos: number | undefined;
+  /** The named template executing where it happened (`executing "name"`; the main one is "template"). */
+  tmpl: string | undefined;
 }
 
 /** An execution error at `node`, unless an inner node already claimed it. */
@@ -252,9 +257,30 @@ function pipeAt(text: string, line: number, at: number): Pipe {
   }
 }
 
-function parse(src: string): Node[] {
+/** The name literal of a define/template/block action and the text after it (parseTemplateName). */
+function templateName(kw: string, rest: string, line: number): { name: string; after: string; offset: number } {
+  const m = /^\s*("(?:[^"\\]|\\.)*"|`[^`]*`)/.exec(rest);
+  if (m === null) throw parseError(`unexpected ${JSON.stringify(rest.trim().split(/\s+/)[0] ?? '')} in ${kw === 'define' ? 'define' : kw === 'block' ? 'block' : 'template'} clause`, line);
+  const lit = m[1] as string;
+  const name = lit.startsWith('`') ? lit.slice(1, -1) : (JSON.parse(lit) as string);
+  return { name, after: rest.slice(m[0].length), offset: m[0].length - lit.length };
+}
+
+/** parse.IsEmptyTree: nothing but space in it (a later definition may replace it). */
+function isEmptyTree(nodes: readonly Node[]): boolean {
+  return nodes.every((n) => n.k === 'text' && n.s.trim() === '');
+}
+
+function parse(src: string, defs: Map<string, Node[]>): Node[] {
   const items = lex(src);
   let i = 0;
+  // {{define}} is read only at the top level (parse.Tree.parse); nesting counts the bodies we are in
+  let nesting = 0;
+  const define = (name: string, body: Node[], line: number): void => {
+    const old = defs.get(name);
+    if (old !== undefined && !isEmptyTree(old) && !isEmptyTree(body)) throw parseError(`template: multiple definition of template ${JSON.stringify(name)}`, line);
+    if (old === undefined || !isEmptyTree(body)) defs.set(name, body);
+  };
   // Go ≥ 1.18 allows {{break}} / {{continue}} only within a range's body (parse.Tree.rangeDepth).
   let rangeDepth = 0;
   function list(stopAt: Set<string>, single = false): { nodes: Node[]; stop: string } {
@@ -272,6 +298,30 @@ function parse(src: string): Node[] {
         nodes.push({ k: loopKw });
         continue;
       }
+      const named = /^(define|template|block)\b/.exec(it.s)?.[1];
+      if (named !== undefined) {
+        if (named === 'define' && nesting > 0) throw parseError('unexpected <define> in command', it.line);
+        const { name, after, offset } = templateName(named, it.s.slice(named.length), it.line);
+        const namePos = it.at + named.length + offset;
+        if (named === 'define') {
+          if (after.trim() !== '') throw parseError(`unexpected ${JSON.stringify(after.trim().split(/\s+/)[0])} in define clause`, it.line);
+          nesting++;
+          const body = list(new Set(['end']));
+          nesting--;
+          define(name, body.nodes, it.line);
+          continue;
+        }
+        const p = after.trim() === '' ? undefined : pipeAt(after, it.line, it.at + (it.s.length - after.length));
+        const srcText = `{{template ${JSON.stringify(name)}${p !== undefined ? ' ' + pipeString(p) : ''}}}`;
+        if (named === 'block') {
+          nesting++;
+          const body = list(new Set(['end']));
+          nesting--;
+          define(name, body.nodes, it.line);
+        }
+        nodes.push({ k: 'template', name, p, pos: namePos, src: srcText });
+        continue;
+      }
       const kw = /^(if|range|with|else|end)\b/.exec(it.s)?.[1];
       if (kw === 'end' || kw === 'else') {
         if (!stopAt.has(kw)) throw parseError(`unexpected {{${kw}}}`, it.line);
@@ -286,12 +336,14 @@ function parse(src: string): Node[] {
       if (kw) {
         const p = pipeAt(it.s.slice(kw.length), it.line, it.at + kw.length);
         if (kw === 'range') rangeDepth++;
+        nesting++;
         const body = list(new Set(['else', 'end']));
         if (kw === 'range') rangeDepth--;
         let els: Node[] = [];
         if (body.stop === 'else') els = list(new Set(['end'])).nodes;
         // The nested `if` of an `else if` consumes the shared `{{end}}` itself.
         else if (body.stop === 'elseif') els = list(new Set(['else', 'end']), true).nodes;
+        nesting--;
         if (kw === 'range') nodes.push({ k: 'range', p, body: body.nodes, else: els });
         else nodes.push({ k: kw as 'if' | 'with', p, then: body.nodes, else: els });
         continue;
@@ -681,7 +733,38 @@ function lastNode(p: Pipe): ErrNode {
 const BREAK = Symbol('break');
 const CONTINUE = Symbol('continue');
 
-function exec(nodes: Node[], dot: Slot, scope: Scope, out: string[], budget: { n: number }): void {
+/** What every exec shares: the node budget, the named templates, how deep {{template}} calls go. */
+interface ExecState {
+  n: number;
+  defs: Map<string, Node[]>;
+  depth: number;
+}
+
+/** text/template's maxExecDepth. */
+const MAX_EXEC_DEPTH = 100_000;
+
+function execTemplate(n: Node & { k: 'template' }, dot: Slot, scope: Scope, out: string[], budget: ExecState): void {
+  const body = budget.defs.get(n.name);
+  const here: ErrNode = { pos: n.pos, ctx: n.src };
+  if (body === undefined) throw atNode(new TemplateError(`template ${JSON.stringify(n.name)} not defined`), here);
+  if (budget.depth >= MAX_EXEC_DEPTH) throw atNode(new TemplateError(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`), here);
+  // exec.go walkTemplate: the pipeline's value is the new dot (none without one), $ is it
+  const v = n.p === undefined ? null : evalPipe({ decl: [], cmds: n.p.cmds }, dot, scope);
+  const inner: Slot = { v, w: false };
+  budget.depth++;
+  try {
+    exec(body, inner, [new Map([['$', inner]])], out, budget);
+  } catch (e) {
+    // a JS stack too deep for Go's limit: the same error, at the call that went too deep
+    if (e instanceof RangeError) throw atNode(new TemplateError(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`), here);
+    if (e instanceof TemplateError && e.tmpl === undefined && e.node !== undefined) e.tmpl = n.name;
+    throw e;
+  } finally {
+    budget.depth--;
+  }
+}
+
+function exec(nodes: Node[], dot: Slot, scope: Scope, out: string[], budget: ExecState): void {
   for (const n of nodes) {
     if (--budget.n < 0) throw new TemplateError('template too large');
     switch (n.k) {
@@ -696,6 +779,9 @@ function exec(nodes: Node[], dot: Slot, scope: Scope, out: string[], budget: { n
       case 'break':
       case 'continue':
         throw n.k === 'break' ? BREAK : CONTINUE;
+      case 'template':
+        execTemplate(n, dot, scope, out, budget);
+        break;
       case 'if':
       case 'with': {
         const v = evalPipe({ decl: [], cmds: n.p.cmds }, dot, scope);
@@ -765,7 +851,7 @@ function templateErrorText(e: TemplateError, src: string): string {
   const col = nl === -1 ? before.length : before.length - (nl + 1);
   // `len(context) > 20` counts bytes, `%.20s` keeps 20 runes.
   const ctx = Buffer.byteLength(e.node.ctx) > 20 ? Array.from(e.node.ctx).slice(0, 20).join('') + '...' : e.node.ctx;
-  return `template: template:${lineOf(src, e.node.pos)}:${col}: executing "template" at <${ctx}>: ${e.message}`;
+  return `template: template:${lineOf(src, e.node.pos)}:${col}: executing ${JSON.stringify(e.tmpl ?? 'template')} at <${ctx}>: ${e.message}`;
 }
 
 /**
@@ -775,14 +861,17 @@ function templateErrorText(e: TemplateError, src: string): string {
  */
 export function renderGoTemplate(builtin: string, template: string, vars: PlainObject | RObject): string {
   try {
-    const nodes = parse(template);
+    const defs = new Map<string, Node[]>();
+    const nodes = parse(template, defs);
+    // the main template is "template" in its own set: {{template "template"}} calls it
+    if (!defs.has('template')) defs.set('template', nodes);
     // OPA's ast.As decodes the variables' Rego text as JSON: a set or a non-string key fails
     // there, with Go's decoder message.
     const decoded = scanGoJsonDocument(formatValue(vars));
     if ('error' in decoded) throw new BuiltinError(builtin, decoded.error);
     const data: Slot = { v: templateData(vars), w: false };
     const out: string[] = [];
-    exec(nodes, data, [new Map([['$', data]])], out, { n: 1_000_000 });
+    exec(nodes, data, [new Map([['$', data]])], out, { n: 1_000_000, defs, depth: 0 });
     return out.join('');
   } catch (e) {
     if (e instanceof TemplateError) throw new BuiltinError(builtin, templateErrorText(e, template));

@@ -194,3 +194,11 @@ t.test('yaml.marshal: numbers as go-yaml prints them', (t) => {
   t.equal(call('yaml.marshal', { a: { b: 0.5 } }), 'a:\n  b: 0.5\n');
   t.end();
 });
+
+t.test('yaml.unmarshal: a float key -0.0 is "-0" (FormatFloat of float64 -0; a JS Map would store it as 0), and 0.0/-0.0 are one Go map key, the later one winning', (t) => {
+  t.equal(j(call('yaml.unmarshal', '-0.0: a\n')), '{"-0":"a"}');
+  t.equal(j(call('yaml.unmarshal', '-0: a\n')), '{"0":"a"}', 'the int 0');
+  t.equal(j(call('yaml.unmarshal', '0.0: b\n-0.0: a\n')), '{"-0":"a"}');
+  t.equal(j(call('yaml.unmarshal', '-0.0: a\n0.0: b\nz: 1\n')), '{"0":"b","z":1}');
+  t.end();
+});

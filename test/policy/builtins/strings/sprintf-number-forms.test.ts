@@ -30,3 +30,22 @@ for (const engine of ['js', 'wasm'] as const) {
     ]);
   });
 }
+
+t.test("the # flag on floats, as Go's fmtFloat (fmt/format.go): %#x pads to six significant characters counting the 'x', %#X only adds the point", async (t) => {
+  const { formatGo, GoFloat64 } = await import('../../../../src/policy/builtins/strings/go-format.js');
+  const f = (v: number) => (Number.isInteger(v) ? new GoFloat64(v) : v);
+  const cases: [string, number, string][] = [
+    ['%#x', 1.5, '0x1.8000p+00'],
+    ['%#X', 1.0, '0X1.P+00'],
+    ['%#.0x', 123.0, '0x1.p+07'],
+    ['%#.4x', 123.0, '0x1.ec00p+06'],
+    ['%#.0f', 1.0, '1.'],
+    ['%#.0e', 123.0, '1.e+02'],
+    ['%#g', 1.1, '1.10000'],
+    ['%#g', 1234567.0, '1.234567e+06'],
+    ['%#.4g', 0.012, '0.01200'],
+    ['%#9.4g', 1.0, '    1.000'],
+    ['%#b', 1.0, '4503599627370496p-52'],
+  ];
+  t.same(cases.map(([fmt, v]) => formatGo(fmt, [f(v)])), cases.map((c) => c[2]));
+});

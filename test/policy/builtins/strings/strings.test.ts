@@ -218,3 +218,16 @@ t.test('strings.render_template: and stops at a nil argument', (t) => {
   t.equal(call('strings.render_template', '{{and .a .b}}|{{or .a .b}}|{{and .b .a}}|{{and .b .c}}', { a: null, b: 1, c: 'x' }), `${nil}|1|${nil}|x`);
   t.end();
 });
+
+t.test('strings.render_template: define, template and block (named templates of text/template)', (t) => {
+  const v = { a: 'A', xs: [1, 2] };
+  t.equal(call('strings.render_template', '{{define "x"}}[{{.}}]{{end}}{{template "x" .a}}-{{range .xs}}{{template "x" .}}{{end}}', v), '[A]-[1][2]');
+  t.equal(call('strings.render_template', '{{block "b" .a}}<{{.}}>{{end}}|{{template "b" "z"}}', v), '<A>|<z>', 'block: defined and called in place');
+  t.equal(call('strings.render_template', '{{define "x"}} {{end}}{{define "x"}}b{{end}}{{template "x"}}', v), 'b', 'an empty definition may be replaced (parse.IsEmptyTree)');
+  // the error texts are text/template's for a template named "template" (OPA's)
+  throwsCode(t, () => call('strings.render_template', '{{template "nope"}}', v), 'REGO_ERR_BUILTIN', 'template: template:1:11: executing "template" at <{{template "nope"}}>: template "nope" not defined');
+  throwsCode(t, () => call('strings.render_template', '{{if true}}{{define "x"}}a{{end}}{{end}}', v), 'REGO_ERR_BUILTIN', 'template: template:1: unexpected <define> in command');
+  throwsCode(t, () => call('strings.render_template', '{{define "x"}}a{{end}}{{define "x"}}b{{end}}', v), 'REGO_ERR_BUILTIN', 'multiple definition of template "x"');
+  throwsCode(t, () => call('strings.render_template', '{{define "x"}}{{template "x" .}}{{end}}{{template "x" .}}', v), 'REGO_ERR_BUILTIN', 'executing "x" at <{{template "x" .}}>: exceeded maximum template depth (100000)');
+  t.end();
+});
