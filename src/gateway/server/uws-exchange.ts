@@ -63,6 +63,11 @@ export class UwsExchange implements ClientExchange {
   private pending: Uint8Array | null = null;
   private pendingSlab: Buffer | null = null;
   private pendingBase = 0;
+  /**
+   * The upstream body ended while the tail of its last chunk was still `pending` (the socket took
+   * part of it): the response is completed, or found short, once `onWritable` has sent the rest.
+   */
+  private endAfterPending = false;
   private readPaused = false;
   private bodyLimit = 0;
   /** body consumers: at most one of them is ever set */
@@ -369,6 +374,11 @@ export class UwsExchange implements ClientExchange {
       this.pending = null;
       if (this.pendingSlab) giveSlab(this.pendingSlab);
       this.pendingSlab = null;
+      if (this.endAfterPending) {
+        this.endAfterPending = false;
+        this.closeUnlessComplete();
+        return true;
+      }
     }
     const cb = this.drainCb;
     this.drainCb = null;
@@ -382,6 +392,18 @@ export class UwsExchange implements ClientExchange {
 
   end(): void {
     if (this.aborted || this.finished) return;
+    if (this.pending && this.framing?.kind === 'length') {
+      // The upstream's end comes with its last bytes (the parser sees both in one read), so it can
+      // arrive while the socket still owes the client part of that last chunk: closing now would
+      // cut the response short (a truncated download seen under load). handleWritable finishes.
+      this.endAfterPending = true;
+      return;
+    }
+    this.closeUnlessComplete();
+  }
+
+  private closeUnlessComplete(): void {
+    if (this.finished) return;
     this.finished = true;
     const res = this.res;
     // With a known length the last tryEnd already completed the response; a length
