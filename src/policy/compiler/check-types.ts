@@ -18,6 +18,7 @@
 import type { RegoError } from '../errors.js';
 import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
+import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
 import { inputVars as inputVarsOf, literalVars } from './vars.js';
@@ -303,7 +304,7 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
     // set before the variables are typed: a variable's term may refer back to this rule
     let input = mod.input;
     for (const a of schemaAnnotations(r.annotations, mod.schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
-    sc = { vars: new Map(), input, bound: boundNames(r), mod };
+    sc = { vars: new Map(), input, bound: ruleDeclaredNames(r), mod };
     scopes.set(r, sc);
     const vars = varTypes(r, sc);
     (sc as { vars: VarTypes }).vars = vars;
@@ -417,25 +418,6 @@ function isBuiltinCall(t: Extract<Term, { kind: 'call' }>, sc: Scope): boolean {
 function memberType(items: Term[], sc?: Scope): Ty {
   if (items.length === 0) return ANY;
   return union(items.map((i) => typeOf(i, sc)));
-}
-
-/** Every name a rule declares anywhere: arguments, `:=` targets, `some`, `every`, in closures too. */
-function boundNames(r: Rule): Set<string> {
-  const out = new Set<string>();
-  const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && out.add(x.name)) });
-  r.args?.forEach(bindAll);
-  walkRule(r, {
-    expr: (e) => {
-      // `b = 1` with a rule b compares with the rule (OPA resolves rule names before unification binds)
-      if (e.kind === 'assign') bindAll(e.lhs);
-      else if (e.kind === 'some') e.vars.forEach(bindAll);
-      else if (e.kind === 'somein' || e.kind === 'every') {
-        if (e.key) bindAll(e.key);
-        bindAll(e.value);
-      }
-    },
-  });
-  return out;
 }
 
 /**

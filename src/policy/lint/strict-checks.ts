@@ -10,6 +10,7 @@
 import { RegoError } from '../errors.js';
 import type { Literal, Module, Rule, Span, Term } from '../syntax/ast.js';
 import { walkRule, walkTerm } from '../syntax/walk.js';
+import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { DEPRECATED_BUILTINS } from '../builtins/deprecated.js';
 
 
@@ -69,24 +70,6 @@ function unusedDeclarations(r: Rule, source: string | undefined, out: RegoError[
   for (const a of args) if (once(a)) out.push(err(`unused argument ${a}. (hint: use _ (wildcard variable) instead)`, r.span, source));
 }
 
-/** Names a rule declares anywhere: argument patterns, `:=` targets, `some`, `some … in` and `every` variables. */
-function declaredNames(r: Rule): Set<string> {
-  const out = new Set<string>();
-  const bind = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && out.add(x.name)) });
-  r.args?.forEach(bind);
-  walkRule(r, {
-    expr: (e) => {
-      if (e.kind === 'assign') bind(e.lhs);
-      else if (e.kind === 'some') e.vars.forEach(bind);
-      else if (e.kind === 'somein' || e.kind === 'every') {
-        if (e.key) bind(e.key);
-        bind(e.value);
-      }
-    },
-  });
-  return out;
-}
-
 function importName(path: Term): string[] | undefined {
   if (path.kind === 'var') return [path.name];
   if (path.kind !== 'ref' || path.head.kind !== 'var') return undefined;
@@ -119,7 +102,7 @@ export function strictErrors(mod: Module, source?: string): RegoError[] {
   for (const r of mod.rules) {
     // a name the rule declares (an argument, `x :=`, `some x`, `some … in`, `every`) is a local
     // there, never the import: OPA's resolveRefs does not resolve it, so it does not use it
-    const locals = declaredNames(r);
+    const locals = ruleDeclaredNames(r);
     walkRule(r, {
       term: (t) => {
         const name = t.kind === 'var' ? t.name : t.kind === 'ref' && t.head.kind === 'var' ? t.head.name : t.kind === 'call' ? t.fn[0] : undefined;
