@@ -7,6 +7,8 @@
  *                   Content-Length only ('data' events)
  *   min-proxy-onread  the same reading through `onread` into one reused buffer
  *   regate          regate passthrough, as in bench/passthrough.ts
+ *   nginx           nginx `proxy_pass` with keep-alive, as in the suite (skipped without nginx):
+ *                   the native hop the floor is compared with, in the same run
  * each `--runs` times (median printed), interleaved so drift on the machine hits all rows alike.
  *
  * Run:  node --import tsx bench/passthrough-floor.ts [--generator wrk] [--duration 10] [--runs 3] [--only uws-ok,regate]
@@ -18,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { planCpus } from './lib/cpu-plan.js';
 import { GENERATORS, measureLoad, resolveGenerator, type GeneratorName } from './lib/load.js';
 import { spawnPinned, type Proc } from './lib/procs.js';
-import { regateBaseConfig, startRegate, startUpstream, type Server } from './lib/servers.js';
+import { regateBaseConfig, startNginx, startRegate, startUpstream, type Server } from './lib/servers.js';
+import { NGINX, findOrInstallTool } from './lib/system-tool.js';
 import { argValue } from './lib/args.js';
 
 const argv = process.argv.slice(2);
@@ -45,6 +48,11 @@ const TARGETS: Record<string, Starter> = {
   'min-proxy-onread': floorServer('min-proxy.mjs', (u) => [new URL(u).port, 'onread']),
   regate: (upUrl, dir) =>
     startRegate({ name: 'regate', dir, cpus: plan.proxyCpu, config: regateBaseConfig(upUrl, connections) + `routes:\n  - id: bench\n    match: { path_prefix: / }\n    upstream: up\n` }),
+  nginx: (upUrl, dir) => {
+    const found = findOrInstallTool(NGINX, log);
+    if ('reason' in found) throw new Error(`nginx: ${found.reason} (leave it out with --only)`);
+    return startNginx({ bin: found.bin, dir, upstreamUrl: upUrl, cpus: plan.proxyCpu });
+  },
 };
 
 const median = (xs: number[]) => {
