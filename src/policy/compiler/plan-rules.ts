@@ -10,6 +10,7 @@
  */
 import type { Local, Operand } from '../ir/types.js';
 import type { Literal, Span, Term } from '../syntax/ast.js';
+import { checkTemplateStrings } from './check-template-strings.js';
 import { createCompileError } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planTerms } from './plan-term.js';
@@ -163,6 +164,9 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
   const r = resolver.body(body, env0, [], new Set(argNames));
   const rargs = args.map((a) => resolver.term(a, env0));
   const rhead = head.map((h) => resolver.term(h, r.env));
+  // OPA's RewriteTemplateStrings stage: a template expression reading what the body does not
+  // bind is refused before safety ordering, which would report it differently
+  if (checkTemplateStrings(r.body, rhead, new Set(argNames), pl.arityOf, pl.errors)) return;
   // arguments unify with the parameters as ordinary literals, so reordering can place a
   // non-pattern argument (e.g. a template string) after the body literals that bind its vars
   const s0 = new Map(params.map((p, i) => [`$p${i}`, p] as const));
