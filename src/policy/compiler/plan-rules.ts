@@ -17,7 +17,7 @@ import { planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 
 import { Resolver } from './resolve.js';
-import type { RuleGroup, RuleInfo } from './rule-index.js';
+import { refText, type RuleGroup, type RuleInfo } from './rule-index.js';
 import { allVars, isRoot, isWildcard, literalVars, patternVars } from './vars.js';
 
 /** Name of the func for `g` under the current mocks, planning it on first use. */
@@ -32,9 +32,10 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   const again = stack.findIndex((n) => n.replace(/#.*$/, '') === base);
   if (again >= 0) {
     const r = g.rules[0] ?? g.defaults[0];
-    // the cycle as OPA prints it: from this rule through the rules being planned back to it
-    const cycle = [...stack.slice(again), name].map((n) => n.replace(/^g0\./, '').replace(/#.*$/, ''));
-    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rule data.${g.path.join('.')} is recursive: ${cycle.join(' -> ')}`, r?.rule.span));
+    // the cycle as OPA prints it: from this rule through the rules being planned back to it,
+    // each named by its head ref (`data.p.q[x]` for `q[x] = y`)
+    const cycle = [...stack.slice(again), name].map((n) => groupRefText(pl, n.replace(/^g0\.data\./, '').replace(/#.*$/, '')));
+    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rule ${groupRefText(pl, g.path.join('.'))} is recursive: ${cycle.join(' -> ')}`, r?.rule.span));
     return name;
   }
   if (pl.funcs.has(name)) return name;
@@ -53,6 +54,14 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
     pl.currentRule = savedRule;
   }
   return name;
+}
+
+/** A rule path as OPA's recursion error names it: the ref of its (first) rule, with its variables. */
+function groupRefText(pl: Planner, dotted: string): string {
+  const g = pl.index.groups.get(JSON.stringify(dotted.split('.')));
+  const ri = g?.rules[0];
+  if (ri === undefined || ri.dynamic.length === 0) return `data.${dotted}`;
+  return refText(['data', ...ri.module.mod.package], ri.rule.ref);
 }
 
 const mockIds = new WeakMap<object, Map<string, number>>();

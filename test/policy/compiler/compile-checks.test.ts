@@ -62,6 +62,9 @@ t.test('recursion names the cycle', async (t) => {
   t.equal(e[0]?.opa, 'rego_recursion_error');
   t.equal(e[0]?.message, 'rule data.p.a is recursive: data.p.a -> data.p.b -> data.p.c -> data.p.a');
   t.same(one('package p\nf(x) := g(x)\ng(x) := f(x)')[0]?.message, 'rule data.p.f is recursive: data.p.f -> data.p.g -> data.p.f');
+  // a rule with variables in its head ref is named by that ref (compile_test.go TestCompilerCheckRecursion)
+  t.same(one('package p\nnp[x] = y if { data.a[data.b.c[nq[x]]] = y }\nnq[x] = y if { data.d[data.e[x].f[np[y]]] }')[0]?.message, 'rule data.p.np[x] is recursive: data.p.np[x] -> data.p.nq[x] -> data.p.np[x]');
+  t.same(errs({ 'a.rego': 'package rec3\np[x] = y if { data.rec4[x][y] = z }', 'b.rego': 'package rec4\nimport data.rec3.p\nq[x] = y if { p[x] = y }' })[0]?.message, 'rule data.rec3.p[x] is recursive: data.rec3.p[x] -> data.rec4.q[x] -> data.rec3.p[x]');
 });
 
 t.test('arity: builtins and user functions, and function replacements in with', async (t) => {
