@@ -730,7 +730,8 @@ function callText(t: Term): string {
   return line.slice(t.span.col - 1);
 }
 
-export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet): void {
+/** `voids`: builtins declared without a result besides print (capabilities), refused as values too. */
+export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet, voids: ReadonlySet<string> = new Set()): void {
   const env = new RuleTypes();
   const global = schemas?.input === undefined ? ANY : schemaType(schemas.input);
   const scopesOf = new Map<Module, ModuleScope>();
@@ -749,10 +750,10 @@ export function checkTypes(mods: Module[], errors: RegoError[], schemas?: Schema
     scopesOf.set(m, ms);
     for (const r of m.rules) env.add(groundPath(m.package, r), r, ms);
   }
-  for (const m of mods) for (const r of m.rules) checkRule(r, scopeOf(r, scopesOf.get(m)!), errors);
+  for (const m of mods) for (const r of m.rules) checkRule(r, scopeOf(r, scopesOf.get(m)!), errors, voids);
 }
 
-function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
+function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<string> = new Set()): void {
   // calls that stand alone as an expression are statements, not values
   const statements = new Set<Term>();
   const bodies: Literal[][] = [r.body, ...r.elses.map((e) => e.body)];
@@ -769,7 +770,9 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
     term: (t) => {
       if (t.kind === 'ref') return checkRef(t, sc, errors);
       if (t.kind !== 'call') return;
-      if (t.fn.length === 1 && t.fn[0] === 'print' && !statements.has(t) && !sc.mod.rules.has('print')) {
+      // OPA's checkVoidCalls: a function without a result (print, a capabilities builtin declared so)
+      const isVoid = t.fn.length === 1 && t.fn[0] === 'print' ? !sc.mod.rules.has('print') : voids.has(t.fn.join('.')) && isBuiltinCall(t, sc);
+      if (isVoid && !statements.has(t)) {
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }

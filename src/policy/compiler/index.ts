@@ -142,7 +142,8 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   }
   if (errors.length > 0) throw new CompileErrors(errors);
   const before = errors.length;
-  checkTypes(mods, errors, opts.schemas);
+  const voids = new Set([...registry.values()].filter((b) => b.void === true).map((b) => b.name));
+  checkTypes(mods, errors, opts.schemas, voids);
   const fromTypeCheck = new Set(errors.slice(before));
 
   const index = buildRuleIndex(mods, errors);

@@ -6,6 +6,8 @@
  */
 import t from 'tap';
 import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { defaultRegistry } from '../../../src/policy/builtins/index.js';
+import { registryWithCapabilities } from '../../../src/policy/builtins/capabilities.js';
 
 interface Seen {
   opa: string | undefined;
@@ -125,6 +127,22 @@ t.test('print: operands nothing binds are undeclared; print is no value', async 
   t.same(one('package p\nq if {\n\tprint(x)\n}'), [{ opa: 'rego_compile_error', line: 3, message: 'var x is undeclared' }]);
   t.same(one('package p\nq if {\n\tx := 1\n\tprint("x", x, input.y)\n}'), []);
   t.same(one('package p\nq := print(1)'), [{ opa: 'rego_type_error', line: 2, message: 'print(1) used as value' }]);
+});
+
+t.test('a capabilities builtin declared without a result is no value either (checkVoidCalls)', async (t) => {
+  const caps = JSON.stringify({ builtins: [{ name: 'test', decl: { type: 'function', args: [{ type: 'boolean' }] } }] });
+  const builtins = registryWithCapabilities(caps, defaultRegistry);
+  const compile = (text: string): Seen[] => {
+    try {
+      compileToPlan([{ file: 'm.rego', text }], { builtins });
+    } catch (e) {
+      if (e instanceof CompileErrors) return e.errors.map((x) => ({ opa: x.opaCode, line: x.location?.line, message: x.message }));
+      throw e;
+    }
+    return [];
+  };
+  t.same(compile('package test\np if {\n\tx = test(true)\n}'), [{ opa: 'rego_type_error', line: 3, message: 'test(true) used as value' }]);
+  t.same(compile('package test\np if {\n\ttest(true)\n}'), []);
 });
 
 t.test('a call term naming a declared local is "called function … shadowed" (rewriteLocalVars)', async (t) => {
