@@ -2,8 +2,9 @@
  * The compile-time checks Rego v1 adds (OPA ast/rego_v1.go checkRegoV1Module), run on v1 modules
  * and on v0 modules that `import rego.v1`:
  * - a local assigned with `:=` must not be named `input` or `data` ("variables must not shadow
- *   input"), nor may a function argument be: a policy that silently reads its own local where it
- *   meant the input would give a wrong answer;
+ *   input"): a policy that silently reads its own local where it meant the input would give a
+ *   wrong answer (a function argument of that name is refused in every version, earlier:
+ *   check-root-args.ts);
  * - two imports must not bind the same name;
  * - deprecated builtins (any, all, re_match, …) are not part of v1.
  *
@@ -44,11 +45,6 @@ export function checkRegoV1(mod: Module, errors: RegoError[]): void {
   }
   const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
   for (const r of mod.rules) {
-    for (const a of r.args ?? []) {
-      if (a.kind === 'var' && ROOTS.has(a.name)) {
-        errors.push(createCompileError('REGO_ERR_SHADOW_ROOT', `args must not shadow ${a.name} (use a different variable name)`, a.span));
-      }
-    }
     walkRule(r, {
       expr: (e) => {
         if (e.kind === 'assign' && e.lhs.kind === 'var' && ROOTS.has(e.lhs.name)) {
