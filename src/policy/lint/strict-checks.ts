@@ -62,12 +62,104 @@ function unusedDeclarations(r: Rule, source: string | undefined, out: RegoError[
   const once = (name: string): boolean => !name.startsWith('_') && (uses.get(name) ?? 0) <= 1;
   walkRule(r, {
     expr: (e) => {
-      if (e.kind === 'some') for (const v of e.vars) if (once(v.name)) out.push(err(`declared var ${v.name} unused`, v.span, source));
+      // located at the `some` declaration, as OPA's rewriteLocalVars reports it
+      if (e.kind === 'some') for (const v of e.vars) if (once(v.name)) out.push(err(`declared var ${v.name} unused`, e.span, source));
     },
   });
   const args = new Set<string>();
   for (const a of r.args ?? []) walkTerm(a, { term: (t) => void (t.kind === 'var' && args.add(t.name)) });
-  for (const a of args) if (once(a)) out.push(err(`unused argument ${a}. (hint: use _ (wildcard variable) instead)`, r.span, source));
+  for (const a of args) {
+    if (a.startsWith('_') || argUsed(r, a)) continue;
+    out.push(err(`unused argument ${a}. (hint: use _ (wildcard variable) instead)`, r.span, source));
+  }
+}
+
+/** Whether a body declares `name` itself (`:=`, `some`, `some … in`): a closure's own variable then. */
+function mentions(t: Term, name: string): boolean {
+  let found = false;
+  walkTerm(t, { term: (x) => void (x.kind === 'var' && x.name === name && (found = true)) });
+  return found;
+}
+
+function declaresName(body: readonly Literal[], name: string): boolean {
+  const has = (t: Term): boolean => mentions(t, name);
+  return body.some(({ expr: e }) =>
+    (e.kind === 'assign' && has(e.lhs)) ||
+    (e.kind === 'some' && e.vars.some((v) => v.name === name)) ||
+    (e.kind === 'somein' && !has(e.coll) && ((e.key !== undefined && has(e.key)) || has(e.value))));
+}
+
+/**
+ * Whether the rule reads its argument `name` outside the argument list: a comprehension or
+ * `every` that declares a variable of that name has its own (OPA's rewriteLocalVars renames it),
+ * so `f(x) := {x: v | x := "foo"; v := a[x]}` does not use its argument.
+ */
+function argUsed(r: Rule, name: string): boolean {
+  let used = false;
+  const term = (t: Term): void => {
+    if (used) return;
+    switch (t.kind) {
+      case 'var':
+        if (t.name === name) used = true;
+        return;
+      case 'ref':
+        term(t.head);
+        t.path.forEach(term);
+        return;
+      case 'array':
+      case 'set':
+        t.items.forEach(term);
+        return;
+      case 'object':
+        t.entries.forEach(([k, v]) => (term(k), term(v)));
+        return;
+      case 'call':
+        t.args.forEach(term);
+        return;
+      case 'template':
+        t.parts.forEach((x) => typeof x !== 'string' && term(x));
+        return;
+      case 'arraycomp':
+      case 'setcomp':
+        if (declaresName(t.body, name)) return;
+        term(t.term);
+        body(t.body);
+        return;
+      case 'objectcomp':
+        if (declaresName(t.body, name)) return;
+        term(t.key);
+        term(t.value);
+        body(t.body);
+        return;
+      default:
+        return;
+    }
+  };
+  const body = (lits: readonly Literal[]): void => {
+    for (const l of lits) {
+      const e = l.expr;
+      if (e.kind === 'term') term(e.term);
+      else if (e.kind === 'assign' || e.kind === 'unify') (term(e.lhs), term(e.rhs));
+      else if (e.kind === 'some') e.vars.forEach(term);
+      else if (e.kind === 'somein') [e.key, e.value, e.coll].forEach((x) => x && term(x));
+      else if (e.kind === 'every') {
+        term(e.coll);
+        // `every` declares its key and value in its body's scope
+        const own = [e.key, e.value].some((x) => x !== undefined && mentions(x, name));
+        if (!own && !declaresName(e.body, name)) body(e.body);
+      }
+      l.with.forEach((w) => term(w.value));
+    }
+  };
+  r.ref.slice(1).forEach(term);
+  if (r.contains) term(r.contains);
+  if (r.value) term(r.value);
+  body(r.body);
+  for (const e of r.elses) {
+    if (e.value) term(e.value);
+    body(e.body);
+  }
+  return used;
 }
 
 function importName(path: Term): string[] | undefined {
