@@ -35,6 +35,26 @@ function importBinds(path: Term, alias: string | undefined): string | undefined 
 }
 
 export function checkRegoV1(mod: Module, errors: RegoError[]): void {
+  checkImportShadowing(mod, errors);
+  checkRootShadowing(mod, errors);
+  const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
+  for (const r of mod.rules) {
+    walkRule(r, {
+      term: (t) => {
+        // a package's own rule of that name is what the call means, not the builtin
+        if (t.kind === 'call' && t.op === undefined && DEPRECATED_BUILTINS.has(t.fn.join('.')) && !(t.fn.length === 1 && ruleNames.has(t.fn[0]!))) {
+          errors.push(createCompileError('REGO_ERR_DEPRECATED_BUILTIN', `deprecated built-in function calls in expression: ${t.fn.join('.')}`, t.fnSpan));
+        }
+      },
+    });
+  }
+}
+
+/**
+ * Two imports binding the same name ("import must not shadow import data.foo"): OPA's
+ * checkImports, for v1 modules and, in strict mode, for v0 ones too.
+ */
+export function checkImportShadowing(mod: Module, errors: RegoError[]): void {
   const bound = new Map<string, string>();
   for (const imp of mod.imports) {
     const name = importBinds(imp.path, imp.alias);
@@ -43,18 +63,18 @@ export function checkRegoV1(mod: Module, errors: RegoError[]): void {
     if (prev !== undefined) errors.push(createCompileError('REGO_ERR_DUPLICATE_IMPORT', `import must not shadow import ${prev}`, imp.span));
     else bound.set(name, termText(imp.path) + (imp.alias !== undefined ? ` as ${imp.alias}` : ''));
   }
-  const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
+}
+
+/**
+ * A local assigned with `:=` named input or data ("variables must not shadow input"): OPA's
+ * checkKeywordOverrides, for v1 modules and, in strict mode, for v0 ones too.
+ */
+export function checkRootShadowing(mod: Module, errors: RegoError[]): void {
   for (const r of mod.rules) {
     walkRule(r, {
       expr: (e) => {
         if (e.kind === 'assign' && e.lhs.kind === 'var' && ROOTS.has(e.lhs.name)) {
           errors.push(createCompileError('REGO_ERR_SHADOW_ROOT', `variables must not shadow ${e.lhs.name} (use a different variable name)`, e.span));
-        }
-      },
-      term: (t) => {
-        // a package's own rule of that name is what the call means, not the builtin
-        if (t.kind === 'call' && t.op === undefined && DEPRECATED_BUILTINS.has(t.fn.join('.')) && !(t.fn.length === 1 && ruleNames.has(t.fn[0]!))) {
-          errors.push(createCompileError('REGO_ERR_DEPRECATED_BUILTIN', `deprecated built-in function calls in expression: ${t.fn.join('.')}`, t.fnSpan));
         }
       },
     });

@@ -12,6 +12,7 @@ import type { Literal, Module, Rule, Span, Term } from '../syntax/ast.js';
 import { walkRule, walkTerm } from '../syntax/walk.js';
 import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { DEPRECATED_BUILTINS } from '../builtins/deprecated.js';
+import { checkImportShadowing, checkRootShadowing } from '../compiler/check-rego-v1.js';
 
 
 function err(message: string, span: Span, source: string | undefined, code: 'REGO_ERR_STRICT' | 'REGO_ERR_DEPRECATED_BUILTIN' = 'REGO_ERR_STRICT'): RegoError {
@@ -176,7 +177,6 @@ function importName(path: Term): string[] | undefined {
 /** The strict-mode errors of one module (empty when it passes). */
 export function strictErrors(mod: Module, source?: string): RegoError[] {
   const out: RegoError[] = [];
-  const seen = new Map<string, Span>();
   // what each import binds: its alias, or its last segment (`import data.a.b` binds `b`), with
   // the import as OPA prints it ("import data.foo.bar as bar unused", at the import keyword)
   const aliases = new Map<string, { span: Span; text: string }>();
@@ -184,11 +184,13 @@ export function strictErrors(mod: Module, source?: string): RegoError[] {
     const name = importName(imp.path);
     if (!name || name[0] === 'future' || name[0] === 'rego') continue;
     const key = name.join('.') + (imp.alias ? ` as ${imp.alias}` : '');
-    if (seen.has(key)) out.push(err(`import ${key} is a duplicate`, imp.span, source));
-    seen.set(key, imp.span);
     const bound = imp.alias ?? (name.length > 1 ? name.at(-1)! : undefined);
     if (bound !== undefined) aliases.set(bound, { span: imp.span, text: key });
   }
+  // OPA's checkImports and checkKeywordOverrides run on every module in strict mode, v0 ones
+  // too (a v1 module has already failed to compile on them)
+  checkImportShadowing(mod, out);
+  checkRootShadowing(mod, out);
   const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
   const used = new Set<string>();
   for (const r of mod.rules) {

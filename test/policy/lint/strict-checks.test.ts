@@ -8,8 +8,9 @@ function check(text: string): [string, number, number][] {
 }
 
 t.test('unused and duplicate imports', (t) => {
+  // OPA's checkImports wording, "import must not shadow import data.a.b", for v0 modules too
   t.same(check('package s\n\nimport data.a.b\nimport data.a.b\nimport data.c as d\n\nr if d.x\n'), [
-    ['REGO_ERR_STRICT', 4, 1],
+    ['REGO_ERR_DUPLICATE_IMPORT', 4, 1],
     ['REGO_ERR_STRICT', 4, 1],
   ]);
   t.same(check('package s\n\nimport rego.v1\nimport data.a\n\nr if a.x\n'), [], 'rego.v1 and used imports pass');
@@ -74,5 +75,15 @@ t.test('an argument a closure redeclares is not read by that closure (OPA rename
 
 t.test('declared var unused is located at its some declaration', (t) => {
   t.same(check('package s\nx := [1]\np if {\n\tsome a, b, c\n\tx[b] == 1\n}\n'), [['REGO_ERR_STRICT', 4, 2], ['REGO_ERR_STRICT', 4, 2]]);
+  t.end();
+});
+
+t.test('strict mode applies the v1 shadowing checks to v0 modules (OPA: c.strict || the module is v1-compatible)', (t) => {
+  const text = 'package s\nimport data.a.b\nimport data.c.b\np { input := {"x": 1}; input.x == 1; b }\n';
+  const errs = strictErrors(parseModule(text, 's.rego', { regoVersion: 'v0' }), text);
+  t.same(errs.map((e) => [e.code, e.message, e.location?.line]), [
+    ['REGO_ERR_DUPLICATE_IMPORT', 'import must not shadow import data.a.b', 3],
+    ['REGO_ERR_SHADOW_ROOT', 'variables must not shadow input (use a different variable name)', 4],
+  ]);
   t.end();
 });
