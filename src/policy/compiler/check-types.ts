@@ -757,8 +757,16 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
   // calls that stand alone as an expression are statements, not values
   const statements = new Set<Term>();
   const bodies: Literal[][] = [r.body, ...r.elses.map((e) => e.body)];
+  // a `with` target names the document or function it replaces, never a local (OPA's
+  // rewriteLocalVars leaves targets alone, and checkExprWith types only function targets):
+  // `with input.foo as a` after a v0 `input := 2` is not a ref into the number 2
+  const targets = new Set<Term>();
   walkRule(r, {
-    literal: (l) => l.with.forEach((w) => checkWithFunction(w, sc, errors)),
+    literal: (l) =>
+      l.with.forEach((w) => {
+        targets.add(w.target);
+        checkWithFunction(w, sc, errors);
+      }),
     expr: (e) => {
       if (e.kind === 'term' && e.term.kind === 'call') statements.add(e.term);
       if (e.kind === 'every') bodies.push(e.body);
@@ -768,7 +776,7 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       if (!fits(a, b) && !fits(b, a)) errors.push(createCompileError('REGO_ERR_TYPE', `match error\n\tleft  : ${show(a)}\n\tright : ${show(b)}`, e.span));
     },
     term: (t) => {
-      if (t.kind === 'ref') return checkRef(t, sc, errors);
+      if (t.kind === 'ref') return targets.has(t) ? undefined : checkRef(t, sc, errors);
       if (t.kind !== 'call') return;
       // OPA's checkVoidCalls: a function without a result (print, a capabilities builtin declared so)
       const isVoid = t.fn.length === 1 && t.fn[0] === 'print' ? !sc.mod.rules.has('print') : voids.has(t.fn.join('.')) && isBuiltinCall(t, sc);

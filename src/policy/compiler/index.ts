@@ -17,6 +17,7 @@ import type { CallTerm, Module, Term } from '../syntax/ast.js';
 import { parseModule, parseQuery, type LanguageCapabilities, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTemplateStrings } from './check-template-strings.js';
+import { checkRootArgs } from './check-root-args.js';
 import { checkTypes } from './check-types.js';
 import { checkUnusedSome } from './check-unused-some.js';
 import { keepFirstStage } from './compile-stages.js';
@@ -127,6 +128,9 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   }
   if (errors.length > 0) throw new CompileErrors(errors);
   const registry = opts.builtins ?? defaultRegistry;
+  // OPA's first stage (ResolveRefs) refuses an argument named input/data; nothing later runs
+  for (const m of mods) checkRootArgs(m, errors);
+  if (errors.length > 0) throw new CompileErrors(errors);
   // OPA runs these checks as a stage of their own: later stages do not add to what they find
   for (const m of mods) {
     if (usesV1Rules(m)) checkRegoV1(m, errors);
