@@ -15,6 +15,7 @@ import { REGO_ERROR_CODES, isOpaErrorCode, type RegoErrorCode } from '../error-c
 import { stringifyJson, type Value } from '../value/index.js';
 import type { ModuleSource } from '../index.js';
 import { discoverTests, type TestCase } from './discover-tests.js';
+import { compileModules } from './compile-modules.js';
 import type { TraceEvent } from '../backend/trace.js';
 import type { BenchResult, CaseResult, SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
@@ -163,7 +164,11 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   const results: TestResult[] = selected.map((test) => ({ test, status: 'skip', durationNs: 0, output: [] }));
   const toRun = selected.map((t, i) => [t, i] as const).filter(([t]) => !t.skip);
   const coverage = opts.coverage ? { executable: new Map<string, Set<number>>(), covered: new Map<string, Set<number>>() } : undefined;
-  if (toRun.length === 0) return { results, ...(coverage ? { coverage } : {}) };
+  if (toRun.length === 0) {
+    // OPA compiles every module before it runs (or finds) any test: errors are errors even then
+    compileModules(opts);
+    return { results, ...(coverage ? { coverage } : {}) };
+  }
 
   const timeoutMs = opts.timeoutMs ?? 5000;
   const wanted = new Set(toRun.map(([t]) => t.fullName));
