@@ -83,3 +83,11 @@ t.test('the WASM back end finds and runs the same tests', async (t) => {
   const rows = JSON.parse(r.stdout) as Row[];
   t.same(rows.map((x) => `${x.name}:${x.fail === true ? 'FAIL' : x.skip === true ? 'SKIP' : 'PASS'}`), ['a.test_prefixed:PASS', 'b.c.test_deep:FAIL', 'test_group:FAIL', 'a.test_dup:PASS', 'a["test_dup#01"]:FAIL', 'a.todo_test_later:SKIP', 'a.test_cases:FAIL', 'test_plain:PASS']);
 });
+
+t.test('`package data.foo` is data.data.foo, as OPA\'s parser reads it (every name goes below data)', async (t) => {
+  const dir = policyDir(t, { 'p_test.rego': 'package data.foo\n\nx := 1\n\ntest_local if x == 1\n\ntest_absolute if data.data.foo.x == 1\n' });
+  const r = regate(['policy', 'test', '-v', dir]);
+  t.equal(r.code, 0, r.stdout);
+  t.match(r.stdout, /\ndata\.data\.foo\.test_local: PASS \(/);
+  t.match(r.stdout, /\ndata\.data\.foo\.test_absolute: PASS \(/);
+});
