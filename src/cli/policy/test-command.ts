@@ -74,7 +74,7 @@ export function testTrace(events: readonly TraceEvent[], explain: TestExplainMod
 
 /** The query OPA's runner evaluates for a test, as its trace shows it. */
 function testQuery(r: TestResult): string {
-  return `${r.test.fullName.replace(/#\d+$/, '')} = _`;
+  return `${r.test.query} = _`;
 }
 
 /** Every line of `text` indented by two spaces (OPA's indentingWriter). */
@@ -406,7 +406,8 @@ async function runOnce(a: ParsedArgs, o: RunSettings): Promise<number> {
     // --var-values without -v: the trace serves the failure line only (OPA filters it to nothing)
     r.trace = verbose ? testTrace(r.trace, explain) : [];
   }
-  const sources = new Map(modules.map((m) => [m.file, m.text]));
+  // a trace's columns point into the text as compiled (a further definition renamed on its line)
+  const sources = new Map((result.compiled ?? modules).map((m) => [m.file, m.text]));
   process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results, verbose, sources, { bench, gobench: format === 'gobench', failureLine: varValues, rawTraces }));
   const skipOk = a.bool('exit-zero-on-skipped');
   return results.some((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && !skipOk)) ? 2 : 0;

@@ -27,6 +27,11 @@ export interface TestCase {
   readonly pkg: string;
   /** `test_x`, `test_x#01`, `a.test_x`, `a["test_x#01"]` (OPA's Ref.String() of the name's ref) */
   readonly name: string;
+  /**
+   * the ref OPA's runner queries (`Package.Path.Extend(ref).String()`): every name after `data` a
+   * string, so a further definition is `data.pkg["test_x#01"]`, where its name shows `test_x#01`
+   */
+  readonly query: string;
   /** the plan that runs it (`pkg/test_x`) */
   readonly entrypoint: string;
   readonly file: string;
@@ -47,7 +52,8 @@ export interface TestCase {
   readonly casesEntrypoint?: string;
 }
 
-const DUP_SUFFIX = '__regate_def';
+/** what discovery appends to the name of a further definition of a test (`test_x__regate_def1`) */
+export const DUP_SUFFIX = '__regate_def';
 const CASES_PREFIX = '__regate_cases_';
 
 /** A ground-free head key written back as Rego (vars, strings, numbers, refs of those), or undefined. */
@@ -198,7 +204,8 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
       }
       const pkg = ['data', ...mod.package].join('.');
       // runner.go rewriteDuplicateTestNames: `name#01`, a var in a one-term ref, else a string key
-      const shown = refText([...prefix, n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name]);
+      const numbered = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
+      const shown = refText([...prefix, numbered]);
       const helperName = `${CASES_PREFIX}${[...prefix, ruleName].join('_')}`;
       const helper = parameterized && !skip && caseHelpers(m.file) ? casesRule(r, tail, helperName, m.text.split('\n'), v1) : undefined;
       if (helper !== undefined) helpers.push(helper);
@@ -206,6 +213,7 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
         fullName: `${pkg}.${shown}`,
         pkg,
         name: shown,
+        query: refText(['data', ...mod.package, ...prefix, numbered]),
         entrypoint: [...mod.package, ...prefix, ruleName].join('/'),
         file: m.file,
         line: r.span.line,

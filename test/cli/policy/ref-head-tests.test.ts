@@ -91,3 +91,14 @@ t.test('`package data.foo` is data.data.foo, as OPA\'s parser reads it (every na
   t.match(r.stdout, /\ndata\.data\.foo\.test_local: PASS \(/);
   t.match(r.stdout, /\ndata\.data\.foo\.test_absolute: PASS \(/);
 });
+
+t.test('-v: a further definition is queried and entered as OPA names it, data.p["test_x#01"]', async (t) => {
+  const dir = policyDir(t, { 'd_test.rego': 'package d\n\ntest_x if true\n\ntest_x if false\n' });
+  const r = regate(['policy', 'test', '-v', dir]);
+  t.equal(r.code, 2);
+  t.match(r.stdout, /query:1 +Enter data\.d\["test_x#01"\] = _\n/);
+  t.match(r.stdout, /d_test\.rego:5 +\| Enter data\.d\["test_x#01"\]\n/);
+  // the expression is read where the trace points, in the text as compiled
+  t.match(r.stdout, /d_test\.rego:5 +\| \| Fail false\n/);
+  t.notMatch(r.stdout, /__regate/);
+});
