@@ -33,6 +33,7 @@ import { randBuiltins } from './rand/rand.js';
 import { uuidBuiltins } from './uuid/uuid.js';
 import { runtimeBuiltins } from './runtime/runtime.js';
 import { printBuiltins } from './print/print.js';
+import { uriBuiltins } from './uri/uri.js';
 import { createHttpSendBuiltin, httpBuiltins, type HttpSendLimits } from './http/http-send.js';
 
 export const allBuiltins = [
@@ -66,6 +67,7 @@ export const allBuiltins = [
   ...uuidBuiltins,
   ...runtimeBuiltins,
   ...printBuiltins,
+  ...uriBuiltins,
 ];
 
 export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
