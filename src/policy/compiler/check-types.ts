@@ -835,7 +835,7 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
         continue;
       }
       // a constant key of another type can never be one of a closed object's string keys
-      if ((constant || (kt.k !== 'any' && kt.k !== 'string')) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
+      if ((constant || !fits(kt, S)) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
       // a variable key selects any of a closed object's values (OPA: types.Values of the object)
       if (ty.open) return { ty: ANY };
       ty = unionOf(Object.values(ty.props));
@@ -848,8 +848,9 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       continue;
     }
     if (ty.k === 'array') {
-      // an array is indexed by numbers only (OPA: have "x", want number)
-      if (p.kind === 'string' || p.kind === 'bool' || p.kind === 'null' || (kt.k !== 'any' && kt.k !== 'number')) return { ty: ANY, missing: i, want: N };
+      // an array is indexed by numbers only (OPA: have "x", want number); a key of a union type
+      // that has number in it (`xs[count(xs) - 1]`: minus gives any<number, set[any]>) may be one
+      if (p.kind === 'string' || p.kind === 'bool' || p.kind === 'null' || !fits(kt, N)) return { ty: ANY, missing: i, want: N };
       if (p.kind === 'number' && ty.items !== undefined) {
         const idx = Number(p.text);
         // past the end of a literal: not followed (OPA's undefined index is not a type error here)

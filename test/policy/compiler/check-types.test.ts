@@ -297,3 +297,8 @@ t.test("builtins are checked against OPA's declarations: the ones added with it 
   t.same(errs('package p\nq if {\n\tx := io.jwt.decode(input.t)\n\tupper(x)\n}'), ['rego_type_error@4'], 'its result is an array');
   t.same(details('package p\nq := strings.replace_n(1, "a")'), ['strings.replace_n: invalid argument(s)\n\thave: (number, string, ???)\n\twant: (object[string: string], string, string)']);
 });
+
+t.test('an index of a union type that has number in it may index an array (gatekeeper-library k8sdisallowedtags)', async (t) => {
+  t.same(errs('package p\nq if {\n\tparts := split(input.image, "/")\n\tnot contains(parts[count(parts) - 1], ":")\n}'), []);
+  t.same(errs('package p\nq if {\n\tparts := split(input.image, "/")\n\tparts[count(parts) > 1]\n}'), ['rego_type_error@4'], 'a boolean index still is not');
+});
