@@ -23,6 +23,8 @@ import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
 import { inputVars as inputVarsOf, literalVars } from './vars.js';
 import { literalOutputs } from './reorder.js';
+import { BUILTIN_DECLS } from '../builtins/builtin-decls.js';
+import { parseTypeNotation, type OpaTypeJson } from '../builtins/type-notation.js';
 import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
@@ -32,133 +34,45 @@ interface Decl {
   result: Ty;
 }
 
-const coll = (of: Ty = ANY): Param => [arr(of), set(of)];
-const d = (args: Param[], result: Ty): Decl => ({ args, result });
+/** An OPA type (capabilities JSON) as the checker's static type; a union stays a union. */
+function staticType(t: OpaTypeJson): Ty {
+  switch (t.type) {
+    case 'any':
+      return t.of === undefined ? ANY : t.of.length === 1 ? staticType(t.of[0]!) : { k: 'union', of: t.of.map(staticType) };
+    case 'set':
+      return set(staticType(t.of));
+    case 'array': {
+      if (t.static === undefined) return arr(t.dynamic === undefined ? ANY : staticType(t.dynamic));
+      const items = t.static.map(staticType);
+      return { k: 'array', of: unionOf(t.dynamic === undefined ? items : [...items, staticType(t.dynamic)]), items };
+    }
+    case 'object': {
+      const dyn = t.dynamic === undefined ? undefined : { key: staticType(t.dynamic.key), value: staticType(t.dynamic.value) };
+      if (t.static === undefined) return dyn === undefined ? OBJ : { k: 'object', dyn };
+      const props = Object.fromEntries(t.static.map((p) => [p.key, staticType(p.value)]));
+      return dyn === undefined ? { k: 'object', props } : { k: 'object', props, open: true, dyn };
+    }
+    default:
+      return { k: t.type };
+  }
+}
+
+/** A declared operand: the members of a union, or the one type. */
+function paramOf(notation: string): Param {
+  const t = staticType(parseTypeNotation(notation));
+  return t.k === 'union' ? [...t.of] : [t];
+}
 
 /**
- * Signatures of the builtins policies call most, written from OPA's builtin reference
- * (https://www.openpolicyagent.org/docs/policy-reference/#built-in-functions). A builtin not
- * listed here is not type-checked.
+ * Signatures of the builtins as OPA declares them (builtins/builtin-decls.ts). Left out: what
+ * the compiler plans itself (unification, assignment, `print`, test cases, metadata), and
+ * builtins without a value.
  */
-const DECLS: Record<string, Decl> = {
-  plus: d([[N], [N]], N),
-  minus: d([[N, set()], [N, set()]], ANY),
-  mul: d([[N], [N]], N),
-  div: d([[N], [N]], N),
-  rem: d([[N], [N]], N),
-  and: d([[set()], [set()]], set()),
-  or: d([[set()], [set()]], set()),
-  abs: d([[N]], N),
-  ceil: d([[N]], N),
-  floor: d([[N]], N),
-  round: d([[N]], N),
-  count: d([[arr(), set(), OBJ, S]], N),
-  'http.send': d([[OBJ]], OBJ),
-  'net.lookup_ip_addr': d([[S]], set(S)),
-  sum: d([coll(N)], N),
-  product: d([coll(N)], N),
-  max: d([coll()], ANY),
-  min: d([coll()], ANY),
-  sort: d([coll()], arr()),
-  concat: d([[S], coll(S)], S),
-  contains: d([[S], [S]], B),
-  startswith: d([[S], [S]], B),
-  endswith: d([[S], [S]], B),
-  format_int: d([[N], [N]], S),
-  indexof: d([[S], [S]], N),
-  lower: d([[S]], S),
-  upper: d([[S]], S),
-  replace: d([[S], [S], [S]], S),
-  split: d([[S], [S]], arr(S)),
-  sprintf: d([[S], [arr()]], S),
-  substring: d([[S], [N], [N]], S),
-  trim: d([[S], [S]], S),
-  trim_left: d([[S], [S]], S),
-  trim_right: d([[S], [S]], S),
-  trim_prefix: d([[S], [S]], S),
-  trim_suffix: d([[S], [S]], S),
-  trim_space: d([[S]], S),
-  'strings.reverse': d([[S]], S),
-  'regex.match': d([[S], [S]], B),
-  'regex.split': d([[S], [S]], arr(S)),
-  'glob.match': d([[S], [arr(S), { k: 'null' }], [S]], B),
-  'json.unmarshal': d([[S]], ANY),
-  'json.is_valid': d([[S]], B),
-  'base64.encode': d([[S]], S),
-  'base64.decode': d([[S]], S),
-  'base64url.encode': d([[S]], S),
-  'base64url.decode': d([[S]], S),
-  'urlquery.encode': d([[S]], S),
-  'urlquery.decode': d([[S]], S),
-  'object.get': d([[OBJ], [ANY], [ANY]], ANY),
-  'object.keys': d([[OBJ]], set()),
-  'object.union': d([[OBJ], [OBJ]], OBJ),
-  'object.remove': d([[OBJ], [arr(), set(), OBJ]], OBJ),
-  'object.filter': d([[OBJ], [arr(), set(), OBJ]], OBJ),
-  'array.concat': d([[arr()], [arr()]], arr()),
-  'array.slice': d([[arr()], [N], [N]], arr()),
-  'array.reverse': d([[arr()]], arr()),
-  'numbers.range': d([[N], [N]], arr(N)),
-  'time.parse_rfc3339_ns': d([[S]], N),
-  'time.parse_duration_ns': d([[S]], N),
-  'units.parse_bytes': d([[S]], N),
-  'units.parse': d([[S]], N),
-  'crypto.sha256': d([[S]], S),
-  'crypto.md5': d([[S]], S),
-  'crypto.sha1': d([[S]], S),
-  'io.jwt.decode': d([[S]], arr()),
-  'json.filter': d([[OBJ], coll()], ANY),
-  'json.remove': d([[OBJ], coll()], ANY),
-  'json.marshal': d([[ANY]], S),
-  'json.marshal_with_options': d([[ANY], [OBJ]], S),
-  'yaml.marshal': d([[ANY]], S),
-  'yaml.unmarshal': d([[S]], ANY),
-  'yaml.is_valid': d([[S]], B),
-  'object.subset': d([[OBJ, arr(), set()], [OBJ, arr(), set()]], B),
-  'object.union_n': d([[arr()]], OBJ),
-  'strings.replace_n': d([[OBJ], [S]], S),
-  'strings.any_prefix_match': d([[S, arr(S), set(S)], [S, arr(S), set(S)]], B),
-  'strings.any_suffix_match': d([[S, arr(S), set(S)], [S, arr(S), set(S)]], B),
-  'strings.count': d([[S], [S]], N),
-  'strings.render_template': d([[S], [OBJ]], S),
-  indexof_n: d([[S], [S]], arr(N)),
-  'regex.replace': d([[S], [S], [S]], S),
-  'regex.find_n': d([[S], [S], [N]], arr(S)),
-  'regex.find_all_string_submatch_n': d([[S], [S], [N]], arr(arr(S))),
-  'regex.template_match': d([[S], [S], [S], [S]], B),
-  'regex.globs_match': d([[S], [S]], B),
-  'glob.quote_meta': d([[S]], S),
-  'time.parse_ns': d([[S], [S]], N),
-  'time.add_date': d([[N], [N], [N], [N]], N),
-  'time.date': d([[N, arr()]], arr(N)),
-  'time.clock': d([[N, arr()]], arr(N)),
-  'time.weekday': d([[N, arr()]], S),
-  'time.diff': d([[N, arr()], [N, arr()]], arr(N)),
-  'net.cidr_contains': d([[S], [S]], B),
-  'net.cidr_intersects': d([[S], [S]], B),
-  'net.cidr_expand': d([[S]], set(S)),
-  'semver.compare': d([[S], [S]], N),
-  'crypto.hmac.sha256': d([[S], [S]], S),
-  'crypto.hmac.sha512': d([[S], [S]], S),
-  'hex.encode': d([[S]], S),
-  'hex.decode': d([[S]], S),
-  'base64.is_valid': d([[S]], B),
-  'base64url.encode_no_pad': d([[S]], S),
-  'urlquery.encode_object': d([[OBJ]], S),
-  'numbers.range_step': d([[N], [N], [N]], arr(N)),
-  'bits.and': d([[N], [N]], N),
-  'bits.or': d([[N], [N]], N),
-  'bits.xor': d([[N], [N]], N),
-  'bits.lsh': d([[N], [N]], N),
-  'bits.rsh': d([[N], [N]], N),
-  'bits.negate': d([[N]], N),
-  to_number: d([[N, S, B, NULL]], N),
-  type_name: d([[ANY]], S),
-  intersection: d([[set(set())]], set()),
-  union: d([[set(set())]], set()),
-  'graph.reachable': d([[OBJ], coll()], set()),
-  'io.jwt.verify_hs256': d([[S], [S]], B),
-};
+const DECLS: Record<string, Decl> = Object.fromEntries(
+  [...BUILTIN_DECLS]
+    .filter(([name, d]) => d.args !== undefined && d.result !== undefined && !['eq', 'assign'].includes(name) && !name.startsWith('internal.') && !name.startsWith('rego.metadata.'))
+    .map(([name, d]) => [name, { args: d.args!.map(paramOf), result: staticType(parseTypeNotation(d.result!)) }]),
+);
 
 /** Types of variables a rule declares once, with `x := <typed term>` (see varTypes). */
 type VarTypes = ReadonlyMap<string, Ty>;
@@ -982,7 +896,7 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
         continue;
       }
       // a constant key of another type can never be one of a closed object's string keys
-      if ((constant || (kt.k !== 'any' && kt.k !== 'string')) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
+      if ((constant || !fits(kt, S)) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
       // a variable key selects any of a closed object's values (OPA: types.Values of the object)
       if (ty.open) return { ty: ANY };
       ty = unionOf(Object.values(ty.props));
@@ -995,8 +909,9 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       continue;
     }
     if (ty.k === 'array') {
-      // an array is indexed by numbers only (OPA: have "x", want number)
-      if (p.kind === 'string' || p.kind === 'bool' || p.kind === 'null' || (kt.k !== 'any' && kt.k !== 'number')) return { ty: ANY, missing: i, want: N };
+      // an array is indexed by numbers only (OPA: have "x", want number); a key of a union type
+      // that has number in it (`xs[count(xs) - 1]`: minus gives any<number, set[any]>) may be one
+      if (p.kind === 'string' || p.kind === 'bool' || p.kind === 'null' || !fits(kt, N)) return { ty: ANY, missing: i, want: N };
       if (p.kind === 'number' && ty.items !== undefined) {
         const idx = Number(p.text);
         // past the end of a literal: not followed (OPA's undefined index is not a type error here)
