@@ -151,7 +151,9 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
     advance(p!.length);
     push('punct', p!);
   }
-  const eof: Token = { kind: 'eof', value: '', span: here(), start: i, end: i, nlBefore: true, wsBefore: true };
+  // OPA's scanner does not advance its column at the end of input: the eof token sits on the
+  // last character read (column 0 after a final newline), so `default f :=` ends at 1:12
+  const eof: Token = { kind: 'eof', value: '', span: { file, line, col: col - 1 }, start: i, end: i, nlBefore: true, wsBefore: true };
   if (comments.length > 0) eof.comments = comments;
   out.push(eof);
   return out;

@@ -117,7 +117,9 @@ t.test('collections: one leading comma, OPA\'s list errors, unclosed parentheses
   const arr = parseTerm('[, a | b]');
   t.equal(arr.kind === 'array' && arr.items[0]!.kind === 'call' && arr.items[0]!.fn[0], 'or');
   t.equal(err(() => parseTerm('[1 2]')).message, 'unexpected number token: expected "," or "]"');
-  t.equal(err(() => parseTerm('{1 "a"}')).message, 'unexpected string token: expected "," or "}"');
+  // a first element that neither ends nor continues the braces (parseSetOrObject)
+  t.equal(err(() => parseTerm('{1 "a"}')).message, 'unexpected string token: non-terminated set');
+  t.equal(err(() => parseTerm('{1, 2 "a"}')).message, 'unexpected string token: expected "," or "}"');
   t.equal(err(() => parseTerm('f(1 x)')).message, 'unexpected identifier token: expected "," or ")"');
   t.equal(err(() => parseTerm('(1 + 2')).message, 'non-terminated expression');
   t.equal(err(() => parseTerm('x[1, 2]')).message, 'unexpected , token: expected [');
