@@ -144,8 +144,8 @@ t.test('parse errors carry stable codes and positions', async (t) => {
     ['package a\nimport foo.bar', 'REGO_ERR_PARSE_IMPORT', 2, 8],
     // (`p if {}` is a rule whose body is an empty object, as in OPA; an `else` body cannot be)
     ['package a\np if { false } else if {\n}', 'REGO_ERR_PARSE_UNEXPECTED', 3, 1],
-    ['package a\np := 1 q := 2', 'REGO_ERR_PARSE_UNEXPECTED', 2, 8],
-    ['package a\ndefault p', 'REGO_ERR_PARSE_RULE', 2, 9],
+    ['package a\np := 1 q', 'REGO_ERR_PARSE_RULE', 2, 8],
+    ['package a\ndefault p[1]', 'REGO_ERR_PARSE_RULE', 2, 9],
     ['package a\np := 1e', 'REGO_ERR_PARSE_NUMBER', 2, 6],
   ];
   for (const [src, code, line, col] of cases) {
