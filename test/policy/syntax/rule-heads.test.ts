@@ -167,3 +167,39 @@ t.test('what follows `if` is one literal unless it is a set: then it is a body (
   t.same(run('package h\np if { x: 1 | x := 2 }\n', 'x = data.h.p'), [{ x: true }], 'an object comprehension');
   t.equal(parseErr('package h\np if { false } else if {}').code, 'REGO_ERR_PARSE_UNEXPECTED', 'an else body is always braced');
 });
+
+t.test('statements as OPA\'s Parse loop reads them: no separator needed, rule-making errors after parse errors', async (t) => {
+  const at = (text: string, regoVersion: 'v0' | 'v1' = 'v1'): string => {
+    const e = parseErr(text, regoVersion);
+    return `${e.location?.line}:${e.location?.col} ${e.message}`;
+  };
+  // a statement ends where its rule or expression does
+  t.same(run('package h\np := 1 q := 2\nr if { true } s := 3\n', 'x = [data.h.p, data.h.q, data.h.r, data.h.s]'), [{ x: [1, 2, true, 3] }]);
+  t.same(run('package h\np := 1 import data.h.p as z\nq := z\n', 'x = data.h.q'), [{ x: 1 }]);
+  // a `{` after a rule, also on the next line, is another body of it
+  t.same(run('package h\np[x] { x := 1 }\n{ x := 2 }\n', 'x = data.h.p', 'v0'), [{ x: [1, 2] }]);
+  t.equal(at('package test\np { false } else { false } { true }', 'v0'), '2:28 expected else keyword');
+  // `;` only joins expressions
+  t.equal(at('package h\np if { true };'), '2:14 unexpected ; token');
+  t.equal(at('package h\np if { true; }'), '2:14 unexpected } token');
+  t.equal(at('package h\np if { ; true }'), '2:8 unexpected ; token');
+  t.equal(at('package h\np := 1; q := 2'), '2:1 multiple expressions cannot be used for rule head');
+  // keywords that start no literal
+  t.equal(at('package test\np { false } { false } else { true }', 'v0'), '2:23 unexpected else keyword');
+  t.equal(at('package h\nwith := 1'), '2:1 unexpected with keyword');
+  // what makes no rule (ParseRuleFromExpr) and the v1 checks (checkRegoV1Rule) are reported only
+  // when the whole module parsed: a parse error further down comes first
+  t.equal(at('package p\np contains x if {\n some x in {"foo": "bar"}\n}', 'v0'),
+    '3:9 unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs` expressions)');
+  t.equal(at('package p\np[y] = x if {\n some x, y in {"foo": "bar"}\n}', 'v0'),
+    '3:12 unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs` expressions)');
+  t.equal(at('package p\np contains x if {\n some x\n}', 'v0'), '2:1 var cannot be used for rule name');
+  t.equal(at('package test\np[1] { false } else { true }'), '2:16 else keyword cannot be used on multi-value rules');
+  t.equal(at('package test\np { true }\nq := [1 2]'), '3:9 unexpected number token: expected "," or "]"');
+  t.equal(at('package test\ninput := 1\nq := [1 2]'), '3:9 unexpected number token: expected "," or "]"');
+  t.equal(at('package test\np { true }\ninput := 1'), '2:1 `if` keyword is required before rule body');
+  t.equal(at('package h\nnot x; y'), '2:1 multiple expressions cannot be used for rule head');
+  t.equal(at('package h\n1 with input as 2'), '2:1 expressions using with keyword cannot be used for rule head');
+  // OPA's parseRules: `default` before anything but a name is where the query fails
+  t.equal(at('package test\ndefault 0[0'), '2:1 unexpected default keyword');
+});
