@@ -146,8 +146,9 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
     }
     const two = src.slice(i, i + 2);
     const p = TWO_CHAR.has(two) ? two : ONE_CHAR.has(c) ? c : undefined;
-    // OPA's scanner names a lone `!` and `$`; any other stray character is an "illegal token"
-    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', c === '!' || c === '$' ? `illegal ${c} character` : `illegal token ${JSON.stringify(c)}`, span);
+    // OPA's scanner names a lone `!` and `$`; any other stray character is a token the parser
+    // calls "illegal token" (ast/parser.go illegal)
+    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', c === '!' || c === '$' ? `illegal ${c} character` : 'illegal token', span);
     advance(p!.length);
     push('punct', p!);
   }

@@ -203,7 +203,9 @@ function bodilessHead(p: Parser, rule: Rule, span: Rule['span']): void {
     return;
   }
   if (rule.ref.length === 1) {
-    p.defer(p.error('REGO_ERR_PARSE_RULE', 'var cannot be used for rule name', span));
+    // OPA's parser reads `data` and `input` as refs
+    const root = ruleName(rule) === 'data' || ruleName(rule) === 'input';
+    p.defer(p.error('REGO_ERR_PARSE_RULE', root ? 'refs cannot be used for rule head' : 'var cannot be used for rule name', span));
     return;
   }
   if (rule.ref.length === 2) {

@@ -203,3 +203,17 @@ t.test('statements as OPA\'s Parse loop reads them: no separator needed, rule-ma
   // OPA's parseRules: `default` before anything but a name is where the query fails
   t.equal(at('package test\ndefault 0[0'), '2:1 unexpected default keyword');
 });
+
+t.test('expressions that make no rule (ParseRuleFromExpr): root refs, operator builtins called by name', async (t) => {
+  // OPA's parser reads `data` and `input` as refs
+  t.equal(parseErr('package a\ndata').message, 'refs cannot be used for rule head');
+  t.equal(parseErr('package a\ninput').message, 'refs cannot be used for rule head');
+  t.equal(parseErr('package a\np').message, 'var cannot be used for rule name');
+  // `eq`, `assign` are builtins in OPA's BuiltinMap even though one writes them `=` and `:=`
+  for (const call of ['eq(x)', 'assign(x)', 'count(x)']) {
+    t.throws(() => run(`package a\n${call}\n`, 'x = 1'), { code: 'REGO_ERR_PARSE_RULE' }, call);
+  }
+  t.equal(parseErr('package a\nassign()').message, 'rule argument list must take at least one argument');
+  // a stray character is what OPA's parser calls an illegal token
+  t.equal(parseErr('\t\v\f ').message, 'illegal token');
+});
