@@ -33,15 +33,19 @@ export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarge
     const span = cs[i]!.span;
     let scope = /^scope:\s*(\S+)/m.exec(yaml)?.[1];
     if (p !== undefined) {
-      const fail = (message: string): never => {
-        throw p.error('REGO_ERR_PARSE_ANNOTATION', message, span);
+      // OPA's metadataParser places an error that names a YAML line on the comment holding that
+      // line (the block's lines start after `# METADATA`; past the end, the last one)
+      const fail = (message: string, yamlLine?: number): never => {
+        const at = yamlLine === undefined ? span : cs[Math.min(i + yamlLine, j - 1)]!.span;
+        throw p.error('REGO_ERR_PARSE_ANNOTATION', message, at);
       };
       if (yaml.trim() === '') fail('expected METADATA block, found whitespace');
       const lc = new LineCounter();
       const doc = parseDocument(yaml, { prettyErrors: false, lineCounter: lc });
-      if (doc.errors.length > 0) fail(`yaml: ${doc.errors[0]!.message.split('\n')[0]}`);
+      const yamlError = doc.errors[0];
+      if (yamlError !== undefined) fail(`yaml: ${yamlError.message.split('\n')[0]}`, lc.linePos(yamlError.pos[0]).line);
       const typeError = checkFieldTypes(doc.contents, lc);
-      if (typeError !== undefined) fail(`yaml: unmarshal errors:\n  ${typeError}`);
+      if (typeError !== undefined) fail(`yaml: unmarshal errors:\n  ${typeError}`, Number(/^line (\d+):/.exec(typeError)?.[1] ?? 0) || undefined);
       const v = doc.toJS() as Record<string, unknown> | null;
       const semantic = v === null ? undefined : checkFieldValues(v);
       if (semantic !== undefined) fail(semantic);

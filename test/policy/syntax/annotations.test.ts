@@ -17,7 +17,10 @@ function code(text: string): string | undefined {
 }
 
 t.test('malformed or misplaced METADATA is a located parse error', async (t) => {
-  t.equal(code('package p\n# METADATA\n# title: [unclosed\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@2');
+  // an error on a YAML line is placed on that line's comment (metadataParser)
+  t.equal(code('package p\n# METADATA\n# title: [unclosed\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@3');
+  t.equal(code('package p\n# METADATA\n# scope: rule\n# schemas:\n#   - data.x= schema\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@5');
+  t.equal(code('package p\n# METADATA\n# scope: rule\n# title: t\n# METADATA\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@5');
   t.equal(code('package p\n# METADATA\n# scope: nonsense\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@2');
   t.equal(code('# METADATA\n# scope: rule\npackage p\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@1');
   t.equal(code('package p\n\n# METADATA\n# scope: subpackages\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@3');
