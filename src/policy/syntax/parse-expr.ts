@@ -3,6 +3,7 @@
  * `some x, y`, `some [k,] v in xs`, `every [k,] v in xs { … }` or `k, v in xs`.
  * Literals are separated by `;` or newlines.
  */
+import { RegoError } from '../errors.js';
 import type { CallTerm, Expr, Literal, Term, VarTerm, With } from './ast.js';
 import { parseTerm, parseTermIn, parseTermRelation } from './parse-term.js';
 import type { Parser } from './parser.js';
@@ -62,7 +63,8 @@ function parsesAsEvery(p: Parser, at: number): boolean {
   p.pos = at;
   try {
     return parseLiteral(p).expr.kind === 'every';
-  } catch {
+  } catch (e) {
+    if (!(e instanceof RegoError)) throw e;
     return false;
   } finally {
     for (const k of added) p.keywords.delete(k);

@@ -4,6 +4,7 @@
  *
  * Example: `parseModule('package a\np := 1', 'a.rego').rules[0].value` → number term `1`.
  */
+import { RegoError } from '../errors.js';
 import type { Import, Literal, Module, Rule, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseAnnotations } from './parse-annotations.js';
@@ -20,6 +21,23 @@ export type { ParseOptions, RegoVersion } from './parser.js';
  */
 export function parseModule(text: string, file = 'module.rego', opts: ParseOptions = {}): Module {
   const p = new Parser(text, file, {}, opts);
+  return withDepthLimit(p, () => parseModuleIn(p, file));
+}
+
+/**
+ * Nesting deeper than the JS stack allows is OPA's "max parsing recursion depth exceeded" (its
+ * parser counts its depth, ast/parser.go enter), at the token reached, not a crash.
+ */
+function withDepthLimit<T>(p: Parser, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError) throw p.error('REGO_ERR_PARSE_DEPTH', 'max parsing recursion depth exceeded');
+    throw e;
+  }
+}
+
+function parseModuleIn(p: Parser, file: string): Module {
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'package');
   // ast/parser_ext.go parseModule: "empty module" without statements, else the first one must be the package
@@ -171,7 +189,8 @@ function parseImport(p: Parser, mod: Module): Import {
     let alias: Term | undefined;
     try {
       alias = parseTermAt(p);
-    } catch {
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
       alias = undefined;
     }
     if (alias?.kind !== 'var') throw p.unexpected('expected var');
@@ -239,7 +258,7 @@ function showRef(t: Term): string {
 /** Parses a query: literals separated by `;` or newlines. */
 export function parseQuery(text: string, file = '<query>', opts: ParseOptions = {}): Literal[] {
   const p = new Parser(text, file, {}, opts);
-  const body = parseBody(p, undefined);
+  const body = withDepthLimit(p, () => parseBody(p, undefined));
   if (p.peek().kind !== 'eof') throw p.unexpected();
   if (body.length === 0) throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'empty query');
   return body;
@@ -248,7 +267,7 @@ export function parseQuery(text: string, file = '<query>', opts: ParseOptions = 
 /** Parses one term, e.g. the `input_term` of a conformance case: `{1, 2}`. */
 export function parseTerm(text: string, file = '<term>'): Term {
   const p = new Parser(text, file);
-  const t = parseTermIn(p);
+  const t = withDepthLimit(p, () => parseTermIn(p));
   if (p.peek().kind !== 'eof') throw p.unexpected('expected end of term');
   return t;
 }

@@ -229,8 +229,9 @@ function parseRuleBody(p: Parser, afterElse = false): Literal[] | undefined {
       try {
         const lit = parseLiteral(p);
         if (!(lit.expr.kind === 'term' && lit.expr.term.kind === 'set')) return [lit];
-      } catch {
+      } catch (e) {
         // not a literal: a body
+        if (!(e instanceof RegoError)) throw e;
       }
       p.pos = at;
       return parseBraced(p);

@@ -34,7 +34,8 @@ export function parseTermIn(p: Parser, opts: TermOpts = {}): Term {
     let v: Term | undefined;
     try {
       v = parseTermRelation(p, opts);
-    } catch {
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
       v = undefined;
     }
     if (v !== undefined && p.isKeyword('in')) {

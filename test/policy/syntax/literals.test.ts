@@ -189,3 +189,11 @@ t.test('comprehension or collection: OPA reads the first element as one term, th
   t.same(err(() => parseTerm('{"a" = 1}')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected eq token: non-terminated set', at: '1:6' });
   t.same(err(() => parseModule('package p\nf := { "foo" = "bar" }', 'm.rego')).at, '2:14');
 });
+
+t.test('nesting deeper than the parser can go is a parse error, not a crash (max parsing recursion depth)', async (t) => {
+  const deep = (n: number): string => `package p\nv := ${'['.repeat(n)}1${']'.repeat(n)}`;
+  t.equal(parseModule(deep(200), 'm.rego').rules.length, 1);
+  const e = err(() => parseModule(deep(100000), 'm.rego'));
+  t.same([e.code, e.message], ['REGO_ERR_PARSE_DEPTH', 'max parsing recursion depth exceeded']);
+  t.equal(err(() => parseQuery('x = ' + '{"a": '.repeat(100000))).code, 'REGO_ERR_PARSE_DEPTH');
+});
