@@ -8,37 +8,16 @@
  *   // [REGO_ERR_STRICT at 2:8 (import data.x unused), REGO_ERR_STRICT at 3:8 (y assigned, unused)]
  */
 import { RegoError } from '../errors.js';
-import type { Literal, Module, Rule, Span, Term } from '../syntax/ast.js';
+import type { Module, Rule, Span, Term } from '../syntax/ast.js';
 import { walkRule, walkTerm } from '../syntax/walk.js';
 import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { DEPRECATED_BUILTINS } from '../builtins/deprecated.js';
+import { unusedAssignments } from './unused-assignments.js';
 
 
 function err(message: string, span: Span, source: string | undefined, code: 'REGO_ERR_STRICT' | 'REGO_ERR_DEPRECATED_BUILTIN' = 'REGO_ERR_STRICT'): RegoError {
   const text = source?.split('\n')[span.line - 1];
   return new RegoError(code, message, { location: text === undefined ? { ...span } : { ...span, text } });
-}
-
-/** `x := …` in a body whose `x` no other term of the rule reads. */
-function unusedAssignments(r: Rule, source: string | undefined, out: RegoError[]): void {
-  const bodies = [r.body, ...r.elses.map((e) => e.body)];
-  const declared: { name: string; span: Span; term: Term }[] = [];
-  const collect = (body: readonly Literal[]) => {
-    for (const l of body) {
-      if (l.expr.kind === 'assign' && l.expr.lhs.kind === 'var' && l.expr.lhs.name !== '_') declared.push({ name: l.expr.lhs.name, span: l.expr.lhs.span, term: l.expr.lhs });
-    }
-  };
-  bodies.forEach(collect);
-  if (declared.length === 0) return;
-  const uses = new Map<string, number>();
-  walkRule(r, {
-    term: (t) => {
-      if (t.kind === 'var') uses.set(t.name, (uses.get(t.name) ?? 0) + 1);
-    },
-  });
-  for (const d of declared) {
-    if ((uses.get(d.name) ?? 0) <= 1) out.push(err(`assigned var ${d.name} unused`, d.span, source));
-  }
 }
 
 /** Occurrences of each variable name anywhere in the rule (head, arguments, bodies, closures). */
@@ -117,7 +96,7 @@ export function strictErrors(mod: Module, source?: string): RegoError[] {
         }
       },
     });
-    unusedAssignments(r, source, out);
+    for (const u of unusedAssignments(r)) out.push(err(`assigned var ${u.name} unused`, u.span, source));
     unusedDeclarations(r, source, out);
   }
   for (const [name, { span, text }] of aliases) if (!used.has(name)) out.push(err(`import ${text} unused`, span, source));
