@@ -49,6 +49,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_PARSE_CAPABILITIES: 'rego_parse_error', // --capabilities of an OPA that cannot read this dialect (no rego_v1 feature), or naming an unknown keyword
   REGO_ERR_PARSE_RULE: 'rego_parse_error', // malformed rule head
   REGO_ERR_PARSE_KEYWORD: 'rego_parse_error', // a reserved keyword where a name is required
+  REGO_ERR_PARSE_DEPTH: 'rego_parse_error', // nesting deeper than the parser can recurse (OPA's max parsing recursion depth)
   REGO_ERR_PARSE_ANNOTATION: 'rego_parse_error', // a METADATA block that is not YAML, or a scope its statement cannot take
 
   // Compilation (compiler/).

@@ -76,6 +76,12 @@ const COMPILER_INTRINSICS: ReadonlyMap<string, number> = new Map([
 ]);
 
 /**
+ * Builtins of OPA's BuiltinMap that regate writes only as operators (`=`, `:=`, `in`): a call to
+ * one alone on a line is still no definition (ParseRuleFromExpr).
+ */
+const OPERATOR_BUILTINS: ReadonlySet<string> = new Set(['eq', 'assign', 'internal.member_2', 'internal.member_3']);
+
+/**
  * A function argument is a pattern: OPA's rewriteLocalVars (its argument visitor) refuses a
  * call in it, looking into arrays, refs and object values, not into sets or comprehensions:
  * `f(1 + 1) = 7` is "rule arguments cannot contain calls".
@@ -139,7 +145,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
     for (const r of m.rules) {
       for (const a of r.args ?? []) checkArgCalls(a, errors);
       const name = r.ref.map((t) => (t.kind === 'string' ? t.value : '')).join('.');
-      if (r.bodilessCall && (registry.get(name) !== undefined || COMPILER_INTRINSICS.has(name))) {
+      if (r.bodilessCall && (registry.get(name) !== undefined || COMPILER_INTRINSICS.has(name) || OPERATOR_BUILTINS.has(name))) {
         errors.push(createParseError('REGO_ERR_PARSE_RULE', 'rule name conflicts with built-in function', r.span, sourceText.get(r.span.file)));
       }
     }
