@@ -6,6 +6,7 @@
 import type { CallTerm, RefTerm, Span, Term } from './ast.js';
 import { parseBody } from './parse-expr.js';
 import { parseTemplate } from './parse-template.js';
+import { RegoError } from '../errors.js';
 import type { Parser } from './parser.js';
 import type { Token } from './tokens.js';
 
@@ -28,10 +29,21 @@ function opCall(op: string, fn: string, args: Term[], span: Span): CallTerm {
 export function parseTermIn(p: Parser, opts: TermOpts = {}): Term {
   let lhs = parseTermRelation(p, opts);
   if (opts.keyValue && p.isPunct(',')) {
-    // `k, v in xs`: membership with key (internal.member_3)
+    // `k, v in xs`: membership with key (internal.member_3). As OPA's parseTermIn, a `,` not
+    // followed by `v in` is left to the caller: in `[s | t, u]` it ends the comprehension body
+    // there, and the brackets are read again as an array.
+    const comma = saveParser(p);
     p.next();
-    const v = parseTermRelation(p, opts);
-    if (!p.isKeyword('in')) throw p.unexpected('expected in');
+    let v: Term | undefined;
+    try {
+      v = parseTermRelation(p, opts);
+    } catch (err) {
+      if (!(err instanceof RegoError)) throw err;
+    }
+    if (v === undefined || !p.isKeyword('in')) {
+      restoreParser(p, comma);
+      return lhs;
+    }
     p.next();
     const coll = parseTermRelation(p, opts);
     lhs = opCall('in', 'internal.member_3', [lhs, v, coll], lhs.span);
@@ -144,7 +156,7 @@ function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
       p.next();
       term = appendRef(term, key);
     } else if (t.value === '(') {
-      const fn = refName(term);
+      const fn = refName(term, true);
       if (fn === undefined) throw p.unexpected('call of a non-function');
       p.next();
       p.nesting++;
@@ -166,6 +178,52 @@ function expectListEnd(p: Parser, end: string): Token {
   return p.next();
 }
 
+/** The parser's position, to read a bracket's contents a second way (OPA's parser save/restore). */
+interface ParserMark {
+  pos: number;
+  nesting: number;
+  kwRefAt: number;
+}
+
+function saveParser(p: Parser): ParserMark {
+  return { pos: p.pos, nesting: p.nesting, kwRefAt: p.kwRefAt };
+}
+
+function restoreParser(p: Parser, m: ParserMark): void {
+  p.pos = m.pos;
+  p.nesting = m.nesting;
+  p.kwRefAt = m.kwRefAt;
+}
+
+/**
+ * The body of `[x | …]`, `{x | …}` or `{k: v | …}` at the `|`, or undefined when it does not
+ * parse and the brackets are a list whose first item is a set union (`{"a": s | t, "b": u}`).
+ * OPA's parser tries the comprehension first and backtracks when its body fails: an array or
+ * set only when the body stopped at a `,` (ast/parser.go parseArray, parseSet), an object on any
+ * failure (parseObject reads the value again as an expression).
+ */
+function tryComprehensionBody(p: Parser, end: ']' | '}', needComma: boolean): ReturnType<typeof parseBody> | undefined {
+  const bar = saveParser(p);
+  p.next();
+  try {
+    return parseBody(p, end);
+  } catch (err) {
+    if (!(err instanceof RegoError) || (needComma && !p.isPunct(','))) throw err;
+    restoreParser(p, bar);
+    return undefined;
+  }
+}
+
+/** The rest of a term list after its first item, up to (not over) its closing bracket. */
+function parseListItems(p: Parser, end: string, first: Term): Term[] {
+  const items = [first];
+  while (p.acceptPunct(',')) {
+    if (p.isPunct(end)) break;
+    items.push(parseTermIn(p));
+  }
+  return items;
+}
+
 /** A bracketed term's span: where it starts, and the line its closing bracket is on. */
 function closedAt(span: Span, close: Token): Span {
   return { ...span, endLine: close.span.line };
@@ -177,12 +235,12 @@ function appendRef(term: Term, key: Term): RefTerm {
 }
 
 /** The dotted name of a var or a ref of string keys (`a.b.c`), else undefined. */
-export function refName(term: Term): string[] | undefined {
+export function refName(term: Term, anyString = false): string[] | undefined {
   if (term.kind === 'var') return [term.name];
   if (term.kind !== 'ref' || term.head.kind !== 'var') return undefined;
   const out = [term.head.name];
   for (const k of term.path) {
-    if (k.kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k.value)) return undefined;
+    if (k.kind !== 'string' || (!anyString && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k.value))) return undefined;
     out.push(k.value);
   }
   return out;
@@ -256,10 +314,13 @@ function parseArray(p: Parser): Term {
     // OPA's parseArray skips one leading comma (`[, x]`, kept for backwards compatibility);
     // such a list is never a comprehension
     const leadingComma = p.acceptPunct(',') !== undefined;
+    const start = saveParser(p);
     const first = parseTermIn(p, { noBar: !leadingComma });
-    if (!leadingComma && p.acceptPunct('|')) {
-      const body = parseBody(p, ']');
-      return { kind: 'arraycomp', term: first, body, span: closedAt(span, expectListEnd(p, ']')) };
+    if (!leadingComma && p.isPunct('|')) {
+      const body = tryComprehensionBody(p, ']', true);
+      if (body !== undefined) return { kind: 'arraycomp', term: first, body, span: closedAt(span, expectListEnd(p, ']')) };
+      restoreParser(p, start);
+      return { kind: 'array', items: parseListItems(p, ']', parseTermIn(p)), span: closedAt(span, expectListEnd(p, ']')) };
     }
     const items = [first];
     while (p.acceptPunct(',')) {
@@ -279,12 +340,18 @@ function parseBrace(p: Parser): Term {
     if (p.acceptPunct('}')) return { kind: 'object', entries: [], span };
     // as in arrays, one leading comma is skipped and rules out a comprehension (parseSetOrObject)
     const leadingComma = p.acceptPunct(',') !== undefined;
+    const start = saveParser(p);
     const first = parseTermIn(p, { noBar: !leadingComma });
     if (p.acceptPunct(':')) {
-      const value = parseTermIn(p, { noBar: !leadingComma });
-      if (!leadingComma && p.acceptPunct('|')) {
-        const body = parseBody(p, '}');
-        return { kind: 'objectcomp', key: first, value, body, span: closedAt(span, p.expectPunct('}')) };
+      const valueStart = saveParser(p);
+      let value = parseTermIn(p, { noBar: !leadingComma });
+      if (!leadingComma && p.isPunct('|')) {
+        const body = tryComprehensionBody(p, '}', false);
+        if (body !== undefined) return { kind: 'objectcomp', key: first, value, body, span: closedAt(span, p.expectPunct('}')) };
+        // ast/parser.go parseObject: the value is read again as an expression, `|` its set union
+        restoreParser(p, valueStart);
+        value = parseTermIn(p);
+        if (!p.isPunct(',') && !p.isPunct('}')) throw p.unexpected('non-terminated object');
       }
       const entries: [Term, Term][] = [[first, value]];
       while (p.acceptPunct(',')) {
@@ -296,16 +363,13 @@ function parseBrace(p: Parser): Term {
       }
       return { kind: 'object', entries, span: closedAt(span, expectListEnd(p, '}')) };
     }
-    if (!leadingComma && p.acceptPunct('|')) {
-      const body = parseBody(p, '}');
-      return { kind: 'setcomp', term: first, body, span: closedAt(span, p.expectPunct('}')) };
+    if (!leadingComma && p.isPunct('|')) {
+      const body = tryComprehensionBody(p, '}', true);
+      if (body !== undefined) return { kind: 'setcomp', term: first, body, span: closedAt(span, p.expectPunct('}')) };
+      restoreParser(p, start);
+      return { kind: 'set', items: parseListItems(p, '}', parseTermIn(p)), span: closedAt(span, expectListEnd(p, '}')) };
     }
-    const items = [first];
-    while (p.acceptPunct(',')) {
-      if (p.isPunct('}')) break;
-      items.push(parseTermIn(p));
-    }
-    return { kind: 'set', items, span: closedAt(span, expectListEnd(p, '}')) };
+    return { kind: 'set', items: parseListItems(p, '}', first), span: closedAt(span, expectListEnd(p, '}')) };
   } finally {
     p.nesting--;
   }
