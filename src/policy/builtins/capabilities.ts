@@ -34,6 +34,8 @@ export class CapabilitiesError extends Error {}
 interface DeclaredBuiltin {
   name: string;
   arity: number;
+  /** a declaration without a result (OPA: a void function) */
+  void: boolean;
 }
 
 function declaredBuiltins(json: string): DeclaredBuiltin[] {
@@ -49,10 +51,10 @@ function declaredBuiltins(json: string): DeclaredBuiltin[] {
   return list.map((b: unknown, i) => {
     const name = b !== null && typeof b === 'object' ? (b as { name?: unknown }).name : undefined;
     if (typeof name !== 'string' || name === '') throw new CapabilitiesError(`builtins[${i}] has no name`);
-    const decl = (b as { decl?: { args?: unknown; variadic?: unknown } }).decl;
+    const decl = (b as { decl?: { args?: unknown; variadic?: unknown; result?: unknown } }).decl;
     // A variadic declaration (OPA's print) takes any number of operands.
     const arity = decl?.variadic !== undefined ? -1 : Array.isArray(decl?.args) ? decl.args.length : 0;
-    return { name, arity };
+    return { name, arity, void: decl !== undefined && decl.result === undefined };
   });
 }
 
@@ -107,6 +109,7 @@ export function registryWithCapabilities(capabilitiesJson: string, base: Builtin
     kept.push({
       name: d.name,
       arity: d.arity,
+      ...(d.void ? { void: true } : {}),
       impl: () => {
         throw new RegoError('REGO_ERR_UNSUPPORTED_BUILTIN', `${d.name}: unsupported built-in`);
       },

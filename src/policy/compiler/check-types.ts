@@ -16,7 +16,7 @@
  *   checkTypes([parseModule('package p\nq := count(1)')], errors); // REGO_ERR_TYPE: count: invalid argument(s)
  */
 import type { RegoError } from '../errors.js';
-import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
+import type { Literal, Module, Rule, Term, With } from '../syntax/ast.js';
 import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { createCompileError, sourceText } from './compile-error.js';
@@ -53,6 +53,8 @@ const DECLS: Record<string, Decl> = {
   floor: d([[N]], N),
   round: d([[N]], N),
   count: d([[arr(), set(), OBJ, S]], N),
+  'http.send': d([[OBJ]], OBJ),
+  'net.lookup_ip_addr': d([[S]], set(S)),
   sum: d([coll(N)], N),
   product: d([coll(N)], N),
   max: d([coll()], ANY),
@@ -253,9 +255,20 @@ class RuleTypes {
     return result;
   }
 
-  /** Is `path` a function (its definitions take arguments)? */
+  /** The number of arguments of the function at `path`, when all its definitions agree. */
+  arityAt(path: string[]): number | undefined {
+    const defs = this.defs.get(JSON.stringify(path));
+    const n = defs?.[0]?.rule.args?.length;
+    return n !== undefined && defs!.every((d) => d.rule.args?.length === n) ? n : undefined;
+  }
+
+  /**
+   * Is `path` a function (its definitions take arguments)? `f() = 1` takes none: OPA's checker
+   * (checkRule) types a rule without arguments by its value, so `f()` of it is checked like r()
+   * of a complete rule (compile_test.go TestCompilerMockFunction, "arity 0").
+   */
   isFunction(path: string[]): boolean {
-    return this.defs.get(JSON.stringify(path))?.some((d) => d.rule.args !== undefined) ?? false;
+    return this.defs.get(JSON.stringify(path))?.some((d) => (d.rule.args?.length ?? 0) > 0) ?? false;
   }
 
   /** Is `path` exactly a rule (or function)? */
@@ -717,7 +730,8 @@ function callText(t: Term): string {
   return line.slice(t.span.col - 1);
 }
 
-export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet): void {
+/** `voids`: builtins declared without a result besides print (capabilities), refused as values too. */
+export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet, voids: ReadonlySet<string> = new Set()): void {
   const env = new RuleTypes();
   const global = schemas?.input === undefined ? ANY : schemaType(schemas.input);
   const scopesOf = new Map<Module, ModuleScope>();
@@ -736,14 +750,23 @@ export function checkTypes(mods: Module[], errors: RegoError[], schemas?: Schema
     scopesOf.set(m, ms);
     for (const r of m.rules) env.add(groundPath(m.package, r), r, ms);
   }
-  for (const m of mods) for (const r of m.rules) checkRule(r, scopeOf(r, scopesOf.get(m)!), errors);
+  for (const m of mods) for (const r of m.rules) checkRule(r, scopeOf(r, scopesOf.get(m)!), errors, voids);
 }
 
-function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
+function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<string> = new Set()): void {
   // calls that stand alone as an expression are statements, not values
   const statements = new Set<Term>();
   const bodies: Literal[][] = [r.body, ...r.elses.map((e) => e.body)];
+  // a `with` target names the document or function it replaces, never a local (OPA's
+  // rewriteLocalVars leaves targets alone, and checkExprWith types only function targets):
+  // `with input.foo as a` after a v0 `input := 2` is not a ref into the number 2
+  const targets = new Set<Term>();
   walkRule(r, {
+    literal: (l) =>
+      l.with.forEach((w) => {
+        targets.add(w.target);
+        checkWithFunction(w, sc, errors);
+      }),
     expr: (e) => {
       if (e.kind === 'term' && e.term.kind === 'call') statements.add(e.term);
       if (e.kind === 'every') bodies.push(e.body);
@@ -753,9 +776,11 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
       if (!fits(a, b) && !fits(b, a)) errors.push(createCompileError('REGO_ERR_TYPE', `match error\n\tleft  : ${show(a)}\n\tright : ${show(b)}`, e.span));
     },
     term: (t) => {
-      if (t.kind === 'ref') return checkRef(t, sc, errors);
+      if (t.kind === 'ref') return targets.has(t) ? undefined : checkRef(t, sc, errors);
       if (t.kind !== 'call') return;
-      if (t.fn.length === 1 && t.fn[0] === 'print' && !statements.has(t) && !sc.mod.rules.has('print')) {
+      // OPA's checkVoidCalls: a function without a result (print, a capabilities builtin declared so)
+      const isVoid = t.fn.length === 1 && t.fn[0] === 'print' ? !sc.mod.rules.has('print') : voids.has(t.fn.join('.')) && isBuiltinCall(t, sc);
+      if (isVoid && !statements.has(t)) {
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }
@@ -771,10 +796,48 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
       const valued = !explicit && !statements.has(t);
       const params: Param[] = explicit || valued ? [...decl.args, [decl.result]] : decl.args;
       if (t.args.every((a, i) => params[i]!.some((w) => termFits(a, w, sc)))) return;
-      const want = params.map((p) => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`));
+      const want = params.map(showParam);
       errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
     },
   });
+}
+
+/**
+ * `with f as g` where both are functions (OPA's checkExprWith): g must take as many arguments as
+ * f, each of a type that unifies with f's (`unifies` on function types compares arguments only,
+ * so `count` may be replaced by `object.union_n`, `http.send` not by `net.lookup_ip_addr`). OPA
+ * reports both as "arity mismatch", listing g's argument types and f's. A function whose types
+ * are not known here (a builtin without a signature in DECLS) is not checked; an argument of a
+ * rule's function the body does not type is any, which unifies with everything.
+ */
+function checkWithFunction(w: With, sc: Scope, errors: RegoError[]): void {
+  const target = functionArgs(w.target, sc);
+  const value = target === undefined ? undefined : functionArgs(w.value, sc);
+  if (target === undefined || value === undefined) return;
+  if (target.args.length === value.args.length && target.args.every((p, i) => p.some((a) => value.args[i]!.some((b) => fits(a, b) || fits(b, a))))) return;
+  errors.push(createCompileError('REGO_ERR_TYPE', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: (${target.args.map(showParam).join(', ')})`, w.span));
+}
+
+/** A parameter as OPA prints it: one type, or `any<…>` of its types in the order its declaration lists them (types.NewAny keeps it). */
+const showParam = (p: Param): string => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`);
+
+/** The name and argument types of the function a `with` target or value names, if it names one whose types are known. */
+function functionArgs(t: Term, sc: Scope): { name: string; args: Param[] } | undefined {
+  const names: string[] = [];
+  if (t.kind === 'var') names.push(t.name);
+  else if (t.kind === 'ref' && t.head.kind === 'var' && t.path.every((k) => k.kind === 'string')) names.push(t.head.name, ...t.path.map((k) => (k as { value: string }).value));
+  else return undefined;
+  const call = { kind: 'call', fn: names, args: [], span: t.span, fnSpan: t.span } as Extract<Term, { kind: 'call' }>;
+  if (isBuiltinCall(call, sc)) {
+    const decl = DECLS[names.join('.')];
+    return decl === undefined ? undefined : { name: names.join('.'), args: decl.args };
+  }
+  const path = dataPath(names[0]!, names.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
+  if (path === undefined || !sc.mod.env.isFunction(path)) return undefined;
+  const arity = sc.mod.env.arityAt(path);
+  if (arity === undefined) return undefined;
+  const inferred = sc.mod.env.argsAt(path);
+  return { name: `data.${path.join('.')}`, args: Array.from({ length: arity }, (_, i) => [inferred?.[i] ?? ANY]) };
 }
 
 /**
