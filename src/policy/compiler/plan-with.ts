@@ -29,8 +29,9 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
     const path = docPath(w.target);
     const root = path?.[0];
     const isFn = path !== undefined && root !== 'input' && (root !== 'data' || isFunctionPath(pl, path.slice(1)));
-    // a document path may hold any string key (`input.config["a.b"]`); a function is named by identifiers
-    const name = isFn ? refName(w.target) : path;
+    // a document path may hold any string key (`input.config["a.b"]`), and so may a function's
+    // package (`data.lib["v:1"].f`, as OPA resolves any ref to a rule)
+    const name = isFn ? refName(w.target, true) : path;
     if (name === undefined) {
       pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with keyword target must reference existing input, data, or a function', w.target.span));
       return;
@@ -46,7 +47,7 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
       return;
     }
     if (isFn) {
-      const valueName = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value) : undefined;
+      const valueName = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value, true) : undefined;
       const fnValue = valueName !== undefined && (valueName[0] === 'data'
         ? isFunctionPath(pl, valueName.slice(1))
         : pl.arityOf({ kind: 'call', fn: valueName, args: [], span: w.span, fnSpan: w.span }) !== undefined);

@@ -132,7 +132,7 @@ function patternFedBy(pat: Term, src: Term, side: 'left' | 'right'): boolean {
 export function literalOutputs(lit: Literal, bound: Set<string>, arityOf: ArityOf): Set<string> | undefined {
   for (const w of lit.with) {
     // `with f as g`: g names a function, not a variable
-    const fn = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value) : undefined;
+    const fn = w.value.kind === 'var' || w.value.kind === 'ref' ? refName(w.value, true) : undefined;
     if (fn !== undefined && arityOf({ kind: 'call', fn, args: [], span: w.span, fnSpan: w.span }) !== undefined) continue;
     if (needs(w.value, bound).size > 0) return undefined;
   }

@@ -116,6 +116,15 @@ export class Resolver {
    */
   private readonly usedOnly = new WeakMap<Env, Set<string>>();
 
+  /**
+   * The locals of a scope that no closure in it captures: a `some x` whose x occurs in that body
+   * only inside closures. OPA drops the `some` once it has renamed x (rewriteLocalVars), and a
+   * closure captures only the vars its enclosing body mentions outside closures
+   * (reorderBodyForClosures), so in `some i; v := [x | x := f[i]]` each comprehension binds its
+   * own i — without this regate read i as the outer, never bound i: "var i is unsafe".
+   */
+  private readonly hidden = new WeakMap<Env, Set<string>>();
+
   /** Resolves a body in the scope `env` (outer locals); returns the body and its scope. */
   body(lits: Literal[], env: Env, declared: string[] = [], args: ReadonlySet<string> = new Set()): { body: Literal[]; env: Env } {
     const inner: Env = new Map(env);
@@ -130,6 +139,12 @@ export class Resolver {
     const explicit = new Set(declaredNames(lits));
     const used = new Set<string>();
     usedNames(lits, used);
+    const hidden = new Set(this.hidden.get(env));
+    this.hidden.set(inner, hidden);
+    for (const name of used) {
+      const outer = explicit.has(name) ? undefined : env.get(name);
+      if (outer !== undefined) hidden.delete(outer);
+    }
     for (const name of used) {
       if (name === '_' || inner.has(name) || explicit.has(name) || isGlobalName(name, this.ctx)) continue;
       inner.set(name, name);
@@ -149,7 +164,10 @@ export class Resolver {
       // `x := …` before it declares x: there x is still the outer x, or else unbound — a
       // comprehension's own x (`xs := [xs | xs = …]`, StatCan/gatekeeper-policies) stays its own
       const before = l.expr.kind === 'assign' ? new Map(inner) : undefined;
-      if (before !== undefined) this.usedOnly.set(before, new Set(usedOnly));
+      if (before !== undefined) {
+        this.usedOnly.set(before, new Set(usedOnly));
+        this.hidden.set(before, hidden);
+      }
       if (l.expr.kind === 'assign') {
         const bad = l.negated ? 'cannot assign vars inside negated expression' : assignTargetError(l.expr.lhs);
         if (bad !== undefined) {
@@ -177,6 +195,7 @@ export class Resolver {
         how.set(name, l.expr.kind === 'assign' ? 'assigned' : 'declared');
         // a right side that mentions the name means another variable: the declared one is renamed
         declare(name, l.expr.kind === 'assign' && (mentionsVar(l.expr.rhs, name) || l.with.some((w) => mentionsVar(w.value, name))));
+        if (l.expr.kind === 'some' && !used.has(name)) hidden.add(inner.get(name)!);
       }
       if (before !== undefined && l.expr.kind === 'assign') {
         out.push({
@@ -300,7 +319,8 @@ export class Resolver {
 
   /** Variables of the outer scope `env` that a closure body/head mentions. */
   private freeOf(body: Literal[], env: Env, head: Term[]): string[] {
-    const outer = new Set(env.values());
+    const hidden = this.hidden.get(env);
+    const outer = new Set([...env.values()].filter((v) => hidden === undefined || !hidden.has(v)));
     const used = new Set<string>();
     usedNames(body, used);
     const visitFree = (t: Term): void => {

@@ -16,6 +16,11 @@ export function isIdentifier(s: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
 }
 
+/** A called function's name as a ref: `data.lib["v:1"].f` keeps the key that is no identifier. */
+function callName(fn: readonly string[]): string {
+  return fn.map((seg, i) => (i === 0 ? seg : isIdentifier(seg) ? '.' + seg : `[${JSON.stringify(seg)}]`)).join('');
+}
+
 function isInfix(t: Term): t is Term & { kind: 'call'; op: string } {
   return t.kind === 'call' && t.op !== undefined && PRECEDENCE[t.op] !== undefined;
 }
@@ -188,7 +193,7 @@ export class TermFormatter {
         if (x.span.parenthesized === true && isInfix(x) && x.op === '|') this.element(x);
         else this.term(x);
       };
-      this.sequence(t.fn.join('.') + '(', ')', t.args.map((x) => [x]), false, arg, t.span.endLine);
+      this.sequence(callName(t.fn) + '(', ')', t.args.map((x) => [x]), false, arg, t.span.endLine);
       return;
     }
     if (parens) this.w.write('(');

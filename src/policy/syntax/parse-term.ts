@@ -154,7 +154,7 @@ function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
       p.next();
       term = appendRef(term, key);
     } else if (t.value === '(') {
-      const fn = refName(term);
+      const fn = refName(term, true);
       if (fn === undefined) throw p.unexpected('call of a non-function');
       p.next();
       p.nesting++;
@@ -187,12 +187,12 @@ function appendRef(term: Term, key: Term): RefTerm {
 }
 
 /** The dotted name of a var or a ref of string keys (`a.b.c`), else undefined. */
-export function refName(term: Term): string[] | undefined {
+export function refName(term: Term, anyString = false): string[] | undefined {
   if (term.kind === 'var') return [term.name];
   if (term.kind !== 'ref' || term.head.kind !== 'var') return undefined;
   const out = [term.head.name];
   for (const k of term.path) {
-    if (k.kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k.value)) return undefined;
+    if (k.kind !== 'string' || (!anyString && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k.value))) return undefined;
     out.push(k.value);
   }
   return out;
