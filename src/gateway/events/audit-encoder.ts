@@ -194,7 +194,8 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     const route = routeParts(ctx.route);
     const token = ctx.auth?.token ?? null;
     const tp = token === null ? null : tokenParts(token);
-    const latency = num(Number(hrtime() - ctx.startNs));
+    // the server's reading at completion when there is one (context.ts `endNs`)
+    const latency = num(Number((ctx.endNs ?? hrtime()) - ctx.startNs));
 
     // The key order below is the object builder's (audit-event.ts); the encoder test holds them equal.
     // trace ids are hex (telemetry/ writes them): no escaping to check
