@@ -146,12 +146,15 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
     }
     const two = src.slice(i, i + 2);
     const p = TWO_CHAR.has(two) ? two : ONE_CHAR.has(c) ? c : undefined;
-    // OPA's scanner names a lone `!` and `$`; any other stray character is an "illegal token"
-    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', c === '!' || c === '$' ? `illegal ${c} character` : `illegal token ${JSON.stringify(c)}`, span);
+    // OPA's scanner names a lone `!` and `$`; any other stray character is a token the parser
+    // calls "illegal token" (ast/parser.go illegal)
+    if (p === undefined) fail('REGO_ERR_PARSE_TOKEN', c === '!' || c === '$' ? `illegal ${c} character` : 'illegal token', span);
     advance(p!.length);
     push('punct', p!);
   }
-  const eof: Token = { kind: 'eof', value: '', span: here(), start: i, end: i, nlBefore: true, wsBefore: true };
+  // OPA's scanner does not advance its column at the end of input: the eof token sits on the
+  // last character read (column 0 after a final newline), so `default f :=` ends at 1:12
+  const eof: Token = { kind: 'eof', value: '', span: { file, line, col: col - 1 }, start: i, end: i, nlBefore: true, wsBefore: true };
   if (comments.length > 0) eof.comments = comments;
   out.push(eof);
   return out;

@@ -33,15 +33,20 @@ export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarge
     const span = cs[i]!.span;
     let scope = /^scope:\s*(\S+)/m.exec(yaml)?.[1];
     if (p !== undefined) {
-      const fail = (message: string): never => {
-        throw p.error('REGO_ERR_PARSE_ANNOTATION', message, span);
+      // OPA's metadataParser places an error that names a YAML line on the comment holding that
+      // line (the block's lines start after `# METADATA`; past the end, the last one)
+      const fail = (message: string, yamlLine?: number): never => {
+        const at = yamlLine === undefined ? span : cs[Math.min(i + yamlLine, j - 1)]!.span;
+        throw p.error('REGO_ERR_PARSE_ANNOTATION', message, at);
       };
       if (yaml.trim() === '') fail('expected METADATA block, found whitespace');
       const lc = new LineCounter();
       const doc = parseDocument(yaml, { prettyErrors: false, lineCounter: lc });
-      if (doc.errors.length > 0) fail(`yaml: ${doc.errors[0]!.message.split('\n')[0]}`);
+      const yamlError = doc.errors[0];
+      const block = cs.slice(i, j);
+      if (yamlError !== undefined) fail(augmentYamlError(`yaml: ${yamlError.message.split('\n')[0]}`, block), lc.linePos(yamlError.pos[0]).line);
       const typeError = checkFieldTypes(doc.contents, lc);
-      if (typeError !== undefined) fail(`yaml: unmarshal errors:\n  ${typeError}`);
+      if (typeError !== undefined) fail(augmentYamlError(`yaml: unmarshal errors:\n  ${typeError}`, block), Number(/^line (\d+):/.exec(typeError)?.[1] ?? 0) || undefined);
       const v = doc.toJS() as Record<string, unknown> | null;
       const semantic = v === null ? undefined : checkFieldValues(v);
       if (semantic !== undefined) fail(semantic);
@@ -61,6 +66,38 @@ export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarge
     i = j - 1;
   }
   return out;
+}
+
+/**
+ * OPA's augmentYamlError: a YAML error gets a hint for each comment of the block where a `:` is
+ * followed by something other than a space or tab (`description:p`, a no-break space), which
+ * YAML does not read as a key/value separator.
+ */
+function augmentYamlError(message: string, block: readonly { text: string; span: { line: number } }[]): string {
+  let out = message;
+  for (const c of block) {
+    const parts = c.text.split(':').slice(1);
+    if (parts.length === 0) continue;
+    const invalid: string[] = [];
+    for (let k = 0; k < parts.length; k++) {
+      const part = parts[k]!;
+      if (part === '' && k === parts.length - 1) break;
+      const r = part.codePointAt(0);
+      if (r === undefined || r === 0x20 || r === 0x09) break;
+      invalid.push(goQuoteRune(r));
+    }
+    if (invalid.length > 0) {
+      out += `\n  Hint: on line ${c.span.line}, symbol(s) [${invalid.join(' ')}] immediately following a key/value separator ':' is not a legal yaml space character`;
+    }
+  }
+  return out;
+}
+
+/** A rune as Go's `%+q` prints it: ASCII as is, anything else escaped (`'\u00a0'`). */
+function goQuoteRune(r: number): string {
+  if (r >= 0x20 && r < 0x7f) return r === 0x27 || r === 0x5c ? `'\\${String.fromCodePoint(r)}'` : `'${String.fromCodePoint(r)}'`;
+  if (r < 0x80) return `'\\x${r.toString(16).padStart(2, '0')}'`;
+  return r <= 0xffff ? `'\\u${r.toString(16).padStart(4, '0')}'` : `'\\U${r.toString(16).padStart(8, '0')}'`;
 }
 
 /** Go's yaml.v3 names of a node's tag (`!!seq`, `!!str`, …). */

@@ -3,30 +3,39 @@
  * `some x, y`, `some [k,] v in xs`, `every [k,] v in xs { … }` or `k, v in xs`.
  * Literals are separated by `;` or newlines.
  */
-import type { Expr, Literal, Term, VarTerm, With } from './ast.js';
+import { RegoError } from '../errors.js';
+import type { CallTerm, Expr, Literal, Term, VarTerm, With } from './ast.js';
 import { parseTerm, parseTermIn, parseTermRelation } from './parse-term.js';
 import type { Parser } from './parser.js';
 
 /** Parses literals up to (not including) the punctuation `closer`, or to end of input. */
 export function parseBody(p: Parser, closer: string | undefined): Literal[] {
   const out: Literal[] = [];
+  // OPA: `{}` where a body must be is "found empty body", at the closer
+  if (closer !== undefined && p.isPunct(closer)) throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'found empty body');
   const saved = p.nesting;
   p.nesting = 0;
   try {
-    for (;;) {
-      while (p.acceptPunct(';'));
+    // OPA's parseQuery: `;` only separates literals (a leading, doubled or trailing one is where a
+    // literal is missing); a body closes at its closer or, for a query, at the end of input
+    for (let afterSemi = false; ; ) {
       const t = p.peek();
-      if (t.kind === 'eof' || (closer !== undefined && p.isPunct(closer))) break;
+      if (!afterSemi && closer !== undefined && p.isPunct(closer)) break;
+      if (!afterSemi && t.kind === 'eof' && closer === undefined && out.length > 0) break;
+      if (t.kind === 'eof' && closer !== undefined && out.length > 0 && !afterSemi && !newlineBefore(p)) {
+        throw p.unexpected(`expected \\n or ; or ${closer}`);
+      }
+      const at = p.pos;
       out.push(parseLiteral(p));
+      afterSemi = p.acceptPunct(';') !== undefined;
       const after = p.peek();
-      if (after.kind === 'eof' || (closer !== undefined && p.isPunct(closer)) || p.isPunct(';') || after.nlBefore) continue;
-      // OPA's parseQuery: literals end at a newline, `;` or the closing token; in v0 a `some …
-      // in` or `every` that would parse with its future keyword gets a hint (parseSome,
-      // parseLiteralExpr)
+      if (afterSemi || (closer !== undefined && p.isPunct(closer)) || after.kind === 'eof' || after.nlBefore) continue;
+      // in v0 a `some … in` or `every` that would parse with its future keyword gets a hint
+      // (parseSome, parseLiteralExpr)
       const last = out[out.length - 1]!.expr;
       let hint = '';
       if (last.kind === 'some' && p.isIdent('in') && !p.keywords.has('in')) hint = ' (hint: `import future.keywords.in` for `some x in xs` expressions)';
-      if (last.kind === 'term' && last.term.kind === 'var' && last.term.name === 'every' && !p.keywords.has('every')) {
+      if (last.kind === 'term' && last.term.kind === 'var' && last.term.name === 'every' && !p.keywords.has('every') && parsesAsEvery(p, at)) {
         hint = ' (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)';
       }
       throw p.unexpected(`expected \\n or ; or ${closer ?? 'eof'}${hint}`);
@@ -34,8 +43,33 @@ export function parseBody(p: Parser, closer: string | undefined): Literal[] {
   } finally {
     p.nesting = saved;
   }
-  if (out.length === 0 && closer !== undefined) throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'found empty body');
   return out;
+}
+
+/** A newline between the previous token and the current one (the eof token always claims one). */
+function newlineBefore(p: Parser): boolean {
+  const prev = p.tokens[p.pos - 1];
+  return p.src.slice(prev?.end ?? 0, p.peek().start).includes('\n');
+}
+
+/**
+ * OPA's parseLiteralExpr hints at the `every` import only when the literal at `at` would parse
+ * as an `every` with the keyword (its futureParser); `every x` alone gets no hint.
+ */
+function parsesAsEvery(p: Parser, at: number): boolean {
+  const pos = p.pos;
+  const added = ['every', 'in'].filter((k) => !p.keywords.has(k));
+  for (const k of added) p.keywords.add(k);
+  p.pos = at;
+  try {
+    return parseLiteral(p).expr.kind === 'every';
+  } catch (e) {
+    if (!(e instanceof RegoError)) throw e;
+    return false;
+  } finally {
+    for (const k of added) p.keywords.delete(k);
+    p.pos = pos;
+  }
 }
 
 export function parseLiteral(p: Parser): Literal {
@@ -98,8 +132,14 @@ function parseSome(p: Parser): Expr {
     p.next();
     return { kind: 'somein', value: first, coll: parseTermRelation(p), span };
   }
-  // OPA parseSome: a call other than `in` is neither form
-  if (first.kind === 'call' && !p.isPunct(',')) throw p.unexpected('expected `x in xs` or `x, y in xs` expression');
+  if (first.kind === 'call' && !p.isPunct(',')) {
+    // OPA parseSome: the membership builtins called by name are the same declarations
+    // (`some internal.member_2(x, xs)` is `some x in xs`) if they have their arity; any
+    // other call is neither form
+    const domain = memberDomain(p, first);
+    if (domain === undefined) throw p.unexpected('expected `x in xs` or `x, y in xs` expression');
+    return { kind: 'somein', ...domain, span };
+  }
   const vars: Term[] = [first];
   while (p.acceptPunct(',')) vars.push(parseTermRelation(p));
   if (p.isKeyword('in')) {
@@ -123,25 +163,33 @@ function parseSome(p: Parser): Expr {
 
 function parseEvery(p: Parser): Expr {
   const span = p.next().span;
-  const first = parseTerm(p);
-  let key: Term | undefined;
-  let value = first;
-  if (p.acceptPunct(',')) {
-    key = first;
-    value = parseTerm(p);
-  }
-  if (!p.isKeyword('in')) throw p.unexpected('expected in after every variables');
-  // OPA parseEvery: `every` binds variables, not patterns
-  if (key !== undefined && key.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected key to be a variable', key.span);
-  if (value.kind !== 'var') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'expected value to be a variable', value.span);
-  p.next();
-  const coll = parseTermRelation(p);
+  // OPA parseEvery reads `x in xs` / `k, v in xs` as one membership term (parseTermInfixCall)
+  // and takes that call apart; its errors name the token after the term
+  const term = parseTermIn(p, { keyValue: true });
+  const domain = term.kind === 'call' ? memberDomain(p, term) : undefined;
+  if (domain === undefined) throw p.unexpected('expected `x[, y] in xs { ... }` expression');
+  const { key, value, coll } = domain;
+  if (key !== undefined && key.kind !== 'var') throw p.unexpected('expected key to be a variable');
+  if (value.kind !== 'var') throw p.unexpected('expected value to be a variable');
   if (!p.isPunct('{')) throw p.unexpected('missing body');
   p.next();
   const body = parseBody(p, '}');
   // where the block closes, for the formatter's comments
   const closed = { ...span, endLine: p.expectPunct('}').span.line };
   return key === undefined ? { kind: 'every', value, coll, body, span: closed } : { kind: 'every', key, value, coll, body, span: closed };
+}
+
+/**
+ * The parts of a membership call, `x in xs` (internal.member_2) or `k, v in xs`
+ * (internal.member_3), however written; undefined for any other call. The wrong number of
+ * arguments is OPA's "illegal domain" (parseSome, parseEvery).
+ */
+function memberDomain(p: Parser, call: CallTerm): { key?: Term; value: Term; coll: Term } | undefined {
+  const name = call.fn.join('.');
+  if (name !== 'internal.member_2' && name !== 'internal.member_3') return undefined;
+  const a = call.args;
+  if (a.length !== (name === 'internal.member_2' ? 2 : 3)) throw p.unexpected('illegal domain');
+  return a.length === 2 ? { value: a[0]!, coll: a[1]! } : { key: a[0]!, value: a[1]!, coll: a[2]! };
 }
 
 export function parseWiths(p: Parser): With[] {

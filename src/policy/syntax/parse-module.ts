@@ -4,6 +4,7 @@
  *
  * Example: `parseModule('package a\np := 1', 'a.rego').rules[0].value` → number term `1`.
  */
+import { RegoError } from '../errors.js';
 import type { Import, Literal, Module, Rule, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseAnnotations } from './parse-annotations.js';
@@ -20,6 +21,23 @@ export type { ParseOptions, RegoVersion } from './parser.js';
  */
 export function parseModule(text: string, file = 'module.rego', opts: ParseOptions = {}): Module {
   const p = new Parser(text, file, {}, opts);
+  return withDepthLimit(p, () => parseModuleIn(p, file));
+}
+
+/**
+ * Nesting deeper than the JS stack allows is OPA's "max parsing recursion depth exceeded" (its
+ * parser counts its depth, ast/parser.go enter), at the token reached, not a crash.
+ */
+function withDepthLimit<T>(p: Parser, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError) throw p.error('REGO_ERR_PARSE_DEPTH', 'max parsing recursion depth exceeded');
+    throw e;
+  }
+}
+
+function parseModuleIn(p: Parser, file: string): Module {
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'package');
   // ast/parser_ext.go parseModule: "empty module" without statements, else the first one must be the package
@@ -42,12 +60,13 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
       continue;
     }
     if (p.isIdent('package') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_PACKAGE', 'unexpected package');
-    refuseStatement(p);
-    const r = parseRules(p);
-    if (!p.peek().nlBefore && p.peek().kind !== 'eof' && !p.isPunct(';')) throw p.unexpected('expected end of rule');
-    while (p.acceptPunct(';'));
-    rules.push(...r);
+    // OPA's parser needs no newline between statements: one ends where its rule or expression
+    // does (`p := 1 q := 2` is two rules), and a `;` that joins no expressions starts nothing
+    if (refuseStatement(p)) continue;
+    rules.push(...parseRules(p));
   }
+  if (p.deferred !== undefined) throw p.deferred;
+  if (p.deferredCompile !== undefined) throw p.deferredCompile;
   // nor be the last thing in the file
   parseAnnotations(p.peek(), p, 'none');
   mod.rules = rules;
@@ -57,22 +76,44 @@ export function parseModule(text: string, file = 'module.rego', opts: ParseOptio
 }
 
 /**
- * A statement that is no rule. OPA's parser reads it as a query and then fails to make a rule of
- * it (ast/parser_ext.go ParseRuleFromExpr), with these messages.
+ * A statement that is no rule. OPA's parser reads it as a query and, once the module has parsed,
+ * fails to make a rule of it (ast/parser_ext.go ParseRuleFromExpr) with these messages. True
+ * when the statement was consumed here.
  */
-function refuseStatement(p: Parser): void {
+function refuseStatement(p: Parser): boolean {
   const t = p.peek();
   if (t.kind === 'ident' && !p.startsKeywordRef()) {
-    if (t.value === 'not') throw p.error('REGO_ERR_PARSE_RULE', 'negated expressions cannot be used for rule head');
-    if (t.value === 'some') throw p.error('REGO_ERR_PARSE_RULE', "'some' declarations cannot be used for rule head");
-    return;
+    // keywords that no literal starts with (OPA's parseTerm: "unexpected else keyword")
+    if (STATEMENT_KEYWORDS.has(t.value) || (p.keywords.has(t.value) && (t.value === 'if' || t.value === 'in'))) throw p.unexpected();
+    if (t.value !== 'not' && t.value !== 'some') return false;
+  } else if (t.kind === 'ident') {
+    return false;
   }
-  if (t.kind === 'ident') return;
-  // a literal that does not start with a name: its (left-hand) term names what it is
-  const lit = parseLiteral(p);
-  const lhs = lit.expr.kind === 'term' ? lit.expr.term : lit.expr.kind === 'assign' || lit.expr.kind === 'unify' ? lit.expr.lhs : undefined;
-  const what = lhs === undefined ? 'expression' : lhs.kind === 'call' && lhs.op === undefined ? 'call' : termValueName(lhs);
-  throw p.error('REGO_ERR_PARSE_RULE', `${what} cannot be used for rule name`, t.span);
+  const lits = parseQueryStatement(p);
+  const lit = lits[0]!;
+  // ParseRuleFromBody / ParseRuleFromExpr, in their order
+  let message: string;
+  if (lits.length > 1) message = 'multiple expressions cannot be used for rule head';
+  else if (lit.with.length > 0) message = 'expressions using with keyword cannot be used for rule head';
+  else if (lit.negated) message = 'negated expressions cannot be used for rule head';
+  else if (lit.expr.kind === 'some' || lit.expr.kind === 'somein') message = "'some' declarations cannot be used for rule head";
+  else {
+    // a literal that does not start with a name: its (left-hand) term names what it is
+    const lhs = lit.expr.kind === 'term' ? lit.expr.term : lit.expr.kind === 'assign' || lit.expr.kind === 'unify' ? lit.expr.lhs : undefined;
+    const what = lhs === undefined ? 'expression' : lhs.kind === 'call' && lhs.op === undefined ? 'call' : termValueName(lhs);
+    message = `${what} cannot be used for rule name`;
+  }
+  p.defer(p.error('REGO_ERR_PARSE_RULE', message, t.span));
+  return true;
+}
+
+const STATEMENT_KEYWORDS = new Set(['else', 'with', 'as']);
+
+/** OPA's statement-level parseQuery(requireSemi): literals joined by `;`. */
+function parseQueryStatement(p: Parser): Literal[] {
+  const out = [parseLiteral(p)];
+  while (p.acceptPunct(';')) out.push(parseLiteral(p));
+  return out;
 }
 
 /** OPA's ValueName of a term: an operator expression is the call it stands for. */
@@ -90,7 +131,8 @@ function packagePath(p: Parser, t: Term): string[] {
       if (k.kind !== 'string') throw p.error('REGO_ERR_PARSE_PACKAGE', `unexpected ${valueName(k)} token: expecting string`, k.span);
       out.push(k.value);
     }
-    if (out[0] === 'data') out.shift();
+    // OPA's parsePackage puts every name below data, the first one too: `package data.foo` is
+    // data.data.foo, not data.foo (so `opa test` names its tests data.data.foo.test_x)
     return out;
   }
   throw p.error('REGO_ERR_PARSE_PACKAGE', 'malformed package path', t.span);
@@ -143,10 +185,16 @@ function parseImport(p: Parser, mod: Module): Import {
     const a = p.peek();
     // OPA: the alias is a var; a keyword in force is not one ("unexpected if keyword: expected var")
     if (a.kind !== 'ident' || isKeywordIn(p, a.value) || p.keywords.has(a.value)) throw p.unexpected('expected var', a);
-    p.next();
-    // `as x.y`, `as f(x)`: the alias is a plain name
-    const glued = p.peek();
-    if (glued.kind === 'punct' && !glued.wsBefore && ['.', '[', '('].includes(glued.value)) throw p.unexpected('expected var', a);
+    // `as x.y`, `as f(x)`: the alias is read as a term and must be a plain name; OPA's
+    // parseImport reports "expected var" at the token after that term, or where it failed
+    let alias: Term | undefined;
+    try {
+      alias = parseTermAt(p);
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      alias = undefined;
+    }
+    if (alias?.kind !== 'var') throw p.unexpected('expected var');
     imp.alias = a.value;
   }
   if (root === 'rego') {
@@ -211,7 +259,7 @@ function showRef(t: Term): string {
 /** Parses a query: literals separated by `;` or newlines. */
 export function parseQuery(text: string, file = '<query>', opts: ParseOptions = {}): Literal[] {
   const p = new Parser(text, file, {}, opts);
-  const body = parseBody(p, undefined);
+  const body = withDepthLimit(p, () => parseBody(p, undefined));
   if (p.peek().kind !== 'eof') throw p.unexpected();
   if (body.length === 0) throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'empty query');
   return body;
@@ -220,7 +268,7 @@ export function parseQuery(text: string, file = '<query>', opts: ParseOptions = 
 /** Parses one term, e.g. the `input_term` of a conformance case: `{1, 2}`. */
 export function parseTerm(text: string, file = '<term>'): Term {
   const p = new Parser(text, file);
-  const t = parseTermIn(p);
+  const t = withDepthLimit(p, () => parseTermIn(p));
   if (p.peek().kind !== 'eof') throw p.unexpected('expected end of term');
   return t;
 }

@@ -5,7 +5,7 @@
  * literal after `if`. A `{ … }` body without `if` (v0 style) is accepted too.
  */
 import type { Literal, Rule, RuleBody, Term } from './ast.js';
-import { parseBody, parseLiteral } from './parse-expr.js';
+import { parseBody, parseLiteral, parseWiths } from './parse-expr.js';
 import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
 import { RegoError } from '../errors.js';
@@ -17,7 +17,10 @@ import { parseAnnotations } from './parse-annotations.js';
 export function parseRules(p: Parser): Rule[] {
   const rule = parseRule(p);
   const out = [rule];
-  while (p.isPunct('{') && !p.peek().nlBefore && rule.elses.length === 0 && !rule.default) {
+  // OPA's parseRules skips newlines like any whitespace: a `{` after a rule, on its line or
+  // the next, is another body of it, and after an else chain an error
+  while (p.isPunct('{') && !rule.default) {
+    if (rule.elses.length > 0) throw p.error('REGO_ERR_PARSE_RULE', 'expected else keyword');
     const span = p.peek().span;
     out.push({ ...rule, body: parseBraced(p), annotations: [], span, chained: true });
   }
@@ -28,11 +31,15 @@ export function parseRule(p: Parser): Rule {
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'rule');
   let isDefault = false;
+  const startSpan = p.peek().span;
   if (p.isIdent('default') && !p.startsKeywordRef()) {
     p.next();
     isDefault = true;
   }
   const headTok = p.peek();
+  // OPA's parseRules takes `default` only before a name; else the statement is a query, where
+  // `default` is "unexpected default keyword"
+  if (isDefault && headTok.kind !== 'ident') throw p.unexpected(undefined, first);
   if (headTok.kind !== 'ident') throw p.error('REGO_ERR_PARSE_RULE', 'expected a rule head', headTok.span);
   // `true.x := 1`, `null["y"] := 2`: a keyword heading a ref names a rule (OPA scanAheadRef);
   // a keyword alone is read as a name too, for the rule-name check below to refuse it
@@ -53,15 +60,17 @@ export function parseRule(p: Parser): Rule {
     throw p.error('REGO_ERR_PARSE_RULE', 'rule head must be a name, reference or function', head.span);
   }
   const name = (rule.ref[0] as { value: string }).value;
-  if (['input', 'data'].includes(name) && !isDefault) {
+  if (['input', 'data'].includes(name)) {
     // OPA 1.x's checkRootDocumentOverrides (ast/rego_v1.go): a CompileErr with this wording, at
-    // the rule (`input := 1`, `input.a.b := 1`, `data contains "a"`)
-    const text = p.src.split('\n')[head.span.line - 1];
-    throw new RegoError('REGO_ERR_SHADOW_ROOT', `rules must not shadow ${name} (use a different rule name)`, { location: text === undefined ? { ...head.span } : { ...head.span, text } });
+    // the rule (`input := 1`, `input.a.b := 1`, `data contains "a"`, `default input := 1`)
+    // (OPA locates a rule at its first token: `default` for a default rule); deferred until the
+    // file has parsed, as OPA checks it after parsing (a parse error further down comes first)
+    const text = p.src.split('\n')[startSpan.line - 1];
+    p.defer(new RegoError('REGO_ERR_SHADOW_ROOT', `rules must not shadow ${name} (use a different rule name)`, { location: text === undefined ? { ...startSpan } : { ...startSpan, text } }));
   }
   const v1 = p.strictV1;
   if (v1 && rule.ref.length < 2 && V1_KEYWORDS.has(name)) {
-    throw p.error('REGO_ERR_PARSE_KEYWORD', `${name} keyword cannot be used for rule name`, head.span);
+    p.defer(p.error('REGO_ERR_PARSE_KEYWORD', `${name} keyword cannot be used for rule name`, head.span));
   }
   if (p.isKeyword('contains')) {
     if (rule.args !== undefined) {
@@ -74,20 +83,28 @@ export function parseRule(p: Parser): Rule {
     rule.value = parseTermIn(p);
   }
   if (isDefault) {
+    // OPA's parseHead gives a head without a value the value true, unless it is `p[x]` (which
+    // would be a multi-value rule): `default a` is `default a := true`
+    if (rule.value === undefined && rule.contains === undefined && (rule.ref.length !== 2 || rule.args !== undefined)) rule.value = { kind: 'bool', value: true, span: head.span };
     if (rule.value === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'illegal default rule (must have a value)', head.span);
     checkDefault(p, rule, head.span);
     return rule;
   }
   const usesIf = p.isKeyword('if');
-  const braced = !usesIf && p.isPunct('{') && !p.peek().nlBefore;
+  const braced = !usesIf && p.isPunct('{');
   const body = parseRuleBody(p);
   if (body !== undefined) rule.body = body;
-  if (braced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, head.span);
+  if (braced && v1) p.defer(p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, head.span));
   const last = rule.ref[rule.ref.length - 1]!;
   if (body === undefined && !isDefault) {
     // a head without a body is one of OPA's expression statements (ParseRuleFromExpr)
-    if (p.isIdent('with') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_RULE', 'expressions using with keyword cannot be used for rule head', headTok.span);
-    if (p.isPunct(';') && rule.contains === undefined) throw p.error('REGO_ERR_PARSE_RULE', 'multiple expressions cannot be used for rule head', headTok.span);
+    // (OPA reads it as a query: `;` joins further expressions, `with` modifies it)
+    const withs = p.isIdent('with') && !p.startsKeywordRef() ? parseWiths(p) : [];
+    if (p.isPunct(';') && rule.contains === undefined) {
+      while (p.acceptPunct(';')) parseLiteral(p);
+      p.defer(p.error('REGO_ERR_PARSE_RULE', 'multiple expressions cannot be used for rule head', headTok.span));
+    }
+    if (withs.length > 0) p.defer(p.error('REGO_ERR_PARSE_RULE', 'expressions using with keyword cannot be used for rule head', headTok.span));
   }
   if (body === undefined && rule.value === undefined && rule.contains === undefined) {
     bodilessHead(p, rule, head.span);
@@ -112,7 +129,7 @@ export function parseRule(p: Parser): Rule {
     const elseBraced = !p.isKeyword('if') && p.isPunct('{');
     const b = parseRuleBody(p, true);
     if (b !== undefined) branch.body = b;
-    if (elseBraced && v1) throw p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, span);
+    if (elseBraced && v1) p.defer(p.error('REGO_ERR_PARSE_RULE', `\`if\` keyword is required before ${rule.args ? 'function' : 'rule'} body`, span));
     rule.elses.push(branch);
   }
   return rule;
@@ -183,19 +200,24 @@ const V1_KEYWORDS = new Set(['package', 'import', 'as', 'default', 'else', 'if',
  */
 function bodilessHead(p: Parser, rule: Rule, span: Rule['span']): void {
   if (rule.args !== undefined) {
-    if (rule.args.length === 0) throw p.error('REGO_ERR_PARSE_RULE', 'rule argument list must take at least one argument', span);
+    if (rule.args.length === 0) p.defer(p.error('REGO_ERR_PARSE_RULE', 'rule argument list must take at least one argument', span));
     rule.value = { kind: 'bool', value: true, span };
     rule.bodilessCall = true;
     return;
   }
-  if (rule.ref.length === 1) throw p.error('REGO_ERR_PARSE_RULE', 'var cannot be used for rule name', span);
+  if (rule.ref.length === 1) {
+    // OPA's parser reads `data` and `input` as refs
+    const root = ruleName(rule) === 'data' || ruleName(rule) === 'input';
+    p.defer(p.error('REGO_ERR_PARSE_RULE', root ? 'refs cannot be used for rule head' : 'var cannot be used for rule name', span));
+    return;
+  }
   if (rule.ref.length === 2) {
-    if (p.strictV1) throw p.error('REGO_ERR_PARSE_RULE', '`contains` keyword is required for partial set rules', span);
+    if (p.strictV1) p.defer(p.error('REGO_ERR_PARSE_RULE', '`contains` keyword is required for partial set rules', span));
     rule.contains = rule.ref[1]!;
     rule.ref = rule.ref.slice(0, 1);
     return;
   }
-  if (p.strictV1) throw p.error('REGO_ERR_PARSE_RULE', 'rule must have value assignment and/or body declaration', span);
+  if (p.strictV1) p.defer(p.error('REGO_ERR_PARSE_RULE', 'rule must have value assignment and/or body declaration', span));
   rule.value = { kind: 'bool', value: true, span };
 }
 
@@ -210,8 +232,9 @@ function parseRuleBody(p: Parser, afterElse = false): Literal[] | undefined {
       try {
         const lit = parseLiteral(p);
         if (!(lit.expr.kind === 'term' && lit.expr.term.kind === 'set')) return [lit];
-      } catch {
+      } catch (e) {
         // not a literal: a body
+        if (!(e instanceof RegoError)) throw e;
       }
       p.pos = at;
       return parseBraced(p);
@@ -219,7 +242,7 @@ function parseRuleBody(p: Parser, afterElse = false): Literal[] | undefined {
     if (p.isPunct('{')) return parseBraced(p);
     return [parseLiteral(p)];
   }
-  if (p.isPunct('{') && (afterElse || !p.peek().nlBefore)) return parseBraced(p);
+  if (p.isPunct('{')) return parseBraced(p);
   return undefined;
 }
 

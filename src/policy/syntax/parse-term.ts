@@ -3,7 +3,8 @@
  * `in`, comparison (`== != < <= > >=`), `|`, `&`, `+ -`, `* / %`, unary minus, then refs/calls.
  * Operators become calls to their builtins (`plus`, `equal`, …) like OPA's parser does.
  */
-import type { CallTerm, RefTerm, Span, Term } from './ast.js';
+import type { CallTerm, Literal, RefTerm, Span, Term } from './ast.js';
+import { RegoError } from '../errors.js';
 import { parseBody } from './parse-expr.js';
 import { parseTemplate } from './parse-template.js';
 import type { Parser } from './parser.js';
@@ -14,8 +15,6 @@ const ARITH: Record<string, string> = { '+': 'plus', '-': 'minus' };
 const FACTOR: Record<string, string> = { '*': 'mul', '/': 'div', '%': 'rem' };
 
 export interface TermOpts {
-  /** a top-level `|` ends the term (the first element of `[x | body]` / `{x | body}`) */
-  noBar?: boolean;
   /** `k, v in xs` is allowed here (a literal or parentheses, not a list of terms) */
   keyValue?: boolean;
 }
@@ -28,13 +27,24 @@ function opCall(op: string, fn: string, args: Term[], span: Span): CallTerm {
 export function parseTermIn(p: Parser, opts: TermOpts = {}): Term {
   let lhs = parseTermRelation(p, opts);
   if (opts.keyValue && p.isPunct(',')) {
-    // `k, v in xs`: membership with key (internal.member_3)
+    // `k, v in xs`: membership with key (internal.member_3). Without the `in` (or if the middle
+    // term does not parse) OPA's parseTermIn backs up to the comma, where the caller decides.
+    const comma = p.pos;
     p.next();
-    const v = parseTermRelation(p, opts);
-    if (!p.isKeyword('in')) throw p.unexpected('expected in');
-    p.next();
-    const coll = parseTermRelation(p, opts);
-    lhs = opCall('in', 'internal.member_3', [lhs, v, coll], lhs.span);
+    let v: Term | undefined;
+    try {
+      v = parseTermRelation(p, opts);
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      v = undefined;
+    }
+    if (v !== undefined && p.isKeyword('in')) {
+      p.next();
+      const coll = parseTermRelation(p, opts);
+      lhs = opCall('in', 'internal.member_3', [lhs, v, coll], lhs.span);
+    } else {
+      p.pos = comma;
+    }
   }
   while (p.isKeyword('in')) {
     p.next();
@@ -57,7 +67,7 @@ export function parseTermRelation(p: Parser, opts: TermOpts = {}): Term {
 
 function parseTermOr(p: Parser, opts: TermOpts): Term {
   let lhs = parseTermAnd(p);
-  while (!opts.noBar && p.isPunct('|')) {
+  while (p.isPunct('|')) {
     p.next();
     lhs = opCall('|', 'or', [lhs, parseTermAnd(p)], lhs.span);
   }
@@ -248,27 +258,61 @@ function parsePrimary(p: Parser): Term {
   throw p.unexpected();
 }
 
+/*
+ * Collections follow OPA's parseArray / parseSetOrObject: the first element is read as a single
+ * term so that `[x | body]` / `{x | body}` is a comprehension rather than a bitwise or; only if
+ * that term is followed by `]`, `}`, `,`, `:` or `|` is it kept, else the element is read again
+ * as an operator expression. A comprehension head is therefore one term (`[x + 1 | …]` is a
+ * parse error in OPA, open-policy-agent/opa#4215), and a comprehension whose body stops at a
+ * comma is re-read as a list (`[x | y, z]` is an array of `x | y` and `z`).
+ */
+
 function parseArray(p: Parser): Term {
   const span = p.next().span;
   p.nesting++;
   try {
     if (p.acceptPunct(']')) return { kind: 'array', items: [], span };
-    // OPA's parseArray skips one leading comma (`[, x]`, kept for backwards compatibility);
-    // such a list is never a comprehension
-    const leadingComma = p.acceptPunct(',') !== undefined;
-    const first = parseTermIn(p, { noBar: !leadingComma });
-    if (!leadingComma && p.acceptPunct('|')) {
-      const body = parseBody(p, ']');
-      return { kind: 'arraycomp', term: first, body, span: closedAt(span, expectListEnd(p, ']')) };
+    // one leading comma is skipped (`[, x]`, OPA keeps it for backwards compatibility); such a
+    // list is never a comprehension
+    const comprehension = p.acceptPunct(',') === undefined;
+    const start = p.pos;
+    const head = parseUnary(p);
+    if (p.isPunct(']')) return { kind: 'array', items: [head], span: closedAt(span, p.next()) };
+    if (p.acceptPunct(',')) return { kind: 'array', items: parseTermList(p, ']', [head]), span: closedAt(span, p.next()) };
+    if (comprehension && p.acceptPunct('|')) {
+      const body = tryBody(p, ']');
+      if (body !== undefined) return { kind: 'arraycomp', term: head, body, span: closedAt(span, p.next()) };
     }
-    const items = [first];
-    while (p.acceptPunct(',')) {
-      if (p.isPunct(']')) break;
-      items.push(parseTermIn(p));
-    }
-    return { kind: 'array', items, span: closedAt(span, expectListEnd(p, ']')) };
+    p.pos = start;
+    return { kind: 'array', items: parseTermList(p, ']', []), span: closedAt(span, p.next()) };
   } finally {
     p.nesting--;
+  }
+}
+
+/**
+ * A comprehension body up to `end`. When it fails at a comma OPA's parser backs up and reads the
+ * collection as a list instead (undefined); any other failure is the error.
+ */
+function tryBody(p: Parser, end: string): Literal[] | undefined {
+  try {
+    const body = parseBody(p, end);
+    if (!p.isPunct(end)) throw p.unexpected(`expected ${end}`);
+    return body;
+  } catch (e) {
+    if (e instanceof RegoError && p.isPunct(',')) return undefined;
+    throw e;
+  }
+}
+
+/** OPA's parseTermList: elements up to `end` (left current), a trailing comma allowed. */
+function parseTermList(p: Parser, end: string, items: Term[]): Term[] {
+  if (p.isPunct(end)) return items;
+  for (;;) {
+    items.push(parseTermIn(p));
+    if (p.isPunct(end)) return items;
+    if (!p.acceptPunct(',')) throw p.unexpected(`expected "," or "${end}"`);
+    if (p.isPunct(end)) return items;
   }
 }
 
@@ -277,36 +321,77 @@ function parseBrace(p: Parser): Term {
   p.nesting++;
   try {
     if (p.acceptPunct('}')) return { kind: 'object', entries: [], span };
-    // as in arrays, one leading comma is skipped and rules out a comprehension (parseSetOrObject)
-    const leadingComma = p.acceptPunct(',') !== undefined;
-    const first = parseTermIn(p, { noBar: !leadingComma });
-    if (p.acceptPunct(':')) {
-      const value = parseTermIn(p, { noBar: !leadingComma });
-      if (!leadingComma && p.acceptPunct('|')) {
-        const body = parseBody(p, '}');
-        return { kind: 'objectcomp', key: first, value, body, span: closedAt(span, p.expectPunct('}')) };
-      }
-      const entries: [Term, Term][] = [[first, value]];
-      while (p.acceptPunct(',')) {
-        if (p.isPunct('}')) break;
-        const k = parseTermIn(p);
-        if (!p.isPunct(':')) throw p.unexpected('expected ":"');
-        p.next();
-        entries.push([k, parseTermIn(p)]);
-      }
-      return { kind: 'object', entries, span: closedAt(span, expectListEnd(p, '}')) };
-    }
-    if (!leadingComma && p.acceptPunct('|')) {
-      const body = parseBody(p, '}');
-      return { kind: 'setcomp', term: first, body, span: closedAt(span, p.expectPunct('}')) };
-    }
-    const items = [first];
-    while (p.acceptPunct(',')) {
-      if (p.isPunct('}')) break;
-      items.push(parseTermIn(p));
-    }
-    return { kind: 'set', items, span: closedAt(span, expectListEnd(p, '}')) };
+    const comprehension = p.acceptPunct(',') === undefined;
+    const start = p.pos;
+    let head = parseUnary(p);
+    if ((comprehension && p.isPunct('|')) || p.isPunct('}') || p.isPunct(',')) return parseSet(p, span, start, head, comprehension);
+    if (p.isPunct(':')) return parseObject(p, span, head, comprehension);
+    p.pos = start;
+    head = parseTermIn(p);
+    if (p.isPunct('}') || p.isPunct(',')) return parseSet(p, span, start, head, false);
+    // it may still be an object comprehension: `{a + 1: b | …}`
+    if (p.isPunct(':')) return parseObject(p, span, head, comprehension);
+    throw p.unexpected('non-terminated set');
   } finally {
     p.nesting--;
   }
+}
+
+function parseSet(p: Parser, span: Span, start: number, head: Term, comprehension: boolean): Term {
+  if (p.isPunct('}')) return { kind: 'set', items: [head], span: closedAt(span, p.next()) };
+  if (p.acceptPunct(',')) return { kind: 'set', items: parseTermList(p, '}', [head]), span: closedAt(span, p.next()) };
+  // `|` after a single-term head
+  p.next();
+  const body = tryBody(p, '}');
+  if (body !== undefined) return { kind: 'setcomp', term: head, body, span: closedAt(span, p.next()) };
+  p.pos = start;
+  return { kind: 'set', items: parseTermList(p, '}', []), span: closedAt(span, p.next()) };
+}
+
+/**
+ * OPA's parseObject, after the first key and its colon. A failure after a single-term first value
+ * is reported by OPA as a "non-terminated object" at that value (its parser backs up there and
+ * drops the error of the later entries), and so it is here.
+ */
+function parseObject(p: Parser, span: Span, key: Term, comprehension: boolean): Term {
+  p.expectPunct(':');
+  const start = p.pos;
+  const value = parseUnary(p);
+  let relation = true;
+  if (comprehension && (p.isPunct('}') || p.isPunct(',') || p.isPunct('|'))) {
+    relation = p.isPunct('|');
+    try {
+      return finishObject(p, span, key, value, true);
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+    }
+  }
+  p.pos = start;
+  if (relation) {
+    const v = parseTermIn(p);
+    if (p.isPunct('}') || p.isPunct(',')) return finishObject(p, span, key, v, false);
+  }
+  throw p.unexpected('non-terminated object');
+}
+
+function finishObject(p: Parser, span: Span, key: Term, value: Term, comprehension: boolean): Term {
+  if (p.isPunct('}')) return { kind: 'object', entries: [[key, value]], span: closedAt(span, p.next()) };
+  if (p.isPunct('|')) {
+    if (!comprehension) throw p.unexpected('non-terminated object');
+    p.next();
+    const body = parseBody(p, '}');
+    return { kind: 'objectcomp', key, value, body, span: closedAt(span, p.expectPunct('}')) };
+  }
+  p.expectPunct(',');
+  // OPA's parseTermPairList
+  const entries: [Term, Term][] = [[key, value]];
+  while (!p.isPunct('}')) {
+    const k = parseTermIn(p);
+    if (!p.isPunct(':')) throw p.unexpected('expected ":"');
+    p.next();
+    entries.push([k, parseTermIn(p)]);
+    if (p.isPunct('}')) break;
+    if (!p.acceptPunct(',')) throw p.unexpected('expected "," or "}"');
+  }
+  return { kind: 'object', entries, span: closedAt(span, p.next()) };
 }

@@ -86,6 +86,14 @@ export class Parser {
   readonly capabilities: LanguageCapabilities | undefined;
   /** `import future.keywords.not` was read: from here on `not { … }` is a negated body */
   notBodies = false;
+  /**
+   * The first error of a statement that parses but makes no rule (ParseRuleFromExpr, the v1
+   * checks of checkRegoV1Rule): OPA reports those only when the whole module parsed, so a parse
+   * error further down comes first. A rule shadowing a root document is a compile error and
+   * comes after both.
+   */
+  deferred: RegoError | undefined;
+  deferredCompile: RegoError | undefined;
 
   constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
     this.tokens = tokenize(src, file, lex);
@@ -139,6 +147,12 @@ export class Parser {
 
   error(code: ParseErrorCode, message: string, span: Span = this.peek().span): RegoError {
     return createParseError(code, message, span, this.src);
+  }
+
+  /** Records an error to raise once the module has parsed (see `deferred`). */
+  defer(e: RegoError): void {
+    if (e.opaCode === 'rego_parse_error') this.deferred ??= e;
+    else this.deferredCompile ??= e;
   }
 
   unexpected(what?: string, tok: Token = this.peek()): RegoError {

@@ -17,7 +17,10 @@ function code(text: string): string | undefined {
 }
 
 t.test('malformed or misplaced METADATA is a located parse error', async (t) => {
-  t.equal(code('package p\n# METADATA\n# title: [unclosed\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@2');
+  // an error on a YAML line is placed on that line's comment (metadataParser)
+  t.equal(code('package p\n# METADATA\n# title: [unclosed\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@3');
+  t.equal(code('package p\n# METADATA\n# scope: rule\n# schemas:\n#   - data.x= schema\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@5');
+  t.equal(code('package p\n# METADATA\n# scope: rule\n# title: t\n# METADATA\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@5');
   t.equal(code('package p\n# METADATA\n# scope: nonsense\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@2');
   t.equal(code('# METADATA\n# scope: rule\npackage p\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@1');
   t.equal(code('package p\n\n# METADATA\n# scope: subpackages\nq := 1'), 'REGO_ERR_PARSE_ANNOTATION@3');
@@ -50,7 +53,7 @@ t.test('METADATA blocks as OPA delimits and decodes them (ast/parser.go metadata
   t.equal(message('package p\n# METADATA\n# scope: rule\n# title: [1, 2]\nq := 1'), 'yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into string');
   t.equal(message('package p\n# METADATA\n# entrypoint: yes\nq := 1'), 'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `yes` into bool');
   t.equal(message('package p\n# METADATA\n# authors: 5\nq := 1'), 'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!int `5` into []interface {}');
-  t.equal(message('package p\n# METADATA\n# title:x\nq := 1'), 'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `title:x` into ast.rawAnnotation');
+  t.equal(message('package p\n# METADATA\n# title:x\nq := 1'), 'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `title:x` into ast.rawAnnotation\n  Hint: on line 3, symbol(s) [\'x\'] immediately following a key/value separator \':\' is not a legal yaml space character');
   t.equal(message('package p\n# METADATA\n# related_resources: [""]\nq := 1'), 'invalid related-resource definition : ref URL may not be empty string');
   t.equal(message('package p\n# METADATA\n# authors: [{url: x}]\nq := 1'), `invalid author definition {"url":"x"}: 'name' and/or 'email' values required in object`);
   t.equal(message('package p\n# METADATA\n# schemas:\n#   - foo: schema.x\nq := 1'), 'invalid document reference');
@@ -68,4 +71,15 @@ t.test('what a METADATA block may document (attachAnnotationsNodes)', async (t) 
   // an entrypoint documents the rule set; it cannot be a single rule's
   t.equal(parseModule('package p\n# METADATA\n# entrypoint: true\nq := 1', 'm.rego').rules[0]!.annotations[0]!.scope, 'document');
   t.equal(message('package p\n# METADATA\n# entrypoint: true\n# scope: rule\nq := 1'), "annotation entrypoint applied to non-document or package scope 'rule'");
+});
+
+t.test('a YAML error gets OPA\'s hint for a `:` not followed by a space (augmentYamlError)', async (t) => {
+  const hint = (line: number, symbols: string): string => `\n  Hint: on line ${line}, symbol(s) [${symbols}] immediately following a key/value separator ':' is not a legal yaml space character`;
+  t.equal(message('package p\n\n# METADATA\n# description:p is true\np := true\n'),
+    'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `description:p is true` into ast.rawAnnotation' + hint(4, "'p'"));
+  t.match(message('package p\n\n# METADATA\n# title: P\n# description:\u00a0p is true\np := true\n'), hint(5, "'\\u00a0'"));
+  t.match(message('package p\n\n# METADATA\n# title:a:b\np := true\n'), hint(4, "'a' 'b'"));
+  t.equal(code('package p\n\n# METADATA\n# title: P\n# description:\u00a0p is true\np := true\n'), 'REGO_ERR_PARSE_ANNOTATION@5');
+  // no error, no hint: a URL's colon is part of a value
+  t.equal(message('package p\n\n# METADATA\n# related_resources:\n# - https://example.com\np := true\n'), undefined);
 });

@@ -64,3 +64,10 @@ t.test('package paths: keywords anywhere, string segments only', async (t) => {
     t.equal(err('package a[x]', v).message, 'unexpected var token: expecting string');
   }
 });
+
+t.test('an import alias is read as a term that must be a name (parseImport)', async (t) => {
+  t.same(err('package p\nimport input as A('), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected eof token: expected var', at: '2:18' });
+  t.same(err('package p\nimport input as x.y\np := 1'), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected identifier token: expected var', at: '3:1' });
+  t.same(err('package p\nimport input as if').message, 'unexpected if keyword: expected var');
+  t.ok(ok('package p\nimport input as x\np := x'));
+});

@@ -117,7 +117,9 @@ t.test('collections: one leading comma, OPA\'s list errors, unclosed parentheses
   const arr = parseTerm('[, a | b]');
   t.equal(arr.kind === 'array' && arr.items[0]!.kind === 'call' && arr.items[0]!.fn[0], 'or');
   t.equal(err(() => parseTerm('[1 2]')).message, 'unexpected number token: expected "," or "]"');
-  t.equal(err(() => parseTerm('{1 "a"}')).message, 'unexpected string token: expected "," or "}"');
+  // a first element that neither ends nor continues the braces (parseSetOrObject)
+  t.equal(err(() => parseTerm('{1 "a"}')).message, 'unexpected string token: non-terminated set');
+  t.equal(err(() => parseTerm('{1, 2 "a"}')).message, 'unexpected string token: expected "," or "}"');
   t.equal(err(() => parseTerm('f(1 x)')).message, 'unexpected identifier token: expected "," or ")"');
   t.equal(err(() => parseTerm('(1 + 2')).message, 'non-terminated expression');
   t.equal(err(() => parseTerm('x[1, 2]')).message, 'unexpected , token: expected [');
@@ -150,4 +152,48 @@ t.test('a template-string expression is a term, as OPA\'s parseTemplateString re
     t.equal(e.message, message, text);
   }
   t.equal(parseQuery('x := $"{y with input as 1} {k, v in {1: 2}}"').length, 1);
+});
+
+t.test('comprehension or collection: OPA reads the first element as one term, then decides (parseArray, parseSetOrObject)', async (t) => {
+  const kind = (text: string): string => {
+    const x = parseTerm(text);
+    const n = x.kind === 'array' || x.kind === 'set' ? x.items.length : x.kind === 'object' ? x.entries.length : 0;
+    return `${x.kind}/${n}`;
+  };
+  t.equal(kind('[x | y]'), 'arraycomp/0');
+  t.equal(kind('{x | y}'), 'setcomp/0');
+  t.equal(kind('{k: v | y}'), 'objectcomp/0');
+  t.equal(kind('{k + 1: v | y}'), 'objectcomp/0', 'an object key may be an operator expression');
+  // a comprehension body that stops at a comma was a list with a bitwise or in it
+  t.equal(kind('[x|y,z]'), 'array/2');
+  t.equal(kind('[z,x|y,a]'), 'array/3');
+  t.equal(kind('[x|y,]'), 'array/1');
+  t.equal(kind('{x|y,z}'), 'set/2');
+  t.equal(kind('{x|y,}'), 'set/1');
+  t.equal(kind('{x:y|z,a:b}'), 'object/2');
+  t.equal(kind('{x:y|z,}'), 'object/1');
+  const or = parseTerm('[x|y,]');
+  t.equal(or.kind === 'array' && or.items[0]!.kind === 'call' ? or.items[0]!.fn[0] : '', 'or');
+  // other failures of the body stand
+  t.same(err(() => parseTerm('[x | y z]')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected identifier token: expected \\n or ; or ]', at: '1:8' });
+  // a comprehension's head is one term: `[x + 1 | …]` is OPA's parse error (open-policy-agent/opa#4215)
+  t.same(err(() => parseTerm('[x + 1 | x := [1][_]]')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected assign token: expected "," or "]"', at: '1:12' });
+  t.equal(kind('[(x + 1) | x := [1][_]]'), 'arraycomp/0');
+  t.equal(kind('[plus(x, 1) | x := [1][_]]'), 'arraycomp/0');
+  t.same(err(() => parseTerm('{k: v + 1 | v := 1}')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected assign token: non-terminated object', at: '1:15' });
+  // an object whose later entries fail is OPA's "non-terminated object" at its first value (its
+  // parser backs up there); after a leading comma the entry's own error stands
+  t.same(err(() => parseTerm('{"a": 1, "b" 2}')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected number token: non-terminated object', at: '1:7' });
+  t.same(err(() => parseTerm('{"a": 1 2}')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected number token: non-terminated object', at: '1:9' });
+  t.same(err(() => parseTerm('{, "a": 1, "b" 2}')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected number token: expected ":"', at: '1:16' });
+  t.same(err(() => parseTerm('{"a" = 1}')), { code: 'REGO_ERR_PARSE_UNEXPECTED', message: 'unexpected eq token: non-terminated set', at: '1:6' });
+  t.same(err(() => parseModule('package p\nf := { "foo" = "bar" }', 'm.rego')).at, '2:14');
+});
+
+t.test('nesting deeper than the parser can go is a parse error, not a crash (max parsing recursion depth)', async (t) => {
+  const deep = (n: number): string => `package p\nv := ${'['.repeat(n)}1${']'.repeat(n)}`;
+  t.equal(parseModule(deep(200), 'm.rego').rules.length, 1);
+  const e = err(() => parseModule(deep(100000), 'm.rego'));
+  t.same([e.code, e.message], ['REGO_ERR_PARSE_DEPTH', 'max parsing recursion depth exceeded']);
+  t.equal(err(() => parseQuery('x = ' + '{"a": '.repeat(100000))).code, 'REGO_ERR_PARSE_DEPTH');
 });

@@ -50,7 +50,9 @@ t.test('a lone name is not a rule; `p[x]` alone needs contains in v1; `a.b.c` al
 
 t.test('values without a body; `contains` without a body; default needs a value', async (t) => {
   t.same(run('package h\np := 1\nq.r = 2\ns contains "x"\n', 'x = [data.h.p, data.h.q.r, data.h.s]'), [{ x: [1, 2, ['x']] }]);
-  t.equal(parseErr('package h\ndefault p').code, 'REGO_ERR_PARSE_RULE');
+  // OPA's parseHead gives a default without a value `true`, unless its head is `p[x]`
+  t.same(run('package h\ndefault p\ndefault f(_)\n', 'x = [data.h.p, data.h.f(1)]'), [{ x: [true, true] }]);
+  t.equal(parseErr('package h\ndefault p[1]').code, 'REGO_ERR_PARSE_RULE');
 });
 
 t.test('v1 requires `if` before a body (rules, functions, else) and `contains` for multi-value rules', async (t) => {
@@ -164,4 +166,54 @@ t.test('what follows `if` is one literal unless it is a set: then it is a body (
   t.same(run('package h\np if { false }\n', 'x = data.h.p'), [], 'a one-element set is a body');
   t.same(run('package h\np if { x: 1 | x := 2 }\n', 'x = data.h.p'), [{ x: true }], 'an object comprehension');
   t.equal(parseErr('package h\np if { false } else if {}').code, 'REGO_ERR_PARSE_UNEXPECTED', 'an else body is always braced');
+});
+
+t.test('statements as OPA\'s Parse loop reads them: no separator needed, rule-making errors after parse errors', async (t) => {
+  const at = (text: string, regoVersion: 'v0' | 'v1' = 'v1'): string => {
+    const e = parseErr(text, regoVersion);
+    return `${e.location?.line}:${e.location?.col} ${e.message}`;
+  };
+  // a statement ends where its rule or expression does
+  t.same(run('package h\np := 1 q := 2\nr if { true } s := 3\n', 'x = [data.h.p, data.h.q, data.h.r, data.h.s]'), [{ x: [1, 2, true, 3] }]);
+  t.same(run('package h\np := 1 import data.h.p as z\nq := z\n', 'x = data.h.q'), [{ x: 1 }]);
+  // a `{` after a rule, also on the next line, is another body of it
+  t.same(run('package h\np[x] { x := 1 }\n{ x := 2 }\n', 'x = data.h.p', 'v0'), [{ x: [1, 2] }]);
+  t.equal(at('package test\np { false } else { false } { true }', 'v0'), '2:28 expected else keyword');
+  // `;` only joins expressions
+  t.equal(at('package h\np if { true };'), '2:14 unexpected ; token');
+  t.equal(at('package h\np if { true; }'), '2:14 unexpected } token');
+  t.equal(at('package h\np if { ; true }'), '2:8 unexpected ; token');
+  t.equal(at('package h\np := 1; q := 2'), '2:1 multiple expressions cannot be used for rule head');
+  // keywords that start no literal
+  t.equal(at('package test\np { false } { false } else { true }', 'v0'), '2:23 unexpected else keyword');
+  t.equal(at('package h\nwith := 1'), '2:1 unexpected with keyword');
+  // what makes no rule (ParseRuleFromExpr) and the v1 checks (checkRegoV1Rule) are reported only
+  // when the whole module parsed: a parse error further down comes first
+  t.equal(at('package p\np contains x if {\n some x in {"foo": "bar"}\n}', 'v0'),
+    '3:9 unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs` expressions)');
+  t.equal(at('package p\np[y] = x if {\n some x, y in {"foo": "bar"}\n}', 'v0'),
+    '3:12 unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs` expressions)');
+  t.equal(at('package p\np contains x if {\n some x\n}', 'v0'), '2:1 var cannot be used for rule name');
+  t.equal(at('package test\np[1] { false } else { true }'), '2:16 else keyword cannot be used on multi-value rules');
+  t.equal(at('package test\np { true }\nq := [1 2]'), '3:9 unexpected number token: expected "," or "]"');
+  t.equal(at('package test\ninput := 1\nq := [1 2]'), '3:9 unexpected number token: expected "," or "]"');
+  t.equal(at('package test\np { true }\ninput := 1'), '2:1 `if` keyword is required before rule body');
+  t.equal(at('package h\nnot x; y'), '2:1 multiple expressions cannot be used for rule head');
+  t.equal(at('package h\n1 with input as 2'), '2:1 expressions using with keyword cannot be used for rule head');
+  // OPA's parseRules: `default` before anything but a name is where the query fails
+  t.equal(at('package test\ndefault 0[0'), '2:1 unexpected default keyword');
+});
+
+t.test('expressions that make no rule (ParseRuleFromExpr): root refs, operator builtins called by name', async (t) => {
+  // OPA's parser reads `data` and `input` as refs
+  t.equal(parseErr('package a\ndata').message, 'refs cannot be used for rule head');
+  t.equal(parseErr('package a\ninput').message, 'refs cannot be used for rule head');
+  t.equal(parseErr('package a\np').message, 'var cannot be used for rule name');
+  // `eq`, `assign` are builtins in OPA's BuiltinMap even though one writes them `=` and `:=`
+  for (const call of ['eq(x)', 'assign(x)', 'count(x)']) {
+    t.throws(() => run(`package a\n${call}\n`, 'x = 1'), { code: 'REGO_ERR_PARSE_RULE' }, call);
+  }
+  t.equal(parseErr('package a\nassign()').message, 'rule argument list must take at least one argument');
+  // a stray character is what OPA's parser calls an illegal token
+  t.equal(parseErr('\t\v\f ').message, 'illegal token');
 });
