@@ -1,7 +1,9 @@
 /**
  * The policy step's own functions per request, without HTTP: the bench policy (bench/peers/policy)
  * on a context shaped like the parts bench's (a cached JWT, wrk's headers), through the authorize
- * and map stages, or one piece of them (`--what`: input, eval, parse, authorize, ctx; default all).
+ * and map stages, or one piece of them (`--what`: input, eval, parse, authorize, ctx; default all);
+ * `--what audit` adds what follows for the audit stream: the event's encoding and its append to a
+ * batch buffer (sealed and recycled every 200 events, as the parts bench's `slow` settings do).
  * It runs the compiled build (dist/; `npm run build` first), or another checkout's (`--root DIR`).
  *
  * `--time`: user CPU ns per iteration (noisy on a shared machine). `--callgrind`: instructions per
@@ -10,7 +12,9 @@
  * compiles are not in it); `--functions N` adds the N functions that ran most (JIT code named from
  * V8's perf map, as bench/instructions.ts does).
  *
- * Run:  node --import tsx bench/policy-step.ts --callgrind [--what parse] [--warmup 30000] [--n 20000] [--functions 30] [--root DIR]
+ * `--callers N`: the context cycles through N users' tokens (default 1, the parts bench's one caller).
+ *
+ * Run:  node --import tsx bench/policy-step.ts --callgrind [--what parse|audit] [--callers 64] [--warmup 30000] [--n 20000] [--functions 30] [--root DIR]
  *       node --import tsx bench/policy-step.ts --time [--what all] [--warmup 50000] [--n 1000000]
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,6 +34,8 @@ const { parseDecision } = (await import(`${dist}/authz/decision.js`)) as typeof 
 const { createMapStage } = (await import(`${dist}/mapping/index.js`)) as typeof import('../src/gateway/mapping/index.js');
 const { buildPolicyInput } = (await import(`${dist}/shared/policy-input.js`)) as typeof import('../src/gateway/shared/policy-input.js');
 const { createRequestContext } = (await import(`${dist}/pipeline/context.js`)) as typeof import('../src/gateway/pipeline/context.js');
+const { createAuditEncoder } = (await import(`${dist}/events/audit-encoder.js`)) as typeof import('../src/gateway/events/audit-encoder.js');
+const { BatchBuffer } = (await import(`${dist}/events/batch-buffer.js`)) as typeof import('../src/gateway/events/batch-buffer.js');
 
 const argv = process.argv.slice(2);
 const what = argValue('--what', argv) ?? 'all';
@@ -94,11 +100,24 @@ const policy = await createPolicyLoader({ dir: resolve(import.meta.dirname, 'pee
 const catalog = { upstreams: new Set(['up']), credentials: new Set(['up-basic']) };
 const authorize = createAuthorizeStage({ policies: { current: () => policy }, catalog, evalBudgetMs: 100 });
 const map = createMapStage({ authorities: new Map([['up', '127.0.0.1:8081']]), credentials: new Map([['up-basic', { staticHeaders: { authorization: 'Basic Z2F0ZXdheTpiZW5jaC1zZWNyZXQ=' } } as never]]) });
-const route = { id: 'api', upstream: 'up', auth: 'jwt' as const, policy: 'bench/decision' };
-const token = {
-  active: true, sub: 'user-42', client_id: 'bench-client', scope: ['read', 'write'], exp: 4102444800, iss: 'http://127.0.0.1:9000',
-  claims: { iss: 'http://127.0.0.1:9000', sub: 'user-42', aud: 'bench-api', exp: 4102444800, iat: 1767222000, scope: 'read write', client_id: 'bench-client', jti: '7d1f0e4c-2b8a-4d4e-9c1f-2a6b8e3f5d10' },
-};
+// frozen as the gateway's are (server/gateway.ts, authn/token-info.ts): the audit encoder caches by them
+const route = Object.freeze({ id: 'api', upstream: 'up', auth: 'jwt' as const, policy: 'bench/decision', stripLength: 0 });
+const callers = Number(argValue('--callers', process.argv.slice(2)) ?? '1');
+const tokenOf = (sub: string) => deepFreeze({
+  active: true, sub, client_id: 'bench-client', scope: ['read', 'write'], exp: 4102444800, iss: 'http://127.0.0.1:9000',
+  claims: { iss: 'http://127.0.0.1:9000', sub, aud: 'bench-api', exp: 4102444800, iat: 1767222000, scope: 'read write', client_id: 'bench-client', jti: '7d1f0e4c-2b8a-4d4e-9c1f-2a6b8e3f5d10' },
+});
+// `--callers N`: N tokens of N users taken in turn (the bench's one caller makes every answer alike)
+const outcomes = Array.from({ length: callers }, (_, i) => Object.freeze({ token: tokenOf(i === 0 ? 'user-42' : `user-${1000 + i}`), degraded: false, cache: 'hit' as const }));
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+const encodeAudit = createAuditEncoder({ instanceId: 'bench' });
+const batch = new BatchBuffer();
 
 function ctx(i: number): RequestContext {
   const c = createRequestContext({
@@ -112,7 +131,7 @@ function ctx(i: number): RequestContext {
     remoteAddr: '127.0.0.1',
     route,
   });
-  c.auth = { token, degraded: false, cache: 'hit' };
+  c.auth = outcomes[i % callers]!;
   return c;
 }
 
@@ -138,6 +157,16 @@ function once(i: number): void {
     case 'parse':
       sink += parseDecision(raw0, catalog, meta).allow ? 1 : 0;
       return;
+    case 'audit': {
+      const c = ctx(i);
+      authorize.run(c);
+      map.run(c);
+      c.status = 200;
+      batch.append(encodeAudit(c, c.id));
+      if (batch.count >= 200) batch.recycle(batch.seal());
+      sink += c.mapping!.path.length;
+      return;
+    }
     case 'ctx':
       sink += ctx(i).id.length;
       return;

@@ -27,6 +27,7 @@ import { looksLikeCredential } from '../shared/secrets.js';
 import type { RequestContext, RouteRef, TokenInfo } from '../pipeline/context.js';
 import { createAuditEventBasics, createAuditEventBuilder, policyErrorOf, type AuditEventOptions } from './audit-event.js';
 import { rfc3339Nano } from '../shared/time-format.js';
+import { createResultEncoder } from './result-json.js';
 
 /** Header names come from clients: their encoded forms are cached up to a bound. */
 const MAX_CACHED_NAMES = 4096;
@@ -131,6 +132,9 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     return k;
   };
 
+  // the policy's answer by its learnt shape (result-json.ts): exactly JSON.stringify's text
+  const encodeResult = createResultEncoder();
+
   // the exact path's builder, with this encoder's instance id (a fresh one would differ when none was given)
   const build = createAuditEventBuilder({ ...opts, instanceId: baseLabels.id });
 
@@ -194,7 +198,8 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     const route = routeParts(ctx.route);
     const token = ctx.auth?.token ?? null;
     const tp = token === null ? null : tokenParts(token);
-    const latency = num(Number(hrtime() - ctx.startNs));
+    // the server's reading at completion when there is one (context.ts `endNs`)
+    const latency = num(Number((ctx.endNs ?? hrtime()) - ctx.startNs));
 
     // The key order below is the object builder's (audit-event.ts); the encoder test holds them equal.
     // trace ids are hex (telemetry/ writes them): no escaping to check
@@ -217,7 +222,7 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
       ',"route":' + (pi === undefined || (pi.route.id === ctx.route.id && pi.route.upstream === ctx.route.upstream) ? route.inputRoute : val(pi.route)) +
       '}';
     if (d !== null) {
-      const result = JSON.stringify(d.raw);
+      const result = encodeResult(d.raw);
       if (result !== undefined) s += ',"result":' + result;
     }
     if (ctx.error !== null) {

@@ -133,6 +133,12 @@ export interface RequestContext {
   /** final status sent to the client (set by the proxy or error writer) */
   status: number;
   /**
+   * When the exchange completed (server/gateway.ts, before the completion hooks run): the
+   * request-duration metric and the audit event's latency share this one clock reading, a
+   * `process.hrtime.bigint()` fewer per request (~0.6 k instructions; issue #20). null until then.
+   */
+  endNs: bigint | null;
+  /**
    * The request's trace (telemetry/): null when telemetry is off, so a request pays one null
    * check for it. Set by the server before the pipeline runs.
    */
@@ -204,6 +210,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     degraded: false,
     error: null,
     status: 0,
+    endNs: null,
     trace: null,
     encryption: null,
   };

@@ -202,7 +202,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const route = ctx.route.id;
     const stats = routeStats.get(ctx.route) ?? metrics.route(route);
     stats.count(ctx.method, ctx.status);
-    const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
+    const endNs = process.hrtime.bigint();
+    ctx.endNs = endNs;
+    const seconds = Number(endNs - ctx.startNs) / 1e9;
     stats.duration.observe(seconds);
     outcomes.record(ctx);
     if (ctx.trace !== null) (telemetry as Telemetry).endRequest(ctx);

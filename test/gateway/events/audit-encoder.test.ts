@@ -161,3 +161,19 @@ t.test('a result JSON cannot hold throws, so the emitter can count the event as 
   t.throws(() => encode(ctx, 'x'), TypeError);
 });
 
+
+t.test("the server's completion time, when set, is the event's latency on both paths (no clock read of its own)", async (t) => {
+  const opts = clocks();
+  const encode = createAuditEncoder(opts);
+  const build = createAuditEventBuilder(opts);
+  for (const path of ['/clean', '/a"b']) {
+    const ctx = makeCtx({ path, startNs: 1_000_000_000n });
+    ctx.endNs = 1_000_004_321n;
+    const ev = JSON.parse(encode(ctx, 'e')) as { gateway: { latency_ns: number }; metrics: { timer_server_handler_ns: number } };
+    t.equal(ev.gateway.latency_ns, 4321, path);
+    t.equal(ev.metrics.timer_server_handler_ns, 4321);
+    t.equal(build(ctx, 'e').gateway.latency_ns, 4321);
+    ctx.endNs = null;
+    t.equal((JSON.parse(encode(ctx, 'e')) as { gateway: { latency_ns: number } }).gateway.latency_ns, 4_000_000_000, 'without it, the encoder reads its clock');
+  }
+});
