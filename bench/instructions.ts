@@ -48,6 +48,7 @@ import { argValue } from './lib/args.js';
 import { PARTS, type Part } from './lib/parts.js';
 import { partsBenchArgs, withPartsStand } from './lib/parts-stand.js';
 import { hasCommand } from './lib/system-tool.js';
+import { SHIPPED_NODE_OPTIONS } from './lib/servers.js';
 import { breakdownDump, parsePerfMap } from './lib/callgrind-breakdown.js';
 
 const argv = process.argv.slice(2);
@@ -141,7 +142,9 @@ async function main(): Promise<void> {
       const wrap = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', ...(breakdown ? ['--dump-instr=yes'] : []), `--callgrind-out-file=${out}.%p`];
       // under valgrind the first request (JIT, the JWKS fetch, the policy's first evaluation) can
       // take minutes on a loaded machine: `slow` (parts-stand.ts) waits for it
-      const env: Record<string, string> = breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {};
+      // with the shipped semi-space size (servers.ts): a NODE_OPTIONS of our own replaces it, and
+      // without it V8 collected the old generation inside passthrough's measured window
+      const env: Record<string, string> = breakdown ? { NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --perf-basic-prof` } : {};
       const run = p === 'min-proxy' ? await stand.startFloor({ cpus: null, wrap, env, slow: true }) : await stand.startPart(p, { cpus: null, wrap, env, slow: true });
       const pid = run.gw.proc.child.pid as number;
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);
