@@ -41,7 +41,8 @@ export interface PartsBenchArgs {
 /** The shared flags; `defaults` are the bench's own (callgrind wants few connections, strace many). */
 export function partsBenchArgs(argv: readonly string[], defaults: { connections: number; parts: readonly Part[] }): PartsBenchArgs {
   const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
-  const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...defaults.parts]) as Part[];
+  // `--parts ''`: none (bench/instructions.ts --floor alone)
+  const parts = (argv.includes('--parts') ? arg('--parts', '').split(',').filter((p) => p !== '') : [...defaults.parts]) as Part[];
   for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);
   return {
     requests: Number(arg('--requests', '20000')),
