@@ -60,11 +60,12 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_TYPE: 'rego_type_error', // other compile-time type errors
   REGO_ERR_VAR_REDECLARED: 'rego_compile_error', // `x := …` when x is already declared
   REGO_ERR_ASSIGN_TARGET: 'rego_compile_error', // `:=` to something other than vars (`input.x := 1`), or inside `not`
-  REGO_ERR_WITH_TARGET: 'rego_compile_error', // `with data.p.q.r` where data.p.q is a rule (OPA: cannot partially replace virtual documents)
+  REGO_ERR_WITH_TARGET: 'rego_compile_error', // `with data.p.q.r` where data.p.q is a rule (OPA: cannot partially replace virtual documents), or a builtin `with` may not replace (`eq`, `walk`, `print`, `internal.*`, the metadata calls)
   REGO_ERR_UNUSED_SOME: 'rego_compile_error', // `some x` that nothing in its scope uses (OPA: declared var x unused, strict or not)
   REGO_ERR_ARG_CALL: 'rego_compile_error', // a call in a function's argument pattern: `f(1 + 1) = 7` (OPA: rule arguments cannot contain calls)
   REGO_ERR_SHADOWED_CALL: 'rego_compile_error', // a call term whose function name is a declared local: `[foo(1) | foo := 1]` (OPA: called function foo shadowed)
   REGO_ERR_UNDECLARED_VAR: 'rego_compile_error', // print(x) of a var nothing binds (OPA's rewritePrintCalls)
+  REGO_ERR_TEMPLATE_EXPR: 'rego_compile_error', // a template-string expression OPA's rewriteTemplateStrings refuses: a var the body does not bind (`$"{xs[_]}"`), a relation builtin (`walk`)
   REGO_ERR_VOID_CALL: 'rego_type_error', // print(…) used as a value
   REGO_ERR_UNSUPPORTED: 'rego_compile_error', // a construct this compiler does not plan
   REGO_ERR_COMPILE: 'rego_compile_error', // other compile errors

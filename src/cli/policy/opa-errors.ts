@@ -83,7 +83,7 @@ export function limitErrors<T extends OutputError & { regoCode?: string }>(errs:
 }
 
 /** The `--max-errors` / `-m` flag of check and test (OPA's addMaxErrorsFlag). */
-export const MAX_ERRORS_FLAG = { name: 'max-errors', short: 'm', valued: true, help: 'report at most this many compile errors (default 10; 0: all)' } as const;
+export const MAX_ERRORS_FLAG = { name: 'max-errors', short: 'm', valued: true, help: 'stop after this many compile errors and add "error limit reached" (default 10, as opa; 0 or less: no limit)' } as const;
 
 /** The value of MAX_ERRORS_FLAG. */
 export function maxErrorsOf(value: string | undefined): number {

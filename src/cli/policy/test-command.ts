@@ -74,7 +74,7 @@ export function testTrace(events: readonly TraceEvent[], explain: TestExplainMod
 
 /** The query OPA's runner evaluates for a test, as its trace shows it. */
 function testQuery(r: TestResult): string {
-  return `${r.test.fullName.replace(/#\d+$/, '')} = _`;
+  return `${r.test.query} = _`;
 }
 
 /** Every line of `text` indented by two spaces (OPA's indentingWriter). */
@@ -212,6 +212,9 @@ export function formatJson(results: readonly TestResult[]): string {
     const error = errorJson(r);
     return {
       location: { file: r.test.file, row: r.test.line, col: r.test.col },
+      // --bench: Go's testing.BenchmarkResult as encoding/json writes it; regate measures the
+      // iterations and their time, not allocations (0) nor OPA's per-stage timers (Extra)
+      ...(r.bench !== undefined ? { benchmark_result: { N: r.bench.n, T: Math.round(r.bench.totalNs), Bytes: 0, MemAllocs: 0, MemBytes: 0, Extra: {} } } : {}),
       ...(r.cases !== undefined && r.cases.length > 0 ? { sub_results: subResultsJson(r.cases) } : {}),
       package: r.test.pkg,
       name: r.test.name,
@@ -263,7 +266,7 @@ export const testCommand: Subcommand = {
     SCHEMA_FLAG,
     CAPABILITIES_FLAG,
     { name: 'run', short: 'r', valued: true, help: 'run only tests whose name (data.pkg.test_x) matches this regular expression' },
-    { name: 'format', short: 'f', valued: true, help: 'pretty (default) or json' },
+    { name: 'format', short: 'f', valued: true, help: 'pretty (default), json, or gobench (with --bench: Go benchmark format)' },
     { name: 'coverage', short: 'c', help: 'print the coverage report (OPA JSON) instead of the results' },
     { name: 'threshold', valued: true, help: 'with coverage: exit 2 when it is below this percentage' },
     { name: 'exit-zero-on-skipped', short: 'z', help: 'skipped (todo_) tests do not make the exit code 2' },
@@ -276,11 +279,15 @@ export const testCommand: Subcommand = {
     MAX_ERRORS_FLAG,
     { name: 'explain', valued: true, help: "fails, full, notes or debug: the tests' evaluation trace (implies -v; a subset of OPA's events: Enter, Exit, Fail, Note)" },
     { name: 'count', valued: true, help: 'run the tests this many times (default 1), stopping after a run that does not pass' },
-    { name: 'bench', help: 'benchmark the passing tests: iterations and ns/op, as opa test --bench (-f gobench: Go benchmark format)' },
-    { name: 'benchmem', help: 'accepted for opa (its default); regate does not measure allocations per op' },
+    { name: 'bench', help: 'benchmark the passing tests: iterations and ns/op, as opa test --bench (-f gobench: Go benchmark format; -f json: benchmark_result with N and T)' },
+    { name: 'benchmem', help: "accepted for opa (its default, also as --benchmem=false); regate prints no B/op or allocs/op: a JavaScript heap has no per-operation allocation count, and heap deltas mix in the garbage collector's work, so OPA's columns would be invented" },
+    { name: 'watch', short: 'w', help: 'refused: opa test --watch re-runs on file changes; regate runs once (use a file watcher, e.g. `watchexec -e rego,json,yaml -- regate policy test …`)' },
     { name: 'var-values', help: 'under FAILURES, the file:row and expression where each failing test failed' },
   ],
   async run(a: ParsedArgs): Promise<number> {
+    // opa test -w keeps running and re-tests on every change (fsnotify); regate's test command
+    // runs once and exits, so a flag that would silently do nothing is refused instead
+    if (a.bool('watch')) throw new UsageError('--watch is not supported: regate policy test runs once; re-run it from a file watcher instead');
     if (a.positional.length === 0) throw new UsageError('test needs at least one <path>');
     const format = a.one('format') ?? 'pretty';
     if (format !== 'pretty' && format !== 'json' && format !== 'gobench') throw new UsageError(`--format must be pretty, json or gobench, not ${format}`);
@@ -399,7 +406,8 @@ async function runOnce(a: ParsedArgs, o: RunSettings): Promise<number> {
     // --var-values without -v: the trace serves the failure line only (OPA filters it to nothing)
     r.trace = verbose ? testTrace(r.trace, explain) : [];
   }
-  const sources = new Map(modules.map((m) => [m.file, m.text]));
+  // a trace's columns point into the text as compiled (a further definition renamed on its line)
+  const sources = new Map((result.compiled ?? modules).map((m) => [m.file, m.text]));
   process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results, verbose, sources, { bench, gobench: format === 'gobench', failureLine: varValues, rawTraces }));
   const skipOk = a.bool('exit-zero-on-skipped');
   return results.some((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && !skipOk)) ? 2 : 0;

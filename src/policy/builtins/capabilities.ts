@@ -26,7 +26,16 @@
  */
 import { RegoError } from '../errors.js';
 import type { LanguageCapabilities } from '../syntax/index.js';
+import { BUILTIN_DECLS } from './builtin-decls.js';
 import { createRegistry, type BuiltinDef, type BuiltinRegistry } from './registry.js';
+import { parseTypeNotation, sortedTypeJson } from './type-notation.js';
+
+/**
+ * What OPA declares as builtins but regate's compiler plans itself (unification, assignment,
+ * `print`, test cases, rule metadata): listed in the document as OPA lists them, and always
+ * available whatever a capabilities file says.
+ */
+const COMPILER_PLANNED = ['assign', 'eq', 'print', 'internal.print', 'internal.test_case', 'rego.metadata.chain', 'rego.metadata.rule'];
 
 /** A capabilities file that is not one: what is wrong with it. */
 export class CapabilitiesError extends Error {}
@@ -34,6 +43,8 @@ export class CapabilitiesError extends Error {}
 interface DeclaredBuiltin {
   name: string;
   arity: number;
+  /** a declaration without a result (OPA: a void function) */
+  void: boolean;
 }
 
 function declaredBuiltins(json: string): DeclaredBuiltin[] {
@@ -49,10 +60,10 @@ function declaredBuiltins(json: string): DeclaredBuiltin[] {
   return list.map((b: unknown, i) => {
     const name = b !== null && typeof b === 'object' ? (b as { name?: unknown }).name : undefined;
     if (typeof name !== 'string' || name === '') throw new CapabilitiesError(`builtins[${i}] has no name`);
-    const decl = (b as { decl?: { args?: unknown; variadic?: unknown } }).decl;
+    const decl = (b as { decl?: { args?: unknown; variadic?: unknown; result?: unknown } }).decl;
     // A variadic declaration (OPA's print) takes any number of operands.
     const arity = decl?.variadic !== undefined ? -1 : Array.isArray(decl?.args) ? decl.args.length : 0;
-    return { name, arity };
+    return { name, arity, void: decl !== undefined && decl.result === undefined };
   });
 }
 
@@ -104,9 +115,12 @@ export function registryWithCapabilities(capabilitiesJson: string, base: Builtin
       kept.push(own);
       continue;
     }
+    // planned by the compiler, not a host builtin to stub
+    if (COMPILER_PLANNED.includes(d.name)) continue;
     kept.push({
       name: d.name,
       arity: d.arity,
+      ...(d.void ? { void: true } : {}),
       impl: () => {
         throw new RegoError('REGO_ERR_UNSUPPORTED_BUILTIN', `${d.name}: unsupported built-in`);
       },
@@ -117,19 +131,40 @@ export function registryWithCapabilities(capabilitiesJson: string, base: Builtin
 
 /**
  * A capabilities document for `builtins` (`regate policy capabilities`, as `opa capabilities
- * --current`): each builtin by name with as many operands as it takes, typed `any` (regate's
- * registry knows arities, not OPA's type declarations; a variadic one would get `variadic`);
- * Rego v1's keywords, and OPA 1.x's features. Read back by registryWithCapabilities it gives the same
+ * --current`): each builtin by name with OPA's declaration (builtin-decls.ts: operand and
+ * result types, `infix`, `deprecated`, `nondeterministic`, `relation`), keys in the order OPA
+ * writes them; a builtin OPA does not declare (regate's `test.sleep`) gets `any` operands.
+ * `print`, `eq`, `assign`, `internal.print`, `internal.test_case` and the `rego.metadata.*`
+ * calls are listed as OPA lists them although the compiler plans them itself. Then OPA 1.x's
+ * features for v1 (CapabilitiesForThisVersion; without `rego_v1` the file would not read back
+ * for a v1 policy) and the future keyword regate has (`not`; OPA 1.20 also lists `and` and
+ * `or`, which regate does not parse). Read back by registryWithCapabilities it gives the same
  * set, so a CI can pin a policy to the builtins of the regate it was written for.
  *
- * @example JSON.parse(capabilitiesDocument(defaultRegistry)).builtins[0] // { name: 'abs', decl: { type: 'function', args: [{ type: 'any' }], result: { type: 'any' } } }
+ * @example JSON.parse(capabilitiesDocument(defaultRegistry)).builtins[0] // { name: 'abs', decl: { args: [{ type: 'number' }], result: { type: 'number' }, type: 'function' } }
  */
 export function capabilitiesDocument(builtins: BuiltinRegistry): string {
   const any = { type: 'any' };
-  const list = [...builtins.values()]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((b) => ({ name: b.name, decl: b.arity < 0 ? { type: 'function', variadic: any, result: any } : { type: 'function', args: Array.from({ length: b.arity }, () => any), result: any } }));
-  // OPA 1.x's features for v1 (CapabilitiesForThisVersion): without `rego_v1` the file would
-  // not read back for a v1 policy
-  return JSON.stringify({ builtins: list, future_keywords: ['contains', 'every', 'if', 'in', 'not'], features: ['keywords_in_refs', 'rego_v1'] }, null, 2) + '\n';
+  const names = new Set([...builtins.keys(), ...COMPILER_PLANNED]);
+  const list = [...names]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((name) => {
+      const d = BUILTIN_DECLS.get(name);
+      if (d === undefined) {
+        const arity = builtins.get(name)?.arity ?? 0;
+        return { name, decl: arity < 0 ? { type: 'function', variadic: any } : { args: Array.from({ length: arity }, () => any), result: any, type: 'function' } };
+      }
+      const decl: Record<string, unknown> = {};
+      if (d.args !== undefined && d.args.length > 0) decl.args = d.args.map((a) => sortedTypeJson(parseTypeNotation(a)));
+      if (d.result !== undefined) decl.result = sortedTypeJson(parseTypeNotation(d.result));
+      decl.type = 'function';
+      if (d.variadic !== undefined) decl.variadic = sortedTypeJson(parseTypeNotation(d.variadic));
+      const entry: Record<string, unknown> = { name, decl };
+      if (d.infix !== undefined) entry.infix = d.infix;
+      if (d.relation === true) entry.relation = true;
+      if (d.deprecated === true) entry.deprecated = true;
+      if (d.nondeterministic === true) entry.nondeterministic = true;
+      return entry;
+    });
+  return JSON.stringify({ builtins: list, future_keywords: ['not'], features: ['keywords_in_refs', 'rego_v1', 'template_strings'] }, null, 2) + '\n';
 }

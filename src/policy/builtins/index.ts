@@ -3,7 +3,8 @@
  * several namespaces live in shared/). The JS back end, the WASM host bridge and the compiler's
  * arity and unknown-function checks all use `defaultRegistry`.
  */
-import { createRegistry, type BuiltinRegistry } from './registry.js';
+import { createRegistry, type BuiltinDef, type BuiltinRegistry } from './registry.js';
+import { BUILTIN_DECLS } from './builtin-decls.js';
 import { comparisonBuiltins } from './comparison/comparison.js';
 import { numbersBuiltins } from './numbers/numbers.js';
 import { aggregatesBuiltins } from './aggregates/aggregates.js';
@@ -33,6 +34,7 @@ import { randBuiltins } from './rand/rand.js';
 import { uuidBuiltins } from './uuid/uuid.js';
 import { runtimeBuiltins } from './runtime/runtime.js';
 import { printBuiltins } from './print/print.js';
+import { uriBuiltins } from './uri/uri.js';
 import { createHttpSendBuiltin, httpBuiltins, type HttpSendLimits } from './http/http-send.js';
 
 export const allBuiltins = [
@@ -66,9 +68,20 @@ export const allBuiltins = [
   ...uuidBuiltins,
   ...runtimeBuiltins,
   ...printBuiltins,
+  ...uriBuiltins,
 ];
 
-export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
+/**
+ * OPA's `nondeterministic` flag (builtin-decls.ts) on every builtin it marks, also those whose
+ * file does not set it (io.jwt.decode_verify reads the clock, io.jwt.encode_sign* sign with
+ * fresh randomness, opa.runtime reads the environment): the decision log records their results
+ * (nd_builtin_cache) as OPA does.
+ */
+function withNondeterminism(b: BuiltinDef): BuiltinDef {
+  return BUILTIN_DECLS.get(b.name)?.nondeterministic === true && b.nondeterministic !== true ? { ...b, nondeterministic: true } : b;
+}
+
+export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins.map(withNondeterminism));
 
 /**
  * Every builtin, with `http.send` left out (`null`) or bound to `limits`: for an embedding where a
@@ -77,7 +90,7 @@ export const defaultRegistry: BuiltinRegistry = createRegistry(allBuiltins);
  */
 export function registryWithHttpSend(limits: HttpSendLimits | null): BuiltinRegistry {
   const rest = allBuiltins.filter((b) => b.name !== 'http.send');
-  return createRegistry(limits === null ? rest : [...rest, createHttpSendBuiltin(limits)]);
+  return createRegistry((limits === null ? rest : [...rest, createHttpSendBuiltin(limits)]).map(withNondeterminism));
 }
 export type { HttpSendLimits };
 export type { BuiltinDef, BuiltinContext, BuiltinRegistry } from './registry.js';

@@ -32,6 +32,11 @@ export interface BuiltinDef {
   /** `time.now_ns`, `rand.intn`, `uuid.rfc4122`, `http.send`, … (may not be constant-folded or cached across evaluations). */
   readonly nondeterministic?: boolean;
   /**
+   * Declared without a result (a `--capabilities` builtin whose `decl` has no `result`, like
+   * OPA's print): a call of it used as a value is the compile error "f(x) used as value".
+   */
+  readonly void?: boolean;
+  /**
    * Implementation. Return `undefined` for an undefined result. Throw `BuiltinTypeError` for an
    * operand of the wrong type (always raised, OPA's eval_type_error) and `BuiltinError` for
    * other failures (undefined unless strict, then eval_builtin_error).

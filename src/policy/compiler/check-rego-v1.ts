@@ -2,8 +2,9 @@
  * The compile-time checks Rego v1 adds (OPA ast/rego_v1.go checkRegoV1Module), run on v1 modules
  * and on v0 modules that `import rego.v1`:
  * - a local assigned with `:=` must not be named `input` or `data` ("variables must not shadow
- *   input"), nor may a function argument be: a policy that silently reads its own local where it
- *   meant the input would give a wrong answer;
+ *   input"): a policy that silently reads its own local where it meant the input would give a
+ *   wrong answer (a function argument of that name is refused in every version, earlier:
+ *   check-root-args.ts);
  * - two imports must not bind the same name;
  * - deprecated builtins (any, all, re_match, …) are not part of v1.
  *
@@ -34,6 +35,26 @@ function importBinds(path: Term, alias: string | undefined): string | undefined 
 }
 
 export function checkRegoV1(mod: Module, errors: RegoError[]): void {
+  checkImportShadowing(mod, errors);
+  checkRootShadowing(mod, errors);
+  const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
+  for (const r of mod.rules) {
+    walkRule(r, {
+      term: (t) => {
+        // a package's own rule of that name is what the call means, not the builtin
+        if (t.kind === 'call' && t.op === undefined && DEPRECATED_BUILTINS.has(t.fn.join('.')) && !(t.fn.length === 1 && ruleNames.has(t.fn[0]!))) {
+          errors.push(createCompileError('REGO_ERR_DEPRECATED_BUILTIN', `deprecated built-in function calls in expression: ${t.fn.join('.')}`, t.fnSpan));
+        }
+      },
+    });
+  }
+}
+
+/**
+ * Two imports binding the same name ("import must not shadow import data.foo"): OPA's
+ * checkImports, for v1 modules and, in strict mode, for v0 ones too.
+ */
+export function checkImportShadowing(mod: Module, errors: RegoError[]): void {
   const bound = new Map<string, string>();
   for (const imp of mod.imports) {
     const name = importBinds(imp.path, imp.alias);
@@ -42,23 +63,18 @@ export function checkRegoV1(mod: Module, errors: RegoError[]): void {
     if (prev !== undefined) errors.push(createCompileError('REGO_ERR_DUPLICATE_IMPORT', `import must not shadow import ${prev}`, imp.span));
     else bound.set(name, termText(imp.path) + (imp.alias !== undefined ? ` as ${imp.alias}` : ''));
   }
-  const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
+}
+
+/**
+ * A local assigned with `:=` named input or data ("variables must not shadow input"): OPA's
+ * checkKeywordOverrides, for v1 modules and, in strict mode, for v0 ones too.
+ */
+export function checkRootShadowing(mod: Module, errors: RegoError[]): void {
   for (const r of mod.rules) {
-    for (const a of r.args ?? []) {
-      if (a.kind === 'var' && ROOTS.has(a.name)) {
-        errors.push(createCompileError('REGO_ERR_SHADOW_ROOT', `args must not shadow ${a.name} (use a different variable name)`, a.span));
-      }
-    }
     walkRule(r, {
       expr: (e) => {
         if (e.kind === 'assign' && e.lhs.kind === 'var' && ROOTS.has(e.lhs.name)) {
           errors.push(createCompileError('REGO_ERR_SHADOW_ROOT', `variables must not shadow ${e.lhs.name} (use a different variable name)`, e.span));
-        }
-      },
-      term: (t) => {
-        // a package's own rule of that name is what the call means, not the builtin
-        if (t.kind === 'call' && t.op === undefined && DEPRECATED_BUILTINS.has(t.fn.join('.')) && !(t.fn.length === 1 && ruleNames.has(t.fn[0]!))) {
-          errors.push(createCompileError('REGO_ERR_DEPRECATED_BUILTIN', `deprecated built-in function calls in expression: ${t.fn.join('.')}`, t.fnSpan));
         }
       },
     });

@@ -16,13 +16,15 @@
  *   checkTypes([parseModule('package p\nq := count(1)')], errors); // REGO_ERR_TYPE: count: invalid argument(s)
  */
 import type { RegoError } from '../errors.js';
-import type { Literal, Module, Rule, Term } from '../syntax/ast.js';
+import type { Literal, Module, Rule, Term, With } from '../syntax/ast.js';
 import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
 import { inputVars as inputVarsOf, literalVars } from './vars.js';
 import { literalOutputs } from './reorder.js';
+import { BUILTIN_DECLS } from '../builtins/builtin-decls.js';
+import { parseTypeNotation, type OpaTypeJson } from '../builtins/type-notation.js';
 import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
 /** A parameter: the types it accepts (a union). */
@@ -32,131 +34,45 @@ interface Decl {
   result: Ty;
 }
 
-const coll = (of: Ty = ANY): Param => [arr(of), set(of)];
-const d = (args: Param[], result: Ty): Decl => ({ args, result });
+/** An OPA type (capabilities JSON) as the checker's static type; a union stays a union. */
+function staticType(t: OpaTypeJson): Ty {
+  switch (t.type) {
+    case 'any':
+      return t.of === undefined ? ANY : t.of.length === 1 ? staticType(t.of[0]!) : { k: 'union', of: t.of.map(staticType) };
+    case 'set':
+      return set(staticType(t.of));
+    case 'array': {
+      if (t.static === undefined) return arr(t.dynamic === undefined ? ANY : staticType(t.dynamic));
+      const items = t.static.map(staticType);
+      return { k: 'array', of: unionOf(t.dynamic === undefined ? items : [...items, staticType(t.dynamic)]), items };
+    }
+    case 'object': {
+      const dyn = t.dynamic === undefined ? undefined : { key: staticType(t.dynamic.key), value: staticType(t.dynamic.value) };
+      if (t.static === undefined) return dyn === undefined ? OBJ : { k: 'object', dyn };
+      const props = Object.fromEntries(t.static.map((p) => [p.key, staticType(p.value)]));
+      return dyn === undefined ? { k: 'object', props } : { k: 'object', props, open: true, dyn };
+    }
+    default:
+      return { k: t.type };
+  }
+}
+
+/** A declared operand: the members of a union, or the one type. */
+function paramOf(notation: string): Param {
+  const t = staticType(parseTypeNotation(notation));
+  return t.k === 'union' ? [...t.of] : [t];
+}
 
 /**
- * Signatures of the builtins policies call most, written from OPA's builtin reference
- * (https://www.openpolicyagent.org/docs/policy-reference/#built-in-functions). A builtin not
- * listed here is not type-checked.
+ * Signatures of the builtins as OPA declares them (builtins/builtin-decls.ts). Left out: what
+ * the compiler plans itself (unification, assignment, `print`, test cases, metadata), and
+ * builtins without a value.
  */
-const DECLS: Record<string, Decl> = {
-  plus: d([[N], [N]], N),
-  minus: d([[N, set()], [N, set()]], ANY),
-  mul: d([[N], [N]], N),
-  div: d([[N], [N]], N),
-  rem: d([[N], [N]], N),
-  and: d([[set()], [set()]], set()),
-  or: d([[set()], [set()]], set()),
-  abs: d([[N]], N),
-  ceil: d([[N]], N),
-  floor: d([[N]], N),
-  round: d([[N]], N),
-  count: d([[arr(), set(), OBJ, S]], N),
-  sum: d([coll(N)], N),
-  product: d([coll(N)], N),
-  max: d([coll()], ANY),
-  min: d([coll()], ANY),
-  sort: d([coll()], arr()),
-  concat: d([[S], coll(S)], S),
-  contains: d([[S], [S]], B),
-  startswith: d([[S], [S]], B),
-  endswith: d([[S], [S]], B),
-  format_int: d([[N], [N]], S),
-  indexof: d([[S], [S]], N),
-  lower: d([[S]], S),
-  upper: d([[S]], S),
-  replace: d([[S], [S], [S]], S),
-  split: d([[S], [S]], arr(S)),
-  sprintf: d([[S], [arr()]], S),
-  substring: d([[S], [N], [N]], S),
-  trim: d([[S], [S]], S),
-  trim_left: d([[S], [S]], S),
-  trim_right: d([[S], [S]], S),
-  trim_prefix: d([[S], [S]], S),
-  trim_suffix: d([[S], [S]], S),
-  trim_space: d([[S]], S),
-  'strings.reverse': d([[S]], S),
-  'regex.match': d([[S], [S]], B),
-  'regex.split': d([[S], [S]], arr(S)),
-  'glob.match': d([[S], [arr(S), { k: 'null' }], [S]], B),
-  'json.unmarshal': d([[S]], ANY),
-  'json.is_valid': d([[S]], B),
-  'base64.encode': d([[S]], S),
-  'base64.decode': d([[S]], S),
-  'base64url.encode': d([[S]], S),
-  'base64url.decode': d([[S]], S),
-  'urlquery.encode': d([[S]], S),
-  'urlquery.decode': d([[S]], S),
-  'object.get': d([[OBJ], [ANY], [ANY]], ANY),
-  'object.keys': d([[OBJ]], set()),
-  'object.union': d([[OBJ], [OBJ]], OBJ),
-  'object.remove': d([[OBJ], [arr(), set(), OBJ]], OBJ),
-  'object.filter': d([[OBJ], [arr(), set(), OBJ]], OBJ),
-  'array.concat': d([[arr()], [arr()]], arr()),
-  'array.slice': d([[arr()], [N], [N]], arr()),
-  'array.reverse': d([[arr()]], arr()),
-  'numbers.range': d([[N], [N]], arr(N)),
-  'time.parse_rfc3339_ns': d([[S]], N),
-  'time.parse_duration_ns': d([[S]], N),
-  'units.parse_bytes': d([[S]], N),
-  'units.parse': d([[S]], N),
-  'crypto.sha256': d([[S]], S),
-  'crypto.md5': d([[S]], S),
-  'crypto.sha1': d([[S]], S),
-  'io.jwt.decode': d([[S]], arr()),
-  'json.filter': d([[OBJ], coll()], ANY),
-  'json.remove': d([[OBJ], coll()], ANY),
-  'json.marshal': d([[ANY]], S),
-  'json.marshal_with_options': d([[ANY], [OBJ]], S),
-  'yaml.marshal': d([[ANY]], S),
-  'yaml.unmarshal': d([[S]], ANY),
-  'yaml.is_valid': d([[S]], B),
-  'object.subset': d([[OBJ, arr(), set()], [OBJ, arr(), set()]], B),
-  'object.union_n': d([[arr()]], OBJ),
-  'strings.replace_n': d([[OBJ], [S]], S),
-  'strings.any_prefix_match': d([[S, arr(S), set(S)], [S, arr(S), set(S)]], B),
-  'strings.any_suffix_match': d([[S, arr(S), set(S)], [S, arr(S), set(S)]], B),
-  'strings.count': d([[S], [S]], N),
-  'strings.render_template': d([[S], [OBJ]], S),
-  indexof_n: d([[S], [S]], arr(N)),
-  'regex.replace': d([[S], [S], [S]], S),
-  'regex.find_n': d([[S], [S], [N]], arr(S)),
-  'regex.find_all_string_submatch_n': d([[S], [S], [N]], arr(arr(S))),
-  'regex.template_match': d([[S], [S], [S], [S]], B),
-  'regex.globs_match': d([[S], [S]], B),
-  'glob.quote_meta': d([[S]], S),
-  'time.parse_ns': d([[S], [S]], N),
-  'time.add_date': d([[N], [N], [N], [N]], N),
-  'time.date': d([[N, arr()]], arr(N)),
-  'time.clock': d([[N, arr()]], arr(N)),
-  'time.weekday': d([[N, arr()]], S),
-  'time.diff': d([[N, arr()], [N, arr()]], arr(N)),
-  'net.cidr_contains': d([[S], [S]], B),
-  'net.cidr_intersects': d([[S], [S]], B),
-  'net.cidr_expand': d([[S]], set(S)),
-  'semver.compare': d([[S], [S]], N),
-  'crypto.hmac.sha256': d([[S], [S]], S),
-  'crypto.hmac.sha512': d([[S], [S]], S),
-  'hex.encode': d([[S]], S),
-  'hex.decode': d([[S]], S),
-  'base64.is_valid': d([[S]], B),
-  'base64url.encode_no_pad': d([[S]], S),
-  'urlquery.encode_object': d([[OBJ]], S),
-  'numbers.range_step': d([[N], [N], [N]], arr(N)),
-  'bits.and': d([[N], [N]], N),
-  'bits.or': d([[N], [N]], N),
-  'bits.xor': d([[N], [N]], N),
-  'bits.lsh': d([[N], [N]], N),
-  'bits.rsh': d([[N], [N]], N),
-  'bits.negate': d([[N]], N),
-  to_number: d([[N, S, B, NULL]], N),
-  type_name: d([[ANY]], S),
-  intersection: d([[set(set())]], set()),
-  union: d([[set(set())]], set()),
-  'graph.reachable': d([[OBJ], coll()], set()),
-  'io.jwt.verify_hs256': d([[S], [S]], B),
-};
+const DECLS: Record<string, Decl> = Object.fromEntries(
+  [...BUILTIN_DECLS]
+    .filter(([name, d]) => d.args !== undefined && d.result !== undefined && !['eq', 'assign'].includes(name) && !name.startsWith('internal.') && !name.startsWith('rego.metadata.'))
+    .map(([name, d]) => [name, { args: d.args!.map(paramOf), result: staticType(parseTypeNotation(d.result!)) }]),
+);
 
 /** Types of variables a rule declares once, with `x := <typed term>` (see varTypes). */
 type VarTypes = ReadonlyMap<string, Ty>;
@@ -253,9 +169,20 @@ class RuleTypes {
     return result;
   }
 
-  /** Is `path` a function (its definitions take arguments)? */
+  /** The number of arguments of the function at `path`, when all its definitions agree. */
+  arityAt(path: string[]): number | undefined {
+    const defs = this.defs.get(JSON.stringify(path));
+    const n = defs?.[0]?.rule.args?.length;
+    return n !== undefined && defs!.every((d) => d.rule.args?.length === n) ? n : undefined;
+  }
+
+  /**
+   * Is `path` a function (its definitions take arguments)? `f() = 1` takes none: OPA's checker
+   * (checkRule) types a rule without arguments by its value, so `f()` of it is checked like r()
+   * of a complete rule (compile_test.go TestCompilerMockFunction, "arity 0").
+   */
   isFunction(path: string[]): boolean {
-    return this.defs.get(JSON.stringify(path))?.some((d) => d.rule.args !== undefined) ?? false;
+    return this.defs.get(JSON.stringify(path))?.some((d) => (d.rule.args?.length ?? 0) > 0) ?? false;
   }
 
   /** Is `path` exactly a rule (or function)? */
@@ -717,7 +644,8 @@ function callText(t: Term): string {
   return line.slice(t.span.col - 1);
 }
 
-export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet): void {
+/** `voids`: builtins declared without a result besides print (capabilities), refused as values too. */
+export function checkTypes(mods: Module[], errors: RegoError[], schemas?: SchemaSet, voids: ReadonlySet<string> = new Set()): void {
   const env = new RuleTypes();
   const global = schemas?.input === undefined ? ANY : schemaType(schemas.input);
   const scopesOf = new Map<Module, ModuleScope>();
@@ -736,14 +664,23 @@ export function checkTypes(mods: Module[], errors: RegoError[], schemas?: Schema
     scopesOf.set(m, ms);
     for (const r of m.rules) env.add(groundPath(m.package, r), r, ms);
   }
-  for (const m of mods) for (const r of m.rules) checkRule(r, scopeOf(r, scopesOf.get(m)!), errors);
+  for (const m of mods) for (const r of m.rules) checkRule(r, scopeOf(r, scopesOf.get(m)!), errors, voids);
 }
 
-function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
+function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<string> = new Set()): void {
   // calls that stand alone as an expression are statements, not values
   const statements = new Set<Term>();
   const bodies: Literal[][] = [r.body, ...r.elses.map((e) => e.body)];
+  // a `with` target names the document or function it replaces, never a local (OPA's
+  // rewriteLocalVars leaves targets alone, and checkExprWith types only function targets):
+  // `with input.foo as a` after a v0 `input := 2` is not a ref into the number 2
+  const targets = new Set<Term>();
   walkRule(r, {
+    literal: (l) =>
+      l.with.forEach((w) => {
+        targets.add(w.target);
+        checkWithFunction(w, sc, errors);
+      }),
     expr: (e) => {
       if (e.kind === 'term' && e.term.kind === 'call') statements.add(e.term);
       if (e.kind === 'every') bodies.push(e.body);
@@ -753,9 +690,11 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
       if (!fits(a, b) && !fits(b, a)) errors.push(createCompileError('REGO_ERR_TYPE', `match error\n\tleft  : ${show(a)}\n\tright : ${show(b)}`, e.span));
     },
     term: (t) => {
-      if (t.kind === 'ref') return checkRef(t, sc, errors);
+      if (t.kind === 'ref') return targets.has(t) ? undefined : checkRef(t, sc, errors);
       if (t.kind !== 'call') return;
-      if (t.fn.length === 1 && t.fn[0] === 'print' && !statements.has(t) && !sc.mod.rules.has('print')) {
+      // OPA's checkVoidCalls: a function without a result (print, a capabilities builtin declared so)
+      const isVoid = t.fn.length === 1 && t.fn[0] === 'print' ? !sc.mod.rules.has('print') : voids.has(t.fn.join('.')) && isBuiltinCall(t, sc);
+      if (isVoid && !statements.has(t)) {
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }
@@ -771,10 +710,48 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[]): void {
       const valued = !explicit && !statements.has(t);
       const params: Param[] = explicit || valued ? [...decl.args, [decl.result]] : decl.args;
       if (t.args.every((a, i) => params[i]!.some((w) => termFits(a, w, sc)))) return;
-      const want = params.map((p) => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`));
+      const want = params.map(showParam);
       errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
     },
   });
+}
+
+/**
+ * `with f as g` where both are functions (OPA's checkExprWith): g must take as many arguments as
+ * f, each of a type that unifies with f's (`unifies` on function types compares arguments only,
+ * so `count` may be replaced by `object.union_n`, `http.send` not by `net.lookup_ip_addr`). OPA
+ * reports both as "arity mismatch", listing g's argument types and f's. A function whose types
+ * are not known here (a builtin without a signature in DECLS) is not checked; an argument of a
+ * rule's function the body does not type is any, which unifies with everything.
+ */
+function checkWithFunction(w: With, sc: Scope, errors: RegoError[]): void {
+  const target = functionArgs(w.target, sc);
+  const value = target === undefined ? undefined : functionArgs(w.value, sc);
+  if (target === undefined || value === undefined) return;
+  if (target.args.length === value.args.length && target.args.every((p, i) => p.some((a) => value.args[i]!.some((b) => fits(a, b) || fits(b, a))))) return;
+  errors.push(createCompileError('REGO_ERR_TYPE', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: (${target.args.map(showParam).join(', ')})`, w.span));
+}
+
+/** A parameter as OPA prints it: one type, or `any<…>` of its types in the order its declaration lists them (types.NewAny keeps it). */
+const showParam = (p: Param): string => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`);
+
+/** The name and argument types of the function a `with` target or value names, if it names one whose types are known. */
+function functionArgs(t: Term, sc: Scope): { name: string; args: Param[] } | undefined {
+  const names: string[] = [];
+  if (t.kind === 'var') names.push(t.name);
+  else if (t.kind === 'ref' && t.head.kind === 'var' && t.path.every((k) => k.kind === 'string')) names.push(t.head.name, ...t.path.map((k) => (k as { value: string }).value));
+  else return undefined;
+  const call = { kind: 'call', fn: names, args: [], span: t.span, fnSpan: t.span } as Extract<Term, { kind: 'call' }>;
+  if (isBuiltinCall(call, sc)) {
+    const decl = DECLS[names.join('.')];
+    return decl === undefined ? undefined : { name: names.join('.'), args: decl.args };
+  }
+  const path = dataPath(names[0]!, names.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
+  if (path === undefined || !sc.mod.env.isFunction(path)) return undefined;
+  const arity = sc.mod.env.arityAt(path);
+  if (arity === undefined) return undefined;
+  const inferred = sc.mod.env.argsAt(path);
+  return { name: `data.${path.join('.')}`, args: Array.from({ length: arity }, (_, i) => [inferred?.[i] ?? ANY]) };
 }
 
 /**
@@ -919,7 +896,7 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
         continue;
       }
       // a constant key of another type can never be one of a closed object's string keys
-      if ((constant || (kt.k !== 'any' && kt.k !== 'string')) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
+      if ((constant || !fits(kt, S)) && !ty.open) return { ty: ANY, missing: i, keys: Object.keys(ty.props) };
       // a variable key selects any of a closed object's values (OPA: types.Values of the object)
       if (ty.open) return { ty: ANY };
       ty = unionOf(Object.values(ty.props));
@@ -932,8 +909,9 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       continue;
     }
     if (ty.k === 'array') {
-      // an array is indexed by numbers only (OPA: have "x", want number)
-      if (p.kind === 'string' || p.kind === 'bool' || p.kind === 'null' || (kt.k !== 'any' && kt.k !== 'number')) return { ty: ANY, missing: i, want: N };
+      // an array is indexed by numbers only (OPA: have "x", want number); a key of a union type
+      // that has number in it (`xs[count(xs) - 1]`: minus gives any<number, set[any]>) may be one
+      if (p.kind === 'string' || p.kind === 'bool' || p.kind === 'null' || !fits(kt, N)) return { ty: ANY, missing: i, want: N };
       if (p.kind === 'number' && ty.items !== undefined) {
         const idx = Number(p.text);
         // past the end of a literal: not followed (OPA's undefined index is not a type error here)

@@ -24,6 +24,7 @@ const STAGE_OF: Partial<Record<RegoErrorCode, number>> = {
   REGO_ERR_ASSIGN_TARGET: 1, // RewriteLocalVars
   REGO_ERR_SHADOWED_CALL: 1, // RewriteLocalVars
   REGO_ERR_ARG_CALL: 1, // RewriteLocalVars
+  REGO_ERR_TEMPLATE_EXPR: 1.5, // RewriteTemplateStrings
   REGO_ERR_VOID_CALL: 2, // CheckVoidCalls
   REGO_ERR_UNDECLARED_VAR: 3, // RewritePrintCalls
   REGO_ERR_WITH_TARGET: 4, // RewriteWithValues

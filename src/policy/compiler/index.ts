@@ -16,6 +16,8 @@ import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
 import { parseModule, parseQuery, type LanguageCapabilities, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
+import { checkTemplateStrings } from './check-template-strings.js';
+import { checkRootArgs } from './check-root-args.js';
 import { checkTypes } from './check-types.js';
 import { checkUnusedSome } from './check-unused-some.js';
 import { keepFirstStage } from './compile-stages.js';
@@ -126,6 +128,9 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   }
   if (errors.length > 0) throw new CompileErrors(errors);
   const registry = opts.builtins ?? defaultRegistry;
+  // OPA's first stage (ResolveRefs) refuses an argument named input/data; nothing later runs
+  for (const m of mods) checkRootArgs(m, errors);
+  if (errors.length > 0) throw new CompileErrors(errors);
   // OPA runs these checks as a stage of their own: later stages do not add to what they find
   for (const m of mods) {
     if (usesV1Rules(m)) checkRegoV1(m, errors);
@@ -141,7 +146,8 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   }
   if (errors.length > 0) throw new CompileErrors(errors);
   const before = errors.length;
-  checkTypes(mods, errors, opts.schemas);
+  const voids = new Set([...registry.values()].filter((b) => b.void === true).map((b) => b.name));
+  checkTypes(mods, errors, opts.schemas, voids);
   const fromTypeCheck = new Set(errors.slice(before));
 
   const index = buildRuleIndex(mods, errors);
@@ -166,6 +172,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   if (query !== undefined) {
     const resolver = new Resolver({ pkg: [], imports: new Map(), ruleNames: new Set(), counter: pl.counter, errors });
     const body = resolver.body(query, new Map()).body;
+    checkTemplateStrings(body, [], new Set(), arityOf, errors);
     const names: string[] = [];
     for (const l of body) for (const v of literalVars(l)) if (!isWildcard(v) && !v.includes('$') && !names.includes(v)) names.push(v);
     pl.withFunction(2, () => {

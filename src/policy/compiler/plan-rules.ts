@@ -10,13 +10,14 @@
  */
 import type { Local, Operand } from '../ir/types.js';
 import type { Literal, Span, Term } from '../syntax/ast.js';
+import { checkTemplateStrings } from './check-template-strings.js';
 import { createCompileError } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 
 import { Resolver } from './resolve.js';
-import type { RuleGroup, RuleInfo } from './rule-index.js';
+import { refText, type RuleGroup, type RuleInfo } from './rule-index.js';
 import { allVars, isRoot, isWildcard, literalVars, patternVars } from './vars.js';
 
 /** Name of the func for `g` under the current mocks, planning it on first use. */
@@ -31,9 +32,10 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   const again = stack.findIndex((n) => n.replace(/#.*$/, '') === base);
   if (again >= 0) {
     const r = g.rules[0] ?? g.defaults[0];
-    // the cycle as OPA prints it: from this rule through the rules being planned back to it
-    const cycle = [...stack.slice(again), name].map((n) => n.replace(/^g0\./, '').replace(/#.*$/, ''));
-    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rule data.${g.path.join('.')} is recursive: ${cycle.join(' -> ')}`, r?.rule.span));
+    // the cycle as OPA prints it: from this rule through the rules being planned back to it,
+    // each named by its head ref (`data.p.q[x]` for `q[x] = y`)
+    const cycle = [...stack.slice(again), name].map((n) => groupRefText(pl, n.replace(/^g0\.data\./, '').replace(/#.*$/, '')));
+    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rule ${groupRefText(pl, g.path.join('.'))} is recursive: ${cycle.join(' -> ')}`, r?.rule.span));
     return name;
   }
   if (pl.funcs.has(name)) return name;
@@ -52,6 +54,14 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
     pl.currentRule = savedRule;
   }
   return name;
+}
+
+/** A rule path as OPA's recursion error names it: the ref of its (first) rule, with its variables. */
+function groupRefText(pl: Planner, dotted: string): string {
+  const g = pl.index.groups.get(JSON.stringify(dotted.split('.')));
+  const ri = g?.rules[0];
+  if (ri === undefined || ri.dynamic.length === 0) return `data.${dotted}`;
+  return refText(['data', ...ri.module.mod.package], ri.rule.ref);
 }
 
 const mockIds = new WeakMap<object, Map<string, number>>();
@@ -163,6 +173,9 @@ function planRuleBody(pl: Planner, ri: RuleInfo, body: Literal[], head: Term[], 
   const r = resolver.body(body, env0, [], new Set(argNames));
   const rargs = args.map((a) => resolver.term(a, env0));
   const rhead = head.map((h) => resolver.term(h, r.env));
+  // OPA's RewriteTemplateStrings stage: a template expression reading what the body does not
+  // bind is refused before safety ordering, which would report it differently
+  if (checkTemplateStrings(r.body, rhead, new Set(argNames), pl.arityOf, pl.errors)) return;
   // arguments unify with the parameters as ordinary literals, so reordering can place a
   // non-pattern argument (e.g. a template string) after the body literals that bind its vars
   const s0 = new Map(params.map((p, i) => [`$p${i}`, p] as const));

@@ -417,7 +417,7 @@ export type { CallTerm };
 /** `{t | true}`: the set of t's values, empty when t is undefined. */
 export function wrapInSet(t: Term): Term & { kind: 'setcomp' } {
   const truth: Term = { kind: 'bool', value: true, span: t.span };
-  return { kind: 'setcomp', term: t, body: [{ negated: false, expr: { kind: 'term', term: truth, span: t.span }, with: [], span: t.span }], span: t.span, free: [...inputVars(t)] };
+  return { kind: 'setcomp', term: t, body: [{ negated: false, expr: { kind: 'term', term: truth, span: t.span }, with: [], span: t.span }], span: t.span, free: [...allVars(t)] };
 }
 
 /**

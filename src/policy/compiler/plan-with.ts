@@ -35,6 +35,11 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
       pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with keyword target must reference existing input, data, or a function', w.target.span));
       return;
     }
+    const refused = isFn && root !== 'data' ? builtinTargetError(pl, name, w.span) : undefined;
+    if (refused !== undefined) {
+      pl.errors.push(createCompileError('REGO_ERR_WITH_TARGET', `with keyword replacing built-in function: ${refused}`, w.target.span));
+      return;
+    }
     if (isFn && root !== 'data' && pl.arityOf({ kind: 'call', fn: name, args: [], span: w.span, fnSpan: w.span }) === undefined) {
       // neither input, data nor a builtin: OPA's validateWith refuses it (a rego_type_error)
       pl.errors.push(createCompileError('REGO_ERR_TYPE', 'with keyword target must reference existing input, data, or a function', w.target.span));
@@ -50,7 +55,10 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
         const want = fnArity(pl, name, w.span);
         const have = fnArity(pl, valueName, w.span);
         if (want !== undefined && have !== undefined && want >= 0 && have >= 0 && want !== have) {
-          pl.errors.push(createCompileError('REGO_ERR_TYPE', `${name.join('.')}: arity mismatch`, w.span));
+          // the type checker reports it with the argument types when it knows them (checkWithFunction)
+          const msg = `${name.join('.')}: arity mismatch`;
+          const typed = pl.errors.some((e) => e.message.startsWith(`${msg}\n`) && e.location?.line === w.span.line && e.location.col === w.span.col && e.location.file === w.span.file);
+          if (!typed) pl.errors.push(createCompileError('REGO_ERR_TYPE', msg, w.span));
           return;
         }
         mocks.fns.set(name.join('.'), { kind: 'fn', name: valueName });
@@ -117,6 +125,21 @@ function docPath(t: Term): string[] | undefined {
     out.push(k.value);
   }
   return out;
+}
+
+/**
+ * Builtins `with` may not replace (OPA's validateWithBuiltinTarget): `=` and the metadata calls,
+ * which the compiler rewrites away, internal functions, a relation (`walk`, several outputs per
+ * call) and a function without a result (`print`). Undefined when the target may be replaced.
+ */
+function builtinTargetError(pl: Planner, name: string[], span: Span): string | undefined {
+  const n = name.join('.');
+  if (n === 'eq' || n === 'rego.metadata.chain' || n === 'rego.metadata.rule') return `replacement of "${n}" invalid`;
+  if (pl.arityOf({ kind: 'call', fn: name, args: [], span, fnSpan: span }) === undefined) return undefined;
+  if (name[0] === 'internal') return `replacement of internal function "${n}" invalid`;
+  if (n === 'walk') return 'target must not be a relation';
+  if (n === 'print') return 'target must not be a void function';
+  return undefined;
 }
 
 function fnArity(pl: Planner, name: string[], span: Span): number | undefined {

@@ -187,6 +187,15 @@ export class Resolver {
       } else out.push(this.literal(l, inner));
       usedNames([l], seenBefore);
     }
+    // OPA's safety check (reorderBodyForSafety) makes a closure wait only for the variables
+    // the enclosing body itself mentions outside closures; `some x` alone is no mention (it is
+    // rewritten away). So in `some x; [x | x = 2]` the comprehension binds x on its own.
+    const someDeclared = lits.flatMap((l) => (l.expr.kind === 'some' ? l.expr.vars.map((v) => inner.get(v.name) ?? v.name) : []));
+    if (someDeclared.length > 0) {
+      const mentioned = new Set<string>();
+      usedNames(out, mentioned);
+      for (const v of someDeclared) if (!mentioned.has(v)) out.forEach((l) => closuresOf(l).forEach((c) => unfree(c, v)));
+    }
     return { body: out, env: inner };
   }
 
@@ -308,6 +317,30 @@ export class Resolver {
     head.forEach((h) => deepTerms({ negated: false, expr: { kind: 'term', term: h, span: h.span }, with: [], span: h.span }).forEach(visitFree));
     return [...used].filter((v) => outer.has(v));
   }
+}
+
+type CompTerm = Extract<Term, { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
+type Closure = CompTerm | Extract<Expr, { kind: 'every' }>;
+
+/** The closures of a literal that are not inside another closure (comprehensions, `every`). */
+function closuresOf(l: Literal): Closure[] {
+  const out: Closure[] = deepTerms(l).filter((t): t is CompTerm => t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp');
+  if (l.expr.kind === 'every') out.push(l.expr);
+  return out;
+}
+
+/**
+ * `v` is the closure's own variable, not one it reads from the enclosing body; the same holds
+ * for the closures inside it unless its own body (or head) mentions v outside them.
+ */
+function unfree(c: Closure, v: string): void {
+  if (c.free === undefined || !c.free.includes(v)) return;
+  c.free = c.free.filter((x) => x !== v);
+  const mentioned = new Set<string>();
+  usedNames(c.body, mentioned);
+  const head = c.kind === 'objectcomp' ? [c.key, c.value] : c.kind === 'every' ? [c.value, ...(c.key ? [c.key] : [])] : [c.term];
+  for (const h of head) if (mentionsVar(h, v)) mentioned.add(v);
+  if (!mentioned.has(v)) c.body.forEach((l) => closuresOf(l).forEach((n) => unfree(n, v)));
 }
 
 /** All terms of a literal, recursively (not into closure bodies). */

@@ -186,7 +186,7 @@ export function findNode(root: TreeNode, path: readonly string[]): TreeNode | un
 }
 
 /** A rule's ref as OPA prints a Ref: `data.pkg.p[x].q`, a key that is no identifier quoted. */
-function refText(prefix: string[], ref: Term[]): string {
+export function refText(prefix: string[], ref: Term[]): string {
   let out = prefix.join('.');
   for (const t of ref) {
     if (t.kind === 'string') out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.value) ? `.${t.value}` : `[${JSON.stringify(t.value)}]`;

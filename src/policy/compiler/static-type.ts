@@ -14,7 +14,11 @@ export type Ty =
   | { k: 'array'; of: Ty; items?: readonly Ty[] }
   | { k: 'set'; of: Ty }
   /** `props`: keys known to exist with their types; only these unless `open` (without props: any keys) */
-  | { k: 'object'; props?: Readonly<Record<string, Ty>>; open?: boolean }
+  /**
+   * `dyn`: the key and value types of an open object as a builtin declares them
+   * (`object[string: any]`), for printing what a builtin wants; not checked (any object fits)
+   */
+  | { k: 'object'; props?: Readonly<Record<string, Ty>>; open?: boolean; dyn?: { key: Ty; value: Ty } }
   /** one of several known types (OPA's types.Any with members: `any<number, string>`); at least two */
   | { k: 'union'; of: readonly Ty[] };
 
@@ -81,9 +85,10 @@ export function show(t: Ty): string {
   if (t.k === 'array' && t.items !== undefined) return `array<${t.items.map(show).join(', ')}>`;
   if (t.k === 'array' || t.k === 'set') return `${t.k}[${show(t.of)}]`;
   if (t.k === 'object') {
-    if (t.props === undefined) return 'object[any: any]';
+    const dyn = t.dyn === undefined ? '[any: any]' : `[${show(t.dyn.key)}: ${show(t.dyn.value)}]`;
+    if (t.props === undefined) return `object${dyn}`;
     const props = Object.keys(t.props).sort().map((k) => `${k}: ${show(t.props![k]!)}`).join(', ');
-    return t.open ? `object<${props}>[any: any]` : `object<${props}>`;
+    return t.open ? `object<${props}>${dyn}` : `object<${props}>`;
   }
   return t.k;
 }

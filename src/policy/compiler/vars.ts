@@ -37,7 +37,9 @@ export function inputVars(t: Term, out = new Set<string>()): Set<string> {
       for (const v of t.free ?? []) out.add(v);
       break;
     case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') inputVars(p, out);
+      // each expression is captured in a comprehension that closes over the body's variables
+      // (check-template-strings.ts): all of them must be bound before, none is bound by it
+      for (const p of t.parts) if (typeof p !== 'string') allVars(p, out);
       break;
     default:
       break;
@@ -75,9 +77,6 @@ export function outputVars(t: Term, out = new Set<string>()): Set<string> {
         outputVars(k, out);
         outputVars(v, out);
       }
-      break;
-    case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') outputVars(p, out);
       break;
     default:
       break;

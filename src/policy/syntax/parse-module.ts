@@ -90,7 +90,8 @@ function packagePath(p: Parser, t: Term): string[] {
       if (k.kind !== 'string') throw p.error('REGO_ERR_PARSE_PACKAGE', `unexpected ${valueName(k)} token: expecting string`, k.span);
       out.push(k.value);
     }
-    if (out[0] === 'data') out.shift();
+    // OPA's parsePackage puts every name below data, the first one too: `package data.foo` is
+    // data.data.foo, not data.foo (so `opa test` names its tests data.data.foo.test_x)
     return out;
   }
   throw p.error('REGO_ERR_PARSE_PACKAGE', 'malformed package path', t.span);

@@ -28,6 +28,7 @@ export function parseRule(p: Parser): Rule {
   const first = p.peek();
   const annotations = parseAnnotations(first, p, 'rule');
   let isDefault = false;
+  const startSpan = p.peek().span;
   if (p.isIdent('default') && !p.startsKeywordRef()) {
     p.next();
     isDefault = true;
@@ -53,11 +54,12 @@ export function parseRule(p: Parser): Rule {
     throw p.error('REGO_ERR_PARSE_RULE', 'rule head must be a name, reference or function', head.span);
   }
   const name = (rule.ref[0] as { value: string }).value;
-  if (['input', 'data'].includes(name) && !isDefault) {
+  if (['input', 'data'].includes(name)) {
     // OPA 1.x's checkRootDocumentOverrides (ast/rego_v1.go): a CompileErr with this wording, at
-    // the rule (`input := 1`, `input.a.b := 1`, `data contains "a"`)
-    const text = p.src.split('\n')[head.span.line - 1];
-    throw new RegoError('REGO_ERR_SHADOW_ROOT', `rules must not shadow ${name} (use a different rule name)`, { location: text === undefined ? { ...head.span } : { ...head.span, text } });
+    // the rule (`input := 1`, `input.a.b := 1`, `data contains "a"`, `default input := 1`)
+    // (OPA locates a rule at its first token: `default` for a default rule)
+    const text = p.src.split('\n')[startSpan.line - 1];
+    throw new RegoError('REGO_ERR_SHADOW_ROOT', `rules must not shadow ${name} (use a different rule name)`, { location: text === undefined ? { ...startSpan } : { ...startSpan, text } });
   }
   const v1 = p.strictV1;
   if (v1 && rule.ref.length < 2 && V1_KEYWORDS.has(name)) {

@@ -1,6 +1,9 @@
 /**
- * Finds the tests of a set of modules as `opa test` does (OPA tester/runner.go): rules named
- * `test_*` (or `todo_test_*`, reported as skipped) with no arguments and a one-segment head.
+ * Finds the tests of a set of modules as `opa test` does (OPA tester/runner.go): rules with no
+ * arguments whose head names `test_*` (or `todo_test_*`, reported as skipped) in its ground
+ * prefix — `test_x`, also `a.b.test_x` (the test `data.pkg.a.b.test_x`, named `a.b.test_x`) and
+ * `test_x.a` / `test_x[k]`, where the test is `data.pkg.test_x` and the rest of the head is its
+ * value (runner.go ruleName: the first such term ends the test's name).
  *
  * Several definitions of one test name are several tests in OPA, each run on its own and
  * reported as `name`, `name#01`, `name#02`, …. A rule with several definitions is one document
@@ -22,8 +25,13 @@ export interface TestCase {
   readonly fullName: string;
   /** `data.pkg` */
   readonly pkg: string;
-  /** `test_x`, `test_x#01` */
+  /** `test_x`, `test_x#01`, `a.test_x`, `a["test_x#01"]` (OPA's Ref.String() of the name's ref) */
   readonly name: string;
+  /**
+   * the ref OPA's runner queries (`Package.Path.Extend(ref).String()`): every name after `data` a
+   * string, so a further definition is `data.pkg["test_x#01"]`, where its name shows `test_x#01`
+   */
+  readonly query: string;
   /** the plan that runs it (`pkg/test_x`) */
   readonly entrypoint: string;
   readonly file: string;
@@ -44,7 +52,8 @@ export interface TestCase {
   readonly casesEntrypoint?: string;
 }
 
-const DUP_SUFFIX = '__regate_def';
+/** what discovery appends to the name of a further definition of a test (`test_x__regate_def1`) */
+export const DUP_SUFFIX = '__regate_def';
 const CASES_PREFIX = '__regate_cases_';
 
 /** A ground-free head key written back as Rego (vars, strings, numbers, refs of those), or undefined. */
@@ -80,8 +89,7 @@ function varsOf(visit: (v: Visitor) => void): Set<string> {
  * case the rest of the body rejects is then reported failed. Undefined when the key is bound
  * by the last literal only (no case can fail after it) or cannot be written back.
  */
-function casesRule(r: Rule, name: string, lines: readonly string[], v1: boolean): string | undefined {
-  const keys = r.ref.slice(1);
+function casesRule(r: Rule, keys: readonly Term[], name: string, lines: readonly string[], v1: boolean): string | undefined {
   if (r.elses.length > 0) return undefined;
   const texts = keys.map(termText);
   if (!texts.every((x) => x !== undefined)) return undefined;
@@ -107,6 +115,38 @@ function casesRule(r: Rule, name: string, lines: readonly string[], v1: boolean)
   return v1 ? `${name} contains ${keyText} if {\n${prefix}\n}` : `${name}[${keyText}] {\n${prefix}\n}`;
 }
 
+/** A head term with no variables in it (OPA's IsGround, for the kinds a rule head can hold). */
+function isGround(t: Term): boolean {
+  return t.kind === 'string' || t.kind === 'number' || t.kind === 'bool' || t.kind === 'null';
+}
+
+/** The name a head term gives (a var or a string), as runner.go ruleName reads it. */
+function termName(t: Term, first: boolean): string | undefined {
+  if (t.kind === 'var') return first ? t.name : undefined;
+  return t.kind === 'string' ? t.value : undefined;
+}
+
+/**
+ * OPA's ruleName (tester/runner.go): walking the head's ground prefix, the first term named
+ * `test_…` or `todo_test_…` ends the test's name; undefined when there is none.
+ */
+export function testNameOf(ref: readonly Term[]): { name: string; at: number } | undefined {
+  for (let i = 0; i < ref.length; i++) {
+    const t = ref[i]!;
+    if (!(i === 0 && t.kind === 'var') && !isGround(t)) return undefined;
+    const n = termName(t, i === 0);
+    if (n !== undefined && (n.startsWith('test_') || n.startsWith('todo_test_'))) return { name: n, at: i };
+  }
+  return undefined;
+}
+
+const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A ref of names as OPA's Ref.String() prints it: `a.b`, a key that is no identifier as `["k#01"]`. */
+function refText(names: readonly string[]): string {
+  return names.map((n, i) => (i === 0 ? n : IDENT.test(n) ? `.${n}` : `[${JSON.stringify(n)}]`)).join('');
+}
+
 export function discoverTests(modules: readonly ModuleSource[], dialect: DialectOptions = {}, caseHelpers: (file: string) => boolean = () => true): { modules: ModuleSource[]; tests: TestCase[] } {
   const tests: TestCase[] = [];
   const seen = new Map<string, number>();
@@ -120,51 +160,61 @@ export function discoverTests(modules: readonly ModuleSource[], dialect: Dialect
     const helpers: string[] = [];
     const v1 = mod.regoVersion === 'v1' || mod.regoV1 === true;
     for (const r of mod.rules) {
-      const head = r.ref[0];
-      const name = head?.kind === 'string' ? head.value : head?.kind === 'var' ? head.name : undefined;
-      // OPA ≥ 1.2 (runner.go ruleName, shouldRun): a head `test_x[note]` whose tail has
-      // variables is one test of several cases; a ground tail (`test_x.a`) stays left out
-      const parameterized = r.ref.length > 1 && r.ref.slice(1).some((t) => t.kind === 'var' || t.kind === 'ref');
-      if (head === undefined || name === undefined || (r.ref.length !== 1 && !parameterized) || (r.args !== undefined && r.args.length > 0)) continue;
+      if (r.args !== undefined && r.args.length > 0) continue;
+      const found = testNameOf(r.ref);
+      if (found === undefined) continue;
+      const { name, at } = found;
+      // the names up to the test's (`a`, `b` of `a.b.test_x`); a var can only be the first
+      const prefix = r.ref.slice(0, at).map((t, i) => termName(t, i === 0) ?? '');
+      const tail = r.ref.slice(at + 1);
+      // OPA ≥ 1.2 (Head.DocKind: a dynamic ref is a partial object): a head `test_x[note]` whose
+      // tail has variables is one test of several cases; with a ground tail (`test_x.a`) the
+      // test's value is an object, not `true`, and it fails, as in OPA
+      const parameterized = tail.some((t) => !isGround(t));
       const skip = name.startsWith('todo_test_');
-      if (!skip && !name.startsWith('test_')) continue;
-      const key = [...mod.package, name].join('/');
+      const key = [...mod.package, ...prefix, name].join('/');
       const n = seen.get(key) ?? 0;
       seen.set(key, n + 1);
       let ruleName = name;
+      const term = r.ref[at]!;
       if (n > 0) {
         ruleName = `${name}${DUP_SUFFIX}${n}`;
         if (r.chained) {
           // `test_a { x } { y }`: the second body becomes a rule of its own on the same line,
           // `test_a { x }; test_a__regate_def1 { y }` (with `if` where v1's rules apply)
           const li = r.span.line - 1;
-          const at = r.span.col - 1 + (shift.get(li) ?? 0);
+          const col = r.span.col - 1 + (shift.get(li) ?? 0);
           const line = lines[li] ?? '';
-          if (line[at] !== '{') continue;
+          if (line[col] !== '{' || at > 0 || tail.length > 0) continue;
           const insert = `; ${ruleName}${mod.regoVersion === 'v1' || mod.regoV1 ? ' if' : ''} `;
-          lines[li] = line.slice(0, at) + insert + line.slice(at);
+          lines[li] = line.slice(0, col) + insert + line.slice(col);
           shift.set(li, (shift.get(li) ?? 0) + insert.length);
         } else {
-          // Rename this definition where its name is written: line and column of the head.
-          const li = head.span.line - 1;
+          // Rename this definition where its name is written: line and column of the term (a
+          // string term of a ref may start at its `.`).
+          const li = term.span.line - 1;
           const line = lines[li] ?? '';
-          const at = head.span.col - 1 + (shift.get(li) ?? 0);
-          if (line.slice(at, at + name.length) !== name) continue; // not written plainly: leave it merged
-          lines[li] = line.slice(0, at) + ruleName + line.slice(at + name.length);
+          let col = term.span.col - 1 + (shift.get(li) ?? 0);
+          if (line[col] === '.') col++;
+          if (line.slice(col, col + name.length) !== name) continue; // not written plainly: leave it merged
+          lines[li] = line.slice(0, col) + ruleName + line.slice(col + name.length);
           shift.set(li, (shift.get(li) ?? 0) + ruleName.length - name.length);
         }
         changed = true;
       }
       const pkg = ['data', ...mod.package].join('.');
-      const shown = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
-      const helperName = `${CASES_PREFIX}${ruleName}`;
-      const helper = parameterized && !skip && caseHelpers(m.file) ? casesRule(r, helperName, m.text.split('\n'), v1) : undefined;
+      // runner.go rewriteDuplicateTestNames: `name#01`, a var in a one-term ref, else a string key
+      const numbered = n > 0 ? `${name}#${String(n).padStart(2, '0')}` : name;
+      const shown = refText([...prefix, numbered]);
+      const helperName = `${CASES_PREFIX}${[...prefix, ruleName].join('_')}`;
+      const helper = parameterized && !skip && caseHelpers(m.file) ? casesRule(r, tail, helperName, m.text.split('\n'), v1) : undefined;
       if (helper !== undefined) helpers.push(helper);
       tests.push({
         fullName: `${pkg}.${shown}`,
         pkg,
         name: shown,
-        entrypoint: [...mod.package, ruleName].join('/'),
+        query: refText(['data', ...mod.package, ...prefix, numbered]),
+        entrypoint: [...mod.package, ...prefix, ruleName].join('/'),
         file: m.file,
         line: r.span.line,
         col: r.span.col,

@@ -14,7 +14,8 @@ import { CompileErrors } from '../compiler/compile-error.js';
 import { REGO_ERROR_CODES, isOpaErrorCode, type RegoErrorCode } from '../error-codes.js';
 import { stringifyJson, type Value } from '../value/index.js';
 import type { ModuleSource } from '../index.js';
-import { discoverTests, type TestCase } from './discover-tests.js';
+import { discoverTests, DUP_SUFFIX, type TestCase } from './discover-tests.js';
+import { compileModules } from './compile-modules.js';
 import type { TraceEvent } from '../backend/trace.js';
 import type { BenchResult, CaseResult, SerializedCoverage, WorkerError, WorkerErrorItem, WorkerInit, WorkerReply, WorkerRun } from './worker-protocol.js';
 
@@ -58,6 +59,11 @@ export interface RunTestsOptions {
 
 export interface TestRun {
   results: TestResult[];
+  /**
+   * the modules as compiled (discovery renames further definitions on their line): the text a
+   * trace event's line and column point into
+   */
+  compiled?: ModuleSource[];
   /** with `coverage`: lines with statements and lines evaluated, by file */
   coverage?: { executable: Map<string, Set<number>>; covered: Map<string, Set<number>> };
 }
@@ -149,6 +155,17 @@ function merge(into: NonNullable<TestRun['coverage']>, c: SerializedCoverage, li
   }
 }
 
+/**
+ * A trace event of a further definition names the rule as OPA's runner renamed it
+ * (rewriteDuplicateTestNames: `data.p["test_x#01"]`), not by the name discovery gave it in the
+ * source (`test_x__regate_def1`).
+ */
+function unrenamed(e: TraceEvent): TraceEvent {
+  if (!e.text.includes(DUP_SUFFIX)) return e;
+  const re = new RegExp(`\\.([A-Za-z_][A-Za-z0-9_]*)${DUP_SUFFIX}(\\d+)(?=$|[.[\\s])`, 'g');
+  return { ...e, text: e.text.replace(re, (_, name: string, n: string) => `[${JSON.stringify(`${name}#${n.padStart(2, '0')}`)}]`) };
+}
+
 export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   const dialect = opts.compileOptions?.['regoVersion'] === 'v0' ? { regoVersion: 'v0' as const } : {};
   const { modules, tests } = discoverTests(opts.modules, dialect);
@@ -163,7 +180,11 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   const results: TestResult[] = selected.map((test) => ({ test, status: 'skip', durationNs: 0, output: [] }));
   const toRun = selected.map((t, i) => [t, i] as const).filter(([t]) => !t.skip);
   const coverage = opts.coverage ? { executable: new Map<string, Set<number>>(), covered: new Map<string, Set<number>>() } : undefined;
-  if (toRun.length === 0) return { results, ...(coverage ? { coverage } : {}) };
+  if (toRun.length === 0) {
+    // OPA compiles every module before it runs (or finds) any test: errors are errors even then
+    compileModules(opts);
+    return { results, ...(coverage ? { coverage } : {}) };
+  }
 
   const timeoutMs = opts.timeoutMs ?? 5000;
   const wanted = new Set(toRun.map(([t]) => t.fullName));
@@ -202,7 +223,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         if (r?.type !== 'ready') throw new RegoError('REGO_ERR_BUILTIN_INTERNAL', 'the test worker stopped before it was ready');
       }
       // OPA's runner queries the test's rule, `data.p.test_x`, captured as `= _` in its trace
-      worker.post(i, current.tests.find((x) => x.fullName === test.fullName) ?? test, opts.trace === true ? `${test.fullName.replace(/#\d+$/, '')} = _` : undefined);
+      worker.post(i, current.tests.find((x) => x.fullName === test.fullName) ?? test, opts.trace === true ? `${test.query} = _` : undefined);
       const r = await worker.next(timeoutMs);
       const slot = results[i]!;
       if (r?.type === 'result') {
@@ -210,7 +231,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         slot.durationNs = r.durationNs;
         slot.output = r.output;
         if (r.error) slot.error = r.error;
-        if (r.trace) slot.trace = r.trace;
+        if (r.trace) slot.trace = r.trace.map(unrenamed);
         if (r.cases) slot.cases = r.cases;
         if (r.bench) slot.bench = r.bench;
         if (coverage && r.coverage) merge(coverage, r.coverage, lineCounts);
@@ -233,5 +254,5 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
   } finally {
     await worker?.stop();
   }
-  return { results, ...(coverage ? { coverage } : {}) };
+  return { results, compiled: current.modules, ...(coverage ? { coverage } : {}) };
 }

@@ -116,3 +116,49 @@ t.test('`some x` does not bind a case; a helper that does not compile falls back
   t.match(r.stdout, /data\.order\.test_order: PASS \([^)]*\)\n {2}p: PASS\n/);
   t.match(r.stdout, /PASS: 2\/3\nFAIL: 1\/3\n$/);
 });
+
+t.test('a case set from a comprehension, from data and from a function call: one result per case', async (t) => {
+  const dir = policyDir(t, {
+    'p_test.rego': `package params
+
+cases_fn(n) := [{"note": sprintf("n%d", [i]), "v": i} | some i in numbers.range(1, n)]
+
+test_comp[tc.note] if {
+	some tc in [{"note": x, "v": count(x)} | some x in ["a", "bb", "ccc"]]
+	tc.v < 3
+}
+
+test_data[name] if {
+	some name, c in data.fixtures.cases
+	c.want == c.got
+}
+
+test_fn[tc.note] if {
+	some tc in cases_fn(3)
+	tc.v != 2
+}
+
+test_set[x] if {
+	some x in {y | some y in [1, 2, 3]}
+	x > 1
+}
+`,
+    'data.json': JSON.stringify({ fixtures: { cases: { ok: { want: 1, got: 1 }, bad: { want: 1, got: 2 } } } }),
+  });
+  const r = regate(['policy', 'test', '--format', 'json', dir]);
+  t.equal(r.code, 2, r.stderr);
+  const rows = JSON.parse(r.stdout) as Row[];
+  const failed = (x: Row | undefined) => Object.values(x?.sub_results ?? {}).filter((c) => c.fail === true).map((c) => c.name);
+  const by = new Map(rows.map((x) => [x.name, x]));
+  t.same(Object.keys(by.get('test_comp')?.sub_results ?? {}), ['a', 'bb', 'ccc']);
+  t.same(failed(by.get('test_comp')), ['ccc'], 'the case the body rejects after binding it');
+  t.same(Object.keys(by.get('test_data')?.sub_results ?? {}), ['bad', 'ok']);
+  t.same(failed(by.get('test_data')), ['bad']);
+  t.same(Object.keys(by.get('test_fn')?.sub_results ?? {}), ['n1', 'n2', 'n3']);
+  t.same(failed(by.get('test_fn')), ['n2']);
+  // a number key is named by its JSON text, as OPA's termToString
+  t.same(Object.keys(by.get('test_set')?.sub_results ?? {}), ['1', '2', '3']);
+  t.same(failed(by.get('test_set')), ['1']);
+  const pretty = regate(['policy', 'test', dir]);
+  t.match(pretty.stdout, /PASS: 7\/11\nFAIL: 4\/11\n$/);
+});

@@ -280,8 +280,25 @@ t.test('the detail lists an output the checker has not typed as ???, and the res
   // OPA's own server test: "plus: invalid argument(s)\n\thave: (string, any, ???)\n\twant: (number, number, number)"
   t.same(details('package p\nq if { x := "a" + input.y }'), ['plus: invalid argument(s)\n\thave: (string, any, ???)\n\twant: (number, number, number)']);
   t.same(details('package p\nq if { plus(true, 1, x) }'), ['plus: invalid argument(s)\n\thave: (boolean, number, ???)\n\twant: (number, number, number)']);
-  t.same(details('package p\nq if { count([1], "a") }'), ['count: invalid argument(s)\n\thave: (array<number>, string)\n\twant: (any<array[any], set[any], object[any: any], string>, number)']);
+  t.same(details('package p\nq if { count([1], "a") }'), ['count: invalid argument(s)\n\thave: (array<number>, string)\n\twant: (any<string, array[any], object[any: any], set[any]>, number)']);
   // a call that is a statement has no output
   t.same(details('package p\nq if { upper(1) }'), ['upper: invalid argument(s)\n\thave: (number)\n\twant: (string)']);
   t.same(details('package p\nf(x) = y if { y := x + 1 }\nq := f("a")'), ['data.p.f: invalid argument(s)\n\thave: (string, ???)\n\twant: (number, number)']);
+});
+
+t.test("builtins are checked against OPA's declarations: the ones added with it (issue #16)", async (t) => {
+  for (const body of ['json.patch({}, 1)', 'uri.parse(1)', 'strings.split_n("a", ".", "1")', 'time.format("x")', 'object.union_n([1])', 'net.cidr_merge(1)', 'crypto.x509.parse_keypair(1, "a")', 'regex.is_valid(1)', 'semver.is_valid(1) + 1']) {
+    t.same(errs(`package p\n\nq := ${body}`), ['rego_type_error@3'], body);
+  }
+  for (const body of ['json.patch({}, [{"op": "add", "path": "/a", "value": 1}])', 'uri.parse("http://x")', 'strings.split_n("a.b", ".", 1)', 'time.format([1, "UTC", "2006"])', 'semver.is_valid(1)', 'object.union_n([{"a": 1}, input.x])']) {
+    t.same(errs(`package p\nq := ${body}`), [], body);
+  }
+  t.same(errs('package p\nq if {\n\t[h, p, s] := io.jwt.decode(input.t)\n\tstartswith(s, "x")\n}'), [], 'a static array result destructured');
+  t.same(errs('package p\nq if {\n\tx := io.jwt.decode(input.t)\n\tupper(x)\n}'), ['rego_type_error@4'], 'its result is an array');
+  t.same(details('package p\nq := strings.replace_n(1, "a")'), ['strings.replace_n: invalid argument(s)\n\thave: (number, string, ???)\n\twant: (object[string: string], string, string)']);
+});
+
+t.test('an index of a union type that has number in it may index an array (gatekeeper-library k8sdisallowedtags)', async (t) => {
+  t.same(errs('package p\nq if {\n\tparts := split(input.image, "/")\n\tnot contains(parts[count(parts) - 1], ":")\n}'), []);
+  t.same(errs('package p\nq if {\n\tparts := split(input.image, "/")\n\tparts[count(parts) > 1]\n}'), ['rego_type_error@4'], 'a boolean index still is not');
 });

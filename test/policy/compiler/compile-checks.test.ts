@@ -6,6 +6,8 @@
  */
 import t from 'tap';
 import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { defaultRegistry } from '../../../src/policy/builtins/index.js';
+import { registryWithCapabilities } from '../../../src/policy/builtins/capabilities.js';
 
 interface Seen {
   opa: string | undefined;
@@ -62,6 +64,9 @@ t.test('recursion names the cycle', async (t) => {
   t.equal(e[0]?.opa, 'rego_recursion_error');
   t.equal(e[0]?.message, 'rule data.p.a is recursive: data.p.a -> data.p.b -> data.p.c -> data.p.a');
   t.same(one('package p\nf(x) := g(x)\ng(x) := f(x)')[0]?.message, 'rule data.p.f is recursive: data.p.f -> data.p.g -> data.p.f');
+  // a rule with variables in its head ref is named by that ref (compile_test.go TestCompilerCheckRecursion)
+  t.same(one('package p\nnp[x] = y if { data.a[data.b.c[nq[x]]] = y }\nnq[x] = y if { data.d[data.e[x].f[np[y]]] }')[0]?.message, 'rule data.p.np[x] is recursive: data.p.np[x] -> data.p.nq[x] -> data.p.np[x]');
+  t.same(errs({ 'a.rego': 'package rec3\np[x] = y if { data.rec4[x][y] = z }', 'b.rego': 'package rec4\nimport data.rec3.p\nq[x] = y if { p[x] = y }' })[0]?.message, 'rule data.rec3.p[x] is recursive: data.rec3.p[x] -> data.rec4.q[x] -> data.rec3.p[x]');
 });
 
 t.test('arity: builtins and user functions, and function replacements in with', async (t) => {
@@ -70,9 +75,43 @@ t.test('arity: builtins and user functions, and function replacements in with', 
   t.same(one('package p\nf(x) := 1\nq if f(1, 2, 3)'), [{ opa: 'rego_type_error', line: 3, message: 'function data.p.f has arity 1, got 3 arguments' }]);
   // one more operand than the arity is the output
   t.same(one('package p\nq if count([1], 1)'), []);
-  t.same(one('package p\nf(x) := 1\ng(x, y) := 2\nq if f(1) with f as g'), [{ opa: 'rego_type_error', line: 4, message: 'data.p.f: arity mismatch' }]);
-  t.same(one('package p\nq if count([1]) with count as concat'), [{ opa: 'rego_type_error', line: 2, message: 'count: arity mismatch' }]);
+  // with the replacement's argument types and the target's (OPA's checkExprWith)
+  t.same(one('package p\nf(x) := 1\ng(x, y) := 2\nq if f(1) with f as g'), [{ opa: 'rego_type_error', line: 4, message: 'data.p.f: arity mismatch\n\thave: (any, any)\n\twant: (any)' }]);
+  t.same(one('package p\nq if count([1]) with count as concat'), [{ opa: 'rego_type_error', line: 2, message: 'count: arity mismatch\n\thave: (string, any<array[string], set[string]>)\n\twant: (any<array[any], set[any], object[any: any], string>)' }]);
   t.same(one('package p\nf(x) := 1\ng(x) := 2\nq if f(1) with f as g\nr if count([1]) with count as g'), []);
+});
+
+t.test('with: builtins that may not be replaced, and replacements whose argument types differ', async (t) => {
+  // OPA's validateWithBuiltinTarget (stage RewriteWithValues), at the target
+  const refused = (target: string): string => `with keyword replacing built-in function: ${target}`;
+  t.same(one('package p\nmy_walk(_, _)\nq if { true with walk as my_walk }'), [{ opa: 'rego_compile_error', line: 3, message: refused('target must not be a relation') }]);
+  t.same(one('package p\nmy_eq(_, _)\nq if { true with eq as my_eq }'), [{ opa: 'rego_compile_error', line: 3, message: refused('replacement of "eq" invalid') }]);
+  t.same(one('package p\nq if { true with rego.metadata.chain as [] }'), [{ opa: 'rego_compile_error', line: 2, message: refused('replacement of "rego.metadata.chain" invalid') }]);
+  t.same(one('package p\nq if { true with rego.metadata.rule as {} }'), [{ opa: 'rego_compile_error', line: 2, message: refused('replacement of "rego.metadata.rule" invalid') }]);
+  t.same(one('package p\nmy_print(_, _)\nq if { true with internal.print as my_print }'), [{ opa: 'rego_compile_error', line: 3, message: refused('replacement of internal function "internal.print" invalid') }]);
+  t.same(one('package p\nf(_)\nq if { true with print as f }'), [{ opa: 'rego_compile_error', line: 3, message: refused('target must not be a void function') }]);
+  // OPA's checkExprWith: same arity, but an argument type that does not unify is an "arity mismatch" too
+  t.same(one('package p\nq if { true with http.send as net.lookup_ip_addr }'), [{ opa: 'rego_type_error', line: 2, message: 'http.send: arity mismatch\n\thave: (string)\n\twant: (object[any: any])' }]);
+  t.same(one('package p\nhttp_send(_, _) = {"body": "nope"}\nq if { http.send({}) with http.send as http_send }'), [{ opa: 'rego_type_error', line: 3, message: 'http.send: arity mismatch\n\thave: (any, any)\n\twant: (object[any: any])' }]);
+  t.same(one('package p\noriginal(_)\nq if { original([1]) with original as concat }'), [{ opa: 'rego_type_error', line: 3, message: 'data.p.original: arity mismatch\n\thave: (string, any<array[string], set[string]>)\n\twant: (any)' }]);
+  // compatible replacements, values, functions of one argument
+  for (const ok of [
+    'now() = 123\nq if { true with time.now_ns as now }',
+    'now = 1\nq if { true with time.now_ns as now }',
+    'http_send = {"body": "nope"}\nq if { true with http.send as http_send }',
+    'q if { true with count as object.union_n }',
+    'mock_concat(_, _) = "foo/bar"\nq if { concat("/", input) with concat as mock_concat }',
+    'original(_)\nq if { original(true) with original as 123 }',
+    'original(_)\nmock(_)\nq if { original(true) with original as mock }',
+    'original(_)\nq if { original([1]) with original as count }',
+  ]) t.same(one(`package p\n${ok}`), [], ok);
+});
+
+t.test('f() of a rule without arguments is checked like r() of a complete rule', async (t) => {
+  // compile_test.go "non-built-in function replaced by another, arity 0": the with does not matter
+  const msg = [{ opa: 'rego_type_error', line: 4, message: 'undefined function data.p.original' }];
+  t.same(one('package p\noriginal() = 1\nmock() = 2\nq if { original() with original as mock }'), msg);
+  t.same(one('package p\noriginal() = 1\nmock() = 2\nq if { original() }'), msg);
 });
 
 t.test('what := may assign', async (t) => {
@@ -88,6 +127,22 @@ t.test('print: operands nothing binds are undeclared; print is no value', async 
   t.same(one('package p\nq if {\n\tprint(x)\n}'), [{ opa: 'rego_compile_error', line: 3, message: 'var x is undeclared' }]);
   t.same(one('package p\nq if {\n\tx := 1\n\tprint("x", x, input.y)\n}'), []);
   t.same(one('package p\nq := print(1)'), [{ opa: 'rego_type_error', line: 2, message: 'print(1) used as value' }]);
+});
+
+t.test('a capabilities builtin declared without a result is no value either (checkVoidCalls)', async (t) => {
+  const caps = JSON.stringify({ builtins: [{ name: 'test', decl: { type: 'function', args: [{ type: 'boolean' }] } }] });
+  const builtins = registryWithCapabilities(caps, defaultRegistry);
+  const compile = (text: string): Seen[] => {
+    try {
+      compileToPlan([{ file: 'm.rego', text }], { builtins });
+    } catch (e) {
+      if (e instanceof CompileErrors) return e.errors.map((x) => ({ opa: x.opaCode, line: x.location?.line, message: x.message }));
+      throw e;
+    }
+    return [];
+  };
+  t.same(compile('package test\np if {\n\tx = test(true)\n}'), [{ opa: 'rego_type_error', line: 3, message: 'test(true) used as value' }]);
+  t.same(compile('package test\np if {\n\ttest(true)\n}'), []);
 });
 
 t.test('a call term naming a declared local is "called function … shadowed" (rewriteLocalVars)', async (t) => {

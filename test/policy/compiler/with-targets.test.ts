@@ -50,3 +50,26 @@ t.test('a with target that names no input, data or function is a type error (OPA
   // builtins and user functions are targets
   t.doesNotThrow(() => compileToPlan([{ file: 'w.rego', text: 'package w\nf(x) := x\np if { f(1) == 2 with f as 2; count([]) == 5 with count as 5 }' }], {}));
 });
+
+t.test('a with target is not type-checked as a ref: not against a v0 local named input, not against the input schema', async (t) => {
+  // OPA leaves targets alone in rewriteLocalVars, and its checker types only function targets
+  const v0 = `package w
+p[[v, w]] {
+	a := 1
+	input := 2
+	v := data.w.q with input as a
+	w := data.w.r with input.foo as a
+}
+q = input
+r = input.foo
+`;
+  for (const engine of ['js', 'wasm'] as const) {
+    const policy = compileToPlan([{ file: 'w.rego', text: v0 }], { query: 'x = data.w.p', regoVersion: 'v0' });
+    const ev = await createEvaluator(policy, { engine });
+    t.same(ev.evaluate('eval', fromJs({})).map(toJs), [{ x: [[1, 1]] }], engine);
+  }
+  const schemas = { input: { type: 'object', properties: { a: { type: 'string' } } } };
+  t.doesNotThrow(() => compileToPlan([{ file: 'w.rego', text: 'package w\np if { true with input.a.b as 1 }' }], { query: 'x = data.w.p', schemas }));
+  // the same ref read in the body is still an error
+  t.throws(() => compileToPlan([{ file: 'w.rego', text: 'package w\np if { input.a.b == 1 }' }], { query: 'x = data.w.p', schemas }));
+});

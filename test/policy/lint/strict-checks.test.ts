@@ -8,8 +8,9 @@ function check(text: string): [string, number, number][] {
 }
 
 t.test('unused and duplicate imports', (t) => {
+  // OPA's checkImports wording, "import must not shadow import data.a.b", for v0 modules too
   t.same(check('package s\n\nimport data.a.b\nimport data.a.b\nimport data.c as d\n\nr if d.x\n'), [
-    ['REGO_ERR_STRICT', 4, 1],
+    ['REGO_ERR_DUPLICATE_IMPORT', 4, 1],
     ['REGO_ERR_STRICT', 4, 1],
   ]);
   t.same(check('package s\n\nimport rego.v1\nimport data.a\n\nr if a.x\n'), [], 'rego.v1 and used imports pass');
@@ -52,9 +53,37 @@ t.test('a name a rule declares shadows the import there (OPA resolveRefs leaves 
 });
 
 t.test('declared vars and function arguments nothing reads', (t) => {
-  t.same(check('package s\n\nr if {\n\tsome x\n\ttrue\n}\n'), [['REGO_ERR_STRICT', 4, 7]]);
+  t.same(check('package s\n\nr if {\n\tsome x\n\ttrue\n}\n'), [['REGO_ERR_STRICT', 4, 2]], 'at the some declaration, as OPA');
   t.same(check('package s\n\nr if {\n\tsome x\n\tx := input[_]\n}\n').filter((e) => e[1] === 4), [], 'used');
   t.same(check('package s\n\nf(x, y) := y\n'), [['REGO_ERR_STRICT', 3, 1]]);
   t.same(check('package s\n\nf(x, _) := x\ng([a, b]) := a + b\n'), [], 'read, or a wildcard');
+  t.end();
+});
+
+t.test('an argument a closure redeclares is not read by that closure (OPA renames the closure\'s own variable)', (t) => {
+  const msgs = (text: string): string[] => strictErrors(parseModule(text, 's.rego'), text).map((e) => `${e.location?.line}:${e.location?.col} ${e.message}`);
+  const unusedX = 'unused argument x. (hint: use _ (wildcard variable) instead)';
+  t.same(msgs('package s\na := {"foo": 1}\nf(x) := {x: v | x := "foo"; v := a[x]} if {\n\tinput.test == "foo"\n}\n'), [`3:1 ${unusedX}`], 'shadowed by := in the head value');
+  t.same(msgs('package s\nf(x) := [y | some x in [1]; y := x]\n'), [`2:1 ${unusedX}`], 'shadowed by some … in');
+  t.same(msgs('package s\nf(x) if { every x in [1] { x > 0 } }\n'), [`2:1 ${unusedX}`], 'every declares its own');
+  t.same(msgs('package s\na := {"foo": 1}\nf(x) := {x: v | v := a[x]} if {\n\tinput.test == "foo"\n}\n'), [], 'read by the comprehension');
+  t.same(msgs('package s\nf(x) if { [1 | x = 1] }\n'), [], 'unification compares with the argument');
+  t.same(msgs('package s\nf(x) if { input.a == "foo" } else := {x: v | v := input[x]}\n'), [], 'read in an else value');
+  t.same(msgs('package s\nf(x) if { every y in [1] { x > y } }\n'), [], 'read in every');
+  t.end();
+});
+
+t.test('declared var unused is located at its some declaration', (t) => {
+  t.same(check('package s\nx := [1]\np if {\n\tsome a, b, c\n\tx[b] == 1\n}\n'), [['REGO_ERR_STRICT', 4, 2], ['REGO_ERR_STRICT', 4, 2]]);
+  t.end();
+});
+
+t.test('strict mode applies the v1 shadowing checks to v0 modules (OPA: c.strict || the module is v1-compatible)', (t) => {
+  const text = 'package s\nimport data.a.b\nimport data.c.b\np { input := {"x": 1}; input.x == 1; b }\n';
+  const errs = strictErrors(parseModule(text, 's.rego', { regoVersion: 'v0' }), text);
+  t.same(errs.map((e) => [e.code, e.message, e.location?.line]), [
+    ['REGO_ERR_DUPLICATE_IMPORT', 'import must not shadow import data.a.b', 3],
+    ['REGO_ERR_SHADOW_ROOT', 'variables must not shadow input (use a different variable name)', 4],
+  ]);
   t.end();
 });

@@ -49,10 +49,27 @@ t.test('a head with variables after test_ is one parameterized test; a helper li
       ['data.p.test_c', 'p/test_c', true, 'p/__regate_cases_test_c'],
       // bound by its last expression: no case can fail after that, so no helper
       ['data.p.test_last', 'p/test_last', true, undefined],
+      // a ground tail: the test data.p.test_ground, not parameterized (its object value fails it, as in OPA)
+      ['data.p.test_ground', 'p/test_ground', false, undefined],
     ],
   );
   const out = modules[0]!.text;
   t.equal(out.slice(0, text.length), text, "the module's own lines are unchanged");
   t.match(out.slice(text.length), /__regate_cases_test_c contains \[tc\["note"\]\] if \{\nsome tc in \[\{"note": "a"\}\]\n\}/);
+  t.end();
+});
+
+t.test('ref heads: the first test_ name in the ground prefix ends the name; the prefix is part of it', (t) => {
+  const text = 'package q\n\na.b.test_x if true\n\na.b.test_x if false\n\nc.todo_test_y if true\n\nnot_a_test.z if true\n\nx[test_k] if test_k := 1\n';
+  const { modules, tests } = discoverTests([{ file: 'q_test.rego', text }]);
+  t.same(
+    tests.map((x) => [x.fullName, x.name, x.entrypoint, x.skip]),
+    [
+      ['data.q.a.b.test_x', 'a.b.test_x', 'q/a/b/test_x', false],
+      ['data.q.a.b["test_x#01"]', 'a.b["test_x#01"]', 'q/a/b/test_x__regate_def1', false],
+      ['data.q.c.todo_test_y', 'c.todo_test_y', 'q/c/todo_test_y', true],
+    ],
+  );
+  t.equal(modules[0]!.text.split('\n')[4], 'a.b.test_x__regate_def1 if false', 'renamed where the name is written');
   t.end();
 });

@@ -11,6 +11,24 @@ import { roundToBits, truncRat } from '../shared/decimal.js';
 import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
 import { renderGoTemplate } from './go-template.js';
 
+/**
+ * strings.split_n(s, delim, n): the first n fields of split(s, delim) for n ≥ 0 (OPA splits
+ * with a limit of n+1 and drops the unsplit rest), the last |n| for n < 0; all of them when n
+ * is larger than their number, none for 0. n is read as IntOperand (`2.0` is a type error).
+ *
+ * @example strings.split_n("a.b.c", ".", -2) // ["b", "c"]
+ */
+function splitN(args: readonly Value[]): Value {
+  const text = argString('strings.split_n', args, 0);
+  const delim = argString('strings.split_n', args, 1);
+  const n = argInt('strings.split_n', args, 2);
+  const parts = splitGo(text, delim);
+  const len = BigInt(parts.length);
+  if (n >= 0n) return parts.slice(0, Number(n < len ? n : len));
+  const start = len + n;
+  return parts.slice(start > 0n ? Number(start) : 0);
+}
+
 function str2(name: string, f: (a: string, b: string) => Value): BuiltinDef {
   return { name, arity: 2, impl: (args) => f(argString(name, args, 0), argString(name, args, 1)) };
 }
@@ -156,6 +174,7 @@ export const stringsBuiltins: BuiltinDef[] = [
   },
   { name: 'strings.replace_n', arity: 2, impl: replaceN },
   str2('split', splitGo),
+  { name: 'strings.split_n', arity: 3, impl: splitN },
   { name: 'substring', arity: 3, impl: substring },
   str2('trim', (a, b) => trimCutset(a, b, true, true)),
   str2('trim_left', (a, b) => trimCutset(a, b, true, false)),

@@ -254,3 +254,20 @@ t.test('json.match_schema: multipleOf on exact decimals', (t) => {
   t.equal(ok(10, 3), false);
   t.end();
 });
+
+t.test("json.patch applies operations through OPA's edit tree: an array element no operation put there is read from the original array", (t) => {
+  // add then test of the same path sees the added value
+  t.equal(j(call('json.patch', { a: [1, 2] }, [{ op: 'add', path: '/a/1', value: 'x' }, { op: 'test', path: '/a/1', value: 'x' }])), '{"a":[1,"x",2]}');
+  t.equal(j(call('json.patch', {}, [{ op: 'add', path: '/b', value: { c: [1] } }, { op: 'test', path: '/b/c/0', value: 1 }])), '{"b":{"c":[1]}}');
+  // a test past an insertion reads the original array at the current index, and leaves that element there
+  t.equal(j(call('json.patch', { a: [1, 2] }, [{ op: 'add', path: '/a/0', value: 'x' }, { op: 'test', path: '/a/1', value: 2 }])), '{"a":["x",2,2]}');
+  t.equal(call('json.patch', { a: [1, 2] }, [{ op: 'add', path: '/a/0', value: 'x' }, { op: 'test', path: '/a/1', value: 1 }]), undefined);
+  // the same for the parent of a deeper path after a removal
+  t.equal(j(call('json.patch', [[1], [2]], [{ op: 'remove', path: '/0' }, { op: 'add', path: '/0/0', value: 9 }])), '[[9,1]]');
+  // and for copy's from
+  t.equal(j(call('json.patch', [1, 2, 3], [{ op: 'remove', path: '/0' }, { op: 'copy', from: '/0', path: '/-' }])), '[1,3,1]');
+  // objects have stable keys: in-order application
+  t.equal(j(call('json.patch', { a: 1 }, [{ op: 'replace', path: '/a', value: 2 }, { op: 'test', path: '/a', value: 2 }, { op: 'move', from: '/a', path: '/b' }])), '{"b":2}');
+  t.equal(call('json.patch', { a: 1 }, [{ op: 'remove', path: '/a' }, { op: 'test', path: '/a', value: 1 }]), undefined, 'a removed key is gone');
+  t.end();
+});

@@ -231,3 +231,16 @@ t.test('strings.render_template: define, template and block (named templates of 
   throwsCode(t, () => call('strings.render_template', '{{define "x"}}{{template "x" .}}{{end}}{{template "x" .}}', v), 'REGO_ERR_BUILTIN', 'executing "x" at <{{template "x" .}}>: exceeded maximum template depth (100000)');
   t.end();
 });
+
+t.test('strings.split_n: the first n fields, the last |n| for negative n, none for 0', (t) => {
+  t.same(call('strings.split_n', 'a.b.c.d', '.', 2), ['a', 'b'], 'the unsplit rest is dropped');
+  t.same(call('strings.split_n', 'a.b.c.d', '.', -2), ['c', 'd']);
+  t.same(call('strings.split_n', 'a.b', '.', 9), ['a', 'b']);
+  t.same(call('strings.split_n', 'a.b', '.', -9), ['a', 'b']);
+  t.same(call('strings.split_n', 'a.b', '.', 0), []);
+  t.same(call('strings.split_n', 'héllo', '', 2), ['h', 'é'], 'an empty delimiter splits code points');
+  t.same(call('strings.split_n', '', ',', 1), [''], 'as split: one empty field');
+  throwsCode(t, () => call('strings.split_n', 'a', '.', 1.5), 'REGO_ERR_BUILTIN_TYPE', 'operand 3 must be integer number but got floating-point number');
+  throwsCode(t, () => call('strings.split_n', 'a', 1, 1), 'REGO_ERR_BUILTIN_TYPE', 'operand 2 must be string but got number');
+  t.end();
+});
