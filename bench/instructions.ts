@@ -17,7 +17,7 @@
  *
  * Use it to compare two builds (run it in each checkout, the same --requests) or the parts of one.
  *
- * Run:  node --import tsx bench/instructions.ts [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown [--functions 40]] [--keep DIR] [--json out.json] [--root DIR]
+ * Run:  node --import tsx bench/instructions.ts [--floor] [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown [--functions 40]] [--keep DIR] [--json out.json] [--root DIR]
  * `--keep DIR` keeps the callgrind dumps there (callgrind_annotate shows where the instructions went).
  * `--breakdown` also prints, per part, the main thread's instructions per request by part of the
  * process (bench/lib/callgrind-breakdown.ts: regate's folders, each npm package, Node's internals,
@@ -28,6 +28,10 @@
  * `--functions N` (with `--breakdown`) lists the functions behind the rows (JS functions by their
  * perf-map name, native ones by symbol) that grew the most from the first part to the last, the
  * last part's largest, and every compiled regexp: what is inside a row.
+ * `--floor` counts bench/floor/min-proxy.mjs first (uWS in, keep-alive net.Socket out, relay by
+ * Content-Length, no header rules; same upstream, load, valgrind and NODE_OPTIONS), as the first
+ * column: with `--parts passthrough --breakdown` the step is what regate's own work on the hop adds
+ * over the least a JS proxy on uWS + node:net does, by the same rows.
  * `--from-json a.json,b.json` measures nothing: it prints the tables of earlier `--json` runs
  * side by side (the parts run in two processes at once, or two checkouts' runs: a part that
  * appears twice gets the file's name as its column, `audit@after`), the step from the first
@@ -44,6 +48,7 @@ import { argValue } from './lib/args.js';
 import { PARTS, type Part } from './lib/parts.js';
 import { partsBenchArgs, withPartsStand } from './lib/parts-stand.js';
 import { hasCommand } from './lib/system-tool.js';
+import { SHIPPED_NODE_OPTIONS } from './lib/servers.js';
 import { breakdownDump, parsePerfMap } from './lib/callgrind-breakdown.js';
 
 const argv = process.argv.slice(2);
@@ -53,6 +58,8 @@ const jsonOut = argv.includes('--json') ? (argValue('--json', argv) ?? '') : '';
 const breakdown = argv.includes('--breakdown');
 const fromJson = argv.includes('--from-json') ? (argValue('--from-json', argv) ?? '') : '';
 const topFunctions = Number(argValue('--functions', argv) ?? '0');
+// `--floor`: bench/floor/min-proxy.mjs first, as the column every part's step is taken from
+const floor = argv.includes('--floor');
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
@@ -125,16 +132,20 @@ async function main(): Promise<void> {
   for (const tool of ['valgrind', 'callgrind_control', 'redis-server']) {
     if (!hasCommand(tool, ['--version'])) throw new Error(`${tool} is needed (Debian: apt-get install -y ${tool === 'redis-server' ? 'redis-server' : 'valgrind'})`);
   }
-  const rows: (Row & { part: Part })[] = [];
+  const rows: (Row & { part: Part | 'min-proxy' })[] = [];
+  const targets: (Part | 'min-proxy')[] = [...(floor ? ['min-proxy' as const] : []), ...parts];
   await withPartsStand({ name: 'instr', connections, rootDir }, async (stand) => {
-    for (const p of parts) {
+    for (const p of targets) {
       const out = join(keep || stand.dir, `cg-${p}`);
       // --smc-check=all: V8 writes and patches machine code, which valgrind must notice
       // not pinned: counts do not depend on the CPU, and two runs (two checkouts) may share the machine
       const wrap = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', ...(breakdown ? ['--dump-instr=yes'] : []), `--callgrind-out-file=${out}.%p`];
       // under valgrind the first request (JIT, the JWKS fetch, the policy's first evaluation) can
       // take minutes on a loaded machine: `slow` (parts-stand.ts) waits for it
-      const run = await stand.startPart(p, { cpus: null, wrap, env: breakdown ? { NODE_OPTIONS: '--perf-basic-prof' } : {}, slow: true });
+      // with the shipped semi-space size (servers.ts): a NODE_OPTIONS of our own replaces it, and
+      // without it V8 collected the old generation inside passthrough's measured window
+      const env: Record<string, string> = breakdown ? { NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --perf-basic-prof` } : {};
+      const run = p === 'min-proxy' ? await stand.startFloor({ cpus: null, wrap, env, slow: true }) : await stand.startPart(p, { cpus: null, wrap, env, slow: true });
       const pid = run.gw.proc.child.pid as number;
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);
       await run.load(warmup);

@@ -48,6 +48,13 @@ function connect() {
     c.sock = net.connect({ port: upPort, host: '127.0.0.1', noDelay: true });
     c.sock.on('data', onChunk);
   }
+  // an idle connection the upstream closed (uWS's idle timeout, reached under valgrind) leaves
+  // the free list instead of taking the next request down with it; once per connection, not per request
+  c.sock.on('error', () => {});
+  c.sock.on('close', () => {
+    const i = free.indexOf(c);
+    if (i >= 0) free.splice(i, 1);
+  });
   return c;
 }
 

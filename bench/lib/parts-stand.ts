@@ -17,6 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTokenServer } from '../../src/devtools/token-server.js';
 import { argValue } from './args.js';
 import { autocannonVersion } from './autocannon.js';
@@ -26,7 +27,7 @@ import { PARTS, partConfig, partHeaders, type Part, type PartsEnv } from './part
 import { freePort } from './ports.js';
 import { probe } from './probe.js';
 import { spawnPinned, type Proc } from './procs.js';
-import { startRegate, startUpstream, type Server } from './servers.js';
+import { shippedNodeOptions, startRegate, startUpstream, type Server } from './servers.js';
 
 export interface PartsBenchArgs {
   requests: number;
@@ -40,7 +41,8 @@ export interface PartsBenchArgs {
 /** The shared flags; `defaults` are the bench's own (callgrind wants few connections, strace many). */
 export function partsBenchArgs(argv: readonly string[], defaults: { connections: number; parts: readonly Part[] }): PartsBenchArgs {
   const arg = (name: string, fallback: string): string => argValue(name, argv) ?? fallback;
-  const parts = (argv.includes('--parts') ? arg('--parts', '').split(',') : [...defaults.parts]) as Part[];
+  // `--parts ''`: none (bench/instructions.ts --floor alone)
+  const parts = (argv.includes('--parts') ? arg('--parts', '').split(',').filter((p) => p !== '') : [...defaults.parts]) as Part[];
   for (const p of parts) if (!PARTS.includes(p)) throw new TypeError(`--parts: each one of ${PARTS.join(', ')}`);
   return {
     requests: Number(arg('--requests', '20000')),
@@ -70,6 +72,12 @@ export interface PartsStand {
    * so every measured request is a cached-JWT one), and a load whose requests may wait 600 s.
    */
   startPart(part: Part, o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; probeMs?: number; slow?: boolean }): Promise<RunningPart>;
+  /**
+   * Starts bench/floor/min-proxy.mjs (uWS in, keep-alive net.Socket out, no header rules) against
+   * the same upstream, under the same `wrap` and NODE_OPTIONS as the gateway, and loads it like
+   * passthrough (same route, no headers): the floor that passthrough's count is set beside.
+   */
+  startFloor(o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; slow?: boolean }): Promise<RunningPart>;
 }
 
 /** Runs `fn` against a started stand and stops everything afterwards, also when it throws. */
@@ -102,6 +110,19 @@ export async function withPartsStand<T>(o: { name: string; connections: number; 
         // a request under valgrind on a loaded machine can wait more than autocannon's default 10 s
         // (a collection, a batch sent to Redis); a timeout reconnects and muddles the count
         return { gw, url, load: (amount) => runLoad(url, { generator, connections: o.connections, duration: null, amount, headers, cpus: plan.loadCpus, ...(slow ? { timeoutS: 600 } : {}) }) };
+      },
+      async startFloor(s) {
+        const slow = s.slow === true;
+        // this checkout's min-proxy (it loads uWS through this checkout's dist/), whatever --root says
+        const file = fileURLToPath(new URL('../floor/min-proxy.mjs', import.meta.url));
+        const [cmd, ...pre] = [...(s.wrap ?? []), process.execPath];
+        const proc = await spawnPinned(s.cpus, cmd as string, [...pre, file, new URL(up.url).port], /PORT (\d+)/, { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), ...s.env });
+        procs.push(proc);
+        const gw = { proc, url: `http://127.0.0.1:${Number(proc.match[1])}` };
+        const url = gw.url + '/api/bench';
+        const bad = await probe(url, {}, slow ? 360_000 : undefined);
+        if (bad) throw new Error(`min-proxy: ${url}: ${bad}`);
+        return { gw, url, load: (amount) => runLoad(url, { generator, connections: o.connections, duration: null, amount, headers: {}, cpus: plan.loadCpus, ...(slow ? { timeoutS: 600 } : {}) }) };
       },
     });
   } finally {

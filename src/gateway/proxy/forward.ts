@@ -16,7 +16,7 @@ import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import type { RequestContext, UpstreamMapping } from '../pipeline/context.js';
 import type { BodyFraming, ClientExchange } from '../pipeline/exchange.js';
 import type { GatewayConfig } from '../config/types.js';
-import { connectionTokens, isForwardedRequestHeader, isForwardedResponseHeader, isGatewaySetRequestHeader, pushForwardingHeaders } from './headers.js';
+import { connectionTokens, isForwardedRequestHeader, isGatewaySetRequestHeader, pushForwardingHeaders, responseFieldsDropped } from './headers.js';
 import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
 import { checkTarget } from '../shared/path-check.js';
@@ -40,10 +40,12 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   for (const [name, u] of upstreams) hostOf.set(name, new URL(u.origin).host);
   const trust = config.listen.trust_forwarded;
   // `Server`, `X-Powered-By` and the like tell an attacker what runs behind the gateway
-  const hidden: ReadonlySet<string> = new Set(config.security.remove_response_headers.map((n) => n.toLowerCase()));
+  const hidden = config.security.remove_response_headers.map((n) => n.toLowerCase());
   // on a CORS route the gateway's rule alone speaks CORS (shared/cors-rules.ts): the upstream's own headers would contradict it
   const corsRoutes = new Set(config.routes.filter((r) => r.cors !== undefined).map((r) => r.id));
-  const hiddenOnCors: ReadonlySet<string> = new Set([...hidden, ...CORS_RESPONSE_HEADERS]);
+  // everything a response field is dropped for but the Connection header's list, one set per kind of route
+  const dropped = responseFieldsDropped(hidden);
+  const droppedOnCors = responseFieldsDropped([...hidden, ...CORS_RESPONSE_HEADERS]);
   const pathRules = { allowEncodedSlash: config.security.allow_encoded_slashes };
   const bufferFor = new Map<string, number>();
   for (const r of config.routes) if (r.limits?.buffer_body_bytes !== undefined) bufferFor.set(r.id, r.limits.buffer_body_bytes);
@@ -93,7 +95,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
       upstream.release(); // the client's doing: never a verdict on the upstream
       return done(new GatewayError('GW_ERR_BAD_REQUEST', { cause: 'client aborted' }));
     }
-    const call = new ProxyCall(ctx, exchange, upstream, done, corsRoutes.has(ctx.route.id) ? hiddenOnCors : hidden);
+    const call = new ProxyCall(ctx, exchange, upstream, done, corsRoutes.has(ctx.route.id) ? droppedOnCors : dropped);
     exchange.onAbort(() => call.clientAborted());
     try {
       upstream.dispatch({ method: ctx.method, path, headers, exchange } satisfies UpstreamRequest, call);
@@ -194,7 +196,8 @@ class ProxyCall implements RawHeadHandler {
     private readonly exchange: ClientExchange,
     private readonly upstream: Upstream,
     private readonly done: (err?: GatewayError) => void,
-    private readonly hidden: ReadonlySet<string>,
+    /** response fields never forwarded on this route (headers.ts responseFieldsDropped) */
+    private readonly dropped: ReadonlySet<string>,
   ) {}
 
   private finish(err?: GatewayError): void {
@@ -218,7 +221,7 @@ class ProxyCall implements RawHeadHandler {
     const named = connectionTokens(typeof headers['connection'] === 'string' ? headers['connection'] : undefined);
     const out: string[] = [];
     for (const name in headers) {
-      if (!isForwardedResponseHeader(name, named) || name === 'x-request-id' || this.hidden.has(name)) continue;
+      if (this.dropped.has(name) || (named !== null && named.has(name))) continue;
       const v = headers[name];
       if (v === undefined) continue;
       if (typeof v === 'string') out.push(name, v);
@@ -248,7 +251,7 @@ class ProxyCall implements RawHeadHandler {
     const out: string[] = [];
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const n = headers[i] as string;
-      if (!isForwardedResponseHeader(n, named) || n === 'x-request-id' || this.hidden.has(n)) continue;
+      if (this.dropped.has(n) || (named !== null && named.has(n))) continue;
       out.push(n, headers[i + 1] as string);
     }
     this.startResponse(controller, statusCode, statusMessage, out, cl, chunked);

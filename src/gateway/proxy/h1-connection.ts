@@ -8,7 +8,8 @@
  * only the unparsed rest of that read is copied (into a recycled slab) and the socket stops
  * reading until `resume`.
  *
- * Writes: the request head is one UTF-8 string write; body chunks from the exchange are copied
+ * Writes: the request head is one string write, checked first (request-head-check.ts), as
+ * latin1 when it is plain ASCII and as UTF-8 otherwise (shared/http-syntax.ts says why); body chunks from the exchange are copied
  * into recycled slabs (shared/buffer-slabs.ts) and written, chunk-encoded when the client sent no length.
  * A full socket pauses the client side; 'drain' resumes it.
  *
@@ -24,7 +25,7 @@ import { H1Call, H1ClientError } from './h1-call.js';
 import { H1ResponseParser, type H1Head } from './h1-parser.js';
 import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
 import type { BodySink } from '../pipeline/exchange.js';
-import { isFieldName, isOwnFieldValue, isToken } from '../shared/http-syntax.js';
+import { checkRequestHead, HEAD_INVALID, HEAD_VALID_ASCII } from './request-head-check.js';
 
 /** What a connection needs from its pool. */
 export interface ConnectionOwner {
@@ -37,13 +38,6 @@ export interface ConnectionOwner {
 }
 
 const MAX_RETRIES = 3;
-/**
- * The last line of defence before bytes leave for the upstream: everything here was checked at
- * the edge (server/client-head.ts) or produced by regate, so a failure is a gateway bug, never
- * the client's or the upstream's doing. The head is written as UTF-8 (shared/http-syntax.ts says
- * why): a value may hold any code point but C0 controls other than HTAB and DEL.
- */
-const TARGET = /^[\x21-\x7e]+$/;
 const NEEDS_LENGTH = new Set(['POST', 'PUT', 'PATCH']);
 
 export class H1Connection {
@@ -114,33 +108,30 @@ export class H1Connection {
     const r = call.req;
     const ex = r.exchange;
     const hasBody = ex !== null && (ex.hasBody ?? ex.body !== null);
-    let head: string;
-    let hasLength = false;
-    try {
-      if (!TARGET.test(r.path) || !isToken(r.method)) throw new H1ClientError('H1_ERR_INVALID_REQUEST', 'invalid request target or method');
-      head = `${r.method} ${r.path} HTTP/1.1\r\n`;
-      const h = r.headers;
-      for (let i = 0; i + 1 < h.length; i += 2) {
-        const n = h[i] as string;
-        const v = h[i + 1] as string;
-        if (!isFieldName(n) || !isOwnFieldValue(v)) throw new H1ClientError('H1_ERR_INVALID_REQUEST', `invalid request header ${JSON.stringify(n)}`);
-        if (n === 'content-length') hasLength = true;
-        head += `${n}: ${v}\r\n`;
-      }
-    } catch (err) {
+    const h = r.headers;
+    const checked = checkRequestHead(r.method, r.path, h);
+    if (checked === HEAD_INVALID) {
       // nothing was written: the connection stays clean and usable
       this.call = null;
       this.parser.reset();
-      call.fail(err as Error);
+      call.fail(new H1ClientError('H1_ERR_INVALID_REQUEST', 'invalid request method, target or header'));
       this.owner.released(this);
       return;
+    }
+    let head = `${r.method} ${r.path} HTTP/1.1\r\n`;
+    let hasLength = false;
+    for (let i = 0; i + 1 < h.length; i += 2) {
+      const n = h[i] as string;
+      if (n === 'content-length') hasLength = true;
+      head += `${n}: ${h[i + 1] as string}\r\n`;
     }
     this.chunked = hasBody && !hasLength;
     if (this.chunked) head += 'transfer-encoding: chunked\r\n';
     else if (!hasBody && !hasLength && NEEDS_LENGTH.has(r.method)) head += 'content-length: 0\r\n';
     if (!this.owner.keepAlive) head += 'connection: close\r\n';
     head += '\r\n';
-    this.socket.write(head, 'utf8');
+    // plain ASCII (nearly every head): latin1 writes the same bytes as UTF-8 without the encoder
+    this.socket.write(head, checked === HEAD_VALID_ASCII ? 'latin1' : 'utf8');
     this.uploadDone = !hasBody;
     this.uploadPaused = false;
     this.resumeUpload = null;

@@ -62,6 +62,8 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
     table.set(key, list);
   });
 
+  const anyHost = routes.some((r) => r.match.host !== undefined);
+
   return {
     match(method, rawHost, path) {
       // The edge (server/client-head.ts) has checked the path already; the router checks again
@@ -69,7 +71,9 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
       // `/public` here and reach `/admin` upstream after the upstream normalises it.
       const why = checkPath(path);
       if (why !== null) throw new GatewayError(path.charCodeAt(0) === 47 ? 'GW_ERR_BAD_PATH' : 'GW_ERR_BAD_TARGET', { cause: why });
-      const host = stripPort(rawHost.toLowerCase());
+      // Most configs name no host: then the Host value is never compared, and neither lower-cased
+      // nor cut at its port (a `toLowerCase` and a slice per request)
+      const host = anyHost ? stripPort(rawHost.toLowerCase()) : '';
       // No closures per request (`consider` is a module function): the hot path allocates nothing
       // unless a method does not fit, and tsx's keep-names helper has nothing to rename.
       const scratch: Scratch = { allow: null };
