@@ -56,6 +56,7 @@ const maskHeaders = ['authorization', 'cookie', 'api-key', 'token', 'secret', 'p
 
 const base: RequestContext = {
   id: 'req',
+  endNs: null,
   method: 'GET',
   path: '/car/insurance',
   rawQuery: 'a=1',
