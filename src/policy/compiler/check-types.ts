@@ -729,7 +729,7 @@ function checkWithFunction(w: With, sc: Scope, errors: RegoError[]): void {
   const value = target === undefined ? undefined : functionArgs(w.value, sc);
   if (target === undefined || value === undefined) return;
   if (target.args.length === value.args.length && target.args.every((p, i) => p.some((a) => value.args[i]!.some((b) => fits(a, b) || fits(b, a))))) return;
-  errors.push(createCompileError('REGO_ERR_TYPE', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: (${target.args.map(showParam).join(', ')})`, w.span));
+  errors.push(createCompileError('REGO_ERR_ARITY', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: (${target.args.map(showParam).join(', ')})`, w.span));
 }
 
 /** A parameter as OPA prints it: one type, or `any<…>` of its types in the order its declaration lists them (types.NewAny keeps it). */

@@ -10,7 +10,8 @@
  * Only codes whose OPA stage is unambiguous are ranked; an unranked code is always kept and
  * never causes another to be dropped, so no error OPA reports can disappear here. REGO_ERR_TYPE
  * is OPA's TypeErr, which several stages raise (rule conflicts, `with` targets, the type
- * checker): only the errors of check-types.ts (`fromTypeCheck`) are ranked as CheckTypes'.
+ * checker): only the errors of check-types.ts (`fromTypeCheck`) are ranked as CheckTypes' (its
+ * type errors, and the arity mismatch of a `with` function replacement).
  *
  * @example
  *   keepFirstStage([redeclared, undeclaredPrintVar]); // [redeclared]
@@ -36,7 +37,7 @@ const STAGE_OF: Partial<Record<RegoErrorCode, number>> = {
 const CHECK_TYPES = 9;
 
 export function keepFirstStage(errors: RegoError[], fromTypeCheck: ReadonlySet<RegoError>): RegoError[] {
-  const stage = (e: RegoError): number | undefined => STAGE_OF[e.code as RegoErrorCode] ?? (fromTypeCheck.has(e) && e.code === 'REGO_ERR_TYPE' ? CHECK_TYPES : undefined);
+  const stage = (e: RegoError): number | undefined => STAGE_OF[e.code as RegoErrorCode] ?? (fromTypeCheck.has(e) && (e.code === 'REGO_ERR_TYPE' || e.code === 'REGO_ERR_ARITY') ? CHECK_TYPES : undefined);
   let first = Infinity;
   for (const e of errors) first = Math.min(first, stage(e) ?? Infinity);
   if (first === Infinity) return errors;

@@ -57,9 +57,9 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
         const have = fnArity(pl, valueName, w.span);
         if (want !== undefined && have !== undefined && want >= 0 && have >= 0 && want !== have) {
           // the type checker reports it with the argument types when it knows them (checkWithFunction)
-          const msg = `${name.join('.')}: arity mismatch`;
-          const typed = pl.errors.some((e) => e.message.startsWith(`${msg}\n`) && e.location?.line === w.span.line && e.location.col === w.span.col && e.location.file === w.span.file);
-          if (!typed) pl.errors.push(createCompileError('REGO_ERR_TYPE', msg, w.span));
+          // (its error is the arity code at this `with`; matched by code and place, never by text)
+          const typed = pl.errors.some((e) => e.code === 'REGO_ERR_ARITY' && e.location?.line === w.span.line && e.location.col === w.span.col && e.location.file === w.span.file);
+          if (!typed) pl.errors.push(createCompileError('REGO_ERR_ARITY', `${name.join('.')}: arity mismatch`, w.span));
           return;
         }
         mocks.fns.set(name.join('.'), { kind: 'fn', name: valueName });
