@@ -75,6 +75,9 @@ const DECLS: Record<string, Decl> = Object.fromEntries(
     .map(([name, d]) => [name, { args: d.args!.map(paramOf), result: staticType(parseTypeNotation(d.result!)) }]),
 );
 
+/** Variables of a scope typed only as the written-out output of a builtin call (see varTypes, haveTypes). */
+const typedByOutput = new WeakMap<object, ReadonlySet<string>>();
+
 /** Types of variables a rule declares once, with `x := <typed term>` (see varTypes). */
 type VarTypes = ReadonlyMap<string, Ty>;
 
@@ -582,8 +585,23 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     },
   });
   const unified = new Map<string, Term>();
+  const outputs = new Set<string>();
+  typedByOutput.set(sc, outputs);
   walkRule(r, {
     expr: (e) => {
+      // a builtin call with its output written out (`plus(1, 2, x)`) types x with the result,
+      // as OPA's checkExprBuiltin unifies the last operand with the declared result
+      if (e.kind === 'term' && e.term.kind === 'call' && isBuiltinCall(e.term, sc)) {
+        const n = DECLS[e.term.fn.join('.')]?.args.length;
+        const out = e.term.args[e.term.args.length - 1];
+        if (n === undefined || e.term.args.length !== n + 1 || out?.kind !== 'var' || out.name === '_' || out.name.startsWith('$')) return;
+        if (out.name === 'input' || out.name === 'data' || (sc.mod.rules.has(out.name) && !sc.bound.has(out.name))) return;
+        if (mentions.get(out.name) === 1 && !decls.has(out.name)) {
+          unified.set(out.name, { ...e.term, args: e.term.args.slice(0, n) });
+          outputs.add(out.name);
+        }
+        return;
+      }
       if (e.kind !== 'unify') return;
       for (const [v, term] of [[e.lhs, e.rhs], [e.rhs, e.lhs]] as const) {
         if (v.kind !== 'var' || term.kind === 'var' || v.name === '_' || v.name.startsWith('$')) continue;
@@ -800,7 +818,10 @@ function functionArgs(t: Term, sc: Scope): { name: string; args: Param[] } | und
  * local of a call used as a value.
  */
 function haveTypes(args: Term[], explicit: boolean, valued: boolean, sc: Scope): string[] {
-  const out = args.map((a, i) => (explicit && i === args.length - 1 && a.kind === 'var' && !sc.vars.has(a.name) ? '???' : show(typeOf(a, sc))));
+  // an output the checker has not typed yet is ??? (OPA stops at the first operand that does not
+  // fit, before it unifies the output), also when only this call types it (varTypes)
+  const untyped = (name: string): boolean => !sc.vars.has(name) || typedByOutput.get(sc)?.has(name) === true;
+  const out = args.map((a, i) => (explicit && i === args.length - 1 && a.kind === 'var' && untyped(a.name) ? '???' : show(typeOf(a, sc))));
   if (valued) out.push('???');
   return out;
 }
