@@ -170,7 +170,17 @@ class RuleTypes {
     const perDef = defs.map(({ rule, mod }) => {
       const sc = scopeOf(rule, mod);
       checkRule(rule, sc, bodyErrors);
-      return rule.args!.map((a) => (a.kind === 'var' && a.name !== '_' ? argType(rule, a.name, sc) : ANY));
+      // an array pattern of variables (`f([a, b])`) is an array of their types (OPA's
+      // GetByValue of the argument term, each untyped variable any)
+      const patternType = (a: Term): Ty => {
+        if (a.kind === 'var') return a.name === '_' ? ANY : argType(rule, a.name, sc);
+        if (a.kind === 'array' && a.items.length > 0 && a.items.every((i) => i.kind === 'var')) {
+          const items = a.items.map(patternType);
+          return { k: 'array', of: unionOf(items), items };
+        }
+        return ANY;
+      };
+      return rule.args!.map(patternType);
     });
     this.busy.delete(key);
     const tys = Array.from({ length: arity }, (_, i) => unionOf(perDef.map((d) => d[i]!)));
