@@ -8,7 +8,8 @@
  *   `contains` rules as sets, a function's result), through `data.…` refs, the package's own
  *   rule names and calls of user functions;
  * - a ref that goes into a scalar (`x := 1` then `x.y`, or `data.p.x.y`): "undefined ref";
- * - a unification (`=`) of two terms of known, different types: "match error";
+ * - a unification (`=`, and `==` as an expression: OPA rewrites it to `=` first) of two terms of
+ *   known, different types: "match error";
  * - a call used as a value whose function returns nothing (`x := print(1)`).
  * Operands of unknown type (input, base documents, variables bound by iteration) never fail.
  *
