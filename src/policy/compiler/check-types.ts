@@ -332,10 +332,14 @@ function typeOf(t: Term, sc?: Scope): Ty {
       const annotated = dataSchemaTerms(t.head.name, t.path, sc, t);
       if (annotated !== undefined) return walkInput(sc.data!.ty, annotated, (k) => typeOf(k, sc)).ty;
       const path = dataPath(t.head.name, t.path, sc);
-      if (path === undefined || t.path.some((x) => x.kind !== 'string')) return ANY;
-      // exactly a rule; deeper refs into its value are not tracked
-      const base = t.head.name === 'data' ? 0 : path.length - t.path.length;
-      return base + t.path.length === path.length && sc.mod.env.has(path) && !(t.head.name === 'data' && path.length === 0) ? sc.mod.env.typeAt(path) : ANY;
+      if (path === undefined || path.length === 0) return ANY;
+      // a rule, or a ref into its value (`data.a.complete[0].foo`): the rule's type, walked on
+      const n = rulePrefix(path, sc.mod.env);
+      let strings = 0;
+      while (strings < t.path.length && t.path[strings]!.kind === 'string') strings++;
+      const base = path.length - strings;
+      if (n === undefined || n < base) return ANY;
+      return walkInput(sc.mod.env.typeAt(path.slice(0, n)), t.path.slice(n - base), (k) => typeOf(k, sc)).ty;
     }
     case 'null':
       return NULL;
@@ -595,6 +599,13 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       }
     },
   });
+  // the head (its ref keys, `contains` member and values) only reads what the body binds, so
+  // `p = x if x = data.a.b` types x, and the rule through it (OPA's checkRule reads the head's
+  // types from the checked body)
+  const reads = (t: Term | undefined): void => void (t !== undefined && walkTerm(t, { term: (x) => void (x.kind === 'var' && bump(x.name, -1)) }));
+  r.ref.slice(1).forEach(reads);
+  reads(r.contains);
+  ruleValues(r).forEach(reads);
   const unified = new Map<string, Term>();
   const outputs = new Set<string>();
   typedByOutput.set(sc, outputs);
@@ -615,7 +626,8 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       }
       if (e.kind !== 'unify') return;
       for (const [v, term] of [[e.lhs, e.rhs], [e.rhs, e.lhs]] as const) {
-        if (v.kind !== 'var' || term.kind === 'var' || v.name === '_' || v.name.startsWith('$')) continue;
+        // a variable other than the document `input` says nothing about the type (`p = x if input = x` does)
+        if (v.kind !== 'var' || (term.kind === 'var' && (term.name !== 'input' || sc.bound.has('input'))) || v.name === '_' || v.name.startsWith('$')) continue;
         if (v.name === 'input' || v.name === 'data' || (sc.mod.rules.has(v.name) && !sc.bound.has(v.name))) continue;
         if (mentions.get(v.name) === 1 && !decls.has(v.name)) unified.set(v.name, term);
       }
