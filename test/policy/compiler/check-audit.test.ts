@@ -51,6 +51,24 @@ t.test('TestCheckInference: inferred variable types, by what they refuse', async
   for (const q of accepted) t.same(body(q), [], q);
 });
 
+t.test('TestCheckInferenceRules and TestCheckAnnotationInference: rule types, by what they refuse', async (t) => {
+  const rules = {
+    'a.rego': 'package a\ntrivial = true if { true }\ncomplete = [{"foo": x}] if { x = 1 }\npartialset contains {"foo": x} if { y = "bar"; x = y }',
+    'b.rego': 'package b\ntrivial_ref = x if { x = data.a.trivial }\ntransitive_ref = [x] if { y = data.b.trivial_ref; x = y }',
+    'c.rego': 'package c\nelse_kw = null if { false } else = 100 if { true } else = "foo" if { true }',
+    'it.rego': 'package iteration\narr = [[1], ["two"], {"x": true}, ["four"]] if { true }\nvalues contains x if { data.iteration.arr[_][_] = x }',
+    'r.rego': 'package ref_rule_single\np.q.r if { true }',
+  };
+  const use = (q: string): string[] => first(errs({ ...rules, 'z.rego': `package z\nr if { ${q} }` }));
+  for (const q of ['upper(data.a.trivial)', 'upper(data.a.complete[0].foo)', 'upper(data.a.partialset)', 'upper(data.b.trivial_ref)', 'upper(data.b.transitive_ref)', 'upper(data.iteration.values)', 'upper(data.ref_rule_single.p.q.r)']) {
+    t.same(use(q), ['rego_type_error@z.rego:2: upper: invalid argument(s)'], q);
+  }
+  // any<null, number, string> has a member count takes (OPA's unifies on a union: any member)
+  for (const q of ['abs(data.a.complete[0].foo)', 'count(data.c.else_kw)', 'upper(data.c.else_kw)']) t.same(use(q), [], q);
+  const inferred = 'package test\n\n# METADATA\n# scope: rule\n# schemas:\n# - input: schema.foo\np = x if { input = x }\n\nq = p\nr if upper(q)\n';
+  t.same(first(errs({ 'test.rego': inferred }, { schemas: { named: new Map([['schema.foo', { type: 'number' }]]) } })), ['rego_type_error@test.rego:10: upper: invalid argument(s)']);
+});
+
 t.test('TestCheckErrorSuppression and TestCheckBadCardinality: one error each', async (t) => {
   t.same(first(body('arr = [1, 2, 3]; arr[0].deadbeef = 1')), ['rego_type_error@m.rego:5: undefined ref: arr[0].deadbeef']);
   t.same(first(body('_ = [true | count(1)]')), ['rego_type_error@m.rego:4: count: invalid argument(s)']);
