@@ -60,14 +60,16 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function setup(t: Tap.Test, clientAuth: 'optional' | 'required' | 'none', more: { tokens?: string; auth?: string; upstream?: Upstream; tlsExtra?: string } = {}): Promise<Setup> {
+/** `plain`: no TLS; `uws-tls`: uWS's own TLS listener (client_auth: none) */
+async function setup(t: Tap.Test, clientAuth: 'optional' | 'required' | 'plain' | 'uws-tls', more: { tokens?: string; auth?: string; upstream?: Upstream; tlsExtra?: string } = {}): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'regate-mtls-test-'));
   writeFileSync(join(dir, 'gw.rego'), POLICY);
   // the listener's files are copies, so a reload can replace them
   copyFileSync(server.cert, join(dir, 'server.pem'));
   copyFileSync(server.key, join(dir, 'server.key'));
   const up = more.upstream ?? (await startUpstream());
-  const tlsBlock = clientAuth === 'none' ? '' : `\n  tls: { cert_file: server.pem, key_file: server.key, ca_file: ${pki.ca}, client_auth: ${clientAuth}${more.tlsExtra ?? ''} }`;
+  const tlsBlock =
+    clientAuth === 'plain' ? '' : clientAuth === 'uws-tls' ? '\n  tls: { cert_file: server.pem, key_file: server.key }' : `\n  tls: { cert_file: server.pem, key_file: server.key, ca_file: ${pki.ca}, client_auth: ${clientAuth}${more.tlsExtra ?? ''} }`;
   const config = loadConfigText(
     `listen:
   host: 127.0.0.1
@@ -277,25 +279,27 @@ t.test('the private socket: a stream without our header, or with an id nobody op
 });
 
 t.test('public listeners never read a PROXY header: plain and uWS TLS', async (t) => {
-  // plain listener
-  const s = await setup(t, 'none');
+  const request = (path: string) => Buffer.from(`GET ${path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`);
+  const plain = await setup(t, 'plain');
   const got = await new Promise<string>((resolve) => {
-    const sock = net.connect(s.port, '127.0.0.1', () => {
+    const sock = net.connect(plain.port, '127.0.0.1', () => {
       sock.write(encodeProxyHeader(1));
-      sock.write('GET /echo/plain-proxy HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+      sock.write(request('/echo/plain-proxy'));
     });
     let data = '';
     sock.on('data', (d: Buffer) => (data += d.toString('latin1')));
     sock.on('close', () => resolve(data));
     sock.on('error', () => resolve(data));
   });
-  const seen = seenOf(s.up, '/echo/plain-proxy');
-  if (seen.length > 0) {
-    // uWS took the header off the stream; the gateway used the socket's address, not the header's
-    t.equal(seen[0]?.['x-seen-remote'], '127.0.0.1');
-    t.equal(seen[0]?.['x-seen-subject'], 'none');
-  } else t.notMatch(got, /^HTTP\/1\.1 200/);
-  t.notMatch(JSON.stringify(s.up.seen), /fd00/i, 'the header address is nowhere');
+  // uWS takes a leading PROXY header off any stream; the gateway uses the socket's address there
+  t.match(got, /^HTTP\/1\.1 200/);
+  t.same(seenOf(plain.up, '/echo/plain-proxy').map((h) => [h['x-seen-remote'], h['x-seen-subject']]), [['127.0.0.1', 'none']]);
+  const uwsTls = await setup(t, 'uws-tls');
+  const overTls = await rawTls(uwsTls.port, clientA, [encodeProxyHeader(1), request('/echo/tls-proxy')]);
+  // uWS takes it off the decrypted stream too: still the socket's address, no input.request.tls
+  t.match(overTls.data, /^HTTP\/1\.1 200/);
+  t.same(seenOf(uwsTls.up, '/echo/tls-proxy').map((h) => [h['x-seen-remote'], h['x-seen-subject']]), [['127.0.0.1', 'none']], 'uWS TLS: no input.request.tls, the socket address');
+  t.notMatch(JSON.stringify([...plain.up.seen, ...uwsTls.up.seen]), /fd00/i, 'the header address is nowhere');
 });
 
 t.test('keep-alive: each connection keeps its identity; two interleaved connections never mix', async (t) => {
