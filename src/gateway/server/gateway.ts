@@ -393,21 +393,23 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (!ls) throw new Error(`uWS could not listen on ${path}`);
     listenSocket = ls;
     mtlsPath = path;
-    if (listenOpts.mtls === 'external') {
-      logger.info({ worker, mtls: true, socket: path }, 'gateway listening behind the mTLS terminator');
-      return 0;
-    }
-    terminator = createMtlsTerminator({ tls, logger, targets: [{ path, open: (id, c) => table.open(id, c), close: (id) => table.close(id) }] });
-    exclusiveBind = listenOpts.exclusive === true && port !== 0;
-    try {
-      boundPort = await terminator.listen(port, config.listen.host, exclusiveBind);
-    } catch (err) {
-      throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.listen.host, port, 'listen.port') : err;
-    }
+    const external = listenOpts.mtls === 'external';
+    exclusiveBind = !external && listenOpts.exclusive === true && port !== 0;
+    // the cleartext listener beside it stays on uWS (shared by workers through SO_REUSEPORT, as before)
     const plain = tls.plain;
     if (plainApp !== null && plain !== undefined) {
       listenApp(uws, plainApp, config.listen.host, plain.port, exclusiveBind && plain.port !== 0, (pls) => (plainSocket = pls || null));
       if (plainSocket === null) throw new PortInUseError(config.listen.host, plain.port, 'listen.tls.plain.port');
+    }
+    if (external) {
+      logger.info({ worker, mtls: true, socket: path }, 'gateway listening behind the mTLS terminator');
+      return 0;
+    }
+    terminator = createMtlsTerminator({ tls, logger, targets: [{ path, open: (id, c) => table.open(id, c), close: (id) => table.close(id) }] });
+    try {
+      boundPort = await terminator.listen(port, config.listen.host, exclusiveBind);
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.listen.host, port, 'listen.port') : err;
     }
     logger.info({ worker, host: config.listen.host, port: boundPort, tls: true, mtls: tls.client_auth, ...(plainSocket ? { plain_port: uws.us_socket_local_port(plainSocket) } : {}), uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
     return boundPort;
