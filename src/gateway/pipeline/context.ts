@@ -160,7 +160,7 @@ export interface RequestContext {
 
 /** A verified client certificate as the policy sees it (DESIGN.md "TLS"). */
 export interface ClientCertificate {
-  /** the subject's RDNs, most significant first, as `CN=client-1,O=Acme` */
+  /** the subject as an RFC 4514 string, least significant RDN first: `CN=client-1,O=Acme` */
   readonly subject: string;
   /** subjectAltName entries as `DNS:…`, `URI:…`, `IP Address:…`, `email:…` */
   readonly san: readonly string[];

@@ -3,8 +3,11 @@
  * its subject, its subjectAltName entries and its RFC 8705 thumbprint. Built once per TLS
  * connection by the mTLS terminator (mtls-terminator.ts), never per request.
  *
- * The subject is written most significant RDN first as the certificate orders it, joined by
- * `,`, with RFC 4514 §2.4's specials escaped, so a `,` inside a value cannot forge another RDN.
+ * The subject is an RFC 4514 string, least significant RDN first (`CN=app-1,O=Acme`, as nginx's
+ * `$ssl_client_s_dn` and Envoy write it). Node's `X509Certificate.subject` gives one RDN per
+ * line, most significant first, with RFC 2253 specials already escaped (OpenSSL's
+ * ASN1_STRFLGS_ESC_2253: `O=Acme\, Inc`), so the lines are reversed and joined with `,` — a `,`
+ * inside a value cannot forge another RDN.
  * SAN entries are Node's text (`DNS:…`, `URI:…`, `IP Address:…`, `email:…`); Node quotes an
  * entry that holds `,` or `"` as a JSON string (CVE-2021-44532), which is undone here, so the
  * list has exactly the certificate's entries.
@@ -16,16 +19,11 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import type { ClientCertificate } from '../pipeline/context.js';
 
-const RDN_SPECIALS = /[,+"\\<>;]/g;
-
 export function describeClientCertificate(cert: X509Certificate): ClientCertificate {
   const subject = cert.subject
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => {
-      const eq = l.indexOf('=');
-      return eq < 0 ? l.replace(RDN_SPECIALS, '\\$&') : l.slice(0, eq + 1) + l.slice(eq + 1).replace(RDN_SPECIALS, '\\$&');
-    })
+    .reverse()
     .join(',');
   return Object.freeze({
     subject,
