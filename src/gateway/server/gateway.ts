@@ -507,7 +507,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (!draining) {
         draining = true;
         relisten?.cancel();
-        await terminator?.stopAccepting();
+        terminator?.stopAccepting();
         if (listenSocket) uws.us_listen_socket_close(listenSocket);
         listenSocket = null;
         if (plainSocket) uws.us_listen_socket_close(plainSocket);

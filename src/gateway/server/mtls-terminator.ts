@@ -49,7 +49,7 @@ export interface MtlsTerminator {
   /** re-reads the certificate, key, CA and SNI files (throws, keeping the old ones, when one is unusable) */
   reload(): void;
   /** stops accepting; open connections go on until `destroyAll` */
-  stopAccepting(): Promise<void>;
+  stopAccepting(): void;
   destroyAll(): void;
   /** open client connections */
   readonly connections: number;
@@ -177,12 +177,9 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
       sni = nextSni;
     },
     stopAccepting() {
-      return new Promise((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        // close waits for open connections; the caller ends them (destroyAll) after its drain
-        resolve();
-      });
+      // close() stops accepting at once; its callback would wait for the open connections, which
+      // the caller ends (destroyAll) after its drain
+      if (server.listening) server.close();
     },
     destroyAll() {
       for (const s of open) s.destroy();

@@ -325,7 +325,7 @@ async function startMtlsWorkers(
       if (failure !== null) throw failure.err;
     },
     async close() {
-      await terminator.stopAccepting();
+      terminator.stopAccepting();
       await w.service?.close();
       await w.compiler?.close();
       await Promise.allSettled(w.workers.map((x) => w.ask(x, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));

@@ -405,3 +405,24 @@ t.test('min_version: TLSv1.3 is enforced on an mTLS listener', async (t) => {
   await t.rejects(get(s.port, '/echo/v12', { ...certOf(clientA), maxVersion: 'TLSv1.2' }));
   t.equal((await get(s.port, '/echo/v13', certOf(clientA))).status, 200);
 });
+
+t.test('half-close passes through the terminator: an answer given at once arrives after the client\'s FIN', async (t) => {
+  const mtls = await setup(t, 'required');
+  const halfClose = (port: number, path: string) =>
+    new Promise<string>((resolve, reject) => {
+      const sock = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...certOf(clientA), allowHalfOpen: true }, () => {
+        sock.end(`GET ${path} HTTP/1.1\r\nhost: localhost\r\n\r\n`);
+      });
+      let data = '';
+      sock.on('data', (d: Buffer) => (data += d.toString('latin1')));
+      sock.on('close', () => resolve(data));
+      sock.on('error', (err) => (data === '' ? reject(err) : resolve(data)));
+      setTimeout(() => sock.destroy(), 4000);
+    });
+  // no route: uWS answers 404 in the same read as the FIN; the terminator must carry it back
+  t.match(await halfClose(mtls.port, '/nope'), /^HTTP\/1\.1 404/);
+  // an answer that waits for the upstream does not come: uWS closes a stream at its FIN (its own
+  // TLS listener answers neither, half-closed)
+  for (let i = 0; i < 100 && (mtls.gw.mtls()?.connections.size ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(mtls.gw.mtls()?.connections.size ?? -1, 0, 'no entry left behind');
+});
