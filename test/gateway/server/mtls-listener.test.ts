@@ -426,3 +426,57 @@ t.test('half-close passes through the terminator: an answer given at once arrive
   for (let i = 0; i < 100 && (mtls.gw.mtls()?.connections.size ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 20));
   t.equal(mtls.gw.mtls()?.connections.size ?? -1, 0, 'no entry left behind');
 });
+
+t.test('large bodies both ways, with a client that stops reading for a while: every byte arrives in order', async (t) => {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const big = randomBytes(12 * 1024 * 1024);
+  let uploaded = '';
+  const up = await startUpstream((req, res) => {
+    if (req.url === '/echo/upload') {
+      const h = createHash('sha256');
+      req.on('data', (c: Buffer) => h.update(c));
+      req.on('end', () => {
+        uploaded = h.digest('hex');
+        res.end('ok');
+      });
+      return;
+    }
+    res.setHeader('content-length', big.length);
+    res.end(big);
+  });
+  t.teardown(() => up.close());
+  const s = await setup(t, 'required', { upstream: up });
+  // download, pausing the client for 1 s after the first MB so every buffer on the way fills
+  const got = await new Promise<string>((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: s.port, path: '/echo/download', ca, servername: 'localhost', agent: false, ...certOf(clientA) }, (res) => {
+      const h = createHash('sha256');
+      let n = 0;
+      let paused = false;
+      res.on('data', (c: Buffer) => {
+        h.update(c);
+        n += c.length;
+        if (!paused && n > 1024 * 1024) {
+          paused = true;
+          res.pause();
+          setTimeout(() => res.resume(), 1000);
+        }
+      });
+      res.on('end', () => resolve(`${n}:${h.digest('hex')}`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  t.equal(got, `${big.length}:${createHash('sha256').update(big).digest('hex')}`, 'download intact');
+  // upload: 4 MB (under limits.max_body_bytes' default of 10 MB)
+  const body = big.subarray(0, 4 * 1024 * 1024);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: s.port, path: '/echo/upload', method: 'POST', ca, servername: 'localhost', agent: false, headers: { 'content-length': body.length }, ...certOf(clientA) }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  t.equal(status, 200);
+  t.equal(uploaded, createHash('sha256').update(body).digest('hex'), 'upload intact');
+});
