@@ -12,7 +12,7 @@ import https from 'node:https';
 import http from 'node:http';
 import tls from 'node:tls';
 import net from 'node:net';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -97,6 +97,7 @@ routes:
       await gw.close(1000);
       await built.close();
       if (more.upstream === undefined) await up.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   t.teardown(() => s.close());
