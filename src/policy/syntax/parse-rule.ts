@@ -109,7 +109,10 @@ export function parseRule(p: Parser): Rule {
   if (body === undefined && rule.value === undefined && rule.contains === undefined) {
     bodilessHead(p, rule, head.span);
   } else if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
-    // Rego v0: `p[x] { … }` (no `if`, no value) is a partial set rule (ast/parser.go parseRules)
+    // Rego v0: `p[x] { … }` (no `if`, no value) is a partial set rule (ast/parser.go parseRules);
+    // v1 refuses it twice, as checkRegoV1Rule does: no `if` (above), and a multi-value rule
+    // without `contains`
+    if (p.strictV1) p.defer(p.error('REGO_ERR_PARSE_RULE', '`contains` keyword is required for partial set rules', head.span));
     rule.contains = last;
     rule.ref = rule.ref.slice(0, 1);
   }

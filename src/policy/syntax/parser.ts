@@ -87,12 +87,13 @@ export class Parser {
   /** `import future.keywords.not` was read: from here on `not { … }` is a negated body */
   notBodies = false;
   /**
-   * The first error of a statement that parses but makes no rule (ParseRuleFromExpr, the v1
-   * checks of checkRegoV1Rule): OPA reports those only when the whole module parsed, so a parse
-   * error further down comes first. A rule shadowing a root document is a compile error and
-   * comes after both.
+   * The errors of statements that parse but make no rule (ParseRuleFromExpr, the v1 checks of
+   * checkRegoV1Rule), in statement order: OPA reports those only when the whole module parsed,
+   * so a parse error further down comes first (alone: its parser stops there), and then reports
+   * every one of them (parser_ext.go parseModule collects them all). A rule shadowing a root
+   * document is a compile error and comes after both.
    */
-  deferred: RegoError | undefined;
+  readonly deferred: RegoError[] = [];
   deferredCompile: RegoError | undefined;
 
   constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
@@ -151,7 +152,7 @@ export class Parser {
 
   /** Records an error to raise once the module has parsed (see `deferred`). */
   defer(e: RegoError): void {
-    if (e.opaCode === 'rego_parse_error') this.deferred ??= e;
+    if (e.opaCode === 'rego_parse_error') this.deferred.push(e);
     else this.deferredCompile ??= e;
   }
 
