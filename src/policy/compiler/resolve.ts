@@ -27,7 +27,9 @@ export function isGlobalName(name: string, ctx: ResolveContext): boolean {
 
 /** The full ref a global name stands for. */
 function globalTerm(v: VarTerm, ctx: ResolveContext): Term {
-  if (v.name === 'input' || v.name === 'data') return v;
+  // a v0 package's own rule named `input` (or `data`) is what that name means in the package: OPA's
+  // getGlobals maps every rule name of the package, root names included, to its data ref
+  if ((v.name === 'input' || v.name === 'data') && !ctx.ruleNames.has(v.name)) return v;
   const imp = ctx.imports.get(v.name);
   if (imp !== undefined) return { ...imp, span: v.span };
   return {

@@ -60,7 +60,9 @@ export function parseRule(p: Parser): Rule {
     throw p.error('REGO_ERR_PARSE_RULE', 'rule head must be a name, reference or function', head.span);
   }
   const name = (rule.ref[0] as { value: string }).value;
-  if (['input', 'data'].includes(name)) {
+  // only where v1's checks apply (OPA's checkKeywordOverrides: strict, or a v1 / rego.v1
+  // module): a v0 module may name a rule `input`, which then is what `input` means in its package
+  if (['input', 'data'].includes(name) && p.strictV1) {
     // OPA 1.x's checkRootDocumentOverrides (ast/rego_v1.go): a CompileErr with this wording, at
     // the rule (`input := 1`, `input.a.b := 1`, `data contains "a"`, `default input := 1`)
     // (OPA locates a rule at its first token: `default` for a default rule); deferred until the

@@ -1,0 +1,40 @@
+/**
+ * Gaps of issue #16 closed against OPA's semantics (its compile.go, parser.go, check.go), each
+ * shown with the smallest policy that tells the two answers apart.
+ */
+import t from 'tap';
+import { createJsEvaluator } from '../../../src/policy/backend/js/index.js';
+import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { RegoError } from '../../../src/policy/errors.js';
+import { strictErrors } from '../../../src/policy/lint/strict-checks.js';
+import { parseModule } from '../../../src/policy/syntax/index.js';
+import { fromJs, toJs, type Value } from '../../../src/policy/value/index.js';
+
+function run(text: string, query: string, input?: unknown, regoVersion: 'v0' | 'v1' = 'v1'): unknown[] {
+  const policy = compileToPlan([{ file: 'm.rego', text }], { query, regoVersion });
+  const ev = createJsEvaluator(policy, {});
+  return ev.evaluate('eval', input === undefined ? undefined : fromJs(input)).map((v: Value) => toJs(v));
+}
+
+function errors(text: string, query = 'x = 1', regoVersion: 'v0' | 'v1' = 'v1'): string[] {
+  try {
+    compileToPlan([{ file: 'm.rego', text }], { query, regoVersion });
+  } catch (e) {
+    if (e instanceof CompileErrors) return e.errors.map((x) => `${x.code}@${x.location?.line}`);
+    if (e instanceof RegoError) return [`${e.code}@${e.location?.line}`];
+    throw e;
+  }
+  return [];
+}
+
+t.test('a v0 rule named input is allowed and is what `input` means in its package (OPA getGlobals)', async (t) => {
+  const text = 'package p\ninput = 1\nq = x { x := input }\n';
+  t.same(run(text, 'x = data.p', { a: 5 }, 'v0'), [{ x: { input: 1, q: 1 } }]);
+  // outside the package, input is the input document still
+  t.same(run(text, 'x = input', { a: 5 }, 'v0'), [{ x: { a: 5 } }]);
+  // v1, and v0 under `import rego.v1`, refuse the rule
+  t.same(errors('package p\ninput := 1\n'), ['REGO_ERR_SHADOW_ROOT@2']);
+  t.same(errors('package p\nimport rego.v1\ninput := 1\n', 'x = 1', 'v0'), ['REGO_ERR_SHADOW_ROOT@3']);
+  // `opa check --strict` refuses it in v0 too (checkKeywordOverrides under strict)
+  t.same(strictErrors(parseModule(text, 'm.rego', { regoVersion: 'v0' }), text).map((e) => `${e.code}@${e.location?.line}`), ['REGO_ERR_SHADOW_ROOT@2']);
+});
