@@ -85,10 +85,10 @@ export function buildRuleIndex(mods: Module[], errors: RegoError[]): RuleIndex {
       else kind = 'complete';
       // `p[x] contains y`: an object of sets, built like an object rule with a set leaf
       if (kind === 'set' && dynamic.length > 0) kind = 'object';
-      if (kind === 'function' && dynamic.length > 0) {
-        errors.push(createCompileError('REGO_ERR_UNSUPPORTED', `variables in the head ref of a ${kind} rule are not supported`, rule.span));
-        continue;
-      }
+      // `a.b[c].d(x)`: OPA's parser and compiler take such a function (opa#5958), but no call
+      // can name it (a call's name is ground): calling `a.b.c.d(1)` is "undefined function", and
+      // functions are no part of data. So it is checked with its module and never planned.
+      if (kind === 'function' && dynamic.length > 0) continue;
       const key = pathKey(path);
       let g = groups.get(key);
       const arity = rule.args?.length ?? 0;

@@ -44,7 +44,10 @@ export function parseRule(p: Parser): Rule {
   // `true.x := 1`, `null["y"] := 2`: a keyword heading a ref names a rule (OPA scanAheadRef);
   // a keyword alone is read as a name too, for the rule-name check below to refuse it
   if (p.startsKeywordRef() || p.isReservedWord(headTok.value)) p.kwRefAt = p.pos;
+  p.headCall = undefined;
   const head = parseTerm(p, true);
+  const headCall = p.headCall as { ref: Term; args: Term[] } | undefined;
+  p.headCall = undefined;
   // OPA parseHeadFinish: an operator glued to the rule name (`foo+bar := 1`) is refused there
   const after = p.peek();
   if (head.kind === 'var' && after.kind === 'punct' && !after.wsBefore && HEAD_OPERATORS.has(after.value)) throw p.unexpected();
@@ -56,6 +59,7 @@ export function parseRule(p: Parser): Rule {
     rule.ref = [{ kind: 'string', value: head.name, span: head.span }];
   } else if (head.kind === 'ref' && head.head.kind === 'var') {
     rule.ref = [{ kind: 'string', value: head.head.name, span: head.head.span }, ...head.path];
+    if (headCall !== undefined) rule.args = headCall.args;
   } else {
     throw p.error('REGO_ERR_PARSE_RULE', 'rule head must be a name, reference or function', head.span);
   }

@@ -38,3 +38,25 @@ t.test('a v0 rule named input is allowed and is what `input` means in its packag
   // `opa check --strict` refuses it in v0 too (checkKeywordOverrides under strict)
   t.same(strictErrors(parseModule(text, 'm.rego', { regoVersion: 'v0' }), text).map((e) => `${e.code}@${e.location?.line}`), ['REGO_ERR_SHADOW_ROOT@2']);
 });
+
+t.test('a function whose head ref has a variable segment parses and compiles, and no call reaches it (OPA parseHead, opa#5958)', async (t) => {
+  const text = 'package p\nfoo.bar[i].baz(x) = 3 if { i := "baz"; x }\nq := 1\n';
+  const mod = parseModule(text, 'm.rego');
+  t.equal(mod.rules[0]!.args?.length, 1);
+  t.equal(mod.rules[0]!.ref[2]!.kind, 'var');
+  t.same(errors(text), []);
+  // functions are no part of data
+  t.same(run(text, 'x = data.p'), [{ x: { q: 1 } }]);
+  // a call names a ground path: `foo.bar.baz.baz(1)` is an undefined function
+  const opa = ((): string[] => {
+    try {
+      compileToPlan([{ file: 'm.rego', text: `${text}r := foo.bar.baz.baz(true)\n` }], {});
+    } catch (e) {
+      if (e instanceof CompileErrors) return e.errors.map((x) => `${x.opaCode}@${x.location?.line}`);
+    }
+    return [];
+  })();
+  t.same(opa, ['rego_type_error@4']);
+  // a var segment in a call is still no call
+  t.ok(errors('package p\nq := foo[x].bar(1)\n')[0]?.startsWith('REGO_ERR_PARSE'));
+});
