@@ -60,3 +60,13 @@ t.test('a function whose head ref has a variable segment parses and compiles, an
   // a var segment in a call is still no call
   t.ok(errors('package p\nq := foo[x].bar(1)\n')[0]?.startsWith('REGO_ERR_PARSE'));
 });
+
+t.test('eq(a, b) and assign(x, v) written as calls are `a = b` and `x := v` (OPA parses both to one Expr)', async (t) => {
+  const text = 'package p\na if { eq(x, 1); x == 1 }\nb if { assign(y, [1]); y[0] == 1 }\nc if equal(1, 1)\nd if { z = 3; equal(z, 3) }\n';
+  t.same(run(text, 'x = data.p'), [{ x: { a: true, b: true, c: true, d: true } }]);
+  t.same(parseModule(text, 'm.rego').rules.map((r) => r.body[0]!.expr.kind), ['unify', 'assign', 'term', 'unify']);
+  // assign declares: a second one is OPA's "var assigned above"
+  const reassigned = errors('package p\na if { assign(x, 1); assign(x, 2) }\n');
+  t.equal(reassigned.length, 1);
+  t.same(reassigned, errors('package p\na if { x := 1; x := 2 }\n'));
+});
