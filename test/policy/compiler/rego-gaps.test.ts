@@ -70,3 +70,21 @@ t.test('eq(a, b) and assign(x, v) written as calls are `a = b` and `x := v` (OPA
   t.equal(reassigned.length, 1);
   t.same(reassigned, errors('package p\na if { x := 1; x := 2 }\n'));
 });
+
+t.test('every rule of a recursive cycle is an error of its own, its path starting at itself (OPA checkRecursion)', async (t) => {
+  const messages = (text: string): string[] => {
+    try {
+      compileToPlan([{ file: 'm.rego', text }], {});
+    } catch (e) {
+      if (e instanceof CompileErrors) return e.errors.map((x) => `${x.code}@${x.location?.line}: ${x.message}`);
+    }
+    return [];
+  };
+  t.same(messages('package p\na if b\nb if c\nc if a\nq if a\n'), [
+    'REGO_ERR_RECURSION@2: rule data.p.a is recursive: data.p.a -> data.p.b -> data.p.c -> data.p.a',
+    'REGO_ERR_RECURSION@3: rule data.p.b is recursive: data.p.b -> data.p.c -> data.p.a -> data.p.b',
+    'REGO_ERR_RECURSION@4: rule data.p.c is recursive: data.p.c -> data.p.a -> data.p.b -> data.p.c',
+  ]);
+  // two cycles and a self-reference: each rule once; q, which only reaches a cycle, is none
+  t.same(messages('package p\nq if c\nc if d\nd if c\ne if e\n').map((m) => m.split(':')[0]), ['REGO_ERR_RECURSION@3', 'REGO_ERR_RECURSION@4', 'REGO_ERR_RECURSION@5']);
+});
