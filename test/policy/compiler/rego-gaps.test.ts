@@ -88,3 +88,11 @@ t.test('every rule of a recursive cycle is an error of its own, its path startin
   // two cycles and a self-reference: each rule once; q, which only reaches a cycle, is none
   t.same(messages('package p\nq if c\nc if d\nd if c\ne if e\n').map((m) => m.split(':')[0]), ['REGO_ERR_RECURSION@3', 'REGO_ERR_RECURSION@4', 'REGO_ERR_RECURSION@5']);
 });
+
+t.test('a := pattern that names a variable twice declares it twice (OPA rewriteDeclaredVar: "var r assigned above")', async (t) => {
+  t.same(errors('package p\na if { [r, r] := [1, 1] }\n'), ['REGO_ERR_VAR_REDECLARED@2']);
+  t.same(errors('package p\na if { [r, {"a": r}] := [1, {"a": 1}] }\n'), ['REGO_ERR_VAR_REDECLARED@2']);
+  // wildcards are distinct variables; a later `=` only compares
+  t.same(errors('package p\na if { [_, _] := [1, 2] }\nb if { r := 1; r = 2 }\n'), []);
+  t.same(errors('package p\na if { r := 1; r := 2 }\n'), ['REGO_ERR_VAR_REDECLARED@2']);
+});
