@@ -57,6 +57,9 @@ t.test('a function whose head ref has a variable segment parses and compiles, an
     return [];
   })();
   t.same(opa, ['rego_type_error@4']);
+  // its head's variables must still occur in its arguments or body (checkSafetyRuleHeads)
+  t.same(errors('package p\nfoo.bar[i].baz(x) = 3 if { x }\n'), ['REGO_ERR_UNSAFE_VAR@2']);
+  t.same(errors('package p\nfoo[j](x) := 2 if { j := x }\n'), []);
   // a var segment in a call is still no call
   t.ok(errors('package p\nq := foo[x].bar(1)\n')[0]?.startsWith('REGO_ERR_PARSE'));
 });
