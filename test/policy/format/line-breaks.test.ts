@@ -114,3 +114,16 @@ t.test('comments: none gets a blank line it did not have; one after the last ele
   same(t, src, src);
   t.end();
 });
+
+// ICTU/GBO-demo (OPA 1.9 `opa fmt --diff` in CI): writeBody measures the gap from the last line of
+// the previous literal's whole text, so a literal right under an `every` block's closing brace
+// (or a `not { … }` block's) gets no blank line; one a line further down keeps its blank line.
+t.test('no blank line after an every or not block that closes on the line above', (t) => {
+  const every = 'package a\n\nr if {\n\tevery x in input.xs {\n\t\tx > 0\n\t}\n\ty := [x | some x in input.xs]\n\ty[0] == 1\n}\n';
+  same(t, every, every);
+  const spaced = 'package a\n\nr if {\n\tevery x in input.xs {\n\t\tx > 0\n\t}\n\n\ty := 1\n}\n';
+  same(t, spaced, spaced);
+  const notBlock = 'package a\n\nimport future.keywords.not\n\nr if {\n\tnot {\n\t\tinput.x == 1\n\t\tinput.y == 2\n\t}\n\tinput.z\n}\n';
+  same(t, notBlock, notBlock);
+  t.end();
+});
