@@ -91,7 +91,12 @@ export function createOutcomeMetrics(registry: Registry): OutcomeMetrics {
         const observe = (err?: unknown) => {
           if (seen) return;
           seen = true;
-          u.duration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+          const end = process.hrtime.bigint();
+          // A relayed response is the exchange's end too: the server's completion (and the audit
+          // event's latency) take this reading instead of another one (ctx.endNs, issue #20).
+          // After an error the error response is still to be written: the server reads its own.
+          if (err === undefined) ctx.endNs = end;
+          u.duration.observe(Number(end - t0) / 1e9);
           const s = ctx.status;
           const cls = err === undefined && s >= 100 && s < 600 ? Math.floor(s / 100) - 1 : 5;
           (u.classes[cls] as CounterCell).n++;
