@@ -148,6 +148,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const entryByRef = new Map<RouteRef, RouteEntry>();
   const bodyClocks = createBodyClocks();
   const trustForwarded = config.listen.trust_forwarded;
+  // The edge's path check (client-head.ts) is the router's own, `checkPath` with the strict
+  // rules, unless encoded slashes are allowed: then the router still runs its stricter check.
+  const edgeCheckIsRouters = !config.security.allow_encoded_slashes;
   // Metrics per route object, so a request costs one identity lookup (admin/metrics.ts).
   const routeStats = new Map<RouteRef, RouteStats>([[NO_ROUTE, metrics.route(NO_ROUTE.id)]]);
   const entryOf = (compiled: CompiledRoute): RouteEntry => {
@@ -286,9 +289,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // A CORS preflight asks about the method it names: the route that method reaches answers
       // it when that route has `cors` — with no token and no upstream call (shared/cors-rules.ts).
       const pf = corsRules.size > 0 ? preflightMethod(method, headers) : undefined;
-      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path)));
+      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path, edgeCheckIsRouters)));
       const pfRule = pfEntry === undefined ? undefined : corsRules.get(pfEntry.ref.id);
-      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path));
+      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path, edgeCheckIsRouters));
       (ctx as { route: RouteRef }).route = entry.ref;
       // The edge left the Authorization value to check (client-head.ts says why): a route that
       // authenticates has it checked by its authenticate stage, any other route before anything reads it.
