@@ -311,8 +311,32 @@ export class H1Connection {
   private onBody(buf: Buffer, s: number, e: number): boolean {
     const call = this.call;
     if (!call || call.done) return false;
-    call.handler.onResponseData?.(call, buf.subarray(s, e));
+    call.handler.onResponseData?.(call, this.viewOf(buf, s, e));
     return this.call === call && !call.paused;
+  }
+
+  /** the last body view handed out (viewOf) */
+  private view: Buffer | null = null;
+  /** the buffer and range `view` spans */
+  private viewOver: Buffer | null = null;
+  private viewStart = 0;
+  private viewEnd = 0;
+
+  /**
+   * `buf.subarray(s, e)`, but the same view object as last time when it would span the same
+   * bytes of the same buffer: an upstream answering a route with the same head and length puts
+   * its body at the same place of the reused read buffer again and again, and each subarray was a
+   * new Buffer object (issue #20). Handlers already copy what they keep (the bytes under any view
+   * are overwritten by the next read), so sharing the object changes nothing they see.
+   */
+  private viewOf(buf: Buffer, s: number, e: number): Buffer {
+    if (this.viewOver === buf && this.viewStart === s && this.viewEnd === e) return this.view as Buffer;
+    const next = buf.subarray(s, e);
+    this.view = next;
+    this.viewOver = buf;
+    this.viewStart = s;
+    this.viewEnd = e;
+    return next;
   }
 
   private onEnd(): void {
