@@ -6,7 +6,6 @@
  * audit emitter through `onComplete`). Several gateways may run in one process or one per
  * worker thread (server/workers.ts), sharing the port through SO_REUSEPORT.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { badHeaderValueError, GatewayError } from '../errors.js';
@@ -32,6 +31,7 @@ import { createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, 
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import { isClientFieldValue } from '../shared/http-syntax.js';
+import { randomUuid } from '../shared/random-uuid.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -264,7 +264,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const { method, path, headers, headerBytes } = head;
     const sentId = headers['x-request-id'];
     const ctx = createRequestContext({
-      id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUUID(),
+      id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUuid(),
       method,
       path,
       rawQuery: head.rawQuery,
