@@ -17,9 +17,17 @@ import { randomFillSync } from 'node:crypto';
 
 const BATCH = 128;
 const bytes = Buffer.allocUnsafeSlow(16 * BATCH);
-const chars = Buffer.allocUnsafeSlow(36 * BATCH);
-/** the ASCII code of each nibble's hex digit */
-const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const chars = Buffer.alloc(36 * BATCH);
+/** where byte i of an id goes in its 36 characters: 8-4-4-4-12 hex digits, dashes between */
+const AT = Uint8Array.from([0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]);
+/** the two hex digits (ASCII) of each byte value, at 2·v and 2·v + 1 */
+const HEX2 = new Uint8Array(512);
+for (let v = 0; v < 256; v++) {
+  HEX2[2 * v] = '0123456789abcdef'.charCodeAt(v >> 4);
+  HEX2[2 * v + 1] = '0123456789abcdef'.charCodeAt(v & 0x0f);
+}
+// the dashes never move: written once
+for (let k = 0; k < BATCH; k++) for (const d of [8, 13, 18, 23]) chars[36 * k + d] = 0x2d;
 /** the formatted batch, and the index of the next id in it (BATCH: used up) */
 let text = '';
 let next = BATCH;
@@ -28,16 +36,15 @@ function refill(): void {
   randomFillSync(bytes);
   for (let k = 0; k < BATCH; k++) {
     const b = 16 * k;
-    let o = 36 * k;
+    const o = 36 * k;
     // RFC 9562 §5.4: version 4 in the high nibble of byte 6, variant 10 in the top bits of byte 8
     bytes[b + 6] = ((bytes[b + 6] as number) & 0x0f) | 0x40;
     bytes[b + 8] = ((bytes[b + 8] as number) & 0x3f) | 0x80;
     for (let i = 0; i < 16; i++) {
-      // dashes before bytes 4, 6, 8 and 10: 8-4-4-4-12 hex digits
-      if (i === 4 || i === 6 || i === 8 || i === 10) chars[o++] = 0x2d;
-      const v = bytes[b + i] as number;
-      chars[o++] = HEX[v >> 4] as number;
-      chars[o++] = HEX[v & 0x0f] as number;
+      const v = 2 * (bytes[b + i] as number);
+      const d = o + (AT[i] as number);
+      chars[d] = HEX2[v] as number;
+      chars[d + 1] = HEX2[v + 1] as number;
     }
   }
   text = chars.toString('latin1', 0, 36 * BATCH);
