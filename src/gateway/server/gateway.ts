@@ -6,7 +6,6 @@
  * audit emitter through `onComplete`). Several gateways may run in one process or one per
  * worker thread (server/workers.ts), sharing the port through SO_REUSEPORT.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { badHeaderValueError, GatewayError } from '../errors.js';
@@ -37,6 +36,7 @@ import { join } from 'node:path';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import { isClientFieldValue } from '../shared/http-syntax.js';
+import { randomUuid } from '../shared/random-uuid.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -159,6 +159,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const entryByRef = new Map<RouteRef, RouteEntry>();
   const bodyClocks = createBodyClocks();
   const trustForwarded = config.listen.trust_forwarded;
+  // The edge's path check (client-head.ts) is the router's own, `checkPath` with the strict
+  // rules, unless encoded slashes are allowed: then the router still runs its stricter check.
+  const edgeCheckIsRouters = !config.security.allow_encoded_slashes;
   // Metrics per route object, so a request costs one identity lookup (admin/metrics.ts).
   const routeStats = new Map<RouteRef, RouteStats>([[NO_ROUTE, metrics.route(NO_ROUTE.id)]]);
   const entryOf = (compiled: CompiledRoute): RouteEntry => {
@@ -213,7 +216,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const route = ctx.route.id;
     const stats = routeStats.get(ctx.route) ?? metrics.route(route);
     stats.count(ctx.method, ctx.status);
-    const endNs = process.hrtime.bigint();
+    // the proxy timer's reading when it relayed the response (admin/outcome-metrics.ts), else now
+    const endNs = ctx.endNs ?? process.hrtime.bigint();
     ctx.endNs = endNs;
     const seconds = Number(endNs - ctx.startNs) / 1e9;
     stats.duration.observe(seconds);
@@ -288,7 +292,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const { method, path, headers, headerBytes } = head;
     const sentId = headers['x-request-id'];
     const ctx = createRequestContext({
-      id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUUID(),
+      id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUuid(),
       method,
       path,
       rawQuery: head.rawQuery,
@@ -314,9 +318,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // A CORS preflight asks about the method it names: the route that method reaches answers
       // it when that route has `cors` — with no token and no upstream call (shared/cors-rules.ts).
       const pf = corsRules.size > 0 ? preflightMethod(method, headers) : undefined;
-      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path)));
+      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path, edgeCheckIsRouters)));
       const pfRule = pfEntry === undefined ? undefined : corsRules.get(pfEntry.ref.id);
-      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path));
+      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path, edgeCheckIsRouters));
       (ctx as { route: RouteRef }).route = entry.ref;
       // The edge left the Authorization value to check (client-head.ts says why): a route that
       // authenticates has it checked by its authenticate stage, any other route before anything reads it.
