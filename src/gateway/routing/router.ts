@@ -11,7 +11,7 @@
  */
 import { GatewayError } from '../errors.js';
 import type { RouteConfig } from '../config/types.js';
-import { checkPath } from '../shared/path-check.js';
+import { checkPath, STRICT_PATH_RULES, type PathRules } from '../shared/path-check.js';
 import { stripLengthOf } from '../shared/route-path.js';
 
 /** Methods a route without a `methods` list does not take. */
@@ -32,19 +32,19 @@ export interface CompiledRoute {
 export interface Router {
   /**
    * Returns the route or throws GW_ERR_NOT_FOUND / GW_ERR_METHOD_NOT_ALLOWED / GW_ERR_BAD_REQUEST.
-   * `pathChecked`: the caller found `checkPath(path)` (strict rules) null already — the server's
-   * edge, whose check is that same call unless `allow_encoded_slashes` is on — so the router
-   * does not run it a second time.
+   * `pathChecked`: the caller found `checkPath(path, rules)` null already, with the router's own
+   * rules — the server's edge (edge-rules.ts takes both from `security`) — so the router does
+   * not run it a second time.
    */
   match(method: string, host: string, path: string, pathChecked?: boolean): CompiledRoute;
 }
 
 /**
  * @example
- * const router = compileRouter(config.routes);
+ * const router = compileRouter(config.routes, { allowEncodedSlash: config.security.allow_encoded_slashes });
  * router.match('GET', 'api.example.com', '/car/1').config.id // 'car'
  */
-export function compileRouter(routes: readonly RouteConfig[]): Router {
+export function compileRouter(routes: readonly RouteConfig[], rules: PathRules = STRICT_PATH_RULES): Router {
   const exact = new Map<string, CompiledRoute[]>();
   const prefix = new Map<string, CompiledRoute[]>();
   routes.forEach((config, index) => {
@@ -75,7 +75,7 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
       // server/client-head.ts), because it is usable on its own: dot segments would let
       // `/public/../admin` match `/public` here and reach `/admin` upstream after the upstream
       // normalises it.
-      const why = pathChecked ? null : checkPath(path);
+      const why = pathChecked ? null : checkPath(path, rules);
       if (why !== null) throw new GatewayError(path.charCodeAt(0) === 47 ? 'GW_ERR_BAD_PATH' : 'GW_ERR_BAD_TARGET', { cause: why });
       // Most configs name no host: then the Host value is never compared, and neither lower-cased
       // nor cut at its port (a `toLowerCase` and a slice per request)

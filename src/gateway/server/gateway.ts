@@ -99,6 +99,11 @@ export interface Gateway {
 
 const NO_ROUTE: RouteRef = Object.freeze({ id: '-', upstream: '', auth: 'none' as const });
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+/**
+ * The edge (client-head.ts) ran `checkPath` on every request's path with the router's own rules
+ * (both from `security`, edge-rules.ts), so `router.match` does not run it again.
+ */
+const EDGE_CHECKED_PATH = true;
 
 /** What the request path needs of a matched route, built on its first request. */
 interface RouteEntry {
@@ -142,7 +147,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     });
     upstreams.set(name, u);
   }
-  const router = compileRouter(config.routes);
+  // the router's path rules are the edge's (edge-rules.ts): `security.allow_encoded_slashes`
+  // allows `%2F` at both, or a path the edge let through would be refused here
+  const router = compileRouter(config.routes, { allowEncodedSlash: config.security.allow_encoded_slashes });
   if (!build.extensionMethods && worker === 0) {
     // The route is valid, and would work on the official build; on this one such requests never
     // reach regate, so say so once at start rather than leave an operator to find it in a trace.
@@ -159,9 +166,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const entryByRef = new Map<RouteRef, RouteEntry>();
   const bodyClocks = createBodyClocks();
   const trustForwarded = config.listen.trust_forwarded;
-  // The edge's path check (client-head.ts) is the router's own, `checkPath` with the strict
-  // rules, unless encoded slashes are allowed: then the router still runs its stricter check.
-  const edgeCheckIsRouters = !config.security.allow_encoded_slashes;
   // Metrics per route object, so a request costs one identity lookup (admin/metrics.ts).
   const routeStats = new Map<RouteRef, RouteStats>([[NO_ROUTE, metrics.route(NO_ROUTE.id)]]);
   const entryOf = (compiled: CompiledRoute): RouteEntry => {
@@ -318,9 +322,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // A CORS preflight asks about the method it names: the route that method reaches answers
       // it when that route has `cors` — with no token and no upstream call (shared/cors-rules.ts).
       const pf = corsRules.size > 0 ? preflightMethod(method, headers) : undefined;
-      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path, edgeCheckIsRouters)));
+      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path, EDGE_CHECKED_PATH)));
       const pfRule = pfEntry === undefined ? undefined : corsRules.get(pfEntry.ref.id);
-      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path, edgeCheckIsRouters));
+      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path, EDGE_CHECKED_PATH));
       (ctx as { route: RouteRef }).route = entry.ref;
       // The edge left the Authorization value to check (client-head.ts says why): a route that
       // authenticates has it checked by its authenticate stage, any other route before anything reads it.
