@@ -21,6 +21,7 @@ import { checkRootArgs } from './check-root-args.js';
 import { checkTypes } from './check-types.js';
 import { checkUnusedSome } from './check-unused-some.js';
 import { keepFirstStage } from './compile-stages.js';
+import { checkAnnotationSet } from './schema-scopes.js';
 import type { SchemaSet } from './schema-types.js';
 import { CompileErrors, createCompileError, sourceText } from './compile-error.js';
 import { createParseError } from '../syntax/parse-error.js';
@@ -155,6 +156,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   if (errors.length > 0) throw new CompileErrors(errors);
   const before = errors.length;
   const voids = new Set([...registry.values()].filter((b) => b.void === true).map((b) => b.name));
+  checkAnnotationSet(mods, errors);
   checkTypes(mods, errors, opts.schemas, voids);
   const fromTypeCheck = new Set(errors.slice(before));
 
