@@ -18,6 +18,23 @@ import { typeName, type PlainObject, type Value } from '../../value/index.js';
 import type { BuiltinDef } from '../registry.js';
 import { commentsToOpaJson, moduleToOpaJson } from './rego-ast-json.js';
 
+/**
+ * The text of OPA's ast.Errors with one parse error: `1 error occurred: file:row: code: message`,
+ * then the ParserErrorDetail lines (the source line without its leading tabs, and a caret).
+ */
+function astErrorsText(e: RegoError): string {
+  const loc = e.location;
+  let msg = `${e.opaCode ?? e.code}: ${e.message}`;
+  if (loc !== undefined) {
+    msg = `${loc.file === '' ? `${loc.line}:${loc.col}` : `${loc.file}:${loc.line}`}: ${msg}`;
+    if (loc.text !== undefined) {
+      const line = loc.text.replace(/^\t+/, '');
+      msg += `\n\t${line}\n\t${' '.repeat(Math.max(0, loc.col - 1 - (loc.text.length - line.length)))}^`;
+    }
+  }
+  return `1 error occurred: ${msg}`;
+}
+
 export const runtimeBuiltins: BuiltinDef[] = [
   {
     name: 'opa.runtime',
@@ -55,7 +72,7 @@ export const runtimeBuiltins: BuiltinDef[] = [
         if (comments.length > 0) out.comments = commentsToOpaJson(comments);
         return out;
       } catch (e) {
-        if (e instanceof RegoError) throw new BuiltinError(name, `${e.opaCode ?? e.code}: ${e.message}`);
+        if (e instanceof RegoError) throw new BuiltinError(name, astErrorsText(e));
         throw e;
       }
     },

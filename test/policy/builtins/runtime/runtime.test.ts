@@ -87,3 +87,16 @@ t.test('rego.parse_module: comments as OPA marshals ast.Comment', (t) => {
   t.notOk('comments' in none);
   t.end();
 });
+
+// A parse error is OPA's ast.Errors text: "1 error occurred: file:row: rego_parse_error: msg" and
+// the ParserErrorDetail lines (source line, caret).
+t.test('rego.parse_module: a parse error reads as ast.Errors', (t) => {
+  try {
+    call('rego.parse_module', ['x.rego', 'packagez']);
+    t.fail('expected an error');
+  } catch (e) {
+    t.equal((e as { code?: string }).code, 'REGO_ERR_BUILTIN');
+    t.match((e as Error).message, /^rego\.parse_module: 1 error occurred: x\.rego:1: rego_parse_error: package expected\n\tpackagez\n\t\^$/);
+  }
+  t.end();
+});
