@@ -513,7 +513,8 @@ function literalTermsOf(l: Literal): Term[] {
  * that type wherever the rule mentions it, whatever the scope, since nothing else can bind it.
  */
 function varTypes(r: Rule, sc: Scope): VarTypes {
-  const decls = new Map<string, Term[]>();
+  // a source is the right-hand side of `x := rhs`, or the pattern `x` sits in (`[x, y] := rhs`)
+  const decls = new Map<string, (Term | { pattern: Term; rhs: Term })[]>();
   const other = new Set<string>();
   const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && other.add(x.name)) });
   // a ref's head is read, never bound: `x[_] = null` may bind the `_`, not x
@@ -526,7 +527,11 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   walkRule(r, {
     expr: (e) => {
       if (e.kind === 'assign' && e.lhs.kind === 'var') decls.set(e.lhs.name, [...(decls.get(e.lhs.name) ?? []), e.rhs]);
-      else if (e.kind === 'assign') bindAll(e.lhs);
+      else if (e.kind === 'assign' && (e.lhs.kind === 'array' || e.lhs.kind === 'object')) {
+        // `[a, b] := rhs` declares a and b, each typed by its place in rhs's type (OPA's unify1)
+        const rhs = e.rhs;
+        for (const name of patternNames(e.lhs)) decls.set(name, [...(decls.get(name) ?? []), { pattern: e.lhs, rhs }]);
+      } else if (e.kind === 'assign') bindAll(e.lhs);
       else if (e.kind === 'unify') (bindOperand(e.lhs), bindOperand(e.rhs));
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
@@ -566,10 +571,43 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   for (const [name, rhs] of decls) {
     if (rhs.length !== 1 || (other.has(name) && !unified.has(name))) continue;
     // typed in declaration order; a variable declared from a later one is unknown here
-    const ty = typeOf(rhs[0]!, { ...sc, vars: out });
+    const src = rhs[0]!;
+    const ty = 'pattern' in src ? (destructure(src.pattern, typeOf(src.rhs, { ...sc, vars: out })).get(name) ?? ANY) : typeOf(src, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
   }
   for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
+  return out;
+}
+
+/** The variables a `:=` pattern declares (`[a, {"k": b}]`: a and b; `_` declares nothing). */
+function patternNames(t: Term): string[] {
+  if (t.kind === 'var') return t.name === '_' || t.name.startsWith('$') ? [] : [t.name];
+  if (t.kind === 'array') return t.items.flatMap(patternNames);
+  if (t.kind === 'object') return t.entries.flatMap(([, v]) => patternNames(v));
+  return [];
+}
+
+/**
+ * The types a pattern's variables take from the value's type, as OPA's checker unifies a pattern
+ * with a typed term (check.go unify1): an array pattern takes a literal's members one by one
+ * (the lengths must agree) or the member type of a dynamic array, an object pattern the types of
+ * the constant keys it names. What is not known stays unknown.
+ *
+ * @example
+ *   destructure([a, b], array<number, string>) // a: number, b: string
+ */
+function destructure(pattern: Term, ty: Ty, out = new Map<string, Ty>()): Map<string, Ty> {
+  if (pattern.kind === 'var') {
+    if (ty.k !== 'any') out.set(pattern.name, ty);
+  } else if (pattern.kind === 'array' && ty.k === 'array') {
+    if (ty.items === undefined) pattern.items.forEach((x) => destructure(x, ty.of, out));
+    else if (ty.items.length === pattern.items.length) pattern.items.forEach((x, i) => destructure(x, ty.items![i]!, out));
+  } else if (pattern.kind === 'object' && ty.k === 'object' && ty.props !== undefined) {
+    for (const [k, v] of pattern.entries) {
+      const prop = k.kind === 'string' ? ty.props[k.value] : undefined;
+      if (prop !== undefined) destructure(v, prop, out);
+    }
+  }
   return out;
 }
 

@@ -14,7 +14,7 @@ import { RegoError as RegoErrorClass } from '../errors.js';
 import type { Policy } from '../ir/types.js';
 import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
-import { parseModule, parseQuery, type LanguageCapabilities, type RegoVersion } from '../syntax/index.js';
+import { ParseErrors, parseModule, parseQuery, type LanguageCapabilities, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTemplateStrings } from './check-template-strings.js';
 import { checkRootArgs } from './check-root-args.js';
@@ -118,7 +118,9 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
     try {
       mods.push(parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 'v1', ...(caps !== undefined ? { capabilities: caps } : {}) }));
     } catch (e) {
-      if (e instanceof RegoErrorClass) errors.push(e);
+      // every error of a module that parsed but makes no valid rules, as OPA reports them
+      if (e instanceof ParseErrors) errors.push(...e.errors);
+      else if (e instanceof RegoErrorClass) errors.push(e);
       else throw e;
     }
   }

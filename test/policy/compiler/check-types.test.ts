@@ -302,3 +302,14 @@ t.test('an index of a union type that has number in it may index an array (gatek
   t.same(errs('package p\nq if {\n\tparts := split(input.image, "/")\n\tnot contains(parts[count(parts) - 1], ":")\n}'), []);
   t.same(errs('package p\nq if {\n\tparts := split(input.image, "/")\n\tparts[count(parts) > 1]\n}'), ['rego_type_error@4'], 'a boolean index still is not');
 });
+
+t.test('variables a := pattern declares take their types from the value, member by member (OPA unify1)', async (t) => {
+  t.same(errs('package p\nq if {\n\t[x, y] := [1, "s"]\n\tx + y\n}'), ['rego_type_error@4'], 'array literal: x number, y string');
+  t.same(errs('package p\nq if {\n\t{"k": v} := {"k": "s"}\n\tabs(v)\n}'), ['rego_type_error@4'], 'object literal: v string');
+  t.same(errs('package p\nq if {\n\t[x, [y, z]] := [1, [true, "s"]]\n\tcount(x)\n}'), ['rego_type_error@4'], 'nested patterns');
+  t.same(errs('package p\nq if {\n\txs := [1, 2]\n\t[a, b] := xs\n\tupper(b)\n}'), ['rego_type_error@5'], 'through a typed variable');
+  // fitting uses, unknown values, lengths that do not match and keys the object lacks: no error
+  t.same(errs('package p\nq if {\n\t[x, [y, z]] := [1, [true, "s"]]\n\tx + 1 == 2\n\tendswith(z, "s")\n\tnot y\n}'), []);
+  t.same(errs('package p\nq if {\n\t[a, b] := input.x\n\tupper(a)\n\tabs(b)\n}'), []);
+  t.same(errs('package p\nq if {\n\t{"k": v, "j": w} := {"k": 1, "j": input.w}\n\tupper(w)\n}'), []);
+});
