@@ -80,6 +80,7 @@ const base: RequestContext = {
   status: 200,
   trace: null,
   encryption: null,
+  tls: null,
 };
 
 /**

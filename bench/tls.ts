@@ -1,10 +1,14 @@
 /**
  * TLS bench (issue #17), measured in one run on one certificate (made for the run):
  *   regate-tls     generator ─https→ regate (listen.tls, one uWS worker) ─http→ upstream
+ *   regate-mtls    generator ─https + client certificate→ regate (client_auth: required: TLS in
+ *                  Node, uWS behind a unix socket, server/mtls-terminator.ts) ─http→ upstream
  *   nginx-tls      generator ─https→ nginx (`listen ssl`, 1 worker, upstream keepalive) ─http→ upstream
  *   regate-http    generator ─http→ regate ─http→ upstream         (the plain hop, for the next row)
  *   regate-https   generator ─http→ regate ─https→ upstream        (regate's client over TLS)
- * Ratios printed: regate-tls / nginx-tls (rps and proxy CPU per request), and regate-https /
+ * Ratios printed: regate-tls / nginx-tls (rps and proxy CPU per request), regate-mtls /
+ * regate-tls (proxy CPU per request: the cost of the Node terminator; autocannon only, wrk cannot
+ * present a client certificate), and regate-https /
  * regate-http (proxy CPU per request: the cost of TLS towards the upstream). Keep-alive on both
  * sides, no pipelining, autocannon (or wrk) with fixed connections and duration; processes pinned
  * as in bench/passthrough.ts, whose structure this follows.
@@ -45,10 +49,10 @@ interface Row extends LoadResult {
 }
 
 /** A self-signed ECDSA P-256 certificate for 127.0.0.1/localhost (what both TLS terminators serve). */
-function makeCert(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'bench.pem');
-  const key = join(dir, 'bench.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+function makeCert(dir: string, name = 'bench', cn = 'localhost'): { cert: string; key: string } {
+  const cert = join(dir, `${name}.pem`);
+  const key = join(dir, `${name}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   return { cert, key };
 }
 
@@ -79,9 +83,9 @@ async function startNginxTls(o: { bin: string; dir: string; upstreamUrl: string;
 async function main(): Promise<void> {
   const generator = resolveGenerator(generatorName, connections, plan.loadCpuCount, log);
   if ('reason' in generator) throw new Error(generator.reason);
-  const measure = async (name: string, url: string, proc: Proc | null): Promise<Row> => {
+  const measure = async (name: string, url: string, proc: Proc | null, clientCert?: { cert: string; key: string }): Promise<Row> => {
     log(`measuring ${name} (${url}) with ${generator.name}…`);
-    const r = await measureLoad(url, { generator, connections, duration, amount: null, headers: {}, cpus: plan.loadCpus, warmup, proc });
+    const r = await measureLoad(url, { generator, connections, duration, amount: null, headers: {}, cpus: plan.loadCpus, warmup, proc, ...(clientCert ? { clientCert } : {}) });
     return { name, ...r };
   };
   const route = 'routes:\n  - id: bench\n    match: { path_prefix: / }\n    upstream: up\n';
@@ -99,6 +103,16 @@ async function main(): Promise<void> {
     procs.push(gwTls.proc);
     rows.push(await measure('regate-tls', `${gwTls.url.replace('http:', 'https:')}/bench`, gwTls.proc));
     await gwTls.proc.stop();
+
+    // the mTLS listener: the same, with a client certificate required (self-signed: it is its own CA)
+    if (generator.name === 'autocannon') {
+      const client = makeCert(dir, 'client', 'bench-client');
+      const mtlsListen = tlsListen.replace(`key_file: ${cert.key} }`, `key_file: ${cert.key}, ca_file: ${client.cert}, client_auth: required }`);
+      const gwMtls = await startRegate({ name: 'regate-mtls', dir, cpus: plan.proxyCpu, config: mtlsListen + route });
+      procs.push(gwMtls.proc);
+      rows.push(await measure('regate-mtls', `${gwMtls.url.replace('http:', 'https:')}/bench`, gwMtls.proc, client));
+      await gwMtls.proc.stop();
+    } else log('wrk cannot present a client certificate: skipping the regate-mtls row');
 
     const nginx = findOrInstallTool(NGINX, log);
     if ('bin' in nginx) {
@@ -137,6 +151,8 @@ async function main(): Promise<void> {
   const rt = by('regate-tls');
   const nt = by('nginx-tls');
   process.stdout.write(`\nTLS listener: regate/nginx rps ${ratio(rt?.rps, nt?.rps)}, CPU per request ${ratio(rt?.cpuUsPerReq, nt?.cpuUsPerReq)}\n`);
+  const mt = by('regate-mtls');
+  if (mt) process.stdout.write(`mTLS listener (Node terminator): CPU per request ${ratio(mt.cpuUsPerReq, rt?.cpuUsPerReq)} of the uWS TLS listener's (${us(mt.cpuUsPerReq)} vs ${us(rt?.cpuUsPerReq ?? null)} µs), rps ${ratio(mt.rps, rt?.rps)}\n`);
   const hp = by('regate-http');
   const hs = by('regate-https');
   process.stdout.write(`https upstream: CPU per request ${ratio(hs?.cpuUsPerReq, hp?.cpuUsPerReq)} of the http upstream's (${us(hs?.cpuUsPerReq ?? null)} vs ${us(hp?.cpuUsPerReq ?? null)} µs)\n`);

@@ -7,16 +7,19 @@
 // upstream, and `--import tsx` would add ~0.3 s of CPU (seconds of wall time on a busy machine)
 // to every run. Its input shape is AutocannonDriverInput in autocannon.ts.
 import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
 
 let text = '';
 for await (const chunk of process.stdin) text += String(chunk);
-/** @type {{ url: string; connections: number; duration: number | null; amount: number | null; headers: Record<string, string>; headerCycle?: { name: string; values: string[] }; timeoutS?: number }} */
+/** @type {{ url: string; connections: number; duration: number | null; amount: number | null; headers: Record<string, string>; headerCycle?: { name: string; values: string[] }; timeoutS?: number; clientCert?: { cert: string; key: string } }} */
 const input = JSON.parse(text);
 /** @type {Record<string, unknown>} */
 const opts = { url: input.url, connections: input.connections, pipelining: 1, headers: input.headers };
 // seconds before autocannon gives up on a request (its default is 10); bench/instructions.ts
 // raises it for a gateway under valgrind on a loaded machine
 if (input.timeoutS !== undefined) opts.timeout = input.timeoutS;
+// a client certificate for an mTLS listener (bench/tls.ts, the regate-mtls row)
+if (input.clientCert) opts.tlsOptions = { cert: readFileSync(input.clientCert.cert), key: readFileSync(input.clientCert.key) };
 if (input.amount !== null) opts.amount = input.amount;
 else opts.duration = input.duration;
 const cycle = input.headerCycle;

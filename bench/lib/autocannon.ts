@@ -14,7 +14,7 @@ const VERSION = (require('autocannon/package.json') as { version: string }).vers
 const DRIVER = fileURLToPath(new URL('./autocannon-driver.mjs', import.meta.url));
 
 /** What the driver process reads from its stdin (JSON); the driver's JSDoc repeats this shape. */
-export interface AutocannonDriverInput extends Pick<LoadOptions, 'connections' | 'duration' | 'amount' | 'headers' | 'headerCycle' | 'timeoutS'> {
+export interface AutocannonDriverInput extends Pick<LoadOptions, 'connections' | 'duration' | 'amount' | 'headers' | 'headerCycle' | 'timeoutS' | 'clientCert'> {
   url: string;
 }
 
@@ -29,8 +29,8 @@ export function autocannonVersion(): string {
  * @example
  * const r = await runAutocannon(url, { connections: 32, duration: 6, amount: null, headers: {}, cpus: '0' });
  */
-export async function runAutocannon(url: string, o: Pick<LoadOptions, 'connections' | 'duration' | 'amount' | 'headers' | 'headerCycle' | 'cpus' | 'timeoutS'>): Promise<LoadResult> {
-  const input: AutocannonDriverInput = { url, connections: o.connections, duration: o.duration, amount: o.amount, headers: o.headers, ...(o.headerCycle ? { headerCycle: o.headerCycle } : {}), ...(o.timeoutS !== undefined ? { timeoutS: o.timeoutS } : {}) };
+export async function runAutocannon(url: string, o: Pick<LoadOptions, 'connections' | 'duration' | 'amount' | 'headers' | 'headerCycle' | 'cpus' | 'timeoutS' | 'clientCert'>): Promise<LoadResult> {
+  const input: AutocannonDriverInput = { url, connections: o.connections, duration: o.duration, amount: o.amount, headers: o.headers, ...(o.headerCycle ? { headerCycle: o.headerCycle } : {}), ...(o.timeoutS !== undefined ? { timeoutS: o.timeoutS } : {}), ...(o.clientCert ? { clientCert: o.clientCert } : {}) };
   // on stdin: a list of tokens can exceed the kernel's 128 KiB limit for one argument
   const done = await runPinned(o.cpus, process.execPath, [DRIVER], JSON.stringify(input));
   if (done.code !== 0) throw new Error(`autocannon exited ${done.code}: ${done.stderr.slice(-500)}`);

@@ -32,6 +32,8 @@ export interface LoadOptions {
   cpus: string | null;
   /** autocannon only: seconds before a request counts as an error (autocannon's default: 10) */
   timeoutS?: number;
+  /** autocannon only: a client certificate to present over https (PEM files; wrk has no option for one) */
+  clientCert?: { cert: string; key: string };
 }
 
 export interface LoadResult {

@@ -4,10 +4,10 @@
  * client certificate has that SHA-256 thumbprint; anything else is a 401 with
  * `error="invalid_token"` (§3.1).
  *
- * regate's listener cannot see a client certificate: uWS verifies one when presented
- * (`listen.tls.client_auth: optional`) but exposes neither the certificate nor whether one was
- * sent (server/tls-listener.ts). So `presented` is undefined on every request today, and a bound
- * token is always refused — failing closed is what §3 asks of a resource server that cannot
+ * The certificate is the one the listener's TLS handshake verified (`listen.tls.client_auth:
+ * optional|required`, server/mtls-terminator.ts), handed to authn as `ctx.tls`. Without one —
+ * another listener, or `optional` with no certificate sent — `presented` is undefined and a
+ * bound token is refused: failing closed is what §3 asks of a resource server that cannot
  * verify the binding; honouring the token without the check would make the binding worthless.
  *
  * @example

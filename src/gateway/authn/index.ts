@@ -135,10 +135,11 @@ export function createAuthenticateStage(cfg: TokensConfig, deps: AuthenticateSta
         throw createTokenError('GW_ERR_TOKEN_REVOKED', cfg.realm, new Error(`revoked by ${kind}`));
       }
     }
-    // RFC 8705 §3 (cert-binding.ts): the listener never has a verified client certificate to
-    // compare with, so a certificate-bound token is refused — also when it comes from the cache
-    if (!certificateBindingHolds(outcome.token.claims, undefined)) {
-      throw createTokenError('GW_ERR_TOKEN_CERT_MISMATCH', cfg.realm, new Error('token is bound to a client certificate (cnf.x5t#S256); none was verified on this connection'));
+    // RFC 8705 §3 (cert-binding.ts): a certificate-bound token only over the connection's verified
+    // client certificate with that thumbprint — also when the claims come from the cache
+    const cert = ctx.tls ?? null;
+    if (!certificateBindingHolds(outcome.token.claims, cert === null ? undefined : cert.x5tS256)) {
+      throw createTokenError('GW_ERR_TOKEN_CERT_MISMATCH', cfg.realm, new Error(cert === null ? 'token is bound to a client certificate (cnf.x5t#S256); none was verified on this connection' : 'token is bound to another client certificate (cnf.x5t#S256)'));
     }
     ctx.auth = outcome;
     if (outcome.degraded) ctx.degraded = true;

@@ -7,12 +7,12 @@
  * - every certificate, key and CA file is readable, and each key matches its certificate (Node
  *   builds a secure context from them: a mismatch or a wrong passphrase is caught here, not as
  *   uWS's bare "App construction failed" later);
- * - the listener asks only for what uWS's SSLApp can enforce. Its options (uSockets
- *   `create_ssl_context_from_options`) have no protocol version — the floor is fixed at TLS 1.2
- *   — and with `ca_file` it sets SSL_VERIFY_PEER without SSL_VERIFY_FAIL_IF_NO_PEER_CERT: a
- *   presented client certificate must verify, a connection without one is let through, and
- *   neither build exposes the peer certificate to JavaScript. So `min_version: TLSv1.3` and
- *   `client_auth: required` are refused rather than silently weakened (README "TLS").
+ * - a listener without client certificates (`client_auth: none`) runs on uWS's SSLApp, whose
+ *   options (uSockets `create_ssl_context_from_options`) have no protocol version — the floor
+ *   is fixed at TLS 1.2 — so `min_version: TLSv1.3` is refused there rather than silently
+ *   weakened. A listener with `client_auth: optional|required` terminates TLS in Node
+ *   (server/mtls-terminator.ts: uWS cannot expose or require the client certificate), which
+ *   enforces both the floor and the requirement, so both are accepted there (README "TLS").
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -74,8 +74,9 @@ export function checkTls(cfg: Record<string, unknown>, dir: string, problems: Pr
     pair(ltls, base, 'cert_file', 'key_file', ltls.passphrase);
     if (isObject(ltls.sni)) for (const [name, entry] of Object.entries(ltls.sni)) if (isObject(entry)) pair(entry, [...base, 'sni', name], 'cert_file', 'key_file', ltls.passphrase);
     caFile(ltls, base);
-    if (ltls.min_version === 'TLSv1.3') {
-      fail('uWS cannot raise the listener\'s TLS floor above TLSv1.2 (its SSL options carry no protocol version); use TLSv1.2 (TLS 1.3 clients still get TLS 1.3), or terminate TLS 1.3-only in front of regate', [...base, 'min_version']);
+    const mutual = ltls.client_auth === 'optional' || ltls.client_auth === 'required';
+    if (ltls.min_version === 'TLSv1.3' && !mutual) {
+      fail('uWS cannot raise the listener\'s TLS floor above TLSv1.2 (its SSL options carry no protocol version); use TLSv1.2 (TLS 1.3 clients still get TLS 1.3), or set client_auth (such a listener terminates TLS in Node, which enforces TLSv1.3)', [...base, 'min_version']);
     }
     const plain = isObject(ltls.plain) ? ltls.plain : undefined;
     if (plain !== undefined && plain.port === 0 && listen?.workers !== undefined && listen.workers !== 1) {
@@ -83,12 +84,10 @@ export function checkTls(cfg: Record<string, unknown>, dir: string, problems: Pr
     } else if (plain !== undefined && typeof plain.port === 'number' && plain.port !== 0 && plain.port === listen?.port) {
       fail('must differ from listen.port', [...base, 'plain', 'port']);
     }
-    if (ltls.client_auth === 'required') {
-      fail('uWS cannot require a client certificate: it verifies one a client presents (client_auth: optional) but lets a connection without one through, and does not expose the certificate; terminate mutual TLS in front of regate to require one', [...base, 'client_auth']);
-    } else if (ltls.client_auth === 'optional' && ltls.ca_file === undefined) {
-      fail('client_auth: optional needs ca_file (the CAs client certificates must chain to)', [...base, 'client_auth']);
-    } else if ((ltls.client_auth ?? 'none') === 'none' && ltls.ca_file !== undefined) {
-      fail('ca_file verifies client certificates: set client_auth: optional, or remove it (intermediates of the server certificate belong in cert_file)', [...base, 'ca_file']);
+    if (mutual && ltls.ca_file === undefined) {
+      fail(`client_auth: ${String(ltls.client_auth)} needs ca_file (the CAs client certificates must chain to)`, [...base, 'client_auth']);
+    } else if (!mutual && ltls.ca_file !== undefined) {
+      fail('ca_file verifies client certificates: set client_auth: optional or required, or remove it (intermediates of the server certificate belong in cert_file)', [...base, 'ca_file']);
     }
   }
 

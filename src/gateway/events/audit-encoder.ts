@@ -209,7 +209,8 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
       labels = override ? JSON.stringify({ ...baseLabels, ...d.labels }) : extra === '' ? baseLabelsJson : baseLabelsJson.slice(0, -1) + extra + '}';
     }
     // an encrypted request's event carries `encryption` (audit-event.ts): rare enough for the exact path
-    if (NEEDS_ESCAPE.test(probe) || ctx.encryption != null) return JSON.stringify(build(ctx, decisionId));
+    // so does a request over a client certificate (`request.tls`, from the policy input)
+    if (NEEDS_ESCAPE.test(probe) || ctx.encryption != null || ctx.tls != null) return JSON.stringify(build(ctx, decisionId));
     safe.method = rq.method;
     safe.host = rq.host;
     safe.scheme = rq.scheme;

@@ -149,6 +149,23 @@ export interface RequestContext {
    * answer is encrypted too. The policy input and the audit event show it; never the plaintext.
    */
   encryption: PayloadEncryption | null;
+  /**
+   * The client certificate the TLS handshake verified, on a listener with
+   * `listen.tls.client_auth: optional|required` (server/mtls-terminator.ts); null without one.
+   * The policy input shows it as `input.request.tls`; authn compares `x5tS256` with a
+   * certificate-bound token's `cnf.x5t#S256` (RFC 8705 §3).
+   */
+  tls: ClientCertificate | null;
+}
+
+/** A verified client certificate as the policy sees it (DESIGN.md "TLS"). */
+export interface ClientCertificate {
+  /** the subject as an RFC 4514 string, least significant RDN first: `CN=client-1,O=Acme` */
+  readonly subject: string;
+  /** subjectAltName entries as `DNS:…`, `URI:…`, `IP Address:…`, `email:…` */
+  readonly san: readonly string[];
+  /** base64url SHA-256 of the certificate's DER (RFC 8705 §3.1 `x5t#S256`) */
+  readonly x5tS256: string;
 }
 
 /** What the policy and the audit event learn of an encrypted request (never a key or the body). */
@@ -176,6 +193,8 @@ export interface RequestFields {
   remoteAddr: string;
   strippedHeaders?: Readonly<Record<string, string>> | null;
   route: RouteRef;
+  /** the verified client certificate (mTLS listeners); default null */
+  tls?: ClientCertificate | null;
   /** default: now */
   startNs?: bigint;
 }
@@ -213,6 +232,7 @@ export function createRequestContext(f: RequestFields): RequestContext {
     endNs: null,
     trace: null,
     encryption: null,
+    tls: f.tls ?? null,
   };
 }
 

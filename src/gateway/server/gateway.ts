@@ -28,7 +28,12 @@ import { readClientHead } from './client-head.js';
 import { createEdgeRules } from './edge-rules.js';
 import { createRemoteAddressReader } from './remote-address.js';
 import { REGATE_VERSION } from './version.js';
-import { createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, relistenUntilBound, reloadListener } from './tls-listener.js';
+import { assertListenerFiles, createListenerApp, createPlainApp, hstsHeader, listenApp, ReloadError, relistenUntilBound, reloadListener } from './tls-listener.js';
+import { createMtlsConnections, type MtlsConnections } from './mtls-connections.js';
+import { createMtlsTerminator, type MtlsTerminator } from './mtls-terminator.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import { isClientFieldValue } from '../shared/http-syntax.js';
@@ -70,8 +75,14 @@ export interface Gateway {
   /**
    * Starts listening; `port` overrides `listen.port` (workers join the first worker's port).
    * `exclusive`: bind without SO_REUSEPORT, so no other process can share the port (one worker).
+   * On an mTLS listener (`client_auth: optional|required`) the uWS app listens on a private unix
+   * socket and a TLS terminator in this thread owns the port (mtls-terminator.ts) — unless
+   * `mtls: 'external'`: then only the unix socket listens (0 is returned) and another thread's
+   * terminator hands connections to it (`mtls()` gives its path and table).
    */
-  listen(port?: number, opts?: { exclusive?: boolean }): Promise<number>;
+  listen(port?: number, opts?: { exclusive?: boolean; mtls?: 'own' | 'external' }): Promise<number>;
+  /** the mTLS listener's unix socket and connection table once listening; null on other listeners */
+  mtls(): { path: string; connections: MtlsConnections } | null;
   status(): GatewayStatus;
   /** the bound port of `listen.tls.plain` (null without one, or before listen) */
   plainPort(): number | null;
@@ -250,9 +261,26 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   // the last client's address, kept as text while the next requests come from it (remote-address.ts)
   const remoteAddressOf = createRemoteAddressReader();
-  /** A listener's request handler; `scheme` and `hsts` are that listener's (the main one, or the plain one beside TLS). */
-  const handlerFor = (scheme: 'http' | 'https', hsts: string | null) => (res: HttpResponse, req: HttpRequest): void => {
+  // listen.tls.client_auth optional|required: TLS ends in Node (mtls-terminator.ts), which hands
+  // each connection to the uWS app over a unix socket; this table maps the stream to what the
+  // handshake established. Only that listener's handler reads it (`viaTerminator`): a PROXY
+  // header a client sends to any public listener is never consulted.
+  const mtlsTable = config.listen.tls !== undefined && config.listen.tls.client_auth !== 'none' ? createMtlsConnections() : null;
+  /**
+   * A listener's request handler; `scheme` and `hsts` are that listener's (the main one, or the
+   * plain one beside TLS); `viaTerminator`: the mTLS listener's app, behind the terminator.
+   */
+  const handlerFor = (scheme: 'http' | 'https', hsts: string | null, viaTerminator: MtlsConnections | null) => (res: HttpResponse, req: HttpRequest): void => {
     // Everything uWS hands us must be read here, synchronously: `req` is stack-allocated.
+    let conn = null;
+    if (viaTerminator !== null) {
+      conn = viaTerminator.lookup(res);
+      // fail closed: a stream the terminator did not open (or no longer knows) gets nothing
+      if (conn === null) {
+        res.close();
+        return;
+      }
+    }
     const ex = new UwsExchange(res, build.pausable);
     // The edge: every field checked against RFC 9110/9112 and identity headers removed, once,
     // before anything else reads the request (client-head.ts).
@@ -269,9 +297,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       rawHeaders: head.rawHeaders,
       host: head.host,
       scheme,
-      remoteAddr: remoteAddressOf(res),
+      remoteAddr: conn === null ? remoteAddressOf(res) : conn.remoteAddr,
       strippedHeaders: head.stripped,
       route: NO_ROUTE,
+      tls: conn === null ? null : conn.tls,
     });
     if (hsts !== null) ctx.responseHeaders['strict-transport-security'] = hsts;
     // the server span starts with the request head; its name and http.route come at the end
@@ -335,10 +364,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
     jwksRoute?.(a);
     a.any('/*', h);
   };
-  const handle = routesFor(handlerFor(tlsScheme, hstsHeader(config.listen.tls)));
-  let app: TemplatedApp = createListenerApp(uws, config, handle);
+  const handle = routesFor(handlerFor(tlsScheme, hstsHeader(config.listen.tls), mtlsTable));
+  // behind the terminator the uWS app speaks cleartext on its unix socket
+  let app: TemplatedApp = mtlsTable !== null ? registered(uws.App(), handle) : createListenerApp(uws, config, handle);
   // listen.tls.plain: a cleartext listener beside the TLS one, redirecting to it or serving (tls-listener.ts)
-  const plainApp = createPlainApp(uws, config, routesFor(handlerFor('http', null)));
+  const plainApp = createPlainApp(uws, config, routesFor(handlerFor('http', null, null)));
+  let terminator: MtlsTerminator | null = null;
+  let mtlsDir: string | null = null;
+  let mtlsPath: string | null = null;
   let plainSocket: us_listen_socket | null = null;
   /** apps replaced by a certificate reload: they finish their connections, and close with the gateway */
   const retired: TemplatedApp[] = [];
@@ -346,10 +379,47 @@ export function createGateway(opts: GatewayOptions): Gateway {
   /** retrying to bind after a reload lost the port (relistenUntilBound); null when not */
   let relisten: { cancel(): void } | null = null;
 
+  /** The mTLS listener: uWS on a private unix socket, the terminator (unless external) on the port. */
+  async function listenMtls(port: number, listenOpts: { exclusive?: boolean; mtls?: 'own' | 'external' }): Promise<number> {
+    const tls = config.listen.tls as NonNullable<typeof config.listen.tls>;
+    const table = mtlsTable as MtlsConnections;
+    // mkdtemp makes the directory 0700: only this user can connect to the socket
+    mtlsDir = mkdtempSync(join(tmpdir(), 'regate-mtls-'));
+    const path = join(mtlsDir, 'uws.sock');
+    let ls: us_listen_socket | false = false;
+    app.listen_unix((s) => {
+      ls = s;
+    }, path);
+    if (!ls) throw new Error(`uWS could not listen on ${path}`);
+    listenSocket = ls;
+    mtlsPath = path;
+    const external = listenOpts.mtls === 'external';
+    exclusiveBind = !external && listenOpts.exclusive === true && port !== 0;
+    // the cleartext listener beside it stays on uWS (shared by workers through SO_REUSEPORT, as before)
+    const plain = tls.plain;
+    if (plainApp !== null && plain !== undefined) {
+      listenApp(uws, plainApp, config.listen.host, plain.port, exclusiveBind && plain.port !== 0, (pls) => (plainSocket = pls || null));
+      if (plainSocket === null) throw new PortInUseError(config.listen.host, plain.port, 'listen.tls.plain.port');
+    }
+    if (external) {
+      logger.info({ worker, mtls: true, socket: path }, 'gateway listening behind the mTLS terminator');
+      return 0;
+    }
+    terminator = createMtlsTerminator({ tls, logger, targets: [{ path, open: (id, c) => table.open(id, c), close: (id) => table.close(id) }] });
+    try {
+      boundPort = await terminator.listen(port, config.listen.host, exclusiveBind);
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.listen.host, port, 'listen.port') : err;
+    }
+    logger.info({ worker, host: config.listen.host, port: boundPort, tls: true, mtls: tls.client_auth, ...(plainSocket ? { plain_port: uws.us_socket_local_port(plainSocket) } : {}), uws: `${build.package}@${build.version} (${build.binary})` }, 'gateway listening');
+    return boundPort;
+  }
+
   return {
     build,
     upstreams,
     listen(port = config.listen.port, listenOpts = {}) {
+      if (mtlsTable !== null) return listenMtls(port, listenOpts);
       return new Promise((resolve, reject) => {
         const onListen = (ls: us_listen_socket | false) => {
           if (!ls) {
@@ -373,10 +443,23 @@ export function createGateway(opts: GatewayOptions): Gateway {
         listenApp(uws, app, config.listen.host, port, exclusiveBind, onListen);
       });
     },
+    mtls() {
+      return mtlsTable !== null && mtlsPath !== null ? { path: mtlsPath, connections: mtlsTable } : null;
+    },
     async reloadTls() {
       if (draining) return;
       // client certificates and CAs towards https upstreams (regate's client): new connections
       for (const u of upstreams.values()) if (u.reloadTls()) logger.info({ worker, upstream: u.name }, `upstream ${u.name}: TLS files reloaded`);
+      if (mtlsTable !== null) {
+        // the terminator swaps its secure context: no re-bind, open connections keep theirs
+        // (a worker behind another thread's terminator has nothing to reload)
+        if (config.listen.tls !== undefined && terminator !== null) {
+          assertListenerFiles(config.listen.tls);
+          terminator.reload();
+          logger.info({ worker, port: boundPort, mtls: true }, 'TLS certificates reloaded');
+        }
+        return;
+      }
       if (config.listen.tls === undefined || listenSocket === null) return;
       let next: ReturnType<typeof reloadListener>;
       try {
@@ -424,6 +507,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (!draining) {
         draining = true;
         relisten?.cancel();
+        terminator?.stopAccepting();
         if (listenSocket) uws.us_listen_socket_close(listenSocket);
         listenSocket = null;
         if (plainSocket) uws.us_listen_socket_close(plainSocket);
@@ -439,13 +523,20 @@ export function createGateway(opts: GatewayOptions): Gateway {
         }
         // Cuts idle keep-alive connections and whatever missed the deadline (their onAborted runs).
         // (`close` exists on uWS v20.30 apps; the bundled typings predate it)
+        terminator?.destroyAll();
         for (const a of [...retired, app, ...(plainApp ? [plainApp] : [])]) (a as TemplatedApp & { close(): void }).close();
+        if (mtlsDir !== null) rmSync(mtlsDir, { recursive: true, force: true });
         bodyClocks.close();
         await Promise.all([...upstreams.values()].map((u) => u.close()));
         logger.info({ worker, boundPort, left: inflight }, 'gateway closed');
       }
     },
   };
+}
+
+function registered(app: TemplatedApp, register: (a: TemplatedApp) => void): TemplatedApp {
+  register(app);
+  return app;
 }
 
 /** The route a preflight's method reaches, or undefined when none does (the request is then routed as OPTIONS). */

@@ -21,7 +21,9 @@ import { buildStages } from '../pipeline/stages.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import { createGateway, type GatewayStatus } from './gateway.js';
 import { loadUws } from './uws-loader.js';
-import { assertPortFree } from './port-guard.js';
+import { assertPortFree, PortInUseError } from './port-guard.js';
+import { createMtlsTerminator, type MtlsTarget } from './mtls-terminator.js';
+import { assertListenerFiles } from './tls-listener.js';
 import { ConfigError } from '../errors.js';
 import { lineOfKey } from '../config/load.js';
 import { registerCertExpiry } from './cert-expiry.js';
@@ -195,6 +197,7 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     workers.push(w);
     return w;
   };
+  if (config.listen.tls !== undefined && config.listen.tls.client_auth !== 'none') return startMtlsWorkers(config, logger, n, { spawn, ask, workers, service, compiler });
   // uSockets sets SO_REUSEPORT only when binding a given port: an ephemeral bind (port 0) cannot
   // be joined. So with `port: 0` we pick a free port first, and every worker binds that one.
   const wanted = config.listen.port === 0 ? await freePort(config.listen.host) : config.listen.port;
@@ -247,6 +250,87 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
       await compiler?.close();
       await Promise.allSettled(workers.map((w) => ask(w, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));
       await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/**
+ * Workers behind one mTLS terminator (`client_auth: optional|required`, mtls-terminator.ts).
+ * Node 20's `net` cannot share a port between threads (no SO_REUSEPORT), so the terminator — TLS
+ * handshakes, certificate checks, encryption — runs here, in the main thread, and hands each
+ * connection to the next worker's private unix socket in turn. The worker learns the
+ * connection's certificate and address by message before the stream opens (one message round
+ * trip per connection, none per request) and drops it when its uWS closed the stream.
+ */
+async function startMtlsWorkers(
+  config: GatewayConfig,
+  logger: Logger,
+  n: number,
+  w: {
+    spawn(index: number): Worker;
+    ask(worker: Worker, msg: object, ms?: number): Promise<unknown>;
+    workers: Worker[];
+    service: { confirmInitial(ok: boolean): Promise<unknown>; start(): void; close(): Promise<unknown>; status(): unknown } | undefined;
+    compiler: { warm(): void; close(): Promise<unknown> } | undefined;
+  },
+): Promise<Plane> {
+  const tls = config.listen.tls as NonNullable<GatewayConfig['listen']['tls']>;
+  const paths = (await Promise.all(Array.from({ length: n }, (_, i) => w.ask(w.spawn(i), { type: 'listen', mtls: 'external' })))) as string[];
+  const targets: MtlsTarget[] = w.workers.map((worker, i) => ({
+    path: paths[i] as string,
+    open: (cid, conn) => w.ask(worker, { type: 'mtls-open', cid, conn }).then(() => undefined),
+    close: (cid) => worker.postMessage({ type: 'mtls-close', cid }),
+  }));
+  const terminator = createMtlsTerminator({ tls, targets, logger });
+  let port: number;
+  try {
+    port = await terminator.listen(config.listen.port, config.listen.host);
+  } catch (err) {
+    await Promise.allSettled(w.workers.map((x) => w.ask(x, { type: 'close' }, 5000)));
+    await Promise.all(w.workers.map((x) => x.terminate()));
+    throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.listen.host, config.listen.port, 'listen.port') : err;
+  }
+  logger.info({ port, workers: n, mtls: tls.client_auth }, 'gateway workers listening behind the mTLS terminator');
+  await w.service?.confirmInitial(true);
+  w.compiler?.warm();
+  w.service?.start();
+  const checks: Plane['checks'] = new Map();
+  const service = w.service;
+  if (service) checks.set('bundles', () => ({ ok: true, detail: service.status() }));
+  const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
+  const own = new Registry();
+  collectProcessMetrics(own);
+  const certs = registerCertExpiry(own, config, logger);
+  return {
+    port,
+    async metrics() {
+      const all = (await Promise.all([...w.workers.map((x) => w.ask(x, { type: 'metrics' })), own.getMetricsAsJSON()])) as unknown[][];
+      const reg = aggregate.aggregate(all);
+      return { contentType: reg.contentType, body: await reg.metrics() };
+    },
+    status: async () => (await Promise.all(w.workers.map((x) => w.ask(x, { type: 'status' })))) as GatewayStatus[],
+    checks,
+    async reload() {
+      // the listener's files here (a bad one throws and keeps the running ones), the rest in the workers
+      let failure: { err: unknown } | null = null;
+      try {
+        assertListenerFiles(tls);
+        terminator.reload();
+        logger.info({ port, mtls: true }, 'TLS certificates reloaded');
+      } catch (err) {
+        failure = { err };
+      }
+      await Promise.all(w.workers.map((x) => w.ask(x, { type: 'reload' })));
+      certs.refresh(failure === null);
+      if (failure !== null) throw failure.err;
+    },
+    async close() {
+      terminator.stopAccepting();
+      await w.service?.close();
+      await w.compiler?.close();
+      await Promise.allSettled(w.workers.map((x) => w.ask(x, { type: 'close' }, config.listen.drain_timeout_ms + 10_000)));
+      terminator.destroyAll();
+      await Promise.all(w.workers.map((x) => x.terminate()));
     },
   };
 }

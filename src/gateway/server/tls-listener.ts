@@ -9,7 +9,8 @@
  * - client certificates: `ca_file_name` makes the server request one and refuse the handshake
  *   when a presented one does not verify — but a client that presents none still gets in, and
  *   the verified certificate is not exposed to JavaScript (no getX509Certificate, no native
- *   handle). config/tls-check.ts refuses what would be a silent downgrade.
+ *   handle). So a listener with `client_auth: optional|required` never gets here: it
+ *   terminates TLS in Node (mtls-terminator.ts) in front of a cleartext uWS app.
  *
  * An SNI name has its own router in uWS: a request on a connection that chose `api.example`
  * is matched against routes registered under `app.domain('api.example')`, not the default
@@ -32,6 +33,7 @@ type DomainApp = TemplatedApp & { domain(serverName: string): TemplatedApp };
 
 export function createListenerApp(uws: Uws, config: GatewayConfig, register: Register): TemplatedApp {
   const tls = config.listen.tls;
+  if (tls !== undefined && tls.client_auth !== 'none') throw new TypeError('a listener with client_auth terminates TLS in Node (mtls-terminator.ts), not in uWS');
   if (tls === undefined) {
     const plain = uws.App();
     register(plain);
@@ -41,8 +43,6 @@ export function createListenerApp(uws: Uws, config: GatewayConfig, register: Reg
     cert_file_name: certFile,
     key_file_name: keyFile,
     ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
-    // uWS verifies a presented client certificate against these CAs (client_auth: optional)
-    ...(tls.client_auth !== 'none' && tls.ca_file !== undefined ? { ca_file_name: tls.ca_file } : {}),
     ...(tls.ciphers !== undefined ? { ssl_ciphers: tls.ciphers } : {}),
   });
   let app: DomainApp;

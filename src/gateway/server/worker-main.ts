@@ -11,6 +11,7 @@ import { buildStages } from '../pipeline/stages.js';
 import { createGateway } from './gateway.js';
 import { createLoopMetrics } from '../admin/loop-metrics.js';
 import type { CompiledPolicySet, SerializedCompileError } from '../authz/index.js';
+import type { MtlsConnection } from './mtls-connections.js';
 
 const { config, index, bundleDriver } = workerData as { config: GatewayConfig; index: number; bundleDriver?: 'self' | 'parent' };
 const logger = pino({ level: config.log.level }).child({ worker: index });
@@ -19,7 +20,7 @@ const stopLoopMetrics = createLoopMetrics(registry, index);
 const built = await buildStages(config, { logger, registry, ...(bundleDriver ? { bundleDriver } : {}) });
 const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
 
-parentPort?.on('message', (msg: { id: number; type: string; port?: number; compiled?: CompiledPolicySet; error?: SerializedCompileError }) => {
+parentPort?.on('message', (msg: { id: number; type: string; port?: number; mtls?: 'external'; cid?: number; conn?: MtlsConnection; compiled?: CompiledPolicySet; error?: SerializedCompileError }) => {
   const reply = (p: Promise<unknown>) =>
     p.then(
       (value) => parentPort?.postMessage({ id: msg.id, ok: true, value }),
@@ -27,7 +28,17 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number; compi
     );
   switch (msg.type) {
     case 'listen':
+      // behind the main thread's mTLS terminator (run.ts): the answer is the unix socket's path
+      if (msg.mtls === 'external') return reply(gw.listen(0, { mtls: 'external' }).then(() => gw.mtls()?.path));
       return reply(gw.listen(msg.port));
+    // the terminator's connection table entries (mtls-connections.ts): an open is answered, so
+    // the terminator opens the stream only once this worker knows the connection
+    case 'mtls-open':
+      gw.mtls()?.connections.open(msg.cid as number, msg.conn as MtlsConnection);
+      return reply(Promise.resolve(true));
+    case 'mtls-close':
+      gw.mtls()?.connections.close(msg.cid as number);
+      return;
     case 'metrics':
       return reply(registry.getMetricsAsJSON());
     case 'status':

@@ -23,6 +23,8 @@ export interface PolicyInput {
     encrypted?: true;
     /** the key that decrypted it: a gateway key's kid, or a session's (`session: true`) */
     encryption?: { kid: string; alg: string; session: boolean };
+    /** the verified client certificate (mTLS listeners, DESIGN.md "TLS"); absent without one */
+    tls?: { subject: string; san: string[]; 'x5t#S256': string };
   };
   token: RequestContext['auth'] extends infer A ? (A extends { token: infer T } ? T : never) | null : never;
   route: { id: string; upstream: string };
@@ -56,6 +58,7 @@ export function buildPolicyInput(ctx: RequestContext): PolicyInput {
   if (stripped !== null) for (const k in stripped) if (!isSecretHeader(k, stripped[k] as string)) headers[k] ??= stripped[k] as string;
   // `?? null`: contexts built by hand (tests, benches) may predate the field
   const enc = ctx.encryption ?? null;
+  const cert = ctx.tls ?? null;
   return {
     request: {
       id: ctx.id,
@@ -67,6 +70,7 @@ export function buildPolicyInput(ctx: RequestContext): PolicyInput {
       scheme: ctx.scheme,
       remote_addr: ctx.remoteAddr,
       ...(enc !== null ? { encrypted: true as const, encryption: { kid: enc.kid, alg: enc.alg, session: enc.session } } : {}),
+      ...(cert !== null ? { tls: { subject: cert.subject, san: [...cert.san], 'x5t#S256': cert.x5tS256 } } : {}),
     },
     token: ctx.auth ? ctx.auth.token : null,
     route: { id: ctx.route.id, upstream: ctx.route.upstream },

@@ -1,9 +1,9 @@
 /**
- * RFC 8705 §3 certificate-bound tokens: a token with `cnf.x5t#S256` is refused (401
- * GW_ERR_TOKEN_CERT_MISMATCH, `error="invalid_token"`) because regate's uWS listener cannot see
- * the client certificate to compare — even over mutual TLS with the very certificate the token is
- * bound to (README "TLS", the limitation). Unbound tokens pass. Through the real gateway over
- * HTTPS with real certificates, and the comparison itself on its own.
+ * RFC 8705 §3 certificate-bound tokens: a token with `cnf.x5t#S256` passes only over a client
+ * certificate with that thumbprint; with another certificate or none it is refused (401
+ * GW_ERR_TOKEN_CERT_MISMATCH, `error="invalid_token"`). Unbound tokens pass. Through the real
+ * gateway over mutual TLS with real certificates (the listener terminates TLS in Node,
+ * server/mtls-terminator.ts), and the comparison itself on its own.
  */
 import t from 'tap';
 import https from 'node:https';
@@ -21,6 +21,7 @@ const pki = createTestPki();
 t.teardown(() => pki.remove());
 const server = pki.issue('server', { cn: 'localhost', san: ['DNS:localhost', 'IP:127.0.0.1'] });
 const client = pki.issue('client', { cn: 'app-1', client: true });
+const otherClient = pki.issue('client-2', { cn: 'app-2', client: true });
 
 t.test('the comparison: unbound passes, bound needs the same thumbprint, malformed never matches', async (t) => {
   t.equal(boundThumbprint({ sub: 'u' }), null);
@@ -32,7 +33,7 @@ t.test('the comparison: unbound passes, bound needs the same thumbprint, malform
   t.equal(certificateBindingHolds({ cnf: { jkt: 'dpop-bound' } }, undefined), true, 'other confirmation methods are not this check');
 });
 
-t.test('over mutual TLS through the gateway: the bound token is refused even with its certificate', async (t) => {
+t.test('over mutual TLS through the gateway: the bound token passes with its certificate, not with another or none', async (t) => {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
   const up = await startUpstream();
@@ -60,9 +61,9 @@ routes:
     await up.close();
   });
   const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://idp').setAudience('api').setSubject('u1').setExpirationTime('5m').sign(privateKey);
-  const get = (token: string) =>
+  const get = (token: string, cert: { cert: string; key: string } | null = client) =>
     new Promise<{ status: number; wwwAuth: string | undefined; body: string }>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port: gw.port, path: '/echo/x', servername: 'localhost', ca: readFileSync(pki.ca), cert: readFileSync(client.cert), key: readFileSync(client.key), agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const req = https.request({ host: '127.0.0.1', port: gw.port, path: '/echo/x', servername: 'localhost', ca: readFileSync(pki.ca), ...(cert ? { cert: readFileSync(cert.cert), key: readFileSync(cert.key) } : {}), agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, wwwAuth: res.headers['www-authenticate'], body }));
@@ -75,10 +76,13 @@ routes:
   const bound = await sign({ cnf: { 'x5t#S256': client.x5tS256 } });
   for (let i = 0; i < 2; i++) {
     // the second time the verified claims come from the cache: the check still applies
-    const r = await get(bound);
-    t.equal(r.status, 401);
-    t.equal((JSON.parse(r.body) as { error: string }).error, 'GW_ERR_TOKEN_CERT_MISMATCH');
-    t.equal(r.wwwAuth, 'Bearer realm="regate", error="invalid_token"');
+    t.equal((await get(bound)).status, 200, `round ${i}: its certificate`);
+    for (const [what, cert] of [['another certificate', otherClient], ['no certificate', null]] as const) {
+      const r = await get(bound, cert);
+      t.equal(r.status, 401, `round ${i}: ${what}`);
+      t.equal((JSON.parse(r.body) as { error: string }).error, 'GW_ERR_TOKEN_CERT_MISMATCH');
+      t.equal(r.wwwAuth, 'Bearer realm="regate", error="invalid_token"');
+    }
   }
-  t.equal(up.seen.length, 1, 'the refused requests never reached the upstream');
+  t.equal(up.seen.length, 3, 'the refused requests never reached the upstream');
 });

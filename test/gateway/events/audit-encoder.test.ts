@@ -177,3 +177,19 @@ t.test("the server's completion time, when set, is the event's latency on both p
     t.equal((JSON.parse(encode(ctx, 'e')) as { gateway: { latency_ns: number } }).gateway.latency_ns, 4_000_000_000, 'without it, the encoder reads its clock');
   }
 });
+
+t.test('a request over a client certificate: the event input has request.tls, and both paths agree', async (t) => {
+  const opts = { ...clocks(), instanceId: 'gw-1' };
+  const encode = createAuditEncoder(opts);
+  const build = createAuditEventBuilder(opts);
+  const tls = Object.freeze({ subject: 'CN=app-1,O=Acme\\, Inc', san: Object.freeze(['URI:spiffe://test/app-1', 'DNS:a.example']), x5tS256: 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' });
+  for (const withInput of [false, true]) {
+    const ctx = makeCtx({ id: 'r1', tls, remoteAddr: '203.0.113.9', route: Object.freeze({ id: 'r', upstream: 'u', auth: 'none' as const }), startNs: 1n, status: 200 });
+    if (withInput) ctx.policyInput = buildPolicyInput(ctx);
+    const got = encode(ctx, 'd1');
+    t.equal(got, JSON.stringify(build(ctx, 'd1')), `policy input ${withInput ? 'recorded' : 'rebuilt'}`);
+    t.same((JSON.parse(got) as { input: { request: { tls: unknown } } }).input.request.tls, { subject: 'CN=app-1,O=Acme\\, Inc', san: ['URI:spiffe://test/app-1', 'DNS:a.example'], 'x5t#S256': tls.x5tS256 });
+  }
+  const plain = makeCtx({ id: 'r2', route: Object.freeze({ id: 'r', upstream: 'u', auth: 'none' as const }), startNs: 1n, status: 200 });
+  t.notOk('tls' in (JSON.parse(encode(plain, 'd2')) as { input: { request: object } }).input.request, 'no certificate, no request.tls');
+});
