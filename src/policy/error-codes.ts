@@ -68,6 +68,7 @@ export const REGO_ERROR_CODES = {
   REGO_ERR_UNDECLARED_VAR: 'rego_compile_error', // print(x) of a var nothing binds (OPA's rewritePrintCalls)
   REGO_ERR_TEMPLATE_EXPR: 'rego_compile_error', // a template-string expression OPA's rewriteTemplateStrings refuses: a var the body does not bind (`$"{xs[_]}"`), a relation builtin (`walk`)
   REGO_ERR_VOID_CALL: 'rego_type_error', // print(…) used as a value
+  REGO_ERR_ANNOTATION_REDECLARED: 'rego_type_error', // a second `package`, `subpackages` or `document` METADATA block for one path (OPA's SetAnnotationSet: document annotation redeclared: a.rego:3)
   REGO_ERR_UNSUPPORTED: 'rego_compile_error', // a construct this compiler does not plan
   REGO_ERR_COMPILE: 'rego_compile_error', // other compile errors
   // Rego v1's compile checks (ast/rego_v1.go), also on v0 modules that import rego.v1

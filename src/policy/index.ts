@@ -31,7 +31,7 @@ export { RegoError, BuiltinError, BuiltinTypeError, ConflictError, type SourceLo
 export { REGO_ERROR_CODES, type RegoErrorCode, type OpaErrorCode } from './error-codes.js';
 export { compileToPlan, CompileErrors, type CompileOptions, type SchemaSet } from './compiler/index.js';
 export { writeTar } from './backend/wasm/bundle.js';
-export { parseModule, parseQuery, type RegoVersion } from './syntax/index.js';
+export { parseModule, parseQuery, ParseErrors, type RegoVersion } from './syntax/index.js';
 export { manifestRegoVersion, parseManifest, type BundleManifest } from './bundle/manifest.js';
 export { assertDisjointRoots, rootsOverlap } from './bundle/roots.js';
 export { readTarFiles, writeTarGz } from './bundle/tar.js';

@@ -73,3 +73,29 @@ t.test('ordinary paths, encoded characters and browser-style queries still pass,
     ['/public/a/b.json', '/public/caf%C3%A9', '/public/x?filter[name]=a|b&q=%20', '/public/v1.2/x.y', '/x?y=1'],
   );
 });
+
+t.test('security.allow_encoded_slashes: an encoded "/" reaches the upstream as sent; every other path rule still holds', async (t) => {
+  const open = await startGateway(`
+listen: { host: 127.0.0.1, port: 0 }
+admin: { enabled: false }
+security: { allow_encoded_slashes: true }
+upstreams:
+  app: { url: "${up.url}" }
+routes:
+  - { id: public, match: { path_prefix: /public }, upstream: app }
+`);
+  t.teardown(() => open.close());
+  up.reset();
+  const r = await sendOne(open.port, `GET /public/a%2Fb%2fc HTTP/1.1\r\nHost: gw.test\r\n\r\n`);
+  t.equal(statusOf(r), 200, 'allowed, as the key says');
+  t.same(
+    up.requests().map((m) => m.url),
+    ['/public/a%2Fb%2fc'],
+    'byte for byte',
+  );
+  for (const bad of ['/public/%2e%2e/admin', '/public/..%5cadmin', '/public/a%00b']) {
+    const refusedNow = await sendOne(open.port, `GET ${bad} HTTP/1.1\r\nHost: gw.test\r\n\r\n`);
+    t.equal(statusOf(refusedNow), 400, `${bad} still refused`);
+  }
+  t.equal(up.requests().length, 1, 'nothing else reached the upstream');
+});

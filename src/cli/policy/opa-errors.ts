@@ -14,7 +14,7 @@
  *   const errs = toOutputErrors(e);
  *   process.stderr.write(formatErrorsText(errs) + '\n');
  */
-import { CompileErrors, RegoError, writeJson } from '../../policy/index.js';
+import { CompileErrors, ParseErrors, RegoError, writeJson } from '../../policy/index.js';
 import { UsageError } from './args.js';
 
 export interface OutputError {
@@ -47,6 +47,7 @@ function one(e: RegoError): OutputError & { regoCode: string } {
 export function toOutputErrors(e: unknown): (OutputError & { regoCode: string })[] {
   if (e instanceof CompileErrors && e.errors.length > 0) return e.errors.flatMap((x) => toOutputErrors(x));
   if (e instanceof LoadErrors) return e.errors.flatMap((x) => toOutputErrors(x));
+  if (e instanceof ParseErrors) return e.errors.flatMap((x) => toOutputErrors(x));
   if (e instanceof RegoError) return [one(e)];
   if (e instanceof UsageError) return [{ message: e.message, regoCode: '' }];
   if (e instanceof Error) {

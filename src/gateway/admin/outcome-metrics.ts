@@ -26,6 +26,19 @@ export interface OutcomeMetrics {
   record(ctx: RequestContext): void;
 }
 
+/** One upstream call's duration and status class, once, when it ended (with `err` when no answer came). */
+function observeCall(u: { duration: HistogramSeries; classes: CounterCell[] }, t0: bigint, ctx: RequestContext, err: unknown): void {
+  const end = process.hrtime.bigint();
+  // A relayed response is the exchange's end too: the server's completion (and the audit event's
+  // latency) take this reading instead of another one (ctx.endNs, issue #20). After an error the
+  // error response is still to be written: the server reads its own.
+  if (err === undefined) ctx.endNs = end;
+  u.duration.observe(Number(end - t0) / 1e9);
+  const s = ctx.status;
+  const cls = err === undefined && s >= 100 && s < 600 ? Math.floor(s / 100) - 1 : 5;
+  (u.classes[cls] as CounterCell).n++;
+}
+
 /** 1xx…5xx, and `error` for a call that got no answer (connect failure, timeout, reset) */
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'error'] as const;
 /** Refusals: what the gateway answers when it decided a caller may not pass. */
@@ -88,22 +101,31 @@ export function createOutcomeMetrics(registry: Registry): OutcomeMetrics {
         // The upstream is known only now: the map stage may have chosen another than the route's.
         const u = upstreamOf(ctx.mapping?.name ?? ctx.route.upstream);
         let seen = false;
-        const observe = (err?: unknown) => {
-          if (seen) return;
-          seen = true;
-          u.duration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-          const s = ctx.status;
-          const cls = err === undefined && s >= 100 && s < 600 ? Math.floor(s / 100) - 1 : 5;
-          (u.classes[cls] as CounterCell).n++;
-        };
+        // one closure per call on the synchronous path (the regate client's): it observes and ends
         const r = proxy(ctx, exchange, (err?: unknown) => {
-          observe(err);
+          if (!seen) {
+            seen = true;
+            observeCall(u, t0, ctx, err);
+          }
           done(err);
         });
-        if (r !== undefined) return r.then(() => observe(), (err: unknown) => {
-          observe(err);
-          throw err;
-        });
+        if (r !== undefined) {
+          return r.then(
+            () => {
+              if (!seen) {
+                seen = true;
+                observeCall(u, t0, ctx, undefined);
+              }
+            },
+            (err: unknown) => {
+              if (!seen) {
+                seen = true;
+                observeCall(u, t0, ctx, err);
+              }
+              throw err;
+            },
+          );
+        }
         return undefined;
       };
     },

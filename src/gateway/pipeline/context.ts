@@ -135,7 +135,9 @@ export interface RequestContext {
   /**
    * When the exchange completed (server/gateway.ts, before the completion hooks run): the
    * request-duration metric and the audit event's latency share this one clock reading, a
-   * `process.hrtime.bigint()` fewer per request (~0.6 k instructions; issue #20). null until then.
+   * `process.hrtime.bigint()` fewer per request (~0.6 k instructions; issue #20). A relayed
+   * response takes the proxy timer's end reading (admin/outcome-metrics.ts), one more fewer.
+   * null until then.
    */
   endNs: bigint | null;
   /**

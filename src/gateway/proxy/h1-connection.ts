@@ -8,7 +8,8 @@
  * only the unparsed rest of that read is copied (into a recycled slab) and the socket stops
  * reading until `resume`.
  *
- * Writes: the request head is one string write, checked first (request-head-check.ts), as
+ * Writes: the request head is one string write, checked and mostly reused from the last head's
+ * text first (request-head-check.ts), as
  * latin1 when it is plain ASCII and as UTF-8 otherwise (shared/http-syntax.ts says why); body chunks from the exchange are copied
  * into recycled slabs (shared/buffer-slabs.ts) and written, chunk-encoded when the client sent no length.
  * A full socket pauses the client side; 'drain' resumes it.
@@ -25,7 +26,7 @@ import { H1Call, H1ClientError } from './h1-call.js';
 import { H1ResponseParser, type H1Head } from './h1-parser.js';
 import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
 import type { BodySink } from '../pipeline/exchange.js';
-import { checkRequestHead, HEAD_INVALID, HEAD_VALID_ASCII } from './request-head-check.js';
+import { checkedHeadHasLength, checkRequestHead, HEAD_INVALID, HEAD_VALID_ASCII, requestHeadText } from './request-head-check.js';
 
 /** What a connection needs from its pool. */
 export interface ConnectionOwner {
@@ -118,13 +119,9 @@ export class H1Connection {
       this.owner.released(this);
       return;
     }
-    let head = `${r.method} ${r.path} HTTP/1.1\r\n`;
-    let hasLength = false;
-    for (let i = 0; i + 1 < h.length; i += 2) {
-      const n = h[i] as string;
-      if (n === 'content-length') hasLength = true;
-      head += `${n}: ${h[i + 1] as string}\r\n`;
-    }
+    // the request line and field lines, mostly a block reused from the last head (request-head-check.ts)
+    let head = requestHeadText(r.method, r.path, h);
+    const hasLength = checkedHeadHasLength();
     this.chunked = hasBody && !hasLength;
     if (this.chunked) head += 'transfer-encoding: chunked\r\n';
     else if (!hasBody && !hasLength && NEEDS_LENGTH.has(r.method)) head += 'content-length: 0\r\n';
@@ -314,8 +311,32 @@ export class H1Connection {
   private onBody(buf: Buffer, s: number, e: number): boolean {
     const call = this.call;
     if (!call || call.done) return false;
-    call.handler.onResponseData?.(call, buf.subarray(s, e));
+    call.handler.onResponseData?.(call, this.viewOf(buf, s, e));
     return this.call === call && !call.paused;
+  }
+
+  /** the last body view handed out (viewOf) */
+  private view: Buffer | null = null;
+  /** the buffer and range `view` spans */
+  private viewOver: Buffer | null = null;
+  private viewStart = 0;
+  private viewEnd = 0;
+
+  /**
+   * `buf.subarray(s, e)`, but the same view object as last time when it would span the same
+   * bytes of the same buffer: an upstream answering a route with the same head and length puts
+   * its body at the same place of the reused read buffer again and again, and each subarray was a
+   * new Buffer object (issue #20). Handlers already copy what they keep (the bytes under any view
+   * are overwritten by the next read), so sharing the object changes nothing they see.
+   */
+  private viewOf(buf: Buffer, s: number, e: number): Buffer {
+    if (this.viewOver === buf && this.viewStart === s && this.viewEnd === e) return this.view as Buffer;
+    const next = buf.subarray(s, e);
+    this.view = next;
+    this.viewOver = buf;
+    this.viewStart = s;
+    this.viewEnd = e;
+    return next;
   }
 
   private onEnd(): void {

@@ -16,6 +16,13 @@
  *
  * The answer also says whether the whole head is plain ASCII: then its latin1 and UTF-8 bytes
  * are the same, and the head can be written as latin1 (a copy, not an encoding pass).
+ *
+ * The same memo gives the head's text (`requestHeadText`): the field lines of the leading fields
+ * that two heads in a row shared are kept as one flat string and reused while the heads keep
+ * sharing them, so a head is that block plus the few lines that changed (x-request-id) instead
+ * of `+` over every name and value, which V8 then flattened node by node (`StringAdd` and
+ * `WriteToFlat`, ~4 k instructions per passthrough request; issue #20). The bytes are the same:
+ * the block is the concatenation of the very strings at those positions.
  */
 import { isFieldName, isOwnFieldValue, isToken } from '../shared/http-syntax.js';
 
@@ -38,6 +45,20 @@ const MEMO_SLOTS = 64;
 const memo: (string | null)[] = new Array<string | null>(MEMO_SLOTS).fill(null);
 let memoMethod = '';
 let memoTarget = '';
+
+/**
+ * The field lines (`name: value\r\n`) of memo[0 … 2·blockPairs), as one flat string. Invariant:
+ * any change of a memo slot below 2·blockPairs, or a list that differs from the memo there,
+ * lowers blockPairs first, so the block always spells what the memo holds. It grows (is rebuilt)
+ * only when a head shares more leading fields with the one before than the block covers, so a
+ * field that changes on every request (x-request-id) never makes it churn.
+ */
+let blockPairs = 0;
+let block = '';
+/** `${memoMethod} ${memoTarget} HTTP/1.1\r\n` + block, flat; '' when either changed since */
+let lineAndBlock = '';
+/** what the last valid head's list holds: a content-length field (h1-connection.ts frames by it) */
+let lastHasLength = false;
 
 /** Visible ASCII, SP and HTAB: what nothing in isOwnFieldValue's search can be in. */
 function isPlainAsciiValue(v: string): boolean {
@@ -68,26 +89,88 @@ export function checkRequestHead(method: string, target: string, h: readonly str
   if (method !== memoMethod) {
     if (!isToken(method)) return HEAD_INVALID;
     memoMethod = method;
+    lineAndBlock = '';
   }
   if (target !== memoTarget) {
     if (!isTargetText(target)) return HEAD_INVALID;
     memoTarget = target;
+    lineAndBlock = '';
   }
   let ascii = true;
+  // the first position whose string is not the memo's (MEMO_SLOTS when all are)
+  let firstDiff = MEMO_SLOTS;
+  let hasLength = false;
   for (let i = 0; i + 1 < h.length; i += 2) {
     const n = h[i] as string;
     const v = h[i + 1] as string;
     const slot = i < MEMO_SLOTS;
     if (!slot || memo[i] !== n) {
+      if (slot) differsAt(i);
+      if (firstDiff > i) firstDiff = i;
       if (!isFieldName(n)) return HEAD_INVALID;
       if (slot) memo[i] = n;
     }
+    if (n === 'content-length') hasLength = true;
     if (!slot || memo[i + 1] !== v) {
+      if (slot) differsAt(i + 1);
+      if (firstDiff > i + 1) firstDiff = i + 1;
       if (isPlainAsciiValue(v)) {
         if (slot) memo[i + 1] = v;
       } else if (isOwnFieldValue(v)) ascii = false;
       else return HEAD_INVALID;
     }
   }
+  lastHasLength = hasLength;
+  // positions past the list were not compared: the block may only cover the list
+  const pairs = Math.min(h.length, MEMO_SLOTS) >> 1;
+  if (blockPairs > pairs) lowerBlock(pairs);
+  // the fields this head shares with the one before, all memoized plain strings
+  const shared = Math.min(firstDiff >> 1, pairs);
+  if (shared > blockPairs) buildBlock(h, shared);
   return ascii ? HEAD_VALID_ASCII : HEAD_VALID;
+}
+
+/** memo[i] is about to change or differs from the list: the block may not cover position i. */
+function differsAt(i: number): void {
+  if (i < 2 * blockPairs) lowerBlock(i >> 1);
+}
+
+/** Drops the block; a valid head rebuilds it at the end of its check from what it shares (≥ `pairs`). */
+function lowerBlock(pairs: number): void {
+  if (pairs >= blockPairs) return;
+  blockPairs = 0;
+  block = '';
+  lineAndBlock = '';
+}
+
+function buildBlock(h: readonly string[], pairs: number): void {
+  let b = '';
+  for (let i = 0; i < 2 * pairs; i += 2) b += `${h[i] as string}: ${h[i + 1] as string}\r\n`;
+  block = flat(b);
+  blockPairs = pairs;
+  lineAndBlock = '';
+}
+
+/** A flat (sequential) copy of a plain-ASCII string: a rope reused per request would be walked each time. */
+function flat(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
+}
+
+/**
+ * The request line and the field lines (`name: value\r\n`, no final CRLF) of the head the last
+ * `checkRequestHead` passed; call it right after that check, with the same arguments, and only
+ * when it did not answer HEAD_INVALID.
+ * @example
+ * if (checkRequestHead(m, t, h) !== HEAD_INVALID) head = requestHeadText(m, t, h) + '\r\n';
+ */
+export function requestHeadText(method: string, target: string, h: readonly string[]): string {
+  let text = lineAndBlock;
+  if (text === '') text = lineAndBlock = flat(`${method} ${target} HTTP/1.1\r\n${block}`);
+  for (let i = 2 * blockPairs; i + 1 < h.length; i += 2) text += `${h[i] as string}: ${h[i + 1] as string}\r\n`;
+  return text;
+}
+
+/** Whether the list the last `checkRequestHead` passed has a content-length field. */
+export function checkedHeadHasLength(): boolean {
+  return lastHasLength;
 }

@@ -11,7 +11,7 @@
  */
 import { GatewayError } from '../errors.js';
 import type { RouteConfig } from '../config/types.js';
-import { checkPath } from '../shared/path-check.js';
+import { checkPath, STRICT_PATH_RULES, type PathRules } from '../shared/path-check.js';
 import { stripLengthOf } from '../shared/route-path.js';
 
 /** Methods a route without a `methods` list does not take. */
@@ -30,16 +30,21 @@ export interface CompiledRoute {
 }
 
 export interface Router {
-  /** Returns the route or throws GW_ERR_NOT_FOUND / GW_ERR_METHOD_NOT_ALLOWED / GW_ERR_BAD_REQUEST. */
-  match(method: string, host: string, path: string): CompiledRoute;
+  /**
+   * Returns the route or throws GW_ERR_NOT_FOUND / GW_ERR_METHOD_NOT_ALLOWED / GW_ERR_BAD_REQUEST.
+   * `pathChecked`: the caller found `checkPath(path, rules)` null already, with the router's own
+   * rules — the server's edge (edge-rules.ts takes both from `security`) — so the router does
+   * not run it a second time.
+   */
+  match(method: string, host: string, path: string, pathChecked?: boolean): CompiledRoute;
 }
 
 /**
  * @example
- * const router = compileRouter(config.routes);
+ * const router = compileRouter(config.routes, { allowEncodedSlash: config.security.allow_encoded_slashes });
  * router.match('GET', 'api.example.com', '/car/1').config.id // 'car'
  */
-export function compileRouter(routes: readonly RouteConfig[]): Router {
+export function compileRouter(routes: readonly RouteConfig[], rules: PathRules = STRICT_PATH_RULES): Router {
   const exact = new Map<string, CompiledRoute[]>();
   const prefix = new Map<string, CompiledRoute[]>();
   routes.forEach((config, index) => {
@@ -65,11 +70,12 @@ export function compileRouter(routes: readonly RouteConfig[]): Router {
   const anyHost = routes.some((r) => r.match.host !== undefined);
 
   return {
-    match(method, rawHost, path) {
-      // The edge (server/client-head.ts) has checked the path already; the router checks again
-      // because it is usable on its own: dot segments would let `/public/../admin` match
-      // `/public` here and reach `/admin` upstream after the upstream normalises it.
-      const why = checkPath(path);
+    match(method, rawHost, path, pathChecked = false) {
+      // The router checks the path unless its caller did with the same rules (the edge,
+      // server/client-head.ts), because it is usable on its own: dot segments would let
+      // `/public/../admin` match `/public` here and reach `/admin` upstream after the upstream
+      // normalises it.
+      const why = pathChecked ? null : checkPath(path, rules);
       if (why !== null) throw new GatewayError(path.charCodeAt(0) === 47 ? 'GW_ERR_BAD_PATH' : 'GW_ERR_BAD_TARGET', { cause: why });
       // Most configs name no host: then the Host value is never compared, and neither lower-cased
       // nor cut at its port (a `toLowerCase` and a slice per request)

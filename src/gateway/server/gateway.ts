@@ -6,7 +6,6 @@
  * audit emitter through `onComplete`). Several gateways may run in one process or one per
  * worker thread (server/workers.ts), sharing the port through SO_REUSEPORT.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { badHeaderValueError, GatewayError } from '../errors.js';
@@ -37,6 +36,7 @@ import { join } from 'node:path';
 import { compileCorsRules, preflightMethod } from '../shared/cors-rules.js';
 import { looksLikeCredential } from '../shared/secrets.js';
 import { isClientFieldValue } from '../shared/http-syntax.js';
+import { randomUuid } from '../shared/random-uuid.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -99,6 +99,11 @@ export interface Gateway {
 
 const NO_ROUTE: RouteRef = Object.freeze({ id: '-', upstream: '', auth: 'none' as const });
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+/**
+ * The edge (client-head.ts) ran `checkPath` on every request's path with the router's own rules
+ * (both from `security`, edge-rules.ts), so `router.match` does not run it again.
+ */
+const EDGE_CHECKED_PATH = true;
 
 /** What the request path needs of a matched route, built on its first request. */
 interface RouteEntry {
@@ -142,7 +147,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     });
     upstreams.set(name, u);
   }
-  const router = compileRouter(config.routes);
+  // the router's path rules are the edge's (edge-rules.ts): `security.allow_encoded_slashes`
+  // allows `%2F` at both, or a path the edge let through would be refused here
+  const router = compileRouter(config.routes, { allowEncodedSlash: config.security.allow_encoded_slashes });
   if (!build.extensionMethods && worker === 0) {
     // The route is valid, and would work on the official build; on this one such requests never
     // reach regate, so say so once at start rather than leave an operator to find it in a trace.
@@ -213,7 +220,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const route = ctx.route.id;
     const stats = routeStats.get(ctx.route) ?? metrics.route(route);
     stats.count(ctx.method, ctx.status);
-    const endNs = process.hrtime.bigint();
+    // the proxy timer's reading when it relayed the response (admin/outcome-metrics.ts), else now
+    const endNs = ctx.endNs ?? process.hrtime.bigint();
     ctx.endNs = endNs;
     const seconds = Number(endNs - ctx.startNs) / 1e9;
     stats.duration.observe(seconds);
@@ -288,7 +296,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const { method, path, headers, headerBytes } = head;
     const sentId = headers['x-request-id'];
     const ctx = createRequestContext({
-      id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUUID(),
+      id: sentId !== undefined && REQUEST_ID.test(sentId) ? sentId : randomUuid(),
       method,
       path,
       rawQuery: head.rawQuery,
@@ -314,9 +322,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // A CORS preflight asks about the method it names: the route that method reaches answers
       // it when that route has `cors` — with no token and no upstream call (shared/cors-rules.ts).
       const pf = corsRules.size > 0 ? preflightMethod(method, headers) : undefined;
-      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path)));
+      const pfEntry = pf === undefined ? undefined : preflightEntry(() => entryOf(router.match(pf, ctx.host, path, EDGE_CHECKED_PATH)));
       const pfRule = pfEntry === undefined ? undefined : corsRules.get(pfEntry.ref.id);
-      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path));
+      const entry = pfRule !== undefined && pfEntry !== undefined ? pfEntry : entryOf(router.match(method, ctx.host, path, EDGE_CHECKED_PATH));
       (ctx as { route: RouteRef }).route = entry.ref;
       // The edge left the Authorization value to check (client-head.ts says why): a route that
       // authenticates has it checked by its authenticate stage, any other route before anything reads it.

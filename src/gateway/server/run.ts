@@ -27,6 +27,7 @@ import { assertListenerFiles } from './tls-listener.js';
 import { ConfigError } from '../errors.js';
 import { lineOfKey } from '../config/load.js';
 import { registerCertExpiry } from './cert-expiry.js';
+import { tlsFilesOf, watchTlsFiles } from './tls-file-watch.js';
 import { resolve } from 'node:path';
 
 export interface RunningRegate {
@@ -35,7 +36,10 @@ export interface RunningRegate {
   workers: number;
   /** graceful: stop accepting, finish in-flight requests up to the drain deadline, close pools */
   close(): Promise<void>;
-  /** re-reads listen.tls's certificate files in every worker (SIGHUP); no-op without TLS */
+  /**
+   * re-reads the TLS files (listener, upstreams, token servers) in every worker (SIGHUP; also run
+   * when the watched files change, tls-file-watch.ts); reloads never overlap: one waits for the other
+   */
   reload(): Promise<void>;
 }
 
@@ -60,15 +64,36 @@ export async function startRegate(config: GatewayConfig, logger: Logger): Promis
     admin = await startAdminServer({ host: config.admin.host, port: config.admin.port, build, metrics: plane.metrics, workers: plane.status, checks: plane.checks, ...(plane.jwks ? { jwks: plane.jwks } : {}) });
     logger.info({ host: config.admin.host, port: admin.port }, 'admin listening');
   }
+  // SIGHUP and a file change may meet: one reload at a time, each after the one before
+  let last: Promise<void> = Promise.resolve();
+  const reload = () => {
+    const next = last.then(() => plane.reload());
+    last = next.catch(() => undefined);
+    return next;
+  };
+  const files = tlsFilesOf(config);
+  const watcher =
+    files.length > 0
+      ? watchTlsFiles(
+          files,
+          (changed) =>
+            void reload().then(
+              () => logger.info({ files: changed }, 'TLS files changed: certificates reloaded'),
+              (err: unknown) => logger.error({ err, files: changed }, 'TLS files changed: reload failed; the old certificates stay in use'),
+            ),
+          { logger },
+        )
+      : null;
   return {
     port: plane.port,
     adminPort: admin?.port ?? null,
     workers: n,
     async close() {
+      watcher?.close();
       await plane.close();
       await admin?.close();
     },
-    reload: () => plane.reload(),
+    reload,
   };
 }
 

@@ -34,6 +34,21 @@ import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
 import type { HttpResponse } from './uws-loader.js';
 
 const BODY_HIGH_WATER = 64 * 1024;
+/** `early` while it holds nothing: most requests have no body, and need no array of their own */
+const NO_CHUNKS: Buffer[] = Object.freeze([]) as unknown as Buffer[];
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+
+/** The last status line written, by status and text: an upstream answers with the same few (issue #20). */
+let lastStatus = 0;
+let lastStatusText = '';
+let lastStatusLine = '';
+function statusLineOf(status: number, statusText: string): string {
+  if (status === lastStatus && statusText === lastStatusText) return lastStatusLine;
+  lastStatus = status;
+  lastStatusText = statusText;
+  lastStatusLine = `${status} ${statusText || STATUS_CODES[status] || ''}`;
+  return lastStatusLine;
+}
 
 /**
  * The gateway's watch over request bodies in progress (server/body-clock.ts): a coarse clock the
@@ -74,7 +89,7 @@ export class UwsExchange implements ClientExchange {
   private stream: Readable | null = null;
   private sink: BodySink | null = null;
   /** copies of chunks that arrived before a consumer attached (bounded by BODY_HIGH_WATER) */
-  private early: Buffer[] = [];
+  private early: Buffer[] = NO_CHUNKS;
   private earlyBytes = 0;
   private earlyLast = false;
   private bodyError: Error | null = null;
@@ -145,7 +160,10 @@ export class UwsExchange implements ClientExchange {
       if (isLast) stream.push(null);
       return;
     }
-    if (copy) this.early.push(copy);
+    if (copy) {
+      if (this.early === NO_CHUNKS) this.early = [];
+      this.early.push(copy);
+    }
     this.earlyBytes += ab.byteLength;
     this.earlyLast = isLast;
     if (this.earlyBytes >= this.earlyLimit && !isLast) this.pauseReading();
@@ -201,7 +219,7 @@ export class UwsExchange implements ClientExchange {
     if (this.bodyError || !this.hasBody) return;
     this.bodyError = err;
     this.clock?.unwatch(this);
-    this.early = [];
+    this.early = NO_CHUNKS;
     this.stream?.destroy(err);
     const sink = this.sink;
     this.sink = null;
@@ -217,7 +235,7 @@ export class UwsExchange implements ClientExchange {
     const stream = new Readable({ highWaterMark: BODY_HIGH_WATER, read: () => this.resumeReading() });
     this.stream = stream;
     for (const c of this.early) stream.push(c);
-    this.early = [];
+    this.early = NO_CHUNKS;
     if (this.bodyError) stream.destroy(this.bodyError);
     else if (this.earlyLast) stream.push(null);
     return stream;
@@ -275,13 +293,14 @@ export class UwsExchange implements ClientExchange {
     if (!this.pausable) this.resumeReading(); // see pauseReading
     this.framing = framing;
     const res = this.res;
-    const statusLine = `${status} ${statusText || STATUS_CODES[status] || ''}`;
+    const statusLine = statusLineOf(status, statusText);
     if (framing.kind === 'length' && framing.size > 0) {
       // Held until the first body chunk so head and body leave in one corked send (one
       // syscall for a small answer instead of two). undici delivers the head and a small body
       // in the same tick, so this delays nothing measurable; chunked answers (which may be
       // event streams) still send their head at once.
-      this.head = { statusLine, headers };
+      this.headLine = statusLine;
+      this.headFields = headers;
       return;
     }
     res.cork(() => {
@@ -300,14 +319,18 @@ export class UwsExchange implements ClientExchange {
     });
   }
 
-  private head: { statusLine: string; headers: readonly string[] } | null = null;
+  /** the held head (status line and fields) until the first body chunk; null when none is held */
+  private headLine: string | null = null;
+  private headFields: readonly string[] = NO_FIELDS;
 
   private flushHead(): void {
-    const h = this.head;
-    if (!h) return;
-    this.head = null;
-    this.res.writeStatus(h.statusLine);
-    for (let i = 0; i + 1 < h.headers.length; i += 2) this.res.writeHeader(h.headers[i] as string, h.headers[i + 1] as string);
+    const line = this.headLine;
+    if (line === null) return;
+    const h = this.headFields;
+    this.headLine = null;
+    this.headFields = NO_FIELDS;
+    this.res.writeStatus(line);
+    for (let i = 0; i + 1 < h.length; i += 2) this.res.writeHeader(h[i] as string, h[i + 1] as string);
   }
 
   private writableHooked = false;
@@ -324,7 +347,7 @@ export class UwsExchange implements ClientExchange {
     const res = this.res;
     let ok = true;
     res.cork(() => {
-      const first = this.head !== null;
+      const first = this.headLine !== null;
       this.flushHead();
       if (this.framing?.kind === 'length') {
         if (first && chunk.length === this.framing.size) {
@@ -432,7 +455,7 @@ export class UwsExchange implements ClientExchange {
     const close = closeConnection || !this.bodyDone;
     this.stream?.destroy();
     this.sink = null;
-    this.early = [];
+    this.early = NO_CHUNKS;
     res.cork(() => {
       if (this.readPaused) {
         this.readPaused = false;

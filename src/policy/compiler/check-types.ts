@@ -8,7 +8,8 @@
  *   `contains` rules as sets, a function's result), through `data.…` refs, the package's own
  *   rule names and calls of user functions;
  * - a ref that goes into a scalar (`x := 1` then `x.y`, or `data.p.x.y`): "undefined ref";
- * - a unification (`=`) of two terms of known, different types: "match error";
+ * - a unification (`=`, and `==` as an expression: OPA rewrites it to `=` first) of two terms of
+ *   known, different types: "match error";
  * - a call used as a value whose function returns nothing (`x := print(1)`).
  * Operands of unknown type (input, base documents, variables bound by iteration) never fail.
  *
@@ -16,11 +17,12 @@
  *   checkTypes([parseModule('package p\nq := count(1)')], errors); // REGO_ERR_TYPE: count: invalid argument(s)
  */
 import type { RegoError } from '../errors.js';
-import type { Literal, Module, Rule, Term, With } from '../syntax/ast.js';
+import type { Annotation, Literal, Module, Rule, Term, With } from '../syntax/ast.js';
 import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
+import { annotationChains } from './schema-scopes.js';
 import { inputVars as inputVarsOf, literalVars } from './vars.js';
 import { literalOutputs } from './reorder.js';
 import { BUILTIN_DECLS } from '../builtins/builtin-decls.js';
@@ -74,14 +76,19 @@ const DECLS: Record<string, Decl> = Object.fromEntries(
     .map(([name, d]) => [name, { args: d.args!.map(paramOf), result: staticType(parseTypeNotation(d.result!)) }]),
 );
 
+/** Variables of a scope typed only as the written-out output of a builtin call (see varTypes, haveTypes). */
+const typedByOutput = new WeakMap<object, ReadonlySet<string>>();
+
 /** Types of variables a rule declares once, with `x := <typed term>` (see varTypes). */
 type VarTypes = ReadonlyMap<string, Ty>;
 
 /** What a term's type depends on besides literals: the rule's own variables and the rules of all modules. */
 interface Scope {
   vars: VarTypes;
-  /** the type of `input` in this rule: the global schema's, with the rule's and package's schema annotations */
+  /** the type of `input` in this rule: the global schema's, with the schema annotations that apply to the rule */
   input: Ty;
+  /** `data` as the rule's `data.…` schema annotations type it, and the paths they annotate (below data) */
+  data?: { ty: Ty; paths: string[][] };
   /** every name the rule binds somewhere (a ref or call with such a head is a local, not a rule) */
   bound: ReadonlySet<string>;
   mod: ModuleScope;
@@ -89,9 +96,13 @@ interface Scope {
 
 interface ModuleScope {
   pkg: string[];
-  /** `input` under the global schema and the package-scoped annotations */
+  /** `input` under the global schema */
   input: Ty;
   schemas: SchemaSet | undefined;
+  /** the METADATA blocks that apply to each rule (schema-scopes.ts), least specific first */
+  chains: ReadonlyMap<Rule, Annotation[]>;
+  /** where the annotations' errors go (`undefined schema: schema.x`) */
+  errors: RegoError[];
   /** the package's own rule names */
   rules: ReadonlySet<string>;
   /** import alias → imported data path (below `data`) */
@@ -160,7 +171,17 @@ class RuleTypes {
     const perDef = defs.map(({ rule, mod }) => {
       const sc = scopeOf(rule, mod);
       checkRule(rule, sc, bodyErrors);
-      return rule.args!.map((a) => (a.kind === 'var' && a.name !== '_' ? argType(rule, a.name, sc) : ANY));
+      // an array pattern of variables (`f([a, b])`) is an array of their types (OPA's
+      // GetByValue of the argument term, each untyped variable any)
+      const patternType = (a: Term): Ty => {
+        if (a.kind === 'var') return a.name === '_' ? ANY : argType(rule, a.name, sc);
+        if (a.kind === 'array' && a.items.length > 0 && a.items.every((i) => i.kind === 'var')) {
+          const items = a.items.map(patternType);
+          return { k: 'array', of: unionOf(items), items };
+        }
+        return ANY;
+      };
+      return rule.args!.map(patternType);
     });
     this.busy.delete(key);
     const tys = Array.from({ length: arity }, (_, i) => unionOf(perDef.map((d) => d[i]!)));
@@ -229,9 +250,16 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
   let sc = scopes.get(r);
   if (sc === undefined) {
     // set before the variables are typed: a variable's term may refer back to this rule
+    // OPA's checkRule: each `schemas:` entry of the blocks that apply, least specific first,
+    // puts its type at its path (replacing what an earlier entry put there)
     let input = mod.input;
-    for (const a of schemaAnnotations(r.annotations, mod.schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
-    sc = { vars: new Map(), input, bound: ruleDeclaredNames(r), mod };
+    let data: Scope['data'];
+    const missing = (name: string): void => void mod.errors.push(createCompileError('REGO_ERR_TYPE', `undefined schema: ${name}`, r.span));
+    for (const a of schemaAnnotations(mod.chains.get(r) ?? r.annotations, mod.schemas, missing)) {
+      if (a.root === 'input') input = overrideAt(input, a.path, schemaType(a.schema));
+      else if (a.path.length > 0) data = { ty: overrideAt(data?.ty ?? ANY, a.path, schemaType(a.schema)), paths: [...(data?.paths ?? []), a.path] };
+    }
+    sc = { vars: new Map(), input, ...(data !== undefined ? { data } : {}), bound: ruleDeclaredNames(r), mod };
     scopes.set(r, sc);
     const vars = varTypes(r, sc);
     (sc as { vars: VarTypes }).vars = vars;
@@ -265,6 +293,21 @@ function dataPath(head: string, rest: Term[], sc: Scope): string[] | undefined {
   return imp === undefined ? undefined : [...imp, ...names];
 }
 
+/**
+ * A ref into `data` below a path a `data.…` schema annotation of the rule types (`data.acl[u]`,
+ * or `acl[u]` after `import data.acl`): its keys from `data` on, to be walked through the
+ * annotated type (OPA puts the schema's type at that path of its type environment).
+ */
+function dataSchemaTerms(head: string, rest: Term[], sc: Scope, at: Term): Term[] | undefined {
+  if (sc.data === undefined) return undefined;
+  const path = dataPath(head, rest, sc);
+  if (path === undefined || !sc.data.paths.some((p) => p.length <= path.length && p.every((k, i) => path[i] === k))) return undefined;
+  let strings = 0;
+  while (strings < rest.length && rest[strings]!.kind === 'string') strings++;
+  const base = path.length - strings;
+  return [...path.slice(0, base).map((value) => ({ kind: 'string', value, span: at.span }) as Term), ...rest];
+}
+
 /** The rule path that a prefix of `path` names, and how many of path's names it takes. */
 function rulePrefix(path: string[], env: RuleTypes): number | undefined {
   for (let n = 1; n <= path.length; n++) if (env.has(path.slice(0, n))) return n;
@@ -286,11 +329,17 @@ function typeOf(t: Term, sc?: Scope): Ty {
       if (t.head.name === 'input' && !sc.bound.has('input')) return walkInput(sc.input, t.path).ty;
       const local = vars.get(t.head.name);
       if (local !== undefined) return walkInput(local, t.path).ty;
+      const annotated = dataSchemaTerms(t.head.name, t.path, sc, t);
+      if (annotated !== undefined) return walkInput(sc.data!.ty, annotated, (k) => typeOf(k, sc)).ty;
       const path = dataPath(t.head.name, t.path, sc);
-      if (path === undefined || t.path.some((x) => x.kind !== 'string')) return ANY;
-      // exactly a rule; deeper refs into its value are not tracked
-      const base = t.head.name === 'data' ? 0 : path.length - t.path.length;
-      return base + t.path.length === path.length && sc.mod.env.has(path) && !(t.head.name === 'data' && path.length === 0) ? sc.mod.env.typeAt(path) : ANY;
+      if (path === undefined || path.length === 0) return ANY;
+      // a rule, or a ref into its value (`data.a.complete[0].foo`): the rule's type, walked on
+      const n = rulePrefix(path, sc.mod.env);
+      let strings = 0;
+      while (strings < t.path.length && t.path[strings]!.kind === 'string') strings++;
+      const base = path.length - strings;
+      if (n === undefined || n < base) return ANY;
+      return walkInput(sc.mod.env.typeAt(path.slice(0, n)), t.path.slice(n - base), (k) => typeOf(k, sc)).ty;
     }
     case 'null':
       return NULL;
@@ -513,7 +562,8 @@ function literalTermsOf(l: Literal): Term[] {
  * that type wherever the rule mentions it, whatever the scope, since nothing else can bind it.
  */
 function varTypes(r: Rule, sc: Scope): VarTypes {
-  const decls = new Map<string, Term[]>();
+  // a source is the right-hand side of `x := rhs`, or the pattern `x` sits in (`[x, y] := rhs`)
+  const decls = new Map<string, (Term | { pattern: Term; rhs: Term })[]>();
   const other = new Set<string>();
   const bindAll = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && other.add(x.name)) });
   // a ref's head is read, never bound: `x[_] = null` may bind the `_`, not x
@@ -526,7 +576,11 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   walkRule(r, {
     expr: (e) => {
       if (e.kind === 'assign' && e.lhs.kind === 'var') decls.set(e.lhs.name, [...(decls.get(e.lhs.name) ?? []), e.rhs]);
-      else if (e.kind === 'assign') bindAll(e.lhs);
+      else if (e.kind === 'assign' && (e.lhs.kind === 'array' || e.lhs.kind === 'object')) {
+        // `[a, b] := rhs` declares a and b, each typed by its place in rhs's type (OPA's unify1)
+        const rhs = e.rhs;
+        for (const name of patternNames(e.lhs)) decls.set(name, [...(decls.get(name) ?? []), { pattern: e.lhs, rhs }]);
+      } else if (e.kind === 'assign') bindAll(e.lhs);
       else if (e.kind === 'unify') (bindOperand(e.lhs), bindOperand(e.rhs));
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
@@ -550,12 +604,35 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       }
     },
   });
+  // the head (its ref keys, `contains` member and values) only reads what the body binds, so
+  // `p = x if x = data.a.b` types x, and the rule through it (OPA's checkRule reads the head's
+  // types from the checked body)
+  const reads = (t: Term | undefined): void => void (t !== undefined && walkTerm(t, { term: (x) => void (x.kind === 'var' && bump(x.name, -1)) }));
+  r.ref.slice(1).forEach(reads);
+  reads(r.contains);
+  ruleValues(r).forEach(reads);
   const unified = new Map<string, Term>();
+  const outputs = new Set<string>();
+  typedByOutput.set(sc, outputs);
   walkRule(r, {
     expr: (e) => {
+      // a builtin call with its output written out (`plus(1, 2, x)`) types x with the result,
+      // as OPA's checkExprBuiltin unifies the last operand with the declared result
+      if (e.kind === 'term' && e.term.kind === 'call' && isBuiltinCall(e.term, sc)) {
+        const n = DECLS[e.term.fn.join('.')]?.args.length;
+        const out = e.term.args[e.term.args.length - 1];
+        if (n === undefined || e.term.args.length !== n + 1 || out?.kind !== 'var' || out.name === '_' || out.name.startsWith('$')) return;
+        if (out.name === 'input' || out.name === 'data' || (sc.mod.rules.has(out.name) && !sc.bound.has(out.name))) return;
+        if (mentions.get(out.name) === 1 && !decls.has(out.name)) {
+          unified.set(out.name, { ...e.term, args: e.term.args.slice(0, n) });
+          outputs.add(out.name);
+        }
+        return;
+      }
       if (e.kind !== 'unify') return;
       for (const [v, term] of [[e.lhs, e.rhs], [e.rhs, e.lhs]] as const) {
-        if (v.kind !== 'var' || term.kind === 'var' || v.name === '_' || v.name.startsWith('$')) continue;
+        // a variable other than the document `input` says nothing about the type (`p = x if input = x` does)
+        if (v.kind !== 'var' || (term.kind === 'var' && (term.name !== 'input' || sc.bound.has('input'))) || v.name === '_' || v.name.startsWith('$')) continue;
         if (v.name === 'input' || v.name === 'data' || (sc.mod.rules.has(v.name) && !sc.bound.has(v.name))) continue;
         if (mentions.get(v.name) === 1 && !decls.has(v.name)) unified.set(v.name, term);
       }
@@ -566,10 +643,43 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   for (const [name, rhs] of decls) {
     if (rhs.length !== 1 || (other.has(name) && !unified.has(name))) continue;
     // typed in declaration order; a variable declared from a later one is unknown here
-    const ty = typeOf(rhs[0]!, { ...sc, vars: out });
+    const src = rhs[0]!;
+    const ty = 'pattern' in src ? (destructure(src.pattern, typeOf(src.rhs, { ...sc, vars: out })).get(name) ?? ANY) : typeOf(src, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
   }
   for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
+  return out;
+}
+
+/** The variables a `:=` pattern declares (`[a, {"k": b}]`: a and b; `_` declares nothing). */
+function patternNames(t: Term): string[] {
+  if (t.kind === 'var') return t.name === '_' || t.name.startsWith('$') ? [] : [t.name];
+  if (t.kind === 'array') return t.items.flatMap(patternNames);
+  if (t.kind === 'object') return t.entries.flatMap(([, v]) => patternNames(v));
+  return [];
+}
+
+/**
+ * The types a pattern's variables take from the value's type, as OPA's checker unifies a pattern
+ * with a typed term (check.go unify1): an array pattern takes a literal's members one by one
+ * (the lengths must agree) or the member type of a dynamic array, an object pattern the types of
+ * the constant keys it names. What is not known stays unknown.
+ *
+ * @example
+ *   destructure([a, b], array<number, string>) // a: number, b: string
+ */
+function destructure(pattern: Term, ty: Ty, out = new Map<string, Ty>()): Map<string, Ty> {
+  if (pattern.kind === 'var') {
+    if (ty.k !== 'any') out.set(pattern.name, ty);
+  } else if (pattern.kind === 'array' && ty.k === 'array') {
+    if (ty.items === undefined) pattern.items.forEach((x) => destructure(x, ty.of, out));
+    else if (ty.items.length === pattern.items.length) pattern.items.forEach((x, i) => destructure(x, ty.items![i]!, out));
+  } else if (pattern.kind === 'object' && ty.k === 'object' && ty.props !== undefined) {
+    for (const [k, v] of pattern.entries) {
+      const prop = k.kind === 'string' ? ty.props[k.value] : undefined;
+      if (prop !== undefined) destructure(v, prop, out);
+    }
+  }
   return out;
 }
 
@@ -649,6 +759,7 @@ export function checkTypes(mods: Module[], errors: RegoError[], schemas?: Schema
   const env = new RuleTypes();
   const global = schemas?.input === undefined ? ANY : schemaType(schemas.input);
   const scopesOf = new Map<Module, ModuleScope>();
+  const chains = annotationChains(mods);
   for (const m of mods) {
     const imports = new Map<string, string[]>();
     for (const i of m.imports) {
@@ -658,9 +769,7 @@ export function checkTypes(mods: Module[], errors: RegoError[], schemas?: Schema
       const alias = i.alias ?? names[names.length - 1];
       if (alias !== undefined) imports.set(alias, names);
     }
-    let input = global;
-    for (const a of schemaAnnotations(m.annotations.filter((x) => x.scope === 'package' || x.scope === 'subpackages'), schemas)) input = overrideAt(input, a.path.slice(1), schemaType(a.schema));
-    const ms: ModuleScope = { pkg: m.package, input, schemas, rules: new Set(m.rules.map((r) => (r.ref[0] as { value: string }).value)), imports, env };
+    const ms: ModuleScope = { pkg: m.package, input: global, schemas, chains, errors, rules: new Set(m.rules.map((r) => (r.ref[0] as { value: string }).value)), imports, env };
     scopesOf.set(m, ms);
     for (const r of m.rules) env.add(groundPath(m.package, r), r, ms);
   }
@@ -684,9 +793,13 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
     expr: (e) => {
       if (e.kind === 'term' && e.term.kind === 'call') statements.add(e.term);
       if (e.kind === 'every') bodies.push(e.body);
-      if (e.kind !== 'unify') return;
-      const a = typeOf(e.lhs, sc);
-      const b = typeOf(e.rhs, sc);
+      // OPA's RewriteEquals stage turns an expression `a == b` into `a = b` before CheckTypes,
+      // so a comparison of terms of known, different types is a match error too
+      // (`count(xs) == "0"`, `input.x == 42` where a schema makes input.x a boolean)
+      const operands: [Term, Term] | undefined = e.kind === 'unify' ? [e.lhs, e.rhs] : e.kind === 'term' ? equalOperands(e.term, sc) : undefined;
+      if (operands === undefined) return;
+      const a = typeOf(operands[0], sc);
+      const b = typeOf(operands[1], sc);
       if (!fits(a, b) && !fits(b, a)) errors.push(createCompileError('REGO_ERR_TYPE', `match error\n\tleft  : ${show(a)}\n\tright : ${show(b)}`, e.span));
     },
     term: (t) => {
@@ -714,6 +827,12 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
     },
   });
+}
+
+/** The operands of an expression that is the builtin `==` with two of them (see RewriteEquals above). */
+function equalOperands(t: Term, sc: Scope): [Term, Term] | undefined {
+  if (t.kind !== 'call' || t.fn.length !== 1 || t.fn[0] !== 'equal' || t.args.length !== 2 || !isBuiltinCall(t, sc)) return undefined;
+  return [t.args[0]!, t.args[1]!];
 }
 
 /**
@@ -760,7 +879,10 @@ function functionArgs(t: Term, sc: Scope): { name: string; args: Param[] } | und
  * local of a call used as a value.
  */
 function haveTypes(args: Term[], explicit: boolean, valued: boolean, sc: Scope): string[] {
-  const out = args.map((a, i) => (explicit && i === args.length - 1 && a.kind === 'var' && !sc.vars.has(a.name) ? '???' : show(typeOf(a, sc))));
+  // an output the checker has not typed yet is ??? (OPA stops at the first operand that does not
+  // fit, before it unifies the output), also when only this call types it (varTypes)
+  const untyped = (name: string): boolean => !sc.vars.has(name) || typedByOutput.get(sc)?.has(name) === true;
+  const out = args.map((a, i) => (explicit && i === args.length - 1 && a.kind === 'var' && untyped(a.name) ? '???' : show(typeOf(a, sc))));
   if (valued) out.push('???');
   return out;
 }
@@ -835,10 +957,16 @@ function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoErro
   let start: number;
   let ty: Ty;
   const v = sc.vars.get(head);
+  const annotated = v === undefined ? dataSchemaTerms(head, t.path, sc, t) : undefined;
   if (v !== undefined) {
     ty = v;
     headText = head;
     terms = t.path;
+    start = 0;
+  } else if (annotated !== undefined) {
+    ty = sc.data!.ty;
+    headText = 'data';
+    terms = annotated;
     start = 0;
   } else {
     const path = dataPath(head, t.path, sc);

@@ -28,6 +28,7 @@ const STAGE_OF: Partial<Record<RegoErrorCode, number>> = {
   REGO_ERR_TEMPLATE_EXPR: 1.5, // RewriteTemplateStrings
   REGO_ERR_VOID_CALL: 2, // CheckVoidCalls
   REGO_ERR_UNDECLARED_VAR: 3, // RewritePrintCalls
+  REGO_ERR_ANNOTATION_REDECLARED: 3.5, // SetAnnotationSet
   REGO_ERR_WITH_TARGET: 4, // RewriteWithValues
   REGO_ERR_RULE_CONFLICT: 5, // CheckRuleConflicts
   REGO_ERR_UNDEFINED_FUNCTION: 6, // CheckUndefinedFuncs

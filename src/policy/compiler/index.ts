@@ -14,13 +14,14 @@ import { RegoError as RegoErrorClass } from '../errors.js';
 import type { Policy } from '../ir/types.js';
 import { defaultRegistry, type BuiltinRegistry } from '../builtins/index.js';
 import type { CallTerm, Module, Term } from '../syntax/ast.js';
-import { parseModule, parseQuery, type LanguageCapabilities, type RegoVersion } from '../syntax/index.js';
+import { ParseErrors, parseModule, parseQuery, type LanguageCapabilities, type RegoVersion } from '../syntax/index.js';
 import { checkRegoV1, usesV1Rules } from './check-rego-v1.js';
 import { checkTemplateStrings } from './check-template-strings.js';
 import { checkRootArgs } from './check-root-args.js';
 import { checkTypes } from './check-types.js';
 import { checkUnusedSome } from './check-unused-some.js';
 import { keepFirstStage } from './compile-stages.js';
+import { checkAnnotationSet } from './schema-scopes.js';
 import type { SchemaSet } from './schema-types.js';
 import { CompileErrors, createCompileError, sourceText } from './compile-error.js';
 import { createParseError } from '../syntax/parse-error.js';
@@ -118,7 +119,9 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
     try {
       mods.push(parseModule(m.text, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 'v1', ...(caps !== undefined ? { capabilities: caps } : {}) }));
     } catch (e) {
-      if (e instanceof RegoErrorClass) errors.push(e);
+      // every error of a module that parsed but makes no valid rules, as OPA reports them
+      if (e instanceof ParseErrors) errors.push(...e.errors);
+      else if (e instanceof RegoErrorClass) errors.push(e);
       else throw e;
     }
   }
@@ -153,6 +156,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   if (errors.length > 0) throw new CompileErrors(errors);
   const before = errors.length;
   const voids = new Set([...registry.values()].filter((b) => b.void === true).map((b) => b.name));
+  checkAnnotationSet(mods, errors);
   checkTypes(mods, errors, opts.schemas, voids);
   const fromTypeCheck = new Set(errors.slice(before));
 

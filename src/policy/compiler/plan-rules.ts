@@ -31,11 +31,22 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   const stack = [...pl.inProgress];
   const again = stack.findIndex((n) => n.replace(/#.*$/, '') === base);
   if (again >= 0) {
-    const r = g.rules[0] ?? g.defaults[0];
-    // the cycle as OPA prints it: from this rule through the rules being planned back to it,
-    // each named by its head ref (`data.p.q[x]` for `q[x] = y`)
-    const cycle = [...stack.slice(again), name].map((n) => groupRefText(pl, n.replace(/^g0\.data\./, '').replace(/#.*$/, '')));
-    pl.errors.push(createCompileError('REGO_ERR_RECURSION', `rule ${groupRefText(pl, g.path.join('.'))} is recursive: ${cycle.join(' -> ')}`, r?.rule.span));
+    // OPA's checkRecursion asks of every rule whether a path leads back to it, so each rule of
+    // the cycle is an error of its own, its path starting at itself (`data.p.b -> data.p.a ->
+    // data.p.b` for b): the cycle from here through the rules being planned, once for each
+    // member, in the order of their places in the source (OPA walks its rule tree unordered)
+    const members = [...stack.slice(again)].map((n) => n.replace(/^g0\.data\./, '').replace(/#.*$/, ''));
+    const found: { text: string; span: Span | undefined; key: string }[] = [];
+    members.forEach((m, i) => {
+      const key = JSON.stringify(m.split('.'));
+      if (pl.recursive.has(key)) return;
+      pl.recursive.add(key);
+      const mg = pl.index.groups.get(key);
+      const rotated = [...members.slice(i), ...members.slice(0, i), m].map((x) => groupRefText(pl, x));
+      found.push({ text: `rule ${groupRefText(pl, m)} is recursive: ${rotated.join(' -> ')}`, span: (mg?.rules[0] ?? mg?.defaults[0])?.rule.span, key });
+    });
+    found.sort((a, b) => (a.span?.file ?? '').localeCompare(b.span?.file ?? '') || (a.span?.line ?? 0) - (b.span?.line ?? 0) || (a.span?.col ?? 0) - (b.span?.col ?? 0));
+    for (const f of found) pl.errors.push(createCompileError('REGO_ERR_RECURSION', f.text, f.span));
     return name;
   }
   if (pl.funcs.has(name)) return name;

@@ -35,6 +35,8 @@ export class Planner {
   readonly builtins = new Map<string, number>();
   /** functions being planned (recursion detection) */
   readonly inProgress = new Set<string>();
+  /** rule groups (RuleGroup.key) already reported as recursive: one error per rule of a cycle */
+  readonly recursive = new Set<string>();
   private fs: FuncState = { nextLocal: 2, block: [] };
   span: Span = { file: '<query>', line: 1, col: 1 };
   mocks: MockContext = { data: [], fns: new Map() };

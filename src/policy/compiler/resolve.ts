@@ -27,7 +27,9 @@ export function isGlobalName(name: string, ctx: ResolveContext): boolean {
 
 /** The full ref a global name stands for. */
 function globalTerm(v: VarTerm, ctx: ResolveContext): Term {
-  if (v.name === 'input' || v.name === 'data') return v;
+  // a v0 package's own rule named `input` (or `data`) is what that name means in the package: OPA's
+  // getGlobals maps every rule name of the package, root names included, to its data ref
+  if ((v.name === 'input' || v.name === 'data') && !ctx.ruleNames.has(v.name)) return v;
   const imp = ctx.imports.get(v.name);
   if (imp !== undefined) return { ...imp, span: v.span };
   return {
@@ -40,6 +42,14 @@ function globalTerm(v: VarTerm, ctx: ResolveContext): Term {
 
 const fresh = (name: string, ctx: ResolveContext): string => `${name}$${++ctx.counter.n}`;
 
+/** The variables of a `:=` pattern, once per occurrence (`_` and root names are none). */
+function patternOccurrences(t: Term): string[] {
+  if (t.kind === 'var') return t.name === '_' || isRoot(t.name) ? [] : [t.name];
+  if (t.kind === 'array') return t.items.flatMap(patternOccurrences);
+  if (t.kind === 'object') return t.entries.flatMap(([, v]) => patternOccurrences(v));
+  return [];
+}
+
 /** Names a body declares explicitly (`some x`, `x := …`, `some x in xs`). */
 function declaredNames(lits: Literal[]): string[] {
   const out: string[] = [];
@@ -47,7 +57,8 @@ function declaredNames(lits: Literal[]): string[] {
     const e = l.expr;
     if (e.kind === 'some') for (const v of e.vars) out.push(v.name);
     else if (e.kind === 'assign') {
-      out.push(...patternVars(e.lhs));
+      // each occurrence: `[r, r] := …` declares r twice, OPA's "var r assigned above"
+      out.push(...patternOccurrences(e.lhs));
       // `input := …` (v0 only; v1 refuses it in check-rego-v1.ts) declares a local too
       if (e.lhs.kind === 'var' && isRoot(e.lhs.name)) out.push(e.lhs.name);
     }

@@ -9,6 +9,7 @@
 import type { RegoError } from '../errors.js';
 import type { Module, Rule, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
+import { allVars, literalVars } from './vars.js';
 
 export type GroupKind = 'complete' | 'set' | 'object' | 'function';
 
@@ -85,8 +86,18 @@ export function buildRuleIndex(mods: Module[], errors: RegoError[]): RuleIndex {
       else kind = 'complete';
       // `p[x] contains y`: an object of sets, built like an object rule with a set leaf
       if (kind === 'set' && dynamic.length > 0) kind = 'object';
+      // `a.b[c].d(x)`: OPA's parser and compiler take such a function (opa#5958), but no call
+      // can name it (a call's name is ground): calling `a.b.c.d(1)` is "undefined function", and
+      // functions are no part of data. So it is checked with its module and never planned.
       if (kind === 'function' && dynamic.length > 0) {
-        errors.push(createCompileError('REGO_ERR_UNSUPPORTED', `variables in the head ref of a ${kind} rule are not supported`, rule.span));
+        // OPA's checkSafetyRuleHeads still asks that its head's variables occur in its
+        // arguments or body
+        const bound = new Set<string>();
+        for (const a of rule.args ?? []) allVars(a, bound);
+        for (const l of rule.body) for (const v of literalVars(l)) bound.add(v);
+        const unsafe = new Set<string>();
+        for (const d of dynamic) for (const v of allVars(d)) if (!bound.has(v) && v !== '_' && !v.startsWith('$')) unsafe.add(v);
+        for (const v of unsafe) errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${v} is unsafe`, rule.span));
         continue;
       }
       const key = pathKey(path);

@@ -91,18 +91,45 @@ function resolvePointer(root: unknown, ref: string): unknown {
   return cur;
 }
 
-/** A `schemas:` entry: the path it types (`input`, `input.x`) and the schema it gives. */
+/** A `schemas:` entry: the document it types (`input` or `data`), the path below it (`input.x` → ["x"]) and the schema. */
 export interface SchemaAnnotation {
+  root: 'input' | 'data';
   path: string[];
   schema: unknown;
 }
 
 /**
- * The `schemas:` entries of METADATA blocks that type `input` (OPA also types `data` paths;
- * those are left to evaluation here). A named schema the set lacks types nothing.
+ * The keys of a ref written as text, `schema.a["b-c"].d` → ["schema", "a", "b-c", "d"] (only
+ * identifiers and string keys; anything else is not a schema name or path here).
  */
-export function schemaAnnotations(annotations: readonly Annotation[], set: SchemaSet | undefined): SchemaAnnotation[] {
+export function parseRefText(text: string): string[] | undefined {
+  const head = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text);
+  if (head === null) return undefined;
+  const out = [head[0]];
+  let rest = text.slice(head[0].length);
+  while (rest !== '') {
+    const dot = /^\.([A-Za-z_][A-Za-z0-9_]*)/.exec(rest);
+    const bracket = /^\[\s*("(?:[^"\\]|\\.)*")\s*\]/.exec(rest);
+    if (dot !== null) out.push(dot[1]!);
+    else if (bracket !== null) out.push(JSON.parse(bracket[1]!) as string);
+    else return undefined;
+    rest = rest.slice((dot ?? bracket)![0].length);
+  }
+  return out;
+}
+
+/** A schema set's name as keys: `schema.a.b` (a --schema directory's a/b.json, whatever its characters) or a ref text. */
+const nameKeys = (name: string): string => JSON.stringify(parseRefText(name) ?? name.split('.'));
+
+/**
+ * The `schemas:` entries of METADATA blocks, in order. A named schema the set lacks is OPA's
+ * `undefined schema: schema.x` (reported through `onMissing`, with the name as OPA prints the
+ * ref) when there is a set at all; without one (no `--schema`) OPA skips the entry, and so does
+ * this.
+ */
+export function schemaAnnotations(annotations: readonly Annotation[], set: SchemaSet | undefined, onMissing?: (name: string) => void): SchemaAnnotation[] {
   const out: SchemaAnnotation[] = [];
+  let byKeys: Map<string, unknown> | undefined;
   for (const a of annotations) {
     let doc: unknown;
     try {
@@ -114,20 +141,49 @@ export function schemaAnnotations(annotations: readonly Annotation[], set: Schem
     for (const entry of doc.schemas) {
       if (!isObj(entry)) continue;
       for (const [path, value] of Object.entries(entry)) {
-        const names = path.split('.');
-        if (names[0] !== 'input') continue;
-        const schema = typeof value === 'string' ? set?.named.get(value) : value;
-        if (schema !== undefined) out.push({ path: names, schema });
+        const names = parseRefText(path.trim());
+        const root = names?.[0];
+        if (names === undefined || (root !== 'input' && root !== 'data')) continue;
+        let schema: unknown = value;
+        if (typeof value === 'string') {
+          if (set === undefined) continue;
+          byKeys ??= new Map([...set.named].map(([k, v]) => [nameKeys(k), v]));
+          const keys = parseRefText(value.trim());
+          schema = keys === undefined ? undefined : byKeys.get(JSON.stringify(keys));
+          if (schema === undefined) {
+            onMissing?.(keys === undefined ? value : showRef(keys));
+            continue;
+          }
+        }
+        out.push({ root, path: names.slice(1), schema });
       }
     }
   }
   return out;
 }
 
-/** `base` with the type at `path` (below input) replaced by `t`, opening objects on the way as OPA's override does. */
+/** A ref as OPA prints it: identifiers after dots, other keys in brackets. */
+function showRef(keys: string[]): string {
+  return keys.map((k, i) => (i === 0 ? k : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('');
+}
+
+/**
+ * `base` with the type at `path` (below input) replaced by `t`, as OPA's override does: through
+ * a key the object has, its value is overridden in turn; a key it lacks is added as nested
+ * objects that are as open as `base` (OPA's getObjectType passes the object's dynamic property
+ * down), so under a closed schema `input.a.b: schema.x` makes `input.a` an object of `b` only;
+ * where there is no object type yet, the new objects are open.
+ */
 export function overrideAt(base: Ty, path: readonly string[], t: Ty): Ty {
   if (path.length === 0) return t;
   const [k, ...rest] = path as [string, ...string[]];
-  if (base.k !== 'object' || base.props === undefined) return { k: 'object', props: { [k]: overrideAt(ANY, rest, t) }, open: true };
-  return { ...base, props: { ...base.props, [k]: overrideAt(base.props[k] ?? ANY, rest, t) } };
+  if (base.k !== 'object' || base.props === undefined) return { k: 'object', props: { [k]: nested(rest, t, true) }, open: true };
+  const own = base.props[k];
+  return { ...base, props: { ...base.props, [k]: own !== undefined ? overrideAt(own, rest, t) : nested(rest, t, base.open === true) } };
+}
+
+function nested(path: readonly string[], t: Ty, open: boolean): Ty {
+  if (path.length === 0) return t;
+  const props = { [path[0]!]: nested(path.slice(1), t, open) };
+  return open ? { k: 'object', props, open: true } : { k: 'object', props };
 }

@@ -75,19 +75,6 @@ function compareImports(a: Import, b: Import): number {
   return p < q ? -1 : p > q ? 1 : 0;
 }
 
-/** Rule end line, as far as the AST tells (its last term or literal). */
-function ruleLastLine(r: Rule): number {
-  let max = r.span.line;
-  for (const t of [...r.ref, ...(r.args ?? []), r.contains, r.value]) if (t) max = Math.max(max, lastLine(t));
-  for (const l of r.body) max = Math.max(max, literalLastLine(l));
-  for (const e of r.elses) {
-    max = Math.max(max, e.span.line);
-    if (e.value) max = Math.max(max, lastLine(e.value));
-    for (const l of e.body) max = Math.max(max, literalLastLine(l));
-  }
-  return max;
-}
-
 /** A literal that starts with `{`: after `if` it would read as a block, so it stays in one. */
 function braceLead(l: Literal): boolean {
   return l.expr.kind === 'term' && ['set', 'object', 'setcomp', 'objectcomp'].includes(l.expr.term.kind);
@@ -172,21 +159,22 @@ class ModuleFormatter {
       w.flushComments(r.span.line);
       const before = w.length;
       this.rule(r, next?.span.line ?? end);
+      // No blank line between two groupable rules on adjacent source lines (OPA writeRules:
+      // groupableOneLiner, then `next.Location.Row == rule.Location.Row+1`). Groupable is about
+      // the body's length, not the layout: the next rule may span lines (`q := 1 if {\n\tx\n}`)
+      // or carry an `else`, and it still follows without a blank line. Unlike OPA, the first
+      // rule must also come out on one line: a one-line `p if { {1} }` is written as a block,
+      // and OPA's next run would then separate the two (its output is no fixed point there).
       const oneLine = w.length === before + 1;
-      // Adjacent one-line rules stay together (OPA: groupableOneLiner).
-      if (next && oneLine && next.span.line === ruleLastLine(r) + 1 && this.isOneLiner(r) && this.isOneLiner(next)) return;
+      if (next && oneLine && next.span.line === r.span.line + 1 && this.isGroupable(r) && this.isGroupable(next)) return;
       w.blankLine();
     });
   }
 
-  /** Written on one line in the source, and formatted on one line too (OPA: groupableOneLiner). */
-  private isOneLiner(r: Rule): boolean {
-    const only = r.body[0];
-    const inlineBody = r.body.length === 0 || (r.body.length === 1 && only !== undefined && !braceLead(only));
-    // without `if` a body is always a block (OPA groupableOneLiner needs regoV1 or ifs); a
-    // default rule is never grouped with the next (groupableOneLiner: rule.Default)
-    if (!this.usesIf(r) || r.default) return false;
-    return r.span.line === ruleLastLine(r) && r.elses.length === 0 && inlineBody;
+  /** OPA groupableOneLiner: at most one body literal, not a default rule, and written with `if`. */
+  private isGroupable(r: Rule): boolean {
+    // without `if` a body is always a block (groupableOneLiner needs regoV1 or ifs)
+    return this.usesIf(r) && !r.default && r.body.length <= 1;
   }
 
   /** Bodies get `if`: not in v0 without the keyword imported, nor on a `p[x]` partial set (OPA writeRule: partialSetException). */

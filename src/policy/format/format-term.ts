@@ -68,7 +68,10 @@ export function literalLastLine(l: Literal): number {
   const terms: (Term | undefined)[] =
     e.kind === 'term' ? [e.term] : e.kind === 'assign' || e.kind === 'unify' ? [e.lhs, e.rhs] : e.kind === 'some' ? e.vars : [e.key, e.value, e.coll];
   for (const t of terms) if (t) max = Math.max(max, lastLine(t));
+  // OPA's writeBody counts the lines of the whole literal text, so an `every` or `not { … }`
+  // block ends at its closing brace, not at its last body literal
   if (e.kind === 'every') for (const b of e.body) max = Math.max(max, literalLastLine(b));
+  if (e.span.endLine !== undefined) max = Math.max(max, e.span.endLine);
   for (const w of l.with) max = Math.max(max, lastLine(w.target), lastLine(w.value));
   return max;
 }

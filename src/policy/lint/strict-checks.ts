@@ -16,7 +16,7 @@ import { unusedAssignments } from './unused-assignments.js';
 import { checkImportShadowing, checkRootShadowing } from '../compiler/check-rego-v1.js';
 
 
-function err(message: string, span: Span, source: string | undefined, code: 'REGO_ERR_STRICT' | 'REGO_ERR_DEPRECATED_BUILTIN' = 'REGO_ERR_STRICT'): RegoError {
+function err(message: string, span: Span, source: string | undefined, code: 'REGO_ERR_STRICT' | 'REGO_ERR_DEPRECATED_BUILTIN' | 'REGO_ERR_SHADOW_ROOT' = 'REGO_ERR_STRICT'): RegoError {
   const text = source?.split('\n')[span.line - 1];
   return new RegoError(code, message, { location: text === undefined ? { ...span } : { ...span, text } });
 }
@@ -170,6 +170,12 @@ export function strictErrors(mod: Module, source?: string): RegoError[] {
   // too (a v1 module has already failed to compile on them)
   checkImportShadowing(mod, out);
   checkRootShadowing(mod, out);
+  // a rule named `input` or `data`: a v1 or rego.v1 module never parses with one, a v0 module
+  // has one refused only here (checkKeywordOverrides under strict)
+  for (const r of mod.rules) {
+    const name = (r.ref[0] as { value: string }).value;
+    if (name === 'input' || name === 'data') out.push(err(`rules must not shadow ${name} (use a different rule name)`, r.span, source, 'REGO_ERR_SHADOW_ROOT'));
+  }
   const ruleNames = new Set(mod.rules.map((r) => (r.ref[0] as { value: string }).value));
   const used = new Set<string>();
   for (const r of mod.rules) {

@@ -16,3 +16,23 @@ export function createParseError(code: ParseErrorCode, message: string, span: Sp
     location: text === undefined ? { ...span } : { ...span, text },
   });
 }
+
+/**
+ * Several parse errors of one module, in source order: OPA's parseModule reports every statement
+ * that parsed but makes no valid rule (`if` missing before three bodies is three errors). Code,
+ * message and location are the first one's, so a caller that handles one error sees that one;
+ * `errors` holds them all for the callers that print every error (compileModules, the CLI).
+ */
+export class ParseErrors extends RegoError {
+  readonly errors: readonly RegoError[];
+
+  constructor(errors: readonly RegoError[]) {
+    const first = errors[0]!;
+    super(first.code, first.message, {
+      ...(first.opaCode === undefined ? {} : { opaCode: first.opaCode }),
+      ...(first.location === undefined ? {} : { location: first.location }),
+    });
+    this.name = 'ParseErrors';
+    this.errors = errors;
+  }
+}

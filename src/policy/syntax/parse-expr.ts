@@ -118,6 +118,14 @@ function parseExpr(p: Parser): Expr {
     p.next();
     return { kind: 'unify', lhs, rhs: parseTermIn(p, { keyValue: true }), span };
   }
+  // `eq(a, b)` and `assign(x, 1)` written as calls: OPA's parser makes the same expression of
+  // them as of `a = b` and `x := 1` (an Expr whose operator is eq / assign), so they unify and
+  // declare as those do (`equal(a, b)` is `a == b` already: a call of the same builtin)
+  if (lhs.kind === 'call' && lhs.op === undefined && lhs.fn.length === 1 && lhs.args.length === 2) {
+    const [a, b] = lhs.args as [Term, Term];
+    if (lhs.fn[0] === 'eq') return { kind: 'unify', lhs: a, rhs: b, span };
+    if (lhs.fn[0] === 'assign') return { kind: 'assign', lhs: a, rhs: b, span };
+  }
   return { kind: 'term', term: lhs, span };
 }
 

@@ -8,6 +8,7 @@ import { RegoError } from '../errors.js';
 import type { Import, Literal, Module, Rule, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseAnnotations } from './parse-annotations.js';
+import { ParseErrors } from './parse-error.js';
 import { parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
@@ -65,7 +66,8 @@ function parseModuleIn(p: Parser, file: string): Module {
     if (refuseStatement(p)) continue;
     rules.push(...parseRules(p));
   }
-  if (p.deferred !== undefined) throw p.deferred;
+  if (p.deferred.length === 1) throw p.deferred[0]!;
+  if (p.deferred.length > 1) throw new ParseErrors(p.deferred);
   if (p.deferredCompile !== undefined) throw p.deferredCompile;
   // nor be the last thing in the file
   parseAnnotations(p.peek(), p, 'none');

@@ -44,7 +44,10 @@ export function parseRule(p: Parser): Rule {
   // `true.x := 1`, `null["y"] := 2`: a keyword heading a ref names a rule (OPA scanAheadRef);
   // a keyword alone is read as a name too, for the rule-name check below to refuse it
   if (p.startsKeywordRef() || p.isReservedWord(headTok.value)) p.kwRefAt = p.pos;
+  p.headCall = undefined;
   const head = parseTerm(p, true);
+  const headCall = p.headCall as { ref: Term; args: Term[] } | undefined;
+  p.headCall = undefined;
   // OPA parseHeadFinish: an operator glued to the rule name (`foo+bar := 1`) is refused there
   const after = p.peek();
   if (head.kind === 'var' && after.kind === 'punct' && !after.wsBefore && HEAD_OPERATORS.has(after.value)) throw p.unexpected();
@@ -56,11 +59,14 @@ export function parseRule(p: Parser): Rule {
     rule.ref = [{ kind: 'string', value: head.name, span: head.span }];
   } else if (head.kind === 'ref' && head.head.kind === 'var') {
     rule.ref = [{ kind: 'string', value: head.head.name, span: head.head.span }, ...head.path];
+    if (headCall !== undefined) rule.args = headCall.args;
   } else {
     throw p.error('REGO_ERR_PARSE_RULE', 'rule head must be a name, reference or function', head.span);
   }
   const name = (rule.ref[0] as { value: string }).value;
-  if (['input', 'data'].includes(name)) {
+  // only where v1's checks apply (OPA's checkKeywordOverrides: strict, or a v1 / rego.v1
+  // module): a v0 module may name a rule `input`, which then is what `input` means in its package
+  if (['input', 'data'].includes(name) && p.strictV1) {
     // OPA 1.x's checkRootDocumentOverrides (ast/rego_v1.go): a CompileErr with this wording, at
     // the rule (`input := 1`, `input.a.b := 1`, `data contains "a"`, `default input := 1`)
     // (OPA locates a rule at its first token: `default` for a default rule); deferred until the
@@ -109,7 +115,10 @@ export function parseRule(p: Parser): Rule {
   if (body === undefined && rule.value === undefined && rule.contains === undefined) {
     bodilessHead(p, rule, head.span);
   } else if (!usesIf && rule.value === undefined && rule.contains === undefined && rule.args === undefined && rule.ref.length === 2 && !(last.kind === 'string' && last.fromDot)) {
-    // Rego v0: `p[x] { … }` (no `if`, no value) is a partial set rule (ast/parser.go parseRules)
+    // Rego v0: `p[x] { … }` (no `if`, no value) is a partial set rule (ast/parser.go parseRules);
+    // v1 refuses it twice, as checkRegoV1Rule does: no `if` (above), and a multi-value rule
+    // without `contains`
+    if (p.strictV1) p.defer(p.error('REGO_ERR_PARSE_RULE', '`contains` keyword is required for partial set rules', head.span));
     rule.contains = last;
     rule.ref = rule.ref.slice(0, 1);
   }

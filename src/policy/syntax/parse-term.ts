@@ -155,7 +155,8 @@ function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
       term = appendRef(term, key);
     } else if (t.value === '(') {
       const fn = refName(term, true);
-      if (fn === undefined) throw p.unexpected('call of a non-function');
+      const varHeadRef = fn === undefined && ruleHead && term.kind === 'ref' && term.head.kind === 'var';
+      if (fn === undefined && !varHeadRef) throw p.unexpected('call of a non-function');
       p.next();
       p.nesting++;
       const args: Term[] = [];
@@ -165,6 +166,12 @@ function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
       }
       p.nesting--;
       const close = expectListEnd(p, ')');
+      if (fn === undefined) {
+        // `a.b[c].d(x)` heading a rule: a function OPA's parser takes (parseHead), whose name
+        // no call can spell; parseRule makes the rule of it
+        p.headCall = { ref: term, args, span: closedAt(term.span, close) };
+        return term;
+      }
       term = { kind: 'call', fn, args, span: closedAt(term.span, close), fnSpan: term.span };
     } else return term;
   }

@@ -6,6 +6,7 @@ import type { RegoError } from '../errors.js';
 import { tokenize, type LexOptions } from './lexer.js';
 import { createParseError, type ParseErrorCode } from './parse-error.js';
 import type { Span, Token } from './tokens.js';
+import type { Term } from './ast.js';
 
 /**
  * The dialect a module is read in: `v1` (OPA 1.x), `v0`, or `v0v1`, OPA's RegoV0CompatV1
@@ -67,6 +68,12 @@ export class Parser {
    * (ast/parser.go parseLiteral, scanAheadRef); elsewhere `true.x` is a ref on a boolean.
    */
   kwRefAt = -1;
+  /**
+   * The argument list of a rule head whose ref has a variable segment (`a.b[c].d(x)`), which no
+   * call term can name: OPA's parseHead takes such a function (it can never be called). Set by
+   * parseSuffixes in a rule head, taken by parseRule.
+   */
+  headCall: { ref: Term; args: Term[]; span: Span } | undefined;
   /** the syntax: v0 for `v0` and `v0v1` */
   readonly regoVersion: 'v0' | 'v1';
   /** read as OPA's RegoV0CompatV1: v1's checks from the first line (`v0v1`) */
@@ -87,12 +94,13 @@ export class Parser {
   /** `import future.keywords.not` was read: from here on `not { … }` is a negated body */
   notBodies = false;
   /**
-   * The first error of a statement that parses but makes no rule (ParseRuleFromExpr, the v1
-   * checks of checkRegoV1Rule): OPA reports those only when the whole module parsed, so a parse
-   * error further down comes first. A rule shadowing a root document is a compile error and
-   * comes after both.
+   * The errors of statements that parse but make no rule (ParseRuleFromExpr, the v1 checks of
+   * checkRegoV1Rule), in statement order: OPA reports those only when the whole module parsed,
+   * so a parse error further down comes first (alone: its parser stops there), and then reports
+   * every one of them (parser_ext.go parseModule collects them all). A rule shadowing a root
+   * document is a compile error and comes after both.
    */
-  deferred: RegoError | undefined;
+  readonly deferred: RegoError[] = [];
   deferredCompile: RegoError | undefined;
 
   constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
@@ -151,7 +159,7 @@ export class Parser {
 
   /** Records an error to raise once the module has parsed (see `deferred`). */
   defer(e: RegoError): void {
-    if (e.opaCode === 'rego_parse_error') this.deferred ??= e;
+    if (e.opaCode === 'rego_parse_error') this.deferred.push(e);
     else this.deferredCompile ??= e;
   }
 

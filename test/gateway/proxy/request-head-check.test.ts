@@ -4,7 +4,7 @@
  * passed must never let a bad string through, at any position, after any list.
  */
 import t from 'tap';
-import { checkRequestHead, HEAD_INVALID, HEAD_VALID, HEAD_VALID_ASCII } from '../../../src/gateway/proxy/request-head-check.js';
+import { checkedHeadHasLength, checkRequestHead, HEAD_INVALID, HEAD_VALID, HEAD_VALID_ASCII, requestHeadText } from '../../../src/gateway/proxy/request-head-check.js';
 import { isFieldName, isOwnFieldValue, isToken } from '../../../src/gateway/shared/http-syntax.js';
 
 /** What the check must answer, from the grammar alone (no memo). */
@@ -80,4 +80,89 @@ t.test('lists longer than the memo are still checked past it', async (t) => {
   h[99] = 'v';
   h[98] = 'x y';
   t.equal(checkRequestHead('GET', '/x', h), HEAD_INVALID, 'a bad name at position 98');
+});
+
+/** The head's text from scratch: what `requestHeadText` must spell, whatever block it reuses. */
+function expectedText(method: string, target: string, h: readonly string[]): string {
+  let s = `${method} ${target} HTTP/1.1\r\n`;
+  for (let i = 0; i + 1 < h.length; i += 2) s += `${h[i] as string}: ${h[i + 1] as string}\r\n`;
+  return s;
+}
+
+t.test('the head text reuses the shared leading fields and spells every head exactly', async (t) => {
+  const h = ['host', 'up.example', 'user-agent', 'ua/1', 'x-forwarded-for', '203.0.113.9', 'x-request-id', 'id-1'];
+  t.equal(checkRequestHead('GET', '/p', h), HEAD_VALID_ASCII);
+  t.equal(requestHeadText('GET', '/p', h), expectedText('GET', '/p', h));
+  // a fresh id each time (the common case): only the last line changes
+  for (let k = 2; k < 5; k++) {
+    const next = [...h.slice(0, 6), 'x-request-id', `id-${k}`];
+    t.equal(checkRequestHead('GET', '/p', next), HEAD_VALID_ASCII);
+    t.equal(requestHeadText('GET', '/p', next), expectedText('GET', '/p', next), `id ${k}`);
+  }
+  const changedEarly = ['host', 'other.example', ...h.slice(2)];
+  t.equal(checkRequestHead('GET', '/p', changedEarly), HEAD_VALID_ASCII);
+  t.equal(requestHeadText('GET', '/p', changedEarly), expectedText('GET', '/p', changedEarly), 'a change in the first field');
+  const shorter = h.slice(0, 2);
+  t.equal(checkRequestHead('POST', '/q', shorter), HEAD_VALID_ASCII);
+  t.equal(requestHeadText('POST', '/q', shorter), expectedText('POST', '/q', shorter), 'a shorter list, another method and target');
+  t.notOk(checkedHeadHasLength());
+  const withLength = [...shorter, 'content-length', '5'];
+  t.equal(checkRequestHead('POST', '/q', withLength), HEAD_VALID_ASCII);
+  t.ok(checkedHeadHasLength(), 'content-length seen');
+  t.equal(checkRequestHead('POST', '/q', withLength), HEAD_VALID_ASCII);
+  t.ok(checkedHeadHasLength(), 'content-length seen when it is in the reused block');
+  t.equal(requestHeadText('POST', '/q', withLength), expectedText('POST', '/q', withLength));
+  const nonAscii = [...shorter, 'x-name', 'Čapek', 'x-request-id', 'id-9'];
+  t.equal(checkRequestHead('POST', '/q', nonAscii), HEAD_VALID);
+  t.equal(checkRequestHead('POST', '/q', nonAscii), HEAD_VALID);
+  t.equal(requestHeadText('POST', '/q', nonAscii), expectedText('POST', '/q', nonAscii), 'a non-ASCII value is never in the block');
+});
+
+t.test('random lists: the head text equals the text built from scratch, after any list', async (t) => {
+  // mostly valid names and values (the text is only asked of valid heads), a few bad pieces
+  const names = ['a', 'x-a', 'host', 'content-length', 'x-request-id', 'b c'];
+  const values = ['v', '1', ' ', '\t', 'é', '\ufffd', ':', '/', '0', '\r'];
+  let seed = 11;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const str = (pieces: readonly string[]) => {
+    let s = '';
+    for (let k = rnd(3); k >= 0; k--) s += pieces[rnd(pieces.length - 1) + (rnd(40) === 0 ? 1 : 0)];
+    return s;
+  };
+  const at = (i: number) => str(i % 2 === 0 ? names : values);
+  let prev: string[] = ['host', 'up.example'];
+  let wrong = 0;
+  let lengthWrong = 0;
+  let checked = 0;
+  for (let round = 0; round < 20_000; round++) {
+    // mostly the last list with its tail or one element changed, sometimes longer or shorter
+    let h: string[];
+    const shape = rnd(8);
+    if (shape === 0) h = Array.from({ length: 2 * (1 + rnd(6)) }, (_, i) => at(i));
+    else if (shape === 1) h = prev.slice(0, Math.max(0, prev.length - 2));
+    else if (shape === 2) h = [...prev, at(0), at(1)];
+    else {
+      h = prev.slice();
+      if (h.length > 0) {
+        const i = rnd(2) === 0 ? h.length - 1 : rnd(h.length);
+        h[i] = at(i);
+      }
+    }
+    const method = rnd(20) === 0 ? 'POST' : 'GET';
+    const target = rnd(20) === 0 ? '/q' : '/p';
+    const got = checkRequestHead(method, target, h);
+    if (got !== expected(method, target, h)) wrong++;
+    if (got !== HEAD_INVALID) {
+      checked++;
+      if (checkedHeadHasLength() !== h.some((x, i) => i % 2 === 0 && x === 'content-length')) lengthWrong++;
+      if (requestHeadText(method, target, h) !== expectedText(method, target, h)) wrong++;
+    }
+    prev = h;
+  }
+  t.ok(checked > 10_000, `enough valid heads (${checked})`);
+  t.equal(wrong, 0, 'every answer and every text as from scratch');
+  t.equal(lengthWrong, 0, 'content-length found wherever it is');
 });

@@ -114,3 +114,32 @@ t.test('comments: none gets a blank line it did not have; one after the last ele
   same(t, src, src);
   t.end();
 });
+
+// ICTU/GBO-demo (OPA 1.9 `opa fmt --diff` in CI): writeBody measures the gap from the last line of
+// the previous literal's whole text, so a literal right under an `every` block's closing brace
+// (or a `not { … }` block's) gets no blank line; one a line further down keeps its blank line.
+t.test('no blank line after an every or not block that closes on the line above', (t) => {
+  const every = 'package a\n\nr if {\n\tevery x in input.xs {\n\t\tx > 0\n\t}\n\ty := [x | some x in input.xs]\n\ty[0] == 1\n}\n';
+  same(t, every, every);
+  const spaced = 'package a\n\nr if {\n\tevery x in input.xs {\n\t\tx > 0\n\t}\n\n\ty := 1\n}\n';
+  same(t, spaced, spaced);
+  const notBlock = 'package a\n\nimport future.keywords.not\n\nr if {\n\tnot {\n\t\tinput.x == 1\n\t\tinput.y == 2\n\t}\n\tinput.z\n}\n';
+  same(t, notBlock, notBlock);
+  t.end();
+});
+
+// OPA writeRules groups a rule with the next one when both are groupableOneLiner (at most one
+// body literal, not default, written with `if`) and the next starts on the line after the
+// first's head: the next may itself span lines or carry an `else` (ICTU/GBO-demo's
+// `_pulled_participants := … if {` under a one-line rule).
+t.test('a rule right under a one-line rule stays there, even when it spans lines', (t) => {
+  const multi = 'package a\n\nx := 1\ny := object.get(input, "k", {}) if {\n\tinput.k\n} else := {}\n\nz := 2\n';
+  same(t, multi, multi);
+  // two body literals: not groupable, so a blank line
+  same(t, 'package a\n\nx := 1\ny if {\n\tinput.a\n\tinput.b\n}\n', 'package a\n\nx := 1\n\ny if {\n\tinput.a\n\tinput.b\n}\n');
+  // a default rule is never grouped with the next
+  same(t, 'package a\n\ndefault x := 1\ny := 2\n', 'package a\n\ndefault x := 1\n\ny := 2\n');
+  // a rule spanning lines is not followed at head line + 1, so a blank line comes after it
+  same(t, 'package a\n\ny if {\n\tinput.a\n}\nx := 1\n', 'package a\n\ny if {\n\tinput.a\n}\n\nx := 1\n');
+  t.end();
+});
