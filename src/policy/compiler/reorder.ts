@@ -149,7 +149,9 @@ export function literalOutputs(lit: Literal, bound: Set<string>, arityOf: ArityO
       const t = e.term;
       if (t.kind === 'call') {
         const n = arityOf(t);
-        if (n !== undefined && t.args.length === n + 1) {
+        // n < 0: a variadic builtin (print), which has no output operand; `print()` has no
+        // operands at all and once read `args[-1]` here (a TypeError instead of a plan).
+        if (n !== undefined && n >= 0 && t.args.length === n + 1) {
           const ins = t.args.slice(0, n);
           if (!ins.every((a) => needs(a, bound).size === 0)) return undefined;
           const out = new Set<string>();

@@ -8,7 +8,7 @@
  * Output follows OPA's encoding: sets become sorted arrays, object keys are sorted, and
  * non-string keys are rendered as their JSON text (OPA: `{1: "a"}` marshals as `{"1":"a"}`).
  */
-import { RObject, RSet, compareStrings, normalizeNumber, objectEntries, type PlainObject, type Value } from './types.js';
+import { RObject, RSet, compareStrings, makeObject, normalizeNumber, objectEntries, type PlainObject, type Value } from './types.js';
 import { RNumber, formatNumber, numberFromText, rnumberToNative } from './number-text.js';
 
 export { formatNumber };
@@ -47,8 +47,22 @@ function needsExact(s: string): boolean {
 
 /** Parses JSON text into a Value, exact for big integers and number forms. Throws SyntaxError on bad JSON. */
 export function parseJson(text: string): Value {
-  if (!needsExact(text)) return JSON.parse(text) as Value;
-  return new ExactParser(text).parseTop();
+  const v = needsExact(text) ? new ExactParser(text).parseTop() : (JSON.parse(text) as Value);
+  // Go's decoder (encoding/json unquote) turns a `\uD800`-`\uDFFF` escape that is not half of a
+  // pair into U+FFFD; JSON.parse keeps the lone surrogate. The cheap includes() keeps the walk
+  // off texts without escapes.
+  return text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? replaceLoneSurrogates(v) : v;
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `v` with every lone UTF-16 surrogate in its strings and keys replaced by U+FFFD (as Go decodes). */
+function replaceLoneSurrogates(v: Value): Value {
+  if (typeof v === 'string') return v.replace(LONE_SURROGATE, '\uFFFD');
+  if (Array.isArray(v)) return v.map(replaceLoneSurrogates);
+  if (v === null || typeof v !== 'object' || v instanceof RNumber || v instanceof RSet) return v;
+  return makeObject(objectEntries(v).map(([k, x]) => [replaceLoneSurrogates(k), replaceLoneSurrogates(x)] as const));
 }
 
 /** Converts a JS value produced by JSON.parse or by hand into a Value (validating it). */

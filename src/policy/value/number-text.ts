@@ -74,6 +74,11 @@ export function exceedsExponentLimit(text: string): boolean {
 export function formatNumber(n: number): string {
   if (Object.is(n, -0)) return '0';
   const abs = Math.abs(n);
+  // An integral double beyond 2^53 (a float quotient or product): OPA's number is the text of
+  // its big.Float result, written with every digit ('f' format for integers, FloatToNumber), not
+  // float64's shortest digits padded with zeros (1234567890123456768, not …800). The WASM back end
+  // hands such a double over as those digits too (host-bridge.ts), so both engines print alike.
+  if (abs > 9007199254740991 && abs < 1e21 && Number.isInteger(n)) return BigInt(n).toString();
   if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {
     // JS: 1e-7 / 1e+21; Go: 1e-07 / 1e+21 — exponents get at least two digits.
     return n.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');

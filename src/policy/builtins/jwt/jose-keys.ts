@@ -13,6 +13,19 @@
  */
 import { createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, timingSafeEqual, verify, X509Certificate, constants, type KeyObject } from 'node:crypto';
 import { pemDecode } from '../shared/der.js';
+import { scanGoJsonDocument } from '../shared/go-json-decode.js';
+
+/**
+ * encoding/json.Unmarshal's error for text that is not JSON (jwx's jwk.Parse runs it on the key
+ * text): the scanner's SyntaxError, `unexpected end of JSON input` for truncated text. Node's
+ * JSON.parse words these differently.
+ */
+export function goUnmarshalError(text: string): string {
+  const r = scanGoJsonDocument(text);
+  if (!('error' in r)) return 'invalid JSON';
+  if (r.error === 'EOF' || r.error === 'unexpected EOF') return 'unexpected end of JSON input';
+  return r.error.replace(/^error: /, '');
+}
 
 export const JWS_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512', 'EdDSA']);
 
@@ -96,8 +109,8 @@ function parseVerificationKeys(text: string): VerificationKey[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (e) {
-    throw new JoseError(`failed to parse a JWK key (set): ${(e as Error).message}`);
+  } catch {
+    throw new JoseError(`failed to parse a JWK key (set): failed to unmarshal JWK set: ${goUnmarshalError(text)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JoseError('failed to parse a JWK key (set): not an object');
   const set = (parsed as { keys?: unknown }).keys;

@@ -11,7 +11,7 @@ import { isObject, objectEntries, objectGet, stringifyJson, typeName, type Plain
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
 import { marshalGo } from '../shared/go-json.js';
 import { decodeGoJson } from '../shared/go-json-decode.js';
-import { decodeBase64Url, encodeBase64Url, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './jose-keys.js';
+import { decodeBase64Url, encodeBase64Url, goUnmarshalError, JoseError, JWS_ALGORITHMS, jwkToKey, readVerificationKeys, signJws, verifyHmac, verifyJws, type VerificationKey } from './jose-keys.js';
 import { expectString as str, nativeNumber } from '../shared/args.js';
 
 type Obj = PlainObject | RObject;
@@ -273,8 +273,9 @@ function signingKey(name: string, jwkText: string): KeyObject {
   let parsed: unknown;
   try {
     parsed = JSON.parse(jwkText);
-  } catch (e) {
-    throw new BuiltinError(name, `failed to parse JWK: ${(e as Error).message}`);
+  } catch {
+    // OPA returns jwk.Parse's error as it is: encoding/json's text behind jwx's prefix
+    throw new BuiltinError(name, `failed to unmarshal JWK set: ${goUnmarshalError(jwkText)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BuiltinError(name, 'failed to parse JWK: not an object');
   const set = (parsed as { keys?: unknown }).keys;

@@ -8,8 +8,8 @@
  *   moduleToOpaJson(parseModule('package a.b\np := 1', 'x.rego')).package
  *   // { path: [{type: 'var', value: 'data'}, {type: 'string', value: 'a'}, {type: 'string', value: 'b'}] }
  */
-import type { Expr, Literal, Module, Rule, RuleBody, Term } from '../../syntax/index.js';
-import { normalizeNumber, type PlainObject, type Value } from '../../value/index.js';
+import type { Expr, Literal, Module, Rule, RuleBody, Span, Term } from '../../syntax/index.js';
+import { compare, normalizeNumber, numberFromText, type PlainObject, type Value } from '../../value/index.js';
 
 const t = (type: string, value: Value): PlainObject => ({ type, value });
 const v = (name: string) => t('var', name);
@@ -24,9 +24,74 @@ function opRef(parts: string[]): PlainObject {
   );
 }
 
+/** The literal's number with its text kept (`1.0` stays 1.0: OPA's JSON AST holds json.Number text). */
 function numberValue(text: string): Value {
   if (/^-?\d+$/.test(text)) return normalizeNumber(BigInt(text));
-  return Number(text);
+  return numberFromText(text);
+}
+
+/** ast.Compare's order of kinds (OPA ast/compare.go sortOrder). */
+const KIND_ORDER: Record<string, number> = {
+  null: 0,
+  boolean: 1,
+  number: 2,
+  string: 3,
+  var: 4,
+  ref: 5,
+  array: 6,
+  object: 7,
+  set: 8,
+  arraycomprehension: 9,
+  objectcomprehension: 10,
+  setcomprehension: 11,
+  templatestring: 12,
+  call: 13,
+};
+
+function compareLists(a: Value[], b: Value[], item: (x: Value, y: Value) => number): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = item(a[i] as Value, b[i] as Value);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * ast.Compare over rendered terms: kind first, then scalars by value, refs/arrays/calls element
+ * by element, objects pair by pair (keys already sorted), sets member by member.
+ * Comprehensions compare equal (OPA compares their bodies; they are never set members in practice).
+ */
+function compareOpaTerm(a: Value, b: Value): number {
+  const x = a as { type: string; value: Value };
+  const y = b as { type: string; value: Value };
+  const kx = KIND_ORDER[x.type] ?? 99;
+  const ky = KIND_ORDER[y.type] ?? 99;
+  if (kx !== ky) return kx - ky;
+  switch (x.type) {
+    case 'null':
+      return 0;
+    case 'boolean':
+    case 'number':
+    case 'string':
+    case 'var':
+      return compare(x.value, y.value);
+    case 'ref':
+    case 'array':
+    case 'set':
+    case 'call':
+    case 'templatestring':
+      return compareLists(x.value as Value[], y.value as Value[], compareOpaTerm);
+    case 'object':
+      return compareLists(x.value as Value[], y.value as Value[], (p, q) => compareLists(p as Value[], q as Value[], compareOpaTerm));
+    default:
+      return 0;
+  }
+}
+
+/** A set literal's members as OPA's set holds them: duplicates (by ast.Compare) dropped, sorted. */
+function sortedSet(items: PlainObject[]): PlainObject[] {
+  const sorted = [...items].sort(compareOpaTerm);
+  return sorted.filter((it, i) => i === 0 || compareOpaTerm(sorted[i - 1] as Value, it) !== 0);
 }
 
 export function termToOpaJson(x: Term): PlainObject {
@@ -46,11 +111,13 @@ export function termToOpaJson(x: Term): PlainObject {
     case 'array':
       return t('array', x.items.map(termToOpaJson));
     case 'set':
-      return t('set', x.items.map(termToOpaJson));
+      return t('set', sortedSet(x.items.map(termToOpaJson)));
     case 'object':
+      // OPA's object and set MarshalJSON write their members in sortedKeys() order
+      // (ast.Compare), not as written: `{"b": 1, "a": 2}` comes back with "a" first.
       return t(
         'object',
-        x.entries.map(([k, val]) => [termToOpaJson(k), termToOpaJson(val)]),
+        x.entries.map(([k, val]) => [termToOpaJson(k), termToOpaJson(val)] as [PlainObject, PlainObject]).sort((a, b) => compareOpaTerm(a[0], b[0])),
       );
     case 'call':
       return t('call', [opRef(x.fn), ...x.args.map(termToOpaJson)]);
@@ -132,4 +199,16 @@ export function moduleToOpaJson(m: Module): PlainObject {
   }
   if (m.rules.length) out.rules = m.rules.map(ruleToOpaJson);
   return out;
+}
+
+/**
+ * Module.Comments as OPA marshals them: ast.Comment has no JSON tags and no MarshalJSON, so each
+ * is `{"Location": {"file", "row", "col"}, "Text": <base64 of the bytes after '#'>}` ([]byte
+ * fields are base64 in encoding/json; the location's own text is left out by default).
+ */
+export function commentsToOpaJson(comments: readonly { text: string; span: Span }[]): Value[] {
+  return comments.map((c) => ({
+    Location: { file: c.span.file, row: c.span.line, col: c.span.col },
+    Text: Buffer.from(c.text, 'utf8').toString('base64'),
+  }));
 }

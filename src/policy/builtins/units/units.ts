@@ -10,6 +10,7 @@ import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
 import { argString } from '../shared/args.js';
 import { fromBigInt } from '../shared/num.js';
+import { numberFromText, type RNumber } from '../../value/index.js';
 import { mulRat, parseDecimal, ratToFixed, roundToBits, truncRat, type Rational } from '../shared/decimal.js';
 
 const MAX_EXPONENT_DIGITS = 6;
@@ -50,7 +51,7 @@ const BIN: Record<string, bigint> = { ki: 1n << 10n, mi: 1n << 20n, gi: 1n << 30
 
 // OPA's errors here already start with the builtin's name (parseUnitsError, parseNumBytesError)
 // and handleBuiltinErr prefixes it once more: "units.parse: units.parse: no amount provided".
-function unitParse(raw: string): number | bigint {
+function unitParse(raw: string): number | bigint | RNumber {
   const name = 'units.parse';
   const s = raw.replaceAll('"', '');
   if (s.includes(' ')) throw new BuiltinError(name, `${name}: spaces not allowed in resource strings`);
@@ -74,7 +75,9 @@ function unitParse(raw: string): number | bigint {
   if (!amount) throw new BuiltinError(name, `${name}: could not parse amount to a number`);
   const r = mulRat(amount, mult);
   if (r.den === 1n) return fromBigInt(r.num);
-  return Number(ratToFixed(r, 10));
+  // OPA: json.Number(numRat.FloatString(10)) — the text keeps its ten decimals (0.5000000000),
+  // which is what json.marshal, sprintf and the result printer show.
+  return numberFromText(ratToFixed(r, 10));
 }
 
 function unitParseBytes(raw: string): number | bigint {

@@ -95,3 +95,18 @@ t.test('decode_verify: crit stops at its first non-string', (t) => {
   t.throws(() => call('io.jwt.decode_verify', [signed({ alg: 'HS256', crit: [1, 'x'] }), { secret: 'k' }]), { code: 'REGO_ERR_BUILTIN', message: /crit: must be a nonempty list/ });
   t.end();
 });
+
+// A JWK that is not JSON: jwx's jwk.Parse runs encoding/json.Unmarshal on it, so the text ends in
+// Go's SyntaxError (or "unexpected end of JSON input"), not in Node's JSON.parse wording.
+t.test('a JWK that is not JSON fails with encoding/json texts', (t) => {
+  t.throws(() => call('io.jwt.verify_rs256', ['a.b.c', 'notakey']), {
+    code: 'REGO_ERR_BUILTIN',
+    message: /failed to parse a JWK key \(set\): failed to unmarshal JWK set: invalid character 'o' in literal null \(expecting 'u'\)$/,
+  });
+  t.throws(() => call('io.jwt.verify_es256', ['a.b.c', '{"kty": ']), { code: 'REGO_ERR_BUILTIN', message: /failed to unmarshal JWK set: unexpected end of JSON input$/ });
+  t.throws(() => call('io.jwt.encode_sign_raw', ['{"alg":"HS256"}', '{}', 'x']), {
+    code: 'REGO_ERR_BUILTIN',
+    message: /: failed to unmarshal JWK set: invalid character 'x' looking for beginning of value$/,
+  });
+  t.end();
+});

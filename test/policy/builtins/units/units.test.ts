@@ -1,6 +1,6 @@
 /** units.parse / units.parse_bytes and semver. */
 import t from 'tap';
-import { call, throwsCode } from '../helpers.js';
+import { call, j, throwsCode } from '../helpers.js';
 
 t.test('units.parse_bytes', (t) => {
   t.equal(call('units.parse_bytes', '100kb'), 100000);
@@ -23,10 +23,12 @@ t.test('units.parse_bytes', (t) => {
 t.test('units.parse', (t) => {
   t.equal(call('units.parse', '1G'), 1000000000);
   t.equal(call('units.parse', '128Gi'), 137438953472);
-  t.equal(call('units.parse', '500m'), 0.5);
-  t.equal(call('units.parse', '0.0005K'), 0.5);
-  t.equal(call('units.parse', '0.0000005M'), 0.5);
-  t.equal(call('units.parse', '1m'), 0.001);
+  // a fraction is json.Number(numRat.FloatString(10)): its text keeps ten decimals
+  t.equal(j(call('units.parse', '500m')), '0.5000000000');
+  t.equal(j(call('units.parse', '0.0005K')), '0.5000000000');
+  t.equal(j(call('units.parse', '0.0000005M')), '0.5000000000');
+  t.equal(j(call('units.parse', '1m')), '0.0010000000');
+  t.equal(j(call('units.parse', '-0.25')), '-0.2500000000');
   t.equal(call('units.parse', '1M'), 1000000);
   t.equal(call('units.parse', '10E'), 10000000000000000000n);
   throwsCode(t, () => call('units.parse', 'G'), 'REGO_ERR_BUILTIN', 'units.parse: no amount provided');
