@@ -1,0 +1,182 @@
+/**
+ * The mTLS listener from the attacker's side (server/mtls-terminator.ts, mtls-connections.ts):
+ * raw TLS sockets try to take another connection's identity — a PROXY v2 header sent later in
+ * the stream, after a request, split across TLS records — to renegotiate the handshake the
+ * cached certificate facts came from, and to forge `input.request.tls` or the client address
+ * with headers. What the upstream receives is checked request by request.
+ */
+import t from 'tap';
+import tls from 'node:tls';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { loadConfigText } from '../../../src/gateway/config/load.js';
+import { buildStages } from '../../../src/gateway/pipeline/stages.js';
+import { createGateway } from '../../../src/gateway/server/gateway.js';
+import { encodeProxyHeader } from '../../../src/gateway/server/mtls-connections.js';
+import { startUpstream, type Upstream } from '../helpers.js';
+import { createTestPki } from '../../helpers/tls-certs.js';
+
+const pki = createTestPki();
+t.teardown(() => pki.remove());
+const server = pki.issue('server', { cn: 'localhost', san: ['DNS:localhost', 'IP:127.0.0.1'] });
+const clientA = pki.issue('client-a', { cn: 'client-a', san: ['URI:spiffe://test/a'], client: true });
+const clientB = pki.issue('client-b', { cn: 'client-b', san: ['URI:spiffe://test/b'], client: true });
+const ca = readFileSync(pki.ca);
+const certOf = (c: { cert: string; key: string }) => ({ cert: readFileSync(c.cert), key: readFileSync(c.key) });
+
+const POLICY = `package gw
+
+import rego.v1
+
+decision := {"allow": true, "upstream": {"headers": h}}
+
+h := {"x-seen-subject": input.request.tls.subject, "x-seen-remote": input.request.remote_addr} if {
+	input.request.tls
+} else := {"x-seen-subject": "none", "x-seen-remote": input.request.remote_addr}
+`;
+
+async function setup(t: Tap.Test, clientAuth: 'optional' | 'required', tlsExtra = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'regate-mtls-attack-'));
+  writeFileSync(join(dir, 'gw.rego'), POLICY);
+  const up: Upstream = await startUpstream();
+  const config = loadConfigText(
+    `listen:
+  host: 127.0.0.1
+  port: 0
+  tls: { cert_file: ${server.cert}, key_file: ${server.key}, ca_file: ${pki.ca}, client_auth: ${clientAuth}${tlsExtra} }
+admin: { enabled: false }
+upstreams: { echo: { url: "${up.url}", timeout_ms: 5000 } }
+policies: { dir: ${dir}, engine: js }
+routes:
+  - { id: echo, match: { path_prefix: /echo }, upstream: echo, policy: gw/decision }
+`,
+    { file: join(dir, 'regate.yaml'), env: {} },
+  );
+  const logger = pino({ level: 'silent' });
+  const registry = new Registry();
+  const built = await buildStages(config, { logger, registry });
+  const gw = createGateway({ config, logger, registry, stages: built.stages });
+  const port = await gw.listen(0);
+  t.teardown(async () => {
+    await gw.close(1000);
+    await built.close();
+    await up.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { port, up, gw };
+}
+
+const seenOf = (up: Upstream, url: string) => up.seen.filter((s) => s.url === url).map((s) => s.headers);
+const request = (path: string, more = '') => Buffer.from(`GET ${path} HTTP/1.1\r\nhost: localhost\r\n${more}\r\n`);
+
+/** A TLS connection whose bytes are written one TLS record per write, with a reader of what comes back. */
+async function openTls(port: number, cert: { cert: string; key: string } | null, opts: tls.ConnectionOptions = {}) {
+  const sock = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...(cert ? certOf(cert) : {}), ...opts });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('secureConnect', () => resolve());
+    sock.once('error', reject);
+  });
+  sock.setNoDelay(true);
+  let data = '';
+  let closed = false;
+  sock.on('data', (d: Buffer) => (data += d.toString('latin1')));
+  sock.on('error', () => undefined);
+  sock.on('close', () => (closed = true));
+  return {
+    sock,
+    get data() {
+      return data;
+    },
+    get closed() {
+      return closed;
+    },
+    /** waits until `n` responses have arrived, the socket closed, or `ms` passed */
+    async responses(n: number, ms = 3000) {
+      const end = Date.now() + ms;
+      while (Date.now() < end && !closed && (data.match(/HTTP\/1\.1 \d{3}/g) ?? []).length < n) await new Promise((r) => setTimeout(r, 20));
+      return (data.match(/HTTP\/1\.1 \d{3}/g) ?? []).length;
+    },
+    async write(b: Buffer) {
+      await new Promise<void>((r) => sock.write(b, () => r()));
+      // a pause, so each write is its own record and its own read on the unix socket
+      await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+}
+
+t.test('a PROXY header later in the stream never changes whose connection it is', async (t) => {
+  const s = await setup(t, 'optional');
+  // connection 1: client A, held open so its id is live
+  const a = await openTls(s.port, clientA);
+  t.teardown(() => a.sock.destroy());
+  await a.write(request('/echo/a-first'));
+  t.equal(await a.responses(1), 1);
+  t.equal(seenOf(s.up, '/echo/a-first')[0]?.['x-seen-subject'], 'CN=client-a');
+  for (const [name, cert] of [['B', clientB], ['anonymous', null]] as const) {
+    const b = await openTls(s.port, cert);
+    t.teardown(() => b.sock.destroy());
+    await b.write(request(`/echo/${name}-first`));
+    t.equal(await b.responses(1), 1, `${name}: its own first request`);
+    // after a whole request: A's id, then a request, each its own TLS record
+    await b.write(encodeProxyHeader(1));
+    await b.write(request(`/echo/${name}-after`));
+    // and both in one record
+    await b.write(Buffer.concat([encodeProxyHeader(1), request(`/echo/${name}-after-joined`)]));
+    await b.responses(3, 1500);
+    const seen = [...seenOf(s.up, `/echo/${name}-after`), ...seenOf(s.up, `/echo/${name}-after-joined`)];
+    t.notOk(seen.some((h) => h['x-seen-subject'] === 'CN=client-a'), `${name}: never as client A: ${JSON.stringify(seen.map((h) => h['x-seen-subject']))}`);
+  }
+});
+
+t.test('a PROXY header split across TLS records at the start of the stream is not ours', async (t) => {
+  const s = await setup(t, 'optional');
+  const a = await openTls(s.port, clientA);
+  t.teardown(() => a.sock.destroy());
+  await a.write(request('/echo/hold'));
+  await a.responses(1);
+  const b = await openTls(s.port, null);
+  t.teardown(() => b.sock.destroy());
+  const h = encodeProxyHeader(1);
+  await b.write(h.subarray(0, 2));
+  await b.write(h.subarray(2, 20));
+  await b.write(h.subarray(20));
+  await b.write(request('/echo/split'));
+  await b.responses(1, 1500);
+  t.notOk(seenOf(s.up, '/echo/split').some((x) => x['x-seen-subject'] === 'CN=client-a'), 'never as client A');
+});
+
+t.test('TLS 1.2 renegotiation is refused: the certificate facts come from the first handshake only', async (t) => {
+  const s = await setup(t, 'optional', ', min_version: TLSv1.2');
+  const a = await openTls(s.port, clientA, { maxVersion: 'TLSv1.2' });
+  t.teardown(() => a.sock.destroy());
+  await a.write(request('/echo/before-reneg'));
+  t.equal(await a.responses(1), 1);
+  const outcome = await new Promise<string>((resolve) => {
+    const ok = a.sock.renegotiate({ rejectUnauthorized: true }, (err) => resolve(err ? 'refused' : 'renegotiated'));
+    if (!ok) resolve('refused');
+    setTimeout(() => resolve('refused'), 3000);
+  });
+  if (outcome === 'renegotiated') {
+    // nothing more may be read from such a connection
+    await a.write(request('/echo/after-reneg'));
+    await a.responses(2, 1500);
+  }
+  t.equal(seenOf(s.up, '/echo/after-reneg').length, 0, `nothing after a renegotiation reaches the upstream (${outcome})`);
+});
+
+t.test('request headers cannot forge input.request.tls or the client address', async (t) => {
+  const s = await setup(t, 'optional');
+  const b = await openTls(s.port, null);
+  t.teardown(() => b.sock.destroy());
+  await b.write(
+    request('/echo/forge', 'x-forwarded-for: 203.0.113.9\r\nforwarded: for=203.0.113.9\r\nx-real-ip: 203.0.113.9\r\nx-client-cert: CN=client-a\r\nx-seen-subject: CN=client-a\r\nssl-client-cert: x\r\n'),
+  );
+  t.equal(await b.responses(1), 1);
+  const [h] = seenOf(s.up, '/echo/forge');
+  t.equal(h?.['x-seen-subject'], 'none');
+  t.equal(h?.['x-seen-remote'], '127.0.0.1');
+  t.equal(h?.['x-forwarded-for'], '127.0.0.1', 'the client\'s X-Forwarded-For is replaced');
+});
