@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import tls from 'node:tls';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -41,12 +41,14 @@ h := {"x-seen-subject": input.request.tls.subject, "x-seen-remote": input.reques
 async function setup(t: Tap.Test, clientAuth: 'optional' | 'required', tlsExtra = '') {
   const dir = mkdtempSync(join(tmpdir(), 'regate-mtls-attack-'));
   writeFileSync(join(dir, 'gw.rego'), POLICY);
+  // a copy, so a reload can replace the trusted CA
+  copyFileSync(pki.ca, join(dir, 'ca.pem'));
   const up: Upstream = await startUpstream();
   const config = loadConfigText(
     `listen:
   host: 127.0.0.1
   port: 0
-  tls: { cert_file: ${server.cert}, key_file: ${server.key}, ca_file: ${pki.ca}, client_auth: ${clientAuth}${tlsExtra} }
+  tls: { cert_file: ${server.cert}, key_file: ${server.key}, ca_file: ${join(dir, 'ca.pem')}, client_auth: ${clientAuth}${tlsExtra} }
 admin: { enabled: false }
 upstreams: { echo: { url: "${up.url}", timeout_ms: 5000 } }
 policies: { dir: ${dir}, engine: js }
@@ -66,8 +68,11 @@ routes:
     await up.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { port, up, gw };
+  return { port, up, gw, dir };
 }
+
+/** the id a counter gave the first connection (client A's): what an attacker tries first */
+const GUESS = '1'.padStart(32, '0');
 
 const seenOf = (up: Upstream, url: string) => up.seen.filter((s) => s.url === url).map((s) => s.headers);
 const request = (path: string, more = '') => Buffer.from(`GET ${path} HTTP/1.1\r\nhost: localhost\r\n${more}\r\n`);
@@ -120,11 +125,11 @@ t.test('a PROXY header later in the stream never changes whose connection it is'
     t.teardown(() => b.sock.destroy());
     await b.write(request(`/echo/${name}-first`));
     t.equal(await b.responses(1), 1, `${name}: its own first request`);
-    // after a whole request: A's id, then a request, each its own TLS record
-    await b.write(encodeProxyHeader(1));
+    // after a whole request: a header naming A's connection as a counter would have (the first
+    // connection: 1), then a request, each its own TLS record; and both in one record
+    await b.write(encodeProxyHeader(GUESS));
     await b.write(request(`/echo/${name}-after`));
-    // and both in one record
-    await b.write(Buffer.concat([encodeProxyHeader(1), request(`/echo/${name}-after-joined`)]));
+    await b.write(Buffer.concat([encodeProxyHeader(GUESS), request(`/echo/${name}-after-joined`)]));
     await b.responses(3, 1500);
     const seen = [...seenOf(s.up, `/echo/${name}-after`), ...seenOf(s.up, `/echo/${name}-after-joined`)];
     t.notOk(seen.some((h) => h['x-seen-subject'] === 'CN=client-a'), `${name}: never as client A: ${JSON.stringify(seen.map((h) => h['x-seen-subject']))}`);
@@ -139,7 +144,7 @@ t.test('a PROXY header split across TLS records at the start of the stream is no
   await a.responses(1);
   const b = await openTls(s.port, null);
   t.teardown(() => b.sock.destroy());
-  const h = encodeProxyHeader(1);
+  const h = encodeProxyHeader(GUESS);
   await b.write(h.subarray(0, 2));
   await b.write(h.subarray(2, 20));
   await b.write(h.subarray(20));
@@ -154,17 +159,15 @@ t.test('TLS 1.2 renegotiation is refused: the certificate facts come from the fi
   t.teardown(() => a.sock.destroy());
   await a.write(request('/echo/before-reneg'));
   t.equal(await a.responses(1), 1);
+  // Node's client can only renegotiate with the certificate it has; what matters is whether the
+  // server goes through a second handshake at all (it could carry another certificate, or none)
   const outcome = await new Promise<string>((resolve) => {
     const ok = a.sock.renegotiate({ rejectUnauthorized: true }, (err) => resolve(err ? 'refused' : 'renegotiated'));
     if (!ok) resolve('refused');
-    setTimeout(() => resolve('refused'), 3000);
+    // the server's no_renegotiation alert is a warning: the client may wait for an answer that never comes
+    setTimeout(() => resolve('no second handshake'), 2000);
   });
-  if (outcome === 'renegotiated') {
-    // nothing more may be read from such a connection
-    await a.write(request('/echo/after-reneg'));
-    await a.responses(2, 1500);
-  }
-  t.equal(seenOf(s.up, '/echo/after-reneg').length, 0, `nothing after a renegotiation reaches the upstream (${outcome})`);
+  t.not(outcome, 'renegotiated', `the server refused the second handshake (${outcome})`);
 });
 
 t.test('request headers cannot forge input.request.tls or the client address', async (t) => {
@@ -179,4 +182,40 @@ t.test('request headers cannot forge input.request.tls or the client address', a
   t.equal(h?.['x-seen-subject'], 'none');
   t.equal(h?.['x-seen-remote'], '127.0.0.1');
   t.equal(h?.['x-forwarded-for'], '127.0.0.1', 'the client\'s X-Forwarded-For is replaced');
+});
+
+t.test('session resumption: a resumed session keeps its certificate; a reload that drops its CA ends resumption', async (t) => {
+  const s = await setup(t, 'required');
+  for (const v of ['TLSv1.2', 'TLSv1.3'] as const) {
+    // the session (TLS 1.3: the ticket) of a first connection as client A
+    const first = await openTls(s.port, clientA, { minVersion: v, maxVersion: v });
+    const session = await new Promise<Buffer>((resolve) => {
+      const now = first.sock.getSession();
+      if (v === 'TLSv1.2' && now !== undefined) resolve(now);
+      else first.sock.once('session', resolve);
+    });
+    await first.write(request(`/echo/${v}-first`));
+    await first.responses(1);
+    first.sock.destroy();
+    // resumed without a certificate of its own: the session's certificate is the identity
+    const again = await openTls(s.port, null, { minVersion: v, maxVersion: v, session });
+    t.ok(again.sock.isSessionReused(), `${v}: resumed`);
+    await again.write(request(`/echo/${v}-resumed`));
+    t.equal(await again.responses(1), 1);
+    t.equal(seenOf(s.up, `/echo/${v}-resumed`)[0]?.['x-seen-subject'], 'CN=client-a', `${v}: the resumed session's certificate`);
+    again.sock.destroy();
+    // the CA is no longer trusted after a reload: the old session must not get in
+    copyFileSync(pki.otherCa, join(s.dir, 'ca.pem'));
+    await s.gw.reloadTls();
+    const afterReload = await openTls(s.port, null, { minVersion: v, maxVersion: v, session }).catch(() => null);
+    if (afterReload !== null) {
+      t.notOk(afterReload.sock.isSessionReused(), `${v}: not resumed after the reload`);
+      await afterReload.write(request(`/echo/${v}-after-reload`));
+      await afterReload.responses(1, 1500);
+      afterReload.sock.destroy();
+    }
+    t.equal(seenOf(s.up, `/echo/${v}-after-reload`).length, 0, `${v}: nothing reaches the upstream on the dropped CA's session`);
+    copyFileSync(pki.ca, join(s.dir, 'ca.pem'));
+    await s.gw.reloadTls();
+  }
 });
