@@ -23,7 +23,9 @@
  * - TLS 1.2 renegotiation is refused (SSL_OP_NO_RENEGOTIATION): the facts are the first handshake's.
  * - Certificates reload with `setSecureContext` (and new SNI contexts): new handshakes use the
  *   new files, open connections keep theirs; the port is never re-bound.
- * - Several targets (worker threads) are served round robin per connection.
+ * - Several targets (worker threads) are served round robin per connection, skipping one that
+ *   is no longer usable (a worker that exited would otherwise hold every n-th client for the
+ *   30 s its `open` waits for an answer, then drop it).
  *
  * @example
  * const t = createMtlsTerminator({ tls, host: '127.0.0.1', targets: [{ path, open, close }], logger });
@@ -44,6 +46,8 @@ export interface MtlsTarget {
   /** records the connection before its stream opens; a promise when the table is in another thread */
   open(id: string, conn: MtlsConnection): void | Promise<void>;
   close(id: string): void;
+  /** false once the target cannot take connections (its worker thread exited): the round robin skips it */
+  usable?(): boolean;
 }
 
 export interface MtlsTerminator {
@@ -108,7 +112,12 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
     };
     // unguessable, not a counter: a client can make uWS read a PROXY header of its own mid-stream (mtls-connections.ts)
     const id = createConnectionId();
-    const target = targets[rr++ % targets.length] as MtlsTarget;
+    const target = nextTarget();
+    if (target === null) {
+      logger.error('mTLS: no gateway worker left to take the connection');
+      client.destroy();
+      return;
+    }
     open.add(client);
     client.pause();
     const opened = target.open(id, conn);
@@ -129,6 +138,15 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
       });
     } else start();
   });
+
+  /** The next usable target, round robin; null when none is. */
+  function nextTarget(): MtlsTarget | null {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[rr++ % targets.length] as MtlsTarget;
+      if (t.usable?.() !== false) return t;
+    }
+    return null;
+  }
 
   function splice(client: TLSSocket, target: MtlsTarget, id: string): void {
     const inner = connect({ path: target.path, allowHalfOpen: true });

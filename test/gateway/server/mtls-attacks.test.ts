@@ -16,6 +16,7 @@ import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { buildStages } from '../../../src/gateway/pipeline/stages.js';
 import { createGateway } from '../../../src/gateway/server/gateway.js';
 import { encodeProxyHeader } from '../../../src/gateway/server/mtls-connections.js';
+import { createMtlsTerminator } from '../../../src/gateway/server/mtls-terminator.js';
 import { startUpstream, type Upstream } from '../helpers.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
 
@@ -38,7 +39,7 @@ h := {"x-seen-subject": input.request.tls.subject, "x-seen-remote": input.reques
 } else := {"x-seen-subject": "none", "x-seen-remote": input.request.remote_addr}
 `;
 
-async function setup(t: Tap.Test, clientAuth: 'optional' | 'required', tlsExtra = '') {
+async function setup(t: Tap.Test, clientAuth: 'optional' | 'required', tlsExtra = '', external = false) {
   const dir = mkdtempSync(join(tmpdir(), 'regate-mtls-attack-'));
   writeFileSync(join(dir, 'gw.rego'), POLICY);
   // a copy, so a reload can replace the trusted CA
@@ -61,14 +62,14 @@ routes:
   const registry = new Registry();
   const built = await buildStages(config, { logger, registry });
   const gw = createGateway({ config, logger, registry, stages: built.stages });
-  const port = await gw.listen(0);
+  const port = await gw.listen(0, external ? { mtls: 'external' } : {});
   t.teardown(async () => {
     await gw.close(1000);
     await built.close();
     await up.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { port, up, gw, dir };
+  return { port, up, gw, dir, config, logger };
 }
 
 /** the id a counter gave the first connection (client A's): what an attacker tries first */
@@ -218,4 +219,31 @@ t.test('session resumption: a resumed session keeps its certificate; a reload th
     copyFileSync(pki.ca, join(s.dir, 'ca.pem'));
     await s.gw.reloadTls();
   }
+});
+
+t.test('a worker that exited gets no more connections: the round robin skips it', async (t) => {
+  // one real gateway behind the terminator, and a target like a worker thread that exited:
+  // its `open` never answers (run.ts asks it for 30 s)
+  const s = await setup(t, 'required', '', true);
+  const live = s.gw.mtls();
+  if (live === null) throw new Error('no mTLS socket');
+  let asked = 0;
+  const gone = { path: join(s.dir, 'gone.sock'), open: () => ((asked++, new Promise<void>(() => undefined))), close: () => undefined, usable: () => false };
+  const terminator = createMtlsTerminator({
+    tls: s.config.listen.tls as NonNullable<typeof s.config.listen.tls>,
+    logger: s.logger,
+    targets: [gone, { path: live.path, open: (id, c) => live.connections.open(id, c), close: (id) => live.connections.close(id) }],
+  });
+  const port = await terminator.listen(0, '127.0.0.1');
+  t.teardown(() => {
+    terminator.stopAccepting();
+    terminator.destroyAll();
+  });
+  for (let i = 0; i < 4; i++) {
+    const c = await openTls(port, clientA);
+    await c.write(request(`/echo/rr-${i}`, 'connection: close\r\n'));
+    t.equal(await c.responses(1, 3000), 1, `connection ${i} answered`);
+    c.sock.destroy();
+  }
+  t.equal(asked, 0, 'the exited target was never asked');
 });
