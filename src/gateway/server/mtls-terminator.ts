@@ -15,6 +15,7 @@
  *   verify is closed right after the handshake (OpenSSL's verify-peer-but-not-required mode,
  *   which Node does not expose, refuses it in the handshake; the effect for the client is the
  *   same: nothing is read from it).
+ * - A handshake not done in 10 s is cut (the socket is destroyed on `tlsClientError`).
  * - Bytes are piped both ways with backpressure (stream.pipe); half-close passes through
  *   (allowHalfOpen on both sides), an error on either side destroys both, and a side that
  *   closed leaves the other a grace period to flush, then destroys it.
@@ -96,7 +97,12 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
   const open = new Set<Socket>();
   let rr = 0;
 
-  server.on('tlsClientError', (err) => logger.debug({ code: (err as NodeJS.ErrnoException).code, err: err.message }, 'mTLS handshake refused'));
+  server.on('tlsClientError', (err, socket) => {
+    logger.debug({ code: (err as NodeJS.ErrnoException).code, err: err.message }, 'mTLS handshake refused');
+    // Node only reports a handshake error here, it does not close the socket: without this a
+    // client that never finishes its handshake (ERR_TLS_HANDSHAKE_TIMEOUT) held it open for good
+    socket.destroy();
+  });
   server.on('secureConnection', (client: TLSSocket) => {
     const peer = client.getPeerX509Certificate();
     if (!client.authorized && peer !== undefined) {

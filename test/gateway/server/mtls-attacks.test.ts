@@ -7,6 +7,7 @@
  */
 import t from 'tap';
 import tls from 'node:tls';
+import net from 'node:net';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,4 +247,33 @@ t.test('a worker that exited gets no more connections: the round robin skips it'
     c.sock.destroy();
   }
   t.equal(asked, 0, 'the exited target was never asked');
+});
+
+t.test('slow and idle clients are cut: before the handshake, after it, and mid-head', async (t) => {
+  const s = await setup(t, 'required');
+  const closedWithin = (start: number, done: Promise<unknown>) => done.then(() => Date.now() - start);
+  const start = Date.now();
+  // TCP only, no ClientHello
+  const tcp = net.connect(s.port, '127.0.0.1');
+  tcp.on('error', () => undefined);
+  const tcpClosed = closedWithin(start, new Promise((r) => tcp.once('close', r)));
+  // handshake done, nothing sent
+  const idle = await openTls(s.port, clientA);
+  const idleClosed = closedWithin(start, new Promise((r) => idle.sock.once('close', r)));
+  // a request head one byte a second (slowloris)
+  const slow = await openTls(s.port, clientA);
+  const slowClosed = closedWithin(start, new Promise((r) => slow.sock.once('close', r)));
+  const head = 'GET /echo/slow HTTP/1.1\r\nhost: localhost\r\nx-a: ' + 'a'.repeat(100);
+  let i = 0;
+  const drip = setInterval(() => {
+    if (!slow.sock.destroyed && i < head.length) slow.sock.write(head[i++] as string);
+  }, 1000);
+  t.teardown(() => clearInterval(drip));
+  const limit = 30_000;
+  const times = await Promise.all([tcpClosed, idleClosed, slowClosed].map((p) => Promise.race([p, new Promise<number>((r) => setTimeout(() => r(Infinity), limit))])));
+  clearInterval(drip);
+  t.ok(times[0]! < limit, `no ClientHello: closed after ${times[0]} ms (handshake timeout)`);
+  t.ok(times[1]! < limit, `idle after the handshake: closed after ${times[1]} ms`);
+  t.ok(times[2]! < limit, `slowloris head: closed after ${times[2]} ms (${i} bytes sent)`);
+  t.equal(seenOf(s.up, '/echo/slow').length, 0);
 });
