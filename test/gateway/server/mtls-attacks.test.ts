@@ -1,16 +1,18 @@
 /**
  * The mTLS listener from the attacker's side (server/mtls-terminator.ts, mtls-connections.ts):
- * raw TLS sockets try to take another connection's identity — a PROXY v2 header sent later in
- * the stream, after a request, split across TLS records — to renegotiate the handshake the
- * cached certificate facts came from, and to forge `input.request.tls` or the client address
- * with headers. What the upstream receives is checked request by request.
+ * raw TLS sockets try to take another connection's identity — a PROXY v2 header sent after a
+ * request, split across TLS records — to renegotiate the handshake the cached certificate facts
+ * came from, to resume a session past a reload that dropped its CA, to forge
+ * `input.request.tls` or the client address with headers, and to hold connections open (no
+ * ClientHello, a dripped handshake, idle, slowloris). Also: the round robin past an exited
+ * worker, the private socket's directory. What the upstream receives is checked per request.
  */
 import t from 'tap';
 import tls from 'node:tls';
 import net from 'node:net';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfigText } from '../../../src/gateway/config/load.js';
@@ -276,4 +278,34 @@ t.test('slow and idle clients are cut: before the handshake, after it, and mid-h
   t.ok(times[1]! < limit, `idle after the handshake: closed after ${times[1]} ms`);
   t.ok(times[2]! < limit, `slowloris head: closed after ${times[2]} ms (${i} bytes sent)`);
   t.equal(seenOf(s.up, '/echo/slow').length, 0);
+});
+
+t.test('a handshake dripped a byte at a time is cut by the handshake timeout too', async (t) => {
+  const s = await setup(t, 'required');
+  const start = Date.now();
+  const sock = net.connect(s.port, '127.0.0.1');
+  sock.on('error', () => undefined);
+  // a TLS handshake record that announces 512 bytes, sent one byte every 2 s
+  const record = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]), Buffer.alloc(501, 7)]);
+  let i = 0;
+  const drip = setInterval(() => {
+    if (!sock.destroyed && i < record.length) sock.write(record.subarray(i, ++i));
+  }, 2000);
+  t.teardown(() => clearInterval(drip));
+  const limit = 25_000;
+  const took = await Promise.race([new Promise<number>((r) => sock.once('close', () => r(Date.now() - start))), new Promise<number>((r) => setTimeout(() => r(Infinity), limit))]);
+  clearInterval(drip);
+  sock.destroy();
+  t.ok(took < limit, `closed after ${took} ms, ${i} bytes sent`);
+});
+
+t.test('the private socket is reachable by this user only: its directory is 0700, made fresh in tmp', async (t) => {
+  const s = await setup(t, 'optional');
+  const path = s.gw.mtls()?.path as string;
+  const dir = dirname(path);
+  const st = statSync(dir);
+  t.equal(st.mode & 0o777, 0o700, 'directory mode');
+  t.equal(st.uid, process.getuid?.(), 'owned by the gateway\'s user');
+  t.ok(statSync(path).isSocket());
+  t.match(dir, /regate-mtls-[A-Za-z0-9]{6}$/, 'mkdtemp: a name nobody could have made before');
 });
