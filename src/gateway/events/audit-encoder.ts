@@ -34,19 +34,20 @@ const MAX_CACHED_NAMES = 4096;
 
 /** The parts of an event fixed by its route (RouteRef objects are frozen, one per route). */
 interface RouteParts {
-  /** `"decision_id":` … up to `"input":` is per request; this is `,"path":"<policy>","input":` */
-  pathAndInputKey: string;
-  /** `{"id":…,"upstream":…}`, when `input.route` matches the route (it always does: buildPolicyInput) */
-  inputRoute: string;
-  routeId: string;
+  /** after the timestamp's value up to `input.request.id`'s: `",` `"path":"<policy>","input":{"request":{"id":"` */
+  timestampToRequestId: string;
+  /** `,"route":{"id":…,"upstream":…}}`, when `input.route` matches the route (it always does: buildPolicyInput) */
+  inputRouteEnd: string;
+  /** after the handler timer's value up to the gateway's upstream: `},"gateway":{"route":<id>,"upstream":` */
+  metricsEndToUpstream: string;
   upstream: string;
 }
 
 /** The parts of an event fixed by its token. */
 interface TokenParts {
   json: string;
-  clientId: string;
-  sub: string;
+  /** `,"client_id":…,"sub":…,"remote_addr":"` */
+  ids: string;
 }
 
 const str = JSON.stringify as (s: string) => string;
@@ -91,9 +92,9 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     let p = routes.get(r);
     if (p === undefined) {
       p = {
-        pathAndInputKey: ',"path":' + str(r.policy ?? '') + ',"input":',
-        inputRoute: JSON.stringify({ id: r.id, upstream: r.upstream }),
-        routeId: str(r.id),
+        timestampToRequestId: '","path":' + str(r.policy ?? '') + ',"input":{"request":{"id":"',
+        inputRouteEnd: ',"route":' + JSON.stringify({ id: r.id, upstream: r.upstream }) + '}',
+        metricsEndToUpstream: '},"gateway":{"route":' + str(r.id) + ',"upstream":',
         upstream: r.upstream === undefined ? 'null' : val(r.upstream),
       };
       // Only frozen refs (the gateway's) are cached: an unfrozen one could change under the cache.
@@ -106,7 +107,9 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
   const tokenParts = (t: TokenInfo): TokenParts => {
     let p = tokens.get(t);
     if (p === undefined) {
-      p = { json: val(t), clientId: t.client_id === undefined ? 'null' : val(t.client_id), sub: t.sub === undefined ? 'null' : val(t.sub) };
+      const clientId = t.client_id === undefined ? 'null' : val(t.client_id);
+      const sub = t.sub === undefined ? 'null' : val(t.sub);
+      p = { json: val(t), ids: ',"client_id":' + clientId + ',"sub":' + sub + ',"remote_addr":"' };
       // Cached tokens are deeply frozen by authn (token-info.ts); anything else is encoded per event.
       if (Object.isFrozen(t) && Object.isFrozen(t.claims)) tokens.set(t, p);
     }
@@ -138,6 +141,15 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
   // the exact path's builder, with this encoder's instance id (a fresh one would differ when none was given)
   const build = createAuditEventBuilder({ ...opts, instanceId: baseLabels.id });
 
+  // Strings that passed the escape probe, by field: a field whose value equals its last safe one
+  // (method, host, scheme, the peer's address, the policy's revision, the upstream's name —
+  // values a gateway sees again and again, whoever the caller) skips the probe. Equal content is
+  // enough: what decides escaping is the characters. Only ever set after a passing probe.
+  const safe = { method: '', host: '', scheme: '', addr: '', revision: '', upstream: '' };
+  // the bundles' JSON by the revision it names (one policy set at a time: the last one)
+  let bundlesRevision: string | null = null;
+  let bundlesOfRevision = '';
+
   return function encodeAuditEvent(ctx: RequestContext, decisionId: string): string {
     // What the policy saw; for a request refused before it (or a route without one), what it
     // would have seen — read from the context directly, as buildPolicyInput would (its header
@@ -152,12 +164,16 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     // in a header, say), the event takes the exact path: the built object, stringified.
     // `rq.id` and `rq.remote_addr` are the context's own strings (buildPolicyInput), and the Host
     // field's value is `rq.host`: each string goes into the probe once (a test may make them differ)
-    let probe = decisionId + ctx.id + rq.method + rq.path + rq.host + rq.scheme + ctx.remoteAddr;
+    let probe = decisionId + ctx.id + rq.path;
+    if (rq.method !== safe.method) probe += rq.method;
+    if (rq.host !== safe.host) probe += rq.host;
+    if (rq.scheme !== safe.scheme) probe += rq.scheme;
+    if (ctx.remoteAddr !== safe.addr) probe += ctx.remoteAddr;
     if (rq.id !== ctx.id) probe += rq.id;
     if (rq.remote_addr !== ctx.remoteAddr) probe += rq.remote_addr;
-    if (d !== null) probe += d.revision;
-    if (typeof upstreamName === 'string') probe += upstreamName;
-    let headers = '{';
+    if (d !== null && d.revision !== safe.revision) probe += d.revision;
+    if (typeof upstreamName === 'string' && upstreamName !== safe.upstream) probe += upstreamName;
+    let headers = '';
     let erased = '';
     const h = ctx.headers;
     for (const name in h) {
@@ -165,15 +181,15 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
       if (isSensitive(name) || looksLikeCredential(v)) erased += (erased === '' ? '' : ',') + erasedItem(name);
       else {
         if (v !== rq.host) probe += v;
-        headers += (headers.length === 1 ? '' : ',') + headerKey(name) + '"' + v + '"';
+        headers += (headers === '' ? '' : ',') + headerKey(name) + '"' + v + '"';
       }
     }
-    let query = '{';
+    let query = '';
     const qo = rq.query;
     for (const k of Object.keys(qo)) {
       const vs = qo[k]!;
       probe += k;
-      query += (query.length === 1 ? '"' : ',"') + k + '":[';
+      query += (query === '' ? '"' : ',"') + k + '":[';
       for (let i = 0; i < vs.length; i++) {
         probe += vs[i];
         query += (i === 0 ? '"' : ',"') + vs[i] + '"';
@@ -195,6 +211,12 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     // an encrypted request's event carries `encryption` (audit-event.ts): rare enough for the exact path
     // so does a request over a client certificate (`request.tls`, from the policy input)
     if (NEEDS_ESCAPE.test(probe) || ctx.encryption != null || ctx.tls != null) return JSON.stringify(build(ctx, decisionId));
+    safe.method = rq.method;
+    safe.host = rq.host;
+    safe.scheme = rq.scheme;
+    safe.addr = ctx.remoteAddr;
+    if (d !== null) safe.revision = d.revision;
+    if (typeof upstreamName === 'string') safe.upstream = upstreamName;
 
     const route = routeParts(ctx.route);
     const token = ctx.auth?.token ?? null;
@@ -203,25 +225,27 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     const latency = num(Number((ctx.endNs ?? hrtime()) - ctx.startNs));
 
     // The key order below is the object builder's (audit-event.ts); the encoder test holds them equal.
+    // Constant text between two values is one literal, and text fixed by the route, the token or
+    // the revision one cached string: every `+` is a rope node to allocate and, when the batch
+    // copies the event, to walk (the event's string building was ~11 k of its ~43 k instructions).
     // trace ids are hex (telemetry/ writes them): no escaping to check
     const tr = ctx.trace;
-    let s = '{"decision_id":"' + decisionId + '"';
-    if (tr !== null && tr.traceId !== '') s += ',"trace_id":"' + tr.traceId + (tr.spanId !== '' ? '","span_id":"' + tr.spanId + '"' : '"');
+    let s = '{"decision_id":"' + decisionId;
+    if (tr !== null && tr.traceId !== '') s += '","trace_id":"' + tr.traceId + (tr.spanId !== '' ? '","span_id":"' + tr.spanId : '');
     s +=
-      ',"req_id":"' + ctx.id +
-      '","timestamp":"' + rfc3339Nano(now()) + '"' +
-      route.pathAndInputKey +
-      '{"request":{"id":"' + rq.id +
+      '","req_id":"' + ctx.id +
+      '","timestamp":"' + rfc3339Nano(now()) +
+      route.timestampToRequestId + rq.id +
       '","method":"' + rq.method +
       '","path":"' + rq.path +
-      '","query":' + query + '}' +
-      ',"headers":' + headers + '}' +
-      ',"host":"' + rq.host +
+      (query === '' ? '","query":{},"headers":{' : '","query":{' + query + '},"headers":{') + headers +
+      '},"host":"' + rq.host +
       '","scheme":"' + rq.scheme +
       '","remote_addr":"' + rq.remote_addr +
-      '"},"token":' + (pi === undefined || pi.token === token ? (tp === null ? 'null' : tp.json) : val(pi.token)) +
-      ',"route":' + (pi === undefined || (pi.route.id === ctx.route.id && pi.route.upstream === ctx.route.upstream) ? route.inputRoute : val(pi.route)) +
-      '}';
+      '"},"token":' +
+      (pi === undefined || pi.token === token
+        ? (tp === null ? 'null' : tp.json) + (pi === undefined || (pi.route.id === ctx.route.id && pi.route.upstream === ctx.route.upstream) ? route.inputRouteEnd : ',"route":' + val(pi.route) + '}')
+        : val(pi.token) + (pi.route.id === ctx.route.id && pi.route.upstream === ctx.route.upstream ? route.inputRouteEnd : ',"route":' + val(pi.route) + '}'));
     if (d !== null) {
       const result = encodeResult(d.raw);
       if (result !== undefined) s += ',"result":' + result;
@@ -230,26 +254,38 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
       const pe = policyErrorOf(ctx);
       if (pe !== null) s += ',"error":' + JSON.stringify(pe);
     }
+    let bundles = '{}';
+    if (d) {
+      if (d.bundlesJson !== undefined) bundles = d.bundlesJson;
+      else if (d.revision === bundlesRevision) bundles = bundlesOfRevision;
+      else bundles = bundlesOfRevision = '{"policies":{"revision":"' + (bundlesRevision = d.revision) + '"}}';
+    }
     s +=
       ',"requested_by":"' + ctx.remoteAddr +
       '","labels":' + labels +
-      ',"bundles":' + (d ? (d.bundlesJson ?? '{"policies":{"revision":"' + d.revision + '"}}') : '{}') +
-      ',"metrics":' + (d ? '{"timer_rego_query_eval_ns":' + num(d.evalNs) + ',"timer_server_handler_ns":' + latency + '}' : '{"timer_server_handler_ns":' + latency + '}') +
-      ',"gateway":{"route":' + route.routeId +
-      ',"upstream":' + (typeof upstreamName === 'string' ? '"' + upstreamName + '"' : upstreamName === undefined || upstreamName === null ? route.upstream : val(upstreamName)) +
+      ',"bundles":' + bundles +
+      (d ? ',"metrics":{"timer_rego_query_eval_ns":' + num(d.evalNs) + ',"timer_server_handler_ns":' : ',"metrics":{"timer_server_handler_ns":') + latency +
+      route.metricsEndToUpstream +
+      (typeof upstreamName === 'string' ? '"' + upstreamName + '"' : upstreamName === undefined || upstreamName === null ? route.upstream : val(upstreamName)) +
       ',"status":' + num(ctx.status) +
-      ',"client_id":' + (tp === null ? 'null' : tp.clientId) +
-      ',"sub":' + (tp === null ? 'null' : tp.sub) +
-      ',"remote_addr":"' + ctx.remoteAddr +
+      (tp === null ? NO_TOKEN_IDS : tp.ids) + ctx.remoteAddr +
       '","latency_ns":' + latency +
-      ',"rate_limited":' + (ctx.rateLimited ? 'true' : 'false') +
-      ',"degraded":' + (ctx.degraded || ctx.auth?.degraded === true ? 'true' : 'false') +
-      ',"error":' + (ctx.error ? str(ctx.error.code) : 'null') +
-      '}';
+      FLAGS[(ctx.rateLimited ? 2 : 0) + (ctx.degraded || ctx.auth?.degraded === true ? 1 : 0)]! +
+      (ctx.error ? str(ctx.error.code) + '}' : 'null}');
     if (erased !== '') s += ',"erased":[' + erased + ']';
     return s + '}';
   };
 }
+
+/** `,"client_id":…,"sub":…,"remote_addr":"` of a request without a token */
+const NO_TOKEN_IDS = ',"client_id":null,"sub":null,"remote_addr":"';
+/** `,"rate_limited":…,"degraded":…,"error":` by rate_limited × 2 + degraded */
+const FLAGS = [
+  ',"rate_limited":false,"degraded":false,"error":',
+  ',"rate_limited":false,"degraded":true,"error":',
+  ',"rate_limited":true,"degraded":false,"error":',
+  ',"rate_limited":true,"degraded":true,"error":',
+];
 
 /** `input.request` as buildPolicyInput makes it, minus the headers (shared/policy-input.ts). */
 function requestOf(ctx: RequestContext): Omit<PolicyInput['request'], 'headers'> {

@@ -24,7 +24,22 @@ function sfNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000);
 }
 
+// The policy header of one bucket by its limit and window, as last formatted: it changes only
+// with the bucket, while `ratelimit` (remaining, reset) changes with every request.
+let oneLimit = NaN;
+let oneWindow = NaN;
+let onePolicy = '';
+
 export function rateLimitHeaders(states: readonly BucketState[]): { 'ratelimit-policy': string; ratelimit: string } {
+  if (states.length === 1) {
+    const s = states[0]!;
+    if (s.limit !== oneLimit || s.window_s !== oneWindow) {
+      onePolicy = `"b0";q=${s.limit};w=${sfNumber(s.window_s)}`;
+      oneLimit = s.limit;
+      oneWindow = s.window_s;
+    }
+    return { 'ratelimit-policy': onePolicy, ratelimit: `"b0";r=${Math.max(0, Math.floor(s.remaining))};t=${Math.max(0, Math.ceil(s.resetMs / 1000))}` };
+  }
   // Built by concatenation (no part arrays): this runs on every rate-limited request.
   let pol = '';
   let cur = '';

@@ -99,12 +99,27 @@ export function createRateLimitStage(
     checks: createDeferredCounter({ name: 'regate_ratelimit_checks_total', help: 'Rate-limit checks by result and source', labelNames: ['result', 'source'] as const, registers: [deps.registry] }),
     redis: new Counter({ name: 'regate_ratelimit_redis_calls_total', help: 'Redis round trips of the rate limiter', labelNames: ['kind'], registers: [deps.registry] }),
   };
-  const checkCells = new Map<string, CounterCell>();
+  // cells by result, then source (constant strings): no key joined and hashed per request
+  const allowedCells = new Map<string, CounterCell>();
+  const deniedCells = new Map<string, CounterCell>();
   const countCheck = (result: 'allowed' | 'denied', source: string): void => {
-    const k = result + source;
-    let c = checkCells.get(k);
-    if (!c) checkCells.set(k, (c = m.checks.cell({ result, source })));
+    const cells = result === 'allowed' ? allowedCells : deniedCells;
+    let c = cells.get(source);
+    if (!c) cells.set(source, (c = m.checks.cell({ result, source })));
     c.n++;
+  };
+  // A bucket's lease id is its key + `:limit:window_s`; the suffix is formatted once per
+  // (limit, window) pair in a row — a policy's buckets mostly share them — not per request.
+  let suffixLimit = NaN;
+  let suffixWindow = NaN;
+  let suffix = '';
+  const idOf = (b: BucketConfig): string => {
+    if (b.limit !== suffixLimit || b.window_s !== suffixWindow) {
+      suffixLimit = b.limit;
+      suffixWindow = b.window_s;
+      suffix = ':' + b.limit + ':' + b.window_s;
+    }
+    return b.key + suffix;
   };
   const redisCheckCounter = m.redis.labels('check');
   const st: Omit<RateLimitStats, 'redis'> = { checks: 0, redisCalls: 0, refunds: 0, leaseHits: 0, fallbacks: 0, denied: 0 };
@@ -243,7 +258,7 @@ export function createRateLimitStage(
       let allLeased = true;
       for (let i = 0; i < n; i++) {
         const b = buckets[i]!;
-        const id = b.key + ':' + b.limit + ':' + b.window_s;
+        const id = idOf(b);
         ids[i] = id;
         const l = leases.peek(id, now);
         leased[i] = l;

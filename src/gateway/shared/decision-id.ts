@@ -10,7 +10,8 @@
  *
  * Example: `const id = decisionIdOf(ctx); // same value on every call for this ctx`
  */
-import { randomUUID } from 'node:crypto';
+// random-uuid.ts: the same v4 ids as crypto.randomUUID, formatted a batch at a time (flat strings)
+import { randomUuid } from './random-uuid.js';
 
 const DECISION_ID = Symbol('regate.decisionId');
 
@@ -20,7 +21,7 @@ export function decisionIdOf(ctx: object): string {
   const c = ctx as Carrier;
   let id = c[DECISION_ID];
   if (id === undefined) {
-    id = randomUUID();
+    id = randomUuid();
     c[DECISION_ID] = id;
   }
   return id;

@@ -177,3 +177,22 @@ t.test('Redis keys expire with the bucket', async (t) => {
   const ttl = await r.pttl(`${key_prefix}exp:10:60`);
   t.ok(ttl > 0 && ttl <= 6000, `pttl ${ttl} ≈ one emission interval`);
 });
+
+t.test('two buckets of one key with different limits and windows are counted apart', async (t) => {
+  // a bucket's cell is its key + limit + window (the lease id, formatted once per pair in a row):
+  // the second bucket must never count in the first one's cell
+  const { stage } = mkStage(t, { leases: { enabled: false } });
+  await ready(stage);
+  const b = [
+    { key: 'user:same', limit: 2, window_s: 3600 },
+    { key: 'user:same', limit: 1000, window_s: 60 },
+  ];
+  const results: string[] = [];
+  let last: RequestContext | null = null;
+  for (let i = 0; i < 2; i++) results.push(await check(stage, (last = ctxWith(b))));
+  t.same(results, ['ok', 'ok']);
+  t.equal(last!.responseHeaders['ratelimit-policy'], '"b0";q=2;w=3600, "b1";q=1000;w=60');
+  t.match(last!.responseHeaders['ratelimit'], /^"b0";r=0;t=\d+, "b1";r=998;t=\d+$/);
+  t.equal(await check(stage, ctxWith(b)), 'GW_ERR_RATE_LIMITED');
+  t.equal(await check(stage, ctxWith([b[1]!])), 'ok', 'the larger bucket alone still admits');
+});

@@ -547,6 +547,10 @@ function parseArgNumber(format: string, i: number): { index: number; width: numb
  * @example formatGo('%s has %d items (%.1f%%)', ['cart', 3, 42.25]) // "cart has 3 items (42.2%)"
  * @example formatGo('%[2]s %[1]s', ['a', 'b']) // "b a"
  */
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 export function formatGo(format: string, args: readonly GoVal[]): string {
   let out = '';
   let argi = 0;
@@ -561,6 +565,15 @@ export function formatGo(format: string, args: readonly GoVal[]): string {
     }
     out += format.slice(i, pct);
     i = pct + 1;
+    // `%s` or `%v` of a string, the common directive of a policy's sprintf: no flags, index,
+    // width or precision, so what the general path below would write is the string itself
+    // (formatOne → pad with no width), without its per-directive closures and spec object.
+    const v0 = format.charCodeAt(i);
+    if ((v0 === 115 || v0 === 118) && argi < args.length && typeof args[argi] === 'string') {
+      out += args[argi++] as string;
+      i++;
+      continue;
+    }
     let goodArgNum = true;
     let afterIndex = false;
     // An explicit index `[n]` moves the operand cursor (Go: argNumber).
@@ -604,7 +617,8 @@ export function formatGo(format: string, args: readonly GoVal[]): string {
       }
       afterIndex = false;
     } else {
-      const m = /^\d+/.exec(format.slice(i));
+      // the regex (and its slice) only when a width is there at all
+      const m = isDigit(format.charCodeAt(i)) ? /^\d+/.exec(format.slice(i)) : null;
       if (m) {
         spec.width = Math.min(Number(m[0]), 1_000_000);
         i += m[0].length;

@@ -82,7 +82,18 @@ function formatInt(args: readonly Value[]): string {
 function concat(args: readonly Value[]): string {
   const sep = argString('concat', args, 0);
   const v = args[1] as Value;
-  const xs = Array.isArray(v) ? v : v instanceof RSet ? v.values() : undefined;
+  if (Array.isArray(v)) {
+    // An array (what a policy's `concat(":", ["user", id])` passes): one indexed pass that checks
+    // and joins. `Array#join` has a fixed cost that dwarfs a few short strings.
+    let out = '';
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i] as Value;
+      if (typeof x !== 'string') throw elementTypeError('concat', 2, v, x, 'string');
+      out = i === 0 ? x : out + sep + x;
+    }
+    return out;
+  }
+  const xs = v instanceof RSet ? v.values() : undefined;
   if (!xs) throw operandTypeError('concat', 2, v, 'set', 'array');
   for (const x of xs) {
     if (typeof x !== 'string') throw elementTypeError('concat', 2, v, x, 'string');
