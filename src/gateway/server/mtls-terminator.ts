@@ -5,8 +5,8 @@
  * certificate to JavaScript, and its SSL app cannot require one (tls-listener.ts). So for such a
  * listener Node's `tls` module owns the public port, verifies the client certificate, and hands
  * each connection's plaintext to the gateway's uWS app on a private unix socket (a 0700
- * directory), preceded by a PROXY protocol v2 header whose source address is the connection's id
- * (mtls-connections.ts). The target's table learns the id's certificate and client address
+ * directory), preceded by a PROXY protocol v2 header whose source address is the connection's
+ * random id (mtls-connections.ts). The target's table learns the id's certificate and client address
  * before the stream opens; the request handler reads them back per request.
  *
  * - `required`: Node refuses a handshake without a certificate that chains to `ca_file` and is
@@ -15,14 +15,18 @@
  *   verify is closed right after the handshake (OpenSSL's verify-peer-but-not-required mode,
  *   which Node does not expose, refuses it in the handshake; the effect for the client is the
  *   same: nothing is read from it).
+ * - A handshake not done in 10 s is cut (the socket is destroyed on `tlsClientError`).
  * - Bytes are piped both ways with backpressure (stream.pipe); half-close passes through
  *   (allowHalfOpen on both sides), an error on either side destroys both, and a side that
  *   closed leaves the other a grace period to flush, then destroys it.
  * - The entry of a connection goes when uWS has closed its stream: no request of it is
  *   read after that.
+ * - TLS 1.2 renegotiation is refused (SSL_OP_NO_RENEGOTIATION): the facts are the first handshake's.
  * - Certificates reload with `setSecureContext` (and new SNI contexts): new handshakes use the
  *   new files, open connections keep theirs; the port is never re-bound.
- * - Several targets (worker threads) are served round robin per connection.
+ * - Several targets (worker threads) are served round robin per connection, skipping one that
+ *   is no longer usable (a worker that exited would otherwise hold every n-th client for the
+ *   30 s its `open` waits for an answer, then drop it).
  *
  * @example
  * const t = createMtlsTerminator({ tls, host: '127.0.0.1', targets: [{ path, open, close }], logger });
@@ -31,17 +35,20 @@
 import { createServer, createSecureContext, type SecureContext, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
 import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ListenTlsConfig } from '../config/types.js';
 import { describeClientCertificate } from './client-certificate.js';
-import { encodeProxyHeader, type MtlsConnection } from './mtls-connections.js';
+import { createConnectionId, encodeProxyHeader, type MtlsConnection } from './mtls-connections.js';
 
 /** Where the terminator hands connections: a uWS app's unix socket and its connection table. */
 export interface MtlsTarget {
   readonly path: string;
   /** records the connection before its stream opens; a promise when the table is in another thread */
-  open(id: number, conn: MtlsConnection): void | Promise<void>;
-  close(id: number): void;
+  open(id: string, conn: MtlsConnection): void | Promise<void>;
+  close(id: string): void;
+  /** false once the target cannot take connections (its worker thread exited): the round robin skips it */
+  usable?(): boolean;
 }
 
 export interface MtlsTerminator {
@@ -71,6 +78,10 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
     ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
     ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : {}),
     minVersion: tls.min_version,
+    // TLS 1.2 renegotiation is refused: the certificate facts are read once, after the first
+    // handshake, and a renegotiation could present another certificate (or none) under them.
+    // Node lets a client renegotiate 3 times in 10 minutes by default.
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
   });
   const readSni = () => new Map<string, SecureContext>(Object.entries(tls.sni).map(([name, e]) => [name.toLowerCase(), createSecureContext(contextOptions(e.cert_file, e.key_file))]));
   let sni = readSni();
@@ -84,10 +95,14 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
     SNICallback: (name, cb) => cb(null, sni.get(name.toLowerCase())),
   });
   const open = new Set<Socket>();
-  let nextId = 1;
   let rr = 0;
 
-  server.on('tlsClientError', (err) => logger.debug({ code: (err as NodeJS.ErrnoException).code, err: err.message }, 'mTLS handshake refused'));
+  server.on('tlsClientError', (err, socket) => {
+    logger.debug({ code: (err as NodeJS.ErrnoException).code, err: err.message }, 'mTLS handshake refused');
+    // Node only reports a handshake error here, it does not close the socket: without this a
+    // client that never finishes its handshake (ERR_TLS_HANDSHAKE_TIMEOUT) held it open for good
+    socket.destroy();
+  });
   server.on('secureConnection', (client: TLSSocket) => {
     const peer = client.getPeerX509Certificate();
     if (!client.authorized && peer !== undefined) {
@@ -101,8 +116,14 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
       remoteAddr: client.remoteAddress ?? '',
       remotePort: client.remotePort ?? 0,
     };
-    const id = nextId++;
-    const target = targets[rr++ % targets.length] as MtlsTarget;
+    // unguessable, not a counter: a client can make uWS read a PROXY header of its own mid-stream (mtls-connections.ts)
+    const id = createConnectionId();
+    const target = nextTarget();
+    if (target === null) {
+      logger.error('mTLS: no gateway worker left to take the connection');
+      client.destroy();
+      return;
+    }
     open.add(client);
     client.pause();
     const opened = target.open(id, conn);
@@ -124,7 +145,16 @@ export function createMtlsTerminator(o: { tls: ListenTlsConfig; targets: readonl
     } else start();
   });
 
-  function splice(client: TLSSocket, target: MtlsTarget, id: number): void {
+  /** The next usable target, round robin; null when none is. */
+  function nextTarget(): MtlsTarget | null {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[rr++ % targets.length] as MtlsTarget;
+      if (t.usable?.() !== false) return t;
+    }
+    return null;
+  }
+
+  function splice(client: TLSSocket, target: MtlsTarget, id: string): void {
     const inner = connect({ path: target.path, allowHalfOpen: true });
     inner.setNoDelay?.(true);
     client.setNoDelay(true);

@@ -301,8 +301,12 @@ async function startMtlsWorkers(
 ): Promise<Plane> {
   const tls = config.listen.tls as NonNullable<GatewayConfig['listen']['tls']>;
   const paths = (await Promise.all(Array.from({ length: n }, (_, i) => w.ask(w.spawn(i), { type: 'listen', mtls: 'external' })))) as string[];
+  // a worker that exited gets no more connections (its unix socket went with it)
+  const exited = new Set<Worker>();
+  for (const worker of w.workers) worker.once('exit', () => exited.add(worker));
   const targets: MtlsTarget[] = w.workers.map((worker, i) => ({
     path: paths[i] as string,
+    usable: () => !exited.has(worker),
     open: (cid, conn) => w.ask(worker, { type: 'mtls-open', cid, conn }).then(() => undefined),
     close: (cid) => worker.postMessage({ type: 'mtls-close', cid }),
   }));

@@ -20,7 +20,7 @@ const stopLoopMetrics = createLoopMetrics(registry, index);
 const built = await buildStages(config, { logger, registry, ...(bundleDriver ? { bundleDriver } : {}) });
 const gw = createGateway({ config, logger, registry, stages: built.stages, worker: index, ...(built.onComplete ? { onComplete: built.onComplete } : {}), ...(built.payload ? { payload: built.payload } : {}), ...(built.telemetry ? { telemetry: built.telemetry } : {}) });
 
-parentPort?.on('message', (msg: { id: number; type: string; port?: number; mtls?: 'external'; cid?: number; conn?: MtlsConnection; compiled?: CompiledPolicySet; error?: SerializedCompileError }) => {
+parentPort?.on('message', (msg: { id: number; type: string; port?: number; mtls?: 'external'; cid?: string; conn?: MtlsConnection; compiled?: CompiledPolicySet; error?: SerializedCompileError }) => {
   const reply = (p: Promise<unknown>) =>
     p.then(
       (value) => parentPort?.postMessage({ id: msg.id, ok: true, value }),
@@ -34,10 +34,10 @@ parentPort?.on('message', (msg: { id: number; type: string; port?: number; mtls?
     // the terminator's connection table entries (mtls-connections.ts): an open is answered, so
     // the terminator opens the stream only once this worker knows the connection
     case 'mtls-open':
-      gw.mtls()?.connections.open(msg.cid as number, msg.conn as MtlsConnection);
+      gw.mtls()?.connections.open(msg.cid as string, msg.conn as MtlsConnection);
       return reply(Promise.resolve(true));
     case 'mtls-close':
-      gw.mtls()?.connections.close(msg.cid as number);
+      gw.mtls()?.connections.close(msg.cid as string);
       return;
     case 'metrics':
       return reply(registry.getMetricsAsJSON());
