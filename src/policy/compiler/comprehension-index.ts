@@ -176,15 +176,16 @@ export function planComprehensionIndex(
             pl.emit('ResetLocalStmt', { target: group });
             pl.sub(() => pl.emit('DotStmt', { source: { type: 'local', value: ret }, key: { type: 'local', value: key }, target: group }));
             pl.sub(() => {
-              // the first element of its group: the group's collection is created and entered;
-              // later elements are added to it where it is (DotStmt reads it, not a copy)
+              // the first element of its group
               pl.emit('IsUndefinedStmt', { source: group });
               if (kind === 'arraycomp') pl.emit('MakeArrayStmt', { capacity: 0, target: group });
               else if (kind === 'setcomp') pl.emit('MakeSetStmt', { target: group });
               else pl.emit('MakeObjectStmt', { target: group });
-              pl.emit('ObjectInsertStmt', { object: ret, key: { type: 'local', value: key }, value: { type: 'local', value: group } });
             });
             insert(group);
+            // entered (again) after the insertion: an insert may replace the collection (the JS
+            // back end turns a plain object into a map at its first non-string key)
+            pl.emit('ObjectInsertStmt', { object: ret, key: { type: 'local', value: key }, value: { type: 'local', value: group } });
           }),
         ),
       );
