@@ -11,7 +11,8 @@
  * and answers each outer binding by looking its group up: O(os + rs) instead of O(os × rs).
  *
  * regate plans the grouped evaluation as a function of (input, data) only — the body reads
- * nothing else — which the JS back end memoizes per evaluation and per `with` frame like a rule,
+ * nothing else — which both back ends memoize per evaluation and per `with` frame (JS: like a
+ * rule; WASM: these functions only, by their name prefix, COMPREHENSION_INDEX_FUNC_PREFIX),
  * and plans the comprehension itself as a lookup in that function's result (an absent group is
  * the empty collection). Within a group, elements come in the order the body produces them, the
  * order of the unindexed comprehension, because the body is planned in the same literal order.
@@ -32,7 +33,7 @@
  */
 import type { Literal, Term } from '../syntax/ast.js';
 import type { RegoError } from '../errors.js';
-import type { Local } from '../ir/types.js';
+import { COMPREHENSION_INDEX_FUNC_PREFIX, type Local } from '../ir/types.js';
 import type { Planner, Scope } from './planner.js';
 import { reorderBody } from './reorder.js';
 import { allVars, literalTerms } from './vars.js';
@@ -153,7 +154,7 @@ export function planComprehensionIndex(
   planBodyInto: (body: Literal[], s: Scope, k: (s: Scope) => void) => void,
   planElement: PlanElement,
 ): void {
-  const name = `g0.$comprehension_index.${++pl.counter.n}`;
+  const name = `${COMPREHENSION_INDEX_FUNC_PREFIX}${++pl.counter.n}`;
   const keyOf = (sc: Scope): Local => {
     if (keys.length === 1) return sc.get(keys[0]!)!;
     const k = pl.local();

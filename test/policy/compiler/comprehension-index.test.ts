@@ -178,4 +178,31 @@ ref_join contains [o, xs] if {
   ticks = 0;
   big.evaluate('eval', input(10));
   t.equal(ticks, 10, 'the index is not kept across evaluations');
+  // the WASM back end memoizes the index function too
+  const wasm = await createEvaluator(compile(text, 'x = data.c.join'), { engine: 'wasm', builtins });
+  ticks = 0;
+  const [w] = wasm.evaluate('eval', input(2000)).map(stringifyJson);
+  t.equal(ticks, 2000, 'wasm: a 2,000 × 2,000 join calls the body 2,000 times');
+  t.equal(w, row, 'wasm: the same answer');
+  ticks = 0;
+  t.equal(wasm.evaluate('eval', input(10)).map(stringifyJson)[0], big.evaluate('eval', input(10)).map(stringifyJson)[0]);
+  t.equal(ticks, 20, 'wasm: a second evaluation builds its own index (10 calls on each engine)');
+});
+
+t.test('a `with` evaluates the index again, under its own input, on both engines', async (t) => {
+  const text = `package c
+
+join contains [o, xs] if {
+	some o in input.os
+	xs := [r | some r in input.rs; test.tick(r.owner) == o]
+}
+both := [join, j2, join] if j2 := join with input.rs as [{"owner": 1}, {"owner": 1}]
+`;
+  const input = parseJson('{"os": [1, 2], "rs": [{"owner": 1}, {"owner": 2}]}');
+  for (const engine of ['js', 'wasm'] as const) {
+    const ev = await createEvaluator(compile(text, 'x = data.c.both'), { engine, builtins });
+    ticks = 0;
+    t.equal(ev.evaluate('eval', input).map(stringifyJson)[0], '{"x":[[[1,[{"owner":1}]],[2,[{"owner":2}]]],[[1,[{"owner":1},{"owner":1}]],[2,[]]],[[1,[{"owner":1}]],[2,[{"owner":2}]]]]}', engine);
+    t.equal(ticks, 4, `${engine}: built once outside the with, once inside`);
+  }
 });
