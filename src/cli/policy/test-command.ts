@@ -372,7 +372,15 @@ async function runOnce(a: ParsedArgs, o: RunSettings): Promise<number> {
     const loaded = await load(a);
     // OPA runs the tests of its modules in the order of their names.
     modules = [...loaded.modules].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
-    result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}), ...(trace ? { trace: true } : {}), ...(bench ? { bench: true } : {}), ...(target === 'wasm' ? { target } : {}) });
+    // keep only the traces the report prints: the pretty one shows failures' traces (OPA's
+    // PrettyReporter), the JSON one every test's, filtered (a suite's passing tests may make
+    // millions of trace events: holding them all ran out of memory)
+    const traced = !trace
+      ? {}
+      : format === 'json'
+        ? { trace: true, traceFilter: (events: TraceEvent[]) => (verbose ? testTrace(events, explain) : []) }
+        : { trace: true, traceTests: 'failures' as const };
+    result = await runTests({ modules, data: loaded.data, timeoutMs, coverage, ...(filter ? { filter } : {}), compileOptions: compileOptionsOf(a), ...(capabilities !== undefined ? { capabilities } : {}), ...traced, ...(bench ? { bench: true } : {}), ...(target === 'wasm' ? { target } : {}) });
   } catch (e) {
     if (e instanceof UsageError) throw e;
     process.stderr.write(formatErrorsText(limitErrors(toOutputErrors(e), max)) + '\n');
@@ -401,7 +409,8 @@ async function runOnce(a: ParsedArgs, o: RunSettings): Promise<number> {
   }
   const rawTraces = new Map<TestResult, readonly TraceEvent[]>();
   for (const r of results) {
-    if (r.trace === undefined) continue;
+    // JSON: filtered as each result arrived (traceFilter)
+    if (r.trace === undefined || format === 'json') continue;
     rawTraces.set(r, r.trace);
     // --var-values without -v: the trace serves the failure line only (OPA filters it to nothing)
     r.trace = verbose ? testTrace(r.trace, explain) : [];

@@ -3,7 +3,7 @@
  * continuation that receives the operand holding the value and the scope (refs with unbound
  * key variables iterate, so the continuation runs inside a ScanStmt once per element).
  */
-import type { ArrayCompTerm, ArrayTerm, CallTerm, Literal, SetCompTerm, StringTerm, Term } from '../syntax/ast.js';
+import type { ArrayCompTerm, ArrayTerm, CallTerm, Literal, ObjectTerm, SetCompTerm, StringTerm, Term } from '../syntax/ast.js';
 import { compareStrings } from '../value/types.js';
 import type { Local, Operand } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
@@ -12,7 +12,7 @@ import { comprehensionIndexKeys, planComprehensionIndex, type PlanElement } from
 import { planDataRef } from './plan-data.js';
 import { planCall } from './plan-call.js';
 import { bind, type K, type KOp, type Planner, type Scope } from './planner.js';
-import { allVars, inputVars, isRoot, isWildcard, literalVars, pairObjects } from './vars.js';
+import { allVars, inputVars, isRoot, isWildcard, literalVars, pairObjects, pairObjectsByTerm } from './vars.js';
 
 /** Can `t` be evaluated in scope `s` (all vars it reads are bound)? */
 export const evaluable = (t: Term, s: Scope): boolean => [...inputVars(t)].every((v) => s.has(v));
@@ -247,14 +247,31 @@ export function unifyLocal(pl: Planner, p: Term, v: Local, s: Scope, k: K): void
 /** `a = b`: pairwise for array literals, otherwise evaluate one side and match the other. */
 export function planUnify(pl: Planner, a: Term, b: Term, s: Scope, k: K): void {
   const objPairs = pairObjects(a, b);
-  if ((a.kind === 'array' && b.kind === 'array') || objPairs !== undefined) {
+  const termPairs = objPairs === undefined ? pairObjectsByTerm(a, b) : undefined;
+  if (termPairs === 'mismatch') {
+    pl.fail();
+    return;
+  }
+  if ((a.kind === 'array' && b.kind === 'array') || objPairs !== undefined || termPairs !== undefined) {
     if (objPairs === 'mismatch' || (a.kind === 'array' && b.kind === 'array' && a.items.length !== b.items.length)) {
       pl.fail();
       return;
     }
-    const pending = objPairs !== undefined ? [...objPairs] : (a as ArrayTerm).items.map((x, i) => [x, (b as ArrayTerm).items[i]!] as const);
+    const pending: (readonly [Term, Term])[] =
+      objPairs !== undefined ? [...objPairs] : termPairs !== undefined ? [...termPairs.pairs] : (a as ArrayTerm).items.map((x, i) => [x, (b as ArrayTerm).items[i]!] as const);
+    // keys no pair matched (`{k: x} = {j: y}`): compared as objects after the pairs, when the
+    // reorder pass has made sure every variable in them is bound
+    const rest = termPairs !== undefined && (termPairs.restA as ObjectTerm).entries.length > 0 ? termPairs : undefined;
     const step = (s2: Scope): void => {
-      if (pending.length === 0) return k(s2);
+      if (pending.length === 0) {
+        if (rest === undefined) return k(s2);
+        return planTerm(pl, rest.restA, s2, (opA, s3) =>
+          planTerm(pl, rest.restB, s3, (opB, s4) => {
+            pl.emit('EqualStmt', { a: opA, b: opB });
+            k(s4);
+          }),
+        );
+      }
       let idx = pending.findIndex(([x, y]) => evaluable(x, s2) || evaluable(y, s2));
       if (idx < 0) idx = 0;
       const [x, y] = pending.splice(idx, 1)[0]!;
@@ -273,12 +290,14 @@ export function planUnify(pl: Planner, a: Term, b: Term, s: Scope, k: K): void {
     );
     return;
   }
-  if (evA || !evB) {
-    if (!evA && !evaluableIgnoringKeys(a, s)) {
-      pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', 'unification of two unbound terms', a.span));
-      return;
-    }
+  // neither side evaluable: a ref whose key variables it binds itself is evaluated (iterating),
+  // whichever side it is on — `[v] = [q[k]]` with k and v unbound is OPA's `v = q[k]`
+  if (evA || (!evB && evaluableIgnoringKeys(a, s))) {
     planTerm(pl, a, s, (op, s2) => unifyLocal(pl, b, pl.toLocal(op), s2, k));
+    return;
+  }
+  if (!evB && !evaluableIgnoringKeys(b, s)) {
+    pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', 'unification of two unbound terms', a.span));
     return;
   }
   planTerm(pl, b, s, (op, s2) => unifyLocal(pl, a, pl.toLocal(op), s2, k));

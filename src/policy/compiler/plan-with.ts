@@ -13,6 +13,7 @@ import { planTerms } from './plan-term.js';
 import { refName } from '../syntax/parse-term.js';
 import type { K, MockContext, Planner, Scope } from './planner.js';
 import { MOCK_KEY } from './plan-call.js';
+import { WITH_BAD_PATH } from '../backend/with-bad-path.js';
 
 interface DocTarget {
   local: Local;
@@ -25,7 +26,18 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
   const mocks: MockContext = { data: [...outer.data], fns: new Map(outer.fns) };
   const docValues: Term[] = [];
   const docTargets: { local: Local; path: string[] }[] = [];
+  // values of input/data targets that are not paths of strings: evaluated, then the error
+  const badValues: Term[] = [];
   for (const w of lit.with) {
+    const bad = badDocPath(w.target);
+    if (bad !== undefined) {
+      if (bad[0] === 'data' && replacesVirtual(pl, bad.slice(1), w.target)) {
+        pl.errors.push(createCompileError('REGO_ERR_WITH_TARGET', 'with keyword cannot partially replace virtual document(s)', w.target.span));
+        return;
+      }
+      badValues.push(w.value);
+      continue;
+    }
     const path = docPath(w.target);
     const root = path?.[0];
     const isFn = path !== undefined && root !== 'input' && (root !== 'data' || isFunctionPath(pl, path.slice(1)));
@@ -87,7 +99,12 @@ export function planWith(pl: Planner, lit: Literal, s: Scope, k: K): void {
     docValues.push(w.value);
     if (root === 'data') mocks.data.push(name.slice(1));
   }
-  planTerms(pl, docValues, s, (ops, s2) => {
+  planTerms(pl, [...docValues, ...badValues], s, (ops, s2) => {
+    if (badValues.length > 0) {
+      // OPA evaluates the values, then fails merging the targets (evalWith, mergeTermWithValues)
+      pl.useBuiltin(WITH_BAD_PATH, 0);
+      pl.emit('CallStmt', { func: WITH_BAD_PATH, args: [], result: pl.local() });
+    }
     const targets: DocTarget[] = docTargets.map((t, i) => ({ ...t, op: ops[i]! }));
     const savedIn = pl.local();
     const savedData = pl.local();
@@ -126,6 +143,34 @@ function docPath(t: Term): string[] | undefined {
     out.push(k.value);
   }
   return out;
+}
+
+/**
+ * An input or data target with a key that is not a string (`input[x]`, `input.a[0]`,
+ * `data.a[1]`): OPA compiles it (validateWith checks the root only) and raises
+ * eval_conflict_error "bad document path" when the `with` is evaluated. Its root and the string
+ * keys before the first other one; undefined for any other target.
+ */
+function badDocPath(t: Term): string[] | undefined {
+  if (t.kind !== 'ref' || t.head.kind !== 'var' || (t.head.name !== 'input' && t.head.name !== 'data')) return undefined;
+  const out = [t.head.name];
+  for (const k of t.path) {
+    if (k.kind !== 'string') return out;
+    out.push(k.value);
+  }
+  return undefined;
+}
+
+/**
+ * Does the data target pass through a rule? OPA's validateWith walks the rule tree along the
+ * target's keys but its last, and stops at the first key it has no child for (a non-string key).
+ */
+function replacesVirtual(pl: Planner, strings: string[], target: Term): boolean {
+  const all = target.kind === 'ref' ? target.path.length : 0;
+  for (let i = 1; i <= strings.length && i < all; i++) {
+    if (pl.index.groups.has(JSON.stringify(strings.slice(0, i)))) return true;
+  }
+  return false;
 }
 
 /**

@@ -169,3 +169,29 @@ export function pairObjects(a: Term, b: Term): [Term, Term][] | 'mismatch' | und
   if (keysA.length !== keysB.size || keysA.some((k) => !keysB.has(k))) return 'mismatch';
   return a.entries.map(([, v], i) => [v, keysB.get(keysA[i])!] as [Term, Term]);
 }
+
+/**
+ * Two object literals with some non-ground keys, as OPA pairs them (topdown biunifyObjects,
+ * ir planner planUnifyObjects): keys equal as terms pair their values — `{k: [v]} = {k: [q[k]]}`
+ * unifies `[v]` with `[q[k]]` whatever k turns out to be — and the entries left over on each
+ * side are compared as objects once the pairs have bound their variables. 'mismatch' when the
+ * sizes differ (never equal), undefined when a or b is not an object literal.
+ */
+export function pairObjectsByTerm(a: Term, b: Term): { pairs: [Term, Term][]; restA: Term; restB: Term } | 'mismatch' | undefined {
+  if (a.kind !== 'object' || b.kind !== 'object') return undefined;
+  if (a.entries.length !== b.entries.length) return 'mismatch';
+  const key = (t: Term): string => JSON.stringify(t, (k, v) => (k === 'span' || k === 'fnSpan' ? undefined : v));
+  const inB = new Map<string, [Term, Term]>();
+  for (const e of b.entries) inB.set(key(e[0]), e);
+  const pairs: [Term, Term][] = [];
+  const restA: [Term, Term][] = [];
+  for (const e of a.entries) {
+    const other = inB.get(key(e[0]));
+    if (other === undefined) restA.push(e);
+    else {
+      pairs.push([e[1], other[1]]);
+      inB.delete(key(e[0]));
+    }
+  }
+  return { pairs, restA: { ...a, entries: restA }, restB: { ...b, entries: [...inB.values()] } };
+}

@@ -48,6 +48,18 @@ export interface RunTestsOptions {
   /** record each test's evaluation trace (`opa test -v`, `--explain`) */
   trace?: boolean;
   /**
+   * with `trace`: whose traces are kept. `all` (default): every test runs traced. `failures`:
+   * every test runs untraced and one that fails runs again traced — the pretty report prints
+   * failures' traces only (OPA's PrettyReporter), and a suite whose passing tests make millions
+   * of events no longer holds them all (a rerun of a test reading time or randomness may differ).
+   */
+  traceTests?: 'all' | 'failures';
+  /**
+   * with `trace`: applied to each test's trace as its result arrives (before the next test
+   * runs), so only what will be reported is held — e.g. `opa test -v`'s lineage filter
+   */
+  traceFilter?: (events: TraceEvent[]) => TraceEvent[];
+  /**
    * `opa test --target`: `rego` (default) runs the tests on the JS back end, `wasm` compiles the
    * tests to WebAssembly and runs them there (no traces or coverage on that back end)
    */
@@ -197,6 +209,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
     ...(opts.compileOptions ? { compileOptions: opts.compileOptions } : {}),
     ...(opts.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
     ...(opts.trace === true ? { trace: true } : {}),
+    ...(opts.trace === true && opts.traceTests === 'failures' ? { traceFailuresOnly: true } : {}),
     ...(opts.target === 'wasm' ? { target: 'wasm' as const } : {}),
     ...(opts.bench === true ? { bench: true, benchTimeMs: opts.benchTimeMs ?? 1000 } : {}),
   };
@@ -231,7 +244,7 @@ export async function runTests(opts: RunTestsOptions): Promise<TestRun> {
         slot.durationNs = r.durationNs;
         slot.output = r.output;
         if (r.error) slot.error = r.error;
-        if (r.trace) slot.trace = r.trace.map(unrenamed);
+        if (r.trace) slot.trace = opts.traceFilter !== undefined ? opts.traceFilter(r.trace.map(unrenamed)) : r.trace.map(unrenamed);
         if (r.cases) slot.cases = r.cases;
         if (r.bench) slot.bench = r.bench;
         if (coverage && r.coverage) merge(coverage, r.coverage, lineCounts);

@@ -31,6 +31,8 @@ function errorOf(e: unknown): WorkerError {
 
 type Evaluator = PlanEvaluator;
 let ev: Evaluator | undefined;
+/** with traceFailuresOnly: the traced evaluator failing tests run again on, made at the first */
+let traced: (() => Evaluator) | undefined;
 try {
   const builtins = init.capabilities !== undefined ? registryWithCapabilities(init.capabilities, defaultRegistry) : defaultRegistry;
   const plan = compileToPlan(init.modules, { entrypoints: init.entrypoints, ...(init.compileOptions ?? {}), builtins });
@@ -41,7 +43,12 @@ try {
     ev = await createWasmEvaluator(plan, { data: parseJson(init.dataJson), builtins });
   } else {
     // Only a traced run gets the generated trace hooks (backend/trace.ts): the others run as before.
-    ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage, builtins, ...(init.trace === true ? { trace: true } : {}) });
+    const failuresOnly = init.trace === true && init.traceFailuresOnly === true;
+    ev = createJsEvaluator(plan, { data: parseJson(init.dataJson), coverage: init.coverage, builtins, ...(init.trace === true && !failuresOnly ? { trace: true } : {}) });
+    if (failuresOnly) {
+      let made: Evaluator | undefined;
+      traced = () => (made ??= createJsEvaluator(plan, { data: parseJson(init.dataJson), builtins, trace: true }));
+    }
   }
   port.postMessage({ type: 'ready' } satisfies WorkerReply);
 } catch (e) {
@@ -96,7 +103,8 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
   let status: 'pass' | 'fail' | 'error' = 'fail';
   let error: ReturnType<typeof errorOf> | undefined;
   let cases: CaseResult[] | undefined;
-  const recorder: TraceRecorder | undefined = init.trace === true ? createTraceRecorder() : undefined;
+  // recorded now unless only a failure's trace is wanted (then the test runs again traced below)
+  let recorder: TraceRecorder | undefined = init.trace === true && traced === undefined ? createTraceRecorder() : undefined;
   const at = { file: '<query>', line: 1, col: 1 };
   try {
     recorder?.enterQuery(at, msg.query ?? msg.entrypoint);
@@ -123,6 +131,7 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
     error = errorOf(e);
   }
   const durationNs = Number(process.hrtime.bigint() - start);
+  if (traced !== undefined && status === 'fail') recorder = traceAgain(traced(), msg, at);
   const bench = init.bench === true && status === 'pass' ? benchmark(ev, msg.entrypoint, init.benchTimeMs ?? 1000) : undefined;
   const cov = init.coverage ? ev.coverage?.() : undefined;
   port.postMessage({
@@ -137,6 +146,21 @@ function runOne(ev: Evaluator, msg: WorkerRun): void {
     ...(bench !== undefined ? { bench } : {}),
     ...(cov ? { coverage: { executable: [...cov.executable].map(([f, s]) => [f, [...s]]), covered: [...cov.covered].map(([f, s]) => [f, [...s]]) } } : {}),
   } satisfies WorkerReply);
+}
+
+/**
+ * A failed test's trace: the test run again on the traced evaluator, its prints dropped (the
+ * first run's are reported). An error on this run ends the trace where it happened.
+ */
+function traceAgain(evTraced: Evaluator, msg: WorkerRun, at: { file: string; line: number; col: number }): TraceRecorder {
+  const recorder = createTraceRecorder();
+  recorder.enterQuery(at, msg.query ?? msg.entrypoint);
+  try {
+    if (evaluateOne(evTraced, msg.entrypoint, () => {}, recorder) !== undefined) recorder.exitQuery(at, msg.query ?? msg.entrypoint);
+  } catch {
+    // the first run did not raise; a second that does (time, randomness) keeps what it recorded
+  }
+  return recorder;
 }
 
 /** Go's testing roundUp: the next 1, 2, 3, 5 × 10^k at or above n. */

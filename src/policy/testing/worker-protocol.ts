@@ -14,6 +14,8 @@ export interface WorkerInit {
   capabilities?: string;
   /** record each test's evaluation trace (`opa test -v` / `--explain`) */
   trace?: boolean;
+  /** with `trace`: run each test untraced, and a failing one again traced (only its trace is sent) */
+  traceFailuresOnly?: boolean;
   /** the back end the tests run on (`opa test --target`); default the JS one */
   target?: 'rego' | 'wasm';
   /** benchmark each passing test (`opa test --bench`): run it again until `benchTimeMs` is spent */

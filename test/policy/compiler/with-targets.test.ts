@@ -7,6 +7,7 @@ import t from 'tap';
 import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
 import { createEvaluator } from '../../../src/policy/index.js';
 import { fromJs, toJs } from '../../../src/policy/value/index.js';
+import { RegoError } from '../../../src/policy/index.js';
 
 const MOD = `package w
 
@@ -25,10 +26,10 @@ for (const engine of ['js', 'wasm'] as const) {
   });
 }
 
-t.test('a with target that is not a path is refused, located; CompileErrors render each error once', async (t) => {
+t.test('a with target that is not input, data or a function is refused, located; CompileErrors render each error once', async (t) => {
   let err: CompileErrors | undefined;
   try {
-    compileToPlan([{ file: 'w.rego', text: 'package w\np if true with input[x] as 1\nq if true with data.a[1] as 2' }], {});
+    compileToPlan([{ file: 'w.rego', text: 'package w\np if true with nope[x] as 1\nq if true with nope.a[1] as 2' }], {});
   } catch (e) {
     err = e as CompileErrors;
   }
@@ -72,4 +73,53 @@ r = input.foo
   t.doesNotThrow(() => compileToPlan([{ file: 'w.rego', text: 'package w\np if { true with input.a.b as 1 }' }], { query: 'x = data.w.p', schemas }));
   // the same ref read in the body is still an error
   t.throws(() => compileToPlan([{ file: 'w.rego', text: 'package w\np if { input.a.b == 1 }' }], { query: 'x = data.w.p', schemas }));
+});
+
+/*
+ * An input or data target with a key that is not a string compiles (OPA's validateWith checks
+ * the root only) and fails when the `with` is evaluated: eval_conflict_error "bad document path"
+ * at the expression (topdown evalWith: mergeTermWithValues refuses a ref that is not a path of
+ * strings; the target is not plugged, so a bound key fails too).
+ */
+const BAD = `package w
+p if { x := "a"; true with input[x] as 1 }
+q if { input.b == 2 with input.a[0] as 1 }
+r if { true with data.a[1] as 2 }
+undef if { true with input[x] as input.nope }
+never if { false; true with input[x] as 1 }
+ok if { true with input.a as 1 }
+`;
+
+for (const engine of ['js', 'wasm'] as const) {
+  t.test(`${engine}: with input[x] / input.a[0] / data.a[1] raise eval_conflict_error when evaluated`, async (t) => {
+    for (const [rule, line, col] of [['p', 2, 18], ['q', 3, 8], ['r', 4, 8]] as const) {
+      const policy = compileToPlan([{ file: 'w.rego', text: BAD }], { query: `x = data.w.${rule}` });
+      const ev = await createEvaluator(policy, { engine });
+      let err: RegoError | undefined;
+      try {
+        ev.evaluate('eval', fromJs({}));
+      } catch (e) {
+        err = e as RegoError;
+      }
+      t.ok(err instanceof RegoError, `${rule}: raises`);
+      t.same([err?.code, err?.opaCode, err?.location?.line, err?.location?.col], ['REGO_ERR_CONFLICT', 'eval_conflict_error', line, col], rule);
+    }
+    // an undefined value stops the body first (OPA evaluates it in a literal before), as does
+    // an earlier failing literal; a target of string keys is unaffected
+    const policy = compileToPlan([{ file: 'w.rego', text: BAD }], { query: 'x = [data.w.undef, data.w.never, data.w.ok]' });
+    const ev = await createEvaluator(policy, { engine });
+    t.same(ev.evaluate('eval', fromJs({})).map(toJs), []);
+    const ok = compileToPlan([{ file: 'w.rego', text: BAD }], { query: 'x = data.w.ok' });
+    t.same((await createEvaluator(ok, { engine })).evaluate('eval', fromJs({})).map(toJs), [{ x: true }]);
+  });
+}
+
+t.test('a non-string key under a rule is still a partial replacement of a virtual document', async (t) => {
+  let err: CompileErrors | undefined;
+  try {
+    compileToPlan([{ file: 'w.rego', text: 'package w\nt := {"a": 1}\nr if { true with data.w.t[1] as 2 }' }], {});
+  } catch (e) {
+    err = e as CompileErrors;
+  }
+  t.same(err?.errors.map((e) => e.code), ['REGO_ERR_WITH_TARGET']);
 });

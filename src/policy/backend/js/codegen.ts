@@ -24,6 +24,7 @@ import type { BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
 import type { Block, Func, Operand, Policy, Stmt } from '../../ir/types.js';
 import { emitStmt, invalidPlan, STEP, type Emitter } from './emit-stmt.js';
 import { FIRST_CHECK, STEP_INTERVAL } from '../eval-budget.js';
+import { engineBuiltin } from '../with-bad-path.js';
 
 export interface GeneratedPolicy {
   /** body of `new Function('rt', 'B', 'LOC', 'COV', body)`, which returns `run(planIndex, input, data, ctx)` */
@@ -330,7 +331,7 @@ class Generator implements Emitter {
   builtin(name: string): string {
     let i = this.builtinIndex.get(name);
     if (i === undefined) {
-      const def = this.registry.get(name);
+      const def = this.registry.get(name) ?? engineBuiltin(name);
       if (!def) throw invalidPlan(`unknown builtin function ${name}`, 'REGO_ERR_UNKNOWN_BUILTIN');
       i = this.builtins.length;
       this.builtins.push(def);

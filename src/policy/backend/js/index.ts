@@ -18,6 +18,7 @@ import { budgetOf, type BudgetState } from '../eval-budget.js';
 import type { NdBuiltinCache } from '../nd-builtin-cache.js';
 import * as runtime from './runtime.js';
 import { NO_TRACER, type PlanTracer } from '../trace.js';
+import { engineBuiltin } from '../with-bad-path.js';
 
 type Run = (plan: number, input: Value | undefined, data: Value | undefined, ctx: BuiltinContext, tracer?: PlanTracer) => Value[];
 
@@ -101,7 +102,7 @@ export function compileJsArtifact(policy: Policy, registry: BuiltinRegistry = de
 export function createJsEvaluatorFromArtifact(a: JsArtifact, opts: EvaluatorOptions = {}): PlanEvaluator {
   const registry: BuiltinRegistry = opts.builtins ?? defaultRegistry;
   const builtins = a.builtins.map((name) => {
-    const def = registry.get(name);
+    const def = registry.get(name) ?? engineBuiltin(name);
     if (def === undefined) throw new RegoError('REGO_ERR_UNKNOWN_BUILTIN', `unknown builtin function ${name}`);
     return def;
   });

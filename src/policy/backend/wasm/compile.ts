@@ -17,6 +17,7 @@ import { FIRST_CHECK, STEP_INTERVAL } from '../eval-budget.js';
 import { StaticData } from './static-data.js';
 import { projectInputOf, projectionToJson } from './input-projection.js';
 import { runtimeWasmBase64 } from './runtime-wasm.generated.js';
+import { engineBuiltin } from '../with-bad-path.js';
 
 let runtimeBytes: Uint8Array | undefined;
 
@@ -215,7 +216,7 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     func: (name) => funcNames.get(name),
     dynamicTargets: funcs.flatMap((f, i) => (f.path ? [{ path: f.path, wasm: `regate_f${i}`, arity: f.params.length }] : [])),
     builtinId(name) {
-      if (opts.registry && !opts.registry.has(name)) throw new RegoError('REGO_ERR_UNKNOWN_BUILTIN', `unknown builtin function ${name}`);
+      if (opts.registry && !opts.registry.has(name) && engineBuiltin(name) === undefined) throw new RegoError('REGO_ERR_UNKNOWN_BUILTIN', `unknown builtin function ${name}`);
       let id = builtinIds.get(name);
       if (id === undefined) builtinIds.set(name, (id = builtinIds.size));
       return id;

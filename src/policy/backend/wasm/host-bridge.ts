@@ -21,6 +21,7 @@ import type { EvalOptions } from '../evaluator.js';
 import { RNumber, RObject, RSet, fromJs, numberFromText, toJs, type PlainObject, type Value } from '../../value/index.js';
 import { EVAL_BUDGET_BUILTIN, SDK_SHADOWED, shadowAlias } from './compile.js';
 import { checkBudget, type BudgetState } from '../eval-budget.js';
+import { engineBuiltins } from '../with-bad-path.js';
 
 const TAG_SET = '\u0001S';
 const TAG_OBJ = '\u0001O';
@@ -186,5 +187,6 @@ export function createCustomBuiltins(registry: BuiltinRegistry, state: HostState
     out[def.name] = f;
     if (SDK_SHADOWED.has(def.name)) out[shadowAlias(def.name)] = f;
   }
+  for (const def of engineBuiltins()) if (!Object.hasOwn(out, def.name)) out[def.name] = wrap(def, state, tagged);
   return out;
 }
