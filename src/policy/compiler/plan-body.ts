@@ -26,6 +26,7 @@ export function planBody(pl: Planner, body: Literal[], s: Scope, k: K, i = 0): v
   // literal's first statement is at that line anyway. Not for `some x` (OPA leaves declarations
   // out of coverage) nor a head's arguments (a head counts only when its body succeeds).
   const mark = lit.expr.kind !== 'some' && !pl.headArgs.has(lit);
+  markIndexable(pl, lit);
   const block = pl.currentStmts;
   const at = block.length;
   if (mark) {
@@ -35,6 +36,15 @@ export function planBody(pl: Planner, body: Literal[], s: Scope, k: K, i = 0): v
   planLiteral(pl, lit, s, (s2) => planBody(pl, body, s2, k, i + 1));
   const next = block[at + 1];
   if (mark && next !== undefined && next.stmt.row === lit.span.line && next.stmt.file === block[at]!.stmt.file) block.splice(at, 1);
+}
+
+/** OPA's getComprehensionIndex looks only at `<var> = <comprehension>`, not negated, without `with`. */
+function markIndexable(pl: Planner, lit: Literal): void {
+  const e = lit.expr;
+  if (lit.negated || lit.with.length > 0 || (e.kind !== 'assign' && e.kind !== 'unify')) return;
+  const isComp = (t: Term): boolean => t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp';
+  if (e.lhs.kind === 'var' && isComp(e.rhs)) pl.indexable.add(e.rhs);
+  else if (e.rhs.kind === 'var' && isComp(e.lhs)) pl.indexable.add(e.lhs);
 }
 
 export function planLiteral(pl: Planner, lit: Literal, s: Scope, k: K): void {

@@ -8,6 +8,7 @@ import { compareStrings } from '../value/types.js';
 import type { Local, Operand } from '../ir/types.js';
 import { createCompileError } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
+import { comprehensionIndexKeys, planComprehensionIndex, type PlanElement } from './comprehension-index.js';
 import { planDataRef } from './plan-data.js';
 import { planCall } from './plan-call.js';
 import { bind, type K, type KOp, type Planner, type Scope } from './planner.js';
@@ -326,6 +327,20 @@ export function planComprehension(pl: Planner, comp: Term & { kind: 'arraycomp' 
         pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${isWildcard(v) ? '_' : v.replace(/\$\d+$/, '')} is unsafe`, h.span));
       }
     }
+    return l;
+  }
+  const planElement: PlanElement = (s2, add) => {
+    if (t.kind === 'arraycomp') planTerm(pl, t.term, s2, (op, s3) => add((g) => pl.emit('ArrayAppendStmt', { array: g, value: op }), s3));
+    else if (t.kind === 'setcomp') planTerm(pl, t.term, s2, (op, s3) => add((g) => pl.emit('SetAddStmt', { set: g, value: op }), s3));
+    else {
+      planTerm(pl, t.key, s2, (kop, s3) =>
+        planTerm(pl, t.value, s3, (vop, s4) => add((g) => pl.emit('ObjectInsertOnceStmt', { object: g, key: kop, value: vop }), s4)),
+      );
+    }
+  };
+  const index = comprehensionIndexKeys(pl, comp, t, body, s);
+  if (index !== undefined) {
+    planComprehensionIndex(pl, t.kind, index.keys, index.body, s, l, (b, s2, k) => planBody(pl, b, s2, k), planElement);
     return l;
   }
   pl.sub(() =>

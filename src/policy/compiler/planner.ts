@@ -42,6 +42,11 @@ export class Planner {
   mocks: MockContext = { data: [], fns: new Map() };
   /** the rule whose body is being planned (for rego.metadata.*) */
   currentRule: { ri: RuleInfo; g: RuleGroup } | undefined;
+  /**
+   * Comprehensions that are one side of a `var = comprehension` literal, not negated and without
+   * `with` (marked by planBody): the ones comprehension-index.ts may index, as OPA's compiler.
+   */
+  readonly indexable = new WeakSet<object>();
   /** counter for fresh variable names (resolve.ts) */
   readonly counter = { n: 0 };
   /** package path key → names of the rules in that package */

@@ -35,6 +35,11 @@ export interface CodegenEnv {
   location(s: { file: number; row: number; col: number }): number;
   /** one step of the evaluation budget (compile.ts), or undefined when the module counts none */
   step(): binaryen.ExpressionRef | undefined;
+  /**
+   * The globals of the memo generation (compile.ts), when the module memoizes functions: `gen`
+   * is the current frame's, `next` the last one handed out. A `with` runs its block in a new one.
+   */
+  readonly memo?: { gen: string; next: string };
 }
 
 /**
@@ -364,11 +369,24 @@ export class FunctionGen {
       const staticPath = this.env.data.array(path.map((i) => this.env.data.string(this.env.staticString(i))));
       replacement = this.call('rt_upsert', [this.get(local), this.konst(staticPath), this.konst(0), replacement]);
     }
+    // memoized values of the outer frame were computed from the input/data being replaced
+    const memo = this.env.memo;
+    const saveGen = memo ? this.temp() : -1;
+    const enter = memo
+      ? [
+          m.local.set(saveGen, m.global.get(memo.gen, i32)),
+          m.global.set(memo.next, m.i32.add(m.global.get(memo.next, i32), this.konst(1))),
+          m.global.set(memo.gen, m.global.get(memo.next, i32)),
+        ]
+      : [];
+    const leave = memo ? [m.global.set(memo.gen, m.local.get(saveGen, i32))] : [];
     return m.block(null, [
       m.local.set(save, this.get(local)),
       this.set(local, replacement),
+      ...enter,
       m.local.set(undefinedFlag, this.konst(1)),
       this.block(body, [m.local.set(undefinedFlag, this.konst(0))]),
+      ...leave,
       this.set(local, m.local.get(save, i32)),
       this.undef(m.local.get(undefinedFlag, i32)),
     ]);

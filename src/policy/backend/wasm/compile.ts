@@ -9,7 +9,7 @@
  * That keeps policy builds in the millisecond range (no AssemblyScript compile per policy).
  */
 import binaryen from 'binaryen';
-import type { Policy } from '../../ir/types.js';
+import { COMPREHENSION_INDEX_FUNC_PREFIX, type Policy } from '../../ir/types.js';
 import type { BuiltinRegistry } from '../../builtins/registry.js';
 import { RegoError } from '../../errors.js';
 import { FunctionGen, LOC_SHIFT, MAX_LOCATION, unsupported, type CodegenEnv } from './codegen.js';
@@ -186,6 +186,16 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
           mod.if(mod.i32.eqz(mod.global.get(STEPS, i32)), mod.call('regate_tick', [], binaryen.none)),
         ]);
 
+  // Memoized functions (the comprehension indexes, ir/types.ts): a value and its generation per
+  // function in globals; each evaluation and each `with` frame gets a new generation, so a value
+  // of another evaluation (whose heap is gone) or frame is never read.
+  const memoized = new Set(funcs.flatMap((f, i) => (f.name.startsWith(COMPREHENSION_INDEX_FUNC_PREFIX) && f.params.length === 2 ? [i] : [])));
+  const memo = memoized.size > 0 ? { gen: 'regate_memo_gen', next: 'regate_memo_next' } : undefined;
+  if (memo) {
+    mod.addGlobal(memo.gen, i32, true, mod.i32.const(0));
+    mod.addGlobal(memo.next, i32, true, mod.i32.const(0));
+  }
+
   // Location table (index 0 = none), deduplicated: many statements share a row.
   const locIndex = new Map<string, number>();
   const locs: number[] = [];
@@ -222,6 +232,7 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
       return i;
     },
     step,
+    ...(memo ? { memo } : {}),
   };
 
   if (budgetId >= 0) {
@@ -241,7 +252,28 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
     const entry = step();
     const body = [...(entry !== undefined ? [entry] : []), ...f.blocks.map((b) => g.block(b))];
     body.push(mod.return(mod.local.get(g.local(f.return), i32)));
-    mod.addFunction(`regate_f${i}`, binaryen.createType(f.params.map(() => i32)), i32, g.varTypes, mod.block(null, body, binaryen.none));
+    if (!memo || !memoized.has(i)) {
+      mod.addFunction(`regate_f${i}`, binaryen.createType(f.params.map(() => i32)), i32, g.varTypes, mod.block(null, body, binaryen.none));
+      return;
+    }
+    // regate_f<i> answers from its globals when they are of this generation, else calls the body
+    mod.addFunction(`regate_f${i}_body`, binaryen.createType([i32, i32]), i32, g.varTypes, mod.block(null, body, binaryen.none));
+    const [mg, mv] = [`regate_memo_g${i}`, `regate_memo_v${i}`];
+    mod.addGlobal(mg, i32, true, mod.i32.const(0));
+    mod.addGlobal(mv, i32, true, mod.i32.const(0));
+    mod.addFunction(
+      `regate_f${i}`,
+      binaryen.createType([i32, i32]),
+      i32,
+      [],
+      mod.block(null, [
+        mod.if(mod.i32.ne(mod.global.get(mg, i32), mod.global.get(memo.gen, i32)), mod.block(null, [
+          mod.global.set(mv, mod.call(`regate_f${i}_body`, [mod.local.get(0, i32), mod.local.get(1, i32)], i32)),
+          mod.global.set(mg, mod.global.get(memo.gen, i32)),
+        ])),
+        mod.return(mod.global.get(mv, i32)),
+      ], binaryen.none),
+    );
   });
   plans.forEach((p, i) => {
     const g = new FunctionGen(env, [0, 1], 1);
@@ -262,6 +294,12 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
       null,
       [
         ...(budgetId >= 0 ? [mod.global.set(STEPS, mod.i32.const(FIRST_CHECK))] : []),
+        ...(memo
+          ? [
+              mod.global.set(memo.next, mod.i32.add(mod.global.get(memo.next, i32), mod.i32.const(1))),
+              mod.global.set(memo.gen, mod.global.get(memo.next, i32)),
+            ]
+          : []),
         ...plans.map((_, i) => mod.if(mod.i32.eq(get(0), mod.i32.const(i)), mod.call(`regate_p${i}`, [get(1), get(2), get(3)], binaryen.none))),
       ],
       binaryen.none,
