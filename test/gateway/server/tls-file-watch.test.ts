@@ -12,13 +12,13 @@ import type tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import pino from 'pino';
 import { watchTlsFiles, tlsFilesOf } from '../../../src/gateway/server/tls-file-watch.js';
 import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { startRegate } from '../../../src/gateway/server/run.js';
 import { startUpstream } from '../helpers.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
+import { freeFixedPort } from '../../helpers/fixed-port.js';
 
 const pki = createTestPki();
 t.teardown(() => pki.remove());
@@ -104,20 +104,7 @@ t.test('a file removed, then back: both are changes (the reload in between fails
   t.same(r.batches, [['c.pem'], ['c.pem']]);
 });
 
-/** A free port below Linux's ephemeral range: one worker's reload binds the port again (tls-reload.test.ts). */
-async function freePort(): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (await tryPort(port)) return port;
-  }
-  throw new Error('no free port in 20000–31999');
-}
+const freePort = freeFixedPort;
 
 function fingerprint(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -19,7 +19,7 @@ import { cliReady, startUpstream } from '../helpers.js';
 import { loadUws } from '../../../src/gateway/server/uws-loader.js';
 import { spawn } from 'node:child_process';
 import { createTestPki } from '../../helpers/tls-certs.js';
-import { createServer } from 'node:net';
+import { freeFixedPort } from '../../helpers/fixed-port.js';
 import { regateCliArgs } from '../../helpers/regate-cli.js';
 
 const pki = createTestPki();
@@ -29,27 +29,7 @@ const b = pki.issue('b', { cn: 'localhost', san: ['DNS:localhost'] });
 const fp = (pem: string) => new X509Certificate(readFileSync(pem)).fingerprint256;
 const ca = readFileSync(pki.ca);
 
-/**
- * A free port below Linux's ephemeral range (net.ipv4.ip_local_port_range, 32768–60999 here).
- * An exclusive bind is reloaded by closing the listen socket and binding the port again (README
- * "TLS"): a port from the ephemeral range can, in that instant, become the source port of another
- * process's outgoing connection (CI runs test files in parallel), and then neither the new nor
- * the old app can bind it. Operators configure fixed ports outside that range (8443); so do these
- * tests, where the reload must find its port free.
- */
-async function freePort(): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (await tryPort(port)) return port;
-  }
-  throw new Error('no free port in 20000–31999');
-}
+const freePort = freeFixedPort;
 
 function get(port: number, path: string, agent: https.Agent | false = false): Promise<{ status: number; body: string; fingerprint: string }> {
   return new Promise((resolve, reject) => {
