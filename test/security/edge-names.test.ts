@@ -7,6 +7,9 @@
 import t from 'tap';
 import { echoConfig, startGateway } from '../gateway/helpers.js';
 import { codeOf, rawGet, sendOne, startRecordingUpstream, statusOf } from './wire.js';
+import { loadUws } from '../../src/gateway/server/uws-loader.js';
+
+const { build } = loadUws();
 
 const up = await startRecordingUpstream();
 const gw = await startGateway(echoConfig(up.url));
@@ -31,10 +34,12 @@ t.test('the same names again, then names that differ at remembered positions', a
   }
   t.same(lastUpstreamFields().filter(([k]) => k === 'x-device' || k === 'x-trace' || k === 'accept'), [['accept', '*/*'], ['x-device', 'ios'], ['x-trace', 'a']]);
 
-  // a bad name where a good one was remembered: refused by uWS (which closes) or the edge, never forwarded
+  // a bad name where a good one was remembered: refused by uWS (which closes, or on 20.56 answers
+  // its own 400 without a JSON body) or by the edge (20.30 hands it over), never forwarded
   const count = up.requests().length;
   const bad = await sendOne(port, rawGet('/echo/x', ['Accept: */*', 'X-De{vice: ios', 'X-Trace: a']));
-  t.ok(statusOf(bad) === 0 || (statusOf(bad) === 400 && codeOf(bad) === 'GW_ERR_BAD_HEADER'), `a name that is not a token is refused (${statusOf(bad)})`);
+  const byUws = statusOf(bad) === 0 || (build.version >= '20.56' && statusOf(bad) === 400 && codeOf(bad) === undefined);
+  t.ok(byUws || (statusOf(bad) === 400 && codeOf(bad) === 'GW_ERR_BAD_HEADER'), `a name that is not a token is refused (${statusOf(bad)} ${codeOf(bad)})`);
   t.equal(up.requests().length, count, 'not forwarded');
 
   // an identity header where a plain one was remembered: still removed
