@@ -250,22 +250,10 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
   await service?.confirmInitial(true);
   compiler?.warm();
   service?.start();
-  const checks: Plane['checks'] = new Map();
-  if (service) checks.set('bundles', () => ({ ok: true, detail: service.status() }));
-  const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
-  // process and main-thread metrics come from here, once (a worker's would count the one process N times)
-  const own = new Registry();
-  collectProcessMetrics(own);
-  const certs = registerCertExpiry(own, config, logger);
+  const { certs, ...readouts } = workerReadouts(config, logger, workers, ask, service);
   return {
     port,
-    async metrics() {
-      const all = (await Promise.all([...workers.map((w) => ask(w, { type: 'metrics' })), own.getMetricsAsJSON()])) as unknown[][];
-      const reg = aggregate.aggregate(all);
-      return { contentType: reg.contentType, body: await reg.metrics() };
-    },
-    status: async () => (await Promise.all(workers.map((w) => ask(w, { type: 'status' })))) as GatewayStatus[],
-    checks,
+    ...readouts,
     async reload() {
       await Promise.all(workers.map((w) => ask(w, { type: 'reload' })));
       certs.refresh(true);
@@ -323,22 +311,10 @@ async function startMtlsWorkers(
   await w.service?.confirmInitial(true);
   w.compiler?.warm();
   w.service?.start();
-  const checks: Plane['checks'] = new Map();
-  const service = w.service;
-  if (service) checks.set('bundles', () => ({ ok: true, detail: service.status() }));
-  const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
-  const own = new Registry();
-  collectProcessMetrics(own);
-  const certs = registerCertExpiry(own, config, logger);
+  const { certs, ...readouts } = workerReadouts(config, logger, w.workers, w.ask, w.service);
   return {
     port,
-    async metrics() {
-      const all = (await Promise.all([...w.workers.map((x) => w.ask(x, { type: 'metrics' })), own.getMetricsAsJSON()])) as unknown[][];
-      const reg = aggregate.aggregate(all);
-      return { contentType: reg.contentType, body: await reg.metrics() };
-    },
-    status: async () => (await Promise.all(w.workers.map((x) => w.ask(x, { type: 'status' })))) as GatewayStatus[],
-    checks,
+    ...readouts,
     async reload() {
       // the listener's files here (a bad one throws and keeps the running ones), the rest in the workers
       let failure: { err: unknown } | null = null;
@@ -361,6 +337,37 @@ async function startMtlsWorkers(
       terminator.destroyAll();
       await Promise.all(w.workers.map((x) => x.terminate()));
     },
+  };
+}
+
+/**
+ * What every worker plane (plain workers, workers behind the mTLS terminator) reads the same way:
+ * /metrics merged over the workers plus this thread's process metrics — taken here, once, since a
+ * worker's would count the one process N times — each worker's status, the bundles check, and the
+ * certificate-expiry gauges (refreshed by the plane's reload).
+ */
+function workerReadouts(
+  config: GatewayConfig,
+  logger: Logger,
+  workers: readonly Worker[],
+  ask: (worker: Worker, msg: object) => Promise<unknown>,
+  service: { status(): unknown } | undefined,
+): Pick<Plane, 'metrics' | 'status' | 'checks'> & { certs: ReturnType<typeof registerCertExpiry> } {
+  const checks: Plane['checks'] = new Map();
+  if (service) checks.set('bundles', () => ({ ok: true, detail: service.status() }));
+  const aggregate = AggregatorRegistry as unknown as { aggregate(list: unknown[][]): Registry };
+  const own = new Registry();
+  collectProcessMetrics(own);
+  const certs = registerCertExpiry(own, config, logger);
+  return {
+    certs,
+    checks,
+    async metrics() {
+      const all = (await Promise.all([...workers.map((x) => ask(x, { type: 'metrics' })), own.getMetricsAsJSON()])) as unknown[][];
+      const reg = aggregate.aggregate(all);
+      return { contentType: reg.contentType, body: await reg.metrics() };
+    },
+    status: async () => (await Promise.all(workers.map((x) => ask(x, { type: 'status' })))) as GatewayStatus[],
   };
 }
 

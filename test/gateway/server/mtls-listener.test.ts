@@ -24,6 +24,7 @@ import { createGateway } from '../../../src/gateway/server/gateway.js';
 import { createConnectionId, encodeProxyHeader } from '../../../src/gateway/server/mtls-connections.js';
 import { startUpstream, type Upstream } from '../helpers.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
+import { keepAliveGet } from '../../helpers/keep-alive-get.js';
 
 const pki = createTestPki();
 t.teardown(() => pki.remove());
@@ -321,23 +322,7 @@ t.test('keep-alive: each connection keeps its identity; two interleaved connecti
     a.destroy();
     b.destroy();
   });
-  /** one request on a keep-alive socket; resolves with the status line once the whole answer is in */
-  const ask = (sock: tls.TLSSocket, path: string) =>
-    new Promise<string>((resolve) => {
-      let buf = '';
-      const onData = (d: Buffer) => {
-        buf += d.toString('latin1');
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const len = Number(/\r\ncontent-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-        if (buf.length >= end + 4 + len) {
-          sock.off('data', onData);
-          resolve(buf.slice(0, buf.indexOf('\r\n')));
-        }
-      };
-      sock.on('data', onData);
-      sock.write(`GET ${path} HTTP/1.1\r\nhost: localhost\r\n\r\n`);
-    });
+  const ask = keepAliveGet;
   const order: string[] = [];
   for (let i = 0; i < 6; i++) {
     // interleaved, and a few in flight on both at once

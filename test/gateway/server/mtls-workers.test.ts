@@ -15,6 +15,7 @@ import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { startRegate } from '../../../src/gateway/server/run.js';
 import { startUpstream } from '../helpers.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
+import { keepAliveGet } from '../../helpers/keep-alive-get.js';
 
 const pki = createTestPki();
 t.teardown(() => pki.remove());
@@ -65,22 +66,7 @@ routes:
         }),
     ),
   );
-  const ask = (sock: tls.TLSSocket, path: string) =>
-    new Promise<string>((resolve) => {
-      let buf = '';
-      const onData = (d: Buffer) => {
-        buf += d.toString('latin1');
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const len = Number(/\r\ncontent-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-        if (buf.length >= end + 4 + len) {
-          sock.off('data', onData);
-          resolve(buf.slice(0, buf.indexOf('\r\n')));
-        }
-      };
-      sock.on('data', onData);
-      sock.write(`GET ${path} HTTP/1.1\r\nhost: localhost\r\n\r\n`);
-    });
+  const ask = keepAliveGet;
   for (let round = 0; round < 4; round++) {
     const lines = await Promise.all(socks.map((s, i) => ask(s, `/echo/c${i}/r${round}`)));
     t.same(lines, socks.map(() => 'HTTP/1.1 200 OK'), `round ${round}`);
