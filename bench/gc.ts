@@ -69,7 +69,11 @@ async function main(): Promise<void> {
   await withPartsStand({ name: 'gc', connections, rootDir }, async (stand) => {
     for (const p of parts) {
       for (const young of variants) {
-        const run = await stand.startPart(p, { cpus: plan.proxyCpu, env: { NODE_OPTIONS: young }, nodeArgs: ['--trace-gc'] });
+        // NODE_OPTIONS takes `--max-semi-space-size` (the shipped setting, replaced) but refuses
+        // `--min-semi-space-size`: that one goes on node's command line
+        const maxFlags = young.split(/\s+/).filter((f) => f.startsWith('--max-'));
+        const rest = young.split(/\s+/).filter((f) => f !== '' && !f.startsWith('--max-'));
+        const run = await stand.startPart(p, { cpus: plan.proxyCpu, env: { NODE_OPTIONS: maxFlags.length > 0 ? maxFlags.join(' ') : '--max-semi-space-size=16' }, nodeArgs: ['--trace-gc', ...rest] });
         await run.load(warmup);
         const mark = run.gw.proc.output().length;
         const r = await run.load(requests);

@@ -77,7 +77,7 @@ export interface PartsStand {
    * the same upstream, under the same `wrap` and NODE_OPTIONS as the gateway, and loads it like
    * passthrough (same route, no headers): the floor that passthrough's count is set beside.
    */
-  startFloor(o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; slow?: boolean }): Promise<RunningPart>;
+  startFloor(o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; nodeArgs?: readonly string[]; slow?: boolean }): Promise<RunningPart>;
 }
 
 /** Runs `fn` against a started stand and stops everything afterwards, also when it throws. */
@@ -116,7 +116,7 @@ export async function withPartsStand<T>(o: { name: string; connections: number; 
         // this checkout's min-proxy (it loads uWS through this checkout's dist/), whatever --root says
         const file = fileURLToPath(new URL('../floor/min-proxy.mjs', import.meta.url));
         const [cmd, ...pre] = [...(s.wrap ?? []), process.execPath];
-        const proc = await spawnPinned(s.cpus, cmd as string, [...pre, file, new URL(up.url).port], /PORT (\d+)/, { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), ...s.env });
+        const proc = await spawnPinned(s.cpus, cmd as string, [...pre, ...(s.nodeArgs ?? []), file, new URL(up.url).port], /PORT (\d+)/, { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), ...s.env });
         procs.push(proc);
         const gw = { proc, url: `http://127.0.0.1:${Number(proc.match[1])}` };
         const url = gw.url + '/api/bench';
