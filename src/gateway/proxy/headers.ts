@@ -10,6 +10,8 @@
  *   writes `Content-Length` from tryEnd/endWithoutBody), so the client never sees them twice.
  */
 
+import { headerAliasOf } from '../shared/header-alias.js';
+
 /** Request-side fields a proxy hop never forwards. */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
@@ -44,9 +46,15 @@ export function connectionTokens(value: string | undefined): Set<string> | null 
   return out;
 }
 
-/** Does this request field travel upstream? (`named` = tokens of the request's Connection header) */
+/**
+ * Does this request field travel upstream? (`named` = tokens of the request's Connection header)
+ * A name that a CGI-style backend reads as one of the fields the gateway sets or drops
+ * (`x_request_id`, `x_forwarded_host`: shared/header-alias.ts) does not either.
+ */
 export function isForwardedRequestHeader(name: string, named: Set<string> | null): boolean {
-  return !NOT_FORWARDED_REQUEST.has(name) && (named === null || !named.has(name));
+  if (NOT_FORWARDED_REQUEST.has(name) || (named !== null && named.has(name))) return false;
+  const alias = headerAliasOf(name);
+  return alias === null || !NOT_FORWARDED_REQUEST.has(alias);
 }
 
 /** Is this one of the fields the gateway itself sets on the upstream request (Host, forwarding, x-request-id)? */
