@@ -5,6 +5,7 @@
  *   the `Connection` header names; `Proxy-Connection` and `Keep-Alive` too (RFC 9112 §C.2.2
  *   legacy), `Proxy-Authorization`/`Proxy-Authenticate` (they belong to the hop, RFC 9110 §11.7).
  * - `Expect` is dropped: the gateway reads the body itself, and undici refuses the field.
+ * - `Proxy` is dropped from requests (httpoxy, see CGI_HAZARDS).
  * - Upstream `Date`, `Content-Length` and `uWebSockets` are dropped from responses because uWS
  *   writes its own (checked on uWS v20.30: it always appends `Date` and `uWebSockets: 20`, and
  *   writes `Content-Length` from tryEnd/endWithoutBody), so the client never sees them twice.
@@ -15,6 +16,15 @@ import { headerAliasOf } from '../shared/header-alias.js';
 /** Request-side fields a proxy hop never forwards. */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
+/**
+ * `Proxy` is no HTTP field at all, but CGI turns it into the `HTTP_PROXY` variable, which most
+ * HTTP client libraries read as their outbound proxy: a client's `Proxy: http://attacker` made a
+ * CGI/PHP/Go-CGI backend send its own outgoing calls (with their credentials) through the
+ * attacker ("httpoxy", CVE-2016-5385 and siblings). Proxies drop it (nginx, Apache, HAProxy
+ * advisories); so does this hop.
+ */
+const CGI_HAZARDS = ['proxy'];
+
 /** Fields the gateway sets itself on the upstream request. */
 const REPLACED_UPSTREAM = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
 
@@ -22,7 +32,7 @@ const REPLACED_UPSTREAM = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwa
 const UWS_WRITES = new Set(['date', 'content-length', 'uwebsockets']);
 
 /** Request fields never forwarded as the client sent them: one lookup per field instead of two. */
-const NOT_FORWARDED_REQUEST: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...REPLACED_UPSTREAM]);
+const NOT_FORWARDED_REQUEST: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...REPLACED_UPSTREAM, ...CGI_HAZARDS]);
 
 /**
  * The response fields a proxy never forwards on one route, as one set: hop-by-hop, the ones uWS
