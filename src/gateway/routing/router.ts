@@ -92,6 +92,14 @@ export function compileRouter(routes: readonly RouteConfig[], rules: PathRules =
       const hit = consider(exact.get(path), method, host, scratch);
       if (hit) return hit;
       if (scratch.allow !== null) throw notAllowed(scratch.allow);
+      // `/api/delete/` is `/api/delete` to Express (non-strict routing, its default), Spring ≤ 5
+      // and others: an exact route takes it too, rather than a broader route in front of the
+      // same backend (test/security/path-spellings.test.ts)
+      if (path.length > 1 && path.charCodeAt(path.length - 1) === 47) {
+        const slashless = consider(exact.get(path.slice(0, -1)), method, host, scratch);
+        if (slashless) return slashless;
+        if (scratch.allow !== null) throw notAllowed(scratch.allow);
+      }
       // Walk segment boundaries from the longest prefix down to `/` ('' after trimming).
       let end = path.length;
       for (let guard = 0; guard <= path.length; guard++) {
