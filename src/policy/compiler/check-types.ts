@@ -26,11 +26,10 @@ import { annotationChains } from './schema-scopes.js';
 import { inputVars as inputVarsOf, literalVars } from './vars.js';
 import { literalOutputs } from './reorder.js';
 import { BUILTIN_DECLS } from '../builtins/builtin-decls.js';
+import { showParam, wantText, type Param } from './arg-error-detail.js';
 import { parseTypeNotation, type OpaTypeJson } from '../builtins/type-notation.js';
 import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
-/** A parameter: the types it accepts (a union). */
-type Param = Ty[];
 interface Decl {
   args: Param[];
   result: Ty;
@@ -75,6 +74,11 @@ const DECLS: Record<string, Decl> = Object.fromEntries(
     .filter(([name, d]) => d.args !== undefined && d.result !== undefined && !['eq', 'assign'].includes(name) && !name.startsWith('internal.') && !name.startsWith('rego.metadata.'))
     .map(([name, d]) => [name, { args: d.args!.map(paramOf), result: staticType(parseTypeNotation(d.result!)) }]),
 );
+
+/** A builtin's declared operand types (undefined: not one the checker knows), for the planner's arity errors. */
+export function declaredParams(name: string): Param[] | undefined {
+  return DECLS[name]?.args;
+}
 
 /** Variables of a scope typed only as the written-out output of a builtin call (see varTypes, haveTypes). */
 const typedByOutput = new WeakMap<object, ReadonlySet<string>>();
@@ -821,10 +825,11 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       const explicit = statements.has(t) && t.args.length === decl.args.length + 1;
       if (t.args.length !== decl.args.length && !explicit) return; // arity errors are reported elsewhere
       const valued = !explicit && !statements.has(t);
-      const params: Param[] = explicit || valued ? [...decl.args, [decl.result]] : decl.args;
+      const params: Param[] = [...decl.args, [decl.result]];
       if (t.args.every((a, i) => params[i]!.some((w) => termFits(a, w, sc)))) return;
-      const want = params.map(showParam);
-      errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
+      // the wanted signature always ends with the result, named as OPA declares it
+      // (checkExprBuiltin appends NamedResult to NamedFuncArgs whatever the call's operands)
+      errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: ${wantText(name, decl.args, decl.result)}`, t.span));
     },
   });
 }
@@ -848,11 +853,9 @@ function checkWithFunction(w: With, sc: Scope, errors: RegoError[]): void {
   const value = target === undefined ? undefined : functionArgs(w.value, sc);
   if (target === undefined || value === undefined) return;
   if (target.args.length === value.args.length && target.args.every((p, i) => p.some((a) => value.args[i]!.some((b) => fits(a, b) || fits(b, a))))) return;
-  errors.push(createCompileError('REGO_ERR_ARITY', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: (${target.args.map(showParam).join(', ')})`, w.span));
+  // have: the replacement's plain argument types; want: the target's named ones (NamedFuncArgs)
+  errors.push(createCompileError('REGO_ERR_ARITY', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: ${wantText(target.name, target.args)}`, w.span));
 }
-
-/** A parameter as OPA prints it: one type, or `any<…>` of its types in the order its declaration lists them (types.NewAny keeps it). */
-const showParam = (p: Param): string => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`);
 
 /** The name and argument types of the function a `with` target or value names, if it names one whose types are known. */
 function functionArgs(t: Term, sc: Scope): { name: string; args: Param[] } | undefined {
