@@ -666,6 +666,17 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     walkTerm(t, { term: (x) => void (x.kind === 'var' && !heads.has(x) && other.add(x.name)) });
   };
   r.args?.forEach(bindAll);
+  // `x = y` in the rule's body after `y := …` there: the side y is read, not bound
+  const readsDeclared = new Map<object, Term>();
+  const declaredAbove = new Set<string>();
+  for (const l of r.body) {
+    const e = l.expr;
+    if (e.kind === 'unify' && l.with.length === 0 && !l.negated) {
+      if (e.rhs.kind === 'var' && declaredAbove.has(e.rhs.name) && e.lhs.kind === 'var') readsDeclared.set(e, e.rhs);
+      else if (e.lhs.kind === 'var' && declaredAbove.has(e.lhs.name) && e.rhs.kind === 'var') readsDeclared.set(e, e.lhs);
+    }
+    if (e.kind === 'assign' && e.lhs.kind === 'var') declaredAbove.add(e.lhs.name);
+  }
   walkRule(r, {
     expr: (e) => {
       if (e.kind === 'assign' && e.lhs.kind === 'var') decls.set(e.lhs.name, [...(decls.get(e.lhs.name) ?? []), e.rhs]);
@@ -674,7 +685,12 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
         const rhs = e.rhs;
         for (const name of patternNames(e.lhs)) decls.set(name, [...(decls.get(name) ?? []), { pattern: e.lhs, rhs }]);
       } else if (e.kind === 'assign') bindAll(e.lhs);
-      else if (e.kind === 'unify') (bindOperand(e.lhs), bindOperand(e.rhs));
+      else if (e.kind === 'unify') {
+        // `x = y` after `y := …` in the rule's body only reads y (it is bound by then)
+        const reads = readsDeclared.get(e);
+        if (reads !== e.lhs) bindOperand(e.lhs);
+        if (reads !== e.rhs) bindOperand(e.rhs);
+      }
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
         if (e.key) bindAll(e.key);
@@ -724,8 +740,9 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       }
       if (e.kind !== 'unify') return;
       for (const [v, term] of [[e.lhs, e.rhs], [e.rhs, e.lhs]] as const) {
-        // a variable other than the document `input` says nothing about the type (`p = x if input = x` does)
-        if (v.kind !== 'var' || (term.kind === 'var' && (term.name !== 'input' || sc.bound.has('input'))) || v.name === '_' || v.name.startsWith('$')) continue;
+        // another variable gives its own type, once typed (`y := 1; x = y`: OPA's unify2 puts
+        // y's type on the untyped x), as does the document `input` (`p = x if input = x`)
+        if (v.kind !== 'var' || (term.kind === 'var' && (term.name === '_' || term.name === v.name || (term.name === 'input' && sc.bound.has('input')))) || v.name === '_' || v.name.startsWith('$')) continue;
         if (v.name === 'input' || v.name === 'data' || (sc.mod.rules.has(v.name) && !sc.bound.has(v.name))) continue;
         if (mentions.get(v.name) === 1 && !decls.has(v.name)) unified.set(v.name, term);
       }

@@ -87,3 +87,10 @@ t.test('a level of data above rules is the object of what is below it (getRefRec
 t.test('a variable key of a known type that no key has: "have (type)" as OPA prints a typed operand', async (t) => {
   t.same(errors('package p\nr if {\n\tx := [1]\n\ty := "a"\n\tx[y]\n}'), ['rego_type_error: undefined ref: x[y]\n\tx[y]\n\t  ^\n\t  have (type): string\n\t  want (type): number']);
 });
+
+t.test('a variable unified with a declared one takes its type (unify2: y := 1; x = y)', async (t) => {
+  t.same(errors('package p\nr if {\n\ty := 1\n\tx = y\n\tx.foo\n}'), ['rego_type_error: undefined ref: x.foo\n\tx.foo\n\t^\n\thave: number']);
+  t.same(errors('package p\nr if {\n\ty := 1\n\ty = x\n\tupper(x)\n}'), ['rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (x: string, y: string)']);
+  // y bound by a unification of unknown type: x stays unknown
+  t.same(errors('package p\nr if {\n\tx = y\n\ty = input.a\n\tx.foo\n}'), []);
+});
