@@ -798,6 +798,8 @@ function keysOf(t: Ty): Ty {
   if (t.k === 'array') return N;
   if (t.k === 'set') return t.of;
   if (t.k === 'object' && t.props !== undefined && !t.open) return S;
+  // an object of dynamic keys only (a partial object rule): its key type
+  if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.key;
   return ANY;
 }
 
@@ -805,6 +807,7 @@ function keysOf(t: Ty): Ty {
 function valuesOf(t: Ty): Ty {
   if (t.k === 'array' || t.k === 'set') return t.of;
   if (t.k === 'object' && t.props !== undefined && !t.open) return unionOf(Object.values(t.props));
+  if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.value;
   return ANY;
 }
 

@@ -94,3 +94,10 @@ t.test('a variable unified with a declared one takes its type (unify2: y := 1; x
   // y bound by a unification of unknown type: x stays unknown
   t.same(errors('package p\nr if {\n\tx = y\n\ty = input.a\n\tx.foo\n}'), []);
 });
+
+t.test("a partial object rule's keys and values type the variables that iterate it", async (t) => {
+  const p = 'package p\np[k] := 1 if some k in ["a"]\n';
+  t.same(errors(`${p}r if {\n\tp[x]\n\tx + 1\n}`), ['rego_type_error: plus: invalid argument(s)\n\thave: (string, number)\n\twant: (x: number, y: number, z: number)']);
+  t.same(errors(`${p}r if {\n\tsome v in p\n\tupper(v)\n}`), ['rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (x: string, y: string)']);
+  t.same(errors(`${p}r if {\n\tsome k, v in p\n\tupper(k)\n\tv + 1\n}`), []);
+});
