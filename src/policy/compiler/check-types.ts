@@ -1130,6 +1130,21 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
     const constant = p.kind === 'string' || p.kind === 'number' || p.kind === 'bool' || p.kind === 'null';
     // a variable or ref key of a known type that no key of the collection can have
     const kt = constant ? ANY : keyType(p);
+    if (ty.k === 'union' && ty.of.every((m) => m.k === 'object' && m.props !== undefined && !m.open)) {
+      // objects of several shapes (rules with object values of different keys): a key selects
+      // in each member that has it (OPA's types.Select of an Any), one none has is undefined
+      const members = ty.of as Extract<Ty, { k: 'object' }>[];
+      const keys = [...new Set(members.flatMap((m) => Object.keys(m.props!)))];
+      if (p.kind === 'string') {
+        const found = members.map((m) => m.props![p.value]).filter((x): x is Ty => x !== undefined);
+        if (found.length === 0) return { ty: ANY, missing: i, keys };
+        ty = unionOf(found);
+        continue;
+      }
+      if (constant || !fits(kt, S)) return { ty: ANY, missing: i, keys };
+      ty = unionOf(members.flatMap((m) => Object.values(m.props!)));
+      continue;
+    }
     if (ty.k === 'object' && ty.props !== undefined) {
       if (p.kind === 'string') {
         const next = ty.props[p.value];

@@ -101,3 +101,10 @@ t.test("a partial object rule's keys and values type the variables that iterate 
   t.same(errors(`${p}r if {\n\tsome v in p\n\tupper(v)\n}`), ['rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (x: string, y: string)']);
   t.same(errors(`${p}r if {\n\tsome k, v in p\n\tupper(k)\n\tv + 1\n}`), []);
 });
+
+t.test('objects of several shapes: a key selects in the members that have it (types.Select of an Any)', async (t) => {
+  const q = 'package p\nq := {"a": 1} if input.x\nq := {"b": "s"} if input.y\n';
+  t.same(errors(`${q}r := q.c`), ['rego_type_error: undefined ref: data.p.q.c\n\tdata.p.q.c\n\t         ^\n\t         have: "c"\n\t         want (one of): ["a" "b"]']);
+  t.same(errors(`${q}r := upper(q.a)`), ['rego_type_error: upper: invalid argument(s)\n\thave: (number, ???)\n\twant: (x: string, y: string)']);
+  t.same(errors(`${q}r := q.a + 1\ns := upper(q.b)\nt := q[input.k]`), []);
+});
