@@ -413,7 +413,9 @@ function typeOf(t: Term, sc?: Scope): Ty {
       if (v !== undefined || sc === undefined) return v ?? ANY;
       if (t.name === 'input' && !sc.bound.has('input')) return sc.input;
       const path = dataPath(t.name, [], sc);
-      return path !== undefined && path.length > 0 && sc.mod.env.has(path) ? sc.mod.env.typeAt(path) : ANY;
+      if (path === undefined || path.length === 0) return ANY;
+      // an imported package (`import data.lib` then `lib`): the object of its rules
+      return sc.mod.env.has(path) ? sc.mod.env.typeAt(path) : sc.mod.env.isPrefix(path) ? sc.mod.env.extentAt(path) : ANY;
     }
     case 'ref': {
       if (sc === undefined || t.head.kind !== 'var') return ANY;

@@ -80,6 +80,8 @@ t.test('a level of data above rules is the object of what is below it (getRefRec
   const a = 'package a\nb.c := 1\nd := "x"';
   t.same(errors(a, 'package q\nx := data.a + 1'), ['rego_type_error: plus: invalid argument(s)\n\thave: (object<b: object<c: number>[string: any], d: string>[string: any], number, ???)\n\twant: (x: number, y: number, z: number)']);
   t.same(errors(a, 'package q\nx if {\n\tv := data.a\n\tv.d.foo\n}'), ['rego_type_error: undefined ref: v.d.foo\n\tv.d.foo\n\t^^^\n\thave: string']);
+  // an imported package is that object too
+  t.same(errors(a, 'package q\nimport data.a\nx := a + 1'), ['rego_type_error: plus: invalid argument(s)\n\thave: (object<b: object<c: number>[string: any], d: string>[string: any], number, ???)\n\twant: (x: number, y: number, z: number)']);
   // any other key may come from base documents
   t.same(errors(a, 'package q\nx := data.a.other.y\ny := count(data.a)'), []);
 });
