@@ -30,3 +30,20 @@ t.test('an open raw string is a "non-terminated string", as an open quoted one',
   t.same(firstError(() => parseQuery('`foo'))?.slice(0, 2), ['REGO_ERR_PARSE_STRING', 'non-terminated string']);
   t.same(firstError(() => parseQuery('"foo'))?.slice(0, 2), ['REGO_ERR_PARSE_STRING', 'non-terminated string']);
 });
+
+t.test("a head value that does not parse is two errors, the term's and the head's (OPA parseHead)", async (t) => {
+  const errorsOf = (text: string) => {
+    try {
+      parseModule(text, 'p.rego', { regoVersion: 'v0' });
+    } catch (e) {
+      return (e instanceof ParseErrors ? e.errors : [e as RegoError]).map((x) => [x.message, x.location?.line, x.location?.col]);
+    }
+    return [];
+  };
+  const set = (col: number) => ['unexpected eq token: non-terminated set', 2, col];
+  t.same(errorsOf('package p\nf(_) := { "foo" = "bar" }\n'), [set(17), ['unexpected eq token: expected function value term (e.g., f(...) := <VALUE> { ... })', 2, 17]]);
+  t.same(errorsOf('package p\nf := { "foo" = "bar" }\n'), [set(14), ['unexpected eq token: expected rule value term (e.g., f := <VALUE> { ... })', 2, 14]]);
+  t.same(errorsOf('package p\nf[_] := { "foo" = "bar" }\n'), [set(17), ['unexpected eq token: expected rule value term (e.g., f[_] := <VALUE> { ... })', 2, 17]]);
+  t.match(errorsOf('package p\nf(_) = { "foo" = "bar" }\n')[1], ['unexpected eq token: expected rule value term', 2, 16]);
+  t.same(errorsOf('package p\ndefault f :='), [['unexpected eof token', 2, 12], ['unexpected eof token: expected default rule value term (e.g., default f := <VALUE>)', 2, 12]]);
+});
