@@ -11,9 +11,8 @@
  * and answers each outer binding by looking its group up: O(os + rs) instead of O(os × rs).
  *
  * regate plans the grouped evaluation as a function of (input, data) only — the body reads
- * nothing else — which both back ends memoize per evaluation and per `with` frame (JS: like a
- * rule; WASM: these functions only, by their name prefix, COMPREHENSION_INDEX_FUNC_PREFIX),
- * and plans the comprehension itself as a lookup in that function's result (an absent group is
+ * nothing else — which both back ends memoize per evaluation and per `with` frame, like a rule
+ * without arguments — and plans the comprehension itself as a lookup in that function's result (an absent group is
  * the empty collection). Within a group, elements come in the order the body produces them, the
  * order of the unindexed comprehension, because the body is planned in the same literal order.
  *

@@ -28,6 +28,7 @@ import { createParseError } from '../syntax/parse-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planDataRef } from './plan-data.js';
 import { ensureGroupFunc } from './plan-rules.js';
+import { checkRecursion } from './check-recursion.js';
 import { Planner } from './planner.js';
 import { Resolver } from './resolve.js';
 import { buildRuleIndex, pathKey } from './rule-index.js';
@@ -217,6 +218,7 @@ export function compileModules(modules: ModuleInput[], opts: CompileOptions = {}
   }
   // plan every rule, so errors in rules the query does not reach are reported too (as OPA does)
   for (const g of index.groups.values()) ensureGroupFunc(pl, g);
+  if (pl.recursionFound) errors.push(...checkRecursion(pl));
 
   if (errors.length > 0) {
     const seen = new Set<string>();

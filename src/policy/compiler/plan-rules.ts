@@ -11,13 +11,14 @@
 import type { Local, Operand } from '../ir/types.js';
 import type { Literal, Span, Term } from '../syntax/ast.js';
 import { checkTemplateStrings } from './check-template-strings.js';
+import { recordDependency } from './check-recursion.js';
 import { createCompileError } from './compile-error.js';
 import { planBody, prepareBody } from './plan-body.js';
 import { planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 
 import { Resolver } from './resolve.js';
-import { refText, type RuleGroup, type RuleInfo } from './rule-index.js';
+import type { RuleGroup, RuleInfo } from './rule-index.js';
 import { allVars, isRoot, isWildcard, literalVars, patternVars } from './vars.js';
 
 /** Name of the func for `g` under the current mocks, planning it on first use. */
@@ -29,29 +30,17 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   // rule would otherwise plan it again under ever new mocks, without end)
   const base = `g0.data.${g.path.join('.')}`;
   const stack = [...pl.inProgress];
-  const again = stack.findIndex((n) => n.replace(/#.*$/, '') === base);
-  if (again >= 0) {
-    // OPA's checkRecursion asks of every rule whether a path leads back to it, so each rule of
-    // the cycle is an error of its own, its path starting at itself (`data.p.b -> data.p.a ->
-    // data.p.b` for b): the cycle from here through the rules being planned, once for each
-    // member, in the order of their places in the source (OPA walks its rule tree unordered)
-    const members = [...stack.slice(again)].map((n) => n.replace(/^g0\.data\./, '').replace(/#.*$/, ''));
-    const found: { text: string; span: Span | undefined; key: string }[] = [];
-    members.forEach((m, i) => {
-      const key = JSON.stringify(m.split('.'));
-      if (pl.recursive.has(key)) return;
-      pl.recursive.add(key);
-      const mg = pl.index.groups.get(key);
-      const rotated = [...members.slice(i), ...members.slice(0, i), m].map((x) => groupRefText(pl, x));
-      found.push({ text: `rule ${groupRefText(pl, m)} is recursive: ${rotated.join(' -> ')}`, span: (mg?.rules[0] ?? mg?.defaults[0])?.rule.span, key });
-    });
-    found.sort((a, b) => (a.span?.file ?? '').localeCompare(b.span?.file ?? '') || (a.span?.line ?? 0) - (b.span?.line ?? 0) || (a.span?.col ?? 0) - (b.span?.col ?? 0));
-    for (const f of found) pl.errors.push(createCompileError('REGO_ERR_RECURSION', f.text, f.span));
+  recordDependency(pl, g);
+  if (stack.some((n) => n.replace(/#.*$/, '') === base)) {
+    // OPA's checkRecursion asks of every definition whether a path leads back to it: which do
+    // is known once every rule is planned (check-recursion.ts)
+    pl.recursionFound = true;
     return name;
   }
   if (pl.funcs.has(name)) return name;
   pl.inProgress.add(name);
   const savedRule = pl.currentRule;
+  const savedDef = pl.planningDef;
   try {
     const nparams = 2 + g.arity;
     pl.withFunction(nparams, () => {
@@ -63,16 +52,9 @@ export function ensureGroupFunc(pl: Planner, g: RuleGroup): string {
   } finally {
     pl.inProgress.delete(name);
     pl.currentRule = savedRule;
+    pl.planningDef = savedDef;
   }
   return name;
-}
-
-/** A rule path as OPA's recursion error names it: the ref of its (first) rule, with its variables. */
-function groupRefText(pl: Planner, dotted: string): string {
-  const g = pl.index.groups.get(JSON.stringify(dotted.split('.')));
-  const ri = g?.rules[0];
-  if (ri === undefined || ri.dynamic.length === 0) return `data.${dotted}`;
-  return refText(['data', ...ri.module.mod.package], ri.rule.ref);
 }
 
 const mockIds = new WeakMap<object, Map<string, number>>();
@@ -99,6 +81,7 @@ function planGroup(pl: Planner, g: RuleGroup, ret: Local, params: Local[]) {
     blocks.push(pl.block(() => {
       pl.span = ri.rule.span;
       pl.currentRule = { ri, g };
+      pl.planningDef = { rule: ri.rule, branch: 0 };
       if (g.kind === 'set') {
         planRuleBody(pl, ri, ri.rule.body, [ri.rule.contains!], params, ([v]) => pl.emit('SetAddStmt', { set: ret, value: v! }));
       } else if (g.kind === 'object') {
@@ -112,6 +95,7 @@ function planGroup(pl: Planner, g: RuleGroup, ret: Local, params: Local[]) {
   for (const d of g.defaults) {
     blocks.push(pl.block(() => {
       pl.span = pl.noLocation();
+      pl.planningDef = undefined;
       pl.emit('IsUndefinedStmt', { source: ret });
       planRuleBody(pl, d, [], [valueOf(d.rule.value)], params, ([v]) => pl.emit('AssignVarStmt', { source: v!, target: ret }));
     }));
@@ -134,6 +118,7 @@ function planElseChain(pl: Planner, ri: RuleInfo, ret: Local, params: Local[]): 
   branches.forEach((b, j) => {
     pl.sub(() => {
       pl.span = pl.noLocation();
+      pl.planningDef = { rule: ri.rule, branch: j };
       if (j > 0) pl.emit('IsUndefinedStmt', { source: chain });
       // within one branch, different values conflict like separate definitions do
       // an else branch's value is located at its `else` (OPA's else rule has that location): a

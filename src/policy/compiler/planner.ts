@@ -8,7 +8,7 @@
  */
 import type { RegoError } from '../errors.js';
 import type { Block, Func, Local, Operand, Stmt } from '../ir/types.js';
-import type { CallTerm, Span } from '../syntax/ast.js';
+import type { CallTerm, Rule, Span } from '../syntax/ast.js';
 import type { RuleGroup, RuleIndex, RuleInfo } from './rule-index.js';
 
 export type Scope = ReadonlyMap<string, Local>;
@@ -35,8 +35,12 @@ export class Planner {
   readonly builtins = new Map<string, number>();
   /** functions being planned (recursion detection) */
   readonly inProgress = new Set<string>();
-  /** rule groups (RuleGroup.key) already reported as recursive: one error per rule of a cycle */
-  readonly recursive = new Set<string>();
+  /** planning met a rule that is being planned: check-recursion.ts reports the cycles after planning */
+  recursionFound = false;
+  /** the rule definition and branch (0: its body, i: its i-th `else`) whose body is being planned */
+  planningDef: { rule: Rule; branch: number } | undefined;
+  /** per rule definition and branch: the rule groups (RuleGroup.key) its planning called on */
+  readonly dependencies = new Map<Rule, (Set<string> | undefined)[]>();
   private fs: FuncState = { nextLocal: 2, block: [] };
   span: Span = { file: '<query>', line: 1, col: 1 };
   mocks: MockContext = { data: [], fns: new Map() };

@@ -7,7 +7,7 @@ import type { RegoError } from '../errors.js';
 import type { CallTerm, Literal, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { refName } from '../syntax/parse-term.js';
-import { inputVars, isWildcard, literalTerms, literalVars, outputVars, pairObjects, patternVars } from './vars.js';
+import { inputVars, isWildcard, literalTerms, literalVars, outputVars, pairObjects, patternVars, withTargetKeys } from './vars.js';
 
 /** Number of operands of a function, or undefined when unknown. */
 export type ArityOf = (call: CallTerm) => number | undefined;
@@ -136,6 +136,8 @@ export function literalOutputs(lit: Literal, bound: Set<string>, arityOf: ArityO
     if (fn !== undefined && arityOf({ kind: 'call', fn, args: [], span: w.span, fnSpan: w.span }) !== undefined) continue;
     if (needs(w.value, bound).size > 0) return undefined;
   }
+  // OPA's outputVarsForExpr: a `with` whose target or value reads an unbound variable binds nothing
+  if (lit.with.some((w) => withTargetKeys(w).some((k) => needs(k, bound).size > 0))) return undefined;
   const e = lit.expr;
   if (lit.negated) {
     // vars in a negated expression must be bound outside it, except wildcards
@@ -287,7 +289,7 @@ function reportUnsafe(pending: Literal[], safe: Set<string>, errors: RegoError[]
   }
   for (const l of pending) {
     // OPA's outputVarsForExpr: a negated literal, or one whose `with` values are unsafe, binds nothing
-    if (l.negated || l.with.some((w) => needs(w.value, safe).size > 0)) continue;
+    if (l.negated || l.with.some((w) => [w.value, ...withTargetKeys(w)].some((t) => needs(t, safe).size > 0))) continue;
     if (l.expr.kind === 'unify' || l.expr.kind === 'assign') partialUnifyOutputs(l.expr.lhs, l.expr.rhs, bound).forEach((v) => bound.add(v));
   }
   for (const l of pending) {

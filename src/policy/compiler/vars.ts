@@ -3,7 +3,7 @@
  * before) and which it can bind (ref keys iterate: `xs[i]` binds `i`; patterns in `=` bind).
  * Closures (comprehensions, `every`) read only their `free` variables (set by resolve.ts).
  */
-import type { Literal, Term } from '../syntax/ast.js';
+import type { Literal, Term, With } from '../syntax/ast.js';
 
 export const isWildcard = (name: string): boolean => name.startsWith('$_');
 export const isRoot = (name: string): boolean => name === 'input' || name === 'data';
@@ -121,8 +121,20 @@ export function literalTerms(lit: Literal): Term[] {
     case 'some':
       break;
   }
-  for (const w of lit.with) ts.push(w.value);
+  for (const w of lit.with) ts.push(...withTargetKeys(w), w.value);
   return ts;
+}
+
+/**
+ * The keys of a `with` target's ref (`x` in `with input[x] as 1`): variables of the expression
+ * like any other, which OPA's safety check requires bound (outputVarsForExpr walks the whole
+ * `with`, target too; `input`/`data` are global, a function target is a name, no variable).
+ * A target of another root is refused before the safety check (OPA's rewriteWithModifiers
+ * stage comes first and compilation stops there), so its keys are not looked at.
+ */
+export function withTargetKeys(w: With): Term[] {
+  const t = w.target;
+  return t.kind === 'ref' && t.head.kind === 'var' && (t.head.name === 'input' || t.head.name === 'data') ? t.path : [];
 }
 
 /** All variables a literal mentions (for unsafe-variable messages). */

@@ -33,6 +33,7 @@ import type { Import, Literal, Module, Rule, Term } from '../syntax/ast.js';
 import { FormatWriter, type SourceComment } from './writer.js';
 import { TermFormatter, isIdentifier, lastLine, literalLastLine } from './format-term.js';
 import { KEYWORDS } from '../syntax/tokens.js';
+import { sugarInfixCalls } from './infix-calls.js';
 
 function scan(text: string, file: string): { comments: SourceComment[]; templates: Map<string, string> } {
   const lines = text.split('\n');
@@ -357,5 +358,6 @@ function regoV1ImportAt(imps: readonly Import[]): Import {
  */
 export function formatModule(text: string, file = 'module.rego', opts: FormatOptions = {}): string {
   const mod = parseModuleIn(text, file, opts);
+  sugarInfixCalls(mod);
   return new ModuleFormatter(mod, text, opts).format();
 }

@@ -99,8 +99,8 @@ export interface Policy {
 
 /**
  * Functions regate's compiler names with this prefix evaluate a comprehension once, grouped for
- * comprehension indexing (compiler/comprehension-index.ts). They take only (input, data), so a
- * back end may memoize them per evaluation and per `with` frame; the WASM back end memoizes
- * these only (it memoizes no rule), the JS back end every function of (input, data).
+ * comprehension indexing (compiler/comprehension-index.ts). They take only (input, data), so
+ * both back ends memoize them per evaluation and per `with` frame, like every rule without
+ * arguments.
  */
 export const COMPREHENSION_INDEX_FUNC_PREFIX = 'g0.$comprehension_index.';

@@ -20,8 +20,7 @@ export interface LexOptions {
 const TWO_CHAR = new Set<string>(PUNCTUATION.filter((q) => q.length === 2));
 const ONE_CHAR = new Set<string>(PUNCTUATION.filter((q) => q.length === 1));
 
-export function tokenize(src: string, file: string, opts: LexOptions = {}): Token[] {
-  const out: Token[] = [];
+export function tokenize(src: string, file: string, opts: LexOptions = {}, out: Token[] = []): Token[] {
   let i = 0;
   let line = opts.line ?? 1;
   let col = opts.col ?? 1;
@@ -132,7 +131,8 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}): Toke
     }
     if (c === '`') {
       const j = src.indexOf('`', i + 1);
-      if (j < 0) fail('REGO_ERR_PARSE_STRING', 'unterminated raw string', span);
+      // OPA's scanner words an open raw string as it does an open quoted one
+      if (j < 0) fail('REGO_ERR_PARSE_STRING', 'non-terminated string', span);
       const value = src.slice(i + 1, j);
       advance(j + 1 - i);
       push('rawstring', value);

@@ -10,6 +10,7 @@ import { parseTerm, parseTermIn } from './parse-term.js';
 import type { Parser } from './parser.js';
 import { RegoError } from '../errors.js';
 import { parseAnnotations } from './parse-annotations.js';
+import { ParseErrors } from './parse-error.js';
 
 /**
  * A rule, plus the extra definitions of v0's `p { a } { b }` (one rule per body, same head).
@@ -86,7 +87,7 @@ export function parseRule(p: Parser): Rule {
     rule.contains = parseTermIn(p);
   } else if (p.isPunct(':=') || p.isPunct('=')) {
     rule.assign = p.next().value === ':=';
-    rule.value = parseTermIn(p);
+    rule.value = parseHeadValue(p, rule, isDefault);
   }
   if (isDefault) {
     // OPA's parseHead gives a head without a value the value true, unless it is `p[x]` (which
@@ -265,4 +266,43 @@ function parseBraced(p: Parser): Literal[] {
 /** Term helper for callers that need the head name. */
 export function ruleName(rule: Rule): string {
   return (rule.ref[0] as Term & { value: string }).value;
+}
+
+/** A head's ref as OPA prints it (Ref.String): `f`, `a.b`, `f[_]`, `p["a b"]`. */
+function headRefText(rule: Rule): string {
+  return rule.ref
+    .map((t, i) => {
+      if (t.kind === 'string') return i === 0 ? t.value : t.fromDot === true ? `.${t.value}` : `[${JSON.stringify(t.value)}]`;
+      if (t.kind === 'var') return `[${t.name === '_' || t.name.startsWith('$') ? '_' : t.name}]`;
+      if (t.kind === 'number') return `[${t.text}]`;
+      return '[...]';
+    })
+    .join('');
+}
+
+/**
+ * A rule head's value. One that does not parse is two errors in OPA (parseHead): the term's,
+ * then one at the same token naming what was expected there, "unexpected eq token: expected
+ * function value term (e.g., f(...) := <VALUE> { ... })".
+ */
+function parseHeadValue(p: Parser, rule: Rule, isDefault: boolean): Term {
+  try {
+    return parseTermIn(p);
+  } catch (e) {
+    if (!(e instanceof RegoError) || e instanceof ParseErrors || e.opaCode !== 'rego_parse_error') throw e;
+    // a token that does not lex is reported alone, as before (OPA's wording there is unverified)
+    if (e.code === 'REGO_ERR_PARSE_STRING' || e.code === 'REGO_ERR_PARSE_NUMBER' || e.code === 'REGO_ERR_PARSE_TOKEN') throw e;
+    const name = headRefText(rule);
+    const last = rule.ref[1];
+    // OPA prints the head's key, nil for a head without one
+    const key = rule.ref.length === 2 && last?.kind === 'var' ? last.name : '<nil>';
+    let what: string;
+    if (!rule.assign) what = `expected rule value term (e.g., ${name}[${key}] = <VALUE> { ... })`;
+    else if (rule.args !== undefined) what = `expected function value term (e.g., ${name}(...) := <VALUE> { ... })`;
+    else if (isDefault) what = `expected default rule value term (e.g., default ${name} := <VALUE>)`;
+    else what = `expected rule value term (e.g., ${name} := <VALUE> { ... })`;
+    const at = e.location;
+    const tok = p.tokens.find((t) => at !== undefined && t.span.line === at.line && t.span.col === at.col) ?? p.tokens[p.tokens.length - 1]!;
+    throw new ParseErrors([e, p.unexpected(what, tok)]);
+  }
 }

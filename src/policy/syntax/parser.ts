@@ -2,7 +2,7 @@
  * The token cursor shared by the recursive-descent parse functions (parse-term.ts,
  * parse-expr.ts, parse-rule.ts, parse-module.ts).
  */
-import type { RegoError } from '../errors.js';
+import { RegoError } from '../errors.js';
 import { tokenize, type LexOptions } from './lexer.js';
 import { createParseError, type ParseErrorCode } from './parse-error.js';
 import type { Span, Token } from './tokens.js';
@@ -59,6 +59,8 @@ const TOKEN_NAMES: Record<string, string> = {
 
 export class Parser {
   readonly tokens: Token[];
+  /** a lexing error and the index of the token it stands in for (see the constructor) */
+  private readonly lexError: { at: number; error: RegoError } | undefined;
   pos = 0;
   /** > 0 while parsing call arguments / brackets, where `k, v in xs` is not a literal form */
   nesting = 0;
@@ -104,7 +106,19 @@ export class Parser {
   deferredCompile: RegoError | undefined;
 
   constructor(readonly src: string, readonly file: string, lex: LexOptions = {}, opts: ParseOptions = {}) {
-    this.tokens = tokenize(src, file, lex);
+    // OPA's parser scans a token when it moves onto it, so an input that is wrong before a bad
+    // token (`fo3+4ar := 1`: "unexpected plus token") reports that, not the token: the tokens up
+    // to a lexing error are read, and the error is raised when the parser reaches it.
+    const tokens: Token[] = [];
+    try {
+      tokenize(src, file, lex, tokens);
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      this.lexError = { at: tokens.length, error: e };
+      const end = src.length;
+      tokens.push({ kind: 'eof', value: '', span: e.location ?? { file, line: 1, col: 1 }, start: end, end, nlBefore: true, wsBefore: true });
+    }
+    this.tokens = tokens;
     this.regoVersion = opts.regoVersion === 'v0' || opts.regoVersion === 'v0v1' ? 'v0' : 'v1';
     this.compatV1 = opts.regoVersion === 'v0v1';
     this.keywords = new Set(this.regoVersion === 'v1' ? FUTURE_KEYWORDS : []);
@@ -120,7 +134,9 @@ export class Parser {
   }
 
   peek(k = 0): Token {
-    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)]!;
+    const i = Math.min(this.pos + k, this.tokens.length - 1);
+    if (this.lexError !== undefined && i >= this.lexError.at) throw this.lexError.error;
+    return this.tokens[i]!;
   }
 
   next(): Token {

@@ -85,8 +85,8 @@ const BAD = `package w
 p if { x := "a"; true with input[x] as 1 }
 q if { input.b == 2 with input.a[0] as 1 }
 r if { true with data.a[1] as 2 }
-undef if { true with input[x] as input.nope }
-never if { false; true with input[x] as 1 }
+undef if { x := "a"; true with input[x] as input.nope }
+never if { false; x := "a"; true with input[x] as 1 }
 ok if { true with input.a as 1 }
 `;
 
@@ -122,4 +122,30 @@ t.test('a non-string key under a rule is still a partial replacement of a virtua
     err = e as CompileErrors;
   }
   t.same(err?.errors.map((e) => e.code), ['REGO_ERR_WITH_TARGET']);
+});
+
+/*
+ * A variable in a `with` target's key is a variable of the expression: OPA's safety check
+ * (outputVarsForExpr walks the whole `with`, the target's ref after its head too) wants it bound
+ * before, and the expression binds nothing until it is; the head counts it as in the body.
+ */
+t.test('a with target key that nothing binds is an unsafe variable, at its expression', async (t) => {
+  const errorsOf = (text: string) => {
+    try {
+      compileToPlan([{ file: 'w.rego', text }], {});
+      return [];
+    } catch (e) {
+      t.ok(e instanceof CompileErrors);
+      return (e as CompileErrors).errors.map((x) => [x.code, x.message, x.location?.line, x.location?.col]);
+    }
+  };
+  t.same(errorsOf('package w\nr if {\n\tinput.a == 1 with input[x] as 1\n}\n'), [['REGO_ERR_UNSAFE_VAR', 'var x is unsafe', 3, 2]]);
+  t.same(errorsOf('package w\nr if {\n\tinput.a == 1 with data.d[x].y as 1\n}\n'), [['REGO_ERR_UNSAFE_VAR', 'var x is unsafe', 3, 2]]);
+  // not an error of the head as well: the body mentions x
+  t.same(errorsOf('package w\nt contains x if {\n\tinput.a == 1 with input[x] as 1\n}\n'), [['REGO_ERR_UNSAFE_VAR', 'var x is unsafe', 3, 2]]);
+  // the expression that binds x may come after: the body is reordered
+  t.same(errorsOf('package w\nr if {\n\tinput.a == 1 with input[x] as 1\n\tx := "a"\n}\n'), []);
+  t.same(errorsOf('package w\nr if {\n\tnot input.a with input[x] as 1\n}\n'), [['REGO_ERR_UNSAFE_VAR', 'var x is unsafe', 3, 2]]);
+  // a function target is a name, no variable
+  t.same(errorsOf('package w\nf(x) := x\nr if {\n\tf(1) == 2 with f as 2\n\tcount([]) == 5 with count as 5\n}\n'), []);
 });

@@ -9,7 +9,7 @@
  * That keeps policy builds in the millisecond range (no AssemblyScript compile per policy).
  */
 import binaryen from 'binaryen';
-import { COMPREHENSION_INDEX_FUNC_PREFIX, type Policy } from '../../ir/types.js';
+import type { Policy } from '../../ir/types.js';
 import type { BuiltinRegistry } from '../../builtins/registry.js';
 import { RegoError } from '../../errors.js';
 import { FunctionGen, LOC_SHIFT, MAX_LOCATION, unsupported, type CodegenEnv } from './codegen.js';
@@ -186,10 +186,14 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
           mod.if(mod.i32.eqz(mod.global.get(STEPS, i32)), mod.call('regate_tick', [], binaryen.none)),
         ]);
 
-  // Memoized functions (the comprehension indexes, ir/types.ts): a value and its generation per
-  // function in globals; each evaluation and each `with` frame gets a new generation, so a value
-  // of another evaluation (whose heap is gone) or frame is never read.
-  const memoized = new Set(funcs.flatMap((f, i) => (f.name.startsWith(COMPREHENSION_INDEX_FUNC_PREFIX) && f.params.length === 2 ? [i] : [])));
+  // Memoized functions: every function of (input, data) alone — a rule without arguments, or a
+  // comprehension index (ir/types.ts) — as OPA's wasm compiler does (compileFunc: `memoize :=
+  // len(fn.Params) == 2`, opa_memoize_get/insert) and as the JS back end does. Without it a rule
+  // referenced inside an iteration was evaluated again for every element (lakekeeper's batch
+  // filter, 32 resources: its namespace probe ran per resource and per index lookup). A value
+  // and its generation per function in globals; each evaluation and each `with` frame gets a new
+  // generation, so a value of another evaluation (whose heap is gone) or frame is never read.
+  const memoized = new Set(funcs.flatMap((f, i) => (f.params.length === 2 ? [i] : [])));
   const memo = memoized.size > 0 ? { gen: 'regate_memo_gen', next: 'regate_memo_next' } : undefined;
   if (memo) {
     mod.addGlobal(memo.gen, i32, true, mod.i32.const(0));

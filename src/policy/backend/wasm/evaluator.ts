@@ -5,7 +5,7 @@
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { Policy } from '../../ir/types.js';
 import { isOpaErrorCode, type OpaErrorCode } from '../../error-codes.js';
-import { RegoError, type SourceLocation } from '../../errors.js';
+import { ConflictError, RegoError, type SourceLocation } from '../../errors.js';
 import { defaultRegistry } from '../../builtins/index.js';
 import { stringifyJson, type Value } from '../../value/index.js';
 import type { EvalOptions, EvaluatorOptions, PlanEvaluator } from '../evaluator.js';
@@ -43,15 +43,24 @@ function readProjection(wasm: Uint8Array): Projection | undefined {
 
 /**
  * Maps what escapes the SDK to a RegoError. opa_abort messages from regate's runtime start
- * with OPA's error kind ("eval_conflict_error: …"); the SDK throws strings and `{message}`
- * objects; builtin wrappers throw RegoErrors, which pass through unchanged.
+ * with OPA's error kind ("eval_conflict_error: …"); a conflict becomes a ConflictError
+ * (REGO_ERR_CONFLICT), as on the JS engine; the SDK throws strings and `{message}` objects;
+ * builtin wrappers throw RegoErrors, which pass through unchanged.
  */
 export function toRegoError(e: unknown): RegoError {
   if (e instanceof RegoError) return e;
   const text = typeof e === 'string' ? e : e instanceof Error ? e.message : typeof (e as { message?: unknown })?.message === 'string' ? (e as { message: string }).message : String(e);
   // The abort protocol of regate's runtime: the kind, a colon, the message.
   const m = /^(eval_[a-z_]+):\s*/.exec(text);
+  // A conflict is the JS engine's error, code and OPA's message alike (a caller handles one
+  // REGO_ERR_CONFLICT whichever engine runs the policy); the evaluator adds the location.
+  if (m && m[1] === 'eval_conflict_error') return new ConflictError(text.slice(m[0].length));
   if (m && isOpaErrorCode(m[1] as string)) return new RegoError('REGO_ERR_WASM_ABORT', text.slice(m[0].length), { opaCode: m[1] as OpaErrorCode, cause: e });
+  // OPA's own Wasm runtime (a module from `opa build -t wasm`) aborts a conflict with
+  // "<file>:<row>:<col>: var assignment conflict" (or object insert / merge conflict:
+  // internal/compiler/wasm errorMessages); OPA's topdown calls those eval_conflict_error.
+  const c = /^(.*):(\d+):(\d+): ((?:var assignment|object insert|object merge) conflict)$/.exec(text);
+  if (c) return new ConflictError(c[4]!, { file: c[1]!, line: Number(c[2]), col: Number(c[3]) });
   if (/^not implemented: built-in function/.test(text)) return new RegoError('REGO_ERR_WASM_BUILTIN_MISSING', text, { cause: e });
   // A trap (unreachable, out of bounds): WebAssembly.RuntimeError, not in this project's TS lib.
   if ((e as { constructor?: { name?: string } })?.constructor?.name === 'RuntimeError' || e instanceof RangeError) return new RegoError('REGO_ERR_WASM_TRAP', text, { opaCode: 'eval_internal_error', cause: e });

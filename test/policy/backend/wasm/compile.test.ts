@@ -148,7 +148,7 @@ t.test('not, with, break, conflicts', async (t) => {
     ev.evaluate('p', {});
     t.fail('expected a conflict');
   } catch (e) {
-    t.match(e, { code: 'REGO_ERR_WASM_ABORT', opaCode: 'eval_conflict_error' });
+    t.match(e, { code: 'REGO_ERR_CONFLICT', opaCode: 'eval_conflict_error' });
   }
 });
 
