@@ -18,6 +18,8 @@
  * Use it to compare two builds (run it in each checkout, the same --requests) or the parts of one.
  *
  * Run:  node --import tsx bench/instructions.ts [--floor] [--parts passthrough,audit] [--connections 8] [--requests 20000] [--warmup 10000] [--breakdown [--functions 40]] [--keep DIR] [--json out.json] [--root DIR]
+ * `--node-args "…"` passes flags to the gateway's node (the young generation's
+ * `--min-semi-space-size`, which NODE_OPTIONS refuses).
  * `--keep DIR` keeps the callgrind dumps there (callgrind_annotate shows where the instructions went).
  * `--breakdown` also prints, per part, the main thread's instructions per request by part of the
  * process (bench/lib/callgrind-breakdown.ts: regate's folders, each npm package, Node's internals,
@@ -60,6 +62,8 @@ const fromJson = argv.includes('--from-json') ? (argValue('--from-json', argv) ?
 const topFunctions = Number(argValue('--functions', argv) ?? '0');
 // `--floor`: bench/floor/min-proxy.mjs first, as the column every part's step is taken from
 const floor = argv.includes('--floor');
+// `--node-args "--min-semi-space-size=32"`: V8 flags for the gateway that NODE_OPTIONS refuses
+const nodeArgs = (argValue('--node-args', argv) ?? '').split(' ').filter((a) => a !== '');
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
@@ -145,7 +149,7 @@ async function main(): Promise<void> {
       // with the shipped semi-space size (servers.ts): a NODE_OPTIONS of our own replaces it, and
       // without it V8 collected the old generation inside passthrough's measured window
       const env: Record<string, string> = breakdown ? { NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --perf-basic-prof` } : {};
-      const run = p === 'min-proxy' ? await stand.startFloor({ cpus: null, wrap, env, slow: true }) : await stand.startPart(p, { cpus: null, wrap, env, slow: true });
+      const run = p === 'min-proxy' ? await stand.startFloor({ cpus: null, wrap, env, nodeArgs, slow: true }) : await stand.startPart(p, { cpus: null, wrap, env, nodeArgs, slow: true });
       const pid = run.gw.proc.child.pid as number;
       log(`${p}: warm-up, ${warmup} requests under callgrind…`);
       await run.load(warmup);

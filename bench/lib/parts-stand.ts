@@ -66,18 +66,18 @@ export interface PartsStand {
   readonly dir: string;
   /**
    * Starts the compiled gateway configured for `part` (`wrap`, `env`: as bench/lib/servers.ts
-   * startRegate) and probes its route (`probeMs`: longer under valgrind); stopped at the end if
+   * startRegate; `nodeArgs`: flags NODE_OPTIONS refuses, such as `--trace-gc`) and probes its route (`probeMs`: longer under valgrind); stopped at the end if
    * the bench has not stopped it. `slow` (a gateway under valgrind): partConfig's slow settings,
    * a first request that may take minutes and is tried again on a 503 (it fills the token cache,
    * so every measured request is a cached-JWT one), and a load whose requests may wait 600 s.
    */
-  startPart(part: Part, o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; probeMs?: number; slow?: boolean }): Promise<RunningPart>;
+  startPart(part: Part, o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; nodeArgs?: readonly string[]; probeMs?: number; slow?: boolean }): Promise<RunningPart>;
   /**
    * Starts bench/floor/min-proxy.mjs (uWS in, keep-alive net.Socket out, no header rules) against
    * the same upstream, under the same `wrap` and NODE_OPTIONS as the gateway, and loads it like
    * passthrough (same route, no headers): the floor that passthrough's count is set beside.
    */
-  startFloor(o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; slow?: boolean }): Promise<RunningPart>;
+  startFloor(o: { cpus: string | null; wrap?: readonly string[]; env?: Record<string, string>; nodeArgs?: readonly string[]; slow?: boolean }): Promise<RunningPart>;
 }
 
 /** Runs `fn` against a started stand and stops everything afterwards, also when it throws. */
@@ -98,7 +98,7 @@ export async function withPartsStand<T>(o: { name: string; connections: number; 
       dir,
       async startPart(part, s) {
         const slow = s.slow === true;
-        const gw = await startRegate({ name: part, dir, cpus: s.cpus, config: partConfig(part, env, { slow }), ...(o.rootDir ? { root: o.rootDir } : {}), ...(s.wrap ? { wrap: s.wrap } : {}), ...(s.env ? { env: s.env } : {}) });
+        const gw = await startRegate({ name: part, dir, cpus: s.cpus, config: partConfig(part, env, { slow }), ...(o.rootDir ? { root: o.rootDir } : {}), ...(s.wrap ? { wrap: s.wrap } : {}), ...(s.env ? { env: s.env } : {}), ...(s.nodeArgs ? { nodeArgs: s.nodeArgs } : {}) });
         procs.push(gw.proc);
         const url = gw.url + '/api/bench';
         const headers = partHeaders(part, jwt);
@@ -116,7 +116,7 @@ export async function withPartsStand<T>(o: { name: string; connections: number; 
         // this checkout's min-proxy (it loads uWS through this checkout's dist/), whatever --root says
         const file = fileURLToPath(new URL('../floor/min-proxy.mjs', import.meta.url));
         const [cmd, ...pre] = [...(s.wrap ?? []), process.execPath];
-        const proc = await spawnPinned(s.cpus, cmd as string, [...pre, file, new URL(up.url).port], /PORT (\d+)/, { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), ...s.env });
+        const proc = await spawnPinned(s.cpus, cmd as string, [...pre, ...(s.nodeArgs ?? []), file, new URL(up.url).port], /PORT (\d+)/, { ...process.env, NODE_ENV: 'production', ...shippedNodeOptions(), ...s.env });
         procs.push(proc);
         const gw = { proc, url: `http://127.0.0.1:${Number(proc.match[1])}` };
         const url = gw.url + '/api/bench';

@@ -50,24 +50,25 @@ export function composePipeline(parts: PipelineParts): Pipeline {
   };
   const finish = (ctx: RequestContext, ex: ClientExchange) => {
     let called = false;
-    // once only: a throw after `done` ran must not end the request a second time
-    const end = (failed: boolean, err: unknown) => {
+    // once only: a throw after `done` ran must not end the request a second time. It is the
+    // proxy's `done` too (`end(err)`: failed when there is an error), one closure per request
+    // rather than two; `failed` says it outright for a throw or a rejection, whatever was thrown.
+    const end = (err?: unknown, failed: boolean = err !== undefined) => {
       if (called) return;
       called = true;
       if (failed) fail(ctx, ex, err);
       else onComplete(ctx, ex);
     };
-    const done = (err?: unknown) => end(err !== undefined, err);
     let r: void | Promise<void>;
     try {
-      r = proxy(ctx, ex, done);
+      r = proxy(ctx, ex, end);
     } catch (err) {
-      return end(true, err);
+      return end(err, true);
     }
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
       (r as Promise<void>).then(
-        () => end(false, undefined),
-        (err: unknown) => end(true, err),
+        () => end(undefined, false),
+        (err: unknown) => end(err, true),
       );
     }
   };

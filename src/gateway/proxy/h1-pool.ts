@@ -17,6 +17,13 @@ import { H1Call, H1ClientError, type UpstreamRequest } from './h1-call.js';
 import { H1Connection, type ConnectionOwner } from './h1-connection.js';
 import type { UpstreamTls } from './upstream-tls.js';
 
+/**
+ * The `context` of undici's `onRequestStart(controller, context)`: a handler's per-request scratch
+ * object there. The gateway's one handler (proxy/forward.ts ProxyCall) keeps its state on itself
+ * and never reads it, so every call gets this frozen one instead of a fresh `{}`.
+ */
+const NO_CONTEXT: object = Object.freeze({});
+
 export interface H1PoolOptions {
   host: string;
   port: number;
@@ -148,7 +155,7 @@ export function createH1Pool(opts: H1PoolOptions): H1Pool {
   return {
     dispatch(req, handler) {
       const call = new H1Call(req, handler, removeQueued);
-      handler.onRequestStart?.(call, {});
+      handler.onRequestStart?.(call, NO_CONTEXT);
       if (call.done) return;
       if (closing) {
         call.fail(new H1ClientError('H1_ERR_CLOSED', 'upstream client is closing'));

@@ -97,56 +97,103 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
   const rawQuery = query ?? '';
   const rawHeaders: string[] = [];
   const headers: Record<string, string> = {};
-  let stripped: Record<string, string> | null = null;
-  let headerBytes = method.length + path.length + rawQuery.length + 12;
-  let error: GatewayError | null = null;
-  let hosts = 0;
-  let lengths = 0;
-  let codings = 0;
-  let firstLength = '';
-  let authorizationUnchecked = false;
-  let pos = 0;
-  req.forEach((name, v) => {
-    headerBytes += name.length + v.length + 4;
-    if (error !== null) return;
-    // The name as the last request had it at this position (checked, and a property key already)
-    // or, once checked, as V8's own copy (canonicalName): see NAME_SLOTS.
-    const i = pos++;
-    const known = i < NAME_SLOTS ? lastNames[i] : undefined;
-    let k: string;
-    if (known !== undefined && known === name) k = known;
-    else {
-      if (!isFieldName(name)) {
-        error = refuse('GW_ERR_BAD_HEADER', 'header field name is not a token');
-        return;
-      }
-      k = canonicalName(name);
-      if (i < NAME_SLOTS) lastNames[i] = k;
-    }
-    const strip = isStripped(k, rules);
-    // Authorization's check is deferred (ClientHead.authorizationUnchecked) unless the value is
-    // put aside for the policy below: every other value is checked here.
-    if (k === 'authorization' && !strip) authorizationUnchecked = true;
-    else if (!isClientFieldValue(v)) {
-      error = badHeaderValueError(k);
-      return;
-    }
-    if (k === 'host') hosts++;
-    else if (k === 'content-length') {
-      if (lengths++ === 0) firstLength = v;
-      else if (v !== firstLength) error = refuse('GW_ERR_BAD_FRAMING', 'conflicting Content-Length fields');
-    } else if (k === 'transfer-encoding') codings++;
-    if (strip) {
-      if (rules.keepStripped) (stripped ??= {})[k] = v;
-      return;
-    }
-    rawHeaders.push(k, v);
-    const prev = headers[k];
-    headers[k] = prev === undefined ? v : prev + (k === 'cookie' ? '; ' : ', ') + v;
-  });
+  const s = scan;
+  s.rules = rules;
+  s.rawHeaders = rawHeaders;
+  s.headers = headers;
+  s.stripped = null;
+  s.headerBytes = method.length + path.length + rawQuery.length + 12;
+  s.error = null;
+  s.hosts = 0;
+  s.lengths = 0;
+  s.codings = 0;
+  s.firstLength = '';
+  s.authorizationUnchecked = false;
+  s.pos = 0;
+  try {
+    req.forEach(scanField);
+  } finally {
+    // nothing of this request stays reachable from the module once it is read
+    s.rules = NO_RULES;
+    s.rawHeaders = NO_FIELDS;
+    s.headers = NO_HEADERS;
+    s.firstLength = '';
+  }
+  const stripped = s.stripped;
+  s.stripped = null;
+  let error: GatewayError | null = s.error;
+  s.error = null;
   const host = headers['host'] ?? '';
-  if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(host, hosts, headers, lengths, codings, rules.allowChunked);
-  return { method, path, rawQuery, hasQuery: query !== undefined, host, headers, rawHeaders, headerBytes, stripped, authorizationUnchecked, error };
+  if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(host, s.hosts, headers, s.lengths, s.codings, rules.allowChunked);
+  return { method, path, rawQuery, hasQuery: query !== undefined, host, headers, rawHeaders, headerBytes: s.headerBytes, stripped, authorizationUnchecked: s.authorizationUnchecked, error };
+}
+
+/**
+ * The state of the head being read, for `scanField`: one object for the module rather than a
+ * closure and its context per request (~0.2 KB of garbage each; bench/allocations.ts). uWS calls
+ * the `forEach` callback synchronously and `readClientHead` never re-enters itself, so one is
+ * enough; it is emptied after every head (a header value never outlives its request here).
+ */
+interface HeadScan {
+  rules: EdgeRules;
+  rawHeaders: string[];
+  headers: Record<string, string>;
+  stripped: Record<string, string> | null;
+  headerBytes: number;
+  error: GatewayError | null;
+  hosts: number;
+  lengths: number;
+  codings: number;
+  firstLength: string;
+  authorizationUnchecked: boolean;
+  pos: number;
+}
+const NO_FIELDS: string[] = [];
+const NO_HEADERS: Record<string, string> = {};
+const NO_RULES: EdgeRules = { stripNames: new Set(), stripPrefixes: [], keepStripped: false, trustForwarded: false, pathRules: { allowEncodedSlash: false }, allowChunked: false };
+const scan: HeadScan = { rules: NO_RULES, rawHeaders: NO_FIELDS, headers: NO_HEADERS, stripped: null, headerBytes: 0, error: null, hosts: 0, lengths: 0, codings: 0, firstLength: '', authorizationUnchecked: false, pos: 0 };
+
+/** One field of the head being read (`req.forEach`'s callback; its state is `scan`). */
+function scanField(name: string, v: string): void {
+  const s = scan;
+  s.headerBytes += name.length + v.length + 4;
+  if (s.error !== null) return;
+  // The name as the last request had it at this position (checked, and a property key already)
+  // or, once checked, as V8's own copy (canonicalName): see NAME_SLOTS.
+  const i = s.pos++;
+  const known = i < NAME_SLOTS ? lastNames[i] : undefined;
+  let k: string;
+  if (known !== undefined && known === name) k = known;
+  else {
+    if (!isFieldName(name)) {
+      s.error = refuse('GW_ERR_BAD_HEADER', 'header field name is not a token');
+      return;
+    }
+    k = canonicalName(name);
+    if (i < NAME_SLOTS) lastNames[i] = k;
+  }
+  const rules = s.rules;
+  const strip = isStripped(k, rules);
+  // Authorization's check is deferred (ClientHead.authorizationUnchecked) unless the value is
+  // put aside for the policy below: every other value is checked here.
+  if (k === 'authorization' && !strip) s.authorizationUnchecked = true;
+  else if (!isClientFieldValue(v)) {
+    s.error = badHeaderValueError(k);
+    return;
+  }
+  if (k === 'host') s.hosts++;
+  else if (k === 'content-length') {
+    if (s.lengths++ === 0) s.firstLength = v;
+    else if (v !== s.firstLength) s.error = refuse('GW_ERR_BAD_FRAMING', 'conflicting Content-Length fields');
+  } else if (k === 'transfer-encoding') s.codings++;
+  if (strip) {
+    if (rules.keepStripped) (s.stripped ??= {})[k] = v;
+    return;
+  }
+  s.rawHeaders.push(k, v);
+  const headers = s.headers;
+  const prev = headers[k];
+  headers[k] = prev === undefined ? v : prev + (k === 'cookie' ? '; ' : ', ') + v;
 }
 
 function isStripped(name: string, rules: EdgeRules): boolean {
