@@ -412,12 +412,14 @@ function toYamlJs(v: Value): unknown {
   if (typeof v === 'number') return new YamlNumber(String(v));
   if (typeof v === 'bigint') return new YamlNumber(v.toString());
   if (v instanceof RNumber) return new YamlNumber(v.text);
+  // OPA marshals to JSON first (sigs.k8s.io/yaml), which writes a raw byte as U+FFFD
+  if (typeof v === 'string') return replaceRawBytes(v);
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(toYamlJs);
   if (v instanceof RSet) return v.values().map(toYamlJs);
   const out: Record<string, unknown> = {};
   for (const [k, x] of objectEntries(v)) {
-    const key = typeof k === 'string' ? k : formatValue(k);
+    const key = typeof k === 'string' ? replaceRawBytes(k) : formatValue(k);
     Object.defineProperty(out, key, { value: toYamlJs(x), enumerable: true, writable: true, configurable: true });
   }
   return out;

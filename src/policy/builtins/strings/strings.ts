@@ -189,7 +189,7 @@ function templateString(args: readonly Value[]): string {
       }
     } else throw new BuiltinTypeError('internal.template_string', `illegal argument type: ${typeName(p)}`);
   }
-  return out;
+  return joinGoStrings(out);
 }
 
 export const stringsBuiltins: BuiltinDef[] = [
@@ -244,7 +244,7 @@ export const stringsBuiltins: BuiltinDef[] = [
   {
     name: 'strings.render_template',
     arity: 2,
-    impl: (args) => renderGoTemplate('strings.render_template', argString('strings.render_template', args, 0), argObject('strings.render_template', args, 1)),
+    impl: (args) => joinGoStrings(renderGoTemplate('strings.render_template', argString('strings.render_template', args, 0), argObject('strings.render_template', args, 1))),
   },
   { name: 'internal.template_string', arity: 1, impl: templateString },
 ];

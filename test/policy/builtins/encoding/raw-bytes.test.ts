@@ -8,7 +8,8 @@
  * invalid or truncated sequence as (RuneError, 1), so count() counts it once; strings compare
  * by bytes; strings.Join/fmt.Sprintf join bytes; encoding/json writes `\ufffd` per such byte;
  * strconv.Quote writes it `\xff`; []rune(s) (indexof, substring) and strings.Map (upper)
- * turn it into U+FFFD. Digests were computed over the bytes with node:crypto.
+ * turn it into U+FFFD; regexp reads it as one rune and returns the byte itself in a match.
+ * Digests were computed over the bytes with node:crypto.
  */
 import t from 'tap';
 import { compileToPlan } from '../../../../src/policy/compiler/index.js';
@@ -64,6 +65,13 @@ const CHECKS: Record<string, string> = {
   replace_joins: 'replace(hex.decode("c378a9"), "x", "") == "é"',
   object_key: '{hex.decode("ff"): 1}[hex.decode("ff")] == 1',
   set_member: 'hex.decode("ff") in {hex.decode("ff"), "a"}',
+  regex_dot: 'regex.match("^a.b$", hex.decode("61ff62"))',
+  regex_find: 'regex.find_n(".", hex.decode("ff61"), -1) == [hex.decode("ff"), "a"]',
+  // OPA reads the variables through ast.As, which decodes their Rego text (strconv.Quote: `"\xc3"`)
+  // as JSON: a raw byte fails there ("invalid character 'x' in string escape code").
+  template_refuses: 'not strings.render_template("{{.a}}", {"a": hex.decode("c3")})',
+  template_text: 'strings.render_template("{{.a}}{{.b}}", {"a": "\u00e9", "b": hex.decode("e282ac")}) == "é€"',
+  yaml_marshal: 'yaml.unmarshal(yaml.marshal({"k": hex.decode("ff")})) == {"k": "\ufffd"}',
 };
 
 const names = Object.keys(CHECKS).sort();
