@@ -10,7 +10,8 @@
  * | boolean   | `boolean`                                                          |
  * | number    | `number` (finite double) or `bigint` for integers beyond ±2^53, or  |
  * |           | an {@link RNumber} when the literal text matters (`1.0`, `1e1000`)   |
- * | string    | `string`                                                           |
+ * | string    | `string`; a byte that is not UTF-8 is the lone surrogate U+DC00+b    |
+ * |           | (go-bytes.ts: OPA's strings are Go byte strings)                    |
  * | array     | `Value[]` (a plain JS array; treat as immutable once shared)        |
  * | object    | a plain JS object when every key is a string (what JSON.parse makes),|
  * |           | else an {@link RObject} (keys of any type)                          |
