@@ -150,9 +150,15 @@ function replaceN(args: readonly Value[]): string {
   return pairs.length === 0 ? s : joinGoStrings(replaceGo(s, pairs));
 }
 
-/** Any string of `strs` starts with any of `prefixes` (OPA builds a trie; a loop is equivalent). */
+/**
+ * Any string of `strs` starts with any of `prefixes` (OPA builds a trie over the bytes; a loop is
+ * equivalent). A prefix with raw bytes is matched byte-wise (go-byte-match.ts).
+ */
 function anyStartsWithAny(strs: string[], prefixes: string[]): boolean {
-  for (const p of prefixes) for (const s of strs) if (s.startsWith(p)) return true;
+  for (const p of prefixes) {
+    const raw = hasRawBytes(p);
+    for (const s of strs) if (raw ? matchGoBytes('startswith', s, p) : s.startsWith(p)) return true;
+  }
   return false;
 }
 
@@ -236,7 +242,10 @@ export const stringsBuiltins: BuiltinDef[] = [
     impl: (args) => {
       const strs = stringList('strings.any_suffix_match', args[0] as Value, 1);
       const sufs = stringList('strings.any_suffix_match', args[1] as Value, 2);
-      for (const p of sufs) for (const s of strs) if (s.endsWith(p)) return true;
+      for (const p of sufs) {
+        const raw = hasRawBytes(p);
+        for (const s of strs) if (raw ? matchGoBytes('endswith', s, p) : s.endsWith(p)) return true;
+      }
       return false;
     },
   },
