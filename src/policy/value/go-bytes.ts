@@ -26,10 +26,12 @@ const decoder = new TextDecoder();
 /** A lone surrogate in U+DC80–U+DCFF (with the u flag a surrogate pair is one code point and does not match). */
 const RAW_BYTE = /[\udc80-\udcff]/u;
 const RAW_BYTES = /[\udc80-\udcff]/gu;
+/** Any code unit in U+DC80–U+DCFF, pair halves too: the cheaper first test (most strings have none). */
+const MAY_HAVE_RAW_BYTE = /[\udc80-\udcff]/;
 
 /** Does s carry an escaped raw byte? */
 export function hasRawBytes(s: string): boolean {
-  return RAW_BYTE.test(s);
+  return MAY_HAVE_RAW_BYTE.test(s) && RAW_BYTE.test(s);
 }
 
 /**
@@ -38,7 +40,7 @@ export function hasRawBytes(s: string): boolean {
  * @example goStringBytes(decodeGoString(Uint8Array.of(0xff, 0x61))) // Uint8Array [0xff, 0x61]
  */
 export function goStringBytes(s: string): Uint8Array {
-  if (!RAW_BYTE.test(s)) return encoder.encode(s);
+  if (!hasRawBytes(s)) return encoder.encode(s);
   const out: number[] = [];
   let start = 0;
   RAW_BYTES.lastIndex = 0;
@@ -89,7 +91,7 @@ export function decodeGoString(b: Uint8Array): string {
 
 /** Re-canonicalises a string that was joined from pieces holding escaped bytes. */
 export function joinGoStrings(s: string): string {
-  return RAW_BYTE.test(s) ? decodeGoString(goStringBytes(s)) : s;
+  return hasRawBytes(s) ? decodeGoString(goStringBytes(s)) : s;
 }
 
 /**
@@ -97,7 +99,7 @@ export function joinGoStrings(s: string): string {
  * `\ufffd` for every byte utf8.DecodeRuneInString rejects; []rune(s) and strings.Map do the same).
  */
 export function replaceRawBytes(s: string): string {
-  return RAW_BYTE.test(s) ? s.replace(RAW_BYTES, '\ufffd') : s;
+  return hasRawBytes(s) ? s.replace(RAW_BYTES, '\ufffd') : s;
 }
 
 /** Length of the valid UTF-8 sequence at i (Go's utf8.DecodeRune rules), or 0 if invalid. */
