@@ -132,8 +132,13 @@ const CHANGED = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization',
   'proxy-authenticate', 'expect', 'content-length', 'forwarded', 'x-request-id', 'x-user-id', 'x-client-id', 'x-real-ip',
   'true-client-ip', 'x-client-ip', 'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-authenticated-user', 'x-remote-user', 'remote-user',
+  'proxy',
 ]);
-const isChanged = (name: string) => CHANGED.has(name) || name.startsWith('x-forwarded-');
+/** by the name, or the name a CGI backend reads it as (`x_user_id`: shared/header-alias.ts) */
+const isChanged = (name: string) => {
+  const alias = name.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  return CHANGED.has(name) || CHANGED.has(alias) || alias.startsWith('x-forwarded-');
+};
 
 /**
  * uWS (both builds) trims the bytes at either end of a header value that its signed-char

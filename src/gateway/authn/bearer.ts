@@ -34,7 +34,7 @@ export interface BearerOptions {
 export function extractBearerToken(ctx: Pick<RequestContext, 'headers' | 'rawQuery'>, opts: BearerOptions): string {
   const header = ctx.headers.authorization;
   // Cheap test first: the query is only parsed when it can hold a token at all.
-  if (ctx.rawQuery.length > 0 && ctx.rawQuery.includes('access_token')) {
+  if (ctx.rawQuery.length > 0 && mayNameAccessToken(ctx.rawQuery)) {
     const queryToken = readQueryToken(ctx.rawQuery);
     if (queryToken !== undefined) {
       // §2: clients MUST NOT use more than one method; routes that did not opt in refuse the method.
@@ -88,11 +88,33 @@ function checkSize(token: string, opts: BearerOptions): string {
   return token;
 }
 
+/**
+ * The `access_token` parameter as a backend's query parser finds it: by the decoded name
+ * (`access%5Ftoken`, `%61ccess_token` are the same parameter to URLSearchParams, PHP, Rails…), in
+ * any case (ASP.NET's query collection ignores case). Before, only the literal spelling counted:
+ * `?access%5Ftoken=<another token>` beside an Authorization header was forwarded to the
+ * upstream, which may authenticate by it (test/security/query-token-names.test.ts).
+ */
+function isAccessTokenName(decoded: string): boolean {
+  return decoded.length === 12 && decoded.toLowerCase() === 'access_token';
+}
+
+/** a name holding a `%` (`(^|&)` then name characters up to a `%`): it may decode to anything */
+const ENCODED_NAME = /(?:^|&)[^=&]*%/;
+
+/** Can a parameter of this query be `access_token` (isAccessTokenName)? One or two scans, no parse. */
+function mayNameAccessToken(rawQuery: string): boolean {
+  return /access_token/i.test(rawQuery) || (rawQuery.includes('%') && ENCODED_NAME.test(rawQuery));
+}
+
 function readQueryToken(rawQuery: string): string | undefined {
-  const all = new URLSearchParams(rawQuery).getAll('access_token');
-  if (all.length === 0) return undefined;
-  if (all.length > 1) return '\0'; // fails the b64token check → 400
-  return all[0];
+  let found: string | undefined;
+  for (const [k, v] of new URLSearchParams(rawQuery)) {
+    if (!isAccessTokenName(k)) continue;
+    if (found !== undefined) return '\0'; // two of them: fails the b64token check → 400
+    found = v;
+  }
+  return found;
 }
 
 /**
@@ -104,17 +126,13 @@ function readQueryToken(rawQuery: string): string | undefined {
  * stripQueryToken('a=1&access_token=xyz&b=2'); // 'a=1&b=2'
  */
 export function stripQueryToken(rawQuery: string): string {
-  if (!rawQuery.includes('access_token')) return rawQuery;
+  if (!mayNameAccessToken(rawQuery)) return rawQuery;
   return rawQuery
     .split('&')
     .filter((part) => {
-      const eq = part.indexOf('=');
-      const name = eq < 0 ? part : part.slice(0, eq);
-      try {
-        return decodeURIComponent(name.replace(/\+/g, ' ')) !== 'access_token';
-      } catch {
-        return true; // not valid percent-encoding: cannot be the parameter URLSearchParams read
-      }
+      // the name decoded exactly as readQueryToken's URLSearchParams decoded it (one part, no '&')
+      for (const [k] of new URLSearchParams(part)) return !isAccessTokenName(k);
+      return true;
     })
     .join('&');
 }

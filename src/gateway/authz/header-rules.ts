@@ -14,6 +14,8 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export const PROTECTED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection',
   'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'expect',
+  // CGI's HTTP_PROXY: a backend's outbound proxy (httpoxy, proxy/headers.ts)
+  'proxy',
   // identity the gateway itself vouches for: set by the gateway, never by policy text
   'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'forwarded', 'x-request-id',
 ]);

@@ -24,6 +24,7 @@ import { upstreamPathOf } from '../shared/route-path.js';
 import { isTlsErrorCode } from './upstream-tls.js';
 import { CORS_RESPONSE_HEADERS } from '../shared/cors-rules.js';
 import { isTraceContextHeader } from '../shared/trace-context.js';
+import { headerAliasOf } from '../shared/header-alias.js';
 
 /**
  * Proxies one request; `done` runs once, when the response has been relayed (or cut mid-body),
@@ -129,7 +130,7 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
   const out: string[] = ['host', upstreamHost];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const n = raw[i] as string;
-    if (!isForwardedRequestHeader(n, named) || (dropAuthorization && n === 'authorization') || (skip !== null && skip.includes(n)) || (trace !== null && isTraceContextHeader(n))) continue;
+    if (!isForwardedRequestHeader(n, named) || (dropAuthorization && n === 'authorization') || (skip !== null && isSkipped(skip, n)) || (trace !== null && isTraceContextHeader(n))) continue;
     out.push(n, raw[i + 1] as string);
   }
   if (trace !== null) for (let i = 0; i + 1 < trace.length; i += 2) out.push(trace[i] as string, trace[i + 1] as string);
@@ -161,6 +162,17 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
     }
   }
   return out;
+}
+
+/**
+ * A client field the mapping removes or replaces, by its name or by the name a CGI-style backend
+ * reads it as (`x_tenant` when the policy sets `x-tenant`: shared/header-alias.ts) — the client's
+ * copy must not arrive beside the policy's and win there.
+ */
+function isSkipped(skip: string[], name: string): boolean {
+  if (skip.includes(name)) return true;
+  const alias = headerAliasOf(name);
+  return alias !== null && skip.includes(alias);
 }
 
 function flatten(h: Record<string, string>): string[] {

@@ -5,13 +5,25 @@
  *   the `Connection` header names; `Proxy-Connection` and `Keep-Alive` too (RFC 9112 §C.2.2
  *   legacy), `Proxy-Authorization`/`Proxy-Authenticate` (they belong to the hop, RFC 9110 §11.7).
  * - `Expect` is dropped: the gateway reads the body itself, and undici refuses the field.
+ * - `Proxy` is dropped from requests (httpoxy, see CGI_HAZARDS).
  * - Upstream `Date`, `Content-Length` and `uWebSockets` are dropped from responses because uWS
  *   writes its own (checked on uWS v20.30: it always appends `Date` and `uWebSockets: 20`, and
  *   writes `Content-Length` from tryEnd/endWithoutBody), so the client never sees them twice.
  */
 
+import { headerAliasOf } from '../shared/header-alias.js';
+
 /** Request-side fields a proxy hop never forwards. */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+
+/**
+ * `Proxy` is no HTTP field at all, but CGI turns it into the `HTTP_PROXY` variable, which most
+ * HTTP client libraries read as their outbound proxy: a client's `Proxy: http://attacker` made a
+ * CGI/PHP/Go-CGI backend send its own outgoing calls (with their credentials) through the
+ * attacker ("httpoxy", CVE-2016-5385 and siblings). Proxies drop it (nginx, Apache, HAProxy
+ * advisories); so does this hop.
+ */
+const CGI_HAZARDS = ['proxy'];
 
 /** Fields the gateway sets itself on the upstream request. */
 const REPLACED_UPSTREAM = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
@@ -20,7 +32,7 @@ const REPLACED_UPSTREAM = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwa
 const UWS_WRITES = new Set(['date', 'content-length', 'uwebsockets']);
 
 /** Request fields never forwarded as the client sent them: one lookup per field instead of two. */
-const NOT_FORWARDED_REQUEST: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...REPLACED_UPSTREAM]);
+const NOT_FORWARDED_REQUEST: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...REPLACED_UPSTREAM, ...CGI_HAZARDS]);
 
 /**
  * The response fields a proxy never forwards on one route, as one set: hop-by-hop, the ones uWS
@@ -44,9 +56,15 @@ export function connectionTokens(value: string | undefined): Set<string> | null 
   return out;
 }
 
-/** Does this request field travel upstream? (`named` = tokens of the request's Connection header) */
+/**
+ * Does this request field travel upstream? (`named` = tokens of the request's Connection header)
+ * A name that a CGI-style backend reads as one of the fields the gateway sets or drops
+ * (`x_request_id`, `x_forwarded_host`: shared/header-alias.ts) does not either.
+ */
 export function isForwardedRequestHeader(name: string, named: Set<string> | null): boolean {
-  return !NOT_FORWARDED_REQUEST.has(name) && (named === null || !named.has(name));
+  if (NOT_FORWARDED_REQUEST.has(name) || (named !== null && named.has(name))) return false;
+  const alias = headerAliasOf(name);
+  return alias === null || !NOT_FORWARDED_REQUEST.has(alias);
 }
 
 /** Is this one of the fields the gateway itself sets on the upstream request (Host, forwarding, x-request-id)? */

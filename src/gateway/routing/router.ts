@@ -3,7 +3,8 @@
  *
  * Precedence: an exact `path` beats any prefix; a longer `path_prefix` beats a shorter one;
  * among equals, the order in the file. Prefixes match on segment boundaries (`/car` matches
- * `/car` and `/car/x`, never `/cars`). A route with `host` only matches that Host (port ignored;
+ * `/car` and `/car/x`, never `/cars`). A route with `host` only matches that Host (port and a
+ * trailing root dot ignored;
  * `*.example.com` matches any subdomain). When the path and host fit but the method does not,
  * the result is 405 with `Allow` (RFC 9110 §15.5.6) rather than 404 or a broader route.
  *
@@ -52,7 +53,7 @@ export function compileRouter(routes: readonly RouteConfig[], rules: PathRules =
     if (p === undefined) throw new TypeError(`route ${config.id} has neither path nor path_prefix`);
     // A trailing slash on a prefix is the boundary itself: `/api/` and `/api` mean the same subtree.
     const key = config.match.path !== undefined ? p : trimSlash(p);
-    const host = config.match.host?.toLowerCase() ?? null;
+    const host = config.match.host === undefined ? null : withoutRootDot(config.match.host.toLowerCase());
     const compiled: CompiledRoute = {
       config,
       index,
@@ -79,7 +80,10 @@ export function compileRouter(routes: readonly RouteConfig[], rules: PathRules =
       if (why !== null) throw new GatewayError(path.charCodeAt(0) === 47 ? 'GW_ERR_BAD_PATH' : 'GW_ERR_BAD_TARGET', { cause: why });
       // Most configs name no host: then the Host value is never compared, and neither lower-cased
       // nor cut at its port (a `toLowerCase` and a slice per request)
-      const host = anyHost ? stripPort(rawHost.toLowerCase()) : '';
+      // `admin.example.com.` (the absolute, root-terminated form) is the same name in DNS, and the
+      // same virtual host to the backends that read X-Forwarded-Host: it must meet the same route,
+      // not fall through to a broader one (test/security/host-routing.test.ts)
+      const host = anyHost ? withoutRootDot(stripPort(rawHost.toLowerCase())) : '';
       // No closures per request (`consider` is a module function): the hot path allocates nothing
       // unless a method does not fit, and tsx's keep-names helper has nothing to rename.
       const scratch: Scratch = { allow: null };
@@ -88,6 +92,14 @@ export function compileRouter(routes: readonly RouteConfig[], rules: PathRules =
       const hit = consider(exact.get(path), method, host, scratch);
       if (hit) return hit;
       if (scratch.allow !== null) throw notAllowed(scratch.allow);
+      // `/api/delete/` is `/api/delete` to Express (non-strict routing, its default), Spring ≤ 5
+      // and others: an exact route takes it too, rather than a broader route in front of the
+      // same backend (test/security/path-spellings.test.ts)
+      if (path.length > 1 && path.charCodeAt(path.length - 1) === 47) {
+        const slashless = consider(exact.get(path.slice(0, -1)), method, host, scratch);
+        if (slashless) return slashless;
+        if (scratch.allow !== null) throw notAllowed(scratch.allow);
+      }
       // Walk segment boundaries from the longest prefix down to `/` ('' after trimming).
       let end = path.length;
       for (let guard = 0; guard <= path.length; guard++) {
@@ -134,6 +146,11 @@ function notAllowed(allow: Set<string>): GatewayError {
 
 function trimSlash(p: string): string {
   return p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/** One trailing dot removed (RFC 1034 §3.1's absolute name); the edge refuses empty labels (`a..`). */
+function withoutRootDot(host: string): string {
+  return host.length > 1 && host.charCodeAt(host.length - 1) === 46 ? host.slice(0, -1) : host;
 }
 
 function stripPort(host: string): string {

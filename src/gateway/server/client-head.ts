@@ -16,6 +16,7 @@ import { badHeaderValueError, GatewayError, type GatewayErrorCode } from '../err
 import type { HttpRequest } from './uws-loader.js';
 import { KNOWN_METHODS, isClientFieldValue, isFieldName, isHost, isQuerySyntax } from '../shared/http-syntax.js';
 import { checkPath, type PathRules } from '../shared/path-check.js';
+import { headerAliasOf } from '../shared/header-alias.js';
 
 export interface EdgeRules {
   /** header names removed from every client request (lower-case) */
@@ -150,6 +151,14 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
 
 function isStripped(name: string, rules: EdgeRules): boolean {
   if (rules.trustForwarded && TRUSTED_FORWARDING.has(name)) return false;
+  if (isStrippedName(name, rules)) return true;
+  // `x_user_id` is `x-user-id` to CGI-style backends (shared/header-alias.ts): never the
+  // trusted balancer's field, always removed like the name it stands for
+  const alias = headerAliasOf(name);
+  return alias !== null && isStrippedName(alias, rules);
+}
+
+function isStrippedName(name: string, rules: EdgeRules): boolean {
   if (rules.stripNames.has(name)) return true;
   for (const p of rules.stripPrefixes) if (name.startsWith(p)) return true;
   return false;

@@ -69,8 +69,15 @@ function pathCharClass(plain: string, marked: string): Uint8Array {
 }
 /** Query: visible ASCII but `#` (browsers leave many sub-delims and brackets unencoded here). */
 const QUERY_CHARS = /^[\x21\x22\x24-\x7e]*$/;
-/** RFC 3986 §3.2.2 reg-name / IP-literal, RFC 3986 §3.2.3 port. */
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]{0,5})?$/;
+/**
+ * RFC 3986 §3.2.2 IP-literal, or a reg-name as DNS names it: labels of unreserved / sub-delims
+ * characters, one dot between two, one optional trailing (root) dot; then RFC 3986 §3.2.3 port.
+ * Stricter than RFC 3986's reg-name in two ways, both to keep one host from having two spellings
+ * that the router and a backend reading X-Forwarded-Host would tell apart: no percent-encoding
+ * (`admin%2eexample.com`: no client sends it, some backends decode it) and no empty label
+ * (`admin.example.com..`). The router ignores the root dot (routing/router.ts).
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-_~!$&'()*+,;=]+(?:\.[A-Za-z0-9\-_~!$&'()*+,;=]+)*\.?)?)(?::[0-9]{0,5})?$/;
 
 /**
  * Request methods regate forwards: the IANA HTTP Method Registry's entries that llhttp — the

@@ -9,7 +9,10 @@
  *   (`%252e`), overlong UTF-8 (`%c0%ae`), `%u002e`, full-width `．`, or only dots (`...`);
  * - backslashes (raw or `%5c`), `;` path parameters, `#`, a leading `//` (which some clients and
  *   frameworks read as an authority: `//evil.example/x`), NUL and control bytes (raw or encoded);
- * - malformed percent-encoding; encoded slashes `%2f` unless the deployment allows them.
+ * - malformed percent-encoding; encoded slashes `%2f` unless the deployment allows them;
+ * - a percent-encoded unreserved character (`%69` for `i`, also `%2569`) and an empty segment
+ *   (`/a//b`): backends decode the one and merge the other, so the router, the policy and the
+ *   backend would each see another path (`/adm%69n` past an `/admin` route).
  *
  * @example
  * checkPath('/car/u1/get_my_insurance') // null
@@ -29,6 +32,12 @@ const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 const ENCODED_CONTROL = /%(?:[01][0-9A-Fa-f]|7[Ff])/;
 const ENCODED_BACKSLASH = /%5[Cc]/;
 const ENCODED_SLASH = /%2[Ff]/;
+/**
+ * A percent-encoded unreserved character (RFC 3986 §2.3: ALPHA, DIGIT, `-`, `.`, `_`, `~`), also
+ * encoded again (`%2569`): URI normalisers and every common backend decode it (§6.2.2.2), so
+ * `/adm%69n` is `/admin` to them while the router and a policy see another path.
+ */
+const ENCODED_UNRESERVED = /%(?:25)*(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]|2[DdEe]|5[Ff]|7[Ee])/;
 
 /** Returns why `path` (no query) may not go upstream, or null when it may. */
 export function checkPath(path: string, rules: PathRules = STRICT_PATH_RULES): string | null {
@@ -64,6 +73,8 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
   // a "/" followed by ".", "%" (or a full-width dot, which is not path syntax): the start of what
   // may be a dot segment; most paths (`/v1.2/x.json` too) have none and skip the segment walk
   let maybeDot = false;
+  // `//` inside the path: merged into one `/` by nginx (merge_slashes), Spring and others
+  let emptySegment = false;
   let prev = 0;
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -75,19 +86,24 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
         percent = true;
         if (prev === 47) maybeDot = true;
       } else if (c === 46 && prev === 47) maybeDot = true;
+      else if (c === 47 && prev === 47) emptySegment = true;
     }
     prev = c;
   }
   if (semicolon) return 'contains ";" (path parameters)';
+  if (emptySegment) return 'contains an empty segment ("//")';
   if (!percent && !maybeDot) return null;
   const path = end === s.length ? s : s.slice(0, end);
+  let unreserved = false;
   if (percent) {
     if (BAD_PERCENT.test(path)) return 'malformed percent-encoding';
     if (ENCODED_CONTROL.test(path)) return 'contains an encoded control character';
     if (ENCODED_BACKSLASH.test(path)) return 'contains an encoded backslash';
     if (!rules.allowEncodedSlash && ENCODED_SLASH.test(path)) return 'contains an encoded "/"';
+    // after the dot-segment walk, which names an encoded dot segment as such
+    unreserved = ENCODED_UNRESERVED.test(path);
   }
-  if (!maybeDot) return null;
+  if (!maybeDot) return unreserved ? UNRESERVED_REASON : null;
   // Segment by segment: the rare paths with dots or escapes get the full decode.
   let start = 1;
   for (let guard = 0; guard <= path.length; guard++) {
@@ -97,8 +113,10 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
     if (next < 0) break;
     start = next + 1;
   }
-  return null;
+  return unreserved ? UNRESERVED_REASON : null;
 }
+
+const UNRESERVED_REASON = 'contains a percent-encoded unreserved character (one spelling per path: `/adm%69n` is `/admin`)';
 
 /** Does a segment resolve to `.` or `..` (or only dots) under any decoding a backend may apply? */
 function isDotSegment(seg: string): boolean {

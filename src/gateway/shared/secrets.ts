@@ -10,8 +10,8 @@
  *   (`Bearer …`, `Basic …`, `DPoP …`, … RFC 9110 §11.4) or holds a JWS/JWE compact
  *   serialisation (`eyJ….….`: a JOSE header is a JSON object, so base64url starts `eyJ`),
  *   e.g. a token a client sends in `X-Access-Token` or inside a cookie;
- * - query parameters named `access_token` (RFC 6750 §2.3) on every route, whatever the outcome,
- *   and any parameter whose value holds a JWS/JWE.
+ * - query parameters named `access_token` (RFC 6750 §2.3; decoded, in any case) on every route,
+ *   whatever the outcome, and any parameter whose value holds a JWS/JWE.
  *
  * @example
  * looksLikeCredential('Bearer abc.def') // true
@@ -51,5 +51,6 @@ export function isSecretHeader(name: string, value: string): boolean {
 
 /** Is this query parameter a credential that must not be recorded? */
 export function isSecretQueryParam(name: string, value: string): boolean {
-  return SECRET_QUERY_NAMES.has(name) || (value.includes('eyJ') && JOSE.test(value));
+  // in any case: the authenticate stage reads `ACCESS_TOKEN` as the token too (authn/bearer.ts)
+  return SECRET_QUERY_NAMES.has(name.toLowerCase()) || (value.includes('eyJ') && JOSE.test(value));
 }

@@ -80,6 +80,7 @@ t.test('stripQueryToken removes every access_token, keeps the rest as sent', asy
   t.equal(stripQueryToken('a=1&access_token=xyz&b=%20x'), 'a=1&b=%20x');
   t.equal(stripQueryToken('access_token=1&access%5Ftoken=2'), '');
   t.equal(stripQueryToken('x_access_token=1'), 'x_access_token=1');
+  t.equal(stripQueryToken('a=1&%61ccess_token=2&Access_Token=3&b'), 'a=1&b', 'by the decoded name, in any case');
   t.equal(stripQueryToken('a=%E0%A4%A&b'), 'a=%E0%A4%A&b');
   t.equal(stripQueryToken(''), '');
 });

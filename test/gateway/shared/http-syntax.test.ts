@@ -38,6 +38,10 @@ t.test('queries, hosts and methods', async (t) => {
   t.notOk(isQuerySyntax('a=é'));
   for (const h of ['a.test', 'a.test:8080', '127.0.0.1:1', '[::1]:8080', '[fe80::1]', '', 'xn--caf-dma.test']) t.ok(isHost(h), h);
   for (const h of ['a.test/x', 'a b', 'a.test:80:80', 'a@b', 'é.test', 'a.test:123456', '[::1']) t.notOk(isHost(h), h);
+  // one spelling per host: the root dot is allowed (the router ignores it), empty labels and
+  // percent-encoding are not (test/security/host-routing.test.ts)
+  for (const h of ['a.test.', 'a.test.:8080', 'localhost']) t.ok(isHost(h), h);
+  for (const h of ['a..test', 'a.test..', '.a.test', '.', 'a%2etest', '%61.test']) t.notOk(isHost(h), h);
   t.ok(KNOWN_METHODS.has('PROPFIND'));
   t.notOk(KNOWN_METHODS.has('get'));
   t.notOk(KNOWN_METHODS.has('BREW'));

@@ -28,6 +28,15 @@ t.test('ambiguous characters are refused', async (t) => {
   t.equal(checkPath('/' + 'a'.repeat(9000)), 'too long');
 });
 
+const UNRESERVED = 'contains a percent-encoded unreserved character (one spelling per path: `/adm%69n` is `/admin`)';
+
+t.test('one spelling per path: encoded unreserved characters and empty segments are refused', async (t) => {
+  for (const p of ['/adm%69n', '/%61', '/%41%5A', '/a%2Db', '/file%2ejson', '/a%5fb', '/a%7Eb', '/a%30', '/adm%2569n', '/adm%252569n']) t.equal(checkPath(p), UNRESERVED, p);
+  for (const p of ['/a//b', '/a/b//', '/a///b']) t.equal(checkPath(p), 'contains an empty segment ("//")', p);
+  for (const p of ['/%40%5B%60%7B%2F%3A', '/a%20b', '/caf%C3%A9', '/%2520']) t.not(checkPath(p, { allowEncodedSlash: true }), UNRESERVED, p);
+  t.equal(checkPath('/a/%2e%2e/b'), 'contains a dot segment', 'an encoded dot segment keeps its own reason');
+});
+
 t.test('targets: the query is checked too', async (t) => {
   t.equal(checkTarget('/a?b=1&c=[x]|y'), null);
   t.equal(checkTarget('/a?b=#'), 'the query contains characters outside RFC 3986 query syntax');
@@ -46,13 +55,16 @@ t.test('the one-pass scan answers as the separate checks do', async (t) => {
     if (path.length > 1 && path.charCodeAt(1) === 47) return 'must not start with "//"';
     if (!PATH_CHARS.test(path)) return 'contains characters outside RFC 3986 path syntax';
     if (path.includes(';')) return 'contains ";" (path parameters)';
+    if (path.includes('//')) return 'contains an empty segment ("//")';
+    let unreserved = false;
     if (path.includes('%')) {
       if (/%(?![0-9A-Fa-f]{2})/.test(path)) return 'malformed percent-encoding';
       if (/%(?:[01][0-9A-Fa-f]|7[Ff])/.test(path)) return 'contains an encoded control character';
       if (/%5[Cc]/.test(path)) return 'contains an encoded backslash';
       if (!allowEncodedSlash && /%2[Ff]/.test(path)) return 'contains an encoded "/"';
+      unreserved = /%(?:25)*(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]|2[DdEe]|5[Ff]|7[Ee])/.test(path);
     }
-    if (!/\/[.%\uff0e]/.test(path)) return null;
+    if (!/\/[.%\uff0e]/.test(path)) return unreserved ? UNRESERVED : null;
     // the dot-segment decode is the same function on both sides: compare only whether it ran
     return checkPath(path, { allowEncodedSlash });
   };

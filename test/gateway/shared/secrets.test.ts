@@ -21,6 +21,7 @@ t.test('names and query parameters', async (t) => {
   t.ok(isSecretHeader('x-access-token', jwt));
   t.notOk(isSecretHeader('x-device', 'ios'));
   t.ok(isSecretQueryParam('access_token', 'anything'));
+  t.ok(isSecretQueryParam('ACCESS_TOKEN', 'opaque-value'), 'in any case: the authenticate stage reads it as the token too');
   t.ok(isSecretQueryParam('id_token_hint', jwt));
   t.notOk(isSecretQueryParam('q', 'cars'));
 });

@@ -81,6 +81,7 @@ const NATIVE: Record<string, [string, number]> = {
   sort: ['rt_b_sort', 1],
   lower: ['rt_b_lower', 1],
   upper: ['rt_b_upper', 1],
+  walk: ['rt_b_walk', 1],
 };
 
 /** Host calls go through opa_builtin0..4, so a builtin may take at most four operands. */

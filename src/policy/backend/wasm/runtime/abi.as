@@ -590,3 +590,41 @@ export function rt_b_lower(s: usize, id: i32): usize {
 export function rt_b_upper(s: usize, id: i32): usize {
   return caseMap(s, id, true);
 }
+
+// walk(x): every [path, value] pair of x in pre-order — the root with path [] first, then each
+// child in collection order (array index, object key, set member as its own key), as
+// builtins/graph/walk.ts. Native because OPA's wasm compiler also runs walk inside the module
+// (opa_value_transitive_closure): through the host, each call copied every subtree once per
+// ancestor across the JSON boundary (a Terraform plan walked a few hundred times took seconds).
+// The values are shared with x, as other native builtins share what they return.
+
+// walk.ts's MAX_PAIRS: past it the host raises its "document too large" builtin error.
+const WALK_MAX_PAIRS: u32 = 50_000_000;
+
+export function rt_b_walk(x: usize, id: i32): usize {
+  const out = mkColl(T_ARRAY, 16);
+  const path = mkColl(T_ARRAY, 8);
+  if (!walkInto(out, path, x)) return rt_host1(id, x);
+  return out;
+}
+
+/** Appends x's pairs to out; false once out would pass WALK_MAX_PAIRS. */
+function walkInto(out: usize, path: usize, x: usize): bool {
+  if (vlen(out) >= WALK_MAX_PAIRS) return false;
+  // each pair owns a copy of the path so far (path itself keeps changing)
+  const depth = vlen(path);
+  const p = mkColl(T_ARRAY, depth);
+  moveWords(<usize>load<u32>(p, 12), <usize>load<u32>(path, 12), <usize>depth << 2);
+  store<u32>(p, depth, 4);
+  const pair = mkColl(T_ARRAY, 2);
+  arrPush(pair, p);
+  arrPush(pair, x);
+  arrPush(out, pair);
+  const n = iterLen(x);
+  for (let i: u32 = 0; i < n; i++) {
+    arrPush(path, iterKey(x, i));
+    if (!walkInto(out, path, iterVal(x, i))) return false;
+    store<u32>(path, depth, 4); // pop: back to this node's depth
+  }
+  return true;
+}
