@@ -26,11 +26,10 @@ import { annotationChains } from './schema-scopes.js';
 import { inputVars as inputVarsOf, literalVars } from './vars.js';
 import { literalOutputs } from './reorder.js';
 import { BUILTIN_DECLS } from '../builtins/builtin-decls.js';
+import { showParam, wantText, type Param } from './arg-error-detail.js';
 import { parseTypeNotation, type OpaTypeJson } from '../builtins/type-notation.js';
 import { ANY, arr, B, fits, isScalar, N, NULL, OBJ, S, set, show, unionOf, type Ty } from './static-type.js';
 
-/** A parameter: the types it accepts (a union). */
-type Param = Ty[];
 interface Decl {
   args: Param[];
   result: Ty;
@@ -75,6 +74,11 @@ const DECLS: Record<string, Decl> = Object.fromEntries(
     .filter(([name, d]) => d.args !== undefined && d.result !== undefined && !['eq', 'assign'].includes(name) && !name.startsWith('internal.') && !name.startsWith('rego.metadata.'))
     .map(([name, d]) => [name, { args: d.args!.map(paramOf), result: staticType(parseTypeNotation(d.result!)) }]),
 );
+
+/** A builtin's declared operand types (undefined: not one the checker knows), for the planner's arity errors. */
+export function declaredParams(name: string): Param[] | undefined {
+  return DECLS[name]?.args;
+}
 
 /** Variables of a scope typed only as the written-out output of a builtin call (see varTypes, haveTypes). */
 const typedByOutput = new WeakMap<object, ReadonlySet<string>>();
@@ -130,12 +134,26 @@ class RuleTypes {
   private readonly busy = new Set<string>();
   private readonly argsMemo = new Map<string, Ty[] | undefined>();
 
+  /**
+   * Rules whose head ref has variables (`p[k] := v`, `a.b[x].c := v`), by their ground prefix:
+   * OPA's checkRule types the prefix as nested objects (nestedObject), one level per key after it
+   */
+  private readonly dynamic = new Map<string, { rule: Rule; mod: ModuleScope }[]>();
+
   add(path: string[] | undefined, rule: Rule, mod: ModuleScope): void {
     if (path === undefined) {
       let n = 0;
       while (n < rule.ref.length && rule.ref[n]!.kind === 'string') n++;
       const prefix = [...mod.pkg, ...rule.ref.slice(0, n).map((t) => (t as { value: string }).value)];
-      for (let i = 1; i <= prefix.length; i++) this.shadowed.add(JSON.stringify(prefix.slice(0, i)));
+      // a single-value rule (not a function, not `contains`) types its ground prefix; any other
+      // rule with variables in its head ref leaves the prefix untyped
+      const typed = rule.args === undefined && rule.contains === undefined && rule.elses.length === 0;
+      for (let i = 1; i <= prefix.length - (typed ? 1 : 0); i++) this.shadowed.add(JSON.stringify(prefix.slice(0, i)));
+      if (!typed) return;
+      const key = JSON.stringify(prefix);
+      const dyn = this.dynamic.get(key);
+      if (dyn === undefined) this.dynamic.set(key, [{ rule, mod }]);
+      else dyn.push({ rule, mod });
       return;
     }
     for (let i = 1; i < path.length; i++) this.shadowed.add(JSON.stringify(path.slice(0, i)));
@@ -159,7 +177,7 @@ class RuleTypes {
   argsAt(path: string[]): Ty[] | undefined {
     const key = JSON.stringify(path);
     const defs = this.defs.get(key);
-    if (defs === undefined || this.shadowed.has(key)) return undefined;
+    if (defs === undefined || this.shadowed.has(key) || this.dynamic.has(key)) return undefined;
     const arity = defs[0]!.rule.args?.length;
     if (arity === undefined || defs.some((d) => d.rule.args?.length !== arity || d.rule.elses.length > 0)) return undefined;
     if (this.argsMemo.has(key)) return this.argsMemo.get(key);
@@ -206,16 +224,78 @@ class RuleTypes {
     return this.defs.get(JSON.stringify(path))?.some((d) => (d.rule.args?.length ?? 0) > 0) ?? false;
   }
 
-  /** Is `path` exactly a rule (or function)? */
+  /** Is `path` exactly a rule (or function), or the ground prefix of rules with variables in their head refs? */
   has(path: string[]): boolean {
-    return this.defs.has(JSON.stringify(path));
+    const key = JSON.stringify(path);
+    return this.defs.has(key) || this.dynamic.has(key);
+  }
+
+  /**
+   * The type at the ground prefix of rules like `p[k] := v`: OPA's nestedObject gives each one
+   * `object[K: V]` (a level for each key after the prefix, K the key term's type in the body, V
+   * the value's), and TypeEnv.Insert merges the rules' objects (mergeTypes: keys joined, values
+   * merged). Only where nothing else is defined at or below the prefix; else any.
+   */
+  private dynamicTypeAt(key: string): Ty {
+    const dyn = this.dynamic.get(key)!;
+    if (this.defs.has(key) || this.shadowed.has(key)) return ANY;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    if (this.busy.has(key)) return ANY;
+    this.busy.add(key);
+    const tys = dyn.map(({ rule, mod }) => {
+      const sc = scopeOf(rule, mod);
+      let n = 0;
+      while (n < rule.ref.length && rule.ref[n]!.kind === 'string') n++;
+      let ty = union(ruleValues(rule).map((v) => (v === undefined ? B : typeOf(v, sc))));
+      for (let i = rule.ref.length - 1; i >= n; i--) ty = { k: 'object', dyn: { key: typeOf(rule.ref[i]!, sc), value: ty } };
+      return ty;
+    });
+    const ty = tys.reduce(mergeDynamic);
+    this.busy.delete(key);
+    this.memo.set(key, ty);
+    return ty;
+  }
+
+  private readonly extentMemo = new Map<string, Ty>();
+
+  /** Is `path` a proper prefix of some rule's path (a package, or a level above a rule)? */
+  isPrefix(path: string[]): boolean {
+    return this.shadowed.has(JSON.stringify(path));
+  }
+
+  /**
+   * The type of a document above rules (`data.a` when data.a.b is a rule): OPA's
+   * getRefRecExtent — an object with a property for each child (a rule's type, or the extent
+   * below it) and any other string key of any type (base documents may add keys).
+   *
+   * @example data.a where a.b := 1 and a.c.d := "x" // object<b: number, c: object<d: string>[string: any]>[string: any]
+   */
+  extentAt(path: string[]): Ty {
+    const key = JSON.stringify(path);
+    const known = this.extentMemo.get(key);
+    if (known !== undefined) return known;
+    const children = new Set<string>();
+    for (const k of [...this.defs.keys(), ...this.dynamic.keys(), ...this.shadowed]) {
+      const p = JSON.parse(k) as string[];
+      if (p.length === path.length + 1 && path.every((x, i) => p[i] === x)) children.add(p[path.length]!);
+    }
+    const props: Record<string, Ty> = {};
+    for (const c of children) {
+      const child = [...path, c];
+      props[c] = this.has(child) ? this.typeAt(child) : this.isPrefix(child) ? this.extentAt(child) : ANY;
+    }
+    const ty: Ty = { k: 'object', props, open: true, dyn: { key: S, value: ANY } };
+    this.extentMemo.set(key, ty);
+    return ty;
   }
 
   /** The type of the document at `path` (a function: its result), or any. */
   typeAt(path: string[]): Ty {
     const key = JSON.stringify(path);
     const defs = this.defs.get(key);
-    if (defs === undefined || this.shadowed.has(key)) return ANY;
+    if (defs === undefined && this.dynamic.has(key)) return this.dynamicTypeAt(key);
+    if (defs === undefined || this.shadowed.has(key) || this.dynamic.has(key)) return ANY;
     const known = this.memo.get(key);
     if (known !== undefined) return known;
     if (this.busy.has(key)) return ANY;
@@ -229,6 +309,17 @@ class RuleTypes {
     this.memo.set(key, ty);
     return ty;
   }
+}
+
+/**
+ * Two rules' nested objects at one prefix, as OPA's mergeTypes joins objects without static
+ * properties: the keys' types joined, the values merged level by level (types.Or at the leaves).
+ */
+function mergeDynamic(a: Ty, b: Ty): Ty {
+  if (a.k === 'object' && b.k === 'object' && a.props === undefined && b.props === undefined && a.dyn !== undefined && b.dyn !== undefined) {
+    return { k: 'object', dyn: { key: unionOf([a.dyn.key, b.dyn.key]), value: mergeDynamic(a.dyn.value, b.dyn.value) } };
+  }
+  return unionOf([a, b]);
 }
 
 /** The values a rule can take: its head's and each else branch's (undefined: `true`). */
@@ -322,7 +413,9 @@ function typeOf(t: Term, sc?: Scope): Ty {
       if (v !== undefined || sc === undefined) return v ?? ANY;
       if (t.name === 'input' && !sc.bound.has('input')) return sc.input;
       const path = dataPath(t.name, [], sc);
-      return path !== undefined && path.length > 0 && sc.mod.env.has(path) ? sc.mod.env.typeAt(path) : ANY;
+      if (path === undefined || path.length === 0) return ANY;
+      // an imported package (`import data.lib` then `lib`): the object of its rules
+      return sc.mod.env.has(path) ? sc.mod.env.typeAt(path) : sc.mod.env.isPrefix(path) ? sc.mod.env.extentAt(path) : ANY;
     }
     case 'ref': {
       if (sc === undefined || t.head.kind !== 'var') return ANY;
@@ -338,6 +431,8 @@ function typeOf(t: Term, sc?: Scope): Ty {
       let strings = 0;
       while (strings < t.path.length && t.path[strings]!.kind === 'string') strings++;
       const base = path.length - strings;
+      // a ref to a level above rules (`data.a`, a package): the object of what is below it
+      if (n === undefined && strings === t.path.length && sc.mod.env.isPrefix(path)) return sc.mod.env.extentAt(path);
       if (n === undefined || n < base) return ANY;
       return walkInput(sc.mod.env.typeAt(path.slice(0, n)), t.path.slice(n - base), (k) => typeOf(k, sc)).ty;
     }
@@ -573,6 +668,17 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     walkTerm(t, { term: (x) => void (x.kind === 'var' && !heads.has(x) && other.add(x.name)) });
   };
   r.args?.forEach(bindAll);
+  // `x = y` in the rule's body after `y := …` there: the side y is read, not bound
+  const readsDeclared = new Map<object, Term>();
+  const declaredAbove = new Set<string>();
+  for (const l of r.body) {
+    const e = l.expr;
+    if (e.kind === 'unify' && l.with.length === 0 && !l.negated) {
+      if (e.rhs.kind === 'var' && declaredAbove.has(e.rhs.name) && e.lhs.kind === 'var') readsDeclared.set(e, e.rhs);
+      else if (e.lhs.kind === 'var' && declaredAbove.has(e.lhs.name) && e.rhs.kind === 'var') readsDeclared.set(e, e.lhs);
+    }
+    if (e.kind === 'assign' && e.lhs.kind === 'var') declaredAbove.add(e.lhs.name);
+  }
   walkRule(r, {
     expr: (e) => {
       if (e.kind === 'assign' && e.lhs.kind === 'var') decls.set(e.lhs.name, [...(decls.get(e.lhs.name) ?? []), e.rhs]);
@@ -581,7 +687,12 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
         const rhs = e.rhs;
         for (const name of patternNames(e.lhs)) decls.set(name, [...(decls.get(name) ?? []), { pattern: e.lhs, rhs }]);
       } else if (e.kind === 'assign') bindAll(e.lhs);
-      else if (e.kind === 'unify') (bindOperand(e.lhs), bindOperand(e.rhs));
+      else if (e.kind === 'unify') {
+        // `x = y` after `y := …` in the rule's body only reads y (it is bound by then)
+        const reads = readsDeclared.get(e);
+        if (reads !== e.lhs) bindOperand(e.lhs);
+        if (reads !== e.rhs) bindOperand(e.rhs);
+      }
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
         if (e.key) bindAll(e.key);
@@ -631,8 +742,9 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       }
       if (e.kind !== 'unify') return;
       for (const [v, term] of [[e.lhs, e.rhs], [e.rhs, e.lhs]] as const) {
-        // a variable other than the document `input` says nothing about the type (`p = x if input = x` does)
-        if (v.kind !== 'var' || (term.kind === 'var' && (term.name !== 'input' || sc.bound.has('input'))) || v.name === '_' || v.name.startsWith('$')) continue;
+        // another variable gives its own type, once typed (`y := 1; x = y`: OPA's unify2 puts
+        // y's type on the untyped x), as does the document `input` (`p = x if input = x`)
+        if (v.kind !== 'var' || (term.kind === 'var' && (term.name === '_' || term.name === v.name || (term.name === 'input' && sc.bound.has('input')))) || v.name === '_' || v.name.startsWith('$')) continue;
         if (v.name === 'input' || v.name === 'data' || (sc.mod.rules.has(v.name) && !sc.bound.has(v.name))) continue;
         if (mentions.get(v.name) === 1 && !decls.has(v.name)) unified.set(v.name, term);
       }
@@ -688,6 +800,8 @@ function keysOf(t: Ty): Ty {
   if (t.k === 'array') return N;
   if (t.k === 'set') return t.of;
   if (t.k === 'object' && t.props !== undefined && !t.open) return S;
+  // an object of dynamic keys only (a partial object rule): its key type
+  if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.key;
   return ANY;
 }
 
@@ -695,6 +809,7 @@ function keysOf(t: Ty): Ty {
 function valuesOf(t: Ty): Ty {
   if (t.k === 'array' || t.k === 'set') return t.of;
   if (t.k === 'object' && t.props !== undefined && !t.open) return unionOf(Object.values(t.props));
+  if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.value;
   return ANY;
 }
 
@@ -821,10 +936,11 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       const explicit = statements.has(t) && t.args.length === decl.args.length + 1;
       if (t.args.length !== decl.args.length && !explicit) return; // arity errors are reported elsewhere
       const valued = !explicit && !statements.has(t);
-      const params: Param[] = explicit || valued ? [...decl.args, [decl.result]] : decl.args;
+      const params: Param[] = [...decl.args, [decl.result]];
       if (t.args.every((a, i) => params[i]!.some((w) => termFits(a, w, sc)))) return;
-      const want = params.map(showParam);
-      errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: (${want.join(', ')})`, t.span));
+      // the wanted signature always ends with the result, named as OPA declares it
+      // (checkExprBuiltin appends NamedResult to NamedFuncArgs whatever the call's operands)
+      errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: ${wantText(name, decl.args, decl.result)}`, t.span));
     },
   });
 }
@@ -848,11 +964,9 @@ function checkWithFunction(w: With, sc: Scope, errors: RegoError[]): void {
   const value = target === undefined ? undefined : functionArgs(w.value, sc);
   if (target === undefined || value === undefined) return;
   if (target.args.length === value.args.length && target.args.every((p, i) => p.some((a) => value.args[i]!.some((b) => fits(a, b) || fits(b, a))))) return;
-  errors.push(createCompileError('REGO_ERR_ARITY', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: (${target.args.map(showParam).join(', ')})`, w.span));
+  // have: the replacement's plain argument types; want: the target's named ones (NamedFuncArgs)
+  errors.push(createCompileError('REGO_ERR_ARITY', `${target.name}: arity mismatch\n\thave: (${value.args.map(showParam).join(', ')})\n\twant: ${wantText(target.name, target.args)}`, w.span));
 }
-
-/** A parameter as OPA prints it: one type, or `any<…>` of its types in the order its declaration lists them (types.NewAny keeps it). */
-const showParam = (p: Param): string => (p.length === 1 ? show(p[0]!) : `any<${p.map(show).join(', ')}>`);
 
 /** The name and argument types of the function a `with` target or value names, if it names one whose types are known. */
 function functionArgs(t: Term, sc: Scope): { name: string; args: Param[] } | undefined {
@@ -1000,9 +1114,10 @@ function reportMissing(head: string, terms: Term[], at: number, w: { keys?: stri
   const pad = ' '.repeat(before.length + 1);
   const key = terms[at]!;
   const literal = key.kind === 'string' || key.kind === 'number' || key.kind === 'bool' || key.kind === 'null';
-  const have = key.kind === 'string' ? JSON.stringify(key.value) : literal || keyType === undefined ? refText('', [key]).slice(1, -1) : show(keyType(key));
+  // a constant key prints as itself (RefErrInvalidDetail without Have), any other by its type
+  const have = key.kind === 'string' ? `have: ${JSON.stringify(key.value)}` : literal || keyType === undefined ? `have: ${refText('', [key]).slice(1, -1)}` : `have (type): ${show(keyType(key))}`;
   const want = w.want !== undefined ? `want (type): ${show(w.want)}` : `want (one of): [${(w.keys ?? []).sort().map((k) => JSON.stringify(k)).join(' ')}]`;
-  errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${pad}^\n\t${pad}have: ${have}\n\t${pad}${want}`, t.span));
+  errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${pad}^\n\t${pad}${have}\n\t${pad}${want}`, t.span));
 }
 
 /**
@@ -1012,10 +1127,26 @@ function reportMissing(head: string, terms: Term[], at: number, w: { keys?: stri
 function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): { ty: Ty; missing?: number; keys?: string[]; scalar?: Ty; want?: Ty } {
   for (let i = 0; i < path.length; i++) {
     const p = path[i]!;
-    if (isScalar(ty)) return { ty: ANY, missing: i, scalar: ty };
+    // a union of scalars has no keys either (OPA: types.Keys of each member is nil)
+    if (isScalar(ty) || (ty.k === 'union' && ty.of.every(isScalar))) return { ty: ANY, missing: i, scalar: ty };
     const constant = p.kind === 'string' || p.kind === 'number' || p.kind === 'bool' || p.kind === 'null';
     // a variable or ref key of a known type that no key of the collection can have
     const kt = constant ? ANY : keyType(p);
+    if (ty.k === 'union' && ty.of.every((m) => m.k === 'object' && m.props !== undefined && !m.open)) {
+      // objects of several shapes (rules with object values of different keys): a key selects
+      // in each member that has it (OPA's types.Select of an Any), one none has is undefined
+      const members = ty.of as Extract<Ty, { k: 'object' }>[];
+      const keys = [...new Set(members.flatMap((m) => Object.keys(m.props!)))];
+      if (p.kind === 'string') {
+        const found = members.map((m) => m.props![p.value]).filter((x): x is Ty => x !== undefined);
+        if (found.length === 0) return { ty: ANY, missing: i, keys };
+        ty = unionOf(found);
+        continue;
+      }
+      if (constant || !fits(kt, S)) return { ty: ANY, missing: i, keys };
+      ty = unionOf(members.flatMap((m) => Object.values(m.props!)));
+      continue;
+    }
     if (ty.k === 'object' && ty.props !== undefined) {
       if (p.kind === 'string') {
         const next = ty.props[p.value];
@@ -1031,9 +1162,24 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       continue;
     }
     if (ty.k === 'set') {
-      // a variable key is one of the members (OPA: types.Values of the set); a constant key is not followed
-      if (constant) return { ty: ANY };
+      // a variable key is one of the members (OPA: types.Values of the set); a constant key of
+      // a type no member has cannot be one (OPA's selectConstant: types.Select of a set)
+      if (constant) {
+        const ct = constantType(p);
+        if (!fits(ct, ty.of)) return { ty: ANY, missing: i, want: ty.of };
+        if (isScalar(ct)) ty = ct;
+        else return { ty: ANY };
+        continue;
+      }
       ty = ty.of;
+      continue;
+    }
+    if (ty.k === 'object' && ty.dyn !== undefined) {
+      // an object of dynamic keys (a partial object rule, a builtin's declared result): a key
+      // whose type is not the keys' cannot select (OPA: selectConstant, or unifies with Keys)
+      const have = constant ? constantType(p) : kt;
+      if (!fits(have, ty.dyn.key)) return { ty: ANY, missing: i, want: ty.dyn.key };
+      ty = ty.dyn.value;
       continue;
     }
     if (ty.k === 'array') {
@@ -1054,6 +1200,11 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
   return { ty };
 }
 
+/** The type of a constant ref key (a composite one: any). */
+function constantType(p: Term): Ty {
+  return p.kind === 'string' ? S : p.kind === 'number' ? N : p.kind === 'bool' ? B : p.kind === 'null' ? NULL : ANY;
+}
+
 /** A ref as OPA prints it: identifiers after dots, other keys in brackets. */
 function refText(head: string, path: Term[]): string {
   let out = head;
@@ -1061,6 +1212,7 @@ function refText(head: string, path: Term[]): string {
     if (p.kind === 'string') out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.value) ? `.${p.value}` : `[${JSON.stringify(p.value)}]`;
     else if (p.kind === 'var') out += `[${p.name}]`;
     else if (p.kind === 'number') out += `[${p.text}]`;
+    else if (p.kind === 'bool' || p.kind === 'null') out += `[${p.kind === 'null' ? 'null' : String(p.value)}]`;
     else out += '[_]';
   }
   return out;

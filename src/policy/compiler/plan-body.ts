@@ -6,7 +6,7 @@
 import type { Literal, Term } from '../syntax/ast.js';
 import { createCompileError } from './compile-error.js';
 import { hoistNegated } from './hoist-negated.js';
-import { planCall } from './plan-call.js';
+import { planCall, statementCalls } from './plan-call.js';
 import { planTerm, planTerms, planUnify, unifyLocal } from './plan-term.js';
 import { planWith } from './plan-with.js';
 import type { K, Planner, Scope } from './planner.js';
@@ -150,6 +150,7 @@ function planExprTerm(pl: Planner, t: Term, s: Scope, k: K): void {
       return;
     }
   }
+  if (t.kind === 'call') statementCalls.add(t);
   if (t.kind === 'var' && !s.has(t.name) && t.name !== 'input' && t.name !== 'data') {
     pl.errors.push(createCompileError('REGO_ERR_UNSAFE_VAR', `var ${t.name} is unsafe`, t.span));
     return;

@@ -13,6 +13,8 @@ import { planComprehension, planRef, planTerms } from './plan-term.js';
 import type { Planner, Scope } from './planner.js';
 import { pathKey } from './rule-index.js';
 import { inputVars } from './vars.js';
+import { arityDetail } from './arg-error-detail.js';
+import { declaredParams } from './check-types.js';
 
 export function planCall(pl: Planner, call: CallTerm, s: Scope, k: (l: Local, s: Scope) => void, args: Term[] = call.args): void {
   pl.span = call.span;
@@ -42,6 +44,13 @@ export function planCall(pl: Planner, call: CallTerm, s: Scope, k: (l: Local, s:
     pl.mocks = outerMocks;
   }
 }
+
+/**
+ * Calls that stand alone as a literal (`count(1, 2)`), as plan-body marks them before planning
+ * them as a term: their arity error lists only their operands, where a call used as a value
+ * also lists the output OPA gave it.
+ */
+export const statementCalls = new WeakSet<CallTerm>();
 
 /** Builtins that are relations (OPA plans walk as a call returning all [path, value] pairs). */
 const RELATIONS = new Set(['walk']);
@@ -74,7 +83,7 @@ function planCallTo(pl: Planner, call: CallTerm, fn: string[], s: Scope, k: (l: 
       return;
     }
     if (args.length !== g.arity) {
-      pl.errors.push(createCompileError('REGO_ERR_ARITY', `function ${name} has arity ${g.arity}, got ${args.length} arguments`, call.span));
+      pl.errors.push(createCompileError('REGO_ERR_ARITY', `function ${name} has arity ${g.arity}, got ${args.length} argument${args.length === 1 ? '' : 's'}`, call.span));
       return;
     }
     const func = ensureGroupFunc(pl, g);
@@ -100,7 +109,10 @@ function planCallTo(pl: Planner, call: CallTerm, fn: string[], s: Scope, k: (l: 
     return;
   }
   if (arity >= 0 && args.length !== arity) {
-    pl.errors.push(createCompileError('REGO_ERR_ARITY', `${name}: arity mismatch`, call.span));
+    // OPA's arityMismatchError: with the operand and declared types where the builtin is typed
+    const params = declaredParams(name);
+    const detail = params === undefined ? '' : `\n\t${arityDetail(name, args, !statementCalls.has(call), params)}`;
+    pl.errors.push(createCompileError('REGO_ERR_ARITY', `${name}: arity mismatch${detail}`, call.span));
     return;
   }
   pl.mocks = outerMocks;
