@@ -49,7 +49,9 @@ export function quoteGoString(s: string): string {
       continue;
     }
     const c = ch.codePointAt(0) as number;
-    if (PRINTABLE.test(ch)) out += ch;
+    // An escaped raw byte (go-bytes.ts): strconv.Quote writes a byte that is not UTF-8 as `\xff`.
+    if (c >= 0xdc80 && c <= 0xdcff) out += '\\x' + (c - 0xdc00).toString(16);
+    else if (PRINTABLE.test(ch)) out += ch;
     else if (c < 0x80) out += '\\x' + c.toString(16).padStart(2, '0');
     else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
     else out += '\\U' + c.toString(16).padStart(8, '0');

@@ -10,6 +10,7 @@
  */
 import { RObject, RSet, compareStrings, makeObject, normalizeNumber, objectEntries, type PlainObject, type Value } from './types.js';
 import { RNumber, formatNumber, numberFromText, rnumberToNative } from './number-text.js';
+import { replaceRawBytes } from './go-bytes.js';
 
 export { formatNumber };
 
@@ -45,12 +46,17 @@ function needsExact(s: string): boolean {
   return false;
 }
 
-/** Parses JSON text into a Value, exact for big integers and number forms. Throws SyntaxError on bad JSON. */
-export function parseJson(text: string): Value {
+/**
+ * Parses JSON text into a Value, exact for big integers and number forms. Throws SyntaxError on
+ * bad JSON. `rawByteEscapes`: the text is regate's own (the WASM module's result), where
+ * `\udcXX` is a raw byte of a string (go-bytes.ts), kept as that lone surrogate.
+ */
+export function parseJson(text: string, opts?: { rawByteEscapes?: boolean }): Value {
   const v = needsExact(text) ? new ExactParser(text).parseTop() : (JSON.parse(text) as Value);
   // Go's decoder (encoding/json unquote) turns a `\uD800`-`\uDFFF` escape that is not half of a
   // pair into U+FFFD; JSON.parse keeps the lone surrogate. The cheap includes() keeps the walk
   // off texts without escapes.
+  if (opts?.rawByteEscapes === true) return v;
   return text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? replaceLoneSurrogates(v) : v;
 }
 
@@ -93,13 +99,15 @@ export function fromJs(x: unknown): Value {
  * `stringifyJson` for text that keeps every number's form).
  */
 export function toJs(v: Value, opts?: { keepText?: boolean }): unknown {
+  // Output: a string's raw bytes (go-bytes.ts) print as U+FFFD, as Go's json.Marshal writes them.
+  if (typeof v === 'string') return replaceRawBytes(v);
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof RNumber) return opts?.keepText === true ? v : rnumberToNative(v);
   if (Array.isArray(v)) return v.map((x) => toJs(x, opts));
   if (v instanceof RSet) return v.values().map((x) => toJs(x, opts));
   const out: Record<string, unknown> = {};
   for (const [k, x] of objectEntries(v)) {
-    const key = typeof k === 'string' ? k : stringifyJson(k);
+    const key = typeof k === 'string' ? replaceRawBytes(k) : stringifyJson(k);
     if (key === '__proto__') Object.defineProperty(out, key, { value: toJs(x, opts), enumerable: true, writable: true, configurable: true });
     else out[key] = toJs(x, opts);
   }
@@ -116,7 +124,7 @@ export function writeJson(x: unknown, indent?: string): string {
     if (y instanceof RNumber) return y.text;
     switch (typeof y) {
       case 'string':
-        return JSON.stringify(y);
+        return quoteJson(y);
       case 'number':
         return formatNumber(y);
       case 'bigint':
@@ -134,16 +142,27 @@ export function writeJson(x: unknown, indent?: string): string {
     // as JSON.stringify: members whose value is undefined are left out
     const keys = Object.keys(y as object).filter((k) => (y as Record<string, unknown>)[k] !== undefined);
     if (keys.length === 0) return '{}';
-    return '{' + nl + keys.map((k) => inner + JSON.stringify(k) + colon + walk((y as Record<string, unknown>)[k], inner)).join(',' + nl) + nl + pad + '}';
+    return '{' + nl + keys.map((k) => inner + quoteJson(k) + colon + walk((y as Record<string, unknown>)[k], inner)).join(',' + nl) + nl + pad + '}';
   };
   return walk(x, '');
+}
+
+/**
+ * A JSON string literal. JSON.stringify writes a lone surrogate as a `\udcxx` escape; Go has no
+ * such strings, and json.Marshal writes each byte of a string that is not UTF-8 as U+FFFD, so an
+ * escaped raw byte (go-bytes.ts) prints as U+FFFD. The includes() keeps the repair off every
+ * string without one.
+ */
+function quoteJson(s: string): string {
+  const j = JSON.stringify(s);
+  return j.includes('\\ud') ? JSON.stringify(s.replace(LONE_SURROGATE, '\uFFFD')) : j;
 }
 
 /** Serialises a Value as compact JSON with sorted keys, the way OPA marshals values. */
 export function stringifyJson(v: Value): string {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return quoteJson(v);
     case 'number':
       return formatNumber(v);
     case 'bigint':
@@ -159,7 +178,7 @@ export function stringifyJson(v: Value): string {
       const entries = objectEntries(v).map(([k, x]) => [typeof k === 'string' ? k : stringifyJson(k), x] as const);
       // Re-sort: a composite key's JSON text may order differently from the key itself.
       if (v instanceof RObject) entries.sort((a, b) => compareStrings(a[0], b[0]));
-      for (const [k, x] of entries) parts.push(JSON.stringify(k) + ':' + stringifyJson(x));
+      for (const [k, x] of entries) parts.push(quoteJson(k) + ':' + stringifyJson(x));
       return '{' + parts.join(',') + '}';
     }
   }

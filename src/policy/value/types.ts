@@ -10,7 +10,8 @@
  * | boolean   | `boolean`                                                          |
  * | number    | `number` (finite double) or `bigint` for integers beyond ±2^53, or  |
  * |           | an {@link RNumber} when the literal text matters (`1.0`, `1e1000`)   |
- * | string    | `string`                                                           |
+ * | string    | `string`; a byte that is not UTF-8 is the lone surrogate U+DC00+b    |
+ * |           | (go-bytes.ts: OPA's strings are Go byte strings)                    |
  * | array     | `Value[]` (a plain JS array; treat as immutable once shared)        |
  * | object    | a plain JS object when every key is a string (what JSON.parse makes),|
  * |           | else an {@link RObject} (keys of any type)                          |
@@ -20,6 +21,7 @@
  * Object.prototype (JSON.parse output), so lookups must use `Object.hasOwn` — see `objectGet`.
  */
 import { RNumber, compareDec, decimalOf, rnumberKey } from './number-text.js';
+import { goStringBytes, hasRawBytes } from './go-bytes.js';
 
 export { RNumber };
 
@@ -283,11 +285,19 @@ export function compareStrings(a: string, b: string): number {
       // Surrogates (D800–DFFF) encode code points above FFFF: they sort after E000–FFFF.
       const xs = x >= 0xd800 && x <= 0xdfff;
       const ys = y >= 0xd800 && y <= 0xdfff;
+      // An escaped raw byte (U+DC80–U+DCFF, go-bytes.ts) is one byte 0x80–0xFF: only the bytes
+      // tell where it sorts (0x80–0xBF before every lead byte, 0xFF after all of them).
+      if ((xs || ys) && (hasRawBytes(a) || hasRawBytes(b))) return compareGoBytes(a, b);
       if (xs !== ys) return xs ? 1 : -1;
       return x < y ? -1 : 1;
     }
   }
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** Go's string order (bytes) for strings that carry escaped raw bytes. */
+function compareGoBytes(a: string, b: string): number {
+  return Buffer.compare(goStringBytes(a), goStringBytes(b));
 }
 
 export function compareNumbers(a: Num, b: Num): number {

@@ -70,6 +70,7 @@ export function createResultReader(loaded: unknown): ((input: ArrayBuffer | unde
     const bytes = new Uint8Array(mem.buffer);
     const end = bytes.indexOf(0, ret);
     const text = decoder.decode(bytes.subarray(ret, end < 0 ? bytes.length : end));
-    return MAY_NEED_TEXT.test(text) ? parseJson(text) : (JSON.parse(text) as Value);
+    // a string's raw bytes come as `\udcXX` (runtime/json.as), kept as value/go-bytes.ts escapes
+    return MAY_NEED_TEXT.test(text) ? parseJson(text, { rawByteEscapes: true }) : (JSON.parse(text) as Value);
   };
 }

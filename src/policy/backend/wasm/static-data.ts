@@ -7,6 +7,7 @@
  * Constants are immutable by construction: the IR only mutates collections it made itself with
  * Make*Stmt, and static collections are only ever read (dot, compare, dump).
  */
+import { goStringBytes } from '../../value/go-bytes.js';
 
 // Tags mirror runtime/value.as.
 export const T_NULL = 1;
@@ -80,7 +81,8 @@ export class StaticData {
   string(s: string): number {
     let a = this.strings.get(s);
     if (a === undefined) {
-      const bytes = new TextEncoder().encode(s);
+      // a string's raw bytes (value/go-bytes.ts) are themselves in the module
+      const bytes = goStringBytes(s);
       const p = this.raw(bytes);
       a = this.words([T_STRING, bytes.length, p]);
       this.strings.set(s, a);
@@ -112,8 +114,7 @@ export class StaticData {
 
   /** A read-only object with string keys (sorted here by UTF-8 bytes, the runtime's key order). */
   object(entries: readonly (readonly [string, number])[]): number {
-    const enc = new TextEncoder();
-    const sorted = [...entries].sort((x, y) => Buffer.compare(enc.encode(x[0]), enc.encode(y[0])));
+    const sorted = [...entries].sort((x, y) => Buffer.compare(goStringBytes(x[0]), goStringBytes(y[0])));
     const flat: number[] = [];
     for (const [k, v] of sorted) flat.push(this.string(k), v);
     const e = flat.length > 0 ? this.words(flat) : 0;

@@ -1,10 +1,12 @@
 /**
  * crypto.* digests, HMACs and private-key parsing (OPA topdown/crypto.go). Digests and MACs
- * are lower-case hex of the UTF-8 bytes of their string operands.
+ * are lower-case hex of the bytes of their string operands (a decoded string's raw bytes as
+ * themselves: value/go-bytes.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { BuiltinError } from '../../errors.js';
 import type { Value } from '../../value/index.js';
+import { goStringBytes } from '../../value/go-bytes.js';
 import type { BuiltinDef } from '../registry.js';
 import { parsePrivateKeysPem, X509Error } from '../shared/x509-der.js';
 import { expectString as str } from '../shared/args.js';
@@ -12,7 +14,7 @@ import { expectString as str } from '../shared/args.js';
 
 function digest(algo: string): BuiltinDef {
   const name = `crypto.${algo}`;
-  return { name, arity: 1, impl: ([s]) => createHash(algo).update(str(name, s as Value, 1), 'utf8').digest('hex') };
+  return { name, arity: 1, impl: ([s]) => createHash(algo).update(goStringBytes(str(name, s as Value, 1))).digest('hex') };
 }
 
 function hmac(algo: string): BuiltinDef {
@@ -23,7 +25,7 @@ function hmac(algo: string): BuiltinDef {
     impl: ([m, k]) => {
       const msg = str(name, m as Value, 1);
       const key = str(name, k as Value, 2);
-      return createHmac(algo, Buffer.from(key, 'utf8')).update(msg, 'utf8').digest('hex');
+      return createHmac(algo, goStringBytes(key)).update(goStringBytes(msg)).digest('hex');
     },
   };
 }
@@ -41,8 +43,8 @@ export const cryptoBuiltins: BuiltinDef[] = [
     arity: 2,
     // Constant-time over equal lengths, like Go's hmac.Equal.
     impl: ([a, b]) => {
-      const x = Buffer.from(str('crypto.hmac.equal', a as Value, 1));
-      const y = Buffer.from(str('crypto.hmac.equal', b as Value, 2));
+      const x = goStringBytes(str('crypto.hmac.equal', a as Value, 1));
+      const y = goStringBytes(str('crypto.hmac.equal', b as Value, 2));
       return x.length === y.length && timingSafeEqual(x, y);
     },
   },

@@ -1,17 +1,17 @@
 /**
  * Encoding builtins (OPA topdown/encoding.go): base64 / base64url / hex / URL query, JSON
- * marshal/unmarshal and YAML. Decoded bytes become strings the way Go's do (invalid UTF-8
- * bytes read as U+FFFD one by one).
+ * marshal/unmarshal and YAML. Decoded bytes become Go strings: bytes that are not UTF-8 stay
+ * themselves, carried as escapes (value/go-bytes.ts), and encoders see the same bytes again.
  */
 import { isPair, isScalar, parseAllDocuments, stringify as stringifyYaml, visit, type ScalarTag } from 'yaml';
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { GO_YAML_OPTIONS, ObjectBuilder, RNumber, RSet, compare, compareStrings, formatValue, fromJs, objectEntries, parseJson, typeName, type Value } from '../../value/index.js';
 import { argObject, argString } from '../shared/args.js';
-import { decodeGoString, utf8Bytes } from './bytes.js';
+import { decodeGoString, goStringBytes as utf8Bytes, hasRawBytes, replaceRawBytes } from '../../value/go-bytes.js';
 import { marshalGo } from '../shared/go-json.js';
 import { decodeGoJson } from '../shared/go-json-decode.js';
-import { goYamlSyntaxError, goYamlUnknownAnchor } from './go-yaml-error.js';
+import { goYamlSyntaxError, goYamlUnknownAnchor, goYamlUtf8Error } from './go-yaml-error.js';
 
 // ---- base64 -----------------------------------------------------------------------------------
 
@@ -94,7 +94,13 @@ function queryUnescape(name: string, s: string): string {
       bytes.push(parseInt(h, 16));
       i += 2;
     } else if (c === '+') bytes.push(0x20);
-    else for (const b of utf8Bytes(c)) bytes.push(b);
+    else {
+      // One code point (both halves of a pair), so an astral character keeps its four bytes.
+      const cp = s.codePointAt(i) as number;
+      const ch = String.fromCodePoint(cp);
+      if (cp > 0xffff) i++;
+      for (const b of utf8Bytes(ch)) bytes.push(b);
+    }
   }
   return decodeGoString(new Uint8Array(bytes));
 }
@@ -174,7 +180,9 @@ function marshalWithOptions(args: readonly Value[]): string {
 /** OPA util.UnmarshalJSON: the first value of the text, failures worded as Go's decoder's. */
 function unmarshalJson(name: string, s: string): Value {
   try {
-    return decodeGoJson(s);
+    // encoding/json reads a byte that is not UTF-8 inside a string as U+FFFD (and outside one
+    // it is a syntax error either way).
+    return decodeGoJson(replaceRawBytes(s));
   } catch (e) {
     throw new BuiltinError(name, (e as Error).message);
   }
@@ -201,7 +209,7 @@ function jsonNestingDepth(s: string): number {
 function isValidJson(s: string): boolean {
   if (s.length > 20000 && jsonNestingDepth(s) > 10000) return false;
   try {
-    parseJson(s);
+    parseJson(replaceRawBytes(s));
     return true;
   } catch {
     return false;
@@ -316,6 +324,9 @@ function yamlToValue(x: unknown): Value {
  * Unmarshal, a repeated key keeps its last value; failures are worded as go-yaml's.
  */
 function decodeYaml(s: string): unknown {
+  // Bytes that are not UTF-8 (a decoded string's): go-yaml refuses them before parsing.
+  const notUtf8 = hasRawBytes(s) ? goYamlUtf8Error(utf8Bytes(s)) : undefined;
+  if (notUtf8 !== undefined) throw new BuiltinError('yaml.unmarshal', notUtf8);
   // go-yaml v2's scalar resolution (value/go-yaml.ts); ints as bigints so that a map key
   // written 16777217 stays an int, not a float32-formatted float
   const docs = parseAllDocuments(s, { ...GO_YAML_OPTIONS, intAsBigInt: true });
@@ -401,12 +412,14 @@ function toYamlJs(v: Value): unknown {
   if (typeof v === 'number') return new YamlNumber(String(v));
   if (typeof v === 'bigint') return new YamlNumber(v.toString());
   if (v instanceof RNumber) return new YamlNumber(v.text);
+  // OPA marshals to JSON first (sigs.k8s.io/yaml), which writes a raw byte as U+FFFD
+  if (typeof v === 'string') return replaceRawBytes(v);
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(toYamlJs);
   if (v instanceof RSet) return v.values().map(toYamlJs);
   const out: Record<string, unknown> = {};
   for (const [k, x] of objectEntries(v)) {
-    const key = typeof k === 'string' ? k : formatValue(k);
+    const key = typeof k === 'string' ? replaceRawBytes(k) : formatValue(k);
     Object.defineProperty(out, key, { value: toYamlJs(x), enumerable: true, writable: true, configurable: true });
   }
   return out;

@@ -118,3 +118,29 @@ export function goYamlUnknownAnchor(doc: Document): string | undefined {
   });
   return missing === undefined ? undefined : `yaml: unknown anchor '${missing}' referenced`;
 }
+
+/**
+ * go-yaml v2's reader (readerc.go yaml_parser_update_buffer) refuses input that is not UTF-8
+ * before any parsing, with the first problem it meets; undefined when the bytes are UTF-8.
+ *
+ * @example goYamlUtf8Error(Uint8Array.of(0x61, 0xff)) // 'yaml: invalid leading UTF-8 octet'
+ */
+export function goYamlUtf8Error(b: Uint8Array): string | undefined {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i] as number;
+    const width = (c & 0x80) === 0 ? 1 : (c & 0xe0) === 0xc0 ? 2 : (c & 0xf0) === 0xe0 ? 3 : (c & 0xf8) === 0xf0 ? 4 : 0;
+    if (width === 0) return 'yaml: invalid leading UTF-8 octet';
+    if (i + width > b.length) return 'yaml: incomplete UTF-8 octet sequence';
+    let value = width === 1 ? c : width === 2 ? c & 0x1f : width === 3 ? c & 0x0f : c & 0x07;
+    for (let k = 1; k < width; k++) {
+      const t = b[i + k] as number;
+      if ((t & 0xc0) !== 0x80) return 'yaml: invalid trailing UTF-8 octet';
+      value = (value << 6) | (t & 0x3f);
+    }
+    const minimal = width === 1 || (width === 2 && value >= 0x80) || (width === 3 && value >= 0x800) || (width === 4 && value >= 0x10000);
+    if (!minimal) return 'yaml: invalid length of a UTF-8 sequence';
+    if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) return 'yaml: invalid Unicode character';
+    i += width;
+  }
+  return undefined;
+}

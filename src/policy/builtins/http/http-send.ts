@@ -28,7 +28,7 @@
  * sends the cache key's, i.e. without `cache_ignored_headers`).
  */
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { RSet, formatValue, hashKey, isObject, objectEntries, objectGet, parseJson, parseGoYaml, fromJs, typeName, makeObject, type PlainObject, type Value } from '../../value/index.js';
+import { RSet, decodeGoString, formatValue, replaceRawBytes, hashKey, isObject, objectEntries, objectGet, parseJson, parseGoYaml, fromJs, typeName, makeObject, type PlainObject, type Value } from '../../value/index.js';
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
 import { CACHEABLE_STATUS, canStore, expiryFromHeaders, httpSendCache, type CachedResponse } from './http-cache.js';
 import { HTTP_SEND_REQUEST_KEYS as ALLOWED_KEYS } from '../shared/http-request-keys.js';
@@ -115,17 +115,17 @@ function isJsonType(contentType: string): boolean {
   return sub === 'json' || sub.endsWith('+json');
 }
 
-const decoder = new TextDecoder('utf-8');
-
 /** OPA's prepareASTResult. */
 function formatResponse(r: TransportResponse | CachedResponse, forceJson: boolean, forceYaml: boolean): Value {
-  const text = decoder.decode(r.body);
+  // raw_body is string(body): the bytes as they came (value/go-bytes.ts); the decoders read a
+  // byte that is not UTF-8 as U+FFFD.
+  const text = decodeGoString(r.body);
   const ct = r.headers['content-type']?.[0] ?? '';
   let body: Value = null;
   // An undecodable body is not an error: `body` is then null (OPA).
   try {
-    if (forceJson || isJsonType(ct)) body = parseJson(text);
-    else if (forceYaml || ct.includes('application/yaml') || ct.includes('application/x-yaml')) body = fromJs(parseGoYaml(text));
+    if (forceJson || isJsonType(ct)) body = parseJson(replaceRawBytes(text));
+    else if (forceYaml || ct.includes('application/yaml') || ct.includes('application/x-yaml')) body = fromJs(parseGoYaml(replaceRawBytes(text)));
   } catch {
     body = null;
   }

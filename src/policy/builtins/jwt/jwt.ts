@@ -7,7 +7,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { isObject, objectEntries, objectGet, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { decodeGoString, goStringBytes, isObject, replaceRawBytes, objectEntries, objectGet, stringifyJson, typeName, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import type { BuiltinContext, BuiltinDef } from '../registry.js';
 import { marshalGo } from '../shared/go-json.js';
 import { decodeGoJson } from '../shared/go-json-decode.js';
@@ -40,6 +40,14 @@ function b64(name: string, what: string, s: string): Buffer {
   }
 }
 
+/**
+ * Decoded header/payload bytes as the text json.Unmarshal reads: a byte that is not UTF-8 is
+ * U+FFFD, one per byte (Buffer#toString would merge a truncated sequence into one U+FFFD).
+ */
+function goJsonText(b: Buffer): string {
+  return replaceRawBytes(decodeGoString(b));
+}
+
 /** json.unmarshal of decoded bytes that must yield an object (OPA extractJSONObject). */
 function jsonObject(name: string, text: string, prefix = ''): Obj {
   let v: Value;
@@ -54,7 +62,7 @@ function jsonObject(name: string, text: string, prefix = ''): Obj {
 }
 
 function decodeHeader(name: string, t: Token): Obj {
-  const h = jsonObject(name, b64(name, 'header', t.header).toString('utf8'), 'bad JWT header: ');
+  const h = jsonObject(name, goJsonText(b64(name, 'header', t.header)), 'bad JWT header: ');
   // RFC 7516 §9: a JWE has "enc"; OPA supports only JWS.
   if (objectGet(h, 'enc') !== undefined) throw new BuiltinError(name, 'JWT is a JWE object, which is not supported');
   return h;
@@ -145,7 +153,7 @@ function verifyHmacBuiltin(alg: string): BuiltinDef {
       const s = str(name, secret as Value, 2);
       const t = splitToken(name, jwt as Value);
       const sig = decodeSignature(name, t);
-      return verifyHmac(Buffer.from(s, 'utf8'), alg, Buffer.from(`${t.header}.${t.payload}`), sig);
+      return verifyHmac(Buffer.from(goStringBytes(s)), alg, Buffer.from(`${t.header}.${t.payload}`), sig);
     },
   };
 }
@@ -153,7 +161,7 @@ function verifyHmacBuiltin(alg: string): BuiltinDef {
 function decode(name: string, jwt: Value, depth: number): Value[] {
   const t = splitToken(name, jwt);
   const header = decodeHeader(name, t);
-  let payload = b64(name, 'payload', t.payload).toString('utf8');
+  let payload = goJsonText(b64(name, 'payload', t.payload));
   const cty = objectGet(header, 'cty');
   // A nested JWT (cty "JWT") is decoded instead; jwt.io-style quoting of it is stripped.
   if (cty === 'JWT' && depth < 32) {
@@ -237,9 +245,9 @@ function decodeVerify(name: string, jwt: Value, cv: Value, ctx: BuiltinContext):
     let ok: boolean;
     if (!JWS_ALGORITHMS.has(h.alg)) ok = false;
     else if (c.keys !== undefined) ok = verifyWithKeys(c.keys, h.kid, h.alg, h.alg, data, sig);
-    else ok = h.alg.startsWith('HS') && verifyHmac(Buffer.from(c.secret, 'utf8'), h.alg, data, sig);
+    else ok = h.alg.startsWith('HS') && verifyHmac(Buffer.from(goStringBytes(c.secret)), h.alg, data, sig);
     if (!ok) return unverified;
-    payloadText = b64(name, 'payload', token.payload).toString('utf8');
+    payloadText = goJsonText(b64(name, 'payload', token.payload));
     if (h.cty.toUpperCase() === 'JWT' && depth < 32) {
       a = payloadText;
       continue;

@@ -46,13 +46,14 @@ export function quoteJsonGo(s: string): string {
           esc = '\\u' + (c > 0xff ? c.toString(16) : '00' + HEX[c >> 4] + HEX[c & 15]);
       }
     } else if (c >= 0xd800 && c <= 0xdfff) {
-      // Lone surrogates cannot be UTF-8; Go writes U+FFFD for invalid bytes.
+      // A lone surrogate is a raw byte (value/go-bytes.ts): encodeState.string writes each byte
+      // that is not UTF-8 as the six characters `\ufffd`.
       const pair = c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
       if (pair) {
         i++;
         continue;
       }
-      esc = '\ufffd';
+      esc = '\\ufffd';
     }
     if (esc !== undefined) {
       out += s.slice(start, i) + esc;

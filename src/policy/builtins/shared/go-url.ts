@@ -7,7 +7,7 @@
  *
  * @example parseGoUrl('https://a.example:8443/x%20y?q=1#f').path // '/x y'
  */
-import { quoteGoString } from '../../value/index.js';
+import { decodeGoString, goStringBytes, quoteGoString } from '../../value/index.js';
 
 export interface GoUrl {
   scheme: string;
@@ -29,8 +29,8 @@ type Mode = 'path' | 'host' | 'zone' | 'userinfo' | 'fragment';
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 const unhex = (c: number): number => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10);
 const isAlnum = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-const enc = new TextEncoder();
-const dec = new TextDecoder();
+const enc = { encode: goStringBytes };
+const dec = { decode: decodeGoString };
 
 /** Go's shouldEscape for the modes url.Parse uses. */
 function shouldEscape(c: number, mode: Mode): boolean {

@@ -5,7 +5,7 @@
  * `%!d(string=foo)`, missing operands `%!d(MISSING)`, surplus ones `%!(EXTRA int=1)`.
  */
 
-import { quoteGoString } from '../../value/index.js';
+import { goStringBytes, quoteGoString } from '../../value/index.js';
 
 type GoVal = unknown;
 
@@ -444,7 +444,7 @@ function badVerb(verb: string, v: GoVal): string {
 }
 
 function hexString(s: string, upper: boolean, spec: Spec): string {
-  const all = new TextEncoder().encode(s);
+  const all = goStringBytes(s);
   // fmtSbx: a precision limits how many bytes are encoded
   const bytes = spec.prec !== undefined && spec.prec < all.length ? all.subarray(0, spec.prec) : all;
   let out = '';

@@ -18,16 +18,24 @@ export function isGoSpace(cp: number): boolean {
 /** strings.Trim / TrimLeft / TrimRight with a cutset of code points. */
 export function trimCutset(s: string, cutset: string, left: boolean, right: boolean): string {
   if (s === '' || cutset === '') return s;
-  const cut = new Set(Array.from(cutset, (c) => c.codePointAt(0) as number));
+  const cut = new Set(Array.from(cutset, (c) => goRune(c.codePointAt(0) as number)));
   return trimBy(s, (cp) => cut.has(cp), left, right);
+}
+
+/**
+ * The rune Go's utf8.DecodeRuneInString reads: an escaped raw byte (value/go-bytes.ts) is
+ * U+FFFD (so a cutset with U+FFFD or a raw byte trims raw bytes, as strings.ContainsRune does).
+ */
+function goRune(cp: number): number {
+  return cp >= 0xdc80 && cp <= 0xdcff ? 0xfffd : cp;
 }
 
 export function trimBy(s: string, drop: (cp: number) => boolean, left: boolean, right: boolean): string {
   const cps = Array.from(s);
   let a = 0;
   let b = cps.length;
-  if (left) while (a < b && drop((cps[a] as string).codePointAt(0) as number)) a++;
-  if (right) while (b > a && drop((cps[b - 1] as string).codePointAt(0) as number)) b--;
+  if (left) while (a < b && drop(goRune((cps[a] as string).codePointAt(0) as number))) a++;
+  if (right) while (b > a && drop(goRune((cps[b - 1] as string).codePointAt(0) as number))) b--;
   return a === 0 && b === cps.length ? s : cps.slice(a, b).join('');
 }
 
@@ -74,6 +82,12 @@ export function mapCase(s: string, upper: boolean): string {
     // U+0130 has the simple lower-case mapping 'i' (JS applies the full "i̇" mapping).
     if (!upper && c === '\u0130') {
       out += 'i';
+      continue;
+    }
+    // strings.Map writes a raw byte (value/go-bytes.ts) as U+FFFD.
+    const cp = c.codePointAt(0) as number;
+    if (cp >= 0xdc80 && cp <= 0xdcff) {
+      out += '\ufffd';
       continue;
     }
     const m = upper ? c.toUpperCase() : c.toLowerCase();

@@ -11,7 +11,7 @@
  * (`template: template:3: unexpected {{end}}`), undefined functions included.
  */
 import { BuiltinError } from '../../errors.js';
-import { RNumber, RSet, formatValue, objectEntries, stringifyJson, type PlainObject, type RObject, type Value } from '../../value/index.js';
+import { RNumber, RSet, decodeGoString, formatValue, goByteLength, goStringBytes, objectEntries, stringifyJson, type PlainObject, type RObject, type Value } from '../../value/index.js';
 import { scanGoJsonDocument } from '../shared/go-json-decode.js';
 import { GoFloat64, GoNamedString, formatGo, goType } from './go-format.js';
 
@@ -467,7 +467,7 @@ function goLt(a: unknown[]): boolean {
   if (k1 === 'bool') throw new TemplateError('invalid type for comparison');
   const p = plain(x) as string | number | bigint;
   const q = plain(y) as string | number | bigint;
-  if (k1 === 'string') return Buffer.compare(Buffer.from(p as string), Buffer.from(q as string)) < 0;
+  if (k1 === 'string') return Buffer.compare(goStringBytes(p as string), goStringBytes(q as string)) < 0;
   return p < q;
 }
 
@@ -489,7 +489,7 @@ function goIndex(a: unknown[]): unknown {
     if (isNilish(cur)) throw new TemplateError('index of nil pointer');
     if (Array.isArray(cur)) cur = cur[indexArg(k, cur.length, 'slice')];
     else if (typeof cur === 'string' || cur instanceof GoNamedString) {
-      const bytes = Buffer.from(plain(cur) as string);
+      const bytes = goStringBytes(plain(cur) as string);
       cur = bytes[indexArg(k, bytes.length, 'string')];
     } else if (isMap(cur)) {
       if (isNilish(k)) throw new TemplateError('value is nil; should be of type string');
@@ -508,7 +508,7 @@ function goSlice(a: unknown[]): unknown {
   let len: number;
   if (typeof item === 'string' || item instanceof GoNamedString) {
     if (idx.length === 3) throw new TemplateError('cannot 3-index slice a string');
-    len = Buffer.byteLength(plain(item) as string);
+    len = goByteLength(plain(item) as string);
   } else if (Array.isArray(item)) len = item.length;
   else throw new TemplateError(`can't slice item of type ${goType(item)}`);
   const at = [0, len, len];
@@ -524,7 +524,8 @@ function goSlice(a: unknown[]): unknown {
   if (i > j) throw new TemplateError(`invalid slice index: ${i} > ${j}`);
   if (idx.length === 3 && j > k) throw new TemplateError(`invalid slice index: ${j} > ${k}`);
   if (Array.isArray(item)) return item.slice(i, j);
-  const bytes = Buffer.from(plain(item) as string).subarray(i, j).toString();
+  // the bytes of a Go string: a cut inside a UTF-8 sequence leaves raw bytes (value/go-bytes.ts)
+  const bytes = decodeGoString(goStringBytes(plain(item) as string).subarray(i, j));
   return item instanceof GoNamedString ? new GoNamedString(item.type, bytes) : bytes;
 }
 
@@ -547,7 +548,7 @@ const FUNCS: Record<string, (args: unknown[], src: string[]) => unknown> = {
   not: (a) => !truth(a[0]),
   len: (a) => {
     const x = a[0];
-    if (typeof x === 'string' || x instanceof GoNamedString) return Buffer.byteLength(plain(x) as string);
+    if (typeof x === 'string' || x instanceof GoNamedString) return goByteLength(plain(x) as string);
     if (Array.isArray(x)) return x.length;
     if (isMap(x)) return Object.keys(x).length;
     if (x === null) throw new TemplateError('len of nil pointer');

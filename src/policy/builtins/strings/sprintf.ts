@@ -7,7 +7,7 @@
  * one no float64 holds (`2e308`) is passed as its text, as OPA's json.Number.Float64 fails.
  */
 import type { BuiltinDef } from '../registry.js';
-import { RNumber, formatValue, type Value } from '../../value/index.js';
+import { RNumber, formatValue, joinGoStrings, type Value } from '../../value/index.js';
 import { argArray, argString } from '../shared/args.js';
 import { GoFloat64, formatGo } from './go-format.js';
 
@@ -31,6 +31,8 @@ export const sprintfBuiltins: BuiltinDef[] = [
   {
     name: 'sprintf',
     arity: 2,
-    impl: (args) => formatGo(argString('sprintf', args, 0), argArray('sprintf', args, 1).map(toGo)),
+    // Go formats bytes: raw bytes of the operands (value/go-bytes.ts) written side by side may
+    // be UTF-8 together.
+    impl: (args) => joinGoStrings(formatGo(argString('sprintf', args, 0), argArray('sprintf', args, 1).map(toGo))),
   },
 ];

@@ -1,15 +1,18 @@
 /**
  * String builtins (OPA topdown/strings.go, a thin layer over Go's `strings`). Indexes and
- * lengths count Unicode code points (Go runes), never UTF-16 units.
+ * lengths count Unicode code points (Go runes), never UTF-16 units. Strings may carry raw bytes
+ * (value/go-bytes.ts): joins repair them (joinGoStrings), byte-wise matching with such a needle
+ * goes through go-byte-match.ts, and what OPA does through []rune sees each raw byte as U+FFFD.
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { RNumber, RSet, compare, formatValue, isNumber, objectEntries, typeName, type Value } from '../../value/index.js';
+import { RNumber, RSet, compare, endsWithRawByte, formatValue, hasRawBytes, isNumber, joinGoStrings, objectEntries, replaceRawBytes, typeName, type Value } from '../../value/index.js';
 import { argInt, argNum, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
 import { toRational } from '../shared/num.js';
 import { roundToBits, truncRat } from '../shared/decimal.js';
 import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
 import { renderGoTemplate } from './go-template.js';
+import { matchGoBytes, splitGoBytes, trimGoBytes } from './go-byte-match.js';
 
 /**
  * strings.split_n(s, delim, n): the first n fields of split(s, delim) for n ≥ 0 (OPA splits
@@ -86,19 +89,27 @@ function concat(args: readonly Value[]): string {
     // An array (what a policy's `concat(":", ["user", id])` passes): one indexed pass that checks
     // and joins. `Array#join` has a fixed cost that dwarfs a few short strings.
     let out = '';
+    let raw = false;
     for (let i = 0; i < v.length; i++) {
       const x = v[i] as Value;
       if (typeof x !== 'string') throw elementTypeError('concat', 2, v, x, 'string');
       out = i === 0 ? x : out + sep + x;
+      // endsWithRawByte, inlined: this loop is on the request path of most policies
+      const last = x.charCodeAt(x.length - 1);
+      if (last >= 0xdc80 && last <= 0xdcff) raw = true;
     }
-    return out;
+    // strings.Join joins bytes: raw bytes on both sides of a seam may be UTF-8 together.
+    return raw || endsWithRawByte(sep) ? joinGoStrings(out) : out;
   }
   const xs = v instanceof RSet ? v.values() : undefined;
   if (!xs) throw operandTypeError('concat', 2, v, 'set', 'array');
+  let raw = endsWithRawByte(sep);
   for (const x of xs) {
     if (typeof x !== 'string') throw elementTypeError('concat', 2, v, x, 'string');
+    if (endsWithRawByte(x)) raw = true;
   }
-  return (xs as string[]).join(sep);
+  const out = (xs as string[]).join(sep);
+  return raw ? joinGoStrings(out) : out;
 }
 
 
@@ -107,12 +118,25 @@ function substring(args: readonly Value[]): string {
   const start = argInt('substring', args, 1);
   const len = argInt('substring', args, 2);
   if (start < 0n) throw new BuiltinError('substring', 'negative offset');
+  if (hasRawBytes(s)) return substringRaw(s, start, len);
   const cps = isBmpOnly(s) ? undefined : Array.from(s);
   const total = cps ? cps.length : s.length;
   if (start >= BigInt(total)) return '';
   const a = Number(start);
   const b = len < 0n ? total : Number(start + len > BigInt(total) ? BigInt(total) : start + len);
   return cps ? cps.slice(a, b).join('') : s.slice(a, b);
+}
+
+/**
+ * OPA's substring of a string that is not ASCII: the whole string when the range covers it,
+ * else a slice of []rune(s), where each raw byte has become U+FFFD.
+ */
+function substringRaw(s: string, start: bigint, len: bigint): string {
+  const cps = Array.from(s);
+  if (start === 0n && len >= BigInt(cps.length)) return s;
+  if (start >= BigInt(cps.length)) return '';
+  const b = len < 0n || start + len > BigInt(cps.length) ? cps.length : Number(start + len);
+  return replaceRawBytes(cps.slice(Number(start), b).join(''));
 }
 
 function replaceN(args: readonly Value[]): string {
@@ -125,17 +149,34 @@ function replaceN(args: readonly Value[]): string {
     if (typeof v !== 'string') throw new BuiltinTypeError('strings.replace_n', 'operand 1 non-string value found in pattern object');
     pairs.push([k, v]);
   }
-  return pairs.length === 0 ? s : replaceGo(s, pairs);
+  return pairs.length === 0 ? s : joinGoStrings(replaceGo(s, pairs));
 }
 
-/** Any string of `strs` starts with any of `prefixes` (OPA builds a trie; a loop is equivalent). */
+/**
+ * Any string of `strs` starts with any of `prefixes` (OPA builds a trie over the bytes; a loop is
+ * equivalent). A prefix with raw bytes is matched byte-wise (go-byte-match.ts).
+ */
 function anyStartsWithAny(strs: string[], prefixes: string[]): boolean {
-  for (const p of prefixes) for (const s of strs) if (s.startsWith(p)) return true;
+  for (const p of prefixes) {
+    const raw = hasRawBytes(p);
+    for (const s of strs) if (raw ? matchGoBytes('startswith', s, p) : s.startsWith(p)) return true;
+  }
   return false;
 }
 
 function reverseCodePoints(s: string): string {
-  return Array.from(s).reverse().join('');
+  const r = Array.from(s).reverse().join('');
+  // Reversed raw bytes may be UTF-8 in their new order. (OPA's reverseString panics on a raw
+  // byte — it encodes U+FFFD's three bytes into the one byte's room; regate keeps the bytes.)
+  return hasRawBytes(r) ? joinGoStrings(r) : r;
+}
+
+/**
+ * A byte-wise `strings` test (Contains, HasPrefix, …): the JS one unless the needle carries raw
+ * bytes. A JS match is a byte match too, so the needle is only looked at when JS says no.
+ */
+function byteWise(name: string, op: 'contains' | 'startswith' | 'endswith', f: (a: string, b: string) => boolean): BuiltinDef {
+  return str2(name, (a, b) => f(a, b) || (hasRawBytes(b) && (matchGoBytes(op, a, b) as boolean)));
 }
 
 /**
@@ -159,39 +200,40 @@ function templateString(args: readonly Value[]): string {
       }
     } else throw new BuiltinTypeError('internal.template_string', `illegal argument type: ${typeName(p)}`);
   }
-  return out;
+  return joinGoStrings(out);
 }
 
 export const stringsBuiltins: BuiltinDef[] = [
   { name: 'concat', arity: 2, impl: concat },
-  str2('contains', (a, b) => a.includes(b)),
-  str2('startswith', (a, b) => a.startsWith(b)),
-  str2('endswith', (a, b) => a.endsWith(b)),
+  byteWise('contains', 'contains', (a, b) => a.includes(b)),
+  byteWise('startswith', 'startswith', (a, b) => a.startsWith(b)),
+  byteWise('endswith', 'endswith', (a, b) => a.endsWith(b)),
   { name: 'format_int', arity: 2, impl: formatInt },
   str2('indexof', (a, b) => {
     if (b === '') throw new BuiltinError('indexof', 'empty search character');
-    return runeIndexes(a, b, false)[0] ?? -1;
+    // OPA compares []rune(a) with []rune(b): a raw byte is U+FFFD on both sides.
+    return runeIndexes(replaceRawBytes(a), replaceRawBytes(b), false)[0] ?? -1;
   }),
   str2('indexof_n', (a, b) => {
     if (b === '') throw new BuiltinError('indexof_n', 'empty search character');
-    return runeIndexes(a, b, true);
+    return runeIndexes(replaceRawBytes(a), replaceRawBytes(b), true);
   }),
   { name: 'lower', arity: 1, impl: (args) => mapCase(argString('lower', args, 0), false) },
   { name: 'upper', arity: 1, impl: (args) => mapCase(argString('upper', args, 0), true) },
   {
     name: 'replace',
     arity: 3,
-    impl: (args) => replaceGo(argString('replace', args, 0), [[argString('replace', args, 1), argString('replace', args, 2)]]),
+    impl: (args) => joinGoStrings(replaceGo(argString('replace', args, 0), [[argString('replace', args, 1), argString('replace', args, 2)]])),
   },
   { name: 'strings.replace_n', arity: 2, impl: replaceN },
-  str2('split', splitGo),
+  str2('split', (a, b) => (b !== '' && hasRawBytes(b) ? splitGoBytes(a, b) : splitGo(a, b))),
   { name: 'strings.split_n', arity: 3, impl: splitN },
   { name: 'substring', arity: 3, impl: substring },
   str2('trim', (a, b) => trimCutset(a, b, true, true)),
   str2('trim_left', (a, b) => trimCutset(a, b, true, false)),
   str2('trim_right', (a, b) => trimCutset(a, b, false, true)),
-  str2('trim_prefix', (a, b) => (a.startsWith(b) ? a.slice(b.length) : a)),
-  str2('trim_suffix', (a, b) => (b !== '' && a.endsWith(b) ? a.slice(0, a.length - b.length) : a)),
+  str2('trim_prefix', (a, b) => (hasRawBytes(b) ? trimGoBytes(a, b, true) : a.startsWith(b) ? a.slice(b.length) : a)),
+  str2('trim_suffix', (a, b) => (hasRawBytes(b) ? trimGoBytes(a, b, false) : b !== '' && a.endsWith(b) ? a.slice(0, a.length - b.length) : a)),
   { name: 'trim_space', arity: 1, impl: (args) => trimBy(argString('trim_space', args, 0), isGoSpace, true, true) },
   { name: 'strings.reverse', arity: 1, impl: (args) => reverseCodePoints(argString('strings.reverse', args, 0)) },
   {
@@ -205,15 +247,18 @@ export const stringsBuiltins: BuiltinDef[] = [
     impl: (args) => {
       const strs = stringList('strings.any_suffix_match', args[0] as Value, 1);
       const sufs = stringList('strings.any_suffix_match', args[1] as Value, 2);
-      for (const p of sufs) for (const s of strs) if (s.endsWith(p)) return true;
+      for (const p of sufs) {
+        const raw = hasRawBytes(p);
+        for (const s of strs) if (raw ? matchGoBytes('endswith', s, p) : s.endsWith(p)) return true;
+      }
       return false;
     },
   },
-  str2('strings.count', countGo),
+  str2('strings.count', (a, b) => (hasRawBytes(b) ? matchGoBytes('count', a, b) : countGo(a, b))),
   {
     name: 'strings.render_template',
     arity: 2,
-    impl: (args) => renderGoTemplate('strings.render_template', argString('strings.render_template', args, 0), argObject('strings.render_template', args, 1)),
+    impl: (args) => joinGoStrings(renderGoTemplate('strings.render_template', argString('strings.render_template', args, 0), argObject('strings.render_template', args, 1))),
   },
   { name: 'internal.template_string', arity: 1, impl: templateString },
 ];

@@ -8,11 +8,18 @@
 //   special object → {"\u0001O": [[key, value]…]}   (non-string keys, or a lone \u0001 key)
 //   big number     → {"\u0001N": "digits"}
 // A module built by a real `opa build` never sets host mode, so the bridge also accepts plain JSON.
+//
+// Strings hold bytes, as Go's do (hex.decode("ff") is the one byte 0xff). On the JS side a byte
+// that is not UTF-8 is the lone surrogate U+DC00+b (value/go-bytes.ts), which JSON.stringify
+// writes as `\udcXX`: the writer below writes such a byte that way, and in host mode the
+// parser reads `\udc80`–`\udcff` back as the byte. Outside host mode (input, data) a lone
+// surrogate escape is U+FFFD, as Go's encoding/json reads it.
 
 import {
   T_NULL, T_BOOL, T_INT, T_NUMREF, T_STRING, T_ARRAY, T_OBJECT, T_SET,
   V_NULL, V_TRUE, V_FALSE, alloc, tag, vlen, vptr, intVal, mkInt, mkStr, mkNumRef, mkColl,
   arrPush, arrGet, objKey, objVal, normalize, writeI64, setAdd, objInsert, copyBytes, moveWords,
+  utf8SeqLen,
 } from "./value";
 
 export var hostMode: bool = false;
@@ -168,6 +175,9 @@ function parseString(): usize {
           cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
           p += 6;
         } else cp = 0xfffd;
+      } else if (cp >= 0xdc80 && cp < 0xdd00 && hostMode) {
+        store<u8>(out + n++, <u8>(cp - 0xdc00));
+        continue;
       } else if (cp >= 0xdc00 && cp < 0xe000) cp = 0xfffd;
       n = putUtf8(out, n, <u32>cp);
     } else store<u8>(out + n++, e); // \" \\ \/
@@ -377,10 +387,11 @@ function putQuoted(p: usize, n: u32): void {
   store<u8>(q++, 34);
   let i: u32 = 0;
   while (i < n) {
-    // Eight bytes at a time while none needs escaping (the usual case).
+    // Eight ASCII bytes at a time while none needs escaping (the usual case); a byte >= 0x80
+    // goes below, where a UTF-8 sequence is checked and copied whole.
     if (i + 8 <= n) {
       const w = load<u64>(p + i);
-      if (needsEscape(w) == 0) {
+      if ((needsEscape(w) | (w & HIGHS)) == 0) {
         store<u64>(q, w);
         q += 8;
         i += 8;
@@ -388,6 +399,24 @@ function putQuoted(p: usize, n: u32): void {
       }
     }
     const c = <u32>load<u8>(p + i);
+    if (c >= 0x80) {
+      // UTF-8 is copied as it is; a byte that is not is written `\udcXX` (see the top).
+      const l = utf8SeqLen(p + i, <usize>(n - i));
+      if (l > 0) {
+        copyBytes(q, p + i, <usize>l);
+        q += l;
+        i += l;
+        continue;
+      }
+      i++;
+      olen = q - out;
+      puts("\\udc");
+      putc(hexDigit(c >> 4));
+      putc(hexDigit(c & 15));
+      reserve(<usize>(n - i) + 2);
+      q = out + olen;
+      continue;
+    }
     i++;
     if (c >= 0x20 && c != 34 && c != 92 && c != 0x7f) {
       store<u8>(q++, <u8>c);

@@ -580,7 +580,40 @@ function dedupe(c: usize, src: usize, n: u32, width: usize): usize {
 // ---------------------------------------------------------------------------------------------
 // Generic access used by the IR operations.
 
-/** Number of elements (or code points for strings), -1 if v has no length. */
+/**
+ * Length of the valid UTF-8 sequence at p (n bytes left), or 0 when Go's utf8.DecodeRune would
+ * read (RuneError, 1) there: strings hold any bytes (value/go-bytes.ts on the host side).
+ */
+export function utf8SeqLen(p: usize, n: usize): u32 {
+  const c = <u32>load<u8>(p);
+  if (c < 0x80) return 1;
+  let len: u32 = 0;
+  let lo: u32 = 0x80;
+  let hi: u32 = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) len = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) lo = 0xa0;
+    else if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) lo = 0x90;
+    else if (c == 0xf4) hi = 0x8f;
+  } else return 0;
+  if (<usize>len > n) return 0;
+  const c1 = <u32>load<u8>(p + 1);
+  if (c1 < lo || c1 > hi) return 0;
+  for (let k: u32 = 2; k < len; k++) {
+    const ck = <u32>load<u8>(p + <usize>k);
+    if (ck < 0x80 || ck > 0xbf) return 0;
+  }
+  return len;
+}
+
+/**
+ * Number of elements (or runes for strings: utf8.RuneCountInString, each byte that is not
+ * UTF-8 one rune), -1 if v has no length.
+ */
 export function length(v: usize): i32 {
   const t = tag(v);
   if (t == T_ARRAY || t == T_OBJECT || t == T_SET) return <i32>vlen(v);
@@ -588,7 +621,15 @@ export function length(v: usize): i32 {
     const p = vptr(v);
     const n = vlen(v);
     let c: i32 = 0;
-    for (let i: u32 = 0; i < n; i++) if ((load<u8>(p + i) & 0xc0) != 0x80) c++;
+    let i: u32 = 0;
+    while (i < n) {
+      if (load<u8>(p + i) < 0x80) i++;
+      else {
+        const l = utf8SeqLen(p + i, <usize>(n - i));
+        i += l > 0 ? l : 1;
+      }
+      c++;
+    }
     return c;
   }
   return -1;
