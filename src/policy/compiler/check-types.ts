@@ -668,6 +668,17 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     walkTerm(t, { term: (x) => void (x.kind === 'var' && !heads.has(x) && other.add(x.name)) });
   };
   r.args?.forEach(bindAll);
+  // names declared anywhere in the rule other than by unification (see unifiedTypes)
+  const declared = new Set<string>();
+  const declare = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && declared.add(x.name)) });
+  r.args?.forEach(declare);
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'assign') declare(e.lhs);
+      else if (e.kind === 'some') e.vars.forEach(declare);
+      else if (e.kind === 'somein' || e.kind === 'every') [e.key, e.value].forEach((x) => x !== undefined && declare(x));
+    },
+  });
   // `x = y` in the rule's body after `y := …` there: the side y is read, not bound
   const readsDeclared = new Map<object, Term>();
   const declaredAbove = new Set<string>();
@@ -760,6 +771,100 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     if (ty.k !== 'any') out.set(name, ty);
   }
   for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
+  for (const [name, ty] of unifiedTypes(r, { ...sc, vars: out }, declared)) if (!out.has(name)) out.set(name, ty);
+  return out;
+}
+
+/** The variables a term mentions outside its closures (comprehensions and template strings close over the body). */
+function openVars(t: Term, out: string[] = []): string[] {
+  switch (t.kind) {
+    case 'var':
+      out.push(t.name);
+      break;
+    case 'ref':
+      openVars(t.head, out);
+      t.path.forEach((x) => openVars(x, out));
+      break;
+    case 'array':
+    case 'set':
+      t.items.forEach((x) => openVars(x, out));
+      break;
+    case 'object':
+      t.entries.forEach(([k, v]) => (openVars(k, out), openVars(v, out)));
+      break;
+    case 'call':
+      t.args.forEach((x) => openVars(x, out));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/**
+ * Variables bound only by unification (`y = 1; x = y`, `[x, 1] = [true, y]`, `y = [[2], 1];
+ * [[x], 1] = y`), typed as OPA's checker types them: it checks the body's literals in the
+ * order of the safety check, and the first literal that binds a variable gives it its type
+ * for the rest of the body (check.go unify1 puts a type only on an untyped variable; unify2
+ * gives the untyped side the typed side's type, and pairs two array literals member by
+ * member). A variable bound first in any other way (iteration, a ref's key, a call's output
+ * other than a builtin's written-out result, a `not`, a `with`) is taken as bound with an
+ * unknown type, so a later unification does not type it: that may miss an error OPA reports,
+ * never report one it does not. Not typed here at all: names `excluded` (declared with `:=`,
+ * `some`, `every` or as arguments anywhere in the rule, where one name may be several
+ * variables) and names an `else` body mentions (the rule's types are one map for all bodies).
+ */
+function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<string, Ty> {
+  const seq = new Map<string, Ty>();
+  const isLocal = (v: string): boolean => sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
+  const wildcard = (v: string): boolean => v === '_' || v.startsWith('$');
+  r.args?.forEach((a) => openVars(a).forEach((v) => seq.set(v, ANY)));
+  const vars = (): VarTypes => {
+    const m = new Map(sc.vars);
+    for (const [k, v] of seq) if (v.k !== 'any' && !m.has(k)) m.set(k, v);
+    return m;
+  };
+  const typeIn = (t: Term): Ty => typeOf(t, { ...sc, vars: vars() });
+  const unbound = (t: Term): boolean => openVars(t).some((v) => isLocal(v) && (wildcard(v) || !seq.has(v)));
+  const bindAny = (t: Term): void => openVars(t).forEach((v) => isLocal(v) && !wildcard(v) && !seq.has(v) && seq.set(v, ANY));
+  const bind = (pattern: Term, ty: Ty): void => {
+    if (pattern.kind === 'var') {
+      if (isLocal(pattern.name) && !wildcard(pattern.name) && !seq.has(pattern.name)) seq.set(pattern.name, ty);
+    } else if (pattern.kind === 'array' && ty.k === 'array' && (ty.items === undefined || ty.items.length === pattern.items.length)) {
+      pattern.items.forEach((x, i) => bind(x, ty.items?.[i] ?? ty.of));
+    } else if (pattern.kind === 'object' && ty.k === 'object' && ty.props !== undefined && !ty.open && pattern.entries.every(([k]) => k.kind === 'string')) {
+      for (const [k, v] of pattern.entries) bind(v, ty.props[(k as { value: string }).value] ?? ANY);
+    } else bindAny(pattern);
+  };
+  const unify = (a: Term, b: Term): void => {
+    const na = unbound(a);
+    const nb = unbound(b);
+    if (na && !nb) bind(a, typeIn(b));
+    else if (nb && !na) bind(b, typeIn(a));
+    else if (na && nb && a.kind === 'array' && b.kind === 'array' && a.items.length === b.items.length) a.items.forEach((x, i) => unify(x, b.items[i]!));
+    else if (na && nb) (bindAny(a), bindAny(b));
+  };
+  for (const { lit, nestedOnly } of safetyOrder(r, sc)) {
+    if (nestedOnly) continue;
+    const e = lit.expr;
+    if (lit.negated || lit.with.length > 0) literalTermsOf(lit).forEach(bindAny);
+    else if (e.kind === 'unify') unify(e.lhs, e.rhs);
+    else if (e.kind === 'assign') bind(e.lhs, e.lhs.kind === 'var' ? (sc.vars.get(e.lhs.name) ?? typeIn(e.rhs)) : typeIn(e.rhs));
+    else if (e.kind === 'term' && e.term.kind === 'call' && isBuiltinCall(e.term, sc)) {
+      // a builtin's written-out output takes the declared result (checkExprBuiltin)
+      const n = DECLS[e.term.fn.join('.')]?.args.length;
+      const out = e.term.args[e.term.args.length - 1];
+      if (n !== undefined && e.term.args.length === n + 1 && out?.kind === 'var' && !e.term.args.slice(0, n).some(unbound)) bind(out, DECLS[e.term.fn.join('.')]!.result);
+      bindAny(e.term);
+    } else if (e.kind !== 'some') literalTermsOf(lit).forEach(bindAny);
+  }
+  const inElses = new Set<string>();
+  for (const el of r.elses) {
+    el.body.forEach((l) => literalTermsOf(l).forEach((t) => walkTerm(t, { term: (x) => void (x.kind === 'var' && inElses.add(x.name)) })));
+    if (el.value !== undefined) walkTerm(el.value, { term: (x) => void (x.kind === 'var' && inElses.add(x.name)) });
+  }
+  const out = new Map<string, Ty>();
+  for (const [name, ty] of seq) if (ty.k !== 'any' && !excluded.has(name) && !inElses.has(name)) out.set(name, ty);
   return out;
 }
 
