@@ -825,9 +825,28 @@ function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<st
     return m;
   };
   const typeIn = (t: Term): Ty => typeOf(t, { ...sc, vars: vars() });
-  const unbound = (t: Term): boolean => openVars(t).some((v) => isLocal(v) && (wildcard(v) || !seq.has(v)));
+  // a ref is never untyped: its key variables are bound by the ref checker before the
+  // unification (checkRefLeaf), so `x = a[_].b` types x; only plain variables and literals
+  // of them can be untyped (types.Nil)
+  const unbound = (t: Term): boolean =>
+    t.kind === 'var' ? isLocal(t.name) && (wildcard(t.name) || !seq.has(t.name))
+      : t.kind === 'array' || t.kind === 'set' ? t.items.some(unbound)
+        : t.kind === 'object' ? t.entries.some(([k, v]) => unbound(k) || unbound(v)) : false;
   const bindAny = (t: Term): void => openVars(t).forEach((v) => isLocal(v) && !wildcard(v) && !seq.has(v) && seq.set(v, ANY));
   const bind = (pattern: Term, ty: Ty): void => {
+    if (ty.k === 'union' && pattern.kind !== 'var') {
+      // a pattern against several types: each variable takes the union of what the members
+      // that fit give it (unify1 on types.Any with union = true)
+      const before = new Set(seq.keys());
+      const got = new Map<string, Ty[]>();
+      for (const m of ty.of) {
+        bind(pattern, m);
+        for (const [k, v] of seq) if (!before.has(k)) (got.set(k, [...(got.get(k) ?? []), v]), seq.delete(k));
+      }
+      for (const [k, tys] of got) seq.set(k, unionOf(tys));
+      bindAny(pattern);
+      return;
+    }
     if (pattern.kind === 'var') {
       if (isLocal(pattern.name) && !wildcard(pattern.name) && !seq.has(pattern.name)) seq.set(pattern.name, ty);
     } else if (pattern.kind === 'array' && ty.k === 'array' && (ty.items === undefined || ty.items.length === pattern.items.length)) {
@@ -842,7 +861,19 @@ function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<st
     if (na && !nb) bind(a, typeIn(b));
     else if (nb && !na) bind(b, typeIn(a));
     else if (na && nb && a.kind === 'array' && b.kind === 'array' && a.items.length === b.items.length) a.items.forEach((x, i) => unify(x, b.items[i]!));
-    else if (na && nb) (bindAny(a), bindAny(b));
+    else if (na && nb && a.kind === 'object' && b.kind === 'object' && sameConstantKeys(a, b)) {
+      // two object literals of the same constant keys: value by value (unify2Object)
+      for (const [k, v] of a.entries) unify(v, b.entries.find(([bk]) => bk.kind === 'string' && bk.value === (k as { value: string }).value)![1]);
+    }
+    // what else either side mentions (a ref's keys) is bound now, of a type not known here
+    bindAny(a);
+    bindAny(b);
+  };
+  const sameConstantKeys = (a: Extract<Term, { kind: 'object' }>, b: Extract<Term, { kind: 'object' }>): boolean => {
+    const keys = (o: typeof a): string[] | undefined => (o.entries.every(([k]) => k.kind === 'string') ? o.entries.map(([k]) => (k as { value: string }).value).sort() : undefined);
+    const ka = keys(a);
+    const kb = keys(b);
+    return ka !== undefined && kb !== undefined && ka.length === kb.length && ka.every((k, i) => k === kb[i]);
   };
   for (const { lit, nestedOnly } of safetyOrder(r, sc)) {
     if (nestedOnly) continue;
@@ -1234,6 +1265,12 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
     const p = path[i]!;
     // a union of scalars has no keys either (OPA: types.Keys of each member is nil)
     if (isScalar(ty) || (ty.k === 'union' && ty.of.every(isScalar))) return { ty: ANY, missing: i, scalar: ty };
+    // the scalar members of a union have no keys: the key selects in the others (OPA's
+    // types.Keys and types.Select of an Any skip the members without)
+    if (ty.k === 'union' && ty.of.some(isScalar)) {
+      const rest = ty.of.filter((m) => !isScalar(m));
+      ty = rest.length === 1 ? rest[0]! : { k: 'union', of: rest };
+    }
     const constant = p.kind === 'string' || p.kind === 'number' || p.kind === 'bool' || p.kind === 'null';
     // a variable or ref key of a known type that no key of the collection can have
     const kt = constant ? ANY : keyType(p);
