@@ -139,6 +139,14 @@ class RuleTypes {
    * OPA's checkRule types the prefix as nested objects (nestedObject), one level per key after it
    */
   private readonly dynamic = new Map<string, { rule: Rule; mod: ModuleScope }[]>();
+  /** the ground prefixes of all rules with variables in their head refs (typed or not) */
+  private readonly varRulePrefixes = new Set<string>();
+
+  /** Is `path` a level OPA's type tree holds no rule at or above (a package, a level above rules)? */
+  isLevel(path: string[]): boolean {
+    for (let i = 1; i <= path.length; i++) if (this.varRulePrefixes.has(JSON.stringify(path.slice(0, i))) || this.defs.has(JSON.stringify(path.slice(0, i)))) return false;
+    return this.isPrefix(path);
+  }
 
   add(path: string[] | undefined, rule: Rule, mod: ModuleScope): void {
     if (path === undefined) {
@@ -148,6 +156,7 @@ class RuleTypes {
       // a single-value rule (not a function, not `contains`) types its ground prefix; any other
       // rule with variables in its head ref leaves the prefix untyped
       const typed = rule.args === undefined && rule.contains === undefined && rule.elses.length === 0;
+      this.varRulePrefixes.add(JSON.stringify(prefix));
       for (let i = 1; i <= prefix.length - (typed ? 1 : 0); i++) this.shadowed.add(JSON.stringify(prefix.slice(0, i)));
       if (!typed) return;
       const key = JSON.stringify(prefix);
@@ -259,9 +268,20 @@ class RuleTypes {
 
   private readonly extentMemo = new Map<string, Ty>();
 
-  /** Is `path` a proper prefix of some rule's path (a package, or a level above a rule)? */
+  /** Is `path` a proper prefix of some rule's path (a package, or a level above a rule)? `[]`: data, when any rule is. */
   isPrefix(path: string[]): boolean {
+    if (path.length === 0) return this.defs.size > 0 || this.dynamic.size > 0;
     return this.shadowed.has(JSON.stringify(path));
+  }
+
+  /** The names one level below `path` where rules or levels above rules are. */
+  childrenOf(path: string[]): string[] {
+    const children = new Set<string>();
+    for (const k of [...this.defs.keys(), ...this.dynamic.keys(), ...this.shadowed]) {
+      const p = JSON.parse(k) as string[];
+      if (p.length === path.length + 1 && path.every((x, i) => p[i] === x)) children.add(p[path.length]!);
+    }
+    return [...children];
   }
 
   /**
@@ -275,13 +295,8 @@ class RuleTypes {
     const key = JSON.stringify(path);
     const known = this.extentMemo.get(key);
     if (known !== undefined) return known;
-    const children = new Set<string>();
-    for (const k of [...this.defs.keys(), ...this.dynamic.keys(), ...this.shadowed]) {
-      const p = JSON.parse(k) as string[];
-      if (p.length === path.length + 1 && path.every((x, i) => p[i] === x)) children.add(p[path.length]!);
-    }
     const props: Record<string, Ty> = {};
-    for (const c of children) {
+    for (const c of this.childrenOf(path)) {
       const child = [...path, c];
       props[c] = this.has(child) ? this.typeAt(child) : this.isPrefix(child) ? this.extentAt(child) : ANY;
     }
@@ -1196,6 +1211,7 @@ function checkZeroArgCall(t: Extract<Term, { kind: 'call' }>, path: string[], sc
 function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoError[]): void {
   if (t.head.kind !== 'var' || t.path.length === 0) return;
   const head = t.head.name;
+  if (checkDataLevelKeys(t, sc, errors)) return;
   if (head === 'input' && !sc.bound.has('input')) {
     const w = walkInput(sc.input, t.path);
     if (w.missing !== undefined) reportMissing('input', t.path, w.missing, w, t, errors);
@@ -1237,6 +1253,59 @@ function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoErro
   const w = walkInput(ty, terms.slice(start), (k) => typeOf(k, sc));
   if (w.missing === undefined) return;
   reportMissing(headText, terms, start + w.missing, w, t, errors, (k) => typeOf(k, sc));
+}
+
+/**
+ * A key into a level of data above rules (a package, or a prefix of a rule's path), as OPA's
+ * refChecker.checkRef walks its tree of rule types: a variable whose type is known must be a
+ * string there (it unifies with the keys of getRefRecExtent's object), and at the first two
+ * levels below data (`data.a[1]`, `data.a.b[true]`, where a package name must follow) a constant
+ * that is not a string is refused outright. Only while the ref stays on such levels: a key that
+ * names no child, a ref key, or a rule reached ends the walk (typeOf/walkInput take it from there).
+ * true: reported.
+ *
+ * @example data.a[1] with `package a.b` loaded // undefined ref: data.a[1] … have (type): number, want (one of): ["b"]
+ */
+function checkDataLevelKeys(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoError[]): boolean {
+  const head = (t.head as { name: string }).name;
+  const env = sc.mod.env;
+  let base: string[];
+  if (head === 'data' && !sc.bound.has('data')) base = [];
+  else if (!sc.bound.has(head) && !sc.mod.rules.has(head) && sc.mod.imports.has(head)) base = sc.mod.imports.get(head)!;
+  else return false;
+  const terms = [...base.map((value) => ({ kind: 'string', value, span: t.span }) as Term), ...t.path];
+  let node: string[] = [];
+  if (!env.isLevel(node)) return false;
+  for (let i = 0; i < terms.length; i++) {
+    const k = terms[i]!;
+    if (k.kind === 'string') {
+      node = [...node, k.value];
+      if (!env.isLevel(node)) return false;
+      continue;
+    }
+    let have: Ty | undefined;
+    if (k.kind === 'var') {
+      const vt = sc.vars.get(k.name);
+      if (vt !== undefined && !fits(vt, S)) have = vt;
+    } else if (i < 2 && (k.kind === 'number' || k.kind === 'bool' || k.kind === 'null' || ((k.kind === 'array' || k.kind === 'object' || k.kind === 'set') && isGroundLiteral(k)))) {
+      have = typeOf(k, sc);
+    }
+    if (have === undefined) return false;
+    const shown = refText('data', terms);
+    const pad = ' '.repeat(refText('data', terms.slice(0, i)).length + 1);
+    const keys = env.childrenOf(node).sort().map((c) => JSON.stringify(c)).join(' ');
+    errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${pad}^\n\t${pad}have (type): ${show(have)}\n\t${pad}want (one of): [${keys}]`, t.span));
+    return true;
+  }
+  return false;
+}
+
+/** A composite literal of constants only (no variables, refs or calls in it). */
+function isGroundLiteral(t: Term): boolean {
+  if (t.kind === 'string' || t.kind === 'number' || t.kind === 'bool' || t.kind === 'null') return true;
+  if (t.kind === 'array' || t.kind === 'set') return t.items.every(isGroundLiteral);
+  if (t.kind === 'object') return t.entries.every(([a, b]) => isGroundLiteral(a) && isGroundLiteral(b));
+  return false;
 }
 
 /** OPA's "undefined ref" with its detail: a caret under the scalar part, or under the key that cannot exist. */
