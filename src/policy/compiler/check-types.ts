@@ -834,10 +834,15 @@ function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<st
   const isLocal = (v: string): boolean => sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
   const wildcard = (v: string): boolean => v === '_' || v.startsWith('$');
   r.args?.forEach((a) => openVars(a).forEach((v) => seq.set(v, ANY)));
+  // the rule's types with what the pass has typed so far, rebuilt only after a change
+  let cached: VarTypes | undefined;
+  let size = -1;
   const vars = (): VarTypes => {
+    if (cached !== undefined && size === seq.size) return cached;
     const m = new Map(sc.vars);
     for (const [k, v] of seq) if (v.k !== 'any' && !m.has(k)) m.set(k, v);
-    return m;
+    size = seq.size;
+    return (cached = m);
   };
   const typeIn = (t: Term): Ty => typeOf(t, { ...sc, vars: vars() });
   // a ref is never untyped: its key variables are bound by the ref checker before the
@@ -953,6 +958,8 @@ function keysOf(t: Ty): Ty {
   if (t.k === 'object' && t.props !== undefined && !t.open) return S;
   // an object of dynamic keys only (a partial object rule): its key type
   if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.key;
+  // a level of data above rules (getRefRecExtent: its children's names and any other string)
+  if (t.k === 'object' && t.dyn !== undefined) return unionOf([S, t.dyn.key]);
   return ANY;
 }
 
