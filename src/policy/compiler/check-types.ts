@@ -695,13 +695,14 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     },
   });
   // `x = y` in the rule's body after `y := …` there: the side y is read, not bound
-  const readsDeclared = new Map<object, Term>();
+  // (and `x = <term>` after `x := …` only compares: a declared variable cannot be bound again)
+  const readsDeclared = new Map<object, Set<Term>>();
   const declaredAbove = new Set<string>();
   for (const l of r.body) {
     const e = l.expr;
     if (e.kind === 'unify' && l.with.length === 0 && !l.negated) {
-      if (e.rhs.kind === 'var' && declaredAbove.has(e.rhs.name) && e.lhs.kind === 'var') readsDeclared.set(e, e.rhs);
-      else if (e.lhs.kind === 'var' && declaredAbove.has(e.lhs.name) && e.rhs.kind === 'var') readsDeclared.set(e, e.lhs);
+      const read = new Set([e.lhs, e.rhs].filter((x) => x.kind === 'var' && declaredAbove.has(x.name)));
+      if (read.size > 0) readsDeclared.set(e, read);
     }
     if (e.kind === 'assign' && e.lhs.kind === 'var') declaredAbove.add(e.lhs.name);
   }
@@ -716,8 +717,8 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       else if (e.kind === 'unify') {
         // `x = y` after `y := …` in the rule's body only reads y (it is bound by then)
         const reads = readsDeclared.get(e);
-        if (reads !== e.lhs) bindOperand(e.lhs);
-        if (reads !== e.rhs) bindOperand(e.rhs);
+        if (!reads?.has(e.lhs)) bindOperand(e.lhs);
+        if (!reads?.has(e.rhs)) bindOperand(e.rhs);
       }
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
@@ -1296,6 +1297,11 @@ function checkDataLevelKeys(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors
       if (vt !== undefined && !fits(vt, S)) have = vt;
     } else if (i < 2 && (k.kind === 'number' || k.kind === 'bool' || k.kind === 'null' || ((k.kind === 'array' || k.kind === 'object' || k.kind === 'set') && isGroundLiteral(k)))) {
       have = typeOf(k, sc);
+    } else if (i < 2 && k.kind === 'ref') {
+      // OPA refuses any ref key there (its type, even any, is not a string term); only one
+      // whose type is known here and cannot be a string is refused here
+      const kt = typeOf(k, sc);
+      if (!fits(kt, S)) have = kt;
     }
     if (have === undefined) return false;
     const shown = refText('data', terms);
@@ -1389,6 +1395,9 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
         else return { ty: ANY };
         continue;
       }
+      // a composite literal key is unified with the members' type (checkRefLeaf: unify1 with
+      // Keys), so `{[1]}[["a"]]` cannot select
+      if ((p.kind === 'array' || p.kind === 'object' || p.kind === 'set') && isGroundLiteral(p) && !fits(typeOf(p), ty.of)) return { ty: ANY, missing: i, want: ty.of };
       ty = ty.of;
       continue;
     }

@@ -67,6 +67,18 @@ t.test("keys into levels of data above rules, as OPA's refChecker walks its tree
   t.same(errors(lib, 'package z\n\nq if {\n\tdata.a[x]\n\tabs(x)\n}\n'), ['rego_type_error: abs: invalid argument(s)\n\thave: (string)\n\twant: (x: number, y: number)']);
 });
 
+t.test('a ref key into a level of data, a composite key into a set, a declared variable compared', async (t) => {
+  const lib = 'package a.b\n\np := 1\n';
+  t.same(errors(lib, 'package z\n\nq if {\n\tarr := [1]\n\tdata.a[arr[0]]\n}\n'), ['rego_type_error: undefined ref: data.a[_]\n\tdata.a[_]\n\t       ^\n\t       have (type): number\n\t       want (one of): ["b"]']);
+  t.same(errors(body('a = {[1], [2]}', 'a[["foo"]]')), ['rego_type_error: undefined ref: a[_]\n\ta[_]\n\t  ^\n\t  have (type): array<string>\n\t  want (type): array<number>']);
+  t.same(errors(body('a = {{"a": 2}}', 'a[{"a": "foo"}]')), ['rego_type_error: undefined ref: a[_]\n\ta[_]\n\t  ^\n\t  have (type): object<a: string>\n\t  want (type): object<a: number>']);
+  t.same(errors(body('a = {[1], [2]}', 'a[[1]]')), []);
+  // `x = …` after `x := …` compares; it binds only the other side's variables
+  t.same(errors(body('x := {"a"}', 'x = {1}')), ['rego_type_error: match error\n\tleft  : set[string]\n\tright : set[number]']);
+  t.same(errors(body('x := [1]', 'x = [a]', 'upper(a)')), [UPPER_NUMBER]);
+  t.same(errors(body('x := input.a', 'x = 1', 'upper(x)')), []);
+});
+
 t.test('what OPA accepts still compiles', async (t) => {
   const lib = 'package a.b\n\np := 1\n';
   const ok = [
