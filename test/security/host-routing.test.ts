@@ -10,27 +10,18 @@
  * percent-encoding or an empty label (400 GW_ERR_BAD_HOST).
  */
 import t from 'tap';
-import { startGw } from '../gateway/authz/fixtures.js';
 import { headerOf } from '../helpers/llhttp.js';
-import { codeOf, rawGet, sendOne, startRecordingUpstream, statusOf } from './wire.js';
+import { HS256_TOKENS, startEdgeGateway } from './edge-gateway.js';
+import { codeOf, rawGet, sendOne, statusOf } from './wire.js';
 
-const up = await startRecordingUpstream();
-t.teardown(() => up.close());
-const key = Buffer.from('0123456789abcdef0123456789abcdef').toString('base64url');
-const gw = await startGw(`
-listen: { host: 127.0.0.1, port: 0 }
-admin: { host: 127.0.0.1, port: 0 }
-upstreams:
-  app: { url: "${up.url}" }
-tokens:
-  jwt: { keys: [ { kty: oct, kid: k, k: "${key}" } ], issuer: "https://idp.test", audience: "api", algorithms: [HS256] }
-routes:
-  - { id: admin, match: { host: admin.example.com, path_prefix: / }, upstream: app, auth: jwt }
-  - { id: tenants, match: { host: "*.tenant.example", path_prefix: / }, upstream: app, auth: jwt }
-  - { id: public, match: { path_prefix: / }, upstream: app }
-`);
-t.teardown(() => gw.close());
-const port = Number(new URL(gw.url).port);
+const { up, port } = await startEdgeGateway(t, {
+  sections: [HS256_TOKENS],
+  routes: [
+    '{ id: admin, match: { host: admin.example.com, path_prefix: / }, upstream: app, auth: jwt }',
+    '{ id: tenants, match: { host: "*.tenant.example", path_prefix: / }, upstream: app, auth: jwt }',
+    '{ id: public, match: { path_prefix: / }, upstream: app }',
+  ],
+});
 
 t.test('every spelling of a protected host meets its route', async (t) => {
   for (const host of ['admin.example.com', 'admin.example.com.', 'ADMIN.Example.COM.', 'admin.example.com.:8443', 'a.tenant.example.', 'b.TENANT.example.:80']) {
