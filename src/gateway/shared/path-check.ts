@@ -12,20 +12,42 @@
  * - malformed percent-encoding; encoded slashes `%2f` unless the deployment allows them;
  * - a percent-encoded unreserved character (`%69` for `i`, also `%2569`) and an empty segment
  *   (`/a//b`): backends decode the one and merge the other, so the router, the policy and the
- *   backend would each see another path (`/adm%69n` past an `/admin` route).
+ *   backend would each see another path (`/adm%69n` past an `/admin` route);
+ * - where a route matches paths case-insensitively: a percent-encoded character that Unicode case
+ *   folding makes an ASCII letter (`/adm%C4%B1n`, `ı` → `I`; shared/path-case.ts).
  *
  * @example
  * checkPath('/car/u1/get_my_insurance') // null
  * checkPath('/public/..;/admin')        // 'contains ";" (path parameters)'
  */
+import type { GatewayConfig } from '../config/types.js';
 import { PATH_CHAR_CLASS, isQuerySyntax } from './http-syntax.js';
+import { hasEncodedCaseFold } from './path-case.js';
 
 export interface PathRules {
   /** pass `%2f` through (off: refused; servers disagree on whether it separates segments) */
   allowEncodedSlash: boolean;
+  /**
+   * some route matches paths ASCII-case-insensitively, so its backend folds case: refuse the
+   * encoded characters that its Unicode folding would make ASCII letters (shared/path-case.ts)
+   */
+  caseInsensitive?: boolean;
 }
 
-export const STRICT_PATH_RULES: PathRules = Object.freeze({ allowEncodedSlash: false });
+export const STRICT_PATH_RULES: PathRules = Object.freeze({ allowEncodedSlash: false, caseInsensitive: false });
+
+/**
+ * The deployment's rules, the same at the edge, in the router and in the proxy: a path one of
+ * them let through must not be refused by the next.
+ * @example pathRulesOf(config) // { allowEncodedSlash: false, caseInsensitive: true }
+ */
+export function pathRulesOf(config: Pick<GatewayConfig, 'security' | 'routes'>): PathRules {
+  return Object.freeze({
+    allowEncodedSlash: config.security.allow_encoded_slashes,
+    // the loader wrote each route's own setting, or `security.case_sensitive_paths`, into it
+    caseInsensitive: config.routes.some((r) => r.match.case_sensitive === false),
+  });
+}
 
 const MAX_PATH = 8192;
 const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
@@ -100,6 +122,7 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
     if (ENCODED_CONTROL.test(path)) return 'contains an encoded control character';
     if (ENCODED_BACKSLASH.test(path)) return 'contains an encoded backslash';
     if (!rules.allowEncodedSlash && ENCODED_SLASH.test(path)) return 'contains an encoded "/"';
+    if (rules.caseInsensitive && hasEncodedCaseFold(path)) return 'contains a percent-encoded character that case folding makes an ASCII letter (`%C4%B1`, `ı`, is `I` to a case-insensitive backend)';
     // after the dot-segment walk, which names an encoded dot segment as such
     unreserved = ENCODED_UNRESERVED.test(path);
   }
