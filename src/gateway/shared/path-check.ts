@@ -117,16 +117,17 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
   if (!percent && !maybeDot) return null;
   const path = end === s.length ? s : s.slice(0, end);
   let unreserved = false;
+  let caseFold = false;
   if (percent) {
     if (BAD_PERCENT.test(path)) return 'malformed percent-encoding';
     if (ENCODED_CONTROL.test(path)) return 'contains an encoded control character';
     if (ENCODED_BACKSLASH.test(path)) return 'contains an encoded backslash';
     if (!rules.allowEncodedSlash && ENCODED_SLASH.test(path)) return 'contains an encoded "/"';
-    if (rules.caseInsensitive && hasEncodedCaseFold(path)) return 'contains a percent-encoded character that case folding makes an ASCII letter (`%C4%B1`, `ı`, is `I` to a case-insensitive backend)';
     // after the dot-segment walk, which names an encoded dot segment as such
     unreserved = ENCODED_UNRESERVED.test(path);
+    caseFold = rules.caseInsensitive === true && hasEncodedCaseFold(path);
   }
-  if (!maybeDot) return unreserved ? UNRESERVED_REASON : null;
+  if (!maybeDot) return spellingReason(unreserved, caseFold);
   // Segment by segment: the rare paths with dots or escapes get the full decode.
   let start = 1;
   for (let guard = 0; guard <= path.length; guard++) {
@@ -136,10 +137,16 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
     if (next < 0) break;
     start = next + 1;
   }
-  return unreserved ? UNRESERVED_REASON : null;
+  return spellingReason(unreserved, caseFold);
 }
 
 const UNRESERVED_REASON = 'contains a percent-encoded unreserved character (one spelling per path: `/adm%69n` is `/admin`)';
+const CASE_FOLD_REASON = 'contains a percent-encoded character that case folding makes an ASCII letter (`/adm%C4%B1n` is `/ADMIN` to a case-insensitive backend)';
+
+/** The reasons that come after the dot-segment walk (which names an encoded dot segment as such). */
+function spellingReason(unreserved: boolean, caseFold: boolean): string | null {
+  return unreserved ? UNRESERVED_REASON : caseFold ? CASE_FOLD_REASON : null;
+}
 
 /** Does a segment resolve to `.` or `..` (or only dots) under any decoding a backend may apply? */
 function isDotSegment(seg: string): boolean {
