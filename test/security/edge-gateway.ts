@@ -5,8 +5,9 @@
  * listen/admin/upstream lines and the HS256 token issuer are the same everywhere.
  */
 import { SignJWT } from 'jose';
+import type { Test } from 'tap';
 import { startGw, type Gw } from '../gateway/authz/fixtures.js';
-import { startRecordingUpstream, type RecordingOptions, type RecordingUpstream } from './wire.js';
+import { codeOf, sendOne, startRecordingUpstream, statusOf, type RecordingOptions, type RecordingUpstream } from './wire.js';
 
 /** The shared secret of the `jwt` token issuer that `HS256_TOKENS` declares. */
 const HS256_SECRET = '0123456789abcdef0123456789abcdef';
@@ -45,6 +46,12 @@ export interface EdgeGateway {
   gw: Gw;
   /** the gateway's listening port, for `sendOne`/`sendRaw` */
   port: number;
+  /**
+   * Sends each request (`[label, bytes]`) on a fresh connection and asserts that it is answered
+   * `status` with the error `code` and that nothing reached the upstream.
+   * @example await edge.refuses(t, 400, 'GW_ERR_BAD_PATH', ['/a//b'].map((p) => [p, rawGet(p)]))
+   */
+  refuses(t: Test, status: number, code: string, requests: readonly (readonly [label: string, bytes: string])[]): Promise<void>;
 }
 
 /**
@@ -65,5 +72,19 @@ routes:
 ${opts.routes.map((r) => `  - ${r}`).join('\n')}
 `);
   t.teardown(() => gw.close());
-  return { up, gw, port: Number(new URL(gw.url).port) };
+  const port = Number(new URL(gw.url).port);
+  return {
+    up,
+    gw,
+    port,
+    async refuses(t, status, code, requests) {
+      for (const [label, bytes] of requests) {
+        up.reset();
+        const r = await sendOne(port, bytes);
+        t.equal(statusOf(r), status, label);
+        t.equal(codeOf(r), code, label);
+        t.equal(up.requests().length, 0, `${label}: nothing reaches the upstream`);
+      }
+    },
+  };
 }

@@ -12,9 +12,9 @@
 import t from 'tap';
 import { headerOf } from '../helpers/llhttp.js';
 import { HS256_TOKENS, startEdgeGateway } from './edge-gateway.js';
-import { codeOf, rawGet, sendOne, statusOf } from './wire.js';
+import { rawGet, sendOne, statusOf } from './wire.js';
 
-const { up, port } = await startEdgeGateway(t, {
+const edge = await startEdgeGateway(t, {
   sections: [HS256_TOKENS],
   routes: [
     '{ id: admin, match: { host: admin.example.com, path_prefix: / }, upstream: app, auth: jwt }',
@@ -22,25 +22,15 @@ const { up, port } = await startEdgeGateway(t, {
     '{ id: public, match: { path_prefix: / }, upstream: app }',
   ],
 });
+const { up, port } = edge;
+const hosts = (names: string[]) => names.map((host) => [host, rawGet('/x', [], host)] as const);
 
 t.test('every spelling of a protected host meets its route', async (t) => {
-  for (const host of ['admin.example.com', 'admin.example.com.', 'ADMIN.Example.COM.', 'admin.example.com.:8443', 'a.tenant.example.', 'b.TENANT.example.:80']) {
-    up.reset();
-    const r = await sendOne(port, rawGet('/x', [], host));
-    t.equal(statusOf(r), 401, `${host}: a token is asked for`);
-    t.equal(codeOf(r), 'GW_ERR_TOKEN_MISSING');
-    t.equal(up.requests().length, 0, `${host}: nothing reaches the upstream`);
-  }
+  await edge.refuses(t, 401, 'GW_ERR_TOKEN_MISSING', hosts(['admin.example.com', 'admin.example.com.', 'ADMIN.Example.COM.', 'admin.example.com.:8443', 'a.tenant.example.', 'b.TENANT.example.:80']));
 });
 
 t.test('a Host with percent-encoding or an empty label is refused', async (t) => {
-  for (const host of ['admin%2eexample.com', 'admin%2Eexample%2Ecom', '%61dmin.example.com', 'admin.example.com..', '.admin.example.com', 'admin..example.com', '.']) {
-    up.reset();
-    const r = await sendOne(port, rawGet('/x', [], host));
-    t.equal(statusOf(r), 400, host);
-    t.equal(codeOf(r), 'GW_ERR_BAD_HOST', host);
-    t.equal(up.requests().length, 0, `${host}: nothing reaches the upstream`);
-  }
+  await edge.refuses(t, 400, 'GW_ERR_BAD_HOST', hosts(['admin%2eexample.com', 'admin%2Eexample%2Ecom', '%61dmin.example.com', 'admin.example.com..', '.admin.example.com', 'admin..example.com', '.']));
 });
 
 t.test('other hosts still reach the open route, their Host forwarded as sent', async (t) => {

@@ -18,25 +18,20 @@ import { codeOf, rawGet, sendOne, statusOf } from './wire.js';
 
 const ts = await startTokenServer();
 t.teardown(() => ts.stop());
-const { up, port } = await startEdgeGateway(t, {
+const edge = await startEdgeGateway(t, {
   sections: [`tokens:\n  jwt: { jwks_uri: "${ts.jwksUri}", issuer: "${ts.issuer}", audience: "${ts.audience}", algorithms: [RS256, ES256] }\n  query_token_routes: [query]`],
   routes: [
     '{ id: header, match: { path_prefix: /h }, upstream: app, auth: jwt }',
     '{ id: query, match: { path_prefix: /q }, upstream: app, auth: jwt }',
   ],
 });
+const { up, port } = edge;
 const mine = await ts.issueJwt({ scope: 'read' });
 const other = await ts.issueJwt({ scope: 'admin' });
 const spellings = ['access%5Ftoken', 'access%5ftoken', '%61ccess_token', '%61%63%63%65%73%73%5F%74%6F%6B%65%6E', 'ACCESS_TOKEN', 'Access_Token'];
 
 t.test('a route without query tokens refuses every spelling, and forwards no token', async (t) => {
-  for (const name of spellings) {
-    up.reset();
-    const r = await sendOne(port, rawGet(`/h/a?x=1&${name}=${other}`, [`Authorization: Bearer ${mine}`]));
-    t.equal(statusOf(r), 400, `${name} beside the header: 400`);
-    t.equal(codeOf(r), 'GW_ERR_TOKEN_MALFORMED');
-    t.equal(up.requests().length, 0, `${name}: nothing reaches the upstream`);
-  }
+  await edge.refuses(t, 400, 'GW_ERR_TOKEN_MALFORMED', spellings.map((name) => [`${name} beside the header`, rawGet(`/h/a?x=1&${name}=${other}`, [`Authorization: Bearer ${mine}`])]));
   // an ordinary query still passes (the check is on the decoded name only)
   up.reset();
   const ok = await sendOne(port, rawGet('/h/a?q=access_token%20docs&x_access_token=1&p=%41', [`Authorization: Bearer ${mine}`]));
