@@ -31,7 +31,7 @@ import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import type { BodyFraming, BodySink, ClientExchange } from '../pipeline/exchange.js';
 import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
-import { nameBytes, statusBytes } from './field-bytes.js';
+import { nameBytesAt, statusBytes } from './field-bytes.js';
 import type { HttpResponse } from './uws-loader.js';
 
 const BODY_HIGH_WATER = 64 * 1024;
@@ -313,7 +313,7 @@ export class UwsExchange implements ClientExchange {
     }
     res.cork(() => {
       res.writeStatus(statusBytes(statusLine));
-      for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(nameBytes(headers[i] as string), headers[i + 1] as string);
+      for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(nameBytesAt(i >> 1, headers[i] as string), headers[i + 1] as string);
       if (framing.kind === 'none') {
         this.finished = true;
         // Never pass `undefined`: uWS v20.30 turns an explicit undefined into
@@ -339,7 +339,7 @@ export class UwsExchange implements ClientExchange {
     this.headFields = NO_FIELDS;
     // names and the status line as bytes uWS reads in place (field-bytes.ts)
     this.res.writeStatus(statusBytes(line));
-    for (let i = 0; i + 1 < h.length; i += 2) this.res.writeHeader(nameBytes(h[i] as string), h[i + 1] as string);
+    for (let i = 0; i + 1 < h.length; i += 2) this.res.writeHeader(nameBytesAt(i >> 1, h[i] as string), h[i + 1] as string);
   }
 
   private writableHooked = false;
