@@ -43,29 +43,27 @@ function parseModuleIn(p: Parser, file: string): Module {
   const annotations = parseAnnotations(first, p, 'package');
   // ast/parser_ext.go parseModule: "empty module" without statements, else the first one must be the package
   if (first.kind === 'eof') throw p.error('REGO_ERR_PARSE_PACKAGE', 'empty module', { file, line: 1, col: 1 });
-  if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'package expected', first.span);
-  const span = p.next().span;
-  // `package not.x`, `package if`: OPA's parsePackage takes a keyword as the first name
-  if (p.peek().kind === 'ident') p.kwRefAt = p.pos;
-  const pkgTerm = parseTermAt(p);
-  const pkg = packagePath(p, pkgTerm);
-  const mod: Module = { file, package: pkg, packageSpan: pkgTerm.span, imports: [], rules: [], annotations, regoV1: p.compatV1, regoVersion: p.regoVersion, span };
+  const mod: Module = { file, package: [], packageSpan: first.span, imports: [], rules: [], annotations, regoV1: p.compatV1, regoVersion: p.regoVersion, span: first.span };
   const rules: Rule[] = [];
-  while (p.peek().kind !== 'eof') {
-    // OPA's parser takes an import wherever a statement may start; it applies to the whole module
-    // (and a future-keyword import to the text after it).
-    if (p.isIdent('import') && !p.startsKeywordRef()) {
-      // a METADATA block cannot document an import (attachAnnotationsNodes)
-      parseAnnotations(p.peek(), p, 'import');
-      mod.imports.push(parseImport(p, mod));
-      continue;
-    }
-    if (p.isIdent('package') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_PACKAGE', 'unexpected package');
-    // OPA's parser needs no newline between statements: one ends where its rule or expression
-    // does (`p := 1 q := 2` is two rules), and a `;` that joins no expressions starts nothing
-    if (refuseStatement(p)) continue;
-    rules.push(...parseRules(p));
+  if (p.isIdent('package')) {
+    mod.span = p.next().span;
+    const pkgTerm = parsePackageTerm(p);
+    mod.package = packagePath(p, pkgTerm);
+    mod.packageSpan = pkgTerm.span;
+  } else {
+    // OPA's parseModule reads every statement first, then says "package expected" of the first
+    // one and makes nothing of it: its syntax is checked, its own errors are not reported, the
+    // statements after it are (TestModuleParseErrors: five errors)
+    p.defer(p.error('REGO_ERR_PARSE_PACKAGE', 'package expected', first.span));
+    const seen = p.deferred.length;
+    const compile = p.deferredCompile;
+    parseStatement(p, mod, rules);
+    p.deferred.length = seen;
+    rules.length = 0;
+    mod.imports.length = 0;
+    p.deferredCompile = compile;
   }
+  while (p.peek().kind !== 'eof') parseStatement(p, mod, rules);
   if (p.deferred.length === 1) throw p.deferred[0]!;
   if (p.deferred.length > 1) throw new ParseErrors(p.deferred);
   if (p.deferredCompile !== undefined) throw p.deferredCompile;
@@ -75,6 +73,35 @@ function parseModuleIn(p: Parser, file: string): Module {
   // the import applies to the whole module, also to rules written before it
   if (mod.scopedNot) for (const r of rules) walkRule(r, { literal: (l) => { if (l.negated) l.scopedNot = true; } });
   return mod;
+}
+
+/** The path after `package`; `package not.x`, `package if`: OPA's parsePackage takes a keyword as the first name. */
+function parsePackageTerm(p: Parser): Term {
+  if (p.peek().kind === 'ident') p.kwRefAt = p.pos;
+  return parseTermAt(p);
+}
+
+/** One statement after the package: an import, a rule (or several chained), or a query that makes none. */
+function parseStatement(p: Parser, mod: Module, rules: Rule[]): void {
+  // OPA's parser takes an import wherever a statement may start; it applies to the whole module
+  // (and a future-keyword import to the text after it).
+  if (p.isIdent('import') && !p.startsKeywordRef()) {
+    // a METADATA block cannot document an import (attachAnnotationsNodes)
+    parseAnnotations(p.peek(), p, 'import');
+    mod.imports.push(parseImport(p, mod));
+    return;
+  }
+  if (p.isIdent('package') && !p.startsKeywordRef()) {
+    // a second package statement parses, and is one of parseModule's collected errors
+    p.defer(p.error('REGO_ERR_PARSE_PACKAGE', 'unexpected package'));
+    p.next();
+    packagePath(p, parsePackageTerm(p));
+    return;
+  }
+  // OPA's parser needs no newline between statements: one ends where its rule or expression
+  // does (`p := 1 q := 2` is two rules), and a `;` that joins no expressions starts nothing
+  if (refuseStatement(p)) return;
+  rules.push(...parseRules(p));
 }
 
 /**
