@@ -9,7 +9,7 @@ import type { Import, Literal, Module, Rule, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseAnnotations } from './parse-annotations.js';
 import { ParseErrors } from './parse-error.js';
-import { parseRules } from './parse-rule.js';
+import { NotARule, parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
 import { walkRule } from './walk.js';
@@ -101,7 +101,18 @@ function parseStatement(p: Parser, mod: Module, rules: Rule[]): void {
   // OPA's parser needs no newline between statements: one ends where its rule or expression
   // does (`p := 1 q := 2` is two rules), and a `;` that joins no expressions starts nothing
   if (refuseStatement(p)) return;
-  rules.push(...parseRules(p));
+  const pos = p.pos;
+  const deferred = p.deferred.length;
+  const compile = p.deferredCompile;
+  try {
+    rules.push(...parseRules(p));
+  } catch (e) {
+    if (!(e instanceof NotARule)) throw e;
+    p.pos = pos;
+    p.deferred.length = deferred;
+    p.deferredCompile = compile;
+    refuseStatement(p, true);
+  }
 }
 
 /**
@@ -109,9 +120,11 @@ function parseStatement(p: Parser, mod: Module, rules: Rule[]): void {
  * fails to make a rule of it (ast/parser_ext.go ParseRuleFromExpr) with these messages. True
  * when the statement was consumed here.
  */
-function refuseStatement(p: Parser): boolean {
+function refuseStatement(p: Parser, query = false): boolean {
   const t = p.peek();
-  if (t.kind === 'ident' && !p.startsKeywordRef()) {
+  if (query) {
+    // parseRules made no rule of it
+  } else if (t.kind === 'ident' && !p.startsKeywordRef()) {
     // keywords that no literal starts with (OPA's parseTerm: "unexpected else keyword")
     if (STATEMENT_KEYWORDS.has(t.value) || (p.keywords.has(t.value) && (t.value === 'if' || t.value === 'in'))) throw p.unexpected();
     if (t.value !== 'not' && t.value !== 'some') return false;
@@ -126,6 +139,8 @@ function refuseStatement(p: Parser): boolean {
   else if (lit.with.length > 0) message = 'expressions using with keyword cannot be used for rule head';
   else if (lit.negated) message = 'negated expressions cannot be used for rule head';
   else if (lit.expr.kind === 'some' || lit.expr.kind === 'somein') message = "'some' declarations cannot be used for rule head";
+  // an operator expression other than `=`/`:=` is a call of its builtin (`1 != 2` is neq)
+  else if (lit.expr.kind === 'term' && lit.expr.term.kind === 'call' && lit.expr.term.op !== undefined) message = 'rule name conflicts with built-in function';
   else {
     // a literal that does not start with a name: its (left-hand) term names what it is
     const lhs = lit.expr.kind === 'term' ? lit.expr.term : lit.expr.kind === 'assign' || lit.expr.kind === 'unify' ? lit.expr.lhs : undefined;
