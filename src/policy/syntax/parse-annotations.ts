@@ -40,11 +40,17 @@ export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarge
         throw p.error('REGO_ERR_PARSE_ANNOTATION', message, at);
       };
       if (yaml.trim() === '') fail('expected METADATA block, found whitespace');
+      // go-yaml's reader refuses what is not printable (yaml_parser_update_buffer), before parsing
+      if (NOT_PRINTABLE.test(yaml)) fail('yaml: control characters are not allowed');
       const lc = new LineCounter();
       const doc = parseDocument(yaml, { prettyErrors: false, lineCounter: lc });
       const yamlError = doc.errors[0];
       const block = cs.slice(i, j);
-      if (yamlError !== undefined) fail(augmentYamlError(`yaml: ${yamlError.message.split('\n')[0]}`, block), lc.linePos(yamlError.pos[0]).line);
+      if (yamlError !== undefined) {
+        const line = lc.linePos(yamlError.pos[0]).line;
+        const goYaml = goYamlMessage(yamlError.code, line);
+        fail(augmentYamlError(`yaml: ${goYaml?.[0] ?? yamlError.message.split('\n')[0]}`, block), goYaml?.[1] ?? line);
+      }
       const typeError = checkFieldTypes(doc.contents, lc);
       if (typeError !== undefined) fail(augmentYamlError(`yaml: unmarshal errors:\n  ${typeError}`, block), Number(/^line (\d+):/.exec(typeError)?.[1] ?? 0) || undefined);
       const v = doc.toJS() as Record<string, unknown> | null;
@@ -66,6 +72,23 @@ export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarge
     i = j - 1;
   }
   return out;
+}
+
+/** Characters go-yaml's reader does not take (its is_printable): C0/C1 controls but tab, LF, CR and NEL. */
+// eslint-disable-next-line no-control-regex
+const NOT_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/;
+
+/**
+ * go-yaml's wording (and line) of the two malformed blocks one meets most, where the yaml
+ * package words them otherwise: a key line without `:` is its scanner's stale simple key, at the
+ * key's line; a `- item` indented under the mapping the item above opened is its parser's "did
+ * not find expected key", numbered by that mapping's line counted from 0. Others keep the yaml
+ * package's words.
+ */
+function goYamlMessage(code: string, line: number): [string, number] | undefined {
+  if (code === 'MISSING_CHAR' && line > 0) return [`line ${line}: could not find expected ':'`, line];
+  if (code === 'BLOCK_AS_IMPLICIT_KEY' && line > 2) return [`line ${line - 2}: did not find expected key`, line - 2];
+  return undefined;
 }
 
 /**
