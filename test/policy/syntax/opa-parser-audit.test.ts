@@ -115,7 +115,7 @@ t.test('a module without a package: every statement error is collected, the firs
 });
 
 t.test('a rule head followed by an operator is a query statement (OPA parseRules gives up there)', async (t) => {
-  for (const stmt of ['pi > 3', 'p == 3', 'x.y != 3', 'f(x) == 3', 'input.x >= 1', '1 + 2', '"a" < 3']) {
+  for (const stmt of ['pi > 3', 'p in q', 'p == 3', 'x.y != 3', 'f(x) == 3', 'input.x >= 1', '1 + 2', '"a" < 3']) {
     t.same(allErrors(`package p\n${stmt}\n`), ['2:1 rule name conflicts with built-in function'], stmt);
   }
   // glued to a name, the operator is still the head's error
