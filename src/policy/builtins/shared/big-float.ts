@@ -21,8 +21,24 @@ export interface BigFloat {
 /** The precision `SetString` gives a Float whose precision was 0. */
 export const DEFAULT_PREC = 64;
 
+const HEX_BITS = [0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4];
+
+/** Bit length of a non-negative bigint (hex text is a quarter of binary's). */
 function bitLen(x: bigint): number {
-  return x === 0n ? 0 : x.toString(2).length;
+  if (x === 0n) return 0;
+  const h = x.toString(16);
+  return (h.length - 1) * 4 + (HEX_BITS[parseInt(h[0] as string, 16)] as number);
+}
+
+/** 5^k, cached: every text conversion and parse needs one, mostly the same few. */
+const POW5 = new Map<number, bigint>();
+function pow5Int(k: number): bigint {
+  let p = POW5.get(k);
+  if (p === undefined) {
+    p = 5n ** BigInt(k);
+    if (POW5.size < 4096) POW5.set(k, p);
+  }
+  return p;
 }
 
 function zero(neg: boolean, prec: number): BigFloat {
@@ -76,10 +92,21 @@ export function bigFloatFromSmall(f: 0.5 | 1): BigFloat {
  * rounds once more, so a literal with a large decimal exponent can land one ulp from the nearest
  * 64-bit value, exactly where Go's does.
  */
+const POW5_FLOAT = new Map<number, BigFloat>();
+
 function pow5(n: number): BigFloat {
+  let p = POW5_FLOAT.get(n);
+  if (p === undefined) {
+    p = computePow5(n);
+    if (POW5_FLOAT.size < 4096) POW5_FLOAT.set(n, p);
+  }
+  return p;
+}
+
+function computePow5(n: number): BigFloat {
   const prec = DEFAULT_PREC + 64;
-  if (n <= 27) return roundBits(false, 5n ** BigInt(n), 0, prec);
-  let z = roundBits(false, 5n ** 27n, 0, prec);
+  if (n <= 27) return roundBits(false, pow5Int(n), 0, prec);
+  let z = roundBits(false, pow5Int(27), 0, prec);
   let f = roundBits(false, 5n, 0, prec + 64);
   for (let m = n - 27; m > 0; m = Math.floor(m / 2)) {
     if (m % 2 === 1) z = bigFloatMul(z, f, prec);
@@ -180,7 +207,7 @@ function decimalOf(m: bigint, e: number): Decimal {
     dp = s.length;
   } else {
     // m / 2^k = m × 5^k / 10^k
-    s = (m * 5n ** BigInt(-e)).toString();
+    s = (m * pow5Int(-e)).toString();
     dp = s.length + e;
   }
   const t = s.replace(/0+$/, '');

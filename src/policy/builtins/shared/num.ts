@@ -8,10 +8,20 @@ import { RNumber, decToBigInt, formatNumber, isIntegralDec, normalizeNumber, num
 import { bigFloatFromText, bigFloatText as floatToNumberText, type BigFloat } from './big-float.js';
 import { parseDecimal, type Rational } from './decimal.js';
 
+/** Doubles a policy computes with are mostly a few constants: their parses are kept. */
+const DOUBLE_FLOATS = new Map<number, BigFloat>();
+
 /** OPA's builtins.NumberToFloat: the number's text read into a 64-bit-mantissa big.Float. */
 export function toBigFloat(n: Num): BigFloat {
   if (n instanceof RNumber) return bigFloatFromText(n.text);
-  return bigFloatFromText(typeof n === 'bigint' ? n.toString() : formatNumber(n));
+  if (typeof n === 'bigint') return bigFloatFromText(n.toString());
+  let f = DOUBLE_FLOATS.get(n);
+  if (f === undefined) {
+    f = bigFloatFromText(formatNumber(n));
+    if (DOUBLE_FLOATS.size >= 1024) DOUBLE_FLOATS.clear();
+    DOUBLE_FLOATS.set(n, f);
+  }
+  return f;
 }
 
 /**
