@@ -152,3 +152,28 @@ t.test('a value whose ${VAR} is missing is reported once, not again by the schem
   const e = configError(base.replace('port: 0', 'port: ${NO_PORT}'));
   t.same((e as InvalidConfigError).problems.map((p) => p.key), ['listen.port']);
 });
+
+t.test('case-insensitive paths: the default comes from security, a route may set its own; mistakes name key and line', async (t) => {
+  const two = `${base}  - id: other\n    match: { path: /Other, case_sensitive: false }\n    upstream: echo\n`;
+  let c = loadConfigText(two, { env: {} });
+  t.equal(c.security.case_sensitive_paths, true, 'case-sensitive by default');
+  t.same(c.routes.map((r) => r.match.case_sensitive), [true, false], 'each route carries its own value');
+  c = loadConfigText(`${two}security: { case_sensitive_paths: false }\n`, { env: {} });
+  t.same(c.routes.map((r) => r.match.case_sensitive), [false, false], 'the default applies where a route says nothing');
+  c = loadConfigText(`${two.replace('case_sensitive: false', 'case_sensitive: true')}security: { case_sensitive_paths: false }\n`, { env: {} });
+  t.same(c.routes.map((r) => r.match.case_sensitive), [false, true], 'a route\'s own value wins');
+
+  let e = configError(base.replace('{ path_prefix: /echo }', '{ path_prefix: /echo, case_sensitive: maybe }'));
+  t.equal(e.key, 'routes[0].match.case_sensitive');
+  t.equal(e.line, 8);
+  e = configError(`${base}security:\n  case_sensitive_paths: sometimes\n`);
+  t.equal(e.key, 'security.case_sensitive_paths');
+  t.equal(e.line, 11);
+  // only ASCII folds: a Kelvin sign (U+212A) in a case-insensitive route would match only itself
+  e = configError(base.replace('{ path_prefix: /echo }', '{ path_prefix: "/\u212Aeys", case_sensitive: false }'));
+  t.equal(e.key, 'routes[0].match.path_prefix');
+  t.equal(e.line, 8);
+  e = configError(`${base.replace('{ path_prefix: /echo }', '{ path: /caf\u00e9 }')}security: { case_sensitive_paths: false }\n`);
+  t.equal(e.key, 'routes[0].match.path');
+  t.ok(loadConfigText(base.replace('/echo', '/caf\u00e9'), { env: {} }), 'a case-sensitive route is not concerned');
+});

@@ -62,3 +62,33 @@ t.test('no route is 404; dot segments are refused', async (t) => {
   t.equal(code('GET', 'x', '/car/a.b/..x'), 'matched');
   t.equal(code('GET', 'x', '*'), 'GW_ERR_BAD_TARGET');
 });
+
+t.test('case_sensitive: false matches a path in any ASCII case; the precedence holds over the folded paths', async (t) => {
+  const ci = (id: string, match: RouteConfig['match']) => r(id, { ...match, case_sensitive: false });
+  const folding = compileRouter([
+    r('root', { path_prefix: '/' }),
+    ci('admin', { path_prefix: '/Admin/' }),
+    ci('admin-users', { path_prefix: '/admin/users' }),
+    ci('delete', { path: '/api/delete' }),
+    r('docs', { path_prefix: '/Docs' }),
+    ci('kelvin', { path_prefix: '/\u212Aelvin' }),
+    ci('ro', { path_prefix: '/ro', methods: ['GET'] }),
+  ]);
+  const fid = (p: string) => folding.match('GET', 'x', p).config.id;
+  for (const p of ['/admin', '/ADMIN/x', '/aDmIn/', '/Admin/usersx']) t.equal(fid(p), 'admin', p);
+  for (const p of ['/admin/users', '/ADMIN/USERS/1']) t.equal(fid(p), 'admin-users', p);
+  for (const p of ['/api/delete', '/API/DELETE', '/Api/Delete/']) t.equal(fid(p), 'delete', p);
+  for (const p of ['/administrator', '/API/DELETE/x', '/api/deleted']) t.equal(fid(p), 'root', p);
+  t.equal(fid('/Docs/a'), 'docs');
+  t.equal(fid('/docs/a'), 'root', 'a case-sensitive route among folded ones keeps its spelling');
+  t.equal(fid('/kelvin'), 'root', 'the Kelvin sign is not folded to k');
+  t.equal(folding.match('GET', 'x', '/\u212Aelvin', true).config.id, 'kelvin', 'it matches only itself');
+  t.equal(folding.match('GET', 'x', '/RO/1').config.id, 'ro');
+  t.throws(() => folding.match('POST', 'x', '/RO/1'), { code: 'GW_ERR_METHOD_NOT_ALLOWED' }, 'a method it does not take is 405 in any case');
+  // the matched route's prefix length strips the client's spelling
+  const strip = compileRouter([{ ...ci('s', { path_prefix: '/Svc/' }), strip_prefix: true }]);
+  t.equal(strip.match('GET', 'x', '/SVC/a').stripLength, 4);
+  // without a case-insensitive route nothing folds
+  t.equal(code('GET', 'x', '/CAR/insurance'), 'matched');
+  t.equal(id('GET', 'x', '/CAR/insurance'), 'root');
+});

@@ -12,18 +12,17 @@
  * upstream either.
  */
 import t from 'tap';
-import { makePolicyDir, startGw } from '../gateway/authz/fixtures.js';
+import { makePolicyDir } from '../gateway/authz/fixtures.js';
 import { headerOf } from '../helpers/llhttp.js';
 import { loadUws } from '../../src/gateway/server/uws-loader.js';
-import { rawGet, sendRaw, startRecordingUpstream, statusOf } from './wire.js';
+import { startEdgeGateway } from './edge-gateway.js';
+import { rawGet, sendRaw, statusOf } from './wire.js';
 
 const { build } = loadUws();
 const [major = 0, minor = 0] = build.version.split('.').map(Number);
 /** uWS 20.56 and later deliver field names with `_` or `.` to the handler */
 const delivered = major > 20 || (major === 20 && minor >= 56);
 
-const up = await startRecordingUpstream();
-t.teardown(() => up.close());
 const policies = makePolicyDir({
   'alias/alias.rego': `package alias
 
@@ -35,19 +34,10 @@ decision := {"allow": true, "upstream": {"headers": {"x-tenant": "t1"}, "credent
 });
 t.teardown(() => policies.remove());
 
-const gw = await startGw(`
-listen: { host: 127.0.0.1, port: 0 }
-admin: { host: 127.0.0.1, port: 0 }
-upstreams:
-  app: { url: "${up.url}" }
-credentials:
-  key: { type: header, header: x-api-key, value: "gateway-secret" }
-policies: { dir: "${policies.dir}", engine: js }
-routes:
-  - { id: home, match: { path_prefix: /home }, upstream: app, policy: alias/decision }
-`);
-t.teardown(() => gw.close());
-const port = Number(new URL(gw.url).port);
+const { up, port } = await startEdgeGateway(t, {
+  sections: ['credentials:\n  key: { type: header, header: x-api-key, value: "gateway-secret" }', `policies: { dir: "${policies.dir}", engine: js }`],
+  routes: ['{ id: home, match: { path_prefix: /home }, upstream: app, policy: alias/decision }'],
+});
 
 /** what each spoofed field tries to be, as the backend would read it: the gateway's value, or nothing */
 const spoofed: [line: string, owned: string][] = [

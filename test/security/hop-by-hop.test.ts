@@ -12,18 +12,16 @@
  *   not set it.
  */
 import t from 'tap';
-import { makePolicyDir, startGw } from '../gateway/authz/fixtures.js';
-import { headerOf, headersOf } from '../helpers/llhttp.js';
-import { sendOne, startRecordingUpstream, statusOf } from './wire.js';
+import { makePolicyDir } from '../gateway/authz/fixtures.js';
+import { headerOf, headersOf, type ParsedMessage } from '../helpers/llhttp.js';
+import { startEdgeGateway } from './edge-gateway.js';
+import { sendOne, statusOf } from './wire.js';
 
-const up = await startRecordingUpstream({
-  answer: (m) =>
+const answer = (m: ParsedMessage): string =>
     m.url.startsWith('/home/answer')
       ? 'HTTP/1.1 200 OK\r\nConnection: x-request-id, x-policy, cache-control, x-named\r\nKeep-Alive: timeout=5\r\nProxy-Authenticate: Basic realm="up"\r\n' +
         'Upgrade: h2c\r\nTrailer: x-t\r\nx-request-id: upstream-id\r\nx-policy: upstream\r\ncache-control: public\r\nx-named: 1\r\nx-backend: kept\r\ncontent-length: 2\r\n\r\nok'
-      : 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok',
-});
-t.teardown(() => up.close());
+      : 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
 const policies = makePolicyDir({
   'hop/hop.rego': `package hop
 
@@ -41,20 +39,14 @@ sets_proxy := {"allow": true, "upstream": {"headers": {"proxy": input.request.he
 });
 t.teardown(() => policies.remove());
 
-const gw = await startGw(`
-listen: { host: 127.0.0.1, port: 0 }
-admin: { host: 127.0.0.1, port: 0 }
-upstreams:
-  app: { url: "${up.url}" }
-credentials:
-  basic: { type: basic, username: gw, password: pw }
-policies: { dir: "${policies.dir}", engine: js }
-routes:
-  - { id: home, match: { path_prefix: /home }, upstream: app, policy: hop/decision }
-  - { id: proxy, match: { path_prefix: /proxy }, upstream: app, policy: hop/sets_proxy }
-`);
-t.teardown(() => gw.close());
-const port = Number(new URL(gw.url).port);
+const { up, port } = await startEdgeGateway(t, {
+  answer,
+  sections: ['credentials:\n  basic: { type: basic, username: gw, password: pw }', `policies: { dir: "${policies.dir}", engine: js }`],
+  routes: [
+    '{ id: home, match: { path_prefix: /home }, upstream: app, policy: hop/decision }',
+    '{ id: proxy, match: { path_prefix: /proxy }, upstream: app, policy: hop/sets_proxy }',
+  ],
+});
 
 t.test('a client cannot remove the gateway\'s fields by naming them, and hop fields and Proxy stay here', async (t) => {
   up.reset();

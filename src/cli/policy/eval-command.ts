@@ -11,7 +11,7 @@
  * Exit code: 0; 1 on an error, or with `--fail` when undefined, `--fail-defined` when defined.
  */
 import { readFile } from 'node:fs/promises';
-import { RegoError, compileToPlan, createEvaluator, createTraceRecorder, filterTrace, isObject, mergeData, objectEntries, toJs, type SourceLocation, type TraceRecorder, type Value } from '../../policy/index.js';
+import { RegoError, compileToPlan, createEvaluator, createTraceRecorder, filterTrace, isObject, mergeData, objectEntries, objectGet, toJs, type Policy, type SourceLocation, type TraceRecorder, type Value } from '../../policy/index.js';
 import { parseSourceIn } from '../../policy/parse-dialect.js';
 import type { Module } from '../../policy/syntax/ast.js';
 import { UsageError, type ParsedArgs } from './args.js';
@@ -170,11 +170,15 @@ async function evaluate(a: ParsedArgs, query: string, input: Value | undefined, 
   const loaded = await loadPaths(a.all('data'), { includeTests: true, ...(a.bool('v0-compatible') ? { regoVersion: 'v0' as const } : {}) });
   const modules = [...loaded.modules];
   let data = loaded.data;
+  const plans: Policy[] = [];
   for (const b of a.all('bundle')) {
     const r = await loadBundle(b, { includeTests: true });
     modules.push(...r.modules);
     data = mergeData(data, r.data, b);
+    if (r.plan !== undefined) plans.push(r.plan as Policy);
   }
+  const fromPlan = plans.length === 1 && modules.length === 0 && trace === undefined ? await evaluatePlanBundle(a, plans[0] as Policy, data, query, input) : undefined;
+  if (fromPlan !== undefined) return fromPlan;
   let parsed: Module[] | undefined;
   const parsedModules = (): readonly Module[] => {
     if (parsed === undefined) {
@@ -218,4 +222,27 @@ async function evaluate(a: ParsedArgs, query: string, input: Value | undefined, 
       ...(names.length > 0 ? { bindings: Object.fromEntries(names.map((n) => [n, got.get(n)])) } : {}),
     };
   });
+}
+
+/**
+ * `policy build`'s default output is a plan bundle (`/plan.json`, no sources), where `opa build`
+ * writes a Rego bundle; so a CI's `build -b src -e credit/decision -o bundle.tar.gz` followed by
+ * `eval -b bundle.tar.gz 'data.credit.decision'` has no Rego to compile. When the query is just
+ * one of the plan's entrypoints (`data.credit.decision` for `credit/decision`), that plan is the
+ * compiled query: it is evaluated as the gateway evaluates it. Any other query is compiled as
+ * usual (over no modules, so mostly undefined, as OPA's eval of a `-t plan` bundle).
+ */
+async function evaluatePlanBundle(a: ParsedArgs, plan: Policy, data: Value, query: string, input: Value | undefined): Promise<ResultRow[] | undefined> {
+  const text = query.trim();
+  if (!/^data(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(text)) return undefined;
+  const entrypoint = text.split('.').slice(1).join('/');
+  if (!(plan.plans.plans ?? []).some((p) => p.name === entrypoint)) return undefined;
+  const ev = await createEvaluator(plan, { engine: 'js', data, builtins: builtinsOf(a) });
+  const rows = ev.evaluate(entrypoint, input, { strictBuiltinErrors: a.bool('strict-builtin-errors') || a.bool('strict') });
+  const out: ResultRow[] = [];
+  for (const row of rows) {
+    const v = isObject(row) ? objectGet(row, 'result') : undefined;
+    if (v !== undefined) out.push({ expressions: [{ value: toJson(v), text, location: { row: 1, col: 1 } }] });
+  }
+  return out;
 }

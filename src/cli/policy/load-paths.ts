@@ -26,6 +26,8 @@ import { LoadErrors } from './opa-errors.js';
 export interface LoadedFiles {
   modules: ModuleSource[];
   data: Value;
+  /** a `.tar.gz` bundle's `/plan.json` (what `regate policy build` writes by default): the plan as JSON */
+  plan?: unknown;
 }
 
 export interface LoadOptions {
@@ -223,12 +225,21 @@ async function readArchive(path: string, includeTests: boolean, includeManifest 
       data = mergeData(data, segs.reduceRight<Value>((acc, s) => ({ [s]: acc }), parseDataText(text, `${path}/${name}`)), `${path}/${name}`);
     }
   }
+  const planBytes = files.get('plan.json');
+  let plan: unknown;
+  if (planBytes !== undefined) {
+    try {
+      plan = JSON.parse(Buffer.from(planBytes).toString('utf8'));
+    } catch (e) {
+      throw new RegoError('REGO_ERR_BUNDLE', `${path}/plan.json: ${(e as Error).message}`);
+    }
+  }
   if (includeManifest) {
     const raw = manifest !== null && typeof manifest === 'object' && !Array.isArray(manifest) ? (manifest as Record<string, unknown>) : {};
     const withDefaults = { ...raw, revision: typeof raw['revision'] === 'string' ? raw['revision'] : '', roots: Array.isArray(raw['roots']) ? raw['roots'] : [''] };
     data = mergeData(data, fromJs({ system: { bundle: { manifest: withDefaults } } }), `${path}/.manifest`);
   }
-  return { modules, data };
+  return plan === undefined ? { modules, data } : { modules, data, plan };
 }
 
 /**

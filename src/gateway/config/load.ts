@@ -85,6 +85,7 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Gate
   }
   const cfg = raw as Record<string, unknown> & Omit<GatewayConfig, 'source'>;
   crossCheck(cfg, problems);
+  applyPathCase(cfg, problems);
   checkCors(cfg.routes, problems);
   const absFile = resolve(file);
   checkTls(cfg, dirname(absFile), problems);
@@ -158,6 +159,31 @@ function crossCheck(cfg: Omit<GatewayConfig, 'source'>, problems: ProblemList): 
   if (reporting && typeof reporting.min_delay_seconds === 'number' && typeof reporting.max_delay_seconds === 'number' && reporting.max_delay_seconds < reporting.min_delay_seconds) {
     fail(`must be at least min_delay_seconds (${reporting.min_delay_seconds})`, ['decision_logs', 'reporting', 'max_delay_seconds']);
   }
+}
+
+/**
+ * Writes `security.case_sensitive_paths` into each route that does not set `match.case_sensitive`
+ * (so the router and the path rules read one value per route), and refuses a case-insensitive
+ * route whose path has a character outside ASCII: only ASCII letters fold (shared/path-case.ts),
+ * and a client sends such a character percent-encoded, so the route could never match it.
+ */
+function applyPathCase(cfg: Omit<GatewayConfig, 'source'>, problems: ProblemList): void {
+  const security: unknown = cfg.security;
+  const fallback = isPlainObject(security) && typeof security.case_sensitive_paths === 'boolean' ? security.case_sensitive_paths : true;
+  (Array.isArray(cfg.routes) ? cfg.routes : []).forEach((route: unknown, i) => {
+    if (!isPlainObject(route) || !isPlainObject(route.match)) return;
+    const match = route.match;
+    if (match.case_sensitive === undefined) match.case_sensitive = fallback;
+    if (match.case_sensitive !== false) return;
+    for (const key of ['path', 'path_prefix'] as const) {
+      const p = match[key];
+      const path: Segment[] = ['routes', i, 'match', key];
+      // eslint-disable-next-line no-control-regex
+      if (typeof p === 'string' && /[^\x00-\x7f]/.test(p) && !problems.covers(path)) {
+        problems.add('a case-insensitive route folds ASCII letters only: write a character outside ASCII percent-encoded (UTF-8), as clients send it', path);
+      }
+    }
+  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

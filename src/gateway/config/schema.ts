@@ -129,6 +129,12 @@ export const routeSchema = {
         path_prefix: { type: 'string', pattern: '^/' },
         host: { type: 'string', minLength: 1 },
         methods: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: methods } },
+        /**
+         * false: `path`/`path_prefix` match in any ASCII case (`/ADMIN/x` meets `/admin`), for a
+         * backend that routes case-insensitively; absent: `security.case_sensitive_paths`
+         * (the loader writes it in)
+         */
+        case_sensitive: { type: 'boolean' },
       },
       oneOf: [{ required: ['path'] }, { required: ['path_prefix'] }],
     },
@@ -216,6 +222,11 @@ export const configSchema = {
        * one connection between clients, refusing it removes that parser from the path.
        */
       chunked_request_bodies: { type: 'boolean', default: true },
+      /**
+       * every route's `match.case_sensitive` unless it sets its own; false where the backends
+       * read `/ADMIN` as `/admin` (IIS, ASP.NET, `_ci` collations: shared/path-case.ts)
+       */
+      case_sensitive_paths: { type: 'boolean', default: true },
     }),
     log: section({
       level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },

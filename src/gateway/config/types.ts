@@ -81,11 +81,14 @@ export interface SecurityConfig {
   readonly remove_response_headers: readonly string[];
   readonly allow_encoded_slashes: boolean;
   readonly chunked_request_bodies: boolean;
+  /** the routes' default `match.case_sensitive` (applied by the loader) */
+  readonly case_sensitive_paths: boolean;
 }
 
 export interface RouteConfig {
   readonly id: string;
-  readonly match: { readonly path?: string; readonly path_prefix?: string; readonly host?: string; readonly methods?: readonly HttpMethod[] };
+  /** `case_sensitive`: set on every route by the loader (its own, or `security.case_sensitive_paths`); absent = true */
+  readonly match: { readonly path?: string; readonly path_prefix?: string; readonly host?: string; readonly methods?: readonly HttpMethod[]; readonly case_sensitive?: boolean };
   readonly upstream: string;
   readonly auth: 'none' | 'jwt' | 'introspection';
   readonly policy?: string;

@@ -19,7 +19,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { connectionTokens, isForwardedRequestHeader, isGatewaySetRequestHeader, pushForwardingHeaders, responseFieldsDropped } from './headers.js';
 import type { Upstream } from './upstream.js';
 import type { RawHeadHandler, UpstreamRequest } from './h1-call.js';
-import { checkTarget } from '../shared/path-check.js';
+import { checkTarget, pathRulesOf } from '../shared/path-check.js';
 import { upstreamPathOf } from '../shared/route-path.js';
 import { isTlsErrorCode } from './upstream-tls.js';
 import { CORS_RESPONSE_HEADERS } from '../shared/cors-rules.js';
@@ -47,7 +47,7 @@ export function createProxy(config: GatewayConfig, upstreams: ReadonlyMap<string
   // everything a response field is dropped for but the Connection header's list, one set per kind of route
   const dropped = responseFieldsDropped(hidden);
   const droppedOnCors = responseFieldsDropped([...hidden, ...CORS_RESPONSE_HEADERS]);
-  const pathRules = { allowEncodedSlash: config.security.allow_encoded_slashes };
+  const pathRules = pathRulesOf(config);
   const bufferFor = new Map<string, number>();
   for (const r of config.routes) if (r.limits?.buffer_body_bytes !== undefined) bufferFor.set(r.id, r.limits.buffer_body_bytes);
 

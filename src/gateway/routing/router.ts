@@ -7,6 +7,8 @@
  * trailing root dot ignored;
  * `*.example.com` matches any subdomain). When the path and host fit but the method does not,
  * the result is 405 with `Allow` (RFC 9110 §15.5.6) rather than 404 or a broader route.
+ * A route with `match.case_sensitive: false` matches its path in any ASCII case (`/ADMIN/x`
+ * meets `/admin`, shared/path-case.ts); the precedence is the same, over the folded paths.
  *
  * Matching costs one Map lookup per path segment, whatever the number of routes.
  */
@@ -14,6 +16,7 @@ import { GatewayError } from '../errors.js';
 import type { RouteConfig } from '../config/types.js';
 import { checkPath, STRICT_PATH_RULES, type PathRules } from '../shared/path-check.js';
 import { stripLengthOf } from '../shared/route-path.js';
+import { foldPathCase } from '../shared/path-case.js';
 
 /** Methods a route without a `methods` list does not take. */
 const UNLISTED = new Set(['CONNECT', 'TRACE']);
@@ -28,6 +31,10 @@ export interface CompiledRoute {
   readonly methods: ReadonlySet<string> | null;
   readonly host: string | null;
   readonly hostSuffix: string | null;
+  /** the path as written (a prefix without its trailing slash) */
+  readonly key: string;
+  /** false: `key` matches in any ASCII case */
+  readonly caseSensitive: boolean;
 }
 
 export interface Router {
@@ -48,6 +55,9 @@ export interface Router {
 export function compileRouter(routes: readonly RouteConfig[], rules: PathRules = STRICT_PATH_RULES): Router {
   const exact = new Map<string, CompiledRoute[]>();
   const prefix = new Map<string, CompiledRoute[]>();
+  // With a case-insensitive route the tables are keyed by folded paths, and a case-sensitive
+  // route in them also compares its own spelling; without one, nothing is folded per request.
+  const folds = routes.some((r) => r.match.case_sensitive === false);
   routes.forEach((config, index) => {
     const p = config.match.path ?? config.match.path_prefix;
     if (p === undefined) throw new TypeError(`route ${config.id} has neither path nor path_prefix`);
@@ -61,11 +71,14 @@ export function compileRouter(routes: readonly RouteConfig[], rules: PathRules =
       methods: config.match.methods ? new Set(config.match.methods) : null,
       host: host !== null && !host.startsWith('*.') ? host : null,
       hostSuffix: host !== null && host.startsWith('*.') ? host.slice(1) : null,
+      key,
+      caseSensitive: config.match.case_sensitive !== false,
     };
     const table = config.match.path !== undefined ? exact : prefix;
-    const list = table.get(key) ?? [];
+    const tableKey = folds ? foldPathCase(key) : key;
+    const list = table.get(tableKey) ?? [];
     list.push(compiled);
-    table.set(key, list);
+    table.set(tableKey, list);
   });
 
   const anyHost = routes.some((r) => r.match.host !== undefined);
@@ -87,24 +100,29 @@ export function compileRouter(routes: readonly RouteConfig[], rules: PathRules =
       // No closures per request (`consider` is a module function): the hot path allocates nothing
       // unless a method does not fit, and tsx's keep-names helper has nothing to rename.
       const scratch: Scratch = { allow: null };
+      // The fold keeps every length and `/` in place, so a key cut from `lookup` and the same
+      // cut of `path` are one path in two cases (the client's is what a case-sensitive route and
+      // everything after the router see).
+      const lookup = folds ? foldPathCase(path) : path;
       // The most specific path that fits the host decides: a method it does not accept is 405,
       // never a fall-through to a broader route (which would silently change the upstream).
-      const hit = consider(exact.get(path), method, host, scratch);
+      const hit = consider(exact.get(lookup), method, host, folds ? path : null, scratch);
       if (hit) return hit;
       if (scratch.allow !== null) throw notAllowed(scratch.allow);
       // `/api/delete/` is `/api/delete` to Express (non-strict routing, its default), Spring ≤ 5
       // and others: an exact route takes it too, rather than a broader route in front of the
       // same backend (test/security/path-spellings.test.ts)
       if (path.length > 1 && path.charCodeAt(path.length - 1) === 47) {
-        const slashless = consider(exact.get(path.slice(0, -1)), method, host, scratch);
+        const slashless = consider(exact.get(lookup.slice(0, -1)), method, host, folds ? path.slice(0, -1) : null, scratch);
         if (slashless) return slashless;
         if (scratch.allow !== null) throw notAllowed(scratch.allow);
       }
       // Walk segment boundaries from the longest prefix down to `/` ('' after trimming).
       let end = path.length;
       for (let guard = 0; guard <= path.length; guard++) {
-        const cut = end === path.length ? path : path.slice(0, end);
-        const r = consider(prefix.get(cut === '/' ? '' : trimSlash(cut)), method, host, scratch);
+        const cut = end === lookup.length ? lookup : lookup.slice(0, end);
+        const key = cut === '/' ? '' : trimSlash(cut);
+        const r = consider(prefix.get(key), method, host, folds ? path.slice(0, key.length) : null, scratch);
         if (r) return r;
         if (scratch.allow !== null) throw notAllowed(scratch.allow);
         if (end === 0) break;
@@ -121,9 +139,11 @@ interface Scratch {
   allow: Set<string> | null;
 }
 
-function consider(list: CompiledRoute[] | undefined, method: string, host: string, scratch: Scratch): CompiledRoute | undefined {
+/** `rawKey`: the client's spelling of the key looked up, when the tables are folded (else null). */
+function consider(list: CompiledRoute[] | undefined, method: string, host: string, rawKey: string | null, scratch: Scratch): CompiledRoute | undefined {
   if (!list) return undefined;
   for (const r of list) {
+    if (rawKey !== null && r.caseSensitive && r.key !== rawKey) continue;
     if (r.host !== null && r.host !== host) continue;
     if (r.hostSuffix !== null && !host.endsWith(r.hostSuffix)) continue;
     // CONNECT and TRACE only where the route names them (RFC 9110 §9.3.6/§9.3.8: a tunnel, and

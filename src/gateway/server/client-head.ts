@@ -15,7 +15,7 @@
 import { badHeaderValueError, GatewayError, type GatewayErrorCode } from '../errors.js';
 import type { HttpRequest } from './uws-loader.js';
 import { KNOWN_METHODS, isClientFieldValue, isFieldName, isHost, isQuerySyntax } from '../shared/http-syntax.js';
-import { checkPath, type PathRules } from '../shared/path-check.js';
+import { checkPath, STRICT_PATH_RULES, type PathRules } from '../shared/path-check.js';
 import { headerAliasOf } from '../shared/header-alias.js';
 
 export interface EdgeRules {
@@ -150,7 +150,7 @@ interface HeadScan {
 }
 const NO_FIELDS: string[] = [];
 const NO_HEADERS: Record<string, string> = {};
-const NO_RULES: EdgeRules = { stripNames: new Set(), stripPrefixes: [], keepStripped: false, trustForwarded: false, pathRules: { allowEncodedSlash: false }, allowChunked: false };
+const NO_RULES: EdgeRules = { stripNames: new Set(), stripPrefixes: [], keepStripped: false, trustForwarded: false, pathRules: STRICT_PATH_RULES, allowChunked: false };
 const scan: HeadScan = { rules: NO_RULES, rawHeaders: NO_FIELDS, headers: NO_HEADERS, stripped: null, headerBytes: 0, error: null, hosts: 0, lengths: 0, codings: 0, firstLength: '', authorizationUnchecked: false, pos: 0 };
 
 /** One field of the head being read (`req.forEach`'s callback; its state is `scan`). */

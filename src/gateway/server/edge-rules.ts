@@ -14,6 +14,7 @@
  */
 import type { GatewayConfig } from '../config/types.js';
 import type { EdgeRules } from './client-head.js';
+import { pathRulesOf } from '../shared/path-check.js';
 
 /** The built-in list (lower-case); `x-forwarded-` is a prefix. */
 export const IDENTITY_HEADERS: readonly string[] = Object.freeze([
@@ -57,7 +58,7 @@ export function createEdgeRules(config: GatewayConfig): EdgeRules {
     stripPrefixes: Object.freeze([...new Set(prefixes)]),
     keepStripped: config.security.identity_headers_visible_to_policy,
     trustForwarded: config.listen.trust_forwarded,
-    pathRules: Object.freeze({ allowEncodedSlash: config.security.allow_encoded_slashes }),
+    pathRules: pathRulesOf(config),
     allowChunked: config.security.chunked_request_bodies,
   });
 }

@@ -14,6 +14,7 @@ import { createRequestContext, type RequestContext, type RouteRef, type Stage } 
 import type { ClientExchange } from '../pipeline/exchange.js';
 import { composePipeline } from '../pipeline/compose.js';
 import { compileRouter, type CompiledRoute } from '../routing/router.js';
+import { pathRulesOf } from '../shared/path-check.js';
 import { createUpstream, type BreakerState, type Upstream } from '../proxy/upstream.js';
 import { createProxy } from '../proxy/forward.js';
 import { createGatewayMetrics, type RouteStats } from '../admin/metrics.js';
@@ -149,7 +150,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   }
   // the router's path rules are the edge's (edge-rules.ts): `security.allow_encoded_slashes`
   // allows `%2F` at both, or a path the edge let through would be refused here
-  const router = compileRouter(config.routes, { allowEncodedSlash: config.security.allow_encoded_slashes });
+  const router = compileRouter(config.routes, pathRulesOf(config));
   if (!build.extensionMethods && worker === 0) {
     // The route is valid, and would work on the official build; on this one such requests never
     // reach regate, so say so once at start rather than leave an operator to find it in a trace.

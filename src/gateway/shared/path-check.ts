@@ -12,20 +12,42 @@
  * - malformed percent-encoding; encoded slashes `%2f` unless the deployment allows them;
  * - a percent-encoded unreserved character (`%69` for `i`, also `%2569`) and an empty segment
  *   (`/a//b`): backends decode the one and merge the other, so the router, the policy and the
- *   backend would each see another path (`/adm%69n` past an `/admin` route).
+ *   backend would each see another path (`/adm%69n` past an `/admin` route);
+ * - where a route matches paths case-insensitively: a percent-encoded character that Unicode case
+ *   folding makes an ASCII letter (`/adm%C4%B1n`, `ı` → `I`; shared/path-case.ts).
  *
  * @example
  * checkPath('/car/u1/get_my_insurance') // null
  * checkPath('/public/..;/admin')        // 'contains ";" (path parameters)'
  */
+import type { GatewayConfig } from '../config/types.js';
 import { PATH_CHAR_CLASS, isQuerySyntax } from './http-syntax.js';
+import { hasEncodedCaseFold } from './path-case.js';
 
 export interface PathRules {
   /** pass `%2f` through (off: refused; servers disagree on whether it separates segments) */
   allowEncodedSlash: boolean;
+  /**
+   * some route matches paths ASCII-case-insensitively, so its backend folds case: refuse the
+   * encoded characters that its Unicode folding would make ASCII letters (shared/path-case.ts)
+   */
+  caseInsensitive?: boolean;
 }
 
-export const STRICT_PATH_RULES: PathRules = Object.freeze({ allowEncodedSlash: false });
+export const STRICT_PATH_RULES: PathRules = Object.freeze({ allowEncodedSlash: false, caseInsensitive: false });
+
+/**
+ * The deployment's rules, the same at the edge, in the router and in the proxy: a path one of
+ * them let through must not be refused by the next.
+ * @example pathRulesOf(config) // { allowEncodedSlash: false, caseInsensitive: true }
+ */
+export function pathRulesOf(config: Pick<GatewayConfig, 'security' | 'routes'>): PathRules {
+  return Object.freeze({
+    allowEncodedSlash: config.security.allow_encoded_slashes,
+    // the loader wrote each route's own setting, or `security.case_sensitive_paths`, into it
+    caseInsensitive: config.routes.some((r) => r.match.case_sensitive === false),
+  });
+}
 
 const MAX_PATH = 8192;
 const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
@@ -95,6 +117,7 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
   if (!percent && !maybeDot) return null;
   const path = end === s.length ? s : s.slice(0, end);
   let unreserved = false;
+  let caseFold = false;
   if (percent) {
     if (BAD_PERCENT.test(path)) return 'malformed percent-encoding';
     if (ENCODED_CONTROL.test(path)) return 'contains an encoded control character';
@@ -102,8 +125,9 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
     if (!rules.allowEncodedSlash && ENCODED_SLASH.test(path)) return 'contains an encoded "/"';
     // after the dot-segment walk, which names an encoded dot segment as such
     unreserved = ENCODED_UNRESERVED.test(path);
+    caseFold = rules.caseInsensitive === true && hasEncodedCaseFold(path);
   }
-  if (!maybeDot) return unreserved ? UNRESERVED_REASON : null;
+  if (!maybeDot) return spellingReason(unreserved, caseFold);
   // Segment by segment: the rare paths with dots or escapes get the full decode.
   let start = 1;
   for (let guard = 0; guard <= path.length; guard++) {
@@ -113,10 +137,16 @@ function checkPathBefore(s: string, end: number, rules: PathRules): string | nul
     if (next < 0) break;
     start = next + 1;
   }
-  return unreserved ? UNRESERVED_REASON : null;
+  return spellingReason(unreserved, caseFold);
 }
 
 const UNRESERVED_REASON = 'contains a percent-encoded unreserved character (one spelling per path: `/adm%69n` is `/admin`)';
+const CASE_FOLD_REASON = 'contains a percent-encoded character that case folding makes an ASCII letter (`/adm%C4%B1n` is `/ADMIN` to a case-insensitive backend)';
+
+/** The reasons that come after the dot-segment walk (which names an encoded dot segment as such). */
+function spellingReason(unreserved: boolean, caseFold: boolean): string | null {
+  return unreserved ? UNRESERVED_REASON : caseFold ? CASE_FOLD_REASON : null;
+}
 
 /** Does a segment resolve to `.` or `..` (or only dots) under any decoding a backend may apply? */
 function isDotSegment(seg: string): boolean {

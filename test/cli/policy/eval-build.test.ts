@@ -129,3 +129,25 @@ t.test('build -O: levels accepted (output as level 0, no partial evaluation); ab
   t.match(noEntry.stderr, /bundle optimizations require at least one entrypoint/);
   t.equal(regate(['policy', 'build', dir, '-e', 'authz/allow', '-O', 'fast']).code, 2, 'not a level');
 });
+
+t.test('eval -b of the plan bundle build writes by default evaluates a query naming one of its entrypoints (a CI build-then-eval step)', async (t) => {
+  const dir = policyDir(t, { 'authz/authz.rego': AUTHZ, 'authz/data.json': JSON.stringify({ admins: ['alice'] }) });
+  const out = join(dir, 'bundle.tar.gz');
+  t.equal(regate(['policy', 'build', dir, '-e', 'authz/greeting', '-e', 'authz/allow', '-o', out]).code, 0);
+  const input = join(dir, 'input.json');
+  writeFileSync(input, JSON.stringify({ user: 'alice' }));
+  const rego = join(dir, 'rego.tar.gz');
+  t.equal(regate(['policy', 'build', '-t', 'rego', dir, '-e', 'authz/greeting', '-o', rego]).code, 0);
+  for (const q of ['data.authz.greeting', 'data.authz.allow']) {
+    const viaPlan = regate(['policy', 'eval', '-b', out, '-i', input, q]);
+    t.equal(viaPlan.code, 0, viaPlan.stderr);
+    const viaSources = regate(['policy', 'eval', '-b', rego, '-i', input, q]);
+    t.same(JSON.parse(viaPlan.stdout), JSON.parse(viaSources.stdout), `${q}: as from the Rego bundle`);
+  }
+  const denied = regate(['policy', 'eval', '-b', out, 'data.authz.allow', '--format', 'raw']);
+  t.equal(denied.stdout.trim(), 'false', 'the default, without input');
+  // not an entrypoint: compiled as usual, over the bundle's data and no sources
+  const admins = regate(['policy', 'eval', '-b', out, 'data.authz.admins', '--format', 'raw']);
+  t.equal(admins.stdout.trim(), '["alice"]', 'its data is there');
+  t.equal(regate(['policy', 'eval', '-b', out, '-i', input, '--fail', 'data.authz.greeting == "hello alice"']).code, 1, 'no rules but the plan\'s');
+});
