@@ -70,6 +70,11 @@ export interface ScalingOptions {
   repeat?: number;
   connections?: number;
   duration?: number;
+  /**
+   * A fixed number of requests per row instead of `duration` (autocannon only, as the suite's
+   * --smoke): a start/stop check of every row, whose numbers mean nothing. Programmatic only.
+   */
+  amount?: number;
   warmup?: number;
   outDir?: string;
   log?: (line: string) => void;
@@ -94,6 +99,10 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
   const counts: [string, number][] = [['connections', connections], ['duration', duration], ['repeat', repeat], ...workers.map((w): [string, number] => ['workers', w])];
   for (const [k, v] of counts) if (!Number.isInteger(v) || v < 1) throw new TypeError(`--${k}: ${v} is not a positive integer`);
   if (!Number.isInteger(warmup) || warmup < 0) throw new TypeError(`--warmup: ${warmup} is not a non-negative integer`);
+  const amount = opts.amount ?? null;
+  if (amount !== null && (!Number.isInteger(amount) || amount < 1)) throw new TypeError(`amount: ${amount} is not a positive integer`);
+  // wrk has no request count (-d only)
+  if (amount !== null && (opts.generator ?? 'wrk') !== 'autocannon') throw new TypeError('amount: autocannon only (wrk runs for a duration)');
   const only = opts.only?.length ? new Set(opts.only) : null;
   if (only) for (const n of only) if (!SCALING_PROXIES.some((p) => p.name === n)) throw new TypeError(`--only: unknown row ${n} (known: ${SCALING_PROXIES.map((p) => p.name).join(', ')})`);
   const wanted = SCALING_PROXIES.filter((p) => !only || only.has(p.name));
@@ -169,7 +178,7 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
           if (bad) return row(proxy, w, { status: 'failed', reason: bad + (srv ? ` — process output: ${srv.proc.output().slice(-300)}` : '') });
           log(`measuring ${proxy} with ${w} worker(s), round ${round}/${repeat} (${url}, ${generatorInfo.name})`);
           const groups: Record<string, Proc> = { upstream: up.proc, ...(sidecar ? { sidecar } : {}) };
-          const r = await measureLoad(url, { generator: generatorFor(plan), connections, duration, amount: null, headers, cpus: plan.loadCpus, warmup, proc: srv?.proc ?? null, groups });
+          const r = await measureLoad(url, { generator: generatorFor(plan), connections, duration: amount === null ? duration : null, amount, headers, cpus: plan.loadCpus, warmup, proc: srv?.proc ?? null, groups });
           const g = r.groupCpuUsPerReq ?? {};
           return row(proxy, w, {
             status: 'ok',
@@ -258,7 +267,7 @@ export async function runScaling(opts: ScalingOptions = {}): Promise<{ result: S
   const result: ScalingResult = {
     date: startedAt.toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cpus: ncpu, loadavg1: load1, node: process.version, platform: `${process.platform}-${process.arch}` },
-    settings: { generator: generatorInfo, connections, duration_s: duration, warmup_s: warmup, repeat, workers, pinned: plan1.pinned },
+    settings: { generator: generatorInfo, connections, duration_s: amount === null ? duration : null, ...(amount !== null ? { amount } : {}), warmup_s: warmup, repeat, workers, pinned: plan1.pinned },
     plans: planList,
     notes,
     rounds,

@@ -13,8 +13,9 @@
  * sides, no pipelining, autocannon (or wrk) with fixed connections and duration; processes pinned
  * as in bench/passthrough.ts, whose structure this follows.
  *
- * Run:  node --import tsx bench/tls.ts [--connections 50] [--duration 10] [--warmup S] [--generator autocannon|wrk] [--json out.json]
- * (--warmup: seconds of load before each measurement, default min(3, duration); 0 for a start/stop check)
+ * Run:  node --import tsx bench/tls.ts [--connections 50] [--duration 10 | --amount N] [--warmup S] [--generator autocannon|wrk] [--json out.json]
+ * (--warmup: seconds of load before each measurement, default min(3, duration); 0 for a start/stop check;
+ * --amount: N requests per row instead of a duration, autocannon only — with --warmup 0 a start/stop check)
  * Needs nginx and openssl (Debian: apt-get install -y nginx openssl).
  */
 import { execFileSync } from 'node:child_process';
@@ -39,6 +40,10 @@ const warmup = Number(arg('--warmup', String(Math.min(3, duration))));
 const generatorName = arg('--generator', 'autocannon') as GeneratorName;
 const jsonOut = argv.includes('--json') ? arg('--json', '') : '';
 if (!GENERATORS.includes(generatorName)) throw new TypeError(`--generator: one of ${GENERATORS.join(', ')}`);
+// autocannon's shortest timed run is a whole second; a request count ends as soon as it is served
+const amount = argv.includes('--amount') ? Number(arg('--amount', '')) : null;
+if (amount !== null && (!Number.isInteger(amount) || amount < 1)) throw new TypeError('--amount: a positive integer');
+if (amount !== null && generatorName !== 'autocannon') throw new TypeError('--amount: autocannon only (wrk runs for a duration)');
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const plan = planCpus();
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
   if ('reason' in generator) throw new Error(generator.reason);
   const measure = async (name: string, url: string, proc: Proc | null, clientCert?: { cert: string; key: string }): Promise<Row> => {
     log(`measuring ${name} (${url}) with ${generator.name}…`);
-    const r = await measureLoad(url, { generator, connections, duration, amount: null, headers: {}, cpus: plan.loadCpus, warmup, proc, ...(clientCert ? { clientCert } : {}) });
+    const r = await measureLoad(url, { generator, connections, duration: amount === null ? duration : null, amount, headers: {}, cpus: plan.loadCpus, warmup, proc, ...(clientCert ? { clientCert } : {}) });
     return { name, ...r };
   };
   const route = 'routes:\n  - id: bench\n    match: { path_prefix: / }\n    upstream: up\n';
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
 
   const by = (n: string) => rows.find((r) => r.name === n);
   const where = plan.pinned ? `proxy on CPU ${plan.proxyCpu}, upstream+load on CPU ${plan.loadCpus}` : 'no CPU pinning';
-  process.stdout.write(`\ntls: ${generator.name} ${generator.version}, ${connections} connections, ${duration}s, keep-alive, no pipelining, ${where}\n`);
+  process.stdout.write(`\ntls: ${generator.name} ${generator.version}, ${connections} connections, ${amount === null ? `${duration}s` : `${amount} requests`}, keep-alive, no pipelining, ${where}\n`);
   process.stdout.write('name           rps        p50ms  p99ms  errors non2xx  proxy-cpu-us/req  gen-cpu-us/req\n');
   const us = (n: number | null) => (n === null ? '-' : n.toFixed(1));
   for (const r of rows) {
@@ -156,7 +161,7 @@ async function main(): Promise<void> {
   const hp = by('regate-http');
   const hs = by('regate-https');
   process.stdout.write(`https upstream: CPU per request ${ratio(hs?.cpuUsPerReq, hp?.cpuUsPerReq)} of the http upstream's (${us(hs?.cpuUsPerReq ?? null)} vs ${us(hp?.cpuUsPerReq ?? null)} µs)\n`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ generator: { name: generator.name, version: generator.version, threads: generator.threads }, connections, duration, rows }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ generator: { name: generator.name, version: generator.version, threads: generator.threads }, connections, duration: amount === null ? duration : null, ...(amount !== null ? { amount } : {}), rows }, null, 2));
 }
 
 main().catch((err: unknown) => {

@@ -60,7 +60,8 @@ export interface ScalingSummary {
 export interface ScalingResult {
   date: string;
   machine: { cpu: string; cpus: number; loadavg1: number; node: string; platform: string };
-  settings: { generator: GeneratorInfo; connections: number; duration_s: number; warmup_s: number; repeat: number; workers: number[]; pinned: boolean };
+  /** `amount`: a fixed number of requests per row instead of a duration (duration_s null then) */
+  settings: { generator: GeneratorInfo; connections: number; duration_s: number | null; amount?: number; warmup_s: number; repeat: number; workers: number[]; pinned: boolean };
   plans: ScalingPlan[];
   notes: string[];
   rounds: ScalingRow[][];
@@ -136,7 +137,7 @@ export function renderScalingMarkdown(r: ScalingResult): string {
     `# regate scaling bench — ${r.date}`,
     '',
     `Machine: ${r.machine.cpu}, ${r.machine.cpus} CPUs, load average ${r.machine.loadavg1.toFixed(2)} at start, Node ${r.machine.node}, ${r.machine.platform}.`,
-    `Load generator: ${describeGenerator(s.generator)}, ${s.connections} connections, no pipelining, ${s.duration_s} s per row` +
+    `Load generator: ${describeGenerator(s.generator)}, ${s.connections} connections, no pipelining, ${s.amount !== undefined ? `${s.amount} requests` : `${s.duration_s} s`} per row` +
       (s.warmup_s > 0 ? ` after ${s.warmup_s} s warm-up` : ' without warm-up') +
       `, ${s.repeat} round${s.repeat === 1 ? '' : 's'} (round-robin; median (min–max) over rounds, ratios taken within each round).`,
     '',

@@ -9,6 +9,11 @@ import { planCpus } from '../../bench/lib/cpu-plan.js';
 import { parseScalingArgs, runScaling } from '../../bench/scaling.js';
 import { renderScalingMarkdown, summarizeScaling, type ScalingResult, type ScalingRow } from '../../bench/report/scaling.js';
 
+// starts nginx and regate with 1 and 2 workers: on a loaded 2-core machine (load average 20+)
+// that outlasts tap's 120 s default
+// (bench/lib/procs.ts kills what is still running if the file is stopped anyway)
+t.setTimeout(300_000);
+
 t.test('CPU plan: the proxy apart from the load where the CPUs allow, else sharing the load CPU', async (t) => {
   const two = { ncpu: 2, taskset: true };
   t.match(planCpus(1, two), { pinned: true, proxyCpu: '1', loadCpus: '0', loadCpuCount: 1, shared: false });
@@ -32,6 +37,9 @@ t.test('arguments', async (t) => {
   t.throws(() => parseScalingArgs(['--workers', '0']), TypeError);
   t.throws(() => parseScalingArgs(['--duration', '-1']), TypeError);
   t.throws(() => parseScalingArgs(['--generator', 'ab']), TypeError);
+  // a request count is autocannon's: wrk runs for a duration
+  await t.rejects(runScaling({ amount: 10 }), TypeError);
+  await t.rejects(runScaling({ generator: 'autocannon', amount: 0 }), TypeError);
 });
 
 t.test('`npm run bench:scaling -- --help` prints the usage; a bad option the message and usage, no stack', async (t) => {
@@ -98,13 +106,15 @@ t.test('a short run end to end: direct, nginx and regate passthrough with 1 and 
   const out = mkdtempSync(join(tmpdir(), 'regate-scaling-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   // autocannon: an npm dependency, so the run needs nothing from the system but nginx (skipped without it)
-  const { result, files } = await runScaling({ generator: 'autocannon', only: ['direct', 'nginx', 'regate-passthrough'], connections: 4, duration: 1, warmup: 0, outDir: out, log: () => {} });
+  // 150 requests per row, as the suite's --smoke: a start/stop check (autocannon's shortest timed run is a whole second)
+  const { result, files } = await runScaling({ generator: 'autocannon', only: ['direct', 'nginx', 'regate-passthrough'], connections: 4, amount: 150, warmup: 0, outDir: out, log: () => {} });
   t.same(
     result.rounds.map((round) => round.map((r) => r.key)),
     [['direct@1', 'nginx@1', 'nginx@2', 'regate-passthrough@1', 'regate-passthrough@2']],
     'one round: direct once, each proxy with 1 then 2 workers',
   );
   t.same(result.plans.map((p) => p.workers), [1, 2]);
+  t.same([result.settings.amount, result.settings.duration_s], [150, null], 'a request count instead of a duration');
   for (const row of result.rounds[0]!) {
     if (row.proxy === 'nginx' && row.status === 'skipped') continue;
     t.equal(row.status, 'ok', `${row.key} ran (${row.reason ?? ''})`);

@@ -14,6 +14,11 @@ import { locateTool, WRK } from '../../bench/lib/system-tool.js';
 import { parseWrkOutput, wrkArgs, wrkCycleScript, wrkThreads } from '../../bench/lib/wrk.js';
 import { describeGenerator, formatMs } from '../../bench/report/format.js';
 
+// runs two generators against real servers and a --smoke suite with regate: on a loaded 2-core
+// machine (load average 20+) that outlasts tap's 120 s default
+// (bench/lib/procs.ts kills what is still running if the file is stopped anyway)
+t.setTimeout(300_000);
+
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 t.test('parses a clean wrk --latency report (µs and ms units)', async (t) => {
@@ -108,8 +113,10 @@ for (const [name, make] of generators) {
   t.test(`${name}: fixed headers, a cycled header and non-2xx counting against a real server`, async (t) => {
     const g = make();
     if ('reason' in g) return t.fail(g.reason);
+    // autocannon: a request count (its shortest timed run is a full second); wrk has only seconds
+    const window = g.name === 'wrk' ? { duration: 1, amount: null } : { duration: null, amount: 200 };
     const fixed = await recordingServer(t, 'x-bench', () => 200);
-    const r = await runLoad(fixed.url, { generator: g, connections: 4, duration: 1, amount: null, headers: { 'x-bench': 'yes' }, cpus: null });
+    const r = await runLoad(fixed.url, { generator: g, connections: 4, ...window, headers: { 'x-bench': 'yes' }, cpus: null });
     t.ok(r.requests > 0, 'requests were made');
     t.equal(r.errors, 0);
     t.equal(r.non2xx, 0);
@@ -118,7 +125,7 @@ for (const [name, make] of generators) {
 
     const cycled = await recordingServer(t, 'authorization', (n) => (n % 2 === 0 ? 503 : 200));
     const values = ['Bearer one', 'Bearer two', 'Bearer three'];
-    const c = await runLoad(cycled.url, { generator: g, connections: 4, duration: 1, amount: null, headers: {}, headerCycle: { name: 'authorization', values }, cpus: null });
+    const c = await runLoad(cycled.url, { generator: g, connections: 4, ...window, headers: {}, headerCycle: { name: 'authorization', values }, cpus: null });
     t.same([...cycled.seen.keys()].sort(), [...values].sort(), 'every value of the cycle was sent, nothing else');
     const answered = [...cycled.seen.values()].reduce((a, b) => a + b, 0);
     // the server answered 503 to every second request it saw; the generator counted those it completed

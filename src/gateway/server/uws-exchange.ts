@@ -31,6 +31,7 @@ import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import type { BodyFraming, BodySink, ClientExchange } from '../pipeline/exchange.js';
 import { SLAB_SIZE, giveSlab, takeSlab } from '../shared/buffer-slabs.js';
+import { nameBytesAt, statusBytes } from './field-bytes.js';
 import type { HttpResponse } from './uws-loader.js';
 
 const BODY_HIGH_WATER = 64 * 1024;
@@ -311,8 +312,8 @@ export class UwsExchange implements ClientExchange {
       return;
     }
     res.cork(() => {
-      res.writeStatus(statusLine);
-      for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1] as string);
+      res.writeStatus(statusBytes(statusLine));
+      for (let i = 0; i + 1 < headers.length; i += 2) res.writeHeader(nameBytesAt(i >> 1, headers[i] as string), headers[i + 1] as string);
       if (framing.kind === 'none') {
         this.finished = true;
         // Never pass `undefined`: uWS v20.30 turns an explicit undefined into
@@ -336,8 +337,9 @@ export class UwsExchange implements ClientExchange {
     const h = this.headFields;
     this.headLine = null;
     this.headFields = NO_FIELDS;
-    this.res.writeStatus(line);
-    for (let i = 0; i + 1 < h.length; i += 2) this.res.writeHeader(h[i] as string, h[i + 1] as string);
+    // names and the status line as bytes uWS reads in place (field-bytes.ts)
+    this.res.writeStatus(statusBytes(line));
+    for (let i = 0; i + 1 < h.length; i += 2) this.res.writeHeader(nameBytesAt(i >> 1, h[i] as string), h[i + 1] as string);
   }
 
   private writableHooked = false;

@@ -237,7 +237,7 @@ function readTemplate(
   };
   for (;;) {
     const ch = src[j];
-    if (ch === undefined || (!raw && ch === '\n')) return fail('REGO_ERR_PARSE_STRING', 'non-terminated template string', span);
+    if (ch === undefined || (!raw && ch === '\n')) return fail('REGO_ERR_PARSE_STRING', 'non-terminated string', span); // OPA's scanner words every open string so
     if (ch === close) {
       step(1);
       break;

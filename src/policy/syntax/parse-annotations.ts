@@ -40,11 +40,17 @@ export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarge
         throw p.error('REGO_ERR_PARSE_ANNOTATION', message, at);
       };
       if (yaml.trim() === '') fail('expected METADATA block, found whitespace');
+      // go-yaml's reader refuses what is not printable (yaml_parser_update_buffer), before parsing
+      if (NOT_PRINTABLE.test(yaml)) fail('yaml: control characters are not allowed');
       const lc = new LineCounter();
       const doc = parseDocument(yaml, { prettyErrors: false, lineCounter: lc });
       const yamlError = doc.errors[0];
       const block = cs.slice(i, j);
-      if (yamlError !== undefined) fail(augmentYamlError(`yaml: ${yamlError.message.split('\n')[0]}`, block), lc.linePos(yamlError.pos[0]).line);
+      if (yamlError !== undefined) {
+        const line = lc.linePos(yamlError.pos[0]).line;
+        const goYaml = goYamlMessage(yamlError.code, yamlError.message, line, lines.length);
+        fail(augmentYamlError(`yaml: ${goYaml?.[0] ?? yamlError.message.split('\n')[0]}`, block), goYaml?.[1] ?? line);
+      }
       const typeError = checkFieldTypes(doc.contents, lc);
       if (typeError !== undefined) fail(augmentYamlError(`yaml: unmarshal errors:\n  ${typeError}`, block), Number(/^line (\d+):/.exec(typeError)?.[1] ?? 0) || undefined);
       const v = doc.toJS() as Record<string, unknown> | null;
@@ -66,6 +72,26 @@ export function parseAnnotations(tok: Token, p?: Parser, target: AnnotationTarge
     i = j - 1;
   }
   return out;
+}
+
+/** Characters go-yaml's reader does not take (its is_printable): C0/C1 controls but tab, LF, CR and NEL. */
+// eslint-disable-next-line no-control-regex
+const NOT_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/;
+
+/**
+ * go-yaml's wording (and line) of the malformed blocks one meets most, where the yaml package
+ * words them otherwise: a key line without `:` (also one a `:` without a space after it runs
+ * into the next line) is its scanner's simple key without `:`, numbered by the block's last line;
+ * a reserved character starting a value cannot start a token; a `- item` indented under the mapping the item above opened is its parser's "did
+ * not find expected key", numbered by that mapping's line counted from 0. Others keep the yaml
+ * package's words.
+ */
+function goYamlMessage(code: string, message: string, line: number, lines: number): [string, number] | undefined {
+  // go-yaml v3 finds a key without its `:` once the block has ended: at its last line
+  if ((code === 'MISSING_CHAR' && message.startsWith('Implicit map keys')) || code === 'MULTILINE_IMPLICIT_KEY') return [`line ${lines}: could not find expected ':'`, lines];
+  if (code === 'BAD_SCALAR_START' && line > 0) return [`line ${line}: found character that cannot start any token`, line];
+  if (code === 'BLOCK_AS_IMPLICIT_KEY' && line > 2) return [`line ${line - 2}: did not find expected key`, line - 2];
+  return undefined;
 }
 
 /**
@@ -173,15 +199,32 @@ function checkFieldTypes(root: YamlNode | null, lc: LineCounter): string | undef
 
 const IDENT_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]+\])*$/;
 
+/**
+ * The refusals of Go's url.Parse that a related resource meets (OPA parses the ref with it):
+ * a control character anywhere, a port that is not digits. Worded as Go's url.Error.
+ */
+function goUrlError(ref: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1F\x7F]/.test(ref)) return `parse ${JSON.stringify(ref)}: net/url: invalid control character in URL`;
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(ref)?.[1];
+  if (authority === undefined) return undefined;
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  const colon = host.lastIndexOf(':');
+  if (colon < 0 || (host.startsWith('[') && colon < host.lastIndexOf(']'))) return undefined;
+  const port = host.slice(colon);
+  if (!/^:\d*$/.test(port)) return `parse ${JSON.stringify(ref)}: invalid port ${JSON.stringify(port)} after host`;
+  return undefined;
+}
+
 /** metadataParser.Parse's checks of related_resources, authors and schemas, with its messages. */
 function checkFieldValues(v: Record<string, unknown>): string | undefined {
   const str = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
   for (const rr of (v.related_resources as unknown[] | undefined) ?? []) {
     let reason: string | undefined;
-    if (typeof rr === 'string') reason = rr.length === 0 ? 'ref URL may not be empty string' : undefined;
+    if (typeof rr === 'string') reason = rr.length === 0 ? 'ref URL may not be empty string' : goUrlError(rr);
     else if (rr !== null && typeof rr === 'object' && !Array.isArray(rr)) {
       const ref = (rr as Record<string, unknown>).ref;
-      reason = typeof ref === 'string' && ref.trim().length > 0 ? undefined : "'ref' value required in object";
+      reason = typeof ref === 'string' && ref.trim().length > 0 ? goUrlError(ref) : "'ref' value required in object";
     } else reason = 'invalid value type, must be string or map';
     if (reason !== undefined) return `invalid related-resource definition ${str(rr)}: ${reason}`;
   }

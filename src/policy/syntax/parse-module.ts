@@ -9,7 +9,7 @@ import type { Import, Literal, Module, Rule, Term } from './ast.js';
 import { parseBody, parseLiteral } from './parse-expr.js';
 import { parseAnnotations } from './parse-annotations.js';
 import { ParseErrors } from './parse-error.js';
-import { parseRules } from './parse-rule.js';
+import { NotARule, parseRules } from './parse-rule.js';
 import { parseTerm as parseTermAt, parseTermIn } from './parse-term.js';
 import { FUTURE_KEYWORDS, Parser, type ParseOptions } from './parser.js';
 import { walkRule } from './walk.js';
@@ -43,29 +43,27 @@ function parseModuleIn(p: Parser, file: string): Module {
   const annotations = parseAnnotations(first, p, 'package');
   // ast/parser_ext.go parseModule: "empty module" without statements, else the first one must be the package
   if (first.kind === 'eof') throw p.error('REGO_ERR_PARSE_PACKAGE', 'empty module', { file, line: 1, col: 1 });
-  if (!p.isIdent('package')) throw p.error('REGO_ERR_PARSE_PACKAGE', 'package expected', first.span);
-  const span = p.next().span;
-  // `package not.x`, `package if`: OPA's parsePackage takes a keyword as the first name
-  if (p.peek().kind === 'ident') p.kwRefAt = p.pos;
-  const pkgTerm = parseTermAt(p);
-  const pkg = packagePath(p, pkgTerm);
-  const mod: Module = { file, package: pkg, packageSpan: pkgTerm.span, imports: [], rules: [], annotations, regoV1: p.compatV1, regoVersion: p.regoVersion, span };
+  const mod: Module = { file, package: [], packageSpan: first.span, imports: [], rules: [], annotations, regoV1: p.compatV1, regoVersion: p.regoVersion, span: first.span };
   const rules: Rule[] = [];
-  while (p.peek().kind !== 'eof') {
-    // OPA's parser takes an import wherever a statement may start; it applies to the whole module
-    // (and a future-keyword import to the text after it).
-    if (p.isIdent('import') && !p.startsKeywordRef()) {
-      // a METADATA block cannot document an import (attachAnnotationsNodes)
-      parseAnnotations(p.peek(), p, 'import');
-      mod.imports.push(parseImport(p, mod));
-      continue;
-    }
-    if (p.isIdent('package') && !p.startsKeywordRef()) throw p.error('REGO_ERR_PARSE_PACKAGE', 'unexpected package');
-    // OPA's parser needs no newline between statements: one ends where its rule or expression
-    // does (`p := 1 q := 2` is two rules), and a `;` that joins no expressions starts nothing
-    if (refuseStatement(p)) continue;
-    rules.push(...parseRules(p));
+  if (p.isIdent('package')) {
+    mod.span = p.next().span;
+    const pkgTerm = parsePackageTerm(p);
+    mod.package = packagePath(p, pkgTerm);
+    mod.packageSpan = pkgTerm.span;
+  } else {
+    // OPA's parseModule reads every statement first, then says "package expected" of the first
+    // one and makes nothing of it: its syntax is checked, its own errors are not reported, the
+    // statements after it are (TestModuleParseErrors: five errors)
+    p.defer(p.error('REGO_ERR_PARSE_PACKAGE', 'package expected', first.span));
+    const seen = p.deferred.length;
+    const compile = p.deferredCompile;
+    parseStatement(p, mod, rules);
+    p.deferred.length = seen;
+    rules.length = 0;
+    mod.imports.length = 0;
+    p.deferredCompile = compile;
   }
+  while (p.peek().kind !== 'eof') parseStatement(p, mod, rules);
   if (p.deferred.length === 1) throw p.deferred[0]!;
   if (p.deferred.length > 1) throw new ParseErrors(p.deferred);
   if (p.deferredCompile !== undefined) throw p.deferredCompile;
@@ -77,14 +75,56 @@ function parseModuleIn(p: Parser, file: string): Module {
   return mod;
 }
 
+/** The path after `package`; `package not.x`, `package if`: OPA's parsePackage takes a keyword as the first name. */
+function parsePackageTerm(p: Parser): Term {
+  if (p.peek().kind === 'ident') p.kwRefAt = p.pos;
+  return parseTermAt(p);
+}
+
+/** One statement after the package: an import, a rule (or several chained), or a query that makes none. */
+function parseStatement(p: Parser, mod: Module, rules: Rule[]): void {
+  // OPA's parser takes an import wherever a statement may start; it applies to the whole module
+  // (and a future-keyword import to the text after it).
+  if (p.isIdent('import') && !p.startsKeywordRef()) {
+    // a METADATA block cannot document an import (attachAnnotationsNodes)
+    parseAnnotations(p.peek(), p, 'import');
+    mod.imports.push(parseImport(p, mod));
+    return;
+  }
+  if (p.isIdent('package') && !p.startsKeywordRef()) {
+    // a second package statement parses, and is one of parseModule's collected errors
+    p.defer(p.error('REGO_ERR_PARSE_PACKAGE', 'unexpected package'));
+    p.next();
+    packagePath(p, parsePackageTerm(p));
+    return;
+  }
+  // OPA's parser needs no newline between statements: one ends where its rule or expression
+  // does (`p := 1 q := 2` is two rules), and a `;` that joins no expressions starts nothing
+  if (refuseStatement(p)) return;
+  const pos = p.pos;
+  const deferred = p.deferred.length;
+  const compile = p.deferredCompile;
+  try {
+    rules.push(...parseRules(p));
+  } catch (e) {
+    if (!(e instanceof NotARule)) throw e;
+    p.pos = pos;
+    p.deferred.length = deferred;
+    p.deferredCompile = compile;
+    refuseStatement(p, true);
+  }
+}
+
 /**
  * A statement that is no rule. OPA's parser reads it as a query and, once the module has parsed,
  * fails to make a rule of it (ast/parser_ext.go ParseRuleFromExpr) with these messages. True
  * when the statement was consumed here.
  */
-function refuseStatement(p: Parser): boolean {
+function refuseStatement(p: Parser, query = false): boolean {
   const t = p.peek();
-  if (t.kind === 'ident' && !p.startsKeywordRef()) {
+  if (query) {
+    // parseRules made no rule of it
+  } else if (t.kind === 'ident' && !p.startsKeywordRef()) {
     // keywords that no literal starts with (OPA's parseTerm: "unexpected else keyword")
     if (STATEMENT_KEYWORDS.has(t.value) || (p.keywords.has(t.value) && (t.value === 'if' || t.value === 'in'))) throw p.unexpected();
     if (t.value !== 'not' && t.value !== 'some') return false;
@@ -99,6 +139,8 @@ function refuseStatement(p: Parser): boolean {
   else if (lit.with.length > 0) message = 'expressions using with keyword cannot be used for rule head';
   else if (lit.negated) message = 'negated expressions cannot be used for rule head';
   else if (lit.expr.kind === 'some' || lit.expr.kind === 'somein') message = "'some' declarations cannot be used for rule head";
+  // an operator expression other than `=`/`:=` is a call of its builtin (`1 != 2` is neq)
+  else if (lit.expr.kind === 'term' && lit.expr.term.kind === 'call' && lit.expr.term.op !== undefined) message = 'rule name conflicts with built-in function';
   else {
     // a literal that does not start with a name: its (left-hand) term names what it is
     const lhs = lit.expr.kind === 'term' ? lit.expr.term : lit.expr.kind === 'assign' || lit.expr.kind === 'unify' ? lit.expr.lhs : undefined;

@@ -52,6 +52,9 @@ export function parseRule(p: Parser): Rule {
   // OPA parseHeadFinish: an operator glued to the rule name (`foo+bar := 1`) is refused there
   const after = p.peek();
   if (head.kind === 'var' && after.kind === 'punct' && !after.wsBefore && HEAD_OPERATORS.has(after.value)) throw p.unexpected();
+  // `p > 3`, `f(x) == 1`, `input.x != y`, `p in q`: a head followed by an operator makes no rule; OPA's
+  // parseRules gives up without an error and the statement is read again as a query
+  if (!isDefault && ((after.kind === 'punct' && HEAD_OPERATORS.has(after.value)) || p.isKeyword('in'))) throw new NotARule();
   const rule: Rule = { default: isDefault, ref: [], assign: false, body: [], elses: [], annotations, span: headTok.span };
   if (head.kind === 'call') {
     rule.ref = head.fn.map((name, i) => ({ kind: 'string' as const, value: name, span: i === 0 ? head.span : head.fnSpan }));
@@ -144,6 +147,9 @@ export function parseRule(p: Parser): Rule {
   }
   return rule;
 }
+
+/** Thrown by parseRule where OPA's parseRules returns nil without an error: the caller reads a query there. */
+export class NotARule extends Error {}
 
 const HEAD_OPERATORS = new Set(['+', '-', '*', '/', '%', '&', '|', '==', '!=', '<', '<=', '>', '>=']);
 

@@ -14,6 +14,8 @@ export function parseTemplate(p: Parser, tok: Token): TemplateTerm {
       parts.push(part.value);
       continue;
     }
+    // `{}`: OPA's parseTemplateString reads no literal there
+    if (part.source.trim() === '') throw p.error('REGO_ERR_PARSE_UNEXPECTED', 'invalid template-string expression', part.span);
     const sub = new Parser(part.source, p.file, { line: part.span.line, col: part.span.col }, { regoVersion: p.compatV1 ? 'v0v1' : p.regoVersion });
     for (const kw of p.keywords) sub.keywords.add(kw);
     // OPA's parseTemplateString reads a literal and accepts only a term (with modifiers) of it

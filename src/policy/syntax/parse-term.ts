@@ -114,7 +114,7 @@ function parseUnary(p: Parser): Term {
     if (p.peek().kind !== 'number' && !(p.isPunct('.') && p.peek(1).kind === 'number' && !p.peek(1).wsBefore)) throw p.unexpected('expected number');
     const operand = parsePrimary(p);
     if (operand.kind !== 'number') throw p.unexpected('expected number');
-    return parseSuffixes(p, { kind: 'number', text: '-' + operand.text, span: minus.span }, false);
+    return parseSuffixes(p, { kind: 'number', text: '-' + operand.text, span: minus.span }, false, minus.start);
   }
   return parseTerm(p);
 }
@@ -128,10 +128,11 @@ const SCALAR_NAMES: Partial<Record<Term['kind'], string>> = { number: 'number', 
  * `f (x) { … }` is the function f and `p [x] { … }` the ref p[x]); anywhere else a space ends the term.
  */
 export function parseTerm(p: Parser, ruleHead = false): Term {
-  return parseSuffixes(p, parsePrimary(p), ruleHead);
+  const start = p.peek().start;
+  return parseSuffixes(p, parsePrimary(p), ruleHead, start);
 }
 
-function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
+function parseSuffixes(p: Parser, head: Term, ruleHead: boolean, start: number): Term {
   let term = head;
   for (let first = true; ; first = false) {
     const t = p.peek();
@@ -156,7 +157,9 @@ function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
     } else if (t.value === '(') {
       const fn = refName(term, true);
       const varHeadRef = fn === undefined && ruleHead && term.kind === 'ref' && term.head.kind === 'var';
-      if (fn === undefined && !varHeadRef) throw p.unexpected('call of a non-function');
+      // OPA's parseRef calls any ref (`f(1).g(2)`, `[1](0)`): the operator, no function's name,
+      // is the compiler's "undefined function f(1).g". Its source text stands for the name here.
+      const operator = fn ?? (varHeadRef ? undefined : [p.src.slice(start, t.start)]);
       p.next();
       p.nesting++;
       const args: Term[] = [];
@@ -166,13 +169,20 @@ function parseSuffixes(p: Parser, head: Term, ruleHead: boolean): Term {
       }
       p.nesting--;
       const close = expectListEnd(p, ')');
-      if (fn === undefined) {
+      if (operator === undefined) {
         // `a.b[c].d(x)` heading a rule: a function OPA's parser takes (parseHead), whose name
         // no call can spell; parseRule makes the rule of it
         p.headCall = { ref: term, args, span: closedAt(term.span, close) };
         return term;
       }
-      term = { kind: 'call', fn, args, span: closedAt(term.span, close), fnSpan: term.span };
+      if (ruleHead && fn === undefined) {
+        // `q(0).r(0) { … }`: OPA's parseHead refuses a function head whose ref does not start
+        // with a name, at the token after it; with `.`/`[` after it the head is no rule at all
+        const after = p.peek();
+        if (!(after.kind === 'punct' && !after.wsBefore && (after.value === '.' || after.value === '['))) throw p.unexpected(`rule head ref ${operator[0]} invalid`);
+        throw p.error('REGO_ERR_PARSE_RULE', 'rule head must be a name, reference or function', head.span);
+      }
+      term = { kind: 'call', fn: operator, args, span: closedAt(term.span, close), fnSpan: term.span };
     } else return term;
   }
 }

@@ -103,7 +103,7 @@ export function replaceRawBytes(s: string): string {
 }
 
 /** Length of the valid UTF-8 sequence at i (Go's utf8.DecodeRune rules), or 0 if invalid. */
-function validSeqLen(b: Uint8Array, i: number): number {
+export function validSeqLen(b: Uint8Array, i: number): number {
   const c = b[i] as number;
   const cont = (k: number, lo = 0x80, hi = 0xbf) => {
     const x = b[i + k];

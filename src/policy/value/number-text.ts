@@ -40,7 +40,8 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  */
 export function numberFromText(text: string): number | bigint | RNumber {
   if (INTEGER_TEXT.test(text)) {
-    if (text.length < 16) return Object.is(Number(text), -0) ? 0 : Number(text);
+    // `-0` stays text: OPA prints a negative zero as it was written or computed (`0 / -5`).
+    if (text.length < 16) return Object.is(Number(text), -0) ? new RNumber(text) : Number(text);
     const b = BigInt(text);
     return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
   }

@@ -23,6 +23,9 @@ import { createMtlsTerminator } from '../../../src/gateway/server/mtls-terminato
 import { startUpstream, type Upstream } from '../helpers.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
 
+// only the subtests marked buffered run concurrently (two at a time); the others run in order
+t.jobs = 2;
+
 const pki = createTestPki();
 t.teardown(() => pki.remove());
 const server = pki.issue('server', { cn: 'localhost', san: ['DNS:localhost', 'IP:127.0.0.1'] });
@@ -251,7 +254,9 @@ t.test('a worker that exited gets no more connections: the round robin skips it'
   t.equal(asked, 0, 'the exited target was never asked');
 });
 
-t.test('slow and idle clients are cut: before the handshake, after it, and mid-head', async (t) => {
+// The next two wait for the gateway's own timeouts (~10-12 s each, nearly idle): they run side
+// by side (buffered, t.jobs below), each against its own gateway, instead of one after the other.
+t.test('slow and idle clients are cut: before the handshake, after it, and mid-head', { buffered: true }, async (t) => {
   const s = await setup(t, 'required');
   const closedWithin = (start: number, done: Promise<unknown>) => done.then(() => Date.now() - start);
   const start = Date.now();
@@ -280,7 +285,7 @@ t.test('slow and idle clients are cut: before the handshake, after it, and mid-h
   t.equal(seenOf(s.up, '/echo/slow').length, 0);
 });
 
-t.test('a handshake dripped a byte at a time is cut by the handshake timeout too', async (t) => {
+t.test('a handshake dripped a byte at a time is cut by the handshake timeout too', { buffered: true }, async (t) => {
   const s = await setup(t, 'required');
   const start = Date.now();
   const sock = net.connect(s.port, '127.0.0.1');

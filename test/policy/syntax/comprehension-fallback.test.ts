@@ -81,5 +81,8 @@ t.test('a call under a package key that is no identifier, parsed and formatted',
   t.same(call.kind === 'call' ? call.fn : [], ['data', 'lib', 'v:1', 'utils', 'f']);
   const src = 'package p\n\nq := data.lib["v:1"].utils.f(1)\n';
   t.equal(formatModule(src, 'p.rego'), src);
-  t.equal(parseCode('data.lib[x].f(1)'), 'REGO_ERR_PARSE_UNEXPECTED');
+  // a variable key names no function: OPA's parser takes the call all the same (parseRef), its
+  // compiler finds no function of that ref ("undefined function data.lib[x].f")
+  const dyn = parseTerm('data.lib[x].f(1)');
+  t.same(dyn.kind === 'call' ? dyn.fn : [], ['data.lib[x].f']);
 });

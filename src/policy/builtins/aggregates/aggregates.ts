@@ -6,8 +6,8 @@
 import type { BuiltinDef } from '../registry.js';
 import { RSet, compare, isNumber, isObject, objectSize, type Num, type Value } from '../../value/index.js';
 import { argArrayOrSet, elementTypeError, operandTypeError } from '../shared/args.js';
-import { addRat, fromBigInt, fromRational, mulRatN, toExactInt, toRational } from '../shared/num.js';
-import { reduce, type Rational } from '../shared/decimal.js';
+import { bigFloatAdd, bigFloatFromSmall, bigFloatMul, DEFAULT_PREC, type BigFloat } from '../shared/big-float.js';
+import { fromBigFloat, fromBigInt, toBigFloat, toExactInt } from '../shared/num.js';
 
 function countCodePoints(s: string): number {
   let n = 0;
@@ -46,14 +46,17 @@ function numbersOf(name: string, args: readonly Value[]): Num[] {
 }
 
 /**
- * Folds exactly: on integers as bigints (OPA: big.Int), otherwise on the operands' exact decimal
- * values, rounded to a double once at the end (see exactFloatOp).
+ * Folds as aggregates.go does: exactly on integers (big.Int), else in a big.Float, element by
+ * element in the collection's order (a set's sorted order), each step rounded. `sum` starts from
+ * `new(big.Float)`, which takes the elements' 64 bits; `product` starts from `big.NewFloat(1)`,
+ * whose 53 bits it keeps, so a product of floats is rounded to 53 bits at every step and printed
+ * with the digits that name it among 53-bit floats (`product([0.1, 3])` is `0.30000000000000004`
+ * where `0.1 * 3` is `0.3`).
  */
-function fold(xs: Num[], start: bigint, op: (a: Rational, b: Rational) => Rational): Num {
+function fold(xs: Num[], isSum: boolean): Num {
   // Fast path: small integers whose running result stays exact as a double.
-  let fast = Number(start);
+  let fast = isSum ? 0 : 1;
   let i = 0;
-  const isSum = start === 0n;
   for (; i < xs.length; i++) {
     const x = xs[i];
     if (typeof x !== 'number' || !Number.isSafeInteger(x)) break;
@@ -62,14 +65,23 @@ function fold(xs: Num[], start: bigint, op: (a: Rational, b: Rational) => Ration
     fast = next;
   }
   if (i === xs.length) return fast === 0 ? 0 : fast;
-  let acc: Rational = { num: start, den: 1n };
+  let exact = isSum ? 0n : 1n;
   let allInts = true;
   for (const x of xs) {
-    if (typeof x !== 'bigint' && toExactInt(x) === undefined) allInts = false;
-    acc = reduce(op(acc, toRational(x)));
+    const n = toExactInt(x);
+    if (n === undefined) {
+      allInts = false;
+      break;
+    }
+    exact = isSum ? exact + n : exact * n;
   }
-  if (allInts) return fromBigInt(acc.num / acc.den);
-  return fromRational(acc);
+  if (allInts) return fromBigInt(exact);
+  let acc: BigFloat = isSum ? { neg: false, mant: 0n, exp: 0, prec: 0 } : bigFloatFromSmall(1);
+  for (const x of xs) {
+    const f = toBigFloat(x);
+    acc = isSum ? bigFloatAdd(acc, f, Math.max(acc.prec, DEFAULT_PREC)) : bigFloatMul(acc, f, acc.prec);
+  }
+  return fromBigFloat(acc);
 }
 
 function extreme(name: string, sign: number): BuiltinDef {
@@ -104,12 +116,12 @@ export const aggregatesBuiltins: BuiltinDef[] = [
   {
     name: 'sum',
     arity: 1,
-    impl: (args) => fold(numbersOf('sum', args), 0n, addRat),
+    impl: (args) => fold(numbersOf('sum', args), true),
   },
   {
     name: 'product',
     arity: 1,
-    impl: (args) => fold(numbersOf('product', args), 1n, mulRatN),
+    impl: (args) => fold(numbersOf('product', args), false),
   },
   extreme('max', 1),
   extreme('min', -1),

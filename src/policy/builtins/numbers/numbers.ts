@@ -1,17 +1,29 @@
 /**
  * Arithmetic (OPA topdown/arithmetic.go, numbers.go). Integers are exact at any size (bigint
  * beyond 2^53, like OPA's big.Int path), whatever their form (`1.0`, `1e3`, `1e400` are
- * integers); anything with a fractional part is computed on exact decimals and becomes a
- * double, or an RNumber when no double holds it (see fromRational).
- * `minus` doubles as set difference. Division by zero and `%` on non-integers are builtin
- * errors (undefined unless strict), wrong operand types are type errors.
+ * integers); anything with a fractional part goes through OPA's big.Float path: both operands
+ * read at a 64-bit mantissa, the result rounded to 64 bits and written back as big.Float's
+ * shortest text (`1 / 3` is `0.3333333333333333333`, `1234567 + 0.5` is `1.2345675e+06`; see
+ * shared/big-float.ts). `minus` doubles as set difference. Division by zero and `%` on
+ * non-integers are builtin errors (undefined unless strict), wrong operand types are type errors.
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
-import { RNumber, RSet, isNumber, type Num, type Value } from '../../value/index.js';
+import { RSet, isNumber, type Num, type Value } from '../../value/index.js';
 import { argBigInt, argNum, operandTypeError } from '../shared/args.js';
-import { addRat, bothSafeInts, divRat, exactFloatOp, fromBigInt, fromDouble, fromRational, mulRatN, subRat, toExactInt, toRational } from '../shared/num.js';
-import type { Rational } from '../shared/decimal.js';
+import {
+  bigFloatAbs,
+  bigFloatAdd,
+  bigFloatFromSmall,
+  bigFloatIsInt,
+  bigFloatIsZero,
+  bigFloatMul,
+  bigFloatQuo,
+  bigFloatSub,
+  bigFloatTrunc,
+  type BigFloat,
+} from '../shared/big-float.js';
+import { bothSafeInts, fromBigFloat, fromBigInt, toBigFloat, toExactInt } from '../shared/num.js';
 
 /** Largest array numbers.range may build; beyond this the call is refused, not attempted. */
 const MAX_RANGE = 10_000_000;
@@ -24,7 +36,7 @@ function plus(a: Num, b: Num): Num {
   const x = toExactInt(a);
   const y = toExactInt(b);
   if (x !== undefined && y !== undefined) return fromBigInt(x + y);
-  return exactFloatOp('plus', a, b, addRat);
+  return fromBigFloat(bigFloatAdd(toBigFloat(a), toBigFloat(b)));
 }
 
 function minus(a: Num, b: Num): Num {
@@ -35,7 +47,7 @@ function minus(a: Num, b: Num): Num {
   const x = toExactInt(a);
   const y = toExactInt(b);
   if (x !== undefined && y !== undefined) return fromBigInt(x - y);
-  return exactFloatOp('minus', a, b, subRat);
+  return fromBigFloat(bigFloatSub(toBigFloat(a), toBigFloat(b)));
 }
 
 function mul(a: Num, b: Num): Num {
@@ -46,16 +58,28 @@ function mul(a: Num, b: Num): Num {
   const x = toExactInt(a);
   const y = toExactInt(b);
   if (x !== undefined && y !== undefined) return fromBigInt(x * y);
-  return exactFloatOp('mul', a, b, mulRatN);
+  return fromBigFloat(bigFloatMul(toBigFloat(a), toBigFloat(b)));
 }
+
+/** Below 2^64 an integer is exact in a 64-bit mantissa, so OPA's float quotient equals ours. */
+const EXACT_IN_64 = 1n << 64n;
 
 function div(a: Num, b: Num): Num {
   const x = toExactInt(a);
   const y = toExactInt(b);
   if (y === 0n) throw new BuiltinError('div', 'divide by zero');
-  // Exact when the divisor divides the dividend (OPA's int path); otherwise a float quotient.
-  if (x !== undefined && y !== undefined && x % y === 0n) return fromBigInt(x / y);
-  return exactFloatOp('div', a, b, divRat);
+  // OPA divides integers exactly only when the divisor divides a nonzero dividend; every other
+  // quotient (a zero dividend too: `0 / -5` is -0) is a big.Float one. That one is an exact
+  // integer as well while the operands fit 64 bits, so only larger ones need the float path.
+  if (x !== undefined && y !== undefined && x !== 0n && x % y === 0n) {
+    const ax = x < 0n ? -x : x;
+    const ay = y < 0n ? -y : y;
+    if (ax < EXACT_IN_64 && ay < EXACT_IN_64) return fromBigInt(x / y);
+  }
+  const fy = toBigFloat(b);
+  // A zero divisor of any form (0.0, 0e5): OPA checks the float too.
+  if (bigFloatIsZero(fy)) throw new BuiltinError('div', 'divide by zero');
+  return fromBigFloat(bigFloatQuo(toBigFloat(a), fy));
 }
 
 function rem(a: Num, b: Num): Num {
@@ -71,7 +95,7 @@ function binary(name: string, op: (a: Num, b: Num) => Num): BuiltinDef {
   return { name, arity: 2, impl: (args) => op(argNum(name, args, 0), argNum(name, args, 1)) };
 }
 
-function unary(name: string, onInt: (b: bigint) => bigint, onFloat: (d: number) => number, onRational: (r: Rational) => Rational): BuiltinDef {
+function unary(name: string, onInt: (b: bigint) => bigint, onFloat: (x: BigFloat) => Num): BuiltinDef {
   return {
     name,
     arity: 1,
@@ -79,29 +103,35 @@ function unary(name: string, onInt: (b: bigint) => bigint, onFloat: (d: number) 
       const n = argNum(name, args, 0);
       const i = toExactInt(n);
       if (i !== undefined) return fromBigInt(onInt(i));
-      // A non-integral RNumber may be beyond a double's precision: compute on its exact value.
-      if (n instanceof RNumber) return fromRational(onRational(toRational(n)));
-      return fromDouble(name, onFloat(n as number));
+      return onFloat(toBigFloat(n));
     },
   };
 }
 
-/** Floor division of bigints (bigint `/` truncates toward zero). */
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return (a % b !== 0n) && ((a < 0n) !== (b < 0n)) ? q - 1n : q;
+const HALF = bigFloatFromSmall(0.5);
+
+/**
+ * arithRound: ±0.5 (away from zero) added at 64 bits, then truncated. The addition rounds, so
+ * a value within 2^-65 of a half already counts as the half.
+ */
+function roundFloat(a: BigFloat): Num {
+  return fromBigInt(bigFloatTrunc(a.neg ? bigFloatSub(a, HALF) : bigFloatAdd(a, HALF)));
 }
 
-const ratFloor = (r: Rational): Rational => ({ num: floorDiv(r.num, r.den), den: 1n });
-const ratCeil = (r: Rational): Rational => ({ num: -floorDiv(-r.num, r.den), den: 1n });
-const ratAbs = (r: Rational): Rational => ({ num: r.num < 0n ? -r.num : r.num, den: r.den });
-// Half away from zero, as OPA's arithRound.
-const ratRound = (r: Rational): Rational =>
-  r.num < 0n ? { num: -floorDiv(-r.num * 2n + r.den, 2n * r.den), den: 1n } : { num: floorDiv(r.num * 2n + r.den, 2n * r.den), den: 1n };
+/**
+ * arithCeil as OPA writes it: the truncation, plus one unless that truncation is negative or
+ * exact. A truncation of 0 is never negative (big.Int has no -0), so ceil(-0.5) is 1 in OPA,
+ * and this keeps that answer.
+ */
+function ceilFloat(a: BigFloat): Num {
+  const i = bigFloatTrunc(a);
+  return fromBigInt(i < 0n || bigFloatIsInt(a) ? i : i + 1n);
+}
 
-/** Half away from zero (OPA arithRound), unlike Math.round which rounds -2.5 to -2. */
-function roundHalfAway(d: number): number {
-  return d < 0 ? -Math.floor(-d + 0.5) : Math.floor(d + 0.5);
+/** arithFloor likewise: floor(-0.5) is 0 in OPA (the truncation 0 is not negative). */
+function floorFloat(a: BigFloat): Num {
+  const i = bigFloatTrunc(a);
+  return fromBigInt(i >= 0n || bigFloatIsInt(a) ? i : i - 1n);
 }
 
 function range(name: string, from: bigint, to: bigint, step: bigint): Value[] {
@@ -135,10 +165,10 @@ export const numbersBuiltins: BuiltinDef[] = [
   binary('mul', mul),
   binary('div', div),
   binary('rem', rem),
-  unary('abs', (b) => (b < 0n ? -b : b), Math.abs, ratAbs),
-  unary('round', (b) => b, roundHalfAway, ratRound),
-  unary('ceil', (b) => b, Math.ceil, ratCeil),
-  unary('floor', (b) => b, Math.floor, ratFloor),
+  unary('abs', (b) => (b < 0n ? -b : b), (a) => fromBigFloat(bigFloatAbs(a))),
+  unary('round', (b) => b, roundFloat),
+  unary('ceil', (b) => b, ceilFloat),
+  unary('floor', (b) => b, floorFloat),
   {
     name: 'numbers.range',
     arity: 2,

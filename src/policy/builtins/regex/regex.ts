@@ -5,7 +5,7 @@
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError } from '../../errors.js';
-import type { Value } from '../../value/index.js';
+import { joinGoStrings, type Value } from '../../value/index.js';
 import { argSmallInt, argString } from '../shared/args.js';
 import { compileRe2, isValidRe2 } from '../shared/regex-cache.js';
 import { quoteMeta } from '../shared/re2.js';
@@ -90,7 +90,8 @@ export const regexBuiltins: BuiltinDef[] = [
     impl: (args) => {
       const s = argString('regex.replace', args, 0);
       const re = compileRe2('regex.replace', argString('regex.replace', args, 1));
-      return re.replaceAllString(s, argString('regex.replace', args, 2));
+      // Go joins bytes: a raw byte beside the replacement may be UTF-8 with it.
+      return joinGoStrings(re.replaceAllString(s, argString('regex.replace', args, 2)));
     },
   },
   {

@@ -24,6 +24,7 @@
  * re.replaceAllString('a@b', '${user}!');    // 'a!'
  */
 import { RE2JS, RE2JSException, type Matcher } from 're2js';
+import { replaceRawBytes } from '../../value/index.js';
 
 export class Re2SyntaxError extends Error {
   override readonly name = 'Re2SyntaxError';
@@ -42,7 +43,12 @@ function runeWidth(s: string, i: number): number {
 /** Go's unicode.IsLetter || unicode.IsDigit || '_': the characters of a `$name` in a template. */
 const NAME_CHAR = /[\p{L}\p{Nd}_]/u;
 
-/** A compiled pattern with the parts of Go's Regexp API the builtins use. */
+/**
+ * A compiled pattern with the parts of Go's Regexp API the builtins use. Go's regexp reads a
+ * byte that is not UTF-8 as U+FFFD of width 1 (so `\ufffd` and `.` match it); a raw byte here is
+ * one UTF-16 unit (U+DC00+b, value/go-bytes.ts), so the engine runs on the text with each raw
+ * byte as U+FFFD — same length, same indexes — and every substring is cut from the original.
+ */
 export class GoRegexp {
   /** index → group name ('' for unnamed groups and for index 0), as Go's SubexpNames */
   private readonly subexpNames: string[];
@@ -61,7 +67,7 @@ export class GoRegexp {
 
   /** Regexp.MatchString: is there a match anywhere in s? */
   matchString(s: string): boolean {
-    return this.re.test(s);
+    return this.re.test(replaceRawBytes(s));
   }
 
   /**
@@ -72,7 +78,7 @@ export class GoRegexp {
   findAllSubmatchIndex(s: string, n: number, groups = true): number[][] {
     const out: number[][] = [];
     if (n === 0) return out;
-    const m = this.re.matcher(s);
+    const m = this.re.matcher(replaceRawBytes(s));
     const end = s.length;
     // Go's allMatches: an empty match right after the previous match is not reported, and an
     // empty match moves the search on by one rune.
@@ -100,7 +106,7 @@ export class GoRegexp {
   /** Regexp.ReplaceAllString: every match replaced by `repl` with `$1`/`${name}` expanded. */
   replaceAllString(src: string, repl: string): string {
     const expand = repl.includes('$');
-    const m = this.re.matcher(src);
+    const m = this.re.matcher(replaceRawBytes(src));
     let out = '';
     let lastMatchEnd = 0;
     let searchPos = 0;

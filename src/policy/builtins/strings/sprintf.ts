@@ -14,6 +14,8 @@ import { GoFloat64, formatGo } from './go-format.js';
 function toGo(v: Value): unknown {
   if (typeof v === 'string' || typeof v === 'bigint') return v;
   if (v instanceof RNumber) {
+    // An integer text (`-0`, a negative zero result) is a Go int to OPA (ast.Number.Int).
+    if (/^-?\d+$/.test(v.text)) return BigInt(v.text);
     if (!Number.isFinite(v.approx)) return v.text;
     // json.Number("-0.0").Float64() is a negative zero, which fmt prints as -0
     const d = v.approx;

@@ -6,7 +6,7 @@
  */
 import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
-import { RNumber, RSet, compare, endsWithRawByte, formatValue, hasRawBytes, isNumber, joinGoStrings, objectEntries, replaceRawBytes, typeName, type Value } from '../../value/index.js';
+import { RNumber, RSet, compare, decodeGoString, endsWithRawByte, formatValue, goStringBytes, hasRawBytes, isNumber, joinGoStrings, objectEntries, replaceRawBytes, typeName, validSeqLen, type Value } from '../../value/index.js';
 import { argInt, argNum, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
 import { toRational } from '../shared/num.js';
 import { roundToBits, truncRat } from '../shared/decimal.js';
@@ -165,11 +165,33 @@ function anyStartsWithAny(strs: string[], prefixes: string[]): boolean {
 }
 
 function reverseCodePoints(s: string): string {
-  const r = Array.from(s).reverse().join('');
-  // Reversed raw bytes may be UTF-8 in their new order. (OPA's reverseString panics on a raw
-  // byte — it encodes U+FFFD's three bytes into the one byte's room; regate keeps the bytes.)
-  return hasRawBytes(r) ? joinGoStrings(r) : r;
+  if (!hasRawBytes(s)) return Array.from(s).reverse().join('');
+  return reverseGoBytes(goStringBytes(s));
 }
+
+/**
+ * OPA's reverseString on a string holding raw bytes, byte for byte: a buffer of len(s) bytes,
+ * each rune utf8.EncodeRune'd at (len - end of the rune). An invalid byte decodes as U+FFFD of
+ * width 1 but encodes as its three bytes, so it overwrites the first two bytes of what was
+ * placed after it (`"ab\xff"` reverses to `"\ufffd"`, `"abc\xff"` to `"\ufffda"`), and within
+ * the first two bytes of the string there is no room at all: EncodeRune's bounds check panics,
+ * which becomes this builtin's error.
+ */
+function reverseGoBytes(src: Uint8Array): string {
+  const size = src.length;
+  const buf = new Uint8Array(size);
+  for (let start = 0; start < size; ) {
+    const c = src[start] as number;
+    const n = c < 0x80 ? 1 : validSeqLen(src, start);
+    const bytes = n === 0 ? RUNE_ERROR_UTF8 : src.subarray(start, start + n);
+    start += n === 0 ? 1 : n;
+    if (bytes.length > start) throw new BuiltinError('strings.reverse', `runtime error: index out of range [${bytes.length - 1}] with length ${start}`);
+    buf.set(bytes, size - start);
+  }
+  return decodeGoString(buf);
+}
+
+const RUNE_ERROR_UTF8 = Uint8Array.of(0xef, 0xbf, 0xbd);
 
 /**
  * A byte-wise `strings` test (Contains, HasPrefix, …): the JS one unless the needle carries raw

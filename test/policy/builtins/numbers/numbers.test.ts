@@ -2,16 +2,17 @@
 import t from 'tap';
 import { call, j, set, throwsCode } from '../helpers.js';
 
-t.test('arithmetic: exact integers, decimal-exact floats', (t) => {
+t.test('arithmetic: exact integers, big.Float floats', (t) => {
   t.equal(call('plus', 1, 2), 3);
   t.equal(call('plus', 9007199254740991, 2), 9007199254740993n);
   t.equal(call('mul', 4294967296, 4294967296), 18446744073709551616n);
   t.equal(call('minus', 10, 20.5), -10.5);
-  // OPA computes on the decimal values: 0.1 + 0.2 == 0.3 holds there.
+  // OPA computes in 64-bit-mantissa big.Floats: 0.1 + 0.2 == 0.3 holds there.
   t.equal(call('plus', 0.1, 0.2), 0.3);
   t.equal(call('mul', 0.1, 3), 0.3);
   t.equal(call('div', 10, 4), 2.5);
-  t.equal(call('div', 1, 3), 1 / 3);
+  // 1/3 to 64 bits needs 20 digits to be named (go-big-float.test.ts derives them).
+  t.equal(j(call('div', 1, 3)), '0.33333333333333333334');
   t.equal(call('div', 18446744073709551616n, 2), 9223372036854775808n);
   t.equal(call('rem', 7, -3), 1);
   t.equal(call('rem', -7, 3), -1);
@@ -37,7 +38,8 @@ t.test('rounding family', (t) => {
   t.equal(call('round', -2.5), -3);
   t.equal(call('round', -2.4), -2);
   t.equal(call('ceil', 1.1), 2);
-  t.equal(call('ceil', -0.5), 0);
+  // OPA's arithCeil: the truncation 0 is not negative, so it adds one (see numbers.ts).
+  t.equal(call('ceil', -0.5), 1);
   t.equal(call('floor', -1.1), -2);
   t.equal(call('abs', -9223372036854775808n), 9223372036854775808n);
   t.equal(call('abs', -1.5), 1.5);
@@ -55,23 +57,6 @@ t.test('numbers.range and range_step', (t) => {
   throwsCode(t, () => call('numbers.range_step', 1, 3, -1), 'REGO_ERR_BUILTIN', 'numbers.range_step: numbers.range_step: step must be a positive integer');
   throwsCode(t, () => call('numbers.range', 0, 1e12), 'REGO_ERR_BUILTIN');
   t.end();
-});
-
-t.test('float fast path agrees with exact rational arithmetic', async (t) => {
-  const { exactFloatOp, addRat, subRat, mulRatN, divRat, rationalToDouble, toRational } = await import('../../../../src/policy/builtins/shared/num.js');
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  let mismatches = 0;
-  for (let i = 0; i < 2000; i++) {
-    const a = Number((rnd() * 10 ** Math.floor(rnd() * 8) * (rnd() < 0.5 ? -1 : 1)).toFixed(Math.floor(rnd() * 7)));
-    const b = Number((rnd() * 10 ** Math.floor(rnd() * 8)).toFixed(Math.floor(rnd() * 7))) || 0.5;
-    for (const op of [addRat, subRat, mulRatN, divRat]) {
-      const slow = rationalToDouble(op(toRational(a), toRational(b)));
-      const fast = exactFloatOp('test', a, b, op);
-      if (!Object.is(fast, slow === 0 ? 0 : slow)) mismatches++;
-    }
-  }
-  t.equal(mismatches, 0);
 });
 
 // OPA builtins.BigIntOperand (numbers.range, bits.*) calls a non-number's wanted type "integer".

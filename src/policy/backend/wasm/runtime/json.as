@@ -207,7 +207,8 @@ function parseNumber(): usize {
   if (integral && digits <= 18) {
     let r: i64 = 0;
     for (let p = neg ? start + 1 : start; p < pos; p++) r = r * 10 + <i64>(load<u8>(p) - 48);
-    return mkInt(neg ? -r : r);
+    // `-0` (OPA's text of a negative zero quotient or product) is no INT: it keeps its sign as text.
+    if (!(neg && r == 0)) return mkInt(neg ? -r : r);
   }
   return mkNumRef(start, <u32>n);
 }
