@@ -139,6 +139,14 @@ class RuleTypes {
    * OPA's checkRule types the prefix as nested objects (nestedObject), one level per key after it
    */
   private readonly dynamic = new Map<string, { rule: Rule; mod: ModuleScope }[]>();
+  /** the ground prefixes of all rules with variables in their head refs (typed or not) */
+  private readonly varRulePrefixes = new Set<string>();
+
+  /** Is `path` a level OPA's type tree holds no rule at or above (a package, a level above rules)? */
+  isLevel(path: string[]): boolean {
+    for (let i = 1; i <= path.length; i++) if (this.varRulePrefixes.has(JSON.stringify(path.slice(0, i))) || this.defs.has(JSON.stringify(path.slice(0, i)))) return false;
+    return this.isPrefix(path);
+  }
 
   add(path: string[] | undefined, rule: Rule, mod: ModuleScope): void {
     if (path === undefined) {
@@ -148,6 +156,7 @@ class RuleTypes {
       // a single-value rule (not a function, not `contains`) types its ground prefix; any other
       // rule with variables in its head ref leaves the prefix untyped
       const typed = rule.args === undefined && rule.contains === undefined && rule.elses.length === 0;
+      this.varRulePrefixes.add(JSON.stringify(prefix));
       for (let i = 1; i <= prefix.length - (typed ? 1 : 0); i++) this.shadowed.add(JSON.stringify(prefix.slice(0, i)));
       if (!typed) return;
       const key = JSON.stringify(prefix);
@@ -259,9 +268,20 @@ class RuleTypes {
 
   private readonly extentMemo = new Map<string, Ty>();
 
-  /** Is `path` a proper prefix of some rule's path (a package, or a level above a rule)? */
+  /** Is `path` a proper prefix of some rule's path (a package, or a level above a rule)? `[]`: data, when any rule is. */
   isPrefix(path: string[]): boolean {
+    if (path.length === 0) return this.defs.size > 0 || this.dynamic.size > 0;
     return this.shadowed.has(JSON.stringify(path));
+  }
+
+  /** The names one level below `path` where rules or levels above rules are. */
+  childrenOf(path: string[]): string[] {
+    const children = new Set<string>();
+    for (const k of [...this.defs.keys(), ...this.dynamic.keys(), ...this.shadowed]) {
+      const p = JSON.parse(k) as string[];
+      if (p.length === path.length + 1 && path.every((x, i) => p[i] === x)) children.add(p[path.length]!);
+    }
+    return [...children];
   }
 
   /**
@@ -275,13 +295,8 @@ class RuleTypes {
     const key = JSON.stringify(path);
     const known = this.extentMemo.get(key);
     if (known !== undefined) return known;
-    const children = new Set<string>();
-    for (const k of [...this.defs.keys(), ...this.dynamic.keys(), ...this.shadowed]) {
-      const p = JSON.parse(k) as string[];
-      if (p.length === path.length + 1 && path.every((x, i) => p[i] === x)) children.add(p[path.length]!);
-    }
     const props: Record<string, Ty> = {};
-    for (const c of children) {
+    for (const c of this.childrenOf(path)) {
       const child = [...path, c];
       props[c] = this.has(child) ? this.typeAt(child) : this.isPrefix(child) ? this.extentAt(child) : ANY;
     }
@@ -668,14 +683,26 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     walkTerm(t, { term: (x) => void (x.kind === 'var' && !heads.has(x) && other.add(x.name)) });
   };
   r.args?.forEach(bindAll);
+  // names declared anywhere in the rule other than by unification (see unifiedTypes)
+  const declared = new Set<string>();
+  const declare = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && declared.add(x.name)) });
+  r.args?.forEach(declare);
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind === 'assign') declare(e.lhs);
+      else if (e.kind === 'some') e.vars.forEach(declare);
+      else if (e.kind === 'somein' || e.kind === 'every') [e.key, e.value].forEach((x) => x !== undefined && declare(x));
+    },
+  });
   // `x = y` in the rule's body after `y := …` there: the side y is read, not bound
-  const readsDeclared = new Map<object, Term>();
+  // (and `x = <term>` after `x := …` only compares: a declared variable cannot be bound again)
+  const readsDeclared = new Map<object, Set<Term>>();
   const declaredAbove = new Set<string>();
   for (const l of r.body) {
     const e = l.expr;
     if (e.kind === 'unify' && l.with.length === 0 && !l.negated) {
-      if (e.rhs.kind === 'var' && declaredAbove.has(e.rhs.name) && e.lhs.kind === 'var') readsDeclared.set(e, e.rhs);
-      else if (e.lhs.kind === 'var' && declaredAbove.has(e.lhs.name) && e.rhs.kind === 'var') readsDeclared.set(e, e.lhs);
+      const read = new Set([e.lhs, e.rhs].filter((x) => x.kind === 'var' && declaredAbove.has(x.name)));
+      if (read.size > 0) readsDeclared.set(e, read);
     }
     if (e.kind === 'assign' && e.lhs.kind === 'var') declaredAbove.add(e.lhs.name);
   }
@@ -690,8 +717,8 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
       else if (e.kind === 'unify') {
         // `x = y` after `y := …` in the rule's body only reads y (it is bound by then)
         const reads = readsDeclared.get(e);
-        if (reads !== e.lhs) bindOperand(e.lhs);
-        if (reads !== e.rhs) bindOperand(e.rhs);
+        if (!reads?.has(e.lhs)) bindOperand(e.lhs);
+        if (!reads?.has(e.rhs)) bindOperand(e.rhs);
       }
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
@@ -760,6 +787,136 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     if (ty.k !== 'any') out.set(name, ty);
   }
   for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
+  for (const [name, ty] of unifiedTypes(r, { ...sc, vars: out }, declared)) if (!out.has(name)) out.set(name, ty);
+  return out;
+}
+
+/** The variables a term mentions outside its closures (comprehensions and template strings close over the body). */
+function openVars(t: Term, out: string[] = []): string[] {
+  switch (t.kind) {
+    case 'var':
+      out.push(t.name);
+      break;
+    case 'ref':
+      openVars(t.head, out);
+      t.path.forEach((x) => openVars(x, out));
+      break;
+    case 'array':
+    case 'set':
+      t.items.forEach((x) => openVars(x, out));
+      break;
+    case 'object':
+      t.entries.forEach(([k, v]) => (openVars(k, out), openVars(v, out)));
+      break;
+    case 'call':
+      t.args.forEach((x) => openVars(x, out));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/**
+ * Variables bound only by unification (`y = 1; x = y`, `[x, 1] = [true, y]`, `y = [[2], 1];
+ * [[x], 1] = y`), typed as OPA's checker types them: it checks the body's literals in the
+ * order of the safety check, and the first literal that binds a variable gives it its type
+ * for the rest of the body (check.go unify1 puts a type only on an untyped variable; unify2
+ * gives the untyped side the typed side's type, and pairs two array literals member by
+ * member). A variable bound first in any other way (iteration, a ref's key, a call's output
+ * other than a builtin's written-out result, a `not`, a `with`) is taken as bound with an
+ * unknown type, so a later unification does not type it: that may miss an error OPA reports,
+ * never report one it does not. Not typed here at all: names `excluded` (declared with `:=`,
+ * `some`, `every` or as arguments anywhere in the rule, where one name may be several
+ * variables) and names an `else` body mentions (the rule's types are one map for all bodies).
+ */
+function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<string, Ty> {
+  const seq = new Map<string, Ty>();
+  const isLocal = (v: string): boolean => sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
+  const wildcard = (v: string): boolean => v === '_' || v.startsWith('$');
+  r.args?.forEach((a) => openVars(a).forEach((v) => seq.set(v, ANY)));
+  // the rule's types with what the pass has typed so far, rebuilt only after a change
+  let cached: VarTypes | undefined;
+  let size = -1;
+  const vars = (): VarTypes => {
+    if (cached !== undefined && size === seq.size) return cached;
+    const m = new Map(sc.vars);
+    for (const [k, v] of seq) if (v.k !== 'any' && !m.has(k)) m.set(k, v);
+    size = seq.size;
+    return (cached = m);
+  };
+  const typeIn = (t: Term): Ty => typeOf(t, { ...sc, vars: vars() });
+  // a ref is never untyped: its key variables are bound by the ref checker before the
+  // unification (checkRefLeaf), so `x = a[_].b` types x; only plain variables and literals
+  // of them can be untyped (types.Nil)
+  const unbound = (t: Term): boolean =>
+    t.kind === 'var' ? isLocal(t.name) && (wildcard(t.name) || !seq.has(t.name))
+      : t.kind === 'array' || t.kind === 'set' ? t.items.some(unbound)
+        : t.kind === 'object' ? t.entries.some(([k, v]) => unbound(k) || unbound(v)) : false;
+  const bindAny = (t: Term): void => openVars(t).forEach((v) => isLocal(v) && !wildcard(v) && !seq.has(v) && seq.set(v, ANY));
+  const bind = (pattern: Term, ty: Ty): void => {
+    if (ty.k === 'union' && pattern.kind !== 'var') {
+      // a pattern against several types: each variable takes the union of what the members
+      // that fit give it (unify1 on types.Any with union = true)
+      const before = new Set(seq.keys());
+      const got = new Map<string, Ty[]>();
+      for (const m of ty.of) {
+        bind(pattern, m);
+        for (const [k, v] of seq) if (!before.has(k)) (got.set(k, [...(got.get(k) ?? []), v]), seq.delete(k));
+      }
+      for (const [k, tys] of got) seq.set(k, unionOf(tys));
+      bindAny(pattern);
+      return;
+    }
+    if (pattern.kind === 'var') {
+      if (isLocal(pattern.name) && !wildcard(pattern.name) && !seq.has(pattern.name)) seq.set(pattern.name, ty);
+    } else if (pattern.kind === 'array' && ty.k === 'array' && (ty.items === undefined || ty.items.length === pattern.items.length)) {
+      pattern.items.forEach((x, i) => bind(x, ty.items?.[i] ?? ty.of));
+    } else if (pattern.kind === 'object' && ty.k === 'object' && ty.props !== undefined && !ty.open && pattern.entries.every(([k]) => k.kind === 'string')) {
+      for (const [k, v] of pattern.entries) bind(v, ty.props[(k as { value: string }).value] ?? ANY);
+    } else bindAny(pattern);
+  };
+  const unify = (a: Term, b: Term): void => {
+    const na = unbound(a);
+    const nb = unbound(b);
+    if (na && !nb) bind(a, typeIn(b));
+    else if (nb && !na) bind(b, typeIn(a));
+    else if (na && nb && a.kind === 'array' && b.kind === 'array' && a.items.length === b.items.length) a.items.forEach((x, i) => unify(x, b.items[i]!));
+    else if (na && nb && a.kind === 'object' && b.kind === 'object' && sameConstantKeys(a, b)) {
+      // two object literals of the same constant keys: value by value (unify2Object)
+      for (const [k, v] of a.entries) unify(v, b.entries.find(([bk]) => bk.kind === 'string' && bk.value === (k as { value: string }).value)![1]);
+    }
+    // what else either side mentions (a ref's keys) is bound now, of a type not known here
+    bindAny(a);
+    bindAny(b);
+  };
+  const sameConstantKeys = (a: Extract<Term, { kind: 'object' }>, b: Extract<Term, { kind: 'object' }>): boolean => {
+    const keys = (o: typeof a): string[] | undefined => (o.entries.every(([k]) => k.kind === 'string') ? o.entries.map(([k]) => (k as { value: string }).value).sort() : undefined);
+    const ka = keys(a);
+    const kb = keys(b);
+    return ka !== undefined && kb !== undefined && ka.length === kb.length && ka.every((k, i) => k === kb[i]);
+  };
+  for (const { lit, nestedOnly } of safetyOrder(r, sc)) {
+    if (nestedOnly) continue;
+    const e = lit.expr;
+    if (lit.negated || lit.with.length > 0) literalTermsOf(lit).forEach(bindAny);
+    else if (e.kind === 'unify') unify(e.lhs, e.rhs);
+    else if (e.kind === 'assign') bind(e.lhs, e.lhs.kind === 'var' ? (sc.vars.get(e.lhs.name) ?? typeIn(e.rhs)) : typeIn(e.rhs));
+    else if (e.kind === 'term' && e.term.kind === 'call' && isBuiltinCall(e.term, sc)) {
+      // a builtin's written-out output takes the declared result (checkExprBuiltin)
+      const n = DECLS[e.term.fn.join('.')]?.args.length;
+      const out = e.term.args[e.term.args.length - 1];
+      if (n !== undefined && e.term.args.length === n + 1 && out?.kind === 'var' && !e.term.args.slice(0, n).some(unbound)) bind(out, DECLS[e.term.fn.join('.')]!.result);
+      bindAny(e.term);
+    } else if (e.kind !== 'some') literalTermsOf(lit).forEach(bindAny);
+  }
+  const inElses = new Set<string>();
+  for (const el of r.elses) {
+    el.body.forEach((l) => literalTermsOf(l).forEach((t) => walkTerm(t, { term: (x) => void (x.kind === 'var' && inElses.add(x.name)) })));
+    if (el.value !== undefined) walkTerm(el.value, { term: (x) => void (x.kind === 'var' && inElses.add(x.name)) });
+  }
+  const out = new Map<string, Ty>();
+  for (const [name, ty] of seq) if (ty.k !== 'any' && !excluded.has(name) && !inElses.has(name)) out.set(name, ty);
   return out;
 }
 
@@ -802,6 +959,8 @@ function keysOf(t: Ty): Ty {
   if (t.k === 'object' && t.props !== undefined && !t.open) return S;
   // an object of dynamic keys only (a partial object rule): its key type
   if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.key;
+  // a level of data above rules (getRefRecExtent: its children's names and any other string)
+  if (t.k === 'object' && t.dyn !== undefined) return unionOf([S, t.dyn.key]);
   return ANY;
 }
 
@@ -1060,6 +1219,7 @@ function checkZeroArgCall(t: Extract<Term, { kind: 'call' }>, path: string[], sc
 function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoError[]): void {
   if (t.head.kind !== 'var' || t.path.length === 0) return;
   const head = t.head.name;
+  if (checkDataLevelKeys(t, sc, errors)) return;
   if (head === 'input' && !sc.bound.has('input')) {
     const w = walkInput(sc.input, t.path);
     if (w.missing !== undefined) reportMissing('input', t.path, w.missing, w, t, errors);
@@ -1103,6 +1263,64 @@ function checkRef(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoErro
   reportMissing(headText, terms, start + w.missing, w, t, errors, (k) => typeOf(k, sc));
 }
 
+/**
+ * A key into a level of data above rules (a package, or a prefix of a rule's path), as OPA's
+ * refChecker.checkRef walks its tree of rule types: a variable whose type is known must be a
+ * string there (it unifies with the keys of getRefRecExtent's object), and at the first two
+ * levels below data (`data.a[1]`, `data.a.b[true]`, where a package name must follow) a constant
+ * that is not a string is refused outright. Only while the ref stays on such levels: a key that
+ * names no child, a ref key, or a rule reached ends the walk (typeOf/walkInput take it from there).
+ * true: reported.
+ *
+ * @example data.a[1] with `package a.b` loaded // undefined ref: data.a[1] … have (type): number, want (one of): ["b"]
+ */
+function checkDataLevelKeys(t: Extract<Term, { kind: 'ref' }>, sc: Scope, errors: RegoError[]): boolean {
+  const head = (t.head as { name: string }).name;
+  const env = sc.mod.env;
+  let base: string[];
+  if (head === 'data' && !sc.bound.has('data')) base = [];
+  else if (!sc.bound.has(head) && !sc.mod.rules.has(head) && sc.mod.imports.has(head)) base = sc.mod.imports.get(head)!;
+  else return false;
+  const terms = [...base.map((value) => ({ kind: 'string', value, span: t.span }) as Term), ...t.path];
+  let node: string[] = [];
+  if (!env.isLevel(node)) return false;
+  for (let i = 0; i < terms.length; i++) {
+    const k = terms[i]!;
+    if (k.kind === 'string') {
+      node = [...node, k.value];
+      if (!env.isLevel(node)) return false;
+      continue;
+    }
+    let have: Ty | undefined;
+    if (k.kind === 'var') {
+      const vt = sc.vars.get(k.name);
+      if (vt !== undefined && !fits(vt, S)) have = vt;
+    } else if (i < 2 && (k.kind === 'number' || k.kind === 'bool' || k.kind === 'null' || ((k.kind === 'array' || k.kind === 'object' || k.kind === 'set') && isGroundLiteral(k)))) {
+      have = typeOf(k, sc);
+    } else if (i < 2 && k.kind === 'ref') {
+      // OPA refuses any ref key there (its type, even any, is not a string term); only one
+      // whose type is known here and cannot be a string is refused here
+      const kt = typeOf(k, sc);
+      if (!fits(kt, S)) have = kt;
+    }
+    if (have === undefined) return false;
+    const shown = refText('data', terms);
+    const pad = ' '.repeat(refText('data', terms.slice(0, i)).length + 1);
+    const keys = env.childrenOf(node).sort().map((c) => JSON.stringify(c)).join(' ');
+    errors.push(createCompileError('REGO_ERR_TYPE', `undefined ref: ${shown}\n\t${shown}\n\t${pad}^\n\t${pad}have (type): ${show(have)}\n\t${pad}want (one of): [${keys}]`, t.span));
+    return true;
+  }
+  return false;
+}
+
+/** A composite literal of constants only (no variables, refs or calls in it). */
+function isGroundLiteral(t: Term): boolean {
+  if (t.kind === 'string' || t.kind === 'number' || t.kind === 'bool' || t.kind === 'null') return true;
+  if (t.kind === 'array' || t.kind === 'set') return t.items.every(isGroundLiteral);
+  if (t.kind === 'object') return t.entries.every(([a, b]) => isGroundLiteral(a) && isGroundLiteral(b));
+  return false;
+}
+
 /** OPA's "undefined ref" with its detail: a caret under the scalar part, or under the key that cannot exist. */
 function reportMissing(head: string, terms: Term[], at: number, w: { keys?: string[]; scalar?: Ty; want?: Ty }, t: Term, errors: RegoError[], keyType?: (k: Term) => Ty): void {
   const shown = refText(head, terms);
@@ -1129,6 +1347,12 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
     const p = path[i]!;
     // a union of scalars has no keys either (OPA: types.Keys of each member is nil)
     if (isScalar(ty) || (ty.k === 'union' && ty.of.every(isScalar))) return { ty: ANY, missing: i, scalar: ty };
+    // the scalar members of a union have no keys: the key selects in the others (OPA's
+    // types.Keys and types.Select of an Any skip the members without)
+    if (ty.k === 'union' && ty.of.some(isScalar)) {
+      const rest = ty.of.filter((m) => !isScalar(m));
+      ty = rest.length === 1 ? rest[0]! : { k: 'union', of: rest };
+    }
     const constant = p.kind === 'string' || p.kind === 'number' || p.kind === 'bool' || p.kind === 'null';
     // a variable or ref key of a known type that no key of the collection can have
     const kt = constant ? ANY : keyType(p);
@@ -1171,6 +1395,9 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
         else return { ty: ANY };
         continue;
       }
+      // a composite literal key is unified with the members' type (checkRefLeaf: unify1 with
+      // Keys), so `{[1]}[["a"]]` cannot select
+      if ((p.kind === 'array' || p.kind === 'object' || p.kind === 'set') && isGroundLiteral(p) && !fits(typeOf(p), ty.of)) return { ty: ANY, missing: i, want: ty.of };
       ty = ty.of;
       continue;
     }
