@@ -684,16 +684,7 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   };
   r.args?.forEach(bindAll);
   // names declared anywhere in the rule other than by unification (see unifiedTypes)
-  const declared = new Set<string>();
-  const declare = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && declared.add(x.name)) });
-  r.args?.forEach(declare);
-  walkRule(r, {
-    expr: (e) => {
-      if (e.kind === 'assign') declare(e.lhs);
-      else if (e.kind === 'some') e.vars.forEach(declare);
-      else if (e.kind === 'somein' || e.kind === 'every') [e.key, e.value].forEach((x) => x !== undefined && declare(x));
-    },
-  });
+  const declared = ruleDeclaredNames(r);
   // `x = y` in the rule's body after `y := …` there: the side y is read, not bound
   // (and `x = <term>` after `x := …` only compares: a declared variable cannot be bound again)
   const readsDeclared = new Map<object, Set<Term>>();

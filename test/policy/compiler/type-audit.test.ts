@@ -6,18 +6,9 @@
  * the last test holds what OPA accepts and must keep compiling.
  */
 import t from 'tap';
-import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { opaErrors } from './opa-errors.js';
 
-/** The errors of compiling the modules, as `code: message`. */
-function errors(...texts: string[]): string[] {
-  try {
-    compileToPlan(texts.map((text, i) => ({ file: `m${i}.rego`, text })), {});
-  } catch (e) {
-    if (e instanceof CompileErrors) return e.errors.map((x) => `${x.opaCode}: ${x.message}`);
-    throw e;
-  }
-  return [];
-}
+const errors = opaErrors;
 
 /** A rule body, one expression a line. */
 const body = (...lines: string[]): string => `package p\n\nq if {\n${lines.map((l) => `\t${l}`).join('\n')}\n}\n`;

@@ -5,18 +5,9 @@
  * case with the code and the message text `opa check` prints.
  */
 import t from 'tap';
-import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { opaErrors } from './opa-errors.js';
 
-/** The errors of compiling the modules, as `code: message` (first error's text in full). */
-function errors(...texts: string[]): string[] {
-  try {
-    compileToPlan(texts.map((text, i) => ({ file: `m${i}.rego`, text })), {});
-  } catch (e) {
-    if (e instanceof CompileErrors) return e.errors.map((x) => `${x.opaCode}: ${x.message}`);
-    throw e;
-  }
-  return [];
-}
+const errors = opaErrors;
 
 const COLLECTION = 'collection: any<string, array[any], object[any: any], set[any]>';
 
