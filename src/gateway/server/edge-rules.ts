@@ -65,5 +65,6 @@ export function createEdgeRules(config: GatewayConfig): EdgeRules {
     trustForwarded: config.listen.trust_forwarded,
     pathRules: pathRulesOf(config),
     allowChunked: config.security.chunked_request_bodies,
+    allowQuerySemicolons: config.security.allow_query_semicolons,
   });
 }
