@@ -177,8 +177,14 @@ export class RObject {
     return this.items.has(hashKey(k));
   }
 
+  /**
+   * Inserts or replaces k's value. An equal key already present stays as it is (OPA's
+   * object.insert sets only the value), so `object.union({1: "a"}, {1.0: "b"})` is `{1: "b"}`.
+   */
   set(k: Value, v: Value): this {
-    this.items.set(hashKey(k), [k, v]);
+    const h = hashKey(k);
+    const cur = this.items.get(h);
+    this.items.set(h, [cur === undefined ? k : cur[0], v]);
     this.sorted = undefined;
     return this;
   }
