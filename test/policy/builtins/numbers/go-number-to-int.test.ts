@@ -38,6 +38,10 @@ const CASES: [string, string][] = [
   // significant bits and reads back as 1e27.
   ['(1e27 + 1) - 1e27', '0'],
   ['1e27 + 1', '1000000000000000000000000001'],
+  // 10^300 = 2^300 · 5^300 and 5^300 has 697 bits: NumberToInt reads 1e300 as a rounded R, and
+  // the exact product R · R is no power of ten, so it differs from 1e600 (exact 10^600).
+  ['1e300 * 1e300 == 1e600', 'false'],
+  ['1e300 * 1e300 == (1e300 + 0) * 1e300', 'true'],
   // sum: the machine-int fast path overflows, then exactIntAccumulate with NumberToInt on each
   // element; product has no fast path.
   ['sum([18446744073709551617, 1])', `${P64 + 1n}`],
