@@ -20,7 +20,7 @@
  * Values are immutable once they escape the statement that built them. Plain objects may have
  * Object.prototype (JSON.parse output), so lookups must use `Object.hasOwn` — see `objectGet`.
  */
-import { RNumber, compareDec, decToBigInt, decimalOf, rnumberKey } from './number-text.js';
+import { RNumber, compareDec, decimalOf, rnumberKey } from './number-text.js';
 import { goStringBytes, hasRawBytes } from './go-bytes.js';
 
 export { RNumber };
@@ -77,10 +77,8 @@ export function hashKey(v: Value): string {
 }
 
 function numberKey(n: number): string {
-  // Integers held as doubles must hash like the same integer held as bigint. Beyond 1e21 a
-  // double's text is `1e+23`, which OPA's json.Number means as 10^23, not the double's binary
-  // value (99999999999999991611392): the key is that text's integer.
-  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return decToBigInt(decimalOf(n)).toString();
+  // Integers held as doubles must hash like the same integer held as bigint.
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return BigInt(n).toString();
   return Object.is(n, -0) ? '0' : String(n);
 }
 
@@ -312,10 +310,8 @@ export function compareNumbers(a: Num, b: Num): number {
     return compareDec(decimalOf(a), decimalOf(b));
   }
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  // Mixed: compare exactly. A double that is a safe integer converts to bigint losslessly; a
-  // larger one stands for its text's value (`1e+23` is 10^23, as OPA's big.Rat reads it).
+  // Mixed: compare exactly. A double that is an integer converts to bigint losslessly.
   const [x, y, flip] = typeof a === 'bigint' ? [a, b as number, 1] : [b as bigint, a as number, -1];
-  if (Number.isInteger(y) && !Number.isSafeInteger(y)) return compareDec(decimalOf(a), decimalOf(b));
   let r: number;
   if (Number.isInteger(y)) {
     const yb = BigInt(y);
