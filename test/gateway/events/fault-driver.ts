@@ -114,6 +114,8 @@ ratelimit:
 
   const reqLat: { phase: Phase; ns: number }[] = [];
   const statuses = new Map<number, number>();
+  /** error code of every 4xx/5xx answer (the JSON body's `error`) */
+  const errors = new Map<string, number>();
   const inflight = new Set<Promise<void>>();
   const total = Math.floor((plan.durationMs / 1000) * plan.ratePerS);
   let sent = 0;
@@ -140,8 +142,17 @@ ratelimit:
       const t0 = process.hrtime.bigint();
       const p = fetch(base)
         .then(async (res) => {
-          await res.arrayBuffer();
+          const body = await res.arrayBuffer();
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status >= 400) {
+            let code = `HTTP ${res.status}`;
+            try {
+              code = (JSON.parse(Buffer.from(body).toString('utf8')) as { error?: string }).error ?? code;
+            } catch {
+              // not a gateway error body: keep the status
+            }
+            errors.set(code, (errors.get(code) ?? 0) + 1);
+          }
           reqLat.push({ phase: ph, ns: Number(process.hrtime.bigint() - t0) });
         })
         .catch(() => void statuses.set(0, (statuses.get(0) ?? 0) + 1));
@@ -162,9 +173,12 @@ ratelimit:
   const spooled = await deps.registry.getSingleMetricAsString('regate_events_spooled_total');
   const dropped = await deps.registry.getSingleMetricAsString('regate_events_dropped_total');
   t.ok(em, `every request completed: ${accepted.length}/${sent}`);
-  // The limiter must fall back, never refuse: no 429/503 from it. (Other statuses are the
-  // machine's load showing through the upstream timeouts; they are reported, not asserted.)
-  t.notOk(statuses.has(429) || statuses.has(503), 'no request refused by the rate limiter or for Redis');
+  // The limiter must fall back, never refuse: no 429 and no 503 GW_ERR_RATE_LIMIT_UNAVAILABLE.
+  // Other answers are the machine's load showing through the upstream (timeouts, and on a busy
+  // 2-core CI machine an upstream breaker opened by them: 503 GW_ERR_UPSTREAM_UNAVAILABLE); they
+  // are reported by code, not asserted — the emitter never makes a request wait on Redis or fail.
+  const refusedForRedis = [...errors.keys()].filter((c) => c.startsWith('GW_ERR_RATE_LIMIT') || c === 'HTTP 429' || c === 'HTTP 503');
+  t.same(refusedForRedis, [], `no request refused by the rate limiter or for Redis (errors: ${JSON.stringify(Object.fromEntries(errors))})`);
   t.ok((statuses.get(200) ?? 0) > 0);
   t.ok(allIn, 'consumer caught up');
   t.equal(missing.length, 0, 'no accepted event lost');
