@@ -15,3 +15,7 @@ import { loadSync, resolveSync } from './ts-loader-hooks.mjs';
 // in-thread where Node has it (no hop to a hooks thread per module), else the hooks thread
 if (typeof module.registerHooks === 'function') module.registerHooks({ resolve: resolveSync, load: loadSync });
 else module.register('./ts-loader-hooks.mjs', import.meta.url);
+
+// Worker threads that src/ starts from the sources (gateway workers, the compile thread, `policy
+// test`'s evaluator) register a TypeScript loader themselves: this one, not tsx, when it is set.
+process.env['REGATE_TS_LOADER'] ??= import.meta.url;
