@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cacheDir = join(root, 'node_modules', '.cache', 'regate-ts');
+export const cacheDir = join(root, 'node_modules', '.cache', 'regate-ts');
 
 // esbuild as tsx installs it (not a dependency of ours: tsx's version is the one tests ran under)
 const requireFromTsx = createRequire(createRequire(join(root, 'package.json')).resolve('tsx/package.json'));
