@@ -185,8 +185,10 @@ export function breakdownDump(text: string, ranges: CodeRange[]): { rows: Map<st
       if (key === 'ob') ob = nameOf('ob', value);
       else if (key === 'fn') {
         fn = nameOf('fn', value);
-        // JIT code: no object (or ???) and a hex name; everything else is named by its symbols
-        fnRow = (ob === '???' || ob === '') && /^0x[0-9a-f]+$/i.test(fn) ? null : nativeRow(ob, fn);
+        // JIT code: no object (or ???) and a hex name — with callgrind's `'2` suffix when the
+        // function is re-entered (a recursive JS function: without the suffix in the test, its
+        // inner calls were "unknown native code"); everything else is named by its symbols
+        fnRow = (ob === '???' || ob === '') && /^0x[0-9a-f]+(?:'\d+)?$/i.test(fn) ? null : nativeRow(ob, fn);
       } else if (key === 'cob') nameOf('ob', value);
       else if (key === 'cfn' || key === 'cfi' || key === 'cfl') nameOf(key === 'cfn' ? 'fn' : 'fl', value);
       else if (key === 'fl' || key === 'fi' || key === 'fe') nameOf('fl', value);

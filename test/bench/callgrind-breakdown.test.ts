@@ -88,3 +88,24 @@ t.test('native rows from object and symbol', async (t) => {
   t.equal(nativeRow('/w/node_modules/uWebSockets.js/uws_linux_x64_115.node', 'uWS::HttpParser::consumePostPadded'), 'uWebSockets.js (C++)');
   t.equal(nativeRow('/usr/lib/x86_64-linux-gnu/libc.so.6', '_int_malloc'), 'libc: malloc/free');
 });
+
+t.test("a recursive JIT function (callgrind's 'N suffix on its inner calls) is named from the perf map", async (t) => {
+  // callgrind names a re-entered function `0x…'2`; those costs were "unknown native code" when
+  // only a bare hex name counted as JIT code (the audit result's recursive `match`, 2.4 k per request)
+  const dump = `version: 1
+creator: callgrind-3.19.0
+positions: instr line
+events: Ir
+summary: 100
+
+ob=(1) ???
+fl=(1) ???
+fn=(1) 0x00007f0000002000
+0x7f0000002010 0 60
+fn=(2) 0x00007f0000002000'2
+0x7f0000002020 0 40
+`;
+  const { rows, functions } = breakdownDump(dump, parsePerfMap(MAP));
+  t.same(Object.fromEntries(rows), { 'JS: regate gateway/authz': 100 });
+  t.equal(functions.get('JS:*run file:///w/dist/gateway/authz/evaluate.js:1:1')?.ir, 100);
+});

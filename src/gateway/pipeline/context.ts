@@ -30,11 +30,17 @@ export interface AuthOutcome {
   cache: 'hit' | 'miss' | 'stale';
 }
 
-/** What the map stage sends upstream (filled from route defaults, then the decision). */
+/**
+ * What the map stage sends upstream (filled from route defaults, then the decision). Header names
+ * are lower-case: parseDecision lower-cases a decision's, credentials lower-case theirs when they
+ * are made, and the proxy compares them with the client's (lower-case) names as they are.
+ */
 export interface UpstreamMapping {
   name: string;
   path: string; // path + query as sent upstream
+  /** lower-case names */
   setHeaders: Record<string, string>;
+  /** lower-case names */
   removeHeaders: string[];
   credentials?: string;
 }

@@ -118,11 +118,13 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
   // The bearer token is for the gateway; an authenticated route's upstream gets mapped
   // credentials instead, never the caller's token.
   const dropAuthorization = ctx.route.auth !== 'none';
-  // names the mapping removes or sets (lower-case); a short list, so `includes` beats a Set
+  // names the mapping removes or sets; a short list, so `includes` beats a Set. They are
+  // lower-case already (UpstreamMapping): a `toLowerCase` per name per request allocated a copy
+  // of each just to compare it with the original.
   let skip: string[] | null = null;
   if (mapping !== null) {
-    for (const h of mapping.removeHeaders) (skip ??= []).push(h.toLowerCase());
-    for (const k in mapping.setHeaders) (skip ??= []).push(k.toLowerCase());
+    for (const h of mapping.removeHeaders) (skip ??= []).push(h);
+    for (const k in mapping.setHeaders) (skip ??= []).push(k);
   }
   // A recorded request's upstream call is a child of the gateway's span: its traceparent and
   // tracestate replace the client's (telemetry/); otherwise the client's pass through.
@@ -148,18 +150,8 @@ function buildUpstreamHeaders(ctx: RequestContext, upstreamHost: string, trust: 
     // credential headers are not policy text: one that names a gateway field replaces it.
     if (names.some(isGatewaySetRequestHeader)) filterPairs(out, (n) => !names.includes(n));
     const set = (mapping as UpstreamMapping).setHeaders;
-    const start = out.length;
-    for (const k in set) {
-      const lk = k.toLowerCase();
-      // the same name in another case: the later one replaces the earlier, as before
-      for (let j = start; j < out.length; j += 2) {
-        if (out[j] === lk) {
-          out.splice(j, 2);
-          break;
-        }
-      }
-      out.push(lk, set[k] as string);
-    }
+    // an object's keys are distinct and lower-case (UpstreamMapping): each is pushed once
+    for (const k in set) out.push(k, set[k] as string);
   }
   return out;
 }

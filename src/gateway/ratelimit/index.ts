@@ -56,6 +56,7 @@ export interface RateLimitStage extends Stage {
 type Who = { route: string | null; client_id: string | null; sub: string | null };
 
 const PLACEHOLDER = /\{(sub|client_id|remote_addr|route)\}/g;
+const NO_BUCKETS: readonly BucketConfig[] = Object.freeze([]);
 
 /**
  * Builds the stage from the `redis` and `ratelimit` sections as the config loader validated and
@@ -153,15 +154,19 @@ export function createRateLimitStage(
     return defs;
   }
 
-  function bucketsOf(ctx: RequestContext): BucketConfig[] {
+  /**
+   * The request's buckets: the route's defaults, then the decision's. A route without defaults
+   * (the common case with a policy that sets them) gets the decision's own array, validated and
+   * fresh per decision (authz/decision.ts) and only read here, rather than a copy per request.
+   */
+  function bucketsOf(ctx: RequestContext): readonly BucketConfig[] {
     const defs = defaultsOf(ctx.route.id);
-    const out: BucketConfig[] = [];
-    if (defs.length > 0) {
-      const tok = ctx.auth?.token;
-      const vals: Record<string, string> = { sub: tok?.sub ?? '-', client_id: tok?.client_id ?? '-', remote_addr: ctx.remoteAddr, route: ctx.route.id };
-      for (const d of defs) out.push({ key: d.key.replace(PLACEHOLDER, (_, k: string) => vals[k] ?? '-'), limit: d.limit, window_s: d.window_s });
-    }
     const dec: RateLimitBucket[] | undefined = ctx.decision?.rate_limit;
+    if (defs.length === 0) return dec ?? NO_BUCKETS;
+    const out: BucketConfig[] = [];
+    const tok = ctx.auth?.token;
+    const vals: Record<string, string> = { sub: tok?.sub ?? '-', client_id: tok?.client_id ?? '-', remote_addr: ctx.remoteAddr, route: ctx.route.id };
+    for (const d of defs) out.push({ key: d.key.replace(PLACEHOLDER, (_, k: string) => vals[k] ?? '-'), limit: d.limit, window_s: d.window_s });
     if (dec) for (const b of dec) out.push(b);
     return out;
   }
@@ -171,7 +176,7 @@ export function createRateLimitStage(
     return { route: ctx.route.id, client_id: t?.client_id ?? null, sub: t?.sub ?? null };
   }
 
-  function finish(ctx: RequestContext, buckets: BucketConfig[], states: BucketState[], denied: boolean[], retryMs: number, source: string, ids?: readonly string[]): void {
+  function finish(ctx: RequestContext, buckets: readonly BucketConfig[], states: BucketState[], denied: boolean[], retryMs: number, source: string, ids?: readonly string[]): void {
     const h = rateLimitHeaders(states);
     const anyDenied = denied.includes(true);
     const who = summaries || anyDenied ? whoOf(ctx) : null;
@@ -197,7 +202,7 @@ export function createRateLimitStage(
     });
   }
 
-  function fallback(ctx: RequestContext, buckets: BucketConfig[], reason: unknown, ids: readonly string[]): void {
+  function fallback(ctx: RequestContext, buckets: readonly BucketConfig[], reason: unknown, ids: readonly string[]): void {
     st.fallbacks++;
     ctx.degraded = true;
     if (mode === 'open') {
@@ -213,7 +218,7 @@ export function createRateLimitStage(
     finish(ctx, buckets, states, denied, Math.max(...r.buckets.map((x) => x.retryAfterMs)), 'local', ids);
   }
 
-  function onRedis(ctx: RequestContext, buckets: BucketConfig[], ids: string[], asked: number[], r: GcraResult, t0: number): void {
+  function onRedis(ctx: RequestContext, buckets: readonly BucketConfig[], ids: string[], asked: number[], r: GcraResult, t0: number): void {
     const now = performance.now();
     const states: BucketState[] = [];
     const denied: boolean[] = [];

@@ -77,7 +77,10 @@ export function tokenize(src: string, file: string, opts: LexOptions = {}, out: 
       const span = here();
       let j = i;
       while (j < src.length && src[j] !== '\n') j++;
-      comments.push({ text: src.slice(i + 1, j), span });
+      // OPA's scanner (scanComment) drops the carriage return before the newline, so a CRLF
+      // file's comments (and its METADATA YAML) read as an LF file's do.
+      const end = j > i + 1 && src[j - 1] === '\r' ? j - 1 : j;
+      comments.push({ text: src.slice(i + 1, end), span });
       advance(j - i);
       ws = true;
       continue;

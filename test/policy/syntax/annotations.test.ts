@@ -83,3 +83,12 @@ t.test('a YAML error gets OPA\'s hint for a `:` not followed by a space (augment
   // no error, no hint: a URL's colon is part of a value
   t.equal(message('package p\n\n# METADATA\n# related_resources:\n# - https://example.com\np := true\n'), undefined);
 });
+
+t.test('a CRLF file reads as an LF file: comments lose the carriage return (scanner.scanComment)', async (t) => {
+  // A METADATA block in a file saved with Windows line ends: OPA's scanner trims the `\r` before
+  // each newline from a comment's text, so `title: x` is not followed by a stray control byte.
+  const src = '# METADATA\r\n# title: pkg\r\npackage p\r\n\r\n# METADATA\r\n# description: d\r\n# custom:\r\n#   input: "a.yaml"\r\nr := 1\r\n# last';
+  const m = parseModule(src, 'm.rego');
+  t.equal(JSON.stringify(m.annotations[0]).includes('\\r'), false);
+  t.equal(m.rules[0]!.annotations[0]!.yaml, 'description: d\ncustom:\n  input: "a.yaml"');
+});

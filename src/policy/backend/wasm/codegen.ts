@@ -14,8 +14,15 @@ import type { Block, Local, Operand, Stmt } from '../../ir/types.js';
 import { RegoError } from '../../errors.js';
 import { exceedsExponentLimit } from '../../value/index.js';
 import { T_ARRAY, T_OBJECT, T_SET, type StaticData } from './static-data.js';
+import { countLocals, localHomes } from './local-scopes.js';
 
 const i32 = binaryen.i32;
+
+/**
+ * Above this many IR locals a function shares wasm locals between blocks (local-scopes.ts): V8
+ * compiles no function with more than 50,000 locals, and the code generator adds temporaries.
+ */
+export const SCOPED_LOCALS = 30000;
 
 /** What generated code needs from the module being built. */
 export interface CodegenEnv {
@@ -117,18 +124,68 @@ export class FunctionGen {
     return this.vars;
   }
 
+  /**
+   * Called before generating `blocks` (a function's or plan's body): with more than
+   * SCOPED_LOCALS locals, each local gets a wasm local only while its home block runs
+   * (local-scopes.ts). `fixed` are locals read outside the blocks (the function's result).
+   */
+  prepare(blocks: readonly Block[], fixed: readonly Local[] = [], threshold = SCOPED_LOCALS): void {
+    if (countLocals(blocks) <= threshold) return;
+    this.homes = localHomes(blocks, new Set([...this.locals.keys(), ...fixed]));
+  }
+
   local(l: Local): number {
     let i = this.locals.get(l);
     if (i === undefined) {
-      i = this.temp();
+      i = this.fresh();
       this.locals.set(l, i);
     }
     return i;
   }
 
+  /** A wasm local for generated code: set before it is read, so a freed one may be reused. */
   temp(): number {
+    const frame = this.frames[this.frames.length - 1];
+    if (frame === undefined) return this.fresh();
+    const i = this.free.pop() ?? this.fresh();
+    frame.slots.push(i);
+    return i;
+  }
+
+  private fresh(): number {
     this.vars.push(i32);
     return this.nparams + this.vars.length - 1;
+  }
+
+  // scoped mode (prepare): the locals whose home each block is, the slots free for reuse, and
+  // for each block being generated, the locals and temporaries it holds
+  private homes: Map<Block, Local[]> | undefined;
+  private readonly free: number[] = [];
+  private readonly frames: { locals: Local[]; slots: number[] }[] = [];
+
+  /** Enter a block: its locals get slots, zeroed (undefined) each time the block starts. */
+  private enter(b: Block): binaryen.ExpressionRef[] {
+    if (this.homes === undefined) return [];
+    const locals = this.homes.get(b) ?? [];
+    const frame = { locals, slots: [] as number[] };
+    const resets: binaryen.ExpressionRef[] = [];
+    for (const l of locals) {
+      const i = this.free.pop() ?? this.fresh();
+      this.locals.set(l, i);
+      frame.slots.push(i);
+      resets.push(this.mod.local.set(i, this.konst(0)));
+    }
+    this.frames.push(frame);
+    return resets;
+  }
+
+  /** Leave a block: nothing outside it names its locals or temporaries, so their slots are free. */
+  private leave(): void {
+    if (this.homes === undefined) return;
+    const frame = this.frames.pop();
+    if (frame === undefined) return;
+    for (const l of frame.locals) this.locals.delete(l);
+    this.free.push(...frame.slots);
   }
 
   private get mod(): binaryen.Module {
@@ -175,9 +232,11 @@ export class FunctionGen {
   block(b: Block, extra: binaryen.ExpressionRef[] = []): binaryen.ExpressionRef {
     const label = `L${this.nextLabel++}`;
     this.labels.push(label);
+    const resets = this.enter(b);
     const body = b.stmts.map((s) => this.stmt(s));
+    this.leave();
     this.labels.pop();
-    return this.mod.block(label, [...body, ...extra], binaryen.none);
+    return this.mod.block(label, [...resets, ...body, ...extra], binaryen.none);
   }
 
   private setAndCheck(target: Local, value: binaryen.ExpressionRef): binaryen.ExpressionRef {
@@ -338,7 +397,9 @@ export class FunctionGen {
     const out = `L${this.nextLabel++}`;
     const loop = `L${this.nextLabel++}`;
     this.labels.push(out, loop);
+    const resets = this.enter(body);
     const stmts = body.stmts.map((s) => this.stmt(s));
+    this.leave();
     this.labels.pop();
     this.labels.pop();
     const step = this.env.step();
@@ -353,6 +414,7 @@ export class FunctionGen {
             m.br(out, m.i32.ge_u(m.local.get(idx, i32), this.call('rt_iter_len', [this.get(source)]))),
             this.set(key, this.call('rt_iter_key', [this.get(source), m.local.get(idx, i32)])),
             this.set(value, this.call('rt_iter_val', [this.get(source), m.local.get(idx, i32)])),
+            ...resets,
             ...stmts,
             m.br(loop),
           ]),

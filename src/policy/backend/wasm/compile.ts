@@ -97,6 +97,12 @@ export interface CompileWasmOptions {
    * does not provide that builtin (any other SDK user) could not run the module.
    */
   evalBudget?: boolean;
+  /**
+   * share wasm locals between the blocks of a function or plan with more than this many IR
+   * locals (codegen.ts SCOPED_LOCALS by default; V8 refuses a function of over 50,000 locals).
+   * Tests lower it to run small policies that way.
+   */
+  scopedLocals?: number;
 }
 
 /**
@@ -253,6 +259,7 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
   // Functions first (plans call them by name; binaryen resolves names at emit time).
   funcs.forEach((f, i) => {
     const g = new FunctionGen(env, f.params, 0, f.params.length > 2);
+    g.prepare(f.blocks, [f.return], opts.scopedLocals);
     const entry = step();
     const body = [...(entry !== undefined ? [entry] : []), ...f.blocks.map((b) => g.block(b))];
     body.push(mod.return(mod.local.get(g.local(f.return), i32)));
@@ -281,6 +288,7 @@ function build(mod: binaryen.Module, policy: Policy, opts: CompileWasmOptions): 
   });
   plans.forEach((p, i) => {
     const g = new FunctionGen(env, [0, 1], 1);
+    g.prepare(p.blocks, [], opts.scopedLocals);
     const body = p.blocks.map((b) => g.block(b));
     mod.addFunction(`regate_p${i}`, binaryen.createType([i32, i32, i32]), binaryen.none, g.varTypes, mod.block(null, body, binaryen.none));
   });

@@ -7,7 +7,7 @@ import type { BuiltinDef } from '../registry.js';
 import { RSet, compare, isNumber, isObject, objectSize, type Num, type Value } from '../../value/index.js';
 import { argArrayOrSet, elementTypeError, operandTypeError } from '../shared/args.js';
 import { bigFloatAdd, bigFloatFromSmall, bigFloatMul, DEFAULT_PREC, type BigFloat } from '../shared/big-float.js';
-import { fromBigFloat, fromBigInt, toBigFloat, toOpaInt } from '../shared/num.js';
+import { fromBigFloat, toBigFloat } from '../shared/num.js';
 
 function countCodePoints(s: string): number {
   let n = 0;
@@ -46,12 +46,14 @@ function numbersOf(name: string, args: readonly Value[]): Num[] {
 }
 
 /**
- * Folds as aggregates.go does: exactly on integers (big.Int), else in a big.Float, element by
- * element in the collection's order (a set's sorted order), each step rounded. `sum` starts from
- * `new(big.Float)`, which takes the elements' 64 bits; `product` starts from `big.NewFloat(1)`,
- * whose 53 bits it keeps, so a product of floats is rounded to 53 bits at every step and printed
- * with the digits that name it among 53-bit floats (`product([0.1, 3])` is `0.30000000000000004`
- * where `0.1 * 3` is `0.3`).
+ * Folds as aggregates.go of the conformance corpus's OPA (v1.14 line) does: in a big.Float for
+ * integers too (its exact big.Int accumulation, open-policy-agent/opa#8887, came later), element
+ * by element in the collection's order (a set's sorted order), each step rounded; a running
+ * result that stays a safe integer is that value anyway, so it is kept as a double. Each step is
+ * `new(big.Float).Add/Mul(acc, x)`: a zero-precision receiver takes the larger precision of its
+ * operands, so both run at NumberToFloat's 64 bits although `product` starts from
+ * `big.NewFloat(1)` (53): `product([0.1, 3])` is `0.3`, as `0.1 * 3`, and the #8887 example
+ * `product([18446744073709551617, 2])` is `36893488147419103230`.
  */
 function fold(xs: Num[], isSum: boolean): Num {
   // Fast path: small integers whose running result stays exact as a double.
@@ -65,22 +67,10 @@ function fold(xs: Num[], isSum: boolean): Num {
     fast = next;
   }
   if (i === xs.length) return fast === 0 ? 0 : fast;
-  let exact = isSum ? 0n : 1n;
-  let allInts = true;
-  for (const x of xs) {
-    // exactIntAccumulate: each element through NumberToInt (64 significant bits).
-    const n = toOpaInt(x);
-    if (n === undefined) {
-      allInts = false;
-      break;
-    }
-    exact = isSum ? exact + n : exact * n;
-  }
-  if (allInts) return fromBigInt(exact);
   let acc: BigFloat = isSum ? { neg: false, mant: 0n, exp: 0, prec: 0 } : bigFloatFromSmall(1);
   for (const x of xs) {
     const f = toBigFloat(x);
-    acc = isSum ? bigFloatAdd(acc, f, Math.max(acc.prec, DEFAULT_PREC)) : bigFloatMul(acc, f, acc.prec);
+    acc = isSum ? bigFloatAdd(acc, f, Math.max(acc.prec, DEFAULT_PREC)) : bigFloatMul(acc, f, Math.max(acc.prec, DEFAULT_PREC));
   }
   return fromBigFloat(acc);
 }

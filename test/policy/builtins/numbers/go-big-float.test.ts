@@ -40,9 +40,12 @@ const CASES: [string, string][] = [
   // the even …084·2^-62, 0.8 ulp above 3.3: the bounds (inclusive, even mantissa) are
   // 3.3 + [0.65, 2.82]e-19, and rounding the 20th digit of 3.30000000000000000017… gives …0002.
   ['3 * 1.1', '3.3000000000000000002'],
-  // The product's accumulator is big.NewFloat(1): 53 bits, kept by every Mul. round53(round64(0.1))
-  // is the double 0.1 (7205759403792794·2^-56); times 3 rounds to the double 0.30000000000000004.
-  ['product([0.1, 3])', '0.30000000000000004'],
+  // product folds with new(big.Float).Mul(product, x): a zero-precision receiver takes the larger
+  // of its operands' precisions, 64 (NumberToFloat) over big.NewFloat(1)'s 53, so every step is
+  // `*` at 64 bits: product([x, y]) is 1·x·y, each step rounded to 64 bits, as `x * y`.
+  ['product([0.1, 3])', '0.3'],
+  ['0.1 * 3', '0.3'],
+  ['product([1.1, 3])', '3.3000000000000000002'],
   // Exact, not an integer; decimal exponent 6 is ≥ 6, so %e.
   ['1234567 + 0.5', '1.2345675e+06'],
   // Exponent -4 stays %f, -5 goes %e with two exponent digits.

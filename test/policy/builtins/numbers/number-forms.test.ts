@@ -37,24 +37,28 @@ function round64(b: bigint): bigint {
   return (neg ? -1n : 1n) * (q << s);
 }
 
-t.test("integer arithmetic starts from OPA's NumberToInt: 64 significant bits, then exact", (t) => {
-  // builtins.NumberToInt reads the text into a 64-bit big.Float and takes its Int; the big.Int
-  // op is then exact and IntToNumber prints every digit. 12345678901234567890123 has 74 bits,
-  // so its low 10 bits are rounded away before the + 1.
-  t.equal(call('plus', 12345678901234567890123n, 1), round64(12345678901234567890123n) + 1n);
+t.test("integer arithmetic past the small ints is big.Float arithmetic at 64 bits", (t) => {
+  // arithmetic.go (v1.14 line): `+ - *` outside the small-int window read both operands with
+  // NumberToFloat (64-bit mantissa) and round the result to 64 bits; FloatToNumber then writes an
+  // integral value with the shortest digits naming it. 12345678901234567890123 has 74 bits: read
+  // as round64(x), + 1 is below its ulp (1024), so the sum is round64(x) again.
+  t.equal(call('plus', 12345678901234567890123n, 1), call('abs', 12345678901234567890123n));
   t.not(round64(12345678901234567890123n), 12345678901234567890123n);
   // 2^64 + 1 (65 bits) lies halfway between 2^64 and 2^64 + 2: ties to the even mantissa, 2^64.
   t.equal(call('plus', n('18446744073709551617'), 0), 18446744073709551616n);
-  t.equal(call('mul', 18446744073709551619n, 2), 2n * 18446744073709551620n);
-  // (1e1000 + 1) is exact, but reading it back for the minus rounds the + 1 away again.
+  // 2^64 + 3 reads as 2^64 + 4; times 2 is 2^65 + 8, exact in 64 bits, ulp 4 there: the shortest
+  // digits naming it are …240 (2 away, within half an ulp), padded.
+  t.equal(call('mul', 18446744073709551619n, 2), 36893488147419103240n);
+  // (1e1000 + 1) rounds the + 1 away; minus 1e1000 is then exactly 0.
   t.equal(call('minus', call('plus', n('1e1000'), 1) as Value, n('1e1000')), 0);
-  // Below 2^64 nothing is rounded: exact as before.
+  // Below 2^64 every integer and every sum that stays below 2^64 is exact in 64 bits.
   t.equal(call('plus', 18446744073709551615n, 1), 18446744073709551616n);
   t.equal(call('rem', 18446744073709551615n, 10), 5);
-  // A fraction below the 64-bit ulp is gone: 12345678901234567890.5 reads as the even
-  // 12345678901234567890 (ulp 1 between 2^63 and 2^64), an integer, so % accepts it.
+  // `%` is exact (big.Int Rem) from NumberToInt's reading: 12345678901234567890.5 reads as the
+  // even 12345678901234567890 (ulp 1 between 2^63 and 2^64), an integer, so % accepts it.
   t.equal(call('rem', n('12345678901234567890.5'), 1000), 890);
-  t.equal(call('sum', [n('1.0'), 18446744073709551617n]), 18446744073709551617n);
+  // sum folds at 64 bits: 1.0 + (2^64 + 1 read as 2^64) is 2^64 + 1, rounded to the even 2^64.
+  t.equal(call('sum', [n('1.0'), 18446744073709551617n]), 18446744073709551616n);
   t.equal(call('product', [18446744073709551617n, 1]), 18446744073709551616n);
   t.equal(call('mul', n('1e1000'), 1.5), 15n * 10n ** 999n);
   t.equal(call('div', n('1e400'), 10), 10n ** 399n);
