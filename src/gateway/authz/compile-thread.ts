@@ -159,9 +159,10 @@ export function createCompileThread(spec: PolicyCompileSpec, opts: CompileThread
     const workerData = { spec };
     const limits = opts.resourceLimits ? { resourceLimits: opts.resourceLimits } : {};
     // From source (tests, tsx) a worker does not inherit the parent's TypeScript loader on Node
-    // 20, so it registers tsx itself before importing the entry (as server/run.ts's workers do).
+    // 20, so it registers tsx (or REGATE_TS_LOADER, the test suite's loader) before importing the entry
+    // (as server/run.ts's workers do).
     const w = entry.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, ...limits })
+      ? new Worker(`(process.env.REGATE_TS_LOADER ? import(process.env.REGATE_TS_LOADER) : import('tsx/esm/api').then((m) => m.register())).then(() => import(${JSON.stringify(entry.href)}))`, { eval: true, workerData, ...limits })
       : new Worker(entry, { workerData, ...limits });
     w.unref();
     w.on('message', (r: CompileReply) => {

@@ -204,9 +204,10 @@ async function startWorkers(config: GatewayConfig, logger: Logger, n: number): P
     });
   const spawn = (index: number) => {
     // From source (tests, `tsx`), a worker does not inherit the parent's TypeScript loader on
-    // Node 20, so it registers tsx itself before importing the entry. Built code runs the .js.
+    // Node 20, so it registers tsx itself (or the test suite's lighter loader, REGATE_TS_LOADER, which
+    // test/helpers/ts-loader.mjs sets) before importing the entry. Built code runs the .js.
     const w = entry.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { config, index, ...(service ? { bundleDriver: 'parent' } : {}) } })
+      ? new Worker(`(process.env.REGATE_TS_LOADER ? import(process.env.REGATE_TS_LOADER) : import('tsx/esm/api').then((m) => m.register())).then(() => import(${JSON.stringify(entry.href)}))`, { eval: true, workerData: { config, index, ...(service ? { bundleDriver: 'parent' } : {}) } })
       : new Worker(entry, { workerData: { config, index, ...(service ? { bundleDriver: 'parent' } : {}) } });
     w.on('message', (r: Reply) => pending.get(r.id)?.done(r));
     // a worker that fails (its first policy load, say) never answers: its questions fail with

@@ -104,9 +104,12 @@ export function regoErrorOf(x: WorkerErrorItem): RegoError {
 function startWorker(init: WorkerInit): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./test-worker.js', import.meta.url), { workerData: init });
   // A worker does not inherit tsx's loader hooks (Node 20): register them in it, then load the .ts.
+  // REGATE_TS_LOADER: the test suite's own loader (test/helpers/ts-loader.mjs sets it), lighter than tsx
+  const loader = process.env['REGATE_TS_LOADER'];
   const api = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./test-worker.ts', import.meta.url).href;
-  const code = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`;
+  const register = loader !== undefined ? `await import(${JSON.stringify(loader)});` : `const { register } = await import(${JSON.stringify(api)}); register();`;
+  const code = `${register} await import(${JSON.stringify(entry)});`;
   // execArgv: []: the bootstrap brings what the worker needs; the parent's preloads (under tap:
   // tsx again, tap's mock and processinfo hooks, source maps) tripled the CPU of every start.
   return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData: init, execArgv: [] });
