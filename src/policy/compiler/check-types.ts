@@ -18,7 +18,7 @@
  */
 import type { RegoError } from '../errors.js';
 import type { Annotation, Literal, Module, Rule, Term, With } from '../syntax/ast.js';
-import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
+import { walkBody, walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
@@ -96,6 +96,13 @@ interface Scope {
   /** every name the rule binds somewhere (a ref or call with such a head is a local, not a rule) */
   bound: ReadonlySet<string>;
   mod: ModuleScope;
+  /**
+   * In a comprehension's scope (closureScopeOf): the names mentioned in the rule outside the
+   * comprehension (bound there, or rules), and the names only the comprehension mentions, the
+   * only ones its body types
+   */
+  outer?: ReadonlySet<string>;
+  only?: ReadonlySet<string>;
 }
 
 interface ModuleScope {
@@ -367,6 +374,7 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
     }
     sc = { vars: new Map(), input, ...(data !== undefined ? { data } : {}), bound: ruleDeclaredNames(r), mod };
     scopes.set(r, sc);
+    walkRule(r, { term: (t) => void (isComprehension(t) && compRule.set(t, r)) });
     const vars = varTypes(r, sc);
     (sc as { vars: VarTypes }).vars = vars;
     // a function's argument has, after its first use, the type that use gave it (checkRule's
@@ -383,6 +391,67 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
     }
   }
   return sc;
+}
+
+type Comprehension = Extract<Term, { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
+const isComprehension = (t: Term): t is Comprehension => t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp';
+
+/** The rule each comprehension is written in (registered when the rule's scope is made). */
+const compRule = new WeakMap<Term, Rule>();
+/** How often each name is mentioned in a term or a rule (a comprehension's own names are mentioned only inside it). */
+const mentionCounts = new WeakMap<object, ReadonlyMap<string, number>>();
+function countMentions(node: Term | Rule): ReadonlyMap<string, number> {
+  let m = mentionCounts.get(node);
+  if (m !== undefined) return m;
+  const out = new Map<string, number>();
+  const visit = { term: (x: Term) => void (x.kind === 'var' && out.set(x.name, (out.get(x.name) ?? 0) + 1)) };
+  if ('kind' in node) walkTerm(node, visit);
+  else walkRule(node, visit);
+  mentionCounts.set(node, (m = out));
+  return m;
+}
+const closureScopes = new WeakMap<Term, { vars: VarTypes; size: number; scope: Scope }>();
+
+/**
+ * The scope of a comprehension's head and body. OPA checks a comprehension's body with the same
+ * rules as a rule's (checkClosures, and GetByValue for its type), in an environment that wraps
+ * the enclosing one: the enclosing variables keep their types, and the body's own variables are
+ * typed by its literals (`[i | x = i]` after `x = 1` is array[number], `[x | some x in [1];
+ * upper(x)]` a type error). The body is typed here as a rule of that body whose value is the
+ * head; only names no other part of the rule mentions are typed by it (a name also mentioned
+ * outside is the enclosing variable, or several variables of one name: left as it was).
+ */
+function closureScopeOf(c: Comprehension, parent: Scope): Scope {
+  const r = compRule.get(c);
+  if (r === undefined) return parent;
+  const hit = closureScopes.get(c);
+  if (hit !== undefined && hit.vars === parent.vars && hit.size === parent.vars.size) return hit.scope;
+  const inside = countMentions(c);
+  const all = countMentions(r);
+  const only = new Set([...inside].filter(([n, k]) => all.get(n) === k).map(([n]) => n));
+  const outer = new Set([...all.keys()].filter((n) => !only.has(n)));
+  const body: Rule = { ...r, ref: r.ref.slice(0, 1), args: undefined, elses: [], body: c.body, contains: c.kind === 'objectcomp' ? c.key : undefined, value: c.kind === 'objectcomp' ? c.value : c.term };
+  const sc: Scope = { vars: parent.vars, input: parent.input, ...(parent.data !== undefined ? { data: parent.data } : {}), bound: new Set([...parent.bound, ...ruleDeclaredNames(body)]), mod: parent.mod, outer, only };
+  // set first: the body may mention the comprehension again (through a rule)
+  closureScopes.set(c, { vars: parent.vars, size: parent.vars.size, scope: sc });
+  (sc as { vars: VarTypes }).vars = varTypes(body, sc);
+  return sc;
+}
+
+/** The scope of each term, expression and literal inside a rule's comprehensions (outside: the rule's). */
+function closureScopesIn(r: Rule, sc: Scope): Map<object, Scope> {
+  const at = new Map<object, Scope>();
+  walkRule(r, {
+    term: (t) => {
+      if (!isComprehension(t)) return;
+      // pre-order: an enclosing comprehension has marked this one's nodes with its own scope
+      const inner = closureScopeOf(t, at.get(t) ?? sc);
+      const mark = (x: object): void => void at.set(x, inner);
+      const v = { term: (x: Term) => void (x !== t && mark(x)), expr: mark, literal: mark };
+      walkTerm(t, v);
+    },
+  });
+  return at;
 }
 
 /** The data path a ref or call name stands for: `data.a.b`, a rule of the package, an imported name. */
@@ -475,12 +544,16 @@ function typeOf(t: Term, sc?: Scope): Ty {
       for (const [k, v] of t.entries) props[(k as { value: string }).value] = typeOf(v, sc);
       return { k: 'object', props };
     }
+    // a comprehension's members as its body types them (TypeEnv.GetByValue checks the body in an
+    // environment that wraps the enclosing one)
     case 'arraycomp':
-      return arr(typeOf(t.term, sc));
+      return arr(typeOf(t.term, sc === undefined ? sc : closureScopeOf(t, sc)));
     case 'setcomp':
-      return set(typeOf(t.term, sc));
-    case 'objectcomp':
-      return OBJ;
+      return set(typeOf(t.term, sc === undefined ? sc : closureScopeOf(t, sc)));
+    case 'objectcomp': {
+      const inner = sc === undefined ? sc : closureScopeOf(t, sc);
+      return { k: 'object', dyn: { key: typeOf(t.key, inner), value: typeOf(t.value, inner) } };
+    }
     case 'call': {
       if (sc !== undefined && !isBuiltinCall(t, sc)) {
         const path = dataPath(t.fn[0]!, t.fn.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
@@ -610,7 +683,7 @@ function argUse(r: Rule, name: string, sc: Scope): { ty: Ty; enclosedBefore: boo
 function safetyOrder(r: Rule, sc: Scope): { lit: Literal; nestedOnly: boolean }[] {
   const args = new Set<string>();
   r.args?.forEach((a) => walkTerm(a, { term: (x) => void (x.kind === 'var' && args.add(x.name)) }));
-  const bound = new Set<string>(['_', ...args]);
+  const bound = new Set<string>(['_', ...args, ...(sc.outer ?? [])]);
   for (const l of r.body) {
     for (const v of literalVars(l)) {
       const local = sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
@@ -769,16 +842,18 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     },
   });
   for (const [name, term] of unified) decls.set(name, [term]);
-  const out = new Map<string, Ty>();
+  // a comprehension's scope starts from the enclosing one's and types only its own names
+  const own = (name: string): boolean => sc.only === undefined || sc.only.has(name);
+  const out = new Map<string, Ty>(sc.vars);
   for (const [name, rhs] of decls) {
-    if (rhs.length !== 1 || (other.has(name) && !unified.has(name))) continue;
+    if (rhs.length !== 1 || (other.has(name) && !unified.has(name)) || !own(name)) continue;
     // typed in declaration order; a variable declared from a later one is unknown here
     const src = rhs[0]!;
     const ty = 'pattern' in src ? (destructure(src.pattern, typeOf(src.rhs, { ...sc, vars: out })).get(name) ?? ANY) : typeOf(src, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
   }
-  for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
-  for (const [name, ty] of unifiedTypes(r, { ...sc, vars: out }, declared)) if (!out.has(name)) out.set(name, ty);
+  for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name) && own(name)) out.set(name, ty);
+  for (const [name, ty] of unifiedTypes(r, { ...sc, vars: out }, declared)) if (!out.has(name) && own(name)) out.set(name, ty);
   return out;
 }
 
@@ -826,6 +901,8 @@ function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<st
   const isLocal = (v: string): boolean => sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
   const wildcard = (v: string): boolean => v === '_' || v.startsWith('$');
   r.args?.forEach((a) => openVars(a).forEach((v) => seq.set(v, ANY)));
+  // in a comprehension, what the enclosing body mentions is bound before the comprehension runs
+  sc.outer?.forEach((v) => seq.set(v, ANY));
   // the rule's types with what the pass has typed so far, rebuilt only after a change
   let cached: VarTypes | undefined;
   let size = -1;
@@ -1049,15 +1126,21 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
   // rewriteLocalVars leaves targets alone, and checkExprWith types only function targets):
   // `with input.foo as a` after a v0 `input := 2` is not a ref into the number 2
   const targets = new Set<Term>();
+  // a comprehension's head and body are checked in its own scope (closureScopeOf)
+  const inner = closureScopesIn(r, sc);
+  const outer = sc;
+  const { nodes: everyNodes, declared: everyDeclared } = everyBodyNodes(r);
   walkRule(r, {
     literal: (l) =>
       l.with.forEach((w) => {
         targets.add(w.target);
-        checkWithFunction(w, sc, errors);
+        if (!everyNodes.has(l)) checkWithFunction(w, inner.get(l) ?? outer, errors);
       }),
     expr: (e) => {
+      const sc = inner.get(e) ?? outer;
       if (e.kind === 'term' && e.term.kind === 'call') statements.add(e.term);
       if (e.kind === 'every') bodies.push(e.body);
+      if (everyNodes.has(e)) return;
       // OPA's RewriteEquals stage turns an expression `a == b` into `a = b` before CheckTypes,
       // so a comparison of terms of known, different types is a match error too
       // (`count(xs) == "0"`, `input.x == 42` where a schema makes input.x a boolean)
@@ -1068,7 +1151,12 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       if (!fits(a, b) && !fits(b, a)) errors.push(createCompileError('REGO_ERR_TYPE', `match error\n\tleft  : ${show(a)}\n\tright : ${show(b)}`, e.span));
     },
     term: (t) => {
-      if (t.kind === 'ref') return targets.has(t) ? undefined : checkRef(t, sc, errors);
+      const sc = inner.get(t) ?? outer;
+      if (t.kind === 'ref') {
+        // in an `every` body only refs into what the enclosing body binds are checked
+        if (everyNodes.has(t) && t.head.kind === 'var' && everyDeclared.has(t.head.name)) return;
+        return targets.has(t) ? undefined : checkRef(t, sc, errors);
+      }
       if (t.kind !== 'call') return;
       // OPA's checkVoidCalls: a function without a result (print, a capabilities builtin declared so)
       const isVoid = t.fn.length === 1 && t.fn[0] === 'print' ? !sc.mod.rules.has('print') : voids.has(t.fn.join('.')) && isBuiltinCall(t, sc);
@@ -1076,6 +1164,7 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }
+      if (everyNodes.has(t)) return;
       if (!isBuiltinCall(t, sc)) return checkFunctionCall(t, sc, !statements.has(t), errors);
       const name = t.fn.join('.');
       const decl = DECLS[name];
@@ -1093,6 +1182,42 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: ${wantText(name, decl.args, decl.result)}`, t.span));
     },
   });
+}
+
+/**
+ * The terms, expressions and literals of a rule's `every` bodies (outside comprehensions in them),
+ * and the names those bodies declare. OPA's checker does not check an `every` body: CheckBody
+ * checks the expressions of the body it is given, an `every` is one expression that is no call,
+ * checkClosures descends into it only to check the comprehensions there, and the refChecker
+ * visits its refs in the enclosing environment, where the body's own variables have no type.
+ */
+function everyBodyNodes(r: Rule): { nodes: Set<object>; declared: Set<string> } {
+  const nodes = new Set<object>();
+  const declared = new Set<string>();
+  const declare = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && declared.add(x.name)) });
+  const add = (x: object): void => void nodes.add(x);
+  // pre-order: an `every` marks its body, a comprehension in it unmarks its own, an `every` in that marks again
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind !== 'every') return;
+      if (e.key) declare(e.key);
+      declare(e.value);
+      walkBody(e.body, { term: add, expr: add, literal: add });
+      walkBody(e.body, {
+        expr: (x) => {
+          if (x.kind === 'assign') declare(x.lhs);
+          else if (x.kind === 'some') x.vars.forEach(declare);
+          else if (x.kind === 'somein') (x.key && declare(x.key), declare(x.value));
+        },
+      });
+    },
+    term: (t) => {
+      if (!isComprehension(t) || !nodes.has(t)) return;
+      const drop = (x: object): void => void (x !== t && nodes.delete(x));
+      walkTerm(t, { term: drop, expr: drop, literal: drop });
+    },
+  });
+  return { nodes, declared };
 }
 
 /** The operands of an expression that is the builtin `==` with two of them (see RewriteEquals above). */
