@@ -762,6 +762,7 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   // (and `x = <term>` after `x := …` only compares: a declared variable cannot be bound again)
   const readsDeclared = new Map<object, Set<Term>>();
   const declaredAbove = new Set<string>();
+  const topExprs = new Set<object>(r.body.map((l) => l.expr));
   for (const l of r.body) {
     const e = l.expr;
     if (e.kind === 'unify' && l.with.length === 0 && !l.negated) {
@@ -779,10 +780,13 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
         for (const name of patternNames(e.lhs)) decls.set(name, [...(decls.get(name) ?? []), { pattern: e.lhs, rhs }]);
       } else if (e.kind === 'assign') bindAll(e.lhs);
       else if (e.kind === 'unify') {
-        // `x = y` after `y := …` in the rule's body only reads y (it is bound by then)
+        // `x = y` after `y := …` in the rule's body only reads y (it is bound by then), as does
+        // a `=` in a comprehension or `every` body of the rule (bound before the closure runs)
         const reads = readsDeclared.get(e);
-        if (!reads?.has(e.lhs)) bindOperand(e.lhs);
-        if (!reads?.has(e.rhs)) bindOperand(e.rhs);
+        const nested = !topExprs.has(e);
+        const read = (x: Term): boolean => reads?.has(x) === true || (nested && x.kind === 'var' && declaredAbove.has(x.name));
+        if (!read(e.lhs)) bindOperand(e.lhs);
+        if (!read(e.rhs)) bindOperand(e.rhs);
       }
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
@@ -854,7 +858,21 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   }
   for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name) && own(name)) out.set(name, ty);
   for (const [name, ty] of unifiedTypes(r, { ...sc, vars: out }, declared)) if (!out.has(name) && own(name)) out.set(name, ty);
+  // a comprehension's type depends on the enclosing variables its body reads, which the passes
+  // above may have typed after it (`x = 1; y := [i | x = i]`): typed again with them
+  for (const [name, rhs] of decls) {
+    const src = rhs[0]!;
+    if (rhs.length !== 1 || (other.has(name) && !unified.has(name)) || !own(name) || 'pattern' in src || !hasComprehension(src)) continue;
+    const ty = typeOf(src, { ...sc, vars: out });
+    if (ty.k !== 'any') out.set(name, ty);
+  }
   return out;
+}
+
+function hasComprehension(t: Term): boolean {
+  let found = false;
+  walkTerm(t, { term: (x) => void (isComprehension(x) && (found = true)) });
+  return found;
 }
 
 /** The variables a term mentions outside its closures (comprehensions and template strings close over the body). */
