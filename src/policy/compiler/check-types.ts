@@ -862,7 +862,7 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   // above may have typed after it (`x = 1; y := [i | x = i]`): typed again with them
   for (const [name, rhs] of decls) {
     const src = rhs[0]!;
-    if (rhs.length !== 1 || (other.has(name) && !unified.has(name)) || !own(name) || 'pattern' in src || !hasComprehension(src)) continue;
+    if (rhs.length !== 1 || (other.has(name) && !unified.has(name)) || !own(name) || 'pattern' in src || !(hasComprehension(src) || unified.has(name))) continue;
     const ty = typeOf(src, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
   }
@@ -873,6 +873,30 @@ function hasComprehension(t: Term): boolean {
   let found = false;
   walkTerm(t, { term: (x) => void (isComprehension(x) && (found = true)) });
   return found;
+}
+
+/** The refs of a term outside its closures, enclosing ones first (a ref in a ref's key after it). */
+function openRefs(t: Term, out: Extract<Term, { kind: 'ref' }>[] = []): Extract<Term, { kind: 'ref' }>[] {
+  switch (t.kind) {
+    case 'ref':
+      out.push(t);
+      openRefs(t.head, out);
+      t.path.forEach((x) => openRefs(x, out));
+      break;
+    case 'array':
+    case 'set':
+      t.items.forEach((x) => openRefs(x, out));
+      break;
+    case 'object':
+      t.entries.forEach(([k, v]) => (openRefs(k, out), openRefs(v, out)));
+      break;
+    case 'call':
+      t.args.forEach((x) => openRefs(x, out));
+      break;
+    default:
+      break;
+  }
+  return out;
 }
 
 /** The variables a term mentions outside its closures (comprehensions and template strings close over the body). */
@@ -982,9 +1006,26 @@ function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<st
     const kb = keys(b);
     return ka !== undefined && kb !== undefined && ka.length === kb.length && ka.every((k, i) => k === kb[i]);
   };
+  // OPA's refChecker visits an expression's refs before checkExpr checks it: an untyped key
+  // variable takes the type of the keys of what it selects in (checkRefLeaf: PutOne(Keys)), a
+  // composite key is unified with them (`s[[x, y]]` of a set of pairs types x and y); refs in
+  // closures are the closures' own (the refChecker does not descend into comprehensions)
+  const bindKeys = (t: Term): void => {
+    for (const ref of openRefs(t)) {
+      if (ref.head.kind !== 'var') continue;
+      ref.path.forEach((k, i) => {
+        if (!(k.kind === 'var' || k.kind === 'array' || k.kind === 'object') || !unbound(k)) return;
+        bind(k, keysOf(typeIn(i === 0 ? ref.head : { ...ref, path: ref.path.slice(0, i) })));
+      });
+    }
+  };
   for (const { lit, nestedOnly } of safetyOrder(r, sc)) {
     if (nestedOnly) continue;
     const e = lit.expr;
+    if (!lit.negated && lit.with.length === 0 && (e.kind === 'unify' || e.kind === 'assign' || e.kind === 'term')) {
+      if (e.kind === 'term') bindKeys(e.term);
+      else (bindKeys(e.lhs), bindKeys(e.rhs));
+    }
     if (lit.negated || lit.with.length > 0) literalTermsOf(lit).forEach(bindAny);
     else if (e.kind === 'unify') unify(e.lhs, e.rhs);
     else if (e.kind === 'assign') bind(e.lhs, e.lhs.kind === 'var' ? (sc.vars.get(e.lhs.name) ?? typeIn(e.rhs)) : typeIn(e.rhs));
@@ -1047,6 +1088,11 @@ function keysOf(t: Ty): Ty {
   if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.key;
   // a level of data above rules (getRefRecExtent: its children's names and any other string)
   if (t.k === 'object' && t.dyn !== undefined) return unionOf([S, t.dyn.key]);
+  // a union: the keys of its members that have keys (types.Keys of an Any: Or over the members, nil for scalars)
+  if (t.k === 'union') {
+    const keyed = t.of.filter((m) => !isScalar(m));
+    return keyed.length === 0 ? ANY : unionOf(keyed.map(keysOf));
+  }
   return ANY;
 }
 
@@ -1503,6 +1549,12 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       }
       if (constant || !fits(kt, S)) return { ty: ANY, missing: i, keys };
       ty = unionOf(members.flatMap((m) => Object.values(m.props!)));
+      continue;
+    }
+    if (ty.k === 'union' && !constant && p.kind !== 'array' && p.kind !== 'object' && p.kind !== 'set' && ty.of.every((m) => m.k === 'array' || m.k === 'set' || (m.k === 'object' && (m.props === undefined || !m.open)))) {
+      // a variable or ref key into arrays, sets and objects: any of their values (OPA's selectRef:
+      // types.Values of an Any, the Or of its members' values)
+      ty = unionOf(ty.of.map(valuesOf));
       continue;
     }
     if (ty.k === 'object' && ty.props !== undefined) {
