@@ -11,7 +11,10 @@
  * - a unification (`=`, and `==` as an expression: OPA rewrites it to `=` first) of two terms of
  *   known, different types: "match error";
  * - a call used as a value whose function returns nothing (`x := print(1)`).
- * Operands of unknown type (input, base documents, variables bound by iteration) never fail.
+ * A comprehension's body is checked as a rule's, in a scope that wraps the enclosing one
+ * (closureScopeOf); an `every` body is not checked, as OPA's CheckBody does not check it
+ * (everyBodyNodes). Operands of unknown type (input, base documents, variables bound by
+ * iteration) never fail.
  *
  * @example
  *   checkTypes([parseModule('package p\nq := count(1)')], errors); // REGO_ERR_TYPE: count: invalid argument(s)
