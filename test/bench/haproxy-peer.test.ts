@@ -13,12 +13,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { skipWith } from '../helpers/skip.js';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { rs256PublicPem, startHaproxy } from '../../bench/peers/haproxy.js';
 import { HAPROXY, locateTool } from '../../bench/lib/system-tool.js';
 
 const found = locateTool(HAPROXY);
-if (!found) t.skip('haproxy is not installed (apt-get install -y haproxy): the HAProxy peer cannot be checked here');
+if (!found) skipWith(t, 'haproxy is not installed (apt-get install -y haproxy): the HAProxy peer cannot be checked here');
 else {
   const ISS = 'https://issuer.test';
   const AUD = 'urn:regate:api';
@@ -31,7 +32,7 @@ else {
   const other = await generateKeyPair('RS256');
   const es = await generateKeyPair('ES256');
   const now = Math.floor(Date.now() / 1000);
-  const sign = (claims: Record<string, unknown>, key: CryptoKey | import('node:crypto').KeyObject = rs.privateKey, alg = 'RS256') =>
+  const sign = (claims: Record<string, unknown>, key: Parameters<SignJWT['sign']>[0] = rs.privateKey, alg = 'RS256') =>
     new SignJWT({ iss: ISS, aud: AUD, scope: 'read', iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg, kid: 'rs1', typ: 'at+jwt' }).sign(key);
 
   // the upstream: raw TCP, keeps every request head it receives, answers 200 with keep-alive

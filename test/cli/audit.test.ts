@@ -56,7 +56,7 @@ t.test('REDIS_URL is the variable; REGATE_REDIS_URL still works with a deprecati
 
   // and the command line uses it: the error names the address taken from the environment
   const port = await closedPort();
-  const env = { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}` };
   delete env.REGATE_REDIS_URL;
   const r = await spawnRegate(['audit', 'tail', '--timeout', '1'], { env }).done;
   t.equal(r.code, 1);

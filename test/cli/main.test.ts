@@ -42,7 +42,7 @@ t.test('--help on every command prints its usage and exits 0', async (t) => {
   const commands = ['start', 'demo', 'config', 'policy', 'conformance', 'audit'];
   for (const c of commands) t.match(top.stdout, new RegExp(`regate ${c}\\b`), `top-level help lists ${c}`);
   const asks = [...commands.map((c) => [c, '--help']), ['audit', 'tail', '--help'], ['config', 'check', '-h'], ['policy', 'build', '--help'], ['help', 'start']];
-  const results = [];
+  const results: Awaited<ReturnType<typeof inProcess>>[] = [];
   for (const a of asks) results.push(await inProcess(a));
   asks.forEach((a, i) => {
     t.equal(results[i]!.code, 0, `${a.join(' ')}: exit 0`);

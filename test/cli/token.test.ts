@@ -45,7 +45,8 @@ t.test('a token on standard input is hashed; only the digest reaches Redis', asy
   t.match(r.stdout, `revoked sha256 ${digest}`);
   const keys = revocationKeys(REDIS, prefix);
   t.ok(await redis.zscore(keys.expiry, `sha256:${digest}`), 'stored under the digest');
-  const all = JSON.stringify([await redis.zrange(keys.expiry, 0, -1), await redis.hgetall(keys.data)]);
+  // '-1': ioredis types ZRANGE's stop as a string (start may be a number)
+  const all = JSON.stringify([await redis.zrange(keys.expiry, 0, '-1'), await redis.hgetall(keys.data)]);
   t.notOk(all.includes(token), 'the token itself is nowhere in Redis');
 });
 

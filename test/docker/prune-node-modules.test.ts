@@ -4,11 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-// @ts-expect-error -- plain .mjs script without types
 import { prune, uwsBinaryName, UWS_PACKAGES } from '../../docker/prune-node-modules.mjs';
 import { loadUws } from '../../src/gateway/server/uws-loader.js';
 
-const here = uwsBinaryName() as string;
+const here = uwsBinaryName();
 const otherAbi = here.replace(/_(\d+)\.node$/, (_, abi: string) => `_${Number(abi) === 115 ? 137 : 115}.node`);
 
 function fakeModules(opts: { truffleHasHere: boolean }): string {
@@ -54,6 +53,7 @@ t.test('--dry-run semantics and misuse', async (t) => {
   const nm = fakeModules({ truffleHasHere: true });
   const r = prune(nm, { engine: 'js', apply: false });
   t.ok(r.removed.length > 0 && existsSync(join(nm, 'binaryen')), 'nothing removed');
+  // @ts-expect-error -- an engine the script does not know, to check that it refuses it at run time
   t.throws(() => prune(nm, { engine: 'rust' }), TypeError);
   t.throws(() => prune(join(nm, 'nope')), TypeError);
 });
@@ -61,6 +61,6 @@ t.test('--dry-run semantics and misuse', async (t) => {
 t.test('the binary the script keeps is the one the loader loads, from the directory it reads', async (t) => {
   const { build } = loadUws();
   t.equal(build.binary, here);
-  const pkg = (UWS_PACKAGES as { name: string; binDir: string }[]).find((p) => p.name === build.package);
+  const pkg = UWS_PACKAGES.find((p) => p.name === build.package);
   t.ok(pkg, `${build.package} is one the script prunes`);
 });

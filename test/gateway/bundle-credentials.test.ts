@@ -24,6 +24,7 @@ import { startTokenServer, type TokenServer } from '../helpers/oidc-provider.js'
 import { createTestPki } from '../helpers/tls-certs.js';
 import { startUpstream } from './helpers.js';
 import { bundleMessage, echoBundle, readyz, startBundleGateway, startBundleServer, status, until, WITHIN } from './bundle-fixtures.js';
+import { peerCn } from '../helpers/peer-cn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regate-bundle-creds-'));
 const basic = (id: string, secret: string) => 'Basic ' + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
@@ -199,7 +200,7 @@ t.test('client TLS: mutual TLS to the bundle server, the server CA pinned', asyn
     // only reached with a certificate the CA signed (rejectUnauthorized); who it was, for the assertion
     authorize: async (req) => {
       const sock = req.socket as TLSSocket;
-      peers.push(sock.getPeerCertificate().subject?.CN ?? '');
+      peers.push(peerCn(sock) ?? '');
       return null;
     },
   });

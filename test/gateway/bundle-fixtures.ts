@@ -57,7 +57,7 @@ export interface BundleServerOptions {
 }
 
 export async function startBundleServer(opts: BundleServerOptions = {}): Promise<BundleServer> {
-  let current = { etag: '', bytes: Buffer.alloc(0) };
+  let current: { etag: string; bytes: Buffer } = { etag: '', bytes: Buffer.alloc(0) };
   const waiting = new Set<() => void>();
   const s: BundleServer = {
     url: '',

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
+import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { cliReady, clientYaml, startUpstream } from './helpers.js';
 import { loadUws, type us_listen_socket } from '../../src/gateway/server/uws-loader.js';
@@ -104,11 +105,12 @@ routes:
   const downMb = (Math.max(peak, rssKb(child.pid!)) - rss0) / 1024;
   t.ok(downMb < 100, `gateway RSS grew ${downMb.toFixed(1)} MB while 200 MB went down (limit 100 MB)`);
 
-  // upload: generated on the fly, so only the gateway could hold it
+  // upload: generated on the fly, so only the gateway could hold it (undici reads a generator
+  // too, but types the body as a stream: Readable.from pulls the generator as it is read)
   async function* gen() {
     for (let sent = 0; sent < TOTAL; sent += chunk.length) yield chunk;
   }
-  const u = await request(`${base}/echo/upload`, { method: 'POST', body: gen(), headers: { 'content-length': String(TOTAL) }, dispatcher: agent });
+  const u = await request(`${base}/echo/upload`, { method: 'POST', body: Readable.from(gen()), headers: { 'content-length': String(TOTAL) }, dispatcher: agent });
   t.equal(await u.body.text(), String(TOTAL));
   clearInterval(sampler);
   const upMb = (Math.max(peak, rssKb(child.pid!)) - rss0) / 1024;

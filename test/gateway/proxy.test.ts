@@ -263,7 +263,10 @@ t.test('breaker: a dead upstream opens it → 503 + Retry-After without contacti
   });
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
   const port = (front.address() as net.AddressInfo).port;
-  const gw = await startGateway(echoConfig(`http://127.0.0.1:${port}`).replace('reset_timeout_ms: 60000', 'reset_timeout_ms: 300'));
+  // The open phase must outlast the five refused requests below even on a loaded machine: with
+  // 300 ms the breaker sometimes turned half-open among them and its trial went to the still
+  // dead upstream (502). 2 s costs the test that much wall time, no CPU.
+  const gw = await startGateway(echoConfig(`http://127.0.0.1:${port}`).replace('reset_timeout_ms: 60000', 'reset_timeout_ms: 2000'));
   const agent = new Agent();
   t.teardown(async () => {
     await agent.close();
@@ -277,7 +280,7 @@ t.test('breaker: a dead upstream opens it → 503 + Retry-After without contacti
     const r = await request(`${gw.url}/echo/x`, { dispatcher: agent });
     status = r.statusCode;
     codes.push(((await r.body.json()) as { error: string }).error);
-    if (status === 503) t.equal(r.headers['retry-after'], '1');
+    if (status === 503) t.equal(r.headers['retry-after'], '2', 'the reset timeout, in whole seconds');
   }
   t.equal(status, 503, `breaker opened after ${codes.join(',')}`);
   t.equal(codes.at(-1), 'GW_ERR_UPSTREAM_UNAVAILABLE');
@@ -293,7 +296,7 @@ t.test('breaker: a dead upstream opens it → 503 + Retry-After without contacti
   alive = true;
   // wait (bounded) for the half-open window, then one trial closes the breaker
   let recovered = false;
-  for (let i = 0; i < 50 && !recovered; i++) {
+  for (let i = 0; i < 100 && !recovered; i++) {
     await new Promise((r) => setTimeout(r, 50));
     const r = await request(`${gw.url}/echo/x`, { dispatcher: agent });
     recovered = r.statusCode === 200;

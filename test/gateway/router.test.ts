@@ -2,7 +2,7 @@ import t from 'tap';
 import { compileRouter } from '../../src/gateway/routing/router.js';
 import type { RouteConfig } from '../../src/gateway/config/types.js';
 
-const r = (id: string, match: RouteConfig['match']): RouteConfig => ({ id, match, upstream: 'u', auth: 'none', strip_prefix: false });
+const r = (id: string, match: RouteConfig['match']): RouteConfig => ({ id, match, upstream: 'u', auth: 'none', strip_prefix: false, payload_encryption: 'off' });
 const router = compileRouter([
   r('root', { path_prefix: '/' }),
   r('car', { path_prefix: '/car' }),

@@ -162,7 +162,8 @@ async function dumpRedis(url: string, pfx: string): Promise<string> {
       else if (type === 'hash') out += JSON.stringify(Object.fromEntries(Object.entries(await r.hgetallBuffer(k)).map(([f, v]) => [f, v.toString('latin1')])));
       else if (type === 'list') out += (await r.lrangeBuffer(k, 0, -1)).map((b) => b.toString('latin1')).join('\n');
       else if (type === 'set') out += (await r.smembers(k)).join('\n');
-      else if (type === 'zset') out += (await r.zrange(k, 0, -1)).join('\n');
+      // '-1': ioredis types ZRANGE's stop as a string
+      else if (type === 'zset') out += (await r.zrange(k, 0, '-1')).join('\n');
       else if (type === 'stream') out += JSON.stringify(await r.xrange(k, '-', '+'));
       out += '\n';
     }

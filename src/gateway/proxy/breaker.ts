@@ -38,8 +38,11 @@ export class CircuitBreaker {
   private trialOpen = false;
   private timer: NodeJS.Timeout | null = null;
   private shut = false;
-  /** ring slot of the current bucket; a timer moves it on every rollingWindowMs / 10 */
+  /** ring slot of the current bucket; `rotate` moves it on by the clock, every rollingWindowMs / 10 */
   private head = 0;
+  /** when the current bucket began (performance.now() ms) */
+  private headStart = performance.now();
+  private readonly bucketMs: number;
   private readonly rotation: NodeJS.Timeout;
   private readonly fires = new Float64Array(BUCKETS);
   private readonly failures = new Float64Array(BUCKETS);
@@ -50,11 +53,13 @@ export class CircuitBreaker {
   ) {
     // One timer per upstream rather than a clock read per call (a Date.now() per request was
     // visible in the profile); unref'd, like opossum's, so it never keeps the process alive.
-    this.rotation = setInterval(() => {
-      this.head = (this.head + 1) % BUCKETS;
-      this.fires[this.head] = 0;
-      this.failures[this.head] = 0;
-    }, Math.max(1, Math.floor(o.rollingWindowMs / BUCKETS)));
+    // The timer reads the clock and moves on by the buckets that have elapsed, not by one per
+    // tick: on a loaded machine or after a long synchronous task ticks come late or are merged,
+    // and a tick-counted window then held failures older than rollingWindowMs, opening the
+    // breaker on stale ones. After a stall the timers phase runs before any request's I/O
+    // callback, so requests land in the right bucket; `failed()`, rare, catches up itself too.
+    this.bucketMs = Math.max(1, Math.floor(o.rollingWindowMs / BUCKETS));
+    this.rotation = setInterval(() => this.rotate(performance.now()), this.bucketMs);
     this.rotation.unref();
   }
 
@@ -91,6 +96,7 @@ export class CircuitBreaker {
   }
 
   failed(): void {
+    this.rotate(performance.now());
     this.failures[this.head]!++;
     if (this.shut) return;
     if (this.current === 'half_open') {
@@ -105,6 +111,18 @@ export class CircuitBreaker {
     }
     if (fires < this.o.volumeThreshold) return;
     if ((failures / fires) * 100 > this.o.errorThresholdPercentage) this.open();
+  }
+
+  /** Moves the ring on to the bucket `now` falls in, emptying the buckets passed (at most all ten). */
+  private rotate(now: number): void {
+    const steps = Math.floor((now - this.headStart) / this.bucketMs);
+    if (steps <= 0) return;
+    for (let i = 0; i < Math.min(steps, BUCKETS); i++) {
+      this.head = (this.head + 1) % BUCKETS;
+      this.fires[this.head] = 0;
+      this.failures[this.head] = 0;
+    }
+    this.headStart += steps * this.bucketMs;
   }
 
   /** Stops the timers; later calls are refused. */

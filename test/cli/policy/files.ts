@@ -1,10 +1,11 @@
 /** Real files in a tap test's own directory, for the `regate policy` command tests. */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Test } from 'tap';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { distIsFresh, root } from '../../helpers/regate-cli.js';
 
-export function policyDir(t: Tap.Test, files: Record<string, string>): string {
+export function policyDir(t: Test, files: Record<string, string>): string {
   const dir = t.testdir();
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });

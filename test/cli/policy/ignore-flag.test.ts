@@ -63,7 +63,7 @@ t.test('--ignore is a list flag as pflag StringSlice reads it: one value may hol
   });
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => out.push(s)) as typeof process.stdout.write;
+  process.stdout.write = ((s: string | Uint8Array) => (out.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true)) as typeof process.stdout.write;
   let code: number;
   try {
     code = await testCommand.run(parseArgs([dir, '--ignore', '*.yml,*.yaml,.md'], testCommand.flags));
@@ -79,7 +79,7 @@ t.test('--explain: a mode opa knows is accepted (verbose, as opa), another is a 
   const flags = [...testCommand.flags];
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => out.push(s)) as typeof process.stdout.write;
+  process.stdout.write = ((s: string | Uint8Array) => (out.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true)) as typeof process.stdout.write;
   let code: number;
   try {
     code = await testCommand.run(parseArgs(['--explain=fails', '--ignore', '*.yaml', dir], flags));

@@ -42,10 +42,10 @@ t.test('build -e: a slash-separated path below data, as opa build (ParseDataPath
     const r = regate(['policy', 'build', dir, '-e', e, '-o', out]);
     return r.code === 0 ? { code: 0, plan: JSON.parse(readFileSync(out, 'utf8')) as Policy, stdout: r.stdout } : { code: r.code, stdout: r.stdout };
   };
-  t.same(build('bundle/compliance').plan?.plans.plans.map((p) => p.name), ['bundle/compliance']);
-  t.same(build('/bundle/compliance/allow').plan?.plans.plans.map((p) => p.name), ['bundle/compliance/allow'], 'a leading slash is optional');
-  t.same(build('data.bundle.compliance.report').plan?.plans.plans.map((p) => p.name), ['bundle/compliance/report'], "regate's dotted data ref");
-  t.same(build('x/y/a.b').plan?.plans.plans.map((p) => p.name), ['x/y/a.b'], 'a dot inside a segment is part of the key');
+  t.same(build('bundle/compliance').plan?.plans.plans?.map((p) => p.name), ['bundle/compliance']);
+  t.same(build('/bundle/compliance/allow').plan?.plans.plans?.map((p) => p.name), ['bundle/compliance/allow'], 'a leading slash is optional');
+  t.same(build('data.bundle.compliance.report').plan?.plans.plans?.map((p) => p.name), ['bundle/compliance/report'], "regate's dotted data ref");
+  t.same(build('x/y/a.b').plan?.plans.plans?.map((p) => p.name), ['x/y/a.b'], 'a dot inside a segment is part of the key');
   const dotted = build('bundle.compliance');
   t.equal(dotted.code, 1, 'without data. a dotted name is one key, as opa');
   t.match(dotted.stdout, /REGO_ERR_UNKNOWN_ENTRYPOINT/);

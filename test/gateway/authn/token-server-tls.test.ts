@@ -18,6 +18,7 @@ import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
 import { tokensSection } from '../../helpers/config-sections.js';
 import { makeContext, runStage } from './stage-harness.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
+import { peerCn } from '../../helpers/peer-cn.js';
 
 const pki = createTestPki();
 t.teardown(() => pki.remove());
@@ -41,7 +42,7 @@ const server = https.createServer({ cert: readFileSync(idpCert.cert), key: readF
   req.on('data', (c: string) => (body += c));
   req.on('end', () => {
     const sock = req.socket as tls.TLSSocket;
-    const clientCn = sock.authorized ? sock.getPeerCertificate().subject?.CN : undefined;
+    const clientCn = sock.authorized ? peerCn(sock) : undefined;
     seen.push({ path: req.url ?? '', clientCn, clientFp: sock.authorized ? sock.getPeerCertificate().fingerprint256 : undefined, body });
     res.setHeader('content-type', 'application/json');
     if (req.url === '/jwks') return res.end(JSON.stringify({ keys: [jwk] }));

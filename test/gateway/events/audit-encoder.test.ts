@@ -5,7 +5,7 @@ import { GatewayError } from '../../../src/gateway/errors.js';
 import { createAuditEncoder } from '../../../src/gateway/events/audit-encoder.js';
 import { createAuditEventBuilder } from '../../../src/gateway/events/audit-event.js';
 import type { AuditEventOptions } from '../../../src/gateway/events/audit-event.js';
-import type { RequestContext, RouteRef } from '../../../src/gateway/pipeline/context.js';
+import type { Decision, RequestContext, RouteRef } from '../../../src/gateway/pipeline/context.js';
 import { makeCtx } from './fixtures.js';
 
 /** Small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
@@ -57,9 +57,9 @@ function variedCtx(r: () => number): RequestContext {
     route,
     startNs: 1_000_000_000n,
     auth: pick([null, { token: frozenToken, degraded: false, cache: 'hit' as const }, { token: frozenToken, degraded: true, cache: 'stale' as const }, { token: plainToken, degraded: false, cache: 'miss' as const }]),
-    decision: pick([
+    decision: pick<Decision | null>([
       null,
-      { allow: true, labels: pick([{ product: text() }, { product: text(), tier: 'gold' }, { id: 'override' }, {}]), raw: { allow: true, x: [text(), 1e21, -0, 0.1] }, revision: text(), evalNs: 12345 },
+      { allow: true, labels: pick<Record<string, string>>([{ product: text() }, { product: text(), tier: 'gold' }, { id: 'override' }, {}]), raw: { allow: true, x: [text(), 1e21, -0, 0.1] }, revision: text(), evalNs: 12345 },
       { allow: false, raw: undefined, revision: 'r', evalNs: 7, upstream: { name: 'from-decision' } },
       { allow: true, raw: null, revision: 'r', evalNs: 0, upstream: {} },
       { allow: true, raw: 'text', revision: 'r', evalNs: NaN },

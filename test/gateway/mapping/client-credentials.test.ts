@@ -25,6 +25,7 @@ import { loadConfigText } from '../../../src/gateway/config/load.js';
 import { buildStages } from '../../../src/gateway/pipeline/stages.js';
 import { createGateway } from '../../../src/gateway/server/gateway.js';
 import { startUpstream } from '../helpers.js';
+import { peerCn } from '../../helpers/peer-cn.js';
 
 const req = { method: 'GET', authority: 'car', target: '/x' };
 
@@ -42,7 +43,7 @@ async function startTokenServer(lifetimeS: number, make?: (h: http.RequestListen
     rq.on('data', (c: Buffer) => (body += c.toString()));
     rq.on('end', () => {
       const sock = rq.socket as tls.TLSSocket;
-      const clientCn = typeof sock.getPeerCertificate === 'function' && sock.authorized ? sock.getPeerCertificate().subject?.CN : undefined;
+      const clientCn = typeof sock.getPeerCertificate === 'function' && sock.authorized ? peerCn(sock) : undefined;
       ts.calls.push({ auth: rq.headers.authorization, form: new URLSearchParams(body), clientCn });
       rs.setHeader('content-type', 'application/json');
       if (ts.fail) {

@@ -3,7 +3,7 @@
  * upstream that records the bytes it got, and back; hand-made JWEs for every refusal.
  */
 import { randomBytes } from 'node:crypto';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CompactEncrypt, base64url, compactDecrypt, decodeProtectedHeader, generateKeyPair, importJWK, type JWK } from 'jose';
 import { createRegateClient } from '../../../src/client/index.js';
 import { accessTokenHash } from '../../../src/gateway/payload/open-request.js';
@@ -48,12 +48,11 @@ async function makeJwe(url: string, token: string | undefined, body: string, ove
 const post = (url: string, body: string, token?: string, type = 'application/jose') =>
   fetch(url, { method: 'POST', headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
 
-async function refusedWith(t: Tap.Test, res: Response, status: number, code: string, what: string) {
+async function refusedWith(t: Test, res: Response, status: number, code: string, what: string) {
   t.equal(res.status, status, `${what}: ${status}`);
   const j = (await res.json()) as { error?: string; message?: string };
   t.equal(j.error, code, `${what}: ${code}`);
 }
-type Tap = { Test: typeof t };
 
 t.test('JWKS on the data listener: public keys, use enc, cacheable', async (t) => {
   const res = await fetch(`${gw.url}/.well-known/regate/jwks.json`);

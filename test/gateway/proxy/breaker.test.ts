@@ -124,3 +124,55 @@ t.test('refused calls count as fires, so they dilute the failure percentage (as 
   b.failed(); // 2 failures / 8 fires = 25 %
   t.equal(b.state, 'closed');
 });
+
+function stall(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // busy: no timer can run
+  }
+}
+
+t.test('the window follows the clock when the event loop stalls (rotation ticks late or merged)', async (t) => {
+  // A loaded machine or a long synchronous task delays the rotation timer; a failure older than
+  // the window when the next one lands must not count. The stall ends as a real one does: the
+  // loop's timers phase (setTimeout 0) runs before any request's I/O callback.
+  const b = new CircuitBreaker({ ...opts, volumeThreshold: 2, rollingWindowMs: 100 });
+  t.teardown(() => b.shutdown());
+  t.ok(b.admit());
+  b.failed();
+  stall(150);
+  await new Promise((r) => setTimeout(r, 0));
+  t.ok(b.admit());
+  b.failed(); // the first failure left the window: 1 fire, below volume
+  t.equal(b.state, 'closed');
+  t.ok(b.admit());
+  b.failed();
+  t.equal(b.state, 'open', 'two failures inside the window still open it');
+});
+
+t.test('a failure moves the window on by the clock itself, before any timer has run', async (t) => {
+  const b = new CircuitBreaker({ ...opts, volumeThreshold: 2, rollingWindowMs: 100 });
+  t.teardown(() => b.shutdown());
+  t.ok(b.admit());
+  b.failed(); // 1 fire: below volume
+  stall(150);
+  // same callback, no timer ran: the old failure is out of the window, so this one alone is
+  // below volume (its own fire went to the bucket the stall began in, a cost of counting
+  // fires without a clock read; after a real stall the timers phase moves the ring first)
+  t.ok(b.admit());
+  b.failed();
+  t.equal(b.state, 'closed');
+});
+
+t.test('failures inside the window keep counting across many ticks', async (t) => {
+  const b = new CircuitBreaker({ ...opts, volumeThreshold: 3, rollingWindowMs: 2000 });
+  t.teardown(() => b.shutdown());
+  for (let i = 0; i < 2; i++) {
+    t.ok(b.admit());
+    b.failed();
+    await new Promise((r) => setTimeout(r, 250)); // a few buckets of 200 ms pass
+  }
+  t.ok(b.admit());
+  b.failed(); // 3 failures within ~500 ms of a 2 s window
+  t.equal(b.state, 'open');
+});

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startGateway } from '../helpers.js';
 import { createTestPki, type IssuedCert } from '../../helpers/tls-certs.js';
+import { peerCn } from '../../helpers/peer-cn.js';
 
 const pki = createTestPki();
 t.teardown(() => pki.remove());
@@ -38,7 +39,7 @@ async function startTlsUpstream(cert: IssuedCert, opts: { requireClientCert?: bo
     { cert: readFileSync(cert.cert), key: readFileSync(cert.key), ca: readFileSync(pki.ca), requestCert: opts.requireClientCert === true, rejectUnauthorized: opts.requireClientCert === true },
     (req, res) => {
       const sock = req.socket as tls.TLSSocket;
-      up.clientCns.push(sock.getPeerCertificate()?.subject?.CN);
+      up.clientCns.push(peerCn(sock));
       // `?close` makes the upstream end the connection after answering (forces a new handshake)
       if (req.url?.includes('close')) res.setHeader('connection', 'close');
       res.end(`hello ${req.url}`);

@@ -16,7 +16,7 @@
 import t from 'tap';
 import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import { loadUws } from '../../../src/gateway/server/uws-loader.js';
+import { loadUws, type TemplatedApp } from '../../../src/gateway/server/uws-loader.js';
 import { UwsExchange } from '../../../src/gateway/server/uws-exchange.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -40,7 +40,8 @@ t.test('end() right after a write the socket only partly took delivers the whole
   const port = await new Promise<number>((resolve, reject) =>
     app.listen('127.0.0.1', 0, (sock) => (sock ? resolve(uws.us_socket_local_port(sock)) : reject(new Error('listen failed')))),
   );
-  t.teardown(() => app.close());
+  // `close` exists on uWS v20.30 apps; the bundled typings predate it (as gateway.ts says)
+  t.teardown(() => (app as TemplatedApp & { close(): void }).close());
 
   const client = net.connect(port, '127.0.0.1');
   await new Promise((r) => client.once('connect', r));

@@ -7,7 +7,7 @@
  * ClientHello, a dripped handshake, idle, slowloris). Also: the round robin past an exited
  * worker, the private socket's directory. What the upstream receives is checked per request.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import tls from 'node:tls';
 import net from 'node:net';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ h := {"x-seen-subject": input.request.tls.subject, "x-seen-remote": input.reques
 } else := {"x-seen-subject": "none", "x-seen-remote": input.request.remote_addr}
 `;
 
-async function setup(t: Tap.Test, clientAuth: 'optional' | 'required', tlsExtra = '', external = false) {
+async function setup(t: Test, clientAuth: 'optional' | 'required', tlsExtra = '', external = false) {
   const dir = mkdtempSync(join(tmpdir(), 'regate-mtls-attack-'));
   writeFileSync(join(dir, 'gw.rego'), POLICY);
   // a copy, so a reload can replace the trusted CA

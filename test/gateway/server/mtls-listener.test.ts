@@ -7,7 +7,7 @@
  * RFC 8705 certificate-bound tokens (JWT and introspection), spoofing attempts with a client's
  * own PROXY header, keep-alive identity, and a certificate reload under an in-flight request.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import https from 'node:https';
 import http from 'node:http';
 import tls from 'node:tls';
@@ -62,7 +62,7 @@ interface Setup {
 }
 
 /** `plain`: no TLS; `uws-tls`: uWS's own TLS listener (client_auth: none) */
-async function setup(t: Tap.Test, clientAuth: 'optional' | 'required' | 'plain' | 'uws-tls', more: { tokens?: string; auth?: string; upstream?: Upstream; tlsExtra?: string } = {}): Promise<Setup> {
+async function setup(t: Test, clientAuth: 'optional' | 'required' | 'plain' | 'uws-tls', more: { tokens?: string; auth?: string; upstream?: Upstream; tlsExtra?: string } = {}): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'regate-mtls-test-'));
   writeFileSync(join(dir, 'gw.rego'), POLICY);
   // the listener's files are copies, so a reload can replace them
@@ -401,7 +401,10 @@ t.test('half-close passes through the terminator: an answer given at once arrive
   const mtls = await setup(t, 'required');
   const halfClose = (port: number, path: string) =>
     new Promise<string>((resolve, reject) => {
-      const sock = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...certOf(clientA), allowHalfOpen: true }, () => {
+      // Node documents allowHalfOpen for tls.connect (passed to the TLSSocket); @types/node's
+      // ConnectionOptions lacks it, so the options are typed with it added
+      const opts: tls.ConnectionOptions & { allowHalfOpen: boolean } = { host: '127.0.0.1', port, ca, servername: 'localhost', ...certOf(clientA), allowHalfOpen: true };
+      const sock = tls.connect(opts, () => {
         sock.end(`GET ${path} HTTP/1.1\r\nhost: localhost\r\n\r\n`);
       });
       let data = '';

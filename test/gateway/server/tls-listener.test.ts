@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { loadConfigText, InvalidConfigError } from '../../../src/gateway/config/load.js';
 import { startGateway, startUpstream } from '../helpers.js';
 import { createTestPki } from '../../helpers/tls-certs.js';
+import { peerCn as peerCnOf } from '../../helpers/peer-cn.js';
 
 const pki = createTestPki();
 t.teardown(() => pki.remove());
@@ -51,7 +52,7 @@ function get(port: number, path: string, opts: https.RequestOptions = {}): Promi
     const req = https.request({ host: '127.0.0.1', port, path, ca, servername: 'localhost', agent: false, ...opts }, (res) => {
       const sock = res.socket as tls.TLSSocket;
       const protocol = sock.getProtocol();
-      const peerCn = sock.getPeerCertificate().subject?.CN;
+      const peerCn = peerCnOf(sock);
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));

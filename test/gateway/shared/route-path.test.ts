@@ -4,7 +4,7 @@ import { stripLengthOf, upstreamPathOf } from '../../../src/gateway/shared/route
 import { compileRouter } from '../../../src/gateway/routing/router.js';
 import type { RouteConfig } from '../../../src/gateway/config/types.js';
 
-const route = (match: RouteConfig['match'], strip_prefix: boolean): RouteConfig => ({ id: 'r', match, upstream: 'u', auth: 'none', strip_prefix });
+const route = (match: RouteConfig['match'], strip_prefix: boolean): RouteConfig => ({ id: 'r', match, upstream: 'u', auth: 'none', strip_prefix, payload_encryption: 'off' });
 
 t.test('strip length: the prefix without its trailing slash, only when asked and only for prefixes', async (t) => {
   t.equal(stripLengthOf(route({ path_prefix: '/api' }, true)), 4);

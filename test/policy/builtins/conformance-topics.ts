@@ -157,12 +157,12 @@ function runCase(c: Case, policy: Policy): Outcome {
     }
     return { note: c.note, status: 'fail', detail: `threw ${(e as Error).message}` };
   }
-  if (c.want_error_code || c.want_error) return { note: c.note, status: 'fail', detail: `no error; got ${canon(rows.map(toJs), false)}, want ${c.want_error_code} ${c.want_error ?? ''}` };
+  if (c.want_error_code || c.want_error) return { note: c.note, status: 'fail', detail: `no error; got ${canon(rows.map((v) => toJs(v)), false)}, want ${c.want_error_code} ${c.want_error ?? ''}` };
   if (c.want_defined !== undefined) {
     return (rows.length > 0) === c.want_defined ? { note: c.note, status: 'pass' } : { note: c.note, status: 'fail', detail: `defined=${rows.length > 0}` };
   }
   const want = c.want_result ?? [];
-  const got = rows.map(toJs);
+  const got = rows.map((v) => toJs(v));
   const g = canon(got.map((r) => canon(r, c.sort_bindings === true)), true);
   const w = canon(want.map((r) => canon(fromJsLoose(r), c.sort_bindings === true)), true);
   return g === w ? { note: c.note, status: 'pass' } : { note: c.note, status: 'fail', detail: `got ${canon(got, false)}\n      want ${canon(want, false)}` };

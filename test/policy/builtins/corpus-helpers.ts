@@ -6,13 +6,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { Test } from 'tap';
 import { createRegistry } from '../../../src/policy/builtins/registry.js';
 import { allBuiltins } from '../../../src/policy/builtins/index.js';
 import type { BuiltinContext } from '../../../src/policy/builtins/registry.js';
 import { fromJs, makeObject, RSet, stringifyJson, type Value } from '../../../src/policy/value/index.js';
 import { RegoError } from '../../../src/policy/errors.js';
 
-type Tap = typeof import('tap').default;
+type Tap = Test;
 
 
 const registry = createRegistry(allBuiltins);
@@ -39,6 +40,13 @@ export function loadCases(topic: string): Case[] {
     out.push(...doc.cases);
   }
   return out;
+}
+
+/** Case `i` of a topic's cases; throws (failing the test) where the corpus has fewer. */
+export function caseAt(cases: Case[], i: number): Case {
+  const c = cases[i];
+  if (c === undefined) throw new Error(`case ${i} wanted, the topic has ${cases.length}`);
+  return c;
 }
 
 export function makeCtx(over: Partial<BuiltinContext> = {}): BuiltinContext & { printed: string[] } {

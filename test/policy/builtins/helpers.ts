@@ -2,12 +2,13 @@
  * Shared helpers for the core builtin tests: a registry of just the core namespaces, a fixed
  * BuiltinContext, `call` (runs a builtin the way a back end does) and error-code assertions.
  */
+import type { Test } from 'tap';
 import { createRegistry, type BuiltinContext } from '../../../src/policy/builtins/registry.js';
 import { allBuiltins } from '../../../src/policy/builtins/index.js';
 import { RegoError } from '../../../src/policy/errors.js';
 import { RSet, fromJs, makeObject, stringifyJson, type Value } from '../../../src/policy/value/index.js';
 
-type Tap = typeof import('tap').default;
+type Tap = Test;
 
 export const coreRegistry = createRegistry(allBuiltins);
 

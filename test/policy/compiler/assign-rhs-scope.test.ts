@@ -43,7 +43,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: the right side of := does not see the variable it declares`, async (t) => {
     const policy = compileToPlan([{ file: 'c.rego', text: MOD }], { query: `x = {${RULES.map((r) => `"${r}": data.c.${r}`).join(', ')}}` });
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({})).map(toJs) as [{ x: Record<string, unknown> }];
+    const [row] = ev.evaluate('eval', fromJs({})).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     t.same(row.x, {
       own_array: [false, true],
       own_set: ['a', 'b'],

@@ -26,7 +26,7 @@ t.test('v1: variables and function arguments must not shadow input or data', asy
   t.same(codes('package p\nimport rego.v1\nr if { input := 1 }', 'v0'), ['REGO_ERR_SHADOW_ROOT@3:8'], 'v0 + import rego.v1');
   // v0 without rego.v1: allowed, and the local is what the body reads
   const policy = compileToPlan([{ file: 'm.rego', text: 'package p\nr = v { input := {"x": 7}; v := input.x }' }], { query: 'x = data.p.r', regoVersion: 'v0' });
-  t.same(createJsEvaluator(policy).evaluate('eval', fromJs({ x: 1 })).map(toJs), [{ x: 7 }]);
+  t.same(createJsEvaluator(policy).evaluate('eval', fromJs({ x: 1 })).map((v) => toJs(v)), [{ x: 7 }]);
   // unification is not a declaration
   t.same(codes('package p\nr if { input = {"x": 1} }'), []);
 });

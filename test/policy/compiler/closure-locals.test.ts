@@ -30,7 +30,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: a some-declared variable only closures mention is each closure's own`, async (t) => {
     const policy = compileToPlan([{ file: 'c.rego', text: MOD }], { query: 'r = data.test' });
     const ev = await createEvaluator(policy, { engine });
-    const r = ev.evaluate('eval', fromJs({})).map(toJs) as { r: Record<string, unknown> }[];
+    const r = ev.evaluate('eval', fromJs({})).map((v) => toJs(v)) as { r: Record<string, unknown> }[];
     t.same(r[0]?.r, {
       x: 1,
       y: 2,

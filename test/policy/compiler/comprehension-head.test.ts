@@ -38,7 +38,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: a comprehension head binds the variables its body reads`, async (t) => {
     const policy = compileToPlan([{ file: 'c.rego', text: MOD }], { query: `x = {${RULES.map((r) => `"${r}": data.c.${r}`).join(', ')}}` });
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({ xs: [{ v: 1 }, {}, { v: 3 }] })).map(toJs) as [{ x: Record<string, unknown> }];
+    const [row] = ev.evaluate('eval', fromJs({ xs: [{ v: 1 }, {}, { v: 3 }] })).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     t.same(row.x, {
       head_binds: [1],
       negated_body: ['c'],

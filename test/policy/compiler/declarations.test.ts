@@ -69,7 +69,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: a name some … in shares with its collection is compared, not bound`, async (t) => {
     const q = 'x = [data.s.upto_self(3), data.s.index_self(2), data.s.local]; y = {r | r := data.s.below_self(3)}';
     const ev = await createEvaluator(compileToPlan([{ file: 's.rego', text: SELF }], { query: q }), { engine });
-    const rows = ev.evaluate('eval', fromJs({})).map(toJs) as { x: unknown; y: unknown }[];
+    const rows = ev.evaluate('eval', fromJs({})).map((v) => toJs(v)) as { x: unknown; y: unknown }[];
     t.same(rows, [{ x: [true, true, true], y: [] }]);
   });
 }

@@ -29,7 +29,7 @@ mixed := [x, ${items}] if x := input.x
   const policy = compileToPlan([{ file: 'big.rego', text: mod }], { query: `a = count(data.big.table); b = data.big.table.k${N - 1}.n; c = count(data.big.numbers); d = count(data.big.names); e = data.big.mixed[0]; f = count(data.big.mixed)` });
   for (const engine of ['js', 'wasm'] as const) {
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({ x: 'first' })).map(toJs);
+    const [row] = ev.evaluate('eval', fromJs({ x: 'first' })).map((v) => toJs(v));
     t.same(row, { a: N, b: N - 1, c: N, d: N, e: 'first', f: N + 1 }, engine);
   }
 });

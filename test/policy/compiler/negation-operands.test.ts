@@ -47,7 +47,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: a negated expression with an undefined lifted operand is undefined`, async (t) => {
     const policy = compileToPlan([{ file: 'n.rego', text: MOD }], { query: `x = {${RULES.map((r) => `"${r}": object.get(data.n, "${r}", "undefined")`).join(', ')}}` });
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0], mixed: [1, -1] })).map(toJs) as [{ x: Record<string, unknown> }];
+    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0], mixed: [1, -1] })).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     t.same(row.x, {
       call_arg: 'undefined',
       builtin_arg: 'undefined',
@@ -84,7 +84,7 @@ for (const engine of ['js', 'wasm'] as const) {
       { query: `x = [${['scoped', 'n'].map((p) => `{${RULES.map((r) => `"${r}": object.get(data.${p}, "${r}", "undefined")`).join(', ')}}`).join(', ')}]` },
     );
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0], mixed: [1, -1] })).map(toJs) as [{ x: Record<string, unknown>[] }];
+    const [row] = ev.evaluate('eval', fromJs({ n: 1, obj: { a: 1 }, xs: [5, 0], mixed: [1, -1] })).map((v) => toJs(v)) as [{ x: Record<string, unknown>[] }];
     t.same(row.x[0], {
       call_arg: true,
       builtin_arg: true,
@@ -150,7 +150,7 @@ for (const engine of ['js', 'wasm'] as const) {
     const policy = compileToPlan([{ file: 'b.rego', text: BODIES }], { query: 'x = data.b' });
     const ev = await createEvaluator(policy, { engine });
     const run = (input: unknown) => {
-      const [row] = ev.evaluate('eval', fromJs(input)).map(toJs) as [{ x: Record<string, unknown> }];
+      const [row] = ev.evaluate('eval', fromJs(input)).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
       const { roles: _, ...rest } = row.x;
       return rest;
     };
@@ -163,5 +163,5 @@ for (const engine of ['js', 'wasm'] as const) {
 t.test('without the import, `not {` is a set or object literal as before', async (t) => {
   const policy = compileToPlan([{ file: 'c.rego', text: 'package c\n\np if not {"a": 1}.b\n' }], { query: 'x = data.c.p' });
   const ev = await createEvaluator(policy, { engine: 'js' });
-  t.same(ev.evaluate('eval', fromJs({})).map(toJs), [{ x: true }]);
+  t.same(ev.evaluate('eval', fromJs({})).map((v) => toJs(v)), [{ x: true }]);
 });

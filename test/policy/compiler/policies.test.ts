@@ -30,6 +30,6 @@ for (const dir of readdirSync(root)) {
     const data = existsSync(dataFile) ? { [dir]: JSON.parse(readFileSync(dataFile, 'utf8')) } : {};
     const policy = compileToPlan(modules, { entrypoints: tests });
     const ev = createJsEvaluator(policy, { data: fromJs(data) });
-    for (const e of tests) t.same(ev.evaluate(e, undefined).map(toJs), [{ result: true }], e);
+    for (const e of tests) t.same(ev.evaluate(e, undefined).map((v) => toJs(v)), [{ result: true }], e);
   });
 }

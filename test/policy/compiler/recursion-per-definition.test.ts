@@ -3,10 +3,10 @@
  * whether a path in the rule graph leads back to it: each that does is a rego_recursion_error
  * of its own, at that definition, "rule <ref> is recursive: <path>".
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
 
-function errorsOf(t: Tap.Test, text: string): unknown[] {
+function errorsOf(t: Test, text: string): unknown[] {
   try {
     compileToPlan([{ file: 'r.rego', text }], {});
   } catch (e) {

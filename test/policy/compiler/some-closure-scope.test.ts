@@ -47,7 +47,7 @@ for (const engine of ['js', 'wasm'] as const) {
     const names = ['local_i', 'two', 'nested', 'captured'];
     const policy = compileToPlan([{ file: 'c.rego', text: MOD }], { query: `x = {${RULES.map((r, i) => `"${names[i]}": data.c.${r}`).join(', ')}}` });
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({})).map(toJs) as [{ x: Record<string, unknown> }];
+    const [row] = ev.evaluate('eval', fromJs({})).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     t.same(row.x, {
       local_i: ['a', 'c'],
       two: [3, 2],

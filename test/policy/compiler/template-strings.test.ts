@@ -100,7 +100,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: valid templates evaluate as OPA's rewrite does`, async (t) => {
     const policy = compileToPlan([{ file: 't.rego', text: MOD }], { query: 'x = data.test' });
     const ev = await createEvaluator(policy, { engine });
-    const [row] = ev.evaluate('eval', fromJs({ x: 10, y: 20 })).map(toJs) as [{ x: Record<string, unknown> }];
+    const [row] = ev.evaluate('eval', fromJs({ x: 10, y: 20 })).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     t.same(
       { ...row.x, a: undefined, b: undefined, s: undefined },
       { a: undefined, b: undefined, s: undefined, with_inside: '42 {"x": true}', with_outside: true, both: '3', later: '42', key: 'b', call: '1-2-3' },

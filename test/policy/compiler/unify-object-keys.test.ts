@@ -26,7 +26,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: object unification with variable keys`, async (t) => {
     const policy = compileToPlan([{ file: 't.rego', text: MOD }], { query: 'x = data.t' });
     const ev = await createEvaluator(policy, { engine });
-    const [res] = ev.evaluate('eval').map(toJs) as [{ x: Record<string, unknown> }];
+    const [res] = ev.evaluate('eval', undefined).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     const ab = [['a', 1], ['b', 2]];
     t.same(res.x.before, ab, 'keys bound before: c has no q value');
     t.same(res.x.unbound, ab, 'keys bound by the ref on the other side');

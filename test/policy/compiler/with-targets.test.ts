@@ -4,7 +4,7 @@
  * first error's prefix and caret).
  */
 import t from 'tap';
-import { compileToPlan, CompileErrors } from '../../../src/policy/compiler/index.js';
+import { compileToPlan, CompileErrors, type SchemaSet } from '../../../src/policy/compiler/index.js';
 import { createEvaluator } from '../../../src/policy/index.js';
 import { fromJs, toJs } from '../../../src/policy/value/index.js';
 import { RegoError } from '../../../src/policy/index.js';
@@ -22,7 +22,7 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: input and data paths with quoted keys`, async (t) => {
     const policy = compileToPlan([{ file: 'w.rego', text: MOD }], { query: 'x = [data.w.p, data.w.q, data.w.limit]' });
     const ev = await createEvaluator(policy, { engine, data: fromJs({ cfg: { 'x-y': { '1 2': 'real' } } }) });
-    t.same(ev.evaluate('eval', fromJs({ config: { 'a.b': { limit: 1 } } })).map(toJs), [{ x: [true, 'mocked', 1] }]);
+    t.same(ev.evaluate('eval', fromJs({ config: { 'a.b': { limit: 1 } } })).map((v) => toJs(v)), [{ x: [true, 'mocked', 1] }]);
   });
 }
 
@@ -67,9 +67,9 @@ r = input.foo
   for (const engine of ['js', 'wasm'] as const) {
     const policy = compileToPlan([{ file: 'w.rego', text: v0 }], { query: 'x = data.w.p', regoVersion: 'v0' });
     const ev = await createEvaluator(policy, { engine });
-    t.same(ev.evaluate('eval', fromJs({})).map(toJs), [{ x: [[1, 1]] }], engine);
+    t.same(ev.evaluate('eval', fromJs({})).map((v) => toJs(v)), [{ x: [[1, 1]] }], engine);
   }
-  const schemas = { input: { type: 'object', properties: { a: { type: 'string' } } } };
+  const schemas: SchemaSet = { input: { type: 'object', properties: { a: { type: 'string' } } }, named: new Map() };
   t.doesNotThrow(() => compileToPlan([{ file: 'w.rego', text: 'package w\np if { true with input.a.b as 1 }' }], { query: 'x = data.w.p', schemas }));
   // the same ref read in the body is still an error
   t.throws(() => compileToPlan([{ file: 'w.rego', text: 'package w\np if { input.a.b == 1 }' }], { query: 'x = data.w.p', schemas }));
@@ -108,9 +108,9 @@ for (const engine of ['js', 'wasm'] as const) {
     // an earlier failing literal; a target of string keys is unaffected
     const policy = compileToPlan([{ file: 'w.rego', text: BAD }], { query: 'x = [data.w.undef, data.w.never, data.w.ok]' });
     const ev = await createEvaluator(policy, { engine });
-    t.same(ev.evaluate('eval', fromJs({})).map(toJs), []);
+    t.same(ev.evaluate('eval', fromJs({})).map((v) => toJs(v)), []);
     const ok = compileToPlan([{ file: 'w.rego', text: BAD }], { query: 'x = data.w.ok' });
-    t.same((await createEvaluator(ok, { engine })).evaluate('eval', fromJs({})).map(toJs), [{ x: true }]);
+    t.same((await createEvaluator(ok, { engine })).evaluate('eval', fromJs({})).map((v) => toJs(v)), [{ x: true }]);
   });
 }
 

@@ -39,9 +39,9 @@ for (const engine of ['js', 'wasm'] as const) {
   t.test(`${engine}: r() is the value of the complete rule r`, async (t) => {
     const policy = compileToPlan([{ file: 'c.rego', text: MOD }], { query: `x = {${RULES.map((r) => `"${r}": [v | v := data.c.${r}]`).join(', ')}}` });
     const ev = await createEvaluator(policy, { engine });
-    const one = ev.evaluate('eval', fromJs({ hosts: ['b', 'a'] })).map(toJs) as [{ x: Record<string, unknown> }];
+    const one = ev.evaluate('eval', fromJs({ hosts: ['b', 'a'] })).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     t.same(one[0].x, { each: [['a', 'b']], value: [['a', 'b']], as_statement: [true], false_statement: [], negated: [true] });
-    const none = ev.evaluate('eval', fromJs({ hosts: [] })).map(toJs) as [{ x: Record<string, unknown> }];
+    const none = ev.evaluate('eval', fromJs({ hosts: [] })).map((v) => toJs(v)) as [{ x: Record<string, unknown> }];
     t.same(none[0].x.each, [['']]);
   });
 }

@@ -24,10 +24,10 @@
  *   its line gets no `:= true` (the parser made that value up).
  * Each expected text is also a fixed point.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { formatModule } from '../../../src/policy/format/format-module.js';
 
-const same = (t: { equal(found: unknown, wanted: unknown, message?: string): void }, src: string, want: string): void => {
+const same = (t: Test, src: string, want: string): void => {
   t.equal(formatModule(src), want);
   t.equal(formatModule(want), want, 'fixed point');
 };

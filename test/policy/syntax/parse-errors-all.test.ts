@@ -32,7 +32,7 @@ t.test('every rule without `if` (and a v0 partial set without `contains`) is its
 t.test('a parse error stops the parser: it is reported alone, before the deferred checks', async (t) => {
   const errs = errorsOf('package p\na { true }\nb := "x\n');
   t.equal(errs.length, 1);
-  t.ok(errs[0]!.endsWith('@3:6'), errs[0]);
+  t.ok(errs[0]!.endsWith('@3:6'), errs[0]!);
 });
 
 t.test('compileModules reports them all, the first one first', async (t) => {

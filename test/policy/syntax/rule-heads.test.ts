@@ -12,7 +12,7 @@ import { fromJs, toJs } from '../../../src/policy/value/index.js';
 
 function run(text: string, query: string, regoVersion: 'v0' | 'v1' = 'v1', input?: unknown): unknown[] {
   const policy = compileToPlan([{ file: 'm.rego', text }], { query, regoVersion });
-  return createJsEvaluator(policy).evaluate('eval', input === undefined ? undefined : fromJs(input)).map(toJs);
+  return createJsEvaluator(policy).evaluate('eval', input === undefined ? undefined : fromJs(input)).map((v) => toJs(v));
 }
 
 function parseErr(text: string, regoVersion: 'v0' | 'v1' = 'v1'): RegoError {
@@ -126,7 +126,7 @@ t.test('a rule head may have whitespace before its first `(`, `.` or `[` (OPA pa
 });
 
 t.test('an operator glued to a rule name is refused where OPA refuses it (parseHeadFinish)', async (t) => {
-  for (const [text, name] of [['foo+bar := 1', 'plus'], ['foobar- := 1', 'minus'], ['a==b := 1', 'equal'], ['a&&b := 1', 'and'], ['a||b := 1', 'or'], ['a%b := 9%2', 'rem']]) {
+  for (const [text, name] of [['foo+bar := 1', 'plus'], ['foobar- := 1', 'minus'], ['a==b := 1', 'equal'], ['a&&b := 1', 'and'], ['a||b := 1', 'or'], ['a%b := 9%2', 'rem']] as const) {
     const e = parseErr(`package h\n${text}`);
     t.equal(e.code, 'REGO_ERR_PARSE_UNEXPECTED', text);
     t.equal(e.message, `unexpected ${name} token`, text);

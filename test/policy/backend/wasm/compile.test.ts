@@ -3,7 +3,8 @@
 // statement or ABI behaviour.
 import t from 'tap';
 import { gunzipSync } from 'node:zlib';
-import opa from '@open-policy-agent/opa-wasm';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { WasmModule } from '../../../helpers/wasm-module.js';
 import type { Operand, Policy, Stmt } from '../../../../src/policy/ir/types.js';
 import { compileWasm, createWasmEvaluator, buildBundle } from '../../../../src/policy/backend/wasm/index.js';
 import { createRegistry } from '../../../../src/policy/builtins/registry.js';
@@ -41,24 +42,24 @@ function plan(strings: string[], stmts: Stmt[], resultLocal: number, extra: Part
   };
 }
 
-async function sdk(p: Policy, data?: unknown): Promise<Awaited<ReturnType<typeof opa.loadPolicy>>> {
+async function sdk(p: Policy, data?: unknown): Promise<Awaited<ReturnType<typeof loadPolicy>>> {
   const wasm = await compileWasm(p, { validate: true });
-  const loaded = await opa.loadPolicy(wasm);
+  const loaded = await loadPolicy(wasm);
   if (data !== undefined) loaded.setData(data as object);
   return loaded;
 }
 
 t.test('module exports the ABI the SDK expects', async (t) => {
   const wasm = await compileWasm(plan([], [st('MakeNullStmt', { target: 2 })], 2), { validate: true });
-  const mod = new WebAssembly.Module(wasm);
-  const exports = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
+  const mod = new WasmModule(wasm);
+  const exports = new Set(WasmModule.exports(mod).map((e) => e.name));
   for (const name of ['opa_wasm_abi_version', 'opa_wasm_abi_minor_version', 'builtins', 'entrypoints', 'opa_malloc', 'opa_free', 'opa_json_parse', 'opa_value_parse', 'opa_json_dump', 'opa_value_dump', 'opa_heap_ptr_get', 'opa_heap_ptr_set', 'opa_eval_ctx_new', 'opa_eval_ctx_set_input', 'opa_eval_ctx_set_data', 'opa_eval_ctx_set_entrypoint', 'opa_eval_ctx_get_result', 'eval', 'opa_eval', 'opa_value_add_path', 'opa_value_remove_path']) {
     t.ok(exports.has(name), name);
   }
   t.notOk([...exports].some((e) => e.startsWith('rt_')), 'runtime helpers are not exported');
-  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`).sort();
+  const imports = WasmModule.imports(mod).map((i) => `${i.module}.${i.name}`).sort();
   t.same(imports, ['env.memory', 'env.opa_abort', 'env.opa_builtin0', 'env.opa_builtin1', 'env.opa_builtin2', 'env.opa_builtin3', 'env.opa_builtin4', 'env.opa_println'].sort());
-  const loaded = await opa.loadPolicy(wasm);
+  const loaded = await loadPolicy(wasm);
   t.equal(loaded.minorVersion, 2);
   t.same(loaded.entrypoints, { p: 0 });
   t.same(loaded.evaluate(undefined, 'p'), [{ result: null }]);

@@ -6,6 +6,7 @@ import t from 'tap';
 import { RegoError } from '../../../../src/policy/errors.js';
 import { equal, stringifyJson } from '../../../../src/policy/value/index.js';
 import { call, loadCases, parseTerm, regoTerm, termValue } from '../corpus-helpers.js';
+import { todoWith } from '../../../helpers/skip.js';
 
 const cases = loadCases('providers-aws');
 t.ok(cases.length >= 18);
@@ -30,7 +31,7 @@ for (const c of cases) {
       if (c.note.endsWith('bad timestamp')) {
         // -1e9 is an integer-valued double here; OPA rejects it only because its number
         // keeps the literal text "-1e9" (json.Number.Int64 fails). Not representable in our value model.
-        t.todo('literal -1e9 is indistinguishable from -1000000000 in the value model');
+        todoWith(t, 'literal -1e9 is indistinguishable from -1000000000 in the value model');
         return t.end();
       }
       t.equal(err?.opaCode, c.want_error_code);

@@ -4,6 +4,7 @@
  * thread could never answer.
  */
 import t from 'tap';
+import { skipWith } from '../../../helpers/skip.js';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -309,7 +310,7 @@ t.test('TLS options and unix sockets', async (t) => {
   try {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   } catch {
-    t.skip('openssl is not available');
+    skipWith(t, 'openssl is not available');
     return;
   }
   const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
