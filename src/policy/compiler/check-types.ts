@@ -1197,6 +1197,9 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
   const inner = closureScopesIn(r, sc);
   const outer = sc;
   const { nodes: everyNodes, declared: everyDeclared } = everyBodyNodes(r);
+  // the names mentioned outside `every` bodies: one mentioned only inside is the body's own
+  const namesOutside = new Set<string>();
+  walkRule(r, { term: (x) => void (x.kind === 'var' && !everyNodes.has(x) && namesOutside.add(x.name)) });
   walkRule(r, {
     literal: (l) =>
       l.with.forEach((w) => {
@@ -1222,6 +1225,7 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       if (t.kind === 'ref') {
         // in an `every` body only refs into what the enclosing body binds are checked
         if (everyNodes.has(t) && t.head.kind === 'var' && everyDeclared.has(t.head.name)) return;
+        if (everyNodes.has(t) && t.head.kind === 'var' && isLocalName(t.head.name, sc) && !namesOutside.has(t.head.name)) return;
         return targets.has(t) ? undefined : checkRef(t, sc, errors);
       }
       if (t.kind !== 'call') return;
@@ -1285,6 +1289,11 @@ function everyBodyNodes(r: Rule): { nodes: Set<object>; declared: Set<string> } 
     },
   });
   return { nodes, declared };
+}
+
+/** A name that stands for a variable of the rule, not for a rule, an import, `input` or `data`. */
+function isLocalName(name: string, sc: Scope): boolean {
+  return sc.bound.has(name) || !(sc.mod.rules.has(name) || sc.mod.imports.has(name) || name === 'input' || name === 'data');
 }
 
 /** The operands of an expression that is the builtin `==` with two of them (see RewriteEquals above). */

@@ -51,9 +51,13 @@ t.test('an every body is not type-checked, its comprehensions and refs into the 
     body('every x in [1] { x == "a" }'),
     body('every x in [1] { y := 1; y.foo }'),
     body('every k, v in ["a"] { upper(k) }'),
+    // bound by unification in the body: the body's own variable, untyped where the refChecker looks
+    body('every x in [1] { y = 1; y.b }'),
   ];
   for (const text of ok) t.same(errors(text), [], text);
   t.same(first(errors(body('y := 1', 'every x in [1] { y.foo }'))), ['rego_type_error: undefined ref: y.foo']);
+  // a ref to a rule is one into data, whose tree the refChecker walks from any body
+  t.same(first(errors('package p\n\nr := 1\n\nq if {\n\tevery x in [1] { r.b }\n}\n')), ['rego_type_error: undefined ref: data.p.r.b']);
   t.same(first(errors(body('every x in [1] { [z | z := 1; upper(z)] }'))), ['rego_type_error: upper: invalid argument(s)']);
 });
 
