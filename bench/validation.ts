@@ -56,6 +56,7 @@ const rules: EdgeRules = {
   trustForwarded: false,
   pathRules: STRICT_PATH_RULES,
   allowChunked: true,
+  allowQuerySemicolons: false,
 };
 
 /** The head read as the gateway did it before the edge checks (server/gateway.ts at 2845a50). */

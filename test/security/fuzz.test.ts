@@ -132,7 +132,7 @@ const CHANGED = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization',
   'proxy-authenticate', 'expect', 'content-length', 'forwarded', 'x-request-id', 'x-user-id', 'x-client-id', 'x-real-ip',
   'true-client-ip', 'x-client-ip', 'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-authenticated-user', 'x-remote-user', 'remote-user',
-  'proxy',
+  'proxy', 'x-http-method-override', 'x-http-method', 'x-method-override',
 ]);
 /** by the name, or the name a CGI backend reads it as (`x_user_id`: shared/header-alias.ts) */
 const isChanged = (name: string) => {

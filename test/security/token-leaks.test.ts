@@ -8,6 +8,7 @@
  * body, the introspection route — and afterwards every key regate wrote to Redis under the test's
  * prefix, and every log line (at debug level), are searched for any of them.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,13 @@ const tokens = {
   userAgent: await ts.issueJwt({ scope: 'read' }),
   opaque: await ts.issueOpaque({ scope: 'read' }),
   basic: Buffer.from('alice:correct horse battery staple').toString('base64'),
+  // opaque API keys and secrets in the query (no JWS to recognise them by): the names that
+  // `events.mask_headers` erases from the headers are erased from the query too
+  queryApiKey: `sk_live_${randomBytes(16).toString('hex')}`,
+  queryApiKeyCase: `ak_${randomBytes(16).toString('hex')}`,
+  querySecret: randomBytes(16).toString('hex'),
+  presigned: `FQoGZXIvYXdzE${randomBytes(16).toString('hex')}`,
+  headerApiKey: randomBytes(16).toString('hex'),
 };
 
 const results: Record<string, number> = {};
@@ -107,6 +115,11 @@ await send('form', '/open/h', { method: 'POST', headers: { 'content-type': 'appl
 await send('userAgent', '/open/k', { headers: { 'user-agent': `app/1.0 ${tokens.userAgent}` } });
 await send('opaque', '/opaque/i', { headers: { authorization: `Bearer ${tokens.opaque}` } });
 await send('basic', '/open/j', { headers: { authorization: `Basic ${tokens.basic}` } });
+await send('queryApiKey', `/open/l?q=shoes&api_key=${tokens.queryApiKey}`);
+await send('queryApiKeyCase', `/open/m?ApiKey=${tokens.queryApiKeyCase}`);
+await send('querySecret', `/open/n?client_id=app&client_secret=${tokens.querySecret}`);
+await send('presigned', `/open/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=${tokens.presigned}`);
+await send('headerApiKey', '/open/p', { headers: { 'x-api-key': tokens.headerApiKey } });
 
 t.test('the requests were decided as RFC 6750 says', async (t) => {
   t.equal(results['header'], 200);

@@ -6,8 +6,8 @@
  * which would turn a token-server outage into 503s for every new JWT even though the keys are
  * at hand. Signing keys change rarely and announce themselves by a new `kid`, so on a failed
  * refresh this source keeps verifying with the last set it fetched (and retries the server at
- * most every `retry_after_s`). A `kid` missing from that set during an outage stays a 503: it
- * may be the key the server rotated to.
+ * most every `retry_after_s`, also before any fetch succeeded). A `kid` missing from that set
+ * during an outage stays a 503: it may be the key the server rotated to.
  */
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { AuthenticatorDeps } from './authenticator.js';
@@ -52,15 +52,21 @@ export function createJwtKeySource(cfg: JwtConfig, deps: AuthenticatorDeps): Key
 
   return async (header, token) => {
     // jose's own clock: `failedAt` bounds retries against a down server, it is not a token time.
-    if (lastKnown && Date.now() - failedAt < backoffMs) return fromLastKnown(lastKnown, lastError, header, token);
+    if (Date.now() - failedAt < backoffMs) {
+      // Before the first successful fetch there is nothing to verify with: the outage's error,
+      // without asking the server again. Before, each forged token (any kid, the attacker's own
+      // key) made one JWKS fetch while the server failed (test/security/token-server-storms.test.ts).
+      if (lastKnown === null) throw lastError;
+      return fromLastKnown(lastKnown, lastError, header, token);
+    }
     try {
       return await remote(header, token);
     } catch (err) {
       if (classifyJoseError(err) !== null) throw err; // the token's fault, not the server's
-      const jwks = remote.jwks();
-      if (!jwks) throw err; // never fetched: nothing to fall back on
       failedAt = Date.now();
       lastError = err;
+      const jwks = remote.jwks();
+      if (!jwks) throw err; // never fetched: nothing to fall back on
       lastKnown = createLocalJWKSet(jwks) as KeyResolver;
       deps.logger.warn({ err }, 'JWKS refresh failed; verifying with the last fetched keys');
       return fromLastKnown(lastKnown, err, header, token);

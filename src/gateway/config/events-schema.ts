@@ -67,7 +67,7 @@ export const eventsSchema = section({
   keep_failed: { type: 'integer', minimum: 0, default: 1000 },
   /** Extra masking on top of the built-in header erasure: a JSON pointer erases, {path, value} upserts (OPA semantics). */
   mask: { type: 'array', items: maskRule, default: [] },
-  /** Request headers erased from `input.request.headers` (case-insensitive substring match). */
+  /** Request headers erased from `input.request.headers`, and query parameters from `input.request.query` (substring match on the name, lower-cased, `_` read as `-`). */
   mask_headers: {
     type: 'array',
     items: { type: 'string', minLength: 1 },

@@ -217,6 +217,12 @@ export const configSchema = {
       /** pass `%2f` in paths through (servers disagree on whether it separates segments) */
       allow_encoded_slashes: { type: 'boolean', default: false },
       /**
+       * pass a raw `;` in the query through; refused by default because backends disagree on
+       * whether it separates parameters (Rack 2, PHP `arg_separator.input`, old Python/Go) while
+       * the policy's `input.request.query` splits on `&` only (server/client-head.ts)
+       */
+      allow_query_semicolons: { type: 'boolean', default: false },
+      /**
        * accept chunked request bodies; false answers them 411 Length Required. uWS decodes
        * chunked framing leniently (README "Security model"): behind an intermediary that shares
        * one connection between clients, refusing it removes that parser from the path.

@@ -80,6 +80,7 @@ export interface SecurityConfig {
   readonly identity_headers_visible_to_policy: boolean;
   readonly remove_response_headers: readonly string[];
   readonly allow_encoded_slashes: boolean;
+  readonly allow_query_semicolons: boolean;
   readonly chunked_request_bodies: boolean;
   /** the routes' default `match.case_sensitive` (applied by the loader) */
   readonly case_sensitive_paths: boolean;

@@ -84,7 +84,7 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     const build = createAuditEventBuilder(opts);
     return (ctx, id) => JSON.stringify(build(ctx, id));
   }
-  const { isSensitive, erasedPointer, baseLabels, now, hrtime } = createAuditEventBasics(opts);
+  const { isSensitive, erasedPointer, erasedQueryPointer, baseLabels, now, hrtime } = createAuditEventBasics(opts);
   const baseLabelsJson = JSON.stringify(baseLabels);
 
   const routes = new WeakMap<RouteRef, RouteParts>();
@@ -187,6 +187,11 @@ function createEncoder(opts: AuditEventOptions): (ctx: RequestContext, decisionI
     let query = '';
     const qo = rq.query;
     for (const k of Object.keys(qo)) {
+      // erased by the names mask_headers erases (audit-event.ts): an API key in `?api_key=`
+      if (isSensitive(k)) {
+        erased += (erased === '' ? '' : ',') + str(erasedQueryPointer(k));
+        continue;
+      }
       const vs = qo[k]!;
       probe += k;
       query += (query === '' ? '"' : ',"') + k + '":[';

@@ -44,6 +44,8 @@ export interface AuditEventBasics {
   isSensitive: (name: string) => boolean;
   /** `/input/request/headers/<name>` (RFC 6901-escaped) of an erased header */
   erasedPointer: (name: string) => string;
+  /** `/input/request/query/<name>` (RFC 6901-escaped) of an erased query parameter */
+  erasedQueryPointer: (name: string) => string;
   baseLabels: Readonly<Record<string, string>>;
   /** ms epoch for `timestamp` and the monotonic clock for latency; replaceable so tests can pin them */
   now: () => number;
@@ -65,6 +67,7 @@ export function createAuditEventBasics(opts: AuditEventOptions): AuditEventBasic
       }
       return p;
     },
+    erasedQueryPointer: (name) => '/input/request/query/' + name.replace(/~/g, '~0').replace(/\//g, '~1'),
     // OPA's labels.version is its own version; ours is regate's (a configured label may override it)
     baseLabels: Object.freeze({ id: opts.instanceId ?? randomUUID(), version: REGATE_VERSION, ...(opts.labels ?? {}) }),
     now: opts.now ?? Date.now,
@@ -73,7 +76,7 @@ export function createAuditEventBasics(opts: AuditEventOptions): AuditEventBasic
 }
 
 export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: RequestContext, decisionId?: string) => AuditEvent {
-  const { masker, isSensitive, erasedPointer, baseLabels, now, hrtime } = createAuditEventBasics(opts);
+  const { masker, isSensitive, erasedPointer, erasedQueryPointer, baseLabels, now, hrtime } = createAuditEventBasics(opts);
 
   return function buildAuditEvent(ctx: RequestContext, decisionId: string = randomUUID()): AuditEvent {
     const headers: Record<string, string> = {};
@@ -86,6 +89,14 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
     }
     const token = ctx.auth?.token ?? null;
     const policyInput = (ctx.policyInput as PolicyInput | undefined) ?? buildPolicyInput(ctx);
+    // query parameters by the same names (an API key in `?api_key=`); the policy saw them
+    let query = policyInput.request.query;
+    for (const name of Object.keys(query)) {
+      if (!isSensitive(name)) continue;
+      if (query === policyInput.request.query) query = { ...query };
+      delete query[name];
+      (erased ??= []).push(erasedQueryPointer(name));
+    }
     const d = ctx.decision;
     const latencyNs = Number((ctx.endNs ?? hrtime()) - ctx.startNs);
     const tr = ctx.trace;
@@ -98,7 +109,7 @@ export function createAuditEventBuilder(opts: AuditEventOptions = {}): (ctx: Req
       path: ctx.route.policy ?? '',
       // What the policy saw (the authorize stage keeps it), or what it would have seen for a
       // request refused earlier; headers as masked above.
-      input: { ...policyInput, request: { ...policyInput.request, headers } },
+      input: { ...policyInput, request: { ...policyInput.request, query, headers } },
       result: d ? d.raw : undefined,
       ...(policyError !== null ? { error: policyError } : {}),
       requested_by: ctx.remoteAddr,

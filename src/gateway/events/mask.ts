@@ -96,16 +96,27 @@ export function createMasker(rules: readonly MaskRule[]): Masker {
  * Header erasure runs on every event, so it is a per-name cached substring test rather than a
  * pointer walk. The raw Authorization header is always erased whatever the config says: the
  * bearer token must never reach an event (DESIGN.md).
+ *
+ * The same test erases query parameters (their names are case-sensitive and written with `_`:
+ * `api_key`, `X-Amz-Security-Token`, `client_secret`), so names are compared lower-cased with
+ * `_` read as `-`: `api-key` in the list matches `api_key`, `X_API_Key` and `x-api-key`. Before,
+ * `?api_key=<key>` was stored in every event while `X-Api-Key: <key>` was erased
+ * (test/security/token-leaks.test.ts).
  */
 export function createHeaderFilter(patterns: readonly string[]): (name: string) => boolean {
-  const pats = [...new Set(['authorization', ...patterns.map((p) => p.toLowerCase())])];
+  const pats = [...new Set(['authorization', ...patterns.map(normaliseName)])];
   const cache = new Map<string, boolean>();
   return (name) => {
     let hit = cache.get(name);
     if (hit === undefined) {
-      hit = pats.some((p) => name.includes(p));
-      if (cache.size < 4096) cache.set(name, hit); // bounded: header names come from clients
+      const n = normaliseName(name);
+      hit = pats.some((p) => n.includes(p));
+      if (cache.size < 4096) cache.set(name, hit); // bounded: header and parameter names come from clients
     }
     return hit;
   };
+}
+
+function normaliseName(name: string): string {
+  return name.toLowerCase().replace(/_/g, '-');
 }

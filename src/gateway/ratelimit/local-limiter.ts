@@ -22,12 +22,19 @@ export function createLocalLimiter(opts: { share: number; maxKeys?: number; now?
   const clock = opts.now ?? (() => performance.now() * 1000); // µs
   const tats = new Map<string, number>();
 
+  /**
+   * Makes room when full. The scan over every key is O(maxKeys), so it must leave room for many
+   * new keys, not one: before, a table full of live keys (a client rotating its IPv6 addresses
+   * under a `{remote_addr}` bucket while Redis is away) was scanned whole on every new key.
+   * Now it is emptied to 90 %, so a scan comes at most once per maxKeys/10 new keys.
+   */
   function sweep(now: number): void {
     // Expired state equals no state (TAT in the past), so dropping it is exact, not an approximation.
     for (const [k, tat] of tats) if (tat <= now) tats.delete(k);
-    // Still full: forget the oldest keys; this can only admit more for them, so say it in the docs.
+    // Still over 90 %: forget the oldest keys; this can only admit more for them, so say it in the docs.
+    const keep = Math.floor(maxKeys * 0.9);
     for (const k of tats.keys()) {
-      if (tats.size < maxKeys) break;
+      if (tats.size <= keep) break;
       tats.delete(k);
     }
   }

@@ -30,6 +30,8 @@ export interface EdgeRules {
   readonly pathRules: PathRules;
   /** `security.chunked_request_bodies` */
   readonly allowChunked: boolean;
+  /** `security.allow_query_semicolons` */
+  readonly allowQuerySemicolons: boolean;
 }
 
 export interface ClientHead {
@@ -124,7 +126,7 @@ export function readClientHead(req: HttpRequest, rules: EdgeRules): ClientHead {
   let error: GatewayError | null = s.error;
   s.error = null;
   const host = headers['host'] ?? '';
-  if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(host, s.hosts, headers, s.lengths, s.codings, rules.allowChunked);
+  if (error === null) error = checkLine(method, path, rawQuery, rules) ?? checkHostAndFraming(method, host, s.hosts, headers, s.lengths, s.codings, rules.allowChunked);
   return { method, path, rawQuery, hasQuery: query !== undefined, host, headers, rawHeaders, headerBytes: s.headerBytes, stripped, authorizationUnchecked: s.authorizationUnchecked, error };
 }
 
@@ -150,7 +152,7 @@ interface HeadScan {
 }
 const NO_FIELDS: string[] = [];
 const NO_HEADERS: Record<string, string> = {};
-const NO_RULES: EdgeRules = { stripNames: new Set(), stripPrefixes: [], keepStripped: false, trustForwarded: false, pathRules: STRICT_PATH_RULES, allowChunked: false };
+const NO_RULES: EdgeRules = { stripNames: new Set(), stripPrefixes: [], keepStripped: false, trustForwarded: false, pathRules: STRICT_PATH_RULES, allowChunked: false, allowQuerySemicolons: false };
 const scan: HeadScan = { rules: NO_RULES, rawHeaders: NO_FIELDS, headers: NO_HEADERS, stripped: null, headerBytes: 0, error: null, hosts: 0, lengths: 0, codings: 0, firstLength: '', authorizationUnchecked: false, pos: 0 };
 
 /** One field of the head being read (`req.forEach`'s callback; its state is `scan`). */
@@ -221,10 +223,16 @@ function checkLine(method: string, path: string, rawQuery: string, rules: EdgeRu
   const why = checkPath(path, rules.pathRules);
   if (why !== null) return refuse(why.startsWith('contains characters') || why.startsWith('malformed') ? 'GW_ERR_BAD_TARGET' : 'GW_ERR_BAD_PATH', why);
   if (rawQuery.length > 0 && !isQuerySyntax(rawQuery)) return refuse('GW_ERR_BAD_TARGET', 'query contains characters outside RFC 3986 query syntax');
+  // A raw ";" separates parameters to some backends (Rack 2, PHP's arg_separator.input, Python
+  // before 3.9.2, Go before 1.17; Go 1.17+ drops the pair) and not to the policy's
+  // input.request.query (URLSearchParams: "&" only): `?view=a;admin=true` hid `admin` from the
+  // policy (test/security/query-separators.test.ts). One reading for all: refused, like ";" in
+  // the path; "%3B" is data to every parser and passes.
+  if (!rules.allowQuerySemicolons && rawQuery.includes(';')) return refuse('GW_ERR_BAD_TARGET', 'raw ";" in the query (security.allow_query_semicolons)');
   return null;
 }
 
-function checkHostAndFraming(host: string, hosts: number, headers: Record<string, string>, lengths: number, codings: number, allowChunked: boolean): GatewayError | null {
+function checkHostAndFraming(method: string, host: string, hosts: number, headers: Record<string, string>, lengths: number, codings: number, allowChunked: boolean): GatewayError | null {
   // RFC 9112 §3.2: more than one Host, or an invalid one, is a 400.
   if (hosts > 1) return refuse('GW_ERR_BAD_HOST', 'more than one Host field');
   if (hosts === 1 && !isHost(host)) return refuse('GW_ERR_BAD_HOST', 'Host is not host[:port]');
@@ -237,6 +245,13 @@ function checkHostAndFraming(host: string, hosts: number, headers: Record<string
     if (!allowChunked) return refuse('GW_ERR_LENGTH_REQUIRED', 'chunked request bodies are refused here (security.chunked_request_bodies)');
   }
   if (lengths > 0 && !/^\d{1,15}$/.test(headers['content-length'] ?? '')) return refuse('GW_ERR_BAD_FRAMING', 'Content-Length is not a number');
+  // RFC 9110 §9.3.2, §9.3.8: a body has no meaning on HEAD and is forbidden on TRACE, and a
+  // backend that ignores it reads it as its next request (a "CL.0" desync: a request no route or
+  // policy saw, run on the gateway's connection; framing.test.ts). GET keeps its body
+  // (Elasticsearch searches with one): README "Security model", known and not fixed.
+  if ((method === 'HEAD' || method === 'TRACE') && (codings > 0 || (lengths > 0 && Number(headers['content-length']) > 0))) {
+    return refuse('GW_ERR_BAD_FRAMING', `a body on ${method}`);
+  }
   return null;
 }
 

@@ -4,7 +4,8 @@
  *
  * - identity an upstream may trust: `x-user-id`, `x-client-id`, and the addresses and URLs that
  *   proxies set (`x-real-ip`, `true-client-ip`, `x-original-url`, `x-rewrite-url`, every
- *   `x-forwarded-*`, `forwarded`), which backends use to decide who called and what was asked;
+ *   `x-forwarded-*`, `forwarded`), which backends use to decide who called and what was asked,
+ *   and the method-override fields (`x-http-method-override`…), which decide what is done;
  * - every header a configured backend credential sets (`signature`, `content-digest`, a `header`
  *   credential's name…) — except `authorization`, which carries the caller's own bearer token to
  *   the authenticate stage and is dropped before the upstream on authenticated routes;
@@ -20,6 +21,10 @@ import { pathRulesOf } from '../shared/path-check.js';
 export const IDENTITY_HEADERS: readonly string[] = Object.freeze([
   'x-user-id', 'x-client-id', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-original-url', 'x-rewrite-url',
   'x-original-uri', 'x-forwarded-*', 'forwarded', 'x-authenticated-user', 'x-remote-user', 'remote-user',
+  // The method the backend runs (Express method-override, Rack, Symfony/Laravel, ASP.NET Core,
+  // OData): a policy that allowed GET or POST must not have the backend run DELETE
+  // (test/security/method-override.test.ts).
+  'x-http-method-override', 'x-http-method', 'x-method-override',
 ]);
 
 /** Headers each credential type writes (mapping/credentials), given its spec. */
@@ -60,5 +65,6 @@ export function createEdgeRules(config: GatewayConfig): EdgeRules {
     trustForwarded: config.listen.trust_forwarded,
     pathRules: pathRulesOf(config),
     allowChunked: config.security.chunked_request_bodies,
+    allowQuerySemicolons: config.security.allow_query_semicolons,
   });
 }

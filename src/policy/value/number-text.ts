@@ -119,8 +119,9 @@ export function parseDec(text: string): Dec {
 export function decimalOf(n: number | bigint | RNumber): Dec {
   if (n instanceof RNumber) return parseDec(n.text);
   if (typeof n === 'bigint') return parseDec(n.toString());
-  if (Number.isInteger(n)) return parseDec(Number.isSafeInteger(n) ? String(n) : BigInt(n).toString());
-  return parseDec(String(n));
+  // A double stands for its text (formatNumber: every digit below 1e21, `1e+23` beyond), which
+  // is the json.Number OPA would hold for it.
+  return parseDec(Number.isSafeInteger(n) ? String(n) : formatNumber(n));
 }
 
 /** Total order of exact decimals. */

@@ -20,7 +20,7 @@
  * Values are immutable once they escape the statement that built them. Plain objects may have
  * Object.prototype (JSON.parse output), so lookups must use `Object.hasOwn` — see `objectGet`.
  */
-import { RNumber, compareDec, decimalOf, rnumberKey } from './number-text.js';
+import { RNumber, compareDec, decToBigInt, decimalOf, rnumberKey } from './number-text.js';
 import { goStringBytes, hasRawBytes } from './go-bytes.js';
 
 export { RNumber };
@@ -77,8 +77,10 @@ export function hashKey(v: Value): string {
 }
 
 function numberKey(n: number): string {
-  // Integers held as doubles must hash like the same integer held as bigint.
-  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return BigInt(n).toString();
+  // Integers held as doubles must hash like the same integer held as bigint. Beyond 1e21 a
+  // double's text is `1e+23`, which OPA's json.Number means as 10^23, not the double's binary
+  // value (99999999999999991611392): the key is that text's integer.
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return decToBigInt(decimalOf(n)).toString();
   return Object.is(n, -0) ? '0' : String(n);
 }
 
@@ -175,8 +177,14 @@ export class RObject {
     return this.items.has(hashKey(k));
   }
 
+  /**
+   * Inserts or replaces k's value. An equal key already present stays as it is (OPA's
+   * object.insert sets only the value), so `object.union({1: "a"}, {1.0: "b"})` is `{1: "b"}`.
+   */
   set(k: Value, v: Value): this {
-    this.items.set(hashKey(k), [k, v]);
+    const h = hashKey(k);
+    const cur = this.items.get(h);
+    this.items.set(h, [cur === undefined ? k : cur[0], v]);
     this.sorted = undefined;
     return this;
   }
@@ -310,8 +318,10 @@ export function compareNumbers(a: Num, b: Num): number {
     return compareDec(decimalOf(a), decimalOf(b));
   }
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  // Mixed: compare exactly. A double that is an integer converts to bigint losslessly.
+  // Mixed: compare exactly. A double that is a safe integer converts to bigint losslessly; a
+  // larger one stands for its text's value (`1e+23` is 10^23, as OPA's big.Rat reads it).
   const [x, y, flip] = typeof a === 'bigint' ? [a, b as number, 1] : [b as bigint, a as number, -1];
+  if (Number.isInteger(y) && !Number.isSafeInteger(y)) return compareDec(decimalOf(a), decimalOf(b));
   let r: number;
   if (Number.isInteger(y)) {
     const yb = BigInt(y);

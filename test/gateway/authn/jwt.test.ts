@@ -2,6 +2,7 @@
  * JWT access tokens (RFC 9068) from a real oidc-provider, verified through its JWKS.
  */
 import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createAuthenticateStage } from '../../../src/gateway/authn/index.js';
 import { startTokenServer, type TokenServer } from '../../helpers/oidc-provider.js';
 import { bearer, createClock, createDeps, makeContext, runStage } from './stage-harness.js';
@@ -143,7 +144,7 @@ t.test('cached claims end at exp: the token is then re-verified and refused as e
 t.test('JWKS unreachable → 503 with Retry-After, never 401', async (t) => {
   const other = await startTokenServer();
   const { deps } = createDeps();
-  const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: other.jwksUri, issuer: other.issuer, audience: other.audience } }), deps);
+  const stage = createAuthenticateStage(tokensSection({ jwt: { jwks_uri: other.jwksUri, issuer: other.issuer, audience: other.audience, retry_after_s: 1 } }), deps);
   t.teardown(() => stage.close());
   const token = await other.issueJwt();
   await other.stop();
@@ -152,9 +153,14 @@ t.test('JWKS unreachable → 503 with Retry-After, never 401', async (t) => {
   if (!r.ok) {
     t.equal(r.error.code, 'GW_ERR_TOKEN_SERVER_UNAVAILABLE');
     t.equal(r.error.status, 503);
-    t.equal(r.error.headers['retry-after'], '5');
+    t.equal(r.error.headers['retry-after'], '1');
   }
   await other.restart();
+  // Within retry_after_s of the failure the server is not asked again (no fetch per token while
+  // it fails: test/security/token-server-storms.test.ts); after it, the keys are fetched.
+  const early = await runStage(stage, makeContext({ authorization: bearer(token) }));
+  if (!early.ok) t.equal(early.error.code, 'GW_ERR_TOKEN_SERVER_UNAVAILABLE', 'within the backoff: still 503');
+  await sleep(1100);
   t.ok((await runStage(stage, makeContext({ authorization: bearer(token) }))).ok, 'recovers once the JWKS is back');
   await other.stop();
 });

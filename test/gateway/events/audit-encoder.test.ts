@@ -50,7 +50,8 @@ function variedCtx(r: () => number): RequestContext {
     id: text(),
     method: pick(['GET', 'POST', 'DELETE']),
     path: r() < 0.1 ? pick(['/a"b', '/é/😀']) : pick(['/car/insurance', '/', '/é']),
-    rawQuery: r() < 0.1 ? 'q=%22%5C' : pick(['', 'a=1', 'a=1&a=2&b=x%20y', '__proto__=1&constructor=2', '10=x&2=y&b=z&b=']),
+    // the last query: names mask_headers erases from the query too (api_key, …-Token, Cookie_Id)
+    rawQuery: r() < 0.1 ? 'q=%22%5C' : pick(['', 'a=1', 'a=1&a=2&b=x%20y', '__proto__=1&constructor=2', '10=x&2=y&b=z&b=', 'api_key=k1&a=1&X-Amz-Security-Token=t&Cookie_Id=2']),
     headers,
     host: text(),
     remoteAddr: pick(['203.0.113.9', '::1', 'a"b']),

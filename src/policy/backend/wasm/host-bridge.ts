@@ -18,7 +18,7 @@
 import type { BuiltinContext, BuiltinDef, BuiltinRegistry } from '../../builtins/registry.js';
 import { BuiltinError, BuiltinTypeError, RegoError, type SourceLocation } from '../../errors.js';
 import type { EvalOptions } from '../evaluator.js';
-import { RNumber, RObject, RSet, fromJs, numberFromText, toJs, type PlainObject, type Value } from '../../value/index.js';
+import { RNumber, RObject, RSet, formatNumber, fromJs, numberFromText, toJs, type PlainObject, type Value } from '../../value/index.js';
 import { EVAL_BUDGET_BUILTIN, SDK_SHADOWED, shadowAlias } from './compile.js';
 import { checkBudget, type BudgetState } from '../eval-budget.js';
 import { engineBuiltins } from '../with-bad-path.js';
@@ -68,8 +68,10 @@ export function encodeTagged(v: Value): unknown {
     case 'bigint':
       return { [TAG_NUM]: v.toString() };
     case 'number':
-      // Integers beyond 2^53 held in a double would print in exponent form or lose digits.
-      return Number.isInteger(v) && !Number.isSafeInteger(v) ? { [TAG_NUM]: BigInt(v).toString() } : v;
+      // Integers beyond 2^53 held in a double would print in exponent form or lose digits;
+      // formatNumber writes every digit below 1e21 and the double's own text (`1e+23`, the
+      // json.Number OPA holds, 10^23) beyond, never the binary value's digits.
+      return Number.isInteger(v) && !Number.isSafeInteger(v) ? { [TAG_NUM]: formatNumber(v) } : v;
     case 'object': {
       if (v === null) return null;
       if (v instanceof RNumber) return { [TAG_NUM]: v.text };

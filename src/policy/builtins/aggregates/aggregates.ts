@@ -7,7 +7,7 @@ import type { BuiltinDef } from '../registry.js';
 import { RSet, compare, isNumber, isObject, objectSize, type Num, type Value } from '../../value/index.js';
 import { argArrayOrSet, elementTypeError, operandTypeError } from '../shared/args.js';
 import { bigFloatAdd, bigFloatFromSmall, bigFloatMul, DEFAULT_PREC, type BigFloat } from '../shared/big-float.js';
-import { fromBigFloat, fromBigInt, toBigFloat, toExactInt } from '../shared/num.js';
+import { fromBigFloat, fromBigInt, toBigFloat, toOpaInt } from '../shared/num.js';
 
 function countCodePoints(s: string): number {
   let n = 0;
@@ -68,7 +68,8 @@ function fold(xs: Num[], isSum: boolean): Num {
   let exact = isSum ? 0n : 1n;
   let allInts = true;
   for (const x of xs) {
-    const n = toExactInt(x);
+    // exactIntAccumulate: each element through NumberToInt (64 significant bits).
+    const n = toOpaInt(x);
     if (n === undefined) {
       allInts = false;
       break;

@@ -1,7 +1,8 @@
 /**
- * Arithmetic (OPA topdown/arithmetic.go, numbers.go). Integers are exact at any size (bigint
- * beyond 2^53, like OPA's big.Int path), whatever their form (`1.0`, `1e3`, `1e400` are
- * integers); anything with a fractional part goes through OPA's big.Float path: both operands
+ * Arithmetic (OPA topdown/arithmetic.go, numbers.go). `+ - * %` on integers are exact at any
+ * size (bigint beyond 2^53, like OPA's big.Int path), whatever their form (`1.0`, `1e3`, `1e400`
+ * are integers), from each operand as OPA's NumberToInt reads it (64 significant bits, see
+ * shared/num.ts toOpaInt); anything with a fractional part goes through OPA's big.Float path: both operands
  * read at a 64-bit mantissa, the result rounded to 64 bits and written back as big.Float's
  * shortest text (`1 / 3` is `0.3333333333333333333`, `1234567 + 0.5` is `1.2345675e+06`; see
  * shared/big-float.ts). `minus` doubles as set difference. Division by zero and `%` on
@@ -23,7 +24,7 @@ import {
   bigFloatTrunc,
   type BigFloat,
 } from '../shared/big-float.js';
-import { bothSafeInts, fromBigFloat, fromBigInt, toBigFloat, toExactInt } from '../shared/num.js';
+import { bothSafeInts, fromBigFloat, fromBigInt, toBigFloat, toExactInt, toOpaInt } from '../shared/num.js';
 
 /** Largest array numbers.range may build; beyond this the call is refused, not attempted. */
 const MAX_RANGE = 10_000_000;
@@ -33,8 +34,8 @@ function plus(a: Num, b: Num): Num {
     const r = (a as number) + (b as number);
     if (Number.isSafeInteger(r)) return r;
   }
-  const x = toExactInt(a);
-  const y = toExactInt(b);
+  const x = toOpaInt(a);
+  const y = toOpaInt(b);
   if (x !== undefined && y !== undefined) return fromBigInt(x + y);
   return fromBigFloat(bigFloatAdd(toBigFloat(a), toBigFloat(b)));
 }
@@ -44,8 +45,8 @@ function minus(a: Num, b: Num): Num {
     const r = (a as number) - (b as number);
     if (Number.isSafeInteger(r)) return r;
   }
-  const x = toExactInt(a);
-  const y = toExactInt(b);
+  const x = toOpaInt(a);
+  const y = toOpaInt(b);
   if (x !== undefined && y !== undefined) return fromBigInt(x - y);
   return fromBigFloat(bigFloatSub(toBigFloat(a), toBigFloat(b)));
 }
@@ -55,8 +56,8 @@ function mul(a: Num, b: Num): Num {
     const r = (a as number) * (b as number);
     if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
   }
-  const x = toExactInt(a);
-  const y = toExactInt(b);
+  const x = toOpaInt(a);
+  const y = toOpaInt(b);
   if (x !== undefined && y !== undefined) return fromBigInt(x * y);
   return fromBigFloat(bigFloatMul(toBigFloat(a), toBigFloat(b)));
 }
@@ -83,8 +84,8 @@ function div(a: Num, b: Num): Num {
 }
 
 function rem(a: Num, b: Num): Num {
-  const x = toExactInt(a);
-  const y = toExactInt(b);
+  const x = toOpaInt(a);
+  const y = toOpaInt(b);
   if (x === undefined || y === undefined) throw new BuiltinError('rem', 'modulo on floating-point number');
   if (y === 0n) throw new BuiltinError('rem', 'modulo by zero');
   // bigint % truncates toward zero like Go's big.Int.Rem.
@@ -101,8 +102,10 @@ function unary(name: string, onInt: (b: bigint) => bigint, onFloat: (x: BigFloat
     arity: 1,
     impl: (args) => {
       const n = argNum(name, args, 0);
-      const i = toExactInt(n);
-      if (i !== undefined) return fromBigInt(onInt(i));
+      // OPA's arithUnary: only its small ints skip big.Float; every other number, an integer
+      // beyond 2^64 too, is read at 64 bits (round(9223372036854775809) adds 0.5 there and
+      // ties to even: …810; abs(1.2345678901234567890123e22) prints the 64-bit value's digits).
+      if (typeof n === 'number' && Number.isSafeInteger(n)) return fromBigInt(onInt(BigInt(n)));
       return onFloat(toBigFloat(n));
     },
   };

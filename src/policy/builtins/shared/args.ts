@@ -3,7 +3,7 @@
  * ("operand 2 must be string but got number") because conformance cases match on them.
  */
 import { BuiltinTypeError } from '../../errors.js';
-import { toExactInt } from './num.js';
+import { toOpaInt } from './num.js';
 import { RNumber, RSet, isObject, rnumberToNative, typeName, type Num, type PlainObject, type RObject, type Value } from '../../value/index.js';
 
 /** OPA's name for a value's type in error messages. */
@@ -130,8 +130,9 @@ export function argSmallInt(builtin: string, args: readonly Value[], i: number):
 }
 
 /**
- * An integer operand as OPA's `builtins.BigIntOperand` reads it: the exact VALUE through
- * big.Float (NumberToInt), so `1.0` and `1e0` are 1 and there is no size limit; a fractional
+ * An integer operand as OPA's `builtins.BigIntOperand` reads it: the VALUE through a 64-bit
+ * big.Float (NumberToInt, {@link toOpaInt}), so `1.0` and `1e0` are 1 and there is no size limit
+ * (an integer of more than 64 significant bits is rounded to 64); a fractional
  * value is "must be integer number but got floating-point number", a non-number "must be
  * integer but got …". OPA reads bits.* and numbers.range/range_step this way.
  *
@@ -140,7 +141,7 @@ export function argSmallInt(builtin: string, args: readonly Value[], i: number):
 export function argBigInt(builtin: string, args: readonly Value[], i: number): bigint {
   const v = args[i] as Value;
   if (typeof v !== 'number' && typeof v !== 'bigint' && !(v instanceof RNumber)) throw operandTypeError(builtin, i + 1, v, 'integer');
-  const b = toExactInt(v);
+  const b = toOpaInt(v);
   if (b === undefined) throw notIntegerError(builtin, i);
   return b;
 }

@@ -5,7 +5,7 @@
  * helpers pick the representation the same way.
  */
 import { RNumber, decToBigInt, formatNumber, isIntegralDec, normalizeNumber, numberFromText, parseDec, type Num } from '../../value/index.js';
-import { bigFloatFromText, bigFloatText as floatToNumberText, type BigFloat } from './big-float.js';
+import { bigFloatFromText, bigFloatIsInt, bigFloatText as floatToNumberText, bigFloatTrunc, type BigFloat } from './big-float.js';
 import { parseDecimal, type Rational } from './decimal.js';
 
 /** Doubles a policy computes with are mostly a few constants: their parses are kept. */
@@ -42,6 +42,27 @@ export function toExactInt(n: Num): bigint | undefined {
     return isIntegralDec(d) ? decToBigInt(d) : undefined;
   }
   return Number.isInteger(n) ? BigInt(n) : undefined;
+}
+
+/** Integers below 2^64 in magnitude fit a 64-bit mantissa exactly, so NumberToInt keeps them. */
+const EXACT_IN_64 = 1n << 64n;
+
+/**
+ * OPA's `builtins.NumberToInt`: the number's TEXT read into a 64-bit-mantissa big.Float
+ * (`SetString`, ties to even), then `Int` when that float is an integer, else undefined
+ * ("illegal value"). So an integer of more than 64 significant bits is rounded first
+ * (`18446744073709551617` is read as 2^64, `1e300` as the 64-bit float nearest 10^300), and a
+ * fraction too small to survive 64 bits is no fraction (`12345678901234567890.5` is an
+ * integer). OPA's exact big.Int paths (`+ - * %`, sum, product, bits.*, numbers.range) start
+ * from this value. A double that is a safe integer, or a bigint below 2^64, is itself.
+ *
+ * @example toOpaInt(18446744073709551617n) // 18446744073709551616n
+ */
+export function toOpaInt(n: Num): bigint | undefined {
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return BigInt(n);
+  if (typeof n === 'bigint' && n < EXACT_IN_64 && n > -EXACT_IN_64) return n;
+  const f = toBigFloat(n);
+  return bigFloatIsInt(f) ? bigFloatTrunc(f) : undefined;
 }
 
 /** One canonical form for an integer result: a double when exact, else a bigint. */

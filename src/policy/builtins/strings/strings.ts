@@ -8,8 +8,8 @@ import type { BuiltinDef } from '../registry.js';
 import { BuiltinError, BuiltinTypeError } from '../../errors.js';
 import { RNumber, RSet, compare, decodeGoString, endsWithRawByte, formatValue, goStringBytes, hasRawBytes, isNumber, joinGoStrings, objectEntries, replaceRawBytes, typeName, validSeqLen, type Value } from '../../value/index.js';
 import { argInt, argNum, argObject, argString, elementTypeError, isBmpOnly, operandTypeError } from '../shared/args.js';
-import { toRational } from '../shared/num.js';
-import { roundToBits, truncRat } from '../shared/decimal.js';
+import { toBigFloat } from '../shared/num.js';
+import { bigFloatTrunc } from '../shared/big-float.js';
 import { countGo, isGoSpace, mapCase, replaceGo, splitGo, trimBy, trimCutset } from './go-strings.js';
 import { renderGoTemplate } from './go-template.js';
 import { matchGoBytes, splitGoBytes, trimGoBytes } from './go-byte-match.js';
@@ -79,7 +79,9 @@ function formatInt(args: readonly Value[]): string {
   // big.Float.Int, which truncates toward zero: beyond 2^64 the low bits are lost, as in OPA.
   if (radix === 10 && typeof n !== 'number' && !(n instanceof RNumber) && n >= -(2n ** 63n) && n < 2n ** 63n) return n.toString();
   if (radix === 10 && typeof n === 'number' && Number.isSafeInteger(n)) return String(n);
-  return truncRat(roundToBits(toRational(n), 64)).toString(radix);
+  // The same SetString as arithmetic's (shared/big-float.ts): Go's scale factors for a large
+  // decimal exponent are themselves rounded, so `1e300` lands where Go's parse puts it.
+  return bigFloatTrunc(toBigFloat(n)).toString(radix);
 }
 
 function concat(args: readonly Value[]): string {

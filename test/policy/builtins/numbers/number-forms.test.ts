@@ -23,14 +23,47 @@ t.test('arithmetic: a number written as a float is still an integer when it is o
   t.end();
 });
 
-t.test('arithmetic beyond float64 stays exact on integers', (t) => {
-  t.equal(call('plus', n('1e1000'), 1), 10n ** 1000n + 1n);
+/** An integer rounded to 64 significant bits, ties to even: what big.Float.SetString keeps. */
+function round64(b: bigint): bigint {
+  const neg = b < 0n;
+  const a = neg ? -b : b;
+  const len = a.toString(2).length;
+  if (len <= 64) return b;
+  const s = BigInt(len - 64);
+  let q = a >> s;
+  const low = a & ((1n << s) - 1n);
+  const half = 1n << (s - 1n);
+  if (low > half || (low === half && (q & 1n) === 1n)) q += 1n;
+  return (neg ? -1n : 1n) * (q << s);
+}
+
+t.test("integer arithmetic starts from OPA's NumberToInt: 64 significant bits, then exact", (t) => {
+  // builtins.NumberToInt reads the text into a 64-bit big.Float and takes its Int; the big.Int
+  // op is then exact and IntToNumber prints every digit. 12345678901234567890123 has 74 bits,
+  // so its low 10 bits are rounded away before the + 1.
+  t.equal(call('plus', 12345678901234567890123n, 1), round64(12345678901234567890123n) + 1n);
+  t.not(round64(12345678901234567890123n), 12345678901234567890123n);
+  // 2^64 + 1 (65 bits) lies halfway between 2^64 and 2^64 + 2: ties to the even mantissa, 2^64.
+  t.equal(call('plus', n('18446744073709551617'), 0), 18446744073709551616n);
+  t.equal(call('mul', 18446744073709551619n, 2), 2n * 18446744073709551620n);
+  // (1e1000 + 1) is exact, but reading it back for the minus rounds the + 1 away again.
+  t.equal(call('minus', call('plus', n('1e1000'), 1) as Value, n('1e1000')), 0);
+  // Below 2^64 nothing is rounded: exact as before.
+  t.equal(call('plus', 18446744073709551615n, 1), 18446744073709551616n);
+  t.equal(call('rem', 18446744073709551615n, 10), 5);
+  // A fraction below the 64-bit ulp is gone: 12345678901234567890.5 reads as the even
+  // 12345678901234567890 (ulp 1 between 2^63 and 2^64), an integer, so % accepts it.
+  t.equal(call('rem', n('12345678901234567890.5'), 1000), 890);
+  t.equal(call('sum', [n('1.0'), 18446744073709551617n]), 18446744073709551617n);
+  t.equal(call('product', [18446744073709551617n, 1]), 18446744073709551616n);
   t.equal(call('mul', n('1e1000'), 1.5), 15n * 10n ** 999n);
-  t.equal(call('minus', n('2e308'), n('1e308')), 10n ** 308n);
   t.equal(call('div', n('1e400'), 10), 10n ** 399n);
-  t.equal(call('plus', 12345678901234567890123n, 1), 12345678901234567890124n);
+  // abs/round/ceil/floor of a non-small int take the float path: abs prints the 64-bit
+  // value's shortest 'f' text; round adds 0.5 at 64 bits (2^63 + 1.5 ties to even, 2^63 + 2).
   t.equal(call('abs', n('-1e400')), 10n ** 400n);
-  t.equal(call('sum', [n('1.0'), n('1e400')]), 10n ** 400n + 1n);
+  t.equal(call('abs', -12345678901234567890123n), 12345678901234567890000n);
+  t.equal(call('round', 9223372036854775809n), 9223372036854775810n);
+  t.equal(call('ceil', 9223372036854775809n), 9223372036854775809n);
   t.end();
 });
 

@@ -16,7 +16,9 @@ t.test('arithmetic: exact integers, big.Float floats', (t) => {
   t.equal(call('div', 18446744073709551616n, 2), 9223372036854775808n);
   t.equal(call('rem', 7, -3), 1);
   t.equal(call('rem', -7, 3), -1);
-  t.equal(call('rem', 18446744073709551617n, 18446744073709551616n), 1);
+  // NumberToInt reads 2^64 + 1 at 64 bits: a tie, to the even 2^64, so OPA's remainder is 0.
+  t.equal(call('rem', 18446744073709551617n, 18446744073709551616n), 0);
+  t.equal(call('rem', 10, 18446744073709551616n), 10);
   throwsCode(t, () => call('div', 1, 0), 'REGO_ERR_BUILTIN', 'divide by zero');
   throwsCode(t, () => call('div', 1, 0.0), 'REGO_ERR_BUILTIN', 'divide by zero');
   throwsCode(t, () => call('rem', 1, 0), 'REGO_ERR_BUILTIN', 'modulo by zero');
