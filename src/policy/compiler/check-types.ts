@@ -11,14 +11,17 @@
  * - a unification (`=`, and `==` as an expression: OPA rewrites it to `=` first) of two terms of
  *   known, different types: "match error";
  * - a call used as a value whose function returns nothing (`x := print(1)`).
- * Operands of unknown type (input, base documents, variables bound by iteration) never fail.
+ * A comprehension's body is checked as a rule's, in a scope that wraps the enclosing one
+ * (closureScopeOf); an `every` body is not checked, as OPA's CheckBody does not check it
+ * (everyBodyNodes). Operands of unknown type (input, base documents, variables bound by
+ * iteration) never fail.
  *
  * @example
  *   checkTypes([parseModule('package p\nq := count(1)')], errors); // REGO_ERR_TYPE: count: invalid argument(s)
  */
 import type { RegoError } from '../errors.js';
 import type { Annotation, Literal, Module, Rule, Term, With } from '../syntax/ast.js';
-import { walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
+import { walkBody, walkExpr, walkRule, walkTerm } from '../syntax/walk.js';
 import { ruleDeclaredNames } from '../syntax/rule-declared-names.js';
 import { createCompileError, sourceText } from './compile-error.js';
 import { overrideAt, schemaAnnotations, schemaType, type SchemaSet } from './schema-types.js';
@@ -96,6 +99,13 @@ interface Scope {
   /** every name the rule binds somewhere (a ref or call with such a head is a local, not a rule) */
   bound: ReadonlySet<string>;
   mod: ModuleScope;
+  /**
+   * In a comprehension's scope (closureScopeOf): the names mentioned in the rule outside the
+   * comprehension (bound there, or rules), and the names only the comprehension mentions, the
+   * only ones its body types
+   */
+  outer?: ReadonlySet<string>;
+  only?: ReadonlySet<string>;
 }
 
 interface ModuleScope {
@@ -367,6 +377,7 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
     }
     sc = { vars: new Map(), input, ...(data !== undefined ? { data } : {}), bound: ruleDeclaredNames(r), mod };
     scopes.set(r, sc);
+    walkRule(r, { term: (t) => void (isComprehension(t) && compRule.set(t, r)) });
     const vars = varTypes(r, sc);
     (sc as { vars: VarTypes }).vars = vars;
     // a function's argument has, after its first use, the type that use gave it (checkRule's
@@ -383,6 +394,67 @@ function scopeOf(r: Rule, mod: ModuleScope): Scope {
     }
   }
   return sc;
+}
+
+type Comprehension = Extract<Term, { kind: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
+const isComprehension = (t: Term): t is Comprehension => t.kind === 'arraycomp' || t.kind === 'setcomp' || t.kind === 'objectcomp';
+
+/** The rule each comprehension is written in (registered when the rule's scope is made). */
+const compRule = new WeakMap<Term, Rule>();
+/** How often each name is mentioned in a term or a rule (a comprehension's own names are mentioned only inside it). */
+const mentionCounts = new WeakMap<object, ReadonlyMap<string, number>>();
+function countMentions(node: Term | Rule): ReadonlyMap<string, number> {
+  let m = mentionCounts.get(node);
+  if (m !== undefined) return m;
+  const out = new Map<string, number>();
+  const visit = { term: (x: Term) => void (x.kind === 'var' && out.set(x.name, (out.get(x.name) ?? 0) + 1)) };
+  if ('kind' in node) walkTerm(node, visit);
+  else walkRule(node, visit);
+  mentionCounts.set(node, (m = out));
+  return m;
+}
+const closureScopes = new WeakMap<Term, { vars: VarTypes; size: number; scope: Scope }>();
+
+/**
+ * The scope of a comprehension's head and body. OPA checks a comprehension's body with the same
+ * rules as a rule's (checkClosures, and GetByValue for its type), in an environment that wraps
+ * the enclosing one: the enclosing variables keep their types, and the body's own variables are
+ * typed by its literals (`[i | x = i]` after `x = 1` is array[number], `[x | some x in [1];
+ * upper(x)]` a type error). The body is typed here as a rule of that body whose value is the
+ * head; only names no other part of the rule mentions are typed by it (a name also mentioned
+ * outside is the enclosing variable, or several variables of one name: left as it was).
+ */
+function closureScopeOf(c: Comprehension, parent: Scope): Scope {
+  const r = compRule.get(c);
+  if (r === undefined) return parent;
+  const hit = closureScopes.get(c);
+  if (hit !== undefined && hit.vars === parent.vars && hit.size === parent.vars.size) return hit.scope;
+  const inside = countMentions(c);
+  const all = countMentions(r);
+  const only = new Set([...inside].filter(([n, k]) => all.get(n) === k).map(([n]) => n));
+  const outer = new Set([...all.keys()].filter((n) => !only.has(n)));
+  const body: Rule = { ...r, ref: r.ref.slice(0, 1), args: undefined, elses: [], body: c.body, contains: c.kind === 'objectcomp' ? c.key : undefined, value: c.kind === 'objectcomp' ? c.value : c.term };
+  const sc: Scope = { vars: parent.vars, input: parent.input, ...(parent.data !== undefined ? { data: parent.data } : {}), bound: new Set([...parent.bound, ...ruleDeclaredNames(body)]), mod: parent.mod, outer, only };
+  // set first: the body may mention the comprehension again (through a rule)
+  closureScopes.set(c, { vars: parent.vars, size: parent.vars.size, scope: sc });
+  (sc as { vars: VarTypes }).vars = varTypes(body, sc);
+  return sc;
+}
+
+/** The scope of each term, expression and literal inside a rule's comprehensions (outside: the rule's). */
+function closureScopesIn(r: Rule, sc: Scope): Map<object, Scope> {
+  const at = new Map<object, Scope>();
+  walkRule(r, {
+    term: (t) => {
+      if (!isComprehension(t)) return;
+      // pre-order: an enclosing comprehension has marked this one's nodes with its own scope
+      const inner = closureScopeOf(t, at.get(t) ?? sc);
+      const mark = (x: object): void => void at.set(x, inner);
+      const v = { term: (x: Term) => void (x !== t && mark(x)), expr: mark, literal: mark };
+      walkTerm(t, v);
+    },
+  });
+  return at;
 }
 
 /** The data path a ref or call name stands for: `data.a.b`, a rule of the package, an imported name. */
@@ -475,12 +547,16 @@ function typeOf(t: Term, sc?: Scope): Ty {
       for (const [k, v] of t.entries) props[(k as { value: string }).value] = typeOf(v, sc);
       return { k: 'object', props };
     }
+    // a comprehension's members as its body types them (TypeEnv.GetByValue checks the body in an
+    // environment that wraps the enclosing one)
     case 'arraycomp':
-      return arr(typeOf(t.term, sc));
+      return arr(typeOf(t.term, sc === undefined ? sc : closureScopeOf(t, sc)));
     case 'setcomp':
-      return set(typeOf(t.term, sc));
-    case 'objectcomp':
-      return OBJ;
+      return set(typeOf(t.term, sc === undefined ? sc : closureScopeOf(t, sc)));
+    case 'objectcomp': {
+      const inner = sc === undefined ? sc : closureScopeOf(t, sc);
+      return { k: 'object', dyn: { key: typeOf(t.key, inner), value: typeOf(t.value, inner) } };
+    }
     case 'call': {
       if (sc !== undefined && !isBuiltinCall(t, sc)) {
         const path = dataPath(t.fn[0]!, t.fn.slice(1).map((value) => ({ kind: 'string', value, span: t.span }) as Term), sc);
@@ -610,7 +686,7 @@ function argUse(r: Rule, name: string, sc: Scope): { ty: Ty; enclosedBefore: boo
 function safetyOrder(r: Rule, sc: Scope): { lit: Literal; nestedOnly: boolean }[] {
   const args = new Set<string>();
   r.args?.forEach((a) => walkTerm(a, { term: (x) => void (x.kind === 'var' && args.add(x.name)) }));
-  const bound = new Set<string>(['_', ...args]);
+  const bound = new Set<string>(['_', ...args, ...(sc.outer ?? [])]);
   for (const l of r.body) {
     for (const v of literalVars(l)) {
       const local = sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
@@ -689,6 +765,7 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
   // (and `x = <term>` after `x := …` only compares: a declared variable cannot be bound again)
   const readsDeclared = new Map<object, Set<Term>>();
   const declaredAbove = new Set<string>();
+  const topExprs = new Set<object>(r.body.map((l) => l.expr));
   for (const l of r.body) {
     const e = l.expr;
     if (e.kind === 'unify' && l.with.length === 0 && !l.negated) {
@@ -706,10 +783,13 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
         for (const name of patternNames(e.lhs)) decls.set(name, [...(decls.get(name) ?? []), { pattern: e.lhs, rhs }]);
       } else if (e.kind === 'assign') bindAll(e.lhs);
       else if (e.kind === 'unify') {
-        // `x = y` after `y := …` in the rule's body only reads y (it is bound by then)
+        // `x = y` after `y := …` in the rule's body only reads y (it is bound by then), as does
+        // a `=` in a comprehension or `every` body of the rule (bound before the closure runs)
         const reads = readsDeclared.get(e);
-        if (!reads?.has(e.lhs)) bindOperand(e.lhs);
-        if (!reads?.has(e.rhs)) bindOperand(e.rhs);
+        const nested = !topExprs.has(e);
+        const read = (x: Term): boolean => reads?.has(x) === true || (nested && x.kind === 'var' && declaredAbove.has(x.name));
+        if (!read(e.lhs)) bindOperand(e.lhs);
+        if (!read(e.rhs)) bindOperand(e.rhs);
       }
       else if (e.kind === 'some') e.vars.forEach(bindAll);
       else if (e.kind === 'somein' || e.kind === 'every') {
@@ -769,16 +849,56 @@ function varTypes(r: Rule, sc: Scope): VarTypes {
     },
   });
   for (const [name, term] of unified) decls.set(name, [term]);
-  const out = new Map<string, Ty>();
+  // a comprehension's scope starts from the enclosing one's and types only its own names
+  const own = (name: string): boolean => sc.only === undefined || sc.only.has(name);
+  const out = new Map<string, Ty>(sc.vars);
   for (const [name, rhs] of decls) {
-    if (rhs.length !== 1 || (other.has(name) && !unified.has(name))) continue;
+    if (rhs.length !== 1 || (other.has(name) && !unified.has(name)) || !own(name)) continue;
     // typed in declaration order; a variable declared from a later one is unknown here
     const src = rhs[0]!;
     const ty = 'pattern' in src ? (destructure(src.pattern, typeOf(src.rhs, { ...sc, vars: out })).get(name) ?? ANY) : typeOf(src, { ...sc, vars: out });
     if (ty.k !== 'any') out.set(name, ty);
   }
-  for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name)) out.set(name, ty);
-  for (const [name, ty] of unifiedTypes(r, { ...sc, vars: out }, declared)) if (!out.has(name)) out.set(name, ty);
+  for (const [name, ty] of keyAndMemberTypes(r, { ...sc, vars: out }, mentions)) if (!decls.has(name) && !unified.has(name) && own(name)) out.set(name, ty);
+  for (const [name, ty] of unifiedTypes(r, { ...sc, vars: out }, declared)) if (!out.has(name) && own(name)) out.set(name, ty);
+  // a comprehension's type depends on the enclosing variables its body reads, which the passes
+  // above may have typed after it (`x = 1; y := [i | x = i]`): typed again with them
+  for (const [name, rhs] of decls) {
+    const src = rhs[0]!;
+    if (rhs.length !== 1 || (other.has(name) && !unified.has(name)) || !own(name) || 'pattern' in src || !(hasComprehension(src) || unified.has(name))) continue;
+    const ty = typeOf(src, { ...sc, vars: out });
+    if (ty.k !== 'any') out.set(name, ty);
+  }
+  return out;
+}
+
+function hasComprehension(t: Term): boolean {
+  let found = false;
+  walkTerm(t, { term: (x) => void (isComprehension(x) && (found = true)) });
+  return found;
+}
+
+/** The refs of a term outside its closures, enclosing ones first (a ref in a ref's key after it). */
+function openRefs(t: Term, out: Extract<Term, { kind: 'ref' }>[] = []): Extract<Term, { kind: 'ref' }>[] {
+  switch (t.kind) {
+    case 'ref':
+      out.push(t);
+      openRefs(t.head, out);
+      t.path.forEach((x) => openRefs(x, out));
+      break;
+    case 'array':
+    case 'set':
+      t.items.forEach((x) => openRefs(x, out));
+      break;
+    case 'object':
+      t.entries.forEach(([k, v]) => (openRefs(k, out), openRefs(v, out)));
+      break;
+    case 'call':
+      t.args.forEach((x) => openRefs(x, out));
+      break;
+    default:
+      break;
+  }
   return out;
 }
 
@@ -826,6 +946,8 @@ function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<st
   const isLocal = (v: string): boolean => sc.bound.has(v) || !(sc.mod.rules.has(v) || sc.mod.imports.has(v) || v === 'input' || v === 'data');
   const wildcard = (v: string): boolean => v === '_' || v.startsWith('$');
   r.args?.forEach((a) => openVars(a).forEach((v) => seq.set(v, ANY)));
+  // in a comprehension, what the enclosing body mentions is bound before the comprehension runs
+  sc.outer?.forEach((v) => seq.set(v, ANY));
   // the rule's types with what the pass has typed so far, rebuilt only after a change
   let cached: VarTypes | undefined;
   let size = -1;
@@ -887,9 +1009,26 @@ function unifiedTypes(r: Rule, sc: Scope, excluded: ReadonlySet<string>): Map<st
     const kb = keys(b);
     return ka !== undefined && kb !== undefined && ka.length === kb.length && ka.every((k, i) => k === kb[i]);
   };
+  // OPA's refChecker visits an expression's refs before checkExpr checks it: an untyped key
+  // variable takes the type of the keys of what it selects in (checkRefLeaf: PutOne(Keys)), a
+  // composite key is unified with them (`s[[x, y]]` of a set of pairs types x and y); refs in
+  // closures are the closures' own (the refChecker does not descend into comprehensions)
+  const bindKeys = (t: Term): void => {
+    for (const ref of openRefs(t)) {
+      if (ref.head.kind !== 'var') continue;
+      ref.path.forEach((k, i) => {
+        if (!(k.kind === 'var' || k.kind === 'array' || k.kind === 'object') || !unbound(k)) return;
+        bind(k, keysOf(typeIn(i === 0 ? ref.head : { ...ref, path: ref.path.slice(0, i) })));
+      });
+    }
+  };
   for (const { lit, nestedOnly } of safetyOrder(r, sc)) {
     if (nestedOnly) continue;
     const e = lit.expr;
+    if (!lit.negated && lit.with.length === 0 && (e.kind === 'unify' || e.kind === 'assign' || e.kind === 'term')) {
+      if (e.kind === 'term') bindKeys(e.term);
+      else (bindKeys(e.lhs), bindKeys(e.rhs));
+    }
     if (lit.negated || lit.with.length > 0) literalTermsOf(lit).forEach(bindAny);
     else if (e.kind === 'unify') unify(e.lhs, e.rhs);
     else if (e.kind === 'assign') bind(e.lhs, e.lhs.kind === 'var' ? (sc.vars.get(e.lhs.name) ?? typeIn(e.rhs)) : typeIn(e.rhs));
@@ -952,6 +1091,11 @@ function keysOf(t: Ty): Ty {
   if (t.k === 'object' && t.props === undefined && t.dyn !== undefined) return t.dyn.key;
   // a level of data above rules (getRefRecExtent: its children's names and any other string)
   if (t.k === 'object' && t.dyn !== undefined) return unionOf([S, t.dyn.key]);
+  // a union: the keys of its members that have keys (types.Keys of an Any: Or over the members, nil for scalars)
+  if (t.k === 'union') {
+    const keyed = t.of.filter((m) => !isScalar(m));
+    return keyed.length === 0 ? ANY : unionOf(keyed.map(keysOf));
+  }
   return ANY;
 }
 
@@ -1049,15 +1193,24 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
   // rewriteLocalVars leaves targets alone, and checkExprWith types only function targets):
   // `with input.foo as a` after a v0 `input := 2` is not a ref into the number 2
   const targets = new Set<Term>();
+  // a comprehension's head and body are checked in its own scope (closureScopeOf)
+  const inner = closureScopesIn(r, sc);
+  const outer = sc;
+  const { nodes: everyNodes, declared: everyDeclared } = everyBodyNodes(r);
+  // the names mentioned outside `every` bodies: one mentioned only inside is the body's own
+  const namesOutside = new Set<string>();
+  walkRule(r, { term: (x) => void (x.kind === 'var' && !everyNodes.has(x) && namesOutside.add(x.name)) });
   walkRule(r, {
     literal: (l) =>
       l.with.forEach((w) => {
         targets.add(w.target);
-        checkWithFunction(w, sc, errors);
+        if (!everyNodes.has(l)) checkWithFunction(w, inner.get(l) ?? outer, errors);
       }),
     expr: (e) => {
+      const sc = inner.get(e) ?? outer;
       if (e.kind === 'term' && e.term.kind === 'call') statements.add(e.term);
       if (e.kind === 'every') bodies.push(e.body);
+      if (everyNodes.has(e)) return;
       // OPA's RewriteEquals stage turns an expression `a == b` into `a = b` before CheckTypes,
       // so a comparison of terms of known, different types is a match error too
       // (`count(xs) == "0"`, `input.x == 42` where a schema makes input.x a boolean)
@@ -1068,7 +1221,13 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       if (!fits(a, b) && !fits(b, a)) errors.push(createCompileError('REGO_ERR_TYPE', `match error\n\tleft  : ${show(a)}\n\tright : ${show(b)}`, e.span));
     },
     term: (t) => {
-      if (t.kind === 'ref') return targets.has(t) ? undefined : checkRef(t, sc, errors);
+      const sc = inner.get(t) ?? outer;
+      if (t.kind === 'ref') {
+        // in an `every` body only refs into what the enclosing body binds are checked
+        if (everyNodes.has(t) && t.head.kind === 'var' && everyDeclared.has(t.head.name)) return;
+        if (everyNodes.has(t) && t.head.kind === 'var' && isLocalName(t.head.name, sc) && !namesOutside.has(t.head.name)) return;
+        return targets.has(t) ? undefined : checkRef(t, sc, errors);
+      }
       if (t.kind !== 'call') return;
       // OPA's checkVoidCalls: a function without a result (print, a capabilities builtin declared so)
       const isVoid = t.fn.length === 1 && t.fn[0] === 'print' ? !sc.mod.rules.has('print') : voids.has(t.fn.join('.')) && isBuiltinCall(t, sc);
@@ -1076,6 +1235,7 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
         errors.push(createCompileError('REGO_ERR_VOID_CALL', `${callText(t)} used as value`, t.span));
         return;
       }
+      if (everyNodes.has(t)) return;
       if (!isBuiltinCall(t, sc)) return checkFunctionCall(t, sc, !statements.has(t), errors);
       const name = t.fn.join('.');
       const decl = DECLS[name];
@@ -1093,6 +1253,47 @@ function checkRule(r: Rule, sc: Scope, errors: RegoError[], voids: ReadonlySet<s
       errors.push(createCompileError('REGO_ERR_TYPE', `${name}: invalid argument(s)\n\thave: (${haveTypes(t.args, explicit, valued, sc).join(', ')})\n\twant: ${wantText(name, decl.args, decl.result)}`, t.span));
     },
   });
+}
+
+/**
+ * The terms, expressions and literals of a rule's `every` bodies (outside comprehensions in them),
+ * and the names those bodies declare. OPA's checker does not check an `every` body: CheckBody
+ * checks the expressions of the body it is given, an `every` is one expression that is no call,
+ * checkClosures descends into it only to check the comprehensions there, and the refChecker
+ * visits its refs in the enclosing environment, where the body's own variables have no type.
+ */
+function everyBodyNodes(r: Rule): { nodes: Set<object>; declared: Set<string> } {
+  const nodes = new Set<object>();
+  const declared = new Set<string>();
+  const declare = (t: Term): void => walkTerm(t, { term: (x) => void (x.kind === 'var' && declared.add(x.name)) });
+  const add = (x: object): void => void nodes.add(x);
+  // pre-order: an `every` marks its body, a comprehension in it unmarks its own, an `every` in that marks again
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind !== 'every') return;
+      if (e.key) declare(e.key);
+      declare(e.value);
+      walkBody(e.body, { term: add, expr: add, literal: add });
+      walkBody(e.body, {
+        expr: (x) => {
+          if (x.kind === 'assign') declare(x.lhs);
+          else if (x.kind === 'some') x.vars.forEach(declare);
+          else if (x.kind === 'somein') (x.key && declare(x.key), declare(x.value));
+        },
+      });
+    },
+    term: (t) => {
+      if (!isComprehension(t) || !nodes.has(t)) return;
+      const drop = (x: object): void => void (x !== t && nodes.delete(x));
+      walkTerm(t, { term: drop, expr: drop, literal: drop });
+    },
+  });
+  return { nodes, declared };
+}
+
+/** A name that stands for a variable of the rule, not for a rule, an import, `input` or `data`. */
+function isLocalName(name: string, sc: Scope): boolean {
+  return sc.bound.has(name) || !(sc.mod.rules.has(name) || sc.mod.imports.has(name) || name === 'input' || name === 'data');
 }
 
 /** The operands of an expression that is the builtin `==` with two of them (see RewriteEquals above). */
@@ -1360,6 +1561,12 @@ function walkInput(ty: Ty, path: Term[], keyType: (t: Term) => Ty = () => ANY): 
       }
       if (constant || !fits(kt, S)) return { ty: ANY, missing: i, keys };
       ty = unionOf(members.flatMap((m) => Object.values(m.props!)));
+      continue;
+    }
+    if (ty.k === 'union' && !constant && p.kind !== 'array' && p.kind !== 'object' && p.kind !== 'set' && ty.of.every((m) => m.k === 'array' || m.k === 'set' || (m.k === 'object' && (m.props === undefined || !m.open)))) {
+      // a variable or ref key into arrays, sets and objects: any of their values (OPA's selectRef:
+      // types.Values of an Any, the Or of its members' values)
+      ty = unionOf(ty.of.map(valuesOf));
       continue;
     }
     if (ty.k === 'object' && ty.props !== undefined) {
