@@ -432,6 +432,10 @@ function closureScopeOf(c: Comprehension, parent: Scope): Scope {
   const inside = countMentions(c);
   const all = countMentions(r);
   const only = new Set([...inside].filter(([n, k]) => all.get(n) === k).map(([n]) => n));
+  // `x := [x | x = …]`: the right side of := is rewritten before x is declared (OPA's
+  // rewriteLocalVars), so an x inside it is the comprehension's own variable, not the one the
+  // assignment declares (and types with the comprehension's type).
+  for (const n of declaredByEnclosingAssign(r, c)) if (inside.has(n)) only.add(n);
   const outer = new Set([...all.keys()].filter((n) => !only.has(n)));
   const body: Rule = { ...r, ref: r.ref.slice(0, 1), args: undefined, elses: [], body: c.body, contains: c.kind === 'objectcomp' ? c.key : undefined, value: c.kind === 'objectcomp' ? c.value : c.term };
   const sc: Scope = { vars: parent.vars, input: parent.input, ...(parent.data !== undefined ? { data: parent.data } : {}), bound: new Set([...parent.bound, ...ruleDeclaredNames(body)]), mod: parent.mod, outer, only };
@@ -439,6 +443,20 @@ function closureScopeOf(c: Comprehension, parent: Scope): Scope {
   closureScopes.set(c, { vars: parent.vars, size: parent.vars.size, scope: sc });
   (sc as { vars: VarTypes }).vars = varTypes(body, sc);
   return sc;
+}
+
+/** The variables an `lhs := rhs` declares when its rhs holds the comprehension c. */
+function declaredByEnclosingAssign(r: Rule, c: Comprehension): string[] {
+  const names: string[] = [];
+  walkRule(r, {
+    expr: (e) => {
+      if (e.kind !== 'assign') return;
+      let holds = false;
+      walkTerm(e.rhs, { term: (x: Term) => void (x === c && (holds = true)) });
+      if (holds) walkTerm(e.lhs, { term: (x: Term) => void (x.kind === 'var' && names.push(x.name)) });
+    },
+  });
+  return names;
 }
 
 /** The scope of each term, expression and literal inside a rule's comprehensions (outside: the rule's). */
