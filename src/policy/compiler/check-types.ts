@@ -896,53 +896,43 @@ function hasComprehension(t: Term): boolean {
   return found;
 }
 
-/** The refs of a term outside its closures, enclosing ones first (a ref in a ref's key after it). */
-function openRefs(t: Term, out: Extract<Term, { kind: 'ref' }>[] = []): Extract<Term, { kind: 'ref' }>[] {
+/**
+ * Visits a term and its subterms outside its closures, each before its own (comprehensions and
+ * template strings close over the body: not entered).
+ */
+function eachOpenTerm(t: Term, visit: (x: Term) => void): void {
+  visit(t);
   switch (t.kind) {
     case 'ref':
-      out.push(t);
-      openRefs(t.head, out);
-      t.path.forEach((x) => openRefs(x, out));
+      eachOpenTerm(t.head, visit);
+      t.path.forEach((x) => eachOpenTerm(x, visit));
       break;
     case 'array':
     case 'set':
-      t.items.forEach((x) => openRefs(x, out));
+      t.items.forEach((x) => eachOpenTerm(x, visit));
       break;
     case 'object':
-      t.entries.forEach(([k, v]) => (openRefs(k, out), openRefs(v, out)));
+      t.entries.forEach(([k, v]) => (eachOpenTerm(k, visit), eachOpenTerm(v, visit)));
       break;
     case 'call':
-      t.args.forEach((x) => openRefs(x, out));
+      t.args.forEach((x) => eachOpenTerm(x, visit));
       break;
     default:
       break;
   }
+}
+
+/** The refs of a term outside its closures, enclosing ones first (a ref in a ref's key after it). */
+function openRefs(t: Term): Extract<Term, { kind: 'ref' }>[] {
+  const out: Extract<Term, { kind: 'ref' }>[] = [];
+  eachOpenTerm(t, (x) => void (x.kind === 'ref' && out.push(x)));
   return out;
 }
 
-/** The variables a term mentions outside its closures (comprehensions and template strings close over the body). */
-function openVars(t: Term, out: string[] = []): string[] {
-  switch (t.kind) {
-    case 'var':
-      out.push(t.name);
-      break;
-    case 'ref':
-      openVars(t.head, out);
-      t.path.forEach((x) => openVars(x, out));
-      break;
-    case 'array':
-    case 'set':
-      t.items.forEach((x) => openVars(x, out));
-      break;
-    case 'object':
-      t.entries.forEach(([k, v]) => (openVars(k, out), openVars(v, out)));
-      break;
-    case 'call':
-      t.args.forEach((x) => openVars(x, out));
-      break;
-    default:
-      break;
-  }
+/** The variables a term mentions outside its closures. */
+function openVars(t: Term): string[] {
+  const out: string[] = [];
+  eachOpenTerm(t, (x) => void (x.kind === 'var' && out.push(x.name)));
   return out;
 }
 
