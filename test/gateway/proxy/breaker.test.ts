@@ -125,9 +125,13 @@ t.test('refused calls count as fires, so they dilute the failure percentage (as 
   t.equal(b.state, 'closed');
 });
 
+/**
+ * Blocks the event loop for ms on the breaker's own clock (performance.now, monotonic): a stall
+ * timed by Date.now ended early once here when the VM's wall clock was stepped under load.
+ */
 function stall(ms: number): void {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
     // busy: no timer can run
   }
 }
